@@ -1,0 +1,871 @@
+/*
+ * engine/exec/exec.c -- parent orders, the tactic that works them, and the
+ * controls a person has over them.
+ *
+ * At each decision time a working block compares where it is with where
+ * its scheduler says it should be:
+ *
+ *   1. children that no longer sit at the touch are cancelled (stale);
+ *   2. if the block is behind the schedule by more than one slice, the gap
+ *      is crossed at once with an immediate-or-cancel order at the touch;
+ *   3. what the schedule wants done by the next decision, less what is
+ *      filled and still working, is posted passively at the touch;
+ *   4. no child is larger than what remains, or than the participation cap
+ *      allows (our share of all printed volume since the start), and each
+ *      is rounded to whole lots unless it is the last odd lot.
+ *
+ * Every decision is emitted with its reason in words, because the person
+ * watching needs to know why the engine did what it did, not only what.
+ * Pause cancels everything working and suspends decisions; resume makes the
+ * next decision at once.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exec/exec.h"
+#include "engine/tca/tca.h"
+
+struct exec {
+	struct market *m;
+	struct exec_emit e;
+	struct parent **parents;
+	size_t nparents, capparents;
+	uint32_t next_id;
+};
+
+static const struct algo_ops *algo_table[] = {
+	&algo_twap_ops,
+};
+
+const struct algo_ops *
+algo_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof algo_table / sizeof algo_table[0]; i++)
+		if (strcmp(algo_table[i]->name, name) == 0)
+			return algo_table[i];
+	return NULL;
+}
+
+static const char *state_names[] = {
+	"NEW", "WORKING", "PAUSED", "DONE", "CANCELLED", "HALTED",
+};
+
+const char *
+exec_state_name(int state)
+{
+	return state >= 0 && state <= PARENT_HALTED ? state_names[state] : "?";
+}
+
+static const char *style_names[] = { "passive", "inside", "cross" };
+
+static const char *
+exec_side_name(int side)
+{
+	return side == BOOK_BID ? "buy" : "sell";
+}
+
+int64_t
+exec_round_lot(int64_t qty, int64_t lot, int64_t remaining)
+{
+	if (qty >= remaining)
+		return remaining;
+	if (qty <= 0)
+		return 0;
+	if (lot > 1)
+		qty -= qty % lot;
+	/* Never leave a remainder smaller than a lot behind. */
+	if (remaining - qty > 0 && remaining - qty < lot)
+		qty = remaining;
+	return qty;
+}
+
+static void
+exec_emit(struct exec *x, const char *topic, cJSON *o)
+{
+	if (o == NULL)
+		return;
+	x->e.emit(x->e.arg, topic, o);
+	cJSON_Delete(o);
+}
+
+static void
+exec_id_str(char *buf, size_t n, uint32_t id)
+{
+	snprintf(buf, n, "%u", id);
+}
+
+/* Times travel as decimal strings: cJSON numbers are doubles. */
+static void
+exec_add_time(cJSON *o, const char *name, int64_t t)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)t);
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+static void
+exec_alert(struct exec *x, const struct parent *p, const char *sev,
+           const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+exec_alert(struct exec *x, const struct parent *p, const char *sev,
+           const char *code, const char *fmt, ...)
+{
+	char text[256], id[16];
+	va_list ap;
+	cJSON *o;
+
+	if (x->e.emit == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "sev", sev);
+	cJSON_AddStringToObject(o, "code", code);
+	cJSON_AddStringToObject(o, "text", text);
+	if (p != NULL) {
+		exec_id_str(id, sizeof id, p->id);
+		cJSON_AddStringToObject(o, "block", id);
+	}
+	exec_emit(x, "alert", o);
+}
+
+static void
+exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
+                 const char *status, const char *reason)
+{
+	char id[32];
+	cJSON *o;
+
+	if (x->e.emit == NULL)
+		return;
+	o = cJSON_CreateObject();
+	exec_id_str(id, sizeof id, p->id);
+	cJSON_AddStringToObject(o, "block", id);
+	snprintf(id, sizeof id, "c%llu",
+	    (unsigned long long)(c->id & ~(1ULL << 63)));
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "side", exec_side_name(p->spec.side));
+	cJSON_AddNumberToObject(o, "px", (double)c->px);
+	cJSON_AddNumberToObject(o, "qty", (double)c->qty);
+	cJSON_AddNumberToObject(o, "filled", (double)c->filled);
+	cJSON_AddStringToObject(o, "status", status);
+	cJSON_AddStringToObject(o, "style", style_names[c->style]);
+	if (reason != NULL)
+		cJSON_AddStringToObject(o, "reason", reason);
+	exec_emit(x, "child", o);
+}
+
+static void
+exec_decision(struct exec *x, const struct parent *p, const char *action,
+              int64_t qty, int64_t px, int style, int64_t sched,
+              const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+static void
+exec_decision(struct exec *x, const struct parent *p, const char *action,
+              int64_t qty, int64_t px, int style, int64_t sched,
+              const char *fmt, ...)
+{
+	char reason[256], id[16];
+	va_list ap;
+	cJSON *o;
+
+	if (x->e.emit == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	o = cJSON_CreateObject();
+	exec_id_str(id, sizeof id, p->id);
+	cJSON_AddStringToObject(o, "block", id);
+	cJSON_AddStringToObject(o, "action", action);
+	cJSON_AddNumberToObject(o, "qty", (double)qty);
+	cJSON_AddNumberToObject(o, "px", (double)px);
+	cJSON_AddStringToObject(o, "style", style >= 0 ? style_names[style] : "");
+	cJSON_AddNumberToObject(o, "sched_qty", (double)sched);
+	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
+	cJSON_AddStringToObject(o, "reason", reason);
+	exec_emit(x, "decision", o);
+}
+
+static struct child *
+exec_child_find(struct parent *p, uint64_t id)
+{
+	/* Live children are few and recent: search from the end. */
+	for (size_t i = p->nchildren; i-- > 0;)
+		if (p->children[i].id == id)
+			return &p->children[i];
+	return NULL;
+}
+
+static struct parent *
+exec_owner_of(struct exec *x, uint64_t id, struct child **cp)
+{
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct child *c = exec_child_find(x->parents[i], id);
+
+		if (c != NULL) {
+			*cp = c;
+			return x->parents[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+exec_finish(struct exec *x, struct parent *p, int state)
+{
+	p->state = state;
+	p->dirty = 1;
+	double mid = market_mid(x->m);
+	p->end_px = mid > 0 ? (int64_t)llround(mid) : x->m->last_px;
+}
+
+static void
+exec_on_fill(void *arg, const struct market_fill *f)
+{
+	struct exec *x = arg;
+	struct child *c;
+	struct parent *p = exec_owner_of(x, f->id, &c);
+	char id[32];
+
+	if (p == NULL)
+		return;
+	c->filled += f->qty;
+	p->filled += f->qty;
+	p->cash += f->px * f->qty;
+	if (f->passive) {
+		p->passive_filled += f->qty;
+		p->working -= f->qty;
+		if (f->left == 0)
+			c->live = 0;
+	}
+	p->dirty = 1;
+	if (x->e.emit != NULL) {
+		cJSON *o = cJSON_CreateObject();
+
+		exec_id_str(id, sizeof id, p->id);
+		cJSON_AddStringToObject(o, "block", id);
+		snprintf(id, sizeof id, "c%llu",
+		    (unsigned long long)(c->id & ~(1ULL << 63)));
+		cJSON_AddStringToObject(o, "child", id);
+		cJSON_AddNumberToObject(o, "px", (double)f->px);
+		cJSON_AddNumberToObject(o, "qty", (double)f->qty);
+		cJSON_AddStringToObject(o, "liq", f->passive ? "passive" :
+		    "aggressive");
+		cJSON_AddNumberToObject(o, "filled", (double)p->filled);
+		cJSON_AddNumberToObject(o, "remaining",
+		    (double)(p->spec.qty - p->filled));
+		exec_emit(x, "fill", o);
+		if (f->passive && f->left == 0)
+			exec_child_event(x, p, c, "filled", NULL);
+	}
+	if (p->filled >= p->spec.qty && p->state == PARENT_WORKING) {
+		exec_finish(x, p, PARENT_DONE);
+		exec_alert(x, p, "info", "done", "block %u complete: %lld shares",
+		    p->id, (long long)p->filled);
+	}
+}
+
+static void
+exec_on_gone(void *arg, uint64_t id, int64_t qty)
+{
+	struct exec *x = arg;
+	struct child *c;
+	struct parent *p = exec_owner_of(x, id, &c);
+
+	if (p == NULL || !c->live)
+		return;
+	c->live = 0;
+	p->working -= qty;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "cancelled", "removed by the market");
+}
+
+static void
+exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
+{
+	struct exec *x = arg;
+	cJSON *o;
+
+	if (x->e.emit == NULL)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "sym", x->m->sym);
+	cJSON_AddNumberToObject(o, "px", (double)px);
+	cJSON_AddNumberToObject(o, "qty", (double)qty);
+	cJSON_AddStringToObject(o, "aggr", aggressor == BOOK_BID ? "buy" : "sell");
+	exec_emit(x, "trade", o);
+}
+
+int
+exec_new(struct exec **out, struct market *m, const struct exec_emit *e)
+{
+	struct exec *x = calloc(1, sizeof *x);
+
+	*out = NULL;
+	if (x == NULL)
+		return -1;
+	x->m = m;
+	if (e != NULL)
+		x->e = *e;
+	x->next_id = 1;
+	m->cbs.fill = exec_on_fill;
+	m->cbs.gone = exec_on_gone;
+	m->cbs.trade = exec_on_trade;
+	m->cbs.arg = x;
+	*out = x;
+	return 0;
+}
+
+void
+exec_free(struct exec *x)
+{
+	if (x == NULL)
+		return;
+	for (size_t i = 0; i < x->nparents; i++) {
+		free(x->parents[i]->children);
+		free(x->parents[i]);
+	}
+	free(x->parents);
+	free(x);
+}
+
+int
+exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
+            char *err, size_t errlen)
+{
+	const struct algo_ops *algo;
+	struct parent *p;
+
+	if (s->qty <= 0 || s->qty > 1000000000LL) {
+		snprintf(err, errlen, "qty %lld: must be 1..1000000000",
+		    (long long)s->qty);
+		return -1;
+	}
+	if (s->side != BOOK_BID && s->side != BOOK_ASK) {
+		snprintf(err, errlen, "side %d: must be buy or sell", s->side);
+		return -1;
+	}
+	if (s->end <= s->start) {
+		snprintf(err, errlen, "end %lld: must be after start %lld",
+		    (long long)s->end, (long long)s->start);
+		return -1;
+	}
+	if (s->interval <= 0 || s->interval > s->end - s->start) {
+		snprintf(err, errlen, "interval %lld ns: must be > 0 and no "
+		    "longer than the window", (long long)s->interval);
+		return -1;
+	}
+	if (!(s->max_pov > 0 && s->max_pov <= 100)) {
+		snprintf(err, errlen, "max_pov %g: must be in (0, 100]",
+		    s->max_pov);
+		return -1;
+	}
+	if (s->lot <= 0 || s->limit_px < 0) {
+		snprintf(err, errlen, "lot %lld / limit_px %lld: lot must be > 0, "
+		    "limit_px >= 0", (long long)s->lot, (long long)s->limit_px);
+		return -1;
+	}
+	if ((algo = algo_find(s->algo)) == NULL) {
+		snprintf(err, errlen, "algo \"%s\": unknown (known: twap)", s->algo);
+		return -1;
+	}
+	if (x->nparents == x->capparents) {
+		size_t n = x->capparents ? x->capparents * 2 : 4;
+		struct parent **v = realloc(x->parents, n * sizeof *v);
+
+		if (v == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		x->parents = v;
+		x->capparents = n;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->id = x->next_id++;
+	p->spec = *s;
+	p->algo = algo;
+	p->state = PARENT_NEW;
+	p->next_decision = s->start;
+	p->dirty = 1;
+	x->parents[x->nparents++] = p;
+	if (id != NULL)
+		*id = p->id;
+	return 0;
+}
+
+static int
+exec_child_add(struct parent *p, uint64_t id, int64_t px, int64_t qty,
+               int style, int64_t t)
+{
+	if (p->nchildren == p->capchildren) {
+		size_t n = p->capchildren ? p->capchildren * 2 : 64;
+		struct child *v = realloc(p->children, n * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		p->children = v;
+		p->capchildren = n;
+	}
+	p->children[p->nchildren++] = (struct child){
+		.id = id, .px = px, .qty = qty, .style = style, .live = 0, .t = t,
+	};
+	return 0;
+}
+
+static void
+exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
+                  const char *why)
+{
+	int64_t left = 0;
+
+	if (!c->live)
+		return;
+	if (market_cancel(x->m, c->id, &left) == 0)
+		p->working -= left;
+	c->live = 0;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "cancelled", why);
+}
+
+static void
+exec_cancel_all(struct exec *x, struct parent *p, const char *why)
+{
+	for (size_t i = 0; i < p->nchildren; i++)
+		exec_cancel_child(x, p, &p->children[i], why);
+}
+
+/*
+ * Send one child.  Returns the shares it filled at once.  A crossing child
+ * is IOC; a passive one rests and counts as working.
+ */
+static int64_t
+exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
+          const char *why)
+{
+	int64_t filled = 0;
+	uint64_t id;
+	struct child *c;
+	int tif = style == STYLE_CROSS ? BOOK_IOC : BOOK_GTC;
+
+	if (qty <= 0)
+		return 0;
+	/* Register the child under the id market_submit() is about to give
+	 * it, so fills reported during matching find their child. */
+	id = x->m->next_our_id;
+	if (exec_child_add(p, id, px, qty, style, x->m->now) != 0)
+		return 0;
+	c = &p->children[p->nchildren - 1];
+	if (market_submit(x->m, p->spec.side, px, qty, tif, &id, &filled) != 0) {
+		c = &p->children[p->nchildren - 1];
+		exec_child_event(x, p, c, "rejected", "refused by the book");
+		return 0;
+	}
+	c = &p->children[p->nchildren - 1];
+	if (style != STYLE_CROSS && filled < qty) {
+		c->live = 1;
+		p->working += qty - filled;
+	}
+	exec_child_event(x, p, c, filled >= qty ? "filled" :
+	    filled > 0 ? "partial" : "new", why);
+	return filled;
+}
+
+/* Shares the participation cap still allows (INT64_MAX when uncapped). */
+static int64_t
+exec_pov_room(const struct exec *x, const struct parent *p)
+{
+	double rate = p->spec.max_pov / 100.0;
+	int64_t others;
+
+	if (rate >= 1.0)
+		return INT64_MAX;
+	others = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+	return (int64_t)floor(rate / (1.0 - rate) * (double)others) - p->filled -
+	    p->working;
+}
+
+static void
+exec_start(struct exec *x, struct parent *p)
+{
+	double mid = market_mid(x->m);
+
+	p->arrival = mid > 0 ? mid : (double)x->m->last_px;
+	p->vol0 = x->m->volume;
+	p->ourvol0 = x->m->our_volume;
+	p->state = PARENT_WORKING;
+	p->dirty = 1;
+	exec_alert(x, p, "info", "start", "block %u started: %s %lld %s with %s, "
+	    "arrival %.2f", p->id, exec_side_name(p->spec.side),
+	    (long long)p->spec.qty, p->spec.sym, p->algo->name,
+	    p->arrival * x->m->tick);
+}
+
+/* The far touch (where a crossing child trades) and the near touch (where a
+ * passive child joins the queue). */
+static int
+exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
+             int64_t *near)
+{
+	int64_t q;
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
+
+	if (book_best(x->m->book, opp, far, &q) != 0)
+		return -1;
+	if (book_best(x->m->book, p->spec.side, near, &q) != 0)
+		*near = p->spec.side == BOOK_BID ? *far - 1 : *far + 1;
+	return 0;
+}
+
+/* A price is allowed when it does not go through the limit. */
+static int
+exec_px_ok(const struct parent *p, int64_t px)
+{
+	if (p->spec.limit_px == 0)
+		return 1;
+	return p->spec.side == BOOK_BID ? px <= p->spec.limit_px :
+	    px >= p->spec.limit_px;
+}
+
+static void
+exec_end_of_window(struct exec *x, struct parent *p)
+{
+	int64_t remaining, far, near, filled;
+
+	exec_cancel_all(x, p, "end of window");
+	remaining = p->spec.qty - p->filled;
+	if (remaining > 0 && p->spec.cleanup &&
+	    exec_touches(x, p, &far, &near) == 0) {
+		/* Sweep up to 1% through the touch for what is left. */
+		int64_t collar = (int64_t)ceil((double)far * 0.01);
+		int64_t px = p->spec.side == BOOK_BID ? far + collar : far - collar;
+
+		if (p->spec.limit_px != 0 && !exec_px_ok(p, px))
+			px = p->spec.limit_px;
+		exec_decision(x, p, "cleanup", remaining, px, STYLE_CROSS,
+		    p->spec.qty, "end of window: crossing the %lld shares left, "
+		    "at most %.2f", (long long)remaining, px * x->m->tick);
+		filled = exec_send(x, p, px, remaining, STYLE_CROSS, "cleanup");
+		remaining -= filled;
+	}
+	if (p->state == PARENT_WORKING || p->state == PARENT_PAUSED)
+		exec_finish(x, p, PARENT_DONE);
+	if (remaining > 0)
+		exec_alert(x, p, "warn", "unfilled", "block %u window ended with "
+		    "%lld of %lld shares unfilled", p->id, (long long)remaining,
+		    (long long)p->spec.qty);
+}
+
+static void
+exec_decide(struct exec *x, struct parent *p, int64_t t)
+{
+	int64_t remaining = p->spec.qty - p->filled, far, near, sched, next,
+	    slice, behind, room, want, qty, crossed = 0;
+	double tick = x->m->tick;
+
+	if (exec_touches(x, p, &far, &near) != 0) {
+		exec_decision(x, p, "wait", 0, 0, -1, p->algo->target(p, t),
+		    "no %s side in the book: nothing to trade against",
+		    p->spec.side == BOOK_BID ? "ask" : "bid");
+		return;
+	}
+	/* 1. Stale children: no longer at the near touch. */
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		if (c->live && c->px != near)
+			exec_cancel_child(x, p, c, "stale: the touch moved");
+	}
+	sched = p->algo->target(p, t);
+	next = p->algo->target(p, t + p->spec.interval);
+	slice = next - sched;
+	if (slice < p->spec.lot)
+		slice = p->spec.lot;
+	behind = sched - p->filled;
+	room = exec_pov_room(x, p);
+	if (room <= 0) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "participation cap "
+		    "%.1f%% reached: waiting for the market to trade",
+		    p->spec.max_pov);
+		return;
+	}
+	/* 2. Catch up by crossing when more than a slice behind. */
+	if (behind > slice && exec_px_ok(p, far)) {
+		qty = exec_round_lot(behind < room ? behind : room, p->spec.lot,
+		    remaining);
+		if (qty > 0) {
+			exec_decision(x, p, "cross", qty, far, STYLE_CROSS, sched,
+			    "behind schedule by %lld shares (%.1f slices): crossing "
+			    "at %.2f", (long long)behind, (double)behind / slice,
+			    far * tick);
+			crossed = exec_send(x, p, far, qty, STYLE_CROSS, "catch-up");
+			room -= crossed;
+			remaining -= crossed;
+			if (remaining <= 0 || p->state != PARENT_WORKING)
+				return;
+		}
+	}
+	/* 3. Post the next slice passively. */
+	want = next - p->filled - p->working;
+	if (want > room)
+		want = room;
+	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
+	if (qty <= 0) {
+		if (crossed == 0)
+			exec_decision(x, p, "hold", 0, 0, -1, sched, "on schedule: "
+			    "%lld filled, %lld working, schedule %lld",
+			    (long long)p->filled, (long long)p->working,
+			    (long long)sched);
+		return;
+	}
+	if (!exec_px_ok(p, near)) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "touch %.2f is "
+		    "through the limit %.2f", near * tick, p->spec.limit_px * tick);
+		return;
+	}
+	exec_decision(x, p, "post", qty, near, STYLE_PASSIVE, sched,
+	    "%s %lld at the touch %.2f for the next slice (schedule %lld by "
+	    "then)%s", p->spec.side == BOOK_BID ? "bid" : "offer",
+	    (long long)qty, near * tick, (long long)next,
+	    want > qty ? "" : room < INT64_MAX && room <= want ?
+	    ", capped by participation" : "");
+	exec_send(x, p, near, qty, STYLE_PASSIVE, "slice");
+}
+
+void
+exec_tick(struct exec *x, int64_t t)
+{
+	/* Advance the market to each due decision in turn, so a decision sees
+	 * the book as it is at its own time even when t jumps far ahead. */
+	for (;;) {
+		int64_t due = t;
+		struct parent *next = NULL;
+
+		for (size_t i = 0; i < x->nparents; i++) {
+			struct parent *p = x->parents[i];
+
+			if (p->state != PARENT_NEW && p->state != PARENT_WORKING)
+				continue;
+			int64_t when = p->next_decision < p->spec.end ?
+			    p->next_decision : p->spec.end;
+			if (when <= due) {
+				due = when;
+				next = p;
+			}
+		}
+		market_advance(x->m, due);
+		if (next == NULL)
+			return;
+		if (next->state == PARENT_NEW)
+			exec_start(x, next);
+		if (due >= next->spec.end) {
+			exec_end_of_window(x, next);
+			continue;
+		}
+		exec_decide(x, next, due);
+		next->next_decision = due + next->spec.interval;
+		next->dirty = 1;
+		/* Alert once when the block falls well behind its schedule. */
+		int64_t sched = next->algo->target(next, due);
+		if (sched > 0 && next->filled < sched * 9 / 10 &&
+		    !next->behind_alerted) {
+			next->behind_alerted = 1;
+			exec_alert(x, next, "warn", "behind", "block %u behind "
+			    "schedule: %lld filled of %lld scheduled", next->id,
+			    (long long)next->filled, (long long)sched);
+		} else if (next->filled >= sched * 95 / 100)
+			next->behind_alerted = 0;
+	}
+}
+
+static int
+exec_lookup(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	if (id != 0 && exec_find(x, id) == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_pause(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if ((id != 0 && p->id != id) ||
+		    (p->state != PARENT_WORKING && p->state != PARENT_NEW))
+			continue;
+		exec_cancel_all(x, p, "paused");
+		p->state = PARENT_PAUSED;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "block %u: nothing working to pause", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if ((id != 0 && p->id != id) || p->state != PARENT_PAUSED)
+			continue;
+		p->state = p->arrival > 0 ? PARENT_WORKING : PARENT_NEW;
+		p->next_decision = x->m->now;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "block %u: nothing paused to resume", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
+              size_t errlen)
+{
+	if (!(pct > 0 && pct <= 100)) {
+		snprintf(err, errlen, "pct %g: must be > 0 and <= 100", pct);
+		return -1;
+	}
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (id != 0 && p->id != id)
+			continue;
+		p->spec.max_pov = pct;
+		p->dirty = 1;
+	}
+	return 0;
+}
+
+int
+exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+		snprintf(err, errlen, "block %u is already %s", id,
+		    exec_state_name(p->state));
+		return -1;
+	}
+	exec_cancel_all(x, p, "block cancelled");
+	exec_finish(x, p, PARENT_CANCELLED);
+	return 0;
+}
+
+size_t
+exec_count(const struct exec *x)
+{
+	return x->nparents;
+}
+
+struct parent *
+exec_get(struct exec *x, size_t i)
+{
+	return i < x->nparents ? x->parents[i] : NULL;
+}
+
+struct parent *
+exec_find(struct exec *x, uint32_t id)
+{
+	for (size_t i = 0; i < x->nparents; i++)
+		if (x->parents[i]->id == id)
+			return x->parents[i];
+	return NULL;
+}
+
+int
+exec_all_done(const struct exec *x)
+{
+	for (size_t i = 0; i < x->nparents; i++)
+		if (x->parents[i]->state != PARENT_DONE &&
+		    x->parents[i]->state != PARENT_CANCELLED)
+			return 0;
+	return 1;
+}
+
+cJSON *
+exec_block_json(const struct exec *x, const struct parent *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[16];
+	int64_t t = x->m->now, sched = p->algo->target(p, t);
+	int64_t others = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+
+	exec_id_str(id, sizeof id, p->id);
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "sym", p->spec.sym);
+	cJSON_AddStringToObject(o, "side", exec_side_name(p->spec.side));
+	cJSON_AddNumberToObject(o, "qty", (double)p->spec.qty);
+	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
+	cJSON_AddNumberToObject(o, "working", (double)p->working);
+	cJSON_AddNumberToObject(o, "remaining", (double)(p->spec.qty - p->filled));
+	cJSON_AddStringToObject(o, "state", exec_state_name(p->state));
+	cJSON_AddStringToObject(o, "algo", p->algo->name);
+	exec_add_time(o, "start", p->spec.start);
+	exec_add_time(o, "end", p->spec.end);
+	cJSON_AddNumberToObject(o, "arrival_px", p->arrival);
+	cJSON_AddNumberToObject(o, "avg_px", tca_avg_px(p->filled, p->cash));
+	cJSON_AddNumberToObject(o, "sched_qty", (double)sched);
+	cJSON_AddNumberToObject(o, "pct_sched", sched > 0 ?
+	    100.0 * (double)p->filled / (double)sched : 100.0);
+	cJSON_AddNumberToObject(o, "is_bps", tca_is_bps(p->spec.side, p->arrival,
+	    p->filled, p->cash));
+	cJSON_AddNumberToObject(o, "is_cash", tca_is_cash(p->spec.side,
+	    p->arrival, p->filled, p->cash, x->m->tick));
+	cJSON_AddNumberToObject(o, "max_pov", p->spec.max_pov);
+	cJSON_AddNumberToObject(o, "mkt_vol", (double)(x->m->volume - p->vol0));
+	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
+	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
+	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);
+	return o;
+}
+
+void
+exec_emit_dirty(struct exec *x)
+{
+	if (x->e.emit == NULL)
+		return;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (!p->dirty)
+			continue;
+		p->dirty = 0;
+		exec_emit(x, "block", exec_block_json(x, p));
+	}
+}

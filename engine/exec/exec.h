@@ -1,0 +1,135 @@
+/*
+ * engine/exec/exec.h -- parent ("block") orders and the algorithms that
+ * work them.  This header is the whole API of engine/exec/.
+ *
+ * A scheduler (struct algo_ops, one file each: algo-twap.c ...) says how
+ * many shares should be done by a given time.  The tactic in exec.c turns
+ * that target into child orders at each decision interval: keep children
+ * that still sit at the touch, cancel the stale ones, cross when behind
+ * schedule by more than one slice, post the rest passively, and never
+ * exceed what remains or the participation cap.  At the end of the window
+ * whatever remains is crossed (or, with cleanup off, reported unfilled).
+ *
+ * exec never touches a socket or a clock: time comes in through exec_tick()
+ * and everything worth telling a person goes out through one emit callback
+ * as (topic, JSON payload).  With no emit callback (the backtester) no JSON
+ * is built at all.
+ */
+#ifndef TRANCHE_EXEC_H
+#define TRANCHE_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/market/market.h"
+
+enum parent_state {
+	PARENT_NEW,
+	PARENT_WORKING,
+	PARENT_PAUSED,
+	PARENT_DONE,
+	PARENT_CANCELLED,
+	PARENT_HALTED,
+};
+
+enum child_style { STYLE_PASSIVE, STYLE_INSIDE, STYLE_CROSS };
+
+struct parent;
+
+struct algo_ops {
+	const char *name;
+	/* Shares that should be done by time t (0 .. qty, non-decreasing). */
+	int64_t (*target)(const struct parent *p, int64_t t);
+};
+
+extern const struct algo_ops algo_twap_ops;
+
+/* Find a scheduler by name; NULL if there is none. */
+const struct algo_ops *algo_find(const char *name);
+
+struct parent_spec {
+	char sym[16];
+	int side;            /* BOOK_BID buys, BOOK_ASK sells */
+	int64_t qty;
+	int64_t start, end;  /* simulated ns */
+	int64_t interval;    /* decision interval, ns */
+	int64_t limit_px;    /* 0: none */
+	int64_t lot;         /* round lot (100) */
+	double max_pov;      /* participation cap in percent, 100 = none */
+	int cleanup;         /* 1: cross what remains at the end */
+	char algo[16];
+};
+
+struct child {
+	uint64_t id;
+	int64_t px, qty, filled;
+	int style;
+	int live;
+	int64_t t;
+};
+
+struct parent {
+	uint32_t id;
+	struct parent_spec spec;
+	const struct algo_ops *algo;
+	int state;
+	int64_t filled;
+	int64_t working;       /* shares resting in live children */
+	int64_t cash;          /* sum of px*qty of fills, ticks x shares */
+	int64_t passive_filled;
+	double arrival;        /* mid at start, ticks */
+	int64_t vol0, ourvol0; /* market volume counters at start */
+	int64_t next_decision;
+	int64_t end_px;        /* mid at the end, for unfilled valuation */
+	int behind_alerted;
+	int dirty;
+	struct child *children;
+	size_t nchildren, capchildren;
+};
+
+struct exec_emit {
+	void (*emit)(void *arg, const char *topic, cJSON *payload);
+	void *arg;
+};
+
+struct exec;
+
+int exec_new(struct exec **out, struct market *m, const struct exec_emit *e);
+void exec_free(struct exec *x);
+
+/* Validate and add a parent order; on error, err names the field and the
+ * value.  *id (may be NULL) receives the block's id. */
+int exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
+                char *err, size_t errlen);
+
+/* Advance the market to t and make every decision due by then. */
+void exec_tick(struct exec *x, int64_t t);
+
+/* Human control.  id 0 means every block.  0 on success, or -1 with err
+ * naming what was wrong.  Pause cancels working children and sends no new
+ * ones until resume. */
+int exec_pause(struct exec *x, uint32_t id, char *err, size_t errlen);
+int exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen);
+int exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
+                  size_t errlen);
+int exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen);
+
+size_t exec_count(const struct exec *x);
+struct parent *exec_get(struct exec *x, size_t i);
+struct parent *exec_find(struct exec *x, uint32_t id);
+/* 1 when every block is finished (DONE or CANCELLED). */
+int exec_all_done(const struct exec *x);
+
+/* Emit "block" for every block changed since the last call. */
+void exec_emit_dirty(struct exec *x);
+
+/* JSON views for status and snapshot replies. */
+cJSON *exec_block_json(const struct exec *x, const struct parent *p);
+const char *exec_state_name(int state);
+
+/* Schedule helpers for algorithms and tests. */
+int64_t exec_round_lot(int64_t qty, int64_t lot, int64_t remaining);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * engine/exec/scenario.h -- scenarios: the market to simulate and the
+ * parent orders to work in it, read from a JSON file (tranche-scenario(5)).
+ * Part of engine/exec/'s API; exec.h has the rest.
+ */
+#ifndef TRANCHE_EXEC_SCENARIO_H
+#define TRANCHE_EXEC_SCENARIO_H
+
+#include "engine/exec/exec.h"
+
+#define SCENARIO_MAX_ORDERS 16
+
+struct scenario {
+	char name[64];
+	char path[512];
+	int64_t open;    /* simulated ns since midnight when trading opens */
+	int64_t close;
+	int64_t warmup;  /* ns the market runs before open */
+	struct sim_params market;
+	struct parent_spec orders[SCENARIO_MAX_ORDERS];
+	int norders;
+	char *json;      /* the resolved scenario (after --set), malloc'd */
+};
+
+/*
+ * Load a scenario by name (looked up as NAME.json in $TRANCHE_SCENARIO_DIR,
+ * then the built-in directory) or by path (anything with a '/' or ending in
+ * .json), apply "path.key=value" overrides, and check every value.  Unknown
+ * keys are errors.  0, or -1 with err naming the file, key and value.
+ */
+int scenario_load(struct scenario *sc, const char *name, const char **sets,
+                  int nsets, char *err, size_t errlen);
+void scenario_free(struct scenario *sc);
+
+/* "HH:MM:SS" -> ns since midnight; -1 if malformed. */
+int64_t scenario_parse_clock(const char *s);
+
+#endif

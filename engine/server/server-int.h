@@ -1,0 +1,107 @@
+/*
+ * engine/server/server-int.h -- what the files of engine/server/ share
+ * among themselves (the loop in server.c, commands in server-cmd.c).  Not
+ * part of the folder's API: that is server.h.
+ */
+#ifndef TRANCHE_SERVER_INT_H
+#define TRANCHE_SERVER_INT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <nng/nng.h>
+#include <uv.h>
+
+#include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
+#include "engine/journal/journal.h"
+#include "engine/server/server.h"
+
+#define RING_SIZE 200
+#define IDEM_SIZE 8192
+#define SESSIONS_MAX 256
+
+struct ring {
+	char *items[RING_SIZE];
+	int head, count;
+};
+
+struct outmsg {
+	char *buf;
+	size_t len;
+};
+
+/* A remembered answer to a command id. */
+struct idem {
+	uint64_t hash;
+	char *id;
+	char *reply;
+	size_t len;
+};
+
+/* What hello told us about the peer behind an NNG pipe. */
+struct session {
+	uint32_t pipe;
+	char client[64];
+	char role[16];
+};
+
+struct server {
+	const struct server_opts *opts;
+	char name[64];
+	const char *urls[SERVER_MAX_LISTEN];
+	int nurls;
+	char events_url[600];
+	char jpath[1024];
+
+	struct scenario sc;
+	struct market *m;
+	struct exec *x;
+	struct jrnl *j;
+	int jrnl_failed;
+
+	uv_loop_t loop;
+	int loop_inited;
+	uv_timer_t clock_timer, pub_timer, beat_timer;
+	uv_poll_t rep_poll;
+	uv_signal_t sigint, sigterm;
+	int stopping;
+
+	nng_socket pub, rep;
+	int rep_fd;
+	atomic_int subs;
+
+	double speed;         /* 0 = as fast as possible */
+	int64_t t;            /* simulated now */
+	uint64_t wall_last;   /* uv_now() at the last clock pass */
+	uint64_t busy_ns, busy_t0, beat_t0;
+
+	uint64_t seq;
+	uint64_t book_changes;
+	struct outmsg *out;
+	size_t nout, capout;
+	int need_sync;
+
+	struct ring decisions, alerts;
+	struct idem idem[IDEM_SIZE];
+	unsigned idem_next;
+	struct session sessions[SESSIONS_MAX];
+	int nsessions;
+};
+
+/* server.c */
+void server_publish(struct server *s, const char *topic, cJSON *payload);
+void server_flush(struct server *s);
+const char *server_state(struct server *s);
+cJSON *server_book_json(struct server *s);
+cJSON *server_ring_json(const struct ring *r);
+
+/* server-cmd.c: decode, execute (at most once per id), journal and answer
+ * one command; returns the malloc'd reply and its length. */
+char *server_command(struct server *s, const void *buf, size_t len,
+                     uint32_t pipe, size_t *outlen);
+void server_idem_free(struct server *s);
+
+#endif

@@ -1,0 +1,634 @@
+/*
+ * engine/server/server.c -- the engine daemon's loop.
+ *
+ * libuv owns the one thread.  Three timers drive it:
+ *
+ *   clock   every 10 ms of wall time the simulated clock moves on by
+ *           10 ms x speed (at speed "max", by a fixed chunk per pass) and
+ *           the execution layer makes every decision due by then;
+ *   publish every 50 ms: the book (only if it changed: conflated to at most
+ *           20 per second), the blocks that changed, then the outbox;
+ *   beat    once a second: the heartbeat.
+ *
+ * Commands arrive on an NNG REP socket whose receive descriptor is watched
+ * with uv_poll; each is decoded, checked, executed at most once per client
+ * id (a repeat gets the first answer), journaled with its answer and synced
+ * to disk, and only then answered.
+ *
+ * Events do not go straight to the socket.  Everything the engine says is
+ * appended to the journal and queued in an outbox; at the end of every pass
+ * (the Redis beforeSleep habit) the journal is synced if a fill is among
+ * them -- a fill is never published before it is on disk -- or merely
+ * flushed, and then the outbox is published in order.  PUB never blocks: a
+ * slow subscriber loses messages, sees the sequence gap, and asks for a
+ * snapshot.
+ *
+ * Nothing below this layer includes nng.h or uv.h.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <uv.h>
+
+#include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
+#include "engine/journal/journal.h"
+#include "engine/server/server.h"
+#include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+#define CLOCK_MS 10
+#define PUBLISH_MS 50
+#define MAX_SPEED_CHUNK_NS (5LL * 1000000000LL)
+
+static void
+server_outbox_push(struct server *s, char *buf, size_t len, int durable)
+{
+	if (s->nout == s->capout) {
+		size_t n = s->capout ? s->capout * 2 : 256;
+		struct outmsg *v = realloc(s->out, n * sizeof *v);
+
+		if (v == NULL) {
+			/* The journal has it; subscribers will see a gap. */
+			free(buf);
+			return;
+		}
+		s->out = v;
+		s->capout = n;
+	}
+	s->out[s->nout].buf = buf;
+	s->out[s->nout].len = len;
+	s->nout++;
+	if (durable)
+		s->need_sync = 1;
+}
+
+/* Keep the last few decisions and alerts for snapshots. */
+static void
+server_ring_push(struct ring *r, const char *json)
+{
+	char *copy = strdup(json);
+
+	if (copy == NULL)
+		return;
+	free(r->items[r->head]);
+	r->items[r->head] = copy;
+	r->head = (r->head + 1) % RING_SIZE;
+	if (r->count < RING_SIZE)
+		r->count++;
+}
+
+cJSON *
+server_ring_json(const struct ring *r)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < r->count; i++) {
+		int k = (r->head - r->count + i + RING_SIZE) % RING_SIZE;
+		cJSON *o = cJSON_Parse(r->items[k]);
+
+		if (o != NULL)
+			cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+void
+server_publish(struct server *s, const char *topic, cJSON *payload)
+{
+	size_t len;
+	char *buf;
+
+	buf = ipc_event_format(topic, s->seq + 1, s->m->now, payload, &len);
+	if (buf == NULL)
+		return;
+	s->seq++;
+	if (s->j != NULL && jrnl_append(s->j, JRNL_EVENT, s->m->now, buf,
+	    len) != 0 && !s->jrnl_failed) {
+		s->jrnl_failed = 1;
+		fprintf(stderr, "tranched: journal append failed: %s\n",
+		    strerror(errno));
+	}
+	if (strcmp(topic, TOPIC_DECISION) == 0)
+		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
+	else if (strcmp(topic, TOPIC_ALERT) == 0)
+		server_ring_push(&s->alerts, buf + strlen(topic) + 1);
+	server_outbox_push(s, buf, len, strcmp(topic, TOPIC_FILL) == 0);
+}
+
+static void
+server_exec_emit(void *arg, const char *topic, cJSON *payload)
+{
+	server_publish(arg, topic, payload);
+}
+
+/*
+ * Before the loop sleeps: make the journal durable where it must be, then
+ * let the events go.
+ */
+void
+server_flush(struct server *s)
+{
+	if (s->j != NULL) {
+		if (s->need_sync)
+			jrnl_sync(s->j);
+		else
+			jrnl_flush(s->j);
+	}
+	s->need_sync = 0;
+	for (size_t i = 0; i < s->nout; i++) {
+		nng_msg *msg;
+
+		if (nng_msg_alloc(&msg, 0) == 0) {
+			nng_msg_append(msg, s->out[i].buf, s->out[i].len);
+			if (nng_sendmsg(s->pub, msg, NNG_FLAG_NONBLOCK) != 0)
+				nng_msg_free(msg);
+		}
+		free(s->out[i].buf);
+	}
+	s->nout = 0;
+}
+
+const char *
+server_state(struct server *s)
+{
+	int paused = 0, working = 0;
+
+	if (exec_all_done(s->x) && exec_count(s->x) > 0)
+		return "DONE";
+	for (size_t i = 0; i < exec_count(s->x); i++) {
+		int st = exec_get(s->x, i)->state;
+
+		paused += st == PARENT_PAUSED;
+		working += st == PARENT_WORKING || st == PARENT_NEW;
+	}
+	if (paused > 0 && working == 0)
+		return "PAUSED";
+	return "LIVE";
+}
+
+cJSON *
+server_book_json(struct server *s)
+{
+	struct book_level lv[10];
+	cJSON *o = cJSON_CreateObject(), *a, *ours;
+	int n, side;
+
+	cJSON_AddStringToObject(o, "sym", s->m->sym);
+	for (side = 0; side < 2; side++) {
+		a = cJSON_AddArrayToObject(o, side == BOOK_BID ? "bids" : "asks");
+		n = book_depth(s->m->book, side, lv, 10);
+		for (int i = 0; i < n; i++) {
+			cJSON *l = cJSON_CreateArray();
+
+			cJSON_AddItemToArray(l, cJSON_CreateNumber((double)lv[i].px));
+			cJSON_AddItemToArray(l, cJSON_CreateNumber((double)lv[i].qty));
+			cJSON_AddItemToArray(l, cJSON_CreateNumber(lv[i].orders));
+			cJSON_AddItemToArray(a, l);
+		}
+	}
+	cJSON_AddNumberToObject(o, "last", (double)s->m->last_px);
+	ours = cJSON_AddArrayToObject(o, "ours");
+	for (size_t i = 0; i < exec_count(s->x); i++) {
+		struct parent *p = exec_get(s->x, i);
+
+		for (size_t k = 0; k < p->nchildren; k++) {
+			struct child *c = &p->children[k];
+			struct book_order_info oi;
+			char id[32];
+
+			if (!c->live || book_order(s->m->book, c->id, &oi) != 0)
+				continue;
+			cJSON *e = cJSON_CreateObject();
+			snprintf(id, sizeof id, "c%llu",
+			    (unsigned long long)(c->id & ~(1ULL << 63)));
+			cJSON_AddStringToObject(e, "id", id);
+			cJSON_AddStringToObject(e, "side", oi.side == BOOK_BID ?
+			    "buy" : "sell");
+			cJSON_AddNumberToObject(e, "px", (double)oi.px);
+			cJSON_AddNumberToObject(e, "qty", (double)oi.qty);
+			cJSON_AddNumberToObject(e, "ahead",
+			    (double)book_queue_ahead(s->m->book, c->id));
+			cJSON_AddItemToArray(ours, e);
+		}
+	}
+	return o;
+}
+
+static void
+server_publish_book(struct server *s)
+{
+	cJSON *b;
+
+	if (s->m->changes == s->book_changes)
+		return;
+	s->book_changes = s->m->changes;
+	b = server_book_json(s);
+	server_publish(s, TOPIC_BOOK, b);
+	cJSON_Delete(b);
+}
+
+static void
+server_stop(struct server *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	uv_timer_stop(&s->clock_timer);
+	uv_timer_stop(&s->pub_timer);
+	uv_timer_stop(&s->beat_timer);
+	uv_poll_stop(&s->rep_poll);
+	uv_signal_stop(&s->sigint);
+	uv_signal_stop(&s->sigterm);
+	uv_close((uv_handle_t *)&s->clock_timer, NULL);
+	uv_close((uv_handle_t *)&s->pub_timer, NULL);
+	uv_close((uv_handle_t *)&s->beat_timer, NULL);
+	uv_close((uv_handle_t *)&s->rep_poll, NULL);
+	uv_close((uv_handle_t *)&s->sigint, NULL);
+	uv_close((uv_handle_t *)&s->sigterm, NULL);
+}
+
+static void
+server_busy_begin(struct server *s)
+{
+	s->busy_t0 = uv_hrtime();
+}
+
+static void
+server_busy_end(struct server *s)
+{
+	s->busy_ns += uv_hrtime() - s->busy_t0;
+}
+
+static void
+server_on_clock(uv_timer_t *h)
+{
+	struct server *s = h->data;
+	uint64_t now = uv_now(&s->loop);
+	int64_t target;
+
+	server_busy_begin(s);
+	if (s->speed <= 0)
+		target = s->t + MAX_SPEED_CHUNK_NS;
+	else
+		target = s->t + (int64_t)((double)(now - s->wall_last) * 1e6 *
+		    s->speed);
+	s->wall_last = now;
+	if (target > s->sc.close)
+		target = s->sc.close;
+	if (target > s->t) {
+		exec_tick(s->x, target);
+		s->t = target;
+	}
+	if (s->need_sync)
+		server_flush(s);
+	server_busy_end(s);
+	if (s->opts->exit_when_done && exec_all_done(s->x)) {
+		exec_emit_dirty(s->x);
+		server_publish_book(s);
+		server_flush(s);
+		server_stop(s);
+	}
+}
+
+static void
+server_on_publish(uv_timer_t *h)
+{
+	struct server *s = h->data;
+
+	server_busy_begin(s);
+	server_publish_book(s);
+	exec_emit_dirty(s->x);
+	server_flush(s);
+	server_busy_end(s);
+}
+
+static void
+server_on_beat(uv_timer_t *h)
+{
+	struct server *s = h->data;
+	uint64_t now = uv_hrtime();
+	cJSON *o = cJSON_CreateObject();
+	char speed[32];
+
+	if (s->speed <= 0)
+		snprintf(speed, sizeof speed, "max");
+	else
+		snprintf(speed, sizeof speed, "%g", s->speed);
+	cJSON_AddStringToObject(o, "speed", speed);
+	cJSON_AddStringToObject(o, "state", server_state(s));
+	cJSON_AddNumberToObject(o, "subs", atomic_load(&s->subs));
+	cJSON_AddNumberToObject(o, "util", now > s->beat_t0 ?
+	    round(1000.0 * (double)s->busy_ns / (double)(now - s->beat_t0)) /
+	    1000.0 : 0.0);
+	cJSON_AddStringToObject(o, "name", s->name);
+	server_publish(s, TOPIC_HEARTBEAT, o);
+	cJSON_Delete(o);
+	s->busy_ns = 0;
+	s->beat_t0 = now;
+	server_flush(s);
+}
+
+static void
+server_on_signal(uv_signal_t *h, int signum)
+{
+	struct server *s = h->data;
+
+	fprintf(stderr, "tranched: %s, stopping\n", strsignal(signum));
+	server_stop(s);
+}
+
+static void
+server_on_rep(uv_poll_t *h, int status, int events)
+{
+	struct server *s = h->data;
+	nng_msg *msg;
+
+	server_busy_begin(s);
+	/* Drain every waiting request: the descriptor only says "some". */
+	while (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
+		size_t len;
+		char *reply = server_command(s, nng_msg_body(msg),
+		    nng_msg_len(msg), nng_pipe_id(nng_msg_get_pipe(msg)), &len);
+
+		nng_msg_clear(msg);
+		if (reply != NULL) {
+			nng_msg_append(msg, reply, len);
+			free(reply);
+		}
+		if (nng_sendmsg(s->rep, msg, 0) != 0)
+			nng_msg_free(msg);
+	}
+	server_flush(s);
+	server_busy_end(s);
+}
+
+static void
+server_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct server *s = arg;
+
+	/* Runs on an NNG thread: only the atomic counter is touched. */
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&s->subs, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&s->subs, 1);
+}
+
+static int
+server_listen(nng_socket sock, const char *url, char *err, size_t errlen)
+{
+	nng_listener l;
+	int rv;
+
+	if ((rv = nng_listener_create(&l, sock, url)) != 0) {
+		snprintf(err, errlen, "listen %s: %s", url, nng_strerror(rv));
+		return -1;
+	}
+	if (strncmp(url, "ipc://", 6) == 0)
+		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		snprintf(err, errlen, "listen %s: %s%s", url, nng_strerror(rv),
+		    rv == NNG_EADDRINUSE ? " (is another engine running there?)" :
+		    "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+server_open_sockets(struct server *s, char *err, size_t errlen)
+{
+	char evurl[600];
+	int rv;
+
+	if ((rv = nng_pub0_open(&s->pub)) != 0 ||
+	    (rv = nng_rep0_open(&s->rep)) != 0) {
+		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
+		return -1;
+	}
+	/* NNG drops a message over its limit without a word; the codec refuses
+	 * one over TRANCHE_MAX_MSG with an answer, so NNG's limit sits above. */
+	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
+	nng_socket_set_size(s->pub, NNG_OPT_RECVMAXSZ, 1024);
+	nng_socket_set_int(s->pub, NNG_OPT_SENDBUF, 1024);
+	nng_pipe_notify(s->pub, NNG_PIPE_EV_ADD_POST, server_pipe_event, s);
+	nng_pipe_notify(s->pub, NNG_PIPE_EV_REM_POST, server_pipe_event, s);
+	for (int i = 0; i < s->nurls; i++) {
+		if (ipc_events_url(s->urls[i], evurl, sizeof evurl) != 0) {
+			snprintf(err, errlen, "--listen %s: not an ipc://, tcp:// or "
+			    "tls+tcp:// URL with a port", s->urls[i]);
+			return -1;
+		}
+		if (server_listen(s->rep, s->urls[i], err, errlen) != 0 ||
+		    server_listen(s->pub, evurl, err, errlen) != 0)
+			return -1;
+		if (i == 0)
+			snprintf(s->events_url, sizeof s->events_url, "%s", evurl);
+	}
+	if ((rv = nng_socket_get_int(s->rep, NNG_OPT_RECVFD, &s->rep_fd)) != 0) {
+		snprintf(err, errlen, "nng recv fd: %s", nng_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+server_mkdirs(const char *path)
+{
+	char tmp[1024];
+
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int
+server_open_journal(struct server *s, char *err, size_t errlen)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[700], stamp[32];
+	cJSON *h;
+	char *hj;
+	int rv;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (s->opts->journal != NULL)
+		snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
+	else {
+		if (state != NULL && state[0] == '/')
+			snprintf(dir, sizeof dir, "%s/tranche", state);
+		else
+			snprintf(dir, sizeof dir, "%s/.local/state/tranche",
+			    home ? home : "/tmp");
+		if (server_mkdirs(dir) != 0) {
+			snprintf(err, errlen, "journal directory %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+		snprintf(s->jpath, sizeof s->jpath, "%s/%s-%s-%ld.trj", dir,
+		    s->sc.name, stamp, (long)getpid());
+	}
+	h = cJSON_CreateObject();
+	cJSON_AddNumberToObject(h, "format", JRNL_FORMAT_VERSION);
+	cJSON_AddStringToObject(h, "engine", "tranched " TRANCHE_VERSION);
+	cJSON_AddNumberToObject(h, "protocol", TRANCHE_PROTO_VERSION);
+	cJSON_AddStringToObject(h, "scenario_name", s->sc.name);
+	cJSON_AddItemToObject(h, "scenario", cJSON_Parse(s->sc.json));
+	ipc_add_i64_str(h, "seed", (int64_t)s->opts->seed);
+	cJSON_AddNumberToObject(h, "speed", s->speed);
+	cJSON_AddNumberToObject(h, "tick", s->m->tick);
+	cJSON_AddStringToObject(h, "sym", s->m->sym);
+	ipc_add_i64_str(h, "t0", s->t);
+	hj = cJSON_PrintUnformatted(h);
+	cJSON_Delete(h);
+	rv = jrnl_create(&s->j, s->jpath, hj);
+	cJSON_free(hj);
+	if (rv != 0) {
+		snprintf(err, errlen, "journal %s: %s%s", s->jpath,
+		    jrnl_strerror(rv), rv == JRNL_EEXIST ? " (choose a new file: "
+		    "continuing a journal is not supported yet)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+server_close(struct server *s)
+{
+	int rv;
+
+	/* Closing the sockets stops NNG's threads before the loop goes. */
+	nng_close(s->rep);
+	nng_close(s->pub);
+	if (s->loop_inited) {
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+		if ((rv = uv_loop_close(&s->loop)) != 0)
+			fprintf(stderr, "tranched: loop did not close cleanly: %s\n",
+			    uv_strerror(rv));
+	}
+	jrnl_close(s->j);
+	exec_free(s->x);
+	market_free(s->m);
+	scenario_free(&s->sc);
+	for (int i = 0; i < RING_SIZE; i++) {
+		free(s->decisions.items[i]);
+		free(s->alerts.items[i]);
+	}
+	server_idem_free(s);
+	for (size_t i = 0; i < s->nout; i++)
+		free(s->out[i].buf);
+	free(s->out);
+}
+
+int
+server_run(const struct server_opts *o)
+{
+	struct server *s;
+	char err[2048], defurl[512];
+	int rv, status = 1;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return 1;
+	s->opts = o;
+	s->speed = o->speed;
+	snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "tranched");
+	if (scenario_load(&s->sc, o->scenario, o->sets, o->nsets, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
+	if ((rv = market_sim_new(&s->m, &s->sc.market, o->seed,
+	    s->sc.open - s->sc.warmup)) != 0) {
+		fprintf(stderr, "tranched: market: %s\n", book_strerror(rv));
+		goto out;
+	}
+	struct exec_emit em = { server_exec_emit, s };
+	if (exec_new(&s->x, s->m, &em) != 0) {
+		fprintf(stderr, "tranched: out of memory\n");
+		goto out;
+	}
+	for (int i = 0; i < s->sc.norders; i++)
+		if (exec_submit(s->x, &s->sc.orders[i], NULL, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched: scenario %s: orders.%d: %s\n",
+			    s->sc.path, i, err);
+			goto out;
+		}
+	/* Warm the market up to the open before anyone watches. */
+	s->t = s->sc.open;
+	market_advance(s->m, s->t - 1);
+	if (o->nlisten == 0) {
+		if ((rv = ipc_default_url(defurl, sizeof defurl)) != 0) {
+			fprintf(stderr, "tranched: default endpoint: %s\n",
+			    strerror(-rv));
+			goto out;
+		}
+		s->urls[0] = defurl;
+		s->nurls = 1;
+	} else {
+		for (int i = 0; i < o->nlisten; i++)
+			s->urls[i] = o->listen[i];
+		s->nurls = o->nlisten;
+	}
+	if (server_open_sockets(s, err, sizeof err) != 0 ||
+	    server_open_journal(s, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
+	uv_loop_init(&s->loop);
+	s->loop_inited = 1;
+	uv_timer_init(&s->loop, &s->clock_timer);
+	uv_timer_init(&s->loop, &s->pub_timer);
+	uv_timer_init(&s->loop, &s->beat_timer);
+	uv_poll_init(&s->loop, &s->rep_poll, s->rep_fd);
+	uv_signal_init(&s->loop, &s->sigint);
+	uv_signal_init(&s->loop, &s->sigterm);
+	s->clock_timer.data = s->pub_timer.data = s->beat_timer.data = s;
+	s->rep_poll.data = s->sigint.data = s->sigterm.data = s;
+	uv_timer_start(&s->clock_timer, server_on_clock, 0,
+	    s->speed <= 0 ? 1 : CLOCK_MS);
+	uv_timer_start(&s->pub_timer, server_on_publish, PUBLISH_MS, PUBLISH_MS);
+	uv_timer_start(&s->beat_timer, server_on_beat, 0, 1000);
+	uv_poll_start(&s->rep_poll, UV_READABLE, server_on_rep);
+	uv_signal_start(&s->sigint, server_on_signal, SIGINT);
+	uv_signal_start(&s->sigterm, server_on_signal, SIGTERM);
+	s->wall_last = uv_now(&s->loop);
+	s->beat_t0 = uv_hrtime();
+	signal(SIGPIPE, SIG_IGN);
+	char speed[32];
+	if (s->speed <= 0)
+		snprintf(speed, sizeof speed, "max");
+	else
+		snprintf(speed, sizeof speed, "%gx", s->speed);
+	fprintf(stderr, "tranched: engine %s: scenario %s, seed %llu, speed %s, "
+	    "listening on %s (events %s), journal %s\n", s->name, s->sc.name,
+	    (unsigned long long)o->seed, speed, s->urls[0], s->events_url,
+	    s->jpath);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	status = 0;
+out:
+	server_close(s);
+	free(s);
+	return status;
+}

@@ -1,0 +1,32 @@
+/*
+ * engine/server/server.h -- the engine daemon: a libuv loop that advances
+ * the simulated clock, runs the execution layer, publishes events over NNG,
+ * answers commands, and journals everything.  This header is the whole API
+ * of engine/server/.
+ */
+#ifndef TRANCHE_SERVER_H
+#define TRANCHE_SERVER_H
+
+#include <stdint.h>
+
+#define SERVER_MAX_LISTEN 8
+
+struct server_opts {
+	const char *scenario;   /* name or file */
+	uint64_t seed;
+	double speed;           /* simulated seconds per wall second; 0 = max */
+	const char *journal;    /* file; NULL = a new one under the state dir */
+	const char *listen[SERVER_MAX_LISTEN];
+	int nlisten;            /* 0 = the default ipc:// endpoint */
+	const char *name;       /* engine name shown to consoles */
+	int exit_when_done;     /* stop once every block is finished */
+	const char **sets;      /* scenario overrides "path.key=value" */
+	int nsets;
+};
+
+/* Run the daemon until SIGINT/SIGTERM (or every block is done with
+ * exit_when_done).  Returns a process exit status; errors are printed to
+ * stderr naming what was wrong. */
+int server_run(const struct server_opts *o);
+
+#endif

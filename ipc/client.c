@@ -1,0 +1,176 @@
+/*
+ * ipc/client.c -- the client side of the tranche protocol.
+ *
+ * Both sockets are dialled with NNG_FLAG_NONBLOCK: the dialer keeps trying
+ * in the background, so a console can be started before its engine and
+ * survives the engine's restart without any code of its own.  The REQ
+ * socket's resend time is left long; a request that times out is reported
+ * to the caller, who decides whether to try again (with the same id, so the
+ * engine does not execute it twice).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "ipc/client.h"
+#include "ipc/protocol.h"
+
+struct ipc_client {
+	nng_socket req;
+	nng_socket sub;
+	char ctl_url[512];
+	char ev_url[512];
+	char name[64];
+	unsigned long next_id;
+};
+
+int
+ipc_client_open(struct ipc_client **out, const char *ctl_url,
+                const char *events_url, const char *name)
+{
+	struct ipc_client *c;
+	int rv;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NNG_ENOMEM;
+	snprintf(c->ctl_url, sizeof c->ctl_url, "%s", ctl_url);
+	snprintf(c->name, sizeof c->name, "%s", name ? name : "client");
+	if (events_url != NULL)
+		snprintf(c->ev_url, sizeof c->ev_url, "%s", events_url);
+	else if (ipc_events_url(ctl_url, c->ev_url, sizeof c->ev_url) != 0) {
+		free(c);
+		return NNG_EADDRINVAL;
+	}
+	if ((rv = nng_req0_open(&c->req)) != 0) {
+		free(c);
+		return rv;
+	}
+	if ((rv = nng_sub0_open(&c->sub)) != 0) {
+		nng_close(c->req);
+		free(c);
+		return rv;
+	}
+	nng_socket_set_size(c->req, NNG_OPT_RECVMAXSZ, TRANCHE_MAX_MSG * 16);
+	nng_socket_set_size(c->sub, NNG_OPT_RECVMAXSZ, TRANCHE_MAX_MSG * 16);
+	nng_socket_set_ms(c->req, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(c->req, NNG_OPT_RECONNMAXT, 1000);
+	nng_socket_set_ms(c->sub, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000);
+	/* A deep receive queue: the console drains it every wakeup, and a gap
+	 * still ends in a snapshot, but bursts should not cost one. */
+	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, 8192);
+	nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	if ((rv = nng_dial(c->req, c->ctl_url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
+	    (rv = nng_dial(c->sub, c->ev_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		ipc_client_close(c);
+		return rv;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+ipc_client_close(struct ipc_client *c)
+{
+	if (c == NULL)
+		return;
+	nng_close(c->req);
+	nng_close(c->sub);
+	free(c);
+}
+
+int
+ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
+                   int timeout_ms)
+{
+	char idbuf[96], *body;
+	nng_msg *msg;
+	int rv;
+
+	*reply = NULL;
+	if (cJSON_GetObjectItemCaseSensitive(req, "id") == NULL) {
+		snprintf(idbuf, sizeof idbuf, "%s-%ld-%lu", c->name, (long)getpid(),
+		    ++c->next_id);
+		cJSON_AddStringToObject(req, "id", idbuf);
+	}
+	if ((body = cJSON_PrintUnformatted(req)) == NULL)
+		return NNG_ENOMEM;
+	nng_socket_set_ms(c->req, NNG_OPT_SENDTIMEO, timeout_ms);
+	nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO, timeout_ms);
+	rv = nng_send(c->req, body, strlen(body), 0);
+	cJSON_free(body);
+	if (rv != 0)
+		return rv;
+	if ((rv = nng_recvmsg(c->req, &msg, 0)) != 0)
+		return rv;
+	*reply = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+	nng_msg_free(msg);
+	return *reply != NULL ? 0 : NNG_EPROTO;
+}
+
+int
+ipc_client_event_fd(struct ipc_client *c, int *fd)
+{
+	return nng_socket_get_int(c->sub, NNG_OPT_RECVFD, fd);
+}
+
+static int
+client_take(struct ipc_client *c, struct ipc_event *ev, int flags, char *err,
+            size_t errlen)
+{
+	nng_msg *msg;
+	int rv;
+
+	rv = nng_recvmsg(c->sub, &msg, flags);
+	if (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT)
+		return 0;
+	if (rv != 0) {
+		snprintf(err, errlen, "%s", nng_strerror(rv));
+		return -1;
+	}
+	rv = ipc_event_parse(nng_msg_body(msg), nng_msg_len(msg), ev, err,
+	    errlen);
+	nng_msg_free(msg);
+	return rv == 0 ? 1 : -1;
+}
+
+int
+ipc_client_next_event(struct ipc_client *c, struct ipc_event *ev, char *err,
+                      size_t errlen)
+{
+	return client_take(c, ev, NNG_FLAG_NONBLOCK, err, errlen);
+}
+
+int
+ipc_client_wait_event(struct ipc_client *c, struct ipc_event *ev,
+                      int timeout_ms)
+{
+	char err[256];
+
+	nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, timeout_ms);
+	return client_take(c, ev, 0, err, sizeof err);
+}
+
+const char *
+ipc_client_ctl_url(const struct ipc_client *c)
+{
+	return c->ctl_url;
+}
+
+const char *
+ipc_client_events_url(const struct ipc_client *c)
+{
+	return c->ev_url;
+}
+
+const char *
+ipc_client_strerror(int err)
+{
+	return nng_strerror(err);
+}

@@ -1,0 +1,50 @@
+/*
+ * ipc/client.h -- a small client for a tranche engine, used by the console,
+ * `tranche ctl` and the tests.  It dials the control socket (REQ) and the
+ * events socket (SUB, all topics) without waiting for the engine to be
+ * there: NNG redials by itself, so a client started before its engine, or
+ * one whose engine restarts, reconnects with no help.
+ *
+ * Requests are synchronous with a timeout.  Each request gets an "id" of the
+ * form NAME-PID-N unless the caller set one; NNG's REQ socket may resend a
+ * request after a reconnect, and the engine answers a repeated id with its
+ * first answer.
+ */
+#ifndef TRANCHE_IPC_CLIENT_H
+#define TRANCHE_IPC_CLIENT_H
+
+#include "ipc/codec.h"
+
+struct ipc_client;
+
+/* events_url may be NULL (derived from ctl_url).  name labels ids. */
+int ipc_client_open(struct ipc_client **out, const char *ctl_url,
+                    const char *events_url, const char *name);
+void ipc_client_close(struct ipc_client *c);
+
+/*
+ * Send `req` (an object; "id" is added when absent) and wait up to
+ * timeout_ms for the reply.  0 and *reply set (caller frees), or a negative
+ * NNG error code (use ipc_client_strerror).
+ */
+int ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
+                       int timeout_ms);
+
+/* A descriptor that becomes readable when an event is waiting (for poll or
+ * uv_poll); the client keeps it open. */
+int ipc_client_event_fd(struct ipc_client *c, int *fd);
+
+/* Receive one event without blocking: 1 and *ev filled, 0 if none is
+ * waiting, negative on a decode error (err says what). */
+int ipc_client_next_event(struct ipc_client *c, struct ipc_event *ev,
+                          char *err, size_t errlen);
+
+/* Wait up to timeout_ms for one event (tests use this). */
+int ipc_client_wait_event(struct ipc_client *c, struct ipc_event *ev,
+                          int timeout_ms);
+
+const char *ipc_client_ctl_url(const struct ipc_client *c);
+const char *ipc_client_events_url(const struct ipc_client *c);
+const char *ipc_client_strerror(int err);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * ipc/codec.h -- encoding and decoding of tranche messages, shared by the
+ * engine, the console, `tranche ctl` and the tests.  Nothing here touches a
+ * socket: it turns bytes into checked JSON and back, so the fuzzer can reach
+ * every line of it.
+ */
+#ifndef TRANCHE_IPC_CODEC_H
+#define TRANCHE_IPC_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* A decoded event: TOPIC '\0' JSON. */
+struct ipc_event {
+	char topic[32];
+	uint64_t seq;
+	int64_t t;
+	cJSON *json; /* the whole object, owned by the event */
+};
+
+/*
+ * Format an event into a malloc'd buffer "TOPIC\0JSON" (NUL-terminated,
+ * the terminator not counted in *len).  The JSON is v, seq and t followed by
+ * the members of `payload`, which must not have those three and stays the
+ * caller's.  Returns NULL on allocation failure.
+ */
+char *ipc_event_format(const char *topic, uint64_t seq, int64_t t,
+                       cJSON *payload, size_t *len);
+
+/* Decode an event; 0, or -1 with a message in err naming what was wrong. */
+int ipc_event_parse(const void *buf, size_t len, struct ipc_event *ev,
+                    char *err, size_t errlen);
+void ipc_event_free(struct ipc_event *ev);
+
+/*
+ * Decode a command: size, nesting depth, an object, "cmd" and "id" strings.
+ * On failure returns -1, sets *code to an ERR_* and writes a message that
+ * names the field and value; *root is NULL.  On success *root is the
+ * object (caller frees) and all text in it has had control characters
+ * removed.
+ */
+int ipc_command_parse(const void *buf, size_t len, cJSON **root,
+                      const char **code, char *err, size_t errlen);
+
+/* Replies. */
+cJSON *ipc_reply_ok(const char *id);
+cJSON *ipc_reply_error(const char *id, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Field getters that check type; 0 found and right, -1 absent, -2 wrong type.
+ * Integers may travel as numbers (if integral and below 2^53) or strings. */
+int ipc_get_str(const cJSON *o, const char *name, const char **out);
+int ipc_get_i64(const cJSON *o, const char *name, int64_t *out);
+int ipc_get_num(const cJSON *o, const char *name, double *out);
+
+/* Add an int64 as a decimal string (ids, times). */
+cJSON *ipc_add_i64_str(cJSON *o, const char *name, int64_t v);
+
+/* Remove control characters (C0, DEL, C1, ESC sequences lose their ESC) in
+ * place; returns s. */
+char *ipc_strip_controls(char *s);
+
+/* Maximum JSON nesting depth of a buffer, without parsing it fully. */
+int ipc_json_depth(const char *buf, size_t len);
+
+/* Endpoints.  The default control URL is ipc://DIR/ctl where DIR is
+ * $XDG_RUNTIME_DIR/tranche or /tmp/tranche-UID; ipc_default_dir() creates
+ * DIR (mode 0700) if needed.  The events URL is derived from the control
+ * URL: ipc://P -> ipc://P.events, tcp://H:N -> tcp://H:N+1. */
+int ipc_default_dir(char *buf, size_t n);
+int ipc_default_url(char *buf, size_t n);
+int ipc_events_url(const char *ctl_url, char *buf, size_t n);
+
+#endif

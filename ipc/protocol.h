@@ -1,0 +1,115 @@
+/*
+ * ipc/protocol.h -- the tranche wire protocol: version, endpoints, topics and
+ * the command catalogue.  Bump TRANCHE_PROTO_VERSION when anything below
+ * changes in a way an older peer would misread.  tranche-protocol(7) is the
+ * prose version of this file and must change with it.
+ *
+ * Two NNG sockets per engine:
+ *
+ *   control  REP on the listen URL; consoles and `tranche ctl` talk REQ.
+ *   events   PUB on the listen URL's event twin (ipc_events_url()); SUB.
+ *
+ * Every event message is TOPIC '\0' JSON.  The JSON object always carries
+ *   "v"    protocol version (number)
+ *   "seq"  per-engine sequence number, gap-free as published (number)
+ *   "t"    simulated time in nanoseconds since the session epoch (string)
+ * plus the topic's payload (see the catalogue below).  PUB/SUB drops
+ * messages for slow subscribers, so a subscriber tracks "seq" and asks for a
+ * `snapshot` when it sees a gap.
+ *
+ * Every command is one JSON object with "cmd" and "id" (a client-chosen
+ * string, unique per client: the engine executes an id at most once and
+ * answers a repeat with the first answer).  Commands that change anything
+ * also carry "reason" (free text, journaled).  Every reply is either
+ *   {"ok":true, "id":..., ...}  or
+ *   {"ok":false, "id":..., "error":{"code":"...","message":"..."}}.
+ *
+ * Prices travel as integer ticks; "tick" (dollars per tick) comes in the
+ * hello and snapshot replies.  Averages travel as fractional ticks.  Order
+ * ids, block ids and times travel as strings (cJSON keeps numbers as
+ * doubles).  Quantities are whole shares, below 2^53, as numbers.
+ */
+#ifndef TRANCHE_IPC_PROTOCOL_H
+#define TRANCHE_IPC_PROTOCOL_H
+
+#define TRANCHE_PROTO_VERSION 1
+
+/* Largest message either side accepts (NNG_OPT_RECVMAXSZ). */
+#define TRANCHE_MAX_MSG (256 * 1024)
+/* Deepest JSON nesting the command decoder accepts. */
+#define TRANCHE_MAX_JSON_DEPTH 16
+/* Longest reason / client name kept (longer text is cut, not refused). */
+#define TRANCHE_MAX_TEXT 256
+
+/*
+ * Event topics and their payloads (besides v, seq, t):
+ *
+ * book       {"sym","bids":[[px,qty,orders]...],"asks":[[px,qty,orders]...],
+ *             "last":px,"ours":[{"id","side":"buy"|"sell","px","qty","ahead"}]}
+ *            at most 10 levels a side, conflated to at most 20 per second.
+ * block      {"id","sym","side","qty","filled","working","remaining",
+ *             "state":"NEW|WORKING|PAUSED|DONE|CANCELLED|HALTED",
+ *             "algo","start","end" (ns strings),"arrival_px","avg_px",
+ *             "sched_qty" (what the schedule wants filled by now),
+ *             "pct_sched" (filled / sched_qty * 100),
+ *             "is_bps","is_cash" (shortfall so far against arrival),
+ *             "max_pov" (participation cap, percent),"mkt_vol","pov"}
+ * child      {"block","id","side","px","qty","filled","status":
+ *             "new|partial|filled|cancelled|rejected","style":
+ *             "passive|inside|cross","reason"}
+ * fill       {"block","child","px","qty","liq":"passive|aggressive",
+ *             "filled","remaining"}
+ * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
+ * decision   {"block","action","qty","px","style","sched_qty","filled",
+ *             "reason"}  (one per algorithm decision, with its reason)
+ * alert      {"sev":"info|warn|crit","code","text","block"?}
+ * audit      {"client","role","cmd","reason","ok","result"}
+ * heartbeat  {"speed","state":"LIVE|PAUSED|HALTED|DONE","subs","util",
+ *             "name"}   once a second of wall time
+ */
+#define TOPIC_BOOK      "book"
+#define TOPIC_BLOCK     "block"
+#define TOPIC_CHILD     "child"
+#define TOPIC_FILL      "fill"
+#define TOPIC_TRADE     "trade"
+#define TOPIC_DECISION  "decision"
+#define TOPIC_ALERT     "alert"
+#define TOPIC_AUDIT     "audit"
+#define TOPIC_HEARTBEAT "heartbeat"
+
+/*
+ * Commands (request fields beyond cmd and id; reply fields beyond ok and id):
+ *
+ * hello     {"client","role":"viewer|trader|supervisor","v"} ->
+ *           {"engine","v","tick","sym","events":URL,"role"}
+ *           a different "v" is refused naming both versions.
+ * status    {} -> {"state","t","speed","blocks":[block payloads],
+ *           "limits":{"max_pov"}}
+ * snapshot  {} -> {"seq" (last seq published),"t","tick","state","book":{...},
+ *           "blocks":[...],"decisions":[...],"alerts":[...],"children":[...]}
+ * pause     {"block"?,"reason"} -> {"state","seq"}    no new children,
+ *           working children cancelled, until resume; "seq" is the last
+ *           event the pause caused.
+ * resume    {"block"?,"reason"} -> {"state","seq"}
+ * throttle  {"block"?,"pct","reason"} -> {"max_pov"}   0 < pct <= 100
+ * cancel    {"block","reason"} -> {"state"}   cancel the parent order
+ */
+#define CMD_HELLO    "hello"
+#define CMD_STATUS   "status"
+#define CMD_SNAPSHOT "snapshot"
+#define CMD_PAUSE    "pause"
+#define CMD_RESUME   "resume"
+#define CMD_THROTTLE "throttle"
+#define CMD_CANCEL   "cancel"
+
+/* Error codes carried in error.code. */
+#define ERR_PARSE     "parse"      /* not JSON, or not an object */
+#define ERR_TOO_BIG   "too_big"    /* over TRANCHE_MAX_MSG or too deep */
+#define ERR_UNKNOWN   "unknown"    /* unknown command */
+#define ERR_FIELD     "field"      /* a field missing, of the wrong type or out of range */
+#define ERR_STATE     "state"      /* not possible in the current state */
+#define ERR_NOT_FOUND "not_found"  /* no such block */
+#define ERR_VERSION   "version"    /* protocol version mismatch */
+#define ERR_ROLE      "role"       /* not allowed for this role */
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * tests/bench/bench.h -- benchmarks reachable as `tranched bench NAME`.
+ * Each takes the arguments after NAME, prints a human table (or one JSON
+ * object per line with --json) and returns a process exit status.  Figures
+ * are medians of several runs; every run is seeded, so the work is the same
+ * from run to run and only the machine varies.
+ */
+#ifndef TRANCHE_BENCH_H
+#define TRANCHE_BENCH_H
+
+int bench_book_main(int argc, char **argv);
+int bench_journal_main(int argc, char **argv);
+
+/* Monotonic wall-clock nanoseconds (benchmarks only: the engine's layers
+ * never read the wall clock). */
+long long bench_now_ns(void);
+/* Median of n doubles (sorts a copy). */
+double bench_median(const double *v, int n);
+
+#endif

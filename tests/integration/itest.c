@@ -1,0 +1,158 @@
+/*
+ * tests/integration/itest.c -- the engine harness behind itest.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+extern char **environ;
+
+long long
+itest_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+itest_start(struct itest_engine *e, const char *tranched, ...)
+{
+	char *argv[64];
+	int argc = 0, rv;
+	va_list ap;
+	const char *a;
+	char listen[320], journal[320];
+
+	memset(e, 0, sizeof *e);
+	snprintf(e->dir, sizeof e->dir, "%s/tranche-itest-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(e->dir) == NULL)
+		return -1;
+	snprintf(e->url, sizeof e->url, "ipc://%s/ctl", e->dir);
+	snprintf(e->journal, sizeof e->journal, "%s/session.trj", e->dir);
+	snprintf(listen, sizeof listen, "--listen=%s", e->url);
+	snprintf(journal, sizeof journal, "--journal=%s", e->journal);
+	argv[argc++] = (char *)tranched;
+	argv[argc++] = listen;
+	argv[argc++] = journal;
+	va_start(ap, tranched);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 62)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	if ((rv = posix_spawn(&e->pid, tranched, NULL, NULL, argv, environ)) != 0) {
+		fprintf(stderr, "itest: spawn %s: %s\n", tranched, strerror(rv));
+		return -1;
+	}
+	if (ipc_client_open(&e->c, e->url, NULL, "itest") != 0)
+		return -1;
+	/* The client dials in the background; hello until it answers. */
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;) {
+		cJSON *r = itest_cmd(e, "{\"cmd\":\"hello\",\"client\":\"itest\","
+		    "\"role\":\"supervisor\",\"v\":1}");
+
+		if (r != NULL) {
+			int ok = itest_ok(r);
+
+			cJSON_Delete(r);
+			return ok ? 0 : -1;
+		}
+		if (waitpid(e->pid, NULL, WNOHANG) == e->pid) {
+			fprintf(stderr, "itest: tranched exited before answering\n");
+			e->pid = 0;
+			return -1;
+		}
+	}
+	fprintf(stderr, "itest: tranched did not answer hello in 20 s\n");
+	return -1;
+}
+
+cJSON *
+itest_cmd(struct itest_engine *e, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *rep = NULL;
+
+	if (req == NULL)
+		return NULL;
+	if (ipc_client_request(e->c, req, &rep, 2000) != 0)
+		rep = NULL;
+	cJSON_Delete(req);
+	return rep;
+}
+
+int
+itest_ok(const cJSON *reply)
+{
+	return reply != NULL &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"));
+}
+
+const char *
+itest_err(const cJSON *reply)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+
+	return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+static void
+itest_rmdir(struct itest_engine *e)
+{
+	char cmd[400];
+
+	if (getenv("TRANCHE_KEEP_TEST_DIRS") != NULL) {
+		fprintf(stderr, "itest: kept %s\n", e->dir);
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "itest: could not remove %s\n", e->dir);
+}
+
+int
+itest_wait_exit(struct itest_engine *e, int timeout_ms)
+{
+	int st;
+
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < timeout_ms;) {
+		pid_t p = waitpid(e->pid, &st, WNOHANG);
+
+		if (p == e->pid) {
+			e->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+int
+itest_stop(struct itest_engine *e)
+{
+	int rv = 0;
+
+	if (e->pid > 0) {
+		kill(e->pid, SIGTERM);
+		rv = itest_wait_exit(e, 10000);
+		if (rv < 0) {
+			kill(e->pid, SIGKILL);
+			waitpid(e->pid, NULL, 0);
+		}
+	}
+	ipc_client_close(e->c);
+	e->c = NULL;
+	itest_rmdir(e);
+	return rv;
+}

@@ -1,0 +1,37 @@
+/*
+ * tests/integration/itest.h -- starting a real tranched for a test and
+ * talking to it.  Each test starts its own engine in a fresh temporary
+ * directory (the Redis habit: nothing shared between tests) and stops it at
+ * the end, checking how it exited.
+ */
+#ifndef TRANCHE_ITEST_H
+#define TRANCHE_ITEST_H
+
+#include <sys/types.h>
+
+#include "ipc/client.h"
+
+struct itest_engine {
+	pid_t pid;
+	char dir[256];
+	char url[300];
+	char journal[300];
+	struct ipc_client *c;
+};
+
+/* Start `tranched` with the given extra arguments (NULL-terminated), wait
+ * until it answers hello; 0 or -1. */
+int itest_start(struct itest_engine *e, const char *tranched, ...);
+/* SIGTERM (if still running) and wait; returns its exit status, or -1. */
+int itest_stop(struct itest_engine *e);
+/* Wait for the engine to exit by itself; exit status, or -1 on timeout. */
+int itest_wait_exit(struct itest_engine *e, int timeout_ms);
+/* Send a command built from a JSON text; returns the reply (caller frees). */
+cJSON *itest_cmd(struct itest_engine *e, const char *json);
+/* 1 if the reply is ok. */
+int itest_ok(const cJSON *reply);
+/* The error code of a refused reply, or "". */
+const char *itest_err(const cJSON *reply);
+long long itest_now_ms(void);
+
+#endif
