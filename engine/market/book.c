@@ -297,7 +297,8 @@ static inline uint32_t
 book_ladder_find(const struct book_ladder *ld, int64_t key, int *found)
 {
 	uint32_t i = ld->n, stop = ld->n > BOOK_SCAN ? ld->n - BOOK_SCAN : 0;
-	uint32_t lo, hi, mid;
+	uint32_t len, half, pos;
+	const struct book_ent *base;
 
 	while (i > stop) {
 		int64_t k = ld->v[i - 1].key;
@@ -312,17 +313,20 @@ book_ladder_find(const struct book_ladder *ld, int64_t key, int *found)
 		}
 		i--;
 	}
-	lo = 0;
-	hi = i;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ld->v[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (i == 0) {
+		*found = 0;
+		return 0;
 	}
-	*found = lo < i && ld->v[lo].key == key;
-	return lo;
+	/* A branch-free lower bound over v[0, i): the comparisons are
+	 * unpredictable, so a conditional move beats a branch. */
+	base = ld->v;
+	for (len = i; len > 1; len -= half) {
+		half = len / 2;
+		base = base[half].key < key ? base + half : base;
+	}
+	pos = (uint32_t)(base - ld->v) + (base->key < key);
+	*found = pos < i && ld->v[pos].key == key;
+	return pos;
 }
 
 /* Take an emptied level out of its ladder and back to the free list. */

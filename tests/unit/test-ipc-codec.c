@@ -1,0 +1,167 @@
+/*
+ * tests/unit/test-ipc-codec.c -- the wire codec: events round-trip with
+ * their sequence numbers and times, commands are refused with messages that
+ * name the problem, wire text loses its control characters, and endpoint
+ * URLs derive their event twins.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+static void
+event_roundtrips_with_seq_and_time(void **state)
+{
+	cJSON *p = cJSON_CreateObject();
+	struct ipc_event ev;
+	char err[128], *buf;
+	size_t len;
+
+	cJSON_AddStringToObject(p, "text", "hello");
+	buf = ipc_event_format("alert", 42, 34200000000123LL, p, &len);
+	assert_non_null(buf);
+	assert_string_equal(buf, "alert");
+	assert_int_equal(len, strlen(buf) + 1 + strlen(buf + 6));
+	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
+	assert_string_equal(ev.topic, "alert");
+	assert_int_equal(ev.seq, 42);
+	assert_true(ev.t == 34200000000123LL);
+	assert_string_equal(cJSON_GetObjectItem(ev.json, "text")->valuestring,
+	    "hello");
+	assert_int_equal(cJSON_GetObjectItem(ev.json, "v")->valueint,
+	    TRANCHE_PROTO_VERSION);
+	ipc_event_free(&ev);
+	free(buf);
+	/* An empty payload still makes a valid object. */
+	cJSON_Delete(p);
+	p = cJSON_CreateObject();
+	buf = ipc_event_format("heartbeat", 1, 0, p, &len);
+	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
+	ipc_event_free(&ev);
+	free(buf);
+	cJSON_Delete(p);
+}
+
+static void
+event_parse_refuses_damage(void **state)
+{
+	struct ipc_event ev;
+	char err[128];
+
+	assert_int_equal(ipc_event_parse("book", 4, &ev, err, sizeof err), -1);
+	assert_non_null(strstr(err, "terminator"));
+	assert_int_equal(ipc_event_parse("book\0{nope", 10, &ev, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "not a JSON object"));
+	assert_int_equal(ipc_event_parse("book\0{\"v\":1}", 12, &ev, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "seq"));
+	assert_int_equal(ipc_event_parse("\0{}", 3, &ev, err, sizeof err), -1);
+}
+
+static void
+command_parse_names_the_problem(void **state)
+{
+	cJSON *root;
+	const char *code;
+	char err[256];
+	const char *ok = "{\"cmd\":\"pause\",\"id\":\"a-1\",\"reason\":\"x\\u001b[2Jy\"}";
+
+	assert_int_equal(ipc_command_parse(ok, strlen(ok), &root, &code, err,
+	    sizeof err), 0);
+	/* The escape sequence lost its ESC on the way in. */
+	assert_string_equal(cJSON_GetObjectItem(root, "reason")->valuestring,
+	    "x[2Jy");
+	cJSON_Delete(root);
+	assert_int_equal(ipc_command_parse("{\"cmd\":1,\"id\":\"a\"}", 18, &root,
+	    &code, err, sizeof err), -1);
+	assert_string_equal(code, ERR_FIELD);
+	assert_non_null(strstr(err, "\"cmd\""));
+	assert_int_equal(ipc_command_parse("{\"cmd\":\"x\",\"id\":\"\"}", 19, &root,
+	    &code, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"id\""));
+	assert_int_equal(ipc_command_parse("\"str\"", 5, &root, &code, err,
+	    sizeof err), -1);
+	assert_string_equal(code, ERR_PARSE);
+	assert_null(root);
+}
+
+static void
+json_depth_counts_outside_strings(void **state)
+{
+	assert_int_equal(ipc_json_depth("{\"a\":[1,{\"b\":2}]}", 17), 3);
+	assert_int_equal(ipc_json_depth("{\"a\":\"[[[[[\"}", 13), 1);
+	assert_int_equal(ipc_json_depth("{\"a\":\"\\\"[[\"}", 12), 1);
+	assert_int_equal(ipc_json_depth("", 0), 0);
+}
+
+static void
+strip_controls_removes_c0_c1_and_del(void **state)
+{
+	char s[] = "a\x1b[31mb\x07\x7f" "c\xc2\x9b" "d\xc3\xa9";
+
+	ipc_strip_controls(s);
+	assert_string_equal(s, "a[31mbcd\xc3\xa9"); /* é survives */
+}
+
+static void
+getters_check_types(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"n\":5,\"s\":\"12\",\"f\":1.5,\"x\":\"1e\","
+	    "\"p\":\"8%\",\"b\":true}");
+	int64_t v;
+	double d;
+	const char *str;
+
+	assert_int_equal(ipc_get_i64(o, "n", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(ipc_get_i64(o, "s", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(ipc_get_i64(o, "f", &v), -2);
+	assert_int_equal(ipc_get_i64(o, "x", &v), -2);
+	assert_int_equal(ipc_get_i64(o, "missing", &v), -1);
+	assert_int_equal(ipc_get_num(o, "p", &d), 0);
+	assert_true(d == 8.0);
+	assert_int_equal(ipc_get_num(o, "b", &d), -2);
+	assert_int_equal(ipc_get_str(o, "n", &str), -2);
+	cJSON_Delete(o);
+}
+
+static void
+events_url_is_derived(void **state)
+{
+	char buf[128];
+
+	assert_int_equal(ipc_events_url("ipc:///tmp/x/ctl", buf, sizeof buf), 0);
+	assert_string_equal(buf, "ipc:///tmp/x/ctl.events");
+	assert_int_equal(ipc_events_url("tcp://127.0.0.1:7400", buf, sizeof buf),
+	    0);
+	assert_string_equal(buf, "tcp://127.0.0.1:7401");
+	assert_int_equal(ipc_events_url("tcp://[::1]:9000", buf, sizeof buf), 0);
+	assert_string_equal(buf, "tcp://[::1]:9001");
+	assert_true(ipc_events_url("tcp://host", buf, sizeof buf) < 0);
+	assert_true(ipc_events_url("http://x:1", buf, sizeof buf) < 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(event_roundtrips_with_seq_and_time),
+		cmocka_unit_test(event_parse_refuses_damage),
+		cmocka_unit_test(command_parse_names_the_problem),
+		cmocka_unit_test(json_depth_counts_outside_strings),
+		cmocka_unit_test(strip_controls_removes_c0_c1_and_del),
+		cmocka_unit_test(getters_check_types),
+		cmocka_unit_test(events_url_is_derived),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
