@@ -8,7 +8,8 @@
  * nothing that anyone points at.  Each price level holds its orders in an
  * intrusive doubly-linked FIFO list (head is the oldest), its total size and
  * its order count.  Levels live in a second pool of the same kind, so an
- * order knows its level by index and a cancel reaches it without a search.
+ * order knows its level by index and a cancel reaches it without a search
+ * (only a cancel that empties its level searches, to take the level out).
  *
  * Each side keeps a "ladder": an array of (key, level) sorted by key with
  * the BEST price at the END.  The key is the price for bids and minus the
@@ -17,7 +18,7 @@
  * which is the cheap end: taking or adding the best level is a pop or a
  * push, and a level a few ticks behind costs a memmove of a few entries.  A
  * level is found by scanning the last few entries and then, for deep prices,
- * by binary search.  Prices are used only in comparisons, so any positive
+ * by a branch-free binary search.  Prices are used only in comparisons, so any positive
  * int64 price works and memory follows the number of live levels, not the
  * price range.
  *
@@ -37,9 +38,12 @@
  * Matching always takes the head order of the best opposite level, updates
  * the book completely (including dropping an emptied level and forgetting a
  * filled maker) and only then calls the callback, so a callback that looks
- * at the book sees it in a consistent state.  Callbacks must not change the
- * book: while one runs, every mutating call returns BOOK_EINVAL instead of
- * corrupting the match in progress.
+ * at the book sees it in a consistent state.  The incoming order (or the
+ * order being modified to a new price) is not in the book while it
+ * matches: book_order() says BOOK_ENOENT for it until what is left rests.
+ * Callbacks must not change the book: while one runs, every mutating call
+ * returns BOOK_EINVAL (and book_clear() does nothing) instead of corrupting
+ * the match in progress.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -10,6 +10,10 @@
  * owner (self-trade prevention): the resting order is cancelled instead,
  * reported through the stp callback, and matching continues behind it.
  *
+ * Callbacks may read the book (book_best, book_depth, book_order ...) but
+ * not change it: add, cancel, reduce and modify return BOOK_EINVAL while a
+ * callback runs.  The incoming order is not in the book while it matches.
+ *
  * Prices are positive int64 ticks; quantities positive int64 shares.  Order
  * ids are chosen by the caller and must be unique among live orders.
  */
