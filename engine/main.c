@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/market/lobster.h"
 #include "engine/server/server.h"
 #include "tests/bench/bench.h"
 
@@ -51,7 +52,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tranched [options]\n"
-	    "       tranched bench book|journal [bench options] [--json]\n\n"
+	    "       tranched bench book|journal|lobster [bench options] [--json]\n"
+	    "       tranched lobster verify MESSAGE_FILE ORDERBOOK_FILE\n\n"
 	    "The tranche execution engine: runs a simulated market, works the\n"
 	    "scenario's block orders, publishes everything over NNG and journals it.\n\n"
 	    "options:\n");
@@ -89,9 +91,10 @@ bench_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
 		fprintf(argc < 2 ? stderr : stdout,
-		    "usage: tranched bench book|journal [options] [--json]\n"
+		    "usage: tranched bench book|journal|lobster [options] [--json]\n"
 		    "  book     order book: mixed add/cancel/execute operations per second\n"
 		    "  journal  journal appends, reads and recovery per second\n"
+		    "  lobster  LOBSTER replay: messages per second, parsing included\n"
 		    "Each accepts --help.\n");
 		return argc < 2 ? 2 : 0;
 	}
@@ -99,7 +102,10 @@ bench_main(int argc, char **argv)
 		return bench_book_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "journal") == 0)
 		return bench_journal_main(argc - 1, argv + 1);
-	fprintf(stderr, "tranched bench: unknown benchmark \"%s\" (book, journal)\n",
+	if (strcmp(argv[1], "lobster") == 0)
+		return bench_lobster_main(argc - 1, argv + 1);
+	fprintf(stderr, "tranched bench: unknown benchmark \"%s\" (book, journal, "
+	    "lobster)\n",
 	    argv[1]);
 	return 2;
 }
@@ -116,6 +122,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "lobster") == 0)
+		return lobster_main(argc - 1, argv + 1);
 	for (size_t i = 0; i < NOPTS; i++)
 		lopts[i] = (struct option){ opt_table[i].name,
 		    opt_table[i].arg ? required_argument : no_argument, NULL,

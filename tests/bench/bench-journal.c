@@ -95,7 +95,7 @@ bench_journal_args(int argc, char **argv, struct bench_jopts *o)
 	long long lo, hi;
 	int i;
 
-	for (i = 0; i < argc; i++) {
+	for (i = 1; i < argc; i++) { /* argv[0] is the benchmark name */
 		arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			bench_journal_usage(stdout);

@@ -10,6 +10,7 @@
 
 int bench_book_main(int argc, char **argv);
 int bench_journal_main(int argc, char **argv);
+int bench_lobster_main(int argc, char **argv);
 
 /* Monotonic wall-clock nanoseconds (benchmarks only: the engine's layers
  * never read the wall clock). */
