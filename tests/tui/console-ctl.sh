@@ -1,0 +1,61 @@
+#!/bin/bash
+# tests/tui/console-ctl.sh TRANCHED TRANCHE -- `tranche ctl` against the real
+# engine, exit statuses and usage errors of every form, and the live console
+# quitting by itself after --frames N.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+
+# expect STATUS TEXT CMD...: CMD exits STATUS and its output holds TEXT.
+expect() {
+	local want=$1 text=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, not $want: $out"
+	printf '%s' "$out" | grep -qF -- "$text" ||
+		fail "'$*' did not say '$text': $out"
+}
+
+# Usage errors name the option and the value, and exit 2.
+expect 2 "--frames 'many'" "$TRANCHE" --frames many
+expect 2 "unknown option '--bogus'" "$TRANCHE" --bogus
+expect 2 "--connect 'nowhere'" "$TRANCHE" --connect nowhere
+expect 2 "unexpected argument 'extra'" "$TRANCHE" extra
+expect 2 "which journal" "$TRANCHE" replay
+expect 2 "--speed '1000'" "$TRANCHE" replay x.trj --speed 1000
+expect 2 "unknown option '--connect'" "$TRANCHE" replay x.trj --connect "$URL"
+expect 2 "unknown command 'fly'" "$TRANCHE" ctl fly
+expect 2 "--reason TEXT is required" "$TRANCHE" ctl pause
+expect 2 "PCT 'lots'" "$TRANCHE" ctl throttle lots --reason x
+expect 2 "PCT '0'" "$TRANCHE" ctl throttle 0 --reason x
+expect 2 "--block ID is required" "$TRANCHE" ctl cancel --reason x
+expect 2 "option '--reason' needs a value" "$TRANCHE" ctl pause --reason
+expect 0 "usage: tranche [--connect URL]" "$TRANCHE" --help
+expect 0 "usage: tranche replay JOURNAL" "$TRANCHE" replay --help
+expect 0 "usage: tranche ctl" "$TRANCHE" ctl --help
+expect 1 "cannot read" "$TRANCHE" replay "$TMP/none.trj"
+
+# No engine there: 1, saying so.
+expect 1 "no answer from" "$TRANCHE" ctl --connect "ipc://$TMP/none" \
+	--timeout 300 status
+
+start_engine --speed 60
+expect 0 "WORKING" "$TRANCHE" ctl --connect "$URL" status
+"$TRANCHE" ctl --connect "$URL" status --json | jq -e '.ok == true' >/dev/null ||
+	fail "status --json is not the raw reply"
+"$TRANCHE" ctl --connect "$URL" snapshot --json | jq -e '.seq > 0' >/dev/null ||
+	fail "snapshot --json has no seq"
+expect 0 "participation cap 20%" "$TRANCHE" ctl --connect "$URL" \
+	throttle 20 --reason "ctl test"
+expect 0 "pause: ok" "$TRANCHE" ctl --connect "$URL" pause --reason "ctl test"
+[ "$(block_state)" = PAUSED ] || fail "ctl pause did not pause"
+expect 0 "resume: ok" "$TRANCHE" ctl --connect "$URL" resume --reason "ctl test"
+expect 1 "refused" "$TRANCHE" ctl --connect "$URL" cancel --block nosuch \
+	--reason "ctl test"
+
+# The live console, attached, quits by itself after 50 frames.
+console --connect "$URL" --frames 50
+console_exited_cleanly
+echo "PASS console-ctl"

@@ -1,0 +1,96 @@
+#!/bin/bash
+# tests/tui/console-pause.sh TRANCHED TRANCHE -- a trader pauses and resumes
+# a block from the real console attached to the real engine, and the engine
+# agrees.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+
+start_engine --speed 60
+console --connect "$URL"
+
+# The ladder and the block's progress appear.
+wait_for "BOOK"
+wait_for_line "ASK" "."
+wait_for_line "BID" "."
+wait_for "State  WORKING"
+wait_for "CONNECTED"
+
+# p asks for a reason, shows what it will send, and y sends it.
+tmux_ send-keys p
+wait_for "pause: reason:"
+tmux_ send-keys -l "tmux test: pausing"
+tmux_ send-keys Enter
+wait_for '{"cmd":"pause","reason":"tmux test: pausing"}'
+tmux_ send-keys y
+wait_for "State  PAUSED"
+wait_for "pause: ok"
+[ "$(block_state)" = PAUSED ] || fail "engine says $(block_state), not PAUSED"
+# The reason came back in the audit trail.
+wait_for "tmux test: pausing"
+
+# Anything but y abandons, and nothing is sent.
+tmux_ send-keys p
+wait_for "resume: reason:"
+tmux_ send-keys -l "not yet"
+tmux_ send-keys Enter
+wait_for '"cmd":"resume"'
+tmux_ send-keys n
+wait_for "resume abandoned: nothing sent"
+[ "$(block_state)" = PAUSED ] || fail "abandoned resume changed the block"
+
+# Escape cancels a prompt.
+tmux_ send-keys p
+wait_for "resume: reason:"
+tmux_ send-keys Escape
+wait_for "resume cancelled"
+
+# p again resumes.
+tmux_ send-keys p
+wait_for "resume: reason:"
+tmux_ send-keys -l "tmux test: resuming"
+tmux_ send-keys Enter y
+wait_for "State  WORKING"
+[ "$(block_state)" = WORKING ] || fail "engine says $(block_state), not WORKING"
+
+# t asks for a percentage first; the engine's answer is shown.
+tmux_ send-keys t
+wait_for "throttle: participation cap"
+tmux_ send-keys -l 250
+tmux_ send-keys Enter
+wait_for "'250' is not a percentage"
+tmux_ send-keys BSpace BSpace BSpace
+tmux_ send-keys -l 25
+tmux_ send-keys Enter
+wait_for "throttle to 25%: reason:"
+tmux_ send-keys -l "tmux test: throttling"
+tmux_ send-keys Enter
+wait_for '{"cmd":"throttle","pct":25,"reason":"tmux test: throttling"}'
+tmux_ send-keys y
+wait_for "throttle: ok, participation cap 25%"
+"$TRANCHE" ctl --connect "$URL" status --json |
+	jq -e '.blocks[0].max_pov == 25' >/dev/null || fail "max_pov is not 25"
+
+# The decisions have the keyboard: Down scrolls back, Home returns.
+wait_for_re "(▸|>) DECISIONS"
+wait_for_re "DECISIONS ([2-9]|[1-9][0-9]+)"
+tmux_ send-keys Down
+wait_for_re "DECISIONS [0-9]+  back [0-9]+"
+tmux_ send-keys Home
+wait_for_re "DECISIONS [0-9]+ [^b]"
+# Tab gives it to the alerts.
+tmux_ send-keys Tab
+wait_for_re "(▸|>) ALERTS"
+tmux_ send-keys Tab
+wait_for_re "(▸|>) DECISIONS"
+
+# Help opens and closes.
+tmux_ send-keys '?'
+wait_for "any key closes this help"
+tmux_ send-keys x
+wait_for "State  WORKING"
+
+tmux_ send-keys q
+console_exited_cleanly
+echo "PASS console-pause"

@@ -1,0 +1,231 @@
+/*
+ * tests/unit/test-tui-replay.c -- the replay transport on its own: a
+ * journal written with the journal API is played into a store on a real
+ * libuv loop, without a terminal.  It proves the pacing (records wait for
+ * their simulated time), pause and speed keys, the end of a journal, and
+ * that a damaged journal plays up to the damage and names the byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/journal/journal.h"
+#include "tui/tui.h"
+
+#define T0 34200000000000LL
+#define SEC 1000000000LL
+
+/* A journal of `n` decisions one simulated second apart, then a block
+ * event; returns the byte offset where record `mark` (1-based) starts. */
+static uint64_t
+journal_write(const char *path, int n, int mark)
+{
+	struct jrnl *j;
+	struct jrnl_reader *r;
+	struct jrnl_rec rec;
+	char payload[128];
+	uint64_t off = 0;
+	int i;
+
+	unlink(path);
+	assert_int_equal(jrnl_create(&j, path, "{\"tick\":0.01,\"sym\":\"QDI\","
+	    "\"scenario_name\":\"calm\",\"seed\":\"7\"}"), 0);
+	for (i = 1; i <= n + 1; i++) {
+		cJSON *p;
+		char *buf;
+		size_t len;
+
+		if (i <= n)
+			snprintf(payload, sizeof payload, "{\"action\":\"post\","
+			    "\"qty\":%d,\"reason\":\"slice %d\"}", i * 100, i);
+		else
+			snprintf(payload, sizeof payload, "{\"id\":\"B1\","
+			    "\"state\":\"DONE\",\"qty\":500,\"filled\":500}");
+		p = cJSON_Parse(payload);
+		buf = ipc_event_format(i <= n ? TOPIC_DECISION : TOPIC_BLOCK,
+		    (uint64_t)i, T0 + i * SEC, p, &len);
+		assert_int_equal(jrnl_append(j, JRNL_EVENT, T0 + i * SEC, buf,
+		    len), 0);
+		/* Other record kinds are skipped by the player. */
+		if (i == 1)
+			assert_int_equal(jrnl_append(j, JRNL_NOTE, T0, "{}", 2), 0);
+		free(buf);
+		cJSON_Delete(p);
+	}
+	jrnl_close(j);
+	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
+	for (i = 1; jrnl_next(r, &rec) == 1; i++)
+		if (i == mark)
+			off = rec.offset;
+	jrnl_reader_close(r);
+	return off;
+}
+
+static struct tui *
+replay_new(const char *path, double speed)
+{
+	struct tui *t = calloc(1, sizeof *t);
+
+	assert_non_null(t);
+	t->opt.journal = path;
+	t->opt.speed = speed;
+	store_init(&t->store);
+	t->view.store = &t->store;
+	t->view.replay = 1;
+	t->store.replay = 1;
+	t->tp = &transport_replay_ops;
+	assert_int_equal(t->tp->open(t), 0);
+	assert_int_equal(uv_loop_init(&t->loop), 0);
+	assert_int_equal(t->tp->start(t), 0);
+	return t;
+}
+
+/* Run the loop for about `ms` milliseconds, or until the transport line
+ * says `until` (when not NULL). */
+static void
+replay_run(struct tui *t, int ms, const char *until)
+{
+	int64_t end = tui_now_ms() + ms;
+
+	while (tui_now_ms() < end) {
+		uv_run(&t->loop, UV_RUN_ONCE);
+		if (until != NULL && strstr(t->view.transport, until) != NULL)
+			return;
+	}
+}
+
+static void
+replay_free(struct tui *t)
+{
+	t->tp->close(t);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	t->tp->free(t);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	store_free(&t->store);
+	free(t);
+}
+
+static char journal_path[256];
+
+static void
+replay_waits_for_simulated_time(void **state)
+{
+	struct tui *t;
+
+	(void)state;
+	journal_write(journal_path, 20, 0);
+	/* At 1x the second decision is a whole second after the first. */
+	t = replay_new(journal_path, 1);
+	assert_string_equal(t->store.sym, "QDI");
+	assert_non_null(strstr(t->view.source, "calm"));
+	assert_non_null(strstr(t->view.source, "seed 7"));
+	replay_run(t, 300, NULL);
+	assert_int_equal(store_ndecisions(&t->store), 1);
+	assert_non_null(strstr(t->view.transport, "PLAYING"));
+	assert_non_null(strstr(t->view.transport, "1x"));
+	assert_int_equal(t->store.t, T0 + SEC);
+
+	/* Paused, nothing moves; + doubles the speed up to 100x. */
+	assert_true(t->tp->key(t, ' ') & TUI_HANDLED);
+	assert_non_null(strstr(t->view.transport, "PAUSED"));
+	replay_run(t, 1200, NULL);
+	assert_int_equal(store_ndecisions(&t->store), 1);
+	for (int i = 0; i < 10; i++)
+		t->tp->key(t, '+');
+	assert_non_null(strstr(t->view.transport, "100x"));
+	for (int i = 0; i < 12; i++)
+		t->tp->key(t, '-');
+	assert_non_null(strstr(t->view.transport, "0.25x"));
+	t->tp->key(t, '+');
+	assert_non_null(strstr(t->view.transport, "0.5x"));
+	assert_int_equal(t->tp->key(t, 'x'), 0);
+
+	/* Fast and playing: everything arrives, in order, and it ends. */
+	for (int i = 0; i < 10; i++)
+		t->tp->key(t, '+');
+	t->tp->key(t, ' ');
+	replay_run(t, 5000, "END");
+	assert_non_null(strstr(t->view.transport, "END"));
+	assert_int_equal(store_ndecisions(&t->store), 20);
+	assert_string_equal(store_decision(&t->store, 0)->reason, "slice 20");
+	assert_string_equal(t->store.blocks[0].state, "DONE");
+	assert_int_equal(t->store.gaps, 0);
+	assert_non_null(strstr(t->msg, "end of journal: 21 events"));
+	/* Read-only. */
+	assert_true(t->tp->send(t, cJSON_CreateObject(), "pause") < 0);
+	replay_free(t);
+}
+
+static void
+replay_stops_at_damage_and_says_where(void **state)
+{
+	struct tui *t;
+	uint64_t off;
+	char want[64];
+	FILE *f;
+
+	(void)state;
+	/* Record 8 of 22 (21 events and a note) gets a bad byte. */
+	off = journal_write(journal_path, 20, 8);
+	assert_true(off > 0);
+	f = fopen(journal_path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)off + 20, SEEK_SET), 0);
+	fputc('#', f);
+	fclose(f);
+
+	t = replay_new(journal_path, 100);
+	replay_run(t, 5000, "STOPPED");
+	assert_non_null(strstr(t->view.transport, "STOPPED"));
+	snprintf(want, sizeof want, "journal damaged at byte %llu",
+	    (unsigned long long)off);
+	assert_non_null(strstr(t->msg, want));
+	/* Records 1..7 are six decisions and the note. */
+	assert_int_equal(store_ndecisions(&t->store), 6);
+	assert_int_equal(t->msg_level, MSG_ERR);
+	/* Space after the end says so instead of playing. */
+	t->tp->key(t, ' ');
+	assert_non_null(strstr(t->msg, "nothing more to play"));
+	replay_free(t);
+}
+
+static void
+replay_refuses_a_missing_journal(void **state)
+{
+	struct tui *t = calloc(1, sizeof *t);
+
+	(void)state;
+	t->opt.journal = "/nonexistent/j.trj";
+	store_init(&t->store);
+	t->view.store = &t->store;
+	t->tp = &transport_replay_ops;
+	assert_int_equal(t->tp->open(t), -1);
+	t->tp->free(t);
+	store_free(&t->store);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(replay_waits_for_simulated_time),
+		cmocka_unit_test(replay_stops_at_damage_and_says_where),
+		cmocka_unit_test(replay_refuses_a_missing_journal),
+	};
+	const char *dir = getenv("TMPDIR");
+	int rc;
+
+	snprintf(journal_path, sizeof journal_path, "%s/test-tui-replay-%d.trj",
+	    dir ? dir : "/tmp", (int)getpid());
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(journal_path);
+	return rc;
+}

@@ -1,0 +1,773 @@
+/*
+ * tests/unit/test-tui-store.c -- the console's state store, its panels and
+ * its prompt, without a terminal or an engine.
+ *
+ * Events are built the way the engine builds them (ipc_event_format) and
+ * decoded the way the console decodes them (ipc_event_parse), then pushed
+ * into a store.  Panels are drawn into curses pads on a terminal whose
+ * output goes to /dev/null, and the text is read back with mvwinnstr().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tui/tui.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Push one event as it would arrive off the wire. */
+static void
+push(struct store *s, const char *topic, uint64_t seq, int64_t t,
+     const char *payload, int64_t now_ms)
+{
+	cJSON *p = cJSON_Parse(payload);
+	struct ipc_event ev;
+	char err[256];
+	size_t len;
+	char *buf;
+
+	assert_non_null(p);
+	buf = ipc_event_format(topic, seq, t, p, &len);
+	assert_non_null(buf);
+	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
+	store_push(s, &ev, now_ms);
+	ipc_event_free(&ev);
+	free(buf);
+	cJSON_Delete(p);
+}
+
+#define T0 34200000000000LL /* 09:30:00 */
+#define SEC 1000000000LL
+
+static const char *book_json =
+	"{\"sym\":\"QDI\",\"bids\":[[10001,500,2],[10000,1200,4]],"
+	"\"asks\":[[10002,300,1],[10003,900,3]],\"last\":10001,"
+	"\"ours\":[{\"id\":\"c1\",\"side\":\"buy\",\"px\":10001,\"qty\":200,"
+	"\"ahead\":300}]}";
+
+static const char *block_json =
+	"{\"id\":\"B1\",\"sym\":\"QDI\",\"side\":\"buy\",\"qty\":100000,"
+	"\"filled\":42300,\"working\":2000,\"remaining\":57700,"
+	"\"state\":\"WORKING\",\"algo\":\"vwap\",\"start\":\"34200000000000\","
+	"\"end\":\"45000000000000\",\"arrival_px\":10000.5,\"avg_px\":10001.25,"
+	"\"sched_qty\":41000,\"pct_sched\":103.2,\"is_bps\":0.7,"
+	"\"is_cash\":317.25,\"max_pov\":15,\"mkt_vol\":300000,\"pov\":12.3}";
+
+/* A store that has seen one of each event, seq 1..5, at wall time 1000. */
+static void
+store_fill(struct store *s)
+{
+	push(s, TOPIC_BOOK, 1, T0 + 1 * SEC, book_json, 1000);
+	push(s, TOPIC_BLOCK, 2, T0 + 2 * SEC, block_json, 1000);
+	push(s, TOPIC_DECISION, 3, T0 + 3 * SEC,
+	    "{\"block\":\"B1\",\"action\":\"post\",\"qty\":500,\"px\":10001,"
+	    "\"style\":\"passive\",\"sched_qty\":41000,\"filled\":42300,"
+	    "\"reason\":\"join the bid for the next slice\"}", 1000);
+	push(s, TOPIC_ALERT, 4, T0 + 4 * SEC,
+	    "{\"sev\":\"warn\",\"code\":\"behind\",\"text\":\"behind "
+	    "schedule\",\"block\":\"B1\"}", 1000);
+	push(s, TOPIC_HEARTBEAT, 5, T0 + 5 * SEC,
+	    "{\"speed\":60,\"state\":\"LIVE\",\"subs\":2,\"util\":0.1,"
+	    "\"name\":\"desk-1\"}", 1000);
+}
+
+/* ------------------------------------------------------------------ store */
+
+static void
+store_events_build_the_state(void **state)
+{
+	struct store s;
+	const struct store_block *b;
+	const struct store_decision *d;
+	const struct store_alert *a;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+
+	assert_int_equal(s.book.nbids, 2);
+	assert_int_equal(s.book.nasks, 2);
+	assert_int_equal(s.book.asks[0].px, 10002);
+	assert_int_equal(s.book.bids[1].qty, 1200);
+	assert_int_equal(s.book.bids[0].orders, 2);
+	assert_int_equal(s.book.last, 10001);
+	assert_int_equal(s.book.nours, 1);
+	assert_int_equal(s.book.ours[0].buy, 1);
+	assert_string_equal(s.book.sym, "QDI");
+
+	assert_int_equal(s.nblocks, 1);
+	b = store_block_find(&s, "B1");
+	assert_non_null(b);
+	assert_string_equal(b->state, "WORKING");
+	assert_string_equal(b->algo, "vwap");
+	assert_int_equal(b->filled, 42300);
+	assert_int_equal(b->end, 45000000000000LL);
+	assert_true(b->have & BLK_SCHED);
+	assert_true(b->pct_sched > 103.1 && b->pct_sched < 103.3);
+	assert_true(b->max_pov == 15);
+
+	assert_int_equal(store_ndecisions(&s), 1);
+	d = store_decision(&s, 0);
+	assert_string_equal(d->action, "post");
+	assert_int_equal(d->qty, 500);
+	assert_int_equal(d->t, T0 + 3 * SEC);
+	assert_string_equal(d->reason, "join the bid for the next slice");
+
+	assert_int_equal(store_nalerts(&s), 1);
+	a = store_alert(&s, 0);
+	assert_int_equal(a->sev, SEV_WARN);
+	assert_string_equal(a->text, "behind schedule");
+
+	assert_string_equal(s.state, "LIVE");
+	assert_string_equal(s.engine, "desk-1");
+	assert_int_equal(s.conn, CONN_CONNECTED);
+	assert_int_equal(s.last_seq, 5);
+	assert_int_equal(s.gaps, 0);
+	assert_int_equal(s.t, T0 + 5 * SEC);
+	assert_false(store_resync_wanted(&s));
+
+	/* A later block event changes only what it carries. */
+	push(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
+	    "{\"id\":\"B1\",\"state\":\"PAUSED\",\"filled\":43000}", 1000);
+	b = store_block_find(&s, "B1");
+	assert_string_equal(b->state, "PAUSED");
+	assert_int_equal(b->filled, 43000);
+	assert_string_equal(b->algo, "vwap");
+	assert_int_equal(s.nblocks, 1);
+	store_free(&s);
+}
+
+static void
+store_lists_keep_the_newest_first(void **state)
+{
+	struct store s;
+	char payload[128];
+	uint64_t i;
+
+	(void)state;
+	store_init(&s);
+	for (i = 1; i <= STORE_DECISIONS + 10; i++) {
+		snprintf(payload, sizeof payload, "{\"action\":\"post\",\"qty\":%llu,"
+		    "\"reason\":\"r\"}", (unsigned long long)i);
+		push(&s, TOPIC_DECISION, i, T0 + (int64_t)i, payload, 0);
+	}
+	assert_int_equal(store_ndecisions(&s), STORE_DECISIONS);
+	assert_int_equal(store_decision(&s, 0)->qty, STORE_DECISIONS + 10);
+	assert_int_equal(store_decision(&s, STORE_DECISIONS - 1)->qty, 11);
+	assert_null(store_decision(&s, STORE_DECISIONS));
+	store_free(&s);
+}
+
+static void
+store_gap_is_counted_and_wants_a_resync(void **state)
+{
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	/* 6 is lost. */
+	push(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"after the gap\"}", 1000);
+	assert_int_equal(s.gaps, 1);
+	assert_true(store_resync_wanted(&s));
+	assert_int_equal(store_nalerts(&s), 2); /* still applied */
+
+	/* While the snapshot is on its way, events are held. */
+	store_resync_begin(&s);
+	push(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"held, in snapshot\"}",
+	    1000);
+	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"x\",\"text\":\"held, after it\"}",
+	    1000);
+	assert_int_equal(store_nalerts(&s), 2);
+	assert_int_equal(s.nbacklog, 2);
+	store_free(&s);
+}
+
+static void
+store_snapshot_rebuilds_the_store(void **state)
+{
+	struct store s;
+	cJSON *snap;
+	const struct store_block *b;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	push(&s, TOPIC_DECISION, 7, T0 + 7 * SEC,
+	    "{\"action\":\"post\",\"qty\":1,\"reason\":\"before the gap\"}",
+	    1000);
+	assert_true(store_resync_wanted(&s));
+	store_resync_begin(&s);
+	/* Held: 8 is inside the snapshot, 9 comes after it. */
+	push(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"in the snapshot\"}",
+	    1000);
+	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"x\",\"text\":\"after the snapshot\"}",
+	    1000);
+
+	snap = cJSON_Parse("{\"ok\":true,\"id\":\"x-1\",\"seq\":8,"
+	    "\"t\":\"34208000000000\",\"tick\":0.01,\"state\":\"PAUSED\","
+	    "\"book\":{\"sym\":\"QDI\",\"bids\":[[9990,100,1]],"
+	    "\"asks\":[[9995,200,2]],\"last\":9992,\"ours\":[]},"
+	    "\"blocks\":[{\"id\":\"B2\",\"side\":\"sell\",\"qty\":5000,"
+	    "\"filled\":100,\"state\":\"PAUSED\",\"algo\":\"twap\"}],"
+	    "\"decisions\":[{\"t\":\"34207000000000\",\"action\":\"cancel\","
+	    "\"qty\":300,\"reason\":\"from the snapshot\"}],"
+	    "\"alerts\":[{\"t\":\"34207500000000\",\"sev\":\"info\","
+	    "\"code\":\"s\",\"text\":\"in the snapshot\"}],\"children\":[]}");
+	assert_non_null(snap);
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+
+	assert_false(store_resync_wanted(&s));
+	assert_int_equal(s.resync, RESYNC_NONE);
+	assert_int_equal(s.snapshots, 1);
+	assert_int_equal(s.gaps, 1);
+	assert_int_equal(s.nbacklog, 0);
+	assert_int_equal(s.last_seq, 9);
+	assert_string_equal(s.state, "PAUSED");
+	assert_int_equal(s.book.nbids, 1);
+	assert_int_equal(s.book.bids[0].px, 9990);
+	assert_int_equal(s.nblocks, 1);
+	assert_null(store_block_find(&s, "B1"));
+	b = store_block_find(&s, "B2");
+	assert_non_null(b);
+	assert_string_equal(b->state, "PAUSED");
+	assert_int_equal(store_ndecisions(&s), 1);
+	assert_string_equal(store_decision(&s, 0)->reason, "from the snapshot");
+	/* The snapshot's alert, then held seq 9; held seq 8 was dropped. */
+	assert_int_equal(store_nalerts(&s), 2);
+	assert_string_equal(store_alert(&s, 0)->text, "after the snapshot");
+	assert_string_equal(store_alert(&s, 1)->text, "in the snapshot");
+
+	/* In step again: 10 applies with no new gap; a stale 9 is dropped. */
+	push(&s, TOPIC_ALERT, 10, T0 + 10 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"ten\"}", 2000);
+	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"stale\"}", 2000);
+	assert_int_equal(s.gaps, 1);
+	assert_int_equal(s.stale, 2); /* held 8, and this 9 */
+	assert_string_equal(store_alert(&s, 0)->text, "ten");
+
+	/* Not a snapshot: refused, nothing changes. */
+	snap = cJSON_Parse("{\"ok\":true}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), -1);
+	cJSON_Delete(snap);
+	assert_int_equal(s.nblocks, 1);
+	store_free(&s);
+}
+
+static void
+store_failed_resync_applies_what_was_held(void **state)
+{
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	s.resync = RESYNC_WANTED;
+	store_resync_begin(&s);
+	push(&s, TOPIC_ALERT, 6, T0 + 6 * SEC,
+	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"held\"}", 1000);
+	store_resync_failed(&s, 1000);
+	assert_int_equal(store_nalerts(&s), 2);
+	assert_true(store_resync_wanted(&s));
+	assert_int_equal(s.last_seq, 6);
+	store_free(&s);
+}
+
+static void
+store_heartbeats_drive_the_connection(void **state)
+{
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	store_tick(&s, 0);
+	assert_int_equal(s.conn, CONN_CONNECTING);
+	store_fill(&s); /* heartbeat at 1000 ms */
+	store_tick(&s, 1500);
+	assert_int_equal(s.conn, CONN_CONNECTED);
+	assert_int_equal(store_hb_age_ms(&s, 1500), 500);
+	(void)store_take_dirty(&s);
+	store_tick(&s, 1000 + STORE_STALE_MS + 1);
+	assert_int_equal(s.conn, CONN_DISCONNECTED);
+	assert_true(store_take_dirty(&s) & DIRTY_STATUS);
+	assert_false(store_resync_wanted(&s));
+	/* Heartbeats resume: connected, and a snapshot is wanted. */
+	push(&s, TOPIC_HEARTBEAT, 6, T0 + 60 * SEC,
+	    "{\"speed\":60,\"state\":\"LIVE\"}", 9000);
+	assert_int_equal(s.conn, CONN_CONNECTED);
+	assert_true(store_resync_wanted(&s));
+	store_free(&s);
+}
+
+static void
+assert_clean_text(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		assert_true(*p >= 0x20);
+		assert_true(*p != 0x7f);
+		/* No C1 control, raw or UTF-8 encoded. */
+		if (*p == 0xc2)
+			assert_false(p[1] >= 0x80 && p[1] <= 0x9f);
+		assert_false(*p >= 0x80 && *p <= 0x9f && (p == (const unsigned
+		    char *)s || p[-1] < 0xc2));
+	}
+}
+
+static void
+store_strips_hostile_text(void **state)
+{
+	struct store s;
+	const struct store_alert *a;
+	const struct store_decision *d;
+	char out[64];
+
+	(void)state;
+	store_init(&s);
+	push(&s, TOPIC_ALERT, 1, T0,
+	    "{\"sev\":\"crit\",\"code\":\"\\u001b]0;owned\\u0007\","
+	    "\"text\":\"\\u001b[2J\\u001b[31mred\\r\\nline\\u0008\\u007f"
+	    "\\u009b1mC1 ok\\u00e9\",\"block\":\"B\\u001b1\"}", 0);
+	a = store_alert(&s, 0);
+	assert_non_null(a);
+	assert_clean_text(a->text);
+	assert_clean_text(a->code);
+	assert_clean_text(a->block);
+	assert_null(strchr(a->text, 0x1b));
+	assert_non_null(strstr(a->text, "red"));
+	assert_non_null(strstr(a->text, "line"));
+	assert_non_null(strstr(a->text, "C1 ok\xc3\xa9")); /* é survives */
+
+	push(&s, TOPIC_DECISION, 2, T0,
+	    "{\"action\":\"post\\u001bP\",\"reason\":\"a\\tb\\u0000c\"}", 0);
+	d = store_decision(&s, 0);
+	assert_clean_text(d->action);
+	assert_clean_text(d->reason);
+
+	/* Invalid UTF-8 and raw C1 bytes become '?'; cuts keep characters
+	 * whole. */
+	store_text(out, sizeof out, "ok\x9b[31m\xff\xc3");
+	assert_string_equal(out, "ok?[31m??");
+	store_text(out, 5, "ab\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "ab\xc3\xa9");
+	store_text(out, 4, "ab\xc3\xa9");
+	assert_string_equal(out, "ab");
+	store_free(&s);
+}
+
+static void
+store_snapshot_sets_the_tick(void **state)
+{
+	struct store s;
+	cJSON *hello;
+
+	(void)state;
+	store_init(&s);
+	hello = cJSON_Parse("{\"ok\":true,\"engine\":\"e\\u001b1\",\"v\":1,"
+	    "\"tick\":0.0025,\"sym\":\"ABC\",\"role\":\"trader\"}");
+	store_apply_hello(&s, hello);
+	cJSON_Delete(hello);
+	assert_true(s.tick == 0.0025);
+	assert_int_equal(s.px_decimals, 4);
+	assert_string_equal(s.engine, "e1");
+	assert_string_equal(s.sym, "ABC");
+	store_free(&s);
+}
+
+/* ------------------------------------------------------------------- text */
+
+static void
+text_formats_numbers_and_times(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(text_qty(b, sizeof b, 0), "0");
+	assert_string_equal(text_qty(b, sizeof b, 999), "999");
+	assert_string_equal(text_qty(b, sizeof b, 1000), "1,000");
+	assert_string_equal(text_qty(b, sizeof b, 1250000), "1,250,000");
+	assert_string_equal(text_qty(b, sizeof b, -42300), "-42,300");
+	assert_string_equal(text_px(b, sizeof b, 10002, 0.01, 2), "100.02");
+	assert_string_equal(text_clock(b, sizeof b, T0 + 61 * SEC), "09:31:01");
+	assert_string_equal(text_clock(b, sizeof b, 0), "--:--:--");
+	assert_string_equal(text_duration(b, sizeof b, 3723 * SEC), "1:02:03");
+	assert_string_equal(text_duration(b, sizeof b, 83 * SEC), "01:23");
+	assert_string_equal(text_speed(b, sizeof b, 0.25), "0.25x");
+	assert_string_equal(text_speed(b, sizeof b, 0.5), "0.5x");
+	assert_string_equal(text_speed(b, sizeof b, 64), "64x");
+	assert_int_equal(text_decimals(0.01), 2);
+	assert_int_equal(text_decimals(1), 2);
+	assert_int_equal(text_decimals(0.0001), 4);
+	assert_string_equal(text_fit(b, sizeof b, "abcdef", 4, 0), "abc~");
+	assert_string_equal(text_fit(b, sizeof b, "abcd", 4, 0), "abcd");
+	assert_string_equal(text_fit(b, sizeof b, "a\xc3\xa9z", 3, 0), "a?z");
+}
+
+/* ----------------------------------------------------------------- layout */
+
+static void
+layout_fits_80x24_and_refuses_too_small(void **state)
+{
+	struct tui_rect r[PANEL_COUNT + 1];
+	int i;
+
+	(void)state;
+	assert_int_equal(layout_compute(24, 80, r), 0);
+	for (i = 0; i <= PANEL_COUNT; i++) {
+		assert_true(r[i].h >= 1 && r[i].w >= 1);
+		assert_true(r[i].y + r[i].h <= 24);
+		assert_true(r[i].x + r[i].w <= 80);
+	}
+	/* The right column is stacked without overlap and fills the body. */
+	assert_int_equal(r[PANEL_DECISIONS].y, r[PANEL_BLOCK].y + r[PANEL_BLOCK].h);
+	assert_int_equal(r[PANEL_ALERTS].y + r[PANEL_ALERTS].h,
+	    r[PANEL_BOOK].y + r[PANEL_BOOK].h);
+	assert_int_equal(r[PANEL_BOOK].w + r[PANEL_BLOCK].w, 80);
+	assert_int_equal(layout_compute(TUI_MIN_ROWS, TUI_MIN_COLS, r), 0);
+	assert_int_equal(layout_compute(TUI_MIN_ROWS, TUI_MIN_COLS - 1, r), -1);
+	assert_int_equal(layout_compute(TUI_MIN_ROWS - 1, 200, r), -1);
+}
+
+/* ----------------------------------------------------------------- prompt */
+
+static unsigned
+keys(struct prompt *p, const char *s, char *msg, size_t n)
+{
+	unsigned bits = 0;
+
+	for (; *s != '\0'; s++)
+		bits = prompt_key(p, (unsigned char)*s, msg, n);
+	return bits;
+}
+
+static void
+prompt_asks_value_reason_then_y(void **state)
+{
+	struct prompt p;
+	char msg[160], *json;
+	cJSON *req;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	prompt_begin(&p, CMD_THROTTLE, "", 1);
+	assert_int_equal(p.stage, PROMPT_VALUE);
+	keys(&p, "150\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_VALUE); /* out of range */
+	assert_non_null(strstr(p.note, "150"));
+	keys(&p, "\x7f\x7f\x7f" "15\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_REASON);
+	keys(&p, "\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_REASON); /* a reason is required */
+	keys(&p, "vol \x1b", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_IDLE); /* Escape cancels */
+	assert_non_null(strstr(msg, "cancelled"));
+
+	prompt_begin(&p, CMD_THROTTLE, "", 1);
+	keys(&p, "15\rvol spike\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_CONFIRM);
+	assert_string_equal(p.preview,
+	    "{\"cmd\":\"throttle\",\"pct\":15,\"reason\":\"vol spike\"}");
+	assert_true(prompt_key(&p, 'y', msg, sizeof msg) & TUI_SEND);
+	req = prompt_take(&p);
+	assert_non_null(req);
+	json = cJSON_PrintUnformatted(req);
+	assert_int_equal(p.stage, PROMPT_IDLE);
+	assert_string_equal(json,
+	    "{\"cmd\":\"throttle\",\"pct\":15,\"reason\":\"vol spike\"}");
+	cJSON_free(json);
+	cJSON_Delete(req);
+
+	/* Anything but y abandons, and says so. */
+	prompt_begin(&p, CMD_PAUSE, "B7", 0);
+	keys(&p, "news\r", msg, sizeof msg);
+	assert_string_equal(p.preview,
+	    "{\"cmd\":\"pause\",\"block\":\"B7\",\"reason\":\"news\"}");
+	assert_false(prompt_key(&p, 'n', msg, sizeof msg) & TUI_SEND);
+	assert_int_equal(p.stage, PROMPT_IDLE);
+	assert_non_null(strstr(msg, "abandoned"));
+	assert_null(prompt_take(&p));
+
+	/* Control characters never get into a reason; UTF-8 does. */
+	prompt_begin(&p, CMD_RESUME, "", 0);
+	prompt_key(&p, 0x1b5b, msg, sizeof msg);
+	prompt_key(&p, 0x07, msg, sizeof msg);
+	prompt_key(&p, 0x9b, msg, sizeof msg);
+	prompt_key(&p, 0xe9, msg, sizeof msg);
+	prompt_key(&p, '\r', msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_CONFIRM);
+	assert_string_equal(p.reason, "\xe1\xad\x9b\xc3\xa9");
+	prompt_cancel(&p);
+}
+
+/* ----------------------------------------------------------------- render */
+
+static SCREEN *render_scr;
+static FILE *render_out, *render_in;
+
+static int
+render_setup(void **state)
+{
+	(void)state;
+	render_out = fopen("/dev/null", "w");
+	render_in = fopen("/dev/null", "r");
+	if (render_out == NULL || render_in == NULL)
+		return -1;
+	render_scr = newterm("xterm", render_out, render_in);
+	if (render_scr == NULL)
+		return -1;
+	set_term(render_scr);
+	return 0;
+}
+
+static int
+render_teardown(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(render_scr);
+	fclose(render_out);
+	fclose(render_in);
+	return 0;
+}
+
+/* Draw one panel into a pad of h x w. */
+static struct panel
+render(const struct panel_ops *ops, const struct tui_view *v, int h, int w)
+{
+	struct panel p;
+
+	memset(&p, 0, sizeof p);
+	p.ops = ops;
+	p.h = h;
+	p.w = w;
+	p.win = newpad(h, w);
+	assert_non_null(p.win);
+	ops->draw(&p, v);
+	return p;
+}
+
+/* The text of row y. */
+static const char *
+row(struct panel *p, int y)
+{
+	static char buf[512];
+	int n = mvwinnstr(p->win, y, 0, buf, p->w < 511 ? p->w : 511);
+
+	if (n < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The first row containing `needle` (and `also`, if not NULL), or -1. */
+static int
+find_row2(struct panel *p, const char *needle, const char *also)
+{
+	int y;
+
+	for (y = 0; y < p->h; y++)
+		if (strstr(row(p, y), needle) != NULL &&
+		    (also == NULL || strstr(row(p, y), also) != NULL))
+			return y;
+	return -1;
+}
+
+static int
+find_row(struct panel *p, const char *needle)
+{
+	return find_row2(p, needle, NULL);
+}
+
+static void
+view_init(struct tui_view *v, const struct store *s)
+{
+	memset(v, 0, sizeof *v);
+	v->store = s;
+	v->focus = PANEL_DECISIONS;
+	v->now_ms = 1500;
+}
+
+static void
+render_ladder_shows_both_sides_in_words(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int ask, bid, spread, y;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	view_init(&v, &s);
+	p = render(&panel_book_ops, &v, 24, 48);
+
+	ask = find_row2(&p, "100.02", "ASK");
+	bid = find_row2(&p, "100.01", "BID");
+	spread = find_row(&p, "spread 0.01");
+	assert_true(ask > 0 && bid > 0 && spread > 0);
+	assert_non_null(strstr(row(&p, ask), "ASK"));
+	assert_non_null(strstr(row(&p, ask), "300"));
+	assert_non_null(strstr(row(&p, bid), "BID"));
+	assert_non_null(strstr(row(&p, bid), "500"));
+	/* Asks above the spread line, bids below, best prices nearest it. */
+	assert_true(ask < spread && spread < bid);
+	assert_int_equal(ask, spread - 1);
+	assert_int_equal(bid, spread + 1);
+	y = find_row2(&p, "100.03", "ASK");
+	assert_true(y >= 0 && y < ask);
+	/* Our 200 resting on the best bid. */
+	assert_non_null(strstr(row(&p, bid), "*200"));
+	assert_true(find_row2(&p, "100.00", "1,200") > bid);
+	assert_non_null(strstr(row(&p, find_row(&p, "100.00")), "BID"));
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_progress_shows_the_block(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	push(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
+	    "{\"id\":\"B1\",\"state\":\"PAUSED\"}", 1000);
+	view_init(&v, &s);
+	p = render(&panel_block_ops, &v, 10, 60);
+
+	assert_true(find_row(&p, "PAUSED") > 0);
+	assert_true(find_row(&p, "BLOCK B1") == 0);
+	assert_true(find_row(&p, "BUY 100,000 QDI") == 0);
+	assert_true(find_row(&p, "42,300 / 100,000") > 0);
+	assert_true(find_row(&p, "42.3%") > 0);
+	assert_true(find_row(&p, "103.2%") > 0);
+	assert_true(find_row(&p, "100.0125") > 0); /* average, in dollars */
+	assert_true(find_row(&p, "100.0050") > 0); /* arrival */
+	assert_true(find_row(&p, "+0.7 bps") > 0);
+	assert_true(find_row(&p, "vwap") > 0);
+	assert_true(find_row(&p, "15%") > 0);
+	/* end 12:30:00 - t 09:30:06 */
+	assert_true(find_row(&p, "2:59:54") > 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_lists_and_status_bar(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	push(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"risk\",\"text\":\"\\u001b[2Jlimit "
+	    "hit\"}", 1000); /* seq 6 lost */
+	view_init(&v, &s);
+
+	p = render(&panel_decisions_ops, &v, 6, 70);
+	assert_true(find_row(&p, "DECISIONS 1") == 0);
+	assert_true(find_row(&p, "09:30:03") > 0);
+	assert_true(find_row(&p, "join the bid for the next slice") > 0);
+	assert_true(find_row(&p, "100.01") > 0);
+	delwin(p.win);
+
+	p = render(&panel_alerts_ops, &v, 6, 70);
+	assert_true(find_row(&p, "CRIT") == 1);
+	assert_true(find_row(&p, "[2Jlimit hit") == 1);
+	assert_true(find_row(&p, "WARN") == 2);
+	delwin(p.win);
+
+	store_tick(&s, 1000 + STORE_STALE_MS + 2000);
+	v.now_ms = 1000 + STORE_STALE_MS + 2000;
+	p = render(&panel_status_ops, &v, 1, 110);
+	assert_non_null(strstr(row(&p, 0), "DISCONNECTED"));
+	assert_non_null(strstr(row(&p, 0), "LIVE"));
+	assert_non_null(strstr(row(&p, 0), "t 09:30:07"));
+	assert_non_null(strstr(row(&p, 0), "hb 5s STALE"));
+	assert_non_null(strstr(row(&p, 0), "gaps 1"));
+	delwin(p.win);
+
+	v.replay = 1;
+	snprintf(v.transport, sizeof v.transport, "|| PAUSED  4x  09:30:07");
+	p = render(&panel_title_ops, &v, 1, 100);
+	assert_non_null(strstr(row(&p, 0), "REPLAY"));
+	assert_non_null(strstr(row(&p, 0), "PAUSED  4x"));
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_fits_narrow_panels(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int y;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s);
+	view_init(&v, &s);
+	/* The 80x24 layout's book and right column. */
+	p = render(&panel_book_ops, &v, 21, 40);
+	/* Nothing wrote over the right border. */
+	for (y = 1; y < p.h - 1; y++)
+		assert_true(mvwinch(p.win, y, p.w - 1) & A_ALTCHARSET);
+	assert_true(find_row(&p, "100.02") > 0);
+	delwin(p.win);
+	p = render(&panel_decisions_ops, &v, 6, 40);
+	assert_true(find_row(&p, "post") > 0);
+	for (y = 1; y < p.h - 1; y++)
+		assert_true(mvwinch(p.win, y, p.w - 1) & A_ALTCHARSET);
+	delwin(p.win);
+	store_free(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest store_tests[] = {
+		cmocka_unit_test(store_events_build_the_state),
+		cmocka_unit_test(store_lists_keep_the_newest_first),
+		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
+		cmocka_unit_test(store_snapshot_rebuilds_the_store),
+		cmocka_unit_test(store_failed_resync_applies_what_was_held),
+		cmocka_unit_test(store_heartbeats_drive_the_connection),
+		cmocka_unit_test(store_strips_hostile_text),
+		cmocka_unit_test(store_snapshot_sets_the_tick),
+		cmocka_unit_test(text_formats_numbers_and_times),
+		cmocka_unit_test(layout_fits_80x24_and_refuses_too_small),
+		cmocka_unit_test(prompt_asks_value_reason_then_y),
+	};
+	const struct CMUnitTest render_tests[] = {
+		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
+		cmocka_unit_test(render_progress_shows_the_block),
+		cmocka_unit_test(render_lists_and_status_bar),
+		cmocka_unit_test(render_fits_narrow_panels),
+	};
+	int failed;
+
+	failed = cmocka_run_group_tests(store_tests, NULL, NULL);
+	failed += cmocka_run_group_tests(render_tests, render_setup,
+	    render_teardown);
+	return failed;
+}

@@ -1,0 +1,407 @@
+/*
+ * tui/ctl.c -- `tranche ctl`: one command to a running engine, its answer
+ * printed, for scripts and for people without a console.
+ *
+ *   tranche ctl [--connect URL] [--timeout MS] COMMAND [ARGS] [--json]
+ *
+ * Commands are a table (name, what it needs, help).  Each run says hello
+ * first, as the console does, so a version mismatch is reported as such
+ * rather than as a puzzling refusal, then sends the one command.  The exit
+ * status is the contract with scripts: 0 only when the engine answered ok,
+ * 1 when it refused or did not answer, 2 for a usage error.  --json prints
+ * the engine's reply as it came; otherwise a short human form.  Text from
+ * the engine is stripped of control characters before it is printed.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc/client.h"
+#include "tui/tui.h"
+
+#define CTL_TIMEOUT_MS 5000
+
+enum { CTL_JSON = 256, CTL_TIMEOUT };
+
+/* What a command needs. */
+enum {
+	CTL_NEEDS_REASON = 1u << 0,
+	CTL_NEEDS_BLOCK = 1u << 1,
+	CTL_TAKES_BLOCK = 1u << 2,
+	CTL_NEEDS_PCT = 1u << 3,
+};
+
+struct ctl_cmd {
+	const char *name;
+	unsigned needs;
+	const char *args;
+	const char *help;
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ CMD_STATUS, 0, "", "engine state and every block" },
+	{ CMD_SNAPSHOT, 0, "", "the engine's whole state (--json: all of it)" },
+	{ CMD_PAUSE, CTL_NEEDS_REASON | CTL_TAKES_BLOCK,
+	  "[--block ID] --reason TEXT", "stop sending child orders" },
+	{ CMD_RESUME, CTL_NEEDS_REASON | CTL_TAKES_BLOCK,
+	  "[--block ID] --reason TEXT", "carry on after a pause" },
+	{ CMD_THROTTLE, CTL_NEEDS_REASON | CTL_TAKES_BLOCK | CTL_NEEDS_PCT,
+	  "PCT [--block ID] --reason TEXT",
+	  "set the participation cap, 0 < PCT <= 100" },
+	{ CMD_CANCEL, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK,
+	  "--block ID --reason TEXT", "cancel the parent order" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tui_opt ctl_opts[] = {
+	{ "connect", 'c', "URL", "engine control address (default: "
+	  "ipc://$XDG_RUNTIME_DIR/tranche/ctl)" },
+	{ "block", 'b', "ID", "the block a command applies to" },
+	{ "reason", 'r', "TEXT", "why (required for changes; journaled)" },
+	{ "json", CTL_JSON, NULL, "print the engine's reply as JSON" },
+	{ "timeout", CTL_TIMEOUT, "MS", "wait this long for an answer "
+	  "(default 5000)" },
+	{ "help", 'h', NULL, "this help" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static void
+ctl_usage(FILE *f)
+{
+	const struct ctl_cmd *c;
+	char left[64];
+
+	fprintf(f, "usage: tranche ctl [--connect URL] [--timeout MS] COMMAND "
+	    "[ARGS] [--json]\n\nSends one command to a running engine and "
+	    "prints its answer.\n\ncommands:\n");
+	for (c = ctl_cmds; c->name != NULL; c++) {
+		snprintf(left, sizeof left, "%s %s", c->name, c->args);
+		fprintf(f, "  %-40s %s\n", left, c->help);
+	}
+	fprintf(f, "\noptions:\n");
+	options_usage(f, ctl_opts);
+	fprintf(f, "\nexit status: 0 the engine answered ok; 1 it refused or "
+	    "did not answer;\n2 the command line was wrong.\n");
+}
+
+static void
+ctl_print_json(const cJSON *reply)
+{
+	char *s = cJSON_PrintUnformatted(reply);
+
+	if (s == NULL)
+		abort();
+	printf("%s\n", s);
+	cJSON_free(s);
+}
+
+/* A string field, made safe for a terminal. */
+static const char *
+ctl_str(const cJSON *o, const char *name, char *buf, size_t n)
+{
+	const char *v;
+
+	if (ipc_get_str(o, name, &v) != 0) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	store_text(buf, n, v);
+	return buf;
+}
+
+static void
+ctl_print_status(const cJSON *r)
+{
+	const cJSON *blocks, *b, *lim;
+	char st[32], clock[16], speed[16], id[40], bst[24], side[12];
+	char filled[32], rem[32], qty[32], pov[16];
+	int64_t t = 0, v;
+	double d;
+
+	ipc_get_i64(r, "t", &t);
+	printf("engine %s  t %s", ctl_str(r, "state", st, sizeof st),
+	    text_clock(clock, sizeof clock, t));
+	if (ipc_get_num(r, "speed", &d) == 0)
+		printf("  speed %s", text_speed(speed, sizeof speed, d));
+	lim = cJSON_GetObjectItemCaseSensitive(r, "limits");
+	if (cJSON_IsObject(lim) && ipc_get_num(lim, "max_pov", &d) == 0)
+		printf("  limit max_pov %g%%", d);
+	printf("\n");
+	blocks = cJSON_GetObjectItemCaseSensitive(r, "blocks");
+	if (!cJSON_IsArray(blocks) || cJSON_GetArraySize(blocks) == 0) {
+		printf("no blocks\n");
+		return;
+	}
+	printf("%-12s %-10s %-5s %12s %12s %12s %8s\n", "BLOCK", "STATE", "SIDE",
+	    "FILLED", "REMAINING", "QTY", "MAX_POV");
+	cJSON_ArrayForEach(b, blocks) {
+		ctl_str(b, "id", id, sizeof id);
+		ctl_str(b, "state", bst, sizeof bst);
+		ctl_str(b, "side", side, sizeof side);
+		snprintf(filled, sizeof filled, "-");
+		snprintf(rem, sizeof rem, "-");
+		snprintf(qty, sizeof qty, "-");
+		snprintf(pov, sizeof pov, "-");
+		if (ipc_get_i64(b, "filled", &v) == 0)
+			text_qty(filled, sizeof filled, v);
+		if (ipc_get_i64(b, "remaining", &v) == 0)
+			text_qty(rem, sizeof rem, v);
+		if (ipc_get_i64(b, "qty", &v) == 0)
+			text_qty(qty, sizeof qty, v);
+		if (ipc_get_num(b, "max_pov", &d) == 0)
+			snprintf(pov, sizeof pov, "%g%%", d);
+		printf("%-12s %-10s %-5s %12s %12s %12s %8s\n", id, bst, side,
+		    filled, rem, qty, pov);
+	}
+}
+
+static void
+ctl_print_snapshot(const cJSON *r)
+{
+	const cJSON *book, *a;
+	char st[32], clock[16];
+	int64_t seq = 0, t = 0;
+	double tick = 0.01;
+
+	ipc_get_i64(r, "seq", &seq);
+	ipc_get_i64(r, "t", &t);
+	ipc_get_num(r, "tick", &tick);
+	printf("seq %lld  t %s  state %s  tick %g\n", (long long)seq,
+	    text_clock(clock, sizeof clock, t), ctl_str(r, "state", st,
+	    sizeof st), tick);
+	book = cJSON_GetObjectItemCaseSensitive(r, "book");
+	if (cJSON_IsObject(book)) {
+		const cJSON *bids = cJSON_GetObjectItemCaseSensitive(book, "bids");
+		const cJSON *asks = cJSON_GetObjectItemCaseSensitive(book, "asks");
+		const cJSON *bb = cJSON_GetArrayItem(cJSON_GetArrayItem(bids, 0), 0);
+		const cJSON *ba = cJSON_GetArrayItem(cJSON_GetArrayItem(asks, 0), 0);
+
+		if (cJSON_IsNumber(bb) && cJSON_IsNumber(ba))
+			printf("book  %.*f x %.*f\n", text_decimals(tick),
+			    bb->valuedouble * tick, text_decimals(tick),
+			    ba->valuedouble * tick);
+	}
+	a = cJSON_GetObjectItemCaseSensitive(r, "blocks");
+	printf("blocks %d  decisions %d  alerts %d  children %d\n",
+	    cJSON_GetArraySize(a),
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "decisions")),
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "alerts")),
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "children")));
+	if (cJSON_IsArray(a) && cJSON_GetArraySize(a) > 0)
+		ctl_print_status(r);
+}
+
+/* An error reply, on stderr; returns 1. */
+static int
+ctl_refused(const char *cmd, const cJSON *reply)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	char code[40] = "?", msg[512] = "no message";
+
+	if (cJSON_IsObject(err)) {
+		ctl_str(err, "code", code, sizeof code);
+		ctl_str(err, "message", msg, sizeof msg);
+	}
+	fprintf(stderr, "tranche ctl: %s refused: %s (%s)\n", cmd, msg, code);
+	return 1;
+}
+
+static int
+ctl_request(struct ipc_client *c, const char *url, cJSON *req, cJSON **reply,
+            long timeout_ms)
+{
+	int rv = ipc_client_request(c, req, reply, (int)timeout_ms);
+
+	if (rv != 0) {
+		fprintf(stderr, "tranche ctl: no answer from %s within %ld ms "
+		    "(%s); is tranched running there?\n", url, timeout_ms,
+		    ipc_client_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
+        double pct, const char *reason, int json, long timeout_ms)
+{
+	struct ipc_client *c;
+	cJSON *req, *reply = NULL;
+	char st[32];
+	const char *state;
+	double d;
+	int rv, code;
+
+	if ((rv = ipc_client_open(&c, url, NULL, "tranche-ctl")) != 0) {
+		fprintf(stderr, "tranche ctl: cannot open %s: %s\n", url,
+		    ipc_client_strerror(rv));
+		return 1;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", CMD_HELLO);
+	cJSON_AddStringToObject(req, "client", "tranche-ctl");
+	cJSON_AddStringToObject(req, "role", "trader");
+	cJSON_AddNumberToObject(req, "v", TRANCHE_PROTO_VERSION);
+	rv = ctl_request(c, url, req, &reply, timeout_ms);
+	cJSON_Delete(req);
+	if (rv != 0) {
+		ipc_client_close(c);
+		return 1;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		code = ctl_refused(CMD_HELLO, reply);
+		cJSON_Delete(reply);
+		ipc_client_close(c);
+		return code;
+	}
+	cJSON_Delete(reply);
+	reply = NULL;
+
+	if (cmd->needs & CTL_NEEDS_REASON)
+		req = prompt_build(cmd->name, block, pct, reason);
+	else {
+		req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "cmd", cmd->name);
+	}
+	rv = ctl_request(c, url, req, &reply, timeout_ms);
+	cJSON_Delete(req);
+	ipc_client_close(c);
+	if (rv != 0)
+		return 1;
+	if (json)
+		ctl_print_json(reply);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		code = ctl_refused(cmd->name, reply);
+		cJSON_Delete(reply);
+		return code;
+	}
+	if (!json) {
+		if (strcmp(cmd->name, CMD_STATUS) == 0)
+			ctl_print_status(reply);
+		else if (strcmp(cmd->name, CMD_SNAPSHOT) == 0)
+			ctl_print_snapshot(reply);
+		else if (ipc_get_num(reply, "max_pov", &d) == 0)
+			printf("%s: ok, participation cap %g%%\n", cmd->name, d);
+		else if (ipc_get_str(reply, "state", &state) == 0)
+			printf("%s: ok, state %s\n", cmd->name,
+			    ctl_str(reply, "state", st, sizeof st));
+		else
+			printf("%s: ok\n", cmd->name);
+	}
+	cJSON_Delete(reply);
+	return 0;
+}
+
+int
+ctl_main(int argc, char **argv)
+{
+	struct option lo[8];
+	const struct ctl_cmd *cmd;
+	const char *url = NULL, *block = NULL, *reason = NULL, *name;
+	char defurl[512];
+	long timeout_ms = CTL_TIMEOUT_MS;
+	double pct = 0;
+	int c, json = 0;
+
+	options_build(ctl_opts, lo);
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":c:b:r:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (options_check_url("tranche ctl", "--connect",
+			    optarg) != 0)
+				return 2;
+			url = optarg;
+			break;
+		case 'b':
+			block = optarg;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case CTL_JSON:
+			json = 1;
+			break;
+		case CTL_TIMEOUT:
+			if (options_parse_long("tranche ctl", "--timeout", optarg,
+			    1, 600000, &timeout_ms) != 0)
+				return 2;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "tranche ctl: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "tranche ctl: unknown option '%s' (see "
+			    "tranche ctl --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
+		    "pause, resume, throttle, cancel; see tranche ctl --help)\n");
+		return 2;
+	}
+	name = argv[optind++];
+	for (cmd = ctl_cmds; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, name) == 0)
+			break;
+	if (cmd->name == NULL) {
+		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
+		    "snapshot, pause, resume, throttle, cancel)\n", name);
+		return 2;
+	}
+	if (cmd->needs & CTL_NEEDS_PCT) {
+		if (optind >= argc) {
+			fprintf(stderr, "tranche ctl %s: which percentage? usage: "
+			    "tranche ctl throttle PCT --reason TEXT\n", name);
+			return 2;
+		}
+		if (options_parse_double("tranche ctl throttle", "PCT",
+		    argv[optind], 0, 100, &pct) != 0)
+			return 2;
+		if (pct <= 0) {
+			fprintf(stderr, "tranche ctl throttle: PCT '%s': must be "
+			    "above 0\n", argv[optind]);
+			return 2;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tranche ctl %s: unexpected argument '%s'\n", name,
+		    argv[optind]);
+		return 2;
+	}
+	if ((cmd->needs & CTL_NEEDS_REASON) &&
+	    (reason == NULL || reason[0] == '\0')) {
+		fprintf(stderr, "tranche ctl %s: --reason TEXT is required (the "
+		    "engine journals it)\n", name);
+		return 2;
+	}
+	if ((cmd->needs & CTL_NEEDS_BLOCK) && (block == NULL || block[0] == '\0')) {
+		fprintf(stderr, "tranche ctl %s: --block ID is required\n", name);
+		return 2;
+	}
+	if (block != NULL && !(cmd->needs & CTL_TAKES_BLOCK)) {
+		fprintf(stderr, "tranche ctl %s: --block does not apply\n", name);
+		return 2;
+	}
+	if (reason != NULL && !(cmd->needs & CTL_NEEDS_REASON)) {
+		fprintf(stderr, "tranche ctl %s: --reason does not apply\n", name);
+		return 2;
+	}
+	if (url == NULL) {
+		if (ipc_default_url(defurl, sizeof defurl) != 0) {
+			fprintf(stderr, "tranche ctl: no default engine address; "
+			    "use --connect URL\n");
+			return 2;
+		}
+		url = defurl;
+	}
+	return ctl_run(url, cmd, block, pct, reason, json, timeout_ms);
+}

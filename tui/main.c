@@ -1,0 +1,182 @@
+/*
+ * tui/main.c -- `tranche`: the console, its replay form, and `tranche ctl`.
+ *
+ *   tranche [--connect URL] [--no-color] [--frames N]
+ *   tranche replay JOURNAL [--speed X] [--no-color] [--frames N]
+ *   tranche ctl [--connect URL] COMMAND [ARGS] [--json]
+ *
+ * This file only reads the command line; everything else is in the
+ * tranche_tui library so the tests can reach it.  Usage errors name the
+ * option and the value and exit with status 2.
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+enum { OPT_NO_COLOR = 256, OPT_FRAMES, OPT_SPEED, OPT_VERSION };
+
+static const struct tui_opt main_live_opts[] = {
+	{ "connect", 'c', "URL", "engine control address (default: "
+	  "ipc://$XDG_RUNTIME_DIR/tranche/ctl)" },
+	{ "no-color", OPT_NO_COLOR, NULL, "no colours (also: NO_COLOR set "
+	  "in the environment)" },
+	{ "frames", OPT_FRAMES, "N", "quit after N frames (25 a second), "
+	  "for tests" },
+	{ "help", 'h', NULL, "this help" },
+	{ "version", OPT_VERSION, NULL, "print the version" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct tui_opt main_replay_opts[] = {
+	{ "speed", OPT_SPEED, "X", "start at X times the recorded pace "
+	  "(0.25 to 100; default 1)" },
+	{ "no-color", OPT_NO_COLOR, NULL, "no colours (also: NO_COLOR set "
+	  "in the environment)" },
+	{ "frames", OPT_FRAMES, "N", "quit after N frames (25 a second), "
+	  "for tests" },
+	{ "help", 'h', NULL, "this help" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static void
+main_usage_live(FILE *f)
+{
+	fprintf(f,
+	    "usage: tranche [--connect URL] [--no-color] [--frames N]\n"
+	    "       tranche replay JOURNAL [--speed X] [--no-color] "
+	    "[--frames N]\n"
+	    "       tranche ctl [--connect URL] COMMAND [ARGS] [--json]\n"
+	    "\n"
+	    "The trading-desk console of tranche.  Attaches to a running "
+	    "engine\n(tranched) and shows the book, the block's progress, the "
+	    "algorithm's\ndecisions and the alerts; a trader can pause, resume "
+	    "and throttle it.\n\noptions:\n");
+	options_usage(f, main_live_opts);
+	fprintf(f, "\nkeys: p pause/resume, t throttle, b next block, Tab "
+	    "focus, ? help, q quit.\nSee `tranche replay --help` and "
+	    "`tranche ctl --help` for the other forms.\n");
+}
+
+static void
+main_usage_replay(FILE *f)
+{
+	fprintf(f,
+	    "usage: tranche replay JOURNAL [--speed X] [--no-color] "
+	    "[--frames N]\n"
+	    "\n"
+	    "Plays an engine journal (tranched --journal FILE) in the "
+	    "console's screens,\nread-only, paced by the events' simulated "
+	    "times.  A damaged journal plays up\nto the damage and says where "
+	    "it stopped.\n\noptions:\n");
+	options_usage(f, main_replay_opts);
+	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, ? help, "
+	    "q quit.\n");
+}
+
+/* getopt_long with messages that name the option; -1 at the end, '?' on
+ * an error (already reported). */
+static int
+main_getopt(const char *prog, int argc, char **argv, const struct option *lo)
+{
+	int c = getopt_long(argc, argv, ":c:h", lo, NULL);
+
+	if (c == '?') {
+		fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", prog,
+		    argv[optind - 1], prog);
+		return '?';
+	}
+	if (c == ':') {
+		fprintf(stderr, "%s: option '%s' needs a value\n", prog,
+		    argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+static int
+main_parse(int argc, char **argv, int replay, struct tui_options *opt)
+{
+	struct option lo[8];
+	const char *prog = replay ? "tranche replay" : "tranche";
+	int c;
+
+	options_build(replay ? main_replay_opts : main_live_opts, lo);
+	opterr = 0;
+	optind = 0;
+	while ((c = main_getopt(prog, argc, argv, lo)) != -1) {
+		switch (c) {
+		case 'c':
+			if (replay) {
+				fprintf(stderr, "%s: --connect does not apply to "
+				    "a replay\n", prog);
+				return 2;
+			}
+			if (options_check_url(prog, "--connect", optarg) != 0)
+				return 2;
+			opt->url = optarg;
+			break;
+		case OPT_NO_COLOR:
+			opt->no_color = 1;
+			break;
+		case OPT_FRAMES:
+			if (options_parse_long(prog, "--frames", optarg, 1,
+			    100000000, &opt->frames) != 0)
+				return 2;
+			break;
+		case OPT_SPEED:
+			if (options_parse_double(prog, "--speed", optarg, 0.25,
+			    100, &opt->speed) != 0)
+				return 2;
+			break;
+		case 'h':
+			if (replay)
+				main_usage_replay(stdout);
+			else
+				main_usage_live(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("tranche %s (protocol %d)\n", TRANCHE_VERSION,
+			    TRANCHE_PROTO_VERSION);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (replay) {
+		if (optind >= argc) {
+			fprintf(stderr, "%s: which journal? usage: tranche replay "
+			    "JOURNAL [--speed X]\n", prog);
+			return 2;
+		}
+		opt->journal = argv[optind++];
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (see %s --help)\n",
+		    prog, argv[optind], prog);
+		return 2;
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tui_options opt;
+	int replay = 0, rc;
+
+	setlocale(LC_ALL, "");
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "replay") == 0) {
+		replay = 1;
+		argc--, argv++;
+	}
+	memset(&opt, 0, sizeof opt);
+	opt.speed = 1;
+	if ((rc = main_parse(argc, argv, replay, &opt)) >= 0)
+		return rc;
+	return tui_run(&opt);
+}

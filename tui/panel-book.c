@@ -1,0 +1,195 @@
+/*
+ * tui/panel-book.c -- the price ladder.
+ *
+ * Asks sit above the spread line, best ask nearest it; bids below, best bid
+ * nearest it, the way a desk ladder reads.  Every row says its side in
+ * words (ASK / BID) as well as in colour, so nothing is lost in monochrome.
+ * Columns: side, price in dollars (ticks x tick), size, order count, our
+ * own working quantity at that price (from the book's "ours"), and a size
+ * bar scaled to the largest level shown.  Columns the width cannot hold are
+ * dropped from the right (bar first, then ours).
+ *
+ * The panel shows as many levels a side as its height allows, up to ten,
+ * keeping the spread line in the middle.
+ */
+#include <string.h>
+
+#include "tui/tui.h"
+
+/* Our quantity resting at a price on one side. */
+static int64_t
+book_ours_at(const struct store_book *b, int buy, int64_t px)
+{
+	int64_t q = 0;
+	int i;
+
+	for (i = 0; i < b->nours; i++)
+		if (b->ours[i].buy == buy && b->ours[i].px == px)
+			q += b->ours[i].qty;
+	return q;
+}
+
+struct book_cols {
+	int side, px, size, ord, ours, bar; /* x positions; -1 when dropped */
+	int barw;
+};
+
+static void
+book_columns(int inner, struct book_cols *c)
+{
+	/* side(4) px(9) size(9) ord(4) ours(8) bar(the rest, at least 3) */
+	c->side = 1;
+	c->px = 5;
+	c->size = 14;
+	c->ord = 23;
+	c->ours = inner >= 34 ? 27 : -1;
+	c->bar = -1;
+	c->barw = 0;
+	if (c->ours >= 0 && inner - 35 >= 3) {
+		c->bar = 36;
+		c->barw = inner - 35;
+	}
+}
+
+static void
+book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
+         int y, const struct store_level *lv, int buy, int64_t maxq)
+{
+	const struct store *s = v->store;
+	WINDOW *w = p->win;
+	attr_t a = view_attr(v, buy ? ROLE_BID : ROLE_ASK);
+	char px[32], qty[32], ord[24], ours[40];
+	int64_t mine;
+	int inner = p->w - 2;
+
+	text_px(px, sizeof px, (double)lv->px, s->tick, s->px_decimals);
+	text_qty(qty, sizeof qty, lv->qty);
+	snprintf(ord, sizeof ord, "%lld", (long long)lv->orders);
+	panel_put(w, y, c->side, 3, a | A_BOLD, buy ? "BID" : "ASK", v->utf8);
+	panel_printf(w, y, c->px, 9, a, v->utf8, "%9s", px);
+	panel_printf(w, y, c->size, 9, a, v->utf8, "%9s", qty);
+	if (c->ord + 4 <= inner + 1)
+		panel_printf(w, y, c->ord, 4, view_attr(v, ROLE_DIM), v->utf8,
+		    "%4s", ord);
+	if (c->ours >= 0) {
+		mine = book_ours_at(&s->book, buy, lv->px);
+		if (mine > 0) {
+			text_qty(qty, sizeof qty, mine);
+			snprintf(ours, sizeof ours, "*%s", qty);
+			panel_printf(w, y, c->ours, 8, view_attr(v, ROLE_OURS),
+			    v->utf8, "%8s", ours);
+		}
+	}
+	if (c->bar >= 0 && maxq > 0)
+		panel_bar(w, y, c->bar, c->barw, (double)lv->qty / (double)maxq,
+		    a, v->utf8);
+}
+
+static void
+book_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	const struct store_book *b = &s->book;
+	struct book_cols c;
+	WINDOW *w = p->win;
+	char title[64], bid[32], ask[32], sp[32], last[32], line[160];
+	int inner = p->w - 2, rows = p->h - 2, n, mid, i, y;
+	int64_t maxq = 0;
+
+	snprintf(title, sizeof title, "BOOK %s", b->sym[0] ? b->sym : s->sym);
+	panel_frame(p, v, title, 0);
+	if (inner < 20 || rows < 4)
+		return;
+	book_columns(inner, &c);
+	panel_put(w, 1, c.side, 4, view_attr(v, ROLE_HEADER), "SIDE", v->utf8);
+	panel_printf(w, 1, c.px, 9, view_attr(v, ROLE_HEADER), v->utf8,
+	    "%9s", "PRICE");
+	panel_printf(w, 1, c.size, 9, view_attr(v, ROLE_HEADER), v->utf8,
+	    "%9s", "SIZE");
+	panel_printf(w, 1, c.ord, 4, view_attr(v, ROLE_HEADER), v->utf8,
+	    "%4s", "ORD");
+	if (c.ours >= 0)
+		panel_printf(w, 1, c.ours, 8, view_attr(v, ROLE_HEADER),
+		    v->utf8, "%8s", "OURS");
+	wattrset(w, A_NORMAL);
+
+	if (b->nbids == 0 && b->nasks == 0) {
+		panel_put(w, rows / 2 + 1, 2, inner - 2, view_attr(v, ROLE_DIM),
+		    "waiting for the book...", v->utf8);
+		return;
+	}
+	/* Rows 2..rows: n asks, the spread line, n bids. */
+	n = (rows - 2) / 2;
+	if (n > STORE_LEVELS)
+		n = STORE_LEVELS;
+	mid = 2 + n + ((rows - 1) - (2 * n + 1)) / 2;
+	for (i = 0; i < b->nasks && i < n; i++)
+		if (b->asks[i].qty > maxq)
+			maxq = b->asks[i].qty;
+	for (i = 0; i < b->nbids && i < n; i++)
+		if (b->bids[i].qty > maxq)
+			maxq = b->bids[i].qty;
+	for (i = 0; i < b->nasks && i < n; i++) {
+		y = mid - 1 - i;
+		if (y >= 2)
+			book_row(p, v, &c, y, &b->asks[i], 0, maxq);
+	}
+	for (i = 0; i < b->nbids && i < n; i++) {
+		y = mid + 1 + i;
+		if (y <= rows)
+			book_row(p, v, &c, y, &b->bids[i], 1, maxq);
+	}
+
+	/* The spread line: best bid x best ask, spread, last print. */
+	wattrset(w, view_attr(v, ROLE_DIM));
+	mvwhline(w, mid, 1, v->utf8 ? ACS_HLINE : '-', inner);
+	wattrset(w, A_NORMAL);
+	/* The longest of these that fits. */
+	bid[0] = ask[0] = sp[0] = last[0] = '\0';
+	if (b->nbids > 0 && b->nasks > 0) {
+		text_px(bid, sizeof bid, (double)b->bids[0].px, s->tick,
+		    s->px_decimals);
+		text_px(ask, sizeof ask, (double)b->asks[0].px, s->tick,
+		    s->px_decimals);
+		text_px(sp, sizeof sp, (double)(b->asks[0].px - b->bids[0].px),
+		    s->tick, s->px_decimals);
+	}
+	if (b->last > 0)
+		text_px(last, sizeof last, (double)b->last, s->tick,
+		    s->px_decimals);
+	for (i = 0; i < 4; i++) {
+		int quote = bid[0] != '\0', lastp = last[0] != '\0';
+
+		if (i == 0 && quote && lastp)
+			snprintf(line, sizeof line, " %s x %s  spread %s  last %s ",
+			    bid, ask, sp, last);
+		else if (i == 0 && quote)
+			snprintf(line, sizeof line, " %s x %s  spread %s ", bid,
+			    ask, sp);
+		else if (i == 1 && quote && lastp)
+			snprintf(line, sizeof line, " %s x %s  last %s ", bid, ask,
+			    last);
+		else if (i == 2 && quote)
+			snprintf(line, sizeof line, " %s x %s ", bid, ask);
+		else if (lastp)
+			snprintf(line, sizeof line, " last %s ", last);
+		else
+			line[0] = '\0';
+		if (text_width(line, v->utf8) <= inner)
+			break;
+	}
+	if (line[0] != '\0') {
+		int wl = text_width(line, v->utf8);
+		int x = wl < inner ? 1 + (inner - wl) / 2 : 1;
+
+		panel_put(w, mid, x, inner, view_attr(v, ROLE_HEADER), line,
+		    v->utf8);
+	}
+}
+
+const struct panel_ops panel_book_ops = {
+	.name = "book",
+	.watch = DIRTY_BOOK,
+	.draw = book_draw,
+	.key = NULL,
+};

@@ -1,0 +1,126 @@
+/*
+ * tui/panel-decisions.c -- the algorithm's decisions, newest first, each
+ * with the reason it gave: what it did (action, quantity, price, style) and
+ * why.  This is the panel a trader reads to trust or stop the machine, so
+ * the reason gets whatever width is left after the numbers.
+ *
+ * The list scrolls back through the store's last STORE_DECISIONS entries
+ * (arrows, PgUp/PgDn, Home/End when the panel has focus); while scrolled
+ * back it holds still as new decisions arrive, and its title says so.
+ */
+#include <string.h>
+
+#include "tui/tui.h"
+
+static int
+decisions_visible(const struct panel *p)
+{
+	return p->h - 3 > 0 ? p->h - 3 : 0;
+}
+
+/* One decision as columns (wide) or as "action qty@px  reason" (narrow);
+ * a long reason goes on over a second row, under the columns.  Returns the
+ * rows used, at most `rows`. */
+static int
+decisions_row(WINDOW *w, int y, int rows, int iw, int wide, int style,
+              const struct tui_view *v, const struct store_decision *d)
+{
+	const struct store *s = v->store;
+	char clock[16], qty[32], px[32], line[320];
+	int x = 1;
+
+	if (d->qty != 0)
+		text_qty(qty, sizeof qty, d->qty);
+	else
+		snprintf(qty, sizeof qty, "-");
+	if (d->has_px && d->px > 0)
+		text_px(px, sizeof px, d->px, s->tick, s->px_decimals);
+	else
+		snprintf(px, sizeof px, "-");
+	x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8, "%s ",
+	    text_clock(clock, sizeof clock, d->t));
+	if (!wide) {
+		x += panel_printf(w, y, x, iw + 1 - x, A_BOLD, v->utf8, "%s ",
+		    d->action);
+		if (d->qty != 0)
+			x += panel_printf(w, y, x, iw + 1 - x, A_NORMAL, v->utf8,
+			    d->has_px && d->px > 0 ? "%s@%s " : "%s ", qty, px);
+		snprintf(line, sizeof line, " %s", d->reason);
+		return panel_wrap(w, y, x, iw + 1 - x, 10, iw - 9, rows,
+		    A_NORMAL, line, v->utf8);
+	}
+	x += panel_printf(w, y, x, 9, A_BOLD, v->utf8, "%-8.8s ", d->action);
+	x += panel_printf(w, y, x, 9, A_NORMAL, v->utf8, "%8s ", qty);
+	x += panel_printf(w, y, x, 10, A_NORMAL, v->utf8, "%9s ", px);
+	if (style)
+		x += panel_printf(w, y, x, 8, view_attr(v, ROLE_DIM), v->utf8,
+		    "%-7.7s ", d->style);
+	return panel_wrap(w, y, x, iw + 1 - x, 10, iw - 9, rows, A_NORMAL,
+	    d->reason, v->utf8);
+}
+
+static void
+decisions_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	WINDOW *w = p->win;
+	char title[96];
+	int iw = p->w - 2, vis = decisions_visible(p), i, x, y, wide, style;
+	size_t n = store_ndecisions(s);
+	attr_t h = view_attr(v, ROLE_HEADER);
+
+	panel_list_anchor(p, &s->decisions);
+	if (p->scroll > 0)
+		snprintf(title, sizeof title, "DECISIONS %zu  back %d", n,
+		    p->scroll);
+	else
+		snprintf(title, sizeof title, "DECISIONS %zu", n);
+	panel_frame(p, v, title, v->focus == PANEL_DECISIONS);
+	if (vis <= 0 || iw < 20)
+		return;
+	wide = iw >= 56;
+	style = iw >= 80;
+	x = 1;
+	x += panel_put(w, 1, x, 9, h, "TIME     ", v->utf8);
+	if (wide) {
+		x += panel_printf(w, 1, x, 9, h, v->utf8, "%-8s ", "ACTION");
+		x += panel_printf(w, 1, x, 9, h, v->utf8, "%8s ", "QTY");
+		x += panel_printf(w, 1, x, 10, h, v->utf8, "%9s ", "PX");
+		if (style)
+			x += panel_printf(w, 1, x, 8, h, v->utf8, "%-7s ",
+			    "STYLE");
+		panel_put(w, 1, x, iw + 1 - x, h, "REASON", v->utf8);
+	} else
+		panel_put(w, 1, x, iw + 1 - x, h, "ACTION QTY@PX  REASON",
+		    v->utf8);
+	if (n == 0) {
+		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
+		    "no decisions yet", v->utf8);
+		return;
+	}
+	/* A reason may take a second row when there is room for it. */
+	for (i = 0, y = 2; y < 2 + vis; i++) {
+		const struct store_decision *d =
+		    store_decision(s, (size_t)(p->scroll + i));
+		int left = 2 + vis - y;
+
+		if (d == NULL)
+			break;
+		y += decisions_row(w, y, left < 2 ? left : 2, iw, wide, style,
+		    v, d);
+	}
+}
+
+static unsigned
+decisions_key(struct panel *p, struct tui_view *v, int key)
+{
+	(void)v;
+	return panel_list_key(p, key, decisions_visible(p));
+}
+
+const struct panel_ops panel_decisions_ops = {
+	.name = "decisions",
+	.watch = DIRTY_DECISIONS,
+	.draw = decisions_draw,
+	.key = decisions_key,
+};

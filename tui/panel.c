@@ -1,0 +1,236 @@
+/*
+ * tui/panel.c -- what every panel shares: the frame with its title, text
+ * clipped to a width, bars, and the attributes that carry colour roles.
+ *
+ * Colour is never the only carrier of meaning.  With colour, a role is a
+ * colour pair (plus bold where it helps); without it (NO_COLOR, --no-color,
+ * a monochrome terminal) a role falls back to bold, reverse or underline,
+ * and the text itself (BID/ASK, WARN/CRIT, PAUSED) still says everything.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+attr_t
+view_attr(const struct tui_view *v, int role)
+{
+	if (v->color) {
+		switch (role) {
+		case ROLE_NORMAL:
+			return A_NORMAL;
+		case ROLE_TITLE:
+		case ROLE_STATUS:
+		case ROLE_BANNER:
+			return COLOR_PAIR(role) | A_BOLD;
+		case ROLE_CRIT:
+		case ROLE_HEADER:
+		case ROLE_FOCUS:
+			return COLOR_PAIR(role) | A_BOLD;
+		default:
+			return COLOR_PAIR(role);
+		}
+	}
+	switch (role) {
+	case ROLE_TITLE:
+	case ROLE_STATUS:
+	case ROLE_PROMPT:
+		return A_REVERSE;
+	case ROLE_BANNER:
+	case ROLE_CRIT:
+		return A_REVERSE | A_BOLD;
+	case ROLE_WARN:
+	case ROLE_FOCUS:
+	case ROLE_HEADER:
+	case ROLE_OURS:
+		return A_BOLD;
+	case ROLE_DIM:
+		return A_DIM;
+	default:
+		return A_NORMAL;
+	}
+}
+
+const struct store_block *
+view_block(const struct tui_view *v)
+{
+	const struct store *s = v->store;
+
+	if (s->nblocks == 0)
+		return NULL;
+	if (v->sel_block >= 0 && v->sel_block < s->nblocks)
+		return &s->blocks[v->sel_block];
+	return &s->blocks[0];
+}
+
+int
+panel_put(WINDOW *w, int y, int x, int cols, attr_t a, const char *s,
+          int utf8)
+{
+	char buf[1024];
+	int maxx = getmaxx(w);
+
+	if (cols > maxx - x)
+		cols = maxx - x;
+	if (cols <= 0 || y < 0 || y >= getmaxy(w))
+		return 0;
+	text_fit(buf, sizeof buf, s, cols, utf8);
+	wattrset(w, a);
+	mvwaddstr(w, y, x, buf);
+	wattrset(w, A_NORMAL);
+	return text_width(buf, utf8);
+}
+
+int
+panel_printf(WINDOW *w, int y, int x, int cols, attr_t a, int utf8,
+             const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return panel_put(w, y, x, cols, a, buf, utf8);
+}
+
+void
+panel_bar(WINDOW *w, int y, int x, int cols, double frac, attr_t a, int utf8)
+{
+	static const char *const eighths[] = { "", "\u258f", "\u258e",
+		"\u258d", "\u258c", "\u258b", "\u258a", "\u2589" };
+	int units, i;
+
+	if (cols <= 0)
+		return;
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	wattrset(w, a);
+	wmove(w, y, x);
+	if (utf8) {
+		units = (int)(frac * cols * 8 + 0.5);
+		for (i = 0; i < units / 8; i++)
+			waddstr(w, "\u2588");
+		if (units % 8 != 0 && units / 8 < cols)
+			waddstr(w, eighths[units % 8]);
+	} else {
+		units = (int)(frac * cols + 0.5);
+		for (i = 0; i < units; i++)
+			waddch(w, '#');
+	}
+	wattrset(w, A_NORMAL);
+}
+
+void
+panel_frame(struct panel *p, const struct tui_view *v, const char *title,
+            int focused)
+{
+	WINDOW *w = p->win;
+	attr_t a = focused ? view_attr(v, ROLE_FOCUS) : view_attr(v, ROLE_DIM);
+
+	if (!v->color)
+		a = focused ? A_BOLD : A_NORMAL;
+	wattrset(w, a);
+	box(w, 0, 0);
+	wattrset(w, A_NORMAL);
+	/* The panel with the keyboard says so in its title, in reverse video
+	 * and with a marker, not only in colour. */
+	if (title != NULL && p->w > 6) {
+		char t[256];
+
+		snprintf(t, sizeof t, " %s%s ", focused ? (v->utf8 ? "\u25b8 " :
+		    "> ") : "", title);
+		panel_put(w, 0, 2, p->w - 4, view_attr(v, ROLE_HEADER) |
+		    (focused ? A_REVERSE : 0), t, v->utf8);
+	}
+}
+
+/*
+ * Lists (decisions, alerts) show the newest first.  Scrolled back, a list
+ * stays on the rows the reader was looking at while new ones arrive above:
+ * the offset grows by what was pushed since the last draw.
+ */
+void
+panel_list_anchor(struct panel *p, const struct store_ring *r)
+{
+	int64_t max;
+
+	if (p->scroll > 0 && r->pushed > p->mark)
+		p->scroll += (int)(r->pushed - p->mark);
+	p->mark = r->pushed;
+	/* Rows may take two lines, so scrolling stops with the oldest on top
+	 * rather than at a page from the end. */
+	max = r->count > 0 ? (int64_t)r->count - 1 : 0;
+	if (p->scroll > max)
+		p->scroll = (int)max;
+	if (p->scroll < 0)
+		p->scroll = 0;
+}
+
+unsigned
+panel_list_key(struct panel *p, int key, int visible)
+{
+	int page = visible > 1 ? visible - 1 : 1;
+
+	switch (key) {
+	case TK(KEY_DOWN):
+	case 'j':
+		p->scroll++;
+		break;
+	case TK(KEY_UP):
+	case 'k':
+		p->scroll--;
+		break;
+	case TK(KEY_NPAGE):
+		p->scroll += page;
+		break;
+	case TK(KEY_PPAGE):
+		p->scroll -= page;
+		break;
+	case TK(KEY_HOME):
+	case 'g':
+		p->scroll = 0;
+		break;
+	case TK(KEY_END):
+	case 'G':
+		p->scroll = 1 << 30; /* clamped by the next draw */
+		break;
+	default:
+		return 0;
+	}
+	if (p->scroll < 0)
+		p->scroll = 0;
+	p->dirty = 1;
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+int
+panel_wrap(WINDOW *w, int y, int x1, int cols1, int x2, int cols2, int lines,
+           attr_t a, const char *s, int utf8)
+{
+	char piece[1024];
+	size_t n;
+	int row = 0, x = x1, cols = cols1;
+
+	while (row < lines) {
+		while (*s == ' ' && row > 0)
+			s++;
+		if (row == lines - 1 || text_width(s, utf8) <= cols) {
+			panel_put(w, y + row, x, cols, a, s, utf8);
+			return row + 1;
+		}
+		n = text_prefix(s, cols, utf8);
+		if (n == 0 || n >= sizeof piece)
+			n = n == 0 ? 1 : sizeof piece - 1;
+		memcpy(piece, s, n);
+		piece[n] = '\0';
+		panel_put(w, y + row, x, cols, a, piece, utf8);
+		s += n;
+		row++;
+		x = x2;
+		cols = cols2;
+	}
+	return row;
+}

@@ -1,0 +1,385 @@
+/*
+ * tui/screen.c -- ncurses and libuv plumbing: the terminal, the windows,
+ * the frame, and the handles that drive them.
+ *
+ * The terminal.  The console reads and writes /dev/tty, never its stdin:
+ * libuv puts a polled descriptor in non-blocking mode, and doing that to a
+ * shell's stdin breaks the shell after we exit.  /dev/tty is opened twice,
+ * because O_NONBLOCK belongs to an open file description: the input one is
+ * polled (and so made non-blocking by uv_poll), the output one stays
+ * blocking so ncurses never sees a short write.  newterm() gets both.
+ *
+ * The frame.  A repeating timer (TUI_FRAME_MS, 25 per second) is the only
+ * place that draws.  Events and keys only change the store or set dirty
+ * flags; the frame redraws the panels whose watched store bits changed (or
+ * that were marked), each with werase() and wnoutrefresh(), and then calls
+ * doupdate() once.  So a burst of a thousand events costs one redraw.
+ * `--frames N` counts these passes and quits after N of them.
+ *
+ * Resizing.  SIGWINCH arrives through a uv_signal_t (on the loop thread,
+ * not in signal context); the next frame asks the terminal its size,
+ * resizeterm()s, recomputes the layout and redraws everything.  Below
+ * TUI_MIN_COLS x TUI_MIN_ROWS it says what size it needs instead.
+ *
+ * Input.  Keys are read with wget_wch() on stdscr in nodelay mode, all
+ * that are waiting per wakeup.  stdscr itself is never drawn on except for
+ * the too-small message, so wget_wch() never refreshes it over the panels.
+ */
+#include <langinfo.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "tui/tui.h"
+
+#define TUI_FRAME_MS 40
+
+static const struct panel_ops *const screen_panel_ops[PANEL_COUNT] = {
+	[PANEL_TITLE] = &panel_title_ops,
+	[PANEL_BOOK] = &panel_book_ops,
+	[PANEL_BLOCK] = &panel_block_ops,
+	[PANEL_DECISIONS] = &panel_decisions_ops,
+	[PANEL_ALERTS] = &panel_alerts_ops,
+	[PANEL_STATUS] = &panel_status_ops,
+};
+
+static void
+screen_colors(int on)
+{
+	short bg = -1, dim;
+
+	if (!on)
+		return;
+	start_color();
+	if (use_default_colors() != OK)
+		bg = COLOR_BLACK;
+	dim = COLORS >= 16 ? 8 : COLOR_CYAN;
+	init_pair(ROLE_BID, COLOR_GREEN, bg);
+	init_pair(ROLE_ASK, COLOR_RED, bg);
+	init_pair(ROLE_OURS, COLOR_CYAN, bg);
+	init_pair(ROLE_TITLE, COLOR_WHITE, COLOR_BLUE);
+	init_pair(ROLE_STATUS, COLOR_BLACK, COLOR_CYAN);
+	init_pair(ROLE_GOOD, COLOR_GREEN, bg);
+	init_pair(ROLE_WARN, COLOR_YELLOW, bg);
+	init_pair(ROLE_CRIT, COLOR_RED, bg);
+	init_pair(ROLE_DIM, dim, bg);
+	init_pair(ROLE_FOCUS, COLOR_YELLOW, bg);
+	init_pair(ROLE_PROMPT, COLOR_BLACK, COLOR_YELLOW);
+	init_pair(ROLE_BANNER, COLOR_WHITE, COLOR_MAGENTA);
+	init_pair(ROLE_HEADER, COLOR_CYAN, bg);
+}
+
+static void
+screen_windows_free(struct tui *t)
+{
+	int i;
+
+	for (i = 0; i < PANEL_COUNT; i++) {
+		if (t->panels[i].win != NULL)
+			delwin(t->panels[i].win);
+		t->panels[i].win = NULL;
+	}
+	if (t->msg_win != NULL)
+		delwin(t->msg_win);
+	if (t->help_win != NULL)
+		delwin(t->help_win);
+	t->msg_win = t->help_win = NULL;
+}
+
+/* (Re)create the windows for the current size. */
+static void
+screen_layout(struct tui *t)
+{
+	struct tui_rect r[PANEL_COUNT + 1];
+	int i, hh, hw;
+
+	screen_windows_free(t);
+	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = layout_compute(t->rows, t->cols, r) != 0;
+	t->full_redraw = 1;
+	if (t->too_small)
+		return;
+	for (i = 0; i < PANEL_COUNT; i++) {
+		struct panel *p = &t->panels[i];
+
+		p->ops = screen_panel_ops[i];
+		p->y = r[i].y, p->x = r[i].x, p->h = r[i].h, p->w = r[i].w;
+		if ((p->win = newwin(p->h, p->w, p->y, p->x)) == NULL)
+			abort();
+		leaveok(p->win, TRUE);
+	}
+	t->msg_win = newwin(1, t->cols, r[PANEL_COUNT].y, 0);
+	hh = t->rows - 4 < 20 ? t->rows - 4 : 20;
+	hw = t->cols - 8 < 64 ? t->cols - 8 : 64;
+	t->help_win = newwin(hh, hw, (t->rows - hh) / 2, (t->cols - hw) / 2);
+	if (t->msg_win == NULL || t->help_win == NULL)
+		abort();
+	leaveok(t->msg_win, TRUE);
+	leaveok(t->help_win, TRUE);
+}
+
+int
+screen_open(struct tui *t)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	t->view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t->tty_out = fopen("/dev/tty", "r+");
+	t->tty_in = fopen("/dev/tty", "r");
+	if (t->tty_out == NULL || t->tty_in == NULL) {
+		fprintf(stderr, "tranche: cannot open /dev/tty: the console "
+		    "needs a terminal (use `tranche ctl` in scripts)\n");
+		if (t->tty_out != NULL)
+			fclose(t->tty_out);
+		if (t->tty_in != NULL)
+			fclose(t->tty_in);
+		t->tty_out = t->tty_in = NULL;
+		return -1;
+	}
+	t->scr = newterm(NULL, t->tty_out, t->tty_in);
+	if (t->scr == NULL) {
+		const char *term = getenv("TERM");
+
+		fprintf(stderr, "tranche: cannot use terminal type '%s'\n",
+		    term ? term : "(TERM unset)");
+		fclose(t->tty_out);
+		fclose(t->tty_in);
+		t->tty_out = t->tty_in = NULL;
+		return -1;
+	}
+	set_term(t->scr);
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	leaveok(stdscr, TRUE);
+	curs_set(0);
+	t->view.color = !t->opt.no_color && (nc == NULL || nc[0] == '\0') &&
+	    has_colors();
+	screen_colors(t->view.color);
+	/* stdscr is refreshed once, blank, so that wget_wch() on it never
+	 * refreshes it again over the panels. */
+	werase(stdscr);
+	wnoutrefresh(stdscr);
+	screen_layout(t);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- frame */
+
+static void
+screen_draw_msg(struct tui *t)
+{
+	WINDOW *w = t->msg_win;
+	const struct tui_view *v = &t->view;
+	int role;
+
+	werase(w);
+	if (t->prompt.stage != PROMPT_IDLE) {
+		prompt_draw(&t->prompt, w, v);
+		return;
+	}
+	if (t->msg[0] != '\0') {
+		role = t->msg_level == MSG_ERR ? ROLE_CRIT :
+		    t->msg_level == MSG_OK ? ROLE_GOOD : ROLE_NORMAL;
+		panel_put(w, 0, 1, t->cols - 2, view_attr(v, role) | A_BOLD,
+		    t->msg, v->utf8);
+		return;
+	}
+	panel_put(w, 0, 1, t->cols - 2, view_attr(v, ROLE_DIM),
+	    v->replay ? "replay: space play/pause, + / - speed, b block, "
+	    "Tab focus, ? help, q quit" :
+	    "p pause/resume, t throttle, b block, Tab focus, ? help, q quit",
+	    v->utf8);
+}
+
+static void
+screen_too_small(struct tui *t)
+{
+	char need[64], have[64];
+	int y = t->rows / 2 - 1;
+
+	werase(stdscr);
+	snprintf(need, sizeof need, "tranche needs %dx%d", TUI_MIN_COLS,
+	    TUI_MIN_ROWS);
+	snprintf(have, sizeof have, "this terminal is %dx%d", t->cols, t->rows);
+	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, need, t->cols);
+	if (y + 1 < t->rows)
+		mvwaddnstr(stdscr, y + 1, 0, have, t->cols);
+	wnoutrefresh(stdscr);
+}
+
+static void
+screen_resize(struct tui *t)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(t->tty_out), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	werase(stdscr);
+	wnoutrefresh(stdscr);
+	clearok(curscr, TRUE);
+	screen_layout(t);
+}
+
+static void
+screen_frame(struct tui *t)
+{
+	unsigned dirty;
+	int i, drew = 0;
+
+	t->view.now_ms = tui_now_ms();
+	store_tick(&t->store, t->view.now_ms);
+	t->tp->tick(t, t->view.now_ms);
+	if (t->quitting)
+		return;
+	if (t->view.sel_block >= t->store.nblocks)
+		t->view.sel_block = 0;
+	dirty = store_take_dirty(&t->store);
+	if (t->too_small) {
+		if (t->full_redraw)
+			screen_too_small(t);
+	} else {
+		if (t->full_redraw)
+			dirty = DIRTY_ALL;
+		for (i = 0; i < PANEL_COUNT; i++) {
+			struct panel *p = &t->panels[i];
+
+			if (!t->full_redraw && !p->dirty && !(p->ops->watch & dirty))
+				continue;
+			werase(p->win);
+			p->ops->draw(p, &t->view);
+			wnoutrefresh(p->win);
+			p->dirty = 0;
+			drew = 1;
+		}
+		if (t->full_redraw || t->msg_dirty) {
+			screen_draw_msg(t);
+			wnoutrefresh(t->msg_win);
+			t->msg_dirty = 0;
+			drew = 1;
+		}
+		if (t->help_visible && (drew || t->help_dirty)) {
+			struct panel hp = { .ops = &panel_help_ops,
+				.win = t->help_win };
+
+			getbegyx(t->help_win, hp.y, hp.x);
+			getmaxyx(t->help_win, hp.h, hp.w);
+			touchwin(t->help_win);
+			panel_help_ops.draw(&hp, &t->view);
+			wnoutrefresh(t->help_win);
+			t->help_dirty = 0;
+		}
+	}
+	t->full_redraw = 0;
+	doupdate();
+	t->frames++;
+	if (t->opt.frames > 0 && t->frames >= t->opt.frames)
+		tui_quit(t, 0);
+}
+
+/* -------------------------------------------------------------- handles */
+
+static void
+screen_on_frame(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+
+	if (t->resize_pending) {
+		t->resize_pending = 0;
+		screen_resize(t);
+	}
+	screen_frame(t);
+}
+
+static void
+screen_on_tty(uv_poll_t *h, int status, int events)
+{
+	struct tui *t = h->data;
+	wint_t wch;
+	int rc, got = 0;
+
+	if (status < 0 || (events & UV_DISCONNECT)) {
+		tui_quit(t, 1);
+		return;
+	}
+	while (!t->quitting && (rc = wget_wch(stdscr, &wch)) != ERR) {
+		got++;
+		tui_key(t, rc == KEY_CODE_YES ? TK((int)wch) : (int)wch);
+	}
+	/* Readable with nothing to read, again and again: the terminal has
+	 * gone (EOF or hangup). */
+	if (got == 0 && ++t->empty_reads > 100)
+		tui_quit(t, 1);
+	else if (got > 0)
+		t->empty_reads = 0;
+}
+
+static void
+screen_on_signal(uv_signal_t *h, int sig)
+{
+	struct tui *t = h->data;
+
+	if (sig == SIGWINCH)
+		t->resize_pending = 1;
+	else
+		tui_quit(t, sig == SIGHUP ? 1 : 0);
+}
+
+void
+screen_start(struct tui *t)
+{
+	uv_signal_t *sigs[] = { &t->sig_winch, &t->sig_int, &t->sig_term,
+		&t->sig_hup };
+	int signums[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	size_t i;
+
+	uv_timer_init(&t->loop, &t->frame_timer);
+	t->frame_timer.data = t;
+	uv_timer_start(&t->frame_timer, screen_on_frame, 0, TUI_FRAME_MS);
+	uv_poll_init(&t->loop, &t->tty_poll, fileno(t->tty_in));
+	t->tty_poll.data = t;
+	uv_poll_start(&t->tty_poll, UV_READABLE | UV_DISCONNECT, screen_on_tty);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		uv_signal_init(&t->loop, sigs[i]);
+		sigs[i]->data = t;
+		uv_signal_start(sigs[i], screen_on_signal, signums[i]);
+	}
+	t->handles_open = 1;
+}
+
+void
+screen_close_handles(struct tui *t)
+{
+	if (!t->handles_open)
+		return;
+	t->handles_open = 0;
+	uv_close((uv_handle_t *)&t->frame_timer, NULL);
+	uv_close((uv_handle_t *)&t->tty_poll, NULL);
+	uv_close((uv_handle_t *)&t->sig_winch, NULL);
+	uv_close((uv_handle_t *)&t->sig_int, NULL);
+	uv_close((uv_handle_t *)&t->sig_term, NULL);
+	uv_close((uv_handle_t *)&t->sig_hup, NULL);
+}
+
+int
+screen_end(struct tui *t)
+{
+	int rc;
+
+	if (t->scr == NULL)
+		return 0;
+	screen_windows_free(t);
+	rc = endwin();
+	delscreen(t->scr);
+	t->scr = NULL;
+	fclose(t->tty_out);
+	fclose(t->tty_in);
+	t->tty_out = t->tty_in = NULL;
+	return rc == OK ? 0 : -1;
+}

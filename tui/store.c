@@ -1,0 +1,832 @@
+/*
+ * tui/store.c -- the console's state store: everything the engine has told
+ * us, and nothing else.
+ *
+ * The store is fed by a snapshot (the answer to a `snapshot` command) and by
+ * the events that follow it.  Panels read it and never see a socket; a
+ * transport (live or replay) is the only writer.  Every mutation sets a
+ * dirty bit so the screen redraws only the panels whose inputs changed.
+ *
+ * Sequencing.  The engine numbers its events gap-free, but PUB/SUB drops
+ * messages for a slow subscriber without saying so.  So every event's "seq"
+ * is checked against the last one applied: a jump counts a gap and asks for
+ * a resync (RESYNC_WANTED).  The transport then asks for a snapshot and
+ * calls store_resync_begin(); from then on events are held in a backlog,
+ * because the snapshot reply and the events race each other.  When the
+ * snapshot arrives the store is rebuilt from it, held events up to its "seq"
+ * are dropped (the snapshot already contains them) and the rest are applied
+ * in order.  An event at or below the last applied seq is stale and dropped.
+ *
+ * Liveness.  Heartbeats come once a second of wall time.  Their age, in the
+ * caller's monotonic clock, drives CONNECTING / CONNECTED / DISCONNECTED;
+ * when events resume after a disconnection the store wants a resync, since
+ * whatever happened in between was missed.
+ *
+ * Text.  Everything that came off the wire and will reach a terminal passes
+ * through store_text(): control characters go (ipc_strip_controls), invalid
+ * UTF-8 becomes '?', and cuts fall on character boundaries.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+/* ------------------------------------------------------------------ text */
+
+/* Length of a valid UTF-8 sequence at p (at most `left` bytes), or 0. */
+static size_t
+store_utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF, and C1 controls. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+void
+store_text(char *dst, size_t n, const char *src)
+{
+	char *tmp;
+	const unsigned char *p;
+	size_t w = 0, left, len;
+
+	if (n == 0)
+		return;
+	dst[0] = '\0';
+	if (src == NULL)
+		return;
+	if ((tmp = strdup(src)) == NULL)
+		abort();
+	ipc_strip_controls(tmp);
+	p = (const unsigned char *)tmp;
+	left = strlen(tmp);
+	while (left > 0) {
+		len = store_utf8_len(p, left);
+		if (len == 0) {
+			if (w + 1 >= n)
+				break;
+			dst[w++] = '?';
+			p++, left--;
+			continue;
+		}
+		if (w + len >= n)
+			break;
+		memcpy(dst + w, p, len);
+		w += len, p += len, left -= len;
+	}
+	dst[w] = '\0';
+	free(tmp);
+}
+
+/* ------------------------------------------------------------------ rings */
+
+static void
+store_ring_init(struct store_ring *r, size_t size, size_t cap)
+{
+	r->items = calloc(cap, size);
+	if (r->items == NULL)
+		abort();
+	r->size = size;
+	r->cap = cap;
+	r->head = r->count = 0;
+}
+
+static void
+store_ring_clear(struct store_ring *r)
+{
+	r->head = r->count = 0;
+}
+
+/* A zeroed slot for a new newest item, dropping the oldest when full. */
+static void *
+store_ring_push(struct store_ring *r)
+{
+	size_t slot;
+	void *item;
+
+	if (r->count == r->cap) {
+		slot = r->head;
+		r->head = (r->head + 1) % r->cap;
+	} else {
+		slot = (r->head + r->count) % r->cap;
+		r->count++;
+	}
+	r->pushed++;
+	item = (char *)r->items + slot * r->size;
+	memset(item, 0, r->size);
+	return item;
+}
+
+/* i = 0 is the newest. */
+static const void *
+store_ring_at(const struct store_ring *r, size_t i)
+{
+	if (i >= r->count)
+		return NULL;
+	return (const char *)r->items +
+	    ((r->head + r->count - 1 - i) % r->cap) * r->size;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+void
+store_init(struct store *s)
+{
+	memset(s, 0, sizeof *s);
+	store_ring_init(&s->decisions, sizeof(struct store_decision),
+	    STORE_DECISIONS);
+	store_ring_init(&s->alerts, sizeof(struct store_alert), STORE_ALERTS);
+	s->backlog = calloc(STORE_BACKLOG, sizeof *s->backlog);
+	if (s->backlog == NULL)
+		abort();
+	store_set_tick(s, 0.01);
+	s->tick_known = 0;
+	s->shown_age_s = -1;
+	s->resync = RESYNC_NONE;
+	s->conn = CONN_CONNECTING;
+	s->dirty = DIRTY_ALL;
+}
+
+static void
+store_backlog_drop(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbacklog; i++)
+		ipc_event_free(&s->backlog[i]);
+	s->nbacklog = 0;
+}
+
+void
+store_free(struct store *s)
+{
+	store_backlog_drop(s);
+	free(s->backlog);
+	free(s->decisions.items);
+	free(s->alerts.items);
+	s->backlog = NULL;
+	s->decisions.items = s->alerts.items = NULL;
+}
+
+void
+store_set_tick(struct store *s, double tick)
+{
+	if (!(tick > 0) || !isfinite(tick))
+		return;
+	s->tick = tick;
+	s->px_decimals = text_decimals(tick);
+	s->tick_known = 1;
+	s->dirty |= DIRTY_ALL;
+}
+
+/* --------------------------------------------------------------- getters */
+
+static void
+store_get_text(const cJSON *o, const char *name, char *dst, size_t n)
+{
+	const char *v;
+
+	if (ipc_get_str(o, name, &v) == 0)
+		store_text(dst, n, v);
+}
+
+/* Returns 1 when the field was present and read. */
+static int
+store_get_i64(const cJSON *o, const char *name, int64_t *dst)
+{
+	double d;
+
+	if (ipc_get_i64(o, name, dst) == 0)
+		return 1;
+	/* Quantities are whole, but be lenient with a fractional number. */
+	if (ipc_get_num(o, name, &d) == 0 && fabs(d) < 9.2e18) {
+		*dst = (int64_t)llround(d);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+store_get_num(const cJSON *o, const char *name, double *dst)
+{
+	return ipc_get_num(o, name, dst) == 0;
+}
+
+/* ---------------------------------------------------------------- topics */
+
+static int
+store_levels(const cJSON *arr, struct store_level *out)
+{
+	const cJSON *lv;
+	int n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(lv, arr) {
+		const cJSON *px, *qty, *ord;
+
+		if (n == STORE_LEVELS)
+			break;
+		if (!cJSON_IsArray(lv))
+			continue;
+		px = cJSON_GetArrayItem(lv, 0);
+		qty = cJSON_GetArrayItem(lv, 1);
+		ord = cJSON_GetArrayItem(lv, 2);
+		if (!cJSON_IsNumber(px) || !cJSON_IsNumber(qty) ||
+		    !isfinite(px->valuedouble) || !isfinite(qty->valuedouble))
+			continue;
+		out[n].px = (int64_t)llround(px->valuedouble);
+		out[n].qty = (int64_t)llround(qty->valuedouble);
+		out[n].orders = cJSON_IsNumber(ord) && isfinite(ord->valuedouble) ?
+		    (int64_t)llround(ord->valuedouble) : 0;
+		n++;
+	}
+	return n;
+}
+
+static void
+store_apply_book(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_book *b = &s->book;
+	const cJSON *ours, *it;
+	const char *side;
+
+	store_get_text(o, "sym", b->sym, sizeof b->sym);
+	if (b->sym[0] != '\0' && s->sym[0] == '\0')
+		store_text(s->sym, sizeof s->sym, b->sym);
+	b->nbids = store_levels(cJSON_GetObjectItemCaseSensitive(o, "bids"),
+	    b->bids);
+	b->nasks = store_levels(cJSON_GetObjectItemCaseSensitive(o, "asks"),
+	    b->asks);
+	store_get_i64(o, "last", &b->last);
+	b->nours = 0;
+	ours = cJSON_GetObjectItemCaseSensitive(o, "ours");
+	if (cJSON_IsArray(ours)) {
+		cJSON_ArrayForEach(it, ours) {
+			struct store_our *u;
+
+			if (b->nours == STORE_OURS || !cJSON_IsObject(it))
+				break;
+			u = &b->ours[b->nours];
+			memset(u, 0, sizeof *u);
+			store_get_text(it, "id", u->id, sizeof u->id);
+			if (ipc_get_str(it, "side", &side) == 0)
+				u->buy = strcmp(side, "buy") == 0;
+			if (!store_get_i64(it, "px", &u->px) ||
+			    !store_get_i64(it, "qty", &u->qty))
+				continue;
+			store_get_i64(it, "ahead", &u->ahead);
+			b->nours++;
+		}
+	}
+	b->t = t;
+	s->dirty |= DIRTY_BOOK;
+}
+
+static struct store_block *
+store_block_slot(struct store *s, const char *id)
+{
+	int i, victim = -1;
+
+	for (i = 0; i < s->nblocks; i++)
+		if (strcmp(s->blocks[i].id, id) == 0)
+			return &s->blocks[i];
+	if (s->nblocks < STORE_BLOCKS) {
+		i = s->nblocks++;
+		memset(&s->blocks[i], 0, sizeof s->blocks[i]);
+		store_text(s->blocks[i].id, sizeof s->blocks[i].id, id);
+		return &s->blocks[i];
+	}
+	/* Full: reuse the oldest finished block, if any. */
+	for (i = 0; i < s->nblocks; i++) {
+		const char *st = s->blocks[i].state;
+
+		if (strcmp(st, "DONE") == 0 || strcmp(st, "CANCELLED") == 0) {
+			if (victim < 0 || s->blocks[i].t < s->blocks[victim].t)
+				victim = i;
+		}
+	}
+	if (victim < 0)
+		return NULL;
+	memset(&s->blocks[victim], 0, sizeof s->blocks[victim]);
+	store_text(s->blocks[victim].id, sizeof s->blocks[victim].id, id);
+	return &s->blocks[victim];
+}
+
+static void
+store_apply_block(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_block *b;
+	char id[32];
+	const char *raw;
+
+	if (ipc_get_str(o, "id", &raw) != 0)
+		return;
+	store_text(id, sizeof id, raw);
+	if (id[0] == '\0' || (b = store_block_slot(s, id)) == NULL)
+		return;
+	store_get_text(o, "sym", b->sym, sizeof b->sym);
+	store_get_text(o, "side", b->side, sizeof b->side);
+	store_get_text(o, "state", b->state, sizeof b->state);
+	store_get_text(o, "algo", b->algo, sizeof b->algo);
+	store_get_i64(o, "qty", &b->qty);
+	store_get_i64(o, "filled", &b->filled);
+	store_get_i64(o, "working", &b->working);
+	store_get_i64(o, "remaining", &b->remaining);
+	store_get_i64(o, "start", &b->start);
+	if (store_get_i64(o, "end", &b->end))
+		b->have |= BLK_END;
+	if (store_get_i64(o, "sched_qty", &b->sched_qty))
+		b->have |= BLK_SCHED;
+	if (store_get_num(o, "arrival_px", &b->arrival_px))
+		b->have |= BLK_ARRIVAL;
+	if (store_get_num(o, "avg_px", &b->avg_px))
+		b->have |= BLK_AVG;
+	if (store_get_num(o, "pct_sched", &b->pct_sched))
+		b->have |= BLK_SCHED;
+	if (store_get_num(o, "is_bps", &b->is_bps))
+		b->have |= BLK_IS;
+	if (store_get_num(o, "is_cash", &b->is_cash))
+		b->have |= BLK_CASH;
+	if (store_get_num(o, "max_pov", &b->max_pov))
+		b->have |= BLK_MAXPOV;
+	store_get_num(o, "mkt_vol", &b->mkt_vol);
+	if (store_get_num(o, "pov", &b->pov))
+		b->have |= BLK_POV;
+	if (t > b->t)
+		b->t = t;
+	s->dirty |= DIRTY_BLOCK;
+}
+
+static void
+store_apply_decision(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_decision *d = store_ring_push(&s->decisions);
+	int64_t tt;
+
+	d->t = t;
+	if (store_get_i64(o, "t", &tt))
+		d->t = tt;
+	store_get_text(o, "block", d->block, sizeof d->block);
+	store_get_text(o, "action", d->action, sizeof d->action);
+	store_get_text(o, "style", d->style, sizeof d->style);
+	store_get_text(o, "reason", d->reason, sizeof d->reason);
+	store_get_i64(o, "qty", &d->qty);
+	store_get_i64(o, "sched_qty", &d->sched_qty);
+	store_get_i64(o, "filled", &d->filled);
+	d->has_px = store_get_num(o, "px", &d->px);
+	s->dirty |= DIRTY_DECISIONS;
+}
+
+static int
+store_sev_parse(const char *sev)
+{
+	if (strcmp(sev, "crit") == 0)
+		return SEV_CRIT;
+	if (strcmp(sev, "warn") == 0)
+		return SEV_WARN;
+	return SEV_INFO;
+}
+
+static void
+store_apply_alert(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_alert *a = store_ring_push(&s->alerts);
+	const char *sev;
+	int64_t tt;
+
+	a->t = t;
+	if (store_get_i64(o, "t", &tt))
+		a->t = tt;
+	a->sev = ipc_get_str(o, "sev", &sev) == 0 ? store_sev_parse(sev) :
+	    SEV_INFO;
+	store_get_text(o, "code", a->code, sizeof a->code);
+	store_get_text(o, "text", a->text, sizeof a->text);
+	store_get_text(o, "block", a->block, sizeof a->block);
+	s->dirty |= DIRTY_ALERTS;
+}
+
+/* Audit records (who did what, and why) go to the alerts list: a trader
+ * wants to see their own pause, with its reason, next to the alerts. */
+static void
+store_apply_audit(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_alert *a;
+	char client[48] = "", role[16] = "", cmd[24] = "", reason[160] = "";
+	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
+
+	store_get_text(o, "client", client, sizeof client);
+	store_get_text(o, "role", role, sizeof role);
+	store_get_text(o, "cmd", cmd, sizeof cmd);
+	store_get_text(o, "reason", reason, sizeof reason);
+	/* Read-only commands would drown the list. */
+	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
+	    strcmp(cmd, CMD_HELLO) == 0)
+		return;
+	a = store_ring_push(&s->alerts);
+	a->t = t;
+	a->sev = SEV_AUDIT;
+	store_text(a->code, sizeof a->code, cmd);
+	snprintf(a->text, sizeof a->text, "%s %s by %s%s%s%s%s", cmd,
+	    cJSON_IsTrue(ok) ? "ok" : "refused", client[0] ? client : "?",
+	    role[0] ? " (" : "", role, role[0] ? ")" : "",
+	    reason[0] ? ": " : "");
+	if (reason[0] != '\0') {
+		size_t used = strlen(a->text);
+
+		store_text(a->text + used, sizeof a->text - used, reason);
+	}
+	s->dirty |= DIRTY_ALERTS;
+}
+
+static void
+store_apply_heartbeat(struct store *s, const cJSON *o)
+{
+	store_get_num(o, "speed", &s->speed);
+	store_get_text(o, "state", s->state, sizeof s->state);
+	store_get_i64(o, "subs", &s->subs);
+	store_get_num(o, "util", &s->util);
+	store_get_text(o, "name", s->engine, sizeof s->engine);
+	s->dirty |= DIRTY_STATUS;
+}
+
+static void
+store_apply_trade(struct store *s, const cJSON *o)
+{
+	const char *aggr;
+
+	s->trades++;
+	store_get_i64(o, "px", &s->last_trade_px);
+	store_get_i64(o, "qty", &s->last_trade_qty);
+	if (ipc_get_str(o, "aggr", &aggr) == 0)
+		s->last_trade_buy = strcmp(aggr, "buy") == 0;
+}
+
+/* A fill moves the block's numbers before its next block event does. */
+static void
+store_apply_fill(struct store *s, const cJSON *o)
+{
+	struct store_block *b;
+	const char *id;
+	int64_t v;
+
+	if (ipc_get_str(o, "block", &id) != 0)
+		return;
+	for (b = s->blocks; b < s->blocks + s->nblocks; b++)
+		if (strcmp(b->id, id) == 0)
+			break;
+	if (b == s->blocks + s->nblocks)
+		return;
+	if (store_get_i64(o, "filled", &v))
+		b->filled = v;
+	if (store_get_i64(o, "remaining", &v))
+		b->remaining = v;
+	s->dirty |= DIRTY_BLOCK;
+}
+
+/* Apply one topic's payload, without sequencing. */
+static void
+store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
+{
+	if (t > s->t) {
+		s->t = t;
+		s->dirty |= DIRTY_STATUS;
+	}
+	if (strcmp(topic, TOPIC_BOOK) == 0)
+		store_apply_book(s, o, t);
+	else if (strcmp(topic, TOPIC_BLOCK) == 0)
+		store_apply_block(s, o, t);
+	else if (strcmp(topic, TOPIC_DECISION) == 0)
+		store_apply_decision(s, o, t);
+	else if (strcmp(topic, TOPIC_ALERT) == 0)
+		store_apply_alert(s, o, t);
+	else if (strcmp(topic, TOPIC_AUDIT) == 0)
+		store_apply_audit(s, o, t);
+	else if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
+		store_apply_heartbeat(s, o);
+	else if (strcmp(topic, TOPIC_TRADE) == 0)
+		store_apply_trade(s, o);
+	else if (strcmp(topic, TOPIC_FILL) == 0)
+		store_apply_fill(s, o);
+	/* child: shown through the book's "ours" for now. */
+}
+
+/* ------------------------------------------------------------ sequencing */
+
+/* Apply one event in sequence; the caller keeps ev. */
+static void
+store_sequence(struct store *s, const struct ipc_event *ev)
+{
+	if (s->have_seq && ev->seq <= s->last_seq) {
+		/* Already in the snapshot, or a duplicate.  An engine that
+		 * restarted from scratch begins at 1 again: start over. */
+		if (ev->seq <= 1 && s->last_seq > 1 && !s->replay) {
+			s->gaps++;
+			s->resync = RESYNC_WANTED;
+		} else {
+			s->stale++;
+			return;
+		}
+	} else if (s->have_seq && ev->seq != s->last_seq + 1) {
+		s->gaps++;
+		s->dirty |= DIRTY_STATUS;
+		/* A replay cannot ask for a snapshot; it shows the count. */
+		if (!s->replay && s->resync == RESYNC_NONE)
+			s->resync = RESYNC_WANTED;
+	}
+	s->last_seq = ev->seq;
+	s->have_seq = 1;
+	s->events++;
+	store_apply(s, ev->topic, ev->json, ev->t);
+}
+
+void
+store_push(struct store *s, struct ipc_event *ev, int64_t now_ms)
+{
+	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
+
+	if (ev->json == NULL) {
+		s->bad_events++;
+		return;
+	}
+	/* Liveness does not wait for a snapshot. */
+	if (beat && !s->replay) {
+		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
+			s->resync = RESYNC_WANTED;
+		s->hb_seen = 1;
+		s->hb_wall_ms = now_ms;
+		if (s->conn != CONN_CONNECTED) {
+			s->conn = CONN_CONNECTED;
+			s->dirty |= DIRTY_STATUS;
+		}
+	}
+	if (s->resync == RESYNC_REQUESTED) {
+		if (s->nbacklog == STORE_BACKLOG) {
+			/* Drop the oldest; the gap it leaves is found later. */
+			ipc_event_free(&s->backlog[0]);
+			memmove(s->backlog, s->backlog + 1,
+			    (STORE_BACKLOG - 1) * sizeof *s->backlog);
+			s->nbacklog--;
+			s->backlog_dropped++;
+		}
+		s->backlog[s->nbacklog++] = *ev;
+		ev->json = NULL;
+		return;
+	}
+	store_sequence(s, ev);
+	ipc_event_free(ev);
+}
+
+int
+store_resync_wanted(const struct store *s)
+{
+	return s->resync == RESYNC_WANTED;
+}
+
+void
+store_resync_begin(struct store *s)
+{
+	s->resync = RESYNC_REQUESTED;
+	s->dirty |= DIRTY_STATUS;
+}
+
+/* Apply (or drop) whatever was held, oldest first. */
+static void
+store_backlog_apply(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbacklog; i++) {
+		store_sequence(s, &s->backlog[i]);
+		ipc_event_free(&s->backlog[i]);
+	}
+	s->nbacklog = 0;
+}
+
+void
+store_resync_failed(struct store *s, int64_t now_ms)
+{
+	(void)now_ms;
+	s->resync = RESYNC_NONE;
+	store_backlog_apply(s);
+	s->resync = RESYNC_WANTED;
+	s->dirty |= DIRTY_STATUS;
+}
+
+/* ------------------------------------------------------------- replies */
+
+void
+store_apply_hello(struct store *s, const cJSON *reply)
+{
+	double tick;
+
+	if (store_get_num(reply, "tick", &tick))
+		store_set_tick(s, tick);
+	store_get_text(reply, "engine", s->engine, sizeof s->engine);
+	store_get_text(reply, "sym", s->sym, sizeof s->sym);
+	store_get_text(reply, "role", s->role, sizeof s->role);
+	s->dirty |= DIRTY_ALL;
+}
+
+void
+store_apply_status(struct store *s, const cJSON *reply)
+{
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(reply, "limits");
+
+	store_get_text(reply, "state", s->state, sizeof s->state);
+	store_get_num(reply, "speed", &s->speed);
+	if (cJSON_IsObject(lim))
+		store_get_num(lim, "max_pov", &s->limit_max_pov);
+	s->dirty |= DIRTY_STATUS;
+}
+
+int
+store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
+{
+	const cJSON *arr, *it, *book;
+	int64_t seq, t = 0;
+	double tick;
+
+	(void)now_ms;
+	if (!cJSON_IsObject(reply) || store_get_i64(reply, "seq", &seq) != 1 ||
+	    seq < 0)
+		return -1;
+	store_get_i64(reply, "t", &t);
+	if (store_get_num(reply, "tick", &tick))
+		store_set_tick(s, tick);
+	store_get_text(reply, "state", s->state, sizeof s->state);
+
+	memset(&s->book, 0, sizeof s->book);
+	book = cJSON_GetObjectItemCaseSensitive(reply, "book");
+	if (cJSON_IsObject(book)) {
+		int64_t bt = t;
+
+		store_get_i64(book, "t", &bt);
+		store_apply_book(s, book, bt);
+	}
+	memset(s->blocks, 0, sizeof s->blocks);
+	s->nblocks = 0;
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "blocks");
+	if (cJSON_IsArray(arr)) {
+		cJSON_ArrayForEach(it, arr)
+			if (cJSON_IsObject(it))
+				store_apply_block(s, it, t);
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "decisions");
+	if (cJSON_IsArray(arr)) {
+		store_ring_clear(&s->decisions);
+		cJSON_ArrayForEach(it, arr)
+			if (cJSON_IsObject(it))
+				store_apply_decision(s, it, 0);
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "alerts");
+	if (cJSON_IsArray(arr)) {
+		store_ring_clear(&s->alerts);
+		cJSON_ArrayForEach(it, arr)
+			if (cJSON_IsObject(it))
+				store_apply_alert(s, it, 0);
+	}
+	if (t > 0)
+		s->t = t;
+	s->last_seq = (uint64_t)seq;
+	s->have_seq = 1;
+	s->snapshots++;
+	s->resync = RESYNC_NONE;
+	s->dirty |= DIRTY_ALL;
+	store_backlog_apply(s);
+	return 0;
+}
+
+/* -------------------------------------------------------------- liveness */
+
+int64_t
+store_hb_age_ms(const struct store *s, int64_t now_ms)
+{
+	if (!s->hb_seen)
+		return -1;
+	return now_ms - s->hb_wall_ms;
+}
+
+void
+store_tick(struct store *s, int64_t now_ms)
+{
+	int conn = s->conn;
+	int64_t age_s;
+
+	if (s->replay)
+		conn = CONN_REPLAY;
+	else if (!s->hb_seen)
+		conn = CONN_CONNECTING;
+	else if (now_ms - s->hb_wall_ms > STORE_STALE_MS)
+		conn = CONN_DISCONNECTED;
+	else
+		conn = CONN_CONNECTED;
+	if (conn != s->conn) {
+		s->conn = conn;
+		s->dirty |= DIRTY_STATUS;
+	}
+	age_s = s->hb_seen ? (now_ms - s->hb_wall_ms) / 1000 : -1;
+	if (age_s != s->shown_age_s) {
+		s->shown_age_s = age_s;
+		s->dirty |= DIRTY_STATUS;
+	}
+}
+
+unsigned
+store_take_dirty(struct store *s)
+{
+	unsigned d = s->dirty;
+
+	s->dirty = 0;
+	return d;
+}
+
+/* --------------------------------------------------------------- queries */
+
+size_t
+store_ndecisions(const struct store *s)
+{
+	return s->decisions.count;
+}
+
+size_t
+store_nalerts(const struct store *s)
+{
+	return s->alerts.count;
+}
+
+const struct store_decision *
+store_decision(const struct store *s, size_t i)
+{
+	return store_ring_at(&s->decisions, i);
+}
+
+const struct store_alert *
+store_alert(const struct store *s, size_t i)
+{
+	return store_ring_at(&s->alerts, i);
+}
+
+const struct store_block *
+store_block_find(const struct store *s, const char *id)
+{
+	int i;
+
+	for (i = 0; i < s->nblocks; i++)
+		if (strcmp(s->blocks[i].id, id) == 0)
+			return &s->blocks[i];
+	return NULL;
+}
+
+const char *
+store_conn_name(int conn)
+{
+	switch (conn) {
+	case CONN_CONNECTED:
+		return "CONNECTED";
+	case CONN_DISCONNECTED:
+		return "DISCONNECTED";
+	case CONN_REPLAY:
+		return "REPLAY";
+	default:
+		return "CONNECTING";
+	}
+}
+
+const char *
+store_sev_name(int sev)
+{
+	switch (sev) {
+	case SEV_CRIT:
+		return "CRIT";
+	case SEV_WARN:
+		return "WARN";
+	case SEV_AUDIT:
+		return "AUDIT";
+	default:
+		return "INFO";
+	}
+}

@@ -1,0 +1,231 @@
+/*
+ * tui/text.c -- how numbers, prices and times look, in one place, so the
+ * ladder, the progress panel, the decision list and `tranche ctl` agree.
+ *
+ * Prices travel in integer ticks (averages in fractional ticks) and are
+ * shown in dollars with just enough decimals to show one tick exactly.
+ * Times are nanoseconds of simulated time since the session epoch, shown
+ * as HH:MM:SS.  Quantities get thousands separators, because a desk reads
+ * 1,250,000 faster than 1250000.
+ *
+ * text_fit() is the last guard before a string reaches the terminal: it
+ * measures by display columns (wcwidth) in a UTF-8 locale, and in any other
+ * locale replaces non-ASCII by '?', so a panel never writes past its edge
+ * (curses would wrap the rest onto the next line).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui/tui.h"
+
+char *
+text_qty(char *buf, size_t n, int64_t v)
+{
+	char digits[32];
+	size_t len, i, w = 0, lead;
+	int neg = v < 0;
+	uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
+	len = strlen(digits);
+	lead = len % 3 == 0 ? 3 : len % 3;
+	if (n == 0)
+		return buf;
+	if (neg && w + 1 < n)
+		buf[w++] = '-';
+	for (i = 0; i < len && w + 1 < n; i++) {
+		if (i > 0 && (i - lead) % 3 == 0 && i >= lead) {
+			buf[w++] = ',';
+			if (w + 1 >= n)
+				break;
+		}
+		buf[w++] = digits[i];
+	}
+	buf[w] = '\0';
+	return buf;
+}
+
+int
+text_decimals(double tick)
+{
+	int d;
+	double scaled;
+
+	for (d = 0; d < 8; d++) {
+		scaled = tick * pow(10, d);
+		if (fabs(scaled - llround(scaled)) < 1e-9 * fmax(1, scaled))
+			break;
+	}
+	return d < 2 ? 2 : d;
+}
+
+char *
+text_px(char *buf, size_t n, double ticks, double tick, int decimals)
+{
+	snprintf(buf, n, "%.*f", decimals, ticks * tick);
+	return buf;
+}
+
+char *
+text_clock(char *buf, size_t n, int64_t t_ns)
+{
+	int64_t s;
+
+	if (t_ns <= 0) {
+		snprintf(buf, n, "--:--:--");
+		return buf;
+	}
+	s = t_ns / 1000000000;
+	snprintf(buf, n, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+	    (long long)(s / 60 % 60), (long long)(s % 60));
+	return buf;
+}
+
+char *
+text_duration(char *buf, size_t n, int64_t ns)
+{
+	int64_t s = ns > 0 ? (ns + 999999999) / 1000000000 : 0;
+
+	if (s >= 3600)
+		snprintf(buf, n, "%lld:%02lld:%02lld", (long long)(s / 3600),
+		    (long long)(s / 60 % 60), (long long)(s % 60));
+	else
+		snprintf(buf, n, "%02lld:%02lld", (long long)(s / 60),
+		    (long long)(s % 60));
+	return buf;
+}
+
+char *
+text_speed(char *buf, size_t n, double speed)
+{
+	if (speed == floor(speed))
+		snprintf(buf, n, "%.0fx", speed);
+	else if (speed * 2 == floor(speed * 2))
+		snprintf(buf, n, "%.1fx", speed);
+	else
+		snprintf(buf, n, "%.2fx", speed);
+	return buf;
+}
+
+int
+text_width(const char *s, int utf8)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t len = strlen(s), k;
+	int cols = 0, w;
+
+	if (!utf8) {
+		for (; *s != '\0'; s++)
+			if ((*s & 0xc0) != 0x80)
+				cols++;
+		return cols;
+	}
+	memset(&st, 0, sizeof st);
+	while (len > 0) {
+		k = mbrtowc(&wc, s, len, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof st);
+			k = 1, w = 1;
+		} else
+			w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		cols += w;
+		s += k, len -= k;
+	}
+	return cols;
+}
+
+char *
+text_fit(char *dst, size_t n, const char *src, int cols, int utf8)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t len = strlen(src), k, o = 0;
+	int used = 0, w, total;
+
+	if (n == 0)
+		return dst;
+	dst[0] = '\0';
+	if (cols <= 0)
+		return dst;
+	total = text_width(src, utf8);
+	memset(&st, 0, sizeof st);
+	while (len > 0) {
+		const char *piece = src;
+		size_t plen;
+
+		if (!utf8) {
+			k = 1;
+			while (k < len && ((unsigned char)src[0] & 0x80) &&
+			    ((unsigned char)src[k] & 0xc0) == 0x80)
+				k++;
+			piece = (unsigned char)src[0] < 0x80 ? src : "?";
+			plen = 1;
+			w = 1;
+		} else {
+			k = mbrtowc(&wc, src, len, &st);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				memset(&st, 0, sizeof st);
+				k = 1, piece = "?", plen = 1, w = 1;
+			} else if (wcwidth(wc) < 0) {
+				piece = "?", plen = 1, w = 1;
+			} else {
+				plen = k;
+				w = wcwidth(wc);
+			}
+		}
+		/* Leave room for the '~' that says the text goes on. */
+		if (used + w > cols || (total > cols && used + w > cols - 1))
+			break;
+		if (o + plen >= n)
+			break;
+		memcpy(dst + o, piece, plen);
+		o += plen, used += w;
+		src += k, len -= k;
+	}
+	if (len > 0 && used < cols && o + 1 < n)
+		dst[o++] = '~';
+	dst[o] = '\0';
+	return dst;
+}
+
+size_t
+text_prefix(const char *s, int cols, int utf8)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t len = strlen(s), k, o = 0, space = 0;
+	int used = 0, w;
+
+	memset(&st, 0, sizeof st);
+	while (o < len) {
+		if (!utf8) {
+			k = 1;
+			while (o + k < len && ((unsigned char)s[o] & 0x80) &&
+			    ((unsigned char)s[o + k] & 0xc0) == 0x80)
+				k++;
+			w = 1;
+		} else {
+			k = mbrtowc(&wc, s + o, len - o, &st);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				memset(&st, 0, sizeof st);
+				k = 1, w = 1;
+			} else
+				w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		}
+		if (used + w > cols)
+			break;
+		if (s[o] == ' ')
+			space = o;
+		used += w;
+		o += k;
+	}
+	/* Break at the last space when the text goes on and a space is not
+	 * too far back. */
+	if (o < len && s[o] != ' ' && space > 0 && space * 2 >= o)
+		return space + 1;
+	return o;
+}

@@ -1,0 +1,395 @@
+/*
+ * tui/transport-live.c -- the console attached to a running engine.
+ *
+ * Events.  The ipc client's SUB socket has a notification descriptor that
+ * is readable while events wait; a uv_poll_t on it wakes the loop, and each
+ * wakeup drains every waiting event into the store.  Reconnecting is NNG's
+ * job (the client dials non-blocking and redials by itself).
+ *
+ * Requests.  ipc_client_request() blocks until the answer or its timeout,
+ * and the loop must not: requests run on libuv's thread pool (uv_queue_work),
+ * one at a time in the order they were made, since a REQ socket has one
+ * request outstanding.  Their answers come back on the loop thread in the
+ * after-work callback.  Only the worker touches the REQ side of the client
+ * and only the loop thread touches the SUB side, so the two never share
+ * state.
+ *
+ * Getting in step.  At attach the console says hello (which brings the
+ * tick size and the engine's name), asks for the status (the engine's
+ * limits) and for a snapshot.  Whenever the
+ * store wants a resync (a sequence gap, or heartbeats resuming after a
+ * silence), the next frame asks for another snapshot; while it is on its
+ * way the store holds incoming events (see store.c).  A request that fails
+ * while the engine is away is tried again once heartbeats are back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc/client.h"
+#include "tui/tui.h"
+
+#define LIVE_HELLO_MS 2000
+#define LIVE_SNAPSHOT_MS 3000
+#define LIVE_COMMAND_MS 5000
+#define LIVE_RETRY_MS 1000
+#define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
+
+enum live_kind { LIVE_HELLO, LIVE_STATUS, LIVE_SNAPSHOT, LIVE_COMMAND };
+
+struct live_req {
+	uv_work_t work;
+	struct tui *t;
+	int kind;
+	char what[24];
+	cJSON *req, *reply;
+	int rv, timeout_ms;
+	struct live_req *next;
+};
+
+struct live {
+	struct ipc_client *client;
+	char url[512];
+	uv_poll_t poll;
+	int poll_open;
+	struct live_req *head, *tail, *inflight;
+	int hello_ok, hello_pending, snap_pending, closing;
+	int64_t hello_at, snap_at;
+};
+
+static void live_submit(struct tui *t);
+static void live_queue(struct tui *t, int kind, const char *what, cJSON *req,
+                       int timeout_ms);
+static cJSON *live_cmd(const char *cmd);
+
+static void
+live_req_free(struct live_req *r)
+{
+	if (r->req != NULL)
+		cJSON_Delete(r->req);
+	if (r->reply != NULL)
+		cJSON_Delete(r->reply);
+	free(r);
+}
+
+static void
+live_queue(struct tui *t, int kind, const char *what, cJSON *req,
+           int timeout_ms)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		abort();
+	r->t = t;
+	r->kind = kind;
+	snprintf(r->what, sizeof r->what, "%s", what);
+	r->req = req;
+	r->timeout_ms = timeout_ms;
+	if (lv->tail != NULL)
+		lv->tail->next = r;
+	else
+		lv->head = r;
+	lv->tail = r;
+	if (kind == LIVE_HELLO)
+		lv->hello_pending = 1;
+	if (kind == LIVE_SNAPSHOT)
+		lv->snap_pending = 1;
+	live_submit(t);
+}
+
+static void
+live_work(uv_work_t *w)
+{
+	struct live_req *r = w->data;
+	struct live *lv = r->t->tp_state;
+
+	r->rv = ipc_client_request(lv->client, r->req, &r->reply, r->timeout_ms);
+}
+
+static void
+live_hello_done(struct tui *t, struct live_req *r)
+{
+	struct live *lv = t->tp_state;
+	const cJSON *err;
+	const char *m = "", *code = "";
+
+	lv->hello_pending = 0;
+	lv->hello_at = tui_now_ms();
+	if (r->rv != 0 || r->reply == NULL)
+		return; /* tried again when heartbeats arrive */
+	lv->hello_ok = 1;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
+		store_apply_hello(&t->store, r->reply);
+		/* The engine's limits, for the throttle prompt. */
+		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
+		    LIVE_HELLO_MS);
+		tui_message(t, MSG_OK, "attached to %s: engine %s, %s, role %s",
+		    lv->url, t->store.engine[0] ? t->store.engine : "?",
+		    t->store.sym[0] ? t->store.sym : "?",
+		    t->store.role[0] ? t->store.role : "?");
+		return;
+	}
+	err = cJSON_GetObjectItemCaseSensitive(r->reply, "error");
+	if (cJSON_IsObject(err)) {
+		ipc_get_str(err, "code", &code);
+		ipc_get_str(err, "message", &m);
+	}
+	tui_message(t, MSG_ERR, "the engine refused hello: %s (%s)", m, code);
+}
+
+static void
+live_snapshot_done(struct tui *t, struct live_req *r)
+{
+	struct live *lv = t->tp_state;
+	int64_t now = tui_now_ms();
+
+	lv->snap_pending = 0;
+	lv->snap_at = now;
+	if (r->rv == 0 && r->reply != NULL &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok")) &&
+	    store_apply_snapshot(&t->store, r->reply, now) == 0)
+		return;
+	if (r->rv == 0 && r->reply != NULL)
+		tui_message(t, MSG_ERR, "snapshot refused or malformed; will "
+		    "try again");
+	store_resync_failed(&t->store, now);
+}
+
+static void
+live_after(uv_work_t *w, int status)
+{
+	struct live_req *r = w->data;
+	struct tui *t = r->t;
+	struct live *lv = t->tp_state;
+
+	lv->inflight = NULL;
+	if (status == UV_ECANCELED) {
+		if (r->kind == LIVE_SNAPSHOT)
+			store_resync_failed(&t->store, tui_now_ms());
+		live_req_free(r);
+		return;
+	}
+	switch (r->kind) {
+	case LIVE_HELLO:
+		live_hello_done(t, r);
+		break;
+	case LIVE_SNAPSHOT:
+		live_snapshot_done(t, r);
+		break;
+	case LIVE_STATUS:
+		if (r->rv == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    r->reply, "ok")))
+			store_apply_status(&t->store, r->reply);
+		break;
+	default:
+		tui_reply(t, r->what, r->rv, r->reply);
+	}
+	live_req_free(r);
+	live_submit(t);
+}
+
+/* Start the next queued request if none is in flight. */
+static void
+live_submit(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *r;
+
+	if (lv->closing || lv->inflight != NULL || lv->head == NULL)
+		return;
+	r = lv->head;
+	lv->head = r->next;
+	if (lv->head == NULL)
+		lv->tail = NULL;
+	r->next = NULL;
+	r->work.data = r;
+	/* Events from here on wait for the snapshot's answer. */
+	if (r->kind == LIVE_SNAPSHOT)
+		store_resync_begin(&t->store);
+	if (uv_queue_work(&t->loop, &r->work, live_work, live_after) != 0) {
+		if (r->kind == LIVE_SNAPSHOT) {
+			lv->snap_pending = 0;
+			store_resync_failed(&t->store, tui_now_ms());
+		}
+		live_req_free(r);
+		return;
+	}
+	lv->inflight = r;
+}
+
+static cJSON *
+live_cmd(const char *cmd)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		abort();
+	cJSON_AddStringToObject(o, "cmd", cmd);
+	return o;
+}
+
+static void
+live_hello(struct tui *t)
+{
+	cJSON *o = live_cmd(CMD_HELLO);
+
+	cJSON_AddStringToObject(o, "client", "tranche");
+	cJSON_AddStringToObject(o, "role", "trader");
+	cJSON_AddNumberToObject(o, "v", TRANCHE_PROTO_VERSION);
+	live_queue(t, LIVE_HELLO, CMD_HELLO, o, LIVE_HELLO_MS);
+}
+
+static void
+live_tick(struct tui *t, int64_t now)
+{
+	struct live *lv = t->tp_state;
+	int up = t->store.conn == CONN_CONNECTED;
+
+	if (lv->closing)
+		return;
+	/* An engine that went away may come back as another process: say
+	 * hello again when it does. */
+	if (t->store.conn == CONN_DISCONNECTED)
+		lv->hello_ok = 0;
+	if (!lv->hello_ok && !lv->hello_pending && up &&
+	    now - lv->hello_at >= LIVE_RETRY_MS)
+		live_hello(t);
+	/* The first snapshot is tried before any heartbeat; later ones wait
+	 * for the engine to be there. */
+	if (store_resync_wanted(&t->store) && !lv->snap_pending &&
+	    (lv->snap_at == 0 || (up && now - lv->snap_at >= LIVE_RETRY_MS)))
+		live_queue(t, LIVE_SNAPSHOT, CMD_SNAPSHOT, live_cmd(CMD_SNAPSHOT),
+		    LIVE_SNAPSHOT_MS);
+}
+
+static void
+live_on_events(uv_poll_t *h, int status, int events)
+{
+	struct tui *t = h->data;
+	struct live *lv = t->tp_state;
+	struct ipc_event ev;
+	char err[256];
+	int n, rc, bad = 0;
+	int64_t now = tui_now_ms();
+
+	(void)status, (void)events;
+	for (n = 0; n < LIVE_DRAIN_MAX; n++) {
+		rc = ipc_client_next_event(lv->client, &ev, err, sizeof err);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			t->store.bad_events++;
+			if (++bad > 1000)
+				break;
+			continue;
+		}
+		store_push(&t->store, &ev, now);
+		ipc_event_free(&ev);
+	}
+	if (store_resync_wanted(&t->store))
+		live_tick(t, now);
+}
+
+static int
+live_open(struct tui *t)
+{
+	struct live *lv = calloc(1, sizeof *lv);
+	int rc;
+
+	if (lv == NULL)
+		abort();
+	t->tp_state = lv;
+	if (t->opt.url != NULL)
+		snprintf(lv->url, sizeof lv->url, "%s", t->opt.url);
+	else if ((rc = ipc_default_url(lv->url, sizeof lv->url)) != 0) {
+		fprintf(stderr, "tranche: no default engine address (%d); use "
+		    "--connect URL\n", rc);
+		return -1;
+	}
+	if ((rc = ipc_client_open(&lv->client, lv->url, NULL, "tranche")) != 0) {
+		fprintf(stderr, "tranche: cannot attach to %s: %s\n", lv->url,
+		    ipc_client_strerror(rc));
+		return -1;
+	}
+	snprintf(t->view.source, sizeof t->view.source, "%s", lv->url);
+	t->view.url = lv->url;
+	return 0;
+}
+
+static int
+live_start(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+	int fd, rc;
+
+	if ((rc = ipc_client_event_fd(lv->client, &fd)) != 0) {
+		tui_message(t, MSG_ERR, "no event descriptor: %s",
+		    ipc_client_strerror(rc));
+		return -1;
+	}
+	if (uv_poll_init(&t->loop, &lv->poll, fd) != 0)
+		return -1;
+	lv->poll.data = t;
+	lv->poll_open = 1;
+	uv_poll_start(&lv->poll, UV_READABLE, live_on_events);
+	live_hello(t);
+	t->store.resync = RESYNC_WANTED;
+	live_tick(t, tui_now_ms());
+	tui_message(t, MSG_INFO, "attaching to %s ...", lv->url);
+	return 0;
+}
+
+static int
+live_send(struct tui *t, cJSON *req, const char *what)
+{
+	live_queue(t, LIVE_COMMAND, what, req, LIVE_COMMAND_MS);
+	return 0;
+}
+
+static void
+live_close(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *r, *next;
+
+	if (lv == NULL || lv->closing)
+		return;
+	lv->closing = 1;
+	if (lv->poll_open) {
+		uv_poll_stop(&lv->poll);
+		uv_close((uv_handle_t *)&lv->poll, NULL);
+		lv->poll_open = 0;
+	}
+	for (r = lv->head; r != NULL; r = next) {
+		next = r->next;
+		live_req_free(r);
+	}
+	lv->head = lv->tail = NULL;
+	/* Not yet started: cancelled, and live_after() frees it.  Running: it
+	 * ends within its timeout and the loop waits for it. */
+	if (lv->inflight != NULL)
+		uv_cancel((uv_req_t *)&lv->inflight->work);
+}
+
+static void
+live_free(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+
+	if (lv == NULL)
+		return;
+	ipc_client_close(lv->client);
+	free(lv);
+	t->tp_state = NULL;
+}
+
+const struct transport_ops transport_live_ops = {
+	.name = "live",
+	.open = live_open,
+	.start = live_start,
+	.tick = live_tick,
+	.send = live_send,
+	.key = NULL,
+	.close = live_close,
+	.free = live_free,
+};

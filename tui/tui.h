@@ -1,0 +1,501 @@
+/*
+ * tui/tui.h -- the console's internal header, shared by every file in tui/.
+ *
+ * The console is layered like tmux's display: a state store (store.c) is the
+ * only thing that knows what the engine has said; transports (live over NNG,
+ * or replay from a journal) feed it events and snapshots; panels draw from
+ * the store and never see a socket; the screen (screen.c) owns ncurses and
+ * the libuv handles, and once per frame redraws the panels whose inputs
+ * changed and calls doupdate() once.  Keys flow the other way: the screen
+ * reads them, the console (console.c) routes them to the prompt, the help
+ * overlay, the transport or the focused panel, and each handler answers with
+ * a bit set (TUI_HANDLED, TUI_REDRAW, TUI_QUIT) instead of reaching into the
+ * screen itself.
+ *
+ * Nothing here is API outside tui/: tranche_tui is linked only into the
+ * `tranche` executable and the console's tests.
+ */
+#ifndef TRANCHE_TUI_H
+#define TRANCHE_TUI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <curses.h>
+#include <uv.h>
+
+#include <cjson/cJSON.h>
+
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+/* ------------------------------------------------------------------ store */
+
+#define STORE_LEVELS    10   /* book levels kept per side (protocol maximum) */
+#define STORE_BLOCKS    16   /* parent orders tracked at once */
+#define STORE_OURS      32   /* our working child orders shown on the ladder */
+#define STORE_DECISIONS 512  /* decisions kept for scrolling back */
+#define STORE_ALERTS    256  /* alerts kept */
+#define STORE_BACKLOG   8192 /* events held while a snapshot is on its way */
+#define STORE_STALE_MS  3000 /* heartbeat older than this: STALE, DISCONNECTED */
+
+/* What changed since the screen last looked; panels watch some of these. */
+enum store_dirty {
+	DIRTY_BOOK = 1u << 0,
+	DIRTY_BLOCK = 1u << 1,
+	DIRTY_DECISIONS = 1u << 2,
+	DIRTY_ALERTS = 1u << 3,
+	DIRTY_STATUS = 1u << 4,
+	DIRTY_ALL = 0x1fu,
+};
+
+enum store_conn {
+	CONN_CONNECTING,   /* no heartbeat yet */
+	CONN_CONNECTED,    /* heartbeat within STORE_STALE_MS */
+	CONN_DISCONNECTED, /* heartbeats stopped */
+	CONN_REPLAY,       /* playing a journal: there is no connection */
+};
+
+/* Where the store is in getting back in step after a sequence gap. */
+enum store_resync {
+	RESYNC_NONE,      /* in step */
+	RESYNC_WANTED,    /* a snapshot is needed; the transport asks for one */
+	RESYNC_REQUESTED, /* asked; events are held until the answer */
+};
+
+enum store_sev { SEV_INFO, SEV_WARN, SEV_CRIT, SEV_AUDIT };
+
+struct store_level {
+	int64_t px;  /* ticks */
+	int64_t qty; /* shares */
+	int64_t orders;
+};
+
+struct store_our {
+	char id[32];
+	int buy; /* 1 buy, 0 sell */
+	int64_t px, qty, ahead;
+};
+
+struct store_book {
+	char sym[16];
+	struct store_level bids[STORE_LEVELS], asks[STORE_LEVELS];
+	int nbids, nasks;
+	int64_t last; /* ticks; 0 when unknown */
+	struct store_our ours[STORE_OURS];
+	int nours;
+	int64_t t;
+};
+
+/* Which optional block fields have been seen (BLK_ bits in store_block.have). */
+enum {
+	BLK_ARRIVAL = 1u << 0,
+	BLK_AVG = 1u << 1,
+	BLK_SCHED = 1u << 2,
+	BLK_IS = 1u << 3,
+	BLK_END = 1u << 4,
+	BLK_POV = 1u << 5,
+	BLK_MAXPOV = 1u << 6,
+	BLK_CASH = 1u << 7,
+};
+
+struct store_block {
+	char id[32], sym[16], side[8], state[16], algo[24];
+	int64_t qty, filled, working, remaining, sched_qty, start, end;
+	double arrival_px, avg_px; /* fractional ticks */
+	double pct_sched, is_bps, is_cash, max_pov, mkt_vol, pov;
+	unsigned have;
+	int64_t t; /* time of the last update */
+};
+
+struct store_decision {
+	int64_t t;
+	char block[32], action[24], style[16], reason[200];
+	int64_t qty, sched_qty, filled;
+	double px; /* ticks */
+	int has_px;
+};
+
+struct store_alert {
+	int64_t t;
+	int sev;
+	char code[32], text[240], block[32];
+};
+
+/* A fixed ring of records, newest last; element size set at init. */
+struct store_ring {
+	void *items;
+	size_t size, cap, head, count; /* head: index of the oldest */
+	uint64_t pushed;               /* ever pushed, for scroll anchoring */
+};
+
+struct store {
+	/* From hello / snapshot / heartbeat. */
+	double tick;      /* dollars per tick */
+	int px_decimals;  /* decimals that show a tick exactly (at least 2) */
+	int tick_known;
+	char engine[48], sym[16], role[16];
+	char state[12]; /* engine: LIVE|PAUSED|HALTED|DONE */
+	double speed;
+	int64_t subs;
+	double util;
+	double limit_max_pov; /* the engine's participation limit; 0 unknown */
+	int64_t t; /* latest simulated time seen */
+
+	struct store_book book;
+	struct store_block blocks[STORE_BLOCKS];
+	int nblocks;
+	struct store_ring decisions, alerts;
+
+	/* Trades seen (the tape comes later); last print. */
+	int64_t trades, last_trade_px, last_trade_qty;
+	int last_trade_buy;
+
+	/* Sequencing: "seq" is gap-free as published, so a jump is a loss. */
+	uint64_t last_seq;
+	int have_seq;
+	uint64_t gaps, stale, events, bad_events, snapshots;
+	int resync; /* enum store_resync */
+	struct ipc_event *backlog;
+	size_t nbacklog, backlog_dropped;
+
+	/* Liveness, in the caller's monotonic milliseconds. */
+	int replay;
+	int hb_seen;
+	int64_t hb_wall_ms;
+	int conn; /* enum store_conn */
+	int64_t shown_age_s;
+
+	unsigned dirty;
+};
+
+void store_init(struct store *s);
+void store_free(struct store *s);
+void store_set_tick(struct store *s, double tick);
+
+/*
+ * Take one event.  The store owns ev->json afterwards (it sets it to NULL):
+ * the event is applied, or held while a snapshot is on its way, or dropped
+ * as already seen.  A seq that is not last+1 counts a gap and asks for a
+ * resync.  now_ms is the caller's monotonic clock.
+ */
+void store_push(struct store *s, struct ipc_event *ev, int64_t now_ms);
+
+/* Replies. */
+void store_apply_hello(struct store *s, const cJSON *reply);
+/* A status reply: engine state, speed and limits (blocks come from the
+ * snapshot and events, in sequence). */
+void store_apply_status(struct store *s, const cJSON *reply);
+/* Rebuild from a snapshot reply, then apply held events newer than it.
+ * 0, or -1 when the reply is not a snapshot (the store is unchanged). */
+int store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms);
+
+int store_resync_wanted(const struct store *s);
+void store_resync_begin(struct store *s);
+/* The snapshot request failed: apply what was held and want one again. */
+void store_resync_failed(struct store *s, int64_t now_ms);
+
+/* Once per frame: connection state and heartbeat age; sets DIRTY_STATUS
+ * when what the status bar shows has changed. */
+void store_tick(struct store *s, int64_t now_ms);
+int64_t store_hb_age_ms(const struct store *s, int64_t now_ms);
+unsigned store_take_dirty(struct store *s);
+
+size_t store_ndecisions(const struct store *s);
+size_t store_nalerts(const struct store *s);
+/* i = 0 is the newest. */
+const struct store_decision *store_decision(const struct store *s, size_t i);
+const struct store_alert *store_alert(const struct store *s, size_t i);
+const struct store_block *store_block_find(const struct store *s,
+                                           const char *id);
+
+/* Copy wire text into a fixed buffer: control characters removed
+ * (ipc_strip_controls), invalid UTF-8 replaced by '?', cut at a character
+ * boundary. */
+void store_text(char *dst, size_t n, const char *src);
+
+const char *store_conn_name(int conn);
+const char *store_sev_name(int sev);
+
+/* ------------------------------------------------------------------- text */
+
+/* Formatting shared by panels and `tranche ctl`; each returns buf. */
+char *text_qty(char *buf, size_t n, int64_t v);       /* 100,000 */
+char *text_px(char *buf, size_t n, double ticks, double tick, int decimals);
+char *text_clock(char *buf, size_t n, int64_t t_ns);  /* HH:MM:SS */
+char *text_duration(char *buf, size_t n, int64_t ns); /* 1:02:03 / 02:03 */
+char *text_speed(char *buf, size_t n, double speed);  /* 0.25x, 4x */
+int text_decimals(double tick);
+/* Make src fit in `cols` terminal columns: in UTF-8 mode by character
+ * widths, otherwise non-ASCII becomes '?'.  Cut text ends in '~'. */
+char *text_fit(char *dst, size_t n, const char *src, int cols, int utf8);
+int text_width(const char *s, int utf8);
+/* Bytes of s that fit in `cols` columns, cut after a space when the text
+ * goes on and a space is near. */
+size_t text_prefix(const char *s, int cols, int utf8);
+
+/* ------------------------------------------------------------------- view */
+
+/* Colour roles; colour pairs share these numbers. */
+enum tui_role {
+	ROLE_NORMAL = 0,
+	ROLE_BID = 1,
+	ROLE_ASK,
+	ROLE_OURS,
+	ROLE_TITLE,
+	ROLE_STATUS,
+	ROLE_GOOD,
+	ROLE_WARN,
+	ROLE_CRIT,
+	ROLE_DIM,
+	ROLE_FOCUS,
+	ROLE_PROMPT,
+	ROLE_BANNER,
+	ROLE_HEADER,
+	ROLE_COUNT
+};
+
+/* Everything a panel may read while drawing. */
+struct tui_view {
+	const struct store *store;
+	int color;      /* colour pairs are set up */
+	int utf8;       /* the locale is UTF-8: box drawing and block bars */
+	int replay;
+	int sel_block;  /* index into store->blocks */
+	int focus;      /* panel index with the keyboard */
+	int64_t now_ms; /* monotonic wall time of this frame */
+	const char *url;
+	char transport[160]; /* replay transport line (REPLAY ... PLAYING 4x) */
+	char source[512];    /* what we are attached to / playing */
+};
+
+attr_t view_attr(const struct tui_view *v, int role);
+/* The block the console is looking at, or NULL. */
+const struct store_block *view_block(const struct tui_view *v);
+
+/* ----------------------------------------------------------------- panels */
+
+/* Key handler results, htop style. */
+enum tui_keybits {
+	TUI_HANDLED = 1u << 0,
+	TUI_REDRAW = 1u << 1,
+	TUI_QUIT = 1u << 2,
+	TUI_SEND = 1u << 3, /* the prompt has a confirmed command to send */
+};
+
+/* Keys: characters are their code points; function keys carry TUI_FN. */
+#define TUI_FN 0x1000000
+#define TK(k) ((k) | TUI_FN)
+#define TUI_ESC 27
+
+struct panel;
+
+struct panel_ops {
+	const char *name;
+	unsigned watch; /* store dirty bits that mean a redraw */
+	void (*draw)(struct panel *p, const struct tui_view *v);
+	unsigned (*key)(struct panel *p, struct tui_view *v, int key);
+};
+
+struct panel {
+	const struct panel_ops *ops;
+	WINDOW *win;
+	int y, x, h, w;
+	int scroll;    /* rows scrolled back from the newest */
+	uint64_t mark; /* the list's push count when last drawn */
+	int dirty;
+};
+
+extern const struct panel_ops panel_book_ops;
+extern const struct panel_ops panel_block_ops;
+extern const struct panel_ops panel_decisions_ops;
+extern const struct panel_ops panel_alerts_ops;
+extern const struct panel_ops panel_title_ops;
+extern const struct panel_ops panel_status_ops;
+extern const struct panel_ops panel_help_ops;
+
+/* Helpers for panels (panel.c). */
+void panel_frame(struct panel *p, const struct tui_view *v, const char *title,
+                 int focused);
+/* Write text clipped to `cols` columns at (y, x); returns columns used. */
+int panel_put(WINDOW *w, int y, int x, int cols, attr_t a, const char *s,
+              int utf8);
+int panel_printf(WINDOW *w, int y, int x, int cols, attr_t a, int utf8,
+                 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Text over up to `lines` rows: the first `cols1` wide at (y, x1), the
+ * rest `cols2` wide at x2; the last row ends in '~' when text is left.
+ * Returns the rows used. */
+int panel_wrap(WINDOW *w, int y, int x1, int cols1, int x2, int cols2,
+               int lines, attr_t a, const char *s, int utf8);
+/* Newest-first lists: keep the rows in view while new ones arrive, and
+ * the scrolling keys (arrows, j/k, PgUp/PgDn, Home/End, g/G). */
+void panel_list_anchor(struct panel *p, const struct store_ring *r);
+unsigned panel_list_key(struct panel *p, int key, int visible);
+/* A horizontal bar of frac (0..1) of `cols` columns; eighths in UTF-8. */
+void panel_bar(WINDOW *w, int y, int x, int cols, double frac, attr_t a,
+               int utf8);
+
+/* ----------------------------------------------------------------- layout */
+
+enum tui_panel_id {
+	PANEL_TITLE,
+	PANEL_BOOK,
+	PANEL_BLOCK,
+	PANEL_DECISIONS,
+	PANEL_ALERTS,
+	PANEL_STATUS,
+	PANEL_COUNT
+};
+
+#define TUI_MIN_COLS 60
+#define TUI_MIN_ROWS 16
+
+struct tui_rect {
+	int y, x, h, w;
+};
+
+/* Place the panels on a rows x cols screen; -1 when it is too small.  The
+ * message / prompt line is out[PANEL_COUNT]. */
+int layout_compute(int rows, int cols, struct tui_rect out[PANEL_COUNT + 1]);
+
+/* ----------------------------------------------------------------- prompt */
+
+enum prompt_stage {
+	PROMPT_IDLE,
+	PROMPT_VALUE,   /* a number (throttle percent) */
+	PROMPT_REASON,  /* free text, Enter */
+	PROMPT_CONFIRM, /* shows what will be sent; y sends */
+};
+
+struct prompt {
+	int stage;
+	char action[16]; /* pause, resume, throttle */
+	char block[32];  /* "" for the whole engine */
+	char buf[TRANCHE_MAX_TEXT + 8];
+	size_t len;
+	double pct;
+	char reason[TRANCHE_MAX_TEXT + 8];
+	char preview[512];
+	cJSON *req; /* built when the reason is accepted */
+	char note[160]; /* why the last input was refused, shown in the prompt */
+};
+
+void prompt_begin(struct prompt *p, const char *action, const char *block,
+                  int want_value);
+void prompt_cancel(struct prompt *p);
+/* Keys while a prompt is open; TUI_SEND when confirmed.  *msg receives a
+ * line for the message area when the prompt ends without sending. */
+unsigned prompt_key(struct prompt *p, int key, char *msg, size_t msglen);
+/* The confirmed request (the caller owns it); the prompt goes idle. */
+cJSON *prompt_take(struct prompt *p);
+void prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v);
+/* Build a command object: {"cmd":action,["block"],["pct"],"reason"}. */
+cJSON *prompt_build(const char *action, const char *block, double pct,
+                    const char *reason);
+
+/* -------------------------------------------------------------- transport */
+
+struct tui;
+
+/* A source of events: an engine over NNG, or a journal file. */
+struct transport_ops {
+	const char *name;
+	/* Before the screen opens: errors here go to stderr. */
+	int (*open)(struct tui *t);
+	/* Start libuv handles on t->loop. */
+	int (*start)(struct tui *t);
+	/* Once per frame, before drawing. */
+	void (*tick)(struct tui *t, int64_t now_ms);
+	/* Send a confirmed command (takes req); negative when it cannot. */
+	int (*send)(struct tui *t, cJSON *req, const char *what);
+	/* Keys the transport owns (replay: space, +, -). */
+	unsigned (*key)(struct tui *t, int key);
+	/* Close handles; the loop then runs until they are gone. */
+	void (*close)(struct tui *t);
+	/* Free what is left once the loop is idle. */
+	void (*free)(struct tui *t);
+};
+
+extern const struct transport_ops transport_live_ops;
+extern const struct transport_ops transport_replay_ops;
+
+/* ---------------------------------------------------------------- console */
+
+struct tui_options {
+	const char *url;     /* live: control URL */
+	const char *journal; /* replay: file */
+	double speed;        /* replay: initial speed */
+	int no_color;
+	long frames; /* exit after this many frames; 0 = run until q */
+};
+
+enum msg_level { MSG_INFO, MSG_OK, MSG_ERR };
+
+struct tui {
+	struct tui_options opt;
+	uv_loop_t loop;
+	struct store store;
+	struct tui_view view;
+	struct prompt prompt;
+	const struct transport_ops *tp;
+	void *tp_state;
+
+	/* Screen (screen.c). */
+	SCREEN *scr;
+	FILE *tty_out, *tty_in;
+	uv_poll_t tty_poll;
+	uv_signal_t sig_winch, sig_int, sig_term, sig_hup;
+	uv_timer_t frame_timer;
+	int handles_open;
+	struct panel panels[PANEL_COUNT];
+	WINDOW *msg_win, *help_win;
+	int rows, cols, too_small;
+	int full_redraw, msg_dirty, help_visible, help_dirty, resize_pending;
+	long frames;
+	int empty_reads;
+
+	char msg[320];
+	int msg_level;
+	int quitting;
+	int exit_code;
+};
+
+int tui_run(const struct tui_options *opt);
+/* The engine's answer to a command the trader confirmed (rv: 0 or an NNG
+ * error from the request). */
+void tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply);
+void tui_message(struct tui *t, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Route one key; returns TUI_* bits. */
+unsigned tui_key(struct tui *t, int key);
+void tui_quit(struct tui *t, int code);
+int64_t tui_now_ms(void);
+
+/* Screen plumbing (screen.c). */
+int screen_open(struct tui *t);
+void screen_start(struct tui *t);
+void screen_close_handles(struct tui *t);
+int screen_end(struct tui *t);
+
+/* `tranche ctl` (ctl.c). */
+int ctl_main(int argc, char **argv);
+
+/* Option tables for main.c and ctl.c (options.c). */
+struct tui_opt {
+	const char *name;
+	int key;             /* the value getopt_long returns */
+	const char *metavar; /* NULL: takes no value */
+	const char *help;
+};
+
+/* Fill a struct option[] (getopt.h; one more entry than the table). */
+void options_build(const struct tui_opt *tab, void *longopts);
+void options_usage(FILE *f, const struct tui_opt *tab);
+int options_parse_long(const char *prog, const char *opt, const char *s,
+                       long min, long max, long *out);
+int options_parse_double(const char *prog, const char *opt, const char *s,
+                         double min, double max, double *out);
+int options_check_url(const char *prog, const char *opt, const char *url);
+
+#endif
