@@ -52,8 +52,11 @@
  *             "algo","start","end" (ns strings),"arrival_px","avg_px",
  *             "sched_qty" (what the schedule wants filled by now),
  *             "pct_sched" (filled / sched_qty * 100),
- *             "is_bps","is_cash" (shortfall so far against arrival),
- *             "max_pov" (participation cap, percent),"mkt_vol","pov"}
+ *             "is_bps","is_cash" (shortfall so far against arrival, in
+ *             basis points and in dollars; positive is a cost),
+ *             "max_pov" (participation cap, percent),"mkt_vol" (shares
+ *             printed since start),"pov" (our share of them, percent),
+ *             "passive_filled"}
  * child      {"block","id","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","reason"}
@@ -64,8 +67,13 @@
  *             "reason"}  (one per algorithm decision, with its reason)
  * alert      {"sev":"info|warn|crit","code","text","block"?}
  * audit      {"client","role","cmd","reason","ok","result"}
- * heartbeat  {"speed","state":"LIVE|PAUSED|HALTED|DONE","subs","util",
- *             "name"}   once a second of wall time
+ * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
+ *             HALTED|DONE" (the engine's, see below),"subs","util" (loop
+ *             busy fraction 0..1),"name"}   once a second of wall time
+ *
+ * The engine's state is DONE when every block is finished, PAUSED when
+ * some block is paused and none is working, LIVE otherwise; each block's
+ * own state is in its block payload.
  */
 #define TOPIC_BOOK      "book"
 #define TOPIC_BLOCK     "block"
@@ -85,9 +93,11 @@
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","blocks":[block payloads],
  *           "limits":{"max_pov"}}
- * snapshot  {} -> {"seq" (last seq published),"t","tick","state","book":{...},
- *           "blocks":[...],"decisions":[...],"alerts":[...],"children":[...]}
- * pause     {"block"?,"reason"} -> {"state","seq"}    no new children,
+ * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","state",
+ *           "book":{...},"blocks":[...],"decisions":[...],"alerts":[...],
+ *           "children":[...]}  decisions and alerts are the last 200 of
+ *           each, as whole events (with v, seq and t).
+ * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new children,
  *           working children cancelled, until resume; "seq" is the last
  *           event the pause caused.
  * resume    {"block"?,"reason"} -> {"state","seq"}
