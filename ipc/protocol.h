@@ -67,6 +67,7 @@
  *             "reason"}  (one per algorithm decision, with its reason)
  * alert      {"sev":"info|warn|crit","code","text","block"?}
  * audit      {"client","role","cmd","reason","ok","result"}
+ * status     {"state","speed"}  when the engine's state or speed changes
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
  *             HALTED|DONE" (the engine's, see below),"subs","util" (loop
  *             busy fraction 0..1),"name"}   once a second of wall time
@@ -84,11 +85,16 @@
 #define TOPIC_ALERT     "alert"
 #define TOPIC_AUDIT     "audit"
 #define TOPIC_HEARTBEAT "heartbeat"
+#define TOPIC_STATUS    "status"
 
 /*
- * Commands (request fields beyond cmd and id; reply fields beyond ok and id):
+ * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
+ * Roles: viewer may only hello/status/snapshot; trader also steers blocks
+ * (submit, pause, resume, throttle, override, cancel, ack); supervisor also
+ * kill, release and speed.  Every command that changes anything requires a
+ * non-empty "reason"; it is journaled and published on "audit".
  *
- * hello     {"client","role":"viewer|trader|supervisor","v"} ->
+ * hello     {"client","role":"viewer|trader|supervisor","token"?,"v"} ->
  *           {"engine","v","tick","sym","events":URL,"role"}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","blocks":[block payloads],
@@ -97,12 +103,35 @@
  *           "book":{...},"blocks":[...],"decisions":[...],"alerts":[...],
  *           "children":[...]}  decisions and alerts are the last 200 of
  *           each, as whole events (with v, seq and t).
- * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new children,
- *           working children cancelled, until resume; "seq" is the last
- *           event the pause caused.
+ * submit    {"sym","side":"buy|sell","qty","algo","start"? (ns string, default
+ *           now),"end"? (ns string) or "duration_s","limit_px"? (ticks),
+ *           "max_pov"?,"urgency"? ("low|medium|high"),"params"? {...},
+ *           "reason"} -> {"block"}
+ * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new
+ *           children, working children cancelled, until resume; "seq" is
+ *           the last event the pause caused.  No "block": every block.
  * resume    {"block"?,"reason"} -> {"state","seq"}
- * throttle  {"block"?,"pct","reason"} -> {"max_pov"}   0 < pct <= 100
+ * throttle  {"block"?,"pct"?,"max_child"?,"aggression"?:"passive|neutral|
+ *           aggressive","reason"} -> {"max_pov","max_child","aggression"}
+ *           at least one of pct (0 < pct <= 100), max_child (shares > 0),
+ *           aggression (the most aggressive style the tactic may use).
+ * override  {"block","action","reason", ...} -> {"block", ...}
+ *             action "style": "style":"passive|neutral|aggressive",
+ *               "for_s" (seconds of simulated time, > 0)
+ *             action "limit": "px" (ticks; 0 clears the limit)
+ *             action "algo":  "algo" (switch the scheduler mid-flight)
+ *             action "child": "px","qty","tif"?:"day|ioc" -- a manual child
+ *               order, checked against the risk limits and the fat-finger
+ *               bound before it reaches the market
+ *             action "cancel_children": cancel every working child
  * cancel    {"block","reason"} -> {"state"}   cancel the parent order
+ * kill      {"reason"} -> {"state":"HALTED"}   supervisor: nothing new,
+ *           everything working cancelled, every block HALTED
+ * release   {"reason"} -> {"state"}   supervisor: blocks resume
+ * speed     {"speed":"1|10|60|max|N","reason"} -> {"speed"}   supervisor,
+ *           simulated markets only
+ * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
+ *           audit
  */
 #define CMD_HELLO    "hello"
 #define CMD_STATUS   "status"
@@ -111,6 +140,12 @@
 #define CMD_RESUME   "resume"
 #define CMD_THROTTLE "throttle"
 #define CMD_CANCEL   "cancel"
+#define CMD_SUBMIT   "submit"
+#define CMD_OVERRIDE "override"
+#define CMD_KILL     "kill"
+#define CMD_RELEASE  "release"
+#define CMD_SPEED    "speed"
+#define CMD_ACK      "ack"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */
@@ -121,5 +156,8 @@
 #define ERR_NOT_FOUND "not_found"  /* no such block */
 #define ERR_VERSION   "version"    /* protocol version mismatch */
 #define ERR_ROLE      "role"       /* not allowed for this role */
+#define ERR_AUTH      "auth"       /* missing or wrong token */
+#define ERR_RISK      "risk"       /* refused by a risk limit (which, values) */
+#define ERR_HALTED    "halted"     /* the kill switch is on */
 
 #endif
