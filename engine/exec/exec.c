@@ -398,6 +398,8 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 	p->state = PARENT_NEW;
 	p->next_decision = s->start;
 	p->dirty = 1;
+	p->aggr_cap = AGGR_AGGRESSIVE;
+	p->force_style = -1;
 	x->parents[x->nparents++] = p;
 	if (id != NULL)
 		*id = p->id;
@@ -537,6 +539,18 @@ exec_px_ok(const struct parent *p, int64_t px)
 	    px >= p->spec.limit_px;
 }
 
+/* The style the tactic uses now: a forced one while it lasts, else
+ * neutral; never above the cap. */
+static int
+exec_mode(const struct exec *x, const struct parent *p)
+{
+	int mode = AGGR_NEUTRAL;
+
+	if (p->force_style >= 0 && x->m->now < p->force_until)
+		mode = p->force_style;
+	return mode < p->aggr_cap ? mode : p->aggr_cap;
+}
+
 static void
 exec_end_of_window(struct exec *x, struct parent *p)
 {
@@ -544,7 +558,7 @@ exec_end_of_window(struct exec *x, struct parent *p)
 
 	exec_cancel_all(x, p, "end of window");
 	remaining = p->spec.qty - p->filled;
-	if (remaining > 0 && p->spec.cleanup &&
+	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
 	    exec_touches(x, p, &far, &near) == 0) {
 		/* Sweep up to 1% through the touch for what is left. */
 		int64_t collar = (int64_t)ceil((double)far * 0.01);
@@ -599,10 +613,33 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		    p->spec.max_pov);
 		return;
 	}
+	int mode = exec_mode(x, p);
+
+	if (mode == AGGR_AGGRESSIVE) {
+		/* Take the whole next slice now. */
+		int64_t take = next - p->filled - p->working;
+
+		if (take < behind)
+			take = behind;
+		if (take > room)
+			take = room;
+		if (p->max_child > 0 && take > p->max_child)
+			take = p->max_child;
+		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
+		if (qty > 0 && exec_px_ok(p, far)) {
+			exec_decision(x, p, "cross", qty, far, STYLE_CROSS, sched,
+			    "aggressive: taking the next slice, %lld shares, at %.2f",
+			    (long long)qty, far * tick);
+			exec_send(x, p, far, qty, STYLE_CROSS, "aggressive");
+			return;
+		}
+	}
 	/* 2. Catch up by crossing when more than a slice behind. */
-	if (behind > slice && exec_px_ok(p, far)) {
-		qty = exec_round_lot(behind < room ? behind : room, p->spec.lot,
-		    remaining);
+	if (mode >= AGGR_NEUTRAL && behind > slice && exec_px_ok(p, far)) {
+		qty = behind < room ? behind : room;
+		if (p->max_child > 0 && qty > p->max_child)
+			qty = p->max_child;
+		qty = exec_round_lot(qty, p->spec.lot, remaining);
 		if (qty > 0) {
 			exec_decision(x, p, "cross", qty, far, STYLE_CROSS, sched,
 			    "behind schedule by %lld shares (%.1f slices): crossing "
@@ -619,6 +656,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = next - p->filled - p->working;
 	if (want > room)
 		want = room;
+	if (p->max_child > 0 && want > p->max_child)
+		want = p->max_child;
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		if (crossed == 0)
@@ -787,6 +826,277 @@ exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *aggr_names[] = { "passive", "neutral", "aggressive" };
+
+const char *
+exec_aggression_name(int a)
+{
+	return a >= 0 && a <= AGGR_AGGRESSIVE ? aggr_names[a] : "?";
+}
+
+int
+exec_aggression_parse(const char *str)
+{
+	for (int i = 0; i <= AGGR_AGGRESSIVE; i++)
+		if (strcmp(str, aggr_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* A block that can still be steered: not finished. */
+static struct parent *
+exec_steerable(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return NULL;
+	}
+	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+		snprintf(err, errlen, "block %u is %s", id,
+		    exec_state_name(p->state));
+		return NULL;
+	}
+	return p;
+}
+
+int
+exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l, char *err,
+           size_t errlen)
+{
+	if (l->pct > 100) {
+		snprintf(err, errlen, "pct %g: must be > 0 and <= 100", l->pct);
+		return -1;
+	}
+	if (l->aggression > AGGR_AGGRESSIVE) {
+		snprintf(err, errlen, "aggression %d: must be passive, neutral or "
+		    "aggressive", l->aggression);
+		return -1;
+	}
+	if (l->pct <= 0 && l->max_child <= 0 && l->aggression < 0) {
+		snprintf(err, errlen, "nothing to change: give pct, max_child or "
+		    "aggression");
+		return -1;
+	}
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (id != 0 && p->id != id)
+			continue;
+		if (l->pct > 0)
+			p->spec.max_pov = l->pct;
+		if (l->max_child > 0)
+			p->max_child = l->max_child;
+		if (l->aggression >= 0)
+			p->aggr_cap = l->aggression;
+		p->dirty = 1;
+	}
+	return 0;
+}
+
+int
+exec_force_style(struct exec *x, uint32_t id, int style, int64_t for_ns,
+                 char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	if (style < AGGR_PASSIVE || style > AGGR_AGGRESSIVE) {
+		snprintf(err, errlen, "style %d: must be passive, neutral or "
+		    "aggressive", style);
+		return -1;
+	}
+	if (for_ns <= 0) {
+		snprintf(err, errlen, "for %lld ns: must be > 0", (long long)for_ns);
+		return -1;
+	}
+	p->force_style = style;
+	p->force_until = x->m->now + for_ns;
+	/* Act on it now rather than at the next interval. */
+	p->next_decision = x->m->now;
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_set_limit_px(struct exec *x, uint32_t id, int64_t px, char *err,
+                  size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	if (px < 0) {
+		snprintf(err, errlen, "limit px %lld: must be >= 0 (0 clears it)",
+		    (long long)px);
+		return -1;
+	}
+	p->spec.limit_px = px;
+	/* Children now through the limit must go. */
+	for (size_t i = 0; i < p->nchildren; i++)
+		if (p->children[i].live && !exec_px_ok(p, p->children[i].px))
+			exec_cancel_child(x, p, &p->children[i], "through the new "
+			    "limit");
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
+                 size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+	const struct algo_ops *ops = algo_find(algo);
+
+	if (p == NULL)
+		return -1;
+	if (ops == NULL) {
+		snprintf(err, errlen, "algo \"%s\": unknown", algo);
+		return -1;
+	}
+	p->algo = ops;
+	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
+	p->next_decision = x->m->now;
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_cancel_children(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	exec_cancel_all(x, p, "cancelled by a trader");
+	/* The tactic would post again at once: wait for the next interval. */
+	return 0;
+}
+
+int
+exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
+                int64_t qty, char *err, size_t errlen)
+{
+	int64_t unworked = p->spec.qty - p->filled - p->working;
+	double mid = market_mid(x->m);
+
+	if (qty <= 0) {
+		snprintf(err, errlen, "qty %lld: must be > 0", (long long)qty);
+		return -1;
+	}
+	if (qty > unworked) {
+		snprintf(err, errlen, "qty %lld: more than the %lld shares neither "
+		    "filled nor working", (long long)qty, (long long)unworked);
+		return -1;
+	}
+	if (p->max_child > 0 && qty > p->max_child) {
+		snprintf(err, errlen, "qty %lld: over the maximum child of %lld",
+		    (long long)qty, (long long)p->max_child);
+		return -1;
+	}
+	if (px <= 0) {
+		snprintf(err, errlen, "px %lld: must be > 0", (long long)px);
+		return -1;
+	}
+	if (mid > 0 && fabs((double)px - mid) > EXEC_COLLAR * mid) {
+		snprintf(err, errlen, "px %.2f: outside the %.0f%% collar around "
+		    "the mid %.2f (fat-finger bound)", px * x->m->tick,
+		    EXEC_COLLAR * 100, mid * x->m->tick);
+		return -1;
+	}
+	if (!exec_px_ok(p, px)) {
+		snprintf(err, errlen, "px %.2f: through the block's limit %.2f",
+		    px * x->m->tick, p->spec.limit_px * x->m->tick);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
+                  int ioc, char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+	int64_t far, near;
+	int style;
+
+	if (p == NULL)
+		return -1;
+	if (p->state != PARENT_WORKING && p->state != PARENT_PAUSED) {
+		snprintf(err, errlen, "block %u is %s: no manual orders", id,
+		    exec_state_name(p->state));
+		return -1;
+	}
+	if (exec_risk_check(x, p, px, qty, err, errlen) != 0)
+		return -1;
+	style = STYLE_PASSIVE;
+	if (exec_touches(x, p, &far, &near) == 0 &&
+	    (p->spec.side == BOOK_BID ? px >= far : px <= far))
+		style = STYLE_CROSS;
+	if (ioc)
+		style = STYLE_CROSS;
+	exec_decision(x, p, "manual", qty, px, style, p->algo->target(p,
+	    x->m->now), "manual child from a trader: %lld at %.2f%s",
+	    (long long)qty, px * x->m->tick, ioc ? " (IOC)" : "");
+	exec_send(x, p, px, qty, style, "manual");
+	return 0;
+}
+
+int
+exec_kill(struct exec *x, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED ||
+		    p->state == PARENT_HALTED)
+			continue;
+		exec_cancel_all(x, p, "kill switch");
+		p->halted_from = p->state;
+		p->state = PARENT_HALTED;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "nothing to halt: every block is finished or "
+		    "halted");
+		return -1;
+	}
+	exec_alert(x, NULL, "crit", "kill", "kill switch: %d block(s) halted, "
+	    "every working child cancelled", n);
+	return 0;
+}
+
+int
+exec_release(struct exec *x, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (p->state != PARENT_HALTED)
+			continue;
+		p->state = p->halted_from;
+		p->next_decision = x->m->now;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "nothing is halted");
+		return -1;
+	}
+	exec_alert(x, NULL, "warn", "release", "kill switch released: %d "
+	    "block(s) back as they were", n);
+	return 0;
+}
+
 size_t
 exec_count(const struct exec *x)
 {
@@ -852,6 +1162,14 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
 	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);
+	cJSON_AddNumberToObject(o, "max_child", (double)p->max_child);
+	cJSON_AddStringToObject(o, "aggression", exec_aggression_name(p->aggr_cap));
+	if (p->force_style >= 0 && x->m->now < p->force_until) {
+		cJSON_AddStringToObject(o, "forced", exec_aggression_name(
+		    p->force_style));
+		exec_add_time(o, "forced_until", p->force_until);
+	}
+	cJSON_AddNumberToObject(o, "limit_px", (double)p->spec.limit_px);
 	return o;
 }
 

@@ -36,6 +36,16 @@ enum parent_state {
 
 enum child_style { STYLE_PASSIVE, STYLE_INSIDE, STYLE_CROSS };
 
+/*
+ * How aggressively the tactic may work a block.  PASSIVE only posts at the
+ * touch (and at the end of the window stops and reports what is unfilled);
+ * NEUTRAL posts and crosses to catch up when behind schedule (the default);
+ * AGGRESSIVE crosses for the whole slice at once.  A trader can cap it
+ * (throttle) or force one for a while (override); a forced style is still
+ * held under the cap.
+ */
+enum aggression { AGGR_PASSIVE, AGGR_NEUTRAL, AGGR_AGGRESSIVE };
+
 struct parent;
 
 struct algo_ops {
@@ -85,6 +95,11 @@ struct parent {
 	int64_t end_px;        /* mid at the end, for unfilled valuation */
 	int behind_alerted;
 	int dirty;
+	int aggr_cap;          /* enum aggression: the most the tactic may use */
+	int force_style;       /* enum aggression forced until force_until; -1 */
+	int64_t force_until;
+	int64_t max_child;     /* 0: no bound beyond what remains */
+	int halted_from;       /* the state a kill switch interrupted */
 	struct child *children;
 	size_t nchildren, capchildren;
 };
@@ -115,6 +130,48 @@ int exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen);
 int exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
                   size_t errlen);
 int exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen);
+
+/* Throttle in full: fields left at their "unchanged" value stay as they
+ * are.  pct <= 0, max_child <= 0 and aggression < 0 mean unchanged. */
+struct exec_limits {
+	double pct;
+	int64_t max_child;
+	int aggression;
+};
+int exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l,
+               char *err, size_t errlen);
+
+/* Overrides of one block. */
+int exec_force_style(struct exec *x, uint32_t id, int style, int64_t for_ns,
+                     char *err, size_t errlen);
+int exec_set_limit_px(struct exec *x, uint32_t id, int64_t px, char *err,
+                      size_t errlen);
+int exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
+                     size_t errlen);
+int exec_cancel_children(struct exec *x, uint32_t id, char *err,
+                         size_t errlen);
+/* A manual child order, checked by exec_risk_check first. */
+int exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
+                      int ioc, char *err, size_t errlen);
+
+/* The kill switch: every unfinished block HALTED, everything working
+ * cancelled, nothing new until release puts each back as it was. */
+int exec_kill(struct exec *x, char *err, size_t errlen);
+int exec_release(struct exec *x, char *err, size_t errlen);
+
+/* Fat-finger bound: a child's price may not be further than this fraction
+ * of the mid from the mid. */
+#define EXEC_COLLAR 0.05
+
+/* Risk checks a child must pass before it reaches the market: quantity
+ * positive, within what remains unworked and the block's maximum child,
+ * price within the collar around the mid and not through the limit.  0, or
+ * -1 with err naming the limit and the values. */
+int exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
+                    int64_t qty, char *err, size_t errlen);
+
+const char *exec_aggression_name(int a);
+int exec_aggression_parse(const char *s);
 
 size_t exec_count(const struct exec *x);
 struct parent *exec_get(struct exec *x, size_t i);

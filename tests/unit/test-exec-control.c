@@ -1,0 +1,247 @@
+/*
+ * tests/unit/test-exec-control.c -- what a trader or supervisor can do to a
+ * working block, run in-process against the simulated market: the kill
+ * switch halts and cancels and release puts things back; an aggression cap
+ * of passive never crosses; a forced aggressive style crosses while it
+ * lasts; the maximum child bounds every child; a manual child passes the
+ * risk checks or is refused naming the limit; a new limit price cancels
+ * children through it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/exec/exec.h"
+
+#define NS 1000000000LL
+#define OPEN (34200LL * NS)
+
+struct seen {
+	int children;        /* children sent */
+	int crosses;         /* of which crossing */
+	int64_t max_qty;     /* largest child */
+	int64_t aggressive_fills;
+};
+
+static void
+seen_emit(void *arg, const char *topic, cJSON *o)
+{
+	struct seen *s = arg;
+
+	if (strcmp(topic, "child") == 0 && cJSON_GetObjectItem(o, "reason") &&
+	    strcmp(cJSON_GetObjectItem(o, "status")->valuestring, "cancelled") != 0) {
+		int64_t q = (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
+
+		s->children++;
+		if (strcmp(cJSON_GetObjectItem(o, "style")->valuestring, "cross") == 0)
+			s->crosses++;
+		if (q > s->max_qty)
+			s->max_qty = q;
+	} else if (strcmp(topic, "fill") == 0 &&
+	    strcmp(cJSON_GetObjectItem(o, "liq")->valuestring, "aggressive") == 0)
+		s->aggressive_fills += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
+}
+
+static void
+session(struct market **m, struct exec **x, struct seen *s)
+{
+	struct sim_params sp;
+	struct parent_spec ps = { 0 };
+	struct exec_emit em = { seen_emit, s };
+	char err[256];
+
+	memset(s, 0, sizeof *s);
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(m, &sp, 11, OPEN - 300 * NS), 0);
+	market_advance(*m, OPEN - 1);
+	assert_int_equal(exec_new(x, *m, &em), 0);
+	strcpy(ps.sym, "QDI");
+	strcpy(ps.algo, "twap");
+	ps.side = BOOK_ASK;
+	ps.qty = 500000;
+	ps.start = OPEN;
+	ps.end = OPEN + 3 * 3600 * NS;
+	ps.interval = 60 * NS;
+	ps.lot = 100;
+	ps.max_pov = 100;
+	ps.cleanup = 1;
+	assert_int_equal(exec_submit(*x, &ps, NULL, err, sizeof err), 0);
+}
+
+static void
+kill_halts_everything_and_release_restores(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct parent *p;
+	int64_t filled;
+
+	session(&m, &x, &s);
+	exec_tick(x, OPEN + 600 * NS);
+	p = exec_get(x, 0);
+	assert_int_equal(exec_kill(x, err, sizeof err), 0);
+	assert_int_equal(p->state, PARENT_HALTED);
+	assert_int_equal(p->working, 0);
+	filled = p->filled;
+	int sent = s.children;
+	exec_tick(x, OPEN + 1800 * NS);
+	assert_int_equal(s.children, sent);
+	assert_int_equal(p->filled, filled);
+	/* Killing twice says why it cannot. */
+	assert_int_equal(exec_kill(x, err, sizeof err), -1);
+	assert_non_null(strstr(err, "nothing to halt"));
+	assert_int_equal(exec_release(x, err, sizeof err), 0);
+	assert_int_equal(p->state, PARENT_WORKING);
+	exec_tick(x, OPEN + 3 * 3600 * NS + NS);
+	assert_int_equal(p->filled, 500000);
+	assert_int_equal(exec_release(x, err, sizeof err), -1);
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+passive_cap_never_crosses(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct exec_limits l = { .pct = 0, .max_child = 0,
+	    .aggression = AGGR_PASSIVE };
+
+	session(&m, &x, &s);
+	assert_int_equal(exec_limit(x, 0, &l, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3 * 3600 * NS + NS);
+	assert_int_equal(s.crosses, 0);
+	assert_int_equal(s.aggressive_fills, 0);
+	/* Passive can still finish: the posted slices grow as it falls
+	 * behind, and buyers take them. */
+	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
+	assert_true(exec_get(x, 0)->passive_filled == exec_get(x, 0)->filled);
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+forced_aggressive_crosses_while_it_lasts(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+
+	session(&m, &x, &s);
+	exec_tick(x, OPEN + 300 * NS);
+	int before = s.crosses;
+	assert_int_equal(exec_force_style(x, 1, AGGR_AGGRESSIVE, 600 * NS, err,
+	    sizeof err), 0);
+	exec_tick(x, OPEN + 900 * NS);
+	assert_true(s.crosses >= before + 10);
+	assert_int_equal(exec_force_style(x, 1, 7, NS, err, sizeof err), -1);
+	assert_int_equal(exec_force_style(x, 1, AGGR_PASSIVE, 0, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "must be > 0"));
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+max_child_bounds_every_child(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct exec_limits l = { .pct = 0, .max_child = 1500, .aggression = -1 };
+
+	session(&m, &x, &s);
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3600 * NS);
+	assert_true(s.children > 10);
+	assert_true(s.max_qty <= 1500);
+	l.max_child = 0;
+	l.aggression = -1;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), -1);
+	assert_non_null(strstr(err, "nothing to change"));
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+manual_child_checked_against_risk_limits(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	double mid;
+
+	session(&m, &x, &s);
+	exec_tick(x, OPEN + 120 * NS);
+	mid = market_mid(m);
+	/* Fat finger: 10% away from the mid. */
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)(mid * 0.9), 100, 0,
+	    err, sizeof err), -1);
+	assert_non_null(strstr(err, "collar"));
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid, 600000, 0, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "qty 600000"));
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid, 0, 0, err,
+	    sizeof err), -1);
+	assert_int_equal(exec_manual_child(x, 9, (int64_t)mid, 100, 0, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "no such block"));
+	int before = s.children;
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid + 5, 1000, 0, err,
+	    sizeof err), 0);
+	assert_int_equal(s.children, before + 1);
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+new_limit_cancels_children_through_it(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct parent *p;
+
+	session(&m, &x, &s);
+	exec_tick(x, OPEN);
+	p = exec_get(x, 0);
+	assert_true(p->working > 0);
+	/* A sell limit far above every child's price. */
+	assert_int_equal(exec_set_limit_px(x, 1, 20000, err, sizeof err), 0);
+	assert_int_equal(p->working, 0);
+	int64_t filled = p->filled;
+	exec_tick(x, OPEN + 1800 * NS);
+	assert_int_equal(p->filled, filled);
+	assert_int_equal(exec_set_limit_px(x, 1, -1, err, sizeof err), -1);
+	assert_int_equal(exec_set_limit_px(x, 1, 0, err, sizeof err), 0);
+	exec_free(x);
+	market_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kill_halts_everything_and_release_restores),
+		cmocka_unit_test(passive_cap_never_crosses),
+		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
+		cmocka_unit_test(max_child_bounds_every_child),
+		cmocka_unit_test(manual_child_checked_against_risk_limits),
+		cmocka_unit_test(new_limit_cancels_children_through_it),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
