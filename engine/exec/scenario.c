@@ -21,7 +21,8 @@
 #define TRANCHE_SCENARIO_DIR "/usr/share/tranche/scenarios"
 #endif
 
-enum field_type { F_DOUBLE, F_INT, F_STRING, F_CLOCK, F_BOOL, F_SIDE };
+enum field_type { F_DOUBLE, F_INT, F_STRING, F_CLOCK, F_BOOL, F_SIDE,
+	F_AGGR, F_PROFILE, F_CSV };
 
 struct field {
 	const char *key;
@@ -32,28 +33,72 @@ struct field {
 };
 
 #define SP(k, t, lo, hi) { #k, t, offsetof(struct sim_params, k), lo, hi, 0 }
+/* An F_INT row whose size is sizeof(int) writes an int, not an int64_t. */
+#define SPI(k, lo, hi) { #k, F_INT, offsetof(struct sim_params, k), lo, hi, \
+	sizeof(int) }
 static const struct field market_fields[] = {
 	{ "sym", F_STRING, offsetof(struct sim_params, sym), 0, 0, 16 },
 	SP(tick, F_DOUBLE, 1e-6, 1000),
 	SP(px0, F_INT, 1, 1e12),
 	SP(sigma, F_DOUBLE, 0, 1e6),
 	SP(perm_impact, F_DOUBLE, 0, 1),
+	SP(act_sd, F_DOUBLE, 0, 3),
+	SP(act_tau, F_DOUBLE, 1, 1e6),
 	SP(mkt_rate, F_DOUBLE, 1e-6, 1e6),
 	SP(mkt_size, F_DOUBLE, 100, 1e9),
 	SP(lim_rate, F_DOUBLE, 1e-6, 1e6),
 	SP(lim_size, F_DOUBLE, 100, 1e9),
 	SP(lim_depth, F_DOUBLE, 0, 1e6),
+	SP(lim_inside, F_DOUBLE, 0, 1),
 	SP(lim_life, F_DOUBLE, 1e-3, 1e9),
-	{ "mm_levels", F_INT, offsetof(struct sim_params, mm_levels), 0, 50, 0 },
+	SP(deep_rate, F_DOUBLE, 0, 1e6),
+	SP(deep_size, F_DOUBLE, 100, 1e9),
+	SP(deep_range, F_DOUBLE, 1, 1e6),
+	SP(deep_life, F_DOUBLE, 1e-3, 1e9),
+	SPI(mm_count, 0, SIM_MAX_MM),
+	SPI(mm_levels, 0, SIM_MAX_LEVELS),
 	SP(mm_size, F_INT, 0, 1e9),
 	SP(mm_half_spread, F_DOUBLE, 0.5, 1e6),
 	SP(mm_skew, F_DOUBLE, 0, 1e6),
 	SP(mm_interval, F_DOUBLE, 1e-3, 1e6),
+	SP(mm_info, F_DOUBLE, 0, 1),
+	SP(mm_vol_widen, F_DOUBLE, 0, 1e6),
+	SP(mm_stress, F_DOUBLE, 0, 1e6),
+	SP(mm_stress_pause, F_DOUBLE, 0, 86400),
+	SP(mm_max_inv, F_INT, 0, 1e12),
 	SP(value_rate, F_DOUBLE, 0, 1e6),
 	SP(value_size, F_DOUBLE, 100, 1e9),
+	SP(mom_lookback, F_DOUBLE, 0, 1000),
+	SP(mom_threshold, F_DOUBLE, 0, 1e6),
+	SP(mom_rate, F_DOUBLE, 0, 1e6),
+	SP(mom_size, F_DOUBLE, 100, 1e9),
+	SP(inf_threshold, F_DOUBLE, 0, 1e6),
+	SP(inf_rate, F_DOUBLE, 0, 1e6),
+	SP(inf_size, F_DOUBLE, 100, 1e9),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
+#undef SPI
 #undef SP
+
+#define EV(k, lo, hi) { #k, F_DOUBLE, offsetof(struct sim_event, k), lo, hi, 0 }
+static const struct field event_fields[] = {
+	{ "name", F_STRING, offsetof(struct sim_event, name), 0, 0, 32 },
+	{ "at", F_CLOCK, offsetof(struct sim_event, at), 0, 0, 0 },
+	EV(dur_s, 0, 86400),
+	{ "decay", F_BOOL, offsetof(struct sim_event, decay), 0, 0, 0 },
+	EV(jump, -1e9, 1e9),
+	EV(drift, -1e9, 1e9),
+	EV(vol, 0, 1000),
+	EV(flow, 0, 1000),
+	EV(mm_spread, 0.1, 1000),
+	EV(mm_size, 0, 1000),
+	EV(bid_depth, 0, 1000),
+	EV(ask_depth, 0, 1000),
+	EV(buy_rate, 0, 1e6),
+	EV(sell_rate, 0, 1e6),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+#undef EV
 
 #define OP(k, t, lo, hi) { #k, t, offsetof(struct parent_spec, k), lo, hi, 0 }
 static const struct field order_fields[] = {
@@ -68,9 +113,115 @@ static const struct field order_fields[] = {
 	OP(max_pov, F_DOUBLE, 0.01, 100),
 	{ "cleanup", F_BOOL, offsetof(struct parent_spec, cleanup), 0, 0, 0 },
 	{ "algo", F_STRING, offsetof(struct parent_spec, algo), 0, 0, 16 },
+	{ "aggression", F_AGGR, offsetof(struct parent_spec, aggression), 0, 0, 0 },
+	OP(catchup, F_DOUBLE, 0, 1000),
+	{ "inside", F_BOOL, offsetof(struct parent_spec, inside), 0, 0, 0 },
+	OP(urgency, F_DOUBLE, 0, 100),
+	{ "profile", F_PROFILE, 0, 0, 1e6, 0 },
+	{ "profile_csv", F_CSV, 0, 0, 1e6, 0 },
+	OP(pov, F_DOUBLE, 0.01, 99),
+	OP(pov_floor, F_DOUBLE, 0, 100),
+	OP(pov_cap, F_DOUBLE, 0, 100),
+	OP(ac_lambda, F_DOUBLE, 0, 1),
+	OP(ac_sigma, F_DOUBLE, 0, 1e6),
+	OP(ac_eta, F_DOUBLE, 0, 1e6),
+	OP(ac_gamma, F_DOUBLE, 0, 1e6),
+	OP(win_pov, F_DOUBLE, 0, 100),
+	OP(win_s, F_DOUBLE, 0, 86400),
+	OP(max_rate, F_DOUBLE, 0, 1e6),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 #undef OP
+
+/* The Almgren-Chriss market's parameters (a scenario's "ac" object). */
+#define AP(k, lo, hi) { #k, F_DOUBLE, offsetof(struct ac_params, k), lo, hi, 0 }
+static const struct field ac_fields[] = {
+	AP(sigma, 0, 1e6),
+	AP(eta, 0, 1e6),
+	AP(gamma, 0, 1e6),
+	AP(eps, 0, 1e6),
+	AP(tau_min, 1e-3, 1440),
+	AP(noise, 0, 100),
+	AP(step_s, 0.001, 3600),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+#undef AP
+
+/* The directory of the scenario being decoded, for relative CSV paths. */
+static _Thread_local const char *scenario_dir_of;
+
+/* A VWAP profile from a CSV file: one weight per line, the last
+ * comma-separated column counts, lines that are not numbers (a header)
+ * are skipped. */
+static int
+scenario_profile_csv(struct parent_spec *ps, const char *file,
+                     const char *where, char *err, size_t errlen)
+{
+	char path[1024], line[512];
+	FILE *f;
+	int n = 0;
+
+	if (file[0] != '/' && scenario_dir_of != NULL)
+		snprintf(path, sizeof path, "%s/%s", scenario_dir_of, file);
+	else
+		snprintf(path, sizeof path, "%s", file);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s.profile_csv %.200s: %s", where, path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *c = strrchr(line, ','), *end;
+		double v = strtod(c ? c + 1 : line, &end);
+
+		if (end == (c ? c + 1 : line) || !isfinite(v) || v < 0)
+			continue;
+		if (n == 64) {
+			snprintf(err, errlen, "%s.profile_csv %.200s: more than 64 "
+			    "buckets", where, path);
+			fclose(f);
+			return -1;
+		}
+		ps->profile[n++] = v;
+	}
+	fclose(f);
+	if (n == 0) {
+		snprintf(err, errlen, "%s.profile_csv %.200s: no weights", where, path);
+		return -1;
+	}
+	ps->nprofile = n;
+	return 0;
+}
+
+/*
+ * A block without its own VWAP profile takes the scenario's session
+ * profile over its window, resampled to 64 buckets: the volume the market
+ * is expected to trade in each.
+ */
+static void
+scenario_order_profile(const struct scenario *sc, struct parent_spec *ps)
+{
+	int n = sc->market.nprofile;
+	double span = (double)(sc->close - sc->open);
+
+	if (ps->nprofile > 0 || n <= 0 || span <= 0)
+		return;
+	for (int b = 0; b < 64; b++) {
+		double a = (double)(ps->start - sc->open) + (double)(ps->end -
+		    ps->start) * b / 64.0, z = a + (double)(ps->end - ps->start) /
+		    64.0, w = 0;
+
+		for (int i = 0; i < n; i++) {
+			double lo = span * i / n, hi = span * (i + 1) / n;
+			double o = (z < hi ? z : hi) - (a > lo ? a : lo);
+
+			if (o > 0)
+				w += sc->market.profile[i] * o / (hi - lo);
+		}
+		ps->profile[b] = w;
+	}
+	ps->nprofile = 64;
+}
 
 int64_t
 scenario_parse_clock(const char *s)
@@ -133,7 +284,7 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			}
 			if (f->type == F_DOUBLE)
 				*(double *)dst = it->valuedouble;
-			else if (strcmp(f->key, "mm_levels") == 0)
+			else if (f->size == sizeof(int))
 				*(int *)dst = (int)it->valuedouble;
 			else
 				*(int64_t *)dst = (int64_t)it->valuedouble;
@@ -166,6 +317,50 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 				return -1;
 			}
 			*(int *)dst = cJSON_IsTrue(it);
+			break;
+		case F_AGGR: {
+			int a = cJSON_IsString(it) ?
+			    exec_aggression_parse(it->valuestring) : -1;
+
+			if (a < 0) {
+				snprintf(err, errlen, "%s.%s: must be \"passive\", "
+				    "\"neutral\" or \"aggressive\"", where, f->key);
+				return -1;
+			}
+			*(int *)dst = 1 + a;
+			break;
+		}
+		case F_PROFILE: {
+			struct parent_spec *ps = base;
+			const cJSON *w;
+			int n = 0;
+
+			if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 1 ||
+			    cJSON_GetArraySize(it) > 64) {
+				snprintf(err, errlen, "%s.profile: must be an array of 1..64 "
+				    "weights", where);
+				return -1;
+			}
+			cJSON_ArrayForEach(w, it) {
+				if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0 &&
+				    w->valuedouble <= f->max)) {
+					snprintf(err, errlen, "%s.profile.%d: must be a number "
+					    "in [0, %g]", where, n, f->max);
+					return -1;
+				}
+				ps->profile[n++] = w->valuedouble;
+			}
+			ps->nprofile = n;
+			break;
+		}
+		case F_CSV:
+			if (!cJSON_IsString(it) || scenario_profile_csv(base,
+			    it->valuestring, where, err, errlen) != 0) {
+				if (!cJSON_IsString(it))
+					snprintf(err, errlen, "%s.profile_csv: must be a file "
+					    "name", where);
+				return -1;
+			}
 			break;
 		case F_SIDE:
 			if (cJSON_IsString(it) && strcmp(it->valuestring, "buy") == 0)
@@ -284,6 +479,82 @@ scenario_line_of(const char *text, const char *at)
 	return line;
 }
 
+/* "profile": relative volume of equal slices of the session. */
+static int
+scenario_profile(struct scenario *sc, const cJSON *arr, char *err,
+                 size_t errlen)
+{
+	const cJSON *it;
+	double sum = 0;
+	int n = 0;
+
+	if (!cJSON_IsArray(arr)) {
+		snprintf(err, errlen, "profile: must be an array of numbers");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		if (n == SIM_MAX_PROFILE) {
+			snprintf(err, errlen, "profile: more than %d slices",
+			    SIM_MAX_PROFILE);
+			return -1;
+		}
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
+		    it->valuedouble < 0 || it->valuedouble > 1e6) {
+			char *v = cJSON_PrintUnformatted(it);
+
+			snprintf(err, errlen, "profile.%d %s: must be a number in "
+			    "[0, 1e+06]", n, v ? v : "?");
+			cJSON_free(v);
+			return -1;
+		}
+		sum += it->valuedouble;
+		sc->market.profile[n++] = it->valuedouble;
+	}
+	if (n > 0 && !(sum > 0)) {
+		snprintf(err, errlen, "profile: the weights add up to 0");
+		return -1;
+	}
+	sc->market.nprofile = n;
+	return 0;
+}
+
+/* "events": windows in which the market's conditions change. */
+static int
+scenario_events(struct scenario *sc, const cJSON *arr, char *err,
+                size_t errlen)
+{
+	const cJSON *it;
+	int n = 0;
+
+	if (!cJSON_IsArray(arr)) {
+		snprintf(err, errlen, "events: must be an array of objects");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		struct sim_event *e;
+		char where[32];
+
+		if (n == SIM_MAX_EVENTS) {
+			snprintf(err, errlen, "events: more than %d", SIM_MAX_EVENTS);
+			return -1;
+		}
+		e = &sc->market.events[n];
+		sim_event_default(e);
+		e->at = -1;
+		snprintf(where, sizeof where, "events.%d", n);
+		if (scenario_decode(it, event_fields, e, where, err, errlen) != 0)
+			return -1;
+		if (e->at < 0) {
+			snprintf(err, errlen, "%s.at: missing (a time \"HH:MM:SS\")",
+			    where);
+			return -1;
+		}
+		n++;
+	}
+	sc->market.nevents = n;
+	return 0;
+}
+
 static int
 scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 {
@@ -319,6 +590,23 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		} else if (strcmp(k, "market") == 0) {
 			if (scenario_decode(it, market_fields, &sc->market, "market",
 			    err, errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "profile") == 0) {
+			if (scenario_profile(sc, it, err, errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "events") == 0) {
+			if (scenario_events(sc, it, err, errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "source") == 0) {
+			if (!cJSON_IsString(it) || (strcmp(it->valuestring, "sim") != 0 &&
+			    strcmp(it->valuestring, "ac") != 0)) {
+				snprintf(err, errlen, "source: must be \"sim\" or \"ac\"");
+				return -1;
+			}
+			snprintf(sc->source, sizeof sc->source, "%s", it->valuestring);
+		} else if (strcmp(k, "ac") == 0) {
+			if (scenario_decode(it, ac_fields, &sc->ac, "ac", err,
+			    errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "orders") == 0) {
 			const cJSON *o;
@@ -404,16 +692,49 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		return -1;
 	}
 	free(text);
-	for (int i = 0; i < nsets; i++)
-		if (scenario_set(root, sets[i], err, errlen) != 0) {
+	for (int i = 0; i < nsets; i++) {
+		char ac_set[300];
+		const char *set = sets[i], *eq = strchr(set, '=');
+		const cJSON *acobj = cJSON_GetObjectItemCaseSensitive(root, "ac");
+
+		/* A bare key the AC market knows ("noise=0") is short for
+		 * "ac.noise=0" in a scenario with an "ac" object. */
+		if (eq != NULL && memchr(set, '.', (size_t)(eq - set)) == NULL &&
+		    cJSON_IsObject(acobj)) {
+			for (const struct field *f = ac_fields; f->key; f++)
+				if (strlen(f->key) == (size_t)(eq - set) &&
+				    strncmp(f->key, set, (size_t)(eq - set)) == 0) {
+					snprintf(ac_set, sizeof ac_set, "ac.%s", set);
+					set = ac_set;
+					break;
+				}
+		}
+		if (scenario_set(root, set, err, errlen) != 0) {
 			cJSON_Delete(root);
 			return -1;
 		}
+	}
 	sim_params_default(&sc->market);
+	strcpy(sc->source, "sim");
+	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,
+	    .gamma = 2.5e-7, .eps = 0.01, .tau_min = 5, .noise = 1, .step_s = 1 };
 	snprintf(sc->name, sizeof sc->name, "%s", name);
 	sc->open = 9LL * 3600 * 1000000000LL + 30LL * 60 * 1000000000LL;
 	sc->close = 16LL * 3600 * 1000000000LL;
 	sc->warmup = 300LL * 1000000000LL;
+	{
+		/* Relative CSV paths are relative to the scenario file. */
+		static _Thread_local char sdir[512];
+		char *slash;
+
+		snprintf(sdir, sizeof sdir, "%s", sc->path);
+		slash = strrchr(sdir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			strcpy(sdir, ".");
+		scenario_dir_of = sdir;
+	}
 	if (scenario_top(sc, root, msg, sizeof msg) != 0) {
 		snprintf(err, errlen, "scenario %s: %s", sc->path, msg);
 		cJSON_Delete(root);
@@ -434,6 +755,7 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 			cJSON_Delete(root);
 			return -1;
 		}
+		scenario_order_profile(sc, p);
 	}
 	if (sc->close <= sc->open) {
 		snprintf(err, errlen, "scenario %s: close must be after open",
@@ -441,6 +763,8 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		cJSON_Delete(root);
 		return -1;
 	}
+	sc->market.open = sc->open;
+	sc->market.close = sc->close;
 	sc->json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return 0;
@@ -452,4 +776,15 @@ scenario_free(struct scenario *sc)
 	if (sc->json != NULL)
 		cJSON_free(sc->json);
 	sc->json = NULL;
+}
+
+int
+scenario_market_new(const struct scenario *sc, uint64_t seed,
+                    struct market **out)
+{
+	int64_t t0 = sc->open - sc->warmup;
+
+	if (strcmp(sc->source, "ac") == 0)
+		return market_ac_new(out, &sc->market, &sc->ac, seed, t0);
+	return market_sim_new(out, &sc->market, seed, t0);
 }

@@ -19,6 +19,8 @@ struct scenario {
 	struct sim_params market;
 	struct parent_spec orders[SCENARIO_MAX_ORDERS];
 	int norders;
+	char source[16];      /* "sim" (default) or "ac": which market */
+	struct ac_params ac;  /* the "ac" object, for source "ac" */
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };
 
@@ -31,6 +33,11 @@ struct scenario {
 int scenario_load(struct scenario *sc, const char *name, const char **sets,
                   int nsets, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+
+/* The scenario's market source ("source": "sim" or "ac"), started at
+ * open - warmup with the given seed. */
+int scenario_market_new(const struct scenario *sc, uint64_t seed,
+                        struct market **out);
 
 /* "HH:MM:SS" -> ns since midnight; -1 if malformed. */
 int64_t scenario_parse_clock(const char *s);

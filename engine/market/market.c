@@ -20,6 +20,7 @@ market_on_trade(void *arg, const struct book_trade *t)
 	struct market_fill f;
 
 	m->volume += t->qty;
+	m->flow += t->aggressor == BOOK_BID ? t->qty : -t->qty;
 	m->last_px = t->px;
 	m->changes++;
 	if (t->maker_owner == MARKET_OWNER_US || t->taker_owner == MARKET_OWNER_US)

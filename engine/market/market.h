@@ -26,6 +26,9 @@
 #define MARKET_OWNER_US 1u
 #define MARKET_OWNER_MM 2u
 #define MARKET_OWNER_VALUE 3u
+#define MARKET_OWNER_MOMENTUM 4u
+#define MARKET_OWNER_INFORMED 5u
+#define MARKET_OWNER_MM0 16u /* market maker i is MARKET_OWNER_MM0 + i */
 
 #define MARKET_NS_PER_SEC 1000000000LL
 
@@ -69,38 +72,128 @@ struct market {
 	int64_t last_px;
 	uint64_t changes; /* bumps on every book change, for conflation */
 	uint64_t next_our_id;
+	uint64_t msgs;    /* messages the source sent to the book */
+	int64_t flow;     /* signed aggressive volume: buys +, sells - */
 	void *impl;
 };
 
-/* Parameters of the built-in simulated market (a scenario's "market"). */
+#define SIM_MAX_EVENTS 16
+#define SIM_MAX_PROFILE 96
+#define SIM_MAX_MM 8
+#define SIM_MAX_LEVELS 50
+
+/*
+ * A scenario event: a window of simulated time during which the world the
+ * participants live in is different.  Each agent reads these conditions and
+ * reacts by its own rules; nothing here sets a price.  Multipliers are 1 and
+ * rates 0 when nothing is going on; with decay set, every effect fades
+ * linearly to nothing over the window.
+ */
+struct sim_event {
+	char name[32];
+	int64_t at;        /* ns since midnight the window opens */
+	double dur_s;      /* its length, seconds */
+	int decay;         /* effects fade linearly over the window */
+	double jump;       /* ticks added to the fundamental at `at` (news) */
+	double drift;      /* ticks per hour the fundamental drifts */
+	double vol;        /* multiplies the fundamental's volatility */
+	double flow;       /* multiplies noise traders' order rates */
+	double mm_spread;  /* multiplies the market makers' half spread */
+	double mm_size;    /* multiplies their quote size; 0 withdraws them */
+	double bid_depth;  /* multiplies liquidity offered on the bid */
+	double ask_depth;  /* multiplies liquidity offered on the ask */
+	double buy_rate;   /* extra buy market orders per second */
+	double sell_rate;  /* extra sell market orders per second */
+};
+
+/* Parameters of the built-in simulated market (a scenario's "market",
+ * "profile" and "events"; tranche-scenario(5) documents each). */
 struct sim_params {
 	char sym[16];
 	double tick;          /* dollars per tick */
 	int64_t px0;          /* starting fundamental value, ticks */
+	int64_t open, close;  /* the session (ns since midnight): the volume
+	                         profile spans it */
 	double sigma;         /* fundamental volatility, ticks per sqrt(second) */
 	double perm_impact;   /* fundamental moves this many ticks per share of
-	                         signed aggressive volume */
-	double mkt_rate;      /* noise market orders per second */
+	                         signed aggressive volume (information leakage) */
+	double act_sd;        /* market activity: stdev of its log, which scales
+	                         volatility and noise flow together */
+	double act_tau;       /* how long activity spells last, seconds */
+	/* Noise (zero-intelligence) traders. */
+	double mkt_rate;      /* market orders per second (both sides) */
 	double mkt_size;      /* their mean size, shares */
-	double lim_rate;      /* noise limit orders per second */
+	double lim_rate;      /* limit orders per second (both sides) */
 	double lim_size;      /* their mean size, shares */
-	double lim_depth;     /* mean distance behind the touch, ticks */
+	double lim_depth;     /* mean distance behind the own-side touch, ticks */
+	double lim_inside;    /* chance a limit order improves the touch */
 	double lim_life;      /* mean life of a noise limit order, seconds */
-	int mm_levels;        /* market maker: levels quoted each side */
+	double deep_rate;     /* patient limit orders deep in the book, per
+	                         second (both sides) */
+	double deep_size;     /* their mean size, shares */
+	double deep_range;    /* placed uniformly up to this many ticks behind
+	                         the own-side touch */
+	double deep_life;     /* their mean life, seconds */
+	/* Market makers. */
+	int mm_count;         /* how many (each its own inventory and clock) */
+	int mm_levels;        /* levels quoted each side */
 	int64_t mm_size;      /* shares per level */
-	double mm_half_spread;/* ticks from fair value to its best quote */
+	double mm_half_spread;/* ticks from fair value to the best quote */
 	double mm_skew;       /* ticks of skew per 1,000 shares of inventory */
-	double mm_interval;   /* seconds between requotes */
-	double value_rate;    /* value traders: market orders per second per
-	                         tick of mispricing (fundamental - mid) */
+	double mm_interval;   /* mean seconds between requotes */
+	double mm_info;       /* weight of the fundamental in their fair value */
+	double mm_vol_widen;  /* extra half spread per tick/s of volatility */
+	double mm_stress;     /* volatility (ticks/s) at which they withdraw */
+	double mm_stress_pause; /* seconds they stay out */
+	int64_t mm_max_inv;   /* inventory beyond which they stop adding */
+	/* Value traders. */
+	double value_rate;    /* market orders per second per tick of
+	                         mispricing (fundamental - mid) */
 	double value_size;    /* their mean size, shares */
+	/* Momentum traders. */
+	double mom_lookback;  /* seconds of history they look at */
+	double mom_threshold; /* ticks of move before they act */
+	double mom_rate;      /* orders per second per tick beyond it */
+	double mom_size;      /* mean size, shares */
+	/* Informed traders: act when the mid is far from the fundamental
+	 * (after news), fast and in size. */
+	double inf_threshold; /* ticks of mispricing before they act */
+	double inf_rate;      /* market orders per second while they do */
+	double inf_size;      /* mean size, shares */
+	/* Intraday volume shape: relative weights of equal slices of
+	 * [open, close); 0 slices means flat. */
+	int nprofile;
+	double profile[SIM_MAX_PROFILE];
+	int nevents;
+	struct sim_event events[SIM_MAX_EVENTS];
 };
 
 void sim_params_default(struct sim_params *p);
+/* An event with every effect neutral (multipliers 1, rates 0). */
+void sim_event_default(struct sim_event *e);
+
+/* The simulator's latent fundamental value, ticks (for statistics and
+ * tests; -1 if m is not the simulator). */
+double market_sim_value(const struct market *m);
 
 /* The simulated market, starting at time t0 with the given seed. */
 int market_sim_new(struct market **out, const struct sim_params *p,
                    uint64_t seed, int64_t t0);
+
+/* The Almgren-Chriss market (ac.c), in dollars and minutes as the paper
+ * quotes them: an arithmetic Brownian mid (sigma $/sqrt(min), times noise
+ * on the increments only), permanent impact gamma $ per share, and fills of
+ * our crossing orders priced at mid -/+ (eps + eta/tau * n). */
+struct ac_params {
+	double sigma, eta, gamma, eps;
+	double tau_min;  /* the slice length the rate n/tau is taken over */
+	double noise;    /* 1: real noise; 0: a deterministic price path */
+	double step_s;   /* diffusion grid (0: 1 s) */
+};
+int market_ac_new(struct market **out, const struct sim_params *p,
+                  const struct ac_params *a, uint64_t seed, int64_t t0);
+/* 0 and *a filled when m is an AC market; -1 otherwise. */
+int market_ac_get(const struct market *m, struct ac_params *a);
 
 int market_advance(struct market *m, int64_t t);
 void market_free(struct market *m);
