@@ -3,11 +3,17 @@
  * in equal parts of its window, so the target at time t is the quantity
  * times the fraction of the window elapsed.  The tactic (exec.c) decides
  * how each part is worked; TWAP only says how much by when.
+ *
+ * Three names share the schedule and differ in the tactic they default to,
+ * because a learned policy must be compared with the better of a patient
+ * and an impatient TWAP: "twap" (neutral: post at the touch, cross to catch
+ * up), "twap-passive" (only post; stop at the end and report what is left)
+ * and "twap-aggressive" (cross for each slice as it comes due).
  */
 #include "engine/exec/exec.h"
 
-static int64_t
-twap_target(const struct parent *p, int64_t t)
+int64_t
+algo_twap_target(const struct parent *p, int64_t t)
 {
 	const struct parent_spec *s = &p->spec;
 
@@ -22,5 +28,17 @@ twap_target(const struct parent *p, int64_t t)
 
 const struct algo_ops algo_twap_ops = {
 	.name = "twap",
-	.target = twap_target,
+	.target = algo_twap_target,
+};
+
+const struct algo_ops algo_twap_passive_ops = {
+	.name = "twap-passive",
+	.target = algo_twap_target,
+	.aggression = 1 + AGGR_PASSIVE,
+};
+
+const struct algo_ops algo_twap_aggressive_ops = {
+	.name = "twap-aggressive",
+	.target = algo_twap_target,
+	.aggression = 1 + AGGR_AGGRESSIVE,
 };

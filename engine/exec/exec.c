@@ -34,18 +34,30 @@ struct exec {
 	struct parent **parents;
 	size_t nparents, capparents;
 	uint32_t next_id;
+	/* Realised variance of the mid, sampled at every print: what AC's
+	 * sigma is estimated from in markets that do not say it. */
+	double var_mid;
+	int64_t var_t0, var_t;
+	long double var_sum;
+	/* The learned policy's model (borrowed), and what its choice adds to
+	 * the next decision event. */
+	const struct model *model;
+	char dec_note[200];
+	cJSON *dec_extra;
 };
 
-static const struct algo_ops *algo_table[] = {
-	&algo_twap_ops,
+const struct algo_ops *const algo_all[] = {
+	&algo_twap_ops, &algo_twap_passive_ops, &algo_twap_aggressive_ops,
+	&algo_vwap_ops, &algo_pov_ops, &algo_ac_ops, &algo_learned_ops,
 };
+const size_t algo_count = sizeof algo_all / sizeof algo_all[0];
 
 const struct algo_ops *
 algo_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof algo_table / sizeof algo_table[0]; i++)
-		if (strcmp(algo_table[i]->name, name) == 0)
-			return algo_table[i];
+	for (size_t i = 0; i < algo_count; i++)
+		if (strcmp(algo_all[i]->name, name) == 0)
+			return algo_all[i];
 	return NULL;
 }
 
@@ -157,6 +169,9 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 	cJSON_AddNumberToObject(o, "filled", (double)c->filled);
 	cJSON_AddStringToObject(o, "status", status);
 	cJSON_AddStringToObject(o, "style", style_names[c->style]);
+	/* The mid and half spread when it was sent: the TCA's reference. */
+	cJSON_AddNumberToObject(o, "mid", c->mid);
+	cJSON_AddNumberToObject(o, "half_spread", c->half_spread);
 	if (reason != NULL)
 		cJSON_AddStringToObject(o, "reason", reason);
 	exec_emit(x, "child", o);
@@ -172,7 +187,8 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
               int64_t qty, int64_t px, int style, int64_t sched,
               const char *fmt, ...)
 {
-	char reason[256], id[16];
+	char reason[256], id[16], full[sizeof reason + sizeof x->dec_note + 2];
+	const char *rs = reason;
 	va_list ap;
 	cJSON *o;
 
@@ -185,12 +201,32 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
 	exec_id_str(id, sizeof id, p->id);
 	cJSON_AddStringToObject(o, "block", id);
 	cJSON_AddStringToObject(o, "action", action);
+	/* A policy's choice: its summary before the tactic's reason, and its
+	 * alternatives and features as extra fields. */
+	if (x->dec_note[0] != '\0') {
+		snprintf(full, sizeof full, "%s; %s", x->dec_note, reason);
+		rs = full;
+		x->dec_note[0] = '\0';
+	}
+	if (x->dec_extra != NULL) {
+		cJSON *it = x->dec_extra->child;
+
+		while (it != NULL) {
+			cJSON *nx = it->next;
+
+			cJSON_AddItemToObject(o, it->string, cJSON_DetachItemViaPointer(
+			    x->dec_extra, it));
+			it = nx;
+		}
+		cJSON_Delete(x->dec_extra);
+		x->dec_extra = NULL;
+	}
 	cJSON_AddNumberToObject(o, "qty", (double)qty);
 	cJSON_AddNumberToObject(o, "px", (double)px);
 	cJSON_AddStringToObject(o, "style", style >= 0 ? style_names[style] : "");
 	cJSON_AddNumberToObject(o, "sched_qty", (double)sched);
 	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
-	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddStringToObject(o, "reason", rs);
 	exec_emit(x, "decision", o);
 }
 
@@ -292,8 +328,18 @@ static void
 exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 {
 	struct exec *x = arg;
+	double mid = market_mid(x->m);
 	cJSON *o;
 
+	if (mid > 0) {
+		if (x->var_t0 == 0)
+			x->var_t0 = x->m->now;
+		else
+			x->var_sum += (long double)(mid - x->var_mid) *
+			    (mid - x->var_mid);
+		x->var_mid = mid;
+		x->var_t = x->m->now;
+	}
 	if (x->e.emit == NULL)
 		return;
 	o = cJSON_CreateObject();
@@ -330,9 +376,12 @@ exec_free(struct exec *x)
 	if (x == NULL)
 		return;
 	for (size_t i = 0; i < x->nparents; i++) {
+		if (x->parents[i]->algo->release != NULL)
+			x->parents[i]->algo->release(x->parents[i]);
 		free(x->parents[i]->children);
 		free(x->parents[i]);
 	}
+	cJSON_Delete(x->dec_extra);
 	free(x->parents);
 	free(x);
 }
@@ -368,13 +417,27 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->max_pov);
 		return -1;
 	}
+	if (s->aggression < 0 || s->aggression > 1 + AGGR_AGGRESSIVE ||
+	    s->catchup < 0 || s->pov < 0 || s->pov >= 100 || s->pov_floor < 0 ||
+	    s->pov_cap < 0 || s->pov_cap > 100 || s->nprofile < 0 ||
+	    s->nprofile > 64 || s->ac_lambda < 0 || s->win_pov < 0 ||
+	    s->win_pov > 100 || s->win_s < 0 || s->max_rate < 0) {
+		snprintf(err, errlen, "tactic or algorithm parameter out of range: "
+		    "aggression %d, catchup %g, pov %g/%g/%g, profile %d buckets, "
+		    "ac_lambda %g, win_pov %g, win_s %g, max_rate %g", s->aggression,
+		    s->catchup, s->pov, s->pov_floor, s->pov_cap, s->nprofile,
+		    s->ac_lambda, s->win_pov, s->win_s, s->max_rate);
+		return -1;
+	}
 	if (s->lot <= 0 || s->limit_px < 0) {
 		snprintf(err, errlen, "lot %lld / limit_px %lld: lot must be > 0, "
 		    "limit_px >= 0", (long long)s->lot, (long long)s->limit_px);
 		return -1;
 	}
 	if ((algo = algo_find(s->algo)) == NULL) {
-		snprintf(err, errlen, "algo \"%s\": unknown (known: twap)", s->algo);
+		snprintf(err, errlen, "algo \"%s\": unknown (known: twap, "
+		    "twap-passive, twap-aggressive, vwap, pov, ac, learned)",
+		    s->algo);
 		return -1;
 	}
 	if (x->nparents == x->capparents) {
@@ -460,14 +523,34 @@ exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
 	struct child *c;
 	int tif = style == STYLE_CROSS ? BOOK_IOC : BOOK_GTC;
 
+	char err[200];
+	double mid = market_mid(x->m);
+	int64_t bp, ap, q;
+
 	if (qty <= 0)
 		return 0;
+	if (exec_risk_check(x, p, px, qty, err, sizeof err) != 0) {
+		p->refused++;
+		/* One alert a minute is enough to say a limit is biting. */
+		if (p->last_refusal_alert == 0 ||
+		    x->m->now - p->last_refusal_alert >= 60 * 1000000000LL) {
+			p->last_refusal_alert = x->m->now;
+			exec_alert(x, p, "warn", "risk", "block %u child refused "
+			    "(%s): %s", p->id, why, err);
+		}
+		return 0;
+	}
 	/* Register the child under the id market_submit() is about to give
 	 * it, so fills reported during matching find their child. */
 	id = x->m->next_our_id;
 	if (exec_child_add(p, id, px, qty, style, x->m->now) != 0)
 		return 0;
 	c = &p->children[p->nchildren - 1];
+	c->mid = mid > 0 ? mid : (double)x->m->last_px;
+	if (book_best(x->m->book, BOOK_BID, &bp, &q) == 0 &&
+	    book_best(x->m->book, BOOK_ASK, &ap, &q) == 0)
+		c->half_spread = (double)(ap - bp) / 2.0;
+	p->sent_t[p->nsent++ % 64] = x->m->now;
 	if (market_submit(x->m, p->spec.side, px, qty, tif, &id, &filled) != 0) {
 		c = &p->children[p->nchildren - 1];
 		exec_child_event(x, p, c, "rejected", "refused by the book");
@@ -497,6 +580,43 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 	    p->working;
 }
 
+/*
+ * What the AC schedule plans with when the market does not say (see
+ * algo-ac.c): sigma from the realised variance of the mid seen so far, eta
+ * and eps from crossing one TWAP slice against the book as it is now.
+ */
+static void
+exec_estimate(struct exec *x, struct parent *p)
+{
+	struct book_level lv[64];
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID, n;
+	double tick = x->m->tick, mid = market_mid(x->m);
+	double tau = (double)p->spec.interval / 60e9;
+	int64_t slice = (int64_t)((long double)p->spec.qty * p->spec.interval /
+	    (long double)(p->spec.end - p->spec.start)), left, cost = 0;
+
+	if (x->var_t > x->var_t0)
+		p->est_sigma = sqrt((double)x->var_sum / ((double)(x->var_t -
+		    x->var_t0) / 60e9)) * tick;
+	n = book_depth(x->m->book, opp, lv, 64);
+	if (n <= 0 || mid <= 0 || slice <= 0)
+		return;
+	p->est_eps = fabs((double)lv[0].px - mid) * tick;
+	left = slice;
+	for (int i = 0; i < n && left > 0; i++) {
+		int64_t q = lv[i].qty < left ? lv[i].qty : left;
+
+		cost += q * (lv[i].px > lv[0].px ? lv[i].px - lv[0].px :
+		    lv[0].px - lv[i].px);
+		left -= q;
+		/* Beyond the visible book, price the rest at the last level. */
+		if (i == n - 1 && left > 0)
+			cost += left * (lv[i].px > lv[0].px ? lv[i].px - lv[0].px :
+			    lv[0].px - lv[i].px);
+	}
+	p->est_eta = (double)cost / (double)slice * tick * tau / (double)slice;
+}
+
 static void
 exec_start(struct exec *x, struct parent *p)
 {
@@ -505,6 +625,10 @@ exec_start(struct exec *x, struct parent *p)
 	p->arrival = mid > 0 ? mid : (double)x->m->last_px;
 	p->vol0 = x->m->volume;
 	p->ourvol0 = x->m->our_volume;
+	p->mkt_t = x->m->now;
+	exec_estimate(x, p);
+	if (p->algo->start != NULL)
+		p->algo->start(p, x->m);
 	p->state = PARENT_WORKING;
 	p->dirty = 1;
 	exec_alert(x, p, "info", "start", "block %u started: %s %lld %s with %s, "
@@ -529,6 +653,31 @@ exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
 	return 0;
 }
 
+/*
+ * The price a crossing child of qty needs to fill in full against the book
+ * as it stands: the far touch, or as many levels past it as the visible
+ * depth says (at most 64).  The limit and the collar still apply: the
+ * caller checks the price, exec_send() the collar.
+ */
+static int64_t
+exec_sweep_px(const struct exec *x, const struct parent *p, int64_t far,
+              int64_t qty)
+{
+	struct book_level lv[64];
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
+	int n = book_depth(x->m->book, opp, lv, 64);
+	int64_t px = far, got = 0;
+
+	for (int i = 0; i < n && got < qty; i++) {
+		px = lv[i].px;
+		got += lv[i].qty;
+	}
+	if (p->spec.limit_px != 0 && (p->spec.side == BOOK_BID ?
+	    px > p->spec.limit_px : px < p->spec.limit_px))
+		px = p->spec.limit_px;
+	return px;
+}
+
 /* A price is allowed when it does not go through the limit. */
 static int
 exec_px_ok(const struct parent *p, int64_t px)
@@ -546,6 +695,10 @@ exec_mode(const struct exec *x, const struct parent *p)
 {
 	int mode = AGGR_NEUTRAL;
 
+	if (p->algo->aggression > 0)
+		mode = p->algo->aggression - 1;
+	else if (p->spec.aggression > 0)
+		mode = p->spec.aggression - 1;
 	if (p->force_style >= 0 && x->m->now < p->force_until)
 		mode = p->force_style;
 	return mode < p->aggr_cap ? mode : p->aggr_cap;
@@ -580,24 +733,138 @@ exec_end_of_window(struct exec *x, struct parent *p)
 		    (long long)p->spec.qty);
 }
 
+/*
+ * A policy's explicit style: post at the touch or inside the spread, or
+ * cross, mult times what the schedule wants done by the next decision and
+ * is neither filled nor working.  No catch-up crossing here: when to cross
+ * is what the policy chose.  The participation cap, the maximum child, the
+ * limit and the trader's aggression cap still hold (a capped cross becomes
+ * a passive post).
+ */
+static void
+exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
+                   int64_t near, double mult, int style)
+{
+	int64_t remaining = p->spec.qty - p->filled, sched, next, room, want, qty;
+	int64_t post = near;
+	double tick = x->m->tick;
+
+	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
+		style = STYLE_PASSIVE;
+	if (style == STYLE_INSIDE) {
+		int64_t in = p->spec.side == BOOK_BID ? far - 1 : far + 1;
+
+		if (p->spec.side == BOOK_BID ? in > near : in < near)
+			post = in;
+		else
+			style = STYLE_PASSIVE;
+	}
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		if (c->live && (style == STYLE_CROSS || c->px != post))
+			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
+			    "policy crosses instead" : "stale: the touch moved");
+	}
+	sched = p->algo->target(p, t);
+	next = p->algo->target(p, t + p->spec.interval);
+	room = exec_pov_room(x, p);
+	want = next - p->filled - p->working;
+	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
+	if (want > room)
+		want = room;
+	if (p->max_child > 0 && want > p->max_child)
+		want = p->max_child;
+	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
+	if (qty <= 0) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
+		    "%lld working, schedule %lld", room <= 0 ? "participation cap "
+		    "reached" : "nothing to add", (long long)p->filled,
+		    (long long)p->working, (long long)sched);
+		return;
+	}
+	if (style == STYLE_CROSS) {
+		int64_t px;
+
+		if (!exec_px_ok(p, far)) {
+			exec_decision(x, p, "hold", 0, 0, -1, sched, "far touch %.2f "
+			    "is through the limit %.2f", far * tick,
+			    p->spec.limit_px * tick);
+			return;
+		}
+		px = exec_sweep_px(x, p, far, qty);
+		exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
+		    "crossing %lld shares, at most %.2f", (long long)qty, px * tick);
+		exec_send(x, p, px, qty, STYLE_CROSS, "policy");
+		return;
+	}
+	if (!exec_px_ok(p, post)) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "touch %.2f is "
+		    "through the limit %.2f", post * tick, p->spec.limit_px * tick);
+		return;
+	}
+	exec_decision(x, p, "post", qty, post, style, sched, "%s %lld %s %.2f "
+	    "(schedule %lld by the next decision)", p->spec.side == BOOK_BID ?
+	    "bid" : "offer", (long long)qty, style == STYLE_INSIDE ?
+	    "inside the spread at" : "at the touch", post * tick,
+	    (long long)next);
+	exec_send(x, p, post, qty, style, "policy");
+}
+
 static void
 exec_decide(struct exec *x, struct parent *p, int64_t t)
 {
 	int64_t remaining = p->spec.qty - p->filled, far, near, sched, next,
 	    slice, behind, room, want, qty, crossed = 0;
 	double tick = x->m->tick;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
+	double mult = 1;  /* a policy's multiplier of the slice */
+	int64_t post;
 
+	p->mkt_vol = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+	p->mkt_t = t;
+	p->win_t[p->nwin % 256] = t;
+	p->win_vol[p->nwin % 256] = x->m->volume;
+	p->win_our[p->nwin % 256] = x->m->our_volume;
+	p->nwin++;
 	if (exec_touches(x, p, &far, &near) != 0) {
 		exec_decision(x, p, "wait", 0, 0, -1, p->algo->target(p, t),
 		    "no %s side in the book: nothing to trade against",
 		    p->spec.side == BOOK_BID ? "ask" : "bid");
 		return;
 	}
-	/* 1. Stale children: no longer at the near touch. */
+	/* A policy chooses first, unless a trader forces a style. */
+	if (p->algo->decide != NULL && !(p->force_style >= 0 &&
+	    x->m->now < p->force_until)) {
+		struct algo_action act = { .mult = 1, .style = -1 };
+
+		if (p->algo->decide(x, p, t, &act) == 0) {
+			snprintf(x->dec_note, sizeof x->dec_note, "%s", act.note);
+			cJSON_Delete(x->dec_extra);
+			x->dec_extra = act.detail;
+			mult = act.mult >= 0 && act.mult <= 10 ? act.mult : 1;
+			if (act.style >= STYLE_PASSIVE && act.style <= STYLE_CROSS) {
+				exec_decide_policy(x, p, t, far, near, mult, act.style);
+				return;
+			}
+		} else
+			cJSON_Delete(act.detail);
+	}
+	/* Where a passive child goes: the near touch, or with inside one
+	 * tick off the far touch when the spread leaves room. */
+	post = near;
+	if (p->spec.inside) {
+		int64_t in = p->spec.side == BOOK_BID ? far - 1 : far + 1;
+
+		if (p->spec.side == BOOK_BID ? in > near : in < near)
+			post = in;
+	}
+	/* 1. Stale children: no longer where the tactic would post (the touch
+	 * moved, or the market moved away). */
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && c->px != near)
+		if (c->live && c->px != post)
 			exec_cancel_child(x, p, c, "stale: the touch moved");
 	}
 	sched = p->algo->target(p, t);
@@ -619,6 +886,9 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		/* Take the whole next slice now. */
 		int64_t take = next - p->filled - p->working;
 
+		if (mult != 1 && take > 0)
+			take = (int64_t)llround(mult * (double)take);
+
 		if (take < behind)
 			take = behind;
 		if (take > room)
@@ -627,25 +897,30 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			take = p->max_child;
 		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
 		if (qty > 0 && exec_px_ok(p, far)) {
-			exec_decision(x, p, "cross", qty, far, STYLE_CROSS, sched,
-			    "aggressive: taking the next slice, %lld shares, at %.2f",
-			    (long long)qty, far * tick);
-			exec_send(x, p, far, qty, STYLE_CROSS, "aggressive");
+			int64_t px = exec_sweep_px(x, p, far, qty);
+
+			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
+			    "aggressive: taking the next slice, %lld shares, at most "
+			    "%.2f", (long long)qty, px * tick);
+			exec_send(x, p, px, qty, STYLE_CROSS, "aggressive");
 			return;
 		}
 	}
 	/* 2. Catch up by crossing when more than a slice behind. */
-	if (mode >= AGGR_NEUTRAL && behind > slice && exec_px_ok(p, far)) {
+	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
+	    exec_px_ok(p, far)) {
 		qty = behind < room ? behind : room;
 		if (p->max_child > 0 && qty > p->max_child)
 			qty = p->max_child;
-		qty = exec_round_lot(qty, p->spec.lot, remaining);
+		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
-			exec_decision(x, p, "cross", qty, far, STYLE_CROSS, sched,
+			int64_t px = exec_sweep_px(x, p, far, qty);
+
+			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 			    "behind schedule by %lld shares (%.1f slices): crossing "
-			    "at %.2f", (long long)behind, (double)behind / slice,
-			    far * tick);
-			crossed = exec_send(x, p, far, qty, STYLE_CROSS, "catch-up");
+			    "at most %.2f", (long long)behind, (double)behind / slice,
+			    px * tick);
+			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
 			room -= crossed;
 			remaining -= crossed;
 			if (remaining <= 0 || p->state != PARENT_WORKING)
@@ -654,6 +929,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	}
 	/* 3. Post the next slice passively. */
 	want = next - p->filled - p->working;
+	if (mult != 1 && want > 0)
+		want = (int64_t)llround(mult * (double)want);
 	if (want > room)
 		want = room;
 	if (p->max_child > 0 && want > p->max_child)
@@ -667,18 +944,21 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			    (long long)sched);
 		return;
 	}
-	if (!exec_px_ok(p, near)) {
+	if (!exec_px_ok(p, post)) {
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "touch %.2f is "
-		    "through the limit %.2f", near * tick, p->spec.limit_px * tick);
+		    "through the limit %.2f", post * tick, p->spec.limit_px * tick);
 		return;
 	}
-	exec_decision(x, p, "post", qty, near, STYLE_PASSIVE, sched,
-	    "%s %lld at the touch %.2f for the next slice (schedule %lld by "
+	exec_decision(x, p, "post", qty, post, post != near ? STYLE_INSIDE :
+	    STYLE_PASSIVE, sched,
+	    "%s %lld %s %.2f for the next slice (schedule %lld by "
 	    "then)%s", p->spec.side == BOOK_BID ? "bid" : "offer",
-	    (long long)qty, near * tick, (long long)next,
+	    (long long)qty, post != near ? "inside the spread at" : "at the touch",
+	    post * tick, (long long)next,
 	    want > qty ? "" : room < INT64_MAX && room <= want ?
 	    ", capped by participation" : "");
-	exec_send(x, p, near, qty, STYLE_PASSIVE, "slice");
+	exec_send(x, p, post, qty, post != near ? STYLE_INSIDE : STYLE_PASSIVE,
+	    "slice");
 }
 
 void
@@ -712,6 +992,10 @@ exec_tick(struct exec *x, int64_t t)
 			continue;
 		}
 		exec_decide(x, next, due);
+		/* A policy's note is for its own decision only. */
+		x->dec_note[0] = '\0';
+		cJSON_Delete(x->dec_extra);
+		x->dec_extra = NULL;
 		next->next_decision = due + next->spec.interval;
 		next->dirty = 1;
 		/* Alert once when the block falls well behind its schedule. */
@@ -958,6 +1242,8 @@ exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
 		snprintf(err, errlen, "algo \"%s\": unknown", algo);
 		return -1;
 	}
+	if (p->algo->release != NULL)
+		p->algo->release(p);
 	p->algo = ops;
 	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
 	p->next_decision = x->m->now;
@@ -1013,7 +1299,81 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 		    px * x->m->tick, p->spec.limit_px * x->m->tick);
 		return -1;
 	}
+	if (p->spec.max_rate > 0) {
+		/* Children sent in the last minute, from the ring of times. */
+		int64_t since = x->m->now - 60 * 1000000000LL;
+		unsigned n = 0, have = p->nsent < 64 ? p->nsent : 64;
+
+		for (unsigned i = 0; i < have; i++)
+			if (p->sent_t[(p->nsent - 1 - i) % 64] > since)
+				n++;
+		if (n + 1 > p->spec.max_rate) {
+			snprintf(err, errlen, "order rate: %u children in the last "
+			    "60 s, limit %g per minute", n + 1, p->spec.max_rate);
+			return -1;
+		}
+	}
+	if (p->spec.win_pov > 0 && p->spec.win_pov < 100 && p->nwin > 0) {
+		/* Volume since the oldest sample inside the window, with this
+		 * child counted as if it traded in full. */
+		int64_t win = (int64_t)((p->spec.win_s > 0 ? p->spec.win_s : 300) *
+		    1e9), vol0 = -1, our0 = 0;
+		unsigned have = p->nwin < 256 ? p->nwin : 256;
+
+		for (unsigned i = 0; i < have; i++) {
+			unsigned k = (p->nwin - 1 - i) % 256;
+
+			if (p->win_t[k] < x->m->now - win)
+				break;
+			vol0 = p->win_vol[k];
+			our0 = p->win_our[k];
+		}
+		if (vol0 >= 0) {
+			int64_t ours = x->m->our_volume - our0 + p->working + qty;
+			int64_t all = x->m->volume - vol0 + p->working + qty;
+			double pct = 100.0 * (double)ours / (double)all;
+
+			if (pct > p->spec.win_pov) {
+				snprintf(err, errlen, "participation %.1f%% over the last "
+				    "%.0f s (%lld of %lld shares, this child %lld "
+				    "included): limit %.1f%%", pct, (double)win / 1e9,
+				    (long long)ours, (long long)all, (long long)qty,
+				    p->spec.win_pov);
+				return -1;
+			}
+		}
+	}
 	return 0;
+}
+
+int
+exec_mode_of(const struct exec *x, const struct parent *p)
+{
+	return exec_mode(x, p);
+}
+
+struct market *
+exec_market(struct exec *x)
+{
+	return x->m;
+}
+
+void
+exec_set_model(struct exec *x, const struct model *m)
+{
+	x->model = m;
+}
+
+const struct model *
+exec_model(const struct exec *x)
+{
+	return x->model;
+}
+
+int
+exec_emitting(const struct exec *x)
+{
+	return x->e.emit != NULL;
 }
 
 int

@@ -47,14 +47,55 @@ enum child_style { STYLE_PASSIVE, STYLE_INSIDE, STYLE_CROSS };
 enum aggression { AGGR_PASSIVE, AGGR_NEUTRAL, AGGR_AGGRESSIVE };
 
 struct parent;
+struct exec;
+struct model;
+
+/*
+ * What a policy chose at one decision (algo-learned.c): how much to trade
+ * relative to what the tactic would do this interval (mult scales the slice
+ * it posts or takes; catching up what is behind stays the tactic's), and
+ * how: -1 the tactic's own rule, else an enum child_style.  exec.c applies
+ * it under the same caps, limits and risk checks as any other decision.
+ * note (may be empty) goes in front of the decision's reason; detail (may
+ * be NULL, owned by exec after the call) adds fields to the decision event.
+ */
+struct algo_action {
+	double mult;
+	int style;
+	char note[200];
+	cJSON *detail;
+};
 
 struct algo_ops {
 	const char *name;
 	/* Shares that should be done by time t (0 .. qty, non-decreasing). */
 	int64_t (*target)(const struct parent *p, int64_t t);
+	/* Optional: called once when the block starts, with the market it
+	 * will trade in, to fix parameters the schedule needs (AC). */
+	void (*start)(struct parent *p, const struct market *m);
+	/* The tactic this algorithm works with unless the block says
+	 * otherwise: 0 neutral, else 1 + enum aggression. */
+	int aggression;
+	/* Optional: a policy choosing the action at each decision; 0, or -1
+	 * to leave the decision to the tactic.  Not called while a trader's
+	 * override forces a style. */
+	int (*decide)(struct exec *x, struct parent *p, int64_t t,
+	              struct algo_action *a);
+	/* Optional: free what the algorithm keeps in p->algo_state. */
+	void (*release)(struct parent *p);
 };
 
 extern const struct algo_ops algo_twap_ops;
+extern const struct algo_ops algo_twap_passive_ops;
+extern const struct algo_ops algo_twap_aggressive_ops;
+extern const struct algo_ops algo_vwap_ops;
+extern const struct algo_ops algo_pov_ops;
+extern const struct algo_ops algo_ac_ops;
+extern const struct algo_ops algo_learned_ops;
+
+/* Every scheduler, for --help texts and the backtester. */
+extern const struct algo_ops *const algo_all[];
+extern const size_t algo_count;
 
 /* Find a scheduler by name; NULL if there is none. */
 const struct algo_ops *algo_find(const char *name);
@@ -70,6 +111,28 @@ struct parent_spec {
 	double max_pov;      /* participation cap in percent, 100 = none */
 	int cleanup;         /* 1: cross what remains at the end */
 	char algo[16];
+	/* Tactic.  Zero everywhere means the default. */
+	int aggression;      /* 0: the algorithm's own; else 1 + enum aggression */
+	double catchup;      /* cross when behind by more than this many slices
+	                        (0: 1) */
+	int inside;          /* 1: post one tick off the far touch, inside the
+	                        spread, instead of joining the near touch */
+	double urgency;      /* AC: kappa*T when ac_lambda is 0 (0: 1) */
+	/* VWAP: relative volume of equal buckets of the window (0: flat). */
+	int nprofile;
+	double profile[64];
+	/* POV: target share of others' volume, percent; at least pov_floor
+	 * percent of the TWAP schedule; never above pov_cap percent of the
+	 * volume observed. */
+	double pov, pov_floor, pov_cap;
+	/* AC (dollars and minutes, as Almgren and Chriss quote them); 0: use
+	 * the market's own (ac-world) or estimate it (see algo-ac.c). */
+	double ac_lambda, ac_sigma, ac_eta, ac_gamma;
+	/* Risk: participation over a rolling window, and a child rate limit
+	 * (0: none). */
+	double win_pov;      /* percent of all volume in the window */
+	double win_s;        /* the window, seconds (0: 300) */
+	double max_rate;     /* children per minute */
 };
 
 struct child {
@@ -78,6 +141,8 @@ struct child {
 	int style;
 	int live;
 	int64_t t;
+	double mid;  /* mid when sent, ticks: the TCA's reference */
+	double half_spread;
 };
 
 struct parent {
@@ -100,8 +165,22 @@ struct parent {
 	int64_t force_until;
 	int64_t max_child;     /* 0: no bound beyond what remains */
 	int halted_from;       /* the state a kill switch interrupted */
+	/* What schedulers may read: others' volume since the start as of
+	 * mkt_t, and the AC trajectory's kappa (per ns) fixed at the start. */
+	int64_t mkt_vol, mkt_t;
+	double ac_kappa;
+	double est_sigma, est_eta, est_eps; /* estimates at start, $ and min */
+	/* Risk state: recent child times, volume samples for the rolling
+	 * window, refusals. */
+	int64_t sent_t[64];
+	unsigned nsent;
+	int64_t win_t[256], win_vol[256], win_our[256];
+	unsigned nwin;
+	int64_t refused;
+	int64_t last_refusal_alert;
 	struct child *children;
 	size_t nchildren, capchildren;
+	void *algo_state;      /* the algorithm's own, freed by its release */
 };
 
 struct exec_emit {
@@ -188,5 +267,22 @@ const char *exec_state_name(int state);
 
 /* Schedule helpers for algorithms and tests. */
 int64_t exec_round_lot(int64_t qty, int64_t lot, int64_t remaining);
+/* The TWAP target: qty times the elapsed fraction of the window. */
+int64_t algo_twap_target(const struct parent *p, int64_t t);
+/* The tactic style a block uses now (enum aggression). */
+int exec_mode_of(const struct exec *x, const struct parent *p);
+
+/* The market the engine trades in. */
+struct market *exec_market(struct exec *x);
+
+/* The learned policy (algo-learned.c).  A model set here (borrowed, may be
+ * NULL) is what "learned" blocks use; without one each block loads
+ * model_default_path() when it starts. */
+void exec_set_model(struct exec *x, const struct model *m);
+const struct model *exec_model(const struct exec *x);
+/* 1 when decisions are published (a daemon), 0 in backtests. */
+int exec_emitting(const struct exec *x);
+/* `tranched train`. */
+int learned_train_main(int argc, char **argv);
 
 #endif

@@ -3,6 +3,8 @@
  * convention (positive is a cost) is the one desks quote; sides follow the
  * book's: BOOK_BID buys, BOOK_ASK sells.
  */
+#include <string.h>
+
 #include "engine/market/book.h"
 #include "engine/tca/tca.h"
 
@@ -37,4 +39,92 @@ tca_is_cash(int side, double arrival, int64_t filled, int64_t cash,
 	if (filled <= 0)
 		return 0.0;
 	return (double)(tca_signed_cost(side, arrival, filled, cash) * tick);
+}
+
+/* The mid at time t: the last sample at or before it. */
+static double
+tca_mid_at(const struct tca_input *in, int64_t t)
+{
+	size_t lo = 0, hi = in->nmid;
+
+	if (in->nmid == 0)
+		return 0;
+	while (hi - lo > 1) {
+		size_t m = (lo + hi) / 2;
+
+		if (in->mid_t[m] <= t)
+			lo = m;
+		else
+			hi = m;
+	}
+	return in->mid[lo];
+}
+
+int
+tca_analyse(const struct tca_input *in, struct tca_report *r)
+{
+	double s = in->side == BOOK_BID ? 1 : -1, tk = in->tick;
+	long double cash = 0, spread = 0, temp = 0, timing = 0, m1 = 0, m5 = 0;
+	long double pv = 0, vol = 0, tw = 0;
+	int64_t unfilled, tprev;
+
+	memset(r, 0, sizeof *r);
+	if (in->qty <= 0 || in->arrival <= 0)
+		return -1;
+	for (size_t i = 0; i < in->nfills; i++) {
+		const struct tca_fill *f = &in->fills[i];
+		long double q = (long double)f->qty;
+		long double sp = (f->passive ? -1 : 1) * q * f->half_spread;
+		double a1 = tca_mid_at(in, f->t + 60 * 1000000000LL);
+		double a5 = tca_mid_at(in, f->t + 300 * 1000000000LL);
+
+		r->filled += f->qty;
+		if (f->passive)
+			r->passive_filled += f->qty;
+		cash += q * f->px;
+		spread += sp;
+		temp += s * q * (f->px - f->mid) - sp;
+		timing += s * q * (f->mid - in->arrival);
+		m1 += q * s * (a1 - f->px) / f->px * 1e4;
+		m5 += q * s * (a5 - f->px) / f->px * 1e4;
+	}
+	unfilled = in->qty - r->filled;
+	r->avg_px = r->filled > 0 ? (double)(cash / r->filled) : 0;
+	r->spread_usd = (double)(spread * tk);
+	r->temp_usd = (double)(temp * tk);
+	r->timing_usd = (double)(timing * tk);
+	r->opp_usd = s * (double)unfilled * (in->end_mid - in->arrival) * tk;
+	r->is_usd = r->spread_usd + r->temp_usd + r->timing_usd + r->opp_usd;
+	r->is_bps = r->is_usd / (in->arrival * tk * (double)in->qty) * 1e4;
+	if (r->filled > 0) {
+		r->passive_share = 100.0 * (double)r->passive_filled /
+		    (double)r->filled;
+		r->markout1_bps = (double)(m1 / r->filled);
+		r->markout5_bps = (double)(m5 / r->filled);
+	}
+	for (size_t i = 0; i < in->ntr; i++)
+		if (in->tr_t[i] >= in->start && in->tr_t[i] <= in->end) {
+			pv += (long double)in->tr_px[i] * in->tr_qty[i];
+			vol += in->tr_qty[i];
+		}
+	r->vwap = vol > 0 ? (double)(pv / vol) : 0;
+	r->participation = vol > 0 ? (double)(100.0L * r->filled / vol) : 0;
+	/* Time-weighted mid over the window. */
+	tprev = in->start;
+	for (size_t i = 0; i < in->nmid; i++) {
+		int64_t t0 = in->mid_t[i] > in->start ? in->mid_t[i] : in->start;
+		int64_t t1 = i + 1 < in->nmid && in->mid_t[i + 1] < in->end ?
+		    in->mid_t[i + 1] : in->end;
+
+		if (t1 > t0 && in->mid[i] > 0) {
+			tw += (long double)in->mid[i] * (t1 - t0);
+			tprev += t1 - t0;
+		}
+	}
+	r->twap_mid = tprev > in->start ? (double)(tw / (tprev - in->start)) : 0;
+	if (r->filled > 0 && r->vwap > 0)
+		r->vs_vwap_bps = s * (r->avg_px - r->vwap) / r->vwap * 1e4;
+	if (r->filled > 0 && r->twap_mid > 0)
+		r->vs_twap_bps = s * (r->avg_px - r->twap_mid) / r->twap_mid * 1e4;
+	return 0;
 }

@@ -23,4 +23,58 @@ double tca_is_bps(int side, double arrival, int64_t filled, int64_t cash);
 double tca_is_cash(int side, double arrival, int64_t filled, int64_t cash,
                    double tick);
 
+/*
+ * The full analysis of one block.  Prices in ticks, times in ns, money out
+ * in dollars.  With s = +1 for a buy and -1 for a sell, and every cost
+ * positive:
+ *
+ *   spread     each fill's half spread at the time its child was sent,
+ *              paid by crossing children, earned (negative) by resting ones;
+ *   temporary  s (px - mid when sent) q, less the spread: what the child's
+ *              own trading cost beyond the spread;
+ *   timing     s (mid when sent - arrival) q: how the mid had moved by then,
+ *              our permanent impact and the market's drift together;
+ *   opportunity s (end mid - arrival) times what stayed unfilled.
+ *
+ * The four add up to the shortfall of the whole quantity (filled at its
+ * prices, unfilled at the end mid).
+ */
+struct tca_fill {
+	int64_t t, px, qty;
+	double mid;         /* mid when its child was sent, ticks */
+	double half_spread; /* half the spread then, ticks */
+	int passive;
+};
+
+struct tca_input {
+	int side;
+	int64_t qty;
+	double arrival, end_mid, tick;
+	int64_t start, end;
+	const struct tca_fill *fills;
+	size_t nfills;
+	/* The market: mid samples and prints, in time order. */
+	const int64_t *mid_t;
+	const double *mid;
+	size_t nmid;
+	const int64_t *tr_t, *tr_px, *tr_qty;
+	size_t ntr;
+};
+
+struct tca_report {
+	int64_t filled, passive_filled;
+	double avg_px;          /* ticks */
+	double is_usd, is_bps;  /* whole quantity, opportunity included */
+	double spread_usd, temp_usd, timing_usd, opp_usd;
+	double vwap, twap_mid;  /* interval benchmarks, ticks */
+	double vs_vwap_bps, vs_twap_bps; /* cost against them, positive worse */
+	double participation;   /* our share of the window's volume, % */
+	double passive_share;   /* % of filled */
+	double markout1_bps, markout5_bps; /* s (mid(t+dt) - px) / px, fill
+	                                      weighted; positive: the mid moved
+	                                      on the way we traded */
+};
+
+int tca_analyse(const struct tca_input *in, struct tca_report *out);
+
 #endif

@@ -1,0 +1,401 @@
+/*
+ * engine/backtest/backtest-cli.c -- `tranched backtest`: every algorithm on
+ * the same seeds of every scenario, and a table of what each cost.
+ *
+ * Work is split by seed across --jobs worker processes (fork: the market
+ * and exec layers keep no global state, so a child needs nothing but the
+ * loaded scenarios).  Each worker writes one fixed-size record per
+ * (scenario, seed, algorithm) to its pipe as soon as the session ends; the
+ * parent polls the pipes, files each record in its slot, and draws the
+ * progress bar on stderr.  Because results are filed by slot, the report
+ * is the same whatever --jobs is.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/backtest/backtest.h"
+
+#define BT_MAX 16
+
+struct bt_rec {
+	int32_t sc, algo;
+	int64_t seed_ix;
+	struct bt_result r;
+	int32_t ok;
+};
+
+static void
+bt_usage(FILE *f)
+{
+	fprintf(f, "usage: tranched backtest --scenario S[,S2...] --algo A[,B...] "
+	    "--seeds N [options]\n"
+	    "Runs every algorithm on the same seeds of each scenario (common random\n"
+	    "numbers) and reports the implementation shortfall of each.\n\n"
+	    "  --scenario S[,S2...]  scenarios (names or files)\n"
+	    "  --algo A[,B...]       algorithms: twap, twap-passive, twap-aggressive,\n"
+	    "                        vwap, pov, ac; differences are to the first\n"
+	    "  --seeds N             sessions per scenario and algorithm\n"
+	    "  --seed-base K         first seed (default 1)\n"
+	    "  --set PATH=VALUE      override a scenario value (repeatable)\n"
+	    "  --jobs J              worker processes (default 1)\n"
+	    "  --json                one JSON object per line instead of a table\n"
+	    "  --csv FILE            also write every session's result to FILE\n"
+	    "  --quiet               no progress bar\n"
+	    "  --help                print this help and exit\n");
+}
+
+static int
+bt_split(char *s, char **out, int max)
+{
+	int n = 0;
+
+	for (char *save = NULL, *t = strtok_r(s, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return -1;
+		out[n++] = t;
+	}
+	return n;
+}
+
+static int
+bt_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static double
+bt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+backtest_main(int argc, char **argv)
+{
+	enum { O_SC = 1, O_ALGO, O_SEEDS, O_BASE, O_SET, O_JOBS, O_JSON, O_CSV,
+	    O_QUIET, O_HELP };
+	static const struct option lo[] = {
+		{ "scenario", required_argument, NULL, O_SC },
+		{ "algo", required_argument, NULL, O_ALGO },
+		{ "seeds", required_argument, NULL, O_SEEDS },
+		{ "seed-base", required_argument, NULL, O_BASE },
+		{ "set", required_argument, NULL, O_SET },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "csv", required_argument, NULL, O_CSV },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *scs[BT_MAX], *algos[BT_MAX], err[512], *end;
+	const char *sets[64], *csv = NULL;
+	int nsc = 0, nalgo = 0, nsets = 0, jobs = 1, json = 0, quiet = 0, c;
+	long long nseeds = 0, base = 1;
+	struct scenario *sc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case O_SC:
+			if ((nsc = bt_split(optarg, scs, BT_MAX)) <= 0) {
+				fprintf(stderr, "tranched backtest: --scenario: 1..%d "
+				    "names\n", BT_MAX);
+				return 2;
+			}
+			break;
+		case O_ALGO:
+			if ((nalgo = bt_split(optarg, algos, BT_MAX)) <= 0) {
+				fprintf(stderr, "tranched backtest: --algo: 1..%d names\n",
+				    BT_MAX);
+				return 2;
+			}
+			for (int i = 0; i < nalgo; i++)
+				if (algo_find(algos[i]) == NULL) {
+					fprintf(stderr, "tranched backtest: --algo %s: unknown "
+					    "(twap, twap-passive, twap-aggressive, vwap, pov, "
+					    "ac)\n", algos[i]);
+					return 2;
+				}
+			break;
+		case O_SEEDS:
+		case O_BASE:
+			errno = 0;
+			{
+				long long v = strtoll(optarg, &end, 10);
+
+				if (errno != 0 || *end != '\0' || v < (c == O_SEEDS) ||
+				    v > 100000000LL) {
+					fprintf(stderr, "tranched backtest: --%s %s: must be a "
+					    "whole number %s\n", c == O_SEEDS ? "seeds" :
+					    "seed-base", optarg, c == O_SEEDS ? ">= 1" : ">= 0");
+					return 2;
+				}
+				*(c == O_SEEDS ? &nseeds : &base) = v;
+			}
+			break;
+		case O_SET:
+			if (nsets == 64) {
+				fprintf(stderr, "tranched backtest: --set: at most 64\n");
+				return 2;
+			}
+			sets[nsets++] = optarg;
+			break;
+		case O_JOBS:
+			jobs = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || jobs < 1 || jobs > 256) {
+				fprintf(stderr, "tranched backtest: --jobs %s: must be "
+				    "1..256\n", optarg);
+				return 2;
+			}
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		case O_CSV:
+			csv = optarg;
+			break;
+		case O_QUIET:
+			quiet = 1;
+			break;
+		case O_HELP:
+			bt_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "tranched backtest: unknown option or missing "
+			    "value \"%s\" (see --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (nsc == 0 || nalgo == 0 || nseeds == 0 || optind < argc) {
+		bt_usage(stderr);
+		return 2;
+	}
+	if ((sc = calloc((size_t)nsc, sizeof *sc)) == NULL)
+		return 1;
+	for (int i = 0; i < nsc; i++)
+		if (scenario_load(&sc[i], scs[i], sets, nsets, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched backtest: %s\n", err);
+			return 2;
+		} else if (sc[i].norders == 0) {
+			fprintf(stderr, "tranched backtest: %s has no orders\n", scs[i]);
+			return 2;
+		}
+
+	size_t total = (size_t)nsc * (size_t)nseeds * (size_t)nalgo;
+	struct bt_rec *res = calloc(total, sizeof *res);
+	int *fds = calloc((size_t)jobs, sizeof *fds);
+	pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+	size_t got = 0;
+	double t0 = bt_now(), last_draw = 0;
+	int failed = 0;
+
+	if (res == NULL || fds == NULL || pids == NULL)
+		return 1;
+	fflush(NULL);
+	for (int j = 0; j < jobs; j++) {
+		int pfd[2];
+
+		if (pipe(pfd) != 0 || (pids[j] = fork()) < 0) {
+			perror("tranched backtest");
+			return 1;
+		}
+		if (pids[j] == 0) {
+			close(pfd[0]);
+			for (long long s = j; s < nseeds; s += jobs)
+				for (int i = 0; i < nsc; i++)
+					for (int a = 0; a < nalgo; a++) {
+						struct bt_rec r = { .sc = i, .algo = a, .seed_ix = s };
+
+						r.ok = backtest_session(&sc[i], algos[a],
+						    (uint64_t)(base + s), &r.r, err, sizeof err) == 0;
+						if (!r.ok)
+							fprintf(stderr, "tranched backtest: %s\n", err);
+						if (bt_write_all(pfd[1], &r, sizeof r) != 0)
+							_exit(1);
+					}
+			_exit(0);
+		}
+		close(pfd[1]);
+		fds[j] = pfd[0];
+	}
+	while (got < total) {
+		struct pollfd pf[256];
+		int n = 0;
+
+		for (int j = 0; j < jobs; j++)
+			if (fds[j] >= 0)
+				pf[n++] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
+		if (n == 0)
+			break;
+		if (poll(pf, (nfds_t)n, -1) < 0 && errno != EINTR)
+			break;
+		for (int k = 0; k < n; k++) {
+			struct bt_rec r;
+			ssize_t rd;
+
+			if (!(pf[k].revents & (POLLIN | POLLHUP)))
+				continue;
+			rd = read(pf[k].fd, &r, sizeof r);
+			if (rd == (ssize_t)sizeof r) {
+				size_t slot = ((size_t)r.sc * (size_t)nseeds +
+				    (size_t)r.seed_ix) * (size_t)nalgo + (size_t)r.algo;
+				res[slot] = r;
+				got++;
+				continue;
+			}
+			/* Records are far below PIPE_BUF, so a short read is the
+			 * end of a worker. */
+			for (int j = 0; j < jobs; j++)
+				if (fds[j] == pf[k].fd) {
+					close(fds[j]);
+					fds[j] = -1;
+				}
+		}
+		if (!quiet && (bt_now() - last_draw > 0.2 || got == total)) {
+			double el = bt_now() - t0, frac = (double)got / (double)total;
+			int w = (int)(frac * 30);
+
+			last_draw = bt_now();
+			fprintf(stderr, "\r[%.*s%*s] %zu/%zu sessions %.0f/s", w,
+			    "##############################", 30 - w, "", got, total,
+			    el > 0 ? (double)got / el : 0.0);
+		}
+	}
+	for (int j = 0; j < jobs; j++) {
+		int st;
+
+		if (fds[j] >= 0)
+			close(fds[j]);
+		waitpid(pids[j], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed = 1;
+	}
+	double el = bt_now() - t0;
+
+	if (!quiet)
+		fprintf(stderr, "\n%zu sessions in %.2f s: %.1f sessions/s with %d "
+		    "job(s)\n", got, el, el > 0 ? (double)got / el : 0.0, jobs);
+	if (got < total)
+		failed = 1;
+
+	if (csv != NULL) {
+		FILE *f = fopen(csv, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "tranched backtest: --csv %s: %s\n", csv,
+			    strerror(errno));
+			return 1;
+		}
+		fprintf(f, "scenario,algo,seed,is_usd,is_bps,completion,"
+		    "participation,first_slice,refused\n");
+		for (size_t k = 0; k < total; k++) {
+			struct bt_rec *r = &res[k];
+
+			if (!r->ok)
+				continue;
+			fprintf(f, "%s,%s,%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld\n",
+			    sc[r->sc].name, algos[r->algo], base + r->seed_ix,
+			    r->r.is_usd, r->r.is_bps, r->r.completion,
+			    r->r.participation, r->r.first_slice,
+			    (long long)r->r.refused);
+		}
+		fclose(f);
+	}
+
+	double *v = calloc((size_t)nseeds, sizeof *v);
+	double *d = calloc((size_t)nseeds, sizeof *d);
+	double *u = calloc((size_t)nseeds, sizeof *u);
+
+	if (v == NULL || d == NULL || u == NULL)
+		return 1;
+	if (!json)
+		printf("%-16s %-16s %6s %9s %8s %21s %12s %12s %6s %6s %21s\n",
+		    "scenario", "algo", "n", "IS bps", "sd", "95% CI", "IS $",
+		    "sd $", "done%", "pov%", "diff bps (95% CI)");
+	for (int i = 0; i < nsc; i++)
+		for (int a = 0; a < nalgo; a++) {
+			struct bt_stats s, sd_usd, ds;
+			double comp = 0, pov = 0;
+			int n = 0;
+
+			for (long long k = 0; k < nseeds; k++) {
+				struct bt_rec *r = &res[((size_t)i * (size_t)nseeds +
+				    (size_t)k) * (size_t)nalgo + (size_t)a];
+				struct bt_rec *r0 = &res[((size_t)i * (size_t)nseeds +
+				    (size_t)k) * (size_t)nalgo];
+
+				if (!r->ok || !r0->ok)
+					continue;
+				v[n] = r->r.is_bps;
+				u[n] = r->r.is_usd;
+				d[n] = r->r.is_bps - r0->r.is_bps;
+				comp += r->r.completion >= 1.0 ? 1 : 0;
+				pov += r->r.participation;
+				n++;
+			}
+			backtest_stats(v, n, &s);
+			backtest_stats(u, n, &sd_usd);
+			backtest_stats(d, n, &ds);
+			comp = n ? comp / n : 0;
+			pov = n ? pov / n : 0;
+			if (json) {
+				printf("{\"scenario\":\"%s\",\"algo\":\"%s\",\"n\":%d,"
+				    "\"is_bps_mean\":%.4f,\"is_bps_sd\":%.4f,"
+				    "\"ci95_lo\":%.4f,\"ci95_hi\":%.4f,"
+				    "\"is_usd_mean\":%.2f,\"is_usd_sd\":%.2f,"
+				    "\"completion\":%.4f,\"participation\":%.4f,"
+				    "\"diff_bps_mean\":%.4f,\"diff_ci95_lo\":%.4f,"
+				    "\"diff_ci95_hi\":%.4f,\"seed_base\":%lld}\n",
+				    sc[i].name, algos[a], n, s.mean, s.sd, s.lo, s.hi,
+				    sd_usd.mean, sd_usd.sd, comp, pov, ds.mean, ds.lo, ds.hi,
+				    base);
+			} else {
+				char ci[32], dci[40];
+
+				snprintf(ci, sizeof ci, "[%.2f, %.2f]", s.lo, s.hi);
+				if (a == 0)
+					snprintf(dci, sizeof dci, "-");
+				else
+					snprintf(dci, sizeof dci, "%+.2f [%+.2f, %+.2f]",
+					    ds.mean, ds.lo, ds.hi);
+				printf("%-16s %-16s %6d %9.2f %8.2f %21s %12.0f %12.0f "
+				    "%6.1f %6.2f %21s\n", sc[i].name, algos[a], n, s.mean,
+				    s.sd, ci, sd_usd.mean, sd_usd.sd, 100 * comp, pov, dci);
+			}
+		}
+	free(v);
+	free(d);
+	free(u);
+	for (int i = 0; i < nsc; i++)
+		scenario_free(&sc[i]);
+	free(sc);
+	free(res);
+	free(fds);
+	free(pids);
+	return failed ? 1 : 0;
+}

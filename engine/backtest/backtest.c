@@ -1,0 +1,101 @@
+/*
+ * engine/backtest/backtest.c -- one session flat out, and the statistics
+ * the backtester reports.
+ *
+ * The session is the daemon's loop without the daemon: the scenario's
+ * market source, an exec with no emit callback, every block submitted, and
+ * one exec_tick() to the last block's end -- exec_tick() itself walks the
+ * market from decision to decision, so nothing is simulated that no
+ * decision looks at, and after the last end there is nothing left to do.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/backtest/backtest.h"
+#include "engine/tca/tca.h"
+
+int
+backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
+                 struct bt_result *r, char *err, size_t errlen)
+{
+	struct market *m;
+	struct exec *x;
+	int64_t last = 0, vol = 0, ours = 0, qty = 0, filled = 0;
+	long double usd = 0, value = 0;
+
+	memset(r, 0, sizeof *r);
+	if (scenario_market_new(sc, seed, &m) != 0) {
+		snprintf(err, errlen, "%s: cannot start its market", sc->name);
+		return -1;
+	}
+	if (exec_new(&x, m, NULL) != 0) {
+		market_free(m);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < sc->norders; i++) {
+		struct parent_spec ps = sc->orders[i];
+
+		if (algo != NULL)
+			snprintf(ps.algo, sizeof ps.algo, "%s", algo);
+		if (exec_submit(x, &ps, NULL, err, errlen) != 0) {
+			exec_free(x);
+			market_free(m);
+			return -1;
+		}
+		if (ps.end > last)
+			last = ps.end;
+	}
+	exec_tick(x, last);
+	for (size_t i = 0; i < exec_count(x); i++) {
+		struct parent *p = exec_get(x, i);
+		int64_t unfilled = p->spec.qty - p->filled;
+		double sign = p->spec.side == BOOK_BID ? 1 : -1;
+		int64_t first = 0;
+
+		for (size_t c = 0; c < p->nchildren; c++)
+			if (p->children[c].t < p->spec.start + p->spec.interval)
+				first += p->children[c].filled;
+		vol += (m->volume - p->vol0) - (m->our_volume - p->ourvol0) +
+		    p->filled;
+		ours += p->filled;
+
+		usd += tca_is_cash(p->spec.side, p->arrival, p->filled, p->cash,
+		    m->tick);
+		usd += sign * (double)unfilled * ((double)p->end_px - p->arrival) *
+		    m->tick;
+		value += (long double)p->arrival * m->tick * p->spec.qty;
+		qty += p->spec.qty;
+		filled += p->filled;
+		r->refused += p->refused;
+		if (i == 0)
+			r->first_slice = (double)first;
+	}
+	r->is_usd = (double)usd;
+	r->is_bps = value > 0 ? (double)(usd / value * 1e4L) : 0;
+	r->completion = qty > 0 ? (double)filled / (double)qty : 0;
+	r->participation = vol > 0 ? 100.0 * (double)ours / (double)vol : 0;
+	exec_free(x);
+	market_free(m);
+	return 0;
+}
+
+void
+backtest_stats(const double *v, int n, struct bt_stats *s)
+{
+	long double sum = 0, ss = 0;
+
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	s->mean = (double)(sum / n);
+	for (int i = 0; i < n; i++)
+		ss += (v[i] - s->mean) * (long double)(v[i] - s->mean);
+	s->sd = n > 1 ? sqrt((double)(ss / (n - 1))) : 0;
+	s->lo = s->mean - 1.96 * s->sd / sqrt((double)n);
+	s->hi = s->mean + 1.96 * s->sd / sqrt((double)n);
+}

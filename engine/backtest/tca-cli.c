@@ -1,0 +1,413 @@
+/*
+ * engine/backtest/tca-cli.c -- `tranched tca JOURNAL`: the transaction cost
+ * report of every block in a journal, as a table, --json or --csv.
+ *
+ * The journal holds the events exactly as published, so the report is
+ * rebuilt from what the desk saw: "block" events give each block's side,
+ * quantity, window, arrival and end state; "child" events the mid and half
+ * spread when each child was sent; "fill" events the fills; "trade" events
+ * every print (the interval VWAP and the participation); "book" events the
+ * mid over time (the TWAP of the mid, markouts and the end price).  The
+ * arithmetic is tca_analyse() in engine/tca/.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/backtest/backtest.h"
+#include "engine/journal/journal.h"
+#include "engine/tca/tca.h"
+
+#define TCA_MAX_BLOCKS 64
+
+struct tc_child {
+	char id[24];
+	int block;
+	double mid, half;
+	int64_t px, qty, filled, t;
+	char style[12];
+};
+
+struct tc_block {
+	char id[16];
+	int side;
+	int64_t qty, start, end, t_end;
+	double arrival;
+	char state[16], algo[24];
+	struct tca_fill *fills;
+	size_t nfills, capfills;
+};
+
+struct tc {
+	struct tc_block b[TCA_MAX_BLOCKS];
+	int nb;
+	struct tc_child *c;
+	size_t nc, capc;
+	int64_t *mid_t, *tr_t, *tr_px, *tr_qty;
+	double *mid;
+	size_t nmid, capmid, ntr, captr;
+	double tick;
+};
+
+static int
+tc_grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *v = realloc(*p, nc * sz);
+
+	if (v == NULL)
+		return -1;
+	*p = v;
+	*cap = nc;
+	return 0;
+}
+
+static struct tc_block *
+tc_block(struct tc *tc, const char *id)
+{
+	for (int i = 0; i < tc->nb; i++)
+		if (strcmp(tc->b[i].id, id) == 0)
+			return &tc->b[i];
+	if (tc->nb == TCA_MAX_BLOCKS)
+		return NULL;
+	struct tc_block *b = &tc->b[tc->nb++];
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->id, sizeof b->id, "%s", id);
+	return b;
+}
+
+static const char *
+tc_str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double
+tc_num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsString(v) ?
+	    strtod(v->valuestring, NULL) : 0;
+}
+
+static struct tc_child *
+tc_child(struct tc *tc, const char *id)
+{
+	for (size_t i = tc->nc; i-- > 0;)
+		if (strcmp(tc->c[i].id, id) == 0)
+			return &tc->c[i];
+	return NULL;
+}
+
+static int
+tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t)
+{
+	if (strcmp(topic, "block") == 0) {
+		struct tc_block *b = tc_block(tc, tc_str(o, "id"));
+
+		if (b == NULL)
+			return 0;
+		b->side = strcmp(tc_str(o, "side"), "buy") == 0 ? BOOK_BID : BOOK_ASK;
+		b->qty = (int64_t)tc_num(o, "qty");
+		b->start = (int64_t)tc_num(o, "start");
+		b->end = (int64_t)tc_num(o, "end");
+		if (tc_num(o, "arrival_px") > 0)
+			b->arrival = tc_num(o, "arrival_px");
+		snprintf(b->algo, sizeof b->algo, "%s", tc_str(o, "algo"));
+		snprintf(b->state, sizeof b->state, "%s", tc_str(o, "state"));
+		if ((strcmp(b->state, "DONE") == 0 ||
+		    strcmp(b->state, "CANCELLED") == 0) && b->t_end == 0)
+			b->t_end = t;
+	} else if (strcmp(topic, "child") == 0) {
+		const char *id = tc_str(o, "id");
+		struct tc_child *c = tc_child(tc, id);
+
+		if (c == NULL) {
+			if (tc_grow((void **)&tc->c, &tc->capc, tc->nc, sizeof *tc->c))
+				return -1;
+			c = &tc->c[tc->nc++];
+			memset(c, 0, sizeof *c);
+			snprintf(c->id, sizeof c->id, "%s", id);
+			c->mid = tc_num(o, "mid");
+			c->half = tc_num(o, "half_spread");
+			c->px = (int64_t)tc_num(o, "px");
+			c->qty = (int64_t)tc_num(o, "qty");
+			c->t = t;
+			snprintf(c->style, sizeof c->style, "%s", tc_str(o, "style"));
+			struct tc_block *b = tc_block(tc, tc_str(o, "block"));
+			c->block = b ? (int)(b - tc->b) : -1;
+		}
+	} else if (strcmp(topic, "fill") == 0) {
+		struct tc_block *b = tc_block(tc, tc_str(o, "block"));
+		struct tc_child *c = tc_child(tc, tc_str(o, "child"));
+
+		if (b == NULL)
+			return 0;
+		if (tc_grow((void **)&b->fills, &b->capfills, b->nfills,
+		    sizeof *b->fills))
+			return -1;
+		struct tca_fill *f = &b->fills[b->nfills++];
+
+		f->t = t;
+		f->px = (int64_t)tc_num(o, "px");
+		f->qty = (int64_t)tc_num(o, "qty");
+		f->passive = strcmp(tc_str(o, "liq"), "passive") == 0;
+		f->mid = c && c->mid > 0 ? c->mid : (double)f->px;
+		f->half_spread = c ? c->half : 0;
+		if (c != NULL)
+			c->filled += f->qty;
+	} else if (strcmp(topic, "trade") == 0) {
+		/* Three parallel arrays, grown together. */
+		if (tc->ntr == tc->captr) {
+			size_t n = tc->captr ? tc->captr * 2 : 1024;
+			int64_t *a = realloc(tc->tr_t, n * sizeof *a);
+
+			if (a == NULL)
+				return -1;
+			tc->tr_t = a;
+			if ((a = realloc(tc->tr_px, n * sizeof *a)) == NULL)
+				return -1;
+			tc->tr_px = a;
+			if ((a = realloc(tc->tr_qty, n * sizeof *a)) == NULL)
+				return -1;
+			tc->tr_qty = a;
+			tc->captr = n;
+		}
+		tc->tr_t[tc->ntr] = t;
+		tc->tr_px[tc->ntr] = (int64_t)tc_num(o, "px");
+		tc->tr_qty[tc->ntr++] = (int64_t)tc_num(o, "qty");
+	} else if (strcmp(topic, "book") == 0) {
+		const cJSON *bids = cJSON_GetObjectItemCaseSensitive(o, "bids");
+		const cJSON *asks = cJSON_GetObjectItemCaseSensitive(o, "asks");
+		const cJSON *b0 = cJSON_GetArrayItem(bids, 0);
+		const cJSON *a0 = cJSON_GetArrayItem(asks, 0);
+
+		if (!cJSON_IsArray(b0) || !cJSON_IsArray(a0))
+			return 0;
+		if (tc->nmid == tc->capmid) {
+			size_t n = tc->capmid ? tc->capmid * 2 : 1024;
+			int64_t *a = realloc(tc->mid_t, n * sizeof *a);
+			double *d;
+
+			if (a == NULL)
+				return -1;
+			tc->mid_t = a;
+			if ((d = realloc(tc->mid, n * sizeof *d)) == NULL)
+				return -1;
+			tc->mid = d;
+			tc->capmid = n;
+		}
+		tc->mid_t[tc->nmid] = t;
+		tc->mid[tc->nmid++] = (cJSON_GetArrayItem(b0, 0)->valuedouble +
+		    cJSON_GetArrayItem(a0, 0)->valuedouble) / 2;
+	}
+	return 0;
+}
+
+static void
+tc_free(struct tc *tc)
+{
+	for (int i = 0; i < tc->nb; i++)
+		free(tc->b[i].fills);
+	free(tc->c);
+	free(tc->mid_t);
+	free(tc->mid);
+	free(tc->tr_t);
+	free(tc->tr_px);
+	free(tc->tr_qty);
+}
+
+int
+backtest_tca_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0, csv = 0, rv;
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	char *hdr = NULL;
+	struct tc *tc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			printf("usage: tranched tca JOURNAL [--json|--csv]\n"
+			    "Transaction cost analysis of every block in a journal:\n"
+			    "shortfall against arrival and its decomposition (spread,\n"
+			    "temporary impact, timing, opportunity), interval VWAP and\n"
+			    "TWAP of the mid, participation, passive share, markouts.\n\n"
+			    "  --json   one JSON object per block, children included\n"
+			    "  --csv    one CSV row per block, with a header\n"
+			    "  --help   print this help and exit\n");
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--csv") == 0)
+			csv = 1;
+		else if (argv[i][0] == '-' || path != NULL) {
+			fprintf(stderr, "tranched tca: unexpected \"%s\" (see --help)\n",
+			    argv[i]);
+			return 2;
+		} else
+			path = argv[i];
+	}
+	if (path == NULL || (json && csv)) {
+		fprintf(stderr, "usage: tranched tca JOURNAL [--json|--csv]\n");
+		return 2;
+	}
+	if ((rv = jrnl_reader_open(&rd, path, &hdr)) != 0) {
+		fprintf(stderr, "tranched tca: %s: %s\n", path, jrnl_strerror(rv));
+		return 1;
+	}
+	if ((tc = calloc(1, sizeof *tc)) == NULL)
+		return 1;
+	tc->tick = 0.01;
+	{
+		/* The tick is in the header's scenario, when the writer put it. */
+		cJSON *h = cJSON_Parse(hdr ? hdr : "{}");
+		const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
+		const cJSON *mk = cJSON_IsObject(sc) ?
+		    cJSON_GetObjectItemCaseSensitive(sc, "market") : NULL;
+		const cJSON *tk = mk ? cJSON_GetObjectItemCaseSensitive(mk, "tick") :
+		    NULL;
+
+		if (cJSON_IsNumber(tk) && tk->valuedouble > 0)
+			tc->tick = tk->valuedouble;
+		cJSON_Delete(h);
+	}
+	free(hdr);
+	while ((rv = jrnl_next(rd, &rec)) == 1) {
+		const char *nul;
+		cJSON *o;
+
+		if (rec.kind != JRNL_EVENT ||
+		    (nul = memchr(rec.data, '\0', rec.len)) == NULL)
+			continue;
+		size_t tl = (size_t)(nul - (const char *)rec.data);
+
+		o = cJSON_ParseWithLength(nul + 1, rec.len - tl - 1);
+		if (o != NULL && tc_event(tc, (const char *)rec.data, o, rec.t) != 0) {
+			fprintf(stderr, "tranched tca: out of memory\n");
+			cJSON_Delete(o);
+			return 1;
+		}
+		cJSON_Delete(o);
+	}
+	if (rv < 0)
+		fprintf(stderr, "tranched tca: %s: damaged at byte %llu (%s): "
+		    "reporting what precedes it\n", path,
+		    (unsigned long long)rec.offset, jrnl_strerror(rv));
+	jrnl_reader_close(rd);
+	if (csv)
+		printf("block,algo,side,qty,filled,state,arrival,avg_px,is_bps,"
+		    "is_usd,spread_usd,temp_usd,timing_usd,opp_usd,vwap,vs_vwap_bps,"
+		    "twap_mid,vs_twap_bps,participation,passive_share,markout_1m_bps,"
+		    "markout_5m_bps\n");
+	for (int i = 0; i < tc->nb; i++) {
+		struct tc_block *b = &tc->b[i];
+		int64_t tend = b->t_end ? b->t_end : b->end;
+		struct tca_input in = {
+			.side = b->side, .qty = b->qty, .arrival = b->arrival,
+			.tick = tc->tick, .start = b->start, .end = tend,
+			.fills = b->fills, .nfills = b->nfills, .mid_t = tc->mid_t,
+			.mid = tc->mid, .nmid = tc->nmid, .tr_t = tc->tr_t,
+			.tr_px = tc->tr_px, .tr_qty = tc->tr_qty, .ntr = tc->ntr,
+		};
+		struct tca_report r;
+		double tk = tc->tick;
+
+		/* The end price: the mid when the block finished. */
+		for (size_t k = 0; k < tc->nmid; k++)
+			if (tc->mid_t[k] <= tend)
+				in.end_mid = tc->mid[k];
+		if (in.end_mid <= 0)
+			in.end_mid = b->arrival;
+		if (tca_analyse(&in, &r) != 0)
+			continue;
+		if (csv) {
+			printf("%s,%s,%s,%lld,%lld,%s,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,"
+			    "%.2f,%.2f,%.4f,%.3f,%.4f,%.3f,%.3f,%.2f,%.3f,%.3f\n", b->id,
+			    b->algo, b->side == BOOK_BID ? "buy" : "sell",
+			    (long long)b->qty, (long long)r.filled, b->state,
+			    b->arrival * tk, r.avg_px * tk, r.is_bps, r.is_usd,
+			    r.spread_usd, r.temp_usd, r.timing_usd, r.opp_usd,
+			    r.vwap * tk, r.vs_vwap_bps, r.twap_mid * tk, r.vs_twap_bps,
+			    r.participation, r.passive_share, r.markout1_bps,
+			    r.markout5_bps);
+		} else if (json) {
+			cJSON *o = cJSON_CreateObject(), *ch = cJSON_CreateArray();
+
+			cJSON_AddStringToObject(o, "block", b->id);
+			cJSON_AddStringToObject(o, "algo", b->algo);
+			cJSON_AddStringToObject(o, "side", b->side == BOOK_BID ? "buy" :
+			    "sell");
+			cJSON_AddNumberToObject(o, "qty", (double)b->qty);
+			cJSON_AddNumberToObject(o, "filled", (double)r.filled);
+			cJSON_AddStringToObject(o, "state", b->state);
+			cJSON_AddNumberToObject(o, "arrival", b->arrival * tk);
+			cJSON_AddNumberToObject(o, "avg_px", r.avg_px * tk);
+			cJSON_AddNumberToObject(o, "is_bps", r.is_bps);
+			cJSON_AddNumberToObject(o, "is_usd", r.is_usd);
+			cJSON_AddNumberToObject(o, "spread_usd", r.spread_usd);
+			cJSON_AddNumberToObject(o, "temp_usd", r.temp_usd);
+			cJSON_AddNumberToObject(o, "timing_usd", r.timing_usd);
+			cJSON_AddNumberToObject(o, "opp_usd", r.opp_usd);
+			cJSON_AddNumberToObject(o, "vwap", r.vwap * tk);
+			cJSON_AddNumberToObject(o, "vs_vwap_bps", r.vs_vwap_bps);
+			cJSON_AddNumberToObject(o, "twap_mid", r.twap_mid * tk);
+			cJSON_AddNumberToObject(o, "vs_twap_bps", r.vs_twap_bps);
+			cJSON_AddNumberToObject(o, "participation", r.participation);
+			cJSON_AddNumberToObject(o, "passive_share", r.passive_share);
+			cJSON_AddNumberToObject(o, "markout_1m_bps", r.markout1_bps);
+			cJSON_AddNumberToObject(o, "markout_5m_bps", r.markout5_bps);
+			for (size_t k = 0; k < tc->nc; k++) {
+				struct tc_child *c = &tc->c[k];
+
+				if (c->block != i)
+					continue;
+				cJSON *co = cJSON_CreateObject();
+				cJSON_AddStringToObject(co, "id", c->id);
+				cJSON_AddNumberToObject(co, "px", c->px * tk);
+				cJSON_AddNumberToObject(co, "qty", (double)c->qty);
+				cJSON_AddNumberToObject(co, "filled", (double)c->filled);
+				cJSON_AddStringToObject(co, "style", c->style);
+				cJSON_AddNumberToObject(co, "mid", c->mid * tk);
+				cJSON_AddItemToArray(ch, co);
+			}
+			cJSON_AddItemToObject(o, "children", ch);
+			char *txt = cJSON_PrintUnformatted(o);
+			printf("%s\n", txt);
+			cJSON_free(txt);
+			cJSON_Delete(o);
+		} else {
+			size_t nch = 0;
+
+			for (size_t k = 0; k < tc->nc; k++)
+				nch += tc->c[k].block == i;
+			printf("block %s  %s %lld  %s  %s  filled %lld  children %zu\n",
+			    b->id, b->side == BOOK_BID ? "buy" : "sell",
+			    (long long)b->qty, b->algo, b->state, (long long)r.filled,
+			    nch);
+			printf("  arrival %.4f  avg %.4f  shortfall %.2f bps  $%.0f\n",
+			    b->arrival * tk, r.avg_px * tk, r.is_bps, r.is_usd);
+			printf("  spread $%.0f  temporary $%.0f  timing $%.0f  "
+			    "opportunity $%.0f\n", r.spread_usd, r.temp_usd,
+			    r.timing_usd, r.opp_usd);
+			printf("  interval VWAP %.4f (%+.2f bps)  TWAP of mid %.4f "
+			    "(%+.2f bps)\n", r.vwap * tk, r.vs_vwap_bps, r.twap_mid * tk,
+			    r.vs_twap_bps);
+			printf("  participation %.2f%%  passive %.1f%%  markout +1m "
+			    "%+.2f bps  +5m %+.2f bps\n", r.participation,
+			    r.passive_share, r.markout1_bps, r.markout5_bps);
+		}
+	}
+	tc_free(tc);
+	free(tc);
+	return 0;
+}

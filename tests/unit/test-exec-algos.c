@@ -1,0 +1,417 @@
+/*
+ * tests/unit/test-exec-algos.c -- every scheduler and the tactic's options,
+ * in-process against the simulated market.
+ *
+ * For each schedule: it starts at zero, never goes down, stays within the
+ * quantity and reaches it exactly at the end of the window.  Worked in the
+ * market: fills add up to the parent exactly, no child is larger than what
+ * remains, none is priced through the limit; the passive TWAP never
+ * crosses and the aggressive one only crosses; risk limits refuse children
+ * with an alert that names the limit and the values; several blocks run at
+ * once.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
+
+#define NS 1000000000LL
+#define OPEN (34200LL * NS)
+
+struct rec {
+	int64_t fills, child_qty, over_remaining, through_limit;
+	int crosses, posts, inside;
+	int risk_alerts;
+	char last_alert[256];
+	int64_t limit_px;
+	int side;
+	int64_t filled_seen, qty;
+};
+
+static void
+rec_emit(void *arg, const char *topic, cJSON *o)
+{
+	struct rec *r = arg;
+
+	if (strcmp(topic, "child") == 0) {
+		const char *st = cJSON_GetObjectItem(o, "status")->valuestring;
+		const char *style = cJSON_GetObjectItem(o, "style")->valuestring;
+		int64_t q = (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
+		int64_t f = (int64_t)cJSON_GetObjectItem(o, "filled")->valuedouble;
+		int64_t px = (int64_t)cJSON_GetObjectItem(o, "px")->valuedouble;
+
+		if (strcmp(st, "cancelled") == 0 || !cJSON_GetObjectItem(o, "reason"))
+			return;
+		r->child_qty += q;
+		if (q - (r->qty - (r->filled_seen - f)) > r->over_remaining)
+			r->over_remaining = q - (r->qty - (r->filled_seen - f));
+		if (r->limit_px && (r->side == BOOK_ASK ? px < r->limit_px :
+		    px > r->limit_px))
+			r->through_limit++;
+		if (strcmp(style, "cross") == 0)
+			r->crosses++;
+		else if (strcmp(style, "inside") == 0)
+			r->inside++;
+		else
+			r->posts++;
+	} else if (strcmp(topic, "fill") == 0) {
+		int64_t q = (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
+
+		r->fills += q;
+		r->filled_seen += q;
+	} else if (strcmp(topic, "alert") == 0 &&
+	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "risk") == 0) {
+		r->risk_alerts++;
+		snprintf(r->last_alert, sizeof r->last_alert, "%s",
+		    cJSON_GetObjectItem(o, "text")->valuestring);
+	}
+}
+
+static void
+spec_init(struct parent_spec *ps, const char *algo, int64_t qty)
+{
+	memset(ps, 0, sizeof *ps);
+	strcpy(ps->sym, "QDI");
+	snprintf(ps->algo, sizeof ps->algo, "%s", algo);
+	ps->side = BOOK_ASK;
+	ps->qty = qty;
+	ps->start = OPEN;
+	ps->end = OPEN + 3600 * NS;
+	ps->interval = 60 * NS;
+	ps->lot = 100;
+	ps->max_pov = 100;
+	ps->cleanup = 1;
+}
+
+static void
+run(const struct parent_spec *ps, struct rec *r, uint64_t seed,
+    struct parent *out)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct exec_emit em = { rec_emit, r };
+	char err[256];
+
+	memset(r, 0, sizeof *r);
+	r->qty = ps->qty;
+	r->limit_px = ps->limit_px;
+	r->side = ps->side;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, seed, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, &em), 0);
+	assert_int_equal(exec_submit(x, ps, NULL, err, sizeof err), 0);
+	exec_tick(x, ps->end + NS);
+	*out = *exec_get(x, 0);
+	out->children = NULL;
+	exec_free(x);
+	market_free(m);
+}
+
+/* The shape every schedule must have, probed on a fake block. */
+static void
+check_schedule(const struct algo_ops *a, struct parent *p)
+{
+	int64_t prev = 0;
+
+	assert_int_equal(a->target(p, p->spec.start), 0);
+	assert_int_equal(a->target(p, p->spec.start - NS), 0);
+	for (int64_t t = p->spec.start; t <= p->spec.end; t += 7 * NS) {
+		int64_t v = a->target(p, t);
+
+		assert_true(v >= prev);
+		assert_true(v >= 0 && v <= p->spec.qty);
+		prev = v;
+	}
+	assert_int_equal(a->target(p, p->spec.end), p->spec.qty);
+	assert_int_equal(a->target(p, p->spec.end + NS), p->spec.qty);
+}
+
+static void
+every_schedule_starts_at_zero_rises_and_ends_at_qty(void **state)
+{
+	struct parent p;
+
+	(void)state;
+	for (size_t i = 0; i < algo_count; i++) {
+		memset(&p, 0, sizeof p);
+		spec_init(&p.spec, algo_all[i]->name, 123457);
+		p.algo = algo_all[i];
+		p.mkt_vol = 40000;
+		p.mkt_t = OPEN + 600 * NS;
+		p.spec.nprofile = 4;
+		p.spec.profile[0] = 4;
+		p.spec.profile[1] = 1;
+		p.spec.profile[2] = 1;
+		p.spec.profile[3] = 3;
+		p.ac_kappa = 2.0 / (3600.0 * NS);
+		check_schedule(algo_all[i], &p);
+	}
+}
+
+static void
+vwap_follows_the_profile(void **state)
+{
+	struct parent p;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	spec_init(&p.spec, "vwap", 100000);
+	p.spec.nprofile = 4;
+	p.spec.profile[0] = 4;
+	p.spec.profile[1] = 1;
+	p.spec.profile[2] = 1;
+	p.spec.profile[3] = 4;
+	/* A quarter of the window holds 40% of the volume. */
+	assert_int_equal(algo_vwap_ops.target(&p, OPEN + 900 * NS), 40000);
+	assert_int_equal(algo_vwap_ops.target(&p, OPEN + 1800 * NS), 50000);
+	/* No profile: TWAP. */
+	p.spec.nprofile = 0;
+	assert_int_equal(algo_vwap_ops.target(&p, OPEN + 900 * NS), 25000);
+}
+
+static void
+pov_tracks_volume_between_floor_and_cap(void **state)
+{
+	struct parent p;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	spec_init(&p.spec, "pov", 1000000);
+	p.spec.pov = 20;
+	p.mkt_vol = 80000;
+	p.mkt_t = OPEN + 600 * NS;
+	/* 20% of all volume: 20/80 of the others'. */
+	assert_int_equal(algo_pov_ops.target(&p, OPEN + 600 * NS), 20000);
+	/* Projected at the rate seen so far. */
+	assert_int_equal(algo_pov_ops.target(&p, OPEN + 1200 * NS), 40000);
+	/* The floor: at least half of TWAP when the market is quiet. */
+	p.mkt_vol = 100;
+	p.spec.pov_floor = 50;
+	assert_int_equal(algo_pov_ops.target(&p, OPEN + 600 * NS),
+	    1000000 / 6 / 2);
+	/* The cap wins over the floor. */
+	p.spec.pov_cap = 30;
+	assert_true(algo_pov_ops.target(&p, OPEN + 600 * NS) <= 43);
+}
+
+static void
+ac_front_loads_and_lambda_zero_is_twap(void **state)
+{
+	struct parent p;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	spec_init(&p.spec, "ac", 500000);
+	p.spec.interval = 300 * NS;
+	p.spec.end = OPEN + 180 * 60 * NS;
+	p.spec.ac_lambda = 3.80882e-6;
+	p.spec.ac_sigma = 0.95 / sqrt(390.0);
+	p.spec.ac_eta = 7.2e-5;
+	p.spec.ac_gamma = 2.5e-7;
+	algo_ac_ops.start(&p, NULL);
+	/* kappa T = 2 and the paper's first slice. */
+	assert_true(fabs(p.ac_kappa * (double)(p.spec.end - p.spec.start) - 2) <
+	    1e-4);
+	assert_int_equal(algo_ac_ops.target(&p, OPEN + 300 * NS), 28057);
+	p.spec.ac_lambda = 0;
+	p.spec.urgency = 1e-12;
+	algo_ac_ops.start(&p, NULL);
+	assert_int_equal(algo_ac_ops.target(&p, OPEN + 300 * NS),
+	    algo_twap_ops.target(&p, OPEN + 300 * NS));
+}
+
+static void
+every_algo_fills_exactly_and_never_oversends(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	for (size_t i = 0; i < algo_count; i++) {
+		spec_init(&ps, algo_all[i]->name, 60000);
+		ps.pov = 15;
+		ps.pov_floor = 80;
+		run(&ps, &r, 3, &out);
+		assert_true(r.over_remaining <= 0);
+		assert_int_equal(r.fills, out.filled);
+		assert_true(out.filled <= ps.qty);
+		if (strcmp(algo_all[i]->name, "twap-passive") == 0) {
+			assert_int_equal(r.crosses, 0);
+		} else {
+			/* With cleanup, everything is done at the end. */
+			if (out.filled != ps.qty)
+				print_message("%s: %lld filled, state %d\n", algo_all[i]->name, (long long)out.filled, out.state);
+			assert_int_equal(out.filled, ps.qty);
+			assert_int_equal(out.state, PARENT_DONE);
+		}
+		if (strcmp(algo_all[i]->name, "twap-aggressive") == 0) {
+			assert_int_equal(r.posts, 0);
+			assert_true(r.crosses > 0);
+		}
+	}
+}
+
+static void
+no_child_goes_through_the_limit(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	for (size_t i = 0; i < algo_count; i++) {
+		spec_init(&ps, algo_all[i]->name, 200000);
+		/* A sell limit a little above the market: some children must
+		 * wait, none may be priced below it. */
+		ps.limit_px = 10001;
+		run(&ps, &r, 5, &out);
+		assert_int_equal(r.through_limit, 0);
+		assert_true(out.filled <= ps.qty);
+		assert_true(out.filled == 0 || (double)out.cash /
+		    (double)out.filled >= 10001);
+	}
+}
+
+static void
+inside_and_catchup_options_change_the_tactic(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r, r2;
+
+	(void)state;
+	spec_init(&ps, "twap", 100000);
+	ps.inside = 1;
+	run(&ps, &r, 9, &out);
+	assert_true(r.inside > 0);
+	assert_int_equal(out.filled, ps.qty);
+	spec_init(&ps, "twap", 100000);
+	ps.catchup = 1000;
+	run(&ps, &r2, 9, &out);
+	spec_init(&ps, "twap", 100000);
+	run(&ps, &r, 9, &out);
+	/* With a tolerance nobody reaches, only the end-of-window clean-up
+	 * crosses. */
+	assert_true(r2.crosses <= 1);
+	assert_true(r.crosses >= r2.crosses);
+}
+
+static void
+cleanup_off_reports_the_unfilled_part(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	spec_init(&ps, "twap-passive", 3000000);
+	ps.cleanup = 0;
+	run(&ps, &r, 4, &out);
+	assert_int_equal(r.crosses, 0);
+	assert_true(out.filled < ps.qty);
+	assert_int_equal(out.state, PARENT_DONE);
+}
+
+static void
+rate_limit_refuses_with_an_alert_naming_it(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	spec_init(&ps, "twap-aggressive", 100000);
+	ps.interval = 5 * NS;
+	ps.max_rate = 3;
+	run(&ps, &r, 2, &out);
+	assert_true(r.risk_alerts > 0);
+	assert_non_null(strstr(r.last_alert, "order rate"));
+	assert_non_null(strstr(r.last_alert, "limit 3 per minute"));
+	assert_true(out.refused > 0);
+	/* At most three children in any minute reached the market. */
+	assert_true(r.crosses + r.posts <= 3 * 61);
+}
+
+static void
+window_participation_refuses_with_the_values(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	spec_init(&ps, "twap-aggressive", 400000);
+	ps.win_pov = 5;
+	ps.win_s = 300;
+	run(&ps, &r, 2, &out);
+	assert_true(r.risk_alerts > 0);
+	assert_non_null(strstr(r.last_alert, "participation"));
+	assert_non_null(strstr(r.last_alert, "limit 5.0%"));
+}
+
+static void
+several_blocks_at_once(void **state)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct parent_spec a, b, c;
+	struct rec r;
+	struct exec_emit em = { rec_emit, &r };
+	char err[256];
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.qty = 1 << 30;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 8, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, &em), 0);
+	spec_init(&a, "twap", 50000);
+	spec_init(&b, "vwap", 30000);
+	b.side = BOOK_BID;
+	b.start = OPEN + 600 * NS;
+	spec_init(&c, "pov", 20000);
+	c.pov = 10;
+	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
+	assert_int_equal(exec_submit(x, &b, NULL, err, sizeof err), 0);
+	assert_int_equal(exec_submit(x, &c, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3601 * NS);
+	assert_true(exec_all_done(x));
+	assert_int_equal(exec_get(x, 0)->filled, 50000);
+	assert_int_equal(exec_get(x, 1)->filled, 30000);
+	assert_int_equal(exec_get(x, 2)->filled, 20000);
+	assert_int_equal(r.fills, 100000);
+	exec_free(x);
+	market_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_schedule_starts_at_zero_rises_and_ends_at_qty),
+		cmocka_unit_test(vwap_follows_the_profile),
+		cmocka_unit_test(pov_tracks_volume_between_floor_and_cap),
+		cmocka_unit_test(ac_front_loads_and_lambda_zero_is_twap),
+		cmocka_unit_test(every_algo_fills_exactly_and_never_oversends),
+		cmocka_unit_test(no_child_goes_through_the_limit),
+		cmocka_unit_test(inside_and_catchup_options_change_the_tactic),
+		cmocka_unit_test(cleanup_off_reports_the_unfilled_part),
+		cmocka_unit_test(rate_limit_refuses_with_an_alert_naming_it),
+		cmocka_unit_test(window_participation_refuses_with_the_values),
+		cmocka_unit_test(several_blocks_at_once),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
