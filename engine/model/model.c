@@ -1,0 +1,365 @@
+/*
+ * engine/model/model.c -- the policy's model: choosing an action, saying
+ * why, and the model file.
+ *
+ * A model file is JSON: the feature names in the order the network reads
+ * them (each with its normalisation in words), the action set, the
+ * architecture, the weights as one flat array, and a "meta" object with
+ * the training record (scenarios, seed ranges, source commit, evaluation)
+ * that the trainer and scripts/evaluate fill in.  Loading checks every
+ * feature name against this engine's table and refuses an unknown one by
+ * name: a model trained on inputs the engine cannot compute must not
+ * trade.  Doubles are written with 17 significant digits, so a saved and
+ * reloaded model decides exactly as the one that was saved.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/model/model.h"
+
+#ifndef TRANCHE_MODEL_DIR
+#define TRANCHE_MODEL_DIR "engine/models"
+#endif
+
+#define MODEL_FORMAT "tranche-model"
+#define MODEL_VERSION 1
+
+static const double mults[POLICY_NMULT] = { 0, 0.5, 1, 2 };
+static const char *style_names[POLICY_NSTYLE] = {
+	"tactic", "passive", "inside", "cross",
+};
+
+double
+policy_mult(int action)
+{
+	return action >= 0 && action < POLICY_NACTIONS ?
+	    mults[action / POLICY_NSTYLE] : 1;
+}
+
+int
+policy_style(int action)
+{
+	return action >= 0 && action < POLICY_NACTIONS ?
+	    action % POLICY_NSTYLE : POLICY_TACTIC;
+}
+
+const char *
+policy_style_name(int style)
+{
+	return style >= 0 && style < POLICY_NSTYLE ? style_names[style] : "?";
+}
+
+const char *
+model_default_path(void)
+{
+	const char *e = getenv("TRANCHE_MODEL");
+
+	return e != NULL && *e != '\0' ? e : TRANCHE_MODEL_DIR "/learned.json";
+}
+
+int
+model_init(struct model *m, const int *hidden, int nhidden, uint64_t seed,
+           double prior, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	if (nn_init(&m->net, FEAT_COUNT, hidden, nhidden, POLICY_NACTIONS,
+	    NN_TANH, seed, err, errlen) != 0)
+		return -1;
+	m->nfeat = FEAT_COUNT;
+	for (int i = 0; i < FEAT_COUNT; i++)
+		m->feat[i] = i;
+	/* A quiet output layer and a preference for the base action: the
+	 * untrained policy works the base schedule, and training learns the
+	 * residual. */
+	int l = m->net.nlayers - 1, ni = m->net.size[l];
+	double *w = m->net.w + nn_layer_offset(&m->net, l);
+
+	for (int k = 0; k < ni * POLICY_NACTIONS; k++)
+		w[k] *= 0.1;
+	w[ni * POLICY_NACTIONS + POLICY_BASE_ACTION] = prior;
+	snprintf(m->name, sizeof m->name, "learned");
+	m->meta = cJSON_CreateObject();
+	return 0;
+}
+
+void
+model_free(struct model *m)
+{
+	nn_free(&m->net);
+	cJSON_Delete(m->meta);
+	m->meta = NULL;
+}
+
+int
+model_copy(struct model *dst, const struct model *src)
+{
+	*dst = *src;
+	dst->meta = NULL;
+	if (nn_copy(&dst->net, &src->net) != 0)
+		return -1;
+	dst->meta = src->meta != NULL ? cJSON_Duplicate(src->meta, 1) : NULL;
+	return 0;
+}
+
+void
+model_decide(const struct model *m, const double *f, struct policy_choice *c,
+             int explain)
+{
+	double in[FEAT_COUNT], din[FEAT_COUNT], dout[POLICY_NACTIONS];
+	struct nn_work w;
+	int best = 0;
+
+	for (int i = 0; i < m->nfeat; i++)
+		in[i] = f[m->feat[i]];
+	nn_forward(&m->net, in, c->logit, &w);
+	for (int a = 1; a < POLICY_NACTIONS; a++)
+		if (c->logit[a] > c->logit[best])
+			best = a;
+	c->action = best;
+	if (!explain)
+		return;
+	double sum = 0;
+
+	for (int a = 0; a < POLICY_NACTIONS; a++)
+		sum += (c->prob[a] = exp(c->logit[a] - c->logit[best]));
+	for (int a = 0; a < POLICY_NACTIONS; a++)
+		c->prob[a] /= sum;
+	/* Gradient x input of the chosen logit: which inputs pushed it. */
+	memset(dout, 0, sizeof dout);
+	dout[best] = 1;
+	nn_backward(&m->net, &w, dout, NULL, din);
+	for (int k = 0; k < POLICY_TOP; k++) {
+		c->top[k] = -1;
+		c->top_w[k] = 0;
+	}
+	for (int i = 0; i < m->nfeat; i++) {
+		double s = din[i] * in[i];
+
+		for (int k = 0; k < POLICY_TOP; k++)
+			if (c->top[k] < 0 || fabs(s) > fabs(c->top_w[k])) {
+				for (int j = POLICY_TOP - 1; j > k; j--) {
+					c->top[j] = c->top[j - 1];
+					c->top_w[j] = c->top_w[j - 1];
+				}
+				c->top[k] = m->feat[i];
+				c->top_w[k] = s;
+				break;
+			}
+	}
+}
+
+cJSON *
+model_to_json(const struct model *m)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *arch, *w;
+
+	cJSON_AddStringToObject(o, "format", MODEL_FORMAT);
+	cJSON_AddNumberToObject(o, "version", MODEL_VERSION);
+	cJSON_AddStringToObject(o, "name", m->name);
+	a = cJSON_AddArrayToObject(o, "features");
+	for (int i = 0; i < m->nfeat; i++) {
+		cJSON *f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(f, "name", feat_name(m->feat[i]));
+		cJSON_AddStringToObject(f, "norm", feat_doc(m->feat[i]));
+		cJSON_AddItemToArray(a, f);
+	}
+	a = cJSON_AddObjectToObject(o, "actions");
+	cJSON_AddItemToObject(a, "mult", cJSON_CreateDoubleArray(mults,
+	    POLICY_NMULT));
+	cJSON_AddItemToObject(a, "style", cJSON_CreateStringArray(style_names,
+	    POLICY_NSTYLE));
+	cJSON_AddStringToObject(a, "index", "mult_index * 4 + style_index");
+	arch = cJSON_AddObjectToObject(o, "arch");
+	cJSON_AddItemToObject(arch, "layers", cJSON_CreateIntArray(m->net.size,
+	    m->net.nlayers + 1));
+	cJSON_AddStringToObject(arch, "hidden_act", nn_act_name(m->net.act[0]));
+	cJSON_AddStringToObject(arch, "output_act", "linear");
+	cJSON_AddStringToObject(arch, "layout", "per layer: weights out x in "
+	    "row-major, then biases");
+	w = cJSON_AddArrayToObject(o, "weights");
+	for (size_t i = 0; i < m->net.nparams; i++) {
+		char buf[32];
+
+		/* %.17g round-trips; cJSON's own printer keeps only 15 digits. */
+		snprintf(buf, sizeof buf, "%.17g", m->net.w[i]);
+		cJSON_AddItemToArray(w, cJSON_CreateRaw(buf));
+	}
+	if (m->meta != NULL)
+		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
+	return o;
+}
+
+int
+model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
+{
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
+	const cJSON *feats = cJSON_GetObjectItemCaseSensitive(o, "features");
+	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "arch");
+	const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "actions");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+	const cJSON *layers, *act, *it, *mult;
+	int hidden[NN_MAX_LAYERS], nl = 0, nin = 0, nout = 0, a, i = 0;
+	size_t k = 0;
+
+	memset(m, 0, sizeof *m);
+	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0 ||
+	    !cJSON_IsNumber(ver) || ver->valueint != MODEL_VERSION) {
+		snprintf(err, errlen, "not a %s version %d file", MODEL_FORMAT,
+		    MODEL_VERSION);
+		return -1;
+	}
+	if (!cJSON_IsArray(feats) || cJSON_GetArraySize(feats) < 1 ||
+	    cJSON_GetArraySize(feats) > FEAT_COUNT) {
+		snprintf(err, errlen, "\"features\": must be an array of 1..%d "
+		    "names", FEAT_COUNT);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, feats) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		int id = cJSON_IsString(n) ? feat_find(n->valuestring) : -1;
+
+		if (id < 0) {
+			snprintf(err, errlen, "feature \"%s\" is unknown to this "
+			    "engine: refusing the model (known: inv_left, time_left, "
+			    "... see tranched(1))", cJSON_IsString(n) ?
+			    n->valuestring : "?");
+			return -1;
+		}
+		m->feat[m->nfeat++] = id;
+	}
+	mult = cJSON_GetObjectItemCaseSensitive(acts, "mult");
+	if (!cJSON_IsArray(mult) || cJSON_GetArraySize(mult) != POLICY_NMULT) {
+		snprintf(err, errlen, "\"actions\": not this engine's action set "
+		    "(%d multipliers x %d styles)", POLICY_NMULT, POLICY_NSTYLE);
+		return -1;
+	}
+	a = 0;
+	cJSON_ArrayForEach(it, mult)
+		if (!cJSON_IsNumber(it) || it->valuedouble != mults[a++]) {
+			snprintf(err, errlen, "\"actions.mult\": not this engine's "
+			    "multipliers");
+			return -1;
+		}
+	layers = cJSON_GetObjectItemCaseSensitive(arch, "layers");
+	act = cJSON_GetObjectItemCaseSensitive(arch, "hidden_act");
+	if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 2 ||
+	    cJSON_GetArraySize(layers) > NN_MAX_LAYERS + 1 ||
+	    !cJSON_IsString(act) || nn_act_parse(act->valuestring) < 0) {
+		snprintf(err, errlen, "\"arch\": needs \"layers\" (2..%d sizes) and "
+		    "\"hidden_act\" (linear, tanh, relu)", NN_MAX_LAYERS + 1);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, layers) {
+		int v = cJSON_IsNumber(it) ? it->valueint : -1;
+
+		if (i == 0)
+			nin = v;
+		else if (i == cJSON_GetArraySize(layers) - 1)
+			nout = v;
+		else
+			hidden[nl++] = v;
+		i++;
+	}
+	if (nin != m->nfeat || nout != POLICY_NACTIONS) {
+		snprintf(err, errlen, "\"arch.layers\": %d inputs and %d outputs, "
+		    "want %d (the features) and %d (the actions)", nin, nout,
+		    m->nfeat, POLICY_NACTIONS);
+		return -1;
+	}
+	if (nn_init(&m->net, nin, hidden, nl, nout,
+	    nn_act_parse(act->valuestring), 0, err, errlen) != 0)
+		return -1;
+	if (!cJSON_IsArray(w) || (size_t)cJSON_GetArraySize(w) !=
+	    m->net.nparams) {
+		snprintf(err, errlen, "\"weights\": %d numbers, the architecture "
+		    "needs %zu", cJSON_IsArray(w) ? cJSON_GetArraySize(w) : 0,
+		    m->net.nparams);
+		nn_free(&m->net);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, w) {
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+			snprintf(err, errlen, "\"weights\"[%zu]: not a finite number",
+			    k);
+			nn_free(&m->net);
+			return -1;
+		}
+		m->net.w[k++] = it->valuedouble;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(o, "name");
+	snprintf(m->name, sizeof m->name, "%s", cJSON_IsString(it) ?
+	    it->valuestring : "learned");
+	it = cJSON_GetObjectItemCaseSensitive(o, "meta");
+	m->meta = cJSON_IsObject(it) ? cJSON_Duplicate(it, 1) :
+	    cJSON_CreateObject();
+	return 0;
+}
+
+int
+model_save(const struct model *m, const char *path, char *err, size_t errlen)
+{
+	cJSON *o = model_to_json(m);
+	char *s = cJSON_Print(o);
+	FILE *f;
+	int rc = 0;
+
+	cJSON_Delete(o);
+	if (s == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if ((f = fopen(path, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(s);
+		return -1;
+	}
+	if (fputs(s, f) < 0 || fputc('\n', f) < 0)
+		rc = -1;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc != 0)
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+	free(s);
+	return rc;
+}
+
+int
+model_load(struct model *m, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, e[256];
+	long n;
+	cJSON *o;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (f == NULL) {
+		snprintf(err, errlen, "model %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (64L << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errlen, "model %s: cannot read it", path);
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	o = cJSON_ParseWithLength(buf, (size_t)n);
+	free(buf);
+	if (o == NULL) {
+		snprintf(err, errlen, "model %s: not valid JSON", path);
+		return -1;
+	}
+	rc = model_from_json(m, o, e, sizeof e);
+	cJSON_Delete(o);
+	if (rc != 0)
+		snprintf(err, errlen, "model %s: %s", path, e);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/*
+ * tests/unit/test-model-nn.c -- the network's gradients agree with finite
+ * differences, Adam fits a toy regression, and a model file round-trips
+ * exactly and refuses features the engine does not know.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/market/rng.h"
+#include "engine/model/model.h"
+
+/* Relative errors use a floor of 1e-3 on the gradient size, so round-off
+ * on gradients near zero does not count as disagreement.  Loss 0.5 * sum (out - y)^2 for a fixed input and target. */
+static double
+loss_of(const struct nn *n, const double *x, const double *y)
+{
+	double out[NN_MAX_WIDTH], l = 0;
+
+	nn_forward(n, x, out, NULL);
+	for (int k = 0; k < n->size[n->nlayers]; k++)
+		l += 0.5 * (out[k] - y[k]) * (out[k] - y[k]);
+	return l;
+}
+
+static double
+grad_check(int act)
+{
+	struct nn n;
+	struct nn_work w;
+	int hidden[2] = { 7, 5 };
+	double x[6], y[3], out[3], dout[3], din[6], *g, worst = 0;
+	char err[128];
+	struct rng r;
+
+	assert_int_equal(nn_init(&n, 6, hidden, 2, 3, act, 42, err, sizeof err), 0);
+	rng_seed(&r, 7);
+	for (size_t k = 0; k < n.nparams; k++)
+		n.w[k] += 0.3 * (rng_uniform(&r) - 0.5); /* non-zero biases too */
+	for (int i = 0; i < 6; i++)
+		x[i] = 2 * rng_uniform(&r) - 1;
+	for (int i = 0; i < 3; i++)
+		y[i] = 2 * rng_uniform(&r) - 1;
+	nn_forward(&n, x, out, &w);
+	for (int k = 0; k < 3; k++)
+		dout[k] = out[k] - y[k];
+	g = calloc(n.nparams, sizeof *g);
+	nn_backward(&n, &w, dout, g, din);
+	for (size_t k = 0; k < n.nparams; k++) {
+		double keep = n.w[k], h = 1e-5, lp, lm, fd, rel;
+
+		n.w[k] = keep + h;
+		lp = loss_of(&n, x, y);
+		n.w[k] = keep - h;
+		lm = loss_of(&n, x, y);
+		n.w[k] = keep;
+		fd = (lp - lm) / (2 * h);
+		rel = fabs(fd - g[k]) / fmax(1e-3, fabs(fd) + fabs(g[k]));
+		if (rel > worst)
+			worst = rel;
+	}
+	for (int i = 0; i < 6; i++) {
+		double keep = x[i], h = 1e-5, lp, lm, fd, rel;
+
+		x[i] = keep + h;
+		lp = loss_of(&n, x, y);
+		x[i] = keep - h;
+		lm = loss_of(&n, x, y);
+		x[i] = keep;
+		fd = (lp - lm) / (2 * h);
+		rel = fabs(fd - din[i]) / fmax(1e-3, fabs(fd) + fabs(din[i]));
+		if (rel > worst)
+			worst = rel;
+	}
+	free(g);
+	nn_free(&n);
+	return worst;
+}
+
+static void
+nn_backprop_matches_finite_differences(void **state)
+{
+	(void)state;
+	double t = grad_check(NN_TANH), u = grad_check(NN_RELU);
+
+	printf("# worst relative gradient error: tanh %.2e, relu %.2e\n", t, u);
+	assert_true(t < 1e-7);
+	assert_true(u < 1e-7);
+}
+
+/* Fit y = sin(x1) + 0.5 x2 on 64 points with full-batch Adam. */
+static void
+adam_fits_a_toy_regression(void **state)
+{
+	struct nn n;
+	struct nn_adam a;
+	struct nn_work w;
+	int hidden[1] = { 16 };
+	double x[64][2], y[64], *g, first = 0, last = 0;
+	char err[128];
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 3);
+	for (int i = 0; i < 64; i++) {
+		x[i][0] = 4 * rng_uniform(&r) - 2;
+		x[i][1] = 2 * rng_uniform(&r) - 1;
+		y[i] = sin(x[i][0]) + 0.5 * x[i][1];
+	}
+	assert_int_equal(nn_init(&n, 2, hidden, 1, 1, NN_TANH, 9, err, sizeof err), 0);
+	assert_int_equal(nn_adam_init(&a, n.nparams, 0.01), 0);
+	g = calloc(n.nparams, sizeof *g);
+	for (int it = 0; it < 2000; it++) {
+		double loss = 0;
+
+		memset(g, 0, n.nparams * sizeof *g);
+		for (int i = 0; i < 64; i++) {
+			double out, d;
+
+			nn_forward(&n, x[i], &out, &w);
+			d = (out - y[i]) / 64;
+			loss += 0.5 * (out - y[i]) * (out - y[i]) / 64;
+			nn_backward(&n, &w, &d, g, NULL);
+		}
+		if (it == 0)
+			first = loss;
+		last = loss;
+		nn_adam_step(&a, n.w, g);
+	}
+	printf("# toy regression: mse/2 %.4f -> %.6f\n", first, last);
+	assert_true(last < 1e-3);
+	assert_true(last < first / 100);
+	free(g);
+	nn_adam_free(&a);
+	nn_free(&n);
+}
+
+static void
+nn_init_is_seeded(void **state)
+{
+	struct nn a, b, c;
+	int hidden[1] = { 8 };
+	char err[128];
+
+	(void)state;
+	assert_int_equal(nn_init(&a, 4, hidden, 1, 2, NN_TANH, 5, err, sizeof err), 0);
+	assert_int_equal(nn_init(&b, 4, hidden, 1, 2, NN_TANH, 5, err, sizeof err), 0);
+	assert_int_equal(nn_init(&c, 4, hidden, 1, 2, NN_TANH, 6, err, sizeof err), 0);
+	assert_memory_equal(a.w, b.w, a.nparams * sizeof *a.w);
+	assert_true(memcmp(a.w, c.w, a.nparams * sizeof *a.w) != 0);
+	nn_free(&c);
+	hidden[0] = NN_MAX_WIDTH + 1;
+	assert_int_equal(nn_init(&c, 4, hidden, 1, 2, NN_TANH, 6, err, sizeof err), -1);
+	assert_non_null(strstr(err, "width"));
+	nn_free(&a);
+	nn_free(&b);
+}
+
+static void
+model_file_round_trips_and_refuses_unknown_features(void **state)
+{
+	struct model m, back;
+	int hidden[2] = { 16, 16 };
+	char err[256], path[] = "/tmp/test-model-XXXXXX";
+	double f[FEAT_COUNT];
+	struct policy_choice c1, c2;
+	int fd;
+
+	(void)state;
+	assert_int_equal(model_init(&m, hidden, 2, 11, 0.5, err, sizeof err), 0);
+	for (int i = 0; i < FEAT_COUNT; i++)
+		f[i] = 0.1 * i - 0.4;
+	/* The untrained policy is the base schedule. */
+	memset(f, 0, sizeof f);
+	model_decide(&m, f, &c1, 1);
+	assert_int_equal(c1.action, POLICY_BASE_ACTION);
+	cJSON_AddStringToObject(m.meta, "commit", "test");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(model_save(&m, path, err, sizeof err), 0);
+	assert_int_equal(model_load(&back, path, err, sizeof err), 0);
+	assert_memory_equal(m.net.w, back.net.w, m.net.nparams * sizeof *m.net.w);
+	for (int i = 0; i < FEAT_COUNT; i++)
+		f[i] = 0.3 * sin(i);
+	model_decide(&m, f, &c1, 1);
+	model_decide(&back, f, &c2, 1);
+	assert_int_equal(c1.action, c2.action);
+	assert_memory_equal(c1.logit, c2.logit, sizeof c1.logit);
+	assert_string_equal(cJSON_GetObjectItem(back.meta, "commit")->valuestring,
+	    "test");
+	model_free(&back);
+
+	/* Rename one feature: the engine must refuse the model by name. */
+	cJSON *o = model_to_json(&m);
+	cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "features"), 3);
+	cJSON_ReplaceItemInObject(f0, "name", cJSON_CreateString("moon_phase"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "moon_phase"));
+	cJSON_Delete(o);
+	unlink(path);
+	model_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(nn_backprop_matches_finite_differences),
+		cmocka_unit_test(adam_fits_a_toy_regression),
+		cmocka_unit_test(nn_init_is_seeded),
+		cmocka_unit_test(model_file_round_trips_and_refuses_unknown_features),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,158 @@
+/*
+ * tests/unit/test-model-policy.c -- features are deterministic and stay in
+ * their documented ranges on a real simulated book; a decision explains
+ * itself (probabilities that sum to one, attribution to named features);
+ * the evolution strategy improves a toy cost and is reproducible whatever
+ * the number of workers.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/model/model.h"
+
+#define NS MARKET_NS_PER_SEC
+
+static void
+run_features(double out[40][FEAT_COUNT])
+{
+	struct sim_params sp;
+	struct market *m;
+	struct feat_state fs;
+	struct feat_input in = { .side = BOOK_ASK, .qty = 100000, .slice = 600,
+	    .queue_ahead = -1 };
+
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 7, sp.open - 60 * NS), 0);
+	market_advance(m, sp.open);
+	in.start = sp.open;
+	in.end = sp.open + 40 * 60 * NS;
+	in.arrival = market_mid(m);
+	feat_state_init(&fs);
+	for (int k = 0; k < 40; k++) {
+		market_advance(m, sp.open + k * 60 * NS);
+		in.t = m->now;
+		in.sched = k * 2500;
+		in.filled = k * 2300;
+		in.working = k % 3 == 0 ? 600 : 0;
+		in.queue_ahead = k % 3 == 0 ? 900 : -1;
+		in.alerts = k > 30;
+		feat_compute(&fs, m, &in, out[k]);
+	}
+	market_free(m);
+}
+
+static void
+features_are_deterministic_and_bounded(void **state)
+{
+	static double a[40][FEAT_COUNT], b[40][FEAT_COUNT];
+
+	(void)state;
+	run_features(a);
+	run_features(b);
+	assert_memory_equal(a, b, sizeof a);
+	for (int k = 0; k < 40; k++)
+		for (int i = 0; i < FEAT_COUNT; i++) {
+			assert_true(isfinite(a[k][i]));
+			assert_true(a[k][i] >= -3 && a[k][i] <= 3);
+		}
+	assert_true(a[0][FEAT_TIME_LEFT] == 1.0);
+	assert_true(a[39][FEAT_TIME_LEFT] < 0.05);
+	assert_true(a[10][FEAT_SCHED_DEV] < 0);   /* behind the schedule */
+	assert_true(a[3][FEAT_QUEUE] > 0 && a[4][FEAT_QUEUE] == 0);
+	assert_true(a[35][FEAT_ALERTS] == 0.5);
+	for (int i = 0; i < FEAT_COUNT; i++) {
+		assert_int_equal(feat_find(feat_name(i)), i);
+		assert_true(strlen(feat_doc(i)) > 10);
+	}
+	assert_int_equal(feat_find("moon_phase"), -1);
+}
+
+static void
+decision_explains_itself(void **state)
+{
+	struct model m;
+	struct policy_choice c;
+	int hidden[2] = { 16, 16 };
+	double f[FEAT_COUNT], sum = 0;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(model_init(&m, hidden, 2, 3, 0.3, err, sizeof err), 0);
+	for (int i = 0; i < FEAT_COUNT; i++)
+		f[i] = sin(3.0 * i);
+	model_decide(&m, f, &c, 1);
+	for (int a = 0; a < POLICY_NACTIONS; a++) {
+		sum += c.prob[a];
+		assert_true(c.prob[a] <= c.prob[c.action]);
+	}
+	assert_true(fabs(sum - 1) < 1e-12);
+	for (int k = 0; k < POLICY_TOP; k++) {
+		assert_true(c.top[k] >= 0 && c.top[k] < FEAT_COUNT);
+		if (k > 0)
+			assert_true(fabs(c.top_w[k]) <= fabs(c.top_w[k - 1]));
+	}
+	assert_true(policy_mult(POLICY_BASE_ACTION) == 1.0);
+	assert_int_equal(policy_style(POLICY_BASE_ACTION), POLICY_TACTIC);
+	model_free(&m);
+}
+
+/* Toy cost: prefer the action "x0 cross" whatever the input, measured on
+ * the logits of a fixed input so it is smooth enough to learn quickly. */
+static double
+toy_cost(void *arg, const struct model *m, int gen, int ep)
+{
+	double f[FEAT_COUNT];
+	struct policy_choice c;
+
+	(void)arg;
+	(void)gen;
+	for (int i = 0; i < FEAT_COUNT; i++)
+		f[i] = 0.1 * ((i + ep) % 5);
+	model_decide(m, f, &c, 0);
+	return c.logit[POLICY_BASE_ACTION] - c.logit[POLICY_CROSS];
+}
+
+static void
+evolution_strategy_learns_and_repeats(void **state)
+{
+	struct model a, b;
+	struct es_result ra, rb;
+	int hidden[1] = { 8 };
+	char err[256];
+	struct es_opts o = {
+		.generations = 40, .pairs = 4, .episodes = 3, .sigma = 0.1,
+		.lr = 0.05, .jobs = 1, .seed = 5, .validate_every = 5,
+		.val_episodes = 3, .cost = toy_cost,
+	};
+
+	(void)state;
+	assert_int_equal(model_init(&a, hidden, 1, 1, 0.3, err, sizeof err), 0);
+	assert_int_equal(model_init(&b, hidden, 1, 1, 0.3, err, sizeof err), 0);
+	assert_int_equal(es_train(&a, &o, &ra, err, sizeof err), 0);
+	o.jobs = 2;
+	assert_int_equal(es_train(&b, &o, &rb, err, sizeof err), 0);
+	printf("# toy ES: validation cost %.3f -> %.3f\n", ra.base_val,
+	    ra.best_val);
+	assert_true(ra.best_val < ra.base_val - 1);
+	assert_memory_equal(a.net.w, b.net.w, a.net.nparams * sizeof *a.net.w);
+	model_free(&a);
+	model_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(features_are_deterministic_and_bounded),
+		cmocka_unit_test(decision_explains_itself),
+		cmocka_unit_test(evolution_strategy_learns_and_repeats),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
