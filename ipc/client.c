@@ -17,6 +17,8 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include <time.h>
+
 #include "ipc/client.h"
 #include "ipc/protocol.h"
 
@@ -27,6 +29,7 @@ struct ipc_client {
 	char ev_url[512];
 	char name[64];
 	unsigned long next_id;
+	unsigned long nonce;  /* tells apart clients of one process */
 };
 
 int
@@ -41,6 +44,16 @@ ipc_client_open(struct ipc_client **out, const char *ctl_url,
 		return NNG_ENOMEM;
 	snprintf(c->ctl_url, sizeof c->ctl_url, "%s", ctl_url);
 	snprintf(c->name, sizeof c->name, "%s", name ? name : "client");
+	/* The engine remembers ids across connections: two clients of one
+	 * process (or a pid reused later) must not share them. */
+	{
+		struct timespec ts;
+		static unsigned long opened;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c->nonce = ((unsigned long)ts.tv_sec * 1000003UL) ^
+		    (unsigned long)ts.tv_nsec ^ (++opened << 40);
+	}
 	if (events_url != NULL)
 		snprintf(c->ev_url, sizeof c->ev_url, "%s", events_url);
 	else if (ipc_events_url(ctl_url, c->ev_url, sizeof c->ev_url) != 0) {
@@ -95,8 +108,8 @@ ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
 
 	*reply = NULL;
 	if (cJSON_GetObjectItemCaseSensitive(req, "id") == NULL) {
-		snprintf(idbuf, sizeof idbuf, "%s-%ld-%lu", c->name, (long)getpid(),
-		    ++c->next_id);
+		snprintf(idbuf, sizeof idbuf, "%s-%ld-%lx-%lu", c->name,
+		    (long)getpid(), c->nonce, ++c->next_id);
 		cJSON_AddStringToObject(req, "id", idbuf);
 	}
 	if ((body = cJSON_PrintUnformatted(req)) == NULL)

@@ -22,7 +22,7 @@
 
 #define CTL_TIMEOUT_MS 5000
 
-enum { CTL_JSON = 256, CTL_TIMEOUT };
+enum { CTL_JSON = 256, CTL_TIMEOUT, CTL_ROLE, CTL_TOKEN };
 
 /* What a command needs. */
 enum {
@@ -30,6 +30,8 @@ enum {
 	CTL_NEEDS_BLOCK = 1u << 1,
 	CTL_TAKES_BLOCK = 1u << 2,
 	CTL_NEEDS_PCT = 1u << 3,
+	CTL_TAKES_FIELDS = 1u << 4,  /* KEY=VALUE arguments become fields */
+	CTL_OPT_REASON = 1u << 5,    /* a reason is taken but not required */
 };
 
 struct ctl_cmd {
@@ -46,11 +48,27 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "[--block ID] --reason TEXT", "stop sending child orders" },
 	{ CMD_RESUME, CTL_NEEDS_REASON | CTL_TAKES_BLOCK,
 	  "[--block ID] --reason TEXT", "carry on after a pause" },
-	{ CMD_THROTTLE, CTL_NEEDS_REASON | CTL_TAKES_BLOCK | CTL_NEEDS_PCT,
-	  "PCT [--block ID] --reason TEXT",
-	  "set the participation cap, 0 < PCT <= 100" },
+	{ CMD_THROTTLE, CTL_NEEDS_REASON | CTL_TAKES_BLOCK | CTL_NEEDS_PCT |
+	  CTL_TAKES_FIELDS,
+	  "[PCT] [max_child=N] [aggression=A] [--block ID] --reason TEXT",
+	  "participation cap (0 < PCT <= 100), child size, aggression cap" },
 	{ CMD_CANCEL, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK,
 	  "--block ID --reason TEXT", "cancel the parent order" },
+	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
+	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
+	  "[max_pov=P] [urgency=U] --reason TEXT", "a new parent order" },
+	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
+	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
+	  "cancel_children [FIELD=VALUE...] --reason TEXT",
+	  "steer one block: force a style, set a limit, switch algo, manual child" },
+	{ CMD_KILL, CTL_NEEDS_REASON, "--reason TEXT",
+	  "supervisor: halt everything" },
+	{ CMD_RELEASE, CTL_NEEDS_REASON, "--reason TEXT",
+	  "supervisor: resume after kill" },
+	{ CMD_SPEED, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
+	  "speed=1|10|60|max|N --reason TEXT", "supervisor: simulated speed" },
+	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS, "alert=SEQ [--reason TEXT]",
+	  "acknowledge an alert" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -59,6 +77,9 @@ static const struct tui_opt ctl_opts[] = {
 	  "ipc://$XDG_RUNTIME_DIR/tranche/ctl)" },
 	{ "block", 'b', "ID", "the block a command applies to" },
 	{ "reason", 'r', "TEXT", "why (required for changes; journaled)" },
+	{ "role", CTL_ROLE, "ROLE", "viewer, trader (default) or supervisor" },
+	{ "token", CTL_TOKEN, "TOKEN", "token to present (default: "
+	  "$TRANCHE_TOKEN)" },
 	{ "json", CTL_JSON, NULL, "print the engine's reply as JSON" },
 	{ "timeout", CTL_TIMEOUT, "MS", "wait this long for an answer "
 	  "(default 5000)" },
@@ -70,7 +91,7 @@ static void
 ctl_usage(FILE *f)
 {
 	const struct ctl_cmd *c;
-	char left[64];
+	char left[160];
 
 	fprintf(f, "usage: tranche ctl [--connect URL] [--timeout MS] COMMAND "
 	    "[ARGS] [--json]\n\nSends one command to a running engine and "
@@ -222,9 +243,32 @@ ctl_request(struct ipc_client *c, const char *url, cJSON *req, cJSON **reply,
 	return 0;
 }
 
+/* KEY=VALUE arguments: a value that is wholly a number travels as one. */
+static int
+ctl_add_field(cJSON *req, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char key[64], *end;
+	double d;
+
+	if (eq == NULL || eq == arg || (size_t)(eq - arg) >= sizeof key)
+		return -1;
+	memcpy(key, arg, (size_t)(eq - arg));
+	key[eq - arg] = '\0';
+	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
+	d = strtod(eq + 1, &end);
+	if (eq[1] != '\0' && *end == '\0' && isfinite(d) &&
+	    strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
+		cJSON_AddNumberToObject(req, key, d);
+	else
+		cJSON_AddStringToObject(req, key, eq + 1);
+	return 0;
+}
+
 static int
 ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
-        double pct, const char *reason, int json, long timeout_ms)
+        double pct, const char *reason, int json, long timeout_ms,
+        char **fields, int nfields, const char *role, const char *token)
 {
 	struct ipc_client *c;
 	cJSON *req, *reply = NULL;
@@ -241,7 +285,9 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", CMD_HELLO);
 	cJSON_AddStringToObject(req, "client", "tranche-ctl");
-	cJSON_AddStringToObject(req, "role", "trader");
+	cJSON_AddStringToObject(req, "role", role);
+	if (token != NULL && token[0] != '\0')
+		cJSON_AddStringToObject(req, "token", token);
 	cJSON_AddNumberToObject(req, "v", TRANCHE_PROTO_VERSION);
 	rv = ctl_request(c, url, req, &reply, timeout_ms);
 	cJSON_Delete(req);
@@ -258,12 +304,16 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 	cJSON_Delete(reply);
 	reply = NULL;
 
-	if (cmd->needs & CTL_NEEDS_REASON)
-		req = prompt_build(cmd->name, block, pct, reason);
-	else {
-		req = cJSON_CreateObject();
-		cJSON_AddStringToObject(req, "cmd", cmd->name);
-	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", cmd->name);
+	if (block != NULL && block[0] != '\0')
+		cJSON_AddStringToObject(req, "block", block);
+	if (pct > 0)
+		cJSON_AddNumberToObject(req, "pct", pct);
+	for (int i = 0; i < nfields; i++)
+		ctl_add_field(req, fields[i]);
+	if (reason != NULL)
+		cJSON_AddStringToObject(req, "reason", reason);
 	rv = ctl_request(c, url, req, &reply, timeout_ms);
 	cJSON_Delete(req);
 	ipc_client_close(c);
@@ -281,6 +331,13 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 			ctl_print_status(reply);
 		else if (strcmp(cmd->name, CMD_SNAPSHOT) == 0)
 			ctl_print_snapshot(reply);
+		else if (ipc_get_str(reply, "block", &state) == 0 &&
+		    strcmp(cmd->name, CMD_SUBMIT) == 0)
+			printf("%s: ok, block %s\n", cmd->name,
+			    ctl_str(reply, "block", st, sizeof st));
+		else if (ipc_get_str(reply, "speed", &state) == 0)
+			printf("%s: ok, speed %s\n", cmd->name,
+			    ctl_str(reply, "speed", st, sizeof st));
 		else if (ipc_get_num(reply, "max_pov", &d) == 0)
 			printf("%s: ok, participation cap %g%%\n", cmd->name, d);
 		else if (ipc_get_str(reply, "state", &state) == 0)
@@ -296,9 +353,12 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 int
 ctl_main(int argc, char **argv)
 {
-	struct option lo[8];
+	struct option lo[10];
 	const struct ctl_cmd *cmd;
 	const char *url = NULL, *block = NULL, *reason = NULL, *name;
+	const char *role = "trader", *token = getenv("TRANCHE_TOKEN");
+	char *fields[32];
+	int nfields = 0;
 	char defurl[512];
 	long timeout_ms = CTL_TIMEOUT_MS;
 	double pct = 0;
@@ -324,6 +384,19 @@ ctl_main(int argc, char **argv)
 		case CTL_JSON:
 			json = 1;
 			break;
+		case CTL_ROLE:
+			if (strcmp(optarg, "viewer") != 0 &&
+			    strcmp(optarg, "trader") != 0 &&
+			    strcmp(optarg, "supervisor") != 0) {
+				fprintf(stderr, "tranche ctl: --role '%s': must be "
+				    "viewer, trader or supervisor\n", optarg);
+				return 2;
+			}
+			role = optarg;
+			break;
+		case CTL_TOKEN:
+			token = optarg;
+			break;
 		case CTL_TIMEOUT:
 			if (options_parse_long("tranche ctl", "--timeout", optarg,
 			    1, 600000, &timeout_ms) != 0)
@@ -344,7 +417,8 @@ ctl_main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
-		    "pause, resume, throttle, cancel; see tranche ctl --help)\n");
+		    "submit, pause, resume, throttle, override, cancel, ack, kill, "
+		    "release, speed; see tranche ctl --help)\n");
 		return 2;
 	}
 	name = argv[optind++];
@@ -353,10 +427,14 @@ ctl_main(int argc, char **argv)
 			break;
 	if (cmd->name == NULL) {
 		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
-		    "snapshot, pause, resume, throttle, cancel)\n", name);
+		    "snapshot, submit, pause, resume, throttle, override, "
+		    "cancel, ack, kill, release, speed)\n", name);
 		return 2;
 	}
-	if (cmd->needs & CTL_NEEDS_PCT) {
+	if ((cmd->needs & CTL_NEEDS_PCT) && optind < argc &&
+	    strchr(argv[optind], '=') != NULL) {
+		/* throttle max_child=N ...: no PCT. */
+	} else if (cmd->needs & CTL_NEEDS_PCT) {
 		if (optind >= argc) {
 			fprintf(stderr, "tranche ctl %s: which percentage? usage: "
 			    "tranche ctl throttle PCT --reason TEXT\n", name);
@@ -371,6 +449,17 @@ ctl_main(int argc, char **argv)
 			return 2;
 		}
 		optind++;
+	}
+	while ((cmd->needs & CTL_TAKES_FIELDS) && optind < argc &&
+	    nfields < 32) {
+		const char *eq = strchr(argv[optind], '=');
+
+		if (eq == NULL || eq == argv[optind] || eq - argv[optind] >= 64) {
+			fprintf(stderr, "tranche ctl %s: argument '%s': must be "
+			    "KEY=VALUE\n", name, argv[optind]);
+			return 2;
+		}
+		fields[nfields++] = argv[optind++];
 	}
 	if (optind < argc) {
 		fprintf(stderr, "tranche ctl %s: unexpected argument '%s'\n", name,
@@ -391,7 +480,8 @@ ctl_main(int argc, char **argv)
 		fprintf(stderr, "tranche ctl %s: --block does not apply\n", name);
 		return 2;
 	}
-	if (reason != NULL && !(cmd->needs & CTL_NEEDS_REASON)) {
+	if (reason != NULL && !(cmd->needs & (CTL_NEEDS_REASON |
+	    CTL_OPT_REASON))) {
 		fprintf(stderr, "tranche ctl %s: --reason does not apply\n", name);
 		return 2;
 	}
@@ -403,5 +493,6 @@ ctl_main(int argc, char **argv)
 		}
 		url = defurl;
 	}
-	return ctl_run(url, cmd, block, pct, reason, json, timeout_ms);
+	return ctl_run(url, cmd, block, pct, reason, json, timeout_ms, fields,
+	    nfields, role, token);
 }

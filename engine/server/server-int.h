@@ -41,11 +41,35 @@ struct idem {
 	size_t len;
 };
 
-/* What hello told us about the peer behind an NNG pipe. */
+enum { ROLE_VIEWER, ROLE_TRADER, ROLE_SUPERVISOR };
+
+/*
+ * Who sent a command, as far as the transport can tell: the NNG pipe, and
+ * whether the peer is on ipc:// with our own uid (trusted without a token),
+ * on ipc:// with another uid, or on tcp:// (a token is required).
+ */
+enum { PEER_LOCAL, PEER_IPC_OTHER, PEER_REMOTE };
+struct peer {
+	uint32_t pipe;
+	int kind;
+	uint64_t uid;      /* ipc:// only */
+};
+
+/* What hello told us about the peer behind an NNG pipe.  A peer that never
+ * said hello is a viewer. */
 struct session {
 	uint32_t pipe;
+	int kind;
+	int authed;        /* said hello and was accepted */
+	int rank;          /* ROLE_* */
 	char client[64];
 	char role[16];
+};
+
+#define TOKENS_MAX 64
+struct token {
+	int rank;
+	char token[128];
 };
 
 struct server {
@@ -89,6 +113,13 @@ struct server {
 	unsigned idem_next;
 	struct session sessions[SESSIONS_MAX];
 	int nsessions;
+
+	struct token tokens[TOKENS_MAX];
+	int ntokens;
+	int readonly;          /* tranched replay: nothing may change */
+	int recovering;        /* re-applying journaled commands */
+	char last_state[16];   /* what the last "status" event said */
+	double last_speed;
 };
 
 /* server.c */
@@ -101,7 +132,19 @@ cJSON *server_ring_json(const struct ring *r);
 /* server-cmd.c: decode, execute (at most once per id), journal and answer
  * one command; returns the malloc'd reply and its length. */
 char *server_command(struct server *s, const void *buf, size_t len,
-                     uint32_t pipe, size_t *outlen);
+                     const struct peer *peer, size_t *outlen);
 void server_idem_free(struct server *s);
+/* Recovery: apply one journaled request as the session `sess` (no journal,
+ * no audit); returns the reply (caller frees). */
+cJSON *server_command_apply(struct server *s, const cJSON *req,
+                            struct session *sess);
+/* Recovery: remember a journaled answer to an id. */
+void server_idem_restore(struct server *s, const char *id, const cJSON *rep);
+/* Publish "status" if the engine's state or speed changed. */
+void server_status_check(struct server *s);
+/* Set the clock speed (0 = max), re-arming the clock timer. */
+void server_set_speed(struct server *s, double speed);
+int server_role_rank(const char *role);
+const char *server_role_name(int rank);
 
 #endif

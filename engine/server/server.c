@@ -39,6 +39,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/ipc/ipc.h>
 #include <uv.h>
 
 #include "engine/exec/exec.h"
@@ -168,6 +169,9 @@ server_state(struct server *s)
 
 	if (exec_all_done(s->x) && exec_count(s->x) > 0)
 		return "DONE";
+	for (size_t i = 0; i < exec_count(s->x); i++)
+		if (exec_get(s->x, i)->state == PARENT_HALTED)
+			return "HALTED";
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		int st = exec_get(s->x, i)->state;
 
@@ -177,6 +181,45 @@ server_state(struct server *s)
 	if (paused > 0 && working == 0)
 		return "PAUSED";
 	return "LIVE";
+}
+
+static void
+server_speed_text(const struct server *s, char *buf, size_t n)
+{
+	if (s->speed <= 0)
+		snprintf(buf, n, "max");
+	else
+		snprintf(buf, n, "%g", s->speed);
+}
+
+void
+server_status_check(struct server *s)
+{
+	const char *st = server_state(s);
+	char speed[32];
+	cJSON *o;
+
+	if (strcmp(st, s->last_state) == 0 && s->speed == s->last_speed)
+		return;
+	snprintf(s->last_state, sizeof s->last_state, "%s", st);
+	s->last_speed = s->speed;
+	server_speed_text(s, speed, sizeof speed);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "state", st);
+	cJSON_AddStringToObject(o, "speed", speed);
+	server_publish(s, TOPIC_STATUS, o);
+	cJSON_Delete(o);
+}
+
+void
+server_set_speed(struct server *s, double speed)
+{
+	s->speed = speed;
+	if (s->loop_inited && !s->stopping) {
+		s->wall_last = uv_now(&s->loop);
+		uv_timer_set_repeat(&s->clock_timer, speed <= 0 ? 1 : CLOCK_MS);
+		uv_timer_again(&s->clock_timer);
+	}
 }
 
 cJSON *
@@ -298,6 +341,7 @@ server_on_clock(uv_timer_t *h)
 	if (s->opts->exit_when_done && exec_all_done(s->x)) {
 		exec_emit_dirty(s->x);
 		server_publish_book(s);
+		server_status_check(s);
 		server_flush(s);
 		server_stop(s);
 	}
@@ -311,6 +355,7 @@ server_on_publish(uv_timer_t *h)
 	server_busy_begin(s);
 	server_publish_book(s);
 	exec_emit_dirty(s->x);
+	server_status_check(s);
 	server_flush(s);
 	server_busy_end(s);
 }
@@ -323,10 +368,7 @@ server_on_beat(uv_timer_t *h)
 	cJSON *o = cJSON_CreateObject();
 	char speed[32];
 
-	if (s->speed <= 0)
-		snprintf(speed, sizeof speed, "max");
-	else
-		snprintf(speed, sizeof speed, "%g", s->speed);
+	server_speed_text(s, speed, sizeof speed);
 	cJSON_AddStringToObject(o, "speed", speed);
 	cJSON_AddStringToObject(o, "state", server_state(s));
 	cJSON_AddNumberToObject(o, "subs", atomic_load(&s->subs));
@@ -350,6 +392,31 @@ server_on_signal(uv_signal_t *h, int signum)
 	server_stop(s);
 }
 
+/*
+ * Who is behind a pipe.  On ipc:// the kernel tells us the peer's uid
+ * (SO_PEERCRED, through NNG_OPT_IPC_PEER_UID): our own uid is trusted like
+ * a shell of ours; anyone else, and anyone over tcp://, needs a token.
+ */
+static void
+server_peer(struct server *s, nng_pipe p, struct peer *peer)
+{
+	nng_sockaddr sa;
+	uint64_t uid;
+
+	memset(peer, 0, sizeof *peer);
+	peer->pipe = nng_pipe_id(p);
+	peer->kind = PEER_REMOTE;
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
+	    sa.s_family == NNG_AF_IPC) {
+		peer->kind = PEER_IPC_OTHER;
+		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) == 0) {
+			peer->uid = uid;
+			if (uid == (uint64_t)getuid())
+				peer->kind = PEER_LOCAL;
+		}
+	}
+}
+
 static void
 server_on_rep(uv_poll_t *h, int status, int events)
 {
@@ -360,8 +427,12 @@ server_on_rep(uv_poll_t *h, int status, int events)
 	/* Drain every waiting request: the descriptor only says "some". */
 	while (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
 		size_t len;
-		char *reply = server_command(s, nng_msg_body(msg),
-		    nng_msg_len(msg), nng_pipe_id(nng_msg_get_pipe(msg)), &len);
+		struct peer peer;
+		char *reply;
+
+		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		reply = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
+		    &peer, &len);
 
 		nng_msg_clear(msg);
 		if (reply != NULL) {

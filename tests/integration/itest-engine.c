@@ -156,10 +156,13 @@ engine_repeated_id_runs_once(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
-/* Send raw bytes on a REQ socket of our own and return the reply. */
+/* Send raw bytes on a REQ socket of our own (after a trader's hello on
+ * the same pipe) and return the reply. */
 static cJSON *
 raw_request(const char *url, const void *buf, size_t len)
 {
+	static int n;
+	char hello[128];
 	nng_socket s;
 	nng_msg *msg;
 	cJSON *r = NULL;
@@ -167,7 +170,14 @@ raw_request(const char *url, const void *buf, size_t len)
 	if (nng_req0_open(&s) != 0)
 		return NULL;
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 3000);
-	if (nng_dial(s, url, NULL, 0) == 0 && nng_send(s, (void *)buf, len, 0) == 0 &&
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"id\":\"raw-%d\","
+	    "\"role\":\"trader\",\"v\":1}", ++n);
+	if (nng_dial(s, url, NULL, 0) == 0 &&
+	    nng_send(s, hello, strlen(hello), 0) == 0 &&
+	    nng_recvmsg(s, &msg, 0) == 0) {
+		nng_msg_free(msg);
+	}
+	if (nng_send(s, (void *)buf, len, 0) == 0 &&
 	    nng_recvmsg(s, &msg, 0) == 0) {
 		r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);

@@ -1,0 +1,417 @@
+/*
+ * tests/integration/itest-commands.c -- the whole command catalogue of
+ * ipc/protocol.h against the real tranched.
+ *
+ * commands_every_command_works: submit, throttle (pct, max_child,
+ *   aggression), override (style, limit, algo, child, cancel_children),
+ *   pause, resume, ack, kill, release, speed and cancel each answer ok and
+ *   do what they say; refusals name the field and the value; every change
+ *   and every refusal is published on "audit", and kill publishes "status";
+ * commands_roles_are_enforced: a viewer (and a peer that never said hello)
+ *   changes nothing, a trader may not kill, release or change the speed,
+ *   and every refusal is an ERR_ROLE naming the command and the role;
+ * commands_id_runs_once_across_a_reconnect: a submit is sent, the client
+ *   closed and a new one opened; the same id again gets the same answer and
+ *   no second block.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/journal/journal.h"
+#include "ipc/protocol.h"
+#include "tests/integration/itest.h"
+
+static const char *tranched;
+
+/* A second client with its own pipe and role. */
+static struct ipc_client *
+client_as(struct itest_engine *e, const char *role)
+{
+	struct ipc_client *c;
+	char hello[160];
+	cJSON *req, *rep = NULL;
+
+	assert_int_equal(ipc_client_open(&c, e->url, NULL, role), 0);
+	if (role == NULL)
+		return c;
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"client\":\"it-%s\","
+	    "\"role\":\"%s\",\"v\":%d}", role, role, TRANCHE_PROTO_VERSION);
+	req = cJSON_Parse(hello);
+	assert_int_equal(ipc_client_request(c, req, &rep, 5000), 0);
+	assert_true(itest_ok(rep));
+	cJSON_Delete(req);
+	cJSON_Delete(rep);
+	return c;
+}
+
+static cJSON *
+cmd_on(struct ipc_client *c, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *rep = NULL;
+
+	assert_non_null(req);
+	if (ipc_client_request(c, req, &rep, 5000) != 0)
+		rep = NULL;
+	cJSON_Delete(req);
+	assert_non_null(rep);
+	return rep;
+}
+
+static const char *
+err_msg(const cJSON *r)
+{
+	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
+	    "message");
+
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+static const char *
+str_of(const cJSON *r, const char *name)
+{
+	const cJSON *f = cJSON_GetObjectItem(r, name);
+
+	return cJSON_IsString(f) ? f->valuestring : "";
+}
+
+/* ok, or fail showing the refusal. */
+static void
+expect_ok(cJSON *r)
+{
+	if (!itest_ok(r))
+		fail_msg("refused: %s (%s)", err_msg(r), itest_err(r));
+}
+
+/* Refused with this code, the message holding each needle. */
+static void
+expect_err(cJSON *r, const char *code, const char *n1, const char *n2)
+{
+	assert_false(itest_ok(r));
+	if (strcmp(itest_err(r), code) != 0 ||
+	    (n1 && strstr(err_msg(r), n1) == NULL) ||
+	    (n2 && strstr(err_msg(r), n2) == NULL))
+		fail_msg("wanted %s mentioning \"%s\" \"%s\", got %s: %s", code,
+		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), err_msg(r));
+	cJSON_Delete(r);
+}
+
+static void
+ok_del(cJSON *r)
+{
+	expect_ok(r);
+	cJSON_Delete(r);
+}
+
+static const char *
+block_state(struct itest_engine *e, const char *id)
+{
+	static char st[32];
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}"), *b;
+
+	st[0] = '\0';
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+		if (strcmp(str_of(b, "id"), id) == 0)
+			snprintf(st, sizeof st, "%s", str_of(b, "state"));
+	cJSON_Delete(r);
+	return st;
+}
+
+/* Count, in the engine's journal, audit events (ok and refused) and
+ * status events: the journal has every one (a subscriber may lose some). */
+static void
+count_events(struct itest_engine *e, int ms, int *audit_ok, int *audit_no,
+             int *status)
+{
+	struct jrnl_reader *r;
+	struct jrnl_rec rec;
+
+	(void)ms;
+	assert_int_equal(jrnl_reader_open(&r, e->journal, NULL), 0);
+	while (jrnl_next(r, &rec) == 1) {
+		const char *p = (const char *)rec.data;
+
+		if (rec.kind != JRNL_EVENT)
+			continue;
+		if (rec.len > 6 && memcmp(p, "audit", 6) == 0) {
+			if (memmem(p, rec.len, "\"ok\":true", 9) != NULL)
+				(*audit_ok)++;
+			else
+				(*audit_no)++;
+		} else if (rec.len > 7 && memcmp(p, "status", 7) == 0)
+			(*status)++;
+	}
+	jrnl_reader_close(r);
+}
+
+static void
+commands_every_command_works(void **state)
+{
+	struct itest_engine e;
+	cJSON *r, *b, *a;
+	char buf[512], sym[16];
+	int64_t bid = 0, ask = 0, mid, alert = 0;
+	int aok = 0, ano = 0, st = 0;
+
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	expect_ok(r);
+	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	b = cJSON_GetObjectItem(r, "book");
+	bid = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(b, "bids"), 0), 0)->valuedouble;
+	ask = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(b, "asks"), 0), 0)->valuedouble;
+	mid = (bid + ask) / 2;
+	cJSON_Delete(r);
+
+	/* submit: refusals name the field and value, then one that works. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"NOPE\","
+	    "\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,\"reason\":\"t\"}"),
+	    ERR_FIELD, "\"sym\"", "NOPE");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"up\",\"qty\":1000,\"duration_s\":600,\"reason\":\"t\"}", sym);
+	expect_err(itest_cmd(&e, buf), ERR_FIELD, "\"side\"", "up");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":-5,\"duration_s\":600,\"reason\":\"t\"}", sym);
+	expect_err(itest_cmd(&e, buf), ERR_FIELD, "\"qty\"", "-5");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":20000,\"duration_s\":1800,\"algo\":\"nope\","
+	    "\"reason\":\"t\"}", sym);
+	expect_err(itest_cmd(&e, buf), ERR_FIELD, "\"algo\"", "nope");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":20000,\"duration_s\":1800,\"reason\":\"t\"}", sym);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"X\"}"),
+	    ERR_FIELD, "reason", NULL);
+	r = itest_cmd(&e, buf);
+	expect_ok(r);
+	assert_string_equal(str_of(r, "block"), "2");
+	cJSON_Delete(r);
+	/* The block starts at the next clock pass. */
+	for (long long t0 = itest_now_ms(); strcmp(block_state(&e, "2"),
+	    "WORKING") != 0 && itest_now_ms() - t0 < 5000;)
+		;
+
+	/* throttle in full. */
+	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"2\",\"pct\":15,"
+	    "\"max_child\":500,\"aggression\":\"neutral\",\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_int_equal(cJSON_GetObjectItem(r, "max_pov")->valuedouble, 15);
+	assert_int_equal(cJSON_GetObjectItem(r, "max_child")->valuedouble, 500);
+	assert_string_equal(str_of(r, "aggression"), "neutral");
+	cJSON_Delete(r);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"max_child\":0,"
+	    "\"reason\":\"t\"}"), ERR_FIELD, "\"max_child\"", "0");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"aggression\":\"wild\","
+	    "\"reason\":\"t\"}"), ERR_FIELD, "\"aggression\"", "wild");
+
+	/* override, every action. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
+	    "\"style\",\"style\":\"passive\",\"for_s\":60,\"reason\":\"t\"}"));
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"style\",\"style\":\"passive\",\"for_s\":-1,"
+	    "\"reason\":\"t\"}"), ERR_FIELD, "\"for_s\"", "-1");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"limit\",\"px\":%lld,\"reason\":\"t\"}",
+	    (long long)(ask + 50));
+	ok_del(itest_cmd(&e, buf));
+	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
+	    "\"limit\",\"px\":0,\"reason\":\"t\"}"));
+	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
+	    "\"algo\",\"algo\":\"twap\",\"reason\":\"t\"}"));
+	/* The fat-finger bound and the maximum child. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"child\",\"px\":1,\"qty\":100,\"reason\":\"t\"}"),
+	    ERR_RISK, "collar", NULL);
+	snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"child\",\"px\":%lld,\"qty\":600,\"reason\":\"t\"}",
+	    (long long)mid);
+	expect_err(itest_cmd(&e, buf), ERR_RISK, "maximum child", "500");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"child\",\"px\":%lld,\"qty\":100,\"reason\":\"t\"}",
+	    (long long)bid);
+	ok_del(itest_cmd(&e, buf));
+	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
+	    "\"cancel_children\",\"reason\":\"t\"}"));
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"fly\",\"reason\":\"t\"}"), ERR_FIELD, "\"action\"",
+	    "fly");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"9\","
+	    "\"action\":\"cancel_children\",\"reason\":\"t\"}"), ERR_NOT_FOUND,
+	    "9", NULL);
+
+	/* pause and resume one block. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"pause\",\"block\":\"2\",\"reason\":\"t\"}"));
+	assert_string_equal(block_state(&e, "2"), "PAUSED");
+	ok_del(itest_cmd(&e, "{\"cmd\":\"resume\",\"block\":\"2\",\"reason\":\"t\"}"));
+	assert_string_equal(block_state(&e, "2"), "WORKING");
+
+	/* kill: everything halted, steering refused, an alert to ack. */
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_string_equal(str_of(r, "state"), "HALTED");
+	cJSON_Delete(r);
+	assert_string_equal(block_state(&e, "1"), "HALTED");
+	expect_err(itest_cmd(&e, buf), ERR_HALTED, "kill switch", NULL);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"resume\",\"reason\":\"t\"}"),
+	    ERR_HALTED, "kill switch", NULL);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "alerts"))
+		if (strcmp(str_of(a, "code"), "kill") == 0)
+			alert = (int64_t)cJSON_GetObjectItem(a, "seq")->valuedouble;
+	assert_string_equal(str_of(r, "state"), "HALTED");
+	cJSON_Delete(r);
+	assert_true(alert > 0);
+	snprintf(buf, sizeof buf, "{\"cmd\":\"ack\",\"alert\":%lld}",
+	    (long long)alert);
+	ok_del(itest_cmd(&e, buf));
+	expect_err(itest_cmd(&e, "{\"cmd\":\"ack\",\"alert\":999999}"),
+	    ERR_NOT_FOUND, "999999", NULL);
+	r = itest_cmd(&e, "{\"cmd\":\"release\",\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_string_equal(str_of(r, "state"), "LIVE");
+	cJSON_Delete(r);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"release\",\"reason\":\"t\"}"),
+	    ERR_STATE, "nothing is halted", NULL);
+
+	/* speed. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"speed\",\"speed\":\"fast\","
+	    "\"reason\":\"t\"}"), ERR_FIELD, "\"speed\"", "fast");
+	r = itest_cmd(&e, "{\"cmd\":\"speed\",\"speed\":\"120\",\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_string_equal(str_of(r, "speed"), "120");
+	cJSON_Delete(r);
+
+	/* cancel the submitted block. */
+	r = itest_cmd(&e, "{\"cmd\":\"cancel\",\"block\":\"2\",\"reason\":\"t\"}");
+	expect_ok(r);
+	cJSON_Delete(r);
+	assert_string_equal(block_state(&e, "2"), "CANCELLED");
+
+	count_events(&e, 1500, &aok, &ano, &st);
+	/* 15 accepted changes, 17 refused, each on audit; kill, release and
+	 * speed each changed the status. */
+	assert_int_equal(aok, 15);
+	assert_int_equal(ano, 17);
+	assert_true(st >= 3);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+commands_roles_are_enforced(void **state)
+{
+	static const char *changes[] = {
+		"{\"cmd\":\"submit\",\"sym\":\"X\",\"reason\":\"r\"}",
+		"{\"cmd\":\"pause\",\"reason\":\"r\"}",
+		"{\"cmd\":\"resume\",\"reason\":\"r\"}",
+		"{\"cmd\":\"throttle\",\"pct\":5,\"reason\":\"r\"}",
+		"{\"cmd\":\"override\",\"block\":1,\"action\":\"cancel_children\","
+		    "\"reason\":\"r\"}",
+		"{\"cmd\":\"cancel\",\"block\":1,\"reason\":\"r\"}",
+		"{\"cmd\":\"ack\",\"alert\":1}",
+	};
+	static const char *supervisor[] = {
+		"{\"cmd\":\"kill\",\"reason\":\"r\"}",
+		"{\"cmd\":\"release\",\"reason\":\"r\"}",
+		"{\"cmd\":\"speed\",\"speed\":\"max\",\"reason\":\"r\"}",
+	};
+	struct itest_engine e;
+	struct ipc_client *viewer, *anon, *trader;
+	int aok = 0, ano = 0, st = 0;
+	cJSON *r;
+
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	viewer = client_as(&e, "viewer");
+	anon = client_as(&e, NULL);
+	trader = client_as(&e, "trader");
+	for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
+		expect_err(cmd_on(viewer, changes[i]), ERR_ROLE, "viewer", NULL);
+		expect_err(cmd_on(anon, changes[i]), ERR_ROLE, "viewer", "hello");
+	}
+	for (size_t i = 0; i < 3; i++) {
+		expect_err(cmd_on(viewer, supervisor[i]), ERR_ROLE, "supervisor",
+		    NULL);
+		expect_err(cmd_on(trader, supervisor[i]), ERR_ROLE, "trader",
+		    "supervisor");
+	}
+	/* Reads are a viewer's, and a bad role name is refused. */
+	ok_del(cmd_on(viewer, "{\"cmd\":\"status\"}"));
+	ok_del(cmd_on(anon, "{\"cmd\":\"snapshot\"}"));
+	expect_err(cmd_on(anon, "{\"cmd\":\"hello\",\"role\":\"god\",\"v\":1}"),
+	    ERR_FIELD, "\"role\"", "god");
+	/* Nothing changed; a trader may pause. */
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_string_equal(str_of(r, "state"), "LIVE");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks")), 1);
+	cJSON_Delete(r);
+	ok_del(cmd_on(trader, "{\"cmd\":\"pause\",\"reason\":\"r\"}"));
+	count_events(&e, 1000, &aok, &ano, &st);
+	if (ano < 20)
+		fail_msg("%d refusals on audit, not 20", ano);
+	assert_true(aok >= 1);
+	ipc_client_close(viewer);
+	ipc_client_close(anon);
+	ipc_client_close(trader);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+commands_id_runs_once_across_a_reconnect(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *c;
+	cJSON *r1, *r2, *st;
+	char *a, *b, req[256];
+
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	c = client_as(&e, "trader");
+	r1 = cmd_on(c, "{\"cmd\":\"snapshot\"}");
+	snprintf(req, sizeof req, "{\"cmd\":\"submit\",\"id\":\"once-1\","
+	    "\"sym\":\"%s\",\"side\":\"sell\",\"qty\":1000,\"duration_s\":600,"
+	    "\"reason\":\"r\"}", str_of(r1, "sym"));
+	cJSON_Delete(r1);
+	cJSON_Delete(st);
+	r1 = cmd_on(c, req);
+	expect_ok(r1);
+	ipc_client_close(c);
+	/* A new connection, a new pipe: the same id is still the same
+	 * command. */
+	c = client_as(&e, "trader");
+	r2 = cmd_on(c, req);
+	a = cJSON_PrintUnformatted(r1);
+	b = cJSON_PrintUnformatted(r2);
+	assert_string_equal(a, b);
+	cJSON_free(a);
+	cJSON_free(b);
+	cJSON_Delete(r1);
+	cJSON_Delete(r2);
+	st = cmd_on(c, "{\"cmd\":\"status\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(st, "blocks")), 2);
+	cJSON_Delete(st);
+	ipc_client_close(c);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commands_every_command_works),
+		cmocka_unit_test(commands_roles_are_enforced),
+		cmocka_unit_test(commands_id_runs_once_across_a_reconnect),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: itest-commands PATH-TO-TRANCHED\n");
+		return 2;
+	}
+	tranched = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
