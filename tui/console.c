@@ -67,11 +67,30 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		return;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-		if (ipc_get_str(reply, "state", &state) == 0)
+		if (strcmp(what, CMD_ACK) == 0 && t->pending_ack != 0) {
+			store_alert_ack(&t->store, t->pending_ack);
+			tui_message(t, MSG_OK, "ack: ok, alert %llu acknowledged "
+			    "(recorded in the audit log)",
+			    (unsigned long long)t->pending_ack);
+			t->pending_ack = 0;
+		} else if (ipc_get_str(reply, "state", &state) == 0)
 			tui_message(t, MSG_OK, "%s: ok, state %s", what, state);
-		else if (ipc_get_num(reply, "max_pov", &pov) == 0)
-			tui_message(t, MSG_OK, "%s: ok, participation cap %g%%",
-			    what, pov);
+		else if (ipc_get_num(reply, "max_pov", &pov) == 0) {
+			double mc = 0;
+			const char *ag = NULL;
+
+			ipc_get_num(reply, "max_child", &mc);
+			ipc_get_str(reply, "aggression", &ag);
+			char more[96] = "";
+
+			if (mc > 0)
+				snprintf(more, sizeof more, ", max child %.0f", mc);
+			if (ag != NULL)
+				snprintf(more + strlen(more), sizeof more -
+				    strlen(more), ", aggression %.16s", ag);
+			tui_message(t, MSG_OK, "%s: ok, participation cap %g%%%s",
+			    what, pov, more);
+		}
 		else
 			tui_message(t, MSG_OK, "%s: ok", what);
 		return;
@@ -92,53 +111,187 @@ tui_command_block(const struct tui *t, const struct store_block *b)
 	return t->store.nblocks > 1 ? b->id : "";
 }
 
+/* Nothing is sent from a replay or a --readonly console: say so before a
+ * prompt opens.  1 when the action may go on. */
+static int
+tui_may_send(struct tui *t, const char *what)
+{
+	if (t->view.replay) {
+		tui_message(t, MSG_ERR, "read-only in replay: nothing is sent");
+		return 0;
+	}
+	if (t->view.readonly) {
+		tui_message(t, MSG_ERR, "%s: this console is --readonly "
+		    "(role viewer): nothing is sent", what);
+		return 0;
+	}
+	return 1;
+}
+
+/* What a form needs to know about the market and the block. */
 static void
-tui_action_pause(struct tui *t)
+tui_ctx(const struct tui *t, const struct store_block *b,
+        struct prompt_ctx *c)
+{
+	const struct store_book *bk = &t->store.book;
+	int i;
+
+	memset(c, 0, sizeof *c);
+	c->tick = t->store.tick;
+	c->decimals = t->store.px_decimals;
+	if (bk->nbids > 0)
+		c->bid = bk->bids[0].px;
+	if (bk->nasks > 0)
+		c->ask = bk->asks[0].px;
+	if (b != NULL) {
+		c->buy = strcmp(b->side, "sell") != 0;
+		c->max_child = b->have & BLK_MAXCHILD ? b->max_child : 0;
+		c->remaining = b->remaining;
+		for (i = 0; i < (c->buy ? bk->nasks : bk->nbids) && i < 5; i++)
+			c->depth += c->buy ? bk->asks[i].qty : bk->bids[i].qty;
+	}
+}
+
+/* Open the prompt for an action on the selected block (or the engine). */
+static void
+tui_action(struct tui *t, const char *action, const char *values)
+{
+	const struct store_block *b = view_block(&t->view);
+	struct prompt_ctx ctx;
+	int whole = strcmp(action, CMD_KILL) == 0 ||
+	    strcmp(action, CMD_RELEASE) == 0 || strcmp(action, CMD_SPEED) == 0;
+
+	if (!tui_may_send(t, action))
+		return;
+	if ((strcmp(action, CMD_KILL) == 0 || strcmp(action, CMD_RELEASE) == 0 ||
+	    strcmp(action, CMD_SPEED) == 0) &&
+	    strcmp(t->opt.role ? t->opt.role : "trader", "supervisor") != 0) {
+		tui_message(t, MSG_ERR, "%s is for a supervisor: start the "
+		    "console with --role supervisor", action);
+		return;
+	}
+	if (b == NULL && !whole) {
+		tui_message(t, MSG_ERR, "no block yet: nothing to %s", action);
+		return;
+	}
+	if (b != NULL && !whole && (strcmp(b->state, "DONE") == 0 ||
+	    strcmp(b->state, "CANCELLED") == 0)) {
+		tui_message(t, MSG_ERR, "block %s is %s: nothing to %s", b->id,
+		    b->state, action);
+		return;
+	}
+	tui_ctx(t, b, &ctx);
+	/* Overrides always name their block (protocol.h). */
+	prompt_begin_with(&t->prompt, action, whole ? "" :
+	    strcmp(action, "style") == 0 || strcmp(action, "algo") == 0 ||
+	    strcmp(action, "child") == 0 || strcmp(action, "limit") == 0 ||
+	    strcmp(action, "cancel_children") == 0 ||
+	    strcmp(action, CMD_CANCEL) == 0 ? b->id : tui_command_block(t, b),
+	    &ctx, values);
+	t->msg_dirty = 1;
+}
+
+static void
+tui_action_pause(struct tui *t, int all)
 {
 	const struct store_block *b = view_block(&t->view);
 
-	if (t->view.replay) {
-		tui_message(t, MSG_ERR, "read-only in replay: nothing is sent");
+	if (!tui_may_send(t, CMD_PAUSE))
+		return;
+	if (all) {
+		prompt_begin(&t->prompt, strcmp(t->store.state, "PAUSED") == 0 ?
+		    CMD_RESUME : CMD_PAUSE, "", 0);
+		t->msg_dirty = 1;
 		return;
 	}
 	if (b == NULL) {
 		tui_message(t, MSG_ERR, "no block yet: nothing to pause");
 		return;
 	}
-	if (strcmp(b->state, "DONE") == 0 || strcmp(b->state, "CANCELLED") == 0) {
-		tui_message(t, MSG_ERR, "block %s is %s: nothing to pause", b->id,
-		    b->state);
+	tui_action(t, strcmp(b->state, "PAUSED") == 0 ? CMD_RESUME : CMD_PAUSE,
+	    NULL);
+}
+
+/* A: acknowledge the marked alert (the top row of the alerts list). */
+static void
+tui_action_ack(struct tui *t)
+{
+	const struct store_alert *a = store_alert(&t->store,
+	    (size_t)t->panels[PANEL_ALERTS].scroll);
+	struct prompt_ctx ctx;
+
+	if (!tui_may_send(t, CMD_ACK))
+		return;
+	if (a == NULL || a->seq == 0) {
+		tui_message(t, MSG_ERR, "ack: no alert marked (Tab to the "
+		    "alerts, arrows to choose)");
 		return;
 	}
-	prompt_begin(&t->prompt, strcmp(b->state, "PAUSED") == 0 ? CMD_RESUME :
-	    CMD_PAUSE, tui_command_block(t, b), 0);
+	if (a->acked) {
+		tui_message(t, MSG_INFO, "alert %llu is already acknowledged",
+		    (unsigned long long)a->seq);
+		return;
+	}
+	memset(&ctx, 0, sizeof ctx);
+	ctx.alert_seq = a->seq;
+	prompt_begin(&t->prompt, CMD_ACK, "", 0);
+	t->prompt.ctx = ctx;
+	t->pending_ack = a->seq;
 	t->msg_dirty = 1;
 }
 
+/* The panels that can have the keyboard, in screen order. */
 static void
-tui_action_throttle(struct tui *t)
+tui_focus_step(struct tui *t, int dir)
 {
-	const struct store_block *b = view_block(&t->view);
+	int order[PANEL_COUNT], n = 0, i, at = 0;
 
-	if (t->view.replay) {
-		tui_message(t, MSG_ERR, "read-only in replay: nothing is sent");
+	for (i = 0; i < PANEL_COUNT; i++)
+		if (t->panels[i].win != NULL && i != PANEL_TITLE &&
+		    i != PANEL_STATUS)
+			order[n++] = i;
+	if (n == 0)
 		return;
+	/* Sort by position: left to right, top to bottom. */
+	for (i = 1; i < n; i++) {
+		int k = order[i], j = i - 1;
+
+		while (j >= 0 && (t->panels[order[j]].x > t->panels[k].x ||
+		    (t->panels[order[j]].x == t->panels[k].x &&
+		    t->panels[order[j]].y > t->panels[k].y))) {
+			order[j + 1] = order[j];
+			j--;
+		}
+		order[j + 1] = k;
 	}
-	if (b == NULL) {
-		tui_message(t, MSG_ERR, "no block yet: nothing to throttle");
-		return;
-	}
-	prompt_begin(&t->prompt, CMD_THROTTLE, tui_command_block(t, b), 1);
-	t->msg_dirty = 1;
+	for (i = 0; i < n; i++)
+		if (order[i] == t->view.focus)
+			at = i;
+	t->panels[t->view.focus].dirty = 1;
+	t->view.focus = order[(at + dir + n) % n];
+	t->panels[t->view.focus].dirty = 1;
 }
 
 static void
-tui_focus_next(struct tui *t)
+tui_layout_next(struct tui *t, const char *name)
 {
-	t->view.focus = t->view.focus == PANEL_DECISIONS ? PANEL_ALERTS :
-	    PANEL_DECISIONS;
-	t->panels[PANEL_DECISIONS].dirty = 1;
-	t->panels[PANEL_ALERTS].dirty = 1;
+	int idx;
+
+	if (t->layouts.n == 0) {
+		tui_message(t, MSG_ERR, "no layout files could be read: using the "
+		    "built-in one");
+		return;
+	}
+	if (name != NULL) {
+		if ((idx = layout_find(&t->layouts, name)) < 0) {
+			tui_message(t, MSG_ERR, "no layout named '%.40s'", name);
+			return;
+		}
+	} else
+		idx = (t->layout_idx + 1) % t->layouts.n;
+	screen_set_layout(t, idx);
+	tui_message(t, MSG_INFO, "layout %s (%s)", t->layouts.items[idx].name,
+	    t->layouts.items[idx].path);
 }
 
 static void
@@ -158,12 +311,111 @@ tui_send(struct tui *t)
 		    what);
 }
 
+static void tui_command(struct tui *t, const char *line);
+
+/* A finished search / command / go-to line. */
+static void
+tui_input(struct tui *t)
+{
+	char line[TRANCHE_MAX_TEXT + 8], action[16];
+
+	prompt_line(&t->prompt, line, sizeof line, action, sizeof action);
+	if (strcmp(action, "search") == 0) {
+		snprintf(t->view.search, sizeof t->view.search, "%.60s", line);
+		t->panels[PANEL_DECISIONS].scroll = 0;
+		t->panels[PANEL_DECISIONS].dirty = 1;
+		if (t->panels[PANEL_DECISIONS].win == NULL && line[0] != '\0')
+			tui_message(t, MSG_INFO, "search set; this layout does not "
+			    "show the decisions");
+		else if (line[0] != '\0')
+			tui_message(t, MSG_INFO, "decisions matching '%s' (/ then "
+			    "Enter clears)", line);
+		else
+			tui_message(t, MSG_INFO, "search cleared");
+	} else if (strcmp(action, "command") == 0)
+		tui_command(t, line);
+	else if (strcmp(action, "goto") == 0 && t->tp->seek != NULL)
+		t->tp->seek(t, line);
+}
+
+/* The : command line: the same actions as the keys, with their values. */
+static void
+tui_command(struct tui *t, const char *line)
+{
+	char word[32], *rest;
+	const char *p = line;
+	size_t n;
+
+	while (*p == ' ')
+		p++;
+	n = strcspn(p, " ");
+	if (n == 0)
+		return;
+	snprintf(word, sizeof word, "%.*s", (int)(n < 31 ? n : 31), p);
+	rest = (char *)p + n;
+	while (*rest == ' ')
+		rest++;
+	if (strcmp(word, "pause") == 0 || strcmp(word, "resume") == 0) {
+		if (strcmp(rest, "all") == 0) {
+			if (tui_may_send(t, word)) {
+				prompt_begin(&t->prompt, word, "", 0);
+				t->msg_dirty = 1;
+			}
+		} else
+			tui_action(t, word, NULL);
+	} else if (strcmp(word, "throttle") == 0 || strcmp(word, "style") == 0 ||
+	    strcmp(word, "algo") == 0 || strcmp(word, "child") == 0 ||
+	    strcmp(word, "limit") == 0 || strcmp(word, "speed") == 0 ||
+	    strcmp(word, "kill") == 0 || strcmp(word, "release") == 0 ||
+	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0)
+		tui_action(t, word, rest[0] ? rest : NULL);
+	else if (strcmp(word, "ack") == 0)
+		tui_action_ack(t);
+	else if (strcmp(word, "search") == 0) {
+		snprintf(t->view.search, sizeof t->view.search, "%s", rest);
+		t->panels[PANEL_DECISIONS].dirty = 1;
+	} else if (strcmp(word, "layout") == 0)
+		tui_layout_next(t, rest[0] ? rest : NULL);
+	else if (strcmp(word, "freeze") == 0)
+		tui_key(t, 'Z');
+	else if (strcmp(word, "help") == 0)
+		tui_key(t, '?');
+	else if (strcmp(word, "quit") == 0 || strcmp(word, "q") == 0)
+		tui_quit(t, 0);
+	else
+		tui_message(t, MSG_ERR, "unknown command ':%s' (Tab completes; "
+		    "? lists the keys)", word);
+}
+
+/* A mouse click gives the keyboard to the panel under it. */
+static void
+tui_mouse(struct tui *t)
+{
+	MEVENT me;
+	int i;
+
+	if (getmouse(&me) != OK)
+		return;
+	for (i = 0; i < PANEL_COUNT; i++) {
+		struct panel *p = &t->panels[i];
+
+		if (p->win != NULL && i != PANEL_TITLE && i != PANEL_STATUS &&
+		    me.y >= p->y && me.y < p->y + p->h && me.x >= p->x &&
+		    me.x < p->x + p->w) {
+			t->panels[t->view.focus].dirty = 1;
+			t->view.focus = i;
+			p->dirty = 1;
+		}
+	}
+}
+
 unsigned
 tui_key(struct tui *t, int key)
 {
 	char msg[160];
 	unsigned bits;
 	struct panel *p;
+	int had_form;
 
 	if (t->help_visible) {
 		t->help_visible = 0;
@@ -171,12 +423,23 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (t->prompt.stage != PROMPT_IDLE) {
+		had_form = t->prompt.stage == PROMPT_CONFIRM &&
+		    t->prompt.ndetail > 0;
 		bits = prompt_key(&t->prompt, key, msg, sizeof msg);
 		t->msg_dirty = 1;
 		if (bits & TUI_SEND)
 			tui_send(t);
+		else if (bits & TUI_INPUT)
+			tui_input(t);
 		else if (msg[0] != '\0')
 			tui_message(t, MSG_INFO, "%s", msg);
+		if (had_form && !(t->prompt.stage == PROMPT_CONFIRM &&
+		    t->prompt.ndetail > 0)) {
+			if (t->form_win != NULL)
+				delwin(t->form_win);
+			t->form_win = NULL;
+			t->full_redraw = 1;
+		}
 		return bits;
 	}
 	if (t->tp->key != NULL && (bits = t->tp->key(t, key)) != 0)
@@ -187,26 +450,76 @@ tui_key(struct tui *t, int key)
 		tui_quit(t, 0);
 		return TUI_HANDLED | TUI_QUIT;
 	case '?':
-	case 'h':
 	case TK(KEY_F(1)):
 		t->help_visible = 1;
 		t->help_dirty = 1;
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'p':
-		tui_action_pause(t);
+		tui_action_pause(t, 0);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'P':
+		tui_action_pause(t, 1);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 't':
-		tui_action_throttle(t);
+		tui_action(t, CMD_THROTTLE, NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'a':
+		tui_action(t, "style", NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 's':
+		tui_action(t, "algo", NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'm':
+		tui_action(t, "child", NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'c':
+		tui_action(t, "cancel_children", NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'K':
+		tui_action(t, CMD_KILL, NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'A':
+		tui_action_ack(t);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'Z':
+		t->view.frozen = !t->view.frozen;
+		t->full_redraw = !t->view.frozen;
+		t->store.dirty |= DIRTY_STATUS;
+		tui_message(t, MSG_INFO, "%s", t->view.frozen ? "display FROZEN "
+		    "(Z again to thaw; the engine goes on)" : "display live");
+		return TUI_HANDLED | TUI_REDRAW;
+	case '/':
+		prompt_begin(&t->prompt, "search", "", 1);
+		t->msg_dirty = 1;
+		return TUI_HANDLED | TUI_REDRAW;
+	case ':':
+		prompt_begin(&t->prompt, "command", "", 1);
+		t->msg_dirty = 1;
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'L':
+		tui_layout_next(t, NULL);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'b':
 		if (t->store.nblocks > 1) {
 			t->view.sel_block = (t->view.sel_block + 1) %
 			    t->store.nblocks;
 			t->panels[PANEL_BLOCK].dirty = 1;
+			t->panels[PANEL_BLOTTER].dirty = 1;
+			t->panels[PANEL_CHART].dirty = 1;
 		}
 		return TUI_HANDLED | TUI_REDRAW;
 	case '\t':
-		tui_focus_next(t);
+	case 'l':
+	case TK(KEY_RIGHT):
+		tui_focus_step(t, 1);
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_BTAB):
+	case 'h':
+	case TK(KEY_LEFT):
+		tui_focus_step(t, -1);
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_MOUSE):
+		tui_mouse(t);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 0x0c: /* Ctrl-L */
 		t->full_redraw = 1;
@@ -216,9 +529,15 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED;
 	}
 	p = &t->panels[t->view.focus];
-	if (p->ops != NULL && p->ops->key != NULL &&
-	    (bits = p->ops->key(p, &t->view, key)) != 0)
+	if (p->ops != NULL && p->ops->key != NULL && p->win != NULL &&
+	    (bits = p->ops->key(p, &t->view, key)) != 0) {
+		p->dirty = 1;
+		if (t->view.focus == PANEL_BLOTTER) {
+			t->panels[PANEL_BLOCK].dirty = 1;
+			t->panels[PANEL_CHART].dirty = 1;
+		}
 		return bits;
+	}
 	if (!(key & TUI_FN) && key >= 0x20 && key < 0x7f) {
 		tui_message(t, MSG_INFO, "'%c' does nothing here: ? for help",
 		    key);
@@ -240,6 +559,27 @@ tui_run(const struct tui_options *opt)
 	t->view.store = &t->store;
 	t->view.focus = PANEL_DECISIONS;
 	t->view.replay = opt->journal != NULL;
+	t->view.readonly = opt->readonly;
+	t->view.replay_frac = -1;
+	t->view.url = opt->url;
+	layout_load_all(&t->layouts, opt->layout_dir);
+	t->layout_idx = -1;
+	{
+		const char *want = opt->layout ? opt->layout : t->view.replay ?
+		    "replay" : "trader";
+		int idx = layout_find(&t->layouts, want);
+
+		if (idx < 0 && opt->layout != NULL) {
+			fprintf(stderr, "tranche: no layout named '%s'\n",
+			    opt->layout);
+			store_free(&t->store);
+			free(t);
+			return 2;
+		}
+		if (idx < 0)
+			idx = layout_find(&t->layouts, "trader");
+		screen_set_layout(t, idx);
+	}
 	t->store.replay = t->view.replay;
 	t->tp = t->view.replay ? &transport_replay_ops : &transport_live_ops;
 	prompt_cancel(&t->prompt);
@@ -269,6 +609,9 @@ tui_run(const struct tui_options *opt)
 		    t->tp->name);
 		t->exit_code = 1;
 	}
+	if (t->layouts.nerrors > 0)
+		tui_message(t, MSG_ERR, "bad layout %s; using %s",
+		    t->layouts.errors[0], t->view.layout);
 	screen_start(t);
 	uv_run(&t->loop, UV_RUN_DEFAULT);
 

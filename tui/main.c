@@ -16,15 +16,31 @@
 
 #include "tui/tui.h"
 
-enum { OPT_NO_COLOR = 256, OPT_FRAMES, OPT_SPEED, OPT_VERSION };
+enum { OPT_NO_COLOR = 256, OPT_FRAMES, OPT_SPEED, OPT_VERSION, OPT_LAYOUT,
+	OPT_ROLE, OPT_NO_MOUSE, OPT_ASCII, OPT_READONLY, OPT_THEME };
+
+#define MAIN_COMMON_OPTS \
+	{ "layout", OPT_LAYOUT, "NAME", "start with this layout (trader, " \
+	  "supervisor, compact, replay, or a user one); L cycles" }, \
+	{ "no-color", OPT_NO_COLOR, NULL, "no colours (also: NO_COLOR set " \
+	  "in the environment)" }, \
+	{ "no-mouse", OPT_NO_MOUSE, NULL, "leave the mouse to the terminal " \
+	  "(no click to focus)" }, \
+	{ "ascii", OPT_ASCII, NULL, "ASCII only: no braille, box drawing or " \
+	  "block bars" }, \
+	{ "theme", OPT_THEME, "light|dark", "colours for a light or a dark " \
+	  "background (default dark)" }, \
+	{ "frames", OPT_FRAMES, "N", "quit after N frames (25 a second), " \
+	  "for tests" }
 
 static const struct tui_opt main_live_opts[] = {
 	{ "connect", 'c', "URL", "engine control address (default: "
 	  "ipc://$XDG_RUNTIME_DIR/tranche/ctl)" },
-	{ "no-color", OPT_NO_COLOR, NULL, "no colours (also: NO_COLOR set "
-	  "in the environment)" },
-	{ "frames", OPT_FRAMES, "N", "quit after N frames (25 a second), "
-	  "for tests" },
+	{ "role", OPT_ROLE, "ROLE", "say hello as viewer, trader (default) or "
+	  "supervisor" },
+	{ "readonly", OPT_READONLY, NULL, "watch only: role viewer, every "
+	  "action refused before a prompt" },
+	MAIN_COMMON_OPTS,
 	{ "help", 'h', NULL, "this help" },
 	{ "version", OPT_VERSION, NULL, "print the version" },
 	{ NULL, 0, NULL, NULL },
@@ -33,10 +49,7 @@ static const struct tui_opt main_live_opts[] = {
 static const struct tui_opt main_replay_opts[] = {
 	{ "speed", OPT_SPEED, "X", "start at X times the recorded pace "
 	  "(0.25 to 100; default 1)" },
-	{ "no-color", OPT_NO_COLOR, NULL, "no colours (also: NO_COLOR set "
-	  "in the environment)" },
-	{ "frames", OPT_FRAMES, "N", "quit after N frames (25 a second), "
-	  "for tests" },
+	MAIN_COMMON_OPTS,
 	{ "help", 'h', NULL, "this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -45,9 +58,11 @@ static void
 main_usage_live(FILE *f)
 {
 	fprintf(f,
-	    "usage: tranche [--connect URL] [--no-color] [--frames N]\n"
-	    "       tranche replay JOURNAL [--speed X] [--no-color] "
-	    "[--frames N]\n"
+	    "usage: tranche [--connect URL] [--role ROLE] [--readonly] "
+	    "[--layout NAME]\n"
+	    "               [--no-color] [--no-mouse] [--ascii] "
+	    "[--theme light|dark] [--frames N]\n"
+	    "       tranche replay JOURNAL [--speed X] [--layout NAME] ...\n"
 	    "       tranche ctl [--connect URL] COMMAND [ARGS] [--json]\n"
 	    "\n"
 	    "The trading-desk console of tranche.  Attaches to a running "
@@ -55,8 +70,10 @@ main_usage_live(FILE *f)
 	    "algorithm's\ndecisions and the alerts; a trader can pause, resume "
 	    "and throttle it.\n\noptions:\n");
 	options_usage(f, main_live_opts);
-	fprintf(f, "\nkeys: p pause/resume, t throttle, b next block, Tab "
-	    "focus, ? help, q quit.\nSee `tranche replay --help` and "
+	fprintf(f, "\nkeys: p/P pause/resume block/all, t throttle, a style, s "
+	    "algo, m manual order,\nc cancel children, K kill (supervisor), A "
+	    "ack alert, Z freeze, / search,\n: command line, L layout, Tab or "
+	    "h/l focus, b next block, ? help, q quit.\nSee `tranche replay --help` and "
 	    "`tranche ctl --help` for the other forms.\n");
 }
 
@@ -64,7 +81,9 @@ static void
 main_usage_replay(FILE *f)
 {
 	fprintf(f,
-	    "usage: tranche replay JOURNAL [--speed X] [--no-color] "
+	    "usage: tranche replay JOURNAL [--speed X] [--layout NAME] "
+	    "[--no-color]\n"
+	    "               [--no-mouse] [--ascii] [--theme light|dark] "
 	    "[--frames N]\n"
 	    "\n"
 	    "Plays an engine journal (tranched --journal FILE) in the "
@@ -72,8 +91,9 @@ main_usage_replay(FILE *f)
 	    "times.  A damaged journal plays up\nto the damage and says where "
 	    "it stopped.\n\noptions:\n");
 	options_usage(f, main_replay_opts);
-	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, ? help, "
-	    "q quit.\n");
+	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, . one event, "
+	    "g go to a time,\nn / N next / previous alert or intervention, L "
+	    "layout, ? help, q quit.\n");
 }
 
 /* getopt_long with messages that name the option; -1 at the end, '?' on
@@ -99,7 +119,7 @@ main_getopt(const char *prog, int argc, char **argv, const struct option *lo)
 static int
 main_parse(int argc, char **argv, int replay, struct tui_options *opt)
 {
-	struct option lo[8];
+	struct option lo[20];
 	const char *prog = replay ? "tranche replay" : "tranche";
 	int c;
 
@@ -120,6 +140,38 @@ main_parse(int argc, char **argv, int replay, struct tui_options *opt)
 			break;
 		case OPT_NO_COLOR:
 			opt->no_color = 1;
+			break;
+		case OPT_NO_MOUSE:
+			opt->no_mouse = 1;
+			break;
+		case OPT_ASCII:
+			opt->ascii = 1;
+			break;
+		case OPT_READONLY:
+			opt->readonly = 1;
+			break;
+		case OPT_LAYOUT:
+			opt->layout = optarg;
+			break;
+		case OPT_THEME:
+			if (strcmp(optarg, "light") != 0 &&
+			    strcmp(optarg, "dark") != 0) {
+				fprintf(stderr, "%s: --theme '%s': light or dark\n",
+				    prog, optarg);
+				return 2;
+			}
+			opt->light = strcmp(optarg, "light") == 0;
+			break;
+		case OPT_ROLE:
+			if (strcmp(optarg, "viewer") != 0 &&
+			    strcmp(optarg, "trader") != 0 &&
+			    strcmp(optarg, "supervisor") != 0) {
+				fprintf(stderr, "%s: --role '%s': viewer, trader or "
+				    "supervisor\n", prog, optarg);
+				return 2;
+			}
+			opt->role = optarg;
+			opt->readonly |= strcmp(optarg, "viewer") == 0;
 			break;
 		case OPT_FRAMES:
 			if (options_parse_long(prog, "--frames", optarg, 1,

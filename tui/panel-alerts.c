@@ -45,6 +45,9 @@ alerts_draw(struct panel *p, const struct tui_view *v)
 		snprintf(title, sizeof title, "ALERTS %zu  back %d", n, p->scroll);
 	else
 		snprintf(title, sizeof title, "ALERTS %zu", n);
+	if (v->focus == PANEL_ALERTS && n > 0 && iw > 40)
+		snprintf(title + strlen(title), sizeof title - strlen(title),
+		    "  A ack the marked one");
 	panel_frame(p, v, title, v->focus == PANEL_ALERTS);
 	if (vis <= 0 || iw < 20)
 		return;
@@ -65,8 +68,17 @@ alerts_draw(struct panel *p, const struct tui_view *v)
 		if (a->sev == SEV_CRIT && v->color)
 			sa |= A_REVERSE;
 		x = 1;
+		/* The marked alert is the one A acknowledges. */
+		if (i == 0 && v->focus == PANEL_ALERTS)
+			x += panel_put(w, y, x, 1, view_attr(v, ROLE_FOCUS),
+			    ">", v->utf8);
+		else
+			x += panel_put(w, y, x, 1, A_NORMAL, " ", v->utf8);
 		x += panel_printf(w, y, x, 6, sa | A_BOLD, v->utf8, "%-5s ",
 		    store_sev_name(a->sev));
+		if (a->acked)
+			x += panel_put(w, y, x, 4, view_attr(v, ROLE_DIM), "ack ",
+			    v->utf8);
 		x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8,
 		    "%s ", text_clock(clock, sizeof clock, a->t));
 		if (a->block[0] != '\0')

@@ -4,10 +4,12 @@
  * Asks sit above the spread line, best ask nearest it; bids below, best bid
  * nearest it, the way a desk ladder reads.  Every row says its side in
  * words (ASK / BID) as well as in colour, so nothing is lost in monochrome.
- * Columns: side, price in dollars (ticks x tick), size, order count, our
- * own working quantity at that price (from the book's "ours"), and a size
- * bar scaled to the largest level shown.  Columns the width cannot hold are
- * dropped from the right (bar first, then ours).
+ * Columns: side, price in dollars (ticks x tick), size, cumulative size
+ * from the touch out, our own working quantity at that price (from the
+ * book's "ours") with the shares queued ahead of it, the order count, and a
+ * size bar scaled to the largest level shown.  Columns the width cannot
+ * hold are dropped from the right (bar first, then the order count, then
+ * ahead, then ours).
  *
  * The panel shows as many levels a side as its height allows, up to ten,
  * keeping the spread line in the middle.
@@ -16,51 +18,58 @@
 
 #include "tui/tui.h"
 
-/* Our quantity resting at a price on one side. */
+/* Our quantity resting at a price on one side, and the fewest shares
+ * queued ahead of any of our orders there. */
 static int64_t
-book_ours_at(const struct store_book *b, int buy, int64_t px)
+book_ours_at(const struct store_book *b, int buy, int64_t px, int64_t *ahead)
 {
 	int64_t q = 0;
 	int i;
 
+	*ahead = -1;
 	for (i = 0; i < b->nours; i++)
-		if (b->ours[i].buy == buy && b->ours[i].px == px)
+		if (b->ours[i].buy == buy && b->ours[i].px == px) {
 			q += b->ours[i].qty;
+			if (*ahead < 0 || b->ours[i].ahead < *ahead)
+				*ahead = b->ours[i].ahead;
+		}
 	return q;
 }
 
 struct book_cols {
-	int side, px, size, ord, ours, bar; /* x positions; -1 when dropped */
+	int side, px, size, cum, ours, ahead, ord, bar; /* x; -1 dropped */
 	int barw;
 };
 
 static void
 book_columns(int inner, struct book_cols *c)
 {
-	/* side(4) px(9) size(9) ord(4) ours(8) bar(the rest, at least 3) */
+	/* side(4) px(9) size(9) cum(9) ours(8) ahead(7) ord(5) bar(rest) */
 	c->side = 1;
 	c->px = 5;
 	c->size = 14;
-	c->ord = 23;
-	c->ours = inner >= 34 ? 27 : -1;
+	c->cum = inner >= 31 ? 23 : -1;
+	c->ours = inner >= 39 ? 32 : -1;
+	c->ahead = inner >= 46 ? 40 : -1;
+	c->ord = inner >= 51 ? 47 : -1;
 	c->bar = -1;
 	c->barw = 0;
-	if (c->ours >= 0 && inner - 35 >= 3) {
-		c->bar = 36;
-		c->barw = inner - 35;
+	if (c->ord >= 0 && inner - 52 >= 3) {
+		c->bar = 53;
+		c->barw = inner - 52;
 	}
 }
 
 static void
 book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
-         int y, const struct store_level *lv, int buy, int64_t maxq)
+         int y, const struct store_level *lv, int buy, int64_t maxq,
+         int64_t cum)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
 	attr_t a = view_attr(v, buy ? ROLE_BID : ROLE_ASK);
 	char px[32], qty[32], ord[24], ours[40];
-	int64_t mine;
-	int inner = p->w - 2;
+	int64_t mine, ahead;
 
 	text_px(px, sizeof px, (double)lv->px, s->tick, s->px_decimals);
 	text_qty(qty, sizeof qty, lv->qty);
@@ -68,16 +77,26 @@ book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
 	panel_put(w, y, c->side, 3, a | A_BOLD, buy ? "BID" : "ASK", v->utf8);
 	panel_printf(w, y, c->px, 9, a, v->utf8, "%9s", px);
 	panel_printf(w, y, c->size, 9, a, v->utf8, "%9s", qty);
-	if (c->ord + 4 <= inner + 1)
-		panel_printf(w, y, c->ord, 4, view_attr(v, ROLE_DIM), v->utf8,
-		    "%4s", ord);
+	if (c->cum >= 0) {
+		text_qty(qty, sizeof qty, cum);
+		panel_printf(w, y, c->cum, 9, view_attr(v, ROLE_DIM), v->utf8,
+		    "%9s", qty);
+	}
+	if (c->ord >= 0)
+		panel_printf(w, y, c->ord, 5, view_attr(v, ROLE_DIM), v->utf8,
+		    "%5s", ord);
 	if (c->ours >= 0) {
-		mine = book_ours_at(&s->book, buy, lv->px);
+		mine = book_ours_at(&s->book, buy, lv->px, &ahead);
 		if (mine > 0) {
 			text_qty(qty, sizeof qty, mine);
 			snprintf(ours, sizeof ours, "*%s", qty);
 			panel_printf(w, y, c->ours, 8, view_attr(v, ROLE_OURS),
 			    v->utf8, "%8s", ours);
+			if (c->ahead >= 0 && ahead >= 0) {
+				text_qty(qty, sizeof qty, ahead);
+				panel_printf(w, y, c->ahead, 7, view_attr(v,
+				    ROLE_OURS), v->utf8, "%7s", qty);
+			}
 		}
 	}
 	if (c->bar >= 0 && maxq > 0)
@@ -94,7 +113,7 @@ book_draw(struct panel *p, const struct tui_view *v)
 	WINDOW *w = p->win;
 	char title[64], bid[32], ask[32], sp[32], last[32], line[160];
 	int inner = p->w - 2, rows = p->h - 2, n, mid, i, y;
-	int64_t maxq = 0;
+	int64_t maxq = 0, cum;
 
 	snprintf(title, sizeof title, "BOOK %s", b->sym[0] ? b->sym : s->sym);
 	panel_frame(p, v, title, 0);
@@ -106,11 +125,18 @@ book_draw(struct panel *p, const struct tui_view *v)
 	    "%9s", "PRICE");
 	panel_printf(w, 1, c.size, 9, view_attr(v, ROLE_HEADER), v->utf8,
 	    "%9s", "SIZE");
-	panel_printf(w, 1, c.ord, 4, view_attr(v, ROLE_HEADER), v->utf8,
-	    "%4s", "ORD");
+	if (c.cum >= 0)
+		panel_printf(w, 1, c.cum, 9, view_attr(v, ROLE_HEADER), v->utf8,
+		    "%9s", "CUM");
+	if (c.ord >= 0)
+		panel_printf(w, 1, c.ord, 5, view_attr(v, ROLE_HEADER), v->utf8,
+		    "%5s", "ORD");
 	if (c.ours >= 0)
 		panel_printf(w, 1, c.ours, 8, view_attr(v, ROLE_HEADER),
 		    v->utf8, "%8s", "OURS");
+	if (c.ahead >= 0)
+		panel_printf(w, 1, c.ahead, 7, view_attr(v, ROLE_HEADER),
+		    v->utf8, "%7s", "AHEAD");
 	wattrset(w, A_NORMAL);
 
 	if (b->nbids == 0 && b->nasks == 0) {
@@ -129,15 +155,17 @@ book_draw(struct panel *p, const struct tui_view *v)
 	for (i = 0; i < b->nbids && i < n; i++)
 		if (b->bids[i].qty > maxq)
 			maxq = b->bids[i].qty;
-	for (i = 0; i < b->nasks && i < n; i++) {
+	for (i = 0, cum = 0; i < b->nasks && i < n; i++) {
 		y = mid - 1 - i;
+		cum += b->asks[i].qty;
 		if (y >= 2)
-			book_row(p, v, &c, y, &b->asks[i], 0, maxq);
+			book_row(p, v, &c, y, &b->asks[i], 0, maxq, cum);
 	}
-	for (i = 0; i < b->nbids && i < n; i++) {
+	for (i = 0, cum = 0; i < b->nbids && i < n; i++) {
 		y = mid + 1 + i;
+		cum += b->bids[i].qty;
 		if (y <= rows)
-			book_row(p, v, &c, y, &b->bids[i], 1, maxq);
+			book_row(p, v, &c, y, &b->bids[i], 1, maxq, cum);
 	}
 
 	/* The spread line: best bid x best ask, spread, last print. */

@@ -65,12 +65,19 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
 	char title[96];
-	int iw = p->w - 2, vis = decisions_visible(p), i, x, y, wide, style;
+	int iw = p->w - 2, vis = decisions_visible(p), i, x, y, wide, style, skip;
 	size_t n = store_ndecisions(s);
 	attr_t h = view_attr(v, ROLE_HEADER);
 
 	panel_list_anchor(p, &s->decisions);
-	if (p->scroll > 0)
+	if (v->search[0] != '\0') {
+		size_t k, m = 0;
+
+		for (k = 0; k < n; k++)
+			m += panel_decision_matches(store_decision(s, k), v->search);
+		snprintf(title, sizeof title, "DECISIONS /%.24s: %zu of %zu", v->search,
+		    m, n);
+	} else if (p->scroll > 0)
 		snprintf(title, sizeof title, "DECISIONS %zu  back %d", n,
 		    p->scroll);
 	else
@@ -98,17 +105,33 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 		    "no decisions yet", v->utf8);
 		return;
 	}
-	/* A reason may take a second row when there is room for it. */
-	for (i = 0, y = 2; y < 2 + vis; i++) {
-		const struct store_decision *d =
-		    store_decision(s, (size_t)(p->scroll + i));
+	/* A reason may take a second row when there is room for it.  While
+	 * searching, only matching rows count, scrolled or not. */
+	for (i = 0, y = 2, skip = p->scroll; y < 2 + vis; i++) {
+		const struct store_decision *d = store_decision(s,
+		    (size_t)(v->search[0] ? i : p->scroll + i));
 		int left = 2 + vis - y;
 
 		if (d == NULL)
 			break;
+		if (v->search[0] != '\0' &&
+		    (!panel_decision_matches(d, v->search) || skip-- > 0))
+			continue;
 		y += decisions_row(w, y, left < 2 ? left : 2, iw, wide, style,
 		    v, d);
 	}
+}
+
+int
+panel_decision_matches(const struct store_decision *d, const char *q)
+{
+	char hay[320];
+
+	if (q[0] == '\0')
+		return 1;
+	snprintf(hay, sizeof hay, "%s %s %s %s", d->block, d->action, d->style,
+	    d->reason);
+	return strcasestr(hay, q) != NULL;
 }
 
 static unsigned

@@ -70,13 +70,18 @@ status_draw(struct panel *p, const struct tui_view *v)
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
 	attr_t base = view_attr(v, ROLE_STATUS);
-	char buf[96], clock[16];
+	char buf[128], clock[16];
 	int x = 0, conn_role;
 	int64_t age;
 
 	wbkgdset(w, ' ' | base);
 	werase(w);
 	x += panel_put(w, 0, x, p->w, base, " ", v->utf8);
+	if (!v->replay) {
+		snprintf(buf, sizeof buf, "%.24s %.60s", s->engine[0] ? s->engine :
+		    "engine", v->url ? v->url : "(default address)");
+		x += panel_put(w, 0, x, p->w - x, base | A_BOLD, buf, v->utf8);
+	}
 	switch (s->conn) {
 	case CONN_CONNECTED:
 		conn_role = ROLE_GOOD;
@@ -117,9 +122,19 @@ status_draw(struct panel *p, const struct tui_view *v)
 	snprintf(buf, sizeof buf, "seq %llu", (unsigned long long)s->last_seq);
 	status_seg(w, v, &x, base, base, buf);
 	if (s->speed > 0 && !v->replay) {
-		text_speed(buf, sizeof buf, s->speed);
+		char sp[16];
+
+		snprintf(buf, sizeof buf, "speed %s", text_speed(sp, sizeof sp,
+		    s->speed));
 		status_seg(w, v, &x, base, base, buf);
 	}
+	if (!v->replay) {
+		snprintf(buf, sizeof buf, "role %s%s", s->role[0] ? s->role : "-",
+		    v->readonly ? " READ-ONLY" : "");
+		status_seg(w, v, &x, base, base, buf);
+	}
+	if (v->frozen)
+		status_seg(w, v, &x, base, status_attr(v, ROLE_WARN), "FROZEN");
 	wbkgdset(w, ' ');
 }
 

@@ -10,6 +10,18 @@
  * prompt_key() answers TUI_SEND and the console hands prompt_take()'s
  * request to the transport.
  *
+ * The values an action asks for are read from one line of words, so the
+ * same parser serves the key (t, then "8") and the command line
+ * (":throttle 8%"): throttle takes a percentage, "child N" and an
+ * aggression word; a style override a style word and seconds; a manual
+ * child order "PRICE QTY [ioc]", and its confirmation is a form that
+ * shows the risk checks (the +-5% collar around the mid, the block's max
+ * child, what is left of the block) and an expected cost, labelled as an
+ * estimate: half the spread plus a square-root impact term against the
+ * shares visible on the side the order would take.  The engine makes the
+ * real checks and its answer is shown; the form is there so the trader sees
+ * the numbers before deciding.
+ *
  * Input is kept as UTF-8.  Only printable characters are accepted, so the
  * reason cannot carry control characters to the engine or to another
  * console's screen.
@@ -17,8 +29,63 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui/tui.h"
+
+/* The actions a prompt knows: what the value stage asks, and whether it
+ * sends (search, goto and the command line give their line back instead). */
+struct prompt_kind {
+	const char *action;
+	const char *ask;  /* the value stage's question; NULL: none */
+	int sends;
+};
+
+static const struct prompt_kind prompt_kinds[] = {
+	{ CMD_PAUSE, NULL, 1 },
+	{ CMD_RESUME, NULL, 1 },
+	{ CMD_THROTTLE, "participation cap %", 1 },
+	{ "style", "style passive|neutral|aggressive, then seconds (300)", 1 },
+	{ "algo", "switch the algorithm to (twap, vwap, pov ...)", 1 },
+	{ "child", "manual child order: PRICE QTY [ioc]", 1 },
+	{ "limit", "limit price (0 clears)", 1 },
+	{ "cancel_children", NULL, 1 },
+	{ CMD_CANCEL, NULL, 1 },
+	{ CMD_KILL, "KILL SWITCH: halts every block. Type KILL", 1 },
+	{ CMD_RELEASE, NULL, 1 },
+	{ CMD_SPEED, "speed 1|10|60|max|N", 1 },
+	{ CMD_ACK, NULL, 1 },
+	{ "search", "search decisions", 0 },
+	{ "goto", "go to time HH:MM:SS", 0 },
+	{ "command", "", 0 },
+};
+
+static const struct prompt_kind *
+prompt_kind(const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof prompt_kinds / sizeof prompt_kinds[0]; i++)
+		if (strcmp(prompt_kinds[i].action, action) == 0)
+			return &prompt_kinds[i];
+	return NULL;
+}
+
+int
+prompt_wants_value(const char *action)
+{
+	const struct prompt_kind *k = prompt_kind(action);
+
+	return k != NULL && k->ask != NULL;
+}
+
+static int
+prompt_is_override(const char *action)
+{
+	return strcmp(action, "style") == 0 || strcmp(action, "algo") == 0 ||
+	    strcmp(action, "child") == 0 || strcmp(action, "limit") == 0 ||
+	    strcmp(action, "cancel_children") == 0;
+}
 
 void
 prompt_begin(struct prompt *p, const char *action, const char *block,
@@ -33,9 +100,16 @@ prompt_begin(struct prompt *p, const char *action, const char *block,
 void
 prompt_cancel(struct prompt *p)
 {
+	char hist[PROMPT_HISTORY][96];
+	int nh = p->nhistory;
+
+	memcpy(hist, p->history, sizeof hist);
 	if (p->req != NULL)
 		cJSON_Delete(p->req);
 	memset(p, 0, sizeof *p);
+	memcpy(p->history, hist, sizeof hist);
+	p->nhistory = nh;
+	p->hpos = nh;
 	p->stage = PROMPT_IDLE;
 }
 
@@ -53,6 +127,50 @@ prompt_build(const char *action, const char *block, double pct,
 	if (strcmp(action, CMD_THROTTLE) == 0)
 		cJSON_AddNumberToObject(req, "pct", pct);
 	cJSON_AddStringToObject(req, "reason", reason);
+	return req;
+}
+
+/* The whole request for the prompt's action and values. */
+static cJSON *
+prompt_request(const struct prompt *p)
+{
+	cJSON *req = cJSON_CreateObject();
+	const char *a = p->action;
+
+	if (req == NULL)
+		abort();
+	cJSON_AddStringToObject(req, "cmd", prompt_is_override(a) ?
+	    CMD_OVERRIDE : a);
+	if (p->block[0] != '\0')
+		cJSON_AddStringToObject(req, "block", p->block);
+	if (strcmp(a, CMD_THROTTLE) == 0) {
+		if (p->pct > 0)
+			cJSON_AddNumberToObject(req, "pct", p->pct);
+		if (p->max_child > 0)
+			cJSON_AddNumberToObject(req, "max_child",
+			    (double)p->max_child);
+		if (p->aggression[0] != '\0')
+			cJSON_AddStringToObject(req, "aggression", p->aggression);
+	} else if (prompt_is_override(a)) {
+		cJSON_AddStringToObject(req, "action", a);
+		if (strcmp(a, "style") == 0) {
+			cJSON_AddStringToObject(req, "style", p->style);
+			cJSON_AddNumberToObject(req, "for_s", (double)p->for_s);
+		} else if (strcmp(a, "algo") == 0) {
+			cJSON_AddStringToObject(req, "algo", p->algo);
+		} else if (strcmp(a, "limit") == 0) {
+			cJSON_AddNumberToObject(req, "px", (double)p->px);
+		} else if (strcmp(a, "child") == 0) {
+			cJSON_AddNumberToObject(req, "px", (double)p->px);
+			cJSON_AddNumberToObject(req, "qty", (double)p->qty);
+			cJSON_AddStringToObject(req, "tif", p->tif);
+		}
+	} else if (strcmp(a, CMD_SPEED) == 0) {
+		cJSON_AddStringToObject(req, "speed", p->speed);
+	} else if (strcmp(a, CMD_ACK) == 0) {
+		cJSON_AddNumberToObject(req, "alert", (double)p->ctx.alert_seq);
+	}
+	cJSON_AddStringToObject(req, "reason", p->reason);
 	return req;
 }
 
@@ -121,23 +239,265 @@ prompt_is_backspace(int key)
 	return key == 0x7f || key == 8 || key == TK(KEY_BACKSPACE);
 }
 
-/* Accept the value stage: a percentage in (0, 100]. */
+static const char *
+prompt_style_word(const char *w)
+{
+	static const char *const styles[] = { "passive", "neutral",
+		"aggressive" };
+	size_t i, n = strlen(w);
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < 3; i++)
+		if (strncasecmp(w, styles[i], n) == 0)
+			return styles[i];
+	return NULL;
+}
+
+/* A whole positive number of shares (commas allowed); -1 when not. */
+static int64_t
+prompt_shares(const char *w)
+{
+	char digits[32];
+	size_t n = 0;
+	char *end;
+	long long v;
+
+	for (; *w != '\0' && n + 1 < sizeof digits; w++)
+		if (*w != ',')
+			digits[n++] = *w;
+	digits[n] = '\0';
+	v = strtoll(digits, &end, 10);
+	if (n == 0 || *end != '\0' || v <= 0 || v > 9007199254740992LL)
+		return -1;
+	return v;
+}
+
+/* The manual order's form: risk checks and the expected cost. */
+static void
+prompt_child_form(struct prompt *p)
+{
+	const struct prompt_ctx *c = &p->ctx;
+	char a[32], b[32], q[32];
+	double mid, lo, hi, half_bps = 0, impact_bps = 0, cost;
+	int crosses, n = 0;
+
+	text_px(a, sizeof a, (double)p->px, c->tick, c->decimals);
+	text_qty(q, sizeof q, p->qty);
+	snprintf(p->detail[n++], sizeof p->detail[0], "manual child order: %s "
+	    "%s @ %s %s, block %s", c->buy ? "BUY" : "SELL", q, a, p->tif,
+	    p->block[0] ? p->block : "(the only one)");
+	if (c->bid > 0 && c->ask > 0) {
+		mid = (double)(c->bid + c->ask) / 2;
+		lo = mid * 0.95;
+		hi = mid * 1.05;
+		text_px(a, sizeof a, lo, c->tick, c->decimals);
+		text_px(b, sizeof b, hi, c->tick, c->decimals);
+		snprintf(p->detail[n++], sizeof p->detail[0], "  [%s] price "
+		    "collar +-5%% of mid: %s .. %s", (double)p->px >= lo &&
+		    (double)p->px <= hi ? " ok " : "FAIL", a, b);
+	} else
+		snprintf(p->detail[n++], sizeof p->detail[0], "  [ ?? ] price "
+		    "collar: no quote to check against");
+	if (c->max_child > 0) {
+		text_qty(a, sizeof a, c->max_child);
+		snprintf(p->detail[n++], sizeof p->detail[0], "  [%s] max child "
+		    "order %s", p->qty <= c->max_child ? " ok " : "FAIL", a);
+	} else
+		snprintf(p->detail[n++], sizeof p->detail[0], "  [ -- ] max "
+		    "child: no cap set on this block");
+	text_qty(a, sizeof a, c->remaining);
+	snprintf(p->detail[n++], sizeof p->detail[0], "  [%s] within what "
+	    "is left of the block: %s", p->qty <= c->remaining ? " ok " : "FAIL",
+	    a);
+	if (c->bid > 0 && c->ask > 0) {
+		mid = (double)(c->bid + c->ask) / 2;
+		crosses = c->buy ? p->px >= c->ask : p->px <= c->bid;
+		half_bps = (double)(c->ask - c->bid) / 2 / mid * 1e4;
+		if (crosses && c->depth > 0)
+			impact_bps = 10.0 * sqrt((double)p->qty / (double)c->depth);
+		cost = crosses ? half_bps + impact_bps : 0;
+		snprintf(p->detail[n++], sizeof p->detail[0], "  expected cost "
+		    "(ESTIMATE): %.1f bps = half-spread %.1f + impact %.1f "
+		    "(10 x sqrt(qty / depth shown))%s", cost, crosses ? half_bps :
+		    0, impact_bps, crosses ? "" : "; passive: rests, may not fill");
+		snprintf(p->detail[n++], sizeof p->detail[0], "  about $%.2f on "
+		    "this order", cost / 1e4 * mid * c->tick * (double)p->qty);
+	}
+	p->ndetail = n;
+}
+
+/* Read the value stage's words into the prompt; 0, or -1 with a note. */
+static int
+prompt_values(struct prompt *p, const char *text)
+{
+	char words[TRANCHE_MAX_TEXT + 8], *w, *save = NULL, *end;
+	const char *a = p->action, *st;
+	double v;
+	int nw = 0;
+
+	snprintf(words, sizeof words, "%s", text);
+	if (strcmp(a, CMD_THROTTLE) == 0) {
+		int want_child = 0;
+
+		p->pct = 0, p->max_child = 0, p->aggression[0] = '\0';
+		for (w = strtok_r(words, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save), nw++) {
+			if (want_child) {
+				if ((p->max_child = prompt_shares(w)) < 0) {
+					snprintf(p->note, sizeof p->note, "'%.12s' is "
+					    "not a number of shares", w);
+					return -1;
+				}
+				want_child = 0;
+			} else if (strcasecmp(w, "child") == 0 ||
+			    strcasecmp(w, "max_child") == 0)
+				want_child = 1;
+			else if ((st = prompt_style_word(w)) != NULL &&
+			    (w[0] < '0' || w[0] > '9'))
+				snprintf(p->aggression, sizeof p->aggression, "%s",
+				    st);
+			else {
+				size_t n = strlen(w);
+
+				if (n > 0 && w[n - 1] == '%')
+					w[n - 1] = '\0';
+				v = strtod(w, &end);
+				if (*w == '\0' || *end != '\0' || !isfinite(v) ||
+				    v <= 0 || v > 100) {
+					snprintf(p->note, sizeof p->note, "'%.12s' is "
+					    "not a percentage in (0, 100]", w);
+					return -1;
+				}
+				p->pct = v;
+			}
+		}
+		if (want_child || (p->pct <= 0 && p->max_child <= 0 &&
+		    p->aggression[0] == '\0')) {
+			snprintf(p->note, sizeof p->note, "a percentage, child N, "
+			    "or passive|neutral|aggressive");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(a, "style") == 0) {
+		p->style[0] = '\0';
+		p->for_s = 300;
+		for (w = strtok_r(words, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save)) {
+			if ((st = prompt_style_word(w)) != NULL)
+				snprintf(p->style, sizeof p->style, "%s", st);
+			else if ((p->for_s = prompt_shares(w)) < 0) {
+				snprintf(p->note, sizeof p->note, "'%.12s': seconds "
+				    "must be a whole number > 0", w);
+				return -1;
+			}
+		}
+		if (p->style[0] == '\0') {
+			snprintf(p->note, sizeof p->note, "which style: passive, "
+			    "neutral or aggressive");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(a, "algo") == 0) {
+		w = strtok_r(words, " ", &save);
+		if (w == NULL || strspn(w, "abcdefghijklmnopqrstuvwxyz_0123456789")
+		    != strlen(w)) {
+			snprintf(p->note, sizeof p->note, "an algorithm name, in "
+			    "lower case");
+			return -1;
+		}
+		snprintf(p->algo, sizeof p->algo, "%s", w);
+		return 0;
+	}
+	if (strcmp(a, "child") == 0 || strcmp(a, "limit") == 0) {
+		snprintf(p->tif, sizeof p->tif, "day");
+		w = strtok_r(words, " ", &save);
+		v = w != NULL ? strtod(w, &end) : -1;
+		if (w == NULL || *end != '\0' || !isfinite(v) || v < 0 ||
+		    (v == 0 && strcmp(a, "child") == 0) || v > 1e9) {
+			snprintf(p->note, sizeof p->note, "'%.12s' is not a price "
+			    "in dollars", w ? w : "");
+			return -1;
+		}
+		p->px = (int64_t)llround(v / (p->ctx.tick > 0 ? p->ctx.tick : 0.01));
+		if (strcmp(a, "limit") == 0)
+			return 0;
+		w = strtok_r(NULL, " ", &save);
+		if (w == NULL || (p->qty = prompt_shares(w)) < 0) {
+			snprintf(p->note, sizeof p->note, "then a quantity in whole "
+			    "shares");
+			return -1;
+		}
+		if ((w = strtok_r(NULL, " ", &save)) != NULL) {
+			if (strcasecmp(w, "ioc") != 0 && strcasecmp(w, "day") != 0) {
+				snprintf(p->note, sizeof p->note, "'%.8s': ioc or "
+				    "day", w);
+				return -1;
+			}
+			snprintf(p->tif, sizeof p->tif, "%s", strcasecmp(w, "ioc") ?
+			    "day" : "ioc");
+		}
+		prompt_child_form(p);
+		return 0;
+	}
+	if (strcmp(a, CMD_KILL) == 0) {
+		if (strcmp(text, "KILL") != 0) {
+			snprintf(p->note, sizeof p->note, "type KILL in capitals, "
+			    "or Esc");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(a, CMD_SPEED) == 0) {
+		w = strtok_r(words, " ", &save);
+		if (w == NULL || (strcmp(w, "max") != 0 &&
+		    (strtod(w, &end) <= 0 || *end != '\0'))) {
+			snprintf(p->note, sizeof p->note, "1, 10, 60, max or a "
+			    "number");
+			return -1;
+		}
+		snprintf(p->speed, sizeof p->speed, "%s", w);
+		return 0;
+	}
+	return 0;
+}
+
+/* Accept the value stage. */
 static void
 prompt_value_done(struct prompt *p)
 {
-	char *end;
-	double v = strtod(p->buf, &end);
+	const struct prompt_kind *k = prompt_kind(p->action);
 
-	if (p->len == 0 || *end != '\0' || !isfinite(v) || v <= 0 || v > 100) {
-		snprintf(p->note, sizeof p->note, "'%.12s' is not a percentage in "
-		    "(0, 100]", p->buf);
+	if (k != NULL && !k->sends)
+		return;
+	if (p->len == 0 && strcmp(p->action, CMD_THROTTLE) == 0) {
+		snprintf(p->note, sizeof p->note, "'' is not a percentage in "
+		    "(0, 100]");
 		return;
 	}
-	p->pct = v;
+	if (prompt_values(p, p->buf) != 0)
+		return;
 	p->note[0] = '\0';
 	p->buf[0] = '\0';
 	p->len = 0;
 	p->stage = PROMPT_REASON;
+}
+
+void
+prompt_begin_with(struct prompt *p, const char *action, const char *block,
+                  const struct prompt_ctx *ctx, const char *values)
+{
+	prompt_begin(p, action, block, prompt_wants_value(action));
+	if (ctx != NULL)
+		p->ctx = *ctx;
+	if (p->stage != PROMPT_VALUE || values == NULL)
+		return;
+	snprintf(p->buf, sizeof p->buf, "%s", values);
+	p->len = strlen(p->buf);
+	if (p->len > 0)
+		prompt_value_done(p);
 }
 
 static void
@@ -154,7 +514,7 @@ prompt_reason_done(struct prompt *p)
 		return;
 	}
 	snprintf(p->reason, sizeof p->reason, "%s", p->buf);
-	p->req = prompt_build(p->action, p->block, p->pct, p->reason);
+	p->req = prompt_request(p);
 	json = cJSON_PrintUnformatted(p->req);
 	if (json == NULL)
 		abort();
@@ -162,6 +522,96 @@ prompt_reason_done(struct prompt *p)
 	cJSON_free(json);
 	p->note[0] = '\0';
 	p->stage = PROMPT_CONFIRM;
+}
+
+/* The : command words, for completion and for help. */
+static const char *const prompt_words[] = {
+	"pause", "resume", "throttle", "style", "algo", "child", "limit",
+	"cancel", "cancel_children", "kill", "release", "speed", "ack",
+	"search", "layout", "freeze", "help", "quit",
+};
+
+const char *
+prompt_complete(const char *line, char *alts, size_t n)
+{
+	static char out[96];
+	size_t i, len = strlen(line), used = 0;
+	const char *hit = NULL;
+	int nhit = 0;
+
+	alts[0] = '\0';
+	if (strchr(line, ' ') != NULL)
+		return NULL;
+	for (i = 0; i < sizeof prompt_words / sizeof prompt_words[0]; i++) {
+		if (strncmp(prompt_words[i], line, len) != 0)
+			continue;
+		if (strcmp(prompt_words[i], line) == 0) {
+			hit = prompt_words[i], nhit = 1;
+			break;
+		}
+		hit = prompt_words[i];
+		nhit++;
+		if (used < n)
+			used += (size_t)snprintf(alts + used, n - used, "%s%s",
+			    used ? " " : "", prompt_words[i]);
+	}
+	if (nhit != 1)
+		return NULL;
+	snprintf(out, sizeof out, "%s ", hit);
+	return out;
+}
+
+/* History and completion on the command line; 1 when the key was one. */
+static int
+prompt_line_key(struct prompt *p, int key)
+{
+	char alts[120];
+	const char *done;
+
+	if (key == TK(KEY_UP) || key == TK(KEY_DOWN)) {
+		if (p->nhistory == 0)
+			return 1;
+		p->hpos += key == TK(KEY_UP) ? -1 : 1;
+		if (p->hpos < 0)
+			p->hpos = 0;
+		if (p->hpos >= p->nhistory) {
+			p->hpos = p->nhistory;
+			p->buf[0] = '\0';
+		} else
+			snprintf(p->buf, sizeof p->buf, "%s",
+			    p->history[p->hpos]);
+		p->len = strlen(p->buf);
+		return 1;
+	}
+	if (key == '\t') {
+		if ((done = prompt_complete(p->buf, alts, sizeof alts)) != NULL) {
+			snprintf(p->buf, sizeof p->buf, "%s", done);
+			p->len = strlen(p->buf);
+			p->note[0] = '\0';
+		} else
+			snprintf(p->note, sizeof p->note, "%s", alts[0] ? alts :
+			    "no such command");
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+prompt_line(struct prompt *p, char *dst, size_t n, char *action, size_t an)
+{
+	snprintf(dst, n, "%s", p->buf);
+	snprintf(action, an, "%s", p->action);
+	if (strcmp(p->action, "command") == 0 && p->len > 0) {
+		if (p->nhistory == PROMPT_HISTORY) {
+			memmove(p->history[0], p->history[1],
+			    sizeof p->history[0] * (PROMPT_HISTORY - 1));
+			p->nhistory--;
+		}
+		snprintf(p->history[p->nhistory++], sizeof p->history[0], "%.90s",
+		    p->buf);
+	}
+	prompt_cancel(p);
+	return action;
 }
 
 unsigned
@@ -186,6 +636,14 @@ prompt_key(struct prompt *p, int key, char *msg, size_t msglen)
 		prompt_cancel(p);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
+	if (p->stage == PROMPT_VALUE && prompt_kind(p->action) != NULL &&
+	    !prompt_kind(p->action)->sends) {
+		if (prompt_is_enter(key))
+			return TUI_HANDLED | TUI_REDRAW | TUI_INPUT;
+		if (strcmp(p->action, "command") == 0 &&
+		    prompt_line_key(p, key))
+			return TUI_HANDLED | TUI_REDRAW;
+	}
 	if (prompt_is_enter(key)) {
 		if (p->stage == PROMPT_VALUE)
 			prompt_value_done(p);
@@ -197,10 +655,8 @@ prompt_key(struct prompt *p, int key, char *msg, size_t msglen)
 		p->len = 0;
 		p->buf[0] = '\0';
 	} else if (p->stage == PROMPT_VALUE) {
-		if ((key >= '0' && key <= '9') || key == '.')
-			prompt_append(p, key, 8);
-		else
-			snprintf(p->note, sizeof p->note, "digits only");
+		if (prompt_append(p, key, 80) != 0)
+			snprintf(p->note, sizeof p->note, "80 bytes at most");
 	} else {
 		if (prompt_append(p, key, TRANCHE_MAX_TEXT) != 0 &&
 		    p->len + 4 >= TRANCHE_MAX_TEXT)
@@ -231,19 +687,32 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 	werase(w);
 	switch (p->stage) {
 	case PROMPT_VALUE:
-		if (v->store->limit_max_pov > 0)
+		if (strcmp(p->action, "command") == 0)
+			snprintf(label, sizeof label, ":");
+		else if (strcmp(p->action, "search") == 0)
+			snprintf(label, sizeof label, "/");
+		else if (strcmp(p->action, CMD_THROTTLE) == 0 &&
+		    v->store->limit_max_pov > 0)
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
 			    "%% (engine limit %g): ", p->action, p->block[0] ?
 			    " " : "", p->block, v->store->limit_max_pov);
-		else
+		else if (strcmp(p->action, CMD_THROTTLE) == 0)
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
 			    "%% (0-100]: ", p->action, p->block[0] ? " " : "",
 			    p->block);
+		else
+			snprintf(label, sizeof label, " %s%s%s: %s: ", p->action,
+			    p->block[0] ? " " : "", p->block,
+			    prompt_kind(p->action) ? prompt_kind(p->action)->ask :
+			    "value");
 		break;
 	case PROMPT_REASON:
-		if (strcmp(p->action, CMD_THROTTLE) == 0)
+		if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
 			snprintf(label, sizeof label, " %s%s%s to %g%%: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block, p->pct);
+		else if (strcmp(p->action, CMD_ACK) == 0)
+			snprintf(label, sizeof label, " ack alert %llu: reason: ",
+			    (unsigned long long)p->ctx.alert_seq);
 		else
 			snprintf(label, sizeof label, " %s%s%s: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block);

@@ -43,10 +43,16 @@ static const struct panel_ops *const screen_panel_ops[PANEL_COUNT] = {
 	[PANEL_DECISIONS] = &panel_decisions_ops,
 	[PANEL_ALERTS] = &panel_alerts_ops,
 	[PANEL_STATUS] = &panel_status_ops,
+	[PANEL_TAPE] = &panel_tape_ops,
+	[PANEL_CHART] = &panel_chart_ops,
+	[PANEL_BLOTTER] = &panel_blotter_ops,
+	[PANEL_AUDIT] = &panel_audit_ops,
 };
 
+/* Dark theme: the terminal's own background, bright text.  Light theme:
+ * colours that stay readable on white (no yellow or cyan text). */
 static void
-screen_colors(int on)
+screen_colors(int on, int light)
 {
 	short bg = -1, dim;
 
@@ -54,8 +60,24 @@ screen_colors(int on)
 		return;
 	start_color();
 	if (use_default_colors() != OK)
-		bg = COLOR_BLACK;
+		bg = light ? COLOR_WHITE : COLOR_BLACK;
 	dim = COLORS >= 16 ? 8 : COLOR_CYAN;
+	if (light) {
+		init_pair(ROLE_BID, COLOR_GREEN, bg);
+		init_pair(ROLE_ASK, COLOR_RED, bg);
+		init_pair(ROLE_OURS, COLOR_BLUE, bg);
+		init_pair(ROLE_TITLE, COLOR_WHITE, COLOR_BLUE);
+		init_pair(ROLE_STATUS, COLOR_WHITE, COLOR_BLACK);
+		init_pair(ROLE_GOOD, COLOR_GREEN, bg);
+		init_pair(ROLE_WARN, COLOR_MAGENTA, bg);
+		init_pair(ROLE_CRIT, COLOR_RED, bg);
+		init_pair(ROLE_DIM, COLORS >= 16 ? 8 : COLOR_BLACK, bg);
+		init_pair(ROLE_FOCUS, COLOR_MAGENTA, bg);
+		init_pair(ROLE_PROMPT, COLOR_WHITE, COLOR_MAGENTA);
+		init_pair(ROLE_BANNER, COLOR_WHITE, COLOR_MAGENTA);
+		init_pair(ROLE_HEADER, COLOR_BLUE, bg);
+		return;
+	}
 	init_pair(ROLE_BID, COLOR_GREEN, bg);
 	init_pair(ROLE_ASK, COLOR_RED, bg);
 	init_pair(ROLE_OURS, COLOR_CYAN, bg);
@@ -85,7 +107,9 @@ screen_windows_free(struct tui *t)
 		delwin(t->msg_win);
 	if (t->help_win != NULL)
 		delwin(t->help_win);
-	t->msg_win = t->help_win = NULL;
+	if (t->form_win != NULL)
+		delwin(t->form_win);
+	t->msg_win = t->help_win = t->form_win = NULL;
 }
 
 /* (Re)create the windows for the current size. */
@@ -97,7 +121,8 @@ screen_layout(struct tui *t)
 
 	screen_windows_free(t);
 	getmaxyx(stdscr, t->rows, t->cols);
-	t->too_small = layout_compute(t->rows, t->cols, r) != 0;
+	t->too_small = layout_place(t->layout_idx >= 0 ?
+	    &t->layouts.items[t->layout_idx] : NULL, t->rows, t->cols, r) != 0;
 	t->full_redraw = 1;
 	if (t->too_small)
 		return;
@@ -106,10 +131,16 @@ screen_layout(struct tui *t)
 
 		p->ops = screen_panel_ops[i];
 		p->y = r[i].y, p->x = r[i].x, p->h = r[i].h, p->w = r[i].w;
+		if (p->h <= 0 || p->w <= 0)
+			continue; /* not in this layout */
 		if ((p->win = newwin(p->h, p->w, p->y, p->x)) == NULL)
 			abort();
 		leaveok(p->win, TRUE);
 	}
+	if (t->panels[t->view.focus].win == NULL ||
+	    t->view.focus == PANEL_TITLE || t->view.focus == PANEL_STATUS)
+		t->view.focus = t->layout_idx >= 0 ?
+		    t->layouts.items[t->layout_idx].focus : PANEL_DECISIONS;
 	t->msg_win = newwin(1, t->cols, r[PANEL_COUNT].y, 0);
 	hh = t->rows - 4 < 20 ? t->rows - 4 : 20;
 	hw = t->cols - 8 < 64 ? t->cols - 8 : 64;
@@ -120,12 +151,41 @@ screen_layout(struct tui *t)
 	leaveok(t->help_win, TRUE);
 }
 
+void
+screen_set_layout(struct tui *t, int idx)
+{
+	t->layout_idx = idx;
+	t->view.layout = idx >= 0 ? t->layouts.items[idx].name : "built-in";
+	if (idx >= 0)
+		t->view.focus = t->layouts.items[idx].focus;
+	if (t->scr != NULL) {
+		werase(stdscr);
+		wnoutrefresh(stdscr);
+		clearok(curscr, TRUE);
+		screen_layout(t);
+	}
+}
+
+/* The minimum size the current layout needs. */
+static void
+screen_min_size(const struct tui *t, int *cols, int *rows)
+{
+	*cols = TUI_MIN_COLS;
+	*rows = TUI_MIN_ROWS;
+	if (t->layout_idx >= 0) {
+		*cols = t->layouts.items[t->layout_idx].min_cols;
+		*rows = t->layouts.items[t->layout_idx].min_rows;
+	}
+}
+
 int
 screen_open(struct tui *t)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	t->view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t->view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 &&
+	    !t->opt.ascii;
+	t->view.ascii = t->opt.ascii;
 	t->tty_out = fopen("/dev/tty", "r+");
 	t->tty_in = fopen("/dev/tty", "r");
 	if (t->tty_out == NULL || t->tty_in == NULL) {
@@ -160,7 +220,9 @@ screen_open(struct tui *t)
 	curs_set(0);
 	t->view.color = !t->opt.no_color && (nc == NULL || nc[0] == '\0') &&
 	    has_colors();
-	screen_colors(t->view.color);
+	screen_colors(t->view.color, t->opt.light);
+	if (!t->opt.no_mouse)
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
 	/* stdscr is refreshed once, blank, so that wget_wch() on it never
 	 * refreshes it again over the panels. */
 	werase(stdscr);
@@ -191,10 +253,39 @@ screen_draw_msg(struct tui *t)
 		return;
 	}
 	panel_put(w, 0, 1, t->cols - 2, view_attr(v, ROLE_DIM),
-	    v->replay ? "replay: space play/pause, + / - speed, b block, "
-	    "Tab focus, ? help, q quit" :
-	    "p pause/resume, t throttle, b block, Tab focus, ? help, q quit",
-	    v->utf8);
+	    v->replay ? "replay: space play/pause, +/- speed, . step, g go to, "
+	    "n/N next/prev alert, L layout, ? help, q quit" :
+	    "p pause, t throttle, a style, s algo, m order, c cancel children, "
+	    ": command, / search, L layout, ? help, q quit", v->utf8);
+}
+
+/* A form's lines (the manual order's checks) in a box above the prompt. */
+static void
+screen_draw_form(struct tui *t)
+{
+	const struct tui_view *v = &t->view;
+	int h = t->prompt.ndetail + 2, w = t->cols - 4 < 110 ? t->cols - 4 : 110;
+	int i, y = t->rows - 2 - h;
+	struct panel fp;
+
+	if (y < 1 || w < 30)
+		return;
+	if (t->form_win == NULL) {
+		if ((t->form_win = newwin(h, w, y, 2)) == NULL)
+			abort();
+		leaveok(t->form_win, TRUE);
+	}
+	memset(&fp, 0, sizeof fp);
+	fp.win = t->form_win;
+	fp.h = h, fp.w = w, fp.y = y, fp.x = 2;
+	werase(fp.win);
+	panel_frame(&fp, v, "CHECK BEFORE SENDING", 1);
+	for (i = 0; i < t->prompt.ndetail; i++)
+		panel_put(fp.win, 1 + i, 2, w - 4, strstr(t->prompt.detail[i],
+		    "FAIL") ? view_attr(v, ROLE_CRIT) : A_NORMAL,
+		    t->prompt.detail[i], v->utf8);
+	touchwin(fp.win);
+	wnoutrefresh(fp.win);
 }
 
 static void
@@ -204,8 +295,11 @@ screen_too_small(struct tui *t)
 	int y = t->rows / 2 - 1;
 
 	werase(stdscr);
-	snprintf(need, sizeof need, "tranche needs %dx%d", TUI_MIN_COLS,
-	    TUI_MIN_ROWS);
+	int mc, mr;
+
+	screen_min_size(t, &mc, &mr);
+	snprintf(need, sizeof need, "tranche needs %dx%d (layout %s)", mc, mr,
+	    t->view.layout ? t->view.layout : "built-in");
 	snprintf(have, sizeof have, "this terminal is %dx%d", t->cols, t->rows);
 	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, need, t->cols);
 	if (y + 1 < t->rows)
@@ -250,6 +344,13 @@ screen_frame(struct tui *t)
 		for (i = 0; i < PANEL_COUNT; i++) {
 			struct panel *p = &t->panels[i];
 
+			if (p->win == NULL)
+				continue;
+			/* Z: everything but the title and status bars stays as
+			 * it was, until Z again. */
+			if (t->view.frozen && !t->full_redraw && i != PANEL_TITLE &&
+			    i != PANEL_STATUS)
+				continue;
 			if (!t->full_redraw && !p->dirty && !(p->ops->watch & dirty))
 				continue;
 			werase(p->win);
@@ -264,6 +365,8 @@ screen_frame(struct tui *t)
 			t->msg_dirty = 0;
 			drew = 1;
 		}
+		if (t->prompt.stage == PROMPT_CONFIRM && t->prompt.ndetail > 0)
+			screen_draw_form(t);
 		if (t->help_visible && (drew || t->help_dirty)) {
 			struct panel hp = { .ops = &panel_help_ops,
 				.win = t->help_win };

@@ -159,6 +159,10 @@ store_init(struct store *s)
 	store_ring_init(&s->decisions, sizeof(struct store_decision),
 	    STORE_DECISIONS);
 	store_ring_init(&s->alerts, sizeof(struct store_alert), STORE_ALERTS);
+	store_ring_init(&s->tape, sizeof(struct store_print), STORE_TAPE);
+	store_ring_init(&s->points, sizeof(struct store_point), STORE_POINTS);
+	store_ring_init(&s->fills, sizeof(struct store_print), STORE_FILLS);
+	store_ring_init(&s->audit, sizeof(struct store_audit), STORE_AUDIT);
 	s->backlog = calloc(STORE_BACKLOG, sizeof *s->backlog);
 	if (s->backlog == NULL)
 		abort();
@@ -187,6 +191,11 @@ store_free(struct store *s)
 	free(s->backlog);
 	free(s->decisions.items);
 	free(s->alerts.items);
+	free(s->tape.items);
+	free(s->points.items);
+	free(s->fills.items);
+	free(s->audit.items);
+	s->tape.items = s->points.items = s->fills.items = s->audit.items = NULL;
 	s->backlog = NULL;
 	s->decisions.items = s->alerts.items = NULL;
 }
@@ -304,6 +313,20 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	}
 	b->t = t;
 	s->dirty |= DIRTY_BOOK;
+	if (b->nbids > 0 && b->nasks > 0) {
+		struct store_point *pt;
+		int64_t mid2 = b->bids[0].px + b->asks[0].px;
+		const struct store_point *prev = store_ring_at(&s->points, 0);
+
+		/* One sample per change of the mid, or per second. */
+		if (prev == NULL || prev->mid2 != mid2 || t - prev->t >= 1000000000) {
+			pt = store_ring_push(&s->points);
+			pt->t = t;
+			pt->mid2 = mid2;
+			pt->last = b->last;
+			s->dirty |= DIRTY_CHART;
+		}
+	}
 }
 
 static struct store_block *
@@ -374,6 +397,18 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	if (store_get_num(o, "max_pov", &b->max_pov))
 		b->have |= BLK_MAXPOV;
 	store_get_num(o, "mkt_vol", &b->mkt_vol);
+	if (store_get_i64(o, "max_child", &b->max_child))
+		b->have |= BLK_MAXCHILD;
+	if (store_get_i64(o, "limit_px", &b->limit_px))
+		b->have |= BLK_LIMIT;
+	store_get_i64(o, "passive_filled", &b->passive_filled);
+	store_get_text(o, "aggression", b->aggression, sizeof b->aggression);
+	if (cJSON_GetObjectItemCaseSensitive(o, "forced") != NULL) {
+		b->forced[0] = '\0';
+		store_get_text(o, "forced", b->forced, sizeof b->forced);
+	}
+	b->forced_until = 0;
+	store_get_i64(o, "forced_until", &b->forced_until);
 	if (store_get_num(o, "pov", &b->pov))
 		b->have |= BLK_POV;
 	if (t > b->t)
@@ -426,40 +461,36 @@ store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "code", a->code, sizeof a->code);
 	store_get_text(o, "text", a->text, sizeof a->text);
 	store_get_text(o, "block", a->block, sizeof a->block);
+	a->seq = s->cur_seq;
+	if (!store_get_i64(o, "seq", &tt) || tt < 0)
+		tt = (int64_t)s->cur_seq;
+	a->seq = (uint64_t)tt;
 	s->dirty |= DIRTY_ALERTS;
 }
 
-/* Audit records (who did what, and why) go to the alerts list: a trader
- * wants to see their own pause, with its reason, next to the alerts. */
+/* Audit records (who did what, and why) go to their own log, the
+ * interventions a supervisor reviews. */
 static void
 store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 {
-	struct store_alert *a;
-	char client[48] = "", role[16] = "", cmd[24] = "", reason[160] = "";
+	struct store_audit *a;
+	char cmd[24] = "", reason[200] = "";
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 
-	store_get_text(o, "client", client, sizeof client);
-	store_get_text(o, "role", role, sizeof role);
 	store_get_text(o, "cmd", cmd, sizeof cmd);
-	store_get_text(o, "reason", reason, sizeof reason);
-	/* Read-only commands would drown the list. */
+	/* Read-only commands would drown the log. */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
 	    strcmp(cmd, CMD_HELLO) == 0)
 		return;
-	a = store_ring_push(&s->alerts);
+	a = store_ring_push(&s->audit);
 	a->t = t;
-	a->sev = SEV_AUDIT;
-	store_text(a->code, sizeof a->code, cmd);
-	snprintf(a->text, sizeof a->text, "%s %s by %s%s%s%s%s", cmd,
-	    cJSON_IsTrue(ok) ? "ok" : "refused", client[0] ? client : "?",
-	    role[0] ? " (" : "", role, role[0] ? ")" : "",
-	    reason[0] ? ": " : "");
-	if (reason[0] != '\0') {
-		size_t used = strlen(a->text);
-
-		store_text(a->text + used, sizeof a->text - used, reason);
-	}
-	s->dirty |= DIRTY_ALERTS;
+	a->ok = cJSON_IsTrue(ok);
+	memcpy(a->cmd, cmd, sizeof a->cmd);
+	store_get_text(o, "client", a->client, sizeof a->client);
+	store_get_text(o, "role", a->role, sizeof a->role);
+	store_get_text(o, "reason", reason, sizeof reason);
+	snprintf(a->text, sizeof a->text, "%s", reason);
+	s->dirty |= DIRTY_AUDIT;
 }
 
 static void
@@ -478,11 +509,19 @@ store_apply_trade(struct store *s, const cJSON *o)
 {
 	const char *aggr;
 
+	struct store_print *pr;
+
 	s->trades++;
 	store_get_i64(o, "px", &s->last_trade_px);
 	store_get_i64(o, "qty", &s->last_trade_qty);
 	if (ipc_get_str(o, "aggr", &aggr) == 0)
 		s->last_trade_buy = strcmp(aggr, "buy") == 0;
+	pr = store_ring_push(&s->tape);
+	pr->t = s->t;
+	pr->px = s->last_trade_px;
+	pr->qty = s->last_trade_qty;
+	pr->buy = s->last_trade_buy;
+	s->dirty |= DIRTY_TAPE;
 }
 
 /* A fill moves the block's numbers before its next block event does. */
@@ -500,6 +539,16 @@ store_apply_fill(struct store *s, const cJSON *o)
 			break;
 	if (b == s->blocks + s->nblocks)
 		return;
+	{
+		struct store_print *pr = store_ring_push(&s->fills);
+
+		pr->t = s->t;
+		store_get_i64(o, "px", &pr->px);
+		store_get_i64(o, "qty", &pr->qty);
+		pr->buy = strcmp(b->side, "buy") == 0;
+		pr->ours = 1;
+		s->dirty |= DIRTY_CHART;
+	}
 	if (store_get_i64(o, "filled", &v))
 		b->filled = v;
 	if (store_get_i64(o, "remaining", &v))
@@ -560,7 +609,9 @@ store_sequence(struct store *s, const struct ipc_event *ev)
 	s->last_seq = ev->seq;
 	s->have_seq = 1;
 	s->events++;
+	s->cur_seq = ev->seq;
 	store_apply(s, ev->topic, ev->json, ev->t);
+	s->cur_seq = 0;
 }
 
 void
@@ -788,6 +839,29 @@ const struct store_alert *
 store_alert(const struct store *s, size_t i)
 {
 	return store_ring_at(&s->alerts, i);
+}
+
+const void *
+store_ring_get(const struct store_ring *r, size_t i)
+{
+	return store_ring_at(r, i);
+}
+
+int
+store_alert_ack(struct store *s, uint64_t seq)
+{
+	size_t i;
+	struct store_alert *a;
+
+	for (i = 0; i < s->alerts.count; i++) {
+		a = (struct store_alert *)store_ring_at(&s->alerts, i);
+		if (a->seq == seq && seq != 0) {
+			a->acked = 1;
+			s->dirty |= DIRTY_ALERTS;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 const struct store_block *

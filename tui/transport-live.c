@@ -123,8 +123,10 @@ live_hello_done(struct tui *t, struct live_req *r)
 		/* The engine's limits, for the throttle prompt. */
 		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 		    LIVE_HELLO_MS);
-		tui_message(t, MSG_OK, "attached to %s: engine %s, %s, role %s",
-		    lv->url, t->store.engine[0] ? t->store.engine : "?",
+		/* A bad layout file, said at start, stays until a key. */
+		if (t->msg_level != MSG_ERR || t->msg[0] == '\0')
+			tui_message(t, MSG_OK, "attached to %s: engine %s, %s, role %s",
+			    lv->url, t->store.engine[0] ? t->store.engine : "?",
 		    t->store.sym[0] ? t->store.sym : "?",
 		    t->store.role[0] ? t->store.role : "?");
 		return;
@@ -234,8 +236,11 @@ live_hello(struct tui *t)
 	cJSON *o = live_cmd(CMD_HELLO);
 
 	cJSON_AddStringToObject(o, "client", "tranche");
-	cJSON_AddStringToObject(o, "role", "trader");
+	cJSON_AddStringToObject(o, "role", t->opt.readonly ? "viewer" :
+	    t->opt.role ? t->opt.role : "trader");
 	cJSON_AddNumberToObject(o, "v", TRANCHE_PROTO_VERSION);
+	if (getenv("TRANCHE_TOKEN") != NULL)
+		cJSON_AddStringToObject(o, "token", getenv("TRANCHE_TOKEN"));
 	live_queue(t, LIVE_HELLO, CMD_HELLO, o, LIVE_HELLO_MS);
 }
 
@@ -390,6 +395,7 @@ const struct transport_ops transport_live_ops = {
 	.tick = live_tick,
 	.send = live_send,
 	.key = NULL,
+	.seek = NULL,
 	.close = live_close,
 	.free = live_free,
 };

@@ -39,6 +39,10 @@
 #define STORE_ALERTS    256  /* alerts kept */
 #define STORE_BACKLOG   8192 /* events held while a snapshot is on its way */
 #define STORE_STALE_MS  3000 /* heartbeat older than this: STALE, DISCONNECTED */
+#define STORE_TAPE      256  /* market prints kept for the tape */
+#define STORE_POINTS    1024 /* mid-price samples kept for the chart */
+#define STORE_FILLS     256  /* our fills kept for the chart */
+#define STORE_AUDIT     256  /* interventions kept for the audit log */
 
 /* What changed since the screen last looked; panels watch some of these. */
 enum store_dirty {
@@ -47,7 +51,10 @@ enum store_dirty {
 	DIRTY_DECISIONS = 1u << 2,
 	DIRTY_ALERTS = 1u << 3,
 	DIRTY_STATUS = 1u << 4,
-	DIRTY_ALL = 0x1fu,
+	DIRTY_TAPE = 1u << 5,
+	DIRTY_CHART = 1u << 6,
+	DIRTY_AUDIT = 1u << 7,
+	DIRTY_ALL = 0xffu,
 };
 
 enum store_conn {
@@ -98,6 +105,8 @@ enum {
 	BLK_POV = 1u << 5,
 	BLK_MAXPOV = 1u << 6,
 	BLK_CASH = 1u << 7,
+	BLK_MAXCHILD = 1u << 8,
+	BLK_LIMIT = 1u << 9,
 };
 
 struct store_block {
@@ -105,6 +114,8 @@ struct store_block {
 	int64_t qty, filled, working, remaining, sched_qty, start, end;
 	double arrival_px, avg_px; /* fractional ticks */
 	double pct_sched, is_bps, is_cash, max_pov, mkt_vol, pov;
+	int64_t max_child, limit_px, passive_filled, forced_until;
+	char aggression[16], forced[16]; /* forced: style override in force */
 	unsigned have;
 	int64_t t; /* time of the last update */
 };
@@ -119,8 +130,28 @@ struct store_decision {
 
 struct store_alert {
 	int64_t t;
-	int sev;
+	uint64_t seq; /* the alert event's seq: what `ack` names; 0 unknown */
+	int sev, acked;
 	char code[32], text[240], block[32];
+};
+
+/* One market print (tape) or one of our fills (chart marks). */
+struct store_print {
+	int64_t t, px, qty;
+	int buy; /* tape: the aggressor bought; fill: our block buys */
+	int ours;
+};
+
+/* A chart sample: the mid in half-ticks (bid + ask), and the last print. */
+struct store_point {
+	int64_t t, mid2, last;
+};
+
+/* One intervention, from the audit topic. */
+struct store_audit {
+	int64_t t;
+	int ok;
+	char client[48], role[16], cmd[24], text[240];
 };
 
 /* A fixed ring of records, newest last; element size set at init. */
@@ -147,13 +178,14 @@ struct store {
 	struct store_block blocks[STORE_BLOCKS];
 	int nblocks;
 	struct store_ring decisions, alerts;
+	struct store_ring tape, points, fills, audit;
 
 	/* Trades seen (the tape comes later); last print. */
 	int64_t trades, last_trade_px, last_trade_qty;
 	int last_trade_buy;
 
 	/* Sequencing: "seq" is gap-free as published, so a jump is a loss. */
-	uint64_t last_seq;
+	uint64_t last_seq, cur_seq; /* cur_seq: the event being applied */
 	int have_seq;
 	uint64_t gaps, stale, events, bad_events, snapshots;
 	int resync; /* enum store_resync */
@@ -207,6 +239,10 @@ size_t store_nalerts(const struct store *s);
 /* i = 0 is the newest. */
 const struct store_decision *store_decision(const struct store *s, size_t i);
 const struct store_alert *store_alert(const struct store *s, size_t i);
+/* Any ring, i = 0 the newest (tape, points, fills, audit). */
+const void *store_ring_get(const struct store_ring *r, size_t i);
+/* Mark the alert with this seq acknowledged; 0, or -1 when not held. */
+int store_alert_ack(struct store *s, uint64_t seq);
 const struct store_block *store_block_find(const struct store *s,
                                            const char *id);
 
@@ -265,8 +301,14 @@ struct tui_view {
 	int sel_block;  /* index into store->blocks */
 	int focus;      /* panel index with the keyboard */
 	int64_t now_ms; /* monotonic wall time of this frame */
+	int ascii;      /* --ascii: no braille, no box drawing, no block bars */
+	int frozen;     /* Z: the panels are not redrawn */
+	int readonly;   /* --readonly or replay: nothing is sent */
+	char search[64]; /* / in the decisions: shown only rows that match */
+	const char *layout; /* the layout's name */
 	const char *url;
 	char transport[160]; /* replay transport line (REPLAY ... PLAYING 4x) */
+	double replay_frac;  /* replay: where playing stands, 0..1; <0 unknown */
 	char source[512];    /* what we are attached to / playing */
 };
 
@@ -282,6 +324,7 @@ enum tui_keybits {
 	TUI_REDRAW = 1u << 1,
 	TUI_QUIT = 1u << 2,
 	TUI_SEND = 1u << 3, /* the prompt has a confirmed command to send */
+	TUI_INPUT = 1u << 4, /* the prompt has a line for the console */
 };
 
 /* Keys: characters are their code points; function keys carry TUI_FN. */
@@ -314,6 +357,13 @@ extern const struct panel_ops panel_alerts_ops;
 extern const struct panel_ops panel_title_ops;
 extern const struct panel_ops panel_status_ops;
 extern const struct panel_ops panel_help_ops;
+extern const struct panel_ops panel_tape_ops;
+extern const struct panel_ops panel_chart_ops;
+extern const struct panel_ops panel_blotter_ops;
+extern const struct panel_ops panel_audit_ops;
+
+/* The decision matches the search text (case-insensitive; "" matches). */
+int panel_decision_matches(const struct store_decision *d, const char *q);
 
 /* Helpers for panels (panel.c). */
 void panel_frame(struct panel *p, const struct tui_view *v, const char *title,
@@ -345,6 +395,10 @@ enum tui_panel_id {
 	PANEL_DECISIONS,
 	PANEL_ALERTS,
 	PANEL_STATUS,
+	PANEL_TAPE,
+	PANEL_CHART,
+	PANEL_BLOTTER,
+	PANEL_AUDIT,
 	PANEL_COUNT
 };
 
@@ -352,47 +406,138 @@ enum tui_panel_id {
 #define TUI_MIN_ROWS 16
 
 struct tui_rect {
-	int y, x, h, w;
+	int y, x, h, w; /* h == 0: the panel is not shown */
 };
 
-/* Place the panels on a rows x cols screen; -1 when it is too small.  The
- * message / prompt line is out[PANEL_COUNT]. */
+/* Place the panels on a rows x cols screen with the built-in layout; -1
+ * when it is too small.  The message / prompt line is out[PANEL_COUNT]. */
 int layout_compute(int rows, int cols, struct tui_rect out[PANEL_COUNT + 1]);
+
+/* Layouts read from JSON files (tranche-layout(5)). */
+#define LAYOUT_COLUMNS 4
+#define LAYOUT_STACK   6
+
+struct layout_cell {
+	int panel;        /* enum tui_panel_id */
+	int pct, rows;    /* height: percent of the body, or rows; 0 = share */
+};
+
+struct layout_column {
+	int pct, cols;    /* width: percent of the screen, or columns; 0 = share */
+	int n;
+	struct layout_cell cells[LAYOUT_STACK];
+};
+
+struct layout {
+	char name[32], path[512];
+	int min_cols, min_rows;
+	int focus;        /* the panel that has the keyboard first */
+	int n;
+	struct layout_column cols[LAYOUT_COLUMNS];
+};
+
+#define LAYOUT_MAX 16
+
+struct layout_set {
+	struct layout items[LAYOUT_MAX];
+	int n;
+	char errors[4][400]; /* "FILE:LINE: what is wrong" */
+	int nerrors;
+};
+
+/* Parse one layout file's text; 0, or -1 with "FILE:LINE: what" in err. */
+int layout_parse(struct layout *l, const char *path, const char *text,
+                 char *err, size_t errlen);
+/* Read every *.json of the system directory, then of the user's
+ * ($XDG_CONFIG_HOME/tranche/layouts or ~/.config/tranche/layouts), a user
+ * file replacing a system one of the same name.  Bad files are skipped and
+ * recorded in set->errors.  sysdir NULL: the built-in TRANCHE_LAYOUT_DIR. */
+void layout_load_all(struct layout_set *set, const char *sysdir);
+/* Index of the named layout, or -1. */
+int layout_find(const struct layout_set *set, const char *name);
+/* Place a layout on the screen; -1 when the screen is smaller than its
+ * minimum. */
+int layout_place(const struct layout *l, int rows, int cols,
+                 struct tui_rect out[PANEL_COUNT + 1]);
+/* The panel named `name`, or -1. */
+int layout_panel_id(const char *name);
+const char *layout_panel_name(int id);
 
 /* ----------------------------------------------------------------- prompt */
 
 enum prompt_stage {
 	PROMPT_IDLE,
-	PROMPT_VALUE,   /* a number (throttle percent) */
+	PROMPT_VALUE,   /* the action's values (throttle: a percentage ...) */
 	PROMPT_REASON,  /* free text, Enter */
 	PROMPT_CONFIRM, /* shows what will be sent; y sends */
 };
 
+/* What the console knows when an action opens, for the checks a form
+ * shows (manual child order: collar, max child, remaining, cost). */
+struct prompt_ctx {
+	double tick;
+	int decimals;
+	int64_t bid, ask;      /* ticks; 0 unknown */
+	int64_t max_child;     /* 0 unknown */
+	int64_t remaining;
+	int buy;               /* the block's side */
+	int64_t depth;         /* shares on the side a buy/sell would take */
+	uint64_t alert_seq;    /* ack: the alert */
+	char alert_text[80];
+};
+
+#define PROMPT_HISTORY 32
+#define PROMPT_DETAIL 7
+
 struct prompt {
 	int stage;
-	char action[16]; /* pause, resume, throttle */
+	char action[16]; /* pause, resume, throttle, style, algo, child, ... */
 	char block[32];  /* "" for the whole engine */
 	char buf[TRANCHE_MAX_TEXT + 8];
 	size_t len;
 	double pct;
+	int64_t max_child, for_s, px, qty;
+	char style[16], aggression[16], algo[24], tif[8], speed[16];
+	struct prompt_ctx ctx;
 	char reason[TRANCHE_MAX_TEXT + 8];
 	char preview[512];
+	char detail[PROMPT_DETAIL][160]; /* a form's lines above the prompt */
+	int ndetail;
 	cJSON *req; /* built when the reason is accepted */
 	char note[160]; /* why the last input was refused, shown in the prompt */
+	/* The : command line's history survives prompt_cancel(). */
+	char history[PROMPT_HISTORY][96];
+	int nhistory, hpos;
 };
 
 void prompt_begin(struct prompt *p, const char *action, const char *block,
                   int want_value);
+/* Open an action with its values already typed (the : command line): on
+ * to the reason when they parse, else the value stage says why. */
+void prompt_begin_with(struct prompt *p, const char *action,
+                       const char *block, const struct prompt_ctx *ctx,
+                       const char *values);
+/* Does this action ask for values first? */
+int prompt_wants_value(const char *action);
 void prompt_cancel(struct prompt *p);
-/* Keys while a prompt is open; TUI_SEND when confirmed.  *msg receives a
- * line for the message area when the prompt ends without sending. */
+/* Keys while a prompt is open; TUI_SEND when confirmed, TUI_INPUT when a
+ * line for the console (search, :command, go to) is done (prompt_line()).
+ * *msg receives a line for the message area when the prompt ends without
+ * sending. */
 unsigned prompt_key(struct prompt *p, int key, char *msg, size_t msglen);
 /* The confirmed request (the caller owns it); the prompt goes idle. */
 cJSON *prompt_take(struct prompt *p);
+/* The finished input line of search / command / goto, copied to dst; the
+ * prompt goes idle.  Returns the action it was for. */
+const char *prompt_line(struct prompt *p, char *dst, size_t n, char *action,
+                        size_t an);
 void prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v);
 /* Build a command object: {"cmd":action,["block"],["pct"],"reason"}. */
 cJSON *prompt_build(const char *action, const char *block, double pct,
                     const char *reason);
+/* Complete a : command word; the completed line, or NULL when nothing
+ * or several match (then `alts` lists them). */
+const char *prompt_complete(const char *line, char *alts, size_t n);
 
 /* -------------------------------------------------------------- transport */
 
@@ -411,6 +556,8 @@ struct transport_ops {
 	int (*send)(struct tui *t, cJSON *req, const char *what);
 	/* Keys the transport owns (replay: space, +, -). */
 	unsigned (*key)(struct tui *t, int key);
+	/* Go to a simulated time typed as HH:MM[:SS] (replay; NULL live). */
+	void (*seek)(struct tui *t, const char *when);
 	/* Close handles; the loop then runs until they are gone. */
 	void (*close)(struct tui *t);
 	/* Free what is left once the loop is idle. */
@@ -428,6 +575,11 @@ struct tui_options {
 	double speed;        /* replay: initial speed */
 	int no_color;
 	long frames; /* exit after this many frames; 0 = run until q */
+	const char *layout; /* --layout NAME */
+	const char *layout_dir; /* system layouts (tests); NULL built-in */
+	const char *role;   /* --role: viewer, trader (default), supervisor */
+	int no_mouse, ascii, readonly;
+	int light;          /* --theme light */
 };
 
 enum msg_level { MSG_INFO, MSG_OK, MSG_ERR };
@@ -449,7 +601,10 @@ struct tui {
 	uv_timer_t frame_timer;
 	int handles_open;
 	struct panel panels[PANEL_COUNT];
-	WINDOW *msg_win, *help_win;
+	WINDOW *msg_win, *help_win, *form_win;
+	struct layout_set layouts;
+	int layout_idx; /* -1: the built-in arrangement */
+	uint64_t pending_ack; /* the alert an ack in flight names */
 	int rows, cols, too_small;
 	int full_redraw, msg_dirty, help_visible, help_dirty, resize_pending;
 	long frames;
@@ -471,6 +626,9 @@ void tui_message(struct tui *t, int level, const char *fmt, ...)
 unsigned tui_key(struct tui *t, int key);
 void tui_quit(struct tui *t, int code);
 int64_t tui_now_ms(void);
+
+/* Use the layout at this index of t->layouts (-1: built-in). */
+void screen_set_layout(struct tui *t, int idx);
 
 /* Screen plumbing (screen.c). */
 int screen_open(struct tui *t);

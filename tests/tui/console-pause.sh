@@ -82,7 +82,7 @@ wait_for_re "DECISIONS [0-9]+ [^b]"
 # Tab gives it to the alerts.
 tmux_ send-keys Tab
 wait_for_re "(▸|>) ALERTS"
-tmux_ send-keys Tab
+tmux_ send-keys BTab
 wait_for_re "(▸|>) DECISIONS"
 
 # Help opens and closes.

@@ -428,6 +428,12 @@ layout_fits_80x24_and_refuses_too_small(void **state)
 	(void)state;
 	assert_int_equal(layout_compute(24, 80, r), 0);
 	for (i = 0; i <= PANEL_COUNT; i++) {
+		/* The built-in layout has no tape, chart, blotter or audit. */
+		if (i == PANEL_TAPE || i == PANEL_CHART || i == PANEL_BLOTTER ||
+		    i == PANEL_AUDIT) {
+			assert_int_equal(r[i].h, 0);
+			continue;
+		}
 		assert_true(r[i].h >= 1 && r[i].w >= 1);
 		assert_true(r[i].y + r[i].h <= 24);
 		assert_true(r[i].x + r[i].w <= 80);

@@ -1,0 +1,116 @@
+#!/bin/bash
+# tests/tui/console-keys.sh TRANCHED TRANCHE -- the console's action keys
+# against the real engine (manual order form, style override, algorithm
+# switch, cancel children, :throttle with completion, ack, kill and release
+# as a supervisor), layouts cycling, and a bad user layout reported with its
+# file and line.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+
+mkdir -p "$TMP/xdg/tranche/layouts"
+printf '{\n  "name": "broken",\n  "columns": [ { "panels": [\n    { "panel": "bokk" } ] } ]\n}\n' \
+	>"$TMP/xdg/tranche/layouts/broken.json"
+export XDG_CONFIG_HOME="$TMP/xdg"
+
+start_engine --speed 60
+console --connect "$URL" --role supervisor
+wait_for "broken.json:4: unknown panel \"bokk\"" 30
+wait_for "TAPE"
+wait_for "BLOTTER 1"
+wait_for "State  WORKING"
+
+# m: the form shows the checks and the estimate before y.
+tmux_ send-keys m
+wait_for "manual child order: PRICE QTY"
+tmux_ send-keys -l "1 100"
+tmux_ send-keys Enter
+wait_for "reason:"
+tmux_ send-keys -l "tmux: manual"
+tmux_ send-keys Enter
+wait_for "CHECK BEFORE SENDING"
+wait_for "FAIL] price collar"
+wait_for "expected cost (ESTIMATE)"
+tmux_ send-keys y
+wait_for_re "child (refused|: ok)"
+
+# a: style override.
+tmux_ send-keys a
+wait_for "style passive|neutral|aggressive"
+tmux_ send-keys -l "aggressive 60"
+tmux_ send-keys Enter
+tmux_ send-keys -l "tmux: style"
+tmux_ send-keys Enter
+wait_for '"action":"style","style":"aggressive","for_s":60'
+tmux_ send-keys y
+wait_for_re "style(: ok| refused)"
+
+# s: switch the algorithm.
+tmux_ send-keys s
+tmux_ send-keys -l twap
+tmux_ send-keys Enter
+tmux_ send-keys -l "tmux: algo"
+tmux_ send-keys Enter
+wait_for '"action":"algo","algo":"twap"'
+tmux_ send-keys y
+wait_for_re "algo(: ok| refused)"
+
+# c: cancel the working children.
+tmux_ send-keys c
+tmux_ send-keys -l "tmux: cancel children"
+tmux_ send-keys Enter
+wait_for '"action":"cancel_children"'
+tmux_ send-keys y
+wait_for_re "cancel_children(: ok| refused)"
+
+# : with completion; the engine's answer names all three limits.
+tmux_ send-keys :
+tmux_ send-keys -l thr
+tmux_ send-keys Tab
+tmux_ send-keys -l "8% child 500 passive"
+tmux_ send-keys Enter
+tmux_ send-keys -l "tmux: throttle"
+tmux_ send-keys Enter
+wait_for '"pct":8,"max_child":500,"aggression":"passive"'
+tmux_ send-keys y
+wait_for "throttle: ok, participation cap 8%, max child 500"
+"$TRANCHE" ctl --connect "$URL" status --json |
+	jq -e '.blocks[0].max_pov == 8' >/dev/null || fail "max_pov is not 8"
+
+# K: KILL, a reason, y; then :release.
+tmux_ send-keys K
+wait_for "Type KILL"
+tmux_ send-keys -l KILL
+tmux_ send-keys Enter
+tmux_ send-keys -l "tmux: kill"
+tmux_ send-keys Enter
+tmux_ send-keys y
+wait_for "kill: ok, state HALTED"
+wait_for "│ HALTED │"
+[ "$(block_state)" = HALTED ] || fail "engine says $(block_state), not HALTED"
+tmux_ send-keys :
+tmux_ send-keys -l release
+tmux_ send-keys Enter
+tmux_ send-keys -l "tmux: release"
+tmux_ send-keys Enter y
+wait_for "release: ok"
+wait_for "kill ok tranche/supervisor tmux: kill"
+
+# Z freezes, / searches, L cycles layouts.
+tmux_ send-keys Z
+wait_for "FROZEN"
+tmux_ send-keys Z
+wait_for "display live"
+tmux_ send-keys /
+tmux_ send-keys -l hold
+tmux_ send-keys Enter
+wait_for "DECISIONS /hold:"
+tmux_ send-keys L
+wait_for "layout supervisor"
+tmux_ send-keys L L
+wait_for "layout replay"
+
+tmux_ send-keys q
+console_exited_cleanly
+echo "PASS console-keys"

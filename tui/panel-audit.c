@@ -1,0 +1,72 @@
+/*
+ * tui/panel-audit.c -- the audit log: every intervention the engine
+ * journaled (who, in which role, what, accepted or refused, and the reason
+ * they typed), newest first.  Refusals say REFUSED in words.
+ */
+#include <string.h>
+
+#include "tui/tui.h"
+
+static int
+audit_visible(const struct panel *p)
+{
+	return p->h - 2;
+}
+
+static void
+audit_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	const struct store_ring *r = &s->audit;
+	WINDOW *w = p->win;
+	char title[64], clock[16], head[160];
+	int iw = p->w - 2, vis = audit_visible(p), i, x, y;
+
+	panel_list_anchor(p, r);
+	if (p->scroll > 0)
+		snprintf(title, sizeof title, "AUDIT %zu  back %d", r->count,
+		    p->scroll);
+	else
+		snprintf(title, sizeof title, "AUDIT %zu", r->count);
+	panel_frame(p, v, title, v->focus == PANEL_AUDIT);
+	if (iw < 20 || vis < 1)
+		return;
+	if (r->count == 0) {
+		panel_put(w, 1, 2, iw - 2, view_attr(v, ROLE_DIM),
+		    "no interventions", v->utf8);
+		return;
+	}
+	for (i = 0, y = 1; y < 1 + vis; i++) {
+		const struct store_audit *a = store_ring_get(r,
+		    (size_t)(p->scroll + i));
+		int left = 1 + vis - y;
+
+		if (a == NULL)
+			break;
+		x = 1;
+		x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8,
+		    "%s ", text_clock(clock, sizeof clock, a->t));
+		snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ? "ok" :
+		    "REFUSED", a->client[0] ? a->client : "?", a->role[0] ?
+		    "/" : "", a->role);
+		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
+		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),
+		    head, v->utf8);
+		y += panel_wrap(w, y, x, iw + 1 - x, 10, iw - 9,
+		    left < 2 ? left : 2, A_NORMAL, a->text, v->utf8);
+	}
+}
+
+static unsigned
+audit_key(struct panel *p, struct tui_view *v, int key)
+{
+	(void)v;
+	return panel_list_key(p, key, audit_visible(p));
+}
+
+const struct panel_ops panel_audit_ops = {
+	.name = "audit",
+	.watch = DIRTY_AUDIT,
+	.draw = audit_draw,
+	.key = audit_key,
+};

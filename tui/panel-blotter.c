@@ -1,0 +1,93 @@
+/*
+ * tui/panel-blotter.c -- every parent order the engine is working, one row
+ * each: id, side in words, symbol, quantity, % done, state, algorithm,
+ * average price and shortfall.  The selected row (arrow keys or j/k when
+ * the blotter has the keyboard, b anywhere) is the block the progress
+ * panel shows and the one actions apply to; it is marked with '>' as well
+ * as reversed, so the selection survives monochrome.
+ */
+#include <string.h>
+
+#include "tui/tui.h"
+
+static void
+blotter_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	WINDOW *w = p->win;
+	char title[64], qty[32], avg[32], is[32];
+	int iw = p->w - 2, rows = p->h - 3, i, first = 0;
+	attr_t h = view_attr(v, ROLE_HEADER);
+
+	snprintf(title, sizeof title, "BLOTTER %d", s->nblocks);
+	panel_frame(p, v, title, v->focus == PANEL_BLOTTER);
+	if (iw < 30 || rows < 1)
+		return;
+	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-10s %-4s %10s %5s %-9s "
+	    "%-6s %9s %7s", "BLOCK", "SIDE", "QTY", "DONE", "STATE", "ALGO",
+	    "AVG", "IS bps");
+	if (s->nblocks == 0) {
+		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
+		    "no parent orders", v->utf8);
+		return;
+	}
+	if (v->sel_block >= rows)
+		first = v->sel_block - rows + 1;
+	for (i = first; i < s->nblocks && i - first < rows; i++) {
+		const struct store_block *b = &s->blocks[i];
+		int sel = i == v->sel_block;
+		attr_t a = sel ? A_REVERSE : A_NORMAL;
+
+		text_qty(qty, sizeof qty, b->qty);
+		if (b->have & BLK_AVG && b->filled > 0)
+			text_px(avg, sizeof avg, b->avg_px, s->tick, s->px_decimals);
+		else
+			snprintf(avg, sizeof avg, "-");
+		if (b->have & BLK_IS)
+			snprintf(is, sizeof is, "%+.1f", b->is_bps);
+		else
+			snprintf(is, sizeof is, "-");
+		panel_printf(w, 2 + i - first, 1, iw, a, v->utf8,
+		    "%c %-10.10s %-4s %10s %4.0f%% %-9.9s %-6.6s %9s %7s",
+		    sel ? '>' : ' ', b->id, strcmp(b->side, "buy") == 0 ? "BUY" :
+		    strcmp(b->side, "sell") == 0 ? "SELL" : b->side, qty,
+		    b->qty > 0 ? 100.0 * (double)b->filled / (double)b->qty : 0.0,
+		    b->state, b->algo, avg, is);
+	}
+}
+
+static unsigned
+blotter_key(struct panel *p, struct tui_view *v, int key)
+{
+	int n = v->store->nblocks;
+
+	(void)p;
+	if (n == 0)
+		return 0;
+	switch (key) {
+	case TK(KEY_UP):
+	case 'k':
+		if (v->sel_block > 0)
+			v->sel_block--;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_DOWN):
+	case 'j':
+		if (v->sel_block < n - 1)
+			v->sel_block++;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_HOME):
+		v->sel_block = 0;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_END):
+		v->sel_block = n - 1;
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	return 0;
+}
+
+const struct panel_ops panel_blotter_ops = {
+	.name = "blotter",
+	.watch = DIRTY_BLOCK,
+	.draw = blotter_draw,
+	.key = blotter_key,
+};
