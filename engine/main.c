@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/exec/scenario.h"
+#include "engine/backtest/backtest.h"
 #include "engine/market/lobster.h"
+#include "engine/market/stats.h"
 #include "engine/server/server.h"
 #include "tests/bench/bench.h"
 
@@ -29,7 +32,7 @@ enum {
 
 static const struct opt_row opt_table[] = {
 	{ "scenario", "NAME|FILE", OPT_SCENARIO,
-	  "scenario to run (default calm; NAME.json in the scenario directory)" },
+	  "scenario to run (default news-shock; NAME.json in the scenario directory)" },
 	{ "seed", "N", OPT_SEED, "random seed (default 1); same seed, same session" },
 	{ "speed", "1|10|60|max", OPT_SPEED,
 	  "simulated seconds per wall second, or max (default 1)" },
@@ -53,7 +56,11 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: tranched [options]\n"
 	    "       tranched bench book|journal|lobster [bench options] [--json]\n"
-	    "       tranched lobster verify MESSAGE_FILE ORDERBOOK_FILE\n\n"
+	    "       tranched lobster verify MESSAGE_FILE ORDERBOOK_FILE\n"
+	    "       tranched stats [--scenario NAME] [--seeds N] [stats options]\n"
+	    "       tranched backtest --scenario S --algo A[,B...] --seeds N [...]\n"
+	    "       tranched tca JOURNAL [--json|--csv]\n"
+	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n\n"
 	    "The tranche execution engine: runs a simulated market, works the\n"
 	    "scenario's block orders, publishes everything over NNG and journals it.\n\n"
 	    "options:\n");
@@ -86,6 +93,21 @@ parse_speed(const char *s, double *out)
 	return 0;
 }
 
+/* `tranched stats` reads scenarios through the execution layer's loader. */
+static int
+stats_load(const char *name, const char **sets, int nsets,
+           struct sim_params *p, int64_t *warmup, char *err, size_t errlen)
+{
+	struct scenario sc;
+
+	if (scenario_load(&sc, name, sets, nsets, err, errlen) != 0)
+		return -1;
+	*p = sc.market;
+	*warmup = sc.warmup;
+	scenario_free(&sc);
+	return 0;
+}
+
 static int
 bench_main(int argc, char **argv)
 {
@@ -95,6 +117,8 @@ bench_main(int argc, char **argv)
 		    "  book     order book: mixed add/cancel/execute operations per second\n"
 		    "  journal  journal appends, reads and recovery per second\n"
 		    "  lobster  LOBSTER replay: messages per second, parsing included\n"
+		    "  sim      simulated market: events and news-shock sessions per second\n"
+		    "  model    learned policy: nanoseconds per decision\n"
 		    "Each accepts --help.\n");
 		return argc < 2 ? 2 : 0;
 	}
@@ -104,6 +128,10 @@ bench_main(int argc, char **argv)
 		return bench_journal_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lobster") == 0)
 		return bench_lobster_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sim") == 0)
+		return bench_sim_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "model") == 0)
+		return bench_model_main(argc - 1, argv + 1);
 	fprintf(stderr, "tranched bench: unknown benchmark \"%s\" (book, journal, "
 	    "lobster)\n",
 	    argv[1]);
@@ -116,7 +144,7 @@ main(int argc, char **argv)
 	struct option lopts[NOPTS + 1];
 	static const char *sets[64];
 	struct server_opts o = {
-		.scenario = "calm", .seed = 1, .speed = 1, .sets = sets,
+		.scenario = "news-shock", .seed = 1, .speed = 1, .sets = sets,
 	};
 	int c;
 
@@ -124,6 +152,14 @@ main(int argc, char **argv)
 		return bench_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "lobster") == 0)
 		return lobster_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "backtest") == 0)
+		return backtest_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "tca") == 0)
+		return backtest_tca_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "train") == 0)
+		return learned_train_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "stats") == 0)
+		return stats_main(argc - 1, argv + 1, stats_load);
 	for (size_t i = 0; i < NOPTS; i++)
 		lopts[i] = (struct option){ opt_table[i].name,
 		    opt_table[i].arg ? required_argument : no_argument, NULL,
