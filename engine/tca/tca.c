@@ -93,7 +93,9 @@ tca_analyse(const struct tca_input *in, struct tca_report *r)
 	r->spread_usd = (double)(spread * tk);
 	r->temp_usd = (double)(temp * tk);
 	r->timing_usd = (double)(timing * tk);
-	r->opp_usd = s * (double)unfilled * (in->end_mid - in->arrival) * tk;
+	/* (Nothing unfilled costs nothing: no "-0" for a completed sell.) */
+	r->opp_usd = unfilled == 0 ? 0.0 :
+	    s * (double)unfilled * (in->end_mid - in->arrival) * tk;
 	r->is_usd = r->spread_usd + r->temp_usd + r->timing_usd + r->opp_usd;
 	r->is_bps = r->is_usd / (in->arrival * tk * (double)in->qty) * 1e4;
 	if (r->filled > 0) {
