@@ -7,13 +7,14 @@
  *                     touch, so arrivals thin out with distance, now and then
  *                     one tick inside it) that live an exponential time
  *                     before they cancel, and of market orders;
- *   market makers     each keeps a ladder around its fair value (the mid,
- *                     pulled a little toward the fundamental, skewed against
- *                     its inventory), widens it with the volatility it sees,
+ *   market makers     each keeps a ladder around its fair value (mostly the
+ *                     fundamental, a little the mid, skewed against its
+ *                     inventory), widens it with the volatility it sees,
  *                     stops adding to an inventory that is too large, and
  *                     withdraws for a while when the market gets too wild;
  *   value traders     send market orders toward the latent fundamental at a
- *                     rate proportional to how far the mid has strayed;
+ *                     rate proportional to how far the mid has strayed
+ *                     (slowly: they are what finally absorbs a metaorder);
  *   momentum traders  chase the move of the last mom_lookback seconds when
  *                     it exceeds a threshold;
  *   informed traders  know the fundamental (they read the news): when the
@@ -117,10 +118,13 @@ sim_params_default(struct sim_params *p)
 {
 	/* The shape of executed volume per half hour on a NASDAQ day (AMZN,
 	 * 2012-06-21, lightly smoothed): heavy at the open, heavier at the
-	 * close, thin at lunch. */
+	 * close, thin at lunch.  These weights scale the noise traders only;
+	 * the other agents trade at all hours, so the first and last weights
+	 * are raised until executed volume has AMZN's shares (8.4% in the
+	 * first half hour, 21.8% in the last). */
 	static const double u[] = {
-		1.10, 1.28, 1.28, 1.08, 0.74, 0.55, 0.59, 0.58, 0.66, 0.63,
-		0.79, 1.47, 2.83,
+		1.20, 1.28, 1.28, 1.08, 0.74, 0.55, 0.59, 0.58, 0.66, 0.63,
+		0.79, 1.47, 3.80,
 	};
 
 	memset(p, 0, sizeof *p);
@@ -133,7 +137,7 @@ sim_params_default(struct sim_params *p)
 	p->perm_impact = 0.00002;
 	p->act_sd = 0.5;
 	p->act_tau = 900;
-	p->mkt_rate = 0.25;
+	p->mkt_rate = 0.3;
 	p->mkt_size = 200;
 	p->lim_rate = 1.0;
 	p->lim_size = 150;
@@ -147,21 +151,21 @@ sim_params_default(struct sim_params *p)
 	p->mm_count = 2;
 	p->mm_levels = 5;
 	p->mm_size = 300;
-	p->mm_half_spread = 2.5;
-	p->mm_skew = 0.3;
+	p->mm_half_spread = 3.5;
+	p->mm_skew = 2.0;
 	p->mm_interval = 1.0;
-	p->mm_info = 0.3;
+	p->mm_info = 0.9;
 	p->mm_vol_widen = 1.0;
 	p->mm_stress = 8.0;
 	p->mm_stress_pause = 30.0;
 	p->mm_max_inv = 20000;
-	p->value_rate = 0.03;
+	p->value_rate = 0.002;
 	p->value_size = 300;
 	p->mom_lookback = 60;
 	p->mom_threshold = 5;
-	p->mom_rate = 0.02;
+	p->mom_rate = 0.005;
 	p->mom_size = 200;
-	p->inf_threshold = 12;
+	p->inf_threshold = 30;
 	p->inf_rate = 1.0;
 	p->inf_size = 500;
 	p->nprofile = (int)(sizeof u / sizeof u[0]);

@@ -18,6 +18,7 @@
 #include <math.h>
 
 #include "engine/market/market.h"
+#include "engine/market/stats.h"
 
 #define NS MARKET_NS_PER_SEC
 #define OPEN (34200LL * NS)
@@ -294,6 +295,25 @@ impact_emerges_and_partly_decays(void **state)
 	market_free(c);
 }
 
+/* Calibration: the mid tracks the fundamental closely enough that one-minute
+ * returns do not trend (before makers leaned on the fundamental, lag 1 was
+ * +0.23), and the spread stays near the brief's $0.05. */
+static void
+calm_returns_do_not_trend(void **state)
+{
+	struct sim_params p;
+	struct stats_result r;
+
+	(void)state;
+	sim_params_default(&p);
+	assert_int_equal(stats_run(&p, 300 * NS, 4, 1, 0, &r), 0);
+	print_message("1-min return autocorrelation lag 1 %+.3f, lag 2 %+.3f; "
+	    "spread $%.3f\n", r.acf_r[0], r.acf_r[1], r.spread_mean);
+	assert_true(fabs(r.acf_r[0]) < 0.12);
+	assert_true(fabs(r.acf_r[1]) < 0.1);
+	assert_true(r.spread_mean > 0.04 && r.spread_mean < 0.06);
+}
+
 int
 main(void)
 {
@@ -305,6 +325,7 @@ main(void)
 		cmocka_unit_test(headline_moves_fundamental_and_widens_spread),
 		cmocka_unit_test(volume_follows_u_shape),
 		cmocka_unit_test(impact_emerges_and_partly_decays),
+		cmocka_unit_test(calm_returns_do_not_trend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
