@@ -118,6 +118,8 @@ struct server {
 	int ntokens;
 	int readonly;          /* tranched replay: nothing may change */
 	int recovering;        /* re-applying journaled commands */
+	struct recover *rec;   /* server-recover.c's state while recovering */
+	uint64_t seed;
 	char last_state[16];   /* what the last "status" event said */
 	double last_speed;
 };
@@ -128,6 +130,20 @@ void server_flush(struct server *s);
 const char *server_state(struct server *s);
 cJSON *server_book_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
+
+void server_ring_push(struct ring *r, const char *json);
+
+/* server-recover.c: continue the session in an existing journal.
+ * server_recover_open() opens it (cutting a damaged tail, reported on
+ * stderr), reads the header and loads the scenario from it;
+ * server_recover_run() re-simulates from the seed and the journaled
+ * commands, checking every fill.  0, or -1 with err. */
+int server_recover_open(struct server *s, char *err, size_t errlen);
+int server_recover_run(struct server *s, char *err, size_t errlen);
+/* While recovering: 1 if an event was already journaled (or is not the
+ * execution layer's) and must not be journaled or sent again. */
+int server_recover_event(struct server *s, const char *topic,
+                         const cJSON *payload);
 
 /* server-cmd.c: decode, execute (at most once per id), journal and answer
  * one command; returns the malloc'd reply and its length. */

@@ -77,7 +77,7 @@ server_outbox_push(struct server *s, char *buf, size_t len, int durable)
 }
 
 /* Keep the last few decisions and alerts for snapshots. */
-static void
+void
 server_ring_push(struct ring *r, const char *json)
 {
 	char *copy = strdup(json);
@@ -112,11 +112,14 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	size_t len;
 	char *buf;
 
+	if (s->recovering && server_recover_event(s, topic, payload))
+		return;
 	buf = ipc_event_format(topic, s->seq + 1, s->m->now, payload, &len);
 	if (buf == NULL)
 		return;
 	s->seq++;
-	if (s->j != NULL && jrnl_append(s->j, JRNL_EVENT, s->m->now, buf,
+	if (s->j != NULL && !s->recovering && jrnl_append(s->j, JRNL_EVENT,
+	    s->m->now, buf,
 	    len) != 0 && !s->jrnl_failed) {
 		s->jrnl_failed = 1;
 		fprintf(stderr, "tranched: journal append failed: %s\n",
@@ -578,8 +581,7 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_free(hj);
 	if (rv != 0) {
 		snprintf(err, errlen, "journal %s: %s%s", s->jpath,
-		    jrnl_strerror(rv), rv == JRNL_EEXIST ? " (choose a new file: "
-		    "continuing a journal is not supported yet)" : "");
+		    jrnl_strerror(rv), "");
 		return -1;
 	}
 	return 0;
@@ -618,19 +620,30 @@ server_run(const struct server_opts *o)
 {
 	struct server *s;
 	char err[2048], defurl[512];
-	int rv, status = 1;
+	int rv, status = 1, recover;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return 1;
 	s->opts = o;
 	s->speed = o->speed;
+	s->seed = o->seed;
 	snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "tranched");
-	if (scenario_load(&s->sc, o->scenario, o->sets, o->nsets, err,
+	/* An existing journal is a session to continue: its header says the
+	 * scenario and the seed, whatever the command line says. */
+	recover = o->journal != NULL && access(o->journal, F_OK) == 0;
+	if (recover) {
+		if (server_recover_open(s, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched: %s\n", err);
+			goto out;
+		}
+		/* The warm-up's events were never journaled: say nothing. */
+		s->recovering = 1;
+	} else if (scenario_load(&s->sc, o->scenario, o->sets, o->nsets, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
 	}
-	if ((rv = market_sim_new(&s->m, &s->sc.market, o->seed,
+	if ((rv = market_sim_new(&s->m, &s->sc.market, s->seed,
 	    s->sc.open - s->sc.warmup)) != 0) {
 		fprintf(stderr, "tranched: market: %s\n", book_strerror(rv));
 		goto out;
@@ -649,6 +662,10 @@ server_run(const struct server_opts *o)
 	/* Warm the market up to the open before anyone watches. */
 	s->t = s->sc.open;
 	market_advance(s->m, s->t - 1);
+	if (recover && server_recover_run(s, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
 	if (o->nlisten == 0) {
 		if ((rv = ipc_default_url(defurl, sizeof defurl)) != 0) {
 			fprintf(stderr, "tranched: default endpoint: %s\n",
@@ -663,7 +680,7 @@ server_run(const struct server_opts *o)
 		s->nurls = o->nlisten;
 	}
 	if (server_open_sockets(s, err, sizeof err) != 0 ||
-	    server_open_journal(s, err, sizeof err) != 0) {
+	    (!recover && server_open_journal(s, err, sizeof err) != 0)) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
 	}
@@ -694,7 +711,7 @@ server_run(const struct server_opts *o)
 		snprintf(speed, sizeof speed, "%gx", s->speed);
 	fprintf(stderr, "tranched: engine %s: scenario %s, seed %llu, speed %s, "
 	    "listening on %s (events %s), journal %s\n", s->name, s->sc.name,
-	    (unsigned long long)o->seed, speed, s->urls[0], s->events_url,
+	    (unsigned long long)s->seed, speed, s->urls[0], s->events_url,
 	    s->jpath);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	status = 0;

@@ -29,4 +29,8 @@ struct server_opts {
  * stderr naming what was wrong. */
 int server_run(const struct server_opts *o);
 
+/* `tranched replay JOURNAL [--speed X|max] [--listen URL] [--exit-at-end]`:
+ * serve a recorded session read-only over the same protocol. */
+int server_replay_main(int argc, char **argv);
+
 #endif

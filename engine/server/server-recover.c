@@ -1,0 +1,439 @@
+/*
+ * engine/server/server-recover.c -- continuing a session from its journal.
+ *
+ * `tranched --journal FILE` with an existing FILE opens it for appending
+ * (a torn or corrupt tail is cut and reported), takes the scenario, seed
+ * and start time from the header -- never from the scenario directory, so
+ * an edited scenario file cannot change a session -- and rebuilds the
+ * market and the execution layer from the seed.  Then it re-simulates:
+ * every accepted command that changed something is applied again at the
+ * simulated time it was journaled at, the clock being moved there first
+ * exactly as the live loop moved it (exec_tick to the command's time, only
+ * forwards), and finally the clock goes to the last journaled record's
+ * time.  The market is deterministic on its own grid, so this reproduces
+ * every event; each re-simulated fill is compared with the journaled fills
+ * in order (block, child, px, qty) and the first difference refuses the
+ * start.  Answers to command ids are restored so a resent id gets its
+ * first answer.
+ *
+ * Events of the re-simulation that the journal already holds are neither
+ * journaled nor published again (consoles ask for a snapshot).  Counting is
+ * per topic: the journal is a prefix of the event stream, so the i-th
+ * re-simulated event of a topic is old iff the journal has more than i of
+ * that topic.  Events past the journal's end (written to the buffer but
+ * lost in the crash, never published: fills are synced before they leave)
+ * are new and go out as live ones, with the sequence continuing from the
+ * last journaled seq.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+/* The execution layer's own topics: reproduced by re-simulation. */
+static const char *const rec_topics[] = {
+	"alert", "child", "decision", "fill", "trade",
+};
+#define NTOPICS (sizeof rec_topics / sizeof rec_topics[0])
+
+struct rec_fill {
+	char block[24], child[32];
+	int64_t px, qty;
+	uint64_t offset;
+};
+
+struct recover {
+	uint64_t journaled[NTOPICS], seen[NTOPICS];
+	struct rec_fill *fills;
+	size_t nfills, capfills;
+	int diverged;
+	char why[1024];
+};
+
+static int
+rec_topic(const char *topic)
+{
+	for (size_t i = 0; i < NTOPICS; i++)
+		if (strcmp(rec_topics[i], topic) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+rec_fill_of(const cJSON *o, struct rec_fill *f)
+{
+	const char *str = NULL;
+	double v = 0;
+
+	memset(f, 0, sizeof *f);
+	if (ipc_get_str(o, "block", &str) == 0)
+		snprintf(f->block, sizeof f->block, "%s", str);
+	if (ipc_get_str(o, "child", &str) == 0)
+		snprintf(f->child, sizeof f->child, "%s", str);
+	if (ipc_get_num(o, "px", &v) == 0)
+		f->px = (int64_t)v;
+	if (ipc_get_num(o, "qty", &v) == 0)
+		f->qty = (int64_t)v;
+}
+
+int
+server_recover_event(struct server *s, const char *topic,
+                     const cJSON *payload)
+{
+	struct recover *r = s->rec;
+	int k = rec_topic(topic);
+	uint64_t i;
+
+	if (r == NULL || k < 0)
+		return 1;
+	i = r->seen[k]++;
+	if (i >= r->journaled[k])
+		return 0;       /* past the journal's end: a live event */
+	if (strcmp(topic, "fill") == 0 && !r->diverged) {
+		struct rec_fill got, *want = &r->fills[i];
+
+		rec_fill_of(payload, &got);
+		if (strcmp(got.block, want->block) != 0 ||
+		    strcmp(got.child, want->child) != 0 ||
+		    got.px != want->px || got.qty != want->qty) {
+			r->diverged = 1;
+			snprintf(r->why, sizeof r->why, "fill %llu at record "
+			    "offset %llu: journaled block %s child %s px %lld qty "
+			    "%lld, re-simulated block %s child %s px %lld qty %lld",
+			    (unsigned long long)i + 1,
+			    (unsigned long long)want->offset, want->block,
+			    want->child, (long long)want->px, (long long)want->qty,
+			    got.block, got.child, (long long)got.px,
+			    (long long)got.qty);
+		}
+	}
+	return 1;
+}
+
+int
+server_recover_open(struct server *s, char *err, size_t errlen)
+{
+	struct jrnl_open_report rep;
+	char *hj = NULL, tmp[] = "/tmp/tranched-recover-XXXXXX.json";
+	const char *name = NULL;
+	cJSON *h = NULL, *sc;
+	char *txt = NULL;
+	int64_t seed = 0;
+	int rv, fd = -1, status = -1;
+
+	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
+	memset(&rep, 0, sizeof rep);
+	if ((rv = jrnl_open_append(&s->j, s->jpath, &hj, &rep)) != 0) {
+		snprintf(err, errlen, "journal %s: %s", s->jpath,
+		    jrnl_strerror(rv));
+		return -1;
+	}
+	if (rep.cut_bytes > 0)
+		fprintf(stderr, "tranched: journal %s: %s tail of %llu bytes at "
+		    "offset %llu cut (%llu good records kept)\n", s->jpath,
+		    rep.tail_error == JRNL_ECORRUPT ? "corrupt" : "torn",
+		    (unsigned long long)rep.cut_bytes,
+		    (unsigned long long)rep.good_bytes,
+		    (unsigned long long)rep.records);
+	if (hj == NULL || (h = cJSON_Parse(hj)) == NULL) {
+		snprintf(err, errlen, "journal %s: header is not JSON", s->jpath);
+		goto out;
+	}
+	sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
+	if (!cJSON_IsObject(sc) || ipc_get_i64(h, "seed", &seed) != 0 ||
+	    seed < 0) {
+		snprintf(err, errlen, "journal %s: header has no scenario or "
+		    "seed: not a session journal", s->jpath);
+		goto out;
+	}
+	s->seed = (uint64_t)seed;
+	/* scenario_load reads a file: hand it the header's scenario. */
+	if ((txt = cJSON_PrintUnformatted(sc)) == NULL ||
+	    (fd = mkstemps(tmp, 5)) < 0 ||
+	    write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt)) {
+		snprintf(err, errlen, "journal %s: scenario from header: %s",
+		    s->jpath, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	rv = scenario_load(&s->sc, tmp, NULL, 0, err, errlen);
+	unlink(tmp);
+	if (rv != 0)
+		goto out;
+	if (ipc_get_str(h, "scenario_name", &name) == 0)
+		snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
+	snprintf(s->sc.path, sizeof s->sc.path, "%.480s (header)", s->jpath);
+	status = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	cJSON_free(txt);
+	cJSON_Delete(h);
+	free(hj);
+	return status;
+}
+
+/* Commands whose accepted answer changed the session. */
+static int
+rec_replays(const char *cmd)
+{
+	static const char *const names[] = {
+		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
+		CMD_CANCEL, CMD_KILL, CMD_RELEASE,
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i], cmd) == 0)
+			return 1;
+	return 0;
+}
+
+/* Pass 1: what the journal holds (events per topic, fills, the last seq
+ * and time, the decision and alert rings). */
+static int
+rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
+         int64_t *t_last, uint64_t *records, char *err, size_t errlen)
+{
+	struct jrnl_rec rec;
+	int rv;
+
+	while ((rv = jrnl_next(rd, &rec)) == 1) {
+		struct ipc_event ev;
+		char perr[256];
+		int k;
+
+		(*records)++;
+		*t_last = rec.t;
+		if (rec.kind != JRNL_EVENT)
+			continue;
+		if (ipc_event_parse(rec.data, rec.len, &ev, perr,
+		    sizeof perr) != 0) {
+			snprintf(err, errlen, "journal %s: event at offset %llu: %s",
+			    s->jpath, (unsigned long long)rec.offset, perr);
+			return -1;
+		}
+		if (ev.seq > s->seq)
+			s->seq = ev.seq;
+		if ((k = rec_topic(ev.topic)) >= 0)
+			r->journaled[k]++;
+		if (strcmp(ev.topic, TOPIC_DECISION) == 0 ||
+		    strcmp(ev.topic, TOPIC_ALERT) == 0) {
+			const char *json = (const char *)rec.data +
+			    strlen(ev.topic) + 1;
+
+			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
+			    &s->alerts : &s->decisions, json);
+		}
+		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
+			if (r->nfills == r->capfills) {
+				size_t n = r->capfills ? r->capfills * 2 : 256;
+				struct rec_fill *v = realloc(r->fills,
+				    n * sizeof *v);
+
+				if (v == NULL) {
+					ipc_event_free(&ev);
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				r->fills = v;
+				r->capfills = n;
+			}
+			rec_fill_of(ev.json, &r->fills[r->nfills]);
+			r->fills[r->nfills++].offset = rec.offset;
+		}
+		ipc_event_free(&ev);
+	}
+	if (rv < 0) {
+		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
+		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+/* Pass 2: the journaled commands again, at their times. */
+static int
+rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
+             uint64_t *nids, char *err, size_t errlen)
+{
+	struct jrnl_rec rec;
+	int rv;
+
+	while ((rv = jrnl_next(rd, &rec)) == 1) {
+		const cJSON *req, *rep;
+		const char *cmd = NULL, *id = NULL, *client = NULL, *role = NULL;
+		struct session sess;
+		cJSON *o;
+
+		if (rec.kind != JRNL_COMMAND)
+			continue;
+		if ((o = cJSON_ParseWithLength((const char *)rec.data,
+		    rec.len)) == NULL) {
+			snprintf(err, errlen, "journal %s: command at offset %llu: "
+			    "not JSON", s->jpath, (unsigned long long)rec.offset);
+			return -1;
+		}
+		req = cJSON_GetObjectItemCaseSensitive(o, "req");
+		rep = cJSON_GetObjectItemCaseSensitive(o, "rep");
+		ipc_get_str(req, "cmd", &cmd);
+		ipc_get_str(req, "id", &id);
+		if (cmd != NULL && rec_replays(cmd) && cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(rep, "ok"))) {
+			cJSON *again;
+
+			/* The live clock only moves forwards, in whole passes:
+			 * the command ran after every decision due by then. */
+			if (rec.t > s->t) {
+				exec_tick(s->x, rec.t);
+				s->t = rec.t;
+			}
+			memset(&sess, 0, sizeof sess);
+			sess.kind = PEER_LOCAL;
+			sess.authed = 1;
+			ipc_get_str(o, "client", &client);
+			ipc_get_str(o, "role", &role);
+			snprintf(sess.client, sizeof sess.client, "%s",
+			    client ? client : "journal");
+			sess.rank = role && server_role_rank(role) >= 0 ?
+			    server_role_rank(role) : ROLE_SUPERVISOR;
+			snprintf(sess.role, sizeof sess.role, "%s",
+			    server_role_name(sess.rank));
+			again = server_command_apply(s, req, &sess);
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(again,
+			    "ok"))) {
+				char *a = cJSON_PrintUnformatted(again);
+
+				snprintf(err, errlen, "journal %s: command at offset "
+				    "%llu (%s, id %s) was accepted but is refused "
+				    "when re-applied: %s", s->jpath,
+				    (unsigned long long)rec.offset, cmd,
+				    id ? id : "-", a ? a : "?");
+				cJSON_free(a);
+				cJSON_Delete(again);
+				cJSON_Delete(o);
+				return -1;
+			}
+			cJSON_Delete(again);
+			(*napplied)++;
+		}
+		if (id != NULL && rep != NULL) {
+			server_idem_restore(s, id, rep);
+			(*nids)++;
+		}
+		cJSON_Delete(o);
+		if (s->rec->diverged)
+			return 0;
+	}
+	if (rv < 0) {
+		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
+		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_recover_run(struct server *s, char *err, size_t errlen)
+{
+	struct recover r;
+	struct jrnl_reader *rd = NULL;
+	int64_t t_last = s->t;
+	uint64_t records = 0, napplied = 0, nids = 0, fresh = 0;
+	int rv, status = -1;
+	char note[512];
+
+	memset(&r, 0, sizeof r);
+	/* Everything already appended is on disk before we read it. */
+	jrnl_sync(s->j);
+	if ((rv = jrnl_reader_open(&rd, s->jpath, NULL)) != 0) {
+		snprintf(err, errlen, "journal %s: %s", s->jpath,
+		    jrnl_strerror(rv));
+		return -1;
+	}
+	if (rec_scan(s, rd, &r, &t_last, &records, err, errlen) != 0)
+		goto out;
+	if ((rv = jrnl_rewind(rd)) != 0) {
+		snprintf(err, errlen, "journal %s: %s", s->jpath,
+		    jrnl_strerror(rv));
+		goto out;
+	}
+	s->rec = &r;
+	s->recovering = 1;
+	if (rec_commands(s, rd, &napplied, &nids, err, errlen) != 0)
+		goto out;
+	if (!r.diverged && t_last > s->t) {
+		exec_tick(s->x, t_last);
+		s->t = t_last;
+	}
+	if (!r.diverged && r.seen[3] < r.nfills) {
+		struct rec_fill *f = &r.fills[r.seen[3]];
+
+		r.diverged = 1;
+		snprintf(r.why, sizeof r.why, "fill %llu at record offset %llu "
+		    "(block %s child %s px %lld qty %lld) is journaled but the "
+		    "re-simulation up to t=%lld made only %llu fills",
+		    (unsigned long long)r.seen[3] + 1,
+		    (unsigned long long)f->offset, f->block, f->child,
+		    (long long)f->px, (long long)f->qty, (long long)t_last,
+		    (unsigned long long)r.seen[3]);
+	}
+	if (r.diverged && getenv("TRANCHE_RECOVER_DEBUG") != NULL)
+		for (size_t k = 0; k < NTOPICS; k++)
+			fprintf(stderr, "tranched: recovery: %s: %llu journaled, "
+			    "%llu re-simulated\n", rec_topics[k],
+			    (unsigned long long)r.journaled[k],
+			    (unsigned long long)r.seen[k]);
+	if (r.diverged) {
+		snprintf(err, errlen, "journal %s: the re-simulated session "
+		    "diverges from the journal, refusing to continue it: %s",
+		    s->jpath, r.why);
+		goto out;
+	}
+	for (size_t k = 0; k < NTOPICS; k++)
+		if (r.seen[k] > r.journaled[k])
+			fresh += r.seen[k] - r.journaled[k];
+	snprintf(note, sizeof note, "{\"note\":\"recovered\",\"records\":%llu,"
+	    "\"commands\":%llu,\"fills\":%llu,\"seq\":%llu,\"t\":\"%lld\","
+	    "\"new_events\":%llu}", (unsigned long long)records,
+	    (unsigned long long)napplied, (unsigned long long)r.nfills,
+	    (unsigned long long)s->seq, (long long)s->t,
+	    (unsigned long long)fresh);
+	/* The new events waiting in the outbox go to the journal first. */
+	for (size_t i = 0; i < s->nout; i++) {
+		struct ipc_event ev;
+		char perr[64];
+		int64_t t = s->m->now;
+
+		if (ipc_event_parse(s->out[i].buf, s->out[i].len, &ev, perr,
+		    sizeof perr) == 0) {
+			t = ev.t;
+			ipc_event_free(&ev);
+		}
+		jrnl_append(s->j, JRNL_EVENT, t, s->out[i].buf, s->out[i].len);
+	}
+	jrnl_append(s->j, JRNL_NOTE, s->m->now, note, strlen(note));
+
+	jrnl_sync(s->j);
+	fprintf(stderr, "tranched: journal %s: continuing the session: %llu "
+	    "records, %llu commands re-applied, %llu fills checked, at "
+	    "t=%lld seq %llu (%llu events past the journal's end)\n",
+	    s->jpath, (unsigned long long)records,
+	    (unsigned long long)napplied, (unsigned long long)r.nfills,
+	    (long long)s->t, (unsigned long long)s->seq,
+	    (unsigned long long)fresh);
+	status = 0;
+out:
+	s->recovering = 0;
+	s->rec = NULL;
+	free(r.fills);
+	jrnl_reader_close(rd);
+	return status;
+}

@@ -1,0 +1,331 @@
+/*
+ * tests/integration/itest-crash.c -- kill -9 and recovery from the journal.
+ *
+ * crash_twenty_kills_equal_an_uninterrupted_run: run A is one uninterrupted
+ *   session (--speed max, seed 11) to the end.  Run B is the same seed at a
+ *   wall-driven speed, killed with SIGKILL at 20 seeded random points and
+ *   restarted on the same journal each time, then left to finish.  After
+ *   every restart filled + remaining = qty for every block; B's journal
+ *   has sequence numbers that only grow, and its fills (block, child, px,
+ *   qty, t) equal A's one for one: none lost, none doubled.
+ * crash_commands_are_reapplied_and_ids_remembered: a throttle and a pause
+ *   are sent, the engine killed and restarted: it comes back with the block
+ *   paused and throttled, and the pause's id sent again gets the first
+ *   answer (not a second pause's "not working" refusal).
+ * crash_divergence_is_refused: a journal whose fill was altered (with a
+ *   good checksum) is refused at start, naming the record offset.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/journal/journal.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+#include "tests/integration/itest.h"
+
+static const char *tranched;
+
+struct fill {
+	char block[16], child[24];
+	long long px, qty, t;
+};
+
+/* The fills of a journal, and a check that seqs only grow. */
+static size_t
+journal_fills(const char *path, struct fill **out)
+{
+	struct jrnl_reader *r;
+	struct jrnl_rec rec;
+	size_t n = 0, cap = 0;
+	uint64_t last = 0;
+	int rv;
+
+	*out = NULL;
+	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
+	while ((rv = jrnl_next(r, &rec)) == 1) {
+		struct ipc_event ev;
+		char err[128];
+		const char *s;
+		double v;
+
+		if (rec.kind != JRNL_EVENT)
+			continue;
+		assert_int_equal(ipc_event_parse(rec.data, rec.len, &ev, err,
+		    sizeof err), 0);
+		if (ev.seq <= last)
+			fail_msg("%s: seq %llu after %llu at offset %llu", path,
+			    (unsigned long long)ev.seq, (unsigned long long)last,
+			    (unsigned long long)rec.offset);
+		last = ev.seq;
+		if (strcmp(ev.topic, "fill") == 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 512;
+				*out = realloc(*out, cap * sizeof **out);
+				assert_non_null(*out);
+			}
+			struct fill *f = &(*out)[n++];
+			memset(f, 0, sizeof *f);
+			if (ipc_get_str(ev.json, "block", &s) == 0)
+				snprintf(f->block, sizeof f->block, "%s", s);
+			if (ipc_get_str(ev.json, "child", &s) == 0)
+				snprintf(f->child, sizeof f->child, "%s", s);
+			if (ipc_get_num(ev.json, "px", &v) == 0)
+				f->px = (long long)v;
+			if (ipc_get_num(ev.json, "qty", &v) == 0)
+				f->qty = (long long)v;
+			f->t = (long long)ev.t;
+		}
+		ipc_event_free(&ev);
+	}
+	assert_int_equal(rv, 0);
+	jrnl_reader_close(r);
+	return n;
+}
+
+/* filled + remaining = qty for every block, and filled only grows. */
+static void
+check_blocks(struct itest_engine *e, long long *filled_before)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}"), *b;
+	long long total = 0;
+
+	assert_true(itest_ok(r));
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks")) {
+		double q = cJSON_GetObjectItem(b, "qty")->valuedouble;
+		double f = cJSON_GetObjectItem(b, "filled")->valuedouble;
+		double rem = cJSON_GetObjectItem(b, "remaining")->valuedouble;
+
+		assert_true(f + rem == q);
+		total += (long long)f;
+	}
+	if (total < *filled_before)
+		fail_msg("filled went back from %lld to %lld", *filled_before,
+		    total);
+	*filled_before = total;
+	cJSON_Delete(r);
+}
+
+static void
+hard_kill(struct itest_engine *e)
+{
+	if (e->pid > 0) {
+		kill(e->pid, SIGKILL);
+		waitpid(e->pid, NULL, 0);
+		e->pid = 0;
+	}
+	itest_stop(e);
+}
+
+static void
+crash_twenty_kills_equal_an_uninterrupted_run(void **state)
+{
+	struct itest_engine a, b;
+	char dir[256], jarg[320], jpath[300];
+	struct fill *fa, *fb;
+	size_t na, nb;
+	long long t0 = itest_now_ms(), filled = 0;
+	int kills = 0, restarts = 0, done = 0;
+	unsigned rnd = 20261122;
+
+	/* A: uninterrupted. */
+	assert_int_equal(itest_start(&a, tranched, "--seed=11", "--speed=max",
+	    "--exit-when-done", (char *)NULL), 0);
+	assert_int_equal(itest_wait_exit(&a, 120000), 0);
+	na = journal_fills(a.journal, &fa);
+	assert_true(na > 100);
+
+	/* B: the same seed, killed 20 times. */
+	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof jpath, "%s/b.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	while (!done) {
+		assert_int_equal(itest_start(&b, tranched, jarg, "--seed=11",
+		    "--speed=1500", "--exit-when-done", (char *)NULL), 0);
+		restarts++;
+		check_blocks(&b, &filled);
+		if (kills < 20) {
+			rnd = rnd * 1103515245u + 12345u;
+			usleep(20000 + (rnd >> 8) % 150000);
+			if (waitpid(b.pid, NULL, WNOHANG) == b.pid) {
+				b.pid = 0;
+				done = 1;
+				itest_stop(&b);
+				break;
+			}
+			hard_kill(&b);
+			kills++;
+			continue;
+		}
+		assert_int_equal(itest_wait_exit(&b, 120000), 0);
+		itest_stop(&b);
+		done = 1;
+	}
+	nb = journal_fills(jpath, &fb);
+	fprintf(stderr, "crash: %d kills, %d starts, %zu fills (uninterrupted "
+	    "%zu), %lld ms\n", kills, restarts, nb, na, itest_now_ms() - t0);
+	assert_int_equal(kills, 20);
+	assert_int_equal(nb, na);
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(fa[i].block, fb[i].block) != 0 ||
+		    strcmp(fa[i].child, fb[i].child) != 0 || fa[i].px != fb[i].px ||
+		    fa[i].qty != fb[i].qty || fa[i].t != fb[i].t)
+			fail_msg("fill %zu: uninterrupted %s/%s %lld x %lld at %lld, "
+			    "crashed %s/%s %lld x %lld at %lld", i, fa[i].block,
+			    fa[i].child, fa[i].px, fa[i].qty, fa[i].t, fb[i].block,
+			    fb[i].child, fb[i].px, fb[i].qty, fb[i].t);
+	free(fa);
+	free(fb);
+	itest_stop(&a);
+	snprintf(jarg, sizeof jarg, "rm -rf '%s'", dir);
+	assert_int_equal(system(jarg), 0);
+}
+
+static void
+crash_commands_are_reapplied_and_ids_remembered(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jarg[320];
+	cJSON *r;
+	long long filled = 0;
+
+	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/c.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=5",
+	    "--speed=600", (char *)NULL), 0);
+	usleep(300000);
+	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"id\":\"crash-t1\","
+	    "\"block\":\"1\",\"pct\":3,\"reason\":\"crash test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	usleep(200000);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"crash-p1\","
+	    "\"block\":\"1\",\"reason\":\"crash test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	usleep(100000);
+	hard_kill(&e);
+
+	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=600",
+	    (char *)NULL), 0);
+	check_blocks(&e, &filled);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_true(itest_ok(r));
+	cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "blocks"), 0);
+	assert_string_equal(cJSON_GetObjectItem(b, "state")->valuestring,
+	    "PAUSED");
+	assert_true(cJSON_GetObjectItem(b, "max_pov")->valuedouble == 3);
+	cJSON_Delete(r);
+	/* The same id again: the first answer, nothing done twice. */
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"crash-p1\","
+	    "\"block\":\"1\",\"reason\":\"crash test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	/* A new id is a new pause: refused, the block is already paused. */
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"crash-p2\","
+	    "\"block\":\"1\",\"reason\":\"crash test\"}");
+	assert_false(itest_ok(r));
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(jarg, sizeof jarg, "rm -rf '%s'", dir);
+	assert_int_equal(system(jarg), 0);
+}
+
+/* Rewrite the first fill's qty in place, with a good checksum. */
+static long long
+corrupt_first_fill(const char *path)
+{
+	FILE *f = fopen(path, "r+b");
+	unsigned char hdr[20], rh[17];
+	uint32_t hl, len, crc;
+	long off;
+
+	assert_non_null(f);
+	assert_int_equal(fread(hdr, 1, 20, f), 20);
+	memcpy(&hl, hdr + 12, 4);
+	off = 20 + (long)hl;
+	for (;;) {
+		char *p;
+
+		fseek(f, off, SEEK_SET);
+		if (fread(rh, 1, 17, f) != 17)
+			return -1;
+		memcpy(&len, rh, 4);
+		p = malloc(len + 1);
+		assert_int_equal(fread(p, 1, len, f), len);
+		p[len] = '\0';
+		if (rh[8] == JRNL_EVENT && strcmp(p, "fill") == 0) {
+			char *q = strstr(p + 5, "\"qty\":");
+
+			assert_non_null(q);
+			q[6] = q[6] == '9' ? '1' : '9'; /* same length */
+			crc = jrnl_crc32c(0, rh + 8, 9);
+			crc = jrnl_crc32c(crc, p, len);
+			memcpy(rh + 4, &crc, 4);
+			fseek(f, off, SEEK_SET);
+			fwrite(rh, 1, 17, f);
+			fwrite(p, 1, len, f);
+			free(p);
+			fclose(f);
+			return off;
+		}
+		free(p);
+		off += 17 + (long)len;
+	}
+}
+
+static void
+crash_divergence_is_refused(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jarg[320], jpath[300], cmd[2048];
+	long long off;
+
+	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof jpath, "%s/d.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=3",
+	    "--speed=max", "--exit-when-done", (char *)NULL), 0);
+	assert_int_equal(itest_wait_exit(&e, 120000), 0);
+	itest_stop(&e);
+	off = corrupt_first_fill(jpath);
+	assert_true(off > 0);
+	snprintf(cmd, sizeof cmd, "'%s' --listen=ipc://%s/x --journal=%s "
+	    "2>%s/err; test $? -ne 0 && grep -q 'diverges.*offset %lld' %s/err",
+	    tranched, dir, jpath, dir, off, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(crash_divergence_is_refused),
+		cmocka_unit_test(crash_commands_are_reapplied_and_ids_remembered),
+		cmocka_unit_test(crash_twenty_kills_equal_an_uninterrupted_run),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: itest-crash TRANCHED\n");
+		return 2;
+	}
+	tranched = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
