@@ -327,11 +327,14 @@ ipc_strip_controls(char *s)
 	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
 
 	for (; *r != '\0'; r++) {
-		/* C0 controls, DEL; and the UTF-8 encoding of C1 (0xC2 0x80-0x9F). */
+		/* C0 controls, DEL; and the UTF-8 encoding of C1 (0xC2 0x80-0x9F),
+		 * judged on the output so that removing a C0 between the two
+		 * bytes cannot join them into a C1 (found by tests/fuzz). */
 		if (*r < 0x20 || *r == 0x7f)
 			continue;
-		if (*r == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
-			r++;
+		if (*r >= 0x80 && *r <= 0x9f && w > (unsigned char *)s &&
+		    w[-1] == 0xc2) {
+			w--;
 			continue;
 		}
 		*w++ = *r;

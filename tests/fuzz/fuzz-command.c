@@ -1,0 +1,211 @@
+/*
+ * tests/fuzz/fuzz-command.c -- a libFuzzer target for everything a peer's
+ * bytes reach before and during a command: the codec (ipc_command_parse,
+ * ipc_event_parse, ipc_json_depth, ipc_strip_controls) and the engine's
+ * dispatcher (server_command: idempotency, roles, reasons, every handler's
+ * field checks), with a real market and execution layer from the calm
+ * scenario and no sockets, loop or journal.
+ *
+ * Each input is dispatched three times, as three peers the engine tells
+ * apart: a local peer that never said hello (a viewer), a tcp:// peer with
+ * no token (auth refusals), and a local peer that said hello as supervisor
+ * (every handler).  Sessions and remembered ids are cleared before each
+ * input, and the whole engine is rebuilt after any input a handler accepted
+ * as a change, so an input means the same thing whatever ran before it.
+ *
+ * Built two ways: scripts/fuzz links it with -fsanitize=fuzzer; the
+ * fuzz-command program in ctest links it with fuzz-driver.c.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct server *fz;
+static int fz_dirty;
+
+static void
+fz_emit(void *arg, const char *topic, cJSON *payload)
+{
+	server_publish(arg, topic, payload);
+}
+
+static void
+fz_free(void)
+{
+	if (fz == NULL)
+		return;
+	exec_free(fz->x);
+	market_free(fz->m);
+	scenario_free(&fz->sc);
+	for (int i = 0; i < RING_SIZE; i++) {
+		free(fz->decisions.items[i]);
+		free(fz->alerts.items[i]);
+	}
+	server_idem_free(fz);
+	for (size_t i = 0; i < fz->nout; i++)
+		free(fz->out[i].buf);
+	free(fz->out);
+	free(fz);
+	fz = NULL;
+}
+
+static void
+fz_build(void)
+{
+	static const struct server_opts o = { .scenario = "calm", .seed = 1,
+	    .speed = 1, .name = "fuzz" };
+	struct exec_emit em;
+	char err[1024];
+
+	fz_free();
+	if ((fz = calloc(1, sizeof *fz)) == NULL)
+		abort();
+	fz->opts = &o;
+	fz->speed = 1;
+	snprintf(fz->name, sizeof fz->name, "fuzz");
+	snprintf(fz->events_url, sizeof fz->events_url, "ipc:///fuzz.events");
+	snprintf(fz->jpath, sizeof fz->jpath, "/dev/null");
+	if (scenario_load(&fz->sc, o.scenario, NULL, 0, err, sizeof err) != 0) {
+		fprintf(stderr, "fuzz-command: %s\n", err);
+		abort();
+	}
+	if (market_sim_new(&fz->m, &fz->sc.market, o.seed,
+	    fz->sc.open - fz->sc.warmup) != 0)
+		abort();
+	em.emit = fz_emit;
+	em.arg = fz;
+	if (exec_new(&fz->x, fz->m, &em) != 0)
+		abort();
+	for (int i = 0; i < fz->sc.norders; i++)
+		if (exec_submit(fz->x, &fz->sc.orders[i], NULL, err,
+		    sizeof err) != 0)
+			abort();
+	fz->t = fz->sc.open;
+	market_advance(fz->m, fz->t - 1);
+	/* One token so hello's token paths run. */
+	fz->ntokens = 1;
+	fz->tokens[0].rank = ROLE_TRADER;
+	snprintf(fz->tokens[0].token, sizeof fz->tokens[0].token, "fuzz-token");
+	/* pub stays NNG_SOCKET_INITIALIZER: server_flush's sends fail and free
+	 * the message, as they would with no subscriber. */
+	fz_dirty = 0;
+}
+
+/* Forget sessions and remembered ids: each input starts from the same
+ * place. */
+static void
+fz_reset_sessions(void)
+{
+	server_idem_free(fz);
+	memset(fz->idem, 0, sizeof fz->idem);
+	fz->idem_next = 0;
+	fz->nsessions = 0;
+	memset(fz->sessions, 0, sizeof fz->sessions);
+}
+
+/* 1 if a reply says ok and its command changes something. */
+static int
+fz_changed(const char *reply, size_t len, const uint8_t *data, size_t size)
+{
+	cJSON *r, *q;
+	const char *cmd = "";
+	int ok, changed;
+
+	if (reply == NULL)
+		return 0;
+	r = cJSON_ParseWithLength(reply, len);
+	ok = r != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
+	cJSON_Delete(r);
+	if (!ok)
+		return 0;
+	/* Parsed again only within the depth the codec allows. */
+	q = ipc_json_depth((const char *)data, size) <= TRANCHE_MAX_JSON_DEPTH ?
+	    cJSON_ParseWithLength((const char *)data, size) : NULL;
+	if (q != NULL)
+		ipc_get_str(q, "cmd", &cmd);
+	changed = strcmp(cmd, CMD_STATUS) != 0 && strcmp(cmd, CMD_SNAPSHOT) != 0 &&
+	    strcmp(cmd, CMD_HELLO) != 0;
+	cJSON_Delete(q);
+	return changed;
+}
+
+static void
+fz_dispatch(const uint8_t *data, size_t size, uint32_t pipe, int kind)
+{
+	struct peer p = { .pipe = pipe, .kind = kind };
+	size_t outlen = 0;
+	char *out;
+
+	out = server_command(fz, data, size, &p, &outlen);
+	if (out != NULL && outlen > 0) {
+		/* Every answer must itself be a well-formed reply. */
+		cJSON *r = cJSON_ParseWithLength(out, outlen);
+
+		if (r == NULL || !cJSON_IsObject(r) ||
+		    !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "ok")))
+			abort();
+		cJSON_Delete(r);
+	}
+	if (getenv("TRANCHE_FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "peer %u: %.*s\n", pipe, (int)outlen,
+		    out ? out : "");
+	fz_dirty |= fz_changed(out, outlen, data, size);
+	free(out);
+	server_flush(fz);
+}
+
+static void
+fz_codec(const uint8_t *data, size_t size)
+{
+	struct ipc_event ev;
+	const char *code = NULL;
+	char err[512], *s;
+	cJSON *root = NULL;
+
+	if (ipc_command_parse(data, size, &root, &code, err, sizeof err) == 0) {
+		if (root == NULL)
+			abort();
+		cJSON_Delete(root);
+	} else if (root != NULL || code == NULL || err[0] == '\0')
+		abort();
+	if (ipc_event_parse(data, size, &ev, err, sizeof err) == 0) {
+		if (ev.json == NULL || ev.topic[0] == '\0')
+			abort();
+	}
+	ipc_event_free(&ev);
+	(void)ipc_json_depth((const char *)data, size);
+	if ((s = malloc(size + 1)) == NULL)
+		return;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	ipc_strip_controls(s);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || (*c == 0xc2 && c[1] >= 0x80 &&
+		    c[1] <= 0x9f))
+			abort();
+	free(s);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"fz-hello\","
+	    "\"v\":1,\"role\":\"supervisor\",\"client\":\"fuzz\"}";
+
+	fz_codec(data, size);
+	if (fz == NULL || fz_dirty)
+		fz_build();
+	fz_reset_sessions();
+	fz_dispatch(data, size, 1, PEER_LOCAL);
+	fz_dispatch(data, size, 2, PEER_REMOTE);
+	fz_dispatch((const uint8_t *)hello, sizeof hello - 1, 3, PEER_LOCAL);
+	fz_dispatch(data, size, 3, PEER_LOCAL);
+	return 0;
+}
