@@ -156,7 +156,7 @@ title_draw(struct panel *p, const struct tui_view *v)
 		x += panel_put(w, 0, x, p->w - x, base, " ", v->utf8);
 		x += panel_put(w, 0, x, p->w - x, base | A_BOLD, v->transport,
 		    v->utf8);
-		hint = "space play/pause  +/- speed  ? help  q quit ";
+		hint = "space play  +/- speed  . step  n/N alerts  g go to  ? help ";
 	} else {
 		x += panel_put(w, 0, x, p->w, base | A_BOLD, " tranche ", v->utf8);
 		hint = "p pause  t throttle  ? help  q quit ";

@@ -142,8 +142,7 @@ screen_layout(struct tui *t)
 		t->view.focus = t->layout_idx >= 0 ?
 		    t->layouts.items[t->layout_idx].focus : PANEL_DECISIONS;
 	t->msg_win = newwin(1, t->cols, r[PANEL_COUNT].y, 0);
-	hh = t->rows - 4 < 20 ? t->rows - 4 : 20;
-	hw = t->cols - 8 < 64 ? t->cols - 8 : 64;
+	panel_help_size(t->view.replay, t->rows, t->cols, &hh, &hw);
 	t->help_win = newwin(hh, hw, (t->rows - hh) / 2, (t->cols - hw) / 2);
 	if (t->msg_win == NULL || t->help_win == NULL)
 		abort();

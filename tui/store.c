@@ -223,16 +223,40 @@ store_get_text(const cJSON *o, const char *name, char *dst, size_t n)
 }
 
 /* Returns 1 when the field was present and read. */
+/*
+ * Whole numbers from the wire are held to +-STORE_NUM_MAX: far beyond any
+ * real price, quantity, time of day or count, and small enough that the
+ * panels' sums (cumulative depth, totals) and products cannot overflow.
+ * A hostile or broken publisher gets a silly number on screen, never
+ * undefined arithmetic.
+ */
+#define STORE_NUM_MAX 1000000000000000LL /* 1e15 */
+
+static int64_t
+store_clamp(double d)
+{
+	if (!(d > -(double)STORE_NUM_MAX)) /* also NaN */
+		return d != d ? 0 : -STORE_NUM_MAX;
+	if (d > (double)STORE_NUM_MAX)
+		return STORE_NUM_MAX;
+	return (int64_t)llround(d);
+}
+
 static int
 store_get_i64(const cJSON *o, const char *name, int64_t *dst)
 {
 	double d;
 
-	if (ipc_get_i64(o, name, dst) == 0)
+	if (ipc_get_i64(o, name, dst) == 0) {
+		if (*dst > STORE_NUM_MAX)
+			*dst = STORE_NUM_MAX;
+		else if (*dst < -STORE_NUM_MAX)
+			*dst = -STORE_NUM_MAX;
 		return 1;
+	}
 	/* Quantities are whole, but be lenient with a fractional number. */
-	if (ipc_get_num(o, name, &d) == 0 && fabs(d) < 9.2e18) {
-		*dst = (int64_t)llround(d);
+	if (ipc_get_num(o, name, &d) == 0 && isfinite(d)) {
+		*dst = store_clamp(d);
 		return 1;
 	}
 	return 0;
@@ -267,10 +291,10 @@ store_levels(const cJSON *arr, struct store_level *out)
 		if (!cJSON_IsNumber(px) || !cJSON_IsNumber(qty) ||
 		    !isfinite(px->valuedouble) || !isfinite(qty->valuedouble))
 			continue;
-		out[n].px = (int64_t)llround(px->valuedouble);
-		out[n].qty = (int64_t)llround(qty->valuedouble);
+		out[n].px = store_clamp(px->valuedouble);
+		out[n].qty = store_clamp(qty->valuedouble);
 		out[n].orders = cJSON_IsNumber(ord) && isfinite(ord->valuedouble) ?
-		    (int64_t)llround(ord->valuedouble) : 0;
+		    store_clamp(ord->valuedouble) : 0;
 		n++;
 	}
 	return n;

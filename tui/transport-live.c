@@ -3,7 +3,12 @@
  *
  * Events.  The ipc client's SUB socket has a notification descriptor that
  * is readable while events wait; a uv_poll_t on it wakes the loop, and each
- * wakeup drains every waiting event into the store.  Reconnecting is NNG's
+ * wakeup drains every waiting event into the store.  Wakeups are coalesced:
+ * after a drain the poll rests for LIVE_REST_MS (a timer restarts it), so
+ * an engine publishing 10,000 events a second costs the console about a
+ * hundred wakeups a second instead of one an event; nothing is lost (the
+ * events wait in NNG's queue) and the picture is at most a few milliseconds
+ * later, well inside a frame.  Reconnecting is NNG's
  * job (the client dials non-blocking and redials by itself).
  *
  * Requests.  ipc_client_request() blocks until the answer or its timeout,
@@ -33,6 +38,7 @@
 #define LIVE_COMMAND_MS 5000
 #define LIVE_RETRY_MS 1000
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
+#define LIVE_REST_MS 8 /* the event poll rests this long after a drain */
 
 enum live_kind { LIVE_HELLO, LIVE_STATUS, LIVE_SNAPSHOT, LIVE_COMMAND };
 
@@ -50,7 +56,8 @@ struct live {
 	struct ipc_client *client;
 	char url[512];
 	uv_poll_t poll;
-	int poll_open;
+	uv_timer_t rest; /* restarts the poll after LIVE_REST_MS */
+	int poll_open, rest_open;
 	struct live_req *head, *tail, *inflight;
 	int hello_ok, hello_pending, snap_pending, closing;
 	int64_t hello_at, snap_at;
@@ -267,6 +274,18 @@ live_tick(struct tui *t, int64_t now)
 		    LIVE_SNAPSHOT_MS);
 }
 
+static void live_on_events(uv_poll_t *h, int status, int events);
+
+static void
+live_on_rest(uv_timer_t *h)
+{
+	struct tui *t = h->data;
+	struct live *lv = t->tp_state;
+
+	if (!lv->closing && lv->poll_open)
+		uv_poll_start(&lv->poll, UV_READABLE, live_on_events);
+}
+
 static void
 live_on_events(uv_poll_t *h, int status, int events)
 {
@@ -293,6 +312,11 @@ live_on_events(uv_poll_t *h, int status, int events)
 	}
 	if (store_resync_wanted(&t->store))
 		live_tick(t, now);
+	/* Something came: rest, and let more gather before the next drain. */
+	if (n > 0 && lv->rest_open && !lv->closing) {
+		uv_poll_stop(&lv->poll);
+		uv_timer_start(&lv->rest, live_on_rest, LIVE_REST_MS, 0);
+	}
 }
 
 static int
@@ -336,6 +360,9 @@ live_start(struct tui *t)
 		return -1;
 	lv->poll.data = t;
 	lv->poll_open = 1;
+	uv_timer_init(&t->loop, &lv->rest);
+	lv->rest.data = t;
+	lv->rest_open = 1;
 	uv_poll_start(&lv->poll, UV_READABLE, live_on_events);
 	live_hello(t);
 	t->store.resync = RESYNC_WANTED;
@@ -364,6 +391,11 @@ live_close(struct tui *t)
 		uv_poll_stop(&lv->poll);
 		uv_close((uv_handle_t *)&lv->poll, NULL);
 		lv->poll_open = 0;
+	}
+	if (lv->rest_open) {
+		uv_timer_stop(&lv->rest);
+		uv_close((uv_handle_t *)&lv->rest, NULL);
+		lv->rest_open = 0;
 	}
 	for (r = lv->head; r != NULL; r = next) {
 		next = r->next;

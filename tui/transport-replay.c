@@ -47,7 +47,18 @@ struct replay {
 	uint8_t *next_data;
 	uint32_t next_len, next_cap;
 	uint64_t played, bad, offset;
-	char line[160];
+	char line[256];
+	/* From a first pass over the journal (up to any damage): the span of
+	 * simulated time, the events, and the times of alerts and audit
+	 * events for n / N. */
+	int64_t first_t, last_t;
+	uint64_t total;
+	int64_t *marks;
+	size_t nmarks, capmarks;
+	/* Saved from the header, to rebuild the store on a rewind. */
+	double tick;
+	int tick_known;
+	char engine[48], sym[16];
 };
 
 /* Read ahead to the next event record; sets ended/damaged at the end. */
@@ -104,24 +115,48 @@ replay_deliver(struct tui *t, struct replay *rp)
 	}
 }
 
+/* The transport bar: state, speed, where playing stands between the
+ * first and the last event, and how many events have been played. */
 static void
 replay_describe(struct tui *t, struct replay *rp)
 {
-	char speed[16], clock[16], line[sizeof rp->line];
+	char speed[16], clock[16], c0[16], c1[16], bar[16 * 3 + 1];
+	char line[sizeof rp->line];
 	const char *state;
+	double frac = 0;
+	int i, fill, o = 0;
 
 	text_speed(speed, sizeof speed, rp->speed);
-	if (rp->damaged)
+	if (rp->damaged && rp->ended)
 		state = "STOPPED at damage";
 	else if (rp->ended)
-		state = "END";
+		state = "STOPPED (END)";
 	else if (rp->playing)
 		state = t->view.utf8 ? "\u25b6 PLAYING" : "> PLAYING";
 	else
 		state = t->view.utf8 ? "\u2016 PAUSED" : "|| PAUSED";
-	snprintf(line, sizeof line, "%s  %s  %s  %llu events", state, speed,
-	    text_clock(clock, sizeof clock, rp->sim_now),
-	    (unsigned long long)rp->played);
+	if (rp->last_t > rp->first_t)
+		frac = (double)(rp->sim_now - rp->first_t) /
+		    (double)(rp->last_t - rp->first_t);
+	if (rp->ended)
+		frac = 1;
+	frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+	fill = (int)(frac * 16 + 0.5);
+	for (i = 0; i < 16; i++) {
+		const char *c = t->view.utf8 && !t->view.ascii ?
+		    (i < fill ? "\u2588" : "\u2591") : (i < fill ? "#" : "-");
+		size_t l = strlen(c);
+
+		memcpy(bar + o, c, l);
+		o += (int)l;
+	}
+	bar[o] = '\0';
+	snprintf(line, sizeof line, "%s  %s  %s %s|%s|%s  %llu/%llu events",
+	    state, speed, text_clock(clock, sizeof clock, rp->sim_now),
+	    text_clock(c0, sizeof c0, rp->first_t), bar,
+	    text_clock(c1, sizeof c1, rp->last_t),
+	    (unsigned long long)rp->played, (unsigned long long)rp->total);
+	t->view.replay_frac = frac;
 	if (strcmp(line, rp->line) != 0) {
 		memcpy(rp->line, line, sizeof line);
 		snprintf(t->view.transport, sizeof t->view.transport, "%s", line);
@@ -173,6 +208,184 @@ replay_anchor(struct replay *rp, int64_t now)
 	rp->anchor_wall = now;
 }
 
+/* Deliver, without drawing, every record at or before `until`. */
+static void
+replay_forward(struct tui *t, struct replay *rp, int64_t until)
+{
+	while (rp->have_next && rp->next_t <= until) {
+		replay_deliver(t, rp);
+		replay_fetch(t, rp);
+	}
+}
+
+/* Back to the start of the journal with an empty store (what the header
+ * said is kept); the panels start their lists again. */
+static int
+replay_rewind(struct tui *t, struct replay *rp)
+{
+	int rc, i;
+
+	if ((rc = jrnl_rewind(rp->rd)) != 0) {
+		tui_message(t, MSG_ERR, "cannot go back: %s", jrnl_strerror(rc));
+		return -1;
+	}
+	store_free(&t->store);
+	store_init(&t->store);
+	if (rp->tick_known)
+		store_set_tick(&t->store, rp->tick);
+	memcpy(t->store.engine, rp->engine, sizeof rp->engine);
+	memcpy(t->store.sym, rp->sym, sizeof rp->sym);
+	t->store.replay = 1;
+	t->store.conn = CONN_REPLAY;
+	snprintf(t->store.state, sizeof t->store.state, "-");
+	for (i = 0; i < PANEL_COUNT; i++) {
+		t->panels[i].scroll = 0;
+		t->panels[i].mark = 0;
+		t->panels[i].dirty = 1;
+	}
+	t->view.sel_block = 0;
+	t->full_redraw = 1;
+	rp->played = rp->bad = 0;
+	rp->ended = rp->damaged = 0;
+	rp->have_next = 0;
+	replay_fetch(t, rp);
+	return 0;
+}
+
+/* Go to simulated time `to`: forward from here, or from the start when it
+ * is behind.  Playing goes on (or stays paused) from there. */
+static int
+replay_goto(struct tui *t, struct replay *rp, int64_t to)
+{
+	int64_t now = tui_now_ms();
+
+	replay_anchor(rp, now);
+	if (to < rp->sim_now && replay_rewind(t, rp) != 0)
+		return -1;
+	replay_forward(t, rp, to);
+	rp->sim_now = rp->anchor_sim = to;
+	rp->anchor_wall = now;
+	if (rp->ended)
+		rp->playing = 0;
+	t->store.dirty |= DIRTY_ALL;
+	return 0;
+}
+
+/* n / N: the next (dir 1) or previous (dir -1) alert or audit event. */
+static void
+replay_mark(struct tui *t, struct replay *rp, int dir)
+{
+	char clock[16];
+	size_t i;
+	int64_t to = 0;
+	int found = 0;
+
+	if (dir > 0) {
+		for (i = 0; i < rp->nmarks; i++)
+			if (rp->marks[i] > rp->sim_now) {
+				to = rp->marks[i], found = 1;
+				break;
+			}
+	} else {
+		for (i = rp->nmarks; i-- > 0;)
+			if (rp->marks[i] < rp->sim_now) {
+				to = rp->marks[i], found = 1;
+				break;
+			}
+	}
+	if (!found) {
+		tui_message(t, MSG_INFO, "no %s alert or intervention%s",
+		    dir > 0 ? "later" : "earlier", rp->nmarks == 0 ?
+		    " in this journal" : "");
+		return;
+	}
+	rp->playing = 0;
+	if (replay_goto(t, rp, to) != 0)
+		return;
+	rp->playing = 0;
+	tui_message(t, MSG_INFO, "paused at the %s alert or intervention, %s "
+	    "(%zu in the journal; n / N step)", dir > 0 ? "next" : "previous",
+	    text_clock(clock, sizeof clock, to), rp->nmarks);
+}
+
+/* . : exactly one event forward, paused. */
+static void
+replay_step(struct tui *t, struct replay *rp)
+{
+	char clock[16];
+
+	replay_anchor(rp, tui_now_ms());
+	rp->playing = 0;
+	if (!rp->have_next) {
+		tui_message(t, MSG_INFO, "%s", rp->damaged ?
+		    "stopped at the damage: nothing more to play" :
+		    "end of journal: nothing more to play");
+		return;
+	}
+	rp->sim_now = rp->anchor_sim = rp->next_t;
+	replay_deliver(t, rp);
+	replay_fetch(t, rp);
+	tui_message(t, MSG_INFO, "one event forward: %s, event %llu (paused)",
+	    text_clock(clock, sizeof clock, rp->sim_now),
+	    (unsigned long long)rp->played);
+}
+
+/* HH:MM[:SS] to nanoseconds; -1 when it is not a time. */
+static int64_t
+replay_parse_time(const char *s)
+{
+	unsigned h, m, sec = 0;
+	char tail;
+	int n;
+
+	while (*s == ' ')
+		s++;
+	n = sscanf(s, "%u:%u:%u%c", &h, &m, &sec, &tail);
+	if (n == 4 && tail == ' ')
+		n = 3;
+	if (n != 2 && n != 3)
+		return -1;
+	if (h > 47 || m > 59 || sec > 59)
+		return -1;
+	return ((int64_t)h * 3600 + m * 60 + sec) * 1000000000LL;
+}
+
+static void
+replay_seek(struct tui *t, const char *when)
+{
+	struct replay *rp = t->tp_state;
+	char clock[16], c0[16], c1[16];
+	int64_t to = replay_parse_time(when);
+
+	if (to < 0) {
+		tui_message(t, MSG_ERR, "go to: '%.40s' is not a time (HH:MM or "
+		    "HH:MM:SS)", when);
+		return;
+	}
+	if (rp->total == 0) {
+		tui_message(t, MSG_ERR, "go to: the journal holds no events");
+		return;
+	}
+	/* Times are typed to the second: the seconds the first and the last
+	 * event fall in are inside. */
+	if (to < rp->first_t - rp->first_t % 1000000000LL ||
+	    to > rp->last_t - rp->last_t % 1000000000LL + 999999999LL) {
+		tui_message(t, MSG_ERR, "go to: %s is outside the journal "
+		    "(%s to %s)", text_clock(clock, sizeof clock, to),
+		    text_clock(c0, sizeof c0, rp->first_t),
+		    text_clock(c1, sizeof c1, rp->last_t));
+		return;
+	}
+	if (to >= rp->last_t - rp->last_t % 1000000000LL)
+		to = rp->last_t; /* the last event's second: to the end */
+	if (replay_goto(t, rp, to) != 0)
+		return;
+	tui_message(t, MSG_INFO, "at %s: %llu events played (%s)",
+	    text_clock(clock, sizeof clock, to),
+	    (unsigned long long)rp->played, rp->playing ? "playing" : "paused");
+	replay_describe(t, rp);
+}
+
 static unsigned
 replay_key(struct tui *t, int key)
 {
@@ -207,6 +420,19 @@ replay_key(struct tui *t, int key)
 		tui_message(t, MSG_INFO, "replay speed %s",
 		    text_speed(speed, sizeof speed, rp->speed));
 		break;
+	case '.':
+		replay_step(t, rp);
+		break;
+	case 'n':
+		replay_mark(t, rp, 1);
+		break;
+	case 'N':
+		replay_mark(t, rp, -1);
+		break;
+	case 'g':
+		prompt_begin(&t->prompt, "goto", "", 1);
+		t->msg_dirty = 1;
+		return TUI_HANDLED | TUI_REDRAW;
 	default:
 		return 0;
 	}
@@ -262,6 +488,44 @@ replay_header(struct tui *t, const char *path, const char *header)
 	}
 }
 
+/* A first pass over the journal, up to any damage: the span of simulated
+ * time, the number of events, and when the alerts and audit events are. */
+static void
+replay_scan(struct replay *rp, const char *path)
+{
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+
+	if (jrnl_reader_open(&rd, path, NULL) != 0)
+		return;
+	while (jrnl_next(rd, &rec) == 1) {
+		const uint8_t *nul;
+
+		if (rec.kind != JRNL_EVENT)
+			continue;
+		if (rp->total++ == 0)
+			rp->first_t = rec.t;
+		if (rec.t > rp->last_t)
+			rp->last_t = rec.t;
+		nul = memchr(rec.data, '\0', rec.len);
+		if (nul == NULL || (nul - rec.data != 5) ||
+		    (memcmp(rec.data, TOPIC_ALERT, 5) != 0 &&
+		    memcmp(rec.data, TOPIC_AUDIT, 5) != 0))
+			continue;
+		if (rp->nmarks > 0 && rp->marks[rp->nmarks - 1] >= rec.t)
+			continue; /* one stop per instant, in time order */
+		if (rp->nmarks == rp->capmarks) {
+			rp->capmarks = rp->capmarks ? rp->capmarks * 2 : 64;
+			rp->marks = realloc(rp->marks, rp->capmarks *
+			    sizeof *rp->marks);
+			if (rp->marks == NULL)
+				abort();
+		}
+		rp->marks[rp->nmarks++] = rec.t;
+	}
+	jrnl_reader_close(rd);
+}
+
 static int
 replay_open(struct tui *t)
 {
@@ -284,6 +548,11 @@ replay_open(struct tui *t)
 	}
 	replay_header(t, t->opt.journal, header);
 	free(header);
+	replay_scan(rp, t->opt.journal);
+	rp->tick = t->store.tick;
+	rp->tick_known = t->store.tick_known;
+	memcpy(rp->engine, t->store.engine, sizeof rp->engine);
+	memcpy(rp->sym, t->store.sym, sizeof rp->sym);
 	t->store.replay = 1;
 	t->store.conn = CONN_REPLAY;
 	snprintf(t->store.state, sizeof t->store.state, "-");
@@ -345,6 +614,7 @@ replay_free(struct tui *t)
 	if (rp->rd != NULL)
 		jrnl_reader_close(rp->rd);
 	free(rp->next_data);
+	free(rp->marks);
 	free(rp);
 	t->tp_state = NULL;
 }
@@ -356,6 +626,7 @@ const struct transport_ops transport_replay_ops = {
 	.tick = replay_tick,
 	.send = replay_send,
 	.key = replay_key,
+	.seek = replay_seek,
 	.close = replay_close,
 	.free = replay_free,
 };

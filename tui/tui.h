@@ -307,7 +307,7 @@ struct tui_view {
 	char search[64]; /* / in the decisions: shown only rows that match */
 	const char *layout; /* the layout's name */
 	const char *url;
-	char transport[160]; /* replay transport line (REPLAY ... PLAYING 4x) */
+	char transport[256]; /* replay transport line (REPLAY ... PLAYING 4x) */
 	double replay_frac;  /* replay: where playing stands, 0..1; <0 unknown */
 	char source[512];    /* what we are attached to / playing */
 };
@@ -361,6 +361,10 @@ extern const struct panel_ops panel_tape_ops;
 extern const struct panel_ops panel_chart_ops;
 extern const struct panel_ops panel_blotter_ops;
 extern const struct panel_ops panel_audit_ops;
+
+/* The help overlay's window for this screen: its keys in one column, or
+ * two when one is not tall enough. */
+void panel_help_size(int replay, int rows, int cols, int *h, int *w);
 
 /* The decision matches the search text (case-insensitive; "" matches). */
 int panel_decision_matches(const struct store_decision *d, const char *q);

@@ -16,7 +16,13 @@ tmux_() { tmux -L "$SOCK" -f /dev/null "$@"; }
 
 cleanup() {
 	if [ -n "$ENGINE_PID" ]; then
+		local i=0
 		kill "$ENGINE_PID" 2>/dev/null
+		while kill -0 "$ENGINE_PID" 2>/dev/null && [ "$i" -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$ENGINE_PID" 2>/dev/null
 		wait "$ENGINE_PID" 2>/dev/null
 	fi
 	tmux_ kill-server 2>/dev/null
@@ -94,8 +100,19 @@ start_engine() {
 	wait_until 20 "$TRANCHE" ctl --connect "$URL" --timeout 500 status
 }
 
+# stop_engine: SIGTERM, and the engine must be gone within 20 s (a hang on
+# shutdown is a bug to report, not to wait out).
 stop_engine() {
+	local i=0
 	kill "$ENGINE_PID" 2>/dev/null
+	while kill -0 "$ENGINE_PID" 2>/dev/null && [ "$i" -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$ENGINE_PID" 2>/dev/null; then
+		kill -KILL "$ENGINE_PID" 2>/dev/null
+		fail "tranched did not stop within 20 s of SIGTERM"
+	fi
 	wait "$ENGINE_PID" 2>/dev/null
 	ENGINE_PID=
 }

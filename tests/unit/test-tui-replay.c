@@ -3,7 +3,9 @@
  * journal written with the journal API is played into a store on a real
  * libuv loop, without a terminal.  It proves the pacing (records wait for
  * their simulated time), pause and speed keys, the end of a journal, and
- * that a damaged journal plays up to the damage and names the byte.
+ * that a damaged journal plays up to the damage and names the byte; and
+ * the controls: . one event, n / N between alerts and interventions, g to
+ * a time (backwards rebuilds the store), the transport bar.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,6 +198,137 @@ replay_stops_at_damage_and_says_where(void **state)
 	replay_free(t);
 }
 
+/* 20 events one second apart: decisions, with alerts at 5 and 12 and an
+ * audit record at 15. */
+static void
+journal_write_marks(const char *path)
+{
+	struct jrnl *j;
+	char payload[160];
+	int i;
+
+	unlink(path);
+	assert_int_equal(jrnl_create(&j, path, "{\"tick\":0.01,\"sym\":\"QDI\"}"),
+	    0);
+	for (i = 1; i <= 20; i++) {
+		const char *topic = TOPIC_DECISION;
+		cJSON *p;
+		char *buf;
+		size_t len;
+
+		if (i == 5 || i == 12) {
+			topic = TOPIC_ALERT;
+			snprintf(payload, sizeof payload, "{\"sev\":\"warn\","
+			    "\"code\":\"LAG%d\",\"text\":\"behind at %d\"}", i, i);
+		} else if (i == 15) {
+			topic = TOPIC_AUDIT;
+			snprintf(payload, sizeof payload, "{\"cmd\":\"pause\","
+			    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+			    "\"reason\":\"lunch\"}");
+		} else
+			snprintf(payload, sizeof payload, "{\"action\":\"post\","
+			    "\"qty\":%d,\"reason\":\"slice %d\"}", i * 100, i);
+		p = cJSON_Parse(payload);
+		buf = ipc_event_format(topic, (uint64_t)i, T0 + i * SEC, p, &len);
+		assert_int_equal(jrnl_append(j, JRNL_EVENT, T0 + i * SEC, buf,
+		    len), 0);
+		free(buf);
+		cJSON_Delete(p);
+	}
+	jrnl_close(j);
+}
+
+static void
+replay_controls_step_seek_and_marks(void **state)
+{
+	struct tui *t;
+
+	(void)state;
+	journal_write_marks(journal_path);
+	t = replay_new(journal_path, 1);
+	t->tp->key(t, ' ');
+	/* The bar: paused, the span of the journal, events played / held. */
+	assert_non_null(strstr(t->view.transport, "PAUSED"));
+	assert_non_null(strstr(t->view.transport, "09:30:01|"));
+	assert_non_null(strstr(t->view.transport, "|09:30:20"));
+	assert_non_null(strstr(t->view.transport, "/20 events"));
+
+	/* . : one event at a time, paused. */
+	assert_true(t->tp->key(t, '.') & TUI_HANDLED);
+	assert_int_equal(store_ndecisions(&t->store), 1);
+	assert_int_equal(t->store.t, T0 + SEC);
+	t->tp->key(t, '.');
+	assert_int_equal(store_ndecisions(&t->store), 2);
+	assert_non_null(strstr(t->view.transport, "PAUSED"));
+	assert_non_null(strstr(t->view.transport, "09:30:02 "));
+	assert_non_null(strstr(t->view.transport, "2/20 events"));
+	replay_run(t, 300, NULL);
+	assert_int_equal(store_ndecisions(&t->store), 2);
+
+	/* n: the next alert, then the next, then the audit record. */
+	t->tp->key(t, 'n');
+	assert_int_equal(t->store.t, T0 + 5 * SEC);
+	assert_int_equal(store_nalerts(&t->store), 1);
+	assert_string_equal(store_alert(&t->store, 0)->code, "LAG5");
+	assert_non_null(strstr(t->view.transport, "PAUSED"));
+	t->tp->key(t, 'n');
+	assert_int_equal(store_nalerts(&t->store), 2);
+	t->tp->key(t, 'n');
+	assert_int_equal(t->store.t, T0 + 15 * SEC);
+	assert_int_equal(t->store.audit.count, 1);
+	t->tp->key(t, 'n');
+	assert_non_null(strstr(t->msg, "no later alert"));
+	assert_int_equal(t->store.t, T0 + 15 * SEC);
+
+	/* N: back to the second alert; the store is rebuilt from the start,
+	 * so the audit record after it is gone again. */
+	t->tp->key(t, 'N');
+	assert_int_equal(t->store.t, T0 + 12 * SEC);
+	assert_int_equal(store_nalerts(&t->store), 2);
+	assert_int_equal(t->store.audit.count, 0);
+	assert_int_equal(store_ndecisions(&t->store), 10);
+	assert_int_equal(t->store.gaps, 0);
+	assert_string_equal(t->store.sym, "QDI");
+	assert_true(t->store.tick_known);
+	t->tp->key(t, 'N');
+	t->tp->key(t, 'N');
+	assert_non_null(strstr(t->msg, "no earlier alert"));
+	assert_int_equal(t->store.t, T0 + 5 * SEC);
+
+	/* g opens the go-to prompt; seek does the work. */
+	assert_true(t->tp->key(t, 'g') & TUI_HANDLED);
+	assert_int_equal(t->prompt.stage, PROMPT_VALUE);
+	assert_string_equal(t->prompt.action, "goto");
+	prompt_cancel(&t->prompt);
+	t->tp->seek(t, "09:30:03");
+	assert_int_equal(t->store.t, T0 + 3 * SEC);
+	assert_int_equal(store_nalerts(&t->store), 0);
+	assert_int_equal(store_ndecisions(&t->store), 3);
+	assert_non_null(strstr(t->view.transport, "3/20 events"));
+	t->tp->seek(t, "09:30:18");
+	assert_int_equal(t->store.t, T0 + 18 * SEC);
+	assert_int_equal(store_nalerts(&t->store), 2);
+	t->tp->seek(t, "10:00");
+	assert_int_equal(t->msg_level, MSG_ERR);
+	assert_non_null(strstr(t->msg, "outside the journal"));
+	t->tp->seek(t, "soon");
+	assert_non_null(strstr(t->msg, "not a time"));
+	assert_int_equal(t->store.t, T0 + 18 * SEC);
+	/* To the last event: the end. */
+	t->tp->seek(t, "9:30:20");
+	assert_non_null(strstr(t->view.transport, "END"));
+	assert_non_null(strstr(t->view.transport, "20/20 events"));
+	t->tp->key(t, '.');
+	assert_non_null(strstr(t->msg, "nothing more to play"));
+	/* And back from the end, playing again. */
+	t->tp->seek(t, "09:30:10");
+	assert_int_equal(t->store.t, T0 + 10 * SEC);
+	assert_null(strstr(t->view.transport, "END"));
+	t->tp->key(t, ' ');
+	assert_non_null(strstr(t->view.transport, "PLAYING"));
+	replay_free(t);
+}
+
 static void
 replay_refuses_a_missing_journal(void **state)
 {
@@ -218,6 +351,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_waits_for_simulated_time),
 		cmocka_unit_test(replay_stops_at_damage_and_says_where),
+		cmocka_unit_test(replay_controls_step_seek_and_marks),
 		cmocka_unit_test(replay_refuses_a_missing_journal),
 	};
 	const char *dir = getenv("TMPDIR");

@@ -1,0 +1,50 @@
+#!/bin/bash
+# tests/tui/console-resize.sh TRANCHED TRANCHE -- the terminal shrinks below
+# the layout's minimum: the panels give way to a message naming the size
+# needed and the size there is; grown back, the panels return with the
+# engine's state, and the console still takes keys and exits cleanly.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+
+start_engine --speed 60
+console --connect "$URL"
+wait_for "BOOK"
+wait_for "BLOTTER 1"
+wait_for "CONNECTED"
+
+# Below the trader layout's 100x30.
+tmux_ resize-window -x 90 -y 26
+wait_for "tranche needs 100x30 (layout trader)"
+wait_for "this terminal is 90x26"
+screen | grep -qF "BLOTTER" && fail "panels drawn on a screen too small"
+
+# Below the console's own minimum as well.
+tmux_ resize-window -x 50 -y 12
+wait_for "this terminal is 50x12"
+wait_for "tranche needs"
+
+# Back up: the panels return, with the engine's data in them.
+tmux_ resize-window -x 120 -y 40
+wait_for "BLOTTER 1"
+wait_for "BOOK"
+wait_for_line "ASK" "."
+wait_for "CONNECTED"
+screen | grep -qF "tranche needs" && fail "the size message stayed"
+
+# Keys still work after the resizes: the help opens and closes.
+tmux_ send-keys '?'
+wait_for "any key closes this help"
+tmux_ send-keys x
+wait_for "BLOTTER 1"
+
+# Resized while the help is open: it is drawn again at the new size.
+tmux_ send-keys '?'
+wait_for "any key closes this help"
+tmux_ resize-window -x 110 -y 32
+wait_for "any key closes this help"
+tmux_ send-keys x
+tmux_ send-keys q
+console_exited_cleanly
+echo "PASS console-resize"

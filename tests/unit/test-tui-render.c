@@ -1,0 +1,478 @@
+/*
+ * tests/unit/test-tui-render.c -- the tape, chart, blotter, audit and help
+ * panels drawn into curses pads on a terminal whose output goes to
+ * /dev/null, read back with mvwinnstr().  The help is also checked against
+ * tranche(1): every key it lists has an entry in the man page.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tui/tui.h"
+
+#define T0 34200000000000LL /* 09:30:00 */
+#define SEC 1000000000LL
+
+static void
+push(struct store *s, const char *topic, uint64_t seq, int64_t t,
+     const char *payload)
+{
+	cJSON *p = cJSON_Parse(payload);
+	struct ipc_event ev;
+	char err[256];
+	size_t len;
+	char *buf;
+
+	assert_non_null(p);
+	buf = ipc_event_format(topic, seq, t, p, &len);
+	assert_non_null(buf);
+	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
+	store_push(s, &ev, 1000);
+	ipc_event_free(&ev);
+	free(buf);
+	cJSON_Delete(p);
+}
+
+static SCREEN *render_scr;
+static FILE *render_out, *render_in;
+
+static int
+render_setup(void **state)
+{
+	(void)state;
+	render_out = fopen("/dev/null", "w");
+	render_in = fopen("/dev/null", "r");
+	if (render_out == NULL || render_in == NULL)
+		return -1;
+	render_scr = newterm("xterm", render_out, render_in);
+	if (render_scr == NULL)
+		return -1;
+	set_term(render_scr);
+	return 0;
+}
+
+static int
+render_teardown(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(render_scr);
+	fclose(render_out);
+	fclose(render_in);
+	return 0;
+}
+
+static struct panel
+render(const struct panel_ops *ops, const struct tui_view *v, int h, int w)
+{
+	struct panel p;
+
+	memset(&p, 0, sizeof p);
+	p.ops = ops;
+	p.h = h;
+	p.w = w;
+	p.win = newpad(h, w);
+	assert_non_null(p.win);
+	ops->draw(&p, v);
+	return p;
+}
+
+static const char *
+row(struct panel *p, int y)
+{
+	static char buf[512];
+	int n = mvwinnstr(p->win, y, 0, buf, p->w < 511 ? p->w : 511);
+
+	if (n < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+static int
+find_row2(struct panel *p, const char *needle, const char *also)
+{
+	int y;
+
+	for (y = 0; y < p->h; y++)
+		if (strstr(row(p, y), needle) != NULL &&
+		    (also == NULL || strstr(row(p, y), also) != NULL))
+			return y;
+	return -1;
+}
+
+static int
+find_row(struct panel *p, const char *needle)
+{
+	return find_row2(p, needle, NULL);
+}
+
+/* How many times c is on the panel, below its frame and first line. */
+static int
+count_char(struct panel *p, char c)
+{
+	int y, n = 0;
+	const char *r;
+
+	for (y = 2; y < p->h - 1; y++)
+		for (r = row(p, y) + 1; *r; r++)
+			n += *r == c;
+	return n;
+}
+
+static void
+view_init(struct tui_view *v, const struct store *s)
+{
+	memset(v, 0, sizeof *v);
+	v->store = s;
+	v->focus = PANEL_DECISIONS;
+	v->now_ms = 1500;
+}
+
+static void
+render_tape_newest_first_in_words(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int y;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	p = render(&panel_tape_ops, &v, 10, 48);
+	assert_true(find_row(&p, "TAPE 0") == 0);
+	assert_true(find_row(&p, "no prints yet") > 0);
+	delwin(p.win);
+
+	push(&s, TOPIC_TRADE, 1, T0 + SEC, "{\"px\":10001,\"qty\":300,"
+	    "\"aggr\":\"buy\"}");
+	push(&s, TOPIC_TRADE, 2, T0 + 2 * SEC, "{\"px\":10000,\"qty\":1200,"
+	    "\"aggr\":\"sell\"}");
+	push(&s, TOPIC_TRADE, 3, T0 + 3 * SEC, "{\"px\":10000,\"qty\":100,"
+	    "\"aggr\":\"sell\"}");
+	push(&s, TOPIC_TRADE, 4, T0 + 4 * SEC, "{\"px\":10003,\"qty\":50,"
+	    "\"aggr\":\"buy\"}");
+	p = render(&panel_tape_ops, &v, 10, 48);
+	assert_true(find_row(&p, "TAPE 4") == 0);
+	y = find_row2(&p, "TIME", "PRICE");
+	assert_int_equal(y, 1);
+	/* Newest on top; the move against the print before it in a sign. */
+	assert_non_null(strstr(row(&p, 2), "BUY  +   100.03"));
+	assert_non_null(strstr(row(&p, 3), "SELL =   100.00"));
+	assert_non_null(strstr(row(&p, 4), "SELL -   100.00"));
+	assert_non_null(strstr(row(&p, 4), "1,200"));
+	assert_non_null(strstr(row(&p, 5), "BUY"));
+	assert_non_null(strstr(row(&p, 5), "100.01"));
+	assert_non_null(strstr(row(&p, 2), "09:30:0"));
+	assert_int_equal(find_row(&p, "no prints yet"), -1);
+	delwin(p.win);
+
+	/* A short panel shows only the newest that fit. */
+	p = render(&panel_tape_ops, &v, 5, 48);
+	assert_true(find_row(&p, "100.03") == 2);
+	assert_int_equal(find_row(&p, "100.01"), -1);
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_chart_mid_arrival_and_fills(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char book[200];
+	int i, yb, ya;
+	uint64_t seq = 2;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	p = render(&panel_chart_ops, &v, 10, 50);
+	assert_true(find_row(&p, "CHART") == 0);
+	assert_true(find_row(&p, "waiting for prices") > 0);
+	delwin(p.win);
+
+	/* A mid climbing from 100.00 to 100.10, a buy block that arrived at
+	 * 100.00, and one fill at 100.05. */
+	push(&s, TOPIC_BLOCK, 1, T0, "{\"id\":\"B1\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":1000,\"filled\":0,\"state\":\"WORKING\","
+	    "\"arrival_px\":10000}");
+	for (i = 0; i <= 10; i++) {
+		snprintf(book, sizeof book, "{\"sym\":\"QDI\",\"bids\":[[%d,100,1]],"
+		    "\"asks\":[[%d,100,1]]}", 9999 + i, 10001 + i);
+		push(&s, TOPIC_BOOK, seq++, T0 + (1 + i) * SEC, book);
+		if (i == 5)
+			push(&s, TOPIC_FILL, seq++, T0 + 6 * SEC, "{\"block\":"
+			    "\"B1\",\"px\":10005,\"qty\":100,\"filled\":100}");
+	}
+	assert_int_equal(s.gaps, 0);
+	v.ascii = 1;
+	p = render(&panel_chart_ops, &v, 12, 70);
+	assert_true(find_row(&p, "mid 100.10") == 1);
+	assert_true(find_row(&p, "arrival 100.00") == 1);
+	assert_true(find_row(&p, "high 100.10") == 1);
+	assert_true(find_row(&p, "low 100.00") == 1);
+	/* One '*' a sample, the fill's B, the arrival as a dashed level at
+	 * the bottom (the lowest price), the newest sample at the top right. */
+	assert_int_equal(count_char(&p, '*'), 11);
+	assert_int_equal(count_char(&p, 'B'), 1);
+	for (yb = 2; yb < 11 && strchr(row(&p, yb) + 1, 'B') == NULL; yb++)
+		;
+	ya = find_row(&p, "- - -");
+	assert_true(yb > 1 && ya > yb);
+	assert_int_equal(ya, 12 - 2);
+	assert_int_equal(row(&p, 2)[68], '*');
+	delwin(p.win);
+
+	/* Without --ascii but not in UTF-8 (this pad's terminal): '*' too. */
+	v.ascii = 0;
+	v.utf8 = 0;
+	p = render(&panel_chart_ops, &v, 12, 70);
+	assert_true(count_char(&p, '*') > 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_blotter_marks_the_selected_block(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int y1, y2;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	p = render(&panel_blotter_ops, &v, 8, 90);
+	assert_true(find_row(&p, "BLOTTER 0") == 0);
+	assert_true(find_row(&p, "no parent orders") > 0);
+	delwin(p.win);
+
+	push(&s, TOPIC_BLOCK, 1, T0, "{\"id\":\"B1\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":100000,\"filled\":42300,"
+	    "\"state\":\"WORKING\",\"algo\":\"vwap\",\"avg_px\":10001.25,"
+	    "\"is_bps\":0.7}");
+	push(&s, TOPIC_BLOCK, 2, T0, "{\"id\":\"B2\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":5000,\"filled\":0,\"state\":\"PAUSED\","
+	    "\"algo\":\"twap\"}");
+	v.sel_block = 1;
+	v.focus = PANEL_BLOTTER;
+	p = render(&panel_blotter_ops, &v, 8, 90);
+	assert_true(find_row(&p, "BLOTTER 2") == 0);
+	assert_true(find_row2(&p, "BLOCK", "IS bps") == 1);
+	y1 = find_row(&p, "B1");
+	y2 = find_row(&p, "B2");
+	assert_int_equal(y1, 2);
+	assert_int_equal(y2, 3);
+	assert_non_null(strstr(row(&p, y1), "BUY"));
+	assert_non_null(strstr(row(&p, y1), "100,000"));
+	assert_non_null(strstr(row(&p, y1), "42%"));
+	assert_non_null(strstr(row(&p, y1), "WORKING"));
+	assert_non_null(strstr(row(&p, y1), "vwap"));
+	assert_non_null(strstr(row(&p, y1), "100.01"));
+	assert_non_null(strstr(row(&p, y1), "+0.7"));
+	assert_non_null(strstr(row(&p, y2), "SELL"));
+	assert_non_null(strstr(row(&p, y2), "PAUSED"));
+	/* The selection is a '>' as well as reverse video. */
+	assert_int_equal(row(&p, y2)[1], '>');
+	assert_int_equal(row(&p, y1)[1], ' ');
+	assert_true(mvwinch(p.win, y2, 5) & A_REVERSE);
+	assert_false(mvwinch(p.win, y1, 5) & A_REVERSE);
+	/* Up moves the selection (the console redraws). */
+	assert_true(p.ops->key(&p, &v, TK(KEY_UP)) & TUI_HANDLED);
+	assert_int_equal(v.sel_block, 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
+static void
+render_audit_log_who_what_why(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int y;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	p = render(&panel_audit_ops, &v, 6, 70);
+	assert_true(find_row(&p, "AUDIT 0") == 0);
+	assert_true(find_row(&p, "no interventions") > 0);
+	delwin(p.win);
+
+	push(&s, TOPIC_AUDIT, 1, T0 + SEC, "{\"cmd\":\"throttle\",\"ok\":true,"
+	    "\"client\":\"c1\",\"role\":\"trader\",\"reason\":\"news at 14:00\"}");
+	push(&s, TOPIC_AUDIT, 2, T0 + 2 * SEC, "{\"cmd\":\"status\",\"ok\":true,"
+	    "\"client\":\"c1\",\"role\":\"trader\"}");
+	push(&s, TOPIC_AUDIT, 3, T0 + 3 * SEC, "{\"cmd\":\"kill\",\"ok\":false,"
+	    "\"client\":\"c2\",\"role\":\"viewer\",\"reason\":\"\\u001b[2Jgone"
+	    "\\u0007 now\"}");
+	p = render(&panel_audit_ops, &v, 8, 70);
+	/* Read-only commands are left out. */
+	assert_true(find_row(&p, "AUDIT 2") == 0);
+	assert_int_equal(find_row(&p, "status"), -1);
+	y = find_row(&p, "kill REFUSED c2/viewer");
+	assert_int_equal(y, 1);
+	assert_non_null(strstr(row(&p, y), "09:30:03"));
+	/* Control characters never reach the terminal. */
+	assert_non_null(strstr(row(&p, y), "[2Jgone now"));
+	y = find_row(&p, "throttle ok c1/trader");
+	assert_true(y > 1);
+	assert_non_null(strstr(row(&p, y), "news at 14:00"));
+	delwin(p.win);
+
+	/* Scrolled back: the title says how far. */
+	p = render(&panel_audit_ops, &v, 4, 70);
+	assert_true(p.ops->key(&p, &v, 'j') & TUI_HANDLED);
+	p.ops->draw(&p, &v);
+	assert_true(find_row(&p, "back 1") == 0);
+	assert_true(find_row(&p, "throttle ok") == 1);
+	delwin(p.win);
+	store_free(&s);
+}
+
+/* The keys the console handles (console.c, transport-replay.c) as the
+ * help shows them, and as tranche(1) has them in a .It line. */
+static const struct {
+	const char *help, *man;
+	int live, replay;
+} keys[] = {
+	{ "p ", ".It Cm p\n", 1, 0 },
+	{ "P ", ".It Cm P\n", 1, 0 },
+	{ "t ", ".It Cm t\n", 1, 0 },
+	{ "a ", ".It Cm a\n", 1, 0 },
+	{ "s ", ".It Cm s\n", 1, 0 },
+	{ "m ", ".It Cm m\n", 1, 0 },
+	{ "c ", ".It Cm c\n", 1, 0 },
+	{ "K ", ".It Cm K\n", 1, 0 },
+	{ "A ", ".It Cm A\n", 1, 0 },
+	{ "Z ", ".It Cm Z\n", 1, 1 },
+	{ "/ ", ".It Cm /\n", 1, 1 },
+	{ ": ", ".It Cm \\&:\n", 1, 1 },
+	{ "L ", ".It Cm L\n", 1, 1 },
+	{ "b ", ".It Cm b\n", 1, 1 },
+	{ "Tab l Right", ".It Cm Tab , l , Right", 1, 1 },
+	{ "S-Tab h Left", "Cm Shift\\-Tab , h , Left", 1, 1 },
+	{ "click", ".It Cm click", 1, 1 },
+	{ "j k Up Down", ".It Cm Down , j ; Cm Up , k", 1, 1 },
+	{ "PgUp PgDn", ".It Cm PgDn ; Cm PgUp", 1, 1 },
+	{ "Home/End g/G", ".It Cm Home , g ; Cm End , G", 1, 0 },
+	{ "Esc", ".It Cm Esc", 1, 1 },
+	{ "Ctrl-L", ".It Cm Ctrl\\-L", 1, 1 },
+	{ "? / F1", ".It Cm \\&? , F1", 1, 1 },
+	{ "q ", ".It Cm q , Q", 1, 1 },
+	{ "space", ".It Cm space", 0, 1 },
+	{ "+ / -", ".It Cm + , =", 0, 1 },
+	{ ". ", ".It Cm \\&.\n", 0, 1 },
+	{ "n / N", ".It Cm n , N", 0, 1 },
+	{ "g ", ".It Cm g\n", 0, 1 },
+};
+
+/* The help's key column holds exactly `k` at some row. */
+static int
+help_has(struct panel *p, const char *k)
+{
+	int y, x;
+
+	for (y = 2; y < p->h - 2; y++)
+		for (x = 2; x < p->w - 14; x++) {
+			const char *r = row(p, y);
+
+			if ((x == 2 || strncmp(r + x - 2, "  ", 2) == 0) &&
+			    strncmp(r + x, k, strlen(k)) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+static void
+render_help_lists_every_key_and_the_man_page_too(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char *man;
+	long n;
+	size_t i;
+	FILE *f;
+	int h, w, replay;
+
+	(void)state;
+	f = fopen(TRANCHE_SOURCE_DIR "/man/tranche.1", "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	man = calloc(1, (size_t)n + 1);
+	assert_non_null(man);
+	assert_int_equal(fread(man, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	store_init(&s);
+	for (replay = 0; replay <= 1; replay++) {
+		view_init(&v, &s);
+		v.replay = replay;
+		/* Tall enough: one column. */
+		panel_help_size(replay, 50, 120, &h, &w);
+		assert_true(w < 70);
+		p = render(&panel_help_ops, &v, h, w);
+		assert_int_equal(find_row(&p, "(more:"), -1);
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			int want = replay ? keys[i].replay : keys[i].live;
+
+			if (help_has(&p, keys[i].help) != want)
+				fail_msg("help (%s) %s '%s'", replay ? "replay" :
+				    "live", want ? "lacks" : "shows", keys[i].help);
+			if (strstr(man, keys[i].man) == NULL)
+				fail_msg("tranche(1) has no '%s'", keys[i].man);
+		}
+		assert_true(find_row(&p, "any key closes") == h - 2);
+		delwin(p.win);
+
+		/* 30 rows: two columns (live; the replay's fewer keys still
+		 * fit in one), every key still there. */
+		panel_help_size(replay, 30, 120, &h, &w);
+		assert_true(h <= 26);
+		assert_true(replay ? w < 70 : w > 100);
+		p = render(&panel_help_ops, &v, h, w);
+		assert_int_equal(find_row(&p, "(more:"), -1);
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if ((replay ? keys[i].replay : keys[i].live) &&
+			    !help_has(&p, keys[i].help))
+				fail_msg("two-column help lacks '%s'", keys[i].help);
+		delwin(p.win);
+
+		/* The smallest screen: what does not fit says where it is. */
+		panel_help_size(replay, TUI_MIN_ROWS, TUI_MIN_COLS, &h, &w);
+		assert_true(h <= TUI_MIN_ROWS - 4 && w <= TUI_MIN_COLS - 8);
+		p = render(&panel_help_ops, &v, h, w);
+		assert_true(find_row(&p, "(more:") > 1);
+		delwin(p.win);
+	}
+	/* h is focus-left now, not help. */
+	assert_null(strstr(man, ".Cm h ,\n.Cm F1"));
+	store_free(&s);
+	free(man);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(render_tape_newest_first_in_words),
+		cmocka_unit_test(render_chart_mid_arrival_and_fills),
+		cmocka_unit_test(render_blotter_marks_the_selected_block),
+		cmocka_unit_test(render_audit_log_who_what_why),
+		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
+	};
+
+	return cmocka_run_group_tests(tests, render_setup, render_teardown);
+}
