@@ -55,11 +55,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tranched [options]\n"
-	    "       tranched bench book|journal|lobster [bench options] [--json]\n"
+	    "       tranched bench book|journal|lobster|sim|model|ipc [options] [--json]\n"
 	    "       tranched lobster verify MESSAGE_FILE ORDERBOOK_FILE\n"
 	    "       tranched stats [--scenario NAME] [--seeds N] [stats options]\n"
 	    "       tranched backtest --scenario S --algo A[,B...] --seeds N [...]\n"
 	    "       tranched tca JOURNAL [--json|--csv]\n"
+	    "       tranched replay JOURNAL [--speed X|max] [--listen URL]\n"
 	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n\n"
 	    "The tranche execution engine: runs a simulated market, works the\n"
 	    "scenario's block orders, publishes everything over NNG and journals it.\n\n"
@@ -113,12 +114,13 @@ bench_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
 		fprintf(argc < 2 ? stderr : stdout,
-		    "usage: tranched bench book|journal|lobster [options] [--json]\n"
+		    "usage: tranched bench book|journal|lobster|sim|model|ipc [options] [--json]\n"
 		    "  book     order book: mixed add/cancel/execute operations per second\n"
 		    "  journal  journal appends, reads and recovery per second\n"
 		    "  lobster  LOBSTER replay: messages per second, parsing included\n"
 		    "  sim      simulated market: events and news-shock sessions per second\n"
 		    "  model    learned policy: nanoseconds per decision\n"
+		    "  ipc      events and commands over ipc://: latency, fan-out\n"
 		    "Each accepts --help.\n");
 		return argc < 2 ? 2 : 0;
 	}
@@ -132,8 +134,10 @@ bench_main(int argc, char **argv)
 		return bench_sim_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "model") == 0)
 		return bench_model_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ipc") == 0)
+		return bench_ipc_main(argc - 1, argv + 1);
 	fprintf(stderr, "tranched bench: unknown benchmark \"%s\" (book, journal, "
-	    "lobster)\n",
+	    "lobster, sim, model, ipc)\n",
 	    argv[1]);
 	return 2;
 }
@@ -154,6 +158,8 @@ main(int argc, char **argv)
 		return lobster_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "backtest") == 0)
 		return backtest_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "replay") == 0)
+		return server_replay_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "tca") == 0)
 		return backtest_tca_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "train") == 0)
