@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "ipc/client.h"
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
 struct ipc_client {
@@ -93,8 +94,8 @@ ipc_client_close(struct ipc_client *c)
 {
 	if (c == NULL)
 		return;
-	nng_close(c->req);
-	nng_close(c->sub);
+	ipc_nng_close(c->req, 2000);
+	ipc_nng_close(c->sub, 2000);
 	free(c);
 }
 

@@ -28,6 +28,7 @@
 #include "engine/journal/journal.h"
 #include "engine/server/server.h"
 #include "ipc/codec.h"
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
 #define RP_RING 200
@@ -409,8 +410,8 @@ server_replay_main(int argc, char **argv)
 	nanosleep(&ts, NULL);
 	status = 0;
 out:
-	nng_close(r.rep);
-	nng_close(r.pub);
+	ipc_nng_close(r.rep, 3000);
+	ipc_nng_close(r.pub, 3000);
 	jrnl_reader_close(rd);
 	cJSON_Delete(h);
 	free(hj);

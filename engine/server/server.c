@@ -48,6 +48,7 @@
 #include "engine/server/server.h"
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
 #define CLOCK_MS 10
@@ -593,8 +594,9 @@ server_close(struct server *s)
 	int rv;
 
 	/* Closing the sockets stops NNG's threads before the loop goes. */
-	nng_close(s->rep);
-	nng_close(s->pub);
+	if (ipc_nng_close(s->rep, 3000) != 0 || ipc_nng_close(s->pub, 3000) != 0)
+		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
+		    "(NNG 1.5.2's close deadlock); exiting anyway\n");
 	if (s->loop_inited) {
 		uv_run(&s->loop, UV_RUN_DEFAULT);
 		if ((rv = uv_loop_close(&s->loop)) != 0)

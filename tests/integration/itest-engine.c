@@ -24,6 +24,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 #include "tests/integration/itest.h"
 
@@ -182,7 +183,7 @@ raw_request(const char *url, const void *buf, size_t len)
 		r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
 	}
-	nng_close(s);
+	ipc_nng_close(s, 2000);
 	return r;
 }
 

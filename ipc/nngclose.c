@@ -1,0 +1,93 @@
+/*
+ * ipc/nngclose.c -- nng_close() with a deadline (see nngclose.h for why).
+ *
+ * The closing thread and the caller share one small record; whichever of
+ * them lets go of it last frees it, so an abandoned close leaks nothing but
+ * the stuck thread itself.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ipc/nngclose.h"
+
+struct closer {
+	nng_socket s;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	int refs;
+};
+
+static void
+closer_release(struct closer *c)
+{
+	int last;
+
+	pthread_mutex_lock(&c->mu);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		free(c);
+	}
+}
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+
+	nng_close(c->s);
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	closer_release(c);
+	return NULL;
+}
+
+int
+ipc_nng_close(nng_socket s, int timeout_ms)
+{
+	struct closer *c = calloc(1, sizeof *c);
+	pthread_attr_t attr;
+	pthread_t th;
+	struct timespec until;
+	int done;
+
+	if (c == NULL) {
+		nng_close(s);
+		return 0;
+	}
+	c->s = s;
+	c->refs = 2;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, closer_main, c) != 0) {
+		pthread_attr_destroy(&attr);
+		free(c);
+		nng_close(s);
+		return 0;
+	}
+	pthread_attr_destroy(&attr);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mu);
+	while (!c->done &&
+	    pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT)
+		;
+	done = c->done;
+	pthread_mutex_unlock(&c->mu);
+	closer_release(c);
+	return done ? 0 : NNG_ETIMEDOUT;
+}
