@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "tui/tui.h"
+#include "tests/unit/tui-fixture.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -521,90 +522,6 @@ prompt_asks_value_reason_then_y(void **state)
 
 /* ----------------------------------------------------------------- render */
 
-static SCREEN *render_scr;
-static FILE *render_out, *render_in;
-
-static int
-render_setup(void **state)
-{
-	(void)state;
-	render_out = fopen("/dev/null", "w");
-	render_in = fopen("/dev/null", "r");
-	if (render_out == NULL || render_in == NULL)
-		return -1;
-	render_scr = newterm("xterm", render_out, render_in);
-	if (render_scr == NULL)
-		return -1;
-	set_term(render_scr);
-	return 0;
-}
-
-static int
-render_teardown(void **state)
-{
-	(void)state;
-	endwin();
-	delscreen(render_scr);
-	fclose(render_out);
-	fclose(render_in);
-	return 0;
-}
-
-/* Draw one panel into a pad of h x w. */
-static struct panel
-render(const struct panel_ops *ops, const struct tui_view *v, int h, int w)
-{
-	struct panel p;
-
-	memset(&p, 0, sizeof p);
-	p.ops = ops;
-	p.h = h;
-	p.w = w;
-	p.win = newpad(h, w);
-	assert_non_null(p.win);
-	ops->draw(&p, v);
-	return p;
-}
-
-/* The text of row y. */
-static const char *
-row(struct panel *p, int y)
-{
-	static char buf[512];
-	int n = mvwinnstr(p->win, y, 0, buf, p->w < 511 ? p->w : 511);
-
-	if (n < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-/* The first row containing `needle` (and `also`, if not NULL), or -1. */
-static int
-find_row2(struct panel *p, const char *needle, const char *also)
-{
-	int y;
-
-	for (y = 0; y < p->h; y++)
-		if (strstr(row(p, y), needle) != NULL &&
-		    (also == NULL || strstr(row(p, y), also) != NULL))
-			return y;
-	return -1;
-}
-
-static int
-find_row(struct panel *p, const char *needle)
-{
-	return find_row2(p, needle, NULL);
-}
-
-static void
-view_init(struct tui_view *v, const struct store *s)
-{
-	memset(v, 0, sizeof *v);
-	v->store = s;
-	v->focus = PANEL_DECISIONS;
-	v->now_ms = 1500;
-}
 
 static void
 render_ladder_shows_both_sides_in_words(void **state)
