@@ -161,6 +161,9 @@ void server_status_check(struct server *s);
 /* Set the clock speed (0 = max), re-arming the clock timer. */
 void server_set_speed(struct server *s, double speed);
 int server_role_rank(const char *role);
+/* server-tokens.c: load the tokens file and $TRANCHE_TOKENS; refuse a
+ * network listener with no token. */
+int server_tokens_load(struct server *s, char *err, size_t errlen);
 const char *server_role_name(int rank);
 
 #endif

@@ -681,7 +681,8 @@ server_run(const struct server_opts *o)
 			s->urls[i] = o->listen[i];
 		s->nurls = o->nlisten;
 	}
-	if (server_open_sockets(s, err, sizeof err) != 0 ||
+	if (server_tokens_load(s, err, sizeof err) != 0 ||
+	    server_open_sockets(s, err, sizeof err) != 0 ||
 	    (!recover && server_open_journal(s, err, sizeof err) != 0)) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;

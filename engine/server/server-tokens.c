@@ -1,0 +1,146 @@
+/*
+ * engine/server/server-tokens.c -- where the engine's tokens come from.
+ *
+ * A token grants a role (viewer, trader or supervisor) to a peer that
+ * presents it in hello.  They come from two places, both optional:
+ *
+ *   the file $TRANCHE_TOKENS_FILE, else $XDG_CONFIG_HOME/tranche/tokens
+ *   (~/.config/tranche/tokens): one "ROLE TOKEN" a line, # comments and
+ *   blank lines allowed.  It must be mode 0600 or stricter -- a token file
+ *   others can read is a token others have -- and the engine refuses to
+ *   start otherwise, naming the file and its mode;
+ *
+ *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE=TOKEN".
+ *
+ * A local ipc:// peer of our own uid needs no token; anyone else does, and a
+ * tcp:// listener without any token configured is refused at startup.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/server/server-int.h"
+
+static int
+tokens_add(struct server *s, const char *role, const char *tok,
+           const char *where, char *err, size_t errlen)
+{
+	int rank = server_role_rank(role);
+
+	if (rank < 0) {
+		snprintf(err, errlen, "%s: role \"%.32s\": must be viewer, trader "
+		    "or supervisor", where, role);
+		return -1;
+	}
+	if (strlen(tok) < 8 || strlen(tok) >= sizeof s->tokens[0].token) {
+		snprintf(err, errlen, "%s: a token must be 8 to %zu characters",
+		    where, sizeof s->tokens[0].token - 1);
+		return -1;
+	}
+	if (s->ntokens == TOKENS_MAX) {
+		snprintf(err, errlen, "%s: more than %d tokens", where, TOKENS_MAX);
+		return -1;
+	}
+	s->tokens[s->ntokens].rank = rank;
+	snprintf(s->tokens[s->ntokens].token, sizeof s->tokens[0].token, "%s",
+	    tok);
+	s->ntokens++;
+	return 0;
+}
+
+static int
+tokens_file(struct server *s, char *err, size_t errlen)
+{
+	const char *path = getenv("TRANCHE_TOKENS_FILE");
+	const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char buf[1024], line[512], where[1100];
+	struct stat st;
+	FILE *f;
+	int n = 0;
+
+	if (path == NULL || path[0] == '\0') {
+		if (cfg != NULL && cfg[0] == '/')
+			snprintf(buf, sizeof buf, "%s/tranche/tokens", cfg);
+		else
+			snprintf(buf, sizeof buf, "%s/.config/tranche/tokens",
+			    home ? home : "");
+		path = buf;
+	}
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen,
+		    "tokens file %s: %s", path, strerror(errno)), -1);
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "tokens file %s has mode %04o: it must not "
+		    "be readable by others (chmod 600 %s)", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char role[32], tok[256], extra[2];
+		int k;
+
+		n++;
+		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		k = sscanf(line, "%31s %255s %1s", role, tok, extra);
+		snprintf(where, sizeof where, "tokens file %s:%d", path, n);
+		if (k != 2) {
+			snprintf(err, errlen, "%s: expected \"ROLE TOKEN\"", where);
+			fclose(f);
+			return -1;
+		}
+		if (tokens_add(s, role, tok, where, err, errlen) != 0) {
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+tokens_env(struct server *s, char *err, size_t errlen)
+{
+	const char *env = getenv("TRANCHE_TOKENS");
+	char copy[4096], *item, *save = NULL;
+
+	if (env == NULL || env[0] == '\0')
+		return 0;
+	snprintf(copy, sizeof copy, "%s", env);
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (eq == NULL) {
+			snprintf(err, errlen, "TRANCHE_TOKENS: \"%.32s...\": expected "
+			    "ROLE=TOKEN", item);
+			return -1;
+		}
+		*eq = '\0';
+		if (tokens_add(s, item, eq + 1, "TRANCHE_TOKENS", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+server_tokens_load(struct server *s, char *err, size_t errlen)
+{
+	s->ntokens = 0;
+	if (tokens_file(s, err, errlen) != 0 || tokens_env(s, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < s->nurls; i++)
+		if (strncmp(s->urls[i], "ipc://", 6) != 0 && s->ntokens == 0) {
+			snprintf(err, errlen, "--listen %s: a network listener needs "
+			    "tokens (none in the tokens file or $TRANCHE_TOKENS; see "
+			    "tranched(1))", s->urls[i]);
+			return -1;
+		}
+	return 0;
+}

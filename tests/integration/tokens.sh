@@ -1,0 +1,75 @@
+#!/bin/bash
+# tests/integration/tokens.sh TRANCHED TRANCHE -- where tokens come from and
+# what they grant: a tokens file readable by others stops the engine from
+# starting (naming the file and its mode), a tcp:// listener without any
+# token is refused, and over tcp:// a peer without a token, with an unknown
+# one, or asking for more than its token grants is refused, while the right
+# token works.
+set -u
+TRANCHED=$1 TRANCHE=$2
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		sleep 0.5
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export XDG_CONFIG_HOME=$tmp/cfg XDG_STATE_HOME=$tmp/state
+unset TRANCHE_TOKENS TRANCHE_TOKEN TRANCHE_TOKENS_FILE
+mkdir -p "$XDG_CONFIG_HOME/tranche"
+tokens=$XDG_CONFIG_HOME/tranche/tokens
+port=$((20000 + $$ % 20000))
+url=tcp://127.0.0.1:$port
+
+# A tokens file others can read: refused, naming the file and the mode.
+printf '# desk tokens\ntrader trader-token-1\nsupervisor super-token-1\n' > "$tokens"
+chmod 644 "$tokens"
+timeout 10 "$TRANCHED" --listen "ipc://$tmp/a" --journal "$tmp/a.trj" 2> "$tmp/err" &&
+	fail "started with a world-readable tokens file"
+grep -q "tokens file $tokens has mode 0644" "$tmp/err" ||
+	fail "mode not named: $(cat "$tmp/err")"
+
+# A malformed line is named by line number.
+chmod 600 "$tokens"
+printf 'trader\n' >> "$tokens"
+timeout 10 "$TRANCHED" --listen "ipc://$tmp/b" --journal "$tmp/b.trj" 2> "$tmp/err" &&
+	fail "started with a malformed tokens file"
+grep -q "tokens:4: expected \"ROLE TOKEN\"" "$tmp/err" ||
+	fail "bad line not named: $(cat "$tmp/err")"
+
+# tcp:// with no token anywhere: refused.
+rm "$tokens"
+timeout 10 "$TRANCHED" --listen "$url" --journal "$tmp/c.trj" 2> "$tmp/err" &&
+	fail "tcp:// listener started without tokens"
+grep -q "needs tokens" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"
+
+# Tokens from the environment; a tcp:// engine.
+TRANCHE_TOKENS="trader=trader-token-1,supervisor=super-token-1" \
+	"$TRANCHED" --listen "$url" --journal "$tmp/d.trj" --speed 10 2> "$tmp/engine.err" &
+pid=$!
+ok=0
+for _ in $(seq 100); do
+	"$TRANCHE" ctl --connect "$url" --token trader-token-1 --timeout 500 status \
+		>/dev/null 2>&1 && { ok=1; break; }
+	sleep 0.1
+done
+[ $ok = 1 ] || fail "trader token refused: $(cat "$tmp/engine.err")"
+"$TRANCHE" ctl --connect "$url" --timeout 2000 status > "$tmp/out" 2>&1 &&
+	fail "tcp:// peer without a token was answered"
+grep -q "token" "$tmp/out" || fail "refusal does not say token: $(cat "$tmp/out")"
+"$TRANCHE" ctl --connect "$url" --token wrong-token-9 --timeout 2000 status \
+	> "$tmp/out" 2>&1 && fail "unknown token accepted"
+"$TRANCHE" ctl --connect "$url" --token trader-token-1 --role supervisor \
+	--timeout 2000 kill --reason test > "$tmp/out" 2>&1 &&
+	fail "a trader token was granted supervisor"
+grep -q "grants trader at most" "$tmp/out" || fail "no reason: $(cat "$tmp/out")"
+"$TRANCHE" ctl --connect "$url" --token super-token-1 --role supervisor \
+	--timeout 2000 kill --reason "token test" > "$tmp/out" 2>&1 ||
+	fail "supervisor token refused: $(cat "$tmp/out")"
+echo "PASS tokens"
