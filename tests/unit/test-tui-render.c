@@ -20,24 +20,12 @@
 #define T0 34200000000000LL /* 09:30:00 */
 #define SEC 1000000000LL
 
+/* The render tests push everything at one console time. */
 static void
 push(struct store *s, const char *topic, uint64_t seq, int64_t t,
      const char *payload)
 {
-	cJSON *p = cJSON_Parse(payload);
-	struct ipc_event ev;
-	char err[256];
-	size_t len;
-	char *buf;
-
-	assert_non_null(p);
-	buf = ipc_event_format(topic, seq, t, p, &len);
-	assert_non_null(buf);
-	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
-	store_push(s, &ev, 1000);
-	ipc_event_free(&ev);
-	free(buf);
-	cJSON_Delete(p);
+	push_at(s, topic, seq, t, payload, 1000);
 }
 
 /* How many times c is on the panel, below its frame and first line. */

@@ -22,26 +22,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Push one event as it would arrive off the wire. */
-static void
-push(struct store *s, const char *topic, uint64_t seq, int64_t t,
-     const char *payload, int64_t now_ms)
-{
-	cJSON *p = cJSON_Parse(payload);
-	struct ipc_event ev;
-	char err[256];
-	size_t len;
-	char *buf;
-
-	assert_non_null(p);
-	buf = ipc_event_format(topic, seq, t, p, &len);
-	assert_non_null(buf);
-	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
-	store_push(s, &ev, now_ms);
-	ipc_event_free(&ev);
-	free(buf);
-	cJSON_Delete(p);
-}
 
 #define T0 34200000000000LL /* 09:30:00 */
 #define SEC 1000000000LL
@@ -64,16 +44,16 @@ static const char *block_json =
 static void
 store_fill(struct store *s)
 {
-	push(s, TOPIC_BOOK, 1, T0 + 1 * SEC, book_json, 1000);
-	push(s, TOPIC_BLOCK, 2, T0 + 2 * SEC, block_json, 1000);
-	push(s, TOPIC_DECISION, 3, T0 + 3 * SEC,
+	push_at(s, TOPIC_BOOK, 1, T0 + 1 * SEC, book_json, 1000);
+	push_at(s, TOPIC_BLOCK, 2, T0 + 2 * SEC, block_json, 1000);
+	push_at(s, TOPIC_DECISION, 3, T0 + 3 * SEC,
 	    "{\"block\":\"B1\",\"action\":\"post\",\"qty\":500,\"px\":10001,"
 	    "\"style\":\"passive\",\"sched_qty\":41000,\"filled\":42300,"
 	    "\"reason\":\"join the bid for the next slice\"}", 1000);
-	push(s, TOPIC_ALERT, 4, T0 + 4 * SEC,
+	push_at(s, TOPIC_ALERT, 4, T0 + 4 * SEC,
 	    "{\"sev\":\"warn\",\"code\":\"behind\",\"text\":\"behind "
 	    "schedule\",\"block\":\"B1\"}", 1000);
-	push(s, TOPIC_HEARTBEAT, 5, T0 + 5 * SEC,
+	push_at(s, TOPIC_HEARTBEAT, 5, T0 + 5 * SEC,
 	    "{\"speed\":60,\"state\":\"LIVE\",\"subs\":2,\"util\":0.1,"
 	    "\"name\":\"desk-1\"}", 1000);
 }
@@ -134,7 +114,7 @@ store_events_build_the_state(void **state)
 	assert_false(store_resync_wanted(&s));
 
 	/* A later block event changes only what it carries. */
-	push(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
+	push_at(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
 	    "{\"id\":\"B1\",\"state\":\"PAUSED\",\"filled\":43000}", 1000);
 	b = store_block_find(&s, "B1");
 	assert_string_equal(b->state, "PAUSED");
@@ -156,7 +136,7 @@ store_lists_keep_the_newest_first(void **state)
 	for (i = 1; i <= STORE_DECISIONS + 10; i++) {
 		snprintf(payload, sizeof payload, "{\"action\":\"post\",\"qty\":%llu,"
 		    "\"reason\":\"r\"}", (unsigned long long)i);
-		push(&s, TOPIC_DECISION, i, T0 + (int64_t)i, payload, 0);
+		push_at(&s, TOPIC_DECISION, i, T0 + (int64_t)i, payload, 0);
 	}
 	assert_int_equal(store_ndecisions(&s), STORE_DECISIONS);
 	assert_int_equal(store_decision(&s, 0)->qty, STORE_DECISIONS + 10);
@@ -174,7 +154,7 @@ store_gap_is_counted_and_wants_a_resync(void **state)
 	store_init(&s);
 	store_fill(&s);
 	/* 6 is lost. */
-	push(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
+	push_at(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"after the gap\"}", 1000);
 	assert_int_equal(s.gaps, 1);
 	assert_true(store_resync_wanted(&s));
@@ -182,10 +162,10 @@ store_gap_is_counted_and_wants_a_resync(void **state)
 
 	/* While the snapshot is on its way, events are held. */
 	store_resync_begin(&s);
-	push(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
+	push_at(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"held, in snapshot\"}",
 	    1000);
-	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	push_at(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
 	    "{\"sev\":\"crit\",\"code\":\"x\",\"text\":\"held, after it\"}",
 	    1000);
 	assert_int_equal(store_nalerts(&s), 2);
@@ -203,16 +183,16 @@ store_snapshot_rebuilds_the_store(void **state)
 	(void)state;
 	store_init(&s);
 	store_fill(&s);
-	push(&s, TOPIC_DECISION, 7, T0 + 7 * SEC,
+	push_at(&s, TOPIC_DECISION, 7, T0 + 7 * SEC,
 	    "{\"action\":\"post\",\"qty\":1,\"reason\":\"before the gap\"}",
 	    1000);
 	assert_true(store_resync_wanted(&s));
 	store_resync_begin(&s);
 	/* Held: 8 is inside the snapshot, 9 comes after it. */
-	push(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
+	push_at(&s, TOPIC_ALERT, 8, T0 + 8 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"in the snapshot\"}",
 	    1000);
-	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	push_at(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
 	    "{\"sev\":\"crit\",\"code\":\"x\",\"text\":\"after the snapshot\"}",
 	    1000);
 
@@ -252,9 +232,9 @@ store_snapshot_rebuilds_the_store(void **state)
 	assert_string_equal(store_alert(&s, 1)->text, "in the snapshot");
 
 	/* In step again: 10 applies with no new gap; a stale 9 is dropped. */
-	push(&s, TOPIC_ALERT, 10, T0 + 10 * SEC,
+	push_at(&s, TOPIC_ALERT, 10, T0 + 10 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"ten\"}", 2000);
-	push(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
+	push_at(&s, TOPIC_ALERT, 9, T0 + 9 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"stale\"}", 2000);
 	assert_int_equal(s.gaps, 1);
 	assert_int_equal(s.stale, 2); /* held 8, and this 9 */
@@ -278,7 +258,7 @@ store_failed_resync_applies_what_was_held(void **state)
 	store_fill(&s);
 	s.resync = RESYNC_WANTED;
 	store_resync_begin(&s);
-	push(&s, TOPIC_ALERT, 6, T0 + 6 * SEC,
+	push_at(&s, TOPIC_ALERT, 6, T0 + 6 * SEC,
 	    "{\"sev\":\"info\",\"code\":\"x\",\"text\":\"held\"}", 1000);
 	store_resync_failed(&s, 1000);
 	assert_int_equal(store_nalerts(&s), 2);
@@ -306,7 +286,7 @@ store_heartbeats_drive_the_connection(void **state)
 	assert_true(store_take_dirty(&s) & DIRTY_STATUS);
 	assert_false(store_resync_wanted(&s));
 	/* Heartbeats resume: connected, and a snapshot is wanted. */
-	push(&s, TOPIC_HEARTBEAT, 6, T0 + 60 * SEC,
+	push_at(&s, TOPIC_HEARTBEAT, 6, T0 + 60 * SEC,
 	    "{\"speed\":60,\"state\":\"LIVE\"}", 9000);
 	assert_int_equal(s.conn, CONN_CONNECTED);
 	assert_true(store_resync_wanted(&s));
@@ -339,7 +319,7 @@ store_strips_hostile_text(void **state)
 
 	(void)state;
 	store_init(&s);
-	push(&s, TOPIC_ALERT, 1, T0,
+	push_at(&s, TOPIC_ALERT, 1, T0,
 	    "{\"sev\":\"crit\",\"code\":\"\\u001b]0;owned\\u0007\","
 	    "\"text\":\"\\u001b[2J\\u001b[31mred\\r\\nline\\u0008\\u007f"
 	    "\\u009b1mC1 ok\\u00e9\",\"block\":\"B\\u001b1\"}", 0);
@@ -353,7 +333,7 @@ store_strips_hostile_text(void **state)
 	assert_non_null(strstr(a->text, "line"));
 	assert_non_null(strstr(a->text, "C1 ok\xc3\xa9")); /* é survives */
 
-	push(&s, TOPIC_DECISION, 2, T0,
+	push_at(&s, TOPIC_DECISION, 2, T0,
 	    "{\"action\":\"post\\u001bP\",\"reason\":\"a\\tb\\u0000c\"}", 0);
 	d = store_decision(&s, 0);
 	assert_clean_text(d->action);
@@ -569,7 +549,7 @@ render_progress_shows_the_block(void **state)
 	(void)state;
 	store_init(&s);
 	store_fill(&s);
-	push(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
+	push_at(&s, TOPIC_BLOCK, 6, T0 + 6 * SEC,
 	    "{\"id\":\"B1\",\"state\":\"PAUSED\"}", 1000);
 	view_init(&v, &s);
 	p = render(&panel_block_ops, &v, 10, 60);
@@ -601,7 +581,7 @@ render_lists_and_status_bar(void **state)
 	(void)state;
 	store_init(&s);
 	store_fill(&s);
-	push(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
+	push_at(&s, TOPIC_ALERT, 7, T0 + 7 * SEC,
 	    "{\"sev\":\"crit\",\"code\":\"risk\",\"text\":\"\\u001b[2Jlimit "
 	    "hit\"}", 1000); /* seq 6 lost */
 	view_init(&v, &s);

@@ -1,7 +1,8 @@
 /*
- * tests/unit/tui-fixture.h -- what the console's render tests share: a
- * curses terminal whose output goes to /dev/null, drawing one panel into a
- * pad, and reading its rows back.  Included by test-tui-*.c after cmocka.h;
+ * tests/unit/tui-fixture.h -- what the console's tests share: pushing an
+ * event into the store as it would arrive off the wire, a curses terminal
+ * whose output goes to /dev/null, drawing one panel into a pad, and reading
+ * its rows back.  Included by test-tui-*.c after cmocka.h;
  * everything here is static inline so a test that uses part of it builds
  * without warnings.
  */
@@ -9,9 +10,31 @@
 #define TRANCHE_TESTS_TUI_FIXTURE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/tui.h"
+
+/* Push one event as it would arrive off the wire. */
+static inline void
+push_at(struct store *s, const char *topic, uint64_t seq, int64_t t,
+     const char *payload, int64_t now_ms)
+{
+	cJSON *p = cJSON_Parse(payload);
+	struct ipc_event ev;
+	char err[256];
+	size_t len;
+	char *buf;
+
+	assert_non_null(p);
+	buf = ipc_event_format(topic, seq, t, p, &len);
+	assert_non_null(buf);
+	assert_int_equal(ipc_event_parse(buf, len, &ev, err, sizeof err), 0);
+	store_push(s, &ev, now_ms);
+	ipc_event_free(&ev);
+	free(buf);
+	cJSON_Delete(p);
+}
 
 static SCREEN *render_scr;
 static FILE *render_out, *render_in;
