@@ -27,7 +27,7 @@ struct opt_row {
 
 enum {
 	OPT_SCENARIO = 1000, OPT_SEED, OPT_SPEED, OPT_JOURNAL, OPT_LISTEN,
-	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_HELP, OPT_VERSION,
+	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_HELP, OPT_VERSION,
 };
 
 static const struct opt_row opt_table[] = {
@@ -46,6 +46,9 @@ static const struct opt_row opt_table[] = {
 	  "override a scenario value, e.g. market.sigma=2 (repeatable)" },
 	{ "exit-when-done", NULL, OPT_EXIT_DONE,
 	  "exit once every block is finished" },
+	{ "shadow", "MODEL", OPT_SHADOW,
+	  "watch a second policy beside every block: publish how often and how"
+	  " much it would decide otherwise (never trades)" },
 	{ "help", NULL, OPT_HELP, "print this help and exit" },
 	{ "version", NULL, OPT_VERSION, "print the version and exit" },
 };
@@ -219,6 +222,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_EXIT_DONE:
 			o.exit_when_done = 1;
+			break;
+		case OPT_SHADOW:
+			o.shadow = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -440,6 +440,28 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	s->dirty |= DIRTY_BLOCK;
 }
 
+/* A shadow model that would have decided otherwise (tranched --shadow)
+ * goes in front of the reason, where the trader reads, and is found by
+ * searching for "shadow". */
+static void
+store_decision_shadow(const cJSON *o, struct store_decision *d)
+{
+	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shadow");
+	char choice[32] = "", reason[sizeof d->reason];
+	double pct = 0, n = 0;
+
+	if (!cJSON_IsObject(sh) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    sh, "agree")))
+		return;
+	store_get_text(sh, "choice", choice, sizeof choice);
+	store_get_num(sh, "disagree_pct", &pct);
+	store_get_num(sh, "decisions", &n);
+	snprintf(reason, sizeof reason, "%s", d->reason);
+	/* Cut to fit: the reason's tail is the least important part. */
+	snprintf(d->reason, sizeof d->reason, "[shadow: %.31s; differs %.0f%% "
+	    "of %.0f] %.120s", choice, pct, n, reason);
+}
+
 static void
 store_apply_decision(struct store *s, const cJSON *o, int64_t t)
 {
@@ -453,6 +475,7 @@ store_apply_decision(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "action", d->action, sizeof d->action);
 	store_get_text(o, "style", d->style, sizeof d->style);
 	store_get_text(o, "reason", d->reason, sizeof d->reason);
+	store_decision_shadow(o, d);
 	store_get_i64(o, "qty", &d->qty);
 	store_get_i64(o, "sched_qty", &d->sched_qty);
 	store_get_i64(o, "filled", &d->filled);

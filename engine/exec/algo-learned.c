@@ -42,11 +42,16 @@
 #define LEARNED_VAL_SEED 20000000ULL
 
 struct learned_state {
-	struct model own;
-	int loaded;                /* own holds a model */
-	int failed;                /* the model could not be loaded */
-	char err[240];
 	struct feat_state fs;
+};
+
+/* What a shadow model keeps of one block (parent.shadow_state). */
+struct learned_shadow_state {
+	struct feat_state fs;
+	char model[64];
+	int64_t n, disagree;       /* decisions seen, and those it would differ */
+	double abs_shares;         /* sum of |shares it would add or drop| */
+	char last[32];             /* its last choice */
 };
 
 static void
@@ -68,8 +73,6 @@ learned_release(struct parent *p)
 
 	if (s == NULL)
 		return;
-	if (s->loaded)
-		model_free(&s->own);
 	free(s);
 	p->algo_state = NULL;
 }
@@ -149,48 +152,25 @@ learned_explain(const struct model *mdl, const double *f,
 	cJSON_AddItemToObject(act->detail, "policy", d);
 }
 
-static int
-learned_decide(struct exec *x, struct parent *p, int64_t t,
-               struct algo_action *act)
+/*
+ * The features of block p at t, as a policy sees them: the block against
+ * its own algorithm's schedule (AC's for learned blocks), the book of its
+ * market, and what fs remembers of earlier decisions.
+ */
+static void
+learned_features(struct exec *x, struct parent *p, int64_t t,
+                 struct feat_state *fs, double *f)
 {
-	struct learned_state *s = p->algo_state;
 	const struct market *m = exec_market(x);
-	const struct model *mdl = exec_model(x);
-	struct feat_input in;
-	struct policy_choice c;
-	double f[FEAT_COUNT];
-
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof *s)) == NULL)
-			return -1;
-		feat_state_init(&s->fs);
-		p->algo_state = s;
-		if (mdl == NULL) {
-			if (model_load(&s->own, model_default_path(), s->err,
-			    sizeof s->err) == 0)
-				s->loaded = 1;
-			else
-				s->failed = 1;
-		}
-	}
-	if (mdl == NULL)
-		mdl = s->loaded ? &s->own : NULL;
-	if (mdl == NULL) {
-		/* No usable model: AC with its own tactic, and say why. */
-		snprintf(act->note, sizeof act->note, "no model (%.150s): working "
-		    "the AC schedule", s->err);
-		act->mult = 1;
-		act->style = -1;
-		return 0;
-	}
-	in = (struct feat_input){
+	struct feat_input in = {
 		.side = p->spec.side, .qty = p->spec.qty, .filled = p->filled,
-		.working = p->working, .sched = learned_target(p, t),
+		.working = p->working, .sched = p->algo->target(p, t),
 		.t = t, .start = p->spec.start, .end = p->spec.end,
 		.arrival = p->arrival, .queue_ahead = -1,
 		.alerts = p->behind_alerted + (p->refused > 0),
 	};
-	in.slice = learned_target(p, t + p->spec.interval) - in.sched;
+
+	in.slice = p->algo->target(p, t + p->spec.interval) - in.sched;
 	if (in.slice < p->spec.lot)
 		in.slice = p->spec.lot;
 	for (size_t i = 0; i < p->nchildren; i++)
@@ -201,13 +181,130 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 				in.queue_ahead = (in.queue_ahead < 0 ? 0 :
 				    in.queue_ahead) + q;
 		}
-	feat_compute(&s->fs, m, &in, f);
+	feat_compute(fs, m, &in, f);
+}
+
+static int
+learned_decide(struct exec *x, struct parent *p, int64_t t,
+               struct algo_action *act)
+{
+	struct learned_state *s = p->algo_state;
+	const struct model *mdl = exec_model(x);
+	struct policy_choice c;
+	double f[FEAT_COUNT];
+
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL)
+			return -1;
+		feat_state_init(&s->fs);
+		p->algo_state = s;
+	}
+	learned_features(x, p, t, &s->fs, f);
+	if (mdl == NULL) {
+		/* exec_submit refuses a learned block without a model; this is
+		 * only reached by a caller that cleared it afterwards. */
+		snprintf(act->note, sizeof act->note, "no model: working the AC "
+		    "schedule");
+		act->mult = 1;
+		act->style = -1;
+		return 0;
+	}
 	model_decide(mdl, f, &c, exec_emitting(x));
 	act->mult = policy_mult(c.action);
 	act->style = learned_map_style(policy_style(c.action));
 	if (exec_emitting(x))
 		learned_explain(mdl, f, &c, act);
 	return 0;
+}
+
+/*
+ * Shadow mode.  The shadow model sees the block exactly as a policy trading
+ * it would, relative to the block's own algorithm, and chooses; nothing it
+ * chooses reaches the market.  It disagrees when its multiplier or its
+ * style differs from the live choice (a classical algorithm's choice is
+ * "x1 tactic"); by how much is the shares it would add to or drop from this
+ * interval's slice, (its multiplier - the live one) x the slice.
+ */
+static const char *
+learned_live_style_name(int style)
+{
+	switch (style) {
+	case STYLE_PASSIVE:
+		return "passive";
+	case STYLE_INSIDE:
+		return "inside";
+	case STYLE_CROSS:
+		return "cross";
+	default:
+		return "tactic";
+	}
+}
+
+void
+learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
+               int64_t t, double live_mult, int live_style, cJSON **extra)
+{
+	struct learned_shadow_state *s = p->shadow_state;
+	struct policy_choice c;
+	double f[FEAT_COUNT], mult, shares;
+	int64_t slice;
+	int style, agree;
+	char live[32];
+	cJSON *o;
+
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL)
+			return;
+		feat_state_init(&s->fs);
+		snprintf(s->model, sizeof s->model, "%s", mdl->name);
+		p->shadow_state = s;
+	}
+	learned_features(x, p, t, &s->fs, f);
+	model_decide(mdl, f, &c, 0);
+	mult = policy_mult(c.action);
+	style = learned_map_style(policy_style(c.action));
+	slice = p->algo->target(p, t + p->spec.interval) - p->algo->target(p, t);
+	if (slice < p->spec.lot)
+		slice = p->spec.lot;
+	shares = (mult - live_mult) * (double)slice;
+	agree = mult == live_mult && style == live_style;
+	s->n++;
+	if (!agree) {
+		s->disagree++;
+		s->abs_shares += fabs(shares);
+	}
+	learned_action_name(s->last, sizeof s->last, c.action);
+	if (!exec_emitting(x))
+		return;
+	snprintf(live, sizeof live, "x%g %s", live_mult,
+	    learned_live_style_name(live_style));
+	if (*extra == NULL)
+		*extra = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(*extra, "shadow");
+	o = learned_shadow_json(p);
+	cJSON_AddStringToObject(o, "live", live);
+	cJSON_AddBoolToObject(o, "agree", agree);
+	cJSON_AddNumberToObject(o, "shares_diff", agree ? 0 : llround(shares));
+	cJSON_AddItemToObject(*extra, "shadow", o);
+}
+
+cJSON *
+learned_shadow_json(const struct parent *p)
+{
+	const struct learned_shadow_state *s = p->shadow_state;
+	cJSON *o = cJSON_CreateObject();
+
+	if (s == NULL)
+		return o;
+	cJSON_AddStringToObject(o, "model", s->model);
+	cJSON_AddStringToObject(o, "choice", s->last);
+	cJSON_AddNumberToObject(o, "decisions", (double)s->n);
+	cJSON_AddNumberToObject(o, "disagreements", (double)s->disagree);
+	cJSON_AddNumberToObject(o, "disagree_pct", s->n > 0 ?
+	    100.0 * (double)s->disagree / (double)s->n : 0.0);
+	cJSON_AddNumberToObject(o, "mean_abs_shares", s->disagree > 0 ?
+	    s->abs_shares / (double)s->disagree : 0.0);
+	return o;
 }
 
 const struct algo_ops algo_learned_ops = {

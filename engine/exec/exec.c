@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine/exec/exec.h"
+#include "engine/model/model.h"
 #include "engine/tca/tca.h"
 
 struct exec {
@@ -42,6 +43,8 @@ struct exec {
 	/* The learned policy's model (borrowed), and what its choice adds to
 	 * the next decision event. */
 	const struct model *model;
+	struct model *own_model;     /* loaded by the first learned block */
+	const struct model *shadow;  /* --shadow (borrowed) */
 	char dec_note[200];
 	cJSON *dec_extra;
 };
@@ -379,11 +382,43 @@ exec_free(struct exec *x)
 		if (x->parents[i]->algo->release != NULL)
 			x->parents[i]->algo->release(x->parents[i]);
 		free(x->parents[i]->children);
+		free(x->parents[i]->shadow_state);
 		free(x->parents[i]);
+	}
+	if (x->own_model != NULL) {
+		model_free(x->own_model);
+		free(x->own_model);
 	}
 	cJSON_Delete(x->dec_extra);
 	free(x->parents);
 	free(x);
+}
+
+/*
+ * A learned block needs a model before it is accepted: the one set with
+ * exec_set_model, else model_default_path() loaded once here.  A block is
+ * refused, naming the file and what is wrong with it, rather than accepted
+ * and quietly worked as plain AC.
+ */
+static int
+exec_need_model(struct exec *x, char *err, size_t errlen)
+{
+	char e[300];
+
+	if (x->model != NULL)
+		return 0;
+	if ((x->own_model = calloc(1, sizeof *x->own_model)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (model_load(x->own_model, model_default_path(), e, sizeof e) != 0) {
+		free(x->own_model);
+		x->own_model = NULL;
+		snprintf(err, errlen, "algo \"learned\": no usable model: %s", e);
+		return -1;
+	}
+	x->model = x->own_model;
+	return 0;
 }
 
 int
@@ -440,6 +475,8 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->algo);
 		return -1;
 	}
+	if (algo == &algo_learned_ops && exec_need_model(x, err, errlen) != 0)
+		return -1;
 	if (x->nparents == x->capparents) {
 		size_t n = x->capparents ? x->capparents * 2 : 4;
 		struct parent **v = realloc(x->parents, n * sizeof *v);
@@ -834,8 +871,11 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		return;
 	}
 	/* A policy chooses first, unless a trader forces a style. */
-	if (p->algo->decide != NULL && !(p->force_style >= 0 &&
-	    x->m->now < p->force_until)) {
+	int forced = p->force_style >= 0 && x->m->now < p->force_until;
+	int live_style = !forced || p->force_style == AGGR_NEUTRAL ? -1 :
+	    p->force_style == AGGR_PASSIVE ? STYLE_PASSIVE : STYLE_CROSS;
+
+	if (p->algo->decide != NULL && !forced) {
 		struct algo_action act = { .mult = 1, .style = -1 };
 
 		if (p->algo->decide(x, p, t, &act) == 0) {
@@ -844,12 +884,17 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			x->dec_extra = act.detail;
 			mult = act.mult >= 0 && act.mult <= 10 ? act.mult : 1;
 			if (act.style >= STYLE_PASSIVE && act.style <= STYLE_CROSS) {
+				if (x->shadow != NULL)
+					learned_shadow(x, p, x->shadow, t, mult, act.style,
+					    &x->dec_extra);
 				exec_decide_policy(x, p, t, far, near, mult, act.style);
 				return;
 			}
 		} else
 			cJSON_Delete(act.detail);
 	}
+	if (x->shadow != NULL)
+		learned_shadow(x, p, x->shadow, t, mult, live_style, &x->dec_extra);
 	/* Where a passive child goes: the near touch, or with inside one
 	 * tick off the far touch when the spread leaves room. */
 	post = near;
@@ -1242,6 +1287,8 @@ exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
 		snprintf(err, errlen, "algo \"%s\": unknown", algo);
 		return -1;
 	}
+	if (ops == &algo_learned_ops && exec_need_model(x, err, errlen) != 0)
+		return -1;
 	if (p->algo->release != NULL)
 		p->algo->release(p);
 	p->algo = ops;
@@ -1368,6 +1415,12 @@ const struct model *
 exec_model(const struct exec *x)
 {
 	return x->model;
+}
+
+void
+exec_set_shadow(struct exec *x, const struct model *m)
+{
+	x->shadow = m;
 }
 
 int
@@ -1530,6 +1583,8 @@ exec_block_json(const struct exec *x, const struct parent *p)
 		exec_add_time(o, "forced_until", p->force_until);
 	}
 	cJSON_AddNumberToObject(o, "limit_px", (double)p->spec.limit_px);
+	if (p->shadow_state != NULL)
+		cJSON_AddItemToObject(o, "shadow", learned_shadow_json(p));
 	return o;
 }
 

@@ -181,6 +181,7 @@ struct parent {
 	struct child *children;
 	size_t nchildren, capchildren;
 	void *algo_state;      /* the algorithm's own, freed by its release */
+	void *shadow_state;    /* a shadow model's view of the block (malloc'd) */
 };
 
 struct exec_emit {
@@ -280,6 +281,21 @@ struct market *exec_market(struct exec *x);
  * model_default_path() when it starts. */
 void exec_set_model(struct exec *x, const struct model *m);
 const struct model *exec_model(const struct exec *x);
+/* A shadow model (borrowed, may be NULL): at every decision of every block
+ * it chooses as if it were trading, never trades, and the decision event
+ * and the block say what it chose and how often and by how much it
+ * disagrees with the live algorithm (tranched --shadow). */
+void exec_set_shadow(struct exec *x, const struct model *m);
+
+/* algo-learned.c, for exec.c: the shadow's choice at a decision of p where
+ * the live algorithm chose multiplier live_mult and style live_style (-1:
+ * the tactic's own, else an enum child_style); adds a "shadow" object to
+ * *extra (created if NULL).  learned_shadow_json: the block's totals, or
+ * NULL when no shadow has seen it. */
+void learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
+                    int64_t t, double live_mult, int live_style,
+                    cJSON **extra);
+cJSON *learned_shadow_json(const struct parent *p);
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
 /* `tranched train`. */

@@ -83,6 +83,7 @@ struct server {
 	struct scenario sc;
 	struct market *m;
 	struct exec *x;
+	struct model *shadow;  /* --shadow, or NULL */
 	struct jrnl *j;
 	int jrnl_failed;
 

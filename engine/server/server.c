@@ -45,6 +45,7 @@
 #include "engine/exec/exec.h"
 #include "engine/exec/scenario.h"
 #include "engine/journal/journal.h"
+#include "engine/model/model.h"
 #include "engine/server/server.h"
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
@@ -575,6 +576,8 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_AddNumberToObject(h, "speed", s->speed);
 	cJSON_AddNumberToObject(h, "tick", s->m->tick);
 	cJSON_AddStringToObject(h, "sym", s->m->sym);
+	if (s->opts->shadow != NULL)
+		cJSON_AddStringToObject(h, "shadow", s->opts->shadow);
 	ipc_add_i64_str(h, "t0", s->t);
 	hj = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
@@ -605,6 +608,10 @@ server_close(struct server *s)
 	}
 	jrnl_close(s->j);
 	exec_free(s->x);
+	if (s->shadow != NULL) {
+		model_free(s->shadow);
+		free(s->shadow);
+	}
 	market_free(s->m);
 	scenario_free(&s->sc);
 	for (int i = 0; i < RING_SIZE; i++) {
@@ -654,6 +661,17 @@ server_run(const struct server_opts *o)
 	if (exec_new(&s->x, s->m, &em) != 0) {
 		fprintf(stderr, "tranched: out of memory\n");
 		goto out;
+	}
+	if (o->shadow != NULL) {
+		if ((s->shadow = calloc(1, sizeof *s->shadow)) == NULL ||
+		    model_load(s->shadow, o->shadow, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched: --shadow %s: %s\n", o->shadow,
+			    s->shadow != NULL ? err : "out of memory");
+			free(s->shadow);
+			s->shadow = NULL;
+			goto out;
+		}
+		exec_set_shadow(s->x, s->shadow);
 	}
 	for (int i = 0; i < s->sc.norders; i++)
 		if (exec_submit(s->x, &s->sc.orders[i], NULL, err, sizeof err) != 0) {

@@ -22,6 +22,7 @@ struct server_opts {
 	int exit_when_done;     /* stop once every block is finished */
 	const char **sets;      /* scenario overrides "path.key=value" */
 	int nsets;
+	const char *shadow;     /* --shadow MODEL: watched, never trades */
 };
 
 /* Run the daemon until SIGINT/SIGTERM (or every block is done with

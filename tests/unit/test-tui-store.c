@@ -145,6 +145,32 @@ store_lists_keep_the_newest_first(void **state)
 	store_free(&s);
 }
 
+/* A shadow model that would decide otherwise is read first in the reason
+ * and found by searching for "shadow"; one that agrees adds nothing. */
+static void
+store_decision_shows_a_disagreeing_shadow(void **state)
+{
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_DECISION, 1, T0, "{\"action\":\"post\",\"qty\":500,"
+	    "\"reason\":\"offer 500 at the touch\",\"shadow\":{\"model\":\"m2\","
+	    "\"choice\":\"x2 cross\",\"live\":\"x1 tactic\",\"agree\":false,"
+	    "\"shares_diff\":500,\"decisions\":30,\"disagreements\":21,"
+	    "\"disagree_pct\":70}}", 0);
+	push_at(&s, TOPIC_DECISION, 2, T0 + 1, "{\"action\":\"post\",\"qty\":500,"
+	    "\"reason\":\"on schedule\",\"shadow\":{\"choice\":\"x1 tactic\","
+	    "\"agree\":true,\"decisions\":31,\"disagree_pct\":67.7}}", 0);
+	assert_int_equal(store_ndecisions(&s), 2);
+	assert_string_equal(store_decision(&s, 1)->reason,
+	    "[shadow: x2 cross; differs 70% of 30] offer 500 at the touch");
+	assert_string_equal(store_decision(&s, 0)->reason, "on schedule");
+	assert_true(panel_decision_matches(store_decision(&s, 1), "shadow"));
+	assert_false(panel_decision_matches(store_decision(&s, 0), "shadow"));
+	store_free(&s);
+}
+
 static void
 store_gap_is_counted_and_wants_a_resync(void **state)
 {
@@ -651,6 +677,7 @@ main(void)
 	const struct CMUnitTest store_tests[] = {
 		cmocka_unit_test(store_events_build_the_state),
 		cmocka_unit_test(store_lists_keep_the_newest_first),
+		cmocka_unit_test(store_decision_shows_a_disagreeing_shadow),
 		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
 		cmocka_unit_test(store_snapshot_rebuilds_the_store),
 		cmocka_unit_test(store_failed_resync_applies_what_was_held),
