@@ -35,8 +35,9 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 		return -1;
 	}
 	for (int i = 0; i < sc->norders; i++) {
-		struct parent_spec ps = sc->orders[i];
+		struct parent_spec ps;
 
+		scenario_order(sc, i, seed, &ps);
 		if (algo != NULL)
 			snprintf(ps.algo, sizeof ps.algo, "%s", algo);
 		if (exec_submit(x, &ps, NULL, err, errlen) != 0) {

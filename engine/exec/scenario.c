@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/exec/scenario.h"
+#include "engine/market/lobster.h"
 
 #ifndef TRANCHE_SCENARIO_DIR
 #define TRANCHE_SCENARIO_DIR "/usr/share/tranche/scenarios"
@@ -480,6 +482,76 @@ scenario_line_of(const char *text, const char *at)
 }
 
 /* "profile": relative volume of equal slices of the session. */
+const char *
+scenario_data_dir(void)
+{
+	const char *d = getenv("TRANCHE_DATA_DIR");
+
+	return d != NULL && *d != '\0' ? d : TRANCHE_DATA_DIR;
+}
+
+/* The "replay" object: message and orderbook files (relative to the data
+ * directory unless absolute), and the start times sessions use. */
+static int
+scenario_replay(struct scenario *sc, const cJSON *obj, char *err,
+                size_t errlen)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj)) {
+		snprintf(err, errlen, "replay: must be an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, obj) {
+		const char *k = it->string;
+
+		if (strcmp(k, "message") == 0 || strcmp(k, "orderbook") == 0) {
+			char *dst = k[0] == 'm' ? sc->replay.message :
+			    sc->replay.orderbook;
+
+			if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
+				snprintf(err, errlen, "replay.%s: must be a file name", k);
+				return -1;
+			}
+			if (it->valuestring[0] == '/')
+				snprintf(dst, 1024, "%.1000s", it->valuestring);
+			else
+				snprintf(dst, 1024, "%.500s/%.500s", scenario_data_dir(),
+				    it->valuestring);
+			if (access(dst, R_OK) != 0) {
+				snprintf(err, errlen, "replay.%s %.300s: %s (the data "
+				    "directory is $TRANCHE_DATA_DIR or ../shared/data)", k,
+				    dst, strerror(errno));
+				return -1;
+			}
+		} else if (strcmp(k, "starts") == 0) {
+			if (!cJSON_IsNumber(it) || it->valuedouble < 1 ||
+			    it->valuedouble > 1000 ||
+			    it->valuedouble != (int)it->valuedouble) {
+				snprintf(err, errlen, "replay.starts: must be a whole "
+				    "number in [1, 1000]");
+				return -1;
+			}
+			sc->replay.starts = (int)it->valuedouble;
+		} else if (strcmp(k, "first_start") == 0 ||
+		    strcmp(k, "last_start") == 0) {
+			int64_t t = cJSON_IsString(it) ?
+			    scenario_parse_clock(it->valuestring) : -1;
+
+			if (t < 0) {
+				snprintf(err, errlen, "replay.%s: must be a time "
+				    "\"HH:MM:SS\"", k);
+				return -1;
+			}
+			*(k[0] == 'f' ? &sc->replay.first : &sc->replay.last) = t;
+		} else {
+			snprintf(err, errlen, "replay.%s: unknown key", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 scenario_profile(struct scenario *sc, const cJSON *arr, char *err,
                  size_t errlen)
@@ -599,14 +671,19 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				return -1;
 		} else if (strcmp(k, "source") == 0) {
 			if (!cJSON_IsString(it) || (strcmp(it->valuestring, "sim") != 0 &&
-			    strcmp(it->valuestring, "ac") != 0)) {
-				snprintf(err, errlen, "source: must be \"sim\" or \"ac\"");
+			    strcmp(it->valuestring, "ac") != 0 &&
+			    strcmp(it->valuestring, "lobster") != 0)) {
+				snprintf(err, errlen, "source: must be \"sim\", \"ac\" "
+				    "or \"lobster\"");
 				return -1;
 			}
 			snprintf(sc->source, sizeof sc->source, "%s", it->valuestring);
 		} else if (strcmp(k, "ac") == 0) {
 			if (scenario_decode(it, ac_fields, &sc->ac, "ac", err,
 			    errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "replay") == 0) {
+			if (scenario_replay(sc, it, err, errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "orders") == 0) {
 			const cJSON *o;
@@ -755,7 +832,31 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 			cJSON_Delete(root);
 			return -1;
 		}
+		sc->derived_profile[i] = p->nprofile == 0;
 		scenario_order_profile(sc, p);
+	}
+	if (strcmp(sc->source, "lobster") == 0 && (sc->replay.message[0] ==
+	    '\0' || sc->replay.orderbook[0] == '\0')) {
+		snprintf(err, errlen, "scenario %s: source \"lobster\" needs "
+		    "replay.message and replay.orderbook", sc->path);
+		cJSON_Delete(root);
+		return -1;
+	}
+	if (sc->replay.starts > 0) {
+		int64_t len = sc->norders > 0 ? sc->orders[0].end -
+		    sc->orders[0].start : 0;
+
+		if (strcmp(sc->source, "lobster") != 0 || sc->norders == 0 ||
+		    sc->replay.first < sc->open || sc->replay.last <
+		    sc->replay.first || sc->replay.last + len > sc->close ||
+		    (sc->replay.starts > 1 && sc->replay.last == sc->replay.first)) {
+			snprintf(err, errlen, "scenario %s: replay.starts %d: needs "
+			    "source \"lobster\", an order, and open <= first_start "
+			    "< last_start with last_start + the first order's window "
+			    "<= close", sc->path, sc->replay.starts);
+			cJSON_Delete(root);
+			return -1;
+		}
 	}
 	if (sc->close <= sc->open) {
 		snprintf(err, errlen, "scenario %s: close must be after open",
@@ -786,5 +887,41 @@ scenario_market_new(const struct scenario *sc, uint64_t seed,
 
 	if (strcmp(sc->source, "ac") == 0)
 		return market_ac_new(out, &sc->market, &sc->ac, seed, t0);
+	if (strcmp(sc->source, "lobster") == 0) {
+		char err[400];
+
+		/* The recorded day has no randomness: the seed only picks the
+		 * start time (scenario_order). */
+		if (market_lobster_new(out, sc->replay.message,
+		    sc->replay.orderbook, sc->market.sym, sc->market.tick, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "tranched: %s\n", err);
+			return -1;
+		}
+		return 0;
+	}
 	return market_sim_new(out, &sc->market, seed, t0);
+}
+
+void
+scenario_order(const struct scenario *sc, int i, uint64_t seed,
+               struct parent_spec *out)
+{
+	int64_t len, at;
+	int k;
+
+	*out = sc->orders[i];
+	if (sc->replay.starts <= 0)
+		return;
+	k = (int)((seed > 0 ? seed - 1 : 0) % (uint64_t)sc->replay.starts);
+	at = sc->replay.starts == 1 ? sc->replay.first : sc->replay.first +
+	    (sc->replay.last - sc->replay.first) * k / (sc->replay.starts - 1);
+	/* Every order moves with the first, keeping its window. */
+	len = out->end - out->start;
+	out->start += at - sc->orders[0].start;
+	out->end = out->start + len;
+	if (sc->derived_profile[i]) {
+		out->nprofile = 0;
+		scenario_order_profile(sc, out);
+	}
 }

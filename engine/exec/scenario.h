@@ -19,8 +19,18 @@ struct scenario {
 	struct sim_params market;
 	struct parent_spec orders[SCENARIO_MAX_ORDERS];
 	int norders;
-	char source[16];      /* "sim" (default) or "ac": which market */
+	char source[16];      /* "sim" (default), "ac" or "lobster" */
 	struct ac_params ac;  /* the "ac" object, for source "ac" */
+	/* The "replay" object, for source "lobster": a recorded day (paths
+	 * resolved against the data directory) and the start times its
+	 * sessions use: seed k starts the orders at start k-1 of `starts`
+	 * evenly spaced from first to last. */
+	struct {
+		char message[1024], orderbook[1024];
+		int starts;
+		int64_t first, last;
+	} replay;
+	unsigned char derived_profile[SCENARIO_MAX_ORDERS];
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };
 
@@ -38,6 +48,16 @@ void scenario_free(struct scenario *sc);
  * open - warmup with the given seed. */
 int scenario_market_new(const struct scenario *sc, uint64_t seed,
                         struct market **out);
+
+/* Order i as a session with this seed runs it: in a replay the seed picks
+ * the start time (the window keeps its length and the VWAP profile follows
+ * it); elsewhere exactly orders[i]. */
+void scenario_order(const struct scenario *sc, int i, uint64_t seed,
+                    struct parent_spec *out);
+
+/* Where recorded data is looked for: $TRANCHE_DATA_DIR, else the project's
+ * ../shared/data. */
+const char *scenario_data_dir(void);
 
 /* "HH:MM:SS" -> ns since midnight; -1 if malformed. */
 int64_t scenario_parse_clock(const char *s);
