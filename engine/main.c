@@ -103,7 +103,7 @@ stats_load(const char *name, const char **sets, int nsets,
 
 	if (scenario_load(&sc, name, sets, nsets, err, errlen) != 0)
 		return -1;
-	*p = sc.market;
+	*p = sc.markets[0];
 	*warmup = sc.warmup;
 	scenario_free(&sc);
 	return 0;
