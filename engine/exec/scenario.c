@@ -399,7 +399,9 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 	}
 	memcpy(path, set, (size_t)(eq - set));
 	path[eq - set] = '\0';
-	val = cJSON_Parse(eq + 1);
+	/* A value that is not JSON as a whole ("10:30:00", "twap") is a
+	 * string: cJSON_Parse alone would take the 10 and drop the rest. */
+	val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
 	if (val == NULL)
 		val = cJSON_CreateString(eq + 1);
 	key = strtok_r(path, ".", &save);
