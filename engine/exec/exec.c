@@ -155,6 +155,7 @@ exec_alert(struct exec *x, const struct parent *p, const char *sev,
 	if (p != NULL) {
 		exec_id_str(id, sizeof id, p->id);
 		cJSON_AddStringToObject(o, "block", id);
+		cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	}
 	exec_emit(x, "alert", o);
 }
@@ -212,6 +213,7 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
 	o = cJSON_CreateObject();
 	exec_id_str(id, sizeof id, p->id);
 	cJSON_AddStringToObject(o, "block", id);
+	cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	cJSON_AddStringToObject(o, "action", action);
 	/* A policy's choice: its summary before the tactic's reason, and its
 	 * alternatives and features as extra fields. */
