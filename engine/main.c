@@ -65,8 +65,9 @@ usage(FILE *f)
 	    "       tranched tca JOURNAL [--json|--csv]\n"
 	    "       tranched replay JOURNAL [--speed X|max] [--listen URL]\n"
 	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n\n"
-	    "The tranche execution engine: runs a simulated market, works the\n"
-	    "scenario's block orders, publishes everything over NNG and journals it.\n\n"
+	    "The tranche execution engine: runs a simulated market per symbol,\n"
+	    "works the scenario's block orders (several at once, on one symbol or\n"
+	    "several), publishes everything over NNG and journals it.\n\n"
 	    "options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[64];
@@ -106,7 +107,7 @@ stats_load(const char *name, const char **sets, int nsets,
 
 	if (scenario_load(&sc, name, sets, nsets, err, errlen) != 0)
 		return -1;
-	*p = sc.market;
+	*p = sc.markets[0];
 	*warmup = sc.warmup;
 	scenario_free(&sc);
 	return 0;

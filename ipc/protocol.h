@@ -24,6 +24,11 @@
  *   {"ok":true, "id":..., ...}  or
  *   {"ok":false, "id":..., "error":{"code":"...","message":"..."}}.
  *
+ * An engine trades one symbol or several ("syms" in hello, status and
+ * snapshot; one tick for all).  Events of one symbol carry its "sym"; book
+ * events come per symbol.  The members added for several symbols are new
+ * members only: a one-symbol engine's stream reads the same as before.
+ *
  * Prices travel as integer ticks; "tick" (dollars per tick) comes in the
  * hello and snapshot replies.  Averages travel as fractional ticks.  Order
  * ids, block ids and times travel as strings (cJSON keeps numbers as
@@ -46,7 +51,8 @@
  *
  * book       {"sym","bids":[[px,qty,orders]...],"asks":[[px,qty,orders]...],
  *             "last":px,"ours":[{"id","side":"buy"|"sell","px","qty","ahead"}]}
- *            at most 10 levels a side, conflated to at most 20 per second.
+ *            at most 10 levels a side, conflated to at most 20 per second
+ *            per symbol (one book event per symbol).
  * block      {"id","sym","side","qty","filled","working","remaining",
  *             "state":"NEW|WORKING|PAUSED|DONE|CANCELLED|HALTED",
  *             "algo","start","end" (ns strings),"arrival_px","avg_px",
@@ -57,15 +63,15 @@
  *             "max_pov" (participation cap, percent),"mkt_vol" (shares
  *             printed since start),"pov" (our share of them, percent),
  *             "passive_filled"}
- * child      {"block","id","side","px","qty","filled","status":
+ * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","reason"}
- * fill       {"block","child","px","qty","liq":"passive|aggressive",
+ * fill       {"block","child","sym","px","qty","liq":"passive|aggressive",
  *             "filled","remaining"}
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
- * decision   {"block","action","qty","px","style","sched_qty","filled",
+ * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
- * alert      {"sev":"info|warn|crit","code","text","block"?}
+ * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}
  * audit      {"client","role","cmd","reason","ok","result"}
  * status     {"state","speed"}  when the engine's state or speed changes
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
@@ -95,16 +101,19 @@
  * non-empty "reason"; it is journaled and published on "audit".
  *
  * hello     {"client","role":"viewer|trader|supervisor","token"?,"v"} ->
- *           {"engine","v","tick","sym","events":URL,"role"}
+ *           {"engine","v","tick","sym" (the first),"syms":[...],
+ *           "events":URL,"role"}
  *           a different "v" is refused naming both versions.
- * status    {} -> {"state","t","speed","blocks":[block payloads],
+ * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
  *           "limits":{"max_pov"}}
- * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","state",
- *           "book":{...},"blocks":[...],"decisions":[...],"alerts":[...],
+ * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
+ *           "state","book":{...} (the first symbol's),"books":[{...}...]
+ *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
  *           "children":[...]}  decisions and alerts are the last 200 of
  *           each, as whole events (with v, seq and t).
- * submit    {"sym","side":"buy|sell","qty","algo","start"? (ns string, default
- *           now),"end"? (ns string) or "duration_s","limit_px"? (ticks),
+ * submit    {"sym" (one of "syms"),"side":"buy|sell","qty","algo","start"?
+ *           (ns string, default now),"end"? (ns string) or "duration_s",
+ *           "limit_px"? (ticks),
  *           "max_pov"?,"urgency"? ("low|medium|high"),"params"? {...},
  *           "reason"} -> {"block"}
  * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new

@@ -133,7 +133,9 @@ static void
 tui_ctx(const struct tui *t, const struct store_block *b,
         struct prompt_ctx *c)
 {
-	const struct store_book *bk = &t->store.book;
+	/* The book of the block's own symbol. */
+	const struct store_book *bk = store_book_of(&t->store,
+	    b != NULL ? b->sym : NULL);
 	int i;
 
 	memset(c, 0, sizeof *c);

@@ -134,11 +134,12 @@ ctl_str(const cJSON *o, const char *name, char *buf, size_t n)
 static void
 ctl_print_status(const cJSON *r)
 {
-	const cJSON *blocks, *b, *lim;
+	const cJSON *blocks, *b, *lim, *syms, *it;
 	char st[32], clock[16], speed[16], id[40], bst[24], side[12];
-	char filled[32], rem[32], qty[32], pov[16];
+	char filled[32], rem[32], qty[32], pov[16], sym[16];
 	int64_t t = 0, v;
 	double d;
+	int multi;
 
 	ipc_get_i64(r, "t", &t);
 	printf("engine %s  t %s", ctl_str(r, "state", st, sizeof st),
@@ -148,14 +149,25 @@ ctl_print_status(const cJSON *r)
 	lim = cJSON_GetObjectItemCaseSensitive(r, "limits");
 	if (cJSON_IsObject(lim) && ipc_get_num(lim, "max_pov", &d) == 0)
 		printf("  limit max_pov %g%%", d);
+	/* Several symbols: say which, and give each block's. */
+	syms = cJSON_GetObjectItemCaseSensitive(r, "syms");
+	multi = cJSON_IsArray(syms) && cJSON_GetArraySize(syms) > 1;
+	if (multi) {
+		printf("  symbols");
+		cJSON_ArrayForEach(it, syms)
+			if (cJSON_IsString(it)) {
+				store_text(sym, sizeof sym, it->valuestring);
+				printf(" %s", sym);
+			}
+	}
 	printf("\n");
 	blocks = cJSON_GetObjectItemCaseSensitive(r, "blocks");
 	if (!cJSON_IsArray(blocks) || cJSON_GetArraySize(blocks) == 0) {
 		printf("no blocks\n");
 		return;
 	}
-	printf("%-12s %-10s %-5s %12s %12s %12s %8s\n", "BLOCK", "STATE", "SIDE",
-	    "FILLED", "REMAINING", "QTY", "MAX_POV");
+	printf("%-12s %-10s %-5s %12s %12s %12s %8s%s\n", "BLOCK", "STATE",
+	    "SIDE", "FILLED", "REMAINING", "QTY", "MAX_POV", multi ? "  SYM" : "");
 	cJSON_ArrayForEach(b, blocks) {
 		ctl_str(b, "id", id, sizeof id);
 		ctl_str(b, "state", bst, sizeof bst);
@@ -172,8 +184,9 @@ ctl_print_status(const cJSON *r)
 			text_qty(qty, sizeof qty, v);
 		if (ipc_get_num(b, "max_pov", &d) == 0)
 			snprintf(pov, sizeof pov, "%g%%", d);
-		printf("%-12s %-10s %-5s %12s %12s %12s %8s\n", id, bst, side,
-		    filled, rem, qty, pov);
+		ctl_str(b, "sym", sym, sizeof sym);
+		printf("%-12s %-10s %-5s %12s %12s %12s %8s%s%s\n", id, bst, side,
+		    filled, rem, qty, pov, multi ? "  " : "", multi ? sym : "");
 	}
 }
 

@@ -4,7 +4,8 @@
  * average price and shortfall.  The selected row (arrow keys or j/k when
  * the blotter has the keyboard, b anywhere) is the block the progress
  * panel shows and the one actions apply to; it is marked with '>' as well
- * as reversed, so the selection survives monochrome.
+ * as reversed, so the selection survives monochrome.  When the engine
+ * trades several symbols the first column names the symbol after the id.
  */
 #include <string.h>
 
@@ -15,8 +16,8 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
-	char title[64], qty[32], avg[32], is[32];
-	int iw = p->w - 2, rows = p->h - 3, i, first = 0;
+	char title[64], qty[32], avg[32], is[32], id[48];
+	int iw = p->w - 2, rows = p->h - 3, i, first = 0, multi = s->nbooks > 1;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
 	snprintf(title, sizeof title, "BLOTTER %d", s->nblocks);
@@ -24,7 +25,8 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	if (iw < 30 || rows < 1)
 		return;
 	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-10s %-4s %10s %5s %-9s "
-	    "%-6s %9s %7s", "BLOCK", "SIDE", "QTY", "DONE", "STATE", "ALGO",
+	    "%-6s %9s %7s", multi ? "BLOCK SYM" : "BLOCK", "SIDE", "QTY", "DONE",
+	    "STATE", "ALGO",
 	    "AVG", "IS bps");
 	if (s->nblocks == 0) {
 		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
@@ -39,6 +41,8 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 		attr_t a = sel ? A_REVERSE : A_NORMAL;
 
 		text_qty(qty, sizeof qty, b->qty);
+		snprintf(id, sizeof id, "%s%s%s", b->id, multi ? " " : "",
+		    multi ? b->sym : "");
 		if (b->have & BLK_AVG && b->filled > 0)
 			text_px(avg, sizeof avg, b->avg_px, s->tick, s->px_decimals);
 		else
@@ -49,7 +53,7 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 			snprintf(is, sizeof is, "-");
 		panel_printf(w, 2 + i - first, 1, iw, a, v->utf8,
 		    "%c %-10.10s %-4s %10s %4.0f%% %-9.9s %-6.6s %9s %7s",
-		    sel ? '>' : ' ', b->id, strcmp(b->side, "buy") == 0 ? "BUY" :
+		    sel ? '>' : ' ', id, strcmp(b->side, "buy") == 0 ? "BUY" :
 		    strcmp(b->side, "sell") == 0 ? "SELL" : b->side, qty,
 		    b->qty > 0 ? 100.0 * (double)b->filled / (double)b->qty : 0.0,
 		    b->state, b->algo, avg, is);

@@ -12,7 +12,8 @@
  * ahead, then ours).
  *
  * The panel shows as many levels a side as its height allows, up to ten,
- * keeping the spread line in the middle.
+ * keeping the spread line in the middle.  When the engine trades several
+ * symbols the ladder is the selected block's symbol's, named in the title.
  */
 #include <string.h>
 
@@ -62,8 +63,8 @@ book_columns(int inner, struct book_cols *c)
 
 static void
 book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
-         int y, const struct store_level *lv, int buy, int64_t maxq,
-         int64_t cum)
+         int y, const struct store_book *b, const struct store_level *lv,
+         int buy, int64_t maxq, int64_t cum)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
@@ -86,7 +87,7 @@ book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
 		panel_printf(w, y, c->ord, 5, view_attr(v, ROLE_DIM), v->utf8,
 		    "%5s", ord);
 	if (c->ours >= 0) {
-		mine = book_ours_at(&s->book, buy, lv->px, &ahead);
+		mine = book_ours_at(b, buy, lv->px, &ahead);
 		if (mine > 0) {
 			text_qty(qty, sizeof qty, mine);
 			snprintf(ours, sizeof ours, "*%s", qty);
@@ -108,7 +109,8 @@ static void
 book_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
-	const struct store_book *b = &s->book;
+	const struct store_block *sel = view_block(v);
+	const struct store_book *b = store_book_of(s, sel ? sel->sym : NULL);
 	struct book_cols c;
 	WINDOW *w = p->win;
 	char title[64], bid[32], ask[32], sp[32], last[32], line[160];
@@ -159,13 +161,13 @@ book_draw(struct panel *p, const struct tui_view *v)
 		y = mid - 1 - i;
 		cum += b->asks[i].qty;
 		if (y >= 2)
-			book_row(p, v, &c, y, &b->asks[i], 0, maxq, cum);
+			book_row(p, v, &c, y, b, &b->asks[i], 0, maxq, cum);
 	}
 	for (i = 0, cum = 0; i < b->nbids && i < n; i++) {
 		y = mid + 1 + i;
 		cum += b->bids[i].qty;
 		if (y <= rows)
-			book_row(p, v, &c, y, &b->bids[i], 1, maxq, cum);
+			book_row(p, v, &c, y, b, &b->bids[i], 1, maxq, cum);
 	}
 
 	/* The spread line: best bid x best ask, spread, last print. */

@@ -35,11 +35,35 @@ chart_draw(struct panel *p, const struct tui_view *v)
 	unsigned char *cells;
 	int64_t t0 = 0, t1 = 0;
 	size_t k;
+	/* Several symbols: the chart is the selected block's symbol's, its
+	 * samples and fills picked out of the store's rings. */
+	const char *sym = s->nbooks > 1 ? store_book_of(s, b ? b->sym :
+	    NULL)->sym : NULL;
+	const struct store_point *pts[STORE_POINTS];
+	const struct store_print *fills[STORE_FILLS];
+	size_t nall = 0, nfills = 0;
+	char title[64];
 
-	panel_frame(p, v, "CHART mid / arrival / fills", v->focus == PANEL_CHART);
+	snprintf(title, sizeof title, "CHART %s%smid / arrival / fills",
+	    sym ? sym : "", sym ? " " : "");
+	panel_frame(p, v, title, v->focus == PANEL_CHART);
 	if (iw < 16 || rows < 2)
 		return;
-	npts = (int)s->points.count < iw * per ? (int)s->points.count : iw * per;
+	if (sym != NULL && b != NULL && strcmp(b->sym, sym) != 0)
+		b = NULL;
+	for (k = 0; k < s->points.count && nall < STORE_POINTS; k++) {
+		const struct store_point *pt = store_ring_get(&s->points, k);
+
+		if (sym == NULL || strcmp(pt->sym, sym) == 0)
+			pts[nall++] = pt;
+	}
+	for (k = 0; k < s->fills.count && nfills < STORE_FILLS; k++) {
+		const struct store_print *f = store_ring_get(&s->fills, k);
+
+		if (sym == NULL || strcmp(f->sym, sym) == 0)
+			fills[nfills++] = f;
+	}
+	npts = (int)nall < iw * per ? (int)nall : iw * per;
 	if (npts < 2) {
 		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
 		    "waiting for prices...", v->utf8);
@@ -48,8 +72,7 @@ chart_draw(struct panel *p, const struct tui_view *v)
 	vrows = rows * (braille ? 4 : 1);
 	/* Scale: the samples shown, the arrival, and the fills in view. */
 	for (i = 0; i < npts; i++) {
-		const struct store_point *pt = store_ring_get(&s->points,
-		    (size_t)i);
+		const struct store_point *pt = pts[i];
 
 		px = (double)pt->mid2 / 2;
 		if (i == 0 || px > top)
@@ -66,8 +89,8 @@ chart_draw(struct panel *p, const struct tui_view *v)
 		if (b->arrival_px < bot)
 			bot = b->arrival_px;
 	}
-	for (k = 0; k < s->fills.count; k++) {
-		const struct store_print *f = store_ring_get(&s->fills, k);
+	for (k = 0; k < nfills; k++) {
+		const struct store_print *f = fills[k];
 
 		if (f->t < t0)
 			break;
@@ -90,8 +113,7 @@ chart_draw(struct panel *p, const struct tui_view *v)
 	}
 	/* Oldest sample at the left. */
 	for (i = 0; i < npts; i++) {
-		const struct store_point *pt = store_ring_get(&s->points,
-		    (size_t)(npts - 1 - i));
+		const struct store_point *pt = pts[npts - 1 - i];
 		int vx = i + (iw * per - npts), vy;
 
 		vy = CHART_VY((double)pt->mid2 / 2);
@@ -120,8 +142,8 @@ chart_draw(struct panel *p, const struct tui_view *v)
 			    v->utf8);
 		}
 	/* Our fills: B or S at their time and price. */
-	for (k = 0; k < s->fills.count; k++) {
-		const struct store_print *f = store_ring_get(&s->fills, k);
+	for (k = 0; k < nfills; k++) {
+		const struct store_print *f = fills[k];
 
 		if (f->t < t0)
 			break;
@@ -136,7 +158,7 @@ chart_draw(struct panel *p, const struct tui_view *v)
 #undef CHART_VY
 	free(cells);
 	{
-		const struct store_point *last = store_ring_get(&s->points, 0);
+		const struct store_point *last = pts[0];
 
 		text_px(mid, sizeof mid, (double)last->mid2 / 2, s->tick,
 		    s->px_decimals);

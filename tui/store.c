@@ -300,14 +300,71 @@ store_levels(const cJSON *arr, struct store_level *out)
 	return n;
 }
 
+/*
+ * The book of sym, made on first sight (NULL when STORE_SYMS are taken).
+ * A book event without a symbol (an engine older than symbols) is the
+ * first book's.
+ */
+static struct store_book *
+store_book_slot(struct store *s, const char *sym)
+{
+	struct store_book *b;
+
+	if (sym[0] == '\0' && s->nbooks > 0)
+		return &s->books[0];
+	for (int i = 0; i < s->nbooks; i++)
+		if (strcmp(s->books[i].sym, sym) == 0)
+			return &s->books[i];
+	if (s->nbooks == STORE_SYMS)
+		return NULL;
+	b = &s->books[s->nbooks++];
+	memset(b, 0, sizeof *b);
+	store_text(b->sym, sizeof b->sym, sym);
+	return b;
+}
+
+const struct store_book *
+store_book_of(const struct store *s, const char *sym)
+{
+	static const struct store_book none;
+
+	if (sym != NULL && sym[0] != '\0')
+		for (int i = 0; i < s->nbooks; i++)
+			if (strcmp(s->books[i].sym, sym) == 0)
+				return &s->books[i];
+	return s->nbooks > 0 ? &s->books[0] : &none;
+}
+
+/* The symbols the engine trades, in its order (hello, status, snapshot):
+ * books for each, so books[0] is the engine's first symbol. */
+static void
+store_apply_syms(struct store *s, const cJSON *syms)
+{
+	const cJSON *it;
+	char sym[16];
+
+	if (!cJSON_IsArray(syms))
+		return;
+	cJSON_ArrayForEach(it, syms) {
+		if (!cJSON_IsString(it))
+			continue;
+		store_text(sym, sizeof sym, it->valuestring);
+		if (sym[0] != '\0')
+			store_book_slot(s, sym);
+	}
+}
+
 static void
 store_apply_book(struct store *s, const cJSON *o, int64_t t)
 {
-	struct store_book *b = &s->book;
+	struct store_book *b;
 	const cJSON *ours, *it;
 	const char *side;
+	char sym[16];
 
-	store_get_text(o, "sym", b->sym, sizeof b->sym);
+	store_get_text(o, "sym", sym, sizeof sym);
+	if ((b = store_book_slot(s, sym)) == NULL)
+		return;
 	if (b->sym[0] != '\0' && s->sym[0] == '\0')
 		store_text(s->sym, sizeof s->sym, b->sym);
 	b->nbids = store_levels(cJSON_GetObjectItemCaseSensitive(o, "bids"),
@@ -340,14 +397,17 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	if (b->nbids > 0 && b->nasks > 0) {
 		struct store_point *pt;
 		int64_t mid2 = b->bids[0].px + b->asks[0].px;
-		const struct store_point *prev = store_ring_at(&s->points, 0);
 
-		/* One sample per change of the mid, or per second. */
-		if (prev == NULL || prev->mid2 != mid2 || t - prev->t >= 1000000000) {
+		/* One sample per change of the symbol's mid, or per second. */
+		if (b->pt_t == 0 || b->pt_mid2 != mid2 ||
+		    t - b->pt_t >= 1000000000) {
 			pt = store_ring_push(&s->points);
 			pt->t = t;
 			pt->mid2 = mid2;
 			pt->last = b->last;
+			memcpy(pt->sym, b->sym, sizeof pt->sym);
+			b->pt_t = t;
+			b->pt_mid2 = mid2;
 			s->dirty |= DIRTY_CHART;
 		}
 	}
@@ -568,6 +628,7 @@ store_apply_trade(struct store *s, const cJSON *o)
 	pr->px = s->last_trade_px;
 	pr->qty = s->last_trade_qty;
 	pr->buy = s->last_trade_buy;
+	store_get_text(o, "sym", pr->sym, sizeof pr->sym);
 	s->dirty |= DIRTY_TAPE;
 }
 
@@ -594,6 +655,7 @@ store_apply_fill(struct store *s, const cJSON *o)
 		store_get_i64(o, "qty", &pr->qty);
 		pr->buy = strcmp(b->side, "buy") == 0;
 		pr->ours = 1;
+		memcpy(pr->sym, b->sym, sizeof pr->sym);
 		s->dirty |= DIRTY_CHART;
 	}
 	if (store_get_i64(o, "filled", &v))
@@ -746,6 +808,7 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	store_get_text(reply, "engine", s->engine, sizeof s->engine);
 	store_get_text(reply, "sym", s->sym, sizeof s->sym);
 	store_get_text(reply, "role", s->role, sizeof s->role);
+	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
 	s->dirty |= DIRTY_ALL;
 }
 
@@ -756,6 +819,7 @@ store_apply_status(struct store *s, const cJSON *reply)
 
 	store_get_text(reply, "state", s->state, sizeof s->state);
 	store_get_num(reply, "speed", &s->speed);
+	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
 	if (cJSON_IsObject(lim))
 		store_get_num(lim, "max_pov", &s->limit_max_pov);
 	s->dirty |= DIRTY_STATUS;
@@ -777,11 +841,21 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 		store_set_tick(s, tick);
 	store_get_text(reply, "state", s->state, sizeof s->state);
 
-	memset(&s->book, 0, sizeof s->book);
-	book = cJSON_GetObjectItemCaseSensitive(reply, "book");
-	if (cJSON_IsObject(book)) {
+	/* Every symbol's book ("books"), or the one an older engine sends
+	 * ("book"); the chart's samples stay. */
+	memset(s->books, 0, sizeof s->books);
+	s->nbooks = 0;
+	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "books");
+	if (!cJSON_IsArray(arr))
+		arr = NULL;
+	book = arr != NULL ? arr->child : cJSON_GetObjectItemCaseSensitive(reply,
+	    "book");
+	for (; book != NULL; book = arr != NULL ? book->next : NULL) {
 		int64_t bt = t;
 
+		if (!cJSON_IsObject(book))
+			continue;
 		store_get_i64(book, "t", &bt);
 		store_apply_book(s, book, bt);
 	}

@@ -34,6 +34,7 @@
 
 #define STORE_LEVELS    10   /* book levels kept per side (protocol maximum) */
 #define STORE_BLOCKS    16   /* parent orders tracked at once */
+#define STORE_SYMS      8    /* symbols (books) tracked at once */
 #define STORE_OURS      32   /* our working child orders shown on the ladder */
 #define STORE_DECISIONS 512  /* decisions kept for scrolling back */
 #define STORE_ALERTS    256  /* alerts kept */
@@ -93,6 +94,7 @@ struct store_book {
 	struct store_our ours[STORE_OURS];
 	int nours;
 	int64_t t;
+	int64_t pt_t, pt_mid2; /* the last chart sample of this symbol */
 };
 
 /* Which optional block fields have been seen (BLK_ bits in store_block.have). */
@@ -140,11 +142,14 @@ struct store_print {
 	int64_t t, px, qty;
 	int buy; /* tape: the aggressor bought; fill: our block buys */
 	int ours;
+	char sym[16];
 };
 
-/* A chart sample: the mid in half-ticks (bid + ask), and the last print. */
+/* A chart sample of one symbol: the mid in half-ticks (bid + ask), and the
+ * last print. */
 struct store_point {
 	int64_t t, mid2, last;
+	char sym[16];
 };
 
 /* One intervention, from the audit topic. */
@@ -174,7 +179,10 @@ struct store {
 	double limit_max_pov; /* the engine's participation limit; 0 unknown */
 	int64_t t; /* latest simulated time seen */
 
-	struct store_book book;
+	/* One book per symbol, in the order the engine lists them (hello's
+	 * and the snapshot's "syms"); books[0] is the engine's first. */
+	struct store_book books[STORE_SYMS];
+	int nbooks;
 	struct store_block blocks[STORE_BLOCKS];
 	int nblocks;
 	struct store_ring decisions, alerts;
@@ -245,6 +253,10 @@ const void *store_ring_get(const struct store_ring *r, size_t i);
 int store_alert_ack(struct store *s, uint64_t seq);
 const struct store_block *store_block_find(const struct store *s,
                                            const char *id);
+/* The book of sym; the first book when sym is NULL, empty or not (yet)
+ * known; an empty book when there is none at all.  Never NULL. */
+const struct store_book *store_book_of(const struct store *s,
+                                       const char *sym);
 
 /* Copy wire text into a fixed buffer: control characters removed
  * (ipc_strip_controls), invalid UTF-8 replaced by '?', cut at a character

@@ -3,10 +3,17 @@
  * the backtester reports.
  *
  * The session is the daemon's loop without the daemon: the scenario's
- * market source, an exec with no emit callback, every block submitted, and
+ * market sources (one per symbol), an exec with no emit callback, every
+ * block submitted, and
  * one exec_tick() to the last block's end -- exec_tick() itself walks the
  * market from decision to decision, so nothing is simulated that no
  * decision looks at, and after the last end there is nothing left to do.
+ *
+ * A session of several blocks (on one symbol or several) is summarised as
+ * one shortfall: dollars summed over the blocks, each at its own market's
+ * tick, over the arrival value of all their quantities -- the
+ * notional-weighted average of the blocks' shortfalls in bps, which is what
+ * a desk's program trade costs.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,21 +26,13 @@ int
 backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
                  struct bt_result *r, char *err, size_t errlen)
 {
-	struct market *m;
 	struct exec *x;
 	int64_t last = 0, vol = 0, ours = 0, qty = 0, filled = 0;
 	long double usd = 0, value = 0;
 
 	memset(r, 0, sizeof *r);
-	if (scenario_market_new(sc, seed, &m) != 0) {
-		snprintf(err, errlen, "%s: cannot start its market", sc->name);
+	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, errlen) != 0)
 		return -1;
-	}
-	if (exec_new(&x, m, NULL) != 0) {
-		market_free(m);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps;
 
@@ -41,8 +40,7 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 		if (algo != NULL)
 			snprintf(ps.algo, sizeof ps.algo, "%s", algo);
 		if (exec_submit(x, &ps, NULL, err, errlen) != 0) {
-			exec_free(x);
-			market_free(m);
+			scenario_exec_free(x);
 			return -1;
 		}
 		if (ps.end > last)
@@ -51,6 +49,7 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 	exec_tick(x, last);
 	for (size_t i = 0; i < exec_count(x); i++) {
 		struct parent *p = exec_get(x, i);
+		const struct market *m = p->m;
 		int64_t unfilled = p->spec.qty - p->filled;
 		double sign = p->spec.side == BOOK_BID ? 1 : -1;
 		int64_t first = 0;
@@ -77,8 +76,7 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 	r->is_bps = value > 0 ? (double)(usd / value * 1e4L) : 0;
 	r->completion = qty > 0 ? (double)filled / (double)qty : 0;
 	r->participation = vol > 0 ? 100.0 * (double)ours / (double)vol : 0;
-	exec_free(x);
-	market_free(m);
+	scenario_exec_free(x);
 	return 0;
 }
 

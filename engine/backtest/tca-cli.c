@@ -9,6 +9,12 @@
  * every print (the interval VWAP and the participation); "book" events the
  * mid over time (the TWAP of the mid, markouts and the end price).  The
  * arithmetic is tca_analyse() in engine/tca/.
+ *
+ * A journal of several symbols keeps one series of prints and mids per
+ * symbol (events carry "sym"), and each block is analysed against its own
+ * symbol's.  A session of more than one block ends with one line for the
+ * whole: the blocks' shortfalls in dollars added up, over the arrival
+ * value of all their quantities (the notional-weighted shortfall in bps).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +27,7 @@
 #include "engine/tca/tca.h"
 
 #define TCA_MAX_BLOCKS 64
+#define TCA_MAX_SYMS 16
 
 struct tc_child {
 	char id[24];
@@ -31,7 +38,7 @@ struct tc_child {
 };
 
 struct tc_block {
-	char id[16];
+	char id[16], sym[16];
 	int side;
 	int64_t qty, start, end, t_end;
 	double arrival;
@@ -40,14 +47,21 @@ struct tc_block {
 	size_t nfills, capfills;
 };
 
+/* One symbol's prints and mids. */
+struct tc_series {
+	char sym[16];
+	int64_t *mid_t, *tr_t, *tr_px, *tr_qty;
+	double *mid;
+	size_t nmid, capmid, ntr, captr;
+};
+
 struct tc {
 	struct tc_block b[TCA_MAX_BLOCKS];
 	int nb;
 	struct tc_child *c;
 	size_t nc, capc;
-	int64_t *mid_t, *tr_t, *tr_px, *tr_qty;
-	double *mid;
-	size_t nmid, capmid, ntr, captr;
+	struct tc_series ser[TCA_MAX_SYMS];
+	int nser;
 	double tick;
 };
 
@@ -98,6 +112,25 @@ tc_num(const cJSON *o, const char *k)
 	    strtod(v->valuestring, NULL) : 0;
 }
 
+/* The series of sym, made on first sight; an event without a symbol (a
+ * journal older than symbols on every event) belongs to the first. */
+static struct tc_series *
+tc_series(struct tc *tc, const char *sym)
+{
+	if (sym[0] == '\0' && tc->nser > 0)
+		return &tc->ser[0];
+	for (int i = 0; i < tc->nser; i++)
+		if (strcmp(tc->ser[i].sym, sym) == 0)
+			return &tc->ser[i];
+	if (tc->nser == TCA_MAX_SYMS)
+		return NULL;
+	struct tc_series *se = &tc->ser[tc->nser++];
+
+	memset(se, 0, sizeof *se);
+	snprintf(se->sym, sizeof se->sym, "%s", sym);
+	return se;
+}
+
 static struct tc_child *
 tc_child(struct tc *tc, const char *id)
 {
@@ -116,6 +149,7 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t)
 		if (b == NULL)
 			return 0;
 		b->side = strcmp(tc_str(o, "side"), "buy") == 0 ? BOOK_BID : BOOK_ASK;
+		snprintf(b->sym, sizeof b->sym, "%s", tc_str(o, "sym"));
 		b->qty = (int64_t)tc_num(o, "qty");
 		b->start = (int64_t)tc_num(o, "start");
 		b->end = (int64_t)tc_num(o, "end");
@@ -165,48 +199,53 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t)
 		if (c != NULL)
 			c->filled += f->qty;
 	} else if (strcmp(topic, "trade") == 0) {
+		struct tc_series *se = tc_series(tc, tc_str(o, "sym"));
+
+		if (se == NULL)
+			return 0;
 		/* Three parallel arrays, grown together. */
-		if (tc->ntr == tc->captr) {
-			size_t n = tc->captr ? tc->captr * 2 : 1024;
-			int64_t *a = realloc(tc->tr_t, n * sizeof *a);
+		if (se->ntr == se->captr) {
+			size_t n = se->captr ? se->captr * 2 : 1024;
+			int64_t *a = realloc(se->tr_t, n * sizeof *a);
 
 			if (a == NULL)
 				return -1;
-			tc->tr_t = a;
-			if ((a = realloc(tc->tr_px, n * sizeof *a)) == NULL)
+			se->tr_t = a;
+			if ((a = realloc(se->tr_px, n * sizeof *a)) == NULL)
 				return -1;
-			tc->tr_px = a;
-			if ((a = realloc(tc->tr_qty, n * sizeof *a)) == NULL)
+			se->tr_px = a;
+			if ((a = realloc(se->tr_qty, n * sizeof *a)) == NULL)
 				return -1;
-			tc->tr_qty = a;
-			tc->captr = n;
+			se->tr_qty = a;
+			se->captr = n;
 		}
-		tc->tr_t[tc->ntr] = t;
-		tc->tr_px[tc->ntr] = (int64_t)tc_num(o, "px");
-		tc->tr_qty[tc->ntr++] = (int64_t)tc_num(o, "qty");
+		se->tr_t[se->ntr] = t;
+		se->tr_px[se->ntr] = (int64_t)tc_num(o, "px");
+		se->tr_qty[se->ntr++] = (int64_t)tc_num(o, "qty");
 	} else if (strcmp(topic, "book") == 0) {
+		struct tc_series *se = tc_series(tc, tc_str(o, "sym"));
 		const cJSON *bids = cJSON_GetObjectItemCaseSensitive(o, "bids");
 		const cJSON *asks = cJSON_GetObjectItemCaseSensitive(o, "asks");
 		const cJSON *b0 = cJSON_GetArrayItem(bids, 0);
 		const cJSON *a0 = cJSON_GetArrayItem(asks, 0);
 
-		if (!cJSON_IsArray(b0) || !cJSON_IsArray(a0))
+		if (se == NULL || !cJSON_IsArray(b0) || !cJSON_IsArray(a0))
 			return 0;
-		if (tc->nmid == tc->capmid) {
-			size_t n = tc->capmid ? tc->capmid * 2 : 1024;
-			int64_t *a = realloc(tc->mid_t, n * sizeof *a);
+		if (se->nmid == se->capmid) {
+			size_t n = se->capmid ? se->capmid * 2 : 1024;
+			int64_t *a = realloc(se->mid_t, n * sizeof *a);
 			double *d;
 
 			if (a == NULL)
 				return -1;
-			tc->mid_t = a;
-			if ((d = realloc(tc->mid, n * sizeof *d)) == NULL)
+			se->mid_t = a;
+			if ((d = realloc(se->mid, n * sizeof *d)) == NULL)
 				return -1;
-			tc->mid = d;
-			tc->capmid = n;
+			se->mid = d;
+			se->capmid = n;
 		}
-		tc->mid_t[tc->nmid] = t;
-		tc->mid[tc->nmid++] = (cJSON_GetArrayItem(b0, 0)->valuedouble +
+		se->mid_t[se->nmid] = t;
+		se->mid[se->nmid++] = (cJSON_GetArrayItem(b0, 0)->valuedouble +
 		    cJSON_GetArrayItem(a0, 0)->valuedouble) / 2;
 	}
 	return 0;
@@ -218,11 +257,13 @@ tc_free(struct tc *tc)
 	for (int i = 0; i < tc->nb; i++)
 		free(tc->b[i].fills);
 	free(tc->c);
-	free(tc->mid_t);
-	free(tc->mid);
-	free(tc->tr_t);
-	free(tc->tr_px);
-	free(tc->tr_qty);
+	for (int i = 0; i < tc->nser; i++) {
+		free(tc->ser[i].mid_t);
+		free(tc->ser[i].mid);
+		free(tc->ser[i].tr_t);
+		free(tc->ser[i].tr_px);
+		free(tc->ser[i].tr_qty);
+	}
 }
 
 int
@@ -234,6 +275,8 @@ backtest_tca_main(int argc, char **argv)
 	struct jrnl_rec rec;
 	char *hdr = NULL;
 	struct tc *tc;
+	long double sess_usd = 0, sess_value = 0;
+	int sess_n = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -241,7 +284,10 @@ backtest_tca_main(int argc, char **argv)
 			    "Transaction cost analysis of every block in a journal:\n"
 			    "shortfall against arrival and its decomposition (spread,\n"
 			    "temporary impact, timing, opportunity), interval VWAP and\n"
-			    "TWAP of the mid, participation, passive share, markouts.\n\n"
+			    "TWAP of the mid, participation, passive share, markouts;\n"
+			    "each block against its own symbol's prints and mids.  With\n"
+			    "several blocks, a last line sums the session: dollars over\n"
+			    "the arrival value of all blocks (notional-weighted bps).\n\n"
 			    "  --json   one JSON object per block, children included\n"
 			    "  --csv    one CSV row per block, with a header\n"
 			    "  --help   print this help and exit\n");
@@ -274,6 +320,11 @@ backtest_tca_main(int argc, char **argv)
 		const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
 		const cJSON *mk = cJSON_IsObject(sc) ?
 		    cJSON_GetObjectItemCaseSensitive(sc, "market") : NULL;
+
+		/* Several markets share one tick: the first one's. */
+		if (mk == NULL && cJSON_IsObject(sc))
+			mk = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sc,
+			    "markets"), 0);
 		const cJSON *tk = mk ? cJSON_GetObjectItemCaseSensitive(mk, "tick") :
 		    NULL;
 
@@ -308,42 +359,52 @@ backtest_tca_main(int argc, char **argv)
 		printf("block,algo,side,qty,filled,state,arrival,avg_px,is_bps,"
 		    "is_usd,spread_usd,temp_usd,timing_usd,opp_usd,vwap,vs_vwap_bps,"
 		    "twap_mid,vs_twap_bps,participation,passive_share,markout_1m_bps,"
-		    "markout_5m_bps\n");
+		    "markout_5m_bps,sym\n");
 	for (int i = 0; i < tc->nb; i++) {
 		struct tc_block *b = &tc->b[i];
 		int64_t tend = b->t_end ? b->t_end : b->end;
-		struct tca_input in = {
-			.side = b->side, .qty = b->qty, .arrival = b->arrival,
-			.tick = tc->tick, .start = b->start, .end = tend,
-			.fills = b->fills, .nfills = b->nfills, .mid_t = tc->mid_t,
-			.mid = tc->mid, .nmid = tc->nmid, .tr_t = tc->tr_t,
-			.tr_px = tc->tr_px, .tr_qty = tc->tr_qty, .ntr = tc->ntr,
-		};
+		static const struct tc_series none;
+		const struct tc_series *se = tc_series(tc, b->sym);
+		struct tca_input in;
 		struct tca_report r;
 		double tk = tc->tick;
 
+		if (se == NULL)
+			se = &none;
+		in = (struct tca_input){
+			.side = b->side, .qty = b->qty, .arrival = b->arrival,
+			.tick = tc->tick, .start = b->start, .end = tend,
+			.fills = b->fills, .nfills = b->nfills, .mid_t = se->mid_t,
+			.mid = se->mid, .nmid = se->nmid, .tr_t = se->tr_t,
+			.tr_px = se->tr_px, .tr_qty = se->tr_qty, .ntr = se->ntr,
+		};
 		/* The end price: the mid when the block finished. */
-		for (size_t k = 0; k < tc->nmid; k++)
-			if (tc->mid_t[k] <= tend)
-				in.end_mid = tc->mid[k];
+		for (size_t k = 0; k < se->nmid; k++)
+			if (se->mid_t[k] <= tend)
+				in.end_mid = se->mid[k];
 		if (in.end_mid <= 0)
 			in.end_mid = b->arrival;
 		if (tca_analyse(&in, &r) != 0)
 			continue;
+		sess_usd += r.is_usd;
+		sess_value += (long double)b->arrival * tk * (long double)b->qty;
+		sess_n++;
 		if (csv) {
 			printf("%s,%s,%s,%lld,%lld,%s,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,"
-			    "%.2f,%.2f,%.4f,%.3f,%.4f,%.3f,%.3f,%.2f,%.3f,%.3f\n", b->id,
+			    "%.2f,%.2f,%.4f,%.3f,%.4f,%.3f,%.3f,%.2f,%.3f,%.3f,%s\n",
+			    b->id,
 			    b->algo, b->side == BOOK_BID ? "buy" : "sell",
 			    (long long)b->qty, (long long)r.filled, b->state,
 			    b->arrival * tk, r.avg_px * tk, r.is_bps, r.is_usd,
 			    r.spread_usd, r.temp_usd, r.timing_usd, r.opp_usd,
 			    r.vwap * tk, r.vs_vwap_bps, r.twap_mid * tk, r.vs_twap_bps,
 			    r.participation, r.passive_share, r.markout1_bps,
-			    r.markout5_bps);
+			    r.markout5_bps, se->sym);
 		} else if (json) {
 			cJSON *o = cJSON_CreateObject(), *ch = cJSON_CreateArray();
 
 			cJSON_AddStringToObject(o, "block", b->id);
+			cJSON_AddStringToObject(o, "sym", se->sym);
 			cJSON_AddStringToObject(o, "algo", b->algo);
 			cJSON_AddStringToObject(o, "side", b->side == BOOK_BID ? "buy" :
 			    "sell");
@@ -390,8 +451,8 @@ backtest_tca_main(int argc, char **argv)
 
 			for (size_t k = 0; k < tc->nc; k++)
 				nch += tc->c[k].block == i;
-			printf("block %s  %s %lld  %s  %s  filled %lld  children %zu\n",
-			    b->id, b->side == BOOK_BID ? "buy" : "sell",
+			printf("block %s  %s  %s %lld  %s  %s  filled %lld  children "
+			    "%zu\n", b->id, se->sym, b->side == BOOK_BID ? "buy" : "sell",
 			    (long long)b->qty, b->algo, b->state, (long long)r.filled,
 			    nch);
 			printf("  arrival %.4f  avg %.4f  shortfall %.2f bps  $%.0f\n",
@@ -407,6 +468,13 @@ backtest_tca_main(int argc, char **argv)
 			    r.passive_share, r.markout1_bps, r.markout5_bps);
 		}
 	}
+	/* The session as one: notional-weighted across its blocks. */
+	if (!csv && !json && sess_n > 1)
+		printf("session  %d blocks on %d symbol%s  shortfall %.2f bps of "
+		    "the arrival value (notional-weighted)  $%.0f\n", sess_n,
+		    tc->nser, tc->nser == 1 ? "" : "s", sess_value > 0 ?
+		    (double)(sess_usd / sess_value * 1e4L) : 0.0,
+		    (double)sess_usd);
 	tc_free(tc);
 	free(tc);
 	return 0;

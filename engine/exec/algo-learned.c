@@ -161,7 +161,7 @@ static void
 learned_features(struct exec *x, struct parent *p, int64_t t,
                  struct feat_state *fs, double *f)
 {
-	const struct market *m = exec_market(x);
+	const struct market *m = p->m;
 	struct feat_input in = {
 		.side = p->spec.side, .qty = p->spec.qty, .filled = p->filled,
 		.working = p->working, .sched = p->algo->target(p, t),
@@ -335,16 +335,11 @@ lt_unif(struct rng *r, double lo, double hi)
  * minutes and its jump and drift scaled by 0.5..1.5.
  */
 static void
-learned_randomise(struct scenario *sc, uint64_t seed)
+learned_randomise_market(struct scenario *sc, struct sim_params *m,
+                         struct rng *rp)
 {
-	struct sim_params *m = &sc->market;
-	struct rng r;
+	struct rng r = *rp;
 
-	rng_seed(&r, seed ^ 0x5eedf00dULL);
-	if (strcmp(sc->source, "ac") == 0) {
-		sc->ac.sigma *= exp(lt_unif(&r, -0.3, 0.3));
-		return;
-	}
 	m->sigma *= exp(lt_unif(&r, -0.35, 0.35));
 	m->mm_half_spread *= exp(lt_unif(&r, -0.3, 0.3));
 	double depth = exp(lt_unif(&r, -0.4, 0.4));
@@ -366,6 +361,23 @@ learned_randomise(struct scenario *sc, uint64_t seed)
 		e->jump *= lt_unif(&r, 0.5, 1.5);
 		e->drift *= lt_unif(&r, 0.5, 1.5);
 	}
+	*rp = r;
+}
+
+/* Every market of the scenario in turn, from one stream (the first market
+ * draws exactly what a one-market scenario always drew). */
+static void
+learned_randomise(struct scenario *sc, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, seed ^ 0x5eedf00dULL);
+	if (strcmp(sc->source, "ac") == 0) {
+		sc->ac.sigma *= exp(lt_unif(&r, -0.3, 0.3));
+		return;
+	}
+	for (int i = 0; i < sc->nmarkets; i++)
+		learned_randomise_market(sc, &sc->markets[i], &r);
 }
 
 /* One session with model mdl: its cost in bps of the arrival value (the
@@ -375,19 +387,14 @@ static double
 learned_session(const struct scenario *sc, const struct model *mdl,
                 uint64_t seed)
 {
-	struct market *m;
 	struct exec *x;
 	struct ac_params ac;
 	long double usd = 0, value = 0;
 	int64_t last = 0;
 	char err[256];
 
-	if (scenario_market_new(sc, seed, &m) != 0)
+	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
 		return 1e6;
-	if (exec_new(&x, m, NULL) != 0) {
-		market_free(m);
-		return 1e6;
-	}
 	exec_set_model(x, mdl);
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps = sc->orders[i];
@@ -397,10 +404,10 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 			last = ps.end;
 	}
 	exec_tick(x, last);
-	int isac = market_ac_get(m, &ac) == 0;
-
 	for (size_t i = 0; i < exec_count(x); i++) {
 		struct parent *p = exec_get(x, i);
+		const struct market *m = p->m;
+		int isac = market_ac_get(m, &ac) == 0;
 		double sign = p->spec.side == BOOK_BID ? 1 : -1;
 
 		usd += tca_is_cash(p->spec.side, p->arrival, p->filled, p->cash,
@@ -426,8 +433,7 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 			usd += p->spec.ac_lambda * ac.sigma * ac.sigma * risk;
 		}
 	}
-	exec_free(x);
-	market_free(m);
+	scenario_exec_free(x);
 	return value > 0 ? (double)(usd / value * 1e4L) : 0;
 }
 

@@ -29,17 +29,28 @@
 #include "engine/model/model.h"
 #include "engine/tca/tca.h"
 
-struct exec {
+/*
+ * One market the engine trades in (one symbol).  The market's callbacks
+ * carry a pointer to this, so a fill is looked for among the children of
+ * that market's blocks only: our order ids are per market.
+ */
+struct exec_mkt {
+	struct exec *x;
 	struct market *m;
-	struct exec_emit e;
-	struct parent **parents;
-	size_t nparents, capparents;
-	uint32_t next_id;
 	/* Realised variance of the mid, sampled at every print: what AC's
 	 * sigma is estimated from in markets that do not say it. */
 	double var_mid;
 	int64_t var_t0, var_t;
 	long double var_sum;
+};
+
+struct exec {
+	struct exec_mkt mk[EXEC_MAX_MARKETS];
+	size_t nmk;
+	struct exec_emit e;
+	struct parent **parents;
+	size_t nparents, capparents;
+	uint32_t next_id;
 	/* The learned policy's model (borrowed), and what its choice adds to
 	 * the next decision event. */
 	const struct model *model;
@@ -147,6 +158,7 @@ exec_alert(struct exec *x, const struct parent *p, const char *sev,
 	if (p != NULL) {
 		exec_id_str(id, sizeof id, p->id);
 		cJSON_AddStringToObject(o, "block", id);
+		cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	}
 	exec_emit(x, "alert", o);
 }
@@ -166,6 +178,7 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 	snprintf(id, sizeof id, "c%llu",
 	    (unsigned long long)(c->id & ~(1ULL << 63)));
 	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	cJSON_AddStringToObject(o, "side", exec_side_name(p->spec.side));
 	cJSON_AddNumberToObject(o, "px", (double)c->px);
 	cJSON_AddNumberToObject(o, "qty", (double)c->qty);
@@ -203,6 +216,7 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
 	o = cJSON_CreateObject();
 	exec_id_str(id, sizeof id, p->id);
 	cJSON_AddStringToObject(o, "block", id);
+	cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	cJSON_AddStringToObject(o, "action", action);
 	/* A policy's choice: its summary before the tactic's reason, and its
 	 * alternatives and features as extra fields. */
@@ -244,10 +258,15 @@ exec_child_find(struct parent *p, uint64_t id)
 }
 
 static struct parent *
-exec_owner_of(struct exec *x, uint64_t id, struct child **cp)
+exec_owner_of(struct exec *x, const struct market *m, uint64_t id,
+              struct child **cp)
 {
 	for (size_t i = 0; i < x->nparents; i++) {
-		struct child *c = exec_child_find(x->parents[i], id);
+		struct child *c;
+
+		if (x->parents[i]->m != m)
+			continue;
+		c = exec_child_find(x->parents[i], id);
 
 		if (c != NULL) {
 			*cp = c;
@@ -262,16 +281,17 @@ exec_finish(struct exec *x, struct parent *p, int state)
 {
 	p->state = state;
 	p->dirty = 1;
-	double mid = market_mid(x->m);
-	p->end_px = mid > 0 ? (int64_t)llround(mid) : x->m->last_px;
+	double mid = market_mid(p->m);
+	p->end_px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
 }
 
 static void
 exec_on_fill(void *arg, const struct market_fill *f)
 {
-	struct exec *x = arg;
+	struct exec_mkt *mk = arg;
+	struct exec *x = mk->x;
 	struct child *c;
-	struct parent *p = exec_owner_of(x, f->id, &c);
+	struct parent *p = exec_owner_of(x, mk->m, f->id, &c);
 	char id[32];
 
 	if (p == NULL)
@@ -294,6 +314,7 @@ exec_on_fill(void *arg, const struct market_fill *f)
 		snprintf(id, sizeof id, "c%llu",
 		    (unsigned long long)(c->id & ~(1ULL << 63)));
 		cJSON_AddStringToObject(o, "child", id);
+		cJSON_AddStringToObject(o, "sym", p->spec.sym);
 		cJSON_AddNumberToObject(o, "px", (double)f->px);
 		cJSON_AddNumberToObject(o, "qty", (double)f->qty);
 		cJSON_AddStringToObject(o, "liq", f->passive ? "passive" :
@@ -315,9 +336,10 @@ exec_on_fill(void *arg, const struct market_fill *f)
 static void
 exec_on_gone(void *arg, uint64_t id, int64_t qty)
 {
-	struct exec *x = arg;
+	struct exec_mkt *mk = arg;
+	struct exec *x = mk->x;
 	struct child *c;
-	struct parent *p = exec_owner_of(x, id, &c);
+	struct parent *p = exec_owner_of(x, mk->m, id, &c);
 
 	if (p == NULL || !c->live)
 		return;
@@ -330,27 +352,41 @@ exec_on_gone(void *arg, uint64_t id, int64_t qty)
 static void
 exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 {
-	struct exec *x = arg;
-	double mid = market_mid(x->m);
+	struct exec_mkt *mk = arg;
+	struct exec *x = mk->x;
+	double mid = market_mid(mk->m);
 	cJSON *o;
 
 	if (mid > 0) {
-		if (x->var_t0 == 0)
-			x->var_t0 = x->m->now;
+		if (mk->var_t0 == 0)
+			mk->var_t0 = mk->m->now;
 		else
-			x->var_sum += (long double)(mid - x->var_mid) *
-			    (mid - x->var_mid);
-		x->var_mid = mid;
-		x->var_t = x->m->now;
+			mk->var_sum += (long double)(mid - mk->var_mid) *
+			    (mid - mk->var_mid);
+		mk->var_mid = mid;
+		mk->var_t = mk->m->now;
 	}
 	if (x->e.emit == NULL)
 		return;
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "sym", x->m->sym);
+	cJSON_AddStringToObject(o, "sym", mk->m->sym);
 	cJSON_AddNumberToObject(o, "px", (double)px);
 	cJSON_AddNumberToObject(o, "qty", (double)qty);
 	cJSON_AddStringToObject(o, "aggr", aggressor == BOOK_BID ? "buy" : "sell");
 	exec_emit(x, "trade", o);
+}
+
+static void
+exec_wire(struct exec *x, struct market *m)
+{
+	struct exec_mkt *mk = &x->mk[x->nmk++];
+
+	mk->x = x;
+	mk->m = m;
+	m->cbs.fill = exec_on_fill;
+	m->cbs.gone = exec_on_gone;
+	m->cbs.trade = exec_on_trade;
+	m->cbs.arg = mk;
 }
 
 int
@@ -361,16 +397,77 @@ exec_new(struct exec **out, struct market *m, const struct exec_emit *e)
 	*out = NULL;
 	if (x == NULL)
 		return -1;
-	x->m = m;
 	if (e != NULL)
 		x->e = *e;
 	x->next_id = 1;
-	m->cbs.fill = exec_on_fill;
-	m->cbs.gone = exec_on_gone;
-	m->cbs.trade = exec_on_trade;
-	m->cbs.arg = x;
+	exec_wire(x, m);
 	*out = x;
 	return 0;
+}
+
+int
+exec_add_market(struct exec *x, struct market *m, char *err, size_t errlen)
+{
+	if (x->nmk == EXEC_MAX_MARKETS) {
+		snprintf(err, errlen, "market %s: more than %d markets", m->sym,
+		    EXEC_MAX_MARKETS);
+		return -1;
+	}
+	if (exec_market_sym(x, m->sym) != NULL) {
+		snprintf(err, errlen, "market %s: a market trades that symbol "
+		    "already", m->sym);
+		return -1;
+	}
+	/* Our order ids are per market; a stride per market keeps the child
+	 * ids the desk sees ("c1000000001") unique across symbols. */
+	m->next_our_id += (uint64_t)x->nmk * EXEC_CHILD_ID_STRIDE;
+	exec_wire(x, m);
+	return 0;
+}
+
+size_t
+exec_market_count(const struct exec *x)
+{
+	return x->nmk;
+}
+
+struct market *
+exec_market_at(struct exec *x, size_t i)
+{
+	return i < x->nmk ? x->mk[i].m : NULL;
+}
+
+struct market *
+exec_market_sym(struct exec *x, const char *sym)
+{
+	for (size_t i = 0; i < x->nmk; i++)
+		if (strcmp(x->mk[i].m->sym, sym) == 0)
+			return x->mk[i].m;
+	return NULL;
+}
+
+void
+exec_syms(const struct exec *x, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (n == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < x->nmk && len < n; i++) {
+		int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "",
+		    x->mk[i].m->sym);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+int64_t
+exec_now(const struct exec *x)
+{
+	return x->mk[0].m->now;
 }
 
 void
@@ -427,7 +524,17 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 {
 	const struct algo_ops *algo;
 	struct parent *p;
+	struct market *m = s->sym[0] == '\0' ? x->mk[0].m :
+	    exec_market_sym(x, s->sym);
 
+	if (m == NULL) {
+		char syms[160];
+
+		exec_syms(x, syms, sizeof syms);
+		snprintf(err, errlen, "sym \"%.16s\": not traded here (symbols: "
+		    "%s)", s->sym, syms);
+		return -1;
+	}
 	if (s->qty <= 0 || s->qty > 1000000000LL) {
 		snprintf(err, errlen, "qty %lld: must be 1..1000000000",
 		    (long long)s->qty);
@@ -494,6 +601,9 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 	}
 	p->id = x->next_id++;
 	p->spec = *s;
+	p->m = m;
+	/* A spec without a symbol trades in the first market. */
+	snprintf(p->spec.sym, sizeof p->spec.sym, "%s", m->sym);
 	p->algo = algo;
 	p->state = PARENT_NEW;
 	p->next_decision = s->start;
@@ -533,7 +643,7 @@ exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
 
 	if (!c->live)
 		return;
-	if (market_cancel(x->m, c->id, &left) == 0)
+	if (market_cancel(p->m, c->id, &left) == 0)
 		p->working -= left;
 	c->live = 0;
 	p->dirty = 1;
@@ -561,7 +671,7 @@ exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
 	int tif = style == STYLE_CROSS ? BOOK_IOC : BOOK_GTC;
 
 	char err[200];
-	double mid = market_mid(x->m);
+	double mid = market_mid(p->m);
 	int64_t bp, ap, q;
 
 	if (qty <= 0)
@@ -570,8 +680,8 @@ exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
 		p->refused++;
 		/* One alert a minute is enough to say a limit is biting. */
 		if (p->last_refusal_alert == 0 ||
-		    x->m->now - p->last_refusal_alert >= 60 * 1000000000LL) {
-			p->last_refusal_alert = x->m->now;
+		    p->m->now - p->last_refusal_alert >= 60 * 1000000000LL) {
+			p->last_refusal_alert = p->m->now;
 			exec_alert(x, p, "warn", "risk", "block %u child refused "
 			    "(%s): %s", p->id, why, err);
 		}
@@ -579,16 +689,16 @@ exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
 	}
 	/* Register the child under the id market_submit() is about to give
 	 * it, so fills reported during matching find their child. */
-	id = x->m->next_our_id;
-	if (exec_child_add(p, id, px, qty, style, x->m->now) != 0)
+	id = p->m->next_our_id;
+	if (exec_child_add(p, id, px, qty, style, p->m->now) != 0)
 		return 0;
 	c = &p->children[p->nchildren - 1];
-	c->mid = mid > 0 ? mid : (double)x->m->last_px;
-	if (book_best(x->m->book, BOOK_BID, &bp, &q) == 0 &&
-	    book_best(x->m->book, BOOK_ASK, &ap, &q) == 0)
+	c->mid = mid > 0 ? mid : (double)p->m->last_px;
+	if (book_best(p->m->book, BOOK_BID, &bp, &q) == 0 &&
+	    book_best(p->m->book, BOOK_ASK, &ap, &q) == 0)
 		c->half_spread = (double)(ap - bp) / 2.0;
-	p->sent_t[p->nsent++ % 64] = x->m->now;
-	if (market_submit(x->m, p->spec.side, px, qty, tif, &id, &filled) != 0) {
+	p->sent_t[p->nsent++ % 64] = p->m->now;
+	if (market_submit(p->m, p->spec.side, px, qty, tif, &id, &filled) != 0) {
 		c = &p->children[p->nchildren - 1];
 		exec_child_event(x, p, c, "rejected", "refused by the book");
 		return 0;
@@ -612,7 +722,7 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 
 	if (rate >= 1.0)
 		return INT64_MAX;
-	others = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+	others = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
 	return (int64_t)floor(rate / (1.0 - rate) * (double)others) - p->filled -
 	    p->working;
 }
@@ -622,20 +732,30 @@ exec_pov_room(const struct exec *x, const struct parent *p)
  * algo-ac.c): sigma from the realised variance of the mid seen so far, eta
  * and eps from crossing one TWAP slice against the book as it is now.
  */
+static const struct exec_mkt *
+exec_mkt_of(const struct exec *x, const struct market *m)
+{
+	for (size_t i = 0; i < x->nmk; i++)
+		if (x->mk[i].m == m)
+			return &x->mk[i];
+	return NULL;
+}
+
 static void
 exec_estimate(struct exec *x, struct parent *p)
 {
+	const struct exec_mkt *mk = exec_mkt_of(x, p->m);
 	struct book_level lv[64];
 	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID, n;
-	double tick = x->m->tick, mid = market_mid(x->m);
+	double tick = p->m->tick, mid = market_mid(p->m);
 	double tau = (double)p->spec.interval / 60e9;
 	int64_t slice = (int64_t)((long double)p->spec.qty * p->spec.interval /
 	    (long double)(p->spec.end - p->spec.start)), left, cost = 0;
 
-	if (x->var_t > x->var_t0)
-		p->est_sigma = sqrt((double)x->var_sum / ((double)(x->var_t -
-		    x->var_t0) / 60e9)) * tick;
-	n = book_depth(x->m->book, opp, lv, 64);
+	if (mk != NULL && mk->var_t > mk->var_t0)
+		p->est_sigma = sqrt((double)mk->var_sum / ((double)(mk->var_t -
+		    mk->var_t0) / 60e9)) * tick;
+	n = book_depth(p->m->book, opp, lv, 64);
 	if (n <= 0 || mid <= 0 || slice <= 0)
 		return;
 	p->est_eps = fabs((double)lv[0].px - mid) * tick;
@@ -657,21 +777,21 @@ exec_estimate(struct exec *x, struct parent *p)
 static void
 exec_start(struct exec *x, struct parent *p)
 {
-	double mid = market_mid(x->m);
+	double mid = market_mid(p->m);
 
-	p->arrival = mid > 0 ? mid : (double)x->m->last_px;
-	p->vol0 = x->m->volume;
-	p->ourvol0 = x->m->our_volume;
-	p->mkt_t = x->m->now;
+	p->arrival = mid > 0 ? mid : (double)p->m->last_px;
+	p->vol0 = p->m->volume;
+	p->ourvol0 = p->m->our_volume;
+	p->mkt_t = p->m->now;
 	exec_estimate(x, p);
 	if (p->algo->start != NULL)
-		p->algo->start(p, x->m);
+		p->algo->start(p, p->m);
 	p->state = PARENT_WORKING;
 	p->dirty = 1;
 	exec_alert(x, p, "info", "start", "block %u started: %s %lld %s with %s, "
 	    "arrival %.2f", p->id, exec_side_name(p->spec.side),
 	    (long long)p->spec.qty, p->spec.sym, p->algo->name,
-	    p->arrival * x->m->tick);
+	    p->arrival * p->m->tick);
 }
 
 /* The far touch (where a crossing child trades) and the near touch (where a
@@ -683,9 +803,9 @@ exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
 	int64_t q;
 	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
 
-	if (book_best(x->m->book, opp, far, &q) != 0)
+	if (book_best(p->m->book, opp, far, &q) != 0)
 		return -1;
-	if (book_best(x->m->book, p->spec.side, near, &q) != 0)
+	if (book_best(p->m->book, p->spec.side, near, &q) != 0)
 		*near = p->spec.side == BOOK_BID ? *far - 1 : *far + 1;
 	return 0;
 }
@@ -702,7 +822,7 @@ exec_sweep_px(const struct exec *x, const struct parent *p, int64_t far,
 {
 	struct book_level lv[64];
 	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
-	int n = book_depth(x->m->book, opp, lv, 64);
+	int n = book_depth(p->m->book, opp, lv, 64);
 	int64_t px = far, got = 0;
 
 	for (int i = 0; i < n && got < qty; i++) {
@@ -736,7 +856,7 @@ exec_mode(const struct exec *x, const struct parent *p)
 		mode = p->algo->aggression - 1;
 	else if (p->spec.aggression > 0)
 		mode = p->spec.aggression - 1;
-	if (p->force_style >= 0 && x->m->now < p->force_until)
+	if (p->force_style >= 0 && p->m->now < p->force_until)
 		mode = p->force_style;
 	return mode < p->aggr_cap ? mode : p->aggr_cap;
 }
@@ -758,7 +878,7 @@ exec_end_of_window(struct exec *x, struct parent *p)
 			px = p->spec.limit_px;
 		exec_decision(x, p, "cleanup", remaining, px, STYLE_CROSS,
 		    p->spec.qty, "end of window: crossing the %lld shares left, "
-		    "at most %.2f", (long long)remaining, px * x->m->tick);
+		    "at most %.2f", (long long)remaining, px * p->m->tick);
 		filled = exec_send(x, p, px, remaining, STYLE_CROSS, "cleanup");
 		remaining -= filled;
 	}
@@ -784,7 +904,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 {
 	int64_t remaining = p->spec.qty - p->filled, sched, next, room, want, qty;
 	int64_t post = near;
-	double tick = x->m->tick;
+	double tick = p->m->tick;
 
 	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
 		style = STYLE_PASSIVE;
@@ -853,16 +973,16 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 {
 	int64_t remaining = p->spec.qty - p->filled, far, near, sched, next,
 	    slice, behind, room, want, qty, crossed = 0;
-	double tick = x->m->tick;
+	double tick = p->m->tick;
 	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
 	double mult = 1;  /* a policy's multiplier of the slice */
 	int64_t post;
 
-	p->mkt_vol = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+	p->mkt_vol = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
 	p->mkt_t = t;
 	p->win_t[p->nwin % 256] = t;
-	p->win_vol[p->nwin % 256] = x->m->volume;
-	p->win_our[p->nwin % 256] = x->m->our_volume;
+	p->win_vol[p->nwin % 256] = p->m->volume;
+	p->win_our[p->nwin % 256] = p->m->our_volume;
 	p->nwin++;
 	if (exec_touches(x, p, &far, &near) != 0) {
 		exec_decision(x, p, "wait", 0, 0, -1, p->algo->target(p, t),
@@ -871,7 +991,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		return;
 	}
 	/* A policy chooses first, unless a trader forces a style. */
-	int forced = p->force_style >= 0 && x->m->now < p->force_until;
+	int forced = p->force_style >= 0 && p->m->now < p->force_until;
 	int live_style = !forced || p->force_style == AGGR_NEUTRAL ? -1 :
 	    p->force_style == AGGR_PASSIVE ? STYLE_PASSIVE : STYLE_CROSS;
 
@@ -1027,7 +1147,10 @@ exec_tick(struct exec *x, int64_t t)
 				next = p;
 			}
 		}
-		market_advance(x->m, due);
+		/* Every market to the same time: each block trades in its own,
+		 * and none may lag behind another's decisions. */
+		for (size_t i = 0; i < x->nmk; i++)
+			market_advance(x->mk[i].m, due);
 		if (next == NULL)
 			return;
 		if (next->state == PARENT_NEW)
@@ -1104,7 +1227,7 @@ exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen)
 		if ((id != 0 && p->id != id) || p->state != PARENT_PAUSED)
 			continue;
 		p->state = p->arrival > 0 ? PARENT_WORKING : PARENT_NEW;
-		p->next_decision = x->m->now;
+		p->next_decision = p->m->now;
 		p->dirty = 1;
 		n++;
 	}
@@ -1244,9 +1367,9 @@ exec_force_style(struct exec *x, uint32_t id, int style, int64_t for_ns,
 		return -1;
 	}
 	p->force_style = style;
-	p->force_until = x->m->now + for_ns;
+	p->force_until = p->m->now + for_ns;
 	/* Act on it now rather than at the next interval. */
-	p->next_decision = x->m->now;
+	p->next_decision = p->m->now;
 	p->dirty = 1;
 	return 0;
 }
@@ -1293,7 +1416,7 @@ exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
 		p->algo->release(p);
 	p->algo = ops;
 	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
-	p->next_decision = x->m->now;
+	p->next_decision = p->m->now;
 	p->dirty = 1;
 	return 0;
 }
@@ -1315,7 +1438,7 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
                 int64_t qty, char *err, size_t errlen)
 {
 	int64_t unworked = p->spec.qty - p->filled - p->working;
-	double mid = market_mid(x->m);
+	double mid = market_mid(p->m);
 
 	if (qty <= 0) {
 		snprintf(err, errlen, "qty %lld: must be > 0", (long long)qty);
@@ -1337,18 +1460,18 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 	}
 	if (mid > 0 && fabs((double)px - mid) > EXEC_COLLAR * mid) {
 		snprintf(err, errlen, "px %.2f: outside the %.0f%% collar around "
-		    "the mid %.2f (fat-finger bound)", px * x->m->tick,
-		    EXEC_COLLAR * 100, mid * x->m->tick);
+		    "the mid %.2f (fat-finger bound)", px * p->m->tick,
+		    EXEC_COLLAR * 100, mid * p->m->tick);
 		return -1;
 	}
 	if (!exec_px_ok(p, px)) {
 		snprintf(err, errlen, "px %.2f: through the block's limit %.2f",
-		    px * x->m->tick, p->spec.limit_px * x->m->tick);
+		    px * p->m->tick, p->spec.limit_px * p->m->tick);
 		return -1;
 	}
 	if (p->spec.max_rate > 0) {
 		/* Children sent in the last minute, from the ring of times. */
-		int64_t since = x->m->now - 60 * 1000000000LL;
+		int64_t since = p->m->now - 60 * 1000000000LL;
 		unsigned n = 0, have = p->nsent < 64 ? p->nsent : 64;
 
 		for (unsigned i = 0; i < have; i++)
@@ -1370,14 +1493,14 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 		for (unsigned i = 0; i < have; i++) {
 			unsigned k = (p->nwin - 1 - i) % 256;
 
-			if (p->win_t[k] < x->m->now - win)
+			if (p->win_t[k] < p->m->now - win)
 				break;
 			vol0 = p->win_vol[k];
 			our0 = p->win_our[k];
 		}
 		if (vol0 >= 0) {
-			int64_t ours = x->m->our_volume - our0 + p->working + qty;
-			int64_t all = x->m->volume - vol0 + p->working + qty;
+			int64_t ours = p->m->our_volume - our0 + p->working + qty;
+			int64_t all = p->m->volume - vol0 + p->working + qty;
 			double pct = 100.0 * (double)ours / (double)all;
 
 			if (pct > p->spec.win_pov) {
@@ -1402,7 +1525,7 @@ exec_mode_of(const struct exec *x, const struct parent *p)
 struct market *
 exec_market(struct exec *x)
 {
-	return x->m;
+	return x->mk[0].m;
 }
 
 void
@@ -1453,8 +1576,8 @@ exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
 	if (ioc)
 		style = STYLE_CROSS;
 	exec_decision(x, p, "manual", qty, px, style, p->algo->target(p,
-	    x->m->now), "manual child from a trader: %lld at %.2f%s",
-	    (long long)qty, px * x->m->tick, ioc ? " (IOC)" : "");
+	    p->m->now), "manual child from a trader: %lld at %.2f%s",
+	    (long long)qty, px * p->m->tick, ioc ? " (IOC)" : "");
 	exec_send(x, p, px, qty, style, "manual");
 	return 0;
 }
@@ -1497,7 +1620,7 @@ exec_release(struct exec *x, char *err, size_t errlen)
 		if (p->state != PARENT_HALTED)
 			continue;
 		p->state = p->halted_from;
-		p->next_decision = x->m->now;
+		p->next_decision = p->m->now;
 		p->dirty = 1;
 		n++;
 	}
@@ -1546,8 +1669,8 @@ exec_block_json(const struct exec *x, const struct parent *p)
 {
 	cJSON *o = cJSON_CreateObject();
 	char id[16];
-	int64_t t = x->m->now, sched = p->algo->target(p, t);
-	int64_t others = (x->m->volume - p->vol0) - (x->m->our_volume - p->ourvol0);
+	int64_t t = p->m->now, sched = p->algo->target(p, t);
+	int64_t others = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
 
 	exec_id_str(id, sizeof id, p->id);
 	cJSON_AddStringToObject(o, "id", id);
@@ -1569,15 +1692,15 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "is_bps", tca_is_bps(p->spec.side, p->arrival,
 	    p->filled, p->cash));
 	cJSON_AddNumberToObject(o, "is_cash", tca_is_cash(p->spec.side,
-	    p->arrival, p->filled, p->cash, x->m->tick));
+	    p->arrival, p->filled, p->cash, p->m->tick));
 	cJSON_AddNumberToObject(o, "max_pov", p->spec.max_pov);
-	cJSON_AddNumberToObject(o, "mkt_vol", (double)(x->m->volume - p->vol0));
+	cJSON_AddNumberToObject(o, "mkt_vol", (double)(p->m->volume - p->vol0));
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
 	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);
 	cJSON_AddNumberToObject(o, "max_child", (double)p->max_child);
 	cJSON_AddStringToObject(o, "aggression", exec_aggression_name(p->aggr_cap));
-	if (p->force_style >= 0 && x->m->now < p->force_until) {
+	if (p->force_style >= 0 && p->m->now < p->force_until) {
 		cJSON_AddStringToObject(o, "forced", exec_aggression_name(
 		    p->force_style));
 		exec_add_time(o, "forced_until", p->force_until);

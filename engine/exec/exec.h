@@ -10,6 +10,10 @@
  * exceed what remains or the participation cap.  At the end of the window
  * whatever remains is crossed (or, with cleanup off, reported unfilled).
  *
+ * The engine trades one market per symbol (exec_new() the first,
+ * exec_add_market() the others); each block trades in the market of its
+ * symbol, and exec_tick() advances every market to the same time.
+ *
  * exec never touches a socket or a clock: time comes in through exec_tick()
  * and everything worth telling a person goes out through one emit callback
  * as (topic, JSON payload).  With no emit callback (the backtester) no JSON
@@ -148,6 +152,7 @@ struct child {
 struct parent {
 	uint32_t id;
 	struct parent_spec spec;
+	struct market *m;      /* the market of its symbol: where it trades */
 	const struct algo_ops *algo;
 	int state;
 	int64_t filled;
@@ -191,11 +196,24 @@ struct exec_emit {
 
 struct exec;
 
+/* At most this many markets (symbols) per exec. */
+#define EXEC_MAX_MARKETS 8
+/* Our order ids in market i start at i times this, so child ids are
+ * unique across symbols. */
+#define EXEC_CHILD_ID_STRIDE 1000000000ULL
+
+/* An exec trading in m (borrowed: the caller frees it after exec_free). */
 int exec_new(struct exec **out, struct market *m, const struct exec_emit *e);
 void exec_free(struct exec *x);
+/* One more market (borrowed), for another symbol, before anything trades.
+ * 0, or -1 with err (too many, or the symbol is traded already). */
+int exec_add_market(struct exec *x, struct market *m, char *err,
+                    size_t errlen);
 
-/* Validate and add a parent order; on error, err names the field and the
- * value.  *id (may be NULL) receives the block's id. */
+/* Validate and add a parent order in the market of its symbol (an empty
+ * sym means the first market); on error, err names the field and the
+ * value (an unknown sym: with the symbols traded).  *id (may be NULL)
+ * receives the block's id. */
 int exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
                 char *err, size_t errlen);
 
@@ -273,8 +291,16 @@ int64_t algo_twap_target(const struct parent *p, int64_t t);
 /* The tactic style a block uses now (enum aggression). */
 int exec_mode_of(const struct exec *x, const struct parent *p);
 
-/* The market the engine trades in. */
+/* The markets the engine trades in: the first (the only one of a
+ * one-symbol session), by index, by symbol (NULL if none trades it). */
 struct market *exec_market(struct exec *x);
+size_t exec_market_count(const struct exec *x);
+struct market *exec_market_at(struct exec *x, size_t i);
+struct market *exec_market_sym(struct exec *x, const char *sym);
+/* "QDI, XYZ": the symbols traded, for messages. */
+void exec_syms(const struct exec *x, char *buf, size_t n);
+/* Simulated now (every market is at the same time). */
+int64_t exec_now(const struct exec *x);
 
 /* The learned policy (algo-learned.c).  A model set here (borrowed, may be
  * NULL) is what "learned" blocks use; without one each block loads

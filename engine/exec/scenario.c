@@ -7,6 +7,11 @@
  * the command line (--set market.sigma=2, --set orders.0.qty=100000) are
  * applied to the JSON tree before decoding, so they pass the same checks as
  * the file itself.
+ *
+ * Several symbols: "markets" is an array of market objects, each with its
+ * own "profile" and "events", in place of the one "market" object and the
+ * top-level "profile" and "events".  Orders name their symbol; one naming
+ * a symbol no market trades is refused with the list of those that do.
  */
 #include <errno.h>
 #include <limits.h>
@@ -201,9 +206,10 @@ scenario_profile_csv(struct parent_spec *ps, const char *file,
  * is expected to trade in each.
  */
 static void
-scenario_order_profile(const struct scenario *sc, struct parent_spec *ps)
+scenario_order_profile(const struct scenario *sc, const struct sim_params *mk,
+                       struct parent_spec *ps)
 {
-	int n = sc->market.nprofile;
+	int n = mk->nprofile;
 	double span = (double)(sc->close - sc->open);
 
 	if (ps->nprofile > 0 || n <= 0 || span <= 0)
@@ -218,7 +224,7 @@ scenario_order_profile(const struct scenario *sc, struct parent_spec *ps)
 			double o = (z < hi ? z : hi) - (a > lo ? a : lo);
 
 			if (o > 0)
-				w += sc->market.profile[i] * o / (hi - lo);
+				w += mk->profile[i] * o / (hi - lo);
 		}
 		ps->profile[b] = w;
 	}
@@ -395,7 +401,9 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 	}
 	memcpy(path, set, (size_t)(eq - set));
 	path[eq - set] = '\0';
-	val = cJSON_Parse(eq + 1);
+	/* A value that is not JSON as a whole ("10:30:00", "twap") is a
+	 * string: cJSON_Parse alone would take the 10 and drop the rest. */
+	val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
 	if (val == NULL)
 		val = cJSON_CreateString(eq + 1);
 	key = strtok_r(path, ".", &save);
@@ -553,20 +561,21 @@ scenario_replay(struct scenario *sc, const cJSON *obj, char *err,
 }
 
 static int
-scenario_profile(struct scenario *sc, const cJSON *arr, char *err,
-                 size_t errlen)
+scenario_profile(struct sim_params *mk, const char *pre, const cJSON *arr,
+                 char *err, size_t errlen)
 {
 	const cJSON *it;
 	double sum = 0;
 	int n = 0;
 
 	if (!cJSON_IsArray(arr)) {
-		snprintf(err, errlen, "profile: must be an array of numbers");
+		snprintf(err, errlen, "%sprofile: must be an array of numbers",
+		    pre);
 		return -1;
 	}
 	cJSON_ArrayForEach(it, arr) {
 		if (n == SIM_MAX_PROFILE) {
-			snprintf(err, errlen, "profile: more than %d slices",
+			snprintf(err, errlen, "%sprofile: more than %d slices", pre,
 			    SIM_MAX_PROFILE);
 			return -1;
 		}
@@ -574,46 +583,48 @@ scenario_profile(struct scenario *sc, const cJSON *arr, char *err,
 		    it->valuedouble < 0 || it->valuedouble > 1e6) {
 			char *v = cJSON_PrintUnformatted(it);
 
-			snprintf(err, errlen, "profile.%d %s: must be a number in "
-			    "[0, 1e+06]", n, v ? v : "?");
+			snprintf(err, errlen, "%sprofile.%d %s: must be a number in "
+			    "[0, 1e+06]", pre, n, v ? v : "?");
 			cJSON_free(v);
 			return -1;
 		}
 		sum += it->valuedouble;
-		sc->market.profile[n++] = it->valuedouble;
+		mk->profile[n++] = it->valuedouble;
 	}
 	if (n > 0 && !(sum > 0)) {
-		snprintf(err, errlen, "profile: the weights add up to 0");
+		snprintf(err, errlen, "%sprofile: the weights add up to 0", pre);
 		return -1;
 	}
-	sc->market.nprofile = n;
+	mk->nprofile = n;
 	return 0;
 }
 
 /* "events": windows in which the market's conditions change. */
 static int
-scenario_events(struct scenario *sc, const cJSON *arr, char *err,
-                size_t errlen)
+scenario_events(struct sim_params *mk, const char *pre, const cJSON *arr,
+                char *err, size_t errlen)
 {
 	const cJSON *it;
 	int n = 0;
 
 	if (!cJSON_IsArray(arr)) {
-		snprintf(err, errlen, "events: must be an array of objects");
+		snprintf(err, errlen, "%sevents: must be an array of objects",
+		    pre);
 		return -1;
 	}
 	cJSON_ArrayForEach(it, arr) {
 		struct sim_event *e;
-		char where[32];
+		char where[48];
 
 		if (n == SIM_MAX_EVENTS) {
-			snprintf(err, errlen, "events: more than %d", SIM_MAX_EVENTS);
+			snprintf(err, errlen, "%sevents: more than %d", pre,
+			    SIM_MAX_EVENTS);
 			return -1;
 		}
-		e = &sc->market.events[n];
+		e = &mk->events[n];
 		sim_event_default(e);
 		e->at = -1;
-		snprintf(where, sizeof where, "events.%d", n);
+		snprintf(where, sizeof where, "%sevents.%d", pre, n);
 		if (scenario_decode(it, event_fields, e, where, err, errlen) != 0)
 			return -1;
 		if (e->at < 0) {
@@ -623,7 +634,79 @@ scenario_events(struct scenario *sc, const cJSON *arr, char *err,
 		}
 		n++;
 	}
-	sc->market.nevents = n;
+	mk->nevents = n;
+	return 0;
+}
+
+/*
+ * "markets": one object per symbol, each the keys of "market" plus its own
+ * "profile" and "events".  Every market starts from the defaults; each
+ * must name its symbol, no two the same.
+ */
+static int
+scenario_markets(struct scenario *sc, const cJSON *arr, char *err,
+                 size_t errlen)
+{
+	const cJSON *it;
+	int n = 0;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1) {
+		snprintf(err, errlen, "markets: must be an array of 1..%d market "
+		    "objects", SCENARIO_MAX_MARKETS);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		struct sim_params *mk = &sc->markets[n];
+		cJSON *copy;
+		const cJSON *sub;
+		char where[32], pre[32];
+		int rv;
+
+		if (n == SCENARIO_MAX_MARKETS) {
+			snprintf(err, errlen, "markets: more than %d",
+			    SCENARIO_MAX_MARKETS);
+			return -1;
+		}
+		snprintf(where, sizeof where, "markets.%d", n);
+		snprintf(pre, sizeof pre, "markets.%d.", n);
+		if (!cJSON_IsObject(it)) {
+			snprintf(err, errlen, "%s: must be an object", where);
+			return -1;
+		}
+		sim_params_default(mk);
+		mk->sym[0] = '\0';
+		/* The market's own keys without its profile and events, which
+		 * are decoded like the top-level ones. */
+		if ((copy = cJSON_Duplicate(it, 1)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", where);
+			return -1;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "profile");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "events");
+		rv = scenario_decode(copy, market_fields, mk, where, err, errlen);
+		cJSON_Delete(copy);
+		if (rv != 0)
+			return -1;
+		if ((sub = cJSON_GetObjectItemCaseSensitive(it, "profile")) != NULL &&
+		    scenario_profile(mk, pre, sub, err, errlen) != 0)
+			return -1;
+		if ((sub = cJSON_GetObjectItemCaseSensitive(it, "events")) != NULL &&
+		    scenario_events(mk, pre, sub, err, errlen) != 0)
+			return -1;
+		if (mk->sym[0] == '\0') {
+			snprintf(err, errlen, "%s.sym: missing (every market names "
+			    "its symbol)", where);
+			return -1;
+		}
+		for (int k = 0; k < n; k++)
+			if (strcmp(sc->markets[k].sym, mk->sym) == 0) {
+				snprintf(err, errlen, "%s.sym \"%s\": markets.%d trades it "
+				    "already", where, mk->sym, k);
+				return -1;
+			}
+		n++;
+	}
+	sc->nmarkets = n;
 	return 0;
 }
 
@@ -631,6 +714,23 @@ static int
 scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 {
 	const cJSON *it;
+	const char *single = NULL;
+
+	/* "markets" replaces "market" and the top-level profile and events. */
+	if (cJSON_GetObjectItemCaseSensitive(root, "markets") != NULL) {
+		if (cJSON_GetObjectItemCaseSensitive(root, "market") != NULL)
+			single = "market";
+		else if (cJSON_GetObjectItemCaseSensitive(root, "profile") != NULL)
+			single = "profile";
+		else if (cJSON_GetObjectItemCaseSensitive(root, "events") != NULL)
+			single = "events";
+		if (single != NULL) {
+			snprintf(err, errlen, "%s: not with \"markets\" (give each "
+			    "market its own %s)", single, strcmp(single, "market") ==
+			    0 ? "parameters" : single);
+			return -1;
+		}
+	}
 
 	cJSON_ArrayForEach(it, root) {
 		const char *k = it->string;
@@ -660,14 +760,19 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 			}
 			sc->warmup = (int64_t)(it->valuedouble * 1e9);
 		} else if (strcmp(k, "market") == 0) {
-			if (scenario_decode(it, market_fields, &sc->market, "market",
-			    err, errlen) != 0)
+			if (scenario_decode(it, market_fields, &sc->markets[0],
+			    "market", err, errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "markets") == 0) {
+			if (scenario_markets(sc, it, err, errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "profile") == 0) {
-			if (scenario_profile(sc, it, err, errlen) != 0)
+			if (scenario_profile(&sc->markets[0], "", it, err,
+			    errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "events") == 0) {
-			if (scenario_events(sc, it, err, errlen) != 0)
+			if (scenario_events(&sc->markets[0], "", it, err,
+			    errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "source") == 0) {
 			if (!cJSON_IsString(it) || (strcmp(it->valuestring, "sim") != 0 &&
@@ -703,7 +808,6 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				}
 				ps = &sc->orders[sc->norders];
 				memset(ps, 0, sizeof *ps);
-				strcpy(ps->sym, sc->market.sym);
 				ps->side = BOOK_ASK;
 				ps->lot = 100;
 				ps->max_pov = 100;
@@ -716,11 +820,6 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				if (scenario_decode(o, order_fields, ps, where, err,
 				    errlen) != 0)
 					return -1;
-				if (strcmp(ps->sym, sc->market.sym) != 0) {
-					snprintf(err, errlen, "%s.sym \"%s\": this market "
-					    "trades only %s", where, ps->sym, sc->market.sym);
-					return -1;
-				}
 				sc->norders++;
 			}
 		} else {
@@ -791,7 +890,8 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 			return -1;
 		}
 	}
-	sim_params_default(&sc->market);
+	sim_params_default(&sc->markets[0]);
+	sc->nmarkets = 1;
 	strcpy(sc->source, "sim");
 	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,
 	    .gamma = 2.5e-7, .eps = 0.01, .tau_min = 5, .noise = 1, .step_s = 1 };
@@ -817,9 +917,31 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		cJSON_Delete(root);
 		return -1;
 	}
+	for (int i = 1; i < sc->nmarkets; i++)
+		if (sc->markets[i].tick != sc->markets[0].tick) {
+			snprintf(err, errlen, "scenario %s: markets.%d.tick %g: every "
+			    "market of a scenario has the tick of markets.0 (%g)",
+			    sc->path, i, sc->markets[i].tick, sc->markets[0].tick);
+			cJSON_Delete(root);
+			return -1;
+		}
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec *p = &sc->orders[i];
+		int mi;
 
+		/* An order without "sym" trades in the first market. */
+		if (p->sym[0] == '\0')
+			strcpy(p->sym, sc->markets[0].sym);
+		if ((mi = scenario_market_index(sc, p->sym)) < 0) {
+			char syms[160];
+
+			scenario_syms(sc, syms, sizeof syms);
+			snprintf(err, errlen, "scenario %s: orders.%d.sym \"%s\": no "
+			    "market trades it (markets: %s)", sc->path, i, p->sym,
+			    syms);
+			cJSON_Delete(root);
+			return -1;
+		}
 		if (p->end <= p->start || p->start < sc->open || p->end > sc->close) {
 			snprintf(err, errlen, "scenario %s: orders.%d: window must lie "
 			    "between open and close, start before end", sc->path, i);
@@ -833,12 +955,13 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 			return -1;
 		}
 		sc->derived_profile[i] = p->nprofile == 0;
-		scenario_order_profile(sc, p);
+		scenario_order_profile(sc, &sc->markets[mi], p);
 	}
 	if (strcmp(sc->source, "lobster") == 0 && (sc->replay.message[0] ==
-	    '\0' || sc->replay.orderbook[0] == '\0')) {
+	    '\0' || sc->replay.orderbook[0] == '\0' || sc->nmarkets != 1)) {
 		snprintf(err, errlen, "scenario %s: source \"lobster\" needs "
-		    "replay.message and replay.orderbook", sc->path);
+		    "replay.message and replay.orderbook, and one market (a "
+		    "recorded day is one symbol)", sc->path);
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -864,8 +987,10 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		cJSON_Delete(root);
 		return -1;
 	}
-	sc->market.open = sc->open;
-	sc->market.close = sc->close;
+	for (int i = 0; i < sc->nmarkets; i++) {
+		sc->markets[i].open = sc->open;
+		sc->markets[i].close = sc->close;
+	}
 	sc->json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return 0;
@@ -879,28 +1004,134 @@ scenario_free(struct scenario *sc)
 	sc->json = NULL;
 }
 
+uint64_t
+scenario_market_seed(uint64_t seed, int i)
+{
+	uint64_t x;
+
+	if (i == 0)
+		return seed;
+	/* Two rounds of splitmix64 over the seed and the index: neighbouring
+	 * indices and seeds give unrelated streams. */
+	x = seed ^ ((uint64_t)i * 0xd1342543de82ef95ULL);
+	x = rng_splitmix64(&x);
+	return rng_splitmix64(&x);
+}
+
 int
-scenario_market_new(const struct scenario *sc, uint64_t seed,
-                    struct market **out)
+scenario_market_index(const struct scenario *sc, const char *sym)
+{
+	for (int i = 0; i < sc->nmarkets; i++)
+		if (strcmp(sc->markets[i].sym, sym) == 0)
+			return i;
+	return -1;
+}
+
+void
+scenario_syms(const struct scenario *sc, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	if (n == 0)
+		return;
+	buf[0] = '\0';
+	for (int i = 0; i < sc->nmarkets && len < n; i++) {
+		int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "",
+		    sc->markets[i].sym);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+static int
+scenario_market_start(const struct scenario *sc, int i, uint64_t seed,
+                      int sim_only, struct market **out)
 {
 	int64_t t0 = sc->open - sc->warmup;
 
-	if (strcmp(sc->source, "ac") == 0)
-		return market_ac_new(out, &sc->market, &sc->ac, seed, t0);
-	if (strcmp(sc->source, "lobster") == 0) {
+	seed = scenario_market_seed(seed, i);
+	if (!sim_only && strcmp(sc->source, "ac") == 0)
+		return market_ac_new(out, &sc->markets[i], &sc->ac, seed, t0);
+	if (!sim_only && strcmp(sc->source, "lobster") == 0) {
 		char err[400];
 
 		/* The recorded day has no randomness: the seed only picks the
 		 * start time (scenario_order). */
 		if (market_lobster_new(out, sc->replay.message,
-		    sc->replay.orderbook, sc->market.sym, sc->market.tick, err,
-		    sizeof err) != 0) {
+		    sc->replay.orderbook, sc->markets[i].sym, sc->markets[i].tick,
+		    err, sizeof err) != 0) {
 			fprintf(stderr, "tranched: %s\n", err);
-			return -1;
+			return BOOK_EINVAL;
 		}
 		return 0;
 	}
-	return market_sim_new(out, &sc->market, seed, t0);
+	return market_sim_new(out, &sc->markets[i], seed, t0);
+}
+
+int
+scenario_market_new(const struct scenario *sc, uint64_t seed,
+                    struct market **out)
+{
+	return scenario_market_start(sc, 0, seed, 0, out);
+}
+
+int
+scenario_market_new_at(const struct scenario *sc, int i, uint64_t seed,
+                       struct market **out)
+{
+	if (i < 0 || i >= sc->nmarkets)
+		return -1;
+	return scenario_market_start(sc, i, seed, 0, out);
+}
+
+int
+scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
+                  const struct exec_emit *e, struct exec **out, char *err,
+                  size_t errlen)
+{
+	struct market *m[SCENARIO_MAX_MARKETS] = { NULL };
+	struct exec *x = NULL;
+	int i, n = 0, rv;
+
+	*out = NULL;
+	for (i = 0; i < sc->nmarkets; i++, n++)
+		if ((rv = scenario_market_start(sc, i, seed, sim_only,
+		    &m[i])) != 0) {
+			snprintf(err, errlen, "%s: market %s cannot start: %s",
+			    sc->name, sc->markets[i].sym, book_strerror(rv));
+			goto fail;
+		}
+	if (exec_new(&x, m[0], e) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 1; i < n; i++)
+		if (exec_add_market(x, m[i], err, errlen) != 0)
+			goto fail;
+	*out = x;
+	return 0;
+fail:
+	exec_free(x);
+	for (i = 0; i < n; i++)
+		market_free(m[i]);
+	return -1;
+}
+
+void
+scenario_exec_free(struct exec *x)
+{
+	struct market *m[SCENARIO_MAX_MARKETS] = { NULL };
+	size_t n = 0;
+
+	if (x == NULL)
+		return;
+	for (; n < exec_market_count(x) && n < SCENARIO_MAX_MARKETS; n++)
+		m[n] = exec_market_at(x, n);
+	exec_free(x);
+	for (size_t i = 0; i < n; i++)
+		market_free(m[i]);
 }
 
 void
@@ -921,7 +1152,9 @@ scenario_order(const struct scenario *sc, int i, uint64_t seed,
 	out->start += at - sc->orders[0].start;
 	out->end = out->start + len;
 	if (sc->derived_profile[i]) {
+		int mi = scenario_market_index(sc, out->sym);
+
 		out->nprofile = 0;
-		scenario_order_profile(sc, out);
+		scenario_order_profile(sc, &sc->markets[mi < 0 ? 0 : mi], out);
 	}
 }

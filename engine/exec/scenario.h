@@ -1,7 +1,13 @@
 /*
- * engine/exec/scenario.h -- scenarios: the market to simulate and the
- * parent orders to work in it, read from a JSON file (tranche-scenario(5)).
- * Part of engine/exec/'s API; exec.h has the rest.
+ * engine/exec/scenario.h -- scenarios: the markets to simulate (one per
+ * symbol) and the parent orders to work in them, read from a JSON file
+ * (tranche-scenario(5)).  Part of engine/exec/'s API; exec.h has the rest.
+ *
+ * A scenario has one market (the "market" object) or several ("markets",
+ * an array, one symbol each).  Market 0 is started with the session's seed
+ * itself, so a one-market scenario is the same session it always was; each
+ * further market gets its own seed derived from the session's seed and its
+ * index (scenario_market_seed()).
  */
 #ifndef TRANCHE_EXEC_SCENARIO_H
 #define TRANCHE_EXEC_SCENARIO_H
@@ -9,6 +15,7 @@
 #include "engine/exec/exec.h"
 
 #define SCENARIO_MAX_ORDERS 16
+#define SCENARIO_MAX_MARKETS EXEC_MAX_MARKETS
 
 struct scenario {
 	char name[64];
@@ -16,7 +23,10 @@ struct scenario {
 	int64_t open;    /* simulated ns since midnight when trading opens */
 	int64_t close;
 	int64_t warmup;  /* ns the market runs before open */
-	struct sim_params market;
+	/* One market per symbol; markets[0] is the "market" object of a
+	 * one-market scenario.  Every market has the same tick. */
+	struct sim_params markets[SCENARIO_MAX_MARKETS];
+	int nmarkets;
 	struct parent_spec orders[SCENARIO_MAX_ORDERS];
 	int norders;
 	char source[16];      /* "sim" (default), "ac" or "lobster" */
@@ -44,10 +54,32 @@ int scenario_load(struct scenario *sc, const char *name, const char **sets,
                   int nsets, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 
-/* The scenario's market source ("source": "sim" or "ac"), started at
- * open - warmup with the given seed. */
+/* The scenario's market source ("source": "sim" or "ac") for its first
+ * market, started at open - warmup with the given seed. */
 int scenario_market_new(const struct scenario *sc, uint64_t seed,
                         struct market **out);
+/* Market i of the scenario, started with scenario_market_seed(seed, i). */
+int scenario_market_new_at(const struct scenario *sc, int i, uint64_t seed,
+                           struct market **out);
+/* The seed market i of a session with this seed starts with: the seed
+ * itself for market 0, else an independent one mixed (splitmix64) from the
+ * seed and i. */
+uint64_t scenario_market_seed(uint64_t seed, int i);
+/* Index of the market trading sym; -1 if none does. */
+int scenario_market_index(const struct scenario *sc, const char *sym);
+/* "QDI, XYZ": the symbols the scenario trades, for messages. */
+void scenario_syms(const struct scenario *sc, char *buf, size_t n);
+
+/*
+ * The whole session's machinery: every market of the scenario started with
+ * its seed (sim_only: the simulator even where "source" says otherwise, as
+ * the daemon does) and an exec trading in all of them.  The exec owns the
+ * markets: scenario_exec_free() frees both.  0, or -1 with err.
+ */
+int scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
+                      const struct exec_emit *e, struct exec **out,
+                      char *err, size_t errlen);
+void scenario_exec_free(struct exec *x);
 
 /* Order i as a session with this seed runs it: in a replay the seed picks
  * the start time (the window keeps its length and the VWAP profile follows

@@ -290,6 +290,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddNumberToObject(r, "v", TRANCHE_PROTO_VERSION);
 	cJSON_AddNumberToObject(r, "tick", s->m->tick);
 	cJSON_AddStringToObject(r, "sym", s->m->sym);
+	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddStringToObject(r, "events", s->events_url);
 	cJSON_AddStringToObject(r, "role", sess->role);
 	cJSON_AddStringToObject(r, "journal", s->jpath);
@@ -318,6 +319,7 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddStringToObject(r, "state", server_state(s));
 	ipc_add_i64_str(r, "t", s->m->now);
 	cJSON_AddNumberToObject(r, "speed", s->speed);
+	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddItemToObject(r, "blocks", cmd_blocks(s));
 	for (size_t i = 0; i < exec_count(s->x); i++)
 		if (exec_get(s->x, i)->spec.max_pov < pov)
@@ -331,7 +333,7 @@ static cJSON *
 cmd_snapshot(struct server *s, const cJSON *req, const char *id,
              struct session *sess)
 {
-	cJSON *r = ipc_reply_ok(id), *kids;
+	cJSON *r = ipc_reply_ok(id), *kids, *books;
 
 	/* Everything the engine has said is in the outbox or already sent:
 	 * push it out so this snapshot's seq is the last one published. */
@@ -342,7 +344,14 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddNumberToObject(r, "tick", s->m->tick);
 	cJSON_AddStringToObject(r, "sym", s->m->sym);
 	cJSON_AddStringToObject(r, "state", server_state(s));
-	cJSON_AddItemToObject(r, "book", server_book_json(s));
+	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
+	/* "book" is the first symbol's (what a one-symbol console reads),
+	 * "books" every symbol's. */
+	cJSON_AddItemToObject(r, "book", server_book_json(s, s->m));
+	books = cJSON_AddArrayToObject(r, "books");
+	for (size_t i = 0; i < exec_market_count(s->x); i++)
+		cJSON_AddItemToArray(books, server_book_json(s,
+		    exec_market_at(s->x, i)));
 	cJSON_AddItemToObject(r, "blocks", cmd_blocks(s));
 	cJSON_AddItemToObject(r, "decisions", server_ring_json(&s->decisions));
 	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
@@ -362,6 +371,7 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 			snprintf(cid, sizeof cid, "c%llu",
 			    (unsigned long long)(c->id & ~(1ULL << 63)));
 			cJSON_AddStringToObject(o, "id", cid);
+			cJSON_AddStringToObject(o, "sym", p->spec.sym);
 			cJSON_AddNumberToObject(o, "px", (double)c->px);
 			cJSON_AddNumberToObject(o, "qty", (double)c->qty);
 			cJSON_AddNumberToObject(o, "filled", (double)c->filled);
@@ -479,6 +489,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 {
 	struct parent_spec ps;
 	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL;
+	char syms[160];
 	int64_t qty = 0, lim = 0, start = s->m->now, end = 0, dur = 0;
 	double pov = 100;
 	const cJSON *params;
@@ -491,14 +502,15 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "release it before submitting");
 	memset(&ps, 0, sizeof ps);
+	exec_syms(s->x, syms, sizeof syms);
 	if ((rv = cmd_str(req, id, "sym", &sym, &e)) < 0)
 		return e;
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"sym\": required "
-		    "(this engine trades %s)", s->m->sym);
-	if (strcmp(sym, s->m->sym) != 0)
+		    "(this engine trades %s)", syms);
+	if (exec_market_sym(s->x, sym) == NULL)
 		return ipc_reply_error(id, ERR_FIELD, "field \"sym\" \"%.16s\": "
-		    "this engine trades %s only", sym, s->m->sym);
+		    "not traded by this engine (it trades %s)", sym, syms);
 	if (cmd_str(req, id, "side", &side, &e) < 0)
 		return e;
 	if (side == NULL || (strcmp(side, "buy") != 0 &&

@@ -81,7 +81,7 @@ struct server {
 	char jpath[1024];
 
 	struct scenario sc;
-	struct market *m;
+	struct market *m;      /* the first market (s->x owns them all) */
 	struct exec *x;
 	struct model *shadow;  /* --shadow, or NULL */
 	struct jrnl *j;
@@ -104,7 +104,7 @@ struct server {
 	uint64_t busy_ns, busy_t0, beat_t0;
 
 	uint64_t seq;
-	uint64_t book_changes;
+	uint64_t book_changes[SCENARIO_MAX_MARKETS]; /* per symbol */
 	struct outmsg *out;
 	size_t nout, capout;
 	int need_sync;
@@ -129,7 +129,10 @@ struct server {
 void server_publish(struct server *s, const char *topic, cJSON *payload);
 void server_flush(struct server *s);
 const char *server_state(struct server *s);
-cJSON *server_book_json(struct server *s);
+/* One symbol's book: market m of s->x. */
+cJSON *server_book_json(struct server *s, struct market *m);
+/* ["QDI","XYZ"]: the symbols the engine trades. */
+cJSON *server_syms_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
 
 void server_ring_push(struct ring *r, const char *json);

@@ -24,6 +24,14 @@
  * lost in the crash, never published: fills are synced before they leave)
  * are new and go out as live ones, with the sequence continuing from the
  * last journaled seq.
+ *
+ * With several symbols, each market is deterministic on its own but the
+ * interleaving of their events depends on how far each clock pass moved
+ * (the live loop's small steps, re-simulation's long ones): so counting,
+ * and the comparison of fills, is per topic and per symbol (the event's
+ * "sym"; an event of no symbol, such as the kill switch's alert, counts
+ * under none).  With one symbol everything counts under one key, as it
+ * always did, so journals written before events carried "sym" recover.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,13 +55,42 @@ struct rec_fill {
 	uint64_t offset;
 };
 
+/* Per topic and per key: key k < nmk is market k's symbol, nmk none. */
+#define NKEYS (SCENARIO_MAX_MARKETS + 1)
+
 struct recover {
-	uint64_t journaled[NTOPICS], seen[NTOPICS];
-	struct rec_fill *fills;
-	size_t nfills, capfills;
+	uint64_t journaled[NTOPICS][NKEYS], seen[NTOPICS][NKEYS];
+	struct rec_fill *fills[NKEYS];
+	size_t nfills[NKEYS], capfills[NKEYS];
 	int diverged;
 	char why[1024];
 };
+
+/* The key an event counts under: its symbol's market, or "none". */
+static int
+rec_key(struct server *s, const cJSON *o)
+{
+	size_t n = exec_market_count(s->x);
+	const char *sym = NULL;
+
+	if (n <= 1)
+		return 0;
+	if (ipc_get_str(o, "sym", &sym) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(exec_market_at(s->x, i)->sym, sym) == 0)
+				return (int)i;
+	return (int)n;
+}
+
+static uint64_t
+rec_sum(const uint64_t *v)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < NKEYS; k++)
+		n += v[k];
+	return n;
+}
 
 static int
 rec_topic(const char *topic)
@@ -86,16 +123,17 @@ server_recover_event(struct server *s, const char *topic,
                      const cJSON *payload)
 {
 	struct recover *r = s->rec;
-	int k = rec_topic(topic);
+	int k = rec_topic(topic), key;
 	uint64_t i;
 
 	if (r == NULL || k < 0)
 		return 1;
-	i = r->seen[k]++;
-	if (i >= r->journaled[k])
+	key = rec_key(s, payload);
+	i = r->seen[k][key]++;
+	if (i >= r->journaled[k][key])
 		return 0;       /* past the journal's end: a live event */
 	if (strcmp(topic, "fill") == 0 && !r->diverged) {
-		struct rec_fill got, *want = &r->fills[i];
+		struct rec_fill got, *want = &r->fills[key][i];
 
 		rec_fill_of(payload, &got);
 		if (strcmp(got.block, want->block) != 0 ||
@@ -208,7 +246,7 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 	while ((rv = jrnl_next(rd, &rec)) == 1) {
 		struct ipc_event ev;
 		char perr[256];
-		int k;
+		int k, key;
 
 		(*records)++;
 		*t_last = rec.t;
@@ -222,8 +260,9 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		}
 		if (ev.seq > s->seq)
 			s->seq = ev.seq;
+		key = rec_key(s, ev.json);
 		if ((k = rec_topic(ev.topic)) >= 0)
-			r->journaled[k]++;
+			r->journaled[k][key]++;
 		if (strcmp(ev.topic, TOPIC_DECISION) == 0 ||
 		    strcmp(ev.topic, TOPIC_ALERT) == 0) {
 			const char *json = (const char *)rec.data +
@@ -233,9 +272,10 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    &s->alerts : &s->decisions, json);
 		}
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
-			if (r->nfills == r->capfills) {
-				size_t n = r->capfills ? r->capfills * 2 : 256;
-				struct rec_fill *v = realloc(r->fills,
+			if (r->nfills[key] == r->capfills[key]) {
+				size_t n = r->capfills[key] ? r->capfills[key] * 2 :
+				    256;
+				struct rec_fill *v = realloc(r->fills[key],
 				    n * sizeof *v);
 
 				if (v == NULL) {
@@ -243,11 +283,11 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 					snprintf(err, errlen, "out of memory");
 					return -1;
 				}
-				r->fills = v;
-				r->capfills = n;
+				r->fills[key] = v;
+				r->capfills[key] = n;
 			}
-			rec_fill_of(ev.json, &r->fills[r->nfills]);
-			r->fills[r->nfills++].offset = rec.offset;
+			rec_fill_of(ev.json, &r->fills[key][r->nfills[key]]);
+			r->fills[key][r->nfills[key]++].offset = rec.offset;
 		}
 		ipc_event_free(&ev);
 	}
@@ -346,7 +386,7 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 	struct recover r;
 	struct jrnl_reader *rd = NULL;
 	int64_t t_last = s->t;
-	uint64_t records = 0, napplied = 0, nids = 0, fresh = 0;
+	uint64_t records = 0, napplied = 0, nids = 0, fresh = 0, nfills = 0;
 	int rv, status = -1;
 	char note[512];
 
@@ -373,37 +413,44 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 		exec_tick(s->x, t_last);
 		s->t = t_last;
 	}
-	if (!r.diverged && r.seen[3] < r.nfills) {
-		struct rec_fill *f = &r.fills[r.seen[3]];
+	for (int key = 0; key < NKEYS && !r.diverged; key++) {
+		uint64_t seen = r.seen[3][key];
+		struct rec_fill *f;
 
+		if (seen >= r.nfills[key])
+			continue;
+		f = &r.fills[key][seen];
 		r.diverged = 1;
 		snprintf(r.why, sizeof r.why, "fill %llu at record offset %llu "
 		    "(block %s child %s px %lld qty %lld) is journaled but the "
 		    "re-simulation up to t=%lld made only %llu fills",
-		    (unsigned long long)r.seen[3] + 1,
+		    (unsigned long long)seen + 1,
 		    (unsigned long long)f->offset, f->block, f->child,
 		    (long long)f->px, (long long)f->qty, (long long)t_last,
-		    (unsigned long long)r.seen[3]);
+		    (unsigned long long)seen);
 	}
 	if (r.diverged && getenv("TRANCHE_RECOVER_DEBUG") != NULL)
 		for (size_t k = 0; k < NTOPICS; k++)
 			fprintf(stderr, "tranched: recovery: %s: %llu journaled, "
 			    "%llu re-simulated\n", rec_topics[k],
-			    (unsigned long long)r.journaled[k],
-			    (unsigned long long)r.seen[k]);
+			    (unsigned long long)rec_sum(r.journaled[k]),
+			    (unsigned long long)rec_sum(r.seen[k]));
 	if (r.diverged) {
 		snprintf(err, errlen, "journal %s: the re-simulated session "
 		    "diverges from the journal, refusing to continue it: %s",
 		    s->jpath, r.why);
 		goto out;
 	}
+	for (int key = 0; key < NKEYS; key++)
+		nfills += r.nfills[key];
 	for (size_t k = 0; k < NTOPICS; k++)
-		if (r.seen[k] > r.journaled[k])
-			fresh += r.seen[k] - r.journaled[k];
+		for (int key = 0; key < NKEYS; key++)
+			if (r.seen[k][key] > r.journaled[k][key])
+				fresh += r.seen[k][key] - r.journaled[k][key];
 	snprintf(note, sizeof note, "{\"note\":\"recovered\",\"records\":%llu,"
 	    "\"commands\":%llu,\"fills\":%llu,\"seq\":%llu,\"t\":\"%lld\","
 	    "\"new_events\":%llu}", (unsigned long long)records,
-	    (unsigned long long)napplied, (unsigned long long)r.nfills,
+	    (unsigned long long)napplied, (unsigned long long)nfills,
 	    (unsigned long long)s->seq, (long long)s->t,
 	    (unsigned long long)fresh);
 	/* The new events waiting in the outbox go to the journal first. */
@@ -426,14 +473,15 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 	    "records, %llu commands re-applied, %llu fills checked, at "
 	    "t=%lld seq %llu (%llu events past the journal's end)\n",
 	    s->jpath, (unsigned long long)records,
-	    (unsigned long long)napplied, (unsigned long long)r.nfills,
+	    (unsigned long long)napplied, (unsigned long long)nfills,
 	    (long long)s->t, (unsigned long long)s->seq,
 	    (unsigned long long)fresh);
 	status = 0;
 out:
 	s->recovering = 0;
 	s->rec = NULL;
-	free(r.fills);
+	for (int key = 0; key < NKEYS; key++)
+		free(r.fills[key]);
 	jrnl_reader_close(rd);
 	return status;
 }

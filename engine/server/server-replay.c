@@ -6,9 +6,9 @@
  * seqs and times), paced by their simulated times at --speed (default 1:
  * real time; max: as fast as the socket takes them).  Commands are
  * answered from what has been replayed so far: hello, status and snapshot
- * from the last block, book and status events and the last decisions and
- * alerts seen; every command that would change something is refused with
- * ERR_STATE "read-only replay".  At the end of the journal the last state
+ * from the last block, book (one per symbol) and status events and the
+ * last decisions and alerts seen; every command that would change
+ * something is refused with ERR_STATE "read-only replay".  At the end of the journal the last state
  * stays served until SIGINT or SIGTERM (or, with --exit-at-end, the replay
  * exits).  One thread, no libuv: poll the REP socket, sleep until the next
  * event is due.
@@ -33,6 +33,7 @@
 
 #define RP_RING 200
 #define RP_BLOCKS 64
+#define RP_SYMS 8
 
 struct rp {
 	const char *path, *url;
@@ -44,7 +45,9 @@ struct rp {
 	uint64_t seq;
 	int64_t t;
 	char state[16];
-	cJSON *book;                 /* last book payload */
+	cJSON *books[RP_SYMS];       /* last book payload per symbol */
+	int nbooks;
+	cJSON *syms;                 /* the header's "syms", if any */
 	cJSON *blocks[RP_BLOCKS];    /* last block event per block */
 	char *decisions[RP_RING], *alerts[RP_RING];
 	int nd, na, hd, ha;
@@ -105,6 +108,15 @@ rp_payload(const cJSON *ev)
 	return o;
 }
 
+static const char *
+rp_sym(const cJSON *book)
+{
+	const char *sym = "";
+
+	ipc_get_str(book, "sym", &sym);
+	return sym;
+}
+
 /* Remember what a snapshot will need, then send the bytes as they were. */
 static void
 rp_event(struct rp *r, const struct jrnl_rec *rec)
@@ -118,8 +130,20 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	r->seq = ev.seq;
 	r->t = ev.t;
 	if (strcmp(ev.topic, TOPIC_BOOK) == 0) {
-		cJSON_Delete(r->book);
-		r->book = rp_payload(ev.json);
+		const char *sym = "";
+		int i;
+
+		/* One per symbol: the last book of each. */
+		ipc_get_str(ev.json, "sym", &sym);
+		for (i = 0; i < r->nbooks; i++)
+			if (strcmp(rp_sym(r->books[i]), sym) == 0)
+				break;
+		if (i == r->nbooks && r->nbooks < RP_SYMS)
+			r->nbooks++;
+		if (i < r->nbooks) {
+			cJSON_Delete(r->books[i]);
+			r->books[i] = rp_payload(ev.json);
+		}
 	} else if (strcmp(ev.topic, TOPIC_BLOCK) == 0) {
 		const char *id = NULL;
 		int64_t n = 0;
@@ -184,6 +208,9 @@ rp_command(struct rp *r, const void *buf, size_t len)
 		cJSON_AddNumberToObject(rep, "v", TRANCHE_PROTO_VERSION);
 		cJSON_AddNumberToObject(rep, "tick", r->tick);
 		cJSON_AddStringToObject(rep, "sym", r->header_sym);
+		if (r->syms != NULL)
+			cJSON_AddItemToObject(rep, "syms", cJSON_Duplicate(r->syms,
+			    1));
 		cJSON_AddStringToObject(rep, "events", r->events);
 		cJSON_AddStringToObject(rep, "role", role);
 		cJSON_AddStringToObject(rep, "journal", r->path);
@@ -203,8 +230,19 @@ rp_command(struct rp *r, const void *buf, size_t len)
 		cJSON_AddNumberToObject(rep, "tick", r->tick);
 		cJSON_AddStringToObject(rep, "sym", r->header_sym);
 		cJSON_AddStringToObject(rep, "state", r->state);
-		cJSON_AddItemToObject(rep, "book", r->book ?
-		    cJSON_Duplicate(r->book, 1) : cJSON_CreateObject());
+		if (r->syms != NULL)
+			cJSON_AddItemToObject(rep, "syms", cJSON_Duplicate(r->syms,
+			    1));
+		/* "book": the header's symbol's (the first); "books": all. */
+		const cJSON *first = r->nbooks > 0 ? r->books[0] : NULL;
+		for (int i = 0; i < r->nbooks; i++)
+			if (strcmp(rp_sym(r->books[i]), r->header_sym) == 0)
+				first = r->books[i];
+		cJSON_AddItemToObject(rep, "book", first ?
+		    cJSON_Duplicate(first, 1) : cJSON_CreateObject());
+		cJSON *books = cJSON_AddArrayToObject(rep, "books");
+		for (int i = 0; i < r->nbooks; i++)
+			cJSON_AddItemToArray(books, cJSON_Duplicate(r->books[i], 1));
 		cJSON_AddItemToObject(rep, "blocks", rp_blocks(r));
 		cJSON_AddItemToObject(rep, "decisions",
 		    rp_ring_json(r->decisions, r->nd, r->hd));
@@ -339,6 +377,9 @@ server_replay_main(int argc, char **argv)
 	if ((h = cJSON_Parse(hj ? hj : "")) != NULL) {
 		ipc_get_str(h, "sym", &sym);
 		ipc_get_num(h, "tick", &r.tick);
+		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(h, "syms")))
+			r.syms = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
+			    "syms"), 1);
 	}
 	r.header_sym = strdup(sym);
 	if (r.url == NULL) {
@@ -416,7 +457,9 @@ out:
 	cJSON_Delete(h);
 	free(hj);
 	free(r.header_sym);
-	cJSON_Delete(r.book);
+	for (int i = 0; i < r.nbooks; i++)
+		cJSON_Delete(r.books[i]);
+	cJSON_Delete(r.syms);
 	for (int i = 0; i < RP_BLOCKS; i++)
 		cJSON_Delete(r.blocks[i]);
 	for (int i = 0; i < RP_RING; i++) {

@@ -6,8 +6,9 @@
  *   clock   every 10 ms of wall time the simulated clock moves on by
  *           10 ms x speed (at speed "max", by a fixed chunk per pass) and
  *           the execution layer makes every decision due by then;
- *   publish every 50 ms: the book (only if it changed: conflated to at most
- *           20 per second), the blocks that changed, then the outbox;
+ *   publish every 50 ms: each symbol's book (only if it changed:
+ *           conflated to at most 20 per second per symbol), the blocks that
+ *           changed, then the outbox;
  *   beat    once a second: the heartbeat.
  *
  * Commands arrive on an NNG REP socket whose receive descriptor is watched
@@ -228,16 +229,27 @@ server_set_speed(struct server *s, double speed)
 }
 
 cJSON *
-server_book_json(struct server *s)
+server_syms_json(struct server *s)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < exec_market_count(s->x); i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(
+		    exec_market_at(s->x, i)->sym));
+	return a;
+}
+
+cJSON *
+server_book_json(struct server *s, struct market *m)
 {
 	struct book_level lv[10];
 	cJSON *o = cJSON_CreateObject(), *a, *ours;
 	int n, side;
 
-	cJSON_AddStringToObject(o, "sym", s->m->sym);
+	cJSON_AddStringToObject(o, "sym", m->sym);
 	for (side = 0; side < 2; side++) {
 		a = cJSON_AddArrayToObject(o, side == BOOK_BID ? "bids" : "asks");
-		n = book_depth(s->m->book, side, lv, 10);
+		n = book_depth(m->book, side, lv, 10);
 		for (int i = 0; i < n; i++) {
 			cJSON *l = cJSON_CreateArray();
 
@@ -247,17 +259,19 @@ server_book_json(struct server *s)
 			cJSON_AddItemToArray(a, l);
 		}
 	}
-	cJSON_AddNumberToObject(o, "last", (double)s->m->last_px);
+	cJSON_AddNumberToObject(o, "last", (double)m->last_px);
 	ours = cJSON_AddArrayToObject(o, "ours");
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		struct parent *p = exec_get(s->x, i);
 
+		if (p->m != m)
+			continue;
 		for (size_t k = 0; k < p->nchildren; k++) {
 			struct child *c = &p->children[k];
 			struct book_order_info oi;
 			char id[32];
 
-			if (!c->live || book_order(s->m->book, c->id, &oi) != 0)
+			if (!c->live || book_order(m->book, c->id, &oi) != 0)
 				continue;
 			cJSON *e = cJSON_CreateObject();
 			snprintf(id, sizeof id, "c%llu",
@@ -268,24 +282,29 @@ server_book_json(struct server *s)
 			cJSON_AddNumberToObject(e, "px", (double)oi.px);
 			cJSON_AddNumberToObject(e, "qty", (double)oi.qty);
 			cJSON_AddNumberToObject(e, "ahead",
-			    (double)book_queue_ahead(s->m->book, c->id));
+			    (double)book_queue_ahead(m->book, c->id));
 			cJSON_AddItemToArray(ours, e);
 		}
 	}
 	return o;
 }
 
+/* Each symbol's book that changed since its last: one per symbol per
+ * publish pass at most. */
 static void
 server_publish_book(struct server *s)
 {
-	cJSON *b;
+	for (size_t i = 0; i < exec_market_count(s->x); i++) {
+		struct market *m = exec_market_at(s->x, i);
+		cJSON *b;
 
-	if (s->m->changes == s->book_changes)
-		return;
-	s->book_changes = s->m->changes;
-	b = server_book_json(s);
-	server_publish(s, TOPIC_BOOK, b);
-	cJSON_Delete(b);
+		if (m->changes == s->book_changes[i])
+			continue;
+		s->book_changes[i] = m->changes;
+		b = server_book_json(s, m);
+		server_publish(s, TOPIC_BOOK, b);
+		cJSON_Delete(b);
+	}
 }
 
 static void
@@ -578,6 +597,7 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_AddStringToObject(h, "sym", s->m->sym);
 	if (s->opts->shadow != NULL)
 		cJSON_AddStringToObject(h, "shadow", s->opts->shadow);
+	cJSON_AddItemToObject(h, "syms", server_syms_json(s));
 	ipc_add_i64_str(h, "t0", s->t);
 	hj = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
@@ -607,12 +627,11 @@ server_close(struct server *s)
 			    uv_strerror(rv));
 	}
 	jrnl_close(s->j);
-	exec_free(s->x);
+	scenario_exec_free(s->x);
 	if (s->shadow != NULL) {
 		model_free(s->shadow);
 		free(s->shadow);
 	}
-	market_free(s->m);
 	scenario_free(&s->sc);
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
@@ -652,14 +671,14 @@ server_run(const struct server_opts *o)
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
 	}
-	if ((rv = market_sim_new(&s->m, &s->sc.market, s->seed,
-	    s->sc.open - s->sc.warmup)) != 0) {
-		fprintf(stderr, "tranched: market: %s\n", book_strerror(rv));
-		goto out;
-	}
+	/* One simulated market per symbol, market 0 with the seed itself; a
+	 * replay scenario serves its recorded day.  The daemon simulates the
+	 * Almgren-Chriss world's symbol, which has no book to show. */
 	struct exec_emit em = { server_exec_emit, s };
-	if (exec_new(&s->x, s->m, &em) != 0) {
-		fprintf(stderr, "tranched: out of memory\n");
+	if (scenario_exec_new(&s->sc, s->seed, strcmp(s->sc.source,
+	    "lobster") != 0, &em, &s->x, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
 	}
 	if (o->shadow != NULL) {
@@ -673,15 +692,22 @@ server_run(const struct server_opts *o)
 		}
 		exec_set_shadow(s->x, s->shadow);
 	}
-	for (int i = 0; i < s->sc.norders; i++)
-		if (exec_submit(s->x, &s->sc.orders[i], NULL, err, sizeof err) != 0) {
+	s->m = exec_market(s->x);
+	for (int i = 0; i < s->sc.norders; i++) {
+		struct parent_spec ps;
+
+		/* In a replay the seed picks the start (scenario_order). */
+		scenario_order(&s->sc, i, s->seed, &ps);
+		if (exec_submit(s->x, &ps, NULL, err, sizeof err) != 0) {
 			fprintf(stderr, "tranched: scenario %s: orders.%d: %s\n",
 			    s->sc.path, i, err);
 			goto out;
 		}
+	}
 	/* Warm the market up to the open before anyone watches. */
 	s->t = s->sc.open;
-	market_advance(s->m, s->t - 1);
+	for (size_t i = 0; i < exec_market_count(s->x); i++)
+		market_advance(exec_market_at(s->x, i), s->t - 1);
 	if (recover && server_recover_run(s, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;

@@ -76,7 +76,7 @@ fz_build(void)
 		fprintf(stderr, "fuzz-command: %s\n", err);
 		abort();
 	}
-	if (market_sim_new(&fz->m, &fz->sc.market, o.seed,
+	if (market_sim_new(&fz->m, &fz->sc.markets[0], o.seed,
 	    fz->sc.open - fz->sc.warmup) != 0)
 		abort();
 	em.emit = fz_emit;

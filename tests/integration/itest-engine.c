@@ -10,7 +10,12 @@
  * engine_refuses_malformed_input: garbage bytes, invalid JSON, a non-object,
  *   deep nesting, an oversized message, an unknown command, a negative or
  *   missing throttle, a missing reason, an unknown block -- each gets an
- *   error reply naming the problem, and the engine keeps answering.
+ *   error reply naming the problem, and the engine keeps answering;
+ * engine_trades_two_symbols: the program scenario (QDI and XYZ): status
+ *   and the snapshot list both symbols and carry both books, "book" events
+ *   come for each symbol at no more than 20 a second each, a submit on the
+ *   second symbol is accepted and trades there, one on a symbol the engine
+ *   does not trade is refused naming "sym", the value and the symbols.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -265,6 +270,112 @@ engine_refuses_malformed_input(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+static const char *
+arr_str(const cJSON *a, int i)
+{
+	const cJSON *v = cJSON_GetArrayItem(a, i);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void
+engine_trades_two_symbols(void **state)
+{
+	struct itest_engine e;
+	struct ipc_event ev;
+	const cJSON *books, *msg;
+	cJSON *r;
+	int nbook[2] = { 0, 0 }, ntrade[2] = { 0, 0 }, xyz_fills = 0, nbeat = 0;
+	int64_t xyz_child_px = 0;
+	long long t0, t1;
+
+	assert_int_equal(itest_start(&e, tranched, "--scenario=program",
+	    "--speed=60", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_true(itest_ok(r));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "syms")), 2);
+	assert_string_equal(arr_str(cJSON_GetObjectItem(r, "syms"), 0), "QDI");
+	assert_string_equal(arr_str(cJSON_GetObjectItem(r, "syms"), 1), "XYZ");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks")), 2);
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	assert_true(itest_ok(r));
+	books = cJSON_GetObjectItem(r, "books");
+	assert_int_equal(cJSON_GetArraySize(books), 2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(books, 0),
+	    "sym")->valuestring, "QDI");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(books, 1),
+	    "sym")->valuestring, "XYZ");
+	/* Two markets, two prices: QDI near $100, XYZ near $50. */
+	assert_true(cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(books, 1), "bids"), 0), 0)->valuedouble < 7500);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "book"),
+	    "sym")->valuestring, "QDI");
+	cJSON_Delete(r);
+
+	/* Refused: a symbol nobody trades here.  Accepted: the second one. */
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"ABC\",\"side\":"
+	    "\"buy\",\"qty\":1000,\"duration_s\":600,\"reason\":\"t\"}");
+	assert_false(itest_ok(r));
+	assert_string_equal(itest_err(r), ERR_FIELD);
+	msg = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message");
+	assert_non_null(strstr(msg->valuestring, "\"sym\" \"ABC\""));
+	assert_non_null(strstr(msg->valuestring, "QDI, XYZ"));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"XYZ\",\"side\":"
+	    "\"sell\",\"qty\":20000,\"duration_s\":600,\"urgency\":\"high\","
+	    "\"reason\":\"t\"}");
+	assert_true(itest_ok(r));
+	assert_string_equal(cJSON_GetObjectItem(r, "block")->valuestring, "3");
+	cJSON_Delete(r);
+
+	/* Five wall seconds of events: books and prints of both symbols, and
+	 * block 3's fills, in XYZ, at XYZ's prices. */
+	t0 = itest_now_ms();
+	while ((t1 = itest_now_ms()) - t0 < 5000) {
+		int k;
+
+		if (ipc_client_wait_event(e.c, &ev, 200) != 1)
+			continue;
+		k = strcmp(ev_str(&ev, "sym"), "QDI") == 0 ? 0 :
+		    strcmp(ev_str(&ev, "sym"), "XYZ") == 0 ? 1 : -1;
+		if (strcmp(ev.topic, TOPIC_BOOK) == 0) {
+			assert_true(k >= 0);
+			nbook[k]++;
+		} else if (strcmp(ev.topic, TOPIC_TRADE) == 0) {
+			assert_true(k >= 0);
+			ntrade[k]++;
+		} else if (strcmp(ev.topic, TOPIC_HEARTBEAT) == 0) {
+			nbeat++;
+		} else if (strcmp(ev.topic, TOPIC_FILL) == 0 &&
+		    strcmp(ev_str(&ev, "block"), "3") == 0) {
+			assert_int_equal(k, 1);
+			xyz_fills++;
+		} else if (strcmp(ev.topic, TOPIC_CHILD) == 0 &&
+		    strcmp(ev_str(&ev, "block"), "3") == 0) {
+			assert_int_equal(k, 1);
+			xyz_child_px = ev_int(&ev, "px");
+		}
+		ipc_event_free(&ev);
+	}
+	fprintf(stderr, "two symbols: books %d/%d, trades %d/%d, heartbeats %d, "
+	    "block 3 fills %d in %lld ms\n", nbook[0], nbook[1], ntrade[0],
+	    ntrade[1], nbeat, xyz_fills, t1 - t0);
+	assert_true(nbook[0] > 10 && nbook[1] > 10);
+	assert_true(ntrade[0] > 0 && ntrade[1] > 0);
+	/* Conflated per symbol: at most one book per symbol per 50 ms publish
+	 * pass, 20 a second.  Counted against the engine's own clock, the
+	 * heartbeats (one a second), not ours: what we read in the window
+	 * includes what queued while we were sending commands.  Unconflated,
+	 * a book at 60x changes on every 10 ms clock pass. */
+	assert_true(nbeat >= 3);
+	assert_true(nbook[0] <= 21 * (nbeat + 1));
+	assert_true(nbook[1] <= 21 * (nbeat + 1));
+	assert_true(xyz_fills > 0);
+	assert_true(xyz_child_px > 4000 && xyz_child_px < 6000);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,6 +383,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(engine_pause_stops_children_and_block_finishes),
 		cmocka_unit_test(engine_repeated_id_runs_once),
 		cmocka_unit_test(engine_refuses_malformed_input),
+		cmocka_unit_test(engine_trades_two_symbols),
 	};
 
 	if (argc < 2) {

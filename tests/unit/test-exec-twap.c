@@ -282,7 +282,7 @@ scenario_rejects_unknown_keys_and_bad_values(void **state)
 	assert_int_equal(scenario_load(&sc, "nosuch", NULL, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, "nosuch.json"));
 	assert_int_equal(scenario_load(&sc, "calm", good, 2, err, sizeof err), 0);
-	assert_true(sc.market.sigma == 2.0);
+	assert_true(sc.markets[0].sigma == 2.0);
 	assert_int_equal(sc.orders[0].qty, 1000);
 	assert_int_equal(sc.norders, 1);
 	scenario_free(&sc);

@@ -371,11 +371,81 @@ render_help_lists_every_key_and_the_man_page_too(void **state)
 	free(man);
 }
 
+/*
+ * Two symbols: the ladder is the selected block's symbol's and says so in
+ * its title; the blotter and the tape name the symbol of each row; the
+ * chart plots the selected symbol's mid only.
+ */
+static void
+render_two_symbols_follow_the_selection(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	push(&s, TOPIC_BOOK, 1, T0, "{\"sym\":\"QDI\",\"bids\":[[9999,500,1]],"
+	    "\"asks\":[[10001,400,1]],\"last\":10000,\"ours\":[]}");
+	push(&s, TOPIC_BOOK, 2, T0, "{\"sym\":\"XYZ\",\"bids\":[[4999,700,2]],"
+	    "\"asks\":[[5001,300,1]],\"last\":5000,\"ours\":[]}");
+	push(&s, TOPIC_BLOCK, 3, T0, "{\"id\":\"1\",\"sym\":\"QDI\",\"side\":"
+	    "\"sell\",\"qty\":300000,\"filled\":0,\"state\":\"WORKING\","
+	    "\"algo\":\"twap\"}");
+	push(&s, TOPIC_BLOCK, 4, T0, "{\"id\":\"2\",\"sym\":\"XYZ\",\"side\":"
+	    "\"buy\",\"qty\":400000,\"filled\":0,\"state\":\"WORKING\","
+	    "\"algo\":\"twap\",\"arrival_px\":5000}");
+	push(&s, TOPIC_TRADE, 5, T0 + SEC, "{\"sym\":\"XYZ\",\"px\":5001,"
+	    "\"qty\":300,\"aggr\":\"buy\"}");
+	push(&s, TOPIC_TRADE, 6, T0 + 2 * SEC, "{\"sym\":\"QDI\",\"px\":9999,"
+	    "\"qty\":200,\"aggr\":\"sell\"}");
+	push(&s, TOPIC_BOOK, 7, T0 + 3 * SEC, "{\"sym\":\"XYZ\",\"bids\":[[5000,"
+	    "700,2]],\"asks\":[[5002,300,1]],\"last\":5001,\"ours\":[]}");
+
+	v.sel_block = 0;
+	p = render(&panel_book_ops, &v, 12, 60);
+	assert_true(find_row(&p, "BOOK QDI") == 0);
+	assert_true(find_row(&p, "99.99") > 0);
+	assert_int_equal(find_row(&p, "49.99"), -1);
+	delwin(p.win);
+	v.sel_block = 1;
+	p = render(&panel_book_ops, &v, 12, 60);
+	assert_true(find_row(&p, "BOOK XYZ") == 0);
+	assert_true(find_row(&p, "50.00") > 0);
+	assert_int_equal(find_row(&p, "99.99"), -1);
+	delwin(p.win);
+
+	p = render(&panel_blotter_ops, &v, 8, 90);
+	assert_true(find_row2(&p, "BLOCK SYM", "IS bps") == 1);
+	assert_true(find_row(&p, "1 QDI") > 1);
+	assert_true(find_row(&p, "2 XYZ") > 1);
+	delwin(p.win);
+
+	p = render(&panel_tape_ops, &v, 8, 60);
+	assert_true(find_row2(&p, "TIME", "SYM") == 1);
+	assert_non_null(strstr(row(&p, 2), "99.99"));
+	assert_non_null(strstr(row(&p, 2), "QDI"));
+	assert_non_null(strstr(row(&p, 3), "50.01"));
+	assert_non_null(strstr(row(&p, 3), "XYZ"));
+	delwin(p.win);
+
+	/* The chart of XYZ: its mids (about $50) and its block's arrival;
+	 * nothing of QDI's $100. */
+	p = render(&panel_chart_ops, &v, 10, 60);
+	assert_true(find_row(&p, "CHART XYZ") == 0);
+	assert_true(find_row(&p, "arrival 50.00") > 0);
+	assert_int_equal(find_row(&p, "100.00"), -1);
+	delwin(p.win);
+	store_free(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_tape_newest_first_in_words),
+		cmocka_unit_test(render_two_symbols_follow_the_selection),
 		cmocka_unit_test(render_chart_mid_arrival_and_fills),
 		cmocka_unit_test(render_blotter_marks_the_selected_block),
 		cmocka_unit_test(render_audit_log_who_what_why),

@@ -72,15 +72,15 @@ store_events_build_the_state(void **state)
 	store_init(&s);
 	store_fill(&s);
 
-	assert_int_equal(s.book.nbids, 2);
-	assert_int_equal(s.book.nasks, 2);
-	assert_int_equal(s.book.asks[0].px, 10002);
-	assert_int_equal(s.book.bids[1].qty, 1200);
-	assert_int_equal(s.book.bids[0].orders, 2);
-	assert_int_equal(s.book.last, 10001);
-	assert_int_equal(s.book.nours, 1);
-	assert_int_equal(s.book.ours[0].buy, 1);
-	assert_string_equal(s.book.sym, "QDI");
+	assert_int_equal(s.books[0].nbids, 2);
+	assert_int_equal(s.books[0].nasks, 2);
+	assert_int_equal(s.books[0].asks[0].px, 10002);
+	assert_int_equal(s.books[0].bids[1].qty, 1200);
+	assert_int_equal(s.books[0].bids[0].orders, 2);
+	assert_int_equal(s.books[0].last, 10001);
+	assert_int_equal(s.books[0].nours, 1);
+	assert_int_equal(s.books[0].ours[0].buy, 1);
+	assert_string_equal(s.books[0].sym, "QDI");
 
 	assert_int_equal(s.nblocks, 1);
 	b = store_block_find(&s, "B1");
@@ -243,8 +243,8 @@ store_snapshot_rebuilds_the_store(void **state)
 	assert_int_equal(s.nbacklog, 0);
 	assert_int_equal(s.last_seq, 9);
 	assert_string_equal(s.state, "PAUSED");
-	assert_int_equal(s.book.nbids, 1);
-	assert_int_equal(s.book.bids[0].px, 9990);
+	assert_int_equal(s.books[0].nbids, 1);
+	assert_int_equal(s.books[0].bids[0].px, 9990);
 	assert_int_equal(s.nblocks, 1);
 	assert_null(store_block_find(&s, "B1"));
 	b = store_block_find(&s, "B2");
@@ -671,11 +671,57 @@ render_fits_narrow_panels(void **state)
 	store_free(&s);
 }
 
+/* Several symbols: a book each, from events and from a snapshot. */
+static void
+store_keeps_a_book_per_symbol(void **state)
+{
+	struct store s;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_BOOK, 1, T0, "{\"sym\":\"QDI\",\"bids\":[[9999,500,1]],"
+	    "\"asks\":[[10001,400,1]],\"last\":10000,\"ours\":[]}", 1000);
+	push_at(&s, TOPIC_BOOK, 2, T0, "{\"sym\":\"XYZ\",\"bids\":[[4999,700,2]],"
+	    "\"asks\":[[5001,300,1]],\"last\":5000,\"ours\":[{\"id\":\"c1000000001\","
+	    "\"side\":\"sell\",\"px\":5001,\"qty\":100,\"ahead\":200}]}", 1000);
+	push_at(&s, TOPIC_BOOK, 3, T0 + SEC, "{\"sym\":\"QDI\",\"bids\":[[9998,500,"
+	    "1]],\"asks\":[[10001,400,1]],\"last\":10000,\"ours\":[]}", 1000);
+	assert_int_equal(s.nbooks, 2);
+	assert_int_equal(store_book_of(&s, "QDI")->bids[0].px, 9998);
+	assert_int_equal(store_book_of(&s, "XYZ")->bids[0].px, 4999);
+	assert_int_equal(store_book_of(&s, "XYZ")->nours, 1);
+	assert_int_equal(store_book_of(&s, "QDI")->nours, 0);
+	/* Unknown or no symbol: the first book. */
+	assert_string_equal(store_book_of(&s, "ABC")->sym, "QDI");
+	assert_string_equal(store_book_of(&s, NULL)->sym, "QDI");
+	/* Chart samples carry their symbol. */
+	assert_string_equal(((const struct store_point *)store_ring_get(
+	    &s.points, 0))->sym, "QDI");
+	assert_string_equal(((const struct store_point *)store_ring_get(
+	    &s.points, 1))->sym, "XYZ");
+
+	/* A snapshot rebuilds every book, in the engine's order. */
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34300000000000\","
+	    "\"tick\":0.01,\"syms\":[\"XYZ\",\"QDI\"],\"book\":{\"sym\":\"XYZ\"},"
+	    "\"books\":[{\"sym\":\"XYZ\",\"bids\":[[4990,1,1]],\"asks\":[[5010,1,"
+	    "1]]},{\"sym\":\"QDI\",\"bids\":[[9990,1,1]],\"asks\":[[10010,1,1]]}],"
+	    "\"blocks\":[],\"decisions\":[],\"alerts\":[]}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.nbooks, 2);
+	assert_string_equal(s.books[0].sym, "XYZ");
+	assert_int_equal(store_book_of(&s, "QDI")->bids[0].px, 9990);
+	assert_int_equal(store_book_of(&s, "XYZ")->asks[0].px, 5010);
+	store_free(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest store_tests[] = {
 		cmocka_unit_test(store_events_build_the_state),
+		cmocka_unit_test(store_keeps_a_book_per_symbol),
 		cmocka_unit_test(store_lists_keep_the_newest_first),
 		cmocka_unit_test(store_decision_shows_a_disagreeing_shadow),
 		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
