@@ -334,7 +334,7 @@ lt_unif(struct rng *r, double lo, double hi)
  * depth and volume by log-uniform factors, each event moved up to 45
  * minutes and its jump and drift scaled by 0.5..1.5.
  */
-static void
+void
 learned_randomise(struct scenario *sc, uint64_t seed)
 {
 	struct sim_params *m = &sc->market;
