@@ -286,6 +286,12 @@ const struct model *exec_model(const struct exec *x);
  * and the block say what it chose and how often and by how much it
  * disagrees with the live algorithm (tranched --shadow). */
 void exec_set_shadow(struct exec *x, const struct model *m);
+/* The impact model (engine/model/impact.h): one set here (borrowed; NULL
+ * means none), else impact_default_path() loaded once at the first
+ * exec_impact().  NULL when there is none, *why (may be NULL) saying why. */
+struct impact_model;
+void exec_set_impact(struct exec *x, const struct impact_model *im);
+const struct impact_model *exec_impact(struct exec *x, const char **why);
 
 /* algo-learned.c, for exec.c: the shadow's choice at a decision of p where
  * the live algorithm chose multiplier live_mult and style live_style (-1:

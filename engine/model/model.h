@@ -1,8 +1,8 @@
 /*
  * engine/model/model.h -- the learned execution policy: the features it
  * sees, the actions it chooses between, the model file that carries it, and
- * the evolution strategy that trains it.  With nn.h, the whole API of
- * engine/model/.
+ * the evolution strategy that trains it.  With nn.h and impact.h (the
+ * impact and liquidity model), the whole API of engine/model/.
  *
  * model/ sits below exec/: it never sees a struct parent.  The execution
  * layer fills a struct feat_input with what it knows of a block and passes
@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/model/impact.h"
 #include "engine/model/nn.h"
 
 /*
