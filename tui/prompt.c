@@ -18,9 +18,13 @@
  * shows the risk checks (the +-5% collar around the mid, the block's max
  * child, what is left of the block) and an expected cost, labelled as an
  * estimate: half the spread plus a square-root impact term against the
- * shares visible on the side the order would take.  The engine makes the
- * real checks and its answer is shown; the form is there so the trader sees
- * the numbers before deciding.
+ * shares visible on the side the order would take.  Once the quantity is
+ * known the form also wants the engine's own estimate (its impact model
+ * beside the square-root law): the console asks for it and fills the
+ * reserved line when the answer comes, or says it is unavailable and why;
+ * nothing waits for it.  The engine makes the real checks and its answer
+ * is shown; the form is there so the trader sees the numbers before
+ * deciding.
  *
  * Input is kept as UTF-8.  Only printable characters are accepted, so the
  * reason cannot carry control characters to the engine or to another

@@ -43,6 +43,7 @@ enum feat_id {
 	FEAT_QUEUE,      /* shares ahead of our working children / slice / 5 */
 	FEAT_WORKING,    /* shares working / slice / 5, 0..3 */
 	FEAT_ALERTS,     /* active alerts on the block / 2, 0..1 */
+	FEAT_IMPACT_EST, /* log(1 + impact model's bps for the slice) / 2, 0..3 */
 	FEAT_COUNT
 };
 
@@ -61,6 +62,9 @@ struct feat_input {
 	double arrival;        /* mid at the start, ticks */
 	int64_t queue_ahead;   /* shares ahead of our resting children; -1 none */
 	int alerts;            /* active alerts on the block */
+	/* The impact model (impact.h), loaded once by the caller; NULL: none,
+	 * and impact_est is 0. */
+	const struct impact_model *impact;
 };
 
 /* What the features remember between decisions of one block. */

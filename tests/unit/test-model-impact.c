@@ -20,6 +20,7 @@
 
 #include "engine/market/rng.h"
 #include "engine/model/impact.h"
+#include "engine/model/model.h"
 
 #define NS 1000000000LL
 #define OPEN (34200LL * NS)
@@ -255,6 +256,43 @@ context_reads_the_book_and_refuses_a_one_sided_one(void **state)
 	market_free(m);
 }
 
+/* The policy's impact_est: the shipped model's estimate for the slice,
+ * larger for a larger slice, and 0 without a model. */
+static void
+impact_est_feature_uses_the_model_and_is_zero_without(void **state)
+{
+	struct market *m = sim_market(11);
+	struct impact_model im;
+	struct feat_state fs;
+	struct feat_input in = {
+		.side = BOOK_BID, .qty = 100000, .sched = 0, .slice = 100,
+		.t = OPEN + 900 * NS, .start = OPEN, .end = OPEN + 3600 * NS,
+		.queue_ahead = -1,
+	};
+	double f[FEAT_COUNT], small, big;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(impact_load(&im, TRANCHE_SOURCE_DIR
+	    "/engine/models/impact.json", err, sizeof err), 0);
+	market_advance(m, OPEN + 900 * NS);
+	in.arrival = market_mid(m);
+	feat_state_init(&fs);
+	feat_compute(&fs, m, &in, f);
+	assert_true(f[FEAT_IMPACT_EST] == 0);
+	in.impact = &im;
+	feat_compute(&fs, m, &in, f);
+	small = f[FEAT_IMPACT_EST];
+	in.slice = 20000;
+	feat_compute(&fs, m, &in, f);
+	big = f[FEAT_IMPACT_EST];
+	assert_true(small > 0 && small <= 3);
+	assert_true(big > small);
+	assert_int_equal(feat_find("impact_est"), FEAT_IMPACT_EST);
+	impact_free(&im);
+	market_free(m);
+}
+
 int
 main(void)
 {
@@ -264,6 +302,7 @@ main(void)
 		cmocka_unit_test(model_file_round_trips_and_bad_fields_are_named),
 		cmocka_unit_test(activity_record_does_not_depend_on_chunking),
 		cmocka_unit_test(context_reads_the_book_and_refuses_a_one_sided_one),
+		cmocka_unit_test(impact_est_feature_uses_the_model_and_is_zero_without),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
