@@ -499,12 +499,17 @@ impact_main(int argc, char **argv)
 		fprintf(stderr, "tranched impact train: --out MODEL is required\n");
 		return 2;
 	}
-	if (!train && (out != NULL || model == NULL))
-		model = model != NULL ? model : impact_default_path();
 	if (!train && out != NULL) {
 		fprintf(stderr, "tranched impact eval: --out is for train\n");
 		return 2;
 	}
+	if (train && model != NULL) {
+		fprintf(stderr, "tranched impact train: --model is for eval (train "
+		    "writes --out)\n");
+		return 2;
+	}
+	if (!train && model == NULL)
+		model = impact_default_path();
 	if (ic_load_scenarios(scarg, sc, &nsc) != 0)
 		return 2;
 	if (train) {
