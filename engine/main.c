@@ -64,7 +64,8 @@ usage(FILE *f)
 	    "       tranched backtest --scenario S --algo A[,B...] --seeds N [...]\n"
 	    "       tranched tca JOURNAL [--json|--csv]\n"
 	    "       tranched replay JOURNAL [--speed X|max] [--listen URL]\n"
-	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n\n"
+	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n"
+	    "       tranched impact train|eval [options]\n\n"
 	    "The tranche execution engine: runs a simulated market per symbol,\n"
 	    "works the scenario's block orders (several at once, on one symbol or\n"
 	    "several), publishes everything over NNG and journals it.\n\n"
@@ -168,6 +169,8 @@ main(int argc, char **argv)
 		return backtest_tca_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "train") == 0)
 		return learned_train_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "impact") == 0)
+		return impact_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "stats") == 0)
 		return stats_main(argc - 1, argv + 1, stats_load);
 	for (size_t i = 0; i < NOPTS; i++)

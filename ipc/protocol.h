@@ -95,7 +95,7 @@
 
 /*
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
- * Roles: viewer may only hello/status/snapshot; trader also steers blocks
+ * Roles: viewer may only hello/status/snapshot/estimate; trader also steers blocks
  * (submit, pause, resume, throttle, override, cancel, ack); supervisor also
  * kill, release and speed.  Every command that changes anything requires a
  * non-empty "reason"; it is journaled and published on "audit".
@@ -141,6 +141,15 @@
  *           simulated markets only
  * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
  *           audit
+ * estimate  {"block"? or "sym"?,"side"? ("buy|sell"; default the block's),
+ *           "qty"} -> {"sym","side","qty","mid" (ticks),"impact_bps",
+ *           "impact_usd","sqrt_bps","sqrt_usd" (the square-root law's),
+ *           "volume_5min" (shares),"sigma_bps","adv","model","extrapolated"
+ *           (qty beyond the model's training range: half the far top-10
+ *           depth)}   read-only,
+ *           any role: what a marketable child of qty would cost now by the
+ *           impact model; "state" error when the engine has no impact model
+ *           or the book is one-sided.
  */
 #define CMD_HELLO    "hello"
 #define CMD_STATUS   "status"
@@ -155,6 +164,7 @@
 #define CMD_RELEASE  "release"
 #define CMD_SPEED    "speed"
 #define CMD_ACK      "ack"
+#define CMD_ESTIMATE "estimate"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */

@@ -53,6 +53,21 @@ tui_quit(struct tui *t, int code)
 	t->tp->close(t);
 }
 
+/* A manual order's form wants the engine's impact estimate: ask for it
+ * beside the form, which never waits for the answer. */
+static void
+tui_ask_estimate(struct tui *t)
+{
+	cJSON *req = prompt_estimate_request(&t->prompt, t->store.sym);
+
+	if (req == NULL)
+		return;
+	if (t->tp->send(t, req, CMD_ESTIMATE) != 0 &&
+	    prompt_estimate_reply(&t->prompt, -1, "cannot ask in this mode",
+	    NULL))
+		t->msg_dirty = 1;
+}
+
 void
 tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 {
@@ -60,6 +75,13 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 	const char *state, *code = "?", *text = "no message";
 	double pov;
 
+	/* The estimate is the form's, not the message line's. */
+	if (strcmp(what, CMD_ESTIMATE) == 0) {
+		if (prompt_estimate_reply(&t->prompt, rv, rv != 0 ?
+		    ipc_client_strerror(rv) : NULL, reply))
+			t->msg_dirty = 1;
+		return;
+	}
 	if (rv != 0) {
 		tui_message(t, MSG_ERR, "%s: no answer from the engine (%s); "
 		    "check the block's state before trying again", what,
@@ -190,6 +212,7 @@ tui_action(struct tui *t, const char *action, const char *values)
 	    strcmp(action, "cancel_children") == 0 ||
 	    strcmp(action, CMD_CANCEL) == 0 ? b->id : tui_command_block(t, b),
 	    &ctx, values);
+	tui_ask_estimate(t);
 	t->msg_dirty = 1;
 }
 
@@ -429,6 +452,7 @@ tui_key(struct tui *t, int key)
 		    t->prompt.ndetail > 0;
 		bits = prompt_key(&t->prompt, key, msg, sizeof msg);
 		t->msg_dirty = 1;
+		tui_ask_estimate(t);
 		if (bits & TUI_SEND)
 			tui_send(t);
 		else if (bits & TUI_INPUT)

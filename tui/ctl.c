@@ -69,6 +69,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "speed=1|10|60|max|N --reason TEXT", "supervisor: simulated speed" },
 	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS, "alert=SEQ [--reason TEXT]",
 	  "acknowledge an alert" },
+	{ CMD_ESTIMATE, CTL_TAKES_BLOCK | CTL_TAKES_FIELDS,
+	  "[--block ID] [sym=S] [side=buy|sell] qty=N",
+	  "impact of a marketable child now (model, square-root law), 5-min volume" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -227,6 +230,26 @@ ctl_print_snapshot(const cJSON *r)
 }
 
 /* An error reply, on stderr; returns 1. */
+static void
+ctl_print_estimate(const cJSON *r)
+{
+	double qty = 0, ib = 0, iu = 0, sb = 0, su = 0, v5 = 0;
+	char side[16], sym[32], model[64];
+
+	ipc_get_num(r, "qty", &qty);
+	ipc_get_num(r, "impact_bps", &ib);
+	ipc_get_num(r, "impact_usd", &iu);
+	ipc_get_num(r, "sqrt_bps", &sb);
+	ipc_get_num(r, "sqrt_usd", &su);
+	ipc_get_num(r, "volume_5min", &v5);
+	printf("estimate: %s %.0f %s now\n"
+	    "  impact model: %.2f bps ($%.0f), square-root law: %.2f bps ($%.0f)\n"
+	    "  market volume, next 5 min: %.0f shares (model %s)\n",
+	    ctl_str(r, "side", side, sizeof side), qty,
+	    ctl_str(r, "sym", sym, sizeof sym), ib, iu, sb, su, v5,
+	    ctl_str(r, "model", model, sizeof model));
+}
+
 static int
 ctl_refused(const char *cmd, const cJSON *reply)
 {
@@ -342,6 +365,8 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 	if (!json) {
 		if (strcmp(cmd->name, CMD_STATUS) == 0)
 			ctl_print_status(reply);
+		else if (strcmp(cmd->name, CMD_ESTIMATE) == 0)
+			ctl_print_estimate(reply);
 		else if (strcmp(cmd->name, CMD_SNAPSHOT) == 0)
 			ctl_print_snapshot(reply);
 		else if (ipc_get_str(reply, "block", &state) == 0 &&

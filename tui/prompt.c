@@ -18,9 +18,13 @@
  * shows the risk checks (the +-5% collar around the mid, the block's max
  * child, what is left of the block) and an expected cost, labelled as an
  * estimate: half the spread plus a square-root impact term against the
- * shares visible on the side the order would take.  The engine makes the
- * real checks and its answer is shown; the form is there so the trader sees
- * the numbers before deciding.
+ * shares visible on the side the order would take.  Once the quantity is
+ * known the form also wants the engine's own estimate (its impact model
+ * beside the square-root law): the console asks for it and fills the
+ * reserved line when the answer comes, or says it is unavailable and why;
+ * nothing waits for it.  The engine makes the real checks and its answer
+ * is shown; the form is there so the trader sees the numbers before
+ * deciding.
  *
  * Input is kept as UTF-8.  Only printable characters are accepted, so the
  * reason cannot carry control characters to the engine or to another
@@ -324,7 +328,73 @@ prompt_child_form(struct prompt *p)
 		snprintf(p->detail[n++], sizeof p->detail[0], "  about $%.2f on "
 		    "this order", cost / 1e4 * mid * c->tick * (double)p->qty);
 	}
+	/* The engine's impact model, asked for by the console; the line is
+	 * kept so the form does not change size when the answer comes. */
+	p->est_line = n;
+	p->est = PROMPT_EST_WANTED;
+	snprintf(p->detail[n++], sizeof p->detail[0], "  impact model: asking "
+	    "the engine...");
 	p->ndetail = n;
+}
+
+cJSON *
+prompt_estimate_request(struct prompt *p, const char *sym)
+{
+	cJSON *req;
+
+	if (p->est != PROMPT_EST_WANTED)
+		return NULL;
+	if ((req = cJSON_CreateObject()) == NULL)
+		abort();
+	cJSON_AddStringToObject(req, "cmd", CMD_ESTIMATE);
+	if (p->block[0] != '\0')
+		cJSON_AddStringToObject(req, "block", p->block);
+	else
+		cJSON_AddStringToObject(req, "sym", sym != NULL ? sym : "");
+	cJSON_AddStringToObject(req, "side", p->ctx.buy ? "buy" : "sell");
+	cJSON_AddNumberToObject(req, "qty", (double)p->qty);
+	p->est = PROMPT_EST_ASKED;
+	return req;
+}
+
+int
+prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
+                      const cJSON *reply)
+{
+	char *line = p->detail[p->est_line], msg[96];
+	const cJSON *err;
+	const char *text = "no reason given";
+	double qty, ib, iu, sb;
+
+	if ((p->est != PROMPT_EST_ASKED && p->est != PROMPT_EST_WANTED) ||
+	    strcmp(p->action, "child") != 0)
+		return 0;
+	if (rv == 0 && reply != NULL && ipc_get_num(reply, "qty", &qty) == 0 &&
+	    qty != (double)p->qty)
+		return 0; /* an answer for an earlier form */
+	p->est = PROMPT_EST_DONE;
+	if (rv != 0 || reply == NULL) {
+		snprintf(line, sizeof p->detail[0], "  impact model: unavailable "
+		    "(%.100s)", rvtext != NULL ? rvtext : "no answer");
+		return 1;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) ||
+	    ipc_get_num(reply, "impact_bps", &ib) != 0 ||
+	    ipc_get_num(reply, "impact_usd", &iu) != 0 ||
+	    ipc_get_num(reply, "sqrt_bps", &sb) != 0) {
+		err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+		if (cJSON_IsObject(err))
+			ipc_get_str(err, "message", &text);
+		store_text(msg, sizeof msg, text);
+		snprintf(line, sizeof p->detail[0], "  impact model: unavailable "
+		    "(%s)", msg);
+		return 1;
+	}
+	snprintf(line, sizeof p->detail[0], "  impact model: %.1f bps ($%.0f), "
+	    "square-root law: %.1f bps%s", ib, iu, sb,
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+	    "extrapolated")) ? " (beyond the model's range)" : "");
+	return 1;
 }
 
 /* Read the value stage's words into the prompt; 0, or -1 with a note. */

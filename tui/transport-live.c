@@ -36,6 +36,7 @@
 #define LIVE_HELLO_MS 2000
 #define LIVE_SNAPSHOT_MS 3000
 #define LIVE_COMMAND_MS 5000
+#define LIVE_ESTIMATE_MS 1000 /* a form's estimate must not hold the queue */
 #define LIVE_RETRY_MS 1000
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
 #define LIVE_REST_MS 8 /* the event poll rests this long after a drain */
@@ -374,7 +375,8 @@ live_start(struct tui *t)
 static int
 live_send(struct tui *t, cJSON *req, const char *what)
 {
-	live_queue(t, LIVE_COMMAND, what, req, LIVE_COMMAND_MS);
+	live_queue(t, LIVE_COMMAND, what, req, strcmp(what, CMD_ESTIMATE) == 0 ?
+	    LIVE_ESTIMATE_MS : LIVE_COMMAND_MS);
 	return 0;
 }
 

@@ -505,6 +505,14 @@ struct prompt_ctx {
 #define PROMPT_HISTORY 32
 #define PROMPT_DETAIL 7
 
+/* The engine's impact estimate for a manual order's form. */
+enum prompt_est {
+	PROMPT_EST_NONE,   /* not wanted */
+	PROMPT_EST_WANTED, /* the quantity is known: the console should ask */
+	PROMPT_EST_ASKED,  /* asked, no answer yet */
+	PROMPT_EST_DONE,   /* answered, or unavailable (the line says which) */
+};
+
 struct prompt {
 	int stage;
 	char action[16]; /* pause, resume, throttle, style, algo, child, ... */
@@ -519,6 +527,7 @@ struct prompt {
 	char preview[512];
 	char detail[PROMPT_DETAIL][160]; /* a form's lines above the prompt */
 	int ndetail;
+	int est, est_line; /* enum prompt_est; its line in detail[] */
 	cJSON *req; /* built when the reason is accepted */
 	char note[160]; /* why the last input was refused, shown in the prompt */
 	/* The : command line's history survives prompt_cancel(). */
@@ -543,6 +552,15 @@ void prompt_cancel(struct prompt *p);
 unsigned prompt_key(struct prompt *p, int key, char *msg, size_t msglen);
 /* The confirmed request (the caller owns it); the prompt goes idle. */
 cJSON *prompt_take(struct prompt *p);
+/* The estimate request for a manual order's form, once it is
+ * PROMPT_EST_WANTED (sym: the engine's symbol, for a form without a block);
+ * the prompt goes to PROMPT_EST_ASKED.  NULL when none is wanted. */
+cJSON *prompt_estimate_request(struct prompt *p, const char *sym);
+/* The engine's answer to it (rv nonzero: no answer, rvtext why), or that
+ * it cannot be asked (reply NULL, rv nonzero).  Ignored unless a form is
+ * waiting for this quantity; 1 when the form changed. */
+int prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
+                          const cJSON *reply);
 /* The finished input line of search / command / goto, copied to dst; the
  * prompt goes idle.  Returns the action it was for. */
 const char *prompt_line(struct prompt *p, char *dst, size_t n, char *action,

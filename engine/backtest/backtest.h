@@ -45,5 +45,6 @@ void backtest_stats(const double *v, int n, struct bt_stats *s);
 /* The subcommands. */
 int backtest_main(int argc, char **argv);
 int backtest_tca_main(int argc, char **argv);
+int impact_main(int argc, char **argv);
 
 #endif

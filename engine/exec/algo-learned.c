@@ -168,6 +168,7 @@ learned_features(struct exec *x, struct parent *p, int64_t t,
 		.t = t, .start = p->spec.start, .end = p->spec.end,
 		.arrival = p->arrival, .queue_ahead = -1,
 		.alerts = p->behind_alerted + (p->refused > 0),
+		.impact = exec_impact(x, NULL),
 	};
 
 	in.slice = p->algo->target(p, t + p->spec.interval) - in.sched;
@@ -212,8 +213,21 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	model_decide(mdl, f, &c, exec_emitting(x));
 	act->mult = policy_mult(c.action);
 	act->style = learned_map_style(policy_style(c.action));
-	if (exec_emitting(x))
+	if (exec_emitting(x)) {
+		const char *why;
+
 		learned_explain(mdl, f, &c, act);
+		/* A policy that reads impact_est is told when it is 0 for want
+		 * of an impact model, in its own reason. */
+		for (int i = 0; i < mdl->nfeat; i++)
+			if (mdl->feat[i] == FEAT_IMPACT_EST &&
+			    exec_impact(x, &why) == NULL) {
+				size_t n = strlen(act->note);
+
+				snprintf(act->note + n, sizeof act->note - n, "; "
+				    "impact_est 0: %s", why);
+			}
+	}
 	return 0;
 }
 
@@ -321,6 +335,7 @@ struct learned_train {
 	struct scenario *sc;
 	int nsc;
 	int per;                   /* episodes per candidate per generation */
+	const struct impact_model *impact; /* for impact_est; may be NULL */
 };
 
 static double
@@ -366,7 +381,7 @@ learned_randomise_market(struct scenario *sc, struct sim_params *m,
 
 /* Every market of the scenario in turn, from one stream (the first market
  * draws exactly what a one-market scenario always drew). */
-static void
+void
 learned_randomise(struct scenario *sc, uint64_t seed)
 {
 	struct rng r;
@@ -385,7 +400,7 @@ learned_randomise(struct scenario *sc, uint64_t seed)
  * markets the AC risk term lambda sigma^2 tau sum x_k^2. */
 static double
 learned_session(const struct scenario *sc, const struct model *mdl,
-                uint64_t seed)
+                const struct impact_model *im, uint64_t seed)
 {
 	struct exec *x;
 	struct ac_params ac;
@@ -396,6 +411,7 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
 		return 1e6;
 	exec_set_model(x, mdl);
+	exec_set_impact(x, im);
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps = sc->orders[i];
 
@@ -445,11 +461,12 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	uint64_t seed;
 
 	if (gen < 0)
-		return learned_session(&sc, mdl, LEARNED_VAL_SEED + (uint64_t)ep);
+		return learned_session(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
+		    (uint64_t)ep);
 	seed = LEARNED_TRAIN_SEED + (uint64_t)gen * (uint64_t)lt->per +
 	    (uint64_t)ep;
 	learned_randomise(&sc, seed);
-	return learned_session(&sc, mdl, seed);
+	return learned_session(&sc, mdl, lt->impact, seed);
 }
 
 static void
@@ -524,7 +541,8 @@ learned_train_main(int argc, char **argv)
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
 	double lr = 0.02, val = 0, vevery = 5, v;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
-	struct learned_train lt;
+	struct learned_train lt = { 0 };
+	struct impact_model im;
 	struct model mdl;
 	struct es_opts o;
 	struct es_result res;
@@ -628,6 +646,13 @@ learned_train_main(int argc, char **argv)
 			free(scdup);
 			return 2;
 		}
+	/* The impact model behind the impact_est feature, loaded once: the
+	 * same one the engine will load for the policy. */
+	if (impact_load(&im, impact_default_path(), err, sizeof err) == 0)
+		lt.impact = &im;
+	else
+		fprintf(stderr, "tranched train: %s: feature impact_est will be 0 "
+		    "throughout\n", err);
 	o = (struct es_opts){
 		.pairs = (int)pairs, .episodes = lt.per, .sigma = sigma, .lr = lr,
 		.jobs = (int)jobs, .seed = (uint64_t)seed,
@@ -668,6 +693,8 @@ learned_train_main(int argc, char **argv)
 
 	cJSON_AddStringToObject(mdl.meta, "commit", commit);
 	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ac");
+	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
+	    impact_default_path() : "none (impact_est was 0)");
 	cJSON_AddStringToObject(tr, "method", "evolution strategy: antithetic "
 	    "Gaussian perturbations, centred ranks, Adam; common random numbers "
 	    "within a generation");
@@ -713,5 +740,7 @@ out:
 		scenario_free(&lt.sc[i]);
 	free(lt.sc);
 	free(scdup);
+	if (lt.impact != NULL)
+		impact_free(&im);
 	return rc;
 }

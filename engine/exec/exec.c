@@ -56,6 +56,11 @@ struct exec {
 	const struct model *model;
 	struct model *own_model;     /* loaded by the first learned block */
 	const struct model *shadow;  /* --shadow (borrowed) */
+	/* The impact model (borrowed, or loaded once by exec_impact). */
+	const struct impact_model *impact;
+	struct impact_model *own_impact;
+	int impact_tried;
+	char impact_err[300];
 	char dec_note[200];
 	cJSON *dec_extra;
 };
@@ -485,6 +490,10 @@ exec_free(struct exec *x)
 	if (x->own_model != NULL) {
 		model_free(x->own_model);
 		free(x->own_model);
+	}
+	if (x->own_impact != NULL) {
+		impact_free(x->own_impact);
+		free(x->own_impact);
 	}
 	cJSON_Delete(x->dec_extra);
 	free(x->parents);
@@ -1544,6 +1553,38 @@ void
 exec_set_shadow(struct exec *x, const struct model *m)
 {
 	x->shadow = m;
+}
+
+void
+exec_set_impact(struct exec *x, const struct impact_model *im)
+{
+	x->impact = im;
+	x->impact_tried = 1;
+	snprintf(x->impact_err, sizeof x->impact_err, "no impact model");
+}
+
+/*
+ * The impact model: the one set with exec_set_impact, else
+ * impact_default_path() loaded at the first call.  A file that cannot be
+ * loaded is tried once; *why (may be NULL) then says why there is none.
+ */
+const struct impact_model *
+exec_impact(struct exec *x, const char **why)
+{
+	if (!x->impact_tried) {
+		x->impact_tried = 1;
+		if ((x->own_impact = calloc(1, sizeof *x->own_impact)) == NULL)
+			snprintf(x->impact_err, sizeof x->impact_err, "out of memory");
+		else if (impact_load(x->own_impact, impact_default_path(),
+		    x->impact_err, sizeof x->impact_err) != 0) {
+			free(x->own_impact);
+			x->own_impact = NULL;
+		} else
+			x->impact = x->own_impact;
+	}
+	if (why != NULL)
+		*why = x->impact != NULL ? "" : x->impact_err;
+	return x->impact;
 }
 
 int

@@ -312,6 +312,12 @@ const struct model *exec_model(const struct exec *x);
  * and the block say what it chose and how often and by how much it
  * disagrees with the live algorithm (tranched --shadow). */
 void exec_set_shadow(struct exec *x, const struct model *m);
+/* The impact model (engine/model/impact.h): one set here (borrowed; NULL
+ * means none), else impact_default_path() loaded once at the first
+ * exec_impact().  NULL when there is none, *why (may be NULL) saying why. */
+struct impact_model;
+void exec_set_impact(struct exec *x, const struct impact_model *im);
+const struct impact_model *exec_impact(struct exec *x, const char **why);
 
 /* algo-learned.c, for exec.c: the shadow's choice at a decision of p where
  * the live algorithm chose multiplier live_mult and style live_style (-1:
@@ -326,5 +332,19 @@ cJSON *learned_shadow_json(const struct parent *p);
 int exec_emitting(const struct exec *x);
 /* `tranched train`. */
 int learned_train_main(int argc, char **argv);
+/* Randomise a scenario's market for one training episode from seed (the
+ * ranges are in the trained model's meta); also `tranched impact`'s. */
+struct scenario;
+void learned_randomise(struct scenario *sc, uint64_t seed);
+/*
+ * The impact model's data (impact-data.c): one session of scenario sc, its
+ * market randomised from seed, with our spaced marketable children and
+ * what each cost; the samples are appended to *v (n used, cap allocated).
+ * The same scenario and seed give the same samples.  0, or -1 with err.
+ */
+struct impact_sample;
+int impact_collect(const struct scenario *sc, uint64_t seed,
+                   struct impact_sample **v, size_t *n, size_t *cap,
+                   char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
  * Our orders carry ids with the top bit set so they can never collide with
  * the ids a source gives its own participants or replays from a file.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,10 +77,85 @@ market_init_common(struct market *m, const struct market_ops *ops,
 	m->next_our_id = MARKET_OUR_ID_BIT | 1;
 }
 
+/* One sample of the activity grid at m->now, covering k steps. */
+static void
+market_act_sample(struct market *m, int64_t k)
+{
+	struct market_activity *a = &m->act;
+	double mid = market_mid(m), kk = (double)k;
+	int64_t vol = m->volume - m->our_volume;
+
+	if (a->n > 0) {
+		double ws = 1 - exp(-kk * MARKET_ACT_STEP_S / MARKET_ACT_SHORT_S);
+		double wl = 1 - exp(-kk * MARKET_ACT_STEP_S / MARKET_ACT_LONG_S);
+		double dv = (double)(vol - a->last_vol) / kk, first;
+
+		/* Warm start: a plain mean of the first steps. */
+		first = kk / (double)(a->n + k);
+		a->vol_s += (ws > first ? ws : first) * (dv - a->vol_s);
+		a->vol_l += (wl > first ? wl : first) * (dv - a->vol_l);
+		if (mid > 0 && a->last_mid > 0) {
+			double d = mid - a->last_mid, v = d * d / kk;
+
+			first = kk / (double)(a->nmid + k);
+			a->var_s += (ws > first ? ws : first) * (v - a->var_s);
+			a->var_l += (wl > first ? wl : first) * (v - a->var_l);
+			a->nmid += k;
+		}
+	}
+	a->n += a->n > 0 ? k : 1;
+	a->last_mid = mid;
+	a->last_vol = vol;
+}
+
+/*
+ * Advance the source to t, stopping at every point of the activity grid on
+ * the way so the samples do not depend on how the caller chunks time (the
+ * sources are chunk-invariant themselves).  A jump of more than a day is
+ * sampled as one long step.
+ */
 int
 market_advance(struct market *m, int64_t t)
 {
+	const int64_t step = MARKET_ACT_STEP_S * MARKET_NS_PER_SEC;
+	struct market_activity *a = &m->act;
+	int rv;
+
+	if (a->next == 0) {
+		a->next = (m->now / step + 1) * step;
+		market_act_sample(m, 1);
+	}
+	if (t - a->next > 86400 * MARKET_NS_PER_SEC) {
+		int64_t k = (t - a->next) / step + 1;
+
+		if ((rv = m->ops->advance(m, a->next + (k - 1) * step)) != 0)
+			return rv;
+		market_act_sample(m, k);
+		a->next += k * step;
+	}
+	while (a->next <= t) {
+		if ((rv = m->ops->advance(m, a->next)) != 0)
+			return rv;
+		market_act_sample(m, 1);
+		a->next += step;
+	}
 	return m->ops->advance(m, t);
+}
+
+double
+market_sigma(const struct market *m, int lng)
+{
+	if (m->act.nmid < 1)
+		return 0;
+	return sqrt((lng ? m->act.var_l : m->act.var_s) / MARKET_ACT_STEP_S);
+}
+
+double
+market_volume_rate(const struct market *m, int lng)
+{
+	if (m->act.n < 2)
+		return 0;
+	return (lng ? m->act.vol_l : m->act.vol_s) / MARKET_ACT_STEP_S;
 }
 
 void

@@ -53,6 +53,29 @@ struct market_cbs {
 
 struct market;
 
+/*
+ * What every market keeps of its own recent activity, sampled on a fixed
+ * grid of simulated time (MARKET_ACT_STEP_S) by market_advance(): the
+ * squared mid change and the market's volume (ours excluded) per step,
+ * averaged exponentially over a short (MARKET_ACT_SHORT_S) and a long
+ * (MARKET_ACT_LONG_S) horizon.  The first samples are plain means (weight
+ * 1/n until the exponential weight is larger), so the figures mean
+ * something from the first minute.  Read them through market_sigma() and
+ * market_volume_rate(); an impact estimate needs nothing else from the past.
+ */
+#define MARKET_ACT_STEP_S 5
+#define MARKET_ACT_SHORT_S 120.0
+#define MARKET_ACT_LONG_S 1800.0
+struct market_activity {
+	int64_t next;       /* the next grid time; 0 before the first sample */
+	int64_t n;          /* steps sampled */
+	double last_mid;
+	int64_t last_vol;   /* market volume (ours excluded) at the last sample */
+	int64_t nmid;       /* steps with a mid both ends */
+	double var_s, var_l;   /* ticks^2 per step */
+	double vol_s, vol_l;   /* shares per step */
+};
+
 struct market_ops {
 	const char *name;
 	/* Do everything due up to and including simulated time t. */
@@ -75,6 +98,7 @@ struct market {
 	uint64_t msgs;    /* messages the source sent to the book */
 	int64_t flow;     /* signed aggressive volume: buys +, sells - */
 	void *impl;
+	struct market_activity act;
 };
 
 #define SIM_MAX_EVENTS 16
@@ -207,6 +231,13 @@ int market_cancel(struct market *m, uint64_t id, int64_t *qty);
 
 /* Mid price in (fractional) ticks; -1 if either side is empty. */
 double market_mid(const struct market *m);
+
+/* Realised volatility of the mid, ticks per sqrt(second), over the short
+ * (lng 0) or long (lng 1) horizon; 0 before two samples. */
+double market_sigma(const struct market *m, int lng);
+/* The market's volume (ours excluded), shares per second, over the short
+ * or long horizon; 0 before the first step. */
+double market_volume_rate(const struct market *m, int lng);
 
 /* Used by sources: wire the book's callbacks to the market's. */
 void market_init_common(struct market *m, const struct market_ops *ops,

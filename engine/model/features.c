@@ -18,6 +18,13 @@
  * (0.05) of the market volume printed between decisions, which stands in
  * for the expected volume profile (the simulator's profile is not visible
  * to an algorithm, nor is a real day's).
+ *
+ * impact_est is the impact model's (impact.c) predicted cost in bps of
+ * crossing now with the base schedule's next slice, passed in through
+ * struct feat_input so that the model is loaded once by the layer above and
+ * nothing here holds it.  Without an impact model, or with a one-sided
+ * book, it is 0: the same as a free slice, which a policy trained with the
+ * model never sees in the simulator.
  */
 #include <math.h>
 #include <string.h>
@@ -42,6 +49,9 @@ static const struct {
 	[FEAT_QUEUE] = { "queue", "shares queued ahead of our children / slice / 5 (0..3)" },
 	[FEAT_WORKING] = { "working", "shares working / slice / 5 (0..3)" },
 	[FEAT_ALERTS] = { "alerts", "active alerts on the block / 2 (0..1)" },
+	[FEAT_IMPACT_EST] = { "impact_est", "log(1 + impact model's bps for "
+	    "crossing with the slice now) / 2 (0..3); 0 without an impact "
+	    "model" },
 };
 
 const char *
@@ -143,6 +153,19 @@ feat_compute(struct feat_state *s, const struct market *m,
 	    slice / 5, 0, 3) : 0;
 	f[FEAT_WORKING] = clip((double)in->working / slice / 5, 0, 3);
 	f[FEAT_ALERTS] = clip(in->alerts / 2.0, 0, 1);
+	f[FEAT_IMPACT_EST] = 0;
+	if (in->impact != NULL) {
+		struct impact_ctx ic;
+		struct impact_est ie;
+		char e[96];
+
+		if (impact_context(m, in->side, (int64_t)slice, &ic, e,
+		    sizeof e) == 0) {
+			impact_predict(in->impact, &ic, &ie);
+			f[FEAT_IMPACT_EST] = clip(log1p(ie.bps > 0 ? ie.bps : 0) / 2,
+			    0, 3);
+		}
+	}
 
 	s->spread_avg = 0.9 * s->spread_avg + 0.1 * spread;
 	s->last_mid = mid;

@@ -1,8 +1,8 @@
 /*
  * engine/model/model.h -- the learned execution policy: the features it
  * sees, the actions it chooses between, the model file that carries it, and
- * the evolution strategy that trains it.  With nn.h, the whole API of
- * engine/model/.
+ * the evolution strategy that trains it.  With nn.h and impact.h (the
+ * impact and liquidity model), the whole API of engine/model/.
  *
  * model/ sits below exec/: it never sees a struct parent.  The execution
  * layer fills a struct feat_input with what it knows of a block and passes
@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/model/impact.h"
 #include "engine/model/nn.h"
 
 /*
@@ -42,6 +43,7 @@ enum feat_id {
 	FEAT_QUEUE,      /* shares ahead of our working children / slice / 5 */
 	FEAT_WORKING,    /* shares working / slice / 5, 0..3 */
 	FEAT_ALERTS,     /* active alerts on the block / 2, 0..1 */
+	FEAT_IMPACT_EST, /* log(1 + impact model's bps for the slice) / 2, 0..3 */
 	FEAT_COUNT
 };
 
@@ -60,6 +62,9 @@ struct feat_input {
 	double arrival;        /* mid at the start, ticks */
 	int64_t queue_ahead;   /* shares ahead of our resting children; -1 none */
 	int alerts;            /* active alerts on the block */
+	/* The impact model (impact.h), loaded once by the caller; NULL: none,
+	 * and impact_est is 0. */
+	const struct impact_model *impact;
 };
 
 /* What the features remember between decisions of one block. */

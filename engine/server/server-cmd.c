@@ -10,10 +10,12 @@
  * request with its answer, sync the journal, and publish an audit event --
  * all before the answer leaves.  A handler only decides and acts.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/model/impact.h"
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
@@ -793,6 +795,97 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/*
+ * estimate: what a marketable child of qty shares would cost if it crossed
+ * now, by the impact model and by the square-root law, and the market's
+ * volume over the next five minutes.  Read-only: it looks at the book and
+ * the market's activity record and touches neither.
+ */
+static cJSON *
+cmd_estimate(struct server *s, const cJSON *req, const char *id,
+             struct session *sess)
+{
+	const char *sym = NULL, *side = NULL, *why = "";
+	const struct impact_model *im;
+	struct market *m = NULL;
+	char syms[160];
+	struct impact_ctx c;
+	struct impact_est est;
+	int64_t qty = 0;
+	uint32_t block;
+	int bside = -1, rv;
+	double usd_bps;
+	char err[256];
+	cJSON *e = NULL, *r;
+
+	if (cmd_block(req, id, 0, &block, &e) != 0)
+		return e;
+	if (block != 0) {
+		const struct parent *p = exec_find(s->x, block);
+
+		if (p == NULL)
+			return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
+			    "block", block);
+		bside = p->spec.side;
+		m = p->m;
+	}
+	exec_syms(s->x, syms, sizeof syms);
+	if ((rv = cmd_str(req, id, "sym", &sym, &e)) < 0)
+		return e;
+	if (rv == 0) {
+		struct market *ms = exec_market_sym(s->x, sym);
+
+		if (ms == NULL || (m != NULL && ms != m))
+			return ipc_reply_error(id, ERR_FIELD, "field \"sym\" "
+			    "\"%.16s\": %s", sym, ms == NULL ? "not traded by this "
+			    "engine" : "not the block's symbol");
+		m = ms;
+	}
+	if (m == NULL)
+		return ipc_reply_error(id, ERR_FIELD, "field \"block\" or \"sym\": "
+		    "one is required (this engine trades %s)", syms);
+	if (cmd_str(req, id, "side", &side, &e) < 0)
+		return e;
+	if (side != NULL) {
+		if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
+			return ipc_reply_error(id, ERR_FIELD, "field \"side\" "
+			    "\"%.16s\": must be buy or sell", side);
+		bside = strcmp(side, "buy") == 0 ? BOOK_BID : BOOK_ASK;
+	}
+	if (bside < 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"side\": required "
+		    "(buy or sell) when no block is named");
+	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &qty, &e)) < 0)
+		return e;
+	if (rv == 1)
+		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
+		    "(shares, 1..1000000000)");
+	if ((im = exec_impact(s->x, &why)) == NULL)
+		return ipc_reply_error(id, ERR_STATE, "no impact model: %s", why);
+	if (impact_context(m, bside, qty, &c, err, sizeof err) != 0)
+		return ipc_reply_error(id, ERR_STATE, "%s", err);
+	impact_predict(im, &c, &est);
+	/* Dollars per bps of this child's value at the mid. */
+	usd_bps = c.mid * m->tick * (double)qty / 1e4;
+	r = ipc_reply_ok(id);
+	cJSON_AddStringToObject(r, "sym", m->sym);
+	cJSON_AddStringToObject(r, "side", bside == BOOK_BID ? "buy" : "sell");
+	cJSON_AddNumberToObject(r, "qty", (double)qty);
+	cJSON_AddNumberToObject(r, "mid", c.mid);
+	cJSON_AddNumberToObject(r, "impact_bps", est.bps);
+	cJSON_AddNumberToObject(r, "impact_usd", est.bps * usd_bps);
+	cJSON_AddNumberToObject(r, "sqrt_bps", est.sqrt_bps);
+	cJSON_AddNumberToObject(r, "sqrt_usd", est.sqrt_bps * usd_bps);
+	cJSON_AddNumberToObject(r, "volume_5min", round(est.vol5));
+	cJSON_AddNumberToObject(r, "sigma_bps", c.sigma_bps);
+	cJSON_AddNumberToObject(r, "adv", round(c.adv));
+	cJSON_AddStringToObject(r, "model", im->name);
+	/* The model was trained on children up to half the far top-10 depth. */
+	cJSON_AddBoolToObject(r, "extrapolated", c.x[IMPACT_SIZE_DEPTH10] >
+	    log(0.5));
+	return r;
+}
+
 /* Which commands change something (journaled, audited, need a reason). */
 enum { CMD_READ = 0, CMD_CHANGES = 1, CMD_CHANGES_REASON_OPTIONAL = 2 };
 
@@ -800,6 +893,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ CMD_HELLO, cmd_hello, CMD_READ, ROLE_VIEWER },
 	{ CMD_STATUS, cmd_status, CMD_READ, ROLE_VIEWER },
 	{ CMD_SNAPSHOT, cmd_snapshot, CMD_READ, ROLE_VIEWER },
+	{ CMD_ESTIMATE, cmd_estimate, CMD_READ, ROLE_VIEWER },
 	{ CMD_SUBMIT, cmd_submit, CMD_CHANGES, ROLE_TRADER },
 	{ CMD_PAUSE, cmd_pause, CMD_CHANGES, ROLE_TRADER },
 	{ CMD_RESUME, cmd_resume, CMD_CHANGES, ROLE_TRADER },
@@ -811,8 +905,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ CMD_RELEASE, cmd_release, CMD_CHANGES, ROLE_SUPERVISOR },
 	{ CMD_SPEED, cmd_speed, CMD_CHANGES, ROLE_SUPERVISOR },
 };
-#define CMD_KNOWN "hello, status, snapshot, submit, pause, resume, " \
-	"throttle, override, cancel, ack, kill, release, speed"
+#define CMD_KNOWN "hello, status, snapshot, estimate, submit, pause, " \
+	"resume, throttle, override, cancel, ack, kill, release, speed"
 
 static const struct cmd_entry *
 cmd_find(const char *name)

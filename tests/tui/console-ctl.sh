@@ -55,6 +55,20 @@ expect 0 "resume: ok" "$TRANCHE" ctl --connect "$URL" resume --reason "ctl test"
 expect 1 "refused" "$TRANCHE" ctl --connect "$URL" cancel --block nosuch \
 	--reason "ctl test"
 
+# estimate: read-only, any role; the model's figure beside the law's.
+expect 0 "square-root law:" "$TRANCHE" ctl --connect "$URL" --role viewer \
+	estimate --block 1 qty=2000
+"$TRANCHE" ctl --connect "$URL" estimate sym=QDI side=buy qty=500 --json |
+	jq -e '.impact_bps > 0 and .sqrt_bps > 0 and .volume_5min > 0 and
+	       .side == "buy" and .qty == 500 and .model == "impact"' >/dev/null ||
+	fail "estimate --json lacks the model's figures"
+expect 1 'field "qty" 0' "$TRANCHE" ctl --connect "$URL" estimate \
+	sym=QDI side=buy qty=0
+expect 1 'field "side" "up"' "$TRANCHE" ctl --connect "$URL" estimate \
+	sym=QDI side=up qty=10
+expect 1 'field "sym" "XYZ"' "$TRANCHE" ctl --connect "$URL" estimate \
+	sym=XYZ side=buy qty=10
+
 # The live console, attached, quits by itself after 50 frames.
 console --connect "$URL" --frames 50
 console_exited_cleanly

@@ -32,6 +32,7 @@ tmux_ send-keys Enter
 wait_for "CHECK BEFORE SENDING"
 wait_for "FAIL] price collar"
 wait_for "expected cost (ESTIMATE)"
+wait_for_re "impact model: [0-9.]+ bps \(\\\$[0-9]+\), square-root law: [0-9.]+ bps"
 tmux_ send-keys y
 wait_for_re "child (refused|: ok)"
 
