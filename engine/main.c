@@ -28,6 +28,7 @@ struct opt_row {
 enum {
 	OPT_SCENARIO = 1000, OPT_SEED, OPT_SPEED, OPT_JOURNAL, OPT_LISTEN,
 	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_HELP, OPT_VERSION,
+	OPT_TLS_CERT, OPT_TLS_KEY,
 };
 
 static const struct opt_row opt_table[] = {
@@ -40,7 +41,11 @@ static const struct opt_row opt_table[] = {
 	  "journal file to create (default: a new file under $XDG_STATE_HOME/tranche)" },
 	{ "listen", "URL", OPT_LISTEN,
 	  "control URL, repeatable (default ipc://$XDG_RUNTIME_DIR/tranche/ctl);"
-	  " events on URL.events (ipc) or port+1 (tcp)" },
+	  " events on URL.events (ipc) or port+1 (tcp, tls+tcp)" },
+	{ "tls-cert", "FILE", OPT_TLS_CERT,
+	  "PEM certificate (chain) for tls+tcp:// listeners" },
+	{ "tls-key", "FILE", OPT_TLS_KEY,
+	  "PEM private key (unencrypted) for tls+tcp:// listeners" },
 	{ "name", "NAME", OPT_NAME, "engine name shown to consoles" },
 	{ "set", "PATH=VALUE", OPT_SET,
 	  "override a scenario value, e.g. market.sigma=2 (repeatable)" },
@@ -216,6 +221,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_NAME:
 			o.name = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o.tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			o.tls_key = optarg;
 			break;
 		case OPT_SET:
 			if (o.nsets == 64) {

@@ -7,6 +7,13 @@
  * socket's resend time is left long; a request that times out is reported
  * to the caller, who decides whether to try again (with the same id, so the
  * engine does not execute it twice).
+ *
+ * tls+tcp:// URLs are dialled with a client TLS configuration (ipc/tls.c)
+ * that requires the engine's certificate to verify against the CA the
+ * caller named.  NNG does not report a failed dial to anyone -- it just
+ * dials again -- so what went wrong is read from its per-dialer statistics
+ * (handshakes refused, connections closed during the handshake) when a
+ * request does not get through: ipc_client_problem().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +29,17 @@
 #include "ipc/client.h"
 #include "ipc/nngclose.h"
 #include "ipc/protocol.h"
+#include "ipc/tls.h"
 
 struct ipc_client {
 	nng_socket req;
 	nng_socket sub;
+	nng_dialer req_dialer, sub_dialer;
+	int tls;
 	char ctl_url[512];
 	char ev_url[512];
 	char name[64];
+	char ca[512];
 	unsigned long next_id;
 	unsigned long nonce;  /* tells apart clients of one process */
 };
@@ -37,14 +48,54 @@ int
 ipc_client_open(struct ipc_client **out, const char *ctl_url,
                 const char *events_url, const char *name)
 {
+	struct ipc_client_cfg cfg = {
+		.ctl_url = ctl_url, .events_url = events_url, .name = name,
+	};
+	char err[256];
+
+	return ipc_client_open_cfg(out, &cfg, err, sizeof err);
+}
+
+/* Dial in the background, over TLS when the URL says so. */
+static int
+client_dial(nng_socket s, const char *url, nng_tls_config *tls,
+            nng_dialer *d, char *err, size_t errlen)
+{
+	int rv;
+
+	if ((rv = nng_dialer_create(d, s, url)) != 0) {
+		snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+		return rv;
+	}
+	if (tls != NULL &&
+	    (rv = nng_dialer_set_ptr(*d, NNG_OPT_TLS_CONFIG, tls)) != 0) {
+		snprintf(err, errlen, "%s: TLS: %s", url, nng_strerror(rv));
+		return rv;
+	}
+	if ((rv = nng_dialer_start(*d, NNG_FLAG_NONBLOCK)) != 0) {
+		snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+		return rv;
+	}
+	return 0;
+}
+
+int
+ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
+                    char *err, size_t errlen)
+{
 	struct ipc_client *c;
+	nng_tls_config *tls = NULL;
+	const char *label = cfg->tls_ca_label ? cfg->tls_ca_label : "--tls-ca";
 	int rv;
 
 	*out = NULL;
-	if ((c = calloc(1, sizeof *c)) == NULL)
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NNG_ENOMEM;
-	snprintf(c->ctl_url, sizeof c->ctl_url, "%s", ctl_url);
-	snprintf(c->name, sizeof c->name, "%s", name ? name : "client");
+	}
+	snprintf(c->ctl_url, sizeof c->ctl_url, "%s", cfg->ctl_url);
+	snprintf(c->name, sizeof c->name, "%s", cfg->name ? cfg->name :
+	    "client");
 	/* The engine remembers ids across connections: two clients of one
 	 * process (or a pid reused later) must not share them. */
 	{
@@ -55,20 +106,37 @@ ipc_client_open(struct ipc_client **out, const char *ctl_url,
 		c->nonce = ((unsigned long)ts.tv_sec * 1000003UL) ^
 		    (unsigned long)ts.tv_nsec ^ (++opened << 40);
 	}
-	if (events_url != NULL)
-		snprintf(c->ev_url, sizeof c->ev_url, "%s", events_url);
-	else if (ipc_events_url(ctl_url, c->ev_url, sizeof c->ev_url) != 0) {
+	if (cfg->events_url != NULL)
+		snprintf(c->ev_url, sizeof c->ev_url, "%s", cfg->events_url);
+	else if (ipc_events_url(cfg->ctl_url, c->ev_url, sizeof c->ev_url) != 0) {
+		snprintf(err, errlen, "%s: not an engine address (ipc://PATH, "
+		    "tcp://HOST:PORT or tls+tcp://HOST:PORT)", cfg->ctl_url);
 		free(c);
 		return NNG_EADDRINVAL;
 	}
-	if ((rv = nng_req0_open(&c->req)) != 0) {
+	if (ipc_url_is_tls(c->ctl_url) != ipc_url_is_tls(c->ev_url)) {
+		snprintf(err, errlen, "%s and %s: both or neither must be "
+		    "tls+tcp://", c->ctl_url, c->ev_url);
 		free(c);
-		return rv;
+		return NNG_EADDRINVAL;
+	}
+	c->tls = ipc_url_is_tls(c->ctl_url);
+	if (c->tls) {
+		if (ipc_tls_client_config(&tls, c->ctl_url, cfg->tls_ca, label,
+		    err, errlen) != 0) {
+			free(c);
+			return NNG_EINVAL;
+		}
+		snprintf(c->ca, sizeof c->ca, "%s", cfg->tls_ca);
+	}
+	if ((rv = nng_req0_open(&c->req)) != 0) {
+		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
+		goto fail;
 	}
 	if ((rv = nng_sub0_open(&c->sub)) != 0) {
-		nng_close(c->req);
-		free(c);
-		return rv;
+		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
+		ipc_nng_close(c->req, 2000);
+		goto fail;
 	}
 	nng_socket_set_size(c->req, NNG_OPT_RECVMAXSZ, TRANCHE_MAX_MSG * 16);
 	nng_socket_set_size(c->sub, NNG_OPT_RECVMAXSZ, TRANCHE_MAX_MSG * 16);
@@ -80,13 +148,24 @@ ipc_client_open(struct ipc_client **out, const char *ctl_url,
 	 * still ends in a snapshot, but bursts should not cost one. */
 	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, 8192);
 	nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-	if ((rv = nng_dial(c->req, c->ctl_url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
-	    (rv = nng_dial(c->sub, c->ev_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+	if ((rv = client_dial(c->req, c->ctl_url, tls, &c->req_dialer, err,
+	    errlen)) != 0 || (rv = client_dial(c->sub, c->ev_url, tls,
+	    &c->sub_dialer, err, errlen)) != 0) {
+		if (tls != NULL)
+			nng_tls_config_free(tls);
 		ipc_client_close(c);
 		return rv;
 	}
+	/* The dialers hold their own references. */
+	if (tls != NULL)
+		nng_tls_config_free(tls);
 	*out = c;
 	return 0;
+fail:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	free(c);
+	return rv;
 }
 
 void
@@ -97,6 +176,112 @@ ipc_client_close(struct ipc_client *c)
 	ipc_nng_close(c->req, 2000);
 	ipc_nng_close(c->sub, 2000);
 	free(c);
+}
+
+/* What NNG's statistics say about one dialer. */
+struct client_dstats {
+	uint64_t pipes;    /* connections up now */
+	uint64_t connects; /* ever established */
+	uint64_t auth;     /* TLS handshakes refused (certificate, crypto) */
+	uint64_t closed;   /* connections that failed in the handshake */
+};
+
+static int
+client_dialer_stats(nng_dialer d, struct client_dstats *ds)
+{
+	nng_stat *all, *dst, *c;
+
+	memset(ds, 0, sizeof *ds);
+	if (nng_stats_get(&all) != 0)
+		return -1;
+	if ((dst = nng_stat_find_dialer(all, d)) != NULL)
+		for (c = nng_stat_child(dst); c != NULL; c = nng_stat_next(c)) {
+			const char *name = nng_stat_name(c);
+			uint64_t v = nng_stat_value(c);
+
+			if (strcmp(name, "pipes") == 0)
+				ds->pipes = v;
+			else if (strcmp(name, "connect") == 0)
+				ds->connects = v;
+			else if (strcmp(name, "auth") == 0)
+				ds->auth = v;
+			else if (strcmp(name, "other") == 0 ||
+			    strcmp(name, "proto") == 0)
+				ds->closed += v;
+		}
+	nng_stats_free(all);
+	return dst != NULL ? 0 : -1;
+}
+
+/* The engine's certificate was refused and nothing is connected. */
+static int
+client_tls_refused(struct ipc_client *c)
+{
+	struct client_dstats ds;
+
+	return c->tls && client_dialer_stats(c->req_dialer, &ds) == 0 &&
+	    ds.auth > 0 && ds.pipes == 0;
+}
+
+int
+ipc_client_problem(struct ipc_client *c, char *buf, size_t n)
+{
+	struct client_dstats a, b;
+	char host[256] = "?";
+
+	if (client_dialer_stats(c->req_dialer, &a) != 0 ||
+	    client_dialer_stats(c->sub_dialer, &b) != 0 || a.pipes > 0)
+		return 0;
+	ipc_url_host(c->ctl_url, host, sizeof host);
+	if (c->tls && a.auth + b.auth > 0) {
+		snprintf(buf, n, "TLS handshake with %s failed (%llu times): the "
+		    "engine's certificate did not verify against the CA in %s "
+		    "(signed by another CA, expired, or not issued for %s), or "
+		    "the engine there does not speak TLS", c->ctl_url,
+		    (unsigned long long)(a.auth + b.auth), c->ca, host);
+		return 1;
+	}
+	if (a.connects == 0 && a.closed + b.closed > 0) {
+		if (c->tls)
+			snprintf(buf, n, "%s closed every connection during the TLS "
+			    "handshake (%llu times): is the engine listening on "
+			    "plain tcp:// there?", c->ctl_url,
+			    (unsigned long long)(a.closed + b.closed));
+		else
+			snprintf(buf, n, "%s closed every connection during the "
+			    "handshake (%llu times): if the engine listens with "
+			    "tls+tcp://, connect with tls+tcp:// and --tls-ca",
+			    c->ctl_url, (unsigned long long)(a.closed + b.closed));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Over TLS a refused handshake is not an error NNG hands back: the dialer
+ * just tries again, and a request would wait out its whole timeout.  So
+ * the send waits in short slices, and between them the dialer's counts
+ * are looked at: once the engine's certificate has been refused with no
+ * connection up, the request ends with NNG_EPEERAUTH.
+ */
+#define CLIENT_TLS_SLICE_MS 100
+
+static int
+client_send(struct ipc_client *c, const char *body, int timeout_ms)
+{
+	int left = timeout_ms, slice, rv;
+
+	for (;;) {
+		slice = c->tls && left > CLIENT_TLS_SLICE_MS ?
+		    CLIENT_TLS_SLICE_MS : left;
+		nng_socket_set_ms(c->req, NNG_OPT_SENDTIMEO, slice);
+		rv = nng_send(c->req, (void *)body, strlen(body), 0);
+		left -= slice;
+		if (rv != NNG_ETIMEDOUT || !c->tls || left <= 0)
+			return rv;
+		if (client_tls_refused(c))
+			return NNG_EPEERAUTH;
+	}
 }
 
 int
@@ -115,9 +300,8 @@ ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
 	}
 	if ((body = cJSON_PrintUnformatted(req)) == NULL)
 		return NNG_ENOMEM;
-	nng_socket_set_ms(c->req, NNG_OPT_SENDTIMEO, timeout_ms);
 	nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO, timeout_ms);
-	rv = nng_send(c->req, body, strlen(body), 0);
+	rv = client_send(c, body, timeout_ms);
 	cJSON_free(body);
 	if (rv != 0)
 		return rv;

@@ -17,9 +17,38 @@
 
 struct ipc_client;
 
-/* events_url may be NULL (derived from ctl_url).  name labels ids. */
+/* events_url may be NULL (derived from ctl_url).  name labels ids.  Not
+ * for tls+tcp:// (that needs a CA: ipc_client_open_cfg). */
 int ipc_client_open(struct ipc_client **out, const char *ctl_url,
                     const char *events_url, const char *name);
+
+/* Everything a client may be told about reaching its engine. */
+struct ipc_client_cfg {
+	const char *ctl_url;
+	const char *events_url;   /* NULL: derived from ctl_url */
+	const char *name;         /* labels request ids */
+	const char *tls_ca;       /* tls+tcp://: PEM file of the CA to verify
+	                           * the engine's certificate with (required) */
+	const char *tls_ca_label; /* where tls_ca came from, for messages:
+	                           * "--tls-ca" (the default) or an env name */
+};
+
+/* 0 and *out, or a negative NNG error code with err saying what was wrong
+ * (a bad URL, a missing or unreadable CA file ...). */
+int ipc_client_open_cfg(struct ipc_client **out,
+                        const struct ipc_client_cfg *cfg, char *err,
+                        size_t errlen);
+
+/*
+ * Why requests are not getting through, as far as the dialers can tell: a
+ * TLS handshake that failed because the engine's certificate did not verify,
+ * or connections closed during the handshake (a tls+tcp:// engine dialled
+ * as tcp://, or the other way round).  1 with a sentence in buf, 0 when
+ * nothing is known.  Over TLS a request gives up early, with
+ * NNG_EPEERAUTH, once the engine's certificate was refused and no
+ * connection is up.
+ */
+int ipc_client_problem(struct ipc_client *c, char *buf, size_t n);
 void ipc_client_close(struct ipc_client *c);
 
 /*

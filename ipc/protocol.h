@@ -9,6 +9,9 @@
  *   control  REP on the listen URL; consoles and `tranche ctl` talk REQ.
  *   events   PUB on the listen URL's event twin (ipc_events_url()); SUB.
  *
+ * Over tls+tcp:// both are TLS with the engine's certificate, which clients
+ * verify (ipc/tls.h); the messages are the same as on any transport.
+ *
  * Every event message is TOPIC '\0' JSON.  The JSON object always carries
  *   "v"    protocol version (number)
  *   "seq"  per-engine sequence number, gap-free as published (number)

@@ -2,13 +2,15 @@
  * tui/ctl.c -- `tranche ctl`: one command to a running engine, its answer
  * printed, for scripts and for people without a console.
  *
- *   tranche ctl [--connect URL] [--timeout MS] COMMAND [ARGS] [--json]
+ *   tranche ctl [--connect URL] [--tls-ca FILE] [--timeout MS] COMMAND
+ *               [ARGS] [--json]
  *
  * Commands are a table (name, what it needs, help).  Each run says hello
  * first, as the console does, so a version mismatch is reported as such
  * rather than as a puzzling refusal, then sends the one command.  The exit
  * status is the contract with scripts: 0 only when the engine answered ok,
- * 1 when it refused or did not answer, 2 for a usage error.  --json prints
+ * 1 when it refused or did not answer, 2 for a usage error (a tls+tcp://
+ * URL without a CA, an unreadable CA file, included).  --json prints
  * the engine's reply as it came; otherwise a short human form.  Text from
  * the engine is stripped of control characters before it is printed.
  */
@@ -22,7 +24,7 @@
 
 #define CTL_TIMEOUT_MS 5000
 
-enum { CTL_JSON = 256, CTL_TIMEOUT, CTL_ROLE, CTL_TOKEN };
+enum { CTL_JSON = 256, CTL_TIMEOUT, CTL_ROLE, CTL_TOKEN, CTL_TLS_CA };
 
 /* What a command needs. */
 enum {
@@ -83,6 +85,8 @@ static const struct tui_opt ctl_opts[] = {
 	{ "role", CTL_ROLE, "ROLE", "viewer, trader (default) or supervisor" },
 	{ "token", CTL_TOKEN, "TOKEN", "token to present (default: "
 	  "$TRANCHE_TOKEN)" },
+	{ "tls-ca", CTL_TLS_CA, "FILE", "CA (PEM) to verify a tls+tcp:// "
+	  "engine with (default: $TRANCHE_TLS_CA)" },
 	{ "json", CTL_JSON, NULL, "print the engine's reply as JSON" },
 	{ "timeout", CTL_TIMEOUT, "MS", "wait this long for an answer "
 	  "(default 5000)" },
@@ -96,8 +100,8 @@ ctl_usage(FILE *f)
 	const struct ctl_cmd *c;
 	char left[160];
 
-	fprintf(f, "usage: tranche ctl [--connect URL] [--timeout MS] COMMAND "
-	    "[ARGS] [--json]\n\nSends one command to a running engine and "
+	fprintf(f, "usage: tranche ctl [--connect URL] [--tls-ca FILE] "
+	    "[--timeout MS] COMMAND [ARGS] [--json]\n\nSends one command to a running engine and "
 	    "prints its answer.\n\ncommands:\n");
 	for (c = ctl_cmds; c->name != NULL; c++) {
 		snprintf(left, sizeof left, "%s %s", c->name, c->args);
@@ -269,7 +273,12 @@ ctl_request(struct ipc_client *c, const char *url, cJSON *req, cJSON **reply,
             long timeout_ms)
 {
 	int rv = ipc_client_request(c, req, reply, (int)timeout_ms);
+	char why[512];
 
+	if (rv != 0 && ipc_client_problem(c, why, sizeof why)) {
+		fprintf(stderr, "tranche ctl: %s\n", why);
+		return -1;
+	}
 	if (rv != 0) {
 		fprintf(stderr, "tranche ctl: no answer from %s within %ld ms "
 		    "(%s); is tranched running there?\n", url, timeout_ms,
@@ -304,19 +313,24 @@ ctl_add_field(cJSON *req, const char *arg)
 static int
 ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
         double pct, const char *reason, int json, long timeout_ms,
-        char **fields, int nfields, const char *role, const char *token)
+        char **fields, int nfields, const char *role, const char *token,
+        const char *tls_ca, const char *tls_ca_label)
 {
+	struct ipc_client_cfg cfg = {
+		.ctl_url = url, .name = "tranche-ctl", .tls_ca = tls_ca,
+		.tls_ca_label = tls_ca_label,
+	};
 	struct ipc_client *c;
 	cJSON *req, *reply = NULL;
-	char st[32];
+	char st[32], err[1024];
 	const char *state;
 	double d;
 	int rv, code;
 
-	if ((rv = ipc_client_open(&c, url, NULL, "tranche-ctl")) != 0) {
-		fprintf(stderr, "tranche ctl: cannot open %s: %s\n", url,
-		    ipc_client_strerror(rv));
-		return 1;
+	if ((rv = ipc_client_open_cfg(&c, &cfg, err, sizeof err)) != 0) {
+		/* A URL or a CA file that will not do: the command line's. */
+		fprintf(stderr, "tranche ctl: %s\n", err);
+		return 2;
 	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", CMD_HELLO);
@@ -391,10 +405,12 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 int
 ctl_main(int argc, char **argv)
 {
-	struct option lo[10];
+	struct option lo[sizeof ctl_opts / sizeof ctl_opts[0]];
 	const struct ctl_cmd *cmd;
 	const char *url = NULL, *block = NULL, *reason = NULL, *name;
 	const char *role = "trader", *token = getenv("TRANCHE_TOKEN");
+	const char *tls_ca = getenv("TRANCHE_TLS_CA"), *tls_label =
+	    "TRANCHE_TLS_CA";
 	char *fields[32];
 	int nfields = 0;
 	char defurl[512];
@@ -434,6 +450,10 @@ ctl_main(int argc, char **argv)
 			break;
 		case CTL_TOKEN:
 			token = optarg;
+			break;
+		case CTL_TLS_CA:
+			tls_ca = optarg;
+			tls_label = "--tls-ca";
 			break;
 		case CTL_TIMEOUT:
 			if (options_parse_long("tranche ctl", "--timeout", optarg,
@@ -532,5 +552,5 @@ ctl_main(int argc, char **argv)
 		url = defurl;
 	}
 	return ctl_run(url, cmd, block, pct, reason, json, timeout_ms, fields,
-	    nfields, role, token);
+	    nfields, role, token, tls_ca, tls_label);
 }

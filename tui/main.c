@@ -1,7 +1,7 @@
 /*
  * tui/main.c -- `tranche`: the console, its replay form, and `tranche ctl`.
  *
- *   tranche [--connect URL] [--no-color] [--frames N]
+ *   tranche [--connect URL] [--tls-ca FILE] [--no-color] [--frames N]
  *   tranche replay JOURNAL [--speed X] [--no-color] [--frames N]
  *   tranche ctl [--connect URL] COMMAND [ARGS] [--json]
  *
@@ -17,7 +17,7 @@
 #include "tui/tui.h"
 
 enum { OPT_NO_COLOR = 256, OPT_FRAMES, OPT_SPEED, OPT_VERSION, OPT_LAYOUT,
-	OPT_ROLE, OPT_NO_MOUSE, OPT_ASCII, OPT_READONLY, OPT_THEME };
+	OPT_ROLE, OPT_NO_MOUSE, OPT_ASCII, OPT_READONLY, OPT_THEME, OPT_TLS_CA };
 
 #define MAIN_COMMON_OPTS \
 	{ "layout", OPT_LAYOUT, "NAME", "start with this layout (trader, " \
@@ -36,6 +36,8 @@ enum { OPT_NO_COLOR = 256, OPT_FRAMES, OPT_SPEED, OPT_VERSION, OPT_LAYOUT,
 static const struct tui_opt main_live_opts[] = {
 	{ "connect", 'c', "URL", "engine control address (default: "
 	  "ipc://$XDG_RUNTIME_DIR/tranche/ctl)" },
+	{ "tls-ca", OPT_TLS_CA, "FILE", "CA (PEM) to verify a tls+tcp:// "
+	  "engine with (default: $TRANCHE_TLS_CA)" },
 	{ "role", OPT_ROLE, "ROLE", "say hello as viewer, trader (default) or "
 	  "supervisor" },
 	{ "readonly", OPT_READONLY, NULL, "watch only: role viewer, every "
@@ -58,10 +60,11 @@ static void
 main_usage_live(FILE *f)
 {
 	fprintf(f,
-	    "usage: tranche [--connect URL] [--role ROLE] [--readonly] "
-	    "[--layout NAME]\n"
-	    "               [--no-color] [--no-mouse] [--ascii] "
-	    "[--theme light|dark] [--frames N]\n"
+	    "usage: tranche [--connect URL] [--tls-ca FILE] [--role ROLE] "
+	    "[--readonly]\n"
+	    "               [--layout NAME] [--no-color] [--no-mouse] "
+	    "[--ascii]\n"
+	    "               [--theme light|dark] [--frames N]\n"
 	    "       tranche replay JOURNAL [--speed X] [--layout NAME] ...\n"
 	    "       tranche ctl [--connect URL] COMMAND [ARGS] [--json]\n"
 	    "\n"
@@ -137,6 +140,10 @@ main_parse(int argc, char **argv, int replay, struct tui_options *opt)
 			if (options_check_url(prog, "--connect", optarg) != 0)
 				return 2;
 			opt->url = optarg;
+			break;
+		case OPT_TLS_CA:
+			opt->tls_ca = optarg;
+			opt->tls_ca_label = "--tls-ca";
 			break;
 		case OPT_NO_COLOR:
 			opt->no_color = 1;
@@ -228,6 +235,8 @@ main(int argc, char **argv)
 	}
 	memset(&opt, 0, sizeof opt);
 	opt.speed = 1;
+	opt.tls_ca = getenv("TRANCHE_TLS_CA");
+	opt.tls_ca_label = "TRANCHE_TLS_CA";
 	if ((rc = main_parse(argc, argv, replay, &opt)) >= 0)
 		return rc;
 	return tui_run(&opt);

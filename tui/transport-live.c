@@ -120,9 +120,12 @@ live_hello_done(struct tui *t, struct live_req *r)
 	struct live *lv = t->tp_state;
 	const cJSON *err;
 	const char *m = "", *code = "";
+	char why[512];
 
 	lv->hello_pending = 0;
 	lv->hello_at = tui_now_ms();
+	if (r->rv != 0 && ipc_client_problem(lv->client, why, sizeof why))
+		tui_message(t, MSG_ERR, "%s", why);
 	if (r->rv != 0 || r->reply == NULL)
 		return; /* tried again when heartbeats arrive */
 	lv->hello_ok = 1;
@@ -324,6 +327,7 @@ static int
 live_open(struct tui *t)
 {
 	struct live *lv = calloc(1, sizeof *lv);
+	char err[1024];
 	int rc;
 
 	if (lv == NULL)
@@ -336,9 +340,10 @@ live_open(struct tui *t)
 		    "--connect URL\n", rc);
 		return -1;
 	}
-	if ((rc = ipc_client_open(&lv->client, lv->url, NULL, "tranche")) != 0) {
-		fprintf(stderr, "tranche: cannot attach to %s: %s\n", lv->url,
-		    ipc_client_strerror(rc));
+	if (ipc_client_open_cfg(&lv->client, &(struct ipc_client_cfg){
+	    .ctl_url = lv->url, .name = "tranche", .tls_ca = t->opt.tls_ca,
+	    .tls_ca_label = t->opt.tls_ca_label }, err, sizeof err) != 0) {
+		fprintf(stderr, "tranche: cannot attach: %s\n", err);
 		return -1;
 	}
 	snprintf(t->view.source, sizeof t->view.source, "%s", lv->url);

@@ -605,6 +605,8 @@ extern const struct transport_ops transport_replay_ops;
 
 struct tui_options {
 	const char *url;     /* live: control URL */
+	const char *tls_ca;  /* live, tls+tcp://: CA file to verify with */
+	const char *tls_ca_label; /* where it came from: --tls-ca or the env */
 	const char *journal; /* replay: file */
 	double speed;        /* replay: initial speed */
 	int no_color;

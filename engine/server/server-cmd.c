@@ -279,7 +279,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	} else if (sess->kind != PEER_LOCAL)
 		return ipc_reply_error(id, ERR_AUTH, "field \"token\": required "
 		    "(%s); set TRANCHE_TOKEN", sess->kind == PEER_REMOTE ?
-		    "a tcp:// peer must present a token" :
+		    "a tcp:// or tls+tcp:// peer must present a token" :
 		    "an ipc:// peer of another uid must present a token");
 	if (client != NULL && client[0] != '\0')
 		snprintf(sess->client, sizeof sess->client, "%s", client);

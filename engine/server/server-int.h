@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <uv.h>
 
 #include "engine/exec/exec.h"
@@ -169,5 +170,17 @@ int server_role_rank(const char *role);
  * network listener with no token. */
 int server_tokens_load(struct server *s, char *err, size_t errlen);
 const char *server_role_name(int rank);
+/* server-listen.c: the TLS configuration for tls+tcp:// listeners from
+ * --tls-cert and --tls-key (*out NULL when no URL is tls+tcp://).  0, or
+ * -1 with err naming the option: a tls+tcp:// URL without them, them
+ * without such a URL, a file that cannot be read or is not a PEM
+ * certificate or key. */
+int server_tls_config(nng_tls_config **out, const char *const *urls,
+                      int nurls, const char *cert, const char *key,
+                      char *err, size_t errlen);
+/* Listen on url (ipc:// mode 0600; tls+tcp:// with tls, which must then be
+ * set).  0, or -1 with err. */
+int server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
+                  char *err, size_t errlen);
 
 #endif

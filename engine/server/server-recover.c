@@ -10,7 +10,10 @@
  * simulated time it was journaled at, the clock being moved there first
  * exactly as the live loop moved it (exec_tick to the command's time, only
  * forwards), and finally the clock goes to the last journaled record's
- * time.  The market is deterministic on its own grid, so this reproduces
+ * time.  A journaled speed command is applied like the others, so the
+ * session keeps the pace a supervisor set (--speed only sets the pace of a
+ * session that never had one).  The market is deterministic on its own
+ * grid, so this reproduces
  * every event; each re-simulated fill is compared with the journaled fills
  * in order (block, child, px, qty) and the first difference refuses the
  * start.  Answers to command ids are restored so a resent id gets its
@@ -219,13 +222,16 @@ out:
 	return status;
 }
 
-/* Commands whose accepted answer changed the session. */
+/* Commands whose accepted answer changed the session.  speed changes no
+ * fill (the simulation is paced by simulated time, not wall time) but it is
+ * the session's pace: a supervisor's speed is kept across a restart, and
+ * overrides --speed. */
 static int
 rec_replays(const char *cmd)
 {
 	static const char *const names[] = {
 		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
-		CMD_CANCEL, CMD_KILL, CMD_RELEASE,
+		CMD_CANCEL, CMD_KILL, CMD_RELEASE, CMD_SPEED,
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

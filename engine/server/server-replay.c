@@ -27,6 +27,7 @@
 
 #include "engine/journal/journal.h"
 #include "engine/server/server.h"
+#include "engine/server/server-int.h"
 #include "ipc/codec.h"
 #include "ipc/nngclose.h"
 #include "ipc/protocol.h"
@@ -284,17 +285,6 @@ rp_answer(struct rp *r)
 	}
 }
 
-static int
-rp_listen(nng_socket s, const char *url)
-{
-	int rv = nng_listen(s, url, NULL, 0);
-
-	if (rv != 0)
-		fprintf(stderr, "tranched replay: listen %s: %s\n", url,
-		    nng_strerror(rv));
-	return rv;
-}
-
 static void
 rp_usage(FILE *f)
 {
@@ -304,6 +294,8 @@ rp_usage(FILE *f)
 	    "  --speed X|max   simulated seconds per wall second (default 1)\n"
 	    "  --listen URL    control URL (default ipc://$XDG_RUNTIME_DIR/"
 	    "tranche/replay); events on URL.events (ipc) or port+1 (tcp)\n"
+	    "  --tls-cert FILE PEM certificate for a tls+tcp:// URL\n"
+	    "  --tls-key FILE  PEM private key for a tls+tcp:// URL\n"
 	    "  --exit-at-end   exit after the last event instead of serving "
 	    "the final state\n"
 	    "  --help          print this help and exit\n");
@@ -316,6 +308,8 @@ server_replay_main(int argc, char **argv)
 		{ "speed", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "exit-at-end", no_argument, NULL, 'x' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -326,6 +320,9 @@ server_replay_main(int argc, char **argv)
 	cJSON *h = NULL;
 	const char *sym = "?";
 	int c, rv, have = 0, exit_at_end = 0, status = 1;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	nng_tls_config *tls = NULL;
+	char err[1024];
 	double w0 = 0, t0 = 0;
 
 	memset(&r, 0, sizeof r);
@@ -354,6 +351,12 @@ server_replay_main(int argc, char **argv)
 			break;
 		case 'x':
 			exit_at_end = 1;
+			break;
+		case 'C':
+			tls_cert = optarg;
+			break;
+		case 'K':
+			tls_key = optarg;
 			break;
 		case 'h':
 			rp_usage(stdout);
@@ -391,15 +394,23 @@ server_replay_main(int argc, char **argv)
 		r.url = defurl;
 	}
 	if (ipc_events_url(r.url, r.events, sizeof r.events) != 0) {
-		fprintf(stderr, "tranched replay: --listen %s: not an ipc:// or "
-		    "tcp:// URL with a port\n", r.url);
+		fprintf(stderr, "tranched replay: --listen %s: not an ipc://, "
+		    "tcp:// or tls+tcp:// URL with a port\n", r.url);
+		goto out;
+	}
+	if (server_tls_config(&tls, &r.url, 1, tls_cert, tls_key, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
 	if (nng_pub0_open(&r.pub) != 0 || nng_rep0_open(&r.rep) != 0)
 		goto out;
 	nng_socket_set_int(r.pub, NNG_OPT_SENDBUF, 1024);
-	if (rp_listen(r.rep, r.url) != 0 || rp_listen(r.pub, r.events) != 0)
+	if (server_listen(r.rep, r.url, tls, err, sizeof err) != 0 ||
+	    server_listen(r.pub, r.events, tls, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
+	}
 	signal(SIGINT, rp_on_signal);
 	signal(SIGTERM, rp_on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -453,6 +464,8 @@ server_replay_main(int argc, char **argv)
 out:
 	ipc_nng_close(r.rep, 3000);
 	ipc_nng_close(r.pub, 3000);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
 	jrnl_reader_close(rd);
 	cJSON_Delete(h);
 	free(hj);

@@ -13,7 +13,9 @@
  *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE=TOKEN".
  *
  * A local ipc:// peer of our own uid needs no token; anyone else does, and a
- * tcp:// listener without any token configured is refused at startup.
+ * tcp:// or tls+tcp:// listener without any token configured is refused at
+ * startup.  TLS keeps the token from being read on the way; it does not
+ * replace it (clients are not asked for certificates).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -483,36 +483,19 @@ server_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 static int
-server_listen(nng_socket sock, const char *url, char *err, size_t errlen)
-{
-	nng_listener l;
-	int rv;
-
-	if ((rv = nng_listener_create(&l, sock, url)) != 0) {
-		snprintf(err, errlen, "listen %s: %s", url, nng_strerror(rv));
-		return -1;
-	}
-	if (strncmp(url, "ipc://", 6) == 0)
-		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
-	if ((rv = nng_listener_start(l, 0)) != 0) {
-		snprintf(err, errlen, "listen %s: %s%s", url, nng_strerror(rv),
-		    rv == NNG_EADDRINUSE ? " (is another engine running there?)" :
-		    "");
-		return -1;
-	}
-	return 0;
-}
-
-static int
 server_open_sockets(struct server *s, char *err, size_t errlen)
 {
 	char evurl[600];
-	int rv;
+	nng_tls_config *tls;
+	int rv, status = -1;
 
+	if (server_tls_config(&tls, s->urls, s->nurls, s->opts->tls_cert,
+	    s->opts->tls_key, err, errlen) != 0)
+		return -1;
 	if ((rv = nng_pub0_open(&s->pub)) != 0 ||
 	    (rv = nng_rep0_open(&s->rep)) != 0) {
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
-		return -1;
+		goto out;
 	}
 	/* NNG drops a message over its limit without a word; the codec refuses
 	 * one over TRANCHE_MAX_MSG with an answer, so NNG's limit sits above. */
@@ -525,19 +508,24 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 		if (ipc_events_url(s->urls[i], evurl, sizeof evurl) != 0) {
 			snprintf(err, errlen, "--listen %s: not an ipc://, tcp:// or "
 			    "tls+tcp:// URL with a port", s->urls[i]);
-			return -1;
+			goto out;
 		}
-		if (server_listen(s->rep, s->urls[i], err, errlen) != 0 ||
-		    server_listen(s->pub, evurl, err, errlen) != 0)
-			return -1;
+		if (server_listen(s->rep, s->urls[i], tls, err, errlen) != 0 ||
+		    server_listen(s->pub, evurl, tls, err, errlen) != 0)
+			goto out;
 		if (i == 0)
 			snprintf(s->events_url, sizeof s->events_url, "%s", evurl);
 	}
 	if ((rv = nng_socket_get_int(s->rep, NNG_OPT_RECVFD, &s->rep_fd)) != 0) {
 		snprintf(err, errlen, "nng recv fd: %s", nng_strerror(rv));
-		return -1;
+		goto out;
 	}
-	return 0;
+	status = 0;
+out:
+	/* The listeners hold their own references. */
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	return status;
 }
 
 static int

@@ -19,6 +19,8 @@ struct server_opts {
 	const char *listen[SERVER_MAX_LISTEN];
 	int nlisten;            /* 0 = the default ipc:// endpoint */
 	const char *name;       /* engine name shown to consoles */
+	const char *tls_cert;   /* PEM certificate (chain) for tls+tcp:// */
+	const char *tls_key;    /* PEM private key for tls+tcp:// */
 	int exit_when_done;     /* stop once every block is finished */
 	const char **sets;      /* scenario overrides "path.key=value" */
 	int nsets;

@@ -8,10 +8,11 @@
  *   every restart filled + remaining = qty for every block; B's journal
  *   has sequence numbers that only grow, and its fills (block, child, px,
  *   qty, t) equal A's one for one: none lost, none doubled.
- * crash_commands_are_reapplied_and_ids_remembered: a throttle and a pause
- *   are sent, the engine killed and restarted: it comes back with the block
- *   paused and throttled, and the pause's id sent again gets the first
- *   answer (not a second pause's "not working" refusal).
+ * crash_commands_are_reapplied_and_ids_remembered: a throttle, a speed and
+ *   a pause are sent, the engine killed and restarted (with another
+ *   --speed): it comes back with the block paused and throttled at the
+ *   supervisor's speed, and the pause's id sent again gets the first answer
+ *   (not a second pause's "not working" refusal).
  * crash_divergence_is_refused: a journal whose fill was altered (with a
  *   good checksum) is refused at start, naming the record offset.
  */
@@ -211,6 +212,10 @@ crash_commands_are_reapplied_and_ids_remembered(void **state)
 	    "\"block\":\"1\",\"pct\":3,\"reason\":\"crash test\"}");
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"speed\",\"id\":\"crash-s1\","
+	    "\"speed\":\"250\",\"reason\":\"crash test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
 	usleep(200000);
 	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"crash-p1\","
 	    "\"block\":\"1\",\"reason\":\"crash test\"}");
@@ -228,6 +233,10 @@ crash_commands_are_reapplied_and_ids_remembered(void **state)
 	assert_string_equal(cJSON_GetObjectItem(b, "state")->valuestring,
 	    "PAUSED");
 	assert_true(cJSON_GetObjectItem(b, "max_pov")->valuedouble == 3);
+	/* The supervisor's speed, not the restart's --speed=600. */
+	if (cJSON_GetObjectItem(r, "speed")->valuedouble != 250)
+		fail_msg("speed after recovery %g, journaled 250",
+		    cJSON_GetObjectItem(r, "speed")->valuedouble);
 	cJSON_Delete(r);
 	/* The same id again: the first answer, nothing done twice. */
 	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"crash-p1\","
