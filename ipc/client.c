@@ -35,6 +35,7 @@ struct ipc_client {
 	nng_socket req;
 	nng_socket sub;
 	nng_dialer req_dialer, sub_dialer;
+	nng_tls_config *tlscfg;  /* held for redialling the events */
 	int tls;
 	char ctl_url[512];
 	char ev_url[512];
@@ -156,9 +157,9 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 		ipc_client_close(c);
 		return rv;
 	}
-	/* The dialers hold their own references. */
-	if (tls != NULL)
-		nng_tls_config_free(tls);
+	/* The dialers hold their own references; this one is for a redial
+	 * of the events (ipc_client_redial_events). */
+	c->tlscfg = tls;
 	*out = c;
 	return 0;
 fail:
@@ -175,7 +176,26 @@ ipc_client_close(struct ipc_client *c)
 		return;
 	ipc_nng_close(c->req, 2000);
 	ipc_nng_close(c->sub, 2000);
+	if (c->tlscfg != NULL)
+		nng_tls_config_free(c->tlscfg);
 	free(c);
+}
+
+/*
+ * NNG 1.5.2 with mbedTLS can leave a TLS handshake hanging for good when
+ * two connections of a process handshake at once (nanomsg/nng#1666,
+ * #1668), and the dialer then never redials.  A caller that sees commands
+ * answered but no events for a while starts the events dialer afresh; the
+ * socket, its subscription and its queue stay as they are.
+ */
+int
+ipc_client_redial_events(struct ipc_client *c)
+{
+	char err[256];
+
+	nng_dialer_close(c->sub_dialer);
+	return client_dial(c->sub, c->ev_url, c->tlscfg, &c->sub_dialer, err,
+	    sizeof err);
 }
 
 /* What NNG's statistics say about one dialer. */
@@ -234,23 +254,24 @@ ipc_client_problem(struct ipc_client *c, char *buf, size_t n)
 		return 0;
 	ipc_url_host(c->ctl_url, host, sizeof host);
 	if (c->tls && a.auth + b.auth > 0) {
-		snprintf(buf, n, "TLS handshake with %s failed (%llu times): the "
-		    "engine's certificate did not verify against the CA in %s "
-		    "(signed by another CA, expired, or not issued for %s), or "
-		    "the engine there does not speak TLS", c->ctl_url,
-		    (unsigned long long)(a.auth + b.auth), c->ca, host);
+		/* What went wrong first: a console shows one line of it. */
+		snprintf(buf, n, "%s: the engine's certificate did not verify "
+		    "against the CA in %s (signed by another CA, expired, or not "
+		    "issued for %s; or the engine there does not speak TLS); %llu "
+		    "TLS handshakes failed", c->ctl_url, c->ca, host,
+		    (unsigned long long)(a.auth + b.auth));
 		return 1;
 	}
 	if (a.connects == 0 && a.closed + b.closed > 0) {
 		if (c->tls)
 			snprintf(buf, n, "%s closed every connection during the TLS "
-			    "handshake (%llu times): is the engine listening on "
-			    "plain tcp:// there?", c->ctl_url,
+			    "handshake: is the engine listening on plain tcp:// "
+			    "there? (%llu tries)", c->ctl_url,
 			    (unsigned long long)(a.closed + b.closed));
 		else
 			snprintf(buf, n, "%s closed every connection during the "
-			    "handshake (%llu times): if the engine listens with "
-			    "tls+tcp://, connect with tls+tcp:// and --tls-ca",
+			    "handshake: if the engine listens with tls+tcp://, "
+			    "connect with tls+tcp:// and --tls-ca (%llu tries)",
 			    c->ctl_url, (unsigned long long)(a.closed + b.closed));
 		return 1;
 	}

@@ -49,6 +49,10 @@ int ipc_client_open_cfg(struct ipc_client **out,
  * connection is up.
  */
 int ipc_client_problem(struct ipc_client *c, char *buf, size_t n);
+
+/* Start the events dialer afresh (a hung TLS handshake, see client.c);
+ * 0 or an NNG error. */
+int ipc_client_redial_events(struct ipc_client *c);
 void ipc_client_close(struct ipc_client *c);
 
 /*

@@ -38,6 +38,7 @@
 #define LIVE_COMMAND_MS 5000
 #define LIVE_ESTIMATE_MS 1000 /* a form's estimate must not hold the queue */
 #define LIVE_RETRY_MS 1000
+#define LIVE_EVENTS_STALL_MS 3000 /* commands answered, no heartbeat */
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
 #define LIVE_REST_MS 8 /* the event poll rests this long after a drain */
 
@@ -61,7 +62,7 @@ struct live {
 	int poll_open, rest_open;
 	struct live_req *head, *tail, *inflight;
 	int hello_ok, hello_pending, snap_pending, closing;
-	int64_t hello_at, snap_at;
+	int64_t hello_at, snap_at, redial_at;
 };
 
 static void live_submit(struct tui *t);
@@ -270,6 +271,13 @@ live_tick(struct tui *t, int64_t now)
 	if (!lv->hello_ok && !lv->hello_pending && up &&
 	    now - lv->hello_at >= LIVE_RETRY_MS)
 		live_hello(t);
+	/* Commands answered but no events: the events connection is stuck
+	 * (a TLS handshake NNG 1.5.2 never finishes); dial it afresh. */
+	if (lv->hello_ok && !up && now - lv->hello_at >= LIVE_EVENTS_STALL_MS &&
+	    now - lv->redial_at >= LIVE_EVENTS_STALL_MS) {
+		lv->redial_at = now;
+		ipc_client_redial_events(lv->client);
+	}
 	/* The first snapshot is tried before any heartbeat; later ones wait
 	 * for the engine to be there. */
 	if (store_resync_wanted(&t->store) && !lv->snap_pending &&

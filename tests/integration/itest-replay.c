@@ -9,7 +9,6 @@
  */
 #include <setjmp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +24,6 @@
 #include "ipc/protocol.h"
 #include "tests/integration/itest.h"
 
-extern char **environ;
 static const char *tranched;
 
 static cJSON *
@@ -82,8 +80,7 @@ replay_serves_a_recorded_session(void **state)
 	snprintf(listen, sizeof listen, "--listen=%s", url);
 	char *argv[] = { (char *)tranched, "replay", jpath, "--speed=2000",
 	    listen, NULL };
-	assert_int_equal(posix_spawn(&pid, tranched, NULL, NULL, argv,
-	    environ), 0);
+	assert_true((pid = itest_spawn(tranched, argv)) > 0);
 	assert_int_equal(ipc_client_open(&c1, url, NULL, "replay-1"), 0);
 	assert_int_equal(ipc_client_open(&c2, url, NULL, "replay-2"), 0);
 	r = req_on(c1, "{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":1}");

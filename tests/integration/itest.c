@@ -3,11 +3,11 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,11 +25,32 @@ itest_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The engine dies with the test process: a failed assertion or a ctest
+ * timeout must not leave a daemon running behind it. */
+pid_t
+itest_spawn(const char *path, char *const argv[])
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "itest: fork for %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+		execve(path, argv, environ);
+		fprintf(stderr, "itest: exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
 int
 itest_start(struct itest_engine *e, const char *tranched, ...)
 {
 	char *argv[64];
-	int argc = 0, rv;
+	int argc = 0;
 	va_list ap;
 	const char *a;
 	char listen[320], journal[320];
@@ -51,8 +72,8 @@ itest_start(struct itest_engine *e, const char *tranched, ...)
 		argv[argc++] = (char *)a;
 	va_end(ap);
 	argv[argc] = NULL;
-	if ((rv = posix_spawn(&e->pid, tranched, NULL, NULL, argv, environ)) != 0) {
-		fprintf(stderr, "itest: spawn %s: %s\n", tranched, strerror(rv));
+	if ((e->pid = itest_spawn(tranched, argv)) < 0) {
+		e->pid = 0;
 		return -1;
 	}
 	if (ipc_client_open(&e->c, e->url, NULL, "itest") != 0)

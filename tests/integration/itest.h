@@ -22,6 +22,9 @@ struct itest_engine {
 /* Start `tranched` with the given extra arguments (NULL-terminated), wait
  * until it answers hello; 0 or -1. */
 int itest_start(struct itest_engine *e, const char *tranched, ...);
+/* fork and exec path with argv; the child is killed when the test process
+ * dies.  Its pid, or -1. */
+pid_t itest_spawn(const char *path, char *const argv[]);
 /* SIGTERM (if still running) and wait; returns its exit status, or -1. */
 int itest_stop(struct itest_engine *e);
 /* Wait for the engine to exit by itself; exit status, or -1 on timeout. */
