@@ -39,6 +39,17 @@ int ipc_client_event_fd(struct ipc_client *c, int *fd);
 int ipc_client_next_event(struct ipc_client *c, struct ipc_event *ev,
                           char *err, size_t errlen);
 
+/*
+ * Take one event without decoding it (ipc_batch_next()): 1 and *r filled,
+ * 0 if none is waiting, negative on a malformed record (err says what).
+ * r->rec stays valid until ipc_client_release(), so a caller can take a
+ * whole drain, choose, decode what it needs, then release.
+ */
+int ipc_client_next_raw(struct ipc_client *c, struct ipc_raw *r, char *err,
+                        size_t errlen);
+/* Free the messages behind the raw events taken so far. */
+void ipc_client_release(struct ipc_client *c);
+
 /* Wait up to timeout_ms for one event (tests use this). */
 int ipc_client_wait_event(struct ipc_client *c, struct ipc_event *ev,
                           int timeout_ms);
