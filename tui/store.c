@@ -427,10 +427,10 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 		b->have |= BLK_LIMIT;
 	store_get_i64(o, "passive_filled", &b->passive_filled);
 	store_get_text(o, "aggression", b->aggression, sizeof b->aggression);
-	if (cJSON_GetObjectItemCaseSensitive(o, "forced") != NULL) {
-		b->forced[0] = '\0';
-		store_get_text(o, "forced", b->forced, sizeof b->forced);
-	}
+	/* A block event is the block's whole state: no "forced" means the
+	 * override has ended (and store_conflate relies on wholeness). */
+	b->forced[0] = '\0';
+	store_get_text(o, "forced", b->forced, sizeof b->forced);
 	b->forced_until = 0;
 	store_get_i64(o, "forced_until", &b->forced_until);
 	if (store_get_num(o, "pov", &b->pov))
@@ -633,20 +633,114 @@ store_sequence(struct store *s, const struct ipc_event *ev)
 	s->last_seq = ev->seq;
 	s->have_seq = 1;
 	s->events++;
+	if (ev->json == NULL) {
+		/* Conflated: only its time counts. */
+		s->conflated++;
+		if (ev->t > s->t) {
+			s->t = ev->t;
+			s->dirty |= DIRTY_STATUS;
+		}
+		return;
+	}
 	s->cur_seq = ev->seq;
 	store_apply(s, ev->topic, ev->json, ev->t);
 	s->cur_seq = 0;
 }
 
+static void store_take(struct store *s, struct ipc_event *ev, int64_t now_ms);
+
 void
 store_push(struct store *s, struct ipc_event *ev, int64_t now_ms)
 {
-	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
-
 	if (ev->json == NULL) {
 		s->bad_events++;
 		return;
 	}
+	store_take(s, ev, now_ms);
+}
+
+void
+store_push_seq(struct store *s, const char *topic, uint64_t seq, int64_t t,
+               int64_t now_ms)
+{
+	struct ipc_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	snprintf(ev.topic, sizeof ev.topic, "%s", topic);
+	ev.seq = seq;
+	ev.t = t;
+	store_take(s, &ev, now_ms);
+}
+
+/* What a conflatable event replaces: its kind and key, or 0. */
+static int
+store_conflate_key(const struct ipc_raw *r, const char **key, size_t *klen)
+{
+	size_t tl = strlen(r->topic) + 1;
+	const char *json = r->rec + tl;
+	int kind;
+
+	if (strcmp(r->topic, TOPIC_BOOK) == 0)
+		kind = 1;
+	else if (strcmp(r->topic, TOPIC_BLOCK) == 0)
+		kind = 2;
+	else if (strcmp(r->topic, TOPIC_FILL) == 0)
+		kind = 3;
+	else
+		return 0;
+	if (ipc_raw_str(json, r->len - tl, kind == 1 ? "sym" : kind == 2 ?
+	    "id" : "block", key, klen) != 0) {
+		if (kind != 1)
+			return 0; /* a block without an id is not ours to judge */
+		*key = "", *klen = 0;
+	}
+	return kind;
+}
+
+size_t
+store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep)
+{
+	/* Books and blocks whose newest event is already kept. */
+	struct { const char *key; size_t len; int kind; } seen[32];
+	size_t nseen = 0, skipped = 0, i, k, klen;
+	const char *key;
+	int kind;
+
+	for (i = n; i-- > 0;) {
+		keep[i] = 1;
+		if (!r[i].head || (kind = store_conflate_key(&r[i], &key,
+		    &klen)) == 0)
+			continue;
+		for (k = 0; k < nseen; k++)
+			if (seen[k].kind == (kind == 3 ? 2 : kind) &&
+			    seen[k].len == klen && memcmp(seen[k].key, key,
+			    klen) == 0)
+				break;
+		if (kind == 3) {
+			/* A fill needs its block as it stood: block events
+			 * before it are kept. */
+			if (k < nseen)
+				seen[k] = seen[--nseen];
+			continue;
+		}
+		if (k < nseen) {
+			keep[i] = 0;
+			skipped++;
+		} else if (nseen < sizeof seen / sizeof seen[0]) {
+			seen[nseen].key = key;
+			seen[nseen].len = klen;
+			seen[nseen].kind = kind;
+			nseen++;
+		}
+	}
+	return skipped;
+}
+
+static void
+store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
+{
+	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
+
 	/* Liveness does not wait for a snapshot. */
 	if (beat && !s->replay) {
 		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)

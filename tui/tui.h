@@ -188,6 +188,7 @@ struct store {
 	uint64_t last_seq, cur_seq; /* cur_seq: the event being applied */
 	int have_seq;
 	uint64_t gaps, stale, events, bad_events, snapshots;
+	uint64_t conflated; /* events sequenced but not decoded (store_conflate) */
 	int resync; /* enum store_resync */
 	struct ipc_event *backlog;
 	size_t nbacklog, backlog_dropped;
@@ -213,6 +214,24 @@ void store_set_tick(struct store *s, double tick);
  * resync.  now_ms is the caller's monotonic clock.
  */
 void store_push(struct store *s, struct ipc_event *ev, int64_t now_ms);
+/*
+ * Take an event that was conflated away (a later one of the drain says all
+ * it said, see store_conflate): it is sequenced like any other -- gaps,
+ * stale and held events count it -- but has nothing to apply.
+ */
+void store_push_seq(struct store *s, const char *topic, uint64_t seq,
+                    int64_t t, int64_t now_ms);
+
+/*
+ * Choose which of a drain's n undecoded events need decoding: keep[i] is
+ * set to 1, or to 0 for a book event followed later in the drain by a book
+ * of the same "sym", and for a block event followed by one of the same
+ * "id" with no fill of that block between them (books and blocks are whole
+ * pictures: the last one wins; a fill is applied to its block as it
+ * stood).  Events whose seq is not known without decoding are always kept.
+ * Returns how many were conflated away.
+ */
+size_t store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep);
 
 /* Replies. */
 void store_apply_hello(struct store *s, const cJSON *reply);
