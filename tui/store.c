@@ -736,6 +736,30 @@ store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep)
 	return skipped;
 }
 
+void
+store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
+                 unsigned char *keep, int64_t now_ms)
+{
+	struct ipc_event ev;
+	char err[256];
+	size_t i;
+
+	store_conflate(r, n, keep);
+	for (i = 0; i < n; i++) {
+		if (!keep[i]) {
+			store_push_seq(s, r[i].topic, r[i].seq, r[i].t, now_ms);
+			continue;
+		}
+		if (ipc_event_parse(r[i].rec, r[i].len, &ev, err,
+		    sizeof err) != 0) {
+			s->bad_events++;
+			continue;
+		}
+		store_push(s, &ev, now_ms);
+		ipc_event_free(&ev);
+	}
+}
+
 static void
 store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
 {

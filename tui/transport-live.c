@@ -5,10 +5,10 @@
  * is readable while events wait; a uv_poll_t on it wakes the loop, and each
  * wakeup drains every waiting event into the store.  Wakeups are coalesced:
  * after a drain the poll rests for LIVE_REST_MS (a timer restarts it), so
- * an engine publishing 10,000 events a second costs the console about a
- * hundred wakeups a second instead of one an event; nothing is lost (the
- * events wait in NNG's queue) and the picture is at most a few milliseconds
- * later, well inside a frame.  A drain takes events undecoded first
+ * an engine publishing 10,000 events a second costs the console about
+ * fifty wakeups a second instead of one a message; nothing is lost (the
+ * events wait in NNG's queue) and the picture is at most 20 ms later,
+ * within a frame at 25 a second.  A drain takes events undecoded first
  * (ipc_client_next_raw) and decodes only those that still matter: a book
  * followed in the same drain by a newer book of its symbol is sequenced
  * but never parsed (store_conflate).  Reconnecting is NNG's
@@ -41,7 +41,7 @@
 #define LIVE_COMMAND_MS 5000
 #define LIVE_RETRY_MS 1000
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
-#define LIVE_REST_MS 8 /* the event poll rests this long after a drain */
+#define LIVE_REST_MS 20 /* the event poll rests this long after a drain */
 #define LIVE_BATCH 1024 /* events taken undecoded before choosing */
 
 enum live_kind { LIVE_HELLO, LIVE_STATUS, LIVE_SNAPSHOT, LIVE_COMMAND };
@@ -302,9 +302,8 @@ live_on_events(uv_poll_t *h, int status, int events)
 {
 	struct tui *t = h->data;
 	struct live *lv = t->tp_state;
-	struct ipc_event ev;
 	char err[256];
-	size_t n, i, total = 0;
+	size_t n, total = 0;
 	int rc, bad = 0;
 	int64_t now = tui_now_ms();
 
@@ -323,23 +322,7 @@ live_on_events(uv_poll_t *h, int status, int events)
 			}
 			n++;
 		}
-		store_conflate(lv->raw, n, lv->keep);
-		for (i = 0; i < n; i++) {
-			const struct ipc_raw *r = &lv->raw[i];
-
-			if (!lv->keep[i]) {
-				store_push_seq(&t->store, r->topic, r->seq, r->t,
-				    now);
-				continue;
-			}
-			if (ipc_event_parse(r->rec, r->len, &ev, err,
-			    sizeof err) != 0) {
-				t->store.bad_events++;
-				continue;
-			}
-			store_push(&t->store, &ev, now);
-			ipc_event_free(&ev);
-		}
+		store_push_drain(&t->store, lv->raw, n, lv->keep, now);
 		ipc_client_release(lv->client);
 		total += n;
 	} while (n == LIVE_BATCH && total < LIVE_DRAIN_MAX && bad <= 1000);

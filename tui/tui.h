@@ -232,6 +232,13 @@ void store_push_seq(struct store *s, const char *topic, uint64_t seq,
  * Returns how many were conflated away.
  */
 size_t store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep);
+/*
+ * Take n undecoded events in order (a transport's drain): those that
+ * store_conflate() keeps are decoded and pushed, the rest are sequenced
+ * only.  keep is n bytes of scratch.  Undecodable events count as bad.
+ */
+void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
+                      unsigned char *keep, int64_t now_ms);
 
 /* Replies. */
 void store_apply_hello(struct store *s, const cJSON *reply);

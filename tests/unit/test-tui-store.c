@@ -173,6 +173,144 @@ store_gap_is_counted_and_wants_a_resync(void **state)
 	store_free(&s);
 }
 
+/* Join events into one events message, as the engine sends a pass's. */
+struct drain_ev {
+	const char *topic;
+	uint64_t seq;
+	const char *json;
+};
+
+static size_t
+drain_build(char *msg, size_t cap, const struct drain_ev *e, size_t n)
+{
+	size_t used = 0, len, i;
+	char *buf;
+
+	for (i = 0; i < n; i++) {
+		cJSON *p = cJSON_Parse(e[i].json);
+
+		assert_non_null(p);
+		buf = ipc_event_format(e[i].topic, e[i].seq,
+		    T0 + (int64_t)e[i].seq * SEC, p, &len);
+		assert_non_null(buf);
+		assert_true(used + len + 1 < cap);
+		if (used > 0)
+			msg[used++] = '\n';
+		memcpy(msg + used, buf, len);
+		used += len;
+		free(buf);
+		cJSON_Delete(p);
+	}
+	return used;
+}
+
+static size_t
+drain_split(const char *msg, size_t len, struct ipc_raw *r, size_t cap)
+{
+	size_t off = 0, n = 0;
+	char err[128];
+
+	while (n < cap && ipc_batch_next(msg, len, &off, &r[n], err,
+	    sizeof err) == 1)
+		n++;
+	return n;
+}
+
+static const struct drain_ev drain_evs[] = {
+	{ TOPIC_BOOK, 10, "{\"sym\":\"QDI\",\"bids\":[[100,1,1]],"
+	    "\"asks\":[[102,1,1]]}" },
+	{ TOPIC_BLOCK, 11, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":100,\"state\":\"WORKING\"}" },
+	{ TOPIC_BOOK, 12, "{\"sym\":\"XYZ\",\"bids\":[[500,1,1]],"
+	    "\"asks\":[[502,1,1]]}" },
+	{ TOPIC_FILL, 13, "{\"block\":\"B1\",\"px\":101,\"qty\":50,"
+	    "\"filled\":150,\"remaining\":850}" },
+	{ TOPIC_BLOCK, 14, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":300,\"state\":\"WORKING\"}" },
+	{ TOPIC_BOOK, 15, "{\"sym\":\"QDI\",\"bids\":[[101,1,1]],"
+	    "\"asks\":[[103,1,1]]}" },
+	{ TOPIC_BLOCK, 16, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":400,\"state\":\"WORKING\"}" },
+	{ TOPIC_TRADE, 17, "{\"px\":101,\"qty\":7,\"aggr\":\"buy\"}" },
+};
+
+/*
+ * In one drain, a book superseded by a later book of its symbol and a
+ * block superseded by a later event of its id are not decoded -- but a
+ * block event before a fill of that block is (the fill is applied to it)
+ * -- and every seq is still counted: no gap, no resync.
+ */
+static void
+store_drain_conflates_books_and_blocks_and_counts_every_seq(void **state)
+{
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	static const unsigned char want[] = { 0, 1, 1, 1, 0, 1, 1, 1 };
+	struct store s;
+	const struct store_block *b;
+	size_t len, n, i;
+
+	(void)state;
+	len = drain_build(msg, sizeof msg, drain_evs, 8);
+	n = drain_split(msg, len, r, 16);
+	assert_int_equal(n, 8);
+	assert_int_equal(store_conflate(r, n, keep), 2);
+	for (i = 0; i < n; i++)
+		assert_int_equal(keep[i], want[i]);
+
+	store_init(&s);
+	push_at(&s, TOPIC_HEARTBEAT, 9, T0, "{\"state\":\"LIVE\"}", 1000);
+	store_push_drain(&s, r, n, keep, 1000);
+	assert_int_equal(s.last_seq, 17);
+	assert_int_equal(s.gaps, 0);
+	assert_false(store_resync_wanted(&s));
+	assert_int_equal(s.events, 9);
+	assert_int_equal(s.conflated, 2);
+	/* The newest book (QDI at 15) is shown; the block as of 16. */
+	assert_string_equal(s.book.sym, "QDI");
+	assert_int_equal(s.book.bids[0].px, 101);
+	b = store_block_find(&s, "B1");
+	assert_non_null(b);
+	assert_int_equal(b->filled, 400);
+	/* The fill found its block. */
+	assert_int_equal(s.fills.count, 1);
+	assert_true(s.t == T0 + 17 * SEC);
+	store_free(&s);
+}
+
+/* While a snapshot is on its way, conflated events are held like the rest
+ * and counted after it: a drain that straddles the snapshot's seq makes no
+ * gap. */
+static void
+store_drain_held_during_resync_counts_after_the_snapshot(void **state)
+{
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	struct store s;
+	cJSON *snap;
+	size_t len, n;
+
+	(void)state;
+	len = drain_build(msg, sizeof msg, drain_evs, 8);
+	n = drain_split(msg, len, r, 16);
+	store_init(&s);
+	store_resync_begin(&s);
+	store_push_drain(&s, r, n, keep, 1000);
+	assert_int_equal(s.nbacklog, 8);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":12,\"t\":\"34200000000000\","
+	    "\"blocks\":[{\"id\":\"B1\",\"qty\":1000,\"filled\":120}]}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.last_seq, 17);
+	assert_int_equal(s.gaps, 0);
+	assert_int_equal(s.stale, 3);
+	assert_int_equal(store_block_find(&s, "B1")->filled, 400);
+	assert_int_equal(s.book.bids[0].px, 101);
+	store_free(&s);
+}
+
 static void
 store_snapshot_rebuilds_the_store(void **state)
 {
@@ -653,6 +791,10 @@ main(void)
 		cmocka_unit_test(store_lists_keep_the_newest_first),
 		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
 		cmocka_unit_test(store_snapshot_rebuilds_the_store),
+		cmocka_unit_test(
+		    store_drain_conflates_books_and_blocks_and_counts_every_seq),
+		cmocka_unit_test(
+		    store_drain_held_during_resync_counts_after_the_snapshot),
 		cmocka_unit_test(store_failed_resync_applies_what_was_held),
 		cmocka_unit_test(store_heartbeats_drive_the_connection),
 		cmocka_unit_test(store_strips_hostile_text),
