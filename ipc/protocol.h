@@ -62,7 +62,14 @@
  *             basis points and in dollars; positive is a cost),
  *             "max_pov" (participation cap, percent),"mkt_vol" (shares
  *             printed since start),"pov" (our share of them, percent),
- *             "passive_filled"}
+ *             "passive_filled","max_child" (0: none),"aggression" (the
+ *             cap: passive|neutral|aggressive),"limit_px" (0: none),
+ *             "forced","forced_until" (a style override in force, absent
+ *             when none),"is_spread","is_temp","is_timing","is_opp"
+ *             (the shortfall's parts in dollars, engine/tca; the first
+ *             three add up to is_cash, is_opp values the unfilled rest at
+ *             the mid now)}  the block's whole state: absent is not in
+ *             force
  * child      {"block","id","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","reason"}

@@ -173,6 +173,14 @@ block_payload(long i, int64_t t)
 	cJSON_AddNumberToObject(o, "max_pov", 15);
 	cJSON_AddNumberToObject(o, "mkt_vol", (double)(i * 10));
 	cJSON_AddNumberToObject(o, "pov", 11.5);
+	cJSON_AddNumberToObject(o, "passive_filled", (double)(filled / 2));
+	cJSON_AddNumberToObject(o, "max_child", 0);
+	cJSON_AddStringToObject(o, "aggression", "aggressive");
+	cJSON_AddNumberToObject(o, "limit_px", 0);
+	cJSON_AddNumberToObject(o, "is_spread", 40.25);
+	cJSON_AddNumberToObject(o, "is_temp", 55.5);
+	cJSON_AddNumberToObject(o, "is_timing", 24.75);
+	cJSON_AddNumberToObject(o, "is_opp", -310.5);
 	(void)t;
 	return o;
 }
