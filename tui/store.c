@@ -353,6 +353,17 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	}
 }
 
+static void
+store_block_clear(struct store_block *b, const char *id)
+{
+	int k;
+
+	memset(b, 0, sizeof *b);
+	store_text(b->id, sizeof b->id, id);
+	for (k = 0; k < STORE_CURVE; k++)
+		b->curve[k].sched = -1;
+}
+
 static struct store_block *
 store_block_slot(struct store *s, const char *id)
 {
@@ -363,8 +374,7 @@ store_block_slot(struct store *s, const char *id)
 			return &s->blocks[i];
 	if (s->nblocks < STORE_BLOCKS) {
 		i = s->nblocks++;
-		memset(&s->blocks[i], 0, sizeof s->blocks[i]);
-		store_text(s->blocks[i].id, sizeof s->blocks[i].id, id);
+		store_block_clear(&s->blocks[i], id);
 		return &s->blocks[i];
 	}
 	/* Full: reuse the oldest finished block, if any. */
@@ -378,9 +388,31 @@ store_block_slot(struct store *s, const char *id)
 	}
 	if (victim < 0)
 		return NULL;
-	memset(&s->blocks[victim], 0, sizeof s->blocks[victim]);
-	store_text(s->blocks[victim].id, sizeof s->blocks[victim].id, id);
+	store_block_clear(&s->blocks[victim], id);
 	return &s->blocks[victim];
+}
+
+/* Which curve slice time t falls in, or -1 outside start..end. */
+int
+store_curve_slice(const struct store_block *b, int64_t t)
+{
+	if (!(b->have & BLK_END) || b->end <= b->start || t < b->start)
+		return -1;
+	if (t >= b->end)
+		return STORE_CURVE - 1;
+	return (int)((long double)(t - b->start) * STORE_CURVE /
+	    (long double)(b->end - b->start));
+}
+
+static void
+store_curve_sample(struct store_block *b, int64_t t)
+{
+	int k = store_curve_slice(b, t);
+
+	if (k < 0 || !(b->have & BLK_SCHED))
+		return;
+	b->curve[k].sched = b->sched_qty;
+	b->curve[k].filled = b->filled;
 }
 
 static void
@@ -435,6 +467,12 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	store_get_i64(o, "forced_until", &b->forced_until);
 	if (store_get_num(o, "pov", &b->pov))
 		b->have |= BLK_POV;
+	if (store_get_num(o, "is_spread", &b->is_spread) &&
+	    store_get_num(o, "is_temp", &b->is_temp) &&
+	    store_get_num(o, "is_timing", &b->is_timing) &&
+	    store_get_num(o, "is_opp", &b->is_opp))
+		b->have |= BLK_PARTS;
+	store_curve_sample(b, t);
 	if (t > b->t)
 		b->t = t;
 	s->dirty |= DIRTY_BLOCK;
@@ -860,8 +898,10 @@ int
 store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 {
 	const cJSON *arr, *it, *book;
+	struct store_block *old;
 	int64_t seq, t = 0;
 	double tick;
+	int i, j, k, nold;
 
 	(void)now_ms;
 	if (!cJSON_IsObject(reply) || store_get_i64(reply, "seq", &seq) != 1 ||
@@ -880,6 +920,12 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 		store_get_i64(book, "t", &bt);
 		store_apply_book(s, book, bt);
 	}
+	/* The blocks start again from the snapshot, but what the console saw
+	 * of a block's schedule and fills before stays on its curve. */
+	if ((old = malloc(sizeof s->blocks)) == NULL)
+		abort();
+	memcpy(old, s->blocks, sizeof s->blocks);
+	nold = s->nblocks;
 	memset(s->blocks, 0, sizeof s->blocks);
 	s->nblocks = 0;
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "blocks");
@@ -888,6 +934,18 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 			if (cJSON_IsObject(it))
 				store_apply_block(s, it, t);
 	}
+	for (i = 0; i < s->nblocks; i++)
+		for (j = 0; j < nold; j++)
+			if (strcmp(s->blocks[i].id, old[j].id) == 0 &&
+			    s->blocks[i].start == old[j].start &&
+			    s->blocks[i].end == old[j].end) {
+				for (k = 0; k < STORE_CURVE; k++)
+					if (s->blocks[i].curve[k].sched < 0)
+						s->blocks[i].curve[k] =
+						    old[j].curve[k];
+				break;
+			}
+	free(old);
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "decisions");
 	if (cJSON_IsArray(arr)) {
 		store_ring_clear(&s->decisions);

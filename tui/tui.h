@@ -107,6 +107,15 @@ enum {
 	BLK_CASH = 1u << 7,
 	BLK_MAXCHILD = 1u << 8,
 	BLK_LIMIT = 1u << 9,
+	BLK_PARTS = 1u << 10, /* is_spread, is_temp, is_timing, is_opp */
+};
+
+/* The schedule against what was filled, sampled over the block's life:
+ * STORE_CURVE equal slices of start..end, each the last block event seen in
+ * it (sched < 0: the slice has no sample). */
+#define STORE_CURVE 48
+struct store_curve_pt {
+	int64_t sched, filled;
 };
 
 struct store_block {
@@ -116,6 +125,8 @@ struct store_block {
 	double pct_sched, is_bps, is_cash, max_pov, mkt_vol, pov;
 	int64_t max_child, limit_px, passive_filled, forced_until;
 	char aggression[16], forced[16]; /* forced: style override in force */
+	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
+	struct store_curve_pt curve[STORE_CURVE];
 	unsigned have;
 	int64_t t; /* time of the last update */
 };
@@ -271,6 +282,8 @@ const void *store_ring_get(const struct store_ring *r, size_t i);
 int store_alert_ack(struct store *s, uint64_t seq);
 const struct store_block *store_block_find(const struct store *s,
                                            const char *id);
+/* The curve slice (0..STORE_CURVE-1) that time t falls in, or -1. */
+int store_curve_slice(const struct store_block *b, int64_t t);
 
 /* Copy wire text into a fixed buffer: control characters removed
  * (ipc_strip_controls), invalid UTF-8 replaced by '?', cut at a character
