@@ -114,8 +114,10 @@
  *           "limits":{"max_pov"}}
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","state",
  *           "book":{...},"blocks":[...],"decisions":[...],"alerts":[...],
- *           "children":[...]}  decisions and alerts are the last 200 of
- *           each, as whole events (with v, seq and t).
+ *           "audit":[...],"children":[...]}  decisions, alerts and audit
+ *           records are the last 200 of each, as whole events (with v,
+ *           seq and t): a console attaching mid-session shows who did
+ *           what, and skips by seq records it already holds.
  * submit    {"sym","side":"buy|sell","qty","algo","start"? (ns string, default
  *           now),"end"? (ns string) or "duration_s","limit_px"? (ticks),
  *           "max_pov"?,"urgency"? ("low|medium|high"),"params"? {...},

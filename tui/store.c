@@ -532,10 +532,10 @@ store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 
 /* Audit records (who did what, and why) go to their own log, the
  * interventions a supervisor reviews. */
-static void
-store_apply_audit(struct store *s, const cJSON *o, int64_t t)
+static int
+store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
+                 uint64_t seq)
 {
-	struct store_audit *a;
 	char cmd[24] = "", reason[200] = "";
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 
@@ -543,15 +543,80 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 	/* Read-only commands would drown the log. */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
 	    strcmp(cmd, CMD_HELLO) == 0)
-		return;
-	a = store_ring_push(&s->audit);
+		return -1;
+	memset(a, 0, sizeof *a);
 	a->t = t;
+	a->seq = seq;
 	a->ok = cJSON_IsTrue(ok);
 	memcpy(a->cmd, cmd, sizeof a->cmd);
 	store_get_text(o, "client", a->client, sizeof a->client);
 	store_get_text(o, "role", a->role, sizeof a->role);
 	store_get_text(o, "reason", reason, sizeof reason);
 	snprintf(a->text, sizeof a->text, "%s", reason);
+	return 0;
+}
+
+static void
+store_apply_audit(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_audit rec;
+
+	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
+		return;
+	*(struct store_audit *)store_ring_push(&s->audit) = rec;
+	s->dirty |= DIRTY_AUDIT;
+}
+
+/*
+ * A snapshot's audit history (whole events, oldest first) merged with what
+ * the log holds: in seq order, each seq once, the newest STORE_AUDIT kept.
+ * A console that attached mid-session sees who did what before it came; one
+ * that resyncs after a gap gets back the records it missed, no twice.
+ */
+static void
+store_audit_merge(struct store *s, const cJSON *arr)
+{
+	struct store_audit *have, *snap, *out;
+	size_t nh = s->audit.count, ns = 0, no = 0, i = 0, j = 0, k;
+	int n = cJSON_GetArraySize(arr);
+	const cJSON *it;
+
+	if (n <= 0)
+		return;
+	have = malloc((nh + 1) * sizeof *have);
+	snap = malloc((size_t)n * sizeof *snap);
+	out = malloc((nh + (size_t)n) * sizeof *out);
+	if (have == NULL || snap == NULL || out == NULL)
+		abort();
+	for (k = 0; k < nh; k++)
+		have[k] = *(const struct store_audit *)store_ring_at(&s->audit,
+		    nh - 1 - k);
+	cJSON_ArrayForEach(it, arr) {
+		int64_t seq = 0, t = 0;
+
+		if (!cJSON_IsObject(it) || ns == (size_t)n)
+			continue;
+		if (!store_get_i64(it, "seq", &seq) || seq <= 0)
+			continue; /* unplaceable: the events will bring it */
+		store_get_i64(it, "t", &t);
+		if (store_audit_read(&snap[ns], it, t, (uint64_t)seq) == 0 &&
+		    (ns == 0 || snap[ns - 1].seq < (uint64_t)seq))
+			ns++;
+	}
+	while (i < nh || j < ns) {
+		if (j == ns || (i < nh && have[i].seq <= snap[j].seq)) {
+			if (j < ns && have[i].seq == snap[j].seq)
+				j++; /* already held */
+			out[no++] = have[i++];
+		} else
+			out[no++] = snap[j++];
+	}
+	store_ring_clear(&s->audit);
+	for (k = no > s->audit.cap ? no - s->audit.cap : 0; k < no; k++)
+		*(struct store_audit *)store_ring_push(&s->audit) = out[k];
+	free(have);
+	free(snap);
+	free(out);
 	s->dirty |= DIRTY_AUDIT;
 }
 
@@ -960,6 +1025,9 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 			if (cJSON_IsObject(it))
 				store_apply_alert(s, it, 0);
 	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
+	if (cJSON_IsArray(arr))
+		store_audit_merge(s, arr);
 	if (t > 0)
 		s->t = t;
 	s->last_seq = (uint64_t)seq;

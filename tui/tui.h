@@ -161,6 +161,7 @@ struct store_point {
 /* One intervention, from the audit topic. */
 struct store_audit {
 	int64_t t;
+	uint64_t seq; /* the audit event's; 0 unknown */
 	int ok;
 	char client[48], role[16], cmd[24], text[240];
 };

@@ -79,7 +79,7 @@ server_outbox_push(struct server *s, char *buf, size_t len, int durable)
 		s->need_sync = 1;
 }
 
-/* Keep the last few decisions and alerts for snapshots. */
+/* Keep the last few decisions, alerts and audit records for snapshots. */
 void
 server_ring_push(struct ring *r, const char *json)
 {
@@ -132,6 +132,8 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, buf + strlen(topic) + 1);
+	else if (strcmp(topic, TOPIC_AUDIT) == 0)
+		server_ring_push(&s->audits, buf + strlen(topic) + 1);
 	server_outbox_push(s, buf, len, strcmp(topic, TOPIC_FILL) == 0);
 }
 
@@ -635,6 +637,7 @@ server_close(struct server *s)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
+		free(s->audits.items[i]);
 	}
 	server_idem_free(s);
 	for (size_t i = 0; i < s->nout; i++)

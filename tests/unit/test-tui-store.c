@@ -709,6 +709,84 @@ render_progress_shows_the_block(void **state)
 	store_free(&s);
 }
 
+/*
+ * The snapshot's audit history fills the log of a console that attached
+ * mid-session, and merges into the log of one that was there: each record
+ * once (by seq), in order, read-only commands left out.
+ */
+static void
+store_snapshot_audit_fills_the_log_once(void **state)
+{
+	static const char *snap_json =
+	    "{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\",\"audit\":["
+	    "{\"v\":2,\"seq\":3,\"t\":\"34203000000000\",\"cmd\":\"submit\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"client order 17\"},"
+	    "{\"v\":2,\"seq\":5,\"t\":\"34205000000000\",\"cmd\":\"throttle\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"news at 14:00\"},"
+	    "{\"v\":2,\"seq\":6,\"t\":\"34206000000000\",\"cmd\":\"status\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\"},"
+	    "{\"v\":2,\"seq\":7,\"t\":\"34207000000000\",\"cmd\":\"kill\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"\\u001b[2Jrunaway\"}]}";
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	cJSON *snap;
+	const struct store_audit *a;
+
+	(void)state;
+	/* Attached mid-session: an empty log, then the snapshot. */
+	store_init(&s);
+	view_init(&v, &s);
+	snap = cJSON_Parse(snap_json);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	assert_int_equal(s.audit.count, 3);
+	p = render(&panel_audit_ops, &v, 6, 70);
+	assert_true(find_row(&p, "AUDIT 3") == 0);
+	assert_int_equal(find_row(&p, "kill ok sup/supervisor"), 1);
+	assert_true(find_row(&p, "[2Jrunaway") == 1);
+	assert_int_equal(find_row(&p, "throttle ok c1/trader"), 2);
+	assert_int_equal(find_row(&p, "submit ok c1/trader"), 3);
+	assert_int_equal(find_row(&p, "status"), -1);
+	delwin(p.win);
+	store_free(&s);
+
+	/* There all along, saw 5 and 7 (and a later 11), missed 3: after the
+	 * snapshot each is there once, in seq order. */
+	store_init(&s);
+	view_init(&v, &s);
+	push_at(&s, TOPIC_AUDIT, 5, T0 + 5 * SEC, "{\"cmd\":\"throttle\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"news at 14:00\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, 7, T0 + 7 * SEC, "{\"cmd\":\"kill\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"runaway\"}", 1000);
+	store_resync_begin(&s);
+	push_at(&s, TOPIC_AUDIT, 11, T0 + 11 * SEC, "{\"cmd\":\"release\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"calm again\"}", 1000);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.audit.count, 4);
+	a = store_ring_get(&s.audit, 0);
+	assert_int_equal(a->seq, 11);
+	assert_string_equal(a->cmd, "release");
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    1))->seq, 7);
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    2))->seq, 5);
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    3))->seq, 3);
+	p = render(&panel_audit_ops, &v, 8, 70);
+	assert_true(find_row(&p, "AUDIT 4") == 0);
+	assert_int_equal(find_row(&p, "kill ok"), 2);
+	assert_int_equal(find_row2(&p, "kill ok", "runaway"), 2);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 render_lists_and_status_bar(void **state)
 {
@@ -807,6 +885,7 @@ main(void)
 		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
 		cmocka_unit_test(render_progress_shows_the_block),
 		cmocka_unit_test(render_lists_and_status_bar),
+		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(render_fits_narrow_panels),
 	};
 	int failed;
