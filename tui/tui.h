@@ -201,6 +201,7 @@ struct store {
 	int have_seq;
 	uint64_t gaps, stale, events, bad_events, snapshots;
 	uint64_t conflated; /* events sequenced but not decoded (store_conflate) */
+	uint64_t fast; /* trades read without cJSON (store_push_drain) */
 	int resync; /* enum store_resync */
 	struct ipc_event *backlog;
 	size_t nbacklog, backlog_dropped;

@@ -6,14 +6,16 @@
  * orders (20 a second, conflated as the engine does), trades, block
  * progress, decisions with their reasons, alerts now and then, and a
  * heartbeat four times a second -- at --rate events a second in all, each
- * millisecond's events in one message as the engine sends each pass's
- * (protocol version 2).  The real console (`tranche --connect URL --frames N`) runs on a
+ * pass's events in one message as the engine sends them (protocol version
+ * 2).  A pass is 1 ms by default, ten times as many messages as the
+ * engine's 10 ms clock passes make; --pass-ms 10 is the engine's pace.  The real console (`tranche --connect URL --frames N`) runs on a
  * pseudo-terminal of 120 x 40 whose output is read and counted, and when
  * it exits after its N frames the figures are its own: CPU time (user +
  * system, from wait4), frames a second, bytes a second sent to the
  * terminal, and its peak resident set.
  *
- *   bench-console --tranche PATH [--rate N] [--frames N] [--runs N] [--json]
+ *   bench-console --tranche PATH [--rate N] [--frames N] [--runs N]
+ *                 [--pass-ms N] [--json]
  *
  * Each run prints one line; with --runs above 1 a last line gives the
  * medians.  The issue's targets: at most 30 frames a second, at most 5% of
@@ -262,7 +264,8 @@ pub_replies(void *arg)
 	return NULL;
 }
 
-/* Publish at `rate` events a second until told to stop: a 1 ms tick sends
+/* Publish at `rate` events a second until told to stop: a pass every
+ * pass_ms (1 by default) sends
  * what is due.  As the engine publishes (ipc/protocol.h), books are
  * conflated to 20 a second; the rest of the stream is 70% trades, 15%
  * block progress and 15% decisions, plus an alert every 5,000 events and a
@@ -270,6 +273,7 @@ pub_replies(void *arg)
 struct pub_run {
 	struct pub *p;
 	long rate;
+	long pass_ms;
 	uint64_t sent;
 };
 
@@ -284,7 +288,7 @@ pub_events(void *arg)
 	while (!atomic_load(&p->stop)) {
 		int64_t now = now_ns(), due;
 		int64_t t = T0 + (now - start) * 10;
-		struct timespec ts = { 0, 1000000 };
+		struct timespec ts = { 0, 1000000 * r->pass_ms };
 
 		due = (now - start) / 1000 * r->rate / 1000000;
 		while (i < due) {
@@ -353,7 +357,8 @@ struct figures {
 };
 
 static int
-run_once(const char *tranche, const char *dir, long rate, long frames,
+run_once(const char *tranche, const char *dir, long rate, long pass_ms,
+         long frames,
          struct figures *fg)
 {
 	struct pub p;
@@ -382,6 +387,7 @@ run_once(const char *tranche, const char *dir, long rate, long frames,
 		die(url, rv);
 	r.p = &p;
 	r.rate = rate;
+	r.pass_ms = pass_ms;
 	r.sent = 0;
 	pthread_create(&th_rep, NULL, pub_replies, &p);
 	pthread_create(&th_pub, NULL, pub_events, &r);
@@ -492,7 +498,7 @@ int
 main(int argc, char **argv)
 {
 	const char *tranche = NULL;
-	long rate = 10000, frames = 250, runs = 1;
+	long rate = 10000, frames = 250, runs = 1, pass_ms = 1;
 	int json = 0, i, a;
 	struct figures f[16], m;
 	double v[6][16];
@@ -503,6 +509,8 @@ main(int argc, char **argv)
 			tranche = argv[++a];
 		else if (strcmp(argv[a], "--rate") == 0 && a + 1 < argc)
 			rate = strtol(argv[++a], NULL, 10);
+		else if (strcmp(argv[a], "--pass-ms") == 0 && a + 1 < argc)
+			pass_ms = strtol(argv[++a], NULL, 10);
 		else if (strcmp(argv[a], "--frames") == 0 && a + 1 < argc)
 			frames = strtol(argv[++a], NULL, 10);
 		else if (strcmp(argv[a], "--runs") == 0 && a + 1 < argc)
@@ -511,14 +519,16 @@ main(int argc, char **argv)
 			json = 1;
 		else {
 			fprintf(stderr, "usage: bench-console --tranche PATH "
-			    "[--rate N] [--frames N] [--runs N] [--json]\n");
+			    "[--rate N] [--frames N] [--runs N] [--pass-ms N] "
+			    "[--json]\n");
 			return 2;
 		}
 	}
 	if (tranche == NULL || rate < 1 || rate > 1000000 || frames < 1 ||
+	    pass_ms < 1 || pass_ms > 100 ||
 	    runs < 1 || runs > 16) {
 		fprintf(stderr, "bench-console: --tranche PATH is needed; rate "
-		    "1..1000000, frames >= 1, runs 1..16\n");
+		    "1..1000000, frames >= 1, runs 1..16, pass-ms 1..100\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -527,7 +537,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < runs; i++) {
-		if (run_once(tranche, dir, rate, frames, &f[i]) != 0)
+		if (run_once(tranche, dir, rate, pass_ms, frames, &f[i]) != 0)
 			return 1;
 		snprintf(label, sizeof label, "run %d", i + 1);
 		print_fig(label, &f[i], json);

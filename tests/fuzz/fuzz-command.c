@@ -47,6 +47,7 @@ fz_free(void)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(fz->decisions.items[i]);
 		free(fz->alerts.items[i]);
+		free(fz->audits.items[i]);
 	}
 	server_idem_free(fz);
 	for (size_t i = 0; i < fz->nout; i++)

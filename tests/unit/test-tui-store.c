@@ -279,6 +279,72 @@ store_drain_conflates_books_and_blocks_and_counts_every_seq(void **state)
 	store_free(&s);
 }
 
+/*
+ * Trades in a drain are read without cJSON when they are in the engine's
+ * compact form, and decoded as usual otherwise; either way the store ends
+ * exactly as if each had been decoded (compared with a store fed through
+ * store_push), and a stale trade is still dropped.
+ */
+static void
+store_drain_fast_trades_agree_with_decoding(void **state)
+{
+	static const char *trades[] = {
+		"{\"px\":10001,\"qty\":300,\"aggr\":\"buy\"}",        /* fast */
+		"{\"sym\":\"QDI\",\"px\":-7,\"qty\":5,\"aggr\":\"sell\"}", /* fast */
+		"{\"px\":\"10002\",\"qty\":100,\"aggr\":\"buy\"}",     /* string */
+		"{\"px\":10003,\"qty\":1.5,\"aggr\":\"sell\"}",        /* fraction */
+		"{\"px\":10004,\"qty\":1e308,\"aggr\":\"buy\"}",       /* huge */
+		"{\"px\":10005,\"qty\":9,\"aggr\":\"b\\\"uy\"}",        /* escape */
+		"{\"px\":10006,\"qty\":4,\"aggr\":\"buy\",\"x\":[1]}",  /* nested */
+		"{\"qty\":8}",                                       /* fast */
+	};
+	struct drain_ev ev[8];
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	struct store fast, slow;
+	size_t len, n, i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		ev[i].topic = TOPIC_TRADE;
+		ev[i].seq = 20 + i;
+		ev[i].json = trades[i];
+	}
+	len = drain_build(msg, sizeof msg, ev, 8);
+	n = drain_split(msg, len, r, 16);
+	assert_int_equal(n, 8);
+	store_init(&fast);
+	store_init(&slow);
+	push_at(&fast, TOPIC_TRADE, 19, T0, "{\"px\":1,\"qty\":1}", 1000);
+	push_at(&slow, TOPIC_TRADE, 19, T0, "{\"px\":1,\"qty\":1}", 1000);
+	store_push_drain(&fast, r, n, keep, 1000);
+	for (i = 0; i < 8; i++)
+		push_at(&slow, TOPIC_TRADE, 20 + i, T0 + (int64_t)(20 + i) * SEC,
+		    trades[i], 1000);
+	assert_int_equal(fast.fast, 3);
+	assert_int_equal(slow.fast, 0);
+	assert_int_equal(fast.trades, slow.trades);
+	assert_int_equal(fast.events, slow.events);
+	assert_int_equal(fast.last_seq, 27);
+	assert_true(fast.t == slow.t);
+	assert_int_equal(fast.tape.count, slow.tape.count);
+	for (i = 0; i < fast.tape.count; i++) {
+		const struct store_print *a = store_ring_get(&fast.tape, i);
+		const struct store_print *b = store_ring_get(&slow.tape, i);
+
+		assert_int_equal(a->px, b->px);
+		assert_int_equal(a->qty, b->qty);
+		assert_int_equal(a->buy, b->buy);
+	}
+	/* The same drain again: every trade is stale, none is applied. */
+	store_push_drain(&fast, r, n, keep, 1000);
+	assert_int_equal(fast.trades, slow.trades);
+	assert_int_equal(fast.stale, 8);
+	store_free(&fast);
+	store_free(&slow);
+}
+
 /* While a snapshot is on its way, conflated events are held like the rest
  * and counted after it: a drain that straddles the snapshot's seq makes no
  * gap. */
@@ -873,6 +939,7 @@ main(void)
 		    store_drain_conflates_books_and_blocks_and_counts_every_seq),
 		cmocka_unit_test(
 		    store_drain_held_during_resync_counts_after_the_snapshot),
+		cmocka_unit_test(store_drain_fast_trades_agree_with_decoding),
 		cmocka_unit_test(store_failed_resync_applies_what_was_held),
 		cmocka_unit_test(store_heartbeats_drive_the_connection),
 		cmocka_unit_test(store_strips_hostile_text),
