@@ -49,15 +49,22 @@ block_field(WINDOW *w, int y, int x, int cols, const struct tui_view *v,
 	return used + panel_put(w, y, x + used, cols - used, va, value, v->utf8);
 }
 
-/* Dollars, signed, whole: "$1,234", "-$56". */
+/* Dollars, signed, whole: "$1,234", "-$56"; without the sign of the
+ * currency, "1,234", "-56". */
 static char *
-block_usd(char *buf, size_t n, double usd)
+block_money(char *buf, size_t n, double usd, int dollar)
 {
 	char q[32];
 
 	text_qty(q, sizeof q, (int64_t)llround(fabs(usd)));
-	snprintf(buf, n, "%s$%s", usd <= -0.5 ? "-" : "", q);
+	snprintf(buf, n, "%s%s%s", usd <= -0.5 ? "-" : "", dollar ? "$" : "", q);
 	return buf;
+}
+
+static char *
+block_usd(char *buf, size_t n, double usd)
+{
+	return block_money(buf, n, usd, 1);
 }
 
 /* The controls in force, one short line each; returns how many. */
@@ -195,6 +202,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 		ch = rows - cy; /* below the legend */
 		if (ch >= 2 && (b->have & BLK_END)) {
 			panel_put(w, cy, cx, cw, view_attr(v, ROLE_DIM),
+			    v->utf8 ? "Sched - vs filled \u2588" :
 			    "Sched - vs filled #", v->utf8);
 			block_chart(w, cy + 1, cx, ch, cw, s, b, v);
 		}
@@ -298,13 +306,30 @@ block_draw(struct panel *p, const struct tui_view *v)
 	/* Where the shortfall comes from (the first three make the cost of
 	 * what is filled; opportunity is the rest at the mid now). */
 	if (y <= rows && (b->have & BLK_PARTS)) {
-		char sp[40], tm[40], tg[40], op[40];
+		static const char *const names[2][4] = {
+			{ "spread", "impact", "timing", "opp" },
+			{ "spr", "imp", "tim", "opp" },
+		};
+		double part[4] = { b->is_spread, b->is_temp, b->is_timing,
+			b->is_opp };
+		int form;
 
-		snprintf(line, sizeof line, "spread %s impact %s timing %s "
-		    "opp %s", block_usd(sp, sizeof sp, b->is_spread),
-		    block_usd(tm, sizeof tm, b->is_temp),
-		    block_usd(tg, sizeof tg, b->is_timing),
-		    block_usd(op, sizeof op, b->is_opp));
+		/* Words while they fit, then short labels, then no '$'. */
+		for (form = 0; form < 3; form++) {
+			size_t used = 0;
+
+			line[0] = '\0';
+			for (i = 0; i < 4; i++) {
+				char u[40];
+
+				block_money(u, sizeof u, part[i], form < 2);
+				used += (size_t)snprintf(line + used,
+				    sizeof line - used, "%s%s %s", i ? " " : "",
+				    names[form > 0][i], u);
+			}
+			if ((int)used <= fw - 4)
+				break;
+		}
 		block_field(w, y, lx, fw, v, "  = ", A_NORMAL, line);
 		y++;
 	}

@@ -282,6 +282,23 @@ render_block_chart_parts_and_controls(void **state)
 	p = render(&panel_block_ops, &v, 12, 96);
 	assert_int_equal(find_row(&p, "Forced"), -1);
 	delwin(p.win);
+
+	/* Big parts on a tighter panel: short labels, then no '$', so the
+	 * opportunity cost is never cut off. */
+	push(&s, TOPIC_BLOCK, 9, T0 + 1910 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":40,\"is_temp\":56,\"is_timing\":-8250.4,"
+	    "\"is_opp\":-123456}");
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_true(find_row(&p, "spread $40 impact $56 timing -$8,250 "
+	    "opp -$123,456") > 0);
+	delwin(p.win);
+	p = render(&panel_block_ops, &v, 12, 70);
+	assert_true(find_row(&p, "spr $40 imp $56 tim -$8,250 opp -$123,456") > 0);
+	delwin(p.win);
+	p = render(&panel_block_ops, &v, 12, 68);
+	assert_true(find_row(&p, "spr 40 imp 56 tim -8,250 opp -123,456") > 0);
+	delwin(p.win);
 	store_free(&s);
 }
 
