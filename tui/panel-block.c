@@ -49,22 +49,27 @@ block_field(WINDOW *w, int y, int x, int cols, const struct tui_view *v,
 	return used + panel_put(w, y, x + used, cols - used, va, value, v->utf8);
 }
 
-/* Dollars, signed, whole: "$1,234", "-$56"; without the sign of the
- * currency, "1,234", "-56". */
+/* Dollars, signed, whole: "$1,234", "-$56"; form 1 without the sign of
+ * the currency, "1,234"; form 2 also in thousands from 10,000, "-132k". */
 static char *
-block_money(char *buf, size_t n, double usd, int dollar)
+block_money(char *buf, size_t n, double usd, int form)
 {
 	char q[32];
+	double a = fabs(usd);
 
-	text_qty(q, sizeof q, (int64_t)llround(fabs(usd)));
-	snprintf(buf, n, "%s%s%s", usd <= -0.5 ? "-" : "", dollar ? "$" : "", q);
+	if (form >= 2 && a >= 9999.5)
+		snprintf(q, sizeof q, "%.0fk", a / 1000);
+	else
+		text_qty(q, sizeof q, (int64_t)llround(a));
+	snprintf(buf, n, "%s%s%s", usd <= -0.5 ? "-" : "", form == 0 ? "$" : "",
+	    q);
 	return buf;
 }
 
 static char *
 block_usd(char *buf, size_t n, double usd)
 {
-	return block_money(buf, n, usd, 1);
+	return block_money(buf, n, usd, 0);
 }
 
 /* The controls in force, one short line each; returns how many. */
@@ -314,15 +319,17 @@ block_draw(struct panel *p, const struct tui_view *v)
 			b->is_opp };
 		int form;
 
-		/* Words while they fit, then short labels, then no '$'. */
-		for (form = 0; form < 3; form++) {
+		/* Words while they fit, then short labels, then no '$', then
+		 * thousands. */
+		for (form = 0; form < 4; form++) {
 			size_t used = 0;
 
 			line[0] = '\0';
 			for (i = 0; i < 4; i++) {
 				char u[40];
 
-				block_money(u, sizeof u, part[i], form < 2);
+				block_money(u, sizeof u, part[i], form < 2 ? 0 :
+				    form - 1);
 				used += (size_t)snprintf(line + used,
 				    sizeof line - used, "%s%s %s", i ? " " : "",
 				    names[form > 0][i], u);

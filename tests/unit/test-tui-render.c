@@ -299,6 +299,13 @@ render_block_chart_parts_and_controls(void **state)
 	p = render(&panel_block_ops, &v, 12, 68);
 	assert_true(find_row(&p, "spr 40 imp 56 tim -8,250 opp -123,456") > 0);
 	delwin(p.win);
+	push(&s, TOPIC_BLOCK, 10, T0 + 1920 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":1040,\"is_temp\":56,\"is_timing\":-18250,"
+	    "\"is_opp\":-123456}");
+	p = render(&panel_block_ops, &v, 12, 68);
+	assert_true(find_row(&p, "spr 1,040 imp 56 tim -18k opp -123k") > 0);
+	delwin(p.win);
 	store_free(&s);
 }
 
