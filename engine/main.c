@@ -27,7 +27,8 @@ struct opt_row {
 
 enum {
 	OPT_SCENARIO = 1000, OPT_SEED, OPT_SPEED, OPT_JOURNAL, OPT_LISTEN,
-	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_HELP, OPT_VERSION,
+	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_EVENT_QUEUE, OPT_HELP,
+	OPT_VERSION,
 	OPT_TLS_CERT, OPT_TLS_KEY,
 };
 
@@ -51,6 +52,9 @@ static const struct opt_row opt_table[] = {
 	  "override a scenario value, e.g. market.sigma=2 (repeatable)" },
 	{ "exit-when-done", NULL, OPT_EXIT_DONE,
 	  "exit once every block is finished" },
+	{ "event-queue", "N", OPT_EVENT_QUEUE,
+	  "event messages held for each subscriber before a slow one loses"
+	  " some (default 1024)" },
 	{ "shadow", "MODEL", OPT_SHADOW,
 	  "watch a second policy beside every block: publish how often and how"
 	  " much it would decide otherwise (never trades)" },
@@ -186,6 +190,7 @@ main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		char *end;
+		long v;
 
 		switch (c) {
 		case OPT_SCENARIO:
@@ -240,6 +245,17 @@ main(int argc, char **argv)
 			break;
 		case OPT_SHADOW:
 			o.shadow = optarg;
+			break;
+		case OPT_EVENT_QUEUE:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || v < 1 ||
+			    v > 65536) {
+				fprintf(stderr, "tranched: --event-queue %s: must be a "
+				    "whole number of messages in 1..65536\n", optarg);
+				return 2;
+			}
+			o.event_queue = (int)v;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -14,6 +14,12 @@
  * dials again -- so what went wrong is read from its per-dialer statistics
  * (handshakes refused, connections closed during the handshake) when a
  * request does not get through: ipc_client_problem().
+ *
+ * An events message may hold several events (ipc/protocol.h).  The client
+ * keeps the message it is reading and a cursor into it, so callers still
+ * take one event at a time; ipc_client_next_raw() hands out events undecoded
+ * and keeps every message they point into until ipc_client_release(), which
+ * lets the console decide which of a whole drain it needs to decode.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +49,10 @@ struct ipc_client {
 	char ca[512];
 	unsigned long next_id;
 	unsigned long nonce;  /* tells apart clients of one process */
+	nng_msg **held;       /* messages raw events point into; last is read */
+	size_t nheld, capheld;
+	uint64_t msgs;       /* events messages received (batches) */
+	size_t off;           /* cursor in the last held message */
 };
 
 int
@@ -178,6 +188,9 @@ ipc_client_close(struct ipc_client *c)
 	ipc_nng_close(c->sub, 2000);
 	if (c->tlscfg != NULL)
 		nng_tls_config_free(c->tlscfg);
+	while (c->nheld > 0)
+		nng_msg_free(c->held[--c->nheld]);
+	free(c->held);
 	free(c);
 }
 
@@ -339,24 +352,85 @@ ipc_client_event_fd(struct ipc_client *c, int *fd)
 	return nng_socket_get_int(c->sub, NNG_OPT_RECVFD, fd);
 }
 
+/* Whether the message being read has events left. */
 static int
-client_take(struct ipc_client *c, struct ipc_event *ev, int flags, char *err,
-            size_t errlen)
+client_unread(const struct ipc_client *c)
+{
+	return c->nheld > 0 &&
+	    c->off < nng_msg_len(c->held[c->nheld - 1]);
+}
+
+void
+ipc_client_release(struct ipc_client *c)
+{
+	size_t keep = client_unread(c) ? 1 : 0, i;
+
+	for (i = 0; i + keep < c->nheld; i++)
+		nng_msg_free(c->held[i]);
+	if (keep)
+		c->held[0] = c->held[c->nheld - 1];
+	else
+		c->off = 0;
+	c->nheld = keep;
+}
+
+static int
+client_take_raw(struct ipc_client *c, struct ipc_raw *r, int flags, char *err,
+                size_t errlen)
 {
 	nng_msg *msg;
 	int rv;
 
-	rv = nng_recvmsg(c->sub, &msg, flags);
-	if (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT)
-		return 0;
-	if (rv != 0) {
-		snprintf(err, errlen, "%s", nng_strerror(rv));
-		return -1;
+	while (!client_unread(c)) {
+		rv = nng_recvmsg(c->sub, &msg, flags);
+		if (rv == NNG_EAGAIN || rv == NNG_ETIMEDOUT)
+			return 0;
+		if (rv != 0) {
+			snprintf(err, errlen, "%s", nng_strerror(rv));
+			return -1;
+		}
+		c->msgs++;
+		if (c->nheld == c->capheld) {
+			size_t n = c->capheld ? c->capheld * 2 : 16;
+			nng_msg **v = realloc(c->held, n * sizeof *v);
+
+			if (v == NULL) {
+				nng_msg_free(msg);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			c->held = v;
+			c->capheld = n;
+		}
+		c->held[c->nheld++] = msg;
+		c->off = 0;
 	}
-	rv = ipc_event_parse(nng_msg_body(msg), nng_msg_len(msg), ev, err,
-	    errlen);
-	nng_msg_free(msg);
-	return rv == 0 ? 1 : -1;
+	msg = c->held[c->nheld - 1];
+	return ipc_batch_next(nng_msg_body(msg), nng_msg_len(msg), &c->off, r,
+	    err, errlen);
+}
+
+int
+ipc_client_next_raw(struct ipc_client *c, struct ipc_raw *r, char *err,
+                    size_t errlen)
+{
+	return client_take_raw(c, r, NNG_FLAG_NONBLOCK, err, errlen);
+}
+
+static int
+client_take(struct ipc_client *c, struct ipc_event *ev, int flags, char *err,
+            size_t errlen)
+{
+	struct ipc_raw r;
+	int rv;
+
+	memset(ev, 0, sizeof *ev);
+	rv = client_take_raw(c, &r, flags, err, errlen);
+	if (rv == 1)
+		rv = ipc_event_parse(r.rec, r.len, ev, err, errlen) == 0 ? 1 : -1;
+	/* The event owns its decoded JSON: nothing need be held. */
+	ipc_client_release(c);
+	return rv;
 }
 
 int
@@ -392,4 +466,16 @@ const char *
 ipc_client_strerror(int err)
 {
 	return nng_strerror(err);
+}
+
+int
+ipc_client_set_event_queue(struct ipc_client *c, int msgs)
+{
+	return nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, msgs);
+}
+
+uint64_t
+ipc_client_event_messages(const struct ipc_client *c)
+{
+	return c->msgs;
 }

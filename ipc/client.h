@@ -53,6 +53,12 @@ int ipc_client_problem(struct ipc_client *c, char *buf, size_t n);
 /* Start the events dialer afresh (a hung TLS handshake, see client.c);
  * 0 or an NNG error. */
 int ipc_client_redial_events(struct ipc_client *c);
+
+/* How many events messages the client's queue holds (NNG_OPT_RECVBUF,
+ * 8,192 unless set): 0 or an NNG error.  And how many it has received; a
+ * message carries one loop pass's events (protocol 2). */
+int ipc_client_set_event_queue(struct ipc_client *c, int msgs);
+uint64_t ipc_client_event_messages(const struct ipc_client *c);
 void ipc_client_close(struct ipc_client *c);
 
 /*
@@ -71,6 +77,17 @@ int ipc_client_event_fd(struct ipc_client *c, int *fd);
  * waiting, negative on a decode error (err says what). */
 int ipc_client_next_event(struct ipc_client *c, struct ipc_event *ev,
                           char *err, size_t errlen);
+
+/*
+ * Take one event without decoding it (ipc_batch_next()): 1 and *r filled,
+ * 0 if none is waiting, negative on a malformed record (err says what).
+ * r->rec stays valid until ipc_client_release(), so a caller can take a
+ * whole drain, choose, decode what it needs, then release.
+ */
+int ipc_client_next_raw(struct ipc_client *c, struct ipc_raw *r, char *err,
+                        size_t errlen);
+/* Free the messages behind the raw events taken so far. */
+void ipc_client_release(struct ipc_client *c);
 
 /* Wait up to timeout_ms for one event (tests use this). */
 int ipc_client_wait_event(struct ipc_client *c, struct ipc_event *ev,

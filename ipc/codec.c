@@ -108,6 +108,156 @@ ipc_event_parse(const void *buf, size_t len, struct ipc_event *ev, char *err,
 	return 0;
 }
 
+/* Read an unsigned decimal at *p (below end); 1 and *v, or 0. */
+static int
+codec_digits(const char **p, const char *end, uint64_t *v)
+{
+	const char *q = *p;
+	uint64_t x = 0;
+
+	if (q >= end || *q < '0' || *q > '9')
+		return 0;
+	while (q < end && *q >= '0' && *q <= '9') {
+		if (x > (UINT64_MAX - 9) / 10)
+			return 0;
+		x = x * 10 + (uint64_t)(*q++ - '0');
+	}
+	*p = q;
+	*v = x;
+	return 1;
+}
+
+static int
+codec_lit(const char **p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* The leading {"v":N,"seq":N,"t":"N" that ipc_event_format() writes. */
+static void
+codec_raw_head(const char *p, const char *end, struct ipc_raw *r)
+{
+	uint64_t v, seq, t;
+	int neg = 0;
+
+	if (!codec_lit(&p, end, "{\"v\":") || !codec_digits(&p, end, &v) ||
+	    !codec_lit(&p, end, ",\"seq\":") || !codec_digits(&p, end, &seq) ||
+	    !codec_lit(&p, end, ",\"t\":\""))
+		return;
+	if (p < end && *p == '-')
+		neg = 1, p++;
+	if (!codec_digits(&p, end, &t) || t > INT64_MAX ||
+	    !codec_lit(&p, end, "\"") || seq > 9007199254740992ULL)
+		return;
+	r->seq = seq;
+	r->t = neg ? -(int64_t)t : (int64_t)t;
+	r->head = 1;
+}
+
+int
+ipc_batch_next(const char *buf, size_t len, size_t *off, struct ipc_raw *r,
+               char *err, size_t errlen)
+{
+	const char *p, *nl, *nul;
+	size_t o = *off, tl;
+
+	memset(r, 0, sizeof *r);
+	if (o >= len)
+		return 0;
+	p = buf + o;
+	nl = memchr(p, '\n', len - o);
+	r->rec = p;
+	r->len = nl != NULL ? (size_t)(nl - p) : len - o;
+	*off = nl != NULL ? o + r->len + 1 : len;
+	if (r->len > TRANCHE_MAX_MSG) {
+		snprintf(err, errlen, "event of %zu bytes: over the %d byte limit",
+		    r->len, TRANCHE_MAX_MSG);
+		return -1;
+	}
+	nul = memchr(p, '\0', r->len);
+	if (nul == NULL) {
+		snprintf(err, errlen, "event has no topic terminator");
+		return -1;
+	}
+	tl = (size_t)(nul - p);
+	if (tl == 0 || tl >= sizeof r->topic) {
+		snprintf(err, errlen, "event topic length %zu: must be 1..%zu",
+		    tl, sizeof r->topic - 1);
+		return -1;
+	}
+	memcpy(r->topic, p, tl);
+	r->topic[tl] = '\0';
+	ipc_strip_controls(r->topic);
+	codec_raw_head(nul + 1, p + r->len, r);
+	return 1;
+}
+
+/* The end of the JSON string whose opening quote is at p: the index of
+ * its closing quote, or end. */
+static const char *
+codec_str_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p;
+	}
+	return end;
+}
+
+int
+ipc_raw_str(const char *json, size_t len, const char *name, const char **val,
+            size_t *vlen)
+{
+	const char *p = json, *end = json + len, *q;
+	size_t nl = strlen(name);
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (*p == '{' || *p == '[') {
+			depth++;
+			continue;
+		}
+		if (*p == '}' || *p == ']') {
+			depth--;
+			continue;
+		}
+		if (*p != '"')
+			continue;
+		q = codec_str_end(p, end);
+		if (q >= end)
+			return -1;
+		if (depth == 1 && (size_t)(q - p - 1) == nl &&
+		    memcmp(p + 1, name, nl) == 0) {
+			const char *c = q + 1;
+
+			while (c < end && (*c == ' ' || *c == '\t' || *c == '\r'))
+				c++;
+			if (c < end && *c == ':') {
+				for (c++; c < end && (*c == ' ' || *c == '\t' ||
+				    *c == '\r'); c++)
+					;
+				if (c >= end || *c != '"')
+					return -1;
+				q = codec_str_end(c, end);
+				if (q >= end)
+					return -1;
+				*val = c + 1;
+				*vlen = (size_t)(q - c - 1);
+				return 0;
+			}
+		}
+		p = q;
+	}
+	return -1;
+}
+
 void
 ipc_event_free(struct ipc_event *ev)
 {

@@ -35,6 +35,41 @@ int ipc_event_parse(const void *buf, size_t len, struct ipc_event *ev,
 void ipc_event_free(struct ipc_event *ev);
 
 /*
+ * One event of an events message, found but not decoded.  An events message
+ * holds one or more events separated by '\n' (ipc/protocol.h); a consumer
+ * that wants only some of them -- the newest book of a batch -- decodes
+ * those with ipc_event_parse(rec, len) and only counts the others.  `head`
+ * is 1 when seq and t were read from the leading "v", "seq", "t" that
+ * ipc_event_format() writes; otherwise they are 0 and only a full decode
+ * can tell.  rec points into the caller's buffer.
+ */
+struct ipc_raw {
+	char topic[32];
+	const char *rec; /* TOPIC '\0' JSON */
+	size_t len;
+	uint64_t seq;
+	int64_t t;
+	int head;
+};
+
+/*
+ * The next event of an events message at *off: 1 and *r filled, 0 at the
+ * end, -1 if the record there is malformed (err says why; *off has moved
+ * past it, so the caller may go on).
+ */
+int ipc_batch_next(const char *buf, size_t len, size_t *off,
+                   struct ipc_raw *r, char *err, size_t errlen);
+
+/*
+ * The string value of a top-level member `name` of the JSON object `json`
+ * (len bytes), without decoding the rest: its raw bytes (escapes not
+ * undone) in *val and *vlen.  0, or -1 when there is no such member or it
+ * is not a string.  Used to tell apart events by "sym" or "id" cheaply.
+ */
+int ipc_raw_str(const char *json, size_t len, const char *name,
+                const char **val, size_t *vlen);
+
+/*
  * Decode a command: size, nesting depth, an object, "cmd" and "id" strings.
  * On failure returns -1, sets *code to an ERR_* and writes a message that
  * names the field and value; *root is NULL.  On success *root is the

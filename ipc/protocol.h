@@ -12,7 +12,13 @@
  * Over tls+tcp:// both are TLS with the engine's certificate, which clients
  * verify (ipc/tls.h); the messages are the same as on any transport.
  *
- * Every event message is TOPIC '\0' JSON.  The JSON object always carries
+ * An events message holds one or more events separated by '\n' (version 2;
+ * version 1 sent one event a message): the engine sends what one pass of
+ * its loop produced together, because every NNG message costs a subscriber
+ * thread hand-offs inside NNG, and at 10,000 events a second those alone
+ * took 10% of a core.  Each event is TOPIC '\0' JSON, the JSON compact (JSON
+ * has no raw newline inside a string, so '\n' cannot occur in an event).
+ * The JSON object always carries
  *   "v"    protocol version (number)
  *   "seq"  per-engine sequence number, gap-free as published (number)
  *   "t"    simulated time in nanoseconds since the session epoch (string)
@@ -40,7 +46,7 @@
 #ifndef TRANCHE_IPC_PROTOCOL_H
 #define TRANCHE_IPC_PROTOCOL_H
 
-#define TRANCHE_PROTO_VERSION 1
+#define TRANCHE_PROTO_VERSION 2
 
 /* Largest message either side accepts (NNG_OPT_RECVMAXSZ). */
 #define TRANCHE_MAX_MSG (256 * 1024)
@@ -65,7 +71,15 @@
  *             basis points and in dollars; positive is a cost),
  *             "max_pov" (participation cap, percent),"mkt_vol" (shares
  *             printed since start),"pov" (our share of them, percent),
- *             "passive_filled"}
+ *             "passive_filled","max_child" (0: none),"aggression" (the
+ *             cap: passive|neutral|aggressive),"limit_px" (0: none),
+ *             "forced","forced_until" (a style override in force, absent
+ *             when none),"is_spread","is_temp","is_timing","is_opp"
+ *             (the shortfall's parts in dollars, engine/tca; the first
+ *             three add up to is_cash, is_opp values the unfilled rest at
+ *             the mid now),"shadow"? (tranched --shadow: the shadow
+ *             model's totals)}  the block's whole state: absent is not in
+ *             force
  * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","reason"}
@@ -112,8 +126,10 @@
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
- *           "children":[...]}  decisions and alerts are the last 200 of
- *           each, as whole events (with v, seq and t).
+ *           "audit":[...],"children":[...]}  decisions, alerts and audit
+ *           records are the last 200 of each, as whole events (with v,
+ *           seq and t): a console attaching mid-session shows who did
+ *           what, and skips by seq records it already holds.
  * submit    {"sym" (one of "syms"),"side":"buy|sell","qty","algo","start"?
  *           (ns string, default now),"end"? (ns string) or "duration_s",
  *           "limit_px"? (ticks),

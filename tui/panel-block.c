@@ -7,8 +7,17 @@
  * than one).  It reads top to bottom in the order a trader asks questions:
  * what state is it in, how much is filled, is it keeping up with its
  * schedule, what is it costing (average price, arrival, shortfall in basis
- * points), how long is left and at what participation.  Lines that do not
- * fit the height are left out from the bottom.
+ * points, and where the shortfall comes from: spread, impact, timing,
+ * opportunity), how long is left and at what participation.  Lines that do
+ * not fit the height are left out from the bottom.
+ *
+ * On a wide panel the right third says why the algorithm behaves as it
+ * does -- a forced style and how long it has left, a limit price, an
+ * aggression cap, a maximum child -- above a small chart of the schedule
+ * against what was filled over the block's life ('-' the schedule, '#'
+ * filled, '=' both: on or ahead of schedule; scaled to the largest value
+ * so far).  On a narrow one the controls
+ * join the list and the chart is left out.
  */
 #include <math.h>
 #include <string.h>
@@ -40,14 +49,125 @@ block_field(WINDOW *w, int y, int x, int cols, const struct tui_view *v,
 	return used + panel_put(w, y, x + used, cols - used, va, value, v->utf8);
 }
 
+/* Dollars, signed, whole: "$1,234", "-$56"; form 1 without the sign of
+ * the currency, "1,234"; form 2 also in thousands from 10,000, "-132k". */
+static char *
+block_money(char *buf, size_t n, double usd, int form)
+{
+	char q[32];
+	double a = fabs(usd);
+
+	if (form >= 2 && a >= 9999.5)
+		snprintf(q, sizeof q, "%.0fk", a / 1000);
+	else
+		text_qty(q, sizeof q, (int64_t)llround(a));
+	snprintf(buf, n, "%s%s%s", usd <= -0.5 ? "-" : "", form == 0 ? "$" : "",
+	    q);
+	return buf;
+}
+
+static char *
+block_usd(char *buf, size_t n, double usd)
+{
+	return block_money(buf, n, usd, 0);
+}
+
+/* The controls in force, one short line each; returns how many. */
+static int
+block_controls(const struct store *s, const struct store_block *b,
+               char lines[4][64], int *warn)
+{
+	char a[32];
+	int n = 0;
+
+	*warn = 0;
+	if (b->forced[0] != '\0') {
+		if (b->forced_until > s->t)
+			text_duration(a, sizeof a, b->forced_until - s->t);
+		else
+			snprintf(a, sizeof a, "?");
+		snprintf(lines[n++], 64, "Forced %s, %s left", b->forced, a);
+		*warn = 1;
+	}
+	if ((b->have & BLK_LIMIT) && b->limit_px > 0) {
+		text_px(a, sizeof a, (double)b->limit_px, s->tick, s->px_decimals);
+		snprintf(lines[n++], 64, "Limit %s", a);
+	}
+	if (b->aggression[0] != '\0' && strcmp(b->aggression, "aggressive") != 0)
+		snprintf(lines[n++], 64, "Aggression cap %s", b->aggression);
+	if ((b->have & BLK_MAXCHILD) && b->max_child > 0) {
+		text_qty(a, sizeof a, b->max_child);
+		snprintf(lines[n++], 64, "Max child %s", a);
+	}
+	return n;
+}
+
+/*
+ * The schedule against what was filled, h rows by cw columns at (y, x):
+ * each column a slice of start..end, carrying the last sample forward to
+ * now and empty after it.
+ */
+static void
+block_chart(WINDOW *w, int y, int x, int h, int cw, const struct store *s,
+            const struct store_block *b, const struct tui_view *v)
+{
+	int c, r, k, now = store_curve_slice(b, s->t);
+	int64_t sched = -1, filled = 0, top = 1;
+
+	if (h <= 0 || cw <= 0 || b->qty <= 0)
+		return;
+	if (b->t > s->t || now < 0)
+		now = store_curve_slice(b, b->t);
+	/* Scaled to the largest value so far: the shapes matter, and a
+	 * quarter of the way through a quarter of the height is all there
+	 * would be otherwise. */
+	for (k = 0; k <= now && k < STORE_CURVE; k++) {
+		if (b->curve[k].sched > top)
+			top = b->curve[k].sched;
+		if (b->curve[k].filled > top)
+			top = b->curve[k].filled;
+	}
+	for (c = 0; c < cw; c++) {
+		int fr, sr;
+
+		k = c * STORE_CURVE / cw;
+		if (now < 0 || k > now)
+			break;
+		if (b->curve[k].sched >= 0) {
+			sched = b->curve[k].sched;
+			filled = b->curve[k].filled;
+		}
+		if (sched < 0)
+			continue;
+		/* Filled rounds down and the schedule to nearest, so falling
+		 * behind shows as soon as it is half a row. */
+		fr = (int)((double)filled / (double)top * h);
+		sr = (int)llround((double)sched / (double)top * h);
+		for (r = 1; r <= h; r++) {
+			int f = r <= fr, sc = r == sr;
+			const char *ch = f && sc ? "=" : f ? "#" : sc ? "-" : NULL;
+			int role = f ? ROLE_GOOD : ROLE_WARN;
+
+			if (ch == NULL)
+				continue;
+			if (v->utf8 && f && !sc)
+				ch = "\u2588";
+			wattrset(w, view_attr(v, role));
+			mvwaddstr(w, y + h - r, x + c, ch);
+		}
+	}
+	wattrset(w, A_NORMAL);
+}
+
 static void
 block_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	const struct store_block *b = view_block(v);
 	WINDOW *w = p->win;
-	char title[256], a[64], c[64], d[64], line[192];
+	char title[256], a[64], c[64], d[64], line[256], ctl[4][64];
 	int iw = p->w - 2, rows = p->h - 2, y = 1, half, lx = 1, rx;
+	int nctl, ctl_warn, cw = 0, fw, i;
 	double frac;
 
 	if (b == NULL) {
@@ -70,40 +190,64 @@ block_draw(struct panel *p, const struct tui_view *v)
 		    (int)(b - s->blocks) + 1, s->nblocks);
 	}
 	panel_frame(p, v, title, 0);
-	half = iw / 2;
+	nctl = block_controls(s, b, ctl, &ctl_warn);
+	/* The right third, when there is room for it. */
+	if (iw >= 66)
+		cw = iw / 3;
+	fw = cw > 0 ? iw - cw - 1 : iw;
+	half = fw / 2;
 	rx = 1 + half;
+	if (cw > 0) {
+		int cx = 1 + fw + 1, cy = 1, ch;
+
+		for (i = 0; i < nctl && cy <= rows; i++, cy++)
+			panel_put(w, cy, cx, cw, i == 0 && ctl_warn ?
+			    view_attr(v, ROLE_WARN) | A_BOLD : A_NORMAL, ctl[i],
+			    v->utf8);
+		ch = rows - cy; /* below the legend */
+		if (ch >= 2 && (b->have & BLK_END)) {
+			panel_put(w, cy, cx, cw, view_attr(v, ROLE_DIM),
+			    v->utf8 ? "Sched - vs filled \u2588" :
+			    "Sched - vs filled #", v->utf8);
+			block_chart(w, cy + 1, cx, ch, cw, s, b, v);
+		}
+	}
 
 	/* State and algorithm. */
 	if (y <= rows) {
 		block_field(w, y, lx, half, v, "State  ",
 		    view_attr(v, block_state_role(b->state)) | A_BOLD,
 		    b->state[0] ? b->state : "?");
-		block_field(w, y, rx, iw - half, v, "Algo ", A_BOLD,
+		block_field(w, y, rx, fw - half, v, "Algo ", A_BOLD,
 		    b->algo[0] ? b->algo : "?");
 		y++;
 	}
+	/* Narrow: the controls follow the state, the forced style first. */
+	for (i = 0; cw == 0 && i < nctl && y <= rows; i++, y++)
+		panel_put(w, y, lx, fw, i == 0 && ctl_warn ?
+		    view_attr(v, ROLE_WARN) | A_BOLD : A_NORMAL, ctl[i], v->utf8);
 	/* Filled / total and percent. */
 	frac = b->qty > 0 ? (double)b->filled / (double)b->qty : 0;
 	if (y <= rows) {
 		text_qty(a, sizeof a, b->filled);
 		text_qty(c, sizeof c, b->qty);
 		snprintf(line, sizeof line, "%s / %s  %.1f%%", a, c, frac * 100);
-		block_field(w, y, lx, iw, v, "Filled ", A_BOLD, line);
+		block_field(w, y, lx, fw, v, "Filled ", A_BOLD, line);
 		y++;
 	}
 	/* The progress bar: filled, with the schedule's mark; on a short
 	 * panel the numbers matter more. */
-	if (y <= rows && iw > 12 && rows >= 7) {
-		int bw = iw - 2, mark;
+	if (y <= rows && fw > 12 && rows >= 7) {
+		int bw = fw - 2, mark;
 
 		wattrset(w, view_attr(v, ROLE_DIM));
 		if (v->utf8) {
-			for (int i = 0; i < bw; i++)
-				mvwaddstr(w, y, 2 + i, "\u2591");
+			for (int k = 0; k < bw; k++)
+				mvwaddstr(w, y, 2 + k, "\u2591");
 		} else {
 			mvwaddch(w, y, 1, '[');
 			mvwhline(w, y, 2, '.', bw);
-			mvwaddch(w, y, iw, ']');
+			mvwaddch(w, y, fw, ']');
 		}
 		wattrset(w, A_NORMAL);
 		panel_bar(w, y, 2, bw, frac, view_attr(v, ROLE_GOOD), v->utf8);
@@ -128,7 +272,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 			    b->pct_sched, pace, a);
 		} else
 			snprintf(line, sizeof line, "-");
-		block_field(w, y, lx, iw, v, "Sched  ",
+		block_field(w, y, lx, fw, v, "Sched  ",
 		    b->pct_sched <= 95 && (b->have & BLK_SCHED) ?
 		    view_attr(v, ROLE_WARN) : A_NORMAL, line);
 		y++;
@@ -145,7 +289,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 		else
 			snprintf(c, sizeof c, "-");
 		block_field(w, y, lx, half, v, "Avg    ", A_NORMAL, a);
-		block_field(w, y, rx, iw - half, v, "Arr  ", A_NORMAL, c);
+		block_field(w, y, rx, fw - half, v, "Arr  ", A_NORMAL, c);
 		y++;
 	}
 	/* Shortfall. */
@@ -159,13 +303,41 @@ block_draw(struct panel *p, const struct tui_view *v)
 		    A_NORMAL, a);
 		if (b->have & BLK_CASH) {
 			/* Dollars; positive is a cost. */
-			char cash[32];
-
-			text_qty(cash, sizeof cash, (int64_t)llround(fabs(b->is_cash)));
-			snprintf(c, sizeof c, "%s$%s", b->is_cash < 0 ? "-" : "",
-			    cash);
-			block_field(w, y, rx, iw - half, v, "Cost ", A_NORMAL, c);
+			block_usd(c, sizeof c, b->is_cash);
+			block_field(w, y, rx, fw - half, v, "Cost ", A_NORMAL, c);
 		}
+		y++;
+	}
+	/* Where the shortfall comes from (the first three make the cost of
+	 * what is filled; opportunity is the rest at the mid now). */
+	if (y <= rows && (b->have & BLK_PARTS)) {
+		static const char *const names[2][4] = {
+			{ "spread", "impact", "timing", "opp" },
+			{ "spr", "imp", "tim", "opp" },
+		};
+		double part[4] = { b->is_spread, b->is_temp, b->is_timing,
+			b->is_opp };
+		int form;
+
+		/* Words while they fit, then short labels, then no '$', then
+		 * thousands. */
+		for (form = 0; form < 4; form++) {
+			size_t used = 0;
+
+			line[0] = '\0';
+			for (i = 0; i < 4; i++) {
+				char u[40];
+
+				block_money(u, sizeof u, part[i], form < 2 ? 0 :
+				    form - 1);
+				used += (size_t)snprintf(line + used,
+				    sizeof line - used, "%s%s %s", i ? " " : "",
+				    names[form > 0][i], u);
+			}
+			if ((int)used <= fw - 4)
+				break;
+		}
+		block_field(w, y, lx, fw, v, "  = ", A_NORMAL, line);
 		y++;
 	}
 	/* Time left and participation. */
@@ -187,7 +359,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 		else
 			d[0] = '\0';
 		snprintf(line, sizeof line, "%s%s", c, d);
-		block_field(w, y, rx, iw - half, v, "Cap  ", A_NORMAL, line);
+		block_field(w, y, rx, fw - half, v, "Cap  ", A_NORMAL, line);
 		y++;
 	}
 	/* Working and remaining. */
@@ -195,7 +367,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 		text_qty(a, sizeof a, b->working);
 		text_qty(c, sizeof c, b->remaining);
 		block_field(w, y, lx, half, v, "Work   ", A_NORMAL, a);
-		block_field(w, y, rx, iw - half, v, "Rem  ", A_NORMAL, c);
+		block_field(w, y, rx, fw - half, v, "Rem  ", A_NORMAL, c);
 		y++;
 	}
 }

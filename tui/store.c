@@ -413,6 +413,17 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	}
 }
 
+static void
+store_block_clear(struct store_block *b, const char *id)
+{
+	int k;
+
+	memset(b, 0, sizeof *b);
+	store_text(b->id, sizeof b->id, id);
+	for (k = 0; k < STORE_CURVE; k++)
+		b->curve[k].sched = -1;
+}
+
 static struct store_block *
 store_block_slot(struct store *s, const char *id)
 {
@@ -423,8 +434,7 @@ store_block_slot(struct store *s, const char *id)
 			return &s->blocks[i];
 	if (s->nblocks < STORE_BLOCKS) {
 		i = s->nblocks++;
-		memset(&s->blocks[i], 0, sizeof s->blocks[i]);
-		store_text(s->blocks[i].id, sizeof s->blocks[i].id, id);
+		store_block_clear(&s->blocks[i], id);
 		return &s->blocks[i];
 	}
 	/* Full: reuse the oldest finished block, if any. */
@@ -438,9 +448,31 @@ store_block_slot(struct store *s, const char *id)
 	}
 	if (victim < 0)
 		return NULL;
-	memset(&s->blocks[victim], 0, sizeof s->blocks[victim]);
-	store_text(s->blocks[victim].id, sizeof s->blocks[victim].id, id);
+	store_block_clear(&s->blocks[victim], id);
 	return &s->blocks[victim];
+}
+
+/* Which curve slice time t falls in, or -1 outside start..end. */
+int
+store_curve_slice(const struct store_block *b, int64_t t)
+{
+	if (!(b->have & BLK_END) || b->end <= b->start || t < b->start)
+		return -1;
+	if (t >= b->end)
+		return STORE_CURVE - 1;
+	return (int)((long double)(t - b->start) * STORE_CURVE /
+	    (long double)(b->end - b->start));
+}
+
+static void
+store_curve_sample(struct store_block *b, int64_t t)
+{
+	int k = store_curve_slice(b, t);
+
+	if (k < 0 || !(b->have & BLK_SCHED))
+		return;
+	b->curve[k].sched = b->sched_qty;
+	b->curve[k].filled = b->filled;
 }
 
 static void
@@ -487,14 +519,20 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 		b->have |= BLK_LIMIT;
 	store_get_i64(o, "passive_filled", &b->passive_filled);
 	store_get_text(o, "aggression", b->aggression, sizeof b->aggression);
-	if (cJSON_GetObjectItemCaseSensitive(o, "forced") != NULL) {
-		b->forced[0] = '\0';
-		store_get_text(o, "forced", b->forced, sizeof b->forced);
-	}
+	/* A block event is the block's whole state: no "forced" means the
+	 * override has ended (and store_conflate relies on wholeness). */
+	b->forced[0] = '\0';
+	store_get_text(o, "forced", b->forced, sizeof b->forced);
 	b->forced_until = 0;
 	store_get_i64(o, "forced_until", &b->forced_until);
 	if (store_get_num(o, "pov", &b->pov))
 		b->have |= BLK_POV;
+	if (store_get_num(o, "is_spread", &b->is_spread) &&
+	    store_get_num(o, "is_temp", &b->is_temp) &&
+	    store_get_num(o, "is_timing", &b->is_timing) &&
+	    store_get_num(o, "is_opp", &b->is_opp))
+		b->have |= BLK_PARTS;
+	store_curve_sample(b, t);
 	if (t > b->t)
 		b->t = t;
 	s->dirty |= DIRTY_BLOCK;
@@ -577,10 +615,10 @@ store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 
 /* Audit records (who did what, and why) go to their own log, the
  * interventions a supervisor reviews. */
-static void
-store_apply_audit(struct store *s, const cJSON *o, int64_t t)
+static int
+store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
+                 uint64_t seq)
 {
-	struct store_audit *a;
 	char cmd[24] = "", reason[200] = "";
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 
@@ -588,15 +626,80 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 	/* Read-only commands would drown the log. */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
 	    strcmp(cmd, CMD_HELLO) == 0)
-		return;
-	a = store_ring_push(&s->audit);
+		return -1;
+	memset(a, 0, sizeof *a);
 	a->t = t;
+	a->seq = seq;
 	a->ok = cJSON_IsTrue(ok);
 	memcpy(a->cmd, cmd, sizeof a->cmd);
 	store_get_text(o, "client", a->client, sizeof a->client);
 	store_get_text(o, "role", a->role, sizeof a->role);
 	store_get_text(o, "reason", reason, sizeof reason);
 	snprintf(a->text, sizeof a->text, "%s", reason);
+	return 0;
+}
+
+static void
+store_apply_audit(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_audit rec;
+
+	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
+		return;
+	*(struct store_audit *)store_ring_push(&s->audit) = rec;
+	s->dirty |= DIRTY_AUDIT;
+}
+
+/*
+ * A snapshot's audit history (whole events, oldest first) merged with what
+ * the log holds: in seq order, each seq once, the newest STORE_AUDIT kept.
+ * A console that attached mid-session sees who did what before it came; one
+ * that resyncs after a gap gets back the records it missed, no twice.
+ */
+static void
+store_audit_merge(struct store *s, const cJSON *arr)
+{
+	struct store_audit *have, *snap, *out;
+	size_t nh = s->audit.count, ns = 0, no = 0, i = 0, j = 0, k;
+	int n = cJSON_GetArraySize(arr);
+	const cJSON *it;
+
+	if (n <= 0)
+		return;
+	have = malloc((nh + 1) * sizeof *have);
+	snap = malloc((size_t)n * sizeof *snap);
+	out = malloc((nh + (size_t)n) * sizeof *out);
+	if (have == NULL || snap == NULL || out == NULL)
+		abort();
+	for (k = 0; k < nh; k++)
+		have[k] = *(const struct store_audit *)store_ring_at(&s->audit,
+		    nh - 1 - k);
+	cJSON_ArrayForEach(it, arr) {
+		int64_t seq = 0, t = 0;
+
+		if (!cJSON_IsObject(it) || ns == (size_t)n)
+			continue;
+		if (!store_get_i64(it, "seq", &seq) || seq <= 0)
+			continue; /* unplaceable: the events will bring it */
+		store_get_i64(it, "t", &t);
+		if (store_audit_read(&snap[ns], it, t, (uint64_t)seq) == 0 &&
+		    (ns == 0 || snap[ns - 1].seq < (uint64_t)seq))
+			ns++;
+	}
+	while (i < nh || j < ns) {
+		if (j == ns || (i < nh && have[i].seq <= snap[j].seq)) {
+			if (j < ns && have[i].seq == snap[j].seq)
+				j++; /* already held */
+			out[no++] = have[i++];
+		} else
+			out[no++] = snap[j++];
+	}
+	store_ring_clear(&s->audit);
+	for (k = no > s->audit.cap ? no - s->audit.cap : 0; k < no; k++)
+		*(struct store_audit *)store_ring_push(&s->audit) = out[k];
+	free(have);
+	free(snap);
+	free(out);
 	s->dirty |= DIRTY_AUDIT;
 }
 
@@ -612,24 +715,136 @@ store_apply_heartbeat(struct store *s, const cJSON *o)
 }
 
 static void
+store_trade_print(struct store *s)
+{
+	struct store_print *pr;
+
+	pr = store_ring_push(&s->tape);
+	pr->t = s->t;
+	pr->px = s->last_trade_px;
+	pr->qty = s->last_trade_qty;
+	pr->buy = s->last_trade_buy;
+	memcpy(pr->sym, s->last_trade_sym, sizeof pr->sym);
+	s->dirty |= DIRTY_TAPE;
+}
+
+static int store_seq_accept(struct store *s, uint64_t seq);
+
+static void
 store_apply_trade(struct store *s, const cJSON *o)
 {
 	const char *aggr;
-
-	struct store_print *pr;
 
 	s->trades++;
 	store_get_i64(o, "px", &s->last_trade_px);
 	store_get_i64(o, "qty", &s->last_trade_qty);
 	if (ipc_get_str(o, "aggr", &aggr) == 0)
 		s->last_trade_buy = strcmp(aggr, "buy") == 0;
-	pr = store_ring_push(&s->tape);
-	pr->t = s->t;
-	pr->px = s->last_trade_px;
-	pr->qty = s->last_trade_qty;
-	pr->buy = s->last_trade_buy;
-	store_get_text(o, "sym", pr->sym, sizeof pr->sym);
-	s->dirty |= DIRTY_TAPE;
+	s->last_trade_sym[0] = '\0';
+	store_get_text(o, "sym", s->last_trade_sym, sizeof s->last_trade_sym);
+	store_trade_print(s);
+}
+
+/*
+ * A trade -- seven in ten events at a busy engine -- read without cJSON,
+ * when it is in the compact form the engine writes: one flat object of
+ * whole numbers (at most 15 digits) and strings without escapes.  Anything
+ * else (a nested value, an escape, a fraction, a number as a string, bytes
+ * after the object) returns -1 and the event is decoded as usual, so the
+ * two paths agree on everything the fast one accepts.
+ */
+static int
+store_trade_fast(struct store *s, const struct ipc_raw *r)
+{
+	size_t tl = strlen(r->topic) + 1;
+	const char *p = r->rec + tl, *end = r->rec + r->len;
+	int64_t px = 0, qty = 0;
+	int have_px = 0, have_qty = 0, have_aggr = 0, buy = 0;
+	char sym[16] = "";
+
+	if (p >= end || *p++ != '{')
+		return -1;
+	for (;;) {
+		const char *key, *val;
+		size_t kl, vl;
+
+		if (p >= end || *p++ != '"')
+			return -1;
+		for (key = p; p < end && *p != '"'; p++)
+			if (*p == '\\' || (unsigned char)*p < 0x20)
+				return -1;
+		if (p + 1 >= end || p[1] != ':')
+			return -1;
+		kl = (size_t)(p - key);
+		p += 2;
+		if (p < end && *p == '"') {
+			for (val = ++p; p < end && *p != '"'; p++)
+				if (*p == '\\' || (unsigned char)*p < 0x20)
+					return -1;
+			if (p >= end)
+				return -1;
+			vl = (size_t)(p++ - val);
+			if (kl == 4 && memcmp(key, "aggr", 4) == 0 && !have_aggr) {
+				have_aggr = 1;
+				buy = vl == 3 && memcmp(val, "buy", 3) == 0;
+			} else if (kl == 3 && memcmp(key, "sym", 3) == 0) {
+				/* Printable ASCII only, as the decoding path would
+				 * leave it; anything else takes that path. */
+				if (vl >= sizeof sym)
+					return -1;
+				for (size_t i = 0; i < vl; i++)
+					if ((unsigned char)val[i] < 0x20 ||
+					    (unsigned char)val[i] > 0x7e)
+						return -1;
+				memcpy(sym, val, vl);
+				sym[vl] = '\0';
+			} else if ((kl == 2 && memcmp(key, "px", 2) == 0) ||
+			    (kl == 3 && memcmp(key, "qty", 3) == 0))
+				return -1;
+		} else {
+			int neg = p < end && *p == '-', nd = 0;
+			int64_t v = 0;
+
+			p += neg;
+			for (; p < end && *p >= '0' && *p <= '9'; p++, nd++)
+				v = v * 10 + (*p - '0');
+			if (nd == 0 || nd > 15 || (p < end && (*p == '.' ||
+			    *p == 'e' || *p == 'E')))
+				return -1;
+			v = neg ? -v : v;
+			if (kl == 2 && memcmp(key, "px", 2) == 0 && !have_px)
+				have_px = 1, px = v;
+			else if (kl == 3 && memcmp(key, "qty", 3) == 0 &&
+			    !have_qty)
+				have_qty = 1, qty = v;
+			else if (kl == 4 && memcmp(key, "aggr", 4) == 0)
+				return -1;
+		}
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}' && p + 1 == end)
+			break;
+		return -1;
+	}
+	if (!store_seq_accept(s, r->seq))
+		return 0;
+	if (r->t > s->t) {
+		s->t = r->t;
+		s->dirty |= DIRTY_STATUS;
+	}
+	s->trades++;
+	s->fast++;
+	if (have_px)
+		s->last_trade_px = px;
+	if (have_qty)
+		s->last_trade_qty = qty;
+	if (have_aggr)
+		s->last_trade_buy = buy;
+	memcpy(s->last_trade_sym, sym, sizeof s->last_trade_sym);
+	store_trade_print(s);
+	return 0;
 }
 
 /* A fill moves the block's numbers before its next block event does. */
@@ -695,43 +910,175 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 /* ------------------------------------------------------------ sequencing */
 
 /* Apply one event in sequence; the caller keeps ev. */
-static void
-store_sequence(struct store *s, const struct ipc_event *ev)
+/* Count seq in: 1 to apply its event, 0 when it is stale. */
+static int
+store_seq_accept(struct store *s, uint64_t seq)
 {
-	if (s->have_seq && ev->seq <= s->last_seq) {
+	if (s->have_seq && seq <= s->last_seq) {
 		/* Already in the snapshot, or a duplicate.  An engine that
 		 * restarted from scratch begins at 1 again: start over. */
-		if (ev->seq <= 1 && s->last_seq > 1 && !s->replay) {
+		if (seq <= 1 && s->last_seq > 1 && !s->replay) {
 			s->gaps++;
 			s->resync = RESYNC_WANTED;
 		} else {
 			s->stale++;
-			return;
+			return 0;
 		}
-	} else if (s->have_seq && ev->seq != s->last_seq + 1) {
+	} else if (s->have_seq && seq != s->last_seq + 1) {
 		s->gaps++;
 		s->dirty |= DIRTY_STATUS;
 		/* A replay cannot ask for a snapshot; it shows the count. */
 		if (!s->replay && s->resync == RESYNC_NONE)
 			s->resync = RESYNC_WANTED;
 	}
-	s->last_seq = ev->seq;
+	s->last_seq = seq;
 	s->have_seq = 1;
 	s->events++;
+	return 1;
+}
+
+static void
+store_sequence(struct store *s, const struct ipc_event *ev)
+{
+	if (!store_seq_accept(s, ev->seq))
+		return;
+	if (ev->json == NULL) {
+		/* Conflated: only its time counts. */
+		s->conflated++;
+		if (ev->t > s->t) {
+			s->t = ev->t;
+			s->dirty |= DIRTY_STATUS;
+		}
+		return;
+	}
 	s->cur_seq = ev->seq;
 	store_apply(s, ev->topic, ev->json, ev->t);
 	s->cur_seq = 0;
 }
 
+static void store_take(struct store *s, struct ipc_event *ev, int64_t now_ms);
+
 void
 store_push(struct store *s, struct ipc_event *ev, int64_t now_ms)
 {
-	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
-
 	if (ev->json == NULL) {
 		s->bad_events++;
 		return;
 	}
+	store_take(s, ev, now_ms);
+}
+
+void
+store_push_seq(struct store *s, const char *topic, uint64_t seq, int64_t t,
+               int64_t now_ms)
+{
+	struct ipc_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	snprintf(ev.topic, sizeof ev.topic, "%s", topic);
+	ev.seq = seq;
+	ev.t = t;
+	store_take(s, &ev, now_ms);
+}
+
+/* What a conflatable event replaces: its kind and key, or 0. */
+static int
+store_conflate_key(const struct ipc_raw *r, const char **key, size_t *klen)
+{
+	size_t tl = strlen(r->topic) + 1;
+	const char *json = r->rec + tl;
+	int kind;
+
+	if (strcmp(r->topic, TOPIC_BOOK) == 0)
+		kind = 1;
+	else if (strcmp(r->topic, TOPIC_BLOCK) == 0)
+		kind = 2;
+	else if (strcmp(r->topic, TOPIC_FILL) == 0)
+		kind = 3;
+	else
+		return 0;
+	if (ipc_raw_str(json, r->len - tl, kind == 1 ? "sym" : kind == 2 ?
+	    "id" : "block", key, klen) != 0) {
+		if (kind != 1)
+			return 0; /* a block without an id is not ours to judge */
+		*key = "", *klen = 0;
+	}
+	return kind;
+}
+
+size_t
+store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep)
+{
+	/* Books and blocks whose newest event is already kept. */
+	struct { const char *key; size_t len; int kind; } seen[32];
+	size_t nseen = 0, skipped = 0, i, k, klen;
+	const char *key;
+	int kind;
+
+	for (i = n; i-- > 0;) {
+		keep[i] = 1;
+		if (!r[i].head || (kind = store_conflate_key(&r[i], &key,
+		    &klen)) == 0)
+			continue;
+		for (k = 0; k < nseen; k++)
+			if (seen[k].kind == (kind == 3 ? 2 : kind) &&
+			    seen[k].len == klen && memcmp(seen[k].key, key,
+			    klen) == 0)
+				break;
+		if (kind == 3) {
+			/* A fill needs its block as it stood: block events
+			 * before it are kept. */
+			if (k < nseen)
+				seen[k] = seen[--nseen];
+			continue;
+		}
+		if (k < nseen) {
+			keep[i] = 0;
+			skipped++;
+		} else if (nseen < sizeof seen / sizeof seen[0]) {
+			seen[nseen].key = key;
+			seen[nseen].len = klen;
+			seen[nseen].kind = kind;
+			nseen++;
+		}
+	}
+	return skipped;
+}
+
+void
+store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
+                 unsigned char *keep, int64_t now_ms)
+{
+	struct ipc_event ev;
+	char err[256];
+	size_t i;
+
+	store_conflate(r, n, keep);
+	for (i = 0; i < n; i++) {
+		if (!keep[i]) {
+			store_push_seq(s, r[i].topic, r[i].seq, r[i].t, now_ms);
+			continue;
+		}
+		/* Held events need their JSON: only applied ones go fast. */
+		if (r[i].head && s->resync != RESYNC_REQUESTED &&
+		    strcmp(r[i].topic, TOPIC_TRADE) == 0 &&
+		    store_trade_fast(s, &r[i]) == 0)
+			continue;
+		if (ipc_event_parse(r[i].rec, r[i].len, &ev, err,
+		    sizeof err) != 0) {
+			s->bad_events++;
+			continue;
+		}
+		store_push(s, &ev, now_ms);
+		ipc_event_free(&ev);
+	}
+}
+
+static void
+store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
+{
+	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
+
 	/* Liveness does not wait for a snapshot. */
 	if (beat && !s->replay) {
 		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
@@ -829,8 +1176,10 @@ int
 store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 {
 	const cJSON *arr, *it, *book;
+	struct store_block *old;
 	int64_t seq, t = 0;
 	double tick;
+	int i, j, k, nold;
 
 	(void)now_ms;
 	if (!cJSON_IsObject(reply) || store_get_i64(reply, "seq", &seq) != 1 ||
@@ -859,6 +1208,12 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 		store_get_i64(book, "t", &bt);
 		store_apply_book(s, book, bt);
 	}
+	/* The blocks start again from the snapshot, but what the console saw
+	 * of a block's schedule and fills before stays on its curve. */
+	if ((old = malloc(sizeof s->blocks)) == NULL)
+		abort();
+	memcpy(old, s->blocks, sizeof s->blocks);
+	nold = s->nblocks;
 	memset(s->blocks, 0, sizeof s->blocks);
 	s->nblocks = 0;
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "blocks");
@@ -867,6 +1222,18 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 			if (cJSON_IsObject(it))
 				store_apply_block(s, it, t);
 	}
+	for (i = 0; i < s->nblocks; i++)
+		for (j = 0; j < nold; j++)
+			if (strcmp(s->blocks[i].id, old[j].id) == 0 &&
+			    s->blocks[i].start == old[j].start &&
+			    s->blocks[i].end == old[j].end) {
+				for (k = 0; k < STORE_CURVE; k++)
+					if (s->blocks[i].curve[k].sched < 0)
+						s->blocks[i].curve[k] =
+						    old[j].curve[k];
+				break;
+			}
+	free(old);
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "decisions");
 	if (cJSON_IsArray(arr)) {
 		store_ring_clear(&s->decisions);
@@ -881,6 +1248,9 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 			if (cJSON_IsObject(it))
 				store_apply_alert(s, it, 0);
 	}
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
+	if (cJSON_IsArray(arr))
+		store_audit_merge(s, arr);
 	if (t > 0)
 		s->t = t;
 	s->last_seq = (uint64_t)seq;

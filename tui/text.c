@@ -126,6 +126,13 @@ text_width(const char *s, int utf8)
 	}
 	memset(&st, 0, sizeof st);
 	while (len > 0) {
+		/* Printable ASCII is one column and one byte: most text is,
+		 * and the wide-character calls cost more than the rest of a
+		 * frame's formatting. */
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+			cols++, s++, len--;
+			continue;
+		}
 		k = mbrtowc(&wc, s, len, &st);
 		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
 			memset(&st, 0, sizeof st);
@@ -165,6 +172,9 @@ text_fit(char *dst, size_t n, const char *src, int cols, int utf8)
 			piece = (unsigned char)src[0] < 0x80 ? src : "?";
 			plen = 1;
 			w = 1;
+		} else if ((unsigned char)src[0] >= 0x20 &&
+		    (unsigned char)src[0] < 0x7f) {
+			k = 1, plen = 1, w = 1;
 		} else {
 			k = mbrtowc(&wc, src, len, &st);
 			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {

@@ -109,6 +109,15 @@ enum {
 	BLK_CASH = 1u << 7,
 	BLK_MAXCHILD = 1u << 8,
 	BLK_LIMIT = 1u << 9,
+	BLK_PARTS = 1u << 10, /* is_spread, is_temp, is_timing, is_opp */
+};
+
+/* The schedule against what was filled, sampled over the block's life:
+ * STORE_CURVE equal slices of start..end, each the last block event seen in
+ * it (sched < 0: the slice has no sample). */
+#define STORE_CURVE 48
+struct store_curve_pt {
+	int64_t sched, filled;
 };
 
 struct store_block {
@@ -118,6 +127,8 @@ struct store_block {
 	double pct_sched, is_bps, is_cash, max_pov, mkt_vol, pov;
 	int64_t max_child, limit_px, passive_filled, forced_until;
 	char aggression[16], forced[16]; /* forced: style override in force */
+	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
+	struct store_curve_pt curve[STORE_CURVE];
 	unsigned have;
 	int64_t t; /* time of the last update */
 };
@@ -155,6 +166,7 @@ struct store_point {
 /* One intervention, from the audit topic. */
 struct store_audit {
 	int64_t t;
+	uint64_t seq; /* the audit event's; 0 unknown */
 	int ok;
 	char client[48], role[16], cmd[24], text[240];
 };
@@ -191,11 +203,14 @@ struct store {
 	/* Trades seen (the tape comes later); last print. */
 	int64_t trades, last_trade_px, last_trade_qty;
 	int last_trade_buy;
+	char last_trade_sym[16];
 
 	/* Sequencing: "seq" is gap-free as published, so a jump is a loss. */
 	uint64_t last_seq, cur_seq; /* cur_seq: the event being applied */
 	int have_seq;
 	uint64_t gaps, stale, events, bad_events, snapshots;
+	uint64_t conflated; /* events sequenced but not decoded (store_conflate) */
+	uint64_t fast; /* trades read without cJSON (store_push_drain) */
 	int resync; /* enum store_resync */
 	struct ipc_event *backlog;
 	size_t nbacklog, backlog_dropped;
@@ -221,6 +236,31 @@ void store_set_tick(struct store *s, double tick);
  * resync.  now_ms is the caller's monotonic clock.
  */
 void store_push(struct store *s, struct ipc_event *ev, int64_t now_ms);
+/*
+ * Take an event that was conflated away (a later one of the drain says all
+ * it said, see store_conflate): it is sequenced like any other -- gaps,
+ * stale and held events count it -- but has nothing to apply.
+ */
+void store_push_seq(struct store *s, const char *topic, uint64_t seq,
+                    int64_t t, int64_t now_ms);
+
+/*
+ * Choose which of a drain's n undecoded events need decoding: keep[i] is
+ * set to 1, or to 0 for a book event followed later in the drain by a book
+ * of the same "sym", and for a block event followed by one of the same
+ * "id" with no fill of that block between them (books and blocks are whole
+ * pictures: the last one wins; a fill is applied to its block as it
+ * stood).  Events whose seq is not known without decoding are always kept.
+ * Returns how many were conflated away.
+ */
+size_t store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep);
+/*
+ * Take n undecoded events in order (a transport's drain): those that
+ * store_conflate() keeps are decoded and pushed, the rest are sequenced
+ * only.  keep is n bytes of scratch.  Undecodable events count as bad.
+ */
+void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
+                      unsigned char *keep, int64_t now_ms);
 
 /* Replies. */
 void store_apply_hello(struct store *s, const cJSON *reply);
@@ -257,6 +297,8 @@ const struct store_block *store_block_find(const struct store *s,
  * known; an empty book when there is none at all.  Never NULL. */
 const struct store_book *store_book_of(const struct store *s,
                                        const char *sym);
+/* The curve slice (0..STORE_CURVE-1) that time t falls in, or -1. */
+int store_curve_slice(const struct store_block *b, int64_t t);
 
 /* Copy wire text into a fixed buffer: control characters removed
  * (ipc_strip_controls), invalid UTF-8 replaced by '?', cut at a character

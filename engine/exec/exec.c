@@ -304,6 +304,9 @@ exec_on_fill(void *arg, const struct market_fill *f)
 	c->filled += f->qty;
 	p->filled += f->qty;
 	p->cash += f->px * f->qty;
+	tca_sums_add(&p->tca, p->spec.side, p->arrival, &(struct tca_fill){
+	    .t = p->m->now, .px = f->px, .qty = f->qty, .mid = c->mid,
+	    .half_spread = c->half_spread, .passive = f->passive });
 	if (f->passive) {
 		p->passive_filled += f->qty;
 		p->working -= f->qty;
@@ -1705,6 +1708,39 @@ exec_all_done(const struct exec *x)
 	return 1;
 }
 
+/* A dollar figure to the cent: short on the wire. */
+static void
+exec_add_usd(cJSON *o, const char *name, double usd)
+{
+	cJSON_AddNumberToObject(o, name, round(usd * 100) / 100 + 0.0);
+}
+
+/*
+ * The shortfall's decomposition (engine/tca: spread, temporary impact,
+ * timing -- our permanent impact and the market's drift -- and the
+ * opportunity cost of what is unfilled, valued at the mid now, or at the
+ * end mid once finished), in dollars, positive a cost.
+ */
+static void
+exec_block_is_parts(const struct exec *x, const struct parent *p, cJSON *o)
+{
+	struct tca_report r;
+	double mid = p->state == PARENT_DONE || p->state == PARENT_CANCELLED ?
+	    (double)p->end_px : market_mid(p->m);
+
+	(void)x;
+	memset(&r, 0, sizeof r);
+	if (mid <= 0)
+		mid = (double)p->m->last_px;
+	if (tca_sums_report(&p->tca, p->spec.side, p->spec.qty, p->arrival, mid,
+	    p->m->tick, &r) != 0)
+		return;
+	exec_add_usd(o, "is_spread", r.spread_usd);
+	exec_add_usd(o, "is_temp", r.temp_usd);
+	exec_add_usd(o, "is_timing", r.timing_usd);
+	exec_add_usd(o, "is_opp", r.opp_usd);
+}
+
 cJSON *
 exec_block_json(const struct exec *x, const struct parent *p)
 {
@@ -1749,6 +1785,7 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "limit_px", (double)p->spec.limit_px);
 	if (p->shadow_state != NULL)
 		cJSON_AddItemToObject(o, "shadow", learned_shadow_json(p));
+	exec_block_is_parts(x, p, o);
 	return o;
 }
 

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/tca/tca.h"
 
 enum parent_state {
 	PARENT_NEW,
@@ -159,6 +160,7 @@ struct parent {
 	int64_t working;       /* shares resting in live children */
 	int64_t cash;          /* sum of px*qty of fills, ticks x shares */
 	int64_t passive_filled;
+	struct tca_sums tca;   /* the shortfall's parts, fill by fill */
 	double arrival;        /* mid at start, ticks */
 	int64_t vol0, ourvol0; /* market volume counters at start */
 	int64_t next_decision;

@@ -357,6 +357,7 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddItemToObject(r, "blocks", cmd_blocks(s));
 	cJSON_AddItemToObject(r, "decisions", server_ring_json(&s->decisions));
 	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
+	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
 	kids = cJSON_AddArrayToObject(r, "children");
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		struct parent *p = exec_get(s->x, i);

@@ -110,7 +110,7 @@ struct server {
 	size_t nout, capout;
 	int need_sync;
 
-	struct ring decisions, alerts;
+	struct ring decisions, alerts, audits; /* for snapshots */
 	struct idem idem[IDEM_SIZE];
 	unsigned idem_next;
 	struct session sessions[SESSIONS_MAX];

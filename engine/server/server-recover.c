@@ -270,12 +270,14 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		if ((k = rec_topic(ev.topic)) >= 0)
 			r->journaled[k][key]++;
 		if (strcmp(ev.topic, TOPIC_DECISION) == 0 ||
-		    strcmp(ev.topic, TOPIC_ALERT) == 0) {
+		    strcmp(ev.topic, TOPIC_ALERT) == 0 ||
+		    strcmp(ev.topic, TOPIC_AUDIT) == 0) {
 			const char *json = (const char *)rec.data +
 			    strlen(ev.topic) + 1;
 
 			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
-			    &s->alerts : &s->decisions, json);
+			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) == 0 ?
+			    &s->audits : &s->decisions, json);
 		}
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
 			if (r->nfills[key] == r->capfills[key]) {

@@ -7,8 +7,9 @@
  * real time; max: as fast as the socket takes them).  Commands are
  * answered from what has been replayed so far: hello, status and snapshot
  * from the last block, book (one per symbol) and status events and the
- * last decisions and alerts seen; every command that would change
- * something is refused with ERR_STATE "read-only replay".  At the end of the journal the last state
+ * last decisions, alerts and audit records seen; every command that would
+ * change something is refused with ERR_STATE "read-only replay".  At the
+ * end of the journal the last state
  * stays served until SIGINT or SIGTERM (or, with --exit-at-end, the replay
  * exits).  One thread, no libuv: poll the REP socket, sleep until the next
  * event is due.
@@ -50,8 +51,8 @@ struct rp {
 	int nbooks;
 	cJSON *syms;                 /* the header's "syms", if any */
 	cJSON *blocks[RP_BLOCKS];    /* last block event per block */
-	char *decisions[RP_RING], *alerts[RP_RING];
-	int nd, na, hd, ha;
+	char *decisions[RP_RING], *alerts[RP_RING], *audits[RP_RING];
+	int nd, na, hd, ha, nu, hu;
 	int ended;
 };
 
@@ -166,6 +167,9 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	} else if (strcmp(ev.topic, TOPIC_ALERT) == 0) {
 		rp_ring(r->alerts, &r->na, &r->ha,
 		    (const char *)rec->data + strlen(ev.topic) + 1);
+	} else if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
+		rp_ring(r->audits, &r->nu, &r->hu,
+		    (const char *)rec->data + strlen(ev.topic) + 1);
 	}
 	ipc_event_free(&ev);
 	if (nng_msg_alloc(&msg, 0) == 0) {
@@ -249,6 +253,8 @@ rp_command(struct rp *r, const void *buf, size_t len)
 		    rp_ring_json(r->decisions, r->nd, r->hd));
 		cJSON_AddItemToObject(rep, "alerts",
 		    rp_ring_json(r->alerts, r->na, r->ha));
+		cJSON_AddItemToObject(rep, "audit",
+		    rp_ring_json(r->audits, r->nu, r->hu));
 		/* Live children are not in the event stream as a set. */
 		cJSON_AddArrayToObject(rep, "children");
 		cJSON_AddBoolToObject(rep, "replay", 1);
@@ -478,6 +484,7 @@ out:
 	for (int i = 0; i < RP_RING; i++) {
 		free(r.decisions[i]);
 		free(r.alerts[i]);
+		free(r.audits[i]);
 	}
 	return status;
 }

@@ -25,6 +25,7 @@ struct server_opts {
 	const char **sets;      /* scenario overrides "path.key=value" */
 	int nsets;
 	const char *shadow;     /* --shadow MODEL: watched, never trades */
+	int event_queue;        /* messages per subscriber (0: 1024) */
 };
 
 /* Run the daemon until SIGINT/SIGTERM (or every block is done with

@@ -60,44 +60,72 @@ tca_mid_at(const struct tca_input *in, int64_t t)
 	return in->mid[lo];
 }
 
+void
+tca_sums_add(struct tca_sums *a, int side, double arrival,
+             const struct tca_fill *f)
+{
+	double s = side == BOOK_BID ? 1 : -1;
+	long double q = (long double)f->qty;
+	long double sp = (f->passive ? -1 : 1) * q * f->half_spread;
+
+	a->filled += f->qty;
+	if (f->passive)
+		a->passive_filled += f->qty;
+	a->cash += q * f->px;
+	a->spread += sp;
+	a->temp += s * q * (f->px - f->mid) - sp;
+	a->timing += s * q * (f->mid - arrival);
+}
+
+int
+tca_sums_report(const struct tca_sums *a, int side, int64_t qty,
+                double arrival, double end_mid, double tick,
+                struct tca_report *r)
+{
+	double s = side == BOOK_BID ? 1 : -1;
+	int64_t unfilled = qty - a->filled;
+
+	if (qty <= 0 || arrival <= 0)
+		return -1;
+	r->filled = a->filled;
+	r->passive_filled = a->passive_filled;
+	r->avg_px = a->filled > 0 ? (double)(a->cash / a->filled) : 0;
+	r->spread_usd = (double)(a->spread * tick);
+	r->temp_usd = (double)(a->temp * tick);
+	r->timing_usd = (double)(a->timing * tick);
+	/* (Nothing unfilled costs nothing: no "-0" for a completed sell.) */
+	r->opp_usd = unfilled == 0 ? 0.0 :
+	    s * (double)unfilled * (end_mid - arrival) * tick;
+	r->is_usd = r->spread_usd + r->temp_usd + r->timing_usd + r->opp_usd;
+	r->is_bps = r->is_usd / (arrival * tick * (double)qty) * 1e4;
+	return 0;
+}
+
 int
 tca_analyse(const struct tca_input *in, struct tca_report *r)
 {
-	double s = in->side == BOOK_BID ? 1 : -1, tk = in->tick;
-	long double cash = 0, spread = 0, temp = 0, timing = 0, m1 = 0, m5 = 0;
+	double s = in->side == BOOK_BID ? 1 : -1;
+	struct tca_sums sums;
+	long double m1 = 0, m5 = 0;
 	long double pv = 0, vol = 0, tw = 0;
-	int64_t unfilled, tprev;
+	int64_t tprev;
 
 	memset(r, 0, sizeof *r);
+	memset(&sums, 0, sizeof sums);
 	if (in->qty <= 0 || in->arrival <= 0)
 		return -1;
 	for (size_t i = 0; i < in->nfills; i++) {
 		const struct tca_fill *f = &in->fills[i];
 		long double q = (long double)f->qty;
-		long double sp = (f->passive ? -1 : 1) * q * f->half_spread;
 		double a1 = tca_mid_at(in, f->t + 60 * 1000000000LL);
 		double a5 = tca_mid_at(in, f->t + 300 * 1000000000LL);
 
-		r->filled += f->qty;
-		if (f->passive)
-			r->passive_filled += f->qty;
-		cash += q * f->px;
-		spread += sp;
-		temp += s * q * (f->px - f->mid) - sp;
-		timing += s * q * (f->mid - in->arrival);
+		tca_sums_add(&sums, in->side, in->arrival, f);
 		m1 += q * s * (a1 - f->px) / f->px * 1e4;
 		m5 += q * s * (a5 - f->px) / f->px * 1e4;
 	}
-	unfilled = in->qty - r->filled;
-	r->avg_px = r->filled > 0 ? (double)(cash / r->filled) : 0;
-	r->spread_usd = (double)(spread * tk);
-	r->temp_usd = (double)(temp * tk);
-	r->timing_usd = (double)(timing * tk);
-	/* (Nothing unfilled costs nothing: no "-0" for a completed sell.) */
-	r->opp_usd = unfilled == 0 ? 0.0 :
-	    s * (double)unfilled * (in->end_mid - in->arrival) * tk;
-	r->is_usd = r->spread_usd + r->temp_usd + r->timing_usd + r->opp_usd;
-	r->is_bps = r->is_usd / (in->arrival * tk * (double)in->qty) * 1e4;
+	tca_sums_report(&sums, in->side, in->qty, in->arrival, in->end_mid,
+	    in->tick, r);
 	if (r->filled > 0) {
 		r->passive_share = 100.0 * (double)r->passive_filled /
 		    (double)r->filled;

@@ -77,4 +77,24 @@ struct tca_report {
 
 int tca_analyse(const struct tca_input *in, struct tca_report *out);
 
+/*
+ * The shortfall and its four parts kept as fills arrive, for a block still
+ * working: the engine adds each fill as it happens and reads the parts
+ * whenever it publishes the block.  tca_analyse() runs on the same two
+ * functions, so the live figures and the report cannot disagree.
+ */
+struct tca_sums {
+	int64_t filled, passive_filled;
+	long double cash, spread, temp, timing; /* ticks (x shares) */
+};
+
+void tca_sums_add(struct tca_sums *a, int side, double arrival,
+                  const struct tca_fill *f);
+/* Fill the report's filled, passive_filled, avg_px, is_usd, is_bps and the
+ * four parts; the unfilled rest is valued at end_mid (the mid now, while
+ * the block works).  -1 when qty or arrival is not positive. */
+int tca_sums_report(const struct tca_sums *a, int side, int64_t qty,
+                    double arrival, double end_mid, double tick,
+                    struct tca_report *r);
+
 #endif

@@ -5,13 +5,17 @@
  * minimally, and publishes realistic events -- ten-level books with our
  * orders (20 a second, conflated as the engine does), trades, block
  * progress, decisions with their reasons, alerts now and then, and a
- * heartbeat four times a second -- at --rate events a second in all.  The real console (`tranche --connect URL --frames N`) runs on a
+ * heartbeat four times a second -- at --rate events a second in all, each
+ * pass's events in one message as the engine sends them (protocol version
+ * 2).  A pass is 1 ms by default, ten times as many messages as the
+ * engine's 10 ms clock passes make; --pass-ms 10 is the engine's pace.  The real console (`tranche --connect URL --frames N`) runs on a
  * pseudo-terminal of 120 x 40 whose output is read and counted, and when
  * it exits after its N frames the figures are its own: CPU time (user +
  * system, from wait4), frames a second, bytes a second sent to the
  * terminal, and its peak resident set.
  *
- *   bench-console --tranche PATH [--rate N] [--frames N] [--runs N] [--json]
+ *   bench-console --tranche PATH [--rate N] [--frames N] [--runs N]
+ *                 [--pass-ms N] [--json]
  *
  * Each run prints one line; with --runs above 1 a last line gives the
  * medians.  The issue's targets: at most 30 frames a second, at most 5% of
@@ -49,6 +53,11 @@ struct pub {
 	atomic_int stop;
 	pthread_mutex_t mu;  /* seq and the send happen together */
 	char events_url[512];
+	/* The publishing thread's: this tick's events, joined by '\n'. */
+	char *batch;
+	size_t blen, bcap;
+	uint64_t next_seq, msgs;
+	int64_t bt;
 };
 
 static int64_t
@@ -67,25 +76,44 @@ die(const char *what, int rv)
 	exit(1);
 }
 
-/* Publish one event: seq and t are taken under the lock, so a snapshot's
- * seq is never ahead of what was sent. */
+/* Queue one event for this tick's message, numbered as published. */
 static void
 pub_event(struct pub *p, const char *topic, cJSON *payload, int64_t t)
 {
 	size_t len;
 	char *buf;
-	uint64_t seq;
 
-	pthread_mutex_lock(&p->mu);
-	seq = atomic_load(&p->seq) + 1;
-	buf = ipc_event_format(topic, seq, t, payload, &len);
+	buf = ipc_event_format(topic, ++p->next_seq, t, payload, &len);
 	if (buf == NULL)
 		abort();
-	nng_send(p->pub, buf, len, NNG_FLAG_NONBLOCK);
-	atomic_store(&p->seq, seq);
-	atomic_store(&p->t, t);
-	pthread_mutex_unlock(&p->mu);
+	if (p->blen + len + 1 > p->bcap) {
+		p->bcap = (p->blen + len + 1) * 2;
+		if ((p->batch = realloc(p->batch, p->bcap)) == NULL)
+			abort();
+	}
+	if (p->blen > 0)
+		p->batch[p->blen++] = '\n';
+	memcpy(p->batch + p->blen, buf, len);
+	p->blen += len;
+	p->bt = t;
 	free(buf);
+}
+
+/* Send the tick's events as one message, as the engine sends a pass's
+ * (engine/server/server.c); seq and t move under the lock, so a
+ * snapshot's seq is never ahead of what was sent. */
+static void
+pub_flush(struct pub *p)
+{
+	if (p->blen == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	nng_send(p->pub, p->batch, p->blen, NNG_FLAG_NONBLOCK);
+	atomic_store(&p->seq, p->next_seq);
+	atomic_store(&p->t, p->bt);
+	pthread_mutex_unlock(&p->mu);
+	p->blen = 0;
+	p->msgs++;
 }
 
 static cJSON *
@@ -147,6 +175,14 @@ block_payload(long i, int64_t t)
 	cJSON_AddNumberToObject(o, "max_pov", 15);
 	cJSON_AddNumberToObject(o, "mkt_vol", (double)(i * 10));
 	cJSON_AddNumberToObject(o, "pov", 11.5);
+	cJSON_AddNumberToObject(o, "passive_filled", (double)(filled / 2));
+	cJSON_AddNumberToObject(o, "max_child", 0);
+	cJSON_AddStringToObject(o, "aggression", "aggressive");
+	cJSON_AddNumberToObject(o, "limit_px", 0);
+	cJSON_AddNumberToObject(o, "is_spread", 40.25);
+	cJSON_AddNumberToObject(o, "is_temp", 55.5);
+	cJSON_AddNumberToObject(o, "is_timing", 24.75);
+	cJSON_AddNumberToObject(o, "is_opp", -310.5);
 	(void)t;
 	return o;
 }
@@ -228,7 +264,8 @@ pub_replies(void *arg)
 	return NULL;
 }
 
-/* Publish at `rate` events a second until told to stop: a 1 ms tick sends
+/* Publish at `rate` events a second until told to stop: a pass every
+ * pass_ms (1 by default) sends
  * what is due.  As the engine publishes (ipc/protocol.h), books are
  * conflated to 20 a second; the rest of the stream is 70% trades, 15%
  * block progress and 15% decisions, plus an alert every 5,000 events and a
@@ -236,6 +273,7 @@ pub_replies(void *arg)
 struct pub_run {
 	struct pub *p;
 	long rate;
+	long pass_ms;
 	uint64_t sent;
 };
 
@@ -250,7 +288,7 @@ pub_events(void *arg)
 	while (!atomic_load(&p->stop)) {
 		int64_t now = now_ns(), due;
 		int64_t t = T0 + (now - start) * 10;
-		struct timespec ts = { 0, 1000000 };
+		struct timespec ts = { 0, 1000000 * r->pass_ms };
 
 		due = (now - start) / 1000 * r->rate / 1000000;
 		while (i < due) {
@@ -308,17 +346,19 @@ pub_events(void *arg)
 			cJSON_Delete(o);
 			next_hb += 250000000;
 		}
+		pub_flush(p);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
 }
 
 struct figures {
-	double cpu_pct, fps, kbps, rss_mb, secs, events_s;
+	double cpu_pct, fps, kbps, rss_mb, secs, events_s, msgs_s;
 };
 
 static int
-run_once(const char *tranche, const char *dir, long rate, long frames,
+run_once(const char *tranche, const char *dir, long rate, long pass_ms,
+         long frames,
          struct figures *fg)
 {
 	struct pub p;
@@ -347,6 +387,7 @@ run_once(const char *tranche, const char *dir, long rate, long frames,
 		die(url, rv);
 	r.p = &p;
 	r.rate = rate;
+	r.pass_ms = pass_ms;
 	r.sent = 0;
 	pthread_create(&th_rep, NULL, pub_replies, &p);
 	pthread_create(&th_pub, NULL, pub_events, &r);
@@ -404,6 +445,7 @@ measured:
 	nng_close(p.pub);
 	nng_close(p.rep);
 	pthread_mutex_destroy(&p.mu);
+	free(p.batch);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "bench-console: the console exited %d\n",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
@@ -417,6 +459,7 @@ measured:
 	fg->kbps = (double)out_bytes / 1024.0 / fg->secs;
 	fg->rss_mb = (double)ru.ru_maxrss / 1024.0;
 	fg->events_s = (double)r.sent / fg->secs;
+	fg->msgs_s = (double)p.msgs / fg->secs;
 	return 0;
 }
 
@@ -440,24 +483,25 @@ print_fig(const char *label, const struct figures *f, int json)
 {
 	if (json)
 		printf("{\"bench\":\"console\",\"run\":\"%s\",\"events_s\":%.0f,"
-		    "\"cpu_pct\":%.2f,\"fps\":%.1f,\"tty_kib_s\":%.1f,"
-		    "\"rss_mb\":%.1f,\"secs\":%.2f}\n", label, f->events_s,
-		    f->cpu_pct, f->fps, f->kbps, f->rss_mb, f->secs);
+		    "\"msgs_s\":%.0f,\"cpu_pct\":%.2f,\"fps\":%.1f,"
+		    "\"tty_kib_s\":%.1f,\"rss_mb\":%.1f,\"secs\":%.2f}\n", label,
+		    f->events_s, f->msgs_s, f->cpu_pct, f->fps, f->kbps, f->rss_mb,
+		    f->secs);
 	else
-		printf("console %-6s %6.0f events/s  CPU %5.2f%% of a core  "
-		    "%5.1f frames/s  %7.1f KiB/s to the terminal  RSS %5.1f MB  "
-		    "(%.1f s)\n", label, f->events_s, f->cpu_pct, f->fps, f->kbps,
-		    f->rss_mb, f->secs);
+		printf("console %-6s %6.0f events/s in %5.0f messages/s  CPU %5.2f%% "
+		    "of a core  %5.1f frames/s  %7.1f KiB/s to the terminal  "
+		    "RSS %5.1f MB  (%.1f s)\n", label, f->events_s, f->msgs_s,
+		    f->cpu_pct, f->fps, f->kbps, f->rss_mb, f->secs);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *tranche = NULL;
-	long rate = 10000, frames = 250, runs = 1;
+	long rate = 10000, frames = 250, runs = 1, pass_ms = 1;
 	int json = 0, i, a;
 	struct figures f[16], m;
-	double v[5][16];
+	double v[6][16];
 	char dir[] = "/tmp/bench-console.XXXXXX", label[16];
 
 	for (a = 1; a < argc; a++) {
@@ -465,6 +509,8 @@ main(int argc, char **argv)
 			tranche = argv[++a];
 		else if (strcmp(argv[a], "--rate") == 0 && a + 1 < argc)
 			rate = strtol(argv[++a], NULL, 10);
+		else if (strcmp(argv[a], "--pass-ms") == 0 && a + 1 < argc)
+			pass_ms = strtol(argv[++a], NULL, 10);
 		else if (strcmp(argv[a], "--frames") == 0 && a + 1 < argc)
 			frames = strtol(argv[++a], NULL, 10);
 		else if (strcmp(argv[a], "--runs") == 0 && a + 1 < argc)
@@ -473,14 +519,16 @@ main(int argc, char **argv)
 			json = 1;
 		else {
 			fprintf(stderr, "usage: bench-console --tranche PATH "
-			    "[--rate N] [--frames N] [--runs N] [--json]\n");
+			    "[--rate N] [--frames N] [--runs N] [--pass-ms N] "
+			    "[--json]\n");
 			return 2;
 		}
 	}
 	if (tranche == NULL || rate < 1 || rate > 1000000 || frames < 1 ||
+	    pass_ms < 1 || pass_ms > 100 ||
 	    runs < 1 || runs > 16) {
 		fprintf(stderr, "bench-console: --tranche PATH is needed; rate "
-		    "1..1000000, frames >= 1, runs 1..16\n");
+		    "1..1000000, frames >= 1, runs 1..16, pass-ms 1..100\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -489,12 +537,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < runs; i++) {
-		if (run_once(tranche, dir, rate, frames, &f[i]) != 0)
+		if (run_once(tranche, dir, rate, pass_ms, frames, &f[i]) != 0)
 			return 1;
 		snprintf(label, sizeof label, "run %d", i + 1);
 		print_fig(label, &f[i], json);
 		v[0][i] = f[i].cpu_pct, v[1][i] = f[i].fps, v[2][i] = f[i].kbps;
 		v[3][i] = f[i].rss_mb, v[4][i] = f[i].events_s;
+		v[5][i] = f[i].msgs_s;
 		fflush(stdout);
 	}
 	if (runs > 1) {
@@ -503,6 +552,7 @@ main(int argc, char **argv)
 		m.kbps = median(v[2], (int)runs);
 		m.rss_mb = median(v[3], (int)runs);
 		m.events_s = median(v[4], (int)runs);
+		m.msgs_s = median(v[5], (int)runs);
 		m.secs = f[0].secs;
 		print_fig("median", &m, json);
 	}

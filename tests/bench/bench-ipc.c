@@ -573,7 +573,7 @@ command_bench(const struct bopts *o)
 		goto out;
 	}
 	for (t0 = bench_now_ns(); bench_now_ns() - t0 < 20000000000LL;) {
-		cJSON *req = cJSON_Parse("{\"cmd\":\"hello\",\"v\":1,"
+		cJSON *req = cJSON_Parse("{\"cmd\":\"hello\",\"v\":2,"
 		    "\"role\":\"viewer\",\"client\":\"bench\"}"), *rep = NULL;
 
 		rv = ipc_client_request(c, req, &rep, 500);

@@ -47,6 +47,7 @@ fz_free(void)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(fz->decisions.items[i]);
 		free(fz->alerts.items[i]);
+		free(fz->audits.items[i]);
 	}
 	server_idem_free(fz);
 	for (size_t i = 0; i < fz->nout; i++)
@@ -180,6 +181,28 @@ fz_codec(const uint8_t *data, size_t size)
 			abort();
 	}
 	ipc_event_free(&ev);
+	/* The same bytes as an events message: every record found lies
+	 * inside it, and the cursor always moves. */
+	{
+		struct ipc_raw r;
+		size_t off = 0, last = 0;
+		const char *v;
+		size_t vl;
+		int rc;
+
+		while ((rc = ipc_batch_next((const char *)data, size, &off, &r,
+		    err, sizeof err)) != 0) {
+			if (off <= last && size > 0)
+				abort();
+			last = off;
+			if (rc == 1 && (r.rec < (const char *)data ||
+			    r.rec + r.len > (const char *)data + size))
+				abort();
+			if (rc == 1 && ipc_raw_str(r.rec, r.len, "sym", &v,
+			    &vl) == 0 && (v < r.rec || v + vl > r.rec + r.len))
+				abort();
+		}
+	}
 	(void)ipc_json_depth((const char *)data, size);
 	if ((s = malloc(size + 1)) == NULL)
 		return;
@@ -197,7 +220,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"fz-hello\","
-	    "\"v\":1,\"role\":\"supervisor\",\"client\":\"fuzz\"}";
+	    "\"v\":2,\"role\":\"supervisor\",\"client\":\"fuzz\"}";
 
 	fz_codec(data, size);
 	if (fz == NULL || fz_dirty)

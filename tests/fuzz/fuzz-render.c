@@ -87,7 +87,16 @@ fz_line(struct store *s, const char *line, size_t len, int64_t now)
 	tl = sp != NULL ? (size_t)(sp - buf) : 0;
 	if (sp != NULL && tl > 0 && tl < 32)
 		buf[tl] = '\0';
-	if (ipc_event_parse(buf, len, &ev, err, sizeof err) == 0) {
+	/* Every other line the way the live console takes a drain: found
+	 * undecoded, conflated, trades read without cJSON when they can be. */
+	if (((now / 250) & 1) != 0) {
+		struct ipc_raw r;
+		unsigned char keep;
+		size_t off = 0;
+
+		if (ipc_batch_next(buf, len, &off, &r, err, sizeof err) == 1)
+			store_push_drain(s, &r, 1, &keep, now);
+	} else if (ipc_event_parse(buf, len, &ev, err, sizeof err) == 0) {
 		store_push(s, &ev, now);
 		ipc_event_free(&ev);
 	}

@@ -266,6 +266,29 @@ commands_every_command_works(void **state)
 		if (strcmp(str_of(a, "code"), "kill") == 0)
 			alert = (int64_t)cJSON_GetObjectItem(a, "seq")->valuedouble;
 	assert_string_equal(str_of(r, "state"), "HALTED");
+	/* The audit history: whole events in seq order, the pause before
+	 * the kill, and the refused resume after it, last. */
+	{
+		const cJSON *au = cJSON_GetObjectItem(r, "audit");
+		const cJSON *last = cJSON_GetArrayItem(au,
+		    cJSON_GetArraySize(au) - 1);
+		double prev = 0, kill = 0, pause = 0;
+
+		assert_true(cJSON_IsArray(au));
+		cJSON_ArrayForEach(a, au) {
+			double seq = cJSON_GetObjectItem(a, "seq")->valuedouble;
+
+			assert_true(seq > prev);
+			prev = seq;
+			if (strcmp(str_of(a, "cmd"), "kill") == 0)
+				kill = seq;
+			if (strcmp(str_of(a, "cmd"), "pause") == 0)
+				pause = seq;
+		}
+		assert_true(pause > 0 && kill > pause);
+		assert_string_equal(str_of(last, "cmd"), "resume");
+		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(last, "ok")));
+	}
 	cJSON_Delete(r);
 	assert_true(alert > 0);
 	snprintf(buf, sizeof buf, "{\"cmd\":\"ack\",\"alert\":%lld}",
@@ -343,7 +366,7 @@ commands_roles_are_enforced(void **state)
 	/* Reads are a viewer's, and a bad role name is refused. */
 	ok_del(cmd_on(viewer, "{\"cmd\":\"status\"}"));
 	ok_del(cmd_on(anon, "{\"cmd\":\"snapshot\"}"));
-	expect_err(cmd_on(anon, "{\"cmd\":\"hello\",\"role\":\"god\",\"v\":1}"),
+	expect_err(cmd_on(anon, "{\"cmd\":\"hello\",\"role\":\"god\",\"v\":2}"),
 	    ERR_FIELD, "\"role\"", "god");
 	/* Nothing changed; a trader may pause. */
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");

@@ -26,8 +26,12 @@
  * market trades ten times as often (market.mkt_rate=3) at 1000x, about
  * 4,000 events a second, the block's window is stretched to 15:30 so it is
  * still working when the view is compared, and every wait has a deadline.
- * A stop of 20,000 events is more than A's queues hold (NNG's 1,024 per
- * pipe on the engine's side, the client's 8,192), so it must gap.
+ * Since protocol 2 an events message carries a loop pass's events, so
+ * queues hold messages, not events: A's is cut to STOP_QUEUE messages, and
+ * the engine's for each subscriber to EVENT_QUEUE (--event-queue; a
+ * console's queues would hold minutes of events at this rate), and the
+ * stop lasts at least 20,000 events and STOP_MESSAGES messages, more than
+ * both hold, so it must gap.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,6 +49,13 @@
 #include "tui/tui.h"
 
 #define STOP_EVENTS 20000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* Messages that overflow A's queues: the engine's EVENT_QUEUE per
+ * subscriber (--event-queue) and A's own STOP_QUEUE, with room to spare. */
+#define EVENT_QUEUE 32
+#define STOP_QUEUE 16
+#define STOP_MESSAGES 80
 #define AFTER_SNAPSHOT 2000 /* events checked gap-free after the snapshot */
 
 static const char *tranched;
@@ -195,16 +206,21 @@ static void
 gap_stopped_subscriber_converges(void **state)
 {
 	uint64_t stop_seq, gaps_before, gaps_at_snapshot, events_at_stop;
-	uint64_t b_at_stop, held_seq;
+	uint64_t b_at_stop, held_seq, b_msgs;
 	long long t0, t_resume, t_status, slowest = 0, ms;
 	int64_t view_filled, engine_filled;
 	cJSON *r;
 
 	(void)state;
 	assert_int_equal(itest_start(&e, tranched, "--speed=1000",
-	    "--set=market.mkt_rate=3", "--set=orders.0.end=\"15:30:00\"", NULL), 0);
+	    "--set=market.mkt_rate=3", "--set=orders.0.end=\"15:30:00\"",
+	    "--event-queue=" STR(EVENT_QUEUE), NULL), 0);
 	assert_int_equal(ipc_client_open(&va.c, e.url, NULL, "gap-stopped"), 0);
 	assert_int_equal(ipc_client_open(&rb.c, e.url, NULL, "gap-reader"), 0);
+	/* A console's queue holds 8,192 messages, each a loop pass's events
+	 * (protocol 2): minutes of events at this rate.  A's holds a few, so
+	 * that a stop overflows what NNG queues for it here and there. */
+	assert_int_equal(ipc_client_set_event_queue(va.c, STOP_QUEUE), 0);
 	va.st.resync = RESYNC_WANTED; /* as the console attaches */
 
 	/* Both attached and in step: A has its first snapshot and events
@@ -231,7 +247,10 @@ gap_stopped_subscriber_converges(void **state)
 	b_at_stop = rb.n;
 	t0 = itest_now_ms();
 	t_status = t0;
-	while (rb.last < stop_seq + STOP_EVENTS && itest_now_ms() - t0 < 30000) {
+	b_msgs = ipc_client_event_messages(rb.c);
+	while ((rb.last < stop_seq + STOP_EVENTS ||
+	    ipc_client_event_messages(rb.c) < b_msgs + STOP_MESSAGES) &&
+	    itest_now_ms() - t0 < 60000) {
 		reader_drain(&rb, 50);
 		if (itest_now_ms() - t_status >= 500) {
 			status_filled(&ms);
@@ -241,12 +260,18 @@ gap_stopped_subscriber_converges(void **state)
 		}
 	}
 	if (rb.last < stop_seq + STOP_EVENTS)
-		fail_msg("the engine published only %llu events in 30 s while A "
+		fail_msg("the engine published only %llu events in 60 s while A "
 		    "was stopped", (unsigned long long)(rb.last - stop_seq));
+	if (ipc_client_event_messages(rb.c) < b_msgs + STOP_MESSAGES)
+		fail_msg("the engine sent only %llu messages in 60 s while A was "
+		    "stopped", (unsigned long long)(ipc_client_event_messages(
+		    rb.c) - b_msgs));
 	fprintf(stderr, "gap: A stopped at seq %llu; the engine published %llu "
-	    "events in %lld ms (%.0f/s); B read %llu of them, %llu gaps; "
-	    "slowest status reply %lld ms\n", (unsigned long long)stop_seq,
-	    (unsigned long long)(rb.last - stop_seq), itest_now_ms() - t0,
+	    "events in %llu messages in %lld ms (%.0f/s); B read %llu of them, "
+	    "%llu gaps; slowest status reply %lld ms\n",
+	    (unsigned long long)stop_seq, (unsigned long long)(rb.last -
+	    stop_seq), (unsigned long long)(ipc_client_event_messages(rb.c) -
+	    b_msgs), itest_now_ms() - t0,
 	    (double)(rb.last - stop_seq) * 1000.0 / (double)(itest_now_ms() -
 	    t0 + 1), (unsigned long long)(rb.n - b_at_stop),
 	    (unsigned long long)rb.gaps, slowest);

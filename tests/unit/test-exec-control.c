@@ -7,6 +7,7 @@
  * risk checks or is refused naming the limit; a new limit price cancels
  * children through it.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +155,59 @@ forced_aggressive_crosses_while_it_lasts(void **state)
 	market_free(m);
 }
 
+static double
+num(const cJSON *o, const char *name)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	assert_true(cJSON_IsNumber(f));
+	return f->valuedouble;
+}
+
+/*
+ * The block payload carries the shortfall's decomposition: while working,
+ * spread + temporary + timing is the shortfall of the filled part (is_cash)
+ * to the cent, and the opportunity cost values the rest at the mid now;
+ * finished, there is nothing left to value.  The parts are the TCA's own
+ * (tca_sums_report on the same sums).
+ */
+static void
+block_payload_decomposes_the_shortfall(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	struct parent *p;
+	struct tca_report r;
+	cJSON *o;
+	double parts, mid;
+
+	session(&m, &x, &s);
+	exec_tick(x, OPEN + 1800 * NS);
+	p = exec_get(x, 0);
+	assert_true(p->filled > 0 && p->filled < p->spec.qty);
+	o = exec_block_json(x, p);
+	parts = num(o, "is_spread") + num(o, "is_temp") + num(o, "is_timing");
+	assert_true(fabs(parts - num(o, "is_cash")) < 0.03);
+	assert_true(num(o, "is_spread") != 0);
+	mid = market_mid(m);
+	assert_int_equal(tca_sums_report(&p->tca, p->spec.side, p->spec.qty,
+	    p->arrival, mid, m->tick, &r), 0);
+	assert_true(fabs(num(o, "is_opp") - round(r.opp_usd * 100) / 100) < 0.006);
+	/* A sell: the opportunity cost is the rest times how far the mid
+	 * fell below arrival. */
+	assert_true(fabs(r.opp_usd - (double)(p->spec.qty - p->filled) *
+	    (p->arrival - mid) * m->tick) < 0.01);
+	cJSON_Delete(o);
+	exec_tick(x, OPEN + 3 * 3600 * NS + NS);
+	assert_int_equal(p->state, PARENT_DONE);
+	o = exec_block_json(x, p);
+	assert_true(num(o, "is_opp") == 0);
+	cJSON_Delete(o);
+	exec_free(x);
+	market_free(m);
+}
+
 static void
 max_child_bounds_every_child(void **state)
 {
@@ -241,6 +295,7 @@ main(void)
 		cmocka_unit_test(passive_cap_never_crosses),
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
+		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
 	};

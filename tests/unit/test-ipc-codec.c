@@ -66,6 +66,79 @@ event_parse_refuses_damage(void **state)
 	assert_int_equal(ipc_event_parse("\0{}", 3, &ev, err, sizeof err), -1);
 }
 
+/* Three events joined as the engine joins a pass's: each is found with
+ * its topic, seq and time, without decoding, and decodes alone. */
+static void
+batch_splits_events_and_reads_their_heads(void **state)
+{
+	cJSON *p = cJSON_CreateObject();
+	struct ipc_raw r;
+	struct ipc_event ev;
+	char err[128], msg[1024], *b;
+	size_t len, off = 0, n = 0;
+	const char *topics[] = { "book", "trade", "block" };
+	int i;
+
+	cJSON_AddStringToObject(p, "sym", "Q\nDI");
+	for (i = 0; i < 3; i++) {
+		b = ipc_event_format(topics[i], 7 + (uint64_t)i, -5 + i, p, &len);
+		assert_non_null(b);
+		if (n > 0)
+			msg[n++] = '\n';
+		memcpy(msg + n, b, len);
+		n += len;
+		free(b);
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ipc_batch_next(msg, n, &off, &r, err,
+		    sizeof err), 1);
+		assert_string_equal(r.topic, topics[i]);
+		assert_int_equal(r.head, 1);
+		assert_int_equal(r.seq, 7 + i);
+		assert_true(r.t == -5 + i);
+		assert_int_equal(ipc_event_parse(r.rec, r.len, &ev, err,
+		    sizeof err), 0);
+		assert_int_equal(ev.seq, 7 + i);
+		/* The escaped newline in the string did not split it. */
+		assert_string_equal(cJSON_GetObjectItem(ev.json, "sym")->valuestring,
+		    "Q\nDI");
+		ipc_event_free(&ev);
+	}
+	assert_int_equal(ipc_batch_next(msg, n, &off, &r, err, sizeof err), 0);
+	cJSON_Delete(p);
+
+	/* A record without the usual head is still found, with head 0; a
+	 * damaged one is reported and stepped over. */
+	off = 0;
+	memcpy(msg, "trade\0{\"seq\":3}\nnotopic\nalert\0{}", 32);
+	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), 1);
+	assert_int_equal(r.head, 0);
+	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), -1);
+	assert_non_null(strstr(err, "terminator"));
+	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), 1);
+	assert_string_equal(r.topic, "alert");
+	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), 0);
+}
+
+/* A member is found only at the top level and only as a key. */
+static void
+raw_str_finds_top_level_members(void **state)
+{
+	const char *j = "{\"ours\":[{\"sym\":\"NO\"}],\"x\":\"sym\","
+	    "\"t\":\"a\\\"sym\\\":\\\"NO\",\"sym\" : \"QDI\",\"id\":7}";
+	const char *v;
+	size_t vl;
+
+	assert_int_equal(ipc_raw_str(j, strlen(j), "sym", &v, &vl), 0);
+	assert_int_equal(vl, 3);
+	assert_memory_equal(v, "QDI", 3);
+	/* Not a string. */
+	assert_int_equal(ipc_raw_str(j, strlen(j), "id", &v, &vl), -1);
+	assert_int_equal(ipc_raw_str(j, strlen(j), "nope", &v, &vl), -1);
+	/* Cut short. */
+	assert_int_equal(ipc_raw_str(j, 30, "sym", &v, &vl), -1);
+}
+
 static void
 command_parse_names_the_problem(void **state)
 {
@@ -161,6 +234,8 @@ main(void)
 		cmocka_unit_test(strip_controls_removes_c0_c1_and_del),
 		cmocka_unit_test(getters_check_types),
 		cmocka_unit_test(events_url_is_derived),
+		cmocka_unit_test(batch_splits_events_and_reads_their_heads),
+		cmocka_unit_test(raw_str_finds_top_level_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

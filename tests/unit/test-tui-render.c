@@ -201,6 +201,137 @@ render_blotter_marks_the_selected_block(void **state)
 	store_free(&s);
 }
 
+/* A block an hour long, seven samples five minutes apart, behind its
+ * schedule (7,000 filled for every 8,000 due), with a forced style, a
+ * limit, an aggression cap and a maximum child, and its shortfall's parts. */
+static void
+block_history(struct store *s)
+{
+	char json[1024];
+	int k;
+
+	for (k = 0; k <= 6; k++) {
+		snprintf(json, sizeof json, "{\"id\":\"B1\",\"sym\":\"QDI\","
+		    "\"side\":\"buy\",\"qty\":100000,\"filled\":%d,"
+		    "\"remaining\":%d,\"state\":\"WORKING\",\"algo\":\"vwap\","
+		    "\"start\":\"34200000000000\",\"end\":\"37800000000000\","
+		    "\"arrival_px\":10000,\"avg_px\":10001,\"sched_qty\":%d,"
+		    "\"pct_sched\":87.5,\"is_bps\":1.2,\"is_cash\":120.5,"
+		    "\"is_spread\":40.25,\"is_temp\":55.5,\"is_timing\":24.75,"
+		    "\"is_opp\":-310.5,\"max_child\":1000,\"aggression\":"
+		    "\"neutral\",\"limit_px\":10005,\"forced\":\"aggressive\","
+		    "\"forced_until\":\"36100000000000\"}", 7000 * k,
+		    100000 - 7000 * k, 8000 * k);
+		push(s, TOPIC_BLOCK, (uint64_t)k + 1, T0 + k * 300 * SEC, json);
+	}
+}
+
+/*
+ * The block panel, wide: the shortfall's decomposition under the cost,
+ * and on the right the controls in force -- the forced style with the time
+ * it has left, first -- above the schedule-against-filled chart, which
+ * stops at now.
+ */
+static void
+render_block_chart_parts_and_controls(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int y, yc, x, hashes = 0, dashes = 0, last = -1;
+
+	(void)state;
+	store_init(&s);
+	block_history(&s);
+	view_init(&v, &s);
+	p = render(&panel_block_ops, &v, 12, 96);
+	if (getenv("TRANCHE_TEST_SHOW") != NULL)
+		for (y = 0; y < p.h; y++)
+			fprintf(stderr, "|%s|\n", row(&p, y));
+	y = find_row(&p, "spread $40 impact $56 timing $25 opp -$311");
+	assert_true(y > find_row(&p, "Cost $121"));
+	/* Forced until 10:01:40, now 10:00:00: 01:40 left, first. */
+	assert_int_equal(find_row(&p, "Forced aggressive, 01:40 left"), 1);
+	assert_int_equal(find_row(&p, "Limit 100.05"), 2);
+	assert_int_equal(find_row(&p, "Aggression cap neutral"), 3);
+	assert_int_equal(find_row(&p, "Max child 1,000"), 4);
+	yc = find_row(&p, "Sched - vs filled #");
+	assert_int_equal(yc, 5);
+	/* Half the hour has passed: marks in the chart's left half only,
+	 * behind schedule: the schedule's '-' above the filled '#'. */
+	x = (int)(strstr(row(&p, yc), "Sched") - row(&p, yc));
+	for (y = yc + 1; y < p.h - 1; y++) {
+		const char *r = row(&p, y);
+		int c;
+
+		for (c = x; r[c] != '\0' && c < p.w - 1; c++) {
+			hashes += r[c] == '#';
+			dashes += r[c] == '-';
+			if (r[c] == '#' || r[c] == '-' || r[c] == '=')
+				last = c > last ? c : last;
+		}
+	}
+	assert_true(hashes > 0);
+	assert_true(dashes > 0);
+	assert_true(last > x + 5 && last < x + (p.w - 2) / 3 / 2 + 2);
+	delwin(p.win);
+
+	/* The override ends: the next block event has no "forced". */
+	push(&s, TOPIC_BLOCK, 8, T0 + 1900 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000}");
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_int_equal(find_row(&p, "Forced"), -1);
+	delwin(p.win);
+
+	/* Big parts on a tighter panel: short labels, then no '$', so the
+	 * opportunity cost is never cut off. */
+	push(&s, TOPIC_BLOCK, 9, T0 + 1910 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":40,\"is_temp\":56,\"is_timing\":-8250.4,"
+	    "\"is_opp\":-123456}");
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_true(find_row(&p, "spread $40 impact $56 timing -$8,250 "
+	    "opp -$123,456") > 0);
+	delwin(p.win);
+	p = render(&panel_block_ops, &v, 12, 70);
+	assert_true(find_row(&p, "spr $40 imp $56 tim -$8,250 opp -$123,456") > 0);
+	delwin(p.win);
+	p = render(&panel_block_ops, &v, 12, 68);
+	assert_true(find_row(&p, "spr 40 imp 56 tim -8,250 opp -123,456") > 0);
+	delwin(p.win);
+	push(&s, TOPIC_BLOCK, 10, T0 + 1920 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":1040,\"is_temp\":56,\"is_timing\":-18250,"
+	    "\"is_opp\":-123456}");
+	p = render(&panel_block_ops, &v, 12, 68);
+	assert_true(find_row(&p, "spr 1,040 imp 56 tim -18k opp -123k") > 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
+/* Narrow: no room for the chart; the controls join the list under the
+ * state, the forced style first. */
+static void
+render_block_narrow_lists_the_controls(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	block_history(&s);
+	view_init(&v, &s);
+	p = render(&panel_block_ops, &v, 16, 56);
+	assert_int_equal(find_row(&p, "State"), 1);
+	assert_int_equal(find_row(&p, "Forced aggressive, 01:40 left"), 2);
+	assert_int_equal(find_row(&p, "Max child 1,000"), 5);
+	assert_int_equal(find_row(&p, "Sched - vs filled"), -1);
+	assert_true(find_row(&p, "spread $40") > 5);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 render_audit_log_who_what_why(void **state)
 {
@@ -449,6 +580,8 @@ main(void)
 		cmocka_unit_test(render_chart_mid_arrival_and_fills),
 		cmocka_unit_test(render_blotter_marks_the_selected_block),
 		cmocka_unit_test(render_audit_log_who_what_why),
+		cmocka_unit_test(render_block_chart_parts_and_controls),
+		cmocka_unit_test(render_block_narrow_lists_the_controls),
 		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
 	};
 

@@ -199,6 +199,210 @@ store_gap_is_counted_and_wants_a_resync(void **state)
 	store_free(&s);
 }
 
+/* Join events into one events message, as the engine sends a pass's. */
+struct drain_ev {
+	const char *topic;
+	uint64_t seq;
+	const char *json;
+};
+
+static size_t
+drain_build(char *msg, size_t cap, const struct drain_ev *e, size_t n)
+{
+	size_t used = 0, len, i;
+	char *buf;
+
+	for (i = 0; i < n; i++) {
+		cJSON *p = cJSON_Parse(e[i].json);
+
+		assert_non_null(p);
+		buf = ipc_event_format(e[i].topic, e[i].seq,
+		    T0 + (int64_t)e[i].seq * SEC, p, &len);
+		assert_non_null(buf);
+		assert_true(used + len + 1 < cap);
+		if (used > 0)
+			msg[used++] = '\n';
+		memcpy(msg + used, buf, len);
+		used += len;
+		free(buf);
+		cJSON_Delete(p);
+	}
+	return used;
+}
+
+static size_t
+drain_split(const char *msg, size_t len, struct ipc_raw *r, size_t cap)
+{
+	size_t off = 0, n = 0;
+	char err[128];
+
+	while (n < cap && ipc_batch_next(msg, len, &off, &r[n], err,
+	    sizeof err) == 1)
+		n++;
+	return n;
+}
+
+static const struct drain_ev drain_evs[] = {
+	{ TOPIC_BOOK, 10, "{\"sym\":\"QDI\",\"bids\":[[100,1,1]],"
+	    "\"asks\":[[102,1,1]]}" },
+	{ TOPIC_BLOCK, 11, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":100,\"state\":\"WORKING\"}" },
+	{ TOPIC_BOOK, 12, "{\"sym\":\"XYZ\",\"bids\":[[500,1,1]],"
+	    "\"asks\":[[502,1,1]]}" },
+	{ TOPIC_FILL, 13, "{\"block\":\"B1\",\"px\":101,\"qty\":50,"
+	    "\"filled\":150,\"remaining\":850}" },
+	{ TOPIC_BLOCK, 14, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":300,\"state\":\"WORKING\"}" },
+	{ TOPIC_BOOK, 15, "{\"sym\":\"QDI\",\"bids\":[[101,1,1]],"
+	    "\"asks\":[[103,1,1]]}" },
+	{ TOPIC_BLOCK, 16, "{\"id\":\"B1\",\"side\":\"buy\",\"qty\":1000,"
+	    "\"filled\":400,\"state\":\"WORKING\"}" },
+	{ TOPIC_TRADE, 17, "{\"px\":101,\"qty\":7,\"aggr\":\"buy\"}" },
+};
+
+/*
+ * In one drain, a book superseded by a later book of its symbol and a
+ * block superseded by a later event of its id are not decoded -- but a
+ * block event before a fill of that block is (the fill is applied to it)
+ * -- and every seq is still counted: no gap, no resync.
+ */
+static void
+store_drain_conflates_books_and_blocks_and_counts_every_seq(void **state)
+{
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	static const unsigned char want[] = { 0, 1, 1, 1, 0, 1, 1, 1 };
+	struct store s;
+	const struct store_block *b;
+	size_t len, n, i;
+
+	(void)state;
+	len = drain_build(msg, sizeof msg, drain_evs, 8);
+	n = drain_split(msg, len, r, 16);
+	assert_int_equal(n, 8);
+	assert_int_equal(store_conflate(r, n, keep), 2);
+	for (i = 0; i < n; i++)
+		assert_int_equal(keep[i], want[i]);
+
+	store_init(&s);
+	push_at(&s, TOPIC_HEARTBEAT, 9, T0, "{\"state\":\"LIVE\"}", 1000);
+	store_push_drain(&s, r, n, keep, 1000);
+	assert_int_equal(s.last_seq, 17);
+	assert_int_equal(s.gaps, 0);
+	assert_false(store_resync_wanted(&s));
+	assert_int_equal(s.events, 9);
+	assert_int_equal(s.conflated, 2);
+	/* The newest book (QDI at 15) is shown; the block as of 16. */
+	assert_string_equal(store_book_of(&s, "QDI")->sym, "QDI");
+	assert_int_equal(store_book_of(&s, "QDI")->bids[0].px, 101);
+	b = store_block_find(&s, "B1");
+	assert_non_null(b);
+	assert_int_equal(b->filled, 400);
+	/* The fill found its block. */
+	assert_int_equal(s.fills.count, 1);
+	assert_true(s.t == T0 + 17 * SEC);
+	store_free(&s);
+}
+
+/*
+ * Trades in a drain are read without cJSON when they are in the engine's
+ * compact form, and decoded as usual otherwise; either way the store ends
+ * exactly as if each had been decoded (compared with a store fed through
+ * store_push), and a stale trade is still dropped.
+ */
+static void
+store_drain_fast_trades_agree_with_decoding(void **state)
+{
+	static const char *trades[] = {
+		"{\"px\":10001,\"qty\":300,\"aggr\":\"buy\"}",        /* fast */
+		"{\"sym\":\"QDI\",\"px\":-7,\"qty\":5,\"aggr\":\"sell\"}", /* fast */
+		"{\"px\":\"10002\",\"qty\":100,\"aggr\":\"buy\"}",     /* string */
+		"{\"px\":10003,\"qty\":1.5,\"aggr\":\"sell\"}",        /* fraction */
+		"{\"px\":10004,\"qty\":1e308,\"aggr\":\"buy\"}",       /* huge */
+		"{\"px\":10005,\"qty\":9,\"aggr\":\"b\\\"uy\"}",        /* escape */
+		"{\"px\":10006,\"qty\":4,\"aggr\":\"buy\",\"x\":[1]}",  /* nested */
+		"{\"qty\":8}",                                       /* fast */
+	};
+	struct drain_ev ev[8];
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	struct store fast, slow;
+	size_t len, n, i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		ev[i].topic = TOPIC_TRADE;
+		ev[i].seq = 20 + i;
+		ev[i].json = trades[i];
+	}
+	len = drain_build(msg, sizeof msg, ev, 8);
+	n = drain_split(msg, len, r, 16);
+	assert_int_equal(n, 8);
+	store_init(&fast);
+	store_init(&slow);
+	push_at(&fast, TOPIC_TRADE, 19, T0, "{\"px\":1,\"qty\":1}", 1000);
+	push_at(&slow, TOPIC_TRADE, 19, T0, "{\"px\":1,\"qty\":1}", 1000);
+	store_push_drain(&fast, r, n, keep, 1000);
+	for (i = 0; i < 8; i++)
+		push_at(&slow, TOPIC_TRADE, 20 + i, T0 + (int64_t)(20 + i) * SEC,
+		    trades[i], 1000);
+	assert_int_equal(fast.fast, 3);
+	assert_int_equal(slow.fast, 0);
+	assert_int_equal(fast.trades, slow.trades);
+	assert_int_equal(fast.events, slow.events);
+	assert_int_equal(fast.last_seq, 27);
+	assert_true(fast.t == slow.t);
+	assert_int_equal(fast.tape.count, slow.tape.count);
+	for (i = 0; i < fast.tape.count; i++) {
+		const struct store_print *a = store_ring_get(&fast.tape, i);
+		const struct store_print *b = store_ring_get(&slow.tape, i);
+
+		assert_int_equal(a->px, b->px);
+		assert_int_equal(a->qty, b->qty);
+		assert_int_equal(a->buy, b->buy);
+	}
+	/* The same drain again: every trade is stale, none is applied. */
+	store_push_drain(&fast, r, n, keep, 1000);
+	assert_int_equal(fast.trades, slow.trades);
+	assert_int_equal(fast.stale, 8);
+	store_free(&fast);
+	store_free(&slow);
+}
+
+/* While a snapshot is on its way, conflated events are held like the rest
+ * and counted after it: a drain that straddles the snapshot's seq makes no
+ * gap. */
+static void
+store_drain_held_during_resync_counts_after_the_snapshot(void **state)
+{
+	char msg[4096];
+	struct ipc_raw r[16];
+	unsigned char keep[16];
+	struct store s;
+	cJSON *snap;
+	size_t len, n;
+
+	(void)state;
+	len = drain_build(msg, sizeof msg, drain_evs, 8);
+	n = drain_split(msg, len, r, 16);
+	store_init(&s);
+	store_resync_begin(&s);
+	store_push_drain(&s, r, n, keep, 1000);
+	assert_int_equal(s.nbacklog, 8);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":12,\"t\":\"34200000000000\","
+	    "\"blocks\":[{\"id\":\"B1\",\"qty\":1000,\"filled\":120}]}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.last_seq, 17);
+	assert_int_equal(s.gaps, 0);
+	assert_int_equal(s.stale, 3);
+	assert_int_equal(store_block_find(&s, "B1")->filled, 400);
+	assert_int_equal(store_book_of(&s, "QDI")->bids[0].px, 101);
+	store_free(&s);
+}
+
 static void
 store_snapshot_rebuilds_the_store(void **state)
 {
@@ -597,6 +801,84 @@ render_progress_shows_the_block(void **state)
 	store_free(&s);
 }
 
+/*
+ * The snapshot's audit history fills the log of a console that attached
+ * mid-session, and merges into the log of one that was there: each record
+ * once (by seq), in order, read-only commands left out.
+ */
+static void
+store_snapshot_audit_fills_the_log_once(void **state)
+{
+	static const char *snap_json =
+	    "{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\",\"audit\":["
+	    "{\"v\":2,\"seq\":3,\"t\":\"34203000000000\",\"cmd\":\"submit\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"client order 17\"},"
+	    "{\"v\":2,\"seq\":5,\"t\":\"34205000000000\",\"cmd\":\"throttle\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"news at 14:00\"},"
+	    "{\"v\":2,\"seq\":6,\"t\":\"34206000000000\",\"cmd\":\"status\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\"},"
+	    "{\"v\":2,\"seq\":7,\"t\":\"34207000000000\",\"cmd\":\"kill\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"\\u001b[2Jrunaway\"}]}";
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	cJSON *snap;
+	const struct store_audit *a;
+
+	(void)state;
+	/* Attached mid-session: an empty log, then the snapshot. */
+	store_init(&s);
+	view_init(&v, &s);
+	snap = cJSON_Parse(snap_json);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	assert_int_equal(s.audit.count, 3);
+	p = render(&panel_audit_ops, &v, 6, 70);
+	assert_true(find_row(&p, "AUDIT 3") == 0);
+	assert_int_equal(find_row(&p, "kill ok sup/supervisor"), 1);
+	assert_true(find_row(&p, "[2Jrunaway") == 1);
+	assert_int_equal(find_row(&p, "throttle ok c1/trader"), 2);
+	assert_int_equal(find_row(&p, "submit ok c1/trader"), 3);
+	assert_int_equal(find_row(&p, "status"), -1);
+	delwin(p.win);
+	store_free(&s);
+
+	/* There all along, saw 5 and 7 (and a later 11), missed 3: after the
+	 * snapshot each is there once, in seq order. */
+	store_init(&s);
+	view_init(&v, &s);
+	push_at(&s, TOPIC_AUDIT, 5, T0 + 5 * SEC, "{\"cmd\":\"throttle\","
+	    "\"ok\":true,\"client\":\"c1\",\"role\":\"trader\","
+	    "\"reason\":\"news at 14:00\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, 7, T0 + 7 * SEC, "{\"cmd\":\"kill\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"runaway\"}", 1000);
+	store_resync_begin(&s);
+	push_at(&s, TOPIC_AUDIT, 11, T0 + 11 * SEC, "{\"cmd\":\"release\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"reason\":\"calm again\"}", 1000);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.audit.count, 4);
+	a = store_ring_get(&s.audit, 0);
+	assert_int_equal(a->seq, 11);
+	assert_string_equal(a->cmd, "release");
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    1))->seq, 7);
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    2))->seq, 5);
+	assert_int_equal(((const struct store_audit *)store_ring_get(&s.audit,
+	    3))->seq, 3);
+	p = render(&panel_audit_ops, &v, 8, 70);
+	assert_true(find_row(&p, "AUDIT 4") == 0);
+	assert_int_equal(find_row(&p, "kill ok"), 2);
+	assert_int_equal(find_row2(&p, "kill ok", "runaway"), 2);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 render_lists_and_status_bar(void **state)
 {
@@ -726,6 +1008,11 @@ main(void)
 		cmocka_unit_test(store_decision_shows_a_disagreeing_shadow),
 		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
 		cmocka_unit_test(store_snapshot_rebuilds_the_store),
+		cmocka_unit_test(
+		    store_drain_conflates_books_and_blocks_and_counts_every_seq),
+		cmocka_unit_test(
+		    store_drain_held_during_resync_counts_after_the_snapshot),
+		cmocka_unit_test(store_drain_fast_trades_agree_with_decoding),
 		cmocka_unit_test(store_failed_resync_applies_what_was_held),
 		cmocka_unit_test(store_heartbeats_drive_the_connection),
 		cmocka_unit_test(store_strips_hostile_text),
@@ -738,6 +1025,7 @@ main(void)
 		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
 		cmocka_unit_test(render_progress_shows_the_block),
 		cmocka_unit_test(render_lists_and_status_bar),
+		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(render_fits_narrow_panels),
 	};
 	int failed;
