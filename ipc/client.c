@@ -204,7 +204,7 @@ ipc_client_close(struct ipc_client *c)
 int
 ipc_client_redial_events(struct ipc_client *c)
 {
-	char err[256];
+	char err[sizeof c->ev_url + 64];
 
 	nng_dialer_close(c->sub_dialer);
 	return client_dial(c->sub, c->ev_url, c->tlscfg, &c->sub_dialer, err,
