@@ -37,22 +37,6 @@
 #define IMPACT_MAX_SC 16
 #define IMPACT_DEFAULT_SC "calm,news-shock,liquidity-squeeze,trend"
 
-static int
-impact_push(struct impact_sample **v, size_t *n, size_t *cap,
-            const struct impact_sample *s)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct impact_sample *nv = realloc(*v, nc * sizeof *nv);
-
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = *s;
-	return 0;
-}
 
 /* ---- sessions in worker processes ------------------------------------ */
 
@@ -200,7 +184,7 @@ ic_generate(struct scenario *sc, int nsc, uint64_t seed0, size_t nses,
 				if (progress)
 					fprintf(stderr, "\r%s: %zu/%zu sessions", what, done,
 					    nses);
-			} else if (impact_push(&per[rec.k].v, &per[rec.k].n,
+			} else if (impact_sample_push(&per[rec.k].v, &per[rec.k].n,
 			    &per[rec.k].cap, &rec.s) != 0)
 				rc = -1;
 		}
@@ -219,7 +203,7 @@ ic_generate(struct scenario *sc, int nsc, uint64_t seed0, size_t nses,
 		rc = -1;
 	for (size_t k = 0; k < nses; k++) {
 		for (size_t i = 0; i < per[k].n && rc == 0; i++)
-			if (impact_push(&out->v, &out->n, &out->cap, &per[k].v[i]) != 0)
+			if (impact_sample_push(&out->v, &out->n, &out->cap, &per[k].v[i]) != 0)
 				rc = -1;
 		free(per[k].v);
 	}

@@ -47,22 +47,6 @@ ic_unif(struct rng *r, double lo, double hi)
 	return lo + (hi - lo) * rng_uniform(r);
 }
 
-static int
-impact_data_push(struct impact_sample **v, size_t *n, size_t *cap,
-            const struct impact_sample *s)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct impact_sample *nv = realloc(*v, nc * sizeof *nv);
-
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = *s;
-	return 0;
-}
 
 int
 impact_collect(const struct scenario *base, uint64_t seed,
@@ -122,7 +106,7 @@ impact_collect(const struct scenario *base, uint64_t seed,
 		s.y_bps = sgn * (avg - s.c.mid) / s.c.mid * 1e4;
 		market_advance(m, t + (int64_t)IMPACT_HORIZON_S * S);
 		s.y_logvol = log1p((double)(m->volume - m->our_volume - vol0));
-		if (impact_data_push(v, n, cap, &s) != 0) {
+		if (impact_sample_push(v, n, cap, &s) != 0) {
 			market_free(m);
 			snprintf(err, errlen, "out of memory");
 			return -1;

@@ -32,6 +32,7 @@
 
 #include "engine/market/rng.h"
 #include "engine/model/impact.h"
+#include "engine/model/model.h"
 
 #ifndef TRANCHE_MODEL_DIR
 #define TRANCHE_MODEL_DIR "engine/models"
@@ -655,35 +656,33 @@ int
 impact_load(struct impact_model *im, const char *path, char *err,
             size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL, e[256];
-	long n;
+	char e[256];
 	cJSON *o;
 	int rc;
 
 	memset(im, 0, sizeof *im);
-	if (f == NULL) {
-		snprintf(err, errlen, "impact model %s: %s", path, strerror(errno));
+	if (model_read_json(path, "impact model", &o, err, errlen) != 0)
 		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (64L << 20) ||
-	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "impact model %s: cannot read it", path);
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	o = cJSON_ParseWithLength(buf, (size_t)n);
-	free(buf);
-	if (o == NULL) {
-		snprintf(err, errlen, "impact model %s: not valid JSON", path);
-		return -1;
-	}
 	rc = impact_from_json(im, o, e, sizeof e);
 	cJSON_Delete(o);
 	if (rc != 0)
 		snprintf(err, errlen, "impact model %s: %s", path, e);
 	return rc;
+}
+
+int
+impact_sample_push(struct impact_sample **v, size_t *n, size_t *cap,
+                   const struct impact_sample *s)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct impact_sample *nv = realloc(*v, nc * sizeof *nv);
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = *s;
+	return 0;
 }

@@ -103,6 +103,11 @@ struct impact_sample {
 
 /* Y minimising sum (y - Y sigma sqrt(Q/V))^2: sum(x y) / sum(x^2); with
  * net_of_spread, of y - half spread (the law on top of the half spread). */
+/* Append s to the growable array *v of *n (capacity *cap): 0, or -1 out
+ * of memory. */
+int impact_sample_push(struct impact_sample **v, size_t *n, size_t *cap,
+                       const struct impact_sample *s);
+
 double impact_fit_sqrt(const struct impact_sample *s, size_t n,
                        int net_of_spread);
 

@@ -328,35 +328,52 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Read a JSON model file (a policy or an impact model): at most 64 MiB,
+ * parsed whole.  0 and *out (cJSON_Delete it), or -1 with err naming what
+ * (e.g. "model") and the file.
+ */
 int
-model_load(struct model *m, const char *path, char *err, size_t errlen)
+model_read_json(const char *path, const char *what, cJSON **out, char *err,
+                size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL, e[256];
+	char *buf = NULL;
 	long n;
-	cJSON *o;
-	int rc;
 
-	memset(m, 0, sizeof *m);
+	*out = NULL;
 	if (f == NULL) {
-		snprintf(err, errlen, "model %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (64L << 20) ||
 	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
 	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "model %s: cannot read it", path);
+		snprintf(err, errlen, "%s %s: cannot read it", what, path);
 		free(buf);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
-	o = cJSON_ParseWithLength(buf, (size_t)n);
+	*out = cJSON_ParseWithLength(buf, (size_t)n);
 	free(buf);
-	if (o == NULL) {
-		snprintf(err, errlen, "model %s: not valid JSON", path);
+	if (*out == NULL) {
+		snprintf(err, errlen, "%s %s: not valid JSON", what, path);
 		return -1;
 	}
+	return 0;
+}
+
+int
+model_load(struct model *m, const char *path, char *err, size_t errlen)
+{
+	char e[256];
+	cJSON *o;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (model_read_json(path, "model", &o, err, errlen) != 0)
+		return -1;
 	rc = model_from_json(m, o, e, sizeof e);
 	cJSON_Delete(o);
 	if (rc != 0)

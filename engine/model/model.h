@@ -123,6 +123,10 @@ int model_copy(struct model *dst, const struct model *src);
 int model_save(const struct model *m, const char *path, char *err,
                size_t errlen);
 int model_load(struct model *m, const char *path, char *err, size_t errlen);
+/* A model file's JSON (both kinds): 0 and *out, or -1 with err naming
+ * `what` and the file. */
+int model_read_json(const char *path, const char *what, cJSON **out,
+                    char *err, size_t errlen);
 int model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen);
 cJSON *model_to_json(const struct model *m);
 
