@@ -627,29 +627,7 @@ int
 impact_save(const struct impact_model *im, const char *path, char *err,
             size_t errlen)
 {
-	cJSON *o = impact_to_json(im);
-	char *s = cJSON_Print(o);
-	FILE *f;
-	int rc = 0;
-
-	cJSON_Delete(o);
-	if (s == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if ((f = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(s);
-		return -1;
-	}
-	if (fputs(s, f) < 0 || fputc('\n', f) < 0)
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-	free(s);
-	return rc;
+	return model_write_json(impact_to_json(im), path, err, errlen);
 }
 
 int

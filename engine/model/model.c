@@ -300,10 +300,11 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* Write o (taken) as indented JSON to path: 0, or -1 with err naming the
+ * file. */
 int
-model_save(const struct model *m, const char *path, char *err, size_t errlen)
+model_write_json(cJSON *o, const char *path, char *err, size_t errlen)
 {
-	cJSON *o = model_to_json(m);
 	char *s = cJSON_Print(o);
 	FILE *f;
 	int rc = 0;
@@ -326,6 +327,12 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
 	free(s);
 	return rc;
+}
+
+int
+model_save(const struct model *m, const char *path, char *err, size_t errlen)
+{
+	return model_write_json(model_to_json(m), path, err, errlen);
 }
 
 /*

@@ -127,6 +127,8 @@ int model_load(struct model *m, const char *path, char *err, size_t errlen);
  * `what` and the file. */
 int model_read_json(const char *path, const char *what, cJSON **out,
                     char *err, size_t errlen);
+/* Write o (taken, freed) as indented JSON: 0, or -1 with err. */
+int model_write_json(cJSON *o, const char *path, char *err, size_t errlen);
 int model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen);
 cJSON *model_to_json(const struct model *m);
 
