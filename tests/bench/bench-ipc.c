@@ -6,12 +6,23 @@
  *             built as the engine builds them (ipc_event_format, TOPIC\0JSON
  *             with v/seq/t, --size bytes of payload) on a PUB socket set up
  *             as the engine's (SENDBUF 1024, every send NNG_FLAG_NONBLOCK);
- *             "t" carries CLOCK_MONOTONIC at the send.  Each subscriber is
- *             a separate process (this program, re-executed) with a SUB
+ *             "t" carries CLOCK_MONOTONIC when the event is made, on its
+ *             schedule.  With --batch-ms 0 each event is sent as soon as it
+ *             is made, one event a message (protocol 1's way, still valid);
+ *             with --batch-ms M the events made within each M ms pass wait
+ *             and go out together at the end of the pass, joined by '\n',
+ *             at most 64 KiB a message (server_send_batched()'s way, the
+ *             engine's with its 10 ms passes).  Each subscriber is a
+ *             separate process (this program, re-executed) with a SUB
  *             socket set up as ipc/client.c's (RECVBUF 8192, all topics)
- *             that decodes every event with ipc_event_parse and records
- *             receipt minus "t", and counts sequence gaps as lost.  The
- *             publisher's loop lag is how late each send was against its
+ *             that splits messages with ipc_batch_next, decodes every event
+ *             with ipc_event_parse and records the time it reaches the
+ *             event minus "t" -- so the wait for the pass's send is in the
+ *             latency -- and counts sequence gaps as lost.  It also records
+ *             each message's receipt minus its send time ("msg" latency:
+ *             the wire alone; a batch ends with a "sent" record, seq 0,
+ *             that carries it, as the engine's do not).  The publisher's
+ *             loop lag is how late each event was made against its
  *             schedule.
  *   fan-out   the same with 1, 8 and 64 subscribers (--subs), paced at the
  *             highest --rates and unpaced (as fast as the publisher can
@@ -48,6 +59,7 @@
 
 #include "ipc/client.h"
 #include "ipc/codec.h"
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 #include "tests/bench/bench.h"
 
@@ -56,11 +68,16 @@ extern char **environ;
 #define MAX_SUBS 256
 #define MAX_LIST 8
 
+#define BATCH_BYTES (64 * 1024) /* as engine/server/server.c's */
+#define SENT_BYTES 128          /* room for batch_send()'s "sent" record */
+
 struct bopts {
 	double duration;        /* seconds per run */
 	long long runs;
 	long long rates[MAX_LIST];
 	int nrates;
+	long long batch[MAX_LIST]; /* ms a pass; 0: one event a message */
+	int nbatch;
 	long long subs[MAX_LIST];
 	int nsubs;
 	long long requests;
@@ -74,12 +91,13 @@ struct bopts {
 /* One subscriber's view of one run. */
 struct subres {
 	long long recv, lost;
-	double p50, p99, max;  /* ns */
+	double p50, p99, max;  /* ns, per event */
+	double mp50, mp99;     /* ns, per message, send to receipt */
 };
 
 /* One run of the publisher. */
 struct runres {
-	long long sent, dropped_sends;
+	long long sent, msgs, dropped_sends;
 	double secs;
 	double lag_p50, lag_p99, send_p99;  /* ns */
 	struct subres sub[MAX_SUBS];
@@ -89,6 +107,7 @@ struct runres {
 static char self_exe[4096];
 static char sock_dir[512];
 static atomic_int bench_pipes;
+static int runno; /* event sockets made: ev1 .. ev<runno> */
 
 static int
 cmp_d(const void *a, const void *b)
@@ -135,13 +154,16 @@ worker_main(const char *url, long long maxn)
 	nng_socket sub;
 	nng_msg *msg;
 	struct ipc_event ev;
+	struct ipc_raw raw;
 	char err[256];
-	double *lat;
-	long long n = 0, lost = 0, recv = 0;
+	double *lat, *mlat;
+	long long n = 0, nm = 0, lost = 0, recv = 0;
 	uint64_t next = 0;
-	int rv, started = 0;
+	int rv, started = 0, done = 0;
 
-	if ((lat = malloc(sizeof *lat * (size_t)(maxn + 1))) == NULL)
+	lat = malloc(sizeof *lat * (size_t)(maxn + 1));
+	mlat = malloc(sizeof *mlat * (size_t)(maxn + 1));
+	if (lat == NULL || mlat == NULL)
 		return 1;
 	if ((rv = nng_sub0_open(&sub)) != 0) {
 		fprintf(stderr, "bench ipc worker: %s\n", nng_strerror(rv));
@@ -159,44 +181,66 @@ worker_main(const char *url, long long maxn)
 	/* Until the first event, wait long (the others are connecting);
 	 * afterwards a second of silence means the publisher is gone. */
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 30000);
-	for (;;) {
+	while (!done) {
+		size_t off = 0;
+		long long got, newest = -1, sent = -1;
+
 		if ((rv = nng_recvmsg(sub, &msg, 0)) != 0)
 			break;
-		long long now = bench_now_ns();
+		got = bench_now_ns();
+		/* Each event's receipt is when this loop reaches it: the
+		 * decoding of the events before it in its message counts. */
+		while (!done && (rv = ipc_batch_next(nng_msg_body(msg),
+		    nng_msg_len(msg), &off, &raw, err, sizeof err)) != 0) {
+			long long now = bench_now_ns();
 
-		rv = ipc_event_parse(nng_msg_body(msg), nng_msg_len(msg), &ev,
-		    err, sizeof err);
-		nng_msg_free(msg);
-		if (rv != 0) {
-			fprintf(stderr, "bench ipc worker: %s\n", err);
-			continue;
-		}
-		if (!started) {
-			started = 1;
-			nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 1000);
-		}
-		if (strcmp(ev.topic, "end") == 0) {
+			if (rv < 0 || ipc_event_parse(raw.rec, raw.len, &ev,
+			    err, sizeof err) != 0) {
+				fprintf(stderr, "bench ipc worker: %s\n", err);
+				continue;
+			}
+			if (!started) {
+				started = 1;
+				nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 1000);
+			}
+			if (strcmp(ev.topic, "end") == 0)
+				done = 1;
+			else if (strcmp(ev.topic, "sent") == 0)
+				sent = ev.t;
+			else {
+				if (next != 0 && ev.seq > next)
+					lost += (long long)(ev.seq - next);
+				next = ev.seq + 1;
+				recv++;
+				if (n < maxn)
+					lat[n++] = (double)(now - ev.t);
+				if (ev.t > newest)
+					newest = ev.t;
+			}
 			ipc_event_free(&ev);
-			break;
 		}
-		if (next != 0 && ev.seq > next)
-			lost += (long long)(ev.seq - next);
-		next = ev.seq + 1;
-		recv++;
-		if (n < maxn)
-			lat[n++] = (double)(now - ev.t);
-		ipc_event_free(&ev);
+		nng_msg_free(msg);
+		/* A batch's "sent" record, else (one event a message) the
+		 * event's own "t", which is when it was sent. */
+		if (sent >= 0 && nm < maxn)
+			mlat[nm++] = (double)(got - sent);
+		else if (newest >= 0 && nm < maxn)
+			mlat[nm++] = (double)(got - newest);
 	}
 	{
 		/* In order: quantile() sorts, so the maximum is read last. */
 		double p50 = quantile(lat, n, 0.5), p99 = quantile(lat, n, 0.99);
 		double max = n ? lat[n - 1] : 0.0;
+		double mp50 = quantile(mlat, nm, 0.5);
+		double mp99 = quantile(mlat, nm, 0.99);
 
-		printf("%lld %lld %.0f %.0f %.0f\n", recv, lost, p50, p99, max);
+		printf("%lld %lld %.0f %.0f %.0f %.0f %.0f\n", recv, lost, p50,
+		    p99, max, mp50, mp99);
 	}
 	fflush(stdout);
-	/* Not nng_close(): with a full receive queue NNG 1.5 can wait in it
-	 * for good.  The process ends here and the kernel closes the socket. */
+	/* Not nng_close(), not even ipc_nng_close(): with a full receive
+	 * queue NNG 1.5 can wait in it for good.  The process ends here and
+	 * the kernel closes the socket. */
 	_exit(0);
 }
 
@@ -250,8 +294,8 @@ collect_worker(struct worker *w, struct subres *r)
 	close(w->fd);
 	waitpid(w->pid, &st, 0);
 	memset(r, 0, sizeof *r);
-	if (sscanf(buf, "%lld %lld %lf %lf %lf", &r->recv, &r->lost, &r->p50,
-	    &r->p99, &r->max) != 5) {
+	if (sscanf(buf, "%lld %lld %lf %lf %lf %lf %lf", &r->recv, &r->lost,
+	    &r->p50, &r->p99, &r->max, &r->mp50, &r->mp99) != 7) {
 		fprintf(stderr, "bench ipc: a subscriber reported nothing "
 		    "(exit status %d)\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		return -1;
@@ -290,21 +334,51 @@ pub_send(nng_socket pub, const char *topic, uint64_t seq, long long t,
 }
 
 /*
+ * Send a pass's message as server_send_batched() does; *msg is then NULL.
+ * Its last record, which the engine's have not, is a "sent" event (seq 0,
+ * "t" now) from which the subscribers time the message itself.
+ */
+static int
+batch_send(nng_socket pub, nng_msg **msg)
+{
+	cJSON *e = cJSON_CreateObject();
+	size_t len;
+	char *buf = ipc_event_format("sent", 0, bench_now_ns(), e, &len);
+	int rv;
+
+	if (buf != NULL) {
+		nng_msg_append(*msg, "\n", 1);
+		nng_msg_append(*msg, buf, len);
+		free(buf);
+	}
+	cJSON_Delete(e);
+	if ((rv = nng_sendmsg(pub, *msg, NNG_FLAG_NONBLOCK)) != 0)
+		nng_msg_free(*msg);
+
+	if (rv != 0)
+		nng_msg_free(*msg);
+	*msg = NULL;
+	return rv;
+}
+
+/*
  * One run: nsubs reading subscribers plus nstopped stopped ones, `rate`
- * events/s (0 = unpaced) for `secs`.
+ * events/s (0 = unpaced) for `secs`, the events of each `batch_ms` pass
+ * in one message (0: one event a message).
  */
 static int
 pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
-        struct runres *res)
+        long long batch_ms, struct runres *res)
 {
-	static int runno;
 	struct worker w[MAX_SUBS + 8];
 	char url[600];
 	nng_socket pub;
 	cJSON *payload;
 	char *pad;
 	double *lag = NULL, *cost = NULL;
+	nng_msg *bmsg = NULL;
 	long long maxn, start, next, interval, end, i = 0;
+	long long pass = batch_ms * 1000000LL, deadline, bevents = 0;
 	int total = nsubs + nstopped, rv, nw = 0, ret = -1;
 
 	memset(res, 0, sizeof *res);
@@ -323,7 +397,7 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 	if ((rv = nng_listen(pub, url, NULL, 0)) != 0) {
 		fprintf(stderr, "bench ipc: listen %s: %s\n", url,
 		    nng_strerror(rv));
-		nng_close(pub);
+		ipc_nng_close(pub, 3000);
 		return -1;
 	}
 	for (nw = 0; nw < total; nw++)
@@ -361,26 +435,77 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 	interval = rate > 0 ? 1000000000LL / rate : 0;
 	start = next = bench_now_ns();
 	end = start + (long long)(o->duration * 1e9);
-	for (i = 0; i < maxn; i++) {
+	deadline = start + pass;
+	while (i < maxn) {
 		long long t0, t1;
+		size_t len;
+		char *buf;
 
 		if (rate > 0)
-			sleep_until(next);
+			sleep_until(pass > 0 && bmsg != NULL && deadline < next ?
+			    deadline : next);
 		t0 = bench_now_ns();
+		if (pass > 0 && t0 >= deadline) {
+			/* The end of a pass: what it made goes out. */
+			if (bmsg != NULL) {
+				if (batch_send(pub, &bmsg) != 0)
+					res->dropped_sends += bevents;
+				cost[res->msgs++] = (double)(bench_now_ns() - t0);
+				bevents = 0;
+			}
+			while (deadline <= t0)
+				deadline += pass;
+			continue;
+		}
 		if (t0 >= end)
 			break;
-		if (pub_send(pub, "bench", (uint64_t)i + 1, t0, payload) != 0)
-			res->dropped_sends++;
-		t1 = bench_now_ns();
+		if (pass == 0) {
+			if (pub_send(pub, "bench", (uint64_t)i + 1, t0, payload) != 0)
+				res->dropped_sends++;
+			t1 = bench_now_ns();
+			cost[res->msgs++] = (double)(t1 - t0);
+		} else {
+			/* Made now, sent at the end of the pass. */
+			buf = ipc_event_format("bench", (uint64_t)i + 1, t0, payload,
+			    &len);
+			if (buf == NULL)
+				res->dropped_sends++;
+			else {
+				if (bmsg != NULL && nng_msg_len(bmsg) + 1 + len >
+				    BATCH_BYTES - SENT_BYTES) {
+					if (batch_send(pub, &bmsg) != 0)
+						res->dropped_sends += bevents;
+					cost[res->msgs++] =
+					    (double)(bench_now_ns() - t0);
+					bevents = 0;
+				}
+				if (bmsg == NULL && nng_msg_alloc(&bmsg, 0) != 0)
+					res->dropped_sends++;
+				else if ((nng_msg_len(bmsg) > 0 &&
+				    nng_msg_append(bmsg, "\n", 1) != 0) ||
+				    nng_msg_append(bmsg, buf, len) != 0)
+					res->dropped_sends++;
+				else
+					bevents++;
+				free(buf);
+			}
+		}
 		lag[i] = rate > 0 ? (double)(t0 - next) : 0;
-		cost[i] = (double)(t1 - t0);
 		next += interval;
+		i++;
+	}
+	if (bmsg != NULL) {
+		long long t0 = bench_now_ns();
+
+		if (batch_send(pub, &bmsg) != 0)
+			res->dropped_sends += bevents;
+		cost[res->msgs++] = (double)(bench_now_ns() - t0);
 	}
 	res->secs = (double)(bench_now_ns() - start) / 1e9;
 	res->sent = i;
 	res->lag_p50 = quantile(lag, i, 0.5);
 	res->lag_p99 = quantile(lag, i, 0.99);
-	res->send_p99 = quantile(cost, i, 0.99);
+	res->send_p99 = quantile(cost, res->msgs, 0.99);
 	cJSON_Delete(payload);
 	ret = 0;
 out:
@@ -410,7 +535,7 @@ out:
 		}
 	}
 	res->nsub = nsubs;
-	nng_close(pub);
+	ipc_nng_close(pub, 3000);
 	free(lag);
 	free(cost);
 	return ret;
@@ -419,33 +544,40 @@ out:
 /* --- figures ---------------------------------------------------------- */
 
 struct fig {
-	double sent_per_s, recv_per_s, lost_pct;
-	double p50, p99, max, lag_p50, lag_p99, send_p99;
+	double sent_per_s, msgs_per_s, recv_per_s, lost_pct;
+	double p50, p99, max, lag_p50, lag_p99, send_p99, mp50, mp99;
 };
+#define NFIG 12
 
 /* One run's figures: latency over all reading subscribers (the median
- * subscriber's p50, the worst subscriber's p99 and max), receive rate of
- * the median subscriber. */
+ * subscriber's p50, the worst subscriber's p99 and max, the same for the
+ * message latency), receive rate of the median subscriber. */
 static void
 run_fig(const struct runres *r, struct fig *f)
 {
-	double p50[MAX_SUBS] = { 0 }, rr[MAX_SUBS] = { 0 };
+	double p50[MAX_SUBS] = { 0 }, mp50[MAX_SUBS] = { 0 };
+	double rr[MAX_SUBS] = { 0 };
 	long long lost = 0, recv = 0;
 
 	memset(f, 0, sizeof *f);
 	for (int k = 0; k < r->nsub; k++) {
 		p50[k] = r->sub[k].p50;
+		mp50[k] = r->sub[k].mp50;
 		rr[k] = (double)r->sub[k].recv / r->secs;
 		if (r->sub[k].p99 > f->p99)
 			f->p99 = r->sub[k].p99;
+		if (r->sub[k].mp99 > f->mp99)
+			f->mp99 = r->sub[k].mp99;
 		if (r->sub[k].max > f->max)
 			f->max = r->sub[k].max;
 		lost += r->sub[k].lost;
 		recv += r->sub[k].recv;
 	}
 	f->sent_per_s = (double)r->sent / r->secs;
+	f->msgs_per_s = (double)r->msgs / r->secs;
 	f->recv_per_s = bench_median(rr, r->nsub);
 	f->p50 = bench_median(p50, r->nsub);
+	f->mp50 = bench_median(mp50, r->nsub);
 	f->lost_pct = recv + lost > 0 ? 100.0 * (double)lost /
 	    (double)(recv + lost) : 0;
 	f->lag_p50 = r->lag_p50;
@@ -457,7 +589,7 @@ static int header_done;
 
 static void
 print_fig(const struct bopts *o, const char *what, int subs, int stopped,
-          long long rate, const struct fig *f)
+          long long rate, long long batch_ms, const struct fig *f)
 {
 	char rbuf[32];
 
@@ -467,26 +599,32 @@ print_fig(const struct bopts *o, const char *what, int subs, int stopped,
 		snprintf(rbuf, sizeof rbuf, "max");
 	if (o->json) {
 		printf("{\"bench\":\"ipc\",\"what\":\"%s\",\"subs\":%d,"
-		    "\"stopped\":%d,\"rate\":\"%s\",\"size\":%lld,\"runs\":%lld,"
-		    "\"duration_s\":%g,\"sent_per_s\":%.0f,\"recv_per_s\":%.0f,"
+		    "\"stopped\":%d,\"rate\":\"%s\",\"batch_ms\":%lld,"
+		    "\"size\":%lld,\"runs\":%lld,"
+		    "\"duration_s\":%g,\"sent_per_s\":%.0f,\"msgs_per_s\":%.0f,"
+		    "\"recv_per_s\":%.0f,"
 		    "\"lost_pct\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-		    "\"max_us\":%.1f,\"lag_p50_us\":%.1f,\"lag_p99_us\":%.1f,"
+		    "\"max_us\":%.1f,\"msg_p50_us\":%.1f,\"msg_p99_us\":%.1f,"
+		    "\"lag_p50_us\":%.1f,\"lag_p99_us\":%.1f,"
 		    "\"send_p99_us\":%.1f}\n", what, subs, stopped, rbuf,
-		    o->size, o->runs, o->duration, f->sent_per_s,
-		    f->recv_per_s, f->lost_pct, f->p50 / 1e3, f->p99 / 1e3,
-		    f->max / 1e3, f->lag_p50 / 1e3, f->lag_p99 / 1e3,
-		    f->send_p99 / 1e3);
+		    batch_ms, o->size, o->runs, o->duration, f->sent_per_s,
+		    f->msgs_per_s, f->recv_per_s, f->lost_pct, f->p50 / 1e3,
+		    f->p99 / 1e3, f->max / 1e3, f->mp50 / 1e3, f->mp99 / 1e3,
+		    f->lag_p50 / 1e3, f->lag_p99 / 1e3, f->send_p99 / 1e3);
 	} else {
 		if (!header_done++)
-			printf("%-9s %4s %4s %6s %9s %9s %7s %8s %8s %9s %8s "
-			    "%8s %8s\n", "measure", "subs", "stop", "rate",
-			    "sent/s", "recv/s", "lost%", "p50 us", "p99 us",
-			    "max us", "lag p50", "lag p99", "send p99");
-		printf("%-9s %4d %4d %6s %9.0f %9.0f %7.3f %8.1f %8.1f %9.1f "
-		    "%8.1f %8.1f %8.1f\n", what, subs, stopped, rbuf,
-		    f->sent_per_s, f->recv_per_s, f->lost_pct, f->p50 / 1e3,
-		    f->p99 / 1e3, f->max / 1e3, f->lag_p50 / 1e3,
-		    f->lag_p99 / 1e3, f->send_p99 / 1e3);
+			printf("%-9s %4s %4s %6s %5s %9s %8s %9s %7s %8s %8s "
+			    "%9s %8s %8s %8s %8s %8s\n", "measure", "subs",
+			    "stop", "rate", "batch", "sent/s", "msgs/s",
+			    "recv/s", "lost%", "p50 us", "p99 us", "max us",
+			    "msg p50", "msg p99", "lag p50", "lag p99",
+			    "send p99");
+		printf("%-9s %4d %4d %6s %5lld %9.0f %8.0f %9.0f %7.3f %8.1f "
+		    "%8.1f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", what, subs,
+		    stopped, rbuf, batch_ms, f->sent_per_s, f->msgs_per_s,
+		    f->recv_per_s, f->lost_pct, f->p50 / 1e3, f->p99 / 1e3,
+		    f->max / 1e3, f->mp50 / 1e3, f->mp99 / 1e3,
+		    f->lag_p50 / 1e3, f->lag_p99 / 1e3, f->send_p99 / 1e3);
 	}
 	fflush(stdout);
 }
@@ -494,45 +632,42 @@ print_fig(const struct bopts *o, const char *what, int subs, int stopped,
 /* Median over the runs of each figure. */
 static int
 measure(const struct bopts *o, const char *what, int subs, int stopped,
-        long long rate)
+        long long rate, long long batch_ms)
 {
 	struct runres *r = malloc(sizeof *r);
 	struct fig f, med;
-	double *v[9];
+	double *v[NFIG];
+	double *fv[NFIG] = { &f.sent_per_s, &f.msgs_per_s, &f.recv_per_s,
+	    &f.lost_pct, &f.p50, &f.p99, &f.max, &f.lag_p50, &f.lag_p99,
+	    &f.send_p99, &f.mp50, &f.mp99 };
+	double *mv[NFIG] = { &med.sent_per_s, &med.msgs_per_s,
+	    &med.recv_per_s, &med.lost_pct, &med.p50, &med.p99, &med.max,
+	    &med.lag_p50, &med.lag_p99, &med.send_p99, &med.mp50, &med.mp99 };
 	int runs = (int)o->runs, rv = 0;
 
 	if (r == NULL)
 		return -1;
-	for (int k = 0; k < 9; k++)
+	for (int k = 0; k < NFIG; k++)
 		v[k] = calloc((size_t)runs, sizeof(double));
+	for (int k = 0; k < NFIG; k++)
+		if (v[k] == NULL) {
+			rv = -1;
+			goto out;
+		}
 	for (int i = 0; i < runs; i++) {
-		if (pub_run(o, subs, stopped, rate, r) != 0) {
+		if (pub_run(o, subs, stopped, rate, batch_ms, r) != 0) {
 			rv = -1;
 			goto out;
 		}
 		run_fig(r, &f);
-		v[0][i] = f.sent_per_s;
-		v[1][i] = f.recv_per_s;
-		v[2][i] = f.lost_pct;
-		v[3][i] = f.p50;
-		v[4][i] = f.p99;
-		v[5][i] = f.max;
-		v[6][i] = f.lag_p50;
-		v[7][i] = f.lag_p99;
-		v[8][i] = f.send_p99;
+		for (int k = 0; k < NFIG; k++)
+			v[k][i] = *fv[k];
 	}
-	med.sent_per_s = bench_median(v[0], runs);
-	med.recv_per_s = bench_median(v[1], runs);
-	med.lost_pct = bench_median(v[2], runs);
-	med.p50 = bench_median(v[3], runs);
-	med.p99 = bench_median(v[4], runs);
-	med.max = bench_median(v[5], runs);
-	med.lag_p50 = bench_median(v[6], runs);
-	med.lag_p99 = bench_median(v[7], runs);
-	med.send_p99 = bench_median(v[8], runs);
-	print_fig(o, what, subs, stopped, rate, &med);
+	for (int k = 0; k < NFIG; k++)
+		*mv[k] = bench_median(v[k], runs);
+	print_fig(o, what, subs, stopped, rate, batch_ms, &med);
 out:
-	for (int k = 0; k < 9; k++)
+	for (int k = 0; k < NFIG; k++)
 		free(v[k]);
 	free(r);
 	return rv;
@@ -660,18 +795,23 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tranched bench ipc [--duration S] [--runs R] [--rates N,...]\n"
-	    "           [--subs N,...] [--stop-with N] [--requests N] [--size BYTES]\n"
-	    "           [--no-command] [--dir DIR] [--json]\n"
+	    "           [--batch-ms M,...] [--subs N,...] [--stop-with N]\n"
+	    "           [--requests N] [--size BYTES] [--no-command] [--dir DIR]\n"
+	    "           [--json]\n"
 	    "\n"
 	    "Events over ipc:// from a PUB socket set up as the engine's to\n"
-	    "subscriber processes set up as the console's: publish-to-receipt\n"
-	    "latency at each rate, fan-out to each number of subscribers, the\n"
-	    "effect of a stopped subscriber, and REQ/REP round trips to a real\n"
-	    "tranched.  Figures are medians over R runs.\n"
+	    "subscriber processes set up as the console's: latency from an\n"
+	    "event's making to its decoding at each rate, fan-out to each number\n"
+	    "of subscribers, the effect of a stopped subscriber, and REQ/REP\n"
+	    "round trips to a real tranched.  Figures are medians over R runs.\n"
 	    "\n"
 	    "  --duration S   seconds per run (default 2)\n"
 	    "  --runs R       runs per measure (default 3)\n"
 	    "  --rates N,...  paced events per second (default 1000,10000)\n"
+	    "  --batch-ms M,...  each measure once per M: the events made in\n"
+	    "                 each M ms pass go out as one message, as the\n"
+	    "                 engine's 10 ms passes do; 0 sends each event as\n"
+	    "                 made, one a message (default 0,10)\n"
 	    "  --subs N,...   subscriber counts for fan-out, 1..%d (default 1,8,64)\n"
 	    "  --stop-with N  reading subscribers beside the stopped one (default 8)\n"
 	    "  --requests N   round trips per command per run (default 2000)\n"
@@ -755,6 +895,7 @@ args(int argc, char **argv, struct bopts *o)
 		name[nlen] = '\0';
 		if (strcmp(name, "--duration") && strcmp(name, "--runs") &&
 		    strcmp(name, "--rates") && strcmp(name, "--subs") &&
+		    strcmp(name, "--batch-ms") &&
 		    strcmp(name, "--requests") && strcmp(name, "--size") &&
 		    strcmp(name, "--stop-with") &&
 		    strcmp(name, "--dir")) {
@@ -790,6 +931,10 @@ args(int argc, char **argv, struct bopts *o)
 			if (number_list(name, val, 1, 1000000, o->rates,
 			    &o->nrates) != 0)
 				return 2;
+		} else if (strcmp(name, "--batch-ms") == 0) {
+			if (number_list(name, val, 0, 10000, o->batch,
+			    &o->nbatch) != 0)
+				return 2;
 		} else if (strcmp(name, "--subs") == 0) {
 			if (number_list(name, val, 1, MAX_SUBS, o->subs,
 			    &o->nsubs) != 0)
@@ -814,7 +959,7 @@ int
 bench_ipc_main(int argc, char **argv)
 {
 	struct bopts o = { .duration = 2, .runs = 3, .rates = { 1000, 10000 },
-	    .nrates = 2, .subs = { 1, 8, 64 }, .nsubs = 3, .requests = 2000,
+	    .nrates = 2, .batch = { 0, 10 }, .nbatch = 2, .subs = { 1, 8, 64 }, .nsubs = 3, .requests = 2000,
 	    .size = 300, .stop_with = 8 };
 	const char *tmp;
 	long long top;
@@ -847,25 +992,36 @@ bench_ipc_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!o.json)
 		printf("ipc://, %lld-byte payload, %g s x %lld runs per measure; "
-		    "latency is publish to decoded receipt in another process\n\n",
+		    "latency is from the event's making to its decoding in\n"
+		    "another process (batch M: the events of each M ms pass sent "
+		    "as one message; msg: a message from send to receipt)\n\n",
 		    o.size, o.duration, o.runs);
 	top = o.rates[0];
-	for (int i = 0; i < o.nrates; i++) {
+	for (int i = 0; i < o.nrates; i++)
 		if (o.rates[i] > top)
 			top = o.rates[i];
-		if (measure(&o, "latency", 1, 0, o.rates[i]) != 0)
-			goto out;
-	}
-	for (int i = 0; i < o.nsubs; i++)
-		if (measure(&o, "fan-out", (int)o.subs[i], 0, top) != 0 ||
-		    measure(&o, "fan-out", (int)o.subs[i], 0, 0) != 0)
-			goto out;
 	sw = (int)o.stop_with;
-	if (measure(&o, "stopped", sw, 0, top) != 0 ||
-	    measure(&o, "stopped", sw, 1, top) != 0 ||
-	    measure(&o, "stopped", sw, 0, 0) != 0 ||
-	    measure(&o, "stopped", sw, 1, 0) != 0)
-		goto out;
+	for (int i = 0; i < o.nrates; i++)
+		for (int b = 0; b < o.nbatch; b++)
+			if (measure(&o, "latency", 1, 0, o.rates[i],
+			    o.batch[b]) != 0)
+				goto out;
+	for (int i = 0; i < o.nsubs; i++)
+		for (int b = 0; b < o.nbatch; b++)
+			if (measure(&o, "fan-out", (int)o.subs[i], 0, top,
+			    o.batch[b]) != 0)
+				goto out;
+	for (int i = 0; i < o.nsubs; i++)
+		for (int b = 0; b < o.nbatch; b++)
+			if (measure(&o, "fan-out", (int)o.subs[i], 0, 0,
+			    o.batch[b]) != 0)
+				goto out;
+	for (int b = 0; b < o.nbatch; b++)
+		if (measure(&o, "stopped", sw, 0, top, o.batch[b]) != 0 ||
+		    measure(&o, "stopped", sw, 1, top, o.batch[b]) != 0 ||
+		    measure(&o, "stopped", sw, 0, 0, o.batch[b]) != 0 ||
+		    measure(&o, "stopped", sw, 1, 0, o.batch[b]) != 0)
+			goto out;
 	if (!o.no_command) {
 		if (!o.json)
 			printf("\n");
@@ -882,7 +1038,7 @@ out:
 		unlink(cmd);
 		snprintf(cmd, sizeof cmd, "%s/bench.trj", sock_dir);
 		unlink(cmd);
-		for (int k = 0; k < 256; k++) {
+		for (int k = 1; k <= runno; k++) {
 			snprintf(cmd, sizeof cmd, "%s/ev%d", sock_dir, k);
 			unlink(cmd);
 		}
