@@ -425,25 +425,10 @@ impact_free(struct impact_model *im)
 	im->meta = NULL;
 }
 
-static cJSON *
-impact_raw_array(const double *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n; i++) {
-		char buf[32];
-
-		/* %.17g round-trips; cJSON's own printer keeps only 15 digits. */
-		snprintf(buf, sizeof buf, "%.17g", v[i]);
-		cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
-	}
-	return a;
-}
-
 cJSON *
 impact_to_json(const struct impact_model *im)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *n, *arch, *sq;
+	cJSON *o = cJSON_CreateObject(), *a, *n, *sq;
 
 	cJSON_AddStringToObject(o, "format", IMPACT_FORMAT);
 	cJSON_AddNumberToObject(o, "version", IMPACT_VERSION);
@@ -463,25 +448,17 @@ impact_to_json(const struct impact_model *im)
 	    "held to [-6, 6]; output k = out_mean[k] + out_sd[k] x network "
 	    "output k; impact bps = half spread bps + output 0, volume = "
 	    "exp(output 1) - 1 shares");
-	cJSON_AddItemToObject(n, "in_mean", impact_raw_array(im->in_mean,
+	cJSON_AddItemToObject(n, "in_mean", model_raw_array(im->in_mean,
 	    IMPACT_NIN));
-	cJSON_AddItemToObject(n, "in_sd", impact_raw_array(im->in_sd,
+	cJSON_AddItemToObject(n, "in_sd", model_raw_array(im->in_sd,
 	    IMPACT_NIN));
-	cJSON_AddItemToObject(n, "out_mean", impact_raw_array(im->out_mean, 2));
-	cJSON_AddItemToObject(n, "out_sd", impact_raw_array(im->out_sd, 2));
-	arch = cJSON_AddObjectToObject(o, "arch");
-	cJSON_AddItemToObject(arch, "layers", cJSON_CreateIntArray(im->net.size,
-	    im->net.nlayers + 1));
-	cJSON_AddStringToObject(arch, "hidden_act", nn_act_name(im->net.act[0]));
-	cJSON_AddStringToObject(arch, "output_act", "linear");
-	cJSON_AddStringToObject(arch, "layout", "per layer: weights out x in "
-	    "row-major, then biases");
-	cJSON_AddItemToObject(o, "weights", impact_raw_array(im->net.w,
-	    im->net.nparams));
+	cJSON_AddItemToObject(n, "out_mean", model_raw_array(im->out_mean, 2));
+	cJSON_AddItemToObject(n, "out_sd", model_raw_array(im->out_sd, 2));
+	model_net_to_json(&im->net, o);
 	sq = cJSON_AddObjectToObject(o, "sqrt_law");
-	cJSON_AddItemToObject(sq, "Y", impact_raw_array(&im->sqrt_y, 1));
+	cJSON_AddItemToObject(sq, "Y", model_raw_array(&im->sqrt_y, 1));
 	cJSON_AddStringToObject(sq, "formula", "impact_bps = Y sigma sqrt(Q / V)");
-	cJSON_AddItemToObject(sq, "Y_spread", impact_raw_array(&im->sqrt_y_hs,
+	cJSON_AddItemToObject(sq, "Y_spread", model_raw_array(&im->sqrt_y_hs,
 	    1));
 	cJSON_AddStringToObject(sq, "formula_spread", "impact_bps = half spread "
 	    "bps + Y_spread sigma sqrt(Q / V)");
@@ -528,10 +505,9 @@ impact_from_json(struct impact_model *im, const cJSON *o, char *err,
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
 	const cJSON *ins = cJSON_GetObjectItemCaseSensitive(o, "inputs");
 	const cJSON *norm = cJSON_GetObjectItemCaseSensitive(o, "norm");
-	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "arch");
 	const cJSON *sq = cJSON_GetObjectItemCaseSensitive(o, "sqrt_law");
-	const cJSON *layers, *act, *it;
-	int hidden[NN_MAX_LAYERS], nl = 0, nin = 0, nout = 0, i = 0;
+	const cJSON *it;
+	int i = 0;
 
 	memset(im, 0, sizeof *im);
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, IMPACT_FORMAT) !=
@@ -580,40 +556,8 @@ impact_from_json(struct impact_model *im, const cJSON *o, char *err,
 			    "\"Y\")");
 		return -1;
 	}
-	layers = cJSON_GetObjectItemCaseSensitive(arch, "layers");
-	act = cJSON_GetObjectItemCaseSensitive(arch, "hidden_act");
-	if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 2 ||
-	    cJSON_GetArraySize(layers) > NN_MAX_LAYERS + 1 ||
-	    !cJSON_IsString(act) || nn_act_parse(act->valuestring) < 0) {
-		snprintf(err, errlen, "\"arch\": needs \"layers\" (2..%d sizes) and "
-		    "\"hidden_act\" (linear, tanh, relu)", NN_MAX_LAYERS + 1);
+	if (model_net_from_json(&im->net, o, IMPACT_NIN, 2, err, errlen) != 0)
 		return -1;
-	}
-	i = 0;
-	cJSON_ArrayForEach(it, layers) {
-		int v = cJSON_IsNumber(it) ? it->valueint : -1;
-
-		if (i == 0)
-			nin = v;
-		else if (i == cJSON_GetArraySize(layers) - 1)
-			nout = v;
-		else
-			hidden[nl++] = v;
-		i++;
-	}
-	if (nin != IMPACT_NIN || nout != 2) {
-		snprintf(err, errlen, "\"arch.layers\": %d inputs and %d outputs, "
-		    "want %d and 2", nin, nout, IMPACT_NIN);
-		return -1;
-	}
-	if (nn_init(&im->net, nin, hidden, nl, nout,
-	    nn_act_parse(act->valuestring), 0, err, errlen) != 0)
-		return -1;
-	if (impact_get_array(o, "weights", "weights", im->net.w,
-	    im->net.nparams, 0, err, errlen) != 0) {
-		nn_free(&im->net);
-		return -1;
-	}
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(im->name, sizeof im->name, "%s", cJSON_IsString(it) ?
 	    it->valuestring : "impact");

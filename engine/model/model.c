@@ -151,10 +151,96 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 	}
 }
 
+/* %.17g round-trips a double; cJSON's own printer keeps only 15 digits. */
+cJSON *
+model_raw_array(const double *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof buf, "%.17g", v[i]);
+		cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
+	}
+	return a;
+}
+
+void
+model_net_to_json(const struct nn *n, cJSON *o)
+{
+	cJSON *arch = cJSON_AddObjectToObject(o, "arch");
+
+	cJSON_AddItemToObject(arch, "layers", cJSON_CreateIntArray(n->size,
+	    n->nlayers + 1));
+	cJSON_AddStringToObject(arch, "hidden_act", nn_act_name(n->act[0]));
+	cJSON_AddStringToObject(arch, "output_act", "linear");
+	cJSON_AddStringToObject(arch, "layout", "per layer: weights out x in "
+	    "row-major, then biases");
+	cJSON_AddItemToObject(o, "weights", model_raw_array(n->w, n->nparams));
+}
+
+int
+model_net_from_json(struct nn *n, const cJSON *o, int nin_want, int nout_want,
+                    char *err, size_t errlen)
+{
+	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "arch");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(arch, "layers");
+	const cJSON *act = cJSON_GetObjectItemCaseSensitive(arch, "hidden_act");
+	const cJSON *it;
+	int hidden[NN_MAX_LAYERS], nl = 0, nin = 0, nout = 0, i = 0;
+	size_t k = 0;
+
+	if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 2 ||
+	    cJSON_GetArraySize(layers) > NN_MAX_LAYERS + 1 ||
+	    !cJSON_IsString(act) || nn_act_parse(act->valuestring) < 0) {
+		snprintf(err, errlen, "\"arch\": needs \"layers\" (2..%d sizes) and "
+		    "\"hidden_act\" (linear, tanh, relu)", NN_MAX_LAYERS + 1);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, layers) {
+		int v = cJSON_IsNumber(it) ? it->valueint : -1;
+
+		if (i == 0)
+			nin = v;
+		else if (i == cJSON_GetArraySize(layers) - 1)
+			nout = v;
+		else
+			hidden[nl++] = v;
+		i++;
+	}
+	if (nin != nin_want || nout != nout_want) {
+		snprintf(err, errlen, "\"arch.layers\": %d inputs and %d outputs, "
+		    "want %d and %d", nin, nout, nin_want, nout_want);
+		return -1;
+	}
+	if (nn_init(n, nin, hidden, nl, nout, nn_act_parse(act->valuestring), 0,
+	    err, errlen) != 0)
+		return -1;
+	if (!cJSON_IsArray(w) || (size_t)cJSON_GetArraySize(w) != n->nparams) {
+		snprintf(err, errlen, "\"weights\": %d numbers, the architecture "
+		    "needs %zu", cJSON_IsArray(w) ? cJSON_GetArraySize(w) : 0,
+		    n->nparams);
+		nn_free(n);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, w) {
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+			snprintf(err, errlen, "\"weights\"[%zu]: not a finite number",
+			    k);
+			nn_free(n);
+			return -1;
+		}
+		n->w[k++] = it->valuedouble;
+	}
+	return 0;
+}
+
 cJSON *
 model_to_json(const struct model *m)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *arch, *w;
+	cJSON *o = cJSON_CreateObject(), *a;
 
 	cJSON_AddStringToObject(o, "format", MODEL_FORMAT);
 	cJSON_AddNumberToObject(o, "version", MODEL_VERSION);
@@ -173,21 +259,7 @@ model_to_json(const struct model *m)
 	cJSON_AddItemToObject(a, "style", cJSON_CreateStringArray(style_names,
 	    POLICY_NSTYLE));
 	cJSON_AddStringToObject(a, "index", "mult_index * 4 + style_index");
-	arch = cJSON_AddObjectToObject(o, "arch");
-	cJSON_AddItemToObject(arch, "layers", cJSON_CreateIntArray(m->net.size,
-	    m->net.nlayers + 1));
-	cJSON_AddStringToObject(arch, "hidden_act", nn_act_name(m->net.act[0]));
-	cJSON_AddStringToObject(arch, "output_act", "linear");
-	cJSON_AddStringToObject(arch, "layout", "per layer: weights out x in "
-	    "row-major, then biases");
-	w = cJSON_AddArrayToObject(o, "weights");
-	for (size_t i = 0; i < m->net.nparams; i++) {
-		char buf[32];
-
-		/* %.17g round-trips; cJSON's own printer keeps only 15 digits. */
-		snprintf(buf, sizeof buf, "%.17g", m->net.w[i]);
-		cJSON_AddItemToArray(w, cJSON_CreateRaw(buf));
-	}
+	model_net_to_json(&m->net, o);
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
@@ -199,12 +271,9 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
 	const cJSON *feats = cJSON_GetObjectItemCaseSensitive(o, "features");
-	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "arch");
 	const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "actions");
-	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
-	const cJSON *layers, *act, *it, *mult;
-	int hidden[NN_MAX_LAYERS], nl = 0, nin = 0, nout = 0, a, i = 0;
-	size_t k = 0;
+	const cJSON *it, *mult;
+	int a;
 
 	memset(m, 0, sizeof *m);
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0 ||
@@ -245,52 +314,9 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 			    "multipliers");
 			return -1;
 		}
-	layers = cJSON_GetObjectItemCaseSensitive(arch, "layers");
-	act = cJSON_GetObjectItemCaseSensitive(arch, "hidden_act");
-	if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 2 ||
-	    cJSON_GetArraySize(layers) > NN_MAX_LAYERS + 1 ||
-	    !cJSON_IsString(act) || nn_act_parse(act->valuestring) < 0) {
-		snprintf(err, errlen, "\"arch\": needs \"layers\" (2..%d sizes) and "
-		    "\"hidden_act\" (linear, tanh, relu)", NN_MAX_LAYERS + 1);
+	if (model_net_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,
+	    errlen) != 0)
 		return -1;
-	}
-	cJSON_ArrayForEach(it, layers) {
-		int v = cJSON_IsNumber(it) ? it->valueint : -1;
-
-		if (i == 0)
-			nin = v;
-		else if (i == cJSON_GetArraySize(layers) - 1)
-			nout = v;
-		else
-			hidden[nl++] = v;
-		i++;
-	}
-	if (nin != m->nfeat || nout != POLICY_NACTIONS) {
-		snprintf(err, errlen, "\"arch.layers\": %d inputs and %d outputs, "
-		    "want %d (the features) and %d (the actions)", nin, nout,
-		    m->nfeat, POLICY_NACTIONS);
-		return -1;
-	}
-	if (nn_init(&m->net, nin, hidden, nl, nout,
-	    nn_act_parse(act->valuestring), 0, err, errlen) != 0)
-		return -1;
-	if (!cJSON_IsArray(w) || (size_t)cJSON_GetArraySize(w) !=
-	    m->net.nparams) {
-		snprintf(err, errlen, "\"weights\": %d numbers, the architecture "
-		    "needs %zu", cJSON_IsArray(w) ? cJSON_GetArraySize(w) : 0,
-		    m->net.nparams);
-		nn_free(&m->net);
-		return -1;
-	}
-	cJSON_ArrayForEach(it, w) {
-		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-			snprintf(err, errlen, "\"weights\"[%zu]: not a finite number",
-			    k);
-			nn_free(&m->net);
-			return -1;
-		}
-		m->net.w[k++] = it->valuedouble;
-	}
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(m->name, sizeof m->name, "%s", cJSON_IsString(it) ?
 	    it->valuestring : "learned");
