@@ -31,6 +31,11 @@
 
 #include "engine/backtest/backtest.h"
 #include "engine/model/impact.h"
+#include "engine/model/model.h"
+
+/* A number option of this command (model_opt_num). */
+#define ic_num(opt, v, lo, hi, out) \
+	model_opt_num("tranched impact", opt, v, lo, hi, out)
 
 #define IMPACT_TRAIN_SEED 30000000ULL
 #define IMPACT_VAL_SEED 40000000ULL
@@ -243,23 +248,6 @@ impact_usage(FILE *f)
 	    "  --help                  print this help and exit\n");
 }
 
-static int
-ic_num(const char *opt, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || *end != '\0' || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "tranched impact: --%s %s: must be a number in "
-		    "[%g, %g]\n", opt, v, lo, hi);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
 static cJSON *
 ic_metrics_json(const struct impact_metrics *r, size_t sessions,
                 uint64_t seed0)
@@ -377,7 +365,7 @@ impact_main(int argc, char **argv)
 	const char *scarg = IMPACT_DEFAULT_SC, *out = NULL, *commit = "unknown";
 	const char *model = NULL, *verb;
 	double ses = -1, val = 40, test = 200, epochs = 60, lr = 0.003;
-	double batch = 64, seed = 1, jobs = 1, v;
+	double batch = 64, seed = 1, jobs = 1;
 	int json = 0, quiet = 0, c, nsc = 0, train, rc = 1;
 	struct impact_fit_opts fo = { .hidden = { 32, 32 }, .nhidden = 2 };
 	struct scenario sc[IMPACT_MAX_SC];
@@ -423,18 +411,8 @@ impact_main(int argc, char **argv)
 			bad = ic_num("epochs", optarg, 1, 100000, &epochs);
 			break;
 		case O_HIDDEN:
-			fo.nhidden = 0;
-			for (char *save = NULL, *t = strtok_r(optarg, ",", &save);
-			    t != NULL; t = strtok_r(NULL, ",", &save)) {
-				if (fo.nhidden == NN_MAX_LAYERS - 1) {
-					fprintf(stderr, "tranched impact: --hidden: at most "
-					    "%d layers\n", NN_MAX_LAYERS - 1);
-					return 2;
-				}
-				if (ic_num("hidden", t, 1, NN_MAX_WIDTH, &v) != 0)
-					return 2;
-				fo.hidden[fo.nhidden++] = (int)v;
-			}
+			bad = model_opt_hidden("tranched impact", optarg,
+			    fo.hidden, &fo.nhidden);
 			break;
 		case O_LR:
 			bad = ic_num("lr", optarg, 1e-7, 1, &lr);

@@ -37,6 +37,10 @@
 #include "engine/model/model.h"
 #include "engine/tca/tca.h"
 
+/* A number option of this command (model_opt_num). */
+#define lt_num(opt, v, lo, hi, out) \
+	model_opt_num("tranched train", opt, v, lo, hi, out)
+
 #define LEARNED_TEST_SEEDS 1000000ULL   /* 1 .. 999,999: test only */
 #define LEARNED_TRAIN_SEED 10000000ULL
 #define LEARNED_VAL_SEED 20000000ULL
@@ -495,23 +499,6 @@ learned_train_usage(FILE *f)
 	    "  --help                  print this help and exit\n");
 }
 
-static int
-lt_num(const char *opt, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || *end != '\0' || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "tranched train: --%s %s: must be a number in "
-		    "[%g, %g]\n", opt, v, lo, hi);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
 int
 learned_train_main(int argc, char **argv)
 {
@@ -539,7 +526,7 @@ learned_train_main(int argc, char **argv)
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
-	double lr = 0.02, val = 0, vevery = 5, v;
+	double lr = 0.02, val = 0, vevery = 5;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
@@ -583,14 +570,8 @@ learned_train_main(int argc, char **argv)
 			bad = lt_num("lr", optarg, 1e-6, 10, &lr);
 			break;
 		case O_HIDDEN:
-			nhidden = 0;
-			for (char *save = NULL, *t = strtok_r(optarg, ",", &save);
-			    t != NULL; t = strtok_r(NULL, ",", &save)) {
-				if (nhidden == NN_MAX_LAYERS - 1 ||
-				    lt_num("hidden", t, 1, NN_MAX_WIDTH, &v) != 0)
-					return 2;
-				hidden[nhidden++] = (int)v;
-			}
+			bad = model_opt_hidden("tranched train", optarg, hidden,
+			    &nhidden);
 			break;
 		case O_VAL:
 			bad = lt_num("val-episodes", optarg, 1, 100000, &val);

@@ -413,3 +413,46 @@ model_load(struct model *m, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "model %s: %s", path, e);
 	return rc;
 }
+
+/*
+ * Options of the training commands (tranched train, tranched impact): a
+ * number in [lo, hi], and --hidden's comma-separated layer widths.  0, or
+ * -1 having said on stderr which option and value were wrong.
+ */
+int
+model_opt_num(const char *prog, const char *opt, const char *v, double lo,
+              double hi, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
+		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
+		    opt, v, lo, hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int
+model_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden)
+{
+	double v;
+
+	*nhidden = 0;
+	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (*nhidden == NN_MAX_LAYERS - 1) {
+			fprintf(stderr, "%s: --hidden: at most %d layers\n", prog,
+			    NN_MAX_LAYERS - 1);
+			return -1;
+		}
+		if (model_opt_num(prog, "hidden", t, 1, NN_MAX_WIDTH, &v) != 0)
+			return -1;
+		hidden[(*nhidden)++] = (int)v;
+	}
+	return 0;
+}
