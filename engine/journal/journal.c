@@ -570,6 +570,34 @@ jrnl_prefix_crc(int fd, uint64_t off, uint64_t end, uint32_t want,
 	return 0;
 }
 
+/* Where the run of zero bytes that ends the range [from, end) starts: end
+ * when the last byte is not zero, from when every byte is. */
+static int
+jrnl_zero_run(int fd, uint64_t from, uint64_t end, uint64_t *zstart)
+{
+	uint8_t chunk[65536];
+	size_t n, got;
+	int rc;
+
+	*zstart = end;
+	while (*zstart > from) {
+		n = *zstart - from < sizeof(chunk) ? (size_t)(*zstart - from) :
+		                                     sizeof(chunk);
+		rc = jrnl_pread_full(fd, chunk, n, *zstart - n, &got);
+		if (rc != 0)
+			return rc;
+		if (got < n)
+			return 0;
+		while (n > 0 && chunk[n - 1] == 0) {
+			n--;
+			(*zstart)--;
+		}
+		if (n > 0)
+			return 0;
+	}
+	return 0;
+}
+
 /*
  * Decides whether the bytes from bad to end, in which no good record starts,
  * are a torn tail or damage, by the rules in journal.h.  torn_at is where a
@@ -584,10 +612,19 @@ jrnl_tail_kind(int fd, uint64_t bad, uint64_t end, uint64_t torn_at,
 	size_t got;
 	int rc, zero, found;
 
+	uint64_t zstart;
+
 	*kind = JRNL_ETORN;
 	rc = jrnl_zeros(fd, bad, (torn_at < end ? torn_at : end) - bad, &zero);
 	if (rc != 0 || zero || end - bad < JRNL_REC_HDR)
 		return rc;
+	/* Zeros from a sector boundary to the end: the file grew before the
+	 * last write's data landed (a power failure), which no bit flip in a
+	 * JSON payload can look like. */
+	if ((rc = jrnl_zero_run(fd, bad, end, &zstart)) != 0)
+		return rc;
+	if (torn_at == UINT64_MAX && zstart < end && zstart % 512 == 0)
+		return 0;
 	if ((rc = jrnl_pread_full(fd, f, sizeof(f), bad, &got)) != 0)
 		return rc;
 	if (got < sizeof(f))

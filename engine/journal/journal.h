@@ -34,8 +34,9 @@
  * the report).  What counts as torn is decided by jrnl_resync() once no good
  * record follows the first bad byte X of a file of S bytes:
  *
- *   - fewer than 25 bytes from X to S, or only zero bytes (a crash that
- *     extended the file before its data landed), are torn;
+ *   - fewer than 25 bytes from X to S, only zero bytes, or bytes that end
+ *     in zeros from a 512-byte boundary to S (a crash that extended the
+ *     file before its data landed), are torn;
  *   - a good frame at X whose payload runs past S is torn (a kill -9 in the
  *     middle of a write);
  *   - anything that was a whole record is damage: a good frame whose payload
