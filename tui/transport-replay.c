@@ -157,7 +157,7 @@ replay_describe(struct tui *t, struct replay *rp)
 
 	text_speed(speed, sizeof speed, rp->speed);
 	if (rp->damaged && rp->ended)
-		state = "STOPPED at damage";
+		state = "STOPPED (END, damage skipped)";
 	else if (rp->ended)
 		state = "STOPPED (END)";
 	else if (rp->playing)
@@ -276,6 +276,7 @@ replay_rewind(struct tui *t, struct replay *rp)
 	t->full_redraw = 1;
 	rp->played = rp->bad = 0;
 	rp->ended = rp->damaged = 0;
+	rp->spans = rp->skipped_at = rp->skipped_bytes = 0;
 	rp->have_next = 0;
 	replay_fetch(t, rp);
 	return 0;
@@ -347,7 +348,7 @@ replay_step(struct tui *t, struct replay *rp)
 	rp->playing = 0;
 	if (!rp->have_next) {
 		tui_message(t, MSG_INFO, "%s", rp->damaged ?
-		    "stopped at the damage: nothing more to play" :
+		    "end of journal (damage skipped): nothing more to play" :
 		    "end of journal: nothing more to play");
 		return;
 	}
@@ -426,7 +427,7 @@ replay_key(struct tui *t, int key)
 	case ' ':
 		if (rp->ended) {
 			tui_message(t, MSG_INFO, "%s", rp->damaged ?
-			    "stopped at the damage: nothing more to play" :
+			    "end of journal (damage skipped): nothing more to play" :
 			    "end of journal: nothing more to play");
 			break;
 		}
