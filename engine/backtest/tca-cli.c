@@ -375,7 +375,10 @@ backtest_tca_main(int argc, char **argv)
 			    "TWAP of the mid, participation, passive share, markouts;\n"
 			    "each block against its own symbol's prints and mids.  With\n"
 			    "several blocks, a last line sums the session: dollars over\n"
-			    "the arrival value of all blocks (notional-weighted bps).\n\n"
+			    "the arrival value of all blocks (notional-weighted bps).\n"
+			    "A damaged span is skipped and named on stderr; a journal of\n"
+			    "another protocol version, or with a fill whose quantity or\n"
+			    "price cannot be, is refused naming the record (exit 1).\n\n"
 			    "  --json   one JSON object per block, children included\n"
 			    "  --csv    one CSV row per block, with a header\n"
 			    "  --help   print this help and exit\n");
