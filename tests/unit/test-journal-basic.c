@@ -646,6 +646,17 @@ journal_rejects_not_a_journal(void **state)
 	copy[8] = JRNL_FORMAT_VERSION + 1; /* a journal from the future */
 	spill(bad, copy, len);
 	assert_refused(bad, JRNL_EVERSION);
+	{
+		char msg[PATH_MAX + 512], want[96];
+
+		/* The refusal names the version found and the one read. */
+		jrnl_describe(msg, sizeof(msg), JRNL_EVERSION, bad);
+		snprintf(want, sizeof(want), "format version %d; this build "
+		         "reads version %d", JRNL_FORMAT_VERSION + 1,
+		         JRNL_FORMAT_VERSION);
+		if (strstr(msg, want) == NULL || strstr(msg, bad) == NULL)
+			fail_msg("\"%s\" lacks \"%s\" or the path", msg, want);
+	}
 
 	memcpy(copy, bytes, len);
 	memset(copy + 8, 0, 4);
@@ -671,6 +682,16 @@ journal_rejects_not_a_journal(void **state)
 	assert_int_equal(jrnl_reader_open(&r, path_in(fx, "absent.jrnl"), NULL),
 	                 JRNL_EIO);
 	assert_int_equal(errno, ENOENT);
+	{
+		char msg[PATH_MAX + 512];
+
+		/* The errno's text and number, and the path. */
+		jrnl_describe(msg, sizeof(msg), JRNL_EIO,
+		              path_in(fx, "absent.jrnl"));
+		if (strstr(msg, "No such file or directory (errno 2)") == NULL ||
+		    strstr(msg, "absent.jrnl") == NULL)
+			fail_msg("\"%s\" does not name the errno and path", msg);
+	}
 	free(copy);
 	free(bytes);
 }
