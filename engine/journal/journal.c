@@ -62,6 +62,8 @@
 #define JRNL_MAGIC "TRNCHJ\r\n"
 #define JRNL_MAGIC_LEN 8
 #define JRNL_SYNC_LEN 4
+#define JRNL_FORMAT_V1 1
+#define JRNL_V1_REC_HDR 17 /* length, CRC, kind, t */
 #define JRNL_WBUF (1u << 20)
 #define JRNL_RBUF (1u << 20)
 
@@ -89,6 +91,7 @@ struct jrnl_reader {
 	size_t end;        /* one past the last byte read into buf */
 	uint64_t buf_off;  /* file offset of buf[0] */
 	uint64_t data_off; /* file offset of the first record */
+	int version;       /* the file's format version: 1 or 2 */
 };
 
 /* CRC-32C, reflected polynomial 0x1EDC6F41. */
@@ -330,7 +333,8 @@ jrnl_close_fd(int fd)
  * ends inside the header was torn while it was being created.
  */
 static int
-jrnl_header_read(int fd, char **header_json, uint64_t *data_off)
+jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
+                 int *version)
 {
 	uint8_t h[JRNL_FILE_HDR];
 	uint32_t hlen;
@@ -346,8 +350,10 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off)
 		return JRNL_EMAGIC;
 	if (got < 12)
 		return JRNL_ETORN;
-	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION)
+	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION &&
+	    jrnl_get_le32(h + 8) != JRNL_FORMAT_V1)
 		return JRNL_EVERSION;
+	*version = (int)jrnl_get_le32(h + 8);
 	if (got < JRNL_FILE_HDR)
 		return JRNL_ETORN;
 	hlen = jrnl_get_le32(h + 12);
@@ -384,9 +390,9 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 {
 	struct jrnl_reader *r;
 	uint64_t data_off;
-	int rc;
+	int rc, version;
 
-	if ((rc = jrnl_header_read(fd, header_json, &data_off)) != 0)
+	if ((rc = jrnl_header_read(fd, header_json, &data_off, &version)) != 0)
 		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->buf = malloc(JRNL_RBUF)) == NULL) {
@@ -401,6 +407,7 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 	r->owns_fd = owns_fd;
 	r->cap = JRNL_RBUF;
 	r->buf_off = r->data_off = data_off;
+	r->version = version;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = r;
 	return 0;
@@ -478,6 +485,44 @@ jrnl_frame_good(const uint8_t *p, uint32_t *len)
 	return 1;
 }
 
+/*
+ * Format 1, read only: a 17-byte frame of length, CRC-32C over (kind, t,
+ * payload), kind and t.  It has no marker and no checksum over the length,
+ * so nothing after a bad record can be trusted: jrnl_resync() does not look.
+ */
+static int
+jrnl_next_v1(struct jrnl_reader *r, struct jrnl_rec *rec)
+{
+	const uint8_t *p;
+	uint32_t len;
+	int rc;
+
+	rec->offset = r->buf_off + r->start;
+	rc = jrnl_reader_fill(r, JRNL_V1_REC_HDR);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return r->end == r->start ? 0 : JRNL_ETORN;
+	p = r->buf + r->start;
+	len = jrnl_get_le32(p);
+	if (len > JRNL_MAX_RECORD || !jrnl_kind_valid(p[8]))
+		return JRNL_ECORRUPT;
+	rc = jrnl_reader_fill(r, JRNL_V1_REC_HDR + (size_t)len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return JRNL_ETORN;
+	p = r->buf + r->start;
+	if (jrnl_crc32c(0, p + 8, 9 + (size_t)len) != jrnl_get_le32(p + 4))
+		return JRNL_ECORRUPT;
+	rec->kind = p[8];
+	rec->t = (int64_t)jrnl_get_le64(p + 9);
+	rec->data = p + JRNL_V1_REC_HDR;
+	rec->len = len;
+	r->start += JRNL_V1_REC_HDR + (size_t)len;
+	return 1;
+}
+
 int
 jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec)
 {
@@ -487,6 +532,8 @@ jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec)
 
 	if (r == NULL || rec == NULL)
 		return JRNL_EINVAL;
+	if (r->version == JRNL_FORMAT_V1)
+		return jrnl_next_v1(r, rec);
 	rec->offset = r->buf_off + r->start;
 	rc = jrnl_reader_fill(r, JRNL_REC_HDR);
 	if (rc < 0)
@@ -673,6 +720,20 @@ jrnl_resync(struct jrnl_reader *r, struct jrnl_span *span)
 	span->offset = bad;
 	if ((rc = jrnl_reader_fill(r, 1)) <= 0)
 		return rc; /* a clean end: nothing to skip */
+	if (r->version == JRNL_FORMAT_V1) {
+		/* No marker to look for: the rest of the file is the span. */
+		struct jrnl_rec again;
+		struct stat st;
+
+		if (fstat(r->fd, &st) != 0)
+			return JRNL_EIO;
+		span->bytes = (uint64_t)st.st_size > bad ?
+		                  (uint64_t)st.st_size - bad : 0;
+		/* The bad record is not consumed: reading it again says why. */
+		rc = jrnl_next_v1(r, &again);
+		span->error = rc == JRNL_ETORN ? JRNL_ETORN : JRNL_ECORRUPT;
+		return 0;
+	}
 	r->start++;
 	for (;;) {
 		if ((rc = jrnl_reader_fill(r, JRNL_REC_HDR)) < 0)
@@ -883,6 +944,12 @@ jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
 	if ((rc = jrnl_lock(fd)) != 0 ||
 	    (rc = jrnl_reader_init(&r, fd, 0, header_json)) != 0)
 		goto fail;
+	/* Format 1 is read only: salvage converts it. */
+	if (r->version != JRNL_FORMAT_VERSION) {
+		jrnl_reader_close(r);
+		rc = JRNL_EVERSION;
+		goto fail;
+	}
 	while ((rc = jrnl_next(r, &rec)) == 1)
 		rep->records++;
 	good = rec.offset;
@@ -1104,7 +1171,12 @@ jrnl_describe(char *buf, size_t len, int err, const char *path)
 				got = 0;
 			close(fd);
 		}
-		if (got == sizeof(v))
+		if (got == sizeof(v) && jrnl_get_le32(v) == JRNL_FORMAT_V1)
+			snprintf(buf, len, "journal %s: format version 1 is "
+			         "read only in this build (it writes version %d):"
+			         " `tranched journal salvage %s NEW` converts it",
+			         path, JRNL_FORMAT_VERSION, path);
+		else if (got == sizeof(v))
 			snprintf(buf, len, "journal %s: format version %u; "
 			         "this build reads version %d", path,
 			         jrnl_get_le32(v), JRNL_FORMAT_VERSION);

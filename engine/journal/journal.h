@@ -22,8 +22,10 @@
  * in UTF-8 text, so after damage a reader finds the next record by looking
  * for the marker at every byte and accepting only a frame whose checksum and
  * payload checksum both hold (jrnl_resync()).  Version 1 (a 17-byte frame of
- * length, CRC, kind, t, no marker) is refused with JRNL_EVERSION; no session
- * journal of that version is kept by this project.
+ * u32 length, u32 CRC-32C over kind, t and payload, u8 kind, i64 t; no
+ * marker) is still read, without resynchronising: jrnl_resync() on it
+ * skips to the end of the file.  It is never appended to: opening one for
+ * append says JRNL_EVERSION, and `tranched journal salvage` converts it.
  *
  * Writes are buffered; jrnl_append() never blocks on the disk unless the
  * buffer is full.  jrnl_sync() writes the buffer and fdatasync()s it: callers

@@ -18,6 +18,9 @@
  * tca_and_replay_skip_a_damaged_span: a fill in the middle is damaged;
  *   tca reports the fills after it too and names the span, and `tranched
  *   replay` plays to the last event and names the span.
+ * format_1_is_read_and_salvage_converts_it: a journal in the old format is
+ *   analysed, refused by an engine naming the version, and salvaged into
+ *   a format 2 journal that checks clean.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -317,6 +320,13 @@ craft(const char *path, const char *header, int nfills, const char *px,
 
 #define HDR "{\"protocol\":2,\"scenario\":{\"market\":{\"tick\":0.01}}}"
 
+/* Three sane fills of 100. */
+static void
+craft_session(const char *path)
+{
+	craft(path, HDR, 3, "10001", "100", 0);
+}
+
 static void
 tca_refuses_impossible_fills(void **state)
 {
@@ -432,6 +442,77 @@ tca_and_replay_skip_a_damaged_span(void **state)
 	remove_dir(dir);
 }
 
+/* Rewrites a journal in format 1 (17-byte frames, no marker), as the
+ * engine wrote before format 2. */
+static void
+to_format_1(const char *from, const char *to)
+{
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	uint8_t h[20], fr[17];
+	char *hj;
+	uint32_t v;
+	FILE *f;
+
+	assert_int_equal(jrnl_reader_open(&rd, from, &hj), 0);
+	f = fopen(to, "wb");
+	assert_non_null(f);
+	memcpy(h, "TRNCHJ\r\n", 8);
+	v = 1;
+	memcpy(h + 8, &v, 4); /* little-endian hosts only, as elsewhere here */
+	v = (uint32_t)strlen(hj);
+	memcpy(h + 12, &v, 4);
+	v = jrnl_crc32c(0, hj, strlen(hj));
+	memcpy(h + 16, &v, 4);
+	assert_int_equal(fwrite(h, 1, 20, f), 20);
+	assert_int_equal(fwrite(hj, 1, strlen(hj), f), strlen(hj));
+	while (jrnl_next(rd, &rec) == 1) {
+		memcpy(fr, &rec.len, 4);
+		fr[8] = (uint8_t)rec.kind;
+		memcpy(fr + 9, &rec.t, 8);
+		v = jrnl_crc32c(jrnl_crc32c(0, fr + 8, 9), rec.data, rec.len);
+		memcpy(fr + 4, &v, 4);
+		assert_int_equal(fwrite(fr, 1, 17, f), 17);
+		assert_int_equal(fwrite(rec.data, 1, rec.len, f), rec.len);
+	}
+	assert_int_equal(fclose(f), 0);
+	jrnl_reader_close(rd);
+	free(hj);
+}
+
+/* A format 1 journal is read (tca), refused by an engine naming the
+ * version, and converted by salvage into one that checks clean. */
+static void
+format_1_is_read_and_salvage_converts_it(void **state)
+{
+	char dir[256], v2[300], v1[300], out[300], err[300], conv[300];
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(v2, sizeof v2, "%s/v2.trj", dir);
+	snprintf(v1, sizeof v1, "%s/v1.trj", dir);
+	snprintf(conv, sizeof conv, "%s/conv.trj", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	craft_session(v2);
+	to_format_1(v2, v1);
+	assert_int_equal(run("'%s' tca %s --json >%s 2>%s", tranched, v1, out,
+	    err), 0);
+	assert_file_has(out, "\"filled\":300");
+	assert_int_equal(run("'%s' --listen=ipc://%s/x --journal=%s 2>%s",
+	    tranched, dir, v1, err), 1);
+	assert_file_has(err, "format version 1");
+	assert_int_equal(run("'%s' journal salvage %s %s >/dev/null", tranched,
+	    v1, conv), 0);
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, conv, out),
+	    0);
+	assert_file_has(out, "clean");
+	assert_int_equal(run("'%s' tca %s --json >%s 2>%s", tranched, conv, out,
+	    err), 0);
+	assert_file_has(out, "\"filled\":300");
+	remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,6 +523,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(tca_refuses_impossible_fills),
 		cmocka_unit_test(tca_refuses_other_protocols),
 		cmocka_unit_test(tca_and_replay_skip_a_damaged_span),
+		cmocka_unit_test(format_1_is_read_and_salvage_converts_it),
 	};
 
 	if (argc < 2) {

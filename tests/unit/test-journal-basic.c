@@ -971,6 +971,94 @@ journal_write_error_is_sticky(void **state)
 	assert_int_equal(last, 0);
 }
 
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A format 1 journal (17-byte frames, no marker), made byte by byte as the
+ * old writer laid it out: readers still read it, an append is refused and
+ * leaves it as it was, and a damaged record ends what can be read.
+ */
+static void
+journal_reads_format_1(void **state)
+{
+	static const char hdr[] = "{\"protocol\":2}";
+	static const char *const payload[] = {"fill\0{\"qty\":1}", "{}",
+	                                      "abc"};
+	struct fixture *fx = *state;
+	const char *path = path_in(fx, "v1.jrnl");
+	uint8_t buf[512], *after;
+	struct jrnl_open_report rep;
+	struct jrnl_reader *r;
+	struct jrnl_span span;
+	struct jrnl_rec rec;
+	struct jrnl *j = (struct jrnl *)&j;
+	size_t n = 0, len[3] = {15, 2, 3}, alen, rec2 = 0;
+	char *back, msg[PATH_MAX + 512];
+
+	memcpy(buf, "TRNCHJ\r\n", 8);
+	put32(buf + 8, 1);
+	put32(buf + 12, (uint32_t)strlen(hdr));
+	put32(buf + 16, jrnl_crc32c(0, hdr, strlen(hdr)));
+	memcpy(buf + 20, hdr, strlen(hdr));
+	n = 20 + strlen(hdr);
+	for (int i = 0; i < 3; i++) {
+		uint8_t *p = buf + n;
+
+		if (i == 2)
+			rec2 = n;
+		put32(p, (uint32_t)len[i]);
+		p[8] = (uint8_t)(JRNL_EVENT + i);
+		memset(p + 9, 0, 8);
+		p[9] = (uint8_t)(10 + i);
+		memcpy(p + 17, payload[i], len[i]);
+		put32(p + 4, jrnl_crc32c(0, p + 8, 9 + len[i]));
+		n += 17 + len[i];
+	}
+	spill(path, buf, n);
+
+	assert_int_equal(jrnl_reader_open(&r, path, &back), 0);
+	assert_string_equal(back, hdr);
+	free(back);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(jrnl_next(r, &rec), 1);
+		assert_int_equal(rec.kind, JRNL_EVENT + i);
+		assert_int_equal(rec.t, 10 + i);
+		assert_int_equal(rec.len, len[i]);
+		assert_memory_equal(rec.data, payload[i], len[i]);
+	}
+	assert_int_equal(jrnl_next(r, &rec), 0);
+	jrnl_reader_close(r);
+
+	assert_int_equal(jrnl_open_append(&j, path, NULL, &rep), JRNL_EVERSION);
+	assert_null(j);
+	after = slurp(path, &alen);
+	assert_int_equal(alen, n);
+	assert_memory_equal(after, buf, n);
+	free(after);
+	jrnl_describe(msg, sizeof(msg), JRNL_EVERSION, path);
+	if (strstr(msg, "journal salvage") == NULL)
+		fail_msg("\"%s\" does not say how to convert", msg);
+
+	/* Damage in a format 1 journal: no resync, the rest is one span. */
+	buf[rec2 + 18] ^= 1;
+	spill(path, buf, n);
+	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
+	assert_int_equal(jrnl_next(r, &rec), 1);
+	assert_int_equal(jrnl_next(r, &rec), 1);
+	assert_int_equal(jrnl_next(r, &rec), JRNL_ECORRUPT);
+	assert_int_equal(rec.offset, rec2);
+	assert_int_equal(jrnl_resync(r, &span), 0);
+	assert_int_equal(span.offset, rec2);
+	assert_int_equal(span.bytes, n - rec2);
+	assert_int_equal(span.error, JRNL_ECORRUPT);
+	jrnl_reader_close(r);
+}
+
 int
 main(void)
 {
@@ -998,6 +1086,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(journal_survives_kill_after_sync,
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_write_error_is_sticky,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(journal_reads_format_1,
 	                                    fixture_setup, fixture_teardown),
 	};
 
