@@ -13,6 +13,7 @@
 
 #include "engine/exec/scenario.h"
 #include "engine/backtest/backtest.h"
+#include "engine/cli/cli.h"
 #include "engine/market/lobster.h"
 #include "engine/market/stats.h"
 #include "engine/server/server.h"
@@ -72,6 +73,8 @@ usage(FILE *f)
 	    "       tranched stats [--scenario NAME] [--seeds N] [stats options]\n"
 	    "       tranched backtest --scenario S --algo A[,B...] --seeds N [...]\n"
 	    "       tranched tca JOURNAL [--json|--csv]\n"
+	    "       tranched journal check JOURNAL [--json]\n"
+	    "       tranched journal salvage JOURNAL OUT\n"
 	    "       tranched replay JOURNAL [--speed X|max] [--listen URL]\n"
 	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n"
 	    "       tranched impact train|eval [options]\n\n"
@@ -176,6 +179,8 @@ main(int argc, char **argv)
 		return server_replay_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "tca") == 0)
 		return backtest_tca_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "journal") == 0)
+		return journal_cli_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "train") == 0)
 		return learned_train_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "impact") == 0)

@@ -91,8 +91,9 @@ main_usage_replay(FILE *f)
 	    "\n"
 	    "Plays an engine journal (tranched --journal FILE) in the "
 	    "console's screens,\nread-only, paced by the events' simulated "
-	    "times.  A damaged journal plays up\nto the damage and says where "
-	    "it stopped.\n\noptions:\n");
+	    "times.  A damaged span is skipped:\nthe replay plays on and says at "
+	    "which byte and how many bytes it skipped.\nA journal of another "
+	    "protocol version is refused.\n\noptions:\n");
 	options_usage(f, main_replay_opts);
 	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, . one event, "
 	    "g go to a time,\nn / N next / previous alert or intervention, L "

@@ -17,9 +17,13 @@
  * REPLAY_TICK_MS advances it; a single turn delivers at most
  * REPLAY_BATCH records so that keys are still read at 100x.
  *
- * Damage.  The reader stops at the first damaged record (bad checksum,
- * impossible length, torn tail) and says at which byte; the console plays
- * everything before it and then says where it stopped and why.
+ * Damage.  The reader stops at a damaged record (bad checksum, impossible
+ * length, torn tail) and resynchronises on the next good one
+ * (jrnl_resync()); the console plays on, says at which byte and how many
+ * bytes it skipped on the message line, and says it again at the end so
+ * the skip is not lost under later messages.  A header of another protocol
+ * version is refused before anything plays: its events may mean something
+ * else.
  */
 #include <errno.h>
 #include <math.h>
@@ -47,6 +51,7 @@ struct replay {
 	uint8_t *next_data;
 	uint32_t next_len, next_cap;
 	uint64_t played, bad, offset;
+	uint64_t skipped_at, skipped_bytes, spans; /* first span, all bytes */
 	char line[256];
 	/* From a first pass over the journal (up to any damage): the span of
 	 * simulated time, the events, and the times of alerts and audit
@@ -69,7 +74,25 @@ replay_fetch(struct tui *t, struct replay *rp)
 	int rc;
 
 	rp->have_next = 0;
-	while ((rc = jrnl_next(rp->rd, &rec)) == 1) {
+	for (;;) {
+		if ((rc = jrnl_next(rp->rd, &rec)) != 1) {
+			struct jrnl_span span;
+
+			if ((rc != JRNL_ECORRUPT && rc != JRNL_ETORN) ||
+			    (rc = jrnl_resync(rp->rd, &span)) < 0)
+				break;
+			if (rp->spans++ == 0)
+				rp->skipped_at = span.offset;
+			rp->skipped_bytes += span.bytes;
+			rp->damaged = 1;
+			tui_message(t, MSG_ERR, "journal damaged at byte %llu: "
+			    "%llu bytes skipped%s", (unsigned long long)span.offset,
+			    (unsigned long long)span.bytes, rc == 1 ?
+			    ", playing on" : "");
+			if (rc == 0)
+				break;
+			continue;
+		}
 		if (rec.kind != JRNL_EVENT)
 			continue;
 		if (rec.len > rp->next_cap) {
@@ -87,13 +110,19 @@ replay_fetch(struct tui *t, struct replay *rp)
 	}
 	rp->ended = 1;
 	rp->playing = 0;
-	if (rc < 0) {
-		rp->damaged = 1;
-		tui_message(t, MSG_ERR, "journal damaged at byte %llu (%s): "
+	if (rc < 0)
+		tui_message(t, MSG_ERR, "journal unreadable at byte %llu (%s): "
 		    "played %llu events up to there",
 		    (unsigned long long)rec.offset, jrnl_strerror(rc),
 		    (unsigned long long)rp->played);
-	} else
+	else if (rp->spans > 0)
+		tui_message(t, MSG_ERR, "end of journal: %llu events played; "
+		    "journal damaged at byte %llu: %llu bytes in %llu spans "
+		    "skipped", (unsigned long long)rp->played,
+		    (unsigned long long)rp->skipped_at,
+		    (unsigned long long)rp->skipped_bytes,
+		    (unsigned long long)rp->spans);
+	else
 		tui_message(t, MSG_OK, "end of journal: %llu events played",
 		    (unsigned long long)rp->played);
 }
@@ -128,7 +157,7 @@ replay_describe(struct tui *t, struct replay *rp)
 
 	text_speed(speed, sizeof speed, rp->speed);
 	if (rp->damaged && rp->ended)
-		state = "STOPPED at damage";
+		state = "STOPPED (END, damage skipped)";
 	else if (rp->ended)
 		state = "STOPPED (END)";
 	else if (rp->playing)
@@ -247,6 +276,7 @@ replay_rewind(struct tui *t, struct replay *rp)
 	t->full_redraw = 1;
 	rp->played = rp->bad = 0;
 	rp->ended = rp->damaged = 0;
+	rp->spans = rp->skipped_at = rp->skipped_bytes = 0;
 	rp->have_next = 0;
 	replay_fetch(t, rp);
 	return 0;
@@ -318,7 +348,7 @@ replay_step(struct tui *t, struct replay *rp)
 	rp->playing = 0;
 	if (!rp->have_next) {
 		tui_message(t, MSG_INFO, "%s", rp->damaged ?
-		    "stopped at the damage: nothing more to play" :
+		    "end of journal (damage skipped): nothing more to play" :
 		    "end of journal: nothing more to play");
 		return;
 	}
@@ -397,7 +427,7 @@ replay_key(struct tui *t, int key)
 	case ' ':
 		if (rp->ended) {
 			tui_message(t, MSG_INFO, "%s", rp->damaged ?
-			    "stopped at the damage: nothing more to play" :
+			    "end of journal (damage skipped): nothing more to play" :
 			    "end of journal: nothing more to play");
 			break;
 		}
@@ -488,18 +518,28 @@ replay_header(struct tui *t, const char *path, const char *header)
 	}
 }
 
-/* A first pass over the journal, up to any damage: the span of simulated
- * time, the number of events, and when the alerts and audit events are. */
+/* A first pass over the journal, skipping damage as playing does: the span
+ * of simulated time, the number of events, and when the alerts and audit
+ * events are. */
 static void
 replay_scan(struct replay *rp, const char *path)
 {
 	struct jrnl_reader *rd;
+	struct jrnl_span span;
 	struct jrnl_rec rec;
+	int rc;
 
 	if (jrnl_reader_open(&rd, path, NULL) != 0)
 		return;
-	while (jrnl_next(rd, &rec) == 1) {
+	for (;;) {
 		const uint8_t *nul;
+
+		if ((rc = jrnl_next(rd, &rec)) != 1) {
+			if ((rc == JRNL_ECORRUPT || rc == JRNL_ETORN) &&
+			    jrnl_resync(rd, &span) == 1)
+				continue;
+			break;
+		}
 
 		if (rec.kind != JRNL_EVENT)
 			continue;
@@ -526,6 +566,27 @@ replay_scan(struct replay *rp, const char *path)
 	jrnl_reader_close(rd);
 }
 
+/* The events mean what this build's protocol says they mean: a header
+ * naming another version (or none) is refused, naming it. */
+static int
+replay_protocol_check(const char *path, const char *header)
+{
+	cJSON *h = header != NULL ? cJSON_Parse(header) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "protocol");
+	int ok = cJSON_IsNumber(v) && v->valuedouble == TRANCHE_PROTO_VERSION;
+
+	if (!ok) {
+		char *txt = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+
+		fprintf(stderr, "tranche replay: %s: header protocol %s: this "
+		    "console speaks protocol %d only\n", path, txt != NULL ? txt :
+		    "(missing)", TRANCHE_PROTO_VERSION);
+		cJSON_free(txt);
+	}
+	cJSON_Delete(h);
+	return ok ? 0 : -1;
+}
+
 static int
 replay_open(struct tui *t)
 {
@@ -538,11 +599,14 @@ replay_open(struct tui *t)
 	t->tp_state = rp;
 	rp->speed = t->opt.speed > 0 ? t->opt.speed : 1;
 	if ((rc = jrnl_reader_open(&rp->rd, t->opt.journal, &header)) != 0) {
-		int err = errno;
+		char msg[1024];
 
-		fprintf(stderr, "tranche replay: cannot read %s: %s\n",
-		    t->opt.journal, rc == JRNL_EIO ? strerror(err) :
-		    jrnl_strerror(rc));
+		fprintf(stderr, "tranche replay: cannot read %s\n",
+		    jrnl_describe(msg, sizeof msg, rc, t->opt.journal));
+		free(header);
+		return -1;
+	}
+	if (replay_protocol_check(t->opt.journal, header) != 0) {
 		free(header);
 		return -1;
 	}

@@ -15,7 +15,16 @@
  * symbol's.  A session of more than one block ends with one line for the
  * whole: the blocks' shortfalls in dollars added up, over the arrival
  * value of all their quantities (the notional-weighted shortfall in bps).
+ *
+ * The journal is input like any other: a header of another protocol
+ * version is refused (its events may mean something else), and so is a
+ * fill that cannot have happened (a quantity or price out of range, or
+ * sums that would overflow), naming the record's offset and the field,
+ * since one such fill turns every figure of its block into nonsense.  A
+ * damaged span is skipped with jrnl_resync() and reported on stderr: the
+ * records after it are as good as the ones before.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +34,13 @@
 #include "engine/backtest/backtest.h"
 #include "engine/journal/journal.h"
 #include "engine/tca/tca.h"
+#include "ipc/protocol.h"
 
 #define TCA_MAX_BLOCKS 64
 #define TCA_MAX_SYMS 16
+/* The largest fill believed: a trillion shares, a price of 10^15 ticks. */
+#define TCA_MAX_FILL_QTY 1e12
+#define TCA_MAX_FILL_PX 1e15
 
 struct tc_child {
 	char id[24];
@@ -43,6 +56,7 @@ struct tc_block {
 	int64_t qty, start, end, t_end;
 	double arrival;
 	char state[16], algo[24];
+	int64_t fill_qty, fill_value; /* sums, checked for overflow */
 	struct tca_fill *fills;
 	size_t nfills, capfills;
 };
@@ -140,8 +154,55 @@ tc_child(struct tc *tc, const char *id)
 	return NULL;
 }
 
+/*
+ * A fill's px (ticks) and qty (shares) are JSON numbers: both must be
+ * numbers in range, qty whole, and the block's sums of quantity and of
+ * px * qty must fit in 64 bits.  err names the field and the value.
+ */
 static int
-tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t)
+tc_fill_check(const struct tc_block *b, const cJSON *o, int64_t *px,
+              int64_t *qty, char *err, size_t errlen)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "px");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "qty");
+	int64_t v, sum;
+
+	if (!cJSON_IsNumber(q) || !isfinite(q->valuedouble) ||
+	    q->valuedouble < 1 || q->valuedouble > TCA_MAX_FILL_QTY ||
+	    q->valuedouble != floor(q->valuedouble)) {
+		snprintf(err, errlen, "qty %.17g: must be a whole number of "
+		    "shares from 1 to %.0f", cJSON_IsNumber(q) ? q->valuedouble :
+		    NAN, TCA_MAX_FILL_QTY);
+		return -1;
+	}
+	if (!cJSON_IsNumber(p) || !isfinite(p->valuedouble) ||
+	    p->valuedouble < 1 || p->valuedouble > TCA_MAX_FILL_PX) {
+		snprintf(err, errlen, "px %.17g: must be a price from 1 to %.0f "
+		    "ticks", cJSON_IsNumber(p) ? p->valuedouble : NAN,
+		    TCA_MAX_FILL_PX);
+		return -1;
+	}
+	*qty = (int64_t)q->valuedouble;
+	*px = (int64_t)p->valuedouble;
+	if (__builtin_add_overflow(b->fill_qty, *qty, &sum)) {
+		snprintf(err, errlen, "qty %lld: the block's filled quantity "
+		    "%lld would overflow", (long long)*qty,
+		    (long long)b->fill_qty);
+		return -1;
+	}
+	if (__builtin_mul_overflow(*px, *qty, &v) ||
+	    __builtin_add_overflow(b->fill_value, v, &sum)) {
+		snprintf(err, errlen, "px %lld x qty %lld: the block's filled "
+		    "value would overflow", (long long)*px, (long long)*qty);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, -1 out of memory, -2 an impossible event (err says why). */
+static int
+tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
+         char *err, size_t errlen)
 {
 	if (strcmp(topic, "block") == 0) {
 		struct tc_block *b = tc_block(tc, tc_str(o, "id"));
@@ -182,17 +243,22 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t)
 	} else if (strcmp(topic, "fill") == 0) {
 		struct tc_block *b = tc_block(tc, tc_str(o, "block"));
 		struct tc_child *c = tc_child(tc, tc_str(o, "child"));
+		int64_t px, qty;
 
 		if (b == NULL)
 			return 0;
+		if (tc_fill_check(b, o, &px, &qty, err, errlen) != 0)
+			return -2;
+		b->fill_qty += qty;
+		b->fill_value += px * qty;
 		if (tc_grow((void **)&b->fills, &b->capfills, b->nfills,
 		    sizeof *b->fills))
 			return -1;
 		struct tca_fill *f = &b->fills[b->nfills++];
 
 		f->t = t;
-		f->px = (int64_t)tc_num(o, "px");
-		f->qty = (int64_t)tc_num(o, "qty");
+		f->px = px;
+		f->qty = qty;
 		f->passive = strcmp(tc_str(o, "liq"), "passive") == 0;
 		f->mid = c && c->mid > 0 ? c->mid : (double)f->px;
 		f->half_spread = c ? c->half : 0;
@@ -266,14 +332,36 @@ tc_free(struct tc *tc)
 	}
 }
 
+/* Events are read as the protocol this build speaks defines them; a
+ * journal that names another version (or none) is refused. */
+static int
+tca_header_check(const char *path, const char *hdr)
+{
+	cJSON *h = cJSON_Parse(hdr != NULL ? hdr : "");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "protocol");
+	int ok = cJSON_IsNumber(v) && v->valuedouble == TRANCHE_PROTO_VERSION;
+
+	if (!ok) {
+		char *txt = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+
+		fprintf(stderr, "tranched tca: %s: header protocol %s: this "
+		    "build reads protocol %d only\n", path, txt != NULL ? txt :
+		    "(missing)", TRANCHE_PROTO_VERSION);
+		cJSON_free(txt);
+	}
+	cJSON_Delete(h);
+	return ok ? 0 : -1;
+}
+
 int
 backtest_tca_main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0, csv = 0, rv;
 	struct jrnl_reader *rd;
+	struct jrnl_span span;
 	struct jrnl_rec rec;
-	char *hdr = NULL;
+	char *hdr = NULL, msg[1024];
 	struct tc *tc;
 	long double sess_usd = 0, sess_value = 0;
 	int sess_n = 0;
@@ -287,7 +375,10 @@ backtest_tca_main(int argc, char **argv)
 			    "TWAP of the mid, participation, passive share, markouts;\n"
 			    "each block against its own symbol's prints and mids.  With\n"
 			    "several blocks, a last line sums the session: dollars over\n"
-			    "the arrival value of all blocks (notional-weighted bps).\n\n"
+			    "the arrival value of all blocks (notional-weighted bps).\n"
+			    "A damaged span is skipped and named on stderr; a journal of\n"
+			    "another protocol version, or with a fill whose quantity or\n"
+			    "price cannot be, is refused naming the record (exit 1).\n\n"
 			    "  --json   one JSON object per block, children included\n"
 			    "  --csv    one CSV row per block, with a header\n"
 			    "  --help   print this help and exit\n");
@@ -308,7 +399,13 @@ backtest_tca_main(int argc, char **argv)
 		return 2;
 	}
 	if ((rv = jrnl_reader_open(&rd, path, &hdr)) != 0) {
-		fprintf(stderr, "tranched tca: %s: %s\n", path, jrnl_strerror(rv));
+		fprintf(stderr, "tranched tca: %s\n", jrnl_describe(msg,
+		    sizeof msg, rv, path));
+		return 1;
+	}
+	if (tca_header_check(path, hdr) != 0) {
+		jrnl_reader_close(rd);
+		free(hdr);
 		return 1;
 	}
 	if ((tc = calloc(1, sizeof *tc)) == NULL)
@@ -333,27 +430,57 @@ backtest_tca_main(int argc, char **argv)
 		cJSON_Delete(h);
 	}
 	free(hdr);
-	while ((rv = jrnl_next(rd, &rec)) == 1) {
-		const char *nul;
-		cJSON *o;
+	for (;;) {
+		while ((rv = jrnl_next(rd, &rec)) == 1) {
+			const char *nul;
+			cJSON *o;
 
-		if (rec.kind != JRNL_EVENT ||
-		    (nul = memchr(rec.data, '\0', rec.len)) == NULL)
-			continue;
-		size_t tl = (size_t)(nul - (const char *)rec.data);
+			if (rec.kind != JRNL_EVENT ||
+			    (nul = memchr(rec.data, '\0', rec.len)) == NULL)
+				continue;
+			size_t tl = (size_t)(nul - (const char *)rec.data);
 
-		o = cJSON_ParseWithLength(nul + 1, rec.len - tl - 1);
-		if (o != NULL && tc_event(tc, (const char *)rec.data, o, rec.t) != 0) {
-			fprintf(stderr, "tranched tca: out of memory\n");
+			o = cJSON_ParseWithLength(nul + 1, rec.len - tl - 1);
+			rv = o != NULL ? tc_event(tc, (const char *)rec.data, o,
+			    rec.t, msg, sizeof msg) : 0;
 			cJSON_Delete(o);
-			return 1;
+			if (rv != 0) {
+				if (rv == -1)
+					fprintf(stderr, "tranched tca: out of memory\n");
+				else
+					fprintf(stderr, "tranched tca: %s: %s event at "
+					    "offset %llu: %s: refused\n", path,
+					    (const char *)rec.data,
+					    (unsigned long long)rec.offset, msg);
+				jrnl_reader_close(rd);
+				tc_free(tc);
+				free(tc);
+				return 1;
+			}
 		}
-		cJSON_Delete(o);
+		if (rv >= 0)
+			break;
+		if (rv != JRNL_ECORRUPT && rv != JRNL_ETORN) {
+			fprintf(stderr, "tranched tca: %s: at offset %llu: %s\n",
+			    path, (unsigned long long)rec.offset,
+			    jrnl_describe(msg, sizeof msg, rv, path));
+			break;
+		}
+		/* Skip the span and go on with the records after it. */
+		if ((rv = jrnl_resync(rd, &span)) < 0) {
+			fprintf(stderr, "tranched tca: %s\n", jrnl_describe(msg,
+			    sizeof msg, rv, path));
+			break;
+		}
+		fprintf(stderr, "tranched tca: %s: %s at offset %llu: %llu "
+		    "bytes skipped%s\n", path, span.error == JRNL_ETORN ?
+		    "torn tail" : "damaged span", (unsigned long long)span.offset,
+		    (unsigned long long)span.bytes, rv == 1 ?
+		    ", going on with the next good record" :
+		    ", nothing good after it");
+		if (rv == 0)
+			break;
 	}
-	if (rv < 0)
-		fprintf(stderr, "tranched tca: %s: damaged at byte %llu (%s): "
-		    "reporting what precedes it\n", path,
-		    (unsigned long long)rec.offset, jrnl_strerror(rv));
 	jrnl_reader_close(rd);
 	if (csv)
 		printf("block,algo,side,qty,filled,state,arrival,avg_px,is_bps,"

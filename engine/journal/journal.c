@@ -11,8 +11,10 @@
  * torn one, and everything flushed survives it because it is already in the
  * page cache.  jrnl_sync() adds fdatasync(): what was synced also survives a
  * power failure, which can otherwise leave unsynced blocks in any order (a
- * tail of zeros, say).  Either way the file is good up to the last sync and
- * the first damaged record after it marks where the next open cuts.
+ * tail of zeros, say).  Either way the file is good up to the last sync,
+ * and what follows it is at most one torn write, which the next open cuts.
+ * Anything else that is bad was whole once, so opening refuses it instead
+ * (journal.h says how the two are told apart).
  *
  * Errors on the write side are sticky.  Once a write or a sync has failed
  * the journal cannot say what reached the disk (after a failed fsync the
@@ -29,33 +31,46 @@
  * At the end of the file a reader is not final: a later jrnl_next() reads
  * again, so a console can follow a journal that an engine is still writing
  * (a torn tail may just be a record that is not complete yet).  A corrupt
- * record is not consumed either, so the reader keeps stopping at it.
+ * record is not consumed either, so the reader keeps stopping at it until
+ * the caller asks jrnl_resync() to find the next good record by its sync
+ * marker; the same search, run by jrnl_open_append(), tells a torn tail
+ * (nothing good after it) from damage (a good record after it).
  *
  * The checksum is CRC-32C (Castagnoli), computed in software eight bytes at
  * a time with the slicing-by-8 tables.  The tables are the only shared
  * state; they are built once, on first use, under pthread_once().
  *
  * Writers take an exclusive flock() on the file so that two engines cannot
- * interleave records in one journal; readers take no lock.  A struct jrnl or
+ * interleave records in one journal; readers take no lock.  When the lock
+ * is held, jrnl_describe() names the holder's pid from /proc/locks.  A
+ * struct jrnl or
  * struct jrnl_reader is used by one thread at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "engine/journal/journal.h"
 
 #define JRNL_MAGIC "TRNCHJ\r\n"
 #define JRNL_MAGIC_LEN 8
-#define JRNL_FILE_HDR 20 /* magic, version, header length, header CRC */
-#define JRNL_REC_HDR 17  /* length, CRC, kind, t */
+#define JRNL_SYNC_LEN 4
+#define JRNL_FORMAT_V1 1
+#define JRNL_V1_REC_HDR 17 /* length, CRC, kind, t */
 #define JRNL_WBUF (1u << 20)
 #define JRNL_RBUF (1u << 20)
+
+/* Bytes that never occur in UTF-8 text (FF and FE), so a marker is rare
+ * inside the JSON payloads it separates. */
+static const uint8_t jrnl_sync_marker[JRNL_SYNC_LEN] = {0xFF, 0x54, 0x6A,
+                                                       0xFE};
 
 struct jrnl {
 	int fd;
@@ -76,6 +91,7 @@ struct jrnl_reader {
 	size_t end;        /* one past the last byte read into buf */
 	uint64_t buf_off;  /* file offset of buf[0] */
 	uint64_t data_off; /* file offset of the first record */
+	int version;       /* the file's format version: 1 or 2 */
 };
 
 /* CRC-32C, reflected polynomial 0x1EDC6F41. */
@@ -188,6 +204,10 @@ jrnl_strerror(int err)
 		return "invalid argument to a journal call";
 	case JRNL_ENOMEM:
 		return "out of memory in the journal";
+	case JRNL_ELOCKED:
+		return "journal is locked by another engine";
+	case JRNL_EDAMAGED:
+		return "journal is damaged before its tail";
 	}
 	return "unknown journal error";
 }
@@ -292,7 +312,9 @@ jrnl_lock(int fd)
 	do
 		rc = flock(fd, LOCK_EX | LOCK_NB);
 	while (rc != 0 && errno == EINTR);
-	return rc == 0 ? 0 : JRNL_EIO;
+	if (rc == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? JRNL_ELOCKED : JRNL_EIO;
 }
 
 /* Closes fd without letting close() clobber the errno of a failure. */
@@ -311,7 +333,8 @@ jrnl_close_fd(int fd)
  * ends inside the header was torn while it was being created.
  */
 static int
-jrnl_header_read(int fd, char **header_json, uint64_t *data_off)
+jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
+                 int *version)
 {
 	uint8_t h[JRNL_FILE_HDR];
 	uint32_t hlen;
@@ -327,8 +350,10 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off)
 		return JRNL_EMAGIC;
 	if (got < 12)
 		return JRNL_ETORN;
-	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION)
+	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION &&
+	    jrnl_get_le32(h + 8) != JRNL_FORMAT_V1)
 		return JRNL_EVERSION;
+	*version = (int)jrnl_get_le32(h + 8);
 	if (got < JRNL_FILE_HDR)
 		return JRNL_ETORN;
 	hlen = jrnl_get_le32(h + 12);
@@ -365,9 +390,9 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 {
 	struct jrnl_reader *r;
 	uint64_t data_off;
-	int rc;
+	int rc, version;
 
-	if ((rc = jrnl_header_read(fd, header_json, &data_off)) != 0)
+	if ((rc = jrnl_header_read(fd, header_json, &data_off, &version)) != 0)
 		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->buf = malloc(JRNL_RBUF)) == NULL) {
@@ -382,6 +407,7 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 	r->owns_fd = owns_fd;
 	r->cap = JRNL_RBUF;
 	r->buf_off = r->data_off = data_off;
+	r->version = version;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = r;
 	return 0;
@@ -445,44 +471,319 @@ jrnl_reader_fill(struct jrnl_reader *r, size_t need)
 	return r->end - r->start >= need;
 }
 
-int
-jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec)
+/* Whether p holds a good frame: the marker, a frame checksum that holds, a
+ * known kind and a length within the limit.  The length is only trusted
+ * after the checksum over it has held. */
+static int
+jrnl_frame_good(const uint8_t *p, uint32_t *len)
+{
+	if (memcmp(p, jrnl_sync_marker, JRNL_SYNC_LEN) != 0 ||
+	    jrnl_crc32c(0, p, 21) != jrnl_get_le32(p + 21) ||
+	    !jrnl_kind_valid(p[8]) || jrnl_get_le32(p + 4) > JRNL_MAX_RECORD)
+		return 0;
+	*len = jrnl_get_le32(p + 4);
+	return 1;
+}
+
+/*
+ * Format 1, read only: a 17-byte frame of length, CRC-32C over (kind, t,
+ * payload), kind and t.  It has no marker and no checksum over the length,
+ * so nothing after a bad record can be trusted: jrnl_resync() does not look.
+ */
+static int
+jrnl_next_v1(struct jrnl_reader *r, struct jrnl_rec *rec)
 {
 	const uint8_t *p;
 	uint32_t len;
-	int kind, rc;
+	int rc;
 
-	if (r == NULL || rec == NULL)
-		return JRNL_EINVAL;
 	rec->offset = r->buf_off + r->start;
-	rc = jrnl_reader_fill(r, JRNL_REC_HDR);
+	rc = jrnl_reader_fill(r, JRNL_V1_REC_HDR);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
 		return r->end == r->start ? 0 : JRNL_ETORN;
 	p = r->buf + r->start;
 	len = jrnl_get_le32(p);
-	kind = p[8];
-	if (len > JRNL_MAX_RECORD || !jrnl_kind_valid(kind))
-		goto corrupt;
+	if (len > JRNL_MAX_RECORD || !jrnl_kind_valid(p[8]))
+		return JRNL_ECORRUPT;
+	rc = jrnl_reader_fill(r, JRNL_V1_REC_HDR + (size_t)len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return JRNL_ETORN;
+	p = r->buf + r->start;
+	if (jrnl_crc32c(0, p + 8, 9 + (size_t)len) != jrnl_get_le32(p + 4))
+		return JRNL_ECORRUPT;
+	rec->kind = p[8];
+	rec->t = (int64_t)jrnl_get_le64(p + 9);
+	rec->data = p + JRNL_V1_REC_HDR;
+	rec->len = len;
+	r->start += JRNL_V1_REC_HDR + (size_t)len;
+	return 1;
+}
+
+int
+jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec)
+{
+	const uint8_t *p;
+	uint32_t len;
+	int rc;
+
+	if (r == NULL || rec == NULL)
+		return JRNL_EINVAL;
+	if (r->version == JRNL_FORMAT_V1)
+		return jrnl_next_v1(r, rec);
+	rec->offset = r->buf_off + r->start;
+	rc = jrnl_reader_fill(r, JRNL_REC_HDR);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return r->end == r->start ? 0 : JRNL_ETORN;
+	/* Nothing is consumed at damage, so every later call stops here
+	 * again until the caller resynchronises. */
+	if (!jrnl_frame_good(r->buf + r->start, &len))
+		return JRNL_ECORRUPT;
 	rc = jrnl_reader_fill(r, JRNL_REC_HDR + (size_t)len);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
 		return JRNL_ETORN;
 	p = r->buf + r->start; /* the fill may have moved the buffer */
-	if (jrnl_crc32c(0, p + 8, 9 + (size_t)len) != jrnl_get_le32(p + 4))
-		goto corrupt;
-	rec->kind = kind;
+	if (jrnl_crc32c(0, p + JRNL_REC_HDR, len) != jrnl_get_le32(p + 17))
+		return JRNL_ECORRUPT;
+	rec->kind = p[8];
 	rec->t = (int64_t)jrnl_get_le64(p + 9);
 	rec->data = p + JRNL_REC_HDR;
 	rec->len = len;
 	r->start += JRNL_REC_HDR + (size_t)len;
 	return 1;
+}
 
-corrupt:
-	/* Nothing is consumed, so every later call stops here again. */
-	return JRNL_ECORRUPT;
+/* Whether the n bytes at off are all zero. */
+static int
+jrnl_zeros(int fd, uint64_t off, uint64_t n, int *zero)
+{
+	uint8_t chunk[65536];
+	size_t want, got, i;
+	int rc;
+
+	*zero = 1;
+	while (n > 0) {
+		want = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
+		if ((rc = jrnl_pread_full(fd, chunk, want, off, &got)) != 0)
+			return rc;
+		for (i = 0; i < got; i++)
+			if (chunk[i] != 0) {
+				*zero = 0;
+				return 0;
+			}
+		if (got < want)
+			return 0;
+		off += got;
+		n -= got;
+	}
+	return 0;
+}
+
+/* Whether some prefix of the bytes from off to end (at most one record's
+ * worth) has the CRC-32C want: the payload of a record whose frame was hit
+ * is still whole and fills the space after it. */
+static int
+jrnl_prefix_crc(int fd, uint64_t off, uint64_t end, uint32_t want,
+                int *found)
+{
+	uint8_t chunk[65536];
+	uint32_t crc = 0;
+	size_t got, i, n;
+	int rc;
+
+	*found = want == 0; /* an empty payload */
+	if (end - off > JRNL_MAX_RECORD)
+		end = off + JRNL_MAX_RECORD;
+	while (!*found && off < end) {
+		n = end - off < sizeof(chunk) ? (size_t)(end - off) :
+		                                sizeof(chunk);
+		if ((rc = jrnl_pread_full(fd, chunk, n, off, &got)) != 0)
+			return rc;
+		if (got == 0)
+			break;
+		for (i = 0; i < got && !*found; i++) {
+			crc = jrnl_crc32c(crc, chunk + i, 1);
+			*found = crc == want;
+		}
+		off += got;
+	}
+	return 0;
+}
+
+/* Where the run of zero bytes that ends the range [from, end) starts: end
+ * when the last byte is not zero, from when every byte is. */
+static int
+jrnl_zero_run(int fd, uint64_t from, uint64_t end, uint64_t *zstart)
+{
+	uint8_t chunk[65536];
+	size_t n, got;
+	int rc;
+
+	*zstart = end;
+	while (*zstart > from) {
+		n = *zstart - from < sizeof(chunk) ? (size_t)(*zstart - from) :
+		                                     sizeof(chunk);
+		rc = jrnl_pread_full(fd, chunk, n, *zstart - n, &got);
+		if (rc != 0)
+			return rc;
+		if (got < n)
+			return 0;
+		while (n > 0 && chunk[n - 1] == 0) {
+			n--;
+			(*zstart)--;
+		}
+		if (n > 0)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Decides whether the bytes from bad to end, in which no good record starts,
+ * are a torn tail or damage, by the rules in journal.h.  torn_at is where a
+ * good frame whose payload runs past the end starts, or UINT64_MAX.
+ */
+static int
+jrnl_tail_kind(int fd, uint64_t bad, uint64_t end, uint64_t torn_at,
+               int *kind)
+{
+	uint8_t f[JRNL_REC_HDR];
+	uint32_t len;
+	size_t got;
+	int rc, zero, found;
+
+	uint64_t zstart;
+
+	*kind = JRNL_ETORN;
+	rc = jrnl_zeros(fd, bad, (torn_at < end ? torn_at : end) - bad, &zero);
+	if (rc != 0 || zero || end - bad < JRNL_REC_HDR)
+		return rc;
+	/* Zeros from a sector boundary to the end: the file grew before the
+	 * last write's data landed (a power failure), which no bit flip in a
+	 * JSON payload can look like. */
+	if ((rc = jrnl_zero_run(fd, bad, end, &zstart)) != 0)
+		return rc;
+	if (torn_at == UINT64_MAX && zstart < end && zstart % 512 == 0)
+		return 0;
+	if ((rc = jrnl_pread_full(fd, f, sizeof(f), bad, &got)) != 0)
+		return rc;
+	if (got < sizeof(f))
+		return 0;
+	if (jrnl_frame_good(f, &len)) {
+		if (bad + JRNL_REC_HDR + len <= end)
+			*kind = JRNL_ECORRUPT;
+		return 0;
+	}
+	/* The writer starts a record only after the one before was whole. */
+	if (torn_at != UINT64_MAX) {
+		*kind = JRNL_ECORRUPT;
+		return 0;
+	}
+	len = jrnl_get_le32(f + 4);
+	if (memcmp(f, jrnl_sync_marker, JRNL_SYNC_LEN) == 0 &&
+	    len <= JRNL_MAX_RECORD && bad + JRNL_REC_HDR + len <= end) {
+		*kind = JRNL_ECORRUPT;
+		return 0;
+	}
+	rc = jrnl_prefix_crc(fd, bad + JRNL_REC_HDR, end, jrnl_get_le32(f + 17),
+	                     &found);
+	if (rc == 0 && found)
+		*kind = JRNL_ECORRUPT;
+	return rc;
+}
+
+/*
+ * Looks for the marker at every byte after the bad record, and takes the
+ * first place where a whole record checks out: frame and payload.  A marker
+ * inside a payload would also need both checksums to hold by chance, so
+ * resynchronising never lands inside a good record.
+ */
+int
+jrnl_resync(struct jrnl_reader *r, struct jrnl_span *span)
+{
+	uint64_t bad, end, torn_at = UINT64_MAX;
+	const uint8_t *p, *q;
+	uint32_t len;
+	int rc, kind;
+
+	if (r == NULL || span == NULL)
+		return JRNL_EINVAL;
+	bad = r->buf_off + r->start;
+	memset(span, 0, sizeof(*span));
+	span->offset = bad;
+	if ((rc = jrnl_reader_fill(r, 1)) <= 0)
+		return rc; /* a clean end: nothing to skip */
+	if (r->version == JRNL_FORMAT_V1) {
+		/* No marker to look for: the rest of the file is the span. */
+		struct jrnl_rec again;
+		struct stat st;
+
+		if (fstat(r->fd, &st) != 0)
+			return JRNL_EIO;
+		span->bytes = (uint64_t)st.st_size > bad ?
+		                  (uint64_t)st.st_size - bad : 0;
+		/* The bad record is not consumed: reading it again says why. */
+		rc = jrnl_next_v1(r, &again);
+		span->error = rc == JRNL_ETORN ? JRNL_ETORN : JRNL_ECORRUPT;
+		return 0;
+	}
+	r->start++;
+	for (;;) {
+		if ((rc = jrnl_reader_fill(r, JRNL_REC_HDR)) < 0)
+			goto fail;
+		if (rc == 0)
+			break;
+		p = r->buf + r->start;
+		q = memmem(p, r->end - r->start, jrnl_sync_marker,
+		           JRNL_SYNC_LEN);
+		if (q == NULL) {
+			/* A marker may straddle the end of what was read. */
+			r->start = r->end - (JRNL_SYNC_LEN - 1);
+			continue;
+		}
+		r->start = (size_t)(q - r->buf);
+		if ((rc = jrnl_reader_fill(r, JRNL_REC_HDR)) < 0)
+			goto fail;
+		if (rc == 0)
+			break;
+		if (!jrnl_frame_good(r->buf + r->start, &len)) {
+			r->start++;
+			continue;
+		}
+		if ((rc = jrnl_reader_fill(r, JRNL_REC_HDR + (size_t)len)) < 0)
+			goto fail;
+		if (rc == 0) {
+			torn_at = r->buf_off + r->start;
+			break;
+		}
+		p = r->buf + r->start;
+		if (jrnl_crc32c(0, p + JRNL_REC_HDR, len) ==
+		    jrnl_get_le32(p + 17)) {
+			span->bytes = r->buf_off + r->start - bad;
+			span->error = JRNL_ECORRUPT;
+			return 1;
+		}
+		r->start++;
+	}
+	/* Every fill above that came up short read to the end of the file. */
+	end = r->buf_off + r->end;
+	span->bytes = end - bad;
+	if ((rc = jrnl_tail_kind(r->fd, bad, end, torn_at, &kind)) != 0)
+		goto fail;
+	span->error = kind;
+	rc = 0;
+fail:
+	/* The reader stays at the bad record, as jrnl_next() left it. */
+	r->buf_off = bad;
+	r->start = r->end = 0;
+	return rc;
 }
 
 int
@@ -574,10 +875,49 @@ fail:
 }
 
 /*
+ * After the first bad record: resynchronises to count the good records and
+ * the damaged spans that follow, for the report of a refused open.  A torn
+ * tail after the damage is not counted as damage.
+ */
+static int
+jrnl_count_damage(struct jrnl_reader *r, const struct jrnl_span *first,
+                  struct jrnl_open_report *rep)
+{
+	struct jrnl_span span;
+	struct jrnl_rec rec;
+	int rc;
+
+	rep->damage = *first;
+	rep->records_before = rep->records;
+	rep->damaged_spans = 1;
+	rep->damaged_bytes = first->bytes;
+	for (;;) {
+		while ((rc = jrnl_next(r, &rec)) == 1)
+			rep->records_after++;
+		if (rc == 0)
+			break;
+		if (rc != JRNL_ETORN && rc != JRNL_ECORRUPT)
+			return rc;
+		if ((rc = jrnl_resync(r, &span)) < 0)
+			return rc;
+		if (rc == 0 && span.error == JRNL_ETORN)
+			break;
+		rep->damaged_spans++;
+		rep->damaged_bytes += span.bytes;
+		if (rc == 0)
+			break;
+	}
+	rep->records = rep->records_before + rep->records_after;
+	return 0;
+}
+
+/*
  * Scans every record, so the checksums of the whole file are verified before
- * anything is appended, then cuts the file at the first damaged record.  The
- * cut is synced before the journal is handed out: a crash right after must
- * not bring the damaged bytes back in front of new records.
+ * anything is appended.  A torn tail is cut, and the cut is synced before the
+ * journal is handed out: a crash right after must not bring the torn bytes
+ * back in front of new records.  Damage anywhere else refuses, and the file
+ * is not written at all: what is there was synced, and the operator decides
+ * (tranched journal check, salvage).
  */
 int
 jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
@@ -585,6 +925,7 @@ jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
 {
 	struct jrnl_open_report local;
 	struct jrnl_reader *r = NULL;
+	struct jrnl_span span;
 	struct jrnl_rec rec;
 	struct stat st;
 	uint64_t good;
@@ -603,13 +944,27 @@ jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
 	if ((rc = jrnl_lock(fd)) != 0 ||
 	    (rc = jrnl_reader_init(&r, fd, 0, header_json)) != 0)
 		goto fail;
+	/* Format 1 is read only: salvage converts it. */
+	if (r->version != JRNL_FORMAT_VERSION) {
+		jrnl_reader_close(r);
+		rc = JRNL_EVERSION;
+		goto fail;
+	}
 	while ((rc = jrnl_next(r, &rec)) == 1)
 		rep->records++;
 	good = rec.offset;
+	if (rc == JRNL_ETORN || rc == JRNL_ECORRUPT) {
+		if ((rc = jrnl_resync(r, &span)) >= 0 &&
+		    (rc == 1 || span.error != JRNL_ETORN)) {
+			rc = jrnl_count_damage(r, &span, rep);
+			if (rc == 0)
+				rc = JRNL_EDAMAGED;
+		} else if (rc == 0) {
+			rep->tail_error = JRNL_ETORN;
+		}
+	}
 	jrnl_reader_close(r);
-	if (rc == JRNL_ETORN || rc == JRNL_ECORRUPT)
-		rep->tail_error = rc;
-	else if (rc != 0)
+	if (rc != 0)
 		goto fail;
 	if (fstat(fd, &st) != 0) {
 		rc = JRNL_EIO;
@@ -635,6 +990,19 @@ fail:
 		*header_json = NULL;
 	}
 	return rc;
+}
+
+/* Fills a record's frame for len bytes of payload at data. */
+static void
+jrnl_frame(uint8_t hdr[JRNL_REC_HDR], int kind, int64_t t, const void *data,
+           size_t len)
+{
+	memcpy(hdr, jrnl_sync_marker, JRNL_SYNC_LEN);
+	jrnl_put_le32(hdr + 4, (uint32_t)len);
+	hdr[8] = (uint8_t)kind;
+	jrnl_put_le64(hdr + 9, (uint64_t)t);
+	jrnl_put_le32(hdr + 17, jrnl_crc32c(0, data, len));
+	jrnl_put_le32(hdr + 21, jrnl_crc32c(0, hdr, 21));
 }
 
 /* A record bigger than the whole buffer goes out on its own. */
@@ -670,22 +1038,15 @@ jrnl_append(struct jrnl *j, int kind, int64_t t, const void *data,
 		return j->err;
 	need = JRNL_REC_HDR + len;
 	if (need > j->cap) {
-		hdr[8] = (uint8_t)kind;
-		jrnl_put_le64(hdr + 9, (uint64_t)t);
-		jrnl_put_le32(hdr, (uint32_t)len);
-		jrnl_put_le32(hdr + 4, jrnl_crc32c(jrnl_crc32c(0, hdr + 8, 9),
-		                                   data, len));
+		jrnl_frame(hdr, kind, t, data, len);
 		return jrnl_append_large(j, hdr, data, len);
 	}
 	if (need > j->cap - j->used && (rc = jrnl_flush(j)) != 0)
 		return rc;
 	p = j->buf + j->used;
-	p[8] = (uint8_t)kind;
-	jrnl_put_le64(p + 9, (uint64_t)t);
 	if (len > 0)
 		memcpy(p + JRNL_REC_HDR, data, len);
-	jrnl_put_le32(p, (uint32_t)len);
-	jrnl_put_le32(p + 4, jrnl_crc32c(0, p + 8, 9 + len));
+	jrnl_frame(p, kind, t, p + JRNL_REC_HDR, len);
 	j->used += need;
 	j->records++;
 	return 0;
@@ -738,4 +1099,95 @@ jrnl_close(struct jrnl *j)
 	close(j->fd);
 	free(j->buf);
 	free(j);
+}
+
+/*
+ * The pid holding an flock() on path, from /proc/locks (Linux): the line
+ * whose device and inode are the file's.  flock() keeps no owner that the
+ * locking call can return, unlike fcntl()'s F_GETLK, and fcntl() locks are
+ * dropped when any descriptor of the file closes in the process (recovery
+ * opens readers on the same file), so the lock stays an flock() and the pid
+ * is looked up here.  Some file systems report another device number than
+ * stat() does; a match on the inode alone is taken when no line matches
+ * both.  0 when nothing says.
+ */
+static long
+jrnl_lock_holder(const char *path)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	long pid, best = 0;
+	char line[256], type[16];
+	struct stat st;
+	FILE *f;
+
+	if (stat(path, &st) != 0 || (f = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%lu", type, &pid,
+		           &maj, &min, &ino) != 5 ||
+		    strcmp(type, "FLOCK") != 0 || ino != (unsigned long)st.st_ino)
+			continue;
+		if (maj == major(st.st_dev) && min == minor(st.st_dev)) {
+			best = pid;
+			break;
+		}
+		if (best == 0)
+			best = pid;
+	}
+	fclose(f);
+	return best;
+}
+
+const char *
+jrnl_describe(char *buf, size_t len, int err, const char *path)
+{
+	int saved = errno, fd;
+	uint8_t v[4];
+	size_t got = 0;
+	long pid;
+
+	if (buf == NULL || len == 0)
+		return "";
+	if (path == NULL)
+		path = "(no path)";
+	switch (err) {
+	case JRNL_EIO:
+		snprintf(buf, len, "journal %s: %s (errno %d)", path,
+		         strerror(saved), saved);
+		break;
+	case JRNL_ELOCKED:
+		if ((pid = jrnl_lock_holder(path)) > 0)
+			snprintf(buf, len, "journal %s: locked by another "
+			         "engine, pid %ld", path, pid);
+		else
+			snprintf(buf, len, "journal %s: locked by another "
+			         "engine (no pid: /proc/locks does not say)",
+			         path);
+		break;
+	case JRNL_EVERSION:
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (jrnl_pread_full(fd, v, sizeof(v), 8, &got) != 0)
+				got = 0;
+			close(fd);
+		}
+		if (got == sizeof(v) && jrnl_get_le32(v) == JRNL_FORMAT_V1)
+			snprintf(buf, len, "journal %s: format version 1 is "
+			         "read only in this build (it writes version %d):"
+			         " `tranched journal salvage %s NEW` converts it",
+			         path, JRNL_FORMAT_VERSION, path);
+		else if (got == sizeof(v))
+			snprintf(buf, len, "journal %s: format version %u; "
+			         "this build reads version %d", path,
+			         jrnl_get_le32(v), JRNL_FORMAT_VERSION);
+		else
+			snprintf(buf, len, "journal %s: %s", path,
+			         jrnl_strerror(err));
+		break;
+	default:
+		snprintf(buf, len, "journal %s: %s", path, jrnl_strerror(err));
+		break;
+	}
+	errno = saved;
+	return buf;
 }

@@ -1,25 +1,60 @@
 /*
  * engine/journal/journal.h -- the append-only session record.
  *
- * File layout (all integers little-endian):
+ * File layout, format version 2 (all integers little-endian):
  *
  *   file header   8 bytes magic "TRNCHJ\r\n", u32 format version,
  *                 u32 header length H, u32 CRC-32C of the header JSON,
  *                 H bytes of header JSON (engine version, scenario, seed,
  *                 options: whatever the writer passes in).
- *   records       u32 payload length L, u32 CRC-32C over (kind, t, payload),
- *                 u8 kind, i64 t (simulated ns), L bytes payload.
+ *   records       25-byte frame, then the payload:
+ *                   u8[4] sync marker FF 54 6A FE
+ *                   u32   payload length L (at most JRNL_MAX_RECORD)
+ *                   u8    kind
+ *                   i64   t (simulated ns)
+ *                   u32   CRC-32C of the L payload bytes
+ *                   u32   CRC-32C of the 21 frame bytes before it
+ *                 L bytes payload.
+ *
+ * The frame's own checksum covers the length, so a reader never trusts a
+ * length it has not verified: a flipped bit in a length makes the frame bad,
+ * not a jump over good records.  The sync marker holds bytes that never occur
+ * in UTF-8 text, so after damage a reader finds the next record by looking
+ * for the marker at every byte and accepting only a frame whose checksum and
+ * payload checksum both hold (jrnl_resync()).  Version 1 (a 17-byte frame of
+ * u32 length, u32 CRC-32C over kind, t and payload, u8 kind, i64 t; no
+ * marker) is still read, without resynchronising: jrnl_resync() on it
+ * skips to the end of the file.  It is never appended to: opening one for
+ * append says JRNL_EVERSION, and `tranched journal salvage` converts it.
  *
  * Writes are buffered; jrnl_append() never blocks on the disk unless the
  * buffer is full.  jrnl_sync() writes the buffer and fdatasync()s it: callers
  * sync before they acknowledge anything that must survive a crash (commands
- * and fills).  A record is either wholly present with a good checksum or it
- * is the torn tail of a crash: opening for append detects a torn or corrupt
- * tail, reports where it starts, and cuts the file there.
+ * and fills).  So synced data is never cut: opening for append cuts only a
+ * torn tail, the last write that never completed, and refuses a journal that
+ * is damaged anywhere before it (JRNL_EDAMAGED, with where and how much in
+ * the report).  What counts as torn is decided by jrnl_resync() once no good
+ * record follows the first bad byte X of a file of S bytes:
  *
- * The reader walks records in order and stops at the first damaged one,
- * saying at which byte offset and why, so a console can play a damaged
- * journal up to the damage.
+ *   - fewer than 25 bytes from X to S, only zero bytes, or bytes that end
+ *     in zeros from a 512-byte boundary to S (a crash that extended the
+ *     file before its data landed), are torn;
+ *   - a good frame at X whose payload runs past S is torn (a kill -9 in the
+ *     middle of a write);
+ *   - anything that was a whole record is damage: a good frame whose payload
+ *     lies inside the file but fails its checksum, a frame that fails its
+ *     checksum but keeps its marker with a length that fits the file, or one
+ *     whose payload checksum matches the bytes after it; so is anything
+ *     before a later frame, since the writer only starts a record after the
+ *     one before it was whole;
+ *   - other bytes (garbage that never formed a record) are torn.
+ *
+ * A bit flip in the last complete record therefore refuses rather than cuts:
+ * that record was synced and may have been acknowledged.
+ *
+ * Readers walk records in order; at damage jrnl_next() stops and says at
+ * which byte offset, and jrnl_resync() moves past the damaged span to the
+ * next good record, saying how many bytes it skipped.
  */
 #ifndef TRANCHE_JOURNAL_H
 #define TRANCHE_JOURNAL_H
@@ -27,8 +62,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JRNL_FORMAT_VERSION 1
+#define JRNL_FORMAT_VERSION 2
 #define JRNL_MAX_RECORD (16u * 1024 * 1024)
+#define JRNL_FILE_HDR 20 /* magic, version, header length, header CRC */
+#define JRNL_REC_HDR 25  /* sync, length, kind, t, payload CRC, frame CRC */
 
 /* Record kinds. */
 enum jrnl_kind {
@@ -47,6 +84,8 @@ enum {
 	JRNL_EEXIST = -6,   /* create: file exists */
 	JRNL_EINVAL = -7,
 	JRNL_ENOMEM = -8,
+	JRNL_ELOCKED = -9,  /* another writer holds the journal's lock */
+	JRNL_EDAMAGED = -10, /* open for append: damage before the tail */
 };
 
 struct jrnl;
@@ -60,18 +99,31 @@ struct jrnl_rec {
 	uint64_t offset;     /* byte offset of the record in the file */
 };
 
+/* A run of bytes that holds no good record. */
+struct jrnl_span {
+	uint64_t offset; /* where the first bad byte is */
+	uint64_t bytes;  /* how many bytes were skipped */
+	int error;       /* JRNL_ECORRUPT (damage) or JRNL_ETORN (torn tail) */
+};
+
 /* What opening for append found. */
 struct jrnl_open_report {
-	uint64_t records;     /* good records kept */
+	uint64_t records;     /* good records kept (or found, if refused) */
 	uint64_t good_bytes;  /* file size after any cut */
-	uint64_t cut_bytes;   /* bytes of torn or corrupt tail removed */
-	int tail_error;       /* JRNL_ETORN, JRNL_ECORRUPT or 0 */
+	uint64_t cut_bytes;   /* bytes of torn tail removed */
+	int tail_error;       /* JRNL_ETORN when a torn tail was cut, else 0 */
+	/* When the open is refused with JRNL_EDAMAGED: the first damaged span,
+	 * the good records before and after it, and the damage in all. */
+	struct jrnl_span damage;
+	uint64_t records_before, records_after;
+	uint64_t damaged_spans, damaged_bytes;
 };
 
 /* Create a new journal; JRNL_EEXIST if the file exists. */
 int jrnl_create(struct jrnl **out, const char *path, const char *header_json);
 
-/* Open an existing journal for appending, cutting a damaged tail.
+/* Open an existing journal for appending, cutting a torn tail; any other
+ * damage refuses with JRNL_EDAMAGED and leaves the file as it was.
  * *header_json (may be NULL) receives a malloc'd copy of the header. */
 int jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
                      struct jrnl_open_report *rep);
@@ -89,11 +141,23 @@ int jrnl_reader_open(struct jrnl_reader **out, const char *path,
 /* 1 and *rec filled; 0 at a clean end; negative at damage (rec->offset says
  * where the damaged record starts). */
 int jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec);
+/* After jrnl_next() returned JRNL_ECORRUPT or JRNL_ETORN: looks for the
+ * next good record after the bad one.  1 when one was found: the reader
+ * stands at it and *span says what lies between.  0 when no good record
+ * follows: *span runs to the end of the file, its error says whether it is
+ * a torn tail or damage, and the reader stays at the bad record.  Negative
+ * on an I/O or memory error. */
+int jrnl_resync(struct jrnl_reader *r, struct jrnl_span *span);
 /* Go back to the first record. */
 int jrnl_rewind(struct jrnl_reader *r);
 void jrnl_reader_close(struct jrnl_reader *r);
 
 const char *jrnl_strerror(int err);
+/* A sentence for the failure err of a call on path, written into buf:
+ * "journal PATH: ...", with the errno text and number for JRNL_EIO (read
+ * from errno: call it straight after the failure), the version found for
+ * JRNL_EVERSION and the pid holding the lock for JRNL_ELOCKED. */
+const char *jrnl_describe(char *buf, size_t len, int err, const char *path);
 uint32_t jrnl_crc32c(uint32_t crc, const void *data, size_t len);
 
 #endif

@@ -2,7 +2,9 @@
  * engine/server/server-recover.c -- continuing a session from its journal.
  *
  * `tranched --journal FILE` with an existing FILE opens it for appending
- * (a torn or corrupt tail is cut and reported), takes the scenario, seed
+ * (a torn tail, the unfinished last write, is cut and reported; damage
+ * anywhere before it refuses the start and cuts nothing, naming the offset,
+ * the span and the records after it), takes the scenario, seed
  * and start time from the header -- never from the scenario directory, so
  * an edited scenario file cannot change a session -- and rebuilds the
  * market and the execution layer from the seed.  Then it re-simulates:
@@ -170,14 +172,29 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
 	memset(&rep, 0, sizeof rep);
 	if ((rv = jrnl_open_append(&s->j, s->jpath, &hj, &rep)) != 0) {
-		snprintf(err, errlen, "journal %s: %s", s->jpath,
-		    jrnl_strerror(rv));
+		/* Synced records may follow the damage: nothing is cut, the
+		 * operator salvages them into a new journal. */
+		if (rv == JRNL_EDAMAGED)
+			snprintf(err, errlen, "journal %s: damaged at offset %llu "
+			    "(%llu bytes, %llu good records before it, %llu "
+			    "after it; %llu damaged spans, %llu bytes in all): "
+			    "not started, nothing cut; see `tranched journal "
+			    "check %s` and `tranched journal salvage %s NEW`",
+			    s->jpath, (unsigned long long)rep.damage.offset,
+			    (unsigned long long)rep.damage.bytes,
+			    (unsigned long long)rep.records_before,
+			    (unsigned long long)rep.records_after,
+			    (unsigned long long)rep.damaged_spans,
+			    (unsigned long long)rep.damaged_bytes, s->jpath,
+			    s->jpath);
+		else
+			jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
 	}
 	if (rep.cut_bytes > 0)
-		fprintf(stderr, "tranched: journal %s: %s tail of %llu bytes at "
-		    "offset %llu cut (%llu good records kept)\n", s->jpath,
-		    rep.tail_error == JRNL_ECORRUPT ? "corrupt" : "torn",
+		fprintf(stderr, "tranched: journal %s: torn tail of %llu bytes "
+		    "at offset %llu cut (an unfinished last write; %llu good "
+		    "records kept)\n", s->jpath,
 		    (unsigned long long)rep.cut_bytes,
 		    (unsigned long long)rep.good_bytes,
 		    (unsigned long long)rep.records);
@@ -402,8 +419,7 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 	/* Everything already appended is on disk before we read it. */
 	jrnl_sync(s->j);
 	if ((rv = jrnl_reader_open(&rd, s->jpath, NULL)) != 0) {
-		snprintf(err, errlen, "journal %s: %s", s->jpath,
-		    jrnl_strerror(rv));
+		jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
 	}
 	if (rec_scan(s, rd, &r, &t_last, &records, err, errlen) != 0)

@@ -13,9 +13,16 @@
  * stays served until SIGINT or SIGTERM (or, with --exit-at-end, the replay
  * exits).  One thread, no libuv: poll the REP socket, sleep until the next
  * event is due.
+ *
+ * A journal is input, not trusted: a header of another protocol version is
+ * refused before anything is served, a fill that cannot have happened
+ * (quantity or price out of range) is not published and is named on
+ * stderr with its offset and field, and a damaged span is skipped with
+ * jrnl_resync(), stderr saying where and how many bytes.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,16 +126,49 @@ rp_sym(const cJSON *book)
 	return sym;
 }
 
+/* The bounds tca believes (tranched(1)): a whole quantity from 1 to 10^12
+ * shares, a price from 1 to 10^15 ticks. */
+static int
+rp_fill_check(const cJSON *o, char *err, size_t errlen)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "px");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "qty");
+
+	if (!cJSON_IsNumber(q) || !isfinite(q->valuedouble) ||
+	    q->valuedouble < 1 || q->valuedouble > 1e12 ||
+	    q->valuedouble != floor(q->valuedouble)) {
+		snprintf(err, errlen, "qty %.17g: must be a whole number of "
+		    "shares from 1 to 1e12", cJSON_IsNumber(q) ? q->valuedouble :
+		    NAN);
+		return -1;
+	}
+	if (!cJSON_IsNumber(p) || !isfinite(p->valuedouble) ||
+	    p->valuedouble < 1 || p->valuedouble > 1e15) {
+		snprintf(err, errlen, "px %.17g: must be a price from 1 to 1e15 "
+		    "ticks", cJSON_IsNumber(p) ? p->valuedouble : NAN);
+		return -1;
+	}
+	return 0;
+}
+
 /* Remember what a snapshot will need, then send the bytes as they were. */
 static void
 rp_event(struct rp *r, const struct jrnl_rec *rec)
 {
 	struct ipc_event ev;
-	char err[128];
+	char err[256];
 	nng_msg *msg;
 
 	if (ipc_event_parse(rec->data, rec->len, &ev, err, sizeof err) != 0)
 		return;
+	if (strcmp(ev.topic, TOPIC_FILL) == 0 &&
+	    rp_fill_check(ev.json, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched replay: %s: fill event at offset %llu: "
+		    "%s: not published\n", r->path,
+		    (unsigned long long)rec->offset, err);
+		ipc_event_free(&ev);
+		return;
+	}
 	r->seq = ev.seq;
 	r->t = ev.t;
 	if (strcmp(ev.topic, TOPIC_BOOK) == 0) {
@@ -321,6 +361,7 @@ server_replay_main(int argc, char **argv)
 	};
 	struct rp r;
 	struct jrnl_reader *rd = NULL;
+	struct jrnl_span span;
 	struct jrnl_rec rec;
 	char *hj = NULL, defurl[600], dir[512], *end;
 	cJSON *h = NULL;
@@ -379,11 +420,31 @@ server_replay_main(int argc, char **argv)
 	}
 	r.path = argv[optind];
 	if ((rv = jrnl_reader_open(&rd, r.path, &hj)) != 0) {
-		fprintf(stderr, "tranched replay: %s: %s\n", r.path,
-		    jrnl_strerror(rv));
+		fprintf(stderr, "tranched replay: %s\n", jrnl_describe(err,
+		    sizeof err, rv, r.path));
 		return 1;
 	}
-	if ((h = cJSON_Parse(hj ? hj : "")) != NULL) {
+	h = cJSON_Parse(hj ? hj : "");
+	{
+		/* Events mean what this build's protocol says they mean. */
+		const cJSON *pv = cJSON_GetObjectItemCaseSensitive(h, "protocol");
+
+		if (!cJSON_IsNumber(pv) ||
+		    pv->valuedouble != TRANCHE_PROTO_VERSION) {
+			char *txt = pv != NULL ? cJSON_PrintUnformatted(pv) : NULL;
+
+			fprintf(stderr, "tranched replay: %s: header protocol %s: "
+			    "this build speaks protocol %d only\n", r.path,
+			    txt != NULL ? txt : "(missing)",
+			    TRANCHE_PROTO_VERSION);
+			cJSON_free(txt);
+			jrnl_reader_close(rd);
+			cJSON_Delete(h);
+			free(hj);
+			return 1;
+		}
+	}
+	if (h != NULL) {
 		ipc_get_str(h, "sym", &sym);
 		ipc_get_num(h, "tick", &r.tick);
 		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(h, "syms")))
@@ -437,11 +498,22 @@ server_replay_main(int argc, char **argv)
 				}
 				continue;
 			}
-			if (rv < 0)
+			if ((rv == JRNL_ECORRUPT || rv == JRNL_ETORN) &&
+			    (rv = jrnl_resync(rd, &span)) >= 0) {
+				fprintf(stderr, "tranched replay: %s: %s at offset "
+				    "%llu: %llu bytes skipped%s\n", r.path,
+				    span.error == JRNL_ETORN ? "torn tail" :
+				    "damaged span",
+				    (unsigned long long)span.offset,
+				    (unsigned long long)span.bytes, rv == 1 ?
+				    ", going on with the next good record" : "");
+				if (rv == 1)
+					continue;
+			} else if (rv < 0)
 				fprintf(stderr, "tranched replay: %s: stopped at "
 				    "offset %llu: %s\n", r.path,
 				    (unsigned long long)rec.offset,
-				    jrnl_strerror(rv));
+				    jrnl_describe(err, sizeof err, rv, r.path));
 			r.ended = 1;
 			fprintf(stderr, "tranched replay: end of %s at seq %llu\n",
 			    r.path, (unsigned long long)r.seq);

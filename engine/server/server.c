@@ -622,8 +622,7 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	rv = jrnl_create(&s->j, s->jpath, hj);
 	cJSON_free(hj);
 	if (rv != 0) {
-		snprintf(err, errlen, "journal %s: %s%s", s->jpath,
-		    jrnl_strerror(rv), "");
+		jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
 	}
 	return 0;

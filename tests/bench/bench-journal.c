@@ -274,11 +274,11 @@ bench_journal_print(const struct bench_jopts *o,
 	double med, lo, hi, bytes;
 	int i, k;
 
-	bytes = (double)(o->size + 17);
+	bytes = (double)(o->size + JRNL_REC_HDR);
 	if (!o->json) {
 		printf("journal: %lld records of %lld bytes (%lld framed), "
 		       "%lld runs, median\n",
-		       o->records, o->size, o->size + 17, o->runs);
+		       o->records, o->size, o->size + JRNL_REC_HDR, o->runs);
 		if (o->sync_every > 0)
 			printf("appends call jrnl_sync() every %lld records, as "
 			       "the engine syncs commands and fills\n",

@@ -258,26 +258,27 @@ crash_commands_are_reapplied_and_ids_remembered(void **state)
 	assert_int_equal(system(jarg), 0);
 }
 
-/* Rewrite the first fill's qty in place, with a good checksum. */
+/* Rewrite the first fill's qty in place, with good checksums: the payload's
+ * and the frame's, which covers the payload's (journal.h). */
 static long long
 corrupt_first_fill(const char *path)
 {
 	FILE *f = fopen(path, "r+b");
-	unsigned char hdr[20], rh[17];
+	unsigned char hdr[JRNL_FILE_HDR], rh[JRNL_REC_HDR];
 	uint32_t hl, len, crc;
 	long off;
 
 	assert_non_null(f);
-	assert_int_equal(fread(hdr, 1, 20, f), 20);
+	assert_int_equal(fread(hdr, 1, JRNL_FILE_HDR, f), JRNL_FILE_HDR);
 	memcpy(&hl, hdr + 12, 4);
-	off = 20 + (long)hl;
+	off = JRNL_FILE_HDR + (long)hl;
 	for (;;) {
 		char *p;
 
 		fseek(f, off, SEEK_SET);
-		if (fread(rh, 1, 17, f) != 17)
+		if (fread(rh, 1, JRNL_REC_HDR, f) != JRNL_REC_HDR)
 			return -1;
-		memcpy(&len, rh, 4);
+		memcpy(&len, rh + 4, 4);
 		p = malloc(len + 1);
 		assert_int_equal(fread(p, 1, len, f), len);
 		p[len] = '\0';
@@ -286,18 +287,19 @@ corrupt_first_fill(const char *path)
 
 			assert_non_null(q);
 			q[6] = q[6] == '9' ? '1' : '9'; /* same length */
-			crc = jrnl_crc32c(0, rh + 8, 9);
-			crc = jrnl_crc32c(crc, p, len);
-			memcpy(rh + 4, &crc, 4);
+			crc = jrnl_crc32c(0, p, len);
+			memcpy(rh + 17, &crc, 4);
+			crc = jrnl_crc32c(0, rh, 21);
+			memcpy(rh + 21, &crc, 4);
 			fseek(f, off, SEEK_SET);
-			fwrite(rh, 1, 17, f);
+			fwrite(rh, 1, JRNL_REC_HDR, f);
 			fwrite(p, 1, len, f);
 			free(p);
 			fclose(f);
 			return off;
 		}
 		free(p);
-		off += 17 + (long)len;
+		off += JRNL_REC_HDR + (long)len;
 	}
 }
 

@@ -1,8 +1,10 @@
 /*
  * tests/unit/test-journal-basic.c -- the journal's file format and its
- * promises: records come back exactly as written, a torn or corrupt tail is
- * found and cut at the right byte, files that are not journals are refused
- * without being touched, and whatever was synced survives a kill -9.
+ * promises: records come back exactly as written, a torn tail is found and
+ * cut at the right byte, a corrupt record is refused without being touched,
+ * files that are not journals are refused without being touched, and
+ * whatever was synced survives a kill -9.  test-journal-damage.c covers
+ * resynchronising after damage and telling damage from a torn tail.
  *
  * Every test works in a fresh mkdtemp() directory that the teardown empties
  * and removes.  Damaged journals are made by writing a good one, reading its
@@ -30,8 +32,8 @@
 
 #include "engine/journal/journal.h"
 
-#define FILE_HDR 20
-#define REC_HDR 17
+#define FILE_HDR JRNL_FILE_HDR
+#define REC_HDR JRNL_REC_HDR
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -358,7 +360,7 @@ journal_open_append_continues_after_records(void **state)
 	const char *header = "{\"scenario\":\"calm\"}";
 	struct jrnl_open_report rep;
 	struct jrnl *j, *j2;
-	char *hdr_back;
+	char *hdr_back, msg[PATH_MAX + 512], want[128];
 	uint64_t size;
 	int last;
 
@@ -374,9 +376,15 @@ journal_open_append_continues_after_records(void **state)
 	assert_int_equal(rep.tail_error, 0);
 	assert_int_equal(jrnl_records(j), 3);
 
-	/* One writer at a time: a second one is refused while this is open. */
-	assert_int_equal(jrnl_open_append(&j2, path, NULL, NULL), JRNL_EIO);
-	assert_true(errno == EWOULDBLOCK || errno == EAGAIN);
+	/* One writer at a time: a second one is refused while this is open,
+	 * and the refusal names the pid that holds the lock (this one). */
+	assert_int_equal(jrnl_open_append(&j2, path, NULL, NULL), JRNL_ELOCKED);
+	jrnl_describe(msg, sizeof(msg), JRNL_ELOCKED, path);
+	snprintf(want, sizeof(want), "locked by another engine, pid %ld",
+	         (long)getpid());
+	if (strstr(msg, want) == NULL || strstr(msg, path) == NULL)
+		fail_msg("lock message \"%s\" lacks \"%s\" or the path", msg,
+		         want);
 
 	append_generated(j, 3, 5);
 	assert_int_equal(jrnl_records(j), 5);
@@ -476,19 +484,23 @@ journal_torn_tail_is_cut(void **state)
 	free(off);
 }
 
+/* Synced data is never cut: a bad record with good ones after it refuses
+ * the open, names where, and leaves every byte where it was; a reader stops
+ * at it and resynchronises on the next record. */
 static void
-journal_corrupt_record_is_cut(void **state)
+journal_corrupt_record_is_refused(void **state)
 {
 	struct fixture *fx = *state;
 	char good[PATH_MAX + 256], bad[PATH_MAX + 256];
 	const uint64_t n = 5, mid = 2;
 	struct jrnl_open_report rep;
 	struct jrnl_reader *r;
+	struct jrnl_span span;
 	struct jrnl_rec rec;
 	struct jrnl *j;
 	uint64_t *off, at, i;
-	uint8_t *bytes, *copy;
-	size_t len, rlen, c;
+	uint8_t *bytes, *copy, *after;
+	size_t len, rlen, c, alen;
 	uint32_t crc;
 
 	snprintf(good, sizeof(good), "%s", path_in(fx, "good.jrnl"));
@@ -502,21 +514,23 @@ journal_corrupt_record_is_cut(void **state)
 	assert_non_null(copy);
 
 	/* Bytes of the middle record to damage, relative to its start: the
-	 * length's top byte (over the limit), the checksum, the kind, the
-	 * time, the payload's ends, and finally a valid checksum over a kind
-	 * that does not exist. */
-	const size_t where[] = {3, 4, 7, 8, 9, 16, REC_HDR, rlen - 1, SIZE_MAX};
+	 * marker, the length (its top byte over the limit), the kind, the
+	 * time, the payload checksum, the frame checksum, the payload's ends,
+	 * and finally a valid frame checksum over a kind that does not
+	 * exist. */
+	const size_t where[] = {0, 3, 4, 7, 8, 9, 16, 17, 20, 21, 24,
+	                        REC_HDR, rlen - 1, SIZE_MAX};
 	for (c = 0; c < sizeof(where) / sizeof(where[0]); c++) {
 		memcpy(copy, bytes, len);
 		if (where[c] == SIZE_MAX) {
 			copy[at + 8] = 9;
-			crc = jrnl_crc32c(0, copy + at + 8, rlen - 8);
-			copy[at + 4] = (uint8_t)crc;
-			copy[at + 5] = (uint8_t)(crc >> 8);
-			copy[at + 6] = (uint8_t)(crc >> 16);
-			copy[at + 7] = (uint8_t)(crc >> 24);
+			crc = jrnl_crc32c(0, copy + at, 21);
+			copy[at + 21] = (uint8_t)crc;
+			copy[at + 22] = (uint8_t)(crc >> 8);
+			copy[at + 23] = (uint8_t)(crc >> 16);
+			copy[at + 24] = (uint8_t)(crc >> 24);
 		} else {
-			copy[at + where[c]] ^= where[c] == 3 ? 0x80 : 0x01;
+			copy[at + where[c]] ^= where[c] == 7 ? 0x80 : 0x01;
 		}
 		spill(bad, copy, len);
 
@@ -531,17 +545,34 @@ journal_corrupt_record_is_cut(void **state)
 			/* The reader stays stopped at the damage. */
 			assert_int_equal(jrnl_next(r, &rec), JRNL_ECORRUPT);
 			assert_int_equal(rec.offset, at);
+			/* Resynchronising skips exactly the bad record. */
+			assert_int_equal(jrnl_resync(r, &span), 1);
+			assert_int_equal(span.offset, at);
+			assert_int_equal(span.bytes, rlen);
+			assert_int_equal(span.error, JRNL_ECORRUPT);
+			for (i = mid + 1; i < n; i++) {
+				assert_int_equal(jrnl_next(r, &rec), 1);
+				assert_generated(&rec, i);
+			}
+			assert_int_equal(jrnl_next(r, &rec), 0);
 			assert_int_equal(jrnl_rewind(r), 0);
 		}
 		jrnl_reader_close(r);
 
-		assert_int_equal(jrnl_open_append(&j, bad, NULL, &rep), 0);
-		assert_int_equal(rep.tail_error, JRNL_ECORRUPT);
-		assert_int_equal(rep.records, mid);
-		assert_int_equal(rep.good_bytes, at);
-		assert_int_equal(rep.cut_bytes, len - at);
-		assert_int_equal(file_size(bad), at);
-		jrnl_close(j);
+		j = (struct jrnl *)&j;
+		assert_int_equal(jrnl_open_append(&j, bad, NULL, &rep),
+		                 JRNL_EDAMAGED);
+		assert_null(j);
+		assert_int_equal(rep.damage.offset, at);
+		assert_int_equal(rep.damage.bytes, rlen);
+		assert_int_equal(rep.records_before, mid);
+		assert_int_equal(rep.records_after, n - mid - 1);
+		assert_int_equal(rep.damaged_spans, 1);
+		assert_int_equal(rep.cut_bytes, 0);
+		after = slurp(bad, &alen);
+		assert_int_equal(alen, len);
+		assert_memory_equal(after, copy, len);
+		free(after);
 	}
 	free(copy);
 	free(bytes);
@@ -615,6 +646,17 @@ journal_rejects_not_a_journal(void **state)
 	copy[8] = JRNL_FORMAT_VERSION + 1; /* a journal from the future */
 	spill(bad, copy, len);
 	assert_refused(bad, JRNL_EVERSION);
+	{
+		char msg[PATH_MAX + 512], want[96];
+
+		/* The refusal names the version found and the one read. */
+		jrnl_describe(msg, sizeof(msg), JRNL_EVERSION, bad);
+		snprintf(want, sizeof(want), "format version %d; this build "
+		         "reads version %d", JRNL_FORMAT_VERSION + 1,
+		         JRNL_FORMAT_VERSION);
+		if (strstr(msg, want) == NULL || strstr(msg, bad) == NULL)
+			fail_msg("\"%s\" lacks \"%s\" or the path", msg, want);
+	}
 
 	memcpy(copy, bytes, len);
 	memset(copy + 8, 0, 4);
@@ -640,6 +682,16 @@ journal_rejects_not_a_journal(void **state)
 	assert_int_equal(jrnl_reader_open(&r, path_in(fx, "absent.jrnl"), NULL),
 	                 JRNL_EIO);
 	assert_int_equal(errno, ENOENT);
+	{
+		char msg[PATH_MAX + 512];
+
+		/* The errno's text and number, and the path. */
+		jrnl_describe(msg, sizeof(msg), JRNL_EIO,
+		              path_in(fx, "absent.jrnl"));
+		if (strstr(msg, "No such file or directory (errno 2)") == NULL ||
+		    strstr(msg, "absent.jrnl") == NULL)
+			fail_msg("\"%s\" does not name the errno and path", msg);
+	}
 	free(copy);
 	free(bytes);
 }
@@ -919,6 +971,94 @@ journal_write_error_is_sticky(void **state)
 	assert_int_equal(last, 0);
 }
 
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A format 1 journal (17-byte frames, no marker), made byte by byte as the
+ * old writer laid it out: readers still read it, an append is refused and
+ * leaves it as it was, and a damaged record ends what can be read.
+ */
+static void
+journal_reads_format_1(void **state)
+{
+	static const char hdr[] = "{\"protocol\":2}";
+	static const char *const payload[] = {"fill\0{\"qty\":1}", "{}",
+	                                      "abc"};
+	struct fixture *fx = *state;
+	const char *path = path_in(fx, "v1.jrnl");
+	uint8_t buf[512], *after;
+	struct jrnl_open_report rep;
+	struct jrnl_reader *r;
+	struct jrnl_span span;
+	struct jrnl_rec rec;
+	struct jrnl *j = (struct jrnl *)&j;
+	size_t n = 0, len[3] = {15, 2, 3}, alen, rec2 = 0;
+	char *back, msg[PATH_MAX + 512];
+
+	memcpy(buf, "TRNCHJ\r\n", 8);
+	put32(buf + 8, 1);
+	put32(buf + 12, (uint32_t)strlen(hdr));
+	put32(buf + 16, jrnl_crc32c(0, hdr, strlen(hdr)));
+	memcpy(buf + 20, hdr, strlen(hdr));
+	n = 20 + strlen(hdr);
+	for (int i = 0; i < 3; i++) {
+		uint8_t *p = buf + n;
+
+		if (i == 2)
+			rec2 = n;
+		put32(p, (uint32_t)len[i]);
+		p[8] = (uint8_t)(JRNL_EVENT + i);
+		memset(p + 9, 0, 8);
+		p[9] = (uint8_t)(10 + i);
+		memcpy(p + 17, payload[i], len[i]);
+		put32(p + 4, jrnl_crc32c(0, p + 8, 9 + len[i]));
+		n += 17 + len[i];
+	}
+	spill(path, buf, n);
+
+	assert_int_equal(jrnl_reader_open(&r, path, &back), 0);
+	assert_string_equal(back, hdr);
+	free(back);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(jrnl_next(r, &rec), 1);
+		assert_int_equal(rec.kind, JRNL_EVENT + i);
+		assert_int_equal(rec.t, 10 + i);
+		assert_int_equal(rec.len, len[i]);
+		assert_memory_equal(rec.data, payload[i], len[i]);
+	}
+	assert_int_equal(jrnl_next(r, &rec), 0);
+	jrnl_reader_close(r);
+
+	assert_int_equal(jrnl_open_append(&j, path, NULL, &rep), JRNL_EVERSION);
+	assert_null(j);
+	after = slurp(path, &alen);
+	assert_int_equal(alen, n);
+	assert_memory_equal(after, buf, n);
+	free(after);
+	jrnl_describe(msg, sizeof(msg), JRNL_EVERSION, path);
+	if (strstr(msg, "journal salvage") == NULL)
+		fail_msg("\"%s\" does not say how to convert", msg);
+
+	/* Damage in a format 1 journal: no resync, the rest is one span. */
+	buf[rec2 + 18] ^= 1;
+	spill(path, buf, n);
+	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
+	assert_int_equal(jrnl_next(r, &rec), 1);
+	assert_int_equal(jrnl_next(r, &rec), 1);
+	assert_int_equal(jrnl_next(r, &rec), JRNL_ECORRUPT);
+	assert_int_equal(rec.offset, rec2);
+	assert_int_equal(jrnl_resync(r, &span), 0);
+	assert_int_equal(span.offset, rec2);
+	assert_int_equal(span.bytes, n - rec2);
+	assert_int_equal(span.error, JRNL_ECORRUPT);
+	jrnl_reader_close(r);
+}
+
 int
 main(void)
 {
@@ -934,7 +1074,7 @@ main(void)
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_torn_tail_is_cut,
 	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(journal_corrupt_record_is_cut,
+	    cmocka_unit_test_setup_teardown(journal_corrupt_record_is_refused,
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_rejects_not_a_journal,
 	                                    fixture_setup, fixture_teardown),
@@ -946,6 +1086,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(journal_survives_kill_after_sync,
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_write_error_is_sticky,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(journal_reads_format_1,
 	                                    fixture_setup, fixture_teardown),
 	};
 

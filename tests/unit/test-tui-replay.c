@@ -2,8 +2,9 @@
  * tests/unit/test-tui-replay.c -- the replay transport on its own: a
  * journal written with the journal API is played into a store on a real
  * libuv loop, without a terminal.  It proves the pacing (records wait for
- * their simulated time), pause and speed keys, the end of a journal, and
- * that a damaged journal plays up to the damage and names the byte; and
+ * their simulated time), pause and speed keys, the end of a journal, that
+ * a damaged journal skips the damaged span, plays on and names the byte,
+ * that a header of another protocol version is refused; and
  * the controls: . one event, n / N between alerts and interventions, g to
  * a time (backwards rebuilds the store), the transport bar.
  */
@@ -23,6 +24,9 @@
 
 #define T0 34200000000000LL
 #define SEC 1000000000LL
+#define PROTO_STR2(v) #v
+#define PROTO_STR1(v) PROTO_STR2(v)
+#define PROTO_STR PROTO_STR1(TRANCHE_PROTO_VERSION)
 
 /* A journal of `n` decisions one simulated second apart, then a block
  * event; returns the byte offset where record `mark` (1-based) starts. */
@@ -38,7 +42,8 @@ journal_write(const char *path, int n, int mark)
 
 	unlink(path);
 	assert_int_equal(jrnl_create(&j, path, "{\"tick\":0.01,\"sym\":\"QDI\","
-	    "\"scenario_name\":\"calm\",\"seed\":\"7\"}"), 0);
+	    "\"scenario_name\":\"calm\",\"seed\":\"7\",\"protocol\":"
+	    PROTO_STR "}"), 0);
 	for (i = 1; i <= n + 1; i++) {
 		cJSON *p;
 		char *buf;
@@ -166,7 +171,7 @@ replay_waits_for_simulated_time(void **state)
 }
 
 static void
-replay_stops_at_damage_and_says_where(void **state)
+replay_skips_damage_and_says_where(void **state)
 {
 	struct tui *t;
 	uint64_t off;
@@ -174,7 +179,8 @@ replay_stops_at_damage_and_says_where(void **state)
 	FILE *f;
 
 	(void)state;
-	/* Record 8 of 22 (21 events and a note) gets a bad byte. */
+	/* Record 8 of 22 (21 events and a note), decision 7, gets a bad
+	 * byte in its frame. */
 	off = journal_write(journal_path, 20, 8);
 	assert_true(off > 0);
 	f = fopen(journal_path, "r+b");
@@ -188,14 +194,45 @@ replay_stops_at_damage_and_says_where(void **state)
 	assert_non_null(strstr(t->view.transport, "STOPPED"));
 	snprintf(want, sizeof want, "journal damaged at byte %llu",
 	    (unsigned long long)off);
-	assert_non_null(strstr(t->msg, want));
-	/* Records 1..7 are six decisions and the note. */
-	assert_int_equal(store_ndecisions(&t->store), 6);
+	if (strstr(t->msg, want) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\"", t->msg, want);
+	/* Every decision but the damaged one, and the block after it. */
+	assert_int_equal(store_ndecisions(&t->store), 19);
+	assert_string_equal(t->store.blocks[0].state, "DONE");
 	assert_int_equal(t->msg_level, MSG_ERR);
 	/* Space after the end says so instead of playing. */
 	t->tp->key(t, ' ');
 	assert_non_null(strstr(t->msg, "nothing more to play"));
 	replay_free(t);
+}
+
+/* A journal of another protocol version is not played at all. */
+static void
+replay_refuses_another_protocol(void **state)
+{
+	static const char *const headers[] = {
+		"{\"protocol\":1}", "{\"protocol\":3}", "{\"protocol\":\"2\"}",
+		"{\"tick\":0.01}",
+	};
+	struct tui *t;
+	struct jrnl *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+		unlink(journal_path);
+		assert_int_equal(jrnl_create(&j, journal_path, headers[i]), 0);
+		jrnl_close(j);
+		t = calloc(1, sizeof *t);
+		assert_non_null(t);
+		t->opt.journal = journal_path;
+		store_init(&t->store);
+		t->view.store = &t->store;
+		t->tp = &transport_replay_ops;
+		assert_int_equal(t->tp->open(t), -1);
+		t->tp->free(t);
+		store_free(&t->store);
+		free(t);
+	}
 }
 
 /* 20 events one second apart: decisions, with alerts at 5 and 12 and an
@@ -208,8 +245,8 @@ journal_write_marks(const char *path)
 	int i;
 
 	unlink(path);
-	assert_int_equal(jrnl_create(&j, path, "{\"tick\":0.01,\"sym\":\"QDI\"}"),
-	    0);
+	assert_int_equal(jrnl_create(&j, path, "{\"tick\":0.01,\"sym\":\"QDI\","
+	    "\"protocol\":" PROTO_STR "}"), 0);
 	for (i = 1; i <= 20; i++) {
 		const char *topic = TOPIC_DECISION;
 		cJSON *p;
@@ -350,7 +387,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_waits_for_simulated_time),
-		cmocka_unit_test(replay_stops_at_damage_and_says_where),
+		cmocka_unit_test(replay_skips_damage_and_says_where),
+		cmocka_unit_test(replay_refuses_another_protocol),
 		cmocka_unit_test(replay_controls_step_seek_and_marks),
 		cmocka_unit_test(replay_refuses_a_missing_journal),
 	};

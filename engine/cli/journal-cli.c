@@ -1,0 +1,350 @@
+/*
+ * engine/cli/journal-cli.c -- `tranched journal check FILE` and
+ * `tranched journal salvage FILE OUT`: what an operator runs when an engine
+ * refuses to start on a damaged journal.
+ *
+ * Both walk the journal with the journal's own reader and resynchronise
+ * after every damaged span (jrnl_resync()), so they see exactly the records
+ * and the spans that recovery and replay see.  check reports every span:
+ * where it starts, how many bytes, how many good records come before and
+ * after it, and whether it is damage (a recovery would refuse it) or a torn
+ * tail (a recovery would cut it); its exit status says which of the three a
+ * journal is, so a script can decide before it restarts an engine.
+ *
+ * salvage copies every good record, unchanged (kind, time, payload), into a
+ * new journal created with the same header, and ends it with a note that
+ * lists what was skipped.  The original is only ever opened for reading;
+ * OUT must not exist (the journal's create refuses an existing file), and a
+ * salvage that fails half-way removes what it wrote rather than leave a
+ * journal that looks whole.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/cli/cli.h"
+#include "engine/journal/journal.h"
+
+#define JCLI_MAX_SPANS 4096
+
+struct jcli_span {
+	struct jrnl_span s;
+	uint64_t before; /* good records before it */
+};
+
+struct jcli_walk {
+	struct jcli_span *spans;
+	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
+	uint64_t records, damaged_bytes, torn_bytes;
+	int damaged, torn;
+};
+
+static void
+jcli_usage(FILE *f)
+{
+	fprintf(f, "usage: tranched journal check FILE [--json]\n"
+	    "       tranched journal salvage FILE OUT\n\n"
+	    "check    report every damaged span of a journal (offset, bytes,\n"
+	    "         good records before and after) and whether its tail is\n"
+	    "         torn; exit 0 when clean, 1 when damaged (an engine refuses\n"
+	    "         to start on it), 3 when only the tail is torn (an engine\n"
+	    "         cuts it on start), 2 when it cannot be read\n"
+	    "  --json one JSON object instead of lines\n"
+	    "salvage  write every readable record of FILE to the new journal\n"
+	    "         OUT, with FILE's header and a closing note of what was\n"
+	    "         skipped; FILE is never opened for writing, and OUT must\n"
+	    "         not exist\n");
+}
+
+static void
+jcli_open_error(const char *tool, const char *path, int rc)
+{
+	char msg[1024];
+
+	fprintf(stderr, "tranched journal %s: %s\n", tool,
+	    jrnl_describe(msg, sizeof msg, rc, path));
+}
+
+/*
+ * Walks every record of rd.  Each good record goes to copy (when given),
+ * which returns 0 or a journal error; each skipped span is recorded.
+ */
+static int
+jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
+    int (*copy)(void *arg, const struct jrnl_rec *rec), void *arg)
+{
+	struct jrnl_rec rec;
+	struct jrnl_span span;
+	int rc;
+
+	for (;;) {
+		while ((rc = jrnl_next(rd, &rec)) == 1) {
+			w->records++;
+			if (copy != NULL && (rc = copy(arg, &rec)) != 0)
+				return rc;
+		}
+		if (rc == 0)
+			return 0;
+		if (rc != JRNL_ECORRUPT && rc != JRNL_ETORN)
+			return rc;
+		if ((rc = jrnl_resync(rd, &span)) < 0)
+			return rc;
+		if (span.error == JRNL_ETORN) {
+			w->torn = 1;
+			w->torn_bytes += span.bytes;
+		} else {
+			w->damaged = 1;
+			w->damaged_bytes += span.bytes;
+		}
+		if (w->nspans < JCLI_MAX_SPANS) {
+			w->spans[w->nspans].s = span;
+			w->spans[w->nspans++].before = w->records;
+		} else {
+			w->dropped++;
+		}
+		if (rc == 0)
+			return 0;
+	}
+}
+
+static const char *
+jcli_kind(const struct jrnl_span *s)
+{
+	return s->error == JRNL_ETORN ? "torn" : "damage";
+}
+
+static int
+jcli_check(const char *path, int json)
+{
+	struct jcli_walk w;
+	struct jrnl_reader *rd;
+	struct stat st;
+	int rc, status;
+
+	memset(&w, 0, sizeof w);
+	if ((rc = jrnl_reader_open(&rd, path, NULL)) != 0) {
+		jcli_open_error("check", path, rc);
+		return 2;
+	}
+	if ((w.spans = calloc(JCLI_MAX_SPANS, sizeof *w.spans)) == NULL) {
+		jrnl_reader_close(rd);
+		fprintf(stderr, "tranched journal check: out of memory\n");
+		return 2;
+	}
+	rc = jcli_walk(rd, &w, NULL, NULL);
+	jrnl_reader_close(rd);
+	if (rc != 0) {
+		jcli_open_error("check", path, rc);
+		free(w.spans);
+		return 2;
+	}
+	if (stat(path, &st) != 0)
+		st.st_size = 0;
+	status = w.damaged ? 1 : w.torn ? 3 : 0;
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+		char *txt;
+
+		cJSON_AddStringToObject(o, "file", path);
+		cJSON_AddNumberToObject(o, "format", JRNL_FORMAT_VERSION);
+		cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
+		cJSON_AddNumberToObject(o, "records", (double)w.records);
+		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
+		    w.torn ? "torn-tail" : "clean");
+		cJSON_AddNumberToObject(o, "damaged_bytes",
+		    (double)w.damaged_bytes);
+		cJSON_AddNumberToObject(o, "torn_bytes", (double)w.torn_bytes);
+		for (size_t i = 0; i < w.nspans; i++) {
+			cJSON *s = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(s, "kind", jcli_kind(&w.spans[i].s));
+			cJSON_AddNumberToObject(s, "offset",
+			    (double)w.spans[i].s.offset);
+			cJSON_AddNumberToObject(s, "bytes",
+			    (double)w.spans[i].s.bytes);
+			cJSON_AddNumberToObject(s, "records_before",
+			    (double)w.spans[i].before);
+			cJSON_AddNumberToObject(s, "records_after",
+			    (double)(w.records - w.spans[i].before));
+			cJSON_AddItemToArray(a, s);
+		}
+		cJSON_AddItemToObject(o, "spans", a);
+		cJSON_AddNumberToObject(o, "spans_not_listed", (double)w.dropped);
+		txt = cJSON_PrintUnformatted(o);
+		printf("%s\n", txt);
+		cJSON_free(txt);
+		cJSON_Delete(o);
+	} else {
+		for (size_t i = 0; i < w.nspans; i++)
+			printf("%s at offset %" PRIu64 ": %" PRIu64 " bytes, %"
+			    PRIu64 " good records before, %" PRIu64 " after\n",
+			    w.spans[i].s.error == JRNL_ETORN ? "torn tail" :
+			    "damaged", w.spans[i].s.offset, w.spans[i].s.bytes,
+			    w.spans[i].before, w.records - w.spans[i].before);
+		if (w.dropped > 0)
+			printf("... and %zu more spans not listed\n", w.dropped);
+		if (w.damaged)
+			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %"
+			    PRIu64 " good records; an engine will not start on it:"
+			    " `tranched journal salvage %s NEW` copies the good "
+			    "records\n", path, w.damaged_bytes,
+			    w.nspans + w.dropped - (size_t)w.torn, w.records,
+			    path);
+		else if (w.torn)
+			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
+			    " good records (an unfinished last write; an engine "
+			    "cuts it on start)\n", path, w.torn_bytes, w.records);
+		else
+			printf("%s: clean, %" PRIu64 " records, %lld bytes\n",
+			    path, w.records, (long long)st.st_size);
+	}
+	free(w.spans);
+	return status;
+}
+
+struct jcli_copy {
+	struct jrnl *out;
+	int64_t t_last;
+};
+
+static int
+jcli_copy_rec(void *arg, const struct jrnl_rec *rec)
+{
+	struct jcli_copy *c = arg;
+
+	c->t_last = rec->t;
+	return jrnl_append(c->out, rec->kind, rec->t, rec->data, rec->len);
+}
+
+/* The closing note: where the records came from and every span skipped. */
+static char *
+jcli_salvage_note(const char *path, const struct jcli_walk *w)
+{
+	cJSON *o = cJSON_CreateObject(), *s = cJSON_CreateObject();
+	cJSON *a = cJSON_CreateArray();
+	char *txt;
+
+	cJSON_AddStringToObject(s, "from", path);
+	cJSON_AddNumberToObject(s, "records", (double)w->records);
+	cJSON_AddNumberToObject(s, "skipped_bytes",
+	    (double)(w->damaged_bytes + w->torn_bytes));
+	for (size_t i = 0; i < w->nspans; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "kind", jcli_kind(&w->spans[i].s));
+		cJSON_AddNumberToObject(e, "offset", (double)w->spans[i].s.offset);
+		cJSON_AddNumberToObject(e, "bytes", (double)w->spans[i].s.bytes);
+		cJSON_AddItemToArray(a, e);
+	}
+	cJSON_AddItemToObject(s, "skipped", a);
+	cJSON_AddNumberToObject(s, "spans_not_listed", (double)w->dropped);
+	cJSON_AddItemToObject(o, "salvage", s);
+	txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return txt;
+}
+
+static int
+jcli_salvage(const char *path, const char *outpath)
+{
+	struct jcli_copy c = { NULL, 0 };
+	struct jrnl_reader *rd;
+	struct jcli_walk w;
+	char *hj = NULL, *note = NULL;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	if ((rc = jrnl_reader_open(&rd, path, &hj)) != 0) {
+		jcli_open_error("salvage", path, rc);
+		return 2;
+	}
+	if ((w.spans = calloc(JCLI_MAX_SPANS, sizeof *w.spans)) == NULL) {
+		fprintf(stderr, "tranched journal salvage: out of memory\n");
+		jrnl_reader_close(rd);
+		free(hj);
+		return 2;
+	}
+	if ((rc = jrnl_create(&c.out, outpath, hj)) != 0) {
+		jcli_open_error("salvage", outpath, rc);
+		if (rc == JRNL_EEXIST)
+			fprintf(stderr, "tranched journal salvage: %s exists; "
+			    "salvage writes only a new file\n", outpath);
+		jrnl_reader_close(rd);
+		free(w.spans);
+		free(hj);
+		return 2;
+	}
+	rc = jcli_walk(rd, &w, jcli_copy_rec, &c);
+	jrnl_reader_close(rd);
+	if (rc == 0 && (note = jcli_salvage_note(path, &w)) == NULL)
+		rc = JRNL_ENOMEM;
+	if (rc == 0)
+		rc = jrnl_append(c.out, JRNL_NOTE, c.t_last, note, strlen(note));
+	if (rc == 0)
+		rc = jrnl_sync(c.out);
+	jrnl_close(c.out);
+	cJSON_free(note);
+	free(hj);
+	if (rc != 0) {
+		jcli_open_error("salvage", outpath, rc);
+		unlink(outpath);
+		fprintf(stderr, "tranched journal salvage: %s removed\n",
+		    outpath);
+		free(w.spans);
+		return 2;
+	}
+	for (size_t i = 0; i < w.nspans; i++)
+		printf("skipped %s at offset %" PRIu64 ": %" PRIu64 " bytes\n",
+		    w.spans[i].s.error == JRNL_ETORN ? "torn tail" : "damage",
+		    w.spans[i].s.offset, w.spans[i].s.bytes);
+	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
+	    "damage and %" PRIu64 " of torn tail skipped\n", outpath, w.records,
+	    path, w.damaged_bytes, w.torn_bytes);
+	free(w.spans);
+	return 0;
+}
+
+int
+journal_cli_main(int argc, char **argv)
+{
+	int json = 0;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		jcli_usage(stdout);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "check") == 0) {
+		const char *path = NULL;
+
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = 1;
+			else if (argv[i][0] == '-' || path != NULL) {
+				fprintf(stderr, "tranched journal check: unexpected "
+				    "\"%s\" (see tranched journal --help)\n",
+				    argv[i]);
+				return 2;
+			} else
+				path = argv[i];
+		}
+		if (path != NULL)
+			return jcli_check(path, json);
+	} else if (argc == 4 && strcmp(argv[1], "salvage") == 0 &&
+	    argv[2][0] != '-' && argv[3][0] != '-') {
+		return jcli_salvage(argv[2], argv[3]);
+	} else if (argc >= 2 && strcmp(argv[1], "check") != 0 &&
+	    strcmp(argv[1], "salvage") != 0) {
+		fprintf(stderr, "tranched journal: unknown subcommand \"%s\" "
+		    "(known: check, salvage)\n", argv[1]);
+		return 2;
+	}
+	jcli_usage(stderr);
+	return 2;
+}
