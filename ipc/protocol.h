@@ -184,6 +184,7 @@
 #define CMD_SPEED    "speed"
 #define CMD_ACK      "ack"
 #define CMD_ESTIMATE "estimate"
+#define CMD_JOURNAL_RESUME "journal_resume"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */
@@ -197,5 +198,8 @@
 #define ERR_AUTH      "auth"       /* missing or wrong token */
 #define ERR_RISK      "risk"       /* refused by a risk limit (which, values) */
 #define ERR_HALTED    "halted"     /* the kill switch is on */
+#define ERR_JOURNAL   "journal_unavailable" /* the journal cannot be written
+                                              (the message names the errno):
+                                              JOURNAL-HALTED, nothing done */
 
 #endif
