@@ -1101,10 +1101,13 @@ answer:
 	 * is halted nothing is journaled; the audit event still goes out. */
 	if ((ce == NULL || ce->mutating || strcmp(ce->name, CMD_HELLO) == 0) &&
 	    !s->jhalted) {
-		cmd_journal(s, req, buf, len, reply, sess);
+		/* The command's record goes last: a write that a full disk
+		 * cuts short cannot leave it whole, so a command answered
+		 * journal_unavailable is not in the journal as accepted. */
 		if (ce == NULL || ce->mutating)
 			cmd_audit(s, sess, ce ? ce->name : (name ? name : "?"),
 			    reason, reply);
+		cmd_journal(s, req, buf, len, reply, sess);
 		/* The answer leaves only once the command is on disk; a
 		 * hello (a read) is answered either way. */
 		if (server_jrnl_commit(s, 1, "a command") != 0) {
