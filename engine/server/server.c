@@ -22,9 +22,9 @@
  * them -- a fill is never published before it is on disk -- or merely
  * flushed, and then the outbox is published in order, as few messages as
  * possible (server_send_batched).  If that write or sync fails, nothing of
- * the pass is sent and the engine goes JOURNAL-HALTED (server-journal.c).  PUB never blocks: a
- * slow subscriber loses messages, sees the sequence gap, and asks for a
- * snapshot.
+ * the pass is sent and the engine goes JOURNAL-HALTED (server-journal.c).
+ * PUB never blocks: a slow subscriber loses messages, sees the sequence
+ * gap, and asks for a snapshot.
  *
  * Nothing below this layer includes nng.h or uv.h.
  */
