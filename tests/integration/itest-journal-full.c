@@ -206,30 +206,41 @@ jfile_free(struct jfile *jf)
 	free(jf->seqs);
 }
 
-/* Nothing acknowledged that is not on disk, nothing refused that is. */
+/* Nothing acknowledged that is not on disk, nothing refused that is.  All
+ * are counted before failing, so a failure says how much was lost. */
 static void
 check_durable(const char *journal, const struct seen *sn)
 {
 	struct jfile jf;
 	char id[32];
+	size_t lost_fills = 0, first = 0;
+	int nok = 0, lost_ok = 0, kept_refused = 0;
 
 	jfile_read(journal, &jf);
 	for (size_t i = 0; i < sn->nfills; i++)
 		if (bsearch(&sn->fill_seq[i], jf.seqs, jf.nseqs, sizeof *jf.seqs,
-		    cmp_u64) == NULL)
-			fail_msg("fill seq %llu was published but is not in the "
-			    "journal (%zu events there)",
-			    (unsigned long long)sn->fill_seq[i], jf.nseqs);
+		    cmp_u64) == NULL && lost_fills++ == 0)
+			first = i;
 	for (int k = 0; k < sn->nthr; k++) {
 		snprintf(id, sizeof id, "thr-%d", k);
+		nok += sn->ok_pct[k] != 0;
 		if (sn->ok_pct[k] && !jfile_has_ok(&jf, id))
-			fail_msg("throttle %s was answered ok but is not in the "
-			    "journal", id);
+			lost_ok++;
 		if (sn->refused[k] == 1 && jfile_has_ok(&jf, id))
-			fail_msg("throttle %s was answered journal_unavailable but "
-			    "is journaled as accepted", id);
+			kept_refused++;
 	}
 	jfile_free(&jf);
+	if (lost_fills > 0)
+		fail_msg("%zu of %zu fills published are not in the journal (the "
+		    "first: seq %llu); %d of %d throttles answered ok are not "
+		    "either", lost_fills, sn->nfills,
+		    (unsigned long long)sn->fill_seq[first], lost_ok, nok);
+	if (lost_ok > 0)
+		fail_msg("%d of %d throttles answered ok are not in the journal",
+		    lost_ok, nok);
+	if (kept_refused > 0)
+		fail_msg("%d throttles answered journal_unavailable are journaled "
+		    "as accepted", kept_refused);
 }
 
 /* Trade and throttle until the engine is halted (at most 20 s). */
