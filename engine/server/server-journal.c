@@ -40,7 +40,9 @@
  *
  * A command whose own record is what failed to reach the disk has already
  * been carried out; its answer says so, and the kept record makes it stand
- * in the journal if the journal is resumed.
+ * in the journal if the journal is resumed.  Its record is journaled after
+ * its audit event, so a write that a full disk cuts short never leaves it
+ * whole; after a failed fdatasync nobody can say, and the answer says that.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -210,7 +212,8 @@ server_jrnl_unsynced(struct server *s, const char *id, const cJSON *reply)
 	return ipc_reply_error(id, ERR_JOURNAL, "%s recording this command: "
 	    "it was carried out but is not durable; the engine is "
 	    "JOURNAL-HALTED; the command stands if a supervisor resumes the "
-	    "journal and is lost if the engine stops", why);
+	    "journal; if the engine stops instead, a restart has it only if "
+	    "its record reached the disk", why);
 }
 
 cJSON *
