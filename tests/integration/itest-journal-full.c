@@ -58,6 +58,8 @@ struct seen {
 	/* The pct in force: the last ok, or one whose own record failed (it
 	 * was carried out, and stands once the journal is resumed). */
 	int effective, carried;
+	/* What the resume said was published while halted, not journaled. */
+	uint64_t gap_from, gap_to;
 	char refusal[600];
 };
 
@@ -243,6 +245,32 @@ check_durable(const char *journal, const struct seen *sn)
 		    "as accepted", kept_refused);
 }
 
+/* After a resume the journal has every event up to the halt -- the
+ * records the failed write lost were written again -- and none of those
+ * the resume named as published while halted. */
+static void
+check_no_hole(const char *journal, const struct seen *sn)
+{
+	struct jfile jf;
+
+	jfile_read(journal, &jf);
+	assert_true(jf.nseqs > 0);
+	/* From the first journaled event: what the engine says before its
+	 * journal is open (the scenario's orders) was never in it. */
+	for (uint64_t q = jf.seqs[0]; q < sn->gap_from; q++)
+		if (bsearch(&q, jf.seqs, jf.nseqs, sizeof *jf.seqs,
+		    cmp_u64) == NULL)
+			fail_msg("seq %llu (before the halt at %llu) is not in the "
+			    "resumed journal", (unsigned long long)q,
+			    (unsigned long long)sn->gap_from);
+	for (uint64_t q = sn->gap_from; q <= sn->gap_to; q++)
+		if (bsearch(&q, jf.seqs, jf.nseqs, sizeof *jf.seqs,
+		    cmp_u64) != NULL)
+			fail_msg("seq %llu was published while halted but is in "
+			    "the journal", (unsigned long long)q);
+	jfile_free(&jf);
+}
+
 /* Trade and throttle until the engine is halted (at most 20 s). */
 static void
 run_until_halted(struct itest_engine *e, const char *journal,
@@ -317,6 +345,14 @@ resume_ok(struct itest_engine *e, struct seen *sn)
 	}
 	assert_int_equal(ipc_get_str(r, "state", &st), 0);
 	assert_string_not_equal(st, "JOURNAL-HALTED");
+	{
+		const cJSON *g = cJSON_GetObjectItem(r, "unjournaled_seq");
+
+		assert_int_equal(cJSON_GetArraySize(g), 2);
+		sn->gap_from = (uint64_t)cJSON_GetArrayItem(g, 0)->valuedouble;
+		sn->gap_to = (uint64_t)cJSON_GetArrayItem(g, 1)->valuedouble;
+		assert_true(sn->gap_from > 1 && sn->gap_from <= sn->gap_to + 1);
+	}
 	cJSON_Delete(r);
 	if (sn->carried != 0)
 		sn->effective = sn->carried;
@@ -397,6 +433,7 @@ journal_full_fault(void **state)
 	run_until_halted(&e, e.journal, sn);
 	check_halted(&e, sn);
 	check_durable(e.journal, sn);
+	check_no_hole(e.journal, sn);
 	snprintf(copy, sizeof copy, "%s/session.trj", keep);
 	copy_file(e.journal, copy);
 	/* Stopped while halted: never exit 0. */
@@ -460,6 +497,7 @@ journal_full_tmpfs(void **state)
 	run_until_halted(&e, path, sn);
 	check_halted(&e, sn);
 	check_durable(path, sn);
+	check_no_hole(path, sn);
 	snprintf(copy, sizeof copy, "%s.trj", dir);
 	copy_file(path, copy);
 	assert_int_equal(itest_stop(&e), 3);
