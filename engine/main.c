@@ -90,7 +90,12 @@ usage(FILE *f)
 		    opt_table[i].arg : "");
 		fprintf(f, "  %-26s %s\n", left, opt_table[i].help);
 	}
-	fprintf(f, "\nSee tranched(1).\n");
+	fprintf(f, "\nIf the journal cannot be written the engine goes "
+	    "JOURNAL-HALTED (no orders,\nno changes) until a supervisor sends "
+	    "journal_resume; stopped so, it exits 3.\n"
+	    "TRANCHE_FAULT_JOURNAL_ENOSPC_AFTER=BYTES (tests only): journal "
+	    "writes fail with\nENOSPC after BYTES.\n"
+	    "\nSee tranched(1).\n");
 }
 
 static int

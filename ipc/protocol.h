@@ -63,7 +63,8 @@
  *            at most 10 levels a side, conflated to at most 20 per second
  *            per symbol (one book event per symbol).
  * block      {"id","sym","side","qty","filled","working","remaining",
- *             "state":"NEW|WORKING|PAUSED|DONE|CANCELLED|HALTED",
+ *             "state":"NEW|WORKING|PAUSED|DONE|CANCELLED|HALTED|
+ *             JOURNAL-HALTED",
  *             "algo","start","end" (ns strings),"arrival_px","avg_px",
  *             "sched_qty" (what the schedule wants filled by now),
  *             "pct_sched" (filled / sched_qty * 100),
@@ -92,12 +93,17 @@
  * audit      {"client","role","cmd","reason","ok","result"}
  * status     {"state","speed"}  when the engine's state or speed changes
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
- *             HALTED|DONE" (the engine's, see below),"subs","util" (loop
- *             busy fraction 0..1),"name"}   once a second of wall time
+ *             HALTED|JOURNAL-HALTED|DONE" (the engine's, see below),"subs",
+ *             "util" (loop busy fraction 0..1),"name","journal":"ok|halted",
+ *             "journal_error"?,"journal_errno"? (when halted)}   once a
+ *             second of wall time
  *
- * The engine's state is DONE when every block is finished, PAUSED when
- * some block is paused and none is working, LIVE otherwise; each block's
- * own state is in its block payload.
+ * The engine's state is JOURNAL-HALTED while its journal cannot be written
+ * (blocks JOURNAL-HALTED, no child orders, the clock stopped, a crit alert
+ * with code "journal"; changes refused with journal_unavailable until
+ * journal_resume), DONE when every block is finished, PAUSED when some
+ * block is paused and none is working, LIVE otherwise; each block's own
+ * state is in its block payload.
  */
 #define TOPIC_BOOK      "book"
 #define TOPIC_BLOCK     "block"
@@ -114,7 +120,8 @@
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
  * Roles: viewer may only hello/status/snapshot/estimate; trader also steers blocks
  * (submit, pause, resume, throttle, override, cancel, ack); supervisor also
- * kill, release and speed.  Every command that changes anything requires a
+ * kill, release, speed and journal_resume.  Every command that changes
+ * anything requires a
  * non-empty "reason"; it is journaled and published on "audit".
  *
  * hello     {"client","role":"viewer|trader|supervisor","token"?,"v"} ->
@@ -122,7 +129,8 @@
  *           "events":URL,"role"}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
- *           "limits":{"max_pov"}}
+ *           "limits":{"max_pov"},"journal":"ok|halted","journal_error"?,
+ *           "journal_errno"?}
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
@@ -156,6 +164,11 @@
  * kill      {"reason"} -> {"state":"HALTED"}   supervisor: nothing new,
  *           everything working cancelled, every block HALTED
  * release   {"reason"} -> {"state"}   supervisor: blocks resume
+ * journal_resume {"reason"} -> {"state","written_again","unjournaled_seq":
+ *           [first,last]}   supervisor, after JOURNAL-HALTED: reopen the
+ *           journal, write again what the failed write lost, sync, trade
+ *           on; journal_unavailable (nothing changed) while it still
+ *           cannot be written, state when not halted
  * speed     {"speed":"1|10|60|max|N","reason"} -> {"speed"}   supervisor,
  *           simulated markets only
  * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
@@ -184,6 +197,7 @@
 #define CMD_SPEED    "speed"
 #define CMD_ACK      "ack"
 #define CMD_ESTIMATE "estimate"
+#define CMD_JOURNAL_RESUME "journal_resume"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */
@@ -197,5 +211,8 @@
 #define ERR_AUTH      "auth"       /* missing or wrong token */
 #define ERR_RISK      "risk"       /* refused by a risk limit (which, values) */
 #define ERR_HALTED    "halted"     /* the kill switch is on */
+#define ERR_JOURNAL   "journal_unavailable" /* the journal cannot be written
+                                              (the message names the errno):
+                                              JOURNAL-HALTED, nothing done */
 
 #endif

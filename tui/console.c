@@ -183,12 +183,12 @@ tui_action(struct tui *t, const char *action, const char *values)
 	const struct store_block *b = view_block(&t->view);
 	struct prompt_ctx ctx;
 	int whole = strcmp(action, CMD_KILL) == 0 ||
-	    strcmp(action, CMD_RELEASE) == 0 || strcmp(action, CMD_SPEED) == 0;
+	    strcmp(action, CMD_RELEASE) == 0 || strcmp(action, CMD_SPEED) == 0 ||
+	    strcmp(action, CMD_JOURNAL_RESUME) == 0;
 
 	if (!tui_may_send(t, action))
 		return;
-	if ((strcmp(action, CMD_KILL) == 0 || strcmp(action, CMD_RELEASE) == 0 ||
-	    strcmp(action, CMD_SPEED) == 0) &&
+	if (whole &&
 	    strcmp(t->opt.role ? t->opt.role : "trader", "supervisor") != 0) {
 		tui_message(t, MSG_ERR, "%s is for a supervisor: start the "
 		    "console with --role supervisor", action);
@@ -392,6 +392,7 @@ tui_command(struct tui *t, const char *line)
 	    strcmp(word, "algo") == 0 || strcmp(word, "child") == 0 ||
 	    strcmp(word, "limit") == 0 || strcmp(word, "speed") == 0 ||
 	    strcmp(word, "kill") == 0 || strcmp(word, "release") == 0 ||
+	    strcmp(word, CMD_JOURNAL_RESUME) == 0 ||
 	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0)
 		tui_action(t, word, rest[0] ? rest : NULL);
 	else if (strcmp(word, "ack") == 0)
@@ -503,6 +504,9 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'K':
 		tui_action(t, CMD_KILL, NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'J':
+		tui_action(t, CMD_JOURNAL_RESUME, NULL);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'A':
 		tui_action_ack(t);

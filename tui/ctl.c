@@ -69,6 +69,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "supervisor: resume after kill" },
 	{ CMD_SPEED, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "speed=1|10|60|max|N --reason TEXT", "supervisor: simulated speed" },
+	{ CMD_JOURNAL_RESUME, CTL_NEEDS_REASON, "--reason TEXT",
+	  "supervisor: trade again after JOURNAL-HALTED, once the disk is "
+	  "writable" },
 	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS, "alert=SEQ [--reason TEXT]",
 	  "acknowledge an alert" },
 	{ CMD_ESTIMATE, CTL_TAKES_BLOCK | CTL_TAKES_FIELDS,
@@ -143,7 +146,8 @@ ctl_print_status(const cJSON *r)
 {
 	const cJSON *blocks, *b, *lim, *syms, *it;
 	char st[32], clock[16], speed[16], id[40], bst[24], side[12];
-	char filled[32], rem[32], qty[32], pov[16], sym[16];
+	char filled[32], rem[32], qty[32], pov[16], sym[16], jerr[320];
+	const char *jst;
 	int64_t t = 0, v;
 	double d;
 	int multi;
@@ -168,12 +172,15 @@ ctl_print_status(const cJSON *r)
 			}
 	}
 	printf("\n");
+	if (ipc_get_str(r, "journal", &jst) == 0 && strcmp(jst, "ok") != 0)
+		printf("journal %s: %s\n", ctl_str(r, "journal", st, sizeof st),
+		    ctl_str(r, "journal_error", jerr, sizeof jerr));
 	blocks = cJSON_GetObjectItemCaseSensitive(r, "blocks");
 	if (!cJSON_IsArray(blocks) || cJSON_GetArraySize(blocks) == 0) {
 		printf("no blocks\n");
 		return;
 	}
-	printf("%-12s %-10s %-5s %12s %12s %12s %8s%s\n", "BLOCK", "STATE",
+	printf("%-12s %-14s %-5s %12s %12s %12s %8s%s\n", "BLOCK", "STATE",
 	    "SIDE", "FILLED", "REMAINING", "QTY", "MAX_POV", multi ? "  SYM" : "");
 	cJSON_ArrayForEach(b, blocks) {
 		ctl_str(b, "id", id, sizeof id);
@@ -192,7 +199,7 @@ ctl_print_status(const cJSON *r)
 		if (ipc_get_num(b, "max_pov", &d) == 0)
 			snprintf(pov, sizeof pov, "%g%%", d);
 		ctl_str(b, "sym", sym, sizeof sym);
-		printf("%-12s %-10s %-5s %12s %12s %12s %8s%s%s\n", id, bst, side,
+		printf("%-12s %-14s %-5s %12s %12s %12s %8s%s%s\n", id, bst, side,
 		    filled, rem, qty, pov, multi ? "  " : "", multi ? sym : "");
 	}
 }
@@ -476,7 +483,7 @@ ctl_main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
 		    "submit, pause, resume, throttle, override, cancel, ack, kill, "
-		    "release, speed; see tranche ctl --help)\n");
+		    "release, speed, journal_resume; see tranche ctl --help)\n");
 		return 2;
 	}
 	name = argv[optind++];
@@ -486,7 +493,7 @@ ctl_main(int argc, char **argv)
 	if (cmd->name == NULL) {
 		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
 		    "snapshot, submit, pause, resume, throttle, override, "
-		    "cancel, ack, kill, release, speed)\n", name);
+		    "cancel, ack, kill, release, speed, journal_resume)\n", name);
 		return 2;
 	}
 	if ((cmd->needs & CTL_NEEDS_PCT) && optind < argc &&

@@ -74,10 +74,11 @@ main_usage_live(FILE *f)
 	    "and throttle it.\n\noptions:\n");
 	options_usage(f, main_live_opts);
 	fprintf(f, "\nkeys: p/P pause/resume block/all, t throttle, a style, s "
-	    "algo, m manual order,\nc cancel children, K kill (supervisor), A "
-	    "ack alert, Z freeze, / search,\n: command line, L layout, Tab or "
-	    "h/l focus, b next block, ? help, q quit.\nSee `tranche replay --help` and "
-	    "`tranche ctl --help` for the other forms.\n");
+	    "algo, m manual order,\nc cancel children, K kill and J journal "
+	    "resume (supervisor), A ack alert,\nZ freeze, / search, : command "
+	    "line, L layout, Tab or h/l focus, b next block,\n? help, q quit."
+	    "\nSee `tranche replay --help` and `tranche ctl --help` for the "
+	    "other forms.\n");
 }
 
 static void

@@ -31,7 +31,8 @@ block_state_role(const char *state)
 		return ROLE_GOOD;
 	if (strcmp(state, "PAUSED") == 0 || strcmp(state, "NEW") == 0)
 		return ROLE_WARN;
-	if (strcmp(state, "HALTED") == 0 || strcmp(state, "CANCELLED") == 0)
+	if (strcmp(state, "HALTED") == 0 || strcmp(state, "CANCELLED") == 0 ||
+	    strcmp(state, "JOURNAL-HALTED") == 0)
 		return ROLE_CRIT;
 	return ROLE_HEADER;
 }

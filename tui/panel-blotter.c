@@ -56,6 +56,9 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 		    sel ? '>' : ' ', id, strcmp(b->side, "buy") == 0 ? "BUY" :
 		    strcmp(b->side, "sell") == 0 ? "SELL" : b->side, qty,
 		    b->qty > 0 ? 100.0 * (double)b->filled / (double)b->qty : 0.0,
+		    /* The state column is nine wide: the halt in a word
+		     * that fits (the block panel spells it out). */
+		    strcmp(b->state, "JOURNAL-HALTED") == 0 ? "J-HALTED" :
 		    b->state, b->algo, avg, is);
 	}
 }

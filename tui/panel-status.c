@@ -6,9 +6,10 @@
  * PAUSED, speed, position) when playing a journal.  The status bar
  * (bottom) says how much to trust what is on screen: the connection
  * (CONNECTING, CONNECTED, DISCONNECTED), the engine's state (LIVE, PAUSED,
- * HALTED, DONE), the simulated time, the heartbeat's age (STALE past three
- * seconds), and how many sequence gaps were found.  Each fact is a word,
- * and the ones that need attention are also coloured or reversed.
+ * HALTED, JOURNAL-HALTED when it cannot write its journal, DONE), the
+ * simulated time, the heartbeat's age (STALE past three seconds), and how
+ * many sequence gaps were found.  Each fact is a word, and the ones that
+ * need attention are also coloured or reversed.
  */
 #include <string.h>
 
@@ -38,7 +39,8 @@ status_state_role(const char *state)
 		return ROLE_GOOD;
 	if (strcmp(state, "PAUSED") == 0)
 		return ROLE_WARN;
-	if (strcmp(state, "HALTED") == 0)
+	if (strcmp(state, "HALTED") == 0 ||
+	    strcmp(state, "JOURNAL-HALTED") == 0)
 		return ROLE_CRIT;
 	return ROLE_STATUS;
 }

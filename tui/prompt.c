@@ -57,6 +57,7 @@ static const struct prompt_kind prompt_kinds[] = {
 	{ CMD_CANCEL, NULL, 1 },
 	{ CMD_KILL, "KILL SWITCH: halts every block. Type KILL", 1 },
 	{ CMD_RELEASE, NULL, 1 },
+	{ CMD_JOURNAL_RESUME, NULL, 1 },
 	{ CMD_SPEED, "speed 1|10|60|max|N", 1 },
 	{ CMD_ACK, NULL, 1 },
 	{ "search", "search decisions", 0 },
@@ -597,7 +598,8 @@ prompt_reason_done(struct prompt *p)
 /* The : command words, for completion and for help. */
 static const char *const prompt_words[] = {
 	"pause", "resume", "throttle", "style", "algo", "child", "limit",
-	"cancel", "cancel_children", "kill", "release", "speed", "ack",
+	"cancel", "cancel_children", "kill", "release", "journal_resume",
+	"speed", "ack",
 	"search", "layout", "freeze", "help", "quit",
 };
 

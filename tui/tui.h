@@ -184,7 +184,7 @@ struct store {
 	int px_decimals;  /* decimals that show a tick exactly (at least 2) */
 	int tick_known;
 	char engine[48], sym[16], role[16];
-	char state[12]; /* engine: LIVE|PAUSED|HALTED|DONE */
+	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed;
 	int64_t subs;
 	double util;

@@ -82,12 +82,13 @@ algo_find(const char *name)
 
 static const char *state_names[] = {
 	"NEW", "WORKING", "PAUSED", "DONE", "CANCELLED", "HALTED",
+	"JOURNAL-HALTED",
 };
 
 const char *
 exec_state_name(int state)
 {
-	return state >= 0 && state <= PARENT_HALTED ? state_names[state] : "?";
+	return state >= 0 && state <= PARENT_JOURNAL_HALTED ? state_names[state] : "?";
 }
 
 static const char *style_names[] = { "passive", "inside", "cross" };
@@ -1675,6 +1676,29 @@ exec_release(struct exec *x, char *err, size_t errlen)
 	exec_alert(x, NULL, "warn", "release", "kill switch released: %d "
 	    "block(s) back as they were", n);
 	return 0;
+}
+
+int
+exec_journal_halt(struct exec *x, int on)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (on && p->state != PARENT_DONE &&
+		    p->state != PARENT_CANCELLED &&
+		    p->state != PARENT_JOURNAL_HALTED) {
+			p->jhalted_from = p->state;
+			p->state = PARENT_JOURNAL_HALTED;
+		} else if (!on && p->state == PARENT_JOURNAL_HALTED)
+			p->state = p->jhalted_from;
+		else
+			continue;
+		p->dirty = 1;
+		n++;
+	}
+	return n;
 }
 
 size_t

@@ -37,6 +37,7 @@ enum parent_state {
 	PARENT_DONE,
 	PARENT_CANCELLED,
 	PARENT_HALTED,
+	PARENT_JOURNAL_HALTED, /* the journal cannot be written: see below */
 };
 
 enum child_style { STYLE_PASSIVE, STYLE_INSIDE, STYLE_CROSS };
@@ -172,6 +173,7 @@ struct parent {
 	int64_t force_until;
 	int64_t max_child;     /* 0: no bound beyond what remains */
 	int halted_from;       /* the state a kill switch interrupted */
+	int jhalted_from;      /* the state a journal halt interrupted */
 	/* What schedulers may read: others' volume since the start as of
 	 * mkt_t, and the AC trajectory's kappa (per ns) fixed at the start. */
 	int64_t mkt_vol, mkt_t;
@@ -258,6 +260,18 @@ int exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
  * cancelled, nothing new until release puts each back as it was. */
 int exec_kill(struct exec *x, char *err, size_t errlen);
 int exec_release(struct exec *x, char *err, size_t errlen);
+
+/*
+ * The journal halt (the engine cannot record what it does): on, every
+ * unfinished block goes to JOURNAL-HALTED as it stands -- working children
+ * stay where they are, nothing is cancelled or sent, because a cancel is an
+ * order too and could not be journaled either -- and exec_tick() makes no
+ * decision for it.  Off, every such block is back in the state it was in,
+ * with its schedule untouched, so a session that was halted and resumed at
+ * the same simulated time is the session that never halted.  Nothing is
+ * emitted but the blocks' own changes.  Returns how many blocks changed.
+ */
+int exec_journal_halt(struct exec *x, int on);
 
 /* Fat-finger bound: a child's price may not be further than this fraction
  * of the mid from the mid. */

@@ -75,6 +75,8 @@ static const uint8_t jrnl_sync_marker[JRNL_SYNC_LEN] = {0xFF, 0x54, 0x6A,
 struct jrnl {
 	int fd;
 	int err;          /* sticky write-side error, 0 while healthy */
+	int err_errno;    /* the errno of that error */
+	int64_t fault_left; /* test-only ENOSPC budget in bytes; -1: none */
 	uint8_t *buf;
 	size_t used;
 	size_t cap;
@@ -242,6 +244,39 @@ jrnl_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+/* Latches the sticky error rc with the errno that came with it. */
+static int
+jrnl_fail(struct jrnl *j, int rc)
+{
+	j->err_errno = errno != 0 ? errno : EIO;
+	return j->err = rc;
+}
+
+/*
+ * A writer's pwrite: the test-only ENOSPC budget first, then the file.  A
+ * write that does not fit the budget puts down the part that fits, as a
+ * full file system does, and then fails.
+ */
+static int
+jrnl_write(struct jrnl *j, const void *data, size_t len, uint64_t off)
+{
+	int rc;
+
+	if (j->fault_left >= 0 && (uint64_t)j->fault_left < len) {
+		size_t part = (size_t)j->fault_left;
+
+		j->fault_left = 0;
+		if (part > 0 && (rc = jrnl_pwrite_all(j->fd, data, part, off)) !=
+		    0)
+			return rc;
+		errno = ENOSPC;
+		return JRNL_EIO;
+	}
+	if (j->fault_left >= 0)
+		j->fault_left -= (int64_t)len;
+	return jrnl_pwrite_all(j->fd, data, len, off);
 }
 
 /* Reads up to len bytes at off; *got is short only at the end of the file. */
@@ -809,6 +844,23 @@ jrnl_reader_close(struct jrnl_reader *r)
 
 /* Writing. */
 
+/* TRANCHE_FAULT_JOURNAL_ENOSPC_AFTER (tests only): bytes a writer may put
+ * down before writes fail with ENOSPC; -1 when unset or not a number (the
+ * daemon refuses such a value at start, naming it). */
+static int64_t
+jrnl_fault_budget(void)
+{
+	const char *v = getenv("TRANCHE_FAULT_JOURNAL_ENOSPC_AFTER");
+	char *end;
+	long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	return *end != '\0' || errno != 0 ? -1 : (int64_t)n;
+}
+
 static int
 jrnl_new(struct jrnl **out, int fd, uint64_t off, uint64_t records)
 {
@@ -823,6 +875,7 @@ jrnl_new(struct jrnl **out, int fd, uint64_t off, uint64_t records)
 	j->cap = JRNL_WBUF;
 	j->off = off;
 	j->records = records;
+	j->fault_left = jrnl_fault_budget();
 	*out = j;
 	return 0;
 }
@@ -1014,10 +1067,9 @@ jrnl_append_large(struct jrnl *j, const uint8_t hdr[JRNL_REC_HDR],
 
 	if ((rc = jrnl_flush(j)) != 0)
 		return rc;
-	if ((rc = jrnl_pwrite_all(j->fd, hdr, JRNL_REC_HDR, j->off)) != 0 ||
-	    (rc = jrnl_pwrite_all(j->fd, data, len, j->off + JRNL_REC_HDR)) !=
-	        0)
-		return j->err = rc;
+	if ((rc = jrnl_write(j, hdr, JRNL_REC_HDR, j->off)) != 0 ||
+	    (rc = jrnl_write(j, data, len, j->off + JRNL_REC_HDR)) != 0)
+		return jrnl_fail(j, rc);
 	j->off += JRNL_REC_HDR + (uint64_t)len;
 	j->records++;
 	return 0;
@@ -1063,8 +1115,8 @@ jrnl_flush(struct jrnl *j)
 		return j->err;
 	if (j->used == 0)
 		return 0;
-	if ((rc = jrnl_pwrite_all(j->fd, j->buf, j->used, j->off)) != 0)
-		return j->err = rc;
+	if ((rc = jrnl_write(j, j->buf, j->used, j->off)) != 0)
+		return jrnl_fail(j, rc);
 	j->off += j->used;
 	j->used = 0;
 	return 0;
@@ -1078,8 +1130,14 @@ jrnl_sync(struct jrnl *j)
 	if ((rc = jrnl_flush(j)) != 0)
 		return rc;
 	if ((rc = jrnl_fsync_retry(j->fd, 1)) != 0)
-		return j->err = rc;
+		return jrnl_fail(j, rc);
 	return 0;
+}
+
+int
+jrnl_errno(const struct jrnl *j)
+{
+	return j == NULL || j->err == 0 ? 0 : j->err_errno;
 }
 
 uint64_t

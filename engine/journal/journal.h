@@ -133,6 +133,9 @@ int jrnl_append(struct jrnl *j, int kind, int64_t t, const void *data,
 int jrnl_flush(struct jrnl *j); /* write the buffer to the OS */
 int jrnl_sync(struct jrnl *j);  /* flush, then fdatasync */
 uint64_t jrnl_records(const struct jrnl *j);
+/* The errno of the write or sync that failed (the failure is sticky: every
+ * later write call returns it); 0 while the journal is healthy. */
+int jrnl_errno(const struct jrnl *j);
 void jrnl_close(struct jrnl *j); /* flushes and syncs; NULL is fine */
 
 /* Reading.  *header_json (may be NULL) receives a malloc'd copy. */

@@ -9,6 +9,11 @@
  * reason of commands that change something, and afterwards journal the
  * request with its answer, sync the journal, and publish an audit event --
  * all before the answer leaves.  A handler only decides and acts.
+ *
+ * A command that changes something runs only on a journal that is written
+ * and synced up to that moment; when the journal cannot be written it is
+ * answered journal_unavailable and not run (server-journal.c), and if its
+ * own record then fails to sync, its ok becomes journal_unavailable too.
  */
 #include <math.h>
 #include <stdio.h>
@@ -328,6 +333,7 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 			pov = exec_get(s->x, i)->spec.max_pov;
 	lim = cJSON_AddObjectToObject(r, "limits");
 	cJSON_AddNumberToObject(lim, "max_pov", pov);
+	server_jrnl_describe(s, r);
 	return r;
 }
 
@@ -796,6 +802,17 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/* journal_resume: a supervisor says the disk is writable again. */
+static cJSON *
+cmd_journal_resume(struct server *s, const cJSON *req, const char *id,
+                   struct session *sess)
+{
+	const char *reason = NULL;
+
+	ipc_get_str(req, "reason", &reason);
+	return server_jrnl_resume(s, id, sess, reason);
+}
+
 /*
  * estimate: what a marketable child of qty shares would cost if it crossed
  * now, by the impact model and by the square-root law, and the market's
@@ -905,9 +922,12 @@ static const struct cmd_entry cmd_table[] = {
 	{ CMD_KILL, cmd_kill, CMD_CHANGES, ROLE_SUPERVISOR },
 	{ CMD_RELEASE, cmd_release, CMD_CHANGES, ROLE_SUPERVISOR },
 	{ CMD_SPEED, cmd_speed, CMD_CHANGES, ROLE_SUPERVISOR },
+	{ CMD_JOURNAL_RESUME, cmd_journal_resume, CMD_CHANGES,
+	  ROLE_SUPERVISOR },
 };
 #define CMD_KNOWN "hello, status, snapshot, estimate, submit, pause, " \
-	"resume, throttle, override, cancel, ack, kill, release, speed"
+	"resume, throttle, override, cancel, ack, kill, release, speed, " \
+	"journal_resume"
 
 static const struct cmd_entry *
 cmd_find(const char *name)
@@ -964,8 +984,9 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	cJSON_AddStringToObject(o, "role", sess->role);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	if (txt != NULL && s->j != NULL)
-		jrnl_append(s->j, JRNL_COMMAND, s->m->now, txt, strlen(txt));
+	if (txt != NULL)
+		(void)server_jrnl_append(s, JRNL_COMMAND, s->m->now, txt,
+		    strlen(txt), "a command");
 	cJSON_free(txt);
 }
 
@@ -1040,6 +1061,7 @@ server_command(struct server *s, const void *buf, size_t len,
 	const struct cmd_entry *ce = NULL;
 	struct session *sess = cmd_session(s, peer);
 	struct idem *seen;
+	int jrefused = 0;
 
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
 		reply = ipc_reply_error(NULL, code, "%s", err);
@@ -1063,24 +1085,50 @@ server_command(struct server *s, const void *buf, size_t len,
 	}
 	if ((reply = cmd_check(s, ce, req, id, sess, &reason)) != NULL)
 		goto answer;
+	/* Nothing changes unless it can be journaled (resuming the journal
+	 * is how it can be again). */
+	if (ce->mutating && ce->fn != cmd_journal_resume &&
+	    (reply = server_jrnl_refusal(s, id, ce->name)) != NULL) {
+		jrefused = 1;
+		goto answer;
+	}
 	reply = ce->fn(s, req, id, sess);
 answer:
 	if (reply == NULL)
 		reply = ipc_reply_error(id, "internal", "out of memory");
 	/* Reads are answered from memory and change nothing: only what
-	 * changes (or tried to) is journaled and audited. */
-	if (ce == NULL || ce->mutating || strcmp(ce->name, CMD_HELLO) == 0) {
-		cmd_journal(s, req, buf, len, reply, sess);
+	 * changes (or tried to) is journaled and audited.  While the journal
+	 * is halted nothing is journaled; the audit event still goes out. */
+	if ((ce == NULL || ce->mutating || strcmp(ce->name, CMD_HELLO) == 0) &&
+	    !s->jhalted) {
+		/* The command's record goes last: a write that a full disk
+		 * cuts short cannot leave it whole, so a command answered
+		 * journal_unavailable is not in the journal as accepted. */
 		if (ce == NULL || ce->mutating)
 			cmd_audit(s, sess, ce ? ce->name : (name ? name : "?"),
 			    reason, reply);
-		/* The answer leaves only once the command is on disk. */
-		if (s->j != NULL)
-			jrnl_sync(s->j);
-	}
+		cmd_journal(s, req, buf, len, reply, sess);
+		/* The answer leaves only once the command is on disk; a
+		 * hello (a read) is answered either way. */
+		if (server_jrnl_commit(s, 1, "a command") != 0) {
+			if (ce == NULL || ce->mutating) {
+				cJSON *r2 = server_jrnl_unsynced(s, id, reply);
+
+				cJSON_Delete(reply);
+				reply = r2;
+				cmd_audit(s, sess, ce ? ce->name : (name ? name :
+				    "?"), reason, reply);
+			} else
+				server_jrnl_halt(s);
+		}
+	} else if ((ce == NULL || ce->mutating) && s->jhalted)
+		cmd_audit(s, sess, ce ? ce->name : (name ? name : "?"), reason,
+		    reply);
 	out = cJSON_PrintUnformatted(reply);
 	*outlen = out ? strlen(out) : 0;
-	if (out != NULL && id != NULL && ce != NULL)
+	/* A refusal for want of a journal did nothing: the same id may be
+	 * sent again once the journal is back. */
+	if (out != NULL && id != NULL && ce != NULL && !jrefused)
 		cmd_idem_store(s, id, out, *outlen);
 	cJSON_Delete(reply);
 	cJSON_Delete(req);

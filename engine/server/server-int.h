@@ -67,6 +67,15 @@ struct session {
 	char role[16];
 };
 
+/* A record appended since the journal last reached the kernel: what a
+ * journal_resume writes again if the failed write lost it. */
+struct jpend {
+	int kind;
+	int64_t t;
+	char *data;
+	size_t len;
+};
+
 #define TOKENS_MAX 64
 struct token {
 	int rank;
@@ -86,7 +95,17 @@ struct server {
 	struct exec *x;
 	struct model *shadow;  /* --shadow, or NULL */
 	struct jrnl *j;
-	int jrnl_failed;
+	/* server-journal.c: the durability gate and the journal halt. */
+	struct jpend *jpend;
+	size_t njpend, capjpend;
+	int jpend_lost;        /* a pending record could not be kept */
+	uint64_t jbase;        /* records in the file before jpend[0] */
+	int jfailed;           /* a write failed: halt at the pass's end */
+	int jhalted;           /* JOURNAL-HALTED */
+	int jerrno;            /* the failure's errno */
+	char jwhat[64];        /* what was being written */
+	int64_t jhalt_t;       /* simulated time of the halt */
+	uint64_t jhalt_seq;    /* the first seq published unjournaled */
 
 	uv_loop_t loop;
 	int loop_inited;
@@ -137,6 +156,35 @@ cJSON *server_syms_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
 
 void server_ring_push(struct ring *r, const char *json);
+
+/* server-journal.c (its opening comment says how the halt works).
+ * Append a record (kept until it reaches the kernel); -1 when it cannot be
+ * (halted, or a write failed: the pass must end in server_flush). */
+int server_jrnl_append(struct server *s, int kind, int64_t t,
+                       const void *data, size_t len, const char *what);
+/* Write (sync: and fdatasync) what was appended; 0, or -1 when it is not
+ * durable (the caller halts, or lets server_flush halt). */
+int server_jrnl_commit(struct server *s, int sync, const char *what);
+/* Go JOURNAL-HALTED: drop the unsent outbox, halt the blocks, alert. */
+void server_jrnl_halt(struct server *s);
+/* NULL when a state-changing command may run (the journal is written and
+ * synced up to now), else its journal_unavailable answer (halting). */
+cJSON *server_jrnl_refusal(struct server *s, const char *id,
+                           const char *cmd);
+/* The answer to a command whose own record failed to become durable. */
+cJSON *server_jrnl_unsynced(struct server *s, const char *id,
+                            const cJSON *reply);
+/* journal_resume: reopen, write again what was lost, sync, lift the halt. */
+cJSON *server_jrnl_resume(struct server *s, const char *id,
+                          const struct session *sess, const char *reason);
+/* "journal":"ok|halted" (and the error) into a heartbeat or status. */
+void server_jrnl_describe(struct server *s, cJSON *o);
+void server_jrnl_error_text(const struct server *s, char *buf, size_t n);
+/* At the end: the final sync; 0, or SERVER_EXIT_JOURNAL saying why. */
+int server_jrnl_finish(struct server *s);
+/* Refuse a malformed TRANCHE_FAULT_JOURNAL_ENOSPC_AFTER by name. */
+int server_jrnl_env_check(char *err, size_t errlen);
+void server_jrnl_free(struct server *s);
 
 /* server-recover.c: continue the session in an existing journal.
  * server_recover_open() opens it (cutting a damaged tail, reported on

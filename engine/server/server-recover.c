@@ -491,8 +491,14 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 		jrnl_append(s->j, JRNL_EVENT, t, s->out[i].buf, s->out[i].len);
 	}
 	jrnl_append(s->j, JRNL_NOTE, s->m->now, note, strlen(note));
-
-	jrnl_sync(s->j);
+	/* Nothing is served from a journal that cannot take the session's
+	 * next records. */
+	if (jrnl_sync(s->j) != 0) {
+		snprintf(err, errlen, "journal %s: cannot write the recovery's "
+		    "records: %s (errno %d)", s->jpath, strerror(jrnl_errno(s->j)),
+		    jrnl_errno(s->j));
+		goto out;
+	}
 	fprintf(stderr, "tranched: journal %s: continuing the session: %llu "
 	    "records, %llu commands re-applied, %llu fills checked, at "
 	    "t=%lld seq %llu (%llu events past the journal's end)\n",

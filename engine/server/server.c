@@ -21,9 +21,10 @@
  * (the Redis beforeSleep habit) the journal is synced if a fill is among
  * them -- a fill is never published before it is on disk -- or merely
  * flushed, and then the outbox is published in order, as few messages as
- * possible (server_send_batched).  PUB never blocks: a
- * slow subscriber loses messages, sees the sequence gap, and asks for a
- * snapshot.
+ * possible (server_send_batched).  If that write or sync fails, nothing of
+ * the pass is sent and the engine goes JOURNAL-HALTED (server-journal.c).
+ * PUB never blocks: a slow subscriber loses messages, sees the sequence
+ * gap, and asks for a snapshot.
  *
  * Nothing below this layer includes nng.h or uv.h.
  */
@@ -119,17 +120,18 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 
 	if (s->recovering && server_recover_event(s, topic, payload))
 		return;
+	/* A fill that cannot be journaled is never published (none is made
+	 * while halted: the clock stands still). */
+	if (s->jhalted && strcmp(topic, TOPIC_FILL) == 0)
+		return;
 	buf = ipc_event_format(topic, s->seq + 1, s->m->now, payload, &len);
 	if (buf == NULL)
 		return;
 	s->seq++;
-	if (s->j != NULL && !s->recovering && jrnl_append(s->j, JRNL_EVENT,
-	    s->m->now, buf,
-	    len) != 0 && !s->jrnl_failed) {
-		s->jrnl_failed = 1;
-		fprintf(stderr, "tranched: journal append failed: %s\n",
-		    strerror(errno));
-	}
+	/* A failed append is latched; server_flush halts at the pass's end. */
+	if (!s->recovering && !s->jhalted)
+		(void)server_jrnl_append(s, JRNL_EVENT, s->m->now, buf, len,
+		    topic);
 	if (strcmp(topic, TOPIC_DECISION) == 0)
 		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
@@ -182,12 +184,10 @@ server_send_batched(nng_socket pub, const struct outmsg *out, size_t n)
 void
 server_flush(struct server *s)
 {
-	if (s->j != NULL) {
-		if (s->need_sync)
-			jrnl_sync(s->j);
-		else
-			jrnl_flush(s->j);
-	}
+	/* Halting drops the pass's events and queues the alert instead. */
+	if (!s->jhalted && server_jrnl_commit(s, s->need_sync,
+	    s->need_sync ? "a fill" : "events") != 0)
+		server_jrnl_halt(s);
 	s->need_sync = 0;
 	server_send_batched(s->pub, s->out, s->nout);
 	for (size_t i = 0; i < s->nout; i++)
@@ -200,6 +200,8 @@ server_state(struct server *s)
 {
 	int paused = 0, working = 0;
 
+	if (s->jhalted)
+		return "JOURNAL-HALTED";
 	if (exec_all_done(s->x) && exec_count(s->x) > 0)
 		return "DONE";
 	for (size_t i = 0; i < exec_count(s->x); i++)
@@ -373,6 +375,11 @@ server_on_clock(uv_timer_t *h)
 	uint64_t now = uv_now(&s->loop);
 	int64_t target;
 
+	/* Halted, the simulated clock stands still (server-journal.c). */
+	if (s->jhalted) {
+		s->wall_last = now;
+		return;
+	}
 	server_busy_begin(s);
 	if (s->speed <= 0)
 		target = s->t + MAX_SPEED_CHUNK_NS;
@@ -427,6 +434,7 @@ server_on_beat(uv_timer_t *h)
 	    round(1000.0 * (double)s->busy_ns / (double)(now - s->beat_t0)) /
 	    1000.0 : 0.0);
 	cJSON_AddStringToObject(o, "name", s->name);
+	server_jrnl_describe(s, o);
 	server_publish(s, TOPIC_HEARTBEAT, o);
 	cJSON_Delete(o);
 	s->busy_ns = 0;
@@ -656,6 +664,7 @@ server_close(struct server *s)
 		free(s->audits.items[i]);
 	}
 	server_idem_free(s);
+	server_jrnl_free(s);
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
 	free(s->out);
@@ -674,6 +683,10 @@ server_run(const struct server_opts *o)
 	s->speed = o->speed;
 	s->seed = o->seed;
 	snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "tranched");
+	if (server_jrnl_env_check(err, sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
 	/* An existing journal is a session to continue: its header says the
 	 * scenario and the seed, whatever the command line says. */
 	recover = o->journal != NULL && access(o->journal, F_OK) == 0;
@@ -778,8 +791,9 @@ server_run(const struct server_opts *o)
 	    "listening on %s (events %s), journal %s\n", s->name, s->sc.name,
 	    (unsigned long long)s->seed, speed, s->urls[0], s->events_url,
 	    s->jpath);
+	s->jbase = jrnl_records(s->j);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
-	status = 0;
+	status = server_jrnl_finish(s);
 out:
 	server_close(s);
 	free(s);

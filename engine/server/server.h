@@ -28,9 +28,14 @@ struct server_opts {
 	int event_queue;        /* messages per subscriber (0: 1024) */
 };
 
+/* The exit status of a daemon that stops while its journal cannot be
+ * written (JOURNAL-HALTED, or the last sync failed). */
+#define SERVER_EXIT_JOURNAL 3
+
 /* Run the daemon until SIGINT/SIGTERM (or every block is done with
- * exit_when_done).  Returns a process exit status; errors are printed to
- * stderr naming what was wrong. */
+ * exit_when_done).  Returns a process exit status (0, 1 when it cannot
+ * start, SERVER_EXIT_JOURNAL); errors are printed to stderr naming what
+ * was wrong. */
 int server_run(const struct server_opts *o);
 
 /* `tranched replay JOURNAL [--speed X|max] [--listen URL] [--exit-at-end]`:

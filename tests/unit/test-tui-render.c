@@ -393,6 +393,7 @@ static const struct {
 	{ "m ", ".It Cm m\n", 1, 0 },
 	{ "c ", ".It Cm c\n", 1, 0 },
 	{ "K ", ".It Cm K\n", 1, 0 },
+	{ "K / J", ".It Cm J\n", 1, 0 },
 	{ "A ", ".It Cm A\n", 1, 0 },
 	{ "Z ", ".It Cm Z\n", 1, 1 },
 	{ "/ ", ".It Cm /\n", 1, 1 },
