@@ -139,7 +139,8 @@ static int
 tui_may_send(struct tui *t, const char *what)
 {
 	if (t->view.replay) {
-		tui_message(t, MSG_ERR, "read-only in replay: nothing is sent");
+		tui_message(t, MSG_ERR, "%s: read-only in replay: nothing is sent",
+		    what);
 		return 0;
 	}
 	if (t->view.readonly) {

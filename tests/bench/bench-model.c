@@ -44,6 +44,7 @@ bench_model_main(int argc, char **argv)
 	struct sim_params sp;
 	struct market *m;
 	struct model mdl;
+	int named;
 	char err[256];
 	double *t_plain, *t_expl, sink = 0;
 
@@ -77,11 +78,19 @@ bench_model_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	named = path != NULL;
 	if (path == NULL)
 		path = model_default_path();
 	if (model_load(&mdl, path, err, sizeof err) != 0) {
 		int hidden[2] = { 16, 16 };
 
+		/* A model the user named must be the one timed: timing another
+		 * and exiting 0 would report figures for a file never read. */
+		if (named) {
+			fprintf(stderr, "tranched bench model: --model %s: %s\n",
+			    path, err);
+			return 1;
+		}
 		fprintf(stderr, "tranched bench model: %s; timing an untrained "
 		    "16,16 network\n", err);
 		if (model_init(&mdl, hidden, 2, 1, 0.3, err, sizeof err) != 0)

@@ -123,6 +123,46 @@ block_state(struct itest_engine *e, const char *id)
 	return st;
 }
 
+/* A block's field as the engine's status reports it: a string, or a
+ * number printed with %g; "" when the block or the field is absent. */
+static const char *
+block_field(struct itest_engine *e, const char *id, const char *field)
+{
+	static char v[64];
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}"), *b, *f;
+
+	v[0] = '\0';
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks")) {
+		if (strcmp(str_of(b, "id"), id) != 0)
+			continue;
+		f = cJSON_GetObjectItemCaseSensitive(b, field);
+		if (cJSON_IsString(f))
+			snprintf(v, sizeof v, "%s", f->valuestring);
+		else if (cJSON_IsNumber(f))
+			snprintf(v, sizeof v, "%g", f->valuedouble);
+	}
+	cJSON_Delete(r);
+	return v;
+}
+
+/* How many of a block's working children the snapshot lists at price px
+ * (ticks) for qty shares. */
+static int
+children_at(struct itest_engine *e, const char *block, long long px,
+            long long qty)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"snapshot\"}"), *c;
+	int n = 0;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
+		if (strcmp(str_of(c, "block"), block) == 0 &&
+		    (long long)cJSON_GetObjectItem(c, "px")->valuedouble == px &&
+		    (long long)cJSON_GetObjectItem(c, "qty")->valuedouble == qty)
+			n++;
+	cJSON_Delete(r);
+	return n;
+}
+
 /* Count, in the engine's journal, audit events (ok and refused) and
  * status events: the journal has every one (a subscriber may lose some). */
 static void
@@ -197,6 +237,7 @@ commands_every_command_works(void **state)
 	for (long long t0 = itest_now_ms(); strcmp(block_state(&e, "2"),
 	    "WORKING") != 0 && itest_now_ms() - t0 < 5000;)
 		;
+	assert_string_equal(block_state(&e, "2"), "WORKING");
 
 	/* throttle in full. */
 	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"2\",\"pct\":15,"
@@ -211,9 +252,11 @@ commands_every_command_works(void **state)
 	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"aggression\":\"wild\","
 	    "\"reason\":\"t\"}"), ERR_FIELD, "\"aggression\"", "wild");
 
-	/* override, every action. */
+	/* override, every action, each checked in the engine's own state
+	 * (an "ok" alone proves nothing). */
 	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
-	    "\"style\",\"style\":\"passive\",\"for_s\":60,\"reason\":\"t\"}"));
+	    "\"style\",\"style\":\"passive\",\"for_s\":3600,\"reason\":\"t\"}"));
+	assert_string_equal(block_field(&e, "2", "forced"), "passive");
 	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
 	    "\"action\":\"style\",\"style\":\"passive\",\"for_s\":-1,"
 	    "\"reason\":\"t\"}"), ERR_FIELD, "\"for_s\"", "-1");
@@ -221,10 +264,20 @@ commands_every_command_works(void **state)
 	    "\"action\":\"limit\",\"px\":%lld,\"reason\":\"t\"}",
 	    (long long)(ask + 50));
 	ok_del(itest_cmd(&e, buf));
+	{
+		char want[32];
+
+		snprintf(want, sizeof want, "%lld", (long long)(ask + 50));
+		assert_string_equal(block_field(&e, "2", "limit_px"), want);
+	}
 	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
 	    "\"limit\",\"px\":0,\"reason\":\"t\"}"));
+	assert_string_equal(block_field(&e, "2", "limit_px"), "0");
+	/* A switch to an algorithm the block is not running (it is on twap). */
+	assert_string_equal(block_field(&e, "2", "algo"), "twap");
 	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
-	    "\"algo\",\"algo\":\"twap\",\"reason\":\"t\"}"));
+	    "\"algo\",\"algo\":\"vwap\",\"reason\":\"t\"}"));
+	assert_string_equal(block_field(&e, "2", "algo"), "vwap");
 	/* The fat-finger bound and the maximum child. */
 	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
 	    "\"action\":\"child\",\"px\":1,\"qty\":100,\"reason\":\"t\"}"),
@@ -233,12 +286,26 @@ commands_every_command_works(void **state)
 	    "\"action\":\"child\",\"px\":%lld,\"qty\":600,\"reason\":\"t\"}",
 	    (long long)mid);
 	expect_err(itest_cmd(&e, buf), ERR_RISK, "maximum child", "500");
+	/* Block 2 buys: a child two ticks under the best bid (read now: the
+	 * market has moved since the start) rests, where it can be seen.
+	 * Paused first, so that no algorithm child comes between the manual
+	 * child, the cancel and the checks. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"pause\",\"block\":\"2\",\"reason\":\"t\"}"));
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	bid = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(r, "book"), "bids"), 0), 0)->valuedouble - 2;
+	cJSON_Delete(r);
 	snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
 	    "\"action\":\"child\",\"px\":%lld,\"qty\":100,\"reason\":\"t\"}",
 	    (long long)bid);
+	assert_int_equal(children_at(&e, "2", bid, 100), 0);
 	ok_del(itest_cmd(&e, buf));
+	assert_int_equal(children_at(&e, "2", bid, 100), 1);
 	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\",\"action\":"
 	    "\"cancel_children\",\"reason\":\"t\"}"));
+	assert_int_equal(children_at(&e, "2", bid, 100), 0);
+	assert_string_equal(block_field(&e, "2", "working"), "0");
+	ok_del(itest_cmd(&e, "{\"cmd\":\"resume\",\"block\":\"2\",\"reason\":\"t\"}"));
 	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
 	    "\"action\":\"fly\",\"reason\":\"t\"}"), ERR_FIELD, "\"action\"",
 	    "fly");
@@ -318,9 +385,9 @@ commands_every_command_works(void **state)
 	assert_string_equal(block_state(&e, "2"), "CANCELLED");
 
 	count_events(&e, 1500, &aok, &ano, &st);
-	/* 15 accepted changes, 17 refused, each on audit; kill, release and
+	/* 17 accepted changes, 17 refused, each on audit; kill, release and
 	 * speed each changed the status. */
-	assert_int_equal(aok, 15);
+	assert_int_equal(aok, 17);
 	assert_int_equal(ano, 17);
 	assert_true(st >= 3);
 	assert_int_equal(itest_stop(&e), 0);

@@ -140,7 +140,7 @@ if command -v tmux >/dev/null 2>&1; then
 	export TRANCHE_TOKEN=trader-token-1
 	console --connect "$URL" --tls-ca "$TMP/engine.pem" --frames 500
 	wait_for "attached to $URL"
-	wait_for "CONNECTED"
+	wait_for_re "(^|[^A-Z])CONNECTED"
 	tmux_ send-keys q
 	console_exited_cleanly
 	tmux_ kill-server 2>/dev/null
@@ -150,7 +150,10 @@ if command -v tmux >/dev/null 2>&1; then
 	wait_until 20 test -f "$TMP/tui.rc"
 	tmux_ kill-server 2>/dev/null
 else
-	echo "tmux not installed: the console part was not run"
+	# Half a test is not a pass: ctest shows it as skipped.
+	stop_engine
+	echo "SKIP: tmux not installed: the engine half passed, the console half was not run"
+	exit 77
 fi
 stop_engine
 echo "PASS tls"

@@ -34,28 +34,59 @@ wait_for "FAIL] price collar"
 wait_for "expected cost (ESTIMATE)"
 wait_for_re "impact model: [0-9.]+ bps \(\\\$[0-9]+\), square-root law: [0-9.]+ bps"
 tmux_ send-keys y
-wait_for_re "child (refused|: ok)"
+wait_for "child refused"
+wait_for_re "child refused: .*collar"
+
+# A manual child the collar lets through, priced in dollars on the form:
+# the engine must receive the same price in ticks.  Five ticks above the
+# best ask, so the block's sell order rests on the book where we can see it.
+snap() { "$TRANCHE" ctl --connect "$URL" snapshot --json; }
+ask=$(snap | jq -r '.book.asks[0][0]')
+tick=$(snap | jq -r '.tick')
+[ -n "$ask" ] && [ "$ask" != null ] && [ -n "$tick" ] && [ "$tick" != null ] ||
+	fail "no best ask or tick in the snapshot"
+px_ticks=$((ask + 5))
+px_dollars=$(awk -v p="$px_ticks" -v t="$tick" 'BEGIN { printf "%.4f", p * t }')
+tmux_ send-keys m
+wait_for "manual child order: PRICE QTY"
+tmux_ send-keys -l "$px_dollars 100"
+tmux_ send-keys Enter
+wait_for "reason:"
+tmux_ send-keys -l "tmux: manual at the ask"
+tmux_ send-keys Enter
+wait_for "CHECK BEFORE SENDING"
+tmux_ send-keys y
+wait_for "child: ok"
+snap | jq -e --argjson px "$px_ticks" \
+	'[.children[] | select(.px == $px and .qty == 100)] | length >= 1' >/dev/null ||
+	fail "no working child of 100 at $px_ticks ticks (\$$px_dollars): $(snap | jq -c .children)"
 
 # a: style override.
 tmux_ send-keys a
 wait_for "style passive|neutral|aggressive"
-tmux_ send-keys -l "aggressive 60"
+tmux_ send-keys -l "passive 3600"
 tmux_ send-keys Enter
 tmux_ send-keys -l "tmux: style"
 tmux_ send-keys Enter
-wait_for '"action":"style","style":"aggressive","for_s":60'
+wait_for '"action":"style","style":"passive","for_s":3600'
 tmux_ send-keys y
-wait_for_re "style(: ok| refused)"
+wait_for "style: ok"
+"$TRANCHE" ctl --connect "$URL" status --json |
+	jq -e '.blocks[0].forced == "passive"' >/dev/null || fail "the style is not forced passive"
 
-# s: switch the algorithm.
+# s: switch the algorithm, to one the block is not running (twap is).
+[ "$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].algo')" = twap ] ||
+	fail "the block does not start on twap"
 tmux_ send-keys s
-tmux_ send-keys -l twap
+tmux_ send-keys -l vwap
 tmux_ send-keys Enter
 tmux_ send-keys -l "tmux: algo"
 tmux_ send-keys Enter
-wait_for '"action":"algo","algo":"twap"'
+wait_for '"action":"algo","algo":"vwap"'
 tmux_ send-keys y
-wait_for_re "algo(: ok| refused)"
+wait_for "algo: ok"
+[ "$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].algo')" = vwap ] ||
+	fail "the engine's block is not on vwap after the switch"
 
 # c: cancel the working children.
 tmux_ send-keys c
@@ -63,7 +94,11 @@ tmux_ send-keys -l "tmux: cancel children"
 tmux_ send-keys Enter
 wait_for '"action":"cancel_children"'
 tmux_ send-keys y
-wait_for_re "cancel_children(: ok| refused)"
+wait_for "cancel_children: ok"
+# The manual child resting above the ask went with the others.
+snap | jq -e --argjson px "$px_ticks" \
+	'[.children[] | select(.px == $px and .qty == 100)] | length == 0' >/dev/null ||
+	fail "the manual child is still working after cancel_children"
 
 # : with completion; the engine's answer names all three limits.
 tmux_ send-keys :

@@ -15,7 +15,7 @@ wait_for "BOOK"
 wait_for_line "ASK" "."
 wait_for_line "BID" "."
 wait_for "State  WORKING"
-wait_for "CONNECTED"
+wait_for_re "(^|[^A-Z])CONNECTED"
 
 # p asks for a reason, shows what it will send, and y sends it.
 tmux_ send-keys p
@@ -76,9 +76,10 @@ wait_for "throttle: ok, participation cap 25%"
 wait_for_re "(▸|>) DECISIONS"
 wait_for_re "DECISIONS ([2-9]|[1-9][0-9]+)"
 tmux_ send-keys Down
-wait_for_re "DECISIONS [0-9]+  back [0-9]+"
+wait_for_re "DECISIONS [0-9]+ +back [0-9]+"
 tmux_ send-keys Home
-wait_for_re "DECISIONS [0-9]+ [^b]"
+wait_gone_re "DECISIONS [0-9]+ +back"
+wait_for_re "DECISIONS [0-9]+"
 # Tab gives it to the alerts.
 tmux_ send-keys Tab
 wait_for_re "(▸|>) ALERTS"

@@ -13,7 +13,7 @@ start_engine --speed 60 --name first-engine
 console --connect "$URL"
 wait_for "first-engine"
 wait_for "BLOTTER 1"
-wait_for_line "CONNECTED" "hb"
+wait_for_re "(^|[^A-Z])CONNECTED .*hb"
 # Far enough on that the new engine's numbers are well below these.
 seq_at() {
 	"$TRANCHE" ctl --connect "$URL" snapshot --json | jq -e ".seq >= $1"
@@ -41,7 +41,7 @@ rm -f "$TMP/j.trj"
 start_engine --speed 60 --name second-engine --seed 7
 wait_for "second-engine" 30
 screen | grep -qF "first-engine" && fail "the old engine's name stayed"
-wait_for_line "CONNECTED" "hb" 30
+wait_for_re "(^|[^A-Z])CONNECTED .*hb" 30
 screen | grep -qF "DISCONNECTED" && fail "still DISCONNECTED"
 screen | grep -qF "STALE" && fail "still STALE"
 # In step with the new engine: its seq, no resync pending, and its block.

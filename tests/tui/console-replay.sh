@@ -43,9 +43,9 @@ wait_for_line "REPLAY" "PLAYING"
 
 # Read-only.
 tmux_ send-keys p
-wait_for "read-only in replay"
+wait_for "pause: read-only in replay: nothing is sent"
 tmux_ send-keys t
-wait_for "read-only in replay"
+wait_for "throttle: read-only in replay: nothing is sent"
 tmux_ send-keys q
 console_exited_cleanly
 

@@ -12,7 +12,7 @@ start_engine --speed 60
 console --connect "$URL"
 wait_for "BOOK"
 wait_for "BLOTTER 1"
-wait_for "CONNECTED"
+wait_for_re "(^|[^A-Z])CONNECTED"
 
 # Below the trader layout's 100x30.
 tmux_ resize-window -x 90 -y 26
@@ -30,7 +30,7 @@ tmux_ resize-window -x 120 -y 40
 wait_for "BLOTTER 1"
 wait_for "BOOK"
 wait_for_line "ASK" "."
-wait_for "CONNECTED"
+wait_for_re "(^|[^A-Z])CONNECTED"
 screen | grep -qF "tranche needs" && fail "the size message stayed"
 
 # Keys still work after the resizes: the help opens and closes.
@@ -39,11 +39,17 @@ wait_for "any key closes this help"
 tmux_ send-keys x
 wait_for "BLOTTER 1"
 
-# Resized while the help is open: it is drawn again at the new size.
+# Resized while the help is open: it is drawn again at the new size.  Too
+# small first, so the help must go and come back (it is on the screen
+# before the resize, so seeing it after proves nothing by itself).
 tmux_ send-keys '?'
 wait_for "any key closes this help"
+tmux_ resize-window -x 90 -y 26
+wait_for "this terminal is 90x26"
+screen | grep -qF "any key closes this help" && fail "help drawn on a screen too small"
 tmux_ resize-window -x 110 -y 32
 wait_for "any key closes this help"
+screen | grep -qF "tranche needs" && fail "the size message stayed under the help"
 tmux_ send-keys x
 tmux_ send-keys q
 console_exited_cleanly

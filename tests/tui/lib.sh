@@ -70,6 +70,18 @@ wait_for_re() {
 	fail "waited ${timeout}s for /$re/"
 }
 
+# wait_gone_re REGEX [TIMEOUT]: poll until no line of the screen matches
+# REGEX (what an action must take away, checked after the action).
+wait_gone_re() {
+	local re=$1 timeout=${2:-20} i=0
+	while [ "$i" -lt $((timeout * 10)) ]; do
+		screen | grep -qE -- "$re" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "waited ${timeout}s for /$re/ to go"
+}
+
 # wait_for_line A B [TIMEOUT]: a line holding both A and B.
 wait_for_line() {
 	local a=$1 b=$2 timeout=${3:-20} i=0

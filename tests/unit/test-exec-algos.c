@@ -32,6 +32,8 @@ struct rec {
 	int crosses, posts, inside;
 	int risk_alerts;
 	char last_alert[256];
+	int unfilled_alerts;
+	char unfilled_text[256];
 	int64_t limit_px;
 	int side;
 	int64_t filled_seen, qty;
@@ -68,6 +70,11 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 
 		r->fills += q;
 		r->filled_seen += q;
+	} else if (strcmp(topic, "alert") == 0 &&
+	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "unfilled") == 0) {
+		r->unfilled_alerts++;
+		snprintf(r->unfilled_text, sizeof r->unfilled_text, "%s",
+		    cJSON_GetObjectItem(o, "text")->valuestring);
 	} else if (strcmp(topic, "alert") == 0 &&
 	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "risk") == 0) {
 		r->risk_alerts++;
@@ -321,6 +328,18 @@ cleanup_off_reports_the_unfilled_part(void **state)
 	assert_int_equal(r.crosses, 0);
 	assert_true(out.filled < ps.qty);
 	assert_int_equal(out.state, PARENT_DONE);
+	/* The report it is named after: one alert naming the shares left of
+	 * the block's quantity. */
+	{
+		char want[96];
+
+		assert_int_equal(r.unfilled_alerts, 1);
+		snprintf(want, sizeof want, "%lld of %lld shares unfilled",
+		    (long long)(ps.qty - out.filled), (long long)ps.qty);
+		if (strstr(r.unfilled_text, want) == NULL)
+			fail_msg("unfilled alert \"%s\" does not say \"%s\"",
+			    r.unfilled_text, want);
+	}
 }
 
 static void
