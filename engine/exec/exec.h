@@ -332,21 +332,5 @@ void learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 cJSON *learned_shadow_json(const struct parent *p);
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
-/* `tranched train`. */
-int learned_train_main(int argc, char **argv);
-/* Randomise a scenario's market for one training episode from seed (the
- * ranges are in the trained model's meta); also `tranched impact`'s. */
-struct scenario;
-void learned_randomise(struct scenario *sc, uint64_t seed);
-/*
- * The impact model's data (impact-data.c): one session of scenario sc, its
- * market randomised from seed, with our spaced marketable children and
- * what each cost; the samples are appended to *v (n used, cap allocated).
- * The same scenario and seed give the same samples.  0, or -1 with err.
- */
-struct impact_sample;
-int impact_collect(const struct scenario *sc, uint64_t seed,
-                   struct impact_sample **v, size_t *n, size_t *cap,
-                   char *err, size_t errlen);
 
 #endif

@@ -139,11 +139,6 @@ int model_net_from_json(struct nn *n, const cJSON *o, int nin, int nout,
 /* Numbers as raw %.17g JSON, exactly as they are. */
 cJSON *model_raw_array(const double *v, size_t n);
 
-/* Options of the training commands: a number in [lo, hi], and --hidden
- * W1,W2,...  0, or -1 having told stderr the option and the value. */
-int model_opt_num(const char *prog, const char *opt, const char *v, double lo,
-                  double hi, double *out);
-int model_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
 int model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen);
 cJSON *model_to_json(const struct model *m);
 

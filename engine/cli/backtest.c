@@ -1,5 +1,5 @@
 /*
- * engine/backtest/backtest-cli.c -- `tranched backtest`: every algorithm on
+ * engine/cli/backtest.c -- `tranched backtest`: every algorithm on
  * the same seeds of every scenario, and a table of what each cost.
  *
  * Work is split by seed across --jobs worker processes (fork: the market
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "engine/backtest/backtest.h"
+#include "engine/cli/cli.h"
 
 #define BT_MAX 16
 
@@ -96,7 +97,7 @@ bt_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int
+static int
 backtest_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_ALGO, O_SEEDS, O_BASE, O_SET, O_JOBS, O_JSON, O_CSV,
@@ -402,3 +403,11 @@ backtest_main(int argc, char **argv)
 	free(pids);
 	return failed ? 1 : 0;
 }
+
+const struct cli_cmd cli_backtest_cmd = {
+	.name = "backtest",
+	.main = backtest_main,
+	.usage = "backtest --scenario S --algo A[,B...] --seeds N [...]",
+	.help = "every algorithm on the same seeds of each scenario, and what "
+	    "each cost",
+};
