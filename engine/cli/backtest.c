@@ -36,6 +36,9 @@ struct bt_rec {
 static void
 bt_usage(FILE *f)
 {
+	char known[160];
+
+	algo_known(known, sizeof known);
 	fprintf(f, "usage: tranched backtest --scenario S[,S2...] --algo A[,B...] "
 	    "--seeds N [options]\n"
 	    "Runs every algorithm on the same seeds of each scenario (common random\n"
@@ -44,8 +47,8 @@ bt_usage(FILE *f)
 	    "program scenario) counts as one: its dollars over the arrival value\n"
 	    "of all its blocks (the notional-weighted shortfall in bps).\n\n"
 	    "  --scenario S[,S2...]  scenarios (names or files)\n"
-	    "  --algo A[,B...]       algorithms: twap, twap-passive, twap-aggressive,\n"
-	    "                        vwap, pov, ac; differences are to the first\n"
+	    "  --algo A[,B...]       algorithms (below); differences are to the "
+	    "first\n"
 	    "  --seeds N             sessions per scenario and algorithm\n"
 	    "  --seed-base K         first seed (default 1)\n"
 	    "  --set PATH=VALUE      override a scenario value (repeatable)\n"
@@ -53,7 +56,8 @@ bt_usage(FILE *f)
 	    "  --json                one JSON object per line instead of a table\n"
 	    "  --csv FILE            also write every session's result to FILE\n"
 	    "  --quiet               no progress bar\n"
-	    "  --help                print this help and exit\n");
+	    "  --help                print this help and exit\n\n"
+	    "algorithms: %s\n", known);
 }
 
 static int
@@ -140,9 +144,11 @@ backtest_main(int argc, char **argv)
 			}
 			for (int i = 0; i < nalgo; i++)
 				if (algo_find(algos[i]) == NULL) {
+					char known[160];
+
+					algo_known(known, sizeof known);
 					fprintf(stderr, "tranched backtest: --algo %s: unknown "
-					    "(twap, twap-passive, twap-aggressive, vwap, pov, "
-					    "ac)\n", algos[i]);
+					    "(known: %s)\n", algos[i], known);
 					return 2;
 				}
 			break;

@@ -239,7 +239,9 @@ learned_live_style_name(int style)
 	}
 }
 
-void
+static cJSON *learned_shadow_json(const struct parent *p);
+
+static void
 learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
                int64_t t, double live_mult, int live_style, cJSON **extra)
 {
@@ -287,7 +289,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	cJSON_AddItemToObject(*extra, "shadow", o);
 }
 
-cJSON *
+static cJSON *
 learned_shadow_json(const struct parent *p)
 {
 	const struct learned_shadow_state *s = p->shadow_state;
@@ -312,4 +314,7 @@ const struct algo_ops algo_learned_ops = {
 	.start = learned_start,
 	.decide = learned_decide,
 	.release = learned_release,
+	.needs_model = 1,
+	.shadow = learned_shadow,
+	.shadow_json = learned_shadow_json,
 };

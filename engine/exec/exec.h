@@ -3,11 +3,11 @@
  * work them.  This header is the whole API of engine/exec/.
  *
  * A scheduler (struct algo_ops, one file each: algo-twap.c ...) says how
- * many shares should be done by a given time.  The tactic in exec.c turns
- * that target into child orders at each decision interval: keep children
- * that still sit at the touch, cancel the stale ones, cross when behind
- * schedule by more than one slice, post the rest passively, and never
- * exceed what remains or the participation cap.  At the end of the window
+ * many shares should be done by a given time.  The tactic (exec-tactic.c)
+ * turns that target into child orders at each decision interval: keep
+ * children that still sit at the touch, cancel the stale ones, cross when
+ * behind schedule by more than one slice, post the rest passively, and
+ * never exceed what remains or the participation cap.  At the end of the window
  * whatever remains is crossed (or, with cleanup off, reported unfilled).
  *
  * The engine trades one market per symbol (exec_new() the first,
@@ -88,6 +88,19 @@ struct algo_ops {
 	              struct algo_action *a);
 	/* Optional: free what the algorithm keeps in p->algo_state. */
 	void (*release)(struct parent *p);
+	/* 1: a block is accepted only once a policy model is loaded
+	 * (exec_set_model, else model_default_path()). */
+	int needs_model;
+	/* Optional: watch block p with model mdl as a shadow (tranched
+	 * --shadow): choose as if trading at a decision where the live
+	 * algorithm chose multiplier live_mult and style live_style (-1: the
+	 * tactic's own, else an enum child_style), never trade, and add a
+	 * "shadow" object to *extra (created if NULL).  shadow_json: the
+	 * block's running totals, kept in p->shadow_state. */
+	void (*shadow)(struct exec *x, struct parent *p, const struct model *mdl,
+	               int64_t t, double live_mult, int live_style,
+	               cJSON **extra);
+	cJSON *(*shadow_json)(const struct parent *p);
 };
 
 extern const struct algo_ops algo_twap_ops;
@@ -104,6 +117,11 @@ extern const size_t algo_count;
 
 /* Find a scheduler by name; NULL if there is none. */
 const struct algo_ops *algo_find(const char *name);
+/* "twap, twap-passive, ...": every name, for "known: ..." in errors. */
+void algo_known(char *buf, size_t n);
+/* The algorithm that can watch blocks as a shadow (ops.shadow); NULL if
+ * none can. */
+const struct algo_ops *algo_shadow_ops(void);
 
 struct parent_spec {
 	char sym[16];
@@ -321,15 +339,6 @@ struct impact_model;
 void exec_set_impact(struct exec *x, const struct impact_model *im);
 const struct impact_model *exec_impact(struct exec *x, const char **why);
 
-/* algo-learned.c, for exec.c: the shadow's choice at a decision of p where
- * the live algorithm chose multiplier live_mult and style live_style (-1:
- * the tactic's own, else an enum child_style); adds a "shadow" object to
- * *extra (created if NULL).  learned_shadow_json: the block's totals, or
- * NULL when no shadow has seen it. */
-void learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
-                    int64_t t, double live_mult, int live_style,
-                    cJSON **extra);
-cJSON *learned_shadow_json(const struct parent *p);
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
 
