@@ -207,14 +207,25 @@ backtest_main(int argc, char **argv)
 	}
 	if ((sc = calloc((size_t)nsc, sizeof *sc)) == NULL)
 		return 1;
-	for (int i = 0; i < nsc; i++)
-		if (scenario_load(&sc[i], scs[i], sets, nsets, err, sizeof err) != 0) {
+	for (int i = 0; i < nsc; i++) {
+		int bad = scenario_load(&sc[i], scs[i], sets, nsets, err,
+		    sizeof err) != 0;
+
+		if (bad)
 			fprintf(stderr, "tranched backtest: %s\n", err);
-			return 2;
-		} else if (sc[i].norders == 0) {
+		else if (sc[i].norders == 0) {
 			fprintf(stderr, "tranched backtest: %s has no orders\n", scs[i]);
+			scenario_free(&sc[i]);
+			bad = 1;
+		}
+		if (bad) {
+			/* Give back what the scenarios before it loaded. */
+			while (i-- > 0)
+				scenario_free(&sc[i]);
+			free(sc);
 			return 2;
 		}
+	}
 
 	size_t total = (size_t)nsc * (size_t)nseeds * (size_t)nalgo;
 	struct bt_rec *res = calloc(total, sizeof *res);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
 
 #define NS 1000000000LL
 #define OPEN (34200LL * NS)
@@ -290,8 +291,9 @@ new_limit_cancels_children_through_it(void **state)
 
 /*
  * An unknown algorithm is refused, changes nothing, and the error lists
- * every registered algorithm (the registry, not a copy that drifts): both
- * when a block is submitted and when a trader switches a block to it.
+ * every registered algorithm (the registry, not a copy that drifts): when
+ * a block is submitted, when a trader switches a block to it, and when a
+ * scenario's order names it.
  */
 static void
 unknown_algo_lists_every_registered_algorithm(void **state)
@@ -301,6 +303,8 @@ unknown_algo_lists_every_registered_algorithm(void **state)
 	struct seen s;
 	struct parent_spec ps;
 	struct parent *p;
+	struct scenario sc;
+	const char *sets[] = { "orders.0.algo=nosuch" };
 	char err[512];
 
 	session(&m, &x, &s);
@@ -320,6 +324,12 @@ unknown_algo_lists_every_registered_algorithm(void **state)
 	assert_string_equal(p->algo->name, "twap");
 	exec_free(x);
 	market_free(m);
+	/* A scenario's order says the same. */
+	assert_int_equal(scenario_load(&sc, "calm", sets, 1, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "orders.0.algo \"nosuch\": unknown (known: "));
+	for (size_t i = 0; i < algo_count; i++)
+		assert_non_null(strstr(err, algo_all[i]->name));
 }
 
 int
