@@ -11,7 +11,8 @@
  * touch, inside the spread, crossing).  Its untrained choice is "x1,
  * tactic", which is exactly AC, so training learns a residual and a policy
  * that has learned nothing costs what AC costs.  Everything it does goes
- * through exec.c's caps, limits and risk checks.
+ * through the tactic's caps, limits and risk checks (exec-tactic.c,
+ * exec-risk.c).
  *
  * Published decisions carry the choice, the probability the network gives
  * every alternative (softmax of its scores; the policy itself takes the

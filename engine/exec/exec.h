@@ -59,8 +59,9 @@ struct model;
  * What a policy chose at one decision (algo-learned.c): how much to trade
  * relative to what the tactic would do this interval (mult scales the slice
  * it posts or takes; catching up what is behind stays the tactic's), and
- * how: -1 the tactic's own rule, else an enum child_style.  exec.c applies
- * it under the same caps, limits and risk checks as any other decision.
+ * how: -1 the tactic's own rule, else an enum child_style.  The tactic
+ * (exec-tactic.c) applies it under the same caps, limits and risk checks as
+ * any other decision.
  * note (may be empty) goes in front of the decision's reason; detail (may
  * be NULL, owned by exec after the call) adds fields to the decision event.
  */

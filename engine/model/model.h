@@ -9,7 +9,7 @@
  * the market; feat_compute() turns that into normalised features; a
  * struct model maps features to a choice among POLICY_NACTIONS actions and
  * says why.  Training runs sessions through a cost callback the layer above
- * provides (algo-learned.c), so model/ needs nothing from exec/.
+ * provides (engine/cli/train.c), so model/ needs nothing from exec/.
  */
 #ifndef TRANCHE_MODEL_H
 #define TRANCHE_MODEL_H
