@@ -113,23 +113,6 @@ exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *aggr_names[] = { "passive", "neutral", "aggressive" };
-
-const char *
-exec_aggression_name(int a)
-{
-	return a >= 0 && a <= AGGR_AGGRESSIVE ? aggr_names[a] : "?";
-}
-
-int
-exec_aggression_parse(const char *str)
-{
-	for (int i = 0; i <= AGGR_AGGRESSIVE; i++)
-		if (strcmp(str, aggr_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* A block that can still be steered: not finished. */
 static struct parent *
 exec_steerable(struct exec *x, uint32_t id, char *err, size_t errlen)

@@ -28,6 +28,23 @@ exec_state_name(int state)
 
 static const char *style_names[] = { "passive", "inside", "cross" };
 
+static const char *aggr_names[] = { "passive", "neutral", "aggressive" };
+
+const char *
+exec_aggression_name(int a)
+{
+	return a >= 0 && a <= AGGR_AGGRESSIVE ? aggr_names[a] : "?";
+}
+
+int
+exec_aggression_parse(const char *str)
+{
+	for (int i = 0; i <= AGGR_AGGRESSIVE; i++)
+		if (strcmp(str, aggr_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *
 exec_side_name(int side)
 {

@@ -52,12 +52,13 @@ struct exec {
 	cJSON *dec_extra;
 };
 
-/* exec.c: a block ends (DONE or CANCELLED) and keeps its end price; a
- * learned block's model is loaded before the block is accepted. */
-void exec_finish(struct exec *x, struct parent *p, int state);
+/* exec.c: a block whose algorithm needs a model gets one loaded before
+ * it is accepted. */
 int exec_need_model(struct exec *x, char *err, size_t errlen);
 
-/* exec-tactic.c */
+/* exec-tactic.c.  exec_finish: a block ends (DONE or CANCELLED) and keeps
+ * its end price. */
+void exec_finish(struct exec *x, struct parent *p, int state);
 void exec_start(struct exec *x, struct parent *p);
 void exec_decide(struct exec *x, struct parent *p, int64_t t);
 void exec_end_of_window(struct exec *x, struct parent *p);

@@ -83,6 +83,17 @@ exec_cancel_all(struct exec *x, struct parent *p, const char *why)
 		exec_cancel_child(x, p, &p->children[i], why);
 }
 
+/* A block ends (DONE or CANCELLED) and keeps the mid as its end price,
+ * where unfilled shares are valued. */
+void
+exec_finish(struct exec *x, struct parent *p, int state)
+{
+	p->state = state;
+	p->dirty = 1;
+	double mid = market_mid(p->m);
+	p->end_px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+}
+
 /*
  * Send one child.  Returns the shares it filled at once.  A crossing child
  * is IOC; a passive one rests and counts as working.

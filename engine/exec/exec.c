@@ -52,15 +52,6 @@ exec_owner_of(struct exec *x, const struct market *m, uint64_t id,
 	return NULL;
 }
 
-void
-exec_finish(struct exec *x, struct parent *p, int state)
-{
-	p->state = state;
-	p->dirty = 1;
-	double mid = market_mid(p->m);
-	p->end_px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
-}
-
 static void
 exec_on_fill(void *arg, const struct market_fill *f)
 {
