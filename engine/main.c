@@ -3,7 +3,10 @@
  *
  * The options are a table (name, argument, help), as tmux keeps its
  * options: the parser, --help and the man page are checked against the same
- * rows.  Subcommands (bench ...) take the rest of the line.
+ * rows.  Subcommands are a second table, one row per command
+ * (engine/cli/, struct cli_cmd: name, main, usage, help), as tmux keeps
+ * cmd_table[]: the dispatcher and --help walk the same rows.  A subcommand
+ * takes the rest of the line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,13 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/exec/scenario.h"
-#include "engine/backtest/backtest.h"
 #include "engine/cli/cli.h"
-#include "engine/market/lobster.h"
-#include "engine/market/stats.h"
 #include "engine/server/server.h"
-#include "tests/bench/bench.h"
+
+/* Every subcommand, in the order --help lists them. */
+static const struct cli_cmd *const cmd_table[] = {
+	&cli_bench_cmd, &cli_lobster_cmd, &cli_stats_cmd, &cli_backtest_cmd,
+	&cli_tca_cmd, &cli_journal_cmd, &cli_replay_cmd, &cli_train_cmd,
+	&cli_impact_cmd,
+};
+#define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
 
 struct opt_row {
 	const char *name;
@@ -67,21 +73,17 @@ static const struct opt_row opt_table[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tranched [options]\n"
-	    "       tranched bench book|journal|lobster|sim|model|ipc [options] [--json]\n"
-	    "       tranched lobster verify MESSAGE_FILE ORDERBOOK_FILE\n"
-	    "       tranched stats [--scenario NAME] [--seeds N] [stats options]\n"
-	    "       tranched backtest --scenario S --algo A[,B...] --seeds N [...]\n"
-	    "       tranched tca JOURNAL [--json|--csv]\n"
-	    "       tranched journal check JOURNAL [--json]\n"
-	    "       tranched journal salvage JOURNAL OUT\n"
-	    "       tranched replay JOURNAL [--speed X|max] [--listen URL]\n"
-	    "       tranched train --scenarios S1[,S2...] --episodes N --out MODEL\n"
-	    "       tranched impact train|eval [options]\n\n"
+	fprintf(f, "usage: tranched [options]\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "       tranched %s\n", cmd_table[i]->usage);
+	fprintf(f, "\n"
 	    "The tranche execution engine: runs a simulated market per symbol,\n"
 	    "works the scenario's block orders (several at once, on one symbol or\n"
 	    "several), publishes everything over NNG and journals it.\n\n"
-	    "options:\n");
+	    "commands (each accepts --help):\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-26s %s\n", cmd_table[i]->name, cmd_table[i]->help);
+	fprintf(f, "\noptions:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[64];
 
@@ -116,54 +118,6 @@ parse_speed(const char *s, double *out)
 	return 0;
 }
 
-/* `tranched stats` reads scenarios through the execution layer's loader. */
-static int
-stats_load(const char *name, const char **sets, int nsets,
-           struct sim_params *p, int64_t *warmup, char *err, size_t errlen)
-{
-	struct scenario sc;
-
-	if (scenario_load(&sc, name, sets, nsets, err, errlen) != 0)
-		return -1;
-	*p = sc.markets[0];
-	*warmup = sc.warmup;
-	scenario_free(&sc);
-	return 0;
-}
-
-static int
-bench_main(int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout,
-		    "usage: tranched bench book|journal|lobster|sim|model|ipc [options] [--json]\n"
-		    "  book     order book: mixed add/cancel/execute operations per second\n"
-		    "  journal  journal appends, reads and recovery per second\n"
-		    "  lobster  LOBSTER replay: messages per second, parsing included\n"
-		    "  sim      simulated market: events and news-shock sessions per second\n"
-		    "  model    learned policy: nanoseconds per decision\n"
-		    "  ipc      events and commands over ipc://: latency, fan-out\n"
-		    "Each accepts --help.\n");
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "book") == 0)
-		return bench_book_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "journal") == 0)
-		return bench_journal_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "lobster") == 0)
-		return bench_lobster_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sim") == 0)
-		return bench_sim_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "model") == 0)
-		return bench_model_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "ipc") == 0)
-		return bench_ipc_main(argc - 1, argv + 1);
-	fprintf(stderr, "tranched bench: unknown benchmark \"%s\" (book, journal, "
-	    "lobster, sim, model, ipc)\n",
-	    argv[1]);
-	return 2;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -174,24 +128,9 @@ main(int argc, char **argv)
 	};
 	int c;
 
-	if (argc > 1 && strcmp(argv[1], "bench") == 0)
-		return bench_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "lobster") == 0)
-		return lobster_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "backtest") == 0)
-		return backtest_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "replay") == 0)
-		return server_replay_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "tca") == 0)
-		return backtest_tca_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "journal") == 0)
-		return journal_cli_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "train") == 0)
-		return learned_train_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "impact") == 0)
-		return impact_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "stats") == 0)
-		return stats_main(argc - 1, argv + 1, stats_load);
+	for (size_t i = 0; argc > 1 && i < NCMDS; i++)
+		if (strcmp(argv[1], cmd_table[i]->name) == 0)
+			return cmd_table[i]->main(argc - 1, argv + 1);
 	for (size_t i = 0; i < NOPTS; i++)
 		lopts[i] = (struct option){ opt_table[i].name,
 		    opt_table[i].arg ? required_argument : no_argument, NULL,

@@ -1,7 +1,7 @@
 /*
  * engine/backtest/backtest.h -- running scenarios flat out, many seeds and
- * algorithms at once, and the command-line reports built on them
- * (`tranched backtest`, `tranched tca`).  This header is the whole API of
+ * algorithms at once; the commands built on it (`tranched backtest`,
+ * `tranched impact`) are in engine/cli/.  This header is the whole API of
  * engine/backtest/.
  *
  * A session is one scenario, one seed, every block of the scenario worked
@@ -41,10 +41,5 @@ struct bt_stats {
 	double mean, sd, lo, hi;
 };
 void backtest_stats(const double *v, int n, struct bt_stats *s);
-
-/* The subcommands. */
-int backtest_main(int argc, char **argv);
-int backtest_tca_main(int argc, char **argv);
-int impact_main(int argc, char **argv);
 
 #endif

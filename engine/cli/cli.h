@@ -1,14 +1,61 @@
 /*
- * engine/cli/cli.h -- tranched's command-line tools that sit above the
- * layers: each takes the subcommand's argc/argv (argv[0] is the subcommand's
- * name) and returns the process's exit status.  A layer holds no main; the
- * tools here call the layers' APIs like any other client.
+ * engine/cli/cli.h -- the `tranched` subcommands: one file per command
+ * (backtest.c, tca.c, train.c ...), as tmux keeps one cmd-*.c per command.
+ * This header is the whole API of engine/cli/.
+ *
+ * The commands sit above every layer and call them as plain libraries:
+ * market/, exec/, model/, tca/, journal/ and server/ hold no main and no
+ * callback that reaches up to a command.  Each command is a row, struct
+ * cli_cmd, that engine/main.c lists in its table: the dispatcher,
+ * `tranched --help` and the man page's synopsis come from the same rows.
  */
 #ifndef TRANCHE_CLI_H
 #define TRANCHE_CLI_H
 
-/* `tranched journal check FILE [--json]` and
- * `tranched journal salvage FILE OUT`. */
-int journal_cli_main(int argc, char **argv);
+#include <stddef.h>
+#include <stdint.h>
+
+struct cli_cmd {
+	const char *name;     /* argv[1]: "backtest" */
+	/* Runs the command; argv[0] is the command's name.  Returns a process
+	 * exit status (0 ok, 1 failed, 2 bad usage). */
+	int (*main)(int argc, char **argv);
+	const char *usage;    /* what follows "tranched NAME" in the synopsis */
+	const char *help;     /* one line: what the command does */
+};
+
+extern const struct cli_cmd cli_bench_cmd;
+extern const struct cli_cmd cli_lobster_cmd;
+extern const struct cli_cmd cli_stats_cmd;
+extern const struct cli_cmd cli_backtest_cmd;
+extern const struct cli_cmd cli_tca_cmd;
+extern const struct cli_cmd cli_journal_cmd;
+extern const struct cli_cmd cli_replay_cmd;
+extern const struct cli_cmd cli_train_cmd;
+extern const struct cli_cmd cli_impact_cmd;
+
+/* Options of the training commands (train, impact): a number in [lo, hi],
+ * and --hidden W1,W2,...  0, or -1 having told stderr the program, the
+ * option and the value. */
+int cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
+                double hi, double *out);
+int cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
+
+/* Randomise a scenario's markets for one training episode from seed
+ * (train.c; the ranges are recorded in the trained model's meta): the
+ * policy's training and the impact model's data draw the same worlds. */
+struct scenario;
+void cli_randomise(struct scenario *sc, uint64_t seed);
+
+/*
+ * The impact model's data (impact-data.c): one session of scenario sc, its
+ * market randomised from seed, with our spaced marketable children and
+ * what each cost; the samples are appended to *v (n used, cap allocated).
+ * The same scenario and seed give the same samples.  0, or -1 with err.
+ */
+struct impact_sample;
+int cli_impact_collect(const struct scenario *sc, uint64_t seed,
+                       struct impact_sample **v, size_t *n, size_t *cap,
+                       char *err, size_t errlen);
 
 #endif

@@ -310,7 +310,7 @@ jcli_salvage(const char *path, const char *outpath)
 	return 0;
 }
 
-int
+static int
 journal_cli_main(int argc, char **argv)
 {
 	int json = 0;
@@ -348,3 +348,11 @@ journal_cli_main(int argc, char **argv)
 	jcli_usage(stderr);
 	return 2;
 }
+
+const struct cli_cmd cli_journal_cmd = {
+	.name = "journal",
+	.main = journal_cli_main,
+	.usage = "journal check JOURNAL [--json] | salvage JOURNAL OUT",
+	.help = "find every damaged span of a journal; copy its readable "
+	    "records to a new one",
+};

@@ -13,11 +13,11 @@
  *
  * Where they come from, in order: the block's own ac_sigma, ac_eta and
  * ac_gamma; else, in ac-world, the market's model (market_ac_get); else the
- * estimates exec.c makes from the market it sees before the block starts:
- * sigma from the realised variance of the mid over the warm-up, eta from
- * the cost of crossing one TWAP slice against the visible book at the start
- * (the average distance beyond the touch, times tau over the slice), and
- * gamma 0 -- permanent impact cannot be read off a snapshot, and the
+ * estimates exec-tactic.c makes from the market it sees before the block
+ * starts: sigma from the realised variance of the mid over the warm-up, eta
+ * from the cost of crossing one TWAP slice against the visible book at the
+ * start (the average distance beyond the touch, times tau over the slice),
+ * and gamma 0 -- permanent impact cannot be read off a snapshot, and the
  * trajectory depends on it only through eta~.  Without ac_lambda the
  * block's urgency is taken as kappa T directly (default 1).
  */

@@ -5,12 +5,13 @@
  * pov/(100-pov) * V.
  *
  * The tactic asks for the target one interval ahead, when that volume is
- * not yet known: it is projected at the average rate seen so far (exec.c
- * sets mkt_vol and mkt_t before each decision).  Two bounds keep it sane:
- * a floor -- at least pov_floor percent of the TWAP schedule, so a quiet
- * market still sees the block make progress -- and a cap, never more than
- * pov_cap percent of the observed volume, which wins over the floor (a
- * block that must finish has cleanup at the end of its window for that).
+ * not yet known: it is projected at the average rate seen so far
+ * (exec-tactic.c sets mkt_vol and mkt_t before each decision).  Two bounds
+ * keep it sane: a floor -- at least pov_floor percent of the TWAP schedule,
+ * so a quiet market still sees the block make progress -- and a cap, never
+ * more than pov_cap percent of the observed volume, which wins over the
+ * floor (a block that must finish has cleanup at the end of its window for
+ * that).
  * Defaults: pov 10, no floor, cap 100.
  */
 #include "engine/exec/exec.h"

@@ -1,8 +1,8 @@
 /*
  * engine/exec/algo-twap.c -- time-weighted average price: the block is due
  * in equal parts of its window, so the target at time t is the quantity
- * times the fraction of the window elapsed.  The tactic (exec.c) decides
- * how each part is worked; TWAP only says how much by when.
+ * times the fraction of the window elapsed.  The tactic (exec-tactic.c)
+ * decides how each part is worked; TWAP only says how much by when.
  *
  * Three names share the schedule and differ in the tactic they default to,
  * because a learned policy must be compared with the better of a patient

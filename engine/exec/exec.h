@@ -3,11 +3,11 @@
  * work them.  This header is the whole API of engine/exec/.
  *
  * A scheduler (struct algo_ops, one file each: algo-twap.c ...) says how
- * many shares should be done by a given time.  The tactic in exec.c turns
- * that target into child orders at each decision interval: keep children
- * that still sit at the touch, cancel the stale ones, cross when behind
- * schedule by more than one slice, post the rest passively, and never
- * exceed what remains or the participation cap.  At the end of the window
+ * many shares should be done by a given time.  The tactic (exec-tactic.c)
+ * turns that target into child orders at each decision interval: keep
+ * children that still sit at the touch, cancel the stale ones, cross when
+ * behind schedule by more than one slice, post the rest passively, and
+ * never exceed what remains or the participation cap.  At the end of the window
  * whatever remains is crossed (or, with cleanup off, reported unfilled).
  *
  * The engine trades one market per symbol (exec_new() the first,
@@ -60,8 +60,9 @@ struct model;
  * What a policy chose at one decision (algo-learned.c): how much to trade
  * relative to what the tactic would do this interval (mult scales the slice
  * it posts or takes; catching up what is behind stays the tactic's), and
- * how: -1 the tactic's own rule, else an enum child_style.  exec.c applies
- * it under the same caps, limits and risk checks as any other decision.
+ * how: -1 the tactic's own rule, else an enum child_style.  The tactic
+ * (exec-tactic.c) applies it under the same caps, limits and risk checks as
+ * any other decision.
  * note (may be empty) goes in front of the decision's reason; detail (may
  * be NULL, owned by exec after the call) adds fields to the decision event.
  */
@@ -89,6 +90,19 @@ struct algo_ops {
 	              struct algo_action *a);
 	/* Optional: free what the algorithm keeps in p->algo_state. */
 	void (*release)(struct parent *p);
+	/* 1: a block is accepted only once a policy model is loaded
+	 * (exec_set_model, else model_default_path()). */
+	int needs_model;
+	/* Optional: watch block p with model mdl as a shadow (tranched
+	 * --shadow): choose as if trading at a decision where the live
+	 * algorithm chose multiplier live_mult and style live_style (-1: the
+	 * tactic's own, else an enum child_style), never trade, and add a
+	 * "shadow" object to *extra (created if NULL).  shadow_json: the
+	 * block's running totals, kept in p->shadow_state. */
+	void (*shadow)(struct exec *x, struct parent *p, const struct model *mdl,
+	               int64_t t, double live_mult, int live_style,
+	               cJSON **extra);
+	cJSON *(*shadow_json)(const struct parent *p);
 };
 
 extern const struct algo_ops algo_twap_ops;
@@ -105,6 +119,11 @@ extern const size_t algo_count;
 
 /* Find a scheduler by name; NULL if there is none. */
 const struct algo_ops *algo_find(const char *name);
+/* "twap, twap-passive, ...": every name, for "known: ..." in errors. */
+void algo_known(char *buf, size_t n);
+/* The algorithm that can watch blocks as a shadow (ops.shadow); NULL if
+ * none can. */
+const struct algo_ops *algo_shadow_ops(void);
 
 struct parent_spec {
 	char sym[16];
@@ -335,32 +354,7 @@ struct impact_model;
 void exec_set_impact(struct exec *x, const struct impact_model *im);
 const struct impact_model *exec_impact(struct exec *x, const char **why);
 
-/* algo-learned.c, for exec.c: the shadow's choice at a decision of p where
- * the live algorithm chose multiplier live_mult and style live_style (-1:
- * the tactic's own, else an enum child_style); adds a "shadow" object to
- * *extra (created if NULL).  learned_shadow_json: the block's totals, or
- * NULL when no shadow has seen it. */
-void learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
-                    int64_t t, double live_mult, int live_style,
-                    cJSON **extra);
-cJSON *learned_shadow_json(const struct parent *p);
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
-/* `tranched train`. */
-int learned_train_main(int argc, char **argv);
-/* Randomise a scenario's market for one training episode from seed (the
- * ranges are in the trained model's meta); also `tranched impact`'s. */
-struct scenario;
-void learned_randomise(struct scenario *sc, uint64_t seed);
-/*
- * The impact model's data (impact-data.c): one session of scenario sc, its
- * market randomised from seed, with our spaced marketable children and
- * what each cost; the samples are appended to *v (n used, cap allocated).
- * The same scenario and seed give the same samples.  0, or -1 with err.
- */
-struct impact_sample;
-int impact_collect(const struct scenario *sc, uint64_t seed,
-                   struct impact_sample **v, size_t *n, size_t *cap,
-                   char *err, size_t errlen);
 
 #endif

@@ -949,8 +949,11 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 			return -1;
 		}
 		if (algo_find(p->algo) == NULL) {
+			char known[160];
+
+			algo_known(known, sizeof known);
 			snprintf(err, errlen, "scenario %s: orders.%d.algo \"%s\": "
-			    "unknown", sc->path, i, p->algo);
+			    "unknown (known: %s)", sc->path, i, p->algo, known);
 			cJSON_Delete(root);
 			return -1;
 		}

@@ -104,7 +104,4 @@ size_t market_lobster_position(const struct market *m);
 
 const char *lobster_strerror(int err);
 
-/* `tranched lobster ...`: returns a process exit status. */
-int lobster_main(int argc, char **argv);
-
 #endif

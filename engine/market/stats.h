@@ -1,24 +1,19 @@
 /*
  * engine/market/stats.h -- the simulated market's own statistics, set next
- * to the stylised facts of real markets (`tranched stats`).  Part of
- * engine/market/'s API; market.h has the rest.
+ * to the stylised facts of real markets.  Part of engine/market/'s API;
+ * market.h has the rest.
  *
  * The market layer cannot read scenario files (they belong to the layer
- * above, with the orders), so the command is given a loader that turns a
- * scenario name and its --set overrides into simulator parameters.
+ * above, with the orders): `tranched stats` (engine/cli/stats.c) loads the
+ * scenario and hands its market's parameters down to stats_run.
  */
 #ifndef TRANCHE_MARKET_STATS_H
 #define TRANCHE_MARKET_STATS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/market/market.h"
-
-/* Fill *p (open and close included) and *warmup_ns from scenario `name`
- * with overrides; 0, or -1 with err saying what was wrong. */
-typedef int (*stats_load_fn)(const char *name, const char **sets, int nsets,
-                             struct sim_params *p, int64_t *warmup_ns,
-                             char *err, size_t errlen);
 
 /* What one batch of sessions measured (means over seeds where it says). */
 struct stats_result {
@@ -50,7 +45,7 @@ struct stats_result {
 int stats_run(const struct sim_params *p, int64_t warmup, int seeds,
               uint64_t seed0, int meta, struct stats_result *out);
 
-/* `tranched stats ...`: argv[0] is "stats". */
-int stats_main(int argc, char **argv, stats_load_fn load);
+/* The table of r beside the stylised facts, for scenario `scenario`. */
+void stats_print(FILE *f, const char *scenario, const struct stats_result *r);
 
 #endif

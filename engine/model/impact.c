@@ -32,7 +32,6 @@
 
 #include "engine/market/rng.h"
 #include "engine/model/impact.h"
-#include "engine/model/model.h"
 
 #ifndef TRANCHE_MODEL_DIR
 #define TRANCHE_MODEL_DIR "engine/models"
@@ -448,17 +447,17 @@ impact_to_json(const struct impact_model *im)
 	    "held to [-6, 6]; output k = out_mean[k] + out_sd[k] x network "
 	    "output k; impact bps = half spread bps + output 0, volume = "
 	    "exp(output 1) - 1 shares");
-	cJSON_AddItemToObject(n, "in_mean", model_raw_array(im->in_mean,
+	cJSON_AddItemToObject(n, "in_mean", nn_raw_array(im->in_mean,
 	    IMPACT_NIN));
-	cJSON_AddItemToObject(n, "in_sd", model_raw_array(im->in_sd,
+	cJSON_AddItemToObject(n, "in_sd", nn_raw_array(im->in_sd,
 	    IMPACT_NIN));
-	cJSON_AddItemToObject(n, "out_mean", model_raw_array(im->out_mean, 2));
-	cJSON_AddItemToObject(n, "out_sd", model_raw_array(im->out_sd, 2));
-	model_net_to_json(&im->net, o);
+	cJSON_AddItemToObject(n, "out_mean", nn_raw_array(im->out_mean, 2));
+	cJSON_AddItemToObject(n, "out_sd", nn_raw_array(im->out_sd, 2));
+	nn_to_json(&im->net, o);
 	sq = cJSON_AddObjectToObject(o, "sqrt_law");
-	cJSON_AddItemToObject(sq, "Y", model_raw_array(&im->sqrt_y, 1));
+	cJSON_AddItemToObject(sq, "Y", nn_raw_array(&im->sqrt_y, 1));
 	cJSON_AddStringToObject(sq, "formula", "impact_bps = Y sigma sqrt(Q / V)");
-	cJSON_AddItemToObject(sq, "Y_spread", model_raw_array(&im->sqrt_y_hs,
+	cJSON_AddItemToObject(sq, "Y_spread", nn_raw_array(&im->sqrt_y_hs,
 	    1));
 	cJSON_AddStringToObject(sq, "formula_spread", "impact_bps = half spread "
 	    "bps + Y_spread sigma sqrt(Q / V)");
@@ -556,7 +555,7 @@ impact_from_json(struct impact_model *im, const cJSON *o, char *err,
 			    "\"Y\")");
 		return -1;
 	}
-	if (model_net_from_json(&im->net, o, IMPACT_NIN, 2, err, errlen) != 0)
+	if (nn_from_json(&im->net, o, IMPACT_NIN, 2, err, errlen) != 0)
 		return -1;
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(im->name, sizeof im->name, "%s", cJSON_IsString(it) ?
@@ -571,7 +570,7 @@ int
 impact_save(const struct impact_model *im, const char *path, char *err,
             size_t errlen)
 {
-	return model_write_json(impact_to_json(im), path, err, errlen);
+	return nn_write_json(impact_to_json(im), path, err, errlen);
 }
 
 int
@@ -583,7 +582,7 @@ impact_load(struct impact_model *im, const char *path, char *err,
 	int rc;
 
 	memset(im, 0, sizeof *im);
-	if (model_read_json(path, "impact model", &o, err, errlen) != 0)
+	if (nn_read_json(path, "impact model", &o, err, errlen) != 0)
 		return -1;
 	rc = impact_from_json(im, o, e, sizeof e);
 	cJSON_Delete(o);

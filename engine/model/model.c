@@ -12,7 +12,6 @@
  * trade.  Doubles are written with 17 significant digits, so a saved and
  * reloaded model decides exactly as the one that was saved.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,92 +150,6 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 	}
 }
 
-/* %.17g round-trips a double; cJSON's own printer keeps only 15 digits. */
-cJSON *
-model_raw_array(const double *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n; i++) {
-		char buf[32];
-
-		snprintf(buf, sizeof buf, "%.17g", v[i]);
-		cJSON_AddItemToArray(a, cJSON_CreateRaw(buf));
-	}
-	return a;
-}
-
-void
-model_net_to_json(const struct nn *n, cJSON *o)
-{
-	cJSON *arch = cJSON_AddObjectToObject(o, "arch");
-
-	cJSON_AddItemToObject(arch, "layers", cJSON_CreateIntArray(n->size,
-	    n->nlayers + 1));
-	cJSON_AddStringToObject(arch, "hidden_act", nn_act_name(n->act[0]));
-	cJSON_AddStringToObject(arch, "output_act", "linear");
-	cJSON_AddStringToObject(arch, "layout", "per layer: weights out x in "
-	    "row-major, then biases");
-	cJSON_AddItemToObject(o, "weights", model_raw_array(n->w, n->nparams));
-}
-
-int
-model_net_from_json(struct nn *n, const cJSON *o, int nin_want, int nout_want,
-                    char *err, size_t errlen)
-{
-	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(o, "arch");
-	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
-	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(arch, "layers");
-	const cJSON *act = cJSON_GetObjectItemCaseSensitive(arch, "hidden_act");
-	const cJSON *it;
-	int hidden[NN_MAX_LAYERS], nl = 0, nin = 0, nout = 0, i = 0;
-	size_t k = 0;
-
-	if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 2 ||
-	    cJSON_GetArraySize(layers) > NN_MAX_LAYERS + 1 ||
-	    !cJSON_IsString(act) || nn_act_parse(act->valuestring) < 0) {
-		snprintf(err, errlen, "\"arch\": needs \"layers\" (2..%d sizes) and "
-		    "\"hidden_act\" (linear, tanh, relu)", NN_MAX_LAYERS + 1);
-		return -1;
-	}
-	cJSON_ArrayForEach(it, layers) {
-		int v = cJSON_IsNumber(it) ? it->valueint : -1;
-
-		if (i == 0)
-			nin = v;
-		else if (i == cJSON_GetArraySize(layers) - 1)
-			nout = v;
-		else
-			hidden[nl++] = v;
-		i++;
-	}
-	if (nin != nin_want || nout != nout_want) {
-		snprintf(err, errlen, "\"arch.layers\": %d inputs and %d outputs, "
-		    "want %d and %d", nin, nout, nin_want, nout_want);
-		return -1;
-	}
-	if (nn_init(n, nin, hidden, nl, nout, nn_act_parse(act->valuestring), 0,
-	    err, errlen) != 0)
-		return -1;
-	if (!cJSON_IsArray(w) || (size_t)cJSON_GetArraySize(w) != n->nparams) {
-		snprintf(err, errlen, "\"weights\": %d numbers, the architecture "
-		    "needs %zu", cJSON_IsArray(w) ? cJSON_GetArraySize(w) : 0,
-		    n->nparams);
-		nn_free(n);
-		return -1;
-	}
-	cJSON_ArrayForEach(it, w) {
-		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-			snprintf(err, errlen, "\"weights\"[%zu]: not a finite number",
-			    k);
-			nn_free(n);
-			return -1;
-		}
-		n->w[k++] = it->valuedouble;
-	}
-	return 0;
-}
-
 cJSON *
 model_to_json(const struct model *m)
 {
@@ -259,7 +172,7 @@ model_to_json(const struct model *m)
 	cJSON_AddItemToObject(a, "style", cJSON_CreateStringArray(style_names,
 	    POLICY_NSTYLE));
 	cJSON_AddStringToObject(a, "index", "mult_index * 4 + style_index");
-	model_net_to_json(&m->net, o);
+	nn_to_json(&m->net, o);
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
@@ -314,7 +227,7 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 			    "multipliers");
 			return -1;
 		}
-	if (model_net_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,
+	if (nn_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,
 	    errlen) != 0)
 		return -1;
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
@@ -326,75 +239,10 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* Write o (taken) as indented JSON to path: 0, or -1 with err naming the
- * file. */
-int
-model_write_json(cJSON *o, const char *path, char *err, size_t errlen)
-{
-	char *s = cJSON_Print(o);
-	FILE *f;
-	int rc = 0;
-
-	cJSON_Delete(o);
-	if (s == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if ((f = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(s);
-		return -1;
-	}
-	if (fputs(s, f) < 0 || fputc('\n', f) < 0)
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-	free(s);
-	return rc;
-}
-
 int
 model_save(const struct model *m, const char *path, char *err, size_t errlen)
 {
-	return model_write_json(model_to_json(m), path, err, errlen);
-}
-
-/*
- * Read a JSON model file (a policy or an impact model): at most 64 MiB,
- * parsed whole.  0 and *out (cJSON_Delete it), or -1 with err naming what
- * (e.g. "model") and the file.
- */
-int
-model_read_json(const char *path, const char *what, cJSON **out, char *err,
-                size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long n;
-
-	*out = NULL;
-	if (f == NULL) {
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (64L << 20) ||
-	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "%s %s: cannot read it", what, path);
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*out = cJSON_ParseWithLength(buf, (size_t)n);
-	free(buf);
-	if (*out == NULL) {
-		snprintf(err, errlen, "%s %s: not valid JSON", what, path);
-		return -1;
-	}
-	return 0;
+	return nn_write_json(model_to_json(m), path, err, errlen);
 }
 
 int
@@ -405,54 +253,11 @@ model_load(struct model *m, const char *path, char *err, size_t errlen)
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	if (model_read_json(path, "model", &o, err, errlen) != 0)
+	if (nn_read_json(path, "model", &o, err, errlen) != 0)
 		return -1;
 	rc = model_from_json(m, o, e, sizeof e);
 	cJSON_Delete(o);
 	if (rc != 0)
 		snprintf(err, errlen, "model %s: %s", path, e);
 	return rc;
-}
-
-/*
- * Options of the training commands (tranched train, tranched impact): a
- * number in [lo, hi], and --hidden's comma-separated layer widths.  0, or
- * -1 having said on stderr which option and value were wrong.
- */
-int
-model_opt_num(const char *prog, const char *opt, const char *v, double lo,
-              double hi, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
-		    opt, v, lo, hi);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
-int
-model_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden)
-{
-	double v;
-
-	*nhidden = 0;
-	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (*nhidden == NN_MAX_LAYERS - 1) {
-			fprintf(stderr, "%s: --hidden: at most %d layers\n", prog,
-			    NN_MAX_LAYERS - 1);
-			return -1;
-		}
-		if (model_opt_num(prog, "hidden", t, 1, NN_MAX_WIDTH, &v) != 0)
-			return -1;
-		hidden[(*nhidden)++] = (int)v;
-	}
-	return 0;
 }

@@ -9,7 +9,7 @@
  * the market; feat_compute() turns that into normalised features; a
  * struct model maps features to a choice among POLICY_NACTIONS actions and
  * says why.  Training runs sessions through a cost callback the layer above
- * provides (algo-learned.c), so model/ needs nothing from exec/.
+ * provides (engine/cli/train.c), so model/ needs nothing from exec/.
  */
 #ifndef TRANCHE_MODEL_H
 #define TRANCHE_MODEL_H
@@ -123,27 +123,7 @@ int model_copy(struct model *dst, const struct model *src);
 int model_save(const struct model *m, const char *path, char *err,
                size_t errlen);
 int model_load(struct model *m, const char *path, char *err, size_t errlen);
-/* A model file's JSON (both kinds): 0 and *out, or -1 with err naming
- * `what` and the file. */
-int model_read_json(const char *path, const char *what, cJSON **out,
-                    char *err, size_t errlen);
-/* Write o (taken, freed) as indented JSON: 0, or -1 with err. */
-int model_write_json(cJSON *o, const char *path, char *err, size_t errlen);
-/* A network in a model file (policies and impact models alike): "arch"
- * (layers, activations) and "weights" (%.17g, so they round-trip).  The
- * reader checks the sizes against nin and nout and initialises n: 0, or -1
- * with err naming the field. */
-void model_net_to_json(const struct nn *n, cJSON *o);
-int model_net_from_json(struct nn *n, const cJSON *o, int nin, int nout,
-                        char *err, size_t errlen);
-/* Numbers as raw %.17g JSON, exactly as they are. */
-cJSON *model_raw_array(const double *v, size_t n);
 
-/* Options of the training commands: a number in [lo, hi], and --hidden
- * W1,W2,...  0, or -1 having told stderr the option and the value. */
-int model_opt_num(const char *prog, const char *opt, const char *v, double lo,
-                  double hi, double *out);
-int model_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
 int model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen);
 cJSON *model_to_json(const struct model *m);
 

@@ -1,8 +1,9 @@
 /*
  * engine/model/nn.h -- a small multilayer perceptron: dense layers with
  * tanh, relu or linear activations, a forward pass, backpropagation, Adam,
- * seeded initialisation.  Part of engine/model/'s API (model.h has the
- * rest: features, the policy, model files, training).
+ * seeded initialisation, and the network's JSON in a model file.  Part of
+ * engine/model/'s API (model.h has the rest: features, the policy, model
+ * files, training).
  *
  * Sizes are small (at most NN_MAX_WIDTH units a layer, NN_MAX_LAYERS
  * layers), so a forward pass works in a caller-provided struct nn_work on
@@ -16,6 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #define NN_MAX_LAYERS 4
 #define NN_MAX_WIDTH 64
@@ -68,5 +71,24 @@ struct nn_adam {
 int nn_adam_init(struct nn_adam *a, size_t n, double lr);
 void nn_adam_step(struct nn_adam *a, double *w, const double *grad);
 void nn_adam_free(struct nn_adam *a);
+
+/*
+ * The network's file format, beside the network: one JSON shape for every
+ * model file that carries one (policies and impact models alike).
+ */
+/* "arch" (layers, activations) and "weights" (%.17g, so they round-trip)
+ * added to o.  The reader checks the sizes against nin and nout and
+ * initialises n: 0, or -1 with err naming the field. */
+void nn_to_json(const struct nn *n, cJSON *o);
+int nn_from_json(struct nn *n, const cJSON *o, int nin, int nout, char *err,
+                 size_t errlen);
+/* Numbers as raw %.17g JSON, exactly as they are. */
+cJSON *nn_raw_array(const double *v, size_t n);
+/* A model file's JSON (both kinds): 0 and *out, or -1 with err naming
+ * `what` and the file. */
+int nn_read_json(const char *path, const char *what, cJSON **out, char *err,
+                 size_t errlen);
+/* Write o (taken, freed) as indented JSON: 0, or -1 with err. */
+int nn_write_json(cJSON *o, const char *path, char *err, size_t errlen);
 
 #endif

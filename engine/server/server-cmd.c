@@ -533,9 +533,13 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		    "(shares, 1..1000000000)");
 	if (cmd_str(req, id, "algo", &algo, &e) < 0)
 		return e;
-	if (algo_find(algo) == NULL)
+	if (algo_find(algo) == NULL) {
+		char known[160];
+
+		algo_known(known, sizeof known);
 		return ipc_reply_error(id, ERR_FIELD, "field \"algo\" \"%.16s\": "
-		    "unknown (known: twap)", algo);
+		    "unknown (known: %s)", algo, known);
+	}
 	if (cmd_time(s, req, id, "start", &start, &e) < 0 ||
 	    (rv = cmd_time(s, req, id, "end", &end, &e)) < 0)
 		return e;
@@ -653,9 +657,14 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 	} else if (strcmp(action, "algo") == 0) {
 		if (cmd_str(req, id, "algo", &str, &e) < 0)
 			return e;
-		if (str == NULL || algo_find(str) == NULL)
+		if (str == NULL || algo_find(str) == NULL) {
+			char known[160];
+
+			algo_known(known, sizeof known);
 			return ipc_reply_error(id, ERR_FIELD, "field \"algo\" "
-			    "\"%.20s\": unknown (known: twap)", str ? str : "");
+			    "\"%.20s\": unknown (known: %s)", str ? str : "",
+			    known);
+		}
 		rv = exec_switch_algo(s->x, block, str, err, sizeof err);
 	} else if (strcmp(action, "child") == 0) {
 		const char *tif = "day";

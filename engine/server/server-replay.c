@@ -1,6 +1,7 @@
 /*
- * engine/server/server-replay.c -- `tranched replay JOURNAL`: a recorded
- * session served over the live protocol, read-only.
+ * engine/server/server-replay.c -- a recorded session served over the
+ * live protocol, read-only (`tranched replay JOURNAL`, whose options are
+ * read in engine/cli/replay.c).
  *
  * The journal's events are published again byte for byte (same topics,
  * seqs and times), paced by their simulated times at --speed (default 1:
@@ -20,8 +21,6 @@
  * stderr with its offset and field, and a damaged span is skipped with
  * jrnl_resync(), stderr saying where and how many bytes.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -331,94 +330,27 @@ rp_answer(struct rp *r)
 	}
 }
 
-static void
-rp_usage(FILE *f)
-{
-	fprintf(f, "usage: tranched replay JOURNAL [--speed X|max] [--listen URL] "
-	    "[--exit-at-end]\n"
-	    "Serve a recorded session over the engine's protocol, read-only.\n"
-	    "  --speed X|max   simulated seconds per wall second (default 1)\n"
-	    "  --listen URL    control URL (default ipc://$XDG_RUNTIME_DIR/"
-	    "tranche/replay); events on URL.events (ipc) or port+1 (tcp)\n"
-	    "  --tls-cert FILE PEM certificate for a tls+tcp:// URL\n"
-	    "  --tls-key FILE  PEM private key for a tls+tcp:// URL\n"
-	    "  --exit-at-end   exit after the last event instead of serving "
-	    "the final state\n"
-	    "  --help          print this help and exit\n");
-}
-
 int
-server_replay_main(int argc, char **argv)
+server_replay(const struct server_replay_opts *o)
 {
-	static const struct option lo[] = {
-		{ "speed", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "exit-at-end", no_argument, NULL, 'x' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rp r;
 	struct jrnl_reader *rd = NULL;
 	struct jrnl_span span;
 	struct jrnl_rec rec;
-	char *hj = NULL, defurl[600], dir[512], *end;
+	char *hj = NULL, defurl[600], dir[512];
 	cJSON *h = NULL;
 	const char *sym = "?";
-	int c, rv, have = 0, exit_at_end = 0, status = 1;
-	const char *tls_cert = NULL, *tls_key = NULL;
+	int rv, have = 0, exit_at_end = o->exit_at_end, status = 1;
+	const char *tls_cert = o->tls_cert, *tls_key = o->tls_key;
 	nng_tls_config *tls = NULL;
 	char err[1024];
 	double w0 = 0, t0 = 0;
 
 	memset(&r, 0, sizeof r);
-	r.speed = 1;
+	r.speed = o->speed;
+	r.url = o->url;
 	snprintf(r.state, sizeof r.state, "LIVE");
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (strcmp(optarg, "max") == 0) {
-				r.speed = 0;
-				break;
-			}
-			errno = 0;
-			r.speed = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || !(r.speed > 0 &&
-			    r.speed <= 1000000)) {
-				fprintf(stderr, "tranched replay: --speed %s: must be "
-				    "a number > 0 or max\n", optarg);
-				return 2;
-			}
-			break;
-		case 'l':
-			r.url = optarg;
-			break;
-		case 'x':
-			exit_at_end = 1;
-			break;
-		case 'C':
-			tls_cert = optarg;
-			break;
-		case 'K':
-			tls_key = optarg;
-			break;
-		case 'h':
-			rp_usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "tranched replay: unknown option or missing "
-			    "value \"%s\" (see --help)\n", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		rp_usage(stderr);
-		return 2;
-	}
-	r.path = argv[optind];
+	r.path = o->path;
 	if ((rv = jrnl_reader_open(&rd, r.path, &hj)) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", jrnl_describe(err,
 		    sizeof err, rv, r.path));

@@ -38,8 +38,19 @@ struct server_opts {
  * was wrong. */
 int server_run(const struct server_opts *o);
 
-/* `tranched replay JOURNAL [--speed X|max] [--listen URL] [--exit-at-end]`:
- * serve a recorded session read-only over the same protocol. */
-int server_replay_main(int argc, char **argv);
+/* A recorded session served read-only over the same protocol
+ * (`tranched replay`). */
+struct server_replay_opts {
+	const char *path;       /* the journal */
+	double speed;           /* simulated seconds per wall second; 0 = max */
+	const char *url;        /* control URL; NULL = the default ipc:// one */
+	const char *tls_cert;   /* PEM certificate (chain) for tls+tcp:// */
+	const char *tls_key;    /* PEM private key for tls+tcp:// */
+	int exit_at_end;        /* exit after the last event */
+};
+
+/* Serve until SIGINT/SIGTERM (or the end, with exit_at_end).  Returns a
+ * process exit status; errors are printed to stderr naming what was wrong. */
+int server_replay(const struct server_replay_opts *o);
 
 #endif

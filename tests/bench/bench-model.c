@@ -2,8 +2,8 @@
  * tests/bench/bench-model.c -- `tranched bench model`: how long one policy
  * decision takes (target: at most 5 us).
  *
- * A decision is what algo-learned.c does at each interval before exec.c
- * sends anything: compute the features from the book and the block, run
+ * A decision is what algo-learned.c does at each interval before the
+ * tactic (exec-tactic.c) sends anything: compute the features from the book and the block, run
  * the network, take the best action.  The benchmark does exactly that on a
  * simulated market (default parameters, seed 1) that is advanced one
  * second between batches of decisions so the book changes under them, and

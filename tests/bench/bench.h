@@ -8,6 +8,21 @@
 #ifndef TRANCHE_BENCH_H
 #define TRANCHE_BENCH_H
 
+#include <stddef.h>
+
+/* One benchmark: `tranched bench NAME` runs main with the arguments from
+ * NAME on; help is its line in `tranched bench`'s own help. */
+struct bench_entry {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+/* Every benchmark, in the order `tranched bench` lists them
+ * (bench-table.c). */
+extern const struct bench_entry bench_table[];
+extern const size_t bench_count;
+
 int bench_book_main(int argc, char **argv);
 int bench_journal_main(int argc, char **argv);
 int bench_lobster_main(int argc, char **argv);

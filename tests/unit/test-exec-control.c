@@ -5,7 +5,8 @@
  * of passive never crosses; a forced aggressive style crosses while it
  * lasts; the maximum child bounds every child; a manual child passes the
  * risk checks or is refused naming the limit; a new limit price cancels
- * children through it.
+ * children through it; an unknown algorithm is refused with the list of
+ * every registered one.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
 
 #define NS 1000000000LL
 #define OPEN (34200LL * NS)
@@ -287,6 +289,49 @@ new_limit_cancels_children_through_it(void **state)
 	market_free(m);
 }
 
+/*
+ * An unknown algorithm is refused, changes nothing, and the error lists
+ * every registered algorithm (the registry, not a copy that drifts): when
+ * a block is submitted, when a trader switches a block to it, and when a
+ * scenario's order names it.
+ */
+static void
+unknown_algo_lists_every_registered_algorithm(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	struct parent_spec ps;
+	struct parent *p;
+	struct scenario sc;
+	const char *sets[] = { "orders.0.algo=nosuch" };
+	char err[512];
+
+	session(&m, &x, &s);
+	p = exec_get(x, 0);
+	ps = p->spec;
+	strcpy(ps.algo, "nosuch");
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "algo \"nosuch\": unknown (known: "));
+	for (size_t i = 0; i < algo_count; i++)
+		assert_non_null(strstr(err, algo_all[i]->name));
+	assert_int_equal(exec_count(x), 1);
+	assert_int_equal(exec_switch_algo(x, p->id, "nosuch", err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "algo \"nosuch\": unknown (known: "));
+	for (size_t i = 0; i < algo_count; i++)
+		assert_non_null(strstr(err, algo_all[i]->name));
+	assert_string_equal(p->algo->name, "twap");
+	exec_free(x);
+	market_free(m);
+	/* A scenario's order says the same. */
+	assert_int_equal(scenario_load(&sc, "calm", sets, 1, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "orders.0.algo \"nosuch\": unknown (known: "));
+	for (size_t i = 0; i < algo_count; i++)
+		assert_non_null(strstr(err, algo_all[i]->name));
+}
+
 int
 main(void)
 {
@@ -298,6 +343,7 @@ main(void)
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
+		cmocka_unit_test(unknown_algo_lists_every_registered_algorithm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,10 @@
 /*
- * engine/exec/impact-data.c -- the impact model's data: simulated sessions
+ * engine/cli/impact-data.c -- the impact model's data: simulated sessions
  * with our own spaced marketable children, and what each cost.
  *
  * Each session is one scenario with its market randomised from the
  * session's seed exactly as the policy's training randomises it
- * (learned_randomise: volatility, spread, depth, flow, event times and
+ * (cli_randomise: volatility, spread, depth, flow, event times and
  * sizes).  From a few minutes after the open, at spaced random times, we
  * send one marketable child of our own: an IOC sweep on a random side, of
  * a size drawn log-uniformly from 100 shares to half the visible top-10
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/cli/cli.h"
 #include "engine/exec/scenario.h"
 #include "engine/model/impact.h"
 
@@ -49,7 +50,7 @@ ic_unif(struct rng *r, double lo, double hi)
 
 
 int
-impact_collect(const struct scenario *base, uint64_t seed,
+cli_impact_collect(const struct scenario *base, uint64_t seed,
                struct impact_sample **v, size_t *n, size_t *cap, char *err,
                size_t errlen)
 {
@@ -66,7 +67,7 @@ impact_collect(const struct scenario *base, uint64_t seed,
 		    sc.source);
 		return -1;
 	}
-	learned_randomise(&sc, seed);
+	cli_randomise(&sc, seed);
 	if (scenario_market_new(&sc, seed, &m) != 0) {
 		snprintf(err, errlen, "scenario %s seed %llu: cannot start the "
 		    "market", sc.name, (unsigned long long)seed);

@@ -1,5 +1,5 @@
 /*
- * engine/market/lobster-cli.c -- `tranched lobster`: commands over LOBSTER
+ * engine/cli/lobster.c -- `tranched lobster`: commands over LOBSTER
  * files.  Only `verify` exists so far: it rebuilds the book from a message
  * file and orderbook file pair and says whether every row follows (see
  * lobster.c for what may be taken from the file).  Exit status: 0 every row
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/cli/cli.h"
 #include "engine/market/lobster.h"
 
 static void
@@ -70,7 +71,7 @@ lobster_cli_verify(int argc, char **argv)
 	return 1;
 }
 
-int
+static int
 lobster_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -94,3 +95,11 @@ lobster_main(int argc, char **argv)
 	lobster_cli_usage(stderr);
 	return 2;
 }
+
+const struct cli_cmd cli_lobster_cmd = {
+	.name = "lobster",
+	.main = lobster_main,
+	.usage = "lobster verify MESSAGE_FILE ORDERBOOK_FILE",
+	.help = "rebuild a LOBSTER day's book and check it against its "
+	    "orderbook file",
+};

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test-exec-impact.c -- the impact model's data: a session is
+ * tests/unit/test-cli-impact.c -- the impact model's data: a session is
  * the same for the same scenario and seed and different for another seed,
  * every child of ours costs at least the half spread (a buy cannot fill
  * below the ask), children are spaced, and a scenario with no book to
@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "engine/cli/cli.h"
 #include "engine/exec/scenario.h"
 #include "engine/model/impact.h"
 
@@ -27,7 +28,7 @@ collect(const struct scenario *sc, uint64_t seed, struct impact_sample **v,
 
 	*v = NULL;
 	*n = 0;
-	assert_int_equal(impact_collect(sc, seed, v, n, &cap, err, sizeof err),
+	assert_int_equal(cli_impact_collect(sc, seed, v, n, &cap, err, sizeof err),
 	    0);
 }
 
@@ -74,7 +75,7 @@ a_market_with_no_book_is_refused(void **state)
 	(void)state;
 	assert_int_equal(scenario_load(&sc, "ac-world", NULL, 0, err, sizeof err),
 	    0);
-	assert_int_equal(impact_collect(&sc, 1, &v, &n, &cap, err, sizeof err),
+	assert_int_equal(cli_impact_collect(&sc, 1, &v, &n, &cap, err, sizeof err),
 	    -1);
 	assert_non_null(strstr(err, "ac-world"));
 	assert_non_null(strstr(err, "no order book"));

@@ -1,5 +1,5 @@
 /*
- * engine/backtest/tca-cli.c -- `tranched tca JOURNAL`: the transaction cost
+ * engine/cli/tca.c -- `tranched tca JOURNAL`: the transaction cost
  * report of every block in a journal, as a table, --json or --csv.
  *
  * The journal holds the events exactly as published, so the report is
@@ -31,8 +31,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "engine/backtest/backtest.h"
+#include "engine/cli/cli.h"
 #include "engine/journal/journal.h"
+#include "engine/market/book.h"
 #include "engine/tca/tca.h"
 #include "ipc/protocol.h"
 
@@ -353,7 +354,7 @@ tca_header_check(const char *path, const char *hdr)
 	return ok ? 0 : -1;
 }
 
-int
+static int
 backtest_tca_main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -606,3 +607,10 @@ backtest_tca_main(int argc, char **argv)
 	free(tc);
 	return 0;
 }
+
+const struct cli_cmd cli_tca_cmd = {
+	.name = "tca",
+	.main = backtest_tca_main,
+	.usage = "tca JOURNAL [--json|--csv]",
+	.help = "transaction cost analysis of every block in a journal",
+};

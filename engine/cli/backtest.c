@@ -1,5 +1,5 @@
 /*
- * engine/backtest/backtest-cli.c -- `tranched backtest`: every algorithm on
+ * engine/cli/backtest.c -- `tranched backtest`: every algorithm on
  * the same seeds of every scenario, and a table of what each cost.
  *
  * Work is split by seed across --jobs worker processes (fork: the market
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "engine/backtest/backtest.h"
+#include "engine/cli/cli.h"
 
 #define BT_MAX 16
 
@@ -35,6 +36,9 @@ struct bt_rec {
 static void
 bt_usage(FILE *f)
 {
+	char known[160];
+
+	algo_known(known, sizeof known);
 	fprintf(f, "usage: tranched backtest --scenario S[,S2...] --algo A[,B...] "
 	    "--seeds N [options]\n"
 	    "Runs every algorithm on the same seeds of each scenario (common random\n"
@@ -43,8 +47,8 @@ bt_usage(FILE *f)
 	    "program scenario) counts as one: its dollars over the arrival value\n"
 	    "of all its blocks (the notional-weighted shortfall in bps).\n\n"
 	    "  --scenario S[,S2...]  scenarios (names or files)\n"
-	    "  --algo A[,B...]       algorithms: twap, twap-passive, twap-aggressive,\n"
-	    "                        vwap, pov, ac; differences are to the first\n"
+	    "  --algo A[,B...]       algorithms (below); differences are to the "
+	    "first\n"
 	    "  --seeds N             sessions per scenario and algorithm\n"
 	    "  --seed-base K         first seed (default 1)\n"
 	    "  --set PATH=VALUE      override a scenario value (repeatable)\n"
@@ -52,7 +56,8 @@ bt_usage(FILE *f)
 	    "  --json                one JSON object per line instead of a table\n"
 	    "  --csv FILE            also write every session's result to FILE\n"
 	    "  --quiet               no progress bar\n"
-	    "  --help                print this help and exit\n");
+	    "  --help                print this help and exit\n\n"
+	    "algorithms: %s\n", known);
 }
 
 static int
@@ -96,7 +101,7 @@ bt_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int
+static int
 backtest_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_ALGO, O_SEEDS, O_BASE, O_SET, O_JOBS, O_JSON, O_CSV,
@@ -139,9 +144,11 @@ backtest_main(int argc, char **argv)
 			}
 			for (int i = 0; i < nalgo; i++)
 				if (algo_find(algos[i]) == NULL) {
+					char known[160];
+
+					algo_known(known, sizeof known);
 					fprintf(stderr, "tranched backtest: --algo %s: unknown "
-					    "(twap, twap-passive, twap-aggressive, vwap, pov, "
-					    "ac)\n", algos[i]);
+					    "(known: %s)\n", algos[i], known);
 					return 2;
 				}
 			break;
@@ -200,14 +207,25 @@ backtest_main(int argc, char **argv)
 	}
 	if ((sc = calloc((size_t)nsc, sizeof *sc)) == NULL)
 		return 1;
-	for (int i = 0; i < nsc; i++)
-		if (scenario_load(&sc[i], scs[i], sets, nsets, err, sizeof err) != 0) {
+	for (int i = 0; i < nsc; i++) {
+		int bad = scenario_load(&sc[i], scs[i], sets, nsets, err,
+		    sizeof err) != 0;
+
+		if (bad)
 			fprintf(stderr, "tranched backtest: %s\n", err);
-			return 2;
-		} else if (sc[i].norders == 0) {
+		else if (sc[i].norders == 0) {
 			fprintf(stderr, "tranched backtest: %s has no orders\n", scs[i]);
+			scenario_free(&sc[i]);
+			bad = 1;
+		}
+		if (bad) {
+			/* Give back what the scenarios before it loaded. */
+			while (i-- > 0)
+				scenario_free(&sc[i]);
+			free(sc);
 			return 2;
 		}
+	}
 
 	size_t total = (size_t)nsc * (size_t)nseeds * (size_t)nalgo;
 	struct bt_rec *res = calloc(total, sizeof *res);
@@ -402,3 +420,11 @@ backtest_main(int argc, char **argv)
 	free(pids);
 	return failed ? 1 : 0;
 }
+
+const struct cli_cmd cli_backtest_cmd = {
+	.name = "backtest",
+	.main = backtest_main,
+	.usage = "backtest --scenario S --algo A[,B...] --seeds N [...]",
+	.help = "every algorithm on the same seeds of each scenario, and what "
+	    "each cost",
+};

@@ -1,9 +1,9 @@
 /*
- * engine/backtest/impact-cli.c -- `tranched impact`: the data the impact
+ * engine/cli/impact.c -- `tranched impact`: the data the impact
  * model learns from, its training, and its evaluation on held-out sessions
  * against the square-root law.
  *
- * Data (engine/exec/impact-data.c): simulated sessions of randomised
+ * Data (engine/cli/impact-data.c): simulated sessions of randomised
  * scenarios with one marketable child of ours every 6 to 9 minutes; the
  * impact is side x (average fill - mid before) / mid before x 1e4 bps, the
  * full cost of the sweep against the mid, half spread included; the volume
@@ -30,12 +30,13 @@
 #include <unistd.h>
 
 #include "engine/backtest/backtest.h"
+#include "engine/cli/cli.h"
 #include "engine/model/impact.h"
 #include "engine/model/model.h"
 
-/* A number option of this command (model_opt_num). */
+/* A number option of this command (cli_opt_num). */
 #define ic_num(opt, v, lo, hi, out) \
-	model_opt_num("tranched impact", opt, v, lo, hi, out)
+	cli_opt_num("tranched impact", opt, v, lo, hi, out)
 
 #define IMPACT_TRAIN_SEED 30000000ULL
 #define IMPACT_VAL_SEED 40000000ULL
@@ -85,8 +86,8 @@ ic_worker(int fd, struct scenario *sc, int nsc, uint64_t seed0, size_t nses,
 		size_t n = 0, cap = 0;
 		struct ic_rec rec;
 		char err[256];
-		int ok = impact_collect(&sc[k % (size_t)nsc], seed0 + k, &v, &n,
-		    &cap, err, sizeof err) == 0;
+		int ok = cli_impact_collect(&sc[k % (size_t)nsc], seed0 + k, &v,
+		    &n, &cap, err, sizeof err) == 0;
 
 		if (!ok)
 			fprintf(stderr, "tranched impact: %s\n", err);
@@ -338,7 +339,7 @@ fail:
 	return -1;
 }
 
-int
+static int
 impact_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_SES, O_VAL, O_TEST, O_EPOCHS, O_HIDDEN, O_LR, O_BATCH,
@@ -411,7 +412,7 @@ impact_main(int argc, char **argv)
 			bad = ic_num("epochs", optarg, 1, 100000, &epochs);
 			break;
 		case O_HIDDEN:
-			bad = model_opt_hidden("tranched impact", optarg,
+			bad = cli_opt_hidden("tranched impact", optarg,
 			    fo.hidden, &fo.nhidden);
 			break;
 		case O_LR:
@@ -577,3 +578,10 @@ out:
 		scenario_free(&sc[i]);
 	return rc;
 }
+
+const struct cli_cmd cli_impact_cmd = {
+	.name = "impact",
+	.main = impact_main,
+	.usage = "impact train|eval [options]",
+	.help = "train or evaluate the impact and liquidity model",
+};

@@ -1,0 +1,51 @@
+/*
+ * engine/cli/cli-opt.c -- option values the training commands share
+ * (tranched train, tranched impact): a number in a range, and --hidden's
+ * comma-separated layer widths.  Each error names the program, the option
+ * and the value, on stderr, because these run at a terminal.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cli/cli.h"
+#include "engine/model/nn.h"
+
+int
+cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
+            double hi, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
+		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
+		    opt, v, lo, hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int
+cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden)
+{
+	double v;
+
+	*nhidden = 0;
+	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (*nhidden == NN_MAX_LAYERS - 1) {
+			fprintf(stderr, "%s: --hidden: at most %d layers\n", prog,
+			    NN_MAX_LAYERS - 1);
+			return -1;
+		}
+		if (cli_opt_num(prog, "hidden", t, 1, NN_MAX_WIDTH, &v) != 0)
+			return -1;
+		hidden[(*nhidden)++] = (int)v;
+	}
+	return 0;
+}

@@ -1,0 +1,430 @@
+/*
+ * engine/cli/train.c -- `tranched train`: trains the learned policy
+ * (engine/exec/algo-learned.c) by an evolution strategy (engine/model/es.c).
+ *
+ * Training runs sessions exactly as the backtester does (no emit callback,
+ * the scenario's market and orders), with the scenario's parameters
+ * randomised per episode (volatility, spread, depth, volume, event time and
+ * size, trend) so the policy cannot learn one path.  Seeds: training from
+ * LEARNED_TRAIN_SEED, validation from LEARNED_VAL_SEED, and test seeds
+ * (scripts/evaluate) below LEARNED_TEST_SEEDS, never used here.  The same
+ * randomisation (cli_randomise) makes the impact model's data worlds.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cli/cli.h"
+#include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
+#include "engine/model/model.h"
+#include "engine/tca/tca.h"
+
+/* A number option of this command (cli_opt_num). */
+#define lt_num(opt, v, lo, hi, out) \
+	cli_opt_num("tranched train", opt, v, lo, hi, out)
+
+#define LEARNED_TEST_SEEDS 1000000ULL   /* 1 .. 999,999: test only */
+#define LEARNED_TRAIN_SEED 10000000ULL
+#define LEARNED_VAL_SEED 20000000ULL
+
+struct learned_train {
+	struct scenario *sc;
+	int nsc;
+	int per;                   /* episodes per candidate per generation */
+	const struct impact_model *impact; /* for impact_est; may be NULL */
+};
+
+static double
+lt_unif(struct rng *r, double lo, double hi)
+{
+	return lo + (hi - lo) * rng_uniform(r);
+}
+
+/*
+ * Randomise a scenario for one training episode: volatility, spread,
+ * depth and volume by log-uniform factors, each event moved up to 45
+ * minutes and its jump and drift scaled by 0.5..1.5.
+ */
+static void
+learned_randomise_market(struct scenario *sc, struct sim_params *m,
+                         struct rng *rp)
+{
+	struct rng r = *rp;
+
+	m->sigma *= exp(lt_unif(&r, -0.35, 0.35));
+	m->mm_half_spread *= exp(lt_unif(&r, -0.3, 0.3));
+	double depth = exp(lt_unif(&r, -0.4, 0.4));
+
+	m->mm_size = (int64_t)llround((double)m->mm_size * depth);
+	m->lim_size *= depth;
+	m->deep_size *= depth;
+	double flow = exp(lt_unif(&r, -0.3, 0.3));
+
+	m->mkt_rate *= flow;
+	m->lim_rate *= flow;
+	for (int i = 0; i < m->nevents; i++) {
+		struct sim_event *e = &m->events[i];
+		int64_t at = e->at + (int64_t)(lt_unif(&r, -45, 45) * 60e9);
+
+		if (at < sc->open)
+			at = sc->open;
+		e->at = at;
+		e->jump *= lt_unif(&r, 0.5, 1.5);
+		e->drift *= lt_unif(&r, 0.5, 1.5);
+	}
+	*rp = r;
+}
+
+/* Every market of the scenario in turn, from one stream (the first market
+ * draws exactly what a one-market scenario always drew). */
+void
+cli_randomise(struct scenario *sc, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, seed ^ 0x5eedf00dULL);
+	if (strcmp(sc->source, "ac") == 0) {
+		sc->ac.sigma *= exp(lt_unif(&r, -0.3, 0.3));
+		return;
+	}
+	for (int i = 0; i < sc->nmarkets; i++)
+		learned_randomise_market(sc, &sc->markets[i], &r);
+}
+
+/* One session with model mdl: its cost in bps of the arrival value (the
+ * backtester's shortfall, unfilled valued at the end mid), plus in AC
+ * markets the AC risk term lambda sigma^2 tau sum x_k^2. */
+static double
+learned_session(const struct scenario *sc, const struct model *mdl,
+                const struct impact_model *im, uint64_t seed)
+{
+	struct exec *x;
+	struct ac_params ac;
+	long double usd = 0, value = 0;
+	int64_t last = 0;
+	char err[256];
+
+	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
+		return 1e6;
+	exec_set_model(x, mdl);
+	exec_set_impact(x, im);
+	for (int i = 0; i < sc->norders; i++) {
+		struct parent_spec ps = sc->orders[i];
+
+		snprintf(ps.algo, sizeof ps.algo, "learned");
+		if (exec_submit(x, &ps, NULL, err, sizeof err) == 0 && ps.end > last)
+			last = ps.end;
+	}
+	exec_tick(x, last);
+	for (size_t i = 0; i < exec_count(x); i++) {
+		struct parent *p = exec_get(x, i);
+		const struct market *m = p->m;
+		int isac = market_ac_get(m, &ac) == 0;
+		double sign = p->spec.side == BOOK_BID ? 1 : -1;
+
+		usd += tca_is_cash(p->spec.side, p->arrival, p->filled, p->cash,
+		    m->tick);
+		usd += sign * (double)(p->spec.qty - p->filled) *
+		    ((double)p->end_px - p->arrival) * m->tick;
+		value += (long double)p->arrival * m->tick * p->spec.qty;
+		if (isac && p->spec.ac_lambda > 0) {
+			/* Inventory at each decision, from the children sent
+			 * before it (AC markets fill crossing children at once). */
+			double tau = (double)p->spec.interval / 60e9, risk = 0;
+
+			for (int64_t t = p->spec.start; t < p->spec.end;
+			    t += p->spec.interval) {
+				int64_t done = 0;
+
+				for (size_t c = 0; c < p->nchildren; c++)
+					if (p->children[c].t < t)
+						done += p->children[c].filled;
+				risk += tau * (double)(p->spec.qty - done) *
+				    (double)(p->spec.qty - done);
+			}
+			usd += p->spec.ac_lambda * ac.sigma * ac.sigma * risk;
+		}
+	}
+	scenario_exec_free(x);
+	return value > 0 ? (double)(usd / value * 1e4L) : 0;
+}
+
+static double
+learned_cost(void *arg, const struct model *mdl, int gen, int ep)
+{
+	struct learned_train *lt = arg;
+	struct scenario sc = lt->sc[ep % lt->nsc];
+	uint64_t seed;
+
+	if (gen < 0)
+		return learned_session(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
+		    (uint64_t)ep);
+	seed = LEARNED_TRAIN_SEED + (uint64_t)gen * (uint64_t)lt->per +
+	    (uint64_t)ep;
+	cli_randomise(&sc, seed);
+	return learned_session(&sc, mdl, lt->impact, seed);
+}
+
+static void
+learned_train_usage(FILE *f)
+{
+	fprintf(f, "usage: tranched train --scenarios S1[,S2...] --episodes N "
+	    "--out MODEL [options]\n"
+	    "Trains the learned policy by an evolution strategy on randomised\n"
+	    "scenarios and writes MODEL (JSON) and MODEL.csv (learning curve).\n\n"
+	    "  --scenarios S1[,S2...]  scenarios to train on (a name may repeat)\n"
+	    "  --episodes N            training sessions in all\n"
+	    "  --out MODEL             model file to write\n"
+	    "  --jobs J                worker processes (default 1)\n"
+	    "  --seed K                initialisation and perturbation seed (default 1)\n"
+	    "  --pairs P               antithetic pairs per generation (default 8)\n"
+	    "  --per E                 episodes per candidate per generation\n"
+	    "                          (default 2 per scenario)\n"
+	    "  --sigma S               perturbation size (default 0.05)\n"
+	    "  --lr R                  Adam step (default 0.02)\n"
+	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
+	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
+	    "  --validate-every G      generations between validations (default 5)\n"
+	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
+	    "  --commit ID             source commit to record in the model\n"
+	    "  --quiet                 no progress bar\n"
+	    "  --help                  print this help and exit\n");
+}
+
+static int
+learned_train_main(int argc, char **argv)
+{
+	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
+	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP };
+	static const struct option lo[] = {
+		{ "scenarios", required_argument, NULL, O_SC },
+		{ "episodes", required_argument, NULL, O_EP },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "pairs", required_argument, NULL, O_PAIRS },
+		{ "per", required_argument, NULL, O_PER },
+		{ "sigma", required_argument, NULL, O_SIGMA },
+		{ "lr", required_argument, NULL, O_LR },
+		{ "hidden", required_argument, NULL, O_HIDDEN },
+		{ "val-episodes", required_argument, NULL, O_VAL },
+		{ "validate-every", required_argument, NULL, O_VEVERY },
+		{ "curve", required_argument, NULL, O_CURVE },
+		{ "commit", required_argument, NULL, O_COMMIT },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
+	const char *commit = "unknown";
+	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
+	double lr = 0.02, val = 0, vevery = 5;
+	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
+	struct learned_train lt = { 0 };
+	struct impact_model im;
+	struct model mdl;
+	struct es_opts o;
+	struct es_result res;
+	FILE *cf;
+	int rc = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		int bad = 0;
+
+		switch (c) {
+		case O_SC:
+			scarg = optarg;
+			break;
+		case O_EP:
+			bad = lt_num("episodes", optarg, 1, 1e9, &episodes);
+			break;
+		case O_OUT:
+			out = optarg;
+			break;
+		case O_JOBS:
+			bad = lt_num("jobs", optarg, 1, 64, &jobs);
+			break;
+		case O_SEED:
+			bad = lt_num("seed", optarg, 0, 1e15, &seed);
+			break;
+		case O_PAIRS:
+			bad = lt_num("pairs", optarg, 1, 256, &pairs);
+			break;
+		case O_PER:
+			bad = lt_num("per", optarg, 1, 1000, &per);
+			break;
+		case O_SIGMA:
+			bad = lt_num("sigma", optarg, 1e-6, 10, &sigma);
+			break;
+		case O_LR:
+			bad = lt_num("lr", optarg, 1e-6, 10, &lr);
+			break;
+		case O_HIDDEN:
+			bad = cli_opt_hidden("tranched train", optarg, hidden,
+			    &nhidden);
+			break;
+		case O_VAL:
+			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
+			break;
+		case O_VEVERY:
+			bad = lt_num("validate-every", optarg, 1, 100000, &vevery);
+			break;
+		case O_CURVE:
+			curve = optarg;
+			break;
+		case O_COMMIT:
+			commit = optarg;
+			break;
+		case O_QUIET:
+			quiet = 1;
+			break;
+		case O_HELP:
+			learned_train_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "tranched train: unknown option or missing value "
+			    "\"%s\" (see --help)\n", argv[optind - 1]);
+			return 2;
+		}
+		if (bad)
+			return 2;
+	}
+	if (scarg == NULL || out == NULL || episodes <= 0 || optind < argc) {
+		learned_train_usage(stderr);
+		return 2;
+	}
+	char *scdup = strdup(scarg);
+
+	for (char *save = NULL, *t = strtok_r(scdup, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (nsc == 16) {
+			fprintf(stderr, "tranched train: --scenarios: at most 16\n");
+			free(scdup);
+			return 2;
+		}
+		names[nsc++] = t;
+	}
+	lt.sc = calloc((size_t)nsc, sizeof *lt.sc);
+	lt.nsc = nsc;
+	lt.per = per > 0 ? (int)per : 2 * nsc;
+	for (int i = 0; i < nsc; i++)
+		if (scenario_load(&lt.sc[i], names[i], NULL, 0, err, sizeof err) !=
+		    0) {
+			fprintf(stderr, "tranched train: %s\n", err);
+			for (int k = 0; k < i; k++)
+				scenario_free(&lt.sc[k]);
+			free(lt.sc);
+			free(scdup);
+			return 2;
+		}
+	/* The impact model behind the impact_est feature, loaded once: the
+	 * same one the engine will load for the policy. */
+	if (impact_load(&im, impact_default_path(), err, sizeof err) == 0)
+		lt.impact = &im;
+	else
+		fprintf(stderr, "tranched train: %s: feature impact_est will be 0 "
+		    "throughout\n", err);
+	o = (struct es_opts){
+		.pairs = (int)pairs, .episodes = lt.per, .sigma = sigma, .lr = lr,
+		.jobs = (int)jobs, .seed = (uint64_t)seed,
+		.validate_every = (int)vevery,
+		.val_episodes = val > 0 ? (int)val : 8 * nsc,
+		.cost = learned_cost, .arg = &lt, .progress = !quiet,
+	};
+	o.generations = (int)ceil(episodes / (2.0 * o.pairs * o.episodes));
+	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, 0.3, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched train: %s\n", err);
+		goto out;
+	}
+	char cpath[1024];
+
+	snprintf(cpath, sizeof cpath, "%s", curve != NULL ? curve : out);
+	if (curve == NULL)
+		snprintf(cpath, sizeof cpath, "%s.csv", out);
+	if ((cf = fopen(cpath, "w")) == NULL) {
+		fprintf(stderr, "tranched train: %s: %s\n", cpath, strerror(errno));
+		model_free(&mdl);
+		goto out;
+	}
+	o.curve = cf;
+	if (!quiet)
+		fprintf(stderr, "training on %d scenario(s): %d generations x %d "
+		    "candidates x %d episodes, %d jobs\n", nsc, o.generations,
+		    2 * o.pairs, o.episodes, o.jobs);
+	if (es_train(&mdl, &o, &res, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched train: %s\n", err);
+		fclose(cf);
+		model_free(&mdl);
+		goto out;
+	}
+	fclose(cf);
+
+	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
+
+	cJSON_AddStringToObject(mdl.meta, "commit", commit);
+	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ac");
+	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
+	    impact_default_path() : "none (impact_est was 0)");
+	cJSON_AddStringToObject(tr, "method", "evolution strategy: antithetic "
+	    "Gaussian perturbations, centred ranks, Adam; common random numbers "
+	    "within a generation");
+	a = cJSON_AddArrayToObject(tr, "scenarios");
+	for (int i = 0; i < nsc; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(names[i]));
+	cJSON_AddStringToObject(tr, "randomised", "per episode: sigma x "
+	    "e^U(-.35,.35), mm half spread x e^U(-.3,.3), depth (mm, limit and "
+	    "deep sizes) x e^U(-.4,.4), noise flow x e^U(-.3,.3), each event moved "
+	    "U(-45,45) min, jump and drift x U(.5,1.5); ac: sigma x e^U(-.3,.3)");
+	cJSON_AddNumberToObject(tr, "episodes", (double)o.generations * 2 *
+	    o.pairs * o.episodes);
+	cJSON_AddNumberToObject(tr, "generations", o.generations);
+	cJSON_AddNumberToObject(tr, "pairs", o.pairs);
+	cJSON_AddNumberToObject(tr, "episodes_per_candidate", o.episodes);
+	cJSON_AddNumberToObject(tr, "sigma", o.sigma);
+	cJSON_AddNumberToObject(tr, "lr", o.lr);
+	cJSON_AddNumberToObject(tr, "seed", seed);
+	cJSON_AddNumberToObject(tr, "jobs", o.jobs);
+	cJSON_AddNumberToObject(tr, "seconds", res.seconds);
+	cJSON_AddNumberToObject(tr, "val_cost_untrained_bps", res.base_val);
+	cJSON_AddNumberToObject(tr, "val_cost_best_bps", res.best_val);
+	cJSON_AddNumberToObject(tr, "best_generation", res.best_gen);
+	sd = cJSON_AddObjectToObject(mdl.meta, "seeds");
+	cJSON_AddStringToObject(sd, "train", "10000000 + generation x "
+	    "episodes_per_candidate + episode");
+	cJSON_AddStringToObject(sd, "validation", "20000000 .. 20000000 + "
+	    "val_episodes - 1 (scenarios as written, not randomised)");
+	cJSON_AddStringToObject(sd, "test", "1 .. 999999: scripts/evaluate only, "
+	    "never used for training or model choice");
+	if (model_save(&mdl, out, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched train: %s\n", err);
+		model_free(&mdl);
+		goto out;
+	}
+	printf("trained %s in %.0f s: validation cost %.3f bps (untrained %.3f), "
+	    "best at generation %d of %d; curve %s\n", out, res.seconds,
+	    res.best_val, res.base_val, res.best_gen, o.generations, cpath);
+	model_free(&mdl);
+	rc = 0;
+out:
+	for (int i = 0; i < nsc; i++)
+		scenario_free(&lt.sc[i]);
+	free(lt.sc);
+	free(scdup);
+	if (lt.impact != NULL)
+		impact_free(&im);
+	return rc;
+}
+
+const struct cli_cmd cli_train_cmd = {
+	.name = "train",
+	.main = learned_train_main,
+	.usage = "train --scenarios S1[,S2...] --episodes N --out MODEL",
+	.help = "train the learned policy by an evolution strategy",
+};

@@ -1,0 +1,363 @@
+/*
+ * engine/exec/exec-control.c -- what a person can do to the blocks: pause
+ * (cancels everything working and suspends decisions), resume (the next
+ * decision at once), throttle and limits, cancel, forced styles, a limit
+ * price, switching algorithm, cancelling children, a manual child, and the
+ * kill switch with its release.
+ *
+ * Every control checks before it changes anything, and an error names the
+ * block and the value that was wrong; id 0 means every block where the
+ * control allows it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/exec/exec-int.h"
+
+static int
+exec_lookup(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	if (id != 0 && exec_find(x, id) == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_pause(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if ((id != 0 && p->id != id) ||
+		    (p->state != PARENT_WORKING && p->state != PARENT_NEW))
+			continue;
+		exec_cancel_all(x, p, "paused");
+		p->state = PARENT_PAUSED;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "block %u: nothing working to pause", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if ((id != 0 && p->id != id) || p->state != PARENT_PAUSED)
+			continue;
+		p->state = p->arrival > 0 ? PARENT_WORKING : PARENT_NEW;
+		p->next_decision = p->m->now;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "block %u: nothing paused to resume", id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
+              size_t errlen)
+{
+	if (!(pct > 0 && pct <= 100)) {
+		snprintf(err, errlen, "pct %g: must be > 0 and <= 100", pct);
+		return -1;
+	}
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (id != 0 && p->id != id)
+			continue;
+		p->spec.max_pov = pct;
+		p->dirty = 1;
+	}
+	return 0;
+}
+
+int
+exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+		snprintf(err, errlen, "block %u is already %s", id,
+		    exec_state_name(p->state));
+		return -1;
+	}
+	exec_cancel_all(x, p, "block cancelled");
+	exec_finish(x, p, PARENT_CANCELLED);
+	return 0;
+}
+
+/* A block that can still be steered: not finished. */
+static struct parent *
+exec_steerable(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return NULL;
+	}
+	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+		snprintf(err, errlen, "block %u is %s", id,
+		    exec_state_name(p->state));
+		return NULL;
+	}
+	return p;
+}
+
+int
+exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l, char *err,
+           size_t errlen)
+{
+	if (l->pct > 100) {
+		snprintf(err, errlen, "pct %g: must be > 0 and <= 100", l->pct);
+		return -1;
+	}
+	if (l->aggression > AGGR_AGGRESSIVE) {
+		snprintf(err, errlen, "aggression %d: must be passive, neutral or "
+		    "aggressive", l->aggression);
+		return -1;
+	}
+	if (l->pct <= 0 && l->max_child <= 0 && l->aggression < 0) {
+		snprintf(err, errlen, "nothing to change: give pct, max_child or "
+		    "aggression");
+		return -1;
+	}
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (id != 0 && p->id != id)
+			continue;
+		if (l->pct > 0)
+			p->spec.max_pov = l->pct;
+		if (l->max_child > 0)
+			p->max_child = l->max_child;
+		if (l->aggression >= 0)
+			p->aggr_cap = l->aggression;
+		p->dirty = 1;
+	}
+	return 0;
+}
+
+int
+exec_force_style(struct exec *x, uint32_t id, int style, int64_t for_ns,
+                 char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	if (style < AGGR_PASSIVE || style > AGGR_AGGRESSIVE) {
+		snprintf(err, errlen, "style %d: must be passive, neutral or "
+		    "aggressive", style);
+		return -1;
+	}
+	if (for_ns <= 0) {
+		snprintf(err, errlen, "for %lld ns: must be > 0", (long long)for_ns);
+		return -1;
+	}
+	p->force_style = style;
+	p->force_until = p->m->now + for_ns;
+	/* Act on it now rather than at the next interval. */
+	p->next_decision = p->m->now;
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_set_limit_px(struct exec *x, uint32_t id, int64_t px, char *err,
+                  size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	if (px < 0) {
+		snprintf(err, errlen, "limit px %lld: must be >= 0 (0 clears it)",
+		    (long long)px);
+		return -1;
+	}
+	p->spec.limit_px = px;
+	/* Children now through the limit must go. */
+	for (size_t i = 0; i < p->nchildren; i++)
+		if (p->children[i].live && !exec_px_ok(p, p->children[i].px))
+			exec_cancel_child(x, p, &p->children[i], "through the new "
+			    "limit");
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
+                 size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+	const struct algo_ops *ops = algo_find(algo);
+
+	if (p == NULL)
+		return -1;
+	if (ops == NULL) {
+		char known[160];
+
+		algo_known(known, sizeof known);
+		snprintf(err, errlen, "algo \"%s\": unknown (known: %s)", algo,
+		    known);
+		return -1;
+	}
+	if (ops->needs_model && exec_need_model(x, err, errlen) != 0)
+		return -1;
+	if (p->algo->release != NULL)
+		p->algo->release(p);
+	p->algo = ops;
+	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
+	p->next_decision = p->m->now;
+	p->dirty = 1;
+	return 0;
+}
+
+int
+exec_cancel_children(struct exec *x, uint32_t id, char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	exec_cancel_all(x, p, "cancelled by a trader");
+	/* The tactic would post again at once: wait for the next interval. */
+	return 0;
+}
+
+int
+exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
+                  int ioc, char *err, size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+	int64_t far, near;
+	int style;
+
+	if (p == NULL)
+		return -1;
+	if (p->state != PARENT_WORKING && p->state != PARENT_PAUSED) {
+		snprintf(err, errlen, "block %u is %s: no manual orders", id,
+		    exec_state_name(p->state));
+		return -1;
+	}
+	if (exec_risk_check(x, p, px, qty, err, errlen) != 0)
+		return -1;
+	style = STYLE_PASSIVE;
+	if (exec_touches(x, p, &far, &near) == 0 &&
+	    (p->spec.side == BOOK_BID ? px >= far : px <= far))
+		style = STYLE_CROSS;
+	if (ioc)
+		style = STYLE_CROSS;
+	exec_decision(x, p, "manual", qty, px, style, p->algo->target(p,
+	    p->m->now), "manual child from a trader: %lld at %.2f%s",
+	    (long long)qty, px * p->m->tick, ioc ? " (IOC)" : "");
+	exec_send(x, p, px, qty, style, "manual");
+	return 0;
+}
+
+int
+exec_kill(struct exec *x, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED ||
+		    p->state == PARENT_HALTED)
+			continue;
+		exec_cancel_all(x, p, "kill switch");
+		p->halted_from = p->state;
+		p->state = PARENT_HALTED;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "nothing to halt: every block is finished or "
+		    "halted");
+		return -1;
+	}
+	exec_alert(x, NULL, "crit", "kill", "kill switch: %d block(s) halted, "
+	    "every working child cancelled", n);
+	return 0;
+}
+
+int
+exec_release(struct exec *x, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (p->state != PARENT_HALTED)
+			continue;
+		p->state = p->halted_from;
+		p->next_decision = p->m->now;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "nothing is halted");
+		return -1;
+	}
+	exec_alert(x, NULL, "warn", "release", "kill switch released: %d "
+	    "block(s) back as they were", n);
+	return 0;
+}
+
+/* The journal cannot be written (on), or can again (off): every unfinished
+ * block stops deciding and sending, keeping its working children, and comes
+ * back to the state the halt interrupted. */
+int
+exec_journal_halt(struct exec *x, int on)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if (on && p->state != PARENT_DONE &&
+		    p->state != PARENT_CANCELLED &&
+		    p->state != PARENT_JOURNAL_HALTED) {
+			p->jhalted_from = p->state;
+			p->state = PARENT_JOURNAL_HALTED;
+		} else if (!on && p->state == PARENT_JOURNAL_HALTED)
+			p->state = p->jhalted_from;
+		else
+			continue;
+		p->dirty = 1;
+		n++;
+	}
+	return n;
+}

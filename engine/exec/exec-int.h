@@ -1,0 +1,97 @@
+/*
+ * engine/exec/exec-int.h -- what the files of engine/exec/ share among
+ * themselves: the exec structure and the functions one file calls in
+ * another (exec.c the blocks and the loop, exec-tactic.c, exec-control.c,
+ * exec-risk.c, exec-event.c).  Not part of the folder's API: that is
+ * exec.h (and scenario.h).
+ */
+#ifndef TRANCHE_EXEC_INT_H
+#define TRANCHE_EXEC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/exec/exec.h"
+
+/*
+ * One market the engine trades in (one symbol).  The market's callbacks
+ * carry a pointer to this, so a fill is looked for among the children of
+ * that market's blocks only: our order ids are per market.
+ */
+struct exec_mkt {
+	struct exec *x;
+	struct market *m;
+	/* Realised variance of the mid, sampled at every print: what AC's
+	 * sigma is estimated from in markets that do not say it. */
+	double var_mid;
+	int64_t var_t0, var_t;
+	long double var_sum;
+};
+
+struct exec {
+	struct exec_mkt mk[EXEC_MAX_MARKETS];
+	size_t nmk;
+	struct exec_emit e;
+	struct parent **parents;
+	size_t nparents, capparents;
+	uint32_t next_id;
+	/* The learned policy's model (borrowed), and what its choice adds to
+	 * the next decision event. */
+	const struct model *model;
+	struct model *own_model;     /* loaded by the first learned block */
+	const struct model *shadow;  /* --shadow (borrowed) */
+	const struct algo_ops *shadow_ops; /* the algorithm that watches with it */
+	/* The impact model (borrowed, or loaded once by exec_impact). */
+	const struct impact_model *impact;
+	struct impact_model *own_impact;
+	int impact_tried;
+	char impact_err[300];
+	char dec_note[200];
+	cJSON *dec_extra;
+};
+
+/* exec.c: a block whose algorithm needs a model gets one loaded before
+ * it is accepted. */
+int exec_need_model(struct exec *x, char *err, size_t errlen);
+
+/* exec-tactic.c.  exec_finish: a block ends (DONE or CANCELLED) and keeps
+ * its end price. */
+void exec_finish(struct exec *x, struct parent *p, int state);
+void exec_start(struct exec *x, struct parent *p);
+void exec_decide(struct exec *x, struct parent *p, int64_t t);
+void exec_end_of_window(struct exec *x, struct parent *p);
+int64_t exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty,
+                  int style, const char *why);
+void exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
+                       const char *why);
+void exec_cancel_all(struct exec *x, struct parent *p, const char *why);
+int exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
+                 int64_t *near);
+int exec_mode(const struct exec *x, const struct parent *p);
+
+/* exec-risk.c */
+int64_t exec_pov_room(const struct exec *x, const struct parent *p);
+int exec_px_ok(const struct parent *p, int64_t px);
+
+/* exec-event.c.  Each does nothing without an emit callback. */
+const char *exec_side_name(int side);
+void exec_emit(struct exec *x, const char *topic, cJSON *o);
+void exec_alert(struct exec *x, const struct parent *p, const char *sev,
+                const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void exec_child_event(struct exec *x, const struct parent *p,
+                      const struct child *c, const char *status,
+                      const char *reason);
+void exec_decision(struct exec *x, const struct parent *p, const char *action,
+                   int64_t qty, int64_t px, int style, int64_t sched,
+                   const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+/* These two are called only with an emit callback. */
+void exec_fill_event(struct exec *x, const struct parent *p,
+                     const struct child *c, const struct market_fill *f);
+void exec_trade_event(struct exec *x, const struct market *m, int64_t px,
+                      int64_t qty, int aggressor);
+
+#endif

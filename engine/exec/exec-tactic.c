@@ -1,0 +1,547 @@
+/*
+ * engine/exec/exec-tactic.c -- the tactic: how a block's schedule becomes
+ * child orders.
+ *
+ * At each decision time a working block compares where it is with where
+ * its scheduler says it should be:
+ *
+ *   1. children that no longer sit at the touch are cancelled (stale);
+ *   2. if the block is behind the schedule by more than one slice, the gap
+ *      is crossed at once with an immediate-or-cancel order at the touch;
+ *   3. what the schedule wants done by the next decision, less what is
+ *      filled and still working, is posted passively at the touch;
+ *   4. no child is larger than what remains, or than the participation cap
+ *      allows (our share of all printed volume since the start), and each
+ *      is rounded to whole lots unless it is the last odd lot.
+ *
+ * A policy (algo_ops.decide) may choose the multiplier and the style
+ * first; what it chooses is held under the same caps, limits and risk
+ * checks.  Every decision is emitted with its reason in words, because the
+ * person watching needs to know why the engine did what it did, not only
+ * what.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exec/exec-int.h"
+
+int64_t
+exec_round_lot(int64_t qty, int64_t lot, int64_t remaining)
+{
+	if (qty >= remaining)
+		return remaining;
+	if (qty <= 0)
+		return 0;
+	if (lot > 1)
+		qty -= qty % lot;
+	/* Never leave a remainder smaller than a lot behind. */
+	if (remaining - qty > 0 && remaining - qty < lot)
+		qty = remaining;
+	return qty;
+}
+
+static int
+exec_child_add(struct parent *p, uint64_t id, int64_t px, int64_t qty,
+               int style, int64_t t)
+{
+	if (p->nchildren == p->capchildren) {
+		size_t n = p->capchildren ? p->capchildren * 2 : 64;
+		struct child *v = realloc(p->children, n * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		p->children = v;
+		p->capchildren = n;
+	}
+	p->children[p->nchildren++] = (struct child){
+		.id = id, .px = px, .qty = qty, .style = style, .live = 0, .t = t,
+	};
+	return 0;
+}
+
+void
+exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
+                  const char *why)
+{
+	int64_t left = 0;
+
+	if (!c->live)
+		return;
+	if (market_cancel(p->m, c->id, &left) == 0)
+		p->working -= left;
+	c->live = 0;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "cancelled", why);
+}
+
+void
+exec_cancel_all(struct exec *x, struct parent *p, const char *why)
+{
+	for (size_t i = 0; i < p->nchildren; i++)
+		exec_cancel_child(x, p, &p->children[i], why);
+}
+
+/* A block ends (DONE or CANCELLED) and keeps the mid as its end price,
+ * where unfilled shares are valued. */
+void
+exec_finish(struct exec *x, struct parent *p, int state)
+{
+	p->state = state;
+	p->dirty = 1;
+	double mid = market_mid(p->m);
+	p->end_px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+}
+
+/*
+ * Send one child.  Returns the shares it filled at once.  A crossing child
+ * is IOC; a passive one rests and counts as working.
+ */
+int64_t
+exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
+          const char *why)
+{
+	int64_t filled = 0;
+	uint64_t id;
+	struct child *c;
+	int tif = style == STYLE_CROSS ? BOOK_IOC : BOOK_GTC;
+
+	char err[200];
+	double mid = market_mid(p->m);
+	int64_t bp, ap, q;
+
+	if (qty <= 0)
+		return 0;
+	if (exec_risk_check(x, p, px, qty, err, sizeof err) != 0) {
+		p->refused++;
+		/* One alert a minute is enough to say a limit is biting. */
+		if (p->last_refusal_alert == 0 ||
+		    p->m->now - p->last_refusal_alert >= 60 * 1000000000LL) {
+			p->last_refusal_alert = p->m->now;
+			exec_alert(x, p, "warn", "risk", "block %u child refused "
+			    "(%s): %s", p->id, why, err);
+		}
+		return 0;
+	}
+	/* Register the child under the id market_submit() is about to give
+	 * it, so fills reported during matching find their child. */
+	id = p->m->next_our_id;
+	if (exec_child_add(p, id, px, qty, style, p->m->now) != 0)
+		return 0;
+	c = &p->children[p->nchildren - 1];
+	c->mid = mid > 0 ? mid : (double)p->m->last_px;
+	if (book_best(p->m->book, BOOK_BID, &bp, &q) == 0 &&
+	    book_best(p->m->book, BOOK_ASK, &ap, &q) == 0)
+		c->half_spread = (double)(ap - bp) / 2.0;
+	p->sent_t[p->nsent++ % 64] = p->m->now;
+	if (market_submit(p->m, p->spec.side, px, qty, tif, &id, &filled) != 0) {
+		c = &p->children[p->nchildren - 1];
+		exec_child_event(x, p, c, "rejected", "refused by the book");
+		return 0;
+	}
+	c = &p->children[p->nchildren - 1];
+	if (style != STYLE_CROSS && filled < qty) {
+		c->live = 1;
+		p->working += qty - filled;
+	}
+	exec_child_event(x, p, c, filled >= qty ? "filled" :
+	    filled > 0 ? "partial" : "new", why);
+	return filled;
+}
+
+/*
+ * What the AC schedule plans with when the market does not say (see
+ * algo-ac.c): sigma from the realised variance of the mid seen so far, eta
+ * and eps from crossing one TWAP slice against the book as it is now.
+ */
+static const struct exec_mkt *
+exec_mkt_of(const struct exec *x, const struct market *m)
+{
+	for (size_t i = 0; i < x->nmk; i++)
+		if (x->mk[i].m == m)
+			return &x->mk[i];
+	return NULL;
+}
+
+static void
+exec_estimate(struct exec *x, struct parent *p)
+{
+	const struct exec_mkt *mk = exec_mkt_of(x, p->m);
+	struct book_level lv[64];
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID, n;
+	double tick = p->m->tick, mid = market_mid(p->m);
+	double tau = (double)p->spec.interval / 60e9;
+	int64_t slice = (int64_t)((long double)p->spec.qty * p->spec.interval /
+	    (long double)(p->spec.end - p->spec.start)), left, cost = 0;
+
+	if (mk != NULL && mk->var_t > mk->var_t0)
+		p->est_sigma = sqrt((double)mk->var_sum / ((double)(mk->var_t -
+		    mk->var_t0) / 60e9)) * tick;
+	n = book_depth(p->m->book, opp, lv, 64);
+	if (n <= 0 || mid <= 0 || slice <= 0)
+		return;
+	p->est_eps = fabs((double)lv[0].px - mid) * tick;
+	left = slice;
+	for (int i = 0; i < n && left > 0; i++) {
+		int64_t q = lv[i].qty < left ? lv[i].qty : left;
+
+		cost += q * (lv[i].px > lv[0].px ? lv[i].px - lv[0].px :
+		    lv[0].px - lv[i].px);
+		left -= q;
+		/* Beyond the visible book, price the rest at the last level. */
+		if (i == n - 1 && left > 0)
+			cost += left * (lv[i].px > lv[0].px ? lv[i].px - lv[0].px :
+			    lv[0].px - lv[i].px);
+	}
+	p->est_eta = (double)cost / (double)slice * tick * tau / (double)slice;
+}
+
+void
+exec_start(struct exec *x, struct parent *p)
+{
+	double mid = market_mid(p->m);
+
+	p->arrival = mid > 0 ? mid : (double)p->m->last_px;
+	p->vol0 = p->m->volume;
+	p->ourvol0 = p->m->our_volume;
+	p->mkt_t = p->m->now;
+	exec_estimate(x, p);
+	if (p->algo->start != NULL)
+		p->algo->start(p, p->m);
+	p->state = PARENT_WORKING;
+	p->dirty = 1;
+	exec_alert(x, p, "info", "start", "block %u started: %s %lld %s with %s, "
+	    "arrival %.2f", p->id, exec_side_name(p->spec.side),
+	    (long long)p->spec.qty, p->spec.sym, p->algo->name,
+	    p->arrival * p->m->tick);
+}
+
+/* The far touch (where a crossing child trades) and the near touch (where a
+ * passive child joins the queue). */
+int
+exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
+             int64_t *near)
+{
+	int64_t q;
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
+
+	if (book_best(p->m->book, opp, far, &q) != 0)
+		return -1;
+	if (book_best(p->m->book, p->spec.side, near, &q) != 0)
+		*near = p->spec.side == BOOK_BID ? *far - 1 : *far + 1;
+	return 0;
+}
+
+/*
+ * The price a crossing child of qty needs to fill in full against the book
+ * as it stands: the far touch, or as many levels past it as the visible
+ * depth says (at most 64).  The limit and the collar still apply: the
+ * caller checks the price, exec_send() the collar.
+ */
+static int64_t
+exec_sweep_px(const struct exec *x, const struct parent *p, int64_t far,
+              int64_t qty)
+{
+	struct book_level lv[64];
+	int opp = p->spec.side == BOOK_BID ? BOOK_ASK : BOOK_BID;
+	int n = book_depth(p->m->book, opp, lv, 64);
+	int64_t px = far, got = 0;
+
+	for (int i = 0; i < n && got < qty; i++) {
+		px = lv[i].px;
+		got += lv[i].qty;
+	}
+	if (p->spec.limit_px != 0 && (p->spec.side == BOOK_BID ?
+	    px > p->spec.limit_px : px < p->spec.limit_px))
+		px = p->spec.limit_px;
+	return px;
+}
+
+/* The style the tactic uses now: a forced one while it lasts, else
+ * neutral; never above the cap. */
+int
+exec_mode(const struct exec *x, const struct parent *p)
+{
+	int mode = AGGR_NEUTRAL;
+
+	if (p->algo->aggression > 0)
+		mode = p->algo->aggression - 1;
+	else if (p->spec.aggression > 0)
+		mode = p->spec.aggression - 1;
+	if (p->force_style >= 0 && p->m->now < p->force_until)
+		mode = p->force_style;
+	return mode < p->aggr_cap ? mode : p->aggr_cap;
+}
+
+int
+exec_mode_of(const struct exec *x, const struct parent *p)
+{
+	return exec_mode(x, p);
+}
+
+void
+exec_end_of_window(struct exec *x, struct parent *p)
+{
+	int64_t remaining, far, near, filled;
+
+	exec_cancel_all(x, p, "end of window");
+	remaining = p->spec.qty - p->filled;
+	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
+	    exec_touches(x, p, &far, &near) == 0) {
+		/* Sweep up to 1% through the touch for what is left. */
+		int64_t collar = (int64_t)ceil((double)far * 0.01);
+		int64_t px = p->spec.side == BOOK_BID ? far + collar : far - collar;
+
+		if (p->spec.limit_px != 0 && !exec_px_ok(p, px))
+			px = p->spec.limit_px;
+		exec_decision(x, p, "cleanup", remaining, px, STYLE_CROSS,
+		    p->spec.qty, "end of window: crossing the %lld shares left, "
+		    "at most %.2f", (long long)remaining, px * p->m->tick);
+		filled = exec_send(x, p, px, remaining, STYLE_CROSS, "cleanup");
+		remaining -= filled;
+	}
+	if (p->state == PARENT_WORKING || p->state == PARENT_PAUSED)
+		exec_finish(x, p, PARENT_DONE);
+	if (remaining > 0)
+		exec_alert(x, p, "warn", "unfilled", "block %u window ended with "
+		    "%lld of %lld shares unfilled", p->id, (long long)remaining,
+		    (long long)p->spec.qty);
+}
+
+/*
+ * A policy's explicit style: post at the touch or inside the spread, or
+ * cross, mult times what the schedule wants done by the next decision and
+ * is neither filled nor working.  No catch-up crossing here: when to cross
+ * is what the policy chose.  The participation cap, the maximum child, the
+ * limit and the trader's aggression cap still hold (a capped cross becomes
+ * a passive post).
+ */
+static void
+exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
+                   int64_t near, double mult, int style)
+{
+	int64_t remaining = p->spec.qty - p->filled, sched, next, room, want, qty;
+	int64_t post = near;
+	double tick = p->m->tick;
+
+	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
+		style = STYLE_PASSIVE;
+	if (style == STYLE_INSIDE) {
+		int64_t in = p->spec.side == BOOK_BID ? far - 1 : far + 1;
+
+		if (p->spec.side == BOOK_BID ? in > near : in < near)
+			post = in;
+		else
+			style = STYLE_PASSIVE;
+	}
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		if (c->live && (style == STYLE_CROSS || c->px != post))
+			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
+			    "policy crosses instead" : "stale: the touch moved");
+	}
+	sched = p->algo->target(p, t);
+	next = p->algo->target(p, t + p->spec.interval);
+	room = exec_pov_room(x, p);
+	want = next - p->filled - p->working;
+	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
+	if (want > room)
+		want = room;
+	if (p->max_child > 0 && want > p->max_child)
+		want = p->max_child;
+	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
+	if (qty <= 0) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
+		    "%lld working, schedule %lld", room <= 0 ? "participation cap "
+		    "reached" : "nothing to add", (long long)p->filled,
+		    (long long)p->working, (long long)sched);
+		return;
+	}
+	if (style == STYLE_CROSS) {
+		int64_t px;
+
+		if (!exec_px_ok(p, far)) {
+			exec_decision(x, p, "hold", 0, 0, -1, sched, "far touch %.2f "
+			    "is through the limit %.2f", far * tick,
+			    p->spec.limit_px * tick);
+			return;
+		}
+		px = exec_sweep_px(x, p, far, qty);
+		exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
+		    "crossing %lld shares, at most %.2f", (long long)qty, px * tick);
+		exec_send(x, p, px, qty, STYLE_CROSS, "policy");
+		return;
+	}
+	if (!exec_px_ok(p, post)) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "touch %.2f is "
+		    "through the limit %.2f", post * tick, p->spec.limit_px * tick);
+		return;
+	}
+	exec_decision(x, p, "post", qty, post, style, sched, "%s %lld %s %.2f "
+	    "(schedule %lld by the next decision)", p->spec.side == BOOK_BID ?
+	    "bid" : "offer", (long long)qty, style == STYLE_INSIDE ?
+	    "inside the spread at" : "at the touch", post * tick,
+	    (long long)next);
+	exec_send(x, p, post, qty, style, "policy");
+}
+
+void
+exec_decide(struct exec *x, struct parent *p, int64_t t)
+{
+	int64_t remaining = p->spec.qty - p->filled, far, near, sched, next,
+	    slice, behind, room, want, qty, crossed = 0;
+	double tick = p->m->tick;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
+	double mult = 1;  /* a policy's multiplier of the slice */
+	int64_t post;
+
+	p->mkt_vol = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
+	p->mkt_t = t;
+	p->win_t[p->nwin % 256] = t;
+	p->win_vol[p->nwin % 256] = p->m->volume;
+	p->win_our[p->nwin % 256] = p->m->our_volume;
+	p->nwin++;
+	if (exec_touches(x, p, &far, &near) != 0) {
+		exec_decision(x, p, "wait", 0, 0, -1, p->algo->target(p, t),
+		    "no %s side in the book: nothing to trade against",
+		    p->spec.side == BOOK_BID ? "ask" : "bid");
+		return;
+	}
+	/* A policy chooses first, unless a trader forces a style. */
+	int forced = p->force_style >= 0 && p->m->now < p->force_until;
+	int live_style = !forced || p->force_style == AGGR_NEUTRAL ? -1 :
+	    p->force_style == AGGR_PASSIVE ? STYLE_PASSIVE : STYLE_CROSS;
+
+	if (p->algo->decide != NULL && !forced) {
+		struct algo_action act = { .mult = 1, .style = -1 };
+
+		if (p->algo->decide(x, p, t, &act) == 0) {
+			snprintf(x->dec_note, sizeof x->dec_note, "%s", act.note);
+			cJSON_Delete(x->dec_extra);
+			x->dec_extra = act.detail;
+			mult = act.mult >= 0 && act.mult <= 10 ? act.mult : 1;
+			if (act.style >= STYLE_PASSIVE && act.style <= STYLE_CROSS) {
+				if (x->shadow_ops != NULL)
+					x->shadow_ops->shadow(x, p, x->shadow, t, mult,
+					    act.style, &x->dec_extra);
+				exec_decide_policy(x, p, t, far, near, mult, act.style);
+				return;
+			}
+		} else
+			cJSON_Delete(act.detail);
+	}
+	if (x->shadow_ops != NULL)
+		x->shadow_ops->shadow(x, p, x->shadow, t, mult, live_style,
+		    &x->dec_extra);
+	/* Where a passive child goes: the near touch, or with inside one
+	 * tick off the far touch when the spread leaves room. */
+	post = near;
+	if (p->spec.inside) {
+		int64_t in = p->spec.side == BOOK_BID ? far - 1 : far + 1;
+
+		if (p->spec.side == BOOK_BID ? in > near : in < near)
+			post = in;
+	}
+	/* 1. Stale children: no longer where the tactic would post (the touch
+	 * moved, or the market moved away). */
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		if (c->live && c->px != post)
+			exec_cancel_child(x, p, c, "stale: the touch moved");
+	}
+	sched = p->algo->target(p, t);
+	next = p->algo->target(p, t + p->spec.interval);
+	slice = next - sched;
+	if (slice < p->spec.lot)
+		slice = p->spec.lot;
+	behind = sched - p->filled;
+	room = exec_pov_room(x, p);
+	if (room <= 0) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "participation cap "
+		    "%.1f%% reached: waiting for the market to trade",
+		    p->spec.max_pov);
+		return;
+	}
+	int mode = exec_mode(x, p);
+
+	if (mode == AGGR_AGGRESSIVE) {
+		/* Take the whole next slice now. */
+		int64_t take = next - p->filled - p->working;
+
+		if (mult != 1 && take > 0)
+			take = (int64_t)llround(mult * (double)take);
+
+		if (take < behind)
+			take = behind;
+		if (take > room)
+			take = room;
+		if (p->max_child > 0 && take > p->max_child)
+			take = p->max_child;
+		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
+		if (qty > 0 && exec_px_ok(p, far)) {
+			int64_t px = exec_sweep_px(x, p, far, qty);
+
+			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
+			    "aggressive: taking the next slice, %lld shares, at most "
+			    "%.2f", (long long)qty, px * tick);
+			exec_send(x, p, px, qty, STYLE_CROSS, "aggressive");
+			return;
+		}
+	}
+	/* 2. Catch up by crossing when more than a slice behind. */
+	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
+	    exec_px_ok(p, far)) {
+		qty = behind < room ? behind : room;
+		if (p->max_child > 0 && qty > p->max_child)
+			qty = p->max_child;
+		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
+		if (qty > 0) {
+			int64_t px = exec_sweep_px(x, p, far, qty);
+
+			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
+			    "behind schedule by %lld shares (%.1f slices): crossing "
+			    "at most %.2f", (long long)behind, (double)behind / slice,
+			    px * tick);
+			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
+			room -= crossed;
+			remaining -= crossed;
+			if (remaining <= 0 || p->state != PARENT_WORKING)
+				return;
+		}
+	}
+	/* 3. Post the next slice passively. */
+	want = next - p->filled - p->working;
+	if (mult != 1 && want > 0)
+		want = (int64_t)llround(mult * (double)want);
+	if (want > room)
+		want = room;
+	if (p->max_child > 0 && want > p->max_child)
+		want = p->max_child;
+	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
+	if (qty <= 0) {
+		if (crossed == 0)
+			exec_decision(x, p, "hold", 0, 0, -1, sched, "on schedule: "
+			    "%lld filled, %lld working, schedule %lld",
+			    (long long)p->filled, (long long)p->working,
+			    (long long)sched);
+		return;
+	}
+	if (!exec_px_ok(p, post)) {
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "touch %.2f is "
+		    "through the limit %.2f", post * tick, p->spec.limit_px * tick);
+		return;
+	}
+	exec_decision(x, p, "post", qty, post, post != near ? STYLE_INSIDE :
+	    STYLE_PASSIVE, sched,
+	    "%s %lld %s %.2f for the next slice (schedule %lld by "
+	    "then)%s", p->spec.side == BOOK_BID ? "bid" : "offer",
+	    (long long)qty, post != near ? "inside the spread at" : "at the touch",
+	    post * tick, (long long)next,
+	    want > qty ? "" : room < INT64_MAX && room <= want ?
+	    ", capped by participation" : "");
+	exec_send(x, p, post, qty, post != near ? STYLE_INSIDE : STYLE_PASSIVE,
+	    "slice");
+}
