@@ -89,7 +89,10 @@
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
  * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}
- * audit      {"client","role","cmd","reason","ok","result"}
+ * audit      {"client","role","cmd","reason","ok","code"? (when refused),
+ *             "result"}; a refusal that is not a trusted session's
+ *             intervention also has "peer" (and "count" when it sums up
+ *             an interval's refusals: "cmd":"refused")
  * status     {"state","speed"}  when the engine's state or speed changes
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
  *             HALTED|DONE" (the engine's, see below),"subs","util" (loop
@@ -197,5 +200,7 @@
 #define ERR_AUTH      "auth"       /* missing or wrong token */
 #define ERR_RISK      "risk"       /* refused by a risk limit (which, values) */
 #define ERR_HALTED    "halted"     /* the kill switch is on */
+#define ERR_ID_REUSED "id_reused"  /* an id this principal used for another request */
+#define ERR_SESSIONS_FULL "sessions_full" /* the engine's session table is full */
 
 #endif
