@@ -686,7 +686,10 @@ server_close(struct server *s)
 {
 	int rv;
 
-	/* Closing the sockets stops NNG's threads before the loop goes. */
+	/* Closing the sockets stops NNG's threads before the loop goes.  The
+	 * sessions' notification goes first: a close that NNG abandons must
+	 * not call back into a server that is freed. */
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
 	if (ipc_nng_close(s->rep, 3000) != 0 || ipc_nng_close(s->pub, 3000) != 0)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
 		    "(NNG 1.5.2's close deadlock); exiting anyway\n");

@@ -65,16 +65,25 @@ static int port_next;
 #define TRADER_TOKEN "trader-token-1"
 #define SUPER_TOKEN "super-token-1"
 
-/* An engine with a tcp:// listener beside the ipc:// one, and tokens. */
+/* An engine with a tcp:// listener beside the ipc:// one, and tokens: on
+ * a pair of ports (control, events) below the ephemeral range, the next
+ * pair when one is taken. */
 static int
 start_tcp(struct itest_engine *e, int *port, const char *extra)
 {
 	char listen[64];
 
-	*port = port_next;
-	port_next += 2;
-	snprintf(listen, sizeof listen, "--listen=tcp://127.0.0.1:%d", *port);
-	return itest_start(e, tranched, "--speed=60", listen, extra, NULL);
+	for (int tries = 0; tries < 10; tries++) {
+		*port = port_next;
+		port_next = port_next + 2 < 32000 ? port_next + 2 : 20000;
+		snprintf(listen, sizeof listen, "--listen=tcp://127.0.0.1:%d",
+		    *port);
+		if (itest_start(e, tranched, "--speed=60", listen, extra,
+		    NULL) == 0)
+			return 0;
+		itest_stop(e);
+	}
+	return -1;
 }
 
 /* A second client of the ipc:// endpoint with its own pipe and role. */
@@ -700,7 +709,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	tranched = argv[1];
-	port_next = 21000 + (int)(getpid() % 15000) * 2;
+	port_next = 20000 + (int)(getpid() % 6000) * 2;
 	/* Tokens for the tcp:// listeners, and no tokens file of the user's. */
 	setenv("TRANCHE_TOKENS", "trader=" TRADER_TOKEN ",supervisor="
 	    SUPER_TOKEN, 1);
