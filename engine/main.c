@@ -36,7 +36,7 @@ enum {
 	OPT_SCENARIO = 1000, OPT_SEED, OPT_SPEED, OPT_JOURNAL, OPT_LISTEN,
 	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_EVENT_QUEUE, OPT_HELP,
 	OPT_VERSION,
-	OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_SESSIONS, OPT_UNAUTH_ERRORS,
 };
 
 static const struct opt_row opt_table[] = {
@@ -62,6 +62,12 @@ static const struct opt_row opt_table[] = {
 	{ "event-queue", "N", OPT_EVENT_QUEUE,
 	  "event messages held for each subscriber before a slow one loses"
 	  " some (default 1024)" },
+	{ "max-sessions", "N", OPT_MAX_SESSIONS,
+	  "control connections at once (default 256); more are refused with"
+	  " sessions_full, none is ever evicted" },
+	{ "unauth-errors", "N", OPT_UNAUTH_ERRORS,
+	  "refusals a connection that has not authenticated may have before"
+	  " the engine closes it (default 8)" },
 	{ "shadow", "MODEL", OPT_SHADOW,
 	  "watch a second policy beside every block: publish how often and how"
 	  " much it would decide otherwise (never trades)" },
@@ -205,6 +211,22 @@ main(int argc, char **argv)
 				return 2;
 			}
 			o.event_queue = (int)v;
+			break;
+		case OPT_MAX_SESSIONS:
+		case OPT_UNAUTH_ERRORS:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || v < 1 ||
+			    v > 65536) {
+				fprintf(stderr, "tranched: --%s %s: must be a whole "
+				    "number in 1..65536\n", c == OPT_MAX_SESSIONS ?
+				    "max-sessions" : "unauth-errors", optarg);
+				return 2;
+			}
+			if (c == OPT_MAX_SESSIONS)
+				o.max_sessions = (int)v;
+			else
+				o.unauth_errors = (int)v;
 			break;
 		case 'h':
 		case OPT_HELP:

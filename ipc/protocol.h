@@ -90,7 +90,10 @@
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
  * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}
- * audit      {"client","role","cmd","reason","ok","result"}
+ * audit      {"client","role","cmd","reason","ok","code"? (when refused),
+ *             "result"}; a refusal that is not a trusted session's
+ *             intervention also has "peer" (and "count" when it sums up
+ *             an interval's refusals: "cmd":"refused")
  * status     {"state","speed"}  when the engine's state or speed changes
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
  *             HALTED|JOURNAL-HALTED|DONE" (the engine's, see below),"subs",
@@ -214,5 +217,7 @@
 #define ERR_JOURNAL   "journal_unavailable" /* the journal cannot be written
                                               (the message names the errno):
                                               JOURNAL-HALTED, nothing done */
+#define ERR_ID_REUSED "id_reused"  /* an id this principal used for another request */
+#define ERR_SESSIONS_FULL "sessions_full" /* the engine's session table is full */
 
 #endif

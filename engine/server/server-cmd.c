@@ -3,12 +3,14 @@
  *
  * One table row per command: name, handler, whether it changes anything.
  * The dispatcher does what every command needs before the handler runs:
- * decode and bound-check the bytes (ipc_command_parse), answer a repeated
- * id with the remembered first answer (NNG's REQ resends after a reconnect,
- * and a trader's pause must not become pause-resume-pause), require a
- * reason of commands that change something, and afterwards journal the
- * request with its answer, sync the journal, and publish an audit event --
- * all before the answer leaves.  A handler only decides and acts.
+ * decode and bound-check the bytes (ipc_command_parse), authenticate, answer
+ * a repeated id with the remembered first answer of the same principal
+ * (server-idem.c: NNG's REQ resends after a reconnect, and a trader's pause
+ * must not become pause-resume-pause), require a reason of commands that
+ * change something, and afterwards journal the request with its answer,
+ * sync the journal, and publish an audit event -- all before the answer
+ * leaves.  Other refusals are recorded by server-session.c.  A handler only
+ * decides and acts.
  *
  * A command that changes something runs only on a journal that is written
  * and synced up to that moment; when the journal cannot be written it is
@@ -34,76 +36,6 @@ struct cmd_entry {
 	int mutating;
 	int min_rank;   /* ROLE_*: the least role that may send it */
 };
-
-static uint64_t
-cmd_hash(const char *str)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *str; str++)
-		h = (h ^ (unsigned char)*str) * 1099511628211ULL;
-	return h;
-}
-
-static struct idem *
-cmd_idem_find(struct server *s, const char *id)
-{
-	uint64_t h = cmd_hash(id);
-
-	for (int i = 0; i < IDEM_SIZE; i++)
-		if (s->idem[i].id != NULL && s->idem[i].hash == h &&
-		    strcmp(s->idem[i].id, id) == 0)
-			return &s->idem[i];
-	return NULL;
-}
-
-static void
-cmd_idem_store(struct server *s, const char *id, const char *reply, size_t len)
-{
-	struct idem *e = &s->idem[s->idem_next++ % IDEM_SIZE];
-	char *idc = strdup(id), *rc = malloc(len);
-
-	if (idc == NULL || rc == NULL) {
-		free(idc);
-		free(rc);
-		return;
-	}
-	free(e->id);
-	free(e->reply);
-	memcpy(rc, reply, len);
-	e->hash = cmd_hash(id);
-	e->id = idc;
-	e->reply = rc;
-	e->len = len;
-}
-
-void
-server_idem_free(struct server *s)
-{
-	for (int i = 0; i < IDEM_SIZE; i++) {
-		free(s->idem[i].id);
-		free(s->idem[i].reply);
-	}
-}
-
-static struct session *
-cmd_session(struct server *s, const struct peer *peer)
-{
-	for (int i = 0; i < s->nsessions; i++)
-		if (s->sessions[i].pipe == peer->pipe)
-			return &s->sessions[i];
-	/* Unknown pipe: a slot of its own (oldest reused when full). */
-	int slot = s->nsessions < SESSIONS_MAX ? s->nsessions++ :
-	    (int)(peer->pipe % SESSIONS_MAX);
-	struct session *sess = &s->sessions[slot];
-	memset(sess, 0, sizeof *sess);
-	sess->pipe = peer->pipe;
-	sess->kind = peer->kind;
-	sess->rank = ROLE_VIEWER;
-	strcpy(sess->client, "anonymous");
-	strcpy(sess->role, "viewer");
-	return sess;
-}
 
 int
 server_role_rank(const char *role)
@@ -252,7 +184,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 {
 	const char *client = NULL, *role = "viewer", *token = NULL;
 	int64_t v = -1;
-	int rank, granted = -1;
+	int rank, granted = -1, tok = 0;
 	cJSON *r, *e = NULL;
 
 	if (ipc_get_i64(req, "v", &v) != 0)
@@ -272,8 +204,10 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    "must be viewer, trader or supervisor", role);
 	if (token != NULL) {
 		for (int i = 0; i < s->ntokens; i++)
-			if (cmd_token_eq(s->tokens[i].token, token))
+			if (cmd_token_eq(s->tokens[i].token, token)) {
 				granted = s->tokens[i].rank;
+				tok = i + 1;
+			}
 		if (granted < 0)
 			return ipc_reply_error(id, ERR_AUTH, "field \"token\": not "
 			    "a token this engine knows");
@@ -290,7 +224,9 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		snprintf(sess->client, sizeof sess->client, "%s", client);
 	sess->rank = rank;
 	sess->authed = 1;
+	sess->token = tok;
 	snprintf(sess->role, sizeof sess->role, "%s", server_role_name(rank));
+	server_session_principal(sess);
 	r = ipc_reply_ok(id);
 	cJSON_AddStringToObject(r, "engine", s->name);
 	cJSON_AddStringToObject(r, "version", TRANCHE_VERSION);
@@ -337,16 +273,23 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
-static cJSON *
-cmd_snapshot(struct server *s, const cJSON *req, const char *id,
-             struct session *sess)
+/*
+ * The snapshot as it is now, without "ok" and "id": everything a console
+ * needs to start over.  Built at most once per state of the engine -- the
+ * last seq published and the simulated time -- and shared by every request
+ * that asks before either moves, so thirty consoles asking in one loop pass
+ * cost the loop one build (and a copy each), not thirty.
+ */
+static const char *
+cmd_snapshot_text(struct server *s)
 {
-	cJSON *r = ipc_reply_ok(id), *kids, *books;
+	cJSON *r, *kids, *books;
+	char *txt;
 
-	/* Everything the engine has said is in the outbox or already sent:
-	 * push it out so this snapshot's seq is the last one published. */
-	exec_emit_dirty(s->x);
-	server_flush(s);
+	if (s->snap_text != NULL && s->snap_seq == s->seq &&
+	    s->snap_t == s->m->now)
+		return s->snap_text;
+	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "seq", (double)s->seq);
 	ipc_add_i64_str(r, "t", s->m->now);
 	cJSON_AddNumberToObject(r, "tick", s->m->tick);
@@ -364,6 +307,7 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddItemToObject(r, "decisions", server_ring_json(&s->decisions));
 	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
 	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
+	cJSON_AddItemToObject(r, "refusals", server_ring_json(&s->refusals));
 	kids = cJSON_AddArrayToObject(r, "children");
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		struct parent *p = exec_get(s->x, i);
@@ -387,7 +331,33 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 			cJSON_AddItemToArray(kids, o);
 		}
 	}
-	return r;
+	txt = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	if (txt == NULL || txt[0] != '{')
+		return (cJSON_free(txt), NULL);
+	free(s->snap_text);
+	s->snap_len = strlen(txt);
+	if ((s->snap_text = malloc(s->snap_len + 1)) != NULL)
+		memcpy(s->snap_text, txt, s->snap_len + 1);
+	cJSON_free(txt);
+	s->snap_seq = s->seq;
+	s->snap_t = s->m->now;
+	return s->snap_text;
+}
+
+static cJSON *
+cmd_snapshot(struct server *s, const cJSON *req, const char *id,
+             struct session *sess)
+{
+	/* Everything the engine has said is in the outbox or already sent:
+	 * push it out so this snapshot's seq is the last one published. */
+	exec_emit_dirty(s->x);
+	server_flush(s);
+	if (cmd_snapshot_text(s) == NULL)
+		return ipc_reply_error(id, ERR_STATE, "snapshot: out of memory");
+	/* server_command appends the shared text to {"ok":true,"id":...}. */
+	s->snap_splice = 1;
+	return ipc_reply_ok(id);
 }
 
 static cJSON *
@@ -947,21 +917,36 @@ cmd_find(const char *name)
 	return NULL;
 }
 
+/* A reply's error code, or "" when it is ok. */
+static const char *
+cmd_code(const cJSON *reply)
+{
+	const char *code = "";
+
+	ipc_get_str(cJSON_GetObjectItemCaseSensitive(reply, "error"), "code",
+	    &code);
+	return code;
+}
+
 static void
 cmd_audit(struct server *s, const struct session *sess, const char *cmd,
           const char *reason, const cJSON *reply)
 {
 	cJSON *o = cJSON_CreateObject(), *err;
-	const char *msg = "ok";
+	const char *msg = "ok", *code = NULL;
 
 	err = cJSON_GetObjectItemCaseSensitive(reply, "error");
-	if (err != NULL)
+	if (err != NULL) {
 		ipc_get_str(err, "message", &msg);
+		ipc_get_str(err, "code", &code);
+	}
 	cJSON_AddStringToObject(o, "client", sess->client);
 	cJSON_AddStringToObject(o, "role", sess->role);
 	cJSON_AddStringToObject(o, "cmd", cmd);
 	cJSON_AddStringToObject(o, "reason", reason ? reason : "");
 	cJSON_AddBoolToObject(o, "ok", err == NULL);
+	if (code != NULL)
+		cJSON_AddStringToObject(o, "code", code);
 	cJSON_AddStringToObject(o, "result", msg);
 	server_publish(s, TOPIC_AUDIT, o);
 	cJSON_Delete(o);
@@ -969,7 +954,8 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 
 static void
 cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
-            size_t rawlen, const cJSON *reply, const struct session *sess)
+            size_t rawlen, const cJSON *reply, const struct session *sess,
+            const char *principal)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *txt;
@@ -991,6 +977,9 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
 	cJSON_AddStringToObject(o, "client", sess->client);
 	cJSON_AddStringToObject(o, "role", sess->role);
+	/* Recovery remembers the answer under it again (server-idem.c). */
+	if (principal != NULL)
+		cJSON_AddStringToObject(o, "principal", principal);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (txt != NULL)
@@ -1051,46 +1040,94 @@ server_command_apply(struct server *s, const cJSON *req,
 }
 
 void
-server_idem_restore(struct server *s, const char *id, const cJSON *rep)
+server_idem_restore(struct server *s, const cJSON *record)
 {
-	char *txt = cJSON_PrintUnformatted(rep);
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(record, "req");
+	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(record, "rep");
+	const char *principal = NULL, *id = NULL;
+	char *txt;
 
-	if (txt != NULL && cmd_idem_find(s, id) == NULL)
-		cmd_idem_store(s, id, txt, strlen(txt));
+	/* Records without a principal (refusals, reads, older journals) were
+	 * never remembered. */
+	if (ipc_get_str(record, "principal", &principal) != 0 ||
+	    ipc_get_str(req, "id", &id) != 0 || rep == NULL)
+		return;
+	if ((txt = cJSON_PrintUnformatted(rep)) != NULL)
+		server_idem_store(s, principal, id, server_idem_body(req), txt,
+		    strlen(txt));
 	cJSON_free(txt);
 }
 
+/*
+ * One request, start to answer.  In order: the session of the pipe (none
+ * when the table is full), decoding, the command's name, authentication;
+ * then, for a trusted session's command that changes something, the
+ * remembered answer to its id (or id_reused); then the role, replay and
+ * reason checks and the handler.  A trusted session's command that changes
+ * something (or tried to) is journaled with its answer, audited and synced
+ * before the answer leaves, and its answer remembered; every other refusal
+ * goes to server_refusal(), which records it and keeps an unauthenticated
+ * peer to its error budget.
+ */
 char *
 server_command(struct server *s, const void *buf, size_t len,
-               const struct peer *peer, size_t *outlen)
+               struct peer *peer, size_t *outlen)
 {
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
+	const char *seen;
 	char err[512], *out;
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
-	struct session *sess = cmd_session(s, peer);
-	struct idem *seen;
-	int jrefused = 0;
+	struct session *sess = server_session_get(s, peer);
+	uint64_t body = 0;
+	size_t seenlen;
+	int remember = 0, rv, jrefused = 0;
 
+	s->snap_splice = 0;
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
 		reply = ipc_reply_error(NULL, code, "%s", err);
 		goto answer;
 	}
 	ipc_get_str(req, "id", &id);
-	if ((seen = cmd_idem_find(s, id)) != NULL) {
-		/* Already executed: the first answer, nothing done again. */
-		cJSON_Delete(req);
-		out = malloc(seen->len);
-		if (out != NULL)
-			memcpy(out, seen->reply, seen->len);
-		*outlen = seen->len;
-		return out;
-	}
 	ipc_get_str(req, "cmd", &name);
+	if (sess == NULL) {
+		reply = ipc_reply_error(id, ERR_SESSIONS_FULL, "the engine holds "
+		    "%d sessions, its limit (--max-sessions): this connection is "
+		    "refused until one closes", s->max_sessions);
+		goto answer;
+	}
 	if ((ce = cmd_find(name)) == NULL) {
 		reply = ipc_reply_error(id, ERR_UNKNOWN, "command \"%.64s\": unknown "
 		    "(known: " CMD_KNOWN ")", name);
 		goto answer;
+	}
+	if (!server_session_trusted(sess) && strcmp(ce->name, CMD_HELLO) != 0) {
+		reply = ipc_reply_error(id, ERR_AUTH, "command \"%s\": say hello "
+		    "with a token first", ce->name);
+		goto answer;
+	}
+	/* Only now, authenticated, may an id find a remembered answer. */
+	if (ce->mutating && id != NULL && sess->principal[0] != '\0') {
+		body = server_idem_body(req);
+		rv = server_idem_find(s, sess->principal, id, body, &seen,
+		    &seenlen);
+		if (rv == 1) {
+			/* Already executed: the first answer, nothing done
+			 * again. */
+			cJSON_Delete(req);
+			if ((out = malloc(seenlen ? seenlen : 1)) != NULL)
+				memcpy(out, seen, seenlen);
+			*outlen = out != NULL ? seenlen : 0;
+			return out;
+		}
+		if (rv < 0) {
+			reply = ipc_reply_error(id, ERR_ID_REUSED, "field \"id\" "
+			    "\"%.64s\": already used by this client for another "
+			    "request within the last %d s; use a new id",
+			    id, IDEM_WINDOW_S);
+			goto answer;
+		}
+		remember = 1;
 	}
 	if ((reply = cmd_check(s, ce, req, id, sess, &reason)) != NULL)
 		goto answer;
@@ -1105,51 +1142,78 @@ server_command(struct server *s, const void *buf, size_t len,
 answer:
 	if (reply == NULL)
 		reply = ipc_reply_error(id, "internal", "out of memory");
-	/* Reads are answered from memory and change nothing: only what
-	 * changes (or tried to) is journaled and audited.  While the journal
-	 * is halted nothing is journaled; the audit event still goes out. */
-	if ((ce == NULL || ce->mutating || strcmp(ce->name, CMD_HELLO) == 0) &&
-	    !s->jhalted) {
-		/* The command's record goes last: a write that a full disk
-		 * cuts short cannot leave it whole, so a command answered
-		 * journal_unavailable is not in the journal as accepted. */
-		if (ce == NULL || ce->mutating)
-			cmd_audit(s, sess, ce ? ce->name : (name ? name : "?"),
-			    reason, reply);
-		cmd_journal(s, req, buf, len, reply, sess);
-		/* The answer leaves only once the command is on disk; a
-		 * hello (a read) is answered either way. */
-		if (server_jrnl_commit(s, 1, "a command") != 0) {
-			if (ce == NULL || ce->mutating) {
+	if (ce != NULL && ce->mutating && server_session_trusted(sess) &&
+	    strcmp(cmd_code(reply), ERR_ID_REUSED) != 0) {
+		/* A trusted session's intervention, done or refused: on disk
+		 * and audited before the answer leaves.  A refused one says
+		 * the reason it was given all the same.  While the journal is
+		 * halted nothing is journaled; the audit event still goes
+		 * out. */
+		if (reason == NULL && ipc_get_str(req, "reason", &reason) != 0)
+			reason = NULL;
+		cmd_audit(s, sess, ce->name, reason, reply);
+		if (!s->jhalted) {
+			/* The command's record goes last: a write that a full
+			 * disk cuts short cannot leave it whole, so a command
+			 * answered journal_unavailable is not in the journal as
+			 * accepted. */
+			cmd_journal(s, req, buf, len, reply, sess, remember ?
+			    sess->principal : NULL);
+			/* The answer leaves only once the command is on
+			 * disk. */
+			if (server_jrnl_commit(s, 1, "a command") != 0) {
 				cJSON *r2 = server_jrnl_unsynced(s, id, reply);
 
 				cJSON_Delete(reply);
 				reply = r2;
-				cmd_audit(s, sess, ce ? ce->name : (name ? name :
-				    "?"), reason, reply);
-			} else
+				cmd_audit(s, sess, ce->name, reason, reply);
+			}
+		}
+	} else if (ce != NULL && strcmp(ce->name, CMD_HELLO) == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		/* A hello (a read) is answered either way. */
+		if (!s->jhalted) {
+			cmd_journal(s, req, buf, len, reply, sess, NULL);
+			if (server_jrnl_commit(s, 1, "a hello") != 0)
 				server_jrnl_halt(s);
 		}
-	} else if ((ce == NULL || ce->mutating) && s->jhalted)
-		cmd_audit(s, sess, ce ? ce->name : (name ? name : "?"), reason,
-		    reply);
+	} else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+	    "ok")) && server_refusal(s, sess, peer, ce ? ce->name : name ?
+	    name : "?", req, buf, len, reply)) {
+		/* Past its error budget: no answer, the connection closed. */
+		peer->close = 1;
+		cJSON_Delete(reply);
+		cJSON_Delete(req);
+		*outlen = 0;
+		return NULL;
+	}
 	out = cJSON_PrintUnformatted(reply);
 	*outlen = out ? strlen(out) : 0;
 	/* A refusal for want of a journal did nothing: the same id may be
 	 * sent again once the journal is back. */
-	if (out != NULL && id != NULL && ce != NULL && !jrefused)
-		cmd_idem_store(s, id, out, *outlen);
+	if (out != NULL && remember && !jrefused)
+		server_idem_store(s, sess->principal, id, body, out, *outlen);
 	cJSON_Delete(reply);
 	cJSON_Delete(req);
 	server_status_check(s);
 	if (out != NULL) {
-		/* Hand back plain malloc memory. */
-		char *copy = malloc(*outlen);
+		/* Hand back plain malloc memory; a snapshot's shared text goes
+		 * after {"ok":true,"id":...}. */
+		size_t extra = s->snap_splice && s->snap_text != NULL ?
+		    s->snap_len : 0;
+		char *copy = malloc(*outlen + extra + 1);
 
-		if (copy != NULL)
+		if (copy != NULL) {
 			memcpy(copy, out, *outlen);
+			if (extra > 0 && *outlen > 1) {
+				copy[*outlen - 1] = ',';
+				memcpy(copy + *outlen, s->snap_text + 1, extra - 1);
+				*outlen += extra - 1;
+			}
+		}
 		cJSON_free(out);
 		out = copy;
 	}
+	s->snap_splice = 0;
 	return out;
 }

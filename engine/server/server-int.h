@@ -21,8 +21,6 @@
 #include "engine/server/server.h"
 
 #define RING_SIZE 200
-#define IDEM_SIZE 8192
-#define SESSIONS_MAX 256
 
 struct ring {
 	char *items[RING_SIZE];
@@ -31,14 +29,6 @@ struct ring {
 
 struct outmsg {
 	char *buf;
-	size_t len;
-};
-
-/* A remembered answer to a command id. */
-struct idem {
-	uint64_t hash;
-	char *id;
-	char *reply;
 	size_t len;
 };
 
@@ -54,17 +44,50 @@ struct peer {
 	uint32_t pipe;
 	int kind;
 	uint64_t uid;      /* ipc:// only */
+	char addr[64];     /* "tcp 10.0.0.7", "ipc uid 1000": refusals and
+	                    * their aggregation name the peer by it */
+	int close;         /* out: server_command wants the pipe closed, with
+	                    * no answer (an unauthenticated peer past its
+	                    * error budget) */
 };
 
 /* What hello told us about the peer behind an NNG pipe.  A peer that never
  * said hello is a viewer. */
 struct session {
 	uint32_t pipe;
+	int used;
 	int kind;
 	int authed;        /* said hello and was accepted */
 	int rank;          /* ROLE_* */
+	int errors;        /* refusals before authenticating */
+	int token;         /* 1-based index of the token hello presented */
+	uint64_t uid;
 	char client[64];
 	char role[16];
+	char addr[64];
+	/* Who the session is, for remembered ids: set once the session is
+	 * trusted (a local peer, or hello accepted); "" until then. */
+	char principal[128];
+};
+
+/* server-session.c: the refusals of one peer address, aggregated. */
+#define REFUSAL_CODES 8
+struct refusal_peer {
+	char addr[64];
+	uint64_t t0_ms;    /* the interval began */
+	int shown;         /* refusals recorded one by one in this interval */
+	uint64_t count;    /* and counted only */
+	struct { char code[16]; uint64_t n; } codes[REFUSAL_CODES];
+	char last[200];
+};
+#define REFUSAL_PEERS 64
+
+/* server-idem.c: remembered answers, keyed by principal and id. */
+struct idem_entry;
+struct idem_cache {
+	struct idem_entry **buckets;
+	struct idem_entry *oldest, *newest;
+	size_t bytes, count;
 };
 
 /* A record appended since the journal last reached the kernel: what a
@@ -80,6 +103,7 @@ struct jpend {
 struct token {
 	int rank;
 	char token[128];
+	char where[160];   /* "tokens file PATH:LINE" or "TRANCHE_TOKENS" */
 };
 
 struct server {
@@ -130,10 +154,25 @@ struct server {
 	int need_sync;
 
 	struct ring decisions, alerts, audits; /* for snapshots */
-	struct idem idem[IDEM_SIZE];
-	unsigned idem_next;
-	struct session sessions[SESSIONS_MAX];
-	int nsessions;
+	struct ring refusals;  /* audit records of refusals, apart */
+	struct idem_cache idem;
+	struct session *sessions;  /* max_sessions slots */
+	int nsessions, max_sessions;
+	uint32_t tombs[1024];      /* pipes gone (server-session.c) */
+	unsigned ntombs;
+	uv_mutex_t pipe_mu;        /* guards gone_pipes, pipe_async_on */
+	uint32_t *gone_pipes;
+	size_t ngone, capgone;
+	uv_async_t pipe_async;
+	int pipe_mu_inited, pipe_async_on;
+	struct refusal_peer refusal_peers[REFUSAL_PEERS];
+	/* The snapshot built this pass, shared by every request that asks
+	 * before anything changes (server-cmd.c). */
+	char *snap_text;
+	size_t snap_len;
+	uint64_t snap_seq;
+	int64_t snap_t;
+	int snap_splice;
 
 	struct token tokens[TOKENS_MAX];
 	int ntokens;
@@ -201,14 +240,68 @@ int server_recover_event(struct server *s, const char *topic,
 /* server-cmd.c: decode, execute (at most once per id), journal and answer
  * one command; returns the malloc'd reply and its length. */
 char *server_command(struct server *s, const void *buf, size_t len,
-                     const struct peer *peer, size_t *outlen);
-void server_idem_free(struct server *s);
+                     struct peer *peer, size_t *outlen);
 /* Recovery: apply one journaled request as the session `sess` (no journal,
  * no audit); returns the reply (caller frees). */
 cJSON *server_command_apply(struct server *s, const cJSON *req,
                             struct session *sess);
-/* Recovery: remember a journaled answer to an id. */
-void server_idem_restore(struct server *s, const char *id, const cJSON *rep);
+/* Recovery: remember the answer of a journaled command record (one with
+ * a "principal": a trusted session's command that changes something). */
+void server_idem_restore(struct server *s, const cJSON *record);
+
+/*
+ * server-idem.c: at most once per principal and id.  An answer is kept
+ * for IDEM_WINDOW_S seconds, or until IDEM_MAX_BYTES of answers are kept
+ * and it is the oldest.  Only commands that change something are kept.
+ */
+#define IDEM_WINDOW_S 600
+#define IDEM_MAX_BYTES (4u << 20)
+/* A request's body, hashed (its canonical JSON text). */
+uint64_t server_idem_body(const cJSON *req);
+/* 0 none, 1 *reply and *len (the first answer), or -1: the principal used
+ * this id for another body. */
+int server_idem_find(struct server *s, const char *principal, const char *id,
+                     uint64_t body, const char **reply, size_t *len);
+void server_idem_store(struct server *s, const char *principal,
+                       const char *id, uint64_t body, const char *reply,
+                       size_t len);
+void server_idem_free(struct server *s);
+
+/*
+ * server-session.c: one session per NNG pipe of the REP socket, made at the
+ * pipe's first request and freed when the pipe closes; never evicted.
+ * server_session_get() is NULL when the table is full (or the pipe has
+ * already gone).
+ */
+#define SESSIONS_DEFAULT 256
+#define UNAUTH_ERRORS_DEFAULT 8
+#define REFUSAL_SHOWN 3         /* recorded one by one per peer and interval */
+#define REFUSAL_INTERVAL_MS 10000
+int server_sessions_init(struct server *s, char *err, size_t errlen);
+/* After uv_loop_init: pipe closures wake the loop from here on. */
+void server_sessions_start(struct server *s);
+void server_sessions_stop(struct server *s);
+void server_sessions_free(struct server *s);
+/* NNG pipe notification (any thread): a pipe of the REP socket closed. */
+void server_sessions_pipe_gone(struct server *s, uint32_t pipe);
+/* On the loop: free the sessions of the pipes that closed. */
+void server_sessions_drain(struct server *s);
+struct session *server_session_get(struct server *s, const struct peer *peer);
+/* The session is trusted: a local peer, or an accepted hello. */
+int server_session_trusted(const struct session *sess);
+void server_session_principal(struct session *sess);
+/* A refusal that is not a trusted session's intervention: recorded (the
+ * first few per peer and interval one by one, on the journal and the audit
+ * topic, the rest counted) and counted against an unauthenticated peer's
+ * error budget: 1 when the peer has spent it. */
+int server_refusal(struct server *s, struct session *sess,
+                   const struct peer *peer, const char *cmd,
+                   const cJSON *req, const void *raw, size_t rawlen,
+                   const cJSON *reply);
+/* The counted refusals of every interval that has ended (all: every one)
+ * as one journal record and one audit event per peer. */
+void server_refusals_flush(struct server *s, int all);
+uint64_t server_now_ms(void);
 /* Publish "status" if the engine's state or speed changed. */
 void server_status_check(struct server *s);
 /* Set the clock speed (0 = max), re-arming the clock timer. */

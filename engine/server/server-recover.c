@@ -293,8 +293,9 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    strlen(ev.topic) + 1;
 
 			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
-			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) == 0 ?
-			    &s->audits : &s->decisions, json);
+			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) != 0 ?
+			    &s->decisions : cJSON_HasObjectItem(ev.json, "peer") ?
+			    &s->refusals : &s->audits, json);
 		}
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
 			if (r->nfills[key] == r->capfills[key]) {
@@ -389,8 +390,9 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 			cJSON_Delete(again);
 			(*napplied)++;
 		}
-		if (id != NULL && rep != NULL) {
-			server_idem_restore(s, id, rep);
+		if (id != NULL && rep != NULL &&
+		    cJSON_HasObjectItem(o, "principal")) {
+			server_idem_restore(s, o);
 			(*nids)++;
 		}
 		cJSON_Delete(o);

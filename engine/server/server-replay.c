@@ -206,7 +206,10 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	} else if (strcmp(ev.topic, TOPIC_ALERT) == 0) {
 		rp_ring(r->alerts, &r->na, &r->ha,
 		    (const char *)rec->data + strlen(ev.topic) + 1);
-	} else if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
+	} else if (strcmp(ev.topic, TOPIC_AUDIT) == 0 &&
+	    !cJSON_HasObjectItem(ev.json, "peer")) {
+		/* Interventions only, as the live engine's ring: refusals
+		 * (with "peer") must not push them out. */
 		rp_ring(r->audits, &r->nu, &r->hu,
 		    (const char *)rec->data + strlen(ev.topic) + 1);
 	}

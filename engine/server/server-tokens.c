@@ -12,6 +12,10 @@
  *
  *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE=TOKEN".
  *
+ * A token may be listed once: twice (under one role or two, in the file,
+ * the environment or both) stops the engine from starting, naming both
+ * places.
+ *
  * A local ipc:// peer of our own uid needs no token; anyone else does, and a
  * tcp:// or tls+tcp:// listener without any token configured is refused at
  * startup.  TLS keeps the token from being read on the way; it does not
@@ -41,11 +45,22 @@ tokens_add(struct server *s, const char *role, const char *tok,
 		    where, sizeof s->tokens[0].token - 1);
 		return -1;
 	}
+	/* The same token twice would grant whichever role came last, with no
+	 * word: a startup error that names both places instead. */
+	for (int i = 0; i < s->ntokens; i++)
+		if (strcmp(s->tokens[i].token, tok) == 0) {
+			snprintf(err, errlen, "%s: this token is already listed "
+			    "(%s, as %s): a token must be listed once", where,
+			    s->tokens[i].where, server_role_name(s->tokens[i].rank));
+			return -1;
+		}
 	if (s->ntokens == TOKENS_MAX) {
 		snprintf(err, errlen, "%s: more than %d tokens", where, TOKENS_MAX);
 		return -1;
 	}
 	s->tokens[s->ntokens].rank = rank;
+	snprintf(s->tokens[s->ntokens].where, sizeof s->tokens[0].where, "%s",
+	    where);
 	snprintf(s->tokens[s->ntokens].token, sizeof s->tokens[0].token, "%s",
 	    tok);
 	s->ntokens++;

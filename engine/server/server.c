@@ -28,6 +28,7 @@
  *
  * Nothing below this layer includes nng.h or uv.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -137,7 +138,10 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_AUDIT) == 0)
-		server_ring_push(&s->audits, buf + strlen(topic) + 1);
+		/* Refusals keep a ring of their own: a flood of them must not
+		 * push the interventions out (server-session.c). */
+		server_ring_push(cJSON_HasObjectItem(payload, "peer") ?
+		    &s->refusals : &s->audits, buf + strlen(topic) + 1);
 	server_outbox_push(s, buf, len, strcmp(topic, TOPIC_FILL) == 0);
 }
 
@@ -348,6 +352,9 @@ server_stop(struct server *s)
 	uv_poll_stop(&s->rep_poll);
 	uv_signal_stop(&s->sigint);
 	uv_signal_stop(&s->sigterm);
+	server_refusals_flush(s, 1);
+	server_flush(s);
+	server_sessions_stop(s);
 	uv_close((uv_handle_t *)&s->clock_timer, NULL);
 	uv_close((uv_handle_t *)&s->pub_timer, NULL);
 	uv_close((uv_handle_t *)&s->beat_timer, NULL);
@@ -439,6 +446,7 @@ server_on_beat(uv_timer_t *h)
 	cJSON_Delete(o);
 	s->busy_ns = 0;
 	s->beat_t0 = now;
+	server_refusals_flush(s, 0);
 	server_flush(s);
 }
 
@@ -465,26 +473,55 @@ server_peer(struct server *s, nng_pipe p, struct peer *peer)
 	memset(peer, 0, sizeof *peer);
 	peer->pipe = nng_pipe_id(p);
 	peer->kind = PEER_REMOTE;
-	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	    sa.s_family == NNG_AF_IPC) {
+	snprintf(peer->addr, sizeof peer->addr, "tcp ?");
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_IPC) {
 		peer->kind = PEER_IPC_OTHER;
+		snprintf(peer->addr, sizeof peer->addr, "ipc uid ?");
 		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) == 0) {
 			peer->uid = uid;
+			snprintf(peer->addr, sizeof peer->addr, "ipc uid %llu",
+			    (unsigned long long)uid);
 			if (uid == (uint64_t)getuid())
 				peer->kind = PEER_LOCAL;
 		}
+	} else if (sa.s_family == NNG_AF_INET) {
+		char ip[INET_ADDRSTRLEN];
+
+		if (inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(peer->addr, sizeof peer->addr, "tcp %s", ip);
+	} else if (sa.s_family == NNG_AF_INET6) {
+		char ip[INET6_ADDRSTRLEN];
+
+		if (inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
+			snprintf(peer->addr, sizeof peer->addr, "tcp %s", ip);
 	}
 }
+
+/*
+ * Requests, as many as REP_PASS_MS of work allows in one pass: the rest
+ * wait for the next pass (the descriptor stays readable), after the timers
+ * have run.  Draining every waiting request was what let a few clients
+ * looping on snapshot hold the loop for good -- each answer let its client
+ * ask again before the drain ended -- and stop the clock and the
+ * heartbeats.  Closed pipes' sessions are freed first.
+ */
+#define REP_PASS_MS 5
+#define REP_PASS_MAX 256
 
 static void
 server_on_rep(uv_poll_t *h, int status, int events)
 {
 	struct server *s = h->data;
+	uint64_t t0 = uv_hrtime();
 	nng_msg *msg;
+	int n = 0;
 
 	server_busy_begin(s);
-	/* Drain every waiting request: the descriptor only says "some". */
-	while (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
+	server_sessions_drain(s);
+	while (n++ < REP_PASS_MAX && uv_hrtime() - t0 < REP_PASS_MS * 1000000ULL &&
+	    nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
 		size_t len;
 		struct peer peer;
 		char *reply;
@@ -492,6 +529,12 @@ server_on_rep(uv_poll_t *h, int status, int events)
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
 		reply = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
+		if (peer.close) {
+			/* An unauthenticated peer past its error budget. */
+			nng_pipe_close(nng_msg_get_pipe(msg));
+			nng_msg_free(msg);
+			continue;
+		}
 
 		nng_msg_clear(msg);
 		if (reply != NULL) {
@@ -515,6 +558,14 @@ server_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		atomic_fetch_add(&s->subs, 1);
 	else if (ev == NNG_PIPE_EV_REM_POST)
 		atomic_fetch_sub(&s->subs, 1);
+}
+
+/* A control connection closed (an NNG thread): its session goes, on the
+ * loop (server-session.c). */
+static void
+server_rep_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	server_sessions_pipe_gone(arg, nng_pipe_id(p));
 }
 
 static int
@@ -542,6 +593,7 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 	    s->opts->event_queue : 1024);
 	nng_pipe_notify(s->pub, NNG_PIPE_EV_ADD_POST, server_pipe_event, s);
 	nng_pipe_notify(s->pub, NNG_PIPE_EV_REM_POST, server_pipe_event, s);
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, server_rep_pipe_event, s);
 	for (int i = 0; i < s->nurls; i++) {
 		if (ipc_events_url(s->urls[i], evurl, sizeof evurl) != 0) {
 			snprintf(err, errlen, "--listen %s: not an ipc://, tcp:// or "
@@ -641,7 +693,10 @@ server_close(struct server *s)
 {
 	int rv;
 
-	/* Closing the sockets stops NNG's threads before the loop goes. */
+	/* Closing the sockets stops NNG's threads before the loop goes.  The
+	 * sessions' notification goes first: a close that NNG abandons must
+	 * not call back into a server that is freed. */
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
 	if (ipc_nng_close(s->rep, 3000) != 0 || ipc_nng_close(s->pub, 3000) != 0)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
 		    "(NNG 1.5.2's close deadlock); exiting anyway\n");
@@ -662,9 +717,12 @@ server_close(struct server *s)
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
 		free(s->audits.items[i]);
+		free(s->refusals.items[i]);
 	}
 	server_idem_free(s);
 	server_jrnl_free(s);
+	server_sessions_free(s);
+	free(s->snap_text);
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
 	free(s->out);
@@ -757,6 +815,7 @@ server_run(const struct server_opts *o)
 		s->nurls = o->nlisten;
 	}
 	if (server_tokens_load(s, err, sizeof err) != 0 ||
+	    server_sessions_init(s, err, sizeof err) != 0 ||
 	    server_open_sockets(s, err, sizeof err) != 0 ||
 	    (!recover && server_open_journal(s, err, sizeof err) != 0)) {
 		fprintf(stderr, "tranched: %s\n", err);
@@ -779,6 +838,7 @@ server_run(const struct server_opts *o)
 	uv_poll_start(&s->rep_poll, UV_READABLE, server_on_rep);
 	uv_signal_start(&s->sigint, server_on_signal, SIGINT);
 	uv_signal_start(&s->sigterm, server_on_signal, SIGTERM);
+	server_sessions_start(s);
 	s->wall_last = uv_now(&s->loop);
 	s->beat_t0 = uv_hrtime();
 	signal(SIGPIPE, SIG_IGN);

@@ -26,6 +26,9 @@ struct server_opts {
 	int nsets;
 	const char *shadow;     /* --shadow MODEL: watched, never trades */
 	int event_queue;        /* messages per subscriber (0: 1024) */
+	int max_sessions;       /* sessions at once (0: 256) */
+	int unauth_errors;      /* refusals before an unauthenticated peer's
+	                         * connection is closed (0: 8) */
 };
 
 /* The exit status of a daemon that stops while its journal cannot be

@@ -48,8 +48,11 @@ fz_free(void)
 		free(fz->decisions.items[i]);
 		free(fz->alerts.items[i]);
 		free(fz->audits.items[i]);
+		free(fz->refusals.items[i]);
 	}
 	server_idem_free(fz);
+	server_sessions_free(fz);
+	free(fz->snap_text);
 	for (size_t i = 0; i < fz->nout; i++)
 		free(fz->out[i].buf);
 	free(fz->out);
@@ -105,10 +108,7 @@ static void
 fz_reset_sessions(void)
 {
 	server_idem_free(fz);
-	memset(fz->idem, 0, sizeof fz->idem);
-	fz->idem_next = 0;
-	fz->nsessions = 0;
-	memset(fz->sessions, 0, sizeof fz->sessions);
+	server_sessions_free(fz);
 }
 
 /* 1 if a reply says ok and its command changes something. */

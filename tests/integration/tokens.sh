@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/integration/tokens.sh TRANCHED TRANCHE -- where tokens come from and
 # what they grant: a tokens file readable by others stops the engine from
-# starting (naming the file and its mode), a tcp:// listener without any
+# starting (naming the file and its mode), so does a token listed twice
+# (naming both places), a tcp:// listener without any
 # token is refused, and over tcp:// a peer without a token, with an unknown
 # one, or asking for more than its token grants is refused, while the right
 # token works.
@@ -43,8 +44,26 @@ timeout 10 "$TRANCHED" --listen "ipc://$tmp/b" --journal "$tmp/b.trj" 2> "$tmp/e
 grep -q "tokens:4: expected \"ROLE TOKEN\"" "$tmp/err" ||
 	fail "bad line not named: $(cat "$tmp/err")"
 
-# tcp:// with no token anywhere: refused.
+# A token listed twice -- under two roles, or twice under one, or in the
+# file and the environment -- is a startup error naming both places.
+printf 'trader dup-token-77\nsupervisor dup-token-77\n' > "$tokens"
+timeout 10 "$TRANCHED" --listen "ipc://$tmp/b2" --journal "$tmp/b2.trj" 2> "$tmp/err" &&
+	fail "started with a token listed under two roles"
+grep -q "tokens:2: this token is already listed (tokens file $tokens:1, as trader)" \
+	"$tmp/err" || fail "duplicate not named: $(cat "$tmp/err")"
+printf 'trader dup-token-77\n' > "$tokens"
+TRANCHE_TOKENS="trader=dup-token-77" timeout 10 "$TRANCHED" --listen "ipc://$tmp/b3" \
+	--journal "$tmp/b3.trj" 2> "$tmp/err" &&
+	fail "started with a token in the file and the environment"
+grep -q "TRANCHE_TOKENS: this token is already listed (tokens file $tokens:1" \
+	"$tmp/err" || fail "duplicate not named: $(cat "$tmp/err")"
 rm "$tokens"
+TRANCHE_TOKENS="viewer=dup-token-77,viewer=dup-token-77" timeout 10 "$TRANCHED" \
+	--listen "ipc://$tmp/b4" --journal "$tmp/b4.trj" 2> "$tmp/err" &&
+	fail "started with a token twice in TRANCHE_TOKENS"
+grep -q "already listed" "$tmp/err" || fail "duplicate not named: $(cat "$tmp/err")"
+
+# tcp:// with no token anywhere: refused.
 timeout 10 "$TRANCHED" --listen "$url" --journal "$tmp/c.trj" 2> "$tmp/err" &&
 	fail "tcp:// listener started without tokens"
 grep -q "needs tokens" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"

@@ -1,0 +1,422 @@
+/*
+ * engine/server/server-session.c -- who is behind each connection, and what
+ * the engine does with peers that are refused.
+ *
+ * Sessions.  A session is what hello told the engine about the peer behind
+ * one NNG pipe of the REP socket: its role, client name and principal.  It
+ * is made at the pipe's first request and freed when the pipe closes --
+ * never earlier: an authenticated session is never evicted or downgraded,
+ * whatever others connect.  NNG reports the closing on one of its own
+ * threads (nng_pipe_notify), where only the pipe id is queued under a mutex
+ * and the loop woken with uv_async_send; the loop frees the session
+ * (server_sessions_drain).  A request already received from a pipe that has
+ * since closed may still be read after its session was freed, so closed
+ * pipes are remembered for a while (the tombstones) and get no new session.
+ * The table holds --max-sessions sessions; when it is full a new pipe's
+ * requests are refused with "sessions_full" until one closes.
+ *
+ * Principals.  Remembered command ids are keyed by who asked
+ * (server-idem.c): "uid:UID/ROLE/CLIENT" for a local ipc:// peer trusted by
+ * its uid, "token:N/ROLE/CLIENT" for a peer that presented the Nth token.
+ * A peer that has not authenticated has none and its ids are not
+ * remembered.
+ *
+ * Refusals.  Every refusal is recorded with its code and message.  A
+ * trusted session's interventions are journaled and audited one by one by
+ * server-cmd.c; everything else refused -- requests from peers that have
+ * not authenticated, failed hellos, refused reads -- comes here.  Per peer
+ * address and REFUSAL_INTERVAL_MS, the first REFUSAL_SHOWN are journaled
+ * (flushed, not synced: they changed nothing) and published on the audit
+ * topic; the rest are counted by code and written as one record and one
+ * audit event when the interval ends.  So a flood costs the journal a few
+ * records a peer per interval, no fsync at all, and the snapshot's audit
+ * ring -- which keeps interventions -- sees none of it: refusal audit
+ * events carry "peer" and go to their own ring.  A peer that has not
+ * authenticated may be refused --unauth-errors times on one connection;
+ * after that the engine closes the connection without answering.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/journal/journal.h"
+#include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+#define TOMBS (sizeof ((struct server *)0)->tombs / sizeof (uint32_t))
+
+static void
+sessions_on_async(uv_async_t *h)
+{
+	server_sessions_drain(h->data);
+}
+
+static int
+sessions_alloc(struct server *s)
+{
+	int n = s->opts != NULL && s->opts->max_sessions > 0 ?
+	    s->opts->max_sessions : SESSIONS_DEFAULT;
+
+	if (s->sessions != NULL)
+		return 0;
+	if ((s->sessions = calloc((size_t)n, sizeof *s->sessions)) == NULL)
+		return -1;
+	s->max_sessions = n;
+	s->nsessions = 0;
+	return 0;
+}
+
+int
+server_sessions_init(struct server *s, char *err, size_t errlen)
+{
+	if (sessions_alloc(s) != 0) {
+		snprintf(err, errlen, "--max-sessions %d: out of memory",
+		    s->opts->max_sessions);
+		return -1;
+	}
+	if (uv_mutex_init(&s->pipe_mu) != 0) {
+		snprintf(err, errlen, "sessions: cannot make a mutex");
+		return -1;
+	}
+	s->pipe_mu_inited = 1;
+	return 0;
+}
+
+void
+server_sessions_start(struct server *s)
+{
+	uv_async_init(&s->loop, &s->pipe_async, sessions_on_async);
+	s->pipe_async.data = s;
+	uv_mutex_lock(&s->pipe_mu);
+	s->pipe_async_on = 1;
+	if (s->ngone > 0)
+		uv_async_send(&s->pipe_async);
+	uv_mutex_unlock(&s->pipe_mu);
+}
+
+void
+server_sessions_stop(struct server *s)
+{
+	if (!s->pipe_mu_inited)
+		return;
+	uv_mutex_lock(&s->pipe_mu);
+	if (s->pipe_async_on)
+		uv_close((uv_handle_t *)&s->pipe_async, NULL);
+	s->pipe_async_on = 0;
+	uv_mutex_unlock(&s->pipe_mu);
+}
+
+void
+server_sessions_free(struct server *s)
+{
+	free(s->sessions);
+	s->sessions = NULL;
+	s->nsessions = s->max_sessions = 0;
+	s->ntombs = 0;
+	if (s->pipe_mu_inited)
+		uv_mutex_destroy(&s->pipe_mu);
+	s->pipe_mu_inited = 0;
+	free(s->gone_pipes);
+	s->gone_pipes = NULL;
+	s->ngone = s->capgone = 0;
+}
+
+void
+server_sessions_pipe_gone(struct server *s, uint32_t pipe)
+{
+	uv_mutex_lock(&s->pipe_mu);
+	if (s->ngone == s->capgone) {
+		size_t n = s->capgone ? s->capgone * 2 : 64;
+		uint32_t *v = realloc(s->gone_pipes, n * sizeof *v);
+
+		if (v == NULL) {
+			/* The session stays until the engine stops: a slot
+			 * lost, never a session evicted. */
+			uv_mutex_unlock(&s->pipe_mu);
+			return;
+		}
+		s->gone_pipes = v;
+		s->capgone = n;
+	}
+	s->gone_pipes[s->ngone++] = pipe;
+	if (s->pipe_async_on)
+		uv_async_send(&s->pipe_async);
+	uv_mutex_unlock(&s->pipe_mu);
+}
+
+static int
+sessions_tombstoned(const struct server *s, uint32_t pipe)
+{
+	unsigned n = s->ntombs < TOMBS ? s->ntombs : (unsigned)TOMBS;
+
+	for (unsigned i = 0; i < n; i++)
+		if (s->tombs[i] == pipe)
+			return 1;
+	return 0;
+}
+
+void
+server_sessions_drain(struct server *s)
+{
+	uint32_t gone[256];
+	size_t n;
+
+	if (!s->pipe_mu_inited)
+		return;
+	do {
+		uv_mutex_lock(&s->pipe_mu);
+		n = s->ngone < 256 ? s->ngone : 256;
+		if (n > 0)
+			memcpy(gone, s->gone_pipes + s->ngone - n,
+			    n * sizeof *gone);
+		s->ngone -= n;
+		uv_mutex_unlock(&s->pipe_mu);
+		for (size_t i = 0; i < n; i++) {
+			s->tombs[s->ntombs++ % TOMBS] = gone[i];
+			for (int k = 0; k < s->max_sessions; k++)
+				if (s->sessions[k].used &&
+				    s->sessions[k].pipe == gone[i]) {
+					memset(&s->sessions[k], 0,
+					    sizeof s->sessions[k]);
+					s->nsessions--;
+					break;
+				}
+		}
+	} while (n == 256);
+}
+
+struct session *
+server_session_get(struct server *s, const struct peer *peer)
+{
+	struct session *sess = NULL;
+
+	if (s->sessions == NULL && sessions_alloc(s) != 0)
+		return NULL;
+	for (int i = 0; i < s->max_sessions; i++) {
+		if (s->sessions[i].used && s->sessions[i].pipe == peer->pipe)
+			return &s->sessions[i];
+		if (sess == NULL && !s->sessions[i].used)
+			sess = &s->sessions[i];
+	}
+	/* Full, or a late request of a pipe that has closed. */
+	if (sess == NULL || sessions_tombstoned(s, peer->pipe))
+		return NULL;
+	memset(sess, 0, sizeof *sess);
+	sess->used = 1;
+	sess->pipe = peer->pipe;
+	sess->kind = peer->kind;
+	sess->uid = peer->uid;
+	sess->rank = ROLE_VIEWER;
+	snprintf(sess->client, sizeof sess->client, "anonymous");
+	snprintf(sess->role, sizeof sess->role, "viewer");
+	snprintf(sess->addr, sizeof sess->addr, "%s", peer->addr[0] ?
+	    peer->addr : "?");
+	server_session_principal(sess);
+	s->nsessions++;
+	return sess;
+}
+
+int
+server_session_trusted(const struct session *sess)
+{
+	return sess != NULL && (sess->authed || sess->kind == PEER_LOCAL);
+}
+
+void
+server_session_principal(struct session *sess)
+{
+	if (sess->token > 0)
+		snprintf(sess->principal, sizeof sess->principal,
+		    "token:%d/%s/%.64s", sess->token, sess->role, sess->client);
+	else if (sess->kind == PEER_LOCAL)
+		snprintf(sess->principal, sizeof sess->principal,
+		    "uid:%llu/%s/%.64s", (unsigned long long)sess->uid,
+		    sess->role, sess->client);
+	else
+		sess->principal[0] = '\0';
+}
+
+/* The bucket of a peer address: found, free, or the stalest (whose count
+ * is written out first). */
+static struct refusal_peer *
+refusal_bucket(struct server *s, const char *addr, uint64_t now)
+{
+	struct refusal_peer *free_b = NULL, *old = NULL;
+
+	for (int i = 0; i < REFUSAL_PEERS; i++) {
+		struct refusal_peer *b = &s->refusal_peers[i];
+
+		if (b->addr[0] == '\0') {
+			if (free_b == NULL)
+				free_b = b;
+			continue;
+		}
+		if (strcmp(b->addr, addr) == 0)
+			return b;
+		if (old == NULL || b->t0_ms < old->t0_ms)
+			old = b;
+	}
+	if (free_b == NULL) {
+		free_b = old;
+		server_refusals_flush(s, 0);
+		if (free_b->count > 0) {
+			/* Still counting: make its interval end now. */
+			free_b->t0_ms = now - REFUSAL_INTERVAL_MS - 1;
+			server_refusals_flush(s, 0);
+		}
+	}
+	memset(free_b, 0, sizeof *free_b);
+	snprintf(free_b->addr, sizeof free_b->addr, "%s", addr);
+	free_b->t0_ms = now;
+	return free_b;
+}
+
+static void
+refusal_journal(struct server *s, cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+
+	/* Flushed at the end of the pass, never synced: nothing changed. */
+	if (txt != NULL && !s->recovering)
+		(void)server_jrnl_append(s, JRNL_COMMAND, s->m->now, txt,
+		    strlen(txt), "a refusal");
+	cJSON_free(txt);
+}
+
+static void
+refusal_count(struct refusal_peer *b, const char *code, const char *msg)
+{
+	int i;
+
+	b->count++;
+	snprintf(b->last, sizeof b->last, "%s", msg);
+	for (i = 0; i < REFUSAL_CODES && b->codes[i].code[0] != '\0'; i++)
+		if (strcmp(b->codes[i].code, code) == 0)
+			break;
+	if (i == REFUSAL_CODES)
+		i = REFUSAL_CODES - 1; /* the last slot takes the rest */
+	if (b->codes[i].code[0] == '\0')
+		snprintf(b->codes[i].code, sizeof b->codes[i].code, "%s", code);
+	b->codes[i].n++;
+}
+
+int
+server_refusal(struct server *s, struct session *sess,
+               const struct peer *peer, const char *cmd, const cJSON *req,
+               const void *raw, size_t rawlen, const cJSON *reply)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const char *code = "?", *msg = "?", *reason = NULL;
+	const char *addr = sess != NULL ? sess->addr : peer->addr;
+	uint64_t now = server_now_ms();
+	struct refusal_peer *b;
+	int spent = 0;
+
+	ipc_get_str(err, "code", &code);
+	ipc_get_str(err, "message", &msg);
+	if (sess != NULL && !server_session_trusted(sess))
+		spent = ++sess->errors > (s->opts != NULL &&
+		    s->opts->unauth_errors > 0 ? s->opts->unauth_errors :
+		    UNAUTH_ERRORS_DEFAULT);
+	b = refusal_bucket(s, addr[0] ? addr : "?", now);
+	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
+		server_refusals_flush(s, 0);
+		b = refusal_bucket(s, addr[0] ? addr : "?", now);
+	}
+	if (b->shown >= REFUSAL_SHOWN) {
+		refusal_count(b, code, msg);
+		return spent;
+	}
+	b->shown++;
+	cJSON *o = cJSON_CreateObject(), *a;
+	if (req != NULL)
+		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
+	else {
+		/* Undecodable input is kept as text (cut) so nothing is lost. */
+		char cut[256];
+		size_t n = rawlen < sizeof cut - 1 ? rawlen : sizeof cut - 1;
+
+		memcpy(cut, raw, n);
+		cut[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)cut[i] < 0x20 || cut[i] >= 0x7f)
+				cut[i] = '?';
+		cJSON_AddStringToObject(o, "raw", cut);
+	}
+	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
+	cJSON_AddStringToObject(o, "client", sess ? sess->client : "-");
+	cJSON_AddStringToObject(o, "role", sess ? sess->role : "-");
+	cJSON_AddStringToObject(o, "peer", addr);
+	refusal_journal(s, o);
+	cJSON_Delete(o);
+	if (ipc_get_str(req, "reason", &reason) != 0)
+		reason = "";
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "client", sess ? sess->client : "-");
+	cJSON_AddStringToObject(a, "role", sess ? sess->role : "-");
+	cJSON_AddStringToObject(a, "cmd", cmd);
+	cJSON_AddStringToObject(a, "reason", reason);
+	cJSON_AddBoolToObject(a, "ok", 0);
+	cJSON_AddStringToObject(a, "code", code);
+	cJSON_AddStringToObject(a, "result", msg);
+	cJSON_AddStringToObject(a, "peer", addr);
+	server_publish(s, TOPIC_AUDIT, a);
+	cJSON_Delete(a);
+	return spent;
+}
+
+void
+server_refusals_flush(struct server *s, int all)
+{
+	uint64_t now = server_now_ms();
+
+	for (int i = 0; i < REFUSAL_PEERS; i++) {
+		struct refusal_peer *b = &s->refusal_peers[i];
+		char codes[160] = "", msg[512];
+		cJSON *o, *r, *c;
+		size_t off = 0;
+
+		if (b->addr[0] == '\0' || (!all && now - b->t0_ms <=
+		    REFUSAL_INTERVAL_MS))
+			continue;
+		if (b->count == 0) {
+			/* A quiet interval: the bucket is free again. */
+			memset(b, 0, sizeof *b);
+			continue;
+		}
+		o = cJSON_CreateObject();
+		r = cJSON_AddObjectToObject(o, "refusals");
+		cJSON_AddStringToObject(r, "peer", b->addr);
+		cJSON_AddNumberToObject(r, "count", (double)b->count);
+		cJSON_AddNumberToObject(r, "interval_ms", (double)(now - b->t0_ms));
+		c = cJSON_AddObjectToObject(r, "codes");
+		for (int k = 0; k < REFUSAL_CODES && b->codes[k].code[0]; k++) {
+			cJSON_AddNumberToObject(c, b->codes[k].code,
+			    (double)b->codes[k].n);
+			if (off < sizeof codes)
+				off += (size_t)snprintf(codes + off, sizeof codes -
+				    off, "%s%s %llu", k ? ", " : "", b->codes[k].code,
+				    (unsigned long long)b->codes[k].n);
+		}
+		cJSON_AddStringToObject(r, "last", b->last);
+		refusal_journal(s, o);
+		cJSON_Delete(o);
+		snprintf(msg, sizeof msg, "%llu more refusals from %s in %.1f s "
+		    "(%s); the last: %.200s", (unsigned long long)b->count,
+		    b->addr, (double)(now - b->t0_ms) / 1000.0, codes, b->last);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "client", "-");
+		cJSON_AddStringToObject(o, "role", "-");
+		cJSON_AddStringToObject(o, "cmd", "refused");
+		cJSON_AddStringToObject(o, "reason", "");
+		cJSON_AddBoolToObject(o, "ok", 0);
+		cJSON_AddStringToObject(o, "code", "refusals");
+		cJSON_AddStringToObject(o, "result", msg);
+		cJSON_AddStringToObject(o, "peer", b->addr);
+		cJSON_AddNumberToObject(o, "count", (double)b->count);
+		server_publish(s, TOPIC_AUDIT, o);
+		cJSON_Delete(o);
+		memset(b, 0, sizeof *b);
+	}
+}

@@ -1,0 +1,727 @@
+/*
+ * tests/integration/itest-sessions.c -- sessions, remembered ids and
+ * refusals against the real tranched (issue 11, findings 3, 4, 6 and 10).
+ *
+ * sessions_survive_many_short_clients: 300 short-lived ipc:// clients and
+ *   300 tcp:// peers with no token come and go; a trader's session and the
+ *   supervisor's, opened before them, still pause and kill (the old table
+ *   reused slot pipe % 256 and downgraded them to viewers);
+ * sessions_full_is_refused_then_freed: with --max-sessions 3 a fourth
+ *   connection is refused with sessions_full, and served once another
+ *   closes;
+ * ids_are_per_principal: a viewer's status with id P does not answer the
+ *   supervisor's kill with id P: the kill runs and is audited;
+ * unauthenticated_peer_reads_no_cached_reply: a tcp:// peer with no token
+ *   asking with the supervisor's id gets an auth refusal, not the answer;
+ * reused_id_with_another_body_is_refused: the same principal repeating an
+ *   id gets the first answer (nothing done again), and the id with another
+ *   body gets id_reused;
+ * snapshots_keep_rss_bounded: thousands of snapshots leave the engine's
+ *   resident size where it was (replies of reads are not remembered);
+ * unauthenticated_connection_closed_after_budget: a tcp:// peer without a
+ *   token is answered 8 refusals (--unauth-errors), then disconnected;
+ * tokenless_flood_is_bounded: eight tcp:// peers without a token flood the
+ *   engine with garbage for 3 s; the journal grows by a few kilobytes, an
+ *   intervention made before is still in the snapshot's audit ring (the
+ *   refusals have their own), and the peers are disconnected again and
+ *   again;
+ * failed_hellos_and_refusals_are_audited: a wrong token and a role beyond
+ *   the token's are published on audit with their codes, and a viewer's
+ *   refused pause is audited with its code and its reason.
+ *
+ * Peers without a token are spoken to in the SP wire protocol over a plain
+ * TCP socket (a 8-byte greeting, then 64-bit big-endian length-prefixed
+ * messages; REQ bodies start with a 32-bit request id with the top bit
+ * set), so that the test sees exactly when the engine closes a connection,
+ * which an NNG REQ socket would hide by reconnecting and resending.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "ipc/nngclose.h"
+#include "ipc/protocol.h"
+#include "tests/integration/itest.h"
+
+static const char *tranched;
+static int port_next;
+
+#define TRADER_TOKEN "trader-token-1"
+#define SUPER_TOKEN "super-token-1"
+
+/* An engine with a tcp:// listener beside the ipc:// one, and tokens: on
+ * a pair of ports (control, events) below the ephemeral range, the next
+ * pair when one is taken. */
+static int
+start_tcp(struct itest_engine *e, int *port, const char *extra)
+{
+	char listen[64];
+
+	for (int tries = 0; tries < 10; tries++) {
+		*port = port_next;
+		port_next = port_next + 2 < 32000 ? port_next + 2 : 20000;
+		snprintf(listen, sizeof listen, "--listen=tcp://127.0.0.1:%d",
+		    *port);
+		if (itest_start(e, tranched, "--speed=60", listen, extra,
+		    NULL) == 0)
+			return 0;
+		itest_stop(e);
+	}
+	return -1;
+}
+
+/* A second client of the ipc:// endpoint with its own pipe and role. */
+static struct ipc_client *
+client_as(struct itest_engine *e, const char *role, const char *name)
+{
+	struct ipc_client *c;
+	char hello[200];
+	cJSON *req, *rep = NULL;
+
+	assert_int_equal(ipc_client_open(&c, e->url, NULL, name), 0);
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"client\":\"%s\","
+	    "\"role\":\"%s\",\"v\":%d}", name, role, TRANCHE_PROTO_VERSION);
+	req = cJSON_Parse(hello);
+	assert_int_equal(ipc_client_request(c, req, &rep, 5000), 0);
+	assert_true(itest_ok(rep));
+	cJSON_Delete(req);
+	cJSON_Delete(rep);
+	return c;
+}
+
+static cJSON *
+cmd_on(struct ipc_client *c, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *rep = NULL;
+
+	assert_non_null(req);
+	if (ipc_client_request(c, req, &rep, 5000) != 0)
+		rep = NULL;
+	cJSON_Delete(req);
+	assert_non_null(rep);
+	return rep;
+}
+
+static const char *
+str_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* One request on a connection of its own (NNG REQ), then closed. */
+static cJSON *
+short_req(const char *url, const char *json)
+{
+	nng_socket s;
+	char *buf = NULL;
+	size_t len;
+	cJSON *rep = NULL;
+
+	if (nng_req0_open(&s) != 0)
+		return NULL;
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
+	if (nng_dial(s, url, NULL, 0) == 0 &&
+	    nng_send(s, (void *)json, strlen(json), 0) == 0 &&
+	    nng_recv(s, &buf, &len, NNG_FLAG_ALLOC) == 0) {
+		rep = cJSON_ParseWithLength(buf, len);
+		nng_free(buf, len);
+	}
+	ipc_nng_close(s, 2000);
+	return rep;
+}
+
+/* ---- the SP protocol over a plain TCP socket ---------------------- */
+
+static int
+sp_connect(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port) };
+	/* SP greeting: "\0SP\0", our protocol (REQ, 0x30), 0, 0. */
+	static const unsigned char hi[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	unsigned char peer[8];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    write(fd, hi, 8) != 8) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (got < 8) {
+		ssize_t n = read(fd, peer + got, 8 - got);
+
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return fd;
+}
+
+static int
+sp_send(int fd, uint32_t reqid, const char *body)
+{
+	size_t n = strlen(body), len = n + 4;
+	unsigned char *m = malloc(8 + len);
+	int rv;
+
+	if (m == NULL)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		m[i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	reqid |= 0x80000000u;
+	for (int i = 0; i < 4; i++)
+		m[8 + i] = (unsigned char)(reqid >> (24 - 8 * i));
+	memcpy(m + 12, body, n);
+	rv = write(fd, m, 8 + len) == (ssize_t)(8 + len) ? 0 : -1;
+	free(m);
+	return rv;
+}
+
+static int
+sp_read_full(int fd, unsigned char *p, size_t n, int timeout_ms)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&pf, 1, timeout_ms) <= 0)
+			return -2; /* no answer in time */
+		if ((k = read(fd, p + got, n - got)) <= 0)
+			return -1; /* closed */
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* The next reply's body (malloc'd, NUL-terminated): 0, -1 when the engine
+ * closed the connection, -2 on a timeout. */
+static int
+sp_recv(int fd, char **body, int timeout_ms)
+{
+	unsigned char h[8];
+	uint64_t len = 0;
+	int rv;
+
+	*body = NULL;
+	if ((rv = sp_read_full(fd, h, 8, timeout_ms)) != 0)
+		return rv;
+	for (int i = 0; i < 8; i++)
+		len = len << 8 | h[i];
+	if (len < 4 || len > (1u << 24) || (*body = malloc(len + 1)) == NULL)
+		return -1;
+	if ((rv = sp_read_full(fd, (unsigned char *)*body, len, timeout_ms)) != 0) {
+		free(*body);
+		*body = NULL;
+		return rv;
+	}
+	memmove(*body, *body + 4, len - 4);
+	(*body)[len - 4] = '\0';
+	return 0;
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static long
+rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* 1 if the snapshot's ring `key` has a record with cmd and reason. */
+static int
+ring_has(const cJSON *snap, const char *key, const char *cmd,
+         const char *reason)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(snap, key))
+		if (strcmp(str_of(a, "cmd"), cmd) == 0 &&
+		    (reason == NULL || strcmp(str_of(a, "reason"), reason) == 0))
+			return 1;
+	return 0;
+}
+
+/* ---- the tests ---------------------------------------------------- */
+
+static void
+sessions_survive_many_short_clients(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *trader;
+	char tcp[64];
+	int port, refused = 0, served = 0;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	trader = client_as(&e, "trader", "it-trader");
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
+	for (int i = 0; i < 300; i++) {
+		char req[64];
+
+		snprintf(req, sizeof req, "{\"cmd\":\"status\",\"id\":\"sc-%d\"}",
+		    i);
+		r = short_req(e.url, req);
+		served += itest_ok(r);
+		cJSON_Delete(r);
+		snprintf(req, sizeof req, "{\"cmd\":\"status\",\"id\":\"st-%d\"}",
+		    i);
+		r = short_req(tcp, req);
+		refused += strcmp(itest_err(r), ERR_AUTH) == 0;
+		cJSON_Delete(r);
+	}
+	assert_int_equal(served, 300);
+	assert_int_equal(refused, 300);
+	/* The sessions opened before are still who they were. */
+	r = cmd_on(trader, "{\"cmd\":\"pause\",\"reason\":\"after 600 "
+	    "connections\"}");
+	if (!itest_ok(r))
+		fprintf(stderr, "pause refused: %s\n", str_of(cJSON_GetObjectItem(r,
+		    "error"), "message"));
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"after 600 "
+	    "connections\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	ipc_client_close(trader);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+sessions_full_is_refused_then_freed(void **state)
+{
+	struct itest_engine e;
+	nng_socket a;
+	char *buf;
+	size_t len;
+	cJSON *r;
+
+	/* The harness's own client is the first session. */
+	assert_int_equal(itest_start(&e, tranched, "--max-sessions=2", NULL), 0);
+	assert_int_equal(nng_req0_open(&a), 0);
+	nng_socket_set_ms(a, NNG_OPT_RECVTIMEO, 5000);
+	assert_int_equal(nng_dial(a, e.url, NULL, 0), 0);
+	assert_int_equal(nng_send(a, "{\"cmd\":\"status\",\"id\":\"a\"}", 26,
+	    0), 0);
+	assert_int_equal(nng_recv(a, &buf, &len, NNG_FLAG_ALLOC), 0);
+	r = cJSON_ParseWithLength(buf, len);
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	nng_free(buf, len);
+	/* A third: refused, saying why. */
+	r = short_req(e.url, "{\"cmd\":\"status\",\"id\":\"b\"}");
+	assert_string_equal(itest_err(r), ERR_SESSIONS_FULL);
+	assert_non_null(strstr(str_of(cJSON_GetObjectItem(r, "error"),
+	    "message"), "--max-sessions"));
+	cJSON_Delete(r);
+	/* The sessions held are not touched. */
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"reason\":\"full table\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	/* One closes: its slot serves the next connection. */
+	ipc_nng_close(a, 2000);
+	r = NULL;
+	for (int i = 0; i < 50 && !itest_ok(r); i++) {
+		cJSON_Delete(r);
+		usleep(50000);
+		r = short_req(e.url, "{\"cmd\":\"status\",\"id\":\"b\"}");
+	}
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+ids_are_per_principal(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *viewer;
+	cJSON *r;
+
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	viewer = client_as(&e, "viewer", "it-viewer");
+	r = cmd_on(viewer, "{\"cmd\":\"status\",\"id\":\"P-1\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"id\":\"P-1\",\"reason\":"
+	    "\"principal test\"}");
+	assert_true(itest_ok(r));
+	assert_string_equal(str_of(r, "state"), "HALTED");
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	assert_string_equal(str_of(r, "state"), "HALTED");
+	assert_true(ring_has(r, "audit", "kill", "principal test"));
+	cJSON_Delete(r);
+	ipc_client_close(viewer);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+unauthenticated_peer_reads_no_cached_reply(void **state)
+{
+	struct itest_engine e;
+	char tcp[64];
+	int port;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"S-1\",\"reason\":"
+	    "\"secret\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
+	r = short_req(tcp, "{\"cmd\":\"pause\",\"id\":\"S-1\",\"reason\":"
+	    "\"secret\"}");
+	assert_non_null(r);
+	assert_false(itest_ok(r));
+	assert_string_equal(itest_err(r), ERR_AUTH);
+	cJSON_Delete(r);
+	r = short_req(tcp, "{\"cmd\":\"status\",\"id\":\"S-1\"}");
+	assert_string_equal(itest_err(r), ERR_AUTH);
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+reused_id_with_another_body_is_refused(void **state)
+{
+	struct itest_engine e;
+	cJSON *r;
+
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"R-1\",\"reason\":\"r\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"resume\",\"id\":\"R-2\",\"reason\":\"r\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	/* The same request again: the first answer, not a second pause. */
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"R-1\",\"reason\":\"r\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_string_equal(str_of(r, "state"), "LIVE");
+	cJSON_Delete(r);
+	/* The id for another request: refused, naming the id. */
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"id\":\"R-1\",\"reason\":\"r\"}");
+	assert_string_equal(itest_err(r), ERR_ID_REUSED);
+	assert_non_null(strstr(str_of(cJSON_GetObjectItem(r, "error"),
+	    "message"), "R-1"));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_string_equal(str_of(r, "state"), "LIVE");
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static long
+snapshot_bytes(struct itest_engine *e)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"snapshot\"}");
+	char *t = r != NULL ? cJSON_PrintUnformatted(r) : NULL;
+	long n = t != NULL ? (long)strlen(t) : 0;
+
+	cJSON_free(t);
+	cJSON_Delete(r);
+	return n;
+}
+
+static void
+snapshots_keep_rss_bounded(void **state)
+{
+	struct itest_engine e;
+	long before, after, bytes = 0;
+	cJSON *r;
+
+	/* Fast, until the rings the snapshot carries have filled (the
+	 * snapshot is then tens of kilobytes), then paused: from there on
+	 * the engine itself keeps nothing more. */
+	assert_int_equal(itest_start(&e, tranched, "--speed=600", NULL), 0);
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000 &&
+	    (bytes = snapshot_bytes(&e)) < 24 * 1024;)
+		usleep(100000);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"reason\":\"rss test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	for (int i = 0; i < 300; i++)
+		cJSON_Delete(itest_cmd(&e, "{\"cmd\":\"snapshot\"}"));
+	before = rss_kb(e.pid);
+	for (int i = 0; i < 3000; i++) {
+		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+		assert_true(itest_ok(r));
+		cJSON_Delete(r);
+	}
+	after = rss_kb(e.pid);
+	fprintf(stderr, "snapshots: %ld bytes each; RSS %ld kB -> %ld kB after "
+	    "3000\n", bytes, before, after);
+	assert_true(bytes >= 24 * 1024);
+	assert_true(before > 0 && after > 0);
+	/* Remembering them would be 3000 x the snapshot's size: 70 MB. */
+	assert_true(after - before < 16 * 1024);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+struct flood {
+	int port;
+	long long until_ms;
+	long sent, closed;
+};
+
+static void *
+flood_peer(void *arg)
+{
+	struct flood *f = arg;
+	uint32_t id = 1;
+
+	while (itest_now_ms() < f->until_ms) {
+		int fd = sp_connect(f->port);
+		char *body;
+
+		if (fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		for (;;) {
+			if (sp_send(fd, id++, "garbage, not JSON") != 0)
+				break;
+			f->sent++;
+			if (sp_recv(fd, &body, 2000) != 0) {
+				f->closed++;
+				break;
+			}
+			free(body);
+			if (itest_now_ms() >= f->until_ms)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void
+unauthenticated_connection_closed_after_budget(void **state)
+{
+	struct itest_engine e;
+	int port, fd, answered = 0, rv = 0;
+	char *body;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	/* One connection: the error budget (8), then closed unanswered. */
+	assert_true((fd = sp_connect(port)) >= 0);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(sp_send(fd, (uint32_t)i + 1,
+		    "{\"cmd\":\"status\",\"id\":\"x\"}"), 0);
+		if ((rv = sp_recv(fd, &body, 3000)) != 0)
+			break;
+		assert_non_null(strstr(body, "\"auth\""));
+		free(body);
+		answered++;
+	}
+	close(fd);
+	assert_int_equal(answered, 8);
+	assert_int_equal(rv, -1);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+tokenless_flood_is_bounded(void **state)
+{
+	struct itest_engine e;
+	struct flood f[8];
+	pthread_t th[8];
+	long j0, j1, sent = 0, closed = 0;
+	int port;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"reason\":\"real intervention\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	j0 = file_size(e.journal);
+	for (int i = 0; i < 8; i++) {
+		f[i] = (struct flood){ .port = port,
+		    .until_ms = itest_now_ms() + 3000 };
+		assert_int_equal(pthread_create(&th[i], NULL, flood_peer, &f[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		sent += f[i].sent;
+		closed += f[i].closed;
+	}
+	/* Let the engine's last pass reach the journal. */
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	j1 = file_size(e.journal);
+	fprintf(stderr, "flood: %ld messages from 8 peers without a token in "
+	    "3 s, %ld connections closed by the engine; journal +%ld bytes\n",
+	    sent, closed, j1 - j0);
+	assert_true(sent > 500);
+	assert_true(j1 - j0 < 64 * 1024);
+	/* The intervention is still in the audit ring; refusals are apart. */
+	assert_true(ring_has(r, "audit", "pause", "real intervention"));
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(r, "refusals")) > 0);
+	/* Every peer spent its budget and was disconnected, again and again. */
+	assert_true(closed > 8);
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+/* Wait up to 5 s for a heartbeat: the events socket is connected. */
+static int
+wait_heartbeat(struct itest_engine *e)
+{
+	struct ipc_event ev;
+
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 5000;) {
+		int hit;
+
+		if (ipc_client_wait_event(e->c, &ev, 200) != 1)
+			continue;
+		hit = strcmp(ev.topic, TOPIC_HEARTBEAT) == 0;
+		ipc_event_free(&ev);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Wait up to 5 s for an audit event with cmd and code. */
+static int
+wait_audit(struct itest_engine *e, const char *cmd, const char *code,
+           const char *reason)
+{
+	struct ipc_event ev;
+
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 5000;) {
+		int hit;
+
+		if (ipc_client_wait_event(e->c, &ev, 200) != 1)
+			continue;
+		hit = strcmp(ev.topic, TOPIC_AUDIT) == 0 &&
+		    strcmp(str_of(ev.json, "cmd"), cmd) == 0 &&
+		    strcmp(str_of(ev.json, "code"), code) == 0 &&
+		    (reason == NULL || strcmp(str_of(ev.json, "reason"),
+		    reason) == 0);
+		ipc_event_free(&ev);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+failed_hellos_and_refusals_are_audited(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *viewer;
+	char tcp[64], hello[256];
+	int port;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
+	/* The events socket is up once a heartbeat came through it. */
+	assert_true(wait_heartbeat(&e));
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"id\":\"h1\",\"v\":%d,"
+	    "\"token\":\"wrong-token-9\",\"client\":\"intruder\"}", TRANCHE_PROTO_VERSION);
+	r = short_req(tcp, hello);
+	assert_string_equal(itest_err(r), ERR_AUTH);
+	cJSON_Delete(r);
+	assert_true(wait_audit(&e, "hello", ERR_AUTH, NULL));
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"id\":\"h2\",\"v\":%d,"
+	    "\"token\":\"" TRADER_TOKEN "\",\"role\":\"supervisor\",\"client\":\"climber\"}",
+	    TRANCHE_PROTO_VERSION);
+	r = short_req(tcp, hello);
+	assert_string_equal(itest_err(r), ERR_ROLE);
+	cJSON_Delete(r);
+	assert_true(wait_audit(&e, "hello", ERR_ROLE, NULL));
+	/* A viewer's pause: refused for its role, audited with the code and
+	 * the reason it gave. */
+	viewer = client_as(&e, "viewer", "it-viewer");
+	r = cmd_on(viewer, "{\"cmd\":\"pause\",\"reason\":\"viewer tries\"}");
+	assert_string_equal(itest_err(r), ERR_ROLE);
+	cJSON_Delete(r);
+	assert_true(wait_audit(&e, "pause", ERR_ROLE, "viewer tries"));
+	ipc_client_close(viewer);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sessions_survive_many_short_clients),
+		cmocka_unit_test(sessions_full_is_refused_then_freed),
+		cmocka_unit_test(ids_are_per_principal),
+		cmocka_unit_test(unauthenticated_peer_reads_no_cached_reply),
+		cmocka_unit_test(reused_id_with_another_body_is_refused),
+		cmocka_unit_test(snapshots_keep_rss_bounded),
+		cmocka_unit_test(unauthenticated_connection_closed_after_budget),
+		cmocka_unit_test(tokenless_flood_is_bounded),
+		cmocka_unit_test(failed_hellos_and_refusals_are_audited),
+	};
+	char asan[1024];
+	const char *prev = getenv("ASAN_OPTIONS");
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: itest-sessions PATH-TO-TRANCHED\n");
+		return 2;
+	}
+	tranched = argv[1];
+	port_next = 20000 + (int)(getpid() % 6000) * 2;
+	/* Tokens for the tcp:// listeners, and no tokens file of the user's. */
+	setenv("TRANCHE_TOKENS", "trader=" TRADER_TOKEN ",supervisor="
+	    SUPER_TOKEN, 1);
+	setenv("TRANCHE_TOKENS_FILE", "/nonexistent/tranche-tokens", 1);
+	/* AddressSanitizer holds freed memory in quarantines (256 MB
+	 * and 1 MB a thread) that count as resident and, with the
+	 * allocator's size classes, grow RSS by megabytes a second
+	 * under this load: off for the engine here, so that RSS measures
+	 * what the engine keeps (every other test keeps them). */
+	snprintf(asan, sizeof asan, "%s%squarantine_size_mb=0:"
+	    "thread_local_quarantine_size_kb=0", prev ? prev : "",
+	    prev && prev[0] ? ":" : "");
+	setenv("ASAN_OPTIONS", asan, 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,110 @@
+/*
+ * tests/unit/test-server-idem.c -- the remembered answers of
+ * engine/server/server-idem.c on their own, without a loop or sockets.
+ *
+ * idem_keys_are_per_principal: one id under two principals is two answers;
+ *   a principal that is "" (not authenticated) finds and stores nothing;
+ * idem_reused_id_with_another_body: the same principal and id with another
+ *   request's body is -1 (id_reused), and storing it keeps the first;
+ * idem_bounded_in_bytes: storing far more than IDEM_MAX_BYTES keeps the
+ *   cache under it, forgetting the oldest first and keeping the newest.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/server/server-int.h"
+
+static void
+idem_keys_are_per_principal(void **state)
+{
+	struct server *s = calloc(1, sizeof *s);
+	const char *rep;
+	size_t len;
+
+	assert_non_null(s);
+	server_idem_store(s, "uid:1/viewer/a", "P", 1, "{\"v\":1}", 7);
+	server_idem_store(s, "uid:1/supervisor/b", "P", 2, "{\"v\":2}", 7);
+	assert_int_equal(server_idem_find(s, "uid:1/viewer/a", "P", 1, &rep,
+	    &len), 1);
+	assert_memory_equal(rep, "{\"v\":1}", 7);
+	assert_int_equal(server_idem_find(s, "uid:1/supervisor/b", "P", 2, &rep,
+	    &len), 1);
+	assert_memory_equal(rep, "{\"v\":2}", 7);
+	assert_int_equal(server_idem_find(s, "token:1/trader/c", "P", 1, &rep,
+	    &len), 0);
+	/* No principal: nothing found, nothing kept. */
+	assert_int_equal(server_idem_find(s, "", "P", 1, &rep, &len), 0);
+	server_idem_store(s, "", "Q", 1, "{}", 2);
+	assert_int_equal(s->idem.count, 2);
+	server_idem_free(s);
+	free(s);
+}
+
+static void
+idem_reused_id_with_another_body(void **state)
+{
+	struct server *s = calloc(1, sizeof *s);
+	const char *rep;
+	size_t len;
+
+	assert_non_null(s);
+	server_idem_store(s, "uid:1/trader/a", "R", 11, "first", 5);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "R", 12, &rep,
+	    &len), -1);
+	server_idem_store(s, "uid:1/trader/a", "R", 12, "second", 6);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "R", 11, &rep,
+	    &len), 1);
+	assert_int_equal(len, 5);
+	assert_memory_equal(rep, "first", 5);
+	server_idem_free(s);
+	free(s);
+}
+
+static void
+idem_bounded_in_bytes(void **state)
+{
+	struct server *s = calloc(1, sizeof *s);
+	char id[32], *big = malloc(4096);
+	const char *rep;
+	size_t len;
+	int n = 4 * (int)(IDEM_MAX_BYTES / 4096);
+
+	assert_non_null(s);
+	assert_non_null(big);
+	memset(big, 'x', 4096);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		server_idem_store(s, "uid:1/trader/a", id, (uint64_t)i, big, 4096);
+		assert_true(s->idem.bytes <= IDEM_MAX_BYTES);
+	}
+	assert_true(s->idem.count < (size_t)n / 3);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "id-0", 0, &rep,
+	    &len), 0);
+	snprintf(id, sizeof id, "id-%d", n - 1);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", id,
+	    (uint64_t)(n - 1), &rep, &len), 1);
+	assert_int_equal(len, 4096);
+	server_idem_free(s);
+	assert_int_equal(s->idem.count, 0);
+	free(big);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(idem_keys_are_per_principal),
+		cmocka_unit_test(idem_reused_id_with_another_body),
+		cmocka_unit_test(idem_bounded_in_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
