@@ -126,8 +126,10 @@ cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
 	char *txt = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(req, name));
 
-	snprintf(buf, n, "%.60s%s", txt ? txt : "?",
-	    txt && strlen(txt) > 60 ? "..." : "");
+	/* Cut on a character, so the message stays valid UTF-8. */
+	snprintf(buf, n, "%s", txt ? txt : "?");
+	if (strlen(buf) > 60 && n > 64)
+		strcat(ipc_utf8_cut(buf, 60), "...");
 	cJSON_free(txt);
 	return buf;
 }
@@ -164,15 +166,24 @@ cmd_int(const cJSON *req, const char *id, const char *name, int64_t lo,
 	return 0;
 }
 
-/* An optional string, cut to TRANCHE_MAX_TEXT: 0, 1 absent, -1 *err. */
+/* An optional name, enum value or token: 0, 1 absent, -1 *err.  A control
+ * character or invalid UTF-8 is refused, never stripped: "\u001bpassive"
+ * is not passive. */
 static int
 cmd_str(const cJSON *req, const char *id, const char *name, const char **out,
         cJSON **err)
 {
-	int rv = ipc_get_str(req, name, out);
+	int rv = ipc_get_name(req, name, out);
+	char v[96];
 
 	if (rv == -1)
 		return 1;
+	if (rv == -3) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"%s\" \"%s\": must "
+		    "be valid UTF-8 without control characters", name,
+		    ipc_show(v, sizeof v, *out, strlen(*out)));
+		return -1;
+	}
 	if (rv != 0) {
 		*err = cmd_bad_field(id, req, name, "must be a string");
 		return -1;
@@ -282,7 +293,8 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    "a tcp:// or tls+tcp:// peer must present a token" :
 		    "an ipc:// peer of another uid must present a token");
 	if (client != NULL && client[0] != '\0')
-		snprintf(sess->client, sizeof sess->client, "%s", client);
+		ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
+		    sizeof sess->client, "%s", client));
 	sess->rank = rank;
 	sess->authed = 1;
 	snprintf(sess->role, sizeof sess->role, "%s", server_role_name(rank));
@@ -722,21 +734,29 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "speed");
 	double v = -1;
-	char *end;
+	char shown[96];
 	cJSON *r;
 
 	if (f == NULL)
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\": required "
 		    "(1, 10, 60, max or a number)");
+	/* Only "max" means as fast as possible: 0, -0, "0.0" and a number
+	 * that underflows are refused, not taken as max. */
 	if (cJSON_IsString(f) && strcmp(f->valuestring, "max") == 0)
 		v = 0;
-	else if (cJSON_IsString(f) && f->valuestring[0] != '\0') {
-		v = strtod(f->valuestring, &end);
-		if (*end != '\0')
-			v = -1;
-	} else if (cJSON_IsNumber(f))
+	else if (cJSON_IsString(f) && (ipc_decimal(f->valuestring,
+	    strlen(f->valuestring), &v) != 0 || !(v > 0 && v <= 100000)))
+		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" \"%s\": "
+		    "must be max or a decimal number > 0 and <= 100000",
+		    ipc_show(shown, sizeof shown, f->valuestring,
+		    strlen(f->valuestring)));
+	else if (cJSON_IsNumber(f) && !(f->valuedouble > 0 &&
+	    f->valuedouble <= 100000))
+		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" %.17g: "
+		    "must be max or a number > 0 and <= 100000", f->valuedouble);
+	else if (cJSON_IsNumber(f))
 		v = f->valuedouble;
-	if (v != 0 && !(v > 0 && v <= 100000))
+	else if (!cJSON_IsString(f))
 		return cmd_bad_field(id, req, "speed", "must be max or a number "
 		    "> 0 and <= 100000");
 	server_set_speed(s, v);
@@ -1001,8 +1021,8 @@ cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
 	}
 	if (rv != 0)
 		*reason = NULL;
-	else if (strlen(*reason) > TRANCHE_MAX_TEXT)
-		((char *)*reason)[TRANCHE_MAX_TEXT] = '\0';
+	else
+		ipc_utf8_cut((char *)*reason, TRANCHE_MAX_TEXT);
 	return NULL;
 }
 
