@@ -351,6 +351,12 @@ codec_is_control(uint32_t c)
 	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
+size_t
+ipc_utf8_char(const char *s, size_t len, uint32_t *cp)
+{
+	return codec_utf8((const unsigned char *)s, len, cp);
+}
+
 int
 ipc_utf8_valid(const char *s, size_t len)
 {

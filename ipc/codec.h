@@ -117,6 +117,9 @@ int ipc_get_name(const cJSON *o, const char *name, const char **out);
  * non-zero that underflows to 0: 0 and *out, or -1. */
 int ipc_decimal(const char *s, size_t len, double *out);
 
+/* The length of the valid UTF-8 character at s (len bytes available) and
+ * its code point in *cp, or 0 when the bytes there are not one. */
+size_t ipc_utf8_char(const char *s, size_t len, uint32_t *cp);
 /* 1 when s (len bytes) is valid UTF-8: no overlong form, no surrogate,
  * nothing past U+10FFFF, nothing cut short. */
 int ipc_utf8_valid(const char *s, size_t len);
