@@ -14,7 +14,9 @@
  *   afterwards no block is HALTED and the speed is what it was;
  * parser_cuts_reasons_on_a_character: a reason longer than 256 bytes whose
  *   cut falls inside a character is cut before that character, and the
- *   audit record is valid UTF-8.
+ *   audit record is valid UTF-8;
+ * parser_journals_undecodable_bytes_as_text: bytes that are not JSON are
+ *   journaled as printable, valid UTF-8 text (\xNN, \uXXXX), not raw.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "engine/journal/journal.h"
 #include "ipc/protocol.h"
 #include "tests/integration/itest.h"
 
@@ -324,12 +327,55 @@ parser_cuts_reasons_on_a_character(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+static void
+parser_journals_undecodable_bytes_as_text(void **state)
+{
+	static const char junk[] = "\xff\xfe{\"cmd\":\"kill\x1b\xc3";
+	struct itest_engine e;
+	struct jrnl_reader *jr;
+	struct jrnl_rec rec;
+	nng_socket s;
+	cJSON *r;
+	char *raw;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	s = raw_open_supervisor(&e);
+	raw = raw_send(s, junk, sizeof junk - 1, &r);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	cJSON_Delete(r);
+	free(raw);
+	/* The refusal was journaled before it was answered. */
+	assert_int_equal(jrnl_reader_open(&jr, e.journal, NULL), 0);
+	while (jrnl_next(jr, &rec) == 1) {
+		const char *p = (const char *)rec.data;
+
+		if (rec.kind != JRNL_COMMAND ||
+		    memmem(p, rec.len, "\"raw\":", 6) == NULL)
+			continue;
+		seen = 1;
+		if (!utf8_valid(rec.data, rec.len))
+			fail_msg("the journaled command is not valid UTF-8: %.*s",
+			    (int)rec.len, p);
+		if (memmem(p, rec.len, "\\\\xff\\\\xfe", 10) == NULL ||
+		    memmem(p, rec.len, "\\\\u001b", 7) == NULL)
+			fail_msg("the journaled bytes are not shown as \\xNN and "
+			    "\\uXXXX: %.*s", (int)rec.len, p);
+	}
+	jrnl_reader_close(jr);
+	assert_true(seen);
+	nng_close(s);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parser_refuses_what_it_must_and_changes_nothing),
 		cmocka_unit_test(parser_cuts_reasons_on_a_character),
+		cmocka_unit_test(parser_journals_undecodable_bytes_as_text),
 	};
 
 	if (argc < 2) {
