@@ -514,6 +514,7 @@ ipc_decimal(const char *s, size_t len, double *out)
 struct strict_key {
 	const unsigned char *s; /* the raw bytes between the quotes */
 	size_t len;
+	int esc;                /* holds a backslash escape */
 };
 
 struct strict {
@@ -720,6 +721,10 @@ strict_string(struct strict *st, int is_key, const unsigned char **s,
 	size_t k;
 
 	for (;;) {
+		/* Printable ASCII is most of any command. */
+		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' &&
+		    *q != '\\')
+			q++;
 		if (q >= end)
 			return strict_str_fail(st, is_key, b, ERR_PARSE,
 			    "the string is not closed");
@@ -812,17 +817,18 @@ strict_token(struct strict *st)
 	    (len == 5 && memcmp(b, "false", 5) == 0) ||
 	    (len == 4 && memcmp(b, "null", 4) == 0))
 		return 0;
-	strict_where(st, where, sizeof where);
 	if (!codec_number_syntax((const char *)b, len))
 		return strict_fail(st, ERR_PARSE, "%s %.*s%s: not a JSON value "
 		    "(numbers are decimal: digits, an optional fraction and "
-		    "exponent; no hex, inf, nan or '+')", where,
-		    (int)(len > 40 ? 40 : len), b, len > 40 ? "..." : "");
+		    "exponent; no hex, inf, nan or '+')", strict_where(st, where,
+		    sizeof where), (int)(len > 40 ? 40 : len), b,
+		    len > 40 ? "..." : "");
 	if (ipc_decimal((const char *)b, len, &v) != 0)
 		return strict_fail(st, ERR_PARSE, "%s %.*s%s: out of range (a "
 		    "number must be finite as a double and not so small that "
-		    "it reads as 0; at most 100 characters)", where,
-		    (int)(len > 40 ? 40 : len), b, len > 40 ? "..." : "");
+		    "it reads as 0; at most 100 characters)", strict_where(st,
+		    where, sizeof where), (int)(len > 40 ? 40 : len), b,
+		    len > 40 ? "..." : "");
 	return 0;
 }
 
@@ -834,7 +840,14 @@ strict_key_cmp(const void *a, const void *b)
 	const struct strict_key *x = a, *y = b;
 	const unsigned char *p = x->s, *q = y->s;
 	int32_t c, d;
+	int r;
 
+	/* Without escapes the raw bytes are the text, and UTF-8's byte order
+	 * is its code points' order: the same order as decoding gives. */
+	if (!x->esc && !y->esc) {
+		r = memcmp(p, q, x->len < y->len ? x->len : y->len);
+		return r != 0 ? r : x->len < y->len ? -1 : x->len > y->len;
+	}
 	do {
 		c = strict_next(&p, x->s + x->len);
 		d = strict_next(&q, y->s + y->len);
@@ -876,6 +889,7 @@ strict_object(struct strict *st, int depth)
 			st->capkeys = cap;
 		}
 		st->keys[st->nkeys].s = ks;
+		st->keys[st->nkeys].esc = memchr(ks, '\\', kl) != NULL;
 		st->keys[st->nkeys++].len = kl;
 		st->key = ks;
 		st->keylen = kl;

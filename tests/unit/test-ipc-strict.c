@@ -291,6 +291,132 @@ reply_messages_are_valid_utf8(void **state)
 	cJSON_Delete(r);
 }
 
+static void
+strict_checks_any_json_value(void **state)
+{
+	const char *code = NULL;
+	char err[256];
+
+	(void)state;
+	/* Any value, not only an object; the caller decides what it wants. */
+	assert_int_equal(ipc_json_strict("[1,\"a\",null]", 12, &code, err,
+	    sizeof err), 0);
+	assert_int_equal(ipc_json_strict(" 12 ", 4, &code, err, sizeof err), 0);
+	assert_int_equal(ipc_json_strict("", 0, &code, err, sizeof err), -1);
+	assert_string_equal(code, ERR_PARSE);
+	assert_int_equal(ipc_json_strict("[1,]", 4, &code, err, sizeof err), -1);
+	assert_int_equal(ipc_json_strict("{\"a\":1,}", 8, &code, err,
+	    sizeof err), -1);
+	assert_int_equal(ipc_json_strict("{\"a\" 1}", 7, &code, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "expected ':'"));
+	assert_int_equal(ipc_json_strict("'a'", 3, &code, err, sizeof err), -1);
+	/* Deeper than the limit, even when nobody checked the depth first. */
+	{
+		char deep[64];
+
+		memset(deep, '[', 20);
+		memset(deep + 20, ']', 20);
+		assert_int_equal(ipc_json_strict(deep, 40, &code, err,
+		    sizeof err), -1);
+		assert_string_equal(code, ERR_TOO_BIG);
+	}
+}
+
+static void
+strict_duplicates_are_found_among_many_keys(void **state)
+{
+	const char *code = NULL;
+	char err[256], *buf;
+	size_t n = 0, cap = 200000;
+	int i;
+
+	(void)state;
+	/* 10,000 distinct keys pass; the same with one repeated at the end
+	 * is refused naming it. */
+	buf = malloc(cap);
+	assert_non_null(buf);
+	buf[n++] = '{';
+	for (i = 0; i < 10000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s\"k%d\":%d", i ? "," :
+		    "", i, i);
+	buf[n++] = '}';
+	assert_int_equal(ipc_json_strict(buf, n, &code, err, sizeof err), 0);
+	n--;
+	n += (size_t)snprintf(buf + n, cap - n, ",\"k4711\":0}");
+	assert_int_equal(ipc_json_strict(buf, n, &code, err, sizeof err), -1);
+	assert_string_equal(code, ERR_FIELD);
+	assert_non_null(strstr(err, "\"k4711\""));
+	free(buf);
+}
+
+static void
+getter_for_names_refuses_controls(void **state)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *v;
+
+	(void)state;
+	/* A tree that did not come through ipc_command_parse(), as a
+	 * journaled request re-applied on recovery. */
+	cJSON_AddStringToObject(o, "ok", "passive");
+	cJSON_AddStringToObject(o, "esc", "\x1bpassive");
+	cJSON_AddStringToObject(o, "c1", "a\xc2\x9b");
+	cJSON_AddStringToObject(o, "bad", "a\xff");
+	cJSON_AddNumberToObject(o, "num", 1);
+	assert_int_equal(ipc_get_name(o, "ok", &v), 0);
+	assert_string_equal(v, "passive");
+	assert_int_equal(ipc_get_name(o, "esc", &v), -3);
+	assert_int_equal(ipc_get_name(o, "c1", &v), -3);
+	assert_int_equal(ipc_get_name(o, "bad", &v), -3);
+	assert_int_equal(ipc_get_name(o, "num", &v), -2);
+	assert_int_equal(ipc_get_name(o, "none", &v), -1);
+	cJSON_Delete(o);
+}
+
+static void
+utf8_cut_show_and_decimal(void **state)
+{
+	char s[64], out[32];
+	double d;
+
+	(void)state;
+	/* Cuts fall before a character that would cross the limit. */
+	strcpy(s, "ab\xc3\xa9");
+	assert_string_equal(ipc_utf8_cut(s, 3), "ab");
+	strcpy(s, "ab\xc3\xa9");
+	assert_string_equal(ipc_utf8_cut(s, 4), "ab\xc3\xa9");
+	strcpy(s, "a\xe2\x9c\x93");
+	assert_string_equal(ipc_utf8_cut(s, 3), "a");
+	strcpy(s, "\xf0\x9f\x98\x80z");
+	assert_string_equal(ipc_utf8_cut(s, 4), "\xf0\x9f\x98\x80");
+	strcpy(s, "\xf0\x9f\x98\x80z");
+	assert_string_equal(ipc_utf8_cut(s, 2), "");
+	/* A string already cut short loses the half character. */
+	strcpy(s, "abc\xe2\x9c");
+	assert_string_equal(ipc_utf8_cut(s, 100), "abc");
+	assert_true(ipc_utf8_valid("caf\xc3\xa9", 5));
+	assert_false(ipc_utf8_valid("\xc0\xaf", 2));
+	assert_false(ipc_utf8_valid("\xed\xa0\x80", 3));
+
+	assert_string_equal(ipc_show(out, sizeof out, "a\x1b[1\x00\xff\xc3\xa9",
+	    8), "a\\u001b[1\\u0000\\xff\xc3\xa9");
+	/* Long text ends in "..." and is cut on a character. */
+	ipc_show(out, 8, "abcd\xc3\xa9" "fgh", 10);
+	assert_string_equal(out, "abcd...");
+	ipc_show(out, 10, "abcdefg\xc3\xa9" "zzz", 12);
+	assert_true(ipc_utf8_valid(out, strlen(out)));
+	assert_true(strlen(out) <= 9);
+
+	assert_int_equal(ipc_decimal("12.5", 4, &d), 0);
+	assert_true(d == 12.5);
+	assert_int_equal(ipc_decimal("0e-999", 6, &d), 0);
+	assert_true(d == 0);
+	assert_int_equal(ipc_decimal("1e-999", 6, &d), -1);
+	assert_int_equal(ipc_decimal("0x1p6", 5, &d), -1);
+	assert_int_equal(ipc_decimal("1e999", 5, &d), -1);
+}
+
 int
 main(void)
 {
@@ -302,6 +428,10 @@ main(void)
 		cmocka_unit_test(strict_refuses_invalid_utf8),
 		cmocka_unit_test(getters_refuse_odd_numbers),
 		cmocka_unit_test(reply_messages_are_valid_utf8),
+		cmocka_unit_test(strict_checks_any_json_value),
+		cmocka_unit_test(strict_duplicates_are_found_among_many_keys),
+		cmocka_unit_test(getter_for_names_refuses_controls),
+		cmocka_unit_test(utf8_cut_show_and_decimal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
