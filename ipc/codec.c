@@ -1151,6 +1151,7 @@ ipc_reply_error(const char *id, const char *code, const char *fmt, ...)
 	/* A "%.32s" in a format, or the cut at the buffer's end, can split a
 	 * character: what leaves is printable UTF-8 all the same. */
 	ipc_strip_controls(msg);
+	ipc_utf8_cut(msg, strlen(msg));
 	ipc_show(shown, sizeof shown, msg, strlen(msg));
 	cJSON_AddBoolToObject(r, "ok", 0);
 	if (id != NULL)

@@ -289,6 +289,22 @@ reply_messages_are_valid_utf8(void **state)
 	    "message")->valuestring;
 	assert_string_equal(m, "field \"x\" \"ab\\xc3\": bad");
 	cJSON_Delete(r);
+	/* A message longer than the buffer is cut before a character, not
+	 * inside one. */
+	{
+		char big[1300];
+
+		for (int i = 0; i < 600; i++)
+			memcpy(big + 2 * i, "\xc3\xa9", 2);
+		big[1200] = '\0';
+		r = ipc_reply_error("a", ERR_FIELD, "%s", big);
+		m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
+		    "message")->valuestring;
+		assert_true(ipc_utf8_valid(m, strlen(m)));
+		assert_null(strstr(m, "\\x"));
+		assert_int_equal(strlen(m), 510);
+		cJSON_Delete(r);
+	}
 }
 
 static void
