@@ -5,13 +5,26 @@
  * acts on it: the size and nesting depth are checked before cJSON sees the
  * bytes (cJSON recurses, and a deep document is a cheap way to exhaust a
  * stack), the body is parsed with an explicit length (NNG bodies are not
- * NUL-terminated), and every string in an accepted command has its control
- * characters removed so nothing typed by a peer can reach a terminal as an
- * escape sequence.  Error messages name the field and the value, because the
- * person reading them is at a desk with a block order working.
+ * NUL-terminated), and error messages name the field and the value, because
+ * the person reading them is at a desk with a block order working.
+ *
+ * Strictness.  cJSON is lenient where a lenient reader is dangerous: it
+ * stops at the end of the first value and ignores what follows, keeps the
+ * first of two equal keys (most other parsers keep the last, so the journal
+ * and an auditor's tool would disagree about what was asked), ends a string
+ * at an escaped NUL (so "kill\u0000x" reads as kill), takes whatever strtod
+ * takes, and does not check UTF-8.  So before cJSON sees a command,
+ * ipc_json_strict() walks the raw bytes once against RFC 8259 and refuses
+ * all of that.  After it, a command's strings are checked for control
+ * characters: refused in names, enum values, ids and tokens (a control
+ * character there is never meant, and stripping it would make "\u001bkill"
+ * a kill), removed from the free text of "reason" and "client" (where a
+ * stray newline is harmless once gone).  Values shown in messages go
+ * through ipc_show(), so a message is always printable, valid UTF-8.
  */
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -293,20 +306,758 @@ ipc_json_depth(const char *buf, size_t len)
 	return max;
 }
 
-/* Strip control characters from every string in a JSON tree. */
-static void
-codec_strip_tree(cJSON *o)
-{
-	cJSON *c;
+/* ------------------------------------------------------------------ text */
 
-	for (c = o; c != NULL; c = c->next) {
-		if (cJSON_IsString(c) && c->valuestring != NULL)
-			ipc_strip_controls(c->valuestring);
-		if (c->string != NULL)
-			ipc_strip_controls(c->string);
-		if (c->child != NULL)
-			codec_strip_tree(c->child);
+/* The length of the valid UTF-8 character at p (left bytes) and its code
+ * point in *cp, or 0 when the bytes there are not one. */
+static size_t
+codec_utf8(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (left == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
 	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* C0, DEL and C1: the characters a terminal may act on. */
+static int
+codec_is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+size_t
+ipc_utf8_char(const char *s, size_t len, uint32_t *cp)
+{
+	return codec_utf8((const unsigned char *)s, len, cp);
+}
+
+int
+ipc_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, k;
+	uint32_t cp;
+
+	for (i = 0; i < len; i += k)
+		if ((k = codec_utf8(p + i, len - i, &cp)) == 0)
+			return 0;
+	return 1;
+}
+
+char *
+ipc_utf8_cut(char *s, size_t max)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t n = strlen(s), i, need;
+
+	if (n > max)
+		n = max;
+	/* Back over at most three continuation bytes to the lead byte of the
+	 * last character kept; drop that character if it runs past n. */
+	i = n;
+	while (i > 0 && n - i < 3 && (u[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i > 0 && u[i - 1] >= 0xc0) {
+		need = u[i - 1] >= 0xf0 ? 4 : u[i - 1] >= 0xe0 ? 3 : 2;
+		if (i - 1 + need > n)
+			n = i - 1;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+char *
+ipc_show(char *dst, size_t n, const char *src, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0, i, k, pl, room;
+	char piece[16];
+	uint32_t cp;
+
+	if (n == 0)
+		return dst;
+	for (i = 0; i < len; i += k) {
+		k = codec_utf8(p + i, len - i, &cp);
+		if (k == 0) {
+			pl = (size_t)snprintf(piece, sizeof piece, "\\x%02x", p[i]);
+			k = 1;
+		} else if (codec_is_control(cp))
+			pl = (size_t)snprintf(piece, sizeof piece, "\\u%04x",
+			    (unsigned)cp);
+		else {
+			memcpy(piece, p + i, k);
+			pl = k;
+		}
+		/* Keep room for "..." unless this is the last piece. */
+		room = n - 1 - o;
+		if (pl > room || (i + k < len && pl + 3 > room)) {
+			if (room >= 3) {
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(dst + o, piece, pl);
+		o += pl;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+/* The first control character of a NUL-terminated UTF-8 string, or -1. */
+static int32_t
+codec_find_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return *p;
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return p[1];
+	}
+	return -1;
+}
+
+/* JSON number syntax (RFC 8259, section 6): 1 or 0. */
+static int
+codec_number_syntax(const char *s, size_t len)
+{
+	size_t i = 0, d;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && s[i] >= '1' && s[i] <= '9')
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < len && s[i] == '.') {
+		for (i++, d = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == len;
+}
+
+int
+ipc_decimal(const char *s, size_t len, double *out)
+{
+	char buf[104], *end, *dot;
+	const char *mant;
+	double v;
+
+	if (len == 0 || len >= sizeof buf - 1 || !codec_number_syntax(s, len))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v = strtod(buf, &end);
+	if (*end == '.' && (dot = strchr(buf, '.')) != NULL) {
+		/* A console runs under the user's LC_NUMERIC, where strtod may
+		 * want a comma: the syntax is checked, so swap the point. */
+		*dot = localeconv()->decimal_point[0];
+		v = strtod(buf, &end);
+	}
+	if (*end != '\0' || !isfinite(v))
+		return -1;
+	if (v == 0) {
+		/* A non-zero mantissa that came out as 0 underflowed. */
+		for (mant = s; mant < s + len && *mant != 'e' && *mant != 'E';
+		    mant++)
+			if (*mant >= '1' && *mant <= '9')
+				return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ------------------------------------------------------- strict JSON check */
+
+struct strict_key {
+	const unsigned char *s; /* the raw bytes between the quotes */
+	size_t len;
+	int esc;                /* holds a backslash escape */
+};
+
+struct strict {
+	const unsigned char *p, *end;
+	const char **code;
+	char *err;
+	size_t errlen;
+	const unsigned char *key; /* the member being read, raw; or NULL */
+	size_t keylen;
+	struct strict_key *keys;  /* of every object open, innermost last */
+	size_t nkeys, capkeys;
+};
+
+static int
+strict_hex4(const unsigned char *p, const unsigned char *end, uint32_t *u)
+{
+	uint32_t v = 0;
+	int i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	*u = v;
+	return 0;
+}
+
+/*
+ * The next code point of raw string bytes [*pp, end) with its escapes
+ * undone, or -1 at the end.  For the text of a validated string only;
+ * on anything else it returns the byte and moves one on.
+ */
+static int32_t
+strict_next(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp;
+	uint32_t cp, lo;
+	size_t k;
+
+	if (p >= end)
+		return -1;
+	if (*p != '\\' || end - p < 2) {
+		k = codec_utf8(p, (size_t)(end - p), &cp);
+		*pp = p + (k ? k : 1);
+		return k ? (int32_t)cp : *p;
+	}
+	*pp = p + 2;
+	switch (p[1]) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'u':
+		if (strict_hex4(p + 2, end, &cp) != 0)
+			return '\\';
+		*pp = p + 6;
+		if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 12 &&
+		    p[6] == '\\' && p[7] == 'u' &&
+		    strict_hex4(p + 8, end, &lo) == 0 && lo >= 0xdc00 &&
+		    lo <= 0xdfff) {
+			*pp = p + 12;
+			return (int32_t)(0x10000 + ((cp - 0xd800) << 10) +
+			    (lo - 0xdc00));
+		}
+		return (int32_t)cp;
+	default:
+		return p[1];
+	}
+}
+
+/* Raw string bytes shown as their text: escapes undone where they are
+ * whole, a lone surrogate as its escape, then ipc_show(). */
+static char *
+strict_show(char *dst, size_t n, const unsigned char *s, size_t len)
+{
+	const unsigned char *p = s, *end = s + len, *q;
+	char text[256];
+	size_t o = 0;
+	int32_t c;
+
+	while (p < end && o + 8 < sizeof text) {
+		q = p;
+		c = strict_next(&p, end);
+		if (*q != '\\' && (size_t)(p - q) == 1 && *q >= 0x80) {
+			text[o++] = (char)*q;       /* a byte of invalid UTF-8 */
+		} else if (c >= 0xd800 && c <= 0xdfff) {
+			o += (size_t)snprintf(text + o, sizeof text - o, "\\u%04x",
+			    (unsigned)c);
+		} else if (c < 0x80) {
+			text[o++] = (char)c;
+		} else if (c < 0x800) {
+			text[o++] = (char)(0xc0 | (c >> 6));
+			text[o++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			text[o++] = (char)(0xe0 | (c >> 12));
+			text[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			text[o++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			text[o++] = (char)(0xf0 | (c >> 18));
+			text[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			text[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			text[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	ipc_show(dst, n, text, o);
+	if (p < end && n > 4 && strlen(dst) + 3 < n &&
+	    strcmp(dst + (strlen(dst) >= 3 ? strlen(dst) - 3 : 0), "...") != 0)
+		strcat(dst, "...");
+	return dst;
+}
+
+/* Where the parser is, for a message: the member being read. */
+static const char *
+strict_where(const struct strict *st, char *buf, size_t n)
+{
+	char name[96];
+
+	if (st->key == NULL)
+		snprintf(buf, n, "the command");
+	else
+		snprintf(buf, n, "field \"%s\"", strict_show(name, sizeof name,
+		    st->key, st->keylen));
+	return buf;
+}
+
+static int
+strict_fail(struct strict *st, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+strict_fail(struct strict *st, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	*st->code = code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(st->err, st->errlen, "%s%s", strcmp(code, ERR_PARSE) == 0 ?
+	    "command is not valid JSON: " : "", msg);
+	return -1;
+}
+
+/* What is at p, for "expected ..., got X". */
+static const char *
+strict_got(const struct strict *st, char *buf, size_t n)
+{
+	if (st->p >= st->end)
+		snprintf(buf, n, "the end");
+	else if (*st->p >= 0x20 && *st->p < 0x7f)
+		snprintf(buf, n, "'%c'", *st->p);
+	else
+		snprintf(buf, n, "byte 0x%02x", *st->p);
+	return buf;
+}
+
+static void
+strict_ws(struct strict *st)
+{
+	while (st->p < st->end && (*st->p == ' ' || *st->p == '\t' ||
+	    *st->p == '\n' || *st->p == '\r'))
+		st->p++;
+}
+
+/* A refusal of the string whose text starts at b: the key itself, or the
+ * value of the member being read. */
+static int
+strict_str_fail(struct strict *st, int is_key, const unsigned char *b,
+                const char *code, const char *why)
+{
+	const char *e = codec_str_end((const char *)b - 1,
+	    (const char *)st->end);
+	char shown[160], where[128];
+
+	strict_show(shown, sizeof shown, b, (size_t)((const unsigned char *)e -
+	    b));
+	if (is_key)
+		return strict_fail(st, code, "key \"%s\": %s", shown, why);
+	return strict_fail(st, code, "%s \"%s\": %s", strict_where(st, where,
+	    sizeof where), shown, why);
+}
+
+/* The string at p (its opening quote): checked, and its raw text. */
+static int
+strict_string(struct strict *st, int is_key, const unsigned char **s,
+              size_t *len)
+{
+	const unsigned char *b = st->p + 1, *q = b, *end = st->end;
+	char why[96];
+	uint32_t cp, lo;
+	size_t k;
+
+	for (;;) {
+		/* Printable ASCII is most of any command. */
+		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' &&
+		    *q != '\\')
+			q++;
+		if (q >= end)
+			return strict_str_fail(st, is_key, b, ERR_PARSE,
+			    "the string is not closed");
+		if (*q == '"')
+			break;
+		if (*q < 0x20) {
+			snprintf(why, sizeof why, "control character \\u%04x must "
+			    "be escaped (RFC 8259)", *q);
+			return strict_str_fail(st, is_key, b, ERR_PARSE, why);
+		}
+		if (*q == '\\') {
+			if (end - q < 2)
+				return strict_str_fail(st, is_key, b, ERR_PARSE,
+				    "the string is not closed");
+			if (strchr("\"\\/bfnrtu", q[1]) == NULL || q[1] == '\0') {
+				snprintf(why, sizeof why, "\\%c is not a JSON escape",
+				    q[1] >= 0x20 && q[1] < 0x7f ? q[1] : '?');
+				return strict_str_fail(st, is_key, b, ERR_PARSE, why);
+			}
+			if (q[1] != 'u') {
+				if (is_key && strchr("bfnrt", q[1]) != NULL)
+					return strict_str_fail(st, 1, b, ERR_FIELD,
+					    "a control character is not allowed in a key");
+				q += 2;
+				continue;
+			}
+			if (strict_hex4(q + 2, end, &cp) != 0)
+				return strict_str_fail(st, is_key, b, ERR_PARSE,
+				    "\\u must be followed by four hex digits");
+			if (cp == 0)
+				return strict_str_fail(st, is_key, b, ERR_FIELD,
+				    "a NUL (\\u0000) is not allowed in a string");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (end - q < 12 || q[6] != '\\' || q[7] != 'u' ||
+				    strict_hex4(q + 8, end, &lo) != 0 ||
+				    lo < 0xdc00 || lo > 0xdfff) {
+					snprintf(why, sizeof why, "\\u%04x is half a "
+					    "surrogate pair, not a character",
+					    (unsigned)cp);
+					return strict_str_fail(st, is_key, b, ERR_FIELD,
+					    why);
+				}
+				q += 12;
+				continue;
+			}
+			if (cp >= 0xdc00 && cp <= 0xdfff) {
+				snprintf(why, sizeof why, "\\u%04x is half a surrogate "
+				    "pair, not a character", (unsigned)cp);
+				return strict_str_fail(st, is_key, b, ERR_FIELD, why);
+			}
+			if (is_key && codec_is_control(cp))
+				return strict_str_fail(st, 1, b, ERR_FIELD,
+				    "a control character is not allowed in a key");
+			q += 6;
+			continue;
+		}
+		if ((k = codec_utf8(q, (size_t)(end - q), &cp)) == 0) {
+			snprintf(why, sizeof why, "not valid UTF-8 (byte 0x%02x at "
+			    "byte %zu of the string)", *q, (size_t)(q - b));
+			return strict_str_fail(st, is_key, b, ERR_FIELD, why);
+		}
+		if (is_key && codec_is_control(cp))
+			return strict_str_fail(st, 1, b, ERR_FIELD,
+			    "a control character is not allowed in a key");
+		q += k;
+	}
+	*s = b;
+	*len = (size_t)(q - b);
+	st->p = q + 1;
+	return 0;
+}
+
+/* A number or a literal: the whole run of characters that could belong
+ * to one, so that a message shows all of "0x1p6" or "NaN". */
+static int
+strict_token(struct strict *st)
+{
+	const unsigned char *b = st->p, *q = b;
+	char where[128];
+	double v;
+	size_t len;
+
+	while (q < st->end && ((*q >= '0' && *q <= '9') ||
+	    (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+	    *q == '+' || *q == '-' || *q == '.'))
+		q++;
+	len = (size_t)(q - b);
+	st->p = q;
+	if ((len == 4 && memcmp(b, "true", 4) == 0) ||
+	    (len == 5 && memcmp(b, "false", 5) == 0) ||
+	    (len == 4 && memcmp(b, "null", 4) == 0))
+		return 0;
+	if (!codec_number_syntax((const char *)b, len))
+		return strict_fail(st, ERR_PARSE, "%s %.*s%s: not a JSON value "
+		    "(numbers are decimal: digits, an optional fraction and "
+		    "exponent; no hex, inf, nan or '+')", strict_where(st, where,
+		    sizeof where), (int)(len > 40 ? 40 : len), b,
+		    len > 40 ? "..." : "");
+	if (ipc_decimal((const char *)b, len, &v) != 0)
+		return strict_fail(st, ERR_PARSE, "%s %.*s%s: out of range (a "
+		    "number must be finite as a double and not so small that "
+		    "it reads as 0; at most 100 characters)", strict_where(st,
+		    where, sizeof where), (int)(len > 40 ? 40 : len), b,
+		    len > 40 ? "..." : "");
+	return 0;
+}
+
+static int strict_value(struct strict *st, int depth);
+
+static int
+strict_key_cmp(const void *a, const void *b)
+{
+	const struct strict_key *x = a, *y = b;
+	const unsigned char *p = x->s, *q = y->s;
+	int32_t c, d;
+	int r;
+
+	/* Without escapes the raw bytes are the text, and UTF-8's byte order
+	 * is its code points' order: the same order as decoding gives. */
+	if (!x->esc && !y->esc) {
+		r = memcmp(p, q, x->len < y->len ? x->len : y->len);
+		return r != 0 ? r : x->len < y->len ? -1 : x->len > y->len;
+	}
+	do {
+		c = strict_next(&p, x->s + x->len);
+		d = strict_next(&q, y->s + y->len);
+		if (c != d)
+			return c < d ? -1 : 1;
+	} while (c != -1);
+	return 0;
+}
+
+static int
+strict_object(struct strict *st, int depth)
+{
+	const unsigned char *outer = st->key, *ks;
+	size_t outerlen = st->keylen, first = st->nkeys, kl, i;
+	char got[24], where[128], name[96];
+
+	st->p++;
+	strict_ws(st);
+	if (st->p < st->end && *st->p == '}') {
+		st->p++;
+		return 0;
+	}
+	for (;;) {
+		if (st->p >= st->end || *st->p != '"')
+			return strict_fail(st, ERR_PARSE, "%s: expected a key in "
+			    "quotes, got %s", strict_where(st, where, sizeof where),
+			    strict_got(st, got, sizeof got));
+		if (strict_string(st, 1, &ks, &kl) != 0)
+			return -1;
+		if (st->nkeys == st->capkeys) {
+			size_t cap = st->capkeys ? st->capkeys * 2 : 32;
+			struct strict_key *nk = realloc(st->keys, cap *
+			    sizeof *nk);
+
+			if (nk == NULL)
+				return strict_fail(st, ERR_TOO_BIG, "out of memory "
+				    "for %zu keys", cap);
+			st->keys = nk;
+			st->capkeys = cap;
+		}
+		st->keys[st->nkeys].s = ks;
+		st->keys[st->nkeys].esc = memchr(ks, '\\', kl) != NULL;
+		st->keys[st->nkeys++].len = kl;
+		st->key = ks;
+		st->keylen = kl;
+		strict_ws(st);
+		if (st->p >= st->end || *st->p != ':')
+			return strict_fail(st, ERR_PARSE, "%s: expected ':' after "
+			    "the key, got %s", strict_where(st, where, sizeof where),
+			    strict_got(st, got, sizeof got));
+		st->p++;
+		strict_ws(st);
+		if (strict_value(st, depth + 1) != 0)
+			return -1;
+		strict_ws(st);
+		if (st->p < st->end && *st->p == ',') {
+			st->p++;
+			strict_ws(st);
+			continue;
+		}
+		if (st->p < st->end && *st->p == '}') {
+			st->p++;
+			break;
+		}
+		return strict_fail(st, ERR_PARSE, "%s: expected ',' or '}' after "
+		    "the value, got %s", strict_where(st, where, sizeof where),
+		    strict_got(st, got, sizeof got));
+	}
+	/* Sorted, equal keys are neighbours: n log n however many there are. */
+	if (st->nkeys - first > 1) {
+		qsort(st->keys + first, st->nkeys - first, sizeof *st->keys,
+		    strict_key_cmp);
+		for (i = first + 1; i < st->nkeys; i++)
+			if (strict_key_cmp(&st->keys[i - 1], &st->keys[i]) == 0)
+				return strict_fail(st, ERR_FIELD, "field \"%s\": "
+				    "appears twice in one object (parsers differ on "
+				    "which one counts)", strict_show(name,
+				    sizeof name, st->keys[i].s, st->keys[i].len));
+	}
+	st->nkeys = first;
+	st->key = outer;
+	st->keylen = outerlen;
+	return 0;
+}
+
+static int
+strict_array(struct strict *st, int depth)
+{
+	char got[24], where[128];
+
+	st->p++;
+	strict_ws(st);
+	if (st->p < st->end && *st->p == ']') {
+		st->p++;
+		return 0;
+	}
+	for (;;) {
+		if (strict_value(st, depth + 1) != 0)
+			return -1;
+		strict_ws(st);
+		if (st->p < st->end && *st->p == ',') {
+			st->p++;
+			strict_ws(st);
+			continue;
+		}
+		if (st->p < st->end && *st->p == ']') {
+			st->p++;
+			return 0;
+		}
+		return strict_fail(st, ERR_PARSE, "%s: expected ',' or ']' in the "
+		    "array, got %s", strict_where(st, where, sizeof where),
+		    strict_got(st, got, sizeof got));
+	}
+}
+
+static int
+strict_value(struct strict *st, int depth)
+{
+	const unsigned char *s;
+	char got[24], where[128];
+	size_t len;
+	unsigned char c;
+
+	if (depth >= TRANCHE_MAX_JSON_DEPTH)
+		return strict_fail(st, ERR_TOO_BIG, "%s: nested deeper than %d",
+		    strict_where(st, where, sizeof where),
+		    TRANCHE_MAX_JSON_DEPTH);
+	if (st->p >= st->end)
+		return strict_fail(st, ERR_PARSE, "%s: expected a value, got the "
+		    "end", strict_where(st, where, sizeof where));
+	c = *st->p;
+	if (c == '{')
+		return strict_object(st, depth);
+	if (c == '[')
+		return strict_array(st, depth);
+	if (c == '"')
+		return strict_string(st, 0, &s, &len);
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '-' || c == '+' || c == '.')
+		return strict_token(st);
+	return strict_fail(st, ERR_PARSE, "%s: expected a value, got %s",
+	    strict_where(st, where, sizeof where), strict_got(st, got,
+	    sizeof got));
+}
+
+int
+ipc_json_strict(const void *buf, size_t len, const char **code, char *err,
+                size_t errlen)
+{
+	struct strict st;
+	char shown[96];
+	int rv;
+
+	memset(&st, 0, sizeof st);
+	st.p = buf;
+	st.end = st.p + len;
+	st.code = code;
+	st.err = err;
+	st.errlen = errlen;
+	strict_ws(&st);
+	rv = strict_value(&st, 0);
+	free(st.keys);
+	if (rv != 0)
+		return -1;
+	strict_ws(&st);
+	if (st.p < st.end)
+		return strict_fail(&st, ERR_PARSE, "%zu bytes after the JSON value "
+		    "(from byte %zu): \"%s\"", (size_t)(st.end - st.p),
+		    (size_t)(st.p - (const unsigned char *)buf), ipc_show(shown,
+		    sizeof shown, (const char *)st.p, (size_t)(st.end - st.p)));
+	return 0;
+}
+
+/*
+ * Every string of a command but its free text must be free of control
+ * characters; the free text ("reason" and "client" of the command object)
+ * loses them.  `name` is the member the strings of o belong to.
+ */
+static int
+codec_check_tree(cJSON *o, int top, const char *name, const char **code,
+                 char *err, size_t errlen)
+{
+	char shown[160];
+	int32_t c;
+	cJSON *m;
+
+	for (m = o->child; m != NULL; m = m->next) {
+		const char *mn = m->string != NULL ? m->string : name;
+
+		if (cJSON_IsString(m) && m->valuestring != NULL) {
+			if (top && (strcmp(mn, "reason") == 0 ||
+			    strcmp(mn, "client") == 0)) {
+				ipc_strip_controls(m->valuestring);
+				continue;
+			}
+			if ((c = codec_find_control(m->valuestring)) >= 0) {
+				*code = ERR_FIELD;
+				snprintf(err, errlen, "field \"%s\" \"%s\": control "
+				    "character \\u%04x is not allowed here (only "
+				    "\"reason\" and \"client\" are free text)", mn,
+				    ipc_show(shown, sizeof shown, m->valuestring,
+				    strlen(m->valuestring)), (unsigned)c);
+				return -1;
+			}
+		}
+		if (m->child != NULL &&
+		    codec_check_tree(m, 0, mn, code, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -314,6 +1065,7 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
                   const char **code, char *err, size_t errlen)
 {
 	cJSON *o, *cmd, *id;
+	char shown[160];
 
 	*root = NULL;
 	if (len > TRANCHE_MAX_MSG) {
@@ -328,6 +1080,8 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 		    TRANCHE_MAX_JSON_DEPTH);
 		return -1;
 	}
+	if (ipc_json_strict(buf, len, code, err, errlen) != 0)
+		return -1;
 	o = cJSON_ParseWithLength(buf, len);
 	if (o == NULL) {
 		*code = ERR_PARSE;
@@ -340,13 +1094,21 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 		cJSON_Delete(o);
 		return -1;
 	}
-	codec_strip_tree(o->child);
+	if (codec_check_tree(o, 1, "", code, err, errlen) != 0) {
+		cJSON_Delete(o);
+		return -1;
+	}
 	id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
 	    strlen(id->valuestring) > 128) {
 		*code = ERR_FIELD;
-		snprintf(err, errlen, "field \"id\": must be a string of 1..128 "
-		    "characters");
+		if (cJSON_IsString(id))
+			snprintf(err, errlen, "field \"id\" \"%s\": must be a string "
+			    "of 1..128 bytes", ipc_show(shown, sizeof shown,
+			    id->valuestring, strlen(id->valuestring)));
+		else
+			snprintf(err, errlen, "field \"id\": must be a string of "
+			    "1..128 bytes");
 		cJSON_Delete(o);
 		return -1;
 	}
@@ -378,7 +1140,7 @@ cJSON *
 ipc_reply_error(const char *id, const char *code, const char *fmt, ...)
 {
 	cJSON *r = cJSON_CreateObject(), *e;
-	char msg[512];
+	char msg[512], shown[640];
 	va_list ap;
 
 	if (r == NULL)
@@ -386,13 +1148,17 @@ ipc_reply_error(const char *id, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* A "%.32s" in a format, or the cut at the buffer's end, can split a
+	 * character: what leaves is printable UTF-8 all the same. */
 	ipc_strip_controls(msg);
+	ipc_utf8_cut(msg, strlen(msg));
+	ipc_show(shown, sizeof shown, msg, strlen(msg));
 	cJSON_AddBoolToObject(r, "ok", 0);
 	if (id != NULL)
 		cJSON_AddStringToObject(r, "id", id);
 	e = cJSON_AddObjectToObject(r, "error");
 	cJSON_AddStringToObject(e, "code", code);
-	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddStringToObject(e, "message", shown);
 	return r;
 }
 
@@ -427,6 +1193,11 @@ ipc_get_i64(const cJSON *o, const char *name, int64_t *out)
 		return 0;
 	}
 	if (cJSON_IsString(f) && f->valuestring[0] != '\0') {
+		const char *d = f->valuestring + (f->valuestring[0] == '-');
+
+		/* Digits only: strtoll would also take spaces and a '+'. */
+		if (*d == '\0' || strspn(d, "0123456789") != strlen(d))
+			return -2;
 		errno = 0;
 		v = strtoll(f->valuestring, &end, 10);
 		if (errno != 0 || *end != '\0')
@@ -441,8 +1212,7 @@ int
 ipc_get_num(const cJSON *o, const char *name, double *out)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
-	char *end;
-	double v;
+	size_t len;
 
 	if (f == NULL)
 		return -1;
@@ -450,16 +1220,28 @@ ipc_get_num(const cJSON *o, const char *name, double *out)
 		*out = f->valuedouble;
 		return 0;
 	}
-	if (cJSON_IsString(f) && f->valuestring[0] != '\0') {
-		v = strtod(f->valuestring, &end);
-		if (*end == '%')
-			end++;
-		if (*end != '\0' || !isfinite(v))
-			return -2;
-		*out = v;
-		return 0;
+	if (cJSON_IsString(f) && f->valuestring != NULL) {
+		/* JSON number syntax only: strtod would take hex, inf, nan and
+		 * leading spaces.  One '%' may follow ("8%"). */
+		len = strlen(f->valuestring);
+		if (len > 0 && f->valuestring[len - 1] == '%')
+			len--;
+		return ipc_decimal(f->valuestring, len, out) == 0 ? 0 : -2;
 	}
 	return -2;
+}
+
+int
+ipc_get_name(const cJSON *o, const char *name, const char **out)
+{
+	int rv = ipc_get_str(o, name, out);
+
+	if (rv != 0)
+		return rv;
+	if (codec_find_control(*out) >= 0 ||
+	    !ipc_utf8_valid(*out, strlen(*out)))
+		return -3;
+	return 0;
 }
 
 cJSON *

@@ -70,14 +70,31 @@ int ipc_raw_str(const char *json, size_t len, const char *name,
                 const char **val, size_t *vlen);
 
 /*
- * Decode a command: size, nesting depth, an object, "cmd" and "id" strings.
- * On failure returns -1, sets *code to an ERR_* and writes a message that
- * names the field and value; *root is NULL.  On success *root is the
- * object (caller frees) and all text in it has had control characters
- * removed.
+ * Decode a command: size, nesting depth, strict JSON (ipc_json_strict), an
+ * object, "cmd" and "id" strings.  A control character (C0, DEL, C1) in any
+ * string is refused, except in the free-text members "reason" and "client"
+ * of the command object, where it is removed.  On failure returns -1, sets
+ * *code to an ERR_* and writes a message that names the field and value
+ * (escaped as ipc_show() does); *root is NULL.  On success *root is the
+ * object (caller frees).
  */
 int ipc_command_parse(const void *buf, size_t len, cJSON **root,
                       const char **code, char *err, size_t errlen);
+
+/*
+ * Check that buf holds exactly one JSON value as RFC 8259 defines it, and
+ * nothing cJSON would read differently from another parser: numbers in
+ * decimal syntax only and finite as doubles (neither overflowing nor
+ * underflowing to 0), nothing but whitespace after the value, no key twice
+ * in one object (compared after escapes are undone), strings of valid
+ * UTF-8 with no unpaired surrogate escape, no \u0000 anywhere and no
+ * control character in a key, and nesting no deeper than
+ * TRANCHE_MAX_JSON_DEPTH.  0, or -1 with *code ERR_PARSE (not JSON) or
+ * ERR_FIELD (JSON, but not text this engine accepts) and a message naming
+ * the member and showing the value.
+ */
+int ipc_json_strict(const void *buf, size_t len, const char **code,
+                    char *err, size_t errlen);
 
 /* Replies. */
 cJSON *ipc_reply_ok(const char *id);
@@ -85,10 +102,37 @@ cJSON *ipc_reply_error(const char *id, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Field getters that check type; 0 found and right, -1 absent, -2 wrong type.
- * Integers may travel as numbers (if integral and below 2^53) or strings. */
+ * Integers may travel as numbers (if integral and below 2^53) or strings
+ * of decimal digits with an optional '-'.  Numbers may travel as strings
+ * in JSON number syntax (ipc_decimal), with a '%' after them allowed. */
 int ipc_get_str(const cJSON *o, const char *name, const char **out);
 int ipc_get_i64(const cJSON *o, const char *name, int64_t *out);
 int ipc_get_num(const cJSON *o, const char *name, double *out);
+/* A name, an enum value, an id or a token: as ipc_get_str(), and -3 when
+ * it holds a control character (C0, DEL, C1) or is not valid UTF-8. */
+int ipc_get_name(const cJSON *o, const char *name, const char **out);
+
+/* A number in JSON syntax (RFC 8259: no '+', no leading zeros, no hex, no
+ * inf or nan, no spaces) of len bytes, finite as a double and not a
+ * non-zero that underflows to 0: 0 and *out, or -1. */
+int ipc_decimal(const char *s, size_t len, double *out);
+
+/* The length of the valid UTF-8 character at s (len bytes available) and
+ * its code point in *cp, or 0 when the bytes there are not one. */
+size_t ipc_utf8_char(const char *s, size_t len, uint32_t *cp);
+/* 1 when s (len bytes) is valid UTF-8: no overlong form, no surrogate,
+ * nothing past U+10FFFF, nothing cut short. */
+int ipc_utf8_valid(const char *s, size_t len);
+/* Cut s to at most max bytes without splitting a character (a character
+ * already cut short at the end goes too); returns s. */
+char *ipc_utf8_cut(char *s, size_t max);
+/*
+ * Text made safe to print inside a message: control characters (and NUL)
+ * as \uXXXX, bytes that are not valid UTF-8 as \xNN, the rest as it is;
+ * longer than n - 1 bytes, it ends in "..." and is cut on a character.
+ * Returns dst.
+ */
+char *ipc_show(char *dst, size_t n, const char *src, size_t len);
 
 /* Add an int64 as a decimal string (ids, times). */
 cJSON *ipc_add_i64_str(cJSON *o, const char *name, int64_t v);

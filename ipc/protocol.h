@@ -29,7 +29,11 @@
  * Every command is one JSON object with "cmd" and "id" (a client-chosen
  * string, unique per client: the engine executes an id at most once and
  * answers a repeat with the first answer).  Commands that change anything
- * also carry "reason" (free text, journaled).  Every reply is either
+ * also carry "reason" (free text, journaled).  Commands are read strictly
+ * (ipc_json_strict(), tranche-protocol(7)): one RFC 8259 value and nothing
+ * after it, decimal finite numbers, no key twice, valid UTF-8, no \u0000,
+ * and no control character outside the free text of "reason" and "client".
+ * Every reply is either
  *   {"ok":true, "id":..., ...}  or
  *   {"ok":false, "id":..., "error":{"code":"...","message":"..."}}.
  *

@@ -116,14 +116,45 @@ ctl_usage(FILE *f)
 	    "did not answer;\n2 the command line was wrong.\n");
 }
 
+/*
+ * Print a reply as JSON that is safe on a terminal and means the same: cJSON
+ * escapes C0 controls but writes everything else raw, so DEL, C1 controls
+ * and format characters (a U+202E would reverse the rest of the line) are
+ * written as \uXXXX escapes, and a byte of invalid UTF-8 as \ufffd.  JSON's
+ * own syntax is ASCII, so any such character is inside a string.
+ */
 static void
 ctl_print_json(const cJSON *reply)
 {
 	char *s = cJSON_PrintUnformatted(reply);
+	size_t len, i, k, run = 0;
+	uint32_t cp;
 
 	if (s == NULL)
 		abort();
-	printf("%s\n", s);
+	len = strlen(s);
+	for (i = 0; i < len; i += k) {
+		/* Plain ASCII is most of a reply: copied in runs. */
+		if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) {
+			k = 1;
+			continue;
+		}
+		k = ipc_utf8_char(s + i, len - i, &cp);
+		if (k != 0 && !(cp >= 0x7f && cp <= 0x9f) && !text_is_format(cp))
+			continue;
+		fwrite(s + run, 1, i - run, stdout);
+		if (k == 0) {
+			fputs("\\ufffd", stdout);
+			k = 1;
+		} else if (cp > 0xffff)
+			printf("\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+			    0xdc00 + ((cp - 0x10000) & 0x3ff));
+		else
+			printf("\\u%04x", cp);
+		run = i + k;
+	}
+	fwrite(s + run, 1, len - run, stdout);
+	putchar('\n');
 	cJSON_free(s);
 }
 

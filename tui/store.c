@@ -23,8 +23,10 @@
  * whatever happened in between was missed.
  *
  * Text.  Everything that came off the wire and will reach a terminal passes
- * through store_text(): control characters go (ipc_strip_controls), invalid
- * UTF-8 becomes '?', and cuts fall on character boundaries.
+ * through store_text(): control characters go (ipc_strip_controls), so do
+ * format characters (text_is_format: a U+202E in a reason would otherwise
+ * draw the rest of the line backwards), invalid UTF-8 becomes '?', and cuts
+ * fall on character boundaries.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,13 +36,15 @@
 
 /* ------------------------------------------------------------------ text */
 
-/* Length of a valid UTF-8 sequence at p (at most `left` bytes), or 0. */
+/* Length of a valid UTF-8 sequence at p (at most `left` bytes) with its
+ * code point in *out, or 0. */
 static size_t
-store_utf8_len(const unsigned char *p, size_t left)
+store_utf8_len(const unsigned char *p, size_t left, uint32_t *out)
 {
 	size_t n, i;
 	uint32_t cp;
 
+	*out = p[0];
 	if (p[0] < 0x80)
 		return 1;
 	if (p[0] >= 0xc2 && p[0] <= 0xdf)
@@ -63,6 +67,7 @@ store_utf8_len(const unsigned char *p, size_t left)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
 	    (cp >= 0x80 && cp <= 0x9f))
 		return 0;
+	*out = cp;
 	return n;
 }
 
@@ -72,6 +77,7 @@ store_text(char *dst, size_t n, const char *src)
 	char *tmp;
 	const unsigned char *p;
 	size_t w = 0, left, len;
+	uint32_t cp;
 
 	if (n == 0)
 		return;
@@ -84,7 +90,11 @@ store_text(char *dst, size_t n, const char *src)
 	p = (const unsigned char *)tmp;
 	left = strlen(tmp);
 	while (left > 0) {
-		len = store_utf8_len(p, left);
+		len = store_utf8_len(p, left, &cp);
+		if (len > 0 && text_is_format(cp)) {
+			p += len, left -= len;
+			continue;
+		}
 		if (len == 0) {
 			if (w + 1 >= n)
 				break;

@@ -11,7 +11,11 @@
  * text_fit() is the last guard before a string reaches the terminal: it
  * measures by display columns (wcwidth) in a UTF-8 locale, and in any other
  * locale replaces non-ASCII by '?', so a panel never writes past its edge
- * (curses would wrap the rest onto the next line).
+ * (curses would wrap the rest onto the next line).  It also drops format
+ * characters (text_is_format()): they have no width, so nothing would
+ * show that they are there, and the bidi ones reorder what follows them --
+ * a U+202E in a reason shows "buy 100" as "001 yub", and can carry the
+ * reversal into the next column of a panel.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +24,43 @@
 #include <wchar.h>
 
 #include "tui/tui.h"
+
+/*
+ * Unicode's format characters (general category Cf) and the line and
+ * paragraph separators, as of Unicode 15: the bidi marks, embeddings,
+ * overrides and isolates (U+200E/F, U+202A-E, U+2066-9, U+061C), zero-width
+ * characters, U+FEFF and the tag characters among them.  Ranges, sorted.
+ */
+static const uint32_t text_format_ranges[][2] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 }, { 0x180e, 0x180e }, { 0x200b, 0x200f },
+	{ 0x2028, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+int
+text_is_format(uint32_t cp)
+{
+	size_t lo = 0, hi = sizeof text_format_ranges /
+	    sizeof text_format_ranges[0];
+
+	if (cp < 0xad)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cp < text_format_ranges[mid][0])
+			hi = mid;
+		else if (cp > text_format_ranges[mid][1])
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
 
 char *
 text_qty(char *buf, size_t n, int64_t v)
@@ -137,7 +178,9 @@ text_width(const char *s, int utf8)
 		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
 			memset(&st, 0, sizeof st);
 			k = 1, w = 1;
-		} else
+		} else if (text_is_format((uint32_t)wc))
+			w = 0;
+		else
 			w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
 		cols += w;
 		s += k, len -= k;
@@ -180,6 +223,9 @@ text_fit(char *dst, size_t n, const char *src, int cols, int utf8)
 			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
 				memset(&st, 0, sizeof st);
 				k = 1, piece = "?", plen = 1, w = 1;
+			} else if (text_is_format((uint32_t)wc)) {
+				src += k, len -= k;
+				continue;
 			} else if (wcwidth(wc) < 0) {
 				piece = "?", plen = 1, w = 1;
 			} else {

@@ -301,8 +301,9 @@ const struct store_book *store_book_of(const struct store *s,
 int store_curve_slice(const struct store_block *b, int64_t t);
 
 /* Copy wire text into a fixed buffer: control characters removed
- * (ipc_strip_controls), invalid UTF-8 replaced by '?', cut at a character
- * boundary. */
+ * (ipc_strip_controls), format characters removed (text_is_format: bidi
+ * overrides and the like), invalid UTF-8 replaced by '?', cut at a
+ * character boundary. */
 void store_text(char *dst, size_t n, const char *src);
 
 const char *store_conn_name(int conn);
@@ -317,8 +318,12 @@ char *text_clock(char *buf, size_t n, int64_t t_ns);  /* HH:MM:SS */
 char *text_duration(char *buf, size_t n, int64_t ns); /* 1:02:03 / 02:03 */
 char *text_speed(char *buf, size_t n, double speed);  /* 0.25x, 4x */
 int text_decimals(double tick);
+/* 1 for a format character (Unicode Cf: bidi marks, overrides and
+ * isolates, zero-width characters, U+FEFF, tags) or U+2028/9: never drawn. */
+int text_is_format(uint32_t cp);
 /* Make src fit in `cols` terminal columns: in UTF-8 mode by character
- * widths, otherwise non-ASCII becomes '?'.  Cut text ends in '~'. */
+ * widths, otherwise non-ASCII becomes '?'; format characters are dropped.
+ * Cut text ends in '~'. */
 char *text_fit(char *dst, size_t n, const char *src, int cols, int utf8);
 int text_width(const char *s, int utf8);
 /* Bytes of s that fit in `cols` columns, cut after a space when the text

@@ -4,10 +4,23 @@
  *
  * Parsing.  Each file is read whole into memory and walked once with a
  * hand-written integer parser; there is no sscanf or strtod per field.  A
- * first line that does not start with a digit or a sign is a header and is
- * skipped; a '\r' before a '\n' is ignored; a last line without a newline
+ * UTF-8 byte-order mark at the start of a file is skipped (spreadsheets
+ * write one, and it would otherwise make the first data row a "header"); a
+ * first line that does not then start with a digit or a sign is a header and
+ * is skipped; a '\r' before a '\n' is ignored; a last line without a newline
  * is fine as long as it is complete.  Times are seconds after midnight with
- * up to 9 decimals and become integer nanoseconds exactly.  The level N of
+ * up to 9 decimals and become integer nanoseconds exactly.
+ *
+ * Range checks.  A row that parses is still refused, naming the file, the
+ * line, the field and the value, when it cannot be a LOBSTER event: times
+ * past 24 h or earlier than the row before (equal times are common: the
+ * sample's are rounded to 5 decimals); a type other than 1-7; a direction
+ * other than 1 or -1; for types 1-6 a size outside 1..LOBSTER_MAX_SIZE or a
+ * price outside 1..LOBSTER_EMPTY_PX-1; for a halt (7) anything but what the
+ * format defines (price -1, 0 or 1, direction -1, id and size 0).  An
+ * orderbook level is either a price in that range with a size > 0, or its
+ * side's empty-level dummy (9999999999 ask, -9999999999 bid) with size 0.
+ * Replay and verification never see a negative size or a price of -1.  The level N of
  * a pair is the number of columns of the first orderbook row divided by 4;
  * every row must then hold exactly 4N columns and the two files the same
  * number of rows.  A message whose id was submitted (type 1) by an earlier
@@ -222,6 +235,13 @@ lob_next_line(const char **p, const char *end, const char **s, const char **e)
 	*p = nl != NULL ? nl + 1 : end;
 }
 
+/* Past a UTF-8 byte-order mark at the start of buf, if there is one. */
+static const char *
+lob_skip_bom(const char *buf, size_t len)
+{
+	return len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? buf + 3 : buf;
+}
+
 static int
 lob_is_header(const char *p, size_t len)
 {
@@ -315,11 +335,122 @@ lob_show(char *dst, size_t n, const char *p, const char *e)
 		snprintf(dst, n, "byte 0x%02x", (unsigned char)*p);
 }
 
+/*
+ * The range checks of one parsed message row (v in file order: time, type,
+ * id, size, price, direction); prev is the time of the row before, or -1.
+ * 0, or -1 with err naming the file, line, field and value.
+ */
+static int
+lob_check_msg(const int64_t *v, int64_t prev, const char *name, long line,
+              char *err, size_t errlen)
+{
+	const int64_t day = 86400 * MARKET_NS_PER_SEC;
+	long long t = (long long)v[0];
+
+	if (v[0] > day) {
+		lob_err(err, errlen, "%s:%ld: field 1 (time) is %lld.%09lld: past "
+		        "the end of the day (86400 seconds after midnight)", name,
+		        line, t / MARKET_NS_PER_SEC, t % MARKET_NS_PER_SEC);
+		return -1;
+	}
+	if (v[0] < prev) {
+		lob_err(err, errlen, "%s:%ld: field 1 (time) is %lld.%09lld: before "
+		        "the row above's %lld.%09lld (times must not go backwards)",
+		        name, line, t / MARKET_NS_PER_SEC, t % MARKET_NS_PER_SEC,
+		        (long long)(prev / MARKET_NS_PER_SEC),
+		        (long long)(prev % MARKET_NS_PER_SEC));
+		return -1;
+	}
+	if (v[1] < 1 || v[1] > 7) {
+		lob_err(err, errlen, "%s:%ld: field 2 (type) is %lld: must be 1-7",
+		        name, line, (long long)v[1]);
+		return -1;
+	}
+	if (v[5] != 1 && v[5] != -1) {
+		lob_err(err, errlen, "%s:%ld: field 6 (direction) is %lld: must "
+		        "be 1 or -1", name, line, (long long)v[5]);
+		return -1;
+	}
+	if (v[1] == 7) {
+		/* A halt: the format fixes every field but the time. */
+		if (v[4] < -1 || v[4] > 1) {
+			lob_err(err, errlen, "%s:%ld: field 5 (price) is %lld: a halt "
+			        "(type 7) has price -1 (halt), 0 (quoting) or 1 "
+			        "(resume)", name, line, (long long)v[4]);
+			return -1;
+		}
+		if (v[3] != 0 || v[2] != 0 || v[5] != -1) {
+			int f = v[2] != 0 ? 3 : v[3] != 0 ? 4 : 6;
+
+			lob_err(err, errlen, "%s:%ld: field %d (%s) is %lld: a halt "
+			        "(type 7) has order id 0, size 0 and direction -1",
+			        name, line, f, lob_msg_field[f - 1],
+			        (long long)v[f - 1]);
+			return -1;
+		}
+		return 0;
+	}
+	if (v[3] <= 0 || v[3] > LOBSTER_MAX_SIZE) {
+		lob_err(err, errlen, "%s:%ld: field 4 (size) is %lld: must be > 0 "
+		        "and <= %lld shares (type %d)", name, line,
+		        (long long)v[3], (long long)LOBSTER_MAX_SIZE, (int)v[1]);
+		return -1;
+	}
+	if (v[4] <= 0 || v[4] >= LOBSTER_EMPTY_PX) {
+		lob_err(err, errlen, "%s:%ld: field 5 (price) is %lld: must be > 0 "
+		        "and < %lld (type %d)", name, line, (long long)v[4],
+		        (long long)LOBSTER_EMPTY_PX, (int)v[1]);
+		return -1;
+	}
+	if (v[2] < 0 || (uint64_t)v[2] >= LOB_SYN_BIT) {
+		lob_err(err, errlen, "%s:%ld: field 3 (order id) is %lld: out of "
+		        "range", name, line, (long long)v[2]);
+		return -1;
+	}
+	return 0;
+}
+
+/* One orderbook level (price and size at row[0], row[1]) of column k:
+ * a price in range with a size, or the side's empty-level dummy with 0. */
+static int
+lob_check_level(const int64_t *row, int k, const char *name, long line,
+                char *err, size_t errlen)
+{
+	const char *side = k % 4 < 2 ? "ask" : "bid";
+	int64_t dummy = k % 4 < 2 ? LOBSTER_EMPTY_PX : -LOBSTER_EMPTY_PX;
+	int lvl = k / 4 + 1;
+
+	if (row[0] == dummy) {
+		if (row[1] == 0)
+			return 0;
+		lob_err(err, errlen, "%s:%ld: field %d (%s size %d) is %lld: must be "
+		        "0 at an empty level (price %lld)", name, line, k + 2, side,
+		        lvl, (long long)row[1], (long long)row[0]);
+		return -1;
+	}
+	if (row[0] <= 0 || row[0] >= LOBSTER_EMPTY_PX) {
+		lob_err(err, errlen, "%s:%ld: field %d (%s price %d) is %lld: must "
+		        "be > 0 and < %lld, or %lld for an empty level", name, line,
+		        k + 1, side, lvl, (long long)row[0],
+		        (long long)LOBSTER_EMPTY_PX, (long long)dummy);
+		return -1;
+	}
+	if (row[1] <= 0 || row[1] > LOBSTER_MAX_SIZE) {
+		lob_err(err, errlen, "%s:%ld: field %d (%s size %d) is %lld: must be "
+		        "> 0 and <= %lld at price %lld", name, line, k + 2, side,
+		        lvl, (long long)row[1], (long long)LOBSTER_MAX_SIZE,
+		        (long long)row[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 lob_parse_msgs(struct lobster_data *d, const char *name, const char *buf,
                size_t len, char *err, size_t errlen)
 {
-	const char *p = buf, *end = buf + len, *s, *e, *q, *why;
+	const char *p = lob_skip_bom(buf, len), *end = buf + len, *s, *e, *q,
+	    *why;
 	size_t cap = lob_count_lines(buf, len), n = 0;
 	long line = 1;
 	int64_t v[LOB_MSG_FIELDS];
@@ -327,7 +458,7 @@ lob_parse_msgs(struct lobster_data *d, const char *name, const char *buf,
 	int k;
 
 	d->msg_line0 = 1;
-	if (lob_is_header(buf, len)) {
+	if (lob_is_header(p, (size_t)(end - p))) {
 		lob_next_line(&p, end, &s, &e);
 		line = d->msg_line0 = 2;
 	}
@@ -377,32 +508,9 @@ lob_parse_msgs(struct lobster_data *d, const char *name, const char *buf,
 			        lob_msg_field[LOB_MSG_FIELDS - 1], got);
 			return LOBSTER_EFORMAT;
 		}
-		if (v[1] < 1 || v[1] > 7) {
-			lob_err(err, errlen, "%s:%ld: field 2 (type) is %lld: must be 1-7",
-			        name, line, (long long)v[1]);
+		if (lob_check_msg(v, n > 0 ? d->msgs[n - 1].t : -1, name, line,
+		                  err, errlen) != 0)
 			return LOBSTER_EFORMAT;
-		}
-		if (v[5] != 1 && v[5] != -1) {
-			lob_err(err, errlen, "%s:%ld: field 6 (direction) is %lld: must "
-			        "be 1 or -1", name, line, (long long)v[5]);
-			return LOBSTER_EFORMAT;
-		}
-		if (v[1] <= 4 && v[3] <= 0) {
-			lob_err(err, errlen, "%s:%ld: field 4 (size) is %lld: must be > 0",
-			        name, line, (long long)v[3]);
-			return LOBSTER_EFORMAT;
-		}
-		if (v[1] <= 4 && (v[4] <= 0 || v[4] >= LOBSTER_EMPTY_PX)) {
-			lob_err(err, errlen, "%s:%ld: field 5 (price) is %lld: must be > 0 "
-			        "and < %lld", name, line, (long long)v[4],
-			        (long long)LOBSTER_EMPTY_PX);
-			return LOBSTER_EFORMAT;
-		}
-		if (v[2] < 0 || (uint64_t)v[2] >= LOB_SYN_BIT) {
-			lob_err(err, errlen, "%s:%ld: field 3 (order id) is %lld: out of "
-			        "range", name, line, (long long)v[2]);
-			return LOBSTER_EFORMAT;
-		}
 		d->msgs[n].t = v[0];
 		d->msgs[n].type = (int8_t)v[1];
 		d->msgs[n].id = v[2];
@@ -420,7 +528,8 @@ static int
 lob_parse_ob(struct lobster_data *d, const char *name, const char *buf,
              size_t len, size_t *rows, char *err, size_t errlen)
 {
-	const char *p = buf, *end = buf + len, *s, *e, *q, *why;
+	const char *p = lob_skip_bom(buf, len), *end = buf + len, *s, *e, *q,
+	    *why;
 	size_t cap = lob_count_lines(buf, len), n = 0;
 	long line = 1;
 	int64_t *row;
@@ -428,7 +537,7 @@ lob_parse_ob(struct lobster_data *d, const char *name, const char *buf,
 	int k, cols = 0;
 
 	d->ob_line0 = 1;
-	if (lob_is_header(buf, len)) {
+	if (lob_is_header(p, (size_t)(end - p))) {
 		lob_next_line(&p, end, &s, &e);
 		line = d->ob_line0 = 2;
 	}
@@ -500,6 +609,9 @@ lob_parse_ob(struct lobster_data *d, const char *name, const char *buf,
 			        "line after field %d, got %s", name, line, cols, cols, got);
 			return LOBSTER_EFORMAT;
 		}
+		for (k = 0; k < cols; k += 2)
+			if (lob_check_level(row + k, k, name, line, err, errlen) != 0)
+				return LOBSTER_EFORMAT;
 		n++;
 	}
 	*rows = n;

@@ -29,6 +29,9 @@ enum {
 
 /* Dummy price of an empty level (bids carry the negative). */
 #define LOBSTER_EMPTY_PX 9999999999LL
+/* The largest size a row may carry: more shares than any order or level
+ * of a listed stock, so a larger one is damage, not data. */
+#define LOBSTER_MAX_SIZE 1000000000LL
 /* How many levels a verify report keeps of the first mismatching row. */
 #define LOBSTER_REPORT_LEVELS 10
 

@@ -63,8 +63,10 @@ cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
 	char *txt = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(req, name));
 
-	snprintf(buf, n, "%.60s%s", txt ? txt : "?",
-	    txt && strlen(txt) > 60 ? "..." : "");
+	/* Cut on a character, so the message stays valid UTF-8. */
+	snprintf(buf, n, "%s", txt ? txt : "?");
+	if (strlen(buf) > 60 && n > 64)
+		strcat(ipc_utf8_cut(buf, 60), "...");
 	cJSON_free(txt);
 	return buf;
 }
@@ -101,15 +103,24 @@ cmd_int(const cJSON *req, const char *id, const char *name, int64_t lo,
 	return 0;
 }
 
-/* An optional string, cut to TRANCHE_MAX_TEXT: 0, 1 absent, -1 *err. */
+/* An optional name, enum value or token: 0, 1 absent, -1 *err.  A control
+ * character or invalid UTF-8 is refused, never stripped: "\u001bpassive"
+ * is not passive. */
 static int
 cmd_str(const cJSON *req, const char *id, const char *name, const char **out,
         cJSON **err)
 {
-	int rv = ipc_get_str(req, name, out);
+	int rv = ipc_get_name(req, name, out);
+	char v[96];
 
 	if (rv == -1)
 		return 1;
+	if (rv == -3) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"%s\" \"%s\": must "
+		    "be valid UTF-8 without control characters", name,
+		    ipc_show(v, sizeof v, *out, strlen(*out)));
+		return -1;
+	}
 	if (rv != 0) {
 		*err = cmd_bad_field(id, req, name, "must be a string");
 		return -1;
@@ -221,7 +232,8 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    "a tcp:// or tls+tcp:// peer must present a token" :
 		    "an ipc:// peer of another uid must present a token");
 	if (client != NULL && client[0] != '\0')
-		snprintf(sess->client, sizeof sess->client, "%s", client);
+		ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
+		    sizeof sess->client, "%s", client));
 	sess->rank = rank;
 	sess->authed = 1;
 	sess->token = tok;
@@ -707,21 +719,29 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "speed");
 	double v = -1;
-	char *end;
+	char shown[96];
 	cJSON *r;
 
 	if (f == NULL)
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\": required "
 		    "(1, 10, 60, max or a number)");
+	/* Only "max" means as fast as possible: 0, -0, "0.0" and a number
+	 * that underflows are refused, not taken as max. */
 	if (cJSON_IsString(f) && strcmp(f->valuestring, "max") == 0)
 		v = 0;
-	else if (cJSON_IsString(f) && f->valuestring[0] != '\0') {
-		v = strtod(f->valuestring, &end);
-		if (*end != '\0')
-			v = -1;
-	} else if (cJSON_IsNumber(f))
+	else if (cJSON_IsString(f) && (ipc_decimal(f->valuestring,
+	    strlen(f->valuestring), &v) != 0 || !(v > 0 && v <= 100000)))
+		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" \"%s\": "
+		    "must be max or a decimal number > 0 and <= 100000",
+		    ipc_show(shown, sizeof shown, f->valuestring,
+		    strlen(f->valuestring)));
+	else if (cJSON_IsNumber(f) && !(f->valuedouble > 0 &&
+	    f->valuedouble <= 100000))
+		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" %.17g: "
+		    "must be max or a number > 0 and <= 100000", f->valuedouble);
+	else if (cJSON_IsNumber(f))
 		v = f->valuedouble;
-	if (v != 0 && !(v > 0 && v <= 100000))
+	else if (!cJSON_IsString(f))
 		return cmd_bad_field(id, req, "speed", "must be max or a number "
 		    "> 0 and <= 100000");
 	server_set_speed(s, v);
@@ -963,15 +983,12 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	if (req != NULL)
 		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
 	else {
-		/* Undecodable input is kept as text (cut) so nothing is lost. */
+		/* Undecodable input is kept as text (cut on a character, control
+		 * characters as \uXXXX, invalid UTF-8 as \xNN) so that the
+		 * journal shows what came and stays valid JSON. */
 		char cut[512];
-		size_t n = rawlen < sizeof cut - 1 ? rawlen : sizeof cut - 1;
 
-		memcpy(cut, rawreq, n);
-		cut[n] = '\0';
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)cut[i] < 0x20 || cut[i] == 0x7f)
-				cut[i] = '?';
+		ipc_show(cut, sizeof cut, rawreq, rawlen);
 		cJSON_AddStringToObject(o, "raw", cut);
 	}
 	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
@@ -1020,8 +1037,8 @@ cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
 	}
 	if (rv != 0)
 		*reason = NULL;
-	else if (strlen(*reason) > TRANCHE_MAX_TEXT)
-		((char *)*reason)[TRANCHE_MAX_TEXT] = '\0';
+	else
+		ipc_utf8_cut((char *)*reason, TRANCHE_MAX_TEXT);
 	return NULL;
 }
 

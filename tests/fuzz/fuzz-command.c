@@ -1,7 +1,8 @@
 /*
  * tests/fuzz/fuzz-command.c -- a libFuzzer target for everything a peer's
  * bytes reach before and during a command: the codec (ipc_command_parse,
- * ipc_event_parse, ipc_json_depth, ipc_strip_controls) and the engine's
+ * ipc_json_strict, ipc_event_parse, ipc_json_depth, ipc_strip_controls,
+ * ipc_show, ipc_utf8_cut) and the engine's
  * dispatcher (server_command: idempotency, roles, reasons, every handler's
  * field checks), with a real market and execution layer from the calm
  * scenario and no sockets, loop or journal.
@@ -12,6 +13,11 @@
  * (every handler).  Sessions and remembered ids are cleared before each
  * input, and the whole engine is rebuilt after any input a handler accepted
  * as a change, so an input means the same thing whatever ran before it.
+ *
+ * What an accepted command must be: every string and key valid UTF-8, and
+ * no control character outside the free text of reason and client; what
+ * ipc_json_strict() accepts, cJSON must parse; and every reply is valid
+ * UTF-8, so no peer's bytes come back raw.
  *
  * Built two ways: scripts/fuzz links it with -fsanitize=fuzzer; the
  * fuzz-command program in ctest links it with fuzz-driver.c.
@@ -150,7 +156,8 @@ fz_dispatch(const uint8_t *data, size_t size, uint32_t pipe, int kind)
 		cJSON *r = cJSON_ParseWithLength(out, outlen);
 
 		if (r == NULL || !cJSON_IsObject(r) ||
-		    !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "ok")))
+		    !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "ok")) ||
+		    !ipc_utf8_valid(out, outlen))
 			abort();
 		cJSON_Delete(r);
 	}
@@ -160,6 +167,62 @@ fz_dispatch(const uint8_t *data, size_t size, uint32_t pipe, int kind)
 	fz_dirty |= fz_changed(out, outlen, data, size);
 	free(out);
 	server_flush(fz);
+}
+
+/* Every string and key below o valid UTF-8; and, but in the free text
+ * of the top level, without control characters. */
+static void
+fz_check_tree(const cJSON *o, int top)
+{
+	const cJSON *m;
+
+	for (m = o->child; m != NULL; m = m->next) {
+		int free_text = top && m->string != NULL &&
+		    (strcmp(m->string, "reason") == 0 ||
+		    strcmp(m->string, "client") == 0);
+
+		if (m->string != NULL && !ipc_utf8_valid(m->string,
+		    strlen(m->string)))
+			abort();
+		if (cJSON_IsString(m)) {
+			const unsigned char *c =
+			    (const unsigned char *)m->valuestring;
+
+			if (!ipc_utf8_valid(m->valuestring, strlen(m->valuestring)))
+				abort();
+			for (; !free_text && *c; c++)
+				if (*c < 0x20 || *c == 0x7f || (*c == 0xc2 &&
+				    c[1] >= 0x80 && c[1] <= 0x9f))
+					abort();
+		}
+		if (m->child != NULL)
+			fz_check_tree(m, 0);
+	}
+}
+
+/* ipc_show() and ipc_utf8_cut() on any bytes: bounded, valid UTF-8. */
+static void
+fz_text(const uint8_t *data, size_t size)
+{
+	char shown[64], *s;
+	size_t n = size < 300 ? size : 300;
+
+	ipc_show(shown, sizeof shown, (const char *)data, size);
+	if (strlen(shown) >= sizeof shown ||
+	    !ipc_utf8_valid(shown, strlen(shown)))
+		abort();
+	if ((s = malloc(n + 1)) == NULL)
+		return;
+	memcpy(s, data, n);
+	s[n] = '\0';
+	if (ipc_utf8_valid(s, strlen(s))) {
+		size_t before = strlen(s);
+
+		ipc_utf8_cut(s, before / 2);
+		if (strlen(s) > before / 2 || !ipc_utf8_valid(s, strlen(s)))
+			abort();
+	}
+	free(s);
 }
 
 static void
@@ -173,9 +236,20 @@ fz_codec(const uint8_t *data, size_t size)
 	if (ipc_command_parse(data, size, &root, &code, err, sizeof err) == 0) {
 		if (root == NULL)
 			abort();
+		fz_check_tree(root, 1);
 		cJSON_Delete(root);
-	} else if (root != NULL || code == NULL || err[0] == '\0')
+	} else if (root != NULL || code == NULL || err[0] == '\0' ||
+	    !ipc_utf8_valid(err, strlen(err)))
 		abort();
+	if (size <= TRANCHE_MAX_MSG && ipc_json_depth((const char *)data,
+	    size) <= TRANCHE_MAX_JSON_DEPTH && ipc_json_strict(data, size, &code,
+	    err, sizeof err) == 0) {
+		if ((root = cJSON_ParseWithLength((const char *)data, size)) ==
+		    NULL)
+			abort();
+		cJSON_Delete(root);
+	}
+	fz_text(data, size);
 	if (ipc_event_parse(data, size, &ev, err, sizeof err) == 0) {
 		if (ev.json == NULL || ev.topic[0] == '\0')
 			abort();

@@ -12,7 +12,9 @@
  * decisions, alerts, title, status, help, tape, chart, blotter, audit) is
  * drawn into off-screen pads of a few sizes, in ASCII and in UTF-8, live
  * and replay, with the lists scrolled and a search set, on a curses
- * terminal whose output goes to /dev/null.
+ * terminal whose output goes to /dev/null.  Whatever was drawn is read back
+ * from the pads: no format character (a bidi override such as U+202E, a
+ * zero-width character; text_is_format()) may be on them.
  *
  * gcc builds run it with tests/fuzz/fuzz-render-driver.c (ctest
  * fuzz/render-smoke, over tests/fuzz/corpus-render/); for libFuzzer,
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "tui/tui.h"
 
@@ -108,6 +111,22 @@ fz_line(struct store *s, const char *line, size_t len, int64_t now)
 	}
 }
 
+/* Nothing on the pad is a format character. */
+static void
+fz_check_pad(WINDOW *win, int h, int w)
+{
+	wchar_t row[512];
+	int y, x, n = w < 511 ? w : 511;
+
+	for (y = 0; y < h; y++) {
+		if (mvwinnwstr(win, y, 0, row, n) == ERR)
+			continue;
+		for (x = 0; row[x] != L'\0'; x++)
+			if (text_is_format((uint32_t)row[x]))
+				abort();
+	}
+}
+
 static void
 fz_draw(struct store *s, int h, int w, int utf8, int ascii, int replay,
         int scroll)
@@ -151,6 +170,7 @@ fz_draw(struct store *s, int h, int w, int utf8, int ascii, int replay,
 		if ((p.win = newpad(h, w)) == NULL)
 			abort();
 		ops[i]->draw(&p, &v);
+		fz_check_pad(p.win, h, w);
 		if (scroll && ops[i]->key != NULL) {
 			for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
 				ops[i]->key(&p, &v, keys[k]);
@@ -160,6 +180,7 @@ fz_draw(struct store *s, int h, int w, int utf8, int ascii, int replay,
 			}
 			werase(p.win);
 			ops[i]->draw(&p, &v);
+			fz_check_pad(p.win, h, w);
 		}
 		delwin(p.win);
 	}

@@ -232,7 +232,8 @@ engine_refuses_malformed_input(void **state)
 	expect_refusal(&e, "[1,2,3]", 7, ERR_PARSE, "object");
 	expect_refusal(&e, "{\"cmd\":\"pause\",\"reason\":\"r\"}", 28, ERR_FIELD,
 	    "\"id\"");
-	expect_refusal(&e, "{\"cmd\":\"frobnicate\",\"id\":\"m1\"}", 31,
+	/* 30 bytes: the terminating NUL would be a byte after the value. */
+	expect_refusal(&e, "{\"cmd\":\"frobnicate\",\"id\":\"m1\"}", 30,
 	    ERR_UNKNOWN, "frobnicate");
 	const char *neg = "{\"cmd\":\"throttle\",\"id\":\"m2\",\"pct\":-5,"
 	    "\"reason\":\"r\"}";

@@ -150,6 +150,171 @@ parse_malformed_field_names_line_and_field(void **state)
 	assert_non_null(strstr(err, "/nonexistent/m.csv"));
 }
 
+/* A message file of a header-less pair whose second message is `row`;
+ * the result of loading it, with err. */
+static int
+load_row(const char *row, char *err, size_t errlen)
+{
+	static const char ob[] = "1000100,100,1000000,100\n"
+	                         "1000100,100,1000000,100\n";
+	struct lobster_data d;
+	char msg[256];
+	int rv;
+
+	snprintf(msg, sizeof msg, "34200.0,1,1,100,1000000,1\n%s\n", row);
+	rv = lobster_load_mem(&d, "m.csv", msg, strlen(msg), "o.csv", ob,
+	                      sizeof ob - 1, err, errlen);
+	if (rv == 0)
+		lobster_data_free(&d);
+	return rv;
+}
+
+/* The row is refused, the message naming the line and each needle. */
+static void
+row_refused(const char *row, const char *n1, const char *n2)
+{
+	char err[256] = "";
+
+	if (load_row(row, err, sizeof err) != LOBSTER_EFORMAT)
+		fail_msg("row accepted: %s", row);
+	if (strstr(err, "m.csv:2: ") == NULL || strstr(err, n1) == NULL ||
+	    (n2 != NULL && strstr(err, n2) == NULL))
+		fail_msg("row %s: wanted m.csv:2: [%s] [%s], got %s", row, n1,
+		         n2 ? n2 : "", err);
+}
+
+static void
+row_accepted(const char *row)
+{
+	char err[256] = "";
+
+	if (load_row(row, err, sizeof err) != 0)
+		fail_msg("row refused: %s: %s", row, err);
+}
+
+static void
+parse_range_checks_every_row_type(void **state)
+{
+	(void)state;
+	/* Executions of hidden orders (5) and crosses (6). */
+	row_refused("34200.5,5,0,-2223600,1000000,1", "field 4 (size)",
+	            "-2223600");
+	row_refused("34200.5,5,0,0,1000000,1", "field 4 (size)", "is 0");
+	row_refused("34200.5,5,0,10,-1,1", "field 5 (price)", "is -1");
+	row_refused("34200.5,5,0,10,0,-1", "field 5 (price)", "is 0");
+	row_refused("34200.5,6,0,10,9999999999,1", "field 5 (price)",
+	            "9999999999");
+	row_refused("34200.5,6,0,-5,1000000,1", "field 4 (size)", "-5");
+	/* Sizes past any real order. */
+	row_refused("34200.5,1,2,2000000000,1000000,1", "field 4 (size)",
+	            "2000000000");
+	row_refused("34200.5,5,0,2000000000,1000000,1", "field 4 (size)",
+	            "2000000000");
+	/* Halts (7): price -1, 0 or 1, direction -1, id and size 0. */
+	row_refused("34200.5,7,0,0,5,-1", "field 5 (price)", "is 5");
+	row_refused("34200.5,7,0,100,-1,-1", "field 4 (size)", "is 100");
+	row_refused("34200.5,7,12,0,-1,-1", "field 3 (order id)", "is 12");
+	row_refused("34200.5,7,0,0,1,1", "field 6 (direction)", "is 1");
+	/* Unknown types and directions. */
+	row_refused("34200.5,0,2,100,1000000,1", "field 2 (type)", "is 0");
+	row_refused("34200.5,8,2,100,1000000,1", "field 2 (type)", "is 8");
+	row_refused("34200.5,1,2,100,1000000,0", "field 6 (direction)", "is 0");
+	/* Their valid neighbours still load. */
+	row_accepted("34200.5,5,0,10,1000000,1");
+	row_accepted("34200.5,6,0,1000000000,1000000,-1");
+	row_accepted("34200.5,7,0,0,-1,-1");
+	row_accepted("34200.5,7,0,0,0,-1");
+	row_accepted("34200.5,7,0,0,1,-1");
+}
+
+static void
+parse_times_stay_in_the_day_and_in_order(void **state)
+{
+	(void)state;
+	/* Backwards within the file. */
+	row_refused("34199.999999999,1,2,100,1000000,1", "field 1 (time)",
+	            "34199.999999999");
+	/* Past 24 hours. */
+	row_refused("86400.000000001,1,2,100,1000000,1", "field 1 (time)",
+	            "86400.000000001");
+	row_refused("999999.0,1,2,100,1000000,1", "field 1 (time)", "999999");
+	/* Equal times (5-decimal files round many to the same) are fine, and
+	 * so is the last instant of the day. */
+	row_accepted("34200.0,1,2,100,1000000,1");
+	row_accepted("86400.0,1,2,100,1000000,1");
+}
+
+static void
+parse_orderbook_rows_are_range_checked(void **state)
+{
+	static const char msg[] = "34200.0,1,1,100,1000000,1\n";
+	static const char *const bad[][2] = {
+		/* A real price with no size, and the reverse. */
+		{ "1000100,0,1000000,100\n", "field 2 (ask size 1) is 0" },
+		{ "9999999999,100,1000000,100\n", "field 2 (ask size 1) is 100" },
+		{ "1000100,100,-1,100\n", "field 3 (bid price 1) is -1" },
+		{ "1000100,100,0,100\n", "field 3 (bid price 1) is 0" },
+		/* The dummies belong to their own sides. */
+		{ "-9999999999,0,1000000,100\n", "field 1 (ask price 1)" },
+		{ "1000100,100,9999999999,0\n", "field 3 (bid price 1)" },
+	};
+	struct lobster_data d;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		if (lobster_load_mem(&d, "m.csv", msg, sizeof msg - 1, "o.csv",
+		                     bad[i][0], strlen(bad[i][0]), err,
+		                     sizeof err) != LOBSTER_EFORMAT)
+			fail_msg("orderbook row accepted: %s", bad[i][0]);
+		if (strstr(err, "o.csv:1: ") == NULL ||
+		    strstr(err, bad[i][1]) == NULL)
+			fail_msg("orderbook row %s: wanted [%s], got %s", bad[i][0],
+			         bad[i][1], err);
+	}
+	/* Empty levels as LOBSTER writes them load. */
+	assert_int_equal(lobster_load_mem(&d, "m.csv", msg, sizeof msg - 1,
+	                 "o.csv", "9999999999,0,-9999999999,0\n", 27, err,
+	                 sizeof err), 0);
+	lobster_data_free(&d);
+}
+
+static void
+parse_skips_a_byte_order_mark(void **state)
+{
+	static const char msg[] = "\xef\xbb\xbf" "34200.0,1,1,100,1000000,1\n"
+	                          "34200.5,1,2,100,1000000,1\n";
+	static const char ob[] = "\xef\xbb\xbf" "1000100,100,1000000,100\n"
+	                         "1000100,100,1000000,200\n";
+	static const char hmsg[] = "\xef\xbb\xbf" "Time,Type,OrderID,Size,Price,"
+	                           "Direction\n34200.0,1,1,100,1000000,1\n";
+	static const char hob[] = "\xef\xbb\xbf" "AskPrice1,AskSize1,BidPrice1,"
+	                          "BidSize1\n1000100,100,1000000,100\n";
+	struct lobster_data d;
+	char err[256];
+
+	(void)state;
+	/* A BOM before data: the first row is data, not a header. */
+	if (lobster_load_mem(&d, "m.csv", msg, sizeof msg - 1, "o.csv", ob,
+	                     sizeof ob - 1, err, sizeof err) != 0)
+		fail_msg("refused: %s", err);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.msg_line0, 1);
+	assert_int_equal(d.ob_line0, 1);
+	assert_int_equal(d.msgs[0].t, 34200LL * MARKET_NS_PER_SEC);
+	assert_int_equal(d.ob[0], 1000100);
+	lobster_data_free(&d);
+	/* A BOM before a header: the header is skipped as usual. */
+	if (lobster_load_mem(&d, "m.csv", hmsg, sizeof hmsg - 1, "o.csv", hob,
+	                     sizeof hob - 1, err, sizeof err) != 0)
+		fail_msg("refused: %s", err);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.msg_line0, 2);
+	assert_int_equal(d.ob_line0, 2);
+	lobster_data_free(&d);
+}
+
 static void
 verify_small_pair_exact(void **state)
 {
@@ -394,6 +559,10 @@ main(void)
 		cmocka_unit_test(parse_level2_header_crlf_nanoseconds),
 		cmocka_unit_test(parse_truncated_last_line_names_line),
 		cmocka_unit_test(parse_malformed_field_names_line_and_field),
+		cmocka_unit_test(parse_range_checks_every_row_type),
+		cmocka_unit_test(parse_times_stay_in_the_day_and_in_order),
+		cmocka_unit_test(parse_orderbook_rows_are_range_checked),
+		cmocka_unit_test(parse_skips_a_byte_order_mark),
 		cmocka_unit_test(verify_small_pair_exact),
 		cmocka_unit_test(verify_amzn_sample),
 		cmocka_unit_test(replay_aggressive_sell_consumes_displayed_bid),

@@ -7,6 +7,7 @@
  * into a store.  Panels are drawn into curses pads on a terminal whose
  * output goes to /dev/null, and the text is read back with mvwinnstr().
  */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -577,6 +578,28 @@ store_strips_hostile_text(void **state)
 	assert_string_equal(out, "ab\xc3\xa9");
 	store_text(out, 4, "ab\xc3\xa9");
 	assert_string_equal(out, "ab");
+
+	/* Bidi and other format characters never reach the screen: U+202E
+	 * (right-to-left override) would show "buy" as "yub" and everything
+	 * after it backwards.  LRM, RLM, the embeddings and overrides, the
+	 * isolates, ALM, the BOM / ZWNBSP, ZWSP, ZWJ and a tag character. */
+	store_text(out, sizeof out, "a\xe2\x80\xae" "buy" "\xe2\x80\xac" "b");
+	assert_string_equal(out, "abuyb");
+	store_text(out, sizeof out, "\xe2\x80\x8e" "1\xe2\x80\x8f" "2"
+	    "\xe2\x80\xaa" "3\xe2\x80\xab" "4\xe2\x80\xad" "5"
+	    "\xe2\x81\xa6" "6\xe2\x81\xa7" "7\xe2\x81\xa8" "8"
+	    "\xe2\x81\xa9" "9\xd8\x9c" "0\xef\xbb\xbf" "a\xe2\x80\x8b" "b"
+	    "\xe2\x80\x8d" "c\xf3\xa0\x80\x81" "d\xe2\x80\xa8" "e");
+	assert_string_equal(out, "1234567890abcde");
+	/* Their neighbours in the table are printable and stay. */
+	store_text(out, sizeof out, "\xe2\x80\x90\xe2\x80\xaf\xc3\xa9");
+	assert_string_equal(out, "\xe2\x80\x90\xe2\x80\xaf\xc3\xa9");
+	/* An event's text goes through the same door. */
+	push_at(&s, TOPIC_ALERT, 3, T0, "{\"sev\":\"warn\",\"code\":\"x\","
+	    "\"text\":\"sell \\u202e99 ,000\\u202c done\"}", 0);
+	a = store_alert(&s, 0);
+	assert_null(strstr(a->text, "\xe2\x80\xae"));
+	assert_non_null(strstr(a->text, "sell 99 ,000 done"));
 	store_free(&s);
 }
 
@@ -626,6 +649,37 @@ text_formats_numbers_and_times(void **state)
 	assert_string_equal(text_fit(b, sizeof b, "abcdef", 4, 0), "abc~");
 	assert_string_equal(text_fit(b, sizeof b, "abcd", 4, 0), "abcd");
 	assert_string_equal(text_fit(b, sizeof b, "a\xc3\xa9z", 3, 0), "a?z");
+}
+
+/* text_fit(), the last guard before the screen, drops format characters in
+ * a UTF-8 locale: no width, and the bidi ones reorder what follows. */
+static void
+text_fit_drops_format_characters(void **state)
+{
+	char b[64];
+
+	(void)state;
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL &&
+	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
+		skip();
+	assert_string_equal(text_fit(b, sizeof b, "buy \xe2\x80\xae" "001",
+	    10, 1), "buy 001");
+	assert_int_equal(text_width("buy \xe2\x80\xae" "001\xe2\x81\xa6", 1), 7);
+	assert_string_equal(text_fit(b, sizeof b, "\xef\xbb\xbf" "a\xe2\x80\x8b"
+	    "b\xd8\x9c" "c", 10, 1), "abc");
+	/* Cut by columns, the dropped characters count for nothing. */
+	assert_string_equal(text_fit(b, sizeof b, "ab\xe2\x80\x8f" "cdef", 4, 1),
+	    "abc~");
+	assert_string_equal(text_fit(b, sizeof b, "caf\xc3\xa9", 4, 1),
+	    "caf\xc3\xa9");
+	assert_true(text_is_format(0x202e) && text_is_format(0x200e) &&
+	    text_is_format(0x2066) && text_is_format(0x2069) &&
+	    text_is_format(0x061c) && text_is_format(0xfeff) &&
+	    text_is_format(0xe0001) && text_is_format(0x00ad));
+	assert_false(text_is_format('a') || text_is_format(0x00e9) ||
+	    text_is_format(0x2010) || text_is_format(0x202f) ||
+	    text_is_format(0x2070) || text_is_format(0xfffd));
+	setlocale(LC_CTYPE, "C");
 }
 
 /* ----------------------------------------------------------------- layout */
@@ -1003,6 +1057,7 @@ main(void)
 {
 	const struct CMUnitTest store_tests[] = {
 		cmocka_unit_test(store_events_build_the_state),
+		cmocka_unit_test(text_fit_drops_format_characters),
 		cmocka_unit_test(store_keeps_a_book_per_symbol),
 		cmocka_unit_test(store_lists_keep_the_newest_first),
 		cmocka_unit_test(store_decision_shows_a_disagreeing_shadow),
