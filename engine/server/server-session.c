@@ -333,15 +333,12 @@ server_refusal(struct server *s, struct session *sess,
 	if (req != NULL)
 		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
 	else {
-		/* Undecodable input is kept as text (cut) so nothing is lost. */
-		char cut[256];
-		size_t n = rawlen < sizeof cut - 1 ? rawlen : sizeof cut - 1;
+		/* Undecodable input is kept as text (cut on a character,
+		 * control characters as \uXXXX, invalid UTF-8 as \xNN), so the
+		 * journal shows what came and stays valid JSON. */
+		char cut[512];
 
-		memcpy(cut, raw, n);
-		cut[n] = '\0';
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)cut[i] < 0x20 || cut[i] >= 0x7f)
-				cut[i] = '?';
+		ipc_show(cut, sizeof cut, raw, rawlen);
 		cJSON_AddStringToObject(o, "raw", cut);
 	}
 	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
