@@ -13,6 +13,12 @@
  * stays served until SIGINT or SIGTERM (or, with --exit-at-end, the replay
  * exits).  One thread, no libuv: poll the REP socket, sleep until the next
  * event is due.
+ *
+ * The events go out on the live engine's events channel (server-events.c):
+ * a journal holds the same fills and orders a live session does, so only a
+ * peer that said hello with one of the engine's tokens (or an ipc:// peer
+ * of our uid) receives them, and a tcp:// or tls+tcp:// replay needs
+ * tokens configured, like tranched itself.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +29,6 @@
 #include <time.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 
 #include "engine/journal/journal.h"
@@ -41,7 +46,8 @@ struct rp {
 	const char *path, *url;
 	char events[600];
 	double speed;
-	nng_socket pub, rep;
+	nng_socket rep;
+	struct evchan *ev;
 	char *header_sym;
 	double tick;
 	uint64_t seq;
@@ -174,8 +180,7 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	ipc_event_free(&ev);
 	if (nng_msg_alloc(&msg, 0) == 0) {
 		nng_msg_append(msg, rec->data, rec->len);
-		if (nng_sendmsg(r->pub, msg, NNG_FLAG_NONBLOCK) != 0)
-			nng_msg_free(msg);
+		evchan_send(r->ev, msg);
 	}
 }
 
@@ -328,6 +333,7 @@ server_replay_main(int argc, char **argv)
 	int c, rv, have = 0, exit_at_end = 0, status = 1;
 	const char *tls_cert = NULL, *tls_key = NULL;
 	nng_tls_config *tls = NULL;
+	struct server *auth = NULL; /* only its tokens are used */
 	char err[1024];
 	double w0 = 0, t0 = 0;
 
@@ -409,11 +415,20 @@ server_replay_main(int argc, char **argv)
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
-	if (nng_pub0_open(&r.pub) != 0 || nng_rep0_open(&r.rep) != 0)
+	if ((auth = calloc(1, sizeof *auth)) == NULL)
 		goto out;
-	nng_socket_set_int(r.pub, NNG_OPT_SENDBUF, 1024);
+	auth->urls[0] = r.url;
+	auth->nurls = 1;
+	if (server_tokens_load(auth, err, sizeof err) != 0 ||
+	    evchan_open(&r.ev, 1024, auth->tokens, &auth->ntokens, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched replay: %s\n", err);
+		goto out;
+	}
+	if (nng_rep0_open(&r.rep) != 0)
+		goto out;
 	if (server_listen(r.rep, r.url, tls, err, sizeof err) != 0 ||
-	    server_listen(r.pub, r.events, tls, err, sizeof err) != 0) {
+	    evchan_listen(r.ev, r.events, tls, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
@@ -427,6 +442,8 @@ server_replay_main(int argc, char **argv)
 		double now = rp_now(), due;
 
 		rp_answer(&r);
+		evchan_read(r.ev, r.seq);
+		evchan_sweep(r.ev);
 		if (!have && !r.ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {
@@ -469,7 +486,8 @@ server_replay_main(int argc, char **argv)
 	status = 0;
 out:
 	ipc_nng_close(r.rep, 3000);
-	ipc_nng_close(r.pub, 3000);
+	evchan_close(r.ev);
+	free(auth);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	jrnl_reader_close(rd);
