@@ -90,7 +90,10 @@ evchan_find(struct evchan *ev, int id)
 }
 
 /*
- * On an NNG thread: a pipe came or went.  A new pipe waits for its hello;
+ * On an NNG thread: a pipe came or went.  A pipe is entered before NNG
+ * starts it (NNG_PIPE_EV_ADD_PRE): after, its hello could be read before
+ * the pipe is known, and be dropped as a stranger's.  A new pipe waits for
+ * its hello;
  * when EVENTS_WAITING_MAX pipes already wait, or the table is full, it is
  * closed at once, so a crowd of silent connections cannot keep admitted
  * peers out for longer than EVENTS_HELLO_MS.
@@ -103,7 +106,7 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 	int full = 0;
 
 	pthread_mutex_lock(&ev->mu);
-	if (what == NNG_PIPE_EV_ADD_POST) {
+	if (what == NNG_PIPE_EV_ADD_PRE) {
 		if (ev->npipes == EVENTS_PIPES_MAX ||
 		    ev->nwaiting == EVENTS_WAITING_MAX)
 			full = 1;
@@ -149,7 +152,7 @@ evchan_open(struct evchan **out, int queue, const struct token *tokens,
 	/* Peers send one small hello; anything bigger is not one. */
 	nng_socket_set_size(ev->sock, NNG_OPT_RECVMAXSZ, EVENTS_HELLO_MAX);
 	nng_socket_set_int(ev->sock, NNG_OPT_SENDBUF, queue > 0 ? queue : 1024);
-	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_POST, evchan_pipe_event, ev);
+	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_PRE, evchan_pipe_event, ev);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_REM_POST, evchan_pipe_event, ev);
 	if ((rv = nng_socket_get_int(ev->sock, NNG_OPT_RECVFD, &ev->fd)) != 0) {
 		snprintf(err, errlen, "events socket: recv fd: %s",
