@@ -53,8 +53,8 @@ static const struct opt_row opt_table[] = {
 	{ "exit-when-done", NULL, OPT_EXIT_DONE,
 	  "exit once every block is finished" },
 	{ "event-queue", "N", OPT_EVENT_QUEUE,
-	  "event messages held for each subscriber before a slow one loses"
-	  " some (default 1024)" },
+	  "event messages queued for the subscribers, who must say hello"
+	  " with a token on the events socket (default 1024)" },
 	{ "shadow", "MODEL", OPT_SHADOW,
 	  "watch a second policy beside every block: publish how often and how"
 	  " much it would decide otherwise (never trades)" },
