@@ -19,7 +19,7 @@
  *   {"ok":true,"id","v","role","seq" (last published)}  or
  *   {"ok":false,"id","error":{"code":"auth|version|field|parse",...}},
  * which a client tells from events by its leading '{'.  Only an admitted
- * connection receives events; a refused one is closed 200 ms after its
+ * connection receives events; a refused one is closed a second after its
  * answer, a silent one after 2 s, and a SUB socket is refused by NNG's
  * protocol check before any data.
  *

@@ -196,7 +196,9 @@ void server_peer(struct server *s, nng_pipe p, struct peer *peer);
 #define EVENTS_PIPES_MAX 256    /* connections at once */
 #define EVENTS_WAITING_MAX 64   /* of them not yet past hello */
 #define EVENTS_HELLO_MS 2000    /* a connection must say hello by then */
-#define EVENTS_REFUSED_MS 200   /* a refused one hears why, then goes */
+#define EVENTS_REFUSED_MS 1000  /* a refused one hears why, then goes:
+                                 * its answer must leave first, and
+                                 * NNG sends it on a thread of its own */
 #define EVENTS_HELLO_MAX 4096   /* bytes: a hello is small */
 struct evchan;
 int evchan_open(struct evchan **out, int queue, const struct token *tokens,
