@@ -471,7 +471,7 @@ events_tcp_token_client_recovers_gap(void **state)
 		fail_msg("hello refused: %s", r ? cJSON_PrintUnformatted(r) :
 		    "no answer");
 	cJSON_Delete(r);
-	assert_int_equal(ipc_client_wait_event(n.c, &ev, 5000), 1);
+	assert_int_equal(ipc_client_wait_event(n.c, &ev, 20000), 1);
 	first = last = ev.seq;
 	ipc_event_free(&ev);
 	/*
