@@ -60,8 +60,8 @@ static const struct opt_row opt_table[] = {
 	{ "exit-when-done", NULL, OPT_EXIT_DONE,
 	  "exit once every block is finished" },
 	{ "event-queue", "N", OPT_EVENT_QUEUE,
-	  "event messages held for each subscriber before a slow one loses"
-	  " some (default 1024)" },
+	  "event messages queued for the subscribers, who must say hello"
+	  " with a token on the events socket (default 1024)" },
 	{ "max-sessions", "N", OPT_MAX_SESSIONS,
 	  "control connections at once (default 256); more are refused with"
 	  " sessions_full, none is ever evicted" },

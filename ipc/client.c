@@ -15,19 +15,29 @@
  * (handshakes refused, connections closed during the handshake) when a
  * request does not get through: ipc_client_problem().
  *
+ * Events come on a pair1 socket (protocol 3): the engine sends nothing to a
+ * connection that has not said hello with a token it knows (or, over
+ * ipc://, from its own uid).  So every time the events socket connects --
+ * first, after the engine restarts, after a redial -- a pipe callback sends
+ * the hello, with the token from the configuration.  The engine's answer is
+ * the first message on the connection, a reply object where events
+ * messages begin with a topic; the client takes it out of the stream and
+ * keeps a refusal for ipc_client_problem().
+ *
  * An events message may hold several events (ipc/protocol.h).  The client
  * keeps the message it is reading and a cursor into it, so callers still
  * take one event at a time; ipc_client_next_raw() hands out events undecoded
  * and keeps every message they point into until ipc_client_release(), which
  * lets the console decide which of a whole drain it needs to decode.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/pair1/pair.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include <time.h>
@@ -43,6 +53,11 @@ struct ipc_client {
 	nng_dialer req_dialer, sub_dialer;
 	nng_tls_config *tlscfg;  /* held for redialling the events */
 	int tls;
+	char *hello;          /* the events hello, sent on every connection */
+	pthread_mutex_t mu;   /* guards hellos (NNG's threads) and refusal */
+	unsigned long hellos; /* events hellos sent */
+	int admitted;         /* the engine's last answer: 1 ok, -1 refused */
+	char refusal[512];    /* what it said when it refused */
 	char ctl_url[512];
 	char ev_url[512];
 	char name[64];
@@ -54,6 +69,14 @@ struct ipc_client {
 	uint64_t msgs;       /* events messages received (batches) */
 	size_t off;           /* cursor in the last held message */
 };
+
+static void
+client_free(struct ipc_client *c)
+{
+	cJSON_free(c->hello);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
 
 int
 ipc_client_open(struct ipc_client **out, const char *ctl_url,
@@ -90,6 +113,51 @@ client_dial(nng_socket s, const char *url, nng_tls_config *tls,
 	return 0;
 }
 
+/*
+ * On an NNG thread: the events socket connected, so it says hello.  The
+ * send does not block (the socket's send queue has room for it); if it
+ * fails anyway, the engine closes the silent connection after its hello
+ * timeout and the dialer connects again.
+ */
+static void
+client_events_pipe(nng_pipe p, nng_pipe_ev what, void *arg)
+{
+	struct ipc_client *c = arg;
+	nng_msg *msg;
+
+	(void)p;
+	if (what != NNG_PIPE_EV_ADD_POST ||
+	    nng_msg_alloc(&msg, 0) != 0)
+		return;
+	if (nng_msg_append(msg, c->hello, strlen(c->hello)) != 0 ||
+	    nng_sendmsg(c->sub, msg, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(msg);
+	pthread_mutex_lock(&c->mu);
+	c->hellos++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* {"cmd":"hello","id","client","v","token"?}: what the engine wants
+ * before it sends an event. */
+static char *
+client_events_hello(const struct ipc_client *c, const char *token)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[160], *txt;
+
+	snprintf(id, sizeof id, "%s-%ld-%lx-events", c->name, (long)getpid(),
+	    c->nonce);
+	cJSON_AddStringToObject(o, "cmd", CMD_HELLO);
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "client", c->name);
+	cJSON_AddNumberToObject(o, "v", TRANCHE_PROTO_VERSION);
+	if (token != NULL && token[0] != '\0')
+		cJSON_AddStringToObject(o, "token", token);
+	txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return txt;
+}
+
 int
 ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
                     char *err, size_t errlen)
@@ -107,6 +175,7 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 	snprintf(c->ctl_url, sizeof c->ctl_url, "%s", cfg->ctl_url);
 	snprintf(c->name, sizeof c->name, "%s", cfg->name ? cfg->name :
 	    "client");
+	pthread_mutex_init(&c->mu, NULL);
 	/* The engine remembers ids across connections: two clients of one
 	 * process (or a pid reused later) must not share them. */
 	{
@@ -117,25 +186,31 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 		c->nonce = ((unsigned long)ts.tv_sec * 1000003UL) ^
 		    (unsigned long)ts.tv_nsec ^ (++opened << 40);
 	}
+	if ((c->hello = client_events_hello(c, cfg->token)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+		return NNG_ENOMEM;
+	}
 	if (cfg->events_url != NULL)
 		snprintf(c->ev_url, sizeof c->ev_url, "%s", cfg->events_url);
 	else if (ipc_events_url(cfg->ctl_url, c->ev_url, sizeof c->ev_url) != 0) {
 		snprintf(err, errlen, "%s: not an engine address (ipc://PATH, "
 		    "tcp://HOST:PORT or tls+tcp://HOST:PORT)", cfg->ctl_url);
-		free(c);
+		client_free(c);
 		return NNG_EADDRINVAL;
 	}
 	if (ipc_url_is_tls(c->ctl_url) != ipc_url_is_tls(c->ev_url)) {
 		snprintf(err, errlen, "%s and %s: both or neither must be "
 		    "tls+tcp://", c->ctl_url, c->ev_url);
-		free(c);
+		client_free(c);
 		return NNG_EADDRINVAL;
 	}
 	c->tls = ipc_url_is_tls(c->ctl_url);
 	if (c->tls) {
 		if (ipc_tls_client_config(&tls, c->ctl_url, cfg->tls_ca, label,
 		    err, errlen) != 0) {
-			free(c);
+			client_free(c);
 			return NNG_EINVAL;
 		}
 		snprintf(c->ca, sizeof c->ca, "%s", cfg->tls_ca);
@@ -144,7 +219,7 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
 		goto fail;
 	}
-	if ((rv = nng_sub0_open(&c->sub)) != 0) {
+	if ((rv = nng_pair1_open(&c->sub)) != 0) {
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
 		ipc_nng_close(c->req, 2000);
 		goto fail;
@@ -158,7 +233,9 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 	/* A deep receive queue: the console drains it every wakeup, and a gap
 	 * still ends in a snapshot, but bursts should not cost one. */
 	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, 8192);
-	nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	/* Room for the hello whatever the connection is doing. */
+	nng_socket_set_int(c->sub, NNG_OPT_SENDBUF, 4);
+	nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, client_events_pipe, c);
 	if ((rv = client_dial(c->req, c->ctl_url, tls, &c->req_dialer, err,
 	    errlen)) != 0 || (rv = client_dial(c->sub, c->ev_url, tls,
 	    &c->sub_dialer, err, errlen)) != 0) {
@@ -175,7 +252,7 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 fail:
 	if (tls != NULL)
 		nng_tls_config_free(tls);
-	free(c);
+	client_free(c);
 	return rv;
 }
 
@@ -185,13 +262,16 @@ ipc_client_close(struct ipc_client *c)
 	if (c == NULL)
 		return;
 	ipc_nng_close(c->req, 2000);
-	ipc_nng_close(c->sub, 2000);
+	/* An abandoned events socket may still call client_events_pipe():
+	 * then the client is left allocated rather than freed under it. */
+	if (ipc_nng_close(c->sub, 2000) != 0)
+		return;
 	if (c->tlscfg != NULL)
 		nng_tls_config_free(c->tlscfg);
 	while (c->nheld > 0)
 		nng_msg_free(c->held[--c->nheld]);
 	free(c->held);
-	free(c);
+	client_free(c);
 }
 
 /*
@@ -260,8 +340,13 @@ int
 ipc_client_problem(struct ipc_client *c, char *buf, size_t n)
 {
 	struct client_dstats a, b;
-	char host[256] = "?";
+	char host[256] = "?", why[sizeof c->refusal];
 
+	if (ipc_client_events_state(c, why, sizeof why) < 0) {
+		snprintf(buf, n, "%s: the engine sends no events to this client: "
+		    "it refused the events hello: %s", c->ev_url, why);
+		return 1;
+	}
 	if (client_dialer_stats(c->req_dialer, &a) != 0 ||
 	    client_dialer_stats(c->sub_dialer, &b) != 0 || a.pipes > 0)
 		return 0;
@@ -374,6 +459,54 @@ ipc_client_release(struct ipc_client *c)
 	c->nheld = keep;
 }
 
+int
+ipc_client_events_state(struct ipc_client *c, char *why, size_t n)
+{
+	int st;
+
+	pthread_mutex_lock(&c->mu);
+	st = c->admitted;
+	if (why != NULL && n > 0)
+		snprintf(why, n, "%s", c->refusal);
+	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
+unsigned long
+ipc_client_events_hellos(struct ipc_client *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->hellos;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+/* The engine's answer to the events hello, which is not an event. */
+static void
+client_events_answer(struct ipc_client *c, nng_msg *msg)
+{
+	cJSON *o = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
+	const char *code = "?", *m = "no reason given";
+
+	pthread_mutex_lock(&c->mu);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"))) {
+		c->admitted = 1;
+		c->refusal[0] = '\0';
+	} else {
+		ipc_get_str(e, "code", &code);
+		ipc_get_str(e, "message", &m);
+		c->admitted = -1;
+		snprintf(c->refusal, sizeof c->refusal, "%s (%s)", m, code);
+		ipc_strip_controls(c->refusal);
+	}
+	pthread_mutex_unlock(&c->mu);
+	cJSON_Delete(o);
+	nng_msg_free(msg);
+}
+
 static int
 client_take_raw(struct ipc_client *c, struct ipc_raw *r, int flags, char *err,
                 size_t errlen)
@@ -388,6 +521,12 @@ client_take_raw(struct ipc_client *c, struct ipc_raw *r, int flags, char *err,
 		if (rv != 0) {
 			snprintf(err, errlen, "%s", nng_strerror(rv));
 			return -1;
+		}
+		/* Events begin with a topic; the hello's answer with '{'. */
+		if (nng_msg_len(msg) > 0 &&
+		    ((const char *)nng_msg_body(msg))[0] == '{') {
+			client_events_answer(c, msg);
+			continue;
 		}
 		c->msgs++;
 		if (c->nheld == c->capheld) {

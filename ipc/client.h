@@ -1,9 +1,11 @@
 /*
  * ipc/client.h -- a small client for a tranche engine, used by the console,
  * `tranche ctl` and the tests.  It dials the control socket (REQ) and the
- * events socket (SUB, all topics) without waiting for the engine to be
- * there: NNG redials by itself, so a client started before its engine, or
- * one whose engine restarts, reconnects with no help.
+ * events socket (pair1; it says hello there with its token on every
+ * connection, and the engine sends events only once it has accepted it)
+ * without waiting for the engine to be there: NNG redials by itself, so a
+ * client started before its engine, or one whose engine restarts,
+ * reconnects with no help.
  *
  * Requests are synchronous with a timeout.  Each request gets an "id" of the
  * form NAME-PID-N unless the caller set one; NNG's REQ socket may resend a
@@ -31,6 +33,8 @@ struct ipc_client_cfg {
 	                           * the engine's certificate with (required) */
 	const char *tls_ca_label; /* where tls_ca came from, for messages:
 	                           * "--tls-ca" (the default) or an env name */
+	const char *token;        /* presented in the events hello; NULL: none
+	                           * (enough over ipc:// as the engine's uid) */
 };
 
 /* 0 and *out, or a negative NNG error code with err saying what was wrong
@@ -49,6 +53,13 @@ int ipc_client_open_cfg(struct ipc_client **out,
  * connection is up.
  */
 int ipc_client_problem(struct ipc_client *c, char *buf, size_t n);
+
+/* The engine's last answer to the events hello: 1 admitted, -1 refused
+ * (why, if not NULL, gets its message and code), 0 none yet.  Answers are
+ * read with the events, so this moves only as events are taken. */
+int ipc_client_events_state(struct ipc_client *c, char *why, size_t n);
+/* How many events hellos the client has sent (one a connection). */
+unsigned long ipc_client_events_hellos(struct ipc_client *c);
 
 /* Start the events dialer afresh (a hung TLS handshake, see client.c);
  * 0 or an NNG error. */

@@ -7,7 +7,21 @@
  * Two NNG sockets per engine:
  *
  *   control  REP on the listen URL; consoles and `tranche ctl` talk REQ.
- *   events   PUB on the listen URL's event twin (ipc_events_url()); SUB.
+ *   events   pair1 (polyamorous) on the listen URL's event twin
+ *            (ipc_events_url()); each client dials it with pair1.
+ *
+ * Events are confidential (version 3; version 2 used PUB/SUB, which
+ * cannot tell who subscribes).  A client's first message on each events
+ * connection is a hello -- {"cmd":"hello","id","v","client"?,"token"?},
+ * checked as the control hello is: the version, then a token the engine
+ * knows, of any role; an ipc:// peer of the engine's own uid needs none.
+ * The engine's first message back is the answer, one reply object
+ *   {"ok":true,"id","v","role","seq" (last published)}  or
+ *   {"ok":false,"id","error":{"code":"auth|version|field|parse",...}},
+ * which a client tells from events by its leading '{'.  Only an admitted
+ * connection receives events; a refused one is closed a second after its
+ * answer, a silent one after 2 s, and a SUB socket is refused by NNG's
+ * protocol check before any data.
  *
  * Over tls+tcp:// both are TLS with the engine's certificate, which clients
  * verify (ipc/tls.h); the messages are the same as on any transport.
@@ -50,7 +64,17 @@
 #ifndef TRANCHE_IPC_PROTOCOL_H
 #define TRANCHE_IPC_PROTOCOL_H
 
-#define TRANCHE_PROTO_VERSION 2
+#define TRANCHE_PROTO_VERSION 3
+
+/* The oldest protocol whose journals this build reads (tca, both replays).
+ * A journal holds events, and events mean the same from version 2 on: 3
+ * changed only how a peer is admitted to the events channel.  Raise it
+ * when an event's meaning changes; a header naming a version outside
+ * [TRANCHE_PROTO_JOURNAL_MIN, TRANCHE_PROTO_VERSION] is refused. */
+#define TRANCHE_PROTO_JOURNAL_MIN 2
+#define TRANCHE_PROTO_JOURNAL_OK(v) \
+	((v) >= TRANCHE_PROTO_JOURNAL_MIN && (v) <= TRANCHE_PROTO_VERSION && \
+	 (v) == (double)(int)(v))
 
 /* Largest message either side accepts (NNG_OPT_RECVMAXSZ). */
 #define TRANCHE_MAX_MSG (256 * 1024)

@@ -356,7 +356,7 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 {
 	struct ipc_client_cfg cfg = {
 		.ctl_url = url, .name = "tranche-ctl", .tls_ca = tls_ca,
-		.tls_ca_label = tls_ca_label,
+		.tls_ca_label = tls_ca_label, .token = token,
 	};
 	struct ipc_client *c;
 	cJSON *req, *reply = NULL;

@@ -366,7 +366,8 @@ live_open(struct tui *t)
 	}
 	if (ipc_client_open_cfg(&lv->client, &(struct ipc_client_cfg){
 	    .ctl_url = lv->url, .name = "tranche", .tls_ca = t->opt.tls_ca,
-	    .tls_ca_label = t->opt.tls_ca_label }, err, sizeof err) != 0) {
+	    .tls_ca_label = t->opt.tls_ca_label,
+	    .token = getenv("TRANCHE_TOKEN") }, err, sizeof err) != 0) {
 		fprintf(stderr, "tranche: cannot attach: %s\n", err);
 		return -1;
 	}

@@ -573,14 +573,15 @@ replay_protocol_check(const char *path, const char *header)
 {
 	cJSON *h = header != NULL ? cJSON_Parse(header) : NULL;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "protocol");
-	int ok = cJSON_IsNumber(v) && v->valuedouble == TRANCHE_PROTO_VERSION;
+	int ok = cJSON_IsNumber(v) && TRANCHE_PROTO_JOURNAL_OK(v->valuedouble);
 
 	if (!ok) {
 		char *txt = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
 
 		fprintf(stderr, "tranche replay: %s: header protocol %s: this "
-		    "console speaks protocol %d only\n", path, txt != NULL ? txt :
-		    "(missing)", TRANCHE_PROTO_VERSION);
+		    "console reads protocols %d to %d\n", path, txt != NULL ?
+		    txt : "(missing)", TRANCHE_PROTO_JOURNAL_MIN,
+		    TRANCHE_PROTO_VERSION);
 		cJSON_free(txt);
 	}
 	cJSON_Delete(h);

@@ -340,14 +340,15 @@ tca_header_check(const char *path, const char *hdr)
 {
 	cJSON *h = cJSON_Parse(hdr != NULL ? hdr : "");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "protocol");
-	int ok = cJSON_IsNumber(v) && v->valuedouble == TRANCHE_PROTO_VERSION;
+	int ok = cJSON_IsNumber(v) && TRANCHE_PROTO_JOURNAL_OK(v->valuedouble);
 
 	if (!ok) {
 		char *txt = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
 
 		fprintf(stderr, "tranched tca: %s: header protocol %s: this "
-		    "build reads protocol %d only\n", path, txt != NULL ? txt :
-		    "(missing)", TRANCHE_PROTO_VERSION);
+		    "build reads protocols %d to %d\n", path, txt != NULL ? txt :
+		    "(missing)", TRANCHE_PROTO_JOURNAL_MIN,
+		    TRANCHE_PROTO_VERSION);
 		cJSON_free(txt);
 	}
 	cJSON_Delete(h);

@@ -134,13 +134,13 @@ struct server {
 	uv_loop_t loop;
 	int loop_inited;
 	uv_timer_t clock_timer, pub_timer, beat_timer;
-	uv_poll_t rep_poll;
+	uv_poll_t rep_poll, ev_poll;
 	uv_signal_t sigint, sigterm;
 	int stopping;
 
-	nng_socket pub, rep;
+	nng_socket rep;
+	struct evchan *ev;     /* events: to admitted peers only */
 	int rep_fd;
-	atomic_int subs;
 
 	double speed;         /* 0 = as fast as possible */
 	int64_t t;            /* simulated now */
@@ -323,5 +323,43 @@ int server_tls_config(nng_tls_config **out, const char *const *urls,
  * set).  0, or -1 with err. */
 int server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
                   char *err, size_t errlen);
+/* server.c: who is behind pipe p (s may be NULL: only the transport is
+ * asked). */
+void server_peer(struct server *s, nng_pipe p, struct peer *peer);
+
+/*
+ * server-events.c: the events channel.  A peer dials the events URL, sends
+ * a hello and, once admitted (a token, or an ipc:// peer of our uid),
+ * receives every events message; nobody else receives anything.
+ * tokens/ntokens are read at each hello (the caller's, kept alive).
+ * queue: NNG_OPT_SENDBUF of the socket (0: 1024).  0, or -1 with err.
+ */
+#define EVENTS_PIPES_MAX 256    /* connections at once */
+#define EVENTS_WAITING_MAX 64   /* of them not yet past hello */
+#define EVENTS_HELLO_MS 2000    /* a connection must say hello by then */
+#define EVENTS_REFUSED_MS 1000  /* a refused one hears why, then goes:
+                                 * its answer must leave first, and
+                                 * NNG sends it on a thread of its own */
+#define EVENTS_HELLO_MAX 4096   /* bytes: a hello is small */
+struct evchan;
+int evchan_open(struct evchan **out, int queue, const struct token *tokens,
+                const int *ntokens, char *err, size_t errlen);
+int evchan_listen(struct evchan *ev, const char *url, nng_tls_config *tls,
+                  char *err, size_t errlen);
+/* Readable when hellos wait: then evchan_read() answers them (seq: the
+ * last event published, told to an admitted peer). */
+int evchan_fd(const struct evchan *ev);
+void evchan_read(struct evchan *ev, uint64_t seq);
+/* Close connections silent past EVENTS_HELLO_MS, and refused ones once
+ * they have had their answer; call a few times a second. */
+void evchan_sweep(struct evchan *ev);
+/* Send msg (taken) to every admitted peer, never blocking; the number of
+ * peers it went to. */
+int evchan_send(struct evchan *ev, nng_msg *msg);
+int evchan_peers(struct evchan *ev);
+uint64_t evchan_refused(const struct evchan *ev);
+/* 0, or NNG_ETIMEDOUT when NNG would not close the socket (then the
+ * channel is abandoned, not freed). */
+int evchan_close(struct evchan *ev);
 
 #endif

@@ -20,6 +20,12 @@
  * (quantity or price out of range) is not published and is named on
  * stderr with its offset and field, and a damaged span is skipped with
  * jrnl_resync(), stderr saying where and how many bytes.
+ *
+ * The events go out on the live engine's events channel (server-events.c):
+ * a journal holds the same fills and orders a live session does, so only a
+ * peer that said hello with one of the engine's tokens (or an ipc:// peer
+ * of our uid) receives them, and a tcp:// or tls+tcp:// replay needs
+ * tokens configured, like tranched itself.
  */
 #include <math.h>
 #include <signal.h>
@@ -29,7 +35,6 @@
 #include <time.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 
 #include "engine/journal/journal.h"
@@ -47,7 +52,8 @@ struct rp {
 	const char *path, *url;
 	char events[600];
 	double speed;
-	nng_socket pub, rep;
+	nng_socket rep;
+	struct evchan *ev;
 	char *header_sym;
 	double tick;
 	uint64_t seq;
@@ -216,8 +222,7 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	ipc_event_free(&ev);
 	if (nng_msg_alloc(&msg, 0) == 0) {
 		nng_msg_append(msg, rec->data, rec->len);
-		if (nng_sendmsg(r->pub, msg, NNG_FLAG_NONBLOCK) != 0)
-			nng_msg_free(msg);
+		evchan_send(r->ev, msg);
 	}
 }
 
@@ -346,6 +351,7 @@ server_replay(const struct server_replay_opts *o)
 	int rv, have = 0, exit_at_end = o->exit_at_end, status = 1;
 	const char *tls_cert = o->tls_cert, *tls_key = o->tls_key;
 	nng_tls_config *tls = NULL;
+	struct server *auth = NULL; /* only its tokens are used */
 	char err[1024];
 	double w0 = 0, t0 = 0;
 
@@ -365,13 +371,13 @@ server_replay(const struct server_replay_opts *o)
 		const cJSON *pv = cJSON_GetObjectItemCaseSensitive(h, "protocol");
 
 		if (!cJSON_IsNumber(pv) ||
-		    pv->valuedouble != TRANCHE_PROTO_VERSION) {
+		    !TRANCHE_PROTO_JOURNAL_OK(pv->valuedouble)) {
 			char *txt = pv != NULL ? cJSON_PrintUnformatted(pv) : NULL;
 
 			fprintf(stderr, "tranched replay: %s: header protocol %s: "
-			    "this build speaks protocol %d only\n", r.path,
+			    "this build reads protocols %d to %d\n", r.path,
 			    txt != NULL ? txt : "(missing)",
-			    TRANCHE_PROTO_VERSION);
+			    TRANCHE_PROTO_JOURNAL_MIN, TRANCHE_PROTO_VERSION);
 			cJSON_free(txt);
 			jrnl_reader_close(rd);
 			cJSON_Delete(h);
@@ -405,11 +411,20 @@ server_replay(const struct server_replay_opts *o)
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
-	if (nng_pub0_open(&r.pub) != 0 || nng_rep0_open(&r.rep) != 0)
+	if ((auth = calloc(1, sizeof *auth)) == NULL)
 		goto out;
-	nng_socket_set_int(r.pub, NNG_OPT_SENDBUF, 1024);
+	auth->urls[0] = r.url;
+	auth->nurls = 1;
+	if (server_tokens_load(auth, err, sizeof err) != 0 ||
+	    evchan_open(&r.ev, 1024, auth->tokens, &auth->ntokens, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "tranched replay: %s\n", err);
+		goto out;
+	}
+	if (nng_rep0_open(&r.rep) != 0)
+		goto out;
 	if (server_listen(r.rep, r.url, tls, err, sizeof err) != 0 ||
-	    server_listen(r.pub, r.events, tls, err, sizeof err) != 0) {
+	    evchan_listen(r.ev, r.events, tls, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
@@ -423,6 +438,8 @@ server_replay(const struct server_replay_opts *o)
 		double now = rp_now(), due;
 
 		rp_answer(&r);
+		evchan_read(r.ev, r.seq);
+		evchan_sweep(r.ev);
 		if (!have && !r.ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {
@@ -476,7 +493,8 @@ server_replay(const struct server_replay_opts *o)
 	status = 0;
 out:
 	ipc_nng_close(r.rep, 3000);
-	ipc_nng_close(r.pub, 3000);
+	evchan_close(r.ev);
+	free(auth);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	jrnl_reader_close(rd);

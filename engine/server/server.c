@@ -21,10 +21,11 @@
  * (the Redis beforeSleep habit) the journal is synced if a fill is among
  * them -- a fill is never published before it is on disk -- or merely
  * flushed, and then the outbox is published in order, as few messages as
- * possible (server_send_batched).  If that write or sync fails, nothing of
- * the pass is sent and the engine goes JOURNAL-HALTED (server-journal.c).
- * PUB never blocks: a slow subscriber loses messages, sees the sequence
- * gap, and asks for a snapshot.
+ * possible (server_send_batched), to the peers admitted on the events
+ * channel (server-events.c) and to nobody else.  If that write or sync
+ * fails, nothing of the pass is sent and the engine goes JOURNAL-HALTED
+ * (server-journal.c).  Sending never blocks: a slow peer loses messages,
+ * sees the sequence gap, and asks for a snapshot.
  *
  * Nothing below this layer includes nng.h or uv.h.
  */
@@ -41,7 +42,6 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/transport/ipc/ipc.h>
 #include <uv.h>
@@ -159,15 +159,17 @@ server_exec_emit(void *arg, const char *topic, cJSON *payload)
  * costs almost nothing.  A lone event larger than the limit goes alone.
  */
 static void
-server_send_batched(nng_socket pub, const struct outmsg *out, size_t n)
+server_send_batched(struct evchan *ev, const struct outmsg *out, size_t n)
 {
 	nng_msg *msg = NULL;
 
+	/* Before the sockets open (recovery) there is nobody to tell. */
+	if (ev == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (msg != NULL && nng_msg_len(msg) + 1 + out[i].len >
 		    PUBLISH_BATCH_BYTES) {
-			if (nng_sendmsg(pub, msg, NNG_FLAG_NONBLOCK) != 0)
-				nng_msg_free(msg);
+			evchan_send(ev, msg);
 			msg = NULL;
 		}
 		if (msg == NULL) {
@@ -177,8 +179,8 @@ server_send_batched(nng_socket pub, const struct outmsg *out, size_t n)
 			continue;
 		nng_msg_append(msg, out[i].buf, out[i].len);
 	}
-	if (msg != NULL && nng_sendmsg(pub, msg, NNG_FLAG_NONBLOCK) != 0)
-		nng_msg_free(msg);
+	if (msg != NULL)
+		evchan_send(ev, msg);
 }
 
 /*
@@ -193,7 +195,7 @@ server_flush(struct server *s)
 	    s->need_sync ? "a fill" : "events") != 0)
 		server_jrnl_halt(s);
 	s->need_sync = 0;
-	server_send_batched(s->pub, s->out, s->nout);
+	server_send_batched(s->ev, s->out, s->nout);
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
 	s->nout = 0;
@@ -350,6 +352,7 @@ server_stop(struct server *s)
 	uv_timer_stop(&s->pub_timer);
 	uv_timer_stop(&s->beat_timer);
 	uv_poll_stop(&s->rep_poll);
+	uv_poll_stop(&s->ev_poll);
 	uv_signal_stop(&s->sigint);
 	uv_signal_stop(&s->sigterm);
 	server_refusals_flush(s, 1);
@@ -359,6 +362,7 @@ server_stop(struct server *s)
 	uv_close((uv_handle_t *)&s->pub_timer, NULL);
 	uv_close((uv_handle_t *)&s->beat_timer, NULL);
 	uv_close((uv_handle_t *)&s->rep_poll, NULL);
+	uv_close((uv_handle_t *)&s->ev_poll, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 }
@@ -422,6 +426,8 @@ server_on_publish(uv_timer_t *h)
 	exec_emit_dirty(s->x);
 	server_status_check(s);
 	server_flush(s);
+	/* Connections that never said hello, or were refused, go. */
+	evchan_sweep(s->ev);
 	server_busy_end(s);
 }
 
@@ -436,7 +442,7 @@ server_on_beat(uv_timer_t *h)
 	server_speed_text(s, speed, sizeof speed);
 	cJSON_AddStringToObject(o, "speed", speed);
 	cJSON_AddStringToObject(o, "state", server_state(s));
-	cJSON_AddNumberToObject(o, "subs", atomic_load(&s->subs));
+	cJSON_AddNumberToObject(o, "subs", evchan_peers(s->ev));
 	cJSON_AddNumberToObject(o, "util", now > s->beat_t0 ?
 	    round(1000.0 * (double)s->busy_ns / (double)(now - s->beat_t0)) /
 	    1000.0 : 0.0);
@@ -464,7 +470,7 @@ server_on_signal(uv_signal_t *h, int signum)
  * (SO_PEERCRED, through NNG_OPT_IPC_PEER_UID): our own uid is trusted like
  * a shell of ours; anyone else, and anyone over tcp://, needs a token.
  */
-static void
+void
 server_peer(struct server *s, nng_pipe p, struct peer *peer)
 {
 	nng_sockaddr sa;
@@ -548,16 +554,15 @@ server_on_rep(uv_poll_t *h, int status, int events)
 	server_busy_end(s);
 }
 
+/* Hellos on the events channel: answered at once, in the loop. */
 static void
-server_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+server_on_ev(uv_poll_t *h, int status, int events)
 {
-	struct server *s = arg;
+	struct server *s = h->data;
 
-	/* Runs on an NNG thread: only the atomic counter is touched. */
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(&s->subs, 1);
-	else if (ev == NNG_PIPE_EV_REM_POST)
-		atomic_fetch_sub(&s->subs, 1);
+	server_busy_begin(s);
+	evchan_read(s->ev, s->seq);
+	server_busy_end(s);
 }
 
 /* A control connection closed (an NNG thread): its session goes, on the
@@ -578,21 +583,19 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 	if (server_tls_config(&tls, s->urls, s->nurls, s->opts->tls_cert,
 	    s->opts->tls_key, err, errlen) != 0)
 		return -1;
-	if ((rv = nng_pub0_open(&s->pub)) != 0 ||
-	    (rv = nng_rep0_open(&s->rep)) != 0) {
+	if ((rv = nng_rep0_open(&s->rep)) != 0) {
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
 		goto out;
 	}
+	/* What a slow peer may lag by before it loses events (and finds a
+	 * gap) is NNG's per-pipe queue (server-events.c); --event-queue
+	 * sizes the queue in front of it, shared by all peers. */
+	if (evchan_open(&s->ev, s->opts->event_queue, s->tokens, &s->ntokens,
+	    err, errlen) != 0)
+		goto out;
 	/* NNG drops a message over its limit without a word; the codec refuses
 	 * one over TRANCHE_MAX_MSG with an answer, so NNG's limit sits above. */
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
-	nng_socket_set_size(s->pub, NNG_OPT_RECVMAXSZ, 1024);
-	/* What a slow subscriber may lag by before it loses events (and
-	 * finds a gap): messages, each one loop pass's events. */
-	nng_socket_set_int(s->pub, NNG_OPT_SENDBUF, s->opts->event_queue > 0 ?
-	    s->opts->event_queue : 1024);
-	nng_pipe_notify(s->pub, NNG_PIPE_EV_ADD_POST, server_pipe_event, s);
-	nng_pipe_notify(s->pub, NNG_PIPE_EV_REM_POST, server_pipe_event, s);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, server_rep_pipe_event, s);
 	for (int i = 0; i < s->nurls; i++) {
 		if (ipc_events_url(s->urls[i], evurl, sizeof evurl) != 0) {
@@ -601,7 +604,7 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 			goto out;
 		}
 		if (server_listen(s->rep, s->urls[i], tls, err, errlen) != 0 ||
-		    server_listen(s->pub, evurl, tls, err, errlen) != 0)
+		    evchan_listen(s->ev, evurl, tls, err, errlen) != 0)
 			goto out;
 		if (i == 0)
 			snprintf(s->events_url, sizeof s->events_url, "%s", evurl);
@@ -697,7 +700,7 @@ server_close(struct server *s)
 	 * sessions' notification goes first: a close that NNG abandons must
 	 * not call back into a server that is freed. */
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
-	if (ipc_nng_close(s->rep, 3000) != 0 || ipc_nng_close(s->pub, 3000) != 0)
+	if (ipc_nng_close(s->rep, 3000) != 0 || evchan_close(s->ev) != 0)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
 		    "(NNG 1.5.2's close deadlock); exiting anyway\n");
 	if (s->loop_inited) {
@@ -827,15 +830,18 @@ server_run(const struct server_opts *o)
 	uv_timer_init(&s->loop, &s->pub_timer);
 	uv_timer_init(&s->loop, &s->beat_timer);
 	uv_poll_init(&s->loop, &s->rep_poll, s->rep_fd);
+	uv_poll_init(&s->loop, &s->ev_poll, evchan_fd(s->ev));
 	uv_signal_init(&s->loop, &s->sigint);
 	uv_signal_init(&s->loop, &s->sigterm);
 	s->clock_timer.data = s->pub_timer.data = s->beat_timer.data = s;
-	s->rep_poll.data = s->sigint.data = s->sigterm.data = s;
+	s->rep_poll.data = s->ev_poll.data = s->sigint.data = s->sigterm.data =
+	    s;
 	uv_timer_start(&s->clock_timer, server_on_clock, 0,
 	    s->speed <= 0 ? 1 : CLOCK_MS);
 	uv_timer_start(&s->pub_timer, server_on_publish, PUBLISH_MS, PUBLISH_MS);
 	uv_timer_start(&s->beat_timer, server_on_beat, 0, 1000);
 	uv_poll_start(&s->rep_poll, UV_READABLE, server_on_rep);
+	uv_poll_start(&s->ev_poll, UV_READABLE, server_on_ev);
 	uv_signal_start(&s->sigint, server_on_signal, SIGINT);
 	uv_signal_start(&s->sigterm, server_on_signal, SIGTERM);
 	server_sessions_start(s);

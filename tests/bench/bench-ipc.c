@@ -4,17 +4,23 @@
  *
  *   latency   a publisher paced at --rates events per second sends events
  *             built as the engine builds them (ipc_event_format, TOPIC\0JSON
- *             with v/seq/t, --size bytes of payload) on a PUB socket set up
+ *             with v/seq/t, --size bytes of payload) on a socket set up
  *             as the engine's (SENDBUF 1024, every send NNG_FLAG_NONBLOCK);
  *             "t" carries CLOCK_MONOTONIC when the event is made, on its
- *             schedule.  With --batch-ms 0 each event is sent as soon as it
+ *             schedule.  Since protocol 3 the socket is the engine's
+ *             events socket: pair1 in polyamorous mode (SENDBUF 1024), and
+ *             each message goes to every subscriber's pipe as its own copy
+ *             (nng_msg_dup, nng_msg_set_pipe), as server-events.c sends to
+ *             the peers it admitted; here every pipe is admitted as it
+ *             connects (the hello is not what is measured).  With
+ *             --batch-ms 0 each event is sent as soon as it
  *             is made, one event a message (protocol 1's way, still valid);
  *             with --batch-ms M the events made within each M ms pass wait
  *             and go out together at the end of the pass, joined by '\n',
  *             at most 64 KiB a message (server_send_batched()'s way, the
  *             engine's with its 10 ms passes).  Each subscriber is a
- *             separate process (this program, re-executed) with a SUB
- *             socket set up as ipc/client.c's (RECVBUF 8192, all topics)
+ *             separate process (this program, re-executed) with a pair1
+ *             socket set up as ipc/client.c's (RECVBUF 8192)
  *             that splits messages with ipc_batch_next, decodes every event
  *             with ipc_event_parse and records the time it reaches the
  *             event minus "t" -- so the wait for the pass's send is in the
@@ -54,8 +60,8 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
-#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/pair1/pair.h>
+#include <pthread.h>
 
 #include "ipc/client.h"
 #include "ipc/codec.h"
@@ -165,14 +171,13 @@ worker_main(const char *url, long long maxn)
 	mlat = malloc(sizeof *mlat * (size_t)(maxn + 1));
 	if (lat == NULL || mlat == NULL)
 		return 1;
-	if ((rv = nng_sub0_open(&sub)) != 0) {
+	if ((rv = nng_pair1_open(&sub)) != 0) {
 		fprintf(stderr, "bench ipc worker: %s\n", nng_strerror(rv));
 		return 1;
 	}
 	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, TRANCHE_MAX_MSG * 16);
 	nng_socket_set_ms(sub, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
-	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
 	if ((rv = nng_dial(sub, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		fprintf(stderr, "bench ipc worker: dial %s: %s\n", url,
 		    nng_strerror(rv));
@@ -303,13 +308,58 @@ collect_worker(struct worker *w, struct subres *r)
 	return 0;
 }
 
+/* The subscribers' pipes, every one admitted (server-events.c's table). */
+static pthread_mutex_t pipes_mu = PTHREAD_MUTEX_INITIALIZER;
+static nng_pipe pipes[MAX_SUBS + 8];
+static int npipes;
+
 static void
 pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
+	pthread_mutex_lock(&pipes_mu);
+	if (ev == NNG_PIPE_EV_ADD_PRE && npipes < MAX_SUBS + 8)
+		pipes[npipes++] = p;
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		for (int i = 0; i < npipes; i++)
+			if (nng_pipe_id(pipes[i]) == nng_pipe_id(p)) {
+				pipes[i] = pipes[--npipes];
+				break;
+			}
+	pthread_mutex_unlock(&pipes_mu);
 	if (ev == NNG_PIPE_EV_ADD_POST)
 		atomic_fetch_add(&bench_pipes, 1);
 	else if (ev == NNG_PIPE_EV_REM_POST)
 		atomic_fetch_sub(&bench_pipes, 1);
+}
+
+/* As evchan_send(): a copy to every pipe but the last, msg itself to the
+ * last, never blocking.  0, or -1 if a send failed. */
+static int
+pub_sendmsg(nng_socket pub, nng_msg *msg)
+{
+	nng_pipe to[MAX_SUBS + 8];
+	int n, rv = 0;
+
+	pthread_mutex_lock(&pipes_mu);
+	n = npipes;
+	memcpy(to, pipes, sizeof to[0] * (size_t)n);
+	pthread_mutex_unlock(&pipes_mu);
+	for (int i = 0; i < n; i++) {
+		nng_msg *m = msg;
+
+		if (i + 1 < n && nng_msg_dup(&m, msg) != 0) {
+			rv = -1;
+			continue;
+		}
+		nng_msg_set_pipe(m, to[i]);
+		if (nng_sendmsg(pub, m, NNG_FLAG_NONBLOCK) != 0) {
+			nng_msg_free(m);
+			rv = -1;
+		}
+	}
+	if (n == 0)
+		nng_msg_free(msg);
+	return rv;
 }
 
 static int
@@ -326,8 +376,7 @@ pub_send(nng_socket pub, const char *topic, uint64_t seq, long long t,
 	/* As server_flush(): copy into a message, send without blocking. */
 	if (nng_msg_alloc(&msg, 0) == 0) {
 		nng_msg_append(msg, buf, len);
-		if ((rv = nng_sendmsg(pub, msg, NNG_FLAG_NONBLOCK)) != 0)
-			nng_msg_free(msg);
+		rv = pub_sendmsg(pub, msg);
 	}
 	free(buf);
 	return rv;
@@ -352,11 +401,7 @@ batch_send(nng_socket pub, nng_msg **msg)
 		free(buf);
 	}
 	cJSON_Delete(e);
-	if ((rv = nng_sendmsg(pub, *msg, NNG_FLAG_NONBLOCK)) != 0)
-		nng_msg_free(*msg);
-
-	if (rv != 0)
-		nng_msg_free(*msg);
+	rv = pub_sendmsg(pub, *msg);
 	*msg = NULL;
 	return rv;
 }
@@ -385,13 +430,15 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 	snprintf(url, sizeof url, "ipc://%s/ev%d", sock_dir, ++runno);
 	maxn = rate > 0 ? (long long)((double)rate * o->duration) + 16 :
 	    5000000;
-	if ((rv = nng_pub0_open(&pub)) != 0) {
+	if ((rv = nng_pair1_open_poly(&pub)) != 0) {
 		fprintf(stderr, "bench ipc: nng: %s\n", nng_strerror(rv));
 		return -1;
 	}
 	nng_socket_set_size(pub, NNG_OPT_RECVMAXSZ, 1024);
 	nng_socket_set_int(pub, NNG_OPT_SENDBUF, 1024);
 	atomic_store(&bench_pipes, 0);
+	npipes = 0;
+	nng_pipe_notify(pub, NNG_PIPE_EV_ADD_PRE, pipe_cb, NULL);
 	nng_pipe_notify(pub, NNG_PIPE_EV_ADD_POST, pipe_cb, NULL);
 	nng_pipe_notify(pub, NNG_PIPE_EV_REM_POST, pipe_cb, NULL);
 	if ((rv = nng_listen(pub, url, NULL, 0)) != 0) {
@@ -708,7 +755,7 @@ command_bench(const struct bopts *o)
 		goto out;
 	}
 	for (t0 = bench_now_ns(); bench_now_ns() - t0 < 20000000000LL;) {
-		cJSON *req = cJSON_Parse("{\"cmd\":\"hello\",\"v\":2,"
+		cJSON *req = cJSON_Parse("{\"cmd\":\"hello\",\"v\":3,"
 		    "\"role\":\"viewer\",\"client\":\"bench\"}"), *rep = NULL;
 
 		rv = ipc_client_request(c, req, &rep, 500);
@@ -799,7 +846,7 @@ usage(FILE *f)
 	    "           [--requests N] [--size BYTES] [--no-command] [--dir DIR]\n"
 	    "           [--json]\n"
 	    "\n"
-	    "Events over ipc:// from a PUB socket set up as the engine's to\n"
+	    "Events over ipc:// from a pair1 socket set up as the engine's to\n"
 	    "subscriber processes set up as the console's: latency from an\n"
 	    "event's making to its decoding at each rate, fan-out to each number\n"
 	    "of subscribers, the effect of a stopped subscriber, and REQ/REP\n"

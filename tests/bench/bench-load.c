@@ -47,6 +47,11 @@
 #include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
+/* This build's protocol version as text, for hand-written hellos. */
+#define PROTO_STR_(x) #x
+#define PROTO_STR(x) PROTO_STR_(x)
+#define PROTO_V PROTO_STR(TRANCHE_PROTO_VERSION)
+
 extern char **environ;
 
 #define MAX_CLIENTS 256
@@ -236,7 +241,7 @@ main(int argc, char **argv)
 	/* Until the engine answers, then a second for the events to flow. */
 	for (t0 = now_ms(); ; ) {
 		cJSON *req = cJSON_Parse("{\"cmd\":\"hello\",\"role\":\"viewer\","
-		    "\"client\":\"bench-load\",\"v\":2}"), *rep = NULL;
+		    "\"client\":\"bench-load\",\"v\":" PROTO_V "}"), *rep = NULL;
 		int rv = ipc_client_request(sub, req, &rep, 1000);
 
 		cJSON_Delete(req);

@@ -294,7 +294,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"fz-hello\","
-	    "\"v\":2,\"role\":\"supervisor\",\"client\":\"fuzz\"}";
+	    "\"v\":3,\"role\":\"supervisor\",\"client\":\"fuzz\"}";
 
 	fz_codec(data, size);
 	if (fz == NULL || fz_dirty)

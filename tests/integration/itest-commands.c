@@ -440,7 +440,7 @@ commands_roles_are_enforced(void **state)
 	/* Reads are a viewer's, and a bad role name is refused. */
 	ok_del(cmd_on(viewer, "{\"cmd\":\"status\"}"));
 	ok_del(cmd_on(anon, "{\"cmd\":\"snapshot\"}"));
-	expect_err(cmd_on(anon, "{\"cmd\":\"hello\",\"role\":\"god\",\"v\":2}"),
+	expect_err(cmd_on(anon, "{\"cmd\":\"hello\",\"role\":\"god\",\"v\":3}"),
 	    ERR_FIELD, "\"role\"", "god");
 	/* Nothing changed; a trader may pause. */
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");

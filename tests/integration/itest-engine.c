@@ -177,7 +177,7 @@ raw_request(const char *url, const void *buf, size_t len)
 		return NULL;
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 3000);
 	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"id\":\"raw-%d\","
-	    "\"role\":\"trader\",\"v\":2}", ++n);
+	    "\"role\":\"trader\",\"v\":3}", ++n);
 	if (nng_dial(s, url, NULL, 0) == 0 &&
 	    nng_send(s, hello, strlen(hello), 0) == 0 &&
 	    nng_recvmsg(s, &msg, 0) == 0) {

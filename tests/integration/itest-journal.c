@@ -348,7 +348,7 @@ tca_refuses_impossible_fills(void **state)
 	uint64_t off;
 
 	(void)state;
-	assert_int_equal(TRANCHE_PROTO_VERSION, 2); /* HDR names it */
+	assert_true(TRANCHE_PROTO_JOURNAL_OK(2)); /* HDR names it */
 	make_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/f.trj", dir);
 	snprintf(err, sizeof err, "%s/err", dir);
@@ -383,7 +383,8 @@ tca_refuses_other_protocols(void **state)
 		const char *hdr, *named;
 	} bad[] = {
 		{ "{\"protocol\":1}", "protocol 1" },
-		{ "{\"protocol\":3}", "protocol 3" },
+		{ "{\"protocol\":4}", "protocol 4" },
+		{ "{\"protocol\":2.5}", "protocol 2.5" },
 		{ "{\"protocol\":\"2\"}", "protocol \"2\"" },
 		{ "{\"scenario\":{}}", "protocol (missing)" },
 	};

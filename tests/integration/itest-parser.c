@@ -33,6 +33,11 @@
 
 #include "engine/journal/journal.h"
 #include "ipc/protocol.h"
+
+/* This build's protocol version as text, for hand-written hellos. */
+#define PROTO_STR_(x) #x
+#define PROTO_STR(x) PROTO_STR_(x)
+#define PROTO_V PROTO_STR(TRANCHE_PROTO_VERSION)
 #include "tests/integration/itest.h"
 
 static const char *tranched;
@@ -58,7 +63,7 @@ static nng_socket
 raw_open_supervisor(struct itest_engine *e)
 {
 	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"h\","
-	    "\"client\":\"raw\",\"role\":\"supervisor\",\"v\":2}";
+	    "\"client\":\"raw\",\"role\":\"supervisor\",\"v\":" PROTO_V "}";
 	nng_socket s = raw_open(e);
 	cJSON *r;
 	char *raw = raw_send(s, hello, sizeof hello - 1, &r);
@@ -229,7 +234,7 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	    "\"aggression\"", "\\u001bpassive");
 	/* 8: a token with a NUL tail. */
 	REFUSED(s, "{\"cmd\":\"hello\",\"id\":\"h2\",\"role\":\"viewer\","
-	    "\"token\":\"\\u0000junk\",\"v\":2}", ERR_FIELD, "\"token\"",
+	    "\"token\":\"\\u0000junk\",\"v\":" PROTO_V "}", ERR_FIELD, "\"token\"",
 	    "\\u0000junk");
 	/* 8: bytes after the object. */
 	REFUSED(s, "{\"cmd\":\"kill\",\"id\":\"k4\",\"reason\":\"r\"} x",

@@ -83,11 +83,11 @@ replay_serves_a_recorded_session(void **state)
 	assert_true((pid = itest_spawn(tranched, argv)) > 0);
 	assert_int_equal(ipc_client_open(&c1, url, NULL, "replay-1"), 0);
 	assert_int_equal(ipc_client_open(&c2, url, NULL, "replay-2"), 0);
-	r = req_on(c1, "{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":2}");
+	r = req_on(c1, "{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":3}");
 	assert_true(itest_ok(r));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "replay")));
 	cJSON_Delete(r);
-	r = req_on(c2, "{\"cmd\":\"hello\",\"role\":\"viewer\",\"v\":2}");
+	r = req_on(c2, "{\"cmd\":\"hello\",\"role\":\"viewer\",\"v\":3}");
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
 	r = req_on(c1, "{\"cmd\":\"pause\",\"reason\":\"no\"}");

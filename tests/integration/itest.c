@@ -81,7 +81,7 @@ itest_start(struct itest_engine *e, const char *tranched, ...)
 	/* The client dials in the background; hello until it answers. */
 	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;) {
 		cJSON *r = itest_cmd(e, "{\"cmd\":\"hello\",\"client\":\"itest\","
-		    "\"role\":\"supervisor\",\"v\":2}");
+		    "\"role\":\"supervisor\",\"v\":3}");
 
 		if (r != NULL) {
 			int ok = itest_ok(r);

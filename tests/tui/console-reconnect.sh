@@ -49,9 +49,13 @@ engine_seq() {
 	"$TRANCHE" ctl --connect "$URL" snapshot --json | jq -r '.seq'
 }
 shown_seq() { screen | grep -oE 'seq [0-9]+' | tail -1 | cut -d' ' -f2; }
+# The screen is read first: the console cannot show a seq the engine has
+# not yet published, but a snapshot taken first is older than the screen
+# by the ~100 ms that ctl, jq and tmux take, and a console that keeps up
+# (as it does on the events channel of protocol 3) is that far ahead of it.
 in_step() {
 	local e s
-	e=$(engine_seq) s=$(shown_seq)
+	s=$(shown_seq) e=$(engine_seq)
 	[ -n "$s" ] && [ -n "$e" ] && [ "$s" -le "$e" ] && [ $((e - s)) -lt 200 ] &&
 		! screen | grep -qF "RESYNC"
 }

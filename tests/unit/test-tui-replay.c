@@ -211,7 +211,7 @@ static void
 replay_refuses_another_protocol(void **state)
 {
 	static const char *const headers[] = {
-		"{\"protocol\":1}", "{\"protocol\":3}", "{\"protocol\":\"2\"}",
+		"{\"protocol\":1}", "{\"protocol\":4}", "{\"protocol\":\"2\"}",
 		"{\"tick\":0.01}",
 	};
 	struct tui *t;
