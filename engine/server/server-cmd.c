@@ -177,18 +177,6 @@ cmd_block(const cJSON *req, const char *id, int required, uint32_t *out,
 	return 0;
 }
 
-/* Compare without stopping at the first difference. */
-static int
-cmd_token_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned d = la != lb;
-
-	for (size_t i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
-	return d == 0;
-}
-
 static cJSON *
 cmd_hello(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
@@ -215,7 +203,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    "must be viewer, trader or supervisor", role);
 	if (token != NULL) {
 		for (int i = 0; i < s->ntokens; i++)
-			if (cmd_token_eq(s->tokens[i].token, token)) {
+			if (server_token_eq(s->tokens[i].token, token)) {
 				granted = s->tokens[i].rank;
 				tok = i + 1;
 			}

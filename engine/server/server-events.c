@@ -177,18 +177,6 @@ evchan_fd(const struct evchan *ev)
 	return ev->fd;
 }
 
-/* Compare without stopping at the first difference. */
-static int
-evchan_token_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned d = la != lb;
-
-	for (size_t i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
-	return d == 0;
-}
-
 /*
  * Judge one hello: the reply to send, and *rank (ROLE_*) when admitted,
  * -1 when not.  The checks and their messages are those of the control
@@ -235,7 +223,7 @@ evchan_hello(struct evchan *ev, nng_pipe p, const void *buf, size_t len,
 	server_peer(NULL, p, &peer);
 	if (token != NULL) {
 		for (int i = 0; i < *ev->ntokens; i++)
-			if (evchan_token_eq(ev->tokens[i].token, token) &&
+			if (server_token_eq(ev->tokens[i].token, token) &&
 			    ev->tokens[i].rank > *rank)
 				*rank = ev->tokens[i].rank;
 		if (*rank < 0) {

@@ -326,6 +326,10 @@ int server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
 /* server.c: who is behind pipe p (s may be NULL: only the transport is
  * asked). */
 void server_peer(struct server *s, nng_pipe p, struct peer *peer);
+/* 1 when two tokens are equal, compared without stopping at the first
+ * difference (server-tokens.c; the control socket, the events channel and
+ * the replay all compare so). */
+int server_token_eq(const char *a, const char *b);
 
 /*
  * server-events.c: the events channel.  A peer dials the events URL, sends

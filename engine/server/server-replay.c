@@ -48,6 +48,10 @@
 #define RP_BLOCKS 64
 #define RP_SYMS 8
 
+/* Connections a replay remembers as having said hello with a token; the
+ * oldest is forgotten first (it must say hello again). */
+#define RP_ADMITTED 256
+
 struct rp {
 	const char *path, *url;
 	char events[600];
@@ -66,6 +70,13 @@ struct rp {
 	char *decisions[RP_RING], *alerts[RP_RING], *audits[RP_RING];
 	int nd, na, hd, ha, nu, hu;
 	int ended;
+	/* Who may read: the engine's tokens (borrowed), and the connections
+	 * whose hello carried one (a ring of NNG pipe ids, which NNG does not
+	 * reuse while the socket is open). */
+	const struct token *tokens;
+	const int *ntokens;
+	uint32_t admitted[RP_ADMITTED];
+	unsigned nadmitted;
 };
 
 static volatile sig_atomic_t rp_stop;
@@ -237,8 +248,54 @@ rp_blocks(struct rp *r)
 	return a;
 }
 
+static int
+rp_admitted(const struct rp *r, nng_pipe p)
+{
+	for (unsigned i = 0; i < r->nadmitted && i < RP_ADMITTED; i++)
+		if (r->admitted[i] == (uint32_t)nng_pipe_id(p))
+			return 1;
+	return 0;
+}
+
+/*
+ * A recorded session holds the same fills and orders a live one does, so
+ * it is read under the same rule as the engine: an ipc:// peer of our uid
+ * needs nothing; any other peer must say hello with one of the engine's
+ * tokens first.  NULL when the request may be answered, else the refusal.
+ */
 static cJSON *
-rp_command(struct rp *r, const void *buf, size_t len)
+rp_auth(struct rp *r, nng_pipe p, const cJSON *req, const char *id,
+        const char *name)
+{
+	const char *token = NULL;
+	struct peer peer;
+	int known = 0;
+
+	server_peer(NULL, p, &peer);
+	if (peer.kind == PEER_LOCAL)
+		return NULL;
+	if (strcmp(name, CMD_HELLO) != 0) {
+		if (rp_admitted(r, p))
+			return NULL;
+		return ipc_reply_error(id, ERR_AUTH, "command \"%.64s\": say "
+		    "hello with a token first (read-only replay of a recorded "
+		    "session)", name);
+	}
+	if (ipc_get_str(req, "token", &token) != 0 || token == NULL)
+		return ipc_reply_error(id, ERR_AUTH, "field \"token\": required "
+		    "(a network peer of a replay); set TRANCHE_TOKEN");
+	for (int i = 0; r->ntokens != NULL && i < *r->ntokens; i++)
+		known |= server_token_eq(r->tokens[i].token, token);
+	if (!known)
+		return ipc_reply_error(id, ERR_AUTH, "field \"token\": not a "
+		    "token this engine knows");
+	if (!rp_admitted(r, p))
+		r->admitted[r->nadmitted++ % RP_ADMITTED] = (uint32_t)nng_pipe_id(p);
+	return NULL;
+}
+
+static cJSON *
+rp_command(struct rp *r, nng_pipe p, const void *buf, size_t len)
 {
 	const char *code = NULL, *id = NULL, *name = NULL, *role = "viewer";
 	char err[512];
@@ -252,6 +309,10 @@ rp_command(struct rp *r, const void *buf, size_t len)
 		return ipc_reply_error(NULL, code, "%s", err);
 	ipc_get_str(req, "id", &id);
 	ipc_get_str(req, "cmd", &name);
+	if ((rep = rp_auth(r, p, req, id, name)) != NULL) {
+		cJSON_Delete(req);
+		return rep;
+	}
 	if (strcmp(name, CMD_HELLO) == 0) {
 		ipc_get_str(req, "role", &role);
 		rep = ipc_reply_ok(id);
@@ -325,7 +386,8 @@ rp_answer(struct rp *r)
 	nng_msg *msg;
 
 	while (nng_recvmsg(r->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
-		cJSON *rep = rp_command(r, nng_msg_body(msg), nng_msg_len(msg));
+		cJSON *rep = rp_command(r, nng_msg_get_pipe(msg),
+		    nng_msg_body(msg), nng_msg_len(msg));
 		char *out = cJSON_PrintUnformatted(rep);
 
 		nng_msg_clear(msg);
@@ -415,6 +477,8 @@ server_replay(const struct server_replay_opts *o)
 		goto out;
 	auth->urls[0] = r.url;
 	auth->nurls = 1;
+	r.tokens = auth->tokens;
+	r.ntokens = &auth->ntokens;
 	if (server_tokens_load(auth, err, sizeof err) != 0 ||
 	    evchan_open(&r.ev, 1024, auth->tokens, &auth->ntokens, err,
 	    sizeof err) != 0) {

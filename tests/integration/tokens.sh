@@ -91,4 +91,35 @@ grep -q "grants trader at most" "$tmp/out" || fail "no reason: $(cat "$tmp/out")
 "$TRANCHE" ctl --connect "$url" --token super-token-1 --role supervisor \
 	--timeout 2000 kill --reason "token test" > "$tmp/out" 2>&1 ||
 	fail "supervisor token refused: $(cat "$tmp/out")"
+
+# A replay of that journal over tcp:// is read under the same rule: a
+# recorded session holds the same orders and fills.  No token, or a wrong
+# one: status and snapshot refused; the right token: answered.
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+pid=
+rurl=tcp://127.0.0.1:$((port + 2))
+TRANCHE_TOKENS="viewer=view-token-1" \
+	"$TRANCHED" replay "$tmp/d.trj" --listen "$rurl" --speed max \
+	2> "$tmp/replay.err" &
+pid=$!
+ok=0
+for _ in $(seq 100); do
+	"$TRANCHE" ctl --connect "$rurl" --token view-token-1 --role viewer \
+		--timeout 500 snapshot >/dev/null 2>&1 && { ok=1; break; }
+	sleep 0.1
+done
+[ $ok = 1 ] || fail "replay: the viewer token was refused: $(cat "$tmp/replay.err")"
+for cmd in status snapshot; do
+	"$TRANCHE" ctl --connect "$rurl" --role viewer --timeout 2000 $cmd \
+		> "$tmp/out" 2>&1 && fail "replay: $cmd answered a peer without a token"
+	grep -q "token" "$tmp/out" || fail "replay: refusal does not say token: $(cat "$tmp/out")"
+	"$TRANCHE" ctl --connect "$rurl" --token wrong-token-9 --role viewer \
+		--timeout 2000 $cmd > "$tmp/out" 2>&1 &&
+		fail "replay: $cmd answered an unknown token"
+done
+"$TRANCHE" ctl --connect "$rurl" --token view-token-1 --role viewer --json \
+	--timeout 2000 snapshot > "$tmp/out" 2>&1 ||
+	fail "replay: the viewer token's snapshot refused: $(cat "$tmp/out")"
+grep -q '"books"' "$tmp/out" || fail "replay: no books in the snapshot"
 echo "PASS tokens"
