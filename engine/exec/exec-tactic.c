@@ -280,13 +280,30 @@ exec_mode_of(const struct exec *x, const struct parent *p)
 	return exec_mode(x, p);
 }
 
+/*
+ * The window has ended.  A working block cancels what rests and, with
+ * clean-up on, crosses what is left.  A paused block does not: a person
+ * paused it, and sweeping the rest into the book at the end (or on a later
+ * resume) is the one thing that person did not ask for.  It ends DONE
+ * without crossing, and the alert says how many shares are left and why.
+ */
 void
 exec_end_of_window(struct exec *x, struct parent *p)
 {
 	int64_t remaining, far, near, filled;
+	int paused = p->state == PARENT_PAUSED;
 
 	exec_cancel_all(x, p, "end of window");
 	remaining = p->spec.qty - p->filled;
+	if (paused) {
+		exec_finish(x, p, PARENT_DONE);
+		if (remaining > 0)
+			exec_alert(x, p, "warn", "unfilled", "block %u window ended "
+			    "while paused: %lld of %lld shares unfilled, nothing "
+			    "crossed because it was paused", p->id,
+			    (long long)remaining, (long long)p->spec.qty);
+		return;
+	}
 	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
 	    exec_touches(x, p, &far, &near) == 0) {
 		/* Sweep up to 1% through the touch for what is left. */

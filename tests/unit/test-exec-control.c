@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct seen {
 	int crosses;         /* of which crossing */
 	int64_t max_qty;     /* largest child */
 	int64_t aggressive_fills;
+	char unfilled[300];   /* the last "unfilled" alert's text */
 };
 
 static void
@@ -45,13 +47,20 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 			s->crosses++;
 		if (q > s->max_qty)
 			s->max_qty = q;
-	} else if (strcmp(topic, "fill") == 0 &&
+	} else if (strcmp(topic, "alert") == 0 &&
+	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "unfilled") == 0)
+		snprintf(s->unfilled, sizeof s->unfilled, "%s",
+		    cJSON_GetObjectItem(o, "text")->valuestring);
+	else if (strcmp(topic, "fill") == 0 &&
 	    strcmp(cJSON_GetObjectItem(o, "liq")->valuestring, "aggressive") == 0)
 		s->aggressive_fills += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
 }
 
+/* A sell of qty QDI with algo over a window of secs seconds from the
+ * open, decided every minute, clean-up on. */
 static void
-session(struct market **m, struct exec **x, struct seen *s)
+session_of(struct market **m, struct exec **x, struct seen *s,
+           const char *algo, int64_t qty, int64_t secs)
 {
 	struct sim_params sp;
 	struct parent_spec ps = { 0 };
@@ -64,16 +73,22 @@ session(struct market **m, struct exec **x, struct seen *s)
 	market_advance(*m, OPEN - 1);
 	assert_int_equal(exec_new(x, *m, &em), 0);
 	strcpy(ps.sym, "QDI");
-	strcpy(ps.algo, "twap");
+	snprintf(ps.algo, sizeof ps.algo, "%s", algo);
 	ps.side = BOOK_ASK;
-	ps.qty = 500000;
+	ps.qty = qty;
 	ps.start = OPEN;
-	ps.end = OPEN + 3 * 3600 * NS;
+	ps.end = OPEN + secs * NS;
 	ps.interval = 60 * NS;
 	ps.lot = 100;
 	ps.max_pov = 100;
 	ps.cleanup = 1;
 	assert_int_equal(exec_submit(*x, &ps, NULL, err, sizeof err), 0);
+}
+
+static void
+session(struct market **m, struct exec **x, struct seen *s)
+{
+	session_of(m, x, s, "twap", 500000, 3 * 3600);
 }
 
 static void
@@ -232,6 +247,49 @@ max_child_bounds_every_child(void **state)
 	market_free(m);
 }
 
+/*
+ * A block whose window ends while it is paused does not sweep: it ends
+ * DONE with nothing crossed, the unfilled alert says why, and a resume
+ * afterwards is refused instead of crossing the rest.  (Before, the block
+ * stayed PAUSED past its end and a resume swept every share left in one
+ * IOC.)
+ */
+static void
+paused_block_at_its_end_never_sweeps(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256], want[120];
+	struct parent *p;
+	int64_t filled;
+	int sent;
+
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	p = exec_get(x, 0);
+	exec_tick(x, OPEN + 600 * NS);
+	assert_int_equal(exec_pause(x, 1, err, sizeof err), 0);
+	filled = p->filled;
+	assert_true(filled < 20000);
+	sent = s.children;
+	exec_tick(x, OPEN + 1800 * NS + 60 * NS);
+	assert_int_equal(p->state, PARENT_DONE);
+	assert_int_equal(p->filled, filled);
+	assert_int_equal(p->working, 0);
+	snprintf(want, sizeof want, "%lld of 20000 shares unfilled",
+	    (long long)(20000 - filled));
+	assert_non_null(strstr(s.unfilled, want));
+	assert_non_null(strstr(s.unfilled, "paused"));
+	/* Nothing to resume, and nothing crosses later. */
+	assert_int_equal(exec_resume(x, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "nothing paused"));
+	exec_tick(x, OPEN + 1800 * NS + 600 * NS);
+	assert_int_equal(p->filled, filled);
+	assert_int_equal(s.children, sent);
+	exec_free(x);
+	market_free(m);
+}
+
 static void
 manual_child_checked_against_risk_limits(void **state)
 {
@@ -341,6 +399,7 @@ main(void)
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
+		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
 		cmocka_unit_test(unknown_algo_lists_every_registered_algorithm),
