@@ -290,6 +290,48 @@ paused_block_at_its_end_never_sweeps(void **state)
 	market_free(m);
 }
 
+/*
+ * A block switched from TWAP to AC takes AC's schedule: the shares
+ * scheduled by a time (sched_qty, as a console shows it) are those of the
+ * same block submitted as AC, which front-loads.  (Before, the switch
+ * never called AC's start, so the schedule stayed TWAP's.)
+ */
+static void
+switch_to_ac_takes_the_ac_schedule(void **state)
+{
+	struct market *m, *m2;
+	struct exec *x, *x2;
+	struct seen s, s2;
+	char err[256];
+	cJSON *o, *o2, *o3;
+	double twap_sched;
+
+	session_of(&m, &x, &s, "twap", 500000, 3 * 3600);
+	session_of(&m2, &x2, &s2, "ac", 500000, 3 * 3600);
+	exec_tick(x, OPEN + 600 * NS);
+	exec_tick(x2, OPEN + 600 * NS);
+	o3 = exec_block_json(x, exec_get(x, 0));
+	assert_int_equal(exec_switch_algo(x, 1, "ac", err, sizeof err), 0);
+	exec_tick(x, OPEN + 1200 * NS);
+	exec_tick(x2, OPEN + 1200 * NS);
+	o = exec_block_json(x, exec_get(x, 0));
+	o2 = exec_block_json(x2, exec_get(x2, 0));
+	assert_string_equal(cJSON_GetObjectItem(o, "algo")->valuestring, "ac");
+	assert_int_equal((int64_t)num(o, "sched_qty"), (int64_t)num(o2,
+	    "sched_qty"));
+	/* TWAP's schedule at 20 minutes of 180 is a ninth; AC's is ahead. */
+	twap_sched = 500000.0 * 1200 / (3 * 3600);
+	assert_true(num(o, "sched_qty") > twap_sched + 1000);
+	assert_true(num(o3, "sched_qty") <= 500000.0 * 600 / (3 * 3600) + 1);
+	cJSON_Delete(o);
+	cJSON_Delete(o2);
+	cJSON_Delete(o3);
+	exec_free(x);
+	market_free(m);
+	exec_free(x2);
+	market_free(m2);
+}
+
 static void
 manual_child_checked_against_risk_limits(void **state)
 {
@@ -400,6 +442,7 @@ main(void)
 		cmocka_unit_test(max_child_bounds_every_child),
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
+		cmocka_unit_test(switch_to_ac_takes_the_ac_schedule),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
 		cmocka_unit_test(unknown_algo_lists_every_registered_algorithm),
