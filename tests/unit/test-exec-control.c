@@ -31,7 +31,30 @@ struct seen {
 	int64_t max_qty;     /* largest child */
 	int64_t aggressive_fills;
 	char unfilled[300];   /* the last "unfilled" alert's text */
+	struct {
+		char code[16];
+		char text[300];
+	} alert[64];          /* the first 64 alerts */
+	int nalerts;
 };
+
+/* The first alert with code, or NULL; *n (if given) how many there were. */
+static const char *
+seen_alert(const struct seen *s, const char *code, int *n)
+{
+	const char *first = NULL;
+	int k = 0;
+
+	for (int i = 0; i < s->nalerts && i < 64; i++)
+		if (strcmp(s->alert[i].code, code) == 0) {
+			if (first == NULL)
+				first = s->alert[i].text;
+			k++;
+		}
+	if (n != NULL)
+		*n = k;
+	return first;
+}
 
 static void
 seen_emit(void *arg, const char *topic, cJSON *o)
@@ -47,11 +70,20 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 			s->crosses++;
 		if (q > s->max_qty)
 			s->max_qty = q;
-	} else if (strcmp(topic, "alert") == 0 &&
-	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "unfilled") == 0)
-		snprintf(s->unfilled, sizeof s->unfilled, "%s",
-		    cJSON_GetObjectItem(o, "text")->valuestring);
-	else if (strcmp(topic, "fill") == 0 &&
+	} else if (strcmp(topic, "alert") == 0) {
+		const char *code = cJSON_GetObjectItem(o, "code")->valuestring;
+		const char *text = cJSON_GetObjectItem(o, "text")->valuestring;
+
+		if (strcmp(code, "unfilled") == 0)
+			snprintf(s->unfilled, sizeof s->unfilled, "%s", text);
+		if (s->nalerts < 64) {
+			snprintf(s->alert[s->nalerts].code,
+			    sizeof s->alert[s->nalerts].code, "%s", code);
+			snprintf(s->alert[s->nalerts].text,
+			    sizeof s->alert[s->nalerts].text, "%s", text);
+		}
+		s->nalerts++;
+	} else if (strcmp(topic, "fill") == 0 &&
 	    strcmp(cJSON_GetObjectItem(o, "liq")->valuestring, "aggressive") == 0)
 		s->aggressive_fills += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
 }
@@ -376,6 +408,75 @@ switch_to_ac_takes_the_ac_schedule(void **state)
 	market_free(m2);
 }
 
+/*
+ * The alerts besides behind-schedule and unfilled say what happened with
+ * the numbers: a release names how many blocks came back; a block that
+ * falls behind while halted is flagged once its decisions resume, with a
+ * fill under nine tenths of the schedule; a block that fills says so with
+ * its quantity; a child refused by the order-rate limit raises a risk
+ * alert naming the limit.
+ */
+static void
+alerts_say_what_happened(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256], want[120];
+	const char *a;
+	long long f, sched;
+	int n;
+	struct exec_limits l = { .pct = 0, .max_child = 0, .aggression = -1 };
+
+	/* Halted before its start, the block starts ten minutes late, and
+	 * its first decision finds it a third of the window behind; capped
+	 * at passive it cannot cross to catch up, so the alert is raised.
+	 * Then the cap is lifted and it fills. */
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	l.aggression = AGGR_PASSIVE;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	assert_int_equal(exec_kill(x, err, sizeof err), 0);
+	exec_tick(x, OPEN + 600 * NS);
+	assert_null(seen_alert(&s, "behind", NULL));
+	assert_int_equal(exec_release(x, err, sizeof err), 0);
+	a = seen_alert(&s, "release", &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(a, "1 block(s) back as they were"));
+	exec_tick(x, OPEN + 600 * NS);
+	a = seen_alert(&s, "behind", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sscanf(a, "block 1 behind schedule: %lld filled of "
+	    "%lld scheduled", &f, &sched), 2);
+	assert_int_equal(f, 0);
+	assert_int_equal(sched, 20000 * 600 / 1800);
+	l.aggression = AGGR_NEUTRAL;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	exec_tick(x, OPEN + 1800 * NS + NS);
+	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
+	assert_int_equal(exec_get(x, 0)->filled, 20000);
+	a = seen_alert(&s, "done", &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(a, "block 1 complete: 20000 shares");
+	assert_null(seen_alert(&s, "unfilled", NULL));
+	exec_free(x);
+	market_free(m);
+
+	/* One child a minute at most: the tactic's cancel-and-repost and
+	 * catch-up crosses sometimes want more; each refusal is counted and
+	 * the alert names the limit and the count. */
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	exec_get(x, 0)->spec.max_rate = 1;
+	exec_tick(x, OPEN + 1200 * NS);
+	a = seen_alert(&s, "risk", &n);
+	assert_non_null(a);
+	snprintf(want, sizeof want, "order rate: 2 children in the last 60 s, "
+	    "limit 1 per minute");
+	assert_non_null(strstr(a, want));
+	assert_true(n >= 1 && n <= exec_get(x, 0)->refused);
+	exec_free(x);
+	market_free(m);
+}
+
 static void
 manual_child_checked_against_risk_limits(void **state)
 {
@@ -487,6 +588,7 @@ main(void)
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
 		cmocka_unit_test(switch_to_ac_takes_the_ac_schedule),
+		cmocka_unit_test(alerts_say_what_happened),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
 		cmocka_unit_test(unknown_algo_lists_every_registered_algorithm),
