@@ -2,8 +2,11 @@
  * tests/unit/test-exec-control.c -- what a trader or supervisor can do to a
  * working block, run in-process against the simulated market: the kill
  * switch halts and cancels and release puts things back; an aggression cap
- * of passive never crosses; a forced aggressive style crosses while it
- * lasts; the maximum child bounds every child; a manual child passes the
+ * of passive never crosses, not even at the end of the window, and says so;
+ * a forced aggressive style crosses while it lasts; the maximum child
+ * bounds every child, the end-of-window clean-up's too; a block paused at
+ * its end never sweeps; a switch of algorithm takes the new schedule; the
+ * alerts say what happened with the numbers; a manual child passes the
  * risk checks or is refused naming the limit; a new limit price cancels
  * children through it; an unknown algorithm is refused with the list of
  * every registered one.
