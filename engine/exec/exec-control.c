@@ -238,6 +238,12 @@ exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
 		p->algo->release(p);
 	p->algo = ops;
 	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
+	/* A started block takes the new algorithm's schedule over its whole
+	 * window, as if submitted with it: AC fixes its kappa here from the
+	 * estimates made at the block's start.  A block not yet started gets
+	 * its start from exec_start(). */
+	if (p->state != PARENT_NEW && p->arrival > 0 && ops->start != NULL)
+		ops->start(p, p->m);
 	p->next_decision = p->m->now;
 	p->dirty = 1;
 	return 0;

@@ -280,33 +280,75 @@ exec_mode_of(const struct exec *x, const struct parent *p)
 	return exec_mode(x, p);
 }
 
+/*
+ * The window has ended.  A working block cancels what rests and, with
+ * clean-up on, crosses what is left.  A paused block does not: a person
+ * paused it, and sweeping the rest into the book at the end (or on a later
+ * resume) is the one thing that person did not ask for.  It ends DONE
+ * without crossing, and the alert says how many shares are left and why.
+ */
 void
 exec_end_of_window(struct exec *x, struct parent *p)
 {
 	int64_t remaining, far, near, filled;
+	int paused = p->state == PARENT_PAUSED;
 
 	exec_cancel_all(x, p, "end of window");
 	remaining = p->spec.qty - p->filled;
+	if (paused) {
+		exec_finish(x, p, PARENT_DONE);
+		if (remaining > 0)
+			exec_alert(x, p, "warn", "unfilled", "block %u window ended "
+			    "while paused: %lld of %lld shares unfilled, nothing "
+			    "crossed because it was paused", p->id,
+			    (long long)remaining, (long long)p->spec.qty);
+		return;
+	}
 	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
 	    exec_touches(x, p, &far, &near) == 0) {
-		/* Sweep up to 1% through the touch for what is left. */
-		int64_t collar = (int64_t)ceil((double)far * 0.01);
-		int64_t px = p->spec.side == BOOK_BID ? far + collar : far - collar;
+		/* Sweep up to 1% through the touch for what is left, in
+		 * children no larger than the maximum child: one child of the
+		 * whole rest would only be refused by the risk check.  Stop
+		 * when a child fills nothing (the book is empty within the
+		 * collar, or a limit refused it). */
+		do {
+			int64_t collar = (int64_t)ceil((double)far * 0.01);
+			int64_t px = p->spec.side == BOOK_BID ? far + collar :
+			    far - collar, qty = remaining;
 
-		if (p->spec.limit_px != 0 && !exec_px_ok(p, px))
-			px = p->spec.limit_px;
-		exec_decision(x, p, "cleanup", remaining, px, STYLE_CROSS,
-		    p->spec.qty, "end of window: crossing the %lld shares left, "
-		    "at most %.2f", (long long)remaining, px * p->m->tick);
-		filled = exec_send(x, p, px, remaining, STYLE_CROSS, "cleanup");
-		remaining -= filled;
+			if (p->spec.limit_px != 0 && !exec_px_ok(p, px))
+				px = p->spec.limit_px;
+			if (p->max_child > 0 && qty > p->max_child) {
+				qty = exec_round_lot(p->max_child, p->spec.lot,
+				    remaining);
+				if (qty <= 0 || qty > p->max_child)
+					qty = p->max_child;
+			}
+			if (qty == remaining)
+				exec_decision(x, p, "cleanup", qty, px, STYLE_CROSS,
+				    p->spec.qty, "end of window: crossing the %lld "
+				    "shares left, at most %.2f", (long long)qty,
+				    px * p->m->tick);
+			else
+				exec_decision(x, p, "cleanup", qty, px, STYLE_CROSS,
+				    p->spec.qty, "end of window: crossing %lld of the "
+				    "%lld shares left (maximum child), at most %.2f",
+				    (long long)qty, (long long)remaining,
+				    px * p->m->tick);
+			filled = exec_send(x, p, px, qty, STYLE_CROSS, "cleanup");
+			remaining -= filled;
+		} while (p->max_child > 0 && remaining > 0 && filled > 0 &&
+		    p->state == PARENT_WORKING &&
+		    exec_touches(x, p, &far, &near) == 0);
 	}
 	if (p->state == PARENT_WORKING || p->state == PARENT_PAUSED)
 		exec_finish(x, p, PARENT_DONE);
 	if (remaining > 0)
 		exec_alert(x, p, "warn", "unfilled", "block %u window ended with "
-		    "%lld of %lld shares unfilled", p->id, (long long)remaining,
-		    (long long)p->spec.qty);
+		    "%lld of %lld shares unfilled%s", p->id, (long long)remaining,
+		    (long long)p->spec.qty, !p->spec.cleanup ? ": clean-up is off" :
+		    exec_mode(x, p) == AGGR_PASSIVE ? ": nothing crossed, the "
+		    "aggression is passive" : "");
 }
 
 /*

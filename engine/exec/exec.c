@@ -381,10 +381,14 @@ exec_tick(struct exec *x, int64_t t)
 		for (size_t i = 0; i < x->nparents; i++) {
 			struct parent *p = x->parents[i];
 
-			if (p->state != PARENT_NEW && p->state != PARENT_WORKING)
+			/* A paused block decides nothing, but its window still
+			 * ends (exec_end_of_window says what that does to it). */
+			if (p->state != PARENT_NEW && p->state != PARENT_WORKING &&
+			    p->state != PARENT_PAUSED)
 				continue;
-			int64_t when = p->next_decision < p->spec.end ?
-			    p->next_decision : p->spec.end;
+			int64_t when = p->next_decision < p->spec.end &&
+			    p->state != PARENT_PAUSED ? p->next_decision :
+			    p->spec.end;
 			if (when <= due) {
 				due = when;
 				next = p;
@@ -396,6 +400,10 @@ exec_tick(struct exec *x, int64_t t)
 			market_advance(x->mk[i].m, due);
 		if (next == NULL)
 			return;
+		if (next->state == PARENT_PAUSED) {
+			exec_end_of_window(x, next);
+			continue;
+		}
 		if (next->state == PARENT_NEW)
 			exec_start(x, next);
 		if (due >= next->spec.end) {

@@ -2,8 +2,11 @@
  * tests/unit/test-exec-control.c -- what a trader or supervisor can do to a
  * working block, run in-process against the simulated market: the kill
  * switch halts and cancels and release puts things back; an aggression cap
- * of passive never crosses; a forced aggressive style crosses while it
- * lasts; the maximum child bounds every child; a manual child passes the
+ * of passive never crosses, not even at the end of the window, and says so;
+ * a forced aggressive style crosses while it lasts; the maximum child
+ * bounds every child, the end-of-window clean-up's too; a block paused at
+ * its end never sweeps; a switch of algorithm takes the new schedule; the
+ * alerts say what happened with the numbers; a manual child passes the
  * risk checks or is refused naming the limit; a new limit price cancels
  * children through it; an unknown algorithm is refused with the list of
  * every registered one.
@@ -13,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +33,31 @@ struct seen {
 	int crosses;         /* of which crossing */
 	int64_t max_qty;     /* largest child */
 	int64_t aggressive_fills;
+	char unfilled[300];   /* the last "unfilled" alert's text */
+	struct {
+		char code[16];
+		char text[300];
+	} alert[64];          /* the first 64 alerts */
+	int nalerts;
 };
+
+/* The first alert with code, or NULL; *n (if given) how many there were. */
+static const char *
+seen_alert(const struct seen *s, const char *code, int *n)
+{
+	const char *first = NULL;
+	int k = 0;
+
+	for (int i = 0; i < s->nalerts && i < 64; i++)
+		if (strcmp(s->alert[i].code, code) == 0) {
+			if (first == NULL)
+				first = s->alert[i].text;
+			k++;
+		}
+	if (n != NULL)
+		*n = k;
+	return first;
+}
 
 static void
 seen_emit(void *arg, const char *topic, cJSON *o)
@@ -45,13 +73,29 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 			s->crosses++;
 		if (q > s->max_qty)
 			s->max_qty = q;
+	} else if (strcmp(topic, "alert") == 0) {
+		const char *code = cJSON_GetObjectItem(o, "code")->valuestring;
+		const char *text = cJSON_GetObjectItem(o, "text")->valuestring;
+
+		if (strcmp(code, "unfilled") == 0)
+			snprintf(s->unfilled, sizeof s->unfilled, "%s", text);
+		if (s->nalerts < 64) {
+			snprintf(s->alert[s->nalerts].code,
+			    sizeof s->alert[s->nalerts].code, "%s", code);
+			snprintf(s->alert[s->nalerts].text,
+			    sizeof s->alert[s->nalerts].text, "%s", text);
+		}
+		s->nalerts++;
 	} else if (strcmp(topic, "fill") == 0 &&
 	    strcmp(cJSON_GetObjectItem(o, "liq")->valuestring, "aggressive") == 0)
 		s->aggressive_fills += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
 }
 
+/* A sell of qty QDI with algo over a window of secs seconds from the
+ * open, decided every minute, clean-up on. */
 static void
-session(struct market **m, struct exec **x, struct seen *s)
+session_of(struct market **m, struct exec **x, struct seen *s,
+           const char *algo, int64_t qty, int64_t secs)
 {
 	struct sim_params sp;
 	struct parent_spec ps = { 0 };
@@ -64,16 +108,22 @@ session(struct market **m, struct exec **x, struct seen *s)
 	market_advance(*m, OPEN - 1);
 	assert_int_equal(exec_new(x, *m, &em), 0);
 	strcpy(ps.sym, "QDI");
-	strcpy(ps.algo, "twap");
+	snprintf(ps.algo, sizeof ps.algo, "%s", algo);
 	ps.side = BOOK_ASK;
-	ps.qty = 500000;
+	ps.qty = qty;
 	ps.start = OPEN;
-	ps.end = OPEN + 3 * 3600 * NS;
+	ps.end = OPEN + secs * NS;
 	ps.interval = 60 * NS;
 	ps.lot = 100;
 	ps.max_pov = 100;
 	ps.cleanup = 1;
 	assert_int_equal(exec_submit(*x, &ps, NULL, err, sizeof err), 0);
+}
+
+static void
+session(struct market **m, struct exec **x, struct seen *s)
+{
+	session_of(m, x, s, "twap", 500000, 3 * 3600);
 }
 
 static void
@@ -118,6 +168,7 @@ passive_cap_never_crosses(void **state)
 	char err[256];
 	struct exec_limits l = { .pct = 0, .max_child = 0,
 	    .aggression = AGGR_PASSIVE };
+	char want[160];
 
 	session(&m, &x, &s);
 	assert_int_equal(exec_limit(x, 0, &l, err, sizeof err), 0);
@@ -128,6 +179,22 @@ passive_cap_never_crosses(void **state)
 	 * behind, and buyers take them. */
 	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
 	assert_true(exec_get(x, 0)->passive_filled == exec_get(x, 0)->filled);
+	exec_free(x);
+	market_free(m);
+
+	/* Too much for ten minutes of passive posting: the window ends with a
+	 * rest, the clean-up does not cross it, and the unfilled alert says
+	 * why. */
+	session_of(&m, &x, &s, "twap", 200000, 600);
+	assert_int_equal(exec_limit(x, 0, &l, err, sizeof err), 0);
+	exec_tick(x, OPEN + 600 * NS + NS);
+	assert_int_equal(s.crosses, 0);
+	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
+	assert_true(exec_get(x, 0)->filled < 200000);
+	snprintf(want, sizeof want, "%lld of 200000 shares unfilled: nothing "
+	    "crossed, the aggression is passive",
+	    (long long)(200000 - exec_get(x, 0)->filled));
+	assert_non_null(strstr(s.unfilled, want));
 	exec_free(x);
 	market_free(m);
 }
@@ -219,6 +286,9 @@ max_child_bounds_every_child(void **state)
 	char err[256];
 	struct exec_limits l = { .pct = 0, .max_child = 1500, .aggression = -1 };
 
+	struct parent *p;
+	char want[120];
+
 	session(&m, &x, &s);
 	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
 	exec_tick(x, OPEN + 3600 * NS);
@@ -228,6 +298,184 @@ max_child_bounds_every_child(void **state)
 	l.aggression = -1;
 	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), -1);
 	assert_non_null(strstr(err, "nothing to change"));
+	exec_free(x);
+	market_free(m);
+
+	/* To the end of the window, through the clean-up: 20,000 shares in
+	 * half an hour with children of at most 500 leave a rest that the
+	 * clean-up sends in children of 500, not as one child the risk check
+	 * refuses.  (Before, it ended DONE with 17,500 unfilled.) */
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	l.max_child = 500;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	p = exec_get(x, 0);
+	exec_tick(x, OPEN + 1800 * NS - 1);
+	assert_true(p->filled < 20000);
+	exec_tick(x, OPEN + 1800 * NS + 60 * NS);
+	assert_int_equal(p->state, PARENT_DONE);
+	assert_true(s.max_qty <= 500);
+	assert_int_equal(p->refused, 0);
+	if (p->filled < 20000) {
+		snprintf(want, sizeof want, "%lld of 20000 shares unfilled",
+		    (long long)(20000 - p->filled));
+		assert_non_null(strstr(s.unfilled, want));
+	} else
+		assert_string_equal(s.unfilled, "");
+	assert_int_equal(p->filled, 20000);
+	exec_free(x);
+	market_free(m);
+}
+
+/*
+ * A block whose window ends while it is paused does not sweep: it ends
+ * DONE with nothing crossed, the unfilled alert says why, and a resume
+ * afterwards is refused instead of crossing the rest.  (Before, the block
+ * stayed PAUSED past its end and a resume swept every share left in one
+ * IOC.)
+ */
+static void
+paused_block_at_its_end_never_sweeps(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256], want[120];
+	struct parent *p;
+	int64_t filled;
+	int sent;
+
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	p = exec_get(x, 0);
+	exec_tick(x, OPEN + 600 * NS);
+	assert_int_equal(exec_pause(x, 1, err, sizeof err), 0);
+	filled = p->filled;
+	assert_true(filled < 20000);
+	sent = s.children;
+	exec_tick(x, OPEN + 1800 * NS + 60 * NS);
+	assert_int_equal(p->state, PARENT_DONE);
+	assert_int_equal(p->filled, filled);
+	assert_int_equal(p->working, 0);
+	snprintf(want, sizeof want, "%lld of 20000 shares unfilled",
+	    (long long)(20000 - filled));
+	assert_non_null(strstr(s.unfilled, want));
+	assert_non_null(strstr(s.unfilled, "paused"));
+	/* Nothing to resume, and nothing crosses later. */
+	assert_int_equal(exec_resume(x, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "nothing paused"));
+	exec_tick(x, OPEN + 1800 * NS + 600 * NS);
+	assert_int_equal(p->filled, filled);
+	assert_int_equal(s.children, sent);
+	exec_free(x);
+	market_free(m);
+}
+
+/*
+ * A block switched from TWAP to AC takes AC's schedule: the shares
+ * scheduled by a time (sched_qty, as a console shows it) are those of the
+ * same block submitted as AC, which front-loads.  (Before, the switch
+ * never called AC's start, so the schedule stayed TWAP's.)
+ */
+static void
+switch_to_ac_takes_the_ac_schedule(void **state)
+{
+	struct market *m, *m2;
+	struct exec *x, *x2;
+	struct seen s, s2;
+	char err[256];
+	cJSON *o, *o2, *o3;
+	double twap_sched;
+
+	session_of(&m, &x, &s, "twap", 500000, 3 * 3600);
+	session_of(&m2, &x2, &s2, "ac", 500000, 3 * 3600);
+	exec_tick(x, OPEN + 600 * NS);
+	exec_tick(x2, OPEN + 600 * NS);
+	o3 = exec_block_json(x, exec_get(x, 0));
+	assert_int_equal(exec_switch_algo(x, 1, "ac", err, sizeof err), 0);
+	exec_tick(x, OPEN + 1200 * NS);
+	exec_tick(x2, OPEN + 1200 * NS);
+	o = exec_block_json(x, exec_get(x, 0));
+	o2 = exec_block_json(x2, exec_get(x2, 0));
+	assert_string_equal(cJSON_GetObjectItem(o, "algo")->valuestring, "ac");
+	assert_int_equal((int64_t)num(o, "sched_qty"), (int64_t)num(o2,
+	    "sched_qty"));
+	/* TWAP's schedule at 20 minutes of 180 is a ninth; AC's is ahead. */
+	twap_sched = 500000.0 * 1200 / (3 * 3600);
+	assert_true(num(o, "sched_qty") > twap_sched + 1000);
+	assert_true(num(o3, "sched_qty") <= 500000.0 * 600 / (3 * 3600) + 1);
+	cJSON_Delete(o);
+	cJSON_Delete(o2);
+	cJSON_Delete(o3);
+	exec_free(x);
+	market_free(m);
+	exec_free(x2);
+	market_free(m2);
+}
+
+/*
+ * The alerts besides behind-schedule and unfilled say what happened with
+ * the numbers: a release names how many blocks came back; a block that
+ * falls behind while halted is flagged once its decisions resume, with a
+ * fill under nine tenths of the schedule; a block that fills says so with
+ * its quantity; a child refused by the order-rate limit raises a risk
+ * alert naming the limit.
+ */
+static void
+alerts_say_what_happened(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256], want[120];
+	const char *a;
+	long long f, sched;
+	int n;
+	struct exec_limits l = { .pct = 0, .max_child = 0, .aggression = -1 };
+
+	/* Halted before its start, the block starts ten minutes late, and
+	 * its first decision finds it a third of the window behind; capped
+	 * at passive it cannot cross to catch up, so the alert is raised.
+	 * Then the cap is lifted and it fills. */
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	l.aggression = AGGR_PASSIVE;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	assert_int_equal(exec_kill(x, err, sizeof err), 0);
+	exec_tick(x, OPEN + 600 * NS);
+	assert_null(seen_alert(&s, "behind", NULL));
+	assert_int_equal(exec_release(x, err, sizeof err), 0);
+	a = seen_alert(&s, "release", &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(a, "1 block(s) back as they were"));
+	exec_tick(x, OPEN + 600 * NS);
+	a = seen_alert(&s, "behind", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sscanf(a, "block 1 behind schedule: %lld filled of "
+	    "%lld scheduled", &f, &sched), 2);
+	assert_int_equal(f, 0);
+	assert_int_equal(sched, 20000 * 600 / 1800);
+	l.aggression = AGGR_NEUTRAL;
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	exec_tick(x, OPEN + 1800 * NS + NS);
+	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
+	assert_int_equal(exec_get(x, 0)->filled, 20000);
+	a = seen_alert(&s, "done", &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(a, "block 1 complete: 20000 shares");
+	assert_null(seen_alert(&s, "unfilled", NULL));
+	exec_free(x);
+	market_free(m);
+
+	/* One child a minute at most: the tactic's cancel-and-repost and
+	 * catch-up crosses sometimes want more; each refusal is counted and
+	 * the alert names the limit and the count. */
+	session_of(&m, &x, &s, "twap", 20000, 1800);
+	exec_get(x, 0)->spec.max_rate = 1;
+	exec_tick(x, OPEN + 1200 * NS);
+	a = seen_alert(&s, "risk", &n);
+	assert_non_null(a);
+	snprintf(want, sizeof want, "order rate: 2 children in the last 60 s, "
+	    "limit 1 per minute");
+	assert_non_null(strstr(a, want));
+	assert_true(n >= 1 && n <= exec_get(x, 0)->refused);
 	exec_free(x);
 	market_free(m);
 }
@@ -341,6 +589,9 @@ main(void)
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
+		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
+		cmocka_unit_test(switch_to_ac_takes_the_ac_schedule),
+		cmocka_unit_test(alerts_say_what_happened),
 		cmocka_unit_test(manual_child_checked_against_risk_limits),
 		cmocka_unit_test(new_limit_cancels_children_through_it),
 		cmocka_unit_test(unknown_algo_lists_every_registered_algorithm),
