@@ -36,38 +36,16 @@
 
 /* ------------------------------------------------------------------ text */
 
-/* Length of a valid UTF-8 sequence at p (at most `left` bytes) with its
- * code point in *out, or 0. */
+/* Length of a valid UTF-8 character at p (at most `left` bytes) with its
+ * code point in *out, or 0: the codec's decoder (ipc_utf8_char), and C1
+ * controls (U+0080..U+009F) are not text either. */
 static size_t
 store_utf8_len(const unsigned char *p, size_t left, uint32_t *out)
 {
-	size_t n, i;
-	uint32_t cp;
+	size_t n = ipc_utf8_char((const char *)p, left, out);
 
-	*out = p[0];
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
+	if (n == 0 || (*out >= 0x80 && *out <= 0x9f))
 		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF, and C1 controls. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	*out = cp;
 	return n;
 }
 
