@@ -36,13 +36,17 @@
  *   "v"    protocol version (number)
  *   "seq"  per-engine sequence number, gap-free as published (number)
  *   "t"    simulated time in nanoseconds since the session epoch (string)
- * plus the topic's payload (see the catalogue below).  PUB/SUB drops
- * messages for slow subscribers, so a subscriber tracks "seq" and asks for a
- * `snapshot` when it sees a gap.
+ * plus the topic's payload (see the catalogue below).  The events channel
+ * drops messages for a peer that does not keep up (it never waits for
+ * one), so a subscriber tracks "seq" and asks for a `snapshot` when it sees
+ * a gap.
  *
  * Every command is one JSON object with "cmd" and "id" (a client-chosen
- * string, unique per client: the engine executes an id at most once and
- * answers a repeat with the first answer).  Commands that change anything
+ * string, never reused by the same principal -- uid or token, role and
+ * client name: the engine executes a change's id at most once per
+ * principal within ten minutes and answers a repeat of the same request
+ * with the first answer, another request under it with id_reused; reads
+ * are not remembered).  Commands that change anything
  * also carry "reason" (free text, journaled).  Commands are read strictly
  * (ipc_json_strict(), tranche-protocol(7)): one RFC 8259 value and nothing
  * after it, decimal finite numbers, no key twice, valid UTF-8, no \u0000,
