@@ -1097,8 +1097,8 @@ server_command(struct server *s, const void *buf, size_t len,
 	ipc_get_str(req, "cmd", &name);
 	if (sess == NULL) {
 		reply = ipc_reply_error(id, ERR_SESSIONS_FULL, "the engine holds "
-		    "%d sessions, its limit (--max-sessions): this connection is "
-		    "refused until one closes", s->max_sessions);
+		    "%d authenticated sessions, its limit (--max-sessions): this "
+		    "connection is refused until one closes", s->max_sessions);
 		goto answer;
 	}
 	if ((ce = cmd_find(name)) == NULL) {

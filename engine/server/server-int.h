@@ -68,6 +68,7 @@ struct session {
 	/* Who the session is, for remembered ids: set once the session is
 	 * trusted (a local peer, or hello accepted); "" until then. */
 	char principal[128];
+	uint64_t born;     /* order of creation: the oldest untrusted goes first */
 };
 
 /* server-session.c: the refusals of one peer address, aggregated. */
@@ -158,6 +159,8 @@ struct server {
 	struct idem_cache idem;
 	struct session *sessions;  /* max_sessions slots */
 	int nsessions, max_sessions;
+	uint64_t sessions_born;    /* sessions made, for their order */
+	uint64_t sessions_evicted; /* unauthenticated ones that gave way */
 	uint32_t tombs[1024];      /* pipes gone (server-session.c) */
 	unsigned ntombs;
 	uv_mutex_t pipe_mu;        /* guards gone_pipes, pipe_async_on */

@@ -12,8 +12,12 @@
  * (server_sessions_drain).  A request already received from a pipe that has
  * since closed may still be read after its session was freed, so closed
  * pipes are remembered for a while (the tombstones) and get no new session.
- * The table holds --max-sessions sessions; when it is full a new pipe's
- * requests are refused with "sessions_full" until one closes.
+ * The table holds --max-sessions sessions.  When it is full, the oldest
+ * session that never authenticated gives way (its connection is closed):
+ * otherwise peers without a token could hold every slot with one refused
+ * request each and keep a trader's pause or a supervisor's kill out.  Only
+ * when every slot holds an authenticated (or local) session is a new
+ * pipe's request refused with "sessions_full", until one closes.
  *
  * Principals.  Remembered command ids are keyed by who asked
  * (server-idem.c): "uid:UID/ROLE/CLIENT" for a local ipc:// peer trusted by
@@ -186,6 +190,23 @@ server_sessions_drain(struct server *s)
 	} while (n == 256);
 }
 
+/* The session that has waited longest without authenticating, or NULL
+ * when every session is trusted. */
+static struct session *
+sessions_evictable(struct server *s)
+{
+	struct session *old = NULL;
+
+	for (int i = 0; i < s->max_sessions; i++) {
+		struct session *x = &s->sessions[i];
+
+		if (x->used && !server_session_trusted(x) &&
+		    (old == NULL || x->born < old->born))
+			old = x;
+	}
+	return old;
+}
+
 struct session *
 server_session_get(struct server *s, const struct peer *peer)
 {
@@ -199,10 +220,28 @@ server_session_get(struct server *s, const struct peer *peer)
 		if (sess == NULL && !s->sessions[i].used)
 			sess = &s->sessions[i];
 	}
-	/* Full, or a late request of a pipe that has closed. */
-	if (sess == NULL || sessions_tombstoned(s, peer->pipe))
+	/* A late request of a pipe that has closed gets no session. */
+	if (sessions_tombstoned(s, peer->pipe))
+		return NULL;
+	/* Full: the oldest session that never authenticated gives way, its
+	 * connection closed.  Otherwise peers without a token could hold
+	 * every slot, one refused request each, and keep a supervisor's kill
+	 * out.  An authenticated (or local) session is never evicted: when
+	 * every slot holds one, the new connection is refused. */
+	if (sess == NULL && (sess = sessions_evictable(s)) != NULL) {
+		nng_pipe gone = NNG_PIPE_INITIALIZER;
+
+		gone.id = sess->pipe;
+		s->tombs[s->ntombs++ % TOMBS] = sess->pipe;
+		memset(sess, 0, sizeof *sess);
+		s->nsessions--;
+		s->sessions_evicted++;
+		nng_pipe_close(gone);
+	}
+	if (sess == NULL)
 		return NULL;
 	memset(sess, 0, sizeof *sess);
+	sess->born = ++s->sessions_born;
 	sess->used = 1;
 	sess->pipe = peer->pipe;
 	sess->kind = peer->kind;

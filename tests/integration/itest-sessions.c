@@ -62,6 +62,11 @@
 static const char *tranched;
 static int port_next;
 
+/* This build's protocol version as text, for hand-written hellos. */
+#define PROTO_STR_(x) #x
+#define PROTO_STR(x) PROTO_STR_(x)
+#define PROTO_V PROTO_STR(TRANCHE_PROTO_VERSION)
+
 #define TRADER_TOKEN "trader-token-1"
 #define SUPER_TOKEN "super-token-1"
 
@@ -326,6 +331,69 @@ sessions_survive_many_short_clients(void **state)
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
 	ipc_client_close(trader);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+/* Peers without a token that keep their connections open, one refused
+ * request each, more of them than the table has slots: the oldest give way
+ * (closed by the engine), so a trader over tcp:// can still say hello and
+ * pause, and the local supervisor can still kill.  Before, they held every
+ * session and both were refused sessions_full. */
+static void
+held_tokenless_connections_do_not_lock_out_a_kill(void **state)
+{
+	struct itest_engine e;
+	int port, fds[300], n = 0, fd, evicted = 0;
+	char *body;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	for (int i = 0; i < 300; i++) {
+		if ((fd = sp_connect(port)) < 0)
+			continue;
+		fds[n++] = fd;
+		if (sp_send(fd, (uint32_t)i, "{\"cmd\":\"status\",\"id\":\"h\"}") ==
+		    0 && sp_recv(fd, &body, 5000) == 0)
+			free(body);
+	}
+	assert_true(n >= 290);
+	/* A trader over tcp://, on a connection of its own. */
+	fd = sp_connect(port);
+	assert_true(fd >= 0);
+	assert_int_equal(sp_send(fd, 1, "{\"cmd\":\"hello\",\"id\":\"hh-1\","
+	    "\"client\":\"held-trader\",\"role\":\"trader\",\"token\":\"" TRADER_TOKEN "\","
+	    "\"v\":" PROTO_V "}"), 0);
+	assert_int_equal(sp_recv(fd, &body, 5000), 0);
+	if ((r = cJSON_Parse(body)) == NULL || !itest_ok(r))
+		fail_msg("the trader's hello after %d held connections: %s", n,
+		    body);
+	cJSON_Delete(r);
+	free(body);
+	assert_int_equal(sp_send(fd, 2, "{\"cmd\":\"pause\",\"id\":\"hp-1\","
+	    "\"reason\":\"held connections\"}"), 0);
+	assert_int_equal(sp_recv(fd, &body, 5000), 0);
+	r = cJSON_Parse(body);
+	if (!itest_ok(r))
+		fail_msg("the trader's pause: %s", body);
+	cJSON_Delete(r);
+	free(body);
+	close(fd);
+	/* The local supervisor. */
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"held connections\"}");
+	if (!itest_ok(r))
+		fail_msg("the supervisor's kill: %s", itest_err(r));
+	cJSON_Delete(r);
+	/* What gave way was closed by the engine. */
+	for (int i = 0; i < n; i++) {
+		if (sp_recv(fds[i], &body, 1) == -1)
+			evicted++;
+		free(body);
+		close(fds[i]);
+	}
+	fprintf(stderr, "sessions: %d tokenless connections held, %d closed by "
+	    "the engine to make room; the trader paused and the supervisor "
+	    "killed\n", n, evicted);
+	assert_true(evicted > 0);
 	assert_int_equal(itest_stop(&e), 0);
 }
 
@@ -698,6 +766,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sessions_survive_many_short_clients),
 		cmocka_unit_test(sessions_full_is_refused_then_freed),
+		cmocka_unit_test(held_tokenless_connections_do_not_lock_out_a_kill),
 		cmocka_unit_test(ids_are_per_principal),
 		cmocka_unit_test(unauthenticated_peer_reads_no_cached_reply),
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
