@@ -960,13 +960,11 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	cJSON_Delete(o);
 }
 
-static void
-cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
-            size_t rawlen, const cJSON *reply, const struct session *sess,
-            const char *principal)
+cJSON *
+server_command_record(const cJSON *req, const void *raw, size_t rawlen,
+                      const cJSON *reply, const char *client, const char *role)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *txt;
 
 	if (req != NULL)
 		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
@@ -976,12 +974,24 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 		 * journal shows what came and stays valid JSON. */
 		char cut[512];
 
-		ipc_show(cut, sizeof cut, rawreq, rawlen);
+		ipc_show(cut, sizeof cut, raw, rawlen);
 		cJSON_AddStringToObject(o, "raw", cut);
 	}
 	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
-	cJSON_AddStringToObject(o, "client", sess->client);
-	cJSON_AddStringToObject(o, "role", sess->role);
+	cJSON_AddStringToObject(o, "client", client);
+	cJSON_AddStringToObject(o, "role", role);
+	return o;
+}
+
+static void
+cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
+            size_t rawlen, const cJSON *reply, const struct session *sess,
+            const char *principal)
+{
+	cJSON *o = server_command_record(req, rawreq, rawlen, reply,
+	    sess->client, sess->role);
+	char *txt;
+
 	/* Recovery remembers the answer under it again (server-idem.c). */
 	if (principal != NULL)
 		cJSON_AddStringToObject(o, "principal", principal);

@@ -333,6 +333,12 @@ void server_peer(struct server *s, nng_pipe p, struct peer *peer);
  * difference (server-tokens.c; the control socket, the events channel and
  * the replay all compare so). */
 int server_token_eq(const char *a, const char *b);
+/* A command as the journal keeps it: {"req"} (or, undecodable, {"raw"} as
+ * ipc_show() writes it), "rep", "client", "role" (server-cmd.c; the
+ * refusals of server-session.c add their peer). */
+cJSON *server_command_record(const cJSON *req, const void *raw, size_t rawlen,
+                             const cJSON *reply, const char *client,
+                             const char *role);
 
 /*
  * server-events.c: the events channel.  A peer dials the events URL, sends

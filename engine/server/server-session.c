@@ -368,21 +368,9 @@ server_refusal(struct server *s, struct session *sess,
 		return spent;
 	}
 	b->shown++;
-	cJSON *o = cJSON_CreateObject(), *a;
-	if (req != NULL)
-		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
-	else {
-		/* Undecodable input is kept as text (cut on a character,
-		 * control characters as \uXXXX, invalid UTF-8 as \xNN), so the
-		 * journal shows what came and stays valid JSON. */
-		char cut[512];
+	cJSON *a, *o = server_command_record(req, raw, rawlen, reply,
+	    sess ? sess->client : "-", sess ? sess->role : "-");
 
-		ipc_show(cut, sizeof cut, raw, rawlen);
-		cJSON_AddStringToObject(o, "raw", cut);
-	}
-	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));
-	cJSON_AddStringToObject(o, "client", sess ? sess->client : "-");
-	cJSON_AddStringToObject(o, "role", sess ? sess->role : "-");
 	cJSON_AddStringToObject(o, "peer", addr);
 	refusal_journal(s, o);
 	cJSON_Delete(o);
