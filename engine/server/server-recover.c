@@ -162,12 +162,11 @@ int
 server_recover_open(struct server *s, char *err, size_t errlen)
 {
 	struct jrnl_open_report rep;
-	char *hj = NULL, tmp[] = "/tmp/tranched-recover-XXXXXX.json";
+	char *hj = NULL, where[512];
 	const char *name = NULL;
 	cJSON *h = NULL, *sc;
-	char *txt = NULL;
 	int64_t seed = 0;
-	int rv, fd = -1, status = -1;
+	int rv, status = -1;
 
 	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
 	memset(&rep, 0, sizeof rep);
@@ -210,30 +209,17 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	s->seed = (uint64_t)seed;
-	/* scenario_load reads a file: hand it the header's scenario. */
-	if ((txt = cJSON_PrintUnformatted(sc)) == NULL ||
-	    (fd = mkstemps(tmp, 5)) < 0 ||
-	    write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt)) {
-		snprintf(err, errlen, "journal %s: scenario from header: %s",
-		    s->jpath, strerror(errno));
+	/* The header's scenario, never the file: an edited scenario cannot
+	 * change a session.  Its name places relative CSV paths as the
+	 * session found them. */
+	if (ipc_get_str(h, "scenario_name", &name) != 0 || name[0] == '\0')
+		name = "journal";
+	snprintf(where, sizeof where, "%.480s (header)", s->jpath);
+	if (scenario_load_json(&s->sc, sc, name, where, err, errlen) != 0)
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	rv = scenario_load(&s->sc, tmp, NULL, 0, err, errlen);
-	unlink(tmp);
-	if (rv != 0)
-		goto out;
-	if (ipc_get_str(h, "scenario_name", &name) == 0)
-		snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
-	snprintf(s->sc.path, sizeof s->sc.path, "%.480s (header)", s->jpath);
+	snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
 	status = 0;
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	cJSON_free(txt);
 	cJSON_Delete(h);
 	free(hj);
 	return status;
