@@ -225,22 +225,14 @@ out:
 	return status;
 }
 
-/* Commands whose accepted answer changed the session.  speed changes no
- * fill (the simulation is paced by simulated time, not wall time) but it is
- * the session's pace: a supervisor's speed is kept across a restart, and
- * overrides --speed. */
+/* Commands whose accepted answer changed the session: the table's
+ * CMD_RECOVER rows (server-cmds.def says why each is). */
 static int
 rec_replays(const char *cmd)
 {
-	static const char *const names[] = {
-		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
-		CMD_CANCEL, CMD_KILL, CMD_RELEASE, CMD_SPEED,
-	};
+	int flags = server_cmd_flags(cmd);
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(names[i], cmd) == 0)
-			return 1;
-	return 0;
+	return flags > 0 && (flags & CMD_RECOVER);
 }
 
 /* Pass 1: what the journal holds (events per topic, fills, the last seq
