@@ -33,6 +33,8 @@
 #include <sys/stat.h>
 
 #include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
 
 int
 server_role_rank(const char *role)
@@ -51,6 +53,17 @@ server_role_name(int rank)
 {
 	return rank == ROLE_SUPERVISOR ? "supervisor" : rank == ROLE_TRADER ?
 	    "trader" : "viewer";
+}
+
+cJSON *
+server_role_refusal(const struct session *sess, const char *cmd,
+                    int min_rank, const char *id)
+{
+	if (sess->rank >= min_rank)
+		return NULL;
+	return ipc_reply_error(id, ERR_ROLE, "command \"%s\": role %s may "
+	    "not; it needs %s%s", cmd, sess->role, server_role_name(min_rank),
+	    sess->authed ? "" : " (say hello with a role first)");
 }
 
 static int

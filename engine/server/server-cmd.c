@@ -1,8 +1,12 @@
 /*
- * engine/server/server-cmd.c -- the command catalogue and its dispatcher.
+ * engine/server/server-cmd.c -- the commands' handlers and their
+ * dispatcher.
  *
- * One table row per command: name, handler, whether it changes anything.
- * The dispatcher does what every command needs before the handler runs:
+ * The table of commands is server-cmds.def, included below the handlers:
+ * one row per command with its handler, least role and flags (what it
+ * is: CMD_WRITE, CMD_RECOVER, CMD_REPLAY ...; server-int.h), which the
+ * dispatcher, recovery and the replay all read.  The dispatcher does what
+ * every command needs before the handler runs:
  * decode and bound-check the bytes (ipc_command_parse), authenticate, answer
  * a repeated id with the remembered first answer of the same principal
  * (server-idem.c: NNG's REQ resends after a reconnect, and a trader's pause
@@ -1010,6 +1014,7 @@ static cJSON *
 cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
           const char *id, const struct session *sess, const char **reason)
 {
+	cJSON *r;
 	int rv;
 
 	if (sess->kind != PEER_LOCAL && !sess->authed &&
@@ -1024,11 +1029,8 @@ cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
 		return ipc_reply_error(id, ERR_STATE, "command \"%s\": not "
 		    "served by a read-only replay of %s (it answers %s)",
 		    ce->name, s->jpath, cmd_replay_known());
-	if (sess->rank < ce->min_rank)
-		return ipc_reply_error(id, ERR_ROLE, "command \"%s\": role %s may "
-		    "not; it needs %s%s", ce->name, sess->role,
-		    server_role_name(ce->min_rank), sess->authed ? "" :
-		    " (say hello with a role first)");
+	if ((r = server_role_refusal(sess, ce->name, ce->min_rank, id)) != NULL)
+		return r;
 	rv = ipc_get_str(req, "reason", reason);
 	if (rv == -2 || ((ce->flags & CMD_REASON) &&
 	    (rv != 0 || (*reason)[0] == '\0'))) {

@@ -362,6 +362,10 @@ void server_set_speed(struct server *s, double speed);
  */
 int server_role_rank(const char *role);
 const char *server_role_name(int rank);
+/* NULL when the session's role may send cmd (whose least role is
+ * min_rank: the command table's), else the "role" refusal naming both. */
+cJSON *server_role_refusal(const struct session *sess, const char *cmd,
+                           int min_rank, const char *id);
 /* Load the tokens file and $TRANCHE_TOKENS; refuse a network listener
  * with no token. */
 int server_tokens_load(struct server *s, char *err, size_t errlen);
