@@ -70,6 +70,20 @@ int ipc_raw_str(const char *json, size_t len, const char *name,
                 const char **val, size_t *vlen);
 
 /*
+ * A trade event's payload (JSON, len bytes) read without cJSON
+ * (ipc/codec-trade.c): 0 and *tr filled when it is in the compact form the
+ * engine writes, else -1 and the caller decodes it in full -- the two
+ * agree on everything this accepts.  A member absent leaves its has_ 0.
+ */
+struct ipc_trade {
+	int64_t px, qty;
+	int has_px, has_qty, has_aggr;
+	int buy;        /* "aggr":"buy" */
+	char sym[16];   /* "" when absent */
+};
+int ipc_trade_fast(const char *json, size_t len, struct ipc_trade *tr);
+
+/*
  * Decode a command: size, nesting depth, strict JSON (ipc_json_strict), an
  * object, "cmd" and "id" strings.  A control character (C0, DEL, C1) in any
  * string is refused, except in the free-text members "reason" and "client"

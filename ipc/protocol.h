@@ -115,7 +115,9 @@
  *             force
  * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
- *             "passive|inside|cross","reason"}
+ *             "passive|inside|cross","mid","half_spread" (ticks, when the
+ *             child was sent: the TCA's reference for its spread and
+ *             impact),"reason"?}  one per change of a child order
  * fill       {"block","child","sym","px","qty","liq":"passive|aggressive",
  *             "filled","remaining"}
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)

@@ -830,16 +830,15 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 	return 0;
 }
 
-int
-scenario_load(struct scenario *sc, const char *name, const char **sets,
-              int nsets, char *err, size_t errlen)
+/* Where a scenario of this name is read from (and what a relative CSV
+ * path is relative to): 0, or -1 with err for a name that is not one. */
+static int
+scenario_path_of(struct scenario *sc, const char *name, char *err,
+                 size_t errlen)
 {
 	const char *dir;
-	char *text, msg[400];
-	cJSON *root;
 	size_t nl = strlen(name);
 
-	memset(sc, 0, sizeof *sc);
 	if (strchr(name, '/') != NULL || (nl > 5 &&
 	    strcmp(name + nl - 5, ".json") == 0))
 		snprintf(sc->path, sizeof sc->path, "%s", name);
@@ -855,6 +854,24 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		snprintf(sc->path, sizeof sc->path, "%s/%s.json",
 		    dir && *dir ? dir : TRANCHE_SCENARIO_DIR, name);
 	}
+	return 0;
+}
+
+static int scenario_from_root(struct scenario *sc, cJSON *root,
+                              const char *name, const char *base,
+                              const char **sets, int nsets, char *err,
+                              size_t errlen);
+
+int
+scenario_load(struct scenario *sc, const char *name, const char **sets,
+              int nsets, char *err, size_t errlen)
+{
+	char *text;
+	cJSON *root;
+
+	memset(sc, 0, sizeof *sc);
+	if (scenario_path_of(sc, name, err, errlen) != 0)
+		return -1;
 	if ((text = scenario_read_file(sc->path, err, errlen)) == NULL)
 		return -1;
 	root = cJSON_ParseWithLength(text, strlen(text));
@@ -868,6 +885,70 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		return -1;
 	}
 	free(text);
+	return scenario_from_root(sc, root, name, sc->path, sets, nsets, err,
+	    errlen);
+}
+
+int
+scenario_load_json(struct scenario *sc, const cJSON *json, const char *name,
+                   const char *where, char *err, size_t errlen)
+{
+	char base[sizeof sc->path];
+	cJSON *root;
+
+	memset(sc, 0, sizeof *sc);
+	if (!cJSON_IsObject(json)) {
+		snprintf(err, errlen, "scenario %s: not a JSON object", where);
+		return -1;
+	}
+	/* The name places relative CSV paths where the session found them;
+	 * nothing is read from the scenario file itself. */
+	if (scenario_path_of(sc, name, err, errlen) != 0)
+		return -1;
+	snprintf(base, sizeof base, "%s", sc->path);
+	snprintf(sc->path, sizeof sc->path, "%s", where);
+	if ((root = cJSON_Duplicate(json, 1)) == NULL) {
+		snprintf(err, errlen, "scenario %s: out of memory", where);
+		return -1;
+	}
+	return scenario_from_root(sc, root, name, base, NULL, 0, err, errlen);
+}
+
+/*
+ * An order's profile_csv becomes the weights it held ("profile") in the
+ * resolved scenario, which the journal's header keeps: recovery then needs
+ * no file beside the scenario (the header's scenario was once decoded from
+ * a temporary file, and a relative CSV path was looked for beside that),
+ * and a CSV edited since cannot change the session.
+ */
+static void
+scenario_inline_csv(const struct scenario *sc, cJSON *root)
+{
+	cJSON *orders = cJSON_GetObjectItemCaseSensitive(root, "orders"), *o;
+	int i = 0;
+
+	cJSON_ArrayForEach(o, orders) {
+		const struct parent_spec *ps = &sc->orders[i];
+
+		if (i++ >= sc->norders)
+			break;
+		if (!cJSON_HasObjectItem(o, "profile_csv") || ps->nprofile <= 0)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "profile_csv");
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "profile");
+		cJSON_AddItemToObject(o, "profile", cJSON_CreateDoubleArray(
+		    ps->profile, ps->nprofile));
+	}
+}
+
+/* Decode a parsed scenario (taken: freed here) after its overrides. */
+static int
+scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
+                   const char *base, const char **sets, int nsets, char *err,
+                   size_t errlen)
+{
+	char msg[400];
+
 	for (int i = 0; i < nsets; i++) {
 		char ac_set[300];
 		const char *set = sets[i], *eq = strchr(set, '=');
@@ -904,7 +985,7 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		static _Thread_local char sdir[512];
 		char *slash;
 
-		snprintf(sdir, sizeof sdir, "%s", sc->path);
+		snprintf(sdir, sizeof sdir, "%s", base);
 		slash = strrchr(sdir, '/');
 		if (slash != NULL)
 			*slash = '\0';
@@ -917,6 +998,7 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		cJSON_Delete(root);
 		return -1;
 	}
+	scenario_inline_csv(sc, root);
 	for (int i = 1; i < sc->nmarkets; i++)
 		if (sc->markets[i].tick != sc->markets[0].tick) {
 			snprintf(err, errlen, "scenario %s: markets.%d.tick %g: every "

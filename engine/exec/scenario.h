@@ -52,6 +52,15 @@ struct scenario {
  */
 int scenario_load(struct scenario *sc, const char *name, const char **sets,
                   int nsets, char *err, size_t errlen);
+/*
+ * The same from a scenario already in memory (a journal header's): json is
+ * the scenario object, name the name or path it was loaded under (relative
+ * CSV paths are relative to where that name is found), where what messages
+ * and sc->path call it ("journal J (header)").  0, or -1 with err.
+ */
+int scenario_load_json(struct scenario *sc, const cJSON *json,
+                       const char *name, const char *where, char *err,
+                       size_t errlen);
 void scenario_free(struct scenario *sc);
 
 /* The scenario's market source ("source": "sim" or "ac") for its first

@@ -1,8 +1,12 @@
 /*
- * engine/server/server-cmd.c -- the command catalogue and its dispatcher.
+ * engine/server/server-cmd.c -- the commands' handlers and their
+ * dispatcher.
  *
- * One table row per command: name, handler, whether it changes anything.
- * The dispatcher does what every command needs before the handler runs:
+ * The table of commands is server-cmds.def, included below the handlers:
+ * one row per command with its handler, least role and flags (what it
+ * is: CMD_WRITE, CMD_RECOVER, CMD_REPLAY ...; server-int.h), which the
+ * dispatcher, recovery and the replay all read.  The dispatcher does what
+ * every command needs before the handler runs:
  * decode and bound-check the bytes (ipc_command_parse), authenticate, answer
  * a repeated id with the remembered first answer of the same principal
  * (server-idem.c: NNG's REQ resends after a reconnect, and a trader's pause
@@ -33,28 +37,9 @@ typedef cJSON *(*cmd_fn)(struct server *s, const cJSON *req, const char *id,
 struct cmd_entry {
 	const char *name;
 	cmd_fn fn;
-	int mutating;
 	int min_rank;   /* ROLE_*: the least role that may send it */
+	int flags;      /* CMD_WRITE ... (server-int.h) */
 };
-
-int
-server_role_rank(const char *role)
-{
-	if (strcmp(role, "viewer") == 0)
-		return ROLE_VIEWER;
-	if (strcmp(role, "trader") == 0)
-		return ROLE_TRADER;
-	if (strcmp(role, "supervisor") == 0)
-		return ROLE_SUPERVISOR;
-	return -1;
-}
-
-const char *
-server_role_name(int rank)
-{
-	return rank == ROLE_SUPERVISOR ? "supervisor" : rank == ROLE_TRADER ?
-	    "trader" : "viewer";
-}
 
 /* A field's JSON text for an error message (cut, never NULL). */
 static const char *
@@ -202,12 +187,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_FIELD, "field \"role\" \"%.32s\": "
 		    "must be viewer, trader or supervisor", role);
 	if (token != NULL) {
-		for (int i = 0; i < s->ntokens; i++)
-			if (server_token_eq(s->tokens[i].token, token)) {
-				granted = s->tokens[i].rank;
-				tok = i + 1;
-			}
-		if (granted < 0)
+		if ((granted = server_token_grant(s, token, &tok)) < 0)
 			return ipc_reply_error(id, ERR_AUTH, "field \"token\": not "
 			    "a token this engine knows");
 		if (granted < rank)
@@ -231,8 +211,8 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddStringToObject(r, "engine", s->name);
 	cJSON_AddStringToObject(r, "version", TRANCHE_VERSION);
 	cJSON_AddNumberToObject(r, "v", TRANCHE_PROTO_VERSION);
-	cJSON_AddNumberToObject(r, "tick", s->m->tick);
-	cJSON_AddStringToObject(r, "sym", s->m->sym);
+	cJSON_AddNumberToObject(r, "tick", server_tick(s));
+	cJSON_AddStringToObject(r, "sym", server_sym(s));
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddStringToObject(r, "events", s->events_url);
 	cJSON_AddStringToObject(r, "role", sess->role);
@@ -243,16 +223,6 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 }
 
 static cJSON *
-cmd_blocks(struct server *s)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < exec_count(s->x); i++)
-		cJSON_AddItemToArray(a, exec_block_json(s->x, exec_get(s->x, i)));
-	return a;
-}
-
-static cJSON *
 cmd_status(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
 {
@@ -260,10 +230,16 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	double pov = 100;
 
 	cJSON_AddStringToObject(r, "state", server_state(s));
-	ipc_add_i64_str(r, "t", s->m->now);
+	ipc_add_i64_str(r, "t", server_now(s));
 	cJSON_AddNumberToObject(r, "speed", s->speed);
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
-	cJSON_AddItemToObject(r, "blocks", cmd_blocks(s));
+	cJSON_AddItemToObject(r, "blocks", server_blocks_json(s));
+	if (s->readonly) {
+		/* A replay has no limits in force, only what it replayed. */
+		cJSON_AddBoolToObject(r, "replay", 1);
+		cJSON_AddBoolToObject(r, "ended", s->rp->ended);
+		return r;
+	}
 	for (size_t i = 0; i < exec_count(s->x); i++)
 		if (exec_get(s->x, i)->spec.max_pov < pov)
 			pov = exec_get(s->x, i)->spec.max_pov;
@@ -283,33 +259,33 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 static const char *
 cmd_snapshot_text(struct server *s)
 {
-	cJSON *r, *kids, *books;
+	cJSON *r, *kids;
 	char *txt;
 
 	if (s->snap_text != NULL && s->snap_seq == s->seq &&
-	    s->snap_t == s->m->now)
+	    s->snap_t == server_now(s))
 		return s->snap_text;
 	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "seq", (double)s->seq);
-	ipc_add_i64_str(r, "t", s->m->now);
-	cJSON_AddNumberToObject(r, "tick", s->m->tick);
-	cJSON_AddStringToObject(r, "sym", s->m->sym);
+	ipc_add_i64_str(r, "t", server_now(s));
+	cJSON_AddNumberToObject(r, "tick", server_tick(s));
+	cJSON_AddStringToObject(r, "sym", server_sym(s));
 	cJSON_AddStringToObject(r, "state", server_state(s));
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	/* "book" is the first symbol's (what a one-symbol console reads),
 	 * "books" every symbol's. */
-	cJSON_AddItemToObject(r, "book", server_book_json(s, s->m));
-	books = cJSON_AddArrayToObject(r, "books");
-	for (size_t i = 0; i < exec_market_count(s->x); i++)
-		cJSON_AddItemToArray(books, server_book_json(s,
-		    exec_market_at(s->x, i)));
-	cJSON_AddItemToObject(r, "blocks", cmd_blocks(s));
+	cJSON_AddItemToObject(r, "book", server_book_first_json(s));
+	cJSON_AddItemToObject(r, "books", server_books_json(s));
+	cJSON_AddItemToObject(r, "blocks", server_blocks_json(s));
 	cJSON_AddItemToObject(r, "decisions", server_ring_json(&s->decisions));
 	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
 	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
 	cJSON_AddItemToObject(r, "refusals", server_ring_json(&s->refusals));
+	/* A replay's live children are not in the event stream as a set. */
 	kids = cJSON_AddArrayToObject(r, "children");
-	for (size_t i = 0; i < exec_count(s->x); i++) {
+	if (s->readonly)
+		cJSON_AddBoolToObject(r, "replay", 1);
+	for (size_t i = 0; s->x != NULL && i < exec_count(s->x); i++) {
 		struct parent *p = exec_get(s->x, i);
 
 		for (size_t k = 0; k < p->nchildren; k++) {
@@ -341,7 +317,7 @@ cmd_snapshot_text(struct server *s)
 		memcpy(s->snap_text, txt, s->snap_len + 1);
 	cJSON_free(txt);
 	s->snap_seq = s->seq;
-	s->snap_t = s->m->now;
+	s->snap_t = server_now(s);
 	return s->snap_text;
 }
 
@@ -350,9 +326,12 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
              struct session *sess)
 {
 	/* Everything the engine has said is in the outbox or already sent:
-	 * push it out so this snapshot's seq is the last one published. */
-	exec_emit_dirty(s->x);
-	server_flush(s);
+	 * push it out so this snapshot's seq is the last one published (a
+	 * replay sends each event as it reads it). */
+	if (!s->readonly) {
+		exec_emit_dirty(s->x);
+		server_flush(s);
+	}
 	if (cmd_snapshot_text(s) == NULL)
 		return ipc_reply_error(id, ERR_STATE, "snapshot: out of memory");
 	/* server_command appends the shared text to {"ok":true,"id":...}. */
@@ -891,38 +870,60 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
-/* Which commands change something (journaled, audited, need a reason). */
-enum { CMD_READ = 0, CMD_CHANGES = 1, CMD_CHANGES_REASON_OPTIONAL = 2 };
-
+/* The table (server-cmds.def), after the handlers it names. */
 static const struct cmd_entry cmd_table[] = {
-	{ CMD_HELLO, cmd_hello, CMD_READ, ROLE_VIEWER },
-	{ CMD_STATUS, cmd_status, CMD_READ, ROLE_VIEWER },
-	{ CMD_SNAPSHOT, cmd_snapshot, CMD_READ, ROLE_VIEWER },
-	{ CMD_ESTIMATE, cmd_estimate, CMD_READ, ROLE_VIEWER },
-	{ CMD_SUBMIT, cmd_submit, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_PAUSE, cmd_pause, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_RESUME, cmd_resume, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_THROTTLE, cmd_throttle, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_OVERRIDE, cmd_override, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_CANCEL, cmd_cancel, CMD_CHANGES, ROLE_TRADER },
-	{ CMD_ACK, cmd_ack, CMD_CHANGES_REASON_OPTIONAL, ROLE_TRADER },
-	{ CMD_KILL, cmd_kill, CMD_CHANGES, ROLE_SUPERVISOR },
-	{ CMD_RELEASE, cmd_release, CMD_CHANGES, ROLE_SUPERVISOR },
-	{ CMD_SPEED, cmd_speed, CMD_CHANGES, ROLE_SUPERVISOR },
-	{ CMD_JOURNAL_RESUME, cmd_journal_resume, CMD_CHANGES,
-	  ROLE_SUPERVISOR },
+#define SERVER_CMD(name, fn, rank, flags) { name, fn, rank, flags },
+#include "engine/server/server-cmds.def"
+#undef SERVER_CMD
 };
-#define CMD_KNOWN "hello, status, snapshot, estimate, submit, pause, " \
-	"resume, throttle, override, cancel, ack, kill, release, speed, " \
-	"journal_resume"
+#define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 
 static const struct cmd_entry *
 cmd_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++)
+	for (size_t i = 0; name != NULL && i < CMD_COUNT; i++)
 		if (strcmp(cmd_table[i].name, name) == 0)
 			return &cmd_table[i];
 	return NULL;
+}
+
+int
+server_cmd_flags(const char *name)
+{
+	const struct cmd_entry *ce = cmd_find(name);
+
+	return ce != NULL ? ce->flags : -1;
+}
+
+const char *
+server_cmd_known(void)
+{
+	/* Built once from the table: the names in its order. */
+	static char known[CMD_COUNT * 24];
+	size_t off = 0;
+
+	if (known[0] != '\0')
+		return known;
+	for (size_t i = 0; i < CMD_COUNT && off < sizeof known; i++)
+		off += (size_t)snprintf(known + off, sizeof known - off, "%s%s",
+		    i > 0 ? ", " : "", cmd_table[i].name);
+	return known;
+}
+
+/* "hello, status, snapshot": what a read-only replay answers. */
+static const char *
+cmd_replay_known(void)
+{
+	static char known[CMD_COUNT * 24];
+	size_t off = 0;
+
+	if (known[0] != '\0')
+		return known;
+	for (size_t i = 0; i < CMD_COUNT && off < sizeof known; i++)
+		if (cmd_table[i].flags & CMD_REPLAY)
+			off += (size_t)snprintf(known + off, sizeof known - off,
+			    "%s%s", off > 0 ? ", " : "", cmd_table[i].name);
+	return known;
 }
 
 /* A reply's error code, or "" when it is ok. */
@@ -1004,30 +1005,34 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 }
 
 /*
- * The checks every command passes before its handler, in order: the role
- * (a viewer changes nothing; kill, release and speed are a supervisor's),
- * read-only replay, and a reason for anything that changes something.
+ * The checks every command passes before its handler, in order:
+ * authentication, read-only replay (what the table marks CMD_REPLAY is
+ * all it answers), the role (the table's least role for the command), and
+ * a reason where the table says CMD_REASON.
  */
 static cJSON *
 cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
           const char *id, const struct session *sess, const char **reason)
 {
+	cJSON *r;
 	int rv;
 
 	if (sess->kind != PEER_LOCAL && !sess->authed &&
-	    strcmp(ce->name, CMD_HELLO) != 0)
+	    !(ce->flags & CMD_AUTH))
 		return ipc_reply_error(id, ERR_AUTH, "command \"%s\": say hello "
 		    "with a token first", ce->name);
-	if (sess->rank < ce->min_rank)
-		return ipc_reply_error(id, ERR_ROLE, "command \"%s\": role %s may "
-		    "not; it needs %s%s", ce->name, sess->role,
-		    server_role_name(ce->min_rank), sess->authed ? "" :
-		    " (say hello with a role first)");
-	if (ce->mutating && s->readonly)
+	/* In a replay nothing changes, whoever asks. */
+	if ((ce->flags & CMD_WRITE) && s->readonly)
 		return ipc_reply_error(id, ERR_STATE, "command \"%s\": read-only "
-		    "replay", ce->name);
+		    "replay of %s", ce->name, s->jpath);
+	if (!(ce->flags & CMD_REPLAY) && s->readonly)
+		return ipc_reply_error(id, ERR_STATE, "command \"%s\": not "
+		    "served by a read-only replay of %s (it answers %s)",
+		    ce->name, s->jpath, cmd_replay_known());
+	if ((r = server_role_refusal(sess, ce->name, ce->min_rank, id)) != NULL)
+		return r;
 	rv = ipc_get_str(req, "reason", reason);
-	if (rv == -2 || (ce->mutating == CMD_CHANGES &&
+	if (rv == -2 || ((ce->flags & CMD_REASON) &&
 	    (rv != 0 || (*reason)[0] == '\0'))) {
 		*reason = NULL;
 		return ipc_reply_error(id, ERR_FIELD, "field \"reason\": %s "
@@ -1113,16 +1118,17 @@ server_command(struct server *s, const void *buf, size_t len,
 	}
 	if ((ce = cmd_find(name)) == NULL) {
 		reply = ipc_reply_error(id, ERR_UNKNOWN, "command \"%.64s\": unknown "
-		    "(known: " CMD_KNOWN ")", name);
+		    "(known: %s)", name, server_cmd_known());
 		goto answer;
 	}
-	if (!server_session_trusted(sess) && strcmp(ce->name, CMD_HELLO) != 0) {
+	if (!server_session_trusted(sess) && !(ce->flags & CMD_AUTH)) {
 		reply = ipc_reply_error(id, ERR_AUTH, "command \"%s\": say hello "
 		    "with a token first", ce->name);
 		goto answer;
 	}
 	/* Only now, authenticated, may an id find a remembered answer. */
-	if (ce->mutating && id != NULL && sess->principal[0] != '\0') {
+	if ((ce->flags & CMD_WRITE) && !s->readonly && id != NULL &&
+	    sess->principal[0] != '\0') {
 		body = server_idem_body(req);
 		rv = server_idem_find(s, sess->principal, id, body, &seen,
 		    &seenlen);
@@ -1148,7 +1154,7 @@ server_command(struct server *s, const void *buf, size_t len,
 		goto answer;
 	/* Nothing changes unless it can be journaled (resuming the journal
 	 * is how it can be again). */
-	if (ce->mutating && ce->fn != cmd_journal_resume &&
+	if ((ce->flags & CMD_WRITE) && !(ce->flags & CMD_HALTED) &&
 	    (reply = server_jrnl_refusal(s, id, ce->name)) != NULL) {
 		jrefused = 1;
 		goto answer;
@@ -1157,7 +1163,8 @@ server_command(struct server *s, const void *buf, size_t len,
 answer:
 	if (reply == NULL)
 		reply = ipc_reply_error(id, "internal", "out of memory");
-	if (ce != NULL && ce->mutating && server_session_trusted(sess) &&
+	if (ce != NULL && (ce->flags & CMD_WRITE) && !s->readonly &&
+	    server_session_trusted(sess) &&
 	    strcmp(cmd_code(reply), ERR_ID_REUSED) != 0) {
 		/* A trusted session's intervention, done or refused: on disk
 		 * and audited before the answer leaves.  A refused one says
@@ -1184,10 +1191,11 @@ answer:
 				cmd_audit(s, sess, ce->name, reason, reply);
 			}
 		}
-	} else if (ce != NULL && strcmp(ce->name, CMD_HELLO) == 0 &&
+	} else if (ce != NULL && (ce->flags & CMD_AUTH) &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-		/* A hello (a read) is answered either way. */
-		if (!s->jhalted) {
+		/* A hello (a read) is answered either way; a replay has no
+		 * journal of its own. */
+		if (!s->jhalted && !s->readonly) {
 			cmd_journal(s, req, buf, len, reply, sess, NULL);
 			if (server_jrnl_commit(s, 1, "a hello") != 0)
 				server_jrnl_halt(s);

@@ -107,6 +107,26 @@ struct token {
 	char where[160];   /* "tokens file PATH:LINE" or "TRANCHE_TOKENS" */
 };
 
+/*
+ * server-replay.c: what `tranched replay` has replayed so far.  A replay is
+ * a struct server in read-only mode with no execution layer: the read
+ * commands answer from this (through server_now(), server_state() and the
+ * other accessors of server.c) where a live engine asks its markets and
+ * blocks.
+ */
+#define REPLAY_BLOCKS 64
+struct replayed {
+	double tick;
+	char sym[16];            /* the header's first symbol */
+	cJSON *syms;             /* the header's "syms", or NULL */
+	cJSON *books[SCENARIO_MAX_MARKETS]; /* the last book of each symbol */
+	int nbooks;
+	cJSON *blocks[REPLAY_BLOCKS];       /* the last block event of each */
+	char state[16];          /* what the last "status" event said */
+	int64_t t;               /* the last event's time */
+	int ended;               /* the journal has been played to its end */
+};
+
 struct server {
 	const struct server_opts *opts;
 	char name[64];
@@ -180,6 +200,7 @@ struct server {
 	struct token tokens[TOKENS_MAX];
 	int ntokens;
 	int readonly;          /* tranched replay: nothing may change */
+	struct replayed *rp;   /* tranched replay: what it has replayed */
 	int recovering;        /* re-applying journaled commands */
 	struct recover *rec;   /* server-recover.c's state while recovering */
 	uint64_t seed;
@@ -195,6 +216,15 @@ const char *server_state(struct server *s);
 cJSON *server_book_json(struct server *s, struct market *m);
 /* ["QDI","XYZ"]: the symbols the engine trades. */
 cJSON *server_syms_json(struct server *s);
+/* What the read commands tell, live or replayed: the simulated time, the
+ * tick, the first symbol, the first symbol's book and every symbol's, the
+ * blocks. */
+int64_t server_now(const struct server *s);
+double server_tick(const struct server *s);
+const char *server_sym(const struct server *s);
+cJSON *server_book_first_json(struct server *s);
+cJSON *server_books_json(struct server *s);
+cJSON *server_blocks_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
 
 void server_ring_push(struct ring *r, const char *json);
@@ -240,8 +270,25 @@ int server_recover_run(struct server *s, char *err, size_t errlen);
 int server_recover_event(struct server *s, const char *topic,
                          const cJSON *payload);
 
-/* server-cmd.c: decode, execute (at most once per id), journal and answer
- * one command; returns the malloc'd reply and its length. */
+/*
+ * server-cmd.c: the command table (server-cmds.def) and its dispatcher.
+ * A row's flags say what the command is, and every mode asks them:
+ */
+#define CMD_WRITE   0x01  /* changes state: journaled with its answer,
+                           * audited, answered at most once per id, and
+                           * run only on a writable journal */
+#define CMD_REASON  0x02  /* needs a non-empty "reason" */
+#define CMD_RECOVER 0x04  /* accepted, it is re-applied by recovery */
+#define CMD_REPLAY  0x08  /* answered by a read-only replay */
+#define CMD_HALTED  0x10  /* a CMD_WRITE that runs while JOURNAL-HALTED */
+#define CMD_AUTH    0x20  /* authenticates the session: allowed before
+                           * it, journaled when accepted */
+/* A command's flags, or -1 when no command has that name. */
+int server_cmd_flags(const char *name);
+/* "hello, status, ...": every command's name, in the table's order. */
+const char *server_cmd_known(void);
+/* Decode, execute (at most once per id), journal and answer one command;
+ * returns the malloc'd reply and its length. */
 char *server_command(struct server *s, const void *buf, size_t len,
                      struct peer *peer, size_t *outlen);
 /* Recovery: apply one journaled request as the session `sess` (no journal,
@@ -309,11 +356,23 @@ uint64_t server_now_ms(void);
 void server_status_check(struct server *s);
 /* Set the clock speed (0 = max), re-arming the clock timer. */
 void server_set_speed(struct server *s, double speed);
+/*
+ * server-auth.c: roles and tokens.  A role's rank (ROLE_*), or -1 when the
+ * name is none of viewer, trader, supervisor; and a rank's name.
+ */
 int server_role_rank(const char *role);
-/* server-tokens.c: load the tokens file and $TRANCHE_TOKENS; refuse a
- * network listener with no token. */
-int server_tokens_load(struct server *s, char *err, size_t errlen);
 const char *server_role_name(int rank);
+/* NULL when the session's role may send cmd (whose least role is
+ * min_rank: the command table's), else the "role" refusal naming both. */
+cJSON *server_role_refusal(const struct session *sess, const char *cmd,
+                           int min_rank, const char *id);
+/* Load the tokens file and $TRANCHE_TOKENS; refuse a network listener
+ * with no token. */
+int server_tokens_load(struct server *s, char *err, size_t errlen);
+/* The rank a token grants (and its 1-based index in *index), or -1 when
+ * the engine knows no such token. */
+int server_token_grant(const struct server *s, const char *token,
+                       int *index);
 /* server-listen.c: the TLS configuration for tls+tcp:// listeners from
  * --tls-cert and --tls-key (*out NULL when no URL is tls+tcp://).  0, or
  * -1 with err naming the option: a tls+tcp:// URL without them, them
@@ -330,7 +389,7 @@ int server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
  * asked). */
 void server_peer(struct server *s, nng_pipe p, struct peer *peer);
 /* 1 when two tokens are equal, compared without stopping at the first
- * difference (server-tokens.c; the control socket, the events channel and
+ * difference (server-auth.c; the control socket, the events channel and
  * the replay all compare so). */
 int server_token_eq(const char *a, const char *b);
 /* A command as the journal keeps it: {"req"} (or, undecodable, {"raw"} as

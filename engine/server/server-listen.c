@@ -10,7 +10,7 @@
  * or does not hold what it should (ipc/tls.c reads and checks them).  The
  * control URL and its events twin (the next port) both use it: both carry
  * the session.  Clients are not asked for certificates -- they present a
- * token in hello, exactly as over tcp:// (server-tokens.c refuses a
+ * token in hello, exactly as over tcp:// (server-auth.c refuses a
  * network listener when no token is configured).
  */
 #include <stdio.h>

@@ -162,12 +162,11 @@ int
 server_recover_open(struct server *s, char *err, size_t errlen)
 {
 	struct jrnl_open_report rep;
-	char *hj = NULL, tmp[] = "/tmp/tranched-recover-XXXXXX.json";
+	char *hj = NULL, where[512];
 	const char *name = NULL;
 	cJSON *h = NULL, *sc;
-	char *txt = NULL;
 	int64_t seed = 0;
-	int rv, fd = -1, status = -1;
+	int rv, status = -1;
 
 	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
 	memset(&rep, 0, sizeof rep);
@@ -210,51 +209,30 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	s->seed = (uint64_t)seed;
-	/* scenario_load reads a file: hand it the header's scenario. */
-	if ((txt = cJSON_PrintUnformatted(sc)) == NULL ||
-	    (fd = mkstemps(tmp, 5)) < 0 ||
-	    write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt)) {
-		snprintf(err, errlen, "journal %s: scenario from header: %s",
-		    s->jpath, strerror(errno));
+	/* The header's scenario, never the file: an edited scenario cannot
+	 * change a session.  Its name places relative CSV paths as the
+	 * session found them. */
+	if (ipc_get_str(h, "scenario_name", &name) != 0 || name[0] == '\0')
+		name = "journal";
+	snprintf(where, sizeof where, "%.480s (header)", s->jpath);
+	if (scenario_load_json(&s->sc, sc, name, where, err, errlen) != 0)
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	rv = scenario_load(&s->sc, tmp, NULL, 0, err, errlen);
-	unlink(tmp);
-	if (rv != 0)
-		goto out;
-	if (ipc_get_str(h, "scenario_name", &name) == 0)
-		snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
-	snprintf(s->sc.path, sizeof s->sc.path, "%.480s (header)", s->jpath);
+	snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
 	status = 0;
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	cJSON_free(txt);
 	cJSON_Delete(h);
 	free(hj);
 	return status;
 }
 
-/* Commands whose accepted answer changed the session.  speed changes no
- * fill (the simulation is paced by simulated time, not wall time) but it is
- * the session's pace: a supervisor's speed is kept across a restart, and
- * overrides --speed. */
+/* Commands whose accepted answer changed the session: the table's
+ * CMD_RECOVER rows (server-cmds.def says why each is). */
 static int
 rec_replays(const char *cmd)
 {
-	static const char *const names[] = {
-		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
-		CMD_CANCEL, CMD_KILL, CMD_RELEASE, CMD_SPEED,
-	};
+	int flags = server_cmd_flags(cmd);
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(names[i], cmd) == 0)
-			return 1;
-	return 0;
+	return flags > 0 && (flags & CMD_RECOVER);
 }
 
 /* Pass 1: what the journal holds (events per topic, fills, the last seq

@@ -5,15 +5,20 @@
  *
  * The journal's events are published again byte for byte (same topics,
  * seqs and times), paced by their simulated times at --speed (default 1:
- * real time; max: as fast as the socket takes them).  Commands are
- * answered from what has been replayed so far: hello, status and snapshot
- * from the last block, book (one per symbol) and status events and the
- * last decisions, alerts and audit records seen; every command that would
- * change something is refused with ERR_STATE "read-only replay".  At the
- * end of the journal the last state
- * stays served until SIGINT or SIGTERM (or, with --exit-at-end, the replay
- * exits).  One thread, no libuv: poll the REP socket, sleep until the next
- * event is due.
+ * real time; max: as fast as the socket takes them).  Commands go through
+ * the live engine's own dispatcher and command table (server-cmd.c,
+ * server-cmds.def) on a struct server in read-only mode: no execution
+ * layer, no journal of its own, nothing published but the journal's
+ * events.  Sessions, tokens, roles and refusals are the engine's; the
+ * commands marked CMD_REPLAY (hello, status, snapshot) are answered from
+ * what has been replayed so far (struct replayed: the last block, book
+ * and status events, and the rings of decisions, alerts and audit records
+ * that server_publish keeps live); every command that would change
+ * something is refused with ERR_STATE "read-only replay", and the rest
+ * with ERR_STATE naming what a replay answers.  At the end of the journal
+ * the last state stays served until SIGINT or SIGTERM (or, with
+ * --exit-at-end, the replay exits).  One thread, no libuv: poll the REP
+ * socket, sleep until the next event is due.
  *
  * A journal is input, not trusted: a header of another protocol version is
  * refused before anything is served, a fill that cannot have happened
@@ -44,41 +49,6 @@
 #include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
-#define RP_RING 200
-#define RP_BLOCKS 64
-#define RP_SYMS 8
-
-/* Connections a replay remembers as having said hello with a token; the
- * oldest is forgotten first (it must say hello again). */
-#define RP_ADMITTED 256
-
-struct rp {
-	const char *path, *url;
-	char events[600];
-	double speed;
-	nng_socket rep;
-	struct evchan *ev;
-	char *header_sym;
-	double tick;
-	uint64_t seq;
-	int64_t t;
-	char state[16];
-	cJSON *books[RP_SYMS];       /* last book payload per symbol */
-	int nbooks;
-	cJSON *syms;                 /* the header's "syms", if any */
-	cJSON *blocks[RP_BLOCKS];    /* last block event per block */
-	char *decisions[RP_RING], *alerts[RP_RING], *audits[RP_RING];
-	int nd, na, hd, ha, nu, hu;
-	int ended;
-	/* Who may read: the engine's tokens (borrowed), and the connections
-	 * whose hello carried one (a ring of NNG pipe ids, which NNG does not
-	 * reuse while the socket is open). */
-	const struct token *tokens;
-	const int *ntokens;
-	uint32_t admitted[RP_ADMITTED];
-	unsigned nadmitted;
-};
-
 static volatile sig_atomic_t rp_stop;
 
 static void
@@ -95,30 +65,6 @@ rp_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-rp_ring(char **ring, int *n, int *head, const char *json)
-{
-	free(ring[*head]);
-	ring[*head] = strdup(json);
-	*head = (*head + 1) % RP_RING;
-	if (*n < RP_RING)
-		(*n)++;
-}
-
-static cJSON *
-rp_ring_json(char **ring, int n, int head)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++) {
-		cJSON *o = cJSON_Parse(ring[(head - n + i + RP_RING) % RP_RING]);
-
-		if (o != NULL)
-			cJSON_AddItemToArray(a, o);
-	}
-	return a;
 }
 
 /* The payload of an event: its object without v, seq and t. */
@@ -167,10 +113,13 @@ rp_fill_check(const cJSON *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* Remember what a snapshot will need, then send the bytes as they were. */
+/* Remember what the read commands will need, then send the bytes as they
+ * were. */
 static void
-rp_event(struct rp *r, const struct jrnl_rec *rec)
+rp_event(struct server *s, const struct jrnl_rec *rec)
 {
+	struct replayed *r = s->rp;
+	const char *json;
 	struct ipc_event ev;
 	char err[256];
 	nng_msg *msg;
@@ -180,13 +129,14 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 	if (strcmp(ev.topic, TOPIC_FILL) == 0 &&
 	    rp_fill_check(ev.json, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s: fill event at offset %llu: "
-		    "%s: not published\n", r->path,
+		    "%s: not published\n", s->jpath,
 		    (unsigned long long)rec->offset, err);
 		ipc_event_free(&ev);
 		return;
 	}
-	r->seq = ev.seq;
+	s->seq = ev.seq;
 	r->t = ev.t;
+	json = (const char *)rec->data + strlen(ev.topic) + 1;
 	if (strcmp(ev.topic, TOPIC_BOOK) == 0) {
 		const char *sym = "";
 		int i;
@@ -196,235 +146,140 @@ rp_event(struct rp *r, const struct jrnl_rec *rec)
 		for (i = 0; i < r->nbooks; i++)
 			if (strcmp(rp_sym(r->books[i]), sym) == 0)
 				break;
-		if (i == r->nbooks && r->nbooks < RP_SYMS)
+		if (i == r->nbooks && r->nbooks < SCENARIO_MAX_MARKETS)
 			r->nbooks++;
 		if (i < r->nbooks) {
 			cJSON_Delete(r->books[i]);
 			r->books[i] = rp_payload(ev.json);
 		}
 	} else if (strcmp(ev.topic, TOPIC_BLOCK) == 0) {
-		const char *id = NULL;
 		int64_t n = 0;
 
 		if (ipc_get_i64(ev.json, "id", &n) == 0 && n > 0 &&
-		    n <= RP_BLOCKS) {
+		    n <= REPLAY_BLOCKS) {
 			cJSON_Delete(r->blocks[n - 1]);
 			r->blocks[n - 1] = rp_payload(ev.json);
 		}
-		(void)id;
 	} else if (strcmp(ev.topic, TOPIC_STATUS) == 0) {
 		const char *st = NULL;
 
 		if (ipc_get_str(ev.json, "state", &st) == 0)
 			snprintf(r->state, sizeof r->state, "%s", st);
-	} else if (strcmp(ev.topic, TOPIC_DECISION) == 0) {
-		rp_ring(r->decisions, &r->nd, &r->hd,
-		    (const char *)rec->data + strlen(ev.topic) + 1);
-	} else if (strcmp(ev.topic, TOPIC_ALERT) == 0) {
-		rp_ring(r->alerts, &r->na, &r->ha,
-		    (const char *)rec->data + strlen(ev.topic) + 1);
-	} else if (strcmp(ev.topic, TOPIC_AUDIT) == 0 &&
-	    !cJSON_HasObjectItem(ev.json, "peer")) {
-		/* Interventions only, as the live engine's ring: refusals
-		 * (with "peer") must not push them out. */
-		rp_ring(r->audits, &r->nu, &r->hu,
-		    (const char *)rec->data + strlen(ev.topic) + 1);
-	}
+	} else if (strcmp(ev.topic, TOPIC_DECISION) == 0)
+		server_ring_push(&s->decisions, json);
+	else if (strcmp(ev.topic, TOPIC_ALERT) == 0)
+		server_ring_push(&s->alerts, json);
+	else if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
+		/* As the live engine keeps them: refusals (with "peer") in a
+		 * ring of their own, so they cannot push interventions out. */
+		server_ring_push(cJSON_HasObjectItem(ev.json, "peer") ?
+		    &s->refusals : &s->audits, json);
 	ipc_event_free(&ev);
 	if (nng_msg_alloc(&msg, 0) == 0) {
 		nng_msg_append(msg, rec->data, rec->len);
-		evchan_send(r->ev, msg);
+		evchan_send(s->ev, msg);
 	}
 }
 
-static cJSON *
-rp_blocks(struct rp *r)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (int i = 0; i < RP_BLOCKS; i++)
-		if (r->blocks[i] != NULL)
-			cJSON_AddItemToArray(a, cJSON_Duplicate(r->blocks[i], 1));
-	return a;
-}
-
-static int
-rp_admitted(const struct rp *r, nng_pipe p)
-{
-	for (unsigned i = 0; i < r->nadmitted && i < RP_ADMITTED; i++)
-		if (r->admitted[i] == (uint32_t)nng_pipe_id(p))
-			return 1;
-	return 0;
-}
-
-/*
- * A recorded session holds the same fills and orders a live one does, so
- * it is read under the same rule as the engine: an ipc:// peer of our uid
- * needs nothing; any other peer must say hello with one of the engine's
- * tokens first.  NULL when the request may be answered, else the refusal.
- */
-static cJSON *
-rp_auth(struct rp *r, nng_pipe p, const cJSON *req, const char *id,
-        const char *name)
-{
-	const char *token = NULL;
-	struct peer peer;
-	int known = 0;
-
-	server_peer(NULL, p, &peer);
-	if (peer.kind == PEER_LOCAL)
-		return NULL;
-	if (strcmp(name, CMD_HELLO) != 0) {
-		if (rp_admitted(r, p))
-			return NULL;
-		return ipc_reply_error(id, ERR_AUTH, "command \"%.64s\": say "
-		    "hello with a token first (read-only replay of a recorded "
-		    "session)", name);
-	}
-	if (ipc_get_str(req, "token", &token) != 0 || token == NULL)
-		return ipc_reply_error(id, ERR_AUTH, "field \"token\": required "
-		    "(a network peer of a replay); set TRANCHE_TOKEN");
-	for (int i = 0; r->ntokens != NULL && i < *r->ntokens; i++)
-		known |= server_token_eq(r->tokens[i].token, token);
-	if (!known)
-		return ipc_reply_error(id, ERR_AUTH, "field \"token\": not a "
-		    "token this engine knows");
-	if (!rp_admitted(r, p))
-		r->admitted[r->nadmitted++ % RP_ADMITTED] = (uint32_t)nng_pipe_id(p);
-	return NULL;
-}
-
-static cJSON *
-rp_command(struct rp *r, nng_pipe p, const void *buf, size_t len)
-{
-	const char *code = NULL, *id = NULL, *name = NULL, *role = "viewer";
-	char err[512];
-	cJSON *req = NULL, *rep;
-	static const char *const changes[] = {
-		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
-		CMD_CANCEL, CMD_ACK, CMD_KILL, CMD_RELEASE, CMD_SPEED,
-	};
-
-	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0)
-		return ipc_reply_error(NULL, code, "%s", err);
-	ipc_get_str(req, "id", &id);
-	ipc_get_str(req, "cmd", &name);
-	if ((rep = rp_auth(r, p, req, id, name)) != NULL) {
-		cJSON_Delete(req);
-		return rep;
-	}
-	if (strcmp(name, CMD_HELLO) == 0) {
-		ipc_get_str(req, "role", &role);
-		rep = ipc_reply_ok(id);
-		cJSON_AddStringToObject(rep, "engine", "replay");
-		cJSON_AddStringToObject(rep, "version", TRANCHE_VERSION);
-		cJSON_AddNumberToObject(rep, "v", TRANCHE_PROTO_VERSION);
-		cJSON_AddNumberToObject(rep, "tick", r->tick);
-		cJSON_AddStringToObject(rep, "sym", r->header_sym);
-		if (r->syms != NULL)
-			cJSON_AddItemToObject(rep, "syms", cJSON_Duplicate(r->syms,
-			    1));
-		cJSON_AddStringToObject(rep, "events", r->events);
-		cJSON_AddStringToObject(rep, "role", role);
-		cJSON_AddStringToObject(rep, "journal", r->path);
-		cJSON_AddBoolToObject(rep, "replay", 1);
-	} else if (strcmp(name, CMD_STATUS) == 0) {
-		rep = ipc_reply_ok(id);
-		cJSON_AddStringToObject(rep, "state", r->state);
-		ipc_add_i64_str(rep, "t", r->t);
-		cJSON_AddNumberToObject(rep, "speed", r->speed);
-		cJSON_AddItemToObject(rep, "blocks", rp_blocks(r));
-		cJSON_AddBoolToObject(rep, "replay", 1);
-		cJSON_AddBoolToObject(rep, "ended", r->ended);
-	} else if (strcmp(name, CMD_SNAPSHOT) == 0) {
-		rep = ipc_reply_ok(id);
-		cJSON_AddNumberToObject(rep, "seq", (double)r->seq);
-		ipc_add_i64_str(rep, "t", r->t);
-		cJSON_AddNumberToObject(rep, "tick", r->tick);
-		cJSON_AddStringToObject(rep, "sym", r->header_sym);
-		cJSON_AddStringToObject(rep, "state", r->state);
-		if (r->syms != NULL)
-			cJSON_AddItemToObject(rep, "syms", cJSON_Duplicate(r->syms,
-			    1));
-		/* "book": the header's symbol's (the first); "books": all. */
-		const cJSON *first = r->nbooks > 0 ? r->books[0] : NULL;
-		for (int i = 0; i < r->nbooks; i++)
-			if (strcmp(rp_sym(r->books[i]), r->header_sym) == 0)
-				first = r->books[i];
-		cJSON_AddItemToObject(rep, "book", first ?
-		    cJSON_Duplicate(first, 1) : cJSON_CreateObject());
-		cJSON *books = cJSON_AddArrayToObject(rep, "books");
-		for (int i = 0; i < r->nbooks; i++)
-			cJSON_AddItemToArray(books, cJSON_Duplicate(r->books[i], 1));
-		cJSON_AddItemToObject(rep, "blocks", rp_blocks(r));
-		cJSON_AddItemToObject(rep, "decisions",
-		    rp_ring_json(r->decisions, r->nd, r->hd));
-		cJSON_AddItemToObject(rep, "alerts",
-		    rp_ring_json(r->alerts, r->na, r->ha));
-		cJSON_AddItemToObject(rep, "audit",
-		    rp_ring_json(r->audits, r->nu, r->hu));
-		/* Live children are not in the event stream as a set. */
-		cJSON_AddArrayToObject(rep, "children");
-		cJSON_AddBoolToObject(rep, "replay", 1);
-	} else {
-		rep = NULL;
-		for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
-			if (strcmp(changes[i], name) == 0)
-				rep = ipc_reply_error(id, ERR_STATE, "command \"%s\": "
-				    "read-only replay of %s", name, r->path);
-		if (rep == NULL)
-			rep = ipc_reply_error(id, ERR_UNKNOWN, "command \"%.64s\": "
-			    "unknown", name);
-	}
-	cJSON_Delete(req);
-	return rep;
-}
-
+/* Every waiting request, through the engine's own dispatcher. */
 static void
-rp_answer(struct rp *r)
+rp_answer(struct server *s)
 {
 	nng_msg *msg;
 
-	while (nng_recvmsg(r->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
-		cJSON *rep = rp_command(r, nng_msg_get_pipe(msg),
-		    nng_msg_body(msg), nng_msg_len(msg));
-		char *out = cJSON_PrintUnformatted(rep);
+	server_sessions_drain(s);
+	while (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
+		struct peer peer;
+		size_t len;
+		char *out;
 
+		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		out = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
+		    &peer, &len);
+		if (peer.close) {
+			/* An unauthenticated peer past its error budget. */
+			nng_pipe_close(nng_msg_get_pipe(msg));
+			nng_msg_free(msg);
+			continue;
+		}
 		nng_msg_clear(msg);
 		if (out != NULL)
-			nng_msg_append(msg, out, strlen(out));
-		cJSON_free(out);
-		cJSON_Delete(rep);
-		if (nng_sendmsg(r->rep, msg, 0) != 0)
+			nng_msg_append(msg, out, len);
+		free(out);
+		if (nng_sendmsg(s->rep, msg, 0) != 0)
 			nng_msg_free(msg);
 	}
+}
+
+/* A control connection closed (an NNG thread): its session goes at the
+ * next rp_answer (server-session.c). */
+static void
+rp_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)ev;
+	server_sessions_pipe_gone(arg, nng_pipe_id(p));
+}
+
+static void
+rp_free(struct server *s)
+{
+	struct replayed *r = s->rp;
+
+	if (r != NULL) {
+		for (int i = 0; i < r->nbooks; i++)
+			cJSON_Delete(r->books[i]);
+		for (int i = 0; i < REPLAY_BLOCKS; i++)
+			cJSON_Delete(r->blocks[i]);
+		cJSON_Delete(r->syms);
+		free(r);
+	}
+	for (int i = 0; i < RING_SIZE; i++) {
+		free(s->decisions.items[i]);
+		free(s->alerts.items[i]);
+		free(s->audits.items[i]);
+		free(s->refusals.items[i]);
+	}
+	server_idem_free(s);
+	server_sessions_free(s);
+	free(s->snap_text);
+	free(s);
 }
 
 int
 server_replay(const struct server_replay_opts *o)
 {
-	struct rp r;
+	static const struct server_opts none;
+	struct server *s;
+	struct replayed *r;
 	struct jrnl_reader *rd = NULL;
 	struct jrnl_span span;
 	struct jrnl_rec rec;
 	char *hj = NULL, defurl[600], dir[512];
 	cJSON *h = NULL;
-	const char *sym = "?";
+	const char *sym = "?", *url = o->url;
 	int rv, have = 0, exit_at_end = o->exit_at_end, status = 1;
-	const char *tls_cert = o->tls_cert, *tls_key = o->tls_key;
 	nng_tls_config *tls = NULL;
-	struct server *auth = NULL; /* only its tokens are used */
 	char err[1024];
 	double w0 = 0, t0 = 0;
 
-	memset(&r, 0, sizeof r);
-	r.speed = o->speed;
-	r.url = o->url;
-	snprintf(r.state, sizeof r.state, "LIVE");
-	r.path = o->path;
-	if ((rv = jrnl_reader_open(&rd, r.path, &hj)) != 0) {
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->rp = calloc(1, sizeof *s->rp)) == NULL) {
+		fprintf(stderr, "tranched replay: out of memory\n");
+		if (s != NULL)
+			free(s);
+		return 1;
+	}
+	r = s->rp;
+	s->opts = &none;
+	s->readonly = 1;
+	s->speed = o->speed;
+	snprintf(s->name, sizeof s->name, "replay");
+	snprintf(s->jpath, sizeof s->jpath, "%s", o->path);
+	snprintf(r->state, sizeof r->state, "LIVE");
+	if ((rv = jrnl_reader_open(&rd, s->jpath, &hj)) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", jrnl_describe(err,
-		    sizeof err, rv, r.path));
+		    sizeof err, rv, s->jpath));
+		rp_free(s);
 		return 1;
 	}
 	h = cJSON_Parse(hj ? hj : "");
@@ -437,58 +292,57 @@ server_replay(const struct server_replay_opts *o)
 			char *txt = pv != NULL ? cJSON_PrintUnformatted(pv) : NULL;
 
 			fprintf(stderr, "tranched replay: %s: header protocol %s: "
-			    "this build reads protocols %d to %d\n", r.path,
+			    "this build reads protocols %d to %d\n", s->jpath,
 			    txt != NULL ? txt : "(missing)",
 			    TRANCHE_PROTO_JOURNAL_MIN, TRANCHE_PROTO_VERSION);
 			cJSON_free(txt);
 			jrnl_reader_close(rd);
 			cJSON_Delete(h);
 			free(hj);
+			rp_free(s);
 			return 1;
 		}
 	}
 	if (h != NULL) {
 		ipc_get_str(h, "sym", &sym);
-		ipc_get_num(h, "tick", &r.tick);
+		ipc_get_num(h, "tick", &r->tick);
 		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(h, "syms")))
-			r.syms = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
+			r->syms = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
 			    "syms"), 1);
 	}
-	r.header_sym = strdup(sym);
-	if (r.url == NULL) {
+	snprintf(r->sym, sizeof r->sym, "%s", sym);
+	if (url == NULL) {
 		if (ipc_default_dir(dir, sizeof dir) != 0) {
 			fprintf(stderr, "tranched replay: no runtime directory\n");
 			goto out;
 		}
 		snprintf(defurl, sizeof defurl, "ipc://%s/replay", dir);
-		r.url = defurl;
+		url = defurl;
 	}
-	if (ipc_events_url(r.url, r.events, sizeof r.events) != 0) {
+	if (ipc_events_url(url, s->events_url, sizeof s->events_url) != 0) {
 		fprintf(stderr, "tranched replay: --listen %s: not an ipc://, "
-		    "tcp:// or tls+tcp:// URL with a port\n", r.url);
+		    "tcp:// or tls+tcp:// URL with a port\n", url);
 		goto out;
 	}
-	if (server_tls_config(&tls, &r.url, 1, tls_cert, tls_key, err,
+	s->urls[0] = url;
+	s->nurls = 1;
+	if (server_tls_config(&tls, s->urls, 1, o->tls_cert, o->tls_key, err,
+	    sizeof err) != 0 ||
+	    server_tokens_load(s, err, sizeof err) != 0 ||
+	    server_sessions_init(s, err, sizeof err) != 0 ||
+	    evchan_open(&s->ev, 1024, s->tokens, &s->ntokens, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
-	if ((auth = calloc(1, sizeof *auth)) == NULL)
-		goto out;
-	auth->urls[0] = r.url;
-	auth->nurls = 1;
-	r.tokens = auth->tokens;
-	r.ntokens = &auth->ntokens;
-	if (server_tokens_load(auth, err, sizeof err) != 0 ||
-	    evchan_open(&r.ev, 1024, auth->tokens, &auth->ntokens, err,
-	    sizeof err) != 0) {
-		fprintf(stderr, "tranched replay: %s\n", err);
+	if ((rv = nng_rep0_open(&s->rep)) != 0) {
+		fprintf(stderr, "tranched replay: nng: %s\n", nng_strerror(rv));
 		goto out;
 	}
-	if (nng_rep0_open(&r.rep) != 0)
-		goto out;
-	if (server_listen(r.rep, r.url, tls, err, sizeof err) != 0 ||
-	    evchan_listen(r.ev, r.events, tls, err, sizeof err) != 0) {
+	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, rp_pipe_event, s);
+	if (server_listen(s->rep, url, tls, err, sizeof err) != 0 ||
+	    evchan_listen(s->ev, s->events_url, tls, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
@@ -496,15 +350,15 @@ server_replay(const struct server_replay_opts *o)
 	signal(SIGTERM, rp_on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "tranched replay: %s at speed %s%g, listening on %s "
-	    "(events %s), read-only\n", r.path, r.speed > 0 ? "" : "max ",
-	    r.speed, r.url, r.events);
+	    "(events %s), read-only\n", s->jpath, s->speed > 0 ? "" : "max ",
+	    s->speed, url, s->events_url);
 	while (!rp_stop) {
 		double now = rp_now(), due;
 
-		rp_answer(&r);
-		evchan_read(r.ev, r.seq);
-		evchan_sweep(r.ev);
-		if (!have && !r.ended) {
+		rp_answer(s);
+		evchan_read(s->ev, s->seq);
+		evchan_sweep(s->ev);
+		if (!have && !r->ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {
 				have = rec.kind == JRNL_EVENT;
@@ -517,7 +371,7 @@ server_replay(const struct server_replay_opts *o)
 			if ((rv == JRNL_ECORRUPT || rv == JRNL_ETORN) &&
 			    (rv = jrnl_resync(rd, &span)) >= 0) {
 				fprintf(stderr, "tranched replay: %s: %s at offset "
-				    "%llu: %llu bytes skipped%s\n", r.path,
+				    "%llu: %llu bytes skipped%s\n", s->jpath,
 				    span.error == JRNL_ETORN ? "torn tail" :
 				    "damaged span",
 				    (unsigned long long)span.offset,
@@ -527,20 +381,20 @@ server_replay(const struct server_replay_opts *o)
 					continue;
 			} else if (rv < 0)
 				fprintf(stderr, "tranched replay: %s: stopped at "
-				    "offset %llu: %s\n", r.path,
+				    "offset %llu: %s\n", s->jpath,
 				    (unsigned long long)rec.offset,
-				    jrnl_describe(err, sizeof err, rv, r.path));
-			r.ended = 1;
+				    jrnl_describe(err, sizeof err, rv, s->jpath));
+			r->ended = 1;
 			fprintf(stderr, "tranched replay: end of %s at seq %llu\n",
-			    r.path, (unsigned long long)r.seq);
+			    s->jpath, (unsigned long long)s->seq);
 			if (exit_at_end)
 				break;
 		}
 		if (have) {
-			due = r.speed > 0 ? w0 + ((double)rec.t - t0) / 1e9 /
-			    r.speed : now;
+			due = s->speed > 0 ? w0 + ((double)rec.t - t0) / 1e9 /
+			    s->speed : now;
 			if (due <= now) {
-				rp_event(&r, &rec);
+				rp_event(s, &rec);
 				have = 0;
 				continue;
 			}
@@ -556,24 +410,16 @@ server_replay(const struct server_replay_opts *o)
 	nanosleep(&ts, NULL);
 	status = 0;
 out:
-	ipc_nng_close(r.rep, 3000);
-	evchan_close(r.ev);
-	free(auth);
+	/* The sessions' notification goes before the socket: a close that
+	 * NNG abandons must not call back into a server that is freed. */
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
+	ipc_nng_close(s->rep, 3000);
+	evchan_close(s->ev);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	jrnl_reader_close(rd);
 	cJSON_Delete(h);
 	free(hj);
-	free(r.header_sym);
-	for (int i = 0; i < r.nbooks; i++)
-		cJSON_Delete(r.books[i]);
-	cJSON_Delete(r.syms);
-	for (int i = 0; i < RP_BLOCKS; i++)
-		cJSON_Delete(r.blocks[i]);
-	for (int i = 0; i < RP_RING; i++) {
-		free(r.decisions[i]);
-		free(r.alerts[i]);
-		free(r.audits[i]);
-	}
+	rp_free(s);
 	return status;
 }

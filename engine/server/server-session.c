@@ -358,6 +358,10 @@ server_refusal(struct server *s, struct session *sess,
 		spent = ++sess->errors > (s->opts != NULL &&
 		    s->opts->unauth_errors > 0 ? s->opts->unauth_errors :
 		    UNAUTH_ERRORS_DEFAULT);
+	/* A replay keeps no journal and publishes only the journal's
+	 * events: a refusal there is answered and counted, not recorded. */
+	if (s->readonly)
+		return spent;
 	b = refusal_bucket(s, addr[0] ? addr : "?", now);
 	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
 		server_refusals_flush(s, 0);

@@ -206,6 +206,8 @@ server_state(struct server *s)
 {
 	int paused = 0, working = 0;
 
+	if (s->rp != NULL)
+		return s->rp->state;
 	if (s->jhalted)
 		return "JOURNAL-HALTED";
 	if (exec_all_done(s->x) && exec_count(s->x) > 0)
@@ -236,10 +238,14 @@ server_speed_text(const struct server *s, char *buf, size_t n)
 void
 server_status_check(struct server *s)
 {
-	const char *st = server_state(s);
+	const char *st;
 	char speed[32];
 	cJSON *o;
 
+	/* A replay says only what the journal said. */
+	if (s->readonly)
+		return;
+	st = server_state(s);
 	if (strcmp(st, s->last_state) == 0 && s->speed == s->last_speed)
 		return;
 	snprintf(s->last_state, sizeof s->last_state, "%s", st);
@@ -263,11 +269,85 @@ server_set_speed(struct server *s, double speed)
 	}
 }
 
+int64_t
+server_now(const struct server *s)
+{
+	return s->rp != NULL ? s->rp->t : s->m->now;
+}
+
+double
+server_tick(const struct server *s)
+{
+	return s->rp != NULL ? s->rp->tick : s->m->tick;
+}
+
+const char *
+server_sym(const struct server *s)
+{
+	return s->rp != NULL ? s->rp->sym : s->m->sym;
+}
+
 cJSON *
-server_syms_json(struct server *s)
+server_book_first_json(struct server *s)
+{
+	const cJSON *first;
+
+	if (s->rp == NULL)
+		return server_book_json(s, s->m);
+	/* The header's symbol's (the first), else the first seen. */
+	first = s->rp->nbooks > 0 ? s->rp->books[0] : NULL;
+	for (int i = 0; i < s->rp->nbooks; i++) {
+		const char *sym = "";
+
+		ipc_get_str(s->rp->books[i], "sym", &sym);
+		if (strcmp(sym, s->rp->sym) == 0)
+			first = s->rp->books[i];
+	}
+	return first != NULL ? cJSON_Duplicate(first, 1) : cJSON_CreateObject();
+}
+
+cJSON *
+server_books_json(struct server *s)
 {
 	cJSON *a = cJSON_CreateArray();
 
+	if (s->rp != NULL) {
+		for (int i = 0; i < s->rp->nbooks; i++)
+			cJSON_AddItemToArray(a, cJSON_Duplicate(s->rp->books[i], 1));
+		return a;
+	}
+	for (size_t i = 0; i < exec_market_count(s->x); i++)
+		cJSON_AddItemToArray(a, server_book_json(s,
+		    exec_market_at(s->x, i)));
+	return a;
+}
+
+cJSON *
+server_blocks_json(struct server *s)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (s->rp != NULL) {
+		for (int i = 0; i < REPLAY_BLOCKS; i++)
+			if (s->rp->blocks[i] != NULL)
+				cJSON_AddItemToArray(a, cJSON_Duplicate(
+				    s->rp->blocks[i], 1));
+		return a;
+	}
+	for (size_t i = 0; i < exec_count(s->x); i++)
+		cJSON_AddItemToArray(a, exec_block_json(s->x, exec_get(s->x, i)));
+	return a;
+}
+
+cJSON *
+server_syms_json(struct server *s)
+{
+	cJSON *a;
+
+	if (s->rp != NULL)
+		return s->rp->syms != NULL ? cJSON_Duplicate(s->rp->syms, 1) :
+		    cJSON_CreateStringArray(&(const char *){ s->rp->sym }, 1);
+	a = cJSON_CreateArray();
 	for (size_t i = 0; i < exec_market_count(s->x); i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(
 		    exec_market_at(s->x, i)->sym));

@@ -6,6 +6,15 @@
  *   say hello (the answer says replay), events arrive in order with the
  *   journal's own seqs and bytes, a pause is refused with ERR_STATE
  *   "read-only replay", and a snapshot is answered.
+ *
+ * replay_answers_by_the_command_table: the replay answers through the
+ *   engine's own dispatcher and command table.  Every command that changes
+ *   something is refused "read-only replay" -- journal_resume too, which
+ *   the replay's own list once missed and answered "unknown" -- a read it
+ *   does not serve (estimate) is refused naming what it does serve, an
+ *   unknown command's error lists every command of the table, a hello with
+ *   a role that is none is refused (the replay once echoed any role back),
+ *   and none of these refusals becomes an event of the replayed stream.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -130,11 +139,110 @@ replay_serves_a_recorded_session(void **state)
 	itest_stop(&e);
 }
 
+static const char *
+err_msg(const cJSON *r)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(r, "error"), "message");
+
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+static void
+replay_answers_by_the_command_table(void **state)
+{
+	static const char *const changes[] = {
+		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
+		CMD_CANCEL, CMD_ACK, CMD_KILL, CMD_RELEASE, CMD_SPEED,
+		CMD_JOURNAL_RESUME,
+	};
+	static const char *const all[] = {
+		CMD_HELLO, CMD_STATUS, CMD_SNAPSHOT, CMD_ESTIMATE, CMD_SUBMIT,
+		CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE, CMD_CANCEL,
+		CMD_ACK, CMD_KILL, CMD_RELEASE, CMD_SPEED, CMD_JOURNAL_RESUME,
+	};
+	struct itest_engine e;
+	struct ipc_client *c;
+	char url[400], listen[420], jpath[300], req[200];
+	uint64_t last = 0;
+	pid_t pid;
+	cJSON *r;
+	int st;
+
+	/* A quarter of an hour of the calm session is enough to replay. */
+	assert_int_equal(itest_start(&e, tranched, "--seed=2", "--speed=max",
+	    "--exit-when-done", "--set=orders.0.end=09:45:00", (char *)NULL),
+	    0);
+	assert_int_equal(itest_wait_exit(&e, 120000), 0);
+	snprintf(jpath, sizeof jpath, "%s", e.journal);
+	snprintf(url, sizeof url, "ipc://%s/replay-t", e.dir);
+	snprintf(listen, sizeof listen, "--listen=%s", url);
+	/* Slow enough that events are still coming while it is asked. */
+	char *argv[] = { (char *)tranched, "replay", jpath, "--speed=20",
+	    listen, NULL };
+	assert_true((pid = itest_spawn(tranched, argv)) > 0);
+	assert_int_equal(ipc_client_open(&c, url, NULL, "replay-t"), 0);
+	r = req_on(c, "{\"cmd\":\"hello\",\"role\":\"admin\",\"v\":3}");
+	assert_string_equal(itest_err(r), ERR_FIELD);
+	assert_non_null(strstr(err_msg(r), "role"));
+	cJSON_Delete(r);
+	r = req_on(c, "{\"cmd\":\"hello\",\"role\":\"supervisor\","
+	    "\"v\":3}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		snprintf(req, sizeof req, "{\"cmd\":\"%s\",\"reason\":\"no\"}",
+		    changes[i]);
+		r = req_on(c, req);
+		if (strcmp(itest_err(r), ERR_STATE) != 0 ||
+		    strstr(err_msg(r), "read-only replay") == NULL)
+			fail_msg("%s in a replay: %s %s", changes[i], itest_err(r),
+			    err_msg(r));
+		cJSON_Delete(r);
+	}
+	r = req_on(c, "{\"cmd\":\"estimate\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100}");
+	assert_string_equal(itest_err(r), ERR_STATE);
+	assert_non_null(strstr(err_msg(r), "hello, status, snapshot"));
+	cJSON_Delete(r);
+	r = req_on(c, "{\"cmd\":\"nosuch\"}");
+	assert_string_equal(itest_err(r), ERR_UNKNOWN);
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (strstr(err_msg(r), all[i]) == NULL)
+			fail_msg("known list without %s: %s", all[i], err_msg(r));
+	cJSON_Delete(r);
+	r = req_on(c, "{\"cmd\":\"status\"}");
+	assert_true(itest_ok(r));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "replay")));
+	cJSON_Delete(r);
+	/* Nothing the refusals did went out as an event: every event is the
+	 * journal's, in order, none an audit of a refusal. */
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 3000;) {
+		struct ipc_event ev;
+
+		if (ipc_client_wait_event(c, &ev, 200) != 1)
+			continue;
+		assert_true(ev.seq > last);
+		last = ev.seq;
+		if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
+			fail_msg("an audit event in the replay: seq %llu",
+			    (unsigned long long)ev.seq);
+		ipc_event_free(&ev);
+	}
+	assert_true(last > 0);
+	ipc_client_close(c);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	itest_stop(&e);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_serves_a_recorded_session),
+		cmocka_unit_test(replay_answers_by_the_command_table),
 	};
 
 	if (argc < 2) {

@@ -1,5 +1,10 @@
 /*
- * engine/server/server-tokens.c -- where the engine's tokens come from.
+ * engine/server/server-auth.c -- roles and tokens: who may do what.
+ *
+ * A session has a role, viewer < trader < supervisor; the command table
+ * (server-cmds.def) gives each command the least role that may send it,
+ * and the dispatcher compares ranks.  This file names the roles and keeps
+ * the tokens that grant them.
  *
  * A token grants a role (viewer, trader or supervisor) to a peer that
  * presents it in hello.  They come from two places, both optional:
@@ -28,6 +33,38 @@
 #include <sys/stat.h>
 
 #include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+int
+server_role_rank(const char *role)
+{
+	if (strcmp(role, "viewer") == 0)
+		return ROLE_VIEWER;
+	if (strcmp(role, "trader") == 0)
+		return ROLE_TRADER;
+	if (strcmp(role, "supervisor") == 0)
+		return ROLE_SUPERVISOR;
+	return -1;
+}
+
+const char *
+server_role_name(int rank)
+{
+	return rank == ROLE_SUPERVISOR ? "supervisor" : rank == ROLE_TRADER ?
+	    "trader" : "viewer";
+}
+
+cJSON *
+server_role_refusal(const struct session *sess, const char *cmd,
+                    int min_rank, const char *id)
+{
+	if (sess->rank >= min_rank)
+		return NULL;
+	return ipc_reply_error(id, ERR_ROLE, "command \"%s\": role %s may "
+	    "not; it needs %s%s", cmd, sess->role, server_role_name(min_rank),
+	    sess->authed ? "" : " (say hello with a role first)");
+}
 
 static int
 tokens_add(struct server *s, const char *role, const char *tok,
@@ -156,6 +193,22 @@ server_token_eq(const char *a, const char *b)
 	for (size_t i = 0; i < la && i < lb; i++)
 		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	return d == 0;
+}
+
+int
+server_token_grant(const struct server *s, const char *token, int *index)
+{
+	int granted = -1;
+
+	/* Every token is compared, so the time taken says nothing of which
+	 * one matched. */
+	for (int i = 0; i < s->ntokens; i++)
+		if (server_token_eq(s->tokens[i].token, token)) {
+			granted = s->tokens[i].rank;
+			if (index != NULL)
+				*index = i + 1;
+		}
+	return granted;
 }
 
 int

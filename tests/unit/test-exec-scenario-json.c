@@ -1,0 +1,139 @@
+/*
+ * tests/unit/test-exec-scenario-json.c -- scenario_load_json(), the
+ * scenario decoded from memory as recovery takes it from a journal's
+ * header: it gives the very scenario the file gave, refuses what the file
+ * would be refused for (naming the field and where the scenario came
+ * from), and an order's CSV profile travels in the resolved scenario as
+ * its weights, so the CSV is not needed again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/exec/scenario.h"
+
+static void
+use_builtin_scenarios(void)
+{
+	setenv("TRANCHE_SCENARIO_DIR", TRANCHE_SOURCE_DIR "/engine/scenarios", 1);
+}
+
+/* The resolved scenario of a file, decoded again from memory, is the same
+ * scenario: markets, orders, times and text. */
+static void
+scenario_json_gives_what_the_file_gave(void **state)
+{
+	static const char *const names[] = { "calm", "program", "ac-world" };
+	char err[512];
+
+	use_builtin_scenarios();
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct scenario a, b;
+		cJSON *j;
+
+		assert_int_equal(scenario_load(&a, names[i], NULL, 0, err,
+		    sizeof err), 0);
+		assert_non_null(j = cJSON_Parse(a.json));
+		assert_int_equal(scenario_load_json(&b, j, names[i],
+		    "journal j.trj (header)", err, sizeof err), 0);
+		assert_string_equal(b.path, "journal j.trj (header)");
+		assert_string_equal(a.name, b.name);
+		assert_true(a.open == b.open && a.close == b.close &&
+		    a.warmup == b.warmup);
+		assert_int_equal(a.nmarkets, b.nmarkets);
+		assert_memory_equal(a.markets, b.markets,
+		    sizeof a.markets[0] * (size_t)a.nmarkets);
+		assert_int_equal(a.norders, b.norders);
+		assert_memory_equal(a.orders, b.orders,
+		    sizeof a.orders[0] * (size_t)a.norders);
+		assert_string_equal(a.source, b.source);
+		assert_memory_equal(&a.ac, &b.ac, sizeof a.ac);
+		assert_string_equal(a.json, b.json);
+		cJSON_Delete(j);
+		scenario_free(&a);
+		scenario_free(&b);
+	}
+}
+
+static void
+scenario_json_refuses_naming_field_and_origin(void **state)
+{
+	struct scenario sc;
+	char err[512];
+	cJSON *j;
+
+	use_builtin_scenarios();
+	j = cJSON_CreateArray();
+	assert_int_equal(scenario_load_json(&sc, j, "calm", "journal x.trj "
+	    "(header)", err, sizeof err), -1);
+	assert_non_null(strstr(err, "journal x.trj (header)"));
+	assert_non_null(strstr(err, "not a JSON object"));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"orders\":[{\"side\":\"sell\",\"qty\":0}]}");
+	assert_int_equal(scenario_load_json(&sc, j, "calm", "journal x.trj "
+	    "(header)", err, sizeof err), -1);
+	assert_non_null(strstr(err, "journal x.trj (header)"));
+	assert_non_null(strstr(err, "orders.0.qty"));
+	cJSON_Delete(j);
+}
+
+/* An order's profile_csv, relative to its scenario file, is resolved
+ * once: the resolved scenario holds the weights, and decodes to the same
+ * order with the file gone. */
+static void
+scenario_json_carries_a_csv_profile(void **state)
+{
+	char dir[] = "/tmp/tranche-scjson-XXXXXX", path[256], csv[256];
+	char err[512];
+	struct scenario a, b;
+	FILE *f;
+	cJSON *j, *o;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(csv, sizeof csv, "%s/prof.csv", dir);
+	snprintf(path, sizeof path, "%s/s.json", dir);
+	assert_non_null(f = fopen(csv, "w"));
+	fputs("weight\n1\n3\n2.5\n", f);
+	fclose(f);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("{\"name\":\"csv\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+	    "\"side\":\"sell\",\"qty\":1000,\"algo\":\"vwap\",\"profile_csv\":"
+	    "\"prof.csv\"}]}", f);
+	fclose(f);
+	assert_int_equal(scenario_load(&a, path, NULL, 0, err, sizeof err), 0);
+	assert_int_equal(a.orders[0].nprofile, 3);
+	assert_non_null(j = cJSON_Parse(a.json));
+	o = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "orders"), 0);
+	assert_null(cJSON_GetObjectItem(o, "profile_csv"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "profile")),
+	    3);
+	unlink(csv);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(scenario_load_json(&b, j, path, "header", err,
+	    sizeof err), 0);
+	assert_int_equal(b.orders[0].nprofile, 3);
+	assert_memory_equal(a.orders, b.orders, sizeof a.orders[0]);
+	cJSON_Delete(j);
+	scenario_free(&a);
+	scenario_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(scenario_json_gives_what_the_file_gave),
+		cmocka_unit_test(scenario_json_refuses_naming_field_and_origin),
+		cmocka_unit_test(scenario_json_carries_a_csv_profile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
