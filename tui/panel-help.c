@@ -29,6 +29,7 @@ static const struct help_line help_lines[] = {
 	{ "s", "switch the block's algorithm", 1, 0 },
 	{ "m", "manual child order: PRICE QTY [ioc]", 1, 0 },
 	{ "c", "cancel the block's working children", 1, 0 },
+	{ "x", "cancel the child selected in child orders", 1, 0 },
 	{ "K / J", "kill / journal resume (supervisor)", 1, 0 },
 	{ "A", "acknowledge the marked alert", 1, 0 },
 	{ "Z", "freeze / thaw the display", 1, 1 },
