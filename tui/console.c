@@ -279,6 +279,13 @@ tui_action_cancel_child(struct tui *t)
 
 	if (!tui_may_send(t, "cancel_child"))
 		return;
+	/* Only a child the person can see selected: x on a layout without
+	 * the panel would cancel a row nobody looked at. */
+	if (t->panels[PANEL_CHILDREN].win == NULL) {
+		tui_message(t, MSG_ERR, "cancel_child: the child-orders panel is "
+		    "not in this layout (L: the supervisor layout has it)");
+		return;
+	}
 	if (u == NULL || u->block[0] == '\0' || u->id[0] == '\0') {
 		tui_message(t, MSG_ERR, "cancel_child: no working child selected "
 		    "(the child-orders panel lists them)");
