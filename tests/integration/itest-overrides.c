@@ -243,6 +243,11 @@ overrides_manual_rest_and_cancel_child(void **state)
 	    "\"buy\",\"qty\":100000,\"duration_s\":3600,\"urgency\":\"low\","
 	    "\"reason\":\"t\"}", sym);
 	ok_del(itest_cmd(&e, buf));
+	/* The block starts at the engine's next clock pass. */
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 10000 &&
+	    strcmp(block_field(&e, "2", "state"), "WORKING") != 0;)
+		usleep(50000);
+	assert_string_equal(block_field(&e, "2", "state"), "WORKING");
 	/* Through the far touch for more than it holds: the rest rests.
 	 * The book moves between a snapshot and the order, so try again
 	 * when the touch happened to fill it all. */
