@@ -282,7 +282,28 @@ ctl_print_estimate(const cJSON *r)
 {
 	double qty = 0, ib = 0, iu = 0, sb = 0, su = 0, v5 = 0;
 	char side[16], sym[32], model[64];
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "throttle");
 
+	if (cJSON_IsObject(t)) {
+		/* The throttle preview: the numbers the console's prompt shows. */
+		double pct = 0, fp = 0, ef = 0, un = 0, ev = 0;
+		int64_t end = 0;
+		char block[32], at[16], clock[16];
+
+		ipc_get_num(t, "pct", &pct);
+		ipc_get_num(t, "filled_pct", &fp);
+		ipc_get_num(t, "expected_fill", &ef);
+		ipc_get_num(t, "unfilled", &un);
+		ipc_get_num(t, "expected_volume", &ev);
+		ipc_get_i64(t, "end", &end);
+		text_clock(clock, sizeof clock, end);
+		printf("throttle preview: at %g%% block %s reaches about %.0f%% "
+		    "(%.0f shares) by %s; the rest, %.0f shares: %s at the end\n"
+		    "  market volume expected until then: %.0f shares\n", pct,
+		    ctl_str(t, "block", block, sizeof block), fp, ef, clock, un,
+		    ctl_str(t, "at_end", at, sizeof at), ev);
+		return;
+	}
 	ipc_get_num(r, "qty", &qty);
 	ipc_get_num(r, "impact_bps", &ib);
 	ipc_get_num(r, "impact_usd", &iu);
