@@ -91,12 +91,14 @@
  * Event topics and their payloads (besides v, seq, t):
  *
  * book       {"sym","bids":[[px,qty,orders]...],"asks":[[px,qty,orders]...],
- *             "last":px,"ours":[{"id","side":"buy"|"sell","px","qty","ahead"}]}
+ *             "last":px,"ours":[{"id","side":"buy"|"sell","px","qty","ahead",
+ *             "block","venue":"lit","since" (ns string),"manual"?}]}
  *            at most 10 levels a side, conflated to at most 20 per second
  *            per symbol (one book event per symbol).
  * block      {"id","sym","side","qty","filled","working","remaining",
  *             "state":"NEW|WORKING|PAUSED|DONE|CANCELLED|HALTED|
- *             JOURNAL-HALTED",
+ *             JOURNAL-HALTED|EXPIRED" (EXPIRED: the window ended with
+ *             shares unfilled; such a block is never DONE),
  *             "algo","start","end" (ns strings),"arrival_px","avg_px",
  *             "sched_qty" (what the schedule wants filled by now),
  *             "pct_sched" (filled / sched_qty * 100),
@@ -106,6 +108,8 @@
  *             printed since start),"pov" (our share of them, percent),
  *             "passive_filled","max_child" (0: none),"aggression" (the
  *             cap: passive|neutral|aggressive),"limit_px" (0: none),
+ *             "at_end":"cross|leave" (what the end of the window does to
+ *             an unfilled rest; a paused or halted block never crosses),
  *             "forced","forced_until" (a style override in force, absent
  *             when none),"is_spread","is_temp","is_timing","is_opp"
  *             (the shortfall's parts in dollars, engine/tca; the first
@@ -157,13 +161,14 @@
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
  * Roles: viewer may only hello/status/snapshot/estimate; trader also steers blocks
  * (submit, pause, resume, throttle, override, cancel, ack); supervisor also
- * kill, release, speed and journal_resume.  Every command that changes
+ * kill, release, speed, journal_resume and throttle's at_end.  Every command that changes
  * anything requires a
  * non-empty "reason"; it is journaled and published on "audit".
  *
  * hello     {"client","role":"viewer|trader|supervisor","token"?,"v"} ->
  *           {"engine","v","tick","sym" (the first),"syms":[...],
- *           "events":URL,"role"}
+ *           "events":URL,"role","algos":[...] (every algorithm the engine
+ *           has: what a console checks a switch against)}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
  *           "limits":{"max_pov"},"journal":"ok|halted","journal_error"?,
@@ -178,16 +183,20 @@
  * submit    {"sym" (one of "syms"),"side":"buy|sell","qty","algo","start"?
  *           (ns string, default now),"end"? (ns string) or "duration_s",
  *           "limit_px"? (ticks),
- *           "max_pov"?,"urgency"? ("low|medium|high"),"params"? {...},
+ *           "max_pov"?,"urgency"? ("low|medium|high"),"at_end"?
+ *           ("cross|leave", default cross),"params"? {...},
  *           "reason"} -> {"block"}
  * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new
  *           children, working children cancelled, until resume; "seq" is
  *           the last event the pause caused.  No "block": every block.
  * resume    {"block"?,"reason"} -> {"state","seq"}
  * throttle  {"block"?,"pct"?,"max_child"?,"aggression"?:"passive|neutral|
- *           aggressive","reason"} -> {"max_pov","max_child","aggression"}
- *           at least one of pct (0 < pct <= 100), max_child (shares > 0),
- *           aggression (the most aggressive style the tactic may use).
+ *           aggressive","at_end"?:"cross|leave","reason"} ->
+ *           {"max_pov","max_child","aggression","at_end"}
+ *           at least one of pct (0 < pct <= 100, counted from now on: over
+ *           the market's volume since the throttle), max_child (shares >
+ *           0), aggression (the most aggressive style the tactic may use),
+ *           at_end (supervisor only).
  * override  {"block","action","reason", ...} -> {"block", ...}
  *             action "style": "style":"passive|neutral|aggressive",
  *               "for_s" (seconds of simulated time, > 0)
@@ -195,7 +204,9 @@
  *             action "algo":  "algo" (switch the scheduler mid-flight)
  *             action "child": "px","qty","tif"?:"day|ioc" -- a manual child
  *               order, checked against the risk limits and the fat-finger
- *               bound before it reaches the market
+ *               bound before it reaches the market; a day order's rest
+ *               stays working until filled or cancelled
+ *             action "cancel_child": "child" ("c17") -- cancel that one
  *             action "cancel_children": cancel every working child
  * cancel    {"block","reason"} -> {"state"}   cancel the parent order
  * kill      {"reason"} -> {"state":"HALTED"}   supervisor: nothing new,
@@ -210,7 +221,10 @@
  *           simulated markets only
  * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
  *           audit
- * estimate  {"block"? or "sym"?,"side"? ("buy|sell"; default the block's),
+ * estimate  {"block","pct"} -> {"throttle":{"block","pct","end","expected_volume",
+ *           "expected_fill","filled_pct","unfilled","at_end"}}   a throttle
+ *           preview: where the block gets to by its end at pct; or
+ *           {"block"? or "sym"?,"side"? ("buy|sell"; default the block's),
  *           "qty"} -> {"sym","side","qty","mid" (ticks),"impact_bps",
  *           "impact_usd","sqrt_bps","sqrt_usd" (the square-root law's),
  *           "volume_5min" (shares),"sigma_bps","adv","model","extrapolated"

@@ -162,6 +162,7 @@ tui_ctx(const struct tui *t, const struct store_block *b,
 	int i;
 
 	memset(c, 0, sizeof *c);
+	snprintf(c->algos, sizeof c->algos, "%s", t->store.algos);
 	c->tick = t->store.tick;
 	c->decimals = t->store.px_decimals;
 	if (bk->nbids > 0)
@@ -169,6 +170,7 @@ tui_ctx(const struct tui *t, const struct store_block *b,
 	if (bk->nasks > 0)
 		c->ask = bk->asks[0].px;
 	if (b != NULL) {
+		snprintf(c->block_id, sizeof c->block_id, "%s", b->id);
 		c->buy = strcmp(b->side, "sell") != 0;
 		c->max_child = b->have & BLK_MAXCHILD ? b->max_child : 0;
 		c->remaining = b->remaining;
@@ -200,7 +202,8 @@ tui_action(struct tui *t, const char *action, const char *values)
 		return;
 	}
 	if (b != NULL && !whole && (strcmp(b->state, "DONE") == 0 ||
-	    strcmp(b->state, "CANCELLED") == 0)) {
+	    strcmp(b->state, "CANCELLED") == 0 ||
+	    strcmp(b->state, "EXPIRED") == 0)) {
 		tui_message(t, MSG_ERR, "block %s is %s: nothing to %s", b->id,
 		    b->state, action);
 		return;
@@ -263,6 +266,35 @@ tui_action_ack(struct tui *t)
 	prompt_begin(&t->prompt, CMD_ACK, "", 0);
 	t->prompt.ctx = ctx;
 	t->pending_ack = a->seq;
+	t->msg_dirty = 1;
+}
+
+/* x: cancel the child selected in the child-orders panel, on its own. */
+static void
+tui_action_cancel_child(struct tui *t)
+{
+	const struct store_our *u = panel_children_at(&t->store,
+	    t->view.sel_child);
+	struct prompt_ctx ctx;
+
+	if (!tui_may_send(t, "cancel_child"))
+		return;
+	/* Only a child the person can see selected: x on a layout without
+	 * the panel would cancel a row nobody looked at. */
+	if (t->panels[PANEL_CHILDREN].win == NULL) {
+		tui_message(t, MSG_ERR, "cancel_child: the child-orders panel is "
+		    "not in this layout (L: the supervisor layout has it)");
+		return;
+	}
+	if (u == NULL || u->block[0] == '\0' || u->id[0] == '\0') {
+		tui_message(t, MSG_ERR, "cancel_child: no working child selected "
+		    "(the child-orders panel lists them)");
+		return;
+	}
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.child, sizeof ctx.child, "%s", u->id);
+	prompt_begin(&t->prompt, "cancel_child", u->block, 0);
+	t->prompt.ctx = ctx;
 	t->msg_dirty = 1;
 }
 
@@ -502,6 +534,9 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'c':
 		tui_action(t, "cancel_children", NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'x':
+		tui_action_cancel_child(t);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'K':
 		tui_action(t, CMD_KILL, NULL);

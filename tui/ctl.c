@@ -52,17 +52,21 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "[--block ID] --reason TEXT", "carry on after a pause" },
 	{ CMD_THROTTLE, CTL_NEEDS_REASON | CTL_TAKES_BLOCK | CTL_NEEDS_PCT |
 	  CTL_TAKES_FIELDS,
-	  "[PCT] [max_child=N] [aggression=A] [--block ID] --reason TEXT",
-	  "participation cap (0 < PCT <= 100), child size, aggression cap" },
+	  "[PCT] [max_child=N] [aggression=A] [at_end=cross|leave] "
+	  "[--block ID] --reason TEXT",
+	  "participation cap from now on (0 < PCT <= 100), child size, "
+	  "aggression cap, end of window (supervisor)" },
 	{ CMD_CANCEL, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK,
 	  "--block ID --reason TEXT", "cancel the parent order" },
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
-	  "[max_pov=P] [urgency=U] --reason TEXT", "a new parent order" },
+	  "[max_pov=P] [urgency=U] [at_end=cross|leave] --reason TEXT",
+	  "a new parent order" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
-	  "cancel_children [FIELD=VALUE...] --reason TEXT",
-	  "steer one block: force a style, set a limit, switch algo, manual child" },
+	  "cancel_child|cancel_children [FIELD=VALUE...] --reason TEXT",
+	  "steer one block: force a style, set a limit, switch algo, manual "
+	  "child, cancel one child (child=c17)" },
 	{ CMD_KILL, CTL_NEEDS_REASON, "--reason TEXT",
 	  "supervisor: halt everything" },
 	{ CMD_RELEASE, CTL_NEEDS_REASON, "--reason TEXT",
@@ -75,8 +79,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS, "alert=SEQ [--reason TEXT]",
 	  "acknowledge an alert" },
 	{ CMD_ESTIMATE, CTL_TAKES_BLOCK | CTL_TAKES_FIELDS,
-	  "[--block ID] [sym=S] [side=buy|sell] qty=N",
-	  "impact of a marketable child now (model, square-root law), 5-min volume" },
+	  "[--block ID] [sym=S] [side=buy|sell] qty=N | --block ID pct=P",
+	  "impact of a marketable child now (model, square-root law), 5-min "
+	  "volume; with pct, where a throttle to P% takes the block" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -277,7 +282,28 @@ ctl_print_estimate(const cJSON *r)
 {
 	double qty = 0, ib = 0, iu = 0, sb = 0, su = 0, v5 = 0;
 	char side[16], sym[32], model[64];
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "throttle");
 
+	if (cJSON_IsObject(t)) {
+		/* The throttle preview: the numbers the console's prompt shows. */
+		double pct = 0, fp = 0, ef = 0, un = 0, ev = 0;
+		int64_t end = 0;
+		char block[32], at[16], clock[16];
+
+		ipc_get_num(t, "pct", &pct);
+		ipc_get_num(t, "filled_pct", &fp);
+		ipc_get_num(t, "expected_fill", &ef);
+		ipc_get_num(t, "unfilled", &un);
+		ipc_get_num(t, "expected_volume", &ev);
+		ipc_get_i64(t, "end", &end);
+		text_clock(clock, sizeof clock, end);
+		printf("throttle preview: at %g%% block %s reaches about %.0f%% "
+		    "(%.0f shares) by %s; the rest, %.0f shares: %s at the end\n"
+		    "  market volume expected until then: %.0f shares\n", pct,
+		    ctl_str(t, "block", block, sizeof block), fp, ef, clock, un,
+		    ctl_str(t, "at_end", at, sizeof at), ev);
+		return;
+	}
 	ipc_get_num(r, "qty", &qty);
 	ipc_get_num(r, "impact_bps", &ib);
 	ipc_get_num(r, "impact_usd", &iu);

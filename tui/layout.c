@@ -83,6 +83,7 @@ static const char *const layout_names[PANEL_COUNT] = {
 	[PANEL_CHART] = "chart",
 	[PANEL_BLOTTER] = "blotter",
 	[PANEL_AUDIT] = "audit",
+	[PANEL_CHILDREN] = "children",
 };
 
 int
@@ -286,11 +287,11 @@ layout_parse_column(struct layout_ctx *c, struct layout *l,
 		if (!cJSON_IsString(name))
 			return layout_err(c, it->child ? it->child : panels,
 			    "a panel needs \"panel\": one of book, tape, chart, "
-			    "blotter, block, decisions, alerts, audit");
+			    "blotter, block, decisions, alerts, audit, children");
 		if ((id = layout_panel_id(name->valuestring)) < 0)
 			return layout_err(c, name, "unknown panel \"%.40s\" (book, "
-			    "tape, chart, blotter, block, decisions, alerts, audit)",
-			    name->valuestring);
+			    "tape, chart, blotter, block, decisions, alerts, audit, "
+			    "children)", name->valuestring);
 		for (i = 0; i < l->n; i++) {
 			int j;
 

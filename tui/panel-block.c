@@ -8,7 +8,9 @@
  * what state is it in, how much is filled, is it keeping up with its
  * schedule, what is it costing (average price, arrival, shortfall in basis
  * points, and where the shortfall comes from: spread, impact, timing,
- * opportunity), how long is left and at what participation.  Lines that do
+ * opportunity), how long is left and what then happens to the rest (the
+ * end-of-window setting: "then cross" or "then leave"; an unfilled end
+ * reads "EXPIRED 61%"), and at what participation.  Lines that do
  * not fit the height are left out from the bottom.
  *
  * On a wide panel the right third says why the algorithm behaves as it
@@ -29,7 +31,8 @@ block_state_role(const char *state)
 {
 	if (strcmp(state, "WORKING") == 0)
 		return ROLE_GOOD;
-	if (strcmp(state, "PAUSED") == 0 || strcmp(state, "NEW") == 0)
+	if (strcmp(state, "PAUSED") == 0 || strcmp(state, "NEW") == 0 ||
+	    strcmp(state, "EXPIRED") == 0)
 		return ROLE_WARN;
 	if (strcmp(state, "HALTED") == 0 || strcmp(state, "CANCELLED") == 0 ||
 	    strcmp(state, "JOURNAL-HALTED") == 0)
@@ -216,9 +219,14 @@ block_draw(struct panel *p, const struct tui_view *v)
 
 	/* State and algorithm. */
 	if (y <= rows) {
+		/* An expired block says how far it got: "EXPIRED 61%". */
+		if (strcmp(b->state, "EXPIRED") == 0 && b->qty > 0)
+			snprintf(a, sizeof a, "EXPIRED %.0f%%", 100.0 *
+			    (double)b->filled / (double)b->qty);
+		else
+			snprintf(a, sizeof a, "%s", b->state[0] ? b->state : "?");
 		block_field(w, y, lx, half, v, "State  ",
-		    view_attr(v, block_state_role(b->state)) | A_BOLD,
-		    b->state[0] ? b->state : "?");
+		    view_attr(v, block_state_role(b->state)) | A_BOLD, a);
 		block_field(w, y, rx, fw - half, v, "Algo ", A_BOLD,
 		    b->algo[0] ? b->algo : "?");
 		y++;
@@ -344,13 +352,19 @@ block_draw(struct panel *p, const struct tui_view *v)
 	/* Time left and participation. */
 	if (y <= rows) {
 		if (strcmp(b->state, "DONE") == 0 ||
-		    strcmp(b->state, "CANCELLED") == 0)
+		    strcmp(b->state, "CANCELLED") == 0 ||
+		    strcmp(b->state, "EXPIRED") == 0)
 			snprintf(a, sizeof a, "-");
 		else if (b->have & BLK_END)
 			text_duration(a, sizeof a, b->end - s->t);
 		else
 			snprintf(a, sizeof a, "?");
-		block_field(w, y, lx, half, v, "Left   ", A_BOLD, a);
+		/* Then what: the rest is crossed or left at the end. */
+		if (strcmp(a, "-") != 0 && b->at_end[0] != '\0')
+			snprintf(line, sizeof line, "%s then %s", a, b->at_end);
+		else
+			snprintf(line, sizeof line, "%s", a);
+		block_field(w, y, lx, half, v, "Left   ", A_BOLD, line);
 		if (b->have & BLK_MAXPOV)
 			snprintf(c, sizeof c, "%.0f%%", b->max_pov);
 		else

@@ -28,7 +28,7 @@ static const struct help_line help_lines[] = {
 	{ "a", "aggression override: style, seconds", 1, 0 },
 	{ "s", "switch the block's algorithm", 1, 0 },
 	{ "m", "manual child order: PRICE QTY [ioc]", 1, 0 },
-	{ "c", "cancel the block's working children", 1, 0 },
+	{ "c / x", "cancel the block's children / one", 1, 0 },
 	{ "K / J", "kill / journal resume (supervisor)", 1, 0 },
 	{ "A", "acknowledge the marked alert", 1, 0 },
 	{ "Z", "freeze / thaw the display", 1, 1 },

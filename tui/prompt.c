@@ -12,8 +12,14 @@
  *
  * The values an action asks for are read from one line of words, so the
  * same parser serves the key (t, then "8") and the command line
- * (":throttle 8%"): throttle takes a percentage, "child N" and an
- * aggression word; a style override a style word and seconds; a manual
+ * (":throttle 8%"): throttle takes a percentage, "child N", an
+ * aggression word and the end-of-window setting (cross or leave, a
+ * supervisor's); a percentage for one block is previewed by the engine
+ * (estimate with "pct": where the block gets to by its end, and what then
+ * happens to the rest) on a line above the prompt before `y`; an
+ * algorithm switch is checked against the list the engine sent in hello;
+ * cancel_child names the child the child-orders panel has selected; a
+ * style override a style word and seconds; a manual
  * child order "PRICE QTY [ioc]", and its confirmation is a form that
  * shows the risk checks (the +-5% collar around the mid, the block's max
  * child, what is left of the block) and an expected cost, labelled as an
@@ -51,6 +57,7 @@ static const struct prompt_kind prompt_kinds[] = {
 	{ CMD_THROTTLE, "participation cap %", 1 },
 	{ "style", "style passive|neutral|aggressive, then seconds (300)", 1 },
 	{ "algo", "switch the algorithm to (twap, vwap, pov ...)", 1 },
+	{ "cancel_child", NULL, 1 },
 	{ "child", "manual child order: PRICE QTY [ioc]", 1 },
 	{ "limit", "limit price (0 clears)", 1 },
 	{ "cancel_children", NULL, 1 },
@@ -89,7 +96,8 @@ prompt_is_override(const char *action)
 {
 	return strcmp(action, "style") == 0 || strcmp(action, "algo") == 0 ||
 	    strcmp(action, "child") == 0 || strcmp(action, "limit") == 0 ||
-	    strcmp(action, "cancel_children") == 0;
+	    strcmp(action, "cancel_children") == 0 ||
+	    strcmp(action, "cancel_child") == 0;
 }
 
 void
@@ -156,6 +164,8 @@ prompt_request(const struct prompt *p)
 			    (double)p->max_child);
 		if (p->aggression[0] != '\0')
 			cJSON_AddStringToObject(req, "aggression", p->aggression);
+		if (p->at_end[0] != '\0')
+			cJSON_AddStringToObject(req, "at_end", p->at_end);
 	} else if (prompt_is_override(a)) {
 		cJSON_AddStringToObject(req, "action", a);
 		if (strcmp(a, "style") == 0) {
@@ -163,6 +173,8 @@ prompt_request(const struct prompt *p)
 			cJSON_AddNumberToObject(req, "for_s", (double)p->for_s);
 		} else if (strcmp(a, "algo") == 0) {
 			cJSON_AddStringToObject(req, "algo", p->algo);
+		} else if (strcmp(a, "cancel_child") == 0) {
+			cJSON_AddStringToObject(req, "child", p->ctx.child);
 		} else if (strcmp(a, "limit") == 0) {
 			cJSON_AddNumberToObject(req, "px", (double)p->px);
 		} else if (strcmp(a, "child") == 0) {
@@ -348,6 +360,15 @@ prompt_estimate_request(struct prompt *p, const char *sym)
 	if ((req = cJSON_CreateObject()) == NULL)
 		abort();
 	cJSON_AddStringToObject(req, "cmd", CMD_ESTIMATE);
+	if (strcmp(p->action, CMD_THROTTLE) == 0) {
+		/* The throttle's preview: the engine's, so the console and
+		 * `tranche ctl` show the same numbers. */
+		cJSON_AddStringToObject(req, "block", p->block[0] ? p->block :
+		    p->ctx.block_id);
+		cJSON_AddNumberToObject(req, "pct", p->pct);
+		p->est = PROMPT_EST_ASKED;
+		return req;
+	}
 	if (p->block[0] != '\0')
 		cJSON_AddStringToObject(req, "block", p->block);
 	else
@@ -356,6 +377,41 @@ prompt_estimate_request(struct prompt *p, const char *sym)
 	cJSON_AddNumberToObject(req, "qty", (double)p->qty);
 	p->est = PROMPT_EST_ASKED;
 	return req;
+}
+
+/* The throttle preview's answer, in the words of the issue: "at 12% block
+ * 1 reaches about 61% by 12:30; the rest, 39,000: left unfilled". */
+static void
+prompt_throttle_reply(struct prompt *p, char *line, const cJSON *t)
+{
+	double fp, un;
+	int64_t end = 0;
+	const char *at = "";
+	char clock[16], rest[32];
+	const char *id = p->block[0] ? p->block : p->ctx.block_id;
+
+	if (ipc_get_num(t, "filled_pct", &fp) != 0 ||
+	    ipc_get_num(t, "unfilled", &un) != 0 ||
+	    ipc_get_i64(t, "end", &end) != 0) {
+		snprintf(line, sizeof p->detail[0], "  preview: unavailable (the "
+		    "engine's answer lacks filled_pct, unfilled or end)");
+		return;
+	}
+	ipc_get_str(t, "at_end", &at);
+	text_clock(clock, sizeof clock, end);
+	text_qty(rest, sizeof rest, (int64_t)llround(un));
+	if (un < 0.5)
+		snprintf(line, sizeof p->detail[0], "  preview: at %.4g%% block "
+		    "%.8s completes by %.8s (the engine's expected volume)",
+		    p->pct, id, clock);
+	else
+		snprintf(line, sizeof p->detail[0], "  preview: at %.4g%% block "
+		    "%.8s reaches about %.0f%% by %.8s; the rest, %.14s: %s",
+		    p->pct, id, fp < 0 ? 0 : fp > 100 ? 100 : fp, clock,
+		    rest, strcmp(at, "leave") == 0 ?
+		    "left unfilled (EXPIRED), per the block's setting" :
+		    strcmp(at, "cross") == 0 ? "crossed at the end, per the "
+		    "block's setting" : "per the block's setting");
 }
 
 int
@@ -367,16 +423,38 @@ prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 	const char *text = "no reason given";
 	double qty, ib, iu, sb;
 
+	int thr = strcmp(p->action, CMD_THROTTLE) == 0;
+	const cJSON *tp = reply != NULL ?
+	    cJSON_GetObjectItemCaseSensitive(reply, "throttle") : NULL;
+	double pct;
+
 	if ((p->est != PROMPT_EST_ASKED && p->est != PROMPT_EST_WANTED) ||
-	    strcmp(p->action, "child") != 0)
+	    (strcmp(p->action, "child") != 0 && !thr))
 		return 0;
-	if (rv == 0 && reply != NULL && ipc_get_num(reply, "qty", &qty) == 0 &&
-	    qty != (double)p->qty)
+	if (rv == 0 && reply != NULL && !thr &&
+	    ipc_get_num(reply, "qty", &qty) == 0 && qty != (double)p->qty)
 		return 0; /* an answer for an earlier form */
+	if (rv == 0 && thr && cJSON_IsObject(tp) &&
+	    ipc_get_num(tp, "pct", &pct) == 0 && pct != p->pct)
+		return 0;
 	p->est = PROMPT_EST_DONE;
 	if (rv != 0 || reply == NULL) {
-		snprintf(line, sizeof p->detail[0], "  impact model: unavailable "
-		    "(%.100s)", rvtext != NULL ? rvtext : "no answer");
+		snprintf(line, sizeof p->detail[0], "  %s: unavailable (%.100s)",
+		    thr ? "preview" : "impact model", rvtext != NULL ? rvtext :
+		    "no answer");
+		return 1;
+	}
+	if (thr && cJSON_IsObject(tp)) {
+		prompt_throttle_reply(p, line, tp);
+		return 1;
+	}
+	if (thr) {
+		err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+		if (cJSON_IsObject(err))
+			ipc_get_str(err, "message", &text);
+		store_text(msg, sizeof msg, text);
+		snprintf(line, sizeof p->detail[0], "  preview: unavailable (%s)",
+		    msg);
 		return 1;
 	}
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) ||
@@ -412,6 +490,7 @@ prompt_values(struct prompt *p, const char *text)
 		int want_child = 0;
 
 		p->pct = 0, p->max_child = 0, p->aggression[0] = '\0';
+		p->at_end[0] = '\0';
 		for (w = strtok_r(words, " ", &save); w != NULL;
 		    w = strtok_r(NULL, " ", &save), nw++) {
 			if (want_child) {
@@ -424,6 +503,10 @@ prompt_values(struct prompt *p, const char *text)
 			} else if (strcasecmp(w, "child") == 0 ||
 			    strcasecmp(w, "max_child") == 0)
 				want_child = 1;
+			else if (strcasecmp(w, "cross") == 0 ||
+			    strcasecmp(w, "leave") == 0)
+				snprintf(p->at_end, sizeof p->at_end, "%s",
+				    strcasecmp(w, "cross") == 0 ? "cross" : "leave");
 			else if ((st = prompt_style_word(w)) != NULL &&
 			    (w[0] < '0' || w[0] > '9'))
 				snprintf(p->aggression, sizeof p->aggression, "%s",
@@ -444,10 +527,24 @@ prompt_values(struct prompt *p, const char *text)
 			}
 		}
 		if (want_child || (p->pct <= 0 && p->max_child <= 0 &&
-		    p->aggression[0] == '\0')) {
+		    p->aggression[0] == '\0' && p->at_end[0] == '\0')) {
 			snprintf(p->note, sizeof p->note, "a percentage, child N, "
-			    "or passive|neutral|aggressive");
+			    "passive|neutral|aggressive, or cross|leave");
 			return -1;
+		}
+		p->ndetail = 0;
+		p->est = PROMPT_EST_NONE;
+		if (p->pct > 0 && (p->block[0] != '\0' ||
+		    p->ctx.block_id[0] != '\0')) {
+			/* The engine previews it; the line is kept so the
+			 * prompt does not move when the answer comes. */
+			p->est_line = 0;
+			p->est = PROMPT_EST_WANTED;
+			snprintf(p->detail[0], sizeof p->detail[0], "  preview: "
+			    "asking the engine where block %.8s gets to at "
+			    "%.4g%%...", p->block[0] ? p->block : p->ctx.block_id,
+			    p->pct);
+			p->ndetail = 1;
 		}
 		return 0;
 	}
@@ -473,11 +570,29 @@ prompt_values(struct prompt *p, const char *text)
 	}
 	if (strcmp(a, "algo") == 0) {
 		w = strtok_r(words, " ", &save);
-		if (w == NULL || strspn(w, "abcdefghijklmnopqrstuvwxyz_0123456789")
-		    != strlen(w)) {
+		if (w == NULL || strspn(w,
+		    "abcdefghijklmnopqrstuvwxyz_-0123456789") != strlen(w)) {
 			snprintf(p->note, sizeof p->note, "an algorithm name, in "
 			    "lower case");
 			return -1;
+		}
+		/* The engine's own list, from hello: every algorithm it has,
+		 * and none it has not. */
+		if (p->ctx.algos[0] != '\0') {
+			const char *k = p->ctx.algos;
+			size_t n = strlen(w);
+			int found = 0;
+
+			while ((k = strstr(k, w)) != NULL && !found) {
+				found = (k == p->ctx.algos || k[-1] == ' ') &&
+				    (k[n] == ',' || k[n] == '\0');
+				k += n;
+			}
+			if (!found) {
+				snprintf(p->note, sizeof p->note, "%.20s: unknown "
+				    "(known: %.120s)", w, p->ctx.algos);
+				return -1;
+			}
 		}
 		snprintf(p->algo, sizeof p->algo, "%s", w);
 		return 0;

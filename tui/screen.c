@@ -47,6 +47,7 @@ static const struct panel_ops *const screen_panel_ops[PANEL_COUNT] = {
 	[PANEL_CHART] = &panel_chart_ops,
 	[PANEL_BLOTTER] = &panel_blotter_ops,
 	[PANEL_AUDIT] = &panel_audit_ops,
+	[PANEL_CHILDREN] = &panel_children_ops,
 };
 
 /* Dark theme: the terminal's own background, bright text.  Light theme:

@@ -377,6 +377,11 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 			    !store_get_i64(it, "qty", &u->qty))
 				continue;
 			store_get_i64(it, "ahead", &u->ahead);
+			store_get_text(it, "block", u->block, sizeof u->block);
+			store_get_text(it, "venue", u->venue, sizeof u->venue);
+			store_get_i64(it, "since", &u->since);
+			u->manual = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it,
+			    "manual"));
 			b->nours++;
 		}
 	}
@@ -429,7 +434,8 @@ store_block_slot(struct store *s, const char *id)
 	for (i = 0; i < s->nblocks; i++) {
 		const char *st = s->blocks[i].state;
 
-		if (strcmp(st, "DONE") == 0 || strcmp(st, "CANCELLED") == 0) {
+		if (strcmp(st, "DONE") == 0 || strcmp(st, "CANCELLED") == 0 ||
+		    strcmp(st, "EXPIRED") == 0) {
 			if (victim < 0 || s->blocks[i].t < s->blocks[victim].t)
 				victim = i;
 		}
@@ -479,6 +485,7 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "side", b->side, sizeof b->side);
 	store_get_text(o, "state", b->state, sizeof b->state);
 	store_get_text(o, "algo", b->algo, sizeof b->algo);
+	store_get_text(o, "at_end", b->at_end, sizeof b->at_end);
 	store_get_i64(o, "qty", &b->qty);
 	store_get_i64(o, "filled", &b->filled);
 	store_get_i64(o, "working", &b->working);
@@ -1066,6 +1073,31 @@ store_resync_failed(struct store *s, int64_t now_ms)
 
 /* ------------------------------------------------------------- replies */
 
+/* The engine's algorithms, as text for the prompt's check and its "known:
+ * ..." note; names that are not plain text are left out. */
+static void
+store_apply_algos(struct store *s, const cJSON *a)
+{
+	const cJSON *it;
+	char name[32];
+	size_t len = 0;
+
+	if (!cJSON_IsArray(a))
+		return;
+	s->algos[0] = '\0';
+	cJSON_ArrayForEach(it, a) {
+		if (!cJSON_IsString(it))
+			continue;
+		store_text(name, sizeof name, it->valuestring);
+		if (name[0] == '\0' || strchr(name, ',') != NULL ||
+		    strchr(name, ' ') != NULL ||
+		    len + strlen(name) + 3 >= sizeof s->algos)
+			continue;
+		len += (size_t)snprintf(s->algos + len, sizeof s->algos - len,
+		    "%s%s", len ? ", " : "", name);
+	}
+}
+
 void
 store_apply_hello(struct store *s, const cJSON *reply)
 {
@@ -1077,6 +1109,7 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	store_get_text(reply, "sym", s->sym, sizeof s->sym);
 	store_get_text(reply, "role", s->role, sizeof s->role);
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
+	store_apply_algos(s, cJSON_GetObjectItemCaseSensitive(reply, "algos"));
 	s->dirty |= DIRTY_ALL;
 }
 

@@ -84,6 +84,9 @@ struct store_our {
 	char id[32];
 	int buy; /* 1 buy, 0 sell */
 	int64_t px, qty, ahead;
+	char block[32], venue[16]; /* "" when the engine did not say */
+	int64_t since;             /* sim ns it was sent; 0 unknown */
+	int manual;                /* a trader's day order */
 };
 
 struct store_book {
@@ -127,6 +130,7 @@ struct store_block {
 	double pct_sched, is_bps, is_cash, max_pov, mkt_vol, pov;
 	int64_t max_child, limit_px, passive_filled, forced_until;
 	char aggression[16], forced[16]; /* forced: style override in force */
+	char at_end[8]; /* the end-of-window setting: cross|leave; "" unknown */
 	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
 	struct store_curve_pt curve[STORE_CURVE];
 	unsigned have;
@@ -184,6 +188,9 @@ struct store {
 	int px_decimals;  /* decimals that show a tick exactly (at least 2) */
 	int tick_known;
 	char engine[48], sym[16], role[16];
+	/* hello's "algos": every algorithm the engine has, ", " between
+	 * them; "" when it did not say (the engine then checks alone). */
+	char algos[256];
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed;
 	int64_t subs;
@@ -358,6 +365,7 @@ struct tui_view {
 	int utf8;       /* the locale is UTF-8: box drawing and block bars */
 	int replay;
 	int sel_block;  /* index into store->blocks */
+	int sel_child;  /* the child-orders panel's row (panel_children_at) */
 	int focus;      /* panel index with the keyboard */
 	int64_t now_ms; /* monotonic wall time of this frame */
 	int ascii;      /* --ascii: no braille, no box drawing, no block bars */
@@ -420,6 +428,12 @@ extern const struct panel_ops panel_tape_ops;
 extern const struct panel_ops panel_chart_ops;
 extern const struct panel_ops panel_blotter_ops;
 extern const struct panel_ops panel_audit_ops;
+extern const struct panel_ops panel_children_ops;
+
+/* The child-orders panel's rows: every working child in the books' "ours",
+ * symbol after symbol; the k-th, or NULL. */
+int panel_children_count(const struct store *s);
+const struct store_our *panel_children_at(const struct store *s, int k);
 
 /* The help overlay's window for this screen: its keys in one column, or
  * two when one is not tall enough. */
@@ -462,6 +476,7 @@ enum tui_panel_id {
 	PANEL_CHART,
 	PANEL_BLOTTER,
 	PANEL_AUDIT,
+	PANEL_CHILDREN,
 	PANEL_COUNT
 };
 
@@ -547,6 +562,10 @@ struct prompt_ctx {
 	int64_t depth;         /* shares on the side a buy/sell would take */
 	uint64_t alert_seq;    /* ack: the alert */
 	char alert_text[80];
+	char algos[256];       /* the engine's algorithms (hello); "" unknown */
+	char child[32];        /* cancel_child: the child ("c17") */
+	char block_id[32];     /* the block looked at, even when the command
+	                          names none (a throttle previews it) */
 };
 
 #define PROMPT_HISTORY 32
@@ -569,6 +588,7 @@ struct prompt {
 	double pct;
 	int64_t max_child, for_s, px, qty;
 	char style[16], aggression[16], algo[24], tif[8], speed[16];
+	char at_end[8]; /* throttle: cross|leave, "" unchanged */
 	struct prompt_ctx ctx;
 	char reason[TRANCHE_MAX_TEXT + 8];
 	char preview[512];

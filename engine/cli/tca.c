@@ -220,7 +220,8 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 		snprintf(b->algo, sizeof b->algo, "%s", tc_str(o, "algo"));
 		snprintf(b->state, sizeof b->state, "%s", tc_str(o, "state"));
 		if ((strcmp(b->state, "DONE") == 0 ||
-		    strcmp(b->state, "CANCELLED") == 0) && b->t_end == 0)
+		    strcmp(b->state, "CANCELLED") == 0 ||
+		    strcmp(b->state, "EXPIRED") == 0) && b->t_end == 0)
 			b->t_end = t;
 	} else if (strcmp(topic, "child") == 0) {
 		const char *id = tc_str(o, "id");

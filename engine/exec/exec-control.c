@@ -2,8 +2,8 @@
  * engine/exec/exec-control.c -- what a person can do to the blocks: pause
  * (cancels everything working and suspends decisions), resume (the next
  * decision at once), throttle and limits, cancel, forced styles, a limit
- * price, switching algorithm, cancelling children, a manual child, and the
- * kill switch with its release.
+ * price, switching algorithm, cancelling children (all, or one), a manual
+ * child, the end-of-window setting, and the kill switch with its release.
  *
  * Every control checks before it changes anything, and an error names the
  * block and the value that was wrong; id 0 means every block where the
@@ -89,6 +89,7 @@ exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
 		if (id != 0 && p->id != id)
 			continue;
 		p->spec.max_pov = pct;
+		exec_pov_restart(p);
 		p->dirty = 1;
 	}
 	return 0;
@@ -103,7 +104,7 @@ exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen)
 		snprintf(err, errlen, "block %u: no such block", id);
 		return -1;
 	}
-	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+	if (EXEC_STATE_FINAL(p->state)) {
 		snprintf(err, errlen, "block %u is already %s", id,
 		    exec_state_name(p->state));
 		return -1;
@@ -123,7 +124,7 @@ exec_steerable(struct exec *x, uint32_t id, char *err, size_t errlen)
 		snprintf(err, errlen, "block %u: no such block", id);
 		return NULL;
 	}
-	if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED) {
+	if (EXEC_STATE_FINAL(p->state)) {
 		snprintf(err, errlen, "block %u is %s", id,
 		    exec_state_name(p->state));
 		return NULL;
@@ -156,8 +157,10 @@ exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l, char *err,
 
 		if (id != 0 && p->id != id)
 			continue;
-		if (l->pct > 0)
+		if (l->pct > 0) {
 			p->spec.max_pov = l->pct;
+			exec_pov_restart(p);
+		}
 		if (l->max_child > 0)
 			p->max_child = l->max_child;
 		if (l->aggression >= 0)
@@ -286,8 +289,78 @@ exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
 		style = STYLE_CROSS;
 	exec_decision(x, p, "manual", qty, px, style, p->algo->target(p,
 	    p->m->now), "manual child from a trader: %lld at %.2f%s",
-	    (long long)qty, px * p->m->tick, ioc ? " (IOC)" : "");
-	exec_send(x, p, px, qty, style, "manual");
+	    (long long)qty, px * p->m->tick, ioc ? " (IOC)" : " (day)");
+	exec_send_manual(x, p, px, qty, style, ioc);
+	return 0;
+}
+
+int
+exec_cancel_child_id(struct exec *x, uint32_t id, uint64_t child, char *err,
+                     size_t errlen)
+{
+	struct parent *p = exec_steerable(x, id, err, errlen);
+
+	if (p == NULL)
+		return -1;
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		/* The desk knows a child by its id without our orders' high
+		 * bit ("c17"), as the child events show it. */
+		if ((c->id & ~(1ULL << 63)) != (child & ~(1ULL << 63)))
+			continue;
+		if (!c->live) {
+			snprintf(err, errlen, "child c%llu of block %u: not "
+			    "working (filled or cancelled already)",
+			    (unsigned long long)child, id);
+			return -1;
+		}
+		exec_cancel_child(x, p, c, "cancelled by a trader");
+		return 0;
+	}
+	snprintf(err, errlen, "child c%llu: no such child of block %u",
+	    (unsigned long long)child, id);
+	return -1;
+}
+
+const char *
+exec_at_end_name(int cross)
+{
+	return cross ? "cross" : "leave";
+}
+
+int
+exec_at_end_parse(const char *s)
+{
+	return strcmp(s, "cross") == 0 ? 1 : strcmp(s, "leave") == 0 ? 0 : -1;
+}
+
+int
+exec_set_at_end(struct exec *x, uint32_t id, int cross, char *err,
+                size_t errlen)
+{
+	int n = 0;
+
+	if (cross != 0 && cross != 1) {
+		snprintf(err, errlen, "at_end %d: must be cross or leave", cross);
+		return -1;
+	}
+	if (exec_lookup(x, id, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		struct parent *p = x->parents[i];
+
+		if ((id != 0 && p->id != id) || EXEC_STATE_FINAL(p->state))
+			continue;
+		p->spec.cleanup = cross;
+		p->dirty = 1;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "block %u: finished, its end-of-window "
+		    "setting no longer matters", id);
+		return -1;
+	}
 	return 0;
 }
 
@@ -299,8 +372,7 @@ exec_kill(struct exec *x, char *err, size_t errlen)
 	for (size_t i = 0; i < x->nparents; i++) {
 		struct parent *p = x->parents[i];
 
-		if (p->state == PARENT_DONE || p->state == PARENT_CANCELLED ||
-		    p->state == PARENT_HALTED)
+		if (EXEC_STATE_FINAL(p->state) || p->state == PARENT_HALTED)
 			continue;
 		exec_cancel_all(x, p, "kill switch");
 		p->halted_from = p->state;
@@ -332,6 +404,11 @@ exec_release(struct exec *x, char *err, size_t errlen)
 		p->next_decision = p->m->now;
 		p->dirty = 1;
 		n++;
+		/* Its window ended while halted: it ends now, crossing
+		 * nothing, whatever its end-of-window setting -- the kill
+		 * switch was a person's decision, as a pause is. */
+		if (p->m->now >= p->spec.end)
+			exec_end_of_window(x, p, "halted by the kill switch");
 	}
 	if (n == 0) {
 		snprintf(err, errlen, "nothing is halted");
@@ -353,8 +430,7 @@ exec_journal_halt(struct exec *x, int on)
 	for (size_t i = 0; i < x->nparents; i++) {
 		struct parent *p = x->parents[i];
 
-		if (on && p->state != PARENT_DONE &&
-		    p->state != PARENT_CANCELLED &&
+		if (on && !EXEC_STATE_FINAL(p->state) &&
 		    p->state != PARENT_JOURNAL_HALTED) {
 			p->jhalted_from = p->state;
 			p->state = PARENT_JOURNAL_HALTED;

@@ -18,13 +18,13 @@
 
 static const char *state_names[] = {
 	"NEW", "WORKING", "PAUSED", "DONE", "CANCELLED", "HALTED",
-	"JOURNAL-HALTED",
+	"JOURNAL-HALTED", "EXPIRED",
 };
 
 const char *
 exec_state_name(int state)
 {
-	return state >= 0 && state <= PARENT_JOURNAL_HALTED ?
+	return state >= 0 && state <= PARENT_EXPIRED ?
 	    state_names[state] : "?";
 }
 
@@ -235,8 +235,8 @@ static void
 exec_block_is_parts(const struct exec *x, const struct parent *p, cJSON *o)
 {
 	struct tca_report r;
-	double mid = p->state == PARENT_DONE || p->state == PARENT_CANCELLED ?
-	    (double)p->end_px : market_mid(p->m);
+	double mid = EXEC_STATE_FINAL(p->state) ? (double)p->end_px :
+	    market_mid(p->m);
 
 	(void)x;
 	memset(&r, 0, sizeof r);
@@ -293,6 +293,7 @@ exec_block_json(const struct exec *x, const struct parent *p)
 		exec_add_time(o, "forced_until", p->force_until);
 	}
 	cJSON_AddNumberToObject(o, "limit_px", (double)p->spec.limit_px);
+	cJSON_AddStringToObject(o, "at_end", exec_at_end_name(p->spec.cleanup));
 	if (p->shadow_state != NULL && x->shadow_ops != NULL)
 		cJSON_AddItemToObject(o, "shadow", x->shadow_ops->shadow_json(p));
 	exec_block_is_parts(x, p, o);

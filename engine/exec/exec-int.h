@@ -56,14 +56,20 @@ struct exec {
  * it is accepted. */
 int exec_need_model(struct exec *x, char *err, size_t errlen);
 
-/* exec-tactic.c.  exec_finish: a block ends (DONE or CANCELLED) and keeps
- * its end price. */
+/* exec-tactic.c.  exec_finish: a block ends (DONE, CANCELLED or EXPIRED)
+ * and keeps its end price. */
 void exec_finish(struct exec *x, struct parent *p, int state);
 void exec_start(struct exec *x, struct parent *p);
 void exec_decide(struct exec *x, struct parent *p, int64_t t);
-void exec_end_of_window(struct exec *x, struct parent *p);
+/* stopped: NULL for a block the engine is working, else why a person
+ * stopped it ("paused", "halted by the kill switch"): nothing crosses. */
+void exec_end_of_window(struct exec *x, struct parent *p, const char *stopped);
 int64_t exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty,
                   int style, const char *why);
+/* A manual child: style as exec_send, but a day order (ioc 0) rests
+ * whatever its style, and an IOC's unfilled rest gets a cancelled event. */
+int64_t exec_send_manual(struct exec *x, struct parent *p, int64_t px,
+                         int64_t qty, int style, int ioc);
 void exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
                        const char *why);
 void exec_cancel_all(struct exec *x, struct parent *p, const char *why);
@@ -73,6 +79,7 @@ int exec_mode(const struct exec *x, const struct parent *p);
 
 /* exec-risk.c */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);
+void exec_pov_restart(struct parent *p);
 int exec_px_ok(const struct parent *p, int64_t px);
 
 /* exec-event.c.  Each does nothing without an emit callback. */

@@ -4,14 +4,23 @@
  * quantity within what remains and the maximum child, price inside the
  * fat-finger collar and not through the limit, the child rate, and
  * participation over a rolling window; and the room the participation cap
- * leaves the tactic.
+ * leaves the tactic, with the preview of what a new cap would lead to.
+ *
+ * The cap counts from the moment it was set (the block's start, or the
+ * last throttle): a person who throttles to X% means "from now on, at most
+ * X% of what the market trades", not "until the average since the open
+ * comes down to X%", which after trading fast halts a block for as long as
+ * it takes the market to dilute what it already did.
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/exec/exec-int.h"
 
-/* Shares the participation cap still allows (INT64_MAX when uncapped). */
+/* Shares the participation cap still allows (INT64_MAX when uncapped):
+ * our share of all volume printed since the cap was set, counting what is
+ * working as if it filled. */
 int64_t
 exec_pov_room(const struct exec *x, const struct parent *p)
 {
@@ -20,9 +29,100 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 
 	if (rate >= 1.0)
 		return INT64_MAX;
-	others = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
-	return (int64_t)floor(rate / (1.0 - rate) * (double)others) - p->filled -
-	    p->working;
+	others = (p->m->volume - p->cap_vol0) - (p->m->our_volume - p->cap_our0);
+	return (int64_t)floor(rate / (1.0 - rate) * (double)others) -
+	    (p->filled - p->cap_filled0) - p->working;
+}
+
+/* The cap counts from now: the block's start, or a person's new cap. */
+void
+exec_pov_restart(struct parent *p)
+{
+	p->cap_vol0 = p->m->volume;
+	p->cap_our0 = p->m->our_volume;
+	p->cap_filled0 = p->filled;
+	p->cap_t0 = p->m->now;
+}
+
+/* The share of the block's window profile (flat without one) that lies
+ * between a and b. */
+static double
+exec_profile_share(const struct parent *p, int64_t a, int64_t b)
+{
+	const struct parent_spec *s = &p->spec;
+	double total = 0, part = 0, len = (double)(s->end - s->start);
+
+	if (s->nprofile <= 0 || len <= 0)
+		return len > 0 ? (double)(b - a) / len : 0;
+	for (int i = 0; i < s->nprofile; i++) {
+		double w = s->profile[i] > 0 ? s->profile[i] : 0;
+		double b0 = s->start + len * i / s->nprofile;
+		double b1 = s->start + len * (i + 1) / s->nprofile;
+		double lo = a > b0 ? (double)a : b0, hi = b < b1 ? (double)b : b1;
+
+		total += w;
+		if (hi > lo)
+			part += w * (hi - lo) / (b1 - b0);
+	}
+	return total > 0 ? part / total : (double)(b - a) / len;
+}
+
+int
+exec_throttle_preview(struct exec *x, uint32_t id, double pct,
+                      struct exec_preview *out, char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+	double rate = pct / 100.0, vol, cap;
+	int64_t now, left, can;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	if (!(pct > 0 && pct <= 100)) {
+		snprintf(err, errlen, "pct %g: must be > 0 and <= 100", pct);
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	now = p->m->now > p->spec.start ? p->m->now : p->spec.start;
+	out->pct = pct;
+	out->end = p->spec.end;
+	out->cross = p->spec.cleanup;
+	left = p->spec.qty - p->filled;
+	if (EXEC_STATE_FINAL(p->state) || now >= p->spec.end) {
+		out->expected_fill = p->filled;
+	} else {
+		/* All the market's volume, ours included, at the rate of the
+		 * last half hour of the block's decisions (the market's own
+		 * rate before any), over what is left of the window, where the
+		 * block's profile says it falls.  Ours included because what a
+		 * block takes is volume others would have traded: measured on
+		 * the simulator, others' rate while a block sold at 60% was a
+		 * third of what it was once the block was throttled, while the
+		 * whole rate stayed within a fifth. */
+		double per_s = market_volume_rate(p->m, 1);
+		unsigned have = p->nwin < 256 ? p->nwin : 256;
+
+		for (unsigned i = 0; i < have; i++) {
+			unsigned k = (p->nwin - 1 - i) % 256;
+
+			if (p->win_t[k] < p->m->now - 1800 * 1000000000LL)
+				break;
+			if (p->m->now - p->win_t[k] >= 60 * 1000000000LL)
+				per_s = (double)(p->m->volume - p->win_vol[k]) /
+				    ((double)(p->m->now - p->win_t[k]) / 1e9);
+		}
+		vol = per_s * (double)(p->spec.end - p->spec.start) / 1e9 *
+		    exec_profile_share(p, now, p->spec.end);
+		out->expected_volume = (int64_t)llround(vol);
+		cap = rate * vol;
+		can = cap >= (double)left ? left : (int64_t)floor(cap);
+		out->expected_fill = p->filled + can;
+	}
+	out->unfilled = p->spec.qty - out->expected_fill;
+	out->filled_pct = 100.0 * (double)out->expected_fill /
+	    (double)p->spec.qty;
+	return 0;
 }
 
 /* A price is allowed when it does not go through the limit. */

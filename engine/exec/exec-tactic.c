@@ -83,8 +83,8 @@ exec_cancel_all(struct exec *x, struct parent *p, const char *why)
 		exec_cancel_child(x, p, &p->children[i], why);
 }
 
-/* A block ends (DONE or CANCELLED) and keeps the mid as its end price,
- * where unfilled shares are valued. */
+/* A block ends (DONE, CANCELLED or EXPIRED) and keeps the mid as its end
+ * price, where unfilled shares are valued. */
 void
 exec_finish(struct exec *x, struct parent *p, int state)
 {
@@ -95,17 +95,16 @@ exec_finish(struct exec *x, struct parent *p, int state)
 }
 
 /*
- * Send one child.  Returns the shares it filled at once.  A crossing child
- * is IOC; a passive one rests and counts as working.
+ * Send one child with time in force tif (BOOK_IOC or BOOK_GTC).  Returns
+ * the shares it filled at once; a GTC child's rest counts as working.
  */
-int64_t
-exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
-          const char *why)
+static int64_t
+exec_send_tif(struct exec *x, struct parent *p, int64_t px, int64_t qty,
+              int style, int tif, int manual, const char *why)
 {
 	int64_t filled = 0;
 	uint64_t id;
 	struct child *c;
-	int tif = style == STYLE_CROSS ? BOOK_IOC : BOOK_GTC;
 
 	char err[200];
 	double mid = market_mid(p->m);
@@ -141,12 +140,50 @@ exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
 		return 0;
 	}
 	c = &p->children[p->nchildren - 1];
-	if (style != STYLE_CROSS && filled < qty) {
+	c->manual = manual;
+	if (tif == BOOK_GTC && filled < qty) {
 		c->live = 1;
 		p->working += qty - filled;
 	}
 	exec_child_event(x, p, c, filled >= qty ? "filled" :
 	    filled > 0 ? "partial" : "new", why);
+	return filled;
+}
+
+/*
+ * Send one child.  Returns the shares it filled at once.  A crossing child
+ * is IOC; a passive one rests and counts as working.
+ */
+int64_t
+exec_send(struct exec *x, struct parent *p, int64_t px, int64_t qty, int style,
+          const char *why)
+{
+	return exec_send_tif(x, p, px, qty, style, style == STYLE_CROSS ?
+	    BOOK_IOC : BOOK_GTC, 0, why);
+}
+
+/*
+ * A trader's child.  A day order rests what does not fill at once even when
+ * it crossed the spread: a person who sends 5,000 at a price means 5,000 at
+ * that price until filled or cancelled, and an IOC would drop the rest with
+ * no word.  An IOC order's rest is gone, and a cancelled event says so.
+ */
+int64_t
+exec_send_manual(struct exec *x, struct parent *p, int64_t px, int64_t qty,
+                 int style, int ioc)
+{
+	size_t n = p->nchildren;
+	int64_t filled = exec_send_tif(x, p, px, qty, style, ioc ? BOOK_IOC :
+	    BOOK_GTC, 1, "manual");
+
+	if (ioc && p->nchildren > n && filled > 0 && filled < qty &&
+	    p->children[n].filled < qty) {
+		char why[96];
+
+		snprintf(why, sizeof why, "IOC: the %lld shares not filled at "
+		    "once are cancelled", (long long)(qty - filled));
+		exec_child_event(x, p, &p->children[n], "cancelled", why);
+	}
 	return filled;
 }
 
@@ -205,6 +242,7 @@ exec_start(struct exec *x, struct parent *p)
 	p->arrival = mid > 0 ? mid : (double)p->m->last_px;
 	p->vol0 = p->m->volume;
 	p->ourvol0 = p->m->our_volume;
+	exec_pov_restart(p);
 	p->mkt_t = p->m->now;
 	exec_estimate(x, p);
 	if (p->algo->start != NULL)
@@ -281,27 +319,30 @@ exec_mode_of(const struct exec *x, const struct parent *p)
 }
 
 /*
- * The window has ended.  A working block cancels what rests and, with
- * clean-up on, crosses what is left.  A paused block does not: a person
- * paused it, and sweeping the rest into the book at the end (or on a later
- * resume) is the one thing that person did not ask for.  It ends DONE
- * without crossing, and the alert says how many shares are left and why.
+ * The window has ended.  A working block cancels what rests and, with its
+ * at_end setting "cross" (cleanup), crosses what is left; with "leave" it
+ * leaves it.  A block a person stopped -- paused, or halted by the kill
+ * switch -- never crosses, whatever the setting: sweeping the rest into the
+ * book at the end (or on a later resume or release) is the one thing that
+ * person did not ask for.  A block that ends with shares unfilled is
+ * EXPIRED, never DONE, and the alert says how many are left and why.
  */
 void
-exec_end_of_window(struct exec *x, struct parent *p)
+exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 {
 	int64_t remaining, far, near, filled;
-	int paused = p->state == PARENT_PAUSED;
 
 	exec_cancel_all(x, p, "end of window");
 	remaining = p->spec.qty - p->filled;
-	if (paused) {
-		exec_finish(x, p, PARENT_DONE);
+	if (stopped != NULL) {
+		exec_finish(x, p, remaining > 0 ? PARENT_EXPIRED : PARENT_DONE);
 		if (remaining > 0)
 			exec_alert(x, p, "warn", "unfilled", "block %u window ended "
-			    "while paused: %lld of %lld shares unfilled, nothing "
-			    "crossed because it was paused", p->id,
-			    (long long)remaining, (long long)p->spec.qty);
+			    "while %s: %lld of %lld shares unfilled (EXPIRED "
+			    "%.0f%%), nothing crossed because it was %s", p->id,
+			    stopped, (long long)remaining, (long long)p->spec.qty,
+			    100.0 * (double)p->filled / (double)p->spec.qty,
+			    stopped);
 		return;
 	}
 	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
@@ -341,14 +382,16 @@ exec_end_of_window(struct exec *x, struct parent *p)
 		    p->state == PARENT_WORKING &&
 		    exec_touches(x, p, &far, &near) == 0);
 	}
-	if (p->state == PARENT_WORKING || p->state == PARENT_PAUSED)
-		exec_finish(x, p, PARENT_DONE);
+	if (p->state == PARENT_WORKING)
+		exec_finish(x, p, remaining > 0 ? PARENT_EXPIRED : PARENT_DONE);
 	if (remaining > 0)
 		exec_alert(x, p, "warn", "unfilled", "block %u window ended with "
-		    "%lld of %lld shares unfilled%s", p->id, (long long)remaining,
-		    (long long)p->spec.qty, !p->spec.cleanup ? ": clean-up is off" :
+		    "%lld of %lld shares unfilled%s; EXPIRED %.0f%% filled", p->id,
+		    (long long)remaining, (long long)p->spec.qty,
+		    !p->spec.cleanup ? ": the end-of-window setting is leave" :
 		    exec_mode(x, p) == AGGR_PASSIVE ? ": nothing crossed, the "
-		    "aggression is passive" : "");
+		    "aggression is passive" : "",
+		    100.0 * (double)p->filled / (double)p->spec.qty);
 }
 
 /*
@@ -380,7 +423,8 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && (style == STYLE_CROSS || c->px != post))
+		if (c->live && !c->manual && (style == STYLE_CROSS ||
+		    c->px != post))
 			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
 			    "policy crosses instead" : "stale: the touch moved");
 	}
@@ -491,7 +535,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && c->px != post)
+		if (c->live && !c->manual && c->px != post)
 			exec_cancel_child(x, p, c, "stale: the touch moved");
 	}
 	sched = p->algo->target(p, t);

@@ -382,12 +382,15 @@ exec_tick(struct exec *x, int64_t t)
 			struct parent *p = x->parents[i];
 
 			/* A paused block decides nothing, but its window still
-			 * ends (exec_end_of_window says what that does to it). */
+			 * ends (exec_end_of_window says what that does to it);
+			 * a halted one is told once that its window ended. */
 			if (p->state != PARENT_NEW && p->state != PARENT_WORKING &&
-			    p->state != PARENT_PAUSED)
+			    p->state != PARENT_PAUSED && (p->state !=
+			    PARENT_HALTED || p->halt_end_told))
 				continue;
 			int64_t when = p->next_decision < p->spec.end &&
-			    p->state != PARENT_PAUSED ? p->next_decision :
+			    p->state != PARENT_PAUSED &&
+			    p->state != PARENT_HALTED ? p->next_decision :
 			    p->spec.end;
 			if (when <= due) {
 				due = when;
@@ -401,13 +404,26 @@ exec_tick(struct exec *x, int64_t t)
 		if (next == NULL)
 			return;
 		if (next->state == PARENT_PAUSED) {
-			exec_end_of_window(x, next);
+			exec_end_of_window(x, next, "paused");
+			continue;
+		}
+		if (next->state == PARENT_HALTED) {
+			/* The kill switch stays on until a supervisor releases
+			 * it, so the block stays HALTED; the release ends it
+			 * without crossing, as a window's end ends a paused
+			 * block. */
+			next->halt_end_told = 1;
+			exec_alert(x, next, "warn", "unfilled", "block %u window "
+			    "ended while halted by the kill switch: %lld of %lld "
+			    "shares unfilled; nothing will cross, the release ends "
+			    "it EXPIRED", next->id, (long long)(next->spec.qty -
+			    next->filled), (long long)next->spec.qty);
 			continue;
 		}
 		if (next->state == PARENT_NEW)
 			exec_start(x, next);
 		if (due >= next->spec.end) {
-			exec_end_of_window(x, next);
+			exec_end_of_window(x, next, NULL);
 			continue;
 		}
 		exec_decide(x, next, due);
@@ -519,8 +535,7 @@ int
 exec_all_done(const struct exec *x)
 {
 	for (size_t i = 0; i < x->nparents; i++)
-		if (x->parents[i]->state != PARENT_DONE &&
-		    x->parents[i]->state != PARENT_CANCELLED)
+		if (!EXEC_STATE_FINAL(x->parents[i]->state))
 			return 0;
 	return 1;
 }

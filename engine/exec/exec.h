@@ -8,7 +8,9 @@
  * children that still sit at the touch, cancel the stale ones, cross when
  * behind schedule by more than one slice, post the rest passively, and
  * never exceed what remains or the participation cap.  At the end of the window
- * whatever remains is crossed (or, with cleanup off, reported unfilled).
+ * whatever remains is crossed (the block's at_end setting "cross", its
+ * cleanup field) or left unfilled ("leave"); a block that ends with shares
+ * unfilled is EXPIRED, never DONE.
  *
  * The engine trades one market per symbol (exec_new() the first,
  * exec_add_market() the others); each block trades in the market of its
@@ -38,7 +40,13 @@ enum parent_state {
 	PARENT_CANCELLED,
 	PARENT_HALTED,
 	PARENT_JOURNAL_HALTED, /* the journal cannot be written: see below */
+	PARENT_EXPIRED,  /* the window ended with shares unfilled */
 };
+
+/* 1 when a block in state is finished: DONE, CANCELLED or EXPIRED. */
+#define EXEC_STATE_FINAL(state) \
+	((state) == PARENT_DONE || (state) == PARENT_CANCELLED || \
+	 (state) == PARENT_EXPIRED)
 
 enum child_style { STYLE_PASSIVE, STYLE_INSIDE, STYLE_CROSS };
 
@@ -134,7 +142,8 @@ struct parent_spec {
 	int64_t limit_px;    /* 0: none */
 	int64_t lot;         /* round lot (100) */
 	double max_pov;      /* participation cap in percent, 100 = none */
-	int cleanup;         /* 1: cross what remains at the end */
+	int cleanup;         /* at_end: 1 "cross" what remains at the end of
+	                        the window, 0 "leave" it unfilled */
 	char algo[16];
 	/* Tactic.  Zero everywhere means the default. */
 	int aggression;      /* 0: the algorithm's own; else 1 + enum aggression */
@@ -168,6 +177,7 @@ struct child {
 	int64_t t;
 	double mid;  /* mid when sent, ticks: the TCA's reference */
 	double half_spread;
+	int manual;  /* a trader's day order: the tactic never replaces it */
 };
 
 struct parent {
@@ -183,6 +193,10 @@ struct parent {
 	struct tca_sums tca;   /* the shortfall's parts, fill by fill */
 	double arrival;        /* mid at start, ticks */
 	int64_t vol0, ourvol0; /* market volume counters at start */
+	/* The participation cap counts from here: the block's start, or the
+	 * last time a person changed the cap (volume counters and our filled
+	 * shares then, and the time). */
+	int64_t cap_vol0, cap_our0, cap_filled0, cap_t0;
 	int64_t next_decision;
 	int64_t end_px;        /* mid at the end, for unfilled valuation */
 	int behind_alerted;
@@ -192,6 +206,7 @@ struct parent {
 	int64_t force_until;
 	int64_t max_child;     /* 0: no bound beyond what remains */
 	int halted_from;       /* the state a kill switch interrupted */
+	int halt_end_told;     /* its window ended while halted: alerted */
 	int jhalted_from;      /* the state a journal halt interrupted */
 	/* What schedulers may read: others' volume since the start as of
 	 * mkt_t, and the AC trajectory's kappa (per ns) fixed at the start. */
@@ -253,7 +268,11 @@ int exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
 int exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen);
 
 /* Throttle in full: fields left at their "unchanged" value stay as they
- * are.  pct <= 0, max_child <= 0 and aggression < 0 mean unchanged. */
+ * are.  pct <= 0, max_child <= 0 and aggression < 0 mean unchanged.  A new
+ * pct counts from now on: the block's participation is measured over the
+ * market's volume since the change, not since its start, so throttling a
+ * block that has traded at 45% to 12% trades on at 12% at once instead of
+ * holding until the whole day's average falls to 12%. */
 struct exec_limits {
 	double pct;
 	int64_t max_child;
@@ -271,9 +290,43 @@ int exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
                      size_t errlen);
 int exec_cancel_children(struct exec *x, uint32_t id, char *err,
                          size_t errlen);
-/* A manual child order, checked by exec_risk_check first. */
+/* A manual child order, checked by exec_risk_check first.  A day order
+ * (ioc 0) keeps what does not fill at once resting in the book, as a child
+ * the tactic leaves alone, until it fills, a person cancels it or the block
+ * ends; an IOC order's unfilled rest is cancelled and says so. */
 int exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
                       int ioc, char *err, size_t errlen);
+/* Cancel one working child of block id (the tactic's or a manual one). */
+int exec_cancel_child_id(struct exec *x, uint32_t id, uint64_t child,
+                         char *err, size_t errlen);
+
+/* The end-of-window setting of block id (0: every unfinished block):
+ * cross 1 crosses what remains when the window ends, 0 leaves it. */
+int exec_set_at_end(struct exec *x, uint32_t id, int cross, char *err,
+                    size_t errlen);
+const char *exec_at_end_name(int cross);
+/* "cross" 1, "leave" 0, anything else -1. */
+int exec_at_end_parse(const char *s);
+
+/*
+ * What throttling block id to pct would lead to, from the market's volume
+ * rate of the last half hour (ours included) over what is left of the
+ * window, shaped by the block's volume profile when it has one: the shares the cap would let it
+ * fill by the end, the filled fraction it would reach, and what would be
+ * left to the end-of-window setting.  Reads only.
+ */
+struct exec_preview {
+	double pct;
+	int64_t end;             /* the window's end, ns */
+	int64_t expected_volume; /* all shares expected to print until the end,
+	                            ours included */
+	int64_t expected_fill;   /* our shares by the end, filled included */
+	double filled_pct;       /* expected_fill / qty * 100 */
+	int64_t unfilled;        /* qty - expected_fill */
+	int cross;               /* the block's at_end setting */
+};
+int exec_throttle_preview(struct exec *x, uint32_t id, double pct,
+                          struct exec_preview *out, char *err, size_t errlen);
 
 /* The kill switch: every unfinished block HALTED, everything working
  * cancelled, nothing new until release puts each back as it was. */
@@ -309,7 +362,7 @@ int exec_aggression_parse(const char *s);
 size_t exec_count(const struct exec *x);
 struct parent *exec_get(struct exec *x, size_t i);
 struct parent *exec_find(struct exec *x, uint32_t id);
-/* 1 when every block is finished (DONE or CANCELLED). */
+/* 1 when every block is finished (DONE, CANCELLED or EXPIRED). */
 int exec_all_done(const struct exec *x);
 
 /* Emit "block" for every block changed since the last call. */

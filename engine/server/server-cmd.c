@@ -216,6 +216,11 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddStringToObject(r, "events", s->events_url);
 	cJSON_AddStringToObject(r, "role", sess->role);
+	/* Every algorithm the registry holds: a console validates a switch
+	 * against this list rather than against one of its own. */
+	cJSON *algos = cJSON_AddArrayToObject(r, "algos");
+	for (size_t i = 0; i < algo_count; i++)
+		cJSON_AddItemToArray(algos, cJSON_CreateString(algo_all[i]->name));
 	cJSON_AddStringToObject(r, "journal", s->jpath);
 	if (s->readonly)
 		cJSON_AddBoolToObject(r, "replay", 1);
@@ -384,7 +389,8 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	uint32_t block;
 	double pct = 0;
 	int64_t maxc = 0;
-	const char *aggr = NULL;
+	const char *aggr = NULL, *at_end = NULL;
+	int cross = -1;
 	struct exec_limits l = { 0, 0, -1 };
 	struct parent *p;
 	cJSON *e = NULL, *r;
@@ -406,13 +412,28 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	if (aggr != NULL && (l.aggression = exec_aggression_parse(aggr)) < 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"aggression\" "
 		    "\"%.32s\": must be passive, neutral or aggressive", aggr);
-	if (l.pct <= 0 && l.max_child <= 0 && l.aggression < 0)
+	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
+		return e;
+	if (at_end != NULL && (cross = exec_at_end_parse(at_end)) < 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
+		    "\"%.32s\": must be cross or leave", at_end);
+	/* What happens to a block's unfilled rest is the desk's decision,
+	 * not the trader's working the block. */
+	if (at_end != NULL && sess->rank < ROLE_SUPERVISOR)
+		return ipc_reply_error(id, ERR_ROLE, "field \"at_end\" \"%s\": "
+		    "a supervisor's setting (this session is %s)", at_end,
+		    sess->role);
+	if (l.pct <= 0 && l.max_child <= 0 && l.aggression < 0 && cross < 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"pct\": required "
-		    "unless max_child or aggression is given (maximum "
+		    "unless max_child, aggression or at_end is given (maximum "
 		    "participation in percent, > 0 and <= 100)");
 	if (cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
-	if (exec_limit(s->x, block, &l, err, sizeof err) != 0)
+	if (cross >= 0 && exec_set_at_end(s->x, block, cross, err,
+	    sizeof err) != 0)
+		return cmd_exec_error(id, err);
+	if ((l.pct > 0 || l.max_child > 0 || l.aggression >= 0) &&
+	    exec_limit(s->x, block, &l, err, sizeof err) != 0)
 		return cmd_exec_error(id, err);
 	r = ipc_reply_ok(id);
 	p = block ? exec_find(s->x, block) : exec_count(s->x) ?
@@ -421,6 +442,9 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddNumberToObject(r, "max_child", p ? (double)p->max_child : 0);
 	cJSON_AddStringToObject(r, "aggression", exec_aggression_name(p ?
 	    p->aggr_cap : AGGR_AGGRESSIVE));
+	if (p != NULL)
+		cJSON_AddStringToObject(r, "at_end", exec_at_end_name(
+		    p->spec.cleanup));
 	return r;
 }
 
@@ -446,7 +470,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
 {
 	struct parent_spec ps;
-	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL;
+	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL,
+	    *at_end = NULL;
 	char syms[160];
 	int64_t qty = 0, lim = 0, start = s->m->now, end = 0, dur = 0;
 	double pov = 100;
@@ -520,6 +545,11 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	    strcmp(urg, "medium") != 0 && strcmp(urg, "high") != 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"urgency\" "
 		    "\"%.16s\": must be low, medium or high", urg);
+	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
+		return e;
+	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
+		    "\"%.32s\": must be cross or leave", at_end);
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
 	if (params != NULL && !cJSON_IsObject(params))
 		return cmd_bad_field(id, req, "params", "must be an object");
@@ -537,7 +567,9 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	ps.limit_px = lim;
 	ps.lot = 100;
 	ps.max_pov = pov;
-	ps.cleanup = 1;
+	/* Crossing the rest at the end is what a block did before the
+	 * setting existed, and what a desk that must finish expects. */
+	ps.cleanup = at_end != NULL ? exec_at_end_parse(at_end) : 1;
 	snprintf(ps.algo, sizeof ps.algo, "%s", algo);
 	if (exec_submit(s->x, &ps, &block, err, sizeof err) != 0)
 		return ipc_reply_error(id, ERR_FIELD, "%s", err);
@@ -572,12 +604,29 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"action\": required "
-		    "(style, limit, algo, child or cancel_children)");
+		    "(style, limit, algo, child, cancel_child or "
+		    "cancel_children)");
 	if (exec_find(s->x, block) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
 	if (strcmp(action, "cancel_children") == 0) {
 		rv = exec_cancel_children(s->x, block, err, sizeof err);
+	} else if (strcmp(action, "cancel_child") == 0) {
+		/* One child, as its events name it: "c17". */
+		const char *cid = NULL;
+		char *end = NULL;
+		unsigned long long n = 0;
+
+		if (cmd_str(req, id, "child", &cid, &e) < 0)
+			return e;
+		if (cid != NULL && cid[0] == 'c' && cid[1] >= '0' &&
+		    cid[1] <= '9')
+			n = strtoull(cid + 1, &end, 10);
+		if (cid == NULL || end == NULL || *end != '\0' || n == 0)
+			return ipc_reply_error(id, ERR_FIELD, "field \"child\" "
+			    "\"%.32s\": must be a child id such as \"c17\"",
+			    cid ? cid : "");
+		rv = exec_cancel_child_id(s->x, block, n, err, sizeof err);
 	} else if (cmd_halted(s)) {
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "override %.20s refused until release", action);
@@ -641,8 +690,8 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		    strcmp(tif, "ioc") == 0, err, sizeof err);
 	} else
 		return ipc_reply_error(id, ERR_FIELD, "field \"action\" "
-		    "\"%.32s\": must be style, limit, algo, child or "
-		    "cancel_children", action);
+		    "\"%.32s\": must be style, limit, algo, child, "
+		    "cancel_child or cancel_children", action);
 	if (rv != 0)
 		return cmd_exec_error(id, err);
 	r = ipc_reply_ok(id);
@@ -780,6 +829,42 @@ cmd_journal_resume(struct server *s, const cJSON *req, const char *id,
 }
 
 /*
+ * estimate with "pct": what throttling the block to pct would lead to (the
+ * console's throttle prompt shows it before the person confirms), from the
+ * market's volume rate over what is left of the window.  Read-only.
+ */
+static cJSON *
+cmd_estimate_throttle(struct server *s, const cJSON *req, const char *id,
+                      uint32_t block, int rv, double pct)
+{
+	struct exec_preview pv;
+	char err[256], buf[32];
+	cJSON *r, *o;
+
+	if (rv != 0 || !(pct > 0 && pct <= 100))
+		return cmd_bad_field(id, req, "pct", "must be a number > 0 and "
+		    "<= 100 (the participation to preview)");
+	if (block == 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"block\": required "
+		    "with \"pct\" (the block whose throttle to preview)");
+	if (exec_throttle_preview(s->x, block, pct, &pv, err, sizeof err) != 0)
+		return cmd_exec_error(id, err);
+	r = ipc_reply_ok(id);
+	o = cJSON_AddObjectToObject(r, "throttle");
+	snprintf(buf, sizeof buf, "%u", block);
+	cJSON_AddStringToObject(o, "block", buf);
+	cJSON_AddNumberToObject(o, "pct", pv.pct);
+	snprintf(buf, sizeof buf, "%lld", (long long)pv.end);
+	cJSON_AddStringToObject(o, "end", buf);
+	cJSON_AddNumberToObject(o, "expected_volume", (double)pv.expected_volume);
+	cJSON_AddNumberToObject(o, "expected_fill", (double)pv.expected_fill);
+	cJSON_AddNumberToObject(o, "filled_pct", round(pv.filled_pct * 10) / 10);
+	cJSON_AddNumberToObject(o, "unfilled", (double)pv.unfilled);
+	cJSON_AddStringToObject(o, "at_end", exec_at_end_name(pv.cross));
+	return r;
+}
+
+/*
  * estimate: what a marketable child of qty shares would cost if it crossed
  * now, by the impact model and by the square-root law, and the market's
  * volume over the next five minutes.  Read-only: it looks at the book and
@@ -798,12 +883,14 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 	int64_t qty = 0;
 	uint32_t block;
 	int bside = -1, rv;
-	double usd_bps;
+	double usd_bps, pct = 0;
 	char err[256];
 	cJSON *e = NULL, *r;
 
 	if (cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
+	if ((rv = ipc_get_num(req, "pct", &pct)) != -1)
+		return cmd_estimate_throttle(s, req, id, block, rv, pct);
 	if (block != 0) {
 		const struct parent *p = exec_find(s->x, block);
 

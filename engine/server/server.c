@@ -398,6 +398,16 @@ server_book_json(struct server *s, struct market *m)
 			cJSON_AddNumberToObject(e, "qty", (double)oi.qty);
 			cJSON_AddNumberToObject(e, "ahead",
 			    (double)book_queue_ahead(m->book, c->id));
+			/* What the child-orders panel lists besides: whose it
+			 * is, where it rests (the symbol's lit book, the one
+			 * venue children go to), since when, and who sent it. */
+			snprintf(id, sizeof id, "%u", p->id);
+			cJSON_AddStringToObject(e, "block", id);
+			cJSON_AddStringToObject(e, "venue", "lit");
+			snprintf(id, sizeof id, "%lld", (long long)c->t);
+			cJSON_AddStringToObject(e, "since", id);
+			if (c->manual)
+				cJSON_AddBoolToObject(e, "manual", 1);
 			cJSON_AddItemToArray(ours, e);
 		}
 	}

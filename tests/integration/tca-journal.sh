@@ -35,7 +35,8 @@ check_from_events() {
 		| ($f | map(.qty) | add // 0) as $F
 		| ($f | map(.px * .qty) | add // 0) as $C
 		| ($ev | map(select(.id == $t.block and .arrival_px != null and
-		    (.state == "DONE" or .state == "CANCELLED"))) | last) as $b
+		    (.state == "DONE" or .state == "CANCELLED" or
+		    .state == "EXPIRED"))) | last) as $b
 		| ($b.t | tonumber) as $tend
 		| ($ev | map(select(.sym == $b.sym and .bids != null and
 		    .asks != null and (.t | tonumber) <= $tend and

@@ -327,7 +327,8 @@ cleanup_off_reports_the_unfilled_part(void **state)
 	run(&ps, &r, 4, &out);
 	assert_int_equal(r.crosses, 0);
 	assert_true(out.filled < ps.qty);
-	assert_int_equal(out.state, PARENT_DONE);
+	/* Ended unfilled: EXPIRED, never DONE. */
+	assert_int_equal(out.state, PARENT_EXPIRED);
 	/* The report it is named after: one alert naming the shares left of
 	 * the block's quantity. */
 	{

@@ -189,7 +189,7 @@ passive_cap_never_crosses(void **state)
 	assert_int_equal(exec_limit(x, 0, &l, err, sizeof err), 0);
 	exec_tick(x, OPEN + 600 * NS + NS);
 	assert_int_equal(s.crosses, 0);
-	assert_int_equal(exec_get(x, 0)->state, PARENT_DONE);
+	assert_int_equal(exec_get(x, 0)->state, PARENT_EXPIRED);
 	assert_true(exec_get(x, 0)->filled < 200000);
 	snprintf(want, sizeof want, "%lld of 200000 shares unfilled: nothing "
 	    "crossed, the aggression is passive",
@@ -352,7 +352,7 @@ paused_block_at_its_end_never_sweeps(void **state)
 	assert_true(filled < 20000);
 	sent = s.children;
 	exec_tick(x, OPEN + 1800 * NS + 60 * NS);
-	assert_int_equal(p->state, PARENT_DONE);
+	assert_int_equal(p->state, PARENT_EXPIRED);
 	assert_int_equal(p->filled, filled);
 	assert_int_equal(p->working, 0);
 	snprintf(want, sizeof want, "%lld of 20000 shares unfilled",

@@ -117,13 +117,13 @@ journal_halt_sends_nothing_and_keeps_children(void **state)
 	assert_int_equal(a->state, PARENT_WORKING);
 	assert_int_equal(b->state, PARENT_PAUSED);
 	/* A finished block is not halted: b's window ended while it was
-	 * paused, which finishes it too. */
+	 * paused, which finishes it too (EXPIRED: it ended unfilled). */
 	exec_tick(x, OPEN + 3 * 3600 * NS + NS);
 	assert_int_equal(a->state, PARENT_DONE);
-	assert_int_equal(b->state, PARENT_DONE);
+	assert_int_equal(b->state, PARENT_EXPIRED);
 	assert_int_equal(exec_journal_halt(x, 1), 0);
 	assert_int_equal(a->state, PARENT_DONE);
-	assert_int_equal(b->state, PARENT_DONE);
+	assert_int_equal(b->state, PARENT_EXPIRED);
 	exec_free(x);
 	market_free(m);
 }

@@ -392,6 +392,7 @@ static const struct {
 	{ "s ", ".It Cm s\n", 1, 0 },
 	{ "m ", ".It Cm m\n", 1, 0 },
 	{ "c ", ".It Cm c\n", 1, 0 },
+	{ "c / x", ".It Cm x\n", 1, 0 },
 	{ "K ", ".It Cm K\n", 1, 0 },
 	{ "K / J", ".It Cm J\n", 1, 0 },
 	{ "A ", ".It Cm A\n", 1, 0 },

@@ -1,0 +1,341 @@
+/*
+ * tests/integration/itest-overrides.c -- overrides that do what the person
+ * means, against the real tranched:
+ *
+ * overrides_algos_at_end_preview: hello lists every algorithm the engine
+ *   has (the same list as the "known: ..." of a refusal); a block's
+ *   end-of-window setting is given at submit, shown in its payload, and
+ *   changed by a supervisor only (a trader is refused naming the field);
+ *   estimate with "pct" previews a throttle; a block that ends unfilled
+ *   with "leave" is EXPIRED, never DONE;
+ * overrides_manual_rest_and_cancel_child: a manual day order through the
+ *   far touch keeps its rest working in the snapshot, and cancel_child
+ *   cancels exactly it; bad child ids are refused naming the value;
+ * overrides_at_end_survives_a_crash: the setting is journaled: after
+ *   SIGKILL and a restart from the journal it is what the supervisor set.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ipc/protocol.h"
+#include "tests/integration/itest.h"
+
+static const char *tranched;
+
+static const char *
+err_msg(const cJSON *r)
+{
+	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
+	    "message");
+
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+static const char *
+str_of(const cJSON *r, const char *name)
+{
+	const cJSON *f = cJSON_GetObjectItem(r, name);
+
+	return cJSON_IsString(f) ? f->valuestring : "";
+}
+
+static void
+ok_del(cJSON *r)
+{
+	if (!itest_ok(r))
+		fail_msg("refused: %s (%s)", err_msg(r), itest_err(r));
+	cJSON_Delete(r);
+}
+
+/* Refused with this code, the message holding each needle. */
+static void
+expect_err(cJSON *r, const char *code, const char *n1, const char *n2)
+{
+	assert_false(itest_ok(r));
+	if (strcmp(itest_err(r), code) != 0 ||
+	    (n1 && strstr(err_msg(r), n1) == NULL) ||
+	    (n2 && strstr(err_msg(r), n2) == NULL))
+		fail_msg("wanted %s mentioning \"%s\" \"%s\", got %s: %s", code,
+		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), err_msg(r));
+	cJSON_Delete(r);
+}
+
+/* A block's field from status: a string, or a number printed with %g. */
+static const char *
+block_field(struct itest_engine *e, const char *id, const char *field)
+{
+	static char v[64];
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}"), *b, *f;
+
+	v[0] = '\0';
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks")) {
+		if (strcmp(str_of(b, "id"), id) != 0)
+			continue;
+		f = cJSON_GetObjectItemCaseSensitive(b, field);
+		if (cJSON_IsString(f))
+			snprintf(v, sizeof v, "%s", f->valuestring);
+		else if (cJSON_IsNumber(f))
+			snprintf(v, sizeof v, "%g", f->valuedouble);
+	}
+	cJSON_Delete(r);
+	return v;
+}
+
+static struct ipc_client *
+client_as(struct itest_engine *e, const char *role)
+{
+	struct ipc_client *c;
+	char hello[160];
+	cJSON *req, *rep = NULL;
+
+	assert_int_equal(ipc_client_open(&c, e->url, NULL, role), 0);
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"client\":\"it-%s\","
+	    "\"role\":\"%s\",\"v\":%d}", role, role, TRANCHE_PROTO_VERSION);
+	req = cJSON_Parse(hello);
+	assert_int_equal(ipc_client_request(c, req, &rep, 5000), 0);
+	assert_true(itest_ok(rep));
+	cJSON_Delete(req);
+	cJSON_Delete(rep);
+	return c;
+}
+
+static cJSON *
+cmd_on(struct ipc_client *c, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *rep = NULL;
+
+	assert_non_null(req);
+	if (ipc_client_request(c, req, &rep, 5000) != 0)
+		rep = NULL;
+	cJSON_Delete(req);
+	assert_non_null(rep);
+	return rep;
+}
+
+static void
+overrides_algos_at_end_preview(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *trader;
+	cJSON *r, *a, *t;
+	char known[512] = "", buf[512], sym[16];
+	const char *k;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	cJSON_Delete(r);
+
+	/* The algorithms hello lists are the registry's "known: ...". */
+	snprintf(buf, sizeof buf, "{\"cmd\":\"hello\",\"client\":\"it\","
+	    "\"role\":\"supervisor\",\"v\":%d}", TRANCHE_PROTO_VERSION);
+	r = itest_cmd(&e, buf);
+	a = cJSON_GetObjectItem(r, "algos");
+	assert_true(cJSON_IsArray(a));
+	cJSON_ArrayForEach(t, a) {
+		assert_true(cJSON_IsString(t));
+		snprintf(known + strlen(known), sizeof known - strlen(known),
+		    "%s%s", n++ ? ", " : "", t->valuestring);
+	}
+	cJSON_Delete(r);
+	assert_true(n >= 2);
+	r = itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
+	    "\"algo\",\"algo\":\"foo\",\"reason\":\"t\"}");
+	k = strstr(err_msg(r), "known: ");
+	assert_non_null(k);
+	if (strncmp(k + 7, known, strlen(known)) != 0 ||
+	    k[7 + strlen(known)] != ')')
+		fail_msg("hello lists \"%s\"; the refusal %s", known, k);
+	cJSON_Delete(r);
+	/* An algorithm with a '-' in its name switches. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
+	    "\"algo\",\"algo\":\"twap-aggressive\",\"reason\":\"t\"}"));
+	assert_string_equal(block_field(&e, "1", "algo"), "twap-aggressive");
+
+	/* at_end at submit: refused naming the value, then taken. */
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":200000,\"duration_s\":120,\"urgency\":\"low\","
+	    "\"at_end\":\"sometimes\",\"reason\":\"t\"}", sym);
+	expect_err(itest_cmd(&e, buf), ERR_FIELD, "\"at_end\"", "sometimes");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":200000,\"duration_s\":120,\"urgency\":\"low\","
+	    "\"at_end\":\"leave\",\"reason\":\"t\"}", sym);
+	r = itest_cmd(&e, buf);
+	assert_string_equal(str_of(r, "block"), "2");
+	cJSON_Delete(r);
+	assert_string_equal(block_field(&e, "2", "at_end"), "leave");
+	assert_string_equal(block_field(&e, "1", "at_end"), "cross");
+
+	/* A trader may not change it; a supervisor may. */
+	trader = client_as(&e, "trader");
+	expect_err(cmd_on(trader, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"at_end\":\"leave\",\"id\":\"t-1\",\"reason\":\"t\"}"), ERR_ROLE,
+	    "\"at_end\"", "trader");
+	assert_string_equal(block_field(&e, "1", "at_end"), "cross");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"at_end\":\"later\",\"reason\":\"t\"}"), ERR_FIELD, "\"at_end\"",
+	    "later");
+	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\",\"at_end\":"
+	    "\"leave\",\"reason\":\"t\"}");
+	assert_string_equal(str_of(r, "at_end"), "leave");
+	ok_del(r);
+	assert_string_equal(block_field(&e, "1", "at_end"), "leave");
+	/* The trader's throttle of pct alone still works. */
+	ok_del(cmd_on(trader, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"pct\":30,\"id\":\"t-2\",\"reason\":\"t\"}"));
+	ipc_client_close(trader);
+
+	/* The throttle preview: read-only, any role, from the engine. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\","
+	    "\"pct\":0}"), ERR_FIELD, "\"pct\"", "0");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"pct\":5}"), ERR_FIELD,
+	    "\"block\"", NULL);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"9\","
+	    "\"pct\":5}"), ERR_NOT_FOUND, "block 9", NULL);
+	r = itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\",\"pct\":5}");
+	t = cJSON_GetObjectItem(r, "throttle");
+	assert_non_null(t);
+	assert_true(cJSON_GetObjectItem(t, "pct")->valuedouble == 5);
+	assert_true(cJSON_GetObjectItem(t, "expected_fill")->valuedouble +
+	    cJSON_GetObjectItem(t, "unfilled")->valuedouble ==
+	    atof(block_field(&e, "1", "qty")));
+	assert_string_equal(str_of(t, "at_end"), "leave");
+	assert_true(strlen(str_of(t, "end")) > 0);
+	cJSON_Delete(r);
+	assert_string_equal(block_field(&e, "1", "max_pov"), "30");
+
+	/* Block 2 (passive, leave, two simulated minutes) ends EXPIRED. */
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000 &&
+	    strcmp(block_field(&e, "2", "state"), "EXPIRED") != 0 &&
+	    strcmp(block_field(&e, "2", "state"), "DONE") != 0;)
+		usleep(100000);
+	assert_string_equal(block_field(&e, "2", "state"), "EXPIRED");
+	assert_true(atof(block_field(&e, "2", "filled")) < 200000);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+overrides_manual_rest_and_cancel_child(void **state)
+{
+	struct itest_engine e;
+	cJSON *r, *c;
+	char buf[512], sym[16], cid[32] = "";
+	long long ask = 0, askq = 0, qty = 0;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=1", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	cJSON_Delete(r);
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"buy\",\"qty\":100000,\"duration_s\":3600,\"urgency\":\"low\","
+	    "\"reason\":\"t\"}", sym);
+	ok_del(itest_cmd(&e, buf));
+	/* The block starts at the engine's next clock pass. */
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 10000 &&
+	    strcmp(block_field(&e, "2", "state"), "WORKING") != 0;)
+		usleep(50000);
+	assert_string_equal(block_field(&e, "2", "state"), "WORKING");
+	/* Through the far touch for more than it holds: the rest rests.
+	 * The book moves between a snapshot and the order, so try again
+	 * when the touch happened to fill it all. */
+	for (int tries = 0; tries < 5 && cid[0] == '\0'; tries++) {
+		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+		c = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+		    "book"), "asks"), 0);
+		ask = (long long)cJSON_GetArrayItem(c, 0)->valuedouble;
+		askq = (long long)cJSON_GetArrayItem(c, 1)->valuedouble;
+		cJSON_Delete(r);
+		qty = (askq / 100 + 5) * 100;
+		snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
+		    "\"action\":\"child\",\"px\":%lld,\"qty\":%lld,\"tif\":"
+		    "\"day\",\"reason\":\"t\"}", ask, qty);
+		ok_del(itest_cmd(&e, buf));
+		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
+			if (strcmp(str_of(c, "block"), "2") == 0 &&
+			    (long long)cJSON_GetObjectItem(c, "px")->valuedouble ==
+			    ask && (long long)cJSON_GetObjectItem(c,
+			    "qty")->valuedouble == qty &&
+			    cJSON_GetObjectItem(c, "filled")->valuedouble > 0)
+				snprintf(cid, sizeof cid, "%s", str_of(c, "id"));
+		cJSON_Delete(r);
+	}
+	if (cid[0] == '\0')
+		fail_msg("no manual child of %lld at %lld rests after a part "
+		    "fill", qty, ask);
+	/* Bad ids name the value; a good one cancels exactly that child. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"cancel_child\",\"child\":\"x1\",\"reason\":\"t\"}"),
+	    ERR_FIELD, "\"child\"", "x1");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"cancel_child\",\"child\":\"c999999\",\"reason\":"
+	    "\"t\"}"), ERR_NOT_FOUND, "c999999", NULL);
+	snprintf(buf, sizeof buf, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"cancel_child\",\"child\":\"%s\",\"reason\":\"t\"}",
+	    cid);
+	ok_del(itest_cmd(&e, buf));
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
+		assert_string_not_equal(str_of(c, "id"), cid);
+	cJSON_Delete(r);
+	expect_err(itest_cmd(&e, buf), ERR_STATE, cid, "not working");
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+static void
+overrides_at_end_survives_a_crash(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jarg[320];
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/tranche-ovr-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/o.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=5",
+	    "--speed=60", (char *)NULL), 0);
+	ok_del(itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"at_end\":\"leave\",\"id\":\"ovr-1\",\"reason\":\"t\"}"));
+	usleep(200000);
+	kill(e.pid, SIGKILL);
+	waitpid(e.pid, NULL, 0);
+	e.pid = 0;
+	itest_stop(&e);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=60",
+	    (char *)NULL), 0);
+	assert_string_equal(block_field(&e, "1", "at_end"), "leave");
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(jarg, sizeof jarg, "rm -rf '%s'", dir);
+	assert_int_equal(system(jarg), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(overrides_algos_at_end_preview),
+		cmocka_unit_test(overrides_manual_rest_and_cancel_child),
+		cmocka_unit_test(overrides_at_end_survives_a_crash),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: itest-overrides TRANCHED\n");
+		return 2;
+	}
+	tranched = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

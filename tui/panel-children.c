@@ -1,0 +1,121 @@
+/*
+ * tui/panel-children.c -- every working child order of every block, one
+ * row each: block, child id, venue, side, price, size resting, the queue
+ * ahead of it at its price, and its age in simulated time; a trader's
+ * manual order is marked "M" in the last column.  The columns fit the
+ * 60-column minimum of a console.  The rows come from the books' "ours" (the
+ * engine lists its live children with each book event), symbol after
+ * symbol, so the panel shows what rests in the books, not what the
+ * console believes was sent.
+ *
+ * The selected row (arrow keys or j/k when the panel has the keyboard) is
+ * marked with '>' as well as reversed, so the selection survives
+ * monochrome; x anywhere cancels that one child, after the usual two steps
+ * and a reason (override cancel_child).
+ */
+#include <string.h>
+
+#include "tui/tui.h"
+
+int
+panel_children_count(const struct store *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nbooks; i++)
+		n += s->books[i].nours;
+	return n;
+}
+
+const struct store_our *
+panel_children_at(const struct store *s, int k)
+{
+	for (int i = 0; i < s->nbooks && k >= 0; i++) {
+		if (k < s->books[i].nours)
+			return &s->books[i].ours[k];
+		k -= s->books[i].nours;
+	}
+	return NULL;
+}
+
+static void
+children_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	WINDOW *w = p->win;
+	char title[64], px[32], qty[32], ahead[32], age[32];
+	int iw = p->w - 2, rows = p->h - 3, n = panel_children_count(s);
+	int first = 0, sel = v->sel_child < n ? v->sel_child : n - 1;
+	attr_t h = view_attr(v, ROLE_HEADER);
+
+	snprintf(title, sizeof title, "CHILD ORDERS %d", n);
+	panel_frame(p, v, title, v->focus == PANEL_CHILDREN);
+	if (iw < 30 || rows < 1)
+		return;
+	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-4s %-10s %-4s %-4s %8s "
+	    "%7s %7s %7s %s", "BLK", "CHILD", "VEN", "SIDE", "PRICE", "QTY",
+	    "AHEAD", "AGE", "M");
+	if (n == 0) {
+		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
+		    "no working child orders", v->utf8);
+		return;
+	}
+	if (sel >= rows)
+		first = sel - rows + 1;
+	for (int i = first; i < n && i - first < rows; i++) {
+		const struct store_our *u = panel_children_at(s, i);
+		attr_t a = i == sel ? A_REVERSE : A_NORMAL;
+
+		text_px(px, sizeof px, (double)u->px, s->tick, s->px_decimals);
+		text_qty(qty, sizeof qty, u->qty);
+		text_qty(ahead, sizeof ahead, u->ahead);
+		if (u->since > 0 && s->t >= u->since)
+			text_duration(age, sizeof age, s->t - u->since);
+		else
+			snprintf(age, sizeof age, "?");
+		panel_printf(w, 2 + i - first, 1, iw, a, v->utf8,
+		    "%c %-4.4s %-10.10s %-4.4s %-4s %8s %7s %7s %7s %s",
+		    i == sel ? '>' : ' ', u->block[0] ? u->block : "?", u->id,
+		    u->venue[0] ? u->venue : "?", u->buy ? "BUY" : "SELL", px,
+		    qty, ahead, age, u->manual ? "M" : "");
+	}
+}
+
+static unsigned
+children_key(struct panel *p, struct tui_view *v, int key)
+{
+	int n = panel_children_count(v->store);
+
+	(void)p;
+	if (n == 0)
+		return 0;
+	if (v->sel_child >= n)
+		v->sel_child = n - 1;
+	switch (key) {
+	case TK(KEY_UP):
+	case 'k':
+		if (v->sel_child > 0)
+			v->sel_child--;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_DOWN):
+	case 'j':
+		if (v->sel_child < n - 1)
+			v->sel_child++;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_HOME):
+		v->sel_child = 0;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_END):
+		v->sel_child = n - 1;
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	return 0;
+}
+
+const struct panel_ops panel_children_ops = {
+	.name = "children",
+	/* Ages move with the clock, which the status line follows. */
+	.watch = DIRTY_BOOK | DIRTY_STATUS,
+	.draw = children_draw,
+	.key = children_key,
+};
