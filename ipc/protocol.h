@@ -121,7 +121,13 @@
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
- * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}
+ * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}; the
+ *             alert detector's also "id" (the same for every change of
+ *             one alert),"state":"raised|escalated|cleared","action" (a
+ *             suggestion),"blocks":[...] (the blocks it concerns),"since"
+ *             (ns string: when raised); codes move, spread, depth, vol,
+ *             volume, flow, news (a symbol's market) and cost, behind,
+ *             ahead (a block's); a cleared alert has "sev":"info"
  * audit      {"client","role","cmd","reason","ok","code"? (when refused),
  *             "result"}; a refusal that is not a trusted session's
  *             intervention also has "peer" (and "count" when it sums up
@@ -195,6 +201,9 @@
  *               order, checked against the risk limits and the fat-finger
  *               bound before it reaches the market
  *             action "cancel_children": cancel every working child
+ *             action "cost_limit": "bps" -- supervisor: the shortfall in
+ *               basis points beyond which the block's cost alert is raised
+ *               (0: the scenario's alerts.cost_bps)
  * cancel    {"block","reason"} -> {"state"}   cancel the parent order
  * kill      {"reason"} -> {"state":"HALTED"}   supervisor: nothing new,
  *           everything working cancelled, every block HALTED
@@ -207,7 +216,8 @@
  * speed     {"speed":"1|10|60|max|N","reason"} -> {"speed"}   supervisor,
  *           simulated markets only
  * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
- *           audit
+ *           audit; {"all":true,"reason"?} -> {"acked":[seq strings]} every
+ *           alert the engine holds (the last 200)
  * estimate  {"block"? or "sym"?,"side"? ("buy|sell"; default the block's),
  *           "qty"} -> {"sym","side","qty","mid" (ticks),"impact_bps",
  *           "impact_usd","sqrt_bps","sqrt_usd" (the square-root law's),
