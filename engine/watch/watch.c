@@ -186,6 +186,7 @@ struct cond {
 	int64_t lvl_since;  /* at its present level */
 	int64_t pend;       /* the wanted level first held; -1 none */
 	int64_t back;       /* back inside the margin since; -1 not */
+	int lasting;        /* the last escalation was for lasting, not worse */
 };
 
 struct wnews {
@@ -369,9 +370,12 @@ cond_eval(const struct watch *w, struct cond *c, int64_t t, int want,
 	}
 	c->back = -1;
 	lvl = want > c->level ? want : c->level;
+	c->lasting = 0;
 	if (lvl == WATCH_WARN && t - c->lvl_since >=
-	    (int64_t)(w->c.escalate_s * WATCH_NS_PER_SEC))
+	    (int64_t)(w->c.escalate_s * WATCH_NS_PER_SEC)) {
 		lvl = WATCH_CRIT;
+		c->lasting = 1;
+	}
 	if (lvl > c->level) {
 		c->level = lvl;
 		return WATCH_ESCALATED;
@@ -418,8 +422,11 @@ cond_emit(struct watch *w, struct cond *c, int change, const char *kind,
 		a.action = "none";
 	} else if (change == WATCH_ESCALATED) {
 		watch_dur(dur, sizeof dur, t - c->since);
-		snprintf(a.text, sizeof a.text, "%s (worse, or lasting %s)",
-		    text, dur);
+		if (c->lasting)
+			snprintf(a.text, sizeof a.text, "%s (lasting %s)", text,
+			    dur);
+		else
+			snprintf(a.text, sizeof a.text, "%s (worse)", text);
 		a.action = action;
 	} else {
 		snprintf(a.text, sizeof a.text, "%s", text);
