@@ -416,9 +416,13 @@ cond_emit(struct watch *w, struct cond *c, int change, const char *kind,
 	a.since = c->since;
 	if (change == WATCH_CLEARED) {
 		watch_dur(dur, sizeof dur, t - c->since);
-		snprintf(a.text, sizeof a.text, "cleared after %s (was %s): %s",
-		    dur, c->level == WATCH_CRIT ? "CRIT" : c->level ==
-		    WATCH_WARN ? "WARN" : "INFO", text);
+		if (c->level >= WATCH_WARN)
+			snprintf(a.text, sizeof a.text, "cleared after %s (was "
+			    "%s): %s", dur, c->level == WATCH_CRIT ? "CRIT" :
+			    "WARN", text);
+		else
+			snprintf(a.text, sizeof a.text, "cleared after %s: %s",
+			    dur, text);
 		a.action = "none";
 	} else if (change == WATCH_ESCALATED) {
 		watch_dur(dur, sizeof dur, t - c->since);
