@@ -551,8 +551,9 @@ watch_market(struct watch *w, int si, int64_t t)
 			    s->b5_l : ring_mean(s->a5, s->n, WATCH_AVG) / s->a5_l;
 
 			if (ch == WATCH_CLEARED)
-				snprintf(text, sizeof text, "mid %+.0f ticks "
-				    "(%+.1f sigma) in %d s", d2, z2, dt2);
+				snprintf(text, sizeof text, "%s mid %+.0f ticks "
+				    "(%+.1f sigma) in %d s", s->name, d2, z2,
+				    dt2);
 			else
 				snprintf(text, sizeof text, "%s mid %+.0f ticks "
 				    "($%+.2f, %+.1f sigma) in %d s; %s depth %.0f%% "
