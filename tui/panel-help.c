@@ -30,7 +30,7 @@ static const struct help_line help_lines[] = {
 	{ "m", "manual child order: PRICE QTY [ioc]", 1, 0 },
 	{ "c", "cancel the block's working children", 1, 0 },
 	{ "K / J", "kill / journal resume (supervisor)", 1, 0 },
-	{ "A", "acknowledge the marked alert (:ack all, every one)", 1, 0 },
+	{ "A", "acknowledge the marked alert", 1, 0 },
 	{ "Z", "freeze / thaw the display", 1, 1 },
 	{ "/", "search the decisions", 1, 1 },
 	{ ":", "command line (Tab completes)", 1, 1 },
