@@ -9,7 +9,11 @@
  *   block 1;
  * exec_alerts_off_without_emit: with no emit callback (backtests) there is
  *   no detector, and the block trades exactly as before: the same fills
- *   as a run whose exec has one.
+ *   as a run whose exec has one;
+ * exec_alerts_thresholds_from_the_scenario: --set alerts.KEY=VALUE works on
+ *   a scenario with no "alerts" object; an unknown key, a value out of its
+ *   range and a CRIT milder than its WARN are refused naming the key and
+ *   the value.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,12 +145,42 @@ exec_alerts_off_without_emit(void **state)
 	scenario_free(&sc);
 }
 
+static void
+exec_alerts_thresholds_from_the_scenario(void **state)
+{
+	struct scenario sc;
+	char err[512];
+	const char *ok[] = { "alerts.move_warn=5", "alerts.move_crit=7" };
+	const char *unknown[] = { "alerts.mov_warn=5" };
+	const char *range[] = { "alerts.depth_warn=1.5" };
+	const char *order[] = { "alerts.vol_crit=2" };
+
+	assert_int_equal(scenario_load(&sc, "calm", ok, 2, err, sizeof err), 0);
+	assert_true(sc.alerts.move_warn == 5 && sc.alerts.move_crit == 7);
+	assert_true(sc.alerts.spread_warn == 2.5); /* the rest keep defaults */
+	scenario_free(&sc);
+	assert_int_equal(scenario_load(&sc, "calm", unknown, 1, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "alerts.mov_warn: unknown"));
+	scenario_free(&sc);
+	assert_int_equal(scenario_load(&sc, "calm", range, 1, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "alerts.depth_warn 1.5: must be in [0, 1]"));
+	scenario_free(&sc);
+	assert_int_equal(scenario_load(&sc, "calm", order, 1, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "alerts.vol_crit 2: must be at least "
+	    "alerts.vol_warn 3"));
+	scenario_free(&sc);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exec_alerts_same_at_any_speed),
 		cmocka_unit_test(exec_alerts_off_without_emit),
+		cmocka_unit_test(exec_alerts_thresholds_from_the_scenario),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
