@@ -127,7 +127,13 @@
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
- * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}
+ * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}; the
+ *             alert detector's also "id" (the same for every change of
+ *             one alert),"state":"raised|escalated|cleared","action" (a
+ *             suggestion),"blocks":[...] (the blocks it concerns),"since"
+ *             (ns string: when raised); codes move, spread, depth, vol,
+ *             volume, flow, news (a symbol's market) and cost, behind,
+ *             ahead (a block's); a cleared alert has "sev":"info"
  * audit      {"client","role","cmd","reason","ok","code"? (when refused),
  *             "result"}; a refusal that is not a trusted session's
  *             intervention also has "peer" (and "count" when it sums up
@@ -208,6 +214,9 @@
  *               stays working until filled or cancelled
  *             action "cancel_child": "child" ("c17") -- cancel that one
  *             action "cancel_children": cancel every working child
+ *             action "cost_limit": "bps" -- supervisor: the shortfall in
+ *               basis points beyond which the block's cost alert is raised
+ *               (0: the scenario's alerts.cost_bps)
  * cancel    {"block","reason"} -> {"state"}   cancel the parent order
  * kill      {"reason"} -> {"state":"HALTED"}   supervisor: nothing new,
  *           everything working cancelled, every block HALTED
@@ -220,7 +229,8 @@
  * speed     {"speed":"1|10|60|max|N","reason"} -> {"speed"}   supervisor,
  *           simulated markets only
  * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
- *           audit
+ *           audit; {"all":true,"reason"?} -> {"acked":[seq strings]} every
+ *           alert the engine holds (the last 200)
  * estimate  {"block","pct"} -> {"throttle":{"block","pct","end","expected_volume",
  *           "expected_fill","filled_pct","unfilled","at_end"}}   a throttle
  *           preview: where the block gets to by its end at pct; or

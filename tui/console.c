@@ -89,7 +89,21 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		return;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-		if (strcmp(what, CMD_ACK) == 0 && t->pending_ack != 0) {
+		const cJSON *acked = cJSON_GetObjectItemCaseSensitive(reply,
+		    "acked");
+
+		if (strcmp(what, CMD_ACK) == 0 && cJSON_IsArray(acked)) {
+			const cJSON *q;
+			int n = 0;
+
+			cJSON_ArrayForEach(q, acked)
+				if (cJSON_IsString(q) && store_alert_ack(&t->store,
+				    strtoull(q->valuestring, NULL, 10)) == 0)
+					n++;
+			tui_message(t, MSG_OK, "ack all: ok, %d alert(s) "
+			    "acknowledged (recorded in the audit log)", n);
+			t->pending_ack = 0;
+		} else if (strcmp(what, CMD_ACK) == 0 && t->pending_ack != 0) {
 			store_alert_ack(&t->store, t->pending_ack);
 			tui_message(t, MSG_OK, "ack: ok, alert %llu acknowledged "
 			    "(recorded in the audit log)",
@@ -241,9 +255,10 @@ tui_action_pause(struct tui *t, int all)
 	    NULL);
 }
 
-/* A: acknowledge the marked alert (the top row of the alerts list). */
+/* A: acknowledge the marked alert (the top row of the alerts list);
+ * :ack all, every alert the engine holds. */
 static void
-tui_action_ack(struct tui *t)
+tui_action_ack(struct tui *t, int all)
 {
 	const struct store_alert *a = store_alert(&t->store,
 	    (size_t)t->panels[PANEL_ALERTS].scroll);
@@ -251,6 +266,15 @@ tui_action_ack(struct tui *t)
 
 	if (!tui_may_send(t, CMD_ACK))
 		return;
+	if (all) {
+		memset(&ctx, 0, sizeof ctx);
+		ctx.ack_all = 1;
+		prompt_begin(&t->prompt, CMD_ACK, "", 0);
+		t->prompt.ctx = ctx;
+		t->pending_ack = 0;
+		t->msg_dirty = 1;
+		return;
+	}
 	if (a == NULL || a->seq == 0) {
 		tui_message(t, MSG_ERR, "ack: no alert marked (Tab to the "
 		    "alerts, arrows to choose)");
@@ -429,7 +453,7 @@ tui_command(struct tui *t, const char *line)
 	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0)
 		tui_action(t, word, rest[0] ? rest : NULL);
 	else if (strcmp(word, "ack") == 0)
-		tui_action_ack(t);
+		tui_action_ack(t, strcmp(rest, "all") == 0);
 	else if (strcmp(word, "search") == 0) {
 		snprintf(t->view.search, sizeof t->view.search, "%s", rest);
 		t->panels[PANEL_DECISIONS].dirty = 1;
@@ -545,7 +569,7 @@ tui_key(struct tui *t, int key)
 		tui_action(t, CMD_JOURNAL_RESUME, NULL);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'A':
-		tui_action_ack(t);
+		tui_action_ack(t, 0);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'Z':
 		t->view.frozen = !t->view.frozen;

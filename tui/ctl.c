@@ -64,9 +64,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "a new parent order" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
-	  "cancel_child|cancel_children [FIELD=VALUE...] --reason TEXT",
+	  "cancel_child|cancel_children|cost_limit [FIELD=VALUE...] --reason TEXT",
 	  "steer one block: force a style, set a limit, switch algo, manual "
-	  "child, cancel one child (child=c17)" },
+	  "child, cancel one child (child=c17), a cost limit (supervisor)" },
 	{ CMD_KILL, CTL_NEEDS_REASON, "--reason TEXT",
 	  "supervisor: halt everything" },
 	{ CMD_RELEASE, CTL_NEEDS_REASON, "--reason TEXT",
@@ -76,8 +76,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ CMD_JOURNAL_RESUME, CTL_NEEDS_REASON, "--reason TEXT",
 	  "supervisor: trade again after JOURNAL-HALTED, once the disk is "
 	  "writable" },
-	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS, "alert=SEQ [--reason TEXT]",
-	  "acknowledge an alert" },
+	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS,
+	  "alert=SEQ|all=true [--reason TEXT]",
+	  "acknowledge an alert, or every alert the engine holds" },
 	{ CMD_ESTIMATE, CTL_TAKES_BLOCK | CTL_TAKES_FIELDS,
 	  "[--block ID] [sym=S] [side=buy|sell] qty=N | --block ID pct=P",
 	  "impact of a marketable child now (model, square-root law), 5-min "
@@ -369,6 +370,8 @@ ctl_add_field(cJSON *req, const char *arg)
 	if (eq[1] != '\0' && *end == '\0' && isfinite(d) &&
 	    strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
 		cJSON_AddNumberToObject(req, key, d);
+	else if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "false") == 0)
+		cJSON_AddBoolToObject(req, key, eq[1] == 't'); /* ack all=true */
 	else
 		cJSON_AddStringToObject(req, key, eq + 1);
 	return 0;

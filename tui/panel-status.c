@@ -7,8 +7,9 @@
  * (bottom) says how much to trust what is on screen: the connection
  * (CONNECTING, CONNECTED, DISCONNECTED), the engine's state (LIVE, PAUSED,
  * HALTED, JOURNAL-HALTED when it cannot write its journal, DONE), the
- * simulated time, the heartbeat's age (STALE past three seconds), and how
- * many sequence gaps were found.  Each fact is a word, and the ones that
+ * count of CRIT alerts nobody has acknowledged, the simulated time, the
+ * heartbeat's age (STALE past three seconds), and how many sequence gaps
+ * were found.  Each fact is a word, and the ones that
  * need attention are also coloured or reversed.
  */
 #include <string.h>
@@ -101,6 +102,17 @@ status_draw(struct panel *p, const struct tui_view *v)
 	    status_attr(v, conn_role), store_conn_name(s->conn));
 	status_seg(w, v, &x, base, status_attr(v, status_state_role(s->state)),
 	    s->state[0] ? s->state : "-");
+	/* Unacknowledged CRIT alerts stay in sight until someone says they
+	 * have seen them (A, or :ack all). */
+	{
+		size_t ncrit = store_alerts_crit_unacked(s);
+
+		if (ncrit > 0) {
+			snprintf(buf, sizeof buf, "CRIT %zu unacked", ncrit);
+			status_seg(w, v, &x, base, status_attr(v, ROLE_CRIT),
+			    buf);
+		}
+	}
 	snprintf(buf, sizeof buf, "t %s", text_clock(clock, sizeof clock, s->t));
 	status_seg(w, v, &x, base, base | A_BOLD, buf);
 	if (!v->replay) {
@@ -182,7 +194,7 @@ title_draw(struct panel *p, const struct tui_view *v)
 
 const struct panel_ops panel_status_ops = {
 	.name = "status",
-	.watch = DIRTY_STATUS,
+	.watch = DIRTY_STATUS | DIRTY_ALERTS,
 	.draw = status_draw,
 	.key = NULL,
 };

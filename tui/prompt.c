@@ -185,9 +185,14 @@ prompt_request(const struct prompt *p)
 	} else if (strcmp(a, CMD_SPEED) == 0) {
 		cJSON_AddStringToObject(req, "speed", p->speed);
 	} else if (strcmp(a, CMD_ACK) == 0) {
-		cJSON_AddNumberToObject(req, "alert", (double)p->ctx.alert_seq);
+		if (p->ctx.ack_all)
+			cJSON_AddBoolToObject(req, "all", 1);
+		else
+			cJSON_AddNumberToObject(req, "alert",
+			    (double)p->ctx.alert_seq);
 	}
-	cJSON_AddStringToObject(req, "reason", p->reason);
+	if (p->reason[0] != '\0' || strcmp(a, CMD_ACK) != 0)
+		cJSON_AddStringToObject(req, "reason", p->reason);
 	return req;
 }
 
@@ -694,12 +699,14 @@ prompt_reason_done(struct prompt *p)
 
 	for (i = 0; i < p->len && p->buf[i] == ' '; i++)
 		;
-	if (i == p->len) {
+	/* An acknowledgement's reason is optional; every other change
+	 * needs one. */
+	if (i == p->len && strcmp(p->action, CMD_ACK) != 0) {
 		snprintf(p->note, sizeof p->note, "a reason is required (the "
 		    "engine journals it)");
 		return;
 	}
-	snprintf(p->reason, sizeof p->reason, "%s", p->buf);
+	snprintf(p->reason, sizeof p->reason, "%s", i == p->len ? "" : p->buf);
 	p->req = prompt_request(p);
 	json = cJSON_PrintUnformatted(p->req);
 	if (json == NULL)
@@ -897,9 +904,12 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
 			snprintf(label, sizeof label, " %s%s%s to %g%%: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block, p->pct);
+		else if (strcmp(p->action, CMD_ACK) == 0 && p->ctx.ack_all)
+			snprintf(label, sizeof label, " ack all alerts: reason "
+			    "(optional): ");
 		else if (strcmp(p->action, CMD_ACK) == 0)
-			snprintf(label, sizeof label, " ack alert %llu: reason: ",
-			    (unsigned long long)p->ctx.alert_seq);
+			snprintf(label, sizeof label, " ack alert %llu: reason "
+			    "(optional): ", (unsigned long long)p->ctx.alert_seq);
 		else
 			snprintf(label, sizeof label, " %s%s%s: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block);

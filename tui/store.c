@@ -601,6 +601,18 @@ store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "code", a->code, sizeof a->code);
 	store_get_text(o, "text", a->text, sizeof a->text);
 	store_get_text(o, "block", a->block, sizeof a->block);
+	/* The detector's alerts suggest what to do: it reads after the
+	 * numbers, on the same line. */
+	{
+		char action[120] = "";
+		size_t len = strlen(a->text);
+
+		store_get_text(o, "action", action, sizeof action);
+		if (action[0] != '\0' && strcmp(action, "none") != 0 &&
+		    len + 4 < sizeof a->text)
+			snprintf(a->text + len, sizeof a->text - len, " -> %s",
+			    action);
+	}
 	a->seq = s->cur_seq;
 	if (!store_get_i64(o, "seq", &tt) || tt < 0)
 		tt = (int64_t)s->cur_seq;
@@ -1290,6 +1302,19 @@ const void *
 store_ring_get(const struct store_ring *r, size_t i)
 {
 	return store_ring_at(r, i);
+}
+
+size_t
+store_alerts_crit_unacked(const struct store *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->alerts.count; i++) {
+		const struct store_alert *a = store_ring_at(&s->alerts, i);
+
+		n += a->sev == SEV_CRIT && !a->acked;
+	}
+	return n;
 }
 
 int

@@ -298,6 +298,8 @@ const struct store_alert *store_alert(const struct store *s, size_t i);
 const void *store_ring_get(const struct store_ring *r, size_t i);
 /* Mark the alert with this seq acknowledged; 0, or -1 when not held. */
 int store_alert_ack(struct store *s, uint64_t seq);
+/* CRIT alerts held and not acknowledged: the status bar's count. */
+size_t store_alerts_crit_unacked(const struct store *s);
 const struct store_block *store_block_find(const struct store *s,
                                            const char *id);
 /* The book of sym; the first book when sym is NULL, empty or not (yet)
@@ -560,7 +562,8 @@ struct prompt_ctx {
 	int64_t remaining;
 	int buy;               /* the block's side */
 	int64_t depth;         /* shares on the side a buy/sell would take */
-	uint64_t alert_seq;    /* ack: the alert */
+	uint64_t alert_seq;    /* ack: the alert; 0 with ack_all */
+	int ack_all;           /* ack: every alert the engine holds */
 	char alert_text[80];
 	char algos[256];       /* the engine's algorithms (hello); "" unknown */
 	char child[32];        /* cancel_child: the child ("c17") */

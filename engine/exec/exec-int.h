@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/exec/exec.h"
+#include "engine/watch/watch.h"
 
 /*
  * One market the engine trades in (one symbol).  The market's callbacks
@@ -28,6 +29,8 @@ struct exec_mkt {
 	double var_mid;
 	int64_t var_t0, var_t;
 	long double var_sum;
+	/* Aggressive volume since the alert detector's last sample. */
+	int64_t wbuy, wsell;
 };
 
 struct exec {
@@ -50,6 +53,9 @@ struct exec {
 	char impact_err[300];
 	char dec_note[200];
 	cJSON *dec_extra;
+	/* The alert detector (exec-watch.c); NULL: none. */
+	struct watch *watch;
+	int64_t watch_next;  /* its next sample time */
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -76,6 +82,10 @@ void exec_cancel_all(struct exec *x, struct parent *p, const char *why);
 int exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
                  int64_t *near);
 int exec_mode(const struct exec *x, const struct parent *p);
+
+/* exec-watch.c: sample the markets and blocks for the alert detector at
+ * every grid time up to t. */
+void exec_watch_to(struct exec *x, int64_t t);
 
 /* exec-risk.c */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);

@@ -119,6 +119,10 @@ exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 		mk->var_mid = mid;
 		mk->var_t = mk->m->now;
 	}
+	if (aggressor == BOOK_BID)
+		mk->wbuy += qty;
+	else
+		mk->wsell += qty;
 	if (x->e.emit != NULL)
 		exec_trade_event(x, mk->m, px, qty, aggressor);
 }
@@ -238,6 +242,7 @@ exec_free(struct exec *x)
 		free(x->own_impact);
 	}
 	cJSON_Delete(x->dec_extra);
+	watch_free(x->watch);
 	free(x->parents);
 	free(x);
 }
@@ -397,6 +402,9 @@ exec_tick(struct exec *x, int64_t t)
 				next = p;
 			}
 		}
+		/* The alert detector's samples up to then come first, so
+		 * they do not depend on how the caller slices time. */
+		exec_watch_to(x, due);
 		/* Every market to the same time: each block trades in its own,
 		 * and none may lag behind another's decisions. */
 		for (size_t i = 0; i < x->nmk; i++)
@@ -433,14 +441,19 @@ exec_tick(struct exec *x, int64_t t)
 		x->dec_extra = NULL;
 		next->next_decision = due + next->spec.interval;
 		next->dirty = 1;
-		/* Alert once when the block falls well behind its schedule. */
+		/* Alert once when the block falls well behind its schedule;
+		 * with the alert detector on, it tells that better (how far,
+		 * for how long, escalating) and this only keeps the flag the
+		 * learned policy reads. */
 		int64_t sched = next->algo->target(next, due);
 		if (sched > 0 && next->filled < sched * 9 / 10 &&
 		    !next->behind_alerted) {
 			next->behind_alerted = 1;
-			exec_alert(x, next, "warn", "behind", "block %u behind "
-			    "schedule: %lld filled of %lld scheduled", next->id,
-			    (long long)next->filled, (long long)sched);
+			if (x->watch == NULL)
+				exec_alert(x, next, "warn", "behind", "block %u "
+				    "behind schedule: %lld filled of %lld "
+				    "scheduled", next->id,
+				    (long long)next->filled, (long long)sched);
 		} else if (next->filled >= sched * 95 / 100)
 			next->behind_alerted = 0;
 	}

@@ -221,6 +221,7 @@ struct parent {
 	unsigned nwin;
 	int64_t refused;
 	int64_t last_refusal_alert;
+	double cost_limit;     /* shortfall alert limit, bps; 0: the default */
 	struct child *children;
 	size_t nchildren, capchildren;
 	void *algo_state;      /* the algorithm's own, freed by its release */
@@ -406,6 +407,25 @@ void exec_set_shadow(struct exec *x, const struct model *m);
 struct impact_model;
 void exec_set_impact(struct exec *x, const struct impact_model *im);
 const struct impact_model *exec_impact(struct exec *x, const char **why);
+
+/*
+ * Alerts about the markets and the blocks (engine/watch/): with a detector
+ * set, exec_tick() samples every market and block each second of simulated
+ * time and emits an "alert" event whenever an alert is raised, escalates or
+ * clears.  exec_set_alerts: 0, or -1 with err naming the bad threshold.
+ * exec_alert_news: a news item (a scenario event) for sym; -1 if no such
+ * symbol or no detector.  exec_set_cost_limit: block id's shortfall limit
+ * in bps (0: the detector's default).  exec_alerts_raised: WARN/CRIT
+ * alerts raised so far, market (news excluded) or block ones.
+ */
+struct watch_config;
+int exec_set_alerts(struct exec *x, const struct watch_config *c, char *err,
+                    size_t errlen);
+int exec_alert_news(struct exec *x, const char *sym, int64_t at, double dur_s,
+                    const char *name);
+int exec_set_cost_limit(struct exec *x, uint32_t id, double bps, char *err,
+                        size_t errlen);
+int64_t exec_alerts_raised(const struct exec *x, int market);
 
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);

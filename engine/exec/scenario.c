@@ -435,6 +435,10 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 			}
 			return 0;
 		}
+		/* Alert thresholds may be set in a scenario that names none:
+		 * every one of them has a default. */
+		if (child == NULL && node == root && strcmp(key, "alerts") == 0)
+			child = cJSON_AddObjectToObject(node, key);
 		if (child == NULL) {
 			cJSON_Delete(val);
 			snprintf(err, errlen, "--set %s: no \"%s\" in the scenario",
@@ -790,6 +794,25 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		} else if (strcmp(k, "replay") == 0) {
 			if (scenario_replay(sc, it, err, errlen) != 0)
 				return -1;
+		} else if (strcmp(k, "alerts") == 0) {
+			const cJSON *a;
+
+			if (!cJSON_IsObject(it)) {
+				snprintf(err, errlen, "alerts: must be an object");
+				return -1;
+			}
+			cJSON_ArrayForEach(a, it) {
+				if (!cJSON_IsNumber(a)) {
+					snprintf(err, errlen, "alerts.%.40s: must be a "
+					    "number", a->string);
+					return -1;
+				}
+				if (watch_config_set(&sc->alerts, a->string,
+				    a->valuedouble, err, errlen) != 0)
+					return -1;
+			}
+			if (watch_config_check(&sc->alerts, err, errlen) != 0)
+				return -1;
 		} else if (strcmp(k, "orders") == 0) {
 			const cJSON *o;
 
@@ -870,6 +893,7 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 	cJSON *root;
 
 	memset(sc, 0, sizeof *sc);
+	watch_config_default(&sc->alerts);
 	if (scenario_path_of(sc, name, err, errlen) != 0)
 		return -1;
 	if ((text = scenario_read_file(sc->path, err, errlen)) == NULL)
@@ -897,6 +921,7 @@ scenario_load_json(struct scenario *sc, const cJSON *json, const char *name,
 	cJSON *root;
 
 	memset(sc, 0, sizeof *sc);
+	watch_config_default(&sc->alerts);
 	if (!cJSON_IsObject(json)) {
 		snprintf(err, errlen, "scenario %s: not a JSON object", where);
 		return -1;
@@ -1195,6 +1220,17 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 	for (i = 1; i < n; i++)
 		if (exec_add_market(x, m[i], err, errlen) != 0)
 			goto fail;
+	if (e != NULL && e->emit != NULL) {
+		if (exec_set_alerts(x, &sc->alerts, err, errlen) != 0)
+			goto fail;
+		/* The scenario's events are the news the desk hears. */
+		for (i = 0; i < n; i++)
+			for (int k = 0; k < sc->markets[i].nevents; k++)
+				exec_alert_news(x, sc->markets[i].sym,
+				    sc->markets[i].events[k].at,
+				    sc->markets[i].events[k].dur_s,
+				    sc->markets[i].events[k].name);
+	}
 	*out = x;
 	return 0;
 fail:

@@ -13,6 +13,7 @@
 #define TRANCHE_EXEC_SCENARIO_H
 
 #include "engine/exec/exec.h"
+#include "engine/watch/watch.h"
 
 #define SCENARIO_MAX_ORDERS 16
 #define SCENARIO_MAX_MARKETS EXEC_MAX_MARKETS
@@ -41,6 +42,9 @@ struct scenario {
 		int64_t first, last;
 	} replay;
 	unsigned char derived_profile[SCENARIO_MAX_ORDERS];
+	/* The "alerts" object: the alert detector's thresholds (defaults
+	 * where it says nothing). */
+	struct watch_config alerts;
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };
 
@@ -82,7 +86,9 @@ void scenario_syms(const struct scenario *sc, char *buf, size_t n);
 /*
  * The whole session's machinery: every market of the scenario started with
  * its seed (sim_only: the simulator even where "source" says otherwise, as
- * the daemon does) and an exec trading in all of them.  The exec owns the
+ * the daemon does) and an exec trading in all of them.  With an emit
+ * callback the exec watches for alerts with the scenario's thresholds and
+ * its events as news.  The exec owns the
  * markets: scenario_exec_free() frees both.  0, or -1 with err.
  */
 int scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,

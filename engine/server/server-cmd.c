@@ -604,8 +604,8 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"action\": required "
-		    "(style, limit, algo, child, cancel_child or "
-		    "cancel_children)");
+		    "(style, limit, algo, child, cancel_child, "
+		    "cancel_children or cost_limit)");
 	if (exec_find(s->x, block) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
@@ -688,10 +688,26 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			return ipc_reply_error(id, ERR_RISK, "%s", err);
 		rv = exec_manual_child(s->x, block, px, qty,
 		    strcmp(tif, "ioc") == 0, err, sizeof err);
+	} else if (strcmp(action, "cost_limit") == 0) {
+		double bps = -1;
+
+		/* The block's shortfall alert limit is the supervisor's. */
+		if (sess != NULL && sess->rank < ROLE_SUPERVISOR)
+			return ipc_reply_error(id, ERR_ROLE, "override cost_limit: "
+			    "role %s may not set a cost limit (supervisor only)",
+			    server_role_name(sess->rank));
+		if ((rv = ipc_get_num(req, "bps", &bps)) != 0)
+			return rv == -1 ? ipc_reply_error(id, ERR_FIELD, "field "
+			    "\"bps\": required (basis points; 0 clears the "
+			    "block's limit)") : cmd_bad_field(id, req, "bps",
+			    "must be a number of basis points");
+		rv = exec_set_cost_limit(s->x, block, bps, err, sizeof err);
+		if (rv != 0)
+			return ipc_reply_error(id, ERR_FIELD, "%s", err);
 	} else
 		return ipc_reply_error(id, ERR_FIELD, "field \"action\" "
 		    "\"%.32s\": must be style, limit, algo, child, "
-		    "cancel_child or cancel_children", action);
+		    "cancel_child, cancel_children or cost_limit", action);
 	if (rv != 0)
 		return cmd_exec_error(id, err);
 	r = ipc_reply_ok(id);
@@ -773,20 +789,51 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/*
+ * ack: one alert by the seq of its event, or with "all": true every alert
+ * the engine still holds (the last RING_SIZE); the reply names the seqs
+ * acknowledged so that every console can mark them.  The reason is optional
+ * and journaled with the command like any other.
+ */
 static cJSON *
 cmd_ack(struct server *s, const cJSON *req, const char *id,
         struct session *sess)
 {
+	const cJSON *all = cJSON_GetObjectItemCaseSensitive(req, "all");
 	int64_t seq = 0;
-	cJSON *e = NULL;
+	cJSON *e = NULL, *r, *acked;
 	char pat[48];
 	int rv;
 
+	if (all != NULL && !cJSON_IsBool(all))
+		return cmd_bad_field(id, req, "all", "must be true or false");
 	if ((rv = cmd_int(req, id, "alert", 1, 1LL << 52, &seq, &e)) < 0)
 		return e;
+	if (cJSON_IsTrue(all)) {
+		if (rv == 0)
+			return ipc_reply_error(id, ERR_FIELD, "field \"alert\" "
+			    "%lld: not with \"all\": true (one or the other)",
+			    (long long)seq);
+		r = ipc_reply_ok(id);
+		acked = cJSON_AddArrayToObject(r, "acked");
+		for (int i = 0; i < s->alerts.count; i++) {
+			int k = (s->alerts.head - s->alerts.count + i +
+			    RING_SIZE) % RING_SIZE;
+			cJSON *ev = cJSON_Parse(s->alerts.items[k]);
+			const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev,
+			    "seq");
+
+			if (cJSON_IsNumber(q)) {
+				snprintf(pat, sizeof pat, "%.0f", q->valuedouble);
+				cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
+			}
+			cJSON_Delete(ev);
+		}
+		return r;
+	}
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"alert\": required "
-		    "(the seq of an alert event)");
+		    "(the seq of an alert event), or \"all\": true");
 	snprintf(pat, sizeof pat, "\"seq\":%lld,", (long long)seq);
 	for (int i = 0; i < s->alerts.count; i++) {
 		int k = (s->alerts.head - s->alerts.count + i + RING_SIZE) %

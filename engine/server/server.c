@@ -886,10 +886,11 @@ server_run(const struct server_opts *o)
 			goto out;
 		}
 	}
-	/* Warm the market up to the open before anyone watches. */
+	/* Warm the market up to the open before anyone watches: no block
+	 * starts before the open, so this only advances every market, and
+	 * the alert detector learns the market's usual levels meanwhile. */
 	s->t = s->sc.open;
-	for (size_t i = 0; i < exec_market_count(s->x); i++)
-		market_advance(exec_market_at(s->x, i), s->t - 1);
+	exec_tick(s->x, s->t - 1);
 	if (recover && server_recover_run(s, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;

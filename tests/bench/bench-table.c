@@ -16,6 +16,8 @@ const struct bench_entry bench_table[] = {
 	  "simulated market: events and news-shock sessions per second" },
 	{ "model", bench_model_main,
 	  "learned policy: nanoseconds per decision" },
+	{ "alerts", bench_alerts_main,
+	  "alert detector: news-shock detection delay, false alerts in calm" },
 	{ "ipc", bench_ipc_main,
 	  "events and commands over ipc://: latency, fan-out" },
 };
