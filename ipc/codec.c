@@ -603,7 +603,9 @@ static char *
 strict_show(char *dst, size_t n, const unsigned char *s, size_t len)
 {
 	const unsigned char *p = s, *end = s + len, *q;
-	char text[256];
+	/* Empty when s is: ipc_show() then reads none of it, which GCC 12
+	 * -O3 cannot see through the call (-Wmaybe-uninitialized). */
+	char text[256] = "";
 	size_t o = 0;
 	int32_t c;
 

@@ -69,8 +69,13 @@ exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
 
 	if (!c->live)
 		return;
-	if (market_cancel(p->m, c->id, &left) == 0)
-		p->working -= left;
+	/* A failed cancel took nothing off the book, so left is 0 then.
+	 * Subtracting it always is the same arithmetic as subtracting only
+	 * on success, which GCC 12 at -O2 and -O3 took for a use of a
+	 * dangling pointer to left (a local still in scope). */
+	if (market_cancel(p->m, c->id, &left) != 0)
+		left = 0;
+	p->working -= left;
 	c->live = 0;
 	p->dirty = 1;
 	exec_child_event(x, p, c, "cancelled", why);
