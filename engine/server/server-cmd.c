@@ -237,6 +237,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddStringToObject(r, "events", s->events_url);
 	cJSON_AddStringToObject(r, "role", sess->role);
 	cJSON_AddStringToObject(r, "journal", s->jpath);
+	cJSON_AddStringToObject(r, "session", s->session);
 	if (s->readonly)
 		cJSON_AddBoolToObject(r, "replay", 1);
 	return r;

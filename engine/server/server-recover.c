@@ -226,6 +226,10 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	if (ipc_get_str(h, "scenario_name", &name) == 0)
 		snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
+	/* The same session goes on: the id it was created with (an older
+	 * journal has none and keeps the new one). */
+	if (ipc_get_str(h, "session", &name) == 0 && name[0] != '\0')
+		snprintf(s->session, sizeof s->session, "%.16s", name);
 	snprintf(s->sc.path, sizeof s->sc.path, "%.480s (header)", s->jpath);
 	status = 0;
 out:
