@@ -473,8 +473,7 @@ prompt_values(struct prompt *p, const char *text)
 			else if (w[0] < '0' || w[0] > '9') {
 				/* A word, not a number: a style mistyped. */
 				snprintf(p->note, sizeof p->note, "'%.12s' is not a "
-				    "style: passive, neutral or aggressive, then "
-				    "seconds", w);
+				    "style (passive, neutral, aggressive)", w);
 				return -1;
 			} else if ((p->for_s = prompt_shares(w)) < 0) {
 				snprintf(p->note, sizeof p->note, "'%.12s': seconds "
