@@ -174,7 +174,9 @@
  * hello     {"client","role":"viewer|trader|supervisor","token"?,"v"} ->
  *           {"engine","v","tick","sym" (the first),"syms":[...],
  *           "events":URL,"role","algos":[...] (every algorithm the engine
- *           has: what a console checks a switch against)}
+ *           has: what a console checks a switch against),"session" (16 hex
+ *           digits, the same for as long as the journal's session goes on,
+ *           restarts included)}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
  *           "limits":{"max_pov"},"journal":"ok|halted","journal_error"?,

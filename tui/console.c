@@ -53,6 +53,38 @@ tui_quit(struct tui *t, int code)
 	t->tp->close(t);
 }
 
+/* What a console says of an action it will not send while the engine is
+ * away (an em dash when the terminal can show one). */
+static const char *
+tui_unreachable(const struct tui *t)
+{
+	return t->view.utf8 ? "engine unreachable \u2014 not sent" :
+	    "engine unreachable -- not sent";
+}
+
+int
+tui_check_lost(struct tui *t)
+{
+	int lost = !t->view.replay && t->store.conn == CONN_DISCONNECTED;
+
+	if (lost == t->view.lost)
+		return 0;
+	t->view.lost = lost;
+	t->full_redraw = 1;
+	if (lost && prompt_sends(&t->prompt)) {
+		char what[sizeof t->prompt.action];
+
+		snprintf(what, sizeof what, "%s", t->prompt.action);
+		prompt_cancel(&t->prompt);
+		t->pending_ack = 0;
+		if (t->form_win != NULL)
+			delwin(t->form_win);
+		t->form_win = NULL;
+		tui_message(t, MSG_ERR, "%s: %s", what, tui_unreachable(t));
+	}
+	return 1;
+}
+
 /* A manual order's form wants the engine's impact estimate: ask for it
  * beside the form, which never waits for the answer. */
 static void
@@ -160,6 +192,10 @@ tui_may_send(struct tui *t, const char *what)
 	if (t->view.readonly) {
 		tui_message(t, MSG_ERR, "%s: this console is --readonly "
 		    "(role viewer): nothing is sent", what);
+		return 0;
+	}
+	if (t->view.lost) {
+		tui_message(t, MSG_ERR, "%s: %s", what, tui_unreachable(t));
 		return 0;
 	}
 	return 1;
@@ -386,6 +422,11 @@ tui_send(struct tui *t)
 	req = prompt_take(&t->prompt);
 	if (req == NULL)
 		return;
+	if (t->view.lost) {
+		cJSON_Delete(req);
+		tui_message(t, MSG_ERR, "%s: %s", what, tui_unreachable(t));
+		return;
+	}
 	if (t->tp->send(t, req, what) != 0)
 		tui_message(t, MSG_ERR, "%s: cannot send in this mode", what);
 	else

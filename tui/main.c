@@ -97,8 +97,8 @@ main_usage_replay(FILE *f)
 	    "protocol version is refused.\n\noptions:\n");
 	options_usage(f, main_replay_opts);
 	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, . one event, "
-	    "g go to a time,\nn / N next / previous alert or intervention, L "
-	    "layout, ? help, q quit.\n");
+	    "g go to a time,\nn / N next / previous alert, intervention or "
+	    "restart, L layout, ? help, q quit.\n");
 }
 
 /* getopt_long with messages that name the option; -1 at the end, '?' on

@@ -7,8 +7,9 @@
  * than one).  It reads top to bottom in the order a trader asks questions:
  * what state is it in, how much is filled, is it keeping up with its
  * schedule, what is it costing (average price, arrival, shortfall in basis
- * points, and where the shortfall comes from: spread, impact, timing,
- * opportunity), how long is left and what then happens to the rest (the
+ * points, and where the shortfall comes from: spread, impact and timing,
+ * which add up to the cost on screen, and opportunity, which is shown
+ * apart), how long is left and what then happens to the rest (the
  * end-of-window setting: "then cross" or "then leave"; an unfilled end
  * reads "EXPIRED 61%"), and at what participation.  Lines that do
  * not fit the height are left out from the bottom.
@@ -85,12 +86,15 @@ block_controls(const struct store *s, const struct store_block *b,
 	int n = 0;
 
 	*warn = 0;
-	if (b->forced[0] != '\0') {
-		if (b->forced_until > s->t)
-			text_duration(a, sizeof a, b->forced_until - s->t);
-		else
-			snprintf(a, sizeof a, "?");
+	/* An override's end passes without a block event (the engine sends
+	 * one when the block changes, not when time does): once simulated
+	 * time is past it, the override is over and not shown. */
+	if (b->forced[0] != '\0' && b->forced_until > s->t) {
+		text_duration(a, sizeof a, b->forced_until - s->t);
 		snprintf(lines[n++], 64, "Forced %s, %s left", b->forced, a);
+		*warn = 1;
+	} else if (b->forced[0] != '\0' && b->forced_until == 0) {
+		snprintf(lines[n++], 64, "Forced %s", b->forced);
 		*warn = 1;
 	}
 	if ((b->have & BLK_LIMIT) && b->limit_px > 0) {
@@ -175,7 +179,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 	double frac;
 
 	if (b == NULL) {
-		panel_frame(p, v, "BLOCK", 0);
+		panel_frame(p, v, "BLOCK", v->focus == PANEL_BLOCK);
 		panel_put(w, 1, 2, iw - 2, view_attr(v, ROLE_DIM),
 		    "no block order yet", v->utf8);
 		return;
@@ -193,7 +197,7 @@ block_draw(struct panel *p, const struct tui_view *v)
 		snprintf(title + used, sizeof title - used, "  [%d/%d]",
 		    (int)(b - s->blocks) + 1, s->nblocks);
 	}
-	panel_frame(p, v, title, 0);
+	panel_frame(p, v, title, v->focus == PANEL_BLOCK);
 	nctl = block_controls(s, b, ctl, &ctl_warn);
 	/* The right third, when there is room for it. */
 	if (iw >= 66)
@@ -317,31 +321,45 @@ block_draw(struct panel *p, const struct tui_view *v)
 		}
 		y++;
 	}
-	/* Where the shortfall comes from (the first three make the cost of
-	 * what is filled; opportunity is the rest at the mid now). */
+	/* Where the shortfall comes from.  Cost is what the filled shares
+	 * cost against arrival: spread, impact and timing add up to it, and
+	 * the line says so with '+'.  Opportunity (what is left, at the mid
+	 * now) is outside Cost and is shown apart, after a ';'.  The parts
+	 * are rounded to whole dollars, so a rounding remainder that would
+	 * stop the shown numbers adding up is shown as its own part. */
 	if (y <= rows && (b->have & BLK_PARTS)) {
-		static const char *const names[2][4] = {
-			{ "spread", "impact", "timing", "opp" },
-			{ "spr", "imp", "tim", "opp" },
+		static const char *const names[2][5] = {
+			{ "spread", "impact", "timing", "other", "opp" },
+			{ "spr", "imp", "tim", "oth", "opp" },
 		};
-		double part[4] = { b->is_spread, b->is_temp, b->is_timing,
+		double part[5] = { b->is_spread, b->is_temp, b->is_timing, 0,
 			b->is_opp };
-		int form;
+		int form, nparts = 3;
 
-		/* Words while they fit, then short labels, then no '$', then
-		 * thousands. */
-		for (form = 0; form < 4; form++) {
+		if (b->have & BLK_CASH) {
+			part[3] = (double)llround(b->is_cash) -
+			    (double)(llround(part[0]) + llround(part[1]) +
+			    llround(part[2]));
+			if (part[3] != 0)
+				nparts = 4;
+		}
+		/* Words and "not in Cost" while they fit, then words, then
+		 * short labels, then no '$', then thousands. */
+		for (form = 0; form < 5; form++) {
 			size_t used = 0;
 
 			line[0] = '\0';
-			for (i = 0; i < 4; i++) {
+			for (i = 0; i < 5; i++) {
 				char u[40];
 
-				block_money(u, sizeof u, part[i], form < 2 ? 0 :
-				    form - 1);
+				if (i == 3 && nparts < 4)
+					continue;
+				block_money(u, sizeof u, part[i], form < 3 ? 0 :
+				    form - 2);
 				used += (size_t)snprintf(line + used,
-				    sizeof line - used, "%s%s %s", i ? " " : "",
-				    names[form > 0][i], u);
+				    sizeof line - used, "%s%s %s", i == 0 ? "" :
+				    i == 4 ? (form > 0 ? "; " : "; not in Cost: ") :
+				    form > 2 ? "+" : " + ", names[form > 1][i], u);
 			}
 			if ((int)used <= fw - 4)
 				break;

@@ -6,10 +6,62 @@
  * panel shows and the one actions apply to; it is marked with '>' as well
  * as reversed, so the selection survives monochrome.  When the engine
  * trades several symbols the first column names the symbol after the id.
+ * A program of several blocks gets a totals row on the frame's bottom
+ * line.
  */
+#include <math.h>
 #include <string.h>
 
 #include "tui/tui.h"
+
+/*
+ * The program's totals: every block's filled shares against its quantity,
+ * the shortfall in dollars (the sum of the blocks' Cost), and in basis
+ * points weighted by each block's filled notional at its arrival price --
+ * the dollars over the notional, so a small block's bps weigh little.
+ */
+static void
+blotter_totals(WINDOW *w, int y, int iw, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	char filled[32], qty[32], usd[40], bps[32], line[200];
+	int64_t f = 0, q = 0;
+	double cash = 0, wsum = 0, wbps = 0;
+	int i, have_cash = 1;
+
+	for (i = 0; i < s->nblocks; i++) {
+		const struct store_block *b = &s->blocks[i];
+		double notional = (double)b->filled * b->arrival_px;
+
+		f += b->filled;
+		q += b->qty;
+		if (b->have & BLK_CASH)
+			cash += b->is_cash;
+		else if (b->filled > 0)
+			have_cash = 0;
+		if ((b->have & BLK_IS) && (b->have & BLK_ARRIVAL) &&
+		    notional > 0) {
+			wsum += notional;
+			wbps += notional * b->is_bps;
+		}
+	}
+	text_qty(filled, sizeof filled, f);
+	text_qty(qty, sizeof qty, q);
+	if (have_cash) {
+		char a[32];
+
+		text_qty(a, sizeof a, (int64_t)llround(fabs(cash)));
+		snprintf(usd, sizeof usd, "%s$%s", cash <= -0.5 ? "-" : "", a);
+	} else
+		snprintf(usd, sizeof usd, "-");
+	if (wsum > 0)
+		snprintf(bps, sizeof bps, "%+.1f bps", wbps / wsum);
+	else
+		snprintf(bps, sizeof bps, "-");
+	snprintf(line, sizeof line, " ALL %d: %s/%s filled  IS %s  %s by "
+	    "notional ", s->nblocks, filled, qty, usd, bps);
+	panel_put(w, y, 2, iw, view_attr(v, ROLE_HEADER), line, v->utf8);
+}
 
 static void
 blotter_draw(struct panel *p, const struct tui_view *v)
@@ -24,6 +76,10 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	panel_frame(p, v, title, v->focus == PANEL_BLOTTER);
 	if (iw < 30 || rows < 1)
 		return;
+	/* A program (more than one block): its totals on the frame's bottom
+	 * line, as the title is on the top one, so no block row gives way. */
+	if (s->nblocks > 1)
+		blotter_totals(w, p->h - 1, iw - 2, v);
 	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-10s %-4s %10s %5s %-9s "
 	    "%-6s %9s %7s", multi ? "BLOCK SYM" : "BLOCK", "SIDE", "QTY", "DONE",
 	    "STATE", "ALGO",

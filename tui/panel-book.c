@@ -118,7 +118,7 @@ book_draw(struct panel *p, const struct tui_view *v)
 	int64_t maxq = 0, cum;
 
 	snprintf(title, sizeof title, "BOOK %s", b->sym[0] ? b->sym : s->sym);
-	panel_frame(p, v, title, 0);
+	panel_frame(p, v, title, v->focus == PANEL_BOOK);
 	if (inner < 20 || rows < 4)
 		return;
 	book_columns(inner, &c);

@@ -23,7 +23,8 @@ decisions_visible(const struct panel *p)
  * rows used, at most `rows`. */
 static int
 decisions_row(WINDOW *w, int y, int rows, int iw, int wide, int style,
-              const struct tui_view *v, const struct store_decision *d)
+              int blk, const struct tui_view *v,
+              const struct store_decision *d)
 {
 	const struct store *s = v->store;
 	char clock[16], qty[32], px[32], line[320];
@@ -39,6 +40,10 @@ decisions_row(WINDOW *w, int y, int rows, int iw, int wide, int style,
 		snprintf(px, sizeof px, "-");
 	x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8, "%s ",
 	    text_clock(clock, sizeof clock, d->t));
+	/* A program: which block decided, before what it decided. */
+	if (blk)
+		x += panel_printf(w, y, x, 7, A_NORMAL, v->utf8, "%-6.6s ",
+		    d->block[0] ? d->block : "-");
 	if (!wide) {
 		x += panel_printf(w, y, x, iw + 1 - x, A_BOLD, v->utf8, "%s ",
 		    d->action);
@@ -66,6 +71,7 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 	WINDOW *w = p->win;
 	char title[96];
 	int iw = p->w - 2, vis = decisions_visible(p), i, x, y, wide, style, skip;
+	int blk;
 	size_t n = store_ndecisions(s);
 	attr_t h = view_attr(v, ROLE_HEADER);
 
@@ -85,10 +91,14 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 	panel_frame(p, v, title, v->focus == PANEL_DECISIONS);
 	if (vis <= 0 || iw < 20)
 		return;
-	wide = iw >= 56;
-	style = iw >= 80;
+	/* The block column when there is more than one block. */
+	blk = s->nblocks > 1 && iw >= 40;
+	wide = iw >= 56 + (blk ? 7 : 0);
+	style = iw >= 80 + (blk ? 7 : 0);
 	x = 1;
 	x += panel_put(w, 1, x, 9, h, "TIME     ", v->utf8);
+	if (blk)
+		x += panel_put(w, 1, x, 7, h, "BLOCK  ", v->utf8);
 	if (wide) {
 		x += panel_printf(w, 1, x, 9, h, v->utf8, "%-8s ", "ACTION");
 		x += panel_printf(w, 1, x, 9, h, v->utf8, "%8s ", "QTY");
@@ -118,7 +128,7 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 		    (!panel_decision_matches(d, v->search) || skip-- > 0))
 			continue;
 		y += decisions_row(w, y, left < 2 ? left : 2, iw, wide, style,
-		    v, d);
+		    blk, v, d);
 	}
 }
 

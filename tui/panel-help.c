@@ -20,7 +20,7 @@ static const struct help_line help_lines[] = {
 	{ "space", "play / pause the replay", 0, 1 },
 	{ "+ / -", "replay speed x2 / /2 (0.25x to 100x)", 0, 1 },
 	{ ".", "one event forward (pauses)", 0, 1 },
-	{ "n / N", "next / previous alert or intervention", 0, 1 },
+	{ "n / N", "next / previous alert, intervention, restart", 0, 1 },
 	{ "g", "go to a time, HH:MM[:SS]", 0, 1 },
 	{ "p", "pause / resume the block (reason, y)", 1, 0 },
 	{ "P", "pause / resume every block", 1, 0 },

@@ -9,29 +9,16 @@
  * HALTED, JOURNAL-HALTED when it cannot write its journal, DONE), the
  * count of CRIT alerts nobody has acknowledged, the simulated time, the
  * heartbeat's age (STALE past three seconds), and how many sequence gaps
- * were found.  Each fact is a word, and the ones that
- * need attention are also coloured or reversed.
+ * were found.  Each fact is a word, and the ones that need attention are
+ * also coloured or reversed.  When the bar is too narrow for all of it,
+ * status_fit() decides what stays: the words that say the picture cannot
+ * be trusted (and the unacknowledged CRIT count) are the last to go.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tui/tui.h"
-
-/* Write one segment; advances *x. */
-static void
-status_seg(WINDOW *w, const struct tui_view *v, int *x, attr_t base,
-           attr_t a, const char *text)
-{
-	int cols = getmaxx(w) - *x;
-
-	/* A separator before every segment but the first. */
-	if (*x > 1 && cols > 0) {
-		*x += panel_put(w, 0, *x, cols, base, v->utf8 ? " \u2502 " : " | ",
-		    v->utf8);
-		cols = getmaxx(w) - *x;
-	}
-	if (cols > 0)
-		*x += panel_put(w, 0, *x, cols, a, text, v->utf8);
-}
 
 static int
 status_state_role(const char *state)
@@ -67,24 +54,77 @@ status_attr(const struct tui_view *v, int role)
 	}
 }
 
+/*
+ * What fits.  Segments are offered in screen order, each with a priority
+ * (STATUS_PRIO_*, lower is more important); while they do not fit in
+ * `cols`, the least important that is shown is left out, the latest of
+ * equals first.  So narrowing cuts the engine's address, the counters and
+ * the clock before it cuts a word that says the picture cannot be trusted
+ * (DISCONNECTED, STALE, HALTED, an unacknowledged CRIT alert).  Sets
+ * seg[i].shown; returns the columns used.
+ */
+int
+status_fit(struct status_seg *seg, int n, int cols, int sepw)
+{
+	int i, used, worst;
+
+	for (i = 0; i < n; i++)
+		seg[i].shown = 1;
+	for (;;) {
+		used = 0;
+		for (i = 0, worst = -1; i < n; i++) {
+			if (!seg[i].shown)
+				continue;
+			used += (used > 0 ? sepw : 0) + seg[i].width;
+			if (worst < 0 || seg[i].prio >= seg[worst].prio)
+				worst = i;
+		}
+		if (used <= cols || worst < 0)
+			return used;
+		seg[worst].shown = 0;
+	}
+}
+
+static void
+status_add(struct status_seg *seg, int *n, int prio, attr_t a,
+           const struct tui_view *v, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void
+status_add(struct status_seg *seg, int *n, int prio, attr_t a,
+           const struct tui_view *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= STATUS_SEGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(seg[*n].text, sizeof seg[*n].text, fmt, ap);
+	va_end(ap);
+	seg[*n].prio = prio;
+	seg[*n].attr = a;
+	seg[*n].width = text_width(seg[*n].text, v->utf8);
+	(*n)++;
+}
+
 static void
 status_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
 	attr_t base = view_attr(v, ROLE_STATUS);
-	char buf[128], clock[16];
-	int x = 0, conn_role;
+	struct status_seg seg[STATUS_SEGS];
+	const char *sep = v->utf8 ? " \u2502 " : " | ";
+	char clock[16], sp[16];
+	int x = 0, n = 0, i, conn_role, first = 1;
 	int64_t age;
 
 	wbkgdset(w, ' ' | base);
 	werase(w);
-	x += panel_put(w, 0, x, p->w, base, " ", v->utf8);
-	if (!v->replay) {
-		snprintf(buf, sizeof buf, "%.24s %.60s", s->engine[0] ? s->engine :
-		    "engine", v->url ? v->url : "(default address)");
-		x += panel_put(w, 0, x, p->w - x, base | A_BOLD, buf, v->utf8);
-	}
+	if (!v->replay)
+		status_add(seg, &n, STATUS_PRIO_WHERE, base | A_BOLD, v,
+		    "%.24s %.60s", s->engine[0] ? s->engine : "engine",
+		    v->url ? v->url : "(default address)");
 	switch (s->conn) {
 	case CONN_CONNECTED:
 		conn_role = ROLE_GOOD;
@@ -98,57 +138,69 @@ status_draw(struct panel *p, const struct tui_view *v)
 	default:
 		conn_role = ROLE_WARN;
 	}
-	status_seg(w, v, &x, base, conn_role == ROLE_BANNER ? base | A_BOLD :
-	    status_attr(v, conn_role), store_conn_name(s->conn));
-	status_seg(w, v, &x, base, status_attr(v, status_state_role(s->state)),
+	status_add(seg, &n, STATUS_PRIO_ALARM, conn_role == ROLE_BANNER ?
+	    base | A_BOLD : status_attr(v, conn_role), v, "%s",
+	    store_conn_name(s->conn));
+	if (v->refused)
+		status_add(seg, &n, STATUS_PRIO_ALARM, status_attr(v, ROLE_CRIT),
+		    v, "LOGIN REFUSED");
+	status_add(seg, &n, status_state_role(s->state) == ROLE_CRIT ?
+	    STATUS_PRIO_ALARM : STATUS_PRIO_STATE,
+	    status_attr(v, status_state_role(s->state)), v, "%s",
 	    s->state[0] ? s->state : "-");
 	/* Unacknowledged CRIT alerts stay in sight until someone says they
-	 * have seen them (A, or :ack all). */
+	 * have seen them (A, or :ack all), whatever narrowing cuts. */
 	{
 		size_t ncrit = store_alerts_crit_unacked(s);
 
-		if (ncrit > 0) {
-			snprintf(buf, sizeof buf, "CRIT %zu unacked", ncrit);
-			status_seg(w, v, &x, base, status_attr(v, ROLE_CRIT),
-			    buf);
-		}
+		if (ncrit > 0)
+			status_add(seg, &n, STATUS_PRIO_ALARM,
+			    status_attr(v, ROLE_CRIT), v, "CRIT %zu unacked",
+			    ncrit);
 	}
-	snprintf(buf, sizeof buf, "t %s", text_clock(clock, sizeof clock, s->t));
-	status_seg(w, v, &x, base, base | A_BOLD, buf);
+	status_add(seg, &n, STATUS_PRIO_CLOCK, base | A_BOLD, v, "t %s",
+	    text_clock(clock, sizeof clock, s->t));
 	if (!v->replay) {
 		age = store_hb_age_ms(s, v->now_ms);
 		if (age < 0)
-			snprintf(buf, sizeof buf, "hb -");
+			status_add(seg, &n, STATUS_PRIO_COUNTS, base, v, "hb -");
 		else if (age > STORE_STALE_MS)
-			snprintf(buf, sizeof buf, "hb %llds STALE",
+			status_add(seg, &n, STATUS_PRIO_ALARM,
+			    status_attr(v, ROLE_CRIT), v, "hb %llds STALE",
 			    (long long)(age / 1000));
 		else
-			snprintf(buf, sizeof buf, "hb %llds",
+			status_add(seg, &n, STATUS_PRIO_COUNTS, base, v, "hb %llds",
 			    (long long)(age / 1000));
-		status_seg(w, v, &x, base, age > STORE_STALE_MS ?
-		    status_attr(v, ROLE_CRIT) : base, buf);
 	}
-	snprintf(buf, sizeof buf, "gaps %llu", (unsigned long long)s->gaps);
-	status_seg(w, v, &x, base, s->gaps > 0 ? status_attr(v, ROLE_WARN) : base,
-	    buf);
+	status_add(seg, &n, s->gaps > 0 ? STATUS_PRIO_WARN : STATUS_PRIO_COUNTS,
+	    s->gaps > 0 ? status_attr(v, ROLE_WARN) : base, v, "gaps %llu",
+	    (unsigned long long)s->gaps);
 	if (s->resync != RESYNC_NONE)
-		status_seg(w, v, &x, base, status_attr(v, ROLE_WARN), "RESYNC");
-	snprintf(buf, sizeof buf, "seq %llu", (unsigned long long)s->last_seq);
-	status_seg(w, v, &x, base, base, buf);
-	if (s->speed > 0 && !v->replay) {
-		char sp[16];
-
-		snprintf(buf, sizeof buf, "speed %s", text_speed(sp, sizeof sp,
-		    s->speed));
-		status_seg(w, v, &x, base, base, buf);
-	}
-	if (!v->replay) {
-		snprintf(buf, sizeof buf, "role %s%s", s->role[0] ? s->role : "-",
-		    v->readonly ? " READ-ONLY" : "");
-		status_seg(w, v, &x, base, base, buf);
-	}
+		status_add(seg, &n, STATUS_PRIO_WARN, status_attr(v, ROLE_WARN), v,
+		    "RESYNC");
+	status_add(seg, &n, STATUS_PRIO_DETAIL, base, v, "seq %llu",
+	    (unsigned long long)s->last_seq);
+	if (s->speed > 0 && !v->replay)
+		status_add(seg, &n, STATUS_PRIO_DETAIL, base, v, "speed %s",
+		    text_speed(sp, sizeof sp, s->speed));
+	if (!v->replay)
+		status_add(seg, &n, v->readonly ? STATUS_PRIO_STATE :
+		    STATUS_PRIO_DETAIL, base, v, "role %s%s",
+		    s->role[0] ? s->role : "-", v->readonly ? " READ-ONLY" : "");
 	if (v->frozen)
-		status_seg(w, v, &x, base, status_attr(v, ROLE_WARN), "FROZEN");
+		status_add(seg, &n, STATUS_PRIO_WARN, status_attr(v, ROLE_WARN), v,
+		    "FROZEN");
+	status_fit(seg, n, p->w - 1, text_width(sep, v->utf8));
+	x += panel_put(w, 0, x, p->w, base, " ", v->utf8);
+	for (i = 0; i < n; i++) {
+		if (!seg[i].shown)
+			continue;
+		if (!first)
+			x += panel_put(w, 0, x, p->w - x, base, sep, v->utf8);
+		x += panel_put(w, 0, x, p->w - x, seg[i].attr, seg[i].text,
+		    v->utf8);
+		first = 0;
+	}
 	wbkgdset(w, ' ');
 }
 

@@ -133,17 +133,28 @@ panel_frame(struct panel *p, const struct tui_view *v, const char *title,
 	if (!v->color)
 		a = focused ? A_BOLD : A_NORMAL;
 	wattrset(w, a);
-	box(w, 0, 0);
+	/* --ascii: no line-drawing characters, not even the terminal's
+	 * alternate set. */
+	if (v->ascii)
+		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+	else
+		box(w, 0, 0);
 	wattrset(w, A_NORMAL);
 	/* The panel with the keyboard says so in its title, in reverse video
-	 * and with a marker, not only in colour. */
+	 * and with a marker, not only in colour.  While the engine is lost
+	 * every title says STALE: the panel shows its last picture. */
 	if (title != NULL && p->w > 6) {
 		char t[256];
+		int used;
 
 		snprintf(t, sizeof t, " %s%s ", focused ? (v->utf8 ? "\u25b8 " :
 		    "> ") : "", title);
-		panel_put(w, 0, 2, p->w - 4, view_attr(v, ROLE_HEADER) |
+		used = panel_put(w, 0, 2, p->w - 4, view_attr(v, ROLE_HEADER) |
 		    (focused ? A_REVERSE : 0), t, v->utf8);
+		if (v->lost)
+			panel_put(w, 0, 2 + used, p->w - 4 - used,
+			    view_attr(v, ROLE_CRIT) | A_REVERSE, " STALE ",
+			    v->utf8);
 	}
 }
 

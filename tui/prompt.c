@@ -91,6 +91,14 @@ prompt_wants_value(const char *action)
 	return k != NULL && k->ask != NULL;
 }
 
+int
+prompt_sends(const struct prompt *p)
+{
+	const struct prompt_kind *k = prompt_kind(p->action);
+
+	return p->stage != PROMPT_IDLE && k != NULL && k->sends;
+}
+
 static int
 prompt_is_override(const char *action)
 {
@@ -339,12 +347,14 @@ prompt_child_form(struct prompt *p)
 		if (crosses && c->depth > 0)
 			impact_bps = 10.0 * sqrt((double)p->qty / (double)c->depth);
 		cost = crosses ? half_bps + impact_bps : 0;
-		snprintf(p->detail[n++], sizeof p->detail[0], "  expected cost "
-		    "(ESTIMATE): %.1f bps = half-spread %.1f + impact %.1f "
-		    "(10 x sqrt(qty / depth shown))%s", cost, crosses ? half_bps :
-		    0, impact_bps, crosses ? "" : "; passive: rests, may not fill");
+		snprintf(p->detail[n++], sizeof p->detail[0], "  rough guide "
+		    "(the console's, from the book shown): %.1f bps = half-spread "
+		    "%.1f + impact %.1f (10 x sqrt(qty / depth))%s", cost,
+		    crosses ? half_bps : 0, impact_bps, crosses ? "" :
+		    "; passive: rests, may not fill");
 		snprintf(p->detail[n++], sizeof p->detail[0], "  about $%.2f on "
-		    "this order", cost / 1e4 * mid * c->tick * (double)p->qty);
+		    "this order; the engine's impact model below is the one to "
+		    "trust", cost / 1e4 * mid * c->tick * (double)p->qty);
 	}
 	/* The engine's impact model, asked for by the console; the line is
 	 * kept so the form does not change size when the answer comes. */
@@ -444,9 +454,14 @@ prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 		return 0;
 	p->est = PROMPT_EST_DONE;
 	if (rv != 0 || reply == NULL) {
-		snprintf(line, sizeof p->detail[0], "  %s: unavailable (%.100s)",
-		    thr ? "preview" : "impact model", rvtext != NULL ? rvtext :
-		    "no answer");
+		if (thr)
+			snprintf(line, sizeof p->detail[0], "  preview: "
+			    "unavailable (%.100s)", rvtext != NULL ? rvtext :
+			    "no answer");
+		else
+			snprintf(line, sizeof p->detail[0], "  impact model: "
+			    "unavailable (%.80s): only the rough guide is left",
+			    rvtext != NULL ? rvtext : "no answer");
 		return 1;
 	}
 	if (thr && cJSON_IsObject(tp)) {
@@ -471,11 +486,12 @@ prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 			ipc_get_str(err, "message", &text);
 		store_text(msg, sizeof msg, text);
 		snprintf(line, sizeof p->detail[0], "  impact model: unavailable "
-		    "(%s)", msg);
+		    "(%s): only the rough guide is left", msg);
 		return 1;
 	}
-	snprintf(line, sizeof p->detail[0], "  impact model: %.1f bps ($%.0f), "
-	    "square-root law: %.1f bps%s", ib, iu, sb,
+	snprintf(line, sizeof p->detail[0], "  impact model (TRUST THIS): "
+	    "%.1f bps ($%.0f); square-root law, a cross-check: %.1f bps%s",
+	    ib, iu, sb,
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
 	    "extrapolated")) ? " (beyond the model's range)" : "");
 	return 1;
@@ -560,7 +576,12 @@ prompt_values(struct prompt *p, const char *text)
 		    w = strtok_r(NULL, " ", &save)) {
 			if ((st = prompt_style_word(w)) != NULL)
 				snprintf(p->style, sizeof p->style, "%s", st);
-			else if ((p->for_s = prompt_shares(w)) < 0) {
+			else if (w[0] < '0' || w[0] > '9') {
+				/* A word, not a number: a style mistyped. */
+				snprintf(p->note, sizeof p->note, "'%.12s' is not a "
+				    "style (passive, neutral, aggressive)", w);
+				return -1;
+			} else if ((p->for_s = prompt_shares(w)) < 0) {
 				snprintf(p->note, sizeof p->note, "'%.12s': seconds "
 				    "must be a whole number > 0", w);
 				return -1;

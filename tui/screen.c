@@ -18,8 +18,11 @@
  *
  * Resizing.  SIGWINCH arrives through a uv_signal_t (on the loop thread,
  * not in signal context); the next frame asks the terminal its size,
- * resizeterm()s, recomputes the layout and redraws everything.  Below
- * TUI_MIN_COLS x TUI_MIN_ROWS it says what size it needs instead.
+ * resizeterm()s, recomputes the layout and redraws everything.  Below the
+ * layout's minimum it shows the largest layout that fits and says so (the
+ * one asked for comes back when the terminal grows); below TUI_MIN_COLS x
+ * TUI_MIN_ROWS, where not even the built-in layout fits, it says what size
+ * it needs instead.
  *
  * Input.  Keys are read with wget_wch() on stdscr in nodelay mode, all
  * that are waiting per wakeup.  stdscr itself is never drawn on except for
@@ -110,7 +113,44 @@ screen_windows_free(struct tui *t)
 		delwin(t->help_win);
 	if (t->form_win != NULL)
 		delwin(t->form_win);
-	t->msg_win = t->help_win = t->form_win = NULL;
+	if (t->lost_win != NULL)
+		delwin(t->lost_win);
+	t->msg_win = t->help_win = t->form_win = t->lost_win = NULL;
+}
+
+static void screen_min_size(const struct tui *t, int *cols, int *rows);
+
+/*
+ * Which layout to show on a rows x cols screen: the one asked for when it
+ * fits, else the largest (by its minimum area) that fits, else the
+ * built-in one, whose minimum (TUI_MIN_COLS x TUI_MIN_ROWS) is the
+ * console's.  A replay layout is only a fallback for a replay.  -1 is the
+ * built-in one; -2 none fits.
+ */
+static int
+screen_pick_layout(const struct tui *t, struct tui_rect r[PANEL_COUNT + 1])
+{
+	const struct layout *want = t->layout_idx >= 0 ?
+	    &t->layouts.items[t->layout_idx] : NULL;
+	int i, best = -1, area = -1;
+
+	if (layout_place(want, t->rows, t->cols, r) == 0)
+		return t->layout_idx;
+	for (i = 0; i < t->layouts.n; i++) {
+		const struct layout *l = &t->layouts.items[i];
+
+		if (!t->view.replay && strcmp(l->name, "replay") == 0)
+			continue;
+		if (l->min_cols * l->min_rows > area &&
+		    layout_place(l, t->rows, t->cols, r) == 0) {
+			best = i;
+			area = l->min_cols * l->min_rows;
+		}
+	}
+	if (layout_place(best >= 0 ? &t->layouts.items[best] : NULL, t->rows,
+	    t->cols, r) == 0)
+		return best;
+	return -2;
 }
 
 /* (Re)create the windows for the current size. */
@@ -118,15 +158,31 @@ static void
 screen_layout(struct tui *t)
 {
 	struct tui_rect r[PANEL_COUNT + 1];
-	int i, hh, hw;
+	int i, hh, hw, shown, was = t->layout_shown;
 
 	screen_windows_free(t);
 	getmaxyx(stdscr, t->rows, t->cols);
-	t->too_small = layout_place(t->layout_idx >= 0 ?
-	    &t->layouts.items[t->layout_idx] : NULL, t->rows, t->cols, r) != 0;
+	shown = screen_pick_layout(t, r);
+	t->too_small = shown == -2;
 	t->full_redraw = 1;
 	if (t->too_small)
 		return;
+	t->layout_shown = shown;
+	t->view.layout = shown >= 0 ? t->layouts.items[shown].name : "built-in";
+	if (shown != t->layout_idx && shown != was) {
+		int mc, mr;
+
+		screen_min_size(t, &mc, &mr);
+		/* Short: it must fit the smallest screen it is said on. */
+		tui_message(t, MSG_INFO, "%dx%d: %s needs %dx%d; showing %s "
+		    "(%dx%d)", t->cols, t->rows, t->layout_idx >= 0 ?
+		    t->layouts.items[t->layout_idx].name : "built-in", mc, mr,
+		    t->view.layout, shown >= 0 ? t->layouts.items[shown].min_cols :
+		    TUI_MIN_COLS, shown >= 0 ? t->layouts.items[shown].min_rows :
+		    TUI_MIN_ROWS);
+	} else if (shown == t->layout_idx && was != shown && was != -3)
+		tui_message(t, MSG_INFO, "layout %s again (%dx%d)",
+		    t->view.layout, t->cols, t->rows);
 	for (i = 0; i < PANEL_COUNT; i++) {
 		struct panel *p = &t->panels[i];
 
@@ -140,21 +196,26 @@ screen_layout(struct tui *t)
 	}
 	if (t->panels[t->view.focus].win == NULL ||
 	    t->view.focus == PANEL_TITLE || t->view.focus == PANEL_STATUS)
-		t->view.focus = t->layout_idx >= 0 ?
-		    t->layouts.items[t->layout_idx].focus : PANEL_DECISIONS;
+		t->view.focus = shown >= 0 ? t->layouts.items[shown].focus :
+		    PANEL_DECISIONS;
 	t->msg_win = newwin(1, t->cols, r[PANEL_COUNT].y, 0);
 	panel_help_size(t->view.replay, t->rows, t->cols, &hh, &hw);
 	t->help_win = newwin(hh, hw, (t->rows - hh) / 2, (t->cols - hw) / 2);
-	if (t->msg_win == NULL || t->help_win == NULL)
+	/* The engine-lost banner: four rows across the middle, over the
+	 * panels, which stay visible above and below it. */
+	t->lost_win = newwin(4, t->cols - 2, (t->rows - 4) / 2, 1);
+	if (t->msg_win == NULL || t->help_win == NULL || t->lost_win == NULL)
 		abort();
 	leaveok(t->msg_win, TRUE);
 	leaveok(t->help_win, TRUE);
+	leaveok(t->lost_win, TRUE);
 }
 
 void
 screen_set_layout(struct tui *t, int idx)
 {
 	t->layout_idx = idx;
+	t->layout_shown = -3; /* not yet placed: nothing to say "again" of */
 	t->view.layout = idx >= 0 ? t->layouts.items[idx].name : "built-in";
 	if (idx >= 0)
 		t->view.focus = t->layouts.items[idx].focus;
@@ -288,18 +349,51 @@ screen_draw_form(struct tui *t)
 	wnoutrefresh(fp.win);
 }
 
+/*
+ * The engine is lost: a banner across the screen says so, how long ago it
+ * was last heard, that the panels show its last picture, and that nothing
+ * is sent until it is back.  Drawn every frame while lost (the age goes
+ * on), over whatever panels were redrawn beneath it.
+ */
+static void
+screen_draw_lost(struct tui *t)
+{
+	const struct tui_view *v = &t->view;
+	WINDOW *w = t->lost_win;
+	attr_t a = view_attr(v, ROLE_BANNER) | A_BOLD;
+	char line[400], clock[16];
+	int64_t age = store_hb_age_ms(&t->store, v->now_ms);
+	int cols = getmaxx(w);
+
+	wbkgdset(w, ' ' | a);
+	werase(w);
+	snprintf(line, sizeof line, "ENGINE LOST: no heartbeat from %s for %llds",
+	    t->store.engine[0] ? t->store.engine : "the engine",
+	    (long long)(age > 0 ? age / 1000 : 0));
+	panel_put(w, 0, 1, cols - 2, a, line, v->utf8);
+	snprintf(line, sizeof line, "the panels are STALE: the last picture, "
+	    "at t %s", text_clock(clock, sizeof clock, t->store.t));
+	panel_put(w, 1, 1, cols - 2, a, line, v->utf8);
+	snprintf(line, sizeof line, "nothing is sent until it is back; "
+	    "reconnecting to %s", v->url ? v->url : "the default address");
+	panel_put(w, 2, 1, cols - 2, a, line, v->utf8);
+	panel_put(w, 3, 1, cols - 2, a, "q quits; keys still work", v->utf8);
+	wbkgdset(w, ' ');
+	touchwin(w);
+	wnoutrefresh(w);
+}
+
 static void
 screen_too_small(struct tui *t)
 {
-	char need[64], have[64];
+	char need[96], have[64];
 	int y = t->rows / 2 - 1;
 
 	werase(stdscr);
-	int mc, mr;
-
-	screen_min_size(t, &mc, &mr);
-	snprintf(need, sizeof need, "tranche needs %dx%d (layout %s)", mc, mr,
-	    t->view.layout ? t->view.layout : "built-in");
+	/* Not even the built-in layout fits: its minimum is what is
+	 * needed, whichever layout was asked for. */
+	snprintf(need, sizeof need, "tranche needs %dx%d (the smallest "
+	    "layout, built-in)", TUI_MIN_COLS, TUI_MIN_ROWS);
 	snprintf(have, sizeof have, "this terminal is %dx%d", t->cols, t->rows);
 	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, need, t->cols);
 	if (y + 1 < t->rows)
@@ -332,6 +426,7 @@ screen_frame(struct tui *t)
 	t->tp->tick(t, t->view.now_ms);
 	if (t->quitting)
 		return;
+	tui_check_lost(t);
 	if (t->view.sel_block >= t->store.nblocks)
 		t->view.sel_block = 0;
 	dirty = store_take_dirty(&t->store);
@@ -365,6 +460,8 @@ screen_frame(struct tui *t)
 			t->msg_dirty = 0;
 			drew = 1;
 		}
+		if (t->view.lost && t->lost_win != NULL)
+			screen_draw_lost(t);
 		if (t->prompt.stage == PROMPT_CONFIRM && t->prompt.ndetail > 0)
 			screen_draw_form(t);
 		if (t->help_visible && (drew || t->help_dirty)) {

@@ -1110,11 +1110,57 @@ store_apply_algos(struct store *s, const cJSON *a)
 	}
 }
 
-void
+/*
+ * Forget what one engine session said before another's is shown: books,
+ * blocks, every list, the counters and the engine's own words.  The
+ * connection's liveness and a snapshot already asked for stay (the answer
+ * comes from the new session), and the lists' push counts go on, so a
+ * scrolled panel re-anchors instead of pointing into the old session.
+ */
+static void
+store_session_reset(struct store *s)
+{
+	memset(s->books, 0, sizeof s->books);
+	s->nbooks = 0;
+	memset(s->blocks, 0, sizeof s->blocks);
+	s->nblocks = 0;
+	store_ring_clear(&s->decisions);
+	store_ring_clear(&s->alerts);
+	store_ring_clear(&s->tape);
+	store_ring_clear(&s->points);
+	store_ring_clear(&s->fills);
+	store_ring_clear(&s->audit);
+	s->trades = s->last_trade_px = s->last_trade_qty = 0;
+	s->last_trade_buy = 0;
+	s->last_trade_sym[0] = '\0';
+	s->engine[0] = s->sym[0] = s->role[0] = s->state[0] = '\0';
+	s->speed = s->util = s->limit_max_pov = 0;
+	s->subs = 0;
+	s->t = 0;
+	s->gaps = s->stale = s->events = s->bad_events = 0;
+	s->conflated = s->fast = 0;
+	if (s->resync == RESYNC_NONE) {
+		s->have_seq = 0;
+		s->last_seq = 0;
+		s->resync = RESYNC_WANTED;
+	}
+}
+
+int
 store_apply_hello(struct store *s, const cJSON *reply)
 {
+	char session[sizeof s->session] = "";
 	double tick;
+	int reset = 0;
 
+	store_get_text(reply, "session", session, sizeof session);
+	if (session[0] != '\0' && s->session[0] != '\0' &&
+	    strcmp(session, s->session) != 0) {
+		store_session_reset(s);
+		reset = 1;
+	}
+	if (session[0] != '\0')
+		memcpy(s->session, session, sizeof s->session);
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);
 	store_get_text(reply, "engine", s->engine, sizeof s->engine);
@@ -1123,6 +1169,7 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
 	store_apply_algos(s, cJSON_GetObjectItemCaseSensitive(reply, "algos"));
 	s->dirty |= DIRTY_ALL;
+	return reset;
 }
 
 void

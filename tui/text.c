@@ -130,12 +130,15 @@ text_duration(char *buf, size_t n, int64_t ns)
 {
 	int64_t s = ns > 0 ? (ns + 999999999) / 1000000000 : 0;
 
+	/* With units: "09:32" beside a clock reads like a time of day. */
 	if (s >= 3600)
-		snprintf(buf, n, "%lld:%02lld:%02lld", (long long)(s / 3600),
+		snprintf(buf, n, "%lldh%02lldm%02llds", (long long)(s / 3600),
 		    (long long)(s / 60 % 60), (long long)(s % 60));
-	else
-		snprintf(buf, n, "%02lld:%02lld", (long long)(s / 60),
+	else if (s >= 60)
+		snprintf(buf, n, "%lldm%02llds", (long long)(s / 60),
 		    (long long)(s % 60));
+	else
+		snprintf(buf, n, "%llds", (long long)s);
 	return buf;
 }
 

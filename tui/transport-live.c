@@ -137,7 +137,23 @@ live_hello_done(struct tui *t, struct live_req *r)
 		return; /* tried again when heartbeats arrive */
 	lv->hello_ok = 1;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
-		store_apply_hello(&t->store, r->reply);
+		t->view.refused = 0;
+		if (store_apply_hello(&t->store, r->reply)) {
+			/* Another session: nothing of the old one's lists or
+			 * selection may stand for the new one's. */
+			for (int i = 0; i < PANEL_COUNT; i++) {
+				t->panels[i].scroll = 0;
+				t->panels[i].dirty = 1;
+			}
+			t->view.sel_block = 0;
+			t->full_redraw = 1;
+			tui_message(t, MSG_INFO, "a new engine session (%s) at %s: "
+			    "the last session's picture is cleared",
+			    t->store.session, lv->url);
+			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
+			    LIVE_HELLO_MS);
+			return;
+		}
 		/* The engine's limits, for the throttle prompt. */
 		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 		    LIVE_HELLO_MS);
@@ -154,7 +170,13 @@ live_hello_done(struct tui *t, struct live_req *r)
 		ipc_get_str(err, "code", &code);
 		ipc_get_str(err, "message", &m);
 	}
-	tui_message(t, MSG_ERR, "the engine refused hello: %s (%s)", m, code);
+	/* Said as it is, and kept: nothing else can be asked of the engine
+	 * until a reconnect says hello again. */
+	t->view.refused = 1;
+	tui_message(t, MSG_ERR, "login refused: %s (%s)%s", m, code,
+	    strcmp(code, ERR_ROLE) == 0 ? "; start tranche with the --role "
+	    "the token grants" : strcmp(code, ERR_AUTH) == 0 ? "; check "
+	    "TRANCHE_TOKEN" : "");
 }
 
 static void
@@ -169,9 +191,24 @@ live_snapshot_done(struct tui *t, struct live_req *r)
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok")) &&
 	    store_apply_snapshot(&t->store, r->reply, now) == 0)
 		return;
-	if (r->rv == 0 && r->reply != NULL)
-		tui_message(t, MSG_ERR, "snapshot refused or malformed; will "
-		    "try again");
+	/* After a refused hello its reason stays on the line: the snapshot
+	 * is refused for the same one. */
+	if (r->rv == 0 && r->reply != NULL && !t->view.refused) {
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(r->reply,
+		    "error");
+		const char *m = NULL, *code = "?";
+
+		if (cJSON_IsObject(err)) {
+			ipc_get_str(err, "code", &code);
+			ipc_get_str(err, "message", &m);
+		}
+		if (m != NULL)
+			tui_message(t, MSG_ERR, "snapshot refused: %s (%s); will try "
+			    "again", m, code);
+		else
+			tui_message(t, MSG_ERR, "snapshot malformed (no \"seq\"); "
+			    "will try again");
+	}
 	store_resync_failed(&t->store, now);
 }
 
@@ -287,6 +324,7 @@ live_tick(struct tui *t, int64_t now)
 	/* The first snapshot is tried before any heartbeat; later ones wait
 	 * for the engine to be there. */
 	if (store_resync_wanted(&t->store) && !lv->snap_pending &&
+	    !t->view.refused &&
 	    (lv->snap_at == 0 || (up && now - lv->snap_at >= LIVE_RETRY_MS)))
 		live_queue(t, LIVE_SNAPSHOT, CMD_SNAPSHOT, live_cmd(CMD_SNAPSHOT),
 		    LIVE_SNAPSHOT_MS);

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,15 @@
 #define REPLAY_BATCH 20000
 #define REPLAY_MIN_SPEED 0.25
 #define REPLAY_MAX_SPEED 100.0
+
+/* A place n / N stop at.  A restart is where the engine stopped (crashed,
+ * or was stopped) and a new one recovered the session from the journal:
+ * its time is the last record the old engine wrote. */
+struct replay_mark {
+	int64_t t;
+	int restart;
+	char what[240];
+};
 
 struct replay {
 	struct jrnl_reader *rd;
@@ -54,12 +64,13 @@ struct replay {
 	uint64_t skipped_at, skipped_bytes, spans; /* first span, all bytes */
 	char line[256];
 	/* From a first pass over the journal (up to any damage): the span of
-	 * simulated time, the events, and the times of alerts and audit
-	 * events for n / N. */
+	 * simulated time, the events, and the marks n / N stop at -- alerts,
+	 * interventions, and the engine's restarts, each said in words. */
 	int64_t first_t, last_t;
 	uint64_t total;
-	int64_t *marks;
+	struct replay_mark *marks;
 	size_t nmarks, capmarks;
+	size_t said; /* restarts already said while playing */
 	/* Saved from the header, to rebuild the store on a rewind. */
 	double tick;
 	int tick_known;
@@ -127,6 +138,130 @@ replay_fetch(struct tui *t, struct replay *rp)
 		    (unsigned long long)rp->played);
 }
 
+/* A price in ticks, in dollars; "?" when the event has none. */
+static const char *
+replay_px(char *buf, size_t n, const cJSON *o, const char *name,
+          const struct store *s)
+{
+	double px;
+
+	if (ipc_get_num(o, name, &px) != 0)
+		return "?";
+	return text_px(buf, n, px, s->tick, s->px_decimals);
+}
+
+/* Text from the journal, stripped as text from the wire is; "" if none. */
+static const char *
+replay_str(char *buf, size_t n, const cJSON *o, const char *name)
+{
+	const char *v = "";
+
+	ipc_get_str(o, name, &v);
+	store_text(buf, n, v);
+	return buf;
+}
+
+/*
+ * One event in words, for `.` and for the marks: what happened, not its
+ * number.  Topics this console does not know are named as such.
+ */
+/* Words cut to fit are fine here: the message line is cut anyway. */
+static void replay_fmt(char *out, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+replay_fmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+replay_words(char *out, size_t n, const char *topic, const cJSON *o,
+             const struct store *s)
+{
+	char a[48], b[48], c[48], d[48], e[200], px[32], px2[32];
+	double q = 0, q2 = 0;
+
+	if (strcmp(topic, TOPIC_DECISION) == 0) {
+		ipc_get_num(o, "qty", &q);
+		replay_fmt(out, n, "decision, block %s: %s %.0f @ %s %s: %s",
+		    replay_str(a, sizeof a, o, "block"),
+		    replay_str(b, sizeof b, o, "action"), q,
+		    replay_px(px, sizeof px, o, "px", s),
+		    replay_str(c, sizeof c, o, "style"),
+		    replay_str(e, sizeof e, o, "reason"));
+	} else if (strcmp(topic, TOPIC_ALERT) == 0) {
+		replay_str(a, sizeof a, o, "sev");
+		for (char *k = a; *k != '\0'; k++)
+			if (*k >= 'a' && *k <= 'z')
+				*k = (char)(*k - 'a' + 'A');
+		replay_fmt(out, n, "alert %s %s: %s", a,
+		    replay_str(b, sizeof b, o, "code"),
+		    replay_str(e, sizeof e, o, "text"));
+	} else if (strcmp(topic, TOPIC_AUDIT) == 0) {
+		replay_fmt(out, n, "intervention: %s by %s (%s), %s: %s",
+		    replay_str(a, sizeof a, o, "cmd"),
+		    replay_str(b, sizeof b, o, "client"),
+		    replay_str(c, sizeof c, o, "role"),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) ?
+		    "done" : "refused", replay_str(e, sizeof e, o, "reason"));
+	} else if (strcmp(topic, TOPIC_TRADE) == 0) {
+		ipc_get_num(o, "qty", &q);
+		replay_fmt(out, n, "market print %s %.0f @ %s (%s aggressed)",
+		    replay_str(a, sizeof a, o, "sym"), q,
+		    replay_px(px, sizeof px, o, "px", s),
+		    strcmp(replay_str(b, sizeof b, o, "aggr"), "buy") == 0 ?
+		    "a buyer" : "a seller");
+	} else if (strcmp(topic, TOPIC_FILL) == 0) {
+		ipc_get_num(o, "qty", &q);
+		replay_fmt(out, n, "our fill, block %s: %.0f @ %s (%s)",
+		    replay_str(a, sizeof a, o, "block"), q,
+		    replay_px(px, sizeof px, o, "px", s),
+		    replay_str(b, sizeof b, o, "liq"));
+	} else if (strcmp(topic, TOPIC_BLOCK) == 0) {
+		ipc_get_num(o, "filled", &q);
+		ipc_get_num(o, "qty", &q2);
+		replay_fmt(out, n, "block %s %s: %.0f of %.0f filled",
+		    replay_str(a, sizeof a, o, "id"),
+		    replay_str(b, sizeof b, o, "state"), q, q2);
+	} else if (strcmp(topic, TOPIC_CHILD) == 0) {
+		ipc_get_num(o, "qty", &q);
+		replay_fmt(out, n, "child order %s of block %s: %s %.0f @ %s %s",
+		    replay_str(a, sizeof a, o, "id"),
+		    replay_str(b, sizeof b, o, "block"),
+		    replay_str(c, sizeof c, o, "status"), q,
+		    replay_px(px, sizeof px, o, "px", s),
+		    replay_str(d, sizeof d, o, "style"));
+	} else if (strcmp(topic, TOPIC_BOOK) == 0) {
+		const cJSON *bid = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(o, "bids"), 0);
+		const cJSON *ask = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(o, "asks"), 0);
+		const cJSON *bp = cJSON_GetArrayItem(bid, 0);
+		const cJSON *ap = cJSON_GetArrayItem(ask, 0);
+
+		replay_fmt(out, n, "book %s: bid %s, ask %s",
+		    replay_str(a, sizeof a, o, "sym"), cJSON_IsNumber(bp) ?
+		    text_px(px, sizeof px, bp->valuedouble, s->tick,
+		    s->px_decimals) : "none", cJSON_IsNumber(ap) ?
+		    text_px(px2, sizeof px2, ap->valuedouble, s->tick,
+		    s->px_decimals) : "none");
+	} else if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
+		replay_fmt(out, n, "heartbeat, engine %s",
+		    replay_str(a, sizeof a, o, "state"));
+	else if (strcmp(topic, TOPIC_STATUS) == 0)
+		replay_fmt(out, n, "engine now %s",
+		    replay_str(a, sizeof a, o, "state"));
+	else {
+		store_text(a, sizeof a, topic);
+		replay_fmt(out, n, "a '%s' event", a);
+	}
+}
+
 static void
 replay_deliver(struct tui *t, struct replay *rp)
 {
@@ -180,6 +315,25 @@ replay_describe(struct tui *t, struct replay *rp)
 		o += (int)l;
 	}
 	bar[o] = '\0';
+	/* Restarts are marked on the bar with R (an ASCII letter: it must
+	 * read without colour and in --ascii). */
+	if (rp->last_t > rp->first_t)
+		for (size_t k = 0; k < rp->nmarks; k++) {
+			double f = (double)(rp->marks[k].t - rp->first_t) /
+			    (double)(rp->last_t - rp->first_t);
+			int cell = (int)(f * 16), off = 0;
+
+			if (!rp->marks[k].restart)
+				continue;
+			cell = cell < 0 ? 0 : cell > 15 ? 15 : cell;
+			/* The bar's cells may be several bytes each. */
+			for (i = 0, off = 0; i < cell; i++)
+				off += (bar[off] & 0x80) ? 3 : 1;
+			if ((bar[off] & 0x80) != 0)
+				memmove(bar + off + 1, bar + off + 3,
+				    strlen(bar + off + 3) + 1);
+			bar[off] = 'R';
+		}
 	snprintf(line, sizeof line, "%s  %s  %s %s|%s|%s  %llu/%llu events",
 	    state, speed, text_clock(clock, sizeof clock, rp->sim_now),
 	    text_clock(c0, sizeof c0, rp->first_t), bar,
@@ -214,6 +368,12 @@ replay_advance(struct tui *t, int64_t now)
 			rp->anchor_wall = now;
 			rp->sim_now = rp->next_t;
 		}
+		/* Played past a restart: said on the message line, once. */
+		for (; rp->said < rp->nmarks &&
+		    rp->marks[rp->said].t < rp->sim_now; rp->said++)
+			if (rp->marks[rp->said].restart)
+				tui_message(t, MSG_ERR, "%s",
+				    rp->marks[rp->said].what);
 	}
 	replay_describe(t, rp);
 }
@@ -275,6 +435,7 @@ replay_rewind(struct tui *t, struct replay *rp)
 	t->view.sel_block = 0;
 	t->full_redraw = 1;
 	rp->played = rp->bad = 0;
+	rp->said = 0;
 	rp->ended = rp->damaged = 0;
 	rp->spans = rp->skipped_at = rp->skipped_bytes = 0;
 	rp->have_next = 0;
@@ -312,19 +473,19 @@ replay_mark(struct tui *t, struct replay *rp, int dir)
 
 	if (dir > 0) {
 		for (i = 0; i < rp->nmarks; i++)
-			if (rp->marks[i] > rp->sim_now) {
-				to = rp->marks[i], found = 1;
+			if (rp->marks[i].t > rp->sim_now) {
+				to = rp->marks[i].t, found = 1;
 				break;
 			}
 	} else {
 		for (i = rp->nmarks; i-- > 0;)
-			if (rp->marks[i] < rp->sim_now) {
-				to = rp->marks[i], found = 1;
+			if (rp->marks[i].t < rp->sim_now) {
+				to = rp->marks[i].t, found = 1;
 				break;
 			}
 	}
 	if (!found) {
-		tui_message(t, MSG_INFO, "no %s alert or intervention%s",
+		tui_message(t, MSG_INFO, "no %s alert, intervention or restart%s",
 		    dir > 0 ? "later" : "earlier", rp->nmarks == 0 ?
 		    " in this journal" : "");
 		return;
@@ -333,16 +494,23 @@ replay_mark(struct tui *t, struct replay *rp, int dir)
 	if (replay_goto(t, rp, to) != 0)
 		return;
 	rp->playing = 0;
-	tui_message(t, MSG_INFO, "paused at the %s alert or intervention, %s "
-	    "(%zu in the journal; n / N step)", dir > 0 ? "next" : "previous",
-	    text_clock(clock, sizeof clock, to), rp->nmarks);
+	/* A restart at this instant has been said now: playing on from here
+	 * does not say it again. */
+	for (rp->said = 0; rp->said < rp->nmarks &&
+	    rp->marks[rp->said].t <= to; rp->said++)
+		;
+	/* What is there comes first: the line is cut at the screen's edge. */
+	tui_message(t, MSG_INFO, "%s at %s: %s (mark %zu of %zu; n / N step)",
+	    dir > 0 ? "next" : "previous", text_clock(clock, sizeof clock, to),
+	    rp->marks[i].what, i + 1, rp->nmarks);
 }
 
 /* . : exactly one event forward, paused. */
 static void
 replay_step(struct tui *t, struct replay *rp)
 {
-	char clock[16];
+	char clock[16], words[300], err[128];
+	struct ipc_event ev;
 
 	replay_anchor(rp, tui_now_ms());
 	rp->playing = 0;
@@ -353,11 +521,19 @@ replay_step(struct tui *t, struct replay *rp)
 		return;
 	}
 	rp->sim_now = rp->anchor_sim = rp->next_t;
+	/* Said in words: decoded once more here (the store takes the
+	 * delivered one). */
+	if (ipc_event_parse(rp->next_data, rp->next_len, &ev, err,
+	    sizeof err) == 0) {
+		replay_words(words, sizeof words, ev.topic, ev.json, &t->store);
+		ipc_event_free(&ev);
+	} else
+		snprintf(words, sizeof words, "an event that does not decode "
+		    "(%s)", err);
 	replay_deliver(t, rp);
 	replay_fetch(t, rp);
-	tui_message(t, MSG_INFO, "one event forward: %s, event %llu (paused)",
-	    text_clock(clock, sizeof clock, rp->sim_now),
-	    (unsigned long long)rp->played);
+	tui_message(t, MSG_INFO, "one event forward (paused): %s %s",
+	    text_clock(clock, sizeof clock, rp->sim_now), words);
 }
 
 /* HH:MM[:SS] to nanoseconds; -1 when it is not a time. */
@@ -521,12 +697,79 @@ replay_header(struct tui *t, const char *path, const char *header)
 /* A first pass over the journal, skipping damage as playing does: the span
  * of simulated time, the number of events, and when the alerts and audit
  * events are. */
+/* Room for one more mark at time t: a new one, or the one already at
+ * that instant (one stop per instant, in time order); NULL when t is
+ * earlier than the last mark. */
+static struct replay_mark *
+replay_mark_at(struct replay *rp, int64_t t)
+{
+	struct replay_mark *m;
+
+	if (rp->nmarks > 0 && rp->marks[rp->nmarks - 1].t >= t)
+		return rp->marks[rp->nmarks - 1].t == t ?
+		    &rp->marks[rp->nmarks - 1] : NULL;
+	if (rp->nmarks == rp->capmarks) {
+		rp->capmarks = rp->capmarks ? rp->capmarks * 2 : 64;
+		rp->marks = realloc(rp->marks, rp->capmarks * sizeof *rp->marks);
+		if (rp->marks == NULL)
+			abort();
+	}
+	m = &rp->marks[rp->nmarks++];
+	memset(m, 0, sizeof *m);
+	m->t = t;
+	return m;
+}
+
+/* The engine's "recovered" note: where the old engine stopped (the time
+ * of the last record before it) and what the new one did. */
+#define REPLAY_RECENT 256 /* event times kept to find where a restart is */
+
 static void
-replay_scan(struct replay *rp, const char *path)
+replay_scan_note(struct replay *rp, const struct jrnl_rec *rec,
+                 const int64_t *recent, uint64_t nrecent)
+{
+	cJSON *o = cJSON_ParseWithLength((const char *)rec->data, rec->len);
+	const char *note = NULL;
+	struct replay_mark *m;
+	double records = 0, commands = 0, fresh = 0;
+	char clock[16];
+	int64_t prev_t;
+
+	/* The new engine journals the events it made while catching up
+	 * ("new_events") just before its note: the old one stopped at the
+	 * event before those. */
+	if (o != NULL)
+		ipc_get_num(o, "new_events", &fresh);
+	if (!(fresh >= 0) || fresh >= (double)nrecent ||
+	    fresh >= REPLAY_RECENT - 1)
+		fresh = 0;
+	prev_t = recent[(nrecent - 1 - (uint64_t)fresh) % REPLAY_RECENT];
+	if (o == NULL || ipc_get_str(o, "note", &note) != 0 ||
+	    strcmp(note, "recovered") != 0 ||
+	    (m = replay_mark_at(rp, prev_t)) == NULL) {
+		cJSON_Delete(o);
+		return;
+	}
+	ipc_get_num(o, "records", &records);
+	ipc_get_num(o, "commands", &commands);
+	m->restart = 1;
+	snprintf(m->what, sizeof m->what, "RESTART: the engine stopped at %s; "
+	    "a new one recovered the session from the journal (%.0f records, "
+	    "%.0f commands applied again)", text_clock(clock, sizeof clock,
+	    prev_t), records, commands);
+	cJSON_Delete(o);
+}
+
+static void
+replay_scan(struct tui *t, struct replay *rp, const char *path)
 {
 	struct jrnl_reader *rd;
 	struct jrnl_span span;
 	struct jrnl_rec rec;
+	struct ipc_event ev;
+	struct replay_mark *m;
+	char err[64];
+	int64_t recent[REPLAY_RECENT];
 	int rc;
 
 	if (jrnl_reader_open(&rd, path, NULL) != 0)
@@ -540,9 +783,11 @@ replay_scan(struct replay *rp, const char *path)
 				continue;
 			break;
 		}
-
+		if (rec.kind == JRNL_NOTE && rp->total > 0)
+			replay_scan_note(rp, &rec, recent, rp->total);
 		if (rec.kind != JRNL_EVENT)
 			continue;
+		recent[rp->total % REPLAY_RECENT] = rec.t;
 		if (rp->total++ == 0)
 			rp->first_t = rec.t;
 		if (rec.t > rp->last_t)
@@ -552,16 +797,25 @@ replay_scan(struct replay *rp, const char *path)
 		    (memcmp(rec.data, TOPIC_ALERT, 5) != 0 &&
 		    memcmp(rec.data, TOPIC_AUDIT, 5) != 0))
 			continue;
-		if (rp->nmarks > 0 && rp->marks[rp->nmarks - 1] >= rec.t)
-			continue; /* one stop per instant, in time order */
-		if (rp->nmarks == rp->capmarks) {
-			rp->capmarks = rp->capmarks ? rp->capmarks * 2 : 64;
-			rp->marks = realloc(rp->marks, rp->capmarks *
-			    sizeof *rp->marks);
-			if (rp->marks == NULL)
-				abort();
+		if (ipc_event_parse(rec.data, rec.len, &ev, err, sizeof err) != 0)
+			continue;
+		/* Reads (hello, status ...) change nothing: no stop. */
+		if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
+			const char *cmd = "";
+
+			ipc_get_str(ev.json, "cmd", &cmd);
+			if (strcmp(cmd, CMD_HELLO) == 0 ||
+			    strcmp(cmd, CMD_STATUS) == 0 ||
+			    strcmp(cmd, CMD_SNAPSHOT) == 0 ||
+			    strcmp(cmd, CMD_ESTIMATE) == 0) {
+				ipc_event_free(&ev);
+				continue;
+			}
 		}
-		rp->marks[rp->nmarks++] = rec.t;
+		if ((m = replay_mark_at(rp, rec.t)) != NULL && m->what[0] == '\0')
+			replay_words(m->what, sizeof m->what, ev.topic, ev.json,
+			    &t->store);
+		ipc_event_free(&ev);
 	}
 	jrnl_reader_close(rd);
 }
@@ -613,7 +867,7 @@ replay_open(struct tui *t)
 	}
 	replay_header(t, t->opt.journal, header);
 	free(header);
-	replay_scan(rp, t->opt.journal);
+	replay_scan(t, rp, t->opt.journal);
 	rp->tick = t->store.tick;
 	rp->tick_known = t->store.tick_known;
 	memcpy(rp->engine, t->store.engine, sizeof rp->engine);

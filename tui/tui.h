@@ -191,6 +191,7 @@ struct store {
 	/* hello's "algos": every algorithm the engine has, ", " between
 	 * them; "" when it did not say (the engine then checks alone). */
 	char algos[256];
+	char session[24]; /* hello's "session": which engine session this is */
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed;
 	int64_t subs;
@@ -269,8 +270,11 @@ size_t store_conflate(const struct ipc_raw *r, size_t n, unsigned char *keep);
 void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
                       unsigned char *keep, int64_t now_ms);
 
-/* Replies. */
-void store_apply_hello(struct store *s, const cJSON *reply);
+/* Replies.  A hello naming another session than the one the store holds
+ * (a new engine on the same address) empties the store first, so nothing
+ * of the old session is shown as the new one's, and wants a snapshot;
+ * returns 1 then, else 0. */
+int store_apply_hello(struct store *s, const cJSON *reply);
 /* A status reply: engine state, speed and limits (blocks come from the
  * snapshot and events, in sequence). */
 void store_apply_status(struct store *s, const cJSON *reply);
@@ -324,7 +328,7 @@ const char *store_sev_name(int sev);
 char *text_qty(char *buf, size_t n, int64_t v);       /* 100,000 */
 char *text_px(char *buf, size_t n, double ticks, double tick, int decimals);
 char *text_clock(char *buf, size_t n, int64_t t_ns);  /* HH:MM:SS */
-char *text_duration(char *buf, size_t n, int64_t ns); /* 1:02:03 / 02:03 */
+char *text_duration(char *buf, size_t n, int64_t ns); /* 1h02m03s, 9m32s, 45s */
 char *text_speed(char *buf, size_t n, double speed);  /* 0.25x, 4x */
 int text_decimals(double tick);
 /* 1 for a format character (Unicode Cf: bidi marks, overrides and
@@ -373,6 +377,9 @@ struct tui_view {
 	int ascii;      /* --ascii: no braille, no box drawing, no block bars */
 	int frozen;     /* Z: the panels are not redrawn */
 	int readonly;   /* --readonly or replay: nothing is sent */
+	int refused;    /* live: the engine refused our hello (login) */
+	int lost;       /* live: the engine was there and is not (no
+	                   heartbeat): the panels show what it last said */
 	char search[64]; /* / in the decisions: shown only rows that match */
 	const char *layout; /* the layout's name */
 	const char *url;
@@ -436,6 +443,31 @@ extern const struct panel_ops panel_children_ops;
  * symbol after symbol; the k-th, or NULL. */
 int panel_children_count(const struct store *s);
 const struct store_our *panel_children_at(const struct store *s, int k);
+
+/* The status bar's segments and what fits of them (panel-status.c).
+ * Lower priorities are more important and are cut last: an alarm
+ * (DISCONNECTED, STALE, HALTED, JOURNAL-HALTED, LOGIN REFUSED, an
+ * unacknowledged CRIT alert) survives any narrowing that leaves room for
+ * it; the engine's address goes first. */
+enum status_prio {
+	STATUS_PRIO_ALARM,  /* the picture cannot be trusted, or must be acted on */
+	STATUS_PRIO_STATE,  /* the engine's state when not an alarm; READ-ONLY */
+	STATUS_PRIO_WARN,   /* gaps found, RESYNC, FROZEN */
+	STATUS_PRIO_CLOCK,  /* simulated time */
+	STATUS_PRIO_COUNTS, /* heartbeat age, gaps when none */
+	STATUS_PRIO_DETAIL, /* seq, speed, role */
+	STATUS_PRIO_WHERE,  /* the engine's name and address */
+};
+
+#define STATUS_SEGS 16
+
+struct status_seg {
+	char text[96];
+	int prio, width, shown;
+	attr_t attr;
+};
+
+int status_fit(struct status_seg *seg, int n, int cols, int sepw);
 
 /* The help overlay's window for this screen: its keys in one column, or
  * two when one is not tall enough. */
@@ -615,6 +647,9 @@ void prompt_begin_with(struct prompt *p, const char *action,
 /* Does this action ask for values first? */
 int prompt_wants_value(const char *action);
 void prompt_cancel(struct prompt *p);
+/* The open prompt is for something that would be sent to the engine (not
+ * a search, go-to or command line). */
+int prompt_sends(const struct prompt *p);
 /* Keys while a prompt is open; TUI_SEND when confirmed, TUI_INPUT when a
  * line for the console (search, :command, go to) is done (prompt_line()).
  * *msg receives a line for the message area when the prompt ends without
@@ -708,8 +743,11 @@ struct tui {
 	int handles_open;
 	struct panel panels[PANEL_COUNT];
 	WINDOW *msg_win, *help_win, *form_win;
+	WINDOW *lost_win; /* the engine-lost banner across the screen */
 	struct layout_set layouts;
-	int layout_idx; /* -1: the built-in arrangement */
+	int layout_idx; /* the layout asked for; -1: the built-in one */
+	int layout_shown; /* the one on screen: the largest that fits when
+	                     the terminal is smaller than layout_idx's */
 	uint64_t pending_ack; /* the alert an ack in flight names */
 	int rows, cols, too_small;
 	int full_redraw, msg_dirty, help_visible, help_dirty, resize_pending;
@@ -731,6 +769,10 @@ void tui_message(struct tui *t, int level, const char *fmt, ...)
 /* Route one key; returns TUI_* bits. */
 unsigned tui_key(struct tui *t, int key);
 void tui_quit(struct tui *t, int code);
+/* Once per frame: the engine lost (live, heartbeats stopped) or back.
+ * Lost, an open prompt that would send is closed, saying it was not sent,
+ * and the panels are marked stale; 1 when that changed. */
+int tui_check_lost(struct tui *t);
 int64_t tui_now_ms(void);
 
 /* Use the layout at this index of t->layouts (-1: built-in). */

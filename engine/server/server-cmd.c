@@ -222,6 +222,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	for (size_t i = 0; i < algo_count; i++)
 		cJSON_AddItemToArray(algos, cJSON_CreateString(algo_all[i]->name));
 	cJSON_AddStringToObject(r, "journal", s->jpath);
+	cJSON_AddStringToObject(r, "session", s->session);
 	if (s->readonly)
 		cJSON_AddBoolToObject(r, "replay", 1);
 	return r;

@@ -134,6 +134,10 @@ struct server {
 	int nurls;
 	char events_url[600];
 	char jpath[1024];
+	/* The session's id (hello's "session"): made with its journal and kept
+	 * in the journal's header, so a restart that continues the session
+	 * keeps it and a new session on the same address does not. */
+	char session[24];
 
 	struct scenario sc;
 	struct market *m;      /* the first market (s->x owns them all) */

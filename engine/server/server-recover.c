@@ -218,6 +218,10 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 	if (scenario_load_json(&s->sc, sc, name, where, err, errlen) != 0)
 		goto out;
 	snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
+	/* The same session goes on: the id it was created with (an older
+	 * journal has none and keeps the new one). */
+	if (ipc_get_str(h, "session", &name) == 0 && name[0] != '\0')
+		snprintf(s->session, sizeof s->session, "%.16s", name);
 	status = 0;
 out:
 	cJSON_Delete(h);

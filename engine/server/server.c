@@ -43,6 +43,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/util/platform.h>
 #include <nng/transport/ipc/ipc.h>
 #include <uv.h>
 
@@ -770,6 +771,7 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 		cJSON_AddStringToObject(h, "shadow", s->opts->shadow);
 	cJSON_AddItemToObject(h, "syms", server_syms_json(s));
 	ipc_add_i64_str(h, "t0", s->t);
+	cJSON_AddStringToObject(h, "session", s->session);
 	hj = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
 	rv = jrnl_create(&s->j, s->jpath, hj);
@@ -834,6 +836,9 @@ server_run(const struct server_opts *o)
 	s->speed = o->speed;
 	s->seed = o->seed;
 	snprintf(s->name, sizeof s->name, "%s", o->name ? o->name : "tranched");
+	/* A new session's id; recovery replaces it with the journal's. */
+	snprintf(s->session, sizeof s->session, "%08x%08x",
+	    (unsigned)nng_random(), (unsigned)nng_random());
 	if (server_jrnl_env_check(err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;

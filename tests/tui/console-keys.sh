@@ -31,8 +31,11 @@ tmux_ send-keys -l "tmux: manual"
 tmux_ send-keys Enter
 wait_for "CHECK BEFORE SENDING"
 wait_for "FAIL] price collar"
-wait_for "expected cost (ESTIMATE)"
-wait_for_re "impact model: [0-9.]+ bps \(\\\$[0-9]+\), square-root law: [0-9.]+ bps"
+# Three costs, and the form says which to trust: the engine's model; the
+# console's own figure is a rough guide, the square-root law a cross-check.
+wait_for "rough guide (the console's, from the book shown)"
+wait_for "the engine's impact model below is the one to trust"
+wait_for_re "impact model \(TRUST THIS\): [0-9.]+ bps \(\\\$[0-9]+\); square-root law, a cross-check: [0-9.]+ bps"
 tmux_ send-keys y
 wait_for "child refused"
 wait_for_re "child refused: .*collar"

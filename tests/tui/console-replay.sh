@@ -81,14 +81,14 @@ step_until() { # KEY TEXT: press KEY until TEXT shows
 	done
 }
 step_until n "replay mark one"
-wait_for "paused at the next alert or intervention"
+wait_for_re "next at [0-9]{2}:[0-9]{2}:[0-9]{2}: intervention: throttle"
 wait_for_line "REPLAY" "PAUSED"
 step_until n "replay mark two"
 n2=$(played)
 # N: back to the previous stop; the store is rebuilt, so the second
 # intervention is not in the audit log any more.
 tmux_ send-keys N
-wait_for "paused at the previous alert or intervention"
+wait_for_re "previous at [0-9]{2}:[0-9]{2}:[0-9]{2}: (alert|intervention)"
 wait_until 20 played_is_not "$n2"
 screen | grep -qF "replay mark two" && fail "N left the later intervention shown"
 wait_for "replay mark one"

@@ -248,10 +248,12 @@ render_block_chart_parts_and_controls(void **state)
 	if (getenv("TRANCHE_TEST_SHOW") != NULL)
 		for (y = 0; y < p.h; y++)
 			fprintf(stderr, "|%s|\n", row(&p, y));
-	y = find_row(&p, "spread $40 impact $56 timing $25 opp -$311");
+	/* The parts of Cost add up to it on screen (40 + 56 + 25 = 121);
+	 * opportunity follows the ';', outside it. */
+	y = find_row(&p, "= spread $40 + impact $56 + timing $25; opp -$311");
 	assert_true(y > find_row(&p, "Cost $121"));
-	/* Forced until 10:01:40, now 10:00:00: 01:40 left, first. */
-	assert_int_equal(find_row(&p, "Forced aggressive, 01:40 left"), 1);
+	/* Forced until 10:01:40, now 10:00:00: 1m40s left, first. */
+	assert_int_equal(find_row(&p, "Forced aggressive, 1m40s left"), 1);
 	assert_int_equal(find_row(&p, "Limit 100.05"), 2);
 	assert_int_equal(find_row(&p, "Aggression cap neutral"), 3);
 	assert_int_equal(find_row(&p, "Max child 1,000"), 4);
@@ -276,8 +278,18 @@ render_block_chart_parts_and_controls(void **state)
 	assert_true(last > x + 5 && last < x + (p.w - 2) / 3 / 2 + 2);
 	delwin(p.win);
 
+	/* The override's end passes with no block event (the engine sends
+	 * one when the block changes, not when time does): past its end it
+	 * is not shown, and never as "? left". */
+	push(&s, TOPIC_TRADE, 8, 36101 * SEC, "{\"px\":10001,\"qty\":100,"
+	    "\"aggr\":\"buy\"}");
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_int_equal(find_row(&p, "Forced"), -1);
+	assert_int_equal(find_row(&p, "? left"), -1);
+	delwin(p.win);
+
 	/* The override ends: the next block event has no "forced". */
-	push(&s, TOPIC_BLOCK, 8, T0 + 1900 * SEC, "{\"id\":\"B1\","
+	push(&s, TOPIC_BLOCK, 9, T0 + 1900 * SEC, "{\"id\":\"B1\","
 	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000}");
 	p = render(&panel_block_ops, &v, 12, 96);
 	assert_int_equal(find_row(&p, "Forced"), -1);
@@ -285,26 +297,37 @@ render_block_chart_parts_and_controls(void **state)
 
 	/* Big parts on a tighter panel: short labels, then no '$', so the
 	 * opportunity cost is never cut off. */
-	push(&s, TOPIC_BLOCK, 9, T0 + 1910 * SEC, "{\"id\":\"B1\","
+	push(&s, TOPIC_BLOCK, 10, T0 + 1910 * SEC, "{\"id\":\"B1\","
 	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
 	    "\"is_spread\":40,\"is_temp\":56,\"is_timing\":-8250.4,"
-	    "\"is_opp\":-123456}");
+	    "\"is_opp\":-123456,\"is_cash\":-8154.4}");
 	p = render(&panel_block_ops, &v, 12, 96);
-	assert_true(find_row(&p, "spread $40 impact $56 timing -$8,250 "
+	assert_true(find_row(&p, "spread $40 + impact $56 + timing -$8,250; "
 	    "opp -$123,456") > 0);
 	delwin(p.win);
 	p = render(&panel_block_ops, &v, 12, 70);
-	assert_true(find_row(&p, "spr $40 imp $56 tim -$8,250 opp -$123,456") > 0);
+	assert_true(find_row(&p, "spr 40+imp 56+tim -8,250; opp -123,456") > 0);
 	delwin(p.win);
 	p = render(&panel_block_ops, &v, 12, 68);
-	assert_true(find_row(&p, "spr 40 imp 56 tim -8,250 opp -123,456") > 0);
+	assert_true(find_row(&p, "spr 40+imp 56+tim -8,250; opp -123,456") > 0);
 	delwin(p.win);
-	push(&s, TOPIC_BLOCK, 10, T0 + 1920 * SEC, "{\"id\":\"B1\","
+	push(&s, TOPIC_BLOCK, 11, T0 + 1920 * SEC, "{\"id\":\"B1\","
 	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
 	    "\"is_spread\":1040,\"is_temp\":56,\"is_timing\":-18250,"
-	    "\"is_opp\":-123456}");
+	    "\"is_opp\":-123456,\"is_cash\":-17154}");
 	p = render(&panel_block_ops, &v, 12, 68);
-	assert_true(find_row(&p, "spr 1,040 imp 56 tim -18k opp -123k") > 0);
+	assert_true(find_row(&p, "spr 1,040+imp 56+tim -18k; opp -123k") > 0);
+	delwin(p.win);
+	/* Parts that round away from their sum: the remainder is a part of
+	 * its own, so what is shown adds up (0 + 0 + 0 + 1 = 1). */
+	push(&s, TOPIC_BLOCK, 12, T0 + 1930 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":0.4,\"is_temp\":0.4,\"is_timing\":0.4,"
+	    "\"is_opp\":-2,\"is_cash\":1.2}");
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_true(find_row(&p, "Cost $1") > 0);
+	assert_true(find_row(&p, "spread $0 + impact $0 + timing $0 + other $1; "
+	    "opp -$2") > 0);
 	delwin(p.win);
 	store_free(&s);
 }
@@ -324,7 +347,7 @@ render_block_narrow_lists_the_controls(void **state)
 	view_init(&v, &s);
 	p = render(&panel_block_ops, &v, 16, 56);
 	assert_int_equal(find_row(&p, "State"), 1);
-	assert_int_equal(find_row(&p, "Forced aggressive, 01:40 left"), 2);
+	assert_int_equal(find_row(&p, "Forced aggressive, 1m40s left"), 2);
 	assert_int_equal(find_row(&p, "Max child 1,000"), 5);
 	assert_int_equal(find_row(&p, "Sched - vs filled"), -1);
 	assert_true(find_row(&p, "spread $40") > 5);

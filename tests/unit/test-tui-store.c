@@ -638,8 +638,9 @@ text_formats_numbers_and_times(void **state)
 	assert_string_equal(text_px(b, sizeof b, 10002, 0.01, 2), "100.02");
 	assert_string_equal(text_clock(b, sizeof b, T0 + 61 * SEC), "09:31:01");
 	assert_string_equal(text_clock(b, sizeof b, 0), "--:--:--");
-	assert_string_equal(text_duration(b, sizeof b, 3723 * SEC), "1:02:03");
-	assert_string_equal(text_duration(b, sizeof b, 83 * SEC), "01:23");
+	assert_string_equal(text_duration(b, sizeof b, 3723 * SEC), "1h02m03s");
+	assert_string_equal(text_duration(b, sizeof b, 83 * SEC), "1m23s");
+	assert_string_equal(text_duration(b, sizeof b, 9 * SEC), "9s");
 	assert_string_equal(text_speed(b, sizeof b, 0.25), "0.25x");
 	assert_string_equal(text_speed(b, sizeof b, 0.5), "0.5x");
 	assert_string_equal(text_speed(b, sizeof b, 64), "64x");
@@ -851,7 +852,7 @@ render_progress_shows_the_block(void **state)
 	assert_true(find_row(&p, "vwap") > 0);
 	assert_true(find_row(&p, "15%") > 0);
 	/* end 12:30:00 - t 09:30:06 */
-	assert_true(find_row(&p, "2:59:54") > 0);
+	assert_true(find_row(&p, "2h59m54s") > 0);
 	delwin(p.win);
 	store_free(&s);
 }

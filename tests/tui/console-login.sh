@@ -1,0 +1,46 @@
+#!/bin/bash
+# tests/tui/console-login.sh TRANCHED TRANCHE -- a login the engine refuses
+# is shown as it is.  A viewer's token without --role asks for the default
+# role, trader: over tcp:// the console says the engine's own reason (the token grants
+# viewer at most) and what to do, keeps saying it, and the status bar says
+# LOGIN REFUSED; it never turns into "snapshot refused or malformed" as a
+# retried snapshot is refused for the same reason.  With --role viewer the
+# same token attaches.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+
+# Over tcp://, where every peer must log in: a session whose hello was
+# refused gets nothing else either, its snapshots included.
+export TRANCHE_TOKENS="viewer=viewer-token-4711"
+unset TRANCHE_TOKENS_FILE
+export XDG_CONFIG_HOME="$TMP/config"
+URL=tcp://127.0.0.1:$((21000 + $$ % 20000))
+export TRANCHE_TOKEN=viewer-token-4711
+"$TRANCHED" --listen "$URL" --journal "$TMP/j.trj" --speed 60 \
+	>"$TMP/engine.log" 2>&1 &
+ENGINE_PID=$!
+wait_until 20 "$TRANCHE" ctl --connect "$URL" --role viewer --timeout 500 status
+
+console --connect "$URL"
+wait_for "login refused"
+wait_for "this token grants viewer at most"
+wait_for "start tranche with the --role the token grants"
+wait_for "LOGIN REFUSED"
+# Seconds later (several snapshot retries' worth) the reason is still the
+# one on screen.
+sleep 4
+screen | grep -qF "snapshot refused" && fail "the login's reason was replaced"
+screen | grep -qF "this token grants viewer at most" ||
+	fail "the login's reason went away"
+tmux_ send-keys q
+console_exited_cleanly
+
+console --connect "$URL" --role viewer
+wait_for "attached to"
+wait_for "State  WORKING"
+screen | grep -qF "LOGIN REFUSED" && fail "LOGIN REFUSED with the right role"
+tmux_ send-keys q
+console_exited_cleanly
+echo "PASS console-login"

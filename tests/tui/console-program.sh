@@ -1,0 +1,35 @@
+#!/bin/bash
+# tests/tui/console-program.sh TRANCHED TRANCHE -- a program of several
+# blocks: the blotter ends in a totals row (every block's filled shares
+# against their quantity, the shortfall in dollars, and in basis points
+# weighted by filled notional), and the decisions list names the block of
+# each decision.
+TRANCHED=$1 TRANCHE=$2
+. "$(dirname "$0")/lib.sh"
+need tmux
+need jq
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
+
+start_engine --speed 60
+sym=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.syms[0]')
+"$TRANCHE" ctl --connect "$URL" submit sym="$sym" side=buy qty=20000 \
+	duration_s=1800 algo=twap --reason "second block of the program" \
+	>/dev/null || fail "submit refused"
+console --connect "$URL"
+wait_for "BLOTTER 2"
+# The quantities add up to the engine's.
+total=$("$TRANCHE" ctl --connect "$URL" status --json |
+	jq '[.blocks[].qty] | add')
+commas() { printf '%s' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+wait_for_re "ALL 2: [0-9,]+/$(commas "$total") filled "
+wait_for_re "ALL 2: .* IS -?\\\$[0-9,]+  [-+][0-9.]+ bps by notional"
+# The decisions name their block, both blocks in time.
+wait_for_line "TIME" "BLOCK"
+id=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].id')
+wait_for_re "│[0-9]{2}:[0-9]{2}:[0-9]{2} $id +[a-z]+ "
+# Both blocks' rows are in the blotter above the totals.
+wait_for_line "SELL" "500,000"
+wait_for_line "BUY" "20,000"
+tmux_ send-keys q
+console_exited_cleanly
+echo "PASS console-program"
