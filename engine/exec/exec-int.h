@@ -28,7 +28,12 @@ struct exec_mkt {
 	double var_mid;
 	int64_t var_t0, var_t;
 	long double var_sum;
+	double sampled_mid;    /* the mid the last "mid" event said */
 };
+
+/* The mid of every market is sampled on this grid of simulated time
+ * ("mid" events, exec_tick). */
+#define EXEC_MID_SAMPLE_NS 1000000000LL
 
 struct exec {
 	struct exec_mkt mk[EXEC_MAX_MARKETS];
@@ -50,6 +55,7 @@ struct exec {
 	char impact_err[300];
 	char dec_note[200];
 	cJSON *dec_extra;
+	int64_t mid_next;      /* the next mid sample's time; 0 before the first */
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -93,5 +99,7 @@ void exec_fill_event(struct exec *x, const struct parent *p,
                      const struct child *c, const struct market_fill *f);
 void exec_trade_event(struct exec *x, const struct market *m, int64_t px,
                       int64_t qty, int aggressor);
+/* The mids that changed since their last sample, one "mid" event each. */
+void exec_mid_events(struct exec *x);
 
 #endif

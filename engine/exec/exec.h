@@ -185,6 +185,8 @@ struct parent {
 	int64_t vol0, ourvol0; /* market volume counters at start */
 	int64_t next_decision;
 	int64_t end_px;        /* mid at the end, for unfilled valuation */
+	int64_t ended;         /* simulated time it ended (DONE, CANCELLED) */
+	double end_mid;        /* the mid then, unrounded (ticks) */
 	int behind_alerted;
 	int dirty;
 	int aggr_cap;          /* enum aggression: the most the tactic may use */
