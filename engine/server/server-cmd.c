@@ -225,6 +225,9 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	sess->rank = rank;
 	sess->authed = 1;
 	sess->token = tok;
+	/* The person: the token's, else whom the transport vouched for. */
+	snprintf(sess->user, sizeof sess->user, "%s", tok > 0 ?
+	    s->tokens[tok - 1].name : sess->peer_user);
 	snprintf(sess->role, sizeof sess->role, "%s", server_role_name(rank));
 	server_session_principal(sess);
 	r = ipc_reply_ok(id);
@@ -949,8 +952,11 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 		ipc_get_str(err, "code", &code);
 	}
 	cJSON_AddStringToObject(o, "client", sess->client);
+	cJSON_AddStringToObject(o, "user", sess->user);
 	cJSON_AddStringToObject(o, "role", sess->role);
 	cJSON_AddStringToObject(o, "cmd", cmd);
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(o, "what", s->audit_what);
 	cJSON_AddStringToObject(o, "reason", reason ? reason : "");
 	cJSON_AddBoolToObject(o, "ok", err == NULL);
 	if (code != NULL)
@@ -992,6 +998,9 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	    sess->client, sess->role);
 	char *txt;
 
+	cJSON_AddStringToObject(o, "user", sess->user);
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(o, "what", s->audit_what);
 	/* Recovery remembers the answer under it again (server-idem.c). */
 	if (principal != NULL)
 		cJSON_AddStringToObject(o, "principal", principal);
@@ -1094,6 +1103,7 @@ server_command(struct server *s, const void *buf, size_t len,
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
 	struct session *sess = server_session_get(s, peer);
+	struct audit_before before = { 0 };
 	uint64_t body = 0;
 	size_t seenlen;
 	int remember = 0, rv, jrefused = 0;
@@ -1144,6 +1154,9 @@ server_command(struct server *s, const void *buf, size_t len,
 		}
 		remember = 1;
 	}
+	/* What the command may change, as it was: the audit's "was". */
+	if (ce->mutating)
+		server_audit_before(s, &before);
 	if ((reply = cmd_check(s, ce, req, id, sess, &reason)) != NULL)
 		goto answer;
 	/* Nothing changes unless it can be journaled (resuming the journal
@@ -1166,6 +1179,8 @@ answer:
 		 * out. */
 		if (reason == NULL && ipc_get_str(req, "reason", &reason) != 0)
 			reason = NULL;
+		server_audit_words(s, ce->name, req, reply, &before,
+		    s->audit_what, sizeof s->audit_what);
 		cmd_audit(s, sess, ce->name, reason, reply);
 		if (!s->jhalted) {
 			/* The command's record goes last: a write that a full
@@ -1184,6 +1199,7 @@ answer:
 				cmd_audit(s, sess, ce->name, reason, reply);
 			}
 		}
+		s->audit_what[0] = '\0';
 	} else if (ce != NULL && strcmp(ce->name, CMD_HELLO) == 0 &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		/* A hello (a read) is answered either way. */
