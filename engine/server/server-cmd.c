@@ -972,9 +972,17 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 {
 	cJSON *o = cJSON_CreateObject();
 
-	if (req != NULL)
-		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
-	else {
+	if (req != NULL) {
+		cJSON *d = cJSON_Duplicate(req, 1);
+
+		/* A hello's token is a password: the journal is exported and
+		 * read by many, and must not hand it out.  Nothing re-applies a
+		 * hello, so nothing needs it back. */
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "token")))
+			cJSON_ReplaceItemInObjectCaseSensitive(d, "token",
+			    cJSON_CreateString("(not journaled)"));
+		cJSON_AddItemToObject(o, "req", d);
+	} else {
 		/* Undecodable input is kept as text (cut on a character, control
 		 * characters as \uXXXX, invalid UTF-8 as \xNN) so that the
 		 * journal shows what came and stays valid JSON. */

@@ -12,7 +12,8 @@
 # "what" (throttle with the old values, style with its duration, algo old
 # -> new, limit and manual order in dollars, pause/resume with the state
 # they replaced, speed, kill, release, ack, cancel, submit,
-# journal_resume), and the snapshot's audit list carries the same.
+# journal_resume), and the snapshot's audit list carries the same.  No
+# token is written in the journal.
 set -u
 TRANCHED=$1 TRANCHE=$2
 tmp=$(mktemp -d)
@@ -152,4 +153,10 @@ jq -e '[.audit[] | select(.user == "j.smith" and
 	.what == "throttle block 1 12% (was 100%)" and
 	.reason == "reduce footprint")] | length == 1' "$tmp/snap.json" >/dev/null ||
 	fail "the snapshot's audit list does not name the person and values"
+# The tokens themselves are never in the journal (a hello's token is
+# written "(not journaled)"), good or wrong.
+grep -qa -e super-token-1 -e trader-token-2 -e view-token-3 "$tmp/j.trj" &&
+	fail "a token is written in the journal"
+jq -se 'any(.req.cmd == "hello" and .req.token == "(not journaled)")' \
+	"$tmp/cmds.json" >/dev/null || fail "no hello with its token withheld"
 echo "PASS audit-words"
