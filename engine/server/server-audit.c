@@ -130,25 +130,31 @@ aw_block(const struct audit_before *b, uint32_t id)
 	return NULL;
 }
 
-/* The "block" field: 0 when absent or not a block id (the handler says
- * why it is not one). */
+/* The "block" field: 0 when absent (every block), AW_NO_BLOCK when it is
+ * there but not a block id (the handler's refusal says why). */
+#define AW_NO_BLOCK UINT32_MAX
 static uint32_t
 aw_block_id(const cJSON *req)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "block");
 	double v = -1;
 
+	if (f == NULL)
+		return 0;
 	if (cJSON_IsString(f))
 		ipc_decimal(f->valuestring, strlen(f->valuestring), &v);
 	else if (cJSON_IsNumber(f))
 		v = f->valuedouble;
-	return v >= 1 && v <= 4294967295.0 && v == floor(v) ? (uint32_t)v : 0;
+	return v >= 1 && v < 4294967295.0 && v == floor(v) ? (uint32_t)v :
+	    AW_NO_BLOCK;
 }
 
 static void
 aw_target(char *out, size_t n, size_t *off, uint32_t id)
 {
-	if (id != 0)
+	if (id == AW_NO_BLOCK)
+		aw_put(out, n, off, " block ?");
+	else if (id != 0)
 		aw_put(out, n, off, " block %u", id);
 	else
 		aw_put(out, n, off, " all blocks");

@@ -2,8 +2,10 @@
 # tests/tui/console-audit.sh TRANCHED TRANCHE -- the console's audit log
 # reads who did what, with the values, live and in replay:
 #
-#   10:42:13 j.smith (supervisor) throttle block 1 12% (was 100%) - reason
+#   10:42:13 j.smith (supervisor) throttle block 1 12% (was 100%)
+#            - reduce footprint
 #
+# (the reason on the first row when the whole sentence fits there)
 # A supervisor's token named j.smith throttles, a local trader (the unix
 # user) forces a style and switches the algorithm, and a viewer's pause is
 # refused: the supervisor layout's audit panel shows each as a sentence,
@@ -32,7 +34,8 @@ wait_for "AUDIT 0"
 "$TRANCHE" ctl --connect "$URL" --token super-token-1 --role supervisor \
 	throttle 12 --block 1 --reason "reduce footprint" >/dev/null ||
 	fail "throttle refused"
-wait_for "j.smith (supervisor) throttle block 1 12% (was 100%) — reduce footprint"
+wait_for "j.smith (supervisor) throttle block 1 12% (was 100%)"
+wait_for "— reduce footprint"
 "$TRANCHE" ctl --connect "$URL" override --block 1 action=style \
 	style=passive for_s=600 --reason "go quiet" >/dev/null ||
 	fail "style refused"
