@@ -115,8 +115,10 @@
  *             (the shortfall's parts in dollars, engine/tca; the first
  *             three add up to is_cash, is_opp values the unfilled rest at
  *             the mid now),"shadow"? (tranched --shadow: the shadow
- *             model's totals)}  the block's whole state: absent is not in
- *             force
+ *             model's totals),"ended","end_mid" (once DONE or
+ *             CANCELLED: the simulated time it ended, a string, and the
+ *             mid then in fractional ticks)}  the block's whole state:
+ *             absent is not in force
  * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","mid","half_spread" (ticks, when the
@@ -125,6 +127,10 @@
  * fill       {"block","child","sym","px","qty","liq":"passive|aggressive",
  *             "filled","remaining"}
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
+ * mid        {"sym","mid"}  the symbol's mid in (fractional) ticks, on a
+ *            one-second grid of simulated time, sent only when it changed
+ *            since the symbol's last: the exact series the journal's TCA
+ *            reads (book events are conflated by wall time)
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason)
  * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}; the
@@ -162,6 +168,7 @@
 #define TOPIC_AUDIT     "audit"
 #define TOPIC_HEARTBEAT "heartbeat"
 #define TOPIC_STATUS    "status"
+#define TOPIC_MID       "mid"
 
 /*
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).

@@ -1,7 +1,19 @@
 /*
  * tui/panel-audit.c -- the audit log: every intervention the engine
  * journaled (who, in which role, what, accepted or refused, and the reason
- * they typed), newest first.  Refusals say REFUSED in words.
+ * they typed), newest first.  Refusals say REFUSED in words.  A record
+ * reads as a sentence:
+ *
+ *   10:42:13 j.smith (supervisor) throttle block 1 12% (was 100%)
+ *            - reduce footprint
+ *
+ * the person and role first, then the command in the engine's words with
+ * the values it replaced, then the reason: on the same row when all of it
+ * fits there, else on a row of its own -- a reason run on after a long
+ * command would break wherever the panel's width fell, and the reason is
+ * what a supervisor reads for.  Records of an
+ * engine that did not name the person show the command, client and role
+ * instead.
  */
 #include <string.h>
 
@@ -19,7 +31,7 @@ audit_draw(struct panel *p, const struct tui_view *v)
 	const struct store *s = v->store;
 	const struct store_ring *r = &s->audit;
 	WINDOW *w = p->win;
-	char title[64], clock[16], head[160];
+	char title[64], clock[16], head[160], body[500], why[260];
 	int iw = p->w - 2, vis = audit_visible(p), i, x, y;
 
 	panel_list_anchor(p, r);
@@ -44,16 +56,40 @@ audit_draw(struct panel *p, const struct tui_view *v)
 		if (a == NULL)
 			break;
 		x = 1;
+		why[0] = '\0';
 		x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8,
 		    "%s ", text_clock(clock, sizeof clock, a->t));
-		snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ? "ok" :
-		    "REFUSED", a->client[0] ? a->client : "?", a->role[0] ?
-		    "/" : "", a->role);
+		if (a->user[0] != '\0' && a->what[0] != '\0') {
+			snprintf(head, sizeof head, "%s%s (%s) ", a->ok ? "" :
+			    "REFUSED ", a->user, a->role[0] ? a->role : "?");
+			snprintf(body, sizeof body, "%s", a->what);
+			/* An em dash where the terminal can show one. */
+			if (a->text[0] != '\0')
+				snprintf(why, sizeof why, "%s %s", v->utf8 ?
+				    "\xe2\x80\x94" : "-", a->text);
+		} else {
+			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
+			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
+			    a->role[0] ? "/" : "", a->role);
+			snprintf(body, sizeof body, "%s", a->text);
+		}
 		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
 		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),
 		    head, v->utf8);
+		/* A short sentence is one row. */
+		if (why[0] != '\0' && text_width(body, v->utf8) + 1 +
+		    text_width(why, v->utf8) <= iw + 1 - x) {
+			size_t bl = strlen(body);
+
+			snprintf(body + bl, sizeof body - bl, " %s", why);
+			why[0] = '\0';
+		}
 		y += panel_wrap(w, y, x, iw + 1 - x, 10, iw - 9,
-		    left < 2 ? left : 2, A_NORMAL, a->text, v->utf8);
+		    left < 2 ? left : 2, A_NORMAL, body, v->utf8);
+		left = 1 + vis - y;
+		if (why[0] != '\0' && left > 0)
+			y += panel_wrap(w, y, 10, iw - 9, 10, iw - 9,
+			    left < 2 ? left : 2, A_NORMAL, why, v->utf8);
 	}
 }
 

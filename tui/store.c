@@ -641,6 +641,8 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	memcpy(a->cmd, cmd, sizeof a->cmd);
 	store_get_text(o, "client", a->client, sizeof a->client);
 	store_get_text(o, "role", a->role, sizeof a->role);
+	store_get_text(o, "user", a->user, sizeof a->user);
+	store_get_text(o, "what", a->what, sizeof a->what);
 	store_get_text(o, "reason", reason, sizeof reason);
 	snprintf(a->text, sizeof a->text, "%s", reason);
 	return 0;

@@ -183,7 +183,7 @@ static void
 replay_words(char *out, size_t n, const char *topic, const cJSON *o,
              const struct store *s)
 {
-	char a[48], b[48], c[48], d[48], e[200], px[32], px2[32];
+	char a[48], b[48], c[48], d[48], e[200], w[200], px[32], px2[32];
 	double q = 0, q2 = 0;
 
 	if (strcmp(topic, TOPIC_DECISION) == 0) {
@@ -203,9 +203,14 @@ replay_words(char *out, size_t n, const char *topic, const cJSON *o,
 		    replay_str(b, sizeof b, o, "code"),
 		    replay_str(e, sizeof e, o, "text"));
 	} else if (strcmp(topic, TOPIC_AUDIT) == 0) {
+		/* The audit's own words and person when the engine wrote
+		 * them; the command and client otherwise (older journals). */
+		if (replay_str(w, sizeof w, o, "what")[0] == '\0')
+			replay_str(w, sizeof w, o, "cmd");
+		if (replay_str(b, sizeof b, o, "user")[0] == '\0')
+			replay_str(b, sizeof b, o, "client");
 		replay_fmt(out, n, "intervention: %s by %s (%s), %s: %s",
-		    replay_str(a, sizeof a, o, "cmd"),
-		    replay_str(b, sizeof b, o, "client"),
+		    w, b,
 		    replay_str(c, sizeof c, o, "role"),
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) ?
 		    "done" : "refused", replay_str(e, sizeof e, o, "reason"));
@@ -250,6 +255,10 @@ replay_words(char *out, size_t n, const char *topic, const cJSON *o,
 		    s->px_decimals) : "none", cJSON_IsNumber(ap) ?
 		    text_px(px2, sizeof px2, ap->valuedouble, s->tick,
 		    s->px_decimals) : "none");
+	} else if (strcmp(topic, TOPIC_MID) == 0) {
+		replay_fmt(out, n, "%s mid %s (the engine's one-second sample)",
+		    replay_str(a, sizeof a, o, "sym"),
+		    replay_px(px, sizeof px, o, "mid", s));
 	} else if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
 		replay_fmt(out, n, "heartbeat, engine %s",
 		    replay_str(a, sizeof a, o, "state"));

@@ -173,6 +173,9 @@ struct store_audit {
 	uint64_t seq; /* the audit event's; 0 unknown */
 	int ok;
 	char client[48], role[16], cmd[24], text[240];
+	/* The person and the command in words ("throttle block 1 12% (was
+	 * 100%)"); empty from an engine that did not say them. */
+	char user[40], what[160];
 };
 
 /* A fixed ring of records, newest last; element size set at init. */

@@ -4,11 +4,20 @@
  *
  * The journal holds the events exactly as published, so the report is
  * rebuilt from what the desk saw: "block" events give each block's side,
- * quantity, window, arrival and end state; "child" events the mid and half
- * spread when each child was sent; "fill" events the fills; "trade" events
- * every print (the interval VWAP and the participation); "book" events the
- * mid over time (the TWAP of the mid, markouts and the end price).  The
- * arithmetic is tca_analyse() in engine/tca/.
+ * quantity, window, arrival and end state (and, once it ended, the exact
+ * simulated time and mid); "child" events the mid and half spread when
+ * each child was sent; "fill" events the fills; "trade" events every print
+ * (the interval VWAP and the participation); "mid" events the mid on a
+ * one-second grid of simulated time (the TWAP of the mid, markouts and the
+ * end price).  Nothing it reads depends on the wall clock, so one seed's
+ * report is the same at any --speed and after a crash and recovery.  A
+ * journal written before "mid" events existed falls back on the "book"
+ * events, which are conflated by wall time.  The arithmetic is
+ * tca_analyse() in engine/tca/.
+ *
+ * A crossing child fills while it is being sent, so its fill events come
+ * before its "child" event: such fills are kept waiting for their child,
+ * which then gives them their mid and half spread and counts them.
  *
  * A journal of several symbols keeps one series of prints and mids per
  * symbol (events carry "sym"), and each block is analysed against its own
@@ -49,25 +58,32 @@ struct tc_child {
 	double mid, half;
 	int64_t px, qty, filled, t;
 	char style[12];
+	/* Seen only in fills so far: its fills, from its block's fill
+	 * pend_first on, wait for the child event's mid and half spread. */
+	int pending;
+	size_t pend_first;
 };
 
 struct tc_block {
 	char id[16], sym[16];
 	int side;
 	int64_t qty, start, end, t_end;
-	double arrival;
+	double arrival, end_mid; /* end_mid: the block event's, 0 unknown */
+	int ended;               /* t_end is the block's own "ended" */
 	char state[16], algo[24];
 	int64_t fill_qty, fill_value; /* sums, checked for overflow */
 	struct tca_fill *fills;
+	size_t *fill_child;      /* each fill's child, an index into tc->c */
 	size_t nfills, capfills;
 };
 
-/* One symbol's prints and mids. */
+/* One symbol's prints and mids: from book events (mid) and from the
+ * simulated-time samples (smp), which win when the journal has them. */
 struct tc_series {
 	char sym[16];
-	int64_t *mid_t, *tr_t, *tr_px, *tr_qty;
-	double *mid;
-	size_t nmid, capmid, ntr, captr;
+	int64_t *mid_t, *tr_t, *tr_px, *tr_qty, *smp_t;
+	double *mid, *smp;
+	size_t nmid, capmid, ntr, captr, nsmp, capsmp;
 };
 
 struct tc {
@@ -146,6 +162,29 @@ tc_series(struct tc *tc, const char *sym)
 	return se;
 }
 
+/* Append (t, v) to two parallel arrays grown together; -1 out of memory. */
+static int
+tc_push(int64_t **tv, double **vv, size_t *n, size_t *cap, int64_t t,
+        double v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		int64_t *a = realloc(*tv, nc * sizeof *a);
+		double *d;
+
+		if (a == NULL)
+			return -1;
+		*tv = a;
+		if ((d = realloc(*vv, nc * sizeof *d)) == NULL)
+			return -1;
+		*vv = d;
+		*cap = nc;
+	}
+	(*tv)[*n] = t;
+	(*vv)[(*n)++] = v;
+	return 0;
+}
+
 static struct tc_child *
 tc_child(struct tc *tc, const char *id)
 {
@@ -219,7 +258,13 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 			b->arrival = tc_num(o, "arrival_px");
 		snprintf(b->algo, sizeof b->algo, "%s", tc_str(o, "algo"));
 		snprintf(b->state, sizeof b->state, "%s", tc_str(o, "state"));
-		if ((strcmp(b->state, "DONE") == 0 ||
+		/* The block's own end time and mid when it says them; else
+		 * (older journals) the first event that showed it ended. */
+		if (tc_num(o, "ended") > 0) {
+			b->t_end = (int64_t)tc_num(o, "ended");
+			b->end_mid = tc_num(o, "end_mid");
+			b->ended = 1;
+		} else if ((strcmp(b->state, "DONE") == 0 ||
 		    strcmp(b->state, "CANCELLED") == 0 ||
 		    strcmp(b->state, "EXPIRED") == 0) && b->t_end == 0)
 			b->t_end = t;
@@ -227,11 +272,14 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 		const char *id = tc_str(o, "id");
 		struct tc_child *c = tc_child(tc, id);
 
-		if (c == NULL) {
-			if (tc_grow((void **)&tc->c, &tc->capc, tc->nc, sizeof *tc->c))
-				return -1;
-			c = &tc->c[tc->nc++];
-			memset(c, 0, sizeof *c);
+		if (c == NULL || c->pending) {
+			if (c == NULL) {
+				if (tc_grow((void **)&tc->c, &tc->capc, tc->nc,
+				    sizeof *tc->c))
+					return -1;
+				c = &tc->c[tc->nc++];
+				memset(c, 0, sizeof *c);
+			}
 			snprintf(c->id, sizeof c->id, "%s", id);
 			c->mid = tc_num(o, "mid");
 			c->half = tc_num(o, "half_spread");
@@ -241,6 +289,16 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 			snprintf(c->style, sizeof c->style, "%s", tc_str(o, "style"));
 			struct tc_block *b = tc_block(tc, tc_str(o, "block"));
 			c->block = b ? (int)(b - tc->b) : -1;
+			/* Fills that came first: now they have a reference. */
+			if (c->pending && b != NULL)
+				for (size_t k = c->pend_first; k < b->nfills; k++) {
+					if (b->fill_child[k] != (size_t)(c - tc->c))
+						continue;
+					b->fills[k].mid = c->mid > 0 ? c->mid :
+					    (double)b->fills[k].px;
+					b->fills[k].half_spread = c->half;
+				}
+			c->pending = 0;
 		}
 	} else if (strcmp(topic, "fill") == 0) {
 		struct tc_block *b = tc_block(tc, tc_str(o, "block"));
@@ -251,11 +309,36 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 			return 0;
 		if (tc_fill_check(b, o, &px, &qty, err, errlen) != 0)
 			return -2;
+		if (c == NULL) {
+			/* A crossing child fills before its child event is
+			 * published: keep its place until that event comes. */
+			if (tc_grow((void **)&tc->c, &tc->capc, tc->nc, sizeof *tc->c))
+				return -1;
+			c = &tc->c[tc->nc++];
+			memset(c, 0, sizeof *c);
+			snprintf(c->id, sizeof c->id, "%s", tc_str(o, "child"));
+			c->block = (int)(b - tc->b);
+			c->pending = 1;
+			c->pend_first = b->nfills;
+			c->t = t;
+		}
+
 		b->fill_qty += qty;
 		b->fill_value += px * qty;
-		if (tc_grow((void **)&b->fills, &b->capfills, b->nfills,
-		    sizeof *b->fills))
-			return -1;
+		if (b->nfills == b->capfills) {
+			size_t n = b->capfills ? b->capfills * 2 : 256;
+			struct tca_fill *v = realloc(b->fills, n * sizeof *v);
+			size_t *w;
+
+			if (v == NULL)
+				return -1;
+			b->fills = v;
+			if ((w = realloc(b->fill_child, n * sizeof *w)) == NULL)
+				return -1;
+			b->fill_child = w;
+			b->capfills = n;
+		}
+		b->fill_child[b->nfills] = (size_t)(c - tc->c);
 		struct tca_fill *f = &b->fills[b->nfills++];
 
 		f->t = t;
@@ -290,6 +373,12 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 		se->tr_t[se->ntr] = t;
 		se->tr_px[se->ntr] = (int64_t)tc_num(o, "px");
 		se->tr_qty[se->ntr++] = (int64_t)tc_num(o, "qty");
+	} else if (strcmp(topic, "mid") == 0) {
+		struct tc_series *se = tc_series(tc, tc_str(o, "sym"));
+
+		if (se != NULL && tc_num(o, "mid") > 0 && tc_push(&se->smp_t,
+		    &se->smp, &se->nsmp, &se->capsmp, t, tc_num(o, "mid")) != 0)
+			return -1;
 	} else if (strcmp(topic, "book") == 0) {
 		struct tc_series *se = tc_series(tc, tc_str(o, "sym"));
 		const cJSON *bids = cJSON_GetObjectItemCaseSensitive(o, "bids");
@@ -299,22 +388,10 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 
 		if (se == NULL || !cJSON_IsArray(b0) || !cJSON_IsArray(a0))
 			return 0;
-		if (se->nmid == se->capmid) {
-			size_t n = se->capmid ? se->capmid * 2 : 1024;
-			int64_t *a = realloc(se->mid_t, n * sizeof *a);
-			double *d;
-
-			if (a == NULL)
-				return -1;
-			se->mid_t = a;
-			if ((d = realloc(se->mid, n * sizeof *d)) == NULL)
-				return -1;
-			se->mid = d;
-			se->capmid = n;
-		}
-		se->mid_t[se->nmid] = t;
-		se->mid[se->nmid++] = (cJSON_GetArrayItem(b0, 0)->valuedouble +
-		    cJSON_GetArrayItem(a0, 0)->valuedouble) / 2;
+		if (tc_push(&se->mid_t, &se->mid, &se->nmid, &se->capmid, t,
+		    (cJSON_GetArrayItem(b0, 0)->valuedouble +
+		    cJSON_GetArrayItem(a0, 0)->valuedouble) / 2) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -322,8 +399,10 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 static void
 tc_free(struct tc *tc)
 {
-	for (int i = 0; i < tc->nb; i++)
+	for (int i = 0; i < tc->nb; i++) {
 		free(tc->b[i].fills);
+		free(tc->b[i].fill_child);
+	}
 	free(tc->c);
 	for (int i = 0; i < tc->nser; i++) {
 		free(tc->ser[i].mid_t);
@@ -331,6 +410,8 @@ tc_free(struct tc *tc)
 		free(tc->ser[i].tr_t);
 		free(tc->ser[i].tr_px);
 		free(tc->ser[i].tr_qty);
+		free(tc->ser[i].smp_t);
+		free(tc->ser[i].smp);
 	}
 }
 
@@ -379,6 +460,10 @@ backtest_tca_main(int argc, char **argv)
 			    "each block against its own symbol's prints and mids.  With\n"
 			    "several blocks, a last line sums the session: dollars over\n"
 			    "the arrival value of all blocks (notional-weighted bps).\n"
+			    "Benchmarks and markouts come from the engine's simulated-time\n"
+			    "mid events and the block's own end, so one seed's report is\n"
+			    "the same at any speed and after a recovery; a markout looks\n"
+			    "no later than the block's end.\n"
 			    "A damaged span is skipped and named on stderr; a journal of\n"
 			    "another protocol version, or with a fill whose quantity or\n"
 			    "price cannot be, is refused naming the record (exit 1).\n\n"
@@ -498,20 +583,32 @@ backtest_tca_main(int argc, char **argv)
 		struct tca_input in;
 		struct tca_report r;
 		double tk = tc->tick;
+		int smp;
 
 		if (se == NULL)
 			se = &none;
+		/* The simulated-time samples when there are any. */
+		smp = se->nsmp > 0;
 		in = (struct tca_input){
 			.side = b->side, .qty = b->qty, .arrival = b->arrival,
 			.tick = tc->tick, .start = b->start, .end = tend,
-			.fills = b->fills, .nfills = b->nfills, .mid_t = se->mid_t,
-			.mid = se->mid, .nmid = se->nmid, .tr_t = se->tr_t,
+			.fills = b->fills, .nfills = b->nfills,
+			.mid_t = smp ? se->smp_t : se->mid_t,
+			.mid = smp ? se->smp : se->mid, .nmid = smp ? se->nsmp :
+			se->nmid, .tr_t = se->tr_t,
 			.tr_px = se->tr_px, .tr_qty = se->tr_qty, .ntr = se->ntr,
+			/* After the block's end the journal holds what the
+			 * engine happened to run on for: wall time's choice. */
+			.markout_until = tend,
 		};
-		/* The end price: the mid when the block finished. */
-		for (size_t k = 0; k < se->nmid; k++)
-			if (se->mid_t[k] <= tend)
-				in.end_mid = se->mid[k];
+		/* The end price: the block's own mid when it ended, else the
+		 * last mid at or before its end. */
+		if (b->ended && b->end_mid > 0)
+			in.end_mid = b->end_mid;
+		else
+			for (size_t k = 0; k < in.nmid; k++)
+				if (in.mid_t[k] <= tend)
+					in.end_mid = in.mid[k];
 		if (in.end_mid <= 0)
 			in.end_mid = b->arrival;
 		if (tca_analyse(&in, &r) != 0)

@@ -218,6 +218,31 @@ exec_trade_event(struct exec *x, const struct market *m, int64_t px,
 	exec_emit(x, "trade", o);
 }
 
+/*
+ * Each market's mid on a grid of simulated time (EXEC_MID_SAMPLE_NS), when
+ * it changed since the last sample: the benchmarks and markouts of the
+ * journal's TCA read these, not the book events, which are conflated by
+ * wall time and so differ between two runs of one seed at two speeds.
+ * A market with a side empty has no mid and says nothing.
+ */
+void
+exec_mid_events(struct exec *x)
+{
+	for (size_t i = 0; i < x->nmk; i++) {
+		struct exec_mkt *mk = &x->mk[i];
+		double mid = market_mid(mk->m);
+		cJSON *o;
+
+		if (!(mid > 0) || mid == mk->sampled_mid)
+			continue;
+		mk->sampled_mid = mid;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "sym", mk->m->sym);
+		cJSON_AddNumberToObject(o, "mid", mid);
+		exec_emit(x, "mid", o);
+	}
+}
+
 /* A dollar figure to the cent: short on the wire. */
 static void
 exec_add_usd(cJSON *o, const char *name, double usd)
@@ -294,6 +319,12 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	}
 	cJSON_AddNumberToObject(o, "limit_px", (double)p->spec.limit_px);
 	cJSON_AddStringToObject(o, "at_end", exec_at_end_name(p->spec.cleanup));
+	if ((p->state == PARENT_DONE || p->state == PARENT_CANCELLED ||
+	    p->state == PARENT_EXPIRED) &&
+	    p->ended > 0) {
+		exec_add_time(o, "ended", p->ended);
+		cJSON_AddNumberToObject(o, "end_mid", p->end_mid);
+	}
 	if (p->shadow_state != NULL && x->shadow_ops != NULL)
 		cJSON_AddItemToObject(o, "shadow", x->shadow_ops->shadow_json(p));
 	exec_block_is_parts(x, p, o);

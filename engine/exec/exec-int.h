@@ -31,7 +31,12 @@ struct exec_mkt {
 	long double var_sum;
 	/* Aggressive volume since the alert detector's last sample. */
 	int64_t wbuy, wsell;
+	double sampled_mid;    /* the mid the last "mid" event said */
 };
+
+/* The mid of every market is sampled on this grid of simulated time
+ * ("mid" events, exec_tick). */
+#define EXEC_MID_SAMPLE_NS 1000000000LL
 
 struct exec {
 	struct exec_mkt mk[EXEC_MAX_MARKETS];
@@ -56,6 +61,7 @@ struct exec {
 	/* The alert detector (exec-watch.c); NULL: none. */
 	struct watch *watch;
 	int64_t watch_next;  /* its next sample time */
+	int64_t mid_next;      /* the next mid sample's time; 0 before the first */
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -110,5 +116,7 @@ void exec_fill_event(struct exec *x, const struct parent *p,
                      const struct child *c, const struct market_fill *f);
 void exec_trade_event(struct exec *x, const struct market *m, int64_t px,
                       int64_t qty, int aggressor);
+/* The mids that changed since their last sample, one "mid" event each. */
+void exec_mid_events(struct exec *x);
 
 #endif

@@ -97,6 +97,10 @@ exec_finish(struct exec *x, struct parent *p, int state)
 	p->dirty = 1;
 	double mid = market_mid(p->m);
 	p->end_px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+	/* The exact moment and mid, for a TCA that must not depend on when
+	 * the block event happened to be published. */
+	p->ended = p->m->now;
+	p->end_mid = mid > 0 ? mid : (double)p->m->last_px;
 }
 
 /*

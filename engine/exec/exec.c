@@ -5,7 +5,9 @@
  * exec_submit checks a block and files it under the market of its symbol;
  * exec_tick advances every market to each decision due in turn, so a
  * decision sees the book as it is at its own time even when the caller's
- * clock jumps.  The market's callbacks (fills, children gone, prints) come
+ * clock jumps; with an emit callback it also stops on a one-second grid of
+ * simulated time to sample each market's mid ("mid" events), so what the
+ * journal's TCA reads is the same at any speed.  The market's callbacks (fills, children gone, prints) come
  * back here and are booked against the block that owns the child.
  *
  * The rest of the folder, one subject a file (exec-int.h is what they
@@ -402,6 +404,18 @@ exec_tick(struct exec *x, int64_t t)
 				next = p;
 			}
 		}
+		/* With someone listening, the mids are sampled on their grid
+		 * of simulated time, whatever steps the caller's clock takes
+		 * (the backtester, which listens to nobody, is not slowed). */
+		if (x->e.emit != NULL && x->nmk > 0) {
+			if (x->mid_next == 0)
+				x->mid_next = (x->mk[0].m->now + EXEC_MID_SAMPLE_NS -
+				    1) / EXEC_MID_SAMPLE_NS * EXEC_MID_SAMPLE_NS;
+			if (x->mid_next < due) {
+				due = x->mid_next;
+				next = NULL;
+			}
+		}
 		/* The alert detector's samples up to then come first, so
 		 * they do not depend on how the caller slices time. */
 		exec_watch_to(x, due);
@@ -409,6 +423,12 @@ exec_tick(struct exec *x, int64_t t)
 		 * and none may lag behind another's decisions. */
 		for (size_t i = 0; i < x->nmk; i++)
 			market_advance(x->mk[i].m, due);
+		if (x->e.emit != NULL && x->nmk > 0 && due == x->mid_next) {
+			exec_mid_events(x);
+			x->mid_next += EXEC_MID_SAMPLE_NS;
+			if (next == NULL && due < t)
+				continue;
+		}
 		if (next == NULL)
 			return;
 		if (next->state == PARENT_PAUSED) {

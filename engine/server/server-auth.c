@@ -10,12 +10,19 @@
  * presents it in hello.  They come from two places, both optional:
  *
  *   the file $TRANCHE_TOKENS_FILE, else $XDG_CONFIG_HOME/tranche/tokens
- *   (~/.config/tranche/tokens): one "ROLE TOKEN" a line, # comments and
- *   blank lines allowed.  It must be mode 0600 or stricter -- a token file
- *   others can read is a token others have -- and the engine refuses to
- *   start otherwise, naming the file and its mode;
+ *   (~/.config/tranche/tokens): one "ROLE TOKEN [NAME]" a line, # comments
+ *   and blank lines allowed.  It must be mode 0600 or stricter -- a token
+ *   file others can read is a token others have -- and the engine refuses
+ *   to start otherwise, naming the file and its mode;
  *
- *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE=TOKEN".
+ *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE:NAME=TOKEN".
+ *
+ * NAME is the person the token stands for: the audit records of what a
+ * peer with that token did name them.  A token without one (files written
+ * before names existed stay valid) is named after its role and its number
+ * among all tokens, "trader#2"; a name that is not 1 to 32 letters, digits
+ * or ". _ - @" is refused with its place and value, since it goes into
+ * every record and onto every supervisor's screen.
  *
  * A token may be listed once: twice (under one role or two, in the file,
  * the environment or both) stops the engine from starting, naming both
@@ -66,9 +73,28 @@ server_role_refusal(const struct session *sess, const char *cmd,
 	    sess->authed ? "" : " (say hello with a role first)");
 }
 
+/* 0 when name may stand for a person in the audit records. */
+static int
+tokens_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > 32)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+		    c == '@'))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 tokens_add(struct server *s, const char *role, const char *tok,
-           const char *where, char *err, size_t errlen)
+           const char *name, const char *where, char *err, size_t errlen)
 {
 	int rank = server_role_rank(role);
 
@@ -91,11 +117,26 @@ tokens_add(struct server *s, const char *role, const char *tok,
 			    s->tokens[i].where, server_role_name(s->tokens[i].rank));
 			return -1;
 		}
+	if (name != NULL && tokens_name_ok(name) != 0) {
+		char shown[80];
+
+		snprintf(err, errlen, "%s: name \"%s\": must be 1 to 32 letters, "
+		    "digits or . _ - @", where, ipc_show(shown, sizeof shown,
+		    name, strlen(name)));
+		return -1;
+	}
 	if (s->ntokens == TOKENS_MAX) {
 		snprintf(err, errlen, "%s: more than %d tokens", where, TOKENS_MAX);
 		return -1;
 	}
 	s->tokens[s->ntokens].rank = rank;
+	if (name != NULL)
+		snprintf(s->tokens[s->ntokens].name,
+		    sizeof s->tokens[0].name, "%s", name);
+	else
+		snprintf(s->tokens[s->ntokens].name,
+		    sizeof s->tokens[0].name, "%s#%d", server_role_name(rank),
+		    s->ntokens + 1);
 	snprintf(s->tokens[s->ntokens].where, sizeof s->tokens[0].where, "%s",
 	    where);
 	snprintf(s->tokens[s->ntokens].token, sizeof s->tokens[0].token, "%s",
@@ -136,20 +177,22 @@ tokens_file(struct server *s, char *err, size_t errlen)
 		return -1;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
-		char role[32], tok[256], extra[2];
+		char role[32], tok[256], name[64], extra[2];
 		int k;
 
 		n++;
 		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
 			continue;
-		k = sscanf(line, "%31s %255s %1s", role, tok, extra);
+		k = sscanf(line, "%31s %255s %63s %1s", role, tok, name, extra);
 		snprintf(where, sizeof where, "tokens file %s:%d", path, n);
-		if (k != 2) {
-			snprintf(err, errlen, "%s: expected \"ROLE TOKEN\"", where);
+		if (k != 2 && k != 3) {
+			snprintf(err, errlen, "%s: expected \"ROLE TOKEN\" or \"ROLE "
+			    "TOKEN NAME\"", where);
 			fclose(f);
 			return -1;
 		}
-		if (tokens_add(s, role, tok, where, err, errlen) != 0) {
+		if (tokens_add(s, role, tok, k == 3 ? name : NULL, where, err,
+		    errlen) != 0) {
 			fclose(f);
 			return -1;
 		}
@@ -169,15 +212,19 @@ tokens_env(struct server *s, char *err, size_t errlen)
 	snprintf(copy, sizeof copy, "%s", env);
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
+		char *eq = strchr(item, '='), *colon;
 
 		if (eq == NULL) {
 			snprintf(err, errlen, "TRANCHE_TOKENS: \"%.32s...\": expected "
-			    "ROLE=TOKEN", item);
+			    "ROLE=TOKEN or ROLE:NAME=TOKEN", item);
 			return -1;
 		}
 		*eq = '\0';
-		if (tokens_add(s, item, eq + 1, "TRANCHE_TOKENS", err, errlen) != 0)
+		/* ROLE:NAME -- a role has no colon, so this is new syntax only. */
+		if ((colon = strchr(item, ':')) != NULL)
+			*colon = '\0';
+		if (tokens_add(s, item, eq + 1, colon != NULL ? colon + 1 : NULL,
+		    "TRANCHE_TOKENS", err, errlen) != 0)
 			return -1;
 	}
 	return 0;

@@ -205,6 +205,9 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	sess->rank = rank;
 	sess->authed = 1;
 	sess->token = tok;
+	/* The person: the token's, else whom the transport vouched for. */
+	snprintf(sess->user, sizeof sess->user, "%s", tok > 0 ?
+	    s->tokens[tok - 1].name : sess->peer_user);
 	snprintf(sess->role, sizeof sess->role, "%s", server_role_name(rank));
 	server_session_principal(sess);
 	r = ipc_reply_ok(id);
@@ -1085,8 +1088,11 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 		ipc_get_str(err, "code", &code);
 	}
 	cJSON_AddStringToObject(o, "client", sess->client);
+	cJSON_AddStringToObject(o, "user", sess->user);
 	cJSON_AddStringToObject(o, "role", sess->role);
 	cJSON_AddStringToObject(o, "cmd", cmd);
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(o, "what", s->audit_what);
 	cJSON_AddStringToObject(o, "reason", reason ? reason : "");
 	cJSON_AddBoolToObject(o, "ok", err == NULL);
 	if (code != NULL)
@@ -1102,9 +1108,17 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 {
 	cJSON *o = cJSON_CreateObject();
 
-	if (req != NULL)
-		cJSON_AddItemToObject(o, "req", cJSON_Duplicate(req, 1));
-	else {
+	if (req != NULL) {
+		cJSON *d = cJSON_Duplicate(req, 1);
+
+		/* A hello's token is a password: the journal is exported and
+		 * read by many, and must not hand it out.  Nothing re-applies a
+		 * hello, so nothing needs it back. */
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "token")))
+			cJSON_ReplaceItemInObjectCaseSensitive(d, "token",
+			    cJSON_CreateString("(not journaled)"));
+		cJSON_AddItemToObject(o, "req", d);
+	} else {
 		/* Undecodable input is kept as text (cut on a character, control
 		 * characters as \uXXXX, invalid UTF-8 as \xNN) so that the
 		 * journal shows what came and stays valid JSON. */
@@ -1128,6 +1142,9 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	    sess->client, sess->role);
 	char *txt;
 
+	cJSON_AddStringToObject(o, "user", sess->user);
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(o, "what", s->audit_what);
 	/* Recovery remembers the answer under it again (server-idem.c). */
 	if (principal != NULL)
 		cJSON_AddStringToObject(o, "principal", principal);
@@ -1234,6 +1251,7 @@ server_command(struct server *s, const void *buf, size_t len,
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
 	struct session *sess = server_session_get(s, peer);
+	struct audit_before before = { 0 };
 	uint64_t body = 0;
 	size_t seenlen;
 	int remember = 0, rv, jrefused = 0;
@@ -1285,6 +1303,9 @@ server_command(struct server *s, const void *buf, size_t len,
 		}
 		remember = 1;
 	}
+	/* What the command may change, as it was: the audit's "was". */
+	if ((ce->flags & CMD_WRITE) && !s->readonly)
+		server_audit_before(s, &before);
 	if ((reply = cmd_check(s, ce, req, id, sess, &reason)) != NULL)
 		goto answer;
 	/* Nothing changes unless it can be journaled (resuming the journal
@@ -1308,6 +1329,8 @@ answer:
 		 * out. */
 		if (reason == NULL && ipc_get_str(req, "reason", &reason) != 0)
 			reason = NULL;
+		server_audit_words(s, ce->name, req, reply, &before,
+		    s->audit_what, sizeof s->audit_what);
 		cmd_audit(s, sess, ce->name, reason, reply);
 		if (!s->jhalted) {
 			/* The command's record goes last: a write that a full
@@ -1326,6 +1349,7 @@ answer:
 				cmd_audit(s, sess, ce->name, reason, reply);
 			}
 		}
+		s->audit_what[0] = '\0';
 	} else if (ce != NULL && (ce->flags & CMD_AUTH) &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		/* A hello (a read) is answered either way; a replay has no

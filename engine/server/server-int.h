@@ -65,6 +65,11 @@ struct session {
 	char client[64];
 	char role[16];
 	char addr[64];
+	/* The person, for the audit records: the token's name once hello
+	 * presented one, else the unix user of an ipc:// peer's uid, else
+	 * "-" (a tcp:// peer without a token is nobody in particular). */
+	char user[64];
+	char peer_user[64]; /* the transport's person, before any token */
 	/* Who the session is, for remembered ids: set once the session is
 	 * trusted (a local peer, or hello accepted); "" until then. */
 	char principal[128];
@@ -103,6 +108,7 @@ struct jpend {
 #define TOKENS_MAX 64
 struct token {
 	int rank;
+	char name[40];     /* the person: NAME, or "ROLE#N" when none */
 	char token[128];
 	char where[160];   /* "tokens file PATH:LINE" or "TRANCHE_TOKENS" */
 };
@@ -209,6 +215,7 @@ struct server {
 	struct recover *rec;   /* server-recover.c's state while recovering */
 	uint64_t seed;
 	char last_state[16];   /* what the last "status" event said */
+	char audit_what[320];  /* the command being recorded, in words */
 	double last_speed;
 };
 
@@ -402,6 +409,32 @@ int server_token_eq(const char *a, const char *b);
 cJSON *server_command_record(const cJSON *req, const void *raw, size_t rawlen,
                              const cJSON *reply, const char *client,
                              const char *role);
+
+/*
+ * server-audit.c: an intervention in words ("throttle block 1 12% (was
+ * 100%)").  server_audit_before() takes what a command may change, before
+ * its handler runs; server_audit_words() writes the sentence from the
+ * request, that and the answer (the audit record's "what").
+ */
+#define AUDIT_BEFORE_BLOCKS 64
+struct audit_block {
+	uint32_t id;
+	double max_pov;
+	int64_t max_child, limit_px, filled, qty, force_until;
+	int aggr, state, forced, cleanup;
+	double cost_limit;
+	char algo[24];
+};
+struct audit_before {
+	int taken;             /* 0: no picture (the words say less) */
+	double speed;
+	int n;
+	struct audit_block blocks[AUDIT_BEFORE_BLOCKS];
+};
+void server_audit_before(struct server *s, struct audit_before *b);
+void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
+                        const cJSON *reply, const struct audit_before *b,
+                        char *out, size_t n);
 
 /*
  * server-events.c: the events channel.  A peer dials the events URL, sends

@@ -25,6 +25,12 @@
  * A peer that has not authenticated has none and its ids are not
  * remembered.
  *
+ * Persons.  The audit records name who acted (sess->user): over ipc://
+ * the unix user of the peer's uid, which the kernel vouches for (a uid
+ * with no name reads "uid 1234"); once hello presents a token, the token's
+ * name from the tokens file instead (server-auth.c); over tcp:// with no
+ * token, nobody: "-".
+ *
  * Refusals.  Every refusal is recorded with its code and message.  A
  * trusted session's interventions are journaled and audited one by one by
  * server-cmd.c; everything else refused -- requests from peers that have
@@ -39,9 +45,11 @@
  * authenticated may be refused --unauth-errors times on one connection;
  * after that the engine closes the connection without answering.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/journal/journal.h"
 #include "engine/server/server-int.h"
@@ -190,6 +198,20 @@ server_sessions_drain(struct server *s)
 	} while (n == 256);
 }
 
+/* The unix user name of uid, or "uid N" when it has none. */
+static void
+sessions_user_name(uint64_t uid, char *buf, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof tmp, &res) == 0 &&
+	    res != NULL && res->pw_name != NULL && res->pw_name[0] != '\0')
+		snprintf(buf, n, "%s", res->pw_name);
+	else
+		snprintf(buf, n, "uid %llu", (unsigned long long)uid);
+}
+
 /* The session that has waited longest without authenticating, or NULL
  * when every session is trusted. */
 static struct session *
@@ -251,6 +273,11 @@ server_session_get(struct server *s, const struct peer *peer)
 	snprintf(sess->role, sizeof sess->role, "viewer");
 	snprintf(sess->addr, sizeof sess->addr, "%s", peer->addr[0] ?
 	    peer->addr : "?");
+	if (peer->kind == PEER_REMOTE || strcmp(peer->addr, "ipc uid ?") == 0)
+		snprintf(sess->user, sizeof sess->user, "-");
+	else
+		sessions_user_name(peer->uid, sess->user, sizeof sess->user);
+	snprintf(sess->peer_user, sizeof sess->peer_user, "%s", sess->user);
 	server_session_principal(sess);
 	s->nsessions++;
 	return sess;
@@ -376,12 +403,14 @@ server_refusal(struct server *s, struct session *sess,
 	    sess ? sess->client : "-", sess ? sess->role : "-");
 
 	cJSON_AddStringToObject(o, "peer", addr);
+	cJSON_AddStringToObject(o, "user", sess ? sess->user : "-");
 	refusal_journal(s, o);
 	cJSON_Delete(o);
 	if (ipc_get_str(req, "reason", &reason) != 0)
 		reason = "";
 	a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "client", sess ? sess->client : "-");
+	cJSON_AddStringToObject(a, "user", sess ? sess->user : "-");
 	cJSON_AddStringToObject(a, "role", sess ? sess->role : "-");
 	cJSON_AddStringToObject(a, "cmd", cmd);
 	cJSON_AddStringToObject(a, "reason", reason);

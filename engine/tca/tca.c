@@ -117,8 +117,16 @@ tca_analyse(const struct tca_input *in, struct tca_report *r)
 	for (size_t i = 0; i < in->nfills; i++) {
 		const struct tca_fill *f = &in->fills[i];
 		long double q = (long double)f->qty;
-		double a1 = tca_mid_at(in, f->t + 60 * 1000000000LL);
-		double a5 = tca_mid_at(in, f->t + 300 * 1000000000LL);
+		int64_t h1 = f->t + 60 * 1000000000LL;
+		int64_t h5 = f->t + 300 * 1000000000LL;
+		double a1, a5;
+
+		if (in->markout_until > 0 && h1 > in->markout_until)
+			h1 = in->markout_until;
+		if (in->markout_until > 0 && h5 > in->markout_until)
+			h5 = in->markout_until;
+		a1 = tca_mid_at(in, h1);
+		a5 = tca_mid_at(in, h5);
 
 		tca_sums_add(&sums, in->side, in->arrival, f);
 		m1 += q * s * (a1 - f->px) / f->px * 1e4;

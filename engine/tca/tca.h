@@ -59,6 +59,11 @@ struct tca_input {
 	size_t nmid;
 	const int64_t *tr_t, *tr_px, *tr_qty;
 	size_t ntr;
+	/* Markouts look no later than this (0: no bound).  A journal's
+	 * report sets the block's end: what the journal holds after it
+	 * depends on when the engine happened to stop, and a report of one
+	 * seed must not. */
+	int64_t markout_until;
 };
 
 struct tca_report {
@@ -71,8 +76,9 @@ struct tca_report {
 	double participation;   /* our share of the window's volume, % */
 	double passive_share;   /* % of filled */
 	double markout1_bps, markout5_bps; /* s (mid(t+dt) - px) / px, fill
-	                                      weighted; positive: the mid moved
-	                                      on the way we traded */
+	                                      weighted, t+dt at most
+	                                      markout_until; positive: the mid
+	                                      moved on the way we traded */
 };
 
 int tca_analyse(const struct tca_input *in, struct tca_report *out);

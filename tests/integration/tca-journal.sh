@@ -2,8 +2,9 @@
 # tests/integration/tca-journal.sh TRANCHED -- `tranched tca` on a journal
 # the real engine wrote, checked against what the journal itself says: the
 # filled quantity and average price are recomputed from the journal's own
-# fill events, and the shortfall from them, the block's arrival and the mid
-# of the last book event before its end (so a sum of the report's own parts,
+# fill events, and the shortfall from them, the block's arrival and its end
+# mid -- the block event's own "end_mid", or in a journal without it the
+# mid of the last book event before its end (so a sum of the report's own parts,
 # true by definition, proves nothing and is not the check).  Also: the
 # average agrees with the engine's own last block event, --csv has a header
 # and one row per block, a two-symbol session is analysed per symbol with a
@@ -41,7 +42,8 @@ check_from_events() {
 		| ($ev | map(select(.sym == $b.sym and .bids != null and
 		    .asks != null and (.t | tonumber) <= $tend and
 		    (.bids | length) > 0 and (.asks | length) > 0)) | last) as $bk
-		| (($bk.bids[0][0] + $bk.asks[0][0]) / 2 * $tk) as $emid
+		| (if $b.end_mid != null then $b.end_mid * $tk else
+		    ($bk.bids[0][0] + $bk.asks[0][0]) / 2 * $tk end) as $emid
 		| ($b.arrival_px * $tk) as $arr
 		| (if $F > 0 then $C / $F * $tk else 0 end) as $avg
 		| (if $b.side == "sell" then 1 else -1 end) as $s

@@ -29,8 +29,10 @@ jq -e --arg r "$REASON" '[.audit[] | select(.reason == $r)] | length == 1' \
 	>"$TMP/cancel.out" 2>&1
 grep -qF -- "$RLO" "$TMP/cancel.out" && fail "ctl printed a raw U+202E"
 
-# The console shows the audited reason without it.
-console --connect "$URL"
+# The console shows the audited reason without it (in the supervisor
+# layout, whose audit log has the rows for both records with their reasons:
+# the trader layout's two rows hold the newest record only).
+console --connect "$URL" --layout supervisor
 wait_for "bidi check done x"
 screen | grep -qF -- "$RLO" && fail "U+202E reached the console's screen"
 screen | grep -qF -- "$LRI" && fail "U+2066 reached the console's screen"

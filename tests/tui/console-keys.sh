@@ -139,7 +139,8 @@ tmux_ send-keys Enter
 tmux_ send-keys -l "tmux: release"
 tmux_ send-keys Enter y
 wait_for "release: ok"
-wait_for "kill ok tranche/supervisor tmux: kill"
+# The audit log names the person (the local unix user) and what was done.
+wait_for "$(id -un) (supervisor) kill switch on — tmux: kill"
 
 # Z freezes, / searches, L cycles layouts.
 tmux_ send-keys Z

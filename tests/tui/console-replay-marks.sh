@@ -39,7 +39,7 @@ wait_for_re "REPLAY.*[0-9]{2}:[0-9]{2}:[0-9]{2}[|][^|]*R[^|]*[|]"
 
 # . says the event in words.
 tmux_ send-keys .
-wait_for_re "one event forward \(paused\): [0-9]{2}:[0-9]{2}:[0-9]{2} (book|market print|decision|heartbeat|block|our fill|child order|alert|intervention|engine now)"
+wait_for_re "one event forward \(paused\): [0-9]{2}:[0-9]{2}:[0-9]{2} (book|market print|decision|heartbeat|block|our fill|child order|alert|intervention|engine now|[A-Z]+ mid)"
 screen | grep -qE "event [0-9]+ \(paused\)" && fail ". names an event by number"
 
 # n: the intervention in words, then the restart.
@@ -55,7 +55,9 @@ step_until() { # KEY TEXT: press KEY until TEXT shows
 		k=$((k + 1))
 	done
 }
-step_until n "intervention: throttle by tranche-ctl (trader), done: before the crash"
+step_until n "(trader), done: before the crash"
+screen | grep -qE "intervention: throttle (block [0-9]+|all blocks) [0-9]+% \(was [0-9]+%\) by [^ ]+ \(trader\), done: before the crash" ||
+	fail "the intervention is not told in words"
 step_until n "RESTART: the engine stopped at"
 wait_for "a new one recovered the session from the journal"
 wait_for_re "next at [0-9:]{8}: RESTART"

@@ -392,12 +392,34 @@ render_audit_log_who_what_why(void **state)
 	assert_non_null(strstr(row(&p, y), "news at 14:00"));
 	delwin(p.win);
 
+	/* An engine that names the person and says what was done: one
+	 * sentence, the reason after it when it fits on the row, else on a
+	 * row of its own; escapes in any of it never reach the terminal. */
+	push(&s, TOPIC_AUDIT, 4, T0 + 4 * SEC, "{\"cmd\":\"throttle\",\"ok\":"
+	    "true,\"client\":\"c3\",\"user\":\"j.smith\",\"role\":"
+	    "\"supervisor\",\"what\":\"throttle block 1 12% (was 100%)\","
+	    "\"reason\":\"news\"}");
+	push(&s, TOPIC_AUDIT, 5, T0 + 5 * SEC, "{\"cmd\":\"pause\",\"ok\":"
+	    "false,\"client\":\"c4\",\"user\":\"j\\u001b[2Jdoe\",\"role\":"
+	    "\"viewer\",\"what\":\"pause block 1 (was WORKING)\","
+	    "\"reason\":\"a reason too long to follow the command on its row\"}");
+	p = render(&panel_audit_ops, &v, 8, 70);
+	y = find_row(&p, "REFUSED j[2Jdoe (viewer) pause block 1 (was WORKING)");
+	assert_int_equal(y, 1);
+	assert_non_null(strstr(row(&p, y), "09:30:05"));
+	assert_int_equal(find_row(&p, "a reason too long to follow the command "
+	    "on its row"), y + 1);
+	y = find_row(&p, "j.smith (supervisor) throttle block 1 12% (was "
+	    "100%) - news");
+	assert_int_equal(y, 3);
+	delwin(p.win);
+
 	/* Scrolled back: the title says how far. */
 	p = render(&panel_audit_ops, &v, 4, 70);
 	assert_true(p.ops->key(&p, &v, 'j') & TUI_HANDLED);
 	p.ops->draw(&p, &v);
 	assert_true(find_row(&p, "back 1") == 0);
-	assert_true(find_row(&p, "throttle ok") == 1);
+	assert_true(find_row(&p, "j.smith (supervisor) throttle") == 1);
 	delwin(p.win);
 	store_free(&s);
 }
