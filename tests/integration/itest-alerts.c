@@ -14,7 +14,11 @@
  * alerts_cost_limit_is_a_supervisors: a trader may not set a block's cost
  *   limit (ERR_ROLE naming the role), a negative one is refused naming
  *   "bps" and the value, and a supervisor's 1 bps limit on a sale through
- *   the headline raises a "cost" alert for block 1.
+ *   the headline raises a "cost" alert for block 1;
+ * alerts_behind_schedule_on_the_daemon: a block throttled to 1% falls
+ *   behind its TWAP schedule, and the engine raises a "behind" alert for
+ *   block 1 saying by how many shares, what share of the block and for how
+ *   long, with a suggested action.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -252,6 +256,42 @@ alerts_cost_limit_is_a_supervisors(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+static void
+alerts_behind_schedule_on_the_daemon(void **state)
+{
+	struct itest_engine e;
+	struct ipc_event ev;
+	cJSON *r;
+	int behind = 0;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=600", NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\",\"pct\":1,"
+	    "\"reason\":\"itest: starve the schedule\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	for (long long t0 = itest_now_ms(); !behind &&
+	    itest_now_ms() - t0 < 60000;) {
+		if (ipc_client_wait_event(e.c, &ev, 500) != 1)
+			continue;
+		if (strcmp(ev.topic, TOPIC_ALERT) == 0 &&
+		    strcmp(ev_str(ev.json, "code"), "behind") == 0) {
+			const char *text = ev_str(ev.json, "text");
+
+			behind = strcmp(ev_str(ev.json, "block"), "1") == 0 &&
+			    strstr(text, "behind schedule by") != NULL &&
+			    strstr(text, "% of the block) for ") != NULL &&
+			    ev_str(ev.json, "action")[0] != '\0';
+			if (!behind)
+				fprintf(stderr, "behind alert not as expected: "
+				    "%s\n", text);
+		}
+		ipc_event_free(&ev);
+	}
+	assert_true(behind);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -259,6 +299,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(alerts_headline_raises_a_market_alert),
 		cmocka_unit_test(alerts_ack_reason_and_all),
 		cmocka_unit_test(alerts_cost_limit_is_a_supervisors),
+		cmocka_unit_test(alerts_behind_schedule_on_the_daemon),
 	};
 
 	if (argc < 2) {
