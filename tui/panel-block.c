@@ -225,8 +225,8 @@ block_draw(struct panel *p, const struct tui_view *v)
 	if (y <= rows) {
 		/* An expired block says how far it got: "EXPIRED 61%". */
 		if (strcmp(b->state, "EXPIRED") == 0 && b->qty > 0)
-			snprintf(a, sizeof a, "EXPIRED %.0f%%", 100.0 *
-			    (double)b->filled / (double)b->qty);
+			snprintf(a, sizeof a, "EXPIRED %.0f%%", text_done_pct(
+			    (double)b->filled, (double)b->qty));
 		else
 			snprintf(a, sizeof a, "%s", b->state[0] ? b->state : "?");
 		block_field(w, y, lx, half, v, "State  ",

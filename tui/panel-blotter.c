@@ -111,7 +111,7 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 		    "%c %-10.10s %-4s %10s %4.0f%% %-9.9s %-6.6s %9s %7s",
 		    sel ? '>' : ' ', id, strcmp(b->side, "buy") == 0 ? "BUY" :
 		    strcmp(b->side, "sell") == 0 ? "SELL" : b->side, qty,
-		    b->qty > 0 ? 100.0 * (double)b->filled / (double)b->qty : 0.0,
+		    text_done_pct((double)b->filled, (double)b->qty),
 		    /* The state column is nine wide: the halt in a word
 		     * that fits (the block panel spells it out). */
 		    strcmp(b->state, "JOURNAL-HALTED") == 0 ? "J-HALTED" :

@@ -288,3 +288,13 @@ text_prefix(const char *s, int cols, int utf8)
 		return space + 1;
 	return o;
 }
+
+double
+text_done_pct(double filled, double qty)
+{
+	if (qty <= 0)
+		return 0;
+	if (filled >= qty)
+		return 100;
+	return floor(100.0 * filled / qty);
+}

@@ -331,6 +331,9 @@ const char *store_sev_name(int sev);
 char *text_qty(char *buf, size_t n, int64_t v);       /* 100,000 */
 char *text_px(char *buf, size_t n, double ticks, double tick, int decimals);
 char *text_clock(char *buf, size_t n, int64_t t_ns);  /* HH:MM:SS */
+/* The percent of qty filled, in whole percent, rounded down unless all of
+ * it is: 499,200 of 500,000 is 99, never a 100 that reads as complete. */
+double text_done_pct(double filled, double qty);
 char *text_duration(char *buf, size_t n, int64_t ns); /* 1h02m03s, 9m32s, 45s */
 char *text_speed(char *buf, size_t n, double speed);  /* 0.25x, 4x */
 int text_decimals(double tick);

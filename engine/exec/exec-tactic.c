@@ -350,8 +350,8 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 			    "while %s: %lld of %lld shares unfilled (EXPIRED "
 			    "%.0f%%), nothing crossed because it was %s", p->id,
 			    stopped, (long long)remaining, (long long)p->spec.qty,
-			    100.0 * (double)p->filled / (double)p->spec.qty,
-			    stopped);
+			    floor(100.0 * (double)p->filled /
+			    (double)p->spec.qty), stopped);
 		return;
 	}
 	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
@@ -400,7 +400,7 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 		    !p->spec.cleanup ? ": the end-of-window setting is leave" :
 		    exec_mode(x, p) == AGGR_PASSIVE ? ": nothing crossed, the "
 		    "aggression is passive" : "",
-		    100.0 * (double)p->filled / (double)p->spec.qty);
+		    floor(100.0 * (double)p->filled / (double)p->spec.qty));
 }
 
 /*

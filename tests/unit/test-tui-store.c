@@ -654,6 +654,20 @@ text_formats_numbers_and_times(void **state)
 
 /* text_fit(), the last guard before the screen, drops format characters in
  * a UTF-8 locale: no width, and the bidi ones reorder what follows. */
+/* A block that is not all filled never reads 100%: 499,200 of 500,000
+ * showed "EXPIRED 100%" beside "99.8%" filled. */
+static void
+text_done_pct_never_rounds_up_to_complete(void **state)
+{
+	(void)state;
+	assert_true(text_done_pct(499200, 500000) == 99);
+	assert_true(text_done_pct(499999, 500000) == 99);
+	assert_true(text_done_pct(500000, 500000) == 100);
+	assert_true(text_done_pct(305000, 500000) == 61);
+	assert_true(text_done_pct(0, 500000) == 0);
+	assert_true(text_done_pct(10, 0) == 0);
+}
+
 static void
 text_fit_drops_format_characters(void **state)
 {
@@ -1084,6 +1098,7 @@ main(void)
 		cmocka_unit_test(render_lists_and_status_bar),
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(render_fits_narrow_panels),
+		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
 	int failed;
 
