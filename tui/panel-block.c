@@ -378,9 +378,14 @@ block_draw(struct panel *p, const struct tui_view *v)
 		else
 			snprintf(a, sizeof a, "?");
 		/* Then what: the rest is crossed or left at the end. */
-		if (strcmp(a, "-") != 0 && b->at_end[0] != '\0')
+		if (strcmp(a, "-") != 0 && b->at_end[0] != '\0') {
+			/* "1h58m34s then cross" runs into Cap on a half of 23
+			 * columns; "1h58m34s, cross" says the same in less. */
 			snprintf(line, sizeof line, "%s then %s", a, b->at_end);
-		else
+			if ((int)(strlen("Left   ") + strlen(line)) > half - 1)
+				snprintf(line, sizeof line, "%s, %s", a,
+				    b->at_end);
+		} else
 			snprintf(line, sizeof line, "%s", a);
 		block_field(w, y, lx, half, v, "Left   ", A_BOLD, line);
 		if (b->have & BLK_MAXPOV)

@@ -64,7 +64,7 @@ tmux_ send-keys -l "tmux test: leave the rest"
 tmux_ send-keys Enter
 wait_for '"at_end":"leave"'
 tmux_ send-keys y
-wait_for_re "Left +([0-9]+h)?([0-9]+m)?[0-9]+s then leave"
+wait_for_re "Left +([0-9]+h)?([0-9]+m)?[0-9]+s(,| then) leave"
 ctl status --json | jq -e '.blocks[0].at_end == "leave"' >/dev/null ||
 	fail "the engine's at_end is not leave"
 
