@@ -282,7 +282,9 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON *o = cJSON_CreateObject();
 	char id[16];
 	int64_t t = p->m->now, sched = p->algo->target(p, t);
-	int64_t others = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
+	int64_t vol = p->ended > 0 ? p->vol_end : p->m->volume;
+	int64_t ourvol = p->ended > 0 ? p->ourvol_end : p->m->our_volume;
+	int64_t others = (vol - p->vol0) - (ourvol - p->ourvol0);
 
 	exec_id_str(id, sizeof id, p->id);
 	cJSON_AddStringToObject(o, "id", id);
@@ -306,7 +308,7 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "is_cash", tca_is_cash(p->spec.side,
 	    p->arrival, p->filled, p->cash, p->m->tick));
 	cJSON_AddNumberToObject(o, "max_pov", p->spec.max_pov);
-	cJSON_AddNumberToObject(o, "mkt_vol", (double)(p->m->volume - p->vol0));
+	cJSON_AddNumberToObject(o, "mkt_vol", (double)(vol - p->vol0));
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
 	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);

@@ -101,6 +101,10 @@ exec_finish(struct exec *x, struct parent *p, int state)
 	 * the block event happened to be published. */
 	p->ended = p->m->now;
 	p->end_mid = mid > 0 ? mid : (double)p->m->last_px;
+	/* A finished block's participation is over its window: the volume
+	 * traded after it ended is none of its business. */
+	p->vol_end = p->m->volume;
+	p->ourvol_end = p->m->our_volume;
 }
 
 /*

@@ -199,8 +199,10 @@ struct parent {
 	int64_t cap_vol0, cap_our0, cap_filled0, cap_t0;
 	int64_t next_decision;
 	int64_t end_px;        /* mid at the end, for unfilled valuation */
-	int64_t ended;         /* simulated time it ended (DONE, CANCELLED) */
+	int64_t ended;         /* simulated time it ended (DONE, CANCELLED,
+	                        * EXPIRED) */
 	double end_mid;        /* the mid then, unrounded (ticks) */
+	int64_t vol_end, ourvol_end; /* the market's and our volume then */
 	int behind_alerted;
 	int dirty;
 	int aggr_cap;          /* enum aggression: the most the tactic may use */

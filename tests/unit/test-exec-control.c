@@ -272,6 +272,18 @@ block_payload_decomposes_the_shortfall(void **state)
 	assert_int_equal(p->state, PARENT_DONE);
 	o = exec_block_json(x, p);
 	assert_true(num(o, "is_opp") == 0);
+	{
+		/* Its participation is over its window: an hour of the
+		 * market's trading after the end changes neither (before:
+		 * pov 21.1% at 12:48, 10.97% at 16:00 for one block). */
+		double pov = num(o, "pov"), vol = num(o, "mkt_vol");
+
+		cJSON_Delete(o);
+		exec_tick(x, OPEN + 4 * 3600 * NS);
+		o = exec_block_json(x, p);
+		assert_true(num(o, "pov") == pov);
+		assert_true(num(o, "mkt_vol") == vol);
+	}
 	cJSON_Delete(o);
 	exec_free(x);
 	market_free(m);
