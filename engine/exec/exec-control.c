@@ -90,6 +90,7 @@ exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
 			continue;
 		p->spec.max_pov = pct;
 		exec_pov_restart(p);
+		p->cap_person = 1;
 		p->dirty = 1;
 	}
 	return 0;
@@ -160,6 +161,7 @@ exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l, char *err,
 		if (l->pct > 0) {
 			p->spec.max_pov = l->pct;
 			exec_pov_restart(p);
+			p->cap_person = 1;
 		}
 		if (l->max_child > 0)
 			p->max_child = l->max_child;

@@ -155,10 +155,11 @@ exec_watch_sample(struct exec *x, int64_t t)
 		for (size_t k = 0; k < x->nmk; k++)
 			if (x->mk[k].m == p->m)
 				b.sym = (int)k;
-		/* A halted block still has a schedule; only a finished one
-		 * has nothing left to be alerted about. */
-		b.active = p->state != PARENT_DONE &&
-		    p->state != PARENT_CANCELLED;
+		/* A finished block (DONE, CANCELLED or EXPIRED) has nothing
+		 * left to be alerted about: its alerts clear, naming how it
+		 * ended. */
+		b.active = !EXEC_STATE_FINAL(p->state);
+		b.state = exec_state_name(p->state);
 		b.buy = p->spec.side == BOOK_BID;
 		b.qty = p->spec.qty;
 		b.filled = p->filled;
@@ -166,6 +167,21 @@ exec_watch_sample(struct exec *x, int64_t t)
 		b.cost_bps = p->filled > 0 ? tca_is_bps(p->spec.side,
 		    p->arrival, p->filled, p->cash) : 0;
 		b.cost_limit = p->cost_limit;
+		/* A block someone stopped, or whose window is over, falls
+		 * behind because of that, not because of the market: the
+		 * schedule alerts say nothing new about it. */
+		b.stopped = p->state == PARENT_PAUSED ||
+		    p->state == PARENT_HALTED ||
+		    p->state == PARENT_JOURNAL_HALTED || t >= p->spec.end;
+		/* A person's cap binds when the room it leaves is less than
+		 * the shares the block is behind: the tactic could not catch
+		 * up without breaking it. */
+		if (p->cap_person && p->spec.max_pov < 100 &&
+		    exec_pov_room(x, p) < b.sched - b.filled) {
+			b.cap_binds = 1;
+			b.cap_pct = p->spec.max_pov;
+			b.cap_set = p->cap_t0;
+		}
 		watch_block(x->watch, t, &b);
 	}
 }

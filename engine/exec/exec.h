@@ -197,6 +197,7 @@ struct parent {
 	 * last time a person changed the cap (volume counters and our filled
 	 * shares then, and the time). */
 	int64_t cap_vol0, cap_our0, cap_filled0, cap_t0;
+	int cap_person;        /* 1: a person set the cap (throttle, limit) */
 	int64_t next_decision;
 	int64_t end_px;        /* mid at the end, for unfilled valuation */
 	int64_t ended;         /* simulated time it ended (DONE, CANCELLED,

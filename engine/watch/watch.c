@@ -217,6 +217,7 @@ struct wsym {
 struct wblock {
 	uint32_t id;
 	struct cond cost, behind, ahead;
+	char action[96];            /* a suggested action with numbers in it */
 };
 
 struct watch {
@@ -341,16 +342,26 @@ watch_dur(char *buf, size_t n, int64_t ns)
  * Step a condition: want is the level the numbers ask for now, inside says
  * they are back within the clearing margin.  Returns the change due (the
  * caller words it and calls cond_emit), or -1 for none.
+ *
+ * EVAL_HOLD: a person (or the journal) stopped the work, or its window is
+ * over, so how far it falls from here is that decision, not news: nothing
+ * new is raised, what stands neither escalates nor counts time towards
+ * escalating, and it may still clear when the numbers come back.
+ * EVAL_NOLAST: a WARN does not turn CRIT merely by lasting, because what
+ * keeps it there is a decision a person made and the alert has said so.
  */
+#define EVAL_HOLD 1
+#define EVAL_NOLAST 2
+
 static int
 cond_eval(const struct watch *w, struct cond *c, int64_t t, int want,
-          int inside)
+          int inside, int flags)
 {
 	int64_t confirm = (int64_t)(w->c.confirm_s * WATCH_NS_PER_SEC);
 	int lvl;
 
 	if (c->id == 0) {
-		if (want == WATCH_NONE) {
+		if (want == WATCH_NONE || (flags & EVAL_HOLD)) {
 			c->pend = -1;
 			return -1;
 		}
@@ -369,9 +380,14 @@ cond_eval(const struct watch *w, struct cond *c, int64_t t, int want,
 		return -1;
 	}
 	c->back = -1;
+	if (flags & EVAL_HOLD) {
+		/* The lasting clock starts again when the work resumes. */
+		c->lvl_since = t;
+		return -1;
+	}
 	lvl = want > c->level ? want : c->level;
 	c->lasting = 0;
-	if (lvl == WATCH_WARN && t - c->lvl_since >=
+	if (!(flags & EVAL_NOLAST) && lvl == WATCH_WARN && t - c->lvl_since >=
 	    (int64_t)(w->c.escalate_s * WATCH_NS_PER_SEC)) {
 		lvl = WATCH_CRIT;
 		c->lasting = 1;
@@ -545,7 +561,7 @@ watch_market(struct watch *w, int si, int64_t t)
 		 * whatever its size in ticks. */
 		z2 = watch_move(s, 0, &dt2, &d2);
 		in = fabs(z2) < c->move_warn * WATCH_CLEAR;
-		if ((ch = cond_eval(w, &s->move, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, &s->move, t, lvl, in, 0)) >= 0) {
 			int down = (ch == WATCH_CLEARED ? d2 : d) < 0;
 			double dep = down ? ring_mean(s->b5, s->n, WATCH_AVG) /
 			    s->b5_l : ring_mean(s->a5, s->n, WATCH_AVG) / s->a5_l;
@@ -569,7 +585,7 @@ watch_market(struct watch *w, int si, int64_t t)
 		double r = s->spr_l > 0 ? spr / s->spr_l : 0;
 
 		lvl = lvl_hi(r, c->spread_warn, c->spread_crit, &in);
-		if ((ch = cond_eval(w, &s->spread, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, &s->spread, t, lvl, in, 0)) >= 0) {
 			snprintf(text, sizeof text, "%s spread %.1f ticks "
 			    "($%.2f), %.1fx its %s level of %.1f", s->name, spr,
 			    spr * w->tick, r, base, s->spr_l);
@@ -590,7 +606,7 @@ watch_market(struct watch *w, int si, int64_t t)
 		struct cond *cd = side ? &s->depth_a : &s->depth_b;
 
 		lvl = lvl_lo(f, c->depth_warn, c->depth_crit, &in);
-		if ((ch = cond_eval(w, cd, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, cd, t, lvl, in, 0)) >= 0) {
 			snprintf(text, sizeof text, "%s %s depth %.0f%% of its %s "
 			    "level (%.0f of %.0f shares in 5 levels; top of book "
 			    "%.0f%%, %.0f shares)", s->name, side ? "ask" : "bid",
@@ -606,7 +622,7 @@ watch_market(struct watch *w, int si, int64_t t)
 		double r = s->var_l > 0 ? sqrt(s->var_s / s->var_l) : 0;
 
 		lvl = lvl_hi(r, c->vol_warn, c->vol_crit, &in);
-		if ((ch = cond_eval(w, &s->vol, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, &s->vol, t, lvl, in, 0)) >= 0) {
 			snprintf(text, sizeof text, "%s volatility %.1fx its %s "
 			    "level (%.1f vs %.1f ticks per sqrt s)", s->name, r,
 			    base, sqrt(s->var_s), sqrt(s->var_l));
@@ -624,7 +640,7 @@ watch_market(struct watch *w, int si, int64_t t)
 		    (double)(buy + sell) : 0;
 
 		lvl = lvl_hi(r, c->volume_warn, c->volume_crit, &in);
-		if ((ch = cond_eval(w, &s->volume, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, &s->volume, t, lvl, in, 0)) >= 0) {
 			snprintf(text, sizeof text, "%s volume %.1fx its %s rate "
 			    "in the last %d s (%lld shares)", s->name, r, base,
 			    win, (long long)(buy + sell));
@@ -642,7 +658,7 @@ watch_market(struct watch *w, int si, int64_t t)
 			lvl = WATCH_NONE;
 		in = share < 0.5 + (c->flow_warn - 0.5) * WATCH_CLEAR ||
 		    r < c->flow_min * WATCH_CLEAR;
-		if ((ch = cond_eval(w, &s->flow, t, lvl, in)) >= 0) {
+		if ((ch = cond_eval(w, &s->flow, t, lvl, in, 0)) >= 0) {
 			snprintf(text, sizeof text, "%s aggressive %s %.0f%% of "
 			    "the last %d s (%lld bought, %lld sold; %.1fx the "
 			    "usual volume)", s->name, imb < 0 ? "selling" :
@@ -804,8 +820,16 @@ watch_block(struct watch *w, int64_t t, const struct watch_blockinfo *b)
 
 		for (int i = 0; i < 3; i++)
 			if (cs[i]->id != 0) {
-				snprintf(text, sizeof text, "block %u finished",
-				    b->id);
+				/* Say how it ended, so a CRIT that goes away is
+				 * not mistaken for the numbers recovering. */
+				if (b->state != NULL)
+					snprintf(text, sizeof text, "block %u "
+					    "ended %s %.0f%%", b->id, b->state,
+					    b->qty > 0 ? 100.0 * (double)b->filled /
+					    (double)b->qty : 0.0);
+				else
+					snprintf(text, sizeof text, "block %u "
+					    "finished", b->id);
 				cond_emit(w, cs[i], WATCH_CLEARED, ks[i], b->sym,
 				    b->id, t, text, "none");
 			}
@@ -819,7 +843,7 @@ watch_block(struct watch *w, int64_t t, const struct watch_blockinfo *b)
 		lvl = WATCH_NONE;
 		in = 1;
 	}
-	if ((ch = cond_eval(w, &wb->cost, t, lvl, in)) >= 0) {
+	if ((ch = cond_eval(w, &wb->cost, t, lvl, in, 0)) >= 0) {
 		snprintf(text, sizeof text, "block %u shortfall %.1f bps on %lld "
 		    "shares filled, against a limit of %.1f bps", b->id,
 		    b->cost_bps, (long long)b->filled, limit);
@@ -831,22 +855,41 @@ watch_block(struct watch *w, int64_t t, const struct watch_blockinfo *b)
 	for (int ahead = 0; ahead < 2; ahead++) {
 		struct cond *cd = ahead ? &wb->ahead : &wb->behind;
 		int64_t by = ahead ? b->filled - b->sched : b->sched - b->filled;
+		int capped = !ahead && b->cap_binds;
+		int flags = (b->stopped ? EVAL_HOLD : 0) |
+		    (capped ? EVAL_NOLAST : 0);
+		const char *action;
 
 		dev = 100.0 * (double)by / (double)b->qty;
 		lvl = lvl_hi(dev, c->sched_warn, c->sched_crit, &in);
-		if ((ch = cond_eval(w, cd, t, lvl, in)) < 0)
+		if ((ch = cond_eval(w, cd, t, lvl, in, flags)) < 0)
 			continue;
 		watch_dur(dur, sizeof dur, t - (cd->id != 0 ? cd->since :
 		    cd->pend >= 0 ? cd->pend : t));
 		snprintf(text, sizeof text, "block %u %s schedule by %lld shares "
 		    "(%.1f%% of the block) for %s: %lld filled of %lld "
-		    "scheduled", b->id, ahead ? "ahead of" : "behind",
+		    "scheduled%s", b->id, ahead ? "ahead of" : "behind",
 		    (long long)by, dev, dur, (long long)b->filled,
-		    (long long)b->sched);
+		    (long long)b->sched, capped ? ", while throttled to " : "");
+		if (capped) {
+			/* The shortfall is what a person's cap costs: name the
+			 * cap and when it was set, rather than suggest raising
+			 * it as if nobody had decided. */
+			long long m = (long long)(b->cap_set / (60 *
+			    WATCH_NS_PER_SEC));
+
+			snprintf(text + strlen(text), sizeof text - strlen(text),
+			    "%g%% by a person's cap", b->cap_pct);
+			snprintf(wb->action, sizeof wb->action, "the cap set at "
+			    "%02lld:%02lld binds; raise it or accept the "
+			    "shortfall", m / 60 % 24, m % 60);
+			action = wb->action;
+		} else
+			action = ahead ? "consider forcing passive or throttling" :
+			    "consider forcing aggressive or raising the "
+			    "participation cap";
 		cond_emit(w, cd, ch, ahead ? "ahead" : "behind", b->sym, b->id,
-		    t, text, ahead ? "consider forcing passive or throttling" :
-		    "consider forcing aggressive or raising the participation "
-		    "cap");
+		    t, text, action);
 	}
 }
 

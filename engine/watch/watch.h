@@ -113,6 +113,14 @@ struct watch_blockinfo {
 	int64_t qty, filled, sched;
 	double cost_bps;   /* shortfall so far, bps (positive: a cost) */
 	double cost_limit; /* bps; 0: the config's cost_bps */
+	const char *state; /* its state's name, for the text when it ends
+	                      (NULL: "finished") */
+	int stopped;       /* 1: paused, halted, journal-halted or past its
+	                      window's end: behind/ahead raise nothing new and
+	                      do not escalate; what stands holds, or clears */
+	int cap_binds;     /* 1: a cap a person set holds the block back */
+	double cap_pct;    /* ...that cap, percent of the market's volume */
+	int64_t cap_set;   /* ...and when it was set (ns since midnight) */
 };
 
 struct watch;

@@ -13,7 +13,15 @@
  * exec_alerts_thresholds_from_the_scenario: --set alerts.KEY=VALUE works on
  *   a scenario with no "alerts" object; an unknown key, a value out of its
  *   range and a CRIT milder than its WARN are refused naming the key and
- *   the value.
+ *   the value;
+ * exec_alerts_kill_switch_says_nothing_new: the kill switch at 12:10, the
+ *   window's end at 12:30 while halted, the release at 12:36: no behind or
+ *   ahead alert is raised or escalated in between, and once the block has
+ *   ended every block alert has cleared, saying how it ended;
+ * exec_alerts_throttle_binds: a person throttles the block to 12% at 10:00:
+ *   the behind alert says so and that the cap set at 10:00 binds, never
+ *   suggests raising the cap as if nobody had decided, never turns CRIT
+ *   by lasting, and clears when the block ends EXPIRED.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +153,159 @@ exec_alerts_off_without_emit(void **state)
 	scenario_free(&sc);
 }
 
+/* Start news-shock seed 3 with its block, recording alerts. */
+static void
+start(struct scenario *sc, struct rec *r)
+{
+	struct exec_emit e = { rec_emit, r };
+	char err[512];
+	struct parent_spec ps;
+
+	assert_int_equal(scenario_load(sc, "news-shock", NULL, 0, err,
+	    sizeof err), 0);
+	memset(r, 0, sizeof *r);
+	assert_int_equal(scenario_exec_new(sc, 3, 1, &e, &r->x, err,
+	    sizeof err), 0);
+	scenario_order(sc, 0, 3, &ps);
+	assert_int_equal(exec_submit(r->x, &ps, NULL, err, sizeof err), 0);
+}
+
+#define HM(h, m) (((h) * 3600LL + (m) * 60LL) * NS)
+
+/* Alert i: its time and fields. */
+static cJSON *
+rec_get(const struct rec *r, int i, int64_t *t)
+{
+	char *end;
+	cJSON *o;
+
+	*t = strtoll(r->a[i], &end, 10);
+	o = cJSON_Parse(end);
+	assert_non_null(o);
+	return o;
+}
+
+static const char *
+field(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Every block alert raised has been cleared, saying how the block ended;
+ * returns how many were cleared. */
+static int
+block_alerts_all_cleared(const struct rec *r, const char *ended)
+{
+	int standing = 0, cleared = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		int64_t t;
+		cJSON *o = rec_get(r, i, &t);
+
+		if (field(o, "block")[0] != '\0' &&
+		    (strcmp(field(o, "code"), "behind") == 0 ||
+		    strcmp(field(o, "code"), "ahead") == 0 ||
+		    strcmp(field(o, "code"), "cost") == 0)) {
+			if (strcmp(field(o, "state"), "raised") == 0)
+				standing++;
+			else if (strcmp(field(o, "state"), "cleared") == 0) {
+				standing--;
+				if (strstr(field(o, "text"), ended) != NULL)
+					cleared++;
+			}
+		}
+		cJSON_Delete(o);
+	}
+	for (int i = 0; standing != 0 && i < r->n; i++)
+		fprintf(stderr, "%s\n", r->a[i]);
+	assert_int_equal(standing, 0);
+	return cleared;
+}
+
+static void
+exec_alerts_kill_switch_says_nothing_new(void **state)
+{
+	struct scenario sc;
+	struct rec r;
+	char err[256], ended[64];
+	int bad = 0;
+
+	/* The kill switch at 12:10 halts the block; its window ends at 12:30
+	 * while halted; the release at 12:36 expires it. */
+	start(&sc, &r);
+	exec_tick(r.x, HM(12, 10));
+	assert_int_equal(exec_kill(r.x, err, sizeof err), 0);
+	exec_tick(r.x, HM(12, 36));
+	assert_int_equal(exec_release(r.x, err, sizeof err), 0);
+	exec_tick(r.x, HM(12, 40));
+	assert_true(EXEC_STATE_FINAL(exec_get(r.x, 0)->state));
+	for (int i = 0; i < r.n; i++) {
+		int64_t t;
+		cJSON *o = rec_get(&r, i, &t);
+
+		if (t > HM(12, 10) && t <= HM(12, 36) &&
+		    (strcmp(field(o, "code"), "behind") == 0 ||
+		    strcmp(field(o, "code"), "ahead") == 0) &&
+		    strcmp(field(o, "state"), "cleared") != 0) {
+			fprintf(stderr, "while halted: %s\n", r.a[i]);
+			bad++;
+		}
+		cJSON_Delete(o);
+	}
+	assert_int_equal(bad, 0);
+	snprintf(ended, sizeof ended, "block 1 ended %s",
+	    exec_state_name(exec_get(r.x, 0)->state));
+	block_alerts_all_cleared(&r, ended);
+	scenario_exec_free(r.x);
+	rec_free(&r);
+	scenario_free(&sc);
+}
+
+static void
+exec_alerts_throttle_binds(void **state)
+{
+	struct scenario sc;
+	struct rec r;
+	char err[256], ended[64];
+	int said = 0;
+
+	/* A person throttles the block to 12% at 10:00 and leaves it. */
+	start(&sc, &r);
+	exec_tick(r.x, HM(10, 0));
+	assert_int_equal(exec_throttle(r.x, exec_get(r.x, 0)->id, 12, err,
+	    sizeof err), 0);
+	exec_tick(r.x, HM(12, 40));
+	assert_int_equal(exec_get(r.x, 0)->state, PARENT_EXPIRED);
+	for (int i = 0; i < r.n; i++) {
+		int64_t t;
+		cJSON *o = rec_get(&r, i, &t);
+
+		if (strcmp(field(o, "code"), "behind") == 0) {
+			assert_null(strstr(field(o, "action"), "raising the "
+			    "participation cap"));
+			assert_null(strstr(field(o, "text"), "lasting"));
+			if (strcmp(field(o, "state"), "raised") == 0 &&
+			    strstr(field(o, "text"), "while throttled to 12% "
+			    "by a person's cap") != NULL &&
+			    strcmp(field(o, "action"), "the cap set at 10:00 "
+			    "binds; raise it or accept the shortfall") == 0)
+				said++;
+		}
+		cJSON_Delete(o);
+	}
+	if (said == 0)
+		for (int i = 0; i < r.n; i++)
+			fprintf(stderr, "%s\n", r.a[i]);
+	assert_true(said > 0);
+	snprintf(ended, sizeof ended, "block 1 ended EXPIRED");
+	assert_true(block_alerts_all_cleared(&r, ended) > 0);
+	scenario_exec_free(r.x);
+	rec_free(&r);
+	scenario_free(&sc);
+}
+
 static void
 exec_alerts_thresholds_from_the_scenario(void **state)
 {
@@ -181,6 +342,8 @@ main(void)
 		cmocka_unit_test(exec_alerts_same_at_any_speed),
 		cmocka_unit_test(exec_alerts_off_without_emit),
 		cmocka_unit_test(exec_alerts_thresholds_from_the_scenario),
+		cmocka_unit_test(exec_alerts_kill_switch_says_nothing_new),
+		cmocka_unit_test(exec_alerts_throttle_binds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

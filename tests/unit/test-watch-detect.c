@@ -4,8 +4,11 @@
  * series built to show it (move, spread, depth, vol, volume, flow, news,
  * cost, behind, ahead) and names its numbers; a blip shorter than
  * confirm_s raises nothing; an alert escalates when it worsens and when a
- * WARN lasts; it clears, saying so, once the numbers are back; thresholds
- * are checked naming the key and the value.
+ * WARN lasts; it clears, saying so, once the numbers are back; a block's
+ * alerts clear when it ends, naming how; a stopped block raises and
+ * escalates nothing; a block held back by a person's cap is told so and
+ * does not escalate by lasting; thresholds are checked naming the key and
+ * the value.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -394,6 +397,126 @@ watch_block_cost_behind_ahead(void **state)
 	watch_free(w);
 }
 
+/* A block 8% behind (WARN) or 12% behind (CRIT) for n seconds from *t. */
+static void
+feed_behind(struct watch *w, struct watch_blockinfo *b, int64_t *t, int n,
+            int64_t behind)
+{
+	for (int i = 0; i < n; i++, *t += NS) {
+		b->sched = 60000;
+		b->filled = 60000 - behind;
+		watch_block(w, *t, b);
+	}
+}
+
+static struct watch_blockinfo
+block3(void)
+{
+	struct watch_blockinfo b;
+
+	memset(&b, 0, sizeof b);
+	b.id = 3;
+	b.active = 1;
+	b.qty = 100000;
+	return b;
+}
+
+static void
+watch_block_end_clears_saying_how(void **state)
+{
+	struct got g;
+	struct watch *w = new_watch(&g, NULL);
+	struct watch_blockinfo b = block3();
+	const struct watch_alert *a;
+	int64_t t = T0;
+
+	feed_behind(w, &b, &t, 30, 12000);
+	a = find(&g, "behind", WATCH_RAISED);
+	assert_non_null(a);
+	assert_int_equal(a->level, WATCH_CRIT);
+	/* The window ends with 52% filled: the CRIT clears, naming how the
+	 * block ended, and nothing stands. */
+	g.n = 0;
+	b.active = 0;
+	b.state = "EXPIRED";
+	b.filled = 52000;
+	watch_block(w, t, &b);
+	a = find(&g, "behind", WATCH_CLEARED);
+	assert_non_null(a);
+	assert_non_null(strstr(a->text, "(was CRIT): block 3 ended EXPIRED "
+	    "52%"));
+	assert_int_equal(watch_active(w), 0);
+	watch_free(w);
+}
+
+static void
+watch_stopped_block_raises_nothing_new(void **state)
+{
+	struct got g;
+	struct watch *w = new_watch(&g, NULL);
+	struct watch_blockinfo b = block3();
+	int64_t t = T0;
+
+	/* Paused (or halted, or past its window) and falling behind: the
+	 * person who stopped it knows; nothing is raised. */
+	b.stopped = 1;
+	feed_behind(w, &b, &t, 600, 12000);
+	for (int i = 0; i < g.n; i++)
+		fprintf(stderr, "unexpected: %s %s\n", g.a[i].kind, g.a[i].text);
+	assert_int_equal(g.n, 0);
+	/* Working again: a WARN is raised as usual... */
+	b.stopped = 0;
+	feed_behind(w, &b, &t, 10, 8000);
+	assert_non_null(find(&g, "behind", WATCH_RAISED));
+	/* ...and stopped again, worse and for longer than escalate_s, it
+	 * holds at WARN: neither worse numbers nor lasting escalate it. */
+	g.n = 0;
+	b.stopped = 1;
+	feed_behind(w, &b, &t, 900, 12000);
+	for (int i = 0; i < g.n; i++)
+		fprintf(stderr, "unexpected: %s %s\n", g.a[i].kind, g.a[i].text);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(watch_active(w), 1);
+	/* Resumed, the lasting clock starts again: no CRIT at once. */
+	b.stopped = 0;
+	feed_behind(w, &b, &t, 60, 8000);
+	assert_null(find(&g, "behind", WATCH_ESCALATED));
+	watch_free(w);
+}
+
+static void
+watch_throttled_behind_says_so(void **state)
+{
+	struct got g;
+	struct watch *w = new_watch(&g, NULL);
+	struct watch_blockinfo b = block3();
+	const struct watch_alert *a;
+	int64_t t = T0;
+
+	b.cap_binds = 1;
+	b.cap_pct = 12;
+	b.cap_set = T0 + 10 * 60 * NS;
+	/* 8% behind for twice escalate_s: a WARN that says whose cap holds
+	 * the block back, and stays a WARN. */
+	feed_behind(w, &b, &t, 600, 8000);
+	a = find(&g, "behind", WATCH_RAISED);
+	assert_non_null(a);
+	assert_int_equal(a->level, WATCH_WARN);
+	assert_non_null(strstr(a->text, "behind schedule by 8000 shares"));
+	assert_non_null(strstr(a->text, "while throttled to 12% by a person's "
+	    "cap"));
+	assert_string_equal(a->action, "the cap set at 09:10 binds; raise it "
+	    "or accept the shortfall");
+	assert_null(find(&g, "behind", WATCH_ESCALATED));
+	/* Worse numbers still escalate it. */
+	feed_behind(w, &b, &t, 5, 12000);
+	a = find(&g, "behind", WATCH_ESCALATED);
+	assert_non_null(a);
+	assert_int_equal(a->level, WATCH_CRIT);
+	assert_null(strstr(a->text, "lasting"));
+	watch_free(w);
+}
+
 static void
 watch_config_names_key_and_value(void **state)
 {
@@ -434,6 +557,9 @@ main(void)
 		cmocka_unit_test(watch_blip_is_not_confirmed),
 		cmocka_unit_test(watch_escalates_and_clears),
 		cmocka_unit_test(watch_block_cost_behind_ahead),
+		cmocka_unit_test(watch_block_end_clears_saying_how),
+		cmocka_unit_test(watch_stopped_block_raises_nothing_new),
+		cmocka_unit_test(watch_throttled_behind_says_so),
 		cmocka_unit_test(watch_config_names_key_and_value),
 	};
 
