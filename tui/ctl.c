@@ -298,11 +298,16 @@ ctl_print_estimate(const cJSON *r)
 		ipc_get_num(t, "expected_volume", &ev);
 		ipc_get_i64(t, "end", &end);
 		text_clock(clock, sizeof clock, end);
+		ctl_str(t, "at_end", at, sizeof at);
+		/* The end-of-window cross sweeps only 1% past the touch
+		 * (and never through the limit): say so rather than promise
+		 * that all of the rest fills. */
 		printf("throttle preview: at %g%% block %s reaches about %.0f%% "
-		    "(%.0f shares) by %s; the rest, %.0f shares: %s at the end\n"
+		    "(%.0f shares) by %s; the rest, %.0f shares: %s at the end%s\n"
 		    "  market volume expected until then: %.0f shares\n", pct,
 		    ctl_str(t, "block", block, sizeof block), fp, ef, clock, un,
-		    ctl_str(t, "at_end", at, sizeof at), ev);
+		    at, strcmp(at, "cross") == 0 ? ", up to 1% past the touch" :
+		    "", ev);
 		return;
 	}
 	ipc_get_num(r, "qty", &qty);

@@ -395,7 +395,9 @@ prompt_estimate_request(struct prompt *p, const char *sym)
 }
 
 /* The throttle preview's answer, in the words of the issue: "at 12% block
- * 1 reaches about 61% by 12:30; the rest, 39,000: left unfilled". */
+ * 1 reaches about 61% by 12:30; the rest, 39,000: left unfilled".  A cross
+ * at the end sweeps only 1% past the touch, so the line says so rather
+ * than promise the rest all fills; short, to fit the prompt's box. */
 static void
 prompt_throttle_reply(struct prompt *p, char *line, const cJSON *t)
 {
@@ -425,8 +427,8 @@ prompt_throttle_reply(struct prompt *p, char *line, const cJSON *t)
 		    p->pct, id, fp < 0 ? 0 : fp > 100 ? 100 : fp, clock,
 		    rest, strcmp(at, "leave") == 0 ?
 		    "left unfilled (EXPIRED), per the block's setting" :
-		    strcmp(at, "cross") == 0 ? "crossed at the end, per the "
-		    "block's setting" : "per the block's setting");
+		    strcmp(at, "cross") == 0 ? "crossed to 1% past the touch" :
+		    "per the block's setting");
 }
 
 int

@@ -63,6 +63,9 @@ exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen)
 			continue;
 		p->state = p->arrival > 0 ? PARENT_WORKING : PARENT_NEW;
 		p->next_decision = p->m->now;
+		/* The market's volume while paused is no room to make up:
+		 * the cap counts again from the resume (see exec-risk.c). */
+		exec_pov_restart(p);
 		p->dirty = 1;
 		n++;
 	}
@@ -404,6 +407,8 @@ exec_release(struct exec *x, char *err, size_t errlen)
 			continue;
 		p->state = p->halted_from;
 		p->next_decision = p->m->now;
+		/* Nor is the volume while halted: the cap counts from now. */
+		exec_pov_restart(p);
 		p->dirty = 1;
 		n++;
 		/* Its window ended while halted: it ends now, crossing
@@ -436,9 +441,12 @@ exec_journal_halt(struct exec *x, int on)
 		    p->state != PARENT_JOURNAL_HALTED) {
 			p->jhalted_from = p->state;
 			p->state = PARENT_JOURNAL_HALTED;
-		} else if (!on && p->state == PARENT_JOURNAL_HALTED)
+		} else if (!on && p->state == PARENT_JOURNAL_HALTED) {
 			p->state = p->jhalted_from;
-		else
+			/* The block sent nothing while halted: that volume
+			 * is no room to make up either. */
+			exec_pov_restart(p);
+		} else
 			continue;
 		p->dirty = 1;
 		n++;

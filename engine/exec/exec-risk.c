@@ -10,7 +10,12 @@
  * last throttle): a person who throttles to X% means "from now on, at most
  * X% of what the market trades", not "until the average since the open
  * comes down to X%", which after trading fast halts a block for as long as
- * it takes the market to dilute what it already did.
+ * it takes the market to dilute what it already did.  For the same reason
+ * it counts again from a resume, a kill switch's release or the journal's
+ * return: what the market traded while the block was stopped is not room
+ * it may make up at once (a block throttled to 12%, paused for half an
+ * hour and resumed, crossed 29,000 shares and took 55% of the next five
+ * minutes).  A desk that pauses a block means to lose that time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,8 +24,8 @@
 #include "engine/exec/exec-int.h"
 
 /* Shares the participation cap still allows (INT64_MAX when uncapped):
- * our share of all volume printed since the cap was set, counting what is
- * working as if it filled. */
+ * our share of all volume printed since the cap was set or the block was
+ * last resumed, counting what is working as if it filled. */
 int64_t
 exec_pov_room(const struct exec *x, const struct parent *p)
 {

@@ -158,6 +158,49 @@ throttle_counts_from_now_on(void **state)
 }
 
 /*
+ * A throttle, then a pause of half an hour, then a resume: the market's
+ * volume while paused is no room to make up.  In the first five minutes
+ * after the resume the block takes at most 12% of what prints (a lot's
+ * rounding aside).  The old cap counted from the throttle, paused time
+ * included, so the block crossed what it had "banked" and took about half
+ * the volume of those minutes.
+ */
+static void
+throttle_is_not_made_up_after_a_pause(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct parent *p;
+	int64_t v0, o0, f0;
+	double after;
+
+	session_of(&m, &x, &s, 1000000, 3 * 3600, 45);
+	p = exec_get(x, 0);
+	exec_tick(x, OPEN + 1200 * NS);
+	assert_int_equal(exec_throttle(x, 1, 12, err, sizeof err), 0);
+	exec_tick(x, OPEN + 1500 * NS);
+	assert_int_equal(exec_pause(x, 1, err, sizeof err), 0);
+	for (int64_t t = OPEN + 1560 * NS; t <= OPEN + 3600 * NS; t += 60 * NS)
+		exec_tick(x, t);
+	assert_int_equal(exec_resume(x, 1, err, sizeof err), 0);
+	v0 = m->volume;
+	o0 = m->our_volume;
+	f0 = p->filled;
+	for (int64_t t = OPEN + 3600 * NS; t <= OPEN + 3900 * NS; t += 60 * NS)
+		exec_tick(x, t);
+	after = share_since(m, v0, o0);
+	print_message("%.1f%% of the volume in the 5 minutes after the resume "
+	    "(%lld shares filled)\n", after, (long long)(p->filled - f0));
+	assert_true(after <= 12.5);
+	/* Still trading: the block wants far more than 12%. */
+	assert_true(p->filled > f0);
+	exec_free(x);
+	market_free(m);
+}
+
+/*
  * The preview agrees with itself and with what happens: at 100% the block
  * reaches its quantity; at 5% it falls short, and the preview's end is
  * close to where a block throttled to 5% with at_end leave ends up.
@@ -402,6 +445,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(throttle_counts_from_now_on),
+		cmocka_unit_test(throttle_is_not_made_up_after_a_pause),
 		cmocka_unit_test(throttle_preview_says_where_the_block_gets_to),
 		cmocka_unit_test(at_end_leave_expires_cross_finishes),
 		cmocka_unit_test(halted_past_its_end_never_sweeps),
