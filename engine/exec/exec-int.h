@@ -31,6 +31,9 @@ struct exec_mkt {
 	long double var_sum;
 	/* Aggressive volume since the alert detector's last sample. */
 	int64_t wbuy, wsell;
+	/* Of those, what our own children took when they crossed: the
+	 * detector watches the market, not the engine's own orders. */
+	int64_t wourbuy, woursell;
 	double sampled_mid;    /* the mid the last "mid" event said */
 };
 

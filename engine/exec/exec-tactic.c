@@ -154,6 +154,15 @@ exec_send_tif(struct exec *x, struct parent *p, int64_t px, int64_t qty,
 	}
 	c = &p->children[p->nchildren - 1];
 	c->manual = manual;
+	/* What filled at once was our own aggression: the alert detector
+	 * leaves it out of the market's flow and volume. */
+	for (size_t i = 0; filled > 0 && i < x->nmk; i++)
+		if (x->mk[i].m == p->m) {
+			if (p->spec.side == BOOK_BID)
+				x->mk[i].wourbuy += filled;
+			else
+				x->mk[i].woursell += filled;
+		}
 	if (tif == BOOK_GTC && filled < qty) {
 		c->live = 1;
 		p->working += qty - filled;

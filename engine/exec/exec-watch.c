@@ -139,9 +139,9 @@ exec_watch_sample(struct exec *x, int64_t t)
 		n = book_depth(mk->m->book, BOOK_ASK, lv, 5);
 		for (int k = 0; k < n; k++)
 			s.ask5 += lv[k].qty;
-		s.buy = mk->wbuy;
-		s.sell = mk->wsell;
-		mk->wbuy = mk->wsell = 0;
+		s.buy = mk->wbuy > mk->wourbuy ? mk->wbuy - mk->wourbuy : 0;
+		s.sell = mk->wsell > mk->woursell ? mk->wsell - mk->woursell : 0;
+		mk->wbuy = mk->wsell = mk->wourbuy = mk->woursell = 0;
 		watch_sample(x->watch, (int)i, t, &s);
 	}
 	for (size_t i = 0; i < x->nparents; i++) {
