@@ -441,12 +441,14 @@ exec_journal_halt(struct exec *x, int on)
 		    p->state != PARENT_JOURNAL_HALTED) {
 			p->jhalted_from = p->state;
 			p->state = PARENT_JOURNAL_HALTED;
-		} else if (!on && p->state == PARENT_JOURNAL_HALTED) {
+		} else if (!on && p->state == PARENT_JOURNAL_HALTED)
+			/* The cap's count is not restarted here: the
+			 * simulated clock stops while the journal is halted,
+			 * so no volume traded to be made up, and recovery,
+			 * which does not re-apply journal_resume, must see
+			 * the same count. */
 			p->state = p->jhalted_from;
-			/* The block sent nothing while halted: that volume
-			 * is no room to make up either. */
-			exec_pov_restart(p);
-		} else
+		else
 			continue;
 		p->dirty = 1;
 		n++;
