@@ -139,9 +139,12 @@
  *             suggestion),"blocks":[...] (the blocks it concerns),"since"
  *             (ns string: when raised); codes move, spread, depth, vol,
  *             volume, flow, news (a symbol's market) and cost, behind,
- *             ahead (a block's); a cleared alert has "sev":"info"
+ *             ahead (a block's); a cleared alert has "sev":"info"; in a
+ *             snapshot, an acknowledged alert also has "acked":true,
+ *             "acked_by" (the user) and "acked_at" (ns string)
  * audit      {"client","role","cmd","reason","ok","code"? (when refused),
- *             "result"}; a refusal that is not a trusted session's
+ *             "result","acked"? (an accepted ack's seq strings: every
+ *             console marks them)}; a refusal that is not a trusted session's
  *             intervention also has "peer" (and "count" when it sums up
  *             an interval's refusals: "cmd":"refused")
  * status     {"state","speed"}  when the engine's state or speed changes
@@ -237,9 +240,14 @@
  *           cannot be written, state when not halted
  * speed     {"speed":"1|10|60|max|N","reason"} -> {"speed"}   supervisor,
  *           simulated markets only
- * ack       {"alert" (seq of the alert event),"reason"?} -> {}   recorded on
- *           audit; {"all":true,"reason"?} -> {"acked":[seq strings]} every
- *           alert the engine holds (the last 200)
+ * ack       {"alert" (seq of the alert event),"reason"?} or {"all":true,
+ *           "reason"?} (every alert the engine holds, the last 200) ->
+ *           {"acked":[seq strings],"already":[seq strings]}   the engine
+ *           marks each alert acknowledged (the snapshot's alerts then carry
+ *           "acked":true,"acked_by","acked_at"); one already acknowledged
+ *           is accepted again, keeps its first acknowledgement and is named
+ *           in "already" as well as "acked"; the audit event repeats
+ *           "acked" so that every console marks them
  * estimate  {"block","pct"} -> {"throttle":{"block","pct","end","expected_volume",
  *           "expected_fill","filled_pct","unfilled","at_end"}}   a throttle
  *           preview: where the block gets to by its end at pct; or

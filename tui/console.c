@@ -125,15 +125,30 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		    "acked");
 
 		if (strcmp(what, CMD_ACK) == 0 && cJSON_IsArray(acked)) {
-			const cJSON *q;
-			int n = 0;
+			const cJSON *q, *already = cJSON_GetObjectItemCaseSensitive(
+			    reply, "already");
+			int n = 0, nalready = cJSON_GetArraySize(already);
 
+			/* The audit event marks them too (and on every other
+			 * console); marking here as well covers an event that
+			 * has not come yet. */
 			cJSON_ArrayForEach(q, acked)
 				if (cJSON_IsString(q) && store_alert_ack(&t->store,
 				    strtoull(q->valuestring, NULL, 10)) == 0)
 					n++;
-			tui_message(t, MSG_OK, "ack all: ok, %d alert(s) "
-			    "acknowledged (recorded in the audit log)", n);
+			if (t->pending_ack != 0 && nalready > 0)
+				tui_message(t, MSG_INFO, "ack: alert %llu was "
+				    "already acknowledged; the first "
+				    "acknowledgement is kept",
+				    (unsigned long long)t->pending_ack);
+			else if (t->pending_ack != 0)
+				tui_message(t, MSG_OK, "ack: ok, alert %llu "
+				    "acknowledged (recorded in the audit log)",
+				    (unsigned long long)t->pending_ack);
+			else
+				tui_message(t, MSG_OK, "ack all: ok, %d alert(s) "
+				    "acknowledged, %d of them already "
+				    "(recorded in the audit log)", n, nalready);
 			t->pending_ack = 0;
 		} else if (strcmp(what, CMD_ACK) == 0 && t->pending_ack != 0) {
 			store_alert_ack(&t->store, t->pending_ack);

@@ -617,6 +617,9 @@ store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 	if (!store_get_i64(o, "seq", &tt) || tt < 0)
 		tt = (int64_t)s->cur_seq;
 	a->seq = (uint64_t)tt;
+	/* A snapshot's alert carries the engine's acknowledgement, so that a
+	 * console attached after an ack does not count it as unacknowledged. */
+	a->acked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "acked"));
 	s->dirty |= DIRTY_ALERTS;
 }
 
@@ -652,7 +655,18 @@ static void
 store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 {
 	struct store_audit rec;
+	const cJSON *acked = cJSON_GetObjectItemCaseSensitive(o, "acked"), *q;
+	char cmd[24] = "";
 
+	/* Whoever sent an ack, every console marks the seqs its audit event
+	 * names: the count is of what nobody has acknowledged. */
+	store_get_text(o, "cmd", cmd, sizeof cmd);
+	if (strcmp(cmd, CMD_ACK) == 0 && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(o, "ok")) && cJSON_IsArray(acked))
+		cJSON_ArrayForEach(q, acked)
+			if (cJSON_IsString(q))
+				store_alert_ack(s, strtoull(q->valuestring,
+				    NULL, 10));
 	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
 		return;
 	*(struct store_audit *)store_ring_push(&s->audit) = rec;

@@ -794,20 +794,100 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 }
 
 /*
+ * Mark the alert in ring slot k acknowledged by user at t, so that the
+ * snapshot of a console that connects later shows it acknowledged too.  The
+ * first acknowledgement is kept: who saw it first is what a review asks.
+ * Returns 1 when it already was acknowledged, 0 when marked now, -1 when the
+ * slot holds no readable alert; *seq is its seq.
+ */
+static int
+cmd_ack_mark(struct ring *ring, int k, const char *user, int64_t t,
+             int64_t *seq)
+{
+	cJSON *ev = cJSON_Parse(ring->items[k]);
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev, "seq");
+	char *json, *copy;
+	int was;
+
+	if (!cJSON_IsNumber(q)) {
+		cJSON_Delete(ev);
+		return -1;
+	}
+	*seq = (int64_t)q->valuedouble;
+	was = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "acked"));
+	if (!was) {
+		cJSON_AddBoolToObject(ev, "acked", 1);
+		cJSON_AddStringToObject(ev, "acked_by", user);
+		ipc_add_i64_str(ev, "acked_at", t);
+		/* Out of memory leaves the alert unmarked, not lost. */
+		if ((json = cJSON_PrintUnformatted(ev)) != NULL &&
+		    (copy = strdup(json)) != NULL) {
+			free(ring->items[k]);
+			ring->items[k] = copy;
+		}
+		cJSON_free(json);
+	}
+	cJSON_Delete(ev);
+	return was;
+}
+
+/*
+ * Recovery and replay rebuild the alerts' acknowledgements from the ack
+ * audit events in the journal (an alert's event always comes before the
+ * ack that names it), so that a restarted engine's snapshot still shows
+ * them acknowledged, by whom the live engine said, at the audit's time t.
+ */
+void
+server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t)
+{
+	const cJSON *acked = cJSON_GetObjectItemCaseSensitive(audit, "acked");
+	const cJSON *q;
+	const char *cmd = "", *user = "";
+	char pat[48];
+	int64_t got;
+
+	if (ipc_get_str(audit, "cmd", &cmd) != 0 || strcmp(cmd, CMD_ACK) != 0 ||
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(audit, "ok")) ||
+	    !cJSON_IsArray(acked))
+		return;
+	ipc_get_str(audit, "user", &user);
+	cJSON_ArrayForEach(q, acked) {
+		if (!cJSON_IsString(q))
+			continue;
+		snprintf(pat, sizeof pat, "\"seq\":%s,", q->valuestring);
+		for (int i = 0; i < s->alerts.count; i++) {
+			int k = (s->alerts.head - s->alerts.count + i +
+			    RING_SIZE) % RING_SIZE;
+
+			if (strstr(s->alerts.items[k], pat) != NULL) {
+				cmd_ack_mark(&s->alerts, k, user, t, &got);
+				break;
+			}
+		}
+	}
+}
+
+/*
  * ack: one alert by the seq of its event, or with "all": true every alert
- * the engine still holds (the last RING_SIZE); the reply names the seqs
- * acknowledged so that every console can mark them.  The reason is optional
- * and journaled with the command like any other.
+ * the engine still holds (the last RING_SIZE).  The engine keeps the
+ * acknowledgement on the alert (acked, acked_by, acked_at: the snapshot
+ * carries them), and the reply's "acked" names the seqs, which the audit
+ * event repeats so that every console marks them, not only the sender's.
+ * An alert already acknowledged is accepted again (acknowledging is
+ * idempotent) but the reply says so: its seq is in "already" as well, and
+ * the first acknowledgement is the one kept.  The reason is optional and
+ * journaled with the command like any other.
  */
 static cJSON *
 cmd_ack(struct server *s, const cJSON *req, const char *id,
         struct session *sess)
 {
 	const cJSON *all = cJSON_GetObjectItemCaseSensitive(req, "all");
-	int64_t seq = 0;
-	cJSON *e = NULL, *r, *acked;
+	const char *user = sess != NULL ? sess->user : "";
+	int64_t seq = 0, got, now = server_now(s);
+	cJSON *e = NULL, *r, *acked, *already;
 	char pat[48];
-	int rv;
+	int rv, was;
 
 	if (all != NULL && !cJSON_IsBool(all))
 		return cmd_bad_field(id, req, "all", "must be true or false");
@@ -820,18 +900,19 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 			    (long long)seq);
 		r = ipc_reply_ok(id);
 		acked = cJSON_AddArrayToObject(r, "acked");
+		already = cJSON_AddArrayToObject(r, "already");
 		for (int i = 0; i < s->alerts.count; i++) {
 			int k = (s->alerts.head - s->alerts.count + i +
 			    RING_SIZE) % RING_SIZE;
-			cJSON *ev = cJSON_Parse(s->alerts.items[k]);
-			const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev,
-			    "seq");
 
-			if (cJSON_IsNumber(q)) {
-				snprintf(pat, sizeof pat, "%.0f", q->valuedouble);
-				cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
-			}
-			cJSON_Delete(ev);
+			if ((was = cmd_ack_mark(&s->alerts, k, user, now,
+			    &got)) < 0)
+				continue;
+			snprintf(pat, sizeof pat, "%lld", (long long)got);
+			cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
+			if (was)
+				cJSON_AddItemToArray(already,
+				    cJSON_CreateString(pat));
 		}
 		return r;
 	}
@@ -843,8 +924,18 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		int k = (s->alerts.head - s->alerts.count + i + RING_SIZE) %
 		    RING_SIZE;
 
-		if (strstr(s->alerts.items[k], pat) != NULL)
-			return ipc_reply_ok(id);
+		if (strstr(s->alerts.items[k], pat) == NULL ||
+		    (was = cmd_ack_mark(&s->alerts, k, user, now, &got)) < 0 ||
+		    got != seq)
+			continue;
+		r = ipc_reply_ok(id);
+		snprintf(pat, sizeof pat, "%lld", (long long)seq);
+		acked = cJSON_AddArrayToObject(r, "acked");
+		cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
+		already = cJSON_AddArrayToObject(r, "already");
+		if (was)
+			cJSON_AddItemToArray(already, cJSON_CreateString(pat));
+		return r;
 	}
 	return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %lld: no "
 	    "such alert among the last %d", (long long)seq, RING_SIZE);
@@ -1098,6 +1189,12 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	if (code != NULL)
 		cJSON_AddStringToObject(o, "code", code);
 	cJSON_AddStringToObject(o, "result", msg);
+	/* An acknowledgement reaches every console through its audit event:
+	 * the seqs it names are the ones each console marks. */
+	if (err == NULL && strcmp(cmd, CMD_ACK) == 0 &&
+	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(reply, "acked")))
+		cJSON_AddItemToObject(o, "acked", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(reply, "acked"), 1));
 	server_publish(s, TOPIC_AUDIT, o);
 	cJSON_Delete(o);
 }

@@ -240,6 +240,10 @@ cJSON *server_ring_json(const struct ring *r);
 
 void server_ring_push(struct ring *r, const char *json);
 
+/* server-cmd.c: mark the alerts an accepted ack's audit event names
+ * acknowledged (recovery and replay, from the journal). */
+void server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t);
+
 /* server-journal.c (its opening comment says how the halt works).
  * Append a record (kept until it reaches the kernel); -1 when it cannot be
  * (halted, or a write failed: the pass must end in server_flush). */

@@ -278,6 +278,8 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) != 0 ?
 			    &s->decisions : cJSON_HasObjectItem(ev.json, "peer") ?
 			    &s->refusals : &s->audits, json);
+			if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
+				server_ack_from_audit(s, ev.json, ev.t);
 		}
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
 			if (r->nfills[key] == r->capfills[key]) {

@@ -169,11 +169,13 @@ rp_event(struct server *s, const struct jrnl_rec *rec)
 		server_ring_push(&s->decisions, json);
 	else if (strcmp(ev.topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, json);
-	else if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
+	else if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
 		/* As the live engine keeps them: refusals (with "peer") in a
 		 * ring of their own, so they cannot push interventions out. */
 		server_ring_push(cJSON_HasObjectItem(ev.json, "peer") ?
 		    &s->refusals : &s->audits, json);
+		server_ack_from_audit(s, ev.json, ev.t);
+	}
 	ipc_event_free(&ev);
 	if (nng_msg_alloc(&msg, 0) == 0) {
 		nng_msg_append(msg, rec->data, rec->len);

@@ -9,8 +9,15 @@
  *   the same alert is in the journal after the engine stops;
  * alerts_ack_reason_and_all: that alert is acknowledged with a reason and
  *   the ack is published on audit with the reason; "ack all" answers with
- *   every alert's seq, the market alert's among them; "all" that is not a
- *   boolean, and "all" beside "alert", are refused naming the field;
+ *   every alert's seq, the market alert's among them and named in
+ *   "already" (acknowledged before), the ack's audit event names the seq,
+ *   the snapshot's alerts carry "acked": true with who and when, and a
+ *   second ack of one alert is accepted and named in "already"; "all"
+ *   that is not a boolean, and "all" beside "alert", are refused naming
+ *   the field;
+ * alerts_ack_survives_recovery: after ack all and kill -9, the engine
+ *   recovered from its journal still holds the market alert acknowledged
+ *   (the journal's ack audit event names it);
  * alerts_cost_limit_is_a_supervisors: a trader may not set a block's cost
  *   limit (ERR_ROLE naming the role), a negative one is refused naming
  *   "bps" and the value, and a supervisor's 1 bps limit on a sale through
@@ -28,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -172,6 +181,14 @@ alerts_ack_reason_and_all(void **state)
 		    strcmp(ev_str(ev.json, "cmd"), "ack") == 0 &&
 		    strcmp(ev_str(ev.json, "reason"),
 		    "itest: seen the headline") == 0;
+		/* The audit event names the seq, so every console marks it. */
+		if (audited) {
+			acked = cJSON_GetObjectItem(ev.json, "acked");
+			assert_int_equal(cJSON_GetArraySize(acked), 1);
+			assert_true(cJSON_IsString(cJSON_GetArrayItem(acked, 0)));
+			assert_int_equal(strtoull(cJSON_GetArrayItem(acked,
+			    0)->valuestring, NULL, 10), seq);
+		}
 		ipc_event_free(&ev);
 	}
 	assert_true(audited);
@@ -185,6 +202,39 @@ alerts_ack_reason_and_all(void **state)
 	cJSON_ArrayForEach(s, acked)
 		listed |= cJSON_IsString(s) && strcmp(s->valuestring, want) == 0;
 	assert_true(listed);
+	/* Acknowledged before: accepted, and the reply says so. */
+	listed = 0;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "already"))
+		listed |= cJSON_IsString(s) && strcmp(s->valuestring, want) == 0;
+	assert_true(listed);
+	cJSON_Delete(r);
+
+	/* A console attached now learns it from the snapshot: the alert
+	 * carries acked, by whom (the first ack's) and when. */
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	assert_true(itest_ok(r));
+	listed = 0;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "alerts")) {
+		const cJSON *q = cJSON_GetObjectItem(s, "seq");
+
+		if (cJSON_IsNumber(q) && (uint64_t)q->valuedouble == seq) {
+			assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s,
+			    "acked")));
+			assert_true(ev_str(s, "acked_by")[0] != '\0');
+			assert_true(ev_str(s, "acked_at")[0] != '\0');
+			listed = 1;
+		}
+	}
+	assert_true(listed);
+	cJSON_Delete(r);
+
+	/* One alert acknowledged again: accepted, named in "already". */
+	snprintf(cmd, sizeof cmd, "{\"cmd\":\"ack\",\"alert\":%llu}",
+	    (unsigned long long)seq);
+	r = itest_cmd(&e, cmd);
+	assert_true(itest_ok(r));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r,
+	    "already")), 1);
 	cJSON_Delete(r);
 
 	r = itest_cmd(&e, "{\"cmd\":\"ack\",\"all\":\"yes\",\"reason\":\"r\"}");
@@ -199,6 +249,63 @@ alerts_ack_reason_and_all(void **state)
 	assert_non_null(strstr(err_msg(r), "\"alert\""));
 	cJSON_Delete(r);
 	assert_int_equal(itest_stop(&e), 0);
+}
+
+/* The snapshot's alert with this seq, or NULL. */
+static const cJSON *
+snap_alert(const cJSON *snap, uint64_t seq)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(snap, "alerts")) {
+		const cJSON *q = cJSON_GetObjectItem(a, "seq");
+
+		if (cJSON_IsNumber(q) && (uint64_t)q->valuedouble == seq)
+			return a;
+	}
+	return NULL;
+}
+
+static void
+alerts_ack_survives_recovery(void **state)
+{
+	struct itest_engine e;
+	int64_t news_t, t;
+	uint64_t seq;
+	cJSON *a = NULL, *r;
+	const cJSON *held;
+	char dir[256], jarg[320], cmd[300];
+
+	snprintf(dir, sizeof dir, "%s/tranche-ack-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/a.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=600",
+	    (char *)NULL), 0);
+	seq = wait_market_alert(&e, &news_t, &t, &a);
+	assert_true(seq > 0);
+	cJSON_Delete(a);
+	r = itest_cmd(&e, "{\"cmd\":\"ack\",\"all\":true,\"reason\":"
+	    "\"itest: before the crash\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	kill(e.pid, SIGKILL);
+	waitpid(e.pid, NULL, 0);
+	e.pid = 0;
+	itest_stop(&e);
+
+	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=600",
+	    (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	assert_true(itest_ok(r));
+	held = snap_alert(r, seq);
+	assert_non_null(held);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(held, "acked")));
+	assert_true(ev_str(held, "acked_by")[0] != '\0');
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void
@@ -298,6 +405,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(alerts_headline_raises_a_market_alert),
 		cmocka_unit_test(alerts_ack_reason_and_all),
+		cmocka_unit_test(alerts_ack_survives_recovery),
 		cmocka_unit_test(alerts_cost_limit_is_a_supervisors),
 		cmocka_unit_test(alerts_behind_schedule_on_the_daemon),
 	};

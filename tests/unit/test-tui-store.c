@@ -876,6 +876,56 @@ render_progress_shows_the_block(void **state)
  * mid-session, and merges into the log of one that was there: each record
  * once (by seq), in order, read-only commands left out.
  */
+/*
+ * An ack is the engine's: an accepted ack's audit event (whoever sent it)
+ * marks the seqs it names, a refused one marks nothing, and a snapshot's
+ * alert with "acked":true is counted acknowledged.
+ */
+static void
+store_ack_from_audit_and_snapshot(void **state)
+{
+	struct store s;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_ALERT, 1, T0 + 1 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"news\",\"text\":\"a\"}",
+	    1000);
+	push_at(&s, TOPIC_ALERT, 2, T0 + 2 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"spread\",\"text\":\"b\"}",
+	    1000);
+	assert_int_equal(store_alerts_crit_unacked(&s), 2);
+	push_at(&s, TOPIC_AUDIT, 3, T0 + 3 * SEC,
+	    "{\"cmd\":\"ack\",\"ok\":false,\"client\":\"c\",\"role\":"
+	    "\"viewer\",\"acked\":[\"1\"]}", 1000);
+	assert_int_equal(store_alerts_crit_unacked(&s), 2);
+	push_at(&s, TOPIC_AUDIT, 4, T0 + 4 * SEC,
+	    "{\"cmd\":\"ack\",\"ok\":true,\"client\":\"ctl\",\"role\":"
+	    "\"trader\",\"acked\":[\"1\"]}", 1000);
+	assert_int_equal(store_alerts_crit_unacked(&s), 1);
+	push_at(&s, TOPIC_AUDIT, 5, T0 + 5 * SEC,
+	    "{\"cmd\":\"ack\",\"ok\":true,\"client\":\"ctl\",\"role\":"
+	    "\"trader\",\"acked\":[\"1\",\"2\"]}", 1000);
+	assert_int_equal(store_alerts_crit_unacked(&s), 0);
+	store_free(&s);
+
+	/* Attached after the ack: the snapshot says which are acknowledged. */
+	store_init(&s);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\","
+	    "\"alerts\":[{\"v\":2,\"seq\":1,\"t\":\"34201000000000\","
+	    "\"sev\":\"crit\",\"code\":\"news\",\"text\":\"a\",\"acked\":true,"
+	    "\"acked_by\":\"ana\",\"acked_at\":\"34202000000000\"},"
+	    "{\"v\":2,\"seq\":2,\"t\":\"34203000000000\",\"sev\":\"crit\","
+	    "\"code\":\"spread\",\"text\":\"b\"}]}");
+	assert_non_null(snap);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(store_nalerts(&s), 2);
+	assert_int_equal(store_alerts_crit_unacked(&s), 1);
+	store_free(&s);
+}
+
 static void
 store_snapshot_audit_fills_the_log_once(void **state)
 {
@@ -1097,6 +1147,7 @@ main(void)
 		cmocka_unit_test(render_progress_shows_the_block),
 		cmocka_unit_test(render_lists_and_status_bar),
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
+		cmocka_unit_test(store_ack_from_audit_and_snapshot),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
