@@ -328,9 +328,10 @@ block_draw(struct panel *p, const struct tui_view *v)
 	 * are rounded to whole dollars, so a rounding remainder that would
 	 * stop the shown numbers adding up is shown as its own part. */
 	if (y <= rows && (b->have & BLK_PARTS)) {
-		static const char *const names[2][5] = {
+		static const char *const names[3][5] = {
 			{ "spread", "impact", "timing", "other", "opp" },
 			{ "spr", "imp", "tim", "oth", "opp" },
+			{ "s", "i", "t", "o", "opp" },
 		};
 		double part[5] = { b->is_spread, b->is_temp, b->is_timing, 0,
 			b->is_opp };
@@ -344,8 +345,10 @@ block_draw(struct panel *p, const struct tui_view *v)
 				nparts = 4;
 		}
 		/* Words and "not in Cost" while they fit, then words, then
-		 * short labels, then no '$', then thousands. */
-		for (form = 0; form < 5; form++) {
+		 * short labels, then no '$', then thousands, then letters
+		 * (the chart's third is beside this line, and a remainder
+		 * part makes it longer: "opp 33~" was seen cut). */
+		for (form = 0; form < 6; form++) {
 			size_t used = 0;
 
 			line[0] = '\0';
@@ -355,11 +358,12 @@ block_draw(struct panel *p, const struct tui_view *v)
 				if (i == 3 && nparts < 4)
 					continue;
 				block_money(u, sizeof u, part[i], form < 3 ? 0 :
-				    form - 2);
+				    form == 3 ? 1 : 2);
 				used += (size_t)snprintf(line + used,
 				    sizeof line - used, "%s%s %s", i == 0 ? "" :
 				    i == 4 ? (form > 0 ? "; " : "; not in Cost: ") :
-				    form > 2 ? "+" : " + ", names[form > 1][i], u);
+				    form > 2 ? "+" : " + ", names[form > 4 ? 2 :
+				    form > 1][i], u);
 			}
 			if ((int)used <= fw - 4)
 				break;

@@ -329,10 +329,23 @@ render_block_chart_parts_and_controls(void **state)
 	assert_true(find_row(&p, "spread $0 + impact $0 + timing $0 + other $1; "
 	    "opp -$2") > 0);
 	delwin(p.win);
+	/* A remainder part on a panel whose chart takes a third: the
+	 * letters form keeps the opportunity cost whole ("opp 33~" was
+	 * seen cut during a headline). */
+	push(&s, TOPIC_BLOCK, 13, T0 + 1935 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
+	    "\"is_spread\":-914.4,\"is_temp\":1668.4,\"is_timing\":-33224.4,"
+	    "\"is_opp\":331234,\"is_cash\":-32469}");
+	p = render(&panel_block_ops, &v, 12, 72);
+	if (getenv("TRANCHE_TEST_SHOW") != NULL)
+		for (y = 0; y < p.h; y++)
+			fprintf(stderr, "|%s|\n", row(&p, y));
+	assert_true(find_row(&p, "opp 331k") > 0);
+	delwin(p.win);
 	/* Two hours left and the end-of-window setting: the Left field
 	 * says both within its half and never runs into Cap ("1h58m34s
 	 * then c~Cap" was seen during a headline). */
-	push(&s, TOPIC_BLOCK, 13, T0 + 1940 * SEC, "{\"id\":\"B1\","
+	push(&s, TOPIC_BLOCK, 14, T0 + 1940 * SEC, "{\"id\":\"B1\","
 	    "\"qty\":100000,\"filled\":43000,\"sched_qty\":50000,"
 	    "\"end\":43000000000000,\"at_end\":\"cross\"}");
 	p = render(&panel_block_ops, &v, 12, 72);
