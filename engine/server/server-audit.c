@@ -369,9 +369,11 @@ aw_override(struct server *s, const cJSON *req, const struct audit_before *b,
 	} else if (strcmp(action, "cost_limit") == 0) {
 		aw_put(out, n, off, "cost limit");
 		aw_target(out, n, off, id);
+		/* As given: a refused -1 reads as -1, not as the default
+		 * that 0 asks for. */
 		if (aw_num(req, "bps", &v) != 0)
 			aw_put(out, n, off, " ?");
-		else if (v <= 0)
+		else if (v == 0)
 			aw_put(out, n, off, " the scenario's");
 		else
 			aw_put(out, n, off, " %g bps", v);

@@ -88,6 +88,8 @@ ctl --role supervisor throttle at_end=leave --block 1 --reason "no cross" \
 	>/dev/null || fail "throttle at_end refused"
 ctl --role supervisor override --block 1 action=cost_limit bps=40 \
 	--reason "tight" >/dev/null || fail "cost_limit refused"
+ctl --role supervisor override --block 1 action=cost_limit bps=-1 \
+	--reason "typo" >/dev/null 2>&1 && fail "cost_limit -1 accepted"
 ctl pause --block 1 --reason "look" >/dev/null || fail "pause refused"
 ctl resume --block 1 --reason "go" >/dev/null || fail "resume refused"
 ctl --role supervisor speed speed=120 --reason "faster" >/dev/null ||
@@ -134,6 +136,7 @@ expect "$me" trader true "algo block 1 twap -> vwap"
 expect "$me" trader true "limit block 1 99.80 (was none)"
 expect "$me" supervisor true "throttle block 1 at end leave (was cross)"
 expect "$me" supervisor true "cost limit block 1 40 bps (was the scenario's)"
+expect "$me" supervisor false "cost limit block 1 -1 bps (was 40 bps)"
 jq -se --arg u "$me" 'any(.user == $u and .what == "manual block 1 sell 1,000 @ 100.30")' \
 	"$tmp/audit.json" >/dev/null || fail "no manual order in words"
 expect "$me" trader true "cancel children block 1"
