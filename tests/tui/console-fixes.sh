@@ -69,11 +69,13 @@ wait_until 20 cost_adds_up
 wait_for "State  PAUSED"
 block=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].id')
 "$TRANCHE" ctl --connect "$URL" override --block "$block" action=style \
-	style=passive for_s=30 --reason "fixes test" >/dev/null ||
+	style=passive for_s=240 --reason "fixes test" >/dev/null ||
 	fail "override refused"
+# 240 simulated seconds are 4 s at 60x: long enough for a loaded machine's
+# console to draw it (30 s, half a second, was missed once in CI).
 wait_for "Forced passive"
-# 30 simulated seconds are half a second at 60x; wait well past it.
-sleep 3
+# Then wait well past its end.
+sleep 7
 screen | grep -qF "? left" && fail "an expired override shows '? left'"
 screen | grep -qF "Forced passive" && fail "an expired override is shown"
 tmux_ send-keys q
