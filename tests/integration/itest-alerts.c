@@ -49,23 +49,7 @@
 
 static const char *tranched;
 
-static const char *
-ev_str(const cJSON *o, const char *name)
-{
-	const char *v = "";
 
-	ipc_get_str(o, name, &v);
-	return v;
-}
-
-static const char *
-err_msg(const cJSON *r)
-{
-	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
-	    "message");
-
-	return cJSON_IsString(m) ? m->valuestring : "";
-}
 
 /* Wait for the first WARN/CRIT market alert after the headline's news
  * alert; its seq, or 0.  *news_t and *t receive their times. */
@@ -80,8 +64,8 @@ wait_market_alert(struct itest_engine *e, int64_t *news_t, int64_t *t,
 		if (ipc_client_wait_event(e->c, &ev, 500) != 1)
 			continue;
 		if (strcmp(ev.topic, TOPIC_ALERT) == 0) {
-			const char *code = ev_str(ev.json, "code");
-			const char *sev = ev_str(ev.json, "sev");
+			const char *code = itest_str(ev.json, "code");
+			const char *sev = itest_str(ev.json, "sev");
 
 			if (strcmp(code, "news") == 0 && *news_t < 0)
 				*news_t = ev.t;
@@ -118,14 +102,14 @@ alerts_headline_raises_a_market_alert(void **state)
 	assert_true(seq > 0);
 	assert_int_equal(news_t, HEADLINE);
 	fprintf(stderr, "itest-alerts: %s %s %.0f s after the headline: %s; "
-	    "%s\n", ev_str(a, "sev"), ev_str(a, "code"),
-	    (double)(t - news_t) / NS, ev_str(a, "text"), ev_str(a, "action"));
+	    "%s\n", itest_str(a, "sev"), itest_str(a, "code"),
+	    (double)(t - news_t) / NS, itest_str(a, "text"), itest_str(a, "action"));
 	assert_true(t - news_t <= 60 * NS);
-	assert_string_equal(ev_str(a, "state"), "raised");
-	assert_string_equal(ev_str(a, "sym"), "QDI");
-	assert_true(strlen(ev_str(a, "id")) > 0);
-	assert_true(strlen(ev_str(a, "action")) > 0);
-	assert_non_null(strstr(ev_str(a, "text"), "QDI"));
+	assert_string_equal(itest_str(a, "state"), "raised");
+	assert_string_equal(itest_str(a, "sym"), "QDI");
+	assert_true(strlen(itest_str(a, "id")) > 0);
+	assert_true(strlen(itest_str(a, "action")) > 0);
+	assert_non_null(strstr(itest_str(a, "text"), "QDI"));
 	blocks = cJSON_GetObjectItem(a, "blocks");
 	cJSON_ArrayForEach(b, blocks)
 		has1 |= cJSON_IsString(b) && strcmp(b->valuestring, "1") == 0;
@@ -178,8 +162,8 @@ alerts_ack_reason_and_all(void **state)
 		if (ipc_client_wait_event(e.c, &ev, 500) != 1)
 			continue;
 		audited = strcmp(ev.topic, TOPIC_AUDIT) == 0 &&
-		    strcmp(ev_str(ev.json, "cmd"), "ack") == 0 &&
-		    strcmp(ev_str(ev.json, "reason"),
+		    strcmp(itest_str(ev.json, "cmd"), "ack") == 0 &&
+		    strcmp(itest_str(ev.json, "reason"),
 		    "itest: seen the headline") == 0;
 		/* The audit event names the seq, so every console marks it. */
 		if (audited) {
@@ -220,8 +204,8 @@ alerts_ack_reason_and_all(void **state)
 		if (cJSON_IsNumber(q) && (uint64_t)q->valuedouble == seq) {
 			assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s,
 			    "acked")));
-			assert_true(ev_str(s, "acked_by")[0] != '\0');
-			assert_true(ev_str(s, "acked_at")[0] != '\0');
+			assert_true(itest_str(s, "acked_by")[0] != '\0');
+			assert_true(itest_str(s, "acked_at")[0] != '\0');
 			listed = 1;
 		}
 	}
@@ -239,14 +223,14 @@ alerts_ack_reason_and_all(void **state)
 
 	r = itest_cmd(&e, "{\"cmd\":\"ack\",\"all\":\"yes\",\"reason\":\"r\"}");
 	assert_string_equal(itest_err(r), ERR_FIELD);
-	assert_non_null(strstr(err_msg(r), "\"all\""));
-	assert_non_null(strstr(err_msg(r), "yes"));
+	assert_non_null(strstr(itest_errmsg(r), "\"all\""));
+	assert_non_null(strstr(itest_errmsg(r), "yes"));
 	cJSON_Delete(r);
 	snprintf(cmd, sizeof cmd, "{\"cmd\":\"ack\",\"all\":true,\"alert\":%llu,"
 	    "\"reason\":\"r\"}", (unsigned long long)seq);
 	r = itest_cmd(&e, cmd);
 	assert_string_equal(itest_err(r), ERR_FIELD);
-	assert_non_null(strstr(err_msg(r), "\"alert\""));
+	assert_non_null(strstr(itest_errmsg(r), "\"alert\""));
 	cJSON_Delete(r);
 	assert_int_equal(itest_stop(&e), 0);
 }
@@ -301,7 +285,7 @@ alerts_ack_survives_recovery(void **state)
 	held = snap_alert(r, seq);
 	assert_non_null(held);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(held, "acked")));
-	assert_true(ev_str(held, "acked_by")[0] != '\0');
+	assert_true(itest_str(held, "acked_by")[0] != '\0');
 	cJSON_Delete(r);
 	assert_int_equal(itest_stop(&e), 0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -335,7 +319,7 @@ alerts_cost_limit_is_a_supervisors(void **state)
 	    "\"cost_limit\",\"bps\":1,\"reason\":\"r\"}");
 	assert_int_equal(ipc_client_request(trader, req, &r, 5000), 0);
 	assert_string_equal(itest_err(r), ERR_ROLE);
-	assert_non_null(strstr(err_msg(r), "trader"));
+	assert_non_null(strstr(itest_errmsg(r), "trader"));
 	cJSON_Delete(req);
 	cJSON_Delete(r);
 	ipc_client_close(trader);
@@ -343,7 +327,7 @@ alerts_cost_limit_is_a_supervisors(void **state)
 	r = itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
 	    "\"cost_limit\",\"bps\":-3,\"reason\":\"r\"}");
 	assert_string_equal(itest_err(r), ERR_FIELD);
-	assert_non_null(strstr(err_msg(r), "\"bps\" -3"));
+	assert_non_null(strstr(itest_errmsg(r), "\"bps\" -3"));
 	cJSON_Delete(r);
 	r = itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
 	    "\"cost_limit\",\"bps\":1,\"reason\":\"itest: tight\"}");
@@ -354,9 +338,9 @@ alerts_cost_limit_is_a_supervisors(void **state)
 		if (ipc_client_wait_event(e.c, &ev, 500) != 1)
 			continue;
 		cost = strcmp(ev.topic, TOPIC_ALERT) == 0 &&
-		    strcmp(ev_str(ev.json, "code"), "cost") == 0 &&
-		    strcmp(ev_str(ev.json, "block"), "1") == 0 &&
-		    strstr(ev_str(ev.json, "text"), "limit of 1.0 bps") != NULL;
+		    strcmp(itest_str(ev.json, "code"), "cost") == 0 &&
+		    strcmp(itest_str(ev.json, "block"), "1") == 0 &&
+		    strstr(itest_str(ev.json, "text"), "limit of 1.0 bps") != NULL;
 		ipc_event_free(&ev);
 	}
 	assert_true(cost);
@@ -382,13 +366,13 @@ alerts_behind_schedule_on_the_daemon(void **state)
 		if (ipc_client_wait_event(e.c, &ev, 500) != 1)
 			continue;
 		if (strcmp(ev.topic, TOPIC_ALERT) == 0 &&
-		    strcmp(ev_str(ev.json, "code"), "behind") == 0) {
-			const char *text = ev_str(ev.json, "text");
+		    strcmp(itest_str(ev.json, "code"), "behind") == 0) {
+			const char *text = itest_str(ev.json, "text");
 
-			behind = strcmp(ev_str(ev.json, "block"), "1") == 0 &&
+			behind = strcmp(itest_str(ev.json, "block"), "1") == 0 &&
 			    strstr(text, "behind schedule by") != NULL &&
 			    strstr(text, "% of the block) for ") != NULL &&
-			    ev_str(ev.json, "action")[0] != '\0';
+			    itest_str(ev.json, "action")[0] != '\0';
 			if (!behind)
 				fprintf(stderr, "behind alert not as expected: "
 				    "%s\n", text);

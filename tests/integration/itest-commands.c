@@ -64,29 +64,14 @@ cmd_on(struct ipc_client *c, const char *json)
 	return rep;
 }
 
-static const char *
-err_msg(const cJSON *r)
-{
-	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
-	    "message");
 
-	return cJSON_IsString(m) ? m->valuestring : "";
-}
-
-static const char *
-str_of(const cJSON *r, const char *name)
-{
-	const cJSON *f = cJSON_GetObjectItem(r, name);
-
-	return cJSON_IsString(f) ? f->valuestring : "";
-}
 
 /* ok, or fail showing the refusal. */
 static void
 expect_ok(cJSON *r)
 {
 	if (!itest_ok(r))
-		fail_msg("refused: %s (%s)", err_msg(r), itest_err(r));
+		fail_msg("refused: %s (%s)", itest_errmsg(r), itest_err(r));
 }
 
 /* Refused with this code, the message holding each needle. */
@@ -95,10 +80,10 @@ expect_err(cJSON *r, const char *code, const char *n1, const char *n2)
 {
 	assert_false(itest_ok(r));
 	if (strcmp(itest_err(r), code) != 0 ||
-	    (n1 && strstr(err_msg(r), n1) == NULL) ||
-	    (n2 && strstr(err_msg(r), n2) == NULL))
+	    (n1 && strstr(itest_errmsg(r), n1) == NULL) ||
+	    (n2 && strstr(itest_errmsg(r), n2) == NULL))
 		fail_msg("wanted %s mentioning \"%s\" \"%s\", got %s: %s", code,
-		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), err_msg(r));
+		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), itest_errmsg(r));
 	cJSON_Delete(r);
 }
 
@@ -117,8 +102,8 @@ block_state(struct itest_engine *e, const char *id)
 
 	st[0] = '\0';
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
-		if (strcmp(str_of(b, "id"), id) == 0)
-			snprintf(st, sizeof st, "%s", str_of(b, "state"));
+		if (strcmp(itest_str(b, "id"), id) == 0)
+			snprintf(st, sizeof st, "%s", itest_str(b, "state"));
 	cJSON_Delete(r);
 	return st;
 }
@@ -133,7 +118,7 @@ block_field(struct itest_engine *e, const char *id, const char *field)
 
 	v[0] = '\0';
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks")) {
-		if (strcmp(str_of(b, "id"), id) != 0)
+		if (strcmp(itest_str(b, "id"), id) != 0)
 			continue;
 		f = cJSON_GetObjectItemCaseSensitive(b, field);
 		if (cJSON_IsString(f))
@@ -155,7 +140,7 @@ children_at(struct itest_engine *e, const char *block, long long px,
 	int n = 0;
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
-		if (strcmp(str_of(c, "block"), block) == 0 &&
+		if (strcmp(itest_str(c, "block"), block) == 0 &&
 		    (long long)cJSON_GetObjectItem(c, "px")->valuedouble == px &&
 		    (long long)cJSON_GetObjectItem(c, "qty")->valuedouble == qty)
 			n++;
@@ -202,7 +187,7 @@ commands_every_command_works(void **state)
 	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
 	expect_ok(r);
-	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	snprintf(sym, sizeof sym, "%s", itest_str(r, "sym"));
 	b = cJSON_GetObjectItem(r, "book");
 	bid = (int64_t)cJSON_GetArrayItem(cJSON_GetArrayItem(
 	    cJSON_GetObjectItem(b, "bids"), 0), 0)->valuedouble;
@@ -235,7 +220,7 @@ commands_every_command_works(void **state)
 	    ERR_FIELD, "reason", NULL);
 	r = itest_cmd(&e, buf);
 	expect_ok(r);
-	assert_string_equal(str_of(r, "block"), "2");
+	assert_string_equal(itest_str(r, "block"), "2");
 	cJSON_Delete(r);
 	/* The block starts at the next clock pass. */
 	for (long long t0 = itest_now_ms(); strcmp(block_state(&e, "2"),
@@ -249,7 +234,7 @@ commands_every_command_works(void **state)
 	expect_ok(r);
 	assert_int_equal(cJSON_GetObjectItem(r, "max_pov")->valuedouble, 15);
 	assert_int_equal(cJSON_GetObjectItem(r, "max_child")->valuedouble, 500);
-	assert_string_equal(str_of(r, "aggression"), "neutral");
+	assert_string_equal(itest_str(r, "aggression"), "neutral");
 	cJSON_Delete(r);
 	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"max_child\":0,"
 	    "\"reason\":\"t\"}"), ERR_FIELD, "\"max_child\"", "0");
@@ -329,7 +314,7 @@ commands_every_command_works(void **state)
 	/* kill: everything halted, steering refused, an alert to ack. */
 	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"t\"}");
 	expect_ok(r);
-	assert_string_equal(str_of(r, "state"), "HALTED");
+	assert_string_equal(itest_str(r, "state"), "HALTED");
 	cJSON_Delete(r);
 	assert_string_equal(block_state(&e, "1"), "HALTED");
 	expect_err(itest_cmd(&e, buf), ERR_HALTED, "kill switch", NULL);
@@ -337,9 +322,9 @@ commands_every_command_works(void **state)
 	    ERR_HALTED, "kill switch", NULL);
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
 	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "alerts"))
-		if (strcmp(str_of(a, "code"), "kill") == 0)
+		if (strcmp(itest_str(a, "code"), "kill") == 0)
 			alert = (int64_t)cJSON_GetObjectItem(a, "seq")->valuedouble;
-	assert_string_equal(str_of(r, "state"), "HALTED");
+	assert_string_equal(itest_str(r, "state"), "HALTED");
 	/* The audit history: whole events in seq order, the pause before
 	 * the kill, and the refused resume after it, last. */
 	{
@@ -354,13 +339,13 @@ commands_every_command_works(void **state)
 
 			assert_true(seq > prev);
 			prev = seq;
-			if (strcmp(str_of(a, "cmd"), "kill") == 0)
+			if (strcmp(itest_str(a, "cmd"), "kill") == 0)
 				kill = seq;
-			if (strcmp(str_of(a, "cmd"), "pause") == 0)
+			if (strcmp(itest_str(a, "cmd"), "pause") == 0)
 				pause = seq;
 		}
 		assert_true(pause > 0 && kill > pause);
-		assert_string_equal(str_of(last, "cmd"), "resume");
+		assert_string_equal(itest_str(last, "cmd"), "resume");
 		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(last, "ok")));
 	}
 	cJSON_Delete(r);
@@ -372,7 +357,7 @@ commands_every_command_works(void **state)
 	    ERR_NOT_FOUND, "999999", NULL);
 	r = itest_cmd(&e, "{\"cmd\":\"release\",\"reason\":\"t\"}");
 	expect_ok(r);
-	assert_string_equal(str_of(r, "state"), "LIVE");
+	assert_string_equal(itest_str(r, "state"), "LIVE");
 	cJSON_Delete(r);
 	expect_err(itest_cmd(&e, "{\"cmd\":\"release\",\"reason\":\"t\"}"),
 	    ERR_STATE, "nothing is halted", NULL);
@@ -382,7 +367,7 @@ commands_every_command_works(void **state)
 	    "\"reason\":\"t\"}"), ERR_FIELD, "\"speed\"", "fast");
 	r = itest_cmd(&e, "{\"cmd\":\"speed\",\"speed\":\"120\",\"reason\":\"t\"}");
 	expect_ok(r);
-	assert_string_equal(str_of(r, "speed"), "120");
+	assert_string_equal(itest_str(r, "speed"), "120");
 	cJSON_Delete(r);
 
 	/* cancel the submitted block. */
@@ -444,7 +429,7 @@ commands_roles_are_enforced(void **state)
 	    ERR_FIELD, "\"role\"", "god");
 	/* Nothing changed; a trader may pause. */
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
-	assert_string_equal(str_of(r, "state"), "LIVE");
+	assert_string_equal(itest_str(r, "state"), "LIVE");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks")), 1);
 	cJSON_Delete(r);
 	ok_del(cmd_on(trader, "{\"cmd\":\"pause\",\"reason\":\"r\"}"));
@@ -472,7 +457,7 @@ commands_id_runs_once_across_a_reconnect(void **state)
 	r1 = cmd_on(c, "{\"cmd\":\"snapshot\"}");
 	snprintf(req, sizeof req, "{\"cmd\":\"submit\",\"id\":\"once-1\","
 	    "\"sym\":\"%s\",\"side\":\"sell\",\"qty\":1000,\"duration_s\":600,"
-	    "\"reason\":\"r\"}", str_of(r1, "sym"));
+	    "\"reason\":\"r\"}", itest_str(r1, "sym"));
 	cJSON_Delete(r1);
 	cJSON_Delete(st);
 	r1 = cmd_on(c, req);

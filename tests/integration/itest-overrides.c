@@ -32,28 +32,13 @@
 
 static const char *tranched;
 
-static const char *
-err_msg(const cJSON *r)
-{
-	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
-	    "message");
 
-	return cJSON_IsString(m) ? m->valuestring : "";
-}
-
-static const char *
-str_of(const cJSON *r, const char *name)
-{
-	const cJSON *f = cJSON_GetObjectItem(r, name);
-
-	return cJSON_IsString(f) ? f->valuestring : "";
-}
 
 static void
 ok_del(cJSON *r)
 {
 	if (!itest_ok(r))
-		fail_msg("refused: %s (%s)", err_msg(r), itest_err(r));
+		fail_msg("refused: %s (%s)", itest_errmsg(r), itest_err(r));
 	cJSON_Delete(r);
 }
 
@@ -63,10 +48,10 @@ expect_err(cJSON *r, const char *code, const char *n1, const char *n2)
 {
 	assert_false(itest_ok(r));
 	if (strcmp(itest_err(r), code) != 0 ||
-	    (n1 && strstr(err_msg(r), n1) == NULL) ||
-	    (n2 && strstr(err_msg(r), n2) == NULL))
+	    (n1 && strstr(itest_errmsg(r), n1) == NULL) ||
+	    (n2 && strstr(itest_errmsg(r), n2) == NULL))
 		fail_msg("wanted %s mentioning \"%s\" \"%s\", got %s: %s", code,
-		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), err_msg(r));
+		    n1 ? n1 : "", n2 ? n2 : "", itest_err(r), itest_errmsg(r));
 	cJSON_Delete(r);
 }
 
@@ -79,7 +64,7 @@ block_field(struct itest_engine *e, const char *id, const char *field)
 
 	v[0] = '\0';
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks")) {
-		if (strcmp(str_of(b, "id"), id) != 0)
+		if (strcmp(itest_str(b, "id"), id) != 0)
 			continue;
 		f = cJSON_GetObjectItemCaseSensitive(b, field);
 		if (cJSON_IsString(f))
@@ -135,7 +120,7 @@ overrides_algos_at_end_preview(void **state)
 	(void)state;
 	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
-	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	snprintf(sym, sizeof sym, "%s", itest_str(r, "sym"));
 	cJSON_Delete(r);
 
 	/* The algorithms hello lists are the registry's "known: ...". */
@@ -153,7 +138,7 @@ overrides_algos_at_end_preview(void **state)
 	assert_true(n >= 2);
 	r = itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
 	    "\"algo\",\"algo\":\"foo\",\"reason\":\"t\"}");
-	k = strstr(err_msg(r), "known: ");
+	k = strstr(itest_errmsg(r), "known: ");
 	assert_non_null(k);
 	if (strncmp(k + 7, known, strlen(known)) != 0 ||
 	    k[7 + strlen(known)] != ')')
@@ -173,7 +158,7 @@ overrides_algos_at_end_preview(void **state)
 	    "\"buy\",\"qty\":200000,\"duration_s\":120,\"urgency\":\"low\","
 	    "\"at_end\":\"leave\",\"reason\":\"t\"}", sym);
 	r = itest_cmd(&e, buf);
-	assert_string_equal(str_of(r, "block"), "2");
+	assert_string_equal(itest_str(r, "block"), "2");
 	cJSON_Delete(r);
 	assert_string_equal(block_field(&e, "2", "at_end"), "leave");
 	assert_string_equal(block_field(&e, "1", "at_end"), "cross");
@@ -189,7 +174,7 @@ overrides_algos_at_end_preview(void **state)
 	    "later");
 	r = itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\",\"at_end\":"
 	    "\"leave\",\"reason\":\"t\"}");
-	assert_string_equal(str_of(r, "at_end"), "leave");
+	assert_string_equal(itest_str(r, "at_end"), "leave");
 	ok_del(r);
 	assert_string_equal(block_field(&e, "1", "at_end"), "leave");
 	/* The trader's throttle of pct alone still works. */
@@ -211,8 +196,8 @@ overrides_algos_at_end_preview(void **state)
 	assert_true(cJSON_GetObjectItem(t, "expected_fill")->valuedouble +
 	    cJSON_GetObjectItem(t, "unfilled")->valuedouble ==
 	    atof(block_field(&e, "1", "qty")));
-	assert_string_equal(str_of(t, "at_end"), "leave");
-	assert_true(strlen(str_of(t, "end")) > 0);
+	assert_string_equal(itest_str(t, "at_end"), "leave");
+	assert_true(strlen(itest_str(t, "end")) > 0);
 	cJSON_Delete(r);
 	assert_string_equal(block_field(&e, "1", "max_pov"), "30");
 
@@ -237,7 +222,7 @@ overrides_manual_rest_and_cancel_child(void **state)
 	(void)state;
 	assert_int_equal(itest_start(&e, tranched, "--speed=1", NULL), 0);
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
-	snprintf(sym, sizeof sym, "%s", str_of(r, "sym"));
+	snprintf(sym, sizeof sym, "%s", itest_str(r, "sym"));
 	cJSON_Delete(r);
 	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
 	    "\"buy\",\"qty\":100000,\"duration_s\":3600,\"urgency\":\"low\","
@@ -265,12 +250,12 @@ overrides_manual_rest_and_cancel_child(void **state)
 		ok_del(itest_cmd(&e, buf));
 		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
 		cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
-			if (strcmp(str_of(c, "block"), "2") == 0 &&
+			if (strcmp(itest_str(c, "block"), "2") == 0 &&
 			    (long long)cJSON_GetObjectItem(c, "px")->valuedouble ==
 			    ask && (long long)cJSON_GetObjectItem(c,
 			    "qty")->valuedouble == qty &&
 			    cJSON_GetObjectItem(c, "filled")->valuedouble > 0)
-				snprintf(cid, sizeof cid, "%s", str_of(c, "id"));
+				snprintf(cid, sizeof cid, "%s", itest_str(c, "id"));
 		cJSON_Delete(r);
 	}
 	if (cid[0] == '\0')
@@ -289,7 +274,7 @@ overrides_manual_rest_and_cancel_child(void **state)
 	ok_del(itest_cmd(&e, buf));
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
-		assert_string_not_equal(str_of(c, "id"), cid);
+		assert_string_not_equal(itest_str(c, "id"), cid);
 	cJSON_Delete(r);
 	expect_err(itest_cmd(&e, buf), ERR_STATE, cid, "not working");
 	assert_int_equal(itest_stop(&e), 0);

@@ -101,14 +101,6 @@ raw_send_str(nng_socket s, const char *text, cJSON **rep)
 	return raw_send(s, text, strlen(text), rep);
 }
 
-static const char *
-err_msg(const cJSON *r)
-{
-	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
-	    "message");
-
-	return cJSON_IsString(m) ? m->valuestring : "";
-}
 
 /* Well-formed UTF-8 (no overlong forms, no surrogates): 1 or 0. */
 static int
@@ -162,8 +154,8 @@ refused(nng_socket s, const char *buf, size_t len, const char *code,
 	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")))
 		fail_msg("accepted: %.*s -> %s", (int)len, buf, raw);
 	if (!cJSON_IsString(c) || strcmp(c->valuestring, code) != 0 ||
-	    (n1 != NULL && strstr(err_msg(r), n1) == NULL) ||
-	    (n2 != NULL && strstr(err_msg(r), n2) == NULL))
+	    (n1 != NULL && strstr(itest_errmsg(r), n1) == NULL) ||
+	    (n2 != NULL && strstr(itest_errmsg(r), n2) == NULL))
 		fail_msg("%.*s: wanted %s naming [%s] [%s], got %s", (int)len, buf,
 		    code, n1 ? n1 : "", n2 ? n2 : "", raw);
 	if (!utf8_valid((const unsigned char *)raw, strlen(raw)))

@@ -139,14 +139,6 @@ replay_serves_a_recorded_session(void **state)
 	itest_stop(&e);
 }
 
-static const char *
-err_msg(const cJSON *r)
-{
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(r, "error"), "message");
-
-	return cJSON_IsString(m) ? m->valuestring : "";
-}
 
 static void
 replay_answers_by_the_command_table(void **state)
@@ -184,7 +176,7 @@ replay_answers_by_the_command_table(void **state)
 	assert_int_equal(ipc_client_open(&c, url, NULL, "replay-t"), 0);
 	r = req_on(c, "{\"cmd\":\"hello\",\"role\":\"admin\",\"v\":3}");
 	assert_string_equal(itest_err(r), ERR_FIELD);
-	assert_non_null(strstr(err_msg(r), "role"));
+	assert_non_null(strstr(itest_errmsg(r), "role"));
 	cJSON_Delete(r);
 	r = req_on(c, "{\"cmd\":\"hello\",\"role\":\"supervisor\","
 	    "\"v\":3}");
@@ -195,21 +187,21 @@ replay_answers_by_the_command_table(void **state)
 		    changes[i]);
 		r = req_on(c, req);
 		if (strcmp(itest_err(r), ERR_STATE) != 0 ||
-		    strstr(err_msg(r), "read-only replay") == NULL)
+		    strstr(itest_errmsg(r), "read-only replay") == NULL)
 			fail_msg("%s in a replay: %s %s", changes[i], itest_err(r),
-			    err_msg(r));
+			    itest_errmsg(r));
 		cJSON_Delete(r);
 	}
 	r = req_on(c, "{\"cmd\":\"estimate\",\"sym\":\"QDI\",\"side\":"
 	    "\"buy\",\"qty\":100}");
 	assert_string_equal(itest_err(r), ERR_STATE);
-	assert_non_null(strstr(err_msg(r), "hello, status, snapshot"));
+	assert_non_null(strstr(itest_errmsg(r), "hello, status, snapshot"));
 	cJSON_Delete(r);
 	r = req_on(c, "{\"cmd\":\"nosuch\"}");
 	assert_string_equal(itest_err(r), ERR_UNKNOWN);
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (strstr(err_msg(r), all[i]) == NULL)
-			fail_msg("known list without %s: %s", all[i], err_msg(r));
+		if (strstr(itest_errmsg(r), all[i]) == NULL)
+			fail_msg("known list without %s: %s", all[i], itest_errmsg(r));
 	cJSON_Delete(r);
 	r = req_on(c, "{\"cmd\":\"status\"}");
 	assert_true(itest_ok(r));

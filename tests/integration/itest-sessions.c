@@ -123,13 +123,6 @@ cmd_on(struct ipc_client *c, const char *json)
 	return rep;
 }
 
-static const char *
-str_of(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 /* One request on a connection of its own (NNG REQ), then closed. */
 static cJSON *
@@ -282,8 +275,8 @@ ring_has(const cJSON *snap, const char *key, const char *cmd,
 	const cJSON *a;
 
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(snap, key))
-		if (strcmp(str_of(a, "cmd"), cmd) == 0 &&
-		    (reason == NULL || strcmp(str_of(a, "reason"), reason) == 0))
+		if (strcmp(itest_str(a, "cmd"), cmd) == 0 &&
+		    (reason == NULL || strcmp(itest_str(a, "reason"), reason) == 0))
 			return 1;
 	return 0;
 }
@@ -322,7 +315,7 @@ sessions_survive_many_short_clients(void **state)
 	r = cmd_on(trader, "{\"cmd\":\"pause\",\"reason\":\"after 600 "
 	    "connections\"}");
 	if (!itest_ok(r))
-		fprintf(stderr, "pause refused: %s\n", str_of(cJSON_GetObjectItem(r,
+		fprintf(stderr, "pause refused: %s\n", itest_str(cJSON_GetObjectItem(r,
 		    "error"), "message"));
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
@@ -426,7 +419,7 @@ sessions_full_is_refused_then_freed(void **state)
 	/* A third: refused, saying why. */
 	r = short_req(e.url, "{\"cmd\":\"status\",\"id\":\"b\"}");
 	assert_string_equal(itest_err(r), ERR_SESSIONS_FULL);
-	assert_non_null(strstr(str_of(cJSON_GetObjectItem(r, "error"),
+	assert_non_null(strstr(itest_str(cJSON_GetObjectItem(r, "error"),
 	    "message"), "--max-sessions"));
 	cJSON_Delete(r);
 	/* The sessions held are not touched. */
@@ -461,10 +454,10 @@ ids_are_per_principal(void **state)
 	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"id\":\"P-1\",\"reason\":"
 	    "\"principal test\"}");
 	assert_true(itest_ok(r));
-	assert_string_equal(str_of(r, "state"), "HALTED");
+	assert_string_equal(itest_str(r, "state"), "HALTED");
 	cJSON_Delete(r);
 	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
-	assert_string_equal(str_of(r, "state"), "HALTED");
+	assert_string_equal(itest_str(r, "state"), "HALTED");
 	assert_true(ring_has(r, "audit", "kill", "principal test"));
 	cJSON_Delete(r);
 	ipc_client_close(viewer);
@@ -515,16 +508,16 @@ reused_id_with_another_body_is_refused(void **state)
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
-	assert_string_equal(str_of(r, "state"), "LIVE");
+	assert_string_equal(itest_str(r, "state"), "LIVE");
 	cJSON_Delete(r);
 	/* The id for another request: refused, naming the id. */
 	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"id\":\"R-1\",\"reason\":\"r\"}");
 	assert_string_equal(itest_err(r), ERR_ID_REUSED);
-	assert_non_null(strstr(str_of(cJSON_GetObjectItem(r, "error"),
+	assert_non_null(strstr(itest_str(cJSON_GetObjectItem(r, "error"),
 	    "message"), "R-1"));
 	cJSON_Delete(r);
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
-	assert_string_equal(str_of(r, "state"), "LIVE");
+	assert_string_equal(itest_str(r, "state"), "LIVE");
 	cJSON_Delete(r);
 	assert_int_equal(itest_stop(&e), 0);
 }
@@ -712,9 +705,9 @@ wait_audit(struct itest_engine *e, const char *cmd, const char *code,
 		if (ipc_client_wait_event(e->c, &ev, 200) != 1)
 			continue;
 		hit = strcmp(ev.topic, TOPIC_AUDIT) == 0 &&
-		    strcmp(str_of(ev.json, "cmd"), cmd) == 0 &&
-		    strcmp(str_of(ev.json, "code"), code) == 0 &&
-		    (reason == NULL || strcmp(str_of(ev.json, "reason"),
+		    strcmp(itest_str(ev.json, "cmd"), cmd) == 0 &&
+		    strcmp(itest_str(ev.json, "code"), code) == 0 &&
+		    (reason == NULL || strcmp(itest_str(ev.json, "reason"),
 		    reason) == 0);
 		ipc_event_free(&ev);
 		if (hit)

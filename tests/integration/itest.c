@@ -128,6 +128,23 @@ itest_err(const cJSON *reply)
 	return cJSON_IsString(c) ? c->valuestring : "";
 }
 
+const char *
+itest_errmsg(const cJSON *reply)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+const char *
+itest_str(const cJSON *o, const char *name)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(f) ? f->valuestring : "";
+}
+
 static void
 itest_rmdir(struct itest_engine *e)
 {

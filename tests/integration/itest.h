@@ -35,6 +35,10 @@ cJSON *itest_cmd(struct itest_engine *e, const char *json);
 int itest_ok(const cJSON *reply);
 /* The error code of a refused reply, or "". */
 const char *itest_err(const cJSON *reply);
+/* The error message of a refused reply, or "". */
+const char *itest_errmsg(const cJSON *reply);
+/* The string field name of o, or "" when it is absent or not a string. */
+const char *itest_str(const cJSON *o, const char *name);
 long long itest_now_ms(void);
 
 #endif
