@@ -246,6 +246,9 @@ exec_switch_algo(struct exec *x, uint32_t id, const char *algo, char *err,
 		p->algo->release(p);
 	p->algo = ops;
 	snprintf(p->spec.algo, sizeof p->spec.algo, "%s", ops->name);
+	/* The old algorithm's plan is its own: the new one starts from its
+	 * own schedule. */
+	p->plan.on = 0;
 	/* A started block takes the new algorithm's schedule over its whole
 	 * window, as if submitted with it: AC fixes its kappa here from the
 	 * estimates made at the block's start.  A block not yet started gets
@@ -292,7 +295,7 @@ exec_manual_child(struct exec *x, uint32_t id, int64_t px, int64_t qty,
 		style = STYLE_CROSS;
 	if (ioc)
 		style = STYLE_CROSS;
-	exec_decision(x, p, "manual", qty, px, style, p->algo->target(p,
+	exec_decision(x, p, "manual", qty, px, style, exec_target(p,
 	    p->m->now), "manual child from a trader: %lld at %.2f%s",
 	    (long long)qty, px * p->m->tick, ioc ? " (IOC)" : " (day)");
 	exec_send_manual(x, p, px, qty, style, ioc);

@@ -281,7 +281,7 @@ exec_block_json(const struct exec *x, const struct parent *p)
 {
 	cJSON *o = cJSON_CreateObject();
 	char id[16];
-	int64_t t = p->m->now, sched = p->algo->target(p, t);
+	int64_t t = p->m->now, sched = exec_target(p, t);
 	int64_t vol = p->ended > 0 ? p->vol_end : p->m->volume;
 	int64_t ourvol = p->ended > 0 ? p->ourvol_end : p->m->our_volume;
 	int64_t others = (vol - p->vol0) - (ourvol - p->ourvol0);

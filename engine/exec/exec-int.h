@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/exec/exec.h"
+#include "engine/model/signal.h"
 #include "engine/watch/watch.h"
 
 /*
@@ -35,11 +36,17 @@ struct exec_mkt {
 	 * detector watches the market, not the engine's own orders. */
 	int64_t wourbuy, woursell;
 	double sampled_mid;    /* the mid the last "mid" event said */
+	/* The fast signals (exec-signal.c): aggressive volume since their
+	 * last sample, and what our own crossing children took of it. */
+	int64_t sbuy, ssell, sourbuy, soursell;
+	struct sig_state sig;
 };
 
 /* The mid of every market is sampled on this grid of simulated time
  * ("mid" events, exec_tick). */
 #define EXEC_MID_SAMPLE_NS 1000000000LL
+/* ...and the fast signals on this one (exec-signal.c). */
+#define EXEC_SIG_STEP_NS 1000000000LL
 
 struct exec {
 	struct exec_mkt mk[EXEC_MAX_MARKETS];
@@ -65,6 +72,7 @@ struct exec {
 	struct watch *watch;
 	int64_t watch_next;  /* its next sample time */
 	int64_t mid_next;      /* the next mid sample's time; 0 before the first */
+	int64_t sig_next;      /* the next fast-signal sample; 0 before the first */
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -91,6 +99,15 @@ void exec_cancel_all(struct exec *x, struct parent *p, const char *why);
 int exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
                  int64_t *near);
 int exec_mode(const struct exec *x, const struct parent *p);
+
+/* exec-signal.c.  exec_signal_wanted: 1 while an unfinished block's
+ * algorithm asks for fast signals.  exec_signal_sample: every market's
+ * sample at t.  exec_signal_woken: the index of the first block from
+ * *from whose algorithm wants a decision at t (wake), its spacing
+ * allowing, or -1. */
+int exec_signal_wanted(const struct exec *x);
+void exec_signal_sample(struct exec *x, int64_t t);
+long exec_signal_woken(struct exec *x, int64_t t, size_t from);
 
 /* exec-watch.c: sample the markets and blocks for the alert detector at
  * every grid time up to t. */

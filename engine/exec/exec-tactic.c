@@ -158,10 +158,13 @@ exec_send_tif(struct exec *x, struct parent *p, int64_t px, int64_t qty,
 	 * leaves it out of the market's flow and volume. */
 	for (size_t i = 0; filled > 0 && i < x->nmk; i++)
 		if (x->mk[i].m == p->m) {
-			if (p->spec.side == BOOK_BID)
+			if (p->spec.side == BOOK_BID) {
 				x->mk[i].wourbuy += filled;
-			else
+				x->mk[i].sourbuy += filled;
+			} else {
 				x->mk[i].woursell += filled;
+				x->mk[i].soursell += filled;
+			}
 		}
 	if (tif == BOOK_GTC && filled < qty) {
 		c->live = 1;
@@ -450,8 +453,8 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
 			    "policy crosses instead" : "stale: the touch moved");
 	}
-	sched = p->algo->target(p, t);
-	next = p->algo->target(p, t + p->spec.interval);
+	sched = exec_target(p, t);
+	next = exec_target(p, t + p->spec.interval);
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
@@ -512,7 +515,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	p->win_our[p->nwin % 256] = p->m->our_volume;
 	p->nwin++;
 	if (exec_touches(x, p, &far, &near) != 0) {
-		exec_decision(x, p, "wait", 0, 0, -1, p->algo->target(p, t),
+		exec_decision(x, p, "wait", 0, 0, -1, exec_target(p, t),
 		    "no %s side in the book: nothing to trade against",
 		    p->spec.side == BOOK_BID ? "ask" : "bid");
 		return;
@@ -560,8 +563,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		if (c->live && !c->manual && c->px != post)
 			exec_cancel_child(x, p, c, "stale: the touch moved");
 	}
-	sched = p->algo->target(p, t);
-	next = p->algo->target(p, t + p->spec.interval);
+	sched = exec_target(p, t);
+	next = exec_target(p, t + p->spec.interval);
 	slice = next - sched;
 	if (slice < p->spec.lot)
 		slice = p->spec.lot;

@@ -163,7 +163,7 @@ exec_watch_sample(struct exec *x, int64_t t)
 		b.buy = p->spec.side == BOOK_BID;
 		b.qty = p->spec.qty;
 		b.filled = p->filled;
-		b.sched = t < p->spec.end ? p->algo->target(p, t) : p->spec.qty;
+		b.sched = t < p->spec.end ? exec_target(p, t) : p->spec.qty;
 		b.cost_bps = p->filled > 0 ? tca_is_bps(p->spec.side,
 		    p->arrival, p->filled, p->cash) : 0;
 		b.cost_limit = p->cost_limit;

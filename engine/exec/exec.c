@@ -121,10 +121,13 @@ exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 		mk->var_mid = mid;
 		mk->var_t = mk->m->now;
 	}
-	if (aggressor == BOOK_BID)
+	if (aggressor == BOOK_BID) {
 		mk->wbuy += qty;
-	else
+		mk->sbuy += qty;
+	} else {
 		mk->wsell += qty;
+		mk->ssell += qty;
+	}
 	if (x->e.emit != NULL)
 		exec_trade_event(x, mk->m, px, qty, aggressor);
 }
@@ -329,6 +332,18 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->ac_lambda, s->win_pov, s->win_s, s->max_rate);
 		return -1;
 	}
+	if (!(s->adapt >= 0 && s->adapt <= 5) || !(s->event_k >= 0 &&
+	    s->event_k <= 100) || !(s->event_f >= 0 && s->event_f <= 1) ||
+	    !(s->event_win >= 0 && s->event_win < SIG_HIST) ||
+	    !(s->event_flow >= 0 && s->event_flow <= 1) ||
+	    !(s->react_s == 0 || (s->react_s >= 1 && s->react_s <= 10))) {
+		snprintf(err, errlen, "adaptive parameter out of range: adapt %g "
+		    "(0..5), event_k %g (0..100), event_f %g (0..1), event_win %g "
+		    "(0..%d s), event_flow %g (0..1), react_s %g (0 or 1..10 s)",
+		    s->adapt, s->event_k, s->event_f, s->event_win, SIG_HIST - 1,
+		    s->event_flow, s->react_s);
+		return -1;
+	}
 	if (s->lot <= 0 || s->limit_px < 0) {
 		snprintf(err, errlen, "lot %lld / limit_px %lld: lot must be > 0, "
 		    "limit_px >= 0", (long long)s->lot, (long long)s->limit_px);
@@ -376,6 +391,39 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 	return 0;
 }
 
+/*
+ * Block p's decision at due, and what follows every decision: the policy's
+ * note is dropped, the next decision is an interval on, and the block is
+ * alerted about once when it falls well behind its schedule.
+ */
+static void
+exec_tick_decide(struct exec *x, struct parent *p, int64_t due)
+{
+	exec_decide(x, p, due);
+	/* A policy's note is for its own decision only. */
+	x->dec_note[0] = '\0';
+	cJSON_Delete(x->dec_extra);
+	x->dec_extra = NULL;
+	p->last_decision = due;
+	p->next_decision = due + p->spec.interval;
+	p->dirty = 1;
+	/* Alert once when the block falls well behind its schedule;
+	 * with the alert detector on, it tells that better (how far,
+	 * for how long, escalating) and this only keeps the flag the
+	 * learned policy reads. */
+	int64_t sched = exec_target(p, due);
+	if (sched > 0 && p->filled < sched * 9 / 10 &&
+	    !p->behind_alerted) {
+		p->behind_alerted = 1;
+		if (x->watch == NULL)
+			exec_alert(x, p, "warn", "behind", "block %u "
+			    "behind schedule: %lld filled of %lld "
+			    "scheduled", p->id,
+			    (long long)p->filled, (long long)sched);
+	} else if (p->filled >= sched * 95 / 100)
+		p->behind_alerted = 0;
+}
+
 void
 exec_tick(struct exec *x, int64_t t)
 {
@@ -416,6 +464,22 @@ exec_tick(struct exec *x, int64_t t)
 				next = NULL;
 			}
 		}
+		/* While an algorithm reads fast signals, every market is
+		 * sampled on a grid of whole seconds, and a block that asks
+		 * for it may decide at any of them (exec-signal.c).  With none
+		 * the loop takes exactly the steps it always took. */
+		int sig_due = 0;
+
+		if (exec_signal_wanted(x)) {
+			if (x->sig_next == 0)
+				x->sig_next = (x->mk[0].m->now / EXEC_SIG_STEP_NS + 1) *
+				    EXEC_SIG_STEP_NS;
+			if (x->sig_next < due) {
+				due = x->sig_next;
+				next = NULL;
+			}
+			sig_due = x->sig_next == due;
+		}
 		/* The alert detector's samples up to then come first, so
 		 * they do not depend on how the caller slices time. */
 		exec_watch_to(x, due);
@@ -423,12 +487,24 @@ exec_tick(struct exec *x, int64_t t)
 		 * and none may lag behind another's decisions. */
 		for (size_t i = 0; i < x->nmk; i++)
 			market_advance(x->mk[i].m, due);
+		if (sig_due) {
+			exec_signal_sample(x, due);
+			x->sig_next += EXEC_SIG_STEP_NS;
+			/* Every block woken at this second decides now, unless
+			 * it is due on its own grid anyway. */
+			for (long w = exec_signal_woken(x, due, 0); w >= 0;
+			    w = exec_signal_woken(x, due, (size_t)w + 1))
+				if (x->parents[w] != next)
+					exec_tick_decide(x, x->parents[w], due);
+		}
 		if (x->e.emit != NULL && x->nmk > 0 && due == x->mid_next) {
 			exec_mid_events(x);
 			x->mid_next += EXEC_MID_SAMPLE_NS;
 			if (next == NULL && due < t)
 				continue;
 		}
+		if (next == NULL && sig_due && due < t)
+			continue;
 		if (next == NULL)
 			return;
 		if (next->state == PARENT_PAUSED) {
@@ -454,28 +530,7 @@ exec_tick(struct exec *x, int64_t t)
 			exec_end_of_window(x, next, NULL);
 			continue;
 		}
-		exec_decide(x, next, due);
-		/* A policy's note is for its own decision only. */
-		x->dec_note[0] = '\0';
-		cJSON_Delete(x->dec_extra);
-		x->dec_extra = NULL;
-		next->next_decision = due + next->spec.interval;
-		next->dirty = 1;
-		/* Alert once when the block falls well behind its schedule;
-		 * with the alert detector on, it tells that better (how far,
-		 * for how long, escalating) and this only keeps the flag the
-		 * learned policy reads. */
-		int64_t sched = next->algo->target(next, due);
-		if (sched > 0 && next->filled < sched * 9 / 10 &&
-		    !next->behind_alerted) {
-			next->behind_alerted = 1;
-			if (x->watch == NULL)
-				exec_alert(x, next, "warn", "behind", "block %u "
-				    "behind schedule: %lld filled of %lld "
-				    "scheduled", next->id,
-				    (long long)next->filled, (long long)sched);
-		} else if (next->filled >= sched * 95 / 100)
-			next->behind_alerted = 0;
+		exec_tick_decide(x, next, due);
 	}
 }
 

@@ -96,6 +96,16 @@ struct algo_ops {
 	 * override forces a style. */
 	int (*decide)(struct exec *x, struct parent *p, int64_t t,
 	              struct algo_action *a);
+	/* Optional: event-driven decisions.  With signals 1 the engine samples
+	 * the fast signals of every market each simulated second while a
+	 * block of this algorithm is unfinished (exec_signals()); with wake
+	 * set it also asks wake at each of those seconds whether block p
+	 * wants a decision now, and if so decides at once, provided react_s
+	 * seconds (the block's react_s, else this; 1..10) have passed since
+	 * its last decision.  The decision grid then restarts from there. */
+	int signals;
+	int (*wake)(struct exec *x, struct parent *p, int64_t t);
+	double react_s;
 	/* Optional: free what the algorithm keeps in p->algo_state. */
 	void (*release)(struct parent *p);
 	/* 1: a block is accepted only once a policy model is loaded
@@ -120,6 +130,9 @@ extern const struct algo_ops algo_vwap_ops;
 extern const struct algo_ops algo_pov_ops;
 extern const struct algo_ops algo_ac_ops;
 extern const struct algo_ops algo_learned_ops;
+extern const struct algo_ops algo_ais_aggr_ops;
+extern const struct algo_ops algo_ais_pass_ops;
+extern const struct algo_ops algo_event_ops;
 
 /* Every scheduler, for --help texts and the backtester. */
 extern const struct algo_ops *const algo_all[];
@@ -167,6 +180,16 @@ struct parent_spec {
 	double win_pov;      /* percent of all volume in the window */
 	double win_s;        /* the window, seconds (0: 300) */
 	double max_rate;     /* children per minute */
+	/* Adaptive algorithms (0: the algorithm's default).  adapt: ais-aggr
+	 * and ais-pass, how strongly the urgency answers the price's move
+	 * against arrival (the urgency is multiplied by exp(adapt x z), z the
+	 * move in sigmas, +-2 at most).  event: the move in sigmas (event_k)
+	 * over event_win seconds, with others' flow at least event_flow
+	 * one-sided, that takes event_f of the remainder; react_s the least
+	 * spacing of event-driven decisions, seconds (1..10). */
+	double adapt;
+	double event_k, event_f, event_win, event_flow;
+	double react_s;
 };
 
 struct child {
@@ -178,6 +201,27 @@ struct child {
 	double mid;  /* mid when sent, ticks: the TCA's reference */
 	double half_spread;
 	int manual;  /* a trader's day order: the tactic never replaces it */
+};
+
+/*
+ * A trajectory an algorithm owns (exec-plan.c).  Made at t0, it counts
+ * from shares as done then (the schedule's own target at t0, so a re-plan
+ * never jumps the schedule back), adds lump more due evenly over lump_ns
+ * (0: at once), and spreads the rest to the block's quantity by end on an
+ * Almgren-Chriss curve of urgency kappa (per ns; 0 a straight line).
+ * While a plan is on, exec_target() follows it instead of the algorithm's
+ * target; the tactic, the caps, the limit and a trader's overrides work it
+ * exactly as they work any schedule.  Switching algorithm drops it.
+ */
+struct exec_plan {
+	int on;
+	int64_t t0, end;
+	int64_t from;
+	int64_t lump, lump_ns;
+	double kappa;
+	int own;        /* 1: the rest keeps the shape of the algorithm's own
+	                   target after t0 instead of an AC curve */
+	int64_t own0;   /* ...whose value at t0 was this */
 };
 
 struct parent {
@@ -230,6 +274,8 @@ struct parent {
 	struct child *children;
 	size_t nchildren, capchildren;
 	void *algo_state;      /* the algorithm's own, freed by its release */
+	struct exec_plan plan; /* the trajectory an algorithm re-planned */
+	int64_t last_decision; /* the time of the last decision, ns */
 	void *shadow_state;    /* a shadow model's view of the block (malloc'd) */
 };
 
@@ -382,6 +428,55 @@ const char *exec_state_name(int state);
 int64_t exec_round_lot(int64_t qty, int64_t lot, int64_t remaining);
 /* The TWAP target: qty times the elapsed fraction of the window. */
 int64_t algo_twap_target(const struct parent *p, int64_t t);
+/* What block p should have done by t: its plan when its algorithm made
+ * one (struct exec_plan), else its algorithm's target. */
+int64_t exec_target(const struct parent *p, int64_t t);
+/* Re-plan the remainder of block p at t: from the schedule's target at t,
+ * lump shares due over lump_ns on top (clipped to what remains), and the
+ * rest by the end of the window on an AC curve of urgency kappa per ns
+ * (0: a straight line; EXEC_PLAN_OWN: the shape of the algorithm's own
+ * target from t on, rescaled to the rest).  0, or -1 with err naming the
+ * bad value (a negative or non-finite kappa, a negative lump or horizon,
+ * t outside the window); a refused re-plan changes nothing. */
+#define EXEC_PLAN_OWN (-1.0)
+int exec_replan(struct parent *p, int64_t t, double kappa, int64_t lump,
+                int64_t lump_ns, char *err, size_t errlen);
+/* The AC curve's share of a remainder done after dt of a span of T (both
+ * ns) at urgency kappa per ns: 1 - sinh(kappa (T - dt)) / sinh(kappa T). */
+double exec_ac_frac(double kappa, int64_t dt, int64_t T);
+
+/*
+ * Fast signals of block p's market (engine/model/signal.h), sampled each
+ * simulated second while an algorithm with ops.signals is working, and
+ * what they mean for the block.  exec_signals: 0, or -1 when nothing has
+ * been sampled for p's market (no algorithm asked).  exec_sig_state: the
+ * market's raw state, for windows other than the standard ones (NULL
+ * likewise).
+ */
+struct sig_state;
+struct exec_signals {
+	double sigma1;          /* baseline sigma of the 1-s mid change, ticks */
+	double move5, move30;   /* mid move in sigmas of the window, up + */
+	double flow5, flow30;   /* others' signed aggressive flow, -1..1 */
+	int64_t vol5, vol30;    /* ...and their volume */
+	double depth_near, depth_far; /* top-5 depth on our side and the side
+	                           we cross into / its baseline */
+	double spread_rel;      /* spread / its baseline */
+	double move_arrival;    /* mid move since arrival in sigmas of the
+	                           time elapsed, + in the block's favour */
+	int64_t queue_ahead;    /* shares ahead of its resting children; -1 */
+	double inv_left;        /* shares left / quantity */
+	double time_left;       /* window left / window */
+	/* The news hook: seconds since the last news item on the symbol and
+	 * its sentiment (-1..1).  Until a news feed fills them, -1 and 0:
+	 * no news known. */
+	double news_age_s, news_sentiment;
+};
+int exec_signals(const struct exec *x, const struct parent *p,
+                 struct exec_signals *out);
+const struct sig_state *exec_sig_state(const struct exec *x,
+                                       const struct market *m);
+
 /* The tactic style a block uses now (enum aggression). */
 int exec_mode_of(const struct exec *x, const struct parent *p);
 

@@ -136,6 +136,12 @@ static const struct field order_fields[] = {
 	OP(win_pov, F_DOUBLE, 0, 100),
 	OP(win_s, F_DOUBLE, 0, 86400),
 	OP(max_rate, F_DOUBLE, 0, 1e6),
+	OP(adapt, F_DOUBLE, 0, 5),
+	OP(event_k, F_DOUBLE, 0, 100),
+	OP(event_f, F_DOUBLE, 0, 1),
+	OP(event_win, F_DOUBLE, 0, 120),
+	OP(event_flow, F_DOUBLE, 0, 1),
+	OP(react_s, F_DOUBLE, 0, 10),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 #undef OP

@@ -10,6 +10,8 @@
  * struct model maps features to a choice among POLICY_NACTIONS actions and
  * says why.  Training runs sessions through a cost callback the layer above
  * provides (engine/cli/train.c), so model/ needs nothing from exec/.
+ * signal.h (fast market signals over the last seconds) is the rest of the
+ * folder's API: exec/ feeds it, algorithms and policies read it.
  */
 #ifndef TRANCHE_MODEL_H
 #define TRANCHE_MODEL_H

@@ -1,0 +1,110 @@
+/*
+ * engine/exec/algo-ais.c -- price-adaptive implementation shortfall:
+ * "ais-aggr" (aggressive in the money) and "ais-pass" (passive in the
+ * money), after Kissell and Malamut's adaptive tactics and Almgren and
+ * Lorenz's adaptive arrival-price strategies.
+ *
+ * Both start on the AC schedule (algo-ac.c: the same kappa from the same
+ * parameters) and re-plan the remainder at every decision (exec_replan):
+ * an AC trajectory over the time left, from where the schedule stands,
+ * with the urgency scaled by how far the price has moved from arrival.
+ * With z the move in sigmas of the time elapsed (market_sigma(), the
+ * market's own realised volatility, times the root of the seconds since
+ * the start), positive when it is in the block's favour (up for a seller,
+ * down for a buyer), the urgency is kappa_0 exp(+-a z), z held to +-2:
+ *
+ *   ais-aggr (+): in the money it trades faster, locking in the gain and
+ *     spending it on less risk -- the shape Almgren and Lorenz find
+ *     mean-variance optimal when the trader may adapt -- and out of the
+ *     money it slows down, waiting for the price to come back;
+ *   ais-pass (-): in the money it slows down, letting a favourable trend
+ *     run; out of the money it speeds up to cut the loss before it grows.
+ *
+ * a is the block's `adapt` (default AIS_ADAPT).  A price that has not
+ * moved gives the AC schedule back, since a plan re-made with AC's own
+ * kappa is AC's curve.  The tactic, the caps and a trader's overrides work
+ * the plan as they work any schedule; while an override forces a style
+ * the algorithm is not asked and the plan stands as it was.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "engine/exec/exec.h"
+
+/* The urgency's answer to a one-sigma move: e^0.5 = 1.65 times. */
+#define AIS_ADAPT 0.5
+/* Moves count up to this many sigmas. */
+#define AIS_ZMAX 2.0
+
+static void
+ais_start(struct parent *p, const struct market *m)
+{
+	algo_ac_ops.start(p, m);
+	p->plan.on = 0;
+}
+
+static int64_t
+ais_target(const struct parent *p, int64_t t)
+{
+	return algo_ac_ops.target(p, t);
+}
+
+/* dir +1 ais-aggr, -1 ais-pass. */
+static int
+ais_decide(struct exec *x, struct parent *p, int64_t t,
+           struct algo_action *act, double dir)
+{
+	double mid = market_mid(p->m), sigma = market_sigma(p->m, 1);
+	double el = (double)(t - p->spec.start) / 1e9, z = 0, zc, kappa;
+	double sgn = p->spec.side == BOOK_BID ? -1 : 1;
+	double a = p->spec.adapt > 0 ? p->spec.adapt : AIS_ADAPT;
+	char err[160];
+
+	if (mid > 0 && p->arrival > 0 && sigma > 0 && el > 0)
+		z = sgn * (mid - p->arrival) / (sigma * sqrt(el));
+	zc = z > AIS_ZMAX ? AIS_ZMAX : z < -AIS_ZMAX ? -AIS_ZMAX : z;
+	kappa = p->ac_kappa * exp(dir * a * zc);
+	if (exec_replan(p, t, kappa, 0, 0, err, sizeof err) != 0) {
+		snprintf(act->note, sizeof act->note, "%s: no re-plan: %s",
+		    p->algo->name, err);
+		return 0;
+	}
+	act->mult = 1;
+	act->style = -1;
+	if (!exec_emitting(x))
+		return 0;
+	snprintf(act->note, sizeof act->note, "%s: price %.2f sigma %s since "
+	    "arrival: urgency %.2f (AC's %.2f) over the %.0f min left",
+	    p->algo->name, fabs(z), z >= 0 ? "in our favour" : "against us",
+	    kappa * (double)(p->spec.end - t), p->ac_kappa *
+	    (double)(p->spec.end - t), (double)(p->spec.end - t) / 60e9);
+	return 0;
+}
+
+static int
+ais_aggr_decide(struct exec *x, struct parent *p, int64_t t,
+                struct algo_action *act)
+{
+	return ais_decide(x, p, t, act, 1);
+}
+
+static int
+ais_pass_decide(struct exec *x, struct parent *p, int64_t t,
+                struct algo_action *act)
+{
+	return ais_decide(x, p, t, act, -1);
+}
+
+const struct algo_ops algo_ais_aggr_ops = {
+	.name = "ais-aggr",
+	.target = ais_target,
+	.start = ais_start,
+	.decide = ais_aggr_decide,
+};
+
+const struct algo_ops algo_ais_pass_ops = {
+	.name = "ais-pass",
+	.target = ais_target,
+	.start = ais_start,
+	.decide = ais_pass_decide,
+};
