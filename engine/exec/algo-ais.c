@@ -11,7 +11,12 @@
  * With z the move in sigmas of the time elapsed (market_sigma(), the
  * market's own realised volatility, times the root of the seconds since
  * the start), positive when it is in the block's favour (up for a seller,
- * down for a buyer), the urgency is kappa_0 exp(+-a z), z held to +-2:
+ * down for a buyer), the urgency over the time left, kappa (T - t), moves
+ * from AC's kappa_0 (T - t) by +- a z, z held to +-2, so the same move
+ * bends what is left as much late in the window as early (a negative
+ * urgency back-loads what is
+ * left, exec_replan's mirror image of AC's curve: AC's own curves only
+ * front-load, and near a straight line "slower" has nowhere else to go):
  *
  *   ais-aggr (+): in the money it trades faster, locking in the gain and
  *     spending it on less risk -- the shape Almgren and Lorenz find
@@ -31,8 +36,9 @@
 
 #include "engine/exec/exec.h"
 
-/* The urgency's answer to a one-sigma move: e^0.5 = 1.65 times. */
-#define AIS_ADAPT 0.5
+/* The urgency's answer to a one-sigma move: one unit of kappa T, as much
+ * as AC's default urgency itself. */
+#define AIS_ADAPT 1.0
 /* Moves count up to this many sigmas. */
 #define AIS_ZMAX 2.0
 
@@ -63,7 +69,7 @@ ais_decide(struct exec *x, struct parent *p, int64_t t,
 	if (mid > 0 && p->arrival > 0 && sigma > 0 && el > 0)
 		z = sgn * (mid - p->arrival) / (sigma * sqrt(el));
 	zc = z > AIS_ZMAX ? AIS_ZMAX : z < -AIS_ZMAX ? -AIS_ZMAX : z;
-	kappa = p->ac_kappa * exp(dir * a * zc);
+	kappa = p->ac_kappa + dir * a * zc / (double)(p->spec.end - t);
 	if (exec_replan(p, t, kappa, 0, 0, err, sizeof err) != 0) {
 		snprintf(act->note, sizeof act->note, "%s: no re-plan: %s",
 		    p->algo->name, err);

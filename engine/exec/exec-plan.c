@@ -13,6 +13,10 @@
  * x(t) = R sinh(kappa (T - t)) / sinh(kappa T) re-solved over the time
  * left, which is what continuous-time AC would choose from that point with
  * urgency kappa T: a plan re-made with the same kappa is the same curve.
+ * AC's curves only front-load (a negative kappa gives the same sinh
+ * ratio), so a negative urgency here means the mirror image, done fraction
+ * sinh(|kappa| t) / sinh(|kappa| T): the same shape back-loaded, which is
+ * what "slow down" has to mean for a schedule already near a straight line.
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +26,7 @@
 double
 exec_ac_frac(double kappa, int64_t dt, int64_t T)
 {
-	double kT = kappa * (double)T, left;
+	double k = fabs(kappa), kT = k * (double)T;
 
 	if (T <= 0 || dt >= T)
 		return 1;
@@ -30,11 +34,14 @@ exec_ac_frac(double kappa, int64_t dt, int64_t T)
 		return 0;
 	if (kT < 1e-9)
 		return (double)dt / (double)T;
-	left = sinh(kappa * (double)(T - dt)) / sinh(kT);
-	/* A large kappa T overflows sinh: the rest is due at once. */
-	if (!isfinite(left))
-		left = 0;
-	return 1 - left;
+	/* Past this sinh(x) is exp(x) / 2 to double precision, and sinh
+	 * itself would overflow a little further on. */
+	if (kT > 40)
+		return kappa > 0 ? 1 - exp(-k * (double)dt) :
+		    exp(k * (double)(dt - T));
+	/* Front-loaded: AC's holdings; back-loaded: their mirror image. */
+	return kappa > 0 ? 1 - sinh(k * (double)(T - dt)) / sinh(kT) :
+	    sinh(k * (double)dt) / sinh(kT);
 }
 
 int64_t
@@ -80,9 +87,11 @@ exec_replan(struct parent *p, int64_t t, double kappa, int64_t lump,
 
 	if (own)
 		kappa = 0;
-	if (!(kappa >= 0) || !isfinite(kappa)) {
-		snprintf(err, errlen, "plan kappa %g: must be finite and >= 0",
-		    kappa);
+	if (!isfinite(kappa) || fabs(kappa) * (double)(p->spec.end - t) >
+	    EXEC_PLAN_MAX_URGENCY) {
+		snprintf(err, errlen, "plan kappa %g per ns: must be finite, with "
+		    "an urgency over the time left of at most %g either way",
+		    kappa, EXEC_PLAN_MAX_URGENCY);
 		return -1;
 	}
 	if (lump < 0 || lump_ns < 0) {

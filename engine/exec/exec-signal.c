@@ -79,8 +79,11 @@ exec_signal_woken(struct exec *x, int64_t t, size_t from)
 		double react = p->spec.react_s > 0 ? p->spec.react_s :
 		    p->algo->react_s > 0 ? p->algo->react_s : 1;
 
+		/* A trader's forced style is a decision the algorithm is not
+		 * asked about: it is not woken either. */
 		if (p->algo->wake == NULL || p->state != PARENT_WORKING ||
-		    t < p->spec.start || t >= p->spec.end)
+		    t < p->spec.start || t >= p->spec.end ||
+		    (p->force_style >= 0 && t < p->force_until))
 			continue;
 		if (t - p->last_decision < (int64_t)(react * 1e9))
 			continue;

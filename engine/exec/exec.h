@@ -182,8 +182,9 @@ struct parent_spec {
 	double max_rate;     /* children per minute */
 	/* Adaptive algorithms (0: the algorithm's default).  adapt: ais-aggr
 	 * and ais-pass, how strongly the urgency answers the price's move
-	 * against arrival (the urgency is multiplied by exp(adapt x z), z the
-	 * move in sigmas, +-2 at most).  event: the move in sigmas (event_k)
+	 * against arrival (the urgency over the time left is moved by adapt
+	 * x z, z the move in sigmas, +-2 at most).  event: the move in
+	 * sigmas (event_k)
 	 * over event_win seconds, with others' flow at least event_flow
 	 * one-sided, that takes event_f of the remainder; react_s the least
 	 * spacing of event-driven decisions, seconds (1..10). */
@@ -218,7 +219,8 @@ struct exec_plan {
 	int64_t t0, end;
 	int64_t from;
 	int64_t lump, lump_ns;
-	double kappa;
+	double kappa;   /* per ns: > 0 front-loads (AC), < 0 back-loads
+	                   (AC's mirror image), 0 a straight line */
 	int own;        /* 1: the rest keeps the shape of the algorithm's own
 	                   target after t0 instead of an AC curve */
 	int64_t own0;   /* ...whose value at t0 was this */
@@ -434,15 +436,20 @@ int64_t exec_target(const struct parent *p, int64_t t);
 /* Re-plan the remainder of block p at t: from the schedule's target at t,
  * lump shares due over lump_ns on top (clipped to what remains), and the
  * rest by the end of the window on an AC curve of urgency kappa per ns
- * (0: a straight line; EXEC_PLAN_OWN: the shape of the algorithm's own
- * target from t on, rescaled to the rest).  0, or -1 with err naming the
- * bad value (a negative or non-finite kappa, a negative lump or horizon,
- * t outside the window); a refused re-plan changes nothing. */
-#define EXEC_PLAN_OWN (-1.0)
+ * (0: a straight line; negative: back-loaded, the mirror image;
+ * EXEC_PLAN_OWN: the shape of the algorithm's own target from t on,
+ * rescaled to the rest).  0, or -1 with err naming the bad value (a
+ * non-finite kappa or one whose urgency over the time left is beyond
+ * EXEC_PLAN_MAX_URGENCY, a negative lump or horizon, t outside the
+ * window); a refused re-plan changes nothing. */
+#define EXEC_PLAN_OWN 1e300
+#define EXEC_PLAN_MAX_URGENCY 100.0
 int exec_replan(struct parent *p, int64_t t, double kappa, int64_t lump,
                 int64_t lump_ns, char *err, size_t errlen);
 /* The AC curve's share of a remainder done after dt of a span of T (both
- * ns) at urgency kappa per ns: 1 - sinh(kappa (T - dt)) / sinh(kappa T). */
+ * ns) at urgency kappa per ns: 1 - sinh(kappa (T - dt)) / sinh(kappa T),
+ * and for a negative kappa the mirror image sinh(|kappa| dt) /
+ * sinh(|kappa| T). */
 double exec_ac_frac(double kappa, int64_t dt, int64_t T);
 
 /*
