@@ -20,5 +20,7 @@ const struct bench_entry bench_table[] = {
 	  "alert detector: news-shock detection delay, false alerts in calm" },
 	{ "ipc", bench_ipc_main,
 	  "events and commands over ipc://: latency, fan-out" },
+	{ "signals", bench_signal_main,
+	  "fast signals: ns per market-second sample and per read, session cost" },
 };
 const size_t bench_count = sizeof bench_table / sizeof bench_table[0];
