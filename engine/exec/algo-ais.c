@@ -5,7 +5,8 @@
  * Lorenz's adaptive arrival-price strategies.
  *
  * Both start on the AC schedule (algo-ac.c: the same kappa from the same
- * parameters) and re-plan the remainder at every decision (exec_replan):
+ * parameters) and re-plan the remainder at every decision (the action's
+ * re-plan, exec_replan):
  * an AC trajectory over the time left, from where the schedule stands,
  * with the urgency scaled by how far the price has moved from arrival.
  * With z the move in sigmas of the time elapsed (market_sigma(), the
@@ -64,19 +65,14 @@ ais_decide(struct exec *x, struct parent *p, int64_t t,
 	double el = (double)(t - p->spec.start) / 1e9, z = 0, zc, kappa;
 	double sgn = p->spec.side == BOOK_BID ? -1 : 1;
 	double a = p->spec.adapt > 0 ? p->spec.adapt : AIS_ADAPT;
-	char err[160];
-
 	if (mid > 0 && p->arrival > 0 && sigma > 0 && el > 0)
 		z = sgn * (mid - p->arrival) / (sigma * sqrt(el));
 	zc = z > AIS_ZMAX ? AIS_ZMAX : z < -AIS_ZMAX ? -AIS_ZMAX : z;
 	kappa = p->ac_kappa + dir * a * zc / (double)(p->spec.end - t);
-	if (exec_replan(p, t, kappa, 0, 0, err, sizeof err) != 0) {
-		snprintf(act->note, sizeof act->note, "%s: no re-plan: %s",
-		    p->algo->name, err);
-		return 0;
-	}
 	act->mult = 1;
 	act->style = -1;
+	act->replan = 1;
+	act->urgency = kappa * (double)(p->spec.end - t);
 	if (!exec_emitting(x))
 		return 0;
 	snprintf(act->note, sizeof act->note, "%s: price %.2f sigma %s since "

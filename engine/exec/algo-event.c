@@ -5,7 +5,7 @@
  * last event_win seconds, with the others' aggressive flow over the same
  * seconds at least event_flow one-sided in the move's direction -- and
  * then takes event_f of what remains at once: the schedule is re-planned
- * (exec_replan) with that lump due now, and the tactic's catch-up crosses
+ * (the action's re-plan, exec_replan) with that lump due now, and the tactic's catch-up crosses
  * for it, bounded by the participation cap, the maximum child and the
  * limit like any other child.  The rest keeps VWAP's shape to the end.
  *
@@ -120,16 +120,18 @@ event_decide(struct exec *x, struct parent *p, int64_t t,
 {
 	struct event_state *st = p->algo_state;
 	int64_t sched, left, lump;
-	char err[160];
 
 	if (!event_fires(x, p, t))
 		return -1;
 	sched = exec_target(p, t);
 	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
 	lump = (int64_t)llround(event_f(p) * (double)left);
-	if (lump <= 0 || exec_replan(p, t, EXEC_PLAN_OWN, lump, 0, err,
-	    sizeof err) != 0)
+	if (lump <= 0)
 		return -1;
+	act->replan = 1;
+	act->urgency = EXEC_PLAN_OWN;
+	act->lump = lump;
+	act->lump_ns = 0;
 	if (st != NULL) {
 		st->fired_t = t;
 		st->fired++;

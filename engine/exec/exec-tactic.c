@@ -498,6 +498,44 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	exec_send(x, p, post, qty, style, "policy");
 }
 
+/*
+ * The re-plan an algorithm's action asks for (struct algo_action): applied
+ * before the tactic looks at the schedule, so this very decision works the
+ * new plan.  Published decisions carry the plan as "plan": the urgency over
+ * the time left, the lump, and the shares the plan counts from.
+ */
+static void
+exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
+                   const struct algo_action *a)
+{
+	char err[200];
+	double kappa = a->urgency == EXEC_PLAN_OWN ? EXEC_PLAN_OWN :
+	    a->urgency / (double)(p->spec.end - t);
+
+	if (exec_replan(p, t, kappa, a->lump, a->lump_ns, err, sizeof err) != 0) {
+		size_t n = strlen(x->dec_note);
+
+		snprintf(x->dec_note + n, sizeof x->dec_note - n, "%sno re-plan: "
+		    "%s", n > 0 ? "; " : "", err);
+		return;
+	}
+	if (x->e.emit == NULL)
+		return;
+	cJSON *o = cJSON_CreateObject();
+
+	if (x->dec_extra == NULL)
+		x->dec_extra = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "from", (double)p->plan.from);
+	cJSON_AddNumberToObject(o, "lump", (double)p->plan.lump);
+	if (p->plan.own)
+		cJSON_AddStringToObject(o, "shape", "own");
+	else
+		cJSON_AddNumberToObject(o, "urgency", p->plan.kappa *
+		    (double)(p->spec.end - t));
+	cJSON_DeleteItemFromObjectCaseSensitive(x->dec_extra, "plan");
+	cJSON_AddItemToObject(x->dec_extra, "plan", o);
+}
+
 void
 exec_decide(struct exec *x, struct parent *p, int64_t t)
 {
@@ -532,6 +570,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			snprintf(x->dec_note, sizeof x->dec_note, "%s", act.note);
 			cJSON_Delete(x->dec_extra);
 			x->dec_extra = act.detail;
+			if (act.replan)
+				exec_decide_replan(x, p, t, &act);
 			mult = act.mult >= 0 && act.mult <= 10 ? act.mult : 1;
 			if (act.style >= STYLE_PASSIVE && act.style <= STYLE_CROSS) {
 				if (x->shadow_ops != NULL)

@@ -79,6 +79,16 @@ struct algo_action {
 	int style;
 	char note[200];
 	cJSON *detail;
+	/* A re-plan of the remainder before the tactic works this decision
+	 * (exec_replan, struct exec_plan): with replan 1, urgency is the AC
+	 * curve's urgency over the time left, kappa (T - t) (negative
+	 * back-loads; EXEC_PLAN_OWN keeps the algorithm's own schedule's
+	 * shape), and lump shares are due over lump_ns on top.  This is how a
+	 * policy owns its trajectory; a refused re-plan leaves the plan as it
+	 * was and the decision's reason says why. */
+	int replan;
+	double urgency;
+	int64_t lump, lump_ns;
 };
 
 struct algo_ops {
