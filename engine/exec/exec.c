@@ -471,7 +471,10 @@ exec_tick(struct exec *x, int64_t t)
 		int sig_due = 0;
 
 		if (exec_signal_wanted(x)) {
-			if (x->sig_next == 0)
+			/* The first second after now: at the start, or again
+			 * after a spell with nobody reading (the grid is not
+			 * walked through seconds nobody sampled). */
+			if (x->sig_next <= x->mk[0].m->now)
 				x->sig_next = (x->mk[0].m->now / EXEC_SIG_STEP_NS + 1) *
 				    EXEC_SIG_STEP_NS;
 			if (x->sig_next < due) {

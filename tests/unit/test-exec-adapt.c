@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "engine/exec/exec.h"
+#include "engine/model/signal.h"
 
 #define NS 1000000000LL
 #define OPEN (34200LL * NS)
@@ -339,6 +340,43 @@ submit_refuses_bad_adaptive_fields(void **state)
 	market_free(m);
 }
 
+/* Signals are sampled only while someone reads them: after an hour with
+ * no reader, a new one's sampling starts at the next second instead of
+ * walking through every second nobody sampled. */
+static void
+signals_resume_at_now_after_a_quiet_spell(void **state)
+{
+	struct sim_params sp;
+	struct parent_spec ps;
+	struct market *m;
+	struct exec *x;
+	char err[256];
+	int64_t n0;
+
+	(void)state;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	spec_init(&ps, "event");
+	ps.qty = 1000;
+	ps.end = OPEN + 120 * NS;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3600 * NS);
+	assert_true(exec_all_done(x));
+	n0 = exec_sig_state(x, m)->n;
+	/* Sampled from the first tick to the block's end, and not since. */
+	assert_true(n0 >= 400 && n0 <= 430);
+	spec_init(&ps, "event");
+	ps.qty = 1000;
+	ps.start = OPEN + 3600 * NS;
+	ps.end = OPEN + 4000 * NS;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3610 * NS);
+	assert_int_equal(exec_sig_state(x, m)->n - n0, 10);
+	exec_free(x);
+	market_free(m);
+}
+
 int
 main(void)
 {
@@ -351,6 +389,7 @@ main(void)
 		cmocka_unit_test(plan_lump_is_due_at_once),
 		cmocka_unit_test(plan_refuses_bad_values),
 		cmocka_unit_test(submit_refuses_bad_adaptive_fields),
+		cmocka_unit_test(signals_resume_at_now_after_a_quiet_spell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
