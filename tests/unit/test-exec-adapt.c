@@ -377,6 +377,52 @@ signals_resume_at_now_after_a_quiet_spell(void **state)
 	market_free(m);
 }
 
+/* Others' aggressive volume over the 5 s from just before a trader's IOC
+ * of qty shares (0: none) crosses into the bid, half a second before
+ * OPEN + 600 s. */
+static int64_t
+others_after_cross(int64_t qty)
+{
+	struct sim_params sp;
+	struct parent_spec ps;
+	struct market *m;
+	struct exec *x;
+	char err[256];
+	int64_t vol = -1, bp, q;
+
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	spec_init(&ps, "event");
+	ps.event_k = 100;  /* never fires: the flow is what is looked at */
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 600 * NS - NS / 2);
+	if (qty > 0) {
+		assert_int_equal(book_best(m->book, BOOK_BID, &bp, &q), 0);
+		assert_int_equal(exec_manual_child(x, 1, bp - 40, qty, 1, err,
+		    sizeof err), 0);
+	}
+	exec_tick(x, OPEN + 604 * NS);
+	sig_flow(exec_sig_state(x, m), 5, &vol);
+	exec_free(x);
+	market_free(m);
+	return vol;
+}
+
+/* A rule that reacts to one-sided flow must not react to the engine's own
+ * crossing: 20,000 shares sold into the bid are not others' selling. */
+static void
+own_crossing_is_not_others_flow(void **state)
+{
+	int64_t quiet = others_after_cross(0), crossed = others_after_cross(20000);
+
+	(void)state;
+	print_message("others' volume in the 5 s after: %lld without our cross, "
+	    "%lld with a 20,000-share cross\n", (long long)quiet,
+	    (long long)crossed);
+	assert_true(crossed < quiet + 10000);
+}
+
 int
 main(void)
 {
@@ -390,6 +436,7 @@ main(void)
 		cmocka_unit_test(plan_refuses_bad_values),
 		cmocka_unit_test(submit_refuses_bad_adaptive_fields),
 		cmocka_unit_test(signals_resume_at_now_after_a_quiet_spell),
+		cmocka_unit_test(own_crossing_is_not_others_flow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
