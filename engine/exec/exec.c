@@ -13,8 +13,10 @@
  * The rest of the folder, one subject a file (exec-int.h is what they
  * share): the tactic that turns a schedule into children (exec-tactic.c),
  * the controls a person has (exec-control.c), the risk checks every child
- * passes (exec-risk.c), the events and JSON views (exec-event.c), and the
- * registry of algorithms (algo-registry.c, one algo-*.c each).
+ * passes (exec-risk.c), the events and JSON views (exec-event.c), plans an
+ * algorithm owns (exec-plan.c), the fast signals and the decisions they
+ * wake (exec-signal.c), and the registry of algorithms (algo-registry.c,
+ * one algo-*.c each).
  */
 #include <math.h>
 #include <stdio.h>

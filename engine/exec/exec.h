@@ -12,6 +12,14 @@
  * cleanup field) or left unfilled ("leave"); a block that ends with shares
  * unfilled is EXPIRED, never DONE.
  *
+ * An adaptive algorithm may own its trajectory: at a decision it
+ * re-plans the remainder (struct exec_plan, exec-plan.c) and the schedule
+ * follows the plan from then on; it may also read the fast market signals
+ * (engine/model/signal.h, sampled each simulated second by
+ * exec-signal.c) and be woken by them for a decision between those of its
+ * grid.  Caps, limits and a trader's overrides bind a plan as they bind
+ * any schedule.
+ *
  * The engine trades one market per symbol (exec_new() the first,
  * exec_add_market() the others); each block trades in the market of its
  * symbol, and exec_tick() advances every market to the same time.
