@@ -34,9 +34,9 @@
 #include "engine/exec/exec.h"
 #include "engine/model/signal.h"
 
-#define EVENT_K 3.0
-#define EVENT_F 0.25
-#define EVENT_WIN 10.0
+#define EVENT_K 2.0
+#define EVENT_F 0.1
+#define EVENT_WIN 60.0
 #define EVENT_FLOW 0.5
 #define EVENT_REACT_S 5.0
 #define EVENT_COOL_S 120

@@ -3,7 +3,8 @@
 # the real engine, read back from the journal it wrote.
 #
 # news-shock's headline at 10:30 is a fast fall with selling flow against
-# its sell block.  Worked with `event`, the journal must hold a decision
+# its sell block.  Worked with `event` (4 sigmas in 10 s, a quarter of the
+# remainder: the mechanism, not the tuned defaults), the journal must hold a decision
 # whose reason starts "event:" within a simulated minute after 10:30, off
 # the one-minute grid (the rule was woken by the market, not by the
 # clock), carrying a plan with a lump; no two of the block's decisions
@@ -26,6 +27,8 @@ events() {
 
 "$TRANCHED" --scenario news-shock --seed 3 --speed max --exit-when-done \
 	--set orders.0.algo=event --set orders.0.end=11:00:00 \
+	--set orders.0.event_k=4 --set orders.0.event_win=10 \
+	--set orders.0.event_f=0.25 \
 	--journal "$tmp/e.trj" --listen "ipc://$tmp/ctle" 2>/dev/null ||
 	fail "event run failed"
 events "$tmp/e.trj" > "$tmp/e.json"

@@ -165,6 +165,11 @@ event_rule_acts_within_seconds_of_a_headline(void **state)
 	(void)state;
 	sim_with_jump(&sp, -150);
 	spec_init(&ps, "event");
+	/* The mechanism, not the tuned defaults: 3 sigmas in 10 s, a
+	 * quarter of the remainder. */
+	ps.event_k = 3;
+	ps.event_win = 10;
+	ps.event_f = 0.25;
 	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
 	r.m = m;
 	assert_int_equal(exec_new(&x, m, &em), 0);
