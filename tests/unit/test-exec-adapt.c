@@ -189,6 +189,19 @@ event_rule_acts_within_seconds_of_a_headline(void **state)
 	assert_true(r.crossed_after >= 10000);
 	/* Never two decisions closer than the rule's spacing (5 s). */
 	assert_true(r.min_gap >= 5 * NS);
+	/* What the block reads two minutes after a fall of 150 ticks: the
+	 * move since arrival is against it, the clock and the inventory are
+	 * where they are, and no news feed is attached. */
+	struct exec_signals sg;
+	const struct parent *p = exec_get(x, 0);
+
+	assert_int_equal(exec_signals(x, p, &sg), 0);
+	assert_true(sg.sigma1 > 0);
+	assert_true(sg.move_arrival < -1);
+	assert_true(fabs(sg.time_left - (3600.0 - 720.0) / 3600.0) < 1e-9);
+	assert_true(fabs(sg.inv_left - (double)(p->spec.qty - p->filled) /
+	    (double)p->spec.qty) < 1e-12);
+	assert_true(sg.news_age_s == -1 && sg.news_sentiment == 0);
 	exec_free(x);
 	market_free(m);
 }
