@@ -58,7 +58,8 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#define SOH '\001'
+#include "fixwire.h"
+
 #define MAX_CONN 10
 #define MAX_DEFS 512
 #define MAX_PATTERNS 64
@@ -87,15 +88,6 @@ struct sess {
 	char root[PATH_MAX];
 };
 
-/* One TCP connection of a definition, with what it has read and not yet
- * consumed. */
-struct conn {
-	int fd;
-	char *buf;
-	size_t len, cap;
-	int eof;
-};
-
 static struct def defs[MAX_DEFS];
 static int ndefs;
 static struct sess sessions[64];
@@ -104,14 +96,6 @@ static const char *opt_tranched;
 static double opt_timeout = 15.0;
 static const char *opt_workdir;
 static int opt_keep;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The report of the definition being run: one line, then detail lines. */
 static char report[REPORT_MAX];
@@ -131,60 +115,6 @@ static void report_add(const char *fmt, ...)
 	if (n > 0)
 		report_len += (size_t)n < sizeof report - report_len ? (size_t)n
 		                                                      : sizeof report - report_len - 1;
-}
-
-/* A message made printable: SOH as '|', other control bytes as \xNN, cut
- * at a few hundred bytes. */
-static void printable(char *out, size_t cap, const char *m, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 8 < cap; i++) {
-		unsigned char c = (unsigned char)m[i];
-		if (c == SOH)
-			out[o++] = '|';
-		else if (c < 32 || c >= 127)
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (o + 8 >= cap && cap > 4) {
-		o = cap - 4;
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = 0;
-}
-
-static int read_file(const char *path, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			char *nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return -ENOMEM;
-			}
-			b = nb;
-		}
-		size_t r = fread(b + n, 1, 4096, f);
-		n += r;
-		if (r < 4096)
-			break;
-	}
-	fclose(f);
-	b[n] = 0;
-	*out = b;
-	*len = n;
-	return 0;
 }
 
 /* ---- fields.fmt ---------------------------------------------------------- */
@@ -209,7 +139,7 @@ static int patterns_load(const char *root, char *err, size_t errcap)
 		regfree(&patterns[i].re);
 	npatterns = 0;
 	snprintf(path, sizeof path, "%s/fields.fmt", root);
-	rc = read_file(path, &text, &len);
+	rc = fw_read_file(path, &text, &len);
 	if (rc < 0) {
 		snprintf(err, errcap, "%s: %s", path, strerror(-rc));
 		return -1;
@@ -306,31 +236,6 @@ static int find_root(const char *dir, char *root, size_t cap)
 	}
 }
 
-/* The value of a tag in a line's message (between SOHs), copied. */
-static int msg_field(const char *m, size_t len, const char *tag, char *out, size_t cap)
-{
-	size_t tl = strlen(tag);
-	size_t i = 0;
-
-	while (i < len) {
-		size_t j = i;
-		while (j < len && m[j] != SOH && m[j] != '\n')
-			j++;
-		if (j - i > tl && memcmp(m + i, tag, tl) == 0 && m[i + tl] == '=') {
-			size_t vl = j - i - tl - 1;
-			if (vl >= cap)
-				vl = cap - 1;
-			memcpy(out, m + i + tl + 1, vl);
-			out[vl] = 0;
-			return 0;
-		}
-		if (j < len && m[j] == '\n')
-			break;
-		i = j + 1;
-	}
-	return -1;
-}
-
 /* How long a definition is expected to take: a heartbeat or test request
  * it must wait for costs about one heartbeat interval. */
 static double def_estimate(const struct def *d)
@@ -343,9 +248,9 @@ static double def_estimate(const struct def *d)
 		const char *nl = strchr(p, '\n');
 		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
 		char mt[8];
-		if (ll > 1 && p[0] == 'I' && msg_field(p + 1, ll - 1, "108", hb, sizeof hb) == 0) {
+		if (ll > 1 && p[0] == 'I' && fw_field(p + 1, ll - 1, "108", hb, sizeof hb) == 0) {
 			/* The logon's HeartBtInt sets the pace. */
-		} else if (ll > 1 && p[0] == 'E' && msg_field(p + 1, ll - 1, "35", mt, sizeof mt) == 0 &&
+		} else if (ll > 1 && p[0] == 'E' && fw_field(p + 1, ll - 1, "35", mt, sizeof mt) == 0 &&
 		           (strcmp(mt, "0") == 0 || strcmp(mt, "1") == 0)) {
 			est += atof(hb) < 30 ? atof(hb) : 0.5;
 		} else if (ll > 1 && p[1] == 'D' && strncmp(p, "eDISCONNECT", 11) == 0) {
@@ -371,9 +276,9 @@ static void def_sessions(const struct def *d)
 			ml = ll - 3;
 		}
 		char mt[8], v[16], s[64], t[64];
-		if (ll > 1 && p[0] == 'E' && msg_field(m, ml, "35", mt, sizeof mt) == 0 &&
-		    strcmp(mt, "A") == 0 && msg_field(m, ml, "8", v, sizeof v) == 0 &&
-		    msg_field(m, ml, "49", s, sizeof s) == 0 && msg_field(m, ml, "56", t, sizeof t) == 0) {
+		if (ll > 1 && p[0] == 'E' && fw_field(m, ml, "35", mt, sizeof mt) == 0 &&
+		    strcmp(mt, "A") == 0 && fw_field(m, ml, "8", v, sizeof v) == 0 &&
+		    fw_field(m, ml, "49", s, sizeof s) == 0 && fw_field(m, ml, "56", t, sizeof t) == 0) {
 			int known = 0;
 			for (int i = 0; i < nsessions; i++)
 				if (!strcmp(sessions[i].version, v) && !strcmp(sessions[i].sender, s) &&
@@ -416,7 +321,7 @@ static int def_load(const char *path, int run, char *err, size_t errcap)
 		snprintf(err, errcap, "%s: no fields.fmt in its directory or above", path);
 		return -1;
 	}
-	rc = read_file(d->path, &d->text, &d->len);
+	rc = fw_read_file(d->path, &d->text, &d->len);
 	if (rc < 0) {
 		snprintf(err, errcap, "%s: %s", path, strerror(-rc));
 		return -1;
@@ -477,8 +382,7 @@ static int dir_load(const char *dir, int run, char *err, size_t errcap)
 /* ---- the acceptor ------------------------------------------------------------ */
 
 struct acceptor {
-	pid_t pid;
-	int out; /* its stdout */
+	struct fw_proc proc;
 	char dir[PATH_MAX];
 	char log[PATH_MAX + 16];
 	int port;
@@ -524,7 +428,7 @@ static void report_log_tail(const struct acceptor *a)
 	char *t;
 	size_t len;
 
-	if (read_file(a->log, &t, &len) < 0)
+	if (fw_read_file(a->log, &t, &len) < 0)
 		return;
 	size_t start = len > 1500 ? len - 1500 : 0;
 	int lines = 0;
@@ -541,7 +445,7 @@ static void report_log_tail(const struct acceptor *a)
 			if (nl)
 				*nl = 0;
 			char line[512];
-			printable(line, sizeof line, p, strlen(p));
+			fw_printable(line, sizeof line, p, strlen(p));
 			report_add("    | %s\n", line);
 			if (!nl)
 				break;
@@ -553,15 +457,15 @@ static void report_log_tail(const struct acceptor *a)
 
 static int acceptor_start(struct acceptor *a, const struct def *d)
 {
-	char sessf[PATH_MAX + 32], store[PATH_MAX + 16];
-	int pfd[2];
+	char sessf[PATH_MAX + 32], store[PATH_MAX + 16], err[256];
 
 	memset(a, 0, sizeof *a);
-	a->pid = -1;
-	a->out = -1;
+	a->proc.pid = -1;
+	a->proc.out = -1;
 	snprintf(a->dir, sizeof a->dir, "%s/fix-suite.XXXXXX", opt_workdir);
 	if (!mkdtemp(a->dir)) {
 		report_add(": cannot make a directory under %s: %s\n", opt_workdir, strerror(errno));
+		a->dir[0] = 0;
 		return -1;
 	}
 	snprintf(sessf, sizeof sessf, "%s/sessions.json", a->dir);
@@ -571,117 +475,27 @@ static int acceptor_start(struct acceptor *a, const struct def *d)
 		report_add(": cannot write %s: %s\n", sessf, strerror(errno));
 		return -1;
 	}
-	if (pipe(pfd) < 0) {
-		report_add(": pipe: %s\n", strerror(errno));
+	char *argv[] = {(char *)opt_tranched, "fix-echo", "--fix-listen", "tcp://127.0.0.1:0",
+	                "--fix-sessions", sessf, "--fix-store", store, NULL};
+	if (fw_proc_start(&a->proc, argv, a->log, 1, 30.0, err, sizeof err) < 0) {
+		report_add(": acceptor %s\n", err);
 		return -1;
 	}
-	a->pid = fork();
-	if (a->pid < 0) {
-		report_add(": fork: %s\n", strerror(errno));
-		return -1;
-	}
-	if (a->pid == 0) {
-		/* The acceptor must not outlive the judge if the judge is killed. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int logfd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(pfd[1], 1);
-		if (logfd >= 0)
-			dup2(logfd, 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		execl(opt_tranched, opt_tranched, "fix-echo", "--fix-listen", "tcp://127.0.0.1:0",
-		      "--fix-sessions", sessf, "--fix-store", store, (char *)NULL);
-		fprintf(stderr, "fix-suite: exec %s: %s\n", opt_tranched, strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	a->out = pfd[0];
-
-	/* Read its stdout until the listening line. */
-	char line[512];
-	size_t ll = 0;
-	double deadline = now_s() + 30.0;
-	for (;;) {
-		double left = deadline - now_s();
-		if (left <= 0) {
-			report_add(": acceptor printed no \"listening tcp://127.0.0.1:PORT\" in 30 s\n");
-			return -1;
-		}
-		struct pollfd p = {.fd = a->out, .events = POLLIN};
-		int pr = poll(&p, 1, (int)(left * 1000) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		ssize_t r = read(a->out, line + ll, 1);
-		if (r <= 0) {
-			int st;
-			waitpid(a->pid, &st, 0);
-			report_add(": acceptor exited before listening (%s %d)\n",
-			           WIFEXITED(st) ? "status" : "signal",
-			           WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-			a->pid = -1;
-			report_log_tail(a);
-			return -1;
-		}
-		if (line[ll] == '\n' || ll + 2 >= sizeof line) {
-			line[ll] = 0;
-			const char *pre = "listening tcp://";
-			if (strncmp(line, pre, strlen(pre)) == 0) {
-				const char *colon = strrchr(line, ':');
-				char *end;
-				long port = strtol(colon + 1, &end, 10);
-				if (port <= 0 || port > 65535 || *end) {
-					report_add(": acceptor's line \"%s\" has no port\n", line);
-					return -1;
-				}
-				a->port = (int)port;
-				return 0;
-			}
-			ll = 0;
-			continue;
-		}
-		ll++;
-	}
+	a->port = a->proc.port;
+	return 0;
 }
 
 /* SIGTERM, then its exit status: 0 when it exited 0 in time. */
 static int acceptor_stop(struct acceptor *a, int *reported)
 {
-	int st = 0, rc = 0;
+	char err[256];
 
-	if (a->pid > 0) {
-		kill(a->pid, SIGTERM);
-		double deadline = now_s() + 15.0;
-		pid_t w;
-		while ((w = waitpid(a->pid, &st, WNOHANG)) == 0 && now_s() < deadline) {
-			/* Drain its stdout so that it can never block on a full pipe. */
-			char sink[512];
-			struct pollfd p = {.fd = a->out, .events = POLLIN};
-			if (poll(&p, 1, 20) > 0 && read(a->out, sink, sizeof sink) <= 0)
-				usleep(20000);
-		}
-		if (w == 0) {
-			kill(a->pid, SIGKILL);
-			waitpid(a->pid, &st, 0);
-			if (!*reported)
-				report_add(": acceptor did not exit within 15 s of SIGTERM\n");
-			*reported = 1;
-			rc = -1;
-		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			if (!*reported)
-				report_add(": acceptor ended with %s %d after SIGTERM\n",
-				           WIFEXITED(st) ? "status" : "signal",
-				           WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-			*reported = 1;
-			rc = -1;
-		}
-		a->pid = -1;
-	}
-	if (a->out >= 0)
-		close(a->out);
-	a->out = -1;
-	return rc;
+	if (fw_proc_stop(&a->proc, 15.0, err, sizeof err) == 0)
+		return 0;
+	if (!*reported)
+		report_add(": acceptor %s\n", err);
+	*reported = 1;
+	return -1;
 }
 
 static void acceptor_cleanup(struct acceptor *a, int failed)
@@ -699,106 +513,6 @@ static void acceptor_cleanup(struct acceptor *a, int failed)
 }
 
 /* ---- messages ------------------------------------------------------------------ */
-
-/* <TIME>, <TIME+n>, <TIME-n> as YYYYMMDD-HH:MM:SS of UTC now. */
-static int timify(const char *in, size_t len, char *out, size_t cap)
-{
-	time_t t0 = time(NULL);
-	size_t o = 0;
-
-	for (size_t i = 0; i < len;) {
-		if (len - i >= 6 && memcmp(in + i, "<TIME", 5) == 0) {
-			size_t j = i + 5;
-			long shift = 0;
-			if (in[j] == '+' || in[j] == '-') {
-				char *end;
-				shift = strtol(in + j + 1, &end, 10);
-				if (end == in + j + 1)
-					return -1;
-				if (in[j] == '-')
-					shift = -shift;
-				j = (size_t)(end - in);
-			}
-			if (j >= len || in[j] != '>')
-				return -1;
-			time_t t = t0 + shift;
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			if (o + 18 >= cap)
-				return -1;
-			o += strftime(out + o, cap - o, "%Y%m%d-%H:%M:%S", &tm);
-			i = j + 1;
-			continue;
-		}
-		if (o + 1 >= cap)
-			return -1;
-		out[o++] = in[i++];
-	}
-	out[o] = 0;
-	return (int)o;
-}
-
-/* QuickFIX's fixify: where the message starts with 8= and has no 9, a 9 is
- * put after the 8 counting from there to the 10 (or the end); where it has no
- * 10, one is computed.  A message not starting with 8= is left alone.  One
- * difference: where a 10 is written but no 9 (3b_InvalidChecksum), QuickFIX
- * counts one byte short (it drops the SOH before the 10); here the 9 is right,
- * so that such a line tests the acceptor's CheckSum check and not, again, its
- * BodyLength check. */
-static int fixify(const char *in, size_t len, char *out, size_t cap)
-{
-	const char *head_end;
-	size_t hl, bl;
-	const char *body, *cks = NULL;
-	int has_len = 0;
-
-	if (len < 2 || memcmp(in, "8=", 2) != 0 || !(head_end = memchr(in, SOH, len))) {
-		if (len + 1 > cap)
-			return -1;
-		memcpy(out, in, len);
-		out[len] = 0;
-		return (int)len;
-	}
-	hl = (size_t)(head_end - in) + 1;
-	body = in + hl;
-	bl = len - hl;
-	/* Is there a 9 field anywhere (QuickFIX looks for SOH 9=)? */
-	for (size_t i = 0; i + 3 <= len; i++)
-		if (in[i] == SOH && in[i + 1] == '9' && in[i + 2] == '=') {
-			has_len = 1;
-			break;
-		}
-	/* A 10 field running to the end of the message. */
-	for (size_t i = 1; i + 4 <= bl; i++)
-		if (body[i - 1] == SOH && memcmp(body + i, "10=", 3) == 0 && body[bl - 1] == SOH) {
-			cks = body + i;
-			break;
-		}
-	size_t msgl = cks ? (size_t)(cks - body) : bl;
-	size_t o = 0;
-	if (hl + msgl + 64 > cap)
-		return -1;
-	memcpy(out, in, hl);
-	o = hl;
-	if (!has_len)
-		o += (size_t)snprintf(out + o, cap - o, "9=%zu%c", msgl, SOH);
-	memcpy(out + o, body, msgl);
-	o += msgl;
-	if (cks) {
-		size_t cl = bl - msgl;
-		if (o + cl + 1 > cap)
-			return -1;
-		memcpy(out + o, cks, cl);
-		o += cl;
-	} else {
-		unsigned sum = 0;
-		for (size_t i = 0; i < o; i++)
-			sum += (unsigned char)out[i];
-		o += (size_t)snprintf(out + o, cap - o, "10=%03u%c", sum % 256, SOH);
-	}
-	out[o] = 0;
-	return (int)o;
-}
 
 /* A field of a message: tag and value spans. */
 struct span {
@@ -833,138 +547,6 @@ static int split_fields(const char *m, size_t len, struct span *f, int max)
 static int span_is(const struct span *s, const char *tag)
 {
 	return s->taglen == strlen(tag) && memcmp(s->tag, tag, s->taglen) == 0;
-}
-
-/* One complete frame at the start of c->buf: its length, 0 when more bytes
- * are needed, -1 with why when the bytes cannot be a FIX message. */
-static long frame_len(const struct conn *c, char *why, size_t cap)
-{
-	const char *b = c->buf;
-	size_t n = c->len;
-
-	if (n < 2)
-		return 0;
-	if (memcmp(b, "8=", 2) != 0) {
-		snprintf(why, cap, "received bytes that do not start with 8=");
-		return -1;
-	}
-	const char *s1 = memchr(b, SOH, n);
-	if (!s1)
-		return n > 64 ? (snprintf(why, cap, "no SOH after BeginString"), -1) : 0;
-	size_t p = (size_t)(s1 - b) + 1;
-	if (n < p + 2)
-		return 0;
-	if (memcmp(b + p, "9=", 2) != 0) {
-		snprintf(why, cap, "second field is not 9 (BodyLength)");
-		return -1;
-	}
-	size_t q = p + 2;
-	unsigned long blen = 0;
-	while (q < n && isdigit((unsigned char)b[q])) {
-		blen = blen * 10 + (unsigned long)(b[q] - '0');
-		if (blen > 1000000) {
-			snprintf(why, cap, "BodyLength over 1000000");
-			return -1;
-		}
-		q++;
-	}
-	if (q == n)
-		return 0;
-	if (q == p + 2 || b[q] != SOH) {
-		snprintf(why, cap, "BodyLength is not a number");
-		return -1;
-	}
-	size_t body = q + 1;
-	size_t end = body + blen;
-	if (n < end + 7)
-		return 0;
-	if (memcmp(b + end, "10=", 3) != 0 || b[end + 6] != SOH || b[end - 1] != SOH) {
-		/* Find where the trailer really is, to say by how much it is wrong. */
-		for (size_t i = body; i + 4 <= n; i++)
-			if (b[i - 1] == SOH && memcmp(b + i, "10=", 3) == 0) {
-				snprintf(why, cap, "BodyLength %lu but the body is %zu bytes", blen, i - body);
-				return -1;
-			}
-		return n > end + 4096 ? (snprintf(why, cap, "BodyLength %lu: no 10= at its end", blen), -1)
-		                      : 0;
-	}
-	unsigned sum = 0;
-	for (size_t i = 0; i < end; i++)
-		sum += (unsigned char)b[i];
-	if (!isdigit((unsigned char)b[end + 3]) || !isdigit((unsigned char)b[end + 4]) ||
-	    !isdigit((unsigned char)b[end + 5])) {
-		snprintf(why, cap, "CheckSum \"%.3s\" is not three digits", b + end + 3);
-		return -1;
-	}
-	unsigned got = (unsigned)((b[end + 3] - '0') * 100 + (b[end + 4] - '0') * 10 + (b[end + 5] - '0'));
-	if (got != sum % 256) {
-		snprintf(why, cap, "CheckSum %03u but the bytes sum to %03u", got, sum % 256);
-		return -1;
-	}
-	return (long)(end + 7);
-}
-
-/* Why the bytes waiting in c are not a whole message (they stopped coming
- * before the end their BodyLength promised). */
-static void frame_diag(const struct conn *c, char *why, size_t cap)
-{
-	const char *b = c->buf;
-	size_t n = c->len;
-	const char *s1 = memchr(b, SOH, n);
-	char *end;
-
-	snprintf(why, cap, "an incomplete message (%zu bytes) and nothing more", n);
-	if (!s1 || (size_t)(s1 - b) + 3 > n || memcmp(s1 + 1, "9=", 2) != 0)
-		return;
-	unsigned long blen = strtoul(s1 + 3, &end, 10);
-	if (end >= b + n || *end != SOH)
-		return;
-	size_t body = (size_t)(end - b) + 1;
-	for (size_t i = body; i + 4 <= n; i++)
-		if (b[i - 1] == SOH && memcmp(b + i, "10=", 3) == 0) {
-			snprintf(why, cap, "BodyLength %lu but the body is %zu bytes", blen, i - body);
-			return;
-		}
-	snprintf(why, cap, "BodyLength %lu but only %zu bytes came", blen, n - body);
-}
-
-/* Reads into c until a frame is complete, EOF, or the deadline. */
-static int conn_fill(struct conn *c, double deadline)
-{
-	for (;;) {
-		double left = deadline - now_s();
-		if (left <= 0)
-			return 0;
-		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int pr = poll(&p, 1, (int)(left * 1000) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		if (c->len + 4096 > c->cap) {
-			size_t ncap = c->cap ? c->cap * 2 : 16384;
-			char *nb = realloc(c->buf, ncap);
-			if (!nb)
-				return -1;
-			c->buf = nb;
-			c->cap = ncap;
-		}
-		ssize_t r = read(c->fd, c->buf + c->len, 4096);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			c->eof = 1;
-			return 0;
-		}
-		c->len += (size_t)r;
-		return 1;
-	}
-}
-
-static void conn_consume(struct conn *c, size_t n)
-{
-	memmove(c->buf, c->buf + n, c->len - n);
-	c->len -= n;
 }
 
 /* Compares a received frame with an expected line; 0 when they match, else
@@ -1027,38 +609,8 @@ static int compare(const char *exp, size_t elen, const char *got, size_t glen, c
 
 /* ---- running one definition ------------------------------------------------------- */
 
-static int conn_open(struct conn *c, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int one = 1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return -errno;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
-		close(c->fd);
-		c->fd = -1;
-		return -e;
-	}
-	c->len = 0;
-	c->eof = 0;
-	return 0;
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-	c->eof = 0;
-}
-
 /* Plays one line; 0 when it was met, -1 with the report filled. */
-static int play_line(const struct def *d, int lineno, char *line, struct conn *conns, int port)
+static int play_line(const struct def *d, int lineno, char *line, struct fw_conn *conns, int port)
 {
 	char act = line[0];
 	int cid = 1;
@@ -1070,14 +622,14 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 		cid = line[1] - '0';
 		body = line + 3;
 	}
-	struct conn *c = &conns[cid];
+	struct fw_conn *c = &conns[cid];
 	size_t blen = strlen(body);
 
 	if (act == 'i' || act == 'e') {
 		if (act == 'i' && strcmp(body, "CONNECT") == 0) {
 			if (c->fd >= 0)
-				conn_close(c);
-			int rc = conn_open(c, port);
+				fw_conn_close(c);
+			int rc = fw_conn_open(c, port);
 			if (rc < 0) {
 				report_add("%s: connect to 127.0.0.1:%d: %s\n", where, port, strerror(-rc));
 				return -1;
@@ -1089,7 +641,7 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 				report_add("%s: iDISCONNECT of connection %d, which is not open\n", where, cid);
 				return -1;
 			}
-			conn_close(c);
+			fw_conn_close(c);
 			return 0;
 		}
 		if (act == 'e' && strcmp(body, "CONNECT") == 0)
@@ -1099,13 +651,13 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 				report_add("%s: eDISCONNECT on connection %d, which is not open\n", where, cid);
 				return -1;
 			}
-			double deadline = now_s() + opt_timeout;
-			while (!c->eof && c->len == 0 && now_s() < deadline)
-				conn_fill(c, deadline);
+			double deadline = fw_now() + opt_timeout;
+			while (!c->eof && c->len == 0 && fw_now() < deadline)
+				fw_conn_fill(c, deadline);
 			if (c->len) {
 				char why[256] = "", pm[600];
-				long fl = frame_len(c, why, sizeof why);
-				printable(pm, sizeof pm, c->buf, fl > 0 ? (size_t)fl : c->len);
+				long fl = fw_frame_len(c->buf, c->len, why, sizeof why);
+				fw_printable(pm, sizeof pm, c->buf, fl > 0 ? (size_t)fl : c->len);
 				report_add("%s: expected a disconnect, got %s\n", where, pm);
 				return -1;
 			}
@@ -1114,7 +666,7 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 				           where, opt_timeout);
 				return -1;
 			}
-			conn_close(c);
+			fw_conn_close(c);
 			return 0;
 		}
 		report_add("%s: cannot run \"%s\": not CONNECT or DISCONNECT\n", where, line);
@@ -1122,8 +674,8 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 	}
 	if (act == 'I') {
 		char t[8192], m[8192];
-		int tl = timify(body, blen, t, sizeof t);
-		int ml = tl < 0 ? -1 : fixify(t, (size_t)tl, m, sizeof m);
+		int tl = fw_timify(body, blen, t, sizeof t);
+		int ml = tl < 0 ? -1 : fw_fixify(t, (size_t)tl, m, sizeof m);
 		if (ml < 0) {
 			report_add("%s: cannot make a message of \"%s\"\n", where, line);
 			return -1;
@@ -1153,44 +705,44 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 			report_add("%s: expected a message on connection %d, which is not open\n", where, cid);
 			return -1;
 		}
-		double deadline = now_s() + opt_timeout;
+		double deadline = fw_now() + opt_timeout;
 		long fl;
-		while ((fl = frame_len(c, why, sizeof why)) == 0) {
-			if ((c->eof || now_s() >= deadline) && c->len > 0) {
+		while ((fl = fw_frame_len(c->buf, c->len, why, sizeof why)) == 0) {
+			if ((c->eof || fw_now() >= deadline) && c->len > 0) {
 				/* Bytes that never became a message: most often a
 				 * BodyLength that runs past the CheckSum. */
-				frame_diag(c, why, sizeof why);
-				printable(pg, sizeof pg, c->buf, c->len);
+				fw_frame_diag(c->buf, c->len, why, sizeof why);
+				fw_printable(pg, sizeof pg, c->buf, c->len);
 				report_add("%s: %s; got %s\n", where, why, pg);
 				return -1;
 			}
 			if (c->eof) {
-				printable(pe, sizeof pe, body, blen);
+				fw_printable(pe, sizeof pe, body, blen);
 				report_add("%s: expected %s, got a disconnect\n", where, pe);
 				return -1;
 			}
-			if (now_s() >= deadline) {
-				printable(pe, sizeof pe, body, blen);
+			if (fw_now() >= deadline) {
+				fw_printable(pe, sizeof pe, body, blen);
 				report_add("%s: expected %s, got nothing in %.0f s\n", where, pe, opt_timeout);
 				return -1;
 			}
-			if (conn_fill(c, deadline) < 0) {
+			if (fw_conn_fill(c, deadline) < 0) {
 				report_add("%s: out of memory\n", where);
 				return -1;
 			}
 		}
 		if (fl < 0) {
-			printable(pg, sizeof pg, c->buf, c->len);
+			fw_printable(pg, sizeof pg, c->buf, c->len);
 			report_add("%s: %s: %s\n", where, why, pg);
 			return -1;
 		}
 		if (compare(body, blen, c->buf, (size_t)fl, why, sizeof why) < 0) {
-			printable(pe, sizeof pe, body, blen);
-			printable(pg, sizeof pg, c->buf, (size_t)fl);
+			fw_printable(pe, sizeof pe, body, blen);
+			fw_printable(pg, sizeof pg, c->buf, (size_t)fl);
 			report_add("%s: %s\n    expected %s\n    got      %s\n", where, why, pe, pg);
 			return -1;
 		}
-		conn_consume(c, (size_t)fl);
+		fw_conn_consume(c, (size_t)fl);
 		return 0;
 	}
 	report_add("%s: cannot run \"%.80s\": unknown action '%c'\n", where, line, act);
@@ -1199,16 +751,16 @@ static int play_line(const struct def *d, int lineno, char *line, struct conn *c
 
 static int run_def(const struct def *d)
 {
-	struct acceptor a = {.pid = -1, .out = -1};
-	struct conn conns[MAX_CONN];
+	struct acceptor a = {.proc = {.pid = -1, .out = -1}};
+	struct fw_conn conns[MAX_CONN];
 	int failed = 0, reported = 0;
 	char err[512];
-	double t0 = now_s();
+	double t0 = fw_now();
 
 	report_len = 0;
 	report_add("%s", d->name);
 	for (int i = 0; i < MAX_CONN; i++)
-		conns[i] = (struct conn){.fd = -1};
+		conns[i] = (struct fw_conn){.fd = -1};
 	if (patterns_load(d->root, err, sizeof err) < 0) {
 		report_add(": %s\n", err);
 		failed = reported = 1;
@@ -1233,10 +785,10 @@ static int run_def(const struct def *d)
 		free(text);
 	}
 	for (int i = 0; i < MAX_CONN; i++) {
-		conn_close(&conns[i]);
+		fw_conn_close(&conns[i]);
 		free(conns[i].buf);
 	}
-	if (a.pid > 0 || a.out >= 0) {
+	if (a.proc.pid > 0 || a.proc.out >= 0) {
 		if (acceptor_stop(&a, &reported) < 0)
 			failed = 1;
 	}
@@ -1248,7 +800,7 @@ static int run_def(const struct def *d)
 	char head[64];
 	snprintf(head, sizeof head, "%s ", failed ? "FAIL" : "PASS");
 	if (!failed)
-		report_add(" (%.1f s)\n", now_s() - t0);
+		report_add(" (%.1f s)\n", fw_now() - t0);
 	memmove(report + strlen(head), report, report_len + 1 < sizeof report - strlen(head)
 	                                               ? report_len + 1
 	                                               : sizeof report - strlen(head) - 1);
@@ -1390,7 +942,7 @@ int main(int argc, char **argv)
 	int pipes[64], slot_def[64];
 	int running = 0, next = 0, passed = 0, failed = 0;
 	const char *failures[MAX_DEFS];
-	double t0 = now_s();
+	double t0 = fw_now();
 
 	for (int i = 0; i < jobs; i++)
 		pids[i] = -1;
@@ -1462,7 +1014,7 @@ int main(int argc, char **argv)
 		if (n && buf[n - 1] != '\n')
 			putchar('\n');
 	}
-	printf("%d definitions: %d passed, %d failed (%.1f s)\n", ndefs, passed, failed, now_s() - t0);
+	printf("%d definitions: %d passed, %d failed (%.1f s)\n", ndefs, passed, failed, fw_now() - t0);
 	for (int i = 0; i < failed; i++)
 		printf("  failed: %s\n", failures[i]);
 	return failed ? 1 : 0;
