@@ -553,6 +553,17 @@ static void send_logout(struct fix_session *s, int64_t now, const char *text)
 	s->logout_at = now;
 }
 
+static void send_logon(struct fix_session *s, int64_t now, long long hb, int reset)
+{
+	struct fix_out o;
+	fix_out_begin(&o, "A");
+	fix_out_int(&o, 98, 0);
+	fix_out_int(&o, 108, hb);
+	if (reset)
+		fix_out_str(&o, 141, "Y");
+	send_admin(s, now, "A", NULL, 0, o.body, o.len);
+}
+
 static void send_resend_request(struct fix_session *s, int64_t now, long long seq)
 {
 	long long begin = fix_store_next_in(s->store);
@@ -945,6 +956,19 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			send_admin(s, now, "0", NULL, 0, o.body, o.len);
 			incr_in(s);
 		}
+	} else if (!strcmp(mt, "A") && fld_is(m, 141, "Y")) {
+		/* A Logon with ResetSeqNumFlag inside a session: both sides
+		 * start again at 1, and our Logon says so. */
+		if (fix_store_set(s->store, 1, 1) < 0) {
+			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
+			s->disconnect = 1;
+			return;
+		}
+		s->resend_requested = 0;
+		if (verify(s, now, m, 0, 1)) {
+			send_logon(s, now, s->hb, 1);
+			incr_in(s);
+		}
 	} else if (!strcmp(mt, "0") || !strcmp(mt, "A")) {
 		if (verify(s, now, m, 1, 1))
 			incr_in(s);
@@ -1051,13 +1075,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		s->disconnect = 1;
 		goto out;
 	}
-	struct fix_out o;
-	fix_out_begin(&o, "A");
-	fix_out_int(&o, 98, 0);
-	fix_out_int(&o, 108, hb);
-	if (reset)
-		fix_out_str(&o, 141, "Y");
-	send_admin(s, now, "A", NULL, 0, o.body, o.len);
+	send_logon(s, now, hb, reset);
 	if (seq > fix_store_next_in(s->store)) {
 		send_resend_request(s, now, seq);
 		queue_add(s, seq, m);
