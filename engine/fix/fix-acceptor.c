@@ -41,6 +41,7 @@ struct conn {
 	struct fix_session *s;
 	int64_t opened;
 	int closing;
+	int want_flush;
 	size_t queued;
 	struct conn *next, *prev;
 };
@@ -56,6 +57,8 @@ struct fix_acceptor {
 	uv_loop_t *loop;
 	uv_tcp_t server;
 	uv_timer_t timer;
+	uv_check_t check;
+	int want_flush;
 	struct fix_engine *eng;
 	struct conn *conns;
 	int handles; /* open handles: server, timer, connections */
@@ -177,9 +180,31 @@ static void conn_flush(struct conn *c)
 	c->queued += n;
 }
 
+/* fix_send() queued bytes: they go out, with one commit for everything
+ * queued, when the loop has run this pass's callbacks (the check handle),
+ * so a burst of execution reports costs one fdatasync, not one each.
+ * Answers to input wait for the same commit. */
 static void conn_kick(void *conn)
 {
-	conn_flush(conn);
+	struct conn *c = conn;
+	c->want_flush = 1;
+	c->a->want_flush = 1;
+}
+
+static void on_check(uv_check_t *h)
+{
+	struct fix_acceptor *a = h->data;
+	if (!a->want_flush)
+		return;
+	a->want_flush = 0;
+	for (struct conn *c = a->conns; c; c = c->next) {
+		if (!c->want_flush)
+			continue;
+		c->want_flush = 0;
+		conn_flush(c);
+		if (c->s && !c->closing && fix_session_tick(c->s, now_ns()) == FIX_DISCONNECT)
+			conn_shutdown(c, NULL);
+	}
 }
 
 static void conn_input(struct conn *c)
@@ -233,13 +258,11 @@ static void conn_input(struct conn *c)
 	}
 	if (c->closing)
 		return;
-	/* One commit and one write for everything this read brought. */
-	conn_flush(c);
-	if (c->closing)
-		return;
-	if (c->s && fix_session_tick(c->s, now_ns()) == FIX_DISCONNECT) {
-		conn_shutdown(c, NULL);
-		return;
+	/* One commit and one write for everything this pass of the loop
+	 * brought, in the check phase after every read (on_check). */
+	if (c->s) {
+		c->want_flush = 1;
+		a->want_flush = 1;
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
@@ -406,6 +429,9 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 	uv_timer_init(loop, &a->timer);
 	a->timer.data = a;
 	a->handles++;
+	uv_check_init(loop, &a->check);
+	a->check.data = a;
+	a->handles++;
 	rc = uv_tcp_bind(&a->server, (const struct sockaddr *)&ss, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&a->server, 128, on_connection);
@@ -421,6 +447,7 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 		                        ? ((struct sockaddr_in6 *)&bound)->sin6_port
 		                        : ((struct sockaddr_in *)&bound)->sin_port);
 	uv_timer_start(&a->timer, on_tick, TICK_MS, TICK_MS);
+	uv_check_start(&a->check, on_check);
 	*out = a;
 	return 0;
 }
@@ -436,6 +463,8 @@ void fix_acceptor_close(struct fix_acceptor *a)
 	}
 	uv_timer_stop(&a->timer);
 	uv_close((uv_handle_t *)&a->timer, handle_closed);
+	uv_check_stop(&a->check);
+	uv_close((uv_handle_t *)&a->check, handle_closed);
 	uv_close((uv_handle_t *)&a->server, handle_closed);
 }
 
