@@ -7,7 +7,9 @@
  * (fix_engine_logon()); anything else closes the connection, as does
  * silence for LOGON_WAIT_NS.  Bytes read are framed here (fix_frame()) and
  * handed to the session one message at a time; what the session queues in
- * its output buffer is written after each message and each tick.
+ * its output buffer (answers, and the application's fix_send()) is
+ * committed to the store and written once per pass of the loop, in a check
+ * handle after every read of the pass, and after each tick.
  *
  * Two bounds keep one peer from hurting the loop: input is held only up to
  * INBUF_MAX (a message never needs more, so more is garbage), and bytes
@@ -409,7 +411,7 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (cfg[i].reset_on_disconnect < 0)
-			cfg[i].reset_on_disconnect = o->reset_on_disconnect ? 1 : 0;
+			cfg[i].reset_on_disconnect = o->reset_on_disconnect == 1;
 	struct fix_acceptor *a = calloc(1, sizeof *a);
 	if (!a) {
 		free(cfg);
