@@ -261,9 +261,23 @@ struct fix_dict {
 	struct dset header, trailer;
 	struct dmsg *msg;
 	int nmsg;
-	/* Name lookups while loading. */
+	/* Name lookups while loading: the components, and every field's
+	 * name sorted for bsearch (a dictionary names fields tens of
+	 * thousands of times once components are expanded). */
 	const struct xnode *components;
+	struct nametag *byname;
+	int nbyname;
 };
+
+struct nametag {
+	const char *name;
+	int tag;
+};
+
+static int nametag_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nametag *)a)->name, ((const struct nametag *)b)->name);
+}
 
 static void dset_free(struct dset *s)
 {
@@ -291,6 +305,7 @@ void fix_dict_free(struct fix_dict *d)
 		free(f->name);
 		free(f);
 	}
+	free(d->byname);
 	dset_free(&d->header);
 	dset_free(&d->trailer);
 	for (int i = 0; i < d->nmsg; i++)
@@ -330,10 +345,10 @@ static enum ftype type_of(const char *t)
 
 static int tag_by_name(const struct fix_dict *d, const char *name)
 {
-	for (int t = 0; t < DICT_MAX_TAG; t++)
-		if (d->field[t] && !strcmp(d->field[t]->name, name))
-			return t;
-	return -1;
+	struct nametag key = {name, 0};
+	const struct nametag *r =
+		d->byname ? bsearch(&key, d->byname, (size_t)d->nbyname, sizeof key, nametag_cmp) : NULL;
+	return r ? r->tag : -1;
 }
 
 static struct dmember *dset_add(struct dset *s, int tag, int required)
@@ -490,6 +505,15 @@ static int dict_build(struct fix_dict *d, const struct xnode *root, const char *
 			df->nenum++;
 		}
 	}
+	d->byname = malloc(DICT_MAX_TAG * sizeof *d->byname);
+	if (!d->byname)
+		goto oom;
+	for (int t = 0; t < DICT_MAX_TAG; t++)
+		if (d->field[t]) {
+			d->byname[d->nbyname].name = d->field[t]->name;
+			d->byname[d->nbyname++].tag = t;
+		}
+	qsort(d->byname, (size_t)d->nbyname, sizeof *d->byname, nametag_cmp);
 	if (dset_fill(d, &d->header, sec[0], 1, 0, what, err, errcap) < 0)
 		return -1;
 	if (sec[1] && dset_fill(d, &d->trailer, sec[1], 1, 0, what, err, errcap) < 0)
@@ -514,6 +538,8 @@ static int dict_build(struct fix_dict *d, const struct xnode *root, const char *
 			return -1;
 	}
 	d->components = NULL;
+	free(d->byname);
+	d->byname = NULL;
 	return 0;
 oom:
 	snprintf(err, errcap, "%s: out of memory", what);

@@ -52,6 +52,7 @@ struct fix_session {
 	struct fix_engine *eng;
 	struct fix_sess_cfg cfg;
 	struct fix_dict *dict;
+	int dict_shared; /* another session's, not ours to free */
 	struct fix_store *store;
 	void *conn;
 	enum sstate state;
@@ -316,7 +317,16 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 			fix_engine_close(e);
 			return -1;
 		}
-		int rc = cfg[i].dictionary[0]
+		/* Sessions that name the same dictionary share one copy: a
+		 * QuickFIX dictionary takes a good part of a second to read. */
+		for (int j = 0; j < i && !s->dict; j++)
+			if (!strcmp(e->s[j].cfg.dictionary, cfg[i].dictionary) &&
+			    !strcmp(e->s[j].cfg.version, cfg[i].version) && !e->s[j].dict_shared) {
+				s->dict = e->s[j].dict;
+				s->dict_shared = 1;
+			}
+		int rc = s->dict ? 0
+		         : cfg[i].dictionary[0]
 		                 ? fix_dict_load(&s->dict, cfg[i].dictionary, err, errcap)
 		                 : fix_dict_builtin(&s->dict, cfg[i].version, err, errcap);
 		if (rc == 0 && strcmp(fix_dict_version(s->dict), cfg[i].version)) {
@@ -343,7 +353,8 @@ void fix_engine_close(struct fix_engine *e)
 		return;
 	for (int i = 0; i < e->n; i++) {
 		struct fix_session *s = &e->s[i];
-		fix_dict_free(s->dict);
+		if (!s->dict_shared)
+			fix_dict_free(s->dict);
 		fix_store_close(s->store);
 		for (int k = 0; k < s->nq; k++)
 			free(s->q[k].raw);
