@@ -128,6 +128,7 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 	/* The mid and half spread when it was sent: the TCA's reference. */
 	cJSON_AddNumberToObject(o, "mid", c->mid);
 	cJSON_AddNumberToObject(o, "half_spread", c->half_spread);
+	cJSON_AddStringToObject(o, "venue", venue_name(c->venue));
 	if (reason != NULL)
 		cJSON_AddStringToObject(o, "reason", reason);
 	exec_emit(x, "child", o);
@@ -199,6 +200,7 @@ exec_fill_event(struct exec *x, const struct parent *p, const struct child *c,
 	cJSON_AddNumberToObject(o, "qty", (double)f->qty);
 	cJSON_AddStringToObject(o, "liq", f->passive ? "passive" :
 	    "aggressive");
+	cJSON_AddStringToObject(o, "venue", venue_name(f->venue));
 	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
 	cJSON_AddNumberToObject(o, "remaining",
 	    (double)(p->spec.qty - p->filled));

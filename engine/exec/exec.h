@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/market/venue.h"
 #include "engine/tca/tca.h"
 
 enum parent_state {
@@ -167,6 +168,19 @@ struct parent_spec {
 	double win_pov;      /* percent of all volume in the window */
 	double win_s;        /* the window, seconds (0: 300) */
 	double max_rate;     /* children per minute */
+	/* Venues (exec-route.c): a mask of VENUE_BIT()s, 0 the lit book only;
+	 * the dealers asked ("all", "random:K", "top:K"; empty: all).  The
+	 * rest 0 means the default: dark_pct of the remainder rests in the
+	 * pool (30), no execution smaller than dark_min shares (1000); an RFQ
+	 * for rfq_pct of the remainder (50) when the remainder is more than
+	 * rfq_trigger percent of the volume expected until the end (10),
+	 * accepting a quote no worse than rfq_max_bps from the mid (25), at
+	 * most one every rfq_every_s seconds (900). */
+	unsigned venues;
+	char dealers[16];
+	double dark_pct;
+	int64_t dark_min;
+	double rfq_pct, rfq_trigger, rfq_max_bps, rfq_every_s;
 };
 
 struct child {
@@ -178,6 +192,8 @@ struct child {
 	double mid;  /* mid when sent, ticks: the TCA's reference */
 	double half_spread;
 	int manual;  /* a trader's day order: the tactic never replaces it */
+	int venue;   /* enum venue_kind: where it trades */
+	int64_t min_qty; /* dark: the least quantity of one execution */
 };
 
 struct parent {
@@ -231,6 +247,13 @@ struct parent {
 	size_t nchildren, capchildren;
 	void *algo_state;      /* the algorithm's own, freed by its release */
 	void *shadow_state;    /* a shadow model's view of the block (malloc'd) */
+	/* Venues: shares resting in the dark pool or asked for in an RFQ
+	 * (not in working, which is the lit book's), fills by venue, and when
+	 * the last RFQ went out. */
+	int64_t venue_working;
+	int64_t venue_filled[VENUE_COUNT];
+	int64_t last_rfq;
+	int rfqs;
 };
 
 struct exec_emit {
@@ -431,6 +454,12 @@ int exec_alert_news(struct exec *x, const char *sym, int64_t at, double dur_s,
 int exec_set_cost_limit(struct exec *x, uint32_t id, double bps, char *err,
                         size_t errlen);
 int64_t exec_alerts_raised(const struct exec *x, int market);
+
+/* The dealers a block's "dealers" setting names: "all", "random:K" or
+ * "top:K" (empty: all).  0 and *mode (0 all, 1 random, 2 top) and *k, or
+ * -1 with err naming the value. */
+int exec_dealers_parse(const char *s, int ndealers, int *mode, int *k,
+                       char *err, size_t errlen);
 
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
