@@ -147,7 +147,9 @@ route_dark_target(const struct exec *x, const struct parent *p,
 		return 0;
 	want = (int64_t)((double)free_ * route_or(p->spec.dark_pct,
 	    ROUTE_DARK_PCT) / 100.0);
-	room = exec_pov_room(x, p) + held;
+	room = exec_pov_room(x, p);
+	if (room < INT64_MAX - held)
+		room += held;
 	if (want > room)
 		want = room;
 	if (p->max_child > 0 && want > p->max_child)

@@ -71,6 +71,7 @@ struct venue_ours {
  * `every` ns from next on, until none are left. */
 struct venue_job {
 	int side;
+	int hedge;  /* a winner laying off: counted apart from leakage */
 	uint32_t owner;
 	int64_t left, chunk, next, every;
 };
@@ -321,6 +322,7 @@ venue_job_add(struct venues *v, int64_t now, int side, uint32_t owner,
 	shares -= shares % 100;
 	n = (shares + chunk - 1) / chunk;
 	j = &v->jobs[v->njobs++];
+	j->hedge = 0;
 	j->side = side;
 	j->owner = owner;
 	j->left = shares;
@@ -346,7 +348,7 @@ venue_jobs_run(struct market *m, struct venues *v, int64_t now)
 			if (book_add(m->book, v->next_id++, j->side, 0, q, BOOK_MARKET,
 			    j->owner, &got) == 0 && got > 0) {
 				m->changes++;
-				v->st.leak_vol += got;
+				*(j->hedge ? &v->st.hedge_vol : &v->st.leak_vol) += got;
 			}
 			j->left -= q;
 			j->next += j->every;
@@ -539,9 +541,13 @@ venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
 			venue_report(m, &o, px, r->qty, 1, VENUE_RFQ);
 			/* It lays off part of what it took: buying back what it
 			 * sold us, selling what it bought. */
+			int nj = v->njobs;
+
 			venue_job_add(v, m->now, r->side, VENUE_OWNER_DEALER0 +
 			    (uint32_t)win, (int64_t)(dp->hedge * (double)r->qty),
 			    300, v->p.hedge_s);
+			if (v->njobs > nj)
+				v->jobs[nj].hedge = 1;
 			v->inv[win] += (r->side == BOOK_BID ? 1 : -1) *
 			    (int64_t)(dp->hedge * (double)r->qty);
 		}

@@ -160,8 +160,9 @@ struct venue_stats {
 	int64_t dark_fills, dark_vol;  /* ours */
 	int64_t rfq_requests, rfq_quotes, rfq_won, rfq_vol;
 	int64_t pred_trigs;   /* times the predator started */
-	int64_t leak_vol;     /* shares the predator and dealers traded in the
-	                         lit book ahead of or after us */
+	int64_t leak_vol;     /* shares the predator and dealers who lost or
+	                         pre-hedged traded in the lit book ahead of us */
+	int64_t hedge_vol;    /* shares winning dealers laid off there */
 };
 void venue_stats_get(const struct market *m, struct venue_stats *st);
 
