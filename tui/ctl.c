@@ -60,7 +60,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "--block ID --reason TEXT", "cancel the parent order" },
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
-	  "[max_pov=P] [urgency=U] [at_end=cross|leave] --reason TEXT",
+	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [venues=lit,dark,rfq] "
+	  "[dealers=all|random:K|top:K] --reason TEXT",
 	  "a new parent order" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"

@@ -314,6 +314,25 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
 	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);
+	{
+		/* Where it trades, and (beyond the lit book) what each venue
+		 * filled and what rests in or is asked of the others. */
+		char set[32];
+
+		venue_set_format(p->spec.venues, set, sizeof set);
+		cJSON_AddStringToObject(o, "venues", set);
+		if (p->spec.venues & ~VENUE_BIT(VENUE_LIT)) {
+			cJSON *vf = cJSON_AddObjectToObject(o, "venue_filled");
+
+			for (int v = 0; v < VENUE_COUNT; v++)
+				cJSON_AddNumberToObject(vf, venue_name(v),
+				    (double)p->venue_filled[v]);
+			cJSON_AddNumberToObject(o, "venue_working",
+			    (double)p->venue_working);
+			cJSON_AddStringToObject(o, "dealers", p->spec.dealers[0] ?
+			    p->spec.dealers : "all");
+		}
+	}
 	cJSON_AddNumberToObject(o, "max_child", (double)p->max_child);
 	cJSON_AddStringToObject(o, "aggression", exec_aggression_name(p->aggr_cap));
 	if (p->force_style >= 0 && p->m->now < p->force_until) {

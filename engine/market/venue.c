@@ -524,6 +524,7 @@ venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
 	int win = -1;
 
 	q->live = 0;
+	m->changes++;
 	if (accept && r->nquotes > 0 && m->cbs.rfq != NULL) {
 		int k = m->cbs.rfq(m->cbs.arg, r);
 
@@ -638,6 +639,9 @@ venue_dark_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
 	o = &v->ours[v->nours++];
 	*o = (struct venue_ours){ .id = *id, .side = side, .left = qty,
 	    .min = min_qty > 0 ? min_qty : 1 };
+	/* Nothing in the book changed, but our orders did: what a desk's
+	 * view of them is conflated on. */
+	m->changes++;
 	for (int i = 0; i < v->ncontra && o->left > 0; i++)
 		got += venue_cross(m, v, o, &v->contra[i], 0);
 	if (filled != NULL)
@@ -660,6 +664,7 @@ venue_dark_cancel(struct market *m, uint64_t id, int64_t *qty)
 				*qty = v->ours[i].left;
 			v->ours[i].left = 0;
 			venue_compact(v, m->now);
+			m->changes++;
 			return 0;
 		}
 	return BOOK_ENOENT;
@@ -698,6 +703,7 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 	q->r.mid0 = mid;
 	q->r.asked = dealers;
 	v->st.rfq_requests++;
+	m->changes++;
 	for (int d = 0; d < v->p.ndealers; d++) {
 		const struct dealer_params *dp = &v->p.dealers[d];
 		double u = rng_uniform(&v->drng), lat = rng_exp(&v->drng,

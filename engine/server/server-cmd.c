@@ -475,7 +475,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 {
 	struct parent_spec ps;
 	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL,
-	    *at_end = NULL;
+	    *at_end = NULL, *venues = NULL, *dealers = NULL;
 	char syms[160];
 	int64_t qty = 0, lim = 0, start = s->m->now, end = 0, dur = 0;
 	double pov = 100;
@@ -554,6 +554,18 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
 		    "\"%.32s\": must be cross or leave", at_end);
+	/* Where it may trade (exec-route.c): the venue set and the dealers. */
+	if (cmd_str(req, id, "venues", &venues, &e) < 0 ||
+	    cmd_str(req, id, "dealers", &dealers, &e) < 0)
+		return e;
+	if (venues != NULL && venue_set_parse(venues, &ps.venues, err,
+	    sizeof err) != 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"venues\": %s", err);
+	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers)
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" "
+		    "\"%.20s\": must be all, random:K or top:K", dealers);
+	if (dealers != NULL)
+		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
 	if (params != NULL && !cJSON_IsObject(params))
 		return cmd_bad_field(id, req, "params", "must be an object");
