@@ -265,6 +265,11 @@
  *           any role: what a marketable child of qty would cost now by the
  *           impact model; "state" error when the engine has no impact model
  *           or the book is one-sided.
+ * venue     {"venue":"dark|rfq" or "dealer" (a dealer's name),"enabled":
+ *           true|false,"reason"} -> {"venue" or "dealer","enabled",
+ *           "cancelled" (children cancelled)}   supervisor: turn the dark
+ *           pool, RFQ or one dealer off or on in every market; off cancels
+ *           the venue's live children and the router sends it nothing
  */
 #define CMD_HELLO    "hello"
 #define CMD_STATUS   "status"
@@ -281,6 +286,7 @@
 #define CMD_ACK      "ack"
 #define CMD_ESTIMATE "estimate"
 #define CMD_JOURNAL_RESUME "journal_resume"
+#define CMD_VENUE    "venue"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */

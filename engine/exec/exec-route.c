@@ -252,6 +252,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 	    !venue_present(p->m))
 		return;
 	if ((p->spec.venues & VENUE_BIT(VENUE_RFQ)) &&
+	    venue_enabled(p->m, VENUE_RFQ) &&
 	    route_live(p, VENUE_RFQ) == NULL && (p->rfqs == 0 || t -
 	    p->last_rfq >= (int64_t)(route_or(p->spec.rfq_every_s,
 	    ROUTE_RFQ_EVERY_S) * 1e9))) {
@@ -297,7 +298,8 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 		}
 	}
 	if ((p->spec.venues & VENUE_BIT(VENUE_DARK)) && p->state ==
-	    PARENT_WORKING && route_live(p, VENUE_DARK) == NULL) {
+	    PARENT_WORKING && venue_enabled(p->m, VENUE_DARK) &&
+	    route_live(p, VENUE_DARK) == NULL) {
 		int64_t q = route_dark_target(x, p, NULL);
 
 		if (q >= p->spec.lot && q >= (min < 100 ? min : 100)) {
@@ -366,4 +368,61 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 	p->dirty = 1;
 	exec_child_event(x, p, c, "cancelled", why);
 	return -1;
+}
+
+int
+exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
+                  int on, int *cancelled, char *err, size_t errlen)
+{
+	int v = -1, n = 0, found = 0;
+
+	if (cancelled != NULL)
+		*cancelled = 0;
+	if ((venue == NULL) == (dealer == NULL)) {
+		snprintf(err, errlen, "venue or dealer: exactly one is needed");
+		return -1;
+	}
+	if (venue != NULL) {
+		for (int i = VENUE_DARK; i < VENUE_COUNT; i++)
+			if (strcmp(venue, venue_name(i)) == 0)
+				v = i;
+		if (v < 0) {
+			snprintf(err, errlen, "venue \"%.20s\": must be dark or rfq "
+			    "(the lit book cannot be turned off)", venue);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < x->nmk; i++) {
+		struct market *m = x->mk[i].m;
+		int d = dealer != NULL ? venue_dealer_find(m, dealer) : -1;
+
+		if (!venue_present(m) || (dealer != NULL && d < 0))
+			continue;
+		found = 1;
+		if (dealer != NULL)
+			venue_dealer_enable(m, d, on);
+		else
+			venue_enable(m, v, on);
+	}
+	if (!found) {
+		snprintf(err, errlen, dealer != NULL ? "dealer \"%.20s\": no "
+		    "market has a dealer of that name" : "venue \"%.20s\": no "
+		    "market has one", dealer != NULL ? dealer : venue);
+		return -1;
+	}
+	if (!on && v >= 0)
+		for (size_t i = 0; i < x->nparents; i++) {
+			struct parent *p = x->parents[i];
+
+			for (size_t k = 0; k < p->nchildren; k++)
+				if (p->children[k].live && p->children[k].venue == v) {
+					exec_cancel_child(x, p, &p->children[k],
+					    v == VENUE_DARK ? "the supervisor turned the "
+					    "dark pool off" : "the supervisor turned RFQ off");
+					n++;
+				}
+		}
+	if (cancelled != NULL)
+		*cancelled = n;
+	return 0;
 }

@@ -461,6 +461,14 @@ int64_t exec_alerts_raised(const struct exec *x, int market);
 int exec_dealers_parse(const char *s, int ndealers, int *mode, int *k,
                        char *err, size_t errlen);
 
+/* A supervisor turns a venue ("dark" or "rfq") or one dealer (by name;
+ * venue NULL) off (on 0) or on, in every market that has it.  Turning a
+ * venue off cancels every live child there (*cancelled, may be NULL: how
+ * many) and the router sends it nothing until it is on again; a dealer
+ * off is never asked.  0, or -1 with err naming the value. */
+int exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
+                      int on, int *cancelled, char *err, size_t errlen);
+
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);
 

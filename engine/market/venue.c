@@ -104,6 +104,8 @@ struct venues {
 	int64_t inv[VENUE_MAX_DEALERS];
 	uint64_t next_id;
 	struct venue_stats st;
+	unsigned off;         /* VENUE_BIT()s a supervisor turned off */
+	unsigned dealers_off; /* dealers likewise */
 };
 
 void
@@ -632,6 +634,8 @@ venue_dark_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
 		return VENUE_ENONE;
 	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0)
 		return BOOK_EINVAL;
+	if (v->off & VENUE_BIT(VENUE_DARK))
+		return VENUE_EOFF;
 	venue_compact(v, m->now);
 	if (v->nours == VENUE_MAX_OURS)
 		return BOOK_ENOMEM;
@@ -680,6 +684,8 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 
 	if (v == NULL)
 		return VENUE_ENONE;
+	if (v->off & VENUE_BIT(VENUE_RFQ))
+		return VENUE_EOFF;
 	dealers &= venue_dealers_all(m);
 	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || dealers == 0 ||
 	    !(mid > 0))
@@ -757,17 +763,69 @@ venue_dealers_all(const struct market *m)
 {
 	int n = venue_dealer_count(m);
 
-	return n > 0 ? (1u << n) - 1 : 0;
+	return n > 0 ? ((1u << n) - 1) & ~m->venues->dealers_off : 0;
+}
+
+int
+venue_enable(struct market *m, int venue, int on)
+{
+	if (m->venues == NULL)
+		return VENUE_ENONE;
+	if (venue != VENUE_DARK && venue != VENUE_RFQ)
+		return BOOK_EINVAL;
+	if (on)
+		m->venues->off &= ~VENUE_BIT(venue);
+	else
+		m->venues->off |= VENUE_BIT(venue);
+	return 0;
+}
+
+int
+venue_enabled(const struct market *m, int venue)
+{
+	return m->venues != NULL && !(m->venues->off & VENUE_BIT(venue));
+}
+
+int
+venue_dealer_enable(struct market *m, int dealer, int on)
+{
+	if (m->venues == NULL)
+		return VENUE_ENONE;
+	if (dealer < 0 || dealer >= m->venues->p.ndealers)
+		return BOOK_EINVAL;
+	if (on)
+		m->venues->dealers_off &= ~(1u << dealer);
+	else
+		m->venues->dealers_off |= 1u << dealer;
+	return 0;
+}
+
+int
+venue_dealer_enabled(const struct market *m, int dealer)
+{
+	return dealer >= 0 && dealer < venue_dealer_count(m) &&
+	    !(m->venues->dealers_off & (1u << dealer));
+}
+
+int
+venue_dealer_find(const struct market *m, const char *name)
+{
+	for (int i = 0; i < venue_dealer_count(m); i++)
+		if (strcmp(m->venues->p.dealers[i].name, name) == 0)
+			return i;
+	return -1;
 }
 
 unsigned
 venue_dealers_random(struct market *m, int k)
 {
-	int n = venue_dealer_count(m), idx[VENUE_MAX_DEALERS];
+	int n = 0, idx[VENUE_MAX_DEALERS];
 	unsigned mask = 0;
 
-	for (int i = 0; i < n; i++)
-		idx[i] = i;
+	/* Only dealers turned on are drawn from. */
+	for (int i = 0; i < venue_dealer_count(m); i++)
+		if (venue_dealer_enabled(m, i))
+			idx[n++] = i;
 	/* The first k of a Fisher-Yates shuffle. */
 	for (int i = 0; i < k && i < n; i++) {
 		int j = i + (int)rng_below(&m->venues->srng, (uint64_t)(n - i));
@@ -794,11 +852,14 @@ venue_dealers_top(const struct market *m, int k)
 			const struct dealer_params *d = &m->venues->p.dealers[i];
 			double s = d->base_bps + d->size_bps;
 
-			if (!(mask & (1u << i)) && (best < 0 || s < bv)) {
+			if (!(mask & (1u << i)) && venue_dealer_enabled(m, i) &&
+			    (best < 0 || s < bv)) {
 				best = i;
 				bv = s;
 			}
 		}
+		if (best < 0)
+			break;
 		mask |= 1u << best;
 	}
 	return mask;

@@ -44,6 +44,8 @@ enum venue_kind { VENUE_LIT = 0, VENUE_DARK = 1, VENUE_RFQ = 2,
 /* Error codes beyond the book's (book.h): the market has no venues, or no
  * live request / order of ours with that id. */
 #define VENUE_ENONE (-20)
+/* The venue (or every dealer asked) is turned off. */
+#define VENUE_EOFF (-21)
 
 /* One dealer's habits (tranche-scenario(5), "venues.dealers"). */
 struct dealer_params {
@@ -145,11 +147,23 @@ int venue_rfq_request(struct market *m, int side, int64_t qty,
  * those who leak still do). */
 int venue_rfq_cancel(struct market *m, uint64_t id);
 
+/* A supervisor's switches: the dark pool or RFQ (venue) and single
+ * dealers off (on 0) or on.  Off, the pool takes no new order (ours that
+ * rest stay until cancelled) and a dealer is never asked.  0, or
+ * VENUE_ENONE / BOOK_EINVAL.  The *_enabled reads are 0 for a market
+ * without venues. */
+int venue_enable(struct market *m, int venue, int on);
+int venue_enabled(const struct market *m, int venue);
+int venue_dealer_enable(struct market *m, int dealer, int on);
+int venue_dealer_enabled(const struct market *m, int dealer);
+/* The index of the dealer called name; -1 if none is. */
+int venue_dealer_find(const struct market *m, const char *name);
+
 int venue_dealer_count(const struct market *m);
 const char *venue_dealer_name(const struct market *m, int i);
-/* Dealer masks: all of them, k drawn at random (the venues' own
- * generator), or the k with the tightest advertised pricing (base_bps +
- * size_bps, ties by index). */
+/* Dealer masks, of the dealers turned on: all of them, k drawn at random
+ * (the venues' own generator), or the k with the tightest advertised
+ * pricing (base_bps + size_bps, ties by index). */
 unsigned venue_dealers_all(const struct market *m);
 unsigned venue_dealers_random(struct market *m, int k);
 unsigned venue_dealers_top(const struct market *m, int k);

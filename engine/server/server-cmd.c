@@ -1111,6 +1111,40 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/*
+ * venue: the supervisor turns the dark pool, RFQ or one dealer off or on
+ * (exec_venue_enable); the audit event says which and how many children
+ * it cancelled.
+ */
+static cJSON *
+cmd_venue(struct server *s, const cJSON *req, const char *id,
+          struct session *sess)
+{
+	const char *venue = NULL, *dealer = NULL;
+	const cJSON *on = cJSON_GetObjectItemCaseSensitive(req, "enabled");
+	char err[256];
+	int n = 0;
+	cJSON *e = NULL, *r;
+
+	(void)sess;
+	if (cmd_str(req, id, "venue", &venue, &e) < 0 ||
+	    cmd_str(req, id, "dealer", &dealer, &e) < 0)
+		return e;
+	if (!cJSON_IsBool(on))
+		return cmd_bad_field(id, req, "enabled", "must be true or false");
+	if (exec_venue_enable(s->x, venue, dealer, cJSON_IsTrue(on), &n, err,
+	    sizeof err) != 0)
+		return ipc_reply_error(id, ERR_FIELD, "%s", err);
+	r = ipc_reply_ok(id);
+	if (venue != NULL)
+		cJSON_AddStringToObject(r, "venue", venue);
+	else
+		cJSON_AddStringToObject(r, "dealer", dealer);
+	cJSON_AddBoolToObject(r, "enabled", cJSON_IsTrue(on));
+	cJSON_AddNumberToObject(r, "cancelled", n);
+	return r;
+}
+
 /* The table (server-cmds.def), after the handlers it names. */
 static const struct cmd_entry cmd_table[] = {
 #define SERVER_CMD(name, fn, rank, flags) { name, fn, rank, flags },

@@ -67,7 +67,9 @@ jq -se 'all(.venue == "lit" or .venue == "dark" or .venue == "rfq")' \
 	"$tmp/fills.json" >/dev/null || fail "a fill without a venue"
 
 # The submit command: a bad venue set is refused naming it, a good one
-# makes a block that says its venues.
+# makes a block that says its venues.  Then the supervisor's venue
+# command: refused to a trader, it turns the dark pool off (cancelling the
+# dark child), is audited in words, and a dealer by name.
 url=ipc://$tmp/e
 "$TRANCHED" --scenario calm --seed 3 --speed 1 --listen "$url" \
 	--journal "$tmp/e.trj" --set orders.0.qty=100 2>/dev/null &
@@ -93,4 +95,34 @@ ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
 ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark")] |
 	length == 1' >/dev/null ||
 	fail "the block does not say its venues: $(ctl status --json | jq -c '.blocks')"
+# The block's first decision rests a dark child (unless the pool filled
+# it whole at once).
+for _ in $(seq 50); do
+	ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark")
+	    | .venue_working] | add > 0' >/dev/null 2>&1 && break
+	sleep 0.1
+done
+out=$(ctl venue venue=dark enabled=false --reason "pool misbehaving" 2>&1) &&
+	fail "a trader turned the dark pool off: $out"
+echo "$out" | grep -qi "role" || fail "refusal does not name the role: $out"
+out=$(ctl --role supervisor --json venue venue=dark enabled=false \
+	--reason "pool misbehaving") || fail "supervisor refused: $out"
+echo "$out" | jq -e '.ok and .enabled == false and .cancelled <= 1' \
+	>/dev/null || fail "dark pool off: $out"
+sleep 1.5
+ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark") |
+	.venue_working] | add == 0' >/dev/null ||
+	fail "something rests in the dark pool it turned off: $(ctl status --json | jq -c .blocks)"
+out=$(ctl --role supervisor venue venue=lit enabled=false --reason "x" 2>&1) &&
+	fail "the lit book was turned off: $out"
+echo "$out" | grep -q '"lit"' || fail "venue=lit not named: $out"
+out=$(ctl --role supervisor venue dealer=D9 enabled=false --reason "x" 2>&1) &&
+	fail "an unknown dealer was turned off: $out"
+echo "$out" | grep -q '"D9"' || fail "dealer D9 not named: $out"
+ctl --role supervisor venue dealer=D4 enabled=false --reason "leaks" \
+	>/dev/null || fail "dealer D4 off refused"
+ctl snapshot --json | jq -e '[.audit[] | .what] |
+	(map(test("^venue dark off")) | any) and
+	(index("dealer D4 off") != null)' >/dev/null ||
+	fail "audit words missing: $(ctl snapshot --json | jq -c '[.audit[] | .what]')"
 echo "PASS venues-recover"
