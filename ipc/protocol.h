@@ -192,8 +192,9 @@
  *           restarts included)}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
- *           "limits":{"max_pov"},"journal":"ok|halted","journal_error"?,
- *           "journal_errno"?}
+ *           "limits":{"max_pov"},"venues_off":[names of the venues and
+ *           dealers a supervisor turned off],"journal":"ok|halted",
+ *           "journal_error"?,"journal_errno"?}
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],

@@ -254,6 +254,27 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 			pov = exec_get(s->x, i)->spec.max_pov;
 	lim = cJSON_AddObjectToObject(r, "limits");
 	cJSON_AddNumberToObject(lim, "max_pov", pov);
+	{
+		/* What a supervisor turned off (the venue command), as the
+		 * first market with venues has it: the command sets all. */
+		cJSON *off = cJSON_AddArrayToObject(r, "venues_off");
+
+		for (size_t i = 0; i < exec_market_count(s->x); i++) {
+			struct market *m = exec_market_at(s->x, i);
+
+			if (!venue_present(m))
+				continue;
+			for (int v = VENUE_DARK; v < VENUE_COUNT; v++)
+				if (!venue_enabled(m, v))
+					cJSON_AddItemToArray(off,
+					    cJSON_CreateString(venue_name(v)));
+			for (int d = 0; d < venue_dealer_count(m); d++)
+				if (!venue_dealer_enabled(m, d))
+					cJSON_AddItemToArray(off, cJSON_CreateString(
+					    venue_dealer_name(m, d)));
+			break;
+		}
+	}
 	server_jrnl_describe(s, r);
 	return r;
 }

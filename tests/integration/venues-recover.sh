@@ -125,4 +125,20 @@ ctl snapshot --json | jq -e '[.audit[] | .what] |
 	(map(test("^venue dark off")) | any) and
 	(index("dealer D4 off") != null)' >/dev/null ||
 	fail "audit words missing: $(ctl snapshot --json | jq -c '[.audit[] | .what]')"
+ctl status --json | jq -e '.venues_off == ["dark", "D4"]' >/dev/null ||
+	fail "status venues_off: $(ctl status --json | jq -c .venues_off)"
+# Journaled and re-applied: killed and recovered, they are still off.
+kill -9 "${pids[1]}"
+wait "${pids[1]}" 2>/dev/null || true
+"$TRANCHED" --speed 1 --journal "$tmp/e.trj" --listen "$url" \
+	2>"$tmp/e-recover.err" &
+pids+=($!)
+for _ in $(seq 100); do
+	ctl status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+grep -q "continuing the session" "$tmp/e-recover.err" ||
+	fail "the engine did not recover: $(cat "$tmp/e-recover.err")"
+ctl status --json | jq -e '.venues_off == ["dark", "D4"]' >/dev/null ||
+	fail "after recovery venues_off: $(ctl status --json | jq -c .venues_off)"
 echo "PASS venues-recover"
