@@ -10,9 +10,9 @@
  *   dark  one child rests in the pool at the mid, for dark_pct of what is
  *         neither filled nor working in the lit book, with a minimum
  *         execution of dark_min shares.  It is kept while its size is
- *         still about right (within dark_min below the target) and
- *         replaced otherwise, before the tactic decides, so the tactic
- *         never finds its room taken by a stale dark order.  Dark fills
+ *         still about right (within a quarter of the target, or dark_min)
+ *         and no more than the block may rest, and replaced otherwise,
+ *         before the tactic decides.  Dark fills
  *         count as fills: the schedule is ahead, and the tactic posts less.
  *   rfq   when what remains is more than rfq_trigger percent of the volume
  *         the market is expected to trade until the end (its rate of the
@@ -134,15 +134,18 @@ route_live(struct parent *p, int venue)
 
 /* What the dark child should be now: dark_pct of what is neither filled
  * nor working in the lit book nor asked for in an RFQ, in whole lots,
- * under the cap's room and the maximum child. */
+ * under the cap's room and the maximum child; *most (may be NULL) is the
+ * most it may be (what is free, the room, the maximum child). */
 static int64_t
 route_dark_target(const struct exec *x, const struct parent *p,
-                  const struct child *dark)
+                  const struct child *dark, int64_t *most)
 {
 	int64_t held = dark != NULL ? dark->qty - dark->filled : 0;
 	int64_t free_ = p->spec.qty - p->filled - p->working -
-	    (p->venue_working - held), want, room;
+	    (p->venue_working - held), want, room, cap;
 
+	if (most != NULL)
+		*most = 0;
 	if (free_ <= 0)
 		return 0;
 	want = (int64_t)((double)free_ * route_or(p->spec.dark_pct,
@@ -150,10 +153,13 @@ route_dark_target(const struct exec *x, const struct parent *p,
 	room = exec_pov_room(x, p);
 	if (room < INT64_MAX - held)
 		room += held;
-	if (want > room)
-		want = room;
-	if (p->max_child > 0 && want > p->max_child)
-		want = p->max_child;
+	cap = free_ < room ? free_ : room;
+	if (p->max_child > 0 && cap > p->max_child)
+		cap = p->max_child;
+	if (most != NULL)
+		*most = cap;
+	if (want > cap)
+		want = cap;
 	if (p->spec.lot > 1)
 		want -= want % p->spec.lot;
 	return want > 0 ? want : 0;
@@ -168,13 +174,19 @@ exec_route_pre(struct exec *x, struct parent *p, int64_t t)
 	(void)t;
 	if (dark == NULL || dark->manual)
 		return;
-	int64_t left = dark->qty - dark->filled;
-	int64_t want = route_dark_target(x, p, dark);
+	int64_t left = dark->qty - dark->filled, most;
+	int64_t want = route_dark_target(x, p, dark, &most);
+	/* A resting dark order is left alone while it is within a quarter
+	 * (or the minimum execution) of its share: re-sending it every
+	 * decision as the lit fills shrink the remainder would only churn,
+	 * and a pool's fill rate is shares filled of shares sent. */
+	int64_t tol = want / 4 > min ? want / 4 : min;
 
-	if (left > want || left + min <= want)
-		exec_cancel_child(x, p, dark, left > want ? "dark: larger than "
-		    "its share of the remainder" : "dark: re-sized to its share "
-		    "of the remainder");
+	if (left > most || left > want + tol || left + tol <= want)
+		exec_cancel_child(x, p, dark, left > most ? "dark: over what the "
+		    "block may rest now" : left > want ? "dark: larger than its "
+		    "share of the remainder" : "dark: re-sized to its share of "
+		    "the remainder");
 }
 
 static int64_t
@@ -300,7 +312,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 	if ((p->spec.venues & VENUE_BIT(VENUE_DARK)) && p->state ==
 	    PARENT_WORKING && venue_enabled(p->m, VENUE_DARK) &&
 	    route_live(p, VENUE_DARK) == NULL) {
-		int64_t q = route_dark_target(x, p, NULL);
+		int64_t q = route_dark_target(x, p, NULL, NULL);
 
 		if (q >= p->spec.lot && q >= (min < 100 ? min : 100)) {
 			exec_decision(x, p, "dark", q, 0, STYLE_PASSIVE, q,

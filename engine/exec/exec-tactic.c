@@ -460,7 +460,9 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && !c->manual && (style == STYLE_CROSS ||
+		/* The router keeps its dark and RFQ children itself. */
+		if (c->live && !c->manual && c->venue == VENUE_LIT &&
+		    (style == STYLE_CROSS ||
 		    c->px != post))
 			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
 			    "policy crosses instead" : "stale: the touch moved");
@@ -574,7 +576,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && !c->manual && c->px != post)
+		if (c->live && !c->manual && c->venue == VENUE_LIT &&
+		    c->px != post)
 			exec_cancel_child(x, p, c, "stale: the touch moved");
 	}
 	sched = p->algo->target(p, t);

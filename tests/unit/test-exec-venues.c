@@ -36,6 +36,8 @@ struct rec {
 	int64_t by_venue[VENUE_COUNT];
 	int64_t bad_venue, child_over_max, max_child;
 	int64_t rfq_accept, rfq_reject, dark_children, rfq_children;
+	int64_t venue_stale;  /* dark or rfq children the lit tactic cancelled */
+	int64_t dark_kept;    /* decisions that left a dark child resting */
 };
 
 static uint64_t
@@ -69,6 +71,12 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 			r->by_venue[k] += (int64_t)cJSON_GetObjectItemCaseSensitive(o,
 			    "qty")->valuedouble;
 	}
+	if (strcmp(topic, "child") == 0 && cJSON_IsString(v) &&
+	    strcmp(v->valuestring, "lit") != 0 &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "reason")) &&
+	    strncmp(cJSON_GetObjectItemCaseSensitive(o, "reason")->valuestring,
+	    "stale", 5) == 0)
+		r->venue_stale++;
 	if (strcmp(topic, "child") == 0 && cJSON_IsString(v) &&
 	    strcmp(cJSON_GetObjectItemCaseSensitive(o, "status")->valuestring,
 	    "cancelled") != 0) {
@@ -163,6 +171,12 @@ venue_fills_add_up_to_the_block_and_say_their_venue(void **state)
 	assert_int_equal(r.bad_venue, 0);
 	assert_true(p->venue_filled[VENUE_DARK] > 0);
 	assert_true(p->venue_filled[VENUE_RFQ] > 0);
+	/* The lit tactic's stale-order sweep leaves the router's children
+	 * alone: a dark order at the mid is not "off the touch". */
+	assert_int_equal(r.venue_stale, 0);
+	/* And a dark order rests across decisions instead of being sent
+	 * again at each: far fewer dark children than the 60 decisions. */
+	assert_true(r.dark_children < 30);
 	assert_int_equal(p->venue_working, 0);
 	assert_int_equal(p->working, 0);
 	for (size_t i = 0; i < p->nchildren; i++)
