@@ -497,9 +497,10 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 			}
 			return 0;
 		}
-		/* Alert thresholds may be set in a scenario that names none:
-		 * every one of them has a default. */
-		if (child == NULL && node == root && strcmp(key, "alerts") == 0)
+		/* Alert thresholds and venue figures may be set in a scenario
+		 * that names none: every one of them has a default. */
+		if (child == NULL && node == root && (strcmp(key, "alerts") == 0 ||
+		    strcmp(key, "venues") == 0))
 			child = cJSON_AddObjectToObject(node, key);
 		if (child == NULL) {
 			cJSON_Delete(val);

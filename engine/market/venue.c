@@ -527,7 +527,9 @@ venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
 
 	q->live = 0;
 	m->changes++;
-	if (accept && r->nquotes > 0 && m->cbs.rfq != NULL) {
+	/* The requester hears at the deadline even when nobody quoted: it
+	 * holds the shares it asked for until it does. */
+	if (accept && m->cbs.rfq != NULL) {
 		int k = m->cbs.rfq(m->cbs.arg, r);
 
 		if (k >= 0 && k < r->nquotes)

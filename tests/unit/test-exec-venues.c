@@ -227,6 +227,35 @@ quotes_worse_than_allowed_fill_nothing(void **state)
 	scenario_free(&sc);
 }
 
+/* Nobody quotes: the block gives the request up at its deadline and
+ * trades the shares in the lit book instead of holding them for good. */
+static void
+a_request_nobody_quotes_gives_its_shares_back(void **state)
+{
+	struct scenario sc;
+	struct rec r;
+	struct exec *x;
+	struct parent *p;
+	char err[300];
+	uint32_t id;
+	const char *mute[] = {
+	    "venues.dealers=[{\"name\":\"MUTE\",\"respond\":0}]" };
+
+	(void)state;
+	use_builtin_scenarios();
+	assert_int_equal(scenario_load(&sc, "calm", mute, 1, err, sizeof err),
+	    0);
+	x = run(&sc, &r, "lit,rfq", 0, 0, 0, &id);
+	p = exec_find(x, id);
+	assert_true(r.rfq_reject >= 4);
+	assert_int_equal(r.rfq_accept, 0);
+	assert_int_equal(p->venue_working, 0);
+	assert_int_equal(p->state, PARENT_DONE);
+	assert_int_equal(p->filled, p->spec.qty);
+	scenario_exec_free(x);
+	scenario_free(&sc);
+}
+
 /* The daemon's clock moves in small steps, recovery's in long ones: the
  * session must be the same. */
 static void
@@ -330,6 +359,7 @@ main(void)
 		cmocka_unit_test(venue_fills_add_up_to_the_block_and_say_their_venue),
 		cmocka_unit_test(max_child_holds_for_venue_children),
 		cmocka_unit_test(quotes_worse_than_allowed_fill_nothing),
+		cmocka_unit_test(a_request_nobody_quotes_gives_its_shares_back),
 		cmocka_unit_test(
 		    venue_session_is_the_same_however_the_clock_is_chunked),
 		cmocka_unit_test(bad_venue_fields_are_refused_naming_the_value),

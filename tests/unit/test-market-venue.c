@@ -281,6 +281,33 @@ quotes_arrive_within_the_deadline(void **state)
 	assert_int_equal(a.shares, 0); /* all rejected: nothing filled */
 }
 
+/* A request nobody answers still reaches its deadline: the requester is
+ * told, with no quotes, and nothing fills. */
+static void
+a_request_nobody_quotes_is_answered_at_its_deadline(void **state)
+{
+	struct venue_params vp;
+	struct seen s;
+	struct market *m;
+	uint64_t id;
+
+	(void)state;
+	venue_params_default(&vp);
+	for (int i = 0; i < vp.ndealers; i++)
+		vp.dealers[i].respond = 0;
+	m = open_market(4, &vp, &s);
+	assert_int_equal(market_advance(m, OPEN), 0);
+	assert_int_equal(venue_rfq_request(m, BOOK_ASK, 30000,
+	    venue_dealers_all(m), &id), 0);
+	assert_int_equal(market_advance(m, OPEN + 60 * NS), 0);
+	assert_int_equal(s.rfqs, 1);
+	assert_int_equal(s.quotes, 0);
+	assert_int_equal(s.early, 0);
+	assert_int_equal(s.called_late, 0);
+	assert_int_equal(s.shares, 0);
+	market_free(m);
+}
+
 /* Dealers that leak, asked for a large buy and all losing, buy ahead in
  * the lit book: the mid ends well above the same seed's mid without the
  * request. */
@@ -399,6 +426,7 @@ main(void)
 		cmocka_unit_test(dark_refuses_bad_orders),
 		cmocka_unit_test(dealers_are_deterministic_under_the_seed),
 		cmocka_unit_test(quotes_arrive_within_the_deadline),
+		cmocka_unit_test(a_request_nobody_quotes_is_answered_at_its_deadline),
 		cmocka_unit_test(losing_dealers_who_leak_move_the_lit_price),
 		cmocka_unit_test(small_dark_fills_wake_the_predator),
 		cmocka_unit_test(venue_sets_parse_and_name_bad_values),
