@@ -92,7 +92,9 @@
  *
  * book       {"sym","bids":[[px,qty,orders]...],"asks":[[px,qty,orders]...],
  *             "last":px,"ours":[{"id","side":"buy"|"sell","px","qty","ahead",
- *             "block","venue":"lit","since" (ns string),"manual"?}]}
+ *             "block","venue":"lit|dark|rfq","since" (ns string),
+ *             "manual"?}]}  (a dark or rfq order rests outside the book:
+ *             its px is the mid it was sent at, ahead 0)
  *            at most 10 levels a side, conflated to at most 20 per second
  *            per symbol (one book event per symbol).
  * block      {"id","sym","side","qty","filled","working","remaining",
@@ -123,9 +125,10 @@
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","mid","half_spread" (ticks, when the
  *             child was sent: the TCA's reference for its spread and
- *             impact),"reason"?}  one per change of a child order
+ *             impact),"venue":"lit|dark|rfq","reason"?}  one per change
+ *             of a child order
  * fill       {"block","child","sym","px","qty","liq":"passive|aggressive",
- *             "filled","remaining"}
+ *             "venue":"lit|dark|rfq","filled","remaining"}
  * trade      {"sym","px","qty","aggr":"buy|sell"}  (market prints)
  * mid        {"sym","mid"}  the symbol's mid in (fractional) ticks, on a
  *            one-second grid of simulated time, sent only when it changed
@@ -189,8 +192,9 @@
  *           restarts included)}
  *           a different "v" is refused naming both versions.
  * status    {} -> {"state","t","speed","syms","blocks":[block payloads],
- *           "limits":{"max_pov"},"journal":"ok|halted","journal_error"?,
- *           "journal_errno"?}
+ *           "limits":{"max_pov"},"venues_off":[names of the venues and
+ *           dealers a supervisor turned off],"journal":"ok|halted",
+ *           "journal_error"?,"journal_errno"?}
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
@@ -203,6 +207,8 @@
  *           "limit_px"? (ticks),
  *           "max_pov"?,"urgency"? ("low|medium|high"),"at_end"?
  *           ("cross|leave", default cross),"params"? {...},
+ *           "venues"? ("lit", "lit,dark", "lit,dark,rfq"; default lit),
+ *           "dealers"? ("all", "random:K", "top:K"; default all),
  *           "reason"} -> {"block"}
  * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new
  *           children, working children cancelled, until resume; "seq" is
@@ -260,6 +266,11 @@
  *           any role: what a marketable child of qty would cost now by the
  *           impact model; "state" error when the engine has no impact model
  *           or the book is one-sided.
+ * venue     {"venue":"dark|rfq" or "dealer" (a dealer's name),"enabled":
+ *           true|false,"reason"} -> {"venue" or "dealer","enabled",
+ *           "cancelled" (children cancelled)}   supervisor: turn the dark
+ *           pool, RFQ or one dealer off or on in every market; off cancels
+ *           the venue's live children and the router sends it nothing
  */
 #define CMD_HELLO    "hello"
 #define CMD_STATUS   "status"
@@ -276,6 +287,7 @@
 #define CMD_ACK      "ack"
 #define CMD_ESTIMATE "estimate"
 #define CMD_JOURNAL_RESUME "journal_resume"
+#define CMD_VENUE    "venue"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */

@@ -60,7 +60,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "--block ID --reason TEXT", "cancel the parent order" },
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
-	  "[max_pov=P] [urgency=U] [at_end=cross|leave] --reason TEXT",
+	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [venues=lit,dark,rfq] "
+	  "[dealers=all|random:K|top:K] --reason TEXT",
 	  "a new parent order" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
@@ -79,6 +80,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ CMD_ACK, CTL_OPT_REASON | CTL_TAKES_FIELDS,
 	  "alert=SEQ|all=true [--reason TEXT]",
 	  "acknowledge an alert, or every alert the engine holds" },
+	{ CMD_VENUE, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
+	  "venue=dark|rfq|dealer=NAME enabled=true|false --reason TEXT",
+	  "supervisor: turn the dark pool, RFQ or a dealer off or on" },
 	{ CMD_ESTIMATE, CTL_TAKES_BLOCK | CTL_TAKES_FIELDS,
 	  "[--block ID] [sym=S] [side=buy|sell] qty=N | --block ID pct=P",
 	  "impact of a marketable child now (model, square-root law), 5-min "

@@ -26,6 +26,18 @@ int
 backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
                  struct bt_result *r, char *err, size_t errlen)
 {
+	struct bt_opts o = { .algo = algo };
+
+	return backtest_session_opts(sc, &o, seed, r, err, errlen);
+}
+
+int
+backtest_session_opts(const struct scenario *sc, const struct bt_opts *o,
+                      uint64_t seed, struct bt_result *r, char *err,
+                      size_t errlen)
+{
+	const char *algo = o->algo;
+	int64_t byv[VENUE_COUNT] = { 0 };
 	struct exec *x;
 	int64_t last = 0, vol = 0, ours = 0, qty = 0, filled = 0;
 	long double usd = 0, value = 0;
@@ -39,6 +51,10 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 		scenario_order(sc, i, seed, &ps);
 		if (algo != NULL)
 			snprintf(ps.algo, sizeof ps.algo, "%s", algo);
+		if (o->venues != 0)
+			ps.venues = o->venues;
+		if (o->dealers != NULL)
+			snprintf(ps.dealers, sizeof ps.dealers, "%s", o->dealers);
 		if (exec_submit(x, &ps, NULL, err, errlen) != 0) {
 			scenario_exec_free(x);
 			return -1;
@@ -69,6 +85,8 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 		qty += p->spec.qty;
 		filled += p->filled;
 		r->refused += p->refused;
+		for (int v = 0; v < VENUE_COUNT; v++)
+			byv[v] += p->venue_filled[v];
 		if (i == 0)
 			r->first_slice = (double)first;
 	}
@@ -76,6 +94,18 @@ backtest_session(const struct scenario *sc, const char *algo, uint64_t seed,
 	r->is_bps = value > 0 ? (double)(usd / value * 1e4L) : 0;
 	r->completion = qty > 0 ? (double)filled / (double)qty : 0;
 	r->participation = vol > 0 ? 100.0 * (double)ours / (double)vol : 0;
+	for (int v = 0; v < VENUE_COUNT; v++)
+		r->venue_pct[v] = filled > 0 ? 100.0 * (double)byv[v] /
+		    (double)filled : 0;
+	for (size_t i = 0; i < exec_market_count(x); i++) {
+		struct venue_stats st;
+
+		venue_stats_get(exec_market_at(x, i), &st);
+		r->leak_shares += (double)st.leak_vol;
+		r->pred_trigs += st.pred_trigs;
+		r->rfq_asked += st.rfq_requests;
+		r->rfq_won += st.rfq_won;
+	}
 	scenario_exec_free(x);
 	return 0;
 }

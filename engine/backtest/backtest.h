@@ -26,7 +26,25 @@ struct bt_result {
 	double participation; /* our share of all volume in the windows, % */
 	double first_slice;   /* shares filled in the first decision interval */
 	int64_t refused;      /* children refused by the risk checks */
+	/* Venues: shares of the filled quantity by venue (%), what the
+	 * predator and dealers traded in the lit book around us (shares),
+	 * how often the predator started, and requests asked and won. */
+	double venue_pct[VENUE_COUNT];
+	double leak_shares;
+	int64_t pred_trigs, rfq_asked, rfq_won;
 };
+
+/* What a session changes in every block: the algorithm (NULL: each
+ * block's own), the venue set (venues 0: each block's own) and the
+ * dealers asked (NULL: each block's own). */
+struct bt_opts {
+	const char *algo;
+	unsigned venues;
+	const char *dealers;
+};
+int backtest_session_opts(const struct scenario *sc, const struct bt_opts *o,
+                          uint64_t seed, struct bt_result *r, char *err,
+                          size_t errlen);
 
 /* Run one session; algo NULL keeps each block's own algorithm.  0, or -1
  * with err saying what was wrong. */

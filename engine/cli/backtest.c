@@ -51,6 +51,11 @@ bt_usage(FILE *f)
 	    "first\n"
 	    "  --seeds N             sessions per scenario and algorithm\n"
 	    "  --seed-base K         first seed (default 1)\n"
+	    "  --venues V            venue set of every block: lit, lit,dark or\n"
+	    "                        lit,dark,rfq (repeatable: each set is run on\n"
+	    "                        the same seeds, differences are to the first)\n"
+	    "  --dealers D           dealers asked: all, random:K or top:K\n"
+	    "                        (repeatable, like --venues)\n"
 	    "  --set PATH=VALUE      override a scenario value (repeatable)\n"
 	    "  --jobs J              worker processes (default 1)\n"
 	    "  --json                one JSON object per line instead of a table\n"
@@ -105,7 +110,7 @@ static int
 backtest_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_ALGO, O_SEEDS, O_BASE, O_SET, O_JOBS, O_JSON, O_CSV,
-	    O_QUIET, O_HELP };
+	    O_QUIET, O_HELP, O_VENUES, O_DEALERS };
 	static const struct option lo[] = {
 		{ "scenario", required_argument, NULL, O_SC },
 		{ "algo", required_argument, NULL, O_ALGO },
@@ -117,6 +122,8 @@ backtest_main(int argc, char **argv)
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "venues", required_argument, NULL, O_VENUES },
+		{ "dealers", required_argument, NULL, O_DEALERS },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scs[BT_MAX], *algos[BT_MAX], err[512], *end;
@@ -124,6 +131,11 @@ backtest_main(int argc, char **argv)
 	int nsc = 0, nalgo = 0, nsets = 0, jobs = 1, json = 0, quiet = 0, c;
 	long long nseeds = 0, base = 1;
 	struct scenario *sc;
+	/* Venue sets and dealer choices; none given is one variant that
+	 * keeps each block's own. */
+	unsigned vens[BT_MAX];
+	const char *vnames[BT_MAX], *dls[BT_MAX];
+	int nven = 0, ndl = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -195,6 +207,35 @@ backtest_main(int argc, char **argv)
 		case O_HELP:
 			bt_usage(stdout);
 			return 0;
+		case O_VENUES:
+			if (nven == BT_MAX) {
+				fprintf(stderr, "tranched backtest: --venues: at most %d\n",
+				    BT_MAX);
+				return 2;
+			}
+			if (venue_set_parse(optarg, &vens[nven], err,
+			    sizeof err) != 0) {
+				fprintf(stderr, "tranched backtest: --venues: %s\n", err);
+				return 2;
+			}
+			vnames[nven++] = optarg;
+			break;
+		case O_DEALERS: {
+			int mode, k;
+
+			if (ndl == BT_MAX) {
+				fprintf(stderr, "tranched backtest: --dealers: at most "
+				    "%d\n", BT_MAX);
+				return 2;
+			}
+			if (exec_dealers_parse(optarg, 0, &mode, &k, err,
+			    sizeof err) != 0) {
+				fprintf(stderr, "tranched backtest: --dealers: %s\n", err);
+				return 2;
+			}
+			dls[ndl++] = optarg;
+			break;
+		}
 		default:
 			fprintf(stderr, "tranched backtest: unknown option or missing "
 			    "value \"%s\" (see --help)\n", argv[optind - 1]);
@@ -227,6 +268,27 @@ backtest_main(int argc, char **argv)
 		}
 	}
 
+	/* Every algorithm with every venue set and dealer choice: variant
+	 * v is algorithm v / (nv * nd), venue set v / nd % nv, dealers
+	 * v % nd. */
+	int nv = nven > 0 ? nven : 1, nd = ndl > 0 ? ndl : 1;
+	int nvar = nalgo * nv * nd;
+	char (*vlabel)[64] = calloc((size_t)nvar, sizeof *vlabel);
+	struct bt_opts *vopt = calloc((size_t)nvar, sizeof *vopt);
+
+	if (vlabel == NULL || vopt == NULL)
+		return 1;
+	for (int k = 0; k < nvar; k++) {
+		int a = k / (nv * nd), vi = k / nd % nv, di = k % nd;
+
+		vopt[k].algo = algos[a];
+		vopt[k].venues = nven > 0 ? vens[vi] : 0;
+		vopt[k].dealers = ndl > 0 ? dls[di] : NULL;
+		snprintf(vlabel[k], sizeof vlabel[k], "%s%s%s%s%s", algos[a],
+		    nven > 0 ? "@" : "", nven > 0 ? vnames[vi] : "",
+		    ndl > 0 ? "/" : "", ndl > 0 ? dls[di] : "");
+	}
+	nalgo = nvar;
 	size_t total = (size_t)nsc * (size_t)nseeds * (size_t)nalgo;
 	struct bt_rec *res = calloc(total, sizeof *res);
 	int *fds = calloc((size_t)jobs, sizeof *fds);
@@ -252,7 +314,7 @@ backtest_main(int argc, char **argv)
 					for (int a = 0; a < nalgo; a++) {
 						struct bt_rec r = { .sc = i, .algo = a, .seed_ix = s };
 
-						r.ok = backtest_session(&sc[i], algos[a],
+						r.ok = backtest_session_opts(&sc[i], &vopt[a],
 						    (uint64_t)(base + s), &r.r, err, sizeof err) == 0;
 						if (!r.ok)
 							fprintf(stderr, "tranched backtest: %s\n", err);
@@ -333,17 +395,22 @@ backtest_main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(f, "scenario,algo,seed,is_usd,is_bps,completion,"
-		    "participation,first_slice,refused\n");
+		    "participation,first_slice,refused,lit_pct,dark_pct,rfq_pct,"
+		    "leak_shares,pred_trigs,rfq_asked,rfq_won\n");
 		for (size_t k = 0; k < total; k++) {
 			struct bt_rec *r = &res[k];
 
 			if (!r->ok)
 				continue;
-			fprintf(f, "%s,%s,%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld\n",
-			    sc[r->sc].name, algos[r->algo], base + r->seed_ix,
+			fprintf(f, "%s,%s,%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
+			    "%.2f,%.2f,%.0f,%lld,%lld,%lld\n",
+			    sc[r->sc].name, vlabel[r->algo], base + r->seed_ix,
 			    r->r.is_usd, r->r.is_bps, r->r.completion,
 			    r->r.participation, r->r.first_slice,
-			    (long long)r->r.refused);
+			    (long long)r->r.refused, r->r.venue_pct[VENUE_LIT],
+			    r->r.venue_pct[VENUE_DARK], r->r.venue_pct[VENUE_RFQ],
+			    r->r.leak_shares, (long long)r->r.pred_trigs,
+			    (long long)r->r.rfq_asked, (long long)r->r.rfq_won);
 		}
 		fclose(f);
 	}
@@ -354,14 +421,23 @@ backtest_main(int argc, char **argv)
 
 	if (v == NULL || d == NULL || u == NULL)
 		return 1;
-	if (!json)
-		printf("%-16s %-16s %6s %9s %8s %21s %12s %12s %6s %6s %21s\n",
-		    "scenario", "algo", "n", "IS bps", "sd", "95% CI", "IS $",
+	/* Labels with a venue set or dealers are longer than a name. */
+	int aw = nven > 0 || ndl > 0 ? 28 : 16;
+
+	if (!json) {
+		printf("%-16s %-*s %6s %9s %8s %21s %12s %12s %6s %6s %21s",
+		    "scenario", aw, "algo", "n", "IS bps", "sd", "95% CI", "IS $",
 		    "sd $", "done%", "pov%", "diff bps (95% CI)");
+		if (nven > 0 || ndl > 0)
+			printf(" %6s %6s %6s %8s %5s %7s", "lit%", "dark%", "rfq%",
+			    "leak sh", "pred", "rfq w/a");
+		printf("\n");
+	}
 	for (int i = 0; i < nsc; i++)
 		for (int a = 0; a < nalgo; a++) {
 			struct bt_stats s, sd_usd, ds;
-			double comp = 0, pov = 0;
+			double comp = 0, pov = 0, vp[VENUE_COUNT] = { 0 }, leak = 0;
+			double pred = 0, asked = 0, won = 0;
 			int n = 0;
 
 			for (long long k = 0; k < nseeds; k++) {
@@ -377,6 +453,12 @@ backtest_main(int argc, char **argv)
 				d[n] = r->r.is_bps - r0->r.is_bps;
 				comp += r->r.completion >= 1.0 ? 1 : 0;
 				pov += r->r.participation;
+				for (int vv = 0; vv < VENUE_COUNT; vv++)
+					vp[vv] += r->r.venue_pct[vv];
+				leak += r->r.leak_shares;
+				pred += (double)r->r.pred_trigs;
+				asked += (double)r->r.rfq_asked;
+				won += (double)r->r.rfq_won;
 				n++;
 			}
 			backtest_stats(v, n, &s);
@@ -384,6 +466,10 @@ backtest_main(int argc, char **argv)
 			backtest_stats(d, n, &ds);
 			comp = n ? comp / n : 0;
 			pov = n ? pov / n : 0;
+			for (int vv = 0; vv < VENUE_COUNT; vv++)
+				vp[vv] = n ? vp[vv] / n : 0;
+			leak = n ? leak / n : 0;
+			pred = n ? pred / n : 0;
 			if (json) {
 				printf("{\"scenario\":\"%s\",\"algo\":\"%s\",\"n\":%d,"
 				    "\"is_bps_mean\":%.4f,\"is_bps_sd\":%.4f,"
@@ -391,10 +477,14 @@ backtest_main(int argc, char **argv)
 				    "\"is_usd_mean\":%.2f,\"is_usd_sd\":%.2f,"
 				    "\"completion\":%.4f,\"participation\":%.4f,"
 				    "\"diff_bps_mean\":%.4f,\"diff_ci95_lo\":%.4f,"
-				    "\"diff_ci95_hi\":%.4f,\"seed_base\":%lld}\n",
-				    sc[i].name, algos[a], n, s.mean, s.sd, s.lo, s.hi,
+				    "\"diff_ci95_hi\":%.4f,\"seed_base\":%lld,"
+				    "\"lit_pct\":%.2f,\"dark_pct\":%.2f,\"rfq_pct\":%.2f,"
+				    "\"leak_shares\":%.0f,\"pred_trigs\":%.2f,"
+				    "\"rfq_asked\":%.0f,\"rfq_won\":%.0f}\n",
+				    sc[i].name, vlabel[a], n, s.mean, s.sd, s.lo, s.hi,
 				    sd_usd.mean, sd_usd.sd, comp, pov, ds.mean, ds.lo, ds.hi,
-				    base);
+				    base, vp[VENUE_LIT], vp[VENUE_DARK], vp[VENUE_RFQ], leak,
+				    pred, asked, won);
 			} else {
 				char ci[32], dci[40];
 
@@ -404,14 +494,25 @@ backtest_main(int argc, char **argv)
 				else
 					snprintf(dci, sizeof dci, "%+.2f [%+.2f, %+.2f]",
 					    ds.mean, ds.lo, ds.hi);
-				printf("%-16s %-16s %6d %9.2f %8.2f %21s %12.0f %12.0f "
-				    "%6.1f %6.2f %21s\n", sc[i].name, algos[a], n, s.mean,
+				printf("%-16s %-*s %6d %9.2f %8.2f %21s %12.0f %12.0f "
+				    "%6.1f %6.2f %21s", sc[i].name, aw, vlabel[a], n, s.mean,
 				    s.sd, ci, sd_usd.mean, sd_usd.sd, 100 * comp, pov, dci);
+				if (nven > 0 || ndl > 0) {
+					char rw[24];
+
+					snprintf(rw, sizeof rw, "%.0f/%.0f", won, asked);
+					printf(" %6.1f %6.1f %6.1f %8.0f %5.2f %7s",
+					    vp[VENUE_LIT], vp[VENUE_DARK], vp[VENUE_RFQ], leak,
+					    pred, rw);
+				}
+				printf("\n");
 			}
 		}
 	free(v);
 	free(d);
 	free(u);
+	free(vlabel);
+	free(vopt);
 	for (int i = 0; i < nsc; i++)
 		scenario_free(&sc[i]);
 	free(sc);

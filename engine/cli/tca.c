@@ -19,6 +19,14 @@
  * before its "child" event: such fills are kept waiting for their child,
  * which then gives them their mid and half spread and counts them.
  *
+ * By venue (the fill and child events' "venue": lit, dark, rfq), each
+ * block's fills are split into their shares of the block, their cost
+ * against the mid when their child was sent, the mid's move over the
+ * minute after them in the direction we traded (what a dark print or a
+ * request told the market shows there: leakage), and for the dark pool
+ * the fill rate, shares filled of shares sent.  Journals written before
+ * venues existed read as all lit.
+ *
  * A journal of several symbols keeps one series of prints and mids per
  * symbol (events carry "sym"), and each block is analysed against its own
  * symbol's.  A session of more than one block ends with one line for the
@@ -43,6 +51,7 @@
 #include "engine/cli/cli.h"
 #include "engine/journal/journal.h"
 #include "engine/market/book.h"
+#include "engine/market/venue.h"
 #include "engine/tca/tca.h"
 #include "ipc/protocol.h"
 
@@ -58,6 +67,7 @@ struct tc_child {
 	double mid, half;
 	int64_t px, qty, filled, t;
 	char style[12];
+	int venue;
 	/* Seen only in fills so far: its fills, from its block's fill
 	 * pend_first on, wait for the child event's mid and half spread. */
 	int pending;
@@ -74,6 +84,7 @@ struct tc_block {
 	int64_t fill_qty, fill_value; /* sums, checked for overflow */
 	struct tca_fill *fills;
 	size_t *fill_child;      /* each fill's child, an index into tc->c */
+	unsigned char *fill_venue; /* each fill's venue (enum venue_kind) */
 	size_t nfills, capfills;
 };
 
@@ -109,6 +120,79 @@ tc_grow(void **p, size_t *cap, size_t n, size_t sz)
 	*p = v;
 	*cap = nc;
 	return 0;
+}
+
+/* A venue's index from its name; lit for anything else (journals from
+ * before venues). */
+static int
+tc_venue(const char *s)
+{
+	for (int v = 0; v < VENUE_COUNT; v++)
+		if (strcmp(s, venue_name(v)) == 0)
+			return v;
+	return VENUE_LIT;
+}
+
+/* One block's fills by venue. */
+struct tc_venue_report {
+	int64_t qty[VENUE_COUNT], sent[VENUE_COUNT];
+	double pct[VENUE_COUNT], cost_bps[VENUE_COUNT], move_bps[VENUE_COUNT];
+};
+
+/* The mid at or before t in mids sorted by time; -1 before the first. */
+static double
+tc_mid_at(const int64_t *mt, const double *mid, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+
+		if (mt[m] <= t)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo > 0 ? mid[lo - 1] : -1;
+}
+
+static void
+tc_by_venue(const struct tc *tc, int bi, const struct tca_input *in,
+            struct tc_venue_report *vr)
+{
+	const struct tc_block *b = &tc->b[bi];
+	long double cost[VENUE_COUNT] = { 0 }, move[VENUE_COUNT] = { 0 };
+	long double mq[VENUE_COUNT] = { 0 };
+	double s = b->side == BOOK_BID ? 1 : -1;
+	int64_t all = 0;
+
+	memset(vr, 0, sizeof *vr);
+	for (size_t k = 0; k < b->nfills; k++) {
+		const struct tca_fill *f = &b->fills[k];
+		int v = b->fill_venue[k] < VENUE_COUNT ? b->fill_venue[k] : 0;
+		double m0, m1;
+
+		vr->qty[v] += f->qty;
+		all += f->qty;
+		if (f->mid > 0)
+			cost[v] += s * ((long double)f->px - f->mid) / f->mid * 1e4L *
+			    f->qty;
+		m0 = tc_mid_at(in->mid_t, in->mid, in->nmid, f->t);
+		m1 = tc_mid_at(in->mid_t, in->mid, in->nmid, f->t + 60000000000LL);
+		if (m0 > 0 && m1 > 0 && f->t + 60000000000LL <= in->markout_until) {
+			move[v] += s * ((long double)m1 - m0) / m0 * 1e4L * f->qty;
+			mq[v] += f->qty;
+		}
+	}
+	for (size_t k = 0; k < tc->nc; k++)
+		if (tc->c[k].block == bi && !tc->c[k].pending)
+			vr->sent[tc->c[k].venue] += tc->c[k].qty;
+	for (int v = 0; v < VENUE_COUNT; v++) {
+		vr->pct[v] = all > 0 ? 100.0 * (double)vr->qty[v] / (double)all : 0;
+		vr->cost_bps[v] = vr->qty[v] > 0 ? (double)(cost[v] / vr->qty[v]) :
+		    0;
+		vr->move_bps[v] = mq[v] > 0 ? (double)(move[v] / mq[v]) : 0;
+	}
 }
 
 static struct tc_block *
@@ -287,6 +371,7 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 			c->qty = (int64_t)tc_num(o, "qty");
 			c->t = t;
 			snprintf(c->style, sizeof c->style, "%s", tc_str(o, "style"));
+			c->venue = tc_venue(tc_str(o, "venue"));
 			struct tc_block *b = tc_block(tc, tc_str(o, "block"));
 			c->block = b ? (int)(b - tc->b) : -1;
 			/* Fills that came first: now they have a reference. */
@@ -336,9 +421,16 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 			if ((w = realloc(b->fill_child, n * sizeof *w)) == NULL)
 				return -1;
 			b->fill_child = w;
+			unsigned char *vv = realloc(b->fill_venue, n);
+
+			if (vv == NULL)
+				return -1;
+			b->fill_venue = vv;
 			b->capfills = n;
 		}
 		b->fill_child[b->nfills] = (size_t)(c - tc->c);
+		b->fill_venue[b->nfills] = (unsigned char)tc_venue(tc_str(o,
+		    "venue"));
 		struct tca_fill *f = &b->fills[b->nfills++];
 
 		f->t = t;
@@ -402,6 +494,7 @@ tc_free(struct tc *tc)
 	for (int i = 0; i < tc->nb; i++) {
 		free(tc->b[i].fills);
 		free(tc->b[i].fill_child);
+		free(tc->b[i].fill_venue);
 	}
 	free(tc->c);
 	for (int i = 0; i < tc->nser; i++) {
@@ -669,6 +762,27 @@ backtest_tca_main(int argc, char **argv)
 				cJSON_AddItemToArray(ch, co);
 			}
 			cJSON_AddItemToObject(o, "children", ch);
+			{
+				struct tc_venue_report vr;
+				cJSON *vo = cJSON_CreateObject();
+
+				tc_by_venue(tc, i, &in, &vr);
+				for (int v = 0; v < VENUE_COUNT; v++) {
+					cJSON *one = cJSON_CreateObject();
+
+					cJSON_AddNumberToObject(one, "filled", (double)vr.qty[v]);
+					cJSON_AddNumberToObject(one, "share_pct", vr.pct[v]);
+					cJSON_AddNumberToObject(one, "cost_bps", vr.cost_bps[v]);
+					cJSON_AddNumberToObject(one, "move_1m_bps",
+					    vr.move_bps[v]);
+					if (v == VENUE_DARK)
+						cJSON_AddNumberToObject(one, "fill_rate_pct",
+						    vr.sent[v] > 0 ? 100.0 * (double)vr.qty[v] /
+						    (double)vr.sent[v] : 0);
+					cJSON_AddItemToObject(vo, venue_name(v), one);
+				}
+				cJSON_AddItemToObject(o, "venues", vo);
+			}
 			char *txt = cJSON_PrintUnformatted(o);
 			printf("%s\n", txt);
 			cJSON_free(txt);
@@ -693,6 +807,23 @@ backtest_tca_main(int argc, char **argv)
 			printf("  participation %.2f%%  passive %.1f%%  markout +1m "
 			    "%+.2f bps  +5m %+.2f bps\n", r.participation,
 			    r.passive_share, r.markout1_bps, r.markout5_bps);
+			struct tc_venue_report vr;
+
+			tc_by_venue(tc, i, &in, &vr);
+			/* A lit-only block says nothing more than it always did. */
+			for (int v = 0; v < VENUE_COUNT && vr.qty[VENUE_LIT] <
+			    r.filled; v++) {
+				if (vr.qty[v] == 0)
+					continue;
+				printf("  %-4s %lld shares (%.1f%%)  cost %+.2f bps vs "
+				    "mid  mid +1m %+.2f bps", venue_name(v),
+				    (long long)vr.qty[v], vr.pct[v], vr.cost_bps[v],
+				    vr.move_bps[v]);
+				if (v == VENUE_DARK && vr.sent[v] > 0)
+					printf("  fill rate %.1f%%", 100.0 *
+					    (double)vr.qty[v] / (double)vr.sent[v]);
+				printf("\n");
+			}
 		}
 	}
 	/* The session as one: notional-weighted across its blocks. */

@@ -128,6 +128,7 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 	/* The mid and half spread when it was sent: the TCA's reference. */
 	cJSON_AddNumberToObject(o, "mid", c->mid);
 	cJSON_AddNumberToObject(o, "half_spread", c->half_spread);
+	cJSON_AddStringToObject(o, "venue", venue_name(c->venue));
 	if (reason != NULL)
 		cJSON_AddStringToObject(o, "reason", reason);
 	exec_emit(x, "child", o);
@@ -199,6 +200,7 @@ exec_fill_event(struct exec *x, const struct parent *p, const struct child *c,
 	cJSON_AddNumberToObject(o, "qty", (double)f->qty);
 	cJSON_AddStringToObject(o, "liq", f->passive ? "passive" :
 	    "aggressive");
+	cJSON_AddStringToObject(o, "venue", venue_name(f->venue));
 	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
 	cJSON_AddNumberToObject(o, "remaining",
 	    (double)(p->spec.qty - p->filled));
@@ -312,6 +314,25 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);
 	cJSON_AddNumberToObject(o, "passive_filled", (double)p->passive_filled);
+	{
+		/* Where it trades, and (beyond the lit book) what each venue
+		 * filled and what rests in or is asked of the others. */
+		char set[32];
+
+		venue_set_format(p->spec.venues, set, sizeof set);
+		cJSON_AddStringToObject(o, "venues", set);
+		if (p->spec.venues & ~VENUE_BIT(VENUE_LIT)) {
+			cJSON *vf = cJSON_AddObjectToObject(o, "venue_filled");
+
+			for (int v = 0; v < VENUE_COUNT; v++)
+				cJSON_AddNumberToObject(vf, venue_name(v),
+				    (double)p->venue_filled[v]);
+			cJSON_AddNumberToObject(o, "venue_working",
+			    (double)p->venue_working);
+			cJSON_AddStringToObject(o, "dealers", p->spec.dealers[0] ?
+			    p->spec.dealers : "all");
+		}
+	}
 	cJSON_AddNumberToObject(o, "max_child", (double)p->max_child);
 	cJSON_AddStringToObject(o, "aggression", exec_aggression_name(p->aggr_cap));
 	if (p->force_style >= 0 && p->m->now < p->force_until) {

@@ -109,6 +109,20 @@ int exec_signal_wanted(const struct exec *x);
 void exec_signal_sample(struct exec *x, int64_t t);
 long exec_signal_woken(struct exec *x, int64_t t, size_t from);
 
+/* exec-tactic.c: a child appended to p (not yet sent); 0 or -1. */
+int exec_child_add(struct parent *p, uint64_t id, int64_t px, int64_t qty,
+                   int style, int64_t t);
+
+/* exec-route.c: the dark pool and dealers around each decision, the venue
+ * fields of a new block, and the choice among a request's quotes (the
+ * index accepted, or -1). */
+void exec_route_pre(struct exec *x, struct parent *p, int64_t t);
+void exec_route_post(struct exec *x, struct parent *p, int64_t t);
+int exec_route_check(const struct parent_spec *s, const struct market *m,
+                     char *err, size_t errlen);
+int exec_route_choose(struct exec *x, struct parent *p, struct child *c,
+                      const struct venue_rfq *r);
+
 /* exec-watch.c: sample the markets and blocks for the alert detector at
  * every grid time up to t. */
 void exec_watch_to(struct exec *x, int64_t t);

@@ -36,7 +36,7 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 		return INT64_MAX;
 	others = (p->m->volume - p->cap_vol0) - (p->m->our_volume - p->cap_our0);
 	return (int64_t)floor(rate / (1.0 - rate) * (double)others) -
-	    (p->filled - p->cap_filled0) - p->working;
+	    (p->filled - p->cap_filled0) - p->working - p->venue_working;
 }
 
 /* The cap counts from now: the block's start, or a person's new cap. */
@@ -144,7 +144,8 @@ int
 exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
                 int64_t qty, char *err, size_t errlen)
 {
-	int64_t unworked = p->spec.qty - p->filled - p->working;
+	int64_t unworked = p->spec.qty - p->filled - p->working -
+	    p->venue_working;
 	double mid = market_mid(p->m);
 
 	if (qty <= 0) {

@@ -42,7 +42,7 @@ exec_round_lot(int64_t qty, int64_t lot, int64_t remaining)
 	return qty;
 }
 
-static int
+int
 exec_child_add(struct parent *p, uint64_t id, int64_t px, int64_t qty,
                int style, int64_t t)
 {
@@ -69,6 +69,20 @@ exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
 
 	if (!c->live)
 		return;
+	if (c->venue != VENUE_LIT) {
+		/* A request withdrawn is all of it; a dark order what rests. */
+		left = c->qty - c->filled;
+		if (c->venue == VENUE_DARK &&
+		    venue_dark_cancel(p->m, c->id, &left) != 0)
+			left = 0;
+		else if (c->venue == VENUE_RFQ)
+			venue_rfq_cancel(p->m, c->id);
+		p->venue_working -= left;
+		c->live = 0;
+		p->dirty = 1;
+		exec_child_event(x, p, c, "cancelled", why);
+		return;
+	}
 	/* A failed cancel took nothing off the book, so left is 0 then.
 	 * Subtracting it always is the same arithmetic as subtracting only
 	 * on success, which GCC 12 at -O2 and -O3 took for a use of a
@@ -431,7 +445,8 @@ static void
 exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
                    int64_t near, double mult, int style)
 {
-	int64_t remaining = p->spec.qty - p->filled, sched, next, room, want, qty;
+	int64_t remaining = p->spec.qty - p->filled - p->venue_working, sched,
+	    next, room, want, qty;
 	int64_t post = near;
 	double tick = p->m->tick;
 
@@ -448,7 +463,9 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && !c->manual && (style == STYLE_CROSS ||
+		/* The router keeps its dark and RFQ children itself. */
+		if (c->live && !c->manual && c->venue == VENUE_LIT &&
+		    (style == STYLE_CROSS ||
 		    c->px != post))
 			exec_cancel_child(x, p, c, style == STYLE_CROSS ?
 			    "policy crosses instead" : "stale: the touch moved");
@@ -539,8 +556,10 @@ exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
 void
 exec_decide(struct exec *x, struct parent *p, int64_t t)
 {
-	int64_t remaining = p->spec.qty - p->filled, far, near, sched, next,
-	    slice, behind, room, want, qty, crossed = 0;
+	/* What rests in the dark pool or is asked of dealers is not the lit
+	 * book's to trade (exec-route.c). */
+	int64_t remaining = p->spec.qty - p->filled - p->venue_working, far,
+	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
 	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
 	double mult = 1;  /* a policy's multiplier of the slice */
@@ -600,7 +619,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	for (size_t i = 0; i < p->nchildren; i++) {
 		struct child *c = &p->children[i];
 
-		if (c->live && !c->manual && c->px != post)
+		if (c->live && !c->manual && c->venue == VENUE_LIT &&
+		    c->px != post)
 			exec_cancel_child(x, p, c, "stale: the touch moved");
 	}
 	sched = exec_target(p, t);

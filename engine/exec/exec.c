@@ -72,9 +72,16 @@ exec_on_fill(void *arg, const struct market_fill *f)
 	tca_sums_add(&p->tca, p->spec.side, p->arrival, &(struct tca_fill){
 	    .t = p->m->now, .px = f->px, .qty = f->qty, .mid = c->mid,
 	    .half_spread = c->half_spread, .passive = f->passive });
+	p->venue_filled[f->venue >= 0 && f->venue < VENUE_COUNT ? f->venue :
+	    VENUE_LIT] += f->qty;
 	if (f->passive) {
 		p->passive_filled += f->qty;
-		p->working -= f->qty;
+		/* A dark order or an accepted quote was held apart from the
+		 * lit book's working shares. */
+		if (c->venue != VENUE_LIT)
+			p->venue_working -= f->qty;
+		else
+			p->working -= f->qty;
 		if (f->left == 0)
 			c->live = 0;
 	}
@@ -134,6 +141,19 @@ exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 		exec_trade_event(x, mk->m, px, qty, aggressor);
 }
 
+/* A request's deadline: the router chooses among its quotes. */
+static int
+exec_on_rfq(void *arg, const struct venue_rfq *r)
+{
+	struct exec_mkt *mk = arg;
+	struct child *c;
+	struct parent *p = exec_owner_of(mk->x, mk->m, r->id, &c);
+
+	if (p == NULL || !c->live)
+		return -1;
+	return exec_route_choose(mk->x, p, c, r);
+}
+
 static void
 exec_wire(struct exec *x, struct market *m)
 {
@@ -144,6 +164,7 @@ exec_wire(struct exec *x, struct market *m)
 	m->cbs.fill = exec_on_fill;
 	m->cbs.gone = exec_on_gone;
 	m->cbs.trade = exec_on_trade;
+	m->cbs.rfq = exec_on_rfq;
 	m->cbs.arg = mk;
 }
 
@@ -359,6 +380,8 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    known);
 		return -1;
 	}
+	if (exec_route_check(s, m, err, errlen) != 0)
+		return -1;
 	if (algo->needs_model && exec_need_model(x, err, errlen) != 0)
 		return -1;
 	if (x->nparents == x->capparents) {
@@ -401,7 +424,9 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 static void
 exec_tick_decide(struct exec *x, struct parent *p, int64_t due)
 {
+	exec_route_pre(x, p, due);
 	exec_decide(x, p, due);
+	exec_route_post(x, p, due);
 	/* A policy's note is for its own decision only. */
 	x->dec_note[0] = '\0';
 	cJSON_Delete(x->dec_extra);

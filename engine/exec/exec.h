@@ -38,6 +38,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/market/venue.h"
 #include "engine/tca/tca.h"
 
 enum parent_state {
@@ -209,6 +210,19 @@ struct parent_spec {
 	double adapt;
 	double event_k, event_f, event_win, event_flow;
 	double react_s;
+	/* Venues (exec-route.c): a mask of VENUE_BIT()s, 0 the lit book only;
+	 * the dealers asked ("all", "random:K", "top:K"; empty: all).  The
+	 * rest 0 means the default: dark_pct of the remainder rests in the
+	 * pool (30), no execution smaller than dark_min shares (1000); an RFQ
+	 * for rfq_pct of the remainder (50) when the remainder is more than
+	 * rfq_trigger percent of the volume expected until the end (10),
+	 * accepting a quote no worse than rfq_max_bps from the mid (25), at
+	 * most one every rfq_every_s seconds (900). */
+	unsigned venues;
+	char dealers[16];
+	double dark_pct;
+	int64_t dark_min;
+	double rfq_pct, rfq_trigger, rfq_max_bps, rfq_every_s;
 };
 
 struct child {
@@ -220,6 +234,8 @@ struct child {
 	double mid;  /* mid when sent, ticks: the TCA's reference */
 	double half_spread;
 	int manual;  /* a trader's day order: the tactic never replaces it */
+	int venue;   /* enum venue_kind: where it trades */
+	int64_t min_qty; /* dark: the least quantity of one execution */
 };
 
 /*
@@ -297,6 +313,13 @@ struct parent {
 	struct exec_plan plan; /* the trajectory an algorithm re-planned */
 	int64_t last_decision; /* the time of the last decision, ns */
 	void *shadow_state;    /* a shadow model's view of the block (malloc'd) */
+	/* Venues: shares resting in the dark pool or asked for in an RFQ
+	 * (not in working, which is the lit book's), fills by venue, and when
+	 * the last RFQ went out. */
+	int64_t venue_working;
+	int64_t venue_filled[VENUE_COUNT];
+	int64_t last_rfq;
+	int rfqs;
 };
 
 struct exec_emit {
@@ -551,6 +574,20 @@ int exec_alert_news(struct exec *x, const char *sym, int64_t at, double dur_s,
 int exec_set_cost_limit(struct exec *x, uint32_t id, double bps, char *err,
                         size_t errlen);
 int64_t exec_alerts_raised(const struct exec *x, int market);
+
+/* The dealers a block's "dealers" setting names: "all", "random:K" or
+ * "top:K" (empty: all).  0 and *mode (0 all, 1 random, 2 top) and *k, or
+ * -1 with err naming the value. */
+int exec_dealers_parse(const char *s, int ndealers, int *mode, int *k,
+                       char *err, size_t errlen);
+
+/* A supervisor turns a venue ("dark" or "rfq") or one dealer (by name;
+ * venue NULL) off (on 0) or on, in every market that has it.  Turning a
+ * venue off cancels every live child there (*cancelled, may be NULL: how
+ * many) and the router sends it nothing until it is on again; a dealer
+ * off is never asked.  0, or -1 with err naming the value. */
+int exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
+                      int on, int *cancelled, char *err, size_t errlen);
 
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);

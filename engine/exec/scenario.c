@@ -29,7 +29,7 @@
 #endif
 
 enum field_type { F_DOUBLE, F_INT, F_STRING, F_CLOCK, F_BOOL, F_SIDE,
-	F_AGGR, F_PROFILE, F_CSV };
+	F_AGGR, F_PROFILE, F_CSV, F_VENUES };
 
 struct field {
 	const char *key;
@@ -142,9 +142,60 @@ static const struct field order_fields[] = {
 	OP(event_win, F_DOUBLE, 0, 120),
 	OP(event_flow, F_DOUBLE, 0, 1),
 	OP(react_s, F_DOUBLE, 0, 10),
+	{ "venues", F_VENUES, offsetof(struct parent_spec, venues), 0, 0, 0 },
+	{ "dealers", F_STRING, offsetof(struct parent_spec, dealers), 0, 0, 16 },
+	OP(dark_pct, F_DOUBLE, 0, 100),
+	OP(dark_min, F_INT, 0, 1e9),
+	OP(rfq_pct, F_DOUBLE, 0, 100),
+	OP(rfq_trigger, F_DOUBLE, 0, 1000),
+	OP(rfq_max_bps, F_DOUBLE, 0, 1000),
+	OP(rfq_every_s, F_DOUBLE, 0, 86400),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 #undef OP
+
+/* The venues beside a simulated market (a scenario's "venues" object)
+ * and each of its "dealers". */
+#define VP(k, lo, hi) { #k, F_DOUBLE, offsetof(struct venue_params, k), lo, \
+	hi, 0 }
+static const struct field venue_fields[] = {
+	VP(dark_share, 0, 0.5),
+	VP(natural_share, 0, 1),
+	VP(natural_size, 100, 1e9),
+	VP(flow_size, 100, 1e9),
+	VP(natural_life, 1e-3, 86400),
+	VP(flow_life, 1e-3, 86400),
+	{ "pred_count", F_INT, offsetof(struct venue_params, pred_count), 1, 64,
+	    sizeof(int) },
+	VP(pred_small, 0, 1e9),
+	VP(pred_window_s, 0, 86400),
+	VP(pred_dur_s, 0, 86400),
+	VP(pred_rate, 0, 100),
+	VP(pred_size, 0, 1e9),
+	VP(rfq_deadline_s, 0.001, 600),
+	VP(hedge_s, 1, 86400),
+	VP(leak_s, 1, 86400),
+	VP(adv, 1, 1e12),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+#undef VP
+#define DP(k, lo, hi) { #k, F_DOUBLE, offsetof(struct dealer_params, k), lo, \
+	hi, 0 }
+static const struct field dealer_fields[] = {
+	{ "name", F_STRING, offsetof(struct dealer_params, name), 0, 0, 8 },
+	DP(base_bps, 0, 10000),
+	DP(size_bps, 0, 10000),
+	DP(vol_mult, 0, 1000),
+	DP(inv_bps, 0, 10000),
+	DP(noise_bps, 0, 10000),
+	DP(respond, 0, 1),
+	DP(latency_s, 0, 600),
+	DP(leak, 0, 1),
+	DP(prehedge, 0, 1),
+	DP(hedge, 0, 1),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+#undef DP
 
 /* The Almgren-Chriss market's parameters (a scenario's "ac" object). */
 #define AP(k, lo, hi) { #k, F_DOUBLE, offsetof(struct ac_params, k), lo, hi, 0 }
@@ -376,6 +427,17 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 				return -1;
 			}
 			break;
+		case F_VENUES:
+			if (!cJSON_IsString(it) || venue_set_parse(it->valuestring,
+			    (unsigned *)(void *)dst, err, errlen) != 0) {
+				char e2[160];
+
+				snprintf(e2, sizeof e2, "%s", cJSON_IsString(it) ? err :
+				    "must be a string such as \"lit,dark,rfq\"");
+				snprintf(err, errlen, "%s.venues: %s", where, e2);
+				return -1;
+			}
+			break;
 		case F_SIDE:
 			if (cJSON_IsString(it) && strcmp(it->valuestring, "buy") == 0)
 				*(int *)dst = BOOK_BID;
@@ -441,9 +503,10 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 			}
 			return 0;
 		}
-		/* Alert thresholds may be set in a scenario that names none:
-		 * every one of them has a default. */
-		if (child == NULL && node == root && strcmp(key, "alerts") == 0)
+		/* Alert thresholds and venue figures may be set in a scenario
+		 * that names none: every one of them has a default. */
+		if (child == NULL && node == root && (strcmp(key, "alerts") == 0 ||
+		    strcmp(key, "venues") == 0))
 			child = cJSON_AddObjectToObject(node, key);
 		if (child == NULL) {
 			cJSON_Delete(val);
@@ -720,6 +783,57 @@ scenario_markets(struct scenario *sc, const cJSON *arr, char *err,
 	return 0;
 }
 
+/* The "venues" object: the pool's and predator's figures, and "dealers",
+ * an array that replaces the default dealers. */
+static int
+scenario_venues(struct scenario *sc, const cJSON *obj, char *err,
+                size_t errlen)
+{
+	cJSON *copy = cJSON_Duplicate(obj, 1);
+	const cJSON *dl = copy != NULL ?
+	    cJSON_GetObjectItemCaseSensitive(copy, "dealers") : NULL;
+	int rv = -1;
+
+	if (copy == NULL || !cJSON_IsObject(copy)) {
+		snprintf(err, errlen, "venues: must be an object");
+		goto out;
+	}
+	if (dl != NULL) {
+		const cJSON *d;
+		int n = 0;
+
+		if (!cJSON_IsArray(dl) || cJSON_GetArraySize(dl) < 1 ||
+		    cJSON_GetArraySize(dl) > VENUE_MAX_DEALERS) {
+			snprintf(err, errlen, "venues.dealers: must be an array of 1..%d "
+			    "dealers", VENUE_MAX_DEALERS);
+			goto out;
+		}
+		cJSON_ArrayForEach(d, dl) {
+			char where[32];
+			struct dealer_params *dp = &sc->venues.dealers[n];
+
+			memset(dp, 0, sizeof *dp);
+			snprintf(dp->name, sizeof dp->name, "D%d", n + 1);
+			dp->respond = 1;
+			dp->latency_s = 1;
+			snprintf(where, sizeof where, "venues.dealers.%d", n);
+			if (scenario_decode(d, dealer_fields, dp, where, err,
+			    errlen) != 0)
+				goto out;
+			n++;
+		}
+		sc->venues.ndealers = n;
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "dealers");
+	}
+	if (scenario_decode(copy, venue_fields, &sc->venues, "venues", err,
+	    errlen) != 0 || venue_params_check(&sc->venues, err, errlen) != 0)
+		goto out;
+	rv = 0;
+out:
+	cJSON_Delete(copy);
+	return rv;
+}
+
 static int
 scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 {
@@ -818,6 +932,9 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 					return -1;
 			}
 			if (watch_config_check(&sc->alerts, err, errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "venues") == 0) {
+			if (scenario_venues(sc, it, err, errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "orders") == 0) {
 			const cJSON *o;
@@ -1003,6 +1120,7 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 		}
 	}
 	sim_params_default(&sc->markets[0]);
+	venue_params_default(&sc->venues);
 	sc->nmarkets = 1;
 	strcpy(sc->source, "sim");
 	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,
@@ -1212,13 +1330,25 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 	int i, n = 0, rv;
 
 	*out = NULL;
-	for (i = 0; i < sc->nmarkets; i++, n++)
+	for (i = 0; i < sc->nmarkets; i++, n++) {
 		if ((rv = scenario_market_start(sc, i, seed, sim_only,
 		    &m[i])) != 0) {
 			snprintf(err, errlen, "%s: market %s cannot start: %s",
 			    sc->name, sc->markets[i].sym, book_strerror(rv));
 			goto fail;
 		}
+		/* A simulated market has a dark pool and dealers beside it;
+		 * they draw from streams of their own and leave the lit book
+		 * alone unless a block trades in them. */
+		if ((sim_only || strcmp(sc->source, "sim") == 0) &&
+		    (rv = venue_attach(m[i], &sc->venues,
+		    scenario_market_seed(seed, i))) != 0) {
+			snprintf(err, errlen, "%s: market %s: venues cannot start: "
+			    "%s", sc->name, sc->markets[i].sym, book_strerror(rv));
+			n++;
+			goto fail;
+		}
+	}
 	if (exec_new(&x, m[0], e) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -45,6 +45,9 @@ struct scenario {
 	/* The "alerts" object: the alert detector's thresholds (defaults
 	 * where it says nothing). */
 	struct watch_config alerts;
+	/* The "venues" object: the dark pool and dealers beside every
+	 * simulated market (defaults where it says nothing). */
+	struct venue_params venues;
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };
 

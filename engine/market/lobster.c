@@ -1005,6 +1005,7 @@ lob_fill_ours(struct lob *r, uint64_t id, int side, int64_t px, int64_t f,
 	m->changes++;
 	if (m->cbs.fill != NULL) {
 		mf.id = id;
+		mf.venue = 0;
 		mf.side = side;
 		mf.px = px;
 		mf.qty = f;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/market/market.h"
+#include "engine/market/venue.h"
 
 #define MARKET_OUR_ID_BIT (1ULL << 63)
 
@@ -30,6 +31,7 @@ market_on_trade(void *arg, const struct book_trade *t)
 		m->cbs.trade(m->cbs.arg, t->px, t->qty, t->aggressor);
 	if (m->cbs.fill == NULL)
 		return;
+	f.venue = 0;
 	if (t->maker_owner == MARKET_OWNER_US) {
 		f.id = t->maker_id;
 		f.side = t->aggressor == BOOK_BID ? BOOK_ASK : BOOK_BID;
@@ -114,8 +116,8 @@ market_act_sample(struct market *m, int64_t k)
  * sources are chunk-invariant themselves).  A jump of more than a day is
  * sampled as one long step.
  */
-int
-market_advance(struct market *m, int64_t t)
+static int
+market_advance_to(struct market *m, int64_t t)
 {
 	const int64_t step = MARKET_ACT_STEP_S * MARKET_NS_PER_SEC;
 	struct market_activity *a = &m->act;
@@ -142,6 +144,25 @@ market_advance(struct market *m, int64_t t)
 	return m->ops->advance(m, t);
 }
 
+/*
+ * With venues, stop also at every time they act, and let them act after
+ * the book has everything due by then: the venues' grid is fixed, so this
+ * too is the same however the caller chunks time.
+ */
+int
+market_advance(struct market *m, int64_t t)
+{
+	int64_t tv;
+	int rv;
+
+	while (m->venues != NULL && (tv = venue_next(m)) <= t) {
+		if ((rv = market_advance_to(m, tv)) != 0)
+			return rv;
+		venue_run(m, tv);
+	}
+	return market_advance_to(m, t);
+}
+
 double
 market_sigma(const struct market *m, int lng)
 {
@@ -161,8 +182,10 @@ market_volume_rate(const struct market *m, int lng)
 void
 market_free(struct market *m)
 {
-	if (m != NULL)
+	if (m != NULL) {
+		venue_free(m);
 		m->ops->destroy(m);
+	}
 }
 
 int

@@ -38,7 +38,10 @@ struct market_fill {
 	int64_t px, qty;
 	int64_t left;  /* what remains of our order */
 	int passive;   /* 1 if our order was resting */
+	int venue;     /* enum venue_kind (venue.h): 0 the lit book */
 };
+
+struct venue_rfq;
 
 struct market_cbs {
 	/* One of our orders traded. */
@@ -49,6 +52,10 @@ struct market_cbs {
 	 * prevention, end of data). */
 	void (*gone)(void *arg, uint64_t id, int64_t qty);
 	void *arg;
+	/* A request for quotes of ours reached its deadline (venue.h): the
+	 * index in r->q of the quote accepted, or -1 for none.  NULL: none is
+	 * ever accepted. */
+	int (*rfq)(void *arg, const struct venue_rfq *r);
 };
 
 struct market;
@@ -99,6 +106,7 @@ struct market {
 	int64_t flow;     /* signed aggressive volume: buys +, sells - */
 	void *impl;
 	struct market_activity act;
+	struct venues *venues; /* venue.h; NULL: the lit book only */
 };
 
 #define SIM_MAX_EVENTS 16

@@ -474,6 +474,17 @@ server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 			    sizeof sp), sp));
 	} else if (strcmp(cmd, CMD_JOURNAL_RESUME) == 0) {
 		aw_put(out, n, &off, "journal resume");
+	} else if (strcmp(cmd, CMD_VENUE) == 0) {
+		const char *dl = aw_str(req, "dealer");
+
+		str = aw_str(req, "venue");
+		aw_put(out, n, &off, "%s %.20s %s", dl != NULL ? "dealer" : "venue",
+		    dl != NULL ? dl : str != NULL ? str : "?", cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(req, "enabled")) ? "on" :
+		    "off");
+		if (aw_num(reply, "cancelled", &v) == 0 && v > 0)
+			aw_put(out, n, &off, " (%.0f %s cancelled)", v, v == 1 ?
+			    "child" : "children");
 	} else
 		aw_put(out, n, &off, "%.32s", cmd);
 }

@@ -254,6 +254,27 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 			pov = exec_get(s->x, i)->spec.max_pov;
 	lim = cJSON_AddObjectToObject(r, "limits");
 	cJSON_AddNumberToObject(lim, "max_pov", pov);
+	{
+		/* What a supervisor turned off (the venue command), as the
+		 * first market with venues has it: the command sets all. */
+		cJSON *off = cJSON_AddArrayToObject(r, "venues_off");
+
+		for (size_t i = 0; i < exec_market_count(s->x); i++) {
+			struct market *m = exec_market_at(s->x, i);
+
+			if (!venue_present(m))
+				continue;
+			for (int v = VENUE_DARK; v < VENUE_COUNT; v++)
+				if (!venue_enabled(m, v))
+					cJSON_AddItemToArray(off,
+					    cJSON_CreateString(venue_name(v)));
+			for (int d = 0; d < venue_dealer_count(m); d++)
+				if (!venue_dealer_enabled(m, d))
+					cJSON_AddItemToArray(off, cJSON_CreateString(
+					    venue_dealer_name(m, d)));
+			break;
+		}
+	}
 	server_jrnl_describe(s, r);
 	return r;
 }
@@ -475,7 +496,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 {
 	struct parent_spec ps;
 	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL,
-	    *at_end = NULL;
+	    *at_end = NULL, *venues = NULL, *dealers = NULL;
 	char syms[160];
 	int64_t qty = 0, lim = 0, start = s->m->now, end = 0, dur = 0;
 	double pov = 100;
@@ -554,6 +575,18 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
 		    "\"%.32s\": must be cross or leave", at_end);
+	/* Where it may trade (exec-route.c): the venue set and the dealers. */
+	if (cmd_str(req, id, "venues", &venues, &e) < 0 ||
+	    cmd_str(req, id, "dealers", &dealers, &e) < 0)
+		return e;
+	if (venues != NULL && venue_set_parse(venues, &ps.venues, err,
+	    sizeof err) != 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"venues\": %s", err);
+	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers)
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" "
+		    "\"%.20s\": must be all, random:K or top:K", dealers);
+	if (dealers != NULL)
+		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
 	if (params != NULL && !cJSON_IsObject(params))
 		return cmd_bad_field(id, req, "params", "must be an object");
@@ -1096,6 +1129,40 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 	/* The model was trained on children up to half the far top-10 depth. */
 	cJSON_AddBoolToObject(r, "extrapolated", c.x[IMPACT_SIZE_DEPTH10] >
 	    log(0.5));
+	return r;
+}
+
+/*
+ * venue: the supervisor turns the dark pool, RFQ or one dealer off or on
+ * (exec_venue_enable); the audit event says which and how many children
+ * it cancelled.
+ */
+static cJSON *
+cmd_venue(struct server *s, const cJSON *req, const char *id,
+          struct session *sess)
+{
+	const char *venue = NULL, *dealer = NULL;
+	const cJSON *on = cJSON_GetObjectItemCaseSensitive(req, "enabled");
+	char err[256];
+	int n = 0;
+	cJSON *e = NULL, *r;
+
+	(void)sess;
+	if (cmd_str(req, id, "venue", &venue, &e) < 0 ||
+	    cmd_str(req, id, "dealer", &dealer, &e) < 0)
+		return e;
+	if (!cJSON_IsBool(on))
+		return cmd_bad_field(id, req, "enabled", "must be true or false");
+	if (exec_venue_enable(s->x, venue, dealer, cJSON_IsTrue(on), &n, err,
+	    sizeof err) != 0)
+		return ipc_reply_error(id, ERR_FIELD, "%s", err);
+	r = ipc_reply_ok(id);
+	if (venue != NULL)
+		cJSON_AddStringToObject(r, "venue", venue);
+	else
+		cJSON_AddStringToObject(r, "dealer", dealer);
+	cJSON_AddBoolToObject(r, "enabled", cJSON_IsTrue(on));
+	cJSON_AddNumberToObject(r, "cancelled", n);
 	return r;
 }
 

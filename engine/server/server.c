@@ -387,8 +387,14 @@ server_book_json(struct server *s, struct market *m)
 			struct book_order_info oi;
 			char id[32];
 
-			if (!c->live || book_order(m->book, c->id, &oi) != 0)
+			if (!c->live || (c->venue == VENUE_LIT &&
+			    book_order(m->book, c->id, &oi) != 0))
 				continue;
+			/* A dark order or a request rests nowhere in the book:
+			 * what is left of it, at the mid it was sent at. */
+			if (c->venue != VENUE_LIT)
+				oi = (struct book_order_info){ .side = p->spec.side,
+				    .px = c->px, .qty = c->qty - c->filled };
 			cJSON *e = cJSON_CreateObject();
 			snprintf(id, sizeof id, "c%llu",
 			    (unsigned long long)(c->id & ~(1ULL << 63)));
@@ -397,14 +403,14 @@ server_book_json(struct server *s, struct market *m)
 			    "buy" : "sell");
 			cJSON_AddNumberToObject(e, "px", (double)oi.px);
 			cJSON_AddNumberToObject(e, "qty", (double)oi.qty);
-			cJSON_AddNumberToObject(e, "ahead",
-			    (double)book_queue_ahead(m->book, c->id));
+			cJSON_AddNumberToObject(e, "ahead", c->venue != VENUE_LIT ?
+			    0.0 : (double)book_queue_ahead(m->book, c->id));
 			/* What the child-orders panel lists besides: whose it
-			 * is, where it rests (the symbol's lit book, the one
-			 * venue children go to), since when, and who sent it. */
+			 * is, where it rests (the lit book, the dark pool, or
+			 * with dealers), since when, and who sent it. */
 			snprintf(id, sizeof id, "%u", p->id);
 			cJSON_AddStringToObject(e, "block", id);
-			cJSON_AddStringToObject(e, "venue", "lit");
+			cJSON_AddStringToObject(e, "venue", venue_name(c->venue));
 			snprintf(id, sizeof id, "%lld", (long long)c->t);
 			cJSON_AddStringToObject(e, "since", id);
 			if (c->manual)

@@ -1,0 +1,440 @@
+/*
+ * engine/exec/exec-route.c -- the router: which part of a block goes to
+ * the dark pool and which to dealers, beside what the tactic does in the
+ * lit book.
+ *
+ * Around every decision of a block whose venue set holds more than the lit
+ * book (exec_tick calls exec_route_pre before the tactic and
+ * exec_route_post after it):
+ *
+ *   dark  one child rests in the pool at the mid, for dark_pct of what is
+ *         neither filled nor working in the lit book, with a minimum
+ *         execution of dark_min shares.  It is kept while its size is
+ *         still about right (within a quarter of the target, or dark_min)
+ *         and no more than the block may rest, and replaced otherwise,
+ *         before the tactic decides.  Dark fills
+ *         count as fills: the schedule is ahead, and the tactic posts less.
+ *   rfq   when what remains is more than rfq_trigger percent of the volume
+ *         the market is expected to trade until the end (its rate of the
+ *         last half hour), a request goes to the dealers the block's
+ *         "dealers" setting names, for rfq_pct of what is unworked; at most
+ *         one at a time and one every rfq_every_s.  At the deadline the
+ *         best quote is accepted if it is no more than rfq_max_bps worse
+ *         than the mid when asked, inside the collar and the limit
+ *         (exec_route_choose); otherwise none is.
+ *
+ * Venue children pass exec_risk_check like any other (quantity within what
+ * is unworked and the maximum child, price -- the mid -- inside the collar
+ * and the limit, the child rate, rolling participation), and the
+ * participation cap's room holds them too.  What rests in a venue is
+ * p->venue_working, apart from the lit book's p->working, so the tactic's
+ * arithmetic of slices is what it always was.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exec/exec-int.h"
+
+#define ROUTE_DARK_PCT 30.0
+#define ROUTE_DARK_MIN 500
+#define ROUTE_RFQ_PCT 50.0
+#define ROUTE_RFQ_TRIGGER 10.0
+#define ROUTE_RFQ_MAX_BPS 25.0
+#define ROUTE_RFQ_EVERY_S 900.0
+
+static double
+route_or(double v, double dflt)
+{
+	return v > 0 ? v : dflt;
+}
+
+int
+exec_dealers_parse(const char *s, int ndealers, int *mode, int *k, char *err,
+                   size_t errlen)
+{
+	char *end;
+	long n;
+
+	*mode = 0;
+	*k = ndealers;
+	if (s == NULL || s[0] == '\0' || strcmp(s, "all") == 0)
+		return 0;
+	if (strncmp(s, "random:", 7) == 0)
+		*mode = 1;
+	else if (strncmp(s, "top:", 4) == 0)
+		*mode = 2;
+	else {
+		snprintf(err, errlen, "dealers \"%.20s\": must be all, random:K or "
+		    "top:K", s);
+		return -1;
+	}
+	n = strtol(s + (*mode == 1 ? 7 : 4), &end, 10);
+	if (*end != '\0' || n < 1 || n > VENUE_MAX_DEALERS ||
+	    (ndealers > 0 && n > ndealers)) {
+		snprintf(err, errlen, "dealers \"%.20s\": K must be 1..%d (the "
+		    "dealers there are)", s, ndealers > 0 ? ndealers :
+		    VENUE_MAX_DEALERS);
+		return -1;
+	}
+	*k = (int)n;
+	return 0;
+}
+
+/* The venue fields of a block about to be accepted in market m. */
+int
+exec_route_check(const struct parent_spec *s, const struct market *m,
+                 char *err, size_t errlen)
+{
+	int mode, k;
+	char set[32];
+
+	if (s->venues & ~VENUE_SET_ALL) {
+		snprintf(err, errlen, "venues 0x%x: unknown venue bits", s->venues);
+		return -1;
+	}
+	venue_set_format(s->venues, set, sizeof set);
+	if ((s->venues & ~VENUE_BIT(VENUE_LIT)) && !venue_present(m)) {
+		snprintf(err, errlen, "venues \"%s\": market %s has no dark pool or "
+		    "dealers (a recorded or formula market trades lit only)", set,
+		    m->sym);
+		return -1;
+	}
+	if ((s->venues & VENUE_BIT(VENUE_RFQ)) && venue_dealer_count(m) == 0) {
+		snprintf(err, errlen, "venues \"%s\": market %s has no dealers", set,
+		    m->sym);
+		return -1;
+	}
+	if (exec_dealers_parse(s->dealers, venue_dealer_count(m), &mode, &k, err,
+	    errlen) != 0)
+		return -1;
+	if (!(s->dark_pct >= 0 && s->dark_pct <= 100) || s->dark_min < 0 ||
+	    !(s->rfq_pct >= 0 && s->rfq_pct <= 100) ||
+	    !(s->rfq_trigger >= 0 && s->rfq_trigger <= 1000) ||
+	    !(s->rfq_max_bps >= 0 && s->rfq_max_bps <= 1000) ||
+	    !(s->rfq_every_s >= 0 && s->rfq_every_s <= 86400)) {
+		snprintf(err, errlen, "venue parameter out of range: dark_pct %g, "
+		    "dark_min %lld, rfq_pct %g, rfq_trigger %g, rfq_max_bps %g, "
+		    "rfq_every_s %g", s->dark_pct, (long long)s->dark_min,
+		    s->rfq_pct, s->rfq_trigger, s->rfq_max_bps, s->rfq_every_s);
+		return -1;
+	}
+	return 0;
+}
+
+static struct child *
+route_live(struct parent *p, int venue)
+{
+	for (size_t i = p->nchildren; i-- > 0;)
+		if (p->children[i].live && p->children[i].venue == venue)
+			return &p->children[i];
+	return NULL;
+}
+
+/* What the dark child should be now: dark_pct of what is neither filled
+ * nor working in the lit book nor asked for in an RFQ, in whole lots,
+ * under the cap's room and the maximum child; *most (may be NULL) is the
+ * most it may be (what is free, the room, the maximum child). */
+static int64_t
+route_dark_target(const struct exec *x, const struct parent *p,
+                  const struct child *dark, int64_t *most)
+{
+	int64_t held = dark != NULL ? dark->qty - dark->filled : 0;
+	int64_t free_ = p->spec.qty - p->filled - p->working -
+	    (p->venue_working - held), want, room, cap;
+
+	if (most != NULL)
+		*most = 0;
+	if (free_ <= 0)
+		return 0;
+	want = (int64_t)((double)free_ * route_or(p->spec.dark_pct,
+	    ROUTE_DARK_PCT) / 100.0);
+	room = exec_pov_room(x, p);
+	if (room < INT64_MAX - held)
+		room += held;
+	cap = free_ < room ? free_ : room;
+	if (p->max_child > 0 && cap > p->max_child)
+		cap = p->max_child;
+	if (most != NULL)
+		*most = cap;
+	if (want > cap)
+		want = cap;
+	if (p->spec.lot > 1)
+		want -= want % p->spec.lot;
+	return want > 0 ? want : 0;
+}
+
+void
+exec_route_pre(struct exec *x, struct parent *p, int64_t t)
+{
+	struct child *dark = route_live(p, VENUE_DARK);
+	int64_t min = p->spec.dark_min > 0 ? p->spec.dark_min : ROUTE_DARK_MIN;
+
+	(void)t;
+	if (dark == NULL || dark->manual)
+		return;
+	int64_t left = dark->qty - dark->filled, most;
+	int64_t want = route_dark_target(x, p, dark, &most);
+	/* A resting dark order is left alone while it is within a quarter
+	 * (or the minimum execution) of its share: re-sending it every
+	 * decision as the lit fills shrink the remainder would only churn,
+	 * and a pool's fill rate is shares filled of shares sent. */
+	int64_t tol = want / 4 > min ? want / 4 : min;
+
+	if (left > most || left > want + tol || left + tol <= want)
+		exec_cancel_child(x, p, dark, left > most ? "dark: over what the "
+		    "block may rest now" : left > want ? "dark: larger than its "
+		    "share of the remainder" : "dark: re-sized to its share of "
+		    "the remainder");
+}
+
+static int64_t
+route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
+           int64_t min, unsigned dealers, const char *why)
+{
+	char err[200];
+	double mid = market_mid(p->m);
+	int64_t px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px, filled = 0;
+	int64_t bp, ap, q;
+	uint64_t id;
+	struct child *c;
+	int rv;
+
+	if (exec_risk_check(x, p, px, qty, err, sizeof err) != 0) {
+		p->refused++;
+		if (p->last_refusal_alert == 0 ||
+		    p->m->now - p->last_refusal_alert >= 60 * 1000000000LL) {
+			p->last_refusal_alert = p->m->now;
+			exec_alert(x, p, "warn", "risk", "block %u %s child refused "
+			    "(%s): %s", p->id, venue_name(venue), why, err);
+		}
+		return 0;
+	}
+	id = p->m->next_our_id;
+	if (exec_child_add(p, id, px, qty, STYLE_PASSIVE, p->m->now) != 0)
+		return 0;
+	c = &p->children[p->nchildren - 1];
+	c->venue = venue;
+	c->min_qty = min;
+	c->mid = mid > 0 ? mid : (double)p->m->last_px;
+	if (book_best(p->m->book, BOOK_BID, &bp, &q) == 0 &&
+	    book_best(p->m->book, BOOK_ASK, &ap, &q) == 0)
+		c->half_spread = (double)(ap - bp) / 2.0;
+	p->sent_t[p->nsent++ % 64] = p->m->now;
+	rv = venue == VENUE_DARK ? venue_dark_submit(p->m, p->spec.side, qty, min,
+	    &id, &filled) : venue_rfq_request(p->m, p->spec.side, qty, dealers,
+	    &id);
+	c = &p->children[p->nchildren - 1];
+	if (rv != 0) {
+		exec_child_event(x, p, c, "rejected", venue == VENUE_DARK ?
+		    "refused by the dark pool" : "refused by the dealers' venue");
+		return 0;
+	}
+	if (filled < qty) {
+		c->live = 1;
+		p->venue_working += qty - filled;
+	}
+	p->dirty = 1;
+	exec_child_event(x, p, c, filled >= qty ? "filled" : filled > 0 ?
+	    "partial" : "new", why);
+	return filled;
+}
+
+static unsigned
+route_dealers(struct parent *p)
+{
+	int mode, k;
+	char err[120];
+
+	if (exec_dealers_parse(p->spec.dealers, venue_dealer_count(p->m), &mode,
+	    &k, err, sizeof err) != 0)
+		return 0;
+	return mode == 1 ? venue_dealers_random(p->m, k) : mode == 2 ?
+	    venue_dealers_top(p->m, k) : venue_dealers_all(p->m);
+}
+
+void
+exec_route_post(struct exec *x, struct parent *p, int64_t t)
+{
+	double tick = p->m->tick;
+	int64_t min = p->spec.dark_min > 0 ? p->spec.dark_min : ROUTE_DARK_MIN;
+
+	if (p->state != PARENT_WORKING || t >= p->spec.end ||
+	    !venue_present(p->m))
+		return;
+	if ((p->spec.venues & VENUE_BIT(VENUE_RFQ)) &&
+	    venue_enabled(p->m, VENUE_RFQ) &&
+	    route_live(p, VENUE_RFQ) == NULL && (p->rfqs == 0 || t -
+	    p->last_rfq >= (int64_t)(route_or(p->spec.rfq_every_s,
+	    ROUTE_RFQ_EVERY_S) * 1e9))) {
+		double rate = market_volume_rate(p->m, 1);
+		double expect = rate * (double)(p->spec.end - t) / 1e9;
+		int64_t left = p->spec.qty - p->filled;
+		int64_t unworked = left - p->working - p->venue_working;
+		double share = expect > 0 ? 100.0 * (double)left / expect : 0;
+		struct child *dark = route_live(p, VENUE_DARK);
+
+		if (share > route_or(p->spec.rfq_trigger, ROUTE_RFQ_TRIGGER)) {
+			int64_t q = (int64_t)((double)(unworked + (dark != NULL ?
+			    dark->qty - dark->filled : 0)) *
+			    route_or(p->spec.rfq_pct, ROUTE_RFQ_PCT) / 100.0);
+			int64_t room = exec_pov_room(x, p);
+			unsigned dealers;
+
+			if (p->max_child > 0 && q > p->max_child)
+				q = p->max_child;
+			if (q > room)
+				q = room;
+			if (p->spec.lot > 1)
+				q -= q % p->spec.lot;
+			/* The dark child gives way to the request: a dealer's
+			 * fill is firm, the pool's only possible. */
+			if (q > unworked && dark != NULL)
+				exec_cancel_child(x, p, dark, "dark: gives way to an "
+				    "RFQ");
+			unworked = left - p->working - p->venue_working;
+			if (q > unworked)
+				q = unworked - unworked % (p->spec.lot > 1 ?
+				    p->spec.lot : 1);
+			if (q >= p->spec.lot && (dealers = route_dealers(p)) != 0) {
+				exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
+				    "remainder %lld is %.0f%% of the %.0f shares expected "
+				    "to trade by the end: asking %d dealers for %lld",
+				    (long long)left, share, expect,
+				    __builtin_popcount(dealers), (long long)q);
+				p->rfqs++;
+				p->last_rfq = t;
+				route_send(x, p, VENUE_RFQ, q, 0, dealers, "rfq");
+			}
+		}
+	}
+	if ((p->spec.venues & VENUE_BIT(VENUE_DARK)) && p->state ==
+	    PARENT_WORKING && venue_enabled(p->m, VENUE_DARK) &&
+	    route_live(p, VENUE_DARK) == NULL) {
+		int64_t q = route_dark_target(x, p, NULL, NULL);
+
+		if (q >= p->spec.lot && q >= (min < 100 ? min : 100)) {
+			exec_decision(x, p, "dark", q, 0, STYLE_PASSIVE, q,
+			    "resting %lld in the dark pool at the mid (%.3f now), "
+			    "minimum execution %lld", (long long)q,
+			    market_mid(p->m) * tick, (long long)min);
+			route_send(x, p, VENUE_DARK, q, min, 0, "dark");
+		}
+	}
+}
+
+/*
+ * A request of block p (child c) reached its deadline with the quotes in
+ * r: the best one if it is within rfq_max_bps of the mid when asked and
+ * inside the collar and the limit, else none.  A block no longer working
+ * (paused, halted, finished) accepts nothing.
+ */
+int
+exec_route_choose(struct exec *x, struct parent *p, struct child *c,
+                  const struct venue_rfq *r)
+{
+	int dir = p->spec.side == BOOK_BID ? 1 : -1, best = -1;
+	double tick = p->m->tick, cost = 0, lim = route_or(p->spec.rfq_max_bps,
+	    ROUTE_RFQ_MAX_BPS), mid = market_mid(p->m);
+	char why[200];
+
+	for (int i = 0; i < r->nquotes; i++)
+		if (best < 0 || (double)dir * (double)(r->q[i].px -
+		    r->q[best].px) < 0)
+			best = i;
+	if (best >= 0)
+		cost = (double)dir * ((double)r->q[best].px - r->mid0) / r->mid0 *
+		    1e4;
+	if (p->state != PARENT_WORKING)
+		snprintf(why, sizeof why, "rfq: block %s, no quote accepted",
+		    exec_state_name(p->state));
+	else if (best < 0)
+		snprintf(why, sizeof why, "rfq: no dealer quoted by the deadline "
+		    "(%d asked)", __builtin_popcount(r->asked));
+	else if (cost > lim)
+		snprintf(why, sizeof why, "rfq: best quote %.2f from %s is %.1f bps "
+		    "from the mid %.3f, over the %.1f bps allowed",
+		    r->q[best].px * tick, venue_dealer_name(p->m,
+		    r->q[best].dealer), cost, r->mid0 * tick, lim);
+	else if (!exec_px_ok(p, r->q[best].px))
+		snprintf(why, sizeof why, "rfq: best quote %.2f is through the "
+		    "limit %.2f", r->q[best].px * tick, p->spec.limit_px * tick);
+	else if (mid > 0 && fabs((double)r->q[best].px - mid) >
+	    EXEC_COLLAR * mid)
+		snprintf(why, sizeof why, "rfq: best quote %.2f is outside the "
+		    "%.0f%% collar around the mid %.2f", r->q[best].px * tick,
+		    EXEC_COLLAR * 100, mid * tick);
+	else {
+		exec_decision(x, p, "rfq-accept", r->qty, r->q[best].px,
+		    STYLE_PASSIVE, r->qty, "accepting %s at %.2f (%.1f bps from "
+		    "the mid when asked), best of %d quotes from %d dealers asked",
+		    venue_dealer_name(p->m, r->q[best].dealer),
+		    r->q[best].px * tick, cost, r->nquotes,
+		    __builtin_popcount(r->asked));
+		return best;
+	}
+	exec_decision(x, p, "rfq-reject", 0, 0, -1, r->qty, "%s", why);
+	c->live = 0;
+	p->venue_working -= c->qty - c->filled;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "cancelled", why);
+	return -1;
+}
+
+int
+exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
+                  int on, int *cancelled, char *err, size_t errlen)
+{
+	int v = -1, n = 0, found = 0;
+
+	if (cancelled != NULL)
+		*cancelled = 0;
+	if ((venue == NULL) == (dealer == NULL)) {
+		snprintf(err, errlen, "venue or dealer: exactly one is needed");
+		return -1;
+	}
+	if (venue != NULL) {
+		for (int i = VENUE_DARK; i < VENUE_COUNT; i++)
+			if (strcmp(venue, venue_name(i)) == 0)
+				v = i;
+		if (v < 0) {
+			snprintf(err, errlen, "venue \"%.20s\": must be dark or rfq "
+			    "(the lit book cannot be turned off)", venue);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < x->nmk; i++) {
+		struct market *m = x->mk[i].m;
+		int d = dealer != NULL ? venue_dealer_find(m, dealer) : -1;
+
+		if (!venue_present(m) || (dealer != NULL && d < 0))
+			continue;
+		found = 1;
+		if (dealer != NULL)
+			venue_dealer_enable(m, d, on);
+		else
+			venue_enable(m, v, on);
+	}
+	if (!found) {
+		snprintf(err, errlen, dealer != NULL ? "dealer \"%.20s\": no "
+		    "market has a dealer of that name" : "venue \"%.20s\": no "
+		    "market has one", dealer != NULL ? dealer : venue);
+		return -1;
+	}
+	if (!on && v >= 0)
+		for (size_t i = 0; i < x->nparents; i++) {
+			struct parent *p = x->parents[i];
+
+			for (size_t k = 0; k < p->nchildren; k++)
+				if (p->children[k].live && p->children[k].venue == v) {
+					exec_cancel_child(x, p, &p->children[k],
+					    v == VENUE_DARK ? "the supervisor turned the "
+					    "dark pool off" : "the supervisor turned RFQ off");
+					n++;
+				}
+		}
+	if (cancelled != NULL)
+		*cancelled = n;
+	return 0;
+}

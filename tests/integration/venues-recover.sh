@@ -1,0 +1,144 @@
+#!/bin/bash
+# tests/integration/venues-recover.sh TRANCHED TRANCHE -- a block that
+# trades in the dark pool and with dealers, killed (SIGKILL) part-way and
+# recovered from its journal, is the session that was never killed; every
+# fill says its venue; the submit command takes a venue set and refuses a
+# bad one, naming it, without creating a block.
+#
+# One seed's half-hour block on lit,dark,rfq is run flat out, then at 400x
+# and killed once its journal holds a dark or dealer fill (so a resting
+# dark order, dealers' inventories and the predator's memory must all come
+# back), then continued flat out.  The two `tranched tca --json` reports,
+# venues included, must be identical.
+set -eu
+TRANCHED=$1 TRANCHE=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run=(--scenario calm --seed 7 --exit-when-done --set orders.0.end=10:00:00
+	--set orders.0.venues=lit,dark,rfq --set orders.0.rfq_every_s=300)
+
+"$TRANCHED" "${run[@]}" --speed max --journal "$tmp/max.trj" \
+	--listen "ipc://$tmp/a" 2>/dev/null || fail "run at speed max failed"
+"$TRANCHED" tca "$tmp/max.trj" --json > "$tmp/max.json" || fail "tca (max)"
+jq -e '.filled > 0 and .venues.dark.filled > 0 and .venues.rfq.filled > 0
+	and (.venues.lit.filled + .venues.dark.filled + .venues.rfq.filled)
+	    == .filled' "$tmp/max.json" >/dev/null ||
+	fail "no dark and dealer fills adding up: $(jq -c .venues "$tmp/max.json")"
+
+"$TRANCHED" "${run[@]}" --speed 400 --journal "$tmp/crash.trj" \
+	--listen "ipc://$tmp/c" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 1 400); do
+	v=$("$TRANCHED" tca "$tmp/crash.trj" --json 2>/dev/null |
+	    jq -r '.venues.dark.filled + .venues.rfq.filled' 2>/dev/null || true)
+	[ -n "$v" ] && [ "$v" != null ] && [ "$v" -gt 0 ] && break
+	sleep 0.02
+done
+kill -9 "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null || true
+"$TRANCHED" tca "$tmp/crash.trj" --json 2>/dev/null |
+	jq -e '.state != "DONE" and .state != "EXPIRED" and
+	    (.venues.dark.filled + .venues.rfq.filled) > 0' >/dev/null ||
+	fail "killed before a venue fill or after the end: nothing to recover"
+"$TRANCHED" --speed max --exit-when-done --journal "$tmp/crash.trj" \
+	--listen "ipc://$tmp/d" 2>"$tmp/recover.err" ||
+	fail "recovery failed: $(cat "$tmp/recover.err")"
+grep -q "continuing the session" "$tmp/recover.err" ||
+	fail "the engine did not recover: $(cat "$tmp/recover.err")"
+"$TRANCHED" tca "$tmp/crash.trj" --json > "$tmp/crash.json" ||
+	fail "tca (crash)"
+if ! cmp -s "$tmp/max.json" "$tmp/crash.json"; then
+	diff <(jq -S 'del(.children)' "$tmp/max.json") \
+	    <(jq -S 'del(.children)' "$tmp/crash.json") >&2 || true
+	fail "the recovered session's report differs from the uninterrupted one"
+fi
+
+# Every fill event in the journal names a venue.
+strings -n 8 "$tmp/max.trj" | grep -a '^{"v"' | jq -cR 'fromjson? // empty' |
+	jq -c 'select(.liq != null and .child != null)' > "$tmp/fills.json"
+[ -s "$tmp/fills.json" ] || fail "no fill events read from the journal"
+jq -se 'all(.venue == "lit" or .venue == "dark" or .venue == "rfq")' \
+	"$tmp/fills.json" >/dev/null || fail "a fill without a venue"
+
+# The submit command: a bad venue set is refused naming it, a good one
+# makes a block that says its venues.  Then the supervisor's venue
+# command: refused to a trader, it turns the dark pool off (cancelling the
+# dark child), is audited in words, and a dealer by name.
+url=ipc://$tmp/e
+"$TRANCHED" --scenario calm --seed 3 --speed 1 --listen "$url" \
+	--journal "$tmp/e.trj" --set orders.0.qty=100 2>/dev/null &
+pids+=($!)
+ctl() { "$TRANCHE" ctl --connect "$url" --timeout 3000 "$@"; }
+for _ in $(seq 100); do
+	ctl status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+n0=$(ctl status --json | jq '.blocks | length')
+out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,pool \
+	--reason "venue test" 2>&1) && fail "venues=lit,pool accepted: $out"
+echo "$out" | grep -q '"pool"' || fail "bad venue not named: $out"
+out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 dealers=top:12 \
+	venues=lit,rfq --reason "dealer test" 2>&1) &&
+	fail "dealers=top:12 accepted: $out"
+echo "$out" | grep -q 'top:12' || fail "bad dealers not named: $out"
+[ "$(ctl status --json | jq '.blocks | length')" = "$n0" ] ||
+	fail "a refused submit made a block"
+ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
+	dealers=random:2 --reason "venue test" >/dev/null ||
+	fail "venues=lit,dark refused"
+ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark")] |
+	length == 1' >/dev/null ||
+	fail "the block does not say its venues: $(ctl status --json | jq -c '.blocks')"
+# The block's first decision rests a dark child (unless the pool filled
+# it whole at once).
+for _ in $(seq 50); do
+	ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark")
+	    | .venue_working] | add > 0' >/dev/null 2>&1 && break
+	sleep 0.1
+done
+out=$(ctl venue venue=dark enabled=false --reason "pool misbehaving" 2>&1) &&
+	fail "a trader turned the dark pool off: $out"
+echo "$out" | grep -qi "role" || fail "refusal does not name the role: $out"
+out=$(ctl --role supervisor --json venue venue=dark enabled=false \
+	--reason "pool misbehaving") || fail "supervisor refused: $out"
+echo "$out" | jq -e '.ok and .enabled == false and .cancelled <= 1' \
+	>/dev/null || fail "dark pool off: $out"
+sleep 1.5
+ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark") |
+	.venue_working] | add == 0' >/dev/null ||
+	fail "something rests in the dark pool it turned off: $(ctl status --json | jq -c .blocks)"
+out=$(ctl --role supervisor venue venue=lit enabled=false --reason "x" 2>&1) &&
+	fail "the lit book was turned off: $out"
+echo "$out" | grep -q '"lit"' || fail "venue=lit not named: $out"
+out=$(ctl --role supervisor venue dealer=D9 enabled=false --reason "x" 2>&1) &&
+	fail "an unknown dealer was turned off: $out"
+echo "$out" | grep -q '"D9"' || fail "dealer D9 not named: $out"
+ctl --role supervisor venue dealer=D4 enabled=false --reason "leaks" \
+	>/dev/null || fail "dealer D4 off refused"
+ctl snapshot --json | jq -e '[.audit[] | .what] |
+	(map(test("^venue dark off")) | any) and
+	(index("dealer D4 off") != null)' >/dev/null ||
+	fail "audit words missing: $(ctl snapshot --json | jq -c '[.audit[] | .what]')"
+ctl status --json | jq -e '.venues_off == ["dark", "D4"]' >/dev/null ||
+	fail "status venues_off: $(ctl status --json | jq -c .venues_off)"
+# Journaled and re-applied: killed and recovered, they are still off.
+kill -9 "${pids[1]}"
+wait "${pids[1]}" 2>/dev/null || true
+"$TRANCHED" --speed 1 --journal "$tmp/e.trj" --listen "$url" \
+	2>"$tmp/e-recover.err" &
+pids+=($!)
+for _ in $(seq 100); do
+	ctl status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+grep -q "continuing the session" "$tmp/e-recover.err" ||
+	fail "the engine did not recover: $(cat "$tmp/e-recover.err")"
+ctl status --json | jq -e '.venues_off == ["dark", "D4"]' >/dev/null ||
+	fail "after recovery venues_off: $(ctl status --json | jq -c .venues_off)"
+echo "PASS venues-recover"

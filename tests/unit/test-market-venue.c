@@ -1,0 +1,436 @@
+/*
+ * tests/unit/test-market-venue.c -- the dark pool and the dealers beside a
+ * simulated market: what they must guarantee (the pool crosses only at the
+ * mid, never below the minimum, shows nothing; dealers are deterministic
+ * under the seed and quote within the deadline; venues never used change
+ * nothing) and what must happen (a leaky dealer and the predator move the
+ * lit price).
+ *
+ * Every market is sim_params_default() with venue_params_default() or a
+ * variation the test states, so none depends on the scenario files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "engine/market/market.h"
+#include "engine/market/venue.h"
+
+#define NS MARKET_NS_PER_SEC
+#define OPEN (34200LL * NS)
+
+/* What the callbacks saw. */
+struct seen {
+	struct market *m;
+	int64_t fills, shares, bad_px, below_min, min;
+	long double cash2, mid2; /* 2 x px x qty, and (bid + ask) x qty */
+	int64_t rfqs, quotes, late, early, called_late;
+	int64_t qpx[64], qt[64];
+	int qdealer[64];
+	int nq;
+	int accept;              /* -1 reject all, else take the best */
+};
+
+static void
+seen_fill(void *arg, const struct market_fill *f)
+{
+	struct seen *s = arg;
+	int64_t bp, ap, q;
+
+	if (f->venue != VENUE_DARK) {
+		s->fills++;
+		s->shares += f->qty;
+		return;
+	}
+	assert_int_equal(book_best(s->m->book, BOOK_BID, &bp, &q), 0);
+	assert_int_equal(book_best(s->m->book, BOOK_ASK, &ap, &q), 0);
+	s->fills++;
+	s->shares += f->qty;
+	s->cash2 += 2.0L * (long double)f->px * f->qty;
+	s->mid2 += (long double)(bp + ap) * f->qty;
+	/* At the mid, or half a tick either side of a mid between ticks. */
+	if (llabs(2 * f->px - (bp + ap)) > 1 || ((bp + ap) % 2 == 0 &&
+	    2 * f->px != bp + ap))
+		s->bad_px++;
+	/* A mid between ticks is half of one execution. */
+	if (((bp + ap) % 2 ? 2 * f->qty : f->qty) < s->min && f->left > 0)
+		s->below_min++;
+}
+
+static int
+seen_rfq(void *arg, const struct venue_rfq *r)
+{
+	struct seen *s = arg;
+	int best = -1;
+
+	s->rfqs++;
+	if (s->m->now < r->deadline)
+		s->early++;
+	if (s->m->now >= r->deadline + NS)
+		s->called_late++;
+	for (int i = 0; i < r->nquotes; i++) {
+		s->quotes++;
+		if (r->q[i].t > r->deadline || r->q[i].t < r->t0)
+			s->late++;
+		if (s->nq < 64) {
+			s->qpx[s->nq] = r->q[i].px;
+			s->qt[s->nq] = r->q[i].t;
+			s->qdealer[s->nq] = r->q[i].dealer;
+			s->nq++;
+		}
+		if (best < 0 || (r->side == BOOK_BID ? r->q[i].px < r->q[best].px :
+		    r->q[i].px > r->q[best].px))
+			best = i;
+	}
+	return s->accept < 0 ? -1 : best;
+}
+
+static struct market *
+open_market(uint64_t seed, const struct venue_params *vp, struct seen *s)
+{
+	struct sim_params p;
+	struct market *m;
+
+	sim_params_default(&p);
+	assert_int_equal(market_sim_new(&m, &p, seed, OPEN - 300 * NS), 0);
+	if (vp != NULL)
+		assert_int_equal(venue_attach(m, vp, seed), 0);
+	if (s != NULL) {
+		memset(s, 0, sizeof *s);
+		s->m = m;
+		m->cbs.fill = seen_fill;
+		m->cbs.rfq = seen_rfq;
+		m->cbs.arg = s;
+	}
+	return m;
+}
+
+/* A market with venues that nobody uses prints what one without prints. */
+static void
+unused_venues_change_nothing(void **state)
+{
+	struct venue_params vp;
+	struct market *a, *b;
+
+	(void)state;
+	venue_params_default(&vp);
+	a = open_market(7, NULL, NULL);
+	b = open_market(7, &vp, NULL);
+	for (int64_t t = OPEN; t <= OPEN + 3600 * NS; t += 37 * NS) {
+		assert_int_equal(market_advance(a, t), 0);
+		assert_int_equal(market_advance(b, t), 0);
+		assert_int_equal(a->volume, b->volume);
+		assert_int_equal(a->last_px, b->last_px);
+		assert_true(market_mid(a) == market_mid(b));
+	}
+	assert_true(a->msgs == b->msgs);
+	market_free(a);
+	market_free(b);
+}
+
+/*
+ * The pool crosses at the mid and nowhere else -- a mid between ticks as
+ * two halves that add up to it exactly -- never executes below the
+ * minimum, and shows nothing in the lit book.
+ */
+static void
+dark_crosses_at_the_mid_above_the_minimum_and_shows_nothing(void **state)
+{
+	struct venue_params vp;
+	struct seen s;
+	struct market *m;
+	struct book_level before[10], after[10];
+	int64_t filled = 0, min = 400;
+	uint64_t id = 0;
+	int live = 0;
+
+	(void)state;
+	venue_params_default(&vp);
+	vp.pred_rate = 0; /* the predator would move the book: not here */
+	vp.dark_share = 0.4; /* contra flow often enough for many fills */
+	m = open_market(11, &vp, &s);
+	s.min = min;
+	assert_int_equal(market_advance(m, OPEN), 0);
+	for (int k = 0; k < 120; k++) {
+		int64_t t = OPEN + (int64_t)k * 60 * NS, left;
+		size_t n0 = book_order_count(m->book);
+		int nb;
+
+		/* Padding too: the levels are compared byte for byte. */
+		memset(before, 0, sizeof before);
+		memset(after, 0, sizeof after);
+		nb = book_depth(m->book, BOOK_BID, before, 10);
+
+		if (live)
+			venue_dark_cancel(m, id, &left);
+		assert_int_equal(venue_dark_submit(m, k % 2 ? BOOK_BID : BOOK_ASK,
+		    20000, min, &id, &filled), 0);
+		live = 1;
+		/* Nothing in the lit book moved for it. */
+		assert_int_equal(book_order_count(m->book), n0);
+		assert_int_equal(book_depth(m->book, BOOK_BID, after, 10), nb);
+		assert_memory_equal(before, after, sizeof before[0] * (size_t)nb);
+		assert_int_equal(market_advance(m, t + 60 * NS), 0);
+	}
+	print_message("dark: %lld fills, %lld shares\n", (long long)s.fills,
+	    (long long)s.shares);
+	assert_true(s.fills > 50);
+	assert_int_equal(s.bad_px, 0);
+	assert_int_equal(s.below_min, 0);
+	/* The cash is exactly the mid times the shares. */
+	assert_true(s.cash2 == s.mid2);
+	market_free(m);
+}
+
+/* An invalid dark order is refused and changes nothing; a market without
+ * venues says so. */
+static void
+dark_refuses_bad_orders(void **state)
+{
+	struct venue_params vp;
+	struct market *m, *bare;
+	uint64_t id;
+	int64_t f;
+
+	(void)state;
+	venue_params_default(&vp);
+	m = open_market(3, &vp, NULL);
+	bare = open_market(3, NULL, NULL);
+	assert_int_equal(market_advance(m, OPEN), 0);
+	assert_int_equal(venue_dark_submit(m, BOOK_BID, 0, 100, &id, &f),
+	    BOOK_EINVAL);
+	assert_int_equal(venue_dark_submit(m, 7, 100, 100, &id, &f), BOOK_EINVAL);
+	assert_int_equal(venue_dark_submit(m, BOOK_BID, 100, -1, &id, &f),
+	    BOOK_EINVAL);
+	assert_int_equal(venue_dark_cancel(m, 12345, &f), BOOK_ENOENT);
+	assert_int_equal(venue_dark_submit(bare, BOOK_BID, 100, 100, &id, &f),
+	    VENUE_ENONE);
+	assert_int_equal(venue_rfq_request(bare, BOOK_BID, 100, 1, &id),
+	    VENUE_ENONE);
+	assert_int_equal(venue_rfq_request(m, BOOK_BID, 100, 0, &id),
+	    BOOK_EINVAL);
+	market_free(m);
+	market_free(bare);
+}
+
+static void
+run_rfqs(uint64_t seed, struct seen *s, int accept)
+{
+	struct venue_params vp;
+	struct market *m;
+	uint64_t id;
+
+	venue_params_default(&vp);
+	m = open_market(seed, &vp, s);
+	s->accept = accept;
+	for (int k = 0; k < 6; k++) {
+		int64_t t = OPEN + (int64_t)k * 300 * NS;
+
+		assert_int_equal(market_advance(m, t), 0);
+		assert_int_equal(venue_rfq_request(m, k % 2 ? BOOK_BID : BOOK_ASK,
+		    50000, venue_dealers_all(m), &id), 0);
+	}
+	assert_int_equal(market_advance(m, OPEN + 3600 * NS), 0);
+	market_free(m);
+}
+
+/* The same seed asks the same dealers the same things: the same quotes at
+ * the same times; another seed does not. */
+static void
+dealers_are_deterministic_under_the_seed(void **state)
+{
+	static struct seen a, b, c;
+
+	(void)state;
+	run_rfqs(5, &a, 0);
+	run_rfqs(5, &b, 0);
+	run_rfqs(6, &c, 0);
+	assert_int_equal(a.rfqs, 6);
+	assert_true(a.nq >= 12);
+	assert_int_equal(a.nq, b.nq);
+	assert_memory_equal(a.qpx, b.qpx, sizeof a.qpx[0] * (size_t)a.nq);
+	assert_memory_equal(a.qt, b.qt, sizeof a.qt[0] * (size_t)a.nq);
+	assert_memory_equal(a.qdealer, b.qdealer, sizeof a.qdealer[0] *
+	    (size_t)a.nq);
+	assert_true(a.nq != c.nq || memcmp(a.qt, c.qt, sizeof a.qt[0] *
+	    (size_t)a.nq) != 0);
+	/* Accepted quotes filled: six requests of 50,000. */
+	assert_int_equal(a.shares, 6 * 50000);
+}
+
+/* Quotes come between the request and its deadline, and the requester is
+ * asked at the deadline, not before and not a second after. */
+static void
+quotes_arrive_within_the_deadline(void **state)
+{
+	static struct seen a;
+
+	(void)state;
+	run_rfqs(9, &a, -1);
+	assert_int_equal(a.rfqs, 6);
+	assert_true(a.quotes >= 12);
+	assert_int_equal(a.late, 0);
+	assert_int_equal(a.early, 0);
+	assert_int_equal(a.called_late, 0);
+	assert_int_equal(a.shares, 0); /* all rejected: nothing filled */
+}
+
+/* A request nobody answers still reaches its deadline: the requester is
+ * told, with no quotes, and nothing fills. */
+static void
+a_request_nobody_quotes_is_answered_at_its_deadline(void **state)
+{
+	struct venue_params vp;
+	struct seen s;
+	struct market *m;
+	uint64_t id;
+
+	(void)state;
+	venue_params_default(&vp);
+	for (int i = 0; i < vp.ndealers; i++)
+		vp.dealers[i].respond = 0;
+	m = open_market(4, &vp, &s);
+	assert_int_equal(market_advance(m, OPEN), 0);
+	assert_int_equal(venue_rfq_request(m, BOOK_ASK, 30000,
+	    venue_dealers_all(m), &id), 0);
+	assert_int_equal(market_advance(m, OPEN + 60 * NS), 0);
+	assert_int_equal(s.rfqs, 1);
+	assert_int_equal(s.quotes, 0);
+	assert_int_equal(s.early, 0);
+	assert_int_equal(s.called_late, 0);
+	assert_int_equal(s.shares, 0);
+	market_free(m);
+}
+
+/* Dealers that leak, asked for a large buy and all losing, buy ahead in
+ * the lit book: the mid ends well above the same seed's mid without the
+ * request. */
+static void
+losing_dealers_who_leak_move_the_lit_price(void **state)
+{
+	struct venue_params vp, clean;
+	struct seen s1, s2, s3;
+	struct market *leaky, *quiet, *noleak;
+	uint64_t id;
+	double d_leak, d_clean;
+
+	(void)state;
+	venue_params_default(&vp);
+	vp.ndealers = 3;
+	for (int i = 0; i < 3; i++) {
+		vp.dealers[i].leak = 0.5;
+		vp.dealers[i].prehedge = 0;
+		vp.dealers[i].hedge = 0;
+	}
+	clean = vp;
+	for (int i = 0; i < 3; i++)
+		clean.dealers[i].leak = 0;
+	leaky = open_market(21, &vp, &s1);
+	quiet = open_market(21, &vp, &s2);
+	noleak = open_market(21, &clean, &s3);
+	s1.accept = s2.accept = s3.accept = -1;
+	assert_int_equal(market_advance(leaky, OPEN), 0);
+	assert_int_equal(market_advance(quiet, OPEN), 0);
+	assert_int_equal(market_advance(noleak, OPEN), 0);
+	assert_int_equal(venue_rfq_request(leaky, BOOK_BID, 100000,
+	    venue_dealers_all(leaky), &id), 0);
+	assert_int_equal(venue_rfq_request(noleak, BOOK_BID, 100000,
+	    venue_dealers_all(noleak), &id), 0);
+	assert_int_equal(market_advance(leaky, OPEN + 200 * NS), 0);
+	assert_int_equal(market_advance(quiet, OPEN + 200 * NS), 0);
+	assert_int_equal(market_advance(noleak, OPEN + 200 * NS), 0);
+	d_leak = market_mid(leaky) - market_mid(quiet);
+	d_clean = market_mid(noleak) - market_mid(quiet);
+	/* 150,000 shares bought in two minutes against a book that shows a
+	 * few thousand: tens of ticks, where dealers that keep quiet move
+	 * nothing at all. */
+	assert_true(d_leak > 10.0);
+	assert_true(fabs(d_clean) < 1e-9);
+	struct venue_stats st;
+	venue_stats_get(leaky, &st);
+	assert_true(st.leak_vol > 100000);
+	market_free(leaky);
+	market_free(quiet);
+	market_free(noleak);
+}
+
+/* Small dark fills, again and again on one side, start the predator;
+ * a minimum execution above its threshold keeps it asleep. */
+static void
+small_dark_fills_wake_the_predator(void **state)
+{
+	struct venue_params vp;
+	struct venue_stats st_small, st_big;
+	struct seen s1, s2;
+	struct market *a, *b;
+	uint64_t id;
+	int64_t f;
+
+	(void)state;
+	venue_params_default(&vp);
+	vp.dark_share = 0.4; /* plenty of contra flow, so fills come often */
+	vp.natural_share = 0.3;
+	a = open_market(31, &vp, &s1);
+	b = open_market(31, &vp, &s2);
+	assert_int_equal(market_advance(a, OPEN), 0);
+	assert_int_equal(market_advance(b, OPEN), 0);
+	assert_int_equal(venue_dark_submit(a, BOOK_BID, 200000, 100, &id, &f), 0);
+	assert_int_equal(venue_dark_submit(b, BOOK_BID, 200000, 2000, &id, &f), 0);
+	assert_int_equal(market_advance(a, OPEN + 3600 * NS), 0);
+	assert_int_equal(market_advance(b, OPEN + 3600 * NS), 0);
+	venue_stats_get(a, &st_small);
+	venue_stats_get(b, &st_big);
+	assert_true(st_small.dark_fills >= 8);
+	assert_true(st_small.pred_trigs >= 1);
+	assert_true(st_small.leak_vol > 0);
+	assert_true(st_big.dark_fills >= 1);
+	assert_int_equal(st_big.pred_trigs, 0);
+	market_free(a);
+	market_free(b);
+}
+
+/* Venue sets parse with the lit book always in, and a bad one is named. */
+static void
+venue_sets_parse_and_name_bad_values(void **state)
+{
+	unsigned set = 99;
+	char err[160], buf[32];
+
+	(void)state;
+	assert_int_equal(venue_set_parse("dark", &set, err, sizeof err), 0);
+	assert_int_equal(set, VENUE_BIT(VENUE_LIT) | VENUE_BIT(VENUE_DARK));
+	venue_set_format(set, buf, sizeof buf);
+	assert_string_equal(buf, "lit,dark");
+	assert_int_equal(venue_set_parse("lit,dark,rfq", &set, err, sizeof err),
+	    0);
+	assert_int_equal(set, VENUE_SET_ALL);
+	set = 5;
+	assert_int_equal(venue_set_parse("lit,drak", &set, err, sizeof err), -1);
+	assert_int_equal(set, 5);
+	assert_non_null(strstr(err, "\"drak\""));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unused_venues_change_nothing),
+		cmocka_unit_test(
+		    dark_crosses_at_the_mid_above_the_minimum_and_shows_nothing),
+		cmocka_unit_test(dark_refuses_bad_orders),
+		cmocka_unit_test(dealers_are_deterministic_under_the_seed),
+		cmocka_unit_test(quotes_arrive_within_the_deadline),
+		cmocka_unit_test(a_request_nobody_quotes_is_answered_at_its_deadline),
+		cmocka_unit_test(losing_dealers_who_leak_move_the_lit_price),
+		cmocka_unit_test(small_dark_fills_wake_the_predator),
+		cmocka_unit_test(venue_sets_parse_and_name_bad_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
