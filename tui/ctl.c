@@ -83,6 +83,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "[--block ID] [sym=S] [side=buy|sell] qty=N | --block ID pct=P",
 	  "impact of a marketable child now (model, square-root law), 5-min "
 	  "volume; with pct, where a throttle to P% takes the block" },
+	{ CMD_AMEND, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
+	  CTL_TAKES_FIELDS, "--block ID [qty=N] [limit_px=N] [end=NS] "
+	  "--reason TEXT", "amend a live block's quantity (not below what is "
+	  "filled), limit price (0: none) or end of window" },
 	{ NULL, 0, NULL, NULL },
 };
 

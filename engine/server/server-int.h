@@ -424,7 +424,7 @@ cJSON *server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 struct audit_block {
 	uint32_t id;
 	double max_pov;
-	int64_t max_child, limit_px, filled, qty, force_until;
+	int64_t max_child, limit_px, filled, qty, force_until, end;
 	int aggr, state, forced, cleanup;
 	double cost_limit;
 	char algo[24];
