@@ -60,8 +60,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "--block ID --reason TEXT", "cancel the parent order" },
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
-	  "[max_pov=P] [urgency=U] [at_end=cross|leave] --reason TEXT",
-	  "a new parent order" },
+	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [origin.kind=K "
+	  "origin.session=S origin.clordid=ID] --reason TEXT",
+	  "a new parent order (origin: ctl unless given)" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
 	  "cancel_child|cancel_children|cost_limit [FIELD=VALUE...] --reason TEXT",
@@ -374,6 +375,19 @@ ctl_add_field(cJSON *req, const char *arg)
 		return -1;
 	memcpy(key, arg, (size_t)(eq - arg));
 	key[eq - arg] = '\0';
+	/* "origin.kind=fix": a member of an object field. */
+	char *dot = strchr(key, '.');
+	if (dot != NULL && dot != key && dot[1] != '\0') {
+		cJSON *obj;
+
+		*dot = '\0';
+		obj = cJSON_GetObjectItemCaseSensitive(req, key);
+		if (!cJSON_IsObject(obj)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(req, key);
+			obj = cJSON_AddObjectToObject(req, key);
+		}
+		return ctl_add_field(obj, arg + (dot - key) + 1);
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
 	d = strtod(eq + 1, &end);
 	if (eq[1] != '\0' && *end == '\0' && isfinite(d) &&
@@ -436,6 +450,10 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 		cJSON_AddStringToObject(req, "block", block);
 	if (pct > 0)
 		cJSON_AddNumberToObject(req, "pct", pct);
+	/* A block typed here says so, unless the caller says otherwise. */
+	if (strcmp(cmd->name, CMD_SUBMIT) == 0)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "origin"),
+		    "kind", "ctl");
 	for (int i = 0; i < nfields; i++)
 		ctl_add_field(req, fields[i]);
 	if (reason != NULL)
