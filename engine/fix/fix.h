@@ -75,6 +75,12 @@ struct fix_opts {
 	const char *url;      /* tcp://HOST:PORT (port 0: any free port) */
 	const char *sessions; /* the sessions file (JSON; see tranche-fix(7)) */
 	const char *store;    /* directory for the durable store (made if absent) */
+	/* 1: every session starts again at MsgSeqNum 1 after a disconnect
+	 * (QuickFIX's ResetOnDisconnect; what fix-echo and the acceptance
+	 * suite use).  0 (the engine): numbers persist across connections and
+	 * restarts.  A session's "reset_on_disconnect" in the sessions file
+	 * overrides it. */
+	int reset_on_disconnect;
 };
 
 struct fix_acceptor;
