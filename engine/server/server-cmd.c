@@ -1094,6 +1094,25 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/* fix_status: the FIX sessions and their open orders (a read). */
+static cJSON *
+cmd_fix_status(struct server *s, const cJSON *req, const char *id,
+               struct session *sess)
+{
+	cJSON *st = server_fix_status(s), *r, *it;
+
+	if (st == NULL)
+		return ipc_reply_error(id, ERR_STATE, "this engine has no FIX "
+		    "acceptor (start tranched with --fix-listen and "
+		    "--fix-sessions)");
+	r = ipc_reply_ok(id);
+	while ((it = st->child) != NULL)
+		cJSON_AddItemToObject(r, it->string, cJSON_DetachItemViaPointer(
+		    st, it));
+	cJSON_Delete(st);
+	return r;
+}
+
 /* journal_resume: a supervisor says the disk is writable again. */
 static cJSON *
 cmd_journal_resume(struct server *s, const cJSON *req, const char *id,
@@ -1438,9 +1457,17 @@ server_command_apply(struct server *s, const cJSON *req,
 
 	ipc_get_str(req, "id", &id);
 	ipc_get_str(req, "cmd", &name);
+	cJSON *reply;
+
 	if (name == NULL || (ce = cmd_find(name)) == NULL)
 		return ipc_reply_error(id, ERR_UNKNOWN, "command: unknown");
-	return ce->fn(s, req, id, sess);
+	reply = ce->fn(s, req, id, sess);
+	/* Recovery rebuilds the FIX orders' reports as the live engine made
+	 * them, command by command. */
+	if (s->fix != NULL && (ce->flags & CMD_WRITE) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")))
+		server_fix_command(s, sess, ce->name, req, reply);
+	return reply;
 }
 
 void
@@ -1477,12 +1504,20 @@ char *
 server_command(struct server *s, const void *buf, size_t len,
                struct peer *peer, size_t *outlen)
 {
+	return server_command_session(s, buf, len, server_session_get(s, peer),
+	    peer, outlen);
+}
+
+char *
+server_command_session(struct server *s, const void *buf, size_t len,
+                       struct session *sess, struct peer *peer,
+                       size_t *outlen)
+{
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
 	const char *seen;
 	char err[512], *out;
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
-	struct session *sess = server_session_get(s, peer);
 	struct audit_before before = { 0 };
 	uint64_t body = 0;
 	size_t seenlen;
@@ -1582,6 +1617,10 @@ answer:
 			}
 		}
 		s->audit_what[0] = '\0';
+		/* A FIX order's report of what was done to it. */
+		if (s->fix != NULL && cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(reply, "ok")))
+			server_fix_command(s, sess, ce->name, req, reply);
 	} else if (ce != NULL && (ce->flags & CMD_AUTH) &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		/* A hello (a read) is answered either way; a replay has no
