@@ -88,6 +88,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  CTL_TAKES_FIELDS, "--block ID [qty=N] [limit_px=N] [end=NS] "
 	  "--reason TEXT", "amend a live block's quantity (not below what is "
 	  "filled), limit price (0: none) or end of window" },
+	{ CMD_FIX_STATUS, 0, "(or: fix status)",
+	  "the FIX sessions, their sequence numbers and open FIX orders" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -400,6 +402,35 @@ ctl_add_field(cJSON *req, const char *arg)
 	return 0;
 }
 
+/* fix_status in lines: each session, then each open FIX order. */
+static void
+ctl_print_fix_status(const cJSON *reply)
+{
+	const cJSON *o;
+	char a[64], b[64], c[64], d[64], e[64];
+	double in = 0, out = 0, qty = 0, cum = 0;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(reply,
+	    "sessions")) {
+		ipc_get_num(o, "next_in", &in);
+		ipc_get_num(o, "next_out", &out);
+		printf("session %s %s %s->%s %s: next in %.0f, next out %.0f\n",
+		    ctl_str(o, "name", a, sizeof a), ctl_str(o, "version", b,
+		    sizeof b), ctl_str(o, "target", c, sizeof c), ctl_str(o,
+		    "sender", d, sizeof d), ctl_str(o, "state", e, sizeof e),
+		    in, out);
+	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(reply,
+	    "orders")) {
+		ipc_get_num(o, "qty", &qty);
+		ipc_get_num(o, "cum", &cum);
+		printf("order %s %s block %s %s: %.0f of %.0f filled\n",
+		    ctl_str(o, "session", a, sizeof a), ctl_str(o, "clordid", b,
+		    sizeof b), ctl_str(o, "block", c, sizeof c), ctl_str(o, "state",
+		    d, sizeof d), cum, qty);
+	}
+}
+
 static int
 ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
         double pct, const char *reason, int json, long timeout_ms,
@@ -477,6 +508,8 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 			ctl_print_estimate(reply);
 		else if (strcmp(cmd->name, CMD_SNAPSHOT) == 0)
 			ctl_print_snapshot(reply);
+		else if (strcmp(cmd->name, CMD_FIX_STATUS) == 0)
+			ctl_print_fix_status(reply);
 		else if (ipc_get_str(reply, "block", &state) == 0 &&
 		    strcmp(cmd->name, CMD_SUBMIT) == 0)
 			printf("%s: ok, block %s\n", cmd->name,
@@ -570,17 +603,25 @@ ctl_main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
 		    "submit, pause, resume, throttle, override, cancel, ack, kill, "
-		    "release, speed, journal_resume; see tranche ctl --help)\n");
+		    "release, speed, journal_resume, amend, fix status; see "
+		    "tranche ctl --help)\n");
 		return 2;
 	}
 	name = argv[optind++];
+	/* "fix status" is fix_status, as a person says it. */
+	if (strcmp(name, "fix") == 0 && optind < argc &&
+	    strcmp(argv[optind], "status") == 0) {
+		name = CMD_FIX_STATUS;
+		optind++;
+	}
 	for (cmd = ctl_cmds; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, name) == 0)
 			break;
 	if (cmd->name == NULL) {
 		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
 		    "snapshot, submit, pause, resume, throttle, override, "
-		    "cancel, ack, kill, release, speed, journal_resume)\n", name);
+		    "cancel, ack, kill, release, speed, journal_resume, amend, fix "
+		    "status)\n", name);
 		return 2;
 	}
 	if ((cmd->needs & CTL_NEEDS_PCT) && optind < argc &&
