@@ -267,8 +267,10 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", CMD_SUBMIT);
-	snprintf(buf, sizeof buf, "fix-%s-%lld", session, inseq);
-	cJSON_AddStringToObject(req, "id", buf);
+	/* With the ClOrdID: ids stay unique after the counterparty starts
+	 * its sequence numbers again (a ClOrdID is never used twice). */
+	snprintf(text, n, "fix-%s-%lld-%s", session, inseq, clordid);
+	cJSON_AddStringToObject(req, "id", text);
 	cJSON_AddStringToObject(req, "sym", sym);
 	cJSON_AddStringToObject(req, "side", side[0] == '1' ? "buy" : "sell");
 	cJSON_AddNumberToObject(req, "qty", qty);

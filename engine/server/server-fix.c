@@ -86,6 +86,7 @@ struct server_fix {
 	size_t nq, capq;
 	char **sent;          /* ExecIDs already sent: open addressing */
 	size_t capsent, nsent;
+	uint64_t last_wall;   /* the last wall-clock ExecID (sfix_wall_id) */
 };
 
 static void *
@@ -539,6 +540,28 @@ server_fix_flush(struct server *s)
 	free(o);
 }
 
+/*
+ * The ExecID of a report that is no event of an order's (a refusal, a
+ * status answer): the engine session's id, a letter, and wall-clock ns,
+ * kept strictly increasing.  A counterparty may start its sequence
+ * numbers again, so they would not do; the wall clock moves on across
+ * restarts.
+ */
+static void
+sfix_wall_id(struct server_fix *f, char letter, char *out, size_t n)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (now <= f->last_wall)
+		now = f->last_wall + 1;
+	f->last_wall = now;
+	snprintf(out, n, "%s-%c%llu", f->s->session, letter,
+	    (unsigned long long)now);
+}
+
 /* A refused NewOrderSingle: Rejected, with the tag and value. */
 static void
 sfix_reject(struct server_fix *f, struct fix_session *fs,
@@ -551,8 +574,7 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 
 	memset(&er, 0, sizeof er);
 	snprintf(er.session, sizeof er.session, "%s", fix_session_name(fs));
-	snprintf(er.execid, sizeof er.execid, "%s-R-%s-%lld", f->s->session,
-	    fix_session_name(fs), inseq);
+	sfix_wall_id(f, 'R', er.execid, sizeof er.execid);
 	er.exectype = '8';
 	er.status = '8';
 	snprintf(er.orderid, sizeof er.orderid, "NONE");
@@ -733,8 +755,10 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", replace ? CMD_AMEND : CMD_CANCEL);
-	snprintf(buf, sizeof buf, "fix-%s-%lld", name, inseq);
-	cJSON_AddStringToObject(req, "id", buf);
+	/* The new ClOrdID makes the id unique even after the counterparty
+	 * starts its sequence numbers again. */
+	snprintf(text, sizeof text, "fix-%s-%lld-%s", name, inseq, clordid);
+	cJSON_AddStringToObject(req, "id", text);
 	snprintf(buf, sizeof buf, "%u", o->block);
 	cJSON_AddStringToObject(req, "block", buf);
 	if (replace) {
@@ -817,8 +841,7 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 		snprintf(buf, sizeof buf, "%s", clordid);
 		memset(&er, 0, sizeof er);
 		snprintf(er.session, sizeof er.session, "%s", name);
-		snprintf(er.execid, sizeof er.execid, "%s-S-%s-%lld",
-		    f->s->session, name, inseq);
+		sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
 		er.exectype = 'I';
 		er.status = '8';
 		snprintf(er.orderid, sizeof er.orderid, "NONE");
@@ -840,8 +863,7 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 	/* An answer is no event of the order's: it takes no number of the
 	 * order's own, and its id says which request it answers. */
 	o->nexec--;
-	snprintf(er.execid, sizeof er.execid, "%s-S-%s-%lld", f->s->session,
-	    name, inseq);
+	sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
 	er.status = sfix_status(o);
 	er.leaves = o->final ? 0 : o->qty - o->cum;
 	sfix_send_now(f, fs, &er);

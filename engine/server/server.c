@@ -122,7 +122,7 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 
 	/* The FIX layer hears every fill, re-simulated ones too: recovery
 	 * rebuilds its reports (server-fix.c). */
-	if (s->fix != NULL)
+	if (s->fix != NULL && !(s->jhalted && strcmp(topic, TOPIC_FILL) == 0))
 		server_fix_event(s, topic, payload);
 	if (s->recovering && server_recover_event(s, topic, payload))
 		return;

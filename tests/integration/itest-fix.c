@@ -412,11 +412,11 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 
 	rig_make(&r);
 	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
-	    "--speed=30", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
 	fc_logon(&c, r.port);
 
 	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=3000|40=1|59=0|60=20261203-"
-	    "09:30:00|126=20261203-11:00:00|847=1000|5002=aggressive|");
+	    "09:30:00|126=20261203-09:50:00|847=1000|5002=aggressive|");
 	expect(&c, &h, "8", "0", msg, sizeof msg);
 	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
 	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
@@ -524,7 +524,7 @@ fix_kill9_every_fill_reported_once(void **state)
 	memset(&h, 0, sizeof h);
 	rig_make(&r);
 	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
-	    "--speed=120", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    "--speed=240", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
 	    (char *)NULL), 0);
 	fc_logon(&c, r.port);
 	fc_send(&c, "D", "11=K1|55=QDI|54=2|38=6000|40=1|60=20261203-09:30:00|"
@@ -543,7 +543,7 @@ fix_kill9_every_fill_reported_once(void **state)
 		close(c.fd);
 		kills++;
 		assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
-		    "--speed=120", r.a_listen, r.a_sessions, r.a_store,
+		    "--speed=240", r.a_listen, r.a_sessions, r.a_store,
 		    r.a_journal, (char *)NULL), 0);
 		fc_logon(&c, r.port);
 	}

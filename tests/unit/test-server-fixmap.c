@@ -82,7 +82,7 @@ fixmap_order_maps_every_tag(void **state)
 	assert_string_equal(cJSON_GetObjectItem(req, "cmd")->valuestring,
 	    "submit");
 	assert_string_equal(cJSON_GetObjectItem(req, "id")->valuestring,
-	    "fix-oms-7");
+	    "fix-oms-7-X1");
 	assert_string_equal(cJSON_GetObjectItem(req, "sym")->valuestring, "QDI");
 	assert_string_equal(cJSON_GetObjectItem(req, "side")->valuestring,
 	    "sell");
