@@ -18,8 +18,8 @@
  * fix_kill9_every_fill_reported_once: an aggressive order fills while the
  *   engine is killed with SIGKILL twice; after each restart (same journal,
  *   same store) the client logs on again, asks for what it missed, and in
- *   the end has heard every fill exactly once: no ExecID twice (PossDup
- *   resends of what it already had are set aside as such), and the LastQty
+ *   the end has heard every fill exactly once: no ExecID twice, resends
+ *   included, and the LastQty
  *   summed equals the block's filled quantity and `tranched tca`'s.
  */
 #include <arpa/inet.h>
@@ -350,14 +350,11 @@ heard_add(struct heard *h, const char *msg)
 {
 	char id[64], et[8];
 
+	/* fc_next() has dropped what was already received (a MsgSeqNum below
+	 * the next expected), so a report here is new to the OMS, resent
+	 * (PossDup) or not: an ExecID it has heard before is a second
+	 * report of the same execution. */
 	fv(msg, 17, id, sizeof id);
-	/* A PossDup resend of a report already heard is that report again,
-	 * marked so: set aside.  Without the mark it would be a second
-	 * report. */
-	if (strstr(msg, "|43=Y|") != NULL)
-		for (int i = 0; i < h->n; i++)
-			if (strcmp(h->ids[i], id) == 0)
-				return;
 	for (int i = 0; i < h->n; i++)
 		if (strcmp(h->ids[i], id) == 0)
 			fail_msg("ExecID %s heard twice: %s", id, msg);
