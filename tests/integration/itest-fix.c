@@ -14,7 +14,8 @@
  *   paused); H answers the status; G amends the quantity (150=5, 41 the old
  *   ClOrdID); F on an unknown order is an OrderCancelReject (9); F cancels
  *   (150=4) and the LastQty summed is what the engine says was filled;
- *   `fix_status` lists the session and its open order.
+ *   `fix_status` lists the session and its open order; a window that
+ *   ends with shares left (AtEnd leave) is reported Expired (150=C).
  * fix_kill9_every_fill_reported_once: an aggressive order fills while the
  *   engine is killed with SIGKILL twice; after each restart (same journal,
  *   same store) the client logs on again, asks for what it missed, and in
@@ -498,6 +499,26 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	assert_true(h.sum == (long long)block_num(&e, "2", "filled"));
 	fprintf(stderr, "fix: %d reports, %lld shares heard, block filled %.0f\n",
 	    h.n, h.sum, block_num(&e, "2", "filled"));
+
+	/* A window that ends with shares left (leave them, passive): Expired. */
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	{
+		long long t = atoll(itest_str(st, "t")) / 1000000000LL + 20;
+
+		snprintf(body, sizeof body, "11=E1|55=QDI|54=1|38=90000|40=1|"
+		    "60=20261203-09:30:00|126=20261203-%02lld:%02lld:%02lld|"
+		    "5002=passive|5004=leave|", t / 3600, t / 60 % 60, t % 60);
+	}
+	cJSON_Delete(st);
+	h.sum = 0;
+	fc_send(&c, "D", body);
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	expect(&c, &h, "8", "C", msg, sizeof msg);
+	assert_string_equal(fv(msg, 39, v, sizeof v), "C");
+	assert_string_equal(fv(msg, 11, v, sizeof v), "E1");
+	assert_int_equal(fvi(msg, 151), 0);
+	assert_int_equal(fvi(msg, 14), h.sum);
+	assert_true(h.sum < 90000);
 	snprintf(body, sizeof body, "58=bye|");
 	fc_send(&c, "5", body);
 	close(c.fd);
