@@ -7,7 +7,9 @@
  * (fix_engine_logon()); anything else closes the connection, as does
  * silence for LOGON_WAIT_NS.  Bytes read are framed here (fix_frame()) and
  * handed to the session one message at a time; what the session queues in
- * its output buffer is written after each message and each tick.
+ * its output buffer (answers, and the application's fix_send()) is
+ * committed to the store and written once per pass of the loop, in a check
+ * handle after every read of the pass, and after each tick.
  *
  * Two bounds keep one peer from hurting the loop: input is held only up to
  * INBUF_MAX (a message never needs more, so more is garbage), and bytes
@@ -41,6 +43,7 @@ struct conn {
 	struct fix_session *s;
 	int64_t opened;
 	int closing;
+	int want_flush;
 	size_t queued;
 	struct conn *next, *prev;
 };
@@ -56,6 +59,8 @@ struct fix_acceptor {
 	uv_loop_t *loop;
 	uv_tcp_t server;
 	uv_timer_t timer;
+	uv_check_t check;
+	int want_flush;
 	struct fix_engine *eng;
 	struct conn *conns;
 	int handles; /* open handles: server, timer, connections */
@@ -177,9 +182,31 @@ static void conn_flush(struct conn *c)
 	c->queued += n;
 }
 
+/* fix_send() queued bytes: they go out, with one commit for everything
+ * queued, when the loop has run this pass's callbacks (the check handle),
+ * so a burst of execution reports costs one fdatasync, not one each.
+ * Answers to input wait for the same commit. */
 static void conn_kick(void *conn)
 {
-	conn_flush(conn);
+	struct conn *c = conn;
+	c->want_flush = 1;
+	c->a->want_flush = 1;
+}
+
+static void on_check(uv_check_t *h)
+{
+	struct fix_acceptor *a = h->data;
+	if (!a->want_flush)
+		return;
+	a->want_flush = 0;
+	for (struct conn *c = a->conns; c; c = c->next) {
+		if (!c->want_flush)
+			continue;
+		c->want_flush = 0;
+		conn_flush(c);
+		if (c->s && !c->closing && fix_session_tick(c->s, now_ns()) == FIX_DISCONNECT)
+			conn_shutdown(c, NULL);
+	}
 }
 
 static void conn_input(struct conn *c)
@@ -233,13 +260,11 @@ static void conn_input(struct conn *c)
 	}
 	if (c->closing)
 		return;
-	/* One commit and one write for everything this read brought. */
-	conn_flush(c);
-	if (c->closing)
-		return;
-	if (c->s && fix_session_tick(c->s, now_ns()) == FIX_DISCONNECT) {
-		conn_shutdown(c, NULL);
-		return;
+	/* One commit and one write for everything this pass of the loop
+	 * brought, in the check phase after every read (on_check). */
+	if (c->s) {
+		c->want_flush = 1;
+		a->want_flush = 1;
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
@@ -386,7 +411,7 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (cfg[i].reset_on_disconnect < 0)
-			cfg[i].reset_on_disconnect = o->reset_on_disconnect ? 1 : 0;
+			cfg[i].reset_on_disconnect = o->reset_on_disconnect == 1;
 	struct fix_acceptor *a = calloc(1, sizeof *a);
 	if (!a) {
 		free(cfg);
@@ -406,6 +431,9 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 	uv_timer_init(loop, &a->timer);
 	a->timer.data = a;
 	a->handles++;
+	uv_check_init(loop, &a->check);
+	a->check.data = a;
+	a->handles++;
 	rc = uv_tcp_bind(&a->server, (const struct sockaddr *)&ss, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&a->server, 128, on_connection);
@@ -421,6 +449,7 @@ int fix_acceptor_open(struct fix_acceptor **out, uv_loop_t *loop, const struct f
 		                        ? ((struct sockaddr_in6 *)&bound)->sin6_port
 		                        : ((struct sockaddr_in *)&bound)->sin_port);
 	uv_timer_start(&a->timer, on_tick, TICK_MS, TICK_MS);
+	uv_check_start(&a->check, on_check);
 	*out = a;
 	return 0;
 }
@@ -436,6 +465,8 @@ void fix_acceptor_close(struct fix_acceptor *a)
 	}
 	uv_timer_stop(&a->timer);
 	uv_close((uv_handle_t *)&a->timer, handle_closed);
+	uv_check_stop(&a->check);
+	uv_close((uv_handle_t *)&a->check, handle_closed);
 	uv_close((uv_handle_t *)&a->server, handle_closed);
 }
 

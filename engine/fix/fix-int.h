@@ -112,6 +112,7 @@ struct fix_store_rec {
 	long long seq;
 	long long off;
 	size_t len;
+	char type[4]; /* its MsgType, so a resend need not read admin ones */
 };
 /* Opens (creating) DIR/NAME.log and reads it back: 0, or <0 with err
  * naming the file, the offset and what was wrong. */

@@ -68,7 +68,13 @@ struct fix_session {
 	void (*kick)(void *conn);
 	int disconnect;
 	char why[160];
+	/* Working space made once: a message's fields are too large to
+	 * allocate per message (a burst of thousands would churn the heap). */
+	struct fix_parsed *pin, *pq, *pres;
+	char *scratch;
 };
+
+#define SCRATCH_MAX (FIX_OUT_MAX + 2048)
 
 struct fix_engine {
 	struct fix_session *s;
@@ -300,6 +306,16 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		s->eng = e;
 		s->cfg = cfg[i];
 		s->hb = cfg[i].heartbeat;
+		s->pin = malloc(sizeof *s->pin);
+		s->pq = malloc(sizeof *s->pq);
+		s->pres = malloc(sizeof *s->pres);
+		s->scratch = malloc(SCRATCH_MAX);
+		if (!s->pin || !s->pq || !s->pres || !s->scratch) {
+			snprintf(err, errcap, "session %s: out of memory", cfg[i].name);
+			e->n = i + 1;
+			fix_engine_close(e);
+			return -1;
+		}
 		int rc = cfg[i].dictionary[0]
 		                 ? fix_dict_load(&s->dict, cfg[i].dictionary, err, errcap)
 		                 : fix_dict_builtin(&s->dict, cfg[i].version, err, errcap);
@@ -333,6 +349,10 @@ void fix_engine_close(struct fix_engine *e)
 			free(s->q[k].raw);
 		free(s->q);
 		free(s->out);
+		free(s->pin);
+		free(s->pq);
+		free(s->pres);
+		free(s->scratch);
 	}
 	free(e->s);
 	free(e);
@@ -516,21 +536,17 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 		hdr[n++] = extra[i];
 	long long seq = fix_store_next_out(s->store);
 	n = hdr_std(s, hdr, n, seq, now);
-	char *buf = malloc(FIX_OUT_MAX + 2048);
-	if (!buf)
-		return -1;
-	long len = fix_build(buf, FIX_OUT_MAX + 2048, s->cfg.version, msgtype, hdr, n, body, blen);
+	char *buf = s->scratch;
+	long len = fix_build(buf, SCRATCH_MAX, s->cfg.version, msgtype, hdr, n, body, blen);
 	if (len < 0 || fix_store_out(s->store, seq, buf, (size_t)len, sync) < 0) {
 		if (len >= 0)
 			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
-		free(buf);
 		return -1;
 	}
 	if (s->conn && s->state == S_ACTIVE) {
 		out_append(s, buf, (size_t)len);
 		s->last_sent = now;
 	}
-	free(buf);
 	return seq;
 }
 
@@ -688,16 +704,12 @@ static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *
 		body = p;
 		blen = (size_t)(m->f[m->n - 1].val - 3 - body);
 	}
-	char *buf = malloc(FIX_OUT_MAX + 2048);
-	if (!buf)
-		return -1;
-	long len = fix_build(buf, FIX_OUT_MAX + 2048, s->cfg.version, mt, hdr, n, body ? body : "",
+	long len = fix_build(s->scratch, SCRATCH_MAX, s->cfg.version, mt, hdr, n, body ? body : "",
 	                     blen);
 	if (len > 0) {
-		out_append(s, buf, (size_t)len);
+		out_append(s, s->scratch, (size_t)len);
 		s->last_sent = now;
 	}
-	free(buf);
 	return len > 0 ? 0 : -1;
 }
 
@@ -801,38 +813,33 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 		const struct fix_store_rec *r = fix_store_rec(s->store, i);
 		if (r->seq < begin || r->seq > end)
 			continue;
-		char *raw;
-		size_t len;
-		struct fix_parsed *p = malloc(sizeof *p);
-		const char *why;
-		if (!p)
-			break;
-		if (fix_store_read(s->store, i, &raw, &len) < 0) {
-			free(p);
-			break;
-		}
-		if (fix_parse(raw, len, p, &why) < 0) {
-			free(raw);
-			free(p);
-			continue;
-		}
-		char mt[8];
-		msgtype_of(&p->m, mt, sizeof mt);
 		if (current != r->seq && !gap)
 			gap = current;
-		if (is_admin(mt)) {
-			if (!gap)
-				gap = r->seq;
-		} else {
-			if (gap)
-				send_seq_reset(s, now, gap, r->seq);
-			resend_app(s, now, &p->m);
-			gap = 0;
-		}
 		current = r->seq + 1;
 		last = r->seq;
+		/* Session messages are gap-filled without reading them back. */
+		if (is_admin(r->type)) {
+			if (!gap)
+				gap = r->seq;
+			continue;
+		}
+		char *raw;
+		size_t len;
+		const char *why;
+		if (fix_store_read(s->store, i, &raw, &len) < 0)
+			break;
+		if (fix_parse(raw, len, s->pres, &why) < 0) {
+			/* Our own message no longer parses: fill its number. */
+			free(raw);
+			if (!gap)
+				gap = r->seq;
+			continue;
+		}
+		if (gap)
+			send_seq_reset(s, now, gap, r->seq);
+		resend_app(s, now, &s->pres->m);
+		gap = 0;
 		free(raw);
-		free(p);
 	}
 	if (gap)
 		send_seq_reset(s, now, gap, last + 1);
@@ -903,9 +910,9 @@ static void process_queue(struct fix_session *s, int64_t now)
 			return;
 		struct qmsg q = s->q[k];
 		s->q[k] = s->q[--s->nq];
-		struct fix_parsed *p = malloc(sizeof *p);
+		struct fix_parsed *p = s->pq;
 		const char *why;
-		if (p && fix_parse(q.raw, q.len, p, &why) == 0) {
+		if (fix_parse(q.raw, q.len, p, &why) == 0) {
 			char mt[8];
 			msgtype_of(&p->m, mt, sizeof mt);
 			if (!strcmp(mt, "A") || !strcmp(mt, "2"))
@@ -915,7 +922,6 @@ static void process_queue(struct fix_session *s, int64_t now)
 		} else {
 			incr_in(s);
 		}
-		free(p);
 		free(q.raw);
 	}
 }
@@ -988,17 +994,13 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 
 int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_t len)
 {
-	struct fix_parsed *p = malloc(sizeof *p);
+	struct fix_parsed *p = s->pin;
 	const char *why;
-	if (!p)
-		return FIX_DISCONNECT;
 	if (fix_parse(raw, len, p, &why) < 0) {
 		/* Garbled: dropped, sequence numbers untouched. */
-		free(p);
 		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 	}
 	process(s, now, &p->m);
-	free(p);
 	process_queue(s, now);
 	return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 }
@@ -1163,7 +1165,11 @@ long long fix_send(struct fix_session *s, const struct fix_out *o)
 	if (!s || !o || o->overflow || !o->msgtype[0])
 		return -1;
 	int64_t now = s->eng->clock();
-	long long seq = send_new(s, now, o->msgtype, NULL, 0, o->body, o->len, 1);
+	/* Logged on, the record is made durable by the commit that comes
+	 * before its bytes are written (one for a batch); otherwise nothing
+	 * would commit it soon, so it is flushed now. */
+	int on = s->conn && s->state == S_ACTIVE && s->kick;
+	long long seq = send_new(s, now, o->msgtype, NULL, 0, o->body, o->len, !on);
 	if (seq < 0)
 		return -2;
 	if (s->outlen && s->kick && s->conn)

@@ -13,11 +13,12 @@
  * messages (offset and length), so a ResendRequest after a restart is
  * answered from the file with pread.  An outgoing record is written and
  * fdatasync'ed before fix_store_out() returns, which is before its bytes
- * are handed to the socket: fix_send() syncs each record it writes, and
- * the session's own messages and incoming records are synced once per
- * batch (fix_session_commit(), before the acceptor writes a byte), the
- * group commit the design allows, so a burst of TestRequests costs one
- * fdatasync and not one each.  A reset to 1/1 truncates the
+ * are handed to the socket: records are written at once and synced once
+ * per batch (fix_session_commit(), which the acceptor calls before it
+ * writes a byte), the group commit the design allows, so a burst of
+ * TestRequests or execution reports costs one fdatasync and not one each.
+ * A message sent while nobody is logged on is synced at once, since no
+ * write is coming to commit it.  A reset to 1/1 truncates the
  * file, so a session that resets daily does not grow without bound.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct fix_store {
@@ -70,7 +72,8 @@ const char *fix_store_error(const struct fix_store *st)
 	return st->err;
 }
 
-static int rec_add(struct fix_store *st, long long seq, long long off, size_t len)
+static int rec_add(struct fix_store *st, long long seq, long long off, size_t len,
+                   const char *raw)
 {
 	/* A resent or renumbered seq replaces what was stored for it. */
 	while (st->nrec > 0 && st->rec[st->nrec - 1].seq >= seq)
@@ -83,10 +86,17 @@ static int rec_add(struct fix_store *st, long long seq, long long off, size_t le
 		st->rec = nr;
 		st->caprec = cap;
 	}
-	st->rec[st->nrec].seq = seq;
-	st->rec[st->nrec].off = off;
-	st->rec[st->nrec].len = len;
-	st->nrec++;
+	struct fix_store_rec *r = &st->rec[st->nrec++];
+	r->seq = seq;
+	r->off = off;
+	r->len = len;
+	memset(r->type, 0, sizeof r->type);
+	const char *t = memmem(raw, len, "\00135=", 4);
+	if (t) {
+		t += 4;
+		for (size_t k = 0; k + 1 < sizeof r->type && t + k < raw + len && t[k] != '\001'; k++)
+			r->type[k] = t[k];
+	}
 	return 0;
 }
 
@@ -121,7 +131,7 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 				break; /* torn: the message was never acknowledged */
 			if (buf[body + b] != '\n')
 				goto bad;
-			if (rec_add(st, a, body, (size_t)b) < 0) {
+			if (rec_add(st, a, body, (size_t)b, buf + body) < 0) {
 				snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
 				return -1;
 			}
@@ -212,28 +222,47 @@ void fix_store_close(struct fix_store *st)
 	free(st);
 }
 
-static int store_write(struct fix_store *st, const char *p, size_t n)
+/* Appends the buffers as one record; a failure cuts what was written of
+ * it, so the next record starts clean. */
+static int store_writev(struct fix_store *st, struct iovec *iov, int n)
 {
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = pwrite(st->fd, p + done, n - done, (off_t)(st->size + (long long)done));
+	size_t total = 0, done = 0;
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	while (done < total) {
+		ssize_t w = pwritev(st->fd, iov, n, (off_t)(st->size + (long long)done));
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
 			snprintf(st->err, sizeof st->err, "%s: write at %lld: %s", st->path,
 			         st->size + (long long)done, w < 0 ? strerror(errno) : "no progress");
-			/* What was written of the record is a torn tail: cut it so
-			 * the next record starts clean. */
 			if (ftruncate(st->fd, (off_t)st->size) < 0) {
 				/* The open after a restart cuts it instead. */
 			}
 			return -1;
 		}
 		done += (size_t)w;
+		/* Step over what was written. */
+		size_t skip = (size_t)w;
+		while (n > 0 && skip >= iov[0].iov_len) {
+			skip -= iov[0].iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov[0].iov_base = (char *)iov[0].iov_base + skip;
+			iov[0].iov_len -= skip;
+		}
 	}
-	st->size += (long long)n;
+	st->size += (long long)total;
 	st->dirty = 1;
 	return 0;
+}
+
+static int store_write(struct fix_store *st, const char *p, size_t n)
+{
+	struct iovec iov = {(void *)p, n};
+	return store_writev(st, &iov, 1);
 }
 
 int fix_store_sync(struct fix_store *st)
@@ -262,22 +291,13 @@ int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t l
 {
 	char line[64];
 	int n = snprintf(line, sizeof line, "O %lld %zu\n", seq, len);
-	char *rec = malloc((size_t)n + len + 1);
-	if (!rec) {
-		snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
-		return -1;
-	}
-	memcpy(rec, line, (size_t)n);
-	memcpy(rec + n, raw, len);
-	rec[(size_t)n + len] = '\n';
 	long long off = st->size + n;
-	int rc = store_write(st, rec, (size_t)n + len + 1);
-	free(rec);
-	if (rc < 0)
+	struct iovec iov[3] = {{line, (size_t)n}, {(void *)raw, len}, {"\n", 1}};
+	if (store_writev(st, iov, 3) < 0)
 		return -1;
 	if (sync && fix_store_sync(st) < 0)
 		return -1;
-	if (rec_add(st, seq, off, len) < 0) {
+	if (rec_add(st, seq, off, len, raw) < 0) {
 		snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
 		return -1;
 	}
