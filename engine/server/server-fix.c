@@ -586,7 +586,9 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 	if (fix_get_str(m, 54, v, sizeof v) == 0 && (v[0] == '1' ||
 	    v[0] == '2') && v[1] == '\0')
 		er.side = v[0];
-	if (fix_get_num(m, 38, &qty) == 0 && qty >= 1 && qty <= 1e9)
+	/* The quantity as asked, when it is one (12.5 is not 12). */
+	if (fix_get_num(m, 38, &qty) == 0 && qty >= 1 && qty <= 1e9 &&
+	    qty == floor(qty))
 		er.qty = (int64_t)qty;
 	er.rejreason = rej;
 	ipc_utf8_cut(er.text, (size_t)snprintf(er.text, sizeof er.text, "%s",
