@@ -33,6 +33,7 @@ extern const struct cli_cmd cli_journal_cmd;
 extern const struct cli_cmd cli_replay_cmd;
 extern const struct cli_cmd cli_train_cmd;
 extern const struct cli_cmd cli_impact_cmd;
+extern const struct cli_cmd cli_fix_echo_cmd;
 
 /* Options of the training commands (train, impact): a number in [lo, hi],
  * and --hidden W1,W2,...  0, or -1 having told stderr the program, the
