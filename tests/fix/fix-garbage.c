@@ -190,7 +190,8 @@ static int probe(const char *after)
 		fail("%s: probe %s's Logout not answered: %s", after, who, why);
 		goto out;
 	}
-	say("ok   %s: probe %s logged on in %.3f s and out", after, who, dt);
+	say("ok   %s: probe %s logged on in %.3f s and out (acceptor: %d descriptors)", after, who,
+	    dt, proc_fds());
 	rc = 0;
 out:
 	fw_conn_close(&c);
@@ -612,6 +613,7 @@ int main(int argc, char **argv)
 	port = acc.port;
 	say("acceptor pid %d on port %d, seed %llu", (int)acc.pid, port, (unsigned long long)rng);
 
+	int fds_start = proc_fds();
 	probe("start");
 	scenario_garbage();
 	scenario_truncated();
@@ -621,6 +623,20 @@ int main(int argc, char **argv)
 	scenario_never_reads();
 	scenario_storm();
 
+	/* Every connection this program made is closed: the acceptor must be
+	 * back to the descriptors it had before the first. */
+	int fds_end = -1;
+	for (int i = 0; i < 50; i++) {
+		fds_end = proc_fds();
+		if (fds_end <= fds_start)
+			break;
+		usleep(100000);
+	}
+	if (fds_start >= 0 && fds_end > fds_start)
+		fail("the acceptor holds %d descriptors after every peer closed, %d before the first",
+		     fds_end, fds_start);
+	else
+		say("ok   descriptors: %d before the first peer, %d after the last", fds_start, fds_end);
 	if (fw_proc_stop(&acc, 15.0, err, sizeof err) < 0)
 		fail("at the end the acceptor %s (its stderr: %s)", err, logf);
 	else

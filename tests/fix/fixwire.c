@@ -476,7 +476,12 @@ int fw_proc_start(struct fw_proc *p, char *const argv[], const char *log, int wa
 	for (;;) {
 		double left = deadline - fw_now();
 		if (left <= 0) {
-			snprintf(err, cap, "printed no \"listening tcp://127.0.0.1:PORT\" in %.0f s", timeout);
+			char seen[200];
+			fw_printable(seen, sizeof seen, line, ll);
+			snprintf(err, cap,
+			         "printed no \"listening tcp://127.0.0.1:PORT\" in %.0f s (its stdout so far: "
+			         "\"%s\"; %s)",
+			         timeout, seen, fw_proc_alive(p) ? "still running" : "no longer running");
 			return -1;
 		}
 		struct pollfd pf = {.fd = p->out, .events = POLLIN};
