@@ -148,6 +148,8 @@ static void conn_flush(struct conn *c)
 	struct fix_session *s = c->s;
 	if (!s || c->closing)
 		return;
+	/* Nothing leaves before what it says is on disk. */
+	fix_session_commit(s);
 	size_t n = fix_session_out_len(s);
 	if (n == 0)
 		return;
@@ -191,11 +193,17 @@ static void conn_input(struct conn *c)
 			off += st;
 			break;
 		}
-		if (r < 0) {
-			if (!c->s) {
-				conn_close(c, "garbled input before Logon");
-				return;
+		if (r == -2 || (r < 0 && !c->s)) {
+			if (c->s) {
+				conn_flush(c);
+				conn_close(c, "BodyLength above 65536");
+			} else {
+				conn_close(c, r == -2 ? "BodyLength above 65536"
+				                      : "garbled input before Logon");
 			}
+			return;
+		}
+		if (r < 0) {
 			off += en;
 			continue;
 		}
@@ -217,14 +225,22 @@ static void conn_input(struct conn *c)
 			rc = fix_session_input(c->s, now, raw, len);
 		}
 		off += en;
-		conn_flush(c);
 		if (rc == FIX_DISCONNECT) {
+			conn_flush(c);
 			conn_shutdown(c, NULL);
 			break;
 		}
 	}
 	if (c->closing)
 		return;
+	/* One commit and one write for everything this read brought. */
+	conn_flush(c);
+	if (c->closing)
+		return;
+	if (c->s && fix_session_tick(c->s, now_ns()) == FIX_DISCONNECT) {
+		conn_shutdown(c, NULL);
+		return;
+	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
 	if (c->inlen > INBUF_MAX)

@@ -8,8 +8,10 @@
  * the BodyLength claims.  So a BodyLength that is too short or too long
  * still yields a frame, which parsing then finds garbled (wrong length or
  * checksum) and the session drops without touching sequence numbers.  A
- * BodyLength that is not a number or is above FIX_MAX_BODY is dropped at
- * once: no buffer ever grows to what a peer claims.
+ * BodyLength that is not a number is dropped at once; one above
+ * FIX_MAX_BODY is reported as soon as its digits pass the cap, and the
+ * acceptor closes the connection: no buffer ever grows to what a peer
+ * claims, and a peer that claims that much is not speaking FIX.
  *
  * Parsing never copies: fields point into the frame.  Building writes the
  * header in QuickFIX's order (8, 9, 35, then the other header fields by
@@ -66,15 +68,19 @@ int fix_frame(const char *buf, size_t len, size_t *start, size_t *end)
 	size_t body = 0;
 	size_t i = lp;
 	for (; i < avail && b[i] != FIX_SOH; i++) {
-		if (b[i] < '0' || b[i] > '9' || body > FIX_MAX_BODY) {
+		if (b[i] < '0' || b[i] > '9') {
 			*end = s + i + 1;
 			return -1;
 		}
 		body = body * 10 + (size_t)(b[i] - '0');
+		if (body > FIX_MAX_BODY) {
+			*end = s + i + 1;
+			return -2;
+		}
 	}
 	if (i >= avail)
 		return 0;
-	if (i == lp || body > FIX_MAX_BODY) {
+	if (i == lp) {
 		*end = s + i + 1;
 		return -1;
 	}

@@ -31,9 +31,9 @@
 /* Where the next complete message is in buf[0..len).  Returns 1 with
  * *start and *end set (the message is buf[*start..*end)), 0 when more
  * bytes are needed (*start says how many leading bytes are garbage and can
- * be dropped), or -1 when the bytes from *start to *end are garbled framing
- * (a BodyLength that is not a number or is above FIX_MAX_BODY) and must be
- * dropped. */
+ * be dropped), -1 when the bytes up to *end are garbled framing (a
+ * BodyLength that is not a number) and must be dropped, or -2 when the
+ * BodyLength is above FIX_MAX_BODY (the connection is to be closed). */
 int fix_frame(const char *buf, size_t len, size_t *start, size_t *end);
 
 struct fix_parsed {
@@ -123,8 +123,9 @@ long long fix_store_next_out(const struct fix_store *st);
 /* An incoming message was processed (written; made durable with the next
  * sync or outgoing record). */
 int fix_store_in(struct fix_store *st, long long seq);
-/* An outgoing message, written and flushed to disk before it returns. */
-int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t len);
+/* An outgoing message, written, and with sync flushed to disk before it
+ * returns (without, the next fix_store_sync() does it). */
+int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t len, int sync);
 /* Sets both numbers; in == out == 1 starts the file afresh. */
 int fix_store_set(struct fix_store *st, long long in, long long out);
 int fix_store_sync(struct fix_store *st);
@@ -179,8 +180,12 @@ int fix_session_tick(struct fix_session *s, int64_t now);
 /* The connection is gone (closed by either side). */
 void fix_session_disconnected(struct fix_session *s, const char *why);
 void *fix_session_conn(const struct fix_session *s);
-/* Bytes waiting to be written to the connection; the caller takes them
- * (fix_session_out_take empties the buffer after copying up to cap). */
+/* Makes what the session stored durable (one fdatasync for a batch of
+ * messages); when that fails the output is dropped and the session asks
+ * to disconnect.  The acceptor calls it before it writes any byte. */
+int fix_session_commit(struct fix_session *s);
+/* Bytes waiting to be written to the connection (after a commit); the
+ * caller copies them and clears the buffer. */
 size_t fix_session_out_len(const struct fix_session *s);
 const char *fix_session_out_buf(const struct fix_session *s);
 void fix_session_out_clear(struct fix_session *s);

@@ -507,7 +507,8 @@ static int hdr_std(struct fix_session *s, struct fix_hdr *hdr, int n, long long 
 /* Numbers, stores and queues a message (admin or application).  Returns
  * the seq or -1 (nothing numbered, nothing queued). */
 static long long send_new(struct fix_session *s, int64_t now, const char *msgtype,
-                          struct fix_hdr *extra, int nextra, const char *body, size_t blen)
+                          struct fix_hdr *extra, int nextra, const char *body, size_t blen,
+                          int sync)
 {
 	struct fix_hdr hdr[16];
 	int n = 0;
@@ -519,7 +520,7 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 	if (!buf)
 		return -1;
 	long len = fix_build(buf, FIX_OUT_MAX + 2048, s->cfg.version, msgtype, hdr, n, body, blen);
-	if (len < 0 || fix_store_out(s->store, seq, buf, (size_t)len) < 0) {
+	if (len < 0 || fix_store_out(s->store, seq, buf, (size_t)len, sync) < 0) {
 		if (len >= 0)
 			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
 		free(buf);
@@ -538,7 +539,7 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 static void send_admin(struct fix_session *s, int64_t now, const char *msgtype,
                        struct fix_hdr *extra, int nextra, const char *body, size_t blen)
 {
-	if (send_new(s, now, msgtype, extra, nextra, body, blen) < 0)
+	if (send_new(s, now, msgtype, extra, nextra, body, blen, 0) < 0)
 		s->disconnect = 1;
 }
 
@@ -551,6 +552,17 @@ static void send_logout(struct fix_session *s, int64_t now, const char *text)
 	send_admin(s, now, "5", NULL, 0, o.body, o.len);
 	s->logout_sent = 1;
 	s->logout_at = now;
+}
+
+static void send_logon(struct fix_session *s, int64_t now, long long hb, int reset)
+{
+	struct fix_out o;
+	fix_out_begin(&o, "A");
+	fix_out_int(&o, 98, 0);
+	fix_out_int(&o, 108, hb);
+	if (reset)
+		fix_out_str(&o, 141, "Y");
+	send_admin(s, now, "A", NULL, 0, o.body, o.len);
 }
 
 static void send_resend_request(struct fix_session *s, int64_t now, long long seq)
@@ -945,6 +957,19 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			send_admin(s, now, "0", NULL, 0, o.body, o.len);
 			incr_in(s);
 		}
+	} else if (!strcmp(mt, "A") && fld_is(m, 141, "Y")) {
+		/* A Logon with ResetSeqNumFlag inside a session: both sides
+		 * start again at 1, and our Logon says so. */
+		if (fix_store_set(s->store, 1, 1) < 0) {
+			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
+			s->disconnect = 1;
+			return;
+		}
+		s->resend_requested = 0;
+		if (verify(s, now, m, 0, 1)) {
+			send_logon(s, now, s->hb, 1);
+			incr_in(s);
+		}
 	} else if (!strcmp(mt, "0") || !strcmp(mt, "A")) {
 		if (verify(s, now, m, 1, 1))
 			incr_in(s);
@@ -975,7 +1000,6 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 	process(s, now, &p->m);
 	free(p);
 	process_queue(s, now);
-	fix_store_sync(s->store);
 	return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 }
 
@@ -1051,13 +1075,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		s->disconnect = 1;
 		goto out;
 	}
-	struct fix_out o;
-	fix_out_begin(&o, "A");
-	fix_out_int(&o, 98, 0);
-	fix_out_int(&o, 108, hb);
-	if (reset)
-		fix_out_str(&o, 141, "Y");
-	send_admin(s, now, "A", NULL, 0, o.body, o.len);
+	send_logon(s, now, hb, reset);
 	if (seq > fix_store_next_in(s->store)) {
 		send_resend_request(s, now, seq);
 		queue_add(s, seq, m);
@@ -1065,7 +1083,6 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		incr_in(s);
 		process_queue(s, now);
 	}
-	fix_store_sync(s->store);
 	if (e->app.on_logon)
 		e->app.on_logon(e->app.ud, s);
 out:
@@ -1077,7 +1094,6 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 {
 	if (!s->conn)
 		return FIX_CONT;
-	fix_store_sync(s->store);
 	if (s->disconnect)
 		return FIX_DISCONNECT;
 	if (s->logout_sent) {
@@ -1108,6 +1124,17 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 	return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 }
 
+int fix_session_commit(struct fix_session *s)
+{
+	if (fix_store_sync(s->store) < 0) {
+		snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
+		s->outlen = 0;
+		s->disconnect = 1;
+		return -1;
+	}
+	return 0;
+}
+
 void fix_session_disconnected(struct fix_session *s, const char *why)
 {
 	if (!s->conn)
@@ -1136,7 +1163,7 @@ long long fix_send(struct fix_session *s, const struct fix_out *o)
 	if (!s || !o || o->overflow || !o->msgtype[0])
 		return -1;
 	int64_t now = s->eng->clock();
-	long long seq = send_new(s, now, o->msgtype, NULL, 0, o->body, o->len);
+	long long seq = send_new(s, now, o->msgtype, NULL, 0, o->body, o->len, 1);
 	if (seq < 0)
 		return -2;
 	if (s->outlen && s->kick && s->conn)

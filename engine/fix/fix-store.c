@@ -13,9 +13,11 @@
  * messages (offset and length), so a ResendRequest after a restart is
  * answered from the file with pread.  An outgoing record is written and
  * fdatasync'ed before fix_store_out() returns, which is before its bytes
- * are handed to the socket; incoming records are written at once and made
- * durable by the next sync (the next outgoing record or the session's
- * tick), the group commit the design allows.  A reset to 1/1 truncates the
+ * are handed to the socket: fix_send() syncs each record it writes, and
+ * the session's own messages and incoming records are synced once per
+ * batch (fix_session_commit(), before the acceptor writes a byte), the
+ * group commit the design allows, so a burst of TestRequests costs one
+ * fdatasync and not one each.  A reset to 1/1 truncates the
  * file, so a session that resets daily does not grow without bound.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
@@ -256,7 +258,7 @@ int fix_store_in(struct fix_store *st, long long seq)
 	return 0;
 }
 
-int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t len)
+int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t len, int sync)
 {
 	char line[64];
 	int n = snprintf(line, sizeof line, "O %lld %zu\n", seq, len);
@@ -273,7 +275,7 @@ int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t l
 	free(rec);
 	if (rc < 0)
 		return -1;
-	if (fix_store_sync(st) < 0)
+	if (sync && fix_store_sync(st) < 0)
 		return -1;
 	if (rec_add(st, seq, off, len) < 0) {
 		snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);

@@ -21,7 +21,7 @@ synopsis() { page "$1" | sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p'; }
 
 # --- tranched: subcommands and benchmarks --------------------------------
 help=$("$tranched" --help)
-subs=$(printf '%s\n' "$help" | sed -n 's/^ *\(usage: \)\{0,1\}tranched \([a-z][a-z]*\).*/\2/p' | sort -u)
+subs=$(printf '%s\n' "$help" | sed -n 's/^ *\(usage: \)\{0,1\}tranched \([a-z][a-z-]*\).*/\2/p' | sort -u)
 [ -n "$subs" ] || miss "tranched --help names no subcommand"
 syn=$(synopsis tranched.1)
 for s in $subs; do

@@ -1,0 +1,161 @@
+/*
+ * tests/unit/test-fix-dict.c -- data dictionaries (engine/fix/fix-dict.c).
+ *
+ * builtin_loads_for_42_and_44_only: the built-in dictionary exists for the
+ *   two versions and says which one it is; another version is refused by
+ *   name.
+ * builtin_validates_the_engines_messages: a good NewOrderSingle passes;
+ *   a missing ClOrdID, a bad Side, a malformed OrderQty are refused with
+ *   the reason and tag the FIX session rules give.
+ * quickfix_xml_gives_the_suites_rejects: with ../shared/fix/spec/FIX44.xml
+ *   (skipped when absent), each of the validation definitions' cases
+ *   (14a-14i, 2q) gives the SessionRejectReason and RefTagID QuickFIX
+ *   gives.
+ * bad_xml_is_refused_with_file_and_line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/fix/fix-int.h"
+#include "tests/unit/fix-fixture.h"
+
+static int check(const struct fix_dict *d, const char *text, int *reason, int *tag)
+{
+	char m[1024];
+	size_t n = fx_msg(m, sizeof m, text, 1700000000);
+	struct fix_parsed *p = malloc(sizeof *p);
+	const char *why;
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	struct fix_rej r = {-1, 0, 0};
+	int rc = fix_dict_validate(d, &p->m, &r);
+	free(p);
+	*reason = rc ? r.reason : -1;
+	*tag = rc && r.has_ref ? r.reftag : -9999;
+	return rc;
+}
+
+
+static void expect(const struct fix_dict *d, const char *text, int reason, int tag)
+{
+	int r, t;
+	check(d, text, &r, &t);
+	if (r != reason || t != tag)
+		fail_msg("%s: got reason %d tag %d, want %d %d", text, r, t, reason, tag);
+}
+
+static void builtin_loads_for_42_and_44_only(void **state)
+{
+	struct fix_dict *d;
+	char err[256];
+	assert_int_equal(fix_dict_builtin(&d, "FIX.4.2", err, sizeof err), 0);
+	assert_string_equal(fix_dict_version(d), "FIX.4.2");
+	fix_dict_free(d);
+	assert_int_equal(fix_dict_builtin(&d, "FIX.4.4", err, sizeof err), 0);
+	assert_string_equal(fix_dict_version(d), "FIX.4.4");
+	assert_true(fix_dict_has_msg(d, "D"));
+	assert_true(fix_dict_has_msg(d, "A"));
+	assert_false(fix_dict_has_msg(d, "d"));
+	fix_dict_free(d);
+	assert_int_equal(fix_dict_builtin(&d, "FIX.4.3", err, sizeof err), -1);
+	assert_non_null(strstr(err, "FIX.4.3"));
+}
+
+static void builtin_validates_the_engines_messages(void **state)
+{
+	struct fix_dict *d;
+	char err[256];
+	assert_int_equal(fix_dict_builtin(&d, "FIX.4.4", err, sizeof err), 0);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=2|44=10.5|54=1|55=IBM|60=<NOW>|", -1, -9999);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|38=100|40=2|54=1|55=IBM|60=<NOW>|",
+	       FIX_REJ_REQUIRED_MISSING, 11);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=2|54=7|55=IBM|60=<NOW>|",
+	       FIX_REJ_BAD_VALUE, 54);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=1e2|40=2|54=1|55=IBM|60=<NOW>|",
+	       FIX_REJ_BAD_FORMAT, 38);
+	expect(d, "8=FIX.4.4|35=Z|34=2|49=TW|52=<NOW>|56=ISLD|", FIX_REJ_INVALID_MSGTYPE, -9999);
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|55=IBM|", FIX_REJ_TAG_NOT_IN_MSG, 55);
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|9999=x|", FIX_REJ_INVALID_TAG, 9999);
+	fix_dict_free(d);
+}
+
+static void quickfix_xml_gives_the_suites_rejects(void **state)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/../shared/fix/spec/FIX44.xml", TRANCHE_SOURCE_DIR);
+	if (access(path, R_OK) != 0)
+		skip();
+	struct fix_dict *d;
+	char err[512];
+	if (fix_dict_load(&d, path, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(fix_dict_version(d), "FIX.4.4");
+	/* 14a */
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|999=HI|", FIX_REJ_INVALID_TAG, 999);
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|0=HI|", FIX_REJ_INVALID_TAG, 0);
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|-1=HI|", FIX_REJ_INVALID_TAG, -1);
+	/* 14b */
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|", FIX_REJ_REQUIRED_MISSING, 56);
+	expect(d, "8=FIX.4.4|35=D|49=TW|34=3|56=ISLD|52=<NOW>|40=1|60=<NOW>|54=1|21=3|",
+	       FIX_REJ_REQUIRED_MISSING, 11);
+	/* 14c, 14d */
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|55=MSFT|", FIX_REJ_TAG_NOT_IN_MSG, 55);
+	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=|", FIX_REJ_NO_VALUE, 56);
+	/* 14e, 14f */
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=ID|21=4|40=1|54=1|38=002000.00|55=INTC|60=<NOW>|",
+	       FIX_REJ_BAD_VALUE, 21);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=ID|21=1|40=1|54=1|38=+200.00|55=INTC|60=<NOW>|",
+	       FIX_REJ_BAD_FORMAT, 38);
+	/* 14g, 14h, 14i */
+	expect(d, "8=FIX.4.4|35=D|11=id|21=3|40=1|54=1|55=MSFT|60=<NOW>|34=2|49=TW|52=<NOW>|56=ISLD|",
+	       FIX_REJ_OUT_OF_ORDER, 34);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=ID|21=1|40=1|40=2|54=1|38=200.00|55=INTC|60=<NOW>|",
+	       FIX_REJ_REPEATED_TAG, 40);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=ID|21=1|40=1|54=1|38=200.00|55=INTC|386=3|336=PRE-OPEN|336=AFTER-HOURS|60=<NOW>|",
+	       FIX_REJ_GROUP_COUNT, 386);
+	/* 21: a group count of zero with no entries is fine. */
+	expect(d, "8=FIX.4.4|35=d|34=2|49=TW|56=ISLD|52=<NOW>|320=J|322=1|323=6|55=TBS|22=8|167=CS|336=ONE|58=No|454=0|",
+	       -1, -9999);
+	/* 2q */
+	expect(d, "8=FIX.4.4|35=*|34=2|49=TW|52=<NOW>|56=ISLD|", FIX_REJ_INVALID_MSGTYPE, -9999);
+	fix_dict_free(d);
+}
+
+static void bad_xml_is_refused_with_file_and_line(void **state)
+{
+	char dir[64], path[128], err[512];
+	fx_tmpdir(dir, sizeof dir, "fixdict");
+	snprintf(path, sizeof path, "%s/bad.xml", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "<fix type='FIX' major='4' minor='4'>\n<header>\n<field name='X' required='Y'>\n</fix>\n");
+	fclose(f);
+	struct fix_dict *d;
+	assert_int_equal(fix_dict_load(&d, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ":4:"));
+	f = fopen(path, "w");
+	fprintf(f, "<fix type='FIX' major='4' minor='4'><header><field name='Nope' required='Y'/></header>"
+	           "<messages/><fields><field number='8' name='BeginString' type='STRING'/></fields></fix>");
+	fclose(f);
+	assert_int_equal(fix_dict_load(&d, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "field Nope is not defined"));
+	assert_int_equal(fix_dict_load(&d, "/nonexistent/x.xml", err, sizeof err), -1);
+	assert_non_null(strstr(err, "/nonexistent/x.xml"));
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(builtin_loads_for_42_and_44_only),
+		cmocka_unit_test(builtin_validates_the_engines_messages),
+		cmocka_unit_test(quickfix_xml_gives_the_suites_rejects),
+		cmocka_unit_test(bad_xml_is_refused_with_file_and_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

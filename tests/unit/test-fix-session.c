@@ -1,0 +1,548 @@
+/*
+ * tests/unit/test-fix-session.c -- the FIX session state machine
+ * (engine/fix/fix-session.c) and its store (fix-store.c), driven without
+ * sockets: messages and the time go in, the output buffer is read back.
+ *
+ * restart_resumes_numbers_and_resends_from_store: after a close and a
+ *   reopen of the store (a restart) the session goes on at the next
+ *   numbers, and a ResendRequest is answered from the file: admin
+ *   messages as GapFills, application ones again with PossDupFlag=Y and
+ *   OrigSendingTime.
+ * too_high_asks_for_resend_and_holds_back: a gap is asked for once and
+ *   the held message is processed, in order, when the gap is filled.
+ * too_low_without_possdup_logs_out_and_disconnects.
+ * possdup_resend_is_not_delivered_twice.
+ * silence_gives_heartbeat_test_request_then_disconnect.
+ * reset_logon_inside_session_starts_at_one: a Logon with
+ *   ResetSeqNumFlag=Y while logged on (SessionReset.def).
+ * second_logon_is_refused_and_first_kept (duplicate identity).
+ * garbled_message_changes_nothing.
+ * store_that_cannot_be_written_sends_nothing: the log is /dev/full;
+ *   fix_send() returns <0 and numbers nothing.
+ * sent_while_logged_out_is_kept_for_resend.
+ * torn_store_tail_is_cut_and_damage_refused.
+ * sessions_file_errors_name_file_index_field_value.
+ * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
+ *   good messages (bytes flipped, cut, repeated, SOH moved) go through the
+ *   framer and a logged-on session under the sanitizers; the session is
+ *   still answering afterwards.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/fix/fix-int.h"
+#include "tests/unit/fix-fixture.h"
+
+#define NS 1000000000LL
+static int64_t T = 1700000000LL * NS;
+static int64_t fake_clock(void)
+{
+	return T;
+}
+
+struct seen {
+	int napp, nlogon, nlogout;
+	char last_type[8];
+	long long last_seq;
+};
+
+static void on_app(void *ud, struct fix_session *s, const struct fix_msg *m)
+{
+	struct seen *r = ud;
+	r->napp++;
+	fix_get_str(m, 35, r->last_type, sizeof r->last_type);
+	fix_get_int(m, 34, &r->last_seq);
+}
+
+static void on_logon(void *ud, struct fix_session *s)
+{
+	((struct seen *)ud)->nlogon++;
+}
+
+static void on_logout(void *ud, struct fix_session *s, const char *why)
+{
+	((struct seen *)ud)->nlogout++;
+}
+
+struct fx {
+	char dir[64];
+	struct fix_engine *e;
+	struct fix_session *s;
+	struct seen seen;
+	int conn;
+};
+
+static void fx_open(struct fx *f)
+{
+	struct fix_sess_cfg c = {0};
+	snprintf(c.name, sizeof c.name, "oms");
+	snprintf(c.version, sizeof c.version, "FIX.4.4");
+	snprintf(c.sender, sizeof c.sender, "ISLD");
+	snprintf(c.target, sizeof c.target, "TW");
+	c.heartbeat = 30;
+	snprintf(c.role, sizeof c.role, "trader");
+	snprintf(c.user, sizeof c.user, "oms");
+	struct fix_app app = {.ud = &f->seen, .on_app = on_app, .on_logon = on_logon,
+	                      .on_logout = on_logout};
+	char err[512];
+	if (fix_engine_open(&f->e, &c, 1, f->dir, &app, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	fix_engine_set_clock(f->e, fake_clock);
+	f->s = fix_engine_session(f->e, 0);
+}
+
+static void fx_new(struct fx *f)
+{
+	memset(f, 0, sizeof *f);
+	fx_tmpdir(f->dir, sizeof f->dir, "fixsess");
+	assert_true(f->dir[0]);
+	fx_open(f);
+}
+
+static void fx_free(struct fx *f)
+{
+	char p[128];
+	fix_engine_close(f->e);
+	snprintf(p, sizeof p, "%s/oms.log", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+}
+
+/* Everything the session queued, as text ('|' for SOH). */
+static char *fx_out(struct fx *f)
+{
+	fix_session_commit(f->s);
+	char *t = fx_text(fix_session_out_buf(f->s) ? fix_session_out_buf(f->s) : "",
+	                  fix_session_out_len(f->s));
+	fix_session_out_clear(f->s);
+	return t;
+}
+
+static int fx_in(struct fx *f, const char *text)
+{
+	char m[2048];
+	size_t n = fx_msg(m, sizeof m, text, T / NS);
+	return fix_session_input(f->s, T, m, n);
+}
+
+static void fx_logon(struct fx *f, long long seq, const char *extra)
+{
+	char text[256], m[1024];
+	const char *why = NULL;
+	snprintf(text, sizeof text, "8=FIX.4.4|35=A|34=%lld|49=TW|52=<NOW>|56=ISLD|98=0|108=30|%s",
+	         seq, extra ? extra : "");
+	size_t n = fx_msg(m, sizeof m, text, T / NS);
+	struct fix_session *s = fix_engine_logon(f->e, &f->conn, T, m, n, &why);
+	if (s != f->s)
+		fail_msg("logon refused: %s", why ? why : "?");
+}
+
+static void expect_has(const char *out, const char *want)
+{
+	if (!strstr(out, want))
+		fail_msg("output lacks %s:\n%s", want, out);
+}
+
+static void restart_resumes_numbers_and_resends_from_store(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=A|34=1|49=ISLD|");
+	expect_has(o, "|56=TW|98=0|108=30|10=");
+	free(o);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|"), FIX_CONT);
+	assert_int_equal(f.seen.napp, 1);
+	struct fix_out er;
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "E1");
+	assert_true(fix_send(f.s, &er) == 2);
+	free(fx_out(&f));
+	/* A restart: the connection goes, the process goes. */
+	fix_session_disconnected(f.s, "test");
+	fix_engine_close(f.e);
+	T += 5 * NS;
+	fx_open(&f);
+	assert_true(fix_session_next_in(f.s) == 3);
+	assert_true(fix_session_next_out(f.s) == 3);
+	fx_logon(&f, 3, NULL);
+	o = fx_out(&f);
+	expect_has(o, "|35=A|34=3|");
+	free(o);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=4|49=TW|52=<NOW>|56=ISLD|7=1|16=0|"), FIX_CONT);
+	o = fx_out(&f);
+	char *gap = strstr(o, "|35=4|34=1|43=Y|");
+	char *er2 = strstr(o, "|35=8|34=2|43=Y|");
+	char *gap2 = strstr(o, "|35=4|34=3|43=Y|");
+	if (!gap || !er2 || !gap2 || !(gap < er2 && er2 < gap2))
+		fail_msg("resend answer:\n%s", o);
+	expect_has(gap, "|36=2|123=Y|");
+	expect_has(er2, "|122=20231114-22:13:20|37=O1|17=E1|");
+	expect_has(gap2, "|36=4|123=Y|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 5);
+	fx_free(&f);
+}
+
+static void too_high_asks_for_resend_and_holds_back(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fx_in(&f, "8=FIX.4.4|35=D|34=5|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|");
+	char *o = fx_out(&f);
+	expect_has(o, "|35=2|34=2|49=ISLD|");
+	expect_has(o, "|7=2|16=0|");
+	free(o);
+	assert_int_equal(f.seen.napp, 0);
+	fx_in(&f, "8=FIX.4.4|35=0|34=6|49=TW|52=<NOW>|56=ISLD|");
+	o = fx_out(&f);
+	assert_string_equal(o, ""); /* asked once, not again */
+	free(o);
+	fx_in(&f, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|");
+	fx_in(&f, "8=FIX.4.4|35=0|34=3|49=TW|52=<NOW>|56=ISLD|");
+	assert_int_equal(f.seen.napp, 0);
+	fx_in(&f, "8=FIX.4.4|35=0|34=4|49=TW|52=<NOW>|56=ISLD|");
+	assert_int_equal(f.seen.napp, 1);
+	assert_true(f.seen.last_seq == 5);
+	assert_true(fix_session_next_in(f.s) == 7);
+	fx_free(&f);
+}
+
+static void too_low_without_possdup_logs_out_and_disconnects(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	fx_in(&f, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|");
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|"), FIX_DISCONNECT);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=5|");
+	expect_has(o, "|58=MsgSeqNum too low, expecting 3 but received 2|");
+	free(o);
+	fx_free(&f);
+}
+
+static void possdup_resend_is_not_delivered_twice(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	fx_in(&f, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|");
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=D|34=2|43=Y|49=TW|52=<NOW>|56=ISLD|122=<NOW>|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|"), FIX_CONT);
+	assert_int_equal(f.seen.napp, 1);
+	char *o = fx_out(&f);
+	assert_string_equal(o, "");
+	free(o);
+	/* Without OrigSendingTime it is rejected, numbers untouched. */
+	fx_in(&f, "8=FIX.4.4|35=D|34=2|43=Y|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|");
+	o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|45=2|58=Required tag missing|371=122|372=D|373=1|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 3);
+	fx_free(&f);
+}
+
+static void silence_gives_heartbeat_test_request_then_disconnect(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	int64_t t0 = T;
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	assert_int_equal(fix_session_tick(f.s, t0 + 29 * NS), FIX_CONT);
+	char *o = fx_out(&f);
+	assert_string_equal(o, "");
+	free(o);
+	T = t0 + 30 * NS;
+	assert_int_equal(fix_session_tick(f.s, T), FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=0|34=2|");
+	free(o);
+	T = t0 + 36 * NS;
+	assert_int_equal(fix_session_tick(f.s, T), FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=1|34=3|");
+	expect_has(o, "|112=TEST|");
+	free(o);
+	T = t0 + 72 * NS;
+	assert_int_equal(fix_session_tick(f.s, T), FIX_DISCONNECT);
+	fx_free(&f);
+	T = t0 + 100 * NS;
+}
+
+static void reset_logon_inside_session_starts_at_one(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	for (int i = 2; i <= 5; i++) {
+		char t[128];
+		snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=%d|49=TW|52=<NOW>|56=ISLD|112=x|", i);
+		fx_in(&f, t);
+	}
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=A|34=1|49=TW|52=<NOW>|56=ISLD|98=0|108=30|141=Y|"), FIX_CONT);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=A|34=1|");
+	expect_has(o, "|98=0|108=30|141=Y|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 2);
+	assert_true(fix_session_next_out(f.s) == 2);
+	fx_free(&f);
+}
+
+static void second_logon_is_refused_and_first_kept(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	int other;
+	char m[512];
+	const char *why = NULL;
+	size_t n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=TW|52=<NOW>|56=ISLD|98=0|108=30|", T / NS);
+	assert_null(fix_engine_logon(f.e, &other, T, m, n, &why));
+	assert_non_null(strstr(why, "already logged on"));
+	assert_ptr_equal(fix_session_conn(f.s), &f.conn);
+	assert_true(fix_session_logged_on(f.s));
+	/* An unknown CompID is refused too. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=WT|52=<NOW>|56=ISLD|98=0|108=30|", T / NS);
+	assert_null(fix_engine_logon(f.e, &other, T, m, n, &why));
+	/* So is a SendingTime two minutes off. */
+	fix_session_disconnected(f.s, "test");
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=TW|52=<NOW>|56=ISLD|98=0|108=30|", T / NS - 121);
+	assert_null(fix_engine_logon(f.e, &other, T, m, n, &why));
+	assert_non_null(strstr(why, "SendingTime"));
+	fx_free(&f);
+}
+
+static void garbled_message_changes_nothing(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	char m[512];
+	size_t n = fx_msg(m, sizeof m, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|", T / NS);
+	m[n - 3] ^= 1;
+	assert_int_equal(fix_session_input(f.s, T, m, n), FIX_CONT);
+	assert_true(fix_session_next_in(f.s) == 2);
+	assert_int_equal(f.seen.napp, 0);
+	char *o = fx_out(&f);
+	assert_string_equal(o, "");
+	free(o);
+	fx_free(&f);
+}
+
+static void store_that_cannot_be_written_sends_nothing(void **state)
+{
+	struct fx f;
+	char p[128];
+	memset(&f, 0, sizeof f);
+	fx_tmpdir(f.dir, sizeof f.dir, "fixfull");
+	snprintf(p, sizeof p, "%s/oms.log", f.dir);
+	if (symlink("/dev/full", p) != 0 || access("/dev/full", W_OK) != 0)
+		skip();
+	fx_open(&f);
+	struct fix_out er;
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	assert_true(fix_send(f.s, &er) < 0);
+	assert_true(fix_session_next_out(f.s) == 1);
+	assert_int_equal(fix_session_out_len(f.s), 0);
+	fx_free(&f);
+}
+
+static void sent_while_logged_out_is_kept_for_resend(void **state)
+{
+	struct fx f;
+	fx_new(&f);
+	struct fix_out er;
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O9");
+	assert_true(fix_send(f.s, &er) == 1);
+	assert_int_equal(fix_session_out_len(f.s), 0);
+	fx_logon(&f, 1, NULL);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=A|34=2|");
+	free(o);
+	fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=1|16=0|");
+	o = fx_out(&f);
+	expect_has(o, "|35=8|34=1|43=Y|");
+	expect_has(o, "|37=O9|");
+	free(o);
+	fx_free(&f);
+}
+
+static void torn_store_tail_is_cut_and_damage_refused(void **state)
+{
+	char dir[64], p[128], err[512];
+	fx_tmpdir(dir, sizeof dir, "fixstore");
+	snprintf(p, sizeof p, "%s/s.log", dir);
+	FILE *fp = fopen(p, "w");
+	fprintf(fp, "I 1\nO 1 5\nhello\nI 2\nO 2 50\nhel");
+	fclose(fp);
+	struct fix_store *st;
+	if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_true(fix_store_next_in(st) == 3);
+	assert_true(fix_store_next_out(st) == 2);
+	assert_int_equal(fix_store_count(st), 1);
+	char *raw;
+	size_t len;
+	assert_int_equal(fix_store_read(st, 0, &raw, &len), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(raw, "hello", 5);
+	free(raw);
+	fix_store_close(st);
+	struct stat sb;
+	stat(p, &sb);
+	assert_int_equal(sb.st_size, strlen("I 1\nO 1 5\nhello\nI 2\n"));
+	fp = fopen(p, "w");
+	fprintf(fp, "I 1\nX 7\nI 2\n");
+	fclose(fp);
+	assert_int_equal(fix_store_open(&st, dir, "s", err, sizeof err), -1);
+	assert_non_null(strstr(err, "damaged record at offset 4"));
+	unlink(p);
+	rmdir(dir);
+}
+
+static void sessions_file_errors_name_file_index_field_value(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"heartbeat\":0}]}",
+		 "sessions[0].heartbeat 0: must be 1 to 3600"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.3\",\"sender\":\"S\",\"target\":\"T\"}]}",
+		 "sessions[0].version \"FIX.4.3\": must be FIX.4.2 or FIX.4.4"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"},"
+		 "{\"name\":\"b\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"}]}",
+		 "sessions[1]: FIX.4.4 T->S is also sessions[0]"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"target\":\"T\"}]}",
+		 "sessions[0].sender: missing"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"role\":\"boss\"}]}",
+		 "sessions[0].role \"boss\": must be trader, supervisor or viewer"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"hb\":3}]}",
+		 "sessions[0].hb: unknown field"},
+		{"{\"sessions\":[]}", "sessions: must be a list of at least one session"},
+	};
+	char dir[64], p[128], err[512];
+	fx_tmpdir(dir, sizeof dir, "fixcfg");
+	snprintf(p, sizeof p, "%s/sessions.json", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		FILE *fp = fopen(p, "w");
+		fputs(cases[i].json, fp);
+		fclose(fp);
+		struct fix_sess_cfg *cfg = NULL;
+		int n = 0;
+		assert_int_equal(fix_sessions_load(p, &cfg, &n, err, sizeof err), -1);
+		if (!strstr(err, cases[i].want) || !strstr(err, p))
+			fail_msg("case %zu: %s", i, err);
+	}
+	FILE *fp = fopen(p, "w");
+	fputs("{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.2\",\"sender\":\"S\",\"target\":\"T\"}]}", fp);
+	fclose(fp);
+	struct fix_sess_cfg *cfg = NULL;
+	int n = 0;
+	assert_int_equal(fix_sessions_load(p, &cfg, &n, err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(cfg[0].heartbeat, 30);
+	assert_string_equal(cfg[0].role, "trader");
+	assert_string_equal(cfg[0].user, "a");
+	free(cfg);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void mutated_messages_never_crash_the_session(void **state)
+{
+	static const char *seeds[][2] = {
+		{"D", "49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|"},
+		{"2", "49=TW|52=<NOW>|56=ISLD|7=1|16=0|"},
+		{"4", "49=TW|52=<NOW>|56=ISLD|36=3|123=Y|"},
+		{"1", "43=Y|49=TW|52=<NOW>|56=ISLD|122=<NOW>|112=x|"},
+		{"A", "49=TW|52=<NOW>|56=ISLD|98=0|108=30|141=Y|"},
+	};
+	struct fx f;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char text[256], m[1024], buf[4096];
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		snprintf(text, sizeof text, "8=FIX.4.4|35=%s|34=%d|%s", seeds[x % 5][0],
+		         (int)((x >> 8) % 40), seeds[x % 5][1]);
+		size_t n = fx_msg(m, sizeof m, text, T / NS);
+		int muts = 1 + (int)((x >> 20) % 4);
+		for (int k = 0; k < muts; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t at = (size_t)(x % n);
+			switch ((x >> 32) % 4) {
+			case 0: m[at] = (char)(x >> 40); break;
+			case 1: m[at] = '\001'; break;
+			case 2: n = at + 1; break;
+			default:
+				if (n + 8 < sizeof m) {
+					memmove(m + at + 8, m + at, n - at);
+					n += 8;
+				}
+			}
+		}
+		/* Frame it the way the acceptor does, then hand it over. */
+		memcpy(buf, m, n);
+		size_t st, en;
+		int r = fix_frame(buf, n, &st, &en);
+		if (r == 1 && fix_session_logged_on(f.s)) {
+			if (fix_session_input(f.s, T, buf + st, en - st) == FIX_DISCONNECT) {
+				fix_session_disconnected(f.s, "mutation");
+				fx_logon(&f, fix_session_next_in(f.s), NULL);
+			}
+		}
+		fix_session_out_clear(f.s);
+		if (!fix_session_logged_on(f.s))
+			fx_logon(&f, fix_session_next_in(f.s), NULL);
+	}
+	/* Still a session: a TestRequest is answered. */
+	char t[128];
+	fix_session_out_clear(f.s);
+	snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=%lld|49=TW|52=<NOW>|56=ISLD|112=alive|",
+	         fix_session_next_in(f.s));
+	fx_in(&f, t);
+	char *o = fx_out(&f);
+	expect_has(o, "|112=alive|");
+	free(o);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(restart_resumes_numbers_and_resends_from_store),
+		cmocka_unit_test(too_high_asks_for_resend_and_holds_back),
+		cmocka_unit_test(too_low_without_possdup_logs_out_and_disconnects),
+		cmocka_unit_test(possdup_resend_is_not_delivered_twice),
+		cmocka_unit_test(silence_gives_heartbeat_test_request_then_disconnect),
+		cmocka_unit_test(reset_logon_inside_session_starts_at_one),
+		cmocka_unit_test(second_logon_is_refused_and_first_kept),
+		cmocka_unit_test(garbled_message_changes_nothing),
+		cmocka_unit_test(store_that_cannot_be_written_sends_nothing),
+		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
+		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
+		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
+		cmocka_unit_test(mutated_messages_never_crash_the_session),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
