@@ -37,6 +37,7 @@ enum {
 	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_EVENT_QUEUE, OPT_HELP,
 	OPT_VERSION,
 	OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_SESSIONS, OPT_UNAUTH_ERRORS,
+	OPT_FIX_LISTEN, OPT_FIX_SESSIONS, OPT_FIX_STORE,
 };
 
 static const struct opt_row opt_table[] = {
@@ -71,6 +72,15 @@ static const struct opt_row opt_table[] = {
 	{ "shadow", "MODEL", OPT_SHADOW,
 	  "watch a second policy beside every block: publish how often and how"
 	  " much it would decide otherwise (never trades)" },
+	{ "fix-listen", "tcp://HOST:PORT", OPT_FIX_LISTEN,
+	  "accept FIX sessions from order management systems here (with"
+	  " --fix-sessions; tranche-fix(7))" },
+	{ "fix-sessions", "FILE", OPT_FIX_SESSIONS,
+	  "the FIX sessions file: each counterparty's comp ids, version,"
+	  " role and user" },
+	{ "fix-store", "DIR", OPT_FIX_STORE,
+	  "the FIX sessions' durable store (default: the journal's path"
+	  " + .fix)" },
 	{ "help", NULL, OPT_HELP, "print this help and exit" },
 	{ "version", NULL, OPT_VERSION, "print the version and exit" },
 };
@@ -200,6 +210,20 @@ main(int argc, char **argv)
 			break;
 		case OPT_SHADOW:
 			o.shadow = optarg;
+			break;
+		case OPT_FIX_LISTEN:
+			if (strncmp(optarg, "tcp://", 6) != 0) {
+				fprintf(stderr, "tranched: --fix-listen %s: must be "
+				    "tcp://HOST:PORT\n", optarg);
+				return 2;
+			}
+			o.fix_listen = optarg;
+			break;
+		case OPT_FIX_SESSIONS:
+			o.fix_sessions = optarg;
+			break;
+		case OPT_FIX_STORE:
+			o.fix_store = optarg;
 			break;
 		case OPT_EVENT_QUEUE:
 			errno = 0;

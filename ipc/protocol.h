@@ -276,6 +276,8 @@
 #define CMD_ACK      "ack"
 #define CMD_ESTIMATE "estimate"
 #define CMD_JOURNAL_RESUME "journal_resume"
+#define CMD_AMEND    "amend"
+#define CMD_FIX_STATUS "fix_status"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */

@@ -60,8 +60,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "--block ID --reason TEXT", "cancel the parent order" },
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
-	  "[max_pov=P] [urgency=U] [at_end=cross|leave] --reason TEXT",
-	  "a new parent order" },
+	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [origin.kind=K "
+	  "origin.session=S origin.clordid=ID] --reason TEXT",
+	  "a new parent order (origin: ctl unless given)" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
 	  CTL_TAKES_FIELDS, "--block ID action=style|limit|algo|child|"
 	  "cancel_child|cancel_children|cost_limit [FIELD=VALUE...] --reason TEXT",
@@ -83,6 +84,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "[--block ID] [sym=S] [side=buy|sell] qty=N | --block ID pct=P",
 	  "impact of a marketable child now (model, square-root law), 5-min "
 	  "volume; with pct, where a throttle to P% takes the block" },
+	{ CMD_AMEND, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |
+	  CTL_TAKES_FIELDS, "--block ID [qty=N] [limit_px=N] [end=NS] "
+	  "--reason TEXT", "amend a live block's quantity (not below what is "
+	  "filled), limit price (0: none) or end of window" },
+	{ CMD_FIX_STATUS, 0, "(or: fix status)",
+	  "the FIX sessions, their sequence numbers and open FIX orders" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -370,6 +377,19 @@ ctl_add_field(cJSON *req, const char *arg)
 		return -1;
 	memcpy(key, arg, (size_t)(eq - arg));
 	key[eq - arg] = '\0';
+	/* "origin.kind=fix": a member of an object field. */
+	char *dot = strchr(key, '.');
+	if (dot != NULL && dot != key && dot[1] != '\0') {
+		cJSON *obj;
+
+		*dot = '\0';
+		obj = cJSON_GetObjectItemCaseSensitive(req, key);
+		if (!cJSON_IsObject(obj)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(req, key);
+			obj = cJSON_AddObjectToObject(req, key);
+		}
+		return ctl_add_field(obj, arg + (dot - key) + 1);
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
 	d = strtod(eq + 1, &end);
 	if (eq[1] != '\0' && *end == '\0' && isfinite(d) &&
@@ -380,6 +400,35 @@ ctl_add_field(cJSON *req, const char *arg)
 	else
 		cJSON_AddStringToObject(req, key, eq + 1);
 	return 0;
+}
+
+/* fix_status in lines: each session, then each open FIX order. */
+static void
+ctl_print_fix_status(const cJSON *reply)
+{
+	const cJSON *o;
+	char a[64], b[64], c[64], d[64], e[64];
+	double in = 0, out = 0, qty = 0, cum = 0;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(reply,
+	    "sessions")) {
+		ipc_get_num(o, "next_in", &in);
+		ipc_get_num(o, "next_out", &out);
+		printf("session %s %s %s->%s %s: next in %.0f, next out %.0f\n",
+		    ctl_str(o, "name", a, sizeof a), ctl_str(o, "version", b,
+		    sizeof b), ctl_str(o, "target", c, sizeof c), ctl_str(o,
+		    "sender", d, sizeof d), ctl_str(o, "state", e, sizeof e),
+		    in, out);
+	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(reply,
+	    "orders")) {
+		ipc_get_num(o, "qty", &qty);
+		ipc_get_num(o, "cum", &cum);
+		printf("order %s %s block %s %s: %.0f of %.0f filled\n",
+		    ctl_str(o, "session", a, sizeof a), ctl_str(o, "clordid", b,
+		    sizeof b), ctl_str(o, "block", c, sizeof c), ctl_str(o, "state",
+		    d, sizeof d), cum, qty);
+	}
 }
 
 static int
@@ -432,6 +481,10 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 		cJSON_AddStringToObject(req, "block", block);
 	if (pct > 0)
 		cJSON_AddNumberToObject(req, "pct", pct);
+	/* A block typed here says so, unless the caller says otherwise. */
+	if (strcmp(cmd->name, CMD_SUBMIT) == 0)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "origin"),
+		    "kind", "ctl");
 	for (int i = 0; i < nfields; i++)
 		ctl_add_field(req, fields[i]);
 	if (reason != NULL)
@@ -455,6 +508,8 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 			ctl_print_estimate(reply);
 		else if (strcmp(cmd->name, CMD_SNAPSHOT) == 0)
 			ctl_print_snapshot(reply);
+		else if (strcmp(cmd->name, CMD_FIX_STATUS) == 0)
+			ctl_print_fix_status(reply);
 		else if (ipc_get_str(reply, "block", &state) == 0 &&
 		    strcmp(cmd->name, CMD_SUBMIT) == 0)
 			printf("%s: ok, block %s\n", cmd->name,
@@ -548,17 +603,25 @@ ctl_main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
 		    "submit, pause, resume, throttle, override, cancel, ack, kill, "
-		    "release, speed, journal_resume; see tranche ctl --help)\n");
+		    "release, speed, journal_resume, amend, fix status; see "
+		    "tranche ctl --help)\n");
 		return 2;
 	}
 	name = argv[optind++];
+	/* "fix status" is fix_status, as a person says it. */
+	if (strcmp(name, "fix") == 0 && optind < argc &&
+	    strcmp(argv[optind], "status") == 0) {
+		name = CMD_FIX_STATUS;
+		optind++;
+	}
 	for (cmd = ctl_cmds; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, name) == 0)
 			break;
 	if (cmd->name == NULL) {
 		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
 		    "snapshot, submit, pause, resume, throttle, override, "
-		    "cancel, ack, kill, release, speed, journal_resume)\n", name);
+		    "cancel, ack, kill, release, speed, journal_resume, amend, fix "
+		    "status)\n", name);
 		return 2;
 	}
 	if ((cmd->needs & CTL_NEEDS_PCT) && optind < argc &&

@@ -191,6 +191,12 @@ block_draw(struct panel *p, const struct tui_view *v)
 			*q = (char)(*q - 'a' + 'A');
 	snprintf(title, sizeof title, "BLOCK %s  %s %s %s", b->id, c, a,
 	    b->sym[0] ? b->sym : s->sym);
+	/* Where it came from: an OMS's order is its session and ClOrdID. */
+	if (b->origin[0] != '\0') {
+		size_t used = strlen(title);
+
+		snprintf(title + used, sizeof title - used, "  %s", b->origin);
+	}
 	if (s->nblocks > 1) {
 		size_t used = strlen(title);
 

@@ -469,6 +469,24 @@ store_curve_sample(struct store_block *b, int64_t t)
 	b->curve[k].filled = b->filled;
 }
 
+/* "FIX oms X1" from {"kind":"fix","session":"oms","clordid":"X1"}; a
+ * kind the console does not know is shown as it came (stripped). */
+static void
+store_block_origin(struct store_block *b, const cJSON *og)
+{
+	char kind[16], sess[40], ref[70];
+
+	if (!cJSON_IsObject(og))
+		return;
+	kind[0] = sess[0] = ref[0] = '\0';
+	store_get_text(og, "kind", kind, sizeof kind);
+	store_get_text(og, "session", sess, sizeof sess);
+	store_get_text(og, "clordid", ref, sizeof ref);
+	snprintf(b->origin, sizeof b->origin, "%s%s%s%s%s",
+	    strcmp(kind, "fix") == 0 ? "FIX" : kind, sess[0] ? " " : "", sess,
+	    ref[0] ? " " : "", ref);
+}
+
 static void
 store_apply_block(struct store *s, const cJSON *o, int64_t t)
 {
@@ -486,6 +504,7 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "state", b->state, sizeof b->state);
 	store_get_text(o, "algo", b->algo, sizeof b->algo);
 	store_get_text(o, "at_end", b->at_end, sizeof b->at_end);
+	store_block_origin(b, cJSON_GetObjectItemCaseSensitive(o, "origin"));
 	store_get_i64(o, "qty", &b->qty);
 	store_get_i64(o, "filled", &b->filled);
 	store_get_i64(o, "working", &b->working);

@@ -131,6 +131,9 @@ struct store_block {
 	int64_t max_child, limit_px, passive_filled, forced_until;
 	char aggression[16], forced[16]; /* forced: style override in force */
 	char at_end[8]; /* the end-of-window setting: cross|leave; "" unknown */
+	/* Where the block came from, in words: "FIX oms X1" (a FIX order's
+	 * session and ClOrdID), "ctl", "console"; "" the scenario's. */
+	char origin[96];
 	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
 	struct store_curve_pt curve[STORE_CURVE];
 	unsigned have;

@@ -329,6 +329,17 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	}
 	if (p->shadow_state != NULL && x->shadow_ops != NULL)
 		cJSON_AddItemToObject(o, "shadow", x->shadow_ops->shadow_json(p));
+	if (p->spec.origin.kind[0] != '\0') {
+		cJSON *og = cJSON_AddObjectToObject(o, "origin");
+
+		cJSON_AddStringToObject(og, "kind", p->spec.origin.kind);
+		if (p->spec.origin.session[0] != '\0')
+			cJSON_AddStringToObject(og, "session",
+			    p->spec.origin.session);
+		if (p->spec.origin.clordid[0] != '\0')
+			cJSON_AddStringToObject(og, "clordid",
+			    p->spec.origin.clordid);
+	}
 	exec_block_is_parts(x, p, o);
 	return o;
 }

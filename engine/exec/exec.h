@@ -167,6 +167,16 @@ struct parent_spec {
 	double win_pov;      /* percent of all volume in the window */
 	double win_s;        /* the window, seconds (0: 300) */
 	double max_rate;     /* children per minute */
+	/* Where the block came from, told to people and kept by the journal:
+	 * kind "fix" (session: the FIX sessions file's name; clordid: the
+	 * order's ClOrdID, the latest of a cancel/replace chain), "ctl" or
+	 * "console"; kind "" is the scenario's or unsaid.  exec only keeps
+	 * and shows it. */
+	struct {
+		char kind[8];
+		char session[32];
+		char clordid[64];
+	} origin;
 };
 
 struct child {
@@ -285,6 +295,24 @@ struct exec_limits {
 	int aggression;
 };
 int exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l,
+               char *err, size_t errlen);
+
+/*
+ * Amend a live block's terms (the order's, not the tactic's): fields left
+ * at their "unchanged" value stay as they are (qty 0, limit_px -1, end 0).
+ * Everything is checked before anything changes: a qty below the shares
+ * already filled, a limit below 0, an end not after both the start and
+ * simulated now are refused naming the value.  A qty equal to what is
+ * filled finishes the block DONE; a smaller rest cancels the working
+ * children beyond it, a new limit those through it.  A new end reshapes
+ * the schedule over the new window from the next decision on.
+ */
+struct exec_amend {
+	int64_t qty;
+	int64_t limit_px;
+	int64_t end;
+};
+int exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
                char *err, size_t errlen);
 
 /* Overrides of one block. */

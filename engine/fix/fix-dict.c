@@ -668,6 +668,10 @@ static const char builtin_xml[] =
 	"<field name='TimeInForce' required='N'/><field name='EffectiveTime' required='N'/>"
 	"<field name='ExpireTime' required='N'/><field name='TargetStrategy' required='N'/>"
 	"<field name='ParticipationRate' required='N'/><field name='Text' required='N'/>"
+	/* The engine's user-defined tags (tranche-fix(7), APPLICATION
+	 * MESSAGES): a NewOrderSingle may carry them. */
+	"<field name='MaxParticipation' required='N'/><field name='Aggression' required='N'/>"
+	"<field name='VenueSet' required='N'/><field name='AtEnd' required='N'/>"
 	"<field name='ExDestination' required='N'/></component>"
 	"</components>"
 	"<fields>"
@@ -749,6 +753,10 @@ static const char builtin_xml[] =
 	"<field number='554' name='Password' type='STRING'/>"
 	"<field number='847' name='TargetStrategy' type='INT'/>"
 	"<field number='849' name='ParticipationRate' type='PERCENTAGE'/>"
+	"<field number='5001' name='MaxParticipation' type='FLOAT'/>"
+	"<field number='5002' name='Aggression' type='STRING'/>"
+	"<field number='5003' name='VenueSet' type='STRING'/>"
+	"<field number='5004' name='AtEnd' type='STRING'/>"
 	"</fields>"
 	"</fix>";
 

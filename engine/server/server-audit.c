@@ -50,6 +50,7 @@ server_audit_before(struct server *s, struct audit_before *b)
 		a->state = p->state;
 		a->filled = p->filled;
 		a->qty = p->spec.qty;
+		a->end = p->spec.end;
 		a->forced = p->force_style >= 0 && p->m->now < p->force_until ?
 		    p->force_style : -1;
 		a->force_until = p->force_until;
@@ -446,6 +447,38 @@ server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 			aw_put(out, n, &off, " (was %s, %s of %s filled)",
 			    exec_state_name(a->state), aw_qty(q, sizeof q, a->filled),
 			    aw_qty(px, sizeof px, a->qty));
+	} else if (strcmp(cmd, CMD_AMEND) == 0) {
+		/* Each term with the value it replaced: "amend block 1 qty
+		 * 200,000 (was 150,000) end 11:00:00 (was 10:30:00)". */
+		const struct audit_block *a = aw_block(b, id);
+		char was[32];
+		int64_t t;
+
+		aw_put(out, n, &off, "amend");
+		aw_target(out, n, &off, id);
+		if (aw_num(req, "qty", &v) == 0) {
+			aw_put(out, n, &off, " qty %s", aw_qty(q, sizeof q,
+			    (int64_t)v));
+			if (a != NULL)
+				aw_put(out, n, &off, " (was %s)", aw_qty(was,
+				    sizeof was, a->qty));
+		}
+		if (aw_num(req, "limit_px", &v) == 0) {
+			aw_put(out, n, &off, " limit %s", v > 0 ? aw_px(s, px,
+			    sizeof px, v) : "none");
+			if (a != NULL)
+				aw_put(out, n, &off, " (was %s)", a->limit_px > 0 ?
+				    aw_px(s, was, sizeof was, (double)a->limit_px) :
+				    "none");
+		}
+		if (ipc_get_i64(req, "end", &t) == 0) {
+			aw_put(out, n, &off, " end %s", aw_clock(q, sizeof q, t));
+			if (a != NULL)
+				aw_put(out, n, &off, " (was %s)", aw_clock(was,
+				    sizeof was, a->end));
+		}
+		if ((str = aw_str(req, "clordid")) != NULL)
+			aw_put(out, n, &off, " clordid %.40s", str);
 	} else if (strcmp(cmd, CMD_ACK) == 0) {
 		const cJSON *all = cJSON_GetObjectItemCaseSensitive(req, "all");
 

@@ -469,6 +469,68 @@ cmd_time(struct server *s, const cJSON *req, const char *id, const char *name,
 	return 0;
 }
 
+/*
+ * A submit's optional "origin": {"kind":"fix","session","clordid"} for a
+ * block an order management system sent, {"kind":"ctl"|"console"} for one
+ * a person typed.  0 (absent leaves ps->origin empty), or -1 with *err
+ * naming the member and its value.
+ */
+static int
+cmd_origin(const cJSON *req, const char *id, struct parent_spec *ps,
+           cJSON **err)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(req, "origin");
+	const char *kind = NULL, *sess = NULL, *ref = NULL;
+	int fix;
+
+	if (o == NULL)
+		return 0;
+	if (!cJSON_IsObject(o)) {
+		*err = cmd_bad_field(id, req, "origin", "must be an object "
+		    "{\"kind\":\"fix|ctl|console\",...}");
+		return -1;
+	}
+	if (cmd_str(o, id, "kind", &kind, err) < 0 ||
+	    cmd_str(o, id, "session", &sess, err) < 0 ||
+	    cmd_str(o, id, "clordid", &ref, err) < 0)
+		return -1;
+	if (kind == NULL || (strcmp(kind, "fix") != 0 &&
+	    strcmp(kind, "ctl") != 0 && strcmp(kind, "console") != 0)) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.kind\" "
+		    "\"%.16s\": must be fix, ctl or console", kind ? kind : "");
+		return -1;
+	}
+	fix = strcmp(kind, "fix") == 0;
+	if (fix && (sess == NULL || sess[0] == '\0' ||
+	    strlen(sess) >= sizeof ps->origin.session)) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.session\" "
+		    "\"%.40s\": a FIX origin needs its session's name (1 to %zu "
+		    "characters)", sess ? sess : "", sizeof ps->origin.session - 1);
+		return -1;
+	}
+	if (fix && (ref == NULL || ref[0] == '\0' ||
+	    strlen(ref) >= sizeof ps->origin.clordid)) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.clordid\" "
+		    "\"%.70s\": a FIX origin needs the order's ClOrdID (1 to %zu "
+		    "characters)", ref ? ref : "", sizeof ps->origin.clordid - 1);
+		return -1;
+	}
+	if (!fix && (sess != NULL || ref != NULL)) {
+		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.%s\": only "
+		    "a fix origin has one (kind is %s)", sess ? "session" :
+		    "clordid", kind);
+		return -1;
+	}
+	snprintf(ps->origin.kind, sizeof ps->origin.kind, "%s", kind);
+	if (fix) {
+		snprintf(ps->origin.session, sizeof ps->origin.session, "%s",
+		    sess);
+		snprintf(ps->origin.clordid, sizeof ps->origin.clordid, "%s",
+		    ref);
+	}
+	return 0;
+}
+
 static cJSON *
 cmd_submit(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
@@ -575,6 +637,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	 * setting existed, and what a desk that must finish expects. */
 	ps.cleanup = at_end != NULL ? exec_at_end_parse(at_end) : 1;
 	snprintf(ps.algo, sizeof ps.algo, "%s", algo);
+	if (cmd_origin(req, id, &ps, &e) != 0)
+		return e;
 	if (exec_submit(s->x, &ps, &block, err, sizeof err) != 0)
 		return ipc_reply_error(id, ERR_FIELD, "%s", err);
 	if (urg != NULL) {
@@ -959,6 +1023,96 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 	return r;
 }
 
+/*
+ * amend: a live block's quantity, limit price and end of window (the
+ * order's terms; a FIX cancel/replace arrives as one), all checked before
+ * any changes, and "clordid", the new ClOrdID of a FIX block's origin.
+ */
+static cJSON *
+cmd_amend(struct server *s, const cJSON *req, const char *id,
+          struct session *sess)
+{
+	struct exec_amend a = { 0, -1, 0 };
+	const char *ref = NULL;
+	struct parent *p;
+	char err[256];
+	uint32_t block;
+	int64_t v;
+	cJSON *e = NULL, *r;
+	int rv;
+
+	if (cmd_block(req, id, 1, &block, &e) != 0)
+		return e;
+	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &v, &e)) < 0)
+		return e;
+	if (rv == 0)
+		a.qty = v;
+	if ((rv = cmd_int(req, id, "limit_px", 0, 1LL << 40, &v, &e)) < 0)
+		return e;
+	if (rv == 0)
+		a.limit_px = v;
+	if ((rv = cmd_time(s, req, id, "end", &v, &e)) < 0)
+		return e;
+	if (rv == 0 && v > s->sc.close)
+		return ipc_reply_error(id, ERR_FIELD, "field \"end\" %lld: after "
+		    "the close at %lld", (long long)v, (long long)s->sc.close);
+	if (rv == 0 && v == 0)
+		return cmd_bad_field(id, req, "end", "must be after the start");
+	if (rv == 0)
+		a.end = v;
+	if (cmd_str(req, id, "clordid", &ref, &e) < 0)
+		return e;
+	if (a.qty == 0 && a.limit_px < 0 && a.end == 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
+		    "unless limit_px or end is given (the block's new terms)");
+	if ((p = exec_find(s->x, block)) == NULL)
+		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
+		    "block", block);
+	if (ref != NULL && (strcmp(p->spec.origin.kind, "fix") != 0 ||
+	    ref[0] == '\0' || strlen(ref) >= sizeof p->spec.origin.clordid))
+		return ipc_reply_error(id, ERR_FIELD, "field \"clordid\" "
+		    "\"%.70s\": %s", ref, strcmp(p->spec.origin.kind, "fix") != 0 ?
+		    "only a block from FIX has a ClOrdID" : "must be 1 to 63 "
+		    "characters");
+	if (cmd_halted(s))
+		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
+		    "amend refused until release");
+	if (exec_amend(s->x, block, &a, err, sizeof err) != 0)
+		return strstr(err, "no such") || strstr(err, "only a live") ?
+		    cmd_exec_error(id, err) : ipc_reply_error(id, ERR_FIELD,
+		    "%s", err);
+	if (ref != NULL)
+		snprintf(p->spec.origin.clordid, sizeof p->spec.origin.clordid,
+		    "%s", ref);
+	r = ipc_reply_ok(id);
+	snprintf(err, sizeof err, "%u", block);
+	cJSON_AddStringToObject(r, "block", err);
+	cJSON_AddNumberToObject(r, "qty", (double)p->spec.qty);
+	cJSON_AddNumberToObject(r, "limit_px", (double)p->spec.limit_px);
+	ipc_add_i64_str(r, "end", p->spec.end);
+	cJSON_AddStringToObject(r, "state", exec_state_name(p->state));
+	return r;
+}
+
+/* fix_status: the FIX sessions and their open orders (a read). */
+static cJSON *
+cmd_fix_status(struct server *s, const cJSON *req, const char *id,
+               struct session *sess)
+{
+	cJSON *st = server_fix_status(s), *r, *it;
+
+	if (st == NULL)
+		return ipc_reply_error(id, ERR_STATE, "this engine has no FIX "
+		    "acceptor (start tranched with --fix-listen and "
+		    "--fix-sessions)");
+	r = ipc_reply_ok(id);
+	while ((it = st->child) != NULL)
+		cJSON_AddItemToObject(r, it->string, cJSON_DetachItemViaPointer(
+		    st, it));
+	cJSON_Delete(st);
+	return r;
+}
+
 /* journal_resume: a supervisor says the disk is writable again. */
 static cJSON *
 cmd_journal_resume(struct server *s, const cJSON *req, const char *id,
@@ -1303,9 +1457,17 @@ server_command_apply(struct server *s, const cJSON *req,
 
 	ipc_get_str(req, "id", &id);
 	ipc_get_str(req, "cmd", &name);
+	cJSON *reply;
+
 	if (name == NULL || (ce = cmd_find(name)) == NULL)
 		return ipc_reply_error(id, ERR_UNKNOWN, "command: unknown");
-	return ce->fn(s, req, id, sess);
+	reply = ce->fn(s, req, id, sess);
+	/* Recovery rebuilds the FIX orders' reports as the live engine made
+	 * them, command by command. */
+	if (s->fix != NULL && (ce->flags & CMD_WRITE) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")))
+		server_fix_command(s, sess, ce->name, req, reply);
+	return reply;
 }
 
 void
@@ -1342,12 +1504,20 @@ char *
 server_command(struct server *s, const void *buf, size_t len,
                struct peer *peer, size_t *outlen)
 {
+	return server_command_session(s, buf, len, server_session_get(s, peer),
+	    peer, outlen);
+}
+
+char *
+server_command_session(struct server *s, const void *buf, size_t len,
+                       struct session *sess, struct peer *peer,
+                       size_t *outlen)
+{
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
 	const char *seen;
 	char err[512], *out;
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
-	struct session *sess = server_session_get(s, peer);
 	struct audit_before before = { 0 };
 	uint64_t body = 0;
 	size_t seenlen;
@@ -1447,6 +1617,10 @@ answer:
 			}
 		}
 		s->audit_what[0] = '\0';
+		/* A FIX order's report of what was done to it. */
+		if (s->fix != NULL && cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(reply, "ok")))
+			server_fix_command(s, sess, ce->name, req, reply);
 	} else if (ce != NULL && (ce->flags & CMD_AUTH) &&
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		/* A hello (a read) is answered either way; a replay has no

@@ -217,7 +217,79 @@ struct server {
 	char last_state[16];   /* what the last "status" event said */
 	char audit_what[320];  /* the command being recorded, in words */
 	double last_speed;
+	struct server_fix *fix; /* --fix-listen: the FIX application layer */
 };
+
+/*
+ * server-fix.c: the FIX application layer (its opening comment says how
+ * orders become blocks and fills execution reports, exactly once).
+ */
+struct server_fix;
+struct fix_msg;
+struct fix_out;
+/* An execution report (35=8) before it is written for one FIX version. */
+struct fix_er {
+	char session[32];
+	char execid[64];
+	char exectype;        /* ExecType(150) as FIX 4.4 says it; 'F' a fill,
+	                       * 'I' a status answer (FIX 4.2's say it so) */
+	char status;          /* OrdStatus(39) */
+	char orderid[16];     /* the block id, or "NONE" when refused */
+	char clordid[64], orig[64];
+	char sym[16];
+	char side;            /* Side(54) */
+	char ordtype;         /* OrdType(40) */
+	int64_t qty, limit_px;       /* shares; ticks (0: none) */
+	int64_t lastqty, lastpx;     /* a fill's; 0 otherwise */
+	int64_t cum, leaves;
+	double avgpx;                /* ticks */
+	char lastmkt[16];
+	int rejreason;               /* OrdRejReason(103), -1 none */
+	char text[240];
+	int64_t t;                   /* simulated ns: TransactTime's time of day */
+};
+/* What a NewOrderSingle is checked against. */
+struct fix_ctx {
+	double tick;          /* dollars per tick */
+	int64_t now, close;   /* simulated ns since midnight */
+	int v42;              /* the session speaks FIX.4.2 */
+};
+/* The submit request a NewOrderSingle asks for (id and reason made from
+ * session and inseq), or NULL with text naming the tag and value and
+ * *rej its OrdRejReason. */
+cJSON *server_fix_order_req(const struct fix_msg *m, const char *session,
+                            long long inseq, const struct fix_ctx *c,
+                            char *text, size_t n, int *rej);
+/* A tag's value for a message (cut, control characters escaped). */
+const char *server_fix_val(const struct fix_msg *m, int tag, char *buf,
+                           size_t n);
+/* A UTC timestamp's time of day as simulated ns since midnight: 0, or -1
+ * when v is not YYYYMMDD-HH:MM:SS[.sss]. */
+int server_fix_time(const char *v, int64_t *ns);
+/* Write er into o for FIX.4.2 (v42) or FIX.4.4; date: YYYYMMDD of
+ * TransactTime. */
+void server_fix_er_body(const struct fix_er *er, int v42, double tick,
+                        const char *date, struct fix_out *o);
+/* Before recovery (with --fix-listen): the layer's state, so that the
+ * journal's FIX orders and reports are rebuilt.  0, or -1 with err. */
+int server_fix_init(struct server *s, char *err, size_t errlen);
+/* On the loop, after recovery: the acceptor, and what each session already
+ * heard.  0, or -1 with err naming the file, field and value. */
+int server_fix_open(struct server *s, char *err, size_t errlen);
+/* Every event, recovering or not (before anything else looks at it). */
+void server_fix_event(struct server *s, const char *topic,
+                      const cJSON *payload);
+/* An accepted command that changes something, live or re-applied. */
+void server_fix_command(struct server *s, const struct session *sess,
+                        const char *cmd, const cJSON *req,
+                        const cJSON *reply);
+/* After the pass's journal is durable: send the reports not yet sent. */
+void server_fix_flush(struct server *s);
+/* fix_status: {"sessions":[...],"orders":[...]}, or NULL when the engine
+ * has no FIX acceptor. */
+cJSON *server_fix_status(struct server *s);
+void server_fix_close(struct server *s);
+void server_fix_free(struct server *s);
 
 /* server.c */
 void server_publish(struct server *s, const char *topic, cJSON *payload);
@@ -310,6 +382,11 @@ char *server_command(struct server *s, const void *buf, size_t len,
  * no audit); returns the reply (caller frees). */
 cJSON *server_command_apply(struct server *s, const cJSON *req,
                             struct session *sess);
+/* server_command for a session the caller holds (the FIX layer's): the
+ * same checks, journal, audit and answer. */
+char *server_command_session(struct server *s, const void *buf, size_t len,
+                             struct session *sess, struct peer *peer,
+                             size_t *outlen);
 /* Recovery: remember the answer of a journaled command record (one with
  * a "principal": a trusted session's command that changes something). */
 void server_idem_restore(struct server *s, const cJSON *record);
@@ -424,7 +501,7 @@ cJSON *server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 struct audit_block {
 	uint32_t id;
 	double max_pov;
-	int64_t max_child, limit_px, filled, qty, force_until;
+	int64_t max_child, limit_px, filled, qty, force_until, end;
 	int aggr, state, forced, cleanup;
 	double cost_limit;
 	char algo[24];

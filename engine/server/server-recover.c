@@ -356,6 +356,10 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 			    server_role_rank(role) : ROLE_SUPERVISOR;
 			snprintf(sess.role, sizeof sess.role, "%s",
 			    server_role_name(sess.rank));
+			/* Who it was: a FIX order's report names the person. */
+			ipc_get_str(o, "user", &client);
+			snprintf(sess.user, sizeof sess.user, "%s",
+			    client ? client : "");
 			again = server_command_apply(s, req, &sess);
 			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(again,
 			    "ok"))) {

@@ -120,6 +120,10 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	size_t len;
 	char *buf;
 
+	/* The FIX layer hears every fill, re-simulated ones too: recovery
+	 * rebuilds its reports (server-fix.c). */
+	if (s->fix != NULL)
+		server_fix_event(s, topic, payload);
 	if (s->recovering && server_recover_event(s, topic, payload))
 		return;
 	/* A fill that cannot be journaled is never published (none is made
@@ -196,6 +200,9 @@ server_flush(struct server *s)
 	    s->need_sync ? "a fill" : "events") != 0)
 		server_jrnl_halt(s);
 	s->need_sync = 0;
+	/* Execution reports only of what the journal holds. */
+	if (s->fix != NULL && !s->jhalted)
+		server_fix_flush(s);
 	server_send_batched(s->ev, s->out, s->nout);
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
@@ -449,6 +456,7 @@ server_stop(struct server *s)
 	server_refusals_flush(s, 1);
 	server_flush(s);
 	server_sessions_stop(s);
+	server_fix_close(s);
 	uv_close((uv_handle_t *)&s->clock_timer, NULL);
 	uv_close((uv_handle_t *)&s->pub_timer, NULL);
 	uv_close((uv_handle_t *)&s->beat_timer, NULL);
@@ -795,6 +803,7 @@ server_close(struct server *s)
 	if (ipc_nng_close(s->rep, 3000) != 0 || evchan_close(s->ev) != 0)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
 		    "(NNG 1.5.2's close deadlock); exiting anyway\n");
+	server_fix_close(s);
 	if (s->loop_inited) {
 		uv_run(&s->loop, UV_RUN_DEFAULT);
 		if ((rv = uv_loop_close(&s->loop)) != 0)
@@ -814,6 +823,7 @@ server_close(struct server *s)
 		free(s->audits.items[i]);
 		free(s->refusals.items[i]);
 	}
+	server_fix_free(s);
 	server_idem_free(s);
 	server_jrnl_free(s);
 	server_sessions_free(s);
@@ -896,6 +906,10 @@ server_run(const struct server_opts *o)
 	 * the alert detector learns the market's usual levels meanwhile. */
 	s->t = s->sc.open;
 	exec_tick(s->x, s->t - 1);
+	if (server_fix_init(s, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
 	if (recover && server_recover_run(s, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
@@ -922,6 +936,12 @@ server_run(const struct server_opts *o)
 	}
 	uv_loop_init(&s->loop);
 	s->loop_inited = 1;
+	/* Before any timer: a FIX acceptor that cannot open leaves nothing
+	 * for the loop to run. */
+	if (server_fix_open(s, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
 	uv_timer_init(&s->loop, &s->clock_timer);
 	uv_timer_init(&s->loop, &s->pub_timer);
 	uv_timer_init(&s->loop, &s->beat_timer);

@@ -29,6 +29,9 @@ struct server_opts {
 	int max_sessions;       /* sessions at once (0: 256) */
 	int unauth_errors;      /* refusals before an unauthenticated peer's
 	                         * connection is closed (0: 8) */
+	const char *fix_listen;   /* tcp://HOST:PORT: the FIX acceptor, or NULL */
+	const char *fix_sessions; /* its sessions file (tranche-fix(7)) */
+	const char *fix_store;    /* its store; NULL: <journal>.fix */
 };
 
 /* The exit status of a daemon that stops while its journal cannot be

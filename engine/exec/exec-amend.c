@@ -1,0 +1,82 @@
+/*
+ * engine/exec/exec-amend.c -- amending a live block's terms: its quantity,
+ * its limit price and the end of its window, as an order management
+ * system's cancel/replace or a trader's amend asks.
+ *
+ * An amendment is one change of the order, not three: every value is
+ * checked first and nothing changes unless all of them are acceptable.
+ * The schedulers read the block's spec at every decision (the target of
+ * TWAP, VWAP and POV is a function of qty, start and end), so a new qty or
+ * end takes effect at the next decision without anything being restarted;
+ * what is already working is cut back where it would now be too much or
+ * through the new limit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/exec/exec-int.h"
+
+int
+exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
+           char *err, size_t errlen)
+{
+	struct parent *p = exec_find(x, id);
+	int64_t now = exec_now(x);
+
+	if (p == NULL) {
+		snprintf(err, errlen, "block %u: no such block", id);
+		return -1;
+	}
+	if (EXEC_STATE_FINAL(p->state)) {
+		snprintf(err, errlen, "block %u is %s: only a live block can be "
+		    "amended", id, exec_state_name(p->state));
+		return -1;
+	}
+	if (a->qty != 0 && a->qty < p->filled) {
+		snprintf(err, errlen, "qty %lld: below the %lld shares block %u "
+		    "has already filled", (long long)a->qty,
+		    (long long)p->filled, id);
+		return -1;
+	}
+	if (a->qty < 0) {
+		snprintf(err, errlen, "qty %lld: must be > 0", (long long)a->qty);
+		return -1;
+	}
+	if (a->limit_px < -1) {
+		snprintf(err, errlen, "limit_px %lld: must be >= 0 (0 clears it)",
+		    (long long)a->limit_px);
+		return -1;
+	}
+	if (a->end != 0 && (a->end <= p->spec.start || a->end <= now)) {
+		snprintf(err, errlen, "end %lld: must be after the block's start "
+		    "%lld and after now %lld", (long long)a->end,
+		    (long long)p->spec.start, (long long)now);
+		return -1;
+	}
+	if (a->limit_px >= 0) {
+		p->spec.limit_px = a->limit_px;
+		for (size_t i = 0; i < p->nchildren; i++)
+			if (p->children[i].live && !exec_px_ok(p,
+			    p->children[i].px))
+				exec_cancel_child(x, p, &p->children[i], "through "
+				    "the amended limit");
+	}
+	if (a->end != 0) {
+		p->spec.end = a->end;
+		if (p->spec.interval > a->end - p->spec.start)
+			p->spec.interval = a->end - p->spec.start;
+	}
+	if (a->qty != 0) {
+		p->spec.qty = a->qty;
+		/* What is working may not exceed the new rest; the next
+		 * decision posts again what the schedule wants. */
+		if (p->working > p->spec.qty - p->filled)
+			exec_cancel_all(x, p, "quantity amended");
+		if (p->filled >= p->spec.qty) {
+			exec_cancel_all(x, p, "quantity amended to what is filled");
+			exec_finish(x, p, PARENT_DONE);
+		}
+	}
+	p->dirty = 1;
+	return 0;
+}

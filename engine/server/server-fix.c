@@ -1,0 +1,1060 @@
+/*
+ * engine/server/server-fix.c -- the FIX application layer: orders from an
+ * order management system become blocks, and everything that happens to
+ * such a block goes back to it as execution reports.
+ *
+ * It sits on the session layer (engine/fix/fix.h) and on the engine's own
+ * command path.  A NewOrderSingle (D) is checked tag by tag (an error names
+ * the tag and its value) and becomes a submit request with an origin
+ * {"kind":"fix","session","clordid"}; an OrderCancelRequest (F) a cancel;
+ * an OrderCancelReplaceRequest (G) an amend.  Each goes through
+ * server_command_session() as the FIX session's own session (its role and
+ * user from the sessions file), so it meets the same checks, journal and
+ * audit as a command from a console.  What the engine refuses is answered
+ * at once: an ExecutionReport with OrdStatus 8 Rejected, or an
+ * OrderCancelReject (9), with the engine's words naming field and value.
+ *
+ * Reports of what was done are not sent from the handlers.  They are made
+ * from what the journal holds -- an accepted command (server_fix_command,
+ * called by the dispatcher and by recovery as it re-applies the journal)
+ * and a fill event (server_fix_event, called for every event, re-simulated
+ * ones included) -- and each has an ExecID made of the engine session's
+ * id, the block and the report's number for that block.  Recovery
+ * re-simulates the same session command by command, so it makes the same
+ * reports with the same ExecIDs in the same order.  They wait in a queue
+ * until the pass's journal is durable (server_fix_flush, from
+ * server_flush): a report never tells of a fill the journal could lose.
+ * At start the layer reads from each session's store every ExecID it has
+ * already sent (fix_session_each_sent); a report whose ExecID is among them
+ * is not sent again.  So after kill -9 at any point every fill the journal
+ * kept is reported exactly once, with the ExecID it had or would have had.
+ *
+ * A person's pause, resume, throttle, override, kill, release, amend or
+ * cancel of a FIX block is reported as ExecType D (Restated) or 4
+ * (Canceled) with Text "paused by j.smith: reason"; pause and kill make
+ * the order's status 9 (Suspended) until resume or release.
+ *
+ * Time: a UTC timestamp's time of day is the simulated clock's time of day
+ * (the simulated session is one day; the date is not looked at), and
+ * TransactTime carries today's UTC date with the simulated time of day.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/fix/fix.h"
+#include "engine/server/server-int.h"
+#include "ipc/codec.h"
+#include "ipc/protocol.h"
+
+#define SFIX_VERSIONS 64
+
+/* A FIX order: the block it became and what its reports have said. */
+struct sfix_order {
+	uint32_t block;
+	char session[32];
+	char clordid[64];     /* the latest of the cancel/replace chain */
+	char sym[16];
+	char side, ordtype;
+	int64_t qty, limit_px;
+	int64_t cum, cash;    /* shares; ticks x shares */
+	int nexec;            /* reports made: the next ExecID's number */
+	char final;           /* OrdStatus once it can change no more, or 0 */
+	int suspended;        /* paused or killed by a person */
+};
+
+/* Every ClOrdID a session has used, and for which order. */
+struct sfix_ref {
+	char session[32];
+	char clordid[64];
+	size_t order;
+};
+
+struct server_fix {
+	struct server *s;
+	struct fix_acceptor *acc;
+	char store[1100];
+	struct { char name[32]; int v42; } vers[SFIX_VERSIONS];
+	int nvers;
+	struct sfix_order *orders;
+	size_t norders, caporders;
+	struct sfix_ref *refs;
+	size_t nrefs, caprefs;
+	struct fix_er *q;     /* reports waiting for a durable journal */
+	size_t nq, capq;
+	char **sent;          /* ExecIDs already sent: open addressing */
+	size_t capsent, nsent;
+};
+
+static void *
+sfix_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t c;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	c = *cap ? *cap * 2 : 64;
+	if ((nv = realloc(v, c * size)) == NULL)
+		return NULL;
+	*cap = c;
+	return nv;
+}
+
+/* FNV-1a: the sent set's hash. */
+static uint64_t
+sfix_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*k)
+		h = (h ^ (unsigned char)*k++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+sfix_sent_has(const struct server_fix *f, const char *id)
+{
+	if (f->capsent == 0)
+		return 0;
+	for (size_t i = sfix_hash(id) & (f->capsent - 1);; i = (i + 1) &
+	    (f->capsent - 1)) {
+		if (f->sent[i] == NULL)
+			return 0;
+		if (strcmp(f->sent[i], id) == 0)
+			return 1;
+	}
+}
+
+static int
+sfix_sent_add(struct server_fix *f, const char *id)
+{
+	if (sfix_sent_has(f, id))
+		return 0;
+	if ((f->nsent + 1) * 2 > f->capsent) {
+		size_t cap = f->capsent ? f->capsent * 2 : 1024;
+		char **v = calloc(cap, sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		for (size_t i = 0; i < f->capsent; i++) {
+			size_t k;
+
+			if (f->sent[i] == NULL)
+				continue;
+			for (k = sfix_hash(f->sent[i]) & (cap - 1); v[k] != NULL;
+			    k = (k + 1) & (cap - 1))
+				;
+			v[k] = f->sent[i];
+		}
+		free(f->sent);
+		f->sent = v;
+		f->capsent = cap;
+	}
+	size_t k;
+	for (k = sfix_hash(id) & (f->capsent - 1); f->sent[k] != NULL;
+	    k = (k + 1) & (f->capsent - 1))
+		;
+	if ((f->sent[k] = strdup(id)) == NULL)
+		return -1;
+	f->nsent++;
+	return 0;
+}
+
+/* ---- the orders ---- */
+
+static struct sfix_order *
+sfix_order_of_block(struct server_fix *f, uint32_t block)
+{
+	for (size_t i = 0; i < f->norders; i++)
+		if (f->orders[i].block == block)
+			return &f->orders[i];
+	return NULL;
+}
+
+static struct sfix_ref *
+sfix_ref_find(struct server_fix *f, const char *session, const char *clordid)
+{
+	for (size_t i = 0; i < f->nrefs; i++)
+		if (strcmp(f->refs[i].session, session) == 0 &&
+		    strcmp(f->refs[i].clordid, clordid) == 0)
+			return &f->refs[i];
+	return NULL;
+}
+
+static void
+sfix_ref_add(struct server_fix *f, const char *session, const char *clordid,
+             size_t order)
+{
+	struct sfix_ref *v = sfix_grow(f->refs, &f->caprefs, f->nrefs,
+	    sizeof *v);
+
+	if (v == NULL)
+		return;
+	f->refs = v;
+	snprintf(v[f->nrefs].session, sizeof v[f->nrefs].session, "%s",
+	    session);
+	snprintf(v[f->nrefs].clordid, sizeof v[f->nrefs].clordid, "%s",
+	    clordid);
+	v[f->nrefs++].order = order;
+}
+
+/* The order's status now. */
+static char
+sfix_status(const struct sfix_order *o)
+{
+	if (o->final)
+		return o->final;
+	if (o->suspended)
+		return '9';
+	return o->cum == 0 ? '0' : o->cum < o->qty ? '1' : '2';
+}
+
+/* A report of order o, numbered: the caller fills in what it says. */
+static void
+sfix_er_init(struct server_fix *f, struct sfix_order *o, struct fix_er *er,
+             char exectype)
+{
+	memset(er, 0, sizeof *er);
+	snprintf(er->session, sizeof er->session, "%s", o->session);
+	snprintf(er->execid, sizeof er->execid, "%s-%u-%d", f->s->session,
+	    o->block, ++o->nexec);
+	er->exectype = exectype;
+	snprintf(er->orderid, sizeof er->orderid, "%u", o->block);
+	snprintf(er->clordid, sizeof er->clordid, "%s", o->clordid);
+	snprintf(er->sym, sizeof er->sym, "%s", o->sym);
+	er->side = o->side;
+	er->ordtype = o->ordtype;
+	er->qty = o->qty;
+	er->limit_px = o->limit_px;
+	er->cum = o->cum;
+	er->avgpx = o->cum > 0 ? (double)o->cash / (double)o->cum : 0;
+	er->rejreason = -1;
+	er->t = server_now(f->s);
+}
+
+static void
+sfix_queue(struct server_fix *f, struct sfix_order *o, struct fix_er *er)
+{
+	struct fix_er *v;
+
+	er->status = sfix_status(o);
+	er->leaves = o->final ? 0 : o->qty - o->cum;
+	if ((v = sfix_grow(f->q, &f->capq, f->nq, sizeof *v)) == NULL) {
+		fprintf(stderr, "tranched: FIX report %s: out of memory; the "
+		    "counterparty will not hear it\n", er->execid);
+		return;
+	}
+	f->q = v;
+	f->q[f->nq++] = *er;
+}
+
+/* An order whose block ended without a report saying so (its window
+ * ended, or it finished while nobody was told): Expired, Filled or
+ * Canceled now.  The block's state is the same live and re-simulated, so
+ * this report has the same number either way. */
+static void
+sfix_sync_final(struct server_fix *f, struct sfix_order *o)
+{
+	const struct parent *p;
+	struct fix_er er;
+
+	if (o->final || (p = exec_find(f->s->x, o->block)) == NULL ||
+	    !EXEC_STATE_FINAL(p->state))
+		return;
+	if (p->state == PARENT_DONE && o->cum >= o->qty) {
+		o->final = '2';
+		return;
+	}
+	sfix_er_init(f, o, &er, p->state == PARENT_EXPIRED ? 'C' :
+	    p->state == PARENT_DONE ? 'D' : '4');
+	o->final = p->state == PARENT_EXPIRED ? 'C' : p->state == PARENT_DONE ?
+	    '2' : '4';
+	snprintf(er.text, sizeof er.text, "block %u %s: %lld of %lld shares "
+	    "filled", o->block, exec_state_name(p->state), (long long)o->cum,
+	    (long long)o->qty);
+	sfix_queue(f, o, &er);
+}
+
+void
+server_fix_event(struct server *s, const char *topic, const cJSON *payload)
+{
+	struct server_fix *f = s->fix;
+	struct sfix_order *o;
+	struct fix_er er;
+	const char *venue = "lit";
+	int64_t block, px, qty, remaining;
+
+	if (strcmp(topic, TOPIC_FILL) != 0 ||
+	    ipc_get_i64(payload, "block", &block) != 0 ||
+	    (o = sfix_order_of_block(f, (uint32_t)block)) == NULL ||
+	    o->final || ipc_get_i64(payload, "px", &px) != 0 ||
+	    ipc_get_i64(payload, "qty", &qty) != 0 ||
+	    ipc_get_i64(payload, "remaining", &remaining) != 0)
+		return;
+	ipc_get_str(payload, "venue", &venue);
+	o->cum += qty;
+	o->cash += px * qty;
+	sfix_er_init(f, o, &er, 'F');
+	er.lastqty = qty;
+	er.lastpx = px;
+	snprintf(er.lastmkt, sizeof er.lastmkt, "%s", venue);
+	if (remaining <= 0)
+		o->final = '2';
+	sfix_queue(f, o, &er);
+}
+
+/* "paused by j.smith: reason" */
+static void
+sfix_by(char *buf, size_t n, const char *what, const struct session *sess,
+        const cJSON *req)
+{
+	const char *reason = "";
+
+	ipc_get_str(req, "reason", &reason);
+	snprintf(buf, n, "%s by %s: %s", what, sess != NULL &&
+	    sess->user[0] != '\0' ? sess->user : "the desk", reason);
+}
+
+static void
+sfix_restated(struct server_fix *f, struct sfix_order *o, const char *text)
+{
+	struct fix_er er;
+
+	sfix_er_init(f, o, &er, 'D');
+	snprintf(er.text, sizeof er.text, "%s", text);
+	sfix_queue(f, o, &er);
+}
+
+void
+server_fix_command(struct server *s, const struct session *sess,
+                   const char *cmd, const cJSON *req, const cJSON *reply)
+{
+	struct server_fix *f = s->fix;
+	const cJSON *og = cJSON_GetObjectItemCaseSensitive(req, "origin");
+	struct sfix_order *o;
+	const char *kind = NULL, *str = NULL;
+	struct fix_er er;
+	char text[240];
+	int64_t block = 0, v;
+
+	if (strcmp(cmd, CMD_SUBMIT) == 0) {
+		const char *sess_name = NULL, *ref = NULL, *side = "buy";
+		struct sfix_order *no;
+
+		if (ipc_get_str(og, "kind", &kind) != 0 ||
+		    strcmp(kind, "fix") != 0 ||
+		    ipc_get_str(og, "session", &sess_name) != 0 ||
+		    ipc_get_str(og, "clordid", &ref) != 0 ||
+		    ipc_get_i64(reply, "block", &block) != 0)
+			return;
+		if ((no = sfix_grow(f->orders, &f->caporders, f->norders,
+		    sizeof *no)) == NULL)
+			return;
+		f->orders = no;
+		o = &f->orders[f->norders++];
+		memset(o, 0, sizeof *o);
+		o->block = (uint32_t)block;
+		snprintf(o->session, sizeof o->session, "%s", sess_name);
+		snprintf(o->clordid, sizeof o->clordid, "%s", ref);
+		ipc_get_str(req, "sym", &str);
+		snprintf(o->sym, sizeof o->sym, "%s", str ? str : "");
+		ipc_get_str(req, "side", &side);
+		o->side = strcmp(side, "sell") == 0 ? '2' : '1';
+		ipc_get_i64(req, "qty", &o->qty);
+		o->limit_px = ipc_get_i64(req, "limit_px", &v) == 0 ? v : 0;
+		o->ordtype = o->limit_px > 0 ? '2' : '1';
+		sfix_ref_add(f, o->session, o->clordid, f->norders - 1);
+		sfix_er_init(f, o, &er, '0');
+		sfix_queue(f, o, &er);
+		return;
+	}
+	/* Everything else concerns one block or, without "block", all. */
+	ipc_get_i64(req, "block", &block);
+	for (size_t i = 0; i < f->norders; i++) {
+		o = &f->orders[i];
+		if (block != 0 && o->block != (uint32_t)block)
+			continue;
+		/* A cancel or an amend may itself have finished the block: its
+		 * own report says so.  Before anything else, a block that ended
+		 * earlier is reported ended. */
+		if (strcmp(cmd, CMD_CANCEL) != 0 && strcmp(cmd, CMD_AMEND) != 0)
+			sfix_sync_final(f, o);
+		if (o->final)
+			continue;
+		if (strcmp(cmd, CMD_CANCEL) == 0) {
+			sfix_er_init(f, o, &er, '4');
+			if (ipc_get_str(req, "fix_clordid", &str) == 0) {
+				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
+				snprintf(er.clordid, sizeof er.clordid, "%s", str);
+				snprintf(o->clordid, sizeof o->clordid, "%s", str);
+				sfix_ref_add(f, o->session, str, i);
+			} else
+				sfix_by(er.text, sizeof er.text, "cancelled", sess,
+				    req);
+			o->final = '4';
+			sfix_queue(f, o, &er);
+		} else if (strcmp(cmd, CMD_AMEND) == 0) {
+			if (ipc_get_i64(reply, "qty", &v) == 0)
+				o->qty = v;
+			if (ipc_get_i64(reply, "limit_px", &v) == 0) {
+				o->limit_px = v;
+				o->ordtype = v > 0 ? '2' : '1';
+			}
+			if (ipc_get_str(req, "clordid", &str) == 0) {
+				sfix_er_init(f, o, &er, '5');
+				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
+				snprintf(o->clordid, sizeof o->clordid, "%s", str);
+				snprintf(er.clordid, sizeof er.clordid, "%s", str);
+				sfix_ref_add(f, o->session, str, i);
+			} else {
+				sfix_er_init(f, o, &er, 'D');
+				sfix_by(er.text, sizeof er.text, "amended", sess, req);
+			}
+			if (o->cum >= o->qty)
+				o->final = '2';
+			sfix_queue(f, o, &er);
+		} else if (strcmp(cmd, CMD_PAUSE) == 0 ||
+		    strcmp(cmd, CMD_KILL) == 0) {
+			const struct parent *p = exec_find(s->x, o->block);
+
+			if (p == NULL || (p->state != PARENT_PAUSED &&
+			    p->state != PARENT_HALTED))
+				continue;
+			o->suspended = 1;
+			sfix_by(text, sizeof text, strcmp(cmd, CMD_PAUSE) == 0 ?
+			    "paused" : "halted by the kill switch", sess, req);
+			sfix_restated(f, o, text);
+		} else if (strcmp(cmd, CMD_RESUME) == 0 ||
+		    strcmp(cmd, CMD_RELEASE) == 0) {
+			if (!o->suspended)
+				continue;
+			o->suspended = 0;
+			sfix_by(text, sizeof text, strcmp(cmd, CMD_RESUME) == 0 ?
+			    "resumed" : "released from the kill switch", sess, req);
+			sfix_restated(f, o, text);
+		} else if (strcmp(cmd, CMD_THROTTLE) == 0 ||
+		    strcmp(cmd, CMD_OVERRIDE) == 0) {
+			char what[64];
+
+			if (strcmp(cmd, CMD_THROTTLE) == 0)
+				snprintf(what, sizeof what, "throttled");
+			else {
+				str = "";
+				ipc_get_str(req, "action", &str);
+				snprintf(what, sizeof what, "overridden (%.20s)", str);
+			}
+			sfix_by(text, sizeof text, what, sess, req);
+			sfix_restated(f, o, text);
+		}
+	}
+}
+
+/* ---- the sessions ---- */
+
+static int
+sfix_v42(const struct server_fix *f, const char *session)
+{
+	for (int i = 0; i < f->nvers; i++)
+		if (strcmp(f->vers[i].name, session) == 0)
+			return f->vers[i].v42;
+	return 0;
+}
+
+static void
+sfix_today(char *date, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, n, "%Y%m%d", &tm);
+}
+
+/* Send one report now (a refusal, a status answer): they tell of nothing
+ * the journal must keep first. */
+static void
+sfix_send_now(struct server_fix *f, struct fix_session *fs,
+              const struct fix_er *er)
+{
+	struct fix_out *o = malloc(sizeof *o);
+	char date[16];
+
+	if (o == NULL)
+		return;
+	sfix_today(date, sizeof date);
+	server_fix_er_body(er, sfix_v42(f, fix_session_name(fs)),
+	    server_tick(f->s), date, o);
+	if (fix_send(fs, o) < 0)
+		fprintf(stderr, "tranched: FIX session %s: report %s not sent "
+		    "(the store could not keep it)\n", fix_session_name(fs),
+		    er->execid);
+	else
+		sfix_sent_add(f, er->execid);
+	free(o);
+}
+
+void
+server_fix_flush(struct server *s)
+{
+	struct server_fix *f = s->fix;
+	struct fix_out *o;
+	char date[16];
+	size_t i;
+
+	if (f->acc == NULL)
+		return;
+	/* A block that ended since the last pass is told now. */
+	for (i = 0; i < f->norders; i++)
+		sfix_sync_final(f, &f->orders[i]);
+	if (f->nq == 0 || (o = malloc(sizeof *o)) == NULL)
+		return;
+	sfix_today(date, sizeof date);
+	for (i = 0; i < f->nq; i++) {
+		const struct fix_er *er = &f->q[i];
+		struct fix_session *fs;
+
+		if (sfix_sent_has(f, er->execid))
+			continue;
+		if ((fs = fix_session_find(f->acc, er->session)) == NULL) {
+			fprintf(stderr, "tranched: FIX report %s: session %s is "
+			    "not in the sessions file; not sent\n", er->execid,
+			    er->session);
+			continue;
+		}
+		server_fix_er_body(er, sfix_v42(f, er->session), server_tick(s),
+		    date, o);
+		if (fix_send(fs, o) < 0) {
+			/* Kept, in order, for the next pass. */
+			fprintf(stderr, "tranched: FIX session %s: report %s not "
+			    "stored; trying again\n", er->session, er->execid);
+			break;
+		}
+		sfix_sent_add(f, er->execid);
+	}
+	memmove(f->q, f->q + i, (f->nq - i) * sizeof *f->q);
+	f->nq -= i;
+	free(o);
+}
+
+/* A refused NewOrderSingle: Rejected, with the tag and value. */
+static void
+sfix_reject(struct server_fix *f, struct fix_session *fs,
+            const struct fix_msg *m, long long inseq, int rej,
+            const char *text)
+{
+	struct fix_er er;
+	char v[64];
+	double qty = 0;
+
+	memset(&er, 0, sizeof er);
+	snprintf(er.session, sizeof er.session, "%s", fix_session_name(fs));
+	snprintf(er.execid, sizeof er.execid, "%s-R-%s-%lld", f->s->session,
+	    fix_session_name(fs), inseq);
+	er.exectype = '8';
+	er.status = '8';
+	snprintf(er.orderid, sizeof er.orderid, "NONE");
+	if (fix_get_str(m, 11, er.clordid, sizeof er.clordid) != 0 ||
+	    er.clordid[0] == '\0')
+		snprintf(er.clordid, sizeof er.clordid, "NONE");
+	if (fix_get_str(m, 55, er.sym, sizeof er.sym) != 0)
+		er.sym[0] = '\0';
+	if (fix_get_str(m, 54, v, sizeof v) == 0 && (v[0] == '1' ||
+	    v[0] == '2') && v[1] == '\0')
+		er.side = v[0];
+	if (fix_get_num(m, 38, &qty) == 0 && qty >= 1 && qty <= 1e9)
+		er.qty = (int64_t)qty;
+	er.rejreason = rej;
+	ipc_utf8_cut(er.text, (size_t)snprintf(er.text, sizeof er.text, "%s",
+	    text));
+	er.t = server_now(f->s);
+	sfix_send_now(f, fs, &er);
+}
+
+/* Run a request as the FIX session: the reply (caller frees), or NULL. */
+static cJSON *
+sfix_run(struct server_fix *f, struct fix_session *fs, cJSON *req)
+{
+	struct session sess;
+	struct peer peer;
+	char *txt = cJSON_PrintUnformatted(req), *out;
+	size_t outlen = 0;
+	cJSON *reply;
+	int rank = server_role_rank(fix_session_role(fs));
+
+	if (txt == NULL)
+		return NULL;
+	memset(&sess, 0, sizeof sess);
+	memset(&peer, 0, sizeof peer);
+	sess.used = 1;
+	sess.kind = PEER_LOCAL;
+	sess.authed = 1;
+	sess.rank = rank >= 0 ? rank : ROLE_VIEWER;
+	snprintf(sess.role, sizeof sess.role, "%s", server_role_name(sess.rank));
+	snprintf(sess.client, sizeof sess.client, "fix:%s",
+	    fix_session_name(fs));
+	snprintf(sess.user, sizeof sess.user, "%s", fix_session_user(fs));
+	snprintf(sess.principal, sizeof sess.principal, "fix:%s",
+	    fix_session_name(fs));
+	snprintf(peer.addr, sizeof peer.addr, "fix %s", fix_session_name(fs));
+	peer.kind = PEER_LOCAL;
+	out = server_command_session(f->s, txt, strlen(txt), &sess, &peer,
+	    &outlen);
+	cJSON_free(txt);
+	reply = out != NULL ? cJSON_ParseWithLength(out, outlen) : NULL;
+	free(out);
+	return reply;
+}
+
+/* The error message of a refused reply. */
+static const char *
+sfix_errmsg(const cJSON *reply, const char **code)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const char *msg = "the engine did not answer";
+
+	*code = "";
+	ipc_get_str(e, "message", &msg);
+	ipc_get_str(e, "code", code);
+	return msg;
+}
+
+static void
+sfix_on_order(struct server_fix *f, struct fix_session *fs,
+              const struct fix_msg *m, long long inseq)
+{
+	struct fix_ctx c;
+	char text[240], clordid[64];
+	const char *code, *msg;
+	struct sfix_ref *r;
+	cJSON *req, *reply;
+	int rej;
+
+	c.tick = server_tick(f->s);
+	c.now = server_now(f->s);
+	c.close = f->s->sc.close;
+	c.v42 = sfix_v42(f, fix_session_name(fs));
+	if ((req = server_fix_order_req(m, fix_session_name(fs), inseq, &c,
+	    text, sizeof text, &rej)) == NULL) {
+		sfix_reject(f, fs, m, inseq, rej, text);
+		return;
+	}
+	fix_get_str(m, 11, clordid, sizeof clordid);
+	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL) {
+		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
+		    "session %s (block %u)", clordid, fix_session_name(fs),
+		    f->orders[r->order].block);
+		sfix_reject(f, fs, m, inseq, 6, text);
+		cJSON_Delete(req);
+		return;
+	}
+	reply = sfix_run(f, fs, req);
+	cJSON_Delete(req);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		msg = sfix_errmsg(reply, &code);
+		rej = strstr(msg, "\"sym\"") != NULL ? 1 :
+		    strcmp(code, ERR_HALTED) == 0 || strcmp(code, ERR_RISK) == 0 ?
+		    3 : c.v42 ? 0 : 99;
+		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_reject(f, fs, m, inseq, rej, text);
+	}
+	cJSON_Delete(reply);
+}
+
+/* An OrderCancelReject (9) for an F (to 1) or a G (to 2). */
+static void
+sfix_cancel_reject(struct server_fix *f, struct fix_session *fs,
+                   const struct fix_msg *m, const struct sfix_order *o,
+                   int to, int reason, const char *text)
+{
+	struct fix_out *out = malloc(sizeof *out);
+	char v[64], st[2] = { o != NULL ? sfix_status(o) : '8', 0 };
+
+	if (out == NULL)
+		return;
+	fix_out_begin(out, "9");
+	if (o != NULL)
+		snprintf(v, sizeof v, "%u", o->block);
+	fix_out_str(out, 37, o != NULL ? v : "NONE");
+	fix_out_str(out, 11, fix_get_str(m, 11, v, sizeof v) == 0 &&
+	    v[0] != '\0' ? v : "NONE");
+	fix_out_str(out, 41, fix_get_str(m, 41, v, sizeof v) == 0 &&
+	    v[0] != '\0' ? v : "NONE");
+	fix_out_str(out, 39, st);
+	fix_out_int(out, 434, to);
+	fix_out_int(out, 102, reason);
+	fix_out_str(out, 58, text);
+	if (fix_send(fs, out) < 0)
+		fprintf(stderr, "tranched: FIX session %s: OrderCancelReject not "
+		    "sent (the store could not keep it)\n", fix_session_name(fs));
+	free(out);
+}
+
+/* F and G: the order named by OrigClOrdID, a fresh ClOrdID, then cancel
+ * or amend through the command path. */
+static void
+sfix_on_change(struct server_fix *f, struct fix_session *fs,
+               const struct fix_msg *m, long long inseq, int replace)
+{
+	const char *name = fix_session_name(fs), *code, *msg;
+	char orig[64], clordid[64], text[240], buf[96], ts[40];
+	int v42 = sfix_v42(f, name), to = replace ? 2 : 1;
+	struct sfix_ref *r;
+	struct sfix_order *o;
+	cJSON *req, *reply;
+
+	if (fix_get_str(m, 41, orig, sizeof orig) != 0 ||
+	    (r = sfix_ref_find(f, name, orig)) == NULL) {
+		snprintf(text, sizeof text, "OrigClOrdID(41) \"%s\": no such order "
+		    "on session %s", fix_get_str(m, 41, orig, sizeof orig) == -1 ?
+		    "" : server_fix_val(m, 41, buf, sizeof buf), name);
+		sfix_cancel_reject(f, fs, m, NULL, to, 1, text);
+		return;
+	}
+	o = &f->orders[r->order];
+	sfix_sync_final(f, o);
+	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
+	    clordid[0] == '\0' || sfix_ref_find(f, name, clordid) != NULL) {
+		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", fix_get_str(
+		    m, 11, clordid, sizeof clordid) == -1 ? "" : server_fix_val(m, 11,
+		    buf, sizeof buf), fix_get_str(m, 11, clordid,
+		    sizeof clordid) != 0 ? "required, a new id" :
+		    "already used on this session");
+		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 6, text);
+		return;
+	}
+	if (o->final) {
+		snprintf(text, sizeof text, "OrigClOrdID(41) \"%s\": block %u is "
+		    "already finished (OrdStatus %c)", orig, o->block, o->final);
+		sfix_cancel_reject(f, fs, m, o, to, 0, text);
+		return;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", replace ? CMD_AMEND : CMD_CANCEL);
+	snprintf(buf, sizeof buf, "fix-%s-%lld", name, inseq);
+	cJSON_AddStringToObject(req, "id", buf);
+	snprintf(buf, sizeof buf, "%u", o->block);
+	cJSON_AddStringToObject(req, "block", buf);
+	if (replace) {
+		double qty = 0, px = 0;
+		char ot[8];
+		int64_t end;
+		int rv;
+
+		cJSON_AddStringToObject(req, "clordid", clordid);
+		if ((rv = fix_get_num(m, 38, &qty)) != -1) {
+			if (rv != 0 || !(qty >= 1 && qty <= 1e9) ||
+			    qty != floor(qty)) {
+				snprintf(text, sizeof text, "OrderQty(38) \"%s\": must "
+				    "be a whole number of shares from 1 to 1000000000",
+				    server_fix_val(m, 38, buf, sizeof buf));
+				goto refuse;
+			}
+			cJSON_AddNumberToObject(req, "qty", qty);
+		}
+		if (fix_get_str(m, 40, ot, sizeof ot) == 0 && strcmp(ot, "1") == 0)
+			cJSON_AddNumberToObject(req, "limit_px", 0);
+		else if ((rv = fix_get_num(m, 44, &px)) != -1) {
+			int64_t ticks = llround(px / server_tick(f->s));
+
+			if (rv != 0 || !(px > 0) || fabs((double)ticks *
+			    server_tick(f->s) - px) > server_tick(f->s) * 1e-6) {
+				snprintf(text, sizeof text, "Price(44) \"%s\": must be "
+				    "> 0 and a whole number of ticks of %g",
+				    server_fix_val(m, 44, buf, sizeof buf),
+				    server_tick(f->s));
+				goto refuse;
+			}
+			cJSON_AddNumberToObject(req, "limit_px", (double)ticks);
+		}
+		if ((rv = fix_get_str(m, 126, ts, sizeof ts)) != -1) {
+			if (rv != 0 || server_fix_time(ts, &end) != 0) {
+				snprintf(text, sizeof text, "ExpireTime(126) \"%s\": "
+				    "must be a UTC timestamp YYYYMMDD-HH:MM:SS[.sss]",
+				    server_fix_val(m, 126, buf, sizeof buf));
+				goto refuse;
+			}
+			ipc_add_i64_str(req, "end", end);
+		}
+		snprintf(text, sizeof text, "FIX OrderCancelReplaceRequest "
+		    "ClOrdID %s for %s from session %s", clordid, orig, name);
+	} else {
+		cJSON_AddStringToObject(req, "fix_clordid", clordid);
+		snprintf(text, sizeof text, "FIX OrderCancelRequest ClOrdID %s "
+		    "for %s from session %s", clordid, orig, name);
+	}
+	cJSON_AddStringToObject(req, "reason", text);
+	reply = sfix_run(f, fs, req);
+	cJSON_Delete(req);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		msg = sfix_errmsg(reply, &code);
+		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_cancel_reject(f, fs, m, o, to, strcmp(code, ERR_STATE) == 0 ?
+		    0 : v42 ? 2 : 99, text);
+	}
+	cJSON_Delete(reply);
+	return;
+refuse:
+	cJSON_Delete(req);
+	sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);
+}
+
+/* H: the order's status now, or Rejected when there is no such order. */
+static void
+sfix_on_status(struct server_fix *f, struct fix_session *fs,
+               const struct fix_msg *m, long long inseq)
+{
+	const char *name = fix_session_name(fs);
+	char clordid[64], buf[96];
+	struct sfix_ref *r;
+	struct sfix_order *o;
+	struct fix_er er;
+
+	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
+	    (r = sfix_ref_find(f, name, clordid)) == NULL) {
+		snprintf(buf, sizeof buf, "%s", clordid);
+		memset(&er, 0, sizeof er);
+		snprintf(er.session, sizeof er.session, "%s", name);
+		snprintf(er.execid, sizeof er.execid, "%s-S-%s-%lld",
+		    f->s->session, name, inseq);
+		er.exectype = 'I';
+		er.status = '8';
+		snprintf(er.orderid, sizeof er.orderid, "NONE");
+		snprintf(er.clordid, sizeof er.clordid, "%s",
+		    fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
+		    clordid[0] != '\0' ? clordid : "NONE");
+		fix_get_str(m, 55, er.sym, sizeof er.sym);
+		er.rejreason = -1;
+		snprintf(er.text, sizeof er.text, "ClOrdID(11) \"%s\": no such "
+		    "order on session %s", server_fix_val(m, 11, buf, sizeof buf),
+		    name);
+		er.t = server_now(f->s);
+		sfix_send_now(f, fs, &er);
+		return;
+	}
+	o = &f->orders[r->order];
+	sfix_sync_final(f, o);
+	sfix_er_init(f, o, &er, 'I');
+	/* An answer is no event of the order's: it takes no number of the
+	 * order's own, and its id says which request it answers. */
+	o->nexec--;
+	snprintf(er.execid, sizeof er.execid, "%s-S-%s-%lld", f->s->session,
+	    name, inseq);
+	er.status = sfix_status(o);
+	er.leaves = o->final ? 0 : o->qty - o->cum;
+	sfix_send_now(f, fs, &er);
+}
+
+static void
+sfix_on_app(void *ud, struct fix_session *fs, const struct fix_msg *m)
+{
+	struct server_fix *f = ud;
+	char type[8];
+	long long inseq = 0;
+
+	if (fix_get_str(m, 35, type, sizeof type) != 0)
+		return;
+	fix_get_int(m, 34, &inseq);
+	if (strcmp(type, "D") == 0)
+		sfix_on_order(f, fs, m, inseq);
+	else if (strcmp(type, "F") == 0)
+		sfix_on_change(f, fs, m, inseq, 0);
+	else if (strcmp(type, "G") == 0)
+		sfix_on_change(f, fs, m, inseq, 1);
+	else if (strcmp(type, "H") == 0)
+		sfix_on_status(f, fs, m, inseq);
+	else {
+		struct fix_out *o = malloc(sizeof *o);
+		char text[96];
+
+		/* 35=j: an application message this engine does not take. */
+		if (o == NULL)
+			return;
+		fix_out_begin(o, "j");
+		fix_out_int(o, 45, inseq);
+		fix_out_str(o, 372, type);
+		fix_out_int(o, 380, 3);
+		snprintf(text, sizeof text, "MsgType(35) \"%s\": not taken by "
+		    "this engine (D, F, G and H are)", type);
+		fix_out_str(o, 58, text);
+		fix_send(fs, o);
+		free(o);
+	}
+	/* What the command did is on disk by the end of the pass: its
+	 * reports go now, as a console's answer would. */
+	server_flush(f->s);
+}
+
+static void
+sfix_on_logon(void *ud, struct fix_session *fs)
+{
+	fprintf(stderr, "tranched: FIX session %s logged on\n",
+	    fix_session_name(fs));
+	server_flush(((struct server_fix *)ud)->s);
+}
+
+static void
+sfix_on_logout(void *ud, struct fix_session *fs, const char *why)
+{
+	fprintf(stderr, "tranched: FIX session %s logged out: %s\n",
+	    fix_session_name(fs), why ? why : "");
+}
+
+int
+server_fix_init(struct server *s, char *err, size_t errlen)
+{
+	const struct server_opts *o = s->opts;
+
+	if (o->fix_listen == NULL && o->fix_sessions == NULL &&
+	    o->fix_store == NULL)
+		return 0;
+	if (o->fix_listen == NULL || o->fix_sessions == NULL) {
+		snprintf(err, errlen, "%s: --fix-listen and --fix-sessions go "
+		    "together", o->fix_listen == NULL ? "--fix-listen missing" :
+		    "--fix-sessions missing");
+		return -1;
+	}
+	if ((s->fix = calloc(1, sizeof *s->fix)) == NULL) {
+		snprintf(err, errlen, "FIX: out of memory");
+		return -1;
+	}
+	s->fix->s = s;
+	return 0;
+}
+
+static void
+sfix_each_sent(void *ud, long long seq, const struct fix_msg *m)
+{
+	char id[64], type[8];
+
+	if (fix_get_str(m, 35, type, sizeof type) == 0 &&
+	    strcmp(type, "8") == 0 && fix_get_str(m, 17, id, sizeof id) == 0)
+		sfix_sent_add(ud, id);
+}
+
+int
+server_fix_open(struct server *s, char *err, size_t errlen)
+{
+	struct server_fix *f = s->fix;
+	struct fix_opts fo;
+	struct fix_app app = { f, sfix_on_logon, sfix_on_logout, sfix_on_app };
+	cJSON *st, *it;
+	char e[1024];
+
+	if (f == NULL)
+		return 0;
+	if (s->opts->fix_store != NULL)
+		snprintf(f->store, sizeof f->store, "%s", s->opts->fix_store);
+	else
+		snprintf(f->store, sizeof f->store, "%s.fix", s->jpath);
+	fo.url = s->opts->fix_listen;
+	fo.sessions = s->opts->fix_sessions;
+	fo.store = f->store;
+	if (fix_acceptor_open(&f->acc, &s->loop, &fo, &app, e, sizeof e) != 0) {
+		f->acc = NULL;
+		snprintf(err, errlen, "--fix-listen %s: %s", fo.url, e);
+		return -1;
+	}
+	st = fix_acceptor_status(f->acc);
+	cJSON_ArrayForEach(it, st) {
+		const char *name = NULL, *ver = "";
+		struct fix_session *fs;
+
+		if (ipc_get_str(it, "name", &name) != 0 ||
+		    f->nvers == SFIX_VERSIONS)
+			continue;
+		ipc_get_str(it, "version", &ver);
+		snprintf(f->vers[f->nvers].name, sizeof f->vers[f->nvers].name,
+		    "%s", name);
+		f->vers[f->nvers++].v42 = strcmp(ver, "FIX.4.2") == 0;
+		/* What this session already heard, before anything is sent. */
+		if ((fs = fix_session_find(f->acc, name)) != NULL &&
+		    fix_session_each_sent(fs, sfix_each_sent, f) < 0) {
+			cJSON_Delete(st);
+			snprintf(err, errlen, "FIX store %s: session %s: what was "
+			    "sent cannot be read", f->store, name);
+			return -1;
+		}
+	}
+	cJSON_Delete(st);
+	fprintf(stderr, "tranched: FIX acceptor on %s (port %d), store %s, %zu "
+	    "reports already sent\n", fo.url, fix_acceptor_port(f->acc),
+	    f->store, f->nsent);
+	/* The reports recovery rebuilt that the counterparty never had. */
+	server_fix_flush(s);
+	return 0;
+}
+
+cJSON *
+server_fix_status(struct server *s)
+{
+	struct server_fix *f = s->fix;
+	cJSON *r, *a;
+	char id[16];
+
+	if (f == NULL || f->acc == NULL)
+		return NULL;
+	r = cJSON_CreateObject();
+	cJSON_AddItemToObject(r, "sessions", fix_acceptor_status(f->acc));
+	cJSON_AddNumberToObject(r, "port", fix_acceptor_port(f->acc));
+	cJSON_AddStringToObject(r, "store", f->store);
+	a = cJSON_AddArrayToObject(r, "orders");
+	for (size_t i = 0; i < f->norders; i++) {
+		struct sfix_order *o = &f->orders[i];
+		const struct parent *p = exec_find(s->x, o->block);
+		cJSON *j;
+		char st[2];
+
+		sfix_sync_final(f, o);
+		if (o->final)
+			continue;
+		st[0] = sfix_status(o);
+		st[1] = '\0';
+		j = cJSON_CreateObject();
+		snprintf(id, sizeof id, "%u", o->block);
+		cJSON_AddStringToObject(j, "block", id);
+		cJSON_AddStringToObject(j, "session", o->session);
+		cJSON_AddStringToObject(j, "clordid", o->clordid);
+		cJSON_AddStringToObject(j, "sym", o->sym);
+		cJSON_AddStringToObject(j, "side", o->side == '2' ? "sell" : "buy");
+		cJSON_AddNumberToObject(j, "qty", (double)o->qty);
+		cJSON_AddNumberToObject(j, "cum", (double)o->cum);
+		cJSON_AddNumberToObject(j, "leaves", (double)(o->qty - o->cum));
+		cJSON_AddStringToObject(j, "ord_status", st);
+		cJSON_AddStringToObject(j, "state", p != NULL ?
+		    exec_state_name(p->state) : "?");
+		cJSON_AddNumberToObject(j, "reports", o->nexec);
+		cJSON_AddItemToArray(a, j);
+	}
+	cJSON_AddNumberToObject(r, "reports_sent", (double)f->nsent);
+	cJSON_AddNumberToObject(r, "reports_waiting", (double)f->nq);
+	return r;
+}
+
+void
+server_fix_close(struct server *s)
+{
+	if (s->fix == NULL || s->fix->acc == NULL)
+		return;
+	fix_acceptor_close(s->fix->acc);
+	s->fix->acc = NULL;
+}
+
+void
+server_fix_free(struct server *s)
+{
+	struct server_fix *f = s->fix;
+
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->capsent; i++)
+		free(f->sent[i]);
+	free(f->sent);
+	free(f->orders);
+	free(f->refs);
+	free(f->q);
+	free(f);
+	s->fix = NULL;
+}

@@ -1,0 +1,604 @@
+/*
+ * tests/integration/itest-fix.c -- the FIX application layer in the real
+ * engine, driven by a small raw FIX.4.4 client written here (a socket,
+ * BodyLength and CheckSum, sequence numbers, ResendRequest on a gap): it
+ * links nothing of engine/.
+ *
+ * fix_orders_become_blocks_and_hear_every_fill: a NewOrderSingle becomes
+ *   a block with its FIX origin (New, 37 = the block); every fill is an
+ *   ExecutionReport F with LastQty, LastPx, LastMkt, CumQty, LeavesQty and
+ *   AvgPx, ExecIDs never repeat, and CumQty is the running sum of LastQty;
+ *   a duplicate ClOrdID and a fractional OrderQty are Rejected (39=8) with
+ *   OrdRejReason and a Text naming the tag and value; a person's pause and
+ *   resume are Restated (150=D, "paused by USER: reason", 39=9 while
+ *   paused); H answers the status; G amends the quantity (150=5, 41 the old
+ *   ClOrdID); F on an unknown order is an OrderCancelReject (9); F cancels
+ *   (150=4) and the LastQty summed is what the engine says was filled;
+ *   `fix_status` lists the session and its open order.
+ * fix_kill9_every_fill_reported_once: an aggressive order fills while the
+ *   engine is killed with SIGKILL twice; after each restart (same journal,
+ *   same store) the client logs on again, asks for what it missed, and in
+ *   the end has heard every fill exactly once: no ExecID twice (PossDup
+ *   resends of what it already had are set aside as such), and the LastQty
+ *   summed equals the block's filled quantity and `tranched tca`'s.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ipc/codec.h"
+#include "tests/integration/itest.h"
+
+static const char *tranched;
+
+/* ---- a raw FIX.4.4 initiator ---- */
+
+struct fc {
+	int fd;
+	long long out, in;     /* next to send, next expected */
+	int resending;         /* a ResendRequest is out */
+	char buf[1 << 17];
+	size_t len;
+};
+
+static int
+fc_connect(struct fc *c, int port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	c->len = 0;
+	c->resending = 0;
+	for (int i = 0; i < 100; i++) {
+		if (connect(c->fd, (struct sockaddr *)&a, sizeof a) == 0)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static void
+fc_time(char *buf, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, n, "%Y%m%d-%H:%M:%S", &tm);
+}
+
+/* Send type with body ("tag=value|..."; '|' is SOH), our header added. */
+static void
+fc_send(struct fc *c, const char *type, const char *body)
+{
+	char hdr[256], msg[4096], full[4400], ts[32];
+	unsigned sum = 0;
+	int n;
+
+	fc_time(ts, sizeof ts);
+	snprintf(hdr, sizeof hdr, "35=%s|34=%lld|49=OMS|56=TRANCHE|52=%s|", type,
+	    c->out++, ts);
+	snprintf(msg, sizeof msg, "%s%s", hdr, body);
+	for (char *p = msg; *p; p++)
+		if (*p == '|')
+			*p = '\001';
+	n = snprintf(full, sizeof full, "8=FIX.4.4\0019=%zu\001%s",
+	    strlen(msg), msg);
+	for (int i = 0; i < n; i++)
+		sum += (unsigned char)full[i];
+	n += snprintf(full + n, sizeof full - (size_t)n, "10=%03u\001",
+	    sum % 256);
+	if (getenv("ITEST_FIX_TRACE") != NULL)
+		fprintf(stderr, ">> %s%s\n", hdr, body);
+	assert_int_equal(write(c->fd, full, (size_t)n), n);
+}
+
+/* One whole message, SOH shown as '|': 1, 0 on timeout, -1 closed. */
+static int
+fc_read(struct fc *c, char *out, size_t cap, int timeout_ms)
+{
+	long long t0 = itest_now_ms();
+
+	for (;;) {
+		char *end = NULL;
+
+		/* A message ends with "\00110=NNN\001". */
+		for (size_t i = 0; i + 7 < c->len; i++)
+			if (memcmp(c->buf + i, "\00110=", 4) == 0 &&
+			    c->buf[i + 7] == '\001') {
+				end = c->buf + i + 8;
+				break;
+			}
+		if (end != NULL) {
+			size_t n = (size_t)(end - c->buf);
+
+			assert_true(n < cap);
+			memcpy(out, c->buf, n);
+			out[n] = '\0';
+			for (size_t i = 0; i < n; i++)
+				if (out[i] == '\001')
+					out[i] = '|';
+			memmove(c->buf, end, c->len - n);
+			c->len -= n;
+			if (getenv("ITEST_FIX_TRACE") != NULL)
+				fprintf(stderr, "<< %s\n", out);
+			return 1;
+		}
+		int left = timeout_ms - (int)(itest_now_ms() - t0);
+		struct pollfd p = { c->fd, POLLIN, 0 };
+
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		ssize_t k = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+		if (k <= 0)
+			return -1;
+		c->len += (size_t)k;
+	}
+}
+
+/* The value of tag in a shown message, or "". */
+static const char *
+fv(const char *msg, int tag, char *out, size_t n)
+{
+	char pat[16];
+	const char *p;
+
+	snprintf(pat, sizeof pat, "|%d=", tag);
+	out[0] = '\0';
+	if ((p = strstr(msg, pat)) == NULL)
+		return out;
+	p += strlen(pat);
+	size_t k = strcspn(p, "|");
+	snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), p);
+	return out;
+}
+
+static long long
+fvi(const char *msg, int tag)
+{
+	char v[64];
+
+	return atoll(fv(msg, tag, v, sizeof v));
+}
+
+/*
+ * The next application message (or Logon/Logout/Reject), keeping the
+ * session: heartbeats are skipped, test requests answered, a gap asked
+ * for, a GapFill followed.  *possdup says a resend.  1, 0, -1 as fc_read.
+ */
+static int
+fc_next(struct fc *c, char *msg, size_t cap, int timeout_ms, int *possdup)
+{
+	char v[64], body[128];
+	long long t0 = itest_now_ms();
+
+	for (;;) {
+		int left = timeout_ms - (int)(itest_now_ms() - t0), rv;
+		long long seq;
+
+		if (left <= 0)
+			return 0;
+		if ((rv = fc_read(c, msg, cap, left)) <= 0)
+			return rv;
+		seq = fvi(msg, 34);
+		fv(msg, 35, v, sizeof v);
+		*possdup = strstr(msg, "|43=Y|") != NULL;
+		if (strcmp(v, "4") == 0) {
+			/* SequenceReset: the next is NewSeqNo. */
+			c->in = fvi(msg, 36);
+			continue;
+		}
+		if (strcmp(v, "A") == 0) {
+			/* A Logon is taken as it comes; a gap before it is asked
+			 * for after it. */
+			if (seq > c->in) {
+				snprintf(body, sizeof body, "7=%lld|16=0|", c->in);
+				fc_send(c, "2", body);
+				c->resending = 1;
+			} else
+				c->in = seq + 1;
+			return 1;
+		}
+		if (seq > c->in && strcmp(v, "5") != 0) {
+			if (!c->resending) {
+				snprintf(body, sizeof body, "7=%lld|16=0|", c->in);
+				fc_send(c, "2", body);
+				c->resending = 1;
+			}
+			continue;
+		}
+		if (seq < c->in)
+			continue;
+		c->in = seq + 1;
+		c->resending = 0;
+		if (strcmp(v, "0") == 0)
+			continue;
+		if (strcmp(v, "1") == 0) {
+			snprintf(body, sizeof body, "112=%s|", fv(msg, 112, v,
+			    sizeof v));
+			fc_send(c, "0", body);
+			continue;
+		}
+		if (strcmp(v, "2") == 0) {
+			/* We keep nothing to resend: a gap fill to now. */
+			snprintf(body, sizeof body, "123=Y|36=%lld|", c->out);
+			c->out--;
+			fc_send(c, "4", body);
+			continue;
+		}
+		return 1;
+	}
+}
+
+static void
+fc_logon(struct fc *c, int port)
+{
+	char msg[8192];
+	int pd;
+
+	assert_int_equal(fc_connect(c, port), 0);
+	fc_send(c, "A", "98=0|108=30|");
+	assert_int_equal(fc_next(c, msg, sizeof msg, 10000, &pd), 1);
+	if (strstr(msg, "|35=A|") == NULL)
+		fail_msg("expected a Logon, got %s", msg);
+}
+
+/* ---- the engine ---- */
+
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t n = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+struct rig {
+	char dir[256], sessions[300], store[300], journal[300];
+	char a_listen[64], a_sessions[320], a_store[320], a_journal[320];
+	int port;
+};
+
+static void
+rig_make(struct rig *r)
+{
+	FILE *f;
+
+	snprintf(r->dir, sizeof r->dir, "%s/tranche-fixapp-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(r->dir));
+	snprintf(r->sessions, sizeof r->sessions, "%s/sessions.json", r->dir);
+	snprintf(r->store, sizeof r->store, "%s/store", r->dir);
+	snprintf(r->journal, sizeof r->journal, "%s/j.trj", r->dir);
+	assert_non_null(f = fopen(r->sessions, "w"));
+	fprintf(f, "{\"sessions\":[{\"name\":\"oms\",\"version\":\"FIX.4.4\","
+	    "\"sender\":\"TRANCHE\",\"target\":\"OMS\",\"heartbeat\":30,"
+	    "\"role\":\"trader\",\"user\":\"oms-desk\"}]}\n");
+	fclose(f);
+	r->port = free_port();
+	snprintf(r->a_listen, sizeof r->a_listen, "--fix-listen=tcp://"
+	    "127.0.0.1:%d", r->port);
+	snprintf(r->a_sessions, sizeof r->a_sessions, "--fix-sessions=%s",
+	    r->sessions);
+	snprintf(r->a_store, sizeof r->a_store, "--fix-store=%s", r->store);
+	snprintf(r->a_journal, sizeof r->a_journal, "--journal=%s",
+	    r->journal);
+}
+
+static void
+rig_free(struct rig *r)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", r->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static double
+block_num(struct itest_engine *e, const char *id, const char *name)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}"), *b;
+	double v = -1;
+
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+		if (strcmp(itest_str(b, "id"), id) == 0)
+			v = cJSON_GetObjectItem(b, name)->valuedouble;
+	cJSON_Delete(r);
+	return v;
+}
+
+/* Read reports until one with ExecType et (for ClOrdID, if given); fills
+ * on the way are added to *sum and checked. */
+struct heard {
+	char ids[4096][64];
+	int n;
+	long long sum, cum;
+};
+
+static void
+heard_add(struct heard *h, const char *msg)
+{
+	char id[64], et[8];
+
+	fv(msg, 17, id, sizeof id);
+	/* A PossDup resend of a report already heard is that report again,
+	 * marked so: set aside.  Without the mark it would be a second
+	 * report. */
+	if (strstr(msg, "|43=Y|") != NULL)
+		for (int i = 0; i < h->n; i++)
+			if (strcmp(h->ids[i], id) == 0)
+				return;
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->ids[i], id) == 0)
+			fail_msg("ExecID %s heard twice: %s", id, msg);
+	assert_true(h->n < 4096);
+	snprintf(h->ids[h->n++], sizeof h->ids[0], "%s", id);
+	if (strcmp(fv(msg, 150, et, sizeof et), "F") == 0) {
+		char v[64];
+
+		h->sum += fvi(msg, 32);
+		if (fvi(msg, 14) != h->sum)
+			fail_msg("CumQty %lld after %lld heard: %s", fvi(msg, 14),
+			    h->sum, msg);
+		assert_true(fv(msg, 31, v, sizeof v)[0] != '\0');
+		assert_string_equal(fv(msg, 30, v, sizeof v), "lit");
+		assert_true(fv(msg, 151, v, sizeof v)[0] != '\0');
+		assert_true(fv(msg, 6, v, sizeof v)[0] != '\0');
+		h->cum = fvi(msg, 14);
+	}
+}
+
+static void
+expect(struct fc *c, struct heard *h, const char *type, const char *et,
+       char *msg, size_t cap)
+{
+	char v[64];
+	int pd;
+	long long t0 = itest_now_ms();
+
+	for (;;) {
+		if (itest_now_ms() - t0 > 20000 ||
+		    fc_next(c, msg, cap, 20000, &pd) != 1)
+			fail_msg("no 35=%s 150=%s within 20 s", type, et ? et : "-");
+		if (strcmp(fv(msg, 35, v, sizeof v), "8") == 0 &&
+		    strcmp(fv(msg, 39, v, sizeof v), "8") != 0 &&
+		    strcmp(fv(msg, 150, v, sizeof v), "I") != 0)
+			heard_add(h, msg);
+		if (strcmp(fv(msg, 35, v, sizeof v), type) == 0 && (et == NULL ||
+		    strcmp(fv(msg, 150, v, sizeof v), et) == 0))
+			return;
+	}
+}
+
+static void
+fix_orders_become_blocks_and_hear_every_fill(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	char msg[8192], v[256], body[512];
+	cJSON *st;
+
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=30", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	fc_logon(&c, r.port);
+
+	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=3000|40=1|59=0|60=20261203-"
+	    "09:30:00|126=20261203-11:00:00|847=1000|5002=aggressive|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
+	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
+	assert_string_equal(fv(msg, 39, v, sizeof v), "0");
+	assert_int_equal(fvi(msg, 151), 3000);
+
+	/* Refusals name the tag and value. */
+	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=100|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 39, v, sizeof v), "8");
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "ClOrdID(11) \"X1\": "
+	    "already used"));
+	fc_send(&c, "D", "11=X9|55=QDI|54=1|38=12.5|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "OrderQty(38) "
+	    "\"12.5\""));
+	fc_send(&c, "D", "11=X8|55=ZZZ|54=1|38=100|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_int_equal(fvi(msg, 103), 1);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "\"ZZZ\""));
+
+	/* Some fills, then a person pauses the block. */
+	while (h.sum < 300)
+		expect(&c, &h, "8", "F", msg, sizeof msg);
+	st = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"p1\",\"block\":\"2\","
+	    "\"reason\":\"news on the wire\"}");
+	assert_true(itest_ok(st));
+	cJSON_Delete(st);
+	expect(&c, &h, "8", "D", msg, sizeof msg);
+	assert_string_equal(fv(msg, 39, v, sizeof v), "9");
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "paused by "));
+	assert_non_null(strstr(v, ": news on the wire"));
+	st = itest_cmd(&e, "{\"cmd\":\"fix_status\"}");
+	assert_true(itest_ok(st));
+	{
+		char *txt = cJSON_PrintUnformatted(st);
+
+		assert_non_null(strstr(txt, "\"name\":\"oms\""));
+		assert_non_null(strstr(txt, "\"clordid\":\"X1\""));
+		cJSON_free(txt);
+	}
+	cJSON_Delete(st);
+	st = itest_cmd(&e, "{\"cmd\":\"resume\",\"id\":\"p2\",\"block\":\"2\","
+	    "\"reason\":\"clear\"}");
+	assert_true(itest_ok(st));
+	cJSON_Delete(st);
+	expect(&c, &h, "8", "D", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "resumed by "));
+
+	/* Status, then a replace to a larger quantity. */
+	fc_send(&c, "H", "11=X1|55=QDI|54=1|");
+	expect(&c, &h, "8", "I", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
+	fc_send(&c, "G", "41=X1|11=X2|55=QDI|54=1|38=5000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "5", msg, sizeof msg);
+	assert_string_equal(fv(msg, 41, v, sizeof v), "X1");
+	assert_string_equal(fv(msg, 11, v, sizeof v), "X2");
+	assert_int_equal(fvi(msg, 38), 5000);
+
+	/* A cancel of an unknown order, then of this one. */
+	fc_send(&c, "F", "41=NOPE|11=C0|55=QDI|54=1|60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_int_equal(fvi(msg, 434), 1);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "OrigClOrdID(41) "
+	    "\"NOPE\""));
+	fc_send(&c, "F", "41=X2|11=C1|55=QDI|54=1|60=20261203-09:30:00|");
+	for (;;) {
+		expect(&c, &h, "8", NULL, msg, sizeof msg);
+		fv(msg, 150, v, sizeof v);
+		if (strcmp(v, "4") == 0 || strcmp(v, "2") == 0 ||
+		    (strcmp(v, "F") == 0 && fvi(msg, 151) == 0))
+			break;
+	}
+	if (strcmp(v, "4") == 0) {
+		assert_string_equal(fv(msg, 41, v, sizeof v), "X2");
+		assert_string_equal(fv(msg, 11, v, sizeof v), "C1");
+	}
+	assert_int_equal(fvi(msg, 151), 0);
+	assert_true(h.sum > 0);
+	assert_true(h.sum == (long long)block_num(&e, "2", "filled"));
+	fprintf(stderr, "fix: %d reports, %lld shares heard, block filled %.0f\n",
+	    h.n, h.sum, block_num(&e, "2", "filled"));
+	snprintf(body, sizeof body, "58=bye|");
+	fc_send(&c, "5", body);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
+static void
+fix_kill9_every_fill_reported_once(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	char msg[8192], v[64], cmd[900];
+	long long t0;
+	int pd, kills = 0, rv;
+	FILE *p;
+	double filled, tca = -1;
+
+	memset(&h, 0, sizeof h);
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=120", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=K1|55=QDI|54=2|38=6000|40=1|60=20261203-09:30:00|"
+	    "126=20261203-09:45:00|5002=aggressive|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	while (kills < 2) {
+		/* Some fills heard, then kill -9 in the middle. */
+		long long before = h.sum;
+
+		while (h.sum < before + 1000 && h.sum < 4000)
+			expect(&c, &h, "8", "F", msg, sizeof msg);
+		kill(e.pid, SIGKILL);
+		waitpid(e.pid, NULL, 0);
+		e.pid = 0;
+		itest_stop(&e);
+		close(c.fd);
+		kills++;
+		assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+		    "--speed=120", r.a_listen, r.a_sessions, r.a_store,
+		    r.a_journal, (char *)NULL), 0);
+		fc_logon(&c, r.port);
+	}
+	/* Everything after, until the block is done. */
+	t0 = itest_now_ms();
+	while (h.cum < 6000 && itest_now_ms() - t0 < 60000) {
+		if ((rv = fc_next(&c, msg, sizeof msg, 2000, &pd)) != 1)
+			continue;
+		if (strcmp(fv(msg, 35, v, sizeof v), "8") != 0)
+			continue;
+		heard_add(&h, msg);
+	}
+	filled = block_num(&e, "2", "filled");
+	fprintf(stderr, "fix kill -9: %d kills, %d reports, %lld shares heard, "
+	    "block filled %.0f\n", kills, h.n, h.sum, filled);
+	assert_true(h.sum == (long long)filled);
+	assert_int_equal(h.sum, 6000);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	/* tranched tca reads the journal: the same shares. */
+	snprintf(cmd, sizeof cmd, "'%s' tca '%s' --json 2>/dev/null", tranched,
+	    r.journal);
+	assert_non_null(p = popen(cmd, "r"));
+	{
+		/* One JSON object a line, one line a block. */
+		static char line[1 << 20];
+
+		while (fgets(line, sizeof line, p) != NULL) {
+			cJSON *j = cJSON_Parse(line);
+
+			if (j != NULL && strcmp(itest_str(j, "block"), "2") == 0)
+				tca = cJSON_GetObjectItem(j, "filled")->valuedouble;
+			cJSON_Delete(j);
+		}
+		pclose(p);
+	}
+	fprintf(stderr, "fix kill -9: tranched tca says block 2 filled %.0f\n",
+	    tca);
+	assert_true(tca == (double)h.sum);
+	rig_free(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fix_orders_become_blocks_and_hear_every_fill),
+		cmocka_unit_test(fix_kill9_every_fill_reported_once),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TRANCHED\n", argv[0]);
+		return 2;
+	}
+	tranched = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
