@@ -4,7 +4,7 @@
 #
 # The engine runs the calm scenario with no orders of its own and a FIX
 # acceptor; oms-client (a QuickFIX initiator) logs on and sends a
-# 200,000-share block (a TWAP to 10:00), a cancel/replace down to 150,000
+# 200,000-share block (a TWAP to 11:00, 90 s at 60x), a cancel/replace down to 150,000
 # once it has heard fills, and, after the engine has been killed with
 # SIGKILL and restarted on the same journal and FIX store (QuickFIX
 # reconnects by itself), a cancel.  Then, from what the client recorded:
@@ -73,7 +73,7 @@ echo "wait-logon 20" >&3
 wait_for 25 "logon of the OMS" grep -q '^ok wait-logon' "$tmp/oms.out"
 
 day=$(date -u +%Y%m%d)
-echo "order ORD1 QDI 1 200000 59=6 126=$day-10:00:00" >&3
+echo "order ORD1 QDI 1 200000 59=6 126=$day-11:00:00" >&3
 wait_for 20 "New report for ORD1" at_least '.kind == "er" and .exec_type == "0"' 1
 wait_for 30 "3 fill reports" at_least '.kind == "er" and .exec_type == "F"' 3
 
@@ -91,8 +91,8 @@ heard_before_kill=$(count '.kind == "er" and .exec_type == "F"')
 logons_before=$(grep -c '^logon$' "$tmp/oms.out")
 "$TRANCHED" "${run[@]}" --fix-listen "tcp://127.0.0.1:$port" 2>"$tmp/engine2.err" &
 engine=$!
-wait_for 30 "the OMS's logon to the restarted engine" \
-	test "$(grep -c '^logon$' "$tmp/oms.out")" -gt "$logons_before"
+logged_on_again() { [ "$(grep -c '^logon$' "$tmp/oms.out")" -gt "$logons_before" ]; }
+wait_for 30 "the OMS's logon to the restarted engine" logged_on_again
 wait_for 30 "a fill after the restart" \
 	at_least '.kind == "er" and .exec_type == "F"' $((heard_before_kill + 1))
 
@@ -126,6 +126,12 @@ echo "tca filled $filled; $fills fill reports ($heard_before_kill before the kil
 [ "$dups" = "[]" ] || fail "ExecIDs repeat: $dups"
 [ "$rejects" = 0 ] || fail "the client got $rejects rejects"
 [ "$fills" -gt "$heard_before_kill" ] || fail "no fill was reported after the restart"
+for t in 0 5 4; do
+	n=$(count ".kind == \"er\" and .exec_type == \"$t\"")
+	[ "$n" = 1 ] || fail "$n reports of ExecType $t (New 0, Replaced 5, Canceled 4), not 1"
+done
+final=$(ers '[.[] | select(.kind == "er")] | last | "\(.exec_type) \(.ord_status) \(.leaves_qty)"')
+[ "$final" = '"4 4 0"' ] || fail "the last report is not Canceled with nothing left: $final"
 grep -q 'continuing the session\|recover' "$tmp/engine2.err" ||
 	fail "the restarted engine did not say it recovered the session"
 echo "PASS"
