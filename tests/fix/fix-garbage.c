@@ -4,7 +4,8 @@
  * The acceptor faces the network: whatever arrives on its port, it must not
  * crash, stall, leak or let one bad peer delay the others.  This program
  * starts the real acceptor (`tranched fix-echo`, or with --engine the engine
- * itself with --fix-listen), then plays one hostile peer after another:
+ * itself with --fix-listen, where the orders that get through become
+ * blocks), then plays one hostile peer after another:
  * random bytes, messages cut at every length, a BodyLength of 999999999,
  * SOH inside values, a message written one byte at a time, a peer that
  * never reads while it asks for thousands of heartbeats, and 300
@@ -548,6 +549,38 @@ static void scenario_storm(void)
 	probe("300 short-lived connections");
 }
 
+/* The engine says "FIX acceptor on URL (port N)" on stderr once it
+ * listens: the port, read from its log. */
+static int engine_port(const char *log, double timeout, char *err, size_t cap)
+{
+	double deadline = fw_now() + timeout;
+
+	while (fw_now() < deadline) {
+		char *t;
+		size_t len;
+		if (!fw_proc_alive(&acc)) {
+			snprintf(err, cap, "ended before its FIX acceptor listened");
+			return -1;
+		}
+		if (fw_read_file(log, &t, &len) == 0) {
+			const char *p = strstr(t, "FIX acceptor on ");
+			const char *q = p ? strstr(p, "(port ") : NULL;
+			if (q) {
+				port = atoi(q + 6);
+				free(t);
+				if (port > 0)
+					return 0;
+				snprintf(err, cap, "named no port for its FIX acceptor");
+				return -1;
+			}
+			free(t);
+		}
+		usleep(50000);
+	}
+	snprintf(err, cap, "said no \"FIX acceptor on ... (port N)\" in %.0f s", timeout);
+	return -1;
+}
+
 /* The hostile peers, by the names --only takes. */
 static const struct {
 	const char *name;
@@ -580,15 +613,18 @@ static int write_sessions(const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fix-garbage --tranched PATH [--workdir DIR] [--seed N] [--keep]\n"
+	fprintf(f, "usage: fix-garbage --tranched PATH [--engine] [--workdir DIR] [--seed N] [--keep]\n"
 	           "                   [--only garbage,truncated,huge-length,soh,one-byte,never-reads,storm]\n"
-	           "Plays hostile peers against `PATH fix-echo` and checks that a proper Logon is\n"
-	           "still answered within a second after each, and that it exits 0 on SIGTERM.\n");
+	           "Plays hostile peers against `PATH fix-echo` (with --engine, the engine itself\n"
+	           "with --fix-listen, on the calm scenario with no blocks of its own) and checks\n"
+	           "that a proper Logon is still answered within a second after each, and that\n"
+	           "it exits 0 on SIGTERM.\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *tranched = NULL, *wd = NULL, *only = NULL;
+	int engine = 0;
 	int keep = 0;
 	char err[512];
 
@@ -605,6 +641,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			rng = v;
+		} else if (!strcmp(argv[i], "--engine")) {
+			engine = 1;
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else if (!strcmp(argv[i], "--keep")) {
@@ -640,12 +678,27 @@ int main(int argc, char **argv)
 	}
 	char *av[] = {(char *)tranched, "fix-echo", "--fix-listen", "tcp://127.0.0.1:0",
 	              "--fix-sessions", sessf, "--fix-store", store, NULL};
-	if (fw_proc_start(&acc, av, logf, 1, 30.0, err, sizeof err) < 0) {
+	char jrnl[PATH_MAX + 16], ctl[PATH_MAX + 16];
+	snprintf(jrnl, sizeof jrnl, "%s/s.trj", workdir);
+	snprintf(ctl, sizeof ctl, "ipc://%s/ctl", workdir);
+	/* The engine: a market with no blocks of its own, so that only what
+	 * arrives over FIX trades. */
+	char *ev[] = {(char *)tranched, "--scenario", "calm", "--set", "orders=[]", "--speed", "60",
+	              "--journal", jrnl, "--listen", ctl, "--fix-listen", "tcp://127.0.0.1:0",
+	              "--fix-sessions", sessf, "--fix-store", store, NULL};
+	if (fw_proc_start(&acc, engine ? ev : av, logf, !engine, 30.0, err, sizeof err) < 0) {
 		fail("acceptor %s (its stderr: %s)", err, logf);
 		return 1;
 	}
-	port = acc.port;
-	say("acceptor pid %d on port %d, seed %llu", (int)acc.pid, port, (unsigned long long)rng);
+	if (engine && engine_port(logf, 30.0, err, sizeof err) < 0) {
+		fail("engine %s (its stderr: %s)", err, logf);
+		fw_proc_stop(&acc, 15.0, err, sizeof err);
+		return 1;
+	}
+	if (!engine)
+		port = acc.port;
+	say("%s pid %d on port %d, seed %llu", engine ? "engine" : "fix-echo", (int)acc.pid, port,
+	    (unsigned long long)rng);
 
 	int fds_start = proc_fds();
 	probe("start");
