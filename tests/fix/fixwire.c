@@ -350,6 +350,11 @@ void fw_conn_consume(struct fw_conn *c, size_t n)
 
 int fw_conn_open(struct fw_conn *c, int port)
 {
+	return fw_conn_open_rcvbuf(c, port, 0);
+}
+
+int fw_conn_open_rcvbuf(struct fw_conn *c, int port, int rcvbuf)
+{
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int one = 1;
 
@@ -358,6 +363,9 @@ int fw_conn_open(struct fw_conn *c, int port)
 	if (c->fd < 0)
 		return -errno;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* Before connect, so that the window the peer sees is small too. */
+	if (rcvbuf > 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = errno;
 		close(c->fd);
