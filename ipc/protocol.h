@@ -117,7 +117,10 @@
  *             the mid now),"shadow"? (tranched --shadow: the shadow
  *             model's totals),"ended","end_mid" (once DONE or
  *             CANCELLED: the simulated time it ended, a string, and the
- *             mid then in fractional ticks)}  the block's whole state:
+ *             mid then in fractional ticks),"origin"? ({"kind":
+ *             "fix|ctl|console","session"?,"clordid"?}: where the block
+ *             came from; for fix the FIX session and the order's latest
+ *             ClOrdID)}  the block's whole state:
  *             absent is not in force
  * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
@@ -203,7 +206,17 @@
  *           "limit_px"? (ticks),
  *           "max_pov"?,"urgency"? ("low|medium|high"),"at_end"?
  *           ("cross|leave", default cross),"params"? {...},
- *           "reason"} -> {"block"}
+ *           "origin"? {"kind":"fix|ctl|console","session","clordid"}
+ *           (session and clordid with fix only), "reason"} -> {"block"}
+ * amend     {"block","qty"?,"limit_px"?,"end"? (ns string),"clordid"? (a FIX
+ *           block's new ClOrdID),"reason"} -> {"block","qty","limit_px",
+ *           "end","state"}   trader: a live block's terms, all checked
+ *           first; qty never below what is filled
+ * fix_status {} -> {"sessions":[{"name","sender","target","version","role",
+ *           "state","next_in","next_out","heartbeat"}],"port","store",
+ *           "orders":[{"block","session","clordid","sym","side","qty","cum",
+ *           "leaves","ord_status","state","reports"}],"reports_sent",
+ *           "reports_waiting"}   any role; state error without --fix-listen
  * pause     {"block"?,"reason"} -> {"state" (the engine's),"seq"}    no new
  *           children, working children cancelled, until resume; "seq" is
  *           the last event the pause caused.  No "block": every block.

@@ -29,6 +29,7 @@ static const char *const catalogue[] = {
 	CMD_HELLO, CMD_STATUS, CMD_SNAPSHOT, CMD_PAUSE, CMD_RESUME,
 	CMD_THROTTLE, CMD_CANCEL, CMD_SUBMIT, CMD_OVERRIDE, CMD_KILL,
 	CMD_RELEASE, CMD_SPEED, CMD_ACK, CMD_ESTIMATE, CMD_JOURNAL_RESUME,
+	CMD_AMEND, CMD_FIX_STATUS,
 };
 #define NCAT (sizeof catalogue / sizeof catalogue[0])
 
@@ -96,13 +97,13 @@ cmds_modes_as_before(void **state)
 	 * "fn != cmd_journal_resume", as they were written out by hand. */
 	static const char *const recover[] = {
 		CMD_SUBMIT, CMD_PAUSE, CMD_RESUME, CMD_THROTTLE, CMD_OVERRIDE,
-		CMD_CANCEL, CMD_KILL, CMD_RELEASE, CMD_SPEED,
+		CMD_CANCEL, CMD_KILL, CMD_RELEASE, CMD_SPEED, CMD_AMEND,
 	};
 	static const char *const replay[] = {
 		CMD_HELLO, CMD_STATUS, CMD_SNAPSHOT,
 	};
 	static const char *const reads[] = {
-		CMD_HELLO, CMD_STATUS, CMD_SNAPSHOT, CMD_ESTIMATE,
+		CMD_HELLO, CMD_STATUS, CMD_SNAPSHOT, CMD_ESTIMATE, CMD_FIX_STATUS,
 	};
 
 	for (size_t i = 0; i < NCAT; i++) {
