@@ -145,7 +145,7 @@ static long expect_type(struct fw_conn *c, const char *want, double secs, char *
 }
 
 /* A proper Logon on a fresh session must be answered within limit seconds
- * (one, but for the probe made while a flood is being read), and its Logout
+ * (one, but ten for the probe made while a flood is being read), and its Logout
  * with a Logout.  Returns 0 when it was. */
 static int probe_within(const char *after, double limit)
 {
@@ -476,7 +476,7 @@ static void scenario_never_reads(void)
 	memset(id, 'h', 100);
 	id[100] = 0;
 	size_t sent = 0;
-	int seq = 2, cut = 0, held = 0;
+	int seq = 2, cut = 0, held = 0, probed = 0;
 	double t0 = fw_now(), blocked_since = 0;
 	while (sent < (16u << 20) && fw_now() - t0 < 20.0) {
 		snprintf(bars, sizeof bars, "8=FIX.4.2|35=1|34=%d|49=ADV4|52=<TIME>|56=ISLD|112=%d%s|",
@@ -519,11 +519,18 @@ static void scenario_never_reads(void)
 		}
 		sent += (size_t)ml;
 		seq++;
+		/* Others are served while the flood is being read; how long
+		 * they wait is a figure (1 to 4 s measured: the acceptor reads a
+		 * burst whole before it turns to the next peer), more than 10 s
+		 * a stall. */
+		if (!probed && sent >= (2u << 20)) {
+			probed = 1;
+			snprintf(what, sizeof what,
+			         "never reads, during its flood (after 2 MiB of TestRequests)");
+			probe_within(what, 10.0);
+		}
 	}
 	double dt = fw_now() - t0;
-	snprintf(what, sizeof what, "never reads, during its flood (%.1f MiB of TestRequests in %.1f s)",
-	         (double)sent / (1 << 20), dt);
-	probe_within(what, 5.0);
 	probe("never reads, after its flood (still connected or cut off)");
 	/* Is it still connected?  Whatever was sent before a close is read
 	 * first; then EOF (or a reset) says the acceptor closed it. */
