@@ -94,6 +94,7 @@ static struct sess sessions[64];
 static int nsessions;
 static const char *opt_tranched;
 static double opt_timeout = 15.0;
+static double opt_start_timeout = 120.0;
 static const char *opt_workdir;
 static int opt_keep;
 
@@ -477,7 +478,7 @@ static int acceptor_start(struct acceptor *a, const struct def *d)
 	}
 	char *argv[] = {(char *)opt_tranched, "fix-echo", "--fix-listen", "tcp://127.0.0.1:0",
 	                "--fix-sessions", sessf, "--fix-store", store, NULL};
-	if (fw_proc_start(&a->proc, argv, a->log, 1, 30.0, err, sizeof err) < 0) {
+	if (fw_proc_start(&a->proc, argv, a->log, 1, opt_start_timeout, err, sizeof err) < 0) {
 		report_add(": acceptor %s\n", err);
 		return -1;
 	}
@@ -700,7 +701,16 @@ static int play_line(const struct def *d, int lineno, char *line, struct fw_conn
 		return 0;
 	}
 	if (act == 'E') {
-		char why[512] = "", pe[600], pg[600];
+		char why[512] = "", pe[600], pg[600], et[8192];
+		/* QuickFIX substitutes times in expectations too (SessionReset
+		 * expects 52=<TIME>). */
+		int etl = fw_timify(body, blen, et, sizeof et);
+		if (etl < 0) {
+			report_add("%s: cannot read the expectation \"%s\"\n", where, line);
+			return -1;
+		}
+		body = et;
+		blen = (size_t)etl;
 		if (c->fd < 0) {
 			report_add("%s: expected a message on connection %d, which is not open\n", where, cid);
 			return -1;
@@ -825,7 +835,8 @@ static int cmp_estimate(const void *a, const void *b)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: fix-suite --tranched PATH [-j N] [--timeout SEC] [--workdir DIR] [--keep]\n"
+	        "usage: fix-suite --tranched PATH [-j N] [--timeout SEC] [--start-timeout SEC]\n"
+	        "                 [--workdir DIR] [--keep]\n"
 	        "                 [--skip-absent] [--list] DIR|FILE.def...\n"
 	        "Runs QuickFIX session acceptance definitions against `PATH fix-echo`, one fresh\n"
 	        "acceptor per definition.\n"
@@ -833,6 +844,7 @@ static void usage(FILE *f)
 	        "                   --fix-sessions FILE --fix-store DIR)\n"
 	        "  -j N             run N definitions at once (default 1)\n"
 	        "  --timeout SEC    how long each expectation waits (default 15)\n"
+	        "  --start-timeout SEC  how long the acceptor may take to listen (default 120)\n"
 	        "  --workdir DIR    where the stores and logs go (default $TMPDIR or /tmp)\n"
 	        "  --keep           keep every definition's directory, not only failed ones'\n"
 	        "  --skip-absent    exit 77 (skipped) when a DIR or FILE does not exist\n"
@@ -866,6 +878,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			opt_timeout = v;
+		} else if (!strcmp(a, "--start-timeout") && i + 1 < argc) {
+			char *end;
+			double v = strtod(argv[++i], &end);
+			if (*end || !(v > 0 && v <= 3600)) {
+				fprintf(stderr, "fix-suite: --start-timeout %s: must be seconds in (0, 3600]\n",
+				        argv[i]);
+				return 2;
+			}
+			opt_start_timeout = v;
 		} else if (!strcmp(a, "--workdir") && i + 1 < argc) {
 			opt_workdir = argv[++i];
 		} else if (!strcmp(a, "--keep")) {

@@ -350,6 +350,11 @@ void fw_conn_consume(struct fw_conn *c, size_t n)
 
 int fw_conn_open(struct fw_conn *c, int port)
 {
+	return fw_conn_open_rcvbuf(c, port, 0);
+}
+
+int fw_conn_open_rcvbuf(struct fw_conn *c, int port, int rcvbuf)
+{
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int one = 1;
 
@@ -358,6 +363,9 @@ int fw_conn_open(struct fw_conn *c, int port)
 	if (c->fd < 0)
 		return -errno;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* Before connect, so that the window the peer sees is small too. */
+	if (rcvbuf > 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = errno;
 		close(c->fd);
@@ -476,7 +484,12 @@ int fw_proc_start(struct fw_proc *p, char *const argv[], const char *log, int wa
 	for (;;) {
 		double left = deadline - fw_now();
 		if (left <= 0) {
-			snprintf(err, cap, "printed no \"listening tcp://127.0.0.1:PORT\" in %.0f s", timeout);
+			char seen[200];
+			fw_printable(seen, sizeof seen, line, ll);
+			snprintf(err, cap,
+			         "printed no \"listening tcp://127.0.0.1:PORT\" in %.0f s (its stdout so far: "
+			         "\"%s\"; %s)",
+			         timeout, seen, fw_proc_alive(p) ? "still running" : "no longer running");
 			return -1;
 		}
 		struct pollfd pf = {.fd = p->out, .events = POLLIN};

@@ -51,6 +51,8 @@ struct fw_conn {
 	int eof;
 };
 int fw_conn_open(struct fw_conn *c, int port);  /* 0 or -errno */
+/* The same with a receive buffer of rcvbuf bytes (0: the default). */
+int fw_conn_open_rcvbuf(struct fw_conn *c, int port, int rcvbuf);
 void fw_conn_close(struct fw_conn *c);          /* keeps buf for reuse; free(c->buf) at the end */
 int fw_conn_send(struct fw_conn *c, const char *m, size_t n); /* 0 or -errno */
 /* Reads once (until the deadline): 1 bytes came, 0 nothing or EOF (eof set),

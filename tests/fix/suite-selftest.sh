@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/fix/suite-selftest.sh FIX-SUITE FIX-FAKE [TRANCHED] -- the FIX judge
-# can fail.
+# tests/fix/suite-selftest.sh FIX-SUITE FIX-FAKE [TRANCHED [FIX-GARBAGE]] --
+# the FIX judges can fail.
 #
 # A judge that cannot fail proves nothing, so this runs fix-suite against
 # fix-fake, a tiny acceptor that answers Logon and Logout, first correctly
@@ -10,11 +10,13 @@
 # wrong value, one the runner cannot understand, and a missing directory.
 # With TRANCHED, the edited definition must also fail against the real
 # `tranched fix-echo` (the unedited one passing there is the suite's job).
+# fix-garbage, too, must fail fix-fake, which does not answer TestRequests.
 # Each case checks the exit status and the words of the FAIL line.
 set -u
 SUITE=$1
 FAKE=$2
 TRANCHED=${3:-}
+GARBAGE=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
@@ -120,6 +122,16 @@ rm "$tmp/fix/server/t/wrongvalue.def"
 echo "== an absent directory is skipped only when asked"
 run 77 '^SKIP: ' -- --skip-absent --tranched "$FAKE" "$tmp/nowhere"
 run 2 'nowhere: No such file' -- --tranched "$FAKE" "$tmp/nowhere"
+
+echo "== fix-garbage fails an acceptor that does not answer a TestRequest"
+if [ -n "${GARBAGE:-}" ]; then
+	out=$("$GARBAGE" --tranched "$FAKE" --workdir "$tmp/work" --only one-byte 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(FAIL|PASS)' | sed 's/^/  /'
+	[ "$rc" -eq 1 ] || fail "fix-garbage against fix-fake: exit status $rc, not 1"
+	printf '%s\n' "$out" | grep -q '^FAIL 1-byte writes: a TestRequest sent one byte at a time got no Heartbeat' ||
+		fail "fix-garbage against fix-fake: no FAIL for the unanswered TestRequest"
+fi
 
 if [ -n "$TRANCHED" ]; then
 	echo "== the real acceptor against the definition edited to expect HeartBtInt 31"
