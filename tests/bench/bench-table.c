@@ -20,5 +20,7 @@ const struct bench_entry bench_table[] = {
 	  "alert detector: news-shock detection delay, false alerts in calm" },
 	{ "ipc", bench_ipc_main,
 	  "events and commands over ipc://: latency, fan-out" },
+	{ "news", bench_news_main,
+	  "news calibration: share of a move absorbed, beside the papers" },
 };
 const size_t bench_count = sizeof bench_table / sizeof bench_table[0];

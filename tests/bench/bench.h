@@ -30,6 +30,7 @@ int bench_sim_main(int argc, char **argv);
 int bench_model_main(int argc, char **argv);
 int bench_ipc_main(int argc, char **argv);
 int bench_alerts_main(int argc, char **argv);
+int bench_news_main(int argc, char **argv);
 
 /* Monotonic wall-clock nanoseconds (benchmarks only: the engine's layers
  * never read the wall clock). */
