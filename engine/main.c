@@ -37,6 +37,7 @@ enum {
 	OPT_NAME, OPT_SET, OPT_EXIT_DONE, OPT_SHADOW, OPT_EVENT_QUEUE, OPT_HELP,
 	OPT_VERSION,
 	OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_SESSIONS, OPT_UNAUTH_ERRORS,
+	OPT_NEWS,
 };
 
 static const struct opt_row opt_table[] = {
@@ -71,6 +72,9 @@ static const struct opt_row opt_table[] = {
 	{ "shadow", "MODEL", OPT_SHADOW,
 	  "watch a second policy beside every block: publish how often and how"
 	  " much it would decide otherwise (never trades)" },
+	{ "news", "FILE", OPT_NEWS,
+	  "attach news items, one JSON object a line: {\"t\":\"10:30:00\","
+	  "\"symbol\",\"headline\",\"sentiment\" (-1..1)}" },
 	{ "help", NULL, OPT_HELP, "print this help and exit" },
 	{ "version", NULL, OPT_VERSION, "print the version and exit" },
 };
@@ -200,6 +204,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SHADOW:
 			o.shadow = optarg;
+			break;
+		case OPT_NEWS:
+			o.news = optarg;
 			break;
 		case OPT_EVENT_QUEUE:
 			errno = 0;

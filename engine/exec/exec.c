@@ -244,6 +244,7 @@ exec_free(struct exec *x)
 		free(x->own_impact);
 	}
 	cJSON_Delete(x->dec_extra);
+	exec_news_free(x);
 	watch_free(x->watch);
 	free(x->parents);
 	free(x);
@@ -416,6 +417,11 @@ exec_tick(struct exec *x, int64_t t)
 				next = NULL;
 			}
 		}
+		/* A news item is published at its own time. */
+		if (x->e.emit != NULL && exec_news_due(x) < due) {
+			due = exec_news_due(x);
+			next = NULL;
+		}
 		/* The alert detector's samples up to then come first, so
 		 * they do not depend on how the caller slices time. */
 		exec_watch_to(x, due);
@@ -423,14 +429,19 @@ exec_tick(struct exec *x, int64_t t)
 		 * and none may lag behind another's decisions. */
 		for (size_t i = 0; i < x->nmk; i++)
 			market_advance(x->mk[i].m, due);
+		if (x->e.emit != NULL)
+			exec_news_publish(x, due);
 		if (x->e.emit != NULL && x->nmk > 0 && due == x->mid_next) {
 			exec_mid_events(x);
 			x->mid_next += EXEC_MID_SAMPLE_NS;
 			if (next == NULL && due < t)
 				continue;
 		}
-		if (next == NULL)
+		if (next == NULL) {
+			if (due < t)
+				continue; /* a news item's stop */
 			return;
+		}
 		if (next->state == PARENT_PAUSED) {
 			exec_end_of_window(x, next, "paused");
 			continue;

@@ -1324,6 +1324,23 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 				    sc->markets[i].events[k].dur_s,
 				    sc->markets[i].events[k].name);
 	}
+	/* The markets' own news is the feed's: every item with what the
+	 * market's scorer says of it. */
+	for (i = 0; i < n; i++)
+		for (int k = 0; k < market_news_count(m[i]); k++) {
+			struct sim_news_item it;
+			struct exec_news en;
+
+			market_news_get(m[i], k, &it);
+			memset(&en, 0, sizeof en);
+			en.t = it.at;
+			en.src = EXEC_NEWS_SIM;
+			en.sentiment = it.sentiment;
+			snprintf(en.sym, sizeof en.sym, "%s", m[i]->sym);
+			snprintf(en.headline, sizeof en.headline, "%s", it.headline);
+			if (exec_news_add(x, &en, err, errlen) != 0)
+				goto fail;
+		}
 	*out = x;
 	return 0;
 fail:

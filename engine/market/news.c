@@ -18,6 +18,7 @@
  * tranche-scenario(5)).  The headline always tells the truth: it is the
  * score that errs.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,8 @@ sim_news_draw(const struct sim_news_params *np, uint64_t seed,
 			score = 1;
 		if (rng_uniform(&r) < np->wrong)
 			good = !good;
+		/* Three decimals, as a vendor's feed prints it. */
+		score = round(score * 1000) / 1000;
 		it->sentiment = good ? score : -score;
 		news_headline(it->headline, sizeof it->headline,
 		    news_heads[np->kind == SIM_NEWS_SOFT][it->jump < 0]

@@ -217,6 +217,7 @@ struct server {
 	char last_state[16];   /* what the last "status" event said */
 	char audit_what[320];  /* the command being recorded, in words */
 	double last_speed;
+	cJSON *hdr_news;       /* recovery: the header's "news" (--news items) */
 };
 
 /* server.c */

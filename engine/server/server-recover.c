@@ -209,6 +209,10 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	s->seed = (uint64_t)seed;
+	/* The items of the session's --news file, as it read them: the
+	 * file may have changed since. */
+	s->hdr_news = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
+	    "news"), 1);
 	/* The header's scenario, never the file: an edited scenario cannot
 	 * change a session.  Its name places relative CSV paths as the
 	 * session found them. */
