@@ -199,8 +199,9 @@
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
- *           "audit":[...],"children":[...]}  decisions, alerts and audit
- *           records are the last 200 of each, as whole events (with v,
+ *           "audit":[...],"children":[...],"news":[...]}  decisions, alerts,
+ *           audit records and news items are the last 200 of each, as
+ *           whole events (with v,
  *           seq and t): a console attaching mid-session shows who did
  *           what, and skips by seq records it already holds.
  * submit    {"sym" (one of "syms"),"side":"buy|sell","qty","algo","start"?

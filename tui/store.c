@@ -1302,6 +1302,17 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
 	if (cJSON_IsArray(arr))
 		store_audit_merge(s, arr);
+	/* The news line: the newest item the engine holds, whole events. */
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "news");
+	if (cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0) {
+		const cJSON *last = cJSON_GetArrayItem(arr,
+		    cJSON_GetArraySize(arr) - 1);
+		int64_t nt = 0;
+
+		if (cJSON_IsObject(last) && ipc_get_i64(last, "t", &nt) == 0 &&
+		    (s->nnews == 0 || nt >= s->news.t))
+			store_apply_news(s, last, nt);
+	}
 	if (t > 0)
 		s->t = t;
 	s->last_seq = (uint64_t)seq;

@@ -217,7 +217,7 @@ struct store {
 	char last_trade_sym[16];
 
 	/* The newest "news" item (the title bar's news line) and how many
-	 * were seen; a snapshot has none, so it keeps them. */
+	 * were seen (a snapshot's newest counts as one). */
 	struct store_news {
 		int64_t t;
 		char sym[16];

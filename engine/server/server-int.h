@@ -186,6 +186,7 @@ struct server {
 
 	struct ring decisions, alerts, audits; /* for snapshots */
 	struct ring refusals;  /* audit records of refusals, apart */
+	struct ring news;      /* the last news items, for snapshots */
 	struct idem_cache idem;
 	struct session *sessions;  /* max_sessions slots */
 	int nsessions, max_sessions;

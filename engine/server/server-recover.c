@@ -285,6 +285,9 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
 				server_ack_from_audit(s, ev.json, ev.t);
 		}
+		if (strcmp(ev.topic, TOPIC_NEWS) == 0)
+			server_ring_push(&s->news, (const char *)rec.data +
+			    strlen(ev.topic) + 1);
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
 			if (r->nfills[key] == r->capfills[key]) {
 				size_t n = r->capfills[key] ? r->capfills[key] * 2 :

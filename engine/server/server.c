@@ -138,6 +138,8 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, buf + strlen(topic) + 1);
+	else if (strcmp(topic, TOPIC_NEWS) == 0)
+		server_ring_push(&s->news, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_AUDIT) == 0)
 		/* Refusals keep a ring of their own: a flood of them must not
 		 * push the interventions out (server-session.c). */
@@ -851,6 +853,7 @@ server_close(struct server *s)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
+		free(s->news.items[i]);
 		free(s->audits.items[i]);
 		free(s->refusals.items[i]);
 	}

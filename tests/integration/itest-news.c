@@ -4,9 +4,9 @@
  * news_is_published_journaled_and_replayed: news-hard with its item at
  *   09:31:00 and a --news file item at 09:30:40, at 10x: a subscriber gets
  *   both "news" events (sym, headline, sentiment in [-1, 1], src, at equal
- *   to the event's t) and the news alert of each; the journal holds the
- *   same two events with the same seqs; `tranched replay` serves them with
- *   those seqs.
+ *   to the event's t) and the news alert of each, and a snapshot holds
+ *   both; the journal holds the same two events with the same seqs;
+ *   `tranched replay` serves them with those seqs, and its snapshot too.
  *
  * news_file_errors_name_line_field_value: a bad line stops the engine
  *   before it starts (exit 1, no journal written) with the file, the line
@@ -111,6 +111,13 @@ news_is_published_journaled_and_replayed(void **state)
 	assert_string_equal(h[0], "Desk wire: QDI supplier warns");
 	assert_non_null(strstr(h[1], "QDI"));
 	assert_true(alerts >= 1);
+	/* A console attaching now finds both in the snapshot. */
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	assert_non_null(r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "news")), 2);
+	assert_string_equal(itest_str(cJSON_GetArrayItem(cJSON_GetObjectItem(r,
+	    "news"), 0), "headline"), "Desk wire: QDI supplier warns");
+	cJSON_Delete(r);
 	/* Stopped by hand: itest_stop() would take the directory with it. */
 	kill(e.pid, SIGTERM);
 	assert_int_equal(waitpid(e.pid, &st, 0), e.pid);
@@ -164,6 +171,18 @@ news_is_published_journaled_and_replayed(void **state)
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
 	n = wait_news(c, 2, js, jh, NULL);
+	/* The replay's snapshot holds what it has replayed of them. */
+	r = NULL;
+	for (int i = 0; i < 100 && r == NULL; i++) {
+		cJSON *req = cJSON_Parse("{\"cmd\":\"snapshot\"}");
+
+		if (ipc_client_request(c, req, &r, 200) != 0)
+			r = NULL;
+		cJSON_Delete(req);
+	}
+	assert_non_null(r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "news")), 2);
+	cJSON_Delete(r);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < 2; i++) {
 		assert_true(js[i] == s[i]);

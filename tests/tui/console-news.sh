@@ -4,8 +4,9 @@
 # so that the console is attached well before the first.  The
 # title bar shows the newest item (time, symbol, signed sentiment and its
 # word, headline), first the file's, then the simulator's, and the alerts
-# panel has the detector's news alert for it.  The journal then plays in
-# the console's replay with the same news line.
+# panel has the detector's news alert for it.  A console attaching later
+# has the line from the snapshot.  The journal then plays in the console's
+# replay with the same news line.
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -20,6 +21,11 @@ wait_for "ALERTS"
 wait_for "NEWS 09:31:00 QDI -0.40 bad: Desk wire: QDI supplier warns" 60
 wait_for 'QDI news: "Desk wire:' 30
 wait_for_re "NEWS 09:32:00 QDI [+-][0-9.]+ (good|bad|neutral): " 60
+tmux_ send-keys q
+console_exited_cleanly
+# A console attaching after the news has it from the snapshot.
+console --connect "$URL" --role viewer
+wait_for_re "NEWS 09:32:00 QDI [+-][0-9.]+ (good|bad|neutral): " 30
 tmux_ send-keys q
 console_exited_cleanly
 stop_engine
