@@ -38,6 +38,7 @@ enum {
 	OPT_VERSION,
 	OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_SESSIONS, OPT_UNAUTH_ERRORS,
 	OPT_FIX_LISTEN, OPT_FIX_SESSIONS, OPT_FIX_STORE,
+	OPT_NEWS,
 };
 
 static const struct opt_row opt_table[] = {
@@ -81,6 +82,9 @@ static const struct opt_row opt_table[] = {
 	{ "fix-store", "DIR", OPT_FIX_STORE,
 	  "the FIX sessions' durable store (default: the journal's path"
 	  " + .fix)" },
+	{ "news", "FILE", OPT_NEWS,
+	  "attach news items, one JSON object a line: {\"t\":\"10:30:00\","
+	  "\"symbol\",\"headline\",\"sentiment\" (-1..1)}" },
 	{ "help", NULL, OPT_HELP, "print this help and exit" },
 	{ "version", NULL, OPT_VERSION, "print the version and exit" },
 };
@@ -224,6 +228,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_FIX_STORE:
 			o.fix_store = optarg;
+		case OPT_NEWS:
+			o.news = optarg;
 			break;
 		case OPT_EVENT_QUEUE:
 			errno = 0;

@@ -154,6 +154,10 @@
  *             intervention also has "peer" (and "count" when it sums up
  *             an interval's refusals: "cmd":"refused")
  * status     {"state","speed"}  when the engine's state or speed changes
+ * news       {"sym","headline","sentiment" (-1..1, a scorer's: its sign
+ *             is sometimes wrong),"src":"sim|file","at" (ns string)}  one
+ *             per news item, at its time (engine/exec/exec-news.c); also
+ *             raises a news alert
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
  *             HALTED|JOURNAL-HALTED|DONE" (the engine's, see below),"subs",
  *             "util" (loop busy fraction 0..1),"name","journal":"ok|halted",
@@ -178,6 +182,7 @@
 #define TOPIC_HEARTBEAT "heartbeat"
 #define TOPIC_STATUS    "status"
 #define TOPIC_MID       "mid"
+#define TOPIC_NEWS      "news"
 
 /*
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
@@ -201,8 +206,9 @@
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
- *           "audit":[...],"children":[...]}  decisions, alerts and audit
- *           records are the last 200 of each, as whole events (with v,
+ *           "audit":[...],"children":[...],"news":[...]}  decisions, alerts,
+ *           audit records and news items are the last 200 of each, as
+ *           whole events (with v,
  *           seq and t): a console attaching mid-session shows who did
  *           what, and skips by seq records it already holds.
  * submit    {"sym" (one of "syms"),"side":"buy|sell","qty","algo","start"?

@@ -3,7 +3,8 @@
  *
  * The title bar (top) says what the console is looking at: the engine and
  * its symbol when live, or a REPLAY banner with the transport (PLAYING or
- * PAUSED, speed, position) when playing a journal.  The status bar
+ * PAUSED, speed, position) when playing a journal; once news has come, the
+ * newest item (time, symbol, sentiment, headline) before the key hints.  The status bar
  * (bottom) says how much to trust what is on screen: the connection
  * (CONNECTING, CONNECTED, DISCONNECTED), the engine's state (LIVE, PAUSED,
  * HALTED, JOURNAL-HALTED when it cannot write its journal, DONE), the
@@ -232,6 +233,20 @@ title_draw(struct panel *p, const struct tui_view *v)
 	    " | ", s->engine[0] ? s->engine : "engine",
 	    s->sym[0] ? s->sym : "-", tick);
 	x += panel_put(w, 0, x, p->w - x, base, buf, v->utf8);
+	/* The news line: the newest item, its sentiment as a signed number
+	 * and a word (never colour alone); it wins the space over the
+	 * source and the hints. */
+	if (s->nnews > 0 && p->w - x > 24) {
+		const struct store_news *nw = &s->news;
+		char clock[16];
+
+		snprintf(buf, sizeof buf, "%sNEWS %s %s %+.2f %s: %s", v->utf8 ?
+		    " \u2502 " : " | ", text_clock(clock, sizeof clock, nw->t),
+		    nw->sym, nw->sentiment, nw->sentiment > 0.05 ? "good" :
+		    nw->sentiment < -0.05 ? "bad" : "neutral", nw->headline);
+		x += panel_put(w, 0, x, p->w - x - 1, base | A_BOLD, buf,
+		    v->utf8);
+	}
 	if (v->source[0] != '\0' && p->w - x > 20) {
 		snprintf(buf, sizeof buf, "%s%s", v->utf8 ? " \u2502 " : " | ",
 		    v->source);

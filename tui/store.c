@@ -787,6 +787,26 @@ store_apply_trade(struct store *s, const cJSON *o)
 	store_trade_print(s);
 }
 
+/* A news item: the title bar shows the newest. */
+static void
+store_apply_news(struct store *s, const cJSON *o, int64_t t)
+{
+	struct store_news n;
+
+	memset(&n, 0, sizeof n);
+	n.t = t;
+	store_get_text(o, "sym", n.sym, sizeof n.sym);
+	store_get_text(o, "headline", n.headline, sizeof n.headline);
+	if (!store_get_num(o, "sentiment", &n.sentiment) ||
+	    !(n.sentiment >= -1 && n.sentiment <= 1) || n.headline[0] == '\0') {
+		s->bad_events++;
+		return;
+	}
+	s->news = n;
+	s->nnews++;
+	s->dirty |= DIRTY_STATUS;
+}
+
 /*
  * A trade -- seven in ten events at a busy engine -- read without cJSON
  * (ipc_trade_fast) when it is in the compact form the engine writes;
@@ -879,6 +899,8 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 		store_apply_trade(s, o);
 	else if (strcmp(topic, TOPIC_FILL) == 0)
 		store_apply_fill(s, o);
+	else if (strcmp(topic, TOPIC_NEWS) == 0)
+		store_apply_news(s, o, t);
 	/* child: shown through the book's "ours" for now. */
 }
 
@@ -1299,6 +1321,17 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
 	if (cJSON_IsArray(arr))
 		store_audit_merge(s, arr);
+	/* The news line: the newest item the engine holds, whole events. */
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "news");
+	if (cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0) {
+		const cJSON *last = cJSON_GetArrayItem(arr,
+		    cJSON_GetArraySize(arr) - 1);
+		int64_t nt = 0;
+
+		if (cJSON_IsObject(last) && ipc_get_i64(last, "t", &nt) == 0 &&
+		    (s->nnews == 0 || nt >= s->news.t))
+			store_apply_news(s, last, nt);
+	}
 	if (t > 0)
 		s->t = t;
 	s->last_seq = (uint64_t)seq;

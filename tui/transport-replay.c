@@ -259,6 +259,11 @@ replay_words(char *out, size_t n, const char *topic, const cJSON *o,
 		replay_fmt(out, n, "%s mid %s (the engine's one-second sample)",
 		    replay_str(a, sizeof a, o, "sym"),
 		    replay_px(px, sizeof px, o, "mid", s));
+	} else if (strcmp(topic, TOPIC_NEWS) == 0) {
+		ipc_get_num(o, "sentiment", &q);
+		replay_fmt(out, n, "news %s, sentiment %+.2f: %s",
+		    replay_str(a, sizeof a, o, "sym"), q,
+		    replay_str(e, sizeof e, o, "headline"));
 	} else if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
 		replay_fmt(out, n, "heartbeat, engine %s",
 		    replay_str(a, sizeof a, o, "state"));

@@ -219,6 +219,16 @@ struct store {
 	int last_trade_buy;
 	char last_trade_sym[16];
 
+	/* The newest "news" item (the title bar's news line) and how many
+	 * were seen (a snapshot's newest counts as one). */
+	struct store_news {
+		int64_t t;
+		char sym[16];
+		char headline[128];
+		double sentiment;
+	} news;
+	uint64_t nnews;
+
 	/* Sequencing: "seq" is gap-free as published, so a jump is a loss. */
 	uint64_t last_seq, cur_seq; /* cur_seq: the event being applied */
 	int have_seq;

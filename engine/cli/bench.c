@@ -48,8 +48,8 @@ bench_main(int argc, char **argv)
 const struct cli_cmd cli_bench_cmd = {
 	.name = "bench",
 	.main = bench_main,
-	.usage = "bench book|journal|lobster|sim|model|alerts|ipc|signals "
+	.usage = "bench book|journal|lobster|sim|model|alerts|ipc|signals|news "
 	    "[options] [--json]",
 	.help = "benchmarks: order book, journal, LOBSTER, simulator, policy, "
-	    "alerts, ipc, signals",
+	    "alerts, ipc, signals, news calibration",
 };

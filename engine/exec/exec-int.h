@@ -73,6 +73,10 @@ struct exec {
 	int64_t watch_next;  /* its next sample time */
 	int64_t mid_next;      /* the next mid sample's time; 0 before the first */
 	int64_t sig_next;      /* the next fast-signal sample; 0 before the first */
+	/* The news feed (exec-news.c), in time order, and the next item to
+	 * publish. */
+	struct exec_news *news;
+	size_t nnews, capnews, news_pub;
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -122,6 +126,11 @@ int exec_route_check(const struct parent_spec *s, const struct market *m,
                      char *err, size_t errlen);
 int exec_route_choose(struct exec *x, struct parent *p, struct child *c,
                       const struct venue_rfq *r);
+/* exec-news.c: the time of the next item to publish (INT64_MAX: none),
+ * and publish every item due by t; exec_news_free at exec_free. */
+int64_t exec_news_due(const struct exec *x);
+void exec_news_publish(struct exec *x, int64_t t);
+void exec_news_free(struct exec *x);
 
 /* exec-watch.c: sample the markets and blocks for the alert detector at
  * every grid time up to t. */

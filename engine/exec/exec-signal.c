@@ -116,6 +116,14 @@ exec_signals(const struct exec *x, const struct parent *p,
 	memset(out, 0, sizeof *out);
 	out->queue_ahead = -1;
 	out->news_age_s = -1;
+	/* The news feed's newest item on this market (exec-news.c), read
+	 * whether or not the signals are sampled. */
+	int64_t age;
+	double sent;
+	if (exec_news_last(x, p->m, p->m->now, &age, &sent) == 0) {
+		out->news_age_s = (double)age / 1e9;
+		out->news_sentiment = sent;
+	}
 	if (s == NULL)
 		return -1;
 	sig_read(s, &v);

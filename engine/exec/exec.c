@@ -270,6 +270,7 @@ exec_free(struct exec *x)
 		free(x->own_impact);
 	}
 	cJSON_Delete(x->dec_extra);
+	exec_news_free(x);
 	watch_free(x->watch);
 	free(x->parents);
 	free(x);
@@ -491,6 +492,11 @@ exec_tick(struct exec *x, int64_t t)
 				next = NULL;
 			}
 		}
+		/* A news item is published at its own time. */
+		if (x->e.emit != NULL && exec_news_due(x) < due) {
+			due = exec_news_due(x);
+			next = NULL;
+		}
 		/* While an algorithm reads fast signals, every market is
 		 * sampled on a grid of whole seconds, and a block that asks
 		 * for it may decide at any of them (exec-signal.c).  With none
@@ -517,6 +523,8 @@ exec_tick(struct exec *x, int64_t t)
 		 * and none may lag behind another's decisions. */
 		for (size_t i = 0; i < x->nmk; i++)
 			market_advance(x->mk[i].m, due);
+		if (x->e.emit != NULL)
+			exec_news_publish(x, due);
 		if (sig_due) {
 			exec_signal_sample(x, due);
 			x->sig_next += EXEC_SIG_STEP_NS;
@@ -533,10 +541,11 @@ exec_tick(struct exec *x, int64_t t)
 			if (next == NULL && due < t)
 				continue;
 		}
-		if (next == NULL && sig_due && due < t)
-			continue;
-		if (next == NULL)
+		if (next == NULL) {
+			if (due < t)
+				continue; /* a stop for news, a signal or a mid */
 			return;
+		}
 		if (next->state == PARENT_PAUSED) {
 			exec_end_of_window(x, next, "paused");
 			continue;

@@ -543,9 +543,9 @@ struct exec_signals {
 	int64_t queue_ahead;    /* shares ahead of its resting children; -1 */
 	double inv_left;        /* shares left / quantity */
 	double time_left;       /* window left / window */
-	/* The news hook: seconds since the last news item on the symbol and
-	 * its sentiment (-1..1).  Until a news feed fills them, -1 and 0:
-	 * no news known. */
+	/* The news feed (exec_news_last): seconds since the last item on the
+	 * symbol and its sentiment (-1..1); -1 and 0 when there has been
+	 * none. */
 	double news_age_s, news_sentiment;
 };
 int exec_signals(const struct exec *x, const struct parent *p,
@@ -616,6 +616,52 @@ int exec_dealers_parse(const char *s, int ndealers, int *mode, int *k,
  * off is never asked.  0, or -1 with err naming the value. */
 int exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
                       int on, int *cancelled, char *err, size_t errlen);
+/*
+ * The news feed (exec-news.c): items of a time, a symbol, a headline and a
+ * sentiment score in [-1, 1] (a vendor's: noisy, its sign sometimes
+ * wrong).  They come from the simulated market's own news
+ * (scenario_exec_new() adds them) and from a file (exec_news_load(), the
+ * daemon's --news).  With an emit callback each item is published as a
+ * "news" event at its time and raises the detector's news alert;
+ * exec_news_last() is what an algorithm reads of them.
+ */
+#define EXEC_NEWS_HEADLINE 128
+enum { EXEC_NEWS_SIM, EXEC_NEWS_FILE };
+struct exec_news {
+	int64_t t;              /* simulated ns since midnight */
+	char sym[16];
+	char headline[EXEC_NEWS_HEADLINE];
+	double sentiment;       /* [-1, 1]: -1 very bad, 1 very good */
+	int src;                /* EXEC_NEWS_SIM or EXEC_NEWS_FILE */
+};
+/* One more item; an item whose time is already past is published at the
+ * next exec_tick().  0, or -1 with err naming the field and the value
+ * (an unknown symbol: with the symbols traded). */
+int exec_news_add(struct exec *x, const struct exec_news *n, char *err,
+                  size_t errlen);
+/*
+ * Read a file of items, one JSON object a line:
+ *   {"t":"10:30:00[.mmm]","symbol":"QDI","headline":"...","sentiment":-0.6}
+ * (blank lines skipped).  Every line is checked before any item is added:
+ * on error nothing is added and err names the file, the line number, the
+ * field and the value.  0, or -1.
+ */
+int exec_news_load(struct exec *x, const char *path, char *err,
+                   size_t errlen);
+/* One item from such an object (a journal header's copy); 0, or -1 with
+ * err naming the field and the value. */
+int exec_news_add_json(struct exec *x, const cJSON *o, char *err,
+                       size_t errlen);
+/* Items held, and item i in time order (NULL past the end). */
+size_t exec_news_count(const struct exec *x);
+const struct exec_news *exec_news_at(const struct exec *x, size_t i);
+/* The item as a JSON object, a file's line ({"t","symbol","headline",
+ * "sentiment"}): what the journal header keeps of a file's items. */
+cJSON *exec_news_json(const struct exec_news *n);
+/* The newest item about market m at or before now: its age (ns) and its
+ * sentiment.  0, or -1 (both set to 0) when there has been none. */
+int exec_news_last(const struct exec *x, const struct market *m, int64_t now,
+                   int64_t *age, double *sentiment);
 
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);

@@ -107,6 +107,29 @@ static const struct field event_fields[] = {
 };
 #undef EV
 
+/* "news": the market's random news (market.h, struct sim_news_params);
+ * "kind" is read first, by hand, since the rest default by kind. */
+#define NW(k, lo, hi) { #k, F_DOUBLE, offsetof(struct sim_news_params, k), \
+	lo, hi, 0 }
+static const struct field news_fields[] = {
+	{ "count", F_INT, offsetof(struct sim_news_params, count), 0,
+	  SIM_MAX_NEWS, sizeof(int) },
+	{ "first", F_CLOCK, offsetof(struct sim_news_params, first), 0, 0, 0 },
+	{ "last", F_CLOCK, offsetof(struct sim_news_params, last), 0, 0, 0 },
+	NW(size, 0, 1e6),
+	NW(size_min, 0, 1e6),
+	NW(p_up, 0, 1),
+	NW(wrong, 0, 1),
+	NW(fast_s, 0, 3600),
+	NW(fast_interval, 0.001, 60),
+	NW(fast_margin, 0, 1e6),
+	NW(cancel, 0, 1),
+	NW(tau_up, 0.001, 86400),
+	NW(tau_down, 0.001, 86400),
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+#undef NW
+
 #define OP(k, t, lo, hi) { #k, t, offsetof(struct parent_spec, k), lo, hi, 0 }
 static const struct field order_fields[] = {
 	{ "sym", F_STRING, offsetof(struct parent_spec, sym), 0, 0, 16 },
@@ -445,8 +468,8 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			    strcmp(it->valuestring, "sell") == 0)
 				*(int *)dst = BOOK_ASK;
 			else {
-				snprintf(err, errlen, "%s.side: must be \"buy\" or \"sell\"",
-				    where);
+				snprintf(err, errlen, "%s.side: must be \"buy\", \"sell\" "
+				    "or \"either\"", where);
 				return -1;
 			}
 			break;
@@ -672,6 +695,49 @@ scenario_profile(struct sim_params *mk, const char *pre, const cJSON *arr,
 	return 0;
 }
 
+/* "news": {"kind":"hard"|"soft"|"none", ...} -- the kind's defaults, then
+ * the object's keys. */
+static int
+scenario_news(struct sim_params *mk, const char *pre, const cJSON *obj,
+              char *err, size_t errlen)
+{
+	const cJSON *k;
+	cJSON *copy;
+	char where[48];
+	int kind, rv;
+
+	snprintf(where, sizeof where, "%snews", pre);
+	if (!cJSON_IsObject(obj)) {
+		snprintf(err, errlen, "%s: must be an object", where);
+		return -1;
+	}
+	k = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	kind = cJSON_IsString(k) ? sim_news_kind_parse(k->valuestring) : -1;
+	if (kind < 0) {
+		char *v = k != NULL ? cJSON_PrintUnformatted(k) : NULL;
+
+		snprintf(err, errlen, "%s.kind %s: must be \"hard\", \"soft\" or "
+		    "\"none\"", where, v != NULL ? v : "(missing)");
+		cJSON_free(v);
+		return -1;
+	}
+	sim_news_default(&mk->news, kind);
+	if ((copy = cJSON_Duplicate(obj, 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", where);
+		return -1;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "kind");
+	rv = scenario_decode(copy, news_fields, &mk->news, where, err, errlen);
+	cJSON_Delete(copy);
+	if (rv != 0)
+		return -1;
+	if (mk->news.last < mk->news.first) {
+		snprintf(err, errlen, "%s.last: before first", where);
+		return -1;
+	}
+	return 0;
+}
+
 /* "events": windows in which the market's conditions change. */
 static int
 scenario_events(struct sim_params *mk, const char *pre, const cJSON *arr,
@@ -756,6 +822,7 @@ scenario_markets(struct scenario *sc, const cJSON *arr, char *err,
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "profile");
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "events");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "news");
 		rv = scenario_decode(copy, market_fields, mk, where, err, errlen);
 		cJSON_Delete(copy);
 		if (rv != 0)
@@ -765,6 +832,9 @@ scenario_markets(struct scenario *sc, const cJSON *arr, char *err,
 			return -1;
 		if ((sub = cJSON_GetObjectItemCaseSensitive(it, "events")) != NULL &&
 		    scenario_events(mk, pre, sub, err, errlen) != 0)
+			return -1;
+		if ((sub = cJSON_GetObjectItemCaseSensitive(it, "news")) != NULL &&
+		    scenario_news(mk, pre, sub, err, errlen) != 0)
 			return -1;
 		if (mk->sym[0] == '\0') {
 			snprintf(err, errlen, "%s.sym: missing (every market names "
@@ -848,6 +918,8 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 			single = "profile";
 		else if (cJSON_GetObjectItemCaseSensitive(root, "events") != NULL)
 			single = "events";
+		else if (cJSON_GetObjectItemCaseSensitive(root, "news") != NULL)
+			single = "news";
 		if (single != NULL) {
 			snprintf(err, errlen, "%s: not with \"markets\" (give each "
 			    "market its own %s)", single, strcmp(single, "market") ==
@@ -896,6 +968,10 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				return -1;
 		} else if (strcmp(k, "events") == 0) {
 			if (scenario_events(&sc->markets[0], "", it, err,
+			    errlen) != 0)
+				return -1;
+		} else if (strcmp(k, "news") == 0) {
+			if (scenario_news(&sc->markets[0], "", it, err,
 			    errlen) != 0)
 				return -1;
 		} else if (strcmp(k, "source") == 0) {
@@ -963,9 +1039,26 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				ps->start = sc->open;
 				ps->end = sc->open + 3LL * 3600 * 1000000000LL;
 				snprintf(where, sizeof where, "orders.%d", sc->norders);
-				if (scenario_decode(o, order_fields, ps, where, err,
-				    errlen) != 0)
+				/* "side":"either": the session's seed picks buy or
+				 * sell (scenario_order()). */
+				const cJSON *sd = cJSON_IsObject(o) ?
+				    cJSON_GetObjectItemCaseSensitive(o, "side") : NULL;
+				int either = cJSON_IsString(sd) &&
+				    strcmp(sd->valuestring, "either") == 0, rv;
+				cJSON *oc = cJSON_Duplicate(o, 1);
+
+				if (oc == NULL) {
+					snprintf(err, errlen, "%s: out of memory", where);
 					return -1;
+				}
+				if (either)
+					cJSON_DeleteItemFromObjectCaseSensitive(oc, "side");
+				rv = scenario_decode(oc, order_fields, ps, where, err,
+				    errlen);
+				cJSON_Delete(oc);
+				if (rv != 0)
+					return -1;
+				sc->side_seeded[sc->norders] = (unsigned char)either;
 				sc->norders++;
 			}
 		} else {
@@ -1367,6 +1460,23 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 				    sc->markets[i].events[k].dur_s,
 				    sc->markets[i].events[k].name);
 	}
+	/* The markets' own news is the feed's: every item with what the
+	 * market's scorer says of it. */
+	for (i = 0; i < n; i++)
+		for (int k = 0; k < market_news_count(m[i]); k++) {
+			struct sim_news_item it;
+			struct exec_news en;
+
+			market_news_get(m[i], k, &it);
+			memset(&en, 0, sizeof en);
+			en.t = it.at;
+			en.src = EXEC_NEWS_SIM;
+			en.sentiment = it.sentiment;
+			snprintf(en.sym, sizeof en.sym, "%s", m[i]->sym);
+			snprintf(en.headline, sizeof en.headline, "%s", it.headline);
+			if (exec_news_add(x, &en, err, errlen) != 0)
+				goto fail;
+		}
 	*out = x;
 	return 0;
 fail:
@@ -1399,6 +1509,13 @@ scenario_order(const struct scenario *sc, int i, uint64_t seed,
 	int k;
 
 	*out = sc->orders[i];
+	if (sc->side_seeded[i]) {
+		/* Its own mix of the seed and the order's index: half the
+		 * seeds buy, half sell, whatever else the seed decides. */
+		uint64_t mix = seed ^ (0x73696465ULL + (uint64_t)i); /* "side" */
+
+		out->side = (rng_splitmix64(&mix) >> 11) & 1 ? BOOK_BID : BOOK_ASK;
+	}
 	if (sc->replay.starts <= 0)
 		return;
 	k = (int)((seed > 0 ? seed - 1 : 0) % (uint64_t)sc->replay.starts);

@@ -42,6 +42,9 @@ struct scenario {
 		int64_t first, last;
 	} replay;
 	unsigned char derived_profile[SCENARIO_MAX_ORDERS];
+	/* Order i's "side" was "either": scenario_order() picks it from the
+	 * seed (orders[i].side holds sell until then). */
+	unsigned char side_seeded[SCENARIO_MAX_ORDERS];
 	/* The "alerts" object: the alert detector's thresholds (defaults
 	 * where it says nothing). */
 	struct watch_config alerts;

@@ -28,6 +28,7 @@
 #define MARKET_OWNER_VALUE 3u
 #define MARKET_OWNER_MOMENTUM 4u
 #define MARKET_OWNER_INFORMED 5u
+#define MARKET_OWNER_FAST 6u     /* fast traders after hard news */
 #define MARKET_OWNER_MM0 16u /* market maker i is MARKET_OWNER_MM0 + i */
 
 #define MARKET_NS_PER_SEC 1000000000LL
@@ -138,6 +139,66 @@ struct sim_event {
 	double sell_rate;  /* extra sell market orders per second */
 };
 
+/*
+ * Random news (news.c, tranche-scenario(5) "news"): count items at times
+ * drawn uniformly from [first, last], each moving the fundamental by a
+ * jump of random sign (good with chance p_up) and size (size_min plus an
+ * exponential of mean size, ticks).  How the market learns it is the kind:
+ *
+ *   hard  the value is public at once: every maker requotes around it at
+ *         the item's time, owners cancel a share (cancel) of their resting
+ *         orders on the wrong side of it, and for fast_s seconds fast
+ *         traders take, every fast_interval seconds, whatever still rests
+ *         more than fast_margin ticks on the wrong side of it;
+ *   soft  the makers learn it gradually: what they do not know yet decays
+ *         exponentially with time constant tau_up (good news) or tau_down
+ *         (bad news), seconds, while informed traders, who know it all,
+ *         trade on the gap.
+ *
+ * Each item also has a feed's view of it (struct sim_news_item): a
+ * headline and a sentiment score whose sign is wrong with chance wrong.
+ * Everything is drawn from the session's seed on a stream of its own, so
+ * a scenario without "news" draws nothing and is the session it was.
+ */
+#define SIM_MAX_NEWS 16
+enum { SIM_NEWS_NONE, SIM_NEWS_HARD, SIM_NEWS_SOFT };
+struct sim_news_params {
+	int kind;             /* SIM_NEWS_NONE: no random news */
+	int count;            /* items per session */
+	int64_t first, last;  /* ns since midnight */
+	double size;          /* mean of |jump| beyond size_min, ticks */
+	double size_min;
+	double p_up;          /* chance an item is good news */
+	double wrong;         /* chance the feed's sentiment has the wrong sign */
+	double fast_s;        /* hard: how long fast traders pick off */
+	double fast_interval; /* hard: seconds between their sweeps */
+	double fast_margin;   /* hard: ticks of the new value they leave alone */
+	double cancel;        /* hard: share of stale orders cancelled at once */
+	double tau_up;        /* soft: seconds for makers to learn good news */
+	double tau_down;      /* soft: ... and bad news */
+};
+
+struct sim_news_item {
+	int64_t at;           /* ns since midnight */
+	int kind;             /* SIM_NEWS_HARD or SIM_NEWS_SOFT */
+	double jump;          /* ticks added to the fundamental */
+	double sentiment;     /* the feed's score in [-1, 1] */
+	char headline[80];
+};
+
+/* The defaults of a kind (tranche-scenario(5) lists them): what "news"
+ * starts from before the scenario's own keys. */
+void sim_news_default(struct sim_news_params *np, int kind);
+/* "hard" -> SIM_NEWS_HARD, "soft", "none"; -1 otherwise. */
+int sim_news_kind_parse(const char *s);
+const char *sim_news_kind_name(int kind);
+/* The items a session with this seed has, in time order, for symbol sym:
+ * how many (at most SIM_MAX_NEWS).  The same seed gives the same items. */
+int sim_news_draw(const struct sim_news_params *np, uint64_t seed,
+                  const char *sym, struct sim_news_item *items);
+/* 0 when np is usable, else BOOK_EINVAL. */
+int sim_news_check(const struct sim_news_params *np);
+
 /* Parameters of the built-in simulated market (a scenario's "market",
  * "profile" and "events"; tranche-scenario(5) documents each). */
 struct sim_params {
@@ -198,6 +259,7 @@ struct sim_params {
 	double profile[SIM_MAX_PROFILE];
 	int nevents;
 	struct sim_event events[SIM_MAX_EVENTS];
+	struct sim_news_params news;  /* kind SIM_NEWS_NONE: none */
 };
 
 void sim_params_default(struct sim_params *p);
@@ -207,6 +269,12 @@ void sim_event_default(struct sim_event *e);
 /* The simulator's latent fundamental value, ticks (for statistics and
  * tests; -1 if m is not the simulator). */
 double market_sim_value(const struct market *m);
+
+/* The random news items of a simulated market (sim_news_draw()'s, for
+ * the session's seed): how many, and item i; 0 items and -1 for any other
+ * source. */
+int market_news_count(const struct market *m);
+int market_news_get(const struct market *m, int i, struct sim_news_item *out);
 
 /* The simulated market, starting at time t0 with the given seed. */
 int market_sim_new(struct market **out, const struct sim_params *p,

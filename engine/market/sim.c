@@ -28,6 +28,16 @@
  * noise book refills at a finite rate, makers absorb our flow and skew away
  * from it, momentum traders follow, value traders lean against the move.
  *
+ * Random news (struct sim_news_params, news.c) moves the fundamental at
+ * its items' times and is learned as its kind says: hard news at once by
+ * every maker, with owners pulling and fast traders picking off what rests
+ * on the wrong side of the new value; soft news gradually, the makers'
+ * view lagging the fundamental by what they have not learned yet (the
+ * `pending` part, decaying exponentially), so that the mid gets there
+ * through the informed traders' flow and the makers' slow updating.  Two
+ * processes of their own (EV_NEWS, EV_FAST) sit after the makers' and
+ * draw nothing from the others' streams; without news they never run.
+ *
  * Scenario events (struct sim_event) change the conditions the agents live
  * in -- volatility, flow, makers' spread and size, depth on one side, extra
  * buying or selling -- and the intraday profile scales every noise rate,
@@ -55,7 +65,10 @@
 /* Processes.  The clock comes first so it wins ties. */
 enum {
 	EV_CLOCK, EV_LIM_BID, EV_LIM_ASK, EV_MKT_BUY, EV_MKT_SELL, EV_CANCEL,
-	EV_INFORMED, EV_DEEP_BID, EV_DEEP_ASK, EV_DEEP_CANCEL, EV_MM0, EV_COUNT = EV_MM0 + SIM_MAX_MM
+	EV_INFORMED, EV_DEEP_BID, EV_DEEP_ASK, EV_DEEP_CANCEL, EV_MM0, EV_COUNT = EV_MM0 + SIM_MAX_MM,
+	/* The news processes come after every stream-seeded one, so that
+	 * adding them changed no seed. */
+	EV_NEWS = EV_COUNT, EV_FAST, EV_ALL
 };
 
 struct sim_quote {
@@ -91,8 +104,8 @@ struct sim {
 	int64_t flow_seen; /* m.flow already applied to the value */
 	uint32_t jumped;   /* events whose jump is applied */
 	struct sim_regime rg;
-	double rate[EV_COUNT];
-	int64_t next[EV_COUNT];
+	double rate[EV_ALL];
+	int64_t next[EV_ALL];
 	uint64_t next_id;
 	double volest;     /* EWMA of |mid change| per second, ticks */
 	double hist[SIM_HIST];
@@ -103,7 +116,22 @@ struct sim {
 		size_t n, cap;
 	} pool[2];
 	struct sim_mm mm[SIM_MAX_MM];
+	/* Random news: the session's items, the next to fire, what the makers
+	 * do not know yet of soft news (ticks) and how fast they learn it, and
+	 * until when fast traders sweep after hard news. */
+	struct sim_news_item news[SIM_MAX_NEWS];
+	int nnews, news_next;
+	double pending, pend_tau;
+	int64_t fast_until;
 };
+
+/* The value the makers and noise traders price from: the fundamental
+ * less what soft news has not yet taught them. */
+static double
+sim_public(const struct sim *s)
+{
+	return s->value - s->pending;
+}
 
 void
 sim_event_default(struct sim_event *e)
@@ -283,7 +311,7 @@ sim_cancel(struct sim *s, uint64_t id)
 static void
 sim_limit(struct sim *s, int side, int deep)
 {
-	int64_t fair = (int64_t)llround(s->value), px, bid, ask;
+	int64_t fair = (int64_t)llround(sim_public(s)), px, bid, ask;
 	uint64_t id = ++s->next_id;
 
 	bid = sim_best_or(s, BOOK_BID, fair - 2);
@@ -370,8 +398,8 @@ sim_requote(struct sim *s, int k)
 		mm->out_until = now + (int64_t)(p->mm_stress_pause *
 		    MARKET_NS_PER_SEC);
 	out = s->rg.mm_size <= 0 || now < mm->out_until;
-	ref = mid > 0 ? mid : s->value;
-	fair = ref + p->mm_info * (s->value - ref) -
+	ref = mid > 0 ? mid : sim_public(s);
+	fair = ref + p->mm_info * (sim_public(s) - ref) -
 	    p->mm_skew * (double)mm->inv / 1000.0;
 	half = (p->mm_half_spread + p->mm_vol_widen * s->volest) *
 	    s->rg.mm_spread;
@@ -493,6 +521,11 @@ sim_clock(struct sim *s)
 		}
 	if (s->value < 10)
 		s->value = 10;
+	if (s->pending != 0) {
+		s->pending *= exp(-1.0 / s->pend_tau);
+		if (fabs(s->pending) < 0.01)
+			s->pending = 0;
+	}
 
 	/* What the slower agents see: mid, its recent path, volatility. */
 	mid = market_mid(&s->m);
@@ -552,6 +585,102 @@ sim_clock(struct sim *s)
 	s->next[EV_CLOCK] = s->t0 + s->ticks * MARKET_NS_PER_SEC;
 }
 
+/*
+ * Fast traders after news: every order resting more than fast_margin ticks
+ * on the wrong side of what is known of the value is free money, and they
+ * take it with one IOC order a side priced at the edge of what pays.  After
+ * hard news what is known is all of it at once; after soft news it is the
+ * public value, which reaches the fundamental only as the news spreads, so
+ * their sweeps walk the price there at the pace of the learning.
+ */
+static void
+sim_fast(struct sim *s)
+{
+	double margin = s->p.news.fast_margin, v = sim_public(s);
+	int64_t bid, ask, filled = 0;
+	int64_t iv = (int64_t)(s->p.news.fast_interval * MARKET_NS_PER_SEC);
+
+	bid = sim_best_or(s, BOOK_BID, 0);
+	ask = sim_best_or(s, BOOK_ASK, 0);
+	if (bid > 0 && (double)bid > v + margin) {
+		s->m.msgs++;
+		if (book_add(s->m.book, ++s->next_id, BOOK_ASK,
+		    (int64_t)ceil(v + margin), 1000000, BOOK_IOC,
+		    MARKET_OWNER_FAST, &filled) == 0 && filled > 0)
+			s->m.changes++;
+	}
+	if (ask > 0 && (double)ask < v - margin) {
+		s->m.msgs++;
+		if (book_add(s->m.book, ++s->next_id, BOOK_BID,
+		    (int64_t)floor(v - margin), 1000000, BOOK_IOC,
+		    MARKET_OWNER_FAST, &filled) == 0 && filled > 0)
+			s->m.changes++;
+	}
+	s->next[EV_FAST] = s->m.now + iv < s->fast_until || s->pending != 0 ?
+	    s->m.now + iv : SIM_NEVER;
+}
+
+/* Owners of stale noise orders (on the wrong side of the new value) pull
+ * each with chance `cancel`. */
+static void
+sim_news_pull(struct sim *s, struct sim_pool *pl)
+{
+	struct book_order_info oi;
+	size_t i = 0;
+
+	while (i < pl->n) {
+		uint64_t id = pl->ids[i];
+
+		if (book_order(s->m.book, id, &oi) != 0) {
+			pl->ids[i] = pl->ids[--pl->n];
+			continue;
+		}
+		if (((oi.side == BOOK_BID && (double)oi.px > s->value) ||
+		    (oi.side == BOOK_ASK && (double)oi.px < s->value)) &&
+		    rng_uniform(&s->rng) < s->p.news.cancel) {
+			sim_cancel(s, id);
+			pl->ids[i] = pl->ids[--pl->n];
+			continue;
+		}
+		i++;
+	}
+}
+
+/* A news item's time: the fundamental moves, and the market learns it as
+ * the item's kind says. */
+static void
+sim_news_fire(struct sim *s)
+{
+	const struct sim_news_item *it = &s->news[s->news_next++];
+
+	s->value += it->jump;
+	if (s->value < 10)
+		s->value = 10;
+	if (it->kind == SIM_NEWS_SOFT) {
+		s->pending += it->jump;
+		s->pend_tau = it->jump > 0 ? s->p.news.tau_up :
+		    s->p.news.tau_down;
+		if (s->next[EV_FAST] == SIM_NEVER)
+			s->next[EV_FAST] = s->m.now + 1;
+	} else {
+		/* Public at once: whatever an earlier soft item left unlearnt
+		 * is swept up with it. */
+		s->pending = 0;
+		sim_news_pull(s, &s->pool[0]);
+		sim_news_pull(s, &s->pool[1]);
+		for (int k = 0; k < s->p.mm_count; k++)
+			s->next[EV_MM0 + k] = s->m.now;
+		s->fast_until = s->m.now + (int64_t)(s->p.news.fast_s *
+		    MARKET_NS_PER_SEC);
+		if (s->p.news.fast_s > 0 && s->next[EV_FAST] == SIM_NEVER)
+			s->next[EV_FAST] = s->m.now + 1;
+	}
+	s->next[EV_NEWS] = s->news_next < s->nnews ?
+	    s->news[s->news_next].at : SIM_NEVER;
+	if (s->next[EV_NEWS] < s->m.now)
+		s->next[EV_NEWS] = s->m.now;
+}
+
 static int
 sim_advance(struct market *m, int64_t t)
 {
@@ -562,6 +691,9 @@ sim_advance(struct market *m, int64_t t)
 		int ev = 0;
 
 		for (int i = 1; i < nev; i++)
+			if (s->next[i] < s->next[ev])
+				ev = i;
+		for (int i = EV_NEWS; i < EV_ALL; i++)
 			if (s->next[i] < s->next[ev])
 				ev = i;
 		if (s->next[ev] > t)
@@ -606,6 +738,12 @@ sim_advance(struct market *m, int64_t t)
 				s->next[ev] = SIM_NEVER;
 			break;
 		}
+		case EV_NEWS:
+			sim_news_fire(s);
+			break;
+		case EV_FAST:
+			sim_fast(s);
+			break;
 		default:
 			sim_requote(s, ev - EV_MM0);
 			s->next[ev] += sim_after(s, ev, s->p.mm_interval);
@@ -653,7 +791,8 @@ market_sim_new(struct market **out, const struct sim_params *p, uint64_t seed,
 	    p->mm_levels > SIM_MAX_LEVELS || p->mm_count < 0 ||
 	    p->mm_count > SIM_MAX_MM || p->mm_interval <= 0 || p->mm_size < 0 ||
 	    p->nprofile < 0 || p->nprofile > SIM_MAX_PROFILE ||
-	    p->nevents < 0 || p->nevents > SIM_MAX_EVENTS || p->inf_rate < 0)
+	    p->nevents < 0 || p->nevents > SIM_MAX_EVENTS || p->inf_rate < 0 ||
+	    sim_news_check(&p->news) != 0)
 		return BOOK_EINVAL;
 	for (int i = 0; i < p->nprofile; i++) {
 		if (!(p->profile[i] >= 0))
@@ -685,13 +824,37 @@ market_sim_new(struct market **out, const struct sim_params *p, uint64_t seed,
 	s->t0 = t0;
 	s->m.now = t0;
 	s->m.last_px = p->px0;
-	for (int i = 0; i < EV_COUNT; i++)
+	for (int i = 0; i < EV_ALL; i++)
 		s->next[i] = SIM_NEVER;
 	s->next[EV_CLOCK] = t0;
 	/* Makers start at random phases so they do not requote in step. */
 	for (int i = 0; i < p->mm_count; i++)
 		s->next[EV_MM0 + i] = t0 + 1 + (int64_t)(rng_uniform(&s->rng) *
 		    p->mm_interval * MARKET_NS_PER_SEC);
+	/* The news items come from the seed alone (news.c), never from the
+	 * agents' streams. */
+	s->nnews = sim_news_draw(&p->news, seed, p->sym, s->news);
+	while (s->news_next < s->nnews && s->news[s->news_next].at < t0)
+		s->news_next++;
+	if (s->news_next < s->nnews)
+		s->next[EV_NEWS] = s->news[s->news_next].at;
 	*out = &s->m;
+	return 0;
+}
+
+int
+market_news_count(const struct market *m)
+{
+	return m->ops == &sim_ops ? ((const struct sim *)m)->nnews : 0;
+}
+
+int
+market_news_get(const struct market *m, int i, struct sim_news_item *out)
+{
+	const struct sim *s = (const struct sim *)m;
+
+	if (m->ops != &sim_ops || i < 0 || i >= s->nnews)
+		return -1;
+	*out = s->news[i];
 	return 0;
 }

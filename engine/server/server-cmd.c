@@ -311,6 +311,7 @@ cmd_snapshot_text(struct server *s)
 	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
 	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
 	cJSON_AddItemToObject(r, "refusals", server_ring_json(&s->refusals));
+	cJSON_AddItemToObject(r, "news", server_ring_json(&s->news));
 	/* A replay's live children are not in the event stream as a set. */
 	kids = cJSON_AddArrayToObject(r, "children");
 	if (s->readonly)

@@ -186,6 +186,7 @@ struct server {
 
 	struct ring decisions, alerts, audits; /* for snapshots */
 	struct ring refusals;  /* audit records of refusals, apart */
+	struct ring news;      /* the last news items, for snapshots */
 	struct idem_cache idem;
 	struct session *sessions;  /* max_sessions slots */
 	int nsessions, max_sessions;
@@ -218,6 +219,7 @@ struct server {
 	char audit_what[320];  /* the command being recorded, in words */
 	double last_speed;
 	struct server_fix *fix; /* --fix-listen: the FIX application layer */
+	cJSON *hdr_news;       /* recovery: the header's "news" (--news items) */
 };
 
 /*

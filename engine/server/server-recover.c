@@ -209,6 +209,10 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	s->seed = (uint64_t)seed;
+	/* The items of the session's --news file, as it read them: the
+	 * file may have changed since. */
+	s->hdr_news = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
+	    "news"), 1);
 	/* The header's scenario, never the file: an edited scenario cannot
 	 * change a session.  Its name places relative CSV paths as the
 	 * session found them. */
@@ -281,6 +285,9 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
 				server_ack_from_audit(s, ev.json, ev.t);
 		}
+		if (strcmp(ev.topic, TOPIC_NEWS) == 0)
+			server_ring_push(&s->news, (const char *)rec.data +
+			    strlen(ev.topic) + 1);
 		if (strcmp(ev.topic, TOPIC_FILL) == 0) {
 			if (r->nfills[key] == r->capfills[key]) {
 				size_t n = r->capfills[key] ? r->capfills[key] * 2 :

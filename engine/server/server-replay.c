@@ -113,10 +113,27 @@ rp_fill_check(const cJSON *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* Remember what the read commands will need, then send the bytes as they
- * were. */
+/* Events due together go out as one message, '\n' between them, as the
+ * live engine sends a pass's events (ipc/protocol.h): one message an event
+ * lost every other event of a burst (hard news: a hundred at one instant)
+ * to a subscriber that was reading them.  At most this many bytes a
+ * message, and a batch waits at most RP_BATCH_S of wall time (the live
+ * engine's loop pass) when events keep coming faster than their pace. */
+#define RP_BATCH_BYTES (64 * 1024)
+#define RP_BATCH_S 0.01
+
 static void
-rp_event(struct server *s, const struct jrnl_rec *rec)
+rp_flush(struct server *s, nng_msg **batch)
+{
+	if (*batch != NULL)
+		evchan_send(s->ev, *batch);
+	*batch = NULL;
+}
+
+/* Remember what the read commands will need, then add the bytes as they
+ * were to the batch. */
+static void
+rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 {
 	struct replayed *r = s->rp;
 	const char *json;
@@ -169,6 +186,8 @@ rp_event(struct server *s, const struct jrnl_rec *rec)
 		server_ring_push(&s->decisions, json);
 	else if (strcmp(ev.topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, json);
+	else if (strcmp(ev.topic, TOPIC_NEWS) == 0)
+		server_ring_push(&s->news, json);
 	else if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
 		/* As the live engine keeps them: refusals (with "peer") in a
 		 * ring of their own, so they cannot push interventions out. */
@@ -177,10 +196,15 @@ rp_event(struct server *s, const struct jrnl_rec *rec)
 		server_ack_from_audit(s, ev.json, ev.t);
 	}
 	ipc_event_free(&ev);
-	if (nng_msg_alloc(&msg, 0) == 0) {
-		nng_msg_append(msg, rec->data, rec->len);
-		evchan_send(s->ev, msg);
-	}
+	if (*batch != NULL && nng_msg_len(*batch) + 1 + rec->len > RP_BATCH_BYTES)
+		rp_flush(s, batch);
+	if (*batch == NULL) {
+		if (nng_msg_alloc(&msg, 0) != 0)
+			return; /* subscribers will see the gap */
+		*batch = msg;
+	} else if (nng_msg_append(*batch, "\n", 1) != 0)
+		return;
+	nng_msg_append(*batch, rec->data, rec->len);
 }
 
 /* Every waiting request, through the engine's own dispatcher. */
@@ -238,6 +262,7 @@ rp_free(struct server *s)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
+		free(s->news.items[i]);
 		free(s->audits.items[i]);
 		free(s->refusals.items[i]);
 	}
@@ -354,9 +379,17 @@ server_replay(const struct server_replay_opts *o)
 	fprintf(stderr, "tranched replay: %s at speed %s%g, listening on %s "
 	    "(events %s), read-only\n", s->jpath, s->speed > 0 ? "" : "max ",
 	    s->speed, url, s->events_url);
+	nng_msg *batch = NULL;
+
+	double batch_t0 = 0;
+
 	while (!rp_stop) {
 		double now = rp_now(), due;
 
+		if (batch == NULL)
+			batch_t0 = now;
+		else if (now - batch_t0 >= RP_BATCH_S)
+			rp_flush(s, &batch);
 		rp_answer(s);
 		evchan_read(s->ev, s->seq);
 		evchan_sweep(s->ev);
@@ -396,7 +429,7 @@ server_replay(const struct server_replay_opts *o)
 			due = s->speed > 0 ? w0 + ((double)rec.t - t0) / 1e9 /
 			    s->speed : now;
 			if (due <= now) {
-				rp_event(s, &rec);
+				rp_event(s, &rec, &batch);
 				have = 0;
 				continue;
 			}
@@ -404,9 +437,11 @@ server_replay(const struct server_replay_opts *o)
 			due = now + 0.05;
 		if (due - now > 0.005)
 			due = now + 0.005;
+		rp_flush(s, &batch);
 		struct timespec ts = { 0, (long)((due - now) * 1e9) };
 		nanosleep(&ts, NULL);
 	}
+	rp_flush(s, &batch);
 	/* Let the last messages leave before the sockets go. */
 	struct timespec ts = { 0, 100000000 };
 	nanosleep(&ts, NULL);

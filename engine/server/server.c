@@ -142,6 +142,8 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
 		server_ring_push(&s->alerts, buf + strlen(topic) + 1);
+	else if (strcmp(topic, TOPIC_NEWS) == 0)
+		server_ring_push(&s->news, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_AUDIT) == 0)
 		/* Refusals keep a ring of their own: a flood of them must not
 		 * push the interventions out (server-session.c). */
@@ -742,6 +744,43 @@ server_mkdirs(const char *path)
 	return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The file's items for the journal header (the simulator's own come back
+ * from the seed). */
+static cJSON *
+server_news_json(struct server *s)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < exec_news_count(s->x); i++) {
+		const struct exec_news *n = exec_news_at(s->x, i);
+
+		if (n->src == EXEC_NEWS_FILE)
+			cJSON_AddItemToArray(a, exec_news_json(n));
+	}
+	return a;
+}
+
+static int
+server_news_attach(struct server *s, int recover, char *err, size_t errlen)
+{
+	const cJSON *it;
+	char why[512];
+	int i = 0;
+
+	if (!recover)
+		return s->opts->news != NULL ? exec_news_load(s->x, s->opts->news,
+		    err, errlen) : 0;
+	cJSON_ArrayForEach(it, s->hdr_news) {
+		if (exec_news_add_json(s->x, it, why, sizeof why) != 0) {
+			snprintf(err, errlen, "journal %s: header news.%d: %s",
+			    s->jpath, i, why);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
 static int
 server_open_journal(struct server *s, char *err, size_t errlen)
 {
@@ -783,6 +822,8 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_AddStringToObject(h, "sym", s->m->sym);
 	if (s->opts->shadow != NULL)
 		cJSON_AddStringToObject(h, "shadow", s->opts->shadow);
+	if (s->opts->news != NULL)
+		cJSON_AddItemToObject(h, "news", server_news_json(s));
 	cJSON_AddItemToObject(h, "syms", server_syms_json(s));
 	ipc_add_i64_str(h, "t0", s->t);
 	cJSON_AddStringToObject(h, "session", s->session);
@@ -823,9 +864,11 @@ server_close(struct server *s)
 		free(s->shadow);
 	}
 	scenario_free(&s->sc);
+	cJSON_Delete(s->hdr_news);
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
+		free(s->news.items[i]);
 		free(s->audits.items[i]);
 		free(s->refusals.items[i]);
 	}
@@ -881,6 +924,11 @@ server_run(const struct server_opts *o)
 	if (scenario_exec_new(&s->sc, s->seed, strcmp(s->sc.source,
 	    "lobster") != 0, &em, &s->x, err,
 	    sizeof err) != 0) {
+		fprintf(stderr, "tranched: %s\n", err);
+		goto out;
+	}
+	/* --news: a file's items, or on recovery the header's copy of them. */
+	if (server_news_attach(s, recover, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;
 	}

@@ -25,6 +25,7 @@ struct server_opts {
 	const char **sets;      /* scenario overrides "path.key=value" */
 	int nsets;
 	const char *shadow;     /* --shadow MODEL: watched, never trades */
+	const char *news;       /* --news FILE: news items (JSON lines) */
 	int event_queue;        /* messages per subscriber (0: 1024) */
 	int max_sessions;       /* sessions at once (0: 256) */
 	int unauth_errors;      /* refusals before an unauthenticated peer's

@@ -191,7 +191,7 @@ struct cond {
 
 struct wnews {
 	int64_t at, end;
-	char name[32];
+	char name[80];
 	int done;
 	struct cond c;
 };

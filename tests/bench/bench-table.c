@@ -22,5 +22,7 @@ const struct bench_entry bench_table[] = {
 	  "events and commands over ipc://: latency, fan-out" },
 	{ "signals", bench_signal_main,
 	  "fast signals: ns per market-second sample and per read, session cost" },
+	{ "news", bench_news_main,
+	  "news calibration: share of a move absorbed, beside the papers" },
 };
 const size_t bench_count = sizeof bench_table / sizeof bench_table[0];

@@ -31,6 +31,7 @@ int bench_model_main(int argc, char **argv);
 int bench_ipc_main(int argc, char **argv);
 int bench_alerts_main(int argc, char **argv);
 int bench_signal_main(int argc, char **argv);
+int bench_news_main(int argc, char **argv);
 
 /* Monotonic wall-clock nanoseconds (benchmarks only: the engine's layers
  * never read the wall clock). */

@@ -61,6 +61,39 @@ store_fill(struct store *s)
 
 /* ------------------------------------------------------------------ store */
 
+/* A news event is the title bar's news line; one with a sentiment out of
+ * [-1, 1] or no headline is a bad event and changes nothing, and the
+ * headline reaches the store without its control characters. */
+static void
+store_news_is_the_newest_item(void **state)
+{
+	struct store s;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_NEWS, 1, T0 + 1 * SEC,
+	    "{\"sym\":\"QDI\",\"headline\":\"QDI cuts\\u001b[2J guidance\","
+	    "\"sentiment\":-0.6,\"src\":\"file\",\"at\":\"1\"}", 1000);
+	assert_int_equal(s.nnews, 1);
+	assert_string_equal(s.news.sym, "QDI");
+	assert_null(strchr(s.news.headline, 0x1b));
+	assert_non_null(strstr(s.news.headline, "guidance"));
+	assert_true(s.news.sentiment == -0.6 && s.news.t == T0 + 1 * SEC);
+	push_at(&s, TOPIC_NEWS, 2, T0 + 2 * SEC,
+	    "{\"sym\":\"QDI\",\"headline\":\"odd\",\"sentiment\":1.5}", 1000);
+	push_at(&s, TOPIC_NEWS, 3, T0 + 3 * SEC,
+	    "{\"sym\":\"QDI\",\"sentiment\":0.5}", 1000);
+	assert_int_equal(s.nnews, 1);
+	assert_int_equal(s.bad_events, 2);
+	assert_true(s.news.sentiment == -0.6);
+	push_at(&s, TOPIC_NEWS, 4, T0 + 4 * SEC,
+	    "{\"sym\":\"QDI\",\"headline\":\"QDI wins\",\"sentiment\":0.7}",
+	    1000);
+	assert_int_equal(s.nnews, 2);
+	assert_string_equal(s.news.headline, "QDI wins");
+	store_free(&s);
+}
+
 static void
 store_events_build_the_state(void **state)
 {
@@ -1147,6 +1180,7 @@ main(void)
 		cmocka_unit_test(render_progress_shows_the_block),
 		cmocka_unit_test(render_lists_and_status_bar),
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
+		cmocka_unit_test(store_news_is_the_newest_item),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
