@@ -228,6 +228,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_FIX_STORE:
 			o.fix_store = optarg;
+			break;
 		case OPT_NEWS:
 			o.news = optarg;
 			break;
