@@ -966,12 +966,22 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			incr_in(s);
 	} else if (!strcmp(mt, "1")) {
 		if (verify(s, now, m, 1, 1)) {
-			char id[128];
+			/* The Heartbeat must carry the TestReqID back whatever
+			 * its length (the peer matches on it); one too long for
+			 * a message of ours is refused by a Reject instead of
+			 * being answered without it. */
+			char id[FIX_OUT_MAX - 64];
 			struct fix_out o;
-			fix_out_begin(&o, "0");
-			if (fix_get_str(m, 112, id, sizeof id) == 0)
-				fix_out_str(&o, 112, id);
-			send_admin(s, now, "0", NULL, 0, o.body, o.len);
+			int r = fix_get_str(m, 112, id, sizeof id);
+
+			if (r == -2) {
+				send_reject(s, now, m, 5, 1, 112);
+			} else {
+				fix_out_begin(&o, "0");
+				if (r == 0)
+					fix_out_str(&o, 112, id);
+				send_admin(s, now, "0", NULL, 0, o.body, o.len);
+			}
 			incr_in(s);
 		}
 	} else if (!strcmp(mt, "A") && fld_is(m, 141, "Y")) {

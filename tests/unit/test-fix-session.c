@@ -126,7 +126,7 @@ static char *fx_out(struct fx *f)
 
 static int fx_in(struct fx *f, const char *text)
 {
-	char m[2048];
+	char m[8400];
 	size_t n = fx_msg(m, sizeof m, text, T / NS);
 	return fix_session_input(f->s, T, m, n);
 }
@@ -527,6 +527,40 @@ static void mutated_messages_never_crash_the_session(void **state)
 	fx_free(&f);
 }
 
+/* A TestReqID of 200 bytes comes back whole (it was dropped above 127);
+ * one longer than any message of ours can carry gets a Reject naming
+ * tag 112, never a Heartbeat without it. */
+static void long_test_req_id_is_echoed_whole(void **state)
+{
+	struct fx f;
+	char id[5000], t[5200];
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	memset(id, 'q', 200);
+	id[200] = '\0';
+	snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=2|49=TW|52=<NOW>|56=ISLD|112=%s|", id);
+	assert_int_equal(fx_in(&f, t), FIX_CONT);
+	char *o = fx_out(&f);
+	char want[220];
+	snprintf(want, sizeof want, "|112=%s|", id);
+	expect_has(o, "|35=0|");
+	expect_has(o, want);
+	free(o);
+	memset(id, 'q', 4500);
+	id[4500] = '\0';
+	snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=3|49=TW|52=<NOW>|56=ISLD|112=%s|", id);
+	assert_int_equal(fx_in(&f, t), FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=112|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 4);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +577,7 @@ int main(void)
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
 		cmocka_unit_test(mutated_messages_never_crash_the_session),
+		cmocka_unit_test(long_test_req_id_is_echoed_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
