@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine/fix/fix.h"
+#include "engine/market/venue.h"
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
@@ -82,7 +83,7 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
                      size_t n, int *rej)
 {
 	char clordid[64], sym[32], side[8], ordtype[8], tif[8] = "", buf[96];
-	char strat[32], aggr[32], venues[64], atend[16] = "", ts[40];
+	char strat[32], aggr[32], venues[64] = "", atend[16] = "", ts[40];
 	double qty = 0, px = 0, pov = 0;
 	int64_t start = -1, end = -1, ticks = 0;
 	const char *algo = "twap", *urg = NULL;
@@ -242,19 +243,16 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 		}
 	}
 	if ((rv = fix_get_str(m, TAG_VENUES, venues, sizeof venues)) != -1) {
-		/* The engine routes to its lit book only: a venue set that
-		 * needs another venue is refused, not quietly ignored. */
-		char *save = NULL, *v;
-		int bad = rv != 0;
+		/* The names the router knows (lit, dark, rfq); whether this
+		 * engine's market has a dark pool and dealers is the submit's
+		 * check, as for an order from the console. */
+		unsigned set;
+		char verr[160] = "must be a list such as lit,dark,rfq";
 
-		for (v = bad ? NULL : strtok_r(venues, ",", &save); v != NULL;
-		    v = strtok_r(NULL, ",", &save))
-			if (strcmp(v, "lit") != 0)
-				bad = 1;
-		if (bad) {
-			snprintf(text, n, "VenueSet(%d) \"%s\": this engine routes "
-			    "to lit only", TAG_VENUES, server_fix_val(m, TAG_VENUES, buf,
-			    sizeof buf));
+		if (rv != 0 || venue_set_parse(venues, &set, verr,
+		    sizeof verr) != 0) {
+			snprintf(text, n, "VenueSet(%d) \"%s\": %s", TAG_VENUES,
+			    server_fix_val(m, TAG_VENUES, buf, sizeof buf), verr);
 			return NULL;
 		}
 	}
@@ -286,6 +284,8 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 		cJSON_AddStringToObject(req, "urgency", urg);
 	if (atend[0] != '\0')
 		cJSON_AddStringToObject(req, "at_end", atend);
+	if (venues[0] != '\0')
+		cJSON_AddStringToObject(req, "venues", venues);
 	o = cJSON_AddObjectToObject(req, "origin");
 	cJSON_AddStringToObject(o, "kind", "fix");
 	cJSON_AddStringToObject(o, "session", session);

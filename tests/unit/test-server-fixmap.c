@@ -74,7 +74,7 @@ fixmap_order_maps_every_tag(void **state)
 	double v;
 
 	tmsg_parse(&t, BASE "|59=6|168=20261203-10:00:00|126=20261203-"
-	    "14:30:00.500|847=2|5001=12.5|5002=passive|5003=lit|5004=leave");
+	    "14:30:00.500|847=2|5001=12.5|5002=passive|5003=lit,dark|5004=leave");
 	req = server_fix_order_req(&t.m, "oms", 7, &ctx44, text, sizeof text,
 	    &rej);
 	assert_non_null(req);
@@ -99,6 +99,8 @@ fixmap_order_maps_every_tag(void **state)
 	    "low");
 	assert_string_equal(cJSON_GetObjectItem(req, "at_end")->valuestring,
 	    "leave");
+	assert_string_equal(cJSON_GetObjectItem(req, "venues")->valuestring,
+	    "lit,dark");
 	o = cJSON_GetObjectItem(req, "origin");
 	assert_string_equal(cJSON_GetObjectItem(o, "kind")->valuestring, "fix");
 	assert_string_equal(cJSON_GetObjectItem(o, "session")->valuestring,
@@ -161,9 +163,9 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 		  "MaxParticipation(5001) \"150\"", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5002=fast",
 		  "Aggression(5002) \"fast\"", 99, 0 },
-		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5003=lit,dark",
-		  "VenueSet(5003) \"lit,dark\": this engine routes to lit only",
-		  99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5003=lit,pool",
+		  "VenueSet(5003) \"lit,pool\": venues \"lit,pool\": unknown "
+		  "venue \"pool\"", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5004=hold", "AtEnd(5004) "
 		  "\"hold\"", 99, 0 },
 	};
