@@ -544,7 +544,7 @@ static void long_test_req_id_is_echoed_whole(void **state)
 	snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=2|49=TW|52=<NOW>|56=ISLD|112=%s|", id);
 	assert_int_equal(fx_in(&f, t), FIX_CONT);
 	char *o = fx_out(&f);
-	char want[220];
+	char want[sizeof id + 8];
 	snprintf(want, sizeof want, "|112=%s|", id);
 	expect_has(o, "|35=0|");
 	expect_has(o, want);
