@@ -975,14 +975,17 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			int r = fix_get_str(m, 112, id, sizeof id);
 
 			if (r == -2) {
+				/* send_reject() has counted the message in: counting
+				 * it again here would make the peer's next number
+				 * "too low" and end the session. */
 				send_reject(s, now, m, 5, 1, 112);
 			} else {
 				fix_out_begin(&o, "0");
 				if (r == 0)
 					fix_out_str(&o, 112, id);
 				send_admin(s, now, "0", NULL, 0, o.body, o.len);
+				incr_in(s);
 			}
-			incr_in(s);
 		}
 	} else if (!strcmp(mt, "A") && fld_is(m, 141, "Y")) {
 		/* A Logon with ResetSeqNumFlag inside a session: both sides
