@@ -54,7 +54,8 @@
 /* A FIX order: the block it became and what its reports have said. */
 struct sfix_order {
 	uint32_t block;
-	char session[32];
+	/* A sessions file's name is 1 to 32 characters (tranche-fix(7)). */
+	char session[33];
 	char clordid[64];     /* the latest of the cancel/replace chain */
 	char sym[16];
 	char side, ordtype;
@@ -67,7 +68,7 @@ struct sfix_order {
 
 /* Every ClOrdID a session has used, and for which order. */
 struct sfix_ref {
-	char session[32];
+	char session[33];
 	char clordid[64];
 	size_t order;
 };
@@ -76,7 +77,7 @@ struct server_fix {
 	struct server *s;
 	struct fix_acceptor *acc;
 	char store[1100];
-	struct { char name[32]; int v42; } vers[SFIX_VERSIONS];
+	struct { char name[33]; int v42; } vers[SFIX_VERSIONS];
 	int nvers;
 	struct sfix_order *orders;
 	size_t norders, caporders;
@@ -430,9 +431,15 @@ server_fix_command(struct server *s, const struct session *sess,
 			sfix_restated(f, o, text);
 		} else if (strcmp(cmd, CMD_RESUME) == 0 ||
 		    strcmp(cmd, CMD_RELEASE) == 0) {
+			const struct parent *p = exec_find(s->x, o->block);
+
 			if (!o->suspended)
 				continue;
-			o->suspended = 0;
+			/* A block paused before the kill switch is paused still
+			 * after the release (and one halted stays halted after a
+			 * resume): its status says what it is now. */
+			o->suspended = p != NULL && (p->state == PARENT_PAUSED ||
+			    p->state == PARENT_HALTED);
 			sfix_by(text, sizeof text, strcmp(cmd, CMD_RESUME) == 0 ?
 			    "resumed" : "released from the kill switch", sess, req);
 			sfix_restated(f, o, text);
