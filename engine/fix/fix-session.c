@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NS 1000000000LL
 /* How long after our Logout the counterparty has to answer before we
@@ -255,6 +256,13 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 		    cfg_str(path, i, o, "dictionary", 0, c->dictionary, sizeof c->dictionary, err,
 		            errcap) < 0)
 			goto fail;
+		/* The dictionary is read later, by the engine: a file that is
+		 * not there is said here, where the index and field are known. */
+		if (c->dictionary[0] != '\0' && access(c->dictionary, R_OK) != 0) {
+			snprintf(err, errcap, "%s: sessions[%d].dictionary \"%s\": %s", path, i,
+			         c->dictionary, strerror(errno));
+			goto fail;
+		}
 		c->reset_on_disconnect = -1;
 		const cJSON *rd = cJSON_GetObjectItemCaseSensitive(o, "reset_on_disconnect");
 		if (rd) {

@@ -438,6 +438,9 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"hb\":3}]}",
 		 "sessions[0].hb: unknown field"},
 		{"{\"sessions\":[]}", "sessions: must be a list of at least one session"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"dictionary\":\"/nonexistent/FIX44.xml\"}]}",
+		 "sessions[0].dictionary \"/nonexistent/FIX44.xml\": No such file or directory"},
 	};
 	char dir[64], p[128], err[512];
 	fx_tmpdir(dir, sizeof dir, "fixcfg");
