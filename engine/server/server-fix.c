@@ -652,6 +652,44 @@ sfix_errmsg(const cJSON *reply, const char **code)
 	return msg;
 }
 
+/*
+ * The engine's words for a refusal name its own field ("sym", "qty"): the
+ * counterparty sent a tag, so the Text names that tag and the value sent
+ * first, then the engine's words: "Symbol(55) \"ZZZ\": refused: ...".
+ */
+static void
+sfix_refused(char *text, size_t n, const struct fix_msg *m, const char *msg)
+{
+	static const struct {
+		const char *field, *name;
+		int tag;
+	} map[] = {
+		{ "sym", "Symbol", 55 }, { "qty", "OrderQty", 38 },
+		{ "limit_px", "Price", 44 }, { "start", "EffectiveTime", 168 },
+		{ "end", "ExpireTime", 126 }, { "algo", "TargetStrategy", 847 },
+		{ "max_pov", "MaxParticipation", 5001 },
+		{ "venues", "VenueSet", 5003 },
+	};
+	char q[40], raw[256], buf[96];
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		size_t k = strlen(map[i].field);
+
+		/* "field \"sym\" ..." from a command, "qty 5: ..." from an
+		 * amend. */
+		snprintf(q, sizeof q, "field \"%s\"", map[i].field);
+		if ((strstr(msg, q) == NULL && (strncmp(msg, map[i].field,
+		    k) != 0 || msg[k] != ' ')) ||
+		    fix_get_str(m, map[i].tag, raw, sizeof raw) == -1)
+			continue;
+		snprintf(text, n, "%s(%d) \"%s\": refused: %s", map[i].name,
+		    map[i].tag, server_fix_val(m, map[i].tag, buf, sizeof buf),
+		    msg);
+		return;
+	}
+	snprintf(text, n, "refused: %s", msg);
+}
+
 static void
 sfix_on_order(struct server_fix *f, struct fix_session *fs,
               const struct fix_msg *m, long long inseq)
@@ -688,7 +726,7 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		rej = strstr(msg, "\"sym\"") != NULL ? 1 :
 		    strcmp(code, ERR_HALTED) == 0 || strcmp(code, ERR_RISK) == 0 ?
 		    3 : c.v42 ? 0 : 99;
-		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_refused(text, sizeof text, m, msg);
 		sfix_reject(f, fs, m, inseq, rej, text);
 	}
 	cJSON_Delete(reply);
@@ -823,7 +861,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	cJSON_Delete(req);
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		msg = sfix_errmsg(reply, &code);
-		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_refused(text, sizeof text, m, msg);
 		sfix_cancel_reject(f, fs, m, o, to, strcmp(code, ERR_STATE) == 0 ?
 		    0 : v42 ? 2 : 99, text);
 	}
@@ -847,7 +885,6 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 
 	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
 	    (r = sfix_ref_find(f, name, clordid)) == NULL) {
-		snprintf(buf, sizeof buf, "%s", clordid);
 		memset(&er, 0, sizeof er);
 		snprintf(er.session, sizeof er.session, "%s", name);
 		sfix_wall_id(f, 'S', er.execid, sizeof er.execid);

@@ -610,7 +610,9 @@ fix_kill9_every_fill_reported_once(void **state)
  *   halted by the kill switch, is still paused after the release, and its
  *   report says so (39=9 until the resume); a session whose name has the
  *   32 characters a sessions file allows places orders and hears FIX.4.2
- *   reports (its name was cut to 31 and the order refused).
+ *   reports (its name was cut to 31 and the order refused); a D or G
+ *   the engine refuses has a Text naming the tag and value sent, not only
+ *   the engine's field ("sym").
  */
 static void
 fix_people_and_long_session_names(void **state)
@@ -661,6 +663,19 @@ fix_people_and_long_session_names(void **state)
 		    strcmp(v, steps[i][2]) != 0)
 			fail_msg("after %s, OrdStatus %s: %s", steps[i][0], v, msg);
 	}
+
+	/* What the engine refuses names the tag sent and its value. */
+	fc_send(&c, "D", "11=P9|55=ZZZ|54=1|38=100|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Symbol(55) \"ZZZ\": refused: ",
+	    27) != 0)
+		fail_msg("a D for ZZZ: %s", msg);
+	fc_send(&c, "G", "41=P1|11=P2|55=QDI|54=1|40=1|126=20261203-09:00:00|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "ExpireTime(126) \"20261203-"
+	    "09:00:00\": refused: ", 46) != 0)
+		fail_msg("a G ending at 09:00: %s", msg);
 
 	/* The 32-character session. */
 	fc_logon(&l, r.port);
