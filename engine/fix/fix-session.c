@@ -824,6 +824,13 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 		return;
 	long long begin = fld_seq(m, 7), end = fld_seq(m, 16);
 	long long next_out = fix_store_next_out(s->store);
+	/* No answer to a range below 1 or running backwards could be
+	 * followed (a SequenceReset numbered -5, or one whose NewSeqNo is
+	 * below its own number): it is refused, naming the tag. */
+	if (begin < 1 || end < 0 || (end != 0 && end < begin)) {
+		send_reject(s, now, m, FIX_REJ_BAD_VALUE, 1, begin < 1 ? 7 : 16);
+		return;
+	}
 	if (end == 0 || end >= next_out)
 		end = next_out - 1;
 	long long gap = 0, current = begin, last = 0;

@@ -565,6 +565,38 @@ static void long_test_req_id_is_echoed_whole(void **state)
 	fx_free(&f);
 }
 
+/* A ResendRequest whose BeginSeqNo is below 1, or whose EndSeqNo (not
+ * 0) is below its BeginSeqNo, gets a Reject naming the tag: it was
+ * answered by a SequenceReset numbered -5, or one whose NewSeqNo is
+ * below its own number, which no counterparty can follow. */
+static void bad_resend_range_is_rejected(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=-5|16=3|"),
+	                 FIX_CONT);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=7|");
+	if (strstr(o, "|35=4|"))
+		fail_msg("a SequenceReset for BeginSeqNo -5:\n%s", o);
+	free(o);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=3|49=TW|52=<NOW>|56=ISLD|7=4|16=2|"),
+	                 FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=16|");
+	if (strstr(o, "|35=4|"))
+		fail_msg("a SequenceReset for 4 to 2:\n%s", o);
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 4);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +614,7 @@ int main(void)
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
 		cmocka_unit_test(mutated_messages_never_crash_the_session),
 		cmocka_unit_test(long_test_req_id_is_echoed_whole),
+		cmocka_unit_test(bad_resend_range_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
