@@ -800,6 +800,28 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		sfix_cancel_reject(f, fs, m, o, to, 0, text);
 		return;
 	}
+	/* A cancel or replace names the order's symbol and side; one that
+	 * names others is for a different order than the counterparty
+	 * thinks, and a replace cannot change them: refused, not ignored. */
+	{
+		char sym[32], side[8];
+		int rs = fix_get_str(m, 55, sym, sizeof sym);
+		int rd = fix_get_str(m, 54, side, sizeof side);
+
+		if ((rs != -1 && (rs != 0 || strcmp(sym, o->sym) != 0)) ||
+		    (rd != -1 && (rd != 0 || side[0] != o->side ||
+		    side[1] != '\0'))) {
+			int bad = rs != -1 && (rs != 0 || strcmp(sym, o->sym) != 0);
+
+			snprintf(text, sizeof text, "%s(%d) \"%s\": block %u is %s; "
+			    "a %s cannot change it", bad ? "Symbol" : "Side",
+			    bad ? 55 : 54, server_fix_val(m, bad ? 55 : 54, buf,
+			    sizeof buf), o->block, bad ? o->sym : o->side == '2' ?
+			    "2 (sell)" : "1 (buy)", replace ? "replace" : "cancel");
+			sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);
+			return;
+		}
+	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", replace ? CMD_AMEND : CMD_CANCEL);
 	/* The new ClOrdID makes the id unique even after the counterparty

@@ -612,7 +612,8 @@ fix_kill9_every_fill_reported_once(void **state)
  *   32 characters a sessions file allows places orders and hears FIX.4.2
  *   reports (its name was cut to 31 and the order refused); a D or G
  *   the engine refuses has a Text naming the tag and value sent, not only
- *   the engine's field ("sym").
+ *   the engine's field ("sym"); a G or F naming another side or symbol
+ *   than the order's is refused (it was carried out on the order).
  */
 static void
 fix_people_and_long_session_names(void **state)
@@ -676,6 +677,17 @@ fix_people_and_long_session_names(void **state)
 	if (strncmp(fv(msg, 58, v, sizeof v), "ExpireTime(126) \"20261203-"
 	    "09:00:00\": refused: ", 46) != 0)
 		fail_msg("a G ending at 09:00: %s", msg);
+
+	/* A replace that names another side or symbol is refused. */
+	fc_send(&c, "G", "41=P1|11=P3|55=QDI|54=2|38=4000|40=1|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Side(54) \"2\": ", 14) != 0)
+		fail_msg("a G selling a buy: %s", msg);
+	fc_send(&c, "F", "41=P1|11=P4|55=XYZ|54=1|60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Symbol(55) \"XYZ\": ", 18) != 0)
+		fail_msg("an F for XYZ: %s", msg);
 
 	/* The 32-character session. */
 	fc_logon(&l, r.port);
