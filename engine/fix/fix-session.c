@@ -94,6 +94,18 @@ static int64_t clock_real(void)
 
 /* ---- the sessions file ---- */
 
+static int user_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-@", *s)))
+			return 0;
+	return 1;
+}
+
 static int name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -256,6 +268,22 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 		    cfg_str(path, i, o, "dictionary", 0, c->dictionary, sizeof c->dictionary, err,
 		            errcap) < 0)
 			goto fail;
+		/* The user goes into every audit record of the session's
+		 * actions and onto supervisors' screens: the tokens file's rule
+		 * for a person's name (1 to 32 letters, digits or . _ - @). */
+		if (!user_ok(c->user)) {
+			char shown[200];
+			size_t at = 0;
+
+			for (const char *u = c->user; *u && at + 5 < sizeof shown; u++)
+				at += (size_t)snprintf(shown + at, sizeof shown - at,
+				                      *u > ' ' && *u < 127 ? "%c" : "\\x%02x",
+				                      (unsigned char)*u);
+			shown[at] = '\0';
+			snprintf(err, errcap, "%s: sessions[%d].user \"%s\": 1 to 32 letters, digits "
+			         "or . _ - @", path, i, shown);
+			goto fail;
+		}
 		/* The dictionary is read later, by the engine: a file that is
 		 * not there is said here, where the index and field are known. */
 		if (c->dictionary[0] != '\0' && access(c->dictionary, R_OK) != 0) {

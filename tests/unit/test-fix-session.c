@@ -441,6 +441,9 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
 		 "\"dictionary\":\"/nonexistent/FIX44.xml\"}]}",
 		 "sessions[0].dictionary \"/nonexistent/FIX44.xml\": No such file or directory"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"user\":\"j.smith\\u0001\\nroot\"}]}",
+		 "sessions[0].user \"j.smith\\x01\\x0aroot\": 1 to 32 letters"},
 	};
 	char dir[64], p[128], err[512];
 	fx_tmpdir(dir, sizeof dir, "fixcfg");
