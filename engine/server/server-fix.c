@@ -1044,7 +1044,16 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 	fo.store = f->store;
 	if (fix_acceptor_open(&f->acc, &s->loop, &fo, &app, e, sizeof e) != 0) {
 		f->acc = NULL;
-		snprintf(err, errlen, "--fix-listen %s: %s", fo.url, e);
+		/* Say which option is wrong, once: the acceptor's own words
+		 * name the listener, or the sessions file or store path. */
+		if (strncmp(e, "--fix-listen ", 13) == 0)
+			snprintf(err, errlen, "%s", e);
+		else if (strncmp(e, fo.sessions, strlen(fo.sessions)) == 0)
+			snprintf(err, errlen, "--fix-sessions %s", e);
+		else if (strncmp(e, "store ", 6) == 0)
+			snprintf(err, errlen, "--fix-store %s: %s", fo.store, e);
+		else
+			snprintf(err, errlen, "--fix-listen %s: %s", fo.url, e);
 		return -1;
 	}
 	st = fix_acceptor_status(f->acc);
