@@ -309,8 +309,10 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 			}
 			if (!strcmp(cfg[j].version, c->version) && !strcmp(cfg[j].sender, c->sender) &&
 			    !strcmp(cfg[j].target, c->target)) {
-				snprintf(err, errcap, "%s: sessions[%d]: %s %s->%s is also sessions[%d]", path, i,
-				         c->version, c->target, c->sender, j);
+				snprintf(err, errcap,
+				         "%s: sessions[%d].target \"%s\": %s %s->%s (target to sender) is "
+				         "also sessions[%d]'s",
+				         path, i, c->target, c->version, c->target, c->sender, j);
 				goto fail;
 			}
 		}

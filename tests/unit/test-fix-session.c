@@ -430,7 +430,7 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		 "sessions[0].version \"FIX.4.3\": must be FIX.4.2 or FIX.4.4"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"},"
 		 "{\"name\":\"b\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"}]}",
-		 "sessions[1]: FIX.4.4 T->S is also sessions[0]"},
+		 "sessions[1].target \"T\": FIX.4.4 T->S (target to sender) is also sessions[0]'s"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"target\":\"T\"}]}",
 		 "sessions[0].sender: missing"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"role\":\"boss\"}]}",
