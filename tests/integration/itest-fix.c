@@ -708,6 +708,54 @@ fix_people_and_long_session_names(void **state)
 	rig_free(&r);
 }
 
+/*
+ * fix_big_resend_is_answered: a counterparty that reads asks for a range
+ * whose answer is more than the 1 MiB the acceptor lets wait for a peer
+ * that stopped reading (5,000 reports): every one comes again (PossDup),
+ * and the session is not cut off as "not reading" (it was, at once, so
+ * an OMS that had missed a day's fills could never hear them).
+ */
+static void
+fix_big_resend_is_answered(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	char msg[8192], body[64];
+	int n = 0, rv, pd;
+
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=1", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	/* 5,000 status answers (each stored, about 270 bytes), 500 at a
+	 * time so that this side reads as it goes. */
+	for (int batch = 0; batch < 10; batch++) {
+		for (int i = 0; i < 500; i++) {
+			snprintf(body, sizeof body, "11=N%d|55=QDI|54=1|",
+			    batch * 500 + i);
+			fc_send(&c, "H", body);
+		}
+		while (n < (batch + 1) * 500) {
+			if ((rv = fc_next(&c, msg, sizeof msg, 10000, &pd)) != 1)
+				fail_msg("status answer %d: %d", n, rv);
+			if (strstr(msg, "|35=8|") != NULL)
+				n++;
+		}
+	}
+	fc_send(&c, "2", "7=1|16=0|");
+	n = 0;
+	while ((rv = fc_read(&c, msg, sizeof msg, 5000)) == 1)
+		if (strstr(msg, "|35=8|") != NULL && strstr(msg, "|43=Y|") != NULL)
+			n++;
+	if (n != 5000)
+		fail_msg("%d of 5000 reports resent, then %s", n, rv < 0 ?
+		    "the connection closed" : "nothing");
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -715,6 +763,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_orders_become_blocks_and_hear_every_fill),
 		cmocka_unit_test(fix_kill9_every_fill_reported_once),
 		cmocka_unit_test(fix_people_and_long_session_names),
+		cmocka_unit_test(fix_big_resend_is_answered),
 	};
 
 	if (argc < 2) {
