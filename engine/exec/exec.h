@@ -230,7 +230,7 @@ struct parent_spec {
 	 * and shows it. */
 	struct {
 		char kind[8];
-		char session[32];
+		char session[33];  /* 1 to 32 characters, as a sessions file allows */
 		char clordid[64];
 	} origin;
 };

@@ -13,8 +13,9 @@
  *
  * Two bounds keep one peer from hurting the loop: input is held only up to
  * INBUF_MAX (a message never needs more, so more is garbage), and bytes
- * written but not yet taken by the peer are bounded by OUTQ_MAX; a peer
- * that stops reading is cut off rather than allowed to grow memory.  A
+ * written but not yet taken by the peer are bounded by OUTQ_MAX (plus
+ * one pass's output); a peer that stops reading is cut off rather than
+ * allowed to grow memory.  A
  * connection that must end after a Logout is shut down (so the Logout
  * reaches the peer first) and then closed.  Memory is freed in close
  * callbacks, and fix_acceptor_close() frees the acceptor when its last
@@ -158,8 +159,13 @@ static void conn_flush(struct conn *c)
 	size_t n = fix_session_out_len(s);
 	if (n == 0)
 		return;
-	if (c->queued + n > OUTQ_MAX) {
-		/* The peer stopped reading: cut it off, never stall or grow. */
+	if (c->queued > OUTQ_MAX) {
+		/* The peer stopped reading: more than OUTQ_MAX from earlier
+		 * passes is still not taken.  What one pass makes (a resend
+		 * of a whole day, bounded by the session's own buffer) may
+		 * pass the bound by itself: that is no sign of a peer that
+		 * does not read, and cutting it off for it would leave an
+		 * OMS that asks for what it missed never hearing it. */
 		fix_session_out_clear(s);
 		conn_close(c, "peer is not reading (output queue above 1 MiB)");
 		return;

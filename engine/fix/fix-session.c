@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NS 1000000000LL
 /* How long after our Logout the counterparty has to answer before we
@@ -92,6 +93,18 @@ static int64_t clock_real(void)
 }
 
 /* ---- the sessions file ---- */
+
+static int user_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-@", *s)))
+			return 0;
+	return 1;
+}
 
 static int name_ok(const char *s)
 {
@@ -255,6 +268,29 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 		    cfg_str(path, i, o, "dictionary", 0, c->dictionary, sizeof c->dictionary, err,
 		            errcap) < 0)
 			goto fail;
+		/* The user goes into every audit record of the session's
+		 * actions and onto supervisors' screens: the tokens file's rule
+		 * for a person's name (1 to 32 letters, digits or . _ - @). */
+		if (!user_ok(c->user)) {
+			char shown[200];
+			size_t at = 0;
+
+			for (const char *u = c->user; *u && at + 5 < sizeof shown; u++)
+				at += (size_t)snprintf(shown + at, sizeof shown - at,
+				                      *u > ' ' && *u < 127 ? "%c" : "\\x%02x",
+				                      (unsigned char)*u);
+			shown[at] = '\0';
+			snprintf(err, errcap, "%s: sessions[%d].user \"%s\": 1 to 32 letters, digits "
+			         "or . _ - @", path, i, shown);
+			goto fail;
+		}
+		/* The dictionary is read later, by the engine: a file that is
+		 * not there is said here, where the index and field are known. */
+		if (c->dictionary[0] != '\0' && access(c->dictionary, R_OK) != 0) {
+			snprintf(err, errcap, "%s: sessions[%d].dictionary \"%s\": %s", path, i,
+			         c->dictionary, strerror(errno));
+			goto fail;
+		}
 		c->reset_on_disconnect = -1;
 		const cJSON *rd = cJSON_GetObjectItemCaseSensitive(o, "reset_on_disconnect");
 		if (rd) {
@@ -273,8 +309,10 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 			}
 			if (!strcmp(cfg[j].version, c->version) && !strcmp(cfg[j].sender, c->sender) &&
 			    !strcmp(cfg[j].target, c->target)) {
-				snprintf(err, errcap, "%s: sessions[%d]: %s %s->%s is also sessions[%d]", path, i,
-				         c->version, c->target, c->sender, j);
+				snprintf(err, errcap,
+				         "%s: sessions[%d].target \"%s\": %s %s->%s (target to sender) is "
+				         "also sessions[%d]'s",
+				         path, i, c->target, c->version, c->target, c->sender, j);
 				goto fail;
 			}
 		}
@@ -816,6 +854,13 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 		return;
 	long long begin = fld_seq(m, 7), end = fld_seq(m, 16);
 	long long next_out = fix_store_next_out(s->store);
+	/* No answer to a range below 1 or running backwards could be
+	 * followed (a SequenceReset numbered -5, or one whose NewSeqNo is
+	 * below its own number): it is refused, naming the tag. */
+	if (begin < 1 || end < 0 || (end != 0 && end < begin)) {
+		send_reject(s, now, m, FIX_REJ_BAD_VALUE, 1, begin < 1 ? 7 : 16);
+		return;
+	}
 	if (end == 0 || end >= next_out)
 		end = next_out - 1;
 	long long gap = 0, current = begin, last = 0;
@@ -975,7 +1020,9 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			int r = fix_get_str(m, 112, id, sizeof id);
 
 			if (r == -2) {
-				/* send_reject counts the message in. */
+				/* send_reject() has counted the message in: counting
+				 * it again here would make the peer's next number
+				 * "too low" and end the session. */
 				send_reject(s, now, m, 5, 1, 112);
 			} else {
 				fix_out_begin(&o, "0");

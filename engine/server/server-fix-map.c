@@ -135,9 +135,16 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 			    sizeof buf));
 			return NULL;
 		}
+		/* The engine's prices are ticks up to 2^40: a larger price is
+		 * said to be one, not "not a whole number of ticks". */
+		if (px / c->tick > (double)(1LL << 40)) {
+			snprintf(text, n, "Price(44) %s: above the largest price, "
+			    "%.0f ticks of %g", server_fix_val(m, 44, buf,
+			    sizeof buf), (double)(1LL << 40), c->tick);
+			return NULL;
+		}
 		ticks = llround(px / c->tick);
-		if (fabs((double)ticks * c->tick - px) > c->tick * 1e-6 ||
-		    ticks > (1LL << 40)) {
+		if (fabs((double)ticks * c->tick - px) > c->tick * 1e-6) {
 			snprintf(text, n, "Price(44) %s: not a whole number of "
 			    "ticks of %g", server_fix_val(m, 44, buf, sizeof buf),
 			    c->tick);

@@ -54,7 +54,8 @@
 /* A FIX order: the block it became and what its reports have said. */
 struct sfix_order {
 	uint32_t block;
-	char session[32];
+	/* A sessions file's name is 1 to 32 characters (tranche-fix(7)). */
+	char session[33];
 	char clordid[64];     /* the latest of the cancel/replace chain */
 	char sym[16];
 	char side, ordtype;
@@ -67,7 +68,7 @@ struct sfix_order {
 
 /* Every ClOrdID a session has used, and for which order. */
 struct sfix_ref {
-	char session[32];
+	char session[33];
 	char clordid[64];
 	size_t order;
 };
@@ -76,7 +77,7 @@ struct server_fix {
 	struct server *s;
 	struct fix_acceptor *acc;
 	char store[1100];
-	struct { char name[32]; int v42; } vers[SFIX_VERSIONS];
+	struct { char name[33]; int v42; } vers[SFIX_VERSIONS];
 	int nvers;
 	struct sfix_order *orders;
 	size_t norders, caporders;
@@ -430,9 +431,15 @@ server_fix_command(struct server *s, const struct session *sess,
 			sfix_restated(f, o, text);
 		} else if (strcmp(cmd, CMD_RESUME) == 0 ||
 		    strcmp(cmd, CMD_RELEASE) == 0) {
+			const struct parent *p = exec_find(s->x, o->block);
+
 			if (!o->suspended)
 				continue;
-			o->suspended = 0;
+			/* A block paused before the kill switch is paused still
+			 * after the release (and one halted stays halted after a
+			 * resume): its status says what it is now. */
+			o->suspended = p != NULL && (p->state == PARENT_PAUSED ||
+			    p->state == PARENT_HALTED);
 			sfix_by(text, sizeof text, strcmp(cmd, CMD_RESUME) == 0 ?
 			    "resumed" : "released from the kill switch", sess, req);
 			sfix_restated(f, o, text);
@@ -645,6 +652,44 @@ sfix_errmsg(const cJSON *reply, const char **code)
 	return msg;
 }
 
+/*
+ * The engine's words for a refusal name its own field ("sym", "qty"): the
+ * counterparty sent a tag, so the Text names that tag and the value sent
+ * first, then the engine's words: "Symbol(55) \"ZZZ\": refused: ...".
+ */
+static void
+sfix_refused(char *text, size_t n, const struct fix_msg *m, const char *msg)
+{
+	static const struct {
+		const char *field, *name;
+		int tag;
+	} map[] = {
+		{ "sym", "Symbol", 55 }, { "qty", "OrderQty", 38 },
+		{ "limit_px", "Price", 44 }, { "start", "EffectiveTime", 168 },
+		{ "end", "ExpireTime", 126 }, { "algo", "TargetStrategy", 847 },
+		{ "max_pov", "MaxParticipation", 5001 },
+		{ "venues", "VenueSet", 5003 },
+	};
+	char q[40], raw[256], buf[96];
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		size_t k = strlen(map[i].field);
+
+		/* "field \"sym\" ..." from a command, "qty 5: ..." from an
+		 * amend. */
+		snprintf(q, sizeof q, "field \"%s\"", map[i].field);
+		if ((strstr(msg, q) == NULL && (strncmp(msg, map[i].field,
+		    k) != 0 || msg[k] != ' ')) ||
+		    fix_get_str(m, map[i].tag, raw, sizeof raw) == -1)
+			continue;
+		snprintf(text, n, "%s(%d) \"%s\": refused: %s", map[i].name,
+		    map[i].tag, server_fix_val(m, map[i].tag, buf, sizeof buf),
+		    msg);
+		return;
+	}
+	snprintf(text, n, "refused: %s", msg);
+}
+
 static void
 sfix_on_order(struct server_fix *f, struct fix_session *fs,
               const struct fix_msg *m, long long inseq)
@@ -681,7 +726,7 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		rej = strstr(msg, "\"sym\"") != NULL ? 1 :
 		    strcmp(code, ERR_HALTED) == 0 || strcmp(code, ERR_RISK) == 0 ?
 		    3 : c.v42 ? 0 : 99;
-		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_refused(text, sizeof text, m, msg);
 		sfix_reject(f, fs, m, inseq, rej, text);
 	}
 	cJSON_Delete(reply);
@@ -755,6 +800,28 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		sfix_cancel_reject(f, fs, m, o, to, 0, text);
 		return;
 	}
+	/* A cancel or replace names the order's symbol and side; one that
+	 * names others is for a different order than the counterparty
+	 * thinks, and a replace cannot change them: refused, not ignored. */
+	{
+		char sym[32], side[8];
+		int rs = fix_get_str(m, 55, sym, sizeof sym);
+		int rd = fix_get_str(m, 54, side, sizeof side);
+
+		if ((rs != -1 && (rs != 0 || strcmp(sym, o->sym) != 0)) ||
+		    (rd != -1 && (rd != 0 || side[0] != o->side ||
+		    side[1] != '\0'))) {
+			int bad = rs != -1 && (rs != 0 || strcmp(sym, o->sym) != 0);
+
+			snprintf(text, sizeof text, "%s(%d) \"%s\": block %u is %s; "
+			    "a %s cannot change it", bad ? "Symbol" : "Side",
+			    bad ? 55 : 54, server_fix_val(m, bad ? 55 : 54, buf,
+			    sizeof buf), o->block, bad ? o->sym : o->side == '2' ?
+			    "2 (sell)" : "1 (buy)", replace ? "replace" : "cancel");
+			sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);
+			return;
+		}
+	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", replace ? CMD_AMEND : CMD_CANCEL);
 	/* The new ClOrdID makes the id unique even after the counterparty
@@ -816,7 +883,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	cJSON_Delete(req);
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		msg = sfix_errmsg(reply, &code);
-		snprintf(text, sizeof text, "refused: %s", msg);
+		sfix_refused(text, sizeof text, m, msg);
 		sfix_cancel_reject(f, fs, m, o, to, strcmp(code, ERR_STATE) == 0 ?
 		    0 : v42 ? 2 : 99, text);
 	}
@@ -840,7 +907,6 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 
 	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
 	    (r = sfix_ref_find(f, name, clordid)) == NULL) {
-		snprintf(buf, sizeof buf, "%s", clordid);
 		memset(&er, 0, sizeof er);
 		snprintf(er.session, sizeof er.session, "%s", name);
 		sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
@@ -978,7 +1044,16 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 	fo.store = f->store;
 	if (fix_acceptor_open(&f->acc, &s->loop, &fo, &app, e, sizeof e) != 0) {
 		f->acc = NULL;
-		snprintf(err, errlen, "--fix-listen %s: %s", fo.url, e);
+		/* Say which option is wrong, once: the acceptor's own words
+		 * name the listener, or the sessions file or store path. */
+		if (strncmp(e, "--fix-listen ", 13) == 0)
+			snprintf(err, errlen, "%s", e);
+		else if (strncmp(e, fo.sessions, strlen(fo.sessions)) == 0)
+			snprintf(err, errlen, "--fix-sessions %s", e);
+		else if (strncmp(e, "store ", 6) == 0)
+			snprintf(err, errlen, "--fix-store %s: %s", fo.store, e);
+		else
+			snprintf(err, errlen, "--fix-listen %s: %s", fo.url, e);
 		return -1;
 	}
 	st = fix_acceptor_status(f->acc);

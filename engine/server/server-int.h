@@ -231,7 +231,7 @@ struct fix_msg;
 struct fix_out;
 /* An execution report (35=8) before it is written for one FIX version. */
 struct fix_er {
-	char session[32];
+	char session[33];  /* a sessions file's name: 1 to 32 characters */
 	char execid[64];
 	char exectype;        /* ExecType(150) as FIX 4.4 says it; 'F' a fill,
 	                       * 'I' a status answer (FIX 4.2's say it so) */

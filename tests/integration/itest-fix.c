@@ -53,6 +53,7 @@ struct fc {
 	int fd;
 	long long out, in;     /* next to send, next expected */
 	int resending;         /* a ResendRequest is out */
+	const char *ver, *sender;  /* NULL: FIX.4.4 and OMS */
 	char buf[1 << 17];
 	size_t len;
 };
@@ -96,14 +97,14 @@ fc_send(struct fc *c, const char *type, const char *body)
 	int n;
 
 	fc_time(ts, sizeof ts);
-	snprintf(hdr, sizeof hdr, "35=%s|34=%lld|49=OMS|56=TRANCHE|52=%s|", type,
-	    c->out++, ts);
+	snprintf(hdr, sizeof hdr, "35=%s|34=%lld|49=%s|56=TRANCHE|52=%s|", type,
+	    c->out++, c->sender ? c->sender : "OMS", ts);
 	snprintf(msg, sizeof msg, "%s%s", hdr, body);
 	for (char *p = msg; *p; p++)
 		if (*p == '|')
 			*p = '\001';
-	n = snprintf(full, sizeof full, "8=FIX.4.4\0019=%zu\001%s",
-	    strlen(msg), msg);
+	n = snprintf(full, sizeof full, "8=%s\0019=%zu\001%s",
+	    c->ver ? c->ver : "FIX.4.4", strlen(msg), msg);
 	for (int i = 0; i < n; i++)
 		sum += (unsigned char)full[i];
 	n += snprintf(full + n, sizeof full - (size_t)n, "10=%03u\001",
@@ -604,12 +605,165 @@ fix_kill9_every_fill_reported_once(void **state)
 	rig_free(&r);
 }
 
+/*
+ * fix_people_and_long_session_names: a block paused by a person, then
+ *   halted by the kill switch, is still paused after the release, and its
+ *   report says so (39=9 until the resume); a session whose name has the
+ *   32 characters a sessions file allows places orders and hears FIX.4.2
+ *   reports (its name was cut to 31 and the order refused); a D or G
+ *   the engine refuses has a Text naming the tag and value sent, not only
+ *   the engine's field ("sym"); a G or F naming another side or symbol
+ *   than the order's is refused (it was carried out on the order).
+ */
+static void
+fix_people_and_long_session_names(void **state)
+{
+	static const char lname[] = "abcdefghijabcdefghijabcdefghij32";
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	struct fc l = { .out = 1, .in = 1, .ver = "FIX.4.2",
+	    .sender = "LONG" };
+	static struct heard h;
+	char msg[8192], v[256];
+	const char *steps[][3] = {
+		{ "pause", "\"block\":\"2\",", "9" },
+		{ "kill", "", "9" },
+		{ "release", "", "9" },
+		{ "resume", "\"block\":\"2\",", "0" },
+	};
+	FILE *f;
+	cJSON *st;
+
+	memset(&h, 0, sizeof h);
+	rig_make(&r);
+	assert_non_null(f = fopen(r.sessions, "w"));
+	fprintf(f, "{\"sessions\":[{\"name\":\"oms\",\"version\":\"FIX.4.4\","
+	    "\"sender\":\"TRANCHE\",\"target\":\"OMS\",\"role\":\"trader\"},"
+	    "{\"name\":\"%s\",\"version\":\"FIX.4.2\",\"sender\":\"TRANCHE\","
+	    "\"target\":\"LONG\"}]}\n", lname);
+	fclose(f);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=10", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=P1|55=QDI|54=1|38=3000|40=1|60=20261203-09:30:00|"
+	    "126=20261203-15:50:00|847=1000|5002=passive|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof cmd, "{\"cmd\":\"%s\",\"id\":\"s%zu\",%s"
+		    "\"reason\":\"step %zu\"}", steps[i][0], i, steps[i][1], i);
+		st = itest_cmd(&e, cmd);
+		assert_true(itest_ok(st));
+		cJSON_Delete(st);
+		expect(&c, &h, "8", "D", msg, sizeof msg);
+		fv(msg, 39, v, sizeof v);
+		if (strcmp(steps[i][2], "0") == 0 ? strcmp(v, "9") == 0 :
+		    strcmp(v, steps[i][2]) != 0)
+			fail_msg("after %s, OrdStatus %s: %s", steps[i][0], v, msg);
+	}
+
+	/* What the engine refuses names the tag sent and its value. */
+	fc_send(&c, "D", "11=P9|55=ZZZ|54=1|38=100|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Symbol(55) \"ZZZ\": refused: ",
+	    27) != 0)
+		fail_msg("a D for ZZZ: %s", msg);
+	fc_send(&c, "G", "41=P1|11=P2|55=QDI|54=1|40=1|126=20261203-09:00:00|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "ExpireTime(126) \"20261203-"
+	    "09:00:00\": refused: ", 46) != 0)
+		fail_msg("a G ending at 09:00: %s", msg);
+
+	/* A replace that names another side or symbol is refused. */
+	fc_send(&c, "G", "41=P1|11=P3|55=QDI|54=2|38=4000|40=1|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Side(54) \"2\": ", 14) != 0)
+		fail_msg("a G selling a buy: %s", msg);
+	fc_send(&c, "F", "41=P1|11=P4|55=XYZ|54=1|60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strncmp(fv(msg, 58, v, sizeof v), "Symbol(55) \"XYZ\": ", 18) != 0)
+		fail_msg("an F for XYZ: %s", msg);
+
+	/* The 32-character session. */
+	fc_logon(&l, r.port);
+	fc_send(&l, "D", "11=L1|21=1|55=QDI|54=1|38=100|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&l, &h, "8", NULL, msg, sizeof msg);
+	if (strcmp(fv(msg, 39, v, sizeof v), "0") != 0)
+		fail_msg("the order of session %s: %s", lname, msg);
+	/* FIX.4.2's form: ExecTransType, no OrdRejReason 99. */
+	assert_string_equal(fv(msg, 20, v, sizeof v), "0");
+	fc_send(&l, "H", "11=L1|55=QDI|54=1|");
+	expect(&l, &h, "8", NULL, msg, sizeof msg);
+	assert_string_equal(fv(msg, 20, v, sizeof v), "3");
+	assert_string_equal(fv(msg, 37, v, sizeof v), "3");
+	close(l.fd);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
+/*
+ * fix_big_resend_is_answered: a counterparty that reads asks for a range
+ * whose answer is more than the 1 MiB the acceptor lets wait for a peer
+ * that stopped reading (5,000 reports): every one comes again (PossDup),
+ * and the session is not cut off as "not reading" (it was, at once, so
+ * an OMS that had missed a day's fills could never hear them).
+ */
+static void
+fix_big_resend_is_answered(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	char msg[8192], body[64];
+	int n = 0, rv, pd;
+
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=1", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	/* 5,000 status answers (each stored, about 270 bytes), 500 at a
+	 * time so that this side reads as it goes. */
+	for (int batch = 0; batch < 10; batch++) {
+		for (int i = 0; i < 500; i++) {
+			snprintf(body, sizeof body, "11=N%d|55=QDI|54=1|",
+			    batch * 500 + i);
+			fc_send(&c, "H", body);
+		}
+		while (n < (batch + 1) * 500) {
+			if ((rv = fc_next(&c, msg, sizeof msg, 10000, &pd)) != 1)
+				fail_msg("status answer %d: %d", n, rv);
+			if (strstr(msg, "|35=8|") != NULL)
+				n++;
+		}
+	}
+	fc_send(&c, "2", "7=1|16=0|");
+	n = 0;
+	while ((rv = fc_read(&c, msg, sizeof msg, 5000)) == 1)
+		if (strstr(msg, "|35=8|") != NULL && strstr(msg, "|43=Y|") != NULL)
+			n++;
+	if (n != 5000)
+		fail_msg("%d of 5000 reports resent, then %s", n, rv < 0 ?
+		    "the connection closed" : "nothing");
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fix_orders_become_blocks_and_hear_every_fill),
 		cmocka_unit_test(fix_kill9_every_fill_reported_once),
+		cmocka_unit_test(fix_people_and_long_session_names),
+		cmocka_unit_test(fix_big_resend_is_answered),
 	};
 
 	if (argc < 2) {

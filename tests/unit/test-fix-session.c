@@ -430,7 +430,7 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		 "sessions[0].version \"FIX.4.3\": must be FIX.4.2 or FIX.4.4"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"},"
 		 "{\"name\":\"b\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"}]}",
-		 "sessions[1]: FIX.4.4 T->S is also sessions[0]"},
+		 "sessions[1].target \"T\": FIX.4.4 T->S (target to sender) is also sessions[0]'s"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"target\":\"T\"}]}",
 		 "sessions[0].sender: missing"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"role\":\"boss\"}]}",
@@ -438,6 +438,12 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"hb\":3}]}",
 		 "sessions[0].hb: unknown field"},
 		{"{\"sessions\":[]}", "sessions: must be a list of at least one session"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"dictionary\":\"/nonexistent/FIX44.xml\"}]}",
+		 "sessions[0].dictionary \"/nonexistent/FIX44.xml\": No such file or directory"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"user\":\"j.smith\\u0001\\nroot\"}]}",
+		 "sessions[0].user \"j.smith\\x01\\x0aroot\": 1 to 32 letters"},
 	};
 	char dir[64], p[128], err[512];
 	fx_tmpdir(dir, sizeof dir, "fixcfg");
@@ -544,8 +550,9 @@ static void long_test_req_id_is_echoed_whole(void **state)
 	snprintf(t, sizeof t, "8=FIX.4.4|35=1|34=2|49=TW|52=<NOW>|56=ISLD|112=%s|", id);
 	assert_int_equal(fx_in(&f, t), FIX_CONT);
 	char *o = fx_out(&f);
-	char want[sizeof id + 8];
-	snprintf(want, sizeof want, "|112=%s|", id);
+	char want[220];
+	/* The id is 200 bytes here: the precision says so to -Wformat-truncation. */
+	snprintf(want, sizeof want, "|112=%.200s|", id);
 	expect_has(o, "|35=0|");
 	expect_has(o, want);
 	free(o);
@@ -556,6 +563,38 @@ static void long_test_req_id_is_echoed_whole(void **state)
 	o = fx_out(&f);
 	expect_has(o, "|35=3|");
 	expect_has(o, "|371=112|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 4);
+	fx_free(&f);
+}
+
+/* A ResendRequest whose BeginSeqNo is below 1, or whose EndSeqNo (not
+ * 0) is below its BeginSeqNo, gets a Reject naming the tag: it was
+ * answered by a SequenceReset numbered -5, or one whose NewSeqNo is
+ * below its own number, which no counterparty can follow. */
+static void bad_resend_range_is_rejected(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=-5|16=3|"),
+	                 FIX_CONT);
+	char *o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=7|");
+	if (strstr(o, "|35=4|"))
+		fail_msg("a SequenceReset for BeginSeqNo -5:\n%s", o);
+	free(o);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=3|49=TW|52=<NOW>|56=ISLD|7=4|16=2|"),
+	                 FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=16|");
+	if (strstr(o, "|35=4|"))
+		fail_msg("a SequenceReset for 4 to 2:\n%s", o);
 	free(o);
 	assert_true(fix_session_next_in(f.s) == 4);
 	fx_free(&f);
@@ -578,6 +617,7 @@ int main(void)
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
 		cmocka_unit_test(mutated_messages_never_crash_the_session),
 		cmocka_unit_test(long_test_req_id_is_echoed_whole),
+		cmocka_unit_test(bad_resend_range_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

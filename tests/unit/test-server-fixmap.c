@@ -143,6 +143,8 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 		  "order needs", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=2|44=100.003", "Price(44) "
 		  "100.003: not a whole number of ticks", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=2|44=1000000000000", "Price(44) "
+		  "1000000000000: above the largest price", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|44=100", "Price(44) 100: a "
 		  "market order", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|59=3", "TimeInForce(59) "
