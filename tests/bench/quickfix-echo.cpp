@@ -45,6 +45,7 @@
  *
  * Exits 0 on SIGTERM or SIGINT after stopping the acceptor.
  */
+#include <cjson/cJSON.h>
 #include <quickfix/Application.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
@@ -65,7 +66,6 @@
 #include <memory>
 #include <mutex>
 #include <netinet/in.h>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -208,26 +208,34 @@ std::string slurp(const std::string &path)
 	return ss.str();
 }
 
-/* The sessions file's objects, each as key -> value (strings and
- * booleans; the file is flat, so no general JSON parser is needed). */
+/* The sessions file's objects, each as key -> value (strings, numbers and
+ * booleans as text), read with cJSON as tranched reads it.  (std::regex
+ * did this first; GCC 12's <regex> does not build with -Werror under the
+ * sanitizers' optimisation.) */
 std::vector<std::map<std::string, std::string>> parse_sessions(const std::string &text)
 {
 	std::vector<std::map<std::string, std::string>> out;
-	size_t at = text.find("\"sessions\"");
-	if (at == std::string::npos)
-		throw std::runtime_error("no \"sessions\" in the sessions file");
-	std::regex kv("\"([A-Za-z_]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|true|false|-?[0-9]+)");
-	for (size_t p = text.find('{', at); p != std::string::npos; p = text.find('{', p)) {
-		size_t e = text.find('}', p);
-		if (e == std::string::npos)
-			break;
-		std::string obj = text.substr(p + 1, e - p - 1);
-		std::map<std::string, std::string> m;
-		for (std::sregex_iterator i(obj.begin(), obj.end(), kv), end; i != end; ++i)
-			m[(*i)[1]] = (*i)[3].matched ? (*i)[3].str() : (*i)[2].str();
-		out.push_back(m);
-		p = e + 1;
+	cJSON *root = cJSON_Parse(text.c_str());
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "sessions");
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(root);
+		throw std::runtime_error("no \"sessions\" list in the sessions file");
 	}
+	const cJSON *o;
+	cJSON_ArrayForEach(o, list) {
+		std::map<std::string, std::string> m;
+		const cJSON *v;
+		cJSON_ArrayForEach(v, o) {
+			if (cJSON_IsString(v))
+				m[v->string] = v->valuestring;
+			else if (cJSON_IsBool(v))
+				m[v->string] = cJSON_IsTrue(v) ? "true" : "false";
+			else if (cJSON_IsNumber(v))
+				m[v->string] = std::to_string((long long)v->valuedouble);
+		}
+		out.push_back(m);
+	}
+	cJSON_Delete(root);
 	return out;
 }
 
