@@ -95,30 +95,17 @@ start_tcp(struct itest_engine *e, int *port, const char *extra)
 static struct ipc_client *
 client_as(struct itest_engine *e, const char *role, const char *name)
 {
-	struct ipc_client *c;
-	char hello[200];
-	cJSON *req, *rep = NULL;
+	struct ipc_client *c = itest_client_as(e, role, name);
 
-	assert_int_equal(ipc_client_open(&c, e->url, NULL, name), 0);
-	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"client\":\"%s\","
-	    "\"role\":\"%s\",\"v\":%d}", name, role, TRANCHE_PROTO_VERSION);
-	req = cJSON_Parse(hello);
-	assert_int_equal(ipc_client_request(c, req, &rep, 5000), 0);
-	assert_true(itest_ok(rep));
-	cJSON_Delete(req);
-	cJSON_Delete(rep);
+	assert_non_null(c);
 	return c;
 }
 
 static cJSON *
 cmd_on(struct ipc_client *c, const char *json)
 {
-	cJSON *req = cJSON_Parse(json), *rep = NULL;
+	cJSON *rep = itest_cmd_on(c, json);
 
-	assert_non_null(req);
-	if (ipc_client_request(c, req, &rep, 5000) != 0)
-		rep = NULL;
-	cJSON_Delete(req);
 	assert_non_null(rep);
 	return rep;
 }

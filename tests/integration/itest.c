@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc/protocol.h"
 #include "tests/integration/itest.h"
 
 extern char **environ;
@@ -107,6 +108,44 @@ itest_cmd(struct itest_engine *e, const char *json)
 	if (req == NULL)
 		return NULL;
 	if (ipc_client_request(e->c, req, &rep, 2000) != 0)
+		rep = NULL;
+	cJSON_Delete(req);
+	return rep;
+}
+
+struct ipc_client *
+itest_client_as(struct itest_engine *e, const char *role, const char *name)
+{
+	struct ipc_client *c;
+	char hello[200], pipe[64];
+	cJSON *rep;
+
+	snprintf(pipe, sizeof pipe, "it-%s", role != NULL ? role : "client");
+	if (ipc_client_open(&c, e->url, NULL, name != NULL ? name : pipe) != 0)
+		return NULL;
+	if (role == NULL)
+		return c;
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"client\":\"%s\","
+	    "\"role\":\"%s\",\"v\":%d}", name != NULL ? name : pipe, role,
+	    TRANCHE_PROTO_VERSION);
+	rep = itest_cmd_on(c, hello);
+	if (!itest_ok(rep)) {
+		cJSON_Delete(rep);
+		ipc_client_close(c);
+		return NULL;
+	}
+	cJSON_Delete(rep);
+	return c;
+}
+
+cJSON *
+itest_cmd_on(struct ipc_client *c, const char *json)
+{
+	cJSON *req = cJSON_Parse(json), *rep = NULL;
+
+	if (req == NULL)
+		return NULL;
+	if (ipc_client_request(c, req, &rep, 5000) != 0)
 		rep = NULL;
 	cJSON_Delete(req);
 	return rep;

@@ -31,6 +31,14 @@ int itest_stop(struct itest_engine *e);
 int itest_wait_exit(struct itest_engine *e, int timeout_ms);
 /* Send a command built from a JSON text; returns the reply (caller frees). */
 cJSON *itest_cmd(struct itest_engine *e, const char *json);
+/* A further client of e's endpoint, its pipe named name (NULL:
+ * "it-ROLE"), that has said hello as role (NULL: no hello); NULL when it
+ * cannot connect or the hello is refused. */
+struct ipc_client *itest_client_as(struct itest_engine *e, const char *role,
+                                   const char *name);
+/* A command built from a JSON text on client c (5 s); the reply (caller
+ * frees), or NULL. */
+cJSON *itest_cmd_on(struct ipc_client *c, const char *json);
 /* 1 if the reply is ok. */
 int itest_ok(const cJSON *reply);
 /* The error code of a refused reply, or "". */
