@@ -122,8 +122,16 @@
  *             mid then in fractional ticks),"origin"? ({"kind":
  *             "fix|ctl|console","session"?,"clordid"?}: where the block
  *             came from; for fix the FIX session and the order's latest
- *             ClOrdID)}  the block's whole state:
- *             absent is not in force
+ *             ClOrdID),"plan"? (while the block's algorithm follows
+ *             a re-planned remainder: {"since","end" (ns strings),"from",
+ *             "lump","urgency" (when made, over the time left then) or
+ *             "shape":"own","half_qty","half_t","base_half_t" (ns
+ *             strings: when the plan and the algorithm's own schedule
+ *             each have half_qty due, half of what the own schedule
+ *             leaves now),"points":[[t (ns string),due]...] (12 samples
+ *             of the plan from now to the end),"base_points" (the
+ *             algorithm's own schedule at the same times)})}  the
+ *             block's whole state: absent is not in force
  * child      {"block","id","sym","side","px","qty","filled","status":
  *             "new|partial|filled|cancelled|rejected","style":
  *             "passive|inside|cross","mid","half_spread" (ticks, when the
@@ -138,7 +146,13 @@
  *            since the symbol's last: the exact series the journal's TCA
  *            reads (book events are conflated by wall time)
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
- *             "reason"}  (one per algorithm decision, with its reason)
+ *             "reason"}  (one per algorithm decision, with its reason);
+ *             a re-plan adds "plan" ({"from","lump","urgency"|"shape"}),
+ *             "plan_before" and "plan_after" ({"kind":"base|ac|own",
+ *             "urgency"?,"lump","due","half_qty","half_t"}: what changed,
+ *             also said in the reason) and an adaptive rule its trigger
+ *             values as "rule" (ais-*: "z","z_max","adapt","urgency_ac";
+ *             event: "move","k","flow","flow_min","win_s","f","left")
  * alert      {"sev":"info|warn|crit","code","text","block"?,"sym"?}; the
  *             alert detector's also "id" (the same for every change of
  *             one alert),"state":"raised|escalated|cleared","action" (a

@@ -75,11 +75,26 @@ ais_decide(struct exec *x, struct parent *p, int64_t t,
 	act->urgency = kappa * (double)(p->spec.end - t);
 	if (!exec_emitting(x))
 		return 0;
+	/* Why, with the values that made it: the move, what of it counts
+	 * (held to AIS_ZMAX) and how strongly the block answers it. */
+	char held[48] = "";
+	cJSON *r;
+
+	if (zc != z)
+		snprintf(held, sizeof held, " (counted as %.0f)", fabs(zc));
 	snprintf(act->note, sizeof act->note, "%s: price %.2f sigma %s since "
-	    "arrival: urgency %.2f (AC's %.2f) over the %.0f min left",
-	    p->algo->name, fabs(z), z >= 0 ? "in our favour" : "against us",
-	    kappa * (double)(p->spec.end - t), p->ac_kappa *
-	    (double)(p->spec.end - t), (double)(p->spec.end - t) / 60e9);
+	    "arrival%s, adapt %.2f: urgency %.2f (AC's %.2f) over the %.0f min "
+	    "left", p->algo->name, fabs(z), z >= 0 ? "in our favour" :
+	    "against us", held, a, kappa * (double)(p->spec.end - t),
+	    p->ac_kappa * (double)(p->spec.end - t),
+	    (double)(p->spec.end - t) / 60e9);
+	act->detail = cJSON_CreateObject();
+	r = cJSON_AddObjectToObject(act->detail, "rule");
+	cJSON_AddNumberToObject(r, "z", z);
+	cJSON_AddNumberToObject(r, "z_max", AIS_ZMAX);
+	cJSON_AddNumberToObject(r, "adapt", a);
+	cJSON_AddNumberToObject(r, "urgency_ac", p->ac_kappa *
+	    (double)(p->spec.end - t));
 	return 0;
 }
 

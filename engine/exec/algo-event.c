@@ -139,13 +139,27 @@ event_decide(struct exec *x, struct parent *p, int64_t t,
 	act->mult = 1;
 	act->style = -1;
 	if (exec_emitting(x)) {
+		/* Why, with the values that fired it beside their triggers. */
 		const struct sig_state *s = exec_sig_state(x, p->m);
+		double mv = sig_move(s, event_win(p)),
+		    fl = sig_flow(s, event_win(p), NULL);
+		cJSON *r;
 
 		snprintf(act->note, sizeof act->note, "event: price %+.1f sigma "
-		    "in %d s with others' flow %+.2f, against the block: taking "
-		    "%lld shares (%.0f%% of the %lld left) now", sig_move(s,
-		    event_win(p)), event_win(p), sig_flow(s, event_win(p), NULL),
-		    (long long)lump, 100 * event_f(p), (long long)left);
+		    "in %d s (trigger %.1f) with others' flow %+.2f (trigger "
+		    "%.2f), against the block: taking %lld shares (%.0f%% of the "
+		    "%lld left) now", mv, event_win(p), event_k(p), fl,
+		    event_flow(p), (long long)lump, 100 * event_f(p),
+		    (long long)left);
+		act->detail = cJSON_CreateObject();
+		r = cJSON_AddObjectToObject(act->detail, "rule");
+		cJSON_AddNumberToObject(r, "move", mv);
+		cJSON_AddNumberToObject(r, "k", event_k(p));
+		cJSON_AddNumberToObject(r, "flow", fl);
+		cJSON_AddNumberToObject(r, "flow_min", event_flow(p));
+		cJSON_AddNumberToObject(r, "win_s", event_win(p));
+		cJSON_AddNumberToObject(r, "f", event_f(p));
+		cJSON_AddNumberToObject(r, "left", (double)left);
 	}
 	return 0;
 }

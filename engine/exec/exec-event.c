@@ -139,7 +139,8 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
               int64_t qty, int64_t px, int style, int64_t sched,
               const char *fmt, ...)
 {
-	char reason[256], id[16], full[sizeof reason + sizeof x->dec_note + 2];
+	char reason[256], id[16], full[sizeof reason + sizeof x->dec_note +
+	    sizeof x->dec_plan + 4];
 	const char *rs = reason;
 	va_list ap;
 	cJSON *o;
@@ -155,11 +156,15 @@ exec_decision(struct exec *x, const struct parent *p, const char *action,
 	cJSON_AddStringToObject(o, "sym", p->spec.sym);
 	cJSON_AddStringToObject(o, "action", action);
 	/* A policy's choice: its summary before the tactic's reason, and its
-	 * alternatives and features as extra fields. */
-	if (x->dec_note[0] != '\0') {
-		snprintf(full, sizeof full, "%s; %s", x->dec_note, reason);
+	 * alternatives and features as extra fields.  What its re-plan changed
+	 * goes between: why, then what changed, then what the tactic did. */
+	if (x->dec_note[0] != '\0' || x->dec_plan[0] != '\0') {
+		snprintf(full, sizeof full, "%s%s%s%s%s", x->dec_note,
+		    x->dec_note[0] != '\0' ? "; " : "", x->dec_plan,
+		    x->dec_plan[0] != '\0' ? "; " : "", reason);
 		rs = full;
 		x->dec_note[0] = '\0';
+		x->dec_plan[0] = '\0';
 	}
 	if (x->dec_extra != NULL) {
 		cJSON *it = x->dec_extra->child;
@@ -362,6 +367,14 @@ exec_block_json(const struct exec *x, const struct parent *p)
 			    p->spec.origin.clordid);
 	}
 	exec_block_is_parts(x, p, o);
+	{
+		/* The trajectory the block follows, when its algorithm owns
+		 * one, beside the algorithm's own schedule. */
+		cJSON *pl = exec_plan_json(p, t);
+
+		if (pl != NULL)
+			cJSON_AddItemToObject(o, "plan", pl);
+	}
 	return o;
 }
 

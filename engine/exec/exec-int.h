@@ -67,6 +67,7 @@ struct exec {
 	int impact_tried;
 	char impact_err[300];
 	char dec_note[200];
+	char dec_plan[200];  /* what the decision's re-plan changed */
 	cJSON *dec_extra;
 	/* The alert detector (exec-watch.c); NULL: none. */
 	struct watch *watch;
@@ -161,5 +162,9 @@ void exec_trade_event(struct exec *x, const struct market *m, int64_t px,
                       int64_t qty, int aggressor);
 /* The mids that changed since their last sample, one "mid" event each. */
 void exec_mid_events(struct exec *x);
+/* exec-plan.c: block p's plan as its block event's "plan" at t (samples
+ * of the plan and of the algorithm's own schedule to the end); NULL when
+ * no plan is on or nothing is left of the window. */
+cJSON *exec_plan_json(const struct parent *p, int64_t t);
 
 #endif

@@ -17,9 +17,19 @@
  * ratio), so a negative urgency here means the mirror image, done fraction
  * sinh(|kappa| t) / sinh(|kappa| T): the same shape back-loaded, which is
  * what "slow down" has to mean for a schedule already near a straight line.
+ *
+ * People see a plan two ways, both read from the same exec_plan_at() the
+ * schedule follows (no second copy of its arithmetic): the block's "plan"
+ * (exec_plan_json: a dozen samples of the plan and of the algorithm's own
+ * schedule from now to the end), and each re-plan's description
+ * (exec_plan_describe: before -> after, as text for the decision's reason
+ * and as two summaries for its event).  Both time a curve by when it has
+ * half of what remains due: one clock time a trader can hold two curves
+ * against.
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/exec/exec-int.h"
 
@@ -44,10 +54,11 @@ exec_ac_frac(double kappa, int64_t dt, int64_t T)
 	    sinh(k * (double)dt) / sinh(kT);
 }
 
-int64_t
-exec_target(const struct parent *p, int64_t t)
+/* What plan pl of block p has due by t: the arithmetic of exec_target,
+ * for any plan, so that a plan about to be replaced can still be read. */
+static int64_t
+exec_plan_at(const struct parent *p, const struct exec_plan *pl, int64_t t)
 {
-	const struct exec_plan *pl = &p->plan;
 	int64_t qty = p->spec.qty, rest, done;
 	double lump;
 
@@ -76,6 +87,12 @@ exec_target(const struct parent *p, int64_t t)
 		done = pl->from + (int64_t)(lump + (double)rest *
 		    exec_ac_frac(pl->kappa, t - pl->t0, pl->end - pl->t0) + 1e-6);
 	return done < 0 ? 0 : done > qty ? qty : done;
+}
+
+int64_t
+exec_target(const struct parent *p, int64_t t)
+{
+	return exec_plan_at(p, &p->plan, t);
 }
 
 int
@@ -115,4 +132,232 @@ exec_replan(struct parent *p, int64_t t, double kappa, int64_t lump,
 	};
 	p->dirty = 1;
 	return 0;
+}
+
+/*
+ * What people are shown of a plan.  A schedule is a curve, and two curves
+ * are compared by one number a trader can check against the clock: when
+ * each has half of what remains due (the rest counted from a reference's
+ * due shares at t, so both are measured against the same quantity), found
+ * by halving [t, end] to the second, since a schedule never falls.
+ */
+struct plan_sum {
+	const char *kind;  /* "base" (no plan: the algorithm's own), "ac", "own" */
+	double urgency;    /* ac: kappa over the time left at t */
+	int64_t lump;
+	int64_t due;       /* due by t */
+	int64_t half_t;    /* when half_qty is due */
+};
+
+static int64_t
+exec_plan_when(const struct parent *p, const struct exec_plan *pl, int64_t t,
+               int64_t q)
+{
+	int64_t lo = t, hi = p->spec.end;
+
+	if (hi <= lo || exec_plan_at(p, pl, t) >= q)
+		return t;
+	while (hi - lo > 1000000000LL) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (exec_plan_at(p, pl, mid) >= q)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+static void
+exec_plan_sum(const struct parent *p, const struct exec_plan *pl, int64_t t,
+              int64_t q, struct plan_sum *s)
+{
+	s->kind = !pl->on ? "base" : pl->own ? "own" : "ac";
+	s->urgency = pl->on && !pl->own ? pl->kappa * (double)(p->spec.end - t) :
+	    0;
+	s->lump = pl->on ? pl->lump : 0;
+	s->due = exec_plan_at(p, pl, t);
+	s->half_t = exec_plan_when(p, pl, t, q);
+}
+
+/* Half of what reference ref leaves at t: the shares both sides of a
+ * comparison are timed to. */
+static int64_t
+exec_plan_half(const struct parent *p, const struct exec_plan *ref, int64_t t)
+{
+	int64_t due = exec_plan_at(p, ref, t);
+
+	return due + (p->spec.qty - due + 1) / 2;
+}
+
+/* Shares with thousands separators, as the console shows them. */
+static char *
+exec_plan_qty(char *buf, size_t n, int64_t v)
+{
+	char d[32];
+	size_t len, i, o = 0;
+
+	snprintf(d, sizeof d, "%lld", (long long)(v < 0 ? -v : v));
+	len = strlen(d);
+	if (v < 0 && o + 1 < n)
+		buf[o++] = '-';
+	for (i = 0; i < len && o + 1 < n; i++) {
+		if (i > 0 && (len - i) % 3 == 0 && o + 2 < n)
+			buf[o++] = ',';
+		buf[o++] = d[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static char *
+exec_plan_clock(char *buf, size_t n, int64_t t)
+{
+	long long s = (long long)(t / 1000000000LL);
+
+	snprintf(buf, n, "%02lld:%02lld:%02lld", s / 3600 % 100, s / 60 % 60,
+	    s % 60);
+	return buf;
+}
+
+static char *
+exec_plan_label(char *buf, size_t n, const struct parent *p,
+                const struct plan_sum *s)
+{
+	if (strcmp(s->kind, "ac") == 0)
+		snprintf(buf, n, "urgency %.2f", s->urgency);
+	else if (strcmp(s->kind, "own") == 0)
+		snprintf(buf, n, "the %s shape, rescaled", p->algo->name);
+	else
+		snprintf(buf, n, "the %s schedule", p->algo->name);
+	return buf;
+}
+
+static void
+exec_plan_add_time(cJSON *o, const char *name, int64_t t)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)t);
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+static cJSON *
+exec_plan_sum_json(const struct plan_sum *s, int64_t q)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", s->kind);
+	if (strcmp(s->kind, "ac") == 0)
+		cJSON_AddNumberToObject(o, "urgency", s->urgency);
+	cJSON_AddNumberToObject(o, "lump", (double)s->lump);
+	cJSON_AddNumberToObject(o, "due", (double)s->due);
+	cJSON_AddNumberToObject(o, "half_qty", (double)q);
+	exec_plan_add_time(o, "half_t", s->half_t);
+	return o;
+}
+
+int
+exec_plan_describe(const struct parent *p, const struct exec_plan *before,
+                   int64_t t, char *buf, size_t n, cJSON **extra)
+{
+	struct plan_sum b, a;
+	char qs[32], bt[16], at[16], bl[64], al[64], now[48] = "";
+	int64_t q = exec_plan_half(p, before, t);
+	int changed;
+
+	exec_plan_sum(p, before, t, q, &b);
+	exec_plan_sum(p, &p->plan, t, q, &a);
+	if (extra != NULL) {
+		if (*extra == NULL)
+			*extra = cJSON_CreateObject();
+		cJSON_DeleteItemFromObjectCaseSensitive(*extra, "plan_before");
+		cJSON_DeleteItemFromObjectCaseSensitive(*extra, "plan_after");
+		cJSON_AddItemToObject(*extra, "plan_before",
+		    exec_plan_sum_json(&b, q));
+		cJSON_AddItemToObject(*extra, "plan_after",
+		    exec_plan_sum_json(&a, q));
+	}
+	exec_plan_qty(qs, sizeof qs, q);
+	exec_plan_clock(bt, sizeof bt, b.half_t);
+	exec_plan_clock(at, sizeof at, a.half_t);
+	exec_plan_label(bl, sizeof bl, p, &b);
+	exec_plan_label(al, sizeof al, p, &a);
+	if (b.due >= p->spec.qty) {
+		snprintf(buf, n, "plan kept: nothing left on the schedule");
+		return 0;
+	}
+	/* Shown to the second and the share: a change that shows neither
+	 * is no change to the person reading it. */
+	changed = a.half_t / 1000000000LL != b.half_t / 1000000000LL ||
+	    a.due != b.due;
+	if (!changed) {
+		snprintf(buf, n, "plan kept: half the rest (%s) due by %s (%s)",
+		    qs, at, al);
+		return 0;
+	}
+	if (a.due != b.due) {
+		char d[32];
+
+		exec_plan_qty(d, sizeof d, a.due - b.due);
+		snprintf(now, sizeof now, ", %s%s now", a.due > b.due ? "+" : "",
+		    d);
+	}
+	/* Two urgencies read as one change: "urgency 0.95 -> 0.82". */
+	if (strcmp(a.kind, "ac") == 0 && strcmp(b.kind, "ac") == 0)
+		snprintf(al, sizeof al, "%.2f", a.urgency);
+	if (a.half_t / 1000000000LL == b.half_t / 1000000000LL)
+		snprintf(buf, n, "re-plan: half the rest (%s) due by %s as before "
+		    "(%s -> %s)%s", qs, at, bl, al, now);
+	else
+		snprintf(buf, n, "re-plan: half the rest (%s) due by %s instead of "
+		    "%s (%s -> %s)%s", qs, at, bt, bl, al, now);
+	return 1;
+}
+
+/* The plan's samples: this many, from now to the end. */
+#define EXEC_PLAN_POINTS 12
+
+cJSON *
+exec_plan_json(const struct parent *p, int64_t t)
+{
+	const struct exec_plan *pl = &p->plan, base = { .on = 0 };
+	int64_t end = p->spec.end, q;
+	cJSON *o, *pts, *bpts;
+
+	if (!pl->on || EXEC_STATE_FINAL(p->state) || t >= end || t < pl->t0)
+		return NULL;
+	q = exec_plan_half(p, &base, t);
+	o = cJSON_CreateObject();
+	exec_plan_add_time(o, "since", pl->t0);
+	exec_plan_add_time(o, "end", end);
+	cJSON_AddNumberToObject(o, "from", (double)pl->from);
+	cJSON_AddNumberToObject(o, "lump", (double)pl->lump);
+	if (pl->own)
+		cJSON_AddStringToObject(o, "shape", "own");
+	else
+		cJSON_AddNumberToObject(o, "urgency", pl->kappa *
+		    (double)(pl->end - pl->t0));
+	cJSON_AddNumberToObject(o, "half_qty", (double)q);
+	exec_plan_add_time(o, "half_t", exec_plan_when(p, pl, t, q));
+	exec_plan_add_time(o, "base_half_t", exec_plan_when(p, &base, t, q));
+	pts = cJSON_AddArrayToObject(o, "points");
+	bpts = cJSON_AddArrayToObject(o, "base_points");
+	for (int i = 0; i < EXEC_PLAN_POINTS; i++) {
+		int64_t ti = t + (int64_t)((long double)(end - t) * i /
+		    (EXEC_PLAN_POINTS - 1));
+		char ts[32];
+		cJSON *a = cJSON_CreateArray(), *b = cJSON_CreateArray();
+
+		snprintf(ts, sizeof ts, "%lld", (long long)ti);
+		cJSON_AddItemToArray(a, cJSON_CreateString(ts));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)exec_plan_at(p,
+		    pl, ti)));
+		cJSON_AddItemToArray(b, cJSON_CreateString(ts));
+		cJSON_AddItemToArray(b, cJSON_CreateNumber((double)exec_plan_at(p,
+		    &base, ti)));
+		cJSON_AddItemToArray(pts, a);
+		cJSON_AddItemToArray(bpts, b);
+	}
+	return o;
 }

@@ -519,7 +519,9 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
  * The re-plan an algorithm's action asks for (struct algo_action): applied
  * before the tactic looks at the schedule, so this very decision works the
  * new plan.  Published decisions carry the plan as "plan": the urgency over
- * the time left, the lump, and the shares the plan counts from.
+ * the time left, the lump, and the shares the plan counts from; and what
+ * changed, before -> after, in the reason and as "plan_before" and
+ * "plan_after" (exec_plan_describe).
  */
 static void
 exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
@@ -528,6 +530,7 @@ exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
 	char err[200];
 	double kappa = a->urgency == EXEC_PLAN_OWN ? EXEC_PLAN_OWN :
 	    a->urgency / (double)(p->spec.end - t);
+	struct exec_plan before = p->plan;
 
 	if (exec_replan(p, t, kappa, a->lump, a->lump_ns, err, sizeof err) != 0) {
 		size_t n = strlen(x->dec_note);
@@ -540,8 +543,8 @@ exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
 		return;
 	cJSON *o = cJSON_CreateObject();
 
-	if (x->dec_extra == NULL)
-		x->dec_extra = cJSON_CreateObject();
+	exec_plan_describe(p, &before, t, x->dec_plan, sizeof x->dec_plan,
+	    &x->dec_extra);
 	cJSON_AddNumberToObject(o, "from", (double)p->plan.from);
 	cJSON_AddNumberToObject(o, "lump", (double)p->plan.lump);
 	if (p->plan.own)

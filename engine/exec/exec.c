@@ -430,6 +430,7 @@ exec_tick_decide(struct exec *x, struct parent *p, int64_t due)
 	exec_route_post(x, p, due);
 	/* A policy's note is for its own decision only. */
 	x->dec_note[0] = '\0';
+	x->dec_plan[0] = '\0';
 	cJSON_Delete(x->dec_extra);
 	x->dec_extra = NULL;
 	p->last_decision = due;

@@ -515,6 +515,22 @@ int64_t exec_target(const struct parent *p, int64_t t);
 #define EXEC_PLAN_MAX_URGENCY 100.0
 int exec_replan(struct parent *p, int64_t t, double kappa, int64_t lump,
                 int64_t lump_ns, char *err, size_t errlen);
+/*
+ * What a re-plan changed, for people: before is a copy of p->plan taken
+ * before the re-plan (before->on 0: the algorithm's own schedule was in
+ * force), read at t against p->plan now.  Writes into buf "re-plan: half
+ * the rest (120,000) due by 10:45:10 instead of 11:20:00 (urgency 0.60 ->
+ * 3.00), +12,000 now" -- half the rest: half of what before left at t;
+ * the change in what is due at t last -- or "plan kept: ..." when neither
+ * moved (to the second, to the share).  With extra non-NULL it also adds
+ * "plan_before" and "plan_after" to *extra (created if NULL): {"kind":
+ * "base|ac|own","urgency"? (ac),"lump","due","half_qty","half_t"}.
+ * Returns 1 when the plan changed, else 0.  The tactic calls it for every
+ * re-plan an algorithm's action asks for; an algorithm that re-plans
+ * otherwise calls it itself.
+ */
+int exec_plan_describe(const struct parent *p, const struct exec_plan *before,
+                       int64_t t, char *buf, size_t n, cJSON **extra);
 /* The AC curve's share of a remainder done after dt of a span of T (both
  * ns) at urgency kappa per ns: 1 - sinh(kappa (T - dt)) / sinh(kappa T),
  * and for a negative kappa the mirror image sinh(|kappa| dt) /
