@@ -21,6 +21,16 @@
  * filled, '=' both: on or ahead of schedule; scaled to the largest value
  * so far).  On a narrow one the controls
  * join the list and the chart is left out.
+ *
+ * A block whose algorithm re-planned its remainder (ais-aggr, ais-pass,
+ * event, a policy: the block event's "plan") also shows the plan against
+ * the algorithm's own schedule from now to the end: in the chart, '+' the
+ * plan and '.' the base schedule (the plan drawn over the base where they
+ * meet; characters, so that neither colour nor its absence is needed), on
+ * the scale of the whole quantity, since both run to it; and in words,
+ * when each has half of what remains due ("half by 10:45:10, base
+ * 11:20:00"), under the chart's legend on a wide panel and as a "Plan"
+ * line after the schedule's on a narrow one.
  */
 #include <math.h>
 #include <string.h>
@@ -110,16 +120,115 @@ block_controls(const struct store *s, const struct store_block *b,
 	return n;
 }
 
+/* 1 when block b has a plan to show: one in force and the block not
+ * finished (a finished block's event has none; this guards a store that
+ * has not heard the end yet from drawing a future that is over). */
+static int
+block_has_plan(const struct store_block *b)
+{
+	return b->plan.n > 0 && strcmp(b->state, "DONE") != 0 &&
+	    strcmp(b->state, "CANCELLED") != 0 &&
+	    strcmp(b->state, "EXPIRED") != 0;
+}
+
+/* The first of n candidate texts that fits cols columns, else the last. */
+static const char *
+block_fit(const char *const *cand, int n, int cols, int utf8)
+{
+	for (int i = 0; i < n - 1; i++)
+		if (text_width(cand[i], utf8) <= cols)
+			return cand[i];
+	return cand[n - 1];
+}
+
+/* The plan in words, in at most cols columns: when the plan and the base
+ * schedule each have half of the rest due; labelled 1 may start with
+ * "Plan: " when that fits too. */
+static const char *
+block_plan_words(char buf[4][64], const struct store_block *b, int cols,
+                 int utf8, int labelled)
+{
+	char pt[16], bt[16];
+	const char *cand[4];
+
+	text_clock(pt, sizeof pt, b->plan.half_t);
+	text_clock(bt, sizeof bt, b->plan.base_half_t);
+	snprintf(buf[0], 64, "Plan: half by %s, base %s", pt, bt);
+	snprintf(buf[1], 64, "half by %s, base %s", pt, bt);
+	/* HH:MM when seconds do not fit. */
+	snprintf(buf[2], 64, "half %.5s, base %.5s", pt, bt);
+	snprintf(buf[3], 64, "%.5s vs %.5s", pt, bt);
+	for (int i = 0; i < 4; i++)
+		cand[i] = buf[i];
+	return block_fit(cand + !labelled, 4 - !labelled, cols, utf8);
+}
+
+/* The chart's legend in at most cols columns. */
+static const char *
+block_legend(const struct store_block *b, int cols, const struct tui_view *v)
+{
+	static const char *const plain[] = {
+		"Sched - vs filled #",
+	};
+	static const char *const plain_u[] = {
+		"Sched - vs filled \u2588",
+	};
+	static const char *const plan[] = {
+		"# filled - sched + plan . base",
+		"#fill -sched +plan .base",
+		"#fill -sch +plan .base",
+		"+plan .base",
+	};
+	static const char *const plan_u[] = {
+		"\u2588 filled - sched + plan . base",
+		"\u2588fill -sched +plan .base",
+		"\u2588fill -sch +plan .base",
+		"+plan .base",
+	};
+
+	if (!block_has_plan(b))
+		return v->utf8 ? plain_u[0] : plain[0];
+	return block_fit(v->utf8 ? plan_u : plan, 4, cols, v->utf8);
+}
+
+/*
+ * The plan and the base schedule in one column at (y, x), h rows on a
+ * scale of top shares, at time tc: '.' the base, '+' the plan over it.
+ */
+static void
+block_chart_plan(WINDOW *w, int y, int x, int h, int64_t top, int64_t tc,
+                 const struct store_block *b, const struct tui_view *v)
+{
+	int64_t due = store_plan_due(&b->plan, tc, 0);
+	int64_t base = store_plan_due(&b->plan, tc, 1);
+	int pr, br;
+
+	if (due < 0 || base < 0)
+		return;
+	br = (int)llround((double)base / (double)top * h);
+	pr = (int)llround((double)due / (double)top * h);
+	if (br >= 1 && br <= h) {
+		wattrset(w, view_attr(v, ROLE_DIM));
+		mvwaddstr(w, y + h - br, x, ".");
+	}
+	if (pr >= 1 && pr <= h) {
+		wattrset(w, view_attr(v, ROLE_OURS) | A_BOLD);
+		mvwaddstr(w, y + h - pr, x, "+");
+	}
+	wattrset(w, A_NORMAL);
+}
+
 /*
  * The schedule against what was filled, h rows by cw columns at (y, x):
  * each column a slice of start..end, carrying the last sample forward to
- * now and empty after it.
+ * now; after it the plan against the base schedule when there is a plan,
+ * else nothing.
  */
 static void
 block_chart(WINDOW *w, int y, int x, int h, int cw, const struct store *s,
             const struct store_block *b, const struct tui_view *v)
 {
-	int c, r, k, now = store_curve_slice(b, s->t);
+	int c, r, k, now = store_curve_slice(b, s->t), plan = block_has_plan(b);
 	int64_t sched = -1, filled = 0, top = 1;
 
 	if (h <= 0 || cw <= 0 || b->qty <= 0)
@@ -128,19 +237,30 @@ block_chart(WINDOW *w, int y, int x, int h, int cw, const struct store *s,
 		now = store_curve_slice(b, b->t);
 	/* Scaled to the largest value so far: the shapes matter, and a
 	 * quarter of the way through a quarter of the height is all there
-	 * would be otherwise. */
+	 * would be otherwise.  A plan runs to the whole quantity, so with
+	 * one the scale is that. */
 	for (k = 0; k <= now && k < STORE_CURVE; k++) {
 		if (b->curve[k].sched > top)
 			top = b->curve[k].sched;
 		if (b->curve[k].filled > top)
 			top = b->curve[k].filled;
 	}
+	if (plan)
+		top = b->qty;
 	for (c = 0; c < cw; c++) {
 		int fr, sr;
 
 		k = c * STORE_CURVE / cw;
-		if (now < 0 || k > now)
-			break;
+		if (now < 0 || k > now) {
+			if (!plan)
+				break;
+			/* The column's time: the end of its span, so the
+			 * last column is the window's end. */
+			block_chart_plan(w, y, x + c, h, top, b->start +
+			    (int64_t)((long double)(b->end - b->start) * (c + 1) /
+			    cw), b, v);
+			continue;
+		}
 		if (b->curve[k].sched >= 0) {
 			sched = b->curve[k].sched;
 			filled = b->curve[k].filled;
@@ -221,8 +341,18 @@ block_draw(struct panel *p, const struct tui_view *v)
 		ch = rows - cy; /* below the legend */
 		if (ch >= 2 && (b->have & BLK_END)) {
 			panel_put(w, cy, cx, cw, view_attr(v, ROLE_DIM),
-			    v->utf8 ? "Sched - vs filled \u2588" :
-			    "Sched - vs filled #", v->utf8);
+			    block_legend(b, cw, v), v->utf8);
+			/* The plan in words under the legend, while the chart
+			 * keeps two rows. */
+			if (block_has_plan(b) && ch >= 3) {
+				char pw[4][64];
+
+				cy++;
+				ch--;
+				panel_put(w, cy, cx, cw, view_attr(v, ROLE_OURS) |
+				    A_BOLD, block_plan_words(pw, b, cw, v->utf8, 1),
+				    v->utf8);
+			}
 			block_chart(w, cy + 1, cx, ch, cw, s, b, v);
 		}
 	}
@@ -294,6 +424,15 @@ block_draw(struct panel *p, const struct tui_view *v)
 		block_field(w, y, lx, fw, v, "Sched  ",
 		    b->pct_sched <= 95 && (b->have & BLK_SCHED) ?
 		    view_attr(v, ROLE_WARN) : A_NORMAL, line);
+		y++;
+	}
+	/* Narrow: the plan in words joins the list, under the schedule it
+	 * replaces. */
+	if (cw == 0 && y <= rows && block_has_plan(b)) {
+		char pw[4][64];
+
+		block_field(w, y, lx, fw, v, "Plan   ", view_attr(v, ROLE_OURS) |
+		    A_BOLD, block_plan_words(pw, b, fw - 7, v->utf8, 0));
 		y++;
 	}
 	/* Prices. */

@@ -27,7 +27,7 @@ decisions_row(WINDOW *w, int y, int rows, int iw, int wide, int style,
               const struct store_decision *d)
 {
 	const struct store *s = v->store;
-	char clock[16], qty[32], px[32], line[320];
+	char clock[16], qty[32], px[32], line[sizeof d->reason + 2];
 	int x = 1;
 
 	if (d->qty != 0)
@@ -135,7 +135,7 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 int
 panel_decision_matches(const struct store_decision *d, const char *q)
 {
-	char hay[320];
+	char hay[sizeof d->reason + 100];
 
 	if (q[0] == '\0')
 		return 1;

@@ -469,6 +469,102 @@ store_curve_sample(struct store_block *b, int64_t t)
 	b->curve[k].filled = b->filled;
 }
 
+/* A whole number from an array item, read as store_get_i64 reads a
+ * field: a number, or a string of decimal digits (times), held to
+ * +-STORE_NUM_MAX. */
+static int
+store_item_i64(const cJSON *it, int64_t *dst)
+{
+	const char *d;
+
+	if (cJSON_IsNumber(it) && isfinite(it->valuedouble)) {
+		*dst = store_clamp(it->valuedouble);
+		return 1;
+	}
+	if (!cJSON_IsString(it))
+		return 0;
+	d = it->valuestring + (it->valuestring[0] == '-');
+	/* Sixteen digits are past STORE_NUM_MAX and well inside int64. */
+	if (*d == '\0' || strspn(d, "0123456789") != strlen(d) ||
+	    strlen(d) > 16)
+		return 0;
+	*dst = store_clamp((double)strtoll(it->valuestring, NULL, 10));
+	return 1;
+}
+
+/*
+ * The block's plan (its event's "plan"), read whole or not at all: the
+ * samples must be pairs of [time, shares], the plan's and the base's at
+ * the same times, in time order, at least two and at most STORE_PLAN_PTS.
+ * A block event is the block's whole state, so no plan (or one that does
+ * not read) means none is in force.
+ */
+static void
+store_block_plan(struct store_block *b, const cJSON *o)
+{
+	const cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "plan");
+	const cJSON *pts, *bpts;
+	struct store_plan np;
+	const char *shape;
+	int n, i;
+
+	b->plan.n = 0;
+	if (!cJSON_IsObject(pl))
+		return;
+	pts = cJSON_GetObjectItemCaseSensitive(pl, "points");
+	bpts = cJSON_GetObjectItemCaseSensitive(pl, "base_points");
+	if (!cJSON_IsArray(pts) || !cJSON_IsArray(bpts))
+		return;
+	n = cJSON_GetArraySize(pts);
+	if (n < 2 || n > STORE_PLAN_PTS || cJSON_GetArraySize(bpts) != n)
+		return;
+	memset(&np, 0, sizeof np);
+	for (i = 0; i < n; i++) {
+		const cJSON *a = cJSON_GetArrayItem(pts, i);
+		const cJSON *c = cJSON_GetArrayItem(bpts, i);
+		int64_t bt;
+
+		if (!cJSON_IsArray(a) || !cJSON_IsArray(c) ||
+		    cJSON_GetArraySize(a) != 2 || cJSON_GetArraySize(c) != 2 ||
+		    !store_item_i64(cJSON_GetArrayItem(a, 0), &np.t[i]) ||
+		    !store_item_i64(cJSON_GetArrayItem(a, 1), &np.due[i]) ||
+		    !store_item_i64(cJSON_GetArrayItem(c, 0), &bt) ||
+		    !store_item_i64(cJSON_GetArrayItem(c, 1), &np.base[i]) ||
+		    bt != np.t[i] || (i > 0 && np.t[i] < np.t[i - 1]))
+			return;
+	}
+	store_get_i64(pl, "since", &np.since);
+	store_get_i64(pl, "lump", &np.lump);
+	store_get_i64(pl, "half_qty", &np.half_qty);
+	store_get_i64(pl, "half_t", &np.half_t);
+	store_get_i64(pl, "base_half_t", &np.base_half_t);
+	store_get_num(pl, "urgency", &np.urgency);
+	np.own = ipc_get_str(pl, "shape", &shape) == 0 &&
+	    strcmp(shape, "own") == 0;
+	np.n = n;
+	b->plan = np;
+}
+
+int64_t
+store_plan_due(const struct store_plan *pl, int64_t t, int base)
+{
+	const int64_t *v = base ? pl->base : pl->due;
+	int i;
+
+	if (pl->n < 2 || t < pl->t[0])
+		return -1;
+	for (i = 1; i < pl->n; i++)
+		if (t <= pl->t[i]) {
+			int64_t span = pl->t[i] - pl->t[i - 1];
+
+			if (span <= 0)
+				return v[i];
+			return v[i - 1] + (int64_t)llround((double)(v[i] -
+			    v[i - 1]) * (double)(t - pl->t[i - 1]) / (double)span);
+		}
+	return v[pl->n - 1];
+}
+
 /* "FIX oms X1" from {"kind":"fix","session":"oms","clordid":"X1"}; a
  * kind the console does not know is shown as it came (stripped). */
 static void
@@ -546,6 +642,7 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	    store_get_num(o, "is_timing", &b->is_timing) &&
 	    store_get_num(o, "is_opp", &b->is_opp))
 		b->have |= BLK_PARTS;
+	store_block_plan(b, o);
 	store_curve_sample(b, t);
 	if (t > b->t)
 		b->t = t;
@@ -574,6 +671,41 @@ store_decision_shadow(const cJSON *o, struct store_decision *d)
 	    "of %.0f] %.120s", choice, pct, n, reason);
 }
 
+#define STORE_REPLAN_SHOWN_NS 60000000000LL
+
+/*
+ * A decision that changed the block's plan says so first, in a few words
+ * from its plan_before and plan_after ("[plan: half by 10:45:10, was
+ * 11:20:00; +12,000 now]"): the engine's reason says it in full, but after
+ * the algorithm's why, past where a narrow panel cuts.
+ */
+static void
+store_decision_plan(const cJSON *o, struct store_decision *d)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "plan_before");
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "plan_after");
+	int64_t bt = 0, at = 0, bd = 0, ad = 0;
+	char reason[sizeof d->reason], c1[16], c2[16], q[32], now[48] = "";
+
+	if (!cJSON_IsObject(a) || !cJSON_IsObject(b) ||
+	    !store_get_i64(b, "half_t", &bt) || !store_get_i64(a, "half_t", &at))
+		return;
+	store_get_i64(b, "due", &bd);
+	store_get_i64(a, "due", &ad);
+	/* An adaptive rule re-plans at every decision, mostly by seconds:
+	 * a minute, or shares due at once, is what is worth the front. */
+	if (llabs(at - bt) < STORE_REPLAN_SHOWN_NS && bd == ad)
+		return;
+	d->replan = 1;
+	if (ad != bd)
+		snprintf(now, sizeof now, "; %s%s now", ad > bd ? "+" : "",
+		    text_qty(q, sizeof q, ad - bd));
+	snprintf(reason, sizeof reason, "%s", d->reason);
+	snprintf(d->reason, sizeof d->reason, "[plan: half by %s, was %s%s] "
+	    "%.260s", text_clock(c1, sizeof c1, at), text_clock(c2, sizeof c2,
+	    bt), now, reason);
+}
+
 static void
 store_apply_decision(struct store *s, const cJSON *o, int64_t t)
 {
@@ -587,6 +719,8 @@ store_apply_decision(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "action", d->action, sizeof d->action);
 	store_get_text(o, "style", d->style, sizeof d->style);
 	store_get_text(o, "reason", d->reason, sizeof d->reason);
+	d->replan = 0;
+	store_decision_plan(o, d);
 	store_decision_shadow(o, d);
 	store_get_i64(o, "qty", &d->qty);
 	store_get_i64(o, "sched_qty", &d->sched_qty);

@@ -123,6 +123,19 @@ struct store_curve_pt {
 	int64_t sched, filled;
 };
 
+/* The trajectory a block's algorithm re-planned (its block event's
+ * "plan"): samples of the plan (due) and of the algorithm's own schedule
+ * (base) at the same times, from the event's time to the end, and when
+ * each has half of the rest (half_qty) due.  n 0: no plan in force. */
+#define STORE_PLAN_PTS 16
+struct store_plan {
+	int n;
+	int64_t t[STORE_PLAN_PTS], due[STORE_PLAN_PTS], base[STORE_PLAN_PTS];
+	int64_t since, lump, half_qty, half_t, base_half_t;
+	double urgency; /* when made, over the time left then; own: none */
+	int own;        /* the algorithm's own shape, rescaled */
+};
+
 struct store_block {
 	char id[32], sym[16], side[8], state[16], algo[24];
 	int64_t qty, filled, working, remaining, sched_qty, start, end;
@@ -136,13 +149,17 @@ struct store_block {
 	char origin[96];
 	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
 	struct store_curve_pt curve[STORE_CURVE];
+	struct store_plan plan;
 	unsigned have;
 	int64_t t; /* time of the last update */
 };
 
 struct store_decision {
 	int64_t t;
-	char block[32], action[24], style[16], reason[200];
+	/* reason: a changed plan's summary in front ("[plan ...]", from the
+	 * event's plan_before and plan_after), then the engine's reason. */
+	char block[32], action[24], style[16], reason[320];
+	int replan; /* 1: the decision changed the block's plan */
 	int64_t qty, sched_qty, filled;
 	double px; /* ticks */
 	int has_px;
@@ -328,6 +345,10 @@ const struct store_book *store_book_of(const struct store *s,
                                        const char *sym);
 /* The curve slice (0..STORE_CURVE-1) that time t falls in, or -1. */
 int store_curve_slice(const struct store_block *b, int64_t t);
+/* What plan pl has due by t (base 1: the algorithm's own schedule), by
+ * straight lines between its samples; -1 before its first or when no
+ * plan is in force. */
+int64_t store_plan_due(const struct store_plan *pl, int64_t t, int base);
 
 /* Copy wire text into a fixed buffer: control characters removed
  * (ipc_strip_controls), format characters removed (text_is_format: bidi

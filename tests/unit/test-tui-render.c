@@ -381,6 +381,214 @@ render_block_narrow_lists_the_controls(void **state)
 	store_free(&s);
 }
 
+/*
+ * A block of ais-pass an hour long, half way through with 48,000 of
+ * 100,000 filled and its plan ahead of the base schedule: both from now
+ * (10:00) to the end (10:30), the plan front-loaded (50,000 + 50,000 (1 -
+ * (1 - f)^2)) and the base a straight line (50,000 + 50,000 f); half of
+ * the rest (75,000) due by 10:08:47 on the plan and 10:15:00 on the base.
+ * with_plan 0: the same block event without one.
+ */
+static void
+plan_block(char *json, size_t n, int with_plan)
+{
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(json, n, "{\"id\":\"B1\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":100000,\"filled\":48000,"
+	    "\"remaining\":52000,\"state\":\"WORKING\",\"algo\":\"ais-pass\","
+	    "\"start\":\"34200000000000\",\"end\":\"37800000000000\","
+	    "\"arrival_px\":10000,\"avg_px\":9990,\"sched_qty\":50000,"
+	    "\"pct_sched\":96,\"is_bps\":10,\"is_cash\":4800");
+	if (with_plan) {
+		used += (size_t)snprintf(json + used, n - used, ",\"plan\":{"
+		    "\"since\":\"35700000000000\",\"end\":\"37800000000000\","
+		    "\"from\":40000,\"lump\":0,\"urgency\":2.5,"
+		    "\"half_qty\":75000,\"half_t\":\"36527000000000\","
+		    "\"base_half_t\":\"36900000000000\",\"points\":[");
+		for (i = 0; i < 12; i++) {
+			double f = i / 11.0;
+
+			used += (size_t)snprintf(json + used, n - used,
+			    "%s[\"%lld\",%.0f]", i ? "," : "",
+			    36000000000000LL + (long long)(1800 * f) * SEC,
+			    50000 + 50000 * (1 - (1 - f) * (1 - f)));
+		}
+		used += (size_t)snprintf(json + used, n - used,
+		    "],\"base_points\":[");
+		for (i = 0; i < 12; i++) {
+			double f = i / 11.0;
+
+			used += (size_t)snprintf(json + used, n - used,
+			    "%s[\"%lld\",%.0f]", i ? "," : "",
+			    36000000000000LL + (long long)(1800 * f) * SEC,
+			    50000 + 50000 * f);
+		}
+		used += (size_t)snprintf(json + used, n - used, "]}");
+	}
+	snprintf(json + used, n - used, "}");
+}
+
+/* Where character c is in the rows of the chart's third: the rightmost
+ * and leftmost columns and, in column col, the row (-1 when none). */
+static void
+chart_cols(struct panel *p, int x0, char c, int col, int *left, int *right,
+           int *row_at)
+{
+	*left = *right = *row_at = -1;
+	for (int y = 1; y < p->h - 1; y++) {
+		const char *r = row(p, y);
+
+		for (int x = x0; r[x] != '\0' && x < p->w - 1; x++) {
+			if (r[x] != c)
+				continue;
+			if (*left < 0 || x < *left)
+				*left = x;
+			if (x > *right)
+				*right = x;
+			if (x == col)
+				*row_at = y;
+		}
+	}
+}
+
+/*
+ * The re-planned remainder against the base schedule: after now the chart
+ * goes on with '+' (the plan) above '.' (the base) -- ahead of it -- to
+ * the last column, nothing of either before now; the legend says which is
+ * which; the plan in words under it.  Narrow: no chart, a Plan line under
+ * Sched.  A block event without a plan takes it all away.
+ */
+static void
+render_block_plan_against_base(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char json[2048];
+	int y, x0, pl, pr, prow, bl, br, brow, now_col;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	for (int k = 0; k <= 6; k++) {
+		/* The past: the schedule and what was filled, to 10:00. */
+		snprintf(json, sizeof json, "{\"id\":\"B1\",\"qty\":100000,"
+		    "\"filled\":%d,\"sched_qty\":%d,\"state\":\"WORKING\","
+		    "\"start\":\"34200000000000\",\"end\":\"37800000000000\"}",
+		    8000 * k, 8333 * k);
+		push(&s, TOPIC_BLOCK, (uint64_t)k + 1, T0 + k * 300 * SEC, json);
+	}
+	plan_block(json, sizeof json, 1);
+	push(&s, TOPIC_BLOCK, 8, 36000 * SEC, json);
+	p = render(&panel_block_ops, &v, 12, 96);
+	if (getenv("TRANCHE_TEST_SHOW") != NULL)
+		for (y = 0; y < p.h; y++)
+			fprintf(stderr, "|%s|\n", row(&p, y));
+	y = find_row(&p, "# filled - sched + plan . base");
+	assert_int_equal(y, 1);
+	assert_int_equal(find_row(&p, "half by 10:08:47, base 10:15:00"), 2);
+	x0 = (int)(strstr(row(&p, 1), "# filled") - row(&p, 1));
+	/* The past (the schedule, what was filled) ends at now; the plan and
+	 * the base begin right after it and run to the third's last column. */
+	now_col = -1;
+	for (const char *c = "#-="; *c != '\0'; c++) {
+		chart_cols(&p, x0, *c, -1, &pl, &pr, &prow);
+		assert_true(pl < 0 || pl >= x0);
+		now_col = pr > now_col ? pr : now_col;
+	}
+	assert_true(now_col > x0 + 10 && now_col < x0 + 20);
+	chart_cols(&p, x0, '+', x0 + 24, &pl, &pr, &prow);
+	chart_cols(&p, x0, '.', x0 + 24, &bl, &br, &brow);
+	assert_int_equal(pl, now_col + 1);
+	/* Where the two meet, the plan is drawn over the base. */
+	assert_true(bl > now_col && bl <= now_col + 3);
+	assert_int_equal(pr, x0 + 30);
+	/* Ahead of the base: higher on the screen. */
+	assert_true(prow > 2 && brow > prow);
+	delwin(p.win);
+
+	/* --ascii reads the same; so does a UTF-8 terminal, but for the
+	 * filled bar. */
+	v.ascii = 1;
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_int_equal(find_row(&p, "# filled - sched + plan . base"), 1);
+	delwin(p.win);
+	v.ascii = 0;
+
+	/* A narrower third: a shorter legend, the time to the minute. */
+	p = render(&panel_block_ops, &v, 12, 70);
+	if (getenv("TRANCHE_TEST_SHOW") != NULL)
+		for (y = 0; y < p.h; y++)
+			fprintf(stderr, "|%s|\n", row(&p, y));
+	assert_int_equal(find_row(&p, "#fill -sch +plan .base"), 1);
+	assert_int_equal(find_row(&p, "half 10:08, base 10:15"), 2);
+	delwin(p.win);
+
+	/* Narrow: no chart; the plan in words under the schedule. */
+	p = render(&panel_block_ops, &v, 16, 56);
+	y = find_row(&p, "Sched");
+	assert_true(y > 0);
+	assert_int_equal(find_row(&p, "Plan   half by 10:08:47, base 10:15:00"),
+	    y + 1);
+	assert_int_equal(find_row(&p, "+plan"), -1);
+	delwin(p.win);
+
+	/* The plan is over: the next block event has none. */
+	plan_block(json, sizeof json, 0);
+	push(&s, TOPIC_BLOCK, 9, 36010 * SEC, json);
+	p = render(&panel_block_ops, &v, 12, 96);
+	assert_int_equal(find_row(&p, "half by"), -1);
+	assert_int_equal(find_row(&p, "Sched - vs filled #"), 1);
+	chart_cols(&p, x0, '+', -1, &pl, &pr, &prow);
+	assert_int_equal(pl, -1);
+	delwin(p.win);
+	p = render(&panel_block_ops, &v, 16, 56);
+	assert_int_equal(find_row(&p, "Plan"), -1);
+	delwin(p.win);
+	store_free(&s);
+}
+
+/* A decision that moved the plan says so first, from plan_before and
+ * plan_after, on the decisions panel; one that moved it by seconds does
+ * not. */
+static void
+render_decision_says_the_plan_change_first(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	push(&s, TOPIC_DECISION, 1, 36000 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"cross\",\"qty\":12000,\"px\":9990,\"style\":"
+	    "\"cross\",\"reason\":\"event: price -3.6 sigma in 10 s\","
+	    "\"plan_before\":{\"kind\":\"base\",\"lump\":0,\"due\":50000,"
+	    "\"half_qty\":75000,\"half_t\":\"40800000000000\"},"
+	    "\"plan_after\":{\"kind\":\"own\",\"lump\":12000,\"due\":62000,"
+	    "\"half_qty\":75000,\"half_t\":\"38710000000000\"}}");
+	push(&s, TOPIC_DECISION, 2, 36060 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"post\",\"qty\":500,\"px\":9991,\"style\":"
+	    "\"passive\",\"reason\":\"ais-pass: price 0.1 sigma\","
+	    "\"plan_before\":{\"kind\":\"ac\",\"urgency\":1,\"lump\":0,"
+	    "\"due\":50000,\"half_qty\":75000,\"half_t\":\"40800000000000\"},"
+	    "\"plan_after\":{\"kind\":\"ac\",\"urgency\":1.1,\"lump\":0,"
+	    "\"due\":50000,\"half_qty\":75000,\"half_t\":\"40780000000000\"}}");
+	p = render(&panel_decisions_ops, &v, 8, 140);
+	if (getenv("TRANCHE_TEST_SHOW") != NULL)
+		for (int y = 0; y < p.h; y++)
+			fprintf(stderr, "|%s|\n", row(&p, y));
+	assert_true(find_row2(&p, "cross", "[plan: half by 10:45:10, was "
+	    "11:20:00; +12,000 now] event: price -3.6") > 0);
+	assert_true(find_row2(&p, "post", "ais-pass: price 0.1") > 0);
+	assert_int_equal(find_row2(&p, "post", "[plan"), -1);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 render_audit_log_who_what_why(void **state)
 {
@@ -655,6 +863,8 @@ main(void)
 		cmocka_unit_test(render_audit_log_who_what_why),
 		cmocka_unit_test(render_block_chart_parts_and_controls),
 		cmocka_unit_test(render_block_narrow_lists_the_controls),
+		cmocka_unit_test(render_block_plan_against_base),
+		cmocka_unit_test(render_decision_says_the_plan_change_first),
 		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
 	};
 

@@ -61,6 +61,160 @@ store_fill(struct store *s)
 
 /* ------------------------------------------------------------------ store */
 
+/* A block event with a plan: points and base are its "points" and
+ * "base_points" as JSON text. */
+static void
+plan_event(char *json, size_t n, const char *points, const char *base)
+{
+	snprintf(json, n, "{\"id\":\"B1\",\"qty\":100000,\"filled\":48000,"
+	    "\"state\":\"WORKING\",\"start\":\"34200000000000\","
+	    "\"end\":\"37800000000000\",\"plan\":{\"since\":"
+	    "\"35700000000000\",\"lump\":1200,\"shape\":\"own\","
+	    "\"half_qty\":75000,\"half_t\":\"36527000000000\","
+	    "\"base_half_t\":\"36900000000000\",\"points\":%s,"
+	    "\"base_points\":%s}}", points, base);
+}
+
+#define PLAN_PTS "[[\"36000000000000\",50000],[\"36900000000000\",80000]," \
+	"[\"37800000000000\",100000]]"
+#define BASE_PTS "[[\"36000000000000\",50000],[\"36900000000000\",75000]," \
+	"[\"37800000000000\",100000]]"
+
+/*
+ * The block's plan is read whole or not at all: samples in time order,
+ * the base's at the plan's times, two to STORE_PLAN_PTS pairs of [time,
+ * shares]; anything else, or a block event without one, leaves no plan in
+ * force.  Between samples the plan is a straight line; a snapshot's block
+ * carries it too (a console attaching late, a replay seeking).
+ */
+static void
+store_block_plan_whole_or_none(void **state)
+{
+	struct store s;
+	const struct store_block *b;
+	char json[4096], many[1024], snapjs[4200];
+	size_t used = 0;
+	cJSON *snap;
+	uint64_t seq = 1;
+
+	(void)state;
+	store_init(&s);
+	plan_event(json, sizeof json, PLAN_PTS, BASE_PTS);
+	push_at(&s, TOPIC_BLOCK, seq++, 36000 * SEC, json, 1000);
+	b = store_block_find(&s, "B1");
+	assert_non_null(b);
+	assert_int_equal(b->plan.n, 3);
+	assert_int_equal(b->plan.own, 1);
+	assert_int_equal(b->plan.lump, 1200);
+	assert_int_equal(b->plan.half_t, 36527000000000LL);
+	assert_int_equal(b->plan.base_half_t, 36900000000000LL);
+	/* Half way between the first two samples. */
+	assert_int_equal(store_plan_due(&b->plan, 36450 * SEC, 0), 65000);
+	assert_int_equal(store_plan_due(&b->plan, 36450 * SEC, 1), 62500);
+	assert_int_equal(store_plan_due(&b->plan, 35999 * SEC, 0), -1);
+	assert_int_equal(store_plan_due(&b->plan, 37800 * SEC, 0), 100000);
+	assert_int_equal(store_plan_due(&b->plan, 40000 * SEC, 1), 100000);
+
+	/* The base at other times than the plan: none. */
+	plan_event(json, sizeof json, PLAN_PTS, "[[\"36000000000000\",50000],"
+	    "[\"36800000000000\",75000],[\"37800000000000\",100000]]");
+	push_at(&s, TOPIC_BLOCK, seq++, 36001 * SEC, json, 1000);
+	assert_int_equal(b->plan.n, 0);
+	assert_int_equal(store_plan_due(&b->plan, 36450 * SEC, 0), -1);
+	/* Out of time order, a sample not a pair, a share count that is
+	 * not a number, one sample, or more than STORE_PLAN_PTS: none. */
+	static const char *const bad[] = {
+		"[[\"36900000000000\",50000],[\"36000000000000\",80000]]",
+		"[[\"36000000000000\",50000],[\"36900000000000\"]]",
+		"[[\"36000000000000\",50000],[\"36900000000000\",\"lots\"]]",
+		"[[\"36000000000000\",50000]]",
+		"{\"t\":1}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		push_at(&s, TOPIC_BLOCK, seq++, 36002 * SEC, (plan_event(json,
+		    sizeof json, PLAN_PTS, BASE_PTS), json), 1000);
+		assert_int_equal(b->plan.n, 3);
+		plan_event(json, sizeof json, bad[i], bad[i]);
+		push_at(&s, TOPIC_BLOCK, seq++, 36002 * SEC, json, 1000);
+		assert_int_equal(b->plan.n, 0);
+	}
+	used += (size_t)snprintf(many + used, sizeof many - used, "[");
+	for (int i = 0; i <= STORE_PLAN_PTS; i++)
+		used += (size_t)snprintf(many + used, sizeof many - used,
+		    "%s[\"%lld\",%d]", i ? "," : "", 36000000000000LL + i * SEC,
+		    50000 + i);
+	snprintf(many + used, sizeof many - used, "]");
+	plan_event(json, sizeof json, many, many);
+	push_at(&s, TOPIC_BLOCK, seq++, 36003 * SEC, json, 1000);
+	assert_int_equal(b->plan.n, 0);
+
+	/* A block event without a plan: the plan is over. */
+	plan_event(json, sizeof json, PLAN_PTS, BASE_PTS);
+	push_at(&s, TOPIC_BLOCK, seq++, 36004 * SEC, json, 1000);
+	assert_int_equal(b->plan.n, 3);
+	push_at(&s, TOPIC_BLOCK, seq++, 36005 * SEC, "{\"id\":\"B1\","
+	    "\"qty\":100000,\"filled\":49000}", 1000);
+	assert_int_equal(b->plan.n, 0);
+	store_free(&s);
+
+	/* A snapshot's block has its plan. */
+	store_init(&s);
+	plan_event(json, sizeof json, PLAN_PTS, BASE_PTS);
+	snprintf(snapjs, sizeof snapjs, "{\"ok\":true,\"seq\":3,\"t\":"
+	    "\"36000000000000\",\"blocks\":[%s]}", json);
+	snap = cJSON_Parse(snapjs);
+	assert_non_null(snap);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	b = store_block_find(&s, "B1");
+	assert_non_null(b);
+	assert_int_equal(b->plan.n, 3);
+	cJSON_Delete(snap);
+	store_free(&s);
+}
+
+/* A decision's plan_before and plan_after put what changed in front of
+ * its reason when the half-way time moved a minute or more, or shares
+ * became due at once; the engine's reason follows whole. */
+static void
+store_decision_plan_change_in_front(void **state)
+{
+	struct store s;
+	const struct store_decision *d;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_DECISION, 1, 36000 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"post\",\"reason\":\"ais-pass: price 2.0 sigma "
+	    "against us\",\"plan_before\":{\"kind\":\"ac\",\"due\":100,"
+	    "\"half_t\":\"40800000000000\"},\"plan_after\":{\"kind\":\"ac\","
+	    "\"due\":100,\"half_t\":\"40740000000000\"}}", 1000);
+	d = store_decision(&s, 0);
+	assert_int_equal(d->replan, 1);
+	assert_string_equal(d->reason, "[plan: half by 11:19:00, was "
+	    "11:20:00] ais-pass: price 2.0 sigma against us");
+	push_at(&s, TOPIC_DECISION, 2, 36060 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"post\",\"reason\":\"seconds\",\"plan_before\":"
+	    "{\"due\":100,\"half_t\":\"40800000000000\"},\"plan_after\":"
+	    "{\"due\":100,\"half_t\":\"40741000000000\"}}", 1000);
+	d = store_decision(&s, 0);
+	assert_int_equal(d->replan, 0);
+	assert_string_equal(d->reason, "seconds");
+	push_at(&s, TOPIC_DECISION, 3, 36070 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"cross\",\"reason\":\"event: fired\",\"plan_before\":"
+	    "{\"due\":100,\"half_t\":\"40800000000000\"},\"plan_after\":"
+	    "{\"due\":1300,\"half_t\":\"40800000000000\"}}", 1000);
+	d = store_decision(&s, 0);
+	assert_int_equal(d->replan, 1);
+	assert_string_equal(d->reason, "[plan: half by 11:20:00, was 11:20:00; "
+	    "+1,200 now] event: fired");
+	/* Only one of the two: nothing to compare. */
+	push_at(&s, TOPIC_DECISION, 4, 36080 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"post\",\"reason\":\"half\",\"plan_after\":"
+	    "{\"due\":1300,\"half_t\":\"40800000000000\"}}", 1000);
+	assert_string_equal(store_decision(&s, 0)->reason, "half");
+	store_free(&s);
+}
+
 /* A news event is the title bar's news line; one with a sentiment out of
  * [-1, 1] or no headline is a bad event and changes nothing, and the
  * headline reaches the store without its control characters. */
@@ -1181,6 +1335,8 @@ main(void)
 		cmocka_unit_test(render_lists_and_status_bar),
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(store_news_is_the_newest_item),
+		cmocka_unit_test(store_block_plan_whole_or_none),
+		cmocka_unit_test(store_decision_plan_change_in_front),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
