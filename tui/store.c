@@ -702,7 +702,7 @@ store_decision_plan(const cJSON *o, struct store_decision *d)
 		    text_qty(q, sizeof q, ad - bd));
 	snprintf(reason, sizeof reason, "%s", d->reason);
 	snprintf(d->reason, sizeof d->reason, "[plan: half by %s, was %s%s] "
-	    "%.260s", text_clock(c1, sizeof c1, at), text_clock(c2, sizeof c2,
+	    "%.420s", text_clock(c1, sizeof c1, at), text_clock(c2, sizeof c2,
 	    bt), now, reason);
 }
 

@@ -158,7 +158,7 @@ struct store_decision {
 	int64_t t;
 	/* reason: a changed plan's summary in front ("[plan ...]", from the
 	 * event's plan_before and plan_after), then the engine's reason. */
-	char block[32], action[24], style[16], reason[320];
+	char block[32], action[24], style[16], reason[480];
 	int replan; /* 1: the decision changed the block's plan */
 	int64_t qty, sched_qty, filled;
 	double px; /* ticks */
