@@ -2,7 +2,11 @@
  * tui/panel-decisions.c -- the algorithm's decisions, newest first, each
  * with the reason it gave: what it did (action, quantity, price, style) and
  * why.  This is the panel a trader reads to trust or stop the machine, so
- * the reason gets whatever width is left after the numbers.
+ * the reason gets whatever width is left after the numbers.  A decision
+ * that moved the block's plan starts with what moved ("[plan: half by
+ * 10:45:10, was 11:20:00; +12,000 now]", built by the store from the
+ * event's plan_before and plan_after), because an adaptive algorithm's own
+ * why comes first in the engine's reason and runs past a narrow panel.
  *
  * The list scrolls back through the store's last STORE_DECISIONS entries
  * (arrows, PgUp/PgDn, Home/End when the panel has focus); while scrolled
