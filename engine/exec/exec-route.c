@@ -530,12 +530,20 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 			    sizeof why)) != 0) {
 				size_t nc = p->nchildren;
 
-				exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
-				    "remainder %lld is %.0f%% of the %.0f shares expected "
-				    "to trade by the end: asking %d dealers for %lld%s%s",
-				    (long long)left, share, expect,
-				    __builtin_popcount(dealers), (long long)q,
-				    why[0] != '\0' ? "; " : "", why);
+				/* The model's reason first: it is what a person
+				 * wants to see, and the rest may be cut. */
+				if (why[0] != '\0')
+					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
+					    "%s; asking %d dealers for %lld: remainder %lld is "
+					    "%.0f%% of the %.0f shares expected to trade by the "
+					    "end", why, __builtin_popcount(dealers),
+					    (long long)q, (long long)left, share, expect);
+				else
+					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
+					    "remainder %lld is %.0f%% of the %.0f shares "
+					    "expected to trade by the end: asking %d dealers for "
+					    "%lld", (long long)left, share, expect,
+					    __builtin_popcount(dealers), (long long)q);
 				p->rfqs++;
 				p->last_rfq = t;
 				route_send(x, p, VENUE_RFQ, q, 0, dealers, "rfq");

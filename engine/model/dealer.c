@@ -9,8 +9,9 @@
  * (size against the market's daily volume, volatility, spread, how far
  * through the block's window, side), the dealer's history as the requester
  * saw it (how often it answered, how dear its quotes were, how often it was
- * the best, how far the mid moved against us after requests it lost) and
- * which dealer it is.  A linear model gives the leakage cost of asking:
+ * the best, how far the mid moved against us after requests it lost),
+ * which dealer it is and that times the size (each dealer prices size its
+ * own way, so who is best depends on how much is asked).  A linear model gives the leakage cost of asking:
  * the lit mid's move against us over the minutes after a request is
  * regressed on the dealers asked (a per-dealer constant and a per-dealer
  * slope in size), so the part of the move each dealer adds is what the
@@ -147,8 +148,10 @@ dealer_inputs(const struct dealer_req *r, const double *hist, int slot,
 	q[DEALER_REQ_SIDE] = r->side == BOOK_BID ? 1 : -1;
 	for (int i = 0; i < DEALER_NHIST; i++)
 		hh[i] = dealer_clip(hist[i], 10);
-	if (slot >= 0 && slot < DEALER_MAX)
+	if (slot >= 0 && slot < DEALER_MAX) {
 		one[slot] = 1;
+		one[DEALER_MAX + slot] = q[DEALER_REQ_SIZE];
+	}
 }
 
 void
@@ -427,13 +430,32 @@ dealer_evaluate(const struct dealer_model *m, const struct dealer_obs *v,
 
 /* ---- JSON ------------------------------------------------------------ */
 
+/* %.17g round-trips a double; cJSON's own printer keeps only 15 digits,
+ * and a record read back from a journal must be the record written. */
+static cJSON *
+dealer_num(double v)
+{
+	char buf[40];
+
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof buf, "%.17g", v);
+	return cJSON_CreateRaw(buf);
+}
+
+static void
+dealer_add_num(cJSON *o, const char *name, double v)
+{
+	cJSON_AddItemToObject(o, name, dealer_num(v));
+}
+
 static cJSON *
 dealer_nums(const double *v, int n)
 {
 	cJSON *a = cJSON_CreateArray();
 
 	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+		cJSON_AddItemToArray(a, dealer_num(v[i]));
 	return a;
 }
 
@@ -518,16 +540,13 @@ dealer_obs_to_json(const struct dealer_obs *o)
 	dealer_add_i64(j, "qty", o->qty);
 	cJSON_AddStringToObject(j, "side", o->req.side == BOOK_BID ? "buy" :
 	    "sell");
-	cJSON_AddNumberToObject(j, "size_pct", o->req.size_pct);
-	cJSON_AddNumberToObject(j, "vol_bps", o->req.vol_bps);
-	cJSON_AddNumberToObject(j, "spread_bps", o->req.spread_bps);
-	cJSON_AddNumberToObject(j, "tod", o->req.tod);
+	dealer_add_num(j, "size_pct", o->req.size_pct);
+	dealer_add_num(j, "vol_bps", o->req.vol_bps);
+	dealer_add_num(j, "spread_bps", o->req.spread_bps);
+	dealer_add_num(j, "tod", o->req.tod);
 	cJSON_AddNumberToObject(j, "winner", o->winner);
 	dealer_add_i64(j, "filled", o->filled);
-	if (isfinite(o->move_bps))
-		cJSON_AddNumberToObject(j, "move_bps", o->move_bps);
-	else
-		cJSON_AddNullToObject(j, "move_bps");
+	dealer_add_num(j, "move_bps", o->move_bps);
 	dealer_add_i64(j, "move_t", o->move_t);
 	for (int d = 0; d < o->ndealers && d < DEALER_MAX; d++) {
 		cJSON *e = cJSON_CreateObject();
@@ -535,7 +554,7 @@ dealer_obs_to_json(const struct dealer_obs *o)
 		cJSON_AddStringToObject(e, "name", o->names[d]);
 		cJSON_AddBoolToObject(e, "asked", (o->asked >> d) & 1u);
 		cJSON_AddBoolToObject(e, "quoted", (o->quoted >> d) & 1u);
-		cJSON_AddNumberToObject(e, "quote_bps", (o->quoted >> d) & 1u ?
+		dealer_add_num(e, "quote_bps", (o->quoted >> d) & 1u ?
 		    o->quote_bps[d] : 0);
 		cJSON_AddItemToObject(e, "hist", dealer_nums(o->h[d], DEALER_NHIST));
 		cJSON_AddItemToArray(ds, e);
@@ -635,7 +654,7 @@ dealer_model_to_json(const struct dealer_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *ds;
 	const char *in[DEALER_NX];
-	char onehot[DEALER_MAX][16];
+	char onehot[2 * DEALER_MAX][16];
 
 	cJSON_AddStringToObject(o, "format", DEALER_FORMAT);
 	cJSON_AddNumberToObject(o, "version", DEALER_VERSION);
@@ -648,15 +667,16 @@ dealer_model_to_json(const struct dealer_model *m)
 		in[1 + i] = req_names[i];
 	for (int i = 0; i < DEALER_NHIST; i++)
 		in[1 + DEALER_NREQ + i] = hist_names[i];
-	for (int i = 0; i < DEALER_MAX; i++) {
-		snprintf(onehot[i], sizeof onehot[i], "dealer%d", i);
+	for (int i = 0; i < 2 * DEALER_MAX; i++) {
+		snprintf(onehot[i], sizeof onehot[i], i < DEALER_MAX ? "dealer%d" :
+		    "dealer%d*size", i % DEALER_MAX);
 		in[1 + DEALER_NREQ + DEALER_NHIST + i] = onehot[i];
 	}
 	cJSON_AddItemToObject(o, "comp_inputs", dealer_names_json(in, DEALER_NX));
-	cJSON_AddNumberToObject(o, "comp_bps", m->comp_bps);
-	cJSON_AddNumberToObject(o, "gain_bps", m->gain_bps);
+	dealer_add_num(o, "comp_bps", m->comp_bps);
+	dealer_add_num(o, "gain_bps", m->gain_bps);
 	cJSON_AddItemToObject(o, "comp_w", dealer_nums(m->w, DEALER_NX));
-	cJSON_AddNumberToObject(o, "leak_b", m->leak_b);
+	dealer_add_num(o, "leak_b", m->leak_b);
 	cJSON_AddItemToObject(o, "leak_a", dealer_nums(m->leak_a, DEALER_MAX));
 	cJSON_AddItemToObject(o, "leak_c", dealer_nums(m->leak_c, DEALER_MAX));
 	cJSON_AddItemToObject(o, "meta", m->meta != NULL ?
@@ -750,8 +770,10 @@ dealer_model_from_json(struct dealer_model *m, const cJSON *o, char *err,
 		char oh[16];
 
 		if (want == NULL) {
-			snprintf(oh, sizeof oh, "dealer%d", i - 1 - DEALER_NREQ -
-			    DEALER_NHIST);
+			int k = i - 1 - DEALER_NREQ - DEALER_NHIST;
+
+			snprintf(oh, sizeof oh, k < DEALER_MAX ? "dealer%d" :
+			    "dealer%d*size", k % DEALER_MAX);
 			want = oh;
 		}
 		if (!cJSON_IsString(it) || strcmp(it->valuestring, want) != 0) {

@@ -210,8 +210,9 @@ enum dealer_hist_id {
 	DEALER_H_ASKED,     /* log(1 + times asked) / 3 */
 	DEALER_NHIST
 };
-/* Logistic inputs: bias, request, history, one-hot dealer. */
-#define DEALER_NX (1 + DEALER_NREQ + DEALER_NHIST + DEALER_MAX)
+/* Logistic inputs: bias, request, history, one-hot dealer, and the
+ * one-hot times the size (dealers price size differently). */
+#define DEALER_NX (1 + DEALER_NREQ + DEALER_NHIST + 2 * DEALER_MAX)
 
 struct dealer_req {
 	int side;            /* BOOK_BID buys */
