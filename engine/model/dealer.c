@@ -5,7 +5,8 @@
  * Two small models share one record of each request (struct dealer_obs).
  * A logistic regression gives, for each dealer asked, the chance that its
  * quote is competitive -- it answered before the deadline and its price is
- * within comp_bps of the best quote of that request -- from the request
+ * within comp_bps of the best quote of that request and no dearer than
+ * accept_bps, the most the router takes by default -- from the request
  * (size against the market's daily volume, volatility, spread, how far
  * through the block's window, side), the dealer's history as the requester
  * saw it (how often it answered, how dear its quotes were, how often it was
@@ -160,6 +161,7 @@ dealer_model_init(struct dealer_model *m)
 	memset(m, 0, sizeof *m);
 	snprintf(m->name, sizeof m->name, "dealers");
 	m->comp_bps = 1.0;
+	m->accept_bps = 25.0;
 	m->gain_bps = 1.0;
 }
 
@@ -257,6 +259,7 @@ dealer_train_defaults(struct dealer_train_opts *o)
 	o->leak_lr = 0.002;
 	o->l2 = 1e-4;
 	o->comp_bps = 1.0;
+	o->accept_bps = 25.0;
 	o->seed = 1;
 }
 
@@ -269,14 +272,18 @@ dealer_slots(const struct dealer_model *m, const struct dealer_obs *o,
 		slot[d] = d < o->ndealers ? dealer_model_slot(m, o->names[d]) : -1;
 }
 
+/* Competitive: it quoted, within comp_bps of the best quote, and no
+ * dearer than accept_bps -- a best quote the requester would refuse is
+ * worth nothing. */
 static int
-dealer_label(const struct dealer_obs *o, int d, double comp_bps)
+dealer_label(const struct dealer_obs *o, int d, double comp_bps,
+             double accept_bps)
 {
 	double best, second;
 
 	if (!(o->quoted & (1u << d)) || dealer_best_quote(o, &best, &second) == 0)
 		return 0;
-	return o->quote_bps[d] <= best + comp_bps;
+	return o->quote_bps[d] <= best + comp_bps && o->quote_bps[d] <= accept_bps;
 }
 
 static double
@@ -302,6 +309,7 @@ dealer_train(struct dealer_model *m, const struct dealer_obs *v, size_t n,
 
 	dealer_model_init(m);
 	m->comp_bps = o->comp_bps;
+	m->accept_bps = o->accept_bps;
 	if (n == 0) {
 		snprintf(err, errlen, "no requests to train on (0 records)");
 		return -1;
@@ -353,7 +361,8 @@ dealer_train(struct dealer_model *m, const struct dealer_obs *v, size_t n,
 				dealer_inputs(&ob->req, ob->h[d], slot[d], x);
 				for (int i = 0; i < DEALER_NX; i++)
 					z += m->w[i] * x[i];
-				g = dealer_sigmoid(z) - dealer_label(ob, d, o->comp_bps);
+				g = dealer_sigmoid(z) - dealer_label(ob, d, o->comp_bps,
+				    o->accept_bps);
 				for (int i = 0; i < DEALER_NX; i++)
 					m->w[i] -= lr * (g * x[i] + o->l2 * m->w[i]);
 			}
@@ -385,7 +394,7 @@ dealer_evaluate(const struct dealer_model *m, const struct dealer_obs *v,
 	for (size_t i = 0; i < n; i++) {
 		for (int d = 0; d < v[i].ndealers && d < DEALER_MAX; d++)
 			if (v[i].asked & (1u << d)) {
-				ysum += dealer_label(&v[i], d, m->comp_bps);
+				ysum += dealer_label(&v[i], d, m->comp_bps, m->accept_bps);
 				na++;
 			}
 		if (isfinite(v[i].move_bps)) {
@@ -407,7 +416,7 @@ dealer_evaluate(const struct dealer_model *m, const struct dealer_obs *v,
 			if (!(v[i].asked & (1u << d)))
 				continue;
 			dealer_predict(m, &v[i].req, v[i].h[d], v[i].names[d], &p, &lk);
-			y = dealer_label(&v[i], d, m->comp_bps);
+			y = dealer_label(&v[i], d, m->comp_bps, m->accept_bps);
 			p = p < 1e-9 ? 1e-9 : p > 1 - 1e-9 ? 1 - 1e-9 : p;
 			ll -= y ? log(p) : log(1 - p);
 			bll -= y ? log(pbar) : log(1 - pbar);
@@ -674,6 +683,7 @@ dealer_model_to_json(const struct dealer_model *m)
 	}
 	cJSON_AddItemToObject(o, "comp_inputs", dealer_names_json(in, DEALER_NX));
 	dealer_add_num(o, "comp_bps", m->comp_bps);
+	dealer_add_num(o, "accept_bps", m->accept_bps);
 	dealer_add_num(o, "gain_bps", m->gain_bps);
 	cJSON_AddItemToObject(o, "comp_w", dealer_nums(m->w, DEALER_NX));
 	dealer_add_num(o, "leak_b", m->leak_b);
@@ -785,6 +795,7 @@ dealer_model_from_json(struct dealer_model *m, const cJSON *o, char *err,
 		i++;
 	}
 	if (dealer_read_num(o, "comp_bps", &m->comp_bps, err, errlen) != 0 ||
+	    dealer_read_num(o, "accept_bps", &m->accept_bps, err, errlen) != 0 ||
 	    dealer_read_num(o, "gain_bps", &m->gain_bps, err, errlen) != 0 ||
 	    dealer_read_nums(o, "comp_w", m->w, DEALER_NX, err, errlen) != 0 ||
 	    dealer_read_num(o, "leak_b", &m->leak_b, err, errlen) != 0 ||

@@ -186,7 +186,8 @@ int es_train(struct model *m, const struct es_opts *o, struct es_result *r,
 /*
  * Dealer selection (dealer.c): which dealers to ask for a quote.  For each
  * dealer a logistic model gives the chance of a competitive quote (one
- * within comp_bps of the best quote of its request) from the request and
+ * within comp_bps of the best quote of its request and no dearer than
+ * accept_bps) from the request and
  * the dealer's history as the requester saw it; a linear model gives the
  * leakage cost of asking it (the lit mid's move against us after the
  * request that asking it adds).  Neither sees a dealer's hidden habits
@@ -258,6 +259,7 @@ struct dealer_model {
 	int ndealers;
 	char names[DEALER_MAX][8];
 	double comp_bps;    /* "competitive": within this of the best quote */
+	double accept_bps;  /* ...and no dearer than this against the mid */
 	double gain_bps;    /* what a competitive quote is worth (mean gap
 	                       from the best to the second quote) */
 	double w[DEALER_NX];
@@ -291,7 +293,7 @@ unsigned dealer_choose(const struct dealer_model *m,
 struct dealer_train_opts {
 	int epochs;
 	double lr, leak_lr, l2;
-	double comp_bps;
+	double comp_bps, accept_bps;
 	uint64_t seed;
 };
 void dealer_train_defaults(struct dealer_train_opts *o);
