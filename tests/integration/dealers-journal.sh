@@ -5,7 +5,8 @@
 # rfq-outcome decision carrying its training record, a model retrains from
 # the journal, and a session killed part-way and recovered records the same
 # requests as one never killed (the dealer history is rebuilt, not lost).
-# A missing model or a bad K is refused, naming the file or the value.
+# A missing model, a bad K, a damaged journal or one without requests is
+# refused, naming the file or the value.
 set -eu
 TRANCHED=$1
 tmp=$(mktemp -d)
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 export TRANCHE_SCENARIO_DIR=$here/engine/scenarios
 export TRANCHE_DEALER_MODEL=$here/engine/models/dealers.json
 run=(--scenario block-share --seed 7 --exit-when-done
-	--set orders.0.end=11:00:00 --set orders.0.venues=lit,dark,rfq
+	--set orders.0.end=10:30:00 --set orders.0.venues=lit,dark,rfq
 	--set orders.0.rfq_every_s=300 --set orders.0.dealers=learned:2)
 # The decisions of a journal, one JSON object a line.
 decisions() {
@@ -52,6 +53,23 @@ jq -e '.format == "tranche-dealers" and .meta.train_requests == '"$n" \
 out=$("$TRANCHED" train-dealers --from-journal "$tmp/none.trj" \
 	--out "$tmp/x.json" 2>&1) && fail "a missing journal was accepted"
 echo "$out" | grep -q "none.trj" || fail "missing journal not named: $out"
+# A journal with damage in the middle is refused, naming it; one without
+# requests (a lit-only session, or one from before the records) says so.
+cp "$tmp/max.trj" "$tmp/bad.trj"
+size=$(stat -c %s "$tmp/bad.trj")
+printf 'XXXXXXXX' | dd of="$tmp/bad.trj" bs=1 seek=$((size / 2)) conv=notrunc \
+	2>/dev/null
+out=$("$TRANCHED" train-dealers --from-journal "$tmp/bad.trj" \
+	--out "$tmp/x.json" 2>&1) && fail "a damaged journal was accepted"
+echo "$out" | grep -q "bad.trj.*damaged" || fail "damage not named: $out"
+"$TRANCHED" --scenario calm --seed 1 --exit-when-done --speed max \
+	--set orders.0.end=09:45:00 --journal "$tmp/lit.trj" \
+	--listen "ipc://$tmp/b" 2>/dev/null || fail "lit-only run failed"
+out=$("$TRANCHED" train-dealers --from-journal "$tmp/lit.trj" \
+	--out "$tmp/x.json" 2>&1) && fail "a journal without requests trained"
+echo "$out" | grep -q "hold no dealer requests" ||
+	fail "no requests not said: $out"
+[ ! -e "$tmp/x.json" ] || fail "a refused retrain wrote a model"
 
 # Killed once it has a measured request, recovered, continued: the same
 # requests, the same records.
