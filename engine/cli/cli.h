@@ -34,6 +34,8 @@ extern const struct cli_cmd cli_replay_cmd;
 extern const struct cli_cmd cli_train_cmd;
 extern const struct cli_cmd cli_impact_cmd;
 extern const struct cli_cmd cli_fix_echo_cmd;
+extern const struct cli_cmd cli_train_dealers_cmd;
+extern const struct cli_cmd cli_dealer_table_cmd;
 
 /* Options of the training commands (train, impact): a number in [lo, hi],
  * and --hidden W1,W2,...  0, or -1 having told stderr the program, the
@@ -58,5 +60,29 @@ struct impact_sample;
 int cli_impact_collect(const struct scenario *sc, uint64_t seed,
                        struct impact_sample **v, size_t *n, size_t *cap,
                        char *err, size_t errlen);
+
+/*
+ * The dealer model's data (train-dealers.c).  cli_dealer_session runs one
+ * session of scenario sc with seed, every block's venue set, dealers asked
+ * and request spacing overridden where given (0 / NULL: the block's own),
+ * appending each finished request to *v (n used, cap allocated) and its
+ * shortfall to *is_bps (may be NULL); with emit (may be NULL) its events go
+ * there too, as the daemon's go to its journal.  cli_dealer_journal
+ * appends the requests a journal recorded.  0, or -1 with err.
+ */
+struct dealer_obs;
+struct exec_emit;
+struct cli_dealer_run {
+	unsigned venues;
+	const char *dealers;
+	double rfq_every_s;
+	const struct exec_emit *emit;
+};
+int cli_dealer_session(const struct scenario *sc, uint64_t seed,
+                       const struct cli_dealer_run *o,
+                       struct dealer_obs **v, size_t *n, size_t *cap,
+                       double *is_bps, char *err, size_t errlen);
+int cli_dealer_journal(const char *path, struct dealer_obs **v, size_t *n,
+                       size_t *cap, char *err, size_t errlen);
 
 #endif

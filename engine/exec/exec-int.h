@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/exec/exec.h"
+#include "engine/model/model.h"
 #include "engine/model/signal.h"
 #include "engine/watch/watch.h"
 
@@ -22,6 +23,17 @@
  * carry a pointer to this, so a fill is looked for among the children of
  * that market's blocks only: our order ids are per market.
  */
+/* A request of ours until its leakage is measured, ROUTE_MOVE_S after it
+ * was sent (exec-route.c). */
+#define EXEC_RFQ_PEND 8
+struct exec_rfq_pend {
+	int live, decided;
+	uint64_t id;
+	uint32_t block;
+	double mid0;
+	struct dealer_obs o;
+};
+
 struct exec_mkt {
 	struct exec *x;
 	struct market *m;
@@ -40,6 +52,10 @@ struct exec_mkt {
 	 * last sample, and what our own crossing children took of it. */
 	int64_t sbuy, ssell, sourbuy, soursell;
 	struct sig_state sig;
+	/* Dealer selection (exec-route.c): what this desk has seen of each
+	 * dealer, and requests whose leakage is not yet measured. */
+	struct dealer_hist dh;
+	struct exec_rfq_pend pend[EXEC_RFQ_PEND];
 };
 
 /* The mid of every market is sampled on this grid of simulated time
@@ -78,6 +94,11 @@ struct exec {
 	 * publish. */
 	struct exec_news *news;
 	size_t nnews, capnews, news_pub;
+	/* The dealer-selection model (loaded by the first learned:K block)
+	 * and who hears of each finished request (exec_set_dealer_sink). */
+	struct dealer_model *dealers;
+	void (*dealer_sink)(void *arg, const struct dealer_obs *o);
+	void *dealer_sink_arg;
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -127,6 +148,8 @@ int exec_route_check(const struct parent_spec *s, const struct market *m,
                      char *err, size_t errlen);
 int exec_route_choose(struct exec *x, struct parent *p, struct child *c,
                       const struct venue_rfq *r);
+/* A block asking dealers learned:K needs the dealer model: loaded once. */
+int exec_need_dealer_model(struct exec *x, char *err, size_t errlen);
 /* exec-news.c: the time of the next item to publish (INT64_MAX: none),
  * and publish every item due by t; exec_news_free at exec_free. */
 int64_t exec_news_due(const struct exec *x);

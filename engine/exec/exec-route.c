@@ -23,6 +23,14 @@
  *         than the mid when asked, inside the collar and the limit
  *         (exec_route_choose); otherwise none is.
  *
+ * The dealers asked are all of them, k at random, the k with the tightest
+ * advertised pricing, or (learned:K) the k the dealer model (model.h,
+ * dealer.c) ranks best by p(competitive) x gain less leakage, from this
+ * desk's own history of each dealer (struct exec_mkt's dh).  Every request
+ * is kept until ROUTE_MOVE_S after it, when the mid's move against us is
+ * its leakage; then it teaches the history and becomes a training record
+ * (an "rfq-outcome" decision, and the dealer sink's).
+ *
  * Venue children pass exec_risk_check like any other (quantity within what
  * is unworked and the maximum child, price -- the mid -- inside the collar
  * and the limit, the child rate, rolling participation), and the
@@ -43,6 +51,10 @@
 #define ROUTE_RFQ_TRIGGER 10.0
 #define ROUTE_RFQ_MAX_BPS 25.0
 #define ROUTE_RFQ_EVERY_S 900.0
+/* A request's leakage: the mid's move against us from the request to the
+ * first decision this long after it (the deadline and the two minutes over
+ * which a losing dealer trades ahead). */
+#define ROUTE_MOVE_S 150.0
 
 static double
 route_or(double v, double dflt)
@@ -65,12 +77,14 @@ exec_dealers_parse(const char *s, int ndealers, int *mode, int *k, char *err,
 		*mode = 1;
 	else if (strncmp(s, "top:", 4) == 0)
 		*mode = 2;
+	else if (strncmp(s, "learned:", 8) == 0)
+		*mode = 3;
 	else {
-		snprintf(err, errlen, "dealers \"%.20s\": must be all, random:K or "
-		    "top:K", s);
+		snprintf(err, errlen, "dealers \"%.20s\": must be all, random:K, "
+		    "top:K or learned:K", s);
 		return -1;
 	}
-	n = strtol(s + (*mode == 1 ? 7 : 4), &end, 10);
+	n = strtol(s + (*mode == 1 ? 7 : *mode == 3 ? 8 : 4), &end, 10);
 	if (*end != '\0' || n < 1 || n > VENUE_MAX_DEALERS ||
 	    (ndealers > 0 && n > ndealers)) {
 		snprintf(err, errlen, "dealers \"%.20s\": K must be 1..%d (the "
@@ -241,17 +255,230 @@ route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
 	return filled;
 }
 
-static unsigned
-route_dealers(struct parent *p)
+static struct exec_mkt *
+route_mk(struct exec *x, const struct market *m)
 {
-	int mode, k;
-	char err[120];
+	for (size_t i = 0; i < x->nmk; i++)
+		if (x->mk[i].m == m)
+			return &x->mk[i];
+	return NULL;
+}
 
-	if (exec_dealers_parse(p->spec.dealers, venue_dealer_count(p->m), &mode,
-	    &k, err, sizeof err) != 0)
+/* What the requester knows of a request of qty shares now: the market's
+ * own daily volume (its rate of the last half hour over 6.5 hours), the
+ * mid's volatility over ten minutes, the spread, how far through the
+ * block's window.  Nothing of the dealers' own habits. */
+static void
+route_dealer_req(const struct parent *p, int64_t qty, struct dealer_req *r)
+{
+	const struct market *m = p->m;
+	double mid = market_mid(m), adv = market_volume_rate(m, 1) * 23400.0;
+	int64_t bp, ap, q;
+
+	memset(r, 0, sizeof *r);
+	r->side = p->spec.side;
+	r->size_pct = adv > 0 ? 100.0 * (double)qty / adv : 100;
+	if (mid > 0) {
+		r->vol_bps = market_sigma(m, 1) * sqrt(600.0) / mid * 1e4;
+		if (book_best(m->book, BOOK_BID, &bp, &q) == 0 &&
+		    book_best(m->book, BOOK_ASK, &ap, &q) == 0 && ap > bp)
+			r->spread_bps = (double)(ap - bp) / mid * 1e4;
+	}
+	if (p->spec.end > p->spec.start)
+		r->tod = (double)(m->now - p->spec.start) /
+		    (double)(p->spec.end - p->spec.start);
+}
+
+static void
+route_dealer_hist(const struct exec_mkt *mk, int n, char (*names)[8],
+                  double (*h)[DEALER_NHIST])
+{
+	for (int d = 0; d < n && d < DEALER_MAX; d++) {
+		snprintf(names[d], sizeof names[d], "%s",
+		    venue_dealer_name(mk->m, d));
+		dealer_hist_features(&mk->dh, d, h[d]);
+	}
+}
+
+int
+exec_need_dealer_model(struct exec *x, char *err, size_t errlen)
+{
+	char e[400];
+
+	if (x->dealers != NULL)
 		return 0;
-	return mode == 1 ? venue_dealers_random(p->m, k) : mode == 2 ?
-	    venue_dealers_top(p->m, k) : venue_dealers_all(p->m);
+	if ((x->dealers = calloc(1, sizeof *x->dealers)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (dealer_model_load(x->dealers, dealer_model_default_path(), e,
+	    sizeof e) != 0) {
+		free(x->dealers);
+		x->dealers = NULL;
+		snprintf(err, errlen, "dealers learned:K: no usable dealer model: "
+		    "%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+exec_set_dealer_sink(struct exec *x,
+                     void (*fn)(void *arg, const struct dealer_obs *o),
+                     void *arg)
+{
+	x->dealer_sink = fn;
+	x->dealer_sink_arg = arg;
+}
+
+/*
+ * The dealers to ask for qty shares of block p.  learned:K ranks the
+ * dealers that are on by the dealer model's net benefit and says why in
+ * why (which were asked with their p(competitive) and leakage estimates,
+ * which were skipped and for what); the others leave why empty.
+ */
+static unsigned
+route_dealers(struct exec *x, struct parent *p, int64_t qty, char *why,
+              size_t whylen)
+{
+	int mode, k, n = venue_dealer_count(p->m);
+	char err[120], names[DEALER_MAX][8];
+	double h[DEALER_MAX][DEALER_NHIST];
+	struct exec_mkt *mk = route_mk(x, p->m);
+	struct dealer_req r;
+	struct dealer_rank rk;
+	unsigned mask;
+	size_t at;
+
+	why[0] = '\0';
+	if (exec_dealers_parse(p->spec.dealers, n, &mode, &k, err,
+	    sizeof err) != 0)
+		return 0;
+	if (mode != 3 || mk == NULL || exec_need_dealer_model(x, err,
+	    sizeof err) != 0)
+		return mode == 1 ? venue_dealers_random(p->m, k) : mode == 2 ?
+		    venue_dealers_top(p->m, k) : venue_dealers_all(p->m);
+	route_dealer_req(p, qty, &r);
+	route_dealer_hist(mk, n, names, h);
+	mask = dealer_choose(x->dealers, &r, n, (const char (*)[8])names,
+	    (const double (*)[DEALER_NHIST])h, venue_dealers_all(p->m), k, &rk);
+	/* "asked D2,D5: p(competitive) 0.81,0.77, leakage est 1.2,0.4 bps;
+	 * skipped D4: leaks 6.1 bps, D6: p(competitive) 0.10". */
+	at = (size_t)snprintf(why, whylen, "asked ");
+	for (int i = 0; i < rk.n && i < k && at < whylen; i++)
+		at += (size_t)snprintf(why + at, whylen - at, "%s%s", i ? "," : "",
+		    venue_dealer_name(p->m, rk.idx[i]));
+	for (int i = 0; i < rk.n && i < k && at < whylen; i++)
+		at += (size_t)snprintf(why + at, whylen - at, "%s%.2f", i ? "," :
+		    ": p(competitive) ", rk.p[i]);
+	for (int i = 0; i < rk.n && i < k && at < whylen; i++)
+		at += (size_t)snprintf(why + at, whylen - at, "%s%.1f", i ? "," :
+		    ", leakage est ", rk.leak[i]);
+	if (at < whylen)
+		at += (size_t)snprintf(why + at, whylen - at, " bps");
+	for (int i = k; i < rk.n && at < whylen; i++) {
+		const char *nm = venue_dealer_name(p->m, rk.idx[i]);
+
+		at += (size_t)snprintf(why + at, whylen - at, "%s%s: ", i == k ?
+		    "; skipped " : ", ", nm);
+		if (at >= whylen)
+			break;
+		if (rk.leak[i] > rk.p[i] * x->dealers->gain_bps)
+			at += (size_t)snprintf(why + at, whylen - at, "leaks %.1f bps",
+			    rk.leak[i]);
+		else
+			at += (size_t)snprintf(why + at, whylen - at,
+			    "p(competitive) %.2f", rk.p[i]);
+	}
+	return mask;
+}
+
+/* A request just sent: kept until its leakage can be measured. */
+static void
+route_pend_add(struct exec *x, struct parent *p, const struct child *c,
+               unsigned dealers)
+{
+	struct exec_mkt *mk = route_mk(x, p->m);
+	struct exec_rfq_pend *pd = NULL;
+	int n = venue_dealer_count(p->m);
+
+	if (mk == NULL)
+		return;
+	for (int i = 0; i < EXEC_RFQ_PEND; i++)
+		if (!mk->pend[i].live) {
+			pd = &mk->pend[i];
+			break;
+		}
+	if (pd == NULL)
+		return;
+	memset(pd, 0, sizeof *pd);
+	pd->live = 1;
+	pd->id = c->id;
+	pd->block = p->id;
+	pd->mid0 = c->mid;
+	pd->o.t = p->m->now;
+	pd->o.qty = c->qty;
+	pd->o.winner = -1;
+	pd->o.asked = dealers;
+	pd->o.ndealers = n < DEALER_MAX ? n : DEALER_MAX;
+	route_dealer_req(p, c->qty, &pd->o.req);
+	route_dealer_hist(mk, pd->o.ndealers, pd->o.names, pd->o.h);
+}
+
+static struct parent *
+route_block(struct exec *x, uint32_t id)
+{
+	for (size_t i = 0; i < x->nparents; i++)
+		if (x->parents[i]->id == id)
+			return x->parents[i];
+	return NULL;
+}
+
+/*
+ * Requests of market m sent ROUTE_MOVE_S or more before t: the mid's move
+ * against us since is their leakage.  Each answered one teaches the
+ * history, goes to the dealer sink and, with an emit callback, is an
+ * "rfq-outcome" decision whose dealer_obs field is the training record a
+ * journal keeps (tranched train-dealers --from-journal).
+ */
+static void
+route_pend_finish(struct exec *x, const struct market *m, int64_t t)
+{
+	struct exec_mkt *mk = route_mk(x, m);
+	double mid = market_mid(m);
+
+	if (mk == NULL || !(mid > 0))
+		return;
+	for (int i = 0; i < EXEC_RFQ_PEND; i++) {
+		struct exec_rfq_pend *pd = &mk->pend[i];
+		struct parent *bp;
+		double dir;
+
+		if (!pd->live || t - pd->o.t < (int64_t)(ROUTE_MOVE_S * 1e9))
+			continue;
+		pd->live = 0;
+		if (!pd->decided)
+			continue;
+		dir = pd->o.req.side == BOOK_BID ? 1 : -1;
+		pd->o.move_bps = pd->mid0 > 0 ? dir * (mid - pd->mid0) / pd->mid0 *
+		    1e4 : NAN;
+		pd->o.move_t = t;
+		dealer_hist_update(&mk->dh, &pd->o);
+		if (x->dealer_sink != NULL)
+			x->dealer_sink(x->dealer_sink_arg, &pd->o);
+		if (x->e.emit != NULL && (bp = route_block(x, pd->block)) != NULL) {
+			cJSON_Delete(x->dec_extra);
+			x->dec_extra = cJSON_CreateObject();
+			cJSON_AddItemToObject(x->dec_extra, "dealer_obs",
+			    dealer_obs_to_json(&pd->o));
+			exec_decision(x, bp, "rfq-outcome", pd->o.qty, 0, -1, pd->o.qty,
+			    "rfq of %lld: %s; the mid moved %.1f bps against us in "
+			    "the %.0f s after it", (long long)pd->o.qty,
+			    pd->o.winner >= 0 ? venue_dealer_name(m, pd->o.winner) :
+			    "none accepted", pd->o.move_bps,
+			    (double)(t - pd->o.t) / 1e9);
+		}
+	}
 }
 
 void
@@ -260,6 +487,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 	double tick = p->m->tick;
 	int64_t min = p->spec.dark_min > 0 ? p->spec.dark_min : ROUTE_DARK_MIN;
 
+	route_pend_finish(x, p->m, t);
 	if (p->state != PARENT_WORKING || t >= p->spec.end ||
 	    !venue_present(p->m))
 		return;
@@ -281,6 +509,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 			    route_or(p->spec.rfq_pct, ROUTE_RFQ_PCT) / 100.0);
 			int64_t room = exec_pov_room(x, p);
 			unsigned dealers;
+			char why[200];
 
 			if (p->max_child > 0 && q > p->max_child)
 				q = p->max_child;
@@ -297,15 +526,29 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 			if (q > unworked)
 				q = unworked - unworked % (p->spec.lot > 1 ?
 				    p->spec.lot : 1);
-			if (q >= p->spec.lot && (dealers = route_dealers(p)) != 0) {
-				exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
-				    "remainder %lld is %.0f%% of the %.0f shares expected "
-				    "to trade by the end: asking %d dealers for %lld",
-				    (long long)left, share, expect,
-				    __builtin_popcount(dealers), (long long)q);
+			if (q >= p->spec.lot && (dealers = route_dealers(x, p, q, why,
+			    sizeof why)) != 0) {
+				size_t nc = p->nchildren;
+
+				/* The model's reason first: it is what a person
+				 * wants to see, and the rest may be cut. */
+				if (why[0] != '\0')
+					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
+					    "%s; asking %d dealers for %lld: remainder %lld is "
+					    "%.0f%% of the %.0f shares expected to trade by the "
+					    "end", why, __builtin_popcount(dealers),
+					    (long long)q, (long long)left, share, expect);
+				else
+					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
+					    "remainder %lld is %.0f%% of the %.0f shares "
+					    "expected to trade by the end: asking %d dealers for "
+					    "%lld", (long long)left, share, expect,
+					    __builtin_popcount(dealers), (long long)q);
 				p->rfqs++;
 				p->last_rfq = t;
 				route_send(x, p, VENUE_RFQ, q, 0, dealers, "rfq");
+				if (p->nchildren > nc && p->children[nc].live)
+					route_pend_add(x, p, &p->children[nc], dealers);
 			}
 		}
 	}
@@ -339,10 +582,30 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 	    ROUTE_RFQ_MAX_BPS), mid = market_mid(p->m);
 	char why[200];
 
+	struct exec_mkt *mk = route_mk(x, p->m);
+	struct exec_rfq_pend *pd = NULL;
+
 	for (int i = 0; i < r->nquotes; i++)
 		if (best < 0 || (double)dir * (double)(r->q[i].px -
 		    r->q[best].px) < 0)
 			best = i;
+	/* What came back is the dealer model's record of this request,
+	 * whatever is accepted. */
+	for (int i = 0; mk != NULL && i < EXEC_RFQ_PEND; i++)
+		if (mk->pend[i].live && mk->pend[i].id == r->id)
+			pd = &mk->pend[i];
+	if (pd != NULL) {
+		pd->decided = 1;
+		for (int i = 0; i < r->nquotes; i++) {
+			int d = r->q[i].dealer;
+
+			if (d < 0 || d >= DEALER_MAX)
+				continue;
+			pd->o.quoted |= 1u << d;
+			pd->o.quote_bps[d] = r->mid0 > 0 ? (double)dir *
+			    ((double)r->q[i].px - r->mid0) / r->mid0 * 1e4 : 0;
+		}
+	}
 	if (best >= 0)
 		cost = (double)dir * ((double)r->q[best].px - r->mid0) / r->mid0 *
 		    1e4;
@@ -372,6 +635,10 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 		    venue_dealer_name(p->m, r->q[best].dealer),
 		    r->q[best].px * tick, cost, r->nquotes,
 		    __builtin_popcount(r->asked));
+		if (pd != NULL) {
+			pd->o.winner = r->q[best].dealer;
+			pd->o.filled = r->qty;
+		}
 		return best;
 	}
 	exec_decision(x, p, "rfq-reject", 0, 0, -1, r->qty, "%s", why);

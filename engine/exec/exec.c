@@ -269,6 +269,10 @@ exec_free(struct exec *x)
 		impact_free(x->own_impact);
 		free(x->own_impact);
 	}
+	if (x->dealers != NULL) {
+		dealer_model_free(x->dealers);
+		free(x->dealers);
+	}
 	cJSON_Delete(x->dec_extra);
 	exec_news_free(x);
 	watch_free(x->watch);
@@ -384,6 +388,9 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 	if (exec_route_check(s, m, err, errlen) != 0)
 		return -1;
 	if (algo->needs_model && exec_need_model(x, err, errlen) != 0)
+		return -1;
+	if (strncmp(s->dealers, "learned:", 8) == 0 &&
+	    exec_need_dealer_model(x, err, errlen) != 0)
 		return -1;
 	if (x->nparents == x->capparents) {
 		size_t n = x->capparents ? x->capparents * 2 : 4;

@@ -619,11 +619,18 @@ int exec_set_cost_limit(struct exec *x, uint32_t id, double bps, char *err,
                         size_t errlen);
 int64_t exec_alerts_raised(const struct exec *x, int market);
 
-/* The dealers a block's "dealers" setting names: "all", "random:K" or
- * "top:K" (empty: all).  0 and *mode (0 all, 1 random, 2 top) and *k, or
- * -1 with err naming the value. */
+/* The dealers a block's "dealers" setting names: "all", "random:K",
+ * "top:K" or "learned:K" (empty: all).  0 and *mode (0 all, 1 random, 2
+ * top, 3 learned) and *k, or -1 with err naming the value. */
 int exec_dealers_parse(const char *s, int ndealers, int *mode, int *k,
                        char *err, size_t errlen);
+/* Who hears of every request once its leakage is measured (the trainer,
+ * the comparison table): fn(arg, record), with or without an emit
+ * callback.  fn NULL: nobody. */
+struct dealer_obs;
+void exec_set_dealer_sink(struct exec *x,
+                          void (*fn)(void *arg, const struct dealer_obs *o),
+                          void *arg);
 
 /* A supervisor turns a venue ("dark" or "rfq") or one dealer (by name;
  * venue NULL) off (on 0) or on, in every market that has it.  Turning a

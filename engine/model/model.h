@@ -183,4 +183,143 @@ struct es_result {
 int es_train(struct model *m, const struct es_opts *o, struct es_result *r,
              char *err, size_t errlen);
 
+/*
+ * Dealer selection (dealer.c): which dealers to ask for a quote.  For each
+ * dealer a logistic model gives the chance of a competitive quote (one
+ * within comp_bps of the best quote of its request and no dearer than
+ * accept_bps) from the request and
+ * the dealer's history as the requester saw it; a linear model gives the
+ * leakage cost of asking it (the lit mid's move against us after the
+ * request that asking it adds).  Neither sees a dealer's hidden habits
+ * (struct dealer_params): only what came back of earlier requests.
+ */
+#define DEALER_MAX 8
+enum dealer_req_id {
+	DEALER_REQ_SIZE,    /* size / the market's daily volume, % / 10 */
+	DEALER_REQ_VOL,     /* mid's volatility over 10 minutes, bps / 10 */
+	DEALER_REQ_SPREAD,  /* lit spread, bps / 10 */
+	DEALER_REQ_TOD,     /* fraction of the block's window gone, 0..1 */
+	DEALER_REQ_SIDE,    /* +1 buy, -1 sell */
+	DEALER_NREQ
+};
+enum dealer_hist_id {
+	DEALER_H_RESPOND,   /* share of requests it answered */
+	DEALER_H_QUOTE,     /* its quotes' cost against the mid, bps / 10 */
+	DEALER_H_BEST,      /* share of its quotes that were the best */
+	DEALER_H_LOSSMOVE,  /* mid's move against us after requests it lost,
+	                       bps / 10 */
+	DEALER_H_ASKED,     /* log(1 + times asked) / 3 */
+	DEALER_NHIST
+};
+/* Logistic inputs: bias, request, history, one-hot dealer, and the
+ * one-hot times the size (dealers price size differently). */
+#define DEALER_NX (1 + DEALER_NREQ + DEALER_NHIST + 2 * DEALER_MAX)
+
+struct dealer_req {
+	int side;            /* BOOK_BID buys */
+	double size_pct, vol_bps, spread_bps, tod;
+};
+
+/* What a requester remembers of each dealer of one market: averages that
+ * weight each new request by max(1/n, DEALER_HIST_ALPHA). */
+#define DEALER_HIST_ALPHA 0.1
+struct dealer_hist {
+	int n[DEALER_MAX], nq[DEALER_MAX], nl[DEALER_MAX];
+	double respond[DEALER_MAX], quote[DEALER_MAX], best[DEALER_MAX];
+	double lossmove[DEALER_MAX];
+};
+
+/* One request and what came of it: the training record, journaled as a
+ * "dealer_obs" object of the rfq-outcome decision (tranched(1)). */
+struct dealer_obs {
+	int64_t t, qty;
+	struct dealer_req req;
+	int ndealers;
+	char names[DEALER_MAX][8];
+	double h[DEALER_MAX][DEALER_NHIST]; /* history features when asked */
+	unsigned asked, quoted;             /* dealer masks */
+	double quote_bps[DEALER_MAX];       /* cost against the mid when asked */
+	int winner;                         /* -1: none accepted */
+	int64_t filled;                     /* shares the winner filled */
+	double move_bps;                    /* mid's move against us by move_t */
+	int64_t move_t;
+};
+
+void dealer_hist_init(struct dealer_hist *h);
+void dealer_hist_features(const struct dealer_hist *h, int d, double *f);
+/* Learn from a finished request (its asked, quoted, quote_bps, winner,
+ * move_bps). */
+void dealer_hist_update(struct dealer_hist *h, const struct dealer_obs *o);
+/* Inputs x[DEALER_NX] of dealer slot slot (-1: unknown to the model). */
+void dealer_inputs(const struct dealer_req *r, const double *hist, int slot,
+                   double *x);
+
+struct dealer_model {
+	char name[64];
+	int ndealers;
+	char names[DEALER_MAX][8];
+	double comp_bps;    /* "competitive": within this of the best quote */
+	double accept_bps;  /* ...and no dearer than this against the mid */
+	double gain_bps;    /* what a competitive quote is worth (mean gap
+	                       from the best to the second quote) */
+	double w[DEALER_NX];
+	double leak_b, leak_a[DEALER_MAX], leak_c[DEALER_MAX];
+	cJSON *meta;        /* owned */
+};
+
+void dealer_model_init(struct dealer_model *m);
+void dealer_model_free(struct dealer_model *m);
+/* The slot of the dealer called name, or -1. */
+int dealer_model_slot(const struct dealer_model *m, const char *name);
+/* p(competitive) and leakage estimate (bps) of asking dealer name. */
+void dealer_predict(const struct dealer_model *m, const struct dealer_req *r,
+                    const double *hist, const char *name, double *p,
+                    double *leak);
+
+/* A ranking of the dealers of a market: net = p x gain_bps - leak. */
+struct dealer_rank {
+	int n;
+	int idx[DEALER_MAX];          /* market dealer indices, best first */
+	double p[DEALER_MAX], leak[DEALER_MAX], net[DEALER_MAX];
+};
+/* Rank the dealers in mask avail (names[i], h[i] their history features)
+ * and return the mask of the best k (ties by index). */
+unsigned dealer_choose(const struct dealer_model *m,
+                       const struct dealer_req *r, int ndealers,
+                       const char (*names)[8],
+                       const double (*h)[DEALER_NHIST], unsigned avail,
+                       int k, struct dealer_rank *rk);
+
+struct dealer_train_opts {
+	int epochs;
+	double lr, leak_lr, l2;
+	double comp_bps, accept_bps;
+	uint64_t seed;
+};
+void dealer_train_defaults(struct dealer_train_opts *o);
+/* Fit m (its dealers: those the records name, in order of appearance) by
+ * SGD in a seeded order: the same records give the same model, bit for
+ * bit.  0, or -1 with err. */
+int dealer_train(struct dealer_model *m, const struct dealer_obs *v, size_t n,
+                 const struct dealer_train_opts *o, char *err, size_t errlen);
+/* Log loss of p(competitive) and squared error of the leakage estimate on
+ * v, and the same for constant predictions (the mean label, mean move). */
+struct dealer_fit {
+	size_t n, nasked;
+	double logloss, base_logloss, leak_rmse, base_leak_rmse;
+};
+void dealer_evaluate(const struct dealer_model *m, const struct dealer_obs *v,
+                     size_t n, struct dealer_fit *f);
+
+cJSON *dealer_obs_to_json(const struct dealer_obs *o);
+/* 0, or -1 with err naming the field. */
+int dealer_obs_from_json(struct dealer_obs *o, const cJSON *j, char *err,
+                         size_t errlen);
+int dealer_model_save(const struct dealer_model *m, const char *path,
+                      char *err, size_t errlen);
+int dealer_model_load(struct dealer_model *m, const char *path, char *err,
+                      size_t errlen);
+/* $TRANCHE_DEALER_MODEL, else the shipped engine/models/dealers.json. */
+const char *dealer_model_default_path(void);
+
 #endif

@@ -647,7 +647,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_FIELD, "field \"venues\": %s", err);
 	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers)
 		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" "
-		    "\"%.20s\": must be all, random:K or top:K", dealers);
+		    "\"%.20s\": must be all, random:K, top:K or learned:K",
+		    dealers);
 	if (dealers != NULL)
 		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
