@@ -62,18 +62,12 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 			quotes += strcmp(r->d[k].status, "quoted") == 0;
 		text_qty(qty, sizeof qty, r->qty);
 		rfq_countdown(left, sizeof left, s, r);
-		if (quotes == 0) {
-			panel_printf(w, y++, 1, iw, row == sel ? A_REVERSE : h,
-			    v->utf8, "%c %-5s blk %-3s %-4s %9s %-6s %s",
-			    row == sel ? '>' : ' ', r->id, r->block,
-			    strcmp(r->side, "buy") == 0 ? "BUY" : "SELL", qty, r->by,
-			    left);
+		panel_printf(w, y++, 1, iw, quotes == 0 && row == sel ? A_REVERSE :
+		    h, v->utf8, "%c %s blk %s %s %s %s %s", quotes == 0 &&
+		    row == sel ? '>' : ' ', r->id, r->block,
+		    strcmp(r->side, "buy") == 0 ? "BUY" : "SELL", qty, r->by, left);
+		if (quotes == 0)
 			row++;
-		} else
-			panel_printf(w, y++, 1, iw, h, v->utf8, "  %-5s blk %-3s "
-			    "%-4s %9s %-6s %s", r->id, r->block,
-			    strcmp(r->side, "buy") == 0 ? "BUY" : "SELL", qty, r->by,
-			    left);
 		for (int k = 0; k < r->ndealers && y < p->h - 1; k++) {
 			const struct store_rfq_dealer *d = &r->d[k];
 			int q = strcmp(d->status, "quoted") == 0;
