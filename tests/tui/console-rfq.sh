@@ -21,7 +21,9 @@ wait_for "VENUES block 1"
 # Send: quantity, dealers and deadline; a reason; y.
 tmux_ send-keys R
 wait_for "request for quotes: QTY"
-tmux_ send-keys "20000 D1,D3 60" Enter
+# Deadlines long in wall time (60 s at 10x): a loaded machine must not
+# see a request expire before the keys reach it.
+tmux_ send-keys "20000 D1,D3 600" Enter
 wait_for "rfq 1: reason:"
 tmux_ send-keys "size for the close" Enter
 wait_for '"cmd":"rfq","block":"1","qty":20000,"dealers":"D1,D3"'
@@ -62,7 +64,7 @@ wait_for "RFQ 0 in flight"
 # Reject a request.
 tmux_ send-keys R
 wait_for "request for quotes: QTY"
-tmux_ send-keys "5000" Enter
+tmux_ send-keys "5000 all 600" Enter
 wait_for "rfq 1: reason:"
 tmux_ send-keys "see the price" Enter
 tmux_ send-keys y
