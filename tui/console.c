@@ -156,6 +156,22 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 			    "(recorded in the audit log)",
 			    (unsigned long long)t->pending_ack);
 			t->pending_ack = 0;
+		} else if (ipc_get_str(reply, "rfq", &state) == 0) {
+			/* A request's id, and what an acceptance filled. */
+			char id[16], px[32];
+			double d = 0, f = 0;
+
+			store_text(id, sizeof id, state);
+			if (ipc_get_num(reply, "px", &d) == 0) {
+				ipc_get_num(reply, "filled", &f);
+				text_px(px, sizeof px, d, t->store.tick,
+				    t->store.px_decimals);
+				tui_message(t, MSG_OK, "%s: ok, %s filled %.0f at %s",
+				    what, id, f, px);
+			} else
+				tui_message(t, MSG_OK, "%s: ok, %s%s", what, id,
+				    strcmp(what, CMD_RFQ) == 0 ? " sent: the RFQ panel "
+				    "shows the quotes" : " rejected");
 		} else if (ipc_get_str(reply, "state", &state) == 0)
 			tui_message(t, MSG_OK, "%s: ok, state %s", what, state);
 		else if (ipc_get_num(reply, "max_pov", &pov) == 0) {

@@ -53,6 +53,7 @@ dealer=$(screen | grep -oE 'accept r[0-9]+ D[13]' | head -1 | awk '{print $3}')
 tmux_ send-keys "best of two" Enter
 wait_for '"cmd":"rfq_accept"'
 tmux_ send-keys y
+wait_for_re "rfq_accept: ok, r[0-9]+ filled 20000 at [0-9]+\.[0-9]+"
 wait_for_re "accepted $dealer [0-9]+\.[0-9]+ x 20,000 \(trader\)"
 wait_for_re 'rfq +20,000 '
 wait_for "RFQ 0 in flight"
