@@ -34,7 +34,7 @@ start() {
 	done
 	fail "the engine did not answer: $(cat "$tmp/engine.err")"
 }
-start "${run[@]}" --speed 20
+start "${run[@]}" --speed 60
 
 # Bad input: each refusal names the field and the value, and no request
 # is made (the snapshot holds none).
@@ -58,7 +58,7 @@ expect_refused 'field "dealers" "D2": turned off by a supervisor' \
 	fail "a refused request left a record"
 
 # Ask three dealers, wait for a quote, accept it with a reason.
-# Deadlines are long in wall time (30 s at 20x): a loaded machine's slow
+# Deadlines are long in wall time (10 s at 60x): a loaded machine's slow
 # ctl must not see a request expire under it.
 rfq=$(ctl rfq 1 20000 D1,D3,D5 --deadline 600 --reason "block size" --json |
 	jq -r .rfq)
@@ -95,7 +95,7 @@ echo "$before" | jq -e '.venue_filled.rfq == 20000' >/dev/null ||
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
-start --journal "$tmp/j.trj" --listen "$url" --speed 20
+start --journal "$tmp/j.trj" --listen "$url" --speed 60
 grep -q "continuing the session" "$tmp/engine.err" ||
 	fail "the engine did not recover: $(cat "$tmp/engine.err")"
 after=$(block_state)
