@@ -216,6 +216,8 @@ exec_rfq_on_change(void *arg, const struct venue_rfq *r)
 		rec->block = p->id;
 		rec->trader = c->manual;
 		rec->state = "live";
+		if (x->rfq_why != NULL)
+			snprintf(rec->reason, sizeof rec->reason, "%s", x->rfq_why);
 	}
 	rec->r = *r;
 	if (r->state != VENUE_RFQ_OPEN) {
@@ -331,6 +333,9 @@ exec_rfq_send(struct exec *x, uint32_t block, int64_t qty,
 	char set[32];
 	int rv;
 
+	*deadline = 0;
+	if (id != NULL && idlen > 0)
+		id[0] = '\0';
 	if (p == NULL) {
 		snprintf(err, errlen, "block %u: no such block", block);
 		return EXEC_ENOTFOUND;
@@ -383,8 +388,12 @@ exec_rfq_send(struct exec *x, uint32_t block, int64_t qty,
 	if (book_best(p->m->book, BOOK_BID, &bp, &q) == 0 &&
 	    book_best(p->m->book, BOOK_ASK, &ap, &q) == 0)
 		c->half_spread = (double)(ap - bp) / 2.0;
+	/* The record made when the venue says it asked carries the
+	 * trader's reason from its first event on. */
+	x->rfq_why = reason;
 	rv = venue_rfq_request_by(p->m, p->spec.side, qty, mask, deadline_s,
 	    &rid);
+	x->rfq_why = NULL;
 	c = &p->children[p->nchildren - 1];
 	if (rv != 0) {
 		/* Nothing reached the market: the child never was. */
@@ -399,12 +408,6 @@ exec_rfq_send(struct exec *x, uint32_t block, int64_t qty,
 	p->venue_working += qty;
 	p->dirty = 1;
 	rfq_id_str(id, idlen, rid);
-	{
-		struct exec_rfq_rec *rec = rfq_rec(x, rid);
-
-		if (rec != NULL && reason != NULL)
-			snprintf(rec->reason, sizeof rec->reason, "%s", reason);
-	}
 	exec_child_event(x, p, c, "new", "rfq: a trader's request");
 	{
 		struct venue_rfq r;
