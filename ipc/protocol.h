@@ -122,8 +122,13 @@
  *             mid then in fractional ticks),"origin"? ({"kind":
  *             "fix|ctl|console","session"?,"clordid"?}: where the block
  *             came from; for fix the FIX session and the order's latest
- *             ClOrdID),"plan"? (while the block's algorithm follows
- *             a re-planned remainder: {"since","end" (ns strings),"from",
+ *             ClOrdID),"venues" ("lit,dark,rfq"),"venue_filled"?
+ *             ({"lit","dark","rfq"}: shares filled in each),
+ *             "venue_working"?,"dealers"?,"dark_sent"? (shares sent to
+ *             the dark pool),"leak_vol"? (the market's shares traded
+ *             ahead by the predator and dealers who lost a request;
+ *             these five when the set is more than lit),
+ *             "plan"? (while the block's algorithm follows a re-planned remainder: {"since","end" (ns strings),"from",
  *             "lump","urgency" (when made, over the time left then) or
  *             "shape":"own","half_qty","half_t","base_half_t" (ns
  *             strings: when the plan and the algorithm's own schedule
@@ -172,6 +177,16 @@
  *             is sometimes wrong),"src":"sim|file","at" (ns string)}  one
  *             per news item, at its time (engine/exec/exec-news.c); also
  *             raises a news alert
+ * rfq        {"id" ("r17"),"block","sym","side","qty","by":"trader|router",
+ *             "asked","deadline" (ns strings),"mid0" (the mid when asked,
+ *             ticks),"dealers":[{"dealer","status":"pending|quoted|
+ *             declined|none","px"?,"size"?,"at"? (when quoted)}],"state":
+ *             "live|accepted|rejected|expired|cancelled","dealer"?,"px"?
+ *             (the quote taken),"filled","ended"? (ns string),"reason"?}
+ *             one per change of a request for quotes: asked, a quote or a
+ *             refusal, the end (a trader's request waits for rfq_accept
+ *             or rfq_reject and expires at its deadline; the router's
+ *             takes the best quote or none there)
  * heartbeat  {"speed" (string: "60", "max" ...),"state":"LIVE|PAUSED|
  *             HALTED|JOURNAL-HALTED|DONE" (the engine's, see below),"subs",
  *             "util" (loop busy fraction 0..1),"name","journal":"ok|halted",
@@ -197,6 +212,7 @@
 #define TOPIC_STATUS    "status"
 #define TOPIC_MID       "mid"
 #define TOPIC_NEWS      "news"
+#define TOPIC_RFQ       "rfq"
 
 /*
  * Commands (request fields beyond cmd and id; reply fields beyond ok and id).
@@ -220,7 +236,8 @@
  * snapshot  {} -> {"seq" (last seq published),"t","tick","sym","syms",
  *           "state","book":{...} (the first symbol's),"books":[{...}...]
  *           (every symbol's),"blocks":[...],"decisions":[...],"alerts":[...],
- *           "audit":[...],"children":[...],"news":[...]}  decisions, alerts,
+ *           "audit":[...],"children":[...],"news":[...],"rfqs":[...]
+ *           (the recent requests for quotes, rfq payloads)}  decisions, alerts,
  *           audit records and news items are the last 200 of each, as
  *           whole events (with v,
  *           seq and t): a console attaching mid-session shows who did
@@ -304,6 +321,18 @@
  *           "cancelled" (children cancelled)}   supervisor: turn the dark
  *           pool, RFQ or one dealer off or on in every market; off cancels
  *           the venue's live children and the router sends it nothing
+ * rfq       {"block","qty","dealers"? ("all" or "D1,D3"; default all),
+ *           "deadline_s"? (1..600; default the venue's),"reason"} ->
+ *           {"rfq" ("r17"),"block","qty","deadline" (ns string)}   trader:
+ *           ask dealers for part of a block whose venues include rfq; qty
+ *           at most what is neither filled nor working; it waits for the
+ *           trader's decision and expires at its deadline
+ * rfq_accept {"rfq","dealer","reason"} -> {"rfq","dealer","px","filled"}
+ *           trader: take that dealer's quote (it must have quoted, the
+ *           request must be live and the price inside the limit and the
+ *           collar); the fill is booked at once
+ * rfq_reject {"rfq","reason"} -> {"rfq","state"}   trader: take none;
+ *           the request ends (a router's request too)
  */
 #define CMD_HELLO    "hello"
 #define CMD_STATUS   "status"
@@ -323,6 +352,9 @@
 #define CMD_VENUE    "venue"
 #define CMD_AMEND    "amend"
 #define CMD_FIX_STATUS "fix_status"
+#define CMD_RFQ      "rfq"
+#define CMD_RFQ_ACCEPT "rfq_accept"
+#define CMD_RFQ_REJECT "rfq_reject"
 
 /* Error codes carried in error.code. */
 #define ERR_PARSE     "parse"      /* not JSON, or not an object */

@@ -156,6 +156,22 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 			    "(recorded in the audit log)",
 			    (unsigned long long)t->pending_ack);
 			t->pending_ack = 0;
+		} else if (ipc_get_str(reply, "rfq", &state) == 0) {
+			/* A request's id, and what an acceptance filled. */
+			char id[16], px[32];
+			double d = 0, f = 0;
+
+			store_text(id, sizeof id, state);
+			if (ipc_get_num(reply, "px", &d) == 0) {
+				ipc_get_num(reply, "filled", &f);
+				text_px(px, sizeof px, d, t->store.tick,
+				    t->store.px_decimals);
+				tui_message(t, MSG_OK, "%s: ok, %s filled %.0f at %s",
+				    what, id, f, px);
+			} else
+				tui_message(t, MSG_OK, "%s: ok, %s%s", what, id,
+				    strcmp(what, CMD_RFQ) == 0 ? " sent: the RFQ panel "
+				    "shows the quotes" : " rejected");
 		} else if (ipc_get_str(reply, "state", &state) == 0)
 			tui_message(t, MSG_OK, "%s: ok, state %s", what, state);
 		else if (ipc_get_num(reply, "max_pov", &pov) == 0) {
@@ -279,7 +295,8 @@ tui_action(struct tui *t, const char *action, const char *values)
 	    strcmp(action, "style") == 0 || strcmp(action, "algo") == 0 ||
 	    strcmp(action, "child") == 0 || strcmp(action, "limit") == 0 ||
 	    strcmp(action, "cancel_children") == 0 ||
-	    strcmp(action, CMD_CANCEL) == 0 ? b->id : tui_command_block(t, b),
+	    strcmp(action, CMD_CANCEL) == 0 || strcmp(action, CMD_RFQ) == 0 ?
+	    b->id : tui_command_block(t, b),
 	    &ctx, values);
 	tui_ask_estimate(t);
 	t->msg_dirty = 1;
@@ -369,6 +386,44 @@ tui_action_cancel_child(struct tui *t)
 	memset(&ctx, 0, sizeof ctx);
 	snprintf(ctx.child, sizeof ctx.child, "%s", u->id);
 	prompt_begin(&t->prompt, "cancel_child", u->block, 0);
+	t->prompt.ctx = ctx;
+	t->msg_dirty = 1;
+}
+
+/* Y: accept the quote selected in the RFQ panel; X: reject the request
+ * selected there.  Only what the person can see selected is acted on. */
+static void
+tui_action_rfq(struct tui *t, int accept)
+{
+	const char *what = accept ? CMD_RFQ_ACCEPT : CMD_RFQ_REJECT;
+	const struct store_rfq_dealer *d;
+	const struct store_rfq *r = store_rfq_row(&t->store, t->view.sel_rfq,
+	    &d);
+	struct prompt_ctx ctx;
+	char px[32], qty[32];
+
+	if (!tui_may_send(t, what))
+		return;
+	if (t->panels[PANEL_RFQ].win == NULL) {
+		tui_message(t, MSG_ERR, "%s: the RFQ panel is not in this layout "
+		    "(L: the trader layout has it)", what);
+		return;
+	}
+	if (r == NULL || (accept && d == NULL)) {
+		tui_message(t, MSG_ERR, "%s: no %s selected in the RFQ panel",
+		    what, accept ? "quote" : "request in flight");
+		return;
+	}
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.rfq, sizeof ctx.rfq, "%s", r->id);
+	if (d != NULL) {
+		snprintf(ctx.dealer, sizeof ctx.dealer, "%s", d->name);
+		text_px(px, sizeof px, (double)d->px, t->store.tick,
+		    t->store.px_decimals);
+		text_qty(qty, sizeof qty, d->size);
+		snprintf(ctx.quote, sizeof ctx.quote, "%s x %s", px, qty);
+	}
+	prompt_begin(&t->prompt, what, "", 0);
 	t->prompt.ctx = ctx;
 	t->msg_dirty = 1;
 }
@@ -506,7 +561,8 @@ tui_command(struct tui *t, const char *line)
 	    strcmp(word, "limit") == 0 || strcmp(word, "speed") == 0 ||
 	    strcmp(word, "kill") == 0 || strcmp(word, "release") == 0 ||
 	    strcmp(word, CMD_JOURNAL_RESUME) == 0 ||
-	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0)
+	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0 ||
+	    strcmp(word, CMD_RFQ) == 0)
 		tui_action(t, word, rest[0] ? rest : NULL);
 	else if (strcmp(word, "ack") == 0)
 		tui_action_ack(t, strcmp(rest, "all") == 0);
@@ -617,6 +673,15 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'x':
 		tui_action_cancel_child(t);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'R':
+		tui_action(t, CMD_RFQ, NULL);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'Y':
+		tui_action_rfq(t, 1);
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'X':
+		tui_action_rfq(t, 0);
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'K':
 		tui_action(t, CMD_KILL, NULL);

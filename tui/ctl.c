@@ -24,7 +24,8 @@
 
 #define CTL_TIMEOUT_MS 5000
 
-enum { CTL_JSON = 256, CTL_TIMEOUT, CTL_ROLE, CTL_TOKEN, CTL_TLS_CA };
+enum { CTL_JSON = 256, CTL_TIMEOUT, CTL_ROLE, CTL_TOKEN, CTL_TLS_CA,
+	CTL_DEADLINE };
 
 /* What a command needs. */
 enum {
@@ -34,6 +35,7 @@ enum {
 	CTL_NEEDS_PCT = 1u << 3,
 	CTL_TAKES_FIELDS = 1u << 4,  /* KEY=VALUE arguments become fields */
 	CTL_OPT_REASON = 1u << 5,    /* a reason is taken but not required */
+	CTL_POSITIONAL = 1u << 6,    /* ARGS fill fields in order (ctl_pos) */
 };
 
 struct ctl_cmd {
@@ -94,7 +96,31 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "filled), limit price (0: none) or end of window" },
 	{ CMD_FIX_STATUS, 0, "(or: fix status)",
 	  "the FIX sessions, their sequence numbers and open FIX orders" },
+	{ "rfq", CTL_NEEDS_REASON | CTL_POSITIONAL,
+	  "BLOCK QTY [DEALERS] [--deadline S] --reason TEXT",
+	  "ask dealers (all, or D1,D3) for QTY shares of BLOCK; the request "
+	  "waits for accept or reject and expires at its deadline" },
+	{ "accept", CTL_NEEDS_REASON | CTL_POSITIONAL,
+	  "RFQ DEALER --reason TEXT", "take DEALER's quote on request RFQ "
+	  "(r17): filled at once at its price" },
+	{ "reject", CTL_NEEDS_REASON | CTL_POSITIONAL, "RFQ --reason TEXT",
+	  "take no quote on request RFQ; it ends" },
 	{ NULL, 0, NULL, NULL },
+};
+
+/*
+ * Commands typed with positional arguments: the ctl name, the command on
+ * the wire, and the field each argument fills (the first `need` are
+ * required).
+ */
+static const struct ctl_pos {
+	const char *name, *wire;
+	const char *fields[3];
+	int need;
+} ctl_pos[] = {
+	{ "rfq", CMD_RFQ, { "block", "qty", "dealers" }, 2 },
+	{ "accept", CMD_RFQ_ACCEPT, { "rfq", "dealer", NULL }, 2 },
+	{ "reject", CMD_RFQ_REJECT, { "rfq", NULL, NULL }, 1 },
 };
 
 static const struct tui_opt ctl_opts[] = {
@@ -110,6 +136,8 @@ static const struct tui_opt ctl_opts[] = {
 	{ "json", CTL_JSON, NULL, "print the engine's reply as JSON" },
 	{ "timeout", CTL_TIMEOUT, "MS", "wait this long for an answer "
 	  "(default 5000)" },
+	{ "deadline", CTL_DEADLINE, "S", "rfq: seconds the dealers have to "
+	  "quote, 1 to 600 (default: the venue's)" },
 	{ "help", 'h', NULL, "this help" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -435,12 +463,24 @@ ctl_print_fix_status(const cJSON *reply)
 	}
 }
 
+/* The positional form of command name, or NULL. */
+static const struct ctl_pos *
+ctl_pos_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof ctl_pos / sizeof ctl_pos[0]; i++)
+		if (strcmp(ctl_pos[i].name, name) == 0)
+			return &ctl_pos[i];
+	return NULL;
+}
+
 static int
 ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
         double pct, const char *reason, int json, long timeout_ms,
         char **fields, int nfields, const char *role, const char *token,
-        const char *tls_ca, const char *tls_ca_label)
+        const char *tls_ca, const char *tls_ca_label, char **pos, int npos,
+        double deadline)
 {
+	const struct ctl_pos *cp = ctl_pos_find(cmd->name);
 	struct ipc_client_cfg cfg = {
 		.ctl_url = url, .name = "tranche-ctl", .tls_ca = tls_ca,
 		.tls_ca_label = tls_ca_label, .token = token,
@@ -480,7 +520,11 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 	reply = NULL;
 
 	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", cmd->name);
+	cJSON_AddStringToObject(req, "cmd", cp != NULL ? cp->wire : cmd->name);
+	for (int i = 0; cp != NULL && i < npos; i++)
+		cJSON_AddStringToObject(req, cp->fields[i], pos[i]);
+	if (deadline > 0)
+		cJSON_AddNumberToObject(req, "deadline_s", deadline);
 	if (block != NULL && block[0] != '\0')
 		cJSON_AddStringToObject(req, "block", block);
 	if (pct > 0)
@@ -514,7 +558,24 @@ ctl_run(const char *url, const struct ctl_cmd *cmd, const char *block,
 			ctl_print_snapshot(reply);
 		else if (strcmp(cmd->name, CMD_FIX_STATUS) == 0)
 			ctl_print_fix_status(reply);
-		else if (ipc_get_str(reply, "block", &state) == 0 &&
+		else if (cp != NULL && ipc_get_str(reply, "rfq", &state) == 0) {
+			char dl[32], px[32];
+
+			printf("%s: ok, rfq %s", cmd->name, ctl_str(reply, "rfq", st,
+			    sizeof st));
+			if (ipc_get_str(reply, "deadline", &state) == 0)
+				printf(", deadline %s ns", ctl_str(reply, "deadline",
+				    dl, sizeof dl));
+			if (ipc_get_num(reply, "px", &d) == 0) {
+				double f = 0;
+
+				ipc_get_num(reply, "filled", &f);
+				printf(", %s at %.0f ticks, %.0f filled", ctl_str(reply,
+				    "dealer", px, sizeof px), d, f);
+			} else if (ipc_get_str(reply, "state", &state) == 0)
+				printf(", %s", ctl_str(reply, "state", dl, sizeof dl));
+			printf("\n");
+		} else if (ipc_get_str(reply, "block", &state) == 0 &&
 		    strcmp(cmd->name, CMD_SUBMIT) == 0)
 			printf("%s: ok, block %s\n", cmd->name,
 			    ctl_str(reply, "block", st, sizeof st));
@@ -542,8 +603,10 @@ ctl_main(int argc, char **argv)
 	const char *role = "trader", *token = getenv("TRANCHE_TOKEN");
 	const char *tls_ca = getenv("TRANCHE_TLS_CA"), *tls_label =
 	    "TRANCHE_TLS_CA";
-	char *fields[32];
-	int nfields = 0;
+	char *fields[32], *pos[3];
+	int nfields = 0, npos = 0;
+	double deadline = 0;
+	const struct ctl_pos *cp;
 	char defurl[512];
 	long timeout_ms = CTL_TIMEOUT_MS;
 	double pct = 0;
@@ -591,6 +654,11 @@ ctl_main(int argc, char **argv)
 			    1, 600000, &timeout_ms) != 0)
 				return 2;
 			break;
+		case CTL_DEADLINE:
+			if (options_parse_double("tranche ctl", "--deadline", optarg,
+			    1, 600, &deadline) != 0)
+				return 2;
+			break;
 		case 'h':
 			ctl_usage(stdout);
 			return 0;
@@ -607,8 +675,8 @@ ctl_main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "tranche ctl: which command? (status, snapshot, "
 		    "submit, pause, resume, throttle, override, cancel, ack, kill, "
-		    "release, speed, journal_resume, amend, fix status; see "
-		    "tranche ctl --help)\n");
+		    "release, speed, journal_resume, amend, fix status, rfq, "
+		    "accept, reject; see tranche ctl --help)\n");
 		return 2;
 	}
 	name = argv[optind++];
@@ -625,7 +693,7 @@ ctl_main(int argc, char **argv)
 		fprintf(stderr, "tranche ctl: unknown command '%s' (status, "
 		    "snapshot, submit, pause, resume, throttle, override, "
 		    "cancel, ack, kill, release, speed, journal_resume, amend, fix "
-		    "status)\n", name);
+		    "status, rfq, accept, reject)\n", name);
 		return 2;
 	}
 	if ((cmd->needs & CTL_NEEDS_PCT) && optind < argc &&
@@ -646,6 +714,21 @@ ctl_main(int argc, char **argv)
 			return 2;
 		}
 		optind++;
+	}
+	if ((cp = ctl_pos_find(cmd->name)) != NULL) {
+		while (optind < argc && npos < 3 && cp->fields[npos] != NULL)
+			pos[npos++] = argv[optind++];
+		if (npos < cp->need) {
+			fprintf(stderr, "tranche ctl %s: %s is required (usage: "
+			    "tranche ctl %s %s)\n", name, cp->fields[npos], name,
+			    cmd->args);
+			return 2;
+		}
+	}
+	if (deadline > 0 && strcmp(cmd->name, "rfq") != 0) {
+		fprintf(stderr, "tranche ctl %s: --deadline does not apply\n",
+		    name);
+		return 2;
 	}
 	while ((cmd->needs & CTL_TAKES_FIELDS) && optind < argc &&
 	    nfields < 32) {
@@ -691,5 +774,5 @@ ctl_main(int argc, char **argv)
 		url = defurl;
 	}
 	return ctl_run(url, cmd, block, pct, reason, json, timeout_ms, fields,
-	    nfields, role, token, tls_ca, tls_label);
+	    nfields, role, token, tls_ca, tls_label, pos, npos, deadline);
 }

@@ -84,6 +84,8 @@ static const char *const layout_names[PANEL_COUNT] = {
 	[PANEL_BLOTTER] = "blotter",
 	[PANEL_AUDIT] = "audit",
 	[PANEL_CHILDREN] = "children",
+	[PANEL_VENUES] = "venues",
+	[PANEL_RFQ] = "rfq",
 };
 
 int

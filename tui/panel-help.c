@@ -31,6 +31,7 @@ static const struct help_line help_lines[] = {
 	{ "c / x", "cancel the block's children / one", 1, 0 },
 	{ "K / J", "kill / journal resume (supervisor)", 1, 0 },
 	{ "A", "acknowledge the marked alert", 1, 0 },
+	{ "R / Y / X", "RFQ: ask; accept the quote; reject", 1, 0 },
 	{ "Z", "freeze / thaw the display", 1, 1 },
 	{ "/", "search the decisions", 1, 1 },
 	{ ":", "command line (Tab completes)", 1, 1 },

@@ -67,6 +67,9 @@ static const struct prompt_kind prompt_kinds[] = {
 	{ CMD_JOURNAL_RESUME, NULL, 1 },
 	{ CMD_SPEED, "speed 1|10|60|max|N", 1 },
 	{ CMD_ACK, NULL, 1 },
+	{ CMD_RFQ, "request for quotes: QTY [all|D1,D3] [SECONDS]", 1 },
+	{ CMD_RFQ_ACCEPT, NULL, 1 },
+	{ CMD_RFQ_REJECT, NULL, 1 },
 	{ "search", "search decisions", 0 },
 	{ "goto", "go to time HH:MM:SS", 0 },
 	{ "command", "", 0 },
@@ -190,6 +193,18 @@ prompt_request(const struct prompt *p)
 			cJSON_AddNumberToObject(req, "qty", (double)p->qty);
 			cJSON_AddStringToObject(req, "tif", p->tif);
 		}
+	} else if (strcmp(a, CMD_RFQ) == 0) {
+		cJSON_AddNumberToObject(req, "qty", (double)p->qty);
+		if (p->dealers[0] != '\0' && strcmp(p->dealers, "all") != 0)
+			cJSON_AddStringToObject(req, "dealers", p->dealers);
+		if (p->deadline_s > 0)
+			cJSON_AddNumberToObject(req, "deadline_s",
+			    (double)p->deadline_s);
+	} else if (strcmp(a, CMD_RFQ_ACCEPT) == 0 ||
+	    strcmp(a, CMD_RFQ_REJECT) == 0) {
+		cJSON_AddStringToObject(req, "rfq", p->ctx.rfq);
+		if (strcmp(a, CMD_RFQ_ACCEPT) == 0)
+			cJSON_AddStringToObject(req, "dealer", p->ctx.dealer);
 	} else if (strcmp(a, CMD_SPEED) == 0) {
 		cJSON_AddStringToObject(req, "speed", p->speed);
 	} else if (strcmp(a, CMD_ACK) == 0) {
@@ -656,6 +671,36 @@ prompt_values(struct prompt *p, const char *text)
 		prompt_child_form(p);
 		return 0;
 	}
+	if (strcmp(a, CMD_RFQ) == 0) {
+		/* QTY, then the dealers (a word) and the seconds (a number) in
+		 * either order. */
+		p->dealers[0] = '\0';
+		p->deadline_s = 0;
+		w = strtok_r(words, " ", &save);
+		if (w == NULL || (p->qty = prompt_shares(w)) < 0) {
+			snprintf(p->note, sizeof p->note, "'%.12s' is not a number "
+			    "of shares", w ? w : "");
+			return -1;
+		}
+		while ((w = strtok_r(NULL, " ", &save)) != NULL) {
+			if (w[0] >= '0' && w[0] <= '9') {
+				if ((p->deadline_s = prompt_shares(w)) < 1 ||
+				    p->deadline_s > 600) {
+					snprintf(p->note, sizeof p->note, "'%.12s': the "
+					    "deadline is 1 to 600 seconds", w);
+					return -1;
+				}
+			} else if (strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+			    "mnopqrstuvwxyz0123456789,_-") != strlen(w) ||
+			    strlen(w) >= sizeof p->dealers) {
+				snprintf(p->note, sizeof p->note, "'%.12s': dealers "
+				    "are all or names joined by commas (D1,D3)", w);
+				return -1;
+			} else
+				snprintf(p->dealers, sizeof p->dealers, "%s", w);
+		}
+		return 0;
+	}
 	if (strcmp(a, CMD_KILL) == 0) {
 		if (strcmp(text, "KILL") != 0) {
 			snprintf(p->note, sizeof p->note, "type KILL in capitals, "
@@ -744,7 +789,7 @@ prompt_reason_done(struct prompt *p)
 static const char *const prompt_words[] = {
 	"pause", "resume", "throttle", "style", "algo", "child", "limit",
 	"cancel", "cancel_children", "kill", "release", "journal_resume",
-	"speed", "ack",
+	"speed", "ack", "rfq",
 	"search", "layout", "freeze", "help", "quit",
 };
 
@@ -933,6 +978,12 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		else if (strcmp(p->action, CMD_ACK) == 0)
 			snprintf(label, sizeof label, " ack alert %llu: reason "
 			    "(optional): ", (unsigned long long)p->ctx.alert_seq);
+		else if (strcmp(p->action, CMD_RFQ_ACCEPT) == 0)
+			snprintf(label, sizeof label, " accept %s %s %s: reason: ",
+			    p->ctx.rfq, p->ctx.dealer, p->ctx.quote);
+		else if (strcmp(p->action, CMD_RFQ_REJECT) == 0)
+			snprintf(label, sizeof label, " reject %s: reason: ",
+			    p->ctx.rfq);
 		else
 			snprintf(label, sizeof label, " %s%s%s: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block);

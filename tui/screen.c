@@ -51,6 +51,8 @@ static const struct panel_ops *const screen_panel_ops[PANEL_COUNT] = {
 	[PANEL_BLOTTER] = &panel_blotter_ops,
 	[PANEL_AUDIT] = &panel_audit_ops,
 	[PANEL_CHILDREN] = &panel_children_ops,
+	[PANEL_VENUES] = &panel_venues_ops,
+	[PANEL_RFQ] = &panel_rfq_ops,
 };
 
 /* Dark theme: the terminal's own background, bright text.  Light theme:

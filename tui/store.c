@@ -643,10 +643,11 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	    store_get_num(o, "is_opp", &b->is_opp))
 		b->have |= BLK_PARTS;
 	store_block_plan(b, o);
+	store_apply_venues(b, o);
 	store_curve_sample(b, t);
 	if (t > b->t)
 		b->t = t;
-	s->dirty |= DIRTY_BLOCK;
+	s->dirty |= DIRTY_BLOCK | DIRTY_RFQ;
 }
 
 /* A shadow model that would have decided otherwise (tranched --shadow)
@@ -1035,6 +1036,8 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 		store_apply_fill(s, o);
 	else if (strcmp(topic, TOPIC_NEWS) == 0)
 		store_apply_news(s, o, t);
+	else if (strcmp(topic, TOPIC_RFQ) == 0)
+		store_apply_rfq(s, o);
 	/* child: shown through the book's "ours" for now. */
 }
 
@@ -1315,6 +1318,7 @@ store_session_reset(struct store *s)
 	s->nbooks = 0;
 	memset(s->blocks, 0, sizeof s->blocks);
 	s->nblocks = 0;
+	s->nrfqs = 0;
 	store_ring_clear(&s->decisions);
 	store_ring_clear(&s->alerts);
 	store_ring_clear(&s->tape);
@@ -1455,6 +1459,13 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
 	if (cJSON_IsArray(arr))
 		store_audit_merge(s, arr);
+	/* Requests for quotes: the engine's recent ones, whole. */
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "rfqs");
+	if (cJSON_IsArray(arr)) {
+		s->nrfqs = 0;
+		cJSON_ArrayForEach(it, arr)
+			store_apply_rfq(s, it);
+	}
 	/* The news line: the newest item the engine holds, whole events. */
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "news");
 	if (cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0) {

@@ -44,6 +44,8 @@
 #define STORE_POINTS    1024 /* mid-price samples kept for the chart */
 #define STORE_FILLS     256  /* our fills kept for the chart */
 #define STORE_AUDIT     256  /* interventions kept for the audit log */
+#define STORE_RFQS      16   /* requests for quotes kept (store-rfq.c) */
+#define STORE_RFQ_DEALERS 8  /* dealers one request may ask */
 
 /* What changed since the screen last looked; panels watch some of these. */
 enum store_dirty {
@@ -55,7 +57,8 @@ enum store_dirty {
 	DIRTY_TAPE = 1u << 5,
 	DIRTY_CHART = 1u << 6,
 	DIRTY_AUDIT = 1u << 7,
-	DIRTY_ALL = 0xffu,
+	DIRTY_RFQ = 1u << 8,    /* requests for quotes, venue figures */
+	DIRTY_ALL = 0x1ffu,
 };
 
 enum store_conn {
@@ -148,6 +151,13 @@ struct store_block {
 	 * session and ClOrdID), "ctl", "console"; "" the scenario's. */
 	char origin[96];
 	double is_spread, is_temp, is_timing, is_opp; /* dollars, BLK_PARTS */
+	/* Venues beyond the lit book (store-rfq.c): the venue set, shares
+	 * filled by venue (lit, dark, rfq), resting in or asked of them,
+	 * sent to the dark pool, and the market's leakage (shares the
+	 * predator and losing dealers traded ahead in the lit book). */
+	char venues[24];
+	int64_t venue_filled[3], venue_working, dark_sent, leak_vol;
+	int has_venues;
 	struct store_curve_pt curve[STORE_CURVE];
 	struct store_plan plan;
 	unsigned have;
@@ -198,6 +208,20 @@ struct store_audit {
 	char user[40], what[160];
 };
 
+/* One request for quotes, from the rfq topic (store-rfq.c). */
+struct store_rfq_dealer {
+	char name[12];
+	char status[12]; /* pending, quoted, declined, none */
+	int64_t px, size;
+};
+struct store_rfq {
+	char id[16], block[32], sym[16], side[8], by[8], state[12];
+	char dealer[12], reason[160];
+	int64_t qty, asked, deadline, ended, px, filled;
+	int ndealers;
+	struct store_rfq_dealer d[STORE_RFQ_DEALERS];
+};
+
 /* A fixed ring of records, newest last; element size set at init. */
 struct store_ring {
 	void *items;
@@ -235,6 +259,10 @@ struct store {
 	int64_t trades, last_trade_px, last_trade_qty;
 	int last_trade_buy;
 	char last_trade_sym[16];
+
+	/* Requests for quotes, oldest first (store-rfq.c). */
+	struct store_rfq rfqs[STORE_RFQS];
+	int nrfqs;
 
 	/* The newest "news" item (the title bar's news line) and how many
 	 * were seen (a snapshot's newest counts as one). */
@@ -350,6 +378,17 @@ int store_curve_slice(const struct store_block *b, int64_t t);
  * plan is in force. */
 int64_t store_plan_due(const struct store_plan *pl, int64_t t, int base);
 
+/* store-rfq.c: an rfq event (or a snapshot's "rfqs" item) into the
+ * store, replacing the request of the same id (the oldest that has ended
+ * makes room); a block event's venue fields into b; the selectable rows
+ * of the RFQ panel (each quote of a live request, then each live request
+ * with none: dealer NULL) and the k-th of them. */
+void store_apply_rfq(struct store *s, const cJSON *o);
+void store_apply_venues(struct store_block *b, const cJSON *o);
+int store_rfq_rows(const struct store *s);
+const struct store_rfq *store_rfq_row(const struct store *s, int k,
+                                      const struct store_rfq_dealer **dealer);
+
 /* Copy wire text into a fixed buffer: control characters removed
  * (ipc_strip_controls), format characters removed (text_is_format: bidi
  * overrides and the like), invalid UTF-8 replaced by '?', cut at a
@@ -412,6 +451,7 @@ struct tui_view {
 	int replay;
 	int sel_block;  /* index into store->blocks */
 	int sel_child;  /* the child-orders panel's row (panel_children_at) */
+	int sel_rfq;    /* the RFQ panel's row (store_rfq_row) */
 	int focus;      /* panel index with the keyboard */
 	int64_t now_ms; /* monotonic wall time of this frame */
 	int ascii;      /* --ascii: no braille, no box drawing, no block bars */
@@ -478,6 +518,8 @@ extern const struct panel_ops panel_chart_ops;
 extern const struct panel_ops panel_blotter_ops;
 extern const struct panel_ops panel_audit_ops;
 extern const struct panel_ops panel_children_ops;
+extern const struct panel_ops panel_venues_ops;
+extern const struct panel_ops panel_rfq_ops;
 
 /* The child-orders panel's rows: every working child in the books' "ours",
  * symbol after symbol; the k-th, or NULL. */
@@ -551,6 +593,8 @@ enum tui_panel_id {
 	PANEL_BLOTTER,
 	PANEL_AUDIT,
 	PANEL_CHILDREN,
+	PANEL_VENUES,
+	PANEL_RFQ,
 	PANEL_COUNT
 };
 
@@ -641,6 +685,9 @@ struct prompt_ctx {
 	char child[32];        /* cancel_child: the child ("c17") */
 	char block_id[32];     /* the block looked at, even when the command
 	                          names none (a throttle previews it) */
+	char rfq[16], dealer[12]; /* rfq_accept / rfq_reject: the request and
+	                          the quote chosen in the RFQ panel */
+	char quote[72];        /* ...and that quote in words */
 };
 
 #define PROMPT_HISTORY 32
@@ -664,6 +711,8 @@ struct prompt {
 	int64_t max_child, for_s, px, qty;
 	char style[16], aggression[16], algo[24], tif[8], speed[16];
 	char at_end[8]; /* throttle: cross|leave, "" unchanged */
+	char dealers[64]; /* rfq: "all" or "D1,D3" */
+	int64_t deadline_s; /* rfq: 0 the venue's */
 	struct prompt_ctx ctx;
 	char reason[TRANCHE_MAX_TEXT + 8];
 	char preview[512];

@@ -334,6 +334,19 @@ exec_block_json(const struct exec *x, const struct parent *p)
 				    (double)p->venue_filled[v]);
 			cJSON_AddNumberToObject(o, "venue_working",
 			    (double)p->venue_working);
+			/* The pool's fill rate is shares filled of shares sent;
+			 * the leakage is the market's (the predator and the
+			 * dealers who lost a request trade ahead of whoever
+			 * asked), what a venues panel shows beside it. */
+			int64_t sent = 0;
+			struct venue_stats vs;
+
+			for (size_t k = 0; k < p->nchildren; k++)
+				if (p->children[k].venue == VENUE_DARK)
+					sent += p->children[k].qty;
+			venue_stats_get(p->m, &vs);
+			cJSON_AddNumberToObject(o, "dark_sent", (double)sent);
+			cJSON_AddNumberToObject(o, "leak_vol", (double)vs.leak_vol);
 			cJSON_AddStringToObject(o, "dealers", p->spec.dealers[0] ?
 			    p->spec.dealers : "all");
 		}

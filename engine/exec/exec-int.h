@@ -99,6 +99,25 @@ struct exec {
 	struct dealer_model *dealers;
 	void (*dealer_sink)(void *arg, const struct dealer_obs *o);
 	void *dealer_sink_arg;
+	/* Requests for quotes as people see them (exec-rfq.c): the recent
+	 * ones, and how the one a trader is ending now ends. */
+	struct exec_rfq_rec *rfq;
+	unsigned rfq_seq;
+	const char *rfq_end, *rfq_why;
+};
+
+/* exec-rfq.c: one request, its latest view and how it ended. */
+#define EXEC_RFQ_KEEP 64
+struct exec_rfq_rec {
+	uint64_t id;          /* the venue's request id, the child's id; 0 free */
+	unsigned seq;         /* order of creation */
+	uint32_t block;
+	int trader;           /* 1: a trader's, who decides; 0: the router's */
+	struct venue_rfq r;   /* the latest view */
+	const char *state;    /* "live", "accepted", "rejected", "expired",
+	                         "cancelled" */
+	int64_t ended;
+	char reason[160];
 };
 
 /* exec.c: a block whose algorithm needs a model gets one loaded before
@@ -150,6 +169,13 @@ int exec_route_choose(struct exec *x, struct parent *p, struct child *c,
                       const struct venue_rfq *r);
 /* A block asking dealers learned:K needs the dealer model: loaded once. */
 int exec_need_dealer_model(struct exec *x, char *err, size_t errlen);
+/* exec-rfq.c: the market's rfq_change callback (arg: the exec_mkt); a
+ * trader's request at its deadline (it expires: -1, none accepted); and
+ * freeing the records. */
+void exec_rfq_on_change(void *arg, const struct venue_rfq *r);
+int exec_rfq_expire(struct exec *x, struct parent *p, struct child *c,
+                    const struct venue_rfq *r);
+void exec_rfq_free(struct exec *x);
 /* exec-news.c: the time of the next item to publish (INT64_MAX: none),
  * and publish every item due by t; exec_news_free at exec_free. */
 int64_t exec_news_due(const struct exec *x);

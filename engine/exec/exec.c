@@ -151,6 +151,9 @@ exec_on_rfq(void *arg, const struct venue_rfq *r)
 
 	if (p == NULL || !c->live)
 		return -1;
+	/* A trader's request waits for the trader, never the router. */
+	if (c->manual)
+		return exec_rfq_expire(mk->x, p, c, r);
 	return exec_route_choose(mk->x, p, c, r);
 }
 
@@ -165,6 +168,7 @@ exec_wire(struct exec *x, struct market *m)
 	m->cbs.gone = exec_on_gone;
 	m->cbs.trade = exec_on_trade;
 	m->cbs.rfq = exec_on_rfq;
+	m->cbs.rfq_change = exec_rfq_on_change;
 	m->cbs.arg = mk;
 }
 
@@ -275,6 +279,7 @@ exec_free(struct exec *x)
 	}
 	cJSON_Delete(x->dec_extra);
 	exec_news_free(x);
+	exec_rfq_free(x);
 	watch_free(x->watch);
 	free(x->parents);
 	free(x);

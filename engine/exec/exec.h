@@ -640,6 +640,40 @@ void exec_set_dealer_sink(struct exec *x,
 int exec_venue_enable(struct exec *x, const char *venue, const char *dealer,
                       int on, int *cancelled, char *err, size_t errlen);
 /*
+ * A trader's requests for quotes (exec-rfq.c).  exec_rfq_send asks the
+ * dealers a block's venue set allows ("all", NULL or "", or names joined
+ * by commas) for qty shares of block id, with a deadline of deadline_s
+ * seconds (0: the venue's); the request is a child of the block at the
+ * "rfq" venue, held apart from the lit book's working shares, and it waits
+ * for the trader: the router never takes a quote of it.  exec_rfq_accept
+ * takes one dealer's quote before the deadline (the fill is booked at once
+ * at the quoted price, under the block's limit and the collar);
+ * exec_rfq_reject withdraws the request (the trader's or the router's).
+ * At the deadline without a decision a trader's request expires.  Request
+ * ids are "rN" (the child's number); *id receives it and *deadline the
+ * simulated time the request ends.  Each returns 0, or
+ * a negative EXEC_E* code with err naming the field and the value; a
+ * refused call changes nothing.
+ *
+ * Every request, the router's too, is published on the "rfq" topic as it
+ * changes (asked, each quote or refusal, the end) and kept for the
+ * snapshot: exec_rfq_json is the recent ones, oldest first.
+ */
+#define EXEC_ENOTFOUND (-2) /* no such block or request */
+#define EXEC_ESTATE (-3)    /* not in this state (expired, paused, off) */
+#define EXEC_EFIELD (-4)    /* a field's value is wrong */
+#define EXEC_ERISK (-5)     /* a risk limit refuses it */
+int exec_rfq_send(struct exec *x, uint32_t block, int64_t qty,
+                  const char *dealers, double deadline_s, const char *reason,
+                  char *id, size_t idlen, int64_t *deadline, char *err,
+                  size_t errlen);
+int exec_rfq_accept(struct exec *x, const char *rfq, const char *dealer,
+                    const char *reason, char *err, size_t errlen);
+int exec_rfq_reject(struct exec *x, const char *rfq, const char *reason,
+                    char *err, size_t errlen);
+cJSON *exec_rfq_json(const struct exec *x);
+
+/*
  * The news feed (exec-news.c): items of a time, a symbol, a headline and a
  * sentiment score in [-1, 1] (a vendor's: noisy, its sign sometimes
  * wrong).  They come from the simulated market's own news

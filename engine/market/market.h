@@ -57,6 +57,9 @@ struct market_cbs {
 	 * index in r->q of the quote accepted, or -1 for none.  NULL: none is
 	 * ever accepted. */
 	int (*rfq)(void *arg, const struct venue_rfq *r);
+	/* A request of ours changed: asked, a quote or a refusal arrived, or
+	 * it ended (r->state says how).  NULL: nobody listens. */
+	void (*rfq_change)(void *arg, const struct venue_rfq *r);
 };
 
 struct market;

@@ -34,7 +34,12 @@
  * quotes off the price it moved.  At the deadline the requester chooses
  * (the rfq callback) and the winner fills at its price, takes the position
  * and lays off part of it in the lit book; losers who leak trade ahead of
- * the requester's remaining interest there.
+ * the requester's remaining interest there.  A requester who watches the
+ * quotes come in (the rfq_change callback: asked, each quote, each
+ * refusal, the end) may take one before the deadline (venue_rfq_accept),
+ * which ends the request the same way.  A dealer who will not quote says
+ * so at the time it would have quoted: the same draw, so watching changes
+ * nothing the dealers do.
  *
  * Everything the venues send to the lit book is a market order of at most
  * a few hundred shares at a time (a "job"), so leakage moves the price
@@ -82,6 +87,10 @@ struct venue_req {
 	int64_t qt[VENUE_MAX_DEALERS];  /* when each asked dealer quotes;
 	                                   INT64_MAX: it will not */
 	int quoted[VENUE_MAX_DEALERS];
+	/* When each asked dealer who will not quote says so: at the time it
+	 * would have quoted (the same draw), so a requester watching the
+	 * request sees a refusal arrive as a quote would.  INT64_MAX: none. */
+	int64_t dt[VENUE_MAX_DEALERS];
 };
 
 struct venues {
@@ -518,9 +527,24 @@ venue_quote_px(struct market *m, struct venues *v, const struct venue_rfq *r,
 	    (int64_t)floor(mid - half - skew);
 }
 
+/* Tell the requester that request q changed. */
+static void
+venue_rfq_changed(struct market *m, struct venue_req *q)
+{
+	if (m->cbs.rfq_change != NULL)
+		m->cbs.rfq_change(m->cbs.arg, &q->r);
+}
+
+/*
+ * Request q ends.  k is the index in q->r.q of the quote taken, -1 for
+ * none; with ask set the requester is asked for it first (the rfq
+ * callback, at the deadline).  The winner fills at its price, takes the
+ * position and lays off part of it; the others asked who leak trade ahead
+ * of the requester.
+ */
 static void
 venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
-                 int accept)
+                 int ask, int k, int state)
 {
 	struct venue_rfq *r = &q->r;
 	int win = -1;
@@ -529,33 +553,34 @@ venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
 	m->changes++;
 	/* The requester hears at the deadline even when nobody quoted: it
 	 * holds the shares it asked for until it does. */
-	if (accept && m->cbs.rfq != NULL) {
-		int k = m->cbs.rfq(m->cbs.arg, r);
+	if (ask && m->cbs.rfq != NULL)
+		k = m->cbs.rfq(m->cbs.arg, r);
+	if (k >= 0 && k < r->nquotes)
+		win = r->q[k].dealer;
+	r->state = win >= 0 ? VENUE_RFQ_WON : state;
+	r->won = win;
+	if (win >= 0) {
+		struct venue_ours o = { .id = r->id, .side = r->side,
+		    .left = 0 };
+		const struct dealer_params *dp = &v->p.dealers[win];
+		int64_t px = r->q[k].px;
 
-		if (k >= 0 && k < r->nquotes)
-			win = r->q[k].dealer;
-		if (win >= 0) {
-			struct venue_ours o = { .id = r->id, .side = r->side,
-			    .left = 0 };
-			const struct dealer_params *dp = &v->p.dealers[win];
-			int64_t px = r->q[k].px;
+		r->won_px = px;
+		v->inv[win] += r->side == BOOK_BID ? -r->qty : r->qty;
+		v->st.rfq_won++;
+		v->st.rfq_vol += r->qty;
+		venue_report(m, &o, px, r->qty, 1, VENUE_RFQ);
+		/* It lays off part of what it took: buying back what it
+		 * sold us, selling what it bought. */
+		int nj = v->njobs;
 
-			v->inv[win] += r->side == BOOK_BID ? -r->qty : r->qty;
-			v->st.rfq_won++;
-			v->st.rfq_vol += r->qty;
-			venue_report(m, &o, px, r->qty, 1, VENUE_RFQ);
-			/* It lays off part of what it took: buying back what it
-			 * sold us, selling what it bought. */
-			int nj = v->njobs;
-
-			venue_job_add(v, m->now, r->side, VENUE_OWNER_DEALER0 +
-			    (uint32_t)win, (int64_t)(dp->hedge * (double)r->qty),
-			    300, v->p.hedge_s);
-			if (v->njobs > nj)
-				v->jobs[nj].hedge = 1;
-			v->inv[win] += (r->side == BOOK_BID ? 1 : -1) *
-			    (int64_t)(dp->hedge * (double)r->qty);
-		}
+		venue_job_add(v, m->now, r->side, VENUE_OWNER_DEALER0 +
+		    (uint32_t)win, (int64_t)(dp->hedge * (double)r->qty),
+		    300, v->p.hedge_s);
+		if (v->njobs > nj)
+			v->jobs[nj].hedge = 1;
+		v->inv[win] += (r->side == BOOK_BID ? 1 : -1) *
+		    (int64_t)(dp->hedge * (double)r->qty);
 	}
 	/* The others asked know someone wants size: those who leak trade
 	 * ahead of the rest of it. */
@@ -567,6 +592,7 @@ venue_rfq_finish(struct market *m, struct venues *v, struct venue_req *q,
 		venue_job_add(v, m->now, r->side, VENUE_OWNER_DEALER0 + (uint32_t)d,
 		    (int64_t)(dp->leak * (double)r->qty), 200, v->p.leak_s);
 	}
+	venue_rfq_changed(m, q);
 }
 
 static void
@@ -577,7 +603,9 @@ venue_rfq_step(struct market *m, struct venues *v, int64_t now)
 
 		if (!q->live)
 			continue;
-		for (int d = 0; d < v->p.ndealers; d++)
+		int changed = 0;
+
+		for (int d = 0; d < v->p.ndealers; d++) {
 			if (!q->quoted[d] && q->qt[d] <= now &&
 			    q->qt[d] <= q->r.deadline) {
 				struct venue_quote *vq = &q->r.q[q->r.nquotes++];
@@ -587,9 +615,18 @@ venue_rfq_step(struct market *m, struct venues *v, int64_t now)
 				vq->t = q->qt[d];
 				vq->px = venue_quote_px(m, v, &q->r, d);
 				v->st.rfq_quotes++;
+				changed = 1;
 			}
+			if (!(q->r.declined & (1u << d)) && q->dt[d] <= now &&
+			    q->dt[d] <= q->r.deadline) {
+				q->r.declined |= 1u << d;
+				changed = 1;
+			}
+		}
 		if (now >= q->r.deadline)
-			venue_rfq_finish(m, v, q, 1);
+			venue_rfq_finish(m, v, q, 1, -1, VENUE_RFQ_NONE);
+		else if (changed)
+			venue_rfq_changed(m, q);
 	}
 }
 
@@ -680,6 +717,13 @@ int
 venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
                   uint64_t *id)
 {
+	return venue_rfq_request_by(m, side, qty, dealers, 0, id);
+}
+
+int
+venue_rfq_request_by(struct market *m, int side, int64_t qty,
+                     unsigned dealers, double deadline_s, uint64_t *id)
+{
 	struct venues *v = m->venues;
 	struct venue_req *q = NULL;
 	double mid = market_mid(m);
@@ -690,8 +734,10 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 		return VENUE_EOFF;
 	dealers &= venue_dealers_all(m);
 	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || dealers == 0 ||
-	    !(mid > 0))
+	    !(mid > 0) || !(deadline_s >= 0 && deadline_s <= 600))
 		return BOOK_EINVAL;
+	if (deadline_s == 0)
+		deadline_s = v->p.rfq_deadline_s;
 	for (int i = 0; i < VENUE_MAX_RFQ; i++)
 		if (!v->req[i].live) {
 			q = &v->req[i];
@@ -706,10 +752,10 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 	q->r.side = side;
 	q->r.qty = qty;
 	q->r.t0 = m->now;
-	q->r.deadline = m->now + (int64_t)(v->p.rfq_deadline_s *
-	    MARKET_NS_PER_SEC);
+	q->r.deadline = m->now + (int64_t)(deadline_s * MARKET_NS_PER_SEC);
 	q->r.mid0 = mid;
 	q->r.asked = dealers;
+	q->r.won = -1;
 	v->st.rfq_requests++;
 	m->changes++;
 	for (int d = 0; d < v->p.ndealers; d++) {
@@ -718,10 +764,13 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 		    dp->latency_s > 0 ? dp->latency_s : 1e-3);
 
 		q->qt[d] = INT64_MAX;
+		q->dt[d] = INT64_MAX;
 		if (!(dealers & (1u << d)))
 			continue;
 		if (u < dp->respond)
 			q->qt[d] = m->now + (int64_t)(lat * MARKET_NS_PER_SEC);
+		else
+			q->dt[d] = m->now + (int64_t)(lat * MARKET_NS_PER_SEC);
 		/* A pre-hedger trades before it quotes, in the direction it
 		 * will need if it wins: the requester's. */
 		if (dp->prehedge > 0)
@@ -729,22 +778,60 @@ venue_rfq_request(struct market *m, int side, int64_t qty, unsigned dealers,
 			    (uint32_t)d, (int64_t)(dp->prehedge * (double)qty), 300,
 			    v->p.rfq_deadline_s);
 	}
+	venue_rfq_changed(m, q);
 	return 0;
+}
+
+static struct venue_req *
+venue_rfq_live(const struct market *m, uint64_t id)
+{
+	struct venues *v = m->venues;
+
+	for (int i = 0; v != NULL && i < VENUE_MAX_RFQ; i++)
+		if (v->req[i].live && v->req[i].r.id == id)
+			return &v->req[i];
+	return NULL;
 }
 
 int
 venue_rfq_cancel(struct market *m, uint64_t id)
 {
-	struct venues *v = m->venues;
+	struct venue_req *q;
 
-	if (v == NULL)
+	if (m->venues == NULL)
 		return VENUE_ENONE;
-	for (int i = 0; i < VENUE_MAX_RFQ; i++)
-		if (v->req[i].live && v->req[i].r.id == id) {
-			venue_rfq_finish(m, v, &v->req[i], 0);
+	if ((q = venue_rfq_live(m, id)) == NULL)
+		return BOOK_ENOENT;
+	venue_rfq_finish(m, m->venues, q, 0, -1, VENUE_RFQ_WITHDRAWN);
+	return 0;
+}
+
+int
+venue_rfq_get(const struct market *m, uint64_t id, struct venue_rfq *r)
+{
+	const struct venue_req *q = venue_rfq_live(m, id);
+
+	if (q == NULL)
+		return BOOK_ENOENT;
+	*r = q->r;
+	return 0;
+}
+
+int
+venue_rfq_accept(struct market *m, uint64_t id, int dealer)
+{
+	struct venue_req *q;
+
+	if (m->venues == NULL)
+		return VENUE_ENONE;
+	if ((q = venue_rfq_live(m, id)) == NULL)
+		return BOOK_ENOENT;
+	for (int k = 0; k < q->r.nquotes; k++)
+		if (q->r.q[k].dealer == dealer) {
+			venue_rfq_finish(m, m->venues, q, 0, k, VENUE_RFQ_NONE);
 			return 0;
 		}
-	return BOOK_ENOENT;
+	return BOOK_EINVAL;
 }
 
 int

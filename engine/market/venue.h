@@ -137,12 +137,33 @@ struct venue_rfq {
 	unsigned asked;    /* dealer mask */
 	int nquotes;
 	struct venue_quote q[VENUE_MAX_DEALERS];
+	/* What the rfq_change callback reads: the dealers who said they will
+	 * not quote, how the request stands (enum venue_rfq_state), and, won,
+	 * the dealer and its price. */
+	unsigned declined;
+	int state;
+	int won;
+	int64_t won_px;
 };
+enum venue_rfq_state { VENUE_RFQ_OPEN, VENUE_RFQ_WON, VENUE_RFQ_WITHDRAWN,
+	VENUE_RFQ_NONE };
 /* Ask the dealers in mask for side and qty; the answer comes through the
  * rfq callback at the deadline, a fill through the fill callback if a quote
  * is accepted.  0 or a negative code. */
 int venue_rfq_request(struct market *m, int side, int64_t qty,
                       unsigned dealers, uint64_t *id);
+/* The same with a deadline of deadline_s seconds (0: the venue's
+ * rfq_deadline_s; at most 600). */
+int venue_rfq_request_by(struct market *m, int side, int64_t qty,
+                         unsigned dealers, double deadline_s, uint64_t *id);
+/* A live request as it stands now, the quotes so far in r->q: 0, or
+ * BOOK_ENOENT when no live request has that id. */
+int venue_rfq_get(const struct market *m, uint64_t id, struct venue_rfq *r);
+/* The requester takes dealer's quote before the deadline: the fill comes
+ * through the fill callback at the quoted price, the request ends and the
+ * others asked behave as losers.  0, BOOK_ENOENT (no live request), or
+ * BOOK_EINVAL (that dealer has not quoted on it). */
+int venue_rfq_accept(struct market *m, uint64_t id, int dealer);
 /* Withdraw a request before its deadline (the dealers asked have seen it:
  * those who leak still do). */
 int venue_rfq_cancel(struct market *m, uint64_t id);

@@ -518,6 +518,28 @@ server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 		if (aw_num(reply, "cancelled", &v) == 0 && v > 0)
 			aw_put(out, n, &off, " (%.0f %s cancelled)", v, v == 1 ?
 			    "child" : "children");
+	} else if (strcmp(cmd, CMD_RFQ) == 0) {
+		const char *rid = aw_str(reply, "rfq");
+
+		aw_put(out, n, &off, "rfq");
+		aw_target(out, n, &off, id);
+		aw_put(out, n, &off, " %s", aw_num(req, "qty", &v) == 0 ?
+		    aw_qty(q, sizeof q, (int64_t)v) : "?");
+		str = aw_str(req, "dealers");
+		aw_put(out, n, &off, " from %.40s", str != NULL ? str : "all");
+		if (rid != NULL)
+			aw_put(out, n, &off, " -> %.20s", rid);
+	} else if (strcmp(cmd, CMD_RFQ_ACCEPT) == 0 ||
+	    strcmp(cmd, CMD_RFQ_REJECT) == 0) {
+		const char *dl = aw_str(req, "dealer");
+
+		str = aw_str(req, "rfq");
+		aw_put(out, n, &off, "%s %.20s", strcmp(cmd, CMD_RFQ_ACCEPT) == 0 ?
+		    "accept" : "reject", str != NULL ? str : "?");
+		if (dl != NULL)
+			aw_put(out, n, &off, " %.20s", dl);
+		if (aw_num(reply, "px", &v) == 0)
+			aw_put(out, n, &off, " at %s", aw_px(s, px, sizeof px, v));
 	} else
 		aw_put(out, n, &off, "%.32s", cmd);
 }

@@ -312,6 +312,9 @@ cmd_snapshot_text(struct server *s)
 	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
 	cJSON_AddItemToObject(r, "refusals", server_ring_json(&s->refusals));
 	cJSON_AddItemToObject(r, "news", server_ring_json(&s->news));
+	/* The recent requests for quotes, as their last rfq events said. */
+	cJSON_AddItemToObject(r, "rfqs", s->x != NULL ? exec_rfq_json(s->x) :
+	    cJSON_CreateArray());
 	/* A replay's live children are not in the event stream as a set. */
 	kids = cJSON_AddArrayToObject(r, "children");
 	if (s->readonly)

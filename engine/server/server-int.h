@@ -372,6 +372,13 @@ int server_recover_event(struct server *s, const char *topic,
 #define CMD_HALTED  0x10  /* a CMD_WRITE that runs while JOURNAL-HALTED */
 #define CMD_AUTH    0x20  /* authenticates the session: allowed before
                            * it, journaled when accepted */
+/* server-rfq.c: a trader's requests for quotes (the table's handlers). */
+cJSON *cmd_rfq(struct server *s, const cJSON *req, const char *id,
+               struct session *sess);
+cJSON *cmd_rfq_accept(struct server *s, const cJSON *req, const char *id,
+                      struct session *sess);
+cJSON *cmd_rfq_reject(struct server *s, const cJSON *req, const char *id,
+                      struct session *sess);
 /* A command's flags, or -1 when no command has that name. */
 int server_cmd_flags(const char *name);
 /* "hello, status, ...": every command's name, in the table's order. */

@@ -50,7 +50,7 @@
 
 /* The execution layer's own topics: reproduced by re-simulation. */
 static const char *const rec_topics[] = {
-	"alert", "child", "decision", "fill", "trade", "mid",
+	"alert", "child", "decision", "fill", "trade", "mid", "rfq",
 };
 #define NTOPICS (sizeof rec_topics / sizeof rec_topics[0])
 

@@ -895,10 +895,11 @@ layout_fits_80x24_and_refuses_too_small(void **state)
 	(void)state;
 	assert_int_equal(layout_compute(24, 80, r), 0);
 	for (i = 0; i <= PANEL_COUNT; i++) {
-		/* The built-in layout has no tape, chart, blotter, audit or
-		 * child orders. */
+		/* The built-in layout has no tape, chart, blotter, audit,
+		 * child orders, venues or RFQ. */
 		if (i == PANEL_TAPE || i == PANEL_CHART || i == PANEL_BLOTTER ||
-		    i == PANEL_AUDIT || i == PANEL_CHILDREN) {
+		    i == PANEL_AUDIT || i == PANEL_CHILDREN ||
+		    i == PANEL_VENUES || i == PANEL_RFQ) {
 			assert_int_equal(r[i].h, 0);
 			continue;
 		}

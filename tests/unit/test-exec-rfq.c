@@ -1,0 +1,340 @@
+/*
+ * tests/unit/test-exec-rfq.c -- a trader's requests for quotes on a block
+ * (exec_rfq_send, exec_rfq_accept, exec_rfq_reject and the rfq events).
+ *
+ * What must hold: a trader's request waits for the trader -- the router,
+ * which here would take any quote, never takes one of it -- and expires at
+ * its deadline with nothing filled; every bad input is refused with the
+ * field and the value named and changes nothing (no child, no shares held,
+ * no record); an accepted quote fills once, at its price, and the request
+ * cannot be decided again; a rejected one ends with nothing filled.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/exec/exec.h"
+#include "engine/exec/scenario.h"
+
+#define NS 1000000000LL
+
+struct rec {
+	int64_t rfq_fills, rfq_px, rfq_shares, rfq_events;
+	char last_state[16];
+};
+
+static void
+rec_emit(void *arg, const char *topic, cJSON *o)
+{
+	struct rec *r = arg;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "venue");
+
+	if (strcmp(topic, "fill") == 0 && cJSON_IsString(v) &&
+	    strcmp(v->valuestring, "rfq") == 0) {
+		r->rfq_fills++;
+		r->rfq_px = (int64_t)cJSON_GetObjectItemCaseSensitive(o,
+		    "px")->valuedouble;
+		r->rfq_shares += (int64_t)cJSON_GetObjectItemCaseSensitive(o,
+		    "qty")->valuedouble;
+	}
+	if (strcmp(topic, "rfq") == 0) {
+		r->rfq_events++;
+		snprintf(r->last_state, sizeof r->last_state, "%s",
+		    cJSON_GetObjectItemCaseSensitive(o, "state")->valuestring);
+	}
+}
+
+struct fix {
+	struct scenario sc;
+	struct rec r;
+	struct exec *x;
+	uint32_t id;
+	struct parent *p;
+};
+
+/* The calm scenario's block, 300,000 shares over an hour on every venue;
+ * the router asks nobody (its trigger is out of reach) but would take any
+ * quote (rfq_max_bps 1000); a minute in. */
+static void
+fix_open(struct fix *f)
+{
+	struct exec_emit e = { rec_emit, &f->r };
+	struct parent_spec ps;
+	char err[300];
+
+	memset(f, 0, sizeof *f);
+	setenv("TRANCHE_SCENARIO_DIR", TRANCHE_SOURCE_DIR "/engine/scenarios", 1);
+	assert_int_equal(scenario_load(&f->sc, "calm", NULL, 0, err, sizeof err),
+	    0);
+	assert_int_equal(scenario_exec_new(&f->sc, 3, 1, &e, &f->x, err,
+	    sizeof err), 0);
+	scenario_order(&f->sc, 0, 3, &ps);
+	ps.end = ps.start + 3600 * NS;
+	ps.qty = 300000;
+	assert_int_equal(venue_set_parse("lit,dark,rfq", &ps.venues, err,
+	    sizeof err), 0);
+	ps.rfq_trigger = 1000;
+	ps.rfq_max_bps = 1000;
+	if (exec_submit(f->x, &ps, &f->id, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	exec_tick(f->x, ps.start + 60 * NS);
+	f->p = exec_find(f->x, f->id);
+	assert_non_null(f->p);
+}
+
+static void
+fix_close(struct fix *f)
+{
+	scenario_exec_free(f->x);
+	scenario_free(&f->sc);
+}
+
+/* The request's record as the snapshot has it (owned by the caller). */
+static cJSON *
+rfq_of(struct exec *x, const char *id)
+{
+	cJSON *a = exec_rfq_json(x), *it, *out = NULL;
+
+	cJSON_ArrayForEach(it, a)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring,
+		    id) == 0)
+			out = cJSON_Duplicate(it, 1);
+	cJSON_Delete(a);
+	return out;
+}
+
+/* The first dealer with the given status on request id, or NULL. */
+static const char *
+dealer_with(const cJSON *o, const char *status, char *buf, size_t n)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "dealers"))
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(d,
+		    "status")->valuestring, status) == 0) {
+			snprintf(buf, n, "%s", cJSON_GetObjectItemCaseSensitive(d,
+			    "dealer")->valuestring);
+			return buf;
+		}
+	return NULL;
+}
+
+static int
+live_rfq_children(const struct parent *p)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < p->nchildren; i++)
+		n += p->children[i].live && p->children[i].venue == VENUE_RFQ;
+	return n;
+}
+
+static void
+a_trader_request_waits_and_expires_unfilled(void **state)
+{
+	struct fix f;
+	char id[32], err[300];
+	int64_t deadline, held;
+	cJSON *o;
+
+	(void)state;
+	fix_open(&f);
+	held = f.p->venue_working;
+	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 30, "size",
+	    id, sizeof id, &deadline, err, sizeof err), 0);
+	assert_int_equal(deadline, exec_now(f.x) + 30 * NS);
+	assert_int_equal(f.p->venue_working, held + 20000);
+	assert_int_equal(live_rfq_children(f.p), 1);
+	exec_tick(f.x, deadline + 2 * NS);
+	o = rfq_of(f.x, id);
+	assert_non_null(o);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+	    "state")->valuestring, "expired");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+	    "by")->valuestring, "trader");
+	/* The router would have taken any quote; it took none of this. */
+	assert_int_equal(f.r.rfq_fills, 0);
+	assert_int_equal(f.p->venue_filled[VENUE_RFQ], 0);
+	assert_int_equal(live_rfq_children(f.p), 0);
+	cJSON_Delete(o);
+	fix_close(&f);
+}
+
+/* One refusal: its code, its message naming the value, and nothing
+ * changed. */
+static void
+refused(struct fix *f, int rv, const char *err, int want, const char *names,
+        size_t kids, int64_t held)
+{
+	cJSON *a = exec_rfq_json(f->x);
+
+	if (rv != want || strstr(err, names) == NULL)
+		fail_msg("rv %d (want %d), '%s' (want '%s')", rv, want, err, names);
+	assert_int_equal(f->p->nchildren, kids);
+	assert_int_equal(f->p->venue_working, held);
+	assert_int_equal(cJSON_GetArraySize(a), 0);
+	cJSON_Delete(a);
+}
+
+static void
+bad_requests_name_the_value_and_change_nothing(void **state)
+{
+	struct fix f;
+	struct parent_spec ps;
+	char id[32], err[300];
+	int64_t dl, held;
+	size_t kids;
+	uint32_t lit;
+
+	(void)state;
+	fix_open(&f);
+	held = f.p->venue_working;
+	kids = f.p->nchildren;
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D1,D9", 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"D9\": no such dealer", kids, held);
+	assert_int_equal(exec_venue_enable(f.x, NULL, "D2", 0, NULL, err,
+	    sizeof err), 0);
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D2", 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"D2\": turned off", kids, held);
+	refused(&f, exec_rfq_send(f.x, f.id, 290000, NULL, 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"qty\" 290000: above what is unworked", kids, held);
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, NULL, 0.5, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"deadline_s\" 0.5", kids, held);
+	refused(&f, exec_rfq_send(f.x, 99, 5000, NULL, 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_ENOTFOUND,
+	    "block 99: no such block", kids, held);
+	/* A block whose venue set has no rfq. */
+	scenario_order(&f.sc, 0, 3, &ps);
+	ps.start = exec_now(f.x);
+	ps.end = ps.start + 600 * NS;
+	ps.qty = 1000;
+	assert_int_equal(venue_set_parse("lit,dark", &ps.venues, err,
+	    sizeof err), 0);
+	assert_int_equal(exec_submit(f.x, &ps, &lit, err, sizeof err), 0);
+	f.p = exec_find(f.x, f.id);
+	refused(&f, exec_rfq_send(f.x, lit, 500, NULL, 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "venues \"lit,dark\": no rfq", kids, held);
+	/* A paused block asks nobody. */
+	assert_int_equal(exec_pause(f.x, f.id, err, sizeof err), 0);
+	held = f.p->venue_working;
+	kids = f.p->nchildren;
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, NULL, 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_ESTATE,
+	    "is PAUSED", kids, held);
+	/* Deciding on a request nobody made. */
+	assert_int_equal(exec_rfq_accept(f.x, "r999", "D1", NULL, err,
+	    sizeof err), EXEC_ENOTFOUND);
+	assert_non_null(strstr(err, "\"r999\""));
+	assert_int_equal(exec_rfq_reject(f.x, "x1", NULL, err, sizeof err),
+	    EXEC_EFIELD);
+	assert_non_null(strstr(err, "\"x1\""));
+	fix_close(&f);
+}
+
+static void
+an_accepted_quote_fills_once_at_its_price(void **state)
+{
+	struct fix f;
+	char id[32], err[300], dealer[16], other[16];
+	int64_t dl, px = 0;
+	const cJSON *d;
+	cJSON *o = NULL;
+
+	(void)state;
+	fix_open(&f);
+	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 60, "size",
+	    id, sizeof id, &dl, err, sizeof err), 0);
+	for (int64_t t = exec_now(f.x) + NS; t < dl; t += NS) {
+		exec_tick(f.x, t);
+		cJSON_Delete(o);
+		o = rfq_of(f.x, id);
+		if (dealer_with(o, "quoted", dealer, sizeof dealer) != NULL &&
+		    dealer_with(o, "pending", other, sizeof other) != NULL)
+			break;
+	}
+	assert_non_null(dealer_with(o, "quoted", dealer, sizeof dealer));
+	/* A dealer still thinking has nothing to take. */
+	assert_non_null(dealer_with(o, "pending", other, sizeof other));
+	assert_int_equal(exec_rfq_accept(f.x, id, other, NULL, err,
+	    sizeof err), EXEC_EFIELD);
+	assert_non_null(strstr(err, "has not quoted"));
+	assert_int_equal(f.r.rfq_fills, 0);
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "dealers"))
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(d,
+		    "dealer")->valuestring, dealer) == 0)
+			px = (int64_t)cJSON_GetObjectItemCaseSensitive(d,
+			    "px")->valuedouble;
+	cJSON_Delete(o);
+	assert_int_equal(exec_rfq_accept(f.x, id, dealer, "best", err,
+	    sizeof err), 0);
+	assert_int_equal(f.r.rfq_fills, 1);
+	assert_int_equal(f.r.rfq_px, px);
+	assert_int_equal(f.r.rfq_shares, 20000);
+	assert_int_equal(f.p->venue_filled[VENUE_RFQ], 20000);
+	assert_string_equal(f.r.last_state, "accepted");
+	assert_int_equal(live_rfq_children(f.p), 0);
+	/* Decided: neither again nor the other way. */
+	assert_int_equal(exec_rfq_accept(f.x, id, dealer, NULL, err,
+	    sizeof err), EXEC_ESTATE);
+	assert_non_null(strstr(err, "accepted at"));
+	assert_int_equal(exec_rfq_reject(f.x, id, NULL, err, sizeof err),
+	    EXEC_ESTATE);
+	exec_tick(f.x, dl + 5 * NS);
+	assert_int_equal(f.r.rfq_fills, 1);
+	fix_close(&f);
+}
+
+static void
+a_rejected_request_ends_unfilled(void **state)
+{
+	struct fix f;
+	char id[32], err[300];
+	int64_t dl, held;
+	cJSON *o;
+
+	(void)state;
+	fix_open(&f);
+	held = f.p->venue_working;
+	assert_int_equal(exec_rfq_send(f.x, f.id, 10000, "D1,D3", 0, "look",
+	    id, sizeof id, &dl, err, sizeof err), 0);
+	exec_tick(f.x, exec_now(f.x) + 5 * NS);
+	assert_int_equal(exec_rfq_reject(f.x, id, "too wide", err, sizeof err),
+	    0);
+	assert_int_equal(f.p->venue_working, held);
+	o = rfq_of(f.x, id);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+	    "state")->valuestring, "rejected");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(o,
+	    "reason")->valuestring, "too wide");
+	cJSON_Delete(o);
+	exec_tick(f.x, dl + 5 * NS);
+	assert_int_equal(f.r.rfq_fills, 0);
+	assert_int_equal(exec_rfq_accept(f.x, id, "D1", NULL, err, sizeof err),
+	    EXEC_ESTATE);
+	assert_non_null(strstr(err, "rejected at"));
+	fix_close(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_trader_request_waits_and_expires_unfilled),
+		cmocka_unit_test(bad_requests_name_the_value_and_change_nothing),
+		cmocka_unit_test(an_accepted_quote_fills_once_at_its_price),
+		cmocka_unit_test(a_rejected_request_ends_unfilled),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,141 @@
+/*
+ * tui/panel-rfq.c -- requests for quotes: each one in flight with the
+ * dealers asked, each dealer's quote (price and size) or "pending" /
+ * "declined", and a countdown to its deadline in simulated time; below
+ * them the outcome of recent ones (accepted with the dealer, price and
+ * fill; rejected; expired; cancelled) and who asked (a trader or the
+ * router).
+ *
+ * The selected row -- a quote, or a request that has none yet -- is marked
+ * with '>' as well as reversed, so it survives monochrome; arrows or j/k
+ * move it while the panel has the keyboard.  The keys that act on it are
+ * the console's (console.c): R asks for a new request for the selected
+ * block, Y accepts the selected quote, X rejects the selected request,
+ * each in two steps with a reason.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+static void
+rfq_countdown(char *buf, size_t n, const struct store *s,
+              const struct store_rfq *r)
+{
+	if (r->deadline > 0 && s->t > 0 && r->deadline > s->t)
+		snprintf(buf, n, "%llds left", (long long)((r->deadline - s->t +
+		    999999999) / 1000000000LL));
+	else
+		snprintf(buf, n, "due");
+}
+
+static void
+rfq_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct store *s = v->store;
+	WINDOW *w = p->win;
+	char title[64], px[32], qty[32], left[32];
+	int iw = p->w - 2, y = 1, row = 0, live = 0;
+	int nrows = store_rfq_rows(s);
+	int sel = v->sel_rfq < nrows ? v->sel_rfq : nrows - 1;
+	attr_t h = view_attr(v, ROLE_HEADER), dim = view_attr(v, ROLE_DIM);
+
+	for (int i = 0; i < s->nrfqs; i++)
+		live += strcmp(s->rfqs[i].state, "live") == 0;
+	snprintf(title, sizeof title, "RFQ %d in flight", live);
+	panel_frame(p, v, title, v->focus == PANEL_RFQ);
+	if (iw < 30 || p->h < 3)
+		return;
+	if (s->nrfqs == 0) {
+		panel_put(w, y, 2, iw - 2, dim, "no requests for quotes (R asks "
+		    "dealers for the block)", v->utf8);
+		return;
+	}
+	/* In flight first, oldest first: a quote keeps its row. */
+	for (int i = 0; i < s->nrfqs && y < p->h - 1; i++) {
+		const struct store_rfq *r = &s->rfqs[i];
+		int quotes = 0;
+
+		if (strcmp(r->state, "live") != 0)
+			continue;
+		for (int k = 0; k < r->ndealers; k++)
+			quotes += strcmp(r->d[k].status, "quoted") == 0;
+		text_qty(qty, sizeof qty, r->qty);
+		rfq_countdown(left, sizeof left, s, r);
+		panel_printf(w, y++, 1, iw, quotes == 0 && row == sel ? A_REVERSE :
+		    h, v->utf8, "%c %s blk %s %s %s %s %s", quotes == 0 &&
+		    row == sel ? '>' : ' ', r->id, r->block,
+		    strcmp(r->side, "buy") == 0 ? "BUY" : "SELL", qty, r->by, left);
+		if (quotes == 0)
+			row++;
+		for (int k = 0; k < r->ndealers && y < p->h - 1; k++) {
+			const struct store_rfq_dealer *d = &r->d[k];
+			int q = strcmp(d->status, "quoted") == 0;
+
+			if (q) {
+				text_px(px, sizeof px, (double)d->px, s->tick,
+				    s->px_decimals);
+				text_qty(qty, sizeof qty, d->size);
+				panel_printf(w, y++, 1, iw, row == sel ? A_REVERSE :
+				    A_NORMAL, v->utf8, "%c    %-4s %9s x %s",
+				    row == sel ? '>' : ' ', d->name, px, qty);
+				row++;
+			} else
+				panel_printf(w, y++, 1, iw, dim, v->utf8, "     "
+				    "%-4s %s", d->name, d->status);
+		}
+	}
+	/* Then what became of the recent ones, newest first. */
+	for (int i = s->nrfqs - 1; i >= 0 && y < p->h - 1; i--) {
+		const struct store_rfq *r = &s->rfqs[i];
+
+		if (strcmp(r->state, "live") == 0)
+			continue;
+		text_qty(qty, sizeof qty, r->qty);
+		if (strcmp(r->state, "accepted") == 0) {
+			char f[32];
+
+			text_px(px, sizeof px, (double)r->px, s->tick,
+			    s->px_decimals);
+			text_qty(f, sizeof f, r->filled);
+			panel_printf(w, y++, 1, iw, view_attr(v, ROLE_GOOD),
+			    v->utf8, "  %s accepted %s %s x %s (%s)", r->id,
+			    r->dealer, px, f, r->by);
+		} else
+			panel_printf(w, y++, 1, iw, dim, v->utf8, "  %s %s %s (%s): "
+			    "%s", r->id, r->state, qty, r->by, r->reason);
+	}
+}
+
+static unsigned
+rfq_key(struct panel *p, struct tui_view *v, int key)
+{
+	int n = store_rfq_rows(v->store);
+
+	(void)p;
+	if (n == 0)
+		return 0;
+	if (v->sel_rfq >= n)
+		v->sel_rfq = n - 1;
+	switch (key) {
+	case TK(KEY_UP):
+	case 'k':
+		if (v->sel_rfq > 0)
+			v->sel_rfq--;
+		return TUI_HANDLED | TUI_REDRAW;
+	case TK(KEY_DOWN):
+	case 'j':
+		if (v->sel_rfq < n - 1)
+			v->sel_rfq++;
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	return 0;
+}
+
+const struct panel_ops panel_rfq_ops = {
+	.name = "rfq",
+	/* The countdown moves with the clock, which the status line follows. */
+	.watch = DIRTY_RFQ | DIRTY_STATUS,
+	.draw = rfq_draw,
+	.key = rfq_key,
+};
