@@ -128,7 +128,8 @@
  *             the dark pool),"leak_vol"? (the market's shares traded
  *             ahead by the predator and dealers who lost a request;
  *             these five when the set is more than lit),
- *             "plan"? (while the block's algorithm follows a re-planned remainder: {"since","end" (ns strings),"from",
+ *             "plan"? (while the block's algorithm follows a re-planned
+ *             remainder: {"since","end" (ns strings),"from",
  *             "lump","urgency" (when made, over the time left then) or
  *             "shape":"own","half_qty","half_t","base_half_t" (ns
  *             strings: when the plan and the algorithm's own schedule
