@@ -15,7 +15,9 @@
  * and the last heartbeat against --speed and its largest step between two
  * heartbeats, snapshot and status replies per
  * second, and the engine's resident size (VmRSS) after the first second
- * and at the end.
+ * and at the end; and the engine's CPU time per reply and the largest
+ * snapshot in bytes, figures that a busy machine leaves nearly alone, so
+ * that two engines can be compared on it.
  *
  * With --check it is the integration test integration/snapshot-load: it
  * fails (exit 1, saying which) unless the heartbeat gap's p99 is under
@@ -62,6 +64,7 @@ struct load {
 	int every;         /* a status every `every` requests, 0: none */
 	long long until_ms;
 	long snaps, stats, errors;
+	size_t snap_bytes;  /* the largest snapshot reply */
 };
 
 static long long
@@ -88,6 +91,34 @@ rss_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/*
+ * The engine's CPU time (user + system) in seconds from /proc/PID/stat,
+ * -1 when it cannot be read.  CPU time per reply is what a loaded machine
+ * does not change much, where replies per second of wall time halve when
+ * another build takes the cores: it is the figure to compare two engines by.
+ */
+static double
+cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces: fields count from its ')'. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static void *
@@ -119,8 +150,11 @@ load_client(void *arg)
 			l->errors++;
 			continue;
 		}
-		if (len > 10 && memcmp(buf, "{\"ok\":true", 10) == 0)
+		if (len > 10 && memcmp(buf, "{\"ok\":true", 10) == 0) {
 			(snap ? &l->snaps : &l->stats)[0]++;
+			if (snap && len > l->snap_bytes)
+				l->snap_bytes = len;
+		}
 		else
 			l->errors++;
 		nng_free(buf, len);
@@ -175,6 +209,7 @@ main(int argc, char **argv)
 	int nbeats = 0;
 	struct ipc_client *sub = NULL;
 	long rss0 = -1, rss1 = -1;
+	double cpu0 = -1, cpu1 = -1;
 	long long t0, t1;
 	pid_t pid;
 
@@ -261,6 +296,7 @@ main(int argc, char **argv)
 			ipc_event_free(&ev);
 	}
 	rss0 = rss_kb(pid);
+	cpu0 = cpu_s(pid);
 	t0 = now_ms();
 	for (long i = 0; i < clients; i++) {
 		snprintf(loads[i].url, sizeof loads[i].url, "%s", ctl);
@@ -289,8 +325,11 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	t1 = now_ms();
 	rss1 = rss_kb(pid);
+	cpu1 = cpu_s(pid);
 	{
 		long snaps = 0, stats = 0, errors = 0;
+		size_t sbytes = 0;
+		double cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 		double p50 = 0, p99 = 0, max = 0, ratio = 0, step = 0;
 		int ngaps = nbeats - 1;
 
@@ -298,6 +337,8 @@ main(int argc, char **argv)
 			snaps += loads[i].snaps;
 			stats += loads[i].stats;
 			errors += loads[i].errors;
+			if (loads[i].snap_bytes > sbytes)
+				sbytes = loads[i].snap_bytes;
 		}
 		for (int i = 0; i < ngaps; i++) {
 			gaps[i] = beat_ms[i + 1] - beat_ms[i];
@@ -323,18 +364,25 @@ main(int argc, char **argv)
 			    "\"clock_speed_ratio\":%.3f,\"clock_step_max_s\":%.1f,"
 			    "\"snapshots_s\":%.1f,"
 			    "\"status_s\":%.1f,\"errors\":%ld,\"rss_start_mb\":%.1f,"
-			    "\"rss_end_mb\":%.1f}\n", clients, secs, nbeats, p50, p99,
+			    "\"rss_end_mb\":%.1f,\"engine_cpu_s\":%.2f,"
+			    "\"cpu_ms_per_reply\":%.3f,\"snapshot_bytes\":%zu}\n",
+			    clients, secs, nbeats, p50, p99,
 			    max, ratio, step, (double)snaps / secs, (double)stats / secs,
-			    errors, rss0 / 1024.0, rss1 / 1024.0);
+			    errors, rss0 / 1024.0, rss1 / 1024.0, cpu,
+			    snaps + stats > 0 ? 1000 * cpu / (double)(snaps + stats) : 0,
+			    sbytes);
 		else
 			printf("load: %ld clients for %.1f s at speed %g: heartbeat "
 			    "gap median %.0f ms, p99 %.0f ms, max %.0f ms (%d beats); "
 			    "clock at %.3f x its speed, largest step %.1f simulated s; "
 			    "%.1f snapshots/s, %.1f status/s, "
-			    "%ld errors; RSS %.1f MB -> %.1f MB\n", clients, secs,
+			    "%ld errors; RSS %.1f MB -> %.1f MB; engine CPU %.2f s, "
+			    "%.3f ms a reply; snapshot %zu bytes\n", clients, secs,
 			    speed, p50, p99, max, nbeats, ratio, step,
 			    (double)snaps / secs,
-			    (double)stats / secs, errors, rss0 / 1024.0, rss1 / 1024.0);
+			    (double)stats / secs, errors, rss0 / 1024.0, rss1 / 1024.0,
+			    cpu, snaps + stats > 0 ? 1000 * cpu /
+			    (double)(snaps + stats) : 0, sbytes);
 		if (check) {
 			if (ngaps < seconds / 2 || p99 >= 1200) {
 				fprintf(stderr, "FAIL: heartbeat gap p99 %.0f ms over %d "
