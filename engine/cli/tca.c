@@ -356,6 +356,10 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 		const char *id = tc_str(o, "id");
 		struct tc_child *c = tc_child(tc, id);
 
+		/* A conditional's indication was never sent: the child starts
+		 * when it firms up, at the mid then. */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cond")))
+			return 0;
 		if (c == NULL || c->pending) {
 			if (c == NULL) {
 				if (tc_grow((void **)&tc->c, &tc->capc, tc->nc,

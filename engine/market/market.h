@@ -43,6 +43,7 @@ struct market_fill {
 };
 
 struct venue_rfq;
+struct venue_invite;
 
 struct market_cbs {
 	/* One of our orders traded. */
@@ -57,6 +58,9 @@ struct market_cbs {
 	 * index in r->q of the quote accepted, or -1 for none.  NULL: none is
 	 * ever accepted. */
 	int (*rfq)(void *arg, const struct venue_rfq *r);
+	/* The pool invites a conditional order of ours to firm up (venue.h):
+	 * the quantity firmed, 0 for none.  NULL: never firms up. */
+	int64_t (*firm)(void *arg, const struct venue_invite *iv);
 };
 
 struct market;
