@@ -415,7 +415,8 @@ backtest_main(int argc, char **argv)
 
 			if (!r->ok)
 				continue;
-			fprintf(f, "%s,%s,%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
+			/* A label with a venue set has commas: quoted. */
+			fprintf(f, "%s,\"%s\",%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
 			    "%.2f,%.2f,%.0f,%lld,%lld,%lld,%.2f,%.2f,%d,%.4f,%.4f,%d,"
 			    "%.4f,%.4f\n",
 			    sc[r->sc].name, vlabel[r->algo], base + r->seed_ix,
