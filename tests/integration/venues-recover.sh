@@ -74,11 +74,29 @@ jq -e '.filled > 0 and .venues.dark.filled > 0 and .venues.rfq.filled > 0
 	    == .filled' "$tmp/firm-max.json" >/dev/null ||
 	fail "no dark and dealer fills adding up: $(jq -c .venues "$tmp/firm-max.json")"
 
+# Leakage against matched sessions: `tca --leakage` re-simulates the
+# journal's session from its header and must give, by venue, exactly what
+# `backtest --leakage` gives for the same seed and settings.
+"$TRANCHED" tca "$tmp/firm-max.trj" --leakage --json > "$tmp/leak.json" ||
+	fail "tca --leakage refused the scenario's own session"
+"$TRANCHED" backtest --scenario calm --algo twap --seeds 1 --seed-base 7 \
+	--set orders.0.end=10:00:00 --set orders.0.venues=lit,dark,rfq \
+	--set orders.0.rfq_every_s=300 --leakage --quiet --json > "$tmp/bt.json" ||
+	fail "backtest --leakage failed"
+jq -e --slurpfile b "$tmp/bt.json" '.venues.dark.leak_events > 0 and
+	.venues.rfq.leak_events > 0 and
+	(.venues.dark.leak_30s_bps - $b[0].leak_dark_30s | fabs) < 1e-3 and
+	(.venues.dark.leak_5m_bps - $b[0].leak_dark_300s | fabs) < 1e-3 and
+	(.venues.rfq.leak_30s_bps - $b[0].leak_rfq_30s | fabs) < 1e-3 and
+	(.venues.rfq.leak_5m_bps - $b[0].leak_rfq_300s | fabs) < 1e-3' \
+	"$tmp/leak.json" >/dev/null ||
+	fail "tca and backtest leakage differ: $(jq -c .venues "$tmp/leak.json") vs $(cat "$tmp/bt.json")"
+
 # Conditional dark orders: indications the pool invites to firm up, the
 # firm-ups journaled as decisions; killed between firm-ups, recovered to
 # the same session (the pool's indications and our firm-up rate with it).
 crash_and_compare cond --scenario calm --seed 7 --exit-when-done \
-	--set orders.0.end=10:30:00 --set orders.0.venues=lit,dark \
+	--set orders.0.end=10:00:00 --set orders.0.venues=lit,dark \
 	--set orders.0.dark_cond=true
 jq -e '.venues.dark.filled > 0' "$tmp/cond-max.json" >/dev/null ||
 	fail "cond: no dark fills: $(jq -c .venues "$tmp/cond-max.json")"
@@ -170,6 +188,12 @@ for _ in $(seq 100); do
 done
 grep -q "continuing the session" "$tmp/e-recover.err" ||
 	fail "the engine did not recover: $(cat "$tmp/e-recover.err")"
+# A session steered by commands is not the scenario's: no matched
+# session can be re-run for it, and tca --leakage says so.
+out=$("$TRANCHED" tca "$tmp/e.trj" --leakage 2>&1) &&
+	fail "tca --leakage measured a steered session: $out"
+echo "$out" | grep -q "steered by commands" ||
+	fail "tca --leakage refusal does not say why: $out"
 ctl status --json | jq -e '.venues_off == ["dark", "D4"]' >/dev/null ||
 	fail "after recovery venues_off: $(ctl status --json | jq -c .venues_off)"
 echo "PASS venues-recover"
