@@ -403,8 +403,11 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 		}
 		case F_BOOL:
 			if (!cJSON_IsBool(it)) {
-				snprintf(err, errlen, "%s.%s: must be true or false", where,
-				    f->key);
+				char *v = cJSON_PrintUnformatted(it);
+
+				snprintf(err, errlen, "%s.%s %s: must be true or false",
+				    where, f->key, v ? v : "?");
+				cJSON_free(v);
 				return -1;
 			}
 			*(int *)dst = cJSON_IsTrue(it);
