@@ -136,6 +136,10 @@ out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 dealers=top:12 \
 	venues=lit,rfq --reason "dealer test" 2>&1) &&
 	fail "dealers=top:12 accepted: $out"
 echo "$out" | grep -q 'top:12' || fail "bad dealers not named: $out"
+out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
+	dark_cond=maybe --reason "cond test" 2>&1) &&
+	fail "dark_cond=maybe accepted: $out"
+echo "$out" | grep -q 'dark_cond.*maybe' || fail "bad dark_cond not named: $out"
 [ "$(ctl status --json | jq '.blocks | length')" = "$n0" ] ||
 	fail "a refused submit made a block"
 ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
