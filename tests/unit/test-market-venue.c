@@ -1,10 +1,12 @@
 /*
  * tests/unit/test-market-venue.c -- the dark pool and the dealers beside a
  * simulated market: what they must guarantee (the pool crosses only at the
- * mid, never below the minimum, shows nothing; dealers are deterministic
- * under the seed and quote within the deadline; venues never used change
- * nothing) and what must happen (a leaky dealer and the predator move the
- * lit price).
+ * mid, never below the minimum, shows nothing; a conditional order trades
+ * only what it firmed up for, never more than it indicated; dealers are
+ * deterministic under the seed and quote within the deadline; venues never
+ * used change nothing) and what must happen (a leaky dealer and the
+ * predator move the lit price; a failed firm-up costs the requester its
+ * firm-up rate and its priority).
  *
  * Every market is sim_params_default() with venue_params_default() or a
  * variation the test states, so none depends on the scenario files.
