@@ -63,7 +63,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
 	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [venues=lit,dark,rfq] "
-	  "[dealers=all|random:K|top:K] [origin.kind=K origin.session=S "
+	  "[dealers=all|random:K|top:K] [dark_cond=true|false] "
+	  "[origin.kind=K origin.session=S "
 	  "origin.clordid=ID] --reason TEXT",
 	  "a new parent order (origin: ctl unless given)" },
 	{ CMD_OVERRIDE, CTL_NEEDS_REASON | CTL_NEEDS_BLOCK | CTL_TAKES_BLOCK |

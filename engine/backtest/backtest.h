@@ -18,6 +18,10 @@
 
 #include "engine/exec/scenario.h"
 
+/* Leakage horizons, seconds after a dark fill or a request. */
+#define BT_LEAK_NH 2
+#define BT_LEAK_H { 30, 300 }
+
 struct bt_result {
 	double is_usd;        /* shortfall in dollars, unfilled valued at the
 	                         end mid (opportunity cost); positive is a cost */
@@ -32,6 +36,17 @@ struct bt_result {
 	double venue_pct[VENUE_COUNT];
 	double leak_shares;
 	int64_t pred_trigs, rfq_asked, rfq_won;
+	/* The pool's fill rate (dark shares filled of firm dark shares sent,
+	 * %; NAN when none was sent) and the firm-up rate of conditionals
+	 * (firmed of invited, %; NAN when never invited). */
+	double dark_fill_rate, firm_rate;
+	/* With bt_opts.leakage, for the dark pool and RFQ: the seconds with
+	 * a dark fill or a request of ours (leak_n), and over each of
+	 * BT_LEAK_H the lit mid's mean move after them against the matched
+	 * session's over the same span, bps signed against us (NAN when
+	 * leak_n is 0); see backtest_leak_bps. */
+	int leak_n[VENUE_COUNT];
+	double leak_bps[VENUE_COUNT][BT_LEAK_NH];
 };
 
 /* What a session changes in every block: the algorithm (NULL: each
@@ -41,6 +56,10 @@ struct bt_opts {
 	const char *algo;
 	unsigned venues;
 	const char *dealers;
+	/* Venues taken out of every block's set (the matched session), and
+	 * 1 to measure leakage against matched sessions. */
+	unsigned drop;
+	int leakage;
 };
 int backtest_session_opts(const struct scenario *sc, const struct bt_opts *o,
                           uint64_t seed, struct bt_result *r, char *err,
@@ -51,6 +70,21 @@ int backtest_session_opts(const struct scenario *sc, const struct bt_opts *o,
 int backtest_session(const struct scenario *sc, const char *algo,
                      uint64_t seed, struct bt_result *r, char *err,
                      size_t errlen);
+
+/*
+ * Leakage, the arithmetic alone.  a and b are the lit mids of a session
+ * and of its matched session (the same seed, market and block without the
+ * venue), one a second from the same start, n of each (0: no mid then).
+ * For each of the nev events (second index ev[i], side[i] +1 buying, -1
+ * selling) whose four mids exist:
+ *     side x ((a[e+h] - a[e]) - (b[e+h] - b[e])) / a[e] x 10^4
+ * the move after the event less the move the market made without the
+ * venue; the mean of these in bps (positive: the price ran away from
+ * us), NAN when none could be measured; *used (may be NULL) counts them.
+ */
+double backtest_leak_bps(const double *a, const double *b, size_t n,
+                         const int64_t *ev, const int *side, size_t nev,
+                         int h, int *used);
 
 /* Summary statistics of n values: mean, sample sd, 95% interval of the
  * mean (normal approximation, 1.96 standard errors). */

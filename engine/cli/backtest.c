@@ -56,6 +56,11 @@ bt_usage(FILE *f)
 	    "                        the same seeds, differences are to the first)\n"
 	    "  --dealers D           dealers asked: all, random:K or top:K\n"
 	    "                        (repeatable, like --venues)\n"
+	    "  --leakage             also run each session's matched sessions\n"
+	    "                        (the same seed without the dark pool, and\n"
+	    "                        without RFQ) and report the lit mid's move\n"
+	    "                        after our dark fills and requests against\n"
+	    "                        theirs, +30 s and +5 min, bps against us\n"
 	    "  --set PATH=VALUE      override a scenario value (repeatable)\n"
 	    "  --jobs J              worker processes (default 1)\n"
 	    "  --json                one JSON object per line instead of a table\n"
@@ -110,7 +115,7 @@ static int
 backtest_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_ALGO, O_SEEDS, O_BASE, O_SET, O_JOBS, O_JSON, O_CSV,
-	    O_QUIET, O_HELP, O_VENUES, O_DEALERS };
+	    O_QUIET, O_HELP, O_VENUES, O_DEALERS, O_LEAK };
 	static const struct option lo[] = {
 		{ "scenario", required_argument, NULL, O_SC },
 		{ "algo", required_argument, NULL, O_ALGO },
@@ -124,11 +129,13 @@ backtest_main(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "venues", required_argument, NULL, O_VENUES },
 		{ "dealers", required_argument, NULL, O_DEALERS },
+		{ "leakage", no_argument, NULL, O_LEAK },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scs[BT_MAX], *algos[BT_MAX], err[512], *end;
 	const char *sets[64], *csv = NULL;
 	int nsc = 0, nalgo = 0, nsets = 0, jobs = 1, json = 0, quiet = 0, c;
+	int leakage = 0;
 	long long nseeds = 0, base = 1;
 	struct scenario *sc;
 	/* Venue sets and dealer choices; none given is one variant that
@@ -203,6 +210,9 @@ backtest_main(int argc, char **argv)
 			break;
 		case O_QUIET:
 			quiet = 1;
+			break;
+		case O_LEAK:
+			leakage = 1;
 			break;
 		case O_HELP:
 			bt_usage(stdout);
@@ -284,6 +294,7 @@ backtest_main(int argc, char **argv)
 		vopt[k].algo = algos[a];
 		vopt[k].venues = nven > 0 ? vens[vi] : 0;
 		vopt[k].dealers = ndl > 0 ? dls[di] : NULL;
+		vopt[k].leakage = leakage;
 		snprintf(vlabel[k], sizeof vlabel[k], "%s%s%s%s%s", algos[a],
 		    nven > 0 ? "@" : "", nven > 0 ? vnames[vi] : "",
 		    ndl > 0 ? "/" : "", ndl > 0 ? dls[di] : "");
@@ -396,21 +407,29 @@ backtest_main(int argc, char **argv)
 		}
 		fprintf(f, "scenario,algo,seed,is_usd,is_bps,completion,"
 		    "participation,first_slice,refused,lit_pct,dark_pct,rfq_pct,"
-		    "leak_shares,pred_trigs,rfq_asked,rfq_won\n");
+		    "leak_shares,pred_trigs,rfq_asked,rfq_won,dark_fill_rate,"
+		    "firm_rate,leak_dark_n,leak_dark_30s,leak_dark_300s,leak_rfq_n,"
+		    "leak_rfq_30s,leak_rfq_300s\n");
 		for (size_t k = 0; k < total; k++) {
 			struct bt_rec *r = &res[k];
 
 			if (!r->ok)
 				continue;
-			fprintf(f, "%s,%s,%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
-			    "%.2f,%.2f,%.0f,%lld,%lld,%lld\n",
+			/* A label with a venue set has commas: quoted. */
+			fprintf(f, "%s,\"%s\",%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
+			    "%.2f,%.2f,%.0f,%lld,%lld,%lld,%.2f,%.2f,%d,%.4f,%.4f,%d,"
+			    "%.4f,%.4f\n",
 			    sc[r->sc].name, vlabel[r->algo], base + r->seed_ix,
 			    r->r.is_usd, r->r.is_bps, r->r.completion,
 			    r->r.participation, r->r.first_slice,
 			    (long long)r->r.refused, r->r.venue_pct[VENUE_LIT],
 			    r->r.venue_pct[VENUE_DARK], r->r.venue_pct[VENUE_RFQ],
 			    r->r.leak_shares, (long long)r->r.pred_trigs,
-			    (long long)r->r.rfq_asked, (long long)r->r.rfq_won);
+			    (long long)r->r.rfq_asked, (long long)r->r.rfq_won,
+			    r->r.dark_fill_rate, r->r.firm_rate,
+			    r->r.leak_n[VENUE_DARK], r->r.leak_bps[VENUE_DARK][0],
+			    r->r.leak_bps[VENUE_DARK][1], r->r.leak_n[VENUE_RFQ],
+			    r->r.leak_bps[VENUE_RFQ][0], r->r.leak_bps[VENUE_RFQ][1]);
 		}
 		fclose(f);
 	}
@@ -418,8 +437,9 @@ backtest_main(int argc, char **argv)
 	double *v = calloc((size_t)nseeds, sizeof *v);
 	double *d = calloc((size_t)nseeds, sizeof *d);
 	double *u = calloc((size_t)nseeds, sizeof *u);
+	double *w = calloc((size_t)nseeds, sizeof *w);
 
-	if (v == NULL || d == NULL || u == NULL)
+	if (v == NULL || d == NULL || u == NULL || w == NULL)
 		return 1;
 	/* Labels with a venue set or dealers are longer than a name. */
 	int aw = nven > 0 || ndl > 0 ? 28 : 16;
@@ -431,6 +451,9 @@ backtest_main(int argc, char **argv)
 		if (nven > 0 || ndl > 0)
 			printf(" %6s %6s %6s %8s %5s %7s", "lit%", "dark%", "rfq%",
 			    "leak sh", "pred", "rfq w/a");
+		if (leakage)
+			printf(" %6s %6s %8s %8s %8s %8s", "dfill%", "firm%",
+			    "lk d30s", "lk d5m", "lk r30s", "lk r5m");
 		printf("\n");
 	}
 	for (int i = 0; i < nsc; i++)
@@ -464,6 +487,26 @@ backtest_main(int argc, char **argv)
 			backtest_stats(v, n, &s);
 			backtest_stats(u, n, &sd_usd);
 			backtest_stats(d, n, &ds);
+			/* The rates and leakage: means over the sessions where
+			 * they exist (NAN where nothing was sent or measured). */
+			struct bt_stats xs[6];
+
+			for (int q = 0; q < 6; q++) {
+				int m = 0;
+
+				for (long long k = 0; k < nseeds; k++) {
+					struct bt_rec *r = &res[((size_t)i *
+					    (size_t)nseeds + (size_t)k) * (size_t)nalgo +
+					    (size_t)a];
+					double x = q == 0 ? r->r.dark_fill_rate : q == 1 ?
+					    r->r.firm_rate : r->r.leak_bps[q < 4 ? VENUE_DARK :
+					    VENUE_RFQ][q % 2];
+
+					if (r->ok && !isnan(x))
+						w[m++] = x;
+				}
+				backtest_stats(w, m, &xs[q]);
+			}
 			comp = n ? comp / n : 0;
 			pov = n ? pov / n : 0;
 			for (int vv = 0; vv < VENUE_COUNT; vv++)
@@ -480,11 +523,25 @@ backtest_main(int argc, char **argv)
 				    "\"diff_ci95_hi\":%.4f,\"seed_base\":%lld,"
 				    "\"lit_pct\":%.2f,\"dark_pct\":%.2f,\"rfq_pct\":%.2f,"
 				    "\"leak_shares\":%.0f,\"pred_trigs\":%.2f,"
-				    "\"rfq_asked\":%.0f,\"rfq_won\":%.0f}\n",
+				    "\"rfq_asked\":%.0f,\"rfq_won\":%.0f",
 				    sc[i].name, vlabel[a], n, s.mean, s.sd, s.lo, s.hi,
 				    sd_usd.mean, sd_usd.sd, comp, pov, ds.mean, ds.lo, ds.hi,
 				    base, vp[VENUE_LIT], vp[VENUE_DARK], vp[VENUE_RFQ], leak,
 				    pred, asked, won);
+				static const char *const xn[6] = { "dark_fill_rate",
+				    "firm_rate", "leak_dark_30s", "leak_dark_300s",
+				    "leak_rfq_30s", "leak_rfq_300s" };
+
+				/* Each as mean, its 95% interval and the sessions it
+				 * exists in; null when in none. */
+				for (int q = 0; q < 6; q++)
+					if (xs[q].n > 0)
+						printf(",\"%s\":%.4f,\"%s_lo\":%.4f,\"%s_hi\":"
+						    "%.4f,\"%s_n\":%d", xn[q], xs[q].mean, xn[q],
+						    xs[q].lo, xn[q], xs[q].hi, xn[q], xs[q].n);
+					else
+						printf(",\"%s\":null,\"%s_n\":0", xn[q], xn[q]);
+				printf("}\n");
 			} else {
 				char ci[32], dci[40];
 
@@ -505,12 +562,20 @@ backtest_main(int argc, char **argv)
 					    vp[VENUE_LIT], vp[VENUE_DARK], vp[VENUE_RFQ], leak,
 					    pred, rw);
 				}
+				if (leakage) {
+					for (int q = 0; q < 6; q++)
+						if (xs[q].n > 0)
+							printf(q < 2 ? " %6.1f" : " %+8.2f", xs[q].mean);
+						else
+							printf(q < 2 ? " %6s" : " %8s", "-");
+				}
 				printf("\n");
 			}
 		}
 	free(v);
 	free(d);
 	free(u);
+	free(w);
 	free(vlabel);
 	free(vopt);
 	for (int i = 0; i < nsc; i++)

@@ -27,6 +27,16 @@
  * the fill rate, shares filled of shares sent.  Journals written before
  * venues existed read as all lit.
  *
+ * With --leakage, the leakage is also measured against matched sessions:
+ * the journal's session is re-simulated from its header (scenario and
+ * seed) by the backtester, which runs it again without the dark pool and
+ * without RFQ and compares the lit mid's move after each dark fill and
+ * request with the matched session's (backtest_leak_bps).  That needs the
+ * journal's session to be the scenario's own, unsteered by commands: the
+ * re-simulation's filled shares must be the journal's, and
+ * when they are not the report is refused rather than measured on another
+ * session.
+ *
  * A journal of several symbols keeps one series of prints and mids per
  * symbol (events carry "sym"), and each block is analysed against its own
  * symbol's.  A session of more than one block ends with one line for the
@@ -48,6 +58,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/backtest/backtest.h"
 #include "engine/cli/cli.h"
 #include "engine/journal/journal.h"
 #include "engine/market/book.h"
@@ -356,6 +367,10 @@ tc_event(struct tc *tc, const char *topic, const cJSON *o, int64_t t,
 		const char *id = tc_str(o, "id");
 		struct tc_child *c = tc_child(tc, id);
 
+		/* A conditional's indication was never sent: the child starts
+		 * when it firms up, at the mid then. */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cond")))
+			return 0;
 		if (c == NULL || c->pending) {
 			if (c == NULL) {
 				if (tc_grow((void **)&tc->c, &tc->capc, tc->nc,
@@ -530,6 +545,92 @@ tca_header_check(const char *path, const char *hdr)
 	return ok ? 0 : -1;
 }
 
+/* The session of the journal's header re-simulated with leakage (the
+ * backtester's matched sessions) into *r; 0, or -1 having said why. */
+static int
+tca_leak_run(const char *path, const char *hdr, struct bt_result *r,
+             int64_t *qty)
+{
+	cJSON *h = cJSON_Parse(hdr != NULL ? hdr : "");
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
+	const cJSON *sd = cJSON_GetObjectItemCaseSensitive(h, "seed");
+	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(h, "scenario_name");
+	struct scenario s;
+	struct bt_opts o = { .leakage = 1 };
+	char err[512], where[600];
+	int rv = -1;
+
+	/* The seed travels as a string (it may pass 2^53). */
+	char *end = NULL;
+	long long seed = cJSON_IsString(sd) ? strtoll(sd->valuestring, &end, 10) :
+	    -1;
+
+	if (!cJSON_IsObject(sc) || end == NULL || *end != '\0' || seed < 0) {
+		fprintf(stderr, "tranched tca: %s: --leakage: the header has no "
+		    "scenario or seed to re-simulate\n", path);
+		cJSON_Delete(h);
+		return -1;
+	}
+	snprintf(where, sizeof where, "%.480s (header)", path);
+	if (scenario_load_json(&s, sc, cJSON_IsString(nm) ? nm->valuestring :
+	    "journal", where, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched tca: %s: --leakage: %s\n", path, err);
+		cJSON_Delete(h);
+		return -1;
+	}
+	*qty = 0;
+	for (int i = 0; i < s.norders; i++) {
+		struct parent_spec ps;
+
+		scenario_order(&s, i, (uint64_t)seed, &ps);
+		*qty += ps.qty;
+	}
+	if (backtest_session_opts(&s, &o, (uint64_t)seed, r, err,
+	    sizeof err) != 0)
+		fprintf(stderr, "tranched tca: %s: --leakage: %s\n", path, err);
+	else
+		rv = 0;
+	scenario_free(&s);
+	cJSON_Delete(h);
+	return rv;
+}
+
+/* Whether the re-simulated session (sim_qty shares in its blocks) is the
+ * journal's: the same filled shares of the same quantity; -1 having said
+ * so if not. */
+static int
+tca_leak_same(const char *path, const struct tc *tc, const struct bt_result *r,
+              int64_t sim_qty)
+{
+	int64_t qty = 0, filled = 0;
+
+	for (int i = 0; i < tc->nb; i++) {
+		qty += tc->b[i].qty;
+		for (size_t k = 0; k < tc->b[i].nfills; k++)
+			filled += tc->b[i].fills[k].qty;
+	}
+	if (qty != sim_qty || llround(r->completion * (double)qty) != filled) {
+		fprintf(stderr, "tranched tca: %s: --leakage: the scenario's "
+		    "session re-simulated fills %lld of %lld shares, the journal "
+		    "%lld of %lld: a session steered by commands (or of other "
+		    "blocks) has no matched session to re-run\n", path,
+		    llround(r->completion * (double)sim_qty), (long long)sim_qty,
+		    (long long)filled, (long long)qty);
+		return -1;
+	}
+	return 0;
+}
+
+/* A leakage figure, null when nothing could be measured. */
+static void
+tca_leak_json(cJSON *o, const char *key, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, v);
+}
+
 static int
 backtest_tca_main(int argc, char **argv)
 {
@@ -541,7 +642,9 @@ backtest_tca_main(int argc, char **argv)
 	char *hdr = NULL, msg[1024];
 	struct tc *tc;
 	long double sess_usd = 0, sess_value = 0;
-	int sess_n = 0;
+	int sess_n = 0, leakage = 0, have_leak = 0;
+	struct bt_result lk;
+	int64_t sim_qty = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -562,12 +665,19 @@ backtest_tca_main(int argc, char **argv)
 			    "price cannot be, is refused naming the record (exit 1).\n\n"
 			    "  --json   one JSON object per block, children included\n"
 			    "  --csv    one CSV row per block, with a header\n"
+			    "  --leakage  re-simulate the session from the journal's header,\n"
+			    "           run its matched sessions (the same seed without the\n"
+			    "           dark pool, without RFQ) and report by venue the lit\n"
+			    "           mid's move after our dark fills and requests against\n"
+			    "           theirs, +30 s and +5 min, bps against us\n"
 			    "  --help   print this help and exit\n");
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else if (strcmp(argv[i], "--csv") == 0)
 			csv = 1;
+		else if (strcmp(argv[i], "--leakage") == 0)
+			leakage = 1;
 		else if (argv[i][0] == '-' || path != NULL) {
 			fprintf(stderr, "tranched tca: unexpected \"%s\" (see --help)\n",
 			    argv[i]);
@@ -576,7 +686,8 @@ backtest_tca_main(int argc, char **argv)
 			path = argv[i];
 	}
 	if (path == NULL || (json && csv)) {
-		fprintf(stderr, "usage: tranched tca JOURNAL [--json|--csv]\n");
+		fprintf(stderr, "usage: tranched tca JOURNAL [--json|--csv] "
+		    "[--leakage]\n");
 		return 2;
 	}
 	if ((rv = jrnl_reader_open(&rd, path, &hdr)) != 0) {
@@ -589,6 +700,12 @@ backtest_tca_main(int argc, char **argv)
 		free(hdr);
 		return 1;
 	}
+	if (leakage && tca_leak_run(path, hdr, &lk, &sim_qty) != 0) {
+		jrnl_reader_close(rd);
+		free(hdr);
+		return 1;
+	}
+	have_leak = leakage;
 	if ((tc = calloc(1, sizeof *tc)) == NULL)
 		return 1;
 	tc->tick = 0.01;
@@ -663,6 +780,11 @@ backtest_tca_main(int argc, char **argv)
 			break;
 	}
 	jrnl_reader_close(rd);
+	if (have_leak && tca_leak_same(path, tc, &lk, sim_qty) != 0) {
+		tc_free(tc);
+		free(tc);
+		return 1;
+	}
 	if (csv)
 		printf("block,algo,side,qty,filled,state,arrival,avg_px,is_bps,"
 		    "is_usd,spread_usd,temp_usd,timing_usd,opp_usd,vwap,vs_vwap_bps,"
@@ -779,6 +901,13 @@ backtest_tca_main(int argc, char **argv)
 						cJSON_AddNumberToObject(one, "fill_rate_pct",
 						    vr.sent[v] > 0 ? 100.0 * (double)vr.qty[v] /
 						    (double)vr.sent[v] : 0);
+					if (have_leak && v != VENUE_LIT) {
+						cJSON_AddNumberToObject(one, "leak_events",
+						    lk.leak_n[v]);
+						tca_leak_json(one, "leak_30s_bps",
+						    lk.leak_bps[v][0]);
+						tca_leak_json(one, "leak_5m_bps", lk.leak_bps[v][1]);
+					}
 					cJSON_AddItemToObject(vo, venue_name(v), one);
 				}
 				cJSON_AddItemToObject(o, "venues", vo);
@@ -822,6 +951,10 @@ backtest_tca_main(int argc, char **argv)
 				if (v == VENUE_DARK && vr.sent[v] > 0)
 					printf("  fill rate %.1f%%", 100.0 *
 					    (double)vr.qty[v] / (double)vr.sent[v]);
+				if (have_leak && v != VENUE_LIT && lk.leak_n[v] > 0)
+					printf("  leak vs matched +30s %+.2f bps  +5m %+.2f bps "
+					    "(%d events)", lk.leak_bps[v][0], lk.leak_bps[v][1],
+					    lk.leak_n[v]);
 				printf("\n");
 			}
 		}

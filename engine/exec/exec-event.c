@@ -129,6 +129,10 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 	cJSON_AddNumberToObject(o, "mid", c->mid);
 	cJSON_AddNumberToObject(o, "half_spread", c->half_spread);
 	cJSON_AddStringToObject(o, "venue", venue_name(c->venue));
+	/* An indication commits nothing: a reader counting what was sent
+	 * (the TCA's fill rate) skips it. */
+	if (c->cond)
+		cJSON_AddBoolToObject(o, "cond", 1);
 	if (reason != NULL)
 		cJSON_AddStringToObject(o, "reason", reason);
 	exec_emit(x, "child", o);

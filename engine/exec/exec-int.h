@@ -176,6 +176,10 @@ void exec_rfq_on_change(void *arg, const struct venue_rfq *r);
 int exec_rfq_expire(struct exec *x, struct parent *p, struct child *c,
                     const struct venue_rfq *r);
 void exec_rfq_free(struct exec *x);
+/* The pool invites conditional child c of p to firm up: the quantity
+ * firmed (what is unworked, under the risk checks), 0 for none. */
+int64_t exec_route_firm(struct exec *x, struct parent *p, struct child *c,
+                        const struct venue_invite *iv);
 /* exec-news.c: the time of the next item to publish (INT64_MAX: none),
  * and publish every item due by t; exec_news_free at exec_free. */
 int64_t exec_news_due(const struct exec *x);

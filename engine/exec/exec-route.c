@@ -14,6 +14,16 @@
  *         and no more than the block may rest, and replaced otherwise,
  *         before the tactic decides.  Dark fills
  *         count as fills: the schedule is ahead, and the tactic posts less.
+ *   cond  with dark_cond, the dark child is instead a conditional: an
+ *         indication for all that is neither filled nor asked for in an
+ *         RFQ (under the maximum child), committing nothing, so the lit
+ *         tactic works the same shares.  When the pool invites it to firm
+ *         up (exec_route_firm), it firms up for what is unworked then, in
+ *         lots, under the cap's room and the same risk checks as any
+ *         child; less than the minimum execution is a failure to firm up,
+ *         which the pool counts against us.  What a firm-up leaves resting
+ *         is withdrawn at the next decision and the indication rests
+ *         again: a firm-up answers one invitation.
  *   rfq   when what remains is more than rfq_trigger percent of the volume
  *         the market is expected to trade until the end (its rate of the
  *         last half hour), a request goes to the dealers the block's
@@ -179,6 +189,22 @@ route_dark_target(const struct exec *x, const struct parent *p,
 	return want > 0 ? want : 0;
 }
 
+/* What a conditional should indicate now: all that is neither filled nor
+ * asked for elsewhere in a venue, under the maximum child, in lots. */
+static int64_t
+route_cond_target(const struct parent *p, const struct child *dark)
+{
+	int64_t held = dark != NULL && !dark->cond ? dark->qty - dark->filled :
+	    0;
+	int64_t want = p->spec.qty - p->filled - (p->venue_working - held);
+
+	if (p->max_child > 0 && want > p->max_child)
+		want = p->max_child;
+	if (p->spec.lot > 1)
+		want -= want % p->spec.lot;
+	return want > 0 ? want : 0;
+}
+
 void
 exec_route_pre(struct exec *x, struct parent *p, int64_t t)
 {
@@ -188,6 +214,20 @@ exec_route_pre(struct exec *x, struct parent *p, int64_t t)
 	(void)t;
 	if (dark == NULL || dark->manual)
 		return;
+	if (p->spec.dark_cond) {
+		int64_t want = route_cond_target(p, dark);
+		int64_t tol = want / 4 > min ? want / 4 : min;
+
+		/* A firm-up answers one invitation; an indication follows the
+		 * remainder as the firm dark child follows its share. */
+		if (!dark->cond)
+			exec_cancel_child(x, p, dark, "dark: what the firm-up left "
+			    "resting is withdrawn; the indication rests again");
+		else if (dark->qty > want + tol || dark->qty + tol <= want)
+			exec_cancel_child(x, p, dark, "dark: indication re-sized to "
+			    "the remainder");
+		return;
+	}
 	int64_t left = dark->qty - dark->filled, most;
 	int64_t want = route_dark_target(x, p, dark, &most);
 	/* A resting dark order is left alone while it is within a quarter
@@ -253,6 +293,88 @@ route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
 	exec_child_event(x, p, c, filled >= qty ? "filled" : filled > 0 ?
 	    "partial" : "new", why);
 	return filled;
+}
+
+/* Rest an indication of qty in the pool: no risk check, since it commits
+ * nothing; the firm-up passes them. */
+static void
+route_send_cond(struct exec *x, struct parent *p, int64_t qty, int64_t min)
+{
+	uint64_t id = p->m->next_our_id;
+	struct child *c;
+
+	if (exec_child_add(p, id, 0, qty, STYLE_PASSIVE, p->m->now) != 0)
+		return;
+	c = &p->children[p->nchildren - 1];
+	c->venue = VENUE_DARK;
+	c->cond = 1;
+	c->min_qty = min;
+	c->mid = market_mid(p->m);
+	if (venue_cond_submit(p->m, p->spec.side, qty, min, &id) != 0) {
+		exec_child_event(x, p, c, "rejected", "refused by the dark pool");
+		return;
+	}
+	c->live = 1;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "new", "dark conditional");
+}
+
+int64_t
+exec_route_firm(struct exec *x, struct parent *p, struct child *c,
+                const struct venue_invite *iv)
+{
+	char err[200];
+	double mid = market_mid(p->m);
+	int64_t px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+	int64_t unworked = p->spec.qty - p->filled - p->working -
+	    p->venue_working, q = iv->qty < unworked ? iv->qty : unworked;
+	int64_t room = exec_pov_room(x, p), bp, ap, bq;
+
+	if (p->state != PARENT_WORKING) {
+		exec_decision(x, p, "dark-firm-fail", 0, 0, -1, iv->qty, "invited "
+		    "to firm up %lld but the block is %s", (long long)iv->qty,
+		    exec_state_name(p->state));
+		return 0;
+	}
+	if (p->max_child > 0 && q > p->max_child)
+		q = p->max_child;
+	if (q > room)
+		q = room;
+	if (p->spec.lot > 1)
+		q -= q % p->spec.lot;
+	if (q < iv->min_qty) {
+		exec_decision(x, p, "dark-firm-fail", 0, 0, -1, iv->qty, "invited "
+		    "to firm up %lld (minimum %lld) but only %lld is unworked "
+		    "(%lld working in the lit book) and the cap leaves %lld: no "
+		    "firm-up, counted against our firm-up rate",
+		    (long long)iv->qty, (long long)iv->min_qty,
+		    (long long)(unworked > 0 ? unworked : 0),
+		    (long long)p->working, (long long)(room > 0 ? room : 0));
+		return 0;
+	}
+	if (exec_risk_check(x, p, px, q, err, sizeof err) != 0) {
+		p->refused++;
+		exec_decision(x, p, "dark-firm-fail", 0, 0, -1, iv->qty, "invited "
+		    "to firm up %lld, refused by the risk checks: %s",
+		    (long long)q, err);
+		return 0;
+	}
+	exec_decision(x, p, "dark-firm", q, 0, STYLE_PASSIVE, q, "invited by "
+	    "the dark pool: firming up %lld of the %lld indicated at the mid "
+	    "(%.3f now)", (long long)q, (long long)iv->qty, mid * p->m->tick);
+	p->sent_t[p->nsent++ % 64] = p->m->now;
+	c->cond = 0;
+	c->qty = c->filled + q;
+	c->px = px;
+	c->t = p->m->now;
+	c->mid = mid > 0 ? mid : (double)p->m->last_px;
+	if (book_best(p->m->book, BOOK_BID, &bp, &bq) == 0 &&
+	    book_best(p->m->book, BOOK_ASK, &ap, &bq) == 0)
+		c->half_spread = (double)(ap - bp) / 2.0;
+	p->venue_working += q;
+	p->dirty = 1;
+	exec_child_event(x, p, c, "new", "dark conditional firmed up");
+	return q;
 }
 
 static struct exec_mkt *
@@ -503,6 +625,9 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 		double share = expect > 0 ? 100.0 * (double)left / expect : 0;
 		struct child *dark = route_live(p, VENUE_DARK);
 
+		/* An indication holds nothing the request could take. */
+		if (dark != NULL && dark->cond)
+			dark = NULL;
 		if (share > route_or(p->spec.rfq_trigger, ROUTE_RFQ_TRIGGER)) {
 			int64_t q = (int64_t)((double)(unworked + (dark != NULL ?
 			    dark->qty - dark->filled : 0)) *
@@ -553,6 +678,18 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 		}
 	}
 	if ((p->spec.venues & VENUE_BIT(VENUE_DARK)) && p->state ==
+	    PARENT_WORKING && venue_enabled(p->m, VENUE_DARK) &&
+	    route_live(p, VENUE_DARK) == NULL && p->spec.dark_cond) {
+		int64_t q = route_cond_target(p, NULL);
+
+		if (q >= p->spec.lot && q >= (min < 100 ? min : 100)) {
+			exec_decision(x, p, "dark-cond", q, 0, STYLE_PASSIVE, q,
+			    "indicating %lld in the dark pool (conditional, minimum "
+			    "execution %lld): firm only when invited, for what is "
+			    "unworked then", (long long)q, (long long)min);
+			route_send_cond(x, p, q, min);
+		}
+	} else if ((p->spec.venues & VENUE_BIT(VENUE_DARK)) && p->state ==
 	    PARENT_WORKING && venue_enabled(p->m, VENUE_DARK) &&
 	    route_live(p, VENUE_DARK) == NULL) {
 		int64_t q = route_dark_target(x, p, NULL, NULL);

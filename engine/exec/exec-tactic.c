@@ -72,7 +72,11 @@ exec_cancel_child(struct exec *x, struct parent *p, struct child *c,
 	if (c->venue != VENUE_LIT) {
 		/* A request withdrawn is all of it; a dark order what rests. */
 		left = c->qty - c->filled;
-		if (c->venue == VENUE_DARK &&
+		/* An indication was never in venue_working. */
+		if (c->venue == VENUE_DARK && c->cond) {
+			venue_cond_cancel(p->m, c->id, NULL);
+			left = 0;
+		} else if (c->venue == VENUE_DARK &&
 		    venue_dark_cancel(p->m, c->id, &left) != 0)
 			left = 0;
 		else if (c->venue == VENUE_RFQ)

@@ -157,6 +157,19 @@ exec_on_rfq(void *arg, const struct venue_rfq *r)
 	return exec_route_choose(mk->x, p, c, r);
 }
 
+/* The pool invites a conditional of ours to firm up. */
+static int64_t
+exec_on_firm(void *arg, const struct venue_invite *iv)
+{
+	struct exec_mkt *mk = arg;
+	struct child *c;
+	struct parent *p = exec_owner_of(mk->x, mk->m, iv->id, &c);
+
+	if (p == NULL || !c->live || !c->cond)
+		return 0;
+	return exec_route_firm(mk->x, p, c, iv);
+}
+
 static void
 exec_wire(struct exec *x, struct market *m)
 {
@@ -169,6 +182,7 @@ exec_wire(struct exec *x, struct market *m)
 	m->cbs.trade = exec_on_trade;
 	m->cbs.rfq = exec_on_rfq;
 	m->cbs.rfq_change = exec_rfq_on_change;
+	m->cbs.firm = exec_on_firm;
 	m->cbs.arg = mk;
 }
 

@@ -223,6 +223,10 @@ struct parent_spec {
 	double dark_pct;
 	int64_t dark_min;
 	double rfq_pct, rfq_trigger, rfq_max_bps, rfq_every_s;
+	/* 1: the dark child is a conditional for the whole remainder instead
+	 * of a firm order for dark_pct of it; invited, it firms up for what
+	 * is unworked then (exec-route.c). */
+	int dark_cond;
 	/* Where the block came from, told to people and kept by the journal:
 	 * kind "fix" (session: the FIX sessions file's name; clordid: the
 	 * order's ClOrdID, the latest of a cancel/replace chain), "ctl" or
@@ -246,6 +250,8 @@ struct child {
 	int manual;  /* a trader's day order: the tactic never replaces it */
 	int venue;   /* enum venue_kind: where it trades */
 	int64_t min_qty; /* dark: the least quantity of one execution */
+	int cond;        /* dark: an indication not yet firmed up (its qty
+	                    is not in the block's venue_working) */
 };
 
 /*

@@ -173,6 +173,7 @@ static const struct field order_fields[] = {
 	OP(rfq_trigger, F_DOUBLE, 0, 1000),
 	OP(rfq_max_bps, F_DOUBLE, 0, 1000),
 	OP(rfq_every_s, F_DOUBLE, 0, 86400),
+	{ "dark_cond", F_BOOL, offsetof(struct parent_spec, dark_cond), 0, 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 #undef OP
@@ -199,6 +200,8 @@ static const struct field venue_fields[] = {
 	VP(hedge_s, 1, 86400),
 	VP(leak_s, 1, 86400),
 	VP(adv, 1, 1e12),
+	VP(cond_min_rate, 0, 1),
+	VP(cond_delay_s, 0, 86400),
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 #undef VP
@@ -400,8 +403,11 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 		}
 		case F_BOOL:
 			if (!cJSON_IsBool(it)) {
-				snprintf(err, errlen, "%s.%s: must be true or false", where,
-				    f->key);
+				char *v = cJSON_PrintUnformatted(it);
+
+				snprintf(err, errlen, "%s.%s %s: must be true or false",
+				    where, f->key, v ? v : "?");
+				cJSON_free(v);
 				return -1;
 			}
 			*(int *)dst = cJSON_IsTrue(it);

@@ -43,6 +43,7 @@ struct market_fill {
 };
 
 struct venue_rfq;
+struct venue_invite;
 
 struct market_cbs {
 	/* One of our orders traded. */
@@ -60,6 +61,9 @@ struct market_cbs {
 	/* A request of ours changed: asked, a quote or a refusal arrived, or
 	 * it ended (r->state says how).  NULL: nobody listens. */
 	void (*rfq_change)(void *arg, const struct venue_rfq *r);
+	/* The pool invites a conditional order of ours to firm up (venue.h):
+	 * the quantity firmed, 0 for none.  NULL: never firms up. */
+	int64_t (*firm)(void *arg, const struct venue_invite *iv);
 };
 
 struct market;

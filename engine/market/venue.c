@@ -26,6 +26,24 @@
  * That is the leakage a minimum fill size protects against: larger, rarer
  * fills do not look like a metaorder being sliced.
  *
+ * Conditional orders.  An indication of ours rests beside the firm orders
+ * but never trades: it is a promise of nothing.  At each second of the
+ * grid, after contra has arrived, the pool invites every indication that
+ * one contra order could match (on the other side, at least the
+ * indication's minimum) to firm up, and the requester answers through the
+ * firm callback with a quantity.  What is firmed becomes a firm midpoint
+ * order of the same id and crosses at once; it can never be more than the
+ * indication.  An answer below the minimum is a failure to firm up -- the
+ * block no longer has the shares, because it traded them elsewhere in the
+ * meantime -- and, as real pools keep a firm-up rate per participant and
+ * rank those below a threshold behind the others, a requester whose rate
+ * (firmed of invited) is below cond_min_rate is invited only to contra
+ * that has rested cond_delay_s: in the simulated pool the others are the
+ * contra's own patience, so what it loses is the flow that leaves sooner.
+ * The requester answers at the invitation's own second: its latency is
+ * within the window every pool gives, and what is measured is whether it
+ * still has the shares.
+ *
  * Dealers.  Each asked dealer quotes with its own chance and latency; its
  * half spread is base_bps, plus size_bps per 1% of ADV asked, plus
  * vol_mult sigmas of the mid over hedge_s, skewed by its inventory (a
@@ -64,6 +82,14 @@
 struct venue_contra {
 	int side;
 	int64_t qty, until;
+	int64_t t0;  /* when it arrived: a low-priority requester waits */
+};
+
+struct venue_cond {
+	uint64_t id;
+	int side;
+	int64_t qty, min;
+	int64_t next;  /* not invited before this time (after a failure) */
 };
 
 struct venue_ours {
@@ -103,6 +129,9 @@ struct venues {
 	int ncontra;
 	struct venue_ours ours[VENUE_MAX_OURS];
 	int nours;
+	struct venue_cond cond[VENUE_MAX_OURS];
+	int ncond;
+	int inviting;  /* in venue_cond_invite: cond[] must not move */
 	int64_t small_t[VENUE_SMALL_RING];
 	int small_side[VENUE_SMALL_RING];
 	unsigned nsmall;
@@ -149,6 +178,8 @@ venue_params_default(struct venue_params *p)
 	p->hedge_s = 600;
 	p->leak_s = 120;
 	p->adv = 2000000;
+	p->cond_min_rate = 0.8;
+	p->cond_delay_s = 30;
 	p->ndealers = (int)(sizeof d / sizeof d[0]);
 	memcpy(p->dealers, d, sizeof d);
 }
@@ -169,6 +200,10 @@ venue_params_check(const struct venue_params *p, char *err, size_t errlen)
 	    "flow_life %g: must be > 0", p->natural_life, p->flow_life);
 	VCHK(p->pred_count >= 1, "venues.pred_count %d: must be >= 1",
 	    p->pred_count);
+	VCHK(p->cond_min_rate >= 0 && p->cond_min_rate <= 1,
+	    "venues.cond_min_rate %g: must be in [0, 1]", p->cond_min_rate);
+	VCHK(p->cond_delay_s >= 0 && p->cond_delay_s <= 86400,
+	    "venues.cond_delay_s %g: must be in [0, 86400]", p->cond_delay_s);
 	VCHK(p->rfq_deadline_s > 0 && p->rfq_deadline_s <= 600,
 	    "venues.rfq_deadline_s %g: must be in (0, 600]", p->rfq_deadline_s);
 	VCHK(p->ndealers >= 0 && p->ndealers <= VENUE_MAX_DEALERS,
@@ -493,6 +528,7 @@ venue_contra_arrive(struct market *m, struct venues *v, int side, int natural)
 		return;
 	c = &v->contra[v->ncontra++];
 	c->side = side;
+	c->t0 = m->now;
 	c->qty = venue_lots(&v->rng, natural ? p->natural_size : p->flow_size);
 	c->until = m->now + 1 + (int64_t)(rng_exp(&v->rng, natural ?
 	    p->natural_life : p->flow_life) * MARKET_NS_PER_SEC);
@@ -630,6 +666,120 @@ venue_rfq_step(struct market *m, struct venues *v, int64_t now)
 	}
 }
 
+static double
+venue_cond_rate_v(const struct venues *v)
+{
+	if (v->st.cond_invites == 0)
+		return 1.0;
+	return (double)v->st.cond_firmed / (double)v->st.cond_invites;
+}
+
+double
+venue_cond_rate(const struct market *m)
+{
+	return m->venues != NULL ? venue_cond_rate_v(m->venues) : 1.0;
+}
+
+/* Drop withdrawn and firmed indications (never during the invitation
+ * pass, which holds pointers into the array). */
+static void
+venue_cond_compact(struct venues *v)
+{
+	int n = 0;
+
+	for (int i = 0; i < v->ncond; i++)
+		if (v->cond[i].qty > 0)
+			v->cond[n++] = v->cond[i];
+	v->ncond = n;
+}
+
+static struct venue_cond *
+venue_cond_find(struct venues *v, uint64_t id)
+{
+	for (int i = 0; i < v->ncond; i++)
+		if (v->cond[i].id == id && v->cond[i].qty > 0)
+			return &v->cond[i];
+	return NULL;
+}
+
+/* Whether one contra order could match indication c now: on the other
+ * side, at least its minimum, and, for a requester of low priority,
+ * resting long enough. */
+static int
+venue_cond_matchable(const struct venues *v, const struct venue_cond *c,
+                     int64_t t)
+{
+	int64_t need = c->min < c->qty ? c->min : c->qty, wait = 0;
+
+	if (venue_cond_rate_v(v) < v->p.cond_min_rate)
+		wait = (int64_t)(v->p.cond_delay_s * MARKET_NS_PER_SEC);
+	for (int i = 0; i < v->ncontra; i++) {
+		const struct venue_contra *k = &v->contra[i];
+
+		if (k->side != c->side && k->qty >= need && k->until > t &&
+		    k->t0 + wait <= t)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Invite every indication that could match to firm up.  The callback may
+ * cancel our orders (which compacts the firm ones and the contra), so an
+ * indication is found again by id after it, and the indications
+ * themselves are compacted only here.
+ */
+static void
+venue_cond_invite(struct market *m, struct venues *v, int64_t t)
+{
+	/* A pool turned off invites nobody; the indications stay until
+	 * withdrawn, like our firm orders. */
+	if (v->off & VENUE_BIT(VENUE_DARK))
+		return;
+	v->inviting = 1;
+	for (int i = 0; i < v->ncond; i++) {
+		struct venue_cond *c = &v->cond[i];
+		struct venue_invite iv;
+		struct venue_ours *o;
+		int64_t got = 0;
+
+		if (c->qty <= 0 || t < c->next || venue_mid2(m) == 0 ||
+		    !venue_cond_matchable(v, c, t))
+			continue;
+		iv = (struct venue_invite){ .id = c->id, .side = c->side,
+		    .qty = c->qty, .min_qty = c->min < c->qty ? c->min : c->qty,
+		    .t = t };
+		v->st.cond_invites++;
+		m->changes++;
+		if (m->cbs.firm != NULL)
+			got = m->cbs.firm(m->cbs.arg, &iv);
+		c = venue_cond_find(v, iv.id);
+		if (c == NULL)
+			got = 0;
+		/* Never more than the indication, whatever the answer. */
+		if (got > iv.qty)
+			got = iv.qty;
+		venue_compact(v, t);
+		if (got < iv.min_qty || c == NULL || v->nours == VENUE_MAX_OURS) {
+			v->st.cond_failed++;
+			if (c != NULL)
+				c->next = t + (int64_t)(v->p.cond_delay_s *
+				    MARKET_NS_PER_SEC);
+			continue;
+		}
+		v->st.cond_firmed++;
+		v->st.cond_vol += got;
+		c->qty = 0;
+		o = &v->ours[v->nours++];
+		*o = (struct venue_ours){ .id = iv.id, .side = iv.side, .left = got,
+		    .min = c->min };
+		for (int k = 0; k < v->ncontra && o->left > 0; k++)
+			venue_cross(m, v, o, &v->contra[k], 1);
+	}
+	v->inviting = 0;
+	venue_cond_compact(v);
+}
+
 void
 venue_run(struct market *m, int64_t t)
 {
@@ -653,6 +803,8 @@ venue_run(struct market *m, int64_t t)
 		for (int k = 0; k < kf; k++)
 			venue_contra_arrive(m, v, side, 0);
 	}
+	venue_cond_invite(m, v, t);
+	venue_compact(v, t);
 	venue_rfq_step(m, v, t);
 	venue_jobs_run(m, v, t);
 	venue_compact(v, t);
@@ -711,6 +863,49 @@ venue_dark_cancel(struct market *m, uint64_t id, int64_t *qty)
 			return 0;
 		}
 	return BOOK_ENOENT;
+}
+
+int
+venue_cond_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
+                  uint64_t *id)
+{
+	struct venues *v = m->venues;
+
+	if (v == NULL)
+		return VENUE_ENONE;
+	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0)
+		return BOOK_EINVAL;
+	if (v->off & VENUE_BIT(VENUE_DARK))
+		return VENUE_EOFF;
+	if (!v->inviting)
+		venue_cond_compact(v);
+	if (v->ncond == VENUE_MAX_OURS)
+		return BOOK_ENOMEM;
+	*id = m->next_our_id++;
+	v->cond[v->ncond++] = (struct venue_cond){ .id = *id, .side = side,
+	    .qty = qty, .min = min_qty > 0 ? min_qty : 1 };
+	m->changes++;
+	return 0;
+}
+
+int
+venue_cond_cancel(struct market *m, uint64_t id, int64_t *qty)
+{
+	struct venues *v = m->venues;
+	struct venue_cond *c;
+
+	if (qty != NULL)
+		*qty = 0;
+	if (v == NULL)
+		return VENUE_ENONE;
+	if ((c = venue_cond_find(v, id)) == NULL)
+		return BOOK_ENOENT;
+	if (qty != NULL)
+		*qty = c->qty;
+	/* Only marked: the invitation pass may be iterating the array. */
+	c->qty = 0;
+	m->changes++;
+	return 0;
 }
 
 int

@@ -83,6 +83,11 @@ struct venue_params {
 	 * off risk over hedge_s; losers trade ahead over leak_s; adv is the
 	 * daily volume dealers assume before the market has traded. */
 	double rfq_deadline_s, hedge_s, leak_s, adv;
+	/* Conditional orders: a requester whose firm-up rate (firmed of
+	 * invited) is below cond_min_rate loses its priority -- it is invited
+	 * only to contra that has rested cond_delay_s -- and a conditional that
+	 * failed to firm up is not invited again for cond_delay_s. */
+	double cond_min_rate, cond_delay_s;
 	int ndealers;
 	struct dealer_params dealers[VENUE_MAX_DEALERS];
 };
@@ -120,6 +125,35 @@ void venue_set_format(unsigned set, char *buf, size_t n);
 int venue_dark_submit(struct market *m, int side, int64_t qty,
                       int64_t min_qty, uint64_t *id, int64_t *filled);
 int venue_dark_cancel(struct market *m, uint64_t id, int64_t *qty);
+
+/*
+ * A conditional dark order of ours: an indication of side and qty that
+ * rests without commitment, never trades and shows nothing.  When contra
+ * liquidity that could match it is in the pool (one contra order of at
+ * least min(min_qty, qty) on the other side, at a second of the venues'
+ * grid), the pool invites the requester to firm up through the firm
+ * callback (struct market_cbs).  The answer is the quantity firmed: that
+ * much, never more than the indication, becomes a normal midpoint dark
+ * order with the same id and min_qty (its fills reported like any dark
+ * fill, passive), and the indication is gone.  An answer below
+ * min(min_qty, qty) is a failure to firm up: the indication stays, is not
+ * invited again for cond_delay_s, and counts against the requester's
+ * firm-up rate, which lowers its priority (venue_params).
+ */
+struct venue_invite {
+	uint64_t id;
+	int side;
+	int64_t qty;       /* the indication */
+	int64_t min_qty;   /* the least firm-up that is not a failure */
+	int64_t t;
+};
+int venue_cond_submit(struct market *m, int side, int64_t qty,
+                      int64_t min_qty, uint64_t *id);
+/* Withdraw an indication; *qty (may be NULL) receives its size. */
+int venue_cond_cancel(struct market *m, uint64_t id, int64_t *qty);
+/* Firmed of invited, 1 before any invitation; 1 for a market without
+ * venues. */
+double venue_cond_rate(const struct market *m);
 
 /* A request for quotes and what came back of it (the rfq callback's
  * view).  q[] holds the quotes that arrived by the deadline. */
@@ -198,6 +232,9 @@ struct venue_stats {
 	int64_t leak_vol;     /* shares the predator and dealers who lost or
 	                         pre-hedged traded in the lit book ahead of us */
 	int64_t hedge_vol;    /* shares winning dealers laid off there */
+	/* Conditionals: invitations to firm up, answered with a firm order
+	 * (firmed, for cond_vol shares) or not (failed). */
+	int64_t cond_invites, cond_firmed, cond_failed, cond_vol;
 };
 void venue_stats_get(const struct market *m, struct venue_stats *st);
 

@@ -654,6 +654,12 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		    dealers);
 	if (dealers != NULL)
 		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
+	/* The dark child as a conditional order instead of a firm one. */
+	const cJSON *cond = cJSON_GetObjectItemCaseSensitive(req, "dark_cond");
+
+	if (cond != NULL && !cJSON_IsBool(cond))
+		return cmd_bad_field(id, req, "dark_cond", "must be true or false");
+	ps.dark_cond = cJSON_IsTrue(cond);
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
 	if (params != NULL && !cJSON_IsObject(params))
 		return cmd_bad_field(id, req, "params", "must be an object");

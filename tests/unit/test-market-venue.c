@@ -1,10 +1,12 @@
 /*
  * tests/unit/test-market-venue.c -- the dark pool and the dealers beside a
  * simulated market: what they must guarantee (the pool crosses only at the
- * mid, never below the minimum, shows nothing; dealers are deterministic
- * under the seed and quote within the deadline; venues never used change
- * nothing) and what must happen (a leaky dealer and the predator move the
- * lit price).
+ * mid, never below the minimum, shows nothing; a conditional order trades
+ * only what it firmed up for, never more than it indicated; dealers are
+ * deterministic under the seed and quote within the deadline; venues never
+ * used change nothing) and what must happen (a leaky dealer and the
+ * predator move the lit price; a failed firm-up costs the requester its
+ * firm-up rate and its priority).
  *
  * Every market is sim_params_default() with venue_params_default() or a
  * variation the test states, so none depends on the scenario files.
@@ -395,6 +397,215 @@ small_dark_fills_wake_the_predator(void **state)
 	market_free(b);
 }
 
+/* A requester answering invitations to firm up: with answer[k] for the
+ * k-th invitation (the last one repeats), recording what it was asked and
+ * what each conditional then filled. */
+struct firmer {
+	struct market *m;
+	int64_t answer[4];
+	int nanswer;
+	int invites;
+	int64_t inv_t[256];
+	uint64_t inv_id[256];
+	int64_t inv_qty[256], firmed[256], filled[256];
+	int64_t fills_unasked; /* fills of a conditional never firmed */
+};
+
+static void
+firmer_fill(void *arg, const struct market_fill *f)
+{
+	struct firmer *r = arg;
+
+	for (int k = 0; k < r->invites && k < 256; k++)
+		if (r->inv_id[k] == f->id && r->firmed[k] > 0) {
+			r->filled[k] += f->qty;
+			return;
+		}
+	r->fills_unasked += f->qty;
+}
+
+static int64_t
+firmer_firm(void *arg, const struct venue_invite *iv)
+{
+	struct firmer *r = arg;
+	int k = r->invites++;
+	int64_t a = r->answer[k < r->nanswer ? k : r->nanswer - 1];
+
+	if (k < 256) {
+		r->inv_t[k] = iv->t;
+		r->inv_id[k] = iv->id;
+		r->inv_qty[k] = iv->qty;
+		/* What the pool will take of the answer: never more than the
+		 * indication, nothing below the minimum. */
+		r->firmed[k] = a > iv->qty ? iv->qty : a < iv->min_qty ? 0 : a;
+	}
+	return a;
+}
+
+/* Run an hour of a market where we keep one indication of 5,000 to buy
+ * (minimum 200) in the pool, re-indicating each minute once the last one
+ * firmed up, answering invitations with r->answer. */
+static void
+firmer_run(uint64_t seed, const struct venue_params *vp, struct firmer *r,
+           struct venue_stats *st)
+{
+	struct market *m;
+	struct sim_params p;
+	uint64_t id = 0;
+	int64_t q;
+	int live = 0;
+
+	sim_params_default(&p);
+	assert_int_equal(market_sim_new(&m, &p, seed, OPEN - 300 * NS), 0);
+	assert_int_equal(venue_attach(m, vp, seed), 0);
+	r->m = m;
+	m->cbs.fill = firmer_fill;
+	m->cbs.firm = firmer_firm;
+	m->cbs.arg = r;
+	assert_int_equal(market_advance(m, OPEN), 0);
+	for (int k = 0; k < 60; k++) {
+		/* A new indication each minute; the last one is withdrawn if it
+		 * still rests (one that firmed up is gone: ENOENT). */
+		if (live)
+			venue_cond_cancel(m, id, &q);
+		assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, &id), 0);
+		live = 1;
+		assert_int_equal(market_advance(m, OPEN + (int64_t)(k + 1) * 60 *
+		    NS), 0);
+	}
+	venue_stats_get(m, st);
+	market_free(m);
+}
+
+/*
+ * A conditional trades nothing until it firms up, and then never more
+ * than it firmed up for, nor than it indicated, whatever the requester
+ * answers; the same seed is the same session.
+ */
+static void
+a_conditional_never_fills_beyond_its_firm_size(void **state)
+{
+	struct venue_params vp;
+	struct venue_stats st, st2;
+	struct firmer *r = calloc(3, sizeof *r);
+	int64_t total = 0;
+
+	(void)state;
+	venue_params_default(&vp);
+	vp.pred_rate = 0;
+	vp.dark_share = 0.4;
+	/* Never firming: invited, but nothing trades. */
+	r[0].answer[0] = 0;
+	r[0].nanswer = 1;
+	firmer_run(5, &vp, &r[0], &st);
+	assert_true(r[0].invites > 0);
+	assert_int_equal(r[0].fills_unasked, 0);
+	assert_int_equal(st.dark_vol, 0);
+	assert_int_equal(st.cond_firmed, 0);
+	/* Firming for 300, then ten times the indication. */
+	r[1].answer[0] = 300;
+	r[1].answer[1] = 50000;
+	r[1].nanswer = 2;
+	firmer_run(5, &vp, &r[1], &st);
+	r[2].answer[0] = 300;
+	r[2].answer[1] = 50000;
+	r[2].nanswer = 2;
+	firmer_run(5, &vp, &r[2], &st2);
+	print_message("cond: %d invitations, %lld firmed, %lld failed, %lld "
+	    "shares firmed, %lld dark\n", r[1].invites,
+	    (long long)st.cond_firmed, (long long)st.cond_failed,
+	    (long long)st.cond_vol, (long long)st.dark_vol);
+	assert_true(st.cond_firmed >= 2);
+	assert_int_equal(r[1].fills_unasked, 0);
+	for (int k = 0; k < r[1].invites && k < 256; k++) {
+		assert_true(r[1].filled[k] <= r[1].firmed[k]);
+		assert_true(r[1].filled[k] <= r[1].inv_qty[k]);
+		total += r[1].filled[k];
+	}
+	assert_true(total > 300);
+	assert_true(st.dark_vol == total);
+	assert_true(st.cond_vol <= 300 + 5000 * (st.cond_firmed - 1));
+	/* Deterministic under the seed. */
+	assert_int_equal(r[2].invites, r[1].invites);
+	assert_memory_equal(&st, &st2, sizeof st);
+	free(r);
+}
+
+/*
+ * A failed firm-up (an answer below the minimum: the shares went
+ * elsewhere) counts against the requester: its firm-up rate falls, the
+ * indication is not invited again for cond_delay_s, and its priority
+ * drops -- over the same hour of the same market, a requester that failed
+ * once is invited less than one the pool does not penalise.
+ */
+static void
+a_failed_firm_up_lowers_the_rate_and_the_priority(void **state)
+{
+	struct venue_params vp, lenient;
+	struct venue_stats st, st_len;
+	struct firmer *r = calloc(2, sizeof *r);
+	struct market *m;
+	struct sim_params p;
+	uint64_t id;
+
+	(void)state;
+	venue_params_default(&vp);
+	vp.pred_rate = 0;
+	vp.dark_share = 0.4;
+	lenient = vp;
+	lenient.cond_min_rate = 0;
+	/* Fail the first two invitations, then firm up everything. */
+	for (int i = 0; i < 2; i++) {
+		r[i].answer[0] = 100;  /* below the minimum of 200 */
+		r[i].answer[1] = 100;
+		r[i].answer[2] = 5000;
+		r[i].nanswer = 3;
+	}
+	firmer_run(9, &vp, &r[0], &st);
+	firmer_run(9, &lenient, &r[1], &st_len);
+	print_message("cond: penalised %d invitations (%lld firmed, rate %.2f), "
+	    "lenient %d (%lld firmed)\n", r[0].invites,
+	    (long long)st.cond_firmed, (double)st.cond_firmed /
+	    (double)st.cond_invites, r[1].invites,
+	    (long long)st_len.cond_firmed);
+	assert_int_equal(st.cond_failed, 2);
+	assert_true(r[0].invites >= 3);
+	/* The failed indication waited cond_delay_s before its next
+	 * invitation. */
+	assert_true(r[0].inv_id[1] != r[0].inv_id[0] ||
+	    r[0].inv_t[1] - r[0].inv_t[0] >= (int64_t)(vp.cond_delay_s * NS));
+	assert_true(r[0].inv_id[2] != r[0].inv_id[1] ||
+	    r[0].inv_t[2] - r[0].inv_t[1] >= (int64_t)(vp.cond_delay_s * NS));
+	assert_true(st.cond_firmed < st_len.cond_firmed);
+	assert_true(st.cond_vol < st_len.cond_vol);
+
+	/* The rate itself: 1 before any invitation, 0 after one failure. */
+	sim_params_default(&p);
+	assert_int_equal(market_sim_new(&m, &p, 9, OPEN - 300 * NS), 0);
+	assert_int_equal(venue_attach(m, &vp, 9), 0);
+	memset(&r[0], 0, sizeof r[0]);
+	r[0].answer[0] = 0;
+	r[0].nanswer = 1;
+	r[0].m = m;
+	m->cbs.fill = firmer_fill;
+	m->cbs.firm = firmer_firm;
+	m->cbs.arg = &r[0];
+	assert_true(venue_cond_rate(m) == 1.0);
+	assert_int_equal(market_advance(m, OPEN), 0);
+	assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, &id), 0);
+	for (int k = 1; k < 3600 && r[0].invites == 0; k++)
+		assert_int_equal(market_advance(m, OPEN + k * NS), 0);
+	assert_int_equal(r[0].invites, 1);
+	assert_true(venue_cond_rate(m) == 0.0);
+	/* Bad indications are refused and change nothing. */
+	assert_int_equal(venue_cond_submit(m, BOOK_BID, 0, 200, &id),
+	    BOOK_EINVAL);
+	assert_int_equal(venue_cond_submit(m, 9, 100, 200, &id), BOOK_EINVAL);
+	assert_int_equal(venue_cond_cancel(m, 424242, NULL), BOOK_ENOENT);
+	market_free(m);
+	free(r);
+}
+
 /* Venue sets parse with the lit book always in, and a bad one is named. */
 static void
 venue_sets_parse_and_name_bad_values(void **state)
@@ -430,6 +641,8 @@ main(void)
 		cmocka_unit_test(losing_dealers_who_leak_move_the_lit_price),
 		cmocka_unit_test(small_dark_fills_wake_the_predator),
 		cmocka_unit_test(venue_sets_parse_and_name_bad_values),
+		cmocka_unit_test(a_conditional_never_fills_beyond_its_firm_size),
+		cmocka_unit_test(a_failed_firm_up_lowers_the_rate_and_the_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
