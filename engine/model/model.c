@@ -97,10 +97,53 @@ model_copy(struct model *dst, const struct model *src)
 {
 	*dst = *src;
 	dst->meta = NULL;
+	dst->trace = NULL;
 	if (nn_copy(&dst->net, &src->net) != 0)
 		return -1;
 	dst->meta = src->meta != NULL ? cJSON_Duplicate(src->meta, 1) : NULL;
 	return 0;
+}
+
+/*
+ * Training's stochastic policy: the action drawn from the softmax of the
+ * logits with the trace's generator, and the decision appended to the trace
+ * so that a policy gradient can replay it.  A trace that cannot grow stops
+ * recording and says so (oom); the action is still drawn.
+ */
+static void
+model_sample(const struct model *m, const double *in, struct policy_choice *c)
+{
+	struct policy_trace *tr = m->trace;
+	double p[POLICY_NACTIONS], sum = 0, mx = c->logit[c->action], u, acc = 0;
+	int a = POLICY_NACTIONS - 1;
+
+	for (int k = 0; k < POLICY_NACTIONS; k++)
+		sum += (p[k] = exp(c->logit[k] - mx));
+	u = rng_uniform(&tr->rng) * sum;
+	for (int k = 0; k < POLICY_NACTIONS; k++)
+		if ((acc += p[k]) > u) {
+			a = k;
+			break;
+		}
+	c->action = a;
+	if (tr->n == tr->cap) {
+		int cap = tr->cap > 0 ? 2 * tr->cap : 256;
+		struct policy_step *ns = realloc(tr->step, (size_t)cap *
+		    sizeof *ns);
+
+		if (ns == NULL) {
+			tr->oom = 1;
+			return;
+		}
+		tr->step = ns;
+		tr->cap = cap;
+	}
+	struct policy_step *s = &tr->step[tr->n++];
+
+	memset(s, 0, sizeof *s);
+	memcpy(s->in, in, (size_t)m->nfeat * sizeof *in);
+	s->action = a;
+	s->logp = log(p[a] / sum);
 }
 
 void
@@ -118,6 +161,8 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 		if (c->logit[a] > c->logit[best])
 			best = a;
 	c->action = best;
+	if (m->trace != NULL)
+		model_sample(m, in, c);
 	if (!explain)
 		return;
 	double sum = 0;
@@ -128,7 +173,7 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 		c->prob[a] /= sum;
 	/* Gradient x input of the chosen logit: which inputs pushed it. */
 	memset(dout, 0, sizeof dout);
-	dout[best] = 1;
+	dout[c->action] = 1;
 	nn_backward(&m->net, &w, dout, NULL, din);
 	for (int k = 0; k < POLICY_TOP; k++) {
 		c->top[k] = -1;

@@ -8,7 +8,9 @@
  * layer fills a struct feat_input with what it knows of a block and passes
  * the market; feat_compute() turns that into normalised features; a
  * struct model maps features to a choice among POLICY_NACTIONS actions and
- * says why.  Training runs sessions through a cost callback the layer above
+ * says why.  Two trainers: the evolution strategy (es.c) scores whole
+ * sessions; PPO (ppo.c) learns from a trace of the decisions a sampling
+ * policy took.  Training runs sessions through a cost callback the layer above
  * provides (engine/cli/train.c), so model/ needs nothing from exec/.
  * signal.h (fast market signals over the last seconds) is the rest of the
  * folder's API: exec/ feeds it, algorithms and policies read it.
@@ -22,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/market/rng.h"
 #include "engine/model/impact.h"
 #include "engine/model/nn.h"
 
@@ -102,6 +105,27 @@ double policy_mult(int action);
 int policy_style(int action);
 const char *policy_style_name(int style);
 
+/*
+ * One decision of an episode as a policy gradient needs it: the network's
+ * inputs, the action taken, its log-probability under the policy that took
+ * it, and the reward that followed (filled in by whoever runs the episode).
+ */
+struct policy_step {
+	double in[FEAT_COUNT];  /* network inputs, in the model's order */
+	int action;
+	double logp;
+	double reward;
+};
+
+/* While a model carries a trace, model_decide samples its action from the
+ * softmax with rng (instead of taking the argmax) and appends each decision
+ * to step[]; oom is set if a step could not be kept. */
+struct policy_trace {
+	struct rng rng;
+	struct policy_step *step;
+	int n, cap, oom;
+};
+
 /* A model: the network, which features feed it, and its record. */
 struct model {
 	char name[64];
@@ -109,6 +133,7 @@ struct model {
 	int nfeat;
 	int feat[FEAT_COUNT];  /* network input i is feature feat[i] */
 	cJSON *meta;           /* training, seeds, commit, evaluation (owned) */
+	struct policy_trace *trace;  /* training only: sample and record */
 };
 
 /* A new policy over every known feature: hidden layers of tanh units from
@@ -182,5 +207,70 @@ struct es_result {
 /* Train m in place; m ends as the best-validating model seen. */
 int es_train(struct model *m, const struct es_opts *o, struct es_result *r,
              char *err, size_t errlen);
+
+/*
+ * Training: proximal policy optimisation (Schulman et al. 2017), ppo.c.
+ * Each iteration samples `episodes` episodes from the policy's softmax (in
+ * --jobs forked workers, filed by index), estimates advantages by GAE(lambda)
+ * with a separate value network, normalises them, and takes `epochs` passes
+ * of Adam over shuffled minibatches of the clipped surrogate with an
+ * entropy bonus.  The policy kept is the best argmax policy on validation.
+ */
+struct ppo_opts {
+	int iterations;
+	int episodes;         /* episodes per iteration */
+	int epochs;           /* passes over each iteration's steps */
+	int minibatch;        /* steps per gradient step */
+	double clip;          /* surrogate clip range epsilon */
+	double gamma, lambda; /* discount and GAE lambda */
+	double entropy;       /* entropy bonus coefficient */
+	double lr, vf_lr;     /* Adam steps of the policy and the value net */
+	double max_grad;      /* global gradient norm clip; 0: none */
+	int adv_sign;         /* +1; -1 flips the advantages (a test's control) */
+	int jobs;
+	uint64_t seed;
+	int validate_every;   /* iterations between validations */
+	int val_episodes;
+	/* Run episode ep of iteration it with m, whose trace is set: every
+	 * model_decide appends a step, and the callback fills in the rewards.
+	 * 0, or -1 if the episode could not run. */
+	int (*rollout)(void *arg, const struct model *m, int it, int ep);
+	/* Validation cost of the argmax policy m on episode ep (lower is
+	 * better), as es_opts.cost with gen < 0. */
+	double (*cost)(void *arg, const struct model *m, int gen, int ep);
+	void *arg;
+	FILE *curve;
+	int progress;
+};
+
+struct ppo_result {
+	double best_val, base_val, seconds;
+	int best_iter;
+	double last_return;   /* mean episode return of the last iteration */
+};
+
+/* Train m in place (the value network is made inside, hidden layers like
+ * m's); m ends as the best-validating model seen.  0, or -1 with err. */
+int ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
+              char *err, size_t errlen);
+
+/*
+ * The clipped surrogate with entropy bonus, averaged over n steps with
+ * advantages adv[]: returns the loss (to minimise) and adds its gradient
+ * to grad[m->net.nparams] (may be NULL).  Exposed so the tests can check
+ * the gradient against finite differences.
+ */
+/*
+ * Generalised advantage estimation over one episode of n steps with value
+ * estimates v[]: adv[t] = sum_k (gamma lambda)^k delta_{t+k}, delta_t =
+ * reward_t + gamma v[t+1] - v[t], the value after the last step 0; and
+ * ret[t] = adv[t] + v[t], the value network's target.  ret may be v.
+ */
+void ppo_gae(const struct policy_step *s, const double *v, int n,
+             double gamma, double lambda, double *adv, double *ret);
+
+double ppo_policy_loss(const struct model *m, const struct policy_step *s,
+                       const double *adv, int n, double clip,
+                       double entropy, double *grad);
 
 #endif
