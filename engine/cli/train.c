@@ -244,13 +244,13 @@ learned_train_usage(FILE *f)
 	    "  --sigma S               es: perturbation size (default 0.05)\n"
 	    "  --lr R                  Adam step (default es 0.02, ppo 0.0003)\n"
 	    "  --prior P               untrained logit bias of the base action\n"
-	    "                          (default es 0.3, ppo 3)\n"
+	    "                          (default es 0.3, ppo 4)\n"
 	    "  --ppo-epochs K          ppo: passes over each iteration (default 4)\n"
 	    "  --minibatch M           ppo: steps per gradient step (default 256)\n"
 	    "  --clip C                ppo: surrogate clip range (default 0.2)\n"
 	    "  --gamma G               ppo: discount per decision (default 1)\n"
 	    "  --gae-lambda L          ppo: GAE lambda (default 0.95)\n"
-	    "  --entropy B             ppo: entropy bonus (default 0.01)\n"
+	    "  --entropy B             ppo: entropy bonus (default 0.001)\n"
 	    "  --vf-lr R               ppo: value network's Adam step (default 0.001)\n"
 	    "  --max-grad N            ppo: gradient norm clip, 0 none (default 0.5)\n"
 	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
@@ -302,7 +302,7 @@ learned_train_main(int argc, char **argv)
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
 	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
-	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.01, vflr = 0.001;
+	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
 	double maxg = 0.5;
 	int ppo = 0;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
@@ -436,7 +436,7 @@ learned_train_main(int argc, char **argv)
 	if (lr <= 0)
 		lr = ppo ? 3e-4 : 0.02;
 	if (prior < -20)
-		prior = ppo ? 3 : 0.3;
+		prior = ppo ? 4 : 0.3;
 	for (int i = 0; i < nsc; i++)
 		if (scenario_load(&lt.sc[i], names[i], NULL, 0, err, sizeof err) !=
 		    0) {
