@@ -95,13 +95,15 @@ cli_randomise(struct scenario *sc, uint64_t seed)
 		learned_randomise_market(sc, &sc->markets[i], &r);
 }
 
-/* One session with model mdl: its cost in bps of the arrival value (the
- * backtester's shortfall, unfilled valued at the end mid), plus in AC
- * markets the AC risk term lambda sigma^2 tau sum x_k^2. */
-static double
-learned_session(const struct scenario *sc, const struct model *mdl,
-                const struct impact_model *im, uint64_t seed)
+/* One session with model mdl (cli.h): its cost in bps of the arrival
+ * value (the backtester's shortfall, unfilled valued at the end mid), plus
+ * in AC markets the AC risk term lambda sigma^2 tau sum x_k^2. */
+double
+cli_train_episode(const struct scenario *sc, const struct model *mdl,
+                  const struct impact_model *im, uint64_t seed,
+                  struct trace *tr)
 {
+	struct model traced = *mdl;
 	struct exec *x;
 	struct ac_params ac;
 	long double usd = 0, value = 0;
@@ -110,7 +112,10 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 
 	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
 		return 1e6;
-	exec_set_model(x, mdl);
+	/* The trace rides on a shallow copy: the caller's model stays as it
+	 * was, and its weights are only read. */
+	traced.trace = tr;
+	exec_set_model(x, &traced);
 	exec_set_impact(x, im);
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps = sc->orders[i];
@@ -131,6 +136,9 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 		usd += sign * (double)(p->spec.qty - p->filled) *
 		    ((double)p->end_px - p->arrival) * m->tick;
 		value += (long double)p->arrival * m->tick * p->spec.qty;
+		if (tr != NULL)
+			trace_finish(tr, p->id, p->filled, p->cash,
+			    (double)p->end_px);
 		if (isac && p->spec.ac_lambda > 0) {
 			/* Inventory at each decision, from the children sent
 			 * before it (AC markets fill crossing children at once). */
@@ -161,12 +169,12 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	uint64_t seed;
 
 	if (gen < 0)
-		return learned_session(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
-		    (uint64_t)ep);
+		return cli_train_episode(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
+		    (uint64_t)ep, NULL);
 	seed = LEARNED_TRAIN_SEED + (uint64_t)gen * (uint64_t)lt->per +
 	    (uint64_t)ep;
 	cli_randomise(&sc, seed);
-	return learned_session(&sc, mdl, lt->impact, seed);
+	return cli_train_episode(&sc, mdl, lt->impact, seed, NULL);
 }
 
 static void
@@ -369,7 +377,7 @@ learned_train_main(int argc, char **argv)
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
 
 	cJSON_AddStringToObject(mdl.meta, "commit", commit);
-	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ac");
+	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ais-pass");
 	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
 	    impact_default_path() : "none (impact_est was 0)");
 	cJSON_AddStringToObject(tr, "method", "evolution strategy: antithetic "
