@@ -195,6 +195,8 @@ learned_train_usage(FILE *f)
 	    "  --sigma S               perturbation size (default 0.05)\n"
 	    "  --lr R                  Adam step (default 0.02)\n"
 	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
+	    "  --prior B               the untrained policy's bias towards its\n"
+	    "                          baseline action (default 0.3)\n"
 	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
@@ -207,7 +209,8 @@ static int
 learned_train_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
-	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP };
+	    O_LR, O_HIDDEN, O_PRIOR, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET,
+	    O_HELP };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -219,6 +222,7 @@ learned_train_main(int argc, char **argv)
 		{ "sigma", required_argument, NULL, O_SIGMA },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "hidden", required_argument, NULL, O_HIDDEN },
+		{ "prior", required_argument, NULL, O_PRIOR },
 		{ "val-episodes", required_argument, NULL, O_VAL },
 		{ "validate-every", required_argument, NULL, O_VEVERY },
 		{ "curve", required_argument, NULL, O_CURVE },
@@ -230,7 +234,7 @@ learned_train_main(int argc, char **argv)
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
-	double lr = 0.02, val = 0, vevery = 5;
+	double lr = 0.02, val = 0, vevery = 5, prior = 0.3;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
@@ -276,6 +280,9 @@ learned_train_main(int argc, char **argv)
 		case O_HIDDEN:
 			bad = cli_opt_hidden("tranched train", optarg, hidden,
 			    &nhidden);
+			break;
+		case O_PRIOR:
+			bad = lt_num("prior", optarg, 1e-6, 100, &prior);
 			break;
 		case O_VAL:
 			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
@@ -346,7 +353,7 @@ learned_train_main(int argc, char **argv)
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
 	};
 	o.generations = (int)ceil(episodes / (2.0 * o.pairs * o.episodes));
-	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, 0.3, err,
+	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, prior, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		goto out;
@@ -397,6 +404,7 @@ learned_train_main(int argc, char **argv)
 	cJSON_AddNumberToObject(tr, "episodes_per_candidate", o.episodes);
 	cJSON_AddNumberToObject(tr, "sigma", o.sigma);
 	cJSON_AddNumberToObject(tr, "lr", o.lr);
+	cJSON_AddNumberToObject(tr, "prior", prior);
 	cJSON_AddNumberToObject(tr, "seed", seed);
 	cJSON_AddNumberToObject(tr, "jobs", o.jobs);
 	cJSON_AddNumberToObject(tr, "seconds", res.seconds);

@@ -121,8 +121,8 @@ learned_map_style(int ps)
  */
 static void
 learned_features(struct exec *x, struct parent *p, int64_t t,
-                 const struct learned_state *s, double *f,
-                 struct exec_signals *sig)
+                 const struct model *mdl, const struct learned_state *s,
+                 double *f, struct exec_signals *sig)
 {
 	int ok = exec_signals(x, p, sig) == 0;
 	struct feat_input in = {
@@ -137,7 +137,9 @@ learned_features(struct exec *x, struct parent *p, int64_t t,
 		.news_age_s = sig->news_age_s,
 		.news_sentiment = sig->news_sentiment,
 		.since_act_s = s->act_t >= 0 ? (double)(t - s->act_t) / 1e9 : -1,
-		.impact = exec_impact(x, NULL),
+		/* Only a model that reads impact_est pays for it. */
+		.impact = model_uses(mdl, FEAT_IMPACT_EST) ? exec_impact(x, NULL) :
+		    NULL,
 	};
 
 	in.slice = exec_target(p, t + p->spec.interval) - in.sched;
@@ -153,7 +155,7 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
                const struct model *mdl, struct learned_state *s, int check,
                struct exec_signals *sig)
 {
-	learned_features(x, p, t, s, s->f, sig);
+	learned_features(x, p, t, mdl, s, s->f, sig);
 	model_decide(mdl, s->f, &s->c, exec_emitting(x));
 	s->logp = 0;
 	if (mdl->choose != NULL)

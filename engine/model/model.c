@@ -100,12 +100,12 @@ model_init(struct model *m, const int *hidden, int nhidden, uint64_t seed,
            double prior, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
-	if (nn_init(&m->net, FEAT_COUNT, hidden, nhidden, POLICY_NACTIONS,
+	if (nn_init(&m->net, FEAT_COUNT - 1, hidden, nhidden, POLICY_NACTIONS,
 	    NN_TANH, seed, err, errlen) != 0)
 		return -1;
-	m->nfeat = FEAT_COUNT;
 	for (int i = 0; i < FEAT_COUNT; i++)
-		m->feat[i] = i;
+		if (i != FEAT_IMPACT_EST)
+			m->feat[m->nfeat++] = i;
 	/* A silent output layer and a preference for the base action: the
 	 * untrained policy is its baseline on every input, exactly (a test
 	 * holds it to the baseline's fills), and training learns the residual.
@@ -130,6 +130,15 @@ model_free(struct model *m)
 	nn_free(&m->net);
 	cJSON_Delete(m->meta);
 	m->meta = NULL;
+}
+
+int
+model_uses(const struct model *m, int id)
+{
+	for (int i = 0; i < m->nfeat; i++)
+		if (m->feat[i] == id)
+			return 1;
+	return 0;
 }
 
 int
