@@ -11,10 +11,10 @@
  * (scripts/evaluate) below LEARNED_TEST_SEEDS, never used here.  The same
  * randomisation (cli_randomise) makes the impact model's data worlds.
  *
- * PPO sees the same randomised sessions through a trace of its sampled
- * decisions.  The policy's only reward today is the session's cost, given
- * after its last decision in units of LEARNED_PPO_REWARD_BPS (so returns
- * are of order one for the value network); training episode ep of
+ * PPO sees the same randomised sessions through the trace of its sampled
+ * decisions (model.h): step rewards that sum to minus the block's
+ * shortfall in bps, taken in units of LEARNED_PPO_REWARD_BPS so that
+ * returns are of order one for the value network.  Training episode ep of
  * iteration it runs training seed it x episodes + ep, from the same range
  * the evolution strategy draws from.
  */
@@ -104,13 +104,15 @@ cli_randomise(struct scenario *sc, uint64_t seed)
 		learned_randomise_market(sc, &sc->markets[i], &r);
 }
 
-/* One session with model mdl: its cost in bps of the arrival value (the
- * backtester's shortfall, unfilled valued at the end mid), plus in AC
- * markets the AC risk term lambda sigma^2 tau sum x_k^2. */
-static double
-learned_session(const struct scenario *sc, const struct model *mdl,
-                const struct impact_model *im, uint64_t seed)
+/* One session with model mdl (cli.h): its cost in bps of the arrival
+ * value (the backtester's shortfall, unfilled valued at the end mid), plus
+ * in AC markets the AC risk term lambda sigma^2 tau sum x_k^2. */
+double
+cli_train_episode(const struct scenario *sc, const struct model *mdl,
+                  const struct impact_model *im, uint64_t seed,
+                  struct trace *tr)
 {
+	struct model traced = *mdl;
 	struct exec *x;
 	struct ac_params ac;
 	long double usd = 0, value = 0;
@@ -119,7 +121,10 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 
 	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
 		return 1e6;
-	exec_set_model(x, mdl);
+	/* The trace rides on a shallow copy: the caller's model stays as it
+	 * was, and its weights are only read. */
+	traced.trace = tr;
+	exec_set_model(x, &traced);
 	exec_set_impact(x, im);
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps = sc->orders[i];
@@ -140,6 +145,9 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 		usd += sign * (double)(p->spec.qty - p->filled) *
 		    ((double)p->end_px - p->arrival) * m->tick;
 		value += (long double)p->arrival * m->tick * p->spec.qty;
+		if (tr != NULL)
+			trace_finish(tr, p->id, p->filled, p->cash,
+			    (double)p->end_px);
 		if (isac && p->spec.ac_lambda > 0) {
 			/* Inventory at each decision, from the children sent
 			 * before it (AC markets fill crossing children at once). */
@@ -170,33 +178,28 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	uint64_t seed;
 
 	if (gen < 0)
-		return learned_session(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
-		    (uint64_t)ep);
+		return cli_train_episode(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
+		    (uint64_t)ep, NULL);
 	seed = LEARNED_TRAIN_SEED + (uint64_t)gen * (uint64_t)lt->per +
 	    (uint64_t)ep;
 	cli_randomise(&sc, seed);
-	return learned_session(&sc, mdl, lt->impact, seed);
+	return cli_train_episode(&sc, mdl, lt->impact, seed, NULL);
 }
 
-/* One PPO episode: the session as learned_cost runs it, with m sampling
- * and recording its decisions; the cost is the reward after the last. */
+/* One PPO episode: the training session learned_cost would run for it,
+ * with m's sampler choosing and every decision in tr with its step
+ * reward. */
 static int
-learned_rollout(void *arg, const struct model *m, int it, int ep)
+learned_rollout(void *arg, const struct model *m, int it, int ep,
+                struct trace *tr)
 {
 	struct learned_train *lt = arg;
 	struct scenario sc = lt->sc[ep % lt->nsc];
 	uint64_t seed = LEARNED_TRAIN_SEED + (uint64_t)it * (uint64_t)lt->per +
 	    (uint64_t)ep;
-	double cost;
 
 	cli_randomise(&sc, seed);
-	cost = learned_session(&sc, m, lt->impact, seed);
-	if (cost >= 1e6)
-		return -1;
-	if (m->trace->n > 0)
-		m->trace->step[m->trace->n - 1].reward = -cost /
-		    LEARNED_PPO_REWARD_BPS;
-	return 0;
+	return cli_train_episode(&sc, m, lt->impact, seed, tr) >= 1e6 ? -1 : 0;
 }
 
 /* What a PPO model's record says of its training. */
@@ -205,9 +208,8 @@ learned_ppo_meta(cJSON *tr, const struct ppo_opts *po, double prior)
 {
 	cJSON_AddStringToObject(tr, "method", "PPO: clipped surrogate, entropy "
 	    "bonus, GAE(lambda) with a separate value network, normalised "
-	    "advantages, Adam on shuffled minibatches; the session's cost "
-	    "(bps / 10) as the reward after the last decision; argmax policy "
-	    "kept on validation");
+	    "advantages, Adam on shuffled minibatches; the trace's step rewards "
+	    "(bps / 10); argmax policy kept on validation");
 	cJSON_AddNumberToObject(tr, "episodes", (double)po->iterations *
 	    po->episodes);
 	cJSON_AddNumberToObject(tr, "iterations", po->iterations);
@@ -243,8 +245,6 @@ learned_train_usage(FILE *f)
 	    "                          iteration (default 8 per scenario)\n"
 	    "  --sigma S               es: perturbation size (default 0.05)\n"
 	    "  --lr R                  Adam step (default es 0.02, ppo 0.0003)\n"
-	    "  --prior P               untrained logit bias of the base action\n"
-	    "                          (default es 0.3, ppo 4)\n"
 	    "  --ppo-epochs K          ppo: passes over each iteration (default 4)\n"
 	    "  --minibatch M           ppo: steps per gradient step (default 256)\n"
 	    "  --clip C                ppo: surrogate clip range (default 0.2)\n"
@@ -254,6 +254,8 @@ learned_train_usage(FILE *f)
 	    "  --vf-lr R               ppo: value network's Adam step (default 0.001)\n"
 	    "  --max-grad N            ppo: gradient norm clip, 0 none (default 0.5)\n"
 	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
+	    "  --prior B               the untrained policy's bias towards its\n"
+	    "                          baseline action (default es 0.3, ppo 5)\n"
 	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
@@ -280,6 +282,7 @@ learned_train_main(int argc, char **argv)
 		{ "sigma", required_argument, NULL, O_SIGMA },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "hidden", required_argument, NULL, O_HIDDEN },
+		{ "prior", required_argument, NULL, O_PRIOR },
 		{ "val-episodes", required_argument, NULL, O_VAL },
 		{ "validate-every", required_argument, NULL, O_VEVERY },
 		{ "curve", required_argument, NULL, O_CURVE },
@@ -287,7 +290,6 @@ learned_train_main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "method", required_argument, NULL, O_METHOD },
-		{ "prior", required_argument, NULL, O_PRIOR },
 		{ "ppo-epochs", required_argument, NULL, O_PEPOCHS },
 		{ "minibatch", required_argument, NULL, O_MB },
 		{ "clip", required_argument, NULL, O_CLIP },
@@ -353,6 +355,9 @@ learned_train_main(int argc, char **argv)
 			bad = cli_opt_hidden("tranched train", optarg, hidden,
 			    &nhidden);
 			break;
+		case O_PRIOR:
+			bad = lt_num("prior", optarg, 1e-6, 100, &prior);
+			break;
 		case O_VAL:
 			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
 			break;
@@ -376,9 +381,6 @@ learned_train_main(int argc, char **argv)
 				    "es or ppo\n", optarg);
 				bad = 1;
 			}
-			break;
-		case O_PRIOR:
-			bad = lt_num("prior", optarg, -20, 20, &prior);
 			break;
 		case O_PEPOCHS:
 			bad = lt_num("ppo-epochs", optarg, 1, 100, &pepochs);
@@ -435,8 +437,8 @@ learned_train_main(int argc, char **argv)
 	lt.per = per > 0 ? (int)per : (ppo ? 8 : 2) * nsc;
 	if (lr <= 0)
 		lr = ppo ? 3e-4 : 0.02;
-	if (prior < -20)
-		prior = ppo ? 4 : 0.3;
+	if (prior < 0)
+		prior = ppo ? 5 : 0.3;
 	for (int i = 0; i < nsc; i++)
 		if (scenario_load(&lt.sc[i], names[i], NULL, 0, err, sizeof err) !=
 		    0) {
@@ -467,6 +469,7 @@ learned_train_main(int argc, char **argv)
 		.epochs = (int)pepochs, .minibatch = (int)mbsz, .clip = clip,
 		.gamma = gamma, .lambda = lambda, .entropy = ent, .lr = lr,
 		.vf_lr = vflr, .max_grad = maxg, .adv_sign = 1, .jobs = o.jobs,
+		.reward_scale = 1 / LEARNED_PPO_REWARD_BPS,
 		.seed = o.seed, .validate_every = o.validate_every,
 		.val_episodes = o.val_episodes, .rollout = learned_rollout,
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
@@ -511,7 +514,7 @@ learned_train_main(int argc, char **argv)
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
 
 	cJSON_AddStringToObject(mdl.meta, "commit", commit);
-	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ac");
+	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ais-pass");
 	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
 	    impact_default_path() : "none (impact_est was 0)");
 	if (ppo)
@@ -536,6 +539,7 @@ learned_train_main(int argc, char **argv)
 		cJSON_AddNumberToObject(tr, "sigma", o.sigma);
 	}
 	cJSON_AddNumberToObject(tr, "lr", o.lr);
+	cJSON_AddNumberToObject(tr, "prior", prior);
 	cJSON_AddNumberToObject(tr, "seed", seed);
 	cJSON_AddNumberToObject(tr, "jobs", o.jobs);
 	cJSON_AddNumberToObject(tr, "seconds", res.seconds);

@@ -3,10 +3,17 @@
  * (Schulman et al. 2017), the policy-gradient alternative to es.c.
  *
  * The policy is the model's own network: its POLICY_NACTIONS outputs are
- * the logits of a softmax.  While training, the model carries a trace
- * (model.h): model_decide then samples its action from the softmax and
- * records the inputs, the action and its log-probability, and the episode's
- * runner (engine/cli/train.c, or a test's toy problem) fills in the rewards.
+ * the logits of a softmax.  While training, the model's choose hook
+ * (model.h) samples each decision's action from the softmax with the
+ * episode's own generator, and the episode's runner (engine/cli/train.c,
+ * or a test's toy problem) records every decision in a trace with its
+ * log-probability and step reward (trace.c).  Between decisions, when the
+ * engine asks whether the policy wants to act (the check calls that wake
+ * an event-driven decision), the sampler answers with the argmax and its
+ * softmax log-probability: sampling every second would wake the policy
+ * at random all session long, a behaviour the deployed argmax policy never
+ * has.  The asks that do not wake it are not in the trace, so the ratio
+ * PPO clips covers the decisions taken, not the seconds passed.
  * A separate value network with the policy's hidden sizes and one linear
  * output estimates the return from the same inputs; a separate network
  * keeps the value regression from pulling the policy's features around,
@@ -15,9 +22,11 @@
  * One iteration: run `episodes` episodes, each with its own sampling
  * stream (seed, iteration, episode), in --jobs forked workers that send
  * back every step; file them by episode index, so what follows sees the
- * same data in the same order whatever the number of workers.  Estimate
- * advantages by GAE(lambda) against the value network (the value after an
- * episode's last step is 0), normalise them over the iteration, and take
+ * same data in the same order whatever the number of workers.  Scale the
+ * rewards (reward_scale: returns of order one for the value network),
+ * estimate advantages by GAE(lambda) against the value network, block by
+ * block (the value after a block's last step is 0), normalise them over
+ * the iteration, and take
  * `epochs` passes of Adam over minibatches in a seeded shuffle: the policy
  * on the clipped surrogate minus an entropy bonus, the value network on half
  * the squared error to the lambda-returns, each gradient clipped to a
@@ -77,6 +86,45 @@ ppo_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The network's inputs of step s, in the model's order. */
+static void
+ppo_input(const struct model *m, const struct trace_step *s, double *in)
+{
+	for (int i = 0; i < m->nfeat; i++)
+		in[i] = s->f[m->feat[i]];
+}
+
+/* The training policy (model.choose): a decision's action drawn from the
+ * softmax of the logits with the episode's generator; a check between
+ * decisions answered with the argmax (see the top of the file). */
+static int
+ppo_choose(void *arg, const struct model *m, const double *f,
+           struct policy_choice *c, int check, double *logp)
+{
+	struct rng *r = arg;
+	double p[NN_MAX_WIDTH], mx, sum = 0, u, acc = 0;
+	int na = m->net.size[m->net.nlayers], a = na - 1;
+
+	(void)f;
+	if (!check) {
+		mx = c->logit[0];
+		for (int k = 1; k < na; k++)
+			if (c->logit[k] > mx)
+				mx = c->logit[k];
+		for (int k = 0; k < na; k++)
+			sum += (p[k] = exp(c->logit[k] - mx));
+		u = rng_uniform(r) * sum;
+		for (int k = 0; k < na; k++)
+			if ((acc += p[k]) > u) {
+				a = k;
+				break;
+			}
+		c->action = a;
+	}
+	*logp = model_logp(c, c->action);
+	return 0;
+}
+
 /* What the items of one batch need: the options, the model, the iteration. */
 struct ppo_ctx {
 	const struct ppo_opts *o;
@@ -107,24 +155,28 @@ ppo_item(const struct ppo_ctx *c, int i, struct ppo_buf *out)
 		double cost;
 
 		local.trace = NULL;
+		local.choose = NULL;
 		cost = c->o->cost(c->o->arg, &local, -1, i);
 		return ppo_buf_add(out, &cost, sizeof cost);
 	}
-	struct policy_trace tr;
+	struct trace tr;
 	struct model local = *c->m;
+	struct rng rg;
 	int32_t hdr[2];
 	int rc;
 
-	memset(&tr, 0, sizeof tr);
-	rng_seed(&tr.rng, ppo_episode_seed(c->o->seed, c->it, i));
-	local.trace = &tr;
-	rc = c->o->rollout(c->o->arg, &local, c->it, i);
-	hdr[0] = rc != 0 || tr.oom ? -1 : 0;
-	hdr[1] = hdr[0] == 0 ? tr.n : 0;
+	trace_init(&tr);
+	rng_seed(&rg, ppo_episode_seed(c->o->seed, c->it, i));
+	local.trace = NULL;
+	local.choose = ppo_choose;
+	local.choose_arg = &rg;
+	rc = c->o->rollout(c->o->arg, &local, c->it, i, &tr);
+	hdr[0] = rc != 0 ? -1 : 0;
+	hdr[1] = hdr[0] == 0 ? (int32_t)tr.n : 0;
 	rc = ppo_buf_add(out, hdr, sizeof hdr);
 	if (rc == 0 && hdr[1] > 0)
-		rc = ppo_buf_add(out, tr.step, (size_t)tr.n * sizeof *tr.step);
-	free(tr.step);
+		rc = ppo_buf_add(out, tr.step, tr.n * sizeof *tr.step);
+	trace_free(&tr);
 	return rc;
 }
 
@@ -297,7 +349,7 @@ ppo_softmax(const double *z, int n, double *p, double *lp)
 }
 
 double
-ppo_policy_loss(const struct model *m, const struct policy_step *s,
+ppo_policy_loss(const struct model *m, const struct trace_step *s,
                 const double *adv, int n, double clip, double entropy,
                 double *grad)
 {
@@ -307,9 +359,11 @@ ppo_policy_loss(const struct model *m, const struct policy_step *s,
 	for (int i = 0; i < n; i++) {
 		double z[NN_MAX_WIDTH], p[NN_MAX_WIDTH], lp[NN_MAX_WIDTH];
 		double dz[NN_MAX_WIDTH], h = 0, r, s1, s2, A = adv[i];
+		double in[FEAT_COUNT];
 		struct nn_work w;
 
-		nn_forward(&m->net, s[i].in, z, &w);
+		ppo_input(m, &s[i], in);
+		nn_forward(&m->net, in, z, &w);
 		ppo_softmax(z, na, p, lp);
 		for (int k = 0; k < na; k++)
 			h -= p[k] * lp[k];
@@ -333,7 +387,7 @@ ppo_policy_loss(const struct model *m, const struct policy_step *s,
 }
 
 void
-ppo_gae(const struct policy_step *s, const double *v, int n, double gamma,
+ppo_gae(const struct trace_step *s, const double *v, int n, double gamma,
         double lambda, double *adv, double *ret)
 {
 	double next_v = 0, gae = 0;
@@ -365,12 +419,25 @@ ppo_clip_grad(double *g, size_t n, double mx)
 }
 
 static double
-ppo_value(const struct nn *v, const double *in)
+ppo_value(const struct model *m, const struct nn *v, const struct trace_step *s)
 {
-	double out;
+	double in[FEAT_COUNT], out;
 
+	ppo_input(m, s, in);
 	nn_forward(v, in, &out, NULL);
 	return out;
+}
+
+/* Steps by block, in time order within each (a stable sort: the index
+ * breaks ties), so that GAE runs over one block's steps at a time. */
+static int
+ppo_by_block(const void *a, const void *b)
+{
+	const struct trace_step *x = a, *y = b;
+
+	if (x->block != y->block)
+		return x->block < y->block ? -1 : 1;
+	return x->t < y->t ? -1 : x->t > y->t;
 }
 
 static void
@@ -417,7 +484,7 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 	int hidden[NN_MAX_LAYERS], nh = m->net.nlayers - 1, rc = -1;
 	size_t np = m->net.nparams, total = 0, cap = 0;
 	struct ppo_buf *res = NULL;
-	struct policy_step *st = NULL, *mb = NULL;
+	struct trace_step *st = NULL, *mb = NULL;
 	double *adv = NULL, *ret = NULL, *mbadv = NULL, *g = NULL, *gv = NULL;
 	double *best = NULL, t0 = ppo_now(), last_val;
 	int *perm = NULL;
@@ -433,13 +500,14 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 	    o->val_episodes < 1 || o->validate_every < 1 || !(o->clip > 0) ||
 	    !(o->lr > 0) || !(o->vf_lr > 0) || !(o->gamma >= 0 &&
 	    o->gamma <= 1) || !(o->lambda >= 0 && o->lambda <= 1) ||
-	    !(o->entropy >= 0)) {
+	    !(o->entropy >= 0) || !(o->reward_scale > 0)) {
 		snprintf(err, errlen, "ppo: iterations %d, episodes %d, epochs %d, "
 		    "minibatch %d, validation episodes %d, validate-every %d, clip "
 		    "%g, lr %g, value lr %g: all must be > 0; gamma %g and lambda "
-		    "%g must be in 0..1, entropy %g >= 0", o->iterations, E,
-		    o->epochs, o->minibatch, o->val_episodes, o->validate_every,
-		    o->clip, o->lr, o->vf_lr, o->gamma, o->lambda, o->entropy);
+		    "%g must be in 0..1, entropy %g >= 0, reward scale %g > 0",
+		    o->iterations, E, o->epochs, o->minibatch, o->val_episodes,
+		    o->validate_every, o->clip, o->lr, o->vf_lr, o->gamma,
+		    o->lambda, o->entropy, o->reward_scale);
 		return -1;
 	}
 	for (int l = 0; l < nh; l++)
@@ -515,22 +583,29 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 			}
 			cap = total;
 		}
-		/* GAE(lambda) per episode: the value network's estimates go in
-		 * ret[] and come back as the lambda-returns. */
+		/* GAE(lambda) per block of each episode: the value network's
+		 * estimates go in ret[] and come back as the lambda-returns. */
 		for (int i = 0; i < E; i++) {
 			int32_t hdr[2];
+			size_t b0 = off, end;
 
 			memcpy(hdr, res[i].p, sizeof hdr);
 			memcpy(st + off, res[i].p + sizeof hdr, (size_t)hdr[1] *
 			    sizeof *st);
-			for (int t = 0; t < hdr[1]; t++) {
-				ret[off + (size_t)t] = ppo_value(&vnet, st[off +
-				    (size_t)t].in);
-				rsum += st[off + (size_t)t].reward;
+			end = off + (size_t)hdr[1];
+			qsort(st + off, (size_t)hdr[1], sizeof *st, ppo_by_block);
+			for (size_t k = off; k < end; k++) {
+				st[k].reward *= o->reward_scale;
+				ret[k] = ppo_value(m, &vnet, &st[k]);
+				rsum += st[k].reward;
 			}
-			ppo_gae(st + off, ret + off, hdr[1], o->gamma, o->lambda,
-			    adv + off, ret + off);
-			off += (size_t)hdr[1];
+			for (size_t k = off; k < end; k++)
+				if (k + 1 == end || st[k + 1].block != st[k].block) {
+					ppo_gae(st + b0, ret + b0, (int)(k + 1 - b0),
+					    o->gamma, o->lambda, adv + b0, ret + b0);
+					b0 = k + 1;
+				}
+			off = end;
 		}
 		for (size_t k = 0; k < total; k++)
 			amean += adv[k] / (double)total;
@@ -565,9 +640,10 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 				memset(gv, 0, vnet.nparams * sizeof *gv);
 				for (int k = 0; k < nm; k++) {
 					struct nn_work w;
-					double v, d;
+					double v, d, in[FEAT_COUNT];
 
-					nn_forward(&vnet, mb[k].in, &v, &w);
+					ppo_input(m, &mb[k], in);
+					nn_forward(&vnet, in, &v, &w);
 					d = (v - ret[perm[b0 + (size_t)k]]) / nm;
 					nn_backward(&vnet, &w, &d, gv, NULL);
 				}
@@ -580,9 +656,10 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 		 * the approximate KL, the share of clipped ratios, the entropy. */
 		for (size_t k = 0; k < total; k++) {
 			double z[NN_MAX_WIDTH], p[NN_MAX_WIDTH], lp[NN_MAX_WIDTH];
-			double d, v = ppo_value(&vnet, st[k].in);
+			double d, v = ppo_value(m, &vnet, &st[k]), in[FEAT_COUNT];
 
-			nn_forward(&m->net, st[k].in, z, NULL);
+			ppo_input(m, &st[k], in);
+			nn_forward(&m->net, in, z, NULL);
 			ppo_softmax(z, m->net.size[m->net.nlayers], p, lp);
 			d = lp[st[k].action] - st[k].logp;
 			kl += -d / (double)total;

@@ -27,7 +27,7 @@ static void
 ppo_surrogate_gradient_matches_finite_differences(void **state)
 {
 	struct model m;
-	struct policy_step s[24];
+	struct trace_step s[24];
 	double adv[24], *g, worst = 0;
 	int hidden[2] = { 8, 6 }, clipped = 0, inside = 0;
 	char err[128];
@@ -39,13 +39,15 @@ ppo_surrogate_gradient_matches_finite_differences(void **state)
 	for (size_t k = 0; k < m.net.nparams; k++)
 		m.net.w[k] += 0.4 * (rng_uniform(&r) - 0.5);
 	for (int i = 0; i < 24; i++) {
-		double z[POLICY_NACTIONS], mx, sum = 0;
+		double z[POLICY_NACTIONS], in[FEAT_COUNT], mx, sum = 0;
 
 		memset(&s[i], 0, sizeof s[i]);
 		for (int k = 0; k < FEAT_COUNT; k++)
-			s[i].in[k] = 2 * rng_uniform(&r) - 1;
+			s[i].f[k] = 2 * rng_uniform(&r) - 1;
+		for (int k = 0; k < m.nfeat; k++)
+			in[k] = s[i].f[m.feat[k]];
 		s[i].action = (int)rng_below(&r, POLICY_NACTIONS);
-		nn_forward(&m.net, s[i].in, z, NULL);
+		nn_forward(&m.net, in, z, NULL);
 		mx = z[0];
 		for (int k = 1; k < POLICY_NACTIONS; k++)
 			mx = fmax(mx, z[k]);
@@ -93,7 +95,7 @@ ppo_surrogate_gradient_matches_finite_differences(void **state)
 static void
 ppo_gae_matches_a_hand_computed_episode(void **state)
 {
-	struct policy_step s[3];
+	struct trace_step s[3];
 	double v[3] = { 0.2, 0.5, 0.1 }, adv[3], ret[3];
 
 	(void)state;
@@ -119,11 +121,13 @@ ppo_gae_matches_a_hand_computed_episode(void **state)
 #define TOY_T 4
 static const int toy_target[4] = { 5, 9, 14, 2 };
 
-/* TOY_T decisions, each with a context 0..3 (a one-hot input); the only
- * reward, after the last, is the share of decisions that chose the
- * context's target action. */
+/* TOY_T decisions of one block, each with a context 0..3 (a one-hot
+ * input), chosen as the engine chooses (the argmax, then the trainer's
+ * hook) and traced; the only reward, after the last, is the share of
+ * decisions that chose the context's target action. */
 static int
-toy_rollout(void *arg, const struct model *m, int it, int ep)
+toy_rollout(void *arg, const struct model *m, int it, int ep,
+            struct trace *tr)
 {
 	struct rng r;
 	int right = 0;
@@ -131,17 +135,21 @@ toy_rollout(void *arg, const struct model *m, int it, int ep)
 	(void)arg;
 	rng_seed(&r, 1000003ULL * (uint64_t)it + (uint64_t)ep + 17);
 	for (int t = 0; t < TOY_T; t++) {
-		double f[FEAT_COUNT] = { 0 };
+		struct trace_step st = { .t = t, .block = 1 };
 		struct policy_choice c;
 		int k = (int)rng_below(&r, 4);
 
-		f[k] = 1;
-		model_decide(m, f, &c, 0);
+		st.f[k] = 1;
+		model_decide(m, st.f, &c, 0);
+		if (m->choose != NULL)
+			m->choose(m->choose_arg, m, st.f, &c, 0, &st.logp);
+		st.action = c.action;
 		right += c.action == toy_target[k];
+		if (trace_add(tr, &st) != 0)
+			return -1;
 	}
-	if (m->trace->n != TOY_T)
-		return -1;
-	m->trace->step[TOY_T - 1].reward = (double)right / TOY_T;
+	tr->step[TOY_T - 1].reward = (double)right / TOY_T;
+	tr->step[TOY_T - 1].last = 1;
 	return 0;
 }
 
@@ -166,6 +174,7 @@ toy_opts(int sign, int jobs)
 		.iterations = 30, .episodes = 32, .epochs = 4, .minibatch = 32,
 		.clip = 0.2, .gamma = 1, .lambda = 0.95, .entropy = 0.01,
 		.lr = 0.01, .vf_lr = 0.01, .max_grad = 0.5, .adv_sign = sign,
+		.reward_scale = 1,
 		.jobs = jobs, .seed = 3, .validate_every = 1, .val_episodes = 4,
 		.rollout = toy_rollout, .cost = toy_cost,
 	};
@@ -183,7 +192,7 @@ toy_train(int sign, int jobs, struct model *m, struct ppo_result *res)
 		fail_msg("ppo_train: %s", err);
 }
 
-/* Chance is 1/16 per decision.  Within 30 updates PPO gets the last
+/* Chance is 1/48 per decision.  Within 30 updates PPO gets the last
  * iteration's mean return to 0.9 and the kept argmax policy right in every
  * context; with the advantages' sign flipped it learns to avoid the target
  * (return below chance) and its argmax is right in at most one context. */
@@ -201,7 +210,7 @@ ppo_learns_a_delayed_reward_bandit_and_not_with_the_sign_flipped(void **state)
 	    r.last_return, r.best_val, r.base_val, rb.last_return);
 	assert_true(r.last_return >= 0.9);
 	assert_true(r.best_val == 0);
-	assert_true(rb.last_return < 1.0 / 16);
+	assert_true(rb.last_return < 1.0 / POLICY_NACTIONS);
 	/* The flipped run keeps its best validation, which can only be the
 	 * untrained policy's or a lucky early one. */
 	assert_true(rb.best_val >= 0.75);
