@@ -29,6 +29,7 @@
 struct sampler {
 	struct rng r;
 	int64_t calls, checks;
+	int slow;   /* 1: always "u-1 passive", leaving shares unfilled */
 };
 
 static int
@@ -41,6 +42,11 @@ sample_uniform(void *arg, const struct model *m, const double *f,
 	(void)f;
 	s->calls++;
 	s->checks += check;
+	if (s->slow) {
+		c->action = (1 * POLICY_NLUMP + 0) * POLICY_NSTYLE + POLICY_PASSIVE;
+		*logp = 0;
+		return 0;
+	}
 	/* Between decisions ask rarely, so woken decisions stay spaced. */
 	if (check && rng_uniform(&s->r) > 0.01) {
 		c->action = POLICY_BASE_ACTION;
@@ -104,6 +110,22 @@ step_rewards_sum_to_the_shortfall(void **state)
 	/* The same draws without a trace cost the same: tracing observes. */
 	rng_seed(&smp.r, 42);
 	assert_true(cli_train_episode(&sc, &m, NULL, 10000077, NULL) == cost);
+	/* A block left unfilled at the end (at_end leave, slow and passive):
+	 * its last step carries the terminal penalty, and the sum still is
+	 * minus the shortfall. */
+	sc.orders[0].cleanup = 0;
+	smp.slow = 1;
+	trace_init(&tr);
+	cost = cli_train_episode(&sc, &m, NULL, 10000078, &tr);
+	sum = 0;
+	for (size_t i = 0; i < tr.n; i++)
+		sum += tr.step[i].reward;
+	assert_true(tr.n > 0 && tr.step[tr.n - 1].last);
+	printf("# slow passive: terminal %.4f, rewards %.4f, IS %.4f bps\n",
+	    tr.step[tr.n - 1].terminal, sum, cost);
+	assert_true(tr.step[tr.n - 1].terminal != 0);
+	assert_true(fabs(sum + cost) < 1e-6);
+	trace_free(&tr);
 	model_free(&m);
 	scenario_free(&sc);
 }
