@@ -51,6 +51,23 @@ struct scenario;
 void cli_randomise(struct scenario *sc, uint64_t seed);
 
 /*
+ * One episode of the learned policy (train.c): every order of scenario sc
+ * worked by "learned" with model mdl on the market of seed (randomise it
+ * first with cli_randomise for a training episode), as the backtester
+ * runs it.  Returns the cost in bps of the arrival value (unfilled valued
+ * at the end mid, plus in AC markets the AC risk term), 1e6 if the
+ * session cannot be made.  With tr (may be NULL) every decision is
+ * appended to it (model.h's trace API) and the blocks' step rewards are
+ * filled in when the episode ends.
+ */
+struct model;
+struct impact_model;
+struct trace;
+double cli_train_episode(const struct scenario *sc, const struct model *mdl,
+                         const struct impact_model *im, uint64_t seed,
+                         struct trace *tr);
+
+/*
  * The impact model's data (impact-data.c): one session of scenario sc, its
  * market randomised from seed, with our spaced marketable children and
  * what each cost; the samples are appended to *v (n used, cap allocated).

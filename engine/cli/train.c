@@ -1,6 +1,7 @@
 /*
  * engine/cli/train.c -- `tranched train`: trains the learned policy
- * (engine/exec/algo-learned.c) by an evolution strategy (engine/model/es.c).
+ * (engine/exec/algo-learned.c) by an evolution strategy (engine/model/es.c,
+ * the default) or by PPO (engine/model/ppo.c, --method ppo).
  *
  * Training runs sessions exactly as the backtester does (no emit callback,
  * the scenario's market and orders), with the scenario's parameters
@@ -9,6 +10,13 @@
  * LEARNED_TRAIN_SEED, validation from LEARNED_VAL_SEED, and test seeds
  * (scripts/evaluate) below LEARNED_TEST_SEEDS, never used here.  The same
  * randomisation (cli_randomise) makes the impact model's data worlds.
+ *
+ * PPO sees the same randomised sessions through the trace of its sampled
+ * decisions (model.h): step rewards that sum to minus the block's
+ * shortfall in bps, taken in units of LEARNED_PPO_REWARD_BPS so that
+ * returns are of order one for the value network.  Training episode ep of
+ * iteration it runs training seed it x episodes + ep, from the same range
+ * the evolution strategy draws from.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +38,7 @@
 #define LEARNED_TEST_SEEDS 1000000ULL   /* 1 .. 999,999: test only */
 #define LEARNED_TRAIN_SEED 10000000ULL
 #define LEARNED_VAL_SEED 20000000ULL
+#define LEARNED_PPO_REWARD_BPS 10.0
 
 struct learned_train {
 	struct scenario *sc;
@@ -95,13 +104,15 @@ cli_randomise(struct scenario *sc, uint64_t seed)
 		learned_randomise_market(sc, &sc->markets[i], &r);
 }
 
-/* One session with model mdl: its cost in bps of the arrival value (the
- * backtester's shortfall, unfilled valued at the end mid), plus in AC
- * markets the AC risk term lambda sigma^2 tau sum x_k^2. */
-static double
-learned_session(const struct scenario *sc, const struct model *mdl,
-                const struct impact_model *im, uint64_t seed)
+/* One session with model mdl (cli.h): its cost in bps of the arrival
+ * value (the backtester's shortfall, unfilled valued at the end mid), plus
+ * in AC markets the AC risk term lambda sigma^2 tau sum x_k^2. */
+double
+cli_train_episode(const struct scenario *sc, const struct model *mdl,
+                  const struct impact_model *im, uint64_t seed,
+                  struct trace *tr)
 {
+	struct model traced = *mdl;
 	struct exec *x;
 	struct ac_params ac;
 	long double usd = 0, value = 0;
@@ -110,7 +121,10 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 
 	if (scenario_exec_new(sc, seed, 0, NULL, &x, err, sizeof err) != 0)
 		return 1e6;
-	exec_set_model(x, mdl);
+	/* The trace rides on a shallow copy: the caller's model stays as it
+	 * was, and its weights are only read. */
+	traced.trace = tr;
+	exec_set_model(x, &traced);
 	exec_set_impact(x, im);
 	for (int i = 0; i < sc->norders; i++) {
 		struct parent_spec ps = sc->orders[i];
@@ -131,6 +145,9 @@ learned_session(const struct scenario *sc, const struct model *mdl,
 		usd += sign * (double)(p->spec.qty - p->filled) *
 		    ((double)p->end_px - p->arrival) * m->tick;
 		value += (long double)p->arrival * m->tick * p->spec.qty;
+		if (tr != NULL)
+			trace_finish(tr, p->id, p->filled, p->cash,
+			    (double)p->end_px);
 		if (isac && p->spec.ac_lambda > 0) {
 			/* Inventory at each decision, from the children sent
 			 * before it (AC markets fill crossing children at once). */
@@ -161,12 +178,51 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	uint64_t seed;
 
 	if (gen < 0)
-		return learned_session(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
-		    (uint64_t)ep);
+		return cli_train_episode(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
+		    (uint64_t)ep, NULL);
 	seed = LEARNED_TRAIN_SEED + (uint64_t)gen * (uint64_t)lt->per +
 	    (uint64_t)ep;
 	cli_randomise(&sc, seed);
-	return learned_session(&sc, mdl, lt->impact, seed);
+	return cli_train_episode(&sc, mdl, lt->impact, seed, NULL);
+}
+
+/* One PPO episode: the training session learned_cost would run for it,
+ * with m's sampler choosing and every decision in tr with its step
+ * reward. */
+static int
+learned_rollout(void *arg, const struct model *m, int it, int ep,
+                struct trace *tr)
+{
+	struct learned_train *lt = arg;
+	struct scenario sc = lt->sc[ep % lt->nsc];
+	uint64_t seed = LEARNED_TRAIN_SEED + (uint64_t)it * (uint64_t)lt->per +
+	    (uint64_t)ep;
+
+	cli_randomise(&sc, seed);
+	return cli_train_episode(&sc, m, lt->impact, seed, tr) >= 1e6 ? -1 : 0;
+}
+
+/* What a PPO model's record says of its training. */
+static void
+learned_ppo_meta(cJSON *tr, const struct ppo_opts *po, double prior)
+{
+	cJSON_AddStringToObject(tr, "method", "PPO: clipped surrogate, entropy "
+	    "bonus, GAE(lambda) with a separate value network, normalised "
+	    "advantages, Adam on shuffled minibatches; the trace's step rewards "
+	    "(bps / 10); argmax policy kept on validation");
+	cJSON_AddNumberToObject(tr, "episodes", (double)po->iterations *
+	    po->episodes);
+	cJSON_AddNumberToObject(tr, "iterations", po->iterations);
+	cJSON_AddNumberToObject(tr, "episodes_per_iteration", po->episodes);
+	cJSON_AddNumberToObject(tr, "ppo_epochs", po->epochs);
+	cJSON_AddNumberToObject(tr, "minibatch", po->minibatch);
+	cJSON_AddNumberToObject(tr, "clip", po->clip);
+	cJSON_AddNumberToObject(tr, "gamma", po->gamma);
+	cJSON_AddNumberToObject(tr, "gae_lambda", po->lambda);
+	cJSON_AddNumberToObject(tr, "entropy", po->entropy);
+	cJSON_AddNumberToObject(tr, "vf_lr", po->vf_lr);
+	cJSON_AddNumberToObject(tr, "max_grad", po->max_grad);
+	cJSON_AddNumberToObject(tr, "prior", prior);
 }
 
 static void
@@ -174,19 +230,32 @@ learned_train_usage(FILE *f)
 {
 	fprintf(f, "usage: tranched train --scenarios S1[,S2...] --episodes N "
 	    "--out MODEL [options]\n"
-	    "Trains the learned policy by an evolution strategy on randomised\n"
-	    "scenarios and writes MODEL (JSON) and MODEL.csv (learning curve).\n\n"
+	    "Trains the learned policy by an evolution strategy (or PPO) on\n"
+	    "randomised scenarios and writes MODEL (JSON) and MODEL.csv (learning\n"
+	    "curve).\n\n"
 	    "  --scenarios S1[,S2...]  scenarios to train on (a name may repeat)\n"
 	    "  --episodes N            training sessions in all\n"
 	    "  --out MODEL             model file to write\n"
+	    "  --method es|ppo         evolution strategy (default) or PPO\n"
 	    "  --jobs J                worker processes (default 1)\n"
 	    "  --seed K                initialisation and perturbation seed (default 1)\n"
-	    "  --pairs P               antithetic pairs per generation (default 8)\n"
-	    "  --per E                 episodes per candidate per generation\n"
-	    "                          (default 2 per scenario)\n"
-	    "  --sigma S               perturbation size (default 0.05)\n"
-	    "  --lr R                  Adam step (default 0.02)\n"
+	    "  --pairs P               es: antithetic pairs per generation (default 8)\n"
+	    "  --per E                 es: episodes per candidate per generation\n"
+	    "                          (default 2 per scenario); ppo: episodes per\n"
+	    "                          iteration (default 8 per scenario)\n"
+	    "  --sigma S               es: perturbation size (default 0.05)\n"
+	    "  --lr R                  Adam step (default es 0.02, ppo 0.0003)\n"
+	    "  --ppo-epochs K          ppo: passes over each iteration (default 4)\n"
+	    "  --minibatch M           ppo: steps per gradient step (default 256)\n"
+	    "  --clip C                ppo: surrogate clip range (default 0.2)\n"
+	    "  --gamma G               ppo: discount per decision (default 1)\n"
+	    "  --gae-lambda L          ppo: GAE lambda (default 0.95)\n"
+	    "  --entropy B             ppo: entropy bonus (default 0.001)\n"
+	    "  --vf-lr R               ppo: value network's Adam step (default 0.001)\n"
+	    "  --max-grad N            ppo: gradient norm clip, 0 none (default 0.5)\n"
 	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
+	    "  --prior B               the untrained policy's bias towards its\n"
+	    "                          baseline action (default es 0.3, ppo 5)\n"
 	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
@@ -199,7 +268,9 @@ static int
 learned_train_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
-	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP };
+	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
+	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
+	    O_VFLR, O_MAXG };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -211,24 +282,39 @@ learned_train_main(int argc, char **argv)
 		{ "sigma", required_argument, NULL, O_SIGMA },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "hidden", required_argument, NULL, O_HIDDEN },
+		{ "prior", required_argument, NULL, O_PRIOR },
 		{ "val-episodes", required_argument, NULL, O_VAL },
 		{ "validate-every", required_argument, NULL, O_VEVERY },
 		{ "curve", required_argument, NULL, O_CURVE },
 		{ "commit", required_argument, NULL, O_COMMIT },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "method", required_argument, NULL, O_METHOD },
+		{ "ppo-epochs", required_argument, NULL, O_PEPOCHS },
+		{ "minibatch", required_argument, NULL, O_MB },
+		{ "clip", required_argument, NULL, O_CLIP },
+		{ "gamma", required_argument, NULL, O_GAMMA },
+		{ "gae-lambda", required_argument, NULL, O_LAMBDA },
+		{ "entropy", required_argument, NULL, O_ENT },
+		{ "vf-lr", required_argument, NULL, O_VFLR },
+		{ "max-grad", required_argument, NULL, O_MAXG },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
-	double lr = 0.02, val = 0, vevery = 5;
+	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
+	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
+	double maxg = 0.5;
+	int ppo = 0;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
 	struct model mdl;
 	struct es_opts o;
 	struct es_result res;
+	struct ppo_opts po;
+	struct ppo_result pres;
 	FILE *cf;
 	int rc = 1;
 
@@ -269,6 +355,9 @@ learned_train_main(int argc, char **argv)
 			bad = cli_opt_hidden("tranched train", optarg, hidden,
 			    &nhidden);
 			break;
+		case O_PRIOR:
+			bad = lt_num("prior", optarg, 1e-6, 100, &prior);
+			break;
 		case O_VAL:
 			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
 			break;
@@ -283,6 +372,39 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_QUIET:
 			quiet = 1;
+			break;
+		case O_METHOD:
+			if (strcmp(optarg, "es") == 0 || strcmp(optarg, "ppo") == 0)
+				ppo = strcmp(optarg, "ppo") == 0;
+			else {
+				fprintf(stderr, "tranched train: --method \"%s\": must be "
+				    "es or ppo\n", optarg);
+				bad = 1;
+			}
+			break;
+		case O_PEPOCHS:
+			bad = lt_num("ppo-epochs", optarg, 1, 100, &pepochs);
+			break;
+		case O_MB:
+			bad = lt_num("minibatch", optarg, 1, 1e6, &mbsz);
+			break;
+		case O_CLIP:
+			bad = lt_num("clip", optarg, 1e-6, 10, &clip);
+			break;
+		case O_GAMMA:
+			bad = lt_num("gamma", optarg, 0, 1, &gamma);
+			break;
+		case O_LAMBDA:
+			bad = lt_num("gae-lambda", optarg, 0, 1, &lambda);
+			break;
+		case O_ENT:
+			bad = lt_num("entropy", optarg, 0, 10, &ent);
+			break;
+		case O_VFLR:
+			bad = lt_num("vf-lr", optarg, 1e-8, 10, &vflr);
+			break;
+		case O_MAXG:
+			bad = lt_num("max-grad", optarg, 0, 1e6, &maxg);
 			break;
 		case O_HELP:
 			learned_train_usage(stdout);
@@ -312,7 +434,11 @@ learned_train_main(int argc, char **argv)
 	}
 	lt.sc = calloc((size_t)nsc, sizeof *lt.sc);
 	lt.nsc = nsc;
-	lt.per = per > 0 ? (int)per : 2 * nsc;
+	lt.per = per > 0 ? (int)per : (ppo ? 8 : 2) * nsc;
+	if (lr <= 0)
+		lr = ppo ? 3e-4 : 0.02;
+	if (prior < 0)
+		prior = ppo ? 5 : 0.3;
 	for (int i = 0; i < nsc; i++)
 		if (scenario_load(&lt.sc[i], names[i], NULL, 0, err, sizeof err) !=
 		    0) {
@@ -338,7 +464,17 @@ learned_train_main(int argc, char **argv)
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
 	};
 	o.generations = (int)ceil(episodes / (2.0 * o.pairs * o.episodes));
-	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, 0.3, err,
+	po = (struct ppo_opts){
+		.iterations = (int)ceil(episodes / lt.per), .episodes = lt.per,
+		.epochs = (int)pepochs, .minibatch = (int)mbsz, .clip = clip,
+		.gamma = gamma, .lambda = lambda, .entropy = ent, .lr = lr,
+		.vf_lr = vflr, .max_grad = maxg, .adv_sign = 1, .jobs = o.jobs,
+		.reward_scale = 1 / LEARNED_PPO_REWARD_BPS,
+		.seed = o.seed, .validate_every = o.validate_every,
+		.val_episodes = o.val_episodes, .rollout = learned_rollout,
+		.cost = learned_cost, .arg = &lt, .progress = !quiet,
+	};
+	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, prior, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		goto out;
@@ -353,12 +489,21 @@ learned_train_main(int argc, char **argv)
 		model_free(&mdl);
 		goto out;
 	}
-	o.curve = cf;
-	if (!quiet)
+	o.curve = po.curve = cf;
+	if (!quiet && !ppo)
 		fprintf(stderr, "training on %d scenario(s): %d generations x %d "
 		    "candidates x %d episodes, %d jobs\n", nsc, o.generations,
 		    2 * o.pairs, o.episodes, o.jobs);
-	if (es_train(&mdl, &o, &res, err, sizeof err) != 0) {
+	if (!quiet && ppo)
+		fprintf(stderr, "training on %d scenario(s) by PPO: %d iterations x "
+		    "%d episodes, %d jobs\n", nsc, po.iterations, po.episodes,
+		    po.jobs);
+	if (ppo && ppo_train(&mdl, &po, &pres, err, sizeof err) == 0) {
+		res = (struct es_result){ .best_val = pres.best_val, .best_gen =
+		    pres.best_iter, .base_val = pres.base_val, .seconds =
+		    pres.seconds };
+		o.generations = po.iterations;
+	} else if (ppo || es_train(&mdl, &o, &res, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		fclose(cf);
 		model_free(&mdl);
@@ -369,12 +514,15 @@ learned_train_main(int argc, char **argv)
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
 
 	cJSON_AddStringToObject(mdl.meta, "commit", commit);
-	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ac");
+	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ais-pass");
 	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
 	    impact_default_path() : "none (impact_est was 0)");
-	cJSON_AddStringToObject(tr, "method", "evolution strategy: antithetic "
-	    "Gaussian perturbations, centred ranks, Adam; common random numbers "
-	    "within a generation");
+	if (ppo)
+		learned_ppo_meta(tr, &po, prior);
+	else
+		cJSON_AddStringToObject(tr, "method", "evolution strategy: "
+		    "antithetic Gaussian perturbations, centred ranks, Adam; common "
+		    "random numbers within a generation");
 	a = cJSON_AddArrayToObject(tr, "scenarios");
 	for (int i = 0; i < nsc; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(names[i]));
@@ -382,13 +530,16 @@ learned_train_main(int argc, char **argv)
 	    "e^U(-.35,.35), mm half spread x e^U(-.3,.3), depth (mm, limit and "
 	    "deep sizes) x e^U(-.4,.4), noise flow x e^U(-.3,.3), each event moved "
 	    "U(-45,45) min, jump and drift x U(.5,1.5); ac: sigma x e^U(-.3,.3)");
-	cJSON_AddNumberToObject(tr, "episodes", (double)o.generations * 2 *
-	    o.pairs * o.episodes);
-	cJSON_AddNumberToObject(tr, "generations", o.generations);
-	cJSON_AddNumberToObject(tr, "pairs", o.pairs);
-	cJSON_AddNumberToObject(tr, "episodes_per_candidate", o.episodes);
-	cJSON_AddNumberToObject(tr, "sigma", o.sigma);
+	if (!ppo) {
+		cJSON_AddNumberToObject(tr, "episodes", (double)o.generations * 2 *
+		    o.pairs * o.episodes);
+		cJSON_AddNumberToObject(tr, "generations", o.generations);
+		cJSON_AddNumberToObject(tr, "pairs", o.pairs);
+		cJSON_AddNumberToObject(tr, "episodes_per_candidate", o.episodes);
+		cJSON_AddNumberToObject(tr, "sigma", o.sigma);
+	}
 	cJSON_AddNumberToObject(tr, "lr", o.lr);
+	cJSON_AddNumberToObject(tr, "prior", prior);
 	cJSON_AddNumberToObject(tr, "seed", seed);
 	cJSON_AddNumberToObject(tr, "jobs", o.jobs);
 	cJSON_AddNumberToObject(tr, "seconds", res.seconds);
@@ -396,7 +547,8 @@ learned_train_main(int argc, char **argv)
 	cJSON_AddNumberToObject(tr, "val_cost_best_bps", res.best_val);
 	cJSON_AddNumberToObject(tr, "best_generation", res.best_gen);
 	sd = cJSON_AddObjectToObject(mdl.meta, "seeds");
-	cJSON_AddStringToObject(sd, "train", "10000000 + generation x "
+	cJSON_AddStringToObject(sd, "train", ppo ? "10000000 + iteration x "
+	    "episodes_per_iteration + episode" : "10000000 + generation x "
 	    "episodes_per_candidate + episode");
 	cJSON_AddStringToObject(sd, "validation", "20000000 .. 20000000 + "
 	    "val_episodes - 1 (scenarios as written, not randomised)");
@@ -408,8 +560,9 @@ learned_train_main(int argc, char **argv)
 		goto out;
 	}
 	printf("trained %s in %.0f s: validation cost %.3f bps (untrained %.3f), "
-	    "best at generation %d of %d; curve %s\n", out, res.seconds,
-	    res.best_val, res.base_val, res.best_gen, o.generations, cpath);
+	    "best at %s %d of %d; curve %s\n", out, res.seconds,
+	    res.best_val, res.base_val, ppo ? "iteration" : "generation",
+	    res.best_gen, o.generations, cpath);
 	model_free(&mdl);
 	rc = 0;
 out:
@@ -426,5 +579,5 @@ const struct cli_cmd cli_train_cmd = {
 	.name = "train",
 	.main = learned_train_main,
 	.usage = "train --scenarios S1[,S2...] --episodes N --out MODEL",
-	.help = "train the learned policy by an evolution strategy",
+	.help = "train the learned policy by an evolution strategy or PPO",
 };

@@ -1,23 +1,38 @@
 /*
  * engine/exec/algo-learned.c -- "learned": a policy trained by an evolution
- * strategy that adjusts an Almgren-Chriss schedule at each decision
- * (`tranched train`, engine/cli/train.c, trains it).
+ * strategy (`tranched train`, engine/cli/train.c) that owns its block's
+ * trajectory as a residual on top of the best adaptive classical schedule.
  *
- * The base schedule is AC's (algo-ac.c): the best classical schedule on the
- * mean-variance objective, and among the best on the simulated scenarios.
- * At each decision the policy (engine/model/) reads features of the book
- * and of the block and chooses one of 16 actions: a multiplier of the
- * slice (0, 0.5, 1, 2) and a style (the block's own tactic, passive at the
- * touch, inside the spread, crossing).  Its untrained choice is "x1,
- * tactic", which is exactly AC, so training learns a residual and a policy
- * that has learned nothing costs what AC costs.  Everything it does goes
- * through the tactic's caps, limits and risk checks (exec-tactic.c,
- * exec-risk.c).
+ * The baseline is ais-pass (algo-ais.c): AC's schedule re-planned at every
+ * decision with an urgency that answers the price's move since arrival.
+ * At each decision the policy (engine/model/) reads features of the block,
+ * its market's fast signals and the news feed (exec_signals()), and
+ * chooses one of POLICY_NACTIONS actions: an urgency offset added to the
+ * baseline's urgency (slower, or up to much faster), a lump of the
+ * remainder due now, and a placement (the block's tactic, passive at the
+ * touch, inside the spread, crossing).  The re-plan goes through the
+ * action's replan fields (exec_replan), so the schedule follows the
+ * policy's plan from then on, under the same caps, limits, risk checks and
+ * overrides as any schedule.  Action 0 is "the baseline as it is", and an
+ * untrained model chooses it on every input, so a policy that has learned
+ * nothing trades exactly as ais-pass does, fill for fill (a unit test
+ * holds it to that), and training learns only where to leave it.
+ *
+ * Decisions are event-driven.  Besides the baseline's grid, the engine
+ * samples the fast signals every simulated second and asks this policy
+ * (ops.wake) whether it wants a decision now; it answers by choosing, and
+ * says yes only when its choice differs from the action in force since
+ * its last decision (at most every react_s seconds, LEARNED_REACT_S by
+ * default).  Staying with the baseline needs no decision, so the grid's
+ * decisions are the baseline's own and the untrained policy never wakes.
  *
  * Published decisions carry the choice, the probability the network gives
  * every alternative (softmax of its scores; the policy itself takes the
- * highest) and the three features with the largest gradient x input for
- * the chosen score; the reason starts with the same in words.
+ * highest), the three features with the largest gradient x input, and a
+ * reason that says what the decision changed in the plan and why in the
+ * market's words ("re-plan: urgency 0.6 -> 2.6, +12,000 now: news -0.8 at
+ * 10:31:05, 5 s move -2.4 sigma").  A trainer's trace (model.h) records
+ * each decision's features, action and log-probability.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,13 +42,24 @@
 #include "engine/exec/exec.h"
 #include "engine/model/model.h"
 
+/* The least spacing of event-driven decisions, seconds: the event rule's. */
+#define LEARNED_REACT_S 5.0
+
 struct learned_state {
-	struct feat_state fs;
+	int64_t act_t;       /* when the policy last left its baseline; -1 never */
+	int in_force;        /* the action of the last decision */
+	/* A wake check's choice, kept for the decision that follows it at
+	 * the same time (a sampler must not be asked twice). */
+	int64_t cached_t;
+	int cached;
+	struct policy_choice c;
+	double logp;
+	double f[FEAT_COUNT];
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
 struct learned_shadow_state {
-	struct feat_state fs;
+	struct learned_state ls;
 	char model[64];
 	int64_t n, disagree;       /* decisions seen, and those it would differ */
 	double abs_shares;         /* sum of |shares it would add or drop| */
@@ -43,24 +69,33 @@ struct learned_shadow_state {
 static void
 learned_start(struct parent *p, const struct market *m)
 {
-	algo_ac_ops.start(p, m);
+	algo_ais_pass_ops.start(p, m);
 }
 
 static int64_t
 learned_target(const struct parent *p, int64_t t)
 {
-	return algo_ac_ops.target(p, t);
+	return algo_ais_pass_ops.target(p, t);
 }
 
 static void
 learned_release(struct parent *p)
 {
-	struct learned_state *s = p->algo_state;
-
-	if (s == NULL)
-		return;
-	free(s);
+	free(p->algo_state);
 	p->algo_state = NULL;
+}
+
+static struct learned_state *
+learned_state_new(void)
+{
+	struct learned_state *s = calloc(1, sizeof *s);
+
+	if (s != NULL) {
+		s->act_t = -1;
+		s->cached_t = -1;
+		s->in_force = POLICY_BASE_ACTION;
+	}
+	return s;
 }
 
 static int
@@ -78,48 +113,184 @@ learned_map_style(int ps)
 	}
 }
 
+/*
+ * The features of block p at t, as a policy sees them: the block against
+ * its schedule (the plan in force), its market's fast signals and news
+ * (exec_signals), and when the policy last left its baseline.  *sig gets
+ * the signals themselves, for the reason in words.
+ */
 static void
-learned_action_name(char *buf, size_t n, int a)
+learned_features(struct exec *x, struct parent *p, int64_t t,
+                 const struct model *mdl, const struct learned_state *s,
+                 double *f, struct exec_signals *sig)
 {
-	snprintf(buf, n, "x%g %s", policy_mult(a),
-	    policy_style_name(policy_style(a)));
+	int ok = exec_signals(x, p, sig) == 0;
+	struct feat_input in = {
+		.side = p->spec.side, .qty = p->spec.qty, .filled = p->filled,
+		.working = p->working, .lot = p->spec.lot,
+		.sched = exec_target(p, t), .t = t, .start = p->spec.start,
+		.end = p->spec.end, .queue_ahead = sig->queue_ahead,
+		.signals = ok, .move5 = sig->move5, .move30 = sig->move30,
+		.move_arrival = sig->move_arrival, .flow5 = sig->flow5,
+		.flow30 = sig->flow30, .depth_near = sig->depth_near,
+		.depth_far = sig->depth_far, .spread_rel = sig->spread_rel,
+		.news_age_s = sig->news_age_s,
+		.news_sentiment = sig->news_sentiment,
+		.since_act_s = s->act_t >= 0 ? (double)(t - s->act_t) / 1e9 : -1,
+		/* Only a model that reads impact_est pays for it. */
+		.impact = model_uses(mdl, FEAT_IMPACT_EST) ? exec_impact(x, NULL) :
+		    NULL,
+	};
+
+	in.slice = exec_target(p, t + p->spec.interval) - in.sched;
+	if (in.slice < p->spec.lot)
+		in.slice = p->spec.lot;
+	feat_compute(p->m, &in, f);
 }
 
+/* Choose for block p at t into s (features, choice, log-probability):
+ * the model's argmax, or a trainer's sampler (model.choose). */
 static void
-learned_explain(const struct model *mdl, const double *f,
-                const struct policy_choice *c, struct algo_action *act)
+learned_choose(struct exec *x, struct parent *p, int64_t t,
+               const struct model *mdl, struct learned_state *s, int check,
+               struct exec_signals *sig)
 {
-	char name[32], alt[2][32];
-	int second = -1, third = -1;
-	cJSON *d = cJSON_CreateObject(), *arr;
+	learned_features(x, p, t, mdl, s, s->f, sig);
+	model_decide(mdl, s->f, &s->c, exec_emitting(x));
+	s->logp = 0;
+	if (mdl->choose != NULL)
+		mdl->choose(mdl->choose_arg, mdl, s->f, &s->c, check, &s->logp);
+	else if (mdl->trace != NULL)
+		s->logp = model_logp(&s->c, s->c.action);
+	if (s->c.action < 0 || s->c.action >= POLICY_NACTIONS)
+		s->c.action = POLICY_BASE_ACTION;
+}
 
-	for (int a = 0; a < POLICY_NACTIONS; a++) {
-		if (a == c->action)
-			continue;
-		if (second < 0 || c->prob[a] > c->prob[second]) {
-			third = second;
-			second = a;
-		} else if (third < 0 || c->prob[a] > c->prob[third])
-			third = a;
+/* One driver of a choice in the market's words. */
+static void
+learned_driver_words(char *buf, size_t n, int id, const struct parent *p,
+                     const struct exec_signals *sig, int64_t t)
+{
+	switch (id) {
+	case FEAT_NEWS_SENT:
+	case FEAT_NEWS_RECENT: {
+		int64_t at = t - (int64_t)(sig->news_age_s * 1e9);
+
+		if (sig->news_age_s < 0) {
+			snprintf(buf, n, "no news");
+			break;
+		}
+		at = at / 1000000000LL;
+		snprintf(buf, n, "news %+.1f at %02lld:%02lld:%02lld",
+		    sig->news_sentiment, (long long)(at / 3600 % 24),
+		    (long long)(at / 60 % 60), (long long)(at % 60));
+		break;
 	}
-	learned_action_name(name, sizeof name, c->action);
-	learned_action_name(alt[0], sizeof alt[0], second);
-	learned_action_name(alt[1], sizeof alt[1], third);
-	snprintf(act->note, sizeof act->note, "policy %s p=%.2f (then %s %.2f, "
-	    "%s %.2f); drivers %s %+.2f, %s %+.2f, %s %+.2f", name,
-	    c->prob[c->action], alt[0], c->prob[second], alt[1], c->prob[third],
-	    feat_name(c->top[0]), c->top_w[0], feat_name(c->top[1]),
-	    c->top_w[1], feat_name(c->top[2]), c->top_w[2]);
+	case FEAT_MOVE5:
+		snprintf(buf, n, "5 s move %+.1f sigma", sig->move5);
+		break;
+	case FEAT_MOVE30:
+		snprintf(buf, n, "30 s move %+.1f sigma", sig->move30);
+		break;
+	case FEAT_MOVE_ARR:
+		snprintf(buf, n, "%+.1f sigma since arrival (+ ours)",
+		    sig->move_arrival);
+		break;
+	case FEAT_FLOW5:
+		snprintf(buf, n, "others' 5 s flow %+.2f", sig->flow5);
+		break;
+	case FEAT_FLOW30:
+		snprintf(buf, n, "others' 30 s flow %+.2f", sig->flow30);
+		break;
+	case FEAT_DEPTH_NEAR:
+		snprintf(buf, n, "depth on our side %.2fx its baseline",
+		    sig->depth_near);
+		break;
+	case FEAT_DEPTH_FAR:
+		snprintf(buf, n, "depth to cross into %.2fx its baseline",
+		    sig->depth_far);
+		break;
+	case FEAT_SPREAD_REL:
+		snprintf(buf, n, "spread %.2fx its baseline", sig->spread_rel);
+		break;
+	case FEAT_INV_LEFT:
+		snprintf(buf, n, "%.0f%% left", 100 * sig->inv_left);
+		break;
+	case FEAT_TIME_LEFT:
+		snprintf(buf, n, "%.0f min left", (double)(p->spec.end - t) / 60e9);
+		break;
+	case FEAT_SCHED_DEV:
+		snprintf(buf, n, "%+lld shares against the schedule",
+		    (long long)(p->filled - exec_target(p, t)));
+		break;
+	case FEAT_QUEUE:
+		snprintf(buf, n, "%lld shares queued ahead",
+		    (long long)(sig->queue_ahead > 0 ? sig->queue_ahead : 0));
+		break;
+	case FEAT_WORKING:
+		snprintf(buf, n, "%lld shares working", (long long)p->working);
+		break;
+	default:
+		snprintf(buf, n, "%s", feat_name(id));
+		break;
+	}
+}
+
+/* The note and the detail of a published decision: what the choice
+ * changed in the plan, why, and the network's view of every action. */
+static void
+learned_explain(const struct model *mdl, const struct learned_state *s,
+                const struct parent *p, int64_t t,
+                const struct exec_signals *sig, double from_urg,
+                int woken, struct algo_action *act)
+{
+	const struct policy_choice *c = &s->c;
+	char name[32], why[2][64];
+	cJSON *d = cJSON_CreateObject(), *arr;
+	size_t n;
+
+	policy_action_name(name, sizeof name, c->action);
+	for (int k = 0; k < 2; k++)
+		if (c->top[k] >= 0)
+			learned_driver_words(why[k], sizeof why[k], c->top[k], p, sig,
+			    t);
+		else
+			snprintf(why[k], sizeof why[k], "-");
+	/* The baseline's own note (ais-pass: its urgency and why) stays in
+	 * front when the policy keeps to it; a re-plan of the policy's own
+	 * says what it changed instead.  Pieces are appended so that a long
+	 * one cuts the reason short rather than overflowing it. */
+	if (c->action != POLICY_BASE_ACTION)
+		snprintf(act->note, sizeof act->note, "%sre-plan: urgency %.1f -> "
+		    "%.1f, +%lld now, %s", woken ? "woken: " : "", from_urg,
+		    act->urgency, (long long)act->lump, policy_style_name(
+		    policy_style(c->action)));
+	n = strlen(act->note);
+	snprintf(act->note + n, sizeof act->note - n, "%s", c->action ==
+	    POLICY_BASE_ACTION ? "; policy keeps the baseline: " : ": ");
+	n = strlen(act->note);
+	snprintf(act->note + n, sizeof act->note - n, "%s, ", why[0]);
+	n = strlen(act->note);
+	snprintf(act->note + n, sizeof act->note - n, "%s", why[1]);
+	n = strlen(act->note);
+	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
+	    c->prob[c->action]);
 	cJSON_AddStringToObject(d, "model", mdl->name);
 	cJSON_AddStringToObject(d, "choice", name);
-	cJSON_AddNumberToObject(d, "mult", policy_mult(c->action));
+	cJSON_AddStringToObject(d, "baseline", "ais-pass");
+	cJSON_AddNumberToObject(d, "urgency_offset", policy_urgency(c->action));
+	cJSON_AddNumberToObject(d, "lump_frac", policy_lump(c->action));
 	cJSON_AddStringToObject(d, "how", policy_style_name(policy_style(
 	    c->action)));
+	cJSON_AddBoolToObject(d, "woken", woken);
+	cJSON_AddNumberToObject(d, "urgency_from", from_urg);
+	cJSON_AddNumberToObject(d, "urgency_to", act->urgency);
+	cJSON_AddNumberToObject(d, "lump", (double)act->lump);
 	arr = cJSON_AddArrayToObject(d, "alternatives");
 	for (int a = 0; a < POLICY_NACTIONS; a++) {
 		cJSON *o = cJSON_CreateObject();
 
-		learned_action_name(name, sizeof name, a);
+		policy_action_name(name, sizeof name, a);
 		cJSON_AddStringToObject(o, "action", name);
 		cJSON_AddNumberToObject(o, "p", c->prob[a]);
 		cJSON_AddNumberToObject(o, "score", c->logit[a]);
@@ -130,7 +301,7 @@ learned_explain(const struct model *mdl, const double *f,
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "feature", feat_name(c->top[k]));
-		cJSON_AddNumberToObject(o, "value", f[c->top[k]]);
+		cJSON_AddNumberToObject(o, "value", s->f[c->top[k]]);
 		cJSON_AddNumberToObject(o, "weight", c->top_w[k]);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -139,36 +310,27 @@ learned_explain(const struct model *mdl, const double *f,
 }
 
 /*
- * The features of block p at t, as a policy sees them: the block against
- * its own algorithm's schedule (AC's for learned blocks), the book of its
- * market, and what fs remembers of earlier decisions.
+ * Between decisions: choose as if deciding, and ask for a decision only
+ * when the choice differs from the action in force.
  */
-static void
-learned_features(struct exec *x, struct parent *p, int64_t t,
-                 struct feat_state *fs, double *f)
+static int
+learned_wake(struct exec *x, struct parent *p, int64_t t)
 {
-	const struct market *m = p->m;
-	struct feat_input in = {
-		.side = p->spec.side, .qty = p->spec.qty, .filled = p->filled,
-		.working = p->working, .sched = p->algo->target(p, t),
-		.t = t, .start = p->spec.start, .end = p->spec.end,
-		.arrival = p->arrival, .queue_ahead = -1,
-		.alerts = p->behind_alerted + (p->refused > 0),
-		.impact = exec_impact(x, NULL),
-	};
+	const struct model *mdl = exec_model(x);
+	struct learned_state *s = p->algo_state;
+	struct exec_signals sig;
 
-	in.slice = p->algo->target(p, t + p->spec.interval) - in.sched;
-	if (in.slice < p->spec.lot)
-		in.slice = p->spec.lot;
-	for (size_t i = 0; i < p->nchildren; i++)
-		if (p->children[i].live) {
-			int64_t q = book_queue_ahead(m->book, p->children[i].id);
-
-			if (q >= 0)
-				in.queue_ahead = (in.queue_ahead < 0 ? 0 :
-				    in.queue_ahead) + q;
-		}
-	feat_compute(fs, m, &in, f);
+	if (mdl == NULL || t >= p->next_decision)
+		return 0;
+	if (s == NULL) {
+		if ((s = learned_state_new()) == NULL)
+			return 0;
+		p->algo_state = s;
+	}
+	learned_choose(x, p, t, mdl, s, 1, &sig);
+	s->cached_t = t;
+	s->cached = 1;
+	return s->c.action != s->in_force;
 }
 
 static int
@@ -177,53 +339,73 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 {
 	struct learned_state *s = p->algo_state;
 	const struct model *mdl = exec_model(x);
-	struct policy_choice c;
-	double f[FEAT_COUNT];
+	struct exec_signals sig;
+	double from_urg = (p->plan.on && !p->plan.own ? p->plan.kappa :
+	    p->ac_kappa) * (double)(p->spec.end - t);
+	int woken, a;
 
 	if (s == NULL) {
-		if ((s = calloc(1, sizeof *s)) == NULL)
+		if ((s = learned_state_new()) == NULL)
 			return -1;
-		feat_state_init(&s->fs);
 		p->algo_state = s;
 	}
-	learned_features(x, p, t, &s->fs, f);
+	if (algo_ais_pass_ops.decide(x, p, t, act) != 0)
+		return -1;
 	if (mdl == NULL) {
 		/* exec_submit refuses a learned block without a model; this is
 		 * only reached by a caller that cleared it afterwards. */
-		snprintf(act->note, sizeof act->note, "no model: working the AC "
-		    "schedule");
-		act->mult = 1;
-		act->style = -1;
+		size_t n = strlen(act->note);
+
+		snprintf(act->note + n, sizeof act->note - n, "%sno model: the "
+		    "baseline", n > 0 ? "; " : "");
 		return 0;
 	}
-	model_decide(mdl, f, &c, exec_emitting(x));
-	act->mult = policy_mult(c.action);
-	act->style = learned_map_style(policy_style(c.action));
-	if (exec_emitting(x)) {
-		const char *why;
+	woken = s->cached && s->cached_t == t;
+	if (woken)
+		exec_signals(x, p, &sig);
+	else
+		learned_choose(x, p, t, mdl, s, 0, &sig);
+	s->cached = 0;
+	a = s->c.action;
+	if (a != POLICY_BASE_ACTION) {
+		int64_t sched = exec_target(p, t);
+		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+		double u = act->urgency + policy_urgency(a);
+		double umax = 0.99 * EXEC_PLAN_MAX_URGENCY;
 
-		learned_explain(mdl, f, &c, act);
-		/* A policy that reads impact_est is told when it is 0 for want
-		 * of an impact model, in its own reason. */
-		for (int i = 0; i < mdl->nfeat; i++)
-			if (mdl->feat[i] == FEAT_IMPACT_EST &&
-			    exec_impact(x, &why) == NULL) {
-				size_t n = strlen(act->note);
-
-				snprintf(act->note + n, sizeof act->note - n, "; "
-				    "impact_est 0: %s", why);
-			}
+		act->urgency = u > umax ? umax : u < -umax ? -umax : u;
+		act->lump = left > 0 ? (int64_t)llround(policy_lump(a) *
+		    (double)left) : 0;
+		act->lump_ns = 0;
+		act->style = learned_map_style(policy_style(a));
+		s->act_t = t;
 	}
+	s->in_force = a;
+	if (mdl->trace != NULL) {
+		struct trace_step st = {
+			.t = t, .block = p->id, .side = p->spec.side, .action = a,
+			.woken = woken, .logp = s->logp, .qty = p->spec.qty,
+			.filled = p->filled, .cash = p->cash,
+			.mid = market_mid(p->m), .arrival = p->arrival,
+		};
+
+		memcpy(st.f, s->f, sizeof st.f);
+		trace_add(mdl->trace, &st);
+	}
+	if (exec_emitting(x))
+		learned_explain(mdl, s, p, t, &sig, from_urg, woken, act);
 	return 0;
 }
 
 /*
  * Shadow mode.  The shadow model sees the block exactly as a policy trading
- * it would, relative to the block's own algorithm, and chooses; nothing it
- * chooses reaches the market.  It disagrees when its multiplier or its
- * style differs from the live choice (a classical algorithm's choice is
- * "x1 tactic"); by how much is the shares it would add to or drop from this
- * interval's slice, (its multiplier - the live one) x the slice.
+ * it would, relative to the plan in force, and chooses; nothing it chooses
+ * reaches the market.  It disagrees when it would leave its baseline (an
+ * urgency offset or a lump) or place differently from the live decision
+ * (a classical algorithm's choice is its tactic, multiplier 1); by how much
+ * is the shares it would add to or drop from what is due by the next
+ * decision: the lump, plus what the urgency offset moves of the rest over
+ * one interval (exec_ac_frac).
  */
 static const char *
 learned_live_style_name(int style)
@@ -247,35 +429,43 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
                int64_t t, double live_mult, int live_style, cJSON **extra)
 {
 	struct learned_shadow_state *s = p->shadow_state;
-	struct policy_choice c;
-	double f[FEAT_COUNT], mult, shares;
-	int64_t slice;
-	int style, agree;
+	struct exec_signals sig;
+	double shares, u, l, du, base;
+	int64_t sched, left, lump, T = p->spec.end - t;
+	int a, style, agree;
 	char live[32];
 	cJSON *o;
 
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof *s)) == NULL)
 			return;
-		feat_state_init(&s->fs);
+		s->ls.act_t = -1;
+		s->ls.cached_t = -1;
 		snprintf(s->model, sizeof s->model, "%s", mdl->name);
 		p->shadow_state = s;
 	}
-	learned_features(x, p, t, &s->fs, f);
-	model_decide(mdl, f, &c, 0);
-	mult = policy_mult(c.action);
-	style = learned_map_style(policy_style(c.action));
-	slice = p->algo->target(p, t + p->spec.interval) - p->algo->target(p, t);
-	if (slice < p->spec.lot)
-		slice = p->spec.lot;
-	shares = (mult - live_mult) * (double)slice;
-	agree = mult == live_mult && style == live_style;
+	learned_choose(x, p, t, mdl, &s->ls, 0, &sig);
+	a = s->ls.c.action;
+	u = policy_urgency(a);
+	l = policy_lump(a);
+	style = learned_map_style(policy_style(a));
+	sched = exec_target(p, t);
+	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;
+	base = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
+	    (double)T;
+	du = T > 0 ? exec_ac_frac((base + u) / (double)T, p->spec.interval, T) -
+	    exec_ac_frac(base / (double)T, p->spec.interval, T) : 0;
+	shares = (double)lump + (double)(left - lump) * du;
+	agree = u == 0 && l == 0 && style == live_style && live_mult == 1;
+	if (a != POLICY_BASE_ACTION)
+		s->ls.act_t = t;
 	s->n++;
 	if (!agree) {
 		s->disagree++;
 		s->abs_shares += fabs(shares);
 	}
-	learned_action_name(s->last, sizeof s->last, c.action);
+	policy_action_name(s->last, sizeof s->last, a);
 	if (!exec_emitting(x))
 		return;
 	snprintf(live, sizeof live, "x%g %s", live_mult,
@@ -315,6 +505,9 @@ const struct algo_ops algo_learned_ops = {
 	.start = learned_start,
 	.decide = learned_decide,
 	.release = learned_release,
+	.signals = 1,
+	.wake = learned_wake,
+	.react_s = LEARNED_REACT_S,
 	.needs_model = 1,
 	.shadow = learned_shadow,
 	.shadow_json = learned_shadow_json,

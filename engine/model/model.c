@@ -24,25 +24,61 @@
 #endif
 
 #define MODEL_FORMAT "tranche-model"
-#define MODEL_VERSION 1
+/* Version 2: the re-planning actions (urgency, lump, style) and the
+ * signal features; a version 1 file (multipliers of AC's slice) is
+ * refused by name. */
+#define MODEL_VERSION 2
 
-static const double mults[POLICY_NMULT] = { 0, 0.5, 1, 2 };
+/* Urgency offsets in kappa (T - t) units on top of the baseline's: one
+ * slower (back-loading when the baseline is near a straight line), and
+ * three faster, the last as fast as a news-driven sell-off wants. */
+static const double urgs[POLICY_NURG] = { 0, -1, 2, 5 };
+/* Fractions of what is left due now. */
+static const double lumps[POLICY_NLUMP] = { 0, 0.1, 0.3 };
 static const char *style_names[POLICY_NSTYLE] = {
 	"tactic", "passive", "inside", "cross",
 };
 
-double
-policy_mult(int action)
+static int
+policy_ok(int action)
 {
-	return action >= 0 && action < POLICY_NACTIONS ?
-	    mults[action / POLICY_NSTYLE] : 1;
+	return action >= 0 && action < POLICY_NACTIONS;
+}
+
+double
+policy_urgency(int action)
+{
+	return policy_ok(action) ? urgs[action / POLICY_NSTYLE / POLICY_NLUMP] : 0;
+}
+
+double
+policy_lump(int action)
+{
+	return policy_ok(action) ? lumps[action / POLICY_NSTYLE % POLICY_NLUMP] :
+	    0;
 }
 
 int
 policy_style(int action)
 {
-	return action >= 0 && action < POLICY_NACTIONS ?
-	    action % POLICY_NSTYLE : POLICY_TACTIC;
+	return policy_ok(action) ? action % POLICY_NSTYLE : POLICY_TACTIC;
+}
+
+void
+policy_action_name(char *buf, size_t n, int action)
+{
+	double u = policy_urgency(action), l = policy_lump(action);
+	char us[32] = "", ls[32] = "";
+
+	if (!policy_ok(action) || action == POLICY_BASE_ACTION) {
+		snprintf(buf, n, "base");
+		return;
+	}
+	if (u != 0)
+		snprintf(us, sizeof us, "u%+g ", u);
+	if (l > 0)
+		snprintf(ls, sizeof ls, "lump %g%% ", 100 * l);
+	snprintf(buf, n, "%s%s%s", us, ls, style_names[policy_style(action)]);
 }
 
 const char *
@@ -64,20 +100,24 @@ model_init(struct model *m, const int *hidden, int nhidden, uint64_t seed,
            double prior, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
-	if (nn_init(&m->net, FEAT_COUNT, hidden, nhidden, POLICY_NACTIONS,
+	if (nn_init(&m->net, FEAT_COUNT - 1, hidden, nhidden, POLICY_NACTIONS,
 	    NN_TANH, seed, err, errlen) != 0)
 		return -1;
-	m->nfeat = FEAT_COUNT;
 	for (int i = 0; i < FEAT_COUNT; i++)
-		m->feat[i] = i;
-	/* A quiet output layer and a preference for the base action: the
-	 * untrained policy works the base schedule, and training learns the
-	 * residual. */
+		if (i != FEAT_IMPACT_EST)
+			m->feat[m->nfeat++] = i;
+	/* A silent output layer and a preference for the base action: the
+	 * untrained policy is its baseline on every input, exactly (a test
+	 * holds it to the baseline's fills), and training learns the residual.
+	 * The evolution strategy's perturbations of the output layer are what
+	 * first move it; the hidden layers matter from then on. */
 	int l = m->net.nlayers - 1, ni = m->net.size[l];
 	double *w = m->net.w + nn_layer_offset(&m->net, l);
 
 	for (int k = 0; k < ni * POLICY_NACTIONS; k++)
-		w[k] *= 0.1;
+		w[k] = 0;
+	for (int k = 0; k < POLICY_NACTIONS; k++)
+		w[ni * POLICY_NACTIONS + k] = 0;
 	w[ni * POLICY_NACTIONS + POLICY_BASE_ACTION] = prior;
 	snprintf(m->name, sizeof m->name, "learned");
 	m->meta = cJSON_CreateObject();
@@ -90,6 +130,15 @@ model_free(struct model *m)
 	nn_free(&m->net);
 	cJSON_Delete(m->meta);
 	m->meta = NULL;
+}
+
+int
+model_uses(const struct model *m, int id)
+{
+	for (int i = 0; i < m->nfeat; i++)
+		if (m->feat[i] == id)
+			return 1;
+	return 0;
 }
 
 int
@@ -150,6 +199,19 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 	}
 }
 
+double
+model_logp(const struct policy_choice *c, int action)
+{
+	double mx = c->logit[0], sum = 0;
+
+	for (int a = 1; a < POLICY_NACTIONS; a++)
+		if (c->logit[a] > mx)
+			mx = c->logit[a];
+	for (int a = 0; a < POLICY_NACTIONS; a++)
+		sum += exp(c->logit[a] - mx);
+	return c->logit[action] - mx - log(sum);
+}
+
 cJSON *
 model_to_json(const struct model *m)
 {
@@ -167,15 +229,43 @@ model_to_json(const struct model *m)
 		cJSON_AddItemToArray(a, f);
 	}
 	a = cJSON_AddObjectToObject(o, "actions");
-	cJSON_AddItemToObject(a, "mult", cJSON_CreateDoubleArray(mults,
-	    POLICY_NMULT));
+	cJSON_AddItemToObject(a, "urgency", cJSON_CreateDoubleArray(urgs,
+	    POLICY_NURG));
+	cJSON_AddItemToObject(a, "lump", cJSON_CreateDoubleArray(lumps,
+	    POLICY_NLUMP));
 	cJSON_AddItemToObject(a, "style", cJSON_CreateStringArray(style_names,
 	    POLICY_NSTYLE));
-	cJSON_AddStringToObject(a, "index", "mult_index * 4 + style_index");
+	cJSON_AddStringToObject(a, "baseline", "ais-pass");
+	cJSON_AddStringToObject(a, "index", "(urgency_index * 3 + lump_index) * "
+	    "4 + style_index");
 	nn_to_json(&m->net, o);
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
+}
+
+/* actions.NAME must be this engine's list v[n], value for value. */
+static int
+model_check_list(const cJSON *acts, const char *name, const double *v, int n,
+                 char *err, size_t errlen)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(acts, name), *it;
+	int a = 0;
+
+	if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) != n) {
+		snprintf(err, errlen, "\"actions.%s\": not this engine's action set "
+		    "(%d urgencies x %d lumps x %d styles)", name, POLICY_NURG,
+		    POLICY_NLUMP, POLICY_NSTYLE);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, l)
+		if (!cJSON_IsNumber(it) || it->valuedouble != v[a++]) {
+			snprintf(err, errlen, "\"actions.%s\": value %g is not this "
+			    "engine's %g", name, cJSON_IsNumber(it) ?
+			    it->valuedouble : NAN, v[a - 1]);
+			return -1;
+		}
+	return 0;
 }
 
 int
@@ -185,14 +275,15 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
 	const cJSON *feats = cJSON_GetObjectItemCaseSensitive(o, "features");
 	const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "actions");
-	const cJSON *it, *mult;
-	int a;
+	const cJSON *it;
 
 	memset(m, 0, sizeof *m);
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0 ||
 	    !cJSON_IsNumber(ver) || ver->valueint != MODEL_VERSION) {
-		snprintf(err, errlen, "not a %s version %d file", MODEL_FORMAT,
-		    MODEL_VERSION);
+		snprintf(err, errlen, "format \"%s\" version %g: this engine reads "
+		    "%s version %d (re-train: scripts/train)", cJSON_IsString(fmt) ?
+		    fmt->valuestring : "?", cJSON_IsNumber(ver) ? ver->valuedouble :
+		    NAN, MODEL_FORMAT, MODEL_VERSION);
 		return -1;
 	}
 	if (!cJSON_IsArray(feats) || cJSON_GetArraySize(feats) < 1 ||
@@ -214,19 +305,9 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 		}
 		m->feat[m->nfeat++] = id;
 	}
-	mult = cJSON_GetObjectItemCaseSensitive(acts, "mult");
-	if (!cJSON_IsArray(mult) || cJSON_GetArraySize(mult) != POLICY_NMULT) {
-		snprintf(err, errlen, "\"actions\": not this engine's action set "
-		    "(%d multipliers x %d styles)", POLICY_NMULT, POLICY_NSTYLE);
+	if (model_check_list(acts, "urgency", urgs, POLICY_NURG, err, errlen) != 0 ||
+	    model_check_list(acts, "lump", lumps, POLICY_NLUMP, err, errlen) != 0)
 		return -1;
-	}
-	a = 0;
-	cJSON_ArrayForEach(it, mult)
-		if (!cJSON_IsNumber(it) || it->valuedouble != mults[a++]) {
-			snprintf(err, errlen, "\"actions.mult\": not this engine's "
-			    "multipliers");
-			return -1;
-		}
 	if (nn_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,
 	    errlen) != 0)
 		return -1;

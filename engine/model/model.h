@@ -8,7 +8,9 @@
  * layer fills a struct feat_input with what it knows of a block and passes
  * the market; feat_compute() turns that into normalised features; a
  * struct model maps features to a choice among POLICY_NACTIONS actions and
- * says why.  Training runs sessions through a cost callback the layer above
+ * says why.  Two trainers: the evolution strategy (es.c) scores whole
+ * sessions; PPO (ppo.c) learns from a trace of the decisions a sampling
+ * policy took.  Training runs sessions through a cost callback the layer above
  * provides (engine/cli/train.c), so model/ needs nothing from exec/.
  * signal.h (fast market signals over the last seconds) is the rest of the
  * folder's API: exec/ feeds it, algorithms and policies read it.
@@ -22,29 +24,33 @@
 #include <cjson/cJSON.h>
 
 #include "engine/market/market.h"
+#include "engine/market/rng.h"
 #include "engine/model/impact.h"
 #include "engine/model/nn.h"
 
 /*
  * Features.  Each is documented with its normalisation in features.c and in
  * tranched(1); every one is clipped to a few units so no input dominates.
+ * "Ours" and "+" mean in the block's favour: up for a seller, down for a
+ * buyer, so one policy serves both sides.
  */
 enum feat_id {
 	FEAT_INV_LEFT,   /* shares left / quantity, 0..1 */
 	FEAT_TIME_LEFT,  /* window left / window, 0..1 */
-	FEAT_SCHED_DEV,  /* (filled - base schedule) / slice / 5, +-3 */
-	FEAT_SPREAD,     /* spread in ticks / 10, 0..3 */
-	FEAT_SPREAD_REL, /* log(spread / its recent average), +-3 */
-	FEAT_DEPTH_NEAR, /* log(1 + top-5 depth on our side / slice) / 4 */
-	FEAT_DEPTH_FAR,  /* log(1 + top-5 depth on the side we cross into / slice) / 4 */
-	FEAT_IMBALANCE,  /* (far - near) / (far + near) of those depths, +-1 */
-	FEAT_VOL_SHORT,  /* short realised vol, ticks per decision / 5 */
-	FEAT_VOL_LONG,   /* long realised vol, ticks per decision / 5 */
-	FEAT_MOVE,       /* move since arrival in vol units, + in our favour */
-	FEAT_VOLUME_REL, /* log(interval volume / its long average), +-3 */
-	FEAT_QUEUE,      /* shares ahead of our working children / slice / 5 */
-	FEAT_WORKING,    /* shares working / slice / 5, 0..3 */
-	FEAT_ALERTS,     /* active alerts on the block / 2, 0..1 */
+	FEAT_SCHED_DEV,  /* (filled - schedule now) / quantity x 10, +-3 */
+	FEAT_WORKING,    /* shares working / shares left, 0..1 */
+	FEAT_QUEUE,      /* log(1 + shares queued ahead of ours / lot) / 4, 0..3 */
+	FEAT_MOVE5,      /* 5-s mid move in sigmas, + ours, / 2, +-3 */
+	FEAT_MOVE30,     /* 30-s mid move in sigmas, + ours, / 2, +-3 */
+	FEAT_MOVE_ARR,   /* move since arrival in sigmas of the time, + ours, / 2 */
+	FEAT_FLOW5,      /* others' signed aggressive flow over 5 s, + ours, +-1 */
+	FEAT_FLOW30,     /* ...over 30 s, +-1 */
+	FEAT_DEPTH_NEAR, /* log(top-5 depth on our side / its baseline), +-3 */
+	FEAT_DEPTH_FAR,  /* log(top-5 depth we would cross into / baseline), +-3 */
+	FEAT_SPREAD_REL, /* log(spread / its baseline), +-3 */
+	FEAT_NEWS_RECENT,/* exp(-seconds since the last news item / 300), 0..1 */
+	FEAT_NEWS_SENT,  /* its sentiment, + ours (good news for a seller), x recency */
+	FEAT_SINCE_ACT,  /* seconds since the policy last left its baseline / 600, 0..1 */
 	FEAT_IMPACT_EST, /* log(1 + impact model's bps for the slice) / 2, 0..3 */
 	FEAT_COUNT
 };
@@ -54,37 +60,45 @@ const char *feat_doc(int id);
 /* The feature's id, or -1 if this engine does not know it. */
 int feat_find(const char *name);
 
-/* What the execution layer knows of one block at a decision. */
+/*
+ * What the execution layer knows of one block at a decision: the block,
+ * and the fast signals of its market (exec_signals(), engine/model/
+ * signal.c) as they are, so that nothing here recomputes them.
+ */
 struct feat_input {
 	int side;              /* BOOK_BID buys, BOOK_ASK sells */
-	int64_t qty, filled, working;
-	int64_t sched;         /* the base schedule's target now */
-	int64_t slice;         /* the base schedule's next slice (>= lot) */
+	int64_t qty, filled, working, lot;
+	int64_t sched;         /* the schedule's (or plan's) target now */
+	int64_t slice;         /* its next slice (>= lot): the impact model's size */
 	int64_t t, start, end;
-	double arrival;        /* mid at the start, ticks */
 	int64_t queue_ahead;   /* shares ahead of our resting children; -1 none */
-	int alerts;            /* active alerts on the block */
+	/* exec_signals(); signals 0 when none have been sampled (then every
+	 * signal feature is 0). */
+	int signals;
+	double move5, move30, move_arrival, flow5, flow30;
+	double depth_near, depth_far, spread_rel;
+	double news_age_s;     /* -1: no news yet */
+	double news_sentiment;
+	double since_act_s;    /* -1: the policy never left its baseline */
 	/* The impact model (impact.h), loaded once by the caller; NULL: none,
 	 * and impact_est is 0. */
 	const struct impact_model *impact;
 };
 
-/* What the features remember between decisions of one block. */
-struct feat_state {
-	int n;
-	double last_mid, spread_avg, var_short, var_long, vol_avg;
-	int64_t last_volume;
-};
-
-void feat_state_init(struct feat_state *s);
-/* Fill f[FEAT_COUNT] from the market and in; updates s. */
-void feat_compute(struct feat_state *s, const struct market *m,
-                  const struct feat_input *in, double *f);
+/* Fill f[FEAT_COUNT] from the market and in.  Stateless: the same input
+ * gives the same features, however often it is asked. */
+void feat_compute(const struct market *m, const struct feat_input *in,
+                  double *f);
 
 /*
- * Actions: how much to trade relative to what the base schedule's tactic
- * would do this interval (a multiplier), and how.  Action a is multiplier
- * a / POLICY_NSTYLE and style a % POLICY_NSTYLE.
+ * Actions: a residual on top of a classical baseline (algo-learned.c:
+ * ais-pass, passive in the money).  At each decision the baseline re-plans
+ * the remainder with its urgency; an action adds an urgency offset to it
+ * (negative slows down: back-loads what is left), puts a lump of the
+ * remainder due now, and says how to place: the block's own tactic,
+ * passive at the touch, inside the spread, or crossing.  Action a is
+ * ((urgency index) x POLICY_NLUMP + lump index) x POLICY_NSTYLE + style;
+ * action 0, POLICY_BASE_ACTION, is "the baseline as it is".
  */
 enum policy_style {
 	POLICY_TACTIC,  /* the block's own tactic (post, cross to catch up) */
@@ -92,31 +106,60 @@ enum policy_style {
 	POLICY_INSIDE,  /* post one tick inside the spread */
 	POLICY_CROSS,   /* cross the spread now */
 };
-#define POLICY_NMULT 4
+#define POLICY_NURG 4
+#define POLICY_NLUMP 3
 #define POLICY_NSTYLE 4
-#define POLICY_NACTIONS (POLICY_NMULT * POLICY_NSTYLE)
-/* The action the untrained policy prefers: multiplier 1, own tactic. */
-#define POLICY_BASE_ACTION (2 * POLICY_NSTYLE + POLICY_TACTIC)
+#define POLICY_NACTIONS (POLICY_NURG * POLICY_NLUMP * POLICY_NSTYLE)
+#define POLICY_BASE_ACTION 0
 
-double policy_mult(int action);
+/* The urgency offset (kappa (T - t) units), the lump (a fraction of what
+ * is left) and the style of action a; an action out of range is the base. */
+double policy_urgency(int action);
+double policy_lump(int action);
 int policy_style(int action);
 const char *policy_style_name(int style);
+/* "u+2 lump 10% cross", "base": the action in words. */
+void policy_action_name(char *buf, size_t n, int action);
 
 /* A model: the network, which features feed it, and its record. */
+struct trace;
+struct policy_choice;
 struct model {
 	char name[64];
 	struct nn net;
 	int nfeat;
 	int feat[FEAT_COUNT];  /* network input i is feature feat[i] */
 	cJSON *meta;           /* training, seeds, commit, evaluation (owned) */
+	/*
+	 * A trainer's hooks; both NULL in a model loaded from a file, and
+	 * neither is saved or copied by model_copy().
+	 *
+	 * choose: pick the action instead of the argmax (a stochastic
+	 * policy samples the softmax of c->logit); it sets c->action and
+	 * returns the log-probability of that choice.  check is 1 when the
+	 * engine asks between decisions whether the policy wants one
+	 * (algo-learned.c's wake): choosing POLICY_BASE_ACTION, or the action
+	 * already in force, then means "no decision now" and nothing is
+	 * traced.  f is the full feature vector.
+	 *
+	 * trace: where every decision is recorded (trace_add()); NULL none.
+	 */
+	int (*choose)(void *arg, const struct model *m, const double *f,
+	              struct policy_choice *c, int check, double *logp);
+	void *choose_arg;
+	struct trace *trace;
 };
 
-/* A new policy over every known feature: hidden layers of tanh units from
- * seed, the output layer scaled down and biased by prior towards
- * POLICY_BASE_ACTION so that the untrained policy is the base schedule. */
+/* A new policy over every known feature but impact_est (which would cost a
+ * third of an episode when the policy is asked every second): hidden
+ * layers of tanh units from seed, the output layer's weights zero and its
+ * bias prior (> 0) on POLICY_BASE_ACTION, so that the untrained policy is
+ * its baseline on every input, exactly, and training learns the residual. */
 int model_init(struct model *m, const int *hidden, int nhidden, uint64_t seed,
                double prior, char *err, size_t errlen);
 void model_free(struct model *m);
+/* 1 when the network reads feature id. */
+int model_uses(const struct model *m, int id);
 int model_copy(struct model *dst, const struct model *src);
 
 /* Save as JSON (tranche-model(5) in tranched(1)); load refuses a file whose
@@ -146,6 +189,74 @@ struct policy_choice {
  * drove the choice (gradient x input of the chosen logit). */
 void model_decide(const struct model *m, const double *f,
                   struct policy_choice *c, int explain);
+/* log softmax(c->logit)[action]: the action's log-probability under the
+ * stochastic policy whose mode the argmax is. */
+double model_logp(const struct policy_choice *c, int action);
+
+/*
+ * The episode trace: what a trainer needs to assign credit within an
+ * episode (engine/model/trace.c).  Every decision a learned block takes
+ * while model.trace is set appends one step: the time, the block, the
+ * full feature vector the policy saw, the action taken and its
+ * log-probability under the policy that chose it (the softmax of the
+ * logits for the argmax policy, the sampler's own with model.choose), and
+ * where the block stood (filled, cash, mid).  When the episode is over,
+ * trace_finish() turns each block's steps into step rewards:
+ *
+ *   reward_k = -(IS of the fills between decision k and k+1) in bps of
+ *              the block's arrival value (qty x arrival mid), positive good;
+ *   split as reward_exec (each step's fills against the mid mark_s
+ *   seconds after the step ends: spread and impact) plus reward_move (that
+ *   later mid against arrival: the market's move on what was done);
+ *   the last step also carries the terminal penalty: what is left unfilled
+ *   valued at the end mid against arrival (the backtester's valuation),
+ *   plus terminal_bps per unit of the unfilled fraction, and every step an
+ *   optional risk term: -risk x (shares left / qty)^2 x the step's minutes.
+ *
+ * With terminal_bps and risk 0 the rewards of a block sum to minus its
+ * implementation shortfall in bps (the backtester's is_bps) within
+ * rounding: a trainer that maximises the sum minimises the cost.  The
+ * layout is stable: fields are only ever added at the end.
+ */
+struct trace_step {
+	int64_t t;                 /* decision time, simulated ns */
+	uint32_t block;            /* the block's id */
+	int side;                  /* BOOK_BID / BOOK_ASK */
+	int action;                /* 0 .. POLICY_NACTIONS - 1 */
+	int woken;                 /* 1: an event-driven decision, 0 the grid */
+	double logp;               /* log-probability of action */
+	double f[FEAT_COUNT];      /* every feature, by enum feat_id */
+	int64_t qty, filled;       /* the block's quantity, filled then */
+	int64_t cash;              /* its sum of px x qty of fills then, ticks */
+	double mid;                /* the mid then, ticks */
+	double arrival;            /* the block's arrival mid, ticks */
+	/* Filled in by trace_finish(): */
+	double reward;             /* reward_exec + reward_move (+ terminal, risk) */
+	double reward_exec, reward_move;
+	double terminal;           /* the last step's terminal penalty, else 0 */
+	int last;                  /* 1 on the block's last step */
+};
+
+struct trace {
+	struct trace_step *step;
+	size_t n, cap;
+	double mark_s;             /* the later mid's delay (0: 60 s) */
+	double terminal_bps;       /* extra penalty per unit unfilled (0) */
+	double risk;               /* risk weight, bps per minute (0) */
+};
+
+void trace_init(struct trace *tr);
+void trace_free(struct trace *tr);
+/* Append a step (s->reward and what follows it are filled in later).
+ * 0, or -1 when memory runs out (the step is lost, the trace stays
+ * valid). */
+int trace_add(struct trace *tr, const struct trace_step *s);
+/* Block id has ended with filled, cash and end_mid (ticks; the mid the
+ * backtester values the unfilled at): fill in the rewards of its steps.
+ * Returns the sum of those rewards (minus its IS in bps with terminal_bps
+ * and risk 0), or 0 when the block has no step. */
+double trace_finish(struct trace *tr, uint32_t block, int64_t filled,
+                    int64_t cash, double end_mid);
 
 /*
  * Training: an evolution strategy (Salimans et al. 2017) with antithetic
@@ -321,5 +432,73 @@ int dealer_model_load(struct dealer_model *m, const char *path, char *err,
                       size_t errlen);
 /* $TRANCHE_DEALER_MODEL, else the shipped engine/models/dealers.json. */
 const char *dealer_model_default_path(void);
+
+/*
+ * Training: proximal policy optimisation (Schulman et al. 2017), ppo.c.
+ * Each iteration samples `episodes` episodes from the policy's softmax (in
+ * --jobs forked workers, filed by index), estimates advantages from their
+ * traces' step rewards by GAE(lambda), block by block, with a separate value
+ * network, normalises them, and takes `epochs` passes
+ * of Adam over shuffled minibatches of the clipped surrogate with an
+ * entropy bonus.  The policy kept is the best argmax policy on validation.
+ */
+struct ppo_opts {
+	int iterations;
+	int episodes;         /* episodes per iteration */
+	int epochs;           /* passes over each iteration's steps */
+	int minibatch;        /* steps per gradient step */
+	double clip;          /* surrogate clip range epsilon */
+	double gamma, lambda; /* discount and GAE lambda */
+	double entropy;       /* entropy bonus coefficient */
+	double lr, vf_lr;     /* Adam steps of the policy and the value net */
+	double max_grad;      /* global gradient norm clip; 0: none */
+	double reward_scale;  /* step rewards are multiplied by it (> 0) */
+	int adv_sign;         /* +1; -1 flips the advantages (a test's control) */
+	int jobs;
+	uint64_t seed;
+	int validate_every;   /* iterations between validations */
+	int val_episodes;
+	/* Run episode ep of iteration it with m, whose choose hook samples
+	 * the policy, recording every decision in tr with its step reward
+	 * (trace_finish()).  0, or -1 if the episode could not run. */
+	int (*rollout)(void *arg, const struct model *m, int it, int ep,
+	               struct trace *tr);
+	/* Validation cost of the argmax policy m on episode ep (lower is
+	 * better), as es_opts.cost with gen < 0. */
+	double (*cost)(void *arg, const struct model *m, int gen, int ep);
+	void *arg;
+	FILE *curve;
+	int progress;
+};
+
+struct ppo_result {
+	double best_val, base_val, seconds;
+	int best_iter;
+	double last_return;   /* mean episode return of the last iteration */
+};
+
+/* Train m in place (the value network is made inside, hidden layers like
+ * m's); m ends as the best-validating model seen.  0, or -1 with err. */
+int ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
+              char *err, size_t errlen);
+
+/*
+ * The clipped surrogate with entropy bonus, averaged over n steps with
+ * advantages adv[]: returns the loss (to minimise) and adds its gradient
+ * to grad[m->net.nparams] (may be NULL).  Exposed so the tests can check
+ * the gradient against finite differences.
+ */
+/*
+ * Generalised advantage estimation over one episode of n steps with value
+ * estimates v[]: adv[t] = sum_k (gamma lambda)^k delta_{t+k}, delta_t =
+ * reward_t + gamma v[t+1] - v[t], the value after the last step 0; and
+ * ret[t] = adv[t] + v[t], the value network's target.  ret may be v.
+ */
+void ppo_gae(const struct trace_step *s, const double *v, int n,
+             double gamma, double lambda, double *adv, double *ret);
+
+double ppo_policy_loss(const struct model *m, const struct trace_step *s,
+                       const double *adv, int n, double clip,
+                       double entropy, double *grad);
 
 #endif

@@ -2,9 +2,11 @@
  * tests/bench/bench-model.c -- `tranched bench model`: how long one policy
  * decision takes (target: at most 5 us).
  *
- * A decision is what algo-learned.c does at each interval before the
- * tactic (exec-tactic.c) sends anything: compute the features from the book and the block, run
- * the network, take the best action.  The benchmark does exactly that on a
+ * A decision is what algo-learned.c does at each decision, and at each
+ * second it is asked whether it wants one, before the tactic
+ * (exec-tactic.c) sends anything: read the fast signals (signal.c, sampled
+ * each second), compute the features from them, the book and the block,
+ * run the network, take the best action.  The benchmark does exactly that on a
  * simulated market (default parameters, seed 1) that is advanced one
  * second between batches of decisions so the book changes under them, and
  * times each batch; the figure is the median over batches of the mean time
@@ -20,6 +22,7 @@
 
 #include "engine/market/market.h"
 #include "engine/model/model.h"
+#include "engine/model/signal.h"
 #include "tests/bench/bench.h"
 
 #define NS MARKET_NS_PER_SEC
@@ -106,26 +109,51 @@ bench_model_main(int argc, char **argv)
 	t_expl = calloc((size_t)batches, sizeof *t_expl);
 	struct feat_input in = {
 		.side = BOOK_ASK, .qty = 500000, .sched = 0, .slice = 2800,
-		.start = sp.open, .end = sp.open + 3 * 3600 * NS,
-		.arrival = market_mid(m), .queue_ahead = 1200,
+		.lot = 100, .start = sp.open, .end = sp.open + 3 * 3600 * NS,
+		.queue_ahead = 1200, .signals = 1, .news_age_s = 42,
+		.news_sentiment = -0.6, .since_act_s = -1,
 	};
+	struct sig_state ss;
 
+	sig_init(&ss);
 	for (long b = 0; b < batches; b++) {
-		struct feat_state fs;
+		struct sig_sample smp = { 0 };
+		struct book_level lv[5];
 		struct policy_choice c;
 		double f[FEAT_COUNT];
+		int64_t bp, ap, q;
 
 		market_advance(m, m->now + NS);
+		/* The signals a decision reads are sampled each second
+		 * (exec-signal.c does the same from the engine's loop). */
+		smp.mid = market_mid(m);
+		if (book_best(m->book, BOOK_BID, &bp, &q) == 0 &&
+		    book_best(m->book, BOOK_ASK, &ap, &q) == 0 && ap > bp)
+			smp.spread = ap - bp;
+		for (int i = book_depth(m->book, BOOK_BID, lv, 5); i-- > 0;)
+			smp.bid5 += lv[i].qty;
+		for (int i = book_depth(m->book, BOOK_ASK, lv, 5); i-- > 0;)
+			smp.ask5 += lv[i].qty;
+		sig_update(&ss, m->now, &smp);
 		in.t = m->now;
 		in.filled = b * 1000;
 		in.sched = b * 1100;
 		for (int expl = 0; expl < 2; expl++) {
 			long long t0;
 
-			feat_state_init(&fs);
 			t0 = bench_now_ns();
 			for (long k = 0; k < decisions; k++) {
-				feat_compute(&fs, m, &in, f);
+				struct sig_view v;
+
+				sig_read(&ss, &v);
+				in.move5 = v.move5;
+				in.move30 = v.move30;
+				in.flow5 = v.flow5;
+				in.flow30 = v.flow30;
+				in.depth_near = v.depth_ask;
+				in.depth_far = v.depth_bid;
+				in.spread_rel = v.spread_rel;
+				feat_compute(m, &in, f);
 				model_decide(&mdl, f, &c, expl);
 				sink += c.action;
 			}

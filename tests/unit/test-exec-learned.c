@@ -4,8 +4,12 @@
  * refused at submit (and a switch to learned refused) when no model can be
  * loaded, naming the file; a shadow model never changes what is traded,
  * agrees with a classical schedule when it would choose "x1 tactic", and
- * counts every decision it would take otherwise, with the shares.
+ * counts every decision it would take otherwise, with the shares; the
+ * untrained policy is ais-pass fill for fill; a re-plan action moves the
+ * schedule as specified; and a policy woken by news decides within a
+ * second of it and says what it changed and why.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +29,7 @@ struct seen {
 	int64_t fills, fill_qty, children;
 	int64_t shadow_events, shadow_disagree, shares_diff_pos;
 	char last_choice[32];
+	char woken_reason[512];  /* the first event-driven decision's reason */
 };
 
 static void
@@ -33,6 +38,11 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 	struct seen *s = arg;
 	const cJSON *sh;
 
+	if (strcmp(topic, "decision") == 0 && s->woken_reason[0] == '\0' &&
+	    strstr(cJSON_GetObjectItem(o, "reason")->valuestring, "woken: ") !=
+	    NULL)
+		snprintf(s->woken_reason, sizeof s->woken_reason, "%s",
+		    cJSON_GetObjectItem(o, "reason")->valuestring);
 	if (strcmp(topic, "fill") == 0) {
 		s->fills++;
 		s->fill_qty += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
@@ -158,15 +168,17 @@ shadow_watches_and_never_trades(void **state)
 	cJSON *sh;
 
 	(void)state;
-	/* An untrained policy chooses "x1 tactic", which is what a classical
-	 * schedule does; another is made to choose "x2 cross" every time. */
+	/* An untrained policy keeps its baseline and the block's tactic,
+	 * which is what a classical schedule does; another is made to choose
+	 * "u+2 lump 10% cross" every time. */
 	assert_int_equal(model_init(&base, hidden, 1, 5, 8.0, err, sizeof err), 0);
 	assert_int_equal(model_init(&other, hidden, 1, 5, 0.0, err, sizeof err), 0);
 	{
 		int l = other.net.nlayers - 1, ni = other.net.size[l];
 		double *w = other.net.w + nn_layer_offset(&other.net, l);
 
-		w[ni * POLICY_NACTIONS + 3 * POLICY_NSTYLE + POLICY_CROSS] = 50;
+		w[ni * POLICY_NACTIONS + (2 * POLICY_NLUMP + 1) * POLICY_NSTYLE +
+		    POLICY_CROSS] = 50;
 	}
 	assert_null(run(NULL, &s0, &f0, &c0));
 	assert_int_equal(s0.shadow_events, 0);
@@ -192,10 +204,204 @@ shadow_watches_and_never_trades(void **state)
 	assert_true(num(sh, "mean_abs_shares") >= 100);
 	assert_int_equal(s2.shadow_disagree, s2.shadow_events);
 	assert_int_equal(s2.shares_diff_pos, s2.shadow_events);
-	assert_string_equal(s2.last_choice, "x2 cross");
+	assert_string_equal(s2.last_choice, "u+2 lump 10% cross");
 	cJSON_Delete(sh);
 	model_free(&base);
 	model_free(&other);
+}
+
+
+/* A block of algo for an hour on seed 21 (with model set when not NULL and
+ * emit when s is not NULL), run to its end; *out gets the block. */
+static void
+run_algo(const char *algo, const struct model *mdl, struct seen *s,
+         const struct exec_news *news, struct parent *out)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct parent_spec ps = spec(algo);
+	struct exec_emit em = { seen_emit, s };
+	char err[256];
+
+	if (s != NULL)
+		memset(s, 0, sizeof *s);
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 21, OPEN - 300 * NS), 0);
+	market_advance(m, OPEN - 1);
+	assert_int_equal(exec_new(&x, m, s != NULL ? &em : NULL), 0);
+	if (mdl != NULL)
+		exec_set_model(x, mdl);
+	if (news != NULL)
+		assert_int_equal(exec_news_add(x, news, err, sizeof err), 0);
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, ps.end + NS);
+	*out = *exec_get(x, 0);
+	out->children = NULL;
+	out->algo_state = NULL;
+	out->shadow_state = NULL;
+	exec_free(x);
+	market_free(m);
+}
+
+/* A model whose network prefers action a by margin on every input. */
+static void
+forced_model(struct model *m, int a)
+{
+	int hidden[1] = { 8 }, l, ni;
+	char err[256];
+	double *w;
+
+	assert_int_equal(model_init(m, hidden, 1, 5, 0.3, err, sizeof err), 0);
+	l = m->net.nlayers - 1;
+	ni = m->net.size[l];
+	w = m->net.w + nn_layer_offset(&m->net, l);
+	w[ni * POLICY_NACTIONS + a] = 50;
+}
+
+/* The untrained policy is its baseline, ais-pass, fill for fill: same
+ * shares, same cash, same children, even though it is asked every second
+ * between decisions whether it wants one. */
+static void
+untrained_policy_is_ais_pass_fill_for_fill(void **state)
+{
+	struct model m;
+	struct parent a, b;
+	int hidden[2] = { 16, 16 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(model_init(&m, hidden, 2, 1, 0.3, err, sizeof err), 0);
+	run_algo("learned", &m, NULL, NULL, &a);
+	run_algo("ais-pass", NULL, NULL, NULL, &b);
+	assert_true(a.filled > 0);
+	assert_int_equal(a.filled, b.filled);
+	assert_int_equal(a.cash, b.cash);
+	assert_int_equal(a.nchildren, b.nchildren);
+	assert_int_equal(a.passive_filled, b.passive_filled);
+	assert_true(a.plan.on && b.plan.on);
+	assert_true(a.plan.kappa == b.plan.kappa);
+	model_free(&m);
+}
+
+/* A re-plan action moves the schedule as it says: at the first decision
+ * "u+5 lump 30% tactic" makes a plan from 0 with 30% of the block due at
+ * once and the rest on an AC curve of urgency 1 (AC's, the price has not
+ * moved) + 5. */
+static void
+replan_action_moves_the_target(void **state)
+{
+	struct model m;
+	struct sim_params sp;
+	struct market *mk;
+	struct exec *x;
+	struct parent_spec ps = spec("learned");
+	const struct parent *p;
+	int a = (3 * POLICY_NLUMP + 2) * POLICY_NSTYLE + POLICY_TACTIC;
+	int64_t T = ps.end - ps.start;
+	char err[256], name[32];
+
+	(void)state;
+	policy_action_name(name, sizeof name, a);
+	assert_string_equal(name, "u+5 lump 30% tactic");
+	forced_model(&m, a);
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&mk, &sp, 21, OPEN - 300 * NS), 0);
+	market_advance(mk, OPEN - 1);
+	assert_int_equal(exec_new(&x, mk, NULL), 0);
+	exec_set_model(x, &m);
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN);
+	p = exec_get(x, 0);
+	assert_true(p->plan.on);
+	assert_int_equal(p->plan.t0, OPEN);
+	assert_int_equal(p->plan.from, 0);
+	assert_int_equal(p->plan.lump, 60000);
+	assert_int_equal(p->plan.lump_ns, 0);
+	assert_true(fabs(p->plan.kappa * (double)T - 6.0) < 1e-9);
+	assert_int_equal(exec_target(p, OPEN), 60000);
+	assert_int_equal(exec_target(p, OPEN + T / 2), 60000 + (int64_t)(140000 *
+	    exec_ac_frac(6.0 / (double)T, T / 2, T) + 1e-6));
+	/* The tactic works the lump at once: it crossed for it. */
+	assert_true(p->filled + p->working >= 30000);
+	exec_free(x);
+	market_free(mk);
+	model_free(&m);
+}
+
+/* Event-driven decisions: a policy that leaves its baseline only when news
+ * is fresh decides within a second of the item, between its grid's
+ * decisions, and its reason says what it changed in the plan. */
+struct news_policy {
+	int64_t checks, off;
+};
+
+static int
+news_choose(void *arg, const struct model *m, const double *f,
+            struct policy_choice *c, int check, double *logp)
+{
+	struct news_policy *np = arg;
+
+	(void)m;
+	np->checks += check;
+	c->action = f[FEAT_NEWS_RECENT] > 0.9 && f[FEAT_NEWS_SENT] < 0 ?
+	    (2 * POLICY_NLUMP + 1) * POLICY_NSTYLE + POLICY_TACTIC :
+	    POLICY_BASE_ACTION;
+	np->off += c->action != POLICY_BASE_ACTION;
+	*logp = 0;
+	return 0;
+}
+
+static void
+policy_wakes_on_news_and_says_why(void **state)
+{
+	struct model m;
+	struct news_policy np = { 0 };
+	struct trace tr;
+	struct parent b;
+	struct seen s;
+	struct exec_news n = { .t = OPEN + 630 * NS + NS / 2, .sentiment = -0.8 };
+	int woken = 0;
+	char err[256];
+	int hidden[1] = { 8 };
+
+	(void)state;
+	strcpy(n.sym, "QDI");
+	strcpy(n.headline, "QDI guidance cut");
+	assert_int_equal(model_init(&m, hidden, 1, 5, 0.3, err, sizeof err), 0);
+	m.choose = news_choose;
+	m.choose_arg = &np;
+	trace_init(&tr);
+	m.trace = &tr;
+	run_algo("learned", &m, &s, &n, &b);
+	assert_true(np.checks > 3000);
+	for (size_t i = 0; i < tr.n; i++)
+		if (tr.step[i].woken) {
+			woken++;
+			/* The first woken decision: the first second after the
+			 * news, off the one-minute grid. */
+			if (woken == 1) {
+				assert_int_equal(tr.step[i].t, OPEN + 631 * NS);
+				assert_int_equal(tr.step[i].action,
+				    (2 * POLICY_NLUMP + 1) * POLICY_NSTYLE);
+			}
+		}
+	assert_true(woken >= 1);
+	/* What it changed: the urgency, by the action's +2, and the lump. */
+	{
+		double from, to;
+		long long lump;
+		const char *r = strstr(s.woken_reason, "woken: re-plan: urgency ");
+
+		assert_non_null(r);
+		assert_int_equal(sscanf(r, "woken: re-plan: urgency %lf -> %lf, "
+		    "+%lld now, tactic: ", &from, &to, &lump), 3);
+		assert_true(to - from > 1.5 && to - from < 2.5);
+		assert_true(lump > 5000 && lump < 20000);
+		assert_non_null(strstr(r, "(u+2 lump 10% tactic p="));
+	}
+	trace_free(&tr);
+	model_free(&m);
 }
 
 int
@@ -204,6 +410,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(learned_block_needs_a_model),
 		cmocka_unit_test(shadow_watches_and_never_trades),
+		cmocka_unit_test(untrained_policy_is_ais_pass_fill_for_fill),
+		cmocka_unit_test(replan_action_moves_the_target),
+		cmocka_unit_test(policy_wakes_on_news_and_says_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -263,7 +263,6 @@ impact_est_feature_uses_the_model_and_is_zero_without(void **state)
 {
 	struct market *m = sim_market(11);
 	struct impact_model im;
-	struct feat_state fs;
 	struct feat_input in = {
 		.side = BOOK_BID, .qty = 100000, .sched = 0, .slice = 100,
 		.t = OPEN + 900 * NS, .start = OPEN, .end = OPEN + 3600 * NS,
@@ -276,15 +275,13 @@ impact_est_feature_uses_the_model_and_is_zero_without(void **state)
 	assert_int_equal(impact_load(&im, TRANCHE_SOURCE_DIR
 	    "/engine/models/impact.json", err, sizeof err), 0);
 	market_advance(m, OPEN + 900 * NS);
-	in.arrival = market_mid(m);
-	feat_state_init(&fs);
-	feat_compute(&fs, m, &in, f);
+	feat_compute(m, &in, f);
 	assert_true(f[FEAT_IMPACT_EST] == 0);
 	in.impact = &im;
-	feat_compute(&fs, m, &in, f);
+	feat_compute(m, &in, f);
 	small = f[FEAT_IMPACT_EST];
 	in.slice = 20000;
-	feat_compute(&fs, m, &in, f);
+	feat_compute(m, &in, f);
 	big = f[FEAT_IMPACT_EST];
 	assert_true(small > 0 && small <= 3);
 	assert_true(big > small);

@@ -205,6 +205,22 @@ model_file_round_trips_and_refuses_unknown_features(void **state)
 	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
 	assert_non_null(strstr(err, "moon_phase"));
 	cJSON_Delete(o);
+	/* A version 1 file (multipliers of AC's slice) is refused by its
+	 * version, and so is an action set that is not this engine's, by the
+	 * list and the value. */
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(1));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "version 1"));
+	assert_non_null(strstr(err, "version 2"));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "actions"), "lump"), 2, cJSON_CreateNumber(0.5));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "actions.lump"));
+	assert_non_null(strstr(err, "0.5"));
+	cJSON_Delete(o);
 	unlink(path);
 	model_free(&m);
 }
