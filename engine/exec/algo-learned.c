@@ -305,7 +305,10 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 		cJSON_AddNumberToObject(o, "weight", c->top_w[k]);
 		cJSON_AddItemToArray(arr, o);
 	}
-	act->detail = cJSON_CreateObject();
+	/* The baseline's decision may have left its own detail (ais-pass's
+	 * rule): the policy's goes beside it. */
+	if (act->detail == NULL)
+		act->detail = cJSON_CreateObject();
 	cJSON_AddItemToObject(act->detail, "policy", d);
 }
 

@@ -127,7 +127,11 @@ viewer_resync(struct viewer *v)
 
 	store_resync_begin(&v->st);
 	v->events_at_snap = v->st.events;
-	assert_int_equal(ipc_client_request(v->c, req, &rep, 3000), 0);
+	/* A liveness bound, not a latency check (status_filled measures how
+	 * promptly the engine answers): a sanitizer build publishing 4,000
+	 * events a second on two shared cores took over 3 s to answer a
+	 * snapshot in several full runs this stop, at line 130 each time. */
+	assert_int_equal(ipc_client_request(v->c, req, &rep, 10000), 0);
 	assert_true(itest_ok(rep));
 	assert_int_equal(ipc_get_i64(rep, "seq", &seq), 0);
 	assert_int_equal(store_apply_snapshot(&v->st, rep, itest_now_ms()), 0);
