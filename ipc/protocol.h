@@ -153,6 +153,10 @@
  *            reads (book events are conflated by wall time)
  * decision   {"block","sym","action","qty","px","style","sched_qty","filled",
  *             "reason"}  (one per algorithm decision, with its reason);
+ *             the router's actions are dark, dark-cond, dark-firm,
+ *             dark-firm-fail, rfq, rfq-accept, rfq-reject and rfq-outcome
+ *             (150 s after a request; its "dealer_obs" object is the
+ *             request's record for tranched train-dealers);
  *             a re-plan adds "plan" ({"from","lump","urgency"|"shape"}),
  *             "plan_before" and "plan_after" ({"kind":"base|ac|own",
  *             "urgency"?,"lump","due","half_qty","half_t"}: what changed,
@@ -249,7 +253,9 @@
  *           "max_pov"?,"urgency"? ("low|medium|high"),"at_end"?
  *           ("cross|leave", default cross),"params"? {...},
  *           "venues"? ("lit", "lit,dark", "lit,dark,rfq"; default lit),
- *           "dealers"? ("all", "random:K", "top:K"; default all),
+ *           "dealers"? ("all", "random:K", "top:K", "learned:K"; default
+ *           all),"dark_cond"? (true|false, default false: the dark child
+ *           as a conditional order),
  *           "origin"? {"kind":"fix|ctl|console","session","clordid"}
  *           (session and clordid with fix only), "reason"} -> {"block"}
  * amend     {"block","qty"?,"limit_px"?,"end"? (ns string),"clordid"? (a FIX

@@ -54,7 +54,7 @@ bt_usage(FILE *f)
 	    "  --venues V            venue set of every block: lit, lit,dark or\n"
 	    "                        lit,dark,rfq (repeatable: each set is run on\n"
 	    "                        the same seeds, differences are to the first)\n"
-	    "  --dealers D           dealers asked: all, random:K or top:K\n"
+	    "  --dealers D           dealers asked: all, random:K, top:K or learned:K\n"
 	    "                        (repeatable, like --venues)\n"
 	    "  --leakage             also run each session's matched sessions\n"
 	    "                        (the same seed without the dark pool, and\n"
@@ -396,6 +396,19 @@ backtest_main(int argc, char **argv)
 		    "job(s)\n", got, el, el > 0 ? (double)got / el : 0.0, jobs);
 	if (got < total)
 		failed = 1;
+	/* A session the engine refused (its error is above) leaves a row
+	 * with fewer seeds, or none, whose figures would read as results:
+	 * the run fails, and says how many. */
+	size_t refused = 0;
+
+	for (size_t i = 0; got == total && i < total; i++)
+		refused += !res[i].ok;
+	if (refused > 0) {
+		fprintf(stderr, "tranched backtest: %zu of %zu sessions refused "
+		    "(errors above): the figures below leave them out\n", refused,
+		    total);
+		failed = 1;
+	}
 
 	if (csv != NULL) {
 		FILE *f = fopen(csv, "w");

@@ -94,8 +94,11 @@ exec_dealers_parse(const char *s, int ndealers, int *mode, int *k, char *err,
 		    "top:K or learned:K", s);
 		return -1;
 	}
-	n = strtol(s + (*mode == 1 ? 7 : *mode == 3 ? 8 : 4), &end, 10);
-	if (*end != '\0' || n < 1 || n > VENUE_MAX_DEALERS ||
+	const char *ks = s + (*mode == 1 ? 7 : *mode == 3 ? 8 : 4);
+
+	/* Digits only: strtol alone would take " 2" and "+2". */
+	n = ks[0] >= '0' && ks[0] <= '9' ? strtol(ks, &end, 10) : -1;
+	if (n < 0 || *end != '\0' || n < 1 || n > VENUE_MAX_DEALERS ||
 	    (ndealers > 0 && n > ndealers)) {
 		snprintf(err, errlen, "dealers \"%.20s\": K must be 1..%d (the "
 		    "dealers there are)", s, ndealers > 0 ? ndealers :
@@ -697,8 +700,13 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 		if (q >= p->spec.lot && q >= (min < 100 ? min : 100)) {
 			exec_decision(x, p, "dark", q, 0, STYLE_PASSIVE, q,
 			    "resting %lld in the dark pool at the mid (%.3f now), "
-			    "minimum execution %lld", (long long)q,
-			    market_mid(p->m) * tick, (long long)min);
+			    "minimum execution %lld: %.0f%% of the %lld neither filled "
+			    "nor working, to meet hidden blocks at the mid without "
+			    "showing them or paying the spread", (long long)q,
+			    market_mid(p->m) * tick, (long long)min,
+			    route_or(p->spec.dark_pct, ROUTE_DARK_PCT),
+			    (long long)(p->spec.qty - p->filled - p->working -
+			    p->venue_working));
 			route_send(x, p, VENUE_DARK, q, min, 0, "dark");
 		}
 	}

@@ -281,7 +281,7 @@ venue_name(int v)
 int
 venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 {
-	unsigned m = VENUE_BIT(VENUE_LIT);
+	unsigned m = VENUE_BIT(VENUE_LIT), seen = 0;
 	const char *p = s;
 
 	if (s == NULL || *s == '\0') {
@@ -302,10 +302,21 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 			    "(known: lit, dark, rfq)", s, (int)(n < 20 ? n : 20), p);
 			return -1;
 		}
+		/* A venue named twice or an empty name after a comma is a typo
+		 * the caller should see, not a set to guess at. */
+		if (seen & VENUE_BIT(v)) {
+			snprintf(err, errlen, "venues \"%.60s\": \"%s\" named twice", s,
+			    venue_name(v));
+			return -1;
+		}
+		seen |= VENUE_BIT(v);
 		m |= VENUE_BIT(v);
 		p += n;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && *++p == '\0') {
+			snprintf(err, errlen, "venues \"%.60s\": a comma with no venue "
+			    "after it", s);
+			return -1;
+		}
 	}
 	*set = m;
 	return 0;
