@@ -71,20 +71,6 @@ bt_usage(FILE *f)
 }
 
 static int
-bt_split(char *s, char **out, int max)
-{
-	int n = 0;
-
-	for (char *save = NULL, *t = strtok_r(s, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		out[n++] = t;
-	}
-	return n;
-}
-
-static int
 bt_write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -149,14 +135,14 @@ backtest_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case O_SC:
-			if ((nsc = bt_split(optarg, scs, BT_MAX)) <= 0) {
+			if ((nsc = cli_split(optarg, scs, BT_MAX)) <= 0) {
 				fprintf(stderr, "tranched backtest: --scenario: 1..%d "
 				    "names\n", BT_MAX);
 				return 2;
 			}
 			break;
 		case O_ALGO:
-			if ((nalgo = bt_split(optarg, algos, BT_MAX)) <= 0) {
+			if ((nalgo = cli_split(optarg, algos, BT_MAX)) <= 0) {
 				fprintf(stderr, "tranched backtest: --algo: 1..%d names\n",
 				    BT_MAX);
 				return 2;

@@ -1,8 +1,9 @@
 /*
  * engine/cli/cli-opt.c -- option values the training commands share
- * (tranched train, tranched impact): a number in a range, and --hidden's
- * comma-separated layer widths.  Each error names the program, the option
- * and the value, on stderr, because these run at a terminal.
+ * (tranched train, impact, backtest, train-dealers): a number in a range,
+ * a comma-separated list, and --hidden's layer widths.  Each error names
+ * the program, the option and the value, on stderr, because these run at
+ * a terminal.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,20 @@
 
 #include "engine/cli/cli.h"
 #include "engine/model/nn.h"
+
+int
+cli_split(char *s, char **out, int max)
+{
+	int n = 0;
+
+	for (char *save = NULL, *t = strtok_r(s, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return -1;
+		out[n++] = t;
+	}
+	return n;
+}
 
 int
 cli_opt_num(const char *prog, const char *opt, const char *v, double lo,

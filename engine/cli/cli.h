@@ -43,6 +43,9 @@ extern const struct cli_cmd cli_dealer_table_cmd;
 int cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
                 double hi, double *out);
 int cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
+/* Split s in place at commas into at most max words (out[]); their
+ * number, or -1 when there are more than max. */
+int cli_split(char *s, char **out, int max);
 
 /* Randomise a scenario's markets for one training episode from seed
  * (train.c; the ranges are recorded in the trained model's meta): the

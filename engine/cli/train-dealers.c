@@ -343,26 +343,12 @@ td_usage(FILE *f)
 }
 
 static int
-td_split(char *s, char **out, int max)
-{
-	int n = 0;
-
-	for (char *save = NULL, *t = strtok_r(s, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		out[n++] = t;
-	}
-	return n;
-}
-
-static int
 td_load_scenarios(const char *prog, char *list, struct scenario *sc, int max,
                   int *nsc)
 {
 	char *names[16], err[512];
 
-	*nsc = td_split(list, names, max < 16 ? max : 16);
+	*nsc = cli_split(list, names, max < 16 ? max : 16);
 	if (*nsc <= 0) {
 		fprintf(stderr, "%s: --scenario: 1..16 names\n", prog);
 		return -1;
@@ -736,7 +722,7 @@ dealer_table_main(int argc, char **argv)
 		    "seeds (10,000,000 on)\n", prog, base, seeds);
 		return 2;
 	}
-	if ((t.nvar = td_split(dls, vars, TD_MAX_VARIANTS)) <= 0) {
+	if ((t.nvar = cli_split(dls, vars, TD_MAX_VARIANTS)) <= 0) {
 		fprintf(stderr, "%s: --dealers: 1..%d choices\n", prog,
 		    TD_MAX_VARIANTS);
 		return 2;

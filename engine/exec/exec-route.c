@@ -298,6 +298,20 @@ route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
 	return filled;
 }
 
+/* q shares cut to the block's maximum child, the participation cap's room
+ * and whole lots: what a venue child may be. */
+static int64_t
+route_fit(const struct parent *p, int64_t q, int64_t room)
+{
+	if (p->max_child > 0 && q > p->max_child)
+		q = p->max_child;
+	if (q > room)
+		q = room;
+	if (p->spec.lot > 1)
+		q -= q % p->spec.lot;
+	return q;
+}
+
 /* Rest an indication of qty in the pool: no risk check, since it commits
  * nothing; the firm-up passes them. */
 static void
@@ -339,12 +353,7 @@ exec_route_firm(struct exec *x, struct parent *p, struct child *c,
 		    exec_state_name(p->state));
 		return 0;
 	}
-	if (p->max_child > 0 && q > p->max_child)
-		q = p->max_child;
-	if (q > room)
-		q = room;
-	if (p->spec.lot > 1)
-		q -= q % p->spec.lot;
+	q = route_fit(p, q, room);
 	if (q < iv->min_qty) {
 		exec_decision(x, p, "dark-firm-fail", 0, 0, -1, iv->qty, "invited "
 		    "to firm up %lld (minimum %lld) but only %lld is unworked "
@@ -639,12 +648,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 			unsigned dealers;
 			char why[200];
 
-			if (p->max_child > 0 && q > p->max_child)
-				q = p->max_child;
-			if (q > room)
-				q = room;
-			if (p->spec.lot > 1)
-				q -= q % p->spec.lot;
+			q = route_fit(p, q, room);
 			/* The dark child gives way to the request: a dealer's
 			 * fill is firm, the pool's only possible. */
 			if (q > unworked && dark != NULL)
