@@ -127,8 +127,12 @@ cli_train_episode(const struct scenario *sc, const struct model *mdl,
 	exec_set_model(x, &traced);
 	exec_set_impact(x, im);
 	for (int i = 0; i < sc->norders; i++) {
-		struct parent_spec ps = sc->orders[i];
+		struct parent_spec ps;
 
+		/* As the backtester places it: a side of "either" is the
+		 * seed's (it was always a sell here before), a replay's start
+		 * the seed's. */
+		scenario_order(sc, i, seed, &ps);
 		snprintf(ps.algo, sizeof ps.algo, "learned");
 		if (exec_submit(x, &ps, NULL, err, sizeof err) == 0 && ps.end > last)
 			last = ps.end;
@@ -170,6 +174,21 @@ cli_train_episode(const struct scenario *sc, const struct model *mdl,
 	return value > 0 ? (double)(usd / value * 1e4L) : 0;
 }
 
+/*
+ * Every block of a training or validation session is a buy or a sell as
+ * its seed says, whatever side the scenario gives it: trend (a seller in
+ * a falling market) and liquidity-squeeze are written one-sided, and a
+ * policy trained on them as written learns the prior that the price moves
+ * against the block, and sells fast everywhere.  Either side, it has to
+ * read the drift instead.
+ */
+static void
+lt_either(struct scenario *sc)
+{
+	for (int i = 0; i < sc->norders; i++)
+		sc->side_seeded[i] = 1;
+}
+
 static double
 learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 {
@@ -177,6 +196,7 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	struct scenario sc = lt->sc[ep % lt->nsc];
 	uint64_t seed;
 
+	lt_either(&sc);
 	if (gen < 0)
 		return cli_train_episode(&sc, mdl, lt->impact, LEARNED_VAL_SEED +
 		    (uint64_t)ep, NULL);
@@ -198,6 +218,7 @@ learned_rollout(void *arg, const struct model *m, int it, int ep,
 	uint64_t seed = LEARNED_TRAIN_SEED + (uint64_t)it * (uint64_t)lt->per +
 	    (uint64_t)ep;
 
+	lt_either(&sc);
 	cli_randomise(&sc, seed);
 	return cli_train_episode(&sc, m, lt->impact, seed, tr) >= 1e6 ? -1 : 0;
 }
@@ -236,7 +257,9 @@ learned_train_usage(FILE *f)
 	    "  --scenarios S1[,S2...]  scenarios to train on (a name may repeat)\n"
 	    "  --episodes N            training sessions in all\n"
 	    "  --out MODEL             model file to write\n"
-	    "  --method es|ppo         evolution strategy (default) or PPO\n"
+	    "  --method es|ppo|rollout evolution strategy (default), PPO, or rollout\n"
+	    "                          policy iteration (a linear Q-function fitted\n"
+	    "                          to paired counterfactual runs)\n"
 	    "  --jobs J                worker processes (default 1)\n"
 	    "  --seed K                initialisation and perturbation seed (default 1)\n"
 	    "  --pairs P               es: antithetic pairs per generation (default 8)\n"
@@ -253,7 +276,19 @@ learned_train_usage(FILE *f)
 	    "  --entropy B             ppo: entropy bonus (default 0.001)\n"
 	    "  --vf-lr R               ppo: value network's Adam step (default 0.001)\n"
 	    "  --max-grad N            ppo: gradient norm clip, 0 none (default 0.5)\n"
-	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16)\n"
+	    "  --iterations I          rollout: policy iterations (default 2)\n"
+	    "  --points K              rollout: decision points per session, the\n"
+	    "                          first at the news when there is news\n"
+	    "                          (default 3)\n"
+	    "  --hold F                rollout: a tried action is held for this\n"
+	    "                          fraction of the window (default 0.1)\n"
+	    "  --ridge L               rollout: ridge penalty (default 10)\n"
+	    "  --margin B              rollout: bps an action must gain on the\n"
+	    "                          baseline to be taken (default 0.5)\n"
+	    "  --clip-bps C            rollout: labels clipped to +-C bps, 0 not\n"
+	    "                          (default 50)\n"
+	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16; rollout:\n"
+	    "                          none, its policy is linear)\n"
 	    "  --prior B               the untrained policy's bias towards its\n"
 	    "                          baseline action (default es 0.3, ppo 5)\n"
 	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
@@ -270,7 +305,7 @@ learned_train_main(int argc, char **argv)
 	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
 	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
-	    O_VFLR, O_MAXG };
+	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -298,6 +333,12 @@ learned_train_main(int argc, char **argv)
 		{ "entropy", required_argument, NULL, O_ENT },
 		{ "vf-lr", required_argument, NULL, O_VFLR },
 		{ "max-grad", required_argument, NULL, O_MAXG },
+		{ "iterations", required_argument, NULL, O_ITERS },
+		{ "points", required_argument, NULL, O_POINTS },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "ridge", required_argument, NULL, O_RIDGE },
+		{ "margin", required_argument, NULL, O_MARGIN },
+		{ "clip-bps", required_argument, NULL, O_CLIPL },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
@@ -305,8 +346,9 @@ learned_train_main(int argc, char **argv)
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
 	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
 	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
-	double maxg = 0.5;
-	int ppo = 0;
+	double maxg = 0.5, iters = 2, points = 3, hold = 0.1, ridge = 10;
+	double margin = 0.5, clipl = 50;
+	int ppo = 0, rollout = 0;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
@@ -315,6 +357,8 @@ learned_train_main(int argc, char **argv)
 	struct es_result res;
 	struct ppo_opts po;
 	struct ppo_result pres;
+	struct rollout_opts ro;
+	struct rollout_result rres;
 	FILE *cf;
 	int rc = 1;
 
@@ -374,11 +418,13 @@ learned_train_main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case O_METHOD:
-			if (strcmp(optarg, "es") == 0 || strcmp(optarg, "ppo") == 0)
+			if (strcmp(optarg, "es") == 0 || strcmp(optarg, "ppo") == 0 ||
+			    strcmp(optarg, "rollout") == 0) {
 				ppo = strcmp(optarg, "ppo") == 0;
-			else {
+				rollout = strcmp(optarg, "rollout") == 0;
+			} else {
 				fprintf(stderr, "tranched train: --method \"%s\": must be "
-				    "es or ppo\n", optarg);
+				    "es, ppo or rollout\n", optarg);
 				bad = 1;
 			}
 			break;
@@ -405,6 +451,24 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_MAXG:
 			bad = lt_num("max-grad", optarg, 0, 1e6, &maxg);
+			break;
+		case O_ITERS:
+			bad = lt_num("iterations", optarg, 1, 100, &iters);
+			break;
+		case O_POINTS:
+			bad = lt_num("points", optarg, 1, 100, &points);
+			break;
+		case O_HOLD:
+			bad = lt_num("hold", optarg, 1e-3, 1, &hold);
+			break;
+		case O_RIDGE:
+			bad = lt_num("ridge", optarg, 0, 1e9, &ridge);
+			break;
+		case O_MARGIN:
+			bad = lt_num("margin", optarg, 0, 1e4, &margin);
+			break;
+		case O_CLIPL:
+			bad = lt_num("clip-bps", optarg, 0, 1e6, &clipl);
 			break;
 		case O_HELP:
 			learned_train_usage(stdout);
@@ -435,6 +499,10 @@ learned_train_main(int argc, char **argv)
 	lt.sc = calloc((size_t)nsc, sizeof *lt.sc);
 	lt.nsc = nsc;
 	lt.per = per > 0 ? (int)per : (ppo ? 8 : 2) * nsc;
+	/* Rollout: the sessions of an iteration, so that no two iterations
+	 * share a training seed. */
+	if (rollout)
+		lt.per = (int)ceil(episodes / iters);
 	if (lr <= 0)
 		lr = ppo ? 3e-4 : 0.02;
 	if (prior < 0)
@@ -474,6 +542,15 @@ learned_train_main(int argc, char **argv)
 		.val_episodes = o.val_episodes, .rollout = learned_rollout,
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
 	};
+	ro = (struct rollout_opts){
+		.iterations = (int)iters, .episodes = lt.per, .points = (int)points,
+		.hold = hold, .ridge = ridge, .margin = margin, .clip = clipl,
+		.jobs = o.jobs,
+		.seed = o.seed, .val_episodes = o.val_episodes,
+		.cost = learned_cost, .arg = &lt, .progress = !quiet,
+	};
+	if (rollout)
+		nhidden = 0;
 	if (model_init(&mdl, hidden, nhidden, (uint64_t)seed, prior, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
@@ -489,8 +566,12 @@ learned_train_main(int argc, char **argv)
 		model_free(&mdl);
 		goto out;
 	}
-	o.curve = po.curve = cf;
-	if (!quiet && !ppo)
+	o.curve = po.curve = ro.curve = cf;
+	if (!quiet && rollout)
+		fprintf(stderr, "training on %d scenario(s) by rollouts: %d "
+		    "iterations x %d sessions x %d points, %d jobs\n", nsc,
+		    ro.iterations, ro.episodes, ro.points, ro.jobs);
+	if (!quiet && !ppo && !rollout)
 		fprintf(stderr, "training on %d scenario(s): %d generations x %d "
 		    "candidates x %d episodes, %d jobs\n", nsc, o.generations,
 		    2 * o.pairs, o.episodes, o.jobs);
@@ -498,7 +579,17 @@ learned_train_main(int argc, char **argv)
 		fprintf(stderr, "training on %d scenario(s) by PPO: %d iterations x "
 		    "%d episodes, %d jobs\n", nsc, po.iterations, po.episodes,
 		    po.jobs);
-	if (ppo && ppo_train(&mdl, &po, &pres, err, sizeof err) == 0) {
+	if (rollout && rollout_train(&mdl, &ro, &rres, err, sizeof err) == 0) {
+		res = (struct es_result){ .best_val = rres.best_val, .best_gen =
+		    rres.best_iter, .base_val = rres.base_val, .seconds =
+		    rres.seconds };
+		o.generations = ro.iterations;
+	} else if (rollout) {
+		fprintf(stderr, "tranched train: %s\n", err);
+		fclose(cf);
+		model_free(&mdl);
+		goto out;
+	} else if (ppo && ppo_train(&mdl, &po, &pres, err, sizeof err) == 0) {
 		res = (struct es_result){ .best_val = pres.best_val, .best_gen =
 		    pres.best_iter, .base_val = pres.base_val, .seconds =
 		    pres.seconds };
@@ -519,7 +610,20 @@ learned_train_main(int argc, char **argv)
 	    impact_default_path() : "none (impact_est was 0)");
 	if (ppo)
 		learned_ppo_meta(tr, &po, prior);
-	else
+	else if (rollout) {
+		cJSON_AddStringToObject(tr, "method", "rollout policy iteration: "
+		    "paired counterfactual runs of the same session from each "
+		    "decision point, one per candidate action; a linear Q-function "
+		    "fitted by ridge regression to the paired differences in cost");
+		cJSON_AddNumberToObject(tr, "iterations", ro.iterations);
+		cJSON_AddNumberToObject(tr, "sessions_per_iteration", ro.episodes);
+		cJSON_AddNumberToObject(tr, "points", ro.points);
+		cJSON_AddNumberToObject(tr, "hold", ro.hold);
+		cJSON_AddNumberToObject(tr, "ridge", ro.ridge);
+		cJSON_AddNumberToObject(tr, "margin_bps", ro.margin);
+		cJSON_AddNumberToObject(tr, "clip_bps", ro.clip);
+		cJSON_AddNumberToObject(tr, "states", rres.states);
+	} else
 		cJSON_AddStringToObject(tr, "method", "evolution strategy: "
 		    "antithetic Gaussian perturbations, centred ranks, Adam; common "
 		    "random numbers within a generation");
@@ -530,7 +634,7 @@ learned_train_main(int argc, char **argv)
 	    "e^U(-.35,.35), mm half spread x e^U(-.3,.3), depth (mm, limit and "
 	    "deep sizes) x e^U(-.4,.4), noise flow x e^U(-.3,.3), each event moved "
 	    "U(-45,45) min, jump and drift x U(.5,1.5); ac: sigma x e^U(-.3,.3)");
-	if (!ppo) {
+	if (!ppo && !rollout) {
 		cJSON_AddNumberToObject(tr, "episodes", (double)o.generations * 2 *
 		    o.pairs * o.episodes);
 		cJSON_AddNumberToObject(tr, "generations", o.generations);
@@ -547,8 +651,8 @@ learned_train_main(int argc, char **argv)
 	cJSON_AddNumberToObject(tr, "val_cost_best_bps", res.best_val);
 	cJSON_AddNumberToObject(tr, "best_generation", res.best_gen);
 	sd = cJSON_AddObjectToObject(mdl.meta, "seeds");
-	cJSON_AddStringToObject(sd, "train", ppo ? "10000000 + iteration x "
-	    "episodes_per_iteration + episode" : "10000000 + generation x "
+	cJSON_AddStringToObject(sd, "train", ppo || rollout ? "10000000 + "
+	    "iteration x episodes_per_iteration + episode" : "10000000 + generation x "
 	    "episodes_per_candidate + episode");
 	cJSON_AddStringToObject(sd, "validation", "20000000 .. 20000000 + "
 	    "val_episodes - 1 (scenarios as written, not randomised)");
@@ -561,7 +665,8 @@ learned_train_main(int argc, char **argv)
 	}
 	printf("trained %s in %.0f s: validation cost %.3f bps (untrained %.3f), "
 	    "best at %s %d of %d; curve %s\n", out, res.seconds,
-	    res.best_val, res.base_val, ppo ? "iteration" : "generation",
+	    res.best_val, res.base_val, ppo || rollout ? "iteration" :
+	    "generation",
 	    res.best_gen, o.generations, cpath);
 	model_free(&mdl);
 	rc = 0;

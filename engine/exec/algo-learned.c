@@ -98,6 +98,27 @@ learned_state_new(void)
 	return s;
 }
 
+static int learned_map_style(int ps);
+
+/*
+ * The engine's placement for the policy's: -1 keeps the block's tactic.
+ * A market with no book to rest in (the Almgren-Chriss world, where only
+ * crossing children fill) keeps the tactic for "passive" and "inside":
+ * an order posted there never fills, and the whole block would be left to
+ * the end-of-window cleanup.  The policy is trained on books; this is the
+ * venue's constraint, as a cap is, not a choice it learned.
+ */
+static int
+learned_style(const struct parent *p, int ps)
+{
+	struct ac_params ac;
+
+	if ((ps == POLICY_PASSIVE || ps == POLICY_INSIDE) &&
+	    market_ac_get(p->m, &ac) == 0)
+		return -1;
+	return learned_map_style(ps);
+}
+
 static int
 learned_map_style(int ps)
 {
@@ -137,6 +158,7 @@ learned_features(struct exec *x, struct parent *p, int64_t t,
 		.news_age_s = sig->news_age_s,
 		.news_sentiment = sig->news_sentiment,
 		.since_act_s = s->act_t >= 0 ? (double)(t - s->act_t) / 1e9 : -1,
+		.passive_filled = p->passive_filled,
 		/* Only a model that reads impact_est pays for it. */
 		.impact = model_uses(mdl, FEAT_IMPACT_EST) ? exec_impact(x, NULL) :
 		    NULL,
@@ -380,7 +402,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		act->lump = left > 0 ? (int64_t)llround(policy_lump(a) *
 		    (double)left) : 0;
 		act->lump_ns = 0;
-		act->style = learned_map_style(policy_style(a));
+		act->style = learned_style(p, policy_style(a));
 		s->act_t = t;
 	}
 	s->in_force = a;
@@ -451,7 +473,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	a = s->ls.c.action;
 	u = policy_urgency(a);
 	l = policy_lump(a);
-	style = learned_map_style(policy_style(a));
+	style = learned_style(p, policy_style(a));
 	sched = exec_target(p, t);
 	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
 	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;

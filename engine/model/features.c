@@ -62,6 +62,9 @@ static const struct {
 	    "our favour, x news_recent (+-1)" },
 	[FEAT_SINCE_ACT] = { "since_act", "seconds since the policy last left "
 	    "its baseline / 600; 1 if never (0..1)" },
+	[FEAT_PASSIVE] = { "passive", "share of the block's fills that were "
+	    "passive (rested and were hit), 0..1; 0.5 before ten lots have "
+	    "filled" },
 	[FEAT_IMPACT_EST] = { "impact_est", "log(1 + impact model's bps for "
 	    "crossing with the slice now) / 2 (0..3); 0 without an impact "
 	    "model" },
@@ -138,6 +141,8 @@ feat_compute(const struct market *m, const struct feat_input *in, double *f)
 	}
 	f[FEAT_SINCE_ACT] = in->since_act_s >= 0 ? clip(in->since_act_s / 600, 0,
 	    1) : 1;
+	f[FEAT_PASSIVE] = in->filled >= 10 * (int64_t)lot ?
+	    clip((double)in->passive_filled / (double)in->filled, 0, 1) : 0.5;
 	if (in->impact != NULL) {
 		struct impact_ctx ic;
 		struct impact_est ie;

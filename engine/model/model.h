@@ -51,6 +51,7 @@ enum feat_id {
 	FEAT_NEWS_RECENT,/* exp(-seconds since the last news item / 300), 0..1 */
 	FEAT_NEWS_SENT,  /* its sentiment, + ours (good news for a seller), x recency */
 	FEAT_SINCE_ACT,  /* seconds since the policy last left its baseline / 600, 0..1 */
+	FEAT_PASSIVE,    /* share of the block's fills that were passive, 0..1 (0.5 before any) */
 	FEAT_IMPACT_EST, /* log(1 + impact model's bps for the slice) / 2, 0..3 */
 	FEAT_COUNT
 };
@@ -80,6 +81,7 @@ struct feat_input {
 	double news_age_s;     /* -1: no news yet */
 	double news_sentiment;
 	double since_act_s;    /* -1: the policy never left its baseline */
+	int64_t passive_filled;/* of filled, shares that rested and were hit */
 	/* The impact model (impact.h), loaded once by the caller; NULL: none,
 	 * and impact_est is 0. */
 	const struct impact_model *impact;
@@ -293,6 +295,53 @@ struct es_result {
 /* Train m in place; m ends as the best-validating model seen. */
 int es_train(struct model *m, const struct es_opts *o, struct es_result *r,
              char *err, size_t errlen);
+
+/*
+ * Rollout policy iteration (rollout.c): from decision points of sessions
+ * run under the current policy, the same session is run again once per
+ * candidate action (that action at the point, its urgency and placement
+ * held for `hold`, then the policy again); the paired differences in cost
+ * are fitted by ridge regression, a linear Q-function whose lowest
+ * predicted cost is the next policy's choice.  The model must be linear
+ * (no hidden layer).
+ */
+struct rollout_opts {
+	int iterations;       /* policy iterations */
+	int episodes;         /* training sessions per iteration */
+	int points;           /* decision points per session */
+	double hold;          /* a tried action is held this fraction of the window */
+	double ridge;         /* ridge penalty on the weights (not the intercept) */
+	double margin;        /* bps a non-base action must gain to be taken */
+	double clip;          /* labels clipped to +-clip bps (0: not) */
+	int jobs;
+	uint64_t seed;        /* the points' times */
+	int val_episodes;
+	/* Cost of m (its choose hook set by the trainer) on session ep of
+	 * iteration it; it < 0: validation session ep. */
+	double (*cost)(void *arg, const struct model *m, int it, int ep);
+	void *arg;
+	FILE *curve;
+	int progress;
+};
+
+struct rollout_result {
+	double base_val, best_val;
+	int best_iter;        /* 0: the untrained policy */
+	int states;           /* labelled states over all iterations */
+	double seconds;
+};
+
+int rollout_train(struct model *m, const struct rollout_opts *o,
+                  struct rollout_result *r, char *err, size_t errlen);
+/* The candidate actions, in the order of the labels' columns (out may be
+ * NULL); their count. */
+int rollout_candidates(int *out);
+/* Step 5 alone: fit D(s, a) over ns states (x: ns x m->nfeat inputs, d:
+ * ns x rollout_candidates() labels, bps) and write m's linear policy;
+ * *r2 the fit's share of the labels' variance.  0, or -1 when m is not
+ * linear, ns < 1 or the system is singular. */
+int rollout_fit(struct model *m, const double *x, const double *d, int ns,
+                double ridge, double margin, double *r2);
 
 /*
  * Dealer selection (dealer.c): which dealers to ask for a quote.  For each

@@ -78,6 +78,11 @@ check '.scenarios["news-soft"].best_classical == "twap" and .scenarios["news-sof
 check '.scenarios["news-soft"].event_share == null and .scenarios["news-soft"].dominated_by == []
 	and .scenarios["news-soft"].hindsight_bps[0] == 100' \
 	"news-soft: no event gain so no share, no dominator, bound 100" '.scenarios["news-soft"]'
+# The finishing reading: on calm every row completes, so the best finishing
+# classical is the best (ais-pass); with twap-passive at 30% on calm it is
+# left out and ais-pass stays (checked on part.csv below).
+check '.scenarios.calm.best_finishing == "ais-pass" and .scenarios.calm.met_finishing == true' \
+	"calm: best finishing is ais-pass, met" '.scenarios.calm | [.best_finishing, .met_finishing]'
 check '.missing == ["news-shock", "news-hard", "liquidity-squeeze", "trend", "ac-world", "amzn-replay"]' \
 	"the absent scenarios are reported" '.missing'
 grep -q '^| trend | - | - | - | - | - | - | \*\*not run\*\* |$' "$tmp/out" ||
@@ -92,6 +97,19 @@ sed 's/^\(calm,learned,[0-9]*,[0-9.]*,\)\([0-9]*\)/\1\2.6/' "$tmp/fix.csv" > "$t
 	fail "evaluate-report failed on worse.csv"
 jq -e '.scenarios.calm.met == false' "$tmp/w.json" > /dev/null ||
 	fail "calm 1.1 bps behind the best read as met: $(jq -c .scenarios.calm.diff_bps "$tmp/w.json")"
+
+# twap-passive cheapest on calm but finishing 30%: the issue's reading
+# takes it, the finishing reading does not.
+awk -F, 'BEGIN{OFS=","} $1=="calm" && $2=="twap-passive" {$5=1; $6="0.300000"} {print}' \
+	"$tmp/fix.csv" > "$tmp/part.csv"
+"$S/evaluate-report" --csv "$tmp/part.csv" --json "$tmp/p.json" > "$tmp/pout" ||
+	fail "evaluate-report failed on part.csv"
+jq -e '.scenarios.calm.best_classical == "twap-passive" and .scenarios.calm.met == false
+	and .scenarios.calm.best_finishing == "ais-pass" and .scenarios.calm.met_finishing == true' \
+	"$tmp/p.json" > /dev/null ||
+	fail "an unfinished twap-passive: $(jq -c '.scenarios.calm | [.best_classical, .met, .best_finishing, .met_finishing]' "$tmp/p.json")"
+grep -q '^| calm | 100.0% | ais-pass | 12.50 |' "$tmp/pout" ||
+	fail "the finishing table's calm row: $(grep '^| calm' "$tmp/pout")"
 
 # A CSV without the columns it needs is refused, naming them.
 echo "scenario,algo" > "$tmp/bad.csv"

@@ -38,7 +38,7 @@ bad() {
 	grep -qF -- "$want" "$tmp/err" || fail "$*: error does not say '$want': $(cat "$tmp/err")"
 	[ ! -e "$tmp/bad.json" ] || fail "$*: wrote a model"
 }
-bad '--method "dqn": must be es or ppo' --method dqn
+bad '--method "dqn": must be es, ppo or rollout' --method dqn
 bad '--gamma 1.5' --method ppo --gamma 1.5
 bad '--gae-lambda -0.1' --method ppo --gae-lambda -0.1
 bad '--clip 0' --method ppo --clip 0

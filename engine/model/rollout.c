@@ -1,0 +1,622 @@
+/*
+ * engine/model/rollout.c -- training the policy by rollout policy
+ * iteration: a Q-function fitted to paired counterfactual rollouts.
+ *
+ * Why a third trainer.  The evolution strategy and PPO both kept the
+ * untrained policy: ES scores whole sessions, so a candidate that changes
+ * what it does in the one state that matters (the minutes after a
+ * headline) is judged on 180 decisions of noise, and an argmax over 48
+ * actions either never leaves its baseline or leaves it everywhere; PPO's
+ * per-step rewards are noisy fills, and its advantages carried almost no
+ * signal.  The simulator offers something neither used: it is
+ * deterministic for a seed, so the same session can be run again with one
+ * decision changed and everything else -- every other trader's arrivals,
+ * the news, the randomised world -- the same.  The difference in cost
+ * between the two runs is the value of that decision with most of the
+ * market's noise cancelled (common random numbers, within one session).
+ *
+ * One iteration (Lagoudakis & Parr 2003, "Reinforcement learning as
+ * classification"; Bertsekas' rollout algorithm, approximated):
+ *
+ *   1. run each training session under the current policy pi (the first
+ *      iteration: the untrained policy, i.e. the baseline) and note its
+ *      cost C_pi and whether it had news;
+ *   2. pick `points` decision points in it: moments of its window drawn
+ *      at random, and in a session with news, the first moment the
+ *      news is fresh (at a freshness drawn at random, so the policy sees
+ *      it at different ages);
+ *   3. from each point, run the session again for every candidate action
+ *      a: pi up to the point, then a (its lump once, its urgency and
+ *      placement held for `hold` of the block's window), then pi again; its cost
+ *      is C(s, a) and the paired difference D(s, a) = C(s, a) - C_pi, in
+ *      bps of the block, is the label;
+ *   4. fit D(s, a) = w_a . x(s) + b_a by ridge regression on the
+ *      policy's inputs x (one shared design matrix, one solve per
+ *      action): a linear Q-function, relative to pi;
+ *   5. the new policy takes the action of lowest predicted D, and leaves
+ *      the baseline only where that beats the baseline's by `margin`
+ *      bps: logits -D(s, a), the base action's raised by the margin.
+ *
+ * Each iteration's policy is scored on the fixed validation sessions and
+ * the best (the untrained policy included) is kept, as the other trainers
+ * do.  Everything is seeded; workers' results are filed by index, so the
+ * model is the same bit for bit whatever `jobs` is.  The wall clock is
+ * read only for the progress bar and the elapsed time.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/market/rng.h"
+#include "engine/model/model.h"
+
+/*
+ * The candidate actions: every urgency and placement without a lump (16).
+ * Lumps are left out: a rollout takes a lump once and holds the rest, but
+ * a policy that prefers a lump in a state takes it again each time it
+ * comes back to that state, which no rollout measured (and the scan of
+ * constant actions found lumps the dearest of all).
+ */
+static int rl_cand[POLICY_NACTIONS];
+static int rl_ncand;
+
+static void
+rl_candidates(void)
+{
+	rl_ncand = 0;
+	for (int a = 0; a < POLICY_NACTIONS; a++)
+		if (policy_lump(a) == 0)
+			rl_cand[rl_ncand++] = a;
+}
+
+int
+rollout_candidates(int *out)
+{
+	rl_candidates();
+	if (out != NULL)
+		memcpy(out, rl_cand, (size_t)rl_ncand * sizeof *out);
+	return rl_ncand;
+}
+
+/* a without its lump: what is held after the point. */
+static int
+rl_nolump(int a)
+{
+	int u = a / POLICY_NSTYLE / POLICY_NLUMP;
+
+	return (u * POLICY_NLUMP) * POLICY_NSTYLE + policy_style(a);
+}
+
+/* What a forced run does and what it saw (one per session run). */
+struct rl_force {
+	int action;          /* forced action; -1: follow the policy */
+	int news;            /* 1: the point is the news' first fresh moment */
+	double at;           /* time point: the window's fraction elapsed */
+	double fresh;        /* news point: news_recent at least this */
+	double hold;         /* the hold, as a fraction of the window */
+	int fired;
+	double t0;           /* fraction elapsed when it fired */
+	double f[FEAT_COUNT];/* features then */
+	double news_max;     /* the freshest news seen (base runs) */
+};
+
+static int
+rl_choose(void *arg, const struct model *m, const double *f,
+          struct policy_choice *c, int check, double *logp)
+{
+	struct rl_force *rf = arg;
+	double el = 1 - f[FEAT_TIME_LEFT];
+
+	(void)m;
+	(void)check;
+	*logp = 0;
+	if (f[FEAT_NEWS_RECENT] > rf->news_max)
+		rf->news_max = f[FEAT_NEWS_RECENT];
+	if (rf->action < 0)
+		return 0;
+	if (!rf->fired) {
+		if (rf->news ? f[FEAT_NEWS_RECENT] < rf->fresh : el < rf->at)
+			return 0;
+		rf->fired = 1;
+		rf->t0 = el;
+		memcpy(rf->f, f, sizeof rf->f);
+		c->action = rf->action;
+		return 0;
+	}
+	if (el < rf->t0 + rf->hold)
+		c->action = rl_nolump(rf->action);
+	return 0;
+}
+
+struct rl_item {
+	int32_t ix;
+	int32_t fired;
+	double cost;
+	double news_max;
+	double f[FEAT_COUNT];
+};
+
+static double
+rl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One run: session ep of iteration it (it < 0: validation) under m, with
+ * force (NULL: m as it is). */
+static void
+rl_one(const struct rollout_opts *o, const struct model *m, int it, int ep,
+       const struct rl_force *force, struct rl_item *out)
+{
+	struct model run = *m;
+	struct rl_force rf = force != NULL ? *force :
+	    (struct rl_force){ .action = -1 };
+
+	run.choose = rl_choose;
+	run.choose_arg = &rf;
+	run.trace = NULL;
+	out->cost = o->cost(o->arg, &run, it, ep);
+	out->fired = rf.fired;
+	out->news_max = rf.news_max;
+	memcpy(out->f, rf.f, sizeof out->f);
+}
+
+/*
+ * Run n items in forked workers: item i is session ep[i] with force[i]
+ * (NULL: unforced) of iteration it.  Results land in out[i].
+ */
+static int
+rl_run(const struct rollout_opts *o, const struct model *m, int it, int n,
+       const int *ep, const struct rl_force *force, struct rl_item *out,
+       char *err, size_t errlen)
+{
+	int jobs = o->jobs > 1 ? o->jobs : 1, fds[64], nfd = 0, left;
+	pid_t pids[64];
+
+	if (jobs > 64)
+		jobs = 64;
+	if (jobs > n)
+		jobs = n;
+	if (jobs <= 1) {
+		for (int i = 0; i < n; i++) {
+			rl_one(o, m, it, ep[i], force != NULL ? &force[i] : NULL,
+			    &out[i]);
+			out[i].ix = i;
+		}
+		return 0;
+	}
+	for (int k = 0; k < jobs; k++) {
+		int p[2];
+
+		if (pipe(p) != 0) {
+			snprintf(err, errlen, "pipe: %s", strerror(errno));
+			return -1;
+		}
+		fflush(NULL);
+		if ((pids[k] = fork()) < 0) {
+			snprintf(err, errlen, "fork: %s", strerror(errno));
+			return -1;
+		}
+		if (pids[k] == 0) {
+			close(p[0]);
+			for (int i = k; i < n; i += jobs) {
+				struct rl_item r = { 0 };
+
+				rl_one(o, m, it, ep[i], force != NULL ? &force[i] :
+				    NULL, &r);
+				r.ix = i;
+				if (write(p[1], &r, sizeof r) != (ssize_t)sizeof r)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(p[1]);
+		fds[nfd++] = p[0];
+	}
+	for (int i = 0; i < n; i++)
+		out[i].ix = -1;
+	left = nfd;
+	while (left > 0) {
+		struct pollfd pf[64];
+
+		for (int k = 0; k < nfd; k++)
+			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
+		if (poll(pf, (nfds_t)nfd, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int k = 0; k < nfd; k++) {
+			struct rl_item r;
+			ssize_t got;
+
+			if (fds[k] < 0 || !(pf[k].revents & (POLLIN | POLLHUP)))
+				continue;
+			/* Items are small: a pipe delivers each whole. */
+			got = read(fds[k], &r, sizeof r);
+			if (got == (ssize_t)sizeof r && r.ix >= 0 && r.ix < n)
+				out[r.ix] = r;
+			else if (got <= 0) {
+				close(fds[k]);
+				fds[k] = -1;
+				pf[k].fd = -1;
+				left--;
+			}
+		}
+	}
+	for (int k = 0; k < jobs; k++)
+		waitpid(pids[k], NULL, 0);
+	for (int i = 0; i < n; i++)
+		if (out[i].ix != i) {
+			snprintf(err, errlen, "a worker died before running session "
+			    "%d of iteration %d", ep[i], it);
+			return -1;
+		}
+	return 0;
+}
+
+static double
+rl_validate(const struct rollout_opts *o, const struct model *m, char *err,
+            size_t errlen, int *rc)
+{
+	int n = o->val_episodes;
+	int *ep = calloc((size_t)(n > 0 ? n : 1), sizeof *ep);
+	struct rl_item *out = malloc((size_t)n * sizeof *out);
+	double s = 0;
+
+	*rc = -1;
+	if (ep == NULL || out == NULL) {
+		snprintf(err, errlen, "rollout: out of memory");
+		free(ep);
+		free(out);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		ep[i] = i;
+	*rc = rl_run(o, m, -1, n, ep, NULL, out, err, errlen);
+	for (int i = 0; i < n; i++)
+		s += out[i].cost;
+	free(ep);
+	free(out);
+	return n > 0 ? s / n : 0;
+}
+
+/* Solve A x = b (n x n, row-major; A and b are destroyed) by Gaussian
+ * elimination with partial pivoting.  0, or -1 when A is singular. */
+static int
+rl_solve(double *A, double *b, int n, double *x)
+{
+	for (int c = 0; c < n; c++) {
+		int p = c;
+
+		for (int r = c + 1; r < n; r++)
+			if (fabs(A[r * n + c]) > fabs(A[p * n + c]))
+				p = r;
+		if (fabs(A[p * n + c]) < 1e-12)
+			return -1;
+		if (p != c) {
+			for (int k = 0; k < n; k++) {
+				double t = A[c * n + k];
+
+				A[c * n + k] = A[p * n + k];
+				A[p * n + k] = t;
+			}
+			double t = b[c];
+
+			b[c] = b[p];
+			b[p] = t;
+		}
+		for (int r = c + 1; r < n; r++) {
+			double q = A[r * n + c] / A[c * n + c];
+
+			for (int k = c; k < n; k++)
+				A[r * n + k] -= q * A[c * n + k];
+			b[r] -= q * b[c];
+		}
+	}
+	for (int r = n - 1; r >= 0; r--) {
+		double s = b[r];
+
+		for (int k = r + 1; k < n; k++)
+			s -= A[r * n + k] * x[k];
+		x[r] = s / A[r * n + r];
+	}
+	return 0;
+}
+
+/*
+ * Fit D(s, a) = w_a . x + b_a for every candidate by ridge regression
+ * over ns states (x: ns x nx, the policy's inputs; d: ns x ncand) and
+ * write the policy: logits -D, the base action's + margin, every
+ * non-candidate far below.  The intercept is not penalised.  *r2 gets the
+ * fit's share of the labels' variance, over all candidates.
+ */
+int
+rollout_fit(struct model *m, const double *x, const double *d, int ns,
+            double ridge, double margin, double *r2)
+{
+	int nx = m->nfeat, k = nx + 1;
+	double *A = calloc((size_t)(k * k), sizeof *A);
+	double *Ac = calloc((size_t)(k * k), sizeof *Ac);
+	double *b = calloc((size_t)k, sizeof *b), *w = calloc((size_t)k, sizeof *w);
+	double *W = calloc((size_t)(k * rl_ncand), sizeof *W);
+	double sse = 0, sst = 0;
+	int rc = -1;
+
+	rl_candidates();
+	if (m->net.nlayers != 1 || ns < 1) {
+		free(A);
+		free(Ac);
+		free(b);
+		free(w);
+		free(W);
+		return -1;
+	}
+
+	if (A == NULL || Ac == NULL || b == NULL || w == NULL || W == NULL)
+		goto out;
+	for (int s = 0; s < ns; s++) {
+		const double *xs = x + (size_t)s * (size_t)nx;
+
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < k; j++)
+				A[i * k + j] += (i < nx ? xs[i] : 1) *
+				    (j < nx ? xs[j] : 1);
+	}
+	for (int i = 0; i < nx; i++)
+		A[i * k + i] += ridge;
+	for (int a = 0; a < rl_ncand; a++) {
+		double mean = 0;
+
+		memcpy(Ac, A, (size_t)(k * k) * sizeof *A);
+		memset(b, 0, (size_t)k * sizeof *b);
+		for (int s = 0; s < ns; s++) {
+			const double *xs = x + (size_t)s * (size_t)nx;
+			double y = d[(size_t)s * (size_t)rl_ncand + (size_t)a];
+
+			for (int i = 0; i < nx; i++)
+				b[i] += xs[i] * y;
+			b[nx] += y;
+			mean += y / ns;
+		}
+		if (rl_solve(Ac, b, k, w) != 0)
+			goto out;
+		memcpy(W + (size_t)a * (size_t)k, w, (size_t)k * sizeof *w);
+		for (int s = 0; s < ns; s++) {
+			const double *xs = x + (size_t)s * (size_t)nx;
+			double y = d[(size_t)s * (size_t)rl_ncand + (size_t)a];
+			double p = w[nx];
+
+			for (int i = 0; i < nx; i++)
+				p += w[i] * xs[i];
+			sse += (y - p) * (y - p);
+			sst += (y - mean) * (y - mean);
+		}
+	}
+	*r2 = sst > 0 ? 1 - sse / sst : 0;
+	/* The policy: a linear layer from the inputs to the 48 logits. */
+	double *o = m->net.w;
+
+	for (int a = 0; a < POLICY_NACTIONS; a++) {
+		for (int i = 0; i < nx; i++)
+			o[a * nx + i] = 0;
+		o[nx * POLICY_NACTIONS + a] = -1e3;
+	}
+	for (int c = 0; c < rl_ncand; c++) {
+		int a = rl_cand[c];
+		const double *wa = W + (size_t)c * (size_t)k;
+
+		for (int i = 0; i < nx; i++)
+			o[a * nx + i] = -wa[i];
+		o[nx * POLICY_NACTIONS + a] = -wa[nx] +
+		    (a == POLICY_BASE_ACTION ? margin : 0);
+	}
+	rc = 0;
+out:
+	free(A);
+	free(Ac);
+	free(b);
+	free(w);
+	free(W);
+	return rc;
+}
+
+static void
+rl_bar(int it, int total, const char *what, double t0)
+{
+	fprintf(stderr, "\rtrain (rollouts) iteration %d/%d: %-24s %.0fs ",
+	    it + 1, total, what, rl_now() - t0);
+	fflush(stderr);
+}
+
+int
+rollout_train(struct model *m, const struct rollout_opts *o,
+              struct rollout_result *r, char *err, size_t errlen)
+{
+	int E = o->episodes, K = o->points, rc = -1, vrc;
+	double t0 = rl_now();
+	int *ep = NULL, *pep = NULL;
+	struct rl_item *base = NULL, *res = NULL;
+	struct rl_force *force = NULL;
+	double *x = NULL, *d = NULL;
+	struct model best;
+
+	memset(r, 0, sizeof *r);
+	memset(&best, 0, sizeof best);
+	rl_candidates();
+	if (E < 1 || K < 1 || o->iterations < 1 || o->val_episodes < 1 ||
+	    !(o->hold > 0) || !(o->ridge >= 0) || !(o->margin >= 0)) {
+		snprintf(err, errlen, "rollout: episodes %d, points %d, iterations "
+		    "%d, validation episodes %d, hold %g, ridge %g, margin %g: the "
+		    "counts and the hold must be > 0, ridge and margin >= 0", E, K,
+		    o->iterations, o->val_episodes, o->hold, o->ridge, o->margin);
+		return -1;
+	}
+	if (m->net.nlayers != 1) {
+		snprintf(err, errlen, "rollout: the policy must be linear (no "
+		    "hidden layer): its logits are the fitted Q-function");
+		return -1;
+	}
+	size_t nitem = (size_t)E * (size_t)K * (size_t)rl_ncand;
+
+	ep = malloc((size_t)E * sizeof *ep);
+	base = calloc((size_t)E, sizeof *base);
+	pep = malloc(nitem * sizeof *pep);
+	force = calloc(nitem, sizeof *force);
+	res = calloc(nitem, sizeof *res);
+	x = calloc((size_t)E * (size_t)K * (size_t)m->nfeat, sizeof *x);
+	d = calloc((size_t)E * (size_t)K * (size_t)rl_ncand, sizeof *d);
+	if (ep == NULL || base == NULL || pep == NULL || force == NULL ||
+	    res == NULL || x == NULL || d == NULL) {
+		snprintf(err, errlen, "rollout: out of memory for %zu runs", nitem);
+		goto out;
+	}
+	if (model_copy(&best, m) != 0) {
+		snprintf(err, errlen, "rollout: out of memory");
+		goto out;
+	}
+	r->base_val = rl_validate(o, m, err, errlen, &vrc);
+	if (vrc != 0)
+		goto out;
+	r->best_val = r->base_val;
+	r->best_iter = 0;
+	if (o->curve != NULL)
+		fprintf(o->curve, "iteration,states,fit_r2,mean_gain_bps,val_cost_bps,"
+		    "best_bps\n0,0,0,0,%.6f,%.6f\n", r->base_val, r->best_val);
+	for (int it = 0; it < o->iterations; it++) {
+		int ns = 0;
+		double r2 = 0, gain = 0, val;
+
+		/* 1. The sessions under the current policy. */
+		if (o->progress)
+			rl_bar(it, o->iterations, "sessions", t0);
+		for (int e = 0; e < E; e++)
+			ep[e] = e;
+		if (rl_run(o, m, it, E, ep, NULL, base, err, errlen) != 0)
+			goto out;
+		/* 2. Their points, and 3. a run per point and candidate. */
+		size_t n = 0;
+
+		for (int e = 0; e < E; e++) {
+			struct rng rg;
+
+			rng_seed(&rg, o->seed * 1000003ULL + (uint64_t)it * 7919ULL +
+			    (uint64_t)e * 104729ULL + 17);
+			for (int k = 0; k < K; k++) {
+				struct rl_force f = {
+					.hold = o->hold,
+					.at = 0.02 + 0.9 * rng_uniform(&rg),
+					.fresh = 0.75 + 0.23 * rng_uniform(&rg),
+				};
+
+				/* The first point of a session with news is the
+				 * news itself, when it was fresh enough. */
+				f.news = k == 0 && base[e].news_max >= f.fresh;
+				for (int c = 0; c < rl_ncand; c++) {
+					f.action = rl_cand[c];
+					force[n] = f;
+					pep[n++] = e;
+				}
+			}
+		}
+		if (o->progress)
+			rl_bar(it, o->iterations, "rollouts", t0);
+		if (rl_run(o, m, it, (int)n, pep, force, res, err, errlen) != 0)
+			goto out;
+		/* 4. The states every candidate reached, and their labels. */
+		for (int e = 0; e < E; e++)
+			for (int k = 0; k < K; k++) {
+				size_t i0 = ((size_t)e * (size_t)K + (size_t)k) *
+				    (size_t)rl_ncand;
+				int ok = 1;
+
+				for (int c = 0; c < rl_ncand; c++)
+					if (!res[i0 + (size_t)c].fired ||
+					    !isfinite(res[i0 + (size_t)c].cost) ||
+					    res[i0 + (size_t)c].cost >= 1e6)
+						ok = 0;
+				if (!ok || base[e].cost >= 1e6)
+					continue;
+				for (int i = 0; i < m->nfeat; i++)
+					x[(size_t)ns * (size_t)m->nfeat + (size_t)i] =
+					    res[i0].f[m->feat[i]];
+				double lo = 0;
+
+				for (int c = 0; c < rl_ncand; c++) {
+					double dd = res[i0 + (size_t)c].cost -
+					    base[e].cost;
+
+					/* A label beyond the clip (a session
+					 * the action wrecked) counts as the
+					 * clip: one wreck must not move every
+					 * other state's fit. */
+					if (o->clip > 0 && dd > o->clip)
+						dd = o->clip;
+					if (o->clip > 0 && dd < -o->clip)
+						dd = -o->clip;
+
+					d[(size_t)ns * (size_t)rl_ncand + (size_t)c] = dd;
+					if (dd < lo)
+						lo = dd;
+				}
+				gain += lo;
+				ns++;
+			}
+		if (ns < m->nfeat + 2) {
+			snprintf(err, errlen, "rollout: iteration %d reached only %d "
+			    "states: more episodes or points", it, ns);
+			goto out;
+		}
+		/* 5. The new policy, and its validation. */
+		if (rollout_fit(m, x, d, ns, o->ridge, o->margin, &r2) != 0) {
+			snprintf(err, errlen, "rollout: iteration %d: the ridge system "
+			    "is singular (ridge %g)", it, o->ridge);
+			goto out;
+		}
+		if (o->progress)
+			rl_bar(it, o->iterations, "validation", t0);
+		val = rl_validate(o, m, err, errlen, &vrc);
+		if (vrc != 0)
+			goto out;
+		r->states += ns;
+		if (val < r->best_val) {
+			r->best_val = val;
+			r->best_iter = it + 1;
+			model_free(&best);
+			if (model_copy(&best, m) != 0) {
+				snprintf(err, errlen, "rollout: out of memory");
+				goto out;
+			}
+		}
+		if (o->curve != NULL) {
+			fprintf(o->curve, "%d,%d,%.6f,%.6f,%.6f,%.6f\n", it + 1, ns,
+			    r2, gain / ns, val, r->best_val);
+			fflush(o->curve);
+		}
+	}
+	if (o->progress)
+		fprintf(stderr, "\n");
+	/* m ends as the best-validating policy; its meta stays m's. */
+	memcpy(m->net.w, best.net.w, m->net.nparams * sizeof *m->net.w);
+	r->seconds = rl_now() - t0;
+	rc = 0;
+out:
+	model_free(&best);
+	free(ep);
+	free(base);
+	free(pep);
+	free(force);
+	free(res);
+	free(x);
+	free(d);
+	return rc;
+}
