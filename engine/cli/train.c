@@ -1,7 +1,9 @@
 /*
  * engine/cli/train.c -- `tranched train`: trains the learned policy
  * (engine/exec/algo-learned.c) by an evolution strategy (engine/model/es.c,
- * the default) or by PPO (engine/model/ppo.c, --method ppo).
+ * the default), by PPO (engine/model/ppo.c, --method ppo) or by rollout
+ * policy iteration (engine/model/rollout.c, --method rollout: what
+ * scripts/train runs).
  *
  * Training runs sessions exactly as the backtester does (no emit callback,
  * the scenario's market and orders), with the scenario's parameters
@@ -251,9 +253,10 @@ learned_train_usage(FILE *f)
 {
 	fprintf(f, "usage: tranched train --scenarios S1[,S2...] --episodes N "
 	    "--out MODEL [options]\n"
-	    "Trains the learned policy by an evolution strategy (or PPO) on\n"
-	    "randomised scenarios and writes MODEL (JSON) and MODEL.csv (learning\n"
-	    "curve).\n\n"
+	    "Trains the learned policy by an evolution strategy, PPO or rollout\n"
+	    "policy iteration on randomised scenarios (every block's side drawn\n"
+	    "from its session's seed) and writes MODEL (JSON) and MODEL.csv\n"
+	    "(learning curve).\n\n"
 	    "  --scenarios S1[,S2...]  scenarios to train on (a name may repeat)\n"
 	    "  --episodes N            training sessions in all\n"
 	    "  --out MODEL             model file to write\n"
@@ -684,5 +687,5 @@ const struct cli_cmd cli_train_cmd = {
 	.name = "train",
 	.main = learned_train_main,
 	.usage = "train --scenarios S1[,S2...] --episodes N --out MODEL",
-	.help = "train the learned policy by an evolution strategy or PPO",
+	.help = "train the learned policy (evolution strategy, PPO or rollouts)",
 };

@@ -22,24 +22,14 @@
  * validation episodes; the best are kept.  The wall clock is read only for
  * the progress bar and the elapsed time: results do not depend on it.
  */
-#include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "engine/market/rng.h"
 #include "engine/model/model.h"
-
-struct es_item {
-	int32_t ix;
-	int32_t pad;
-	double cost;
-};
 
 static double
 es_now(void)
@@ -58,90 +48,41 @@ es_gauss(struct rng *r)
 	return sqrt(-2 * log(u > 0 ? u : 1e-300)) * cos(2 * M_PI * v);
 }
 
+/* What a pool item of es_run needs. */
+struct es_job {
+	const struct es_opts *o;
+	struct model *cand;
+	int per, gen;
+};
+
+static void
+es_item(void *arg, int i, void *out)
+{
+	const struct es_job *j = arg;
+
+	*(double *)out = j->o->cost(j->o->arg, &j->cand[i / j->per], j->gen,
+	    i % j->per);
+}
+
 /*
- * Score n items in jobs forked workers: item i is candidate i / per with
- * episode i % per, its weights cand[i / per].  Results land in cost[i].
+ * Score n items in jobs forked workers (pool.c): item i is candidate
+ * i / per with episode i % per, its weights cand[i / per].  Results land
+ * in cost[i].
  */
 static int
 es_run(const struct es_opts *o, struct model *cand, int per, int n, int gen,
        double *cost, char *err, size_t errlen)
 {
-	int jobs = o->jobs > 1 ? o->jobs : 1, fds[64], nfd = 0, left;
-	pid_t pids[64];
+	struct es_job j = { .o = o, .cand = cand, .per = per, .gen = gen };
 
-	if (jobs > 64)
-		jobs = 64;
-	if (jobs > n)
-		jobs = n;
-	if (jobs == 1) {
-		for (int i = 0; i < n; i++)
-			cost[i] = o->cost(o->arg, &cand[i / per], gen, i % per);
-		return 0;
+	if (model_pool_run(n, o->jobs, sizeof *cost, es_item, &j, cost, err,
+	    errlen) != 0) {
+		size_t k = strlen(err);
+
+		snprintf(err + k, errlen > k ? errlen - k : 0, " (generation %d)",
+		    gen);
+		return -1;
 	}
-	for (int k = 0; k < jobs; k++) {
-		int p[2];
-
-		if (pipe(p) != 0) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			return -1;
-		}
-		fflush(NULL);
-		if ((pids[k] = fork()) < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			return -1;
-		}
-		if (pids[k] == 0) {
-			close(p[0]);
-			for (int i = k; i < n; i += jobs) {
-				struct es_item it = { .ix = i };
-
-				it.cost = o->cost(o->arg, &cand[i / per], gen, i % per);
-				if (write(p[1], &it, sizeof it) != (ssize_t)sizeof it)
-					_exit(1);
-			}
-			_exit(0);
-		}
-		close(p[1]);
-		fds[nfd++] = p[0];
-	}
-	for (int i = 0; i < n; i++)
-		cost[i] = NAN;
-	left = nfd;
-	while (left > 0) {
-		struct pollfd pf[64];
-
-		for (int k = 0; k < nfd; k++)
-			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
-		if (poll(pf, (nfds_t)nfd, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int k = 0; k < nfd; k++) {
-			struct es_item it;
-			ssize_t r;
-
-			if (fds[k] < 0 || !(pf[k].revents & (POLLIN | POLLHUP)))
-				continue;
-			r = read(fds[k], &it, sizeof it);
-			if (r == (ssize_t)sizeof it && it.ix >= 0 && it.ix < n)
-				cost[it.ix] = it.cost;
-			else if (r <= 0) {
-				close(fds[k]);
-				fds[k] = -1;
-				pf[k].fd = -1;
-				left--;
-			}
-		}
-	}
-	for (int k = 0; k < jobs; k++)
-		waitpid(pids[k], NULL, 0);
-	for (int i = 0; i < n; i++)
-		if (isnan(cost[i])) {
-			snprintf(err, errlen, "a worker died before scoring episode %d "
-			    "of generation %d", i % per, gen);
-			return -1;
-		}
 	return 0;
 }
 

@@ -297,6 +297,16 @@ int es_train(struct model *m, const struct es_opts *o, struct es_result *r,
              char *err, size_t errlen);
 
 /*
+ * The trainers' worker pool (pool.c): items 0..n-1 in `jobs` forked
+ * workers, fn(arg, i, out) filling item i's `size` bytes of result, each
+ * filed at res + i x size by its index (the same results whatever jobs).
+ * 0, or -1 with err naming the item no worker delivered.
+ */
+int model_pool_run(int n, int jobs, size_t size,
+                   void (*fn)(void *arg, int i, void *out), void *arg,
+                   void *res, char *err, size_t errlen);
+
+/*
  * Rollout policy iteration (rollout.c): from decision points of sessions
  * run under the current policy, the same session is run again once per
  * candidate action (that action at the point, its urgency and placement

@@ -43,15 +43,11 @@
  * model is the same bit for bit whatever `jobs` is.  The wall clock is
  * read only for the progress bar and the elapsed time.
  */
-#include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "engine/market/rng.h"
 #include "engine/model/model.h"
@@ -170,98 +166,39 @@ rl_one(const struct rollout_opts *o, const struct model *m, int it, int ep,
 	memcpy(out->f, rf.f, sizeof out->f);
 }
 
+/* What a pool item of rl_run needs. */
+struct rl_job {
+	const struct rollout_opts *o;
+	const struct model *m;
+	int it;
+	const int *ep;
+	const struct rl_force *force;
+};
+
+static void
+rl_item(void *arg, int i, void *out)
+{
+	const struct rl_job *j = arg;
+	struct rl_item *r = out;
+
+	rl_one(j->o, j->m, j->it, j->ep[i], j->force != NULL ? &j->force[i] :
+	    NULL, r);
+	r->ix = i;
+}
+
 /*
- * Run n items in forked workers: item i is session ep[i] with force[i]
- * (NULL: unforced) of iteration it.  Results land in out[i].
+ * Run n items in forked workers (pool.c): item i is session ep[i] with
+ * force[i] (NULL: unforced) of iteration it.  Results land in out[i].
  */
 static int
 rl_run(const struct rollout_opts *o, const struct model *m, int it, int n,
        const int *ep, const struct rl_force *force, struct rl_item *out,
        char *err, size_t errlen)
 {
-	int jobs = o->jobs > 1 ? o->jobs : 1, fds[64], nfd = 0, left;
-	pid_t pids[64];
+	struct rl_job j = { .o = o, .m = m, .it = it, .ep = ep, .force = force };
 
-	if (jobs > 64)
-		jobs = 64;
-	if (jobs > n)
-		jobs = n;
-	if (jobs <= 1) {
-		for (int i = 0; i < n; i++) {
-			rl_one(o, m, it, ep[i], force != NULL ? &force[i] : NULL,
-			    &out[i]);
-			out[i].ix = i;
-		}
-		return 0;
-	}
-	for (int k = 0; k < jobs; k++) {
-		int p[2];
-
-		if (pipe(p) != 0) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			return -1;
-		}
-		fflush(NULL);
-		if ((pids[k] = fork()) < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			return -1;
-		}
-		if (pids[k] == 0) {
-			close(p[0]);
-			for (int i = k; i < n; i += jobs) {
-				struct rl_item r = { 0 };
-
-				rl_one(o, m, it, ep[i], force != NULL ? &force[i] :
-				    NULL, &r);
-				r.ix = i;
-				if (write(p[1], &r, sizeof r) != (ssize_t)sizeof r)
-					_exit(1);
-			}
-			_exit(0);
-		}
-		close(p[1]);
-		fds[nfd++] = p[0];
-	}
-	for (int i = 0; i < n; i++)
-		out[i].ix = -1;
-	left = nfd;
-	while (left > 0) {
-		struct pollfd pf[64];
-
-		for (int k = 0; k < nfd; k++)
-			pf[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
-		if (poll(pf, (nfds_t)nfd, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int k = 0; k < nfd; k++) {
-			struct rl_item r;
-			ssize_t got;
-
-			if (fds[k] < 0 || !(pf[k].revents & (POLLIN | POLLHUP)))
-				continue;
-			/* Items are small: a pipe delivers each whole. */
-			got = read(fds[k], &r, sizeof r);
-			if (got == (ssize_t)sizeof r && r.ix >= 0 && r.ix < n)
-				out[r.ix] = r;
-			else if (got <= 0) {
-				close(fds[k]);
-				fds[k] = -1;
-				pf[k].fd = -1;
-				left--;
-			}
-		}
-	}
-	for (int k = 0; k < jobs; k++)
-		waitpid(pids[k], NULL, 0);
-	for (int i = 0; i < n; i++)
-		if (out[i].ix != i) {
-			snprintf(err, errlen, "a worker died before running session "
-			    "%d of iteration %d", ep[i], it);
-			return -1;
-		}
-	return 0;
+	return model_pool_run(n, o->jobs, sizeof *out, rl_item, &j, out, err,
+	    errlen);
 }
 
 static double
@@ -571,7 +508,9 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 				gain += lo;
 				ns++;
 			}
-		if (ns < m->nfeat + 2) {
+		/* Without a ridge penalty the fit needs more states than
+		 * inputs; with one, any state will do. */
+		if (ns < 1 || (o->ridge <= 0 && ns < m->nfeat + 2)) {
 			snprintf(err, errlen, "rollout: iteration %d reached only %d "
 			    "states: more episodes or points", it, ns);
 			goto out;
