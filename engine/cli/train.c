@@ -520,6 +520,19 @@ learned_train_main(int argc, char **argv)
 			free(scdup);
 			return 2;
 		}
+	/* A rollout forces one block's decisions; a session of several
+	 * blocks would force them all at once and label none. */
+	for (int i = 0; rollout && i < nsc; i++)
+		if (lt.sc[i].norders != 1) {
+			fprintf(stderr, "tranched train: --method rollout: scenario "
+			    "\"%s\" has %d blocks: rollouts need sessions of one "
+			    "block\n", names[i], lt.sc[i].norders);
+			for (int k = 0; k < nsc; k++)
+				scenario_free(&lt.sc[k]);
+			free(lt.sc);
+			free(scdup);
+			return 2;
+		}
 	/* The impact model behind the impact_est feature, loaded once: the
 	 * same one the engine will load for the policy. */
 	if (impact_load(&im, impact_default_path(), err, sizeof err) == 0)

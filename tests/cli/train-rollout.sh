@@ -55,4 +55,9 @@ bad '--points 0' --method rollout --points 0
 bad '--iterations 0' --method rollout --iterations 0
 bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
+if "$T" train --method rollout --scenarios program --episodes 2 --out "$tmp/bad.json" 2> "$tmp/err"; then
+	fail "rollout on a session of several blocks accepted"
+fi
+grep -q 'scenario "program" has [0-9]* blocks' "$tmp/err" || fail "program: $(cat "$tmp/err")"
+[ ! -e "$tmp/bad.json" ] || fail "program: wrote a model"
 echo "ok: rollout training is the same with 1 and 2 workers; bad options refused"
