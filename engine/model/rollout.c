@@ -131,7 +131,6 @@ rl_choose(void *arg, const struct model *m, const double *f,
 }
 
 struct rl_item {
-	int32_t ix;
 	int32_t fired;
 	double cost;
 	double news_max;
@@ -183,7 +182,6 @@ rl_item(void *arg, int i, void *out)
 
 	rl_one(j->o, j->m, j->it, j->ep[i], j->force != NULL ? &j->force[i] :
 	    NULL, r);
-	r->ix = i;
 }
 
 /*
@@ -281,23 +279,17 @@ int
 rollout_fit(struct model *m, const double *x, const double *d, int ns,
             double ridge, double margin, double *r2)
 {
-	int nx = m->nfeat, k = nx + 1;
-	double *A = calloc((size_t)(k * k), sizeof *A);
-	double *Ac = calloc((size_t)(k * k), sizeof *Ac);
-	double *b = calloc((size_t)k, sizeof *b), *w = calloc((size_t)k, sizeof *w);
-	double *W = calloc((size_t)(k * rl_ncand), sizeof *W);
-	double sse = 0, sst = 0;
-	int rc = -1;
+	int nx = m->nfeat, k = nx + 1, rc = -1;
+	double *A, *Ac, *b, *w, *W, sse = 0, sst = 0;
 
 	rl_candidates();
-	if (m->net.nlayers != 1 || ns < 1) {
-		free(A);
-		free(Ac);
-		free(b);
-		free(w);
-		free(W);
+	if (m->net.nlayers != 1 || ns < 1)
 		return -1;
-	}
+	A = calloc((size_t)(k * k), sizeof *A);
+	Ac = calloc((size_t)(k * k), sizeof *Ac);
+	b = calloc((size_t)k, sizeof *b);
+	w = calloc((size_t)k, sizeof *w);
+	W = calloc((size_t)(k * rl_ncand), sizeof *W);
 
 	if (A == NULL || Ac == NULL || b == NULL || w == NULL || W == NULL)
 		goto out;
