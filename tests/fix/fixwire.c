@@ -118,10 +118,41 @@ int fw_field(const char *m, size_t len, const char *tag, char *out, size_t cap)
 }
 
 
-/* <TIME>, <TIME+n>, <TIME-n> as YYYYMMDD-HH:MM:SS of UTC now. */
+/* <TIME>, <TIME+n>, <TIME-n> as YYYYMMDD-HH:MM:SS of UTC now.
+ *
+ * The format has whole seconds, so a time is truncated: <TIME+121> taken at
+ * hh:mm:ss.97 is 120.03 s ahead when written and, after a few milliseconds
+ * on the wire, inside the 120 s an acceptor allows (QuickFIX's own check
+ * too) -- 2o_SendingTimeValueOutOfRange then fails about once in a few
+ * hundred runs on a loaded machine.  Where a line shifts a time, it is
+ * stamped between 20 ms and half a second into a second, so the shift the
+ * definition writes is the shift the acceptor sees to within half a second
+ * plus the wire. */
+static void shift_settle(const char *in, size_t len)
+{
+	int shifted = 0;
+	for (size_t i = 0; i + 6 <= len && !shifted; i++)
+		shifted = memcmp(in + i, "<TIME", 5) == 0 && (in[i + 5] == '+' || in[i + 5] == '-');
+	if (!shifted)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_nsec < 480000000L)
+		return;
+	struct timespec d = {0, 1000000000L - ts.tv_nsec + 20000000L};
+	while (nanosleep(&d, &d) < 0 && errno == EINTR)
+		;
+}
+
 int fw_timify(const char *in, size_t len, char *out, size_t cap)
 {
-	time_t t0 = time(NULL);
+	shift_settle(in, len);
+	/* Not time(): glibc reads the coarse clock for it, up to a tick behind
+	 * the CLOCK_REALTIME an acceptor reads, and just after a second turns it
+	 * still says the one before. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_t t0 = now.tv_sec;
 	size_t o = 0;
 
 	for (size_t i = 0; i < len;) {
