@@ -216,6 +216,8 @@ market_mid(const struct market *m)
 {
 	int64_t bp, bq, ap, aq;
 
+	if (m->ops != NULL && m->ops->mid != NULL)
+		return m->ops->mid(m);
 	if (book_best(m->book, BOOK_BID, &bp, &bq) != 0 ||
 	    book_best(m->book, BOOK_ASK, &ap, &aq) != 0)
 		return -1;

@@ -96,6 +96,10 @@ struct market_ops {
 	/* Do everything due up to and including simulated time t. */
 	int (*advance)(struct market *m, int64_t t);
 	void (*destroy)(struct market *m);
+	/* The mid where the source knows a value the book may hide (the AC
+	 * model's S, which our own resting orders can push the synthetic
+	 * quotes away from); NULL: the book's. */
+	double (*mid)(const struct market *m);
 };
 
 struct market {
@@ -312,7 +316,8 @@ int market_submit(struct market *m, int side, int64_t px, int64_t qty,
                   int tif, uint64_t *id, int64_t *filled);
 int market_cancel(struct market *m, uint64_t id, int64_t *qty);
 
-/* Mid price in (fractional) ticks; -1 if either side is empty. */
+/* Mid price in (fractional) ticks; -1 if either side is empty.  A source's
+ * own mid where it has one (ops->mid). */
 double market_mid(const struct market *m);
 
 /* Realised volatility of the mid, ticks per sqrt(second), over the short
