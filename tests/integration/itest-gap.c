@@ -211,6 +211,7 @@ static void
 gap_stopped_subscriber_converges(void **state)
 {
 	uint64_t stop_seq, gaps_before, gaps_at_snapshot, events_at_stop;
+	uint64_t snaps_at_snapshot;
 	uint64_t b_at_stop, held_seq, b_msgs;
 	long long t0, t_resume, t_status, slowest = 0, ms;
 	int64_t view_filled, engine_filled;
@@ -315,8 +316,16 @@ gap_stopped_subscriber_converges(void **state)
 	    events_at_stop), (unsigned long long)va.skipped,
 	    (unsigned long long)va.snap_seq, va.snap_ms - t_resume);
 
-	/* After the snapshot: in step, no new gap. */
+	/* After the snapshot: in step, no new gap.  The drain that applied
+	 * it goes on through what NNG queued behind it, and on a loaded
+	 * machine that queue, still full while the snapshot was fetched, can
+	 * have dropped events newer than the snapshot: a second gap, found
+	 * and resynced in the same drain (CI saw 3 snapshots once).  That is
+	 * the store doing its job; what must hold is that it then stays in
+	 * step. */
 	gaps_at_snapshot = va.st.gaps;
+	snaps_at_snapshot = va.st.snapshots;
+	assert_true(snaps_at_snapshot <= 3);
 	t0 = itest_now_ms();
 	while (va.st.last_seq < va.snap_seq + AFTER_SNAPSHOT &&
 	    itest_now_ms() - t0 < 15000) {
@@ -326,7 +335,7 @@ gap_stopped_subscriber_converges(void **state)
 	}
 	assert_true(va.st.last_seq >= va.snap_seq + AFTER_SNAPSHOT);
 	assert_int_equal(va.st.gaps, gaps_at_snapshot);
-	assert_int_equal(va.st.snapshots, 2);
+	assert_int_equal(va.st.snapshots, snaps_at_snapshot);
 	assert_int_equal(va.st.backlog_dropped, 0);
 	assert_int_equal(rb.gaps, 0);
 
