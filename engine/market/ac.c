@@ -16,17 +16,17 @@
  * a resting (passive) child never fills in this market.  When one of our orders
  * crosses n shares, the print is repriced by the model's temporary impact:
  * a sell fills at S - eps - (eta/tau) v (a buy at S + eps + ...), and then S
- * moves gamma n against us for good.  v is our trading over the last tau:
- * n plus what we crossed the same way in the tau before it (less what we
- * crossed the other way, never below n).  With decisions every tau this is
- * the paper's discrete model exactly -- v = n, slice k sells at S_{k-1} -
- * h(n_k/tau), and S_k = S_{k-1} + sigma sqrt(tau) xi_k - gamma n_k -- and an
- * algorithm that cuts a slice into small children sent more often pays for
- * the rate it trades at, as h(v) in the paper's continuous limit says, not
- * for each child as if it were alone (which let a policy deciding every few
- * seconds pay a fraction of the textbook cost).  Prices are kept in double
- * ticks and printed rounded to a tick, so scenarios use a fine tick
- * ($0.000001) to keep rounding far below the 0.1% the tests ask for.
+ * moves gamma n against us for good.  v is n plus our crossing in the tau
+ * before it, each earlier print weighted 2 (1 - age / tau) (ac_window).
+ * With decisions every tau this is the paper's discrete model exactly --
+ * v = n, slice k sells at S_{k-1} - h(n_k/tau), and S_k = S_{k-1} + sigma
+ * sqrt(tau) xi_k - gamma n_k -- and an algorithm that cuts a slice into
+ * small children, sent at once or spread over tau, pays for the rate it
+ * trades at, not for each child as if it were alone (which let a policy
+ * deciding every few seconds pay a fraction of the textbook cost).  Prices
+ * are kept in double ticks and printed rounded to a tick, so scenarios use
+ * a fine tick ($0.000001) to keep rounding far below the 0.1% the tests
+ * ask for.
  *
  * The mid is S (ops->mid): a resting child of ours the synthetic quotes stay
  * behind must not move the price the block is valued at.
@@ -54,7 +54,6 @@ struct ac {
 	 * time and signed shares, sells negative. */
 	struct ac_print { int64_t t, q; } *win;
 	size_t win_head, win_n, win_cap;
-	int64_t win_sum;   /* the signed sum of what is in it */
 	int64_t tau_ns;
 };
 
@@ -98,22 +97,39 @@ ac_requote(struct ac *a)
 	a->m.changes++;
 }
 
-/* Our trading over the last tau for a print of signed sq shares at t, in
- * its direction and never below |sq|; the print joins the window.  (If the
- * ring cannot grow the print is priced as alone, as before.) */
-static int64_t
+/*
+ * The shares a print of signed sq shares at t is charged for, in its
+ * direction: |sq| itself plus each earlier print of ours in the last tau
+ * weighted 2 (1 - age / tau), the other way counting against; never below
+ * |sq|.  The print then joins the window.  The weights make three things
+ * exact: one slice every tau pays (eta/tau) n, the paper; k children sent
+ * at one moment pay what one child of their total pays (the j-th is
+ * charged 2 (j - 1) + 1 of its own size, and those sum to k^2); and k
+ * children spread evenly over tau pay, once the first tau has passed,
+ * (eta/tau) n each, the rate they trade at.  The weight falls to 0 at an
+ * age of tau, so the charge is continuous in the spacing (a hard window
+ * charged slices 299 s apart for two).  If the ring cannot grow the print
+ * is priced all the same and is missing from later windows.
+ */
+static double
 ac_window(struct ac *a, int64_t t, int64_t sq)
 {
-	int64_t v;
+	double dir = sq < 0 ? -1.0 : 1.0, self = dir * (double)sq, hist = 0;
+	double v;
 
 	while (a->win_n > 0 && a->win[a->win_head].t <= t - a->tau_ns) {
-		a->win_sum -= a->win[a->win_head].q;
 		a->win_head = (a->win_head + 1) % a->win_cap;
 		a->win_n--;
 	}
-	v = sq < 0 ? -(a->win_sum + sq) : a->win_sum + sq;
-	if (v < (sq < 0 ? -sq : sq))
-		v = sq < 0 ? -sq : sq;
+	for (size_t i = 0; i < a->win_n; i++) {
+		const struct ac_print *p = &a->win[(a->win_head + i) % a->win_cap];
+		double age = (double)(t - p->t) / (double)a->tau_ns;
+
+		hist += 2.0 * (double)p->q * (1.0 - age);
+	}
+	v = self + dir * hist;
+	if (v < self)
+		v = self;
 	if (a->win_n == a->win_cap) {
 		size_t cap = a->win_cap ? 2 * a->win_cap : 64;
 		struct ac_print *w = malloc(cap * sizeof *w);
@@ -129,7 +145,6 @@ ac_window(struct ac *a, int64_t t, int64_t sq)
 	}
 	a->win[(a->win_head + a->win_n) % a->win_cap] = (struct ac_print){ t, sq };
 	a->win_n++;
-	a->win_sum += sq;
 	return v;
 }
 
@@ -145,8 +160,7 @@ ac_on_trade(void *arg, const struct book_trade *t)
 
 	if (t->taker_owner == MARKET_OWNER_US) {
 		int64_t sq = t->aggressor == BOOK_ASK ? -t->qty : t->qty;
-		int64_t v = ac_window(a, m->now, sq);
-		double imp = a->eps + a->eta_n * (double)v;
+		double imp = a->eps + a->eta_n * ac_window(a, m->now, sq);
 
 		px = (int64_t)llround(t->aggressor == BOOK_ASK ? a->s - imp :
 		    a->s + imp);
@@ -218,10 +232,13 @@ ac_destroy(struct market *m)
 	free(m);
 }
 
+/* S, floored at a tick as the synthetic bid is. */
 static double
 ac_mid(const struct market *m)
 {
-	return ((const struct ac *)m)->s;
+	double s = ((const struct ac *)m)->s;
+
+	return s < 1 ? 1 : s;
 }
 
 static const struct market_ops ac_ops = {

@@ -294,7 +294,8 @@ int market_sim_new(struct market **out, const struct sim_params *p,
 /* The Almgren-Chriss market (ac.c), in dollars and minutes as the paper
  * quotes them: an arithmetic Brownian mid (sigma $/sqrt(min), times noise
  * on the increments only), permanent impact gamma $ per share, and fills of
- * our crossing orders priced at mid -/+ (eps + eta/tau * n). */
+ * our crossing orders priced at mid -/+ (eps + eta/tau * v), v the child's n
+ * plus our crossing of the last tau, weighted as ac.c says. */
 struct ac_params {
 	double sigma, eta, gamma, eps;
 	double tau_min;  /* the slice length the rate n/tau is taken over */
