@@ -300,6 +300,8 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 	cJSON_AddStringToObject(d, "model", mdl->name);
 	cJSON_AddStringToObject(d, "choice", name);
 	cJSON_AddStringToObject(d, "baseline", "ais-pass");
+	cJSON_AddStringToObject(d, "anchor", policy_anchor(c->action) ? "ac" :
+	    "ais-pass");
 	cJSON_AddNumberToObject(d, "urgency_offset", policy_urgency(c->action));
 	cJSON_AddNumberToObject(d, "lump_frac", policy_lump(c->action));
 	cJSON_AddStringToObject(d, "how", policy_style_name(policy_style(
@@ -395,7 +397,10 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	if (a != POLICY_BASE_ACTION) {
 		int64_t sched = exec_target(p, t);
 		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
-		double u = act->urgency + policy_urgency(a);
+		/* The "ac" urgencies start from AC's own, dropping ais-pass's
+		 * answer to the price; the others from the baseline's. */
+		double u = (policy_anchor(a) ? p->ac_kappa * (double)(p->spec.end -
+		    t) : act->urgency) + policy_urgency(a);
 		double umax = 0.99 * EXEC_PLAN_MAX_URGENCY;
 
 		act->urgency = u > umax ? umax : u < -umax ? -umax : u;
@@ -426,7 +431,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
  * Shadow mode.  The shadow model sees the block exactly as a policy trading
  * it would, relative to the plan in force, and chooses; nothing it chooses
  * reaches the market.  It disagrees when it would leave its baseline (an
- * urgency offset or a lump) or place differently from the live decision
+ * urgency other than the plan's, or a lump) or place differently from the live decision
  * (a classical algorithm's choice is its tactic, multiplier 1); by how much
  * is the shares it would add to or drop from what is due by the next
  * decision: the lump, plus what the urgency offset moves of the rest over
@@ -455,7 +460,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 {
 	struct learned_shadow_state *s = p->shadow_state;
 	struct exec_signals sig;
-	double shares, u, l, du, base;
+	double shares, u, l, du, base, to;
 	int64_t sched, left, lump, T = p->spec.end - t;
 	int a, style, agree;
 	char live[32];
@@ -479,10 +484,13 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;
 	base = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
 	    (double)T;
-	du = T > 0 ? exec_ac_frac((base + u) / (double)T, p->spec.interval, T) -
+	/* An "ac" urgency is AC's own plus its offset, whatever the plan in
+	 * force; it agrees with a plan at AC's urgency. */
+	to = (policy_anchor(a) ? p->ac_kappa * (double)T : base) + u;
+	du = T > 0 ? exec_ac_frac(to / (double)T, p->spec.interval, T) -
 	    exec_ac_frac(base / (double)T, p->spec.interval, T) : 0;
 	shares = (double)lump + (double)(left - lump) * du;
-	agree = u == 0 && l == 0 && style == live_style && live_mult == 1;
+	agree = to == base && l == 0 && style == live_style && live_mult == 1;
 	if (a != POLICY_BASE_ACTION)
 		s->ls.act_t = t;
 	s->n++;

@@ -24,15 +24,20 @@
 #endif
 
 #define MODEL_FORMAT "tranche-model"
-/* Version 2: the re-planning actions (urgency, lump, style) and the
- * signal features; a version 1 file (multipliers of AC's slice) is
- * refused by name. */
-#define MODEL_VERSION 2
+/* Version 3: a fifth urgency, AC's own (the "anchor" list).  Version 2
+ * (four urgencies, all on the baseline's) and version 1 (multipliers of
+ * AC's slice) are refused by name. */
+#define MODEL_VERSION 3
 
 /* Urgency offsets in kappa (T - t) units on top of the baseline's: one
  * slower (back-loading when the baseline is near a straight line), and
- * three faster, the last as fast as a news-driven sell-off wants. */
-static const double urgs[POLICY_NURG] = { 0, -1, 2, 5 };
+ * three faster, the last as fast as a news-driven sell-off wants; then
+ * AC's urgency as it is, without the baseline's answer to the price (in
+ * a market where that answer only adds cost and risk, as in the
+ * Almgren-Chriss world). */
+static const double urgs[POLICY_NURG] = { 0, -1, 2, 5, 0 };
+static const int anchors[POLICY_NURG] = { 0, 0, 0, 0, 1 };
+static const char *anchor_names[2] = { "ais-pass", "ac" };
 /* Fractions of what is left due now. */
 static const double lumps[POLICY_NLUMP] = { 0, 0.1, 0.3 };
 static const char *style_names[POLICY_NSTYLE] = {
@@ -49,6 +54,13 @@ double
 policy_urgency(int action)
 {
 	return policy_ok(action) ? urgs[action / POLICY_NSTYLE / POLICY_NLUMP] : 0;
+}
+
+int
+policy_anchor(int action)
+{
+	return policy_ok(action) ? anchors[action / POLICY_NSTYLE /
+	    POLICY_NLUMP] : 0;
 }
 
 double
@@ -74,7 +86,9 @@ policy_action_name(char *buf, size_t n, int action)
 		snprintf(buf, n, "base");
 		return;
 	}
-	if (u != 0)
+	if (policy_anchor(action))
+		snprintf(us, sizeof us, u != 0 ? "ac%+g " : "ac ", u);
+	else if (u != 0)
 		snprintf(us, sizeof us, "u%+g ", u);
 	if (l > 0)
 		snprintf(ls, sizeof ls, "lump %g%% ", 100 * l);
@@ -215,7 +229,7 @@ model_logp(const struct policy_choice *c, int action)
 cJSON *
 model_to_json(const struct model *m)
 {
-	cJSON *o = cJSON_CreateObject(), *a;
+	cJSON *o = cJSON_CreateObject(), *a, *u;
 
 	cJSON_AddStringToObject(o, "format", MODEL_FORMAT);
 	cJSON_AddNumberToObject(o, "version", MODEL_VERSION);
@@ -231,6 +245,10 @@ model_to_json(const struct model *m)
 	a = cJSON_AddObjectToObject(o, "actions");
 	cJSON_AddItemToObject(a, "urgency", cJSON_CreateDoubleArray(urgs,
 	    POLICY_NURG));
+	u = cJSON_AddArrayToObject(a, "anchor");
+	for (int i = 0; i < POLICY_NURG; i++)
+		cJSON_AddItemToArray(u, cJSON_CreateString(
+		    anchor_names[anchors[i]]));
 	cJSON_AddItemToObject(a, "lump", cJSON_CreateDoubleArray(lumps,
 	    POLICY_NLUMP));
 	cJSON_AddItemToObject(a, "style", cJSON_CreateStringArray(style_names,
@@ -265,6 +283,31 @@ model_check_list(const cJSON *acts, const char *name, const double *v, int n,
 			    it->valuedouble : NAN, v[a - 1]);
 			return -1;
 		}
+	return 0;
+}
+
+/* actions.anchor must be this engine's, name for name. */
+static int
+model_check_anchor(const cJSON *acts, char *err, size_t errlen)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(acts, "anchor"), *it;
+	int a = 0;
+
+	if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) != POLICY_NURG) {
+		snprintf(err, errlen, "\"actions.anchor\": not this engine's action "
+		    "set (%d urgencies, each \"ais-pass\" or \"ac\")", POLICY_NURG);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, l) {
+		const char *want = anchor_names[anchors[a++]];
+
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, want) != 0) {
+			snprintf(err, errlen, "\"actions.anchor\": value \"%s\" is "
+			    "not this engine's \"%s\"", cJSON_IsString(it) ?
+			    it->valuestring : "?", want);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -306,6 +349,7 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 		m->feat[m->nfeat++] = id;
 	}
 	if (model_check_list(acts, "urgency", urgs, POLICY_NURG, err, errlen) != 0 ||
+	    model_check_anchor(acts, err, errlen) != 0 ||
 	    model_check_list(acts, "lump", lumps, POLICY_NLUMP, err, errlen) != 0)
 		return -1;
 	if (nn_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,

@@ -96,9 +96,12 @@ void feat_compute(const struct market *m, const struct feat_input *in,
  * Actions: a residual on top of a classical baseline (algo-learned.c:
  * ais-pass, passive in the money).  At each decision the baseline re-plans
  * the remainder with its urgency; an action adds an urgency offset to it
- * (negative slows down: back-loads what is left), puts a lump of the
- * remainder due now, and says how to place: the block's own tactic,
- * passive at the touch, inside the spread, or crossing.  Action a is
+ * (negative slows down: back-loads what is left), or takes AC's own urgency
+ * instead (the last urgency index, "ac": the baseline's answer to the
+ * price dropped, so that a policy choosing it at every decision trades AC's
+ * static curve), puts a lump of the remainder due now, and says how to
+ * place: the block's own tactic, passive at the touch, inside the spread,
+ * or crossing.  Action a is
  * ((urgency index) x POLICY_NLUMP + lump index) x POLICY_NSTYLE + style;
  * action 0, POLICY_BASE_ACTION, is "the baseline as it is".
  */
@@ -108,7 +111,7 @@ enum policy_style {
 	POLICY_INSIDE,  /* post one tick inside the spread */
 	POLICY_CROSS,   /* cross the spread now */
 };
-#define POLICY_NURG 4
+#define POLICY_NURG 5
 #define POLICY_NLUMP 3
 #define POLICY_NSTYLE 4
 #define POLICY_NACTIONS (POLICY_NURG * POLICY_NLUMP * POLICY_NSTYLE)
@@ -117,6 +120,9 @@ enum policy_style {
 /* The urgency offset (kappa (T - t) units), the lump (a fraction of what
  * is left) and the style of action a; an action out of range is the base. */
 double policy_urgency(int action);
+/* 1 when action a's urgency is AC's (the block's kappa over the time left)
+ * rather than the baseline's: the offset is then added to AC's. */
+int policy_anchor(int action);
 double policy_lump(int action);
 int policy_style(int action);
 const char *policy_style_name(int style);

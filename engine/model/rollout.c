@@ -53,7 +53,7 @@
 #include "engine/model/model.h"
 
 /*
- * The candidate actions: every urgency and placement without a lump (16).
+ * The candidate actions: every urgency and placement without a lump (20).
  * Lumps are left out: a rollout takes a lump once and holds the rest, but
  * a policy that prefers a lump in a state takes it again each time it
  * comes back to that state, which no rollout measured (and the scan of
@@ -332,7 +332,7 @@ rollout_fit(struct model *m, const double *x, const double *d, int ns,
 		}
 	}
 	*r2 = sst > 0 ? 1 - sse / sst : 0;
-	/* The policy: a linear layer from the inputs to the 48 logits. */
+	/* The policy: a linear layer from the inputs to the logits. */
 	double *o = m->net.w;
 
 	for (int a = 0; a < POLICY_NACTIONS; a++) {

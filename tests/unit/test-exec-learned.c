@@ -6,7 +6,7 @@
  * agrees with a classical schedule when it would choose "x1 tactic", and
  * counts every decision it would take otherwise, with the shares; the
  * untrained policy is ais-pass fill for fill; a re-plan action moves the
- * schedule as specified; and a policy woken by news decides within a
+ * schedule as specified; the "ac" urgency keeps AC's schedule; and a policy woken by news decides within a
  * second of it and says what it changed and why.
  */
 #include <math.h>
@@ -329,6 +329,63 @@ replan_action_moves_the_target(void **state)
 	model_free(&m);
 }
 
+/* The "ac" urgency drops the baseline's answer to the price: a policy that
+ * chooses "ac tactic" at every decision keeps AC's schedule minute by minute
+ * (a lot of rounding apart), where ais-pass, on the same seed, bends it. */
+static void
+ac_anchor_keeps_acs_schedule(void **state)
+{
+	struct model m;
+	struct sim_params sp;
+	struct market *mk[3];
+	struct exec *x[3];
+	const char *algo[3] = { "learned", "ac", "ais-pass" };
+	int a = (4 * POLICY_NLUMP + 0) * POLICY_NSTYLE + POLICY_TACTIC;
+	int64_t worst_ac = 0, worst_ais = 0;
+	char err[256], name[32];
+
+	(void)state;
+	policy_action_name(name, sizeof name, a);
+	assert_string_equal(name, "ac tactic");
+	assert_int_equal(policy_anchor(a), 1);
+	assert_int_equal(policy_anchor(POLICY_BASE_ACTION), 0);
+	policy_action_name(name, sizeof name, a + POLICY_NSTYLE + POLICY_CROSS);
+	assert_string_equal(name, "ac lump 10% cross");
+	forced_model(&m, a);
+	sim_params_default(&sp);
+	for (int i = 0; i < 3; i++) {
+		struct parent_spec ps = spec(algo[i]);
+
+		assert_int_equal(market_sim_new(&mk[i], &sp, 21, OPEN - 300 * NS),
+		    0);
+		market_advance(mk[i], OPEN - 1);
+		assert_int_equal(exec_new(&x[i], mk[i], NULL), 0);
+		exec_set_model(x[i], &m);
+		assert_int_equal(exec_submit(x[i], &ps, NULL, err, sizeof err), 0);
+	}
+	for (int64_t t = OPEN; t < OPEN + 3600 * NS; t += 60 * NS) {
+		int64_t tgt[3];
+
+		for (int i = 0; i < 3; i++) {
+			exec_tick(x[i], t + NS);
+			tgt[i] = exec_target(exec_get(x[i], 0), t + 30 * NS);
+		}
+		if (llabs(tgt[0] - tgt[1]) > worst_ac)
+			worst_ac = llabs(tgt[0] - tgt[1]);
+		if (llabs(tgt[2] - tgt[1]) > worst_ais)
+			worst_ais = llabs(tgt[2] - tgt[1]);
+	}
+	print_message("ac anchor: %lld shares from AC's schedule at worst, "
+	    "ais-pass %lld\n", (long long)worst_ac, (long long)worst_ais);
+	assert_true(worst_ac <= 100);
+	assert_true(worst_ais >= 1000);
+	for (int i = 0; i < 3; i++) {
+		exec_free(x[i]);
+		market_free(mk[i]);
+	}
+	model_free(&m);
+}
+
 /* Event-driven decisions: a policy that leaves its baseline only when news
  * is fresh decides within a second of the item, between its grid's
  * decisions, and its reason says what it changed in the plan. */
@@ -412,6 +469,7 @@ main(void)
 		cmocka_unit_test(shadow_watches_and_never_trades),
 		cmocka_unit_test(untrained_policy_is_ais_pass_fill_for_fill),
 		cmocka_unit_test(replan_action_moves_the_target),
+		cmocka_unit_test(ac_anchor_keeps_acs_schedule),
 		cmocka_unit_test(policy_wakes_on_news_and_says_why),
 	};
 

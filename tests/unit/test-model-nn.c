@@ -205,14 +205,31 @@ model_file_round_trips_and_refuses_unknown_features(void **state)
 	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
 	assert_non_null(strstr(err, "moon_phase"));
 	cJSON_Delete(o);
-	/* A version 1 file (multipliers of AC's slice) is refused by its
-	 * version, and so is an action set that is not this engine's, by the
-	 * list and the value. */
+	/* Version 1 (multipliers of AC's slice) and version 2 (no "ac"
+	 * urgency) files are refused by their version, and so is an action
+	 * set that is not this engine's, by the list and the value. */
+	for (int v = 1; v <= 2; v++) {
+		char want[32];
+
+		o = model_to_json(&m);
+		cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(v));
+		assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+		snprintf(want, sizeof want, "version %d:", v);
+		assert_non_null(strstr(err, want));
+		assert_non_null(strstr(err, "version 3"));
+		cJSON_Delete(o);
+	}
 	o = model_to_json(&m);
-	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(1));
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "actions"), "anchor"), 4, cJSON_CreateString("vwap"));
 	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
-	assert_non_null(strstr(err, "version 1"));
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "actions.anchor"));
+	assert_non_null(strstr(err, "\"vwap\""));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(o, "actions"), "anchor");
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "actions.anchor"));
 	cJSON_Delete(o);
 	o = model_to_json(&m);
 	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
