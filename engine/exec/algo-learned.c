@@ -8,7 +8,8 @@
  * At each decision the policy (engine/model/) reads features of the block,
  * its market's fast signals and the news feed (exec_signals()), and
  * chooses one of POLICY_NACTIONS actions: an urgency offset added to the
- * baseline's urgency (slower, or up to much faster), a lump of the
+ * baseline's urgency (slower, or up to much faster) or AC's own urgency
+ * (the baseline's answer to the price dropped), a lump of the
  * remainder due now, and a placement (the block's tactic, passive at the
  * touch, inside the spread, crossing).  The re-plan goes through the
  * action's replan fields (exec_replan), so the schedule follows the
@@ -462,7 +463,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	struct exec_signals sig;
 	double shares, u, l, du, base, to;
 	int64_t sched, left, lump, T = p->spec.end - t;
-	int a, style, agree;
+	int a, style, agree, ac_curve;
 	char live[32];
 	cJSON *o;
 
@@ -485,12 +486,21 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	base = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
 	    (double)T;
 	/* An "ac" urgency is AC's own plus its offset, whatever the plan in
-	 * force; it agrees with a plan at AC's urgency. */
+	 * force; it agrees only with a schedule that is an AC curve (AC's,
+	 * TWAP's -- kappa 0 --, ais-*'s, or a plan re-made on one) at the
+	 * same urgency, never with VWAP's profile, POV or the event rule's own
+	 * plan.  Urgencies are compared to a part in 1e9: a plan's kappa is
+	 * stored divided by the time left. */
 	to = (policy_anchor(a) ? p->ac_kappa * (double)T : base) + u;
 	du = T > 0 ? exec_ac_frac(to / (double)T, p->spec.interval, T) -
 	    exec_ac_frac(base / (double)T, p->spec.interval, T) : 0;
 	shares = (double)lump + (double)(left - lump) * du;
-	agree = to == base && l == 0 && style == live_style && live_mult == 1;
+	ac_curve = (p->plan.on && !p->plan.own) || p->algo == &algo_ac_ops ||
+	    p->algo == &algo_twap_ops || p->algo == &algo_ais_aggr_ops ||
+	    p->algo == &algo_ais_pass_ops;
+	agree = fabs(to - base) <= 1e-9 * fmax(1, fabs(base)) &&
+	    (!policy_anchor(a) || ac_curve) && l == 0 && style == live_style &&
+	    live_mult == 1;
 	if (a != POLICY_BASE_ACTION)
 		s->ls.act_t = t;
 	s->n++;

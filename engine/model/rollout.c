@@ -5,7 +5,7 @@
  * Why a third trainer.  The evolution strategy and PPO both kept the
  * untrained policy: ES scores whole sessions, so a candidate that changes
  * what it does in the one state that matters (the minutes after a
- * headline) is judged on 180 decisions of noise, and an argmax over 48
+ * headline) is judged on 180 decisions of noise, and an argmax over 48 (now 60)
  * actions either never leaves its baseline or leaves it everywhere; PPO's
  * per-step rewards are noisy fills, and its advantages carried almost no
  * signal.  The simulator offers something neither used: it is

@@ -116,16 +116,16 @@ learned_block_needs_a_model(void **state)
 	market_free(m);
 }
 
-/* A TWAP block for an hour, with or without a shadow; returns the block's
- * shadow totals (or NULL) and fills *s. */
+/* A block of algo for an hour, with or without a shadow; returns the
+ * block's shadow totals (or NULL) and fills *s. */
 static cJSON *
-run(const struct model *shadow, struct seen *s, int64_t *filled,
-    int64_t *cash)
+run_shadow(const char *algo, const struct model *shadow, struct seen *s,
+           int64_t *filled, int64_t *cash)
 {
 	struct sim_params sp;
 	struct market *m;
 	struct exec *x;
-	struct parent_spec ps = spec("twap");
+	struct parent_spec ps = spec(algo);
 	struct exec_emit em = { seen_emit, s };
 	char err[256];
 	cJSON *b, *sh;
@@ -146,6 +146,13 @@ run(const struct model *shadow, struct seen *s, int64_t *filled,
 	exec_free(x);
 	market_free(m);
 	return sh;
+}
+
+static cJSON *
+run(const struct model *shadow, struct seen *s, int64_t *filled,
+    int64_t *cash)
+{
+	return run_shadow("twap", shadow, s, filled, cash);
 }
 
 static double
@@ -329,6 +336,33 @@ replan_action_moves_the_target(void **state)
 	model_free(&m);
 }
 
+/* A shadow choosing "ac tactic" agrees with an AC block (the same curve,
+ * the same placement) and disagrees with a VWAP block, whose profile is
+ * not an AC curve, though both have an AC urgency of their own. */
+static void
+shadow_ac_agrees_only_with_an_ac_curve(void **state)
+{
+	struct model m;
+	struct seen s;
+	int64_t f, c;
+	cJSON *sh;
+
+	(void)state;
+	forced_model(&m, (4 * POLICY_NLUMP + 0) * POLICY_NSTYLE + POLICY_TACTIC);
+	sh = run_shadow("ac", &m, &s, &f, &c);
+	assert_non_null(sh);
+	assert_true(num(sh, "decisions") >= 50);
+	assert_int_equal(num(sh, "disagreements"), 0);
+	cJSON_Delete(sh);
+	sh = run_shadow("vwap", &m, &s, &f, &c);
+	assert_non_null(sh);
+	assert_true(num(sh, "decisions") >= 50);
+	assert_int_equal(num(sh, "disagreements"), num(sh, "decisions"));
+	assert_string_equal(s.last_choice, "ac tactic");
+	cJSON_Delete(sh);
+	model_free(&m);
+}
+
 /* The "ac" urgency drops the baseline's answer to the price: a policy that
  * chooses "ac tactic" at every decision keeps AC's schedule minute by minute
  * (a lot of rounding apart), where ais-pass, on the same seed, bends it. */
@@ -470,6 +504,7 @@ main(void)
 		cmocka_unit_test(untrained_policy_is_ais_pass_fill_for_fill),
 		cmocka_unit_test(replan_action_moves_the_target),
 		cmocka_unit_test(ac_anchor_keeps_acs_schedule),
+		cmocka_unit_test(shadow_ac_agrees_only_with_an_ac_curve),
 		cmocka_unit_test(policy_wakes_on_news_and_says_why),
 	};
 

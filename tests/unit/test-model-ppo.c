@@ -192,7 +192,7 @@ toy_train(int sign, int jobs, struct model *m, struct ppo_result *res)
 		fail_msg("ppo_train: %s", err);
 }
 
-/* Chance is 1/48 per decision.  Within 30 updates PPO gets the last
+/* Chance is 1/60 per decision.  Within 30 updates PPO gets the last
  * iteration's mean return to 0.9 and the kept argmax policy right in every
  * context; with the advantages' sign flipped it learns to avoid the target
  * (return below chance) and its argmax is right in at most one context. */
