@@ -51,18 +51,26 @@ ac_session(const struct scenario *sc, const char *algo, uint64_t seed,
 	return is;
 }
 
+/* The AC world with no noise: the paper's expected costs, to the cent. */
+static void
+load_noiseless(struct scenario *sc)
+{
+	const char *sets[] = { "noise=0" };
+	char err[512];
+
+	assert_int_equal(scenario_load(sc, "ac-world", sets, 1, err, sizeof err),
+	    0);
+}
+
 static void
 noise_zero_gives_the_papers_expected_costs(void **state)
 {
 	struct scenario sc;
-	const char *sets[] = { "noise=0" };
-	char err[512];
 	int64_t first;
 	double twap, ac;
 
 	(void)state;
-	assert_int_equal(scenario_load(&sc, "ac-world", sets, 1, err, sizeof err),
-	    0);
+	load_noiseless(&sc);
 	assert_string_equal(sc.source, "ac");
 	twap = ac_session(&sc, "twap", 1, &first);
 	print_message("twap $%.2f first %lld\n", twap, (long long)first);
@@ -167,12 +175,9 @@ static void
 cutting_a_slice_into_children_pays_for_the_rate(void **state)
 {
 	struct scenario sc;
-	const char *sets[] = { "noise=0" };
-	char err[512];
 
 	(void)state;
-	assert_int_equal(scenario_load(&sc, "ac-world", sets, 1, err, sizeof err),
-	    0);
+	load_noiseless(&sc);
 	double one = sliced_cost(&sc, 1, 300, 0, NULL);
 	print_message("36 slices: $%.2f\n", one);
 	assert_true(fabs(one / 135382.0 - 1) < 0.001);
@@ -207,12 +212,9 @@ static void
 the_charge_is_continuous_in_the_spacing(void **state)
 {
 	struct scenario sc;
-	const char *sets[] = { "noise=0" };
-	char err[512];
 
 	(void)state;
-	assert_int_equal(scenario_load(&sc, "ac-world", sets, 1, err, sizeof err),
-	    0);
+	load_noiseless(&sc);
 	/* Slices 1 s closer or further apart than tau trade at a rate 0.3%
 	 * different, and cost about that much more or less (a hard window
 	 * charged slices 299 s apart for two: +71%). */
@@ -231,15 +233,12 @@ static void
 a_resting_child_does_not_move_the_mid(void **state)
 {
 	struct scenario sc;
-	const char *sets[] = { "noise=0" };
-	char err[512];
 	struct market *m;
 	int64_t bp, bq, filled;
 	uint64_t id;
 
 	(void)state;
-	assert_int_equal(scenario_load(&sc, "ac-world", sets, 1, err, sizeof err),
-	    0);
+	load_noiseless(&sc);
 	assert_int_equal(scenario_market_new(&sc, 1, &m), 0);
 	double mid0 = market_mid(m);
 	/* A buy crosses and lifts S; then a sell of ours rests below the new
