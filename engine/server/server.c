@@ -61,6 +61,10 @@
 #define PUBLISH_MS 50
 #define PUBLISH_BATCH_BYTES (64 * 1024) /* events a message, at most */
 #define MAX_SPEED_CHUNK_NS (5LL * 1000000000LL)
+/* A clock pass simulates at most this much wall time's worth: an engine
+ * that fell behind (a starved host) catches up over several passes, with
+ * requests and events hellos answered between them. */
+#define CATCHUP_MS 100
 
 static void
 server_outbox_push(struct server *s, char *buf, size_t len, int durable)
@@ -499,12 +503,22 @@ server_on_clock(uv_timer_t *h)
 		return;
 	}
 	server_busy_begin(s);
-	if (s->speed <= 0)
+	if (s->speed <= 0) {
 		target = s->t + MAX_SPEED_CHUNK_NS;
-	else
-		target = s->t + (int64_t)((double)(now - s->wall_last) * 1e6 *
-		    s->speed);
-	s->wall_last = now;
+		s->wall_last = now;
+	} else {
+		/* Behind by more than CATCHUP_MS (this pass came late, or the
+		 * last took long): simulate CATCHUP_MS of it now and the rest
+		 * in the passes that follow.  Simulating the whole lag at once
+		 * made each pass longer than the last on a starved host --
+		 * seconds in which nothing was answered. */
+		uint64_t dt = now - s->wall_last;
+
+		if (dt > CATCHUP_MS)
+			dt = CATCHUP_MS;
+		target = s->t + (int64_t)((double)dt * 1e6 * s->speed);
+		s->wall_last += dt;
+	}
 	if (target > s->sc.close)
 		target = s->sc.close;
 	if (target > s->t) {
@@ -533,7 +547,11 @@ server_on_publish(uv_timer_t *h)
 	exec_emit_dirty(s->x);
 	server_status_check(s);
 	server_flush(s);
-	/* Connections that never said hello, or were refused, go. */
+	/* Connections that never said hello, or were refused, go.  Hellos
+	 * that came while the loop was busy are answered first: libuv runs
+	 * timers before it polls, and the timeout is the peer's silence,
+	 * not the engine's. */
+	evchan_read(s->ev, s->seq);
 	evchan_sweep(s->ev);
 	server_busy_end(s);
 }

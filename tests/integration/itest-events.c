@@ -27,7 +27,14 @@
  *     the same as the first over tls+tcp:// (a throwaway certificate made
  *     with openssl; the test is skipped without it): the SUB peer verifies
  *     the engine's certificate, so TLS itself is no obstacle, and still
- *     receives nothing, while a client with a token receives events.
+ *     receives nothing, while a client with a token receives events;
+ *   stalled_engine_answers_while_it_catches_up
+ *     the engine is stopped (SIGSTOP) for 8 s at 1000x while a status
+ *     request waits: once it runs again it answers within a small part of
+ *     the 8,000 simulated seconds it owes, rather than simulating them all
+ *     in one pass first (seconds of wall time, on a starved host, in which
+ *     no request or events hello was answered and hellos that were on time
+ *     were swept as silent).
  *
  * The SUB test needs no hello of its own, so it runs against an engine of
  * any protocol version: against tranched before protocol 3, whose events
@@ -42,6 +49,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/types.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -70,6 +79,7 @@ static struct net {
 	char dir[256];
 	char url[128], evurl[128];
 	char ca[300];        /* tls: the CA (the self-signed certificate) */
+	char log[300];       /* the engine's stderr, shown at the end */
 	int tls;
 	struct ipc_client *c;
 	nng_socket raw;
@@ -117,6 +127,57 @@ net_cmd(struct ipc_client *c, const char *json)
 	return rep;
 }
 
+/* What the engine said (its stderr, kept in log), to stderr; the log
+ * is emptied. */
+static void
+net_log_dump(const char *log)
+{
+	char buf[4096];
+	size_t k;
+	FILE *f = fopen(log, "r");
+
+	if (f == NULL)
+		return;
+	while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, k, stderr);
+	fclose(f);
+	if (truncate(log, 0) != 0)
+		fprintf(stderr, "itest-events: could not empty %s\n", log);
+}
+
+static int
+net_log_has(const char *log, const char *what)
+{
+	char buf[16384];
+	size_t k = 0;
+	FILE *f = fopen(log, "r");
+
+	if (f != NULL) {
+		k = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	}
+	buf[k] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+/* tranched with argv, its stderr going to log. */
+static pid_t
+net_spawn(char *const argv[], const char *log)
+{
+	int fd, saved;
+	pid_t pid;
+
+	fflush(stderr);
+	assert_true((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_true((saved = dup(2)) >= 0);
+	dup2(fd, 2);
+	pid = itest_spawn(tranched, argv);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	return pid;
+}
+
 /*
  * Start tranched on a free pair of ports, over TLS when tls is set, and
  * wait until a client with the trader token is answered.  The engine gets
@@ -133,6 +194,7 @@ net_start(int tls, const char *speed, const char *set)
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	assert_non_null(mkdtemp(n.dir));
 	snprintf(n.ca, sizeof n.ca, "%s/engine.pem", n.dir);
+	snprintf(n.log, sizeof n.log, "%s/engine.log", n.dir);
 	snprintf(cert, sizeof cert, "--tls-cert=%s/engine.pem", n.dir);
 	snprintf(key, sizeof key, "--tls-key=%s/engine.key", n.dir);
 	if (tls)
@@ -159,16 +221,27 @@ net_start(int tls, const char *speed, const char *set)
 		snprintf(listen, sizeof listen, "--listen=%s", n.url);
 		snprintf(journal, sizeof journal, "--journal=%s/j%d.trj", n.dir,
 		    tries);
-		assert_true((n.pid = itest_spawn(tranched, argv)) > 0);
-		/* In use: the engine says so and exits at once. */
-		usleep(300000);
-		if (waitpid(n.pid, NULL, WNOHANG) == n.pid) {
-			n.pid = 0;
-			continue;
+		assert_true((n.pid = net_spawn(argv, n.log)) > 0);
+		/* Up once it says it listens.  A port in use (ours is within
+		 * the kernel's ephemeral range), it says so and exits -- after
+		 * its warm-up, which takes most of a second in a sanitizer
+		 * build on a loaded machine. */
+		for (long long t0 = itest_now_ms(); n.pid > 0 &&
+		    !net_log_has(n.log, "listening on") &&
+		    itest_now_ms() - t0 < 20000;) {
+			if (waitpid(n.pid, NULL, WNOHANG) == n.pid)
+				n.pid = 0;
+			else
+				usleep(50000);
 		}
-		break;
+		if (n.pid > 0 || !net_log_has(n.log, "in use"))
+			break;
+		net_log_dump(n.log);
 	}
-	assert_true(n.pid > 0);
+	if (n.pid <= 0 || !net_log_has(n.log, "listening on")) {
+		net_log_dump(n.log);
+		fail_msg("tranched did not start listening on %s", n.url);
+	}
 }
 
 /* Wait until the engine answers a client with the trader token. */
@@ -563,6 +636,74 @@ events_tls_tokenless_sub_gets_nothing(void **state)
 	net_sub_gets_nothing();
 }
 
+/* The simulated time a status reply gives, in seconds. */
+static double
+net_status_t(const cJSON *r)
+{
+	const char *t = itest_str(r, "t");
+
+	assert_non_null(t);
+	return (double)strtoll(t, NULL, 10) / 1e9;
+}
+
+static void
+stalled_engine_answers_while_it_catches_up(void **state)
+{
+	const int stall_ms = 8000;
+	double t0, t1, speed = 1000;
+	long long w0;
+	cJSON *req, *r = NULL;
+	pid_t cont;
+
+	(void)state;
+	net_start(0, "--speed=1000", "--set=market.mkt_rate=2");
+	net_wait_up();
+	assert_int_equal(net_client(&n.c, TRADER_TOKEN, "itest-stall"), 0);
+	r = net_cmd(n.c, "{\"cmd\":\"hello\",\"role\":\"trader\",\"token\":"
+	    "\"" TRADER_TOKEN "\",\"v\":3}");
+	assert_non_null(r);
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = net_cmd(n.c, "{\"cmd\":\"status\"}");
+	assert_non_null(r);
+	assert_true(itest_ok(r));
+	t0 = net_status_t(r);
+	cJSON_Delete(r);
+	/* Stopped; a child lets it go on after stall_ms, while this asks. */
+	assert_int_equal(kill(n.pid, SIGSTOP), 0);
+	w0 = itest_now_ms();
+	assert_true((cont = fork()) >= 0);
+	if (cont == 0) {
+		usleep((useconds_t)stall_ms * 1000);
+		kill(n.pid, SIGCONT);
+		_exit(0);
+	}
+	req = cJSON_Parse("{\"cmd\":\"status\"}");
+	if (ipc_client_request(n.c, req, &r, stall_ms + 20000) != 0)
+		r = NULL;
+	cJSON_Delete(req);
+	waitpid(cont, NULL, 0);
+	kill(n.pid, SIGCONT);
+	assert_non_null(r);
+	assert_true(itest_ok(r));
+	t1 = net_status_t(r);
+	cJSON_Delete(r);
+	fprintf(stderr, "events: stopped %d ms at %gx; the status asked meanwhile "
+	    "was answered %lld ms after the stop, %.0f simulated s after the "
+	    "one before (%.0f owed)\n", stall_ms, speed, itest_now_ms() - w0,
+	    t1 - t0, stall_ms / 1000.0 * speed);
+	/* One pass simulates at most 100 ms of wall time (100 s here); the
+	 * request is read within a few.  The old engine simulated all 8,000 s
+	 * first. */
+	assert_true(t1 - t0 < 0.5 * stall_ms / 1000.0 * speed);
+	/* And it goes on catching up: the pace is kept, only spread out. */
+	sleep(2);
+	r = net_cmd(n.c, "{\"cmd\":\"status\"}");
+	assert_non_null(r);
+	assert_true(net_status_t(r) > t1);
+	cJSON_Delete(r);
+}
+
 static int
 net_teardown(void **state)
 {
@@ -573,9 +714,12 @@ net_teardown(void **state)
 		ipc_nng_close(n.raw, 2000);
 	ipc_client_close(n.c);
 	if (n.pid > 0) {
+		kill(n.pid, SIGCONT);
 		kill(n.pid, SIGTERM);
 		waitpid(n.pid, NULL, 0);
 	}
+	if (n.log[0] != '\0')
+		net_log_dump(n.log);
 	if (n.dir[0] != '\0' && getenv("TRANCHE_KEEP_TEST_DIRS") == NULL) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", n.dir);
 		if (system(cmd) != 0)
@@ -597,6 +741,8 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(events_tls_tokenless_sub_gets_nothing,
 		    net_teardown),
+		cmocka_unit_test_teardown(
+		    stalled_engine_answers_while_it_catches_up, net_teardown),
 	};
 
 	if (argc < 2) {
