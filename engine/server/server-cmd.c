@@ -241,6 +241,8 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddStringToObject(r, "state", server_state(s));
 	ipc_add_i64_str(r, "t", server_now(s));
 	cJSON_AddNumberToObject(r, "speed", s->speed);
+	if (!s->readonly)
+		cJSON_AddNumberToObject(r, "lost_ms", round(s->lost_ms));
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddItemToObject(r, "blocks", server_blocks_json(s));
 	if (s->readonly) {

@@ -176,6 +176,9 @@ struct server {
 	double speed;         /* 0 = as fast as possible */
 	int64_t t;            /* simulated now */
 	uint64_t wall_last;   /* uv_now() at the last clock pass */
+	int64_t owed_ns;      /* simulated time due and not yet simulated */
+	double lost_ms;       /* wall ms the clock gave up: it could not keep
+	                       * its speed (stopped, starved, too fast) */
 	uint64_t busy_ns, busy_t0, beat_t0;
 
 	uint64_t seq;

@@ -285,6 +285,7 @@ server_jrnl_resume(struct server *s, const char *id,
 	/* The clock goes on from where it stopped, not from the wall. */
 	if (s->loop_inited)
 		s->wall_last = uv_now(&s->loop);
+	s->owed_ns = 0;
 	snprintf(text, sizeof text, "journal resumed by %s (%s): %.200s; "
 	    "%zu records written again; events seq %llu..%llu were published "
 	    "while halted and are not in the journal", sess->client, reason ?

@@ -61,10 +61,15 @@
 #define PUBLISH_MS 50
 #define PUBLISH_BATCH_BYTES (64 * 1024) /* events a message, at most */
 #define MAX_SPEED_CHUNK_NS (5LL * 1000000000LL)
-/* A clock pass simulates at most this much wall time's worth: an engine
- * that fell behind (a starved host) catches up over several passes, with
- * requests and events hellos answered between them. */
+/* A clock pass works at most CATCHUP_MS of wall time, in pieces of at
+ * most MAX_SPEED_CHUNK_NS of simulated time, and reads the sockets before
+ * the next; an engine that cannot keep its speed (stopped, starved, or
+ * asked for more than it can do) owes at most OWED_MAX_MS of wall time's
+ * worth and gives the rest up, counted in lost_ms.  Simulating the whole
+ * lag in one pass made each pass longer than the last on a starved host:
+ * seconds in which no request or events hello was answered. */
 #define CATCHUP_MS 100
+#define OWED_MAX_MS 1000
 
 static void
 server_outbox_push(struct server *s, char *buf, size_t len, int durable)
@@ -278,6 +283,7 @@ server_set_speed(struct server *s, double speed)
 	s->speed = speed;
 	if (s->loop_inited && !s->stopping) {
 		s->wall_last = uv_now(&s->loop);
+		s->owed_ns = 0;
 		uv_timer_set_repeat(&s->clock_timer, speed <= 0 ? 1 : CLOCK_MS);
 		uv_timer_again(&s->clock_timer);
 	}
@@ -500,30 +506,46 @@ server_on_clock(uv_timer_t *h)
 	/* Halted, the simulated clock stands still (server-journal.c). */
 	if (s->jhalted) {
 		s->wall_last = now;
+		s->owed_ns = 0;
 		return;
 	}
 	server_busy_begin(s);
 	if (s->speed <= 0) {
 		target = s->t + MAX_SPEED_CHUNK_NS;
 		s->wall_last = now;
+		s->owed_ns = 0;
+		if (target > s->sc.close)
+			target = s->sc.close;
+		if (target > s->t) {
+			exec_tick(s->x, target);
+			s->t = target;
+		}
 	} else {
-		/* Behind by more than CATCHUP_MS (this pass came late, or the
-		 * last took long): simulate CATCHUP_MS of it now and the rest
-		 * in the passes that follow.  Simulating the whole lag at once
-		 * made each pass longer than the last on a starved host --
-		 * seconds in which nothing was answered. */
-		uint64_t dt = now - s->wall_last;
+		double ns_per_ms = 1e6 * s->speed;
+		int64_t owed_max = (int64_t)(OWED_MAX_MS * ns_per_ms);
+		uint64_t t0 = uv_hrtime();
 
-		if (dt > CATCHUP_MS)
-			dt = CATCHUP_MS;
-		target = s->t + (int64_t)((double)dt * 1e6 * s->speed);
-		s->wall_last += dt;
-	}
-	if (target > s->sc.close)
-		target = s->sc.close;
-	if (target > s->t) {
-		exec_tick(s->x, target);
-		s->t = target;
+		s->owed_ns += (int64_t)((double)(now - s->wall_last) * ns_per_ms);
+		s->wall_last = now;
+		if (s->owed_ns > owed_max) {
+			s->lost_ms += (double)(s->owed_ns - owed_max) / ns_per_ms;
+			s->owed_ns = owed_max;
+		}
+		while (s->owed_ns > 0 && s->t < s->sc.close) {
+			int64_t step = s->owed_ns < MAX_SPEED_CHUNK_NS ? s->owed_ns :
+			    MAX_SPEED_CHUNK_NS;
+
+			target = s->t + step;
+			if (target > s->sc.close)
+				target = s->sc.close;
+			exec_tick(s->x, target);
+			s->owed_ns -= target - s->t;
+			s->t = target;
+			if (uv_hrtime() - t0 >= CATCHUP_MS * 1000000ULL)
+				break;
+		}
+		if (s->t >= s->sc.close)
+			s->owed_ns = 0;
 	}
 	if (s->need_sync)
 		server_flush(s);
@@ -571,6 +593,7 @@ server_on_beat(uv_timer_t *h)
 	cJSON_AddNumberToObject(o, "util", now > s->beat_t0 ?
 	    round(1000.0 * (double)s->busy_ns / (double)(now - s->beat_t0)) /
 	    1000.0 : 0.0);
+	cJSON_AddNumberToObject(o, "lost_ms", round(s->lost_ms));
 	cJSON_AddStringToObject(o, "name", s->name);
 	server_jrnl_describe(s, o);
 	server_publish(s, TOPIC_HEARTBEAT, o);
