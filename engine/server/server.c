@@ -501,7 +501,6 @@ server_on_clock(uv_timer_t *h)
 {
 	struct server *s = h->data;
 	uint64_t now = uv_now(&s->loop);
-	int64_t target;
 
 	/* Halted, the simulated clock stands still (server-journal.c). */
 	if (s->jhalted) {
@@ -510,43 +509,33 @@ server_on_clock(uv_timer_t *h)
 		return;
 	}
 	server_busy_begin(s);
-	if (s->speed <= 0) {
-		target = s->t + MAX_SPEED_CHUNK_NS;
-		s->wall_last = now;
-		s->owed_ns = 0;
-		if (target > s->sc.close)
-			target = s->sc.close;
-		if (target > s->t) {
-			exec_tick(s->x, target);
-			s->t = target;
-		}
-	} else {
+	if (s->speed <= 0)
+		s->owed_ns = MAX_SPEED_CHUNK_NS;
+	else {
 		double ns_per_ms = 1e6 * s->speed;
 		int64_t owed_max = (int64_t)(OWED_MAX_MS * ns_per_ms);
-		uint64_t t0 = uv_hrtime();
 
 		s->owed_ns += (int64_t)((double)(now - s->wall_last) * ns_per_ms);
-		s->wall_last = now;
 		if (s->owed_ns > owed_max) {
 			s->lost_ms += (double)(s->owed_ns - owed_max) / ns_per_ms;
 			s->owed_ns = owed_max;
 		}
-		while (s->owed_ns > 0 && s->t < s->sc.close) {
-			int64_t step = s->owed_ns < MAX_SPEED_CHUNK_NS ? s->owed_ns :
-			    MAX_SPEED_CHUNK_NS;
-
-			target = s->t + step;
-			if (target > s->sc.close)
-				target = s->sc.close;
-			exec_tick(s->x, target);
-			s->owed_ns -= target - s->t;
-			s->t = target;
-			if (uv_hrtime() - t0 >= CATCHUP_MS * 1000000ULL)
-				break;
-		}
-		if (s->t >= s->sc.close)
-			s->owed_ns = 0;
 	}
+	s->wall_last = now;
+	for (uint64_t t0 = uv_hrtime(); s->owed_ns > 0 && s->t < s->sc.close &&
+	    uv_hrtime() - t0 < CATCHUP_MS * 1000000ULL;) {
+		int64_t target = s->t + (s->owed_ns < MAX_SPEED_CHUNK_NS ?
+		    s->owed_ns : MAX_SPEED_CHUNK_NS);
+
+		if (target > s->sc.close)
+			target = s->sc.close;
+		exec_tick(s->x, target);
+		s->owed_ns -= target - s->t;
+		s->t = target;
+	}
+	/* At --speed max a pass is one piece; nothing is owed past it. */
+	if (s->speed <= 0 || s->t >= s->sc.close)
+		s->owed_ns = 0;
 	if (s->need_sync)
 		server_flush(s);
 	server_busy_end(s);
