@@ -23,6 +23,7 @@
 
 #include "engine/backtest/backtest.h"
 #include "engine/cli/cli.h"
+#include "engine/model/model.h"
 
 #define BT_MAX 16
 
@@ -242,6 +243,21 @@ backtest_main(int argc, char **argv)
 		bt_usage(stderr);
 		return 2;
 	}
+	/* The learned policy's model is read once here: a file it cannot use
+	 * is one error before anything runs, not one per session. */
+	for (int a = 0; a < nalgo; a++)
+		if (strcmp(algos[a], "learned") == 0) {
+			struct model m;
+
+			if (model_load(&m, model_default_path(), err,
+			    sizeof err) != 0) {
+				fprintf(stderr, "tranched backtest: algo \"learned\": "
+				    "%s\n", err);
+				return 2;
+			}
+			model_free(&m);
+			break;
+		}
 	if ((sc = calloc((size_t)nsc, sizeof *sc)) == NULL)
 		return 1;
 	for (int i = 0; i < nsc; i++) {
@@ -305,6 +321,8 @@ backtest_main(int argc, char **argv)
 			return 1;
 		}
 		if (pids[j] == 0) {
+			char last[sizeof err] = "";
+
 			close(pfd[0]);
 			for (long long s = j; s < nseeds; s += jobs)
 				for (int i = 0; i < nsc; i++)
@@ -313,8 +331,12 @@ backtest_main(int argc, char **argv)
 
 						r.ok = backtest_session_opts(&sc[i], &vopt[a],
 						    (uint64_t)(base + s), &r.r, err, sizeof err) == 0;
-						if (!r.ok)
+						/* Each distinct error once a
+						 * worker: the count is below. */
+						if (!r.ok && strcmp(err, last) != 0) {
 							fprintf(stderr, "tranched backtest: %s\n", err);
+							snprintf(last, sizeof last, "%s", err);
+						}
 						if (bt_write_all(pfd[1], &r, sizeof r) != 0)
 							_exit(1);
 					}
