@@ -290,6 +290,9 @@ learned_train_usage(FILE *f)
 	    "                          baseline to be taken (default 0.5)\n"
 	    "  --clip-bps C            rollout: labels clipped to +-C bps, 0 not\n"
 	    "                          (default 50)\n"
+	    "  --states FILE           rollout: every labelled state to FILE (CSV:\n"
+	    "                          iteration, session, point, news, the\n"
+	    "                          policy's inputs, a label per candidate)\n"
 	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16; rollout:\n"
 	    "                          none, its policy is linear)\n"
 	    "  --prior B               the untrained policy's bias towards its\n"
@@ -308,7 +311,8 @@ learned_train_main(int argc, char **argv)
 	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
 	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
-	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL };
+	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL,
+	    O_STATES };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -342,9 +346,12 @@ learned_train_main(int argc, char **argv)
 		{ "ridge", required_argument, NULL, O_RIDGE },
 		{ "margin", required_argument, NULL, O_MARGIN },
 		{ "clip-bps", required_argument, NULL, O_CLIPL },
+		{ "states", required_argument, NULL, O_STATES },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
+	char *states = NULL;
+	FILE *sf = NULL;
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
 	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
@@ -413,6 +420,9 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_CURVE:
 			curve = optarg;
+			break;
+		case O_STATES:
+			states = optarg;
 			break;
 		case O_COMMIT:
 			commit = optarg;
@@ -486,6 +496,11 @@ learned_train_main(int argc, char **argv)
 	}
 	if (scarg == NULL || out == NULL || episodes <= 0 || optind < argc) {
 		learned_train_usage(stderr);
+		return 2;
+	}
+	if (states != NULL && !rollout) {
+		fprintf(stderr, "tranched train: --states %s: only with --method "
+		    "rollout (the labelled states are its)\n", states);
 		return 2;
 	}
 	char *scdup = strdup(scarg);
@@ -577,8 +592,17 @@ learned_train_main(int argc, char **argv)
 	snprintf(cpath, sizeof cpath, "%s", curve != NULL ? curve : out);
 	if (curve == NULL)
 		snprintf(cpath, sizeof cpath, "%s.csv", out);
+	if (states != NULL && (sf = fopen(states, "w")) == NULL) {
+		fprintf(stderr, "tranched train: --states %s: %s\n", states,
+		    strerror(errno));
+		model_free(&mdl);
+		goto out;
+	}
+	ro.states = sf;
 	if ((cf = fopen(cpath, "w")) == NULL) {
 		fprintf(stderr, "tranched train: %s: %s\n", cpath, strerror(errno));
+		if (sf != NULL)
+			fclose(sf);
 		model_free(&mdl);
 		goto out;
 	}
@@ -603,6 +627,8 @@ learned_train_main(int argc, char **argv)
 	} else if (rollout) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		fclose(cf);
+		if (sf != NULL)
+			fclose(sf);
 		model_free(&mdl);
 		goto out;
 	} else if (ppo && ppo_train(&mdl, &po, &pres, err, sizeof err) == 0) {
@@ -617,6 +643,12 @@ learned_train_main(int argc, char **argv)
 		goto out;
 	}
 	fclose(cf);
+	if (sf != NULL && fclose(sf) != 0) {
+		fprintf(stderr, "tranched train: --states %s: %s\n", states,
+		    strerror(errno));
+		model_free(&mdl);
+		goto out;
+	}
 
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
 

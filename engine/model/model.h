@@ -337,6 +337,10 @@ struct rollout_opts {
 	double (*cost)(void *arg, const struct model *m, int it, int ep);
 	void *arg;
 	FILE *curve;
+	/* Every labelled state (NULL: none), CSV with a header: iteration,
+	 * session, point, news (1: the news point), the policy's inputs by
+	 * name, then the label of each candidate by its action's name. */
+	FILE *states;
 	int progress;
 };
 

@@ -359,6 +359,34 @@ out:
 	return rc;
 }
 
+/* --states: the header, then one row per labelled state. */
+static void
+rl_state_head(FILE *f, const struct model *m)
+{
+	fprintf(f, "iteration,session,point,news");
+	for (int i = 0; i < m->nfeat; i++)
+		fprintf(f, ",%s", feat_name(m->feat[i]));
+	for (int c = 0; c < rl_ncand; c++) {
+		char name[64];
+
+		policy_action_name(name, sizeof name, rl_cand[c]);
+		fprintf(f, ",\"%s\"", name);
+	}
+	fprintf(f, "\n");
+}
+
+static void
+rl_state_row(FILE *f, const struct model *m, int it, int e, int k, int news,
+             const double *x, const double *d)
+{
+	fprintf(f, "%d,%d,%d,%d", it + 1, e, k, news);
+	for (int i = 0; i < m->nfeat; i++)
+		fprintf(f, ",%.9g", x[i]);
+	for (int c = 0; c < rl_ncand; c++)
+		fprintf(f, ",%.9g", d[c]);
+	fprintf(f, "\n");
+}
+
 static void
 rl_bar(int it, int total, const char *what, double t0)
 {
@@ -418,6 +446,8 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 		goto out;
 	r->best_val = r->base_val;
 	r->best_iter = 0;
+	if (o->states != NULL)
+		rl_state_head(o->states, m);
 	if (o->curve != NULL)
 		fprintf(o->curve, "iteration,states,fit_r2,mean_gain_bps,val_cost_bps,"
 		    "best_bps\n0,0,0,0,%.6f,%.6f\n", r->base_val, r->best_val);
@@ -498,6 +528,11 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 						lo = dd;
 				}
 				gain += lo;
+				if (o->states != NULL)
+					rl_state_row(o->states, m, it, e, k,
+					    force[i0].news, x + (size_t)ns *
+					    (size_t)m->nfeat, d + (size_t)ns *
+					    (size_t)rl_ncand);
 				ns++;
 			}
 		/* Without a ridge penalty the fit needs more states than

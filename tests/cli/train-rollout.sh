@@ -5,7 +5,8 @@
 # seed, iteration and session only, and runs are filed by index); the
 # model is linear, leaves its baseline somewhere (the fit moved it), and
 # records the trainer's settings; bad rollout options are refused naming
-# the option and the value, and write nothing.
+# the option and the value, and write nothing; --states writes every
+# labelled state.
 set -eu
 T=$1
 tmp=$(mktemp -d)
@@ -15,7 +16,8 @@ args=(--method rollout --scenarios news-soft,calm --episodes 4 --iterations 1
 	--points 1 --val-episodes 2 --quiet)
 
 "$T" train "${args[@]}" --jobs 1 --out "$tmp/a.json" > /dev/null || fail "train --jobs 1"
-"$T" train "${args[@]}" --jobs 2 --out "$tmp/b.json" > /dev/null || fail "train --jobs 2"
+"$T" train "${args[@]}" --jobs 2 --out "$tmp/b.json" --states "$tmp/b.states" > /dev/null ||
+	fail "train --jobs 2"
 cmp <(jq -c .weights "$tmp/a.json") <(jq -c .weights "$tmp/b.json") ||
 	fail "--jobs 1 and --jobs 2 wrote different weights"
 cmp "$tmp/a.json.csv" "$tmp/b.json.csv" ||
@@ -24,6 +26,21 @@ cmp "$tmp/a.json.csv" "$tmp/b.json.csv" ||
 # Four sessions, one point each: four labelled states.
 awk -F, 'NR == 3 && $2 == 4 { ok = 1 } END { exit !ok }' "$tmp/a.json.csv" ||
 	fail "iteration 1 did not label 4 states: $(cat "$tmp/a.json.csv")"
+# --states: a header (the inputs by name, the candidates by action) and
+# the same 4 states, each with a label per candidate.
+python3 - "$tmp/b.states" "$tmp/a.json" <<'PY' || fail "--states: $(head -3 "$tmp/b.states")"
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1])))
+m = json.load(open(sys.argv[2]))
+head, body = rows[0], rows[1:]
+feats = [f["name"] for f in m["features"]]
+assert head[:4] == ["iteration", "session", "point", "news"], head[:4]
+assert head[4:4 + len(feats)] == feats, head
+assert head[4 + len(feats)] == "base" and len(head) == 4 + len(feats) + 20, head
+assert len(body) == 4 and all(len(r) == len(head) for r in body), body
+assert all(r[0] == "1" for r in body)
+assert all(float(r[4 + len(feats)]) == 0 for r in body)  # the base's own label
+PY
 jq -e '.arch.layers | length == 2' "$tmp/a.json" > /dev/null ||
 	fail "the rollout policy is not linear: $(jq -c .arch "$tmp/a.json")"
 jq -e '.meta.training.method | startswith("rollout policy iteration")' "$tmp/a.json" > /dev/null ||
@@ -47,7 +64,8 @@ bad() {
 		fail "$* accepted"
 	fi
 	grep -qF -- "$want" "$tmp/err" || fail "$*: error does not say '$want': $(cat "$tmp/err")"
-	[ ! -e "$tmp/bad.json" ] || fail "$*: wrote a model"
+	[ ! -e "$tmp/bad.json" ] && [ ! -e "$tmp/bad.json.csv" ] ||
+		fail "$*: wrote a model or its curve"
 }
 bad '--hold 0' --method rollout --hold 0
 bad '--hold 2' --method rollout --hold 2
@@ -55,6 +73,8 @@ bad '--points 0' --method rollout --points 0
 bad '--iterations 0' --method rollout --iterations 0
 bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
+bad '--states' --states "$tmp/es.states"
+bad "$tmp/no/such/dir/s.csv" --method rollout --states "$tmp/no/such/dir/s.csv"
 if "$T" train --method rollout --scenarios program --episodes 2 --out "$tmp/bad.json" 2> "$tmp/err"; then
 	fail "rollout on a session of several blocks accepted"
 fi
