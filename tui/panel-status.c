@@ -9,8 +9,9 @@
  * (CONNECTING, CONNECTED, DISCONNECTED), the engine's state (LIVE, PAUSED,
  * HALTED, JOURNAL-HALTED when it cannot write its journal, DONE), the
  * count of CRIT alerts nobody has acknowledged, the simulated time, the
- * heartbeat's age (STALE past three seconds), and how many sequence gaps
- * were found.  Each fact is a word, and the ones that need attention are
+ * heartbeat's age (STALE past three seconds), how many sequence gaps
+ * were found, and LATE with the wall seconds the engine's clock gave up
+ * when it could not keep its speed.  Each fact is a word, and the ones that need attention are
  * also coloured or reversed.  When the bar is too narrow for all of it,
  * status_fit() decides what stays: the words that say the picture cannot
  * be trusted (and the unacknowledged CRIT count) are the last to go.
@@ -184,6 +185,12 @@ status_draw(struct panel *p, const struct tui_view *v)
 	if (s->speed > 0 && !v->replay)
 		status_add(seg, &n, STATUS_PRIO_DETAIL, base, v, "speed %s",
 		    text_speed(sp, sizeof sp, s->speed));
+	/* An engine that could not keep its speed (stopped, starved of CPU,
+	 * or asked for more than the machine can do) gave up simulated time:
+	 * its clock runs late, and the desk should know. */
+	if (s->lost_ms >= 100 && !v->replay)
+		status_add(seg, &n, STATUS_PRIO_WARN, status_attr(v, ROLE_WARN), v,
+		    "LATE %.1fs", s->lost_ms / 1000);
 	if (!v->replay)
 		status_add(seg, &n, v->readonly ? STATUS_PRIO_STATE :
 		    STATUS_PRIO_DETAIL, base, v, "role %s%s",

@@ -887,6 +887,7 @@ store_apply_heartbeat(struct store *s, const cJSON *o)
 	store_get_text(o, "state", s->state, sizeof s->state);
 	store_get_i64(o, "subs", &s->subs);
 	store_get_num(o, "util", &s->util);
+	store_get_num(o, "lost_ms", &s->lost_ms);
 	store_get_text(o, "name", s->engine, sizeof s->engine);
 	s->dirty |= DIRTY_STATUS;
 }
@@ -1329,7 +1330,7 @@ store_session_reset(struct store *s)
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';
 	s->engine[0] = s->sym[0] = s->role[0] = s->state[0] = '\0';
-	s->speed = s->util = s->limit_max_pov = 0;
+	s->speed = s->util = s->lost_ms = s->limit_max_pov = 0;
 	s->subs = 0;
 	s->t = 0;
 	s->gaps = s->stale = s->events = s->bad_events = 0;

@@ -243,6 +243,9 @@ struct store {
 	double speed;
 	int64_t subs;
 	double util;
+	/* heartbeat's lost_ms: wall ms the engine's simulated clock gave up
+	 * since it started, because it could not keep its speed (0 normally) */
+	double lost_ms;
 	double limit_max_pov; /* the engine's participation limit; 0 unknown */
 	int64_t t; /* latest simulated time seen */
 

@@ -1223,6 +1223,14 @@ render_lists_and_status_bar(void **state)
 	assert_non_null(strstr(row(&p, 0), "t 09:30:07"));
 	assert_non_null(strstr(row(&p, 0), "hb 5s STALE"));
 	assert_non_null(strstr(row(&p, 0), "gaps 1"));
+	assert_null(strstr(row(&p, 0), "LATE"));
+	delwin(p.win);
+	/* An engine whose clock gave up time says so, in words. */
+	push_at(&s, TOPIC_HEARTBEAT, 8, T0 + 8 * SEC,
+	    "{\"speed\":1000,\"state\":\"LIVE\",\"lost_ms\":7010}",
+	    1000 + STORE_STALE_MS + 2000);
+	p = render(&panel_status_ops, &v, 1, 110);
+	assert_non_null(strstr(row(&p, 0), "LATE 7.0s"));
 	delwin(p.win);
 
 	v.replay = 1;
