@@ -34,6 +34,26 @@ struct bt_rec {
 	int32_t ok;
 };
 
+/* Distinct refusal messages a worker remembers having printed: past
+ * this many, every new one is printed (the count line still sums them). */
+#define BT_SEEN 64
+
+/* 1 the first time a worker sees message msg (FNV-1a of its text). */
+static int
+bt_first_time(uint64_t *seen, int *n, const char *msg)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const char *p = msg; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (int k = 0; k < *n; k++)
+		if (seen[k] == h)
+			return 0;
+	if (*n < BT_SEEN)
+		seen[(*n)++] = h;
+	return 1;
+}
+
 static void
 bt_usage(FILE *f)
 {
@@ -246,7 +266,7 @@ backtest_main(int argc, char **argv)
 	/* The learned policy's model is read once here: a file it cannot use
 	 * is one error before anything runs, not one per session. */
 	for (int a = 0; a < nalgo; a++)
-		if (strcmp(algos[a], "learned") == 0) {
+		if (algo_find(algos[a])->needs_model) {
 			struct model m;
 
 			if (model_load(&m, model_default_path(), err,
@@ -321,7 +341,8 @@ backtest_main(int argc, char **argv)
 			return 1;
 		}
 		if (pids[j] == 0) {
-			char last[sizeof err] = "";
+			uint64_t seen[BT_SEEN];
+			int nseen = 0;
 
 			close(pfd[0]);
 			for (long long s = j; s < nseeds; s += jobs)
@@ -333,10 +354,9 @@ backtest_main(int argc, char **argv)
 						    (uint64_t)(base + s), &r.r, err, sizeof err) == 0;
 						/* Each distinct error once a
 						 * worker: the count is below. */
-						if (!r.ok && strcmp(err, last) != 0) {
+						if (!r.ok && bt_first_time(seen, &nseen,
+						    err))
 							fprintf(stderr, "tranched backtest: %s\n", err);
-							snprintf(last, sizeof last, "%s", err);
-						}
 						if (bt_write_all(pfd[1], &r, sizeof r) != 0)
 							_exit(1);
 					}
