@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/cli/cli.h"
 #include "engine/exec/exec.h"
@@ -352,6 +353,7 @@ learned_train_main(int argc, char **argv)
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
 	char *states = NULL;
 	FILE *sf = NULL;
+	int states_bad = 0;
 	const char *commit = "unknown";
 	double episodes = 0, jobs = 1, seed = 1, pairs = 8, per = 0, sigma = 0.05;
 	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
@@ -601,8 +603,10 @@ learned_train_main(int argc, char **argv)
 	ro.states = sf;
 	if ((cf = fopen(cpath, "w")) == NULL) {
 		fprintf(stderr, "tranched train: %s: %s\n", cpath, strerror(errno));
-		if (sf != NULL)
+		if (sf != NULL) {
 			fclose(sf);
+			unlink(states);
+		}
 		model_free(&mdl);
 		goto out;
 	}
@@ -643,11 +647,13 @@ learned_train_main(int argc, char **argv)
 		goto out;
 	}
 	fclose(cf);
-	if (sf != NULL && fclose(sf) != 0) {
-		fprintf(stderr, "tranched train: --states %s: %s\n", states,
-		    strerror(errno));
-		model_free(&mdl);
-		goto out;
+	/* A states file that could not be written (a full disk) fails the
+	 * run, but the model it trained is still saved. */
+	if (sf != NULL && (ferror(sf) | fclose(sf)) != 0) {
+		fprintf(stderr, "tranched train: --states %s: could not write "
+		    "every state (%s); the model is saved, the states file is "
+		    "not whole\n", states, strerror(errno));
+		states_bad = 1;
 	}
 
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
@@ -717,7 +723,7 @@ learned_train_main(int argc, char **argv)
 	    "generation",
 	    res.best_gen, o.generations, cpath);
 	model_free(&mdl);
-	rc = 0;
+	rc = states_bad ? 1 : 0;
 out:
 	for (int i = 0; i < nsc; i++)
 		scenario_free(&lt.sc[i]);

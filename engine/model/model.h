@@ -337,9 +337,10 @@ struct rollout_opts {
 	double (*cost)(void *arg, const struct model *m, int it, int ep);
 	void *arg;
 	FILE *curve;
-	/* Every labelled state (NULL: none), CSV with a header: iteration,
-	 * session, point, news (1: the news point), the policy's inputs by
-	 * name, then the label of each candidate by its action's name. */
+	/* Every labelled state (NULL: none), CSV with a header: iteration
+	 * (from 1), session and point (from 0, the session within its
+	 * iteration), news (1: the news point), the policy's inputs by name,
+	 * then each candidate's label, "label:" and its action's name. */
 	FILE *states;
 	int progress;
 };

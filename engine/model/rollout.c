@@ -370,7 +370,7 @@ rl_state_head(FILE *f, const struct model *m)
 		char name[64];
 
 		policy_action_name(name, sizeof name, rl_cand[c]);
-		fprintf(f, ",\"%s\"", name);
+		fprintf(f, ",\"label:%s\"", name);
 	}
 	fprintf(f, "\n");
 }

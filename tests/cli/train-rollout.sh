@@ -36,11 +36,24 @@ head, body = rows[0], rows[1:]
 feats = [f["name"] for f in m["features"]]
 assert head[:4] == ["iteration", "session", "point", "news"], head[:4]
 assert head[4:4 + len(feats)] == feats, head
-assert head[4 + len(feats)] == "base" and len(head) == 4 + len(feats) + 20, head
+assert head[4 + len(feats)] == "label:base" and len(head) == 4 + len(feats) + 20, head
+assert all(h.startswith("label:") for h in head[4 + len(feats):]), head
 assert len(body) == 4 and all(len(r) == len(head) for r in body), body
 assert all(r[0] == "1" for r in body)
 assert all(float(r[4 + len(feats)]) == 0 for r in body)  # the base's own label
 PY
+# A full disk (/dev/full) under --states fails the run, saying so, and the
+# model it trained is still saved.
+if [ -w /dev/full ]; then
+	if "$T" train "${args[@]}" --jobs 1 --out "$tmp/full.json" --states /dev/full \
+		> /dev/null 2> "$tmp/full.err"; then
+		fail "--states /dev/full: exit 0"
+	fi
+	grep -qF -- "--states /dev/full: could not write every state" "$tmp/full.err" ||
+		fail "--states /dev/full: $(cat "$tmp/full.err")"
+	cmp <(jq -c .weights "$tmp/a.json") <(jq -c .weights "$tmp/full.json") ||
+		fail "--states /dev/full: the model was not saved as trained"
+fi
 jq -e '.arch.layers | length == 2' "$tmp/a.json" > /dev/null ||
 	fail "the rollout policy is not linear: $(jq -c .arch "$tmp/a.json")"
 jq -e '.meta.training.method | startswith("rollout policy iteration")' "$tmp/a.json" > /dev/null ||
