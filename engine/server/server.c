@@ -509,7 +509,11 @@ server_on_clock(uv_timer_t *h)
 		return;
 	}
 	server_busy_begin(s);
-	if (s->speed <= 0)
+	/* After the close there is no simulated time left to owe, and none
+	 * to give up: a finished session stopped for a while is not late. */
+	if (s->t >= s->sc.close)
+		s->owed_ns = 0;
+	else if (s->speed <= 0)
 		s->owed_ns = MAX_SPEED_CHUNK_NS;
 	else {
 		double ns_per_ms = 1e6 * s->speed;
