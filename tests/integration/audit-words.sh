@@ -53,18 +53,27 @@ grep -q "TRANCHE_TOKENS: name \"no!way\"" "$tmp/err" ||
 # The desk: a named supervisor, an old-style trader line (no name), a
 # named viewer from the environment; ipc:// and tcp://.
 printf 'supervisor super-token-1 j.smith\ntrader trader-token-2\n' > "$tokens"
-port=$((20000 + $$ % 20000))
+# The tcp:// port is below the kernel's ephemeral range (32768 up), where
+# no outgoing connection takes it, and the next one is tried when another
+# test has it ("in use").
 url=ipc://$tmp/ctl
-export TRANCHE_TOKENS="viewer:v.jones=view-token-3"
-"$TRANCHED" --scenario calm --seed 3 --speed 60 --listen "$url" \
-	--listen "tcp://127.0.0.1:$port" --journal "$tmp/j.trj" \
-	2> "$tmp/engine.err" &
-pid=$!
-unset TRANCHE_TOKENS
 ctl() { "$TRANCHE" ctl --connect "$url" --timeout 3000 "$@"; }
-for _ in $(seq 100); do
-	ctl status >/dev/null 2>&1 && break
-	sleep 0.1
+for try in $(seq 0 9); do
+	port=$((20000 + ($$ * 2 + try * 2) % 12000))
+	rm -f "$tmp/j.trj"
+	TRANCHE_TOKENS="viewer:v.jones=view-token-3" "$TRANCHED" --scenario calm \
+		--seed 3 --speed 60 --listen "$url" --listen "tcp://127.0.0.1:$port" \
+		--journal "$tmp/j.trj" 2> "$tmp/engine.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		ctl status >/dev/null 2>&1 && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && break
+	wait "$pid" 2>/dev/null
+	pid=
+	grep -q "in use" "$tmp/engine.err" || break
 done
 ctl status >/dev/null 2>&1 || fail "engine did not start: $(cat "$tmp/engine.err")"
 sup=(--token super-token-1 --role supervisor)
