@@ -25,7 +25,10 @@ export XDG_CONFIG_HOME=$tmp/cfg XDG_STATE_HOME=$tmp/state
 unset TRANCHE_TOKENS TRANCHE_TOKEN TRANCHE_TOKENS_FILE
 mkdir -p "$XDG_CONFIG_HOME/tranche"
 tokens=$XDG_CONFIG_HOME/tranche/tokens
-port=$((20000 + $$ % 20000))
+# Four ports (an engine's control and events, then a replay's), below the
+# kernel's ephemeral range (32768 up) where no outgoing connection takes
+# them; the engine's start tries the next four when another test has them.
+port=$((20000 + ($$ * 4) % 12000))
 url=tcp://127.0.0.1:$port
 
 # A tokens file others can read: refused, naming the file and the mode.
@@ -69,14 +72,25 @@ timeout 10 "$TRANCHED" --listen "$url" --journal "$tmp/c.trj" 2> "$tmp/err" &&
 grep -q "needs tokens" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"
 
 # Tokens from the environment; a tcp:// engine.
-TRANCHE_TOKENS="trader=trader-token-1,supervisor=super-token-1" \
-	"$TRANCHED" --listen "$url" --journal "$tmp/d.trj" --speed 10 2> "$tmp/engine.err" &
-pid=$!
 ok=0
-for _ in $(seq 100); do
-	"$TRANCHE" ctl --connect "$url" --token trader-token-1 --timeout 500 status \
-		>/dev/null 2>&1 && { ok=1; break; }
-	sleep 0.1
+for try in $(seq 0 9); do
+	rm -f "$tmp/d.trj"
+	TRANCHE_TOKENS="trader=trader-token-1,supervisor=super-token-1" \
+		"$TRANCHED" --listen "$url" --journal "$tmp/d.trj" --speed 10 \
+		2> "$tmp/engine.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		"$TRANCHE" ctl --connect "$url" --token trader-token-1 --timeout 500 \
+			status >/dev/null 2>&1 && { ok=1; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $ok = 1 ] && break
+	wait "$pid" 2>/dev/null
+	pid=
+	grep -q "in use" "$tmp/engine.err" || break
+	port=$((20000 + ($$ * 4 + (try + 1) * 4) % 12000))
+	url=tcp://127.0.0.1:$port
 done
 [ $ok = 1 ] || fail "trader token refused: $(cat "$tmp/engine.err")"
 "$TRANCHE" ctl --connect "$url" --timeout 2000 status > "$tmp/out" 2>&1 &&

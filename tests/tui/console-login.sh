@@ -16,7 +16,9 @@ need jq
 export TRANCHE_TOKENS="viewer=viewer-token-4711"
 unset TRANCHE_TOKENS_FILE
 export XDG_CONFIG_HOME="$TMP/config"
-URL=tcp://127.0.0.1:$((21000 + $$ % 20000))
+# Below the kernel's ephemeral range (32768 up): no outgoing connection
+# holds it.
+URL=tcp://127.0.0.1:$((21000 + ($$ * 2) % 11000))
 export TRANCHE_TOKEN=viewer-token-4711
 "$TRANCHED" --listen "$URL" --journal "$TMP/j.trj" --speed 60 \
 	>"$TMP/engine.log" 2>&1 &
