@@ -709,7 +709,8 @@ learned_train_main(int argc, char **argv)
 	    "iteration x episodes_per_iteration + episode" : "10000000 + generation x "
 	    "episodes_per_candidate + episode");
 	cJSON_AddStringToObject(sd, "validation", "20000000 .. 20000000 + "
-	    "val_episodes - 1 (scenarios as written, not randomised)");
+	    "val_episodes - 1 (scenarios not randomised; each block's side "
+	    "drawn from its seed, as in training)");
 	cJSON_AddStringToObject(sd, "test", "1 .. 999999: scripts/evaluate only, "
 	    "never used for training or model choice");
 	if (model_save(&mdl, out, err, sizeof err) != 0) {
