@@ -11,8 +11,8 @@
  * count of CRIT alerts nobody has acknowledged, the simulated time, the
  * heartbeat's age (STALE past three seconds), how many sequence gaps
  * were found, and LATE with the wall seconds the engine's clock gave up
- * when it could not keep its speed.  Each fact is a word, and the ones that need attention are
- * also coloured or reversed.  When the bar is too narrow for all of it,
+ * when it could not keep its speed.  Each fact is a word, and the ones
+ * that need attention are also coloured or reversed.  When the bar is too narrow for all of it,
  * status_fit() decides what stays: the words that say the picture cannot
  * be trusted (and the unacknowledged CRIT count) are the last to go.
  */

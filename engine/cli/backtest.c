@@ -271,8 +271,8 @@ backtest_main(int argc, char **argv)
 
 			if (model_load(&m, model_default_path(), err,
 			    sizeof err) != 0) {
-				fprintf(stderr, "tranched backtest: algo \"learned\": "
-				    "%s\n", err);
+				fprintf(stderr, "tranched backtest: algo \"%s\": %s\n",
+				    algos[a], err);
 				return 2;
 			}
 			model_free(&m);

@@ -35,7 +35,10 @@
  *     in one pass first (seconds of wall time, on a starved host, in which
  *     no request or events hello was answered and hellos that were on time
  *     were swept as silent); it owes at most 1 s of wall time's worth and
- *     reports the rest as lost_ms.
+ *     reports the rest as lost_ms;
+ *   finished_engine_stopped_is_not_late
+ *     stopped for 4 s after its session closed, the engine has given up
+ *     nothing: lost_ms does not move.
  *
  * The SUB test needs no hello of its own, so it runs against an engine of
  * any protocol version: against tranched before protocol 3, whose events
@@ -715,6 +718,44 @@ stalled_engine_answers_while_it_catches_up(void **state)
 	assert_true(lost - lost0 >= stall_ms - 2000);
 }
 
+/* A session that has closed has no simulated time left to owe, so an
+ * engine stopped after its close has given up nothing (before, a 4 s stop
+ * counted as lost_ms 3,011, and a console would have said LATE). */
+static void
+finished_engine_stopped_is_not_late(void **state)
+{
+	double t = -2, prev = -1, lost0 = -1, lost1 = -1;
+	cJSON *r;
+
+	(void)state;
+	/* At 100000x the 6.5-hour day closes within a second of wall time. */
+	net_start(0, "--speed=100000", NULL);
+	net_wait_up();
+	assert_int_equal(net_client(&n.c, TRADER_TOKEN, "itest-late"), 0);
+	r = net_cmd(n.c, "{\"cmd\":\"hello\",\"role\":\"trader\",\"token\":"
+	    "\"" TRADER_TOKEN "\",\"v\":3}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	/* Closed: the clock stands still between answers 0.3 s apart (a
+	 * running one moves 30,000 simulated s in that time). */
+	for (long long w0 = itest_now_ms(); itest_now_ms() - w0 < 20000;) {
+		t = net_status_t(net_cmd(n.c, "{\"cmd\":\"status\"}"), &lost0);
+		if (t == prev)
+			break;
+		prev = t;
+		usleep(300000);
+	}
+	assert_true(t == prev);
+	assert_int_equal(kill(n.pid, SIGSTOP), 0);
+	sleep(4);
+	kill(n.pid, SIGCONT);
+	usleep(1500000);
+	net_status_t(net_cmd(n.c, "{\"cmd\":\"status\"}"), &lost1);
+	fprintf(stderr, "events: stopped 4 s after the close, lost_ms %.0f -> "
+	    "%.0f\n", lost0, lost1);
+	assert_true(lost1 == lost0);
+}
+
 static int
 net_teardown(void **state)
 {
@@ -754,6 +795,8 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(
 		    stalled_engine_answers_while_it_catches_up, net_teardown),
+		cmocka_unit_test_teardown(finished_engine_stopped_is_not_late,
+		    net_teardown),
 	};
 
 	if (argc < 2) {
