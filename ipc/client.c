@@ -24,6 +24,18 @@
  * messages begin with a topic; the client takes it out of the stream and
  * keeps a refusal for ipc_client_problem().
  *
+ * NNG 1.5.2 with mbedTLS can leave a TLS handshake hanging for good when
+ * connections of a process handshake at once (nanomsg/nng#1666, #1668),
+ * and the dialer then never dials again.  So over TLS the client looks
+ * after its dialers itself: one that has had no connection up for
+ * CLIENT_TLS_STALL_MS since it was started is closed and started afresh
+ * -- the REQ dialer by a request waiting to be sent (client_send), the
+ * events dialer by ipc_client_tend() and ipc_client_wait_event().  What a
+ * closed dialer counted (handshakes refused, connections closed) is kept,
+ * so ipc_client_problem() still knows after a redial.  For an engine that
+ * is simply not there this costs nothing: NNG would have dialled again
+ * within the second anyway.
+ *
  * An events message may hold several events (ipc/protocol.h).  The client
  * keeps the message it is reading and a cursor into it, so callers still
  * take one event at a time; ipc_client_next_raw() hands out events undecoded
@@ -47,14 +59,29 @@
 #include "ipc/protocol.h"
 #include "ipc/tls.h"
 
+/* What NNG's statistics say about one dialer. */
+struct client_dstats {
+	uint64_t pipes;    /* connections up now */
+	uint64_t connects; /* ever established */
+	uint64_t auth;     /* TLS handshakes refused (certificate, crypto) */
+	uint64_t closed;   /* connections that failed in the handshake */
+};
+
+/* A dialer with no connection up this long is started afresh (TLS). */
+#define CLIENT_TLS_STALL_MS 3000
+
 struct ipc_client {
 	nng_socket req;
 	nng_socket sub;
-	nng_dialer req_dialer, sub_dialer;
-	nng_tls_config *tlscfg;  /* held for redialling the events */
+	nng_dialer req_dialer, sub_dialer; /* guarded by mu when TLS */
+	nng_tls_config *tlscfg;  /* held for redialling */
+	struct client_dstats req_past, sub_past; /* dialers closed (mu) */
+	int64_t req_dialed, sub_dialed; /* when each was last started */
+	unsigned long redials;         /* dialers started afresh (mu) */
 	int tls;
 	char *hello;          /* the events hello, sent on every connection */
-	pthread_mutex_t mu;   /* guards hellos (NNG's threads) and refusal */
+	pthread_mutex_t mu;   /* guards hellos (NNG's threads), refusal,
+	                         the dialers' ids and their past counts */
 	unsigned long hellos; /* events hellos sent */
 	int admitted;         /* the engine's last answer: 1 ok, -1 refused */
 	char refusal[512];    /* what it said when it refused */
@@ -69,6 +96,15 @@ struct ipc_client {
 	uint64_t msgs;       /* events messages received (batches) */
 	size_t off;           /* cursor in the last held message */
 };
+
+static int64_t
+client_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 client_free(struct ipc_client *c)
@@ -242,9 +278,9 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 		ipc_client_close(c);
 		return rv;
 	}
-	/* The dialers hold their own references; this one is for a redial
-	 * of the events (ipc_client_redial_events). */
+	/* The dialers hold their own references; this one is for redials. */
 	c->tlscfg = tls;
+	c->req_dialed = c->sub_dialed = client_now_ms();
 	*out = c;
 	return 0;
 fail:
@@ -271,31 +307,6 @@ ipc_client_close(struct ipc_client *c)
 	free(c->held);
 	client_free(c);
 }
-
-/*
- * NNG 1.5.2 with mbedTLS can leave a TLS handshake hanging for good when
- * two connections of a process handshake at once (nanomsg/nng#1666,
- * #1668), and the dialer then never redials.  A caller that sees commands
- * answered but no events for a while starts the events dialer afresh; the
- * socket, its subscription and its queue stay as they are.
- */
-int
-ipc_client_redial_events(struct ipc_client *c)
-{
-	char err[sizeof c->ev_url + 64];
-
-	nng_dialer_close(c->sub_dialer);
-	return client_dial(c->sub, c->ev_url, c->tlscfg, &c->sub_dialer, err,
-	    sizeof err);
-}
-
-/* What NNG's statistics say about one dialer. */
-struct client_dstats {
-	uint64_t pipes;    /* connections up now */
-	uint64_t connects; /* ever established */
-	uint64_t auth;     /* TLS handshakes refused (certificate, crypto) */
-	uint64_t closed;   /* connections that failed in the handshake */
-};
 
 static int
 client_dialer_stats(nng_dialer d, struct client_dstats *ds)
@@ -324,14 +335,132 @@ client_dialer_stats(nng_dialer d, struct client_dstats *ds)
 	return dst != NULL ? 0 : -1;
 }
 
+enum { CLIENT_REQ, CLIENT_SUB };
+
+/* One socket's counts: its dialer's now and those of the dialers it
+ * replaced; pipes are the present dialer's. */
+static void
+client_stats(struct ipc_client *c, int which, struct client_dstats *ds)
+{
+	struct client_dstats past, now;
+	nng_dialer d;
+
+	pthread_mutex_lock(&c->mu);
+	d = which == CLIENT_REQ ? c->req_dialer : c->sub_dialer;
+	past = which == CLIENT_REQ ? c->req_past : c->sub_past;
+	pthread_mutex_unlock(&c->mu);
+	/* A dialer being replaced has id 0, which NNG does not know. */
+	if (client_dialer_stats(d, &now) != 0)
+		memset(&now, 0, sizeof now);
+	ds->pipes = now.pipes;
+	ds->connects = past.connects + now.connects;
+	ds->auth = past.auth + now.auth;
+	ds->closed = past.closed + now.closed;
+}
+
+/* Close one socket's dialer, keeping what it counted, and dial afresh;
+ * the socket, its queues and (events) its hello callback stay. */
+static int
+client_redial(struct ipc_client *c, int which)
+{
+	nng_socket s = which == CLIENT_REQ ? c->req : c->sub;
+	const char *url = which == CLIENT_REQ ? c->ctl_url : c->ev_url;
+	nng_dialer *cur = which == CLIENT_REQ ? &c->req_dialer : &c->sub_dialer;
+	struct client_dstats *past = which == CLIENT_REQ ? &c->req_past :
+	    &c->sub_past, last;
+	nng_dialer old, d = NNG_DIALER_INITIALIZER;
+	char err[sizeof c->ev_url + 64];
+	int got, rv;
+
+	pthread_mutex_lock(&c->mu);
+	old = *cur;
+	pthread_mutex_unlock(&c->mu);
+	got = client_dialer_stats(old, &last) == 0;
+	pthread_mutex_lock(&c->mu);
+	if (got) {
+		past->connects += last.connects;
+		past->auth += last.auth;
+		past->closed += last.closed;
+	}
+	*cur = (nng_dialer)NNG_DIALER_INITIALIZER;
+	pthread_mutex_unlock(&c->mu);
+	/* Closed on a thread of its own, abandoned after 500 ms. */
+	ipc_nng_dialer_close(old, 500);
+	rv = client_dial(s, url, c->tlscfg, &d, err, sizeof err);
+	pthread_mutex_lock(&c->mu);
+	if (rv == 0)
+		*cur = d;
+	if (which == CLIENT_REQ)
+		c->req_dialed = client_now_ms();
+	else
+		c->sub_dialed = client_now_ms();
+	c->redials++;
+	pthread_mutex_unlock(&c->mu);
+	return rv;
+}
+
+/* Over TLS: a dialer that has had no connection up for
+ * CLIENT_TLS_STALL_MS is started afresh (see the top).  1 when it was. */
+static int
+client_unstick(struct ipc_client *c, int which)
+{
+	struct client_dstats ds;
+	int64_t now = client_now_ms(), *seen;
+	int stuck;
+
+	if (!c->tls)
+		return 0;
+	seen = which == CLIENT_REQ ? &c->req_dialed : &c->sub_dialed;
+	pthread_mutex_lock(&c->mu);
+	stuck = now - *seen >= CLIENT_TLS_STALL_MS;
+	pthread_mutex_unlock(&c->mu);
+	if (!stuck)
+		return 0;
+	client_stats(c, which, &ds);
+	if (ds.pipes > 0) {
+		/* Up: looked at again CLIENT_TLS_STALL_MS from now. */
+		pthread_mutex_lock(&c->mu);
+		*seen = now;
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	client_redial(c, which);
+	return 1;
+}
+
+int
+ipc_client_redial_events(struct ipc_client *c)
+{
+	return client_redial(c, CLIENT_SUB);
+}
+
+int
+ipc_client_tend(struct ipc_client *c)
+{
+	return client_unstick(c, CLIENT_SUB);
+}
+
+unsigned long
+ipc_client_redials(struct ipc_client *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->redials;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
 /* The engine's certificate was refused and nothing is connected. */
 static int
 client_tls_refused(struct ipc_client *c)
 {
 	struct client_dstats ds;
 
-	return c->tls && client_dialer_stats(c->req_dialer, &ds) == 0 &&
-	    ds.auth > 0 && ds.pipes == 0;
+	if (!c->tls)
+		return 0;
+	client_stats(c, CLIENT_REQ, &ds);
+	return ds.auth > 0 && ds.pipes == 0;
 }
 
 int
@@ -345,8 +474,9 @@ ipc_client_problem(struct ipc_client *c, char *buf, size_t n)
 		    "it refused the events hello: %s", c->ev_url, why);
 		return 1;
 	}
-	if (client_dialer_stats(c->req_dialer, &a) != 0 ||
-	    client_dialer_stats(c->sub_dialer, &b) != 0 || a.pipes > 0)
+	client_stats(c, CLIENT_REQ, &a);
+	client_stats(c, CLIENT_SUB, &b);
+	if (a.pipes > 0)
 		return 0;
 	ipc_url_host(c->ctl_url, host, sizeof host);
 	if (c->tls && a.auth + b.auth > 0) {
@@ -398,6 +528,7 @@ client_send(struct ipc_client *c, const char *body, int timeout_ms)
 			return rv;
 		if (client_tls_refused(c))
 			return NNG_EPEERAUTH;
+		client_unstick(c, CLIENT_REQ);
 	}
 }
 
@@ -582,9 +713,19 @@ ipc_client_wait_event(struct ipc_client *c, struct ipc_event *ev,
                       int timeout_ms)
 {
 	char err[256];
+	int left = timeout_ms, slice, rv;
 
-	nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, timeout_ms);
-	return client_take(c, ev, 0, err, sizeof err);
+	/* Over TLS in slices, looking after the dialer between them. */
+	for (;;) {
+		client_unstick(c, CLIENT_SUB);
+		slice = c->tls && left > CLIENT_TLS_SLICE_MS * 5 ?
+		    CLIENT_TLS_SLICE_MS * 5 : left;
+		nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, slice);
+		rv = client_take(c, ev, 0, err, sizeof err);
+		left -= slice;
+		if (rv != 0 || left <= 0)
+			return rv;
+	}
 }
 
 const char *

@@ -64,6 +64,14 @@ unsigned long ipc_client_events_hellos(struct ipc_client *c);
 /* Start the events dialer afresh (a hung TLS handshake, see client.c);
  * 0 or an NNG error. */
 int ipc_client_redial_events(struct ipc_client *c);
+/* Look after the events connection: over TLS, an events dialer with no
+ * connection up for 3 s is started afresh (a handshake NNG 1.5.2 never
+ * finishes).  Call it now and then from the thread that reads events
+ * (ipc_client_wait_event does); 1 when it redialled.  Requests look
+ * after their own dialer. */
+int ipc_client_tend(struct ipc_client *c);
+/* How many times a dialer of this client was started afresh. */
+unsigned long ipc_client_redials(struct ipc_client *c);
 
 /* How many events messages the client's queue holds (NNG_OPT_RECVBUF,
  * 8,192 unless set): 0 or an NNG error.  And how many it has received; a

@@ -14,6 +14,8 @@
 
 struct closer {
 	nng_socket s;
+	nng_dialer d;  /* closed instead of s when is_dialer */
+	int is_dialer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int done;
@@ -40,7 +42,10 @@ closer_main(void *arg)
 {
 	struct closer *c = arg;
 
-	nng_close(c->s);
+	if (c->is_dialer)
+		nng_dialer_close(c->d);
+	else
+		nng_close(c->s);
 	pthread_mutex_lock(&c->mu);
 	c->done = 1;
 	pthread_cond_signal(&c->cv);
@@ -49,20 +54,43 @@ closer_main(void *arg)
 	return NULL;
 }
 
+static int closer_run(struct closer *c, int timeout_ms);
+
 int
 ipc_nng_close(nng_socket s, int timeout_ms)
 {
 	struct closer *c = calloc(1, sizeof *c);
-	pthread_attr_t attr;
-	pthread_t th;
-	struct timespec until;
-	int done;
 
 	if (c == NULL) {
 		nng_close(s);
 		return 0;
 	}
 	c->s = s;
+	return closer_run(c, timeout_ms);
+}
+
+int
+ipc_nng_dialer_close(nng_dialer d, int timeout_ms)
+{
+	struct closer *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		nng_dialer_close(d);
+		return 0;
+	}
+	c->d = d;
+	c->is_dialer = 1;
+	return closer_run(c, timeout_ms);
+}
+
+static int
+closer_run(struct closer *c, int timeout_ms)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	struct timespec until;
+	int done;
+
 	c->refs = 2;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
@@ -70,8 +98,11 @@ ipc_nng_close(nng_socket s, int timeout_ms)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&th, &attr, closer_main, c) != 0) {
 		pthread_attr_destroy(&attr);
+		if (c->is_dialer)
+			nng_dialer_close(c->d);
+		else
+			nng_close(c->s);
 		free(c);
-		nng_close(s);
 		return 0;
 	}
 	pthread_attr_destroy(&attr);

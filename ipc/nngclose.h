@@ -16,5 +16,8 @@
 
 /* 0 when the socket closed in time, NNG_ETIMEDOUT when it was abandoned. */
 int ipc_nng_close(nng_socket s, int timeout_ms);
+/* The same for one dialer (a redial must not hang on a dialer whose TLS
+ * handshake NNG 1.5.2 left waiting). */
+int ipc_nng_dialer_close(nng_dialer d, int timeout_ms);
 
 #endif

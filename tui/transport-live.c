@@ -314,8 +314,12 @@ live_tick(struct tui *t, int64_t now)
 	if (!lv->hello_ok && !lv->hello_pending && up &&
 	    now - lv->hello_at >= LIVE_RETRY_MS)
 		live_hello(t);
-	/* Commands answered but no events: the events connection is stuck
-	 * (a TLS handshake NNG 1.5.2 never finishes); dial it afresh. */
+	/* An events dialer with nothing connected for a while is started
+	 * afresh (a TLS handshake NNG 1.5.2 never finishes) ... */
+	if (ipc_client_tend(lv->client))
+		lv->redial_at = now;
+	/* ... and so is one connected whose events never come while
+	 * commands are answered (the engine's side of such a handshake). */
 	if (lv->hello_ok && !up && now - lv->hello_at >= LIVE_EVENTS_STALL_MS &&
 	    now - lv->redial_at >= LIVE_EVENTS_STALL_MS) {
 		lv->redial_at = now;

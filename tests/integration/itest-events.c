@@ -28,6 +28,16 @@
  *     with openssl; the test is skipped without it): the SUB peer verifies
  *     the engine's certificate, so TLS itself is no obstacle, and still
  *     receives nothing, while a client with a token receives events;
+ *   tls_clients_come_and_go
+ *     30 short-lived TLS clients, two at a time, each answered and
+ *     hearing events within 10 s;
+ *   tls_unanswered_handshakes_are_dialled_again
+ *     behind tests/integration/stallproxy, which never answers the first
+ *     connection on each port (a handshake that never finishes), a client
+ *     dials both again by itself and is answered and hears events;
+ *   tls_bad_handshakes_leave_events_working
+ *     rounds of bad TLS peers, each followed by a good client (skipped
+ *     unless ITEST_TLS_ABUSE=1: not yet passing, see the test);
  *   stalled_engine_answers_while_it_catches_up
  *     the engine is stopped (SIGSTOP) for 8 s at 1000x while a status
  *     request waits: once it runs again it answers within a small part of
@@ -74,7 +84,7 @@
 #define TRADER_TOKEN "events-trader-token"
 #define VIEWER_TOKEN "events-viewer-token"
 
-static const char *tranched;
+static const char *tranched, *stallproxy;
 
 /* One engine on tcp:// or tls+tcp://, and what the test opened against it
  * (closed in the teardown whatever failed). */
@@ -88,6 +98,7 @@ static struct net {
 	struct ipc_client *c;
 	nng_socket raw;
 	int raw_open;
+	pid_t proxy;         /* a stallproxy in front of the engine, or 0 */
 } n;
 
 static void
@@ -641,6 +652,305 @@ events_tls_tokenless_sub_gets_nothing(void **state)
 	net_sub_gets_nothing();
 }
 
+/*
+ * Short-lived TLS clients, two at a time (four handshakes at once, the
+ * case NNG 1.5.2 with mbedTLS can leave hanging: nanomsg/nng#1666): every
+ * one is answered and receives events within 10 s, by the library alone
+ * -- no caller redials anything.
+ */
+static void
+tls_clients_come_and_go(void **state)
+{
+	enum { CLIENTS = 30, PAR = 2, LIMIT_MS = 10000 };
+	long long worst = 0, total = 0;
+	int slow = 0;
+
+	(void)state;
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		skip();
+	net_start(1, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	for (int i = 0; i < CLIENTS; i += PAR) {
+		struct ipc_client *c[PAR];
+		int answered[PAR] = { 0 }, heard[PAR] = { 0 }, done = 0;
+		long long t0 = itest_now_ms(), took;
+
+		for (int k = 0; k < PAR; k++) {
+			char name[32];
+
+			snprintf(name, sizeof name, "itest-short%d", i + k);
+			assert_int_equal(net_client(&c[k], TRADER_TOKEN, name), 0);
+		}
+		while (done < PAR && itest_now_ms() - t0 < LIMIT_MS) {
+			done = 0;
+			for (int k = 0; k < PAR; k++) {
+				struct ipc_event ev;
+				cJSON *r;
+
+				if (!answered[k] && (r = net_cmd(c[k], "{\"cmd\":"
+				    "\"hello\",\"role\":\"viewer\",\"token\":\""
+				    VIEWER_TOKEN "\",\"v\":3}")) != NULL) {
+					char why[256];
+
+					answered[k] = itest_ok(r);
+					snprintf(why, sizeof why, "%s", itest_errmsg(r));
+					cJSON_Delete(r);
+					if (!answered[k])
+						fail_msg("TLS client %d: hello refused: %s",
+						    i + k, why);
+				}
+				if (!heard[k] && ipc_client_wait_event(c[k], &ev,
+				    50) == 1) {
+					heard[k] = 1;
+					ipc_event_free(&ev);
+				}
+				done += answered[k] && heard[k];
+			}
+		}
+		took = itest_now_ms() - t0;
+		for (int k = 0; k < PAR; k++) {
+			if (!answered[k] || !heard[k])
+				fail_msg("TLS client %d of %d: %s after %lld ms", i + k,
+				    CLIENTS, !answered[k] ? "no answer" :
+				    "no events", took);
+			ipc_client_close(c[k]);
+		}
+		worst = took > worst ? took : worst;
+		total += took;
+		slow += took > 2000;
+	}
+	fprintf(stderr, "events: %d TLS clients, %d at a time: all answered "
+	    "and heard, mean %lld ms, worst %lld ms, %d pairs over 2 s\n",
+	    CLIENTS, PAR, total / (CLIENTS / PAR), worst, slow);
+}
+
+/*
+ * A stallproxy in front of the engine (tests/integration/stallproxy.c):
+ * its port, whose first silent connections on each of the two ports are
+ * accepted and never answered.
+ */
+static int
+net_proxy(int silent)
+{
+	char target[16], nsilent[16], line[32] = "";
+	int fd[2], saved, port;
+	ssize_t k;
+	char *argv[] = { (char *)stallproxy, target, nsilent, NULL };
+
+	snprintf(target, sizeof target, "%s", strrchr(n.url, ':') + 1);
+	snprintf(nsilent, sizeof nsilent, "%d", silent);
+	fflush(stdout);
+	assert_int_equal(pipe(fd), 0);
+	assert_true((saved = fcntl(1, F_DUPFD_CLOEXEC, 3)) >= 0);
+	assert_true(dup2(fd[1], 1) == 1);
+	n.proxy = itest_spawn(stallproxy, argv);
+	assert_true(dup2(saved, 1) == 1);
+	close(saved);
+	close(fd[1]);
+	assert_true(n.proxy > 0);
+	k = read(fd[0], line, sizeof line - 1);
+	close(fd[0]);
+	assert_true(k > 0);
+	line[k] = '\0';
+	assert_true((port = atoi(line)) > 0);
+	return port;
+}
+
+/*
+ * Both of a TLS client's first connections are accepted and never
+ * answered -- a handshake that never finishes, as NNG 1.5.2 sometimes
+ * leaves one: the client dials both again by itself (the requests' dialer
+ * while a request waits, the events' dialer while events are waited for)
+ * and is answered and hears events within 20 s (3.2 s unloaded), with no
+ * redial by its caller.  (Before, it waited for good: no answer, no events.)
+ */
+static void
+tls_unanswered_handshakes_are_dialled_again(void **state)
+{
+	struct ipc_client_cfg cfg = { .name = "itest-stall", .token =
+	    VIEWER_TOKEN };
+	char url[64], evurl[64], err[512];
+	long long t0, answered = -1, heard = -1;
+	int port;
+
+	(void)state;
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		skip();
+	if (stallproxy == NULL)
+		skip();
+	net_start(1, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	port = net_proxy(1);
+	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", port);
+	snprintf(evurl, sizeof evurl, "tls+tcp://127.0.0.1:%d", port + 1);
+	cfg.ctl_url = url;
+	cfg.events_url = evurl;
+	cfg.tls_ca = n.ca;
+	t0 = itest_now_ms();
+	if (ipc_client_open_cfg(&n.c, &cfg, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	while ((answered < 0 || heard < 0) && itest_now_ms() - t0 < 20000) {
+		struct ipc_event ev;
+		cJSON *r;
+
+		if (answered < 0 && (r = net_cmd(n.c, "{\"cmd\":\"hello\","
+		    "\"role\":\"viewer\",\"token\":\"" VIEWER_TOKEN "\","
+		    "\"v\":3}")) != NULL) {
+			if (itest_ok(r))
+				answered = itest_now_ms() - t0;
+			cJSON_Delete(r);
+		}
+		if (heard < 0 && ipc_client_wait_event(n.c, &ev, 200) == 1) {
+			heard = itest_now_ms() - t0;
+			ipc_event_free(&ev);
+		}
+	}
+	fprintf(stderr, "events: behind a proxy that never answers a first "
+	    "connection: answered after %lld ms, events after %lld ms, %lu "
+	    "redials\n", answered, heard, ipc_client_redials(n.c));
+	assert_true(answered >= 0);
+	assert_true(heard >= 0);
+	assert_true(ipc_client_redials(n.c) >= 2);
+}
+
+/* A good client of the engine n: answered and hears an event within
+ * limit_ms; the time it took, or -1. */
+static long long
+net_good_client(const char *name, int limit_ms)
+{
+	struct ipc_client *c;
+	long long t0 = itest_now_ms(), answered = -1, heard = -1;
+
+	assert_int_equal(net_client(&c, VIEWER_TOKEN, name), 0);
+	while ((answered < 0 || heard < 0) && itest_now_ms() - t0 < limit_ms) {
+		struct ipc_event ev;
+		cJSON *r;
+
+		if (answered < 0 && (r = net_cmd(c, "{\"cmd\":\"hello\","
+		    "\"role\":\"viewer\",\"token\":\"" VIEWER_TOKEN "\","
+		    "\"v\":3}")) != NULL) {
+			if (itest_ok(r))
+				answered = itest_now_ms() - t0;
+			cJSON_Delete(r);
+		}
+		if (heard < 0 && ipc_client_wait_event(c, &ev, 200) == 1) {
+			heard = itest_now_ms() - t0;
+			ipc_event_free(&ev);
+		}
+	}
+	ipc_client_close(c);
+	return answered >= 0 && heard >= 0 ? itest_now_ms() - t0 : -1;
+}
+
+/* A raw TCP connection to port that sends len bytes of what and closes. */
+static void
+net_raw_tcp(int port, const void *what, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && len > 0 &&
+	    write(fd, what, len) < 0)
+		fprintf(stderr, "itest-events: raw write failed\n");
+	close(fd);
+}
+
+/*
+ * The TLS ports meet what a careless or hostile peer sends -- a client
+ * whose CA does not verify the engine (many handshakes refused), a plain
+ * tcp:// client, garbage, a connection closed at once, clients that go
+ * away in the middle of their handshakes, openssl s_client hanging up
+ * after its handshake -- round after round; after each round a good
+ * client is answered and hears events within 15 s.
+ *
+ * NOT YET PASSING, so run only with ITEST_TLS_ABUSE=1: NNG 1.5.2's TLS
+ * listener sometimes stops reading new connections after a client went
+ * away mid-handshake (README, "Known limits").  The engine notices and
+ * listens afresh (server-listen.c), and clients dial again by themselves,
+ * but some rounds still wait past 15 s.
+ */
+static void
+tls_bad_handshakes_leave_events_working(void **state)
+{
+	enum { ROUNDS = 15 };
+	char other[400], plain[160], cmd[1024];
+	int port;
+	long long worst = 0;
+
+	(void)state;
+	if (getenv("ITEST_TLS_ABUSE") == NULL) {
+		fprintf(stderr, "events: tls_bad_handshakes_leave_events_working "
+		    "skipped: known to fail (NNG 1.5.2's TLS listener); set "
+		    "ITEST_TLS_ABUSE=1 to run it\n");
+		skip();
+	}
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		skip();
+	net_start(1, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	snprintf(other, sizeof other, "%s/other.pem", n.dir);
+	net_shell("openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 "
+	    "-addext subjectAltName=DNS:127.0.0.1,DNS:localhost,IP:127.0.0.1 "
+	    "-keyout %s/other.key -out %s >/dev/null 2>&1", n.dir, other);
+	port = atoi(strrchr(n.url, ':') + 1);
+	snprintf(plain, sizeof plain, "tcp://127.0.0.1:%d", port);
+	for (int round = 0; round < ROUNDS; round++) {
+		struct ipc_client_cfg bad = { .ctl_url = n.url, .name = "bad-ca",
+		    .token = VIEWER_TOKEN, .tls_ca = other };
+		struct ipc_client_cfg tcp = { .ctl_url = plain, .name = "plain",
+		    .token = VIEWER_TOKEN };
+		struct ipc_client *c;
+		char err[512], name[32];
+		cJSON *req, *rep = NULL;
+		long long took;
+
+		assert_int_equal(ipc_client_open_cfg(&c, &bad, err, sizeof err), 0);
+		req = cJSON_Parse("{\"cmd\":\"status\"}");
+		assert_int_not_equal(ipc_client_request(c, req, &rep, 1000), 0);
+		cJSON_Delete(req);
+		ipc_client_close(c);
+		assert_int_equal(ipc_client_open_cfg(&c, &tcp, err, sizeof err), 0);
+		req = cJSON_Parse("{\"cmd\":\"status\"}");
+		assert_int_not_equal(ipc_client_request(c, req, &rep, 500), 0);
+		cJSON_Delete(req);
+		ipc_client_close(c);
+		for (int k = 0; k < 2; k++) {
+			net_raw_tcp(port + k, NULL, 0);
+			static const char junk[] = "\x16\x03\x01\x00\xff garbage";
+
+			net_raw_tcp(port + k, junk, sizeof junk - 1);
+		}
+		/* Clients that go away at once, mid-handshake. */
+		for (int k = 0; k < 10; k++) {
+			struct ipc_client_cfg good = { .ctl_url = n.url,
+			    .name = "brief", .token = VIEWER_TOKEN, .tls_ca = n.ca };
+
+			assert_int_equal(ipc_client_open_cfg(&c, &good, err,
+			    sizeof err), 0);
+			usleep((useconds_t)(k * 3000));
+			ipc_client_close(c);
+		}
+		snprintf(cmd, sizeof cmd, "timeout 10 openssl s_client -connect "
+		    "127.0.0.1:%d -CAfile %s </dev/null >/dev/null 2>&1", port + 1,
+		    n.ca);
+		net_shell("%s", cmd);
+		snprintf(name, sizeof name, "good-%d", round);
+		took = net_good_client(name, 15000);
+		if (took < 0)
+			fail_msg("round %d: after the bad peers a good client was "
+			    "not answered or heard no events in 15 s", round);
+		if (took > 2000)
+			fprintf(stderr, "events: round %d took %lld ms\n", round, took);
+		worst = took > worst ? took : worst;
+	}
+	fprintf(stderr, "events: %d rounds of bad TLS peers; a good client "
+	    "each time, worst %lld ms\n", ROUNDS, worst);
+}
+
 /* A status reply r (freed): its simulated time in seconds, and its
  * lost_ms in *lost when not NULL. */
 static double
@@ -765,6 +1075,10 @@ net_teardown(void **state)
 	if (n.raw_open)
 		ipc_nng_close(n.raw, 2000);
 	ipc_client_close(n.c);
+	if (n.proxy > 0) {
+		kill(n.proxy, SIGTERM);
+		waitpid(n.proxy, NULL, 0);
+	}
 	if (n.pid > 0) {
 		kill(n.pid, SIGCONT);
 		kill(n.pid, SIGTERM);
@@ -793,6 +1107,12 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(events_tls_tokenless_sub_gets_nothing,
 		    net_teardown),
+		cmocka_unit_test_teardown(tls_clients_come_and_go,
+		    net_teardown),
+		cmocka_unit_test_teardown(
+		    tls_unanswered_handshakes_are_dialled_again, net_teardown),
+		cmocka_unit_test_teardown(
+		    tls_bad_handshakes_leave_events_working, net_teardown),
 		cmocka_unit_test_teardown(
 		    stalled_engine_answers_while_it_catches_up, net_teardown),
 		cmocka_unit_test_teardown(finished_engine_stopped_is_not_late,
@@ -800,10 +1120,14 @@ main(int argc, char **argv)
 	};
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: itest-events PATH-TO-TRANCHED\n");
+		fprintf(stderr, "usage: itest-events PATH-TO-TRANCHED "
+		    "[PATH-TO-STALLPROXY [TEST-NAME-PATTERN]]\n");
 		return 2;
 	}
 	tranched = argv[1];
+	stallproxy = argc > 2 ? argv[2] : NULL;
+	if (argc > 3)
+		cmocka_set_test_filter(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
