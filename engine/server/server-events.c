@@ -165,9 +165,11 @@ evchan_open(struct evchan **out, int queue, const struct token *tokens,
 }
 
 int
-evchan_listen(struct evchan *ev, const char *url, nng_tls_config *tls,
-              char *err, size_t errlen)
+evchan_listen(struct evchan *ev, struct listen_watches *lw, const char *url,
+              nng_tls_config *tls, char *err, size_t errlen)
 {
+	if (lw != NULL)
+		return server_listen_watched(lw, ev->sock, url, tls, err, errlen);
 	return server_listen(ev->sock, url, tls, err, errlen);
 }
 

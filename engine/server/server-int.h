@@ -133,6 +133,32 @@ struct replayed {
 	int ended;               /* the journal has been played to its end */
 };
 
+/* TLS listeners watched for connections NNG stopped reading (see
+ * server-listen.c). */
+#define LISTEN_WATCH_MAX (2 * SERVER_MAX_LISTEN)
+#define LISTEN_UNREAD_MAX 64
+#define LISTEN_STUCK_MS 4000
+struct listen_unread {
+	unsigned long ino, rx; /* a socket, and its bytes unread */
+	int64_t since;         /* when rx was first seen at this value */
+};
+struct listen_watch {
+	nng_socket sock;
+	nng_listener l;
+	int up, port;
+	char url[600];
+	nng_tls_config *tls;   /* held for listening afresh */
+	struct listen_unread unread[LISTEN_UNREAD_MAX];
+	int nunread;
+	int64_t stuck_ms;
+	unsigned long restarts;
+};
+struct listen_watches {
+	struct listen_watch w[LISTEN_WATCH_MAX];
+	int n;
+	unsigned long restarts;
+};
+
 struct server {
 	const struct server_opts *opts;
 	char name[64];
@@ -171,6 +197,7 @@ struct server {
 
 	nng_socket rep;
 	struct evchan *ev;     /* events: to admitted peers only */
+	struct listen_watches lw; /* tls+tcp:// listeners (server-listen.c) */
 	int rep_fd;
 
 	double speed;         /* 0 = as fast as possible */
@@ -489,6 +516,20 @@ int server_tls_config(nng_tls_config **out, const char *const *urls,
  * set).  0, or -1 with err. */
 int server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
                   char *err, size_t errlen);
+/* The same, with the listener in *out when out is not NULL. */
+int server_listen_l(nng_socket sock, const char *url, nng_tls_config *tls,
+                    nng_listener *out, char *err, size_t errlen);
+
+/* server_listen(), and a tls+tcp:// listener is watched. */
+int server_listen_watched(struct listen_watches *lw, nng_socket sock,
+                          const char *url, nng_tls_config *tls, char *err,
+                          size_t errlen);
+/* Once a second: a watched listener whose connection's unread bytes have
+ * not moved for LISTEN_STUCK_MS is closed and started afresh; 1 with msg
+ * saying so, 0 when all is well. */
+int server_listen_check(struct listen_watches *lw, int64_t now_ms,
+                        char *msg, size_t n);
+void server_listen_watch_free(struct listen_watches *lw);
 /* server.c: who is behind pipe p (s may be NULL: only the transport is
  * asked). */
 void server_peer(struct server *s, nng_pipe p, struct peer *peer);
@@ -546,8 +587,9 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 struct evchan;
 int evchan_open(struct evchan **out, int queue, const struct token *tokens,
                 const int *ntokens, char *err, size_t errlen);
-int evchan_listen(struct evchan *ev, const char *url, nng_tls_config *tls,
-                  char *err, size_t errlen);
+int evchan_listen(struct evchan *ev, struct listen_watches *lw,
+                  const char *url, nng_tls_config *tls, char *err,
+                  size_t errlen);
 /* Readable when hellos wait: then evchan_read() answers them (seq: the
  * last event published, told to an admitted peer). */
 int evchan_fd(const struct evchan *ev);

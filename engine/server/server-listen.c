@@ -12,8 +12,23 @@
  * the session.  Clients are not asked for certificates -- they present a
  * token in hello, exactly as over tcp:// (server-auth.c refuses a
  * network listener when no token is configured).
+ *
+ * NNG 1.5.2's TLS listener can stop serving: after a client goes away in
+ * the middle of its handshake it sometimes accepts every later connection
+ * and never reads a byte of it (no thread is blocked; the listener is
+ * simply never woken again), so consoles connect and then wait for good.
+ * Nothing in NNG reports it, so the engine looks for it where it shows:
+ * once a second it reads the kernel's table of TCP sockets
+ * (/proc/net/tcp, tcp6) and, for each tls+tcp:// listener, follows every
+ * connection on its port with bytes waiting unread.  One whose unread
+ * bytes have not moved for LISTEN_STUCK_MS (a healthy listener reads a
+ * handshake within milliseconds, and a busy but served connection is read
+ * now and then) means the listener is stuck: it is closed and a new one
+ * started on the same address -- its connections close with it, and
+ * clients dial again by themselves.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nng/transport/ipc/ipc.h>
@@ -54,6 +69,13 @@ int
 server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
               char *err, size_t errlen)
 {
+	return server_listen_l(sock, url, tls, NULL, err, errlen);
+}
+
+int
+server_listen_l(nng_socket sock, const char *url, nng_tls_config *tls,
+                nng_listener *out, char *err, size_t errlen)
+{
 	nng_listener l;
 	int rv;
 
@@ -76,5 +98,155 @@ server_listen(nng_socket sock, const char *url, nng_tls_config *tls,
 		    "");
 		return -1;
 	}
+	if (out != NULL)
+		*out = l;
 	return 0;
+}
+
+int
+server_listen_watched(struct listen_watches *lw, nng_socket sock,
+                      const char *url, nng_tls_config *tls, char *err,
+                      size_t errlen)
+{
+	struct listen_watch *w;
+	nng_listener l;
+	int port = 0;
+
+	if (server_listen_l(sock, url, tls, &l, err, errlen) != 0)
+		return -1;
+	if (!ipc_url_is_tls(url) || lw->n == LISTEN_WATCH_MAX ||
+	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port) != 0)
+		return 0;
+	w = &lw->w[lw->n++];
+	memset(w, 0, sizeof *w);
+	w->sock = sock;
+	w->l = l;
+	w->up = 1;
+	w->port = port;
+	snprintf(w->url, sizeof w->url, "%s", url);
+	nng_tls_config_hold(tls);
+	w->tls = tls;
+	return 0;
+}
+
+void
+server_listen_watch_free(struct listen_watches *lw)
+{
+	for (int i = 0; i < lw->n; i++)
+		if (lw->w[i].tls != NULL)
+			nng_tls_config_free(lw->w[i].tls);
+	lw->n = 0;
+}
+
+/* One line of /proc/net/tcp or tcp6: the local port, the state, the
+ * bytes waiting unread and the inode; 0, or -1 for a header or junk. */
+static int
+listen_parse(const char *line, unsigned *port, unsigned *st, unsigned long *rx,
+             unsigned long *ino)
+{
+	char local[64], rem[64];
+	unsigned long tx;
+	const char *colon;
+
+	if (sscanf(line, " %*[0-9]: %63s %63s %x %lx:%lx %*s %*s %*s %*s %lu",
+	    local, rem, st, &tx, rx, ino) != 6 ||
+	    (colon = strrchr(local, ':')) == NULL)
+		return -1;
+	*port = (unsigned)strtoul(colon + 1, NULL, 16);
+	return 0;
+}
+
+/* Follow the connections of w with unread bytes; 1 when one of them has
+ * not moved for LISTEN_STUCK_MS. */
+static int
+listen_follow(struct listen_watch *w, const unsigned long *ino,
+              const unsigned long *rx, const unsigned *port, int n,
+              int64_t now)
+{
+	struct listen_unread next[LISTEN_UNREAD_MAX];
+	int nn = 0, stuck = 0;
+
+	for (int i = 0; i < n && nn < LISTEN_UNREAD_MAX; i++) {
+		struct listen_unread *u = &next[nn];
+
+		if (port[i] != (unsigned)w->port)
+			continue;
+		u->ino = ino[i];
+		u->rx = rx[i];
+		u->since = now;
+		for (int k = 0; k < w->nunread; k++)
+			if (w->unread[k].ino == ino[i] && w->unread[k].rx == rx[i])
+				u->since = w->unread[k].since;
+		if (now - u->since >= LISTEN_STUCK_MS) {
+			stuck = 1;
+			w->stuck_ms = now - u->since;
+		}
+		nn++;
+	}
+	memcpy(w->unread, next, (size_t)nn * sizeof *next);
+	w->nunread = nn;
+	return stuck;
+}
+
+int
+server_listen_check(struct listen_watches *lw, int64_t now, char *msg,
+                    size_t n)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	enum { MAXCONN = 512 };
+	unsigned long ino[MAXCONN], rx[MAXCONN];
+	unsigned port[MAXCONN];
+	int nconn = 0, restarted = 0;
+
+	if (lw->n == 0)
+		return 0;
+	for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+		FILE *fp = fopen(files[f], "r");
+		char line[512];
+
+		if (fp == NULL)
+			continue;
+		while (nconn < MAXCONN && fgets(line, sizeof line, fp) != NULL) {
+			unsigned st, p;
+			unsigned long r, i;
+
+			/* 0x0A is LISTEN: its queue is of connections. */
+			if (listen_parse(line, &p, &st, &r, &i) == 0 &&
+			    st != 0x0A && r > 0 && i != 0) {
+				port[nconn] = p;
+				rx[nconn] = r;
+				ino[nconn++] = i;
+			}
+		}
+		fclose(fp);
+	}
+	for (int i = 0; i < lw->n; i++) {
+		struct listen_watch *w = &lw->w[i];
+		char err[256];
+
+		if (w->up && !listen_follow(w, ino, rx, port, nconn, now))
+			continue;
+		/* Stuck (or not yet listening again): start afresh. */
+		if (w->up) {
+			nng_listener_close(w->l);
+			w->up = 0;
+		}
+		if (server_listen_l(w->sock, w->url, w->tls, &w->l, err,
+		    sizeof err) != 0) {
+			snprintf(msg, n, "%s: a connection waited %.1f s unread (the "
+			    "TLS listener stopped serving); listening again failed: "
+			    "%s; trying again", w->url, w->stuck_ms / 1000.0, err);
+			restarted = 1;
+			continue;
+		}
+		w->up = 1;
+		w->nunread = 0;
+		w->restarts++;
+		lw->restarts++;
+		snprintf(msg, n, "%s: a connection waited %.1f s unread (the TLS "
+		    "listener stopped serving, NNG 1.5.2); listening afresh (%lu "
+		    "times)", w->url, w->stuck_ms / 1000.0, w->restarts);
+		restarted = 1;
+	}
+	return restarted;
 }

@@ -369,7 +369,8 @@ server_replay(const struct server_replay_opts *o)
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, rp_pipe_event, s);
 	if (server_listen(s->rep, url, tls, err, sizeof err) != 0 ||
-	    evchan_listen(s->ev, s->events_url, tls, err, sizeof err) != 0) {
+	    evchan_listen(s->ev, NULL, s->events_url, tls, err,
+	    sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}

@@ -577,7 +577,7 @@ server_on_beat(uv_timer_t *h)
 	struct server *s = h->data;
 	uint64_t now = uv_hrtime();
 	cJSON *o = cJSON_CreateObject();
-	char speed[32];
+	char speed[32], msg[1024];
 
 	server_speed_text(s, speed, sizeof speed);
 	cJSON_AddStringToObject(o, "speed", speed);
@@ -595,6 +595,9 @@ server_on_beat(uv_timer_t *h)
 	s->beat_t0 = now;
 	server_refusals_flush(s, 0);
 	server_flush(s);
+	if (server_listen_check(&s->lw, (int64_t)(uv_hrtime() / 1000000), msg,
+	    sizeof msg))
+		fprintf(stderr, "tranched: %s\n", msg);
 }
 
 static void
@@ -744,8 +747,9 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 			    "tls+tcp:// URL with a port", s->urls[i]);
 			goto out;
 		}
-		if (server_listen(s->rep, s->urls[i], tls, err, errlen) != 0 ||
-		    evchan_listen(s->ev, evurl, tls, err, errlen) != 0)
+		if (server_listen_watched(&s->lw, s->rep, s->urls[i], tls, err,
+		    errlen) != 0 ||
+		    evchan_listen(s->ev, &s->lw, evurl, tls, err, errlen) != 0)
 			goto out;
 		if (i == 0)
 			snprintf(s->events_url, sizeof s->events_url, "%s", evurl);
@@ -885,6 +889,7 @@ server_close(struct server *s)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "
 		    "(NNG 1.5.2's close deadlock); exiting anyway\n");
 	server_fix_close(s);
+	server_listen_watch_free(&s->lw);
 	if (s->loop_inited) {
 		uv_run(&s->loop, UV_RUN_DEFAULT);
 		if ((rv = uv_loop_close(&s->loop)) != 0)
