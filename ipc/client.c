@@ -384,8 +384,8 @@ client_redial(struct ipc_client *c, int which)
 	}
 	*cur = (nng_dialer)NNG_DIALER_INITIALIZER;
 	pthread_mutex_unlock(&c->mu);
-	/* Closed on a thread of its own, abandoned after 500 ms. */
-	ipc_nng_dialer_close(old, 500);
+	/* Closed on a thread of its own, abandoned after 200 ms. */
+	ipc_nng_dialer_close(old, 200);
 	rv = client_dial(s, url, c->tlscfg, &d, err, sizeof err);
 	pthread_mutex_lock(&c->mu);
 	if (rv == 0)

@@ -68,7 +68,8 @@ int ipc_client_redial_events(struct ipc_client *c);
  * connection up for 3 s is started afresh (a handshake NNG 1.5.2 never
  * finishes).  Call it now and then from the thread that reads events
  * (ipc_client_wait_event does); 1 when it redialled.  Requests look
- * after their own dialer. */
+ * after their own dialer.  One thread for requests and one for events,
+ * as ever: two threads on one side would redial it twice. */
 int ipc_client_tend(struct ipc_client *c);
 /* How many times a dialer of this client was started afresh. */
 unsigned long ipc_client_redials(struct ipc_client *c);

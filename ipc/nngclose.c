@@ -12,10 +12,13 @@
 
 #include "ipc/nngclose.h"
 
+enum { CLOSE_SOCKET, CLOSE_DIALER, CLOSE_LISTENER };
+
 struct closer {
 	nng_socket s;
-	nng_dialer d;  /* closed instead of s when is_dialer */
-	int is_dialer;
+	nng_dialer d;   /* closed instead of s when kind is CLOSE_DIALER */
+	nng_listener l; /* ... or CLOSE_LISTENER */
+	int kind;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int done;
@@ -37,15 +40,23 @@ closer_release(struct closer *c)
 	}
 }
 
+static void
+closer_close(struct closer *c)
+{
+	if (c->kind == CLOSE_DIALER)
+		nng_dialer_close(c->d);
+	else if (c->kind == CLOSE_LISTENER)
+		nng_listener_close(c->l);
+	else
+		nng_close(c->s);
+}
+
 static void *
 closer_main(void *arg)
 {
 	struct closer *c = arg;
 
-	if (c->is_dialer)
-		nng_dialer_close(c->d);
-	else
-		nng_close(c->s);
+	closer_close(c);
 	pthread_mutex_lock(&c->mu);
 	c->done = 1;
 	pthread_cond_signal(&c->cv);
@@ -79,7 +90,21 @@ ipc_nng_dialer_close(nng_dialer d, int timeout_ms)
 		return 0;
 	}
 	c->d = d;
-	c->is_dialer = 1;
+	c->kind = CLOSE_DIALER;
+	return closer_run(c, timeout_ms);
+}
+
+int
+ipc_nng_listener_close(nng_listener l, int timeout_ms)
+{
+	struct closer *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		nng_listener_close(l);
+		return 0;
+	}
+	c->l = l;
+	c->kind = CLOSE_LISTENER;
 	return closer_run(c, timeout_ms);
 }
 
@@ -98,10 +123,9 @@ closer_run(struct closer *c, int timeout_ms)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&th, &attr, closer_main, c) != 0) {
 		pthread_attr_destroy(&attr);
-		if (c->is_dialer)
-			nng_dialer_close(c->d);
-		else
-			nng_close(c->s);
+		closer_close(c);
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
 		free(c);
 		return 0;
 	}

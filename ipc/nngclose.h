@@ -19,5 +19,7 @@ int ipc_nng_close(nng_socket s, int timeout_ms);
 /* The same for one dialer (a redial must not hang on a dialer whose TLS
  * handshake NNG 1.5.2 left waiting). */
 int ipc_nng_dialer_close(nng_dialer d, int timeout_ms);
+/* And for one listener (the engine's stuck TLS listener). */
+int ipc_nng_listener_close(nng_listener l, int timeout_ms);
 
 #endif

@@ -142,6 +142,9 @@ struct listen_unread {
 	unsigned long ino, rx; /* a socket, and its bytes unread */
 	int64_t since;         /* when rx was first seen at this value */
 };
+#define LISTEN_DEAD_MAX 256
+#define LISTEN_GAP_MS 2000     /* a longer gap between looks starts over */
+#define LISTEN_BACKOFF_MS 10000 /* at least this long between restarts */
 struct listen_watch {
 	nng_socket sock;
 	nng_listener l;
@@ -150,7 +153,11 @@ struct listen_watch {
 	nng_tls_config *tls;   /* held for listening afresh */
 	struct listen_unread unread[LISTEN_UNREAD_MAX];
 	int nunread;
-	int64_t stuck_ms;
+	/* Sockets a stuck listener left behind (NNG never closes them):
+	 * not counted against the next one. */
+	unsigned long dead[LISTEN_DEAD_MAX];
+	int ndead;
+	int64_t stuck_ms, looked, restarted;
 	unsigned long restarts;
 };
 struct listen_watches {
@@ -525,10 +532,9 @@ int server_listen_watched(struct listen_watches *lw, nng_socket sock,
                           const char *url, nng_tls_config *tls, char *err,
                           size_t errlen);
 /* Once a second: a watched listener whose connection's unread bytes have
- * not moved for LISTEN_STUCK_MS is closed and started afresh; 1 with msg
- * saying so, 0 when all is well. */
-int server_listen_check(struct listen_watches *lw, int64_t now_ms,
-                        char *msg, size_t n);
+ * not moved for LISTEN_STUCK_MS is closed and started afresh, each such
+ * restart said on stderr; how many there were. */
+int server_listen_check(struct listen_watches *lw, int64_t now_ms);
 void server_listen_watch_free(struct listen_watches *lw);
 /* server.c: who is behind pipe p (s may be NULL: only the transport is
  * asked). */

@@ -21,11 +21,15 @@
  * once a second it reads the kernel's table of TCP sockets
  * (/proc/net/tcp, tcp6) and, for each tls+tcp:// listener, follows every
  * connection on its port with bytes waiting unread.  One whose unread
- * bytes have not moved for LISTEN_STUCK_MS (a healthy listener reads a
- * handshake within milliseconds, and a busy but served connection is read
- * now and then) means the listener is stuck: it is closed and a new one
+ * bytes have not moved for LISTEN_STUCK_MS, in looks no more than
+ * LISTEN_GAP_MS apart (a healthy listener reads a handshake within
+ * milliseconds, a busy but served connection is read now and then, and an
+ * engine that was stopped starts over), means the listener is stuck: it
+ * is closed (on a thread of its own, abandoned after 1 s) and a new one
  * started on the same address -- its connections close with it, and
- * clients dial again by themselves.
+ * clients dial again by themselves.  The sockets it leaves behind (NNG
+ * never closes them) are not held against the next one, and restarts are
+ * LISTEN_BACKOFF_MS apart at least.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "engine/server/server-int.h"
+#include "ipc/nngclose.h"
 #include "ipc/tls.h"
 
 int
@@ -156,25 +161,38 @@ listen_parse(const char *line, unsigned *port, unsigned *st, unsigned long *rx,
 	return 0;
 }
 
+static int
+listen_is_dead(const struct listen_watch *w, unsigned long ino)
+{
+	for (int k = 0; k < w->ndead; k++)
+		if (w->dead[k] == ino)
+			return 1;
+	return 0;
+}
+
 /* Follow the connections of w with unread bytes; 1 when one of them has
- * not moved for LISTEN_STUCK_MS. */
+ * not moved for LISTEN_STUCK_MS of looks no more than LISTEN_GAP_MS apart
+ * (an engine that was stopped or starved starts over: NNG's threads get
+ * no chance to read before the first look after it). */
 static int
 listen_follow(struct listen_watch *w, const unsigned long *ino,
               const unsigned long *rx, const unsigned *port, int n,
               int64_t now)
 {
 	struct listen_unread next[LISTEN_UNREAD_MAX];
-	int nn = 0, stuck = 0;
+	int nn = 0, stuck = 0, fresh = w->looked == 0 ||
+	    now - w->looked > LISTEN_GAP_MS;
 
+	w->looked = now;
 	for (int i = 0; i < n && nn < LISTEN_UNREAD_MAX; i++) {
 		struct listen_unread *u = &next[nn];
 
-		if (port[i] != (unsigned)w->port)
+		if (port[i] != (unsigned)w->port || listen_is_dead(w, ino[i]))
 			continue;
 		u->ino = ino[i];
 		u->rx = rx[i];
 		u->since = now;
-		for (int k = 0; k < w->nunread; k++)
+		for (int k = 0; !fresh && k < w->nunread; k++)
 			if (w->unread[k].ino == ino[i] && w->unread[k].rx == rx[i])
 				u->since = w->unread[k].since;
 		if (now - u->since >= LISTEN_STUCK_MS) {
@@ -189,8 +207,7 @@ listen_follow(struct listen_watch *w, const unsigned long *ino,
 }
 
 int
-server_listen_check(struct listen_watches *lw, int64_t now, char *msg,
-                    size_t n)
+server_listen_check(struct listen_watches *lw, int64_t now)
 {
 	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
 	enum { MAXCONN = 512 };
@@ -224,29 +241,38 @@ server_listen_check(struct listen_watches *lw, int64_t now, char *msg,
 		struct listen_watch *w = &lw->w[i];
 		char err[256];
 
-		if (w->up && !listen_follow(w, ino, rx, port, nconn, now))
-			continue;
-		/* Stuck (or not yet listening again): start afresh. */
 		if (w->up) {
-			nng_listener_close(w->l);
+			if (!listen_follow(w, ino, rx, port, nconn, now) ||
+			    now - w->restarted < LISTEN_BACKOFF_MS)
+				continue;
+			/* Stuck: what it holds now is never counted again. */
+			for (int k = 0; k < w->nunread; k++)
+				if (w->ndead < LISTEN_DEAD_MAX)
+					w->dead[w->ndead++] = w->unread[k].ino;
+			w->nunread = 0;
+			if (ipc_nng_listener_close(w->l, 1000) != 0)
+				fprintf(stderr, "tranched: %s: NNG did not close the "
+				    "listener within 1 s; abandoned\n", w->url);
 			w->up = 0;
+			w->restarted = now;
+			fprintf(stderr, "tranched: %s: a connection waited %.1f s "
+			    "with its bytes unread: the TLS listener stopped "
+			    "serving (NNG 1.5.2); listening afresh\n", w->url,
+			    w->stuck_ms / 1000.0);
 		}
 		if (server_listen_l(w->sock, w->url, w->tls, &w->l, err,
 		    sizeof err) != 0) {
-			snprintf(msg, n, "%s: a connection waited %.1f s unread (the "
-			    "TLS listener stopped serving); listening again failed: "
-			    "%s; trying again", w->url, w->stuck_ms / 1000.0, err);
-			restarted = 1;
+			/* Said once; tried again every second. */
+			if (w->restarted == now)
+				fprintf(stderr, "tranched: %s: listening again failed: "
+				    "%s; trying every second\n", w->url, err);
 			continue;
 		}
 		w->up = 1;
-		w->nunread = 0;
+		w->looked = 0;
 		w->restarts++;
 		lw->restarts++;
-		snprintf(msg, n, "%s: a connection waited %.1f s unread (the TLS "
-		    "listener stopped serving, NNG 1.5.2); listening afresh (%lu "
-		    "times)", w->url, w->stuck_ms / 1000.0, w->restarts);
-		restarted = 1;
+		restarted++;
 	}
 	return restarted;
 }

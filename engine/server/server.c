@@ -577,7 +577,7 @@ server_on_beat(uv_timer_t *h)
 	struct server *s = h->data;
 	uint64_t now = uv_hrtime();
 	cJSON *o = cJSON_CreateObject();
-	char speed[32], msg[1024];
+	char speed[32];
 
 	server_speed_text(s, speed, sizeof speed);
 	cJSON_AddStringToObject(o, "speed", speed);
@@ -595,9 +595,7 @@ server_on_beat(uv_timer_t *h)
 	s->beat_t0 = now;
 	server_refusals_flush(s, 0);
 	server_flush(s);
-	if (server_listen_check(&s->lw, (int64_t)(uv_hrtime() / 1000000), msg,
-	    sizeof msg))
-		fprintf(stderr, "tranched: %s\n", msg);
+	server_listen_check(&s->lw, (int64_t)(uv_hrtime() / 1000000));
 }
 
 static void

@@ -179,7 +179,7 @@ if command -v tmux >/dev/null 2>&1; then
 		PROXY_PID=$!
 		wait_until 10 test -s "$TMP/proxy.port"
 		PURL=tls+tcp://127.0.0.1:$(cat "$TMP/proxy.port")
-		console --connect "$PURL" --tls-ca "$TMP/engine.pem" --frames 750
+		console --connect "$PURL" --tls-ca "$TMP/engine.pem" --frames 1250
 		wait_for_re "(^|[^A-Z])CONNECTED" 25
 		wait_for "role trader" 15
 		tmux_ send-keys q
