@@ -384,8 +384,9 @@ client_redial(struct ipc_client *c, int which)
 	}
 	*cur = (nng_dialer)NNG_DIALER_INITIALIZER;
 	pthread_mutex_unlock(&c->mu);
-	/* Closed on a thread of its own, abandoned after 200 ms. */
-	ipc_nng_dialer_close(old, 200);
+	/* Closed before the new dial (its pipe must not outlive the redial),
+	 * on a thread of its own, abandoned after 2 s (NNG 1.5.2 can hang). */
+	ipc_nng_dialer_close(old, 2000);
 	rv = client_dial(s, url, c->tlscfg, &d, err, sizeof err);
 	pthread_mutex_lock(&c->mu);
 	if (rv == 0)
