@@ -536,6 +536,14 @@ int server_listen_watched(struct listen_watches *lw, nng_socket sock,
  * restart said on stderr; how many there were. */
 int server_listen_check(struct listen_watches *lw, int64_t now_ms);
 void server_listen_watch_free(struct listen_watches *lw);
+/* For tests: one line of /proc/net/tcp or tcp6 (the local port, state,
+ * bytes unread, inode; 0, or -1 for a header); and one look at the
+ * connections of w with bytes unread (1 when one is stuck). */
+int server_listen_parse(const char *line, unsigned *port, unsigned *st,
+                        unsigned long *rx, unsigned long *ino);
+int server_listen_follow(struct listen_watch *w, const unsigned long *ino,
+                         const unsigned long *rx, const unsigned *port, int n,
+                         int64_t now);
 /* server.c: who is behind pipe p (s may be NULL: only the transport is
  * asked). */
 void server_peer(struct server *s, nng_pipe p, struct peer *peer);

@@ -145,9 +145,9 @@ server_listen_watch_free(struct listen_watches *lw)
 
 /* One line of /proc/net/tcp or tcp6: the local port, the state, the
  * bytes waiting unread and the inode; 0, or -1 for a header or junk. */
-static int
-listen_parse(const char *line, unsigned *port, unsigned *st, unsigned long *rx,
-             unsigned long *ino)
+int
+server_listen_parse(const char *line, unsigned *port, unsigned *st,
+                    unsigned long *rx, unsigned long *ino)
 {
 	char local[64], rem[64];
 	unsigned long tx;
@@ -174,10 +174,10 @@ listen_is_dead(const struct listen_watch *w, unsigned long ino)
  * not moved for LISTEN_STUCK_MS of looks no more than LISTEN_GAP_MS apart
  * (an engine that was stopped or starved starts over: NNG's threads get
  * no chance to read before the first look after it). */
-static int
-listen_follow(struct listen_watch *w, const unsigned long *ino,
-              const unsigned long *rx, const unsigned *port, int n,
-              int64_t now)
+int
+server_listen_follow(struct listen_watch *w, const unsigned long *ino,
+                     const unsigned long *rx, const unsigned *port, int n,
+                     int64_t now)
 {
 	struct listen_unread next[LISTEN_UNREAD_MAX];
 	int nn = 0, stuck = 0, fresh = w->looked == 0 ||
@@ -228,7 +228,7 @@ server_listen_check(struct listen_watches *lw, int64_t now)
 			unsigned long r, i;
 
 			/* 0x0A is LISTEN: its queue is of connections. */
-			if (listen_parse(line, &p, &st, &r, &i) == 0 &&
+			if (server_listen_parse(line, &p, &st, &r, &i) == 0 &&
 			    st != 0x0A && r > 0 && i != 0) {
 				port[nconn] = p;
 				rx[nconn] = r;
@@ -242,7 +242,7 @@ server_listen_check(struct listen_watches *lw, int64_t now)
 		char err[256];
 
 		if (w->up) {
-			if (!listen_follow(w, ino, rx, port, nconn, now) ||
+			if (!server_listen_follow(w, ino, rx, port, nconn, now) ||
 			    now - w->restarted < LISTEN_BACKOFF_MS)
 				continue;
 			/* Stuck: what it holds now is never counted again. */
