@@ -67,45 +67,40 @@ closer_main(void *arg)
 
 static int closer_run(struct closer *c, int timeout_ms);
 
+/* A record for what, closed with a deadline (at once, without one, when
+ * there is no memory for it). */
+static int
+closer_start(struct closer what, int timeout_ms)
+{
+	struct closer *c = malloc(sizeof *c);
+
+	if (c == NULL) {
+		closer_close(&what);
+		return 0;
+	}
+	*c = what;
+	return closer_run(c, timeout_ms);
+}
+
 int
 ipc_nng_close(nng_socket s, int timeout_ms)
 {
-	struct closer *c = calloc(1, sizeof *c);
-
-	if (c == NULL) {
-		nng_close(s);
-		return 0;
-	}
-	c->s = s;
-	return closer_run(c, timeout_ms);
+	return closer_start((struct closer){ .s = s, .kind = CLOSE_SOCKET },
+	    timeout_ms);
 }
 
 int
 ipc_nng_dialer_close(nng_dialer d, int timeout_ms)
 {
-	struct closer *c = calloc(1, sizeof *c);
-
-	if (c == NULL) {
-		nng_dialer_close(d);
-		return 0;
-	}
-	c->d = d;
-	c->kind = CLOSE_DIALER;
-	return closer_run(c, timeout_ms);
+	return closer_start((struct closer){ .d = d, .kind = CLOSE_DIALER },
+	    timeout_ms);
 }
 
 int
 ipc_nng_listener_close(nng_listener l, int timeout_ms)
 {
-	struct closer *c = calloc(1, sizeof *c);
-
-	if (c == NULL) {
-		nng_listener_close(l);
-		return 0;
-	}
-	c->l = l;
-	c->kind = CLOSE_LISTENER;
-	return closer_run(c, timeout_ms);
+	return closer_start((struct closer){ .l = l, .kind = CLOSE_LISTENER },
+	    timeout_ms);
 }
 
 static int

@@ -158,12 +158,10 @@ struct listen_watch {
 	unsigned long dead[LISTEN_DEAD_MAX];
 	int ndead;
 	int64_t stuck_ms, looked, restarted;
-	unsigned long restarts;
 };
 struct listen_watches {
 	struct listen_watch w[LISTEN_WATCH_MAX];
 	int n;
-	unsigned long restarts;
 };
 
 struct server {
@@ -533,8 +531,8 @@ int server_listen_watched(struct listen_watches *lw, nng_socket sock,
                           size_t errlen);
 /* Once a second: a watched listener whose connection's unread bytes have
  * not moved for LISTEN_STUCK_MS is closed and started afresh, each such
- * restart said on stderr; how many there were. */
-int server_listen_check(struct listen_watches *lw, int64_t now_ms);
+ * restart said on stderr. */
+void server_listen_check(struct listen_watches *lw, int64_t now_ms);
 void server_listen_watch_free(struct listen_watches *lw);
 /* For tests: one line of /proc/net/tcp or tcp6 (the local port, state,
  * bytes unread, inode; 0, or -1 for a header); and one look at the

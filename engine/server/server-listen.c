@@ -206,17 +206,17 @@ server_listen_follow(struct listen_watch *w, const unsigned long *ino,
 	return stuck;
 }
 
-int
+void
 server_listen_check(struct listen_watches *lw, int64_t now)
 {
 	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
 	enum { MAXCONN = 512 };
 	unsigned long ino[MAXCONN], rx[MAXCONN];
 	unsigned port[MAXCONN];
-	int nconn = 0, restarted = 0;
+	int nconn = 0;
 
 	if (lw->n == 0)
-		return 0;
+		return;
 	for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
 		FILE *fp = fopen(files[f], "r");
 		char line[512];
@@ -270,9 +270,5 @@ server_listen_check(struct listen_watches *lw, int64_t now)
 		}
 		w->up = 1;
 		w->looked = 0;
-		w->restarts++;
-		lw->restarts++;
-		restarted++;
 	}
-	return restarted;
 }
