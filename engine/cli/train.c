@@ -302,6 +302,10 @@ learned_train_usage(FILE *f)
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
 	    "  --commit ID             source commit to record in the model\n"
+	    "  --no-book-head MODEL    carry MODEL's network (trained on ac-world)\n"
+	    "                          as the head that decides in markets with no\n"
+	    "                          book to rest in; the trained one decides in\n"
+	    "                          every other market\n"
 	    "  --quiet                 no progress bar\n"
 	    "  --help                  print this help and exit\n");
 }
@@ -313,7 +317,7 @@ learned_train_main(int argc, char **argv)
 	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
 	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL,
-	    O_STATES };
+	    O_STATES, O_NOBOOK };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -348,10 +352,13 @@ learned_train_main(int argc, char **argv)
 		{ "margin", required_argument, NULL, O_MARGIN },
 		{ "clip-bps", required_argument, NULL, O_CLIPL },
 		{ "states", required_argument, NULL, O_STATES },
+		{ "no-book-head", required_argument, NULL, O_NOBOOK },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
-	char *states = NULL;
+	char *states = NULL, *nobook = NULL;
+	struct model nbm;
+	int have_nbm = 0;
 	FILE *sf = NULL;
 	int states_bad = 0;
 	const char *commit = "unknown";
@@ -425,6 +432,9 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_STATES:
 			states = optarg;
+			break;
+		case O_NOBOOK:
+			nobook = optarg;
 			break;
 		case O_COMMIT:
 			commit = optarg;
@@ -589,6 +599,25 @@ learned_train_main(int argc, char **argv)
 		fprintf(stderr, "tranched train: %s\n", err);
 		goto out;
 	}
+	/* The no-book head is read before the hours of training, and
+	 * attached after it: the head trained here is the book's. */
+	if (nobook != NULL) {
+		if (model_load(&nbm, nobook, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched train: --no-book-head %s\n",
+			    err);
+			model_free(&mdl);
+			goto out;
+		}
+		have_nbm = 1;
+		if (model_set_no_book(&mdl, &nbm, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched train: --no-book-head %s: %s\n",
+			    nobook, err);
+			model_free(&mdl);
+			goto out;
+		}
+		nn_free(&mdl.no_book);
+		memset(&mdl.no_book, 0, sizeof mdl.no_book);
+	}
 	char cpath[1024];
 
 	snprintf(cpath, sizeof cpath, "%s", curve != NULL ? curve : out);
@@ -713,6 +742,29 @@ learned_train_main(int argc, char **argv)
 	    "drawn from its seed, as in training)");
 	cJSON_AddStringToObject(sd, "test", "1 .. 999999: scripts/evaluate only, "
 	    "never used for training or model choice");
+	if (have_nbm) {
+		cJSON *h = cJSON_AddObjectToObject(mdl.meta, "no_book_head");
+		const cJSON *ht = cJSON_GetObjectItemCaseSensitive(nbm.meta,
+		    "training");
+
+		const char *base = strrchr(nobook, '/');
+
+		/* The file's name, not where it was: scripts/train's is a
+		 * temporary directory, and the model must come out the same. */
+		cJSON_AddStringToObject(h, "from", base != NULL ? base + 1 :
+		    nobook);
+		cJSON_AddStringToObject(h, "markets", "no book to rest in (the "
+		    "Almgren-Chriss world); this model's validation above is its "
+		    "book head's, on the scenarios it trained on");
+		if (ht != NULL)
+			cJSON_AddItemToObject(h, "training", cJSON_Duplicate(ht, 1));
+		if (model_set_no_book(&mdl, &nbm, err, sizeof err) != 0) {
+			fprintf(stderr, "tranched train: --no-book-head %s: %s\n",
+			    nobook, err);
+			model_free(&mdl);
+			goto out;
+		}
+	}
 	if (model_save(&mdl, out, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		model_free(&mdl);
@@ -732,6 +784,8 @@ out:
 	free(scdup);
 	if (lt.impact != NULL)
 		impact_free(&im);
+	if (have_nbm)
+		model_free(&nbm);
 	return rc;
 }
 

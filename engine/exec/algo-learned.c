@@ -101,6 +101,17 @@ learned_state_new(void)
 
 static int learned_map_style(int ps);
 
+/* The model's head for p's market (model.h): a market with no book to
+ * rest in is the Almgren-Chriss world's. */
+static int
+learned_head(const struct parent *p)
+{
+	struct ac_params ac;
+
+	return market_ac_get(p->m, &ac) == 0 ? MODEL_HEAD_NO_BOOK :
+	    MODEL_HEAD_BOOK;
+}
+
 /*
  * The engine's placement for the policy's: -1 keeps the block's tactic.
  * A market with no book to rest in (the Almgren-Chriss world, where only
@@ -112,10 +123,8 @@ static int learned_map_style(int ps);
 static int
 learned_style(const struct parent *p, int ps)
 {
-	struct ac_params ac;
-
 	if ((ps == POLICY_PASSIVE || ps == POLICY_INSIDE) &&
-	    market_ac_get(p->m, &ac) == 0)
+	    learned_head(p) == MODEL_HEAD_NO_BOOK)
 		return -1;
 	return learned_map_style(ps);
 }
@@ -179,7 +188,7 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
                struct exec_signals *sig)
 {
 	learned_features(x, p, t, mdl, s, s->f, sig);
-	model_decide(mdl, s->f, &s->c, exec_emitting(x));
+	model_decide_head(mdl, learned_head(p), s->f, &s->c, exec_emitting(x));
 	s->logp = 0;
 	if (mdl->choose != NULL)
 		mdl->choose(mdl->choose_arg, mdl, s->f, &s->c, check, &s->logp);
@@ -299,6 +308,8 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
 	    c->prob[c->action]);
 	cJSON_AddStringToObject(d, "model", mdl->name);
+	cJSON_AddStringToObject(d, "head", learned_head(p) ==
+	    MODEL_HEAD_NO_BOOK && mdl->no_book.nlayers > 0 ? "no-book" : "book");
 	cJSON_AddStringToObject(d, "choice", name);
 	cJSON_AddStringToObject(d, "baseline", "ais-pass");
 	cJSON_AddStringToObject(d, "anchor", policy_anchor(c->action) ? "ac" :

@@ -24,10 +24,13 @@
 #endif
 
 #define MODEL_FORMAT "tranche-model"
-/* Version 3: a fifth urgency, AC's own (the "anchor" list).  Version 2
- * (four urgencies, all on the baseline's) and version 1 (multipliers of
- * AC's slice) are refused by name. */
-#define MODEL_VERSION 3
+/* Version 4: an optional second head, "no_book", for markets with no
+ * book to rest in.  Version 3 (a fifth urgency, AC's own: the "anchor"
+ * list) is read as it is, one head for every market.  Version 2 (four
+ * urgencies, all on the baseline's) and version 1 (multipliers of AC's
+ * slice) are refused by name. */
+#define MODEL_VERSION 4
+#define MODEL_VERSION_MIN 3
 
 /* Urgency offsets in kappa (T - t) units on top of the baseline's: one
  * slower (back-loading when the baseline is near a straight line), and
@@ -142,6 +145,9 @@ void
 model_free(struct model *m)
 {
 	nn_free(&m->net);
+	if (m->no_book.nlayers > 0)
+		nn_free(&m->no_book);
+	memset(&m->no_book, 0, sizeof m->no_book);
 	cJSON_Delete(m->meta);
 	m->meta = NULL;
 }
@@ -160,9 +166,44 @@ model_copy(struct model *dst, const struct model *src)
 {
 	*dst = *src;
 	dst->meta = NULL;
+	memset(&dst->no_book, 0, sizeof dst->no_book);
 	if (nn_copy(&dst->net, &src->net) != 0)
 		return -1;
+	if (src->no_book.nlayers > 0 && nn_copy(&dst->no_book,
+	    &src->no_book) != 0) {
+		nn_free(&dst->net);
+		return -1;
+	}
 	dst->meta = src->meta != NULL ? cJSON_Duplicate(src->meta, 1) : NULL;
+	return 0;
+}
+
+const struct nn *
+model_head_net(const struct model *m, int head)
+{
+	return head == MODEL_HEAD_NO_BOOK && m->no_book.nlayers > 0 ?
+	    &m->no_book : &m->net;
+}
+
+int
+model_set_no_book(struct model *m, const struct model *src, char *err,
+                  size_t errlen)
+{
+	struct nn n;
+
+	if (src->nfeat != m->nfeat || memcmp(src->feat, m->feat,
+	    (size_t)m->nfeat * sizeof *m->feat) != 0) {
+		snprintf(err, errlen, "the no-book head must read this model's %d "
+		    "features in its order (it reads %d)", m->nfeat, src->nfeat);
+		return -1;
+	}
+	if (nn_copy(&n, &src->net) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (m->no_book.nlayers > 0)
+		nn_free(&m->no_book);
+	m->no_book = n;
 	return 0;
 }
 
@@ -170,13 +211,21 @@ void
 model_decide(const struct model *m, const double *f, struct policy_choice *c,
              int explain)
 {
+	model_decide_head(m, MODEL_HEAD_BOOK, f, c, explain);
+}
+
+void
+model_decide_head(const struct model *m, int head, const double *f,
+                  struct policy_choice *c, int explain)
+{
 	double in[FEAT_COUNT], din[FEAT_COUNT], dout[POLICY_NACTIONS];
+	const struct nn *net = model_head_net(m, head);
 	struct nn_work w;
 	int best = 0;
 
 	for (int i = 0; i < m->nfeat; i++)
 		in[i] = f[m->feat[i]];
-	nn_forward(&m->net, in, c->logit, &w);
+	nn_forward(net, in, c->logit, &w);
 	for (int a = 1; a < POLICY_NACTIONS; a++)
 		if (c->logit[a] > c->logit[best])
 			best = a;
@@ -192,7 +241,7 @@ model_decide(const struct model *m, const double *f, struct policy_choice *c,
 	/* Gradient x input of the chosen logit: which inputs pushed it. */
 	memset(dout, 0, sizeof dout);
 	dout[best] = 1;
-	nn_backward(&m->net, &w, dout, NULL, din);
+	nn_backward(net, &w, dout, NULL, din);
 	for (int k = 0; k < POLICY_TOP; k++) {
 		c->top[k] = -1;
 		c->top_w[k] = 0;
@@ -257,6 +306,14 @@ model_to_json(const struct model *m)
 	cJSON_AddStringToObject(a, "index", "(urgency_index * 3 + lump_index) * "
 	    "4 + style_index");
 	nn_to_json(&m->net, o);
+	if (m->no_book.nlayers > 0) {
+		cJSON *h = cJSON_AddObjectToObject(o, "no_book");
+
+		cJSON_AddStringToObject(h, "markets", "no book to rest in (the "
+		    "Almgren-Chriss world); \"arch\" and \"weights\" above "
+		    "decide in every other market");
+		nn_to_json(&m->no_book, h);
+	}
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
@@ -322,11 +379,13 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 
 	memset(m, 0, sizeof *m);
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0 ||
-	    !cJSON_IsNumber(ver) || ver->valueint != MODEL_VERSION) {
+	    !cJSON_IsNumber(ver) || ver->valuedouble != (double)ver->valueint ||
+	    ver->valueint < MODEL_VERSION_MIN || ver->valueint > MODEL_VERSION) {
 		snprintf(err, errlen, "format \"%s\" version %g: this engine reads "
-		    "%s version %d (re-train: scripts/train)", cJSON_IsString(fmt) ?
-		    fmt->valuestring : "?", cJSON_IsNumber(ver) ? ver->valuedouble :
-		    NAN, MODEL_FORMAT, MODEL_VERSION);
+		    "%s version %d or %d (re-train: scripts/train)",
+		    cJSON_IsString(fmt) ? fmt->valuestring : "?",
+		    cJSON_IsNumber(ver) ? ver->valuedouble : NAN, MODEL_FORMAT,
+		    MODEL_VERSION_MIN, MODEL_VERSION);
 		return -1;
 	}
 	if (!cJSON_IsArray(feats) || cJSON_GetArraySize(feats) < 1 ||
@@ -355,6 +414,22 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	if (nn_from_json(&m->net, o, m->nfeat, POLICY_NACTIONS, err,
 	    errlen) != 0)
 		return -1;
+	it = cJSON_GetObjectItemCaseSensitive(o, "no_book");
+	if (it != NULL) {
+		char e[256];
+
+		if (!cJSON_IsObject(it) || ver->valueint < 4 ||
+		    nn_from_json(&m->no_book, it, m->nfeat, POLICY_NACTIONS, e,
+		    sizeof e) != 0) {
+			if (!cJSON_IsObject(it) || ver->valueint < 4)
+				snprintf(e, sizeof e, "must be an object with "
+				    "\"arch\" and \"weights\" (version 4)");
+			snprintf(err, errlen, "\"no_book\": %s", e);
+			nn_free(&m->net);
+			memset(&m->no_book, 0, sizeof m->no_book);
+			return -1;
+		}
+	}
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(m->name, sizeof m->name, "%s", cJSON_IsString(it) ?
 	    it->valuestring : "learned");

@@ -129,12 +129,25 @@ const char *policy_style_name(int style);
 /* "u+2 lump 10% cross", "base": the action in words. */
 void policy_action_name(char *buf, size_t n, int action);
 
-/* A model: the network, which features feed it, and its record. */
+/*
+ * A model: the network, which features feed it, and its record.  A model
+ * may carry a second head for markets with no book to rest in (the
+ * Almgren-Chriss world, where only crossing children fill and nobody else
+ * trades): a market whose structure differs that much from a book is
+ * better served by a policy fitted to it alone than by one linear fit
+ * stretched over both (model version 4).  Both heads read the same
+ * features; a model without the second head decides with `net` everywhere.
+ */
+enum model_head {
+	MODEL_HEAD_BOOK,     /* markets with a book (the simulator, LOBSTER) */
+	MODEL_HEAD_NO_BOOK,  /* markets with no book to rest in (the AC world) */
+};
 struct trace;
 struct policy_choice;
 struct model {
 	char name[64];
 	struct nn net;
+	struct nn no_book;     /* nlayers 0: none, `net` decides there too */
 	int nfeat;
 	int feat[FEAT_COUNT];  /* network input i is feature feat[i] */
 	cJSON *meta;           /* training, seeds, commit, evaluation (owned) */
@@ -197,6 +210,16 @@ struct policy_choice {
  * drove the choice (gradient x input of the chosen logit). */
 void model_decide(const struct model *m, const double *f,
                   struct policy_choice *c, int explain);
+/* The same with the head for the market the block trades in (enum
+ * model_head); a head the model lacks is its `net`. */
+void model_decide_head(const struct model *m, int head, const double *f,
+                       struct policy_choice *c, int explain);
+/* The network that decides in head's markets. */
+const struct nn *model_head_net(const struct model *m, int head);
+/* Carry src's network as m's head for markets with no book; src must read
+ * m's features in m's order.  0, or -1 with err. */
+int model_set_no_book(struct model *m, const struct model *src, char *err,
+                      size_t errlen);
 /* log softmax(c->logit)[action]: the action's log-probability under the
  * stochastic policy whose mode the argmax is. */
 double model_logp(const struct policy_choice *c, int action);

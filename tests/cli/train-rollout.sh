@@ -6,7 +6,8 @@
 # model is linear, leaves its baseline somewhere (the fit moved it), and
 # records the trainer's settings; bad rollout options are refused naming
 # the option and the value, and write nothing; --states writes every
-# labelled state.
+# labelled state; --no-book-head carries another model's network in as
+# the head for markets with no book, leaving the trained head as it was.
 set -eu
 T=$1
 tmp=$(mktemp -d)
@@ -70,6 +71,24 @@ nin, nout = m["arch"]["layers"]
 sys.exit(0 if any(abs(w) > 0 for w in m["weights"][:nin * nout]) else 1)
 PY
 
+# --no-book-head: the same run with an ac-world model carried in writes the
+# same book head, the carried network as "no_book", and says where it came
+# from (the file's name only: the model must not depend on a directory).
+"$T" train --method rollout --scenarios ac-world --episodes 2 --iterations 1 \
+	--points 1 --val-episodes 1 --quiet --jobs 2 --out "$tmp/h.json" > /dev/null ||
+	fail "train ac-world"
+"$T" train "${args[@]}" --jobs 2 --out "$tmp/c.json" --no-book-head "$tmp/h.json" > /dev/null ||
+	fail "train --no-book-head"
+cmp <(jq -c .weights "$tmp/a.json") <(jq -c .weights "$tmp/c.json") ||
+	fail "--no-book-head changed the trained head"
+cmp <(jq -c .weights "$tmp/h.json") <(jq -c .no_book.weights "$tmp/c.json") ||
+	fail "--no-book-head: the head is not the carried model's network"
+jq -e '.version == 4 and .meta.no_book_head.from == "h.json" and
+	(.meta.no_book_head.training.scenarios == ["ac-world"])' "$tmp/c.json" > /dev/null ||
+	fail "--no-book-head: record $(jq -c '[.version, .meta.no_book_head]' "$tmp/c.json")"
+jq 'del(.features[0])' "$tmp/h.json" > "$tmp/h-short.json"
+jq '.features |= [.[1], .[0]] + .[2:]' "$tmp/h.json" > "$tmp/h-swap.json"
+
 bad() {
 	local want=$1
 	shift
@@ -88,9 +107,13 @@ bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
 bad '--states' --states "$tmp/es.states"
 bad "$tmp/no/such/dir/s.csv" --method rollout --states "$tmp/no/such/dir/s.csv"
+bad "--no-book-head model $tmp/none.json" --method rollout --no-book-head "$tmp/none.json"
+bad "--no-book-head model $tmp/h-short.json" --method rollout --no-book-head "$tmp/h-short.json"
+bad "--no-book-head $tmp/h-swap.json: the no-book head must read" --method rollout \
+	--no-book-head "$tmp/h-swap.json"
 if "$T" train --method rollout --scenarios program --episodes 2 --out "$tmp/bad.json" 2> "$tmp/err"; then
 	fail "rollout on a session of several blocks accepted"
 fi
 grep -q 'scenario "program" has [0-9]* blocks' "$tmp/err" || fail "program: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad.json" ] || fail "program: wrote a model"
-echo "ok: rollout training is the same with 1 and 2 workers; bad options refused"
+echo "ok: rollout training is the same with 1 and 2 workers; a no-book head is carried as it is; bad options refused"

@@ -30,6 +30,8 @@ struct seen {
 	int64_t shadow_events, shadow_disagree, shares_diff_pos;
 	char last_choice[32];
 	char woken_reason[512];  /* the first event-driven decision's reason */
+	int64_t head_book, head_no_book;  /* the policy's decisions by head */
+	char policy_choice[32];           /* the last one's choice */
 };
 
 static void
@@ -43,6 +45,17 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 	    NULL)
 		snprintf(s->woken_reason, sizeof s->woken_reason, "%s",
 		    cJSON_GetObjectItem(o, "reason")->valuestring);
+	if (strcmp(topic, "decision") == 0 &&
+	    (sh = cJSON_GetObjectItem(o, "policy")) != NULL) {
+		const char *h = cJSON_GetObjectItem(sh, "head")->valuestring;
+
+		if (strcmp(h, "no-book") == 0)
+			s->head_no_book++;
+		else if (strcmp(h, "book") == 0)
+			s->head_book++;
+		snprintf(s->policy_choice, sizeof s->policy_choice, "%s",
+		    cJSON_GetObjectItem(sh, "choice")->valuestring);
+	}
 	if (strcmp(topic, "fill") == 0) {
 		s->fills++;
 		s->fill_qty += (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
@@ -420,6 +433,61 @@ ac_anchor_keeps_acs_schedule(void **state)
 	model_free(&m);
 }
 
+/* A model's no-book head decides in the Almgren-Chriss world and only
+ * there: the same model keeps its book head's choice (the baseline) on a
+ * simulated book, and takes its no-book head's ("ac cross") in the AC
+ * market, and each decision says which head made it. */
+static void
+no_book_head_decides_in_the_ac_world_only(void **state)
+{
+	struct model m, head;
+	struct sim_params sp;
+	struct ac_params ac = { .sigma = 0.0481051199, .eta = 7.2e-5,
+	    .gamma = 2.5e-7, .eps = 0.01, .tau_min = 5, .noise = 1, .step_s = 1 };
+	struct market *mk;
+	struct exec *x;
+	struct parent b;
+	struct seen s;
+	struct exec_emit em = { seen_emit, &s };
+	struct parent_spec ps = spec("learned");
+	int a = (4 * POLICY_NLUMP + 0) * POLICY_NSTYLE + POLICY_CROSS;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(model_init(&m, NULL, 0, 3, 0.3, err, sizeof err), 0);
+	assert_int_equal(model_init(&head, NULL, 0, 3, 0.3, err, sizeof err), 0);
+	head.net.w[(size_t)head.nfeat * POLICY_NACTIONS + (size_t)a] = 50;
+	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), 0);
+	/* On a book: the book head, which keeps the baseline. */
+	run_algo("learned", &m, &s, NULL, &b);
+	assert_true(s.head_book > 0);
+	assert_int_equal(s.head_no_book, 0);
+	assert_string_equal(s.policy_choice, "base");
+	/* In the AC world: the no-book head, every decision. */
+	memset(&s, 0, sizeof s);
+	sim_params_default(&sp);
+	snprintf(sp.sym, sizeof sp.sym, "QDI");
+	assert_int_equal(market_ac_new(&mk, &sp, &ac, 21, OPEN - 60 * NS), 0);
+	market_advance(mk, OPEN - 1);
+	assert_int_equal(exec_new(&x, mk, &em), 0);
+	exec_set_model(x, &m);
+	ps.interval = 300 * NS;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, ps.end + NS);
+	print_message("no-book head: %lld decisions by it, %lld by the book "
+	    "head, last \"%s\"; %lld of %lld shares\n",
+	    (long long)s.head_no_book, (long long)s.head_book, s.policy_choice,
+	    (long long)exec_get(x, 0)->filled, (long long)ps.qty);
+	assert_true(s.head_no_book > 0);
+	assert_int_equal(s.head_book, 0);
+	assert_string_equal(s.policy_choice, "ac cross");
+	assert_true(exec_get(x, 0)->filled > 0);
+	exec_free(x);
+	market_free(mk);
+	model_free(&head);
+	model_free(&m);
+}
+
 /* Event-driven decisions: a policy that leaves its baseline only when news
  * is fresh decides within a second of the item, between its grid's
  * decisions, and its reason says what it changed in the plan. */
@@ -506,6 +574,7 @@ main(void)
 		cmocka_unit_test(ac_anchor_keeps_acs_schedule),
 		cmocka_unit_test(shadow_ac_agrees_only_with_an_ac_curve),
 		cmocka_unit_test(policy_wakes_on_news_and_says_why),
+		cmocka_unit_test(no_book_head_decides_in_the_ac_world_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /*
  * tests/unit/test-model-nn.c -- the network's gradients agree with finite
  * differences, Adam fits a toy regression, and a model file round-trips
- * exactly and refuses features the engine does not know.
+ * exactly and refuses features the engine does not know, and a model's
+ * no-book head decides in its markets only, survives the file and is
+ * refused where it does not belong.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -242,6 +244,106 @@ model_file_round_trips_and_refuses_unknown_features(void **state)
 	model_free(&m);
 }
 
+/* m's JSON as a file would give it back (the weights are raw numbers
+ * until printed). */
+static cJSON *
+reparsed(const struct model *m)
+{
+	cJSON *o = model_to_json(m);
+	char *txt = cJSON_PrintUnformatted(o);
+	cJSON *back = cJSON_Parse(txt);
+
+	assert_non_null(back);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+	return back;
+}
+
+/* A linear model whose only preference is action a (a bias). */
+static void
+linear_prefers(struct model *m, int a)
+{
+	char err[256];
+
+	assert_int_equal(model_init(m, NULL, 0, 3, 0.5, err, sizeof err), 0);
+	m->net.w[(size_t)m->nfeat * POLICY_NACTIONS + (size_t)a] = 5;
+}
+
+static void
+no_book_head_decides_in_its_markets_and_round_trips(void **state)
+{
+	struct model m, head, back, other;
+	char err[256], path[] = "/tmp/test-model-XXXXXX";
+	double f[FEAT_COUNT];
+	struct policy_choice c;
+	int fd, want = POLICY_NACTIONS - 1;
+
+	(void)state;
+	memset(f, 0, sizeof f);
+	linear_prefers(&m, POLICY_BASE_ACTION);
+	linear_prefers(&head, want);
+	/* Without a head, both kinds of market get the model's net. */
+	model_decide_head(&m, MODEL_HEAD_NO_BOOK, f, &c, 1);
+	assert_int_equal(c.action, POLICY_BASE_ACTION);
+	assert_ptr_equal(model_head_net(&m, MODEL_HEAD_NO_BOOK), &m.net);
+	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), 0);
+	model_decide_head(&m, MODEL_HEAD_NO_BOOK, f, &c, 1);
+	assert_int_equal(c.action, want);
+	model_decide_head(&m, MODEL_HEAD_BOOK, f, &c, 1);
+	assert_int_equal(c.action, POLICY_BASE_ACTION);
+	model_decide(&m, f, &c, 0);
+	assert_int_equal(c.action, POLICY_BASE_ACTION);
+
+	/* A copy owns its head; the file keeps it, bit for bit. */
+	assert_int_equal(model_copy(&other, &m), 0);
+	assert_ptr_not_equal(other.no_book.w, m.no_book.w);
+	model_free(&other);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(model_save(&m, path, err, sizeof err), 0);
+	assert_int_equal(model_load(&back, path, err, sizeof err), 0);
+	assert_int_equal(back.no_book.nparams, m.no_book.nparams);
+	assert_memory_equal(back.no_book.w, m.no_book.w,
+	    m.no_book.nparams * sizeof *m.no_book.w);
+	model_decide_head(&back, MODEL_HEAD_NO_BOOK, f, &c, 0);
+	assert_int_equal(c.action, want);
+	model_free(&back);
+	unlink(path);
+
+	/* A version 3 file is one head and loads; a head in it is refused,
+	 * as is a head of the wrong shape, by the field's name. */
+	cJSON *o = reparsed(&m);
+
+	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(3));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"no_book\""));
+	cJSON_DeleteItemFromObject(o, "no_book");
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), 0);
+	assert_int_equal(back.no_book.nlayers, 0);
+	model_free(&back);
+	cJSON_Delete(o);
+	o = reparsed(&m);
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "no_book"), "weights"), 0);
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"no_book\": \"weights\""));
+	cJSON_Delete(o);
+	o = reparsed(&m);
+	cJSON_ReplaceItemInObject(o, "no_book", cJSON_CreateString("ac"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"no_book\""));
+	cJSON_Delete(o);
+
+	/* A head reading other features is refused. */
+	head.nfeat--;
+	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), -1);
+	assert_non_null(strstr(err, "features"));
+	head.nfeat++;
+	model_free(&head);
+	model_free(&m);
+}
+
 int
 main(void)
 {
@@ -250,6 +352,7 @@ main(void)
 		cmocka_unit_test(adam_fits_a_toy_regression),
 		cmocka_unit_test(nn_init_is_seeded),
 		cmocka_unit_test(model_file_round_trips_and_refuses_unknown_features),
+		cmocka_unit_test(no_book_head_decides_in_its_markets_and_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
