@@ -302,10 +302,11 @@ learned_train_usage(FILE *f)
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
 	    "  --commit ID             source commit to record in the model\n"
-	    "  --no-book-head MODEL    carry MODEL's network (trained on ac-world)\n"
-	    "                          as the head that decides in markets with no\n"
-	    "                          book to rest in; the trained one decides in\n"
-	    "                          every other market\n"
+	    "  --no-book-head MODEL    carry MODEL's network (trained on ac-world;\n"
+	    "                          its no-book head if it has one) as the head\n"
+	    "                          that decides in markets with no book to rest\n"
+	    "                          in; the trained one decides in every other\n"
+	    "                          market\n"
 	    "  --quiet                 no progress bar\n"
 	    "  --help                  print this help and exit\n");
 }
@@ -744,8 +745,12 @@ learned_train_main(int argc, char **argv)
 	    "never used for training or model choice");
 	if (have_nbm) {
 		cJSON *h = cJSON_AddObjectToObject(mdl.meta, "no_book_head");
-		const cJSON *ht = cJSON_GetObjectItemCaseSensitive(nbm.meta,
-		    "training");
+		/* A model with a head of its own gives that head, and its
+		 * record. */
+		const cJSON *hm = nbm.no_book.nlayers > 0 ?
+		    cJSON_GetObjectItemCaseSensitive(nbm.meta, "no_book_head") :
+		    nbm.meta;
+		const cJSON *ht = cJSON_GetObjectItemCaseSensitive(hm, "training");
 
 		const char *base = strrchr(nobook, '/');
 

@@ -112,6 +112,14 @@ learned_head(const struct parent *p)
 	    MODEL_HEAD_BOOK;
 }
 
+/* Which of mdl's networks decides for p, as a decision names it. */
+static const char *
+learned_head_name(const struct parent *p, const struct model *mdl)
+{
+	return model_head_net(mdl, learned_head(p)) == &mdl->no_book ?
+	    "no-book" : "book";
+}
+
 /*
  * The engine's placement for the policy's: -1 keeps the block's tactic.
  * A market with no book to rest in (the Almgren-Chriss world, where only
@@ -308,8 +316,7 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
 	    c->prob[c->action]);
 	cJSON_AddStringToObject(d, "model", mdl->name);
-	cJSON_AddStringToObject(d, "head", learned_head(p) ==
-	    MODEL_HEAD_NO_BOOK && mdl->no_book.nlayers > 0 ? "no-book" : "book");
+	cJSON_AddStringToObject(d, "head", learned_head_name(p, mdl));
 	cJSON_AddStringToObject(d, "choice", name);
 	cJSON_AddStringToObject(d, "baseline", "ais-pass");
 	cJSON_AddStringToObject(d, "anchor", policy_anchor(c->action) ? "ac" :
@@ -529,6 +536,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	cJSON_DeleteItemFromObjectCaseSensitive(*extra, "shadow");
 	o = learned_shadow_json(p);
 	cJSON_AddStringToObject(o, "live", live);
+	cJSON_AddStringToObject(o, "head", learned_head_name(p, mdl));
 	cJSON_AddBoolToObject(o, "agree", agree);
 	cJSON_AddNumberToObject(o, "shares_diff", agree ? 0 : llround(shares));
 	cJSON_AddItemToObject(*extra, "shadow", o);

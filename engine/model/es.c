@@ -133,6 +133,8 @@ es_train(struct model *m, const struct es_opts *o, struct es_result *r,
 
 	memset(r, 0, sizeof *r);
 	memset(&best, 0, sizeof best);
+	if (model_trainable(m, "es", err, errlen) != 0)
+		return -1;
 	if (P < 1 || E < 1 || o->generations < 1 || o->val_episodes < 1 ||
 	    !(o->sigma > 0) || !(o->lr > 0)) {
 		snprintf(err, errlen, "es: pairs %d, episodes %d, generations %d, "

@@ -172,6 +172,7 @@ model_copy(struct model *dst, const struct model *src)
 	if (src->no_book.nlayers > 0 && nn_copy(&dst->no_book,
 	    &src->no_book) != 0) {
 		nn_free(&dst->net);
+		memset(&dst->no_book, 0, sizeof dst->no_book);
 		return -1;
 	}
 	dst->meta = src->meta != NULL ? cJSON_Duplicate(src->meta, 1) : NULL;
@@ -181,23 +182,32 @@ model_copy(struct model *dst, const struct model *src)
 const struct nn *
 model_head_net(const struct model *m, int head)
 {
-	return head == MODEL_HEAD_NO_BOOK && m->no_book.nlayers > 0 ?
-	    &m->no_book : &m->net;
+	return head == MODEL_HEAD_NO_BOOK && m->no_book.nlayers > 0 &&
+	    m->no_book.w != NULL ? &m->no_book : &m->net;
 }
 
 int
 model_set_no_book(struct model *m, const struct model *src, char *err,
                   size_t errlen)
 {
+	/* A model that has a no-book head of its own gives that one. */
+	const struct nn *from = model_head_net(src, MODEL_HEAD_NO_BOOK);
 	struct nn n;
 
-	if (src->nfeat != m->nfeat || memcmp(src->feat, m->feat,
-	    (size_t)m->nfeat * sizeof *m->feat) != 0) {
+	if (src->nfeat != m->nfeat) {
 		snprintf(err, errlen, "the no-book head must read this model's %d "
-		    "features in its order (it reads %d)", m->nfeat, src->nfeat);
+		    "features (it reads %d)", m->nfeat, src->nfeat);
 		return -1;
 	}
-	if (nn_copy(&n, &src->net) != 0) {
+	for (int i = 0; i < m->nfeat; i++)
+		if (src->feat[i] != m->feat[i]) {
+			snprintf(err, errlen, "the no-book head must read this "
+			    "model's features in its order: input %d is \"%s\" "
+			    "there, \"%s\" here", i, feat_name(src->feat[i]),
+			    feat_name(m->feat[i]));
+			return -1;
+		}
+	if (nn_copy(&n, from) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -205,6 +215,18 @@ model_set_no_book(struct model *m, const struct model *src, char *err,
 		nn_free(&m->no_book);
 	m->no_book = n;
 	return 0;
+}
+
+int
+model_trainable(const struct model *m, const char *who, char *err,
+                size_t errlen)
+{
+	if (m->no_book.nlayers == 0)
+		return 0;
+	snprintf(err, errlen, "%s: the model carries a no-book head, which "
+	    "training would not see: train one head, attach the other after "
+	    "(tranched train --no-book-head)", who);
+	return -1;
 }
 
 void

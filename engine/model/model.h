@@ -216,10 +216,17 @@ void model_decide_head(const struct model *m, int head, const double *f,
                        struct policy_choice *c, int explain);
 /* The network that decides in head's markets. */
 const struct nn *model_head_net(const struct model *m, int head);
-/* Carry src's network as m's head for markets with no book; src must read
- * m's features in m's order.  0, or -1 with err. */
+/* Carry src's network as m's head for markets with no book (src's own
+ * no-book head when it has one, else its `net`); src must read m's
+ * features in m's order.  0, or -1 with err naming the first input that
+ * differs.  The trainers train `net` only and refuse a model that carries
+ * a no-book head: attach it after training. */
 int model_set_no_book(struct model *m, const struct model *src, char *err,
                       size_t errlen);
+/* 0 when a trainer (who: "es", "ppo", "rollout") may train m; -1 with err
+ * when m carries a no-book head, which training would not see. */
+int model_trainable(const struct model *m, const char *who, char *err,
+                    size_t errlen);
 /* log softmax(c->logit)[action]: the action's log-probability under the
  * stochastic policy whose mode the argmax is. */
 double model_logp(const struct policy_choice *c, int action);

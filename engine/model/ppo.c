@@ -496,6 +496,8 @@ ppo_train(struct model *m, const struct ppo_opts *o, struct ppo_result *r,
 	memset(&vnet, 0, sizeof vnet);
 	memset(&pa, 0, sizeof pa);
 	memset(&va, 0, sizeof va);
+	if (model_trainable(m, "ppo", err, errlen) != 0)
+		return -1;
 	if (o->iterations < 1 || E < 1 || o->epochs < 1 || o->minibatch < 1 ||
 	    o->val_episodes < 1 || o->validate_every < 1 || !(o->clip > 0) ||
 	    !(o->lr > 0) || !(o->vf_lr > 0) || !(o->gamma >= 0 &&

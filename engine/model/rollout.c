@@ -410,6 +410,8 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 	memset(r, 0, sizeof *r);
 	memset(&best, 0, sizeof best);
 	rl_candidates();
+	if (model_trainable(m, "rollout", err, errlen) != 0)
+		return -1;
 	if (E < 1 || K < 1 || o->iterations < 1 || o->val_episodes < 1 ||
 	    !(o->hold > 0) || !(o->ridge >= 0) || !(o->margin >= 0)) {
 		snprintf(err, errlen, "rollout: episodes %d, points %d, iterations "

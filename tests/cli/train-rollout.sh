@@ -72,20 +72,37 @@ sys.exit(0 if any(abs(w) > 0 for w in m["weights"][:nin * nout]) else 1)
 PY
 
 # --no-book-head: the same run with an ac-world model carried in writes the
-# same book head, the carried network as "no_book", and says where it came
-# from (the file's name only: the model must not depend on a directory).
+# same book head (on a mix with ac-world in it, where a head attached
+# during training would change what the book head learns), the carried
+# network as "no_book", and says where it came from (the file's name
+# only: the model must not depend on a directory).
 "$T" train --method rollout --scenarios ac-world --episodes 2 --iterations 1 \
 	--points 1 --val-episodes 1 --quiet --jobs 2 --out "$tmp/h.json" > /dev/null ||
 	fail "train ac-world"
-"$T" train "${args[@]}" --jobs 2 --out "$tmp/c.json" --no-book-head "$tmp/h.json" > /dev/null ||
+mix=(--method rollout --scenarios calm,ac-world --episodes 4 --iterations 1
+	--points 1 --val-episodes 2 --quiet --jobs 2)
+"$T" train "${mix[@]}" --out "$tmp/d.json" > /dev/null || fail "train calm,ac-world"
+"$T" train "${mix[@]}" --out "$tmp/c.json" --no-book-head "$tmp/h.json" > /dev/null ||
 	fail "train --no-book-head"
-cmp <(jq -c .weights "$tmp/a.json") <(jq -c .weights "$tmp/c.json") ||
+cmp <(jq -c .weights "$tmp/d.json") <(jq -c .weights "$tmp/c.json") ||
 	fail "--no-book-head changed the trained head"
+cmp "$tmp/d.json.csv" "$tmp/c.json.csv" ||
+	fail "--no-book-head changed the training: $(paste "$tmp/d.json.csv" "$tmp/c.json.csv")"
 cmp <(jq -c .weights "$tmp/h.json") <(jq -c .no_book.weights "$tmp/c.json") ||
 	fail "--no-book-head: the head is not the carried model's network"
 jq -e '.version == 4 and .meta.no_book_head.from == "h.json" and
 	(.meta.no_book_head.training.scenarios == ["ac-world"])' "$tmp/c.json" > /dev/null ||
 	fail "--no-book-head: record $(jq -c '[.version, .meta.no_book_head]' "$tmp/c.json")"
+# From a model with a head of its own, that head (and its record) is
+# carried, not the model's book head.
+"$T" train "${args[@]}" --jobs 2 --out "$tmp/e.json" --no-book-head "$tmp/c.json" > /dev/null ||
+	fail "train --no-book-head (a two-head model)"
+cmp <(jq -c .weights "$tmp/h.json") <(jq -c .no_book.weights "$tmp/e.json") ||
+	fail "--no-book-head of a two-head model did not carry its no-book head"
+jq -e '.meta.no_book_head.training.scenarios == ["ac-world"]' "$tmp/e.json" > /dev/null ||
+	fail "--no-book-head of a two-head model: record $(jq -c .meta.no_book_head "$tmp/e.json")"
+# A head that is not a model (its features and network disagree) and one
+# that reads the features in another order.
 jq 'del(.features[0])' "$tmp/h.json" > "$tmp/h-short.json"
 jq '.features |= [.[1], .[0]] + .[2:]' "$tmp/h.json" > "$tmp/h-swap.json"
 

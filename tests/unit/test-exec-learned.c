@@ -32,6 +32,7 @@ struct seen {
 	char woken_reason[512];  /* the first event-driven decision's reason */
 	int64_t head_book, head_no_book;  /* the policy's decisions by head */
 	char policy_choice[32];           /* the last one's choice */
+	char shadow_head[16];             /* the last shadow decision's head */
 };
 
 static void
@@ -70,6 +71,8 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 			s->shares_diff_pos++;
 		snprintf(s->last_choice, sizeof s->last_choice, "%s",
 		    cJSON_GetObjectItem(sh, "choice")->valuestring);
+		snprintf(s->shadow_head, sizeof s->shadow_head, "%s",
+		    cJSON_GetObjectItem(sh, "head")->valuestring);
 	}
 }
 
@@ -433,23 +436,51 @@ ac_anchor_keeps_acs_schedule(void **state)
 	model_free(&m);
 }
 
-/* A model's no-book head decides in the Almgren-Chriss world and only
- * there: the same model keeps its book head's choice (the baseline) on a
- * simulated book, and takes its no-book head's ("ac cross") in the AC
- * market, and each decision says which head made it. */
+/* A block of algo (live model live, shadow shadow; either NULL) for an
+ * hour in the Almgren-Chriss market on seed 21, to its end; *filled. */
 static void
-no_book_head_decides_in_the_ac_world_only(void **state)
+run_ac(const char *algo, const struct model *live, const struct model *shadow,
+       struct seen *s, int64_t *filled)
 {
-	struct model m, head;
 	struct sim_params sp;
 	struct ac_params ac = { .sigma = 0.0481051199, .eta = 7.2e-5,
 	    .gamma = 2.5e-7, .eps = 0.01, .tau_min = 5, .noise = 1, .step_s = 1 };
 	struct market *mk;
 	struct exec *x;
+	struct exec_emit em = { seen_emit, s };
+	struct parent_spec ps = spec(algo);
+	char err[256];
+
+	memset(s, 0, sizeof *s);
+	sim_params_default(&sp);
+	snprintf(sp.sym, sizeof sp.sym, "QDI");
+	assert_int_equal(market_ac_new(&mk, &sp, &ac, 21, OPEN - 60 * NS), 0);
+	market_advance(mk, OPEN - 1);
+	assert_int_equal(exec_new(&x, mk, &em), 0);
+	if (live != NULL)
+		exec_set_model(x, live);
+	if (shadow != NULL)
+		exec_set_shadow(x, shadow);
+	ps.interval = 300 * NS;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, ps.end + NS);
+	*filled = exec_get(x, 0)->filled;
+	exec_free(x);
+	market_free(mk);
+}
+
+/* A model's no-book head decides in the Almgren-Chriss world and only
+ * there: the same model keeps its book head's choice (the baseline) on a
+ * simulated book, and takes its no-book head's ("ac cross") in the AC
+ * market, trading or watching as a shadow, and each decision says which
+ * head made it. */
+static void
+no_book_head_decides_in_the_ac_world_only(void **state)
+{
+	struct model m, head;
 	struct parent b;
 	struct seen s;
-	struct exec_emit em = { seen_emit, &s };
-	struct parent_spec ps = spec("learned");
+	int64_t filled;
 	int a = (4 * POLICY_NLUMP + 0) * POLICY_NSTYLE + POLICY_CROSS;
 	char err[256];
 
@@ -464,26 +495,30 @@ no_book_head_decides_in_the_ac_world_only(void **state)
 	assert_int_equal(s.head_no_book, 0);
 	assert_string_equal(s.policy_choice, "base");
 	/* In the AC world: the no-book head, every decision. */
-	memset(&s, 0, sizeof s);
-	sim_params_default(&sp);
-	snprintf(sp.sym, sizeof sp.sym, "QDI");
-	assert_int_equal(market_ac_new(&mk, &sp, &ac, 21, OPEN - 60 * NS), 0);
-	market_advance(mk, OPEN - 1);
-	assert_int_equal(exec_new(&x, mk, &em), 0);
-	exec_set_model(x, &m);
-	ps.interval = 300 * NS;
-	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
-	exec_tick(x, ps.end + NS);
+	run_ac("learned", &m, NULL, &s, &filled);
 	print_message("no-book head: %lld decisions by it, %lld by the book "
-	    "head, last \"%s\"; %lld of %lld shares\n",
+	    "head, last \"%s\"; %lld of 200000 shares\n",
 	    (long long)s.head_no_book, (long long)s.head_book, s.policy_choice,
-	    (long long)exec_get(x, 0)->filled, (long long)ps.qty);
+	    (long long)filled);
 	assert_true(s.head_no_book > 0);
 	assert_int_equal(s.head_book, 0);
 	assert_string_equal(s.policy_choice, "ac cross");
-	assert_true(exec_get(x, 0)->filled > 0);
-	exec_free(x);
-	market_free(mk);
+	assert_true(filled > 0);
+	/* Watching a TWAP block there as a shadow: the same head. */
+	run_ac("twap", NULL, &m, &s, &filled);
+	assert_true(s.shadow_events > 0);
+	assert_string_equal(s.last_choice, "ac cross");
+	assert_string_equal(s.shadow_head, "no-book");
+	/* A model without the head is its book head there too. */
+	model_free(&m);
+	assert_int_equal(model_init(&m, NULL, 0, 3, 0.3, err, sizeof err), 0);
+	run_ac("twap", NULL, &m, &s, &filled);
+	assert_string_equal(s.last_choice, "base");
+	assert_string_equal(s.shadow_head, "book");
+	/* Training would not see the head: every trainer refuses it. */
+	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), 0);
+	assert_int_equal(model_trainable(&m, "rollout", err, sizeof err), -1);
+	assert_non_null(strstr(err, "rollout: the model carries a no-book head"));
 	model_free(&head);
 	model_free(&m);
 }

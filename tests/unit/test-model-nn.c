@@ -293,6 +293,13 @@ no_book_head_decides_in_its_markets_and_round_trips(void **state)
 	assert_int_equal(c.action, POLICY_BASE_ACTION);
 	model_decide(&m, f, &c, 0);
 	assert_int_equal(c.action, POLICY_BASE_ACTION);
+	/* From a model with a head of its own, that head is carried, not its
+	 * book head. */
+	linear_prefers(&other, POLICY_BASE_ACTION);
+	assert_int_equal(model_set_no_book(&other, &m, err, sizeof err), 0);
+	model_decide_head(&other, MODEL_HEAD_NO_BOOK, f, &c, 0);
+	assert_int_equal(c.action, want);
+	model_free(&other);
 
 	/* A copy owns its head; the file keeps it, bit for bit. */
 	assert_int_equal(model_copy(&other, &m), 0);
@@ -335,11 +342,15 @@ no_book_head_decides_in_its_markets_and_round_trips(void **state)
 	assert_non_null(strstr(err, "\"no_book\""));
 	cJSON_Delete(o);
 
-	/* A head reading other features is refused. */
+	/* A head reading other features is refused, naming the first. */
 	head.nfeat--;
 	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), -1);
-	assert_non_null(strstr(err, "features"));
+	assert_non_null(strstr(err, "features (it reads 16)"));
 	head.nfeat++;
+	head.feat[2] = FEAT_IMPACT_EST;
+	assert_int_equal(model_set_no_book(&m, &head, err, sizeof err), -1);
+	assert_non_null(strstr(err, "input 2 is \"impact_est\" there, "
+	    "\"sched_dev\" here"));
 	model_free(&head);
 	model_free(&m);
 }
