@@ -610,14 +610,12 @@ learned_train_main(int argc, char **argv)
 			goto out;
 		}
 		have_nbm = 1;
-		if (model_set_no_book(&mdl, &nbm, err, sizeof err) != 0) {
+		if (model_no_book_fits(&mdl, &nbm, err, sizeof err) != 0) {
 			fprintf(stderr, "tranched train: --no-book-head %s: %s\n",
 			    nobook, err);
 			model_free(&mdl);
 			goto out;
 		}
-		nn_free(&mdl.no_book);
-		memset(&mdl.no_book, 0, sizeof mdl.no_book);
 	}
 	char cpath[1024];
 

@@ -145,8 +145,7 @@ void
 model_free(struct model *m)
 {
 	nn_free(&m->net);
-	if (m->no_book.nlayers > 0)
-		nn_free(&m->no_book);
+	nn_free(&m->no_book);
 	memset(&m->no_book, 0, sizeof m->no_book);
 	cJSON_Delete(m->meta);
 	m->meta = NULL;
@@ -187,13 +186,9 @@ model_head_net(const struct model *m, int head)
 }
 
 int
-model_set_no_book(struct model *m, const struct model *src, char *err,
-                  size_t errlen)
+model_no_book_fits(const struct model *m, const struct model *src,
+                   char *err, size_t errlen)
 {
-	/* A model that has a no-book head of its own gives that one. */
-	const struct nn *from = model_head_net(src, MODEL_HEAD_NO_BOOK);
-	struct nn n;
-
 	if (src->nfeat != m->nfeat) {
 		snprintf(err, errlen, "the no-book head must read this model's %d "
 		    "features (it reads %d)", m->nfeat, src->nfeat);
@@ -207,12 +202,24 @@ model_set_no_book(struct model *m, const struct model *src, char *err,
 			    feat_name(m->feat[i]));
 			return -1;
 		}
+	return 0;
+}
+
+int
+model_set_no_book(struct model *m, const struct model *src, char *err,
+                  size_t errlen)
+{
+	/* A model that has a no-book head of its own gives that one. */
+	const struct nn *from = model_head_net(src, MODEL_HEAD_NO_BOOK);
+	struct nn n;
+
+	if (model_no_book_fits(m, src, err, errlen) != 0)
+		return -1;
 	if (nn_copy(&n, from) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (m->no_book.nlayers > 0)
-		nn_free(&m->no_book);
+	nn_free(&m->no_book);
 	m->no_book = n;
 	return 0;
 }
@@ -438,14 +445,12 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 		return -1;
 	it = cJSON_GetObjectItemCaseSensitive(o, "no_book");
 	if (it != NULL) {
-		char e[256];
+		char e[256] = "must be an object with \"arch\" and "
+		    "\"weights\" (version 4)";
 
 		if (!cJSON_IsObject(it) || ver->valueint < 4 ||
 		    nn_from_json(&m->no_book, it, m->nfeat, POLICY_NACTIONS, e,
 		    sizeof e) != 0) {
-			if (!cJSON_IsObject(it) || ver->valueint < 4)
-				snprintf(e, sizeof e, "must be an object with "
-				    "\"arch\" and \"weights\" (version 4)");
 			snprintf(err, errlen, "\"no_book\": %s", e);
 			nn_free(&m->net);
 			memset(&m->no_book, 0, sizeof m->no_book);

@@ -223,6 +223,9 @@ const struct nn *model_head_net(const struct model *m, int head);
  * a no-book head: attach it after training. */
 int model_set_no_book(struct model *m, const struct model *src, char *err,
                       size_t errlen);
+/* The check alone: 0 when src's head could be carried into m. */
+int model_no_book_fits(const struct model *m, const struct model *src,
+                       char *err, size_t errlen);
 /* 0 when a trainer (who: "es", "ppo", "rollout") may train m; -1 with err
  * when m carries a no-book head, which training would not see. */
 int model_trainable(const struct model *m, const char *who, char *err,
