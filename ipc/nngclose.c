@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -24,6 +25,15 @@ struct closer {
 	int done;
 	int refs;
 };
+
+/* Closes given up on in this process (see ipc_nng_abandoned()). */
+static atomic_ulong closer_abandoned;
+
+unsigned long
+ipc_nng_abandoned(void)
+{
+	return atomic_load(&closer_abandoned);
+}
 
 static void
 closer_release(struct closer *c)
@@ -139,5 +149,7 @@ closer_run(struct closer *c, int timeout_ms)
 	done = c->done;
 	pthread_mutex_unlock(&c->mu);
 	closer_release(c);
+	if (!done)
+		atomic_fetch_add(&closer_abandoned, 1);
 	return done ? 0 : NNG_ETIMEDOUT;
 }

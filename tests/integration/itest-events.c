@@ -720,8 +720,10 @@ tls_clients_come_and_go(void **state)
 		slow += took > 2000;
 	}
 	fprintf(stderr, "events: %d TLS clients, %d at a time: all answered "
-	    "and heard, mean %lld ms, worst %lld ms, %d pairs over 2 s\n",
-	    CLIENTS, PAR, total / (CLIENTS / PAR), worst, slow);
+	    "and heard, mean %lld ms, worst %lld ms, %d pairs over 2 s; %lu "
+	    "closes abandoned in this process (NNG 1.5.2's reaper, "
+	    "nanomsg/nng#1543)\n", CLIENTS, PAR, total / (CLIENTS / PAR),
+	    worst, slow, ipc_nng_abandoned());
 }
 
 /*
@@ -763,6 +765,14 @@ net_proxy(int silent)
  * while a request waits, the events' dialer while events are waited for)
  * and is answered and hears events within 20 s (3.2 s unloaded), with no
  * redial by its caller.  (Before, it waited for good: no answer, no events.)
+ *
+ * It runs in a process of its own (ctest integration/events-redial): after
+ * tls_clients_come_and_go has opened and closed 30 TLS clients, NNG 1.5.2's
+ * reaper is sometimes stuck for good (nanomsg/nng#1543; that case prints
+ * how many closes it abandoned), and in such a process this case has
+ * failed with no redial counted in 20 s (CI, and 1 run in 2 here with two
+ * other tests beside it).  That is a state of a process that opened and
+ * closed client after client; the console has one client per process.
  */
 static void
 tls_unanswered_handshakes_are_dialled_again(void **state)
@@ -1123,12 +1133,14 @@ main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: itest-events PATH-TO-TRANCHED "
-		    "[PATH-TO-STALLPROXY [TEST-NAME-PATTERN]]\n");
+		    "[PATH-TO-STALLPROXY [TEST-NAME-PATTERN | -SKIP-PATTERN]]\n");
 		return 2;
 	}
 	tranched = argv[1];
 	stallproxy = argc > 2 ? argv[2] : NULL;
-	if (argc > 3)
+	if (argc > 3 && argv[3][0] == '-')
+		cmocka_set_skip_filter(argv[3] + 1);
+	else if (argc > 3)
 		cmocka_set_test_filter(argv[3]);
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
