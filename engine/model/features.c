@@ -68,9 +68,6 @@ static const struct {
 	[FEAT_IMPACT_EST] = { "impact_est", "log(1 + impact model's bps for "
 	    "crossing with the slice now) / 2 (0..3); 0 without an impact "
 	    "model" },
-	[FEAT_NEWS_CONF] = { "news_conf", "news_sent when the 30-s mid move "
-	    "is at least half a sigma the way the sentiment says, else 0: news "
-	    "the price confirms (+-1)" },
 };
 
 const char *
@@ -141,13 +138,6 @@ feat_compute(const struct market *m, const struct feat_input *in, double *f)
 		recent = exp(-in->news_age_s / 300);
 		f[FEAT_NEWS_RECENT] = recent;
 		f[FEAT_NEWS_SENT] = clip(sgn * in->news_sentiment, -1, 1) * recent;
-		/* A feed's score is wrong now and then; the price says which.
-		 * Soft news goes on moving the price for minutes, so a 30-s move
-		 * the score's way confirms it, and one the other way (or none)
-		 * leaves it unconfirmed. */
-		if (in->signals && f[FEAT_NEWS_SENT] * sgn * in->move30 > 0 &&
-		    fabs(in->move30) >= 0.5)
-			f[FEAT_NEWS_CONF] = f[FEAT_NEWS_SENT];
 	}
 	f[FEAT_SINCE_ACT] = in->since_act_s >= 0 ? clip(in->since_act_s / 600, 0,
 	    1) : 1;

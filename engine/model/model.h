@@ -53,7 +53,6 @@ enum feat_id {
 	FEAT_SINCE_ACT,  /* seconds since the policy last left its baseline / 600, 0..1 */
 	FEAT_PASSIVE,    /* share of the block's fills that were passive, 0..1 (0.5 before any) */
 	FEAT_IMPACT_EST, /* log(1 + impact model's bps for the slice) / 2, 0..3 */
-	FEAT_NEWS_CONF,  /* news_sent when the 30-s move agrees with it, else 0 */
 	FEAT_COUNT
 };
 

@@ -89,12 +89,6 @@ features_are_deterministic_and_bounded(void **state)
 	assert_true(a[20][FEAT_NEWS_SENT] < -0.79 && buy[20][FEAT_NEWS_SENT] > 0.79);
 	assert_true(a[25][FEAT_NEWS_RECENT] < a[21][FEAT_NEWS_RECENT]);
 	assert_true(fabs(a[25][FEAT_NEWS_SENT]) < fabs(a[21][FEAT_NEWS_SENT]));
-	/* news_conf: the news when the 30-s move agrees with it (minute 20's
-	 * fall), 0 when the price has not moved (minute 21) or there is no
-	 * news (minute 19). */
-	assert_true(a[20][FEAT_NEWS_CONF] == a[20][FEAT_NEWS_SENT]);
-	assert_true(buy[20][FEAT_NEWS_CONF] == buy[20][FEAT_NEWS_SENT]);
-	assert_true(a[21][FEAT_NEWS_CONF] == 0 && a[19][FEAT_NEWS_CONF] == 0);
 	/* since_act: 1 before the policy ever acted, then growing. */
 	assert_true(a[29][FEAT_SINCE_ACT] == 1.0 && a[30][FEAT_SINCE_ACT] == 0);
 	assert_true(a[33][FEAT_SINCE_ACT] > 0 && a[33][FEAT_SINCE_ACT] < 1);
@@ -103,42 +97,6 @@ features_are_deterministic_and_bounded(void **state)
 		assert_true(strlen(feat_doc(i)) > 10);
 	}
 	assert_int_equal(feat_find("moon_phase"), -1);
-}
-
-/* A score the price contradicts (bad news, the price rising) or barely
- * follows (a quarter of a sigma) is not confirmed: news_conf 0, news_sent
- * as before. */
-static void
-news_conf_needs_the_price_to_agree(void **state)
-{
-	struct sim_params sp;
-	struct market *m;
-	double f[FEAT_COUNT];
-	struct feat_input in = { .side = BOOK_ASK, .qty = 100000, .slice = 600,
-	    .lot = 100, .queue_ahead = -1, .signals = 1, .news_age_s = 30,
-	    .news_sentiment = -0.8, .since_act_s = -1 };
-	const double moves[] = { 2, 0.25, -0.25, -0.5, -2 };
-	const int confirmed[] = { 0, 0, 0, 1, 1 };
-
-	(void)state;
-	sim_params_default(&sp);
-	assert_int_equal(market_sim_new(&m, &sp, 7, sp.open - 60 * NS), 0);
-	market_advance(m, sp.open);
-	in.start = in.t = sp.open;
-	in.end = sp.open + 3600 * NS;
-	for (int i = 0; i < 5; i++) {
-		in.move30 = moves[i];
-		feat_compute(m, &in, f);
-		assert_true(f[FEAT_NEWS_SENT] < -0.7);
-		assert_true(f[FEAT_NEWS_CONF] == (confirmed[i] ?
-		    f[FEAT_NEWS_SENT] : 0));
-	}
-	/* Without sampled signals there is no move to confirm anything. */
-	in.signals = 0;
-	in.move30 = -2;
-	feat_compute(m, &in, f);
-	assert_true(f[FEAT_NEWS_CONF] == 0);
-	market_free(m);
 }
 
 static void
@@ -219,7 +177,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(features_are_deterministic_and_bounded),
-		cmocka_unit_test(news_conf_needs_the_price_to_agree),
 		cmocka_unit_test(decision_explains_itself),
 		cmocka_unit_test(evolution_strategy_learns_and_repeats),
 	};
