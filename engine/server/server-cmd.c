@@ -500,11 +500,14 @@ cmd_time(struct server *s, const cJSON *req, const char *id, const char *name,
  * A submit's optional "origin": {"kind":"fix","session","clordid"} for a
  * block an order management system sent, {"kind":"ctl"|"console"} for one
  * a person typed.  0 (absent leaves ps->origin empty), or -1 with *err
- * naming the member and its value.
+ * naming the member and its value.  A FIX origin naming a session of this
+ * engine's own FIX gateway comes only from the gateway (or the journal
+ * that recorded it): from anyone else it would send that counterparty
+ * reports of an order it never sent.
  */
 static int
-cmd_origin(const cJSON *req, const char *id, struct parent_spec *ps,
-           cJSON **err)
+cmd_origin(const struct server *s, const cJSON *req, const char *id,
+           struct parent_spec *ps, const struct session *who, cJSON **err)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(req, "origin");
 	const char *kind = NULL, *sess = NULL, *ref = NULL;
@@ -540,6 +543,13 @@ cmd_origin(const cJSON *req, const char *id, struct parent_spec *ps,
 		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.clordid\" "
 		    "\"%.70s\": a FIX origin needs the order's ClOrdID (1 to %zu "
 		    "characters)", ref ? ref : "", sizeof ps->origin.clordid - 1);
+		return -1;
+	}
+	if (fix && !who->gateway && !s->recovering &&
+	    server_fix_has_session(s, sess)) {
+		*err = ipc_reply_error(id, ERR_ROLE, "field \"origin.session\" "
+		    "\"%.40s\": a session of this engine's FIX gateway; only the "
+		    "gateway submits its orders", sess);
 		return -1;
 	}
 	if (!fix && (sess != NULL || ref != NULL)) {
@@ -683,7 +693,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	 * setting existed, and what a desk that must finish expects. */
 	ps.cleanup = at_end != NULL ? exec_at_end_parse(at_end) : 1;
 	snprintf(ps.algo, sizeof ps.algo, "%s", algo);
-	if (cmd_origin(req, id, &ps, &e) != 0)
+	if (cmd_origin(s, req, id, &ps, sess, &e) != 0)
 		return e;
 	if (exec_submit(s->x, &ps, &block, err, sizeof err) != 0)
 		return ipc_reply_error(id, ERR_FIELD, "%s", err);

@@ -604,6 +604,13 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 	sfix_send_now(f, fs, &er);
 }
 
+int
+server_fix_has_session(const struct server *s, const char *name)
+{
+	return s->fix != NULL && name != NULL &&
+	    fix_session_find(s->fix->acc, name) != NULL;
+}
+
 /* Run a request as the FIX session: the reply (caller frees), or NULL. */
 static cJSON *
 sfix_run(struct server_fix *f, struct fix_session *fs, cJSON *req)
@@ -622,6 +629,7 @@ sfix_run(struct server_fix *f, struct fix_session *fs, cJSON *req)
 	sess.used = 1;
 	sess.kind = PEER_LOCAL;
 	sess.authed = 1;
+	sess.gateway = 1;
 	sess.rank = rank >= 0 ? rank : ROLE_VIEWER;
 	snprintf(sess.role, sizeof sess.role, "%s", server_role_name(sess.rank));
 	snprintf(sess.client, sizeof sess.client, "fix:%s",

@@ -74,6 +74,7 @@ struct session {
 	 * trusted (a local peer, or hello accepted); "" until then. */
 	char principal[128];
 	uint64_t born;     /* order of creation: the oldest untrusted goes first */
+	int gateway;       /* 1: the FIX gateway's own session (server-fix.c) */
 };
 
 /* server-session.c: the refusals of one peer address, aggregated. */
@@ -317,6 +318,8 @@ int server_fix_open(struct server *s, char *err, size_t errlen);
 void server_fix_event(struct server *s, const char *topic,
                       const cJSON *payload);
 /* An accepted command that changes something, live or re-applied. */
+/* 1 when name is a session of this engine's FIX gateway, else 0. */
+int server_fix_has_session(const struct server *s, const char *name);
 void server_fix_command(struct server *s, const struct session *sess,
                         const char *cmd, const cJSON *req,
                         const cJSON *reply);

@@ -4,7 +4,9 @@
  * BodyLength and CheckSum, sequence numbers, ResendRequest on a gap): it
  * links nothing of engine/.
  *
- * fix_orders_become_blocks_and_hear_every_fill: a NewOrderSingle becomes
+ * fix_orders_become_blocks_and_hear_every_fill: a control client's submit
+ *   with the gateway session's FIX origin is refused (role, naming
+ *   origin.session) and makes no FIX order; a NewOrderSingle becomes
  *   a block with its FIX origin (New, 37 = the block); every fill is an
  *   ExecutionReport F with LastQty, LastPx, LastMkt, CumQty, LeavesQty and
  *   AvgPx, ExecIDs never repeat, and CumQty is the running sum of LastQty;
@@ -449,6 +451,17 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	assert_string_equal(fv(msg, 39, v, sizeof v), "9");
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "paused by "));
 	assert_non_null(strstr(v, ": news on the wire"));
+	/* A control client cannot put an order in the gateway's name: the
+	 * OMS would hear reports of an order it never sent. */
+	st = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"f1\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":2000,\"duration_s\":300,"
+	    "\"origin\":{\"kind\":\"fix\",\"session\":\"oms\",\"clordid\":"
+	    "\"FORGED-1\"},\"reason\":\"forged\"}");
+	assert_false(itest_ok(st));
+	assert_string_equal(itest_err(st), "role");
+	assert_non_null(strstr(itest_errmsg(st), "origin.session"));
+	assert_non_null(strstr(itest_errmsg(st), "\"oms\""));
+	cJSON_Delete(st);
 	st = itest_cmd(&e, "{\"cmd\":\"fix_status\"}");
 	assert_true(itest_ok(st));
 	{
@@ -456,6 +469,7 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 
 		assert_non_null(strstr(txt, "\"name\":\"oms\""));
 		assert_non_null(strstr(txt, "\"clordid\":\"X1\""));
+		assert_null(strstr(txt, "FORGED-1"));
 		cJSON_free(txt);
 	}
 	cJSON_Delete(st);
