@@ -53,6 +53,11 @@ struct peer {
 
 /* What hello told us about the peer behind an NNG pipe.  A peer that never
  * said hello is a viewer. */
+/* tcp:// control connections that have not finished a first request:
+ * at most this many at once, each for at most this long (server-session.c). */
+#define REP_WAITING_MAX 64
+#define REP_FIRST_MS 10000
+
 struct session {
 	uint32_t pipe;
 	int used;
@@ -230,7 +235,12 @@ struct server {
 	uint64_t sessions_evicted; /* unauthenticated ones that gave way */
 	uint32_t tombs[1024];      /* pipes gone (server-session.c) */
 	unsigned ntombs;
-	uv_mutex_t pipe_mu;        /* guards gone_pipes, pipe_async_on */
+	uv_mutex_t pipe_mu;        /* guards gone_pipes, pipe_async_on,
+	                            * rep_waiting */
+	/* tcp:// control connections that have not finished a first request
+	 * (server-session.c): at most REP_WAITING_MAX, for REP_FIRST_MS. */
+	struct { uint32_t pipe; uint64_t since_ms; } rep_waiting[REP_WAITING_MAX];
+	int nrep_waiting;
 	uint32_t *gone_pipes;
 	size_t ngone, capgone;
 	uv_async_t pipe_async;
@@ -318,6 +328,14 @@ int server_fix_open(struct server *s, char *err, size_t errlen);
 void server_fix_event(struct server *s, const char *topic,
                       const cJSON *payload);
 /* An accepted command that changes something, live or re-applied. */
+/* server-session.c: tcp:// control connections that have not finished
+ * their first request.  added: on an NNG thread as the pipe starts (full:
+ * closed at once); heard: its first request came; sweep: close those
+ * waiting longer than REP_FIRST_MS. */
+void server_rep_pipe_added(struct server *s, nng_pipe p);
+void server_rep_pipe_heard(struct server *s, uint32_t pipe);
+void server_rep_sweep(struct server *s);
+
 /* 1 when name is a session of this engine's FIX gateway, else 0. */
 int server_fix_has_session(const struct server *s, const char *name);
 void server_fix_command(struct server *s, const struct session *sess,

@@ -134,10 +134,93 @@ server_sessions_free(struct server *s)
 	s->ngone = s->capgone = 0;
 }
 
+/*
+ * Half-sent requests.  A session is made at a pipe's first request, so a
+ * tcp:// peer that connects and then sends part of a message -- or a
+ * length prefix and nothing more -- has no session to evict and used to
+ * be held for as long as it liked: a few hundred of them took every
+ * descriptor the engine had, and the local supervisor's kill could not
+ * connect.  Such pipes are counted from the moment NNG starts them: at
+ * most REP_WAITING_MAX wait at once (the next is closed as it comes), and
+ * one that has not finished its first request in REP_FIRST_MS is closed.
+ * ipc:// peers are not counted: they are this machine's users, and the
+ * way in for a supervisor when the network is hostile.
+ */
+static uint64_t
+rep_now_ms(void)
+{
+	return uv_hrtime() / 1000000ULL;
+}
+
+/* Called with pipe_mu held. */
+static void
+rep_waiting_drop(struct server *s, uint32_t pipe)
+{
+	for (int i = 0; i < s->nrep_waiting; i++)
+		if (s->rep_waiting[i].pipe == pipe) {
+			s->rep_waiting[i] = s->rep_waiting[--s->nrep_waiting];
+			return;
+		}
+}
+
+void
+server_rep_pipe_added(struct server *s, nng_pipe p)
+{
+	nng_sockaddr sa;
+	int full = 0;
+
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0 ||
+	    (sa.s_family != NNG_AF_INET && sa.s_family != NNG_AF_INET6))
+		return;
+	uv_mutex_lock(&s->pipe_mu);
+	if (s->nrep_waiting >= REP_WAITING_MAX)
+		full = 1;
+	else {
+		s->rep_waiting[s->nrep_waiting].pipe = nng_pipe_id(p);
+		s->rep_waiting[s->nrep_waiting++].since_ms = rep_now_ms();
+	}
+	uv_mutex_unlock(&s->pipe_mu);
+	if (full)
+		nng_pipe_close(p);
+}
+
+void
+server_rep_pipe_heard(struct server *s, uint32_t pipe)
+{
+	uv_mutex_lock(&s->pipe_mu);
+	if (s->nrep_waiting > 0)
+		rep_waiting_drop(s, pipe);
+	uv_mutex_unlock(&s->pipe_mu);
+}
+
+void
+server_rep_sweep(struct server *s)
+{
+	uint32_t gone[REP_WAITING_MAX];
+	uint64_t now = rep_now_ms();
+	int n = 0;
+
+	uv_mutex_lock(&s->pipe_mu);
+	for (int i = 0; i < s->nrep_waiting; )
+		if (now - s->rep_waiting[i].since_ms >= REP_FIRST_MS) {
+			gone[n++] = s->rep_waiting[i].pipe;
+			s->rep_waiting[i] = s->rep_waiting[--s->nrep_waiting];
+		} else
+			i++;
+	uv_mutex_unlock(&s->pipe_mu);
+	for (int i = 0; i < n; i++) {
+		nng_pipe p = NNG_PIPE_INITIALIZER;
+
+		p.id = gone[i];
+		nng_pipe_close(p);
+	}
+}
+
 void
 server_sessions_pipe_gone(struct server *s, uint32_t pipe)
 {
 	uv_mutex_lock(&s->pipe_mu);
+	rep_waiting_drop(s, pipe);
 	if (s->ngone == s->capgone) {
 		size_t n = s->capgone ? s->capgone * 2 : 64;
 		uint32_t *v = realloc(s->gone_pipes, n * sizeof *v);

@@ -568,6 +568,7 @@ server_on_publish(uv_timer_t *h)
 	 * not the engine's. */
 	evchan_read(s->ev, s->seq);
 	evchan_sweep(s->ev);
+	server_rep_sweep(s);
 	server_busy_end(s);
 }
 
@@ -675,6 +676,7 @@ server_on_rep(uv_poll_t *h, int status, int events)
 		char *reply;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		server_rep_pipe_heard(s, peer.pipe);
 		reply = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {
@@ -707,12 +709,15 @@ server_on_ev(uv_poll_t *h, int status, int events)
 	server_busy_end(s);
 }
 
-/* A control connection closed (an NNG thread): its session goes, on the
- * loop (server-session.c). */
+/* A control connection came (counted until its first request) or closed
+ * (its session goes, on the loop), on an NNG thread (server-session.c). */
 static void
 server_rep_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	server_sessions_pipe_gone(arg, nng_pipe_id(p));
+	if (ev == NNG_PIPE_EV_ADD_PRE)
+		server_rep_pipe_added(arg, p);
+	else
+		server_sessions_pipe_gone(arg, nng_pipe_id(p));
 }
 
 static int
@@ -738,6 +743,7 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 	/* NNG drops a message over its limit without a word; the codec refuses
 	 * one over TRANCHE_MAX_MSG with an answer, so NNG's limit sits above. */
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_ADD_PRE, server_rep_pipe_event, s);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, server_rep_pipe_event, s);
 	for (int i = 0; i < s->nurls; i++) {
 		if (ipc_events_url(s->urls[i], evurl, sizeof evurl) != 0) {
@@ -882,6 +888,7 @@ server_close(struct server *s)
 	/* Closing the sockets stops NNG's threads before the loop goes.  The
 	 * sessions' notification goes first: a close that NNG abandons must
 	 * not call back into a server that is freed. */
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_ADD_PRE, NULL, NULL);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
 	if (ipc_nng_close(s->rep, 3000) != 0 || evchan_close(s->ev) != 0)
 		fprintf(stderr, "tranched: NNG did not close a socket within 3 s "

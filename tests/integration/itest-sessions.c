@@ -6,6 +6,10 @@
  *   300 tcp:// peers with no token come and go; a trader's session and the
  *   supervisor's, opened before them, still pause and kill (the old table
  *   reused slot pipe % 256 and downgraded them to viewers);
+ * half_sent_requests_do_not_lock_out_a_kill: 300 tcp:// peers each send
+ *   part of a first request and hold it; all but 64 are closed at once,
+ *   those 64 after 10 s, the local supervisor kills meanwhile and a tcp://
+ *   trader is in within the 10 s;
  * sessions_full_is_refused_then_freed: with --max-sessions 3 a fourth
  *   connection is refused with sessions_full, and served once another
  *   closes;
@@ -374,6 +378,102 @@ held_tokenless_connections_do_not_lock_out_a_kill(void **state)
 	    "the engine to make room; the trader paused and the supervisor "
 	    "killed\n", n, evicted);
 	assert_true(evicted > 0);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+/* A tcp:// connection that announces a request and sends only part of
+ * it: 8 length bytes saying 1000, then 6 bytes of it. */
+static int
+sp_half_send(int fd)
+{
+	static const unsigned char m[14] = { 0, 0, 0, 0, 0, 0, 0x03, 0xe8,
+	    0x80, 0, 0, 1, '{', '"' };
+
+	return write(fd, m, sizeof m) == (ssize_t)sizeof m ? 0 : -1;
+}
+
+/* 1 when the engine has closed fd (read sees the end), else 0. */
+static int
+sp_closed(int fd)
+{
+	char *body = NULL;
+	int rv = sp_recv(fd, &body, 1);
+
+	free(body);
+	return rv == -1;
+}
+
+/* 300 peers without a token that each send part of a first request and
+ * hold it (found by an independent probe: they had no session to evict,
+ * were never timed out, and under a descriptor limit of 256 took every
+ * descriptor, so the local supervisor's kill could not connect).  At most
+ * REP_WAITING_MAX (64) wait at once -- the rest are closed as they come --
+ * and those are closed after REP_FIRST_MS (10 s); the local supervisor
+ * kills at once, and a trader over tcp:// is in within the 10 s. */
+static void
+half_sent_requests_do_not_lock_out_a_kill(void **state)
+{
+	struct itest_engine e;
+	int port, fds[300], n = 0, fd, shut = 0, left = 0;
+	long long t0, in_ms = -1;
+	char *body;
+	cJSON *r;
+
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	t0 = itest_now_ms();
+	for (int i = 0; i < 300; i++) {
+		if ((fd = sp_connect(port)) < 0) {
+			shut++; /* closed before its greeting was read */
+			continue;
+		}
+		fds[n++] = fd;
+		(void)sp_half_send(fd);
+	}
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"half-sent "
+	    "requests\"}");
+	if (!itest_ok(r))
+		fail_msg("the supervisor's kill: %s", itest_err(r));
+	cJSON_Delete(r);
+	/* Beyond the 64 that may wait, every connection was closed. */
+	usleep(500 * 1000);
+	for (int i = 0; i < n; i++)
+		if (sp_closed(fds[i]))
+			shut++;
+		else
+			left++;
+	fprintf(stderr, "sessions: 300 half-sent requests: %d closed at once, "
+	    "%d waiting\n", shut, left);
+	assert_true(left <= 64);
+	assert_true(shut >= 300 - 64);
+	/* A trader over tcp:// gets in once the waiting ones are timed out. */
+	while (in_ms < 0 && itest_now_ms() - t0 < 20000) {
+		if ((fd = sp_connect(port)) >= 0) {
+			if (sp_send(fd, 1, "{\"cmd\":\"hello\",\"id\":\"hs-1\","
+			    "\"client\":\"hs-trader\",\"role\":\"trader\","
+			    "\"token\":\"" TRADER_TOKEN "\",\"v\":" PROTO_V "}") == 0 &&
+			    sp_recv(fd, &body, 2000) == 0) {
+				if ((r = cJSON_Parse(body)) != NULL && itest_ok(r))
+					in_ms = itest_now_ms() - t0;
+				cJSON_Delete(r);
+				free(body);
+			}
+			close(fd);
+		}
+		if (in_ms < 0)
+			usleep(250 * 1000);
+	}
+	fprintf(stderr, "sessions: the tcp:// trader was in after %lld ms\n",
+	    in_ms);
+	assert_true(in_ms >= 0);
+	/* And every one that waited has been closed. */
+	while (itest_now_ms() - t0 < 15000)
+		usleep(100 * 1000);
+	left = 0;
+	for (int i = 0; i < n; i++) {
+		left += !sp_closed(fds[i]);
+		close(fds[i]);
+	}
+	assert_int_equal(left, 0);
 	assert_int_equal(itest_stop(&e), 0);
 }
 
@@ -747,6 +847,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(sessions_survive_many_short_clients),
 		cmocka_unit_test(sessions_full_is_refused_then_freed),
 		cmocka_unit_test(held_tokenless_connections_do_not_lock_out_a_kill),
+		cmocka_unit_test(half_sent_requests_do_not_lock_out_a_kill),
 		cmocka_unit_test(ids_are_per_principal),
 		cmocka_unit_test(unauthenticated_peer_reads_no_cached_reply),
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
