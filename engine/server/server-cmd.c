@@ -162,6 +162,44 @@ cmd_block(const cJSON *req, const char *id, int required, uint32_t *out,
 	return 0;
 }
 
+/*
+ * The members a command takes besides cmd, id and reason (allowed, NULL
+ * ended): any other is refused naming it, and nothing is done.  A
+ * misspelt member used to be ignored, and for pause, resume and throttle
+ * a misspelt "block" meant every block; for submit a misspelt limit_px
+ * made a block with no limit.  Recovery re-applies what was accepted
+ * before, under whatever rule held then, and is not checked.
+ */
+static cJSON *
+cmd_members(const struct server *s, const cJSON *req, const char *id,
+            const char *cmd, const char *const *allowed)
+{
+	const cJSON *m;
+
+	if (s->recovering)
+		return NULL;
+	cJSON_ArrayForEach(m, req) {
+		const char *k = m->string;
+		int ok = k != NULL && (strcmp(k, "cmd") == 0 ||
+		    strcmp(k, "id") == 0 || strcmp(k, "reason") == 0);
+
+		for (int i = 0; !ok && allowed[i] != NULL; i++)
+			ok = strcmp(k, allowed[i]) == 0;
+		if (!ok) {
+			char list[400] = "";
+			size_t n = 0;
+
+			for (int i = 0; allowed[i] != NULL && n < sizeof list; i++)
+				n += (size_t)snprintf(list + n, sizeof list - n,
+				    "%s%s", i ? ", " : "", allowed[i]);
+			return ipc_reply_error(id, ERR_FIELD, "field \"%.64s\": "
+			    "not a member of %s (it takes %s, and cmd, id and "
+			    "reason)", k ? k : "?", cmd, list);
+		}
+	}
+	return NULL;
+}
+
 static cJSON *
 cmd_hello(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
@@ -378,11 +416,13 @@ cmd_snapshot(struct server *s, const cJSON *req, const char *id,
 static cJSON *
 cmd_pause_resume(struct server *s, const cJSON *req, const char *id, int pause)
 {
+	static const char *const mem[] = { "block", NULL };
 	char err[256];
 	uint32_t block;
 	cJSON *e = NULL, *r;
 
-	if (cmd_block(req, id, 0, &block, &e) != 0)
+	if ((e = cmd_members(s, req, id, pause ? CMD_PAUSE : CMD_RESUME,
+	    mem)) != NULL || cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
 	if (!pause && cmd_halted(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
@@ -425,8 +465,12 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	struct exec_limits l = { 0, 0, -1 };
 	struct parent *p;
 	cJSON *e = NULL, *r;
+	static const char *const mem[] = { "block", "pct", "max_child",
+	    "aggression", "at_end", NULL };
 	int rv = ipc_get_num(req, "pct", &pct);
 
+	if ((e = cmd_members(s, req, id, CMD_THROTTLE, mem)) != NULL)
+		return e;
 	if (rv == -2)
 		return cmd_bad_field(id, req, "pct", "must be a number");
 	if (rv == 0 && !(pct > 0 && pct <= 100))
@@ -583,7 +627,13 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	uint32_t block;
 	cJSON *e = NULL, *r;
 	int rv;
+	static const char *const mem[] = { "sym", "side", "qty", "algo",
+	    "start", "end", "duration_s", "limit_px", "max_pov", "urgency",
+	    "at_end", "venues", "dealers", "dark_cond", "params", "origin",
+	    NULL };
 
+	if ((e = cmd_members(s, req, id, CMD_SUBMIT, mem)) != NULL)
+		return e;
 	if (cmd_halted(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "release it before submitting");

@@ -8,6 +8,8 @@
  *   changed by a supervisor only (a trader is refused naming the field);
  *   estimate with "pct" previews a throttle; a block that ends unfilled
  *   with "leave" is EXPIRED, never DONE;
+ *   a member a command does not take (pause "blokc", throttle "percent",
+ *   submit "limitpx") is refused naming it, and nothing is done;
  * overrides_manual_rest_and_cancel_child: a manual day order through the
  *   far touch keeps its rest working in the snapshot, and cancel_child
  *   cancels exactly it; bad child ids are refused naming the value;
@@ -168,6 +170,22 @@ overrides_algos_at_end_preview(void **state)
 	ok_del(cmd_on(trader, "{\"cmd\":\"throttle\",\"block\":\"1\","
 	    "\"pct\":30,\"id\":\"t-2\",\"reason\":\"t\"}"));
 	ipc_client_close(trader);
+
+	/* A member the command does not take is refused, naming it, and
+	 * nothing is done: a misspelt block must not mean every block, and a
+	 * misspelt limit must not make a block without one. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"pause\",\"blokc\":\"2\","
+	    "\"reason\":\"t\"}"), ERR_FIELD, "\"blokc\"", "pause");
+	assert_string_not_equal(block_field(&e, "1", "state"), "PAUSED");
+	assert_string_not_equal(block_field(&e, "2", "state"), "PAUSED");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"pct\":40,\"percent\":5,\"reason\":\"t\"}"), ERR_FIELD,
+	    "\"percent\"", "throttle");
+	assert_string_equal(block_field(&e, "1", "max_pov"), "30");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":100,\"duration_s\":60,\"limitpx\":"
+	    "9000,\"reason\":\"t\"}"), ERR_FIELD, "\"limitpx\"", "submit");
+	assert_string_equal(block_field(&e, "3", "state"), "");
 
 	/* The throttle preview: read-only, any role, from the engine. */
 	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\","
