@@ -133,7 +133,7 @@ parse_speed(const char *s, double *out)
 	}
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v > 0 && v <= 100000))
+	if (errno != 0 || *end != '\0' || !(v >= 0.01 && v <= 100000))
 		return -1;
 	*out = v;
 	return 0;
@@ -179,7 +179,8 @@ main(int argc, char **argv)
 		case OPT_SPEED:
 			if (parse_speed(optarg, &o.speed) != 0) {
 				fprintf(stderr, "tranched: --speed %s: must be a number "
-				    "> 0 (1, 10, 60 ...) or max\n", optarg);
+				    "from 0.01 to 100000 (1, 10, 60 ...) or max\n",
+				    optarg);
 				return 2;
 			}
 			break;

@@ -54,10 +54,10 @@ replay_main(int argc, char **argv)
 			}
 			errno = 0;
 			o.speed = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || !(o.speed > 0 &&
+			if (errno != 0 || *end != '\0' || !(o.speed >= 0.01 &&
 			    o.speed <= 1000000)) {
 				fprintf(stderr, "tranched replay: --speed %s: must be "
-				    "a number > 0 or max\n", optarg);
+				    "a number from 0.01 to 1000000, or max\n", optarg);
 				return 2;
 			}
 			break;

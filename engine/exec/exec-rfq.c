@@ -305,8 +305,18 @@ rfq_dealers(const struct market *m, const char *s, unsigned *mask, char *err,
 			    "by a supervisor", name);
 			return -1;
 		}
+		if (*mask & 1u << d) {
+			snprintf(err, errlen, "field \"dealers\" \"%.40s\": names "
+			    "%s twice", s, name);
+			return -1;
+		}
 		*mask |= 1u << d;
 		p += n;
+		if (*p == ',' && p[1] == '\0') {
+			snprintf(err, errlen, "field \"dealers\" \"%.40s\": ends "
+			    "with a comma", s);
+			return -1;
+		}
 		if (*p == ',')
 			p++;
 	}

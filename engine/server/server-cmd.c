@@ -924,7 +924,10 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "speed");
-	double v = -1;
+	/* Slower than a hundredth of real time is a frozen clock that says
+	 * LIVE (1e-300 was taken); recovery re-applies what was accepted
+	 * before this floor. */
+	double v = -1, lo = s->recovering ? 1e-300 : 0.01;
 	char shown[96];
 	cJSON *r;
 
@@ -936,20 +939,21 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 	if (cJSON_IsString(f) && strcmp(f->valuestring, "max") == 0)
 		v = 0;
 	else if (cJSON_IsString(f) && (ipc_decimal(f->valuestring,
-	    strlen(f->valuestring), &v) != 0 || !(v > 0 && v <= 100000)))
+	    strlen(f->valuestring), &v) != 0 || !(v >= lo && v <= 100000)))
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" \"%s\": "
-		    "must be max or a decimal number > 0 and <= 100000",
+		    "must be max or a decimal number from 0.01 to 100000",
 		    ipc_show(shown, sizeof shown, f->valuestring,
 		    strlen(f->valuestring)));
-	else if (cJSON_IsNumber(f) && !(f->valuedouble > 0 &&
+	else if (cJSON_IsNumber(f) && !(f->valuedouble >= lo &&
 	    f->valuedouble <= 100000))
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" %.17g: "
-		    "must be max or a number > 0 and <= 100000", f->valuedouble);
+		    "must be max or a number from 0.01 to 100000",
+		    f->valuedouble);
 	else if (cJSON_IsNumber(f))
 		v = f->valuedouble;
 	else if (!cJSON_IsString(f))
 		return cmd_bad_field(id, req, "speed", "must be max or a number "
-		    "> 0 and <= 100000");
+		    "from 0.01 to 100000");
 	server_set_speed(s, v);
 	r = ipc_reply_ok(id);
 	if (v == 0)

@@ -91,6 +91,12 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 		    "whole number from 1 to 1000000000");
 	if (rfq_name(req, id, "dealers", 0, &dealers, &e) != 0)
 		return e;
+	/* Absent asks every dealer; an empty string (a script's unset
+	 * variable) is not taken for that. */
+	if (dealers != NULL && dealers[0] == '\0')
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" \"\": "
+		    "names no dealer (leave it out, or say all, to ask every "
+		    "dealer)");
 	if ((rv = ipc_get_num(req, "deadline_s", &deadline)) == -2 ||
 	    (rv == 0 && !(deadline >= 1 && deadline <= 600)))
 		return rv == -2 ? ipc_reply_error(id, ERR_FIELD, "field "

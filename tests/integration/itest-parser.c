@@ -241,7 +241,7 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	/* The same key spelt with an escape is the same key. */
 	REFUSED(s, "{\"cmd\":\"status\",\"\\u0063md\":\"kill\",\"id\":\"k8\","
 	    "\"reason\":\"r\"}", ERR_FIELD, "\"cmd\"", "twice");
-	/* 8: speed 0, -0, "0.0", 1e-400 and hex floats. */
+	/* 8: speed 0, -0, "0.0", 1e-400, below 0.01 and hex floats. */
 	REFUSED(s, "{\"cmd\":\"speed\",\"id\":\"s1\",\"speed\":0,\"reason\":\"r\"}",
 	    ERR_FIELD, "\"speed\"", "0");
 	REFUSED(s, "{\"cmd\":\"speed\",\"id\":\"s2\",\"speed\":-0,"
@@ -254,6 +254,11 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	    "\"reason\":\"r\"}", ERR_FIELD, "\"speed\"", "0x1p6");
 	REFUSED(s, "{\"cmd\":\"speed\",\"id\":\"s6\",\"speed\":1e400,"
 	    "\"reason\":\"r\"}", ERR_PARSE, "\"speed\"", "1e400");
+	/* Slower than 0.01 is a frozen clock that says LIVE. */
+	REFUSED(s, "{\"cmd\":\"speed\",\"id\":\"s7\",\"speed\":1e-300,"
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"speed\"", "0.01");
+	REFUSED(s, "{\"cmd\":\"speed\",\"id\":\"s8\",\"speed\":\"0.009\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"speed\"", "0.009");
 	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"p1\",\"pct\":\"0x1p6\","
 	    "\"reason\":\"r\"}", ERR_FIELD, "\"pct\"", "0x1p6");
 	REFUSED(s, "{\"cmd\":\"override\",\"id\":\"o1\",\"block\":\"1\","

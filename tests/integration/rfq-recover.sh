@@ -45,6 +45,9 @@ expect_refused() {
 	echo "$out" | grep -qF -- "$want" || fail "$*: '$out' does not say '$want'"
 }
 expect_refused 'field "dealers" "D9": no such dealer' rfq 1 5000 D9 --reason r
+expect_refused 'field "dealers" "": names no dealer' rfq 1 5000 '' --reason r
+expect_refused 'field "dealers" "D1,D1": names D1 twice' rfq 1 5000 D1,D1 --reason r
+expect_refused 'field "dealers" "D1,": ends with a comma' rfq 1 5000 D1, --reason r
 expect_refused 'field "qty" 900000: above what is unworked' \
 	rfq 1 900000 --reason r
 expect_refused "--deadline" rfq 1 5000 --deadline 601 --reason r

@@ -199,6 +199,12 @@ bad_requests_name_the_value_and_change_nothing(void **state)
 	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D1,D9", 0, NULL, id,
 	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
 	    "\"D9\": no such dealer", kids, held);
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D1,D1", 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"D1,D1\": names D1 twice", kids, held);
+	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D1,", 0, NULL, id,
+	    sizeof id, &dl, err, sizeof err), err, EXEC_EFIELD,
+	    "\"D1,\": ends with a comma", kids, held);
 	assert_int_equal(exec_venue_enable(f.x, NULL, "D2", 0, NULL, err,
 	    sizeof err), 0);
 	refused(&f, exec_rfq_send(f.x, f.id, 5000, "D2", 0, NULL, id,
