@@ -672,6 +672,12 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (start < s->m->now)
 		start = s->m->now;
+	/* Two ends are one too many: end used to win without a word.
+	 * Recovery re-applies what was accepted before. */
+	if (rv == 0 && !s->recovering &&
+	    cJSON_GetObjectItemCaseSensitive(req, "duration_s") != NULL)
+		return ipc_reply_error(id, ERR_FIELD, "field \"duration_s\": "
+		    "give end or duration_s, not both");
 	if (rv == 1) {
 		if ((rv = cmd_int(req, id, "duration_s", 1, 86400, &dur, &e)) < 0)
 			return e;

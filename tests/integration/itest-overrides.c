@@ -9,7 +9,8 @@
  *   estimate with "pct" previews a throttle; a block that ends unfilled
  *   with "leave" is EXPIRED, never DONE;
  *   a member a command does not take (pause "blokc", throttle "percent",
- *   submit "limitpx") is refused naming it, and nothing is done;
+ *   submit "limitpx") is refused naming it, and nothing is done, as is a
+ *   submit with both end and duration_s;
  * overrides_manual_rest_and_cancel_child: a manual day order through the
  *   far touch keeps its rest working in the snapshot, and cancel_child
  *   cancels exactly it; bad child ids are refused naming the value;
@@ -185,6 +186,11 @@ overrides_algos_at_end_preview(void **state)
 	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
 	    "\"side\":\"buy\",\"qty\":100,\"duration_s\":60,\"limitpx\":"
 	    "9000,\"reason\":\"t\"}"), ERR_FIELD, "\"limitpx\"", "submit");
+	assert_string_equal(block_field(&e, "3", "state"), "");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":100,\"duration_s\":60,\"end\":"
+	    "\"57600000000000\",\"reason\":\"t\"}"), ERR_FIELD,
+	    "\"duration_s\"", "not both");
 	assert_string_equal(block_field(&e, "3", "state"), "");
 
 	/* The throttle preview: read-only, any role, from the engine. */
