@@ -220,6 +220,7 @@ rp_answer(struct server *s)
 		char *out;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		server_rep_pipe_heard(s, peer.pipe);
 		out = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {
@@ -237,13 +238,16 @@ rp_answer(struct server *s)
 	}
 }
 
-/* A control connection closed (an NNG thread): its session goes at the
- * next rp_answer (server-session.c). */
+/* A control connection came (counted until its first request, as the
+ * engine's are) or closed (its session goes at the next rp_answer), on an
+ * NNG thread (server-session.c). */
 static void
 rp_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	(void)ev;
-	server_sessions_pipe_gone(arg, nng_pipe_id(p));
+	if (ev == NNG_PIPE_EV_ADD_PRE)
+		server_rep_pipe_added(arg, p);
+	else
+		server_sessions_pipe_gone(arg, nng_pipe_id(p));
 }
 
 static void
@@ -367,6 +371,7 @@ server_replay(const struct server_replay_opts *o)
 		goto out;
 	}
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_ADD_PRE, rp_pipe_event, s);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, rp_pipe_event, s);
 	if (server_listen(s->rep, url, tls, err, sizeof err) != 0 ||
 	    evchan_listen(s->ev, NULL, s->events_url, tls, err,
@@ -394,6 +399,7 @@ server_replay(const struct server_replay_opts *o)
 		rp_answer(s);
 		evchan_read(s->ev, s->seq);
 		evchan_sweep(s->ev);
+		server_rep_sweep(s);
 		if (!have && !r->ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {
@@ -450,6 +456,7 @@ server_replay(const struct server_replay_opts *o)
 out:
 	/* The sessions' notification goes before the socket: a close that
 	 * NNG abandons must not call back into a server that is freed. */
+	nng_pipe_notify(s->rep, NNG_PIPE_EV_ADD_PRE, NULL, NULL);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, NULL, NULL);
 	ipc_nng_close(s->rep, 3000);
 	evchan_close(s->ev);

@@ -10,6 +10,8 @@
  *   part of a first request and hold it; all but 64 are closed at once,
  *   those 64 after 10 s, the local supervisor kills meanwhile and a tcp://
  *   trader is in within the 10 s;
+ * replay_half_sent_requests_are_closed: the same on a replay's tcp://
+ *   control port: at most 64 wait, all are closed by 15 s;
  * sessions_full_is_refused_then_freed: with --max-sessions 3 a fourth
  *   connection is refused with sessions_full, and served once another
  *   closes;
@@ -51,8 +53,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -477,6 +481,60 @@ half_sent_requests_do_not_lock_out_a_kill(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+/* The same for a replay's control port (tranched replay --listen tcp://):
+ * 100 half-sent requests, at most 64 wait, every one closed by 15 s. */
+static void
+replay_half_sent_requests_are_closed(void **state)
+{
+	struct itest_engine e;
+	char jpath[512], listen[64];
+	int port = port_next, fds[100], n = 0, fd = -1, shut = 0, left = 0;
+	long long t0;
+	pid_t pid;
+
+	port_next = port_next + 2 < 32000 ? port_next + 2 : 20000;
+	assert_int_equal(itest_start(&e, tranched, "--seed=2", "--speed=600",
+	    "--exit-when-done", "--set=orders.0.end=09:45:00", (char *)NULL),
+	    0);
+	assert_int_equal(itest_wait_exit(&e, 120000), 0);
+	snprintf(jpath, sizeof jpath, "%s", e.journal);
+	snprintf(listen, sizeof listen, "--listen=tcp://127.0.0.1:%d", port);
+	char *argv[] = { (char *)tranched, "replay", jpath, "--speed=1", listen,
+	    NULL };
+	assert_true((pid = itest_spawn(tranched, argv)) > 0);
+	for (t0 = itest_now_ms(); fd < 0 && itest_now_ms() - t0 < 10000;)
+		if ((fd = sp_connect(port)) < 0)
+			usleep(50 * 1000);
+	assert_true(fd >= 0);
+	close(fd);
+	t0 = itest_now_ms();
+	for (int i = 0; i < 100; i++) {
+		if ((fd = sp_connect(port)) < 0) {
+			shut++;
+			continue;
+		}
+		fds[n++] = fd;
+		(void)sp_half_send(fd);
+	}
+	usleep(500 * 1000);
+	for (int i = 0; i < n; i++)
+		left += !sp_closed(fds[i]);
+	fprintf(stderr, "sessions: replay: 100 half-sent requests, %d "
+	    "waiting\n", left);
+	assert_true(left <= 64);
+	while (itest_now_ms() - t0 < 15000)
+		usleep(100 * 1000);
+	left = 0;
+	for (int i = 0; i < n; i++) {
+		left += !sp_closed(fds[i]);
+		close(fds[i]);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(left, 0);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 static void
 sessions_full_is_refused_then_freed(void **state)
 {
@@ -848,6 +906,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(sessions_full_is_refused_then_freed),
 		cmocka_unit_test(held_tokenless_connections_do_not_lock_out_a_kill),
 		cmocka_unit_test(half_sent_requests_do_not_lock_out_a_kill),
+		cmocka_unit_test(replay_half_sent_requests_are_closed),
 		cmocka_unit_test(ids_are_per_principal),
 		cmocka_unit_test(unauthenticated_peer_reads_no_cached_reply),
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
