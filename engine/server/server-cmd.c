@@ -932,8 +932,8 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "speed");
 	/* Slower than a hundredth of real time is a frozen clock that says
 	 * LIVE (1e-300 was taken); recovery re-applies what was accepted
-	 * before this floor. */
-	double v = -1, lo = s->recovering ? 1e-300 : 0.01;
+	 * before this floor (anything above 0). */
+	double v = -1, lo = s->recovering ? 0 : 0.01;
 	char shown[96];
 	cJSON *r;
 
@@ -945,13 +945,14 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 	if (cJSON_IsString(f) && strcmp(f->valuestring, "max") == 0)
 		v = 0;
 	else if (cJSON_IsString(f) && (ipc_decimal(f->valuestring,
-	    strlen(f->valuestring), &v) != 0 || !(v >= lo && v <= 100000)))
+	    strlen(f->valuestring), &v) != 0 || !(v > 0 && v >= lo &&
+	    v <= 100000)))
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" \"%s\": "
 		    "must be max or a decimal number from 0.01 to 100000",
 		    ipc_show(shown, sizeof shown, f->valuestring,
 		    strlen(f->valuestring)));
-	else if (cJSON_IsNumber(f) && !(f->valuedouble >= lo &&
-	    f->valuedouble <= 100000))
+	else if (cJSON_IsNumber(f) && !(f->valuedouble > 0 &&
+	    f->valuedouble >= lo && f->valuedouble <= 100000))
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" %.17g: "
 		    "must be max or a number from 0.01 to 100000",
 		    f->valuedouble);

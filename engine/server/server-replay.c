@@ -220,7 +220,8 @@ rp_answer(struct server *s)
 		char *out;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
-		server_rep_pipe_heard(s, peer.pipe);
+		if (peer.kind == PEER_REMOTE)
+			server_rep_pipe_heard(s, peer.pipe);
 		out = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {

@@ -676,7 +676,8 @@ server_on_rep(uv_poll_t *h, int status, int events)
 		char *reply;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
-		server_rep_pipe_heard(s, peer.pipe);
+		if (peer.kind == PEER_REMOTE)
+			server_rep_pipe_heard(s, peer.pipe);
 		reply = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {
