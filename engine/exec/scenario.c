@@ -178,6 +178,15 @@ static const struct field order_fields[] = {
 };
 #undef OP
 
+/* The desk's bounds on one block (a scenario's "limits" object). */
+static const struct field limit_fields[] = {
+	{ "block_shares", F_INT, offsetof(struct scenario_limits, block_shares),
+	    1, 1e9, 0 },
+	{ "block_notional", F_DOUBLE, offsetof(struct scenario_limits,
+	    block_notional), 1, 1e13, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
 /* The venues beside a simulated market (a scenario's "venues" object)
  * and each of its "dealers". */
 #define VP(k, lo, hi) { #k, F_DOUBLE, offsetof(struct venue_params, k), lo, \
@@ -532,10 +541,10 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 			}
 			return 0;
 		}
-		/* Alert thresholds and venue figures may be set in a scenario
-		 * that names none: every one of them has a default. */
+		/* Alert thresholds, venue figures and the desk's limits may
+		 * be set in a scenario that names none: each has a default. */
 		if (child == NULL && node == root && (strcmp(key, "alerts") == 0 ||
-		    strcmp(key, "venues") == 0))
+		    strcmp(key, "venues") == 0 || strcmp(key, "limits") == 0))
 			child = cJSON_AddObjectToObject(node, key);
 		if (child == NULL) {
 			cJSON_Delete(val);
@@ -1018,6 +1027,10 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		} else if (strcmp(k, "venues") == 0) {
 			if (scenario_venues(sc, it, err, errlen) != 0)
 				return -1;
+		} else if (strcmp(k, "limits") == 0) {
+			if (scenario_decode(it, limit_fields, &sc->limits, "limits",
+			    err, errlen) != 0)
+				return -1;
 		} else if (strcmp(k, "orders") == 0) {
 			const cJSON *o;
 
@@ -1220,6 +1233,8 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 	}
 	sim_params_default(&sc->markets[0]);
 	venue_params_default(&sc->venues);
+	sc->limits.block_shares = SCENARIO_BLOCK_SHARES;
+	sc->limits.block_notional = SCENARIO_BLOCK_NOTIONAL;
 	sc->nmarkets = 1;
 	strcpy(sc->source, "sim");
 	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,
@@ -1284,6 +1299,13 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 			algo_known(known, sizeof known);
 			snprintf(err, errlen, "scenario %s: orders.%d.algo \"%s\": "
 			    "unknown (known: %s)", sc->path, i, p->algo, known);
+			cJSON_Delete(root);
+			return -1;
+		}
+		if (p->qty > sc->limits.block_shares) {
+			snprintf(err, errlen, "scenario %s: orders.%d.qty %lld: over "
+			    "limits.block_shares %lld", sc->path, i,
+			    (long long)p->qty, (long long)sc->limits.block_shares);
 			cJSON_Delete(root);
 			return -1;
 		}

@@ -16,6 +16,9 @@
 #include "engine/watch/watch.h"
 
 #define SCENARIO_MAX_ORDERS 16
+/* The desk's default bounds on one block ("limits"). */
+#define SCENARIO_BLOCK_SHARES 5000000LL
+#define SCENARIO_BLOCK_NOTIONAL 500e6
 #define SCENARIO_MAX_MARKETS EXEC_MAX_MARKETS
 
 struct scenario {
@@ -51,6 +54,17 @@ struct scenario {
 	/* The "venues" object: the dark pool and dealers beside every
 	 * simulated market (defaults where it says nothing). */
 	struct venue_params venues;
+	/* The "limits" object: the desk's bounds on one block, whoever sends
+	 * it (a trader's submit or amend, a FIX order or replace; refused
+	 * with "risk") and the scenario's own orders (refused when it
+	 * loads).  block_shares: shares (default 5,000,000); block_notional:
+	 * dollars, the shares at the symbol's mid when the block is sent
+	 * (default 500,000,000).  A journal's recovery re-applies what was
+	 * accepted under the limits of its own header. */
+	struct scenario_limits {
+		int64_t block_shares;
+		double block_notional;
+	} limits;
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };
 

@@ -294,6 +294,10 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 			pov = exec_get(s->x, i)->spec.max_pov;
 	lim = cJSON_AddObjectToObject(r, "limits");
 	cJSON_AddNumberToObject(lim, "max_pov", pov);
+	cJSON_AddNumberToObject(lim, "block_shares",
+	    (double)s->sc.limits.block_shares);
+	cJSON_AddNumberToObject(lim, "block_notional",
+	    s->sc.limits.block_notional);
 	{
 		/* What a supervisor turned off (the venue command), as the
 		 * first market with venues has it: the command sets all. */
@@ -612,6 +616,36 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 	return 0;
 }
 
+/*
+ * The desk's bounds on one block (the scenario's "limits"): NULL, or the
+ * risk refusal naming qty, its value and the limit it passes.  The
+ * notional is the shares at the symbol's mid now (none before the book
+ * has one).  Recovery re-applies what was accepted before.
+ */
+static cJSON *
+cmd_block_limits(const struct server *s, const char *id,
+                 const struct market *m, int64_t qty)
+{
+	const struct scenario_limits *l = &s->sc.limits;
+	double mid, notional;
+
+	if (s->recovering)
+		return NULL;
+	if (qty > l->block_shares)
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: over "
+		    "the desk's limit of %lld shares a block "
+		    "(limits.block_shares)", (long long)qty,
+		    (long long)l->block_shares);
+	mid = m != NULL ? market_mid(m) : 0;
+	notional = (double)qty * mid * (m != NULL ? m->tick : 0);
+	if (mid > 0 && notional > l->block_notional)
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: $%.0f "
+		    "at the mid $%.2f, over the desk's limit of $%.0f a block "
+		    "(limits.block_notional)", (long long)qty, notional,
+		    mid * m->tick, l->block_notional);
+	return NULL;
+}
+
 static cJSON *
 cmd_submit(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
@@ -658,6 +692,9 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
 		    "(shares, 1..1000000000)");
+	if ((e = cmd_block_limits(s, id, exec_market_sym(s->x, sym),
+	    qty)) != NULL)
+		return e;
 	if (cmd_str(req, id, "algo", &algo, &e) < 0)
 		return e;
 	if (algo_find(algo) == NULL) {
@@ -1185,6 +1222,9 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if ((p = exec_find(s->x, block)) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
+	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, p->m,
+	    a.qty)) != NULL)
+		return e;
 	if (ref != NULL && (strcmp(p->spec.origin.kind, "fix") != 0 ||
 	    ref[0] == '\0' || strlen(ref) >= sizeof p->spec.origin.clordid))
 		return ipc_reply_error(id, ERR_FIELD, "field \"clordid\" "

@@ -439,6 +439,16 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	expect(&c, &h, "8", "8", msg, sizeof msg);
 	assert_int_equal(fvi(msg, 103), 1);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "\"ZZZ\""));
+	/* Over the desk's limit on a block: 103=3, naming OrderQty and the
+	 * limit. */
+	fc_send(&c, "D", "11=X7|55=QDI|54=1|38=6000000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_int_equal(fvi(msg, 103), 3);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "OrderQty(38) "
+	    "\"6000000\""));
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v),
+	    "limits.block_shares"));
 
 	/* Some fills, then a person pauses the block. */
 	while (h.sum < 300)

@@ -319,6 +319,56 @@ overrides_at_end_survives_a_crash(void **state)
 	assert_int_equal(system(jarg), 0);
 }
 
+/*
+ * The desk's bounds on one block (the scenario's "limits"): a submit or an
+ * amend over the shares or the notional at the mid is refused "risk",
+ * naming qty, its value and the limit, and changes nothing; status says
+ * the limits.  A 10^9-share TWAP was once accepted and its children
+ * emptied the book.
+ */
+static void
+overrides_desk_limits_bound_every_block(void **state)
+{
+	struct itest_engine e;
+	cJSON *r, *l;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=1",
+	    "--set=limits.block_notional=2e7", (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	l = cJSON_GetObjectItem(r, "limits");
+	assert_true(cJSON_GetObjectItem(l, "block_shares")->valuedouble ==
+	    5000000);
+	assert_true(cJSON_GetObjectItem(l, "block_notional")->valuedouble ==
+	    2e7);
+	cJSON_Delete(r);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":1000000000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}"), ERR_RISK, "\"qty\" 1000000000",
+	    "limits.block_shares");
+	/* About $100 a share: 300,000 are $30 M, over $20 M. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":300000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}"), ERR_RISK, "\"qty\" 300000",
+	    "limits.block_notional");
+	assert_string_equal(block_field(&e, "2", "state"), "");
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":100000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}");
+	assert_string_equal(itest_str(r, "block"), "2");
+	cJSON_Delete(r);
+	/* An amend that raises the block past a limit changes nothing; one
+	 * that lowers it is never refused for the limits. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"amend\",\"block\":\"2\","
+	    "\"qty\":300000,\"reason\":\"t\"}"), ERR_RISK,
+	    "\"qty\" 300000", "limits.block_notional");
+	assert_string_equal(block_field(&e, "2", "qty"), "100000");
+	ok_del(itest_cmd(&e, "{\"cmd\":\"amend\",\"block\":\"2\","
+	    "\"qty\":150000,\"reason\":\"t\"}"));
+	assert_string_equal(block_field(&e, "2", "qty"), "150000");
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -326,6 +376,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(overrides_algos_at_end_preview),
 		cmocka_unit_test(overrides_manual_rest_and_cancel_child),
 		cmocka_unit_test(overrides_at_end_survives_a_crash),
+		cmocka_unit_test(overrides_desk_limits_bound_every_block),
 	};
 
 	if (argc < 2) {

@@ -358,6 +358,12 @@ scenario_errors_name_field_and_value(void **state)
 		{ "markets.1.events=[{\"dur_s\":5}]", "markets.1.events.0.at: "
 		    "missing" },
 		{ "markets=[]", "markets: must be an array of 1..8" },
+		/* The desk's bounds on a block bind the scenario's orders. */
+		{ "limits.block_shares=350000", "orders.1.qty 400000: over "
+		    "limits.block_shares 350000" },
+		{ "limits.block_shares=0", "limits.block_shares" },
+		{ "limits.block_notional=-5", "limits.block_notional" },
+		{ "limits.blok_shares=5", "limits.blok_shares: unknown key" },
 	};
 	const char *good[] = { "markets.1.sigma=2" };
 
@@ -376,6 +382,9 @@ scenario_errors_name_field_and_value(void **state)
 	    sizeof err), 0);
 	assert_true(sc.markets[1].sigma == 2.0);
 	assert_true(sc.markets[0].sigma != 2.0);
+	/* Without a "limits" object, the defaults. */
+	assert_int_equal(sc.limits.block_shares, SCENARIO_BLOCK_SHARES);
+	assert_true(sc.limits.block_notional == SCENARIO_BLOCK_NOTIONAL);
 	scenario_free(&sc);
 
 	/* One market: an order on another symbol lists the one there is. */
