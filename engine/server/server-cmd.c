@@ -170,7 +170,7 @@ cmd_block(const cJSON *req, const char *id, int required, uint32_t *out,
  * made a block with no limit.  Recovery re-applies what was accepted
  * before, under whatever rule held then, and is not checked.
  */
-static cJSON *
+cJSON *
 cmd_members(const struct server *s, const cJSON *req, const char *id,
             const char *cmd, const char *const *allowed)
 {
@@ -823,6 +823,35 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_FIELD, "field \"action\": required "
 		    "(style, limit, algo, child, cancel_child, "
 		    "cancel_children or cost_limit)");
+	/* What each action takes: a misspelt "tif" must not make a day
+	 * order of an IOC, nor a misspelt "for_s" a default. */
+	{
+		static const struct {
+			const char *action, *what;
+			const char *mem[6];
+		} acts[] = {
+			{ "cancel_children", "override cancel_children",
+			    { "block", "action", NULL } },
+			{ "cancel_child", "override cancel_child",
+			    { "block", "action", "child", NULL } },
+			{ "style", "override style",
+			    { "block", "action", "style", "for_s", NULL } },
+			{ "limit", "override limit",
+			    { "block", "action", "px", NULL } },
+			{ "algo", "override algo",
+			    { "block", "action", "algo", NULL } },
+			{ "child", "override child",
+			    { "block", "action", "px", "qty", "tif", NULL } },
+			{ "cost_limit", "override cost_limit",
+			    { "block", "action", "bps", NULL } },
+		};
+
+		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+			if (strcmp(action, acts[i].action) == 0 &&
+			    (e = cmd_members(s, req, id, acts[i].what,
+			    acts[i].mem)) != NULL)
+				return e;
+	}
 	if (exec_find(s->x, block) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
@@ -1107,6 +1136,10 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 	char pat[48];
 	int rv, was;
 
+	static const char *const mem[] = { "alert", "all", NULL };
+
+	if ((e = cmd_members(s, req, id, CMD_ACK, mem)) != NULL)
+		return e;
 	if (all != NULL && !cJSON_IsBool(all))
 		return cmd_bad_field(id, req, "all", "must be true or false");
 	if ((rv = cmd_int(req, id, "alert", 1, 1LL << 52, &seq, &e)) < 0)
@@ -1166,9 +1199,22 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 	char err[256];
 	uint32_t block;
 	cJSON *e = NULL, *r;
+	const struct parent *p;
+	static const char *const mem[] = { "block", "fix_clordid", NULL };
 
+	if ((e = cmd_members(s, req, id, CMD_CANCEL, mem)) != NULL)
+		return e;
 	if (cmd_block(req, id, 1, &block, &e) != 0)
 		return e;
+	/* The ClOrdID of an OrderCancelRequest, which the gateway reports
+	 * the cancel under to its counterparty: the gateway's alone. */
+	if (cJSON_GetObjectItemCaseSensitive(req, "fix_clordid") != NULL &&
+	    !s->recovering && (sess == NULL || !sess->gateway) &&
+	    (p = exec_find(s->x, block)) != NULL &&
+	    server_fix_has_session(s, p->spec.origin.session))
+		return ipc_reply_error(id, ERR_ROLE, "field \"fix_clordid\": "
+		    "block %u is an order of FIX session %s; only the gateway "
+		    "cancels it under a ClOrdID", block, p->spec.origin.session);
 	if (exec_cancel(s->x, block, err, sizeof err) != 0)
 		return ipc_reply_error(id, strstr(err, "no such") ? ERR_NOT_FOUND :
 		    ERR_STATE, "%s", err);
@@ -1194,7 +1240,11 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	int64_t v;
 	cJSON *e = NULL, *r;
 	int rv;
+	static const char *const mem[] = { "block", "qty", "limit_px", "end",
+	    "clordid", NULL };
 
+	if ((e = cmd_members(s, req, id, CMD_AMEND, mem)) != NULL)
+		return e;
 	if (cmd_block(req, id, 1, &block, &e) != 0)
 		return e;
 	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &v, &e)) < 0)
@@ -1225,6 +1275,16 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, p->m,
 	    a.qty)) != NULL)
 		return e;
+	/* The new ClOrdID of an order of one of the gateway's sessions
+	 * comes from its counterparty, through the gateway: from anyone else
+	 * the OMS would hear of an order chain it never made (as a submit
+	 * with such an origin, cmd_origin). */
+	if (ref != NULL && !s->recovering && (sess == NULL || !sess->gateway) &&
+	    server_fix_has_session(s, p->spec.origin.session))
+		return ipc_reply_error(id, ERR_ROLE, "field \"clordid\" "
+		    "\"%.70s\": block %u is an order of FIX session %s; only "
+		    "the gateway renames it", ref, block,
+		    p->spec.origin.session);
 	if (ref != NULL && (strcmp(p->spec.origin.kind, "fix") != 0 ||
 	    ref[0] == '\0' || strlen(ref) >= sizeof p->spec.origin.clordid))
 		return ipc_reply_error(id, ERR_FIELD, "field \"clordid\" "
@@ -1425,7 +1485,12 @@ cmd_venue(struct server *s, const cJSON *req, const char *id,
 	int n = 0;
 	cJSON *e = NULL, *r;
 
+	static const char *const mem[] = { "venue", "dealer", "enabled",
+	    NULL };
+
 	(void)sess;
+	if ((e = cmd_members(s, req, id, CMD_VENUE, mem)) != NULL)
+		return e;
 	if (cmd_str(req, id, "venue", &venue, &e) < 0 ||
 	    cmd_str(req, id, "dealer", &dealer, &e) < 0)
 		return e;

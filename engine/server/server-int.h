@@ -435,6 +435,11 @@ cJSON *cmd_rfq_accept(struct server *s, const cJSON *req, const char *id,
                       struct session *sess);
 cJSON *cmd_rfq_reject(struct server *s, const cJSON *req, const char *id,
                       struct session *sess);
+/* NULL when every member of req other than cmd, id and reason is one of
+ * allowed (NULL-terminated) or the server is recovering; else the field
+ * error naming the member, what (the command) and the members it takes. */
+cJSON *cmd_members(const struct server *s, const cJSON *req, const char *id,
+                   const char *what, const char *const *allowed);
 /* A command's flags, or -1 when no command has that name. */
 int server_cmd_flags(const char *name);
 /* "hello, status, ...": every command's name, in the table's order. */

@@ -77,7 +77,12 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 	cJSON *e = NULL, *r;
 	int rv;
 
+	static const char *const mem[] = { "block", "qty", "dealers",
+	    "deadline_s", NULL };
+
 	(void)sess;
+	if ((e = cmd_members(s, req, id, CMD_RFQ, mem)) != NULL)
+		return e;
 	if ((rv = ipc_get_i64(req, "block", &block)) == -1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"block\": required");
 	if (rv != 0 || block <= 0 || block > UINT32_MAX)
@@ -129,7 +134,11 @@ cmd_rfq_accept(struct server *s, const cJSON *req, const char *id,
 	cJSON *e = NULL, *r, *all;
 	int rv;
 
+	static const char *const mem[] = { "rfq", "dealer", NULL };
+
 	(void)sess;
+	if ((e = cmd_members(s, req, id, CMD_RFQ_ACCEPT, mem)) != NULL)
+		return e;
 	if (rfq_name(req, id, "rfq", 1, &rfq, &e) != 0 ||
 	    rfq_name(req, id, "dealer", 1, &dealer, &e) != 0)
 		return e;
@@ -170,7 +179,11 @@ cmd_rfq_reject(struct server *s, const cJSON *req, const char *id,
 	cJSON *e = NULL, *r;
 	int rv;
 
+	static const char *const mem[] = { "rfq", NULL };
+
 	(void)sess;
+	if ((e = cmd_members(s, req, id, CMD_RFQ_REJECT, mem)) != NULL)
+		return e;
 	if (rfq_name(req, id, "rfq", 1, &rfq, &e) != 0)
 		return e;
 	ipc_get_str(req, "reason", &reason);

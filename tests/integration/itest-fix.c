@@ -483,6 +483,29 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 		cJSON_free(txt);
 	}
 	cJSON_Delete(st);
+	/* Nor rename the gateway's order, nor cancel it under a ClOrdID
+	 * of its own choosing: both are reported to the OMS. */
+	st = itest_cmd(&e, "{\"cmd\":\"amend\",\"id\":\"f2\",\"block\":"
+	    "\"2\",\"qty\":3000,\"clordid\":\"FORGED-2\",\"reason\":"
+	    "\"forged\"}");
+	assert_false(itest_ok(st));
+	assert_string_equal(itest_err(st), "role");
+	assert_non_null(strstr(itest_errmsg(st), "\"clordid\" \"FORGED-2\""));
+	cJSON_Delete(st);
+	st = itest_cmd(&e, "{\"cmd\":\"cancel\",\"id\":\"f3\",\"block\":"
+	    "\"2\",\"fix_clordid\":\"FORGED-3\",\"reason\":\"forged\"}");
+	assert_false(itest_ok(st));
+	assert_string_equal(itest_err(st), "role");
+	assert_non_null(strstr(itest_errmsg(st), "\"fix_clordid\""));
+	cJSON_Delete(st);
+	st = itest_cmd(&e, "{\"cmd\":\"fix_status\"}");
+	{
+		char *txt = cJSON_PrintUnformatted(st);
+
+		assert_null(strstr(txt, "FORGED"));
+		cJSON_free(txt);
+	}
+	cJSON_Delete(st);
 	st = itest_cmd(&e, "{\"cmd\":\"resume\",\"id\":\"p2\",\"block\":\"2\","
 	    "\"reason\":\"clear\"}");
 	assert_true(itest_ok(st));

@@ -192,6 +192,53 @@ overrides_algos_at_end_preview(void **state)
 	    "\"57600000000000\",\"reason\":\"t\"}"), ERR_FIELD,
 	    "\"duration_s\"", "not both");
 	assert_string_equal(block_field(&e, "3", "state"), "");
+	/* The same for every command that names its members: a misspelt
+	 * "tif" must not make a day order of an IOC. */
+	{
+		static const struct {
+			const char *req, *member, *what;
+		} bad[] = {
+			{ "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
+			    "\"child\",\"px\":1,\"qty\":100,\"TIF\":\"ioc\","
+			    "\"reason\":\"t\"}", "\"TIF\"", "override child" },
+			{ "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
+			    "\"style\",\"style\":\"passive\",\"for_s\":60,"
+			    "\"px\":5,\"reason\":\"t\"}", "\"px\"",
+			    "override style" },
+			{ "{\"cmd\":\"override\",\"block\":\"1\",\"action\":"
+			    "\"cancel_children\",\"child\":\"c1\",\"reason\":"
+			    "\"t\"}", "\"child\"", "override cancel_children" },
+			{ "{\"cmd\":\"cancel\",\"block\":\"1\",\"blokc\":\"2\","
+			    "\"reason\":\"t\"}", "\"blokc\"", "cancel" },
+			{ "{\"cmd\":\"amend\",\"block\":\"1\",\"qty\":490000,"
+			    "\"limitpx\":9000,\"reason\":\"t\"}", "\"limitpx\"",
+			    "amend" },
+			{ "{\"cmd\":\"ack\",\"alerts\":5}", "\"alerts\"",
+			    "ack" },
+			{ "{\"cmd\":\"rfq\",\"block\":\"1\",\"qty\":100,"
+			    "\"deadline\":5,\"reason\":\"t\"}", "\"deadline\"",
+			    "rfq" },
+			{ "{\"cmd\":\"rfq_accept\",\"rfq\":\"R1\",\"dealer\":"
+			    "\"D1\",\"px\":1,\"reason\":\"t\"}", "\"px\"",
+			    "rfq_accept" },
+			{ "{\"cmd\":\"rfq_reject\",\"rfq\":\"R1\",\"dealer\":"
+			    "\"D1\",\"reason\":\"t\"}", "\"dealer\"",
+			    "rfq_reject" },
+			{ "{\"cmd\":\"venue\",\"venue\":\"dark\",\"enabled\":"
+			    "false,\"dealr\":\"D1\",\"reason\":\"t\"}",
+			    "\"dealr\"", "venue" },
+		};
+
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			expect_err(itest_cmd(&e, bad[i].req), ERR_FIELD,
+			    bad[i].member, bad[i].what);
+	}
+	assert_string_not_equal(block_field(&e, "1", "state"), "CANCELLED");
+	assert_string_equal(block_field(&e, "1", "qty"), "500000");
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r,
+	    "venues_off")), 0);
+	cJSON_Delete(r);
 
 	/* The throttle preview: read-only, any role, from the engine. */
 	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\","
