@@ -11,9 +11,18 @@
  * tail (a recovery would cut it); its exit status says which of the three a
  * journal is, so a script can decide before it restarts an engine.
  *
+ * Command records carry "n", their number among the journal's command
+ * records: a record that is whole and checksummed but repeated, moved or
+ * missing (a storage fault that writes a block twice, a file pieced
+ * together by hand) is damage too, which check lists and recovery
+ * refuses.
+ *
  * salvage copies every good record, unchanged (kind, time, payload), into a
  * new journal created with the same header, and ends it with a note that
- * lists what was skipped.  The original is only ever opened for reading;
+ * lists what was skipped.  A command record whose n is not above every n
+ * before it (repeated or moved) is left out, and the command records it
+ * keeps are numbered again from 1, so an engine continues the copy; the
+ * note and the output say which were left out and which were missing.  The original is only ever opened for reading;
  * OUT must not exist (the journal's create refuses an existing file), and a
  * salvage that fails half-way removes what it wrote rather than leave a
  * journal that looks whole.
@@ -38,12 +47,69 @@ struct jcli_span {
 	uint64_t before; /* good records before it */
 };
 
+#define JCLI_MAX_BAD 64
+
+/* A command record out of its place. */
+struct jcli_bad {
+	uint64_t offset;
+	double n;      /* what it says (-1: not a number) */
+	uint64_t due;  /* the number due there */
+	int repeated;  /* 1: n not above the last kept (left out); 0: n
+	                  past the number due (records missing before it) */
+};
+
 struct jcli_walk {
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
 	int damaged, torn;
+	/* Command records: kept (the last kept one's number), the highest
+	 * n kept, and those out of place (past JCLI_MAX_BAD counted only). */
+	uint64_t cmds_kept, cmds_left_out, cmds_missing;
+	double cmd_last;
+	struct jcli_bad bad[JCLI_MAX_BAD];
+	size_t nbad, bad_more;
 };
+
+/*
+ * A command record's place: 1 to keep it, as number w->cmds_kept (its n
+ * in the copy), 0 to leave it out (its n is not above every kept n: a
+ * repeat, or moved).  Records without n (journals before numbering) are
+ * kept and counted.
+ */
+static int
+jcli_number(struct jcli_walk *w, const struct jrnl_rec *rec)
+{
+	cJSON *o = cJSON_ParseWithLength((const char *)rec->data, rec->len);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "n");
+	double v = cJSON_IsNumber(n) ? n->valuedouble : -1;
+	/* The number due: one past the last kept n, or, before any, one past
+	 * the records kept (a journal numbered from the middle on). */
+	double due = w->cmd_last > 0 ? w->cmd_last + 1 :
+	    (double)w->cmds_kept + 1;
+	int keep = n == NULL || (v >= 1 && v > w->cmd_last &&
+	    v == (double)(int64_t)v);
+
+	if (n != NULL && v != due) {
+		w->damaged = 1;
+		if (keep)
+			w->cmds_missing += (uint64_t)(v - due);
+		else
+			w->cmds_left_out++;
+		if (w->nbad < JCLI_MAX_BAD)
+			w->bad[w->nbad++] = (struct jcli_bad){ rec->offset, v,
+			    (uint64_t)due, !keep };
+		else
+			w->bad_more++;
+	}
+	if (keep) {
+		w->cmds_kept++;
+		if (n != NULL)
+			w->cmd_last = v;
+	}
+	cJSON_Delete(o);
+	return keep;
+}
 
 static void
 jcli_usage(FILE *f)
@@ -73,11 +139,14 @@ jcli_open_error(const char *tool, const char *path, int rc)
 
 /*
  * Walks every record of rd.  Each good record goes to copy (when given),
- * which returns 0 or a journal error; each skipped span is recorded.
+ * with the number a command record has in the copy, unless jcli_number()
+ * leaves it out; copy returns 0 or a journal error.  Each skipped span is
+ * recorded.
  */
 static int
 jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
-    int (*copy)(void *arg, const struct jrnl_rec *rec), void *arg)
+    int (*copy)(void *arg, const struct jrnl_rec *rec, uint64_t n),
+    void *arg)
 {
 	struct jrnl_rec rec;
 	struct jrnl_span span;
@@ -86,7 +155,10 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 	for (;;) {
 		while ((rc = jrnl_next(rd, &rec)) == 1) {
 			w->records++;
-			if (copy != NULL && (rc = copy(arg, &rec)) != 0)
+			if (rec.kind == JRNL_COMMAND && !jcli_number(w, &rec))
+				continue;
+			if (copy != NULL && (rc = copy(arg, &rec,
+			    w->cmds_kept)) != 0)
 				return rc;
 		}
 		if (rc == 0)
@@ -111,6 +183,43 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 		if (rc == 0)
 			return 0;
 	}
+}
+
+/* "command record at offset X says n=K where n=D was due: ..." */
+static void
+jcli_bad_line(FILE *f, const char *lead, const struct jcli_bad *b)
+{
+	fprintf(f, "%scommand record at offset %" PRIu64 " says n=%.0f where "
+	    "n=%" PRIu64 " was due: ", lead, b->offset, b->n, b->due);
+	if (b->repeated)
+		fprintf(f, "repeated or moved (salvage leaves it out)\n");
+	else
+		fprintf(f, "%.0f command records missing before it\n",
+		    b->n - (double)b->due);
+}
+
+/* The command records out of place, as JSON. */
+static cJSON *
+jcli_bad_json(const struct jcli_walk *w)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+
+	cJSON_AddNumberToObject(o, "kept", (double)w->cmds_kept);
+	cJSON_AddNumberToObject(o, "left_out", (double)w->cmds_left_out);
+	cJSON_AddNumberToObject(o, "missing", (double)w->cmds_missing);
+	for (size_t i = 0; i < w->nbad; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "kind", w->bad[i].repeated ?
+		    "repeated" : "missing");
+		cJSON_AddNumberToObject(e, "offset", (double)w->bad[i].offset);
+		cJSON_AddNumberToObject(e, "n", w->bad[i].n);
+		cJSON_AddNumberToObject(e, "due", (double)w->bad[i].due);
+		cJSON_AddItemToArray(a, e);
+	}
+	cJSON_AddItemToObject(o, "out_of_place", a);
+	cJSON_AddNumberToObject(o, "not_listed", (double)w->bad_more);
+	return o;
 }
 
 static const char *
@@ -176,6 +285,7 @@ jcli_check(const char *path, int json)
 		}
 		cJSON_AddItemToObject(o, "spans", a);
 		cJSON_AddNumberToObject(o, "spans_not_listed", (double)w.dropped);
+		cJSON_AddItemToObject(o, "commands", jcli_bad_json(&w));
 		txt = cJSON_PrintUnformatted(o);
 		printf("%s\n", txt);
 		cJSON_free(txt);
@@ -189,13 +299,18 @@ jcli_check(const char *path, int json)
 			    w.spans[i].before, w.records - w.spans[i].before);
 		if (w.dropped > 0)
 			printf("... and %zu more spans not listed\n", w.dropped);
+		for (size_t i = 0; i < w.nbad; i++)
+			jcli_bad_line(stdout, "", &w.bad[i]);
+		if (w.bad_more > 0)
+			printf("... and %zu more command records out of place\n",
+			    w.bad_more);
 		if (w.damaged)
-			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %"
-			    PRIu64 " good records; an engine will not start on it:"
-			    " `tranched journal salvage %s NEW` copies the good "
-			    "records\n", path, w.damaged_bytes,
-			    w.nspans + w.dropped - (size_t)w.torn, w.records,
-			    path);
+			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %zu "
+			    "command records out of place, %" PRIu64 " good "
+			    "records; an engine will not start on it: `tranched "
+			    "journal salvage %s NEW` copies the good records\n",
+			    path, w.damaged_bytes, w.nspans + w.dropped -
+			    (size_t)w.torn, w.nbad + w.bad_more, w.records, path);
 		else if (w.torn)
 			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
 			    " good records (an unfinished last write; an engine "
@@ -214,12 +329,34 @@ struct jcli_copy {
 };
 
 static int
-jcli_copy_rec(void *arg, const struct jrnl_rec *rec)
+jcli_copy_rec(void *arg, const struct jrnl_rec *rec, uint64_t num)
 {
 	struct jcli_copy *c = arg;
+	cJSON *o, *n;
+	char *txt;
+	int rc;
 
 	c->t_last = rec->t;
-	return jrnl_append(c->out, rec->kind, rec->t, rec->data, rec->len);
+	if (rec->kind != JRNL_COMMAND || (o = cJSON_ParseWithLength(
+	    (const char *)rec->data, rec->len)) == NULL)
+		return jrnl_append(c->out, rec->kind, rec->t, rec->data,
+		    rec->len);
+	n = cJSON_GetObjectItemCaseSensitive(o, "n");
+	if (n == NULL || (cJSON_IsNumber(n) && n->valuedouble == (double)num)) {
+		cJSON_Delete(o);
+		return jrnl_append(c->out, rec->kind, rec->t, rec->data,
+		    rec->len);
+	}
+	/* Numbered again, in its place in the copy. */
+	cJSON_ReplaceItemInObjectCaseSensitive(o, "n",
+	    cJSON_CreateNumber((double)num));
+	txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (txt == NULL)
+		return JRNL_ENOMEM;
+	rc = jrnl_append(c->out, rec->kind, rec->t, txt, strlen(txt));
+	cJSON_free(txt);
+	return rc;
 }
 
 /* The closing note: where the records came from and every span skipped. */
@@ -231,7 +368,8 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 	char *txt;
 
 	cJSON_AddStringToObject(s, "from", path);
-	cJSON_AddNumberToObject(s, "records", (double)w->records);
+	cJSON_AddNumberToObject(s, "records", (double)(w->records -
+	    w->cmds_left_out));
 	cJSON_AddNumberToObject(s, "skipped_bytes",
 	    (double)(w->damaged_bytes + w->torn_bytes));
 	for (size_t i = 0; i < w->nspans; i++) {
@@ -244,6 +382,7 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 	}
 	cJSON_AddItemToObject(s, "skipped", a);
 	cJSON_AddNumberToObject(s, "spans_not_listed", (double)w->dropped);
+	cJSON_AddItemToObject(s, "commands", jcli_bad_json(w));
 	cJSON_AddItemToObject(o, "salvage", s);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -303,9 +442,16 @@ jcli_salvage(const char *path, const char *outpath)
 		printf("skipped %s at offset %" PRIu64 ": %" PRIu64 " bytes\n",
 		    w.spans[i].s.error == JRNL_ETORN ? "torn tail" : "damage",
 		    w.spans[i].s.offset, w.spans[i].s.bytes);
+	for (size_t i = 0; i < w.nbad; i++)
+		jcli_bad_line(stdout, "", &w.bad[i]);
 	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
-	    "damage and %" PRIu64 " of torn tail skipped\n", outpath, w.records,
-	    path, w.damaged_bytes, w.torn_bytes);
+	    "damage and %" PRIu64 " of torn tail skipped", outpath,
+	    w.records - w.cmds_left_out, path, w.damaged_bytes, w.torn_bytes);
+	if (w.cmds_left_out > 0 || w.cmds_missing > 0)
+		printf("; %" PRIu64 " command records left out (repeated or "
+		    "moved), %" PRIu64 " missing, the rest numbered again",
+		    w.cmds_left_out, w.cmds_missing);
+	printf("\n");
 	free(w.spans);
 	return 0;
 }

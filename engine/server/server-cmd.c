@@ -1647,7 +1647,6 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 {
 	cJSON *o = server_command_record(req, rawreq, rawlen, reply,
 	    sess->client, sess->role);
-	char *txt;
 
 	cJSON_AddStringToObject(o, "user", sess->user);
 	if (s->audit_what[0] != '\0')
@@ -1655,12 +1654,8 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	/* Recovery remembers the answer under it again (server-idem.c). */
 	if (principal != NULL)
 		cJSON_AddStringToObject(o, "principal", principal);
-	txt = cJSON_PrintUnformatted(o);
+	(void)server_jrnl_command(s, o, s->m->now, "a command");
 	cJSON_Delete(o);
-	if (txt != NULL)
-		(void)server_jrnl_append(s, JRNL_COMMAND, s->m->now, txt,
-		    strlen(txt), "a command");
-	cJSON_free(txt);
 }
 
 /*

@@ -220,6 +220,8 @@ struct server {
 	uint64_t busy_ns, busy_t0, beat_t0;
 
 	uint64_t seq;
+	uint64_t jcmds;       /* command records in the journal (the next
+	                       * one's "n" is jcmds + 1) */
 	uint64_t book_changes[SCENARIO_MAX_MARKETS]; /* per symbol */
 	struct outmsg *out;
 	size_t nout, capout;
@@ -379,6 +381,12 @@ void server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t);
  * (halted, or a write failed: the pass must end in server_flush). */
 int server_jrnl_append(struct server *s, int kind, int64_t t,
                        const void *data, size_t len, const char *what);
+/* Append a command record (an answered command or a refusal), its "n"
+ * the record's number among the journal's command records, 1 first:
+ * recovery, `journal check` and salvage find a record repeated, moved or
+ * missing by it.  As server_jrnl_append. */
+int server_jrnl_command(struct server *s, cJSON *o, int64_t t,
+                        const char *what);
 /* Write (sync: and fdatasync) what was appended; 0, or -1 when it is not
  * durable (the caller halts, or lets server_flush halt). */
 int server_jrnl_commit(struct server *s, int sync, const char *what);

@@ -119,6 +119,27 @@ server_jrnl_append(struct server *s, int kind, int64_t t, const void *data,
 }
 
 int
+server_jrnl_command(struct server *s, cJSON *o, int64_t t, const char *what)
+{
+	char *txt;
+	int rv;
+
+	/* Numbered only when it will be in the journal: a halted journal
+	 * takes nothing, and anything else appended is kept until it is
+	 * written (again, by journal_resume). */
+	if (s->jhalted || s->j == NULL)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "n");
+	cJSON_AddNumberToObject(o, "n", (double)(s->jcmds + 1));
+	if ((txt = cJSON_PrintUnformatted(o)) == NULL)
+		return -1;
+	s->jcmds++;
+	rv = server_jrnl_append(s, JRNL_COMMAND, t, txt, strlen(txt), what);
+	cJSON_free(txt);
+	return rv;
+}
+
+int
 server_jrnl_commit(struct server *s, int sync, const char *what)
 {
 	if (s->jhalted)

@@ -316,6 +316,27 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 	return 0;
 }
 
+/* 0 when the command record o has no "n" or n is its number k; else -1
+ * with err saying which record, what it says and what was due. */
+static int
+rec_numbered(const cJSON *o, uint64_t k, uint64_t offset, const char *path,
+             char *err, size_t errlen)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "n");
+
+	if (n == NULL || (cJSON_IsNumber(n) && n->valuedouble == (double)k))
+		return 0;
+	snprintf(err, errlen, "journal %s: command record at offset %llu says "
+	    "n=%.0f where n=%llu was due: %s; the engine will not start "
+	    "on it (`tranched journal check %s` lists every such record, "
+	    "`tranched journal salvage` copies each command once, in order)",
+	    path, (unsigned long long)offset, cJSON_IsNumber(n) ?
+	    n->valuedouble : -1.0, (unsigned long long)k,
+	    !cJSON_IsNumber(n) ? "not a number" : n->valuedouble < (double)k ?
+	    "a record repeated or moved" : "a record missing before it", path);
+	return -1;
+}
+
 /* Pass 2: the journaled commands again, at their times. */
 static int
 rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
@@ -336,6 +357,16 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 		    rec.len)) == NULL) {
 			snprintf(err, errlen, "journal %s: command at offset %llu: "
 			    "not JSON", s->jpath, (unsigned long long)rec.offset);
+			return -1;
+		}
+		/* Its number among the command records (journals before
+		 * numbering have none): a record written twice, moved or
+		 * taken out says so here, whole and with good checksums,
+		 * where re-applying it would have made a second block. */
+		s->jcmds++;
+		if (rec_numbered(o, s->jcmds, rec.offset, s->jpath, err,
+		    errlen) != 0) {
+			cJSON_Delete(o);
 			return -1;
 		}
 		req = cJSON_GetObjectItemCaseSensitive(o, "req");

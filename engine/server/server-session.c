@@ -424,13 +424,9 @@ refusal_bucket(struct server *s, const char *addr, uint64_t now)
 static void
 refusal_journal(struct server *s, cJSON *o)
 {
-	char *txt = cJSON_PrintUnformatted(o);
-
 	/* Flushed at the end of the pass, never synced: nothing changed. */
-	if (txt != NULL && !s->recovering)
-		(void)server_jrnl_append(s, JRNL_COMMAND, s->m->now, txt,
-		    strlen(txt), "a refusal");
-	cJSON_free(txt);
+	if (!s->recovering)
+		(void)server_jrnl_command(s, o, s->m->now, "a refusal");
 }
 
 static void

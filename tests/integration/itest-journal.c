@@ -21,6 +21,11 @@
  * format_1_is_read_and_salvage_converts_it: a journal in the old format is
  *   analysed, refused by an engine naming the version, and salvaged into
  *   a format 2 journal that checks clean.
+ * journal_repeated_or_missing_command_is_found: a submit's record, whole
+ *   and checksummed, is written twice; `journal check` names it and exits
+ *   1, the engine refuses and leaves the file alone, and the salvaged copy
+ *   checks clean and continues with one block, not two.  Taken out
+ *   instead, the record after the gap names it.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -224,6 +229,152 @@ journal_damage_refuses_restart_and_salvage_keeps_the_kill(void **state)
 	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
 	block_states_halted(&e);
 	assert_int_equal(itest_stop(&e), 0);
+	remove_dir(dir);
+}
+
+/* Writes len bytes of buf to path. */
+static void
+spit(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The number of blocks status lists. */
+static int
+block_count(struct itest_engine *e)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"status\"}");
+	int n = cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks"));
+
+	cJSON_Delete(r);
+	return n;
+}
+
+/*
+ * A command record whole and checksummed but written twice (a storage
+ * fault, a file pieced together by hand) used to be re-applied: two
+ * blocks where the engine said yes to one.  Each command record's "n"
+ * now says its place: check lists it, the engine refuses, salvage keeps
+ * one; a record taken out is found the same way.
+ */
+static void
+journal_repeated_or_missing_command_is_found(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jpath[300], spath[300], jarg[320], want[160];
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	uint64_t off = 0, rlen = 0, cmds = 0, n = 0;
+	char *orig, *twice, *after;
+	size_t olen, alen;
+	cJSON *r;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(jpath, sizeof jpath, "%s/d.trj", dir);
+	snprintf(spath, sizeof spath, "%s/salvaged.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=4",
+	    "--speed=60", (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-sub\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,"
+	    "\"reason\":\"journal test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_int_equal(block_count(&e), 2);
+	r = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"jt-pause\","
+	    "\"block\":\"1\",\"reason\":\"journal test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	kill(e.pid, SIGKILL);
+	waitpid(e.pid, NULL, 0);
+	e.pid = 0;
+	itest_stop(&e);
+
+	/* The submit's record, and its number. */
+	assert_int_equal(jrnl_reader_open(&rd, jpath, NULL), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		if (rec.kind != JRNL_COMMAND)
+			continue;
+		cmds++;
+		if (memmem(rec.data, rec.len, "jt-sub", 6) != NULL) {
+			cJSON *o = cJSON_ParseWithLength((const char *)rec.data,
+			    rec.len);
+
+			off = rec.offset;
+			rlen = JRNL_REC_HDR + rec.len;
+			n = (uint64_t)cJSON_GetObjectItem(o, "n")->valuedouble;
+			cJSON_Delete(o);
+			assert_int_equal(n, cmds);
+		}
+	}
+	jrnl_reader_close(rd);
+	assert_true(off > 0 && cmds > n);
+
+	/* Written twice, one after the other. */
+	orig = slurp(jpath, &olen);
+	twice = malloc(olen + rlen);
+	assert_non_null(twice);
+	memcpy(twice, orig, off + rlen);
+	memcpy(twice + off + rlen, orig + off, rlen);
+	memcpy(twice + off + 2 * rlen, orig + off + rlen, olen - off - rlen);
+	spit(jpath, twice, olen + rlen);
+	snprintf(want, sizeof want, "command record at offset %llu says n=%llu "
+	    "where n=%llu was due", (unsigned long long)(off + rlen),
+	    (unsigned long long)n, (unsigned long long)n + 1);
+	assert_int_equal(run("'%s' journal check %s >%s/check", tranched, jpath,
+	    dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/check", dir);
+	assert_file_has(jarg, want);
+	assert_file_has(jarg, "repeated or moved");
+	assert_int_equal(run("'%s' --listen=ipc://%s/r --journal=%s 2>%s/err",
+	    tranched, dir, jpath, dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/err", dir);
+	assert_file_has(jarg, want);
+	assert_file_has(jarg, "a record repeated or moved");
+	after = slurp(jpath, &alen);
+	assert_int_equal(alen, olen + rlen);
+	assert_memory_equal(after, twice, alen);
+	free(after);
+	/* Salvage keeps it once: the engine continues with two blocks, and
+	 * block 1 paused by the record after it. */
+	assert_int_equal(run("'%s' journal salvage %s %s >%s/salvage", tranched,
+	    jpath, spath, dir), 0);
+	snprintf(jarg, sizeof jarg, "%s/salvage", dir);
+	assert_file_has(jarg, "1 command records left out");
+	assert_int_equal(run("'%s' journal check %s >/dev/null", tranched,
+	    spath), 0);
+	snprintf(jarg, sizeof jarg, "--journal=%s", spath);
+	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
+	assert_int_equal(block_count(&e), 2);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(r, "blocks"), 0), "state")->valuestring,
+	    "PAUSED");
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+
+	/* Taken out: the record after it says where the gap is. */
+	memcpy(twice, orig, off);
+	memcpy(twice + off, orig + off + rlen, olen - off - rlen);
+	spit(jpath, twice, olen - rlen);
+	snprintf(want, sizeof want, "says n=%llu where n=%llu was due",
+	    (unsigned long long)n + 1, (unsigned long long)n);
+	assert_int_equal(run("'%s' journal check %s >%s/check", tranched, jpath,
+	    dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/check", dir);
+	assert_file_has(jarg, want);
+	assert_file_has(jarg, "1 command records missing before it");
+	assert_int_equal(run("'%s' --listen=ipc://%s/r --journal=%s 2>%s/err",
+	    tranched, dir, jpath, dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/err", dir);
+	assert_file_has(jarg, "a record missing before it");
+	free(twice);
+	free(orig);
 	remove_dir(dir);
 }
 
@@ -525,6 +676,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(tca_refuses_other_protocols),
 		cmocka_unit_test(tca_and_replay_skip_a_damaged_span),
 		cmocka_unit_test(format_1_is_read_and_salvage_converts_it),
+		cmocka_unit_test(journal_repeated_or_missing_command_is_found),
 	};
 
 	if (argc < 2) {
