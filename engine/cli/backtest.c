@@ -157,14 +157,16 @@ backtest_main(int argc, char **argv)
 		switch (c) {
 		case O_SC:
 			if ((nsc = cli_split(optarg, scs, BT_MAX)) <= 0) {
-				fprintf(stderr, "tranched backtest: --scenario: 1..%d "
-				    "names\n", BT_MAX);
+				fprintf(stderr, "tranched backtest: --scenario \"%s\": "
+				    "1..%d names separated by commas, none empty\n",
+				    optarg, BT_MAX);
 				return 2;
 			}
 			break;
 		case O_ALGO:
 			if ((nalgo = cli_split(optarg, algos, BT_MAX)) <= 0) {
-				fprintf(stderr, "tranched backtest: --algo: 1..%d names\n",
+				fprintf(stderr, "tranched backtest: --algo \"%s\": 1..%d "
+				    "names separated by commas, none empty\n", optarg,
 				    BT_MAX);
 				return 2;
 			}

@@ -14,10 +14,28 @@
 #include "engine/model/nn.h"
 
 int
+cli_list_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[0] != ',' && s[n - 1] != ',' &&
+	    strstr(s, ",,") == NULL;
+}
+
+int
 cli_split(char *s, char **out, int max)
 {
-	int n = 0;
+	int n = 1;
 
+	/* Checked whole before strtok_r cuts it, so a refusal can quote it:
+	 * strtok_r alone would take "twap,,vwap," for two names. */
+	if (!cli_list_ok(s))
+		return -1;
+	for (const char *c = s; *c != '\0'; c++)
+		n += *c == ',';
+	if (n > max)
+		return -1;
+	n = 0;
 	for (char *save = NULL, *t = strtok_r(s, ",", &save); t != NULL;
 	    t = strtok_r(NULL, ",", &save)) {
 		if (n == max)
@@ -51,6 +69,11 @@ cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden)
 	double v;
 
 	*nhidden = 0;
+	if (!cli_list_ok(arg)) {
+		fprintf(stderr, "%s: --hidden \"%s\": widths separated by "
+		    "commas, none empty\n", prog, arg);
+		return -1;
+	}
 	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t != NULL;
 	    t = strtok_r(NULL, ",", &save)) {
 		if (*nhidden == NN_MAX_LAYERS - 1) {

@@ -310,6 +310,12 @@ ic_load_scenarios(const char *arg, struct scenario *sc, int *nsc)
 
 	if (dup == NULL)
 		return -1;
+	if (!cli_list_ok(arg)) {
+		fprintf(stderr, "tranched impact: --scenarios \"%s\": names "
+		    "separated by commas, none empty\n", arg);
+		free(dup);
+		return -1;
+	}
 	for (char *save = NULL, *t = strtok_r(dup, ",", &save); t != NULL;
 	    t = strtok_r(NULL, ",", &save)) {
 		if (n == IMPACT_MAX_SC) {

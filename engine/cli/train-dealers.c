@@ -350,7 +350,8 @@ td_load_scenarios(const char *prog, char *list, struct scenario *sc, int max,
 
 	*nsc = cli_split(list, names, max < 16 ? max : 16);
 	if (*nsc <= 0) {
-		fprintf(stderr, "%s: --scenario: 1..16 names\n", prog);
+		fprintf(stderr, "%s: --scenario \"%s\": 1..%d names separated "
+		    "by commas, none empty\n", prog, list, max < 16 ? max : 16);
 		return -1;
 	}
 	for (int i = 0; i < *nsc; i++)
@@ -723,8 +724,8 @@ dealer_table_main(int argc, char **argv)
 		return 2;
 	}
 	if ((t.nvar = cli_split(dls, vars, TD_MAX_VARIANTS)) <= 0) {
-		fprintf(stderr, "%s: --dealers: 1..%d choices\n", prog,
-		    TD_MAX_VARIANTS);
+		fprintf(stderr, "%s: --dealers \"%s\": 1..%d choices separated "
+		    "by commas, none empty\n", prog, dls, TD_MAX_VARIANTS);
 		return 2;
 	}
 	for (int i = 0; i < t.nvar; i++) {

@@ -516,6 +516,11 @@ learned_train_main(int argc, char **argv)
 		    "rollout (the labelled states are its)\n", states);
 		return 2;
 	}
+	if (!cli_list_ok(scarg)) {
+		fprintf(stderr, "tranched train: --scenarios \"%s\": names "
+		    "separated by commas, none empty\n", scarg);
+		return 2;
+	}
 	char *scdup = strdup(scarg);
 
 	for (char *save = NULL, *t = strtok_r(scdup, ",", &save); t != NULL;
