@@ -273,10 +273,7 @@ alerts_ack_survives_recovery(void **state)
 	    "\"itest: before the crash\"}");
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
-	kill(e.pid, SIGKILL);
-	waitpid(e.pid, NULL, 0);
-	e.pid = 0;
-	itest_stop(&e);
+	itest_kill9(&e);
 
 	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=600",
 	    (char *)NULL), 0);

@@ -602,10 +602,7 @@ fix_kill9_every_fill_reported_once(void **state)
 
 		while (h.sum < before + 1000 && h.sum < 4000)
 			expect(&c, &h, "8", "F", msg, sizeof msg);
-		kill(e.pid, SIGKILL);
-		waitpid(e.pid, NULL, 0);
-		e.pid = 0;
-		itest_stop(&e);
+		itest_kill9(&e);
 		close(c.fd);
 		kills++;
 		assert_int_equal(itest_start(&e, tranched, "--scenario=calm",

@@ -154,10 +154,7 @@ journal_damage_refuses_restart_and_salvage_keeps_the_kill(void **state)
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
 	/* Acknowledged, so on disk: a SIGKILL now loses nothing of it. */
-	kill(e.pid, SIGKILL);
-	waitpid(e.pid, NULL, 0);
-	e.pid = 0;
-	itest_stop(&e);
+	itest_kill9(&e);
 
 	/* A book event half way to the kill gets one flipped bit. */
 	assert_int_equal(jrnl_reader_open(&rd, jpath, NULL), 0);
@@ -290,10 +287,7 @@ journal_repeated_or_missing_command_is_found(void **state)
 	    "\"block\":\"1\",\"reason\":\"journal test\"}");
 	assert_true(itest_ok(r));
 	cJSON_Delete(r);
-	kill(e.pid, SIGKILL);
-	waitpid(e.pid, NULL, 0);
-	e.pid = 0;
-	itest_stop(&e);
+	itest_kill9(&e);
 
 	/* The submit's record, and its number. */
 	assert_int_equal(jrnl_reader_open(&rd, jpath, NULL), 0);

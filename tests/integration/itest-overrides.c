@@ -354,10 +354,7 @@ overrides_at_end_survives_a_crash(void **state)
 	ok_del(itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\","
 	    "\"at_end\":\"leave\",\"id\":\"ovr-1\",\"reason\":\"t\"}"));
 	usleep(200000);
-	kill(e.pid, SIGKILL);
-	waitpid(e.pid, NULL, 0);
-	e.pid = 0;
-	itest_stop(&e);
+	itest_kill9(&e);
 	assert_int_equal(itest_start(&e, tranched, jarg, "--speed=60",
 	    (char *)NULL), 0);
 	assert_string_equal(block_field(&e, "1", "at_end"), "leave");

@@ -215,6 +215,15 @@ itest_wait_exit(struct itest_engine *e, int timeout_ms)
 	return -1;
 }
 
+void
+itest_kill9(struct itest_engine *e)
+{
+	kill(e->pid, SIGKILL);
+	waitpid(e->pid, NULL, 0);
+	e->pid = 0;
+	itest_stop(e);
+}
+
 int
 itest_stop(struct itest_engine *e)
 {

@@ -27,6 +27,10 @@ int itest_start(struct itest_engine *e, const char *tranched, ...);
 pid_t itest_spawn(const char *path, char *const argv[]);
 /* SIGTERM (if still running) and wait; returns its exit status, or -1. */
 int itest_stop(struct itest_engine *e);
+/* A crash: SIGKILL, wait, then what itest_stop does after its wait (the
+ * client closed, the engine's own directory removed; a --journal given
+ * elsewhere stays for a restart to find). */
+void itest_kill9(struct itest_engine *e);
 /* Wait for the engine to exit by itself; exit status, or -1 on timeout. */
 int itest_wait_exit(struct itest_engine *e, int timeout_ms);
 /* Send a command built from a JSON text; returns the reply (caller frees). */
