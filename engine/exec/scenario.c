@@ -184,6 +184,8 @@ static const struct field limit_fields[] = {
 	    1, 1e9, 0 },
 	{ "block_notional", F_DOUBLE, offsetof(struct scenario_limits,
 	    block_notional), 1, 1e13, 0 },
+	{ "open_notional", F_DOUBLE, offsetof(struct scenario_limits,
+	    open_notional), 1, 1e14, 0 },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -1235,6 +1237,7 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 	venue_params_default(&sc->venues);
 	sc->limits.block_shares = SCENARIO_BLOCK_SHARES;
 	sc->limits.block_notional = SCENARIO_BLOCK_NOTIONAL;
+	sc->limits.open_notional = SCENARIO_OPEN_NOTIONAL;
 	sc->nmarkets = 1;
 	strcpy(sc->source, "sim");
 	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,

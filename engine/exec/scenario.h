@@ -19,6 +19,7 @@
 /* The desk's default bounds on one block ("limits"). */
 #define SCENARIO_BLOCK_SHARES 5000000LL
 #define SCENARIO_BLOCK_NOTIONAL 500e6
+#define SCENARIO_OPEN_NOTIONAL 2e9
 #define SCENARIO_MAX_MARKETS EXEC_MAX_MARKETS
 
 struct scenario {
@@ -59,11 +60,15 @@ struct scenario {
 	 * with "risk") and the scenario's own orders (refused when it
 	 * loads).  block_shares: shares (default 5,000,000); block_notional:
 	 * dollars, the shares at the symbol's mid when the block is sent
-	 * (default 500,000,000).  A journal's recovery re-applies what was
-	 * accepted under the limits of its own header. */
+	 * (default 500,000,000); open_notional: dollars, what every
+	 * unfinished block has left to trade, a new or raised one included,
+	 * each at its symbol's mid (default 2,000,000,000).  A journal's
+	 * recovery re-applies what was accepted under the limits of its own
+	 * header. */
 	struct scenario_limits {
 		int64_t block_shares;
 		double block_notional;
+		double open_notional;
 	} limits;
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };

@@ -298,6 +298,8 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	    (double)s->sc.limits.block_shares);
 	cJSON_AddNumberToObject(lim, "block_notional",
 	    s->sc.limits.block_notional);
+	cJSON_AddNumberToObject(lim, "open_notional",
+	    s->sc.limits.open_notional);
 	{
 		/* What a supervisor turned off (the venue command), as the
 		 * first market with venues has it: the command sets all. */
@@ -616,18 +618,32 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 	return 0;
 }
 
+/* A block's shares at its market's mid, dollars (0 before a mid). */
+static double
+cmd_notional(const struct market *m, int64_t qty)
+{
+	double mid = m != NULL ? market_mid(m) : 0;
+
+	return mid > 0 ? (double)qty * mid * m->tick : 0;
+}
+
 /*
- * The desk's bounds on one block (the scenario's "limits"): NULL, or the
- * risk refusal naming qty, its value and the limit it passes.  The
- * notional is the shares at the symbol's mid now (none before the book
- * has one).  Recovery re-applies what was accepted before.
+ * The desk's limits (the scenario's "limits") on a block of qty shares in
+ * market m, new or (self) amended: on the block, its shares and its
+ * notional; on the desk, the notional of what its unfinished blocks have
+ * left to trade, this one's included.  NULL, or the risk refusal naming
+ * qty, its value and the limit it passes.  Notionals are at each symbol's
+ * mid now (none before its book has one).  Recovery re-applies what was
+ * accepted before.
  */
 static cJSON *
 cmd_block_limits(const struct server *s, const char *id,
-                 const struct market *m, int64_t qty)
+                 const struct market *m, int64_t qty,
+                 const struct parent *self)
 {
 	const struct scenario_limits *l = &s->sc.limits;
-	double mid, notional;
+	double notional = cmd_notional(m, qty), open = 0, mine;
+	int others = 0;
 
 	if (s->recovering)
 		return NULL;
@@ -636,13 +652,26 @@ cmd_block_limits(const struct server *s, const char *id,
 		    "the desk's limit of %lld shares a block "
 		    "(limits.block_shares)", (long long)qty,
 		    (long long)l->block_shares);
-	mid = m != NULL ? market_mid(m) : 0;
-	notional = (double)qty * mid * (m != NULL ? m->tick : 0);
-	if (mid > 0 && notional > l->block_notional)
+	if (notional > l->block_notional)
 		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: $%.0f "
 		    "at the mid $%.2f, over the desk's limit of $%.0f a block "
 		    "(limits.block_notional)", (long long)qty, notional,
-		    mid * m->tick, l->block_notional);
+		    market_mid(m) * m->tick, l->block_notional);
+	for (size_t i = 0; i < exec_count(s->x); i++) {
+		const struct parent *p = exec_get(s->x, i);
+
+		if (p == self || EXEC_STATE_FINAL(p->state))
+			continue;
+		open += cmd_notional(p->m, p->spec.qty - p->filled);
+		others++;
+	}
+	mine = cmd_notional(m, qty - (self != NULL ? self->filled : 0));
+	if (open + mine > l->open_notional)
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: the "
+		    "desk's unfinished blocks would have $%.0f left to trade "
+		    "($%.0f of it this block's, the rest in %d others), over its "
+		    "limit of $%.0f (limits.open_notional)", (long long)qty,
+		    open + mine, mine, others, l->open_notional);
 	return NULL;
 }
 
@@ -692,8 +721,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
 		    "(shares, 1..1000000000)");
-	if ((e = cmd_block_limits(s, id, exec_market_sym(s->x, sym),
-	    qty)) != NULL)
+	if ((e = cmd_block_limits(s, id, exec_market_sym(s->x, sym), qty,
+	    NULL)) != NULL)
 		return e;
 	if (cmd_str(req, id, "algo", &algo, &e) < 0)
 		return e;
@@ -1272,8 +1301,8 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if ((p = exec_find(s->x, block)) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
-	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, p->m,
-	    a.qty)) != NULL)
+	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, p->m, a.qty,
+	    p)) != NULL)
 		return e;
 	/* The new ClOrdID of an order of one of the gateway's sessions
 	 * comes from its counterparty, through the gateway: from anyone else

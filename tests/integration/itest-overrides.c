@@ -378,13 +378,16 @@ overrides_desk_limits_bound_every_block(void **state)
 
 	(void)state;
 	assert_int_equal(itest_start(&e, tranched, "--speed=1",
-	    "--set=limits.block_notional=2e7", (char *)NULL), 0);
+	    "--set=limits.block_notional=2e7", "--set=limits.open_notional=8e7",
+	    (char *)NULL), 0);
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
 	l = cJSON_GetObjectItem(r, "limits");
 	assert_true(cJSON_GetObjectItem(l, "block_shares")->valuedouble ==
 	    5000000);
 	assert_true(cJSON_GetObjectItem(l, "block_notional")->valuedouble ==
 	    2e7);
+	assert_true(cJSON_GetObjectItem(l, "open_notional")->valuedouble ==
+	    8e7);
 	cJSON_Delete(r);
 	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
 	    "\"side\":\"sell\",\"qty\":1000000000,\"duration_s\":600,"
@@ -410,6 +413,27 @@ overrides_desk_limits_bound_every_block(void **state)
 	ok_del(itest_cmd(&e, "{\"cmd\":\"amend\",\"block\":\"2\","
 	    "\"qty\":150000,\"reason\":\"t\"}"));
 	assert_string_equal(block_field(&e, "2", "qty"), "150000");
+	/* The desk's open blocks: the scenario's 500,000 (about $50 M) and
+	 * these 150,000 leave $15 M of $80 M; 190,000 more is over it, and
+	 * names the limit; 100,000 is not. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":190000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}"), ERR_RISK, "\"qty\" 190000",
+	    "limits.open_notional");
+	assert_string_equal(block_field(&e, "3", "state"), "");
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":100000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}");
+	assert_string_equal(itest_str(r, "block"), "3");
+	cJSON_Delete(r);
+	/* A block that ends gives its room back. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"cancel\",\"block\":\"3\","
+	    "\"reason\":\"t\"}"));
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":120000,\"duration_s\":600,"
+	    "\"reason\":\"t\"}");
+	assert_string_equal(itest_str(r, "block"), "4");
+	cJSON_Delete(r);
 	assert_int_equal(itest_stop(&e), 0);
 }
 
