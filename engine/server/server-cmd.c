@@ -200,6 +200,26 @@ cmd_members(const struct server *s, const cJSON *req, const char *id,
 	return NULL;
 }
 
+/*
+ * A hello refused for who it asks to be (a bad role, token or grant)
+ * leaves the connection as a new one is, a viewer that has not
+ * authenticated: whoever sent it must not go on under the role an earlier
+ * hello on the same connection earned (a shared terminal where the next
+ * person's login fails).  Its answer, the refusal, is e.
+ */
+static cJSON *
+cmd_hello_refused(struct session *sess, cJSON *e)
+{
+	sess->rank = ROLE_VIEWER;
+	sess->authed = 0;
+	sess->token = 0;
+	snprintf(sess->role, sizeof sess->role, "%s",
+	    server_role_name(ROLE_VIEWER));
+	snprintf(sess->user, sizeof sess->user, "%s", sess->peer_user);
+	server_session_principal(sess);
+	return e;
+}
+
 static cJSON *
 cmd_hello(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
@@ -220,23 +240,26 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	if (cmd_str(req, id, "role", &role, &e) < 0 ||
 	    cmd_str(req, id, "client", &client, &e) < 0 ||
 	    cmd_str(req, id, "token", &token, &e) < 0)
-		return e;
+		return cmd_hello_refused(sess, e);
 	if ((rank = server_role_rank(role)) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"role\" \"%.32s\": "
-		    "must be viewer, trader or supervisor", role);
+		return cmd_hello_refused(sess, ipc_reply_error(id, ERR_FIELD,
+		    "field \"role\" \"%.32s\": must be viewer, trader or "
+		    "supervisor", role));
 	if (token != NULL) {
 		if ((granted = server_token_grant(s, token, &tok)) < 0)
-			return ipc_reply_error(id, ERR_AUTH, "field \"token\": not "
-			    "a token this engine knows");
+			return cmd_hello_refused(sess, ipc_reply_error(id,
+			    ERR_AUTH, "field \"token\": not a token this engine "
+			    "knows"));
 		if (granted < rank)
-			return ipc_reply_error(id, ERR_ROLE, "role \"%s\": this "
-			    "token grants %s at most", role,
-			    server_role_name(granted));
+			return cmd_hello_refused(sess, ipc_reply_error(id,
+			    ERR_ROLE, "role \"%s\": this token grants %s at most",
+			    role, server_role_name(granted)));
 	} else if (sess->kind != PEER_LOCAL)
-		return ipc_reply_error(id, ERR_AUTH, "field \"token\": required "
-		    "(%s); set TRANCHE_TOKEN", sess->kind == PEER_REMOTE ?
-		    "a tcp:// or tls+tcp:// peer must present a token" :
-		    "an ipc:// peer of another uid must present a token");
+		return cmd_hello_refused(sess, ipc_reply_error(id, ERR_AUTH,
+		    "field \"token\": required (%s); set TRANCHE_TOKEN",
+		    sess->kind == PEER_REMOTE ? "a tcp:// or tls+tcp:// peer "
+		    "must present a token" : "an ipc:// peer of another uid "
+		    "must present a token"));
 	if (client != NULL && client[0] != '\0')
 		ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
 		    sizeof sess->client, "%s", client));

@@ -389,7 +389,7 @@ commands_roles_are_enforced(void **state)
 		"{\"cmd\":\"speed\",\"speed\":\"max\",\"reason\":\"r\"}",
 	};
 	struct itest_engine e;
-	struct ipc_client *viewer, *anon, *trader;
+	struct ipc_client *viewer, *anon, *trader, *sup;
 	int aok = 0, ano = 0, st = 0;
 	cJSON *r;
 
@@ -418,6 +418,27 @@ commands_roles_are_enforced(void **state)
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks")), 1);
 	cJSON_Delete(r);
 	ok_del(cmd_on(trader, "{\"cmd\":\"pause\",\"reason\":\"r\"}"));
+	/* A hello refused for who it asks to be leaves no role behind: on a
+	 * shared terminal the next person's failed login must not go on as
+	 * the supervisor before.  A viewer until a hello succeeds. */
+	sup = client_as(&e, "supervisor");
+	expect_err(cmd_on(sup, "{\"cmd\":\"hello\",\"role\":\"trader\","
+	    "\"v\":3,\"token\":\"not-a-token\"}"), ERR_AUTH, "\"token\"",
+	    NULL);
+	expect_err(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}"),
+	    ERR_ROLE, "viewer", NULL);
+	ok_del(cmd_on(sup, "{\"cmd\":\"hello\",\"role\":\"supervisor\","
+	    "\"v\":3}"));
+	expect_err(cmd_on(sup, "{\"cmd\":\"hello\",\"role\":\"god\","
+	    "\"v\":3}"), ERR_FIELD, "\"role\"", "god");
+	expect_err(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}"),
+	    ERR_ROLE, "viewer", NULL);
+	ipc_client_close(sup);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_string_not_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(r, "blocks"), 0), "state")->valuestring,
+	    "HALTED");
+	cJSON_Delete(r);
 	count_events(&e, 1000, &aok, &ano, &st);
 	if (ano < 20)
 		fail_msg("%d refusals on audit, not 20", ano);
