@@ -9,13 +9,18 @@
  *   estimate with "pct" previews a throttle; a block that ends unfilled
  *   with "leave" is EXPIRED, never DONE;
  *   a member a command does not take (pause "blokc", throttle "percent",
- *   submit "limitpx") is refused naming it, and nothing is done, as is a
- *   submit with both end and duration_s;
+ *   submit "limitpx", and one for every other command that changes
+ *   something, override by its action) is refused naming it, and nothing
+ *   is done, as is a submit with both end and duration_s;
  * overrides_manual_rest_and_cancel_child: a manual day order through the
  *   far touch keeps its rest working in the snapshot, and cancel_child
  *   cancels exactly it; bad child ids are refused naming the value;
  * overrides_at_end_survives_a_crash: the setting is journaled: after
  *   SIGKILL and a restart from the journal it is what the supervisor set.
+ * overrides_desk_limits_bound_every_block: a submit or an amend past the
+ *   desk's limits (shares or notional of one block, notional of all the
+ *   unfinished blocks) is refused "risk" naming qty and the limit, and
+ *   changes nothing; a block that ends gives its room back.
  */
 #include <setjmp.h>
 #include <signal.h>
