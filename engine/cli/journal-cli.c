@@ -12,17 +12,20 @@
  * journal is, so a script can decide before it restarts an engine.
  *
  * Command records carry "n", their number among the journal's command
- * records: a record that is whole and checksummed but repeated, moved or
- * missing (a storage fault that writes a block twice, a file pieced
- * together by hand) is damage too, which check lists and recovery
- * refuses.
+ * records: a record that is whole and checksummed but written twice,
+ * moved, missing, or without a number among numbered ones (a storage
+ * fault that writes a block twice, a file pieced together by hand) is
+ * damage too, by exactly the rule recovery applies (jcli_number()), so
+ * check is clean when and only when recovery finds every number right.
  *
  * salvage copies every good record, unchanged (kind, time, payload), into a
  * new journal created with the same header, and ends it with a note that
- * lists what was skipped.  A command record whose n is not above every n
- * before it (repeated or moved) is left out, and the command records it
- * keeps are numbered again from 1, so an engine continues the copy; the
- * note and the output say which were left out and which were missing.  The original is only ever opened for reading;
+ * lists what was skipped.  Of the command records it leaves out only one
+ * that is the very bytes of the record already kept under its number (a
+ * record written twice); any other that is out of place could be a
+ * command the engine said yes to, so it is kept where it stands, and the
+ * output names it.  The command records kept are numbered again from 1,
+ * so an engine continues the copy.  The original is only ever opened for reading;
  * OUT must not exist (the journal's create refuses an existing file), and a
  * salvage that fails half-way removes what it wrote rather than leave a
  * journal that looks whole.
@@ -50,12 +53,28 @@ struct jcli_span {
 #define JCLI_MAX_BAD 64
 
 /* A command record out of its place. */
+enum jcli_bad_kind {
+	JCLI_REPEAT,     /* the same bytes as the record kept under its n:
+	                    written twice; salvage leaves it out */
+	JCLI_BEHIND,     /* n below the number due, other bytes: moved, or a
+	                    number reused; kept */
+	JCLI_AHEAD,      /* n past the number due: records missing before
+	                    it (or moved later); kept */
+	JCLI_UNNUMBERED, /* no n after numbered records; kept */
+	JCLI_BADNUM,     /* n not a whole number from 1; kept */
+};
+
 struct jcli_bad {
 	uint64_t offset;
-	double n;      /* what it says (-1: not a number) */
+	int kind;
+	double n;      /* what it says (0 with none or not a number) */
 	uint64_t due;  /* the number due there */
-	int repeated;  /* 1: n not above the last kept (left out); 0: n
-	                  past the number due (records missing before it) */
+};
+
+/* A numbered command record kept: its n, and a hash of its bytes. */
+struct jcli_seen {
+	uint64_t n, hash;
+	uint32_t len;
 };
 
 struct jcli_walk {
@@ -63,52 +82,143 @@ struct jcli_walk {
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
 	int damaged, torn;
-	/* Command records: kept (the last kept one's number), the highest
-	 * n kept, and those out of place (past JCLI_MAX_BAD counted only). */
-	uint64_t cmds_kept, cmds_left_out, cmds_missing;
-	double cmd_last;
+	/* Command records, by the rule recovery applies (a record's n is
+	 * its place among them; none before the first numbered one): read
+	 * and kept, the number due next, whether numbering has begun, what
+	 * salvage left out, the numbers missing, those out of place (past
+	 * JCLI_MAX_BAD counted only), and an open-addressed table of the
+	 * numbered ones kept (cap a power of two). */
+	uint64_t cmds, cmds_kept, due, cmds_left_out, cmds_missing;
+	int numbered;
 	struct jcli_bad bad[JCLI_MAX_BAD];
 	size_t nbad, bad_more;
+	struct jcli_seen *seen;
+	size_t nseen, capseen;
 };
 
+static uint64_t
+jcli_hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The kept record numbered n, or NULL. */
+static struct jcli_seen *
+jcli_seen_find(const struct jcli_walk *w, uint64_t n)
+{
+	if (w->capseen == 0)
+		return NULL;
+	for (size_t i = (size_t)(n * 0x9E3779B97F4A7C15ULL) & (w->capseen - 1);
+	    w->seen[i].n != 0; i = (i + 1) & (w->capseen - 1))
+		if (w->seen[i].n == n)
+			return &w->seen[i];
+	return NULL;
+}
+
+/* Remember a kept numbered record; -1 out of memory. */
+static int
+jcli_seen_add(struct jcli_walk *w, uint64_t n, uint64_t hash, uint32_t len)
+{
+	size_t i;
+
+	if (jcli_seen_find(w, n) != NULL)
+		return 0; /* a number reused: the first keeps it */
+	if ((w->nseen + 1) * 2 > w->capseen) {
+		size_t cap = w->capseen ? w->capseen * 2 : 1024;
+		struct jcli_seen *t = calloc(cap, sizeof *t), *old = w->seen;
+		size_t ocap = w->capseen;
+
+		if (t == NULL)
+			return -1;
+		w->seen = t;
+		w->capseen = cap;
+		w->nseen = 0;
+		for (size_t k = 0; k < ocap; k++)
+			if (old[k].n != 0)
+				(void)jcli_seen_add(w, old[k].n, old[k].hash,
+				    old[k].len);
+		free(old);
+	}
+	for (i = (size_t)(n * 0x9E3779B97F4A7C15ULL) & (w->capseen - 1);
+	    w->seen[i].n != 0; i = (i + 1) & (w->capseen - 1))
+		;
+	w->seen[i] = (struct jcli_seen){ n, hash, len };
+	w->nseen++;
+	return 0;
+}
+
+static void
+jcli_bad_add(struct jcli_walk *w, const struct jrnl_rec *rec, int kind,
+             double n)
+{
+	w->damaged = 1;
+	if (w->nbad < JCLI_MAX_BAD)
+		w->bad[w->nbad++] = (struct jcli_bad){ rec->offset, kind, n,
+		    w->due };
+	else
+		w->bad_more++;
+}
+
 /*
- * A command record's place: 1 to keep it, as number w->cmds_kept (its n
- * in the copy), 0 to leave it out (its n is not above every kept n: a
- * repeat, or moved).  Records without n (journals before numbering) are
- * kept and counted.
+ * A command record's place, by recovery's rule: before the first record
+ * with "n" none needs one; from it on, each must say the number due, one
+ * past the record before (the first, one past the records before it).
+ * Anything else is damage, listed once: after it the number due follows
+ * the record's own, so that one record out of place is one line, not
+ * every line after it.  1 to keep the record, as number w->cmds_kept in
+ * a copy; 0 to leave it out, only when it is the very bytes of the
+ * record kept under its number (a record written twice): a record that
+ * could be a command of its own is never left out.  -1 out of memory.
  */
 static int
 jcli_number(struct jcli_walk *w, const struct jrnl_rec *rec)
 {
 	cJSON *o = cJSON_ParseWithLength((const char *)rec->data, rec->len);
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "n");
-	double v = cJSON_IsNumber(n) ? n->valuedouble : -1;
-	/* The number due: one past the last kept n, or, before any, one past
-	 * the records kept (a journal numbered from the middle on). */
-	double due = w->cmd_last > 0 ? w->cmd_last + 1 :
-	    (double)w->cmds_kept + 1;
-	int keep = n == NULL || (v >= 1 && v > w->cmd_last &&
-	    v == (double)(int64_t)v);
+	double v = cJSON_IsNumber(n) ? n->valuedouble : 0;
+	int whole = n != NULL && v >= 1 && v <= 9007199254740992.0 &&
+	    v == (double)(uint64_t)v;
+	uint64_t h = jcli_hash(rec->data, rec->len);
+	const struct jcli_seen *same;
 
-	if (n != NULL && v != due) {
-		w->damaged = 1;
-		if (keep)
-			w->cmds_missing += (uint64_t)(v - due);
-		else
-			w->cmds_left_out++;
-		if (w->nbad < JCLI_MAX_BAD)
-			w->bad[w->nbad++] = (struct jcli_bad){ rec->offset, v,
-			    (uint64_t)due, !keep };
-		else
-			w->bad_more++;
-	}
-	if (keep) {
-		w->cmds_kept++;
-		if (n != NULL)
-			w->cmd_last = v;
-	}
 	cJSON_Delete(o);
-	return keep;
+	w->cmds++;
+	if (w->due == 0)
+		w->due = 1;
+	if (n == NULL) {
+		if (w->numbered)
+			jcli_bad_add(w, rec, JCLI_UNNUMBERED, 0);
+		w->due++;
+		w->cmds_kept++;
+		return 1;
+	}
+	w->numbered = 1;
+	if (!whole) {
+		jcli_bad_add(w, rec, JCLI_BADNUM, v);
+		w->due++;
+		w->cmds_kept++;
+		return 1;
+	}
+	if ((uint64_t)v != w->due) {
+		same = jcli_seen_find(w, (uint64_t)v);
+		if (same != NULL && same->hash == h && same->len == rec->len) {
+			jcli_bad_add(w, rec, JCLI_REPEAT, v);
+			w->cmds_left_out++;
+			w->due = (uint64_t)v + 1;
+			return 0;
+		}
+		if ((uint64_t)v > w->due)
+			w->cmds_missing += (uint64_t)v - w->due;
+		jcli_bad_add(w, rec, (uint64_t)v < w->due ? JCLI_BEHIND :
+		    JCLI_AHEAD, v);
+	}
+	w->due = (uint64_t)v + 1;
+	w->cmds_kept++;
+	return jcli_seen_add(w, (uint64_t)v, h, rec->len) == 0 ? 1 : -1;
 }
 
 static void
@@ -139,8 +249,9 @@ jcli_open_error(const char *tool, const char *path, int rc)
 
 /*
  * Walks every record of rd.  Each good record goes to copy (when given),
- * with the number a command record has in the copy, unless jcli_number()
- * leaves it out; copy returns 0 or a journal error.  Each skipped span is
+ * with the number a command record has in the copy (0 before numbering
+ * begins: as it is), unless jcli_number() leaves it out; copy returns 0
+ * or a journal error.  Each skipped span is
  * recorded.
  */
 static int
@@ -155,10 +266,14 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 	for (;;) {
 		while ((rc = jrnl_next(rd, &rec)) == 1) {
 			w->records++;
-			if (rec.kind == JRNL_COMMAND && !jcli_number(w, &rec))
+			if (rec.kind == JRNL_COMMAND &&
+			    (rc = jcli_number(w, &rec)) <= 0) {
+				if (rc < 0)
+					return JRNL_ENOMEM;
 				continue;
-			if (copy != NULL && (rc = copy(arg, &rec,
-			    w->cmds_kept)) != 0)
+			}
+			if (copy != NULL && (rc = copy(arg, &rec, w->numbered ?
+			    w->cmds_kept : 0)) != 0)
 				return rc;
 		}
 		if (rc == 0)
@@ -185,35 +300,52 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 	}
 }
 
+static const char *const jcli_bad_names[] = { "repeated", "behind",
+	"ahead", "unnumbered", "bad_number" };
+
 /* "command record at offset X says n=K where n=D was due: ..." */
 static void
-jcli_bad_line(FILE *f, const char *lead, const struct jcli_bad *b)
+jcli_bad_line(FILE *f, const struct jcli_bad *b)
 {
-	fprintf(f, "%scommand record at offset %" PRIu64 " says n=%.0f where "
-	    "n=%" PRIu64 " was due: ", lead, b->offset, b->n, b->due);
-	if (b->repeated)
-		fprintf(f, "repeated or moved (salvage leaves it out)\n");
+	fprintf(f, "command record at offset %" PRIu64 " ", b->offset);
+	if (b->kind == JCLI_UNNUMBERED)
+		fprintf(f, "has no n where n=%" PRIu64 " was due: unnumbered "
+		    "after numbered records (kept by salvage)\n", b->due);
+	else if (b->kind == JCLI_BADNUM)
+		fprintf(f, "has an n that is not a whole number from 1 where "
+		    "n=%" PRIu64 " was due (kept by salvage)\n", b->due);
+	else if (b->kind == JCLI_REPEAT)
+		fprintf(f, "says n=%.0f where n=%" PRIu64 " was due: the same "
+		    "bytes as the record n=%.0f, written twice (salvage leaves "
+		    "it out)\n", b->n, b->due, b->n);
+	else if (b->kind == JCLI_BEHIND)
+		fprintf(f, "says n=%.0f where n=%" PRIu64 " was due: moved, or "
+		    "its number used again (kept by salvage)\n", b->n, b->due);
 	else
-		fprintf(f, "%.0f command records missing before it\n",
-		    b->n - (double)b->due);
+		fprintf(f, "says n=%.0f where n=%" PRIu64 " was due: %.0f command "
+		    "records missing before it, or it moved (kept by "
+		    "salvage)\n", b->n, b->due, b->n - (double)b->due);
 }
 
-/* The command records out of place, as JSON. */
+/* The command records' numbering, as JSON. */
 static cJSON *
 jcli_bad_json(const struct jcli_walk *w)
 {
 	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
 
+	cJSON_AddNumberToObject(o, "records", (double)w->cmds);
 	cJSON_AddNumberToObject(o, "kept", (double)w->cmds_kept);
 	cJSON_AddNumberToObject(o, "left_out", (double)w->cmds_left_out);
 	cJSON_AddNumberToObject(o, "missing", (double)w->cmds_missing);
 	for (size_t i = 0; i < w->nbad; i++) {
 		cJSON *e = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(e, "kind", w->bad[i].repeated ?
-		    "repeated" : "missing");
+		cJSON_AddStringToObject(e, "kind",
+		    jcli_bad_names[w->bad[i].kind]);
 		cJSON_AddNumberToObject(e, "offset", (double)w->bad[i].offset);
-		cJSON_AddNumberToObject(e, "n", w->bad[i].n);
+		if (w->bad[i].kind != JCLI_UNNUMBERED &&
+		    w->bad[i].kind != JCLI_BADNUM)
+			cJSON_AddNumberToObject(e, "n", w->bad[i].n);
 		cJSON_AddNumberToObject(e, "due", (double)w->bad[i].due);
 		cJSON_AddItemToArray(a, e);
 	}
@@ -251,6 +383,7 @@ jcli_check(const char *path, int json)
 	if (rc != 0) {
 		jcli_open_error("check", path, rc);
 		free(w.spans);
+		free(w.seen);
 		return 2;
 	}
 	if (stat(path, &st) != 0)
@@ -300,7 +433,7 @@ jcli_check(const char *path, int json)
 		if (w.dropped > 0)
 			printf("... and %zu more spans not listed\n", w.dropped);
 		for (size_t i = 0; i < w.nbad; i++)
-			jcli_bad_line(stdout, "", &w.bad[i]);
+			jcli_bad_line(stdout, &w.bad[i]);
 		if (w.bad_more > 0)
 			printf("... and %zu more command records out of place\n",
 			    w.bad_more);
@@ -320,6 +453,7 @@ jcli_check(const char *path, int json)
 			    path, w.records, (long long)st.st_size);
 	}
 	free(w.spans);
+	free(w.seen);
 	return status;
 }
 
@@ -342,14 +476,15 @@ jcli_copy_rec(void *arg, const struct jrnl_rec *rec, uint64_t num)
 		return jrnl_append(c->out, rec->kind, rec->t, rec->data,
 		    rec->len);
 	n = cJSON_GetObjectItemCaseSensitive(o, "n");
-	if (n == NULL || (cJSON_IsNumber(n) && n->valuedouble == (double)num)) {
+	if (num == 0 || (cJSON_IsNumber(n) && n->valuedouble == (double)num)) {
 		cJSON_Delete(o);
 		return jrnl_append(c->out, rec->kind, rec->t, rec->data,
 		    rec->len);
 	}
-	/* Numbered again, in its place in the copy. */
-	cJSON_ReplaceItemInObjectCaseSensitive(o, "n",
-	    cJSON_CreateNumber((double)num));
+	/* Numbered again, in its place in the copy (one without a number
+	 * among numbered ones gets its own). */
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "n");
+	cJSON_AddNumberToObject(o, "n", (double)num);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (txt == NULL)
@@ -416,6 +551,7 @@ jcli_salvage(const char *path, const char *outpath)
 			    "salvage writes only a new file\n", outpath);
 		jrnl_reader_close(rd);
 		free(w.spans);
+		free(w.seen);
 		free(hj);
 		return 2;
 	}
@@ -436,6 +572,7 @@ jcli_salvage(const char *path, const char *outpath)
 		fprintf(stderr, "tranched journal salvage: %s removed\n",
 		    outpath);
 		free(w.spans);
+		free(w.seen);
 		return 2;
 	}
 	for (size_t i = 0; i < w.nspans; i++)
@@ -443,16 +580,17 @@ jcli_salvage(const char *path, const char *outpath)
 		    w.spans[i].s.error == JRNL_ETORN ? "torn tail" : "damage",
 		    w.spans[i].s.offset, w.spans[i].s.bytes);
 	for (size_t i = 0; i < w.nbad; i++)
-		jcli_bad_line(stdout, "", &w.bad[i]);
+		jcli_bad_line(stdout, &w.bad[i]);
 	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
 	    "damage and %" PRIu64 " of torn tail skipped", outpath,
 	    w.records - w.cmds_left_out, path, w.damaged_bytes, w.torn_bytes);
-	if (w.cmds_left_out > 0 || w.cmds_missing > 0)
-		printf("; %" PRIu64 " command records left out (repeated or "
-		    "moved), %" PRIu64 " missing, the rest numbered again",
-		    w.cmds_left_out, w.cmds_missing);
+	if (w.nbad + w.bad_more > 0)
+		printf("; %" PRIu64 " command records left out (written "
+		    "twice), %" PRIu64 " missing, the rest numbered again in "
+		    "the order they stand", w.cmds_left_out, w.cmds_missing);
 	printf("\n");
 	free(w.spans);
+	free(w.seen);
 	return 0;
 }
 

@@ -316,24 +316,37 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 	return 0;
 }
 
-/* 0 when the command record o has no "n" or n is its number k; else -1
- * with err saying which record, what it says and what was due. */
+/*
+ * 0 when the command record o is in its place: its "n" is k, its number
+ * among the journal's command records, or it has none and no record
+ * before it had one (journals from before the numbering, and the start
+ * of one an engine of this version continued); else -1 with err saying
+ * which record, what it says and what was due.  `tranched journal check`
+ * applies the same rule (engine/cli/journal-cli.c).
+ */
 static int
-rec_numbered(const cJSON *o, uint64_t k, uint64_t offset, const char *path,
-             char *err, size_t errlen)
+rec_numbered(const cJSON *o, uint64_t k, int *numbered, uint64_t offset,
+             const char *path, char *err, size_t errlen)
 {
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "n");
+	const char *why;
 
-	if (n == NULL || (cJSON_IsNumber(n) && n->valuedouble == (double)k))
+	if (n == NULL && !*numbered)
 		return 0;
+	if (n != NULL)
+		*numbered = 1;
+	if (cJSON_IsNumber(n) && n->valuedouble == (double)k)
+		return 0;
+	why = n == NULL ? "unnumbered after numbered records" :
+	    !cJSON_IsNumber(n) ? "its n is not a number" :
+	    n->valuedouble < (double)k ? "a record repeated or moved" :
+	    "a record missing before it";
 	snprintf(err, errlen, "journal %s: command record at offset %llu says "
-	    "n=%.0f where n=%llu was due: %s; the engine will not start "
-	    "on it (`tranched journal check %s` lists every such record, "
-	    "`tranched journal salvage` copies each command once, in order)",
-	    path, (unsigned long long)offset, cJSON_IsNumber(n) ?
-	    n->valuedouble : -1.0, (unsigned long long)k,
-	    !cJSON_IsNumber(n) ? "not a number" : n->valuedouble < (double)k ?
-	    "a record repeated or moved" : "a record missing before it", path);
+	    "n=%.0f where n=%llu was due: %s; the engine will not start on it "
+	    "(`tranched journal check %s` lists every such record, `tranched "
+	    "journal salvage` copies them, each once, in order)", path,
+	    (unsigned long long)offset, cJSON_IsNumber(n) ? n->valuedouble :
+	    0.0, (unsigned long long)k, why, path);
 	return -1;
 }
 
@@ -343,7 +356,7 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
              uint64_t *nids, char *err, size_t errlen)
 {
 	struct jrnl_rec rec;
-	int rv;
+	int rv, numbered = 0;
 
 	while ((rv = jrnl_next(rd, &rec)) == 1) {
 		const cJSON *req, *rep;
@@ -364,8 +377,8 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 		 * taken out says so here, whole and with good checksums,
 		 * where re-applying it would have made a second block. */
 		s->jcmds++;
-		if (rec_numbered(o, s->jcmds, rec.offset, s->jpath, err,
-		    errlen) != 0) {
+		if (rec_numbered(o, s->jcmds, &numbered, rec.offset, s->jpath,
+		    err, errlen) != 0) {
 			cJSON_Delete(o);
 			return -1;
 		}

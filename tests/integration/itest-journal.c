@@ -324,7 +324,7 @@ journal_repeated_or_missing_command_is_found(void **state)
 	    dir), 1);
 	snprintf(jarg, sizeof jarg, "%s/check", dir);
 	assert_file_has(jarg, want);
-	assert_file_has(jarg, "repeated or moved");
+	assert_file_has(jarg, "written twice");
 	assert_int_equal(run("'%s' --listen=ipc://%s/r --journal=%s 2>%s/err",
 	    tranched, dir, jpath, dir), 1);
 	snprintf(jarg, sizeof jarg, "%s/err", dir);
@@ -367,6 +367,51 @@ journal_repeated_or_missing_command_is_found(void **state)
 	    tranched, dir, jpath, dir), 1);
 	snprintf(jarg, sizeof jarg, "%s/err", dir);
 	assert_file_has(jarg, "a record missing before it");
+
+	/* A copy of the submit without its number, right after it: check
+	 * and the engine agree that it is out of place (a record without a
+	 * number among numbered ones), and salvage keeps it, as it keeps
+	 * every record that could be a command of its own. */
+	spit(jpath, orig, olen);
+	{
+		struct jrnl *j;
+		char *hj;
+		int k = 0;
+
+		snprintf(spath, sizeof spath, "%s/nonum.trj", dir);
+		assert_int_equal(jrnl_reader_open(&rd, jpath, &hj), 0);
+		assert_int_equal(jrnl_create(&j, spath, hj), 0);
+		while (jrnl_next(rd, &rec) == 1) {
+			assert_int_equal(jrnl_append(j, rec.kind, rec.t, rec.data,
+			    rec.len), 0);
+			if (rec.kind == JRNL_COMMAND && ++k == (int)n) {
+				cJSON *o = cJSON_ParseWithLength((const char *)
+				    rec.data, rec.len);
+				char *txt;
+
+				cJSON_DeleteItemFromObject(o, "n");
+				txt = cJSON_PrintUnformatted(o);
+				assert_int_equal(jrnl_append(j, rec.kind, rec.t, txt,
+				    strlen(txt)), 0);
+				cJSON_free(txt);
+				cJSON_Delete(o);
+			}
+		}
+		assert_int_equal(jrnl_sync(j), 0);
+		jrnl_close(j);
+		jrnl_reader_close(rd);
+		free(hj);
+	}
+	snprintf(want, sizeof want, "has no n where n=%llu was due",
+	    (unsigned long long)n + 1);
+	assert_int_equal(run("'%s' journal check %s >%s/check", tranched, spath,
+	    dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/check", dir);
+	assert_file_has(jarg, want);
+	assert_int_equal(run("'%s' --listen=ipc://%s/r --journal=%s 2>%s/err",
+	    tranched, dir, spath, dir), 1);
+	snprintf(jarg, sizeof jarg, "%s/err", dir);
+	assert_file_has(jarg, "unnumbered after numbered records");
 	free(twice);
 	free(orig);
 	remove_dir(dir);
