@@ -1701,6 +1701,10 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	    sess->client, sess->role);
 
 	cJSON_AddStringToObject(o, "user", sess->user);
+	/* Recovery must know the gateway's own requests from a control
+	 * client's: only those become the FIX orders it reports on. */
+	if (sess->gateway)
+		cJSON_AddBoolToObject(o, "gateway", 1);
 	if (s->audit_what[0] != '\0')
 		cJSON_AddStringToObject(o, "what", s->audit_what);
 	/* Recovery remembers the answer under it again (server-idem.c). */

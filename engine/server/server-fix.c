@@ -346,7 +346,12 @@ server_fix_command(struct server *s, const struct session *sess,
 		const char *sess_name = NULL, *ref = NULL, *side = "buy";
 		struct sfix_order *no;
 
-		if (ipc_get_str(og, "kind", &kind) != 0 ||
+		/* Only the gateway's own orders are its counterparty's: a
+		 * block a control client labelled with a FIX origin (accepted
+		 * while that session was not the gateway's, and re-applied
+		 * by recovery after it became one) is never reported to it. */
+		if (sess == NULL || !sess->gateway ||
+		    ipc_get_str(og, "kind", &kind) != 0 ||
 		    strcmp(kind, "fix") != 0 ||
 		    ipc_get_str(og, "session", &sess_name) != 0 ||
 		    ipc_get_str(og, "clordid", &ref) != 0 ||

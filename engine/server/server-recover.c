@@ -411,6 +411,14 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 			ipc_get_str(o, "user", &client);
 			snprintf(sess.user, sizeof sess.user, "%s",
 			    client ? client : "");
+			/* The gateway's own request (journals before the
+			 * "gateway" member: its principal, "fix:NAME", which no
+			 * control client can have). */
+			client = NULL;
+			ipc_get_str(o, "principal", &client);
+			sess.gateway = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    o, "gateway")) || (client != NULL &&
+			    strncmp(client, "fix:", 4) == 0);
 			again = server_command_apply(s, req, &sess);
 			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(again,
 			    "ok"))) {

@@ -800,6 +800,57 @@ fix_big_resend_is_answered(void **state)
 	rig_free(&r);
 }
 
+/*
+ * fix_forged_origin_is_not_reported_after_a_restart: a control client's
+ *   block labelled with a FIX origin while "oms" is not a session of the
+ *   engine (accepted: no gateway, nobody to mislead) is kept by a restart
+ *   that brings the gateway with "oms", but the gateway does not take it
+ *   for the OMS's order: the OMS, logged on, hears no report of it (it
+ *   had heard a New and fills for an order it never sent).
+ */
+static void
+fix_forged_origin_is_not_reported_after_a_restart(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	char msg[8192], v[64];
+	int pd, reports = 0, rv;
+	cJSON *st;
+
+	(void)state;
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_journal, (char *)NULL), 0);
+	st = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"g1\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":20000,\"duration_s\":600,"
+	    "\"origin\":{\"kind\":\"fix\",\"session\":\"oms\",\"clordid\":"
+	    "\"FORGED-9\"},\"reason\":\"no gateway yet\"}");
+	assert_true(itest_ok(st));
+	assert_string_equal(itest_str(st, "block"), "2");
+	cJSON_Delete(st);
+	usleep(300000);
+	itest_kill9(&e);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 3000;) {
+		if ((rv = fc_next(&c, msg, sizeof msg, 500, &pd)) < 0)
+			break;
+		if (rv == 1 && strcmp(fv(msg, 35, v, sizeof v), "8") == 0) {
+			reports++;
+			fprintf(stderr, "forged origin: report %s\n", msg);
+		}
+	}
+	assert_int_equal(reports, 0);
+	/* The block the engine said yes to is still there, as it was. */
+	assert_true(block_num(&e, "2", "qty") == 20000);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -808,6 +859,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_kill9_every_fill_reported_once),
 		cmocka_unit_test(fix_people_and_long_session_names),
 		cmocka_unit_test(fix_big_resend_is_answered),
+		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
 	};
 
 	if (argc < 2) {
