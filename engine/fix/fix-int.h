@@ -127,8 +127,14 @@ int fix_store_in(struct fix_store *st, long long seq);
 /* An outgoing message, written, and with sync flushed to disk before it
  * returns (without, the next fix_store_sync() does it). */
 int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t len, int sync);
-/* Sets both numbers; in == out == 1 starts the file afresh. */
+/* Sets both numbers; in == out == 1 starts the file afresh, keeping the
+ * ExecIDs of the reports sent that begin with the kept prefix. */
 int fix_store_set(struct fix_store *st, long long in, long long out);
+/* The prefix of the ExecIDs a reset keeps ("" keeps none: the default). */
+void fix_store_keep_ids(struct fix_store *st, const char *prefix);
+/* The ExecIDs kept from before the last reset (S records). */
+int fix_store_id_count(const struct fix_store *st);
+const char *fix_store_id(const struct fix_store *st, int i);
 int fix_store_sync(struct fix_store *st);
 /* The stored outgoing messages, oldest first. */
 int fix_store_count(const struct fix_store *st);

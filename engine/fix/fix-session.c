@@ -1275,6 +1275,17 @@ int fix_session_each_sent(struct fix_session *s,
 	return count;
 }
 
+int fix_session_keep_sent(struct fix_session *s, const char *prefix,
+                          void (*cb)(void *ud, const char *execid), void *ud)
+{
+	int n = fix_store_id_count(s->store);
+
+	fix_store_keep_ids(s->store, prefix);
+	for (int i = 0; i < n; i++)
+		cb(ud, fix_store_id(s->store, i));
+	return n;
+}
+
 cJSON *fix_engine_status(struct fix_engine *e)
 {
 	cJSON *arr = cJSON_CreateArray();

@@ -8,6 +8,7 @@
  *     I <seq>\n                  incoming <seq> processed
  *     O <seq> <len>\n<bytes>\n    outgoing message <seq>, as sent
  *     N <in> <out>\n             both numbers set (a reset)
+ *     S <execid>\n               an ExecutionReport sent before a reset
  *
  * Reading it back gives the next numbers and an index of the sent
  * messages (offset and length), so a ResendRequest after a restart is
@@ -18,8 +19,15 @@
  * writes a byte), the group commit the design allows, so a burst of
  * TestRequests or execution reports costs one fdatasync and not one each.
  * A message sent while nobody is logged on is synced at once, since no
- * write is coming to commit it.  A reset to 1/1 truncates the
- * file, so a session that resets daily does not grow without bound.
+ * write is coming to commit it.  A reset to 1/1 starts the file afresh,
+ * so a session that resets daily does not grow without bound; but what
+ * the application has already reported must outlive it (a restart after
+ * a reset would otherwise send those reports again), so the ExecIDs of
+ * the ExecutionReports sent, those that begin with the prefix the
+ * application keeps (fix_store_keep_ids(): its engine session's, so that
+ * other days' do not pile up), go into the new file as S records.  The
+ * new file is written beside the old and renamed over it, so a crash
+ * leaves one or the other whole.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
  * cut off; anything else that does not parse is refused with its offset,
@@ -44,8 +52,51 @@ struct fix_store {
 	struct fix_store_rec *rec;
 	int nrec, caprec;
 	int dirty;
+	/* ExecIDs kept across resets (S records), and the prefix of those
+	 * to keep ("" keeps none). */
+	char **ids;
+	int nids, capids;
+	char keep[80];
 	char err[1400];
 };
+
+static int ids_add(struct fix_store *st, const char *id, size_t n)
+{
+	if (st->nids == st->capids) {
+		int cap = st->capids ? st->capids * 2 : 64;
+		char **t = realloc(st->ids, (size_t)cap * sizeof *t);
+		if (!t)
+			return -1;
+		st->ids = t;
+		st->capids = cap;
+	}
+	if ((st->ids[st->nids] = strndup(id, n)) == NULL)
+		return -1;
+	st->nids++;
+	return 0;
+}
+
+static void ids_free(char **ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+void fix_store_keep_ids(struct fix_store *st, const char *prefix)
+{
+	snprintf(st->keep, sizeof st->keep, "%s", prefix);
+}
+
+int fix_store_id_count(const struct fix_store *st)
+{
+	return st->nids;
+}
+
+const char *fix_store_id(const struct fix_store *st, int i)
+{
+	return i >= 0 && i < st->nids ? st->ids[i] : NULL;
+}
 
 long long fix_store_next_in(const struct fix_store *st)
 {
@@ -123,6 +174,13 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 		           a > 0 && b > 0) {
 			st->next_in = a;
 			st->next_out = b;
+			i += (long long)ll + 1;
+		} else if (line[0] == 'S' && line[1] == ' ' && ll > 2 && ll < 66 &&
+		           strpbrk(line + 2, " \t\r") == NULL) {
+			if (ids_add(st, line + 2, ll - 2) < 0) {
+				snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
+				return -1;
+			}
 			i += (long long)ll + 1;
 		} else if (line[0] == 'O' && sscanf(line, "O %lld %lld%c", &a, &b, &extra) == 2 &&
 		           a > 0 && b > 0 && b <= FIX_MAX_BODY * 2) {
@@ -208,6 +266,7 @@ int fix_store_open(struct fix_store **out, const char *dir, const char *name, ch
 fail:
 	close(st->fd);
 	free(st->rec);
+	ids_free(st->ids, st->nids);
 	free(st);
 	return -1;
 }
@@ -219,6 +278,7 @@ void fix_store_close(struct fix_store *st)
 	fix_store_sync(st);
 	close(st->fd);
 	free(st->rec);
+	ids_free(st->ids, st->nids);
 	free(st);
 }
 
@@ -305,16 +365,135 @@ int fix_store_out(struct fix_store *st, long long seq, const char *raw, size_t l
 	return 0;
 }
 
+/* The ExecID (tag 17) of stored ExecutionReport i that begins with the
+ * kept prefix, into id; 1, 0 when it has none such, <0 on a read error. */
+static int sent_id(struct fix_store *st, int i, char *id, size_t cap)
+{
+	char *raw, *p, *e;
+	size_t len, klen = strlen(st->keep);
+	int rc = 0;
+
+	if (strcmp(st->rec[i].type, "8") != 0)
+		return 0;
+	if (fix_store_read(st, i, &raw, &len) < 0)
+		return -1;
+	if ((p = memmem(raw, len, "\00117=", 4)) != NULL) {
+		p += 4;
+		e = memchr(p, '\001', len - (size_t)(p - raw));
+		if (e != NULL && (size_t)(e - p) < cap && (size_t)(e - p) > klen &&
+		    strncmp(p, st->keep, klen) == 0 &&
+		    memchr(p, ' ', (size_t)(e - p)) == NULL &&
+		    memchr(p, '\n', (size_t)(e - p)) == NULL) {
+			memcpy(id, p, (size_t)(e - p));
+			id[e - p] = '\0';
+			rc = 1;
+		}
+	}
+	free(raw);
+	return rc;
+}
+
+/* Starts the file afresh at 1/1, carrying the kept ExecIDs over as S
+ * records: written to NAME.log.new, synced and renamed over the file.
+ * 0, or <0 with err (the old file and state untouched). */
+static int store_restart(struct fix_store *st)
+{
+	char tmp[1100], id[80], *slash, dirp[1024];
+	char **ids = NULL;
+	int nids = 0, cap = 0, fd = -1, dfd, rc = -1;
+	FILE *f = NULL;
+
+	/* What survives: the S records that match, then the reports sent. */
+	for (int i = 0; i < st->nids + st->nrec; i++) {
+		const char *src = NULL;
+		int got;
+
+		if (i < st->nids) {
+			if (st->keep[0] == '\0' ||
+			    strncmp(st->ids[i], st->keep, strlen(st->keep)) != 0)
+				continue;
+			src = st->ids[i];
+		} else if (st->keep[0] == '\0') {
+			break;
+		} else if ((got = sent_id(st, i - st->nids, id, sizeof id)) < 0) {
+			goto out;
+		} else if (got == 0) {
+			continue;
+		} else {
+			src = id;
+		}
+		if (nids == cap) {
+			int nc = cap ? cap * 2 : 64;
+			char **t = realloc(ids, (size_t)nc * sizeof *t);
+			if (!t)
+				goto oom;
+			ids = t;
+			cap = nc;
+		}
+		if ((ids[nids] = strdup(src)) == NULL)
+			goto oom;
+		nids++;
+	}
+	snprintf(tmp, sizeof tmp, "%s.new", st->path);
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(st->err, sizeof st->err, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fprintf(f, "N 1 1\n");
+	for (int i = 0; i < nids; i++)
+		fprintf(f, "S %s\n", ids[i]);
+	if (fflush(f) != 0 || fdatasync(fd) < 0) {
+		snprintf(st->err, sizeof st->err, "%s: write: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, st->path) < 0) {
+		snprintf(st->err, sizeof st->err, "%s: rename: %s", tmp, strerror(errno));
+		goto out;
+	}
+	/* The rename itself is durable once the directory is. */
+	snprintf(dirp, sizeof dirp, "%s", st->path);
+	if ((slash = strrchr(dirp, '/')) != NULL)
+		*slash = '\0';
+	if ((dfd = open(slash ? dirp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	/* The file is the new one now: keep its descriptor. */
+	if ((fd = dup(fd)) < 0) {
+		snprintf(st->err, sizeof st->err, "%s: dup: %s", st->path, strerror(errno));
+		goto out;
+	}
+	close(st->fd);
+	st->fd = fd;
+	fd = -1;
+	st->size = (long long)lseek(st->fd, 0, SEEK_END);
+	st->nrec = 0;
+	st->dirty = 0;
+	ids_free(st->ids, st->nids);
+	st->ids = ids;
+	st->nids = nids;
+	st->capids = cap;
+	ids = NULL;
+	nids = 0;
+	st->next_in = st->next_out = 1;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
+out:
+	if (f != NULL)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	ids_free(ids, nids);
+	return rc;
+}
+
 int fix_store_set(struct fix_store *st, long long in, long long out)
 {
-	if (in == 1 && out == 1) {
-		if (ftruncate(st->fd, 0) < 0) {
-			snprintf(st->err, sizeof st->err, "%s: truncate: %s", st->path, strerror(errno));
-			return -1;
-		}
-		st->size = 0;
-		st->nrec = 0;
-	}
+	if (in == 1 && out == 1)
+		return store_restart(st);
 	char line[64];
 	int n = snprintf(line, sizeof line, "N %lld %lld\n", in, out);
 	if (store_write(st, line, (size_t)n) < 0 || fix_store_sync(st) < 0)

@@ -113,6 +113,15 @@ int fix_session_each_sent(struct fix_session *s,
                           void (*cb)(void *ud, long long seq, const struct fix_msg *m),
                           void *ud);
 
+/* ExecutionReports whose ExecID begins with prefix are the application's
+ * own and outlive a reset of the numbers (a Logon with ResetSeqNumFlag, a
+ * reset on disconnect): the store keeps their ExecIDs when it starts
+ * afresh.  cb is called with each kept from before the last reset, so
+ * that with fix_session_each_sent the application knows every report it
+ * sent.  Returns their count. */
+int fix_session_keep_sent(struct fix_session *s, const char *prefix,
+                          void (*cb)(void *ud, const char *execid), void *ud);
+
 /* [{name, sender, target, version, role, state, next_in, next_out,
  * heartbeat}] */
 cJSON *fix_acceptor_status(struct fix_acceptor *a);

@@ -1027,6 +1027,13 @@ server_fix_init(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* An ExecID the store kept across a reset of the numbers. */
+static void
+sfix_each_kept(void *ud, const char *execid)
+{
+	sfix_sent_add(ud, execid);
+}
+
 static void
 sfix_each_sent(void *ud, long long seq, const struct fix_msg *m)
 {
@@ -1044,7 +1051,7 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 	struct fix_opts fo;
 	struct fix_app app = { f, sfix_on_logon, sfix_on_logout, sfix_on_app };
 	cJSON *st, *it;
-	char e[1024];
+	char e[1024], prefix[80];
 
 	if (f == NULL)
 		return 0;
@@ -1081,8 +1088,14 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 		snprintf(f->vers[f->nvers].name, sizeof f->vers[f->nvers].name,
 		    "%s", name);
 		f->vers[f->nvers++].v42 = strcmp(ver, "FIX.4.2") == 0;
-		/* What this session already heard, before anything is sent. */
-		if ((fs = fix_session_find(f->acc, name)) != NULL &&
+		/* What this session already heard, before anything is sent:
+		 * the reports in its store, and those it sent before a reset
+		 * of the numbers emptied it (the store keeps this engine
+		 * session's ExecIDs across one). */
+		snprintf(prefix, sizeof prefix, "%s-", s->session);
+		if ((fs = fix_session_find(f->acc, name)) != NULL)
+			(void)fix_session_keep_sent(fs, prefix, sfix_each_kept, f);
+		if (fs != NULL &&
 		    fix_session_each_sent(fs, sfix_each_sent, f) < 0) {
 			cJSON_Delete(st);
 			snprintf(err, errlen, "FIX store %s: session %s: what was "

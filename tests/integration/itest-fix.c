@@ -19,8 +19,10 @@
  *   `fix_status` lists the session and its open order; a window that
  *   ends with shares left (AtEnd leave) is reported Expired (150=C).
  * fix_kill9_every_fill_reported_once: an aggressive order fills while the
- *   engine is killed with SIGKILL twice; after each restart (same journal,
- *   same store) the client logs on again, asks for what it missed, and in
+ *   engine is killed with SIGKILL twice, the first time after the client
+ *   logged on again with ResetSeqNumFlag (which empties the store); after
+ *   each restart (same journal, same store) the client logs on again,
+ *   asks for what it missed, and in
  *   the end has heard every fill exactly once: no ExecID twice, resends
  *   included, and the LastQty
  *   summed equals the block's filled quantity and `tranched tca`'s.
@@ -266,6 +268,26 @@ fc_logon(struct fc *c, int port)
 	assert_int_equal(fc_next(c, msg, sizeof msg, 10000, &pd), 1);
 	if (strstr(msg, "|35=A|") == NULL)
 		fail_msg("expected a Logon, got %s", msg);
+}
+
+/* The OMS logs on again on a new connection with ResetSeqNumFlag: both
+ * numbers start again at 1 (the session's store starts afresh). */
+static void
+fc_logon_reset(struct fc *c, int port)
+{
+	char msg[8192];
+	int pd;
+
+	close(c->fd);
+	c->out = 1;
+	c->in = 1;
+	c->resending = 0;
+	c->len = 0;
+	assert_int_equal(fc_connect(c, port), 0);
+	fc_send(c, "A", "98=0|108=30|141=Y|");
+	assert_int_equal(fc_next(c, msg, sizeof msg, 10000, &pd), 1);
+	if (strstr(msg, "|35=A|") == NULL || strstr(msg, "|34=1|") == NULL)
+		fail_msg("expected a Logon at 1, got %s", msg);
 }
 
 /* ---- the engine ---- */
@@ -602,6 +624,30 @@ fix_kill9_every_fill_reported_once(void **state)
 
 		while (h.sum < before + 1000 && h.sum < 4000)
 			expect(&c, &h, "8", "F", msg, sizeof msg);
+		if (kills == 0) {
+			/* A reset of the numbers empties the store: what the OMS
+			 * heard before it must stay heard after the crash (it was
+			 * sent again, as new, under the new numbers).  The block
+			 * is paused and the line quiet first: what is in flight
+			 * when a counterparty resets is lost by FIX's own rule. */
+			cJSON *st = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":"
+			    "\"k-p\",\"block\":\"2\",\"reason\":\"reset\"}");
+
+			assert_true(itest_ok(st));
+			cJSON_Delete(st);
+			expect(&c, &h, "8", "D", msg, sizeof msg);
+			while (fc_next(&c, msg, sizeof msg, 1500, &pd) == 1)
+				if (strcmp(fv(msg, 35, v, sizeof v), "8") == 0)
+					heard_add(&h, msg);
+			fc_logon_reset(&c, r.port);
+			st = itest_cmd(&e, "{\"cmd\":\"resume\",\"id\":\"k-r\","
+			    "\"block\":\"2\",\"reason\":\"reset done\"}");
+			assert_true(itest_ok(st));
+			cJSON_Delete(st);
+			before = h.sum;
+			while (h.sum < before + 500 && h.sum < 4000)
+				expect(&c, &h, "8", "F", msg, sizeof msg);
+		}
 		itest_kill9(&e);
 		close(c.fd);
 		kills++;

@@ -419,6 +419,60 @@ static void torn_store_tail_is_cut_and_damage_refused(void **state)
 	rmdir(dir);
 }
 
+/* A reset starts the store afresh but keeps the ExecIDs of the reports
+ * sent that begin with the kept prefix (S records), across a reopen and
+ * a second reset; others' and admin messages' are not kept. */
+static void reset_keeps_the_reports_sent(void **state)
+{
+	char dir[64], p[128], err[512];
+	const char *er1 = "8=FIX.4.4\0019=5\00135=8\00117=day1-2-1\00110=000\001";
+	const char *er2 = "8=FIX.4.4\0019=5\00135=8\00117=day0-2-9\00110=000\001";
+	const char *er3 = "8=FIX.4.4\0019=5\00135=8\00117=day1-2-2\00110=000\001";
+	const char *hb = "8=FIX.4.4\0019=5\00135=0\00110=000\001";
+	struct fix_store *st;
+
+	(void)state;
+	fx_tmpdir(dir, sizeof dir, "fixkeep");
+	snprintf(p, sizeof p, "%s/s.log", dir);
+	if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+		fail_msg("%s", err);
+	fix_store_keep_ids(st, "day1-");
+	assert_int_equal(fix_store_out(st, 1, er1, strlen(er1), 1), 0);
+	assert_int_equal(fix_store_out(st, 2, er2, strlen(er2), 1), 0);
+	assert_int_equal(fix_store_out(st, 3, hb, strlen(hb), 1), 0);
+	assert_int_equal(fix_store_set(st, 1, 1), 0);
+	assert_int_equal(fix_store_count(st), 0);
+	assert_int_equal(fix_store_id_count(st), 1);
+	assert_string_equal(fix_store_id(st, 0), "day1-2-1");
+	assert_true(fix_store_next_out(st) == 1);
+	fix_store_close(st);
+	if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(fix_store_id_count(st), 1);
+	assert_true(fix_store_next_in(st) == 1 && fix_store_next_out(st) == 1);
+	/* A second reset keeps it again, with what was sent since. */
+	fix_store_keep_ids(st, "day1-");
+	assert_int_equal(fix_store_out(st, 1, er3, strlen(er3), 1), 0);
+	assert_int_equal(fix_store_set(st, 1, 1), 0);
+	assert_int_equal(fix_store_id_count(st), 2);
+	assert_string_equal(fix_store_id(st, 1), "day1-2-2");
+	fix_store_close(st);
+	/* Without a prefix a reset keeps nothing (the echo acceptor). */
+	if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(fix_store_set(st, 1, 1), 0);
+	assert_int_equal(fix_store_id_count(st), 0);
+	fix_store_close(st);
+	/* An S record with a space in it is damage, named. */
+	FILE *fp = fopen(p, "w");
+	fprintf(fp, "N 1 1\nS a b\n");
+	fclose(fp);
+	assert_int_equal(fix_store_open(&st, dir, "s", err, sizeof err), -1);
+	assert_non_null(strstr(err, "damaged record at offset 6"));
+	unlink(p);
+	rmdir(dir);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -612,6 +666,7 @@ int main(void)
 		cmocka_unit_test(second_logon_is_refused_and_first_kept),
 		cmocka_unit_test(garbled_message_changes_nothing),
 		cmocka_unit_test(store_that_cannot_be_written_sends_nothing),
+		cmocka_unit_test(reset_keeps_the_reports_sent),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
