@@ -236,7 +236,7 @@ impact_usage(FILE *f)
 	    "  --test-sessions T       train: test sessions evaluated and recorded\n"
 	    "                          in the model (default 200)\n"
 	    "  --epochs E              train: passes over the data (default 60)\n"
-	    "  --hidden H1[,H2]        train: hidden tanh layers (default 32,32)\n"
+	    "  --hidden H1[,H2[,H3]]   train: hidden tanh layers (default 32,32)\n"
 	    "  --lr R                  train: Adam step (default 0.003)\n"
 	    "  --batch B               train: minibatch size (default 64)\n"
 	    "  --seed K                train: initialisation and order seed (default 1)\n"

@@ -294,7 +294,7 @@ learned_train_usage(FILE *f)
 	    "  --states FILE           rollout: every labelled state to FILE (CSV:\n"
 	    "                          iteration, session, point, news, the\n"
 	    "                          policy's inputs, a label per candidate)\n"
-	    "  --hidden H1[,H2]        hidden tanh layers (default 16,16; rollout:\n"
+	    "  --hidden H1[,H2[,H3]]   hidden tanh layers (default 16,16; rollout:\n"
 	    "                          none, its policy is linear)\n"
 	    "  --prior B               the untrained policy's bias towards its\n"
 	    "                          baseline action (default es 0.3, ppo 5)\n"

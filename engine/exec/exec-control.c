@@ -43,7 +43,12 @@ exec_pause(struct exec *x, uint32_t id, char *err, size_t errlen)
 		n++;
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "block %u: nothing working to pause", id);
+		if (id != 0)
+			snprintf(err, errlen, "block %u: nothing working to pause",
+			    id);
+		else
+			snprintf(err, errlen, "no block is working: nothing to "
+			    "pause");
 		return -1;
 	}
 	return 0;
@@ -70,7 +75,12 @@ exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen)
 		n++;
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "block %u: nothing paused to resume", id);
+		if (id != 0)
+			snprintf(err, errlen, "block %u: nothing paused to resume",
+			    id);
+		else
+			snprintf(err, errlen, "no block is paused: nothing to "
+			    "resume");
 		return -1;
 	}
 	return 0;

@@ -593,6 +593,22 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 		    "{\"kind\":\"fix|ctl|console\",...}");
 		return -1;
 	}
+	/* Its members as strictly as the command's: "clordId" must not
+	 * leave a FIX origin without its ClOrdID unsaid. */
+	if (!s->recovering) {
+		const cJSON *m;
+
+		cJSON_ArrayForEach(m, o)
+			if (m->string == NULL || (strcmp(m->string, "kind") != 0 &&
+			    strcmp(m->string, "session") != 0 &&
+			    strcmp(m->string, "clordid") != 0)) {
+				*err = ipc_reply_error(id, ERR_FIELD, "field "
+				    "\"origin.%.64s\": not a member of origin (it "
+				    "takes kind, session and clordid)",
+				    m->string ? m->string : "?");
+				return -1;
+			}
+	}
 	if (cmd_str(o, id, "kind", &kind, err) < 0 ||
 	    cmd_str(o, id, "session", &sess, err) < 0 ||
 	    cmd_str(o, id, "clordid", &ref, err) < 0)
@@ -641,13 +657,30 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 	return 0;
 }
 
-/* A block's shares at its market's mid, dollars (0 before a mid). */
+/* The price a block's notional is counted at, ticks: the mid; with one
+ * side of the book empty (a block of ours may have swept it), the other
+ * side's best or the last trade, whichever is higher; 0 with neither. */
+static double
+cmd_ref_px(const struct market *m)
+{
+	double mid = m != NULL ? market_mid(m) : 0;
+	int64_t bpx = 0, q = 0, px;
+
+	if (m == NULL || mid > 0)
+		return mid > 0 ? mid : 0;
+	px = m->last_px;
+	for (int side = BOOK_BID; side <= BOOK_ASK; side++)
+		if (m->book != NULL && book_best(m->book, side, &bpx, &q) == 0 &&
+		    bpx > px)
+			px = bpx;
+	return px > 0 ? (double)px : 0;
+}
+
+/* A block's shares at its market's reference price, dollars. */
 static double
 cmd_notional(const struct market *m, int64_t qty)
 {
-	double mid = m != NULL ? market_mid(m) : 0;
-
-	return mid > 0 ? (double)qty * mid * m->tick : 0;
+	return (double)qty * cmd_ref_px(m) * (m != NULL ? m->tick : 0);
 }
 
 /*
@@ -677,9 +710,9 @@ cmd_block_limits(const struct server *s, const char *id,
 		    (long long)l->block_shares);
 	if (notional > l->block_notional)
 		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: $%.0f "
-		    "at the mid $%.2f, over the desk's limit of $%.0f a block "
+		    "at $%.2f, over the desk's limit of $%.0f a block "
 		    "(limits.block_notional)", (long long)qty, notional,
-		    market_mid(m) * m->tick, l->block_notional);
+		    cmd_ref_px(m) * m->tick, l->block_notional);
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		const struct parent *p = exec_get(s->x, i);
 

@@ -383,9 +383,13 @@ server_replay(const struct server_replay_opts *o)
 	signal(SIGINT, rp_on_signal);
 	signal(SIGTERM, rp_on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "tranched replay: %s at speed %s%g, listening on %s "
-	    "(events %s), read-only\n", s->jpath, s->speed > 0 ? "" : "max ",
-	    s->speed, url, s->events_url);
+	if (s->speed > 0)
+		fprintf(stderr, "tranched replay: %s at speed %g, listening on "
+		    "%s (events %s), read-only\n", s->jpath, s->speed, url,
+		    s->events_url);
+	else
+		fprintf(stderr, "tranched replay: %s at speed max, listening on "
+		    "%s (events %s), read-only\n", s->jpath, url, s->events_url);
 	nng_msg *batch = NULL;
 
 	double batch_t0 = 0;

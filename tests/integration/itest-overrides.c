@@ -232,6 +232,11 @@ overrides_algos_at_end_preview(void **state)
 			{ "{\"cmd\":\"venue\",\"venue\":\"dark\",\"enabled\":"
 			    "false,\"dealr\":\"D1\",\"reason\":\"t\"}",
 			    "\"dealr\"", "venue" },
+			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+			    "\"qty\":100,\"duration_s\":60,\"origin\":{\"kind\":"
+			    "\"fix\",\"session\":\"zz\",\"clordid\":\"Q3\","
+			    "\"clordId\":\"Q4\"},\"reason\":\"t\"}",
+			    "\"origin.clordId\"", "kind, session and clordid" },
 		};
 
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
