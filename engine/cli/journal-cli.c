@@ -366,13 +366,23 @@ jcli_check(const char *path, int json)
 	struct jcli_walk w;
 	struct jrnl_reader *rd;
 	struct stat st;
-	int rc, status;
+	char *hj = NULL;
+	int rc, status, hdr_ok;
+	cJSON *h;
 
 	memset(&w, 0, sizeof w);
-	if ((rc = jrnl_reader_open(&rd, path, NULL)) != 0) {
+	if ((rc = jrnl_reader_open(&rd, path, &hj)) != 0) {
 		jcli_open_error("check", path, rc);
 		return 2;
 	}
+	/* The header's checksum held; what it says must be an object, or
+	 * nothing (an engine, replay, tca) can use the journal. */
+	h = hj != NULL ? cJSON_Parse(hj) : NULL;
+	hdr_ok = cJSON_IsObject(h);
+	cJSON_Delete(h);
+	free(hj);
+	if (!hdr_ok)
+		w.damaged = 1;
 	if ((w.spans = calloc(JCLI_MAX_SPANS, sizeof *w.spans)) == NULL) {
 		jrnl_reader_close(rd);
 		fprintf(stderr, "tranched journal check: out of memory\n");
@@ -397,6 +407,7 @@ jcli_check(const char *path, int json)
 		cJSON_AddNumberToObject(o, "format", JRNL_FORMAT_VERSION);
 		cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
 		cJSON_AddNumberToObject(o, "records", (double)w.records);
+		cJSON_AddBoolToObject(o, "header_ok", hdr_ok);
 		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
 		    w.torn ? "torn-tail" : "clean");
 		cJSON_AddNumberToObject(o, "damaged_bytes",
@@ -432,12 +443,20 @@ jcli_check(const char *path, int json)
 			    w.spans[i].before, w.records - w.spans[i].before);
 		if (w.dropped > 0)
 			printf("... and %zu more spans not listed\n", w.dropped);
+		if (!hdr_ok)
+			printf("header: not a JSON object (an engine, tranched "
+			    "replay and tca refuse it)\n");
 		for (size_t i = 0; i < w.nbad; i++)
 			jcli_bad_line(stdout, &w.bad[i]);
 		if (w.bad_more > 0)
 			printf("... and %zu more command records out of place\n",
 			    w.bad_more);
-		if (w.damaged)
+		if (!hdr_ok)
+			printf("%s: damaged: its header, whose checksum holds, is "
+			    "not a JSON object; nothing reads its %" PRIu64 " "
+			    "records, salvage neither (it copies the header)\n",
+			    path, w.records);
+		else if (w.damaged)
 			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %zu "
 			    "command records out of place, %" PRIu64 " good "
 			    "records; an engine will not start on it: `tranched "

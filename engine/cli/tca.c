@@ -800,6 +800,18 @@ backtest_tca_main(int argc, char **argv)
 		double tk = tc->tick;
 		int smp;
 
+		/* Fills of a block no block event introduced (a damaged span
+		 * took it, or the journal was pieced together): no quantity,
+		 * side or window to measure them against, so they are left
+		 * out, and said to be. */
+		if (b->qty <= 0) {
+			if (b->nfills > 0)
+				fprintf(stderr, "tranched tca: %s: %zu fills (%lld "
+				    "shares) name block \"%s\", which no block event "
+				    "introduced: not in the report\n", path, b->nfills,
+				    (long long)b->fill_qty, b->id);
+			continue;
+		}
 		if (se == NULL)
 			se = &none;
 		/* The simulated-time samples when there are any. */
