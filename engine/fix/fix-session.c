@@ -1125,6 +1125,11 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 	}
 	int reset = fld_is(m, 141, "Y");
 	if (reset && fix_store_set(s->store, 1, 1) < 0) {
+		/* An operator's fault, not the counterparty's: said where the
+		 * operator looks, as well as to the peer's connection. */
+		fprintf(stderr, "tranched: FIX session %s: Logon with "
+		    "ResetSeqNumFlag refused: store: %s\n", s->cfg.name,
+		    fix_store_error(s->store));
 		*why = "store cannot be written";
 		s = NULL;
 		goto out;
@@ -1221,8 +1226,10 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 		free(s->q[k].raw);
 	s->nq = 0;
 	fix_store_sync(s->store);
-	if (s->cfg.reset_on_disconnect == 1)
-		fix_store_set(s->store, 1, 1);
+	if (s->cfg.reset_on_disconnect == 1 && fix_store_set(s->store, 1, 1) < 0)
+		fprintf(stderr, "tranched: FIX session %s: reset on disconnect "
+		    "failed, the numbers stay where they were: store: %s\n",
+		    s->cfg.name, fix_store_error(s->store));
 	if (was_on && s->eng->app.on_logout)
 		s->eng->app.on_logout(s->eng->app.ud, s, why ? why : s->why);
 }

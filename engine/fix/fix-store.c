@@ -27,7 +27,8 @@
  * application keeps (fix_store_keep_ids(): its engine session's, so that
  * other days' do not pile up), go into the new file as S records.  The
  * new file is written beside the old and renamed over it, so a crash
- * leaves one or the other whole.
+ * leaves one or the other whole; where no file can be made beside it,
+ * the file itself is started afresh in place.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
  * cut off; anything else that does not parse is refused with its offset,
@@ -438,18 +439,18 @@ static int store_restart(struct fix_store *st)
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		snprintf(st->err, sizeof st->err, "%s: %s", tmp, strerror(errno));
-		goto out;
+		goto in_place;
 	}
 	fprintf(f, "N 1 1\n");
 	for (int i = 0; i < nids; i++)
 		fprintf(f, "S %s\n", ids[i]);
 	if (fflush(f) != 0 || fdatasync(fd) < 0) {
 		snprintf(st->err, sizeof st->err, "%s: write: %s", tmp, strerror(errno));
-		goto out;
+		goto in_place;
 	}
 	if (rename(tmp, st->path) < 0) {
 		snprintf(st->err, sizeof st->err, "%s: rename: %s", tmp, strerror(errno));
-		goto out;
+		goto in_place;
 	}
 	/* The rename itself is durable once the directory is. */
 	snprintf(dirp, sizeof dirp, "%s", st->path);
@@ -468,6 +469,47 @@ static int store_restart(struct fix_store *st)
 	st->fd = fd;
 	fd = -1;
 	st->size = (long long)lseek(st->fd, 0, SEEK_END);
+	st->nrec = 0;
+	st->dirty = 0;
+	ids_free(st->ids, st->nids);
+	st->ids = ids;
+	st->nids = nids;
+	st->capids = cap;
+	ids = NULL;
+	nids = 0;
+	st->next_in = st->next_out = 1;
+	rc = 0;
+	goto out;
+in_place:
+	/* No new file beside it (a directory that cannot take one, a
+	 * NAME.log.new that is not a file): start the file itself afresh,
+	 * as before there were S records.  A crash in between leaves a short
+	 * file, which the next open reads as it is. */
+	if (f != NULL)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	f = NULL;
+	fd = -1;
+	{
+		size_t cap2 = 16, len2 = 0;
+		char *buf = malloc(cap2 + (size_t)nids * 70);
+
+		if (buf == NULL)
+			goto oom;
+		len2 = (size_t)sprintf(buf, "N 1 1\n");
+		for (int i = 0; i < nids; i++)
+			len2 += (size_t)sprintf(buf + len2, "S %s\n", ids[i]);
+		if (ftruncate(st->fd, 0) < 0 || pwrite(st->fd, buf, len2, 0) !=
+		    (ssize_t)len2 || fdatasync(st->fd) < 0) {
+			snprintf(st->err, sizeof st->err, "%s: start afresh: %s",
+			    st->path, strerror(errno));
+			free(buf);
+			goto out;
+		}
+		free(buf);
+		st->size = (long long)len2;
+	}
 	st->nrec = 0;
 	st->dirty = 0;
 	ids_free(st->ids, st->nids);
