@@ -74,6 +74,17 @@ struct fix_session {
 	 * allocate per message (a burst of thousands would churn the heap). */
 	struct fix_parsed *pin, *pq, *pres;
 	char *scratch;
+	/* The highest outgoing number written to a live connection, in the
+	 * numbering since the last reset: what is stored above it was queued
+	 * while nobody was logged on.  After a restart it is taken to be
+	 * everything stored (the store does not say). */
+	long long tx_hi;
+	/* Application messages a reset of the numbers took from the store
+	 * before they ever reached the counterparty, sent again after the
+	 * reset's Logon, numbered anew. */
+	char **again;
+	size_t *again_len;
+	int nagain;
 };
 
 #define SCRATCH_MAX (FIX_OUT_MAX + 2048)
@@ -375,6 +386,8 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		}
 		if (rc == 0)
 			rc = fix_store_open(&s->store, store_dir, cfg[i].name, err, errcap);
+		if (rc == 0)
+			s->tx_hi = fix_store_next_out(s->store) - 1;
 		e->n = i + 1;
 		if (rc < 0) {
 			fix_engine_close(e);
@@ -402,6 +415,10 @@ void fix_engine_close(struct fix_engine *e)
 		free(s->pq);
 		free(s->pres);
 		free(s->scratch);
+		for (int k = 0; k < s->nagain; k++)
+			free(s->again[k]);
+		free(s->again);
+		free(s->again_len);
 	}
 	free(e->s);
 	free(e);
@@ -595,6 +612,7 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 	if (s->conn && s->state == S_ACTIVE) {
 		out_append(s, buf, (size_t)len);
 		s->last_sent = now;
+		s->tx_hi = seq;
 	}
 	return seq;
 }
@@ -758,6 +776,8 @@ static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *
 	if (len > 0) {
 		out_append(s, s->scratch, (size_t)len);
 		s->last_sent = now;
+		if (seq > s->tx_hi)
+			s->tx_hi = seq;
 	}
 	return len > 0 ? 0 : -1;
 }
@@ -846,6 +866,91 @@ static int verify(struct fix_session *s, int64_t now, const struct fix_msg *m, i
 	s->last_recv = now;
 	s->test_req = 0;
 	return 1;
+}
+
+static void again_free(struct fix_session *s)
+{
+	for (int i = 0; i < s->nagain; i++)
+		free(s->again[i]);
+	free(s->again);
+	free(s->again_len);
+	s->again = NULL;
+	s->again_len = NULL;
+	s->nagain = 0;
+}
+
+/*
+ * A reset of the numbers to 1/1: the application messages stored above
+ * tx_hi (queued while nobody was logged on, never written to a
+ * connection) are kept aside to be sent again after the Logon, and the
+ * store starts afresh.  The counterparty that resets gives up what was
+ * in flight, as FIX says, but not what it could never have had.  0, or
+ * <0 when the store cannot take it.
+ */
+static int reset_numbers(struct fix_session *s)
+{
+	int nrec = fix_store_count(s->store);
+
+	again_free(s);
+	for (int i = 0; i < nrec; i++) {
+		const struct fix_store_rec *r = fix_store_rec(s->store, i);
+		char *raw, **a;
+		size_t len, *l;
+
+		if (r->seq <= s->tx_hi || is_admin(r->type))
+			continue;
+		if (fix_store_read(s->store, i, &raw, &len) < 0)
+			continue;
+		a = realloc(s->again, (size_t)(s->nagain + 1) * sizeof *a);
+		l = a ? realloc(s->again_len, (size_t)(s->nagain + 1) * sizeof *l) : NULL;
+		if (a)
+			s->again = a;
+		if (!a || !l) {
+			free(raw);
+			continue;
+		}
+		s->again_len = l;
+		s->again[s->nagain] = raw;
+		s->again_len[s->nagain++] = len;
+	}
+	if (fix_store_set(s->store, 1, 1) < 0) {
+		again_free(s);
+		return -1;
+	}
+	s->tx_hi = 0;
+	return 0;
+}
+
+/* After the reset's Logon: what reset_numbers() kept aside, as new
+ * messages (the body as it was; a new header and number). */
+static void send_again(struct fix_session *s, int64_t now)
+{
+	for (int k = 0; k < s->nagain; k++) {
+		const char *why;
+		char mt[8];
+
+		if (fix_parse(s->again[k], s->again_len[k], s->pres, &why) < 0)
+			continue;
+		const struct fix_msg *m = &s->pres->m;
+		msgtype_of(m, mt, sizeof mt);
+		int i = 3;
+		while (i < m->n && (m->f[i].tag == 34 || m->f[i].tag == 43 || m->f[i].tag == 49 ||
+		                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 122))
+			i++;
+		const char *body = "";
+		size_t blen = 0;
+		if (i < m->n - 1) {
+			const char *p = m->f[i].val - 1;
+			while (p > m->raw && p[-1] != FIX_SOH)
+				p--;
+			body = p;
+			blen = (size_t)(m->f[m->n - 1].val - 3 - body);
+		}
+		/* Copied out of again[k] by send_new before it is freed. */
+		if (send_new(s, now, mt, NULL, 0, body, blen, 0) < 0)
+			s->disconnect = 1;
+	}
+	again_free(s);
 }
 
 static void on_resend_request(struct fix_session *s, int64_t now, const struct fix_msg *m)
@@ -1035,7 +1140,7 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 	} else if (!strcmp(mt, "A") && fld_is(m, 141, "Y")) {
 		/* A Logon with ResetSeqNumFlag inside a session: both sides
 		 * start again at 1, and our Logon says so. */
-		if (fix_store_set(s->store, 1, 1) < 0) {
+		if (reset_numbers(s) < 0) {
 			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
 			s->disconnect = 1;
 			return;
@@ -1044,7 +1149,9 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 		if (verify(s, now, m, 0, 1)) {
 			send_logon(s, now, s->hb, 1);
 			incr_in(s);
+			send_again(s, now);
 		}
+		again_free(s);
 	} else if (!strcmp(mt, "0") || !strcmp(mt, "A")) {
 		if (verify(s, now, m, 1, 1))
 			incr_in(s);
@@ -1124,7 +1231,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		goto out;
 	}
 	int reset = fld_is(m, 141, "Y");
-	if (reset && fix_store_set(s->store, 1, 1) < 0) {
+	if (reset && reset_numbers(s) < 0) {
 		/* An operator's fault, not the counterparty's: said where the
 		 * operator looks, as well as to the peer's connection. */
 		fprintf(stderr, "tranched: FIX session %s: Logon with "
@@ -1152,6 +1259,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		goto out;
 	}
 	send_logon(s, now, hb, reset);
+	send_again(s, now);
 	if (seq > fix_store_next_in(s->store)) {
 		send_resend_request(s, now, seq);
 		queue_add(s, seq, m);
@@ -1226,7 +1334,7 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 		free(s->q[k].raw);
 	s->nq = 0;
 	fix_store_sync(s->store);
-	if (s->cfg.reset_on_disconnect == 1 && fix_store_set(s->store, 1, 1) < 0)
+	if (s->cfg.reset_on_disconnect == 1 && reset_numbers(s) < 0)
 		fprintf(stderr, "tranched: FIX session %s: reset on disconnect "
 		    "failed, the numbers stay where they were: store: %s\n",
 		    s->cfg.name, fix_store_error(s->store));

@@ -897,6 +897,77 @@ fix_forged_origin_is_not_reported_after_a_restart(void **state)
 	rig_free(&r);
 }
 
+/*
+ * fix_reset_logon_hears_what_was_made_while_away: the OMS goes away (its
+ *   line quiet first), fills go on, and it comes back with a Logon with
+ *   ResetSeqNumFlag: the reports made while it was away, which a reset
+ *   would have taken from the store unsent, come after the Logon as new
+ *   messages, and in the end it has heard every fill exactly once.
+ */
+static void
+fix_reset_logon_hears_what_was_made_while_away(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	char msg[8192], v[64];
+	long long t0, away;
+	int pd, rv;
+	cJSON *st;
+
+	(void)state;
+	memset(&h, 0, sizeof h);
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=240", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=W1|55=QDI|54=2|38=6000|40=1|60=20261203-09:30:00|"
+	    "126=20261203-09:45:00|5002=aggressive|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	while (h.sum < 1000)
+		expect(&c, &h, "8", "F", msg, sizeof msg);
+	/* Quiet, then away: nothing in flight when the line drops. */
+	st = itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"w-p\",\"block\":"
+	    "\"2\",\"reason\":\"away\"}");
+	assert_true(itest_ok(st));
+	cJSON_Delete(st);
+	expect(&c, &h, "8", "D", msg, sizeof msg);
+	while (fc_next(&c, msg, sizeof msg, 1500, &pd) == 1)
+		if (strcmp(fv(msg, 35, v, sizeof v), "8") == 0)
+			heard_add(&h, msg);
+	close(c.fd);
+	away = h.sum;
+	st = itest_cmd(&e, "{\"cmd\":\"resume\",\"id\":\"w-r\",\"block\":"
+	    "\"2\",\"reason\":\"go on\"}");
+	assert_true(itest_ok(st));
+	cJSON_Delete(st);
+	/* Fills while it is away. */
+	for (t0 = itest_now_ms(); itest_now_ms() - t0 < 20000 &&
+	    block_num(&e, "2", "filled") < (double)away + 1000;)
+		usleep(100000);
+	assert_true(block_num(&e, "2", "filled") >= (double)away + 1000);
+	c.fd = -1;
+	fc_logon_reset(&c, r.port);
+	t0 = itest_now_ms();
+	while (h.sum < 6000 && itest_now_ms() - t0 < 60000) {
+		if ((rv = fc_next(&c, msg, sizeof msg, 2000, &pd)) < 0)
+			break;
+		if (rv == 1 && strcmp(fv(msg, 35, v, sizeof v), "8") == 0 &&
+		    strcmp(fv(msg, 150, v, sizeof v), "I") != 0)
+			heard_add(&h, msg);
+	}
+	fprintf(stderr, "fix reset logon: %lld shares heard before going away, "
+	    "%lld in all, block filled %.0f\n", away, h.sum,
+	    block_num(&e, "2", "filled"));
+	assert_int_equal(h.sum, 6000);
+	assert_true(block_num(&e, "2", "filled") == 6000);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -906,6 +977,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_people_and_long_session_names),
 		cmocka_unit_test(fix_big_resend_is_answered),
 		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
+		cmocka_unit_test(fix_reset_logon_hears_what_was_made_while_away),
 	};
 
 	if (argc < 2) {
