@@ -18,7 +18,8 @@
  * damage too, by exactly the rule recovery applies (jcli_number()), so
  * check is clean when and only when recovery finds every number right.
  *
- * salvage copies every good record, unchanged (kind, time, payload), into a
+ * salvage copies every good record, unchanged (kind, time, payload) but
+ * for a command record's "n" (below), into a
  * new journal created with the same header, and ends it with a note that
  * lists what was skipped.  Of the command records it leaves out only one
  * that is the very bytes of the record already kept under its number (a
