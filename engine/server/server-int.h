@@ -137,6 +137,9 @@ struct replayed {
 	char state[16];          /* what the last "status" event said */
 	int64_t t;               /* the last event's time */
 	int ended;               /* the journal has been played to its end */
+	/* Events whose seq is not above the one before (a journal pieced
+	 * together): played as they are, and counted. */
+	uint64_t seq_back;
 };
 
 /* TLS listeners watched for connections NNG stopped reading (see

@@ -151,6 +151,12 @@ rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 		ipc_event_free(&ev);
 		return;
 	}
+	if (ev.seq <= s->seq && s->seq > 0 && r->seq_back++ == 0)
+		fprintf(stderr, "tranched replay: %s: event at offset %llu has seq "
+		    "%llu after %llu: not in the order the engine published "
+		    "(played as it is; more are counted at the end)\n", s->jpath,
+		    (unsigned long long)rec->offset, (unsigned long long)ev.seq,
+		    (unsigned long long)s->seq);
 	s->seq = ev.seq;
 	r->t = ev.t;
 	json = (const char *)rec->data + strlen(ev.topic) + 1;
@@ -434,6 +440,10 @@ server_replay(const struct server_replay_opts *o)
 			r->ended = 1;
 			fprintf(stderr, "tranched replay: end of %s at seq %llu\n",
 			    s->jpath, (unsigned long long)s->seq);
+			if (r->seq_back > 0)
+				fprintf(stderr, "tranched replay: %s: %llu events "
+				    "had a seq not above the one before\n", s->jpath,
+				    (unsigned long long)r->seq_back);
 			if (exit_at_end)
 				break;
 		}

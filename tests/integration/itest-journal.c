@@ -633,6 +633,38 @@ tca_and_replay_skip_a_damaged_span(void **state)
 	remove_dir(dir);
 }
 
+/* A journal pieced together, checksums whole: a fill whose seq is below
+ * the one before, and fills of a block no block event introduced.
+ * Replay plays them and says so; tca leaves the stranger's fills out and
+ * says so (both were silent). */
+static void
+replay_and_tca_say_what_a_pieced_journal_hides(void **state)
+{
+	char dir[256], path[300], err[300];
+	struct jrnl *j;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/pieced.trj", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	craft_session(path);
+	assert_int_equal(jrnl_open_append(&j, path, NULL, NULL), 0);
+	append_event(j, "fill", 3, T0 + 30 * SEC, "{\"block\":\"7\",\"child\":"
+	    "\"c9\",\"sym\":\"QDI\",\"px\":10001,\"qty\":300,\"liq\":"
+	    "\"aggressive\"}");
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	assert_int_equal(run("'%s' replay %s --listen=ipc://%s/rp --exit-at-end "
+	    "--speed=max >/dev/null 2>%s", tranched, path, dir, err), 0);
+	assert_file_has(err, "has seq 3 after");
+	assert_file_has(err, "1 events had a seq not above the one before");
+	assert_int_equal(run("'%s' tca %s >/dev/null 2>%s", tranched, path, err),
+	    0);
+	assert_file_has(err, "1 fills (300 shares) name block \"7\", which no "
+	    "block event introduced");
+	remove_dir(dir);
+}
+
 /* Rewrites a journal in format 1 (17-byte frames, no marker), as the
  * engine wrote before format 2. */
 static void
@@ -716,6 +748,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(tca_and_replay_skip_a_damaged_span),
 		cmocka_unit_test(format_1_is_read_and_salvage_converts_it),
 		cmocka_unit_test(journal_repeated_or_missing_command_is_found),
+		cmocka_unit_test(replay_and_tca_say_what_a_pieced_journal_hides),
 	};
 
 	if (argc < 2) {
