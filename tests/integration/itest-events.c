@@ -550,7 +550,7 @@ events_tcp_token_client_recovers_gap(void **state)
 	uint64_t first, last = 0, gaps = 0, snap_seq;
 	int64_t seq;
 	cJSON *r;
-	int after = 0;
+	int after = 0, silent = 0;
 
 	(void)state;
 	net_start(0, "--speed=1000", "--set=market.mkt_rate=3");
@@ -583,8 +583,18 @@ events_tcp_token_client_recovers_gap(void **state)
 	    itest_now_ms() - t0 < 30000;) {
 		/* Dial again only once the new connection has been admitted and
 		 * delivered without a gap (a redial before its hello is
-		 * answered would never be admitted on a loaded machine). */
-		if (since > 0 && itest_now_ms() - t_dial >= 500) {
+		 * answered would never be admitted on a loaded machine); or,
+		 * as the console does (3 s), when a dial has brought nothing
+		 * for 5 s: seen in CI under load, once in several runs, a new
+		 * events connection that delivered nothing for 30 s, its cause
+		 * not known (README, "Known gaps"), and counted here. */
+		if ((since > 0 && itest_now_ms() - t_dial >= 500) ||
+		    (since == 0 && itest_now_ms() - t_dial >= 5000)) {
+			if (since == 0) {
+				silent++;
+				fprintf(stderr, "events: a redial brought nothing "
+				    "in 5 s; dialling again\n");
+			}
 			assert_int_equal(ipc_client_redial_events(n.c), 0);
 			t_dial = itest_now_ms();
 			since = 0;
@@ -599,9 +609,9 @@ events_tcp_token_client_recovers_gap(void **state)
 	}
 	if (gaps == 0)
 		fail_msg("no gap across a redial of the events (seq %llu to %llu "
-		    "read, %llu messages)", (unsigned long long)first,
-		    (unsigned long long)last, (unsigned long long)
-		    ipc_client_event_messages(n.c));
+		    "read, %llu messages, %d dials that brought nothing)",
+		    (unsigned long long)first, (unsigned long long)last,
+		    (unsigned long long)ipc_client_event_messages(n.c), silent);
 	/* The new connection said hello again and was admitted. */
 	assert_true(ipc_client_events_hellos(n.c) >= 2);
 	assert_int_equal(ipc_client_events_state(n.c, NULL, 0), 1);
