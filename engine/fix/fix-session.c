@@ -743,6 +743,26 @@ static void send_seq_reset(struct fix_session *s, int64_t now, long long begin, 
 
 /* Sends a stored application message again, with PossDupFlag and its
  * first SendingTime as OrigSendingTime. */
+/* A stored message's body: from the first field that is not one the
+ * session puts in a header, up to the CheckSum ("" when none). */
+static void msg_body(const struct fix_msg *m, const char **body, size_t *blen)
+{
+	int i = 3;
+	while (i < m->n && (m->f[i].tag == 34 || m->f[i].tag == 43 || m->f[i].tag == 49 ||
+	                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 122))
+		i++;
+	*body = "";
+	*blen = 0;
+	if (i < m->n - 1) {
+		/* Back up from the value to the tag's first character. */
+		const char *p = m->f[i].val - 1;
+		while (p > m->raw && p[-1] != FIX_SOH)
+			p--;
+		*body = p;
+		*blen = (size_t)(m->f[m->n - 1].val - 3 - p);
+	}
+}
+
 static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *m)
 {
 	struct fix_hdr hdr[8];
@@ -755,24 +775,10 @@ static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *
 	n += hdr_set(&hdr[n], 43, "Y");
 	n += hdr_set(&hdr[n], 122, orig);
 	n = hdr_std(s, hdr, n, seq, now);
-	/* The body: from the first field that is not one we put in a header,
-	 * up to the CheckSum. */
-	int i = 3;
-	while (i < m->n && (m->f[i].tag == 34 || m->f[i].tag == 43 || m->f[i].tag == 49 ||
-	                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 122))
-		i++;
-	const char *body = NULL;
-	size_t blen = 0;
-	if (i < m->n - 1) {
-		/* Back up from the value to the tag's first character. */
-		const char *p = m->f[i].val - 1;
-		while (p > m->raw && p[-1] != FIX_SOH)
-			p--;
-		body = p;
-		blen = (size_t)(m->f[m->n - 1].val - 3 - body);
-	}
-	long len = fix_build(s->scratch, SCRATCH_MAX, s->cfg.version, mt, hdr, n, body ? body : "",
-	                     blen);
+	const char *body;
+	size_t blen;
+	msg_body(m, &body, &blen);
+	long len = fix_build(s->scratch, SCRATCH_MAX, s->cfg.version, mt, hdr, n, body, blen);
 	if (len > 0) {
 		out_append(s, s->scratch, (size_t)len);
 		s->last_sent = now;
@@ -932,20 +938,10 @@ static void send_again(struct fix_session *s, int64_t now)
 		if (fix_parse(s->again[k], s->again_len[k], s->pres, &why) < 0)
 			continue;
 		const struct fix_msg *m = &s->pres->m;
+		const char *body;
+		size_t blen;
 		msgtype_of(m, mt, sizeof mt);
-		int i = 3;
-		while (i < m->n && (m->f[i].tag == 34 || m->f[i].tag == 43 || m->f[i].tag == 49 ||
-		                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 122))
-			i++;
-		const char *body = "";
-		size_t blen = 0;
-		if (i < m->n - 1) {
-			const char *p = m->f[i].val - 1;
-			while (p > m->raw && p[-1] != FIX_SOH)
-				p--;
-			body = p;
-			blen = (size_t)(m->f[m->n - 1].val - 3 - body);
-		}
+		msg_body(m, &body, &blen);
 		/* Copied out of again[k] by send_new before it is freed. */
 		if (send_new(s, now, mt, NULL, 0, body, blen, 0) < 0)
 			s->disconnect = 1;

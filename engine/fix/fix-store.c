@@ -469,17 +469,7 @@ static int store_restart(struct fix_store *st)
 	st->fd = fd;
 	fd = -1;
 	st->size = (long long)lseek(st->fd, 0, SEEK_END);
-	st->nrec = 0;
-	st->dirty = 0;
-	ids_free(st->ids, st->nids);
-	st->ids = ids;
-	st->nids = nids;
-	st->capids = cap;
-	ids = NULL;
-	nids = 0;
-	st->next_in = st->next_out = 1;
-	rc = 0;
-	goto out;
+	goto started;
 in_place:
 	/* No new file beside it (a directory that cannot take one, a
 	 * NAME.log.new that is not a file): start the file itself afresh,
@@ -510,6 +500,8 @@ in_place:
 		free(buf);
 		st->size = (long long)len2;
 	}
+started:
+	/* The file holds N 1 1 and the kept ids: so does the state. */
 	st->nrec = 0;
 	st->dirty = 0;
 	ids_free(st->ids, st->nids);
