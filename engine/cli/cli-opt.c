@@ -13,7 +13,9 @@
 #include "engine/cli/cli.h"
 #include "engine/model/nn.h"
 
-int
+/* 1 when s is words separated by single commas: not empty, no comma at
+ * either end, none twice. */
+static int
 cli_list_ok(const char *s)
 {
 	size_t n = strlen(s);

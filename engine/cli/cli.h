@@ -43,12 +43,9 @@ extern const struct cli_cmd cli_dealer_table_cmd;
 int cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
                 double hi, double *out);
 int cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
-/* 1 when s is words separated by single commas: not empty, no comma at
- * either end, none twice. */
-int cli_list_ok(const char *s);
 /* Split s in place at commas into at most max words (out[]); their
  * number, or -1, s untouched, when there are more than max or one is
- * empty (cli_list_ok). */
+ * empty (a comma at either end, or two together). */
 int cli_split(char *s, char **out, int max);
 
 /* Randomise a scenario's markets for one training episode from seed

@@ -305,24 +305,20 @@ ic_print(FILE *f, const char *model, const char *scs,
 static int
 ic_load_scenarios(const char *arg, struct scenario *sc, int *nsc)
 {
-	char *dup = strdup(arg), err[512];
-	int n = 0;
+	char *dup = strdup(arg), err[512], *names[IMPACT_MAX_SC];
+	int n = 0, k;
 
 	if (dup == NULL)
 		return -1;
-	if (!cli_list_ok(arg)) {
-		fprintf(stderr, "tranched impact: --scenarios \"%s\": names "
-		    "separated by commas, none empty\n", arg);
+	if ((k = cli_split(dup, names, IMPACT_MAX_SC)) <= 0) {
+		fprintf(stderr, "tranched impact: --scenarios \"%s\": 1..%d names "
+		    "separated by commas, none empty\n", arg, IMPACT_MAX_SC);
 		free(dup);
 		return -1;
 	}
-	for (char *save = NULL, *t = strtok_r(dup, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (n == IMPACT_MAX_SC) {
-			fprintf(stderr, "tranched impact: --scenarios: at most %d\n",
-			    IMPACT_MAX_SC);
-			goto fail;
-		}
+	for (int i = 0; i < k; i++) {
+		const char *t = names[i];
+
 		if (scenario_load(&sc[n], t, NULL, 0, err, sizeof err) != 0) {
 			fprintf(stderr, "tranched impact: --scenarios: %s\n", err);
 			goto fail;

@@ -516,21 +516,13 @@ learned_train_main(int argc, char **argv)
 		    "rollout (the labelled states are its)\n", states);
 		return 2;
 	}
-	if (!cli_list_ok(scarg)) {
-		fprintf(stderr, "tranched train: --scenarios \"%s\": names "
-		    "separated by commas, none empty\n", scarg);
-		return 2;
-	}
 	char *scdup = strdup(scarg);
 
-	for (char *save = NULL, *t = strtok_r(scdup, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (nsc == 16) {
-			fprintf(stderr, "tranched train: --scenarios: at most 16\n");
-			free(scdup);
-			return 2;
-		}
-		names[nsc++] = t;
+	if (scdup == NULL || (nsc = cli_split(scdup, names, 16)) <= 0) {
+		fprintf(stderr, "tranched train: --scenarios \"%s\": 1..16 names "
+		    "separated by commas, none empty\n", scarg);
+		free(scdup);
+		return 2;
 	}
 	lt.sc = calloc((size_t)nsc, sizeof *lt.sc);
 	lt.nsc = nsc;

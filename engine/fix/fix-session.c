@@ -398,6 +398,18 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 	return 0;
 }
 
+/* The messages a reset kept aside to send again, let go. */
+static void again_free(struct fix_session *s)
+{
+	for (int i = 0; i < s->nagain; i++)
+		free(s->again[i]);
+	free(s->again);
+	free(s->again_len);
+	s->again = NULL;
+	s->again_len = NULL;
+	s->nagain = 0;
+}
+
 void fix_engine_close(struct fix_engine *e)
 {
 	if (!e)
@@ -415,10 +427,7 @@ void fix_engine_close(struct fix_engine *e)
 		free(s->pq);
 		free(s->pres);
 		free(s->scratch);
-		for (int k = 0; k < s->nagain; k++)
-			free(s->again[k]);
-		free(s->again);
-		free(s->again_len);
+		again_free(s);
 	}
 	free(e->s);
 	free(e);
@@ -741,8 +750,6 @@ static void send_seq_reset(struct fix_session *s, int64_t now, long long begin, 
 	}
 }
 
-/* Sends a stored application message again, with PossDupFlag and its
- * first SendingTime as OrigSendingTime. */
 /* A stored message's body: from the first field that is not one the
  * session puts in a header, up to the CheckSum ("" when none). */
 static void msg_body(const struct fix_msg *m, const char **body, size_t *blen)
@@ -763,6 +770,8 @@ static void msg_body(const struct fix_msg *m, const char **body, size_t *blen)
 	}
 }
 
+/* Sends a stored application message again, with PossDupFlag and its
+ * first SendingTime as OrigSendingTime. */
 static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *m)
 {
 	struct fix_hdr hdr[8];
@@ -872,17 +881,6 @@ static int verify(struct fix_session *s, int64_t now, const struct fix_msg *m, i
 	s->last_recv = now;
 	s->test_req = 0;
 	return 1;
-}
-
-static void again_free(struct fix_session *s)
-{
-	for (int i = 0; i < s->nagain; i++)
-		free(s->again[i]);
-	free(s->again);
-	free(s->again_len);
-	s->again = NULL;
-	s->again_len = NULL;
-	s->nagain = 0;
 }
 
 /*

@@ -129,7 +129,6 @@ server_jrnl_command(struct server *s, cJSON *o, int64_t t, const char *what)
 	 * written (again, by journal_resume). */
 	if (s->jhalted || s->j == NULL)
 		return -1;
-	cJSON_DeleteItemFromObjectCaseSensitive(o, "n");
 	cJSON_AddNumberToObject(o, "n", (double)(s->jcmds + 1));
 	if ((txt = cJSON_PrintUnformatted(o)) == NULL)
 		return -1;
