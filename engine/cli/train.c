@@ -209,6 +209,32 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	return cli_train_episode(&sc, mdl, lt->impact, seed, NULL);
 }
 
+/* What --news-rule tried and chose, into the training record. */
+static void
+learned_news_meta(cJSON *tr, const struct news_tune_result *r, int it)
+{
+	cJSON *o = cJSON_AddObjectToObject(tr, "news_rule"), *a;
+	char buf[96];
+
+	snprintf(buf, sizeof buf, "training sessions of iteration %d (10000000 "
+	    "+ %d x episodes_per_iteration + episode)", it + 1, it);
+	cJSON_AddStringToObject(o, "sessions", buf);
+	cJSON_AddNumberToObject(o, "train_cost_without_bps", r->train_off);
+	a = cJSON_AddArrayToObject(o, "grid");
+	for (int i = 0; i < r->npoints; i++) {
+		cJSON *p = news_rule_to_json(&r->point[i]);
+
+		cJSON_DeleteItemFromObjectCaseSensitive(p, "what");
+		cJSON_AddNumberToObject(p, "train_cost_bps", r->train_cost[i]);
+		cJSON_AddItemToArray(a, p);
+	}
+	cJSON_AddNumberToObject(o, "best", r->best);
+	cJSON_AddNumberToObject(o, "val_cost_without_bps", r->val_off);
+	cJSON_AddNumberToObject(o, "val_cost_with_best_bps", r->val_best);
+	cJSON_AddBoolToObject(o, "kept", r->kept);
+	cJSON_AddNumberToObject(o, "seconds", r->seconds);
+}
+
 /* One PPO episode: the training session learned_cost would run for it,
  * with m's sampler choosing and every decision in tr with its step
  * reward. */
@@ -291,6 +317,10 @@ learned_train_usage(FILE *f)
 	    "                          baseline to be taken (default 0.5)\n"
 	    "  --clip-bps C            rollout: labels clipped to +-C bps, 0 not\n"
 	    "                          (default 50)\n"
+	    "  --news-rule             rollout: after the Q-function, choose the news\n"
+	    "                          confirmation's numbers on a grid over fresh\n"
+	    "                          training sessions; kept only if it validates\n"
+	    "                          better than none\n"
 	    "  --states FILE           rollout: every labelled state to FILE (CSV:\n"
 	    "                          iteration, session, point, news, the\n"
 	    "                          policy's inputs, a label per candidate)\n"
@@ -318,7 +348,7 @@ learned_train_main(int argc, char **argv)
 	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
 	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL,
-	    O_STATES, O_NOBOOK };
+	    O_STATES, O_NOBOOK, O_NEWS };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -354,6 +384,7 @@ learned_train_main(int argc, char **argv)
 		{ "clip-bps", required_argument, NULL, O_CLIPL },
 		{ "states", required_argument, NULL, O_STATES },
 		{ "no-book-head", required_argument, NULL, O_NOBOOK },
+		{ "news-rule", no_argument, NULL, O_NEWS },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
@@ -368,7 +399,8 @@ learned_train_main(int argc, char **argv)
 	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
 	double maxg = 0.5, iters = 2, points = 3, hold = 0.1, ridge = 10;
 	double margin = 0.5, clipl = 50;
-	int ppo = 0, rollout = 0;
+	int ppo = 0, rollout = 0, news_rule = 0;
+	struct news_tune_result nres;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
@@ -436,6 +468,9 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_NOBOOK:
 			nobook = optarg;
+			break;
+		case O_NEWS:
+			news_rule = 1;
 			break;
 		case O_COMMIT:
 			commit = optarg;
@@ -509,6 +544,11 @@ learned_train_main(int argc, char **argv)
 	}
 	if (scarg == NULL || out == NULL || episodes <= 0 || optind < argc) {
 		learned_train_usage(stderr);
+		return 2;
+	}
+	if (news_rule && !rollout) {
+		fprintf(stderr, "tranched train: --news-rule: only with --method "
+		    "rollout (it is tuned on the rollout policy)\n");
 		return 2;
 	}
 	if (states != NULL && !rollout) {
@@ -671,6 +711,15 @@ learned_train_main(int argc, char **argv)
 		model_free(&mdl);
 		goto out;
 	}
+	if (rollout && news_rule && rollout_tune_news(&mdl, &ro, rres.best_val,
+	    &nres, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched train: --news-rule: %s\n", err);
+		fclose(cf);
+		if (sf != NULL)
+			fclose(sf);
+		model_free(&mdl);
+		goto out;
+	}
 	fclose(cf);
 	/* A states file that could not be written (a full disk) fails the
 	 * run, but the model it trained is still saved. */
@@ -702,6 +751,8 @@ learned_train_main(int argc, char **argv)
 		cJSON_AddNumberToObject(tr, "margin_bps", ro.margin);
 		cJSON_AddNumberToObject(tr, "clip_bps", ro.clip);
 		cJSON_AddNumberToObject(tr, "states", rres.states);
+		if (news_rule)
+			learned_news_meta(tr, &nres, ro.iterations);
 	} else
 		cJSON_AddStringToObject(tr, "method", "evolution strategy: "
 		    "antithetic Gaussian perturbations, centred ranks, Adam; common "

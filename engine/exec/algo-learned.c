@@ -34,6 +34,14 @@
  * market's words ("re-plan: urgency 0.6 -> 2.6, +12,000 now: news -0.8 at
  * 10:31:05, 5 s move -2.4 sigma").  A trainer's trace (model.h) records
  * each decision's features, action and log-probability.
+ *
+ * Beside the Q-function a model may carry a news confirmation (model.h,
+ * struct news_rule; its numbers chosen by the trainer on training
+ * sessions): when an item against the block is confirmed by the price
+ * and did not move it at the headline, take a share of the remainder at
+ * once.  The Q-function leaves it to the rule: it is linear, and the
+ * moment (soft news the price is only starting to hear) is one a linear
+ * fit of a few hundred labelled news states could not single out.
  */
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +64,11 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
+	/* The news confirmation: the item last seen (its time), the 5-s move
+	 * when it was first seen, and the item it fired for (INT64_MIN:
+	 * none). */
+	int64_t news_t, news_fired;
+	double news_m5;
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
@@ -95,6 +108,7 @@ learned_state_new(void)
 		s->act_t = -1;
 		s->cached_t = -1;
 		s->in_force = POLICY_BASE_ACTION;
+		s->news_t = s->news_fired = INT64_MIN;
 	}
 	return s;
 }
@@ -204,6 +218,34 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
 		s->logp = model_logp(&s->c, s->c.action);
 	if (s->c.action < 0 || s->c.action >= POLICY_NACTIONS)
 		s->c.action = POLICY_BASE_ACTION;
+}
+
+/*
+ * The news confirmation (model.h, struct news_rule) for p at t, from the
+ * signals sig: 1 when it fires now.  It notes each new item's first 5-s
+ * move in s whether or not it fires, so it must see every second the
+ * policy is asked (wake and decide both call it); it fires once per item.
+ */
+static int
+learned_news_fires(const struct model *mdl, const struct parent *p, int64_t t,
+                   const struct exec_signals *sig, struct learned_state *s)
+{
+	const struct news_rule *r = &mdl->news;
+	double dir = p->spec.side == BOOK_BID ? 1 : -1;
+	int64_t at;
+
+	if (!r->on || sig->news_age_s < 0 || learned_head(p) ==
+	    MODEL_HEAD_NO_BOOK)
+		return 0;
+	at = t - (int64_t)llround(sig->news_age_s * 1e9);
+	/* Items are whole milliseconds apart at least (news.c). */
+	if (s->news_t == INT64_MIN || llabs(at - s->news_t) >= 1000000) {
+		s->news_t = at;
+		s->news_m5 = sig->move5;
+	}
+	return s->news_fired != s->news_t && sig->news_age_s >= r->after_lo &&
+	    sig->news_age_s <= r->after_hi && sig->news_sentiment * dir > 0 &&
+	    sig->move30 * dir >= r->move_k && fabs(s->news_m5) < r->priced_k;
 }
 
 /* One driver of a choice in the market's words. */
@@ -355,9 +397,52 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 	cJSON_AddItemToObject(act->detail, "policy", d);
 }
 
+/* A decision the news confirmation took: in front of the note, and its
+ * numbers in the detail (policy.news_confirm). */
+static void
+learned_news_explain(const struct model *mdl, const struct learned_state *s,
+                     const struct exec_signals *sig, int64_t t,
+                     struct algo_action *act)
+{
+	char head[160];
+	size_t hl, nl;
+	int64_t at = (t - (int64_t)llround(sig->news_age_s * 1e9)) /
+	    1000000000LL;
+	cJSON *pol = act->detail != NULL ?
+	    cJSON_GetObjectItemCaseSensitive(act->detail, "policy") : NULL;
+	cJSON *o;
+
+	snprintf(head, sizeof head, "news confirmed: %+.2f at "
+	    "%02lld:%02lld:%02lld, 30 s move %+.1f sigma: +%lld now (%.0f%% of "
+	    "what is left), crossing; ", sig->news_sentiment,
+	    (long long)(at / 3600 % 24), (long long)(at / 60 % 60),
+	    (long long)(at % 60), sig->move30, (long long)act->lump,
+	    100 * mdl->news.take);
+	/* In front of the note, which is cut short if it must be. */
+	hl = strlen(head);
+	nl = strlen(act->note);
+	if (hl > sizeof act->note - 1)
+		hl = sizeof act->note - 1;
+	if (nl > sizeof act->note - 1 - hl)
+		nl = sizeof act->note - 1 - hl;
+	memmove(act->note + hl, act->note, nl);
+	memcpy(act->note, head, hl);
+	act->note[hl + nl] = '\0';
+	if (pol == NULL)
+		return;
+	o = cJSON_AddObjectToObject(pol, "news_confirm");
+	cJSON_AddNumberToObject(o, "sentiment", sig->news_sentiment);
+	cJSON_AddNumberToObject(o, "age_s", sig->news_age_s);
+	cJSON_AddNumberToObject(o, "move30_sigma", sig->move30);
+	cJSON_AddNumberToObject(o, "move5_at_item_sigma", s->news_m5);
+	cJSON_AddNumberToObject(o, "take", mdl->news.take);
+	cJSON_AddNumberToObject(o, "lump", (double)act->lump);
+}
+
 /*
  * Between decisions: choose as if deciding, and ask for a decision only
- * when the choice differs from the action in force.
+ * when the choice differs from the action in force, or the news
+ * confirmation fires.
  */
 static int
 learned_wake(struct exec *x, struct parent *p, int64_t t)
@@ -365,6 +450,7 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	const struct model *mdl = exec_model(x);
 	struct learned_state *s = p->algo_state;
 	struct exec_signals sig;
+	int news;
 
 	if (mdl == NULL || t >= p->next_decision)
 		return 0;
@@ -376,7 +462,9 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	learned_choose(x, p, t, mdl, s, 1, &sig);
 	s->cached_t = t;
 	s->cached = 1;
-	return s->c.action != s->in_force;
+	/* Called first: it must see the item's first second. */
+	news = learned_news_fires(mdl, p, t, &sig, s);
+	return s->c.action != s->in_force || news;
 }
 
 static int
@@ -388,7 +476,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	struct exec_signals sig;
 	double from_urg = (p->plan.on && !p->plan.own ? p->plan.kappa :
 	    p->ac_kappa) * (double)(p->spec.end - t);
-	int woken, a;
+	int woken, a, news;
 
 	if (s == NULL) {
 		if ((s = learned_state_new()) == NULL)
@@ -429,6 +517,18 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		act->style = learned_style(p, policy_style(a));
 		s->act_t = t;
 	}
+	news = learned_news_fires(mdl, p, t, &sig, s);
+	if (news) {
+		int64_t sched = exec_target(p, t);
+		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+
+		s->news_fired = s->news_t;
+		act->lump = left > 0 ? (int64_t)llround(mdl->news.take *
+		    (double)left) : 0;
+		act->lump_ns = 0;
+		act->style = STYLE_CROSS;
+		s->act_t = t;
+	}
 	s->in_force = a;
 	if (mdl->trace != NULL) {
 		struct trace_step st = {
@@ -441,8 +541,11 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		memcpy(st.f, s->f, sizeof st.f);
 		trace_add(mdl->trace, &st);
 	}
-	if (exec_emitting(x))
+	if (exec_emitting(x)) {
 		learned_explain(mdl, s, p, t, &sig, from_urg, woken, act);
+		if (news)
+			learned_news_explain(mdl, s, &sig, t, act);
+	}
 	return 0;
 }
 
@@ -481,7 +584,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	struct exec_signals sig;
 	double shares, u, l, du, base, to;
 	int64_t sched, left, lump, T = p->spec.end - t;
-	int a, style, agree, ac_curve;
+	int a, style, agree, ac_curve, news;
 	char live[32];
 	cJSON *o;
 
@@ -490,6 +593,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 			return;
 		s->ls.act_t = -1;
 		s->ls.cached_t = -1;
+		s->ls.news_t = s->ls.news_fired = INT64_MIN;
 		snprintf(s->model, sizeof s->model, "%s", mdl->name);
 		p->shadow_state = s;
 	}
@@ -501,6 +605,16 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	sched = exec_target(p, t);
 	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
 	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;
+	/* The news confirmation as the live policy would take it (the
+	 * shadow is asked only at the live algorithm's decisions, so it
+	 * notes an item's first move at the first of them after it). */
+	news = learned_news_fires(mdl, p, t, &sig, &s->ls);
+	if (news) {
+		s->ls.news_fired = s->ls.news_t;
+		lump = left > 0 ? (int64_t)llround(mdl->news.take * (double)left) :
+		    0;
+		l = 1;
+	}
 	base = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
 	    (double)T;
 	/* An "ac" urgency is AC's own plus its offset, whatever the plan in

@@ -29,8 +29,11 @@
  * list) is read as it is, one head for every market.  Version 2 (four
  * urgencies, all on the baseline's) and version 1 (multipliers of AC's
  * slice) are refused by name. */
-#define MODEL_VERSION 4
+#define MODEL_VERSION 5
 #define MODEL_VERSION_MIN 3
+/* Version 5: an optional "news_rule" (struct news_rule).  A model without
+ * one is written as version 4, so that an engine before the rule still
+ * reads it. */
 
 /* Urgency offsets in kappa (T - t) units on top of the baseline's: one
  * slower (back-loading when the baseline is near a straight line), and
@@ -310,7 +313,8 @@ model_to_json(const struct model *m)
 	cJSON *o = cJSON_CreateObject(), *a, *u;
 
 	cJSON_AddStringToObject(o, "format", MODEL_FORMAT);
-	cJSON_AddNumberToObject(o, "version", MODEL_VERSION);
+	cJSON_AddNumberToObject(o, "version", m->news.on ? MODEL_VERSION :
+	    MODEL_VERSION - 1);
 	cJSON_AddStringToObject(o, "name", m->name);
 	a = cJSON_AddArrayToObject(o, "features");
 	for (int i = 0; i < m->nfeat; i++) {
@@ -343,9 +347,86 @@ model_to_json(const struct model *m)
 		    "decide in every other market");
 		nn_to_json(&m->no_book, h);
 	}
+	if (m->news.on)
+		cJSON_AddItemToObject(o, "news_rule", news_rule_to_json(&m->news));
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
+}
+
+cJSON *
+news_rule_to_json(const struct news_rule *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	double after[2] = { r->after_lo, r->after_hi };
+
+	cJSON_AddStringToObject(o, "what", "take \"take\" of the remainder at "
+	    "once, crossing, when the newest news item is between after_s "
+	    "seconds old, its sentiment is against the block, the 30-s move is "
+	    "move30_sigma against it, and the 5-s move when the item came was "
+	    "under priced_sigma either way; once per item");
+	cJSON_AddItemToObject(o, "after_s", cJSON_CreateDoubleArray(after, 2));
+	cJSON_AddNumberToObject(o, "move30_sigma", r->move_k);
+	cJSON_AddNumberToObject(o, "priced_sigma", r->priced_k);
+	cJSON_AddNumberToObject(o, "take", r->take);
+	return o;
+}
+
+/* o's number `name` into *v, within [lo, hi]; -1 naming it otherwise. */
+static int
+news_rule_num(const cJSON *o, const char *name, double lo, double hi,
+              double *v, char *err, size_t errlen)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	char *txt;
+
+	if (cJSON_IsNumber(it) && isfinite(it->valuedouble) &&
+	    it->valuedouble >= lo && it->valuedouble <= hi) {
+		*v = it->valuedouble;
+		return 0;
+	}
+	txt = it != NULL ? cJSON_PrintUnformatted(it) : NULL;
+	snprintf(err, errlen, "\"news_rule.%s\": %s: must be a number from %g "
+	    "to %g", name, txt != NULL ? txt : "missing", lo, hi);
+	free(txt);
+	return -1;
+}
+
+int
+news_rule_from_json(struct news_rule *r, const cJSON *o, char *err,
+                    size_t errlen)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "after_s");
+	struct news_rule n = { .on = 1 };
+
+	if (!cJSON_IsObject(o)) {
+		snprintf(err, errlen, "\"news_rule\": must be an object");
+		return -1;
+	}
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 2 ||
+	    !cJSON_IsNumber(cJSON_GetArrayItem(a, 0)) ||
+	    !cJSON_IsNumber(cJSON_GetArrayItem(a, 1)) ||
+	    !(cJSON_GetArrayItem(a, 0)->valuedouble >= 0) ||
+	    !(cJSON_GetArrayItem(a, 1)->valuedouble <= 3600) ||
+	    !(cJSON_GetArrayItem(a, 0)->valuedouble <
+	    cJSON_GetArrayItem(a, 1)->valuedouble)) {
+		char *txt = a != NULL ? cJSON_PrintUnformatted(a) : NULL;
+
+		snprintf(err, errlen, "\"news_rule.after_s\": %s: must be [lo, "
+		    "hi] seconds with 0 <= lo < hi <= 3600", txt != NULL ? txt :
+		    "missing");
+		free(txt);
+		return -1;
+	}
+	n.after_lo = cJSON_GetArrayItem(a, 0)->valuedouble;
+	n.after_hi = cJSON_GetArrayItem(a, 1)->valuedouble;
+	if (news_rule_num(o, "move30_sigma", 0.1, 100, &n.move_k, err,
+	    errlen) != 0 || news_rule_num(o, "priced_sigma", 0.1, 1e6,
+	    &n.priced_k, err, errlen) != 0 || news_rule_num(o, "take", 0.01, 1,
+	    &n.take, err, errlen) != 0)
+		return -1;
+	*r = n;
+	return 0;
 }
 
 /* actions.NAME must be this engine's list v[n], value for value. */
@@ -456,6 +537,17 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 			memset(&m->no_book, 0, sizeof m->no_book);
 			return -1;
 		}
+	}
+	it = cJSON_GetObjectItemCaseSensitive(o, "news_rule");
+	if (it != NULL && (ver->valueint < 5 || news_rule_from_json(&m->news, it,
+	    err, errlen) != 0)) {
+		if (ver->valueint < 5)
+			snprintf(err, errlen, "\"news_rule\": needs version 5 (the "
+			    "file says %d)", ver->valueint);
+		nn_free(&m->net);
+		nn_free(&m->no_book);
+		memset(&m->no_book, 0, sizeof m->no_book);
+		return -1;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(m->name, sizeof m->name, "%s", cJSON_IsString(it) ?

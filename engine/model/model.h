@@ -144,10 +144,36 @@ enum model_head {
 };
 struct trace;
 struct policy_choice;
+/*
+ * The news confirmation (model version 5, optional): a rule beside the
+ * Q-function, its five numbers chosen by the trainer on training sessions
+ * (rollout_tune_news).  When the feed's newest item on the block's symbol
+ * is between after_lo and after_hi seconds old, its sentiment is against
+ * the block, the mid has moved at least move_k sigmas against the block
+ * over the last 30 s, and the 5-s move around the item when it first came
+ * was under priced_k sigmas either way (a price that jumped at the
+ * headline has already heard it: hard news), the policy takes `take` of
+ * the remainder at once, crossing.  Once per item.
+ */
+struct news_rule {
+	int on;
+	double after_lo, after_hi; /* seconds since the item */
+	double move_k;             /* 30-s move against the block, sigmas */
+	double priced_k;           /* |5-s move| at the item: already priced */
+	double take;               /* share of the remainder, (0, 1] */
+};
+
+/* {"after_s":[lo,hi],"move30_sigma":k,"priced_sigma":h,"take":f} into
+ * *r (on); -1 with err naming the field and its value. */
+int news_rule_from_json(struct news_rule *r, const cJSON *o, char *err,
+                        size_t errlen);
+cJSON *news_rule_to_json(const struct news_rule *r);
+
 struct model {
 	char name[64];
 	struct nn net;
 	struct nn no_book;     /* nlayers 0: none, `net` decides there too */
+	struct news_rule news; /* .on 0: none */
 	int nfeat;
 	int feat[FEAT_COUNT];  /* network input i is feature feat[i] */
 	cJSON *meta;           /* training, seeds, commit, evaluation (owned) */
@@ -387,6 +413,30 @@ struct rollout_result {
 
 int rollout_train(struct model *m, const struct rollout_opts *o,
                   struct rollout_result *r, char *err, size_t errlen);
+/*
+ * The news confirmation's numbers (struct news_rule), chosen after the
+ * Q-function: every point of a small grid runs the policy with that rule
+ * on the same training sessions (iteration o->iterations, sessions the
+ * rollouts never saw), the point of lowest mean cost is then run on the
+ * validation sessions, and m keeps it only when it validates below
+ * val_off (m's validation without a rule).  m->news is set or cleared;
+ * r gets every point's training cost.
+ */
+#define NEWS_TUNE_MAX 64
+struct news_tune_result {
+	int npoints;
+	struct news_rule point[NEWS_TUNE_MAX];
+	double train_cost[NEWS_TUNE_MAX];
+	double train_off;          /* the same sessions without a rule */
+	int best;                  /* index of the lowest training cost */
+	double val_best, val_off;
+	int kept;
+	double seconds;
+};
+int rollout_tune_news(struct model *m, const struct rollout_opts *o,
+                      double val_off, struct news_tune_result *r, char *err,
+                      size_t errlen);
+
 /* The candidate actions, in the order of the labels' columns (out may be
  * NULL); their count. */
 int rollout_candidates(int *out);

@@ -588,3 +588,97 @@ out:
 	free(d);
 	return rc;
 }
+
+/*
+ * The news confirmation's grid (model.h).  Seconds after the item the rule
+ * may fire from (to 120), the 30-s move against the block that confirms
+ * it, the 5-s move at the item above which it counts as already priced,
+ * and the share of the remainder taken.
+ */
+static const double nt_lo[] = { 20, 40 };
+static const double nt_k[] = { 1, 2 };
+static const double nt_priced[] = { 15, 20, 30 };
+static const double nt_take[] = { 0.5, 1 };
+
+static double
+nt_mean(const struct rollout_opts *o, const struct model *m, int it, int n,
+        const int *ep, struct rl_item *out, char *err, size_t errlen, int *rc)
+{
+	double s = 0;
+
+	*rc = rl_run(o, m, it, n, ep, NULL, out, err, errlen);
+	for (int i = 0; *rc == 0 && i < n; i++)
+		s += out[i].cost;
+	return n > 0 ? s / n : 0;
+}
+
+int
+rollout_tune_news(struct model *m, const struct rollout_opts *o,
+                  double val_off, struct news_tune_result *r, char *err,
+                  size_t errlen)
+{
+	int E = o->episodes, V = o->val_episodes, n = E > V ? E : V, rc = -1;
+	int *ep = malloc((size_t)(n > 0 ? n : 1) * sizeof *ep);
+	struct rl_item *out = calloc((size_t)(n > 0 ? n : 1), sizeof *out);
+	double t0 = rl_now();
+
+	memset(r, 0, sizeof *r);
+	if (ep == NULL || out == NULL) {
+		snprintf(err, errlen, "news rule: out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+		ep[i] = i;
+	for (size_t a = 0; a < sizeof nt_lo / sizeof *nt_lo; a++)
+		for (size_t b = 0; b < sizeof nt_k / sizeof *nt_k; b++)
+			for (size_t c = 0; c < sizeof nt_priced / sizeof *nt_priced;
+			    c++)
+				for (size_t d = 0; d < sizeof nt_take / sizeof *nt_take;
+				    d++)
+					r->point[r->npoints++] = (struct news_rule){
+						.on = 1, .after_lo = nt_lo[a],
+						.after_hi = 120, .move_k = nt_k[b],
+						.priced_k = nt_priced[c],
+						.take = nt_take[d],
+					};
+	m->news.on = 0;
+	if (o->progress)
+		rl_bar(0, 1, "news rule", t0);
+	r->train_off = nt_mean(o, m, o->iterations, E, ep, out, err, errlen, &rc);
+	if (rc != 0)
+		goto done;
+	r->best = -1;
+	for (int i = 0; i < r->npoints; i++) {
+		m->news = r->point[i];
+		if (o->progress)
+			rl_bar(i, r->npoints, "news rule", t0);
+		r->train_cost[i] = nt_mean(o, m, o->iterations, E, ep, out, err,
+		    errlen, &rc);
+		if (rc != 0)
+			goto done;
+		if (r->best < 0 || r->train_cost[i] < r->train_cost[r->best])
+			r->best = i;
+	}
+	r->val_off = val_off;
+	r->val_best = val_off;
+	m->news.on = 0;
+	if (r->train_cost[r->best] < r->train_off) {
+		m->news = r->point[r->best];
+		r->val_best = nt_mean(o, m, -1, V, ep, out, err, errlen, &rc);
+		if (rc != 0)
+			goto done;
+		r->kept = r->val_best < val_off;
+		if (!r->kept)
+			m->news.on = 0;
+	}
+	if (o->progress)
+		fprintf(stderr, "\n");
+	rc = 0;
+done:
+	if (rc != 0)
+		m->news.on = 0;
+	r->seconds = rl_now() - t0;
+	free(ep);
+	free(out);
+	return rc;
+}
