@@ -53,6 +53,8 @@
 
 /* The least spacing of event-driven decisions, seconds: the event rule's. */
 #define LEARNED_REACT_S 5.0
+/* The news confirmation: how long after an item its jump is measured. */
+#define LEARNED_PRICED_S 5.0
 
 struct learned_state {
 	int64_t act_t;       /* when the policy last left its baseline; -1 never */
@@ -64,8 +66,8 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
-	/* The news confirmation: the item last seen (its time), the 5-s move
-	 * when it was first seen, and the item it fired for (INT64_MIN:
+	/* The news confirmation: the item last seen (its time), the largest
+	 * 5-s move in its first 5 s, and the item it fired for (INT64_MIN:
 	 * none). */
 	int64_t news_t, news_fired;
 	double news_m5;
@@ -238,11 +240,16 @@ learned_news_fires(const struct model *mdl, const struct parent *p, int64_t t,
 	    MODEL_HEAD_NO_BOOK)
 		return 0;
 	at = t - (int64_t)llround(sig->news_age_s * 1e9);
-	/* Items are whole milliseconds apart at least (news.c). */
+	/* Items are whole milliseconds apart at least (news.c).  The jump at
+	 * the headline is the largest 5-s move of the item's first 5 s: the
+	 * first second may come before the market has heard it. */
 	if (s->news_t == INT64_MIN || llabs(at - s->news_t) >= 1000000) {
 		s->news_t = at;
-		s->news_m5 = sig->move5;
+		s->news_m5 = 0;
 	}
+	if (sig->news_age_s <= LEARNED_PRICED_S && fabs(sig->move5) >
+	    fabs(s->news_m5))
+		s->news_m5 = sig->move5;
 	return s->news_fired != s->news_t && sig->news_age_s >= r->after_lo &&
 	    sig->news_age_s <= r->after_hi && sig->news_sentiment * dir > 0 &&
 	    sig->move30 * dir >= r->move_k && fabs(s->news_m5) < r->priced_k;

@@ -363,8 +363,8 @@ news_rule_to_json(const struct news_rule *r)
 	cJSON_AddStringToObject(o, "what", "take \"take\" of the remainder at "
 	    "once, crossing, when the newest news item is between after_s "
 	    "seconds old, its sentiment is against the block, the 30-s move is "
-	    "move30_sigma against it, and the 5-s move when the item came was "
-	    "under priced_sigma either way; once per item");
+	    "move30_sigma against it, and no 5-s move of the item's first 5 s "
+	    "reached priced_sigma either way; once per item");
 	cJSON_AddItemToObject(o, "after_s", cJSON_CreateDoubleArray(after, 2));
 	cJSON_AddNumberToObject(o, "move30_sigma", r->move_k);
 	cJSON_AddNumberToObject(o, "priced_sigma", r->priced_k);

@@ -150,9 +150,9 @@ struct policy_choice;
  * (rollout_tune_news).  When the feed's newest item on the block's symbol
  * is between after_lo and after_hi seconds old, its sentiment is against
  * the block, the mid has moved at least move_k sigmas against the block
- * over the last 30 s, and the 5-s move around the item when it first came
- * was under priced_k sigmas either way (a price that jumped at the
- * headline has already heard it: hard news), the policy takes `take` of
+ * over the last 30 s, and no 5-s move of the item's first 5 s reached
+ * priced_k sigmas either way (a price that jumped at the headline has
+ * already heard it: hard news), the policy takes `take` of
  * the remainder at once, crossing.  Once per item.
  */
 struct news_rule {

@@ -6,14 +6,18 @@
  * agrees with a classical schedule when it would choose "x1 tactic", and
  * counts every decision it would take otherwise, with the shares; the
  * untrained policy is ais-pass fill for fill; a re-plan action moves the
- * schedule as specified; the "ac" urgency keeps AC's schedule; and a policy woken by news decides within a
- * second of it and says what it changed and why.
+ * schedule as specified; the "ac" urgency keeps AC's schedule; a policy
+ * woken by news decides within a second of it and says what it changed and
+ * why; and the news confirmation takes the remainder once when soft news
+ * against the block is confirmed by the price, and never for news in the
+ * block's favour, hard news the price jumped on, or a model without it.
  */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -598,6 +602,140 @@ policy_wakes_on_news_and_says_why(void **state)
 	model_free(&m);
 }
 
+/*
+ * The news confirmation (struct news_rule).  A sell block of 200,000 over
+ * an hour in a market with one news item at 10:00 (the market's own, fed
+ * to the feed as a scenario does): kind, good or bad, the feed's score
+ * always right.  What the run saw of the rule's decisions.
+ */
+struct confirm_seen {
+	int n;                 /* decisions the rule took */
+	double age_s;          /* the first one's seconds after the item */
+	long long lump;        /* its shares */
+	char reason[512];
+	double move5_at_item;
+};
+
+static void
+confirm_emit(void *arg, const char *topic, cJSON *o)
+{
+	struct confirm_seen *c = arg;
+	const cJSON *nc;
+
+	if (strcmp(topic, "decision") != 0 || (nc = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(o, "policy"), "news_confirm")) == NULL)
+		return;
+	if (c->n++ == 0) {
+		c->age_s = cJSON_GetObjectItem(nc, "age_s")->valuedouble;
+		c->lump = (long long)cJSON_GetObjectItem(nc, "lump")->valuedouble;
+		c->move5_at_item = cJSON_GetObjectItem(nc,
+		    "move5_at_item_sigma")->valuedouble;
+		snprintf(c->reason, sizeof c->reason, "%s",
+		    cJSON_GetObjectItem(o, "reason")->valuestring);
+	}
+}
+
+static void
+run_news(int kind, int good, int rule, struct confirm_seen *c,
+         struct parent *out, int64_t *filled_at_2min)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct model mdl;
+	struct parent_spec ps = spec("learned");
+	struct exec_emit em = { confirm_emit, c };
+	struct sim_news_item it;
+	struct exec_news en;
+	int hidden[1] = { 8 };
+	char err[256];
+
+	memset(c, 0, sizeof *c);
+	assert_int_equal(model_init(&mdl, hidden, 1, 5, 0.3, err, sizeof err),
+	    0);
+	if (rule)
+		mdl.news = (struct news_rule){ .on = 1, .after_lo = 20,
+		    .after_hi = 120, .move_k = 1, .priced_k = 20, .take = 1 };
+	sim_params_default(&sp);
+	sim_news_default(&sp.news, kind);
+	sp.news.first = sp.news.last = 36000LL * NS;
+	sp.news.p_up = good;
+	sp.news.wrong = 0;
+	sp.news.size_min = 150;
+	sp.news.size = 1e-9;
+	assert_int_equal(market_sim_new(&m, &sp, 21, OPEN - 300 * NS), 0);
+	market_advance(m, OPEN - 1);
+	assert_int_equal(exec_new(&x, m, &em), 0);
+	exec_set_model(x, &mdl);
+	assert_int_equal(market_news_count(m), 1);
+	market_news_get(m, 0, &it);
+	memset(&en, 0, sizeof en);
+	en.t = it.at;
+	en.src = EXEC_NEWS_SIM;
+	en.sentiment = it.sentiment;
+	strcpy(en.sym, "QDI");
+	snprintf(en.headline, sizeof en.headline, "%s", it.headline);
+	assert_int_equal(exec_news_add(x, &en, err, sizeof err), 0);
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, it.at + 120 * NS);
+	*filled_at_2min = exec_get(x, 0)->filled;
+	exec_tick(x, ps.end + NS);
+	*out = *exec_get(x, 0);
+	out->children = NULL;
+	out->algo_state = NULL;
+	out->shadow_state = NULL;
+	exec_free(x);
+	market_free(m);
+	model_free(&mdl);
+}
+
+static void
+news_confirmation_takes_the_remainder_once(void **state)
+{
+	struct confirm_seen c, off;
+	struct parent b, b0;
+	int64_t f2, f2_off;
+
+	(void)state;
+	/* Soft bad news, a seller: the price confirms it over the first
+	 * minutes, and the rule takes what is left at once, crossing. */
+	run_news(SIM_NEWS_SOFT, 0, 1, &c, &b, &f2);
+	run_news(SIM_NEWS_SOFT, 0, 0, &off, &b0, &f2_off);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(off.n, 0);
+	assert_true(c.age_s >= 20 && c.age_s <= 120);
+	assert_true(fabs(c.move5_at_item) < 20);
+	/* The schedule has most of the block done by 10:00: the remainder. */
+	assert_true(c.lump > 20000);
+	assert_non_null(strstr(c.reason, "news confirmed: -"));
+	assert_non_null(strstr(c.reason, "of what is left), crossing; "));
+	/* Two minutes after the item it has sold far more than without the
+	 * rule, and the block is done. */
+	assert_true(f2 > f2_off + c.lump / 2);
+	assert_int_equal(b.filled, b.spec.qty);
+}
+
+static void
+news_confirmation_leaves_good_or_priced_news_alone(void **state)
+{
+	struct confirm_seen c;
+	struct parent b, b0;
+	int64_t f2, f2_off;
+
+	(void)state;
+	/* Good news for a seller: never. */
+	run_news(SIM_NEWS_SOFT, 1, 1, &c, &b, &f2);
+	assert_int_equal(c.n, 0);
+	/* Hard bad news: the price is there within a second of the
+	 * headline, so the 5-s move at the item says it is priced. */
+	run_news(SIM_NEWS_HARD, 0, 1, &c, &b, &f2);
+	assert_int_equal(c.n, 0);
+	/* Neither run differs from the model without the rule by a share. */
+	run_news(SIM_NEWS_HARD, 0, 0, &c, &b0, &f2_off);
+	assert_int_equal(b.filled, b0.filled);
+	assert_true(b.cash == b0.cash);
+}
+
 int
 main(void)
 {
@@ -610,6 +748,8 @@ main(void)
 		cmocka_unit_test(shadow_ac_agrees_only_with_an_ac_curve),
 		cmocka_unit_test(policy_wakes_on_news_and_says_why),
 		cmocka_unit_test(no_book_head_decides_in_the_ac_world_only),
+		cmocka_unit_test(news_confirmation_takes_the_remainder_once),
+		cmocka_unit_test(news_confirmation_leaves_good_or_priced_news_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
