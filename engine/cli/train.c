@@ -230,7 +230,10 @@ learned_news_meta(cJSON *tr, const struct news_tune_result *r, int it)
 	}
 	cJSON_AddNumberToObject(o, "best", r->best);
 	cJSON_AddNumberToObject(o, "val_cost_without_bps", r->val_off);
-	cJSON_AddNumberToObject(o, "val_cost_with_best_bps", r->val_best);
+	if (r->validated)
+		cJSON_AddNumberToObject(o, "val_cost_with_best_bps", r->val_best);
+	else
+		cJSON_AddNullToObject(o, "val_cost_with_best_bps");
 	cJSON_AddBoolToObject(o, "kept", r->kept);
 	cJSON_AddNumberToObject(o, "seconds", r->seconds);
 }

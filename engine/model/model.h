@@ -430,6 +430,7 @@ struct news_tune_result {
 	double train_off;          /* the same sessions without a rule */
 	int best;                  /* index of the lowest training cost */
 	double val_best, val_off;
+	int validated;             /* 0: no setting beat no rule in training */
 	int kept;
 	double seconds;
 };

@@ -667,6 +667,7 @@ rollout_tune_news(struct model *m, const struct rollout_opts *o,
 		r->val_best = nt_mean(o, m, -1, V, ep, out, err, errlen, &rc);
 		if (rc != 0)
 			goto done;
+		r->validated = 1;
 		r->kept = r->val_best < val_off;
 		if (!r->kept)
 			m->news.on = 0;

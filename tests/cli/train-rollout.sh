@@ -7,7 +7,8 @@
 # records the trainer's settings; bad rollout options are refused naming
 # the option and the value, and write nothing; --states writes every
 # labelled state; --no-book-head carries another model's network in as
-# the head for markets with no book, leaving the trained head as it was.
+# the head for markets with no book, leaving the trained head as it was;
+# --news-rule tunes the news confirmation and records every setting.
 set -eu
 T=$1
 tmp=$(mktemp -d)
@@ -71,6 +72,28 @@ nin, nout = m["arch"]["layers"]
 sys.exit(0 if any(abs(w) > 0 for w in m["weights"][:nin * nout]) else 1)
 PY
 
+# --news-rule: the same run tunes the news confirmation on fresh sessions,
+# the same with one worker and two; every setting's training cost is
+# recorded, and the rule is in the model (version 5) exactly when the
+# record says it was kept.
+"$T" train "${args[@]}" --jobs 1 --news-rule --out "$tmp/n1.json" > /dev/null ||
+	fail "train --news-rule --jobs 1"
+"$T" train "${args[@]}" --jobs 2 --news-rule --out "$tmp/n2.json" > /dev/null ||
+	fail "train --news-rule --jobs 2"
+cmp <(jq -c 'del(.meta.training.seconds, .meta.training.jobs, .meta.training.news_rule.seconds)' "$tmp/n1.json") \
+	<(jq -c 'del(.meta.training.seconds, .meta.training.jobs, .meta.training.news_rule.seconds)' "$tmp/n2.json") ||
+	fail "--news-rule: --jobs 1 and --jobs 2 wrote different models"
+cmp <(jq -c .weights "$tmp/a.json") <(jq -c .weights "$tmp/n1.json") ||
+	fail "--news-rule changed the Q-function"
+jq -e '.meta.training.news_rule | (.grid | length) == 24 and
+	all(.grid[]; .train_cost_bps | type == "number") and
+	(.train_cost_without_bps | type == "number") and (.kept | type == "boolean")' \
+	"$tmp/n1.json" > /dev/null || fail "--news-rule: record $(jq -c .meta.training.news_rule "$tmp/n1.json")"
+jq -e 'if .meta.training.news_rule.kept then .version == 5 and
+	(.news_rule.after_s | length) == 2 else .version == 4 and .news_rule == null end' \
+	"$tmp/n1.json" > /dev/null ||
+	fail "--news-rule: model $(jq -c '[.version, .news_rule, .meta.training.news_rule.kept]' "$tmp/n1.json")"
+
 # --no-book-head: the same run with an ac-world model carried in writes the
 # same book head (on a mix with ac-world in it, where a head attached
 # during training would change what the book head learns), the carried
@@ -123,6 +146,7 @@ bad '--iterations 0' --method rollout --iterations 0
 bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
 bad '--states' --states "$tmp/es.states"
+bad '--news-rule: only with --method rollout' --news-rule
 bad "$tmp/no/such/dir/s.csv" --method rollout --states "$tmp/no/such/dir/s.csv"
 bad "--no-book-head model $tmp/none.json" --method rollout --no-book-head "$tmp/none.json"
 bad "--no-book-head model $tmp/h-short.json" --method rollout --no-book-head "$tmp/h-short.json"

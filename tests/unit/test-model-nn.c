@@ -355,6 +355,67 @@ no_book_head_decides_in_its_markets_and_round_trips(void **state)
 	model_free(&m);
 }
 
+/* The news confirmation (model version 5): kept by a file bit for bit, a
+ * model without one written as version 4, and every bad value refused by
+ * its field's name and the value. */
+static void
+news_rule_round_trips_and_refuses_bad_values(void **state)
+{
+	struct model m, back;
+	cJSON *o, *r;
+	char err[256];
+	static const struct {
+		const char *field, *json, *says;
+	} bad[] = {
+		{ "after_s", "[120, 20]", "\"news_rule.after_s\": [120,20]" },
+		{ "after_s", "[-1, 20]", "\"news_rule.after_s\": [-1,20]" },
+		{ "after_s", "[0, 4000]", "\"news_rule.after_s\": [0,4000]" },
+		{ "after_s", "20", "\"news_rule.after_s\": 20" },
+		{ "move30_sigma", "0", "\"news_rule.move30_sigma\": 0" },
+		{ "move30_sigma", "\"2\"", "\"news_rule.move30_sigma\": \"2\"" },
+		{ "priced_sigma", "-3", "\"news_rule.priced_sigma\": -3" },
+		{ "take", "1.5", "\"news_rule.take\": 1.5" },
+		{ "take", "null", "\"news_rule.take\": null" },
+	};
+
+	(void)state;
+	linear_prefers(&m, POLICY_BASE_ACTION);
+	o = model_to_json(&m);
+	assert_int_equal((int)cJSON_GetObjectItem(o, "version")->valuedouble, 4);
+	assert_null(cJSON_GetObjectItem(o, "news_rule"));
+	cJSON_Delete(o);
+	m.news = (struct news_rule){ .on = 1, .after_lo = 40, .after_hi = 120,
+	    .move_k = 2, .priced_k = 20, .take = 0.5 };
+	o = reparsed(&m);
+	assert_int_equal((int)cJSON_GetObjectItem(o, "version")->valuedouble, 5);
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), 0);
+	assert_int_equal(back.news.on, 1);
+	assert_true(back.news.after_lo == 40 && back.news.after_hi == 120 &&
+	    back.news.move_k == 2 && back.news.priced_k == 20 &&
+	    back.news.take == 0.5);
+	model_free(&back);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cJSON *c = cJSON_Duplicate(o, 1);
+
+		r = cJSON_GetObjectItem(c, "news_rule");
+		cJSON_ReplaceItemInObject(r, bad[i].field, cJSON_Parse(bad[i].json));
+		assert_int_equal(model_from_json(&back, c, err, sizeof err), -1);
+		assert_non_null(strstr(err, bad[i].says));
+		cJSON_Delete(c);
+	}
+	/* A field left out is named; a rule in a version 4 file is refused. */
+	r = cJSON_GetObjectItem(o, "news_rule");
+	cJSON_DeleteItemFromObject(r, "take");
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"news_rule.take\": missing"));
+	cJSON_AddNumberToObject(r, "take", 1);
+	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(4));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"news_rule\": needs version 5"));
+	cJSON_Delete(o);
+	model_free(&m);
+}
+
 int
 main(void)
 {
@@ -364,6 +425,7 @@ main(void)
 		cmocka_unit_test(nn_init_is_seeded),
 		cmocka_unit_test(model_file_round_trips_and_refuses_unknown_features),
 		cmocka_unit_test(no_book_head_decides_in_its_markets_and_round_trips),
+		cmocka_unit_test(news_rule_round_trips_and_refuses_bad_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  * (news halfway through; going faster after bad news saves, after good
  * news costs), learns to speed up after bad news and only then, validates
  * better than the untrained policy, and is the same bit for bit with one
- * worker or two.
+ * worker or two; and the news confirmation's tuning picks a planted
+ * setting and keeps it only when it validates cheaper.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -202,6 +203,73 @@ trainer_refuses_a_hidden_layer(void **state)
 	model_free(&m);
 }
 
+/*
+ * The news confirmation's tuning (rollout_tune_news) on a toy whose costs
+ * are planted: without a rule a session costs 10; with one, 9, and 7 at
+ * the planted setting (40 s, 1 sigma, 20 sigmas, all of it).  Validation
+ * sessions cost what *arg says the rule does there.
+ */
+static double
+news_cost(void *arg, const struct model *m, int it, int ep)
+{
+	const double *val = arg;
+	const struct news_rule *r = &m->news;
+
+	(void)ep;
+	if (!r->on)
+		return 10;
+	if (it < 0)
+		return *val;
+	return r->after_lo == 40 && r->move_k == 1 && r->priced_k == 20 &&
+	    r->take == 1 ? 7 : 9;
+}
+
+static void
+tune(double val, int jobs, double val_off, struct model *m,
+     struct news_tune_result *r)
+{
+	char err[256];
+	struct rollout_opts o = {
+		.iterations = 2, .episodes = 6, .val_episodes = 4, .jobs = jobs,
+		.cost = news_cost, .arg = &val,
+	};
+
+	assert_int_equal(model_init(m, NULL, 0, 1, 0.3, err, sizeof err), 0);
+	if (rollout_tune_news(m, &o, val_off, r, err, sizeof err) != 0)
+		fail_msg("rollout_tune_news: %s", err);
+}
+
+static void
+news_rule_tuning_finds_the_planted_setting_and_validates_it(void **state)
+{
+	struct model m, m2;
+	struct news_tune_result r, r2;
+
+	(void)state;
+	/* Cheaper in validation too: kept, the planted setting. */
+	tune(8, 1, 10, &m, &r);
+	tune(8, 2, 10, &m2, &r2);
+	assert_int_equal(r.npoints, 24);
+	assert_true(r.train_off == 10);
+	assert_true(r.train_cost[r.best] == 7);
+	assert_int_equal(r.best, r2.best);
+	assert_int_equal(r.kept, 1);
+	assert_int_equal(r.validated, 1);
+	assert_true(r.val_best == 8 && r.val_off == 10);
+	assert_int_equal(m.news.on, 1);
+	assert_true(m.news.after_lo == 40 && m.news.after_hi == 120 &&
+	    m.news.move_k == 1 && m.news.priced_k == 20 && m.news.take == 1);
+	model_free(&m);
+	model_free(&m2);
+	/* Dearer in validation: the model is left without a rule. */
+	tune(11, 1, 10, &m, &r);
+	assert_true(r.train_cost[r.best] == 7);
+	assert_int_equal(r.kept, 0);
+	assert_true(r.val_best == 11);
+	assert_int_equal(m.news.on, 0);
+	model_free(&m);
+}
+
 int
 main(void)
 {
@@ -209,6 +277,7 @@ main(void)
 		cmocka_unit_test(fit_recovers_a_planted_q),
 		cmocka_unit_test(trainer_learns_the_toy_and_is_deterministic),
 		cmocka_unit_test(trainer_refuses_a_hidden_layer),
+		cmocka_unit_test(news_rule_tuning_finds_the_planted_setting_and_validates_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
