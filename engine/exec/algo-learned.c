@@ -53,8 +53,6 @@
 
 /* The least spacing of event-driven decisions, seconds: the event rule's. */
 #define LEARNED_REACT_S 5.0
-/* The news confirmation: how long after an item its jump is measured. */
-#define LEARNED_PRICED_S 5.0
 
 struct learned_state {
 	int64_t act_t;       /* when the policy last left its baseline; -1 never */
@@ -66,11 +64,8 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
-	/* The news confirmation: the item last seen (its time), the largest
-	 * 5-s move in its first 5 s, and the item it fired for (INT64_MIN:
-	 * none). */
-	int64_t news_t, news_fired;
-	double news_m5;
+	/* The news confirmation: the item it fired for (INT64_MIN: none). */
+	int64_t news_fired;
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
@@ -110,7 +105,7 @@ learned_state_new(void)
 		s->act_t = -1;
 		s->cached_t = -1;
 		s->in_force = POLICY_BASE_ACTION;
-		s->news_t = s->news_fired = INT64_MIN;
+		s->news_fired = INT64_MIN;
 	}
 	return s;
 }
@@ -224,35 +219,31 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
 
 /*
  * The news confirmation (model.h, struct news_rule) for p at t, from the
- * signals sig: 1 when it fires now.  It notes each new item's first 5-s
- * move in s whether or not it fires, so it must see every second the
- * policy is asked (wake and decide both call it); it fires once per item.
+ * signals sig: 1 when it fires now, *at the item's time and *jump the
+ * price's jump at it.  The jump is the market's (exec_news_jump: the
+ * samples of the item's first seconds, whenever this block was asked);
+ * an item whose first seconds were not sampled through (a block that
+ * started after it, or signals nobody read then) counts as priced.  Once
+ * per item.
  */
 static int
-learned_news_fires(const struct model *mdl, const struct parent *p, int64_t t,
-                   const struct exec_signals *sig, struct learned_state *s)
+learned_news_fires(const struct exec *x, const struct model *mdl,
+                   const struct parent *p, int64_t t,
+                   const struct exec_signals *sig,
+                   const struct learned_state *s, int64_t *at, double *jump)
 {
 	const struct news_rule *r = &mdl->news;
 	double dir = p->spec.side == BOOK_BID ? 1 : -1;
-	int64_t at;
 
-	if (!r->on || sig->news_age_s < 0 || learned_head(p) ==
-	    MODEL_HEAD_NO_BOOK)
+	if (!r->on || sig->news_age_s < r->after_lo || sig->news_age_s >
+	    r->after_hi || learned_head(p) == MODEL_HEAD_NO_BOOK ||
+	    sig->news_sentiment * dir <= 0 || sig->move30 * dir < r->move_k ||
+	    exec_news_jump(x, p->m, at, jump) != 0)
 		return 0;
-	at = t - (int64_t)llround(sig->news_age_s * 1e9);
-	/* Items are whole milliseconds apart at least (news.c).  The jump at
-	 * the headline is the largest 5-s move of the item's first 5 s: the
-	 * first second may come before the market has heard it. */
-	if (s->news_t == INT64_MIN || llabs(at - s->news_t) >= 1000000) {
-		s->news_t = at;
-		s->news_m5 = 0;
-	}
-	if (sig->news_age_s <= LEARNED_PRICED_S && fabs(sig->move5) >
-	    fabs(s->news_m5))
-		s->news_m5 = sig->move5;
-	return s->news_fired != s->news_t && sig->news_age_s >= r->after_lo &&
-	    sig->news_age_s <= r->after_hi && sig->news_sentiment * dir > 0 &&
-	    sig->move30 * dir >= r->move_k && fabs(s->news_m5) < r->priced_k;
+	/* The samples' newest item must be the one the block reads (an
+	 * item since the last sample is not yet measured). */
+	return llabs(*at - (t - (int64_t)llround(sig->news_age_s * 1e9))) <
+	    1000000 && *at != s->news_fired && fabs(*jump) < r->priced_k;
 }
 
 /* One driver of a choice in the market's words. */
@@ -407,7 +398,7 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 /* A decision the news confirmation took: in front of the note, and its
  * numbers in the detail (policy.news_confirm). */
 static void
-learned_news_explain(const struct model *mdl, const struct learned_state *s,
+learned_news_explain(const struct model *mdl, double jump,
                      const struct exec_signals *sig, int64_t t,
                      struct algo_action *act)
 {
@@ -441,7 +432,7 @@ learned_news_explain(const struct model *mdl, const struct learned_state *s,
 	cJSON_AddNumberToObject(o, "sentiment", sig->news_sentiment);
 	cJSON_AddNumberToObject(o, "age_s", sig->news_age_s);
 	cJSON_AddNumberToObject(o, "move30_sigma", sig->move30);
-	cJSON_AddNumberToObject(o, "move5_at_item_sigma", s->news_m5);
+	cJSON_AddNumberToObject(o, "move5_at_item_sigma", jump);
 	cJSON_AddNumberToObject(o, "take", mdl->news.take);
 	cJSON_AddNumberToObject(o, "lump", (double)act->lump);
 }
@@ -458,6 +449,8 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	struct learned_state *s = p->algo_state;
 	struct exec_signals sig;
 	int news;
+	int64_t at;
+	double jump;
 
 	if (mdl == NULL || t >= p->next_decision)
 		return 0;
@@ -469,8 +462,7 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	learned_choose(x, p, t, mdl, s, 1, &sig);
 	s->cached_t = t;
 	s->cached = 1;
-	/* Called first: it must see the item's first second. */
-	news = learned_news_fires(mdl, p, t, &sig, s);
+	news = learned_news_fires(x, mdl, p, t, &sig, s, &at, &jump);
 	return s->c.action != s->in_force || news;
 }
 
@@ -484,6 +476,8 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	double from_urg = (p->plan.on && !p->plan.own ? p->plan.kappa :
 	    p->ac_kappa) * (double)(p->spec.end - t);
 	int woken, a, news;
+	int64_t at;
+	double jump = 0;
 
 	if (s == NULL) {
 		if ((s = learned_state_new()) == NULL)
@@ -524,12 +518,12 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		act->style = learned_style(p, policy_style(a));
 		s->act_t = t;
 	}
-	news = learned_news_fires(mdl, p, t, &sig, s);
+	news = learned_news_fires(x, mdl, p, t, &sig, s, &at, &jump);
 	if (news) {
 		int64_t sched = exec_target(p, t);
 		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
 
-		s->news_fired = s->news_t;
+		s->news_fired = at;
 		act->lump = left > 0 ? (int64_t)llround(mdl->news.take *
 		    (double)left) : 0;
 		act->lump_ns = 0;
@@ -551,7 +545,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	if (exec_emitting(x)) {
 		learned_explain(mdl, s, p, t, &sig, from_urg, woken, act);
 		if (news)
-			learned_news_explain(mdl, s, &sig, t, act);
+			learned_news_explain(mdl, jump, &sig, t, act);
 	}
 	return 0;
 }
@@ -592,6 +586,8 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	double shares, u, l, du, base, to;
 	int64_t sched, left, lump, T = p->spec.end - t;
 	int a, style, agree, ac_curve, news;
+	int64_t at;
+	double jump;
 	char live[32];
 	cJSON *o;
 
@@ -600,7 +596,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 			return;
 		s->ls.act_t = -1;
 		s->ls.cached_t = -1;
-		s->ls.news_t = s->ls.news_fired = INT64_MIN;
+		s->ls.news_fired = INT64_MIN;
 		snprintf(s->model, sizeof s->model, "%s", mdl->name);
 		p->shadow_state = s;
 	}
@@ -613,11 +609,11 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
 	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;
 	/* The news confirmation as the live policy would take it (the
-	 * shadow is asked only at the live algorithm's decisions, so it
-	 * notes an item's first move at the first of them after it). */
-	news = learned_news_fires(mdl, p, t, &sig, &s->ls);
+	 * jump is known only where some block reads signals: beside a
+	 * classical schedule alone, never, and the rule does not fire). */
+	news = learned_news_fires(x, mdl, p, t, &sig, &s->ls, &at, &jump);
 	if (news) {
-		s->ls.news_fired = s->ls.news_t;
+		s->ls.news_fired = at;
 		lump = left > 0 ? (int64_t)llround(mdl->news.take * (double)left) :
 		    0;
 		l = 1;

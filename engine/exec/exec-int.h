@@ -52,6 +52,12 @@ struct exec_mkt {
 	 * last sample, and what our own crossing children took of it. */
 	int64_t sbuy, ssell, sourbuy, soursell;
 	struct sig_state sig;
+	/* The newest news item on this market as the samples saw it
+	 * (exec_news_jump): its time (INT64_MIN none yet), the largest 5-s
+	 * move of the samples in its first EXEC_NEWS_JUMP_S, and the oldest
+	 * age sampled there (-1: its first seconds were never sampled). */
+	int64_t jump_at;
+	double jump, jump_age;
 	/* Dealer selection (exec-route.c): what this desk has seen of each
 	 * dealer, and requests whose leakage is not yet measured. */
 	struct dealer_hist dh;

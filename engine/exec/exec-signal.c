@@ -25,6 +25,8 @@
 
 #include "engine/exec/exec-int.h"
 
+static void exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t);
+
 int
 exec_signal_wanted(const struct exec *x)
 {
@@ -68,7 +70,58 @@ exec_signal_sample(struct exec *x, int64_t t)
 		s.sell = mk->ssell > mk->soursell ? mk->ssell - mk->soursell : 0;
 		mk->sbuy = mk->ssell = mk->sourbuy = mk->soursell = 0;
 		sig_update(&mk->sig, t, &s);
+		exec_signal_news(x, mk, t);
 	}
+}
+
+/*
+ * The jump at mk's newest news item: the largest 5-s move among the samples
+ * of its first EXEC_NEWS_JUMP_S seconds.  An item first met later than
+ * that, or with less than 5 s of samples before it, has an unknown jump
+ * (jump_age -1).
+ */
+static void
+exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t)
+{
+	int64_t age;
+	double sent, win = EXEC_NEWS_JUMP_S * 1e9;
+	struct sig_view v;
+
+	if (exec_news_last(x, mk->m, t, &age, &sent) != 0)
+		return;
+	if (t - age != mk->jump_at) {
+		mk->jump_at = t - age;
+		mk->jump = 0;
+		/* Met within its first seconds, with 5 s of samples before
+		 * it for the 5-s move to be read against. */
+		mk->jump_age = (double)age <= win && (double)mk->sig.n >=
+		    EXEC_NEWS_JUMP_S + 1 + (double)age / 1e9 ? 0 : -1;
+	}
+	if (mk->jump_age < 0 || (double)age > win)
+		return;
+	sig_read(&mk->sig, &v);
+	if (fabs(v.move5) > fabs(mk->jump))
+		mk->jump = v.move5;
+	mk->jump_age = (double)age / 1e9;
+}
+
+int
+exec_news_jump(const struct exec *x, const struct market *m, int64_t *at,
+               double *jump)
+{
+	for (size_t i = 0; i < x->nmk; i++) {
+		const struct exec_mkt *mk = &x->mk[i];
+
+		if (mk->m != m)
+			continue;
+		*at = mk->jump_at;
+		*jump = mk->jump;
+		/* Sampled through its first seconds: the last sample there
+		 * at least a second short of their end. */
+		return mk->jump_at != INT64_MIN && mk->jump_age >=
+		    EXEC_NEWS_JUMP_S - 1 ? 0 : -1;
+	}
+	return -1;
 }
 
 long

@@ -177,6 +177,8 @@ exec_wire(struct exec *x, struct market *m)
 
 	mk->x = x;
 	mk->m = m;
+	mk->jump_at = INT64_MIN;
+	mk->jump_age = -1;
 	m->cbs.fill = exec_on_fill;
 	m->cbs.gone = exec_on_gone;
 	m->cbs.trade = exec_on_trade;

@@ -725,6 +725,15 @@ cJSON *exec_news_json(const struct exec_news *n);
  * sentiment.  0, or -1 (both set to 0) when there has been none. */
 int exec_news_last(const struct exec *x, const struct market *m, int64_t now,
                    int64_t *age, double *sentiment);
+/* How far market m's price jumped at its newest item: the largest 5-s mid
+ * move (sigmas, up +) of the fast signals' samples in the item's first
+ * EXEC_NEWS_JUMP_S seconds, which are taken each whole second while any
+ * block reads signals.  *at is the item's time.  0, or -1 when those
+ * seconds were not sampled through (no block read signals then, or too
+ * few seconds of history before the item): the jump is not known. */
+#define EXEC_NEWS_JUMP_S 5
+int exec_news_jump(const struct exec *x, const struct market *m,
+                   int64_t *at, double *jump);
 
 /* 1 when decisions are published (a daemon), 0 in backtests. */
 int exec_emitting(const struct exec *x);

@@ -635,9 +635,19 @@ confirm_emit(void *arg, const char *topic, cJSON *o)
 	}
 }
 
+/* What a run varies beyond the news: the item's time past 10:00, the
+ * block's side, and how long after the item the block is submitted (0:
+ * at the open). */
+struct news_case {
+	int64_t item_off;
+	int side;
+	int64_t late;
+};
+
 static void
-run_news(int kind, int good, int rule, struct confirm_seen *c,
-         struct parent *out, int64_t *filled_at_2min)
+run_news_case(int kind, int good, int rule, const struct news_case *nc,
+              struct confirm_seen *c, struct parent *out,
+              int64_t *filled_at_2min)
 {
 	struct sim_params sp;
 	struct market *m;
@@ -658,7 +668,7 @@ run_news(int kind, int good, int rule, struct confirm_seen *c,
 		    .after_hi = 120, .move_k = 1, .priced_k = 20, .take = 1 };
 	sim_params_default(&sp);
 	sim_news_default(&sp.news, kind);
-	sp.news.first = sp.news.last = 36000LL * NS;
+	sp.news.first = sp.news.last = 36000LL * NS + nc->item_off;
 	sp.news.p_up = good;
 	sp.news.wrong = 0;
 	sp.news.size_min = 150;
@@ -676,6 +686,14 @@ run_news(int kind, int good, int rule, struct confirm_seen *c,
 	strcpy(en.sym, "QDI");
 	snprintf(en.headline, sizeof en.headline, "%s", it.headline);
 	assert_int_equal(exec_news_add(x, &en, err, sizeof err), 0);
+	ps.side = nc->side;
+	if (nc->late > 0) {
+		/* Nothing reads signals before the block: the market's first
+		 * seconds after the item were never sampled. */
+		exec_tick(x, it.at + nc->late);
+		ps.start = it.at + nc->late;
+		ps.end = ps.start + 3600 * NS;
+	}
 	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
 	exec_tick(x, it.at + 120 * NS);
 	*filled_at_2min = exec_get(x, 0)->filled;
@@ -687,6 +705,14 @@ run_news(int kind, int good, int rule, struct confirm_seen *c,
 	exec_free(x);
 	market_free(m);
 	model_free(&mdl);
+}
+
+static void
+run_news(int kind, int good, int rule, struct confirm_seen *c,
+         struct parent *out, int64_t *filled_at_2min)
+{
+	run_news_case(kind, good, rule, &(struct news_case){ 0, BOOK_ASK, 0 },
+	    c, out, filled_at_2min);
 }
 
 static void
@@ -713,6 +739,12 @@ news_confirmation_takes_the_remainder_once(void **state)
 	 * rule, and the block is done. */
 	assert_true(f2 > f2_off + c.lump / 2);
 	assert_int_equal(b.filled, b.spec.qty);
+	/* A buyer hears soft good news the same way, at a time that is not a
+	 * whole second. */
+	run_news_case(SIM_NEWS_SOFT, 1, 1, &(struct news_case){ 300000000,
+	    BOOK_BID, 0 }, &c, &b, &f2);
+	assert_int_equal(c.n, 1);
+	assert_non_null(strstr(c.reason, "news confirmed: +"));
 }
 
 static void
@@ -727,13 +759,25 @@ news_confirmation_leaves_good_or_priced_news_alone(void **state)
 	run_news(SIM_NEWS_SOFT, 1, 1, &c, &b, &f2);
 	assert_int_equal(c.n, 0);
 	/* Hard bad news: the price is there within a second of the
-	 * headline, so the 5-s move at the item says it is priced. */
-	run_news(SIM_NEWS_HARD, 0, 1, &c, &b, &f2);
-	assert_int_equal(c.n, 0);
+	 * headline, so the 5-s moves of its first seconds say it is priced,
+	 * whether the item comes on a whole second, just after one or just
+	 * before the next. */
+	for (int64_t off = 0; off < NS; off += 350000000) {
+		run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ off,
+		    BOOK_ASK, 0 }, &c, &b, &f2);
+		assert_int_equal(c.n, 0);
+	}
 	/* Neither run differs from the model without the rule by a share. */
+	run_news(SIM_NEWS_HARD, 0, 1, &c, &b, &f2);
 	run_news(SIM_NEWS_HARD, 0, 0, &c, &b0, &f2_off);
 	assert_int_equal(b.filled, b0.filled);
 	assert_true(b.cash == b0.cash);
+	/* A block that starts 25 s after soft bad news never saw the price
+	 * at the headline: it does not know the news was not priced, and
+	 * leaves it alone. */
+	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){ 0, BOOK_ASK,
+	    25 * NS }, &c, &b, &f2);
+	assert_int_equal(c.n, 0);
 }
 
 int

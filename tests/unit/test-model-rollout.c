@@ -206,32 +206,43 @@ trainer_refuses_a_hidden_layer(void **state)
 /*
  * The news confirmation's tuning (rollout_tune_news) on a toy whose costs
  * are planted: without a rule a session costs 10; with one, 9, and 7 at
- * the planted setting (40 s, 1 sigma, 20 sigmas, all of it).  Validation
- * sessions cost what *arg says the rule does there.
+ * the planted setting (40 s, 1 sigma, 20 sigmas, all of it), but only on
+ * the sessions after the last iteration (it 2 here): sessions the
+ * rollouts already used cost 1000 with a rule.  Validation sessions cost
+ * what the arg says the rule does there; `worse` makes every setting
+ * dearer than none in training.
  */
+struct news_toy {
+	double val;
+	int worse;
+};
+
 static double
 news_cost(void *arg, const struct model *m, int it, int ep)
 {
-	const double *val = arg;
+	const struct news_toy *t = arg;
 	const struct news_rule *r = &m->news;
 
 	(void)ep;
 	if (!r->on)
 		return 10;
 	if (it < 0)
-		return *val;
+		return t->val;
+	if (it != 2 || t->worse)
+		return 1000;
 	return r->after_lo == 40 && r->move_k == 1 && r->priced_k == 20 &&
 	    r->take == 1 ? 7 : 9;
 }
 
 static void
-tune(double val, int jobs, double val_off, struct model *m,
+tune(double val, int worse, int jobs, double val_off, struct model *m,
      struct news_tune_result *r)
 {
 	char err[256];
+	struct news_toy toy = { val, worse };
 	struct rollout_opts o = {
 		.iterations = 2, .episodes = 6, .val_episodes = 4, .jobs = jobs,
-		.cost = news_cost, .arg = &val,
+		.cost = news_cost, .arg = &toy,
 	};
 
 	assert_int_equal(model_init(m, NULL, 0, 1, 0.3, err, sizeof err), 0);
@@ -247,8 +258,8 @@ news_rule_tuning_finds_the_planted_setting_and_validates_it(void **state)
 
 	(void)state;
 	/* Cheaper in validation too: kept, the planted setting. */
-	tune(8, 1, 10, &m, &r);
-	tune(8, 2, 10, &m2, &r2);
+	tune(8, 0, 1, 10, &m, &r);
+	tune(8, 0, 2, 10, &m2, &r2);
 	assert_int_equal(r.npoints, 24);
 	assert_true(r.train_off == 10);
 	assert_true(r.train_cost[r.best] == 7);
@@ -262,10 +273,16 @@ news_rule_tuning_finds_the_planted_setting_and_validates_it(void **state)
 	model_free(&m);
 	model_free(&m2);
 	/* Dearer in validation: the model is left without a rule. */
-	tune(11, 1, 10, &m, &r);
+	tune(11, 0, 1, 10, &m, &r);
 	assert_true(r.train_cost[r.best] == 7);
 	assert_int_equal(r.kept, 0);
 	assert_true(r.val_best == 11);
+	assert_int_equal(m.news.on, 0);
+	model_free(&m);
+	/* No setting beats no rule in training: not validated, no rule. */
+	tune(8, 1, 1, 10, &m, &r);
+	assert_int_equal(r.validated, 0);
+	assert_int_equal(r.kept, 0);
 	assert_int_equal(m.news.on, 0);
 	model_free(&m);
 }
