@@ -691,7 +691,10 @@ learned_train_main(int argc, char **argv)
 		fprintf(stderr, "training on %d scenario(s) by PPO: %d iterations x "
 		    "%d episodes, %d jobs\n", nsc, po.iterations, po.episodes,
 		    po.jobs);
-	if (rollout && rollout_train(&mdl, &ro, &rres, err, sizeof err) == 0) {
+	/* --news-rule: the rule's numbers, on the policy just trained. */
+	if (rollout && rollout_train(&mdl, &ro, &rres, err, sizeof err) == 0 &&
+	    (!news_rule || rollout_tune_news(&mdl, &ro, rres.best_val, &nres,
+	    err, sizeof err) == 0)) {
 		res = (struct es_result){ .best_val = rres.best_val, .best_gen =
 		    rres.best_iter, .base_val = rres.base_val, .seconds =
 		    rres.seconds };
@@ -711,15 +714,6 @@ learned_train_main(int argc, char **argv)
 	} else if (ppo || es_train(&mdl, &o, &res, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched train: %s\n", err);
 		fclose(cf);
-		model_free(&mdl);
-		goto out;
-	}
-	if (rollout && news_rule && rollout_tune_news(&mdl, &ro, rres.best_val,
-	    &nres, err, sizeof err) != 0) {
-		fprintf(stderr, "tranched train: --news-rule: %s\n", err);
-		fclose(cf);
-		if (sf != NULL)
-			fclose(sf);
 		model_free(&mdl);
 		goto out;
 	}

@@ -676,8 +676,14 @@ rollout_tune_news(struct model *m, const struct rollout_opts *o,
 		fprintf(stderr, "\n");
 	rc = 0;
 done:
-	if (rc != 0)
+	if (rc != 0) {
+		char e[256];
+
+		snprintf(e, sizeof e, "%s", err);
+		if (strncmp(e, "news rule: ", 11) != 0)
+			snprintf(err, errlen, "news rule: %s", e);
 		m->news.on = 0;
+	}
 	r->seconds = rl_now() - t0;
 	free(ep);
 	free(out);

@@ -238,6 +238,20 @@ shadow_watches_and_never_trades(void **state)
 }
 
 
+/* Run x's market past end, copy its first block out (without what it
+ * owns) and free both. */
+static void
+run_out(struct exec *x, struct market *m, int64_t end, struct parent *out)
+{
+	exec_tick(x, end + NS);
+	*out = *exec_get(x, 0);
+	out->children = NULL;
+	out->algo_state = NULL;
+	out->shadow_state = NULL;
+	exec_free(x);
+	market_free(m);
+}
+
 /* A block of algo for an hour on seed 21 (with model set when not NULL and
  * emit when s is not NULL), run to its end; *out gets the block. */
 static void
@@ -262,13 +276,7 @@ run_algo(const char *algo, const struct model *mdl, struct seen *s,
 	if (news != NULL)
 		assert_int_equal(exec_news_add(x, news, err, sizeof err), 0);
 	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
-	exec_tick(x, ps.end + NS);
-	*out = *exec_get(x, 0);
-	out->children = NULL;
-	out->algo_state = NULL;
-	out->shadow_state = NULL;
-	exec_free(x);
-	market_free(m);
+	run_out(x, m, ps.end, out);
 }
 
 /* A model whose network prefers action a by margin on every input. */
@@ -697,13 +705,7 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
 	exec_tick(x, it.at + 120 * NS);
 	*filled_at_2min = exec_get(x, 0)->filled;
-	exec_tick(x, ps.end + NS);
-	*out = *exec_get(x, 0);
-	out->children = NULL;
-	out->algo_state = NULL;
-	out->shadow_state = NULL;
-	exec_free(x);
-	market_free(m);
+	run_out(x, m, ps.end, out);
 	model_free(&mdl);
 }
 
