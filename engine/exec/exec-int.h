@@ -58,6 +58,9 @@ struct exec_mkt {
 	 * age sampled there (-1: its first seconds were never sampled). */
 	int64_t jump_at;
 	double jump, jump_age;
+	/* Since when the signals have been sampled every second without a
+	 * gap (their rings are by sample, not by time). */
+	int64_t sig_since;
 	/* Dealer selection (exec-route.c): what this desk has seen of each
 	 * dealer, and requests whose leakage is not yet measured. */
 	struct dealer_hist dh;

@@ -25,7 +25,8 @@
 
 #include "engine/exec/exec-int.h"
 
-static void exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t);
+static void exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t,
+                             int two_sided);
 
 int
 exec_signal_wanted(const struct exec *x)
@@ -69,19 +70,27 @@ exec_signal_sample(struct exec *x, int64_t t)
 		s.buy = mk->sbuy > mk->sourbuy ? mk->sbuy - mk->sourbuy : 0;
 		s.sell = mk->ssell > mk->soursell ? mk->ssell - mk->soursell : 0;
 		mk->sbuy = mk->ssell = mk->sourbuy = mk->soursell = 0;
+		/* A gap (no block read signals for a while) restarts the
+		 * stretch the rings can be trusted over. */
+		if (mk->sig.n == 0 || t - mk->sig.t > 3 * 1000000000LL / 2)
+			mk->sig_since = t;
 		sig_update(&mk->sig, t, &s);
-		exec_signal_news(x, mk, t);
+		exec_signal_news(x, mk, t, s.mid > 0);
 	}
 }
 
 /*
  * The jump at mk's newest news item: the largest 5-s move among the samples
- * of its first EXEC_NEWS_JUMP_S seconds.  An item first met later than
- * that, or with less than 5 s of samples before it, has an unknown jump
- * (jump_age -1).
+ * of its first EXEC_NEWS_JUMP_S seconds.  Its jump is unknown (jump_age
+ * -1) when it was first met later than that; when the signals had not
+ * been sampled without a gap through their warm-up and 5 s before it (a
+ * move is 0 in the warm-up, and after a gap the ring compares with mids
+ * from before it); or when the book was one-sided at one of those samples
+ * (the mid is then the last known one, and the jump can hide behind it).
  */
 static void
-exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t)
+exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t,
+                 int two_sided)
 {
 	int64_t age;
 	double sent, win = EXEC_NEWS_JUMP_S * 1e9;
@@ -92,13 +101,19 @@ exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t)
 	if (t - age != mk->jump_at) {
 		mk->jump_at = t - age;
 		mk->jump = 0;
-		/* Met within its first seconds, with 5 s of samples before
-		 * it for the 5-s move to be read against. */
-		mk->jump_age = (double)age <= win && (double)mk->sig.n >=
-		    EXEC_NEWS_JUMP_S + 1 + (double)age / 1e9 ? 0 : -1;
+		/* Met within its first seconds, with the warm-up and 5 s of
+		 * unbroken samples before it. */
+		mk->jump_age = (double)age <= win && (double)mk->sig.n >
+		    SIG_WARMUP + EXEC_NEWS_JUMP_S + (double)age / 1e9 &&
+		    t - age - mk->sig_since >= (SIG_WARMUP + EXEC_NEWS_JUMP_S) *
+		    1000000000LL ? 0 : -1;
 	}
 	if (mk->jump_age < 0 || (double)age > win)
 		return;
+	if (!two_sided) {
+		mk->jump_age = -1;
+		return;
+	}
 	sig_read(&mk->sig, &v);
 	if (fabs(v.move5) > fabs(mk->jump))
 		mk->jump = v.move5;

@@ -645,7 +645,7 @@ confirm_emit(void *arg, const char *topic, cJSON *o)
 
 /* What a run varies beyond the news: the item's time past 10:00, the
  * block's side, and how long after the item the block is submitted (0:
- * at the open). */
+ * at the open; negative: before the item). */
 struct news_case {
 	int64_t item_off;
 	int side;
@@ -695,9 +695,10 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 	snprintf(en.headline, sizeof en.headline, "%s", it.headline);
 	assert_int_equal(exec_news_add(x, &en, err, sizeof err), 0);
 	ps.side = nc->side;
-	if (nc->late > 0) {
+	if (nc->late != 0) {
 		/* Nothing reads signals before the block: the market's first
-		 * seconds after the item were never sampled. */
+		 * seconds after the item were never sampled (late > 0), or the
+		 * signals are still warming up at the item (late < 0). */
 		exec_tick(x, it.at + nc->late);
 		ps.start = it.at + nc->late;
 		ps.end = ps.start + 3600 * NS;
@@ -779,6 +780,12 @@ news_confirmation_leaves_good_or_priced_news_alone(void **state)
 	 * leaves it alone. */
 	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){ 0, BOOK_ASK,
 	    25 * NS }, &c, &b, &f2);
+	assert_int_equal(c.n, 0);
+	/* A block submitted 40 s before hard news: the signals are still in
+	 * their warm-up at the headline, where every move reads 0, so the
+	 * jump is not known and the rule leaves the news alone. */
+	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ 0, BOOK_ASK,
+	    -40 * NS }, &c, &b, &f2);
 	assert_int_equal(c.n, 0);
 }
 
