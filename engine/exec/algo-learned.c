@@ -217,14 +217,22 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
 		s->c.action = POLICY_BASE_ACTION;
 }
 
+/* What is left of p beyond the schedule due at t (or beyond what is
+ * filled, when that is ahead): what a lump is a share of. */
+static int64_t
+learned_left(const struct parent *p, int64_t t)
+{
+	int64_t sched = exec_target(p, t);
+
+	return p->spec.qty - (p->filled > sched ? p->filled : sched);
+}
+
 /*
  * The news confirmation (model.h, struct news_rule) for p at t, from the
  * signals sig: 1 when it fires now, *at the item's time and *jump the
- * price's jump at it.  The jump is the market's (exec_news_jump: the
- * samples of the item's first seconds, whenever this block was asked);
- * an item whose first seconds were not sampled through (a block that
- * started after it, or signals nobody read then) counts as priced.  Once
- * per item.
+ * price's jump at it.  The jump is the market's (exec_news_jump, from the
+ * samples of the item's first seconds, whichever block asked for them);
+ * an item whose jump is not known counts as priced.  Once per item.
  */
 static int
 learned_news_fires(const struct exec *x, const struct model *mdl,
@@ -398,24 +406,20 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 /* A decision the news confirmation took: in front of the note, and its
  * numbers in the detail (policy.news_confirm). */
 static void
-learned_news_explain(const struct model *mdl, double jump,
-                     const struct exec_signals *sig, int64_t t,
+learned_news_explain(const struct model *mdl, const struct parent *p,
+                     double jump, const struct exec_signals *sig, int64_t t,
                      struct algo_action *act)
 {
-	char head[160];
+	char head[200], item[64];
 	size_t hl, nl;
-	int64_t at = (t - (int64_t)llround(sig->news_age_s * 1e9)) /
-	    1000000000LL;
 	cJSON *pol = act->detail != NULL ?
 	    cJSON_GetObjectItemCaseSensitive(act->detail, "policy") : NULL;
 	cJSON *o;
 
-	snprintf(head, sizeof head, "news confirmed: %+.2f at "
-	    "%02lld:%02lld:%02lld, 30 s move %+.1f sigma: +%lld now (%.0f%% of "
-	    "what is left), crossing; ", sig->news_sentiment,
-	    (long long)(at / 3600 % 24), (long long)(at / 60 % 60),
-	    (long long)(at % 60), sig->move30, (long long)act->lump,
-	    100 * mdl->news.take);
+	learned_driver_words(item, sizeof item, FEAT_NEWS_SENT, p, sig, t);
+	snprintf(head, sizeof head, "news confirmed (%s), 30 s move %+.1f "
+	    "sigma: +%lld now (%.0f%% of what is left), crossing; ", item,
+	    sig->move30, (long long)act->lump, 100 * mdl->news.take);
 	/* In front of the note, which is cut short if it must be. */
 	hl = strlen(head);
 	nl = strlen(act->note);
@@ -448,7 +452,6 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	const struct model *mdl = exec_model(x);
 	struct learned_state *s = p->algo_state;
 	struct exec_signals sig;
-	int news;
 	int64_t at;
 	double jump;
 
@@ -462,8 +465,8 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	learned_choose(x, p, t, mdl, s, 1, &sig);
 	s->cached_t = t;
 	s->cached = 1;
-	news = learned_news_fires(x, mdl, p, t, &sig, s, &at, &jump);
-	return s->c.action != s->in_force || news;
+	return s->c.action != s->in_force || learned_news_fires(x, mdl, p, t,
+	    &sig, s, &at, &jump);
 }
 
 static int
@@ -503,8 +506,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	s->cached = 0;
 	a = s->c.action;
 	if (a != POLICY_BASE_ACTION) {
-		int64_t sched = exec_target(p, t);
-		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+		int64_t left = learned_left(p, t);
 		/* The "ac" urgencies start from AC's own, dropping ais-pass's
 		 * answer to the price; the others from the baseline's. */
 		double u = (policy_anchor(a) ? p->ac_kappa * (double)(p->spec.end -
@@ -520,8 +522,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	}
 	news = learned_news_fires(x, mdl, p, t, &sig, s, &at, &jump);
 	if (news) {
-		int64_t sched = exec_target(p, t);
-		int64_t left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+		int64_t left = learned_left(p, t);
 
 		s->news_fired = at;
 		act->lump = left > 0 ? (int64_t)llround(mdl->news.take *
@@ -545,7 +546,7 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	if (exec_emitting(x)) {
 		learned_explain(mdl, s, p, t, &sig, from_urg, woken, act);
 		if (news)
-			learned_news_explain(mdl, jump, &sig, t, act);
+			learned_news_explain(mdl, p, jump, &sig, t, act);
 	}
 	return 0;
 }
@@ -584,7 +585,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	struct learned_shadow_state *s = p->shadow_state;
 	struct exec_signals sig;
 	double shares, u, l, du, base, to;
-	int64_t sched, left, lump, T = p->spec.end - t;
+	int64_t left, lump, T = p->spec.end - t;
 	int a, style, agree, ac_curve, news;
 	int64_t at;
 	double jump;
@@ -605,8 +606,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	u = policy_urgency(a);
 	l = policy_lump(a);
 	style = learned_style(p, policy_style(a));
-	sched = exec_target(p, t);
-	left = p->spec.qty - (p->filled > sched ? p->filled : sched);
+	left = learned_left(p, t);
 	lump = left > 0 ? (int64_t)llround(l * (double)left) : 0;
 	/* The news confirmation as the live policy would take it (the
 	 * jump is known only where some block reads signals: beside a

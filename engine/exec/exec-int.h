@@ -54,8 +54,8 @@ struct exec_mkt {
 	struct sig_state sig;
 	/* The newest news item on this market as the samples saw it
 	 * (exec_news_jump): its time (INT64_MIN none yet), the largest 5-s
-	 * move of the samples in its first EXEC_NEWS_JUMP_S, and the oldest
-	 * age sampled there (-1: its first seconds were never sampled). */
+	 * move of the samples in its first EXEC_NEWS_JUMP_S, and the age of
+	 * the last sample there (-1: those seconds are not known). */
 	int64_t jump_at;
 	double jump, jump_age;
 	/* Since when the signals have been sampled every second without a

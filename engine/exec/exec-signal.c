@@ -103,10 +103,8 @@ exec_signal_news(struct exec *x, struct exec_mkt *mk, int64_t t,
 		mk->jump = 0;
 		/* Met within its first seconds, with the warm-up and 5 s of
 		 * unbroken samples before it. */
-		mk->jump_age = (double)age <= win && (double)mk->sig.n >
-		    SIG_WARMUP + EXEC_NEWS_JUMP_S + (double)age / 1e9 &&
-		    t - age - mk->sig_since >= (SIG_WARMUP + EXEC_NEWS_JUMP_S) *
-		    1000000000LL ? 0 : -1;
+		mk->jump_age = (double)age <= win && t - age - mk->sig_since >=
+		    (SIG_WARMUP + EXEC_NEWS_JUMP_S) * 1000000000LL ? 0 : -1;
 	}
 	if (mk->jump_age < 0 || (double)age > win)
 		return;

@@ -199,30 +199,40 @@ rl_run(const struct rollout_opts *o, const struct model *m, int it, int n,
 	    errlen);
 }
 
+/* The mean cost of sessions ep[0..n) of iteration it (< 0: validation)
+ * under m as it is; *rc 0, or -1 with err set.  out has room for n. */
+static double
+rl_mean(const struct rollout_opts *o, const struct model *m, int it, int n,
+        const int *ep, struct rl_item *out, char *err, size_t errlen, int *rc)
+{
+	double s = 0;
+
+	*rc = rl_run(o, m, it, n, ep, NULL, out, err, errlen);
+	for (int i = 0; *rc == 0 && i < n; i++)
+		s += out[i].cost;
+	return n > 0 ? s / n : 0;
+}
+
 static double
 rl_validate(const struct rollout_opts *o, const struct model *m, char *err,
             size_t errlen, int *rc)
 {
 	int n = o->val_episodes;
 	int *ep = calloc((size_t)(n > 0 ? n : 1), sizeof *ep);
-	struct rl_item *out = malloc((size_t)n * sizeof *out);
+	struct rl_item *out = malloc((size_t)(n > 0 ? n : 1) * sizeof *out);
 	double s = 0;
 
 	*rc = -1;
-	if (ep == NULL || out == NULL) {
+	if (ep == NULL || out == NULL)
 		snprintf(err, errlen, "rollout: out of memory");
-		free(ep);
-		free(out);
-		return 0;
+	else {
+		for (int i = 0; i < n; i++)
+			ep[i] = i;
+		s = rl_mean(o, m, -1, n, ep, out, err, errlen, rc);
 	}
-	for (int i = 0; i < n; i++)
-		ep[i] = i;
-	*rc = rl_run(o, m, -1, n, ep, NULL, out, err, errlen);
-	for (int i = 0; i < n; i++)
-		s += out[i].cost;
 	free(ep);
 	free(out);
-	return n > 0 ? s / n : 0;
+	return s;
 }
 
 /* Solve A x = b (n x n, row-major; A and b are destroyed) by Gaussian
@@ -600,18 +610,6 @@ static const double nt_k[] = { 1, 2 };
 static const double nt_priced[] = { 15, 20, 30 };
 static const double nt_take[] = { 0.5, 1 };
 
-static double
-nt_mean(const struct rollout_opts *o, const struct model *m, int it, int n,
-        const int *ep, struct rl_item *out, char *err, size_t errlen, int *rc)
-{
-	double s = 0;
-
-	*rc = rl_run(o, m, it, n, ep, NULL, out, err, errlen);
-	for (int i = 0; *rc == 0 && i < n; i++)
-		s += out[i].cost;
-	return n > 0 ? s / n : 0;
-}
-
 int
 rollout_tune_news(struct model *m, const struct rollout_opts *o,
                   double val_off, struct news_tune_result *r, char *err,
@@ -644,7 +642,7 @@ rollout_tune_news(struct model *m, const struct rollout_opts *o,
 	m->news.on = 0;
 	if (o->progress)
 		rl_bar(0, 1, "news rule", t0);
-	r->train_off = nt_mean(o, m, o->iterations, E, ep, out, err, errlen, &rc);
+	r->train_off = rl_mean(o, m, o->iterations, E, ep, out, err, errlen, &rc);
 	if (rc != 0)
 		goto done;
 	r->best = -1;
@@ -652,7 +650,7 @@ rollout_tune_news(struct model *m, const struct rollout_opts *o,
 		m->news = r->point[i];
 		if (o->progress)
 			rl_bar(i, r->npoints, "news rule", t0);
-		r->train_cost[i] = nt_mean(o, m, o->iterations, E, ep, out, err,
+		r->train_cost[i] = rl_mean(o, m, o->iterations, E, ep, out, err,
 		    errlen, &rc);
 		if (rc != 0)
 			goto done;
@@ -664,7 +662,7 @@ rollout_tune_news(struct model *m, const struct rollout_opts *o,
 	m->news.on = 0;
 	if (r->train_cost[r->best] < r->train_off) {
 		m->news = r->point[r->best];
-		r->val_best = nt_mean(o, m, -1, V, ep, out, err, errlen, &rc);
+		r->val_best = rl_mean(o, m, -1, V, ep, out, err, errlen, &rc);
 		if (rc != 0)
 			goto done;
 		r->validated = 1;

@@ -736,7 +736,8 @@ news_confirmation_takes_the_remainder_once(void **state)
 	assert_true(fabs(c.move5_at_item) < 20);
 	/* The schedule has most of the block done by 10:00: the remainder. */
 	assert_true(c.lump > 20000);
-	assert_non_null(strstr(c.reason, "news confirmed: -"));
+	assert_non_null(strstr(c.reason, "news confirmed (news -0.9 at "
+	    "10:00:00), 30 s move -"));
 	assert_non_null(strstr(c.reason, "of what is left), crossing; "));
 	/* Two minutes after the item it has sold far more than without the
 	 * rule, and the block is done. */
@@ -747,7 +748,7 @@ news_confirmation_takes_the_remainder_once(void **state)
 	run_news_case(SIM_NEWS_SOFT, 1, 1, &(struct news_case){ 300000000,
 	    BOOK_BID, 0 }, &c, &b, &f2);
 	assert_int_equal(c.n, 1);
-	assert_non_null(strstr(c.reason, "news confirmed: +"));
+	assert_non_null(strstr(c.reason, "news confirmed (news +"));
 }
 
 static void
