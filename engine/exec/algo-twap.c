@@ -4,12 +4,16 @@
  * times the fraction of the window elapsed.  The tactic (exec-tactic.c)
  * decides how each part is worked; TWAP only says how much by when.
  *
- * Three names share the schedule and differ in the tactic they default to,
- * because a learned policy must be compared with the better of a patient
+ * Four names share the schedule and differ in the tactic they default to,
+ * because a learned policy must be compared with the best of a patient
  * and an impatient TWAP: "twap" (neutral: post at the touch, cross to catch
- * up), "twap-passive" (only post; stop at the end and report what is left)
- * and "twap-aggressive" (cross for each slice as it comes due).
+ * up), "twap-passive" (only post; stop at the end and report what is left),
+ * "twap-patient" (only post, then cross what is left at the end of the
+ * window: the passive TWAP a desk that must finish the block runs) and
+ * "twap-aggressive" (cross for each slice as it comes due).
  */
+#include <math.h>
+
 #include "engine/exec/exec.h"
 
 int64_t
@@ -35,6 +39,14 @@ const struct algo_ops algo_twap_passive_ops = {
 	.name = "twap-passive",
 	.target = algo_twap_target,
 	.aggression = 1 + AGGR_PASSIVE,
+};
+
+/* Neutral, so the block's end-of-window setting crosses what is left, with
+ * a catch-up tolerance nobody reaches: no child crosses before the end. */
+const struct algo_ops algo_twap_patient_ops = {
+	.name = "twap-patient",
+	.target = algo_twap_target,
+	.catchup = HUGE_VAL,
 };
 
 const struct algo_ops algo_twap_aggressive_ops = {

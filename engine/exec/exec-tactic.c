@@ -568,7 +568,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, far,
 	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
-	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup :
+	    p->algo->catchup > 0 ? p->algo->catchup : 1.0;
 	double mult = 1;  /* a policy's multiplier of the slice */
 	int64_t post;
 

@@ -110,6 +110,11 @@ struct algo_ops {
 	/* The tactic this algorithm works with unless the block says
 	 * otherwise: 0 neutral, else 1 + enum aggression. */
 	int aggression;
+	/* The catch-up tolerance, in slices behind the schedule, this
+	 * algorithm works with unless the block sets its own catchup: 0 for
+	 * the tactic's 1, HUGE_VAL never to catch up before the window's end
+	 * (twap-patient: post only, cross what is left at the end). */
+	double catchup;
 	/* Optional: a policy choosing the action at each decision; 0, or -1
 	 * to leave the decision to the tactic.  Not called while a trader's
 	 * override forces a style. */
@@ -145,6 +150,7 @@ struct algo_ops {
 extern const struct algo_ops algo_twap_ops;
 extern const struct algo_ops algo_twap_passive_ops;
 extern const struct algo_ops algo_twap_aggressive_ops;
+extern const struct algo_ops algo_twap_patient_ops;
 extern const struct algo_ops algo_vwap_ops;
 extern const struct algo_ops algo_pov_ops;
 extern const struct algo_ops algo_ac_ops;
@@ -180,7 +186,7 @@ struct parent_spec {
 	/* Tactic.  Zero everywhere means the default. */
 	int aggression;      /* 0: the algorithm's own; else 1 + enum aggression */
 	double catchup;      /* cross when behind by more than this many slices
-	                        (0: 1) */
+	                        (0: the algorithm's own, else 1) */
 	int inside;          /* 1: post one tick off the far touch, inside the
 	                        spread, instead of joining the near touch */
 	double urgency;      /* AC: kappa*T when ac_lambda is 0 (0: 1) */

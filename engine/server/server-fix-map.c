@@ -15,6 +15,7 @@
  * date is not looked at.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,23 @@ server_fix_val(const struct fix_msg *m, int tag, char *buf, size_t n)
 	if (fix_get_str(m, tag, raw, sizeof raw) != 0)
 		snprintf(raw, sizeof raw, "(too long)");
 	return ipc_show(buf, n, raw, strlen(raw));
+}
+
+/* Append to the string in buf (n bytes), cutting what does not fit. */
+static void fixmap_cat(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fixmap_cat(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
 }
 
 cJSON *
@@ -210,6 +228,7 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 			{ "1", "vwap" }, { "2", "pov" }, { "3", "ac" },
 			{ "1000", "twap" }, { "1001", "twap-passive" },
 			{ "1002", "twap-aggressive" }, { "1003", "learned" },
+			{ "1004", "twap-patient" },
 		};
 
 		algo = strat;
@@ -217,13 +236,30 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 			if (strcmp(strat, nums[k][0]) == 0)
 				algo = nums[k][1];
 		if (algo_find(algo) == NULL) {
-			char known[160];
+			/* Each number with its name, then the names that have
+			 * no number: the whole list fits a Text(58) of 240
+			 * bytes with the longest value the tag may hold. */
+			char list[200] = "";
+			const char *sep;
 
-			algo_known(known, sizeof known);
-			snprintf(text, n, "TargetStrategy(847) \"%s\": unknown "
-			    "(1 vwap, 2 pov, 3 ac, 1000 twap, 1001 twap-passive, "
-			    "1002 twap-aggressive, 1003 learned, or a name: %s)",
-			    server_fix_val(m, 847, buf, sizeof buf), known);
+			for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+				fixmap_cat(list, sizeof list, "%s %s, ", nums[k][0],
+				    nums[k][1]);
+			fixmap_cat(list, sizeof list, "or by name: these");
+			sep = ", ";
+			for (size_t i = 0; i < algo_count; i++) {
+				size_t k = 0;
+
+				while (k < sizeof nums / sizeof nums[0] &&
+				    strcmp(nums[k][1], algo_all[i]->name) != 0)
+					k++;
+				if (k < sizeof nums / sizeof nums[0])
+					continue;
+				fixmap_cat(list, sizeof list, "%s%s", sep,
+				    algo_all[i]->name);
+			}
+			snprintf(text, n, "TargetStrategy(847) \"%s\": unknown (%s)",
+			    server_fix_val(m, 847, buf, sizeof buf), list);
 			return NULL;
 		}
 	} else if (rv == -2) {

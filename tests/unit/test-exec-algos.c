@@ -6,7 +6,8 @@
  * quantity and reaches it exactly at the end of the window.  Worked in the
  * market: fills add up to the parent exactly, no child is larger than what
  * remains, none is priced through the limit; the passive TWAP never
- * crosses and the aggressive one only crosses; risk limits refuse children
+ * crosses, the patient one crosses only what is left at the end and the
+ * aggressive one only crosses; risk limits refuse children
  * with an alert that names the limit and the values; several blocks run at
  * once.
  */
@@ -30,6 +31,8 @@
 struct rec {
 	int64_t fills, child_qty, over_remaining, through_limit;
 	int crosses, posts, inside;
+	int cleanups;        /* crossing children sent by the end-of-window
+	                        clean-up (reason "cleanup"), among crosses */
 	int risk_alerts;
 	char last_alert[256];
 	int unfilled_alerts;
@@ -59,8 +62,11 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 		if (r->limit_px && (r->side == BOOK_ASK ? px < r->limit_px :
 		    px > r->limit_px))
 			r->through_limit++;
-		if (strcmp(style, "cross") == 0)
+		if (strcmp(style, "cross") == 0) {
 			r->crosses++;
+			r->cleanups += strcmp(cJSON_GetObjectItem(o,
+			    "reason")->valuestring, "cleanup") == 0;
+		}
 		else if (strcmp(style, "inside") == 0)
 			r->inside++;
 		else
@@ -343,6 +349,54 @@ cleanup_off_reports_the_unfilled_part(void **state)
 	}
 }
 
+/*
+ * twap-patient posts exactly as twap-passive does until the window ends,
+ * never crossing to catch up, and then crosses what is left (the block's
+ * clean-up), so it finishes where twap-passive reports a remainder.  A
+ * block's own catchup still wins over the algorithm's, and with clean-up
+ * off it leaves the rest as twap-passive does.
+ */
+static void
+patient_twap_posts_then_finishes_at_the_end(void **state)
+{
+	struct parent_spec ps;
+	struct parent passive, patient, out;
+	struct rec rp, rq, r;
+
+	(void)state;
+	spec_init(&ps, "twap-passive", 420000);
+	run(&ps, &rp, 4, &passive);
+	spec_init(&ps, "twap-patient", 420000);
+	run(&ps, &rq, 4, &patient);
+	/* The session must leave twap-passive something to report, or the
+	 * clean-up would not be tested. */
+	assert_true(passive.filled < ps.qty);
+	assert_int_equal(rp.crosses, 0);
+	assert_int_equal(rq.posts, rp.posts);
+	assert_true(rq.cleanups > 0);
+	if (rq.crosses != rq.cleanups)
+		fail_msg("twap-patient crossed %d times before the end of the "
+		    "window", rq.crosses - rq.cleanups);
+	assert_int_equal(patient.filled, ps.qty);
+	assert_int_equal(patient.state, PARENT_DONE);
+	assert_int_equal(rq.unfilled_alerts, 0);
+
+	/* The block's own tolerance wins: at 1 slice it catches up as twap. */
+	spec_init(&ps, "twap-patient", 420000);
+	ps.catchup = 1;
+	run(&ps, &r, 4, &out);
+	assert_true(r.crosses > r.cleanups);
+
+	/* Clean-up off: it leaves what is left, EXPIRED, and says so. */
+	spec_init(&ps, "twap-patient", 420000);
+	ps.cleanup = 0;
+	run(&ps, &r, 4, &out);
+	assert_int_equal(r.crosses, 0);
+	assert_int_equal(out.filled, passive.filled);
+	assert_int_equal(out.state, PARENT_EXPIRED);
+	assert_int_equal(r.unfilled_alerts, 1);
+}
+
 static void
 rate_limit_refuses_with_an_alert_naming_it(void **state)
 {
@@ -428,6 +482,7 @@ main(void)
 		cmocka_unit_test(no_child_goes_through_the_limit),
 		cmocka_unit_test(inside_and_catchup_options_change_the_tactic),
 		cmocka_unit_test(cleanup_off_reports_the_unfilled_part),
+		cmocka_unit_test(patient_twap_posts_then_finishes_at_the_end),
 		cmocka_unit_test(rate_limit_refuses_with_an_alert_naming_it),
 		cmocka_unit_test(window_participation_refuses_with_the_values),
 		cmocka_unit_test(several_blocks_at_once),

@@ -195,6 +195,40 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 	}
 }
 
+/* An unknown TargetStrategy lists every algorithm, numbered or by name,
+ * and the whole list survives the longest value the tag may hold in the
+ * 240 bytes an execution report's Text(58) has. */
+static void
+fixmap_unknown_strategy_lists_every_algorithm(void **state)
+{
+	struct tmsg t;
+	char text[240], msg[160];
+	int rej = -7;
+
+	(void)state;
+	snprintf(msg, sizeof msg, "35=D|11=A|55=QDI|54=1|38=100|40=1|847=%s",
+	    "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+	tmsg_parse(&t, msg);
+	assert_null(server_fix_order_req(&t.m, "oms", 1, &ctx44, text,
+	    sizeof text, &rej));
+	if (strstr(text, "1004 twap-patient") == NULL ||
+	    strstr(text, "1001 twap-passive") == NULL ||
+	    text[strlen(text) - 1] != ')')
+		fail_msg("cut or incomplete: \"%s\" (%zu bytes)", text,
+		    strlen(text));
+	for (size_t i = 0; i < algo_count; i++)
+		if (strstr(text, algo_all[i]->name) == NULL)
+			fail_msg("\"%s\" does not name %s", text, algo_all[i]->name);
+	/* The number is the name. */
+	tmsg_parse(&t, "35=D|11=A|55=QDI|54=1|38=100|40=1|847=1004");
+	cJSON *req = server_fix_order_req(&t.m, "oms", 1, &ctx44, text,
+	    sizeof text, &rej);
+	assert_non_null(req);
+	assert_string_equal(cJSON_GetObjectItem(req, "algo")->valuestring,
+	    "twap-patient");
+	cJSON_Delete(req);
+}
+
 static void
 fixmap_time_is_time_of_day(void **state)
 {
@@ -268,6 +302,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fixmap_order_maps_every_tag),
 		cmocka_unit_test(fixmap_order_refusals_name_tag_and_value),
+		cmocka_unit_test(fixmap_unknown_strategy_lists_every_algorithm),
 		cmocka_unit_test(fixmap_time_is_time_of_day),
 		cmocka_unit_test(fixmap_er_body_per_version),
 	};
