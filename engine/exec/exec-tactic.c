@@ -450,9 +450,11 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
                    int64_t near, double mult, int style)
 {
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, sched,
-	    next, room, want, qty;
+	    next, room, want, qty, asked;
 	int64_t post = near;
 	double tick = p->m->tick;
+	const char *capped = NULL;
+	char cut[128] = "";
 
 	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
 		style = STYLE_PASSIVE;
@@ -479,11 +481,21 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
-	if (want > room)
+	asked = want;
+	if (want > room) {
 		want = room;
-	if (p->max_child > 0 && want > p->max_child)
+		capped = "the participation cap";
+	}
+	if (p->max_child > 0 && want > p->max_child) {
 		want = p->max_child;
+		capped = "the maximum child";
+	}
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
+	/* What the plan asked for and a cap cut, said beside what is sent:
+	 * a re-plan's "+N now" is the plan's, not the child's. */
+	if (capped != NULL && qty > 0 && qty < asked)
+		snprintf(cut, sizeof cut, "; %lld of the %lld due: %s holds the "
+		    "rest", (long long)qty, (long long)asked, capped);
 	if (qty <= 0) {
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
 		    "%lld working, schedule %lld", room <= 0 ? "participation cap "
@@ -502,7 +514,8 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 		}
 		px = exec_sweep_px(x, p, far, qty);
 		exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
-		    "crossing %lld shares, at most %.2f", (long long)qty, px * tick);
+		    "crossing %lld shares, at most %.2f%s", (long long)qty,
+		    px * tick, cut);
 		exec_send(x, p, px, qty, STYLE_CROSS, "policy");
 		return;
 	}
@@ -512,10 +525,10 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 		return;
 	}
 	exec_decision(x, p, "post", qty, post, style, sched, "%s %lld %s %.2f "
-	    "(schedule %lld by the next decision)", p->spec.side == BOOK_BID ?
+	    "(schedule %lld by the next decision)%s", p->spec.side == BOOK_BID ?
 	    "bid" : "offer", (long long)qty, style == STYLE_INSIDE ?
 	    "inside the spread at" : "at the touch", post * tick,
-	    (long long)next);
+	    (long long)next, cut);
 	exec_send(x, p, post, qty, style, "policy");
 }
 
@@ -673,17 +686,26 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	/* 2. Catch up by crossing when more than a slice behind. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		qty = behind < room ? behind : room;
-		if (p->max_child > 0 && qty > p->max_child)
+		const char *capped = NULL;
+
+		qty = behind;
+		if (qty > room) {
+			qty = room;
+			capped = "; the participation cap holds the rest";
+		}
+		if (p->max_child > 0 && qty > p->max_child) {
 			qty = p->max_child;
+			capped = "; the maximum child holds the rest";
+		}
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
 
 			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 			    "behind schedule by %lld shares (%.1f slices): crossing "
-			    "at most %.2f", (long long)behind, (double)behind / slice,
-			    px * tick);
+			    "%lld at most %.2f%s", (long long)behind,
+			    (double)behind / slice, (long long)qty, px * tick,
+			    capped != NULL && qty < behind ? capped : "");
 			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
 			room -= crossed;
 			remaining -= crossed;

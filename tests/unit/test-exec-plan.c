@@ -86,10 +86,11 @@ decs_emit(void *arg, const char *topic, cJSON *o)
 		cJSON_AddItemToArray(d->all, cJSON_Duplicate(o, 1));
 }
 
-/* A session of one block of algo on the falling market, to `to`. */
+/* A session of one block of algo on the falling market, to `to`, with
+ * participation capped at max_pov percent. */
 static void
-session(const char *algo, int64_t to, struct market **m, struct exec **x,
-        struct decs *d)
+session_cap(const char *algo, double max_pov, int64_t to, struct market **m,
+            struct exec **x, struct decs *d)
 {
 	struct sim_params sp;
 	struct parent_spec ps;
@@ -98,6 +99,7 @@ session(const char *algo, int64_t to, struct market **m, struct exec **x,
 
 	sim_with_fall(&sp);
 	spec_init(&ps, algo);
+	ps.max_pov = max_pov;
 	if (strcmp(algo, "event") == 0) {
 		/* The mechanism, not the tuned defaults. */
 		ps.event_k = 3;
@@ -109,6 +111,13 @@ session(const char *algo, int64_t to, struct market **m, struct exec **x,
 	assert_int_equal(exec_new(x, *m, &em), 0);
 	assert_int_equal(exec_submit(*x, &ps, NULL, err, sizeof err), 0);
 	exec_tick(*x, to);
+}
+
+static void
+session(const char *algo, int64_t to, struct market **m, struct exec **x,
+        struct decs *d)
+{
+	session_cap(algo, 100, to, m, x, d);
 }
 
 /* Every sample of the block's plan is the schedule the engine follows at
@@ -382,6 +391,47 @@ describe_before_after(void **state)
 	    "rescaled), +20,000 now"));
 }
 
+/* A lump the participation cap holds back: the re-plan says "+N now" (the
+ * plan's), and the tactic's part says what it sends and that the cap holds
+ * the rest, so nobody reads the plan's N as a child. */
+static void
+a_capped_lump_says_what_the_cap_holds(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct decs d;
+	const cJSON *dec = NULL;
+	const char *why;
+	char want[96];
+	int64_t l, q;
+
+	(void)state;
+	session_cap("event", 10, JUMP_AT + 120 * NS, &m, &x, &d);
+	for (int i = 0; i < cJSON_GetArraySize(d.all) && dec == NULL; i++) {
+		const cJSON *c = cJSON_GetArrayItem(d.all, i);
+
+		if (strncmp(cJSON_GetObjectItem(c, "reason")->valuestring,
+		    "event:", 6) == 0)
+			dec = c;
+	}
+	assert_non_null(dec);
+	why = cJSON_GetObjectItem(dec, "reason")->valuestring;
+	print_message("%s\n", why);
+	l = json_i64(cJSON_GetObjectItem(dec, "plan"), "lump");
+	q = json_i64(dec, "qty");
+	assert_string_equal(cJSON_GetObjectItem(dec, "action")->valuestring,
+	    "cross");
+	/* The cap must bite for the test to mean anything. */
+	assert_true(q > 0 && q < l);
+	assert_non_null(strstr(why, " now; behind schedule by "));
+	snprintf(want, sizeof want, "crossing %lld at most ", (long long)q);
+	assert_non_null(strstr(why, want));
+	assert_non_null(strstr(why, "; the participation cap holds the rest"));
+	cJSON_Delete(d.all);
+	exec_free(x);
+	market_free(m);
+}
+
 int
 main(void)
 {
@@ -391,6 +441,7 @@ main(void)
 		cmocka_unit_test(event_decision_says_why_and_what_changed),
 		cmocka_unit_test(ais_decisions_say_why_and_what_changed),
 		cmocka_unit_test(describe_before_after),
+		cmocka_unit_test(a_capped_lump_says_what_the_cap_holds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
