@@ -9,11 +9,10 @@
  * and an impatient TWAP: "twap" (neutral: post at the touch, cross to catch
  * up), "twap-passive" (only post; stop at the end and report what is left),
  * "twap-patient" (only post, then cross what is left at the end of the
- * window: the passive TWAP a desk that must finish the block runs) and
+ * window, up to 1% through the touch: passive TWAP for a desk that must
+ * finish the block) and
  * "twap-aggressive" (cross for each slice as it comes due).
  */
-#include <math.h>
-
 #include "engine/exec/exec.h"
 
 int64_t
@@ -41,12 +40,14 @@ const struct algo_ops algo_twap_passive_ops = {
 	.aggression = 1 + AGGR_PASSIVE,
 };
 
-/* Neutral, so the block's end-of-window setting crosses what is left, with
- * a catch-up tolerance nobody reaches: no child crosses before the end. */
+/* Passive as twap-passive, whatever the block's aggression says, and
+ * finishing: the end of the window crosses what is left (exec-tactic.c,
+ * exec_end_of_window). */
 const struct algo_ops algo_twap_patient_ops = {
 	.name = "twap-patient",
 	.target = algo_twap_target,
-	.catchup = HUGE_VAL,
+	.aggression = 1 + AGGR_PASSIVE,
+	.finish = 1,
 };
 
 const struct algo_ops algo_twap_aggressive_ops = {

@@ -362,6 +362,22 @@ exec_mode_of(const struct exec *x, const struct parent *p)
 }
 
 /*
+ * Whether the end of the window may cross what is left: not for a passive
+ * block, unless being passive is its algorithm's own way and the algorithm
+ * finishes (twap-patient); a person's forced passive style or aggression
+ * cap still keeps it from crossing.
+ */
+static int
+exec_end_crosses(const struct exec *x, const struct parent *p)
+{
+	if (exec_mode(x, p) != AGGR_PASSIVE)
+		return 1;
+	if (!p->algo->finish || p->aggr_cap == AGGR_PASSIVE)
+		return 0;
+	return !(p->force_style == AGGR_PASSIVE && p->m->now < p->force_until);
+}
+
+/*
  * The window has ended.  A working block cancels what rests and, with its
  * at_end setting "cross" (cleanup), crosses what is left; with "leave" it
  * leaves it.  A block a person stopped -- paused, or halted by the kill
@@ -388,7 +404,7 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 			    (double)p->spec.qty), stopped);
 		return;
 	}
-	if (remaining > 0 && p->spec.cleanup && exec_mode(x, p) != AGGR_PASSIVE &&
+	if (remaining > 0 && p->spec.cleanup && exec_end_crosses(x, p) &&
 	    exec_touches(x, p, &far, &near) == 0) {
 		/* Sweep up to 1% through the touch for what is left, in
 		 * children no larger than the maximum child: one child of the
@@ -432,9 +448,65 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 		    "%lld of %lld shares unfilled%s; EXPIRED %.0f%% filled", p->id,
 		    (long long)remaining, (long long)p->spec.qty,
 		    !p->spec.cleanup ? ": the end-of-window setting is leave" :
-		    exec_mode(x, p) == AGGR_PASSIVE ? ": nothing crossed, the "
+		    !exec_end_crosses(x, p) ? ": nothing crossed, the "
 		    "aggression is passive" : "",
 		    floor(100.0 * (double)p->filled / (double)p->spec.qty));
+}
+
+/* A cap that cut what a decision was due: which cap, and what was due. */
+struct exec_cut {
+	const char *by;      /* "participation", "max_child"; NULL: none */
+	int64_t due;
+};
+
+/* want under the participation room and the maximum child; *cut says
+ * which of them bit (the last) and what was due before. */
+static int64_t
+exec_cap(const struct parent *p, int64_t want, int64_t room,
+         struct exec_cut *cut)
+{
+	cut->by = NULL;
+	cut->due = want;
+	if (want > room) {
+		want = room;
+		cut->by = "participation";
+	}
+	if (p->max_child > 0 && want > p->max_child) {
+		want = p->max_child;
+		cut->by = "max_child";
+	}
+	return want;
+}
+
+/*
+ * What a cap held back, said beside what is sent -- "; 700 of the 20799
+ * due: the participation cap holds the rest" into buf (empty when nothing
+ * was cut) -- and as the decision's "held" ({"by", "due"}), which a reader
+ * whose line is too short for the whole reason still has.  A re-plan's
+ * "+N now" is the plan's; this says what of it the child is.
+ */
+static const char *
+exec_cut_note(struct exec *x, const struct exec_cut *cut, int64_t qty,
+              char *buf, size_t n)
+{
+	cJSON *h;
+
+	buf[0] = '\0';
+	if (cut->by == NULL || qty <= 0 || qty >= cut->due)
+		return buf;
+	snprintf(buf, n, "; %lld of the %lld due: %s holds the rest",
+	    (long long)qty, (long long)cut->due, strcmp(cut->by,
+	    "participation") == 0 ? "the participation cap" :
+	    "the maximum child");
+	if (x->e.emit == NULL || (x->dec_extra == NULL &&
+	    (x->dec_extra = cJSON_CreateObject()) == NULL))
+		return buf;
+	cJSON_DeleteItemFromObjectCaseSensitive(x->dec_extra, "held");
+	if ((h = cJSON_AddObjectToObject(x->dec_extra, "held")) != NULL) {
+		cJSON_AddStringToObject(h, "by", cut->by);
+		cJSON_AddNumberToObject(h, "due", (double)cut->due);
+	}
+	return buf;
 }
 
 /*
@@ -450,10 +522,10 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
                    int64_t near, double mult, int style)
 {
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, sched,
-	    next, room, want, qty, asked;
+	    next, room, want, qty;
 	int64_t post = near;
 	double tick = p->m->tick;
-	const char *capped = NULL;
+	struct exec_cut cap;
 	char cut[128] = "";
 
 	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
@@ -481,21 +553,8 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
-	asked = want;
-	if (want > room) {
-		want = room;
-		capped = "the participation cap";
-	}
-	if (p->max_child > 0 && want > p->max_child) {
-		want = p->max_child;
-		capped = "the maximum child";
-	}
+	want = exec_cap(p, want, room, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
-	/* What the plan asked for and a cap cut, said beside what is sent:
-	 * a re-plan's "+N now" is the plan's, not the child's. */
-	if (capped != NULL && qty > 0 && qty < asked)
-		snprintf(cut, sizeof cut, "; %lld of the %lld due: %s holds the "
-		    "rest", (long long)qty, (long long)asked, capped);
 	if (qty <= 0) {
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
 		    "%lld working, schedule %lld", room <= 0 ? "participation cap "
@@ -515,7 +574,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 		px = exec_sweep_px(x, p, far, qty);
 		exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 		    "crossing %lld shares, at most %.2f%s", (long long)qty,
-		    px * tick, cut);
+		    px * tick, exec_cut_note(x, &cap, qty, cut, sizeof cut));
 		exec_send(x, p, px, qty, STYLE_CROSS, "policy");
 		return;
 	}
@@ -528,7 +587,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	    "(schedule %lld by the next decision)%s", p->spec.side == BOOK_BID ?
 	    "bid" : "offer", (long long)qty, style == STYLE_INSIDE ?
 	    "inside the spread at" : "at the touch", post * tick,
-	    (long long)next, cut);
+	    (long long)next, exec_cut_note(x, &cap, qty, cut, sizeof cut));
 	exec_send(x, p, post, qty, style, "policy");
 }
 
@@ -581,10 +640,11 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, far,
 	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
-	double tol = p->spec.catchup > 0 ? p->spec.catchup :
-	    p->algo->catchup > 0 ? p->algo->catchup : 1.0;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
 	double mult = 1;  /* a policy's multiplier of the slice */
 	int64_t post;
+	struct exec_cut cap;
+	char cut[128];
 
 	p->mkt_vol = (p->m->volume - p->vol0) - (p->m->our_volume - p->ourvol0);
 	p->mkt_t = t;
@@ -668,17 +728,15 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 
 		if (take < behind)
 			take = behind;
-		if (take > room)
-			take = room;
-		if (p->max_child > 0 && take > p->max_child)
-			take = p->max_child;
+		take = exec_cap(p, take, room, &cap);
 		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
 		if (qty > 0 && exec_px_ok(p, far)) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
 
 			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 			    "aggressive: taking the next slice, %lld shares, at most "
-			    "%.2f", (long long)qty, px * tick);
+			    "%.2f%s", (long long)qty, px * tick, exec_cut_note(x,
+			    &cap, qty, cut, sizeof cut));
 			exec_send(x, p, px, qty, STYLE_CROSS, "aggressive");
 			return;
 		}
@@ -686,17 +744,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	/* 2. Catch up by crossing when more than a slice behind. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		const char *capped = NULL;
-
-		qty = behind;
-		if (qty > room) {
-			qty = room;
-			capped = "; the participation cap holds the rest";
-		}
-		if (p->max_child > 0 && qty > p->max_child) {
-			qty = p->max_child;
-			capped = "; the maximum child holds the rest";
-		}
+		qty = exec_cap(p, behind, room, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -705,7 +753,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			    "behind schedule by %lld shares (%.1f slices): crossing "
 			    "%lld at most %.2f%s", (long long)behind,
 			    (double)behind / slice, (long long)qty, px * tick,
-			    capped != NULL && qty < behind ? capped : "");
+			    exec_cut_note(x, &cap, qty, cut, sizeof cut));
 			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
 			room -= crossed;
 			remaining -= crossed;
@@ -717,10 +765,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = next - p->filled - p->working;
 	if (mult != 1 && want > 0)
 		want = (int64_t)llround(mult * (double)want);
-	if (want > room)
-		want = room;
-	if (p->max_child > 0 && want > p->max_child)
-		want = p->max_child;
+	want = exec_cap(p, want, room, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		if (crossed == 0)
@@ -740,9 +785,8 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	    "%s %lld %s %.2f for the next slice (schedule %lld by "
 	    "then)%s", p->spec.side == BOOK_BID ? "bid" : "offer",
 	    (long long)qty, post != near ? "inside the spread at" : "at the touch",
-	    post * tick, (long long)next,
-	    want > qty ? "" : room < INT64_MAX && room <= want ?
-	    ", capped by participation" : "");
+	    post * tick, (long long)next, exec_cut_note(x, &cap, qty, cut,
+	    sizeof cut));
 	exec_send(x, p, post, qty, post != near ? STYLE_INSIDE : STYLE_PASSIVE,
 	    "slice");
 }

@@ -110,11 +110,10 @@ struct algo_ops {
 	/* The tactic this algorithm works with unless the block says
 	 * otherwise: 0 neutral, else 1 + enum aggression. */
 	int aggression;
-	/* The catch-up tolerance, in slices behind the schedule, this
-	 * algorithm works with unless the block sets its own catchup: 0 for
-	 * the tactic's 1, HUGE_VAL never to catch up before the window's end
-	 * (twap-patient: post only, cross what is left at the end). */
-	double catchup;
+	/* 1: passive, and still crossing what is left at the end of the
+	 * window as the block's cleanup says (twap-patient), unless a person
+	 * made it passive (a forced style or an aggression cap). */
+	int finish;
 	/* Optional: a policy choosing the action at each decision; 0, or -1
 	 * to leave the decision to the tactic.  Not called while a trader's
 	 * override forces a style. */
@@ -186,7 +185,7 @@ struct parent_spec {
 	/* Tactic.  Zero everywhere means the default. */
 	int aggression;      /* 0: the algorithm's own; else 1 + enum aggression */
 	double catchup;      /* cross when behind by more than this many slices
-	                        (0: the algorithm's own, else 1) */
+	                        (0: 1) */
 	int inside;          /* 1: post one tick off the far touch, inside the
 	                        spread, instead of joining the near touch */
 	double urgency;      /* AC: kappa*T when ac_lambda is 0 (0: 1) */

@@ -237,16 +237,16 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 				algo = nums[k][1];
 		if (algo_find(algo) == NULL) {
 			/* Each number with its name, then the names that have
-			 * no number: the whole list fits a Text(58) of 240
-			 * bytes with the longest value the tag may hold. */
+			 * no number; the value is cut to what leaves the whole
+			 * list room in n bytes (Text(58) has 240), escapes and
+			 * all. */
 			char list[200] = "";
-			const char *sep;
+			const char *sep = "; by name also ";
+			int room;
 
 			for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
-				fixmap_cat(list, sizeof list, "%s %s, ", nums[k][0],
-				    nums[k][1]);
-			fixmap_cat(list, sizeof list, "or by name: these");
-			sep = ", ";
+				fixmap_cat(list, sizeof list, "%s%s %s", k ? ", " : "",
+				    nums[k][0], nums[k][1]);
 			for (size_t i = 0; i < algo_count; i++) {
 				size_t k = 0;
 
@@ -257,9 +257,13 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 					continue;
 				fixmap_cat(list, sizeof list, "%s%s", sep,
 				    algo_all[i]->name);
+				sep = ", ";
 			}
-			snprintf(text, n, "TargetStrategy(847) \"%s\": unknown (%s)",
-			    server_fix_val(m, 847, buf, sizeof buf), list);
+			room = (int)n - (int)strlen(list) -
+			    (int)sizeof "TargetStrategy(847) \"\": unknown ()";
+			snprintf(text, n, "TargetStrategy(847) \"%.*s\": unknown (%s)",
+			    room > 8 ? room : 8, server_fix_val(m, 847, buf,
+			    sizeof buf), list);
 			return NULL;
 		}
 	} else if (rv == -2) {

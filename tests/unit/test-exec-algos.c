@@ -33,6 +33,8 @@ struct rec {
 	int crosses, posts, inside;
 	int cleanups;        /* crossing children sent by the end-of-window
 	                        clean-up (reason "cleanup"), among crosses */
+	int held;            /* decisions saying a cap held part back */
+	char held_text[512], held_by[16];
 	int risk_alerts;
 	char last_alert[256];
 	int unfilled_alerts;
@@ -71,6 +73,13 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 			r->inside++;
 		else
 			r->posts++;
+	} else if (strcmp(topic, "decision") == 0 &&
+	    cJSON_GetObjectItem(o, "held") != NULL) {
+		r->held++;
+		snprintf(r->held_text, sizeof r->held_text, "%s",
+		    cJSON_GetObjectItem(o, "reason")->valuestring);
+		snprintf(r->held_by, sizeof r->held_by, "%s", cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(o, "held"), "by")->valuestring);
 	} else if (strcmp(topic, "fill") == 0) {
 		int64_t q = (int64_t)cJSON_GetObjectItem(o, "qty")->valuedouble;
 
@@ -349,12 +358,48 @@ cleanup_off_reports_the_unfilled_part(void **state)
 	}
 }
 
+/* run(), with a person acting on block 1 before the window opens: cap its
+ * aggression at passive (how 1), force the passive style for the whole
+ * window (how 2), or limit its children to 500 shares (how 3). */
+static void
+run_steered(const struct parent_spec *ps, struct rec *r, uint64_t seed,
+            int how, struct parent *out)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct exec_emit em = { rec_emit, r };
+	struct exec_limits l = { .pct = -1, .max_child = how == 3 ? 500 : -1,
+	    .aggression = how == 3 ? -1 : AGGR_PASSIVE };
+	char err[256];
+	uint32_t id;
+
+	memset(r, 0, sizeof *r);
+	r->qty = ps->qty;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, seed, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, &em), 0);
+	assert_int_equal(exec_submit(x, ps, &id, err, sizeof err), 0);
+	if ((how == 1 || how == 3) && exec_limit(x, id, &l, err, sizeof err) != 0)
+		fail_msg("limit: %s", err);
+	/* The market opens its warm-up 300 s before OPEN: past the end. */
+	if (how == 2 && exec_force_style(x, id, AGGR_PASSIVE, ps->end - OPEN +
+	    600 * NS, err, sizeof err) != 0)
+		fail_msg("force: %s", err);
+	exec_tick(x, ps->end + NS);
+	*out = *exec_get(x, 0);
+	out->children = NULL;
+	exec_free(x);
+	market_free(m);
+}
+
 /*
  * twap-patient posts exactly as twap-passive does until the window ends,
  * never crossing to catch up, and then crosses what is left (the block's
- * clean-up), so it finishes where twap-passive reports a remainder.  A
- * block's own catchup still wins over the algorithm's, and with clean-up
- * off it leaves the rest as twap-passive does.
+ * clean-up), so it finishes where twap-passive reports a remainder.  The
+ * block's own aggression does not change that (it is the algorithm's, as
+ * twap-passive's is); clean-up off leaves the rest, and so does a person
+ * who capped the block at passive or forced the passive style.
  */
 static void
 patient_twap_posts_then_finishes_at_the_end(void **state)
@@ -381,20 +426,60 @@ patient_twap_posts_then_finishes_at_the_end(void **state)
 	assert_int_equal(patient.state, PARENT_DONE);
 	assert_int_equal(rq.unfilled_alerts, 0);
 
-	/* The block's own tolerance wins: at 1 slice it catches up as twap. */
-	spec_init(&ps, "twap-patient", 420000);
-	ps.catchup = 1;
-	run(&ps, &r, 4, &out);
-	assert_true(r.crosses > r.cleanups);
+	/* The block's aggression, either way, changes nothing. */
+	for (int a = AGGR_PASSIVE; a <= AGGR_AGGRESSIVE; a += 2) {
+		spec_init(&ps, "twap-patient", 420000);
+		ps.aggression = 1 + a;
+		run(&ps, &r, 4, &out);
+		if (r.posts != rq.posts || r.crosses != rq.crosses ||
+		    out.filled != patient.filled)
+			fail_msg("aggression %d: %d posts, %d crosses, %lld filled; "
+			    "without it %d, %d, %lld", a, r.posts, r.crosses,
+			    (long long)out.filled, rq.posts, rq.crosses,
+			    (long long)patient.filled);
+	}
 
-	/* Clean-up off: it leaves what is left, EXPIRED, and says so. */
-	spec_init(&ps, "twap-patient", 420000);
-	ps.cleanup = 0;
-	run(&ps, &r, 4, &out);
-	assert_int_equal(r.crosses, 0);
+	/* Clean-up off, an aggression cap at passive or a forced passive
+	 * style: it leaves what is left, EXPIRED, and says so. */
+	for (int how = 0; how < 3; how++) {
+		spec_init(&ps, "twap-patient", 420000);
+		if (how == 0) {
+			ps.cleanup = 0;
+			run(&ps, &r, 4, &out);
+		} else
+			run_steered(&ps, &r, 4, how, &out);
+		if (r.crosses != 0 || out.state != PARENT_EXPIRED ||
+		    r.unfilled_alerts != 1)
+			fail_msg("case %d: %d crosses, state %d, %d unfilled alerts",
+			    how, r.crosses, out.state, r.unfilled_alerts);
+		if (how > 0 && strstr(r.unfilled_text, "nothing crossed") == NULL)
+			fail_msg("case %d: \"%s\" does not say nothing was crossed",
+			    how, r.unfilled_text);
+	}
 	assert_int_equal(out.filled, passive.filled);
-	assert_int_equal(out.state, PARENT_EXPIRED);
-	assert_int_equal(r.unfilled_alerts, 1);
+}
+
+/* A child the maximum child cut says so, in words beside what it sends and
+ * as "held", on the aggressive path and the catch-up alike. */
+static void
+a_cut_child_says_what_the_cap_holds(void **state)
+{
+	static const char *const algos[] = { "twap-aggressive", "twap" };
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		spec_init(&ps, algos[i], 200000);
+		run_steered(&ps, &r, 5, 3, &out);
+		if (r.held == 0 || strcmp(r.held_by, "max_child") != 0 ||
+		    strstr(r.held_text, "500 of the ") == NULL ||
+		    strstr(r.held_text, " due: the maximum child holds the rest") ==
+		    NULL)
+			fail_msg("%s: %d held, by \"%s\": \"%s\"", algos[i], r.held,
+			    r.held_by, r.held_text);
+	}
 }
 
 static void
@@ -483,6 +568,7 @@ main(void)
 		cmocka_unit_test(inside_and_catchup_options_change_the_tactic),
 		cmocka_unit_test(cleanup_off_reports_the_unfilled_part),
 		cmocka_unit_test(patient_twap_posts_then_finishes_at_the_end),
+		cmocka_unit_test(a_cut_child_says_what_the_cap_holds),
 		cmocka_unit_test(rate_limit_refuses_with_an_alert_naming_it),
 		cmocka_unit_test(window_participation_refuses_with_the_values),
 		cmocka_unit_test(several_blocks_at_once),

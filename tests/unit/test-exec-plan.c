@@ -426,7 +426,16 @@ a_capped_lump_says_what_the_cap_holds(void **state)
 	assert_non_null(strstr(why, " now; behind schedule by "));
 	snprintf(want, sizeof want, "crossing %lld at most ", (long long)q);
 	assert_non_null(strstr(why, want));
-	assert_non_null(strstr(why, "; the participation cap holds the rest"));
+	snprintf(want, sizeof want, "; %lld of the %lld due: the participation "
+	    "cap holds the rest", (long long)q, (long long)json_i64(dec, "sched_qty")
+	    - json_i64(dec, "filled"));
+	if (strstr(why, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", why, want);
+	/* The same in fields, for a reader whose line cuts the reason. */
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(dec,
+	    "held"), "by")->valuestring, "participation");
+	assert_int_equal(json_i64(cJSON_GetObjectItem(dec, "held"), "due"),
+	    json_i64(dec, "sched_qty") - json_i64(dec, "filled"));
 	cJSON_Delete(d.all);
 	exec_free(x);
 	market_free(m);

@@ -197,28 +197,42 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 
 /* An unknown TargetStrategy lists every algorithm, numbered or by name,
  * and the whole list survives the longest value the tag may hold in the
- * 240 bytes an execution report's Text(58) has. */
+ * 240 bytes an execution report's Text(58) has, even a value of bytes
+ * that are shown escaped (four characters each). */
 static void
 fixmap_unknown_strategy_lists_every_algorithm(void **state)
 {
+	static const char *const vals[] = {
+		"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+		"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+		"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+		"\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12"
+		"\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f\x7f\x7f",
+	};
 	struct tmsg t;
 	char text[240], msg[160];
 	int rej = -7;
 
 	(void)state;
-	snprintf(msg, sizeof msg, "35=D|11=A|55=QDI|54=1|38=100|40=1|847=%s",
-	    "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
-	tmsg_parse(&t, msg);
-	assert_null(server_fix_order_req(&t.m, "oms", 1, &ctx44, text,
-	    sizeof text, &rej));
-	if (strstr(text, "1004 twap-patient") == NULL ||
-	    strstr(text, "1001 twap-passive") == NULL ||
-	    text[strlen(text) - 1] != ')')
-		fail_msg("cut or incomplete: \"%s\" (%zu bytes)", text,
-		    strlen(text));
-	for (size_t i = 0; i < algo_count; i++)
-		if (strstr(text, algo_all[i]->name) == NULL)
-			fail_msg("\"%s\" does not name %s", text, algo_all[i]->name);
+	for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++) {
+		assert_int_equal(strlen(vals[v]), 31);
+		snprintf(msg, sizeof msg, "35=D|11=A|55=QDI|54=1|38=100|40=1|"
+		    "847=%s", vals[v]);
+		tmsg_parse(&t, msg);
+		assert_null(server_fix_order_req(&t.m, "oms", 1, &ctx44, text,
+		    sizeof text, &rej));
+		if (strstr(text, "1004 twap-patient") == NULL ||
+		    strstr(text, "1001 twap-passive") == NULL ||
+		    text[strlen(text) - 1] != ')')
+			fail_msg("value %zu: cut or incomplete: \"%s\" (%zu bytes)",
+			    v, text, strlen(text));
+		for (size_t i = 0; i < algo_count; i++)
+			if (strstr(text, algo_all[i]->name) == NULL)
+				fail_msg("\"%s\" does not name %s", text,
+				    algo_all[i]->name);
+	}
+	assert_non_null(strstr(text, "1004 twap-patient; by name also "
+	    "ais-aggr, ais-pass, event)"));
 	/* The number is the name. */
 	tmsg_parse(&t, "35=D|11=A|55=QDI|54=1|38=100|40=1|847=1004");
 	cJSON *req = server_fix_order_req(&t.m, "oms", 1, &ctx44, text,
