@@ -672,6 +672,27 @@ store_decision_shadow(const cJSON *o, struct store_decision *d)
 	    "of %.0f] %.120s", choice, pct, n, reason);
 }
 
+/* A child a cap cut (the decision's "held") says so in front: the
+ * engine says it at the end of a reason a panel cuts first, and a re-plan's
+ * "+N now" before it is the plan's, not what was sent ("[cap: 700 of
+ * 30,204 sent]", or "[max child: ...]"). */
+static void
+store_decision_held(const cJSON *o, struct store_decision *d)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "held");
+	char by[24] = "", reason[sizeof d->reason], q1[32], q2[32];
+	int64_t due = 0, qty = 0;
+
+	if (!cJSON_IsObject(h) || !store_get_i64(h, "due", &due) ||
+	    !store_get_i64(o, "qty", &qty) || qty >= due)
+		return;
+	store_get_text(h, "by", by, sizeof by);
+	snprintf(reason, sizeof reason, "%s", d->reason);
+	snprintf(d->reason, sizeof d->reason, "[%s: %s of %s sent] %.400s",
+	    strcmp(by, "max_child") == 0 ? "max child" : "cap",
+	    text_qty(q1, sizeof q1, qty), text_qty(q2, sizeof q2, due), reason);
+}
+
 #define STORE_REPLAN_SHOWN_NS 60000000000LL
 
 /*
@@ -721,6 +742,7 @@ store_apply_decision(struct store *s, const cJSON *o, int64_t t)
 	store_get_text(o, "style", d->style, sizeof d->style);
 	store_get_text(o, "reason", d->reason, sizeof d->reason);
 	d->replan = 0;
+	store_decision_held(o, d);
 	store_decision_plan(o, d);
 	store_decision_shadow(o, d);
 	store_get_i64(o, "qty", &d->qty);

@@ -167,7 +167,8 @@ struct store_block {
 struct store_decision {
 	int64_t t;
 	/* reason: a changed plan's summary in front ("[plan ...]", from the
-	 * event's plan_before and plan_after), then the engine's reason. */
+	 * event's plan_before and plan_after), what a cap held back ("[cap:
+	 * 700 of 30,204 sent]", from its held), then the engine's reason. */
 	char block[32], action[24], style[16], reason[480];
 	int replan; /* 1: the decision changed the block's plan */
 	int64_t qty, sched_qty, filled;

@@ -207,8 +207,18 @@ store_decision_plan_change_in_front(void **state)
 	assert_int_equal(d->replan, 1);
 	assert_string_equal(d->reason, "[plan: half by 11:20:00, was 11:20:00; "
 	    "+1,200 now] event: fired");
+	/* A cap that cut the child: what was sent, after the plan's "+N now"
+	 * and before the engine's reason. */
+	push_at(&s, TOPIC_DECISION, 4, 36075 * SEC, "{\"block\":\"1\","
+	    "\"action\":\"cross\",\"qty\":700,\"reason\":\"event: fired\","
+	    "\"held\":{\"by\":\"participation\",\"due\":30204},\"plan_before\":"
+	    "{\"due\":100,\"half_t\":\"40800000000000\"},\"plan_after\":"
+	    "{\"due\":20899,\"half_t\":\"40800000000000\"}}", 1000);
+	assert_string_equal(store_decision(&s, 0)->reason, "[plan: half by "
+	    "11:20:00, was 11:20:00; +20,799 now] [cap: 700 of 30,204 sent] "
+	    "event: fired");
 	/* Only one of the two: nothing to compare. */
-	push_at(&s, TOPIC_DECISION, 4, 36080 * SEC, "{\"block\":\"1\","
+	push_at(&s, TOPIC_DECISION, 5, 36080 * SEC, "{\"block\":\"1\","
 	    "\"action\":\"post\",\"reason\":\"half\",\"plan_after\":"
 	    "{\"due\":1300,\"half_t\":\"40800000000000\"}}", 1000);
 	assert_string_equal(store_decision(&s, 0)->reason, "half");
