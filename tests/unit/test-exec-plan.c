@@ -113,6 +113,21 @@ session_cap(const char *algo, double max_pov, int64_t to, struct market **m,
 	exec_tick(*x, to);
 }
 
+/* The event rule's first firing among the decisions kept. */
+static const cJSON *
+first_event_decision(const struct decs *d)
+{
+	for (int i = 0; i < cJSON_GetArraySize(d->all); i++) {
+		const cJSON *c = cJSON_GetArrayItem(d->all, i);
+
+		if (strncmp(cJSON_GetObjectItem(c, "reason")->valuestring,
+		    "event:", 6) == 0)
+			return c;
+	}
+	fail_msg("the event rule never fired");
+	return NULL;
+}
+
 static void
 session(const char *algo, int64_t to, struct market **m, struct exec **x,
         struct decs *d)
@@ -226,21 +241,14 @@ event_decision_says_why_and_what_changed(void **state)
 	struct market *m;
 	struct exec *x;
 	struct decs d;
-	const cJSON *dec = NULL, *pb, *pa, *rule;
+	const cJSON *dec, *pb, *pa, *rule;
 	const char *why, *rp, *tail;
 	char want[64], lump[32];
 	int64_t l;
 
 	(void)state;
 	session("event", JUMP_AT + 120 * NS, &m, &x, &d);
-	for (int i = 0; i < cJSON_GetArraySize(d.all) && dec == NULL; i++) {
-		const cJSON *c = cJSON_GetArrayItem(d.all, i);
-
-		if (strncmp(cJSON_GetObjectItem(c, "reason")->valuestring,
-		    "event:", 6) == 0)
-			dec = c;
-	}
-	assert_non_null(dec);
+	dec = first_event_decision(&d);
 	why = cJSON_GetObjectItem(dec, "reason")->valuestring;
 	print_message("%s\n", why);
 	rule = cJSON_GetObjectItemCaseSensitive(dec, "rule");
@@ -400,21 +408,14 @@ a_capped_lump_says_what_the_cap_holds(void **state)
 	struct market *m;
 	struct exec *x;
 	struct decs d;
-	const cJSON *dec = NULL;
+	const cJSON *dec;
 	const char *why;
 	char want[96];
 	int64_t l, q;
 
 	(void)state;
 	session_cap("event", 10, JUMP_AT + 120 * NS, &m, &x, &d);
-	for (int i = 0; i < cJSON_GetArraySize(d.all) && dec == NULL; i++) {
-		const cJSON *c = cJSON_GetArrayItem(d.all, i);
-
-		if (strncmp(cJSON_GetObjectItem(c, "reason")->valuestring,
-		    "event:", 6) == 0)
-			dec = c;
-	}
-	assert_non_null(dec);
+	dec = first_event_decision(&d);
 	why = cJSON_GetObjectItem(dec, "reason")->valuestring;
 	print_message("%s\n", why);
 	l = json_i64(cJSON_GetObjectItem(dec, "plan"), "lump");
