@@ -684,7 +684,7 @@ store_decision_held(const cJSON *o, struct store_decision *d)
 	int64_t due = 0, qty = 0;
 
 	if (!cJSON_IsObject(h) || !store_get_i64(h, "due", &due) ||
-	    !store_get_i64(o, "qty", &qty) || qty >= due)
+	    !store_get_i64(o, "qty", &qty) || qty <= 0 || qty >= due)
 		return;
 	store_get_text(h, "by", by, sizeof by);
 	snprintf(reason, sizeof reason, "%s", d->reason);

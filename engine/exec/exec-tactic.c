@@ -459,12 +459,17 @@ struct exec_cut {
 	int64_t due;
 };
 
-/* want under the participation room and the maximum child; *cut says
- * which of them bit (the last) and what was due before. */
+/* want, no more than what is left to send (left: the rest of the block
+ * less what works already), under the participation room and the maximum
+ * child; *cut says which cap bit (the last) and what was due before the
+ * caps -- never more than left, so the shares already working are not
+ * blamed on a cap. */
 static int64_t
-exec_cap(const struct parent *p, int64_t want, int64_t room,
+exec_cap(const struct parent *p, int64_t want, int64_t room, int64_t left,
          struct exec_cut *cut)
 {
+	if (want > left)
+		want = left;
 	cut->by = NULL;
 	cut->due = want;
 	if (want > room) {
@@ -553,7 +558,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
-	want = exec_cap(p, want, room, &cap);
+	want = exec_cap(p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
@@ -728,7 +733,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 
 		if (take < behind)
 			take = behind;
-		take = exec_cap(p, take, room, &cap);
+		take = exec_cap(p, take, room, remaining - p->working, &cap);
 		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
 		if (qty > 0 && exec_px_ok(p, far)) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -744,7 +749,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	/* 2. Catch up by crossing when more than a slice behind. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		qty = exec_cap(p, behind, room, &cap);
+		qty = exec_cap(p, behind, room, remaining - p->working, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -765,7 +770,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = next - p->filled - p->working;
 	if (mult != 1 && want > 0)
 		want = (int64_t)llround(mult * (double)want);
-	want = exec_cap(p, want, room, &cap);
+	want = exec_cap(p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		if (crossed == 0)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/cli/train-rollout.sh TRANCHED -- `tranched train --method rollout`
-# on real sessions: a tiny run with one worker and the same run with two
-# write the same model and the same learning curve (the points depend on
-# seed, iteration and session only, and runs are filed by index); the
+# on real sessions: a tiny run with one worker (tuning the news rule too)
+# and one with two write the same weights and the same learning curve (the
+# points depend on seed, iteration and session only, and runs are filed by
+# index, and the rule leaves both alone); the
 # model is linear, leaves its baseline somewhere (the fit moved it), and
 # records the trainer's settings; bad rollout options are refused naming
 # the option and the value, and write nothing; --states writes every
