@@ -449,8 +449,10 @@ exec_need_dealer_model(struct exec *x, char *err, size_t errlen)
 	    sizeof e) != 0) {
 		free(x->dealers);
 		x->dealers = NULL;
-		snprintf(err, errlen, "dealers learned:K: no usable dealer model: "
-		    "%s", e);
+		/* Cut to fit: the model's own words come last. */
+		if (snprintf(err, errlen, "dealers learned:K: no usable dealer "
+		    "model: %s", e) >= (int)errlen && errlen > 4)
+			memcpy(err + errlen - 4, "...", 4);
 		return -1;
 	}
 	return 0;

@@ -150,7 +150,7 @@ static long expect_type(struct fw_conn *c, const char *want, double secs, char *
 static int probe_within(const char *after, double limit)
 {
 	struct fw_conn c = {.fd = -1};
-	char m[512], who[16], why[256], got[8];
+	char m[512], who[24], why[256], got[8];
 	int rc = -1;
 
 	if (!fw_proc_alive(&acc)) {
