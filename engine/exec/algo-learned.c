@@ -64,7 +64,9 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
-	/* The news confirmation: the item it fired for (INT64_MIN: none). */
+	/* A shadow's news confirmation: the item it would have fired for
+	 * (INT64_MIN: none).  The live policy's is the block's own
+	 * (parent.news_fired), kept across a switch away and back. */
 	int64_t news_fired;
 };
 
@@ -232,13 +234,14 @@ learned_left(const struct parent *p, int64_t t)
  * signals sig: 1 when it fires now, *at the item's time and *jump the
  * price's jump at it.  The jump is the market's (exec_news_jump, from the
  * samples of the item's first seconds, whichever block asked for them);
- * an item whose jump is not known counts as priced.  Once per item.
+ * an item whose jump is not known counts as priced.  Once per item: fired
+ * is the item it last fired for.
  */
 static int
 learned_news_fires(const struct exec *x, const struct model *mdl,
                    const struct parent *p, int64_t t,
-                   const struct exec_signals *sig,
-                   const struct learned_state *s, int64_t *at, double *jump)
+                   const struct exec_signals *sig, int64_t fired,
+                   int64_t *at, double *jump)
 {
 	const struct news_rule *r = &mdl->news;
 	double dir = p->spec.side == BOOK_BID ? 1 : -1;
@@ -251,7 +254,7 @@ learned_news_fires(const struct exec *x, const struct model *mdl,
 	/* The samples' newest item must be the one the block reads (an
 	 * item since the last sample is not yet measured). */
 	return llabs(*at - (t - (int64_t)llround(sig->news_age_s * 1e9))) <
-	    1000000 && *at != s->news_fired && fabs(*jump) < r->priced_k;
+	    1000000 && *at != fired && fabs(*jump) < r->priced_k;
 }
 
 /* One driver of a choice in the market's words. */
@@ -466,7 +469,7 @@ learned_wake(struct exec *x, struct parent *p, int64_t t)
 	s->cached_t = t;
 	s->cached = 1;
 	return s->c.action != s->in_force || learned_news_fires(x, mdl, p, t,
-	    &sig, s, &at, &jump);
+	    &sig, p->news_fired, &at, &jump);
 }
 
 static int
@@ -520,11 +523,11 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		act->style = learned_style(p, policy_style(a));
 		s->act_t = t;
 	}
-	news = learned_news_fires(x, mdl, p, t, &sig, s, &at, &jump);
+	news = learned_news_fires(x, mdl, p, t, &sig, p->news_fired, &at, &jump);
 	if (news) {
 		int64_t left = learned_left(p, t);
 
-		s->news_fired = at;
+		p->news_fired = at;
 		act->lump = left > 0 ? (int64_t)llround(mdl->news.take *
 		    (double)left) : 0;
 		act->lump_ns = 0;
@@ -611,7 +614,8 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	/* The news confirmation as the live policy would take it (the
 	 * jump is known only where some block reads signals: beside a
 	 * classical schedule alone, never, and the rule does not fire). */
-	news = learned_news_fires(x, mdl, p, t, &sig, &s->ls, &at, &jump);
+	news = learned_news_fires(x, mdl, p, t, &sig, s->ls.news_fired, &at,
+	    &jump);
 	if (news) {
 		s->ls.news_fired = at;
 		lump = left > 0 ? (int64_t)llround(mdl->news.take * (double)left) :

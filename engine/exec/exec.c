@@ -439,6 +439,7 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 	p->dirty = 1;
 	p->aggr_cap = AGGR_AGGRESSIVE;
 	p->force_style = -1;
+	p->news_fired = INT64_MIN;
 	x->parents[x->nparents++] = p;
 	if (id != NULL)
 		*id = p->id;

@@ -311,6 +311,10 @@ struct parent {
 	int force_style;       /* enum aggression forced until force_until; -1 */
 	int64_t force_until;
 	int64_t max_child;     /* 0: no bound beyond what remains */
+	int64_t news_fired;    /* the news item (its time) a policy's news
+	                        * rule last took a lump for; INT64_MIN none.
+	                        * The block's, not its algorithm's: a switch
+	                        * away and back does not fire it again */
 	int halted_from;       /* the state a kill switch interrupted */
 	int halt_end_told;     /* its window ended while halted: alerted */
 	int jhalted_from;      /* the state a journal halt interrupted */

@@ -644,12 +644,16 @@ confirm_emit(void *arg, const char *topic, cJSON *o)
 }
 
 /* What a run varies beyond the news: the item's time past 10:00, the
- * block's side, and how long after the item the block is submitted (0:
- * at the open; negative: before the item). */
+ * block's side, how long after the item the block is submitted (0: at the
+ * open; negative: before the item), a participation cap (0: none), and
+ * whether a person switches the block to twap and back to learned right
+ * after the rule fires. */
 struct news_case {
 	int64_t item_off;
 	int side;
 	int64_t late;
+	double max_pov;
+	int switch_back;
 };
 
 static void
@@ -667,6 +671,7 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 	struct exec_news en;
 	int hidden[1] = { 8 };
 	char err[256];
+	uint32_t id;
 
 	memset(c, 0, sizeof *c);
 	assert_int_equal(model_init(&mdl, hidden, 1, 5, 0.3, err, sizeof err),
@@ -703,7 +708,21 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 		ps.start = it.at + nc->late;
 		ps.end = ps.start + 3600 * NS;
 	}
-	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	if (nc->max_pov > 0)
+		ps.max_pov = nc->max_pov;
+	assert_int_equal(exec_submit(x, &ps, &id, err, sizeof err), 0);
+	if (nc->switch_back) {
+		int64_t t = it.at;
+
+		while (c->n == 0 && t < it.at + 120 * NS)
+			exec_tick(x, t += NS);
+		assert_int_equal(c->n, 1);
+		assert_int_equal(exec_switch_algo(x, id, "twap", err, sizeof err),
+		    0);
+		exec_tick(x, t + 5 * NS);
+		assert_int_equal(exec_switch_algo(x, id, "learned", err,
+		    sizeof err), 0);
+	}
 	exec_tick(x, it.at + 120 * NS);
 	*filled_at_2min = exec_get(x, 0)->filled;
 	run_out(x, m, ps.end, out);
@@ -714,7 +733,7 @@ static void
 run_news(int kind, int good, int rule, struct confirm_seen *c,
          struct parent *out, int64_t *filled_at_2min)
 {
-	run_news_case(kind, good, rule, &(struct news_case){ 0, BOOK_ASK, 0 },
+	run_news_case(kind, good, rule, &(struct news_case){ .side = BOOK_ASK },
 	    c, out, filled_at_2min);
 }
 
@@ -745,10 +764,31 @@ news_confirmation_takes_the_remainder_once(void **state)
 	assert_int_equal(b.filled, b.spec.qty);
 	/* A buyer hears soft good news the same way, at a time that is not a
 	 * whole second. */
-	run_news_case(SIM_NEWS_SOFT, 1, 1, &(struct news_case){ 300000000,
-	    BOOK_BID, 0 }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_SOFT, 1, 1, &(struct news_case){
+	    .item_off = 300000000, .side = BOOK_BID }, &c, &b, &f2);
 	assert_int_equal(c.n, 1);
 	assert_non_null(strstr(c.reason, "news confirmed (news +"));
+}
+
+/* A person who switches the block away from learned and back, right after
+ * the rule fired, does not make it fire again for the same item: under a
+ * participation cap the lump left most of the remainder, which a second
+ * firing would cross again.  The item fired for is the block's. */
+static void
+news_confirmation_survives_a_switch_away_and_back(void **state)
+{
+	struct confirm_seen c;
+	struct parent b;
+	int64_t f2;
+
+	(void)state;
+	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){ .side = BOOK_ASK,
+	    .max_pov = 20, .switch_back = 1 }, &c, &b, &f2);
+	if (c.n != 1)
+		fail_msg("the rule fired %d times for one item", c.n);
+	/* The cap held most of the lump back: there was something to fire
+	 * for again. */
+	assert_true(f2 < b.spec.qty);
 }
 
 static void
@@ -767,8 +807,8 @@ news_confirmation_leaves_good_or_priced_news_alone(void **state)
 	 * whether the item comes on a whole second, just after one or just
 	 * before the next. */
 	for (int64_t off = 0; off < NS; off += 350000000) {
-		run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ off,
-		    BOOK_ASK, 0 }, &c, &b, &f2);
+		run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){
+		    .item_off = off, .side = BOOK_ASK }, &c, &b, &f2);
 		assert_int_equal(c.n, 0);
 	}
 	/* Neither run differs from the model without the rule by a share. */
@@ -779,14 +819,14 @@ news_confirmation_leaves_good_or_priced_news_alone(void **state)
 	/* A block that starts 25 s after soft bad news never saw the price
 	 * at the headline: it does not know the news was not priced, and
 	 * leaves it alone. */
-	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){ 0, BOOK_ASK,
-	    25 * NS }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){ .side = BOOK_ASK,
+	    .late = 25 * NS }, &c, &b, &f2);
 	assert_int_equal(c.n, 0);
 	/* A block submitted 40 s before hard news: the signals are still in
 	 * their warm-up at the headline, where every move reads 0, so the
 	 * jump is not known and the rule leaves the news alone. */
-	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ 0, BOOK_ASK,
-	    -40 * NS }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ .side = BOOK_ASK,
+	    .late = -40 * NS }, &c, &b, &f2);
 	assert_int_equal(c.n, 0);
 }
 
@@ -803,6 +843,7 @@ main(void)
 		cmocka_unit_test(policy_wakes_on_news_and_says_why),
 		cmocka_unit_test(no_book_head_decides_in_the_ac_world_only),
 		cmocka_unit_test(news_confirmation_takes_the_remainder_once),
+		cmocka_unit_test(news_confirmation_survives_a_switch_away_and_back),
 		cmocka_unit_test(news_confirmation_leaves_good_or_priced_news_alone),
 	};
 
