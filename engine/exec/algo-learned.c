@@ -64,10 +64,6 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
-	/* A shadow's news confirmation: the item it would have fired for
-	 * (INT64_MIN: none).  The live policy's is the block's own
-	 * (parent.news_fired), kept across a switch away and back. */
-	int64_t news_fired;
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
@@ -77,6 +73,9 @@ struct learned_shadow_state {
 	int64_t n, disagree;       /* decisions seen, and those it would differ */
 	double abs_shares;         /* sum of |shares it would add or drop| */
 	char last[32];             /* its last choice */
+	/* The news item it would have fired for (INT64_MIN: none); the
+	 * live policy's is the block's own, parent.news_fired. */
+	int64_t news_fired;
 };
 
 static void
@@ -107,7 +106,6 @@ learned_state_new(void)
 		s->act_t = -1;
 		s->cached_t = -1;
 		s->in_force = POLICY_BASE_ACTION;
-		s->news_fired = INT64_MIN;
 	}
 	return s;
 }
@@ -600,7 +598,7 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 			return;
 		s->ls.act_t = -1;
 		s->ls.cached_t = -1;
-		s->ls.news_fired = INT64_MIN;
+		s->news_fired = INT64_MIN;
 		snprintf(s->model, sizeof s->model, "%s", mdl->name);
 		p->shadow_state = s;
 	}
@@ -614,10 +612,9 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	/* The news confirmation as the live policy would take it (the
 	 * jump is known only where some block reads signals: beside a
 	 * classical schedule alone, never, and the rule does not fire). */
-	news = learned_news_fires(x, mdl, p, t, &sig, s->ls.news_fired, &at,
-	    &jump);
+	news = learned_news_fires(x, mdl, p, t, &sig, s->news_fired, &at, &jump);
 	if (news) {
-		s->ls.news_fired = at;
+		s->news_fired = at;
 		lump = left > 0 ? (int64_t)llround(mdl->news.take * (double)left) :
 		    0;
 		l = 1;

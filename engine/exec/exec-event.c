@@ -357,7 +357,7 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	}
 	cJSON_AddNumberToObject(o, "max_child", (double)p->max_child);
 	cJSON_AddStringToObject(o, "aggression", exec_aggression_name(p->aggr_cap));
-	if (p->force_style >= 0 && p->m->now < p->force_until) {
+	if (exec_forced(p) >= 0) {
 		cJSON_AddStringToObject(o, "forced", exec_aggression_name(
 		    p->force_style));
 		exec_add_time(o, "forced_until", p->force_until);

@@ -153,6 +153,14 @@ void exec_cancel_all(struct exec *x, struct parent *p, const char *why);
 int exec_touches(const struct exec *x, const struct parent *p, int64_t *far,
                  int64_t *near);
 int exec_mode(const struct exec *x, const struct parent *p);
+/* The style a person forced on p and that is still in force (enum
+ * aggression), else -1. */
+static inline int
+exec_forced(const struct parent *p)
+{
+	return p->force_style >= 0 && p->m->now < p->force_until ?
+	    p->force_style : -1;
+}
 
 /* exec-signal.c.  exec_signal_wanted: 1 while an unfinished block's
  * algorithm asks for fast signals.  exec_signal_sample: every market's

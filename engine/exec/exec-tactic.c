@@ -350,7 +350,7 @@ exec_mode(const struct exec *x, const struct parent *p)
 		mode = p->algo->aggression - 1;
 	else if (p->spec.aggression > 0)
 		mode = p->spec.aggression - 1;
-	if (p->force_style >= 0 && p->m->now < p->force_until)
+	if (exec_forced(p) >= 0)
 		mode = p->force_style;
 	return mode < p->aggr_cap ? mode : p->aggr_cap;
 }
@@ -374,7 +374,7 @@ exec_end_crosses(const struct exec *x, const struct parent *p)
 		return 1;
 	if (!p->algo->finish || p->aggr_cap == AGGR_PASSIVE)
 		return 0;
-	return !(p->force_style == AGGR_PASSIVE && p->m->now < p->force_until);
+	return exec_forced(p) != AGGR_PASSIVE;
 }
 
 /*
@@ -531,7 +531,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	int64_t post = near;
 	double tick = p->m->tick;
 	struct exec_cut cap;
-	char cut[128] = "";
+	char cut[128];
 
 	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
 		style = STYLE_PASSIVE;
@@ -664,7 +664,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		return;
 	}
 	/* A policy chooses first, unless a trader forces a style. */
-	int forced = p->force_style >= 0 && p->m->now < p->force_until;
+	int forced = exec_forced(p) >= 0;
 	int live_style = !forced || p->force_style == AGGR_NEUTRAL ? -1 :
 	    p->force_style == AGGR_PASSIVE ? STYLE_PASSIVE : STYLE_CROSS;
 
