@@ -672,25 +672,40 @@ store_decision_shadow(const cJSON *o, struct store_decision *d)
 	    "of %.0f] %.120s", choice, pct, n, reason);
 }
 
-/* A child a cap cut (the decision's "held") says so in front: the
+/*
+ * A child a cap cut (the decision's "held") in a few words: "[cap: 700 of
+ * 30,204 sent]", or "[max child: ...]"; "" when nothing was cut.  The
  * engine says it at the end of a reason a panel cuts first, and a re-plan's
- * "+N now" before it is the plan's, not what was sent ("[cap: 700 of
- * 30,204 sent]", or "[max child: ...]"). */
+ * "+N now" before it is the plan's, not what was sent.
+ */
+const char *
+store_held_words(const cJSON *o, char *buf, size_t n)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "held");
+	char by[24] = "", q1[32], q2[32];
+	int64_t due = 0, qty = 0;
+
+	buf[0] = '\0';
+	if (!cJSON_IsObject(h) || !store_get_i64(h, "due", &due) ||
+	    !store_get_i64(o, "qty", &qty) || qty <= 0 || qty >= due)
+		return buf;
+	store_get_text(h, "by", by, sizeof by);
+	snprintf(buf, n, "[%s: %s of %s sent]",
+	    strcmp(by, "max_child") == 0 ? "max child" : "cap",
+	    text_qty(q1, sizeof q1, qty), text_qty(q2, sizeof q2, due));
+	return buf;
+}
+
+/* The cut, in front of the reason. */
 static void
 store_decision_held(const cJSON *o, struct store_decision *d)
 {
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "held");
-	char by[24] = "", reason[sizeof d->reason], q1[32], q2[32];
-	int64_t due = 0, qty = 0;
+	char reason[sizeof d->reason], w[96];
 
-	if (!cJSON_IsObject(h) || !store_get_i64(h, "due", &due) ||
-	    !store_get_i64(o, "qty", &qty) || qty <= 0 || qty >= due)
+	if (store_held_words(o, w, sizeof w)[0] == '\0')
 		return;
-	store_get_text(h, "by", by, sizeof by);
 	snprintf(reason, sizeof reason, "%s", d->reason);
-	snprintf(d->reason, sizeof d->reason, "[%s: %s of %s sent] %.400s",
-	    strcmp(by, "max_child") == 0 ? "max child" : "cap",
-	    text_qty(q1, sizeof q1, qty), text_qty(q2, sizeof q2, due), reason);
+	snprintf(d->reason, sizeof d->reason, "%s %.400s", w, reason);
 }
 
 #define STORE_REPLAN_SHOWN_NS 60000000000LL

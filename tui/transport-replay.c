@@ -179,21 +179,24 @@ replay_fmt(char *out, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-replay_words(char *out, size_t n, const char *topic, const cJSON *o,
-             const struct store *s)
+void
+transport_replay_words(char *out, size_t n, const char *topic,
+                       const cJSON *o, const struct store *s)
 {
 	char a[48], b[48], c[48], d[48], e[200], w[200], px[32], px2[32];
 	double q = 0, q2 = 0;
 
 	if (strcmp(topic, TOPIC_DECISION) == 0) {
+		/* A cut child says so before the reason, which the message
+		 * line cuts from the end (as the decisions panel does). */
 		ipc_get_num(o, "qty", &q);
-		replay_fmt(out, n, "decision, block %s: %s %.0f @ %s %s: %s",
+		store_held_words(o, w, sizeof w);
+		replay_fmt(out, n, "decision, block %s: %s %.0f @ %s %s%s%s: %s",
 		    replay_str(a, sizeof a, o, "block"),
 		    replay_str(b, sizeof b, o, "action"), q,
 		    replay_px(px, sizeof px, o, "px", s),
-		    replay_str(c, sizeof c, o, "style"),
-		    replay_str(e, sizeof e, o, "reason"));
+		    replay_str(c, sizeof c, o, "style"), w[0] != '\0' ? " " : "",
+		    w, replay_str(e, sizeof e, o, "reason"));
 	} else if (strcmp(topic, TOPIC_ALERT) == 0) {
 		replay_str(a, sizeof a, o, "sev");
 		for (char *k = a; *k != '\0'; k++)
@@ -539,7 +542,8 @@ replay_step(struct tui *t, struct replay *rp)
 	 * delivered one). */
 	if (ipc_event_parse(rp->next_data, rp->next_len, &ev, err,
 	    sizeof err) == 0) {
-		replay_words(words, sizeof words, ev.topic, ev.json, &t->store);
+		transport_replay_words(words, sizeof words, ev.topic, ev.json,
+		    &t->store);
 		ipc_event_free(&ev);
 	} else
 		snprintf(words, sizeof words, "an event that does not decode "
@@ -827,8 +831,8 @@ replay_scan(struct tui *t, struct replay *rp, const char *path)
 			}
 		}
 		if ((m = replay_mark_at(rp, rec.t)) != NULL && m->what[0] == '\0')
-			replay_words(m->what, sizeof m->what, ev.topic, ev.json,
-			    &t->store);
+			transport_replay_words(m->what, sizeof m->what, ev.topic,
+			    ev.json, &t->store);
 		ipc_event_free(&ev);
 	}
 	jrnl_reader_close(rd);

@@ -398,6 +398,9 @@ const struct store_rfq *store_rfq_row(const struct store *s, int k,
  * overrides and the like), invalid UTF-8 replaced by '?', cut at a
  * character boundary. */
 void store_text(char *dst, size_t n, const char *src);
+/* A decision's "held" (a cap cut its child) in words, "[cap: 700 of
+ * 30,204 sent]", into buf; "" when it has none.  Returns buf. */
+const char *store_held_words(const cJSON *o, char *buf, size_t n);
 
 const char *store_conn_name(int conn);
 const char *store_sev_name(int sev);
@@ -798,6 +801,11 @@ struct transport_ops {
 
 extern const struct transport_ops transport_live_ops;
 extern const struct transport_ops transport_replay_ops;
+/* One journal event of topic in words, as `.` and the marks say it
+ * ("decision, block 1: cross 700 @ 99.70 cross [cap: 700 of 30,204
+ * sent]: ..."): prices in s's tick. */
+void transport_replay_words(char *out, size_t n, const char *topic,
+                            const cJSON *o, const struct store *s);
 
 /* ---------------------------------------------------------------- console */
 

@@ -225,6 +225,58 @@ store_decision_plan_change_in_front(void **state)
 	store_free(&s);
 }
 
+/* A cut child in words, for the decisions panel and the replay's `.`:
+ * nothing when nothing was cut (no "held", no quantity, or all of it
+ * sent); which cap it was, what was sent and what was due otherwise, in
+ * front of the reason the message line cuts from the end. */
+static void
+held_words_say_the_cut_before_the_reason(void **state)
+{
+	struct store s;
+	char w[96], out[512];
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{ "{\"qty\":700}", "" },
+		{ "{\"qty\":700,\"held\":{\"by\":\"participation\"}}", "" },
+		{ "{\"held\":{\"by\":\"participation\",\"due\":900}}", "" },
+		{ "{\"qty\":900,\"held\":{\"by\":\"participation\",\"due\":"
+		    "900}}", "" },
+		{ "{\"qty\":700,\"held\":{\"by\":\"participation\",\"due\":"
+		    "30204}}", "[cap: 700 of 30,204 sent]" },
+		{ "{\"qty\":5000,\"held\":{\"by\":\"max_child\",\"due\":"
+		    "12000}}", "[max child: 5,000 of 12,000 sent]" },
+		{ "{\"qty\":700,\"held\":\"participation\"}", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cJSON *o = cJSON_Parse(cases[i].json);
+
+		assert_non_null(o);
+		assert_string_equal(store_held_words(o, w, sizeof w),
+		    cases[i].want);
+		cJSON_Delete(o);
+	}
+	/* The replay's narration of a decision. */
+	store_init(&s);
+	store_set_tick(&s, 0.01);
+	cJSON *o = cJSON_Parse("{\"block\":\"3\",\"action\":\"cross\","
+	    "\"qty\":700,\"px\":9970,\"style\":\"cross\",\"reason\":"
+	    "\"crossing 700 at most 99.70\",\"held\":{\"by\":"
+	    "\"participation\",\"due\":30204}}");
+	assert_non_null(o);
+	transport_replay_words(out, sizeof out, TOPIC_DECISION, o, &s);
+	assert_string_equal(out, "decision, block 3: cross 700 @ 99.70 cross "
+	    "[cap: 700 of 30,204 sent]: crossing 700 at most 99.70");
+	cJSON_DeleteItemFromObject(o, "held");
+	transport_replay_words(out, sizeof out, TOPIC_DECISION, o, &s);
+	assert_string_equal(out, "decision, block 3: cross 700 @ 99.70 cross: "
+	    "crossing 700 at most 99.70");
+	cJSON_Delete(o);
+	store_free(&s);
+}
+
 /* A news event is the title bar's news line; one with a sentiment out of
  * [-1, 1] or no headline is a bad event and changes nothing, and the
  * headline reaches the store without its control characters. */
@@ -1357,6 +1409,7 @@ main(void)
 		cmocka_unit_test(store_block_plan_whole_or_none),
 		cmocka_unit_test(store_decision_plan_change_in_front),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
+		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
