@@ -328,13 +328,13 @@ learned_driver_words(char *buf, size_t n, int id, const struct parent *p,
 /* The note and the detail of a published decision: what the choice
  * changed in the plan, why, and the network's view of every action. */
 static void
-learned_explain(const struct model *mdl, const struct learned_state *s,
-                const struct parent *p, int64_t t,
+learned_explain(const struct model *mdl, uint64_t digest,
+                const struct learned_state *s, const struct parent *p, int64_t t,
                 const struct exec_signals *sig, double from_urg,
                 int woken, struct algo_action *act)
 {
 	const struct policy_choice *c = &s->c;
-	char name[32], why[2][64];
+	char name[32], why[2][64], hex[24];
 	cJSON *d = cJSON_CreateObject(), *arr;
 	size_t n;
 
@@ -365,6 +365,8 @@ learned_explain(const struct model *mdl, const struct learned_state *s,
 	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
 	    c->prob[c->action]);
 	cJSON_AddStringToObject(d, "model", mdl->name);
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)digest);
+	cJSON_AddStringToObject(d, "model_digest", hex);
 	cJSON_AddStringToObject(d, "head", learned_head_name(p, mdl));
 	cJSON_AddStringToObject(d, "choice", name);
 	cJSON_AddStringToObject(d, "baseline", "ais-pass");
@@ -545,7 +547,8 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 		trace_add(mdl->trace, &st);
 	}
 	if (exec_emitting(x)) {
-		learned_explain(mdl, s, p, t, &sig, from_urg, woken, act);
+		learned_explain(mdl, exec_model_digest(x), s, p, t, &sig,
+		    from_urg, woken, act);
 		if (news)
 			learned_news_explain(mdl, p, jump, &sig, t, act);
 	}

@@ -83,6 +83,7 @@ struct exec {
 	/* The learned policy's model (borrowed), and what its choice adds to
 	 * the next decision event. */
 	const struct model *model;
+	uint64_t model_digest;  /* model_digest(model), once: decisions carry it */
 	struct model *own_model;     /* loaded by the first learned block */
 	const struct model *shadow;  /* --shadow (borrowed) */
 	const struct algo_ops *shadow_ops; /* the algorithm that watches with it */
@@ -129,9 +130,6 @@ struct exec_rfq_rec {
 	char reason[160];
 };
 
-/* exec.c: a block whose algorithm needs a model gets one loaded before
- * it is accepted. */
-int exec_need_model(struct exec *x, char *err, size_t errlen);
 
 /* exec-tactic.c.  exec_finish: a block ends (DONE, CANCELLED or EXPIRED)
  * and keeps its end price. */

@@ -325,6 +325,7 @@ exec_need_model(struct exec *x, char *err, size_t errlen)
 		return -1;
 	}
 	x->model = x->own_model;
+	x->model_digest = model_digest(x->model);
 	return 0;
 }
 
@@ -613,6 +614,13 @@ void
 exec_set_model(struct exec *x, const struct model *m)
 {
 	x->model = m;
+	x->model_digest = m != NULL ? model_digest(m) : 0;
+}
+
+uint64_t
+exec_model_digest(const struct exec *x)
+{
+	return x->model_digest;
 }
 
 const struct model *

@@ -602,6 +602,14 @@ int64_t exec_now(const struct exec *x);
  * NULL) is what "learned" blocks use; without one each block loads
  * model_default_path() when it starts. */
 void exec_set_model(struct exec *x, const struct model *m);
+/* The learned policy's model: the one set, else model_default_path()
+ * loaded once (a block whose algorithm needs a model gets it before it is
+ * accepted; a recovery, before it re-simulates).  0, or -1 with err
+ * naming the file and what is wrong with it. */
+int exec_need_model(struct exec *x, char *err, size_t errlen);
+/* model_digest() of the model in force (0: none yet), computed when it was
+ * set or loaded: what a learned decision says decided it. */
+uint64_t exec_model_digest(const struct exec *x);
 const struct model *exec_model(const struct exec *x);
 /* A shadow model (borrowed, may be NULL): at every decision of every block
  * it chooses as if it were trading, never trades, and the decision event

@@ -564,6 +564,52 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 	return nn_write_json(model_to_json(m), path, err, errlen);
 }
 
+/* FNV-1a, 64 bits, over n bytes, from h. */
+static uint64_t
+model_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t
+model_fnv_net(uint64_t h, const struct nn *n)
+{
+	h = model_fnv(h, &n->nlayers, sizeof n->nlayers);
+	for (int l = 0; l < n->nlayers; l++) {
+		h = model_fnv(h, &n->size[l], sizeof n->size[l]);
+		h = model_fnv(h, &n->act[l], sizeof n->act[l]);
+	}
+	if (n->nlayers > 0)
+		h = model_fnv(h, &n->size[n->nlayers], sizeof n->size[0]);
+	return n->w != NULL ? model_fnv(h, n->w, n->nparams * sizeof *n->w) :
+	    h;
+}
+
+uint64_t
+model_digest(const struct model *m)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	h = model_fnv(h, &m->nfeat, sizeof m->nfeat);
+	h = model_fnv(h, m->feat, (size_t)m->nfeat * sizeof *m->feat);
+	h = model_fnv_net(h, &m->net);
+	h = model_fnv_net(h, &m->no_book);
+	h = model_fnv(h, &m->news.on, sizeof m->news.on);
+	if (m->news.on) {
+		const double v[] = { m->news.after_lo, m->news.after_hi,
+		    m->news.move_k, m->news.priced_k, m->news.take };
+
+		h = model_fnv(h, v, sizeof v);
+	}
+	return h;
+}
+
 int
 model_load(struct model *m, const char *path, char *err, size_t errlen)
 {

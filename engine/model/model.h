@@ -209,6 +209,15 @@ void model_free(struct model *m);
 int model_uses(const struct model *m, int id);
 int model_copy(struct model *dst, const struct model *src);
 
+/* What decides, as one number: FNV-1a (64 bits) over the features read,
+ * both heads' shapes and weights, and the news rule; not the name or the
+ * record (meta), so a model whose evaluation was re-run keeps it.  Two
+ * models that differ in any of these differ in it (FNV-1a: no defence
+ * against a forger, only against a mix-up).  Decisions
+ * carry it ("model_digest", 16 hex digits) and a recovered session is
+ * held to it. */
+uint64_t model_digest(const struct model *m);
+
 /* Save as JSON (tranche-model(5) in tranched(1)); load refuses a file whose
  * features, actions or architecture this engine does not know.  0, or -1
  * with err naming the file and what was wrong. */

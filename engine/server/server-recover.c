@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "engine/server/server-int.h"
+#include "engine/model/model.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
 
@@ -69,6 +70,10 @@ struct recover {
 	size_t nfills[NKEYS], capfills[NKEYS];
 	int diverged;
 	char why[1024];
+	/* The model the journal's first learned decision names (its
+	 * policy.model_digest; "" none), and where that decision is. */
+	char digest[24];
+	uint64_t digest_offset;
 };
 
 /* The key an event counts under: its symbol's market, or "none". */
@@ -243,6 +248,58 @@ rec_replays(const char *cmd)
 	return flags > 0 && (flags & CMD_RECOVER);
 }
 
+/* A learned decision's model (policy.model_digest) into r. */
+static void
+rec_digest_of(const cJSON *o, struct recover *r, uint64_t offset)
+{
+	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
+	const char *d = NULL;
+
+	if (cJSON_IsObject(pol) && ipc_get_str(pol, "model_digest", &d) == 0 &&
+	    d[0] != '\0') {
+		snprintf(r->digest, sizeof r->digest, "%.16s", d);
+		r->digest_offset = offset;
+	}
+}
+
+/*
+ * The journal's learned decisions were made by model r->digest: the
+ * re-simulation needs that model, or it re-decides with another and
+ * diverges (refused then, at the first fill that differs, with no word of
+ * why).  0 when the model this engine loads is it; else -1 with err
+ * naming both and what to do.
+ */
+static int
+rec_model_check(struct server *s, const struct recover *r, char *err,
+                size_t errlen)
+{
+	char e[400], have[24];
+
+	if (r->digest[0] == '\0')
+		return 0;
+	if (exec_need_model(s->x, e, sizeof e) != 0) {
+		snprintf(err, errlen, "journal %s: its learned decisions were "
+		    "made by model %s (decision at record offset %llu), and this "
+		    "engine has none: %s", s->jpath, r->digest,
+		    (unsigned long long)r->digest_offset, e);
+		return -1;
+	}
+	snprintf(have, sizeof have, "%016llx",
+	    (unsigned long long)exec_model_digest(s->x));
+	if (strcmp(have, r->digest) != 0) {
+		snprintf(err, errlen, "journal %s: its learned decisions were "
+		    "made by model %s (decision at record offset %llu), but "
+		    "this engine's model, %s, is %s: re-simulated with it the "
+		    "session would not be the one journaled; not started "
+		    "(start it with TRANCHE_MODEL naming the "
+		    "session's model file)", s->jpath, r->digest,
+		    (unsigned long long)r->digest_offset, model_default_path(),
+		    have);
+		return -1;
+	}
+	return 0;
+}
+
 /* Pass 1: what the journal holds (events per topic, fills, the last seq
  * and time, the decision and alert rings). */
 static int
@@ -278,6 +335,9 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			const char *json = (const char *)rec.data +
 			    strlen(ev.topic) + 1;
 
+			if (strcmp(ev.topic, TOPIC_DECISION) == 0 &&
+			    r->digest[0] == '\0')
+				rec_digest_of(ev.json, r, rec.offset);
 			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
 			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) != 0 ?
 			    &s->decisions : cJSON_HasObjectItem(ev.json, "peer") ?
@@ -471,7 +531,8 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 		jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
 	}
-	if (rec_scan(s, rd, &r, &t_last, &records, err, errlen) != 0)
+	if (rec_scan(s, rd, &r, &t_last, &records, err, errlen) != 0 ||
+	    rec_model_check(s, &r, err, errlen) != 0)
 		goto out;
 	if ((rv = jrnl_rewind(rd)) != 0) {
 		snprintf(err, errlen, "journal %s: %s", s->jpath,

@@ -259,6 +259,58 @@ reparsed(const struct model *m)
 	return back;
 }
 
+/*
+ * The digest is what decides: the same after a round trip through a file
+ * and with another name and record; different when a weight, the features
+ * read, the no-book head or the news rule differ.
+ */
+static void
+model_digest_is_what_decides(void **state)
+{
+	struct model m, back, other;
+	char err[256], path[] = "/tmp/test-model-XXXXXX";
+	uint64_t d;
+	int fd;
+
+	(void)state;
+	assert_int_equal(model_init(&m, NULL, 0, 5, 0.5, err, sizeof err), 0);
+	d = model_digest(&m);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(model_save(&m, path, err, sizeof err), 0);
+	assert_int_equal(model_load(&back, path, err, sizeof err), 0);
+	unlink(path);
+	assert_true(model_digest(&back) == d);
+	snprintf(back.name, sizeof back.name, "renamed");
+	cJSON_AddStringToObject(back.meta, "commit", "elsewhere");
+	assert_true(model_digest(&back) == d);
+	/* One weight, by the least step a double takes. */
+	back.net.w[7] = nextafter(back.net.w[7], 1);
+	assert_true(model_digest(&back) != d);
+	model_free(&back);
+	/* The news rule, on and off, and one of its numbers. */
+	assert_int_equal(model_copy(&other, &m), 0);
+	other.news = (struct news_rule){ .on = 1, .after_lo = 20,
+	    .after_hi = 120, .move_k = 1, .priced_k = 30, .take = 1 };
+	assert_true(model_digest(&other) != d);
+	d = model_digest(&other);
+	other.news.take = 0.5;
+	assert_true(model_digest(&other) != d);
+	other.news.on = 0;
+	assert_true(model_digest(&other) == model_digest(&m));
+	/* A no-book head. */
+	assert_int_equal(model_set_no_book(&other, &m, err, sizeof err), 0);
+	assert_true(model_digest(&other) != model_digest(&m));
+	model_free(&other);
+	/* The features read. */
+	assert_int_equal(model_copy(&other, &m), 0);
+	other.feat[0] = other.feat[1];
+	assert_true(model_digest(&other) != model_digest(&m));
+	model_free(&other);
+	model_free(&m);
+}
+
 /* A linear model whose only preference is action a (a bias). */
 static void
 linear_prefers(struct model *m, int a)
@@ -426,6 +478,7 @@ main(void)
 		cmocka_unit_test(model_file_round_trips_and_refuses_unknown_features),
 		cmocka_unit_test(no_book_head_decides_in_its_markets_and_round_trips),
 		cmocka_unit_test(news_rule_round_trips_and_refuses_bad_values),
+		cmocka_unit_test(model_digest_is_what_decides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

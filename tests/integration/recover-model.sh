@@ -1,0 +1,98 @@
+#!/bin/bash
+# tests/integration/recover-model.sh TRANCHED MODEL -- a session traded by
+# the learned policy is continued only with the model that decided it.
+# Its decisions carry the model's digest (what decides: weights, features,
+# news rule; not the record); a restart whose engine would load another
+# model is refused before it re-simulates anything, naming both digests
+# and what to do, and the journal is left as it was; the same weights
+# under another name and record continue it.
+set -u
+TRANCHED=$1 MODEL=$2
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		sleep 0.5
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
+export XDG_CONFIG_HOME=$tmp/cfg XDG_STATE_HOME=$tmp/state
+unset TRANCHE_TOKENS TRANCHE_TOKEN TRANCHE_TOKENS_FILE
+
+# The session's model, a copy with its record changed (the same weights),
+# and one with one weight changed.
+cp "$MODEL" "$tmp/m.json"
+jq -c '.name = "renamed" | .meta.commit = "elsewhere"' "$MODEL" \
+	> "$tmp/same.json"
+jq -c '.weights[0] += 0.001' "$MODEL" > "$tmp/other.json"
+cat > "$tmp/learned.json" <<'JSON'
+{"name":"learned-recover","open":"09:30:00","close":"16:00:00",
+ "market":{"sym":"QDI","tick":0.01,"px0":10000},
+ "orders":[{"side":"sell","qty":60000,"start":"09:30:00","end":"11:00:00",
+            "algo":"learned"}]}
+JSON
+
+# The first run, stopped part-way (at 20x a minute passes every 3 s).
+cd /
+TRANCHE_MODEL=$tmp/m.json "$TRANCHED" --scenario "$tmp/learned.json" \
+	--journal "$tmp/j.trj" --speed 20 --listen "ipc://$tmp/e" \
+	2> "$tmp/a.err" &
+pid=$!
+for _ in $(seq 200); do
+	grep -q "listening on" "$tmp/a.err" && break
+	kill -0 "$pid" 2>/dev/null || fail "first run: $(cat "$tmp/a.err")"
+	sleep 0.1
+done
+sleep 4
+kill "$pid"
+wait "$pid"
+pid=
+digest=$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | head -1 |
+	cut -d'"' -f4)
+[ ${#digest} -eq 16 ] ||
+	fail "the journal's learned decisions carry no model digest"
+[ "$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | sort -u |
+	wc -l)" -eq 1 ] || fail "the decisions name more than one model"
+sum=$(cksum < "$tmp/j.trj")
+
+# Another model: refused before anything is re-simulated or written.
+TRANCHE_MODEL=$tmp/other.json timeout 60 "$TRANCHED" --journal "$tmp/j.trj" \
+	--speed max --exit-when-done --listen "ipc://$tmp/e" 2> "$tmp/b.err" &&
+	fail "recovery with another model was not refused"
+grep -q "learned decisions were made by model $digest" "$tmp/b.err" ||
+	fail "the refusal does not name the session's model: $(head -3 \
+	"$tmp/b.err")"
+grep -q "$tmp/other.json, is [0-9a-f]\{16\}" "$tmp/b.err" ||
+	fail "the refusal does not name this engine's model: $(head -3 \
+	"$tmp/b.err")"
+grep -q "TRANCHE_MODEL" "$tmp/b.err" ||
+	fail "the refusal does not say what to do: $(head -3 "$tmp/b.err")"
+grep -q "continuing the session" "$tmp/b.err" &&
+	fail "the refused engine says it continued"
+[ "$(cksum < "$tmp/j.trj")" = "$sum" ] ||
+	fail "the refused recovery changed the journal"
+
+# No model at all: refused, naming the file.
+TRANCHE_MODEL=$tmp/none.json timeout 60 "$TRANCHED" --journal "$tmp/j.trj" \
+	--speed max --exit-when-done --listen "ipc://$tmp/e" 2> "$tmp/c.err" &&
+	fail "recovery with no model was not refused"
+grep -q "no usable model: model $tmp/none.json" "$tmp/c.err" ||
+	fail "the refusal with no model: $(head -3 "$tmp/c.err")"
+[ "$(cksum < "$tmp/j.trj")" = "$sum" ] ||
+	fail "the refused recovery changed the journal"
+
+# The same weights under another name and record: continued.
+TRANCHE_MODEL=$tmp/same.json timeout 120 "$TRANCHED" --journal "$tmp/j.trj" \
+	--speed max --exit-when-done --listen "ipc://$tmp/e" 2> "$tmp/d.err" ||
+	fail "recovery with the same weights refused: $(head -3 "$tmp/d.err")"
+grep -q "continuing the session" "$tmp/d.err" ||
+	fail "recovery said nothing: $(head -3 "$tmp/d.err")"
+[ "$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | sort -u |
+	wc -l)" -eq 1 ] || fail "the continued session names another model"
+echo "PASS recover-model"
