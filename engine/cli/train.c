@@ -50,6 +50,34 @@ struct learned_train {
 	const struct impact_model *impact; /* for impact_est; may be NULL */
 };
 
+/*
+ * --start: an action by the name decisions give it ("base", "ac passive")
+ * or by its number; *a gets it.  1 (with the error said) when it names no
+ * action.
+ */
+static int
+learned_action_arg(const char *v, int *a)
+{
+	char name[64], *end;
+	long n = strtol(v, &end, 10);
+
+	if (*v != '\0' && *end == '\0' && n >= 0 && n < POLICY_NACTIONS) {
+		*a = (int)n;
+		return 0;
+	}
+	for (int i = 0; i < POLICY_NACTIONS; i++) {
+		policy_action_name(name, sizeof name, i);
+		if (strcmp(name, v) == 0) {
+			*a = i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "tranched train: --start \"%s\": no such action (a "
+	    "name as a decision prints it, e.g. \"ac passive\", or a number "
+	    "0..%d)\n", v, POLICY_NACTIONS - 1);
+	return 1;
+}
+
 static double
 lt_unif(struct rng *r, double lo, double hi)
 {
@@ -317,7 +345,12 @@ learned_train_usage(FILE *f)
 	    "                          fraction of the window (default 0.1)\n"
 	    "  --ridge L               rollout: ridge penalty (default 10)\n"
 	    "  --margin B              rollout: bps an action must gain on the\n"
-	    "                          baseline to be taken (default 0.5)\n"
+	    "                          start action to be taken (default 0.5)\n"
+	    "  --start A               rollout: the policy the first iteration\n"
+	    "                          runs, action A everywhere, and the one the\n"
+	    "                          margin favours: a name as decisions print\n"
+	    "                          it (\"base\", \"ac passive\", \"u-1 inside\")\n"
+	    "                          or its number; no lump (default base)\n"
 	    "  --clip-bps C            rollout: labels clipped to +-C bps, 0 not\n"
 	    "                          (default 50)\n"
 	    "  --news-rule             rollout: after the Q-function, choose the news\n"
@@ -351,7 +384,7 @@ learned_train_main(int argc, char **argv)
 	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
 	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL,
-	    O_STATES, O_NOBOOK, O_NEWS };
+	    O_STATES, O_NOBOOK, O_NEWS, O_START };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -384,6 +417,7 @@ learned_train_main(int argc, char **argv)
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "ridge", required_argument, NULL, O_RIDGE },
 		{ "margin", required_argument, NULL, O_MARGIN },
+		{ "start", required_argument, NULL, O_START },
 		{ "clip-bps", required_argument, NULL, O_CLIPL },
 		{ "states", required_argument, NULL, O_STATES },
 		{ "no-book-head", required_argument, NULL, O_NOBOOK },
@@ -402,7 +436,7 @@ learned_train_main(int argc, char **argv)
 	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
 	double maxg = 0.5, iters = 2, points = 3, hold = 0.1, ridge = 10;
 	double margin = 0.5, clipl = 50;
-	int ppo = 0, rollout = 0, news_rule = 0;
+	int ppo = 0, rollout = 0, news_rule = 0, start = POLICY_BASE_ACTION;
 	struct news_tune_result nres;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
@@ -531,6 +565,9 @@ learned_train_main(int argc, char **argv)
 		case O_MARGIN:
 			bad = lt_num("margin", optarg, 0, 1e4, &margin);
 			break;
+		case O_START:
+			bad = learned_action_arg(optarg, &start);
+			break;
 		case O_CLIPL:
 			bad = lt_num("clip-bps", optarg, 0, 1e6, &clipl);
 			break;
@@ -629,7 +666,7 @@ learned_train_main(int argc, char **argv)
 	ro = (struct rollout_opts){
 		.iterations = (int)iters, .episodes = lt.per, .points = (int)points,
 		.hold = hold, .ridge = ridge, .margin = margin, .clip = clipl,
-		.jobs = o.jobs,
+		.start = start, .jobs = o.jobs,
 		.seed = o.seed, .val_episodes = o.val_episodes,
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
 	};
@@ -728,6 +765,7 @@ learned_train_main(int argc, char **argv)
 	}
 
 	cJSON *tr = cJSON_AddObjectToObject(mdl.meta, "training"), *a, *sd;
+	char aname[64];
 
 	cJSON_AddStringToObject(mdl.meta, "commit", commit);
 	cJSON_AddStringToObject(mdl.meta, "base_schedule", "ais-pass");
@@ -746,6 +784,8 @@ learned_train_main(int argc, char **argv)
 		cJSON_AddNumberToObject(tr, "hold", ro.hold);
 		cJSON_AddNumberToObject(tr, "ridge", ro.ridge);
 		cJSON_AddNumberToObject(tr, "margin_bps", ro.margin);
+		policy_action_name(aname, sizeof aname, ro.start);
+		cJSON_AddStringToObject(tr, "start", aname);
 		cJSON_AddNumberToObject(tr, "clip_bps", ro.clip);
 		cJSON_AddNumberToObject(tr, "states", rres.states);
 		if (news_rule)

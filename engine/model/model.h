@@ -395,7 +395,12 @@ struct rollout_opts {
 	int points;           /* decision points per session */
 	double hold;          /* a tried action is held this fraction of the window */
 	double ridge;         /* ridge penalty on the weights (not the intercept) */
-	double margin;        /* bps a non-base action must gain to be taken */
+	double margin;        /* bps an action must gain on start's to be taken */
+	/* The policy the first iteration runs: this action everywhere
+	 * (POLICY_BASE_ACTION: the baseline, ais-pass, as it is; any other
+	 * candidate, e.g. AC's urgency posted passively).  rollout_train
+	 * moves the untrained model's prior to it. */
+	int start;
 	double clip;          /* labels clipped to +-clip bps (0: not) */
 	int jobs;
 	uint64_t seed;        /* the points' times */
@@ -451,11 +456,12 @@ int rollout_tune_news(struct model *m, const struct rollout_opts *o,
  * NULL); their count. */
 int rollout_candidates(int *out);
 /* Step 5 alone: fit D(s, a) over ns states (x: ns x m->nfeat inputs, d:
- * ns x rollout_candidates() labels, bps) and write m's linear policy;
+ * ns x rollout_candidates() labels, bps) and write m's linear policy, in
+ * which an action must beat `start`'s by margin bps to be taken;
  * *r2 the fit's share of the labels' variance.  0, or -1 when m is not
  * linear, ns < 1 or the system is singular. */
 int rollout_fit(struct model *m, const double *x, const double *d, int ns,
-                double ridge, double margin, double *r2);
+                double ridge, double margin, int start, double *r2);
 
 /*
  * Dealer selection (dealer.c): which dealers to ask for a quote.  For each

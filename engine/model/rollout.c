@@ -281,13 +281,13 @@ rl_solve(double *A, double *b, int n, double *x)
 /*
  * Fit D(s, a) = w_a . x + b_a for every candidate by ridge regression
  * over ns states (x: ns x nx, the policy's inputs; d: ns x ncand) and
- * write the policy: logits -D, the base action's + margin, every
+ * write the policy: logits -D, the start action's + margin, every
  * non-candidate far below.  The intercept is not penalised.  *r2 gets the
  * fit's share of the labels' variance, over all candidates.
  */
 int
 rollout_fit(struct model *m, const double *x, const double *d, int ns,
-            double ridge, double margin, double *r2)
+            double ridge, double margin, int start, double *r2)
 {
 	int nx = m->nfeat, k = nx + 1, rc = -1;
 	double *A, *Ac, *b, *w, *W, sse = 0, sst = 0;
@@ -357,7 +357,7 @@ rollout_fit(struct model *m, const double *x, const double *d, int ns,
 		for (int i = 0; i < nx; i++)
 			o[a * nx + i] = -wa[i];
 		o[nx * POLICY_NACTIONS + a] = -wa[nx] +
-		    (a == POLICY_BASE_ACTION ? margin : 0);
+		    (a == start ? margin : 0);
 	}
 	rc = 0;
 out:
@@ -367,6 +367,37 @@ out:
 	free(w);
 	free(W);
 	return rc;
+}
+
+/*
+ * The policy the first iteration runs (rollout_opts.start): the untrained
+ * model's prior, on its baseline, moves to action a.  Its weights are all
+ * zero, so it then takes a on every input.  a must be a candidate: a
+ * lump held everywhere is a lump at every decision.
+ */
+static int
+rl_start(struct model *m, int a, char *err, size_t errlen)
+{
+	int nx = m->nfeat, ok = 0;
+	double *bias = m->net.w + (size_t)nx * POLICY_NACTIONS;
+
+	for (int c = 0; c < rl_ncand; c++)
+		ok |= rl_cand[c] == a;
+	if (!ok) {
+		char name[64];
+
+		policy_action_name(name, sizeof name, a);
+		snprintf(err, errlen, "rollout: start action %d (%s) is not a "
+		    "candidate: it must have no lump", a, name);
+		return -1;
+	}
+	if (a != POLICY_BASE_ACTION) {
+		double t = bias[POLICY_BASE_ACTION];
+
+		bias[POLICY_BASE_ACTION] = bias[a];
+		bias[a] = t;
+	}
+	return 0;
 }
 
 /* --states: the header, then one row per labelled state. */
@@ -435,6 +466,8 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 		    "hidden layer): its logits are the fitted Q-function");
 		return -1;
 	}
+	if (rl_start(m, o->start, err, errlen) != 0)
+		return -1;
 	size_t nitem = (size_t)E * (size_t)K * (size_t)rl_ncand;
 
 	ep = malloc((size_t)E * sizeof *ep);
@@ -555,7 +588,8 @@ rollout_train(struct model *m, const struct rollout_opts *o,
 			goto out;
 		}
 		/* 5. The new policy, and its validation. */
-		if (rollout_fit(m, x, d, ns, o->ridge, o->margin, &r2) != 0) {
+		if (rollout_fit(m, x, d, ns, o->ridge, o->margin, o->start,
+		    &r2) != 0) {
 			snprintf(err, errlen, "rollout: iteration %d: the ridge system "
 			    "is singular (ridge %g)", it, o->ridge);
 			goto out;

@@ -91,7 +91,8 @@ fit_recovers_a_planted_q(void **state)
 			d[s * n + c] = (c == 0 ? 0 : c == cf ? 3 * sent : 1) +
 			    0.2 * (rng_uniform(&r) - 0.5);
 	}
-	assert_int_equal(rollout_fit(&m, x, d, ns, 1, 0.5, &r2), 0);
+	assert_int_equal(rollout_fit(&m, x, d, ns, 1, 0.5, POLICY_BASE_ACTION,
+	    &r2), 0);
 	assert_true(r2 > 0.9);
 	/* Bad news (sentiment against us): 3 bps saved, beyond the margin. */
 	assert_int_equal(choice(&m, -1), fast);
@@ -179,6 +180,52 @@ trainer_learns_the_toy_and_is_deterministic(void **state)
 	assert_int_equal(choice(&a, 0.8), POLICY_BASE_ACTION);
 	model_free(&a);
 	model_free(&b);
+}
+
+/*
+ * --start: the first iteration runs the start action everywhere (here
+ * "passive", which costs the toy 0.2 a step: 30 a session), and training
+ * leaves it where leaving gains more than the margin.  A start with a
+ * lump is refused, naming it.
+ */
+static void
+trainer_starts_from_the_start_action(void **state)
+{
+	struct model m;
+	struct rollout_result r;
+	char err[256], name[64];
+	int passive = -1, lump = -1;
+	struct rollout_opts o = {
+		.iterations = 2, .episodes = 12, .points = 2, .hold = 0.2,
+		.ridge = 1, .margin = 0.5, .clip = 50, .jobs = 1, .seed = 9,
+		.val_episodes = 8, .cost = toy_cost,
+	};
+
+	(void)state;
+	for (int a = 0; a < POLICY_NACTIONS; a++) {
+		policy_action_name(name, sizeof name, a);
+		if (strcmp(name, "passive") == 0)
+			passive = a;
+		if (lump < 0 && policy_lump(a) > 0)
+			lump = a;
+	}
+	assert_true(passive > 0 && lump > 0);
+	o.start = passive;
+	assert_int_equal(model_init(&m, NULL, 0, 1, 0.3, err, sizeof err), 0);
+	if (rollout_train(&m, &o, &r, err, sizeof err) != 0)
+		fail_msg("rollout_train: %s", err);
+	assert_true(fabs(r.base_val - 30) < 1e-9);
+	assert_true(r.best_iter >= 1);
+	assert_true(r.best_val < r.base_val - 15);
+	/* Good news or none: the baseline, 20 saved over the start. */
+	assert_int_equal(choice(&m, 0.8), POLICY_BASE_ACTION);
+	model_free(&m);
+	o.start = lump;
+	assert_int_equal(model_init(&m, NULL, 0, 1, 0.3, err, sizeof err), 0);
+	assert_int_equal(rollout_train(&m, &o, &r, err, sizeof err), -1);
+	assert_non_null(strstr(err, "start action"));
+	assert_non_null(strstr(err, "lump"));
+	model_free(&m);
 }
 
 static void
@@ -293,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fit_recovers_a_planted_q),
 		cmocka_unit_test(trainer_learns_the_toy_and_is_deterministic),
+		cmocka_unit_test(trainer_starts_from_the_start_action),
 		cmocka_unit_test(trainer_refuses_a_hidden_layer),
 		cmocka_unit_test(news_rule_tuning_finds_the_planted_setting_and_validates_it),
 	};
