@@ -136,6 +136,12 @@ void fix_store_keep_ids(struct fix_store *st, const char *prefix);
 int fix_store_id_count(const struct fix_store *st);
 const char *fix_store_id(const struct fix_store *st, int i);
 int fix_store_sync(struct fix_store *st);
+/* Outgoing numbers up to seq were handed to a live connection: a W
+ * record, synced with the batch (no-op when seq is not above the last).
+ * fix_store_written() gives the last, or -1 for a file older than W
+ * records. */
+int fix_store_mark_written(struct fix_store *st, long long seq);
+long long fix_store_written(const struct fix_store *st);
 /* The stored outgoing messages, oldest first. */
 int fix_store_count(const struct fix_store *st);
 const struct fix_store_rec *fix_store_rec(const struct fix_store *st, int i);

@@ -76,8 +76,9 @@ struct fix_session {
 	char *scratch;
 	/* The highest outgoing number written to a live connection, in the
 	 * numbering since the last reset: what is stored above it was queued
-	 * while nobody was logged on.  After a restart it is taken to be
-	 * everything stored (the store does not say). */
+	 * while nobody was logged on.  The store keeps it (W records, written
+	 * by fix_session_commit() before the bytes go), so it outlives a
+	 * restart; a store older than W records counts everything stored. */
 	long long tx_hi;
 	/* Application messages a reset of the numbers took from the store
 	 * before they ever reached the counterparty, sent again after the
@@ -387,7 +388,9 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		if (rc == 0)
 			rc = fix_store_open(&s->store, store_dir, cfg[i].name, err, errcap);
 		if (rc == 0)
-			s->tx_hi = fix_store_next_out(s->store) - 1;
+			s->tx_hi = fix_store_written(s->store) >= 0 ?
+			    fix_store_written(s->store) :
+			    fix_store_next_out(s->store) - 1;
 		e->n = i + 1;
 		if (rc < 0) {
 			fix_engine_close(e);
@@ -1304,7 +1307,11 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 
 int fix_session_commit(struct fix_session *s)
 {
-	if (fix_store_sync(s->store) < 0) {
+	/* What is about to go out is marked handed over, in the same
+	 * sync: a reset after a restart then knows what the counterparty
+	 * could have had. */
+	if (fix_store_mark_written(s->store, s->tx_hi) < 0 ||
+	    fix_store_sync(s->store) < 0) {
 		snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
 		s->outlen = 0;
 		s->disconnect = 1;

@@ -9,6 +9,8 @@
  *     O <seq> <len>\n<bytes>\n    outgoing message <seq>, as sent
  *     N <in> <out>\n             both numbers set (a reset)
  *     S <execid>\n               an ExecutionReport sent before a reset
+ *     W <seq>\n                  outgoing up to <seq> handed to a live
+ *                                connection (0: none since the last reset)
  *
  * Reading it back gives the next numbers and an index of the sent
  * messages (offset and length), so a ResendRequest after a restart is
@@ -29,6 +31,14 @@
  * new file is written beside the old and renamed over it, so a crash
  * leaves one or the other whole; where no file can be made beside it,
  * the file itself is started afresh in place.
+ *
+ * W records say where the numbers handed to a counterparty end: what is
+ * stored above the last one was queued while nobody was logged on, and a
+ * reset of the numbers must send it again, even after a restart.  A W is
+ * written with the batch it covers, before its bytes go out
+ * (fix_store_mark_written(), from fix_session_commit()); a file this
+ * version starts holds "W 0" from its first line on, so a file with no W
+ * at all is an older one, whose messages all count as handed over.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
  * cut off; anything else that does not parse is refused with its offset,
@@ -58,8 +68,13 @@ struct fix_store {
 	char **ids;
 	int nids, capids;
 	char keep[80];
+	/* The last W record: outgoing numbers up to it were handed to a
+	 * live connection; -1 when the file has none (an older file). */
+	long long written;
 	char err[1400];
 };
+
+static int store_write(struct fix_store *st, const char *p, size_t n);
 
 static int ids_add(struct fix_store *st, const char *id, size_t n)
 {
@@ -176,6 +191,10 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 			st->next_in = a;
 			st->next_out = b;
 			i += (long long)ll + 1;
+		} else if (line[0] == 'W' && sscanf(line, "W %lld%c", &a, &extra) == 1 &&
+		           a >= 0) {
+			st->written = a;
+			i += (long long)ll + 1;
 		} else if (line[0] == 'S' && line[1] == ' ' && ll > 2 && ll < 66 &&
 		           strpbrk(line + 2, " \t\r") == NULL) {
 			if (ids_add(st, line + 2, ll - 2) < 0) {
@@ -228,6 +247,7 @@ int fix_store_open(struct fix_store **out, const char *dir, const char *name, ch
 		return -1;
 	}
 	st->next_in = st->next_out = 1;
+	st->written = -1;
 	snprintf(st->path, sizeof st->path, "%s/%s.log", dir, name);
 	st->fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st->fd < 0) {
@@ -258,6 +278,12 @@ int fix_store_open(struct fix_store **out, const char *dir, const char *name, ch
 	}
 	int rc = store_load(st, buf, len);
 	free(buf);
+	/* A new file says from its start that it keeps W records.  One that
+	 * cannot take even that (a full disk) opens as it did before them:
+	 * its first message will be refused with the reason. */
+	if (rc == 0 && st->size == 0 && store_write(st, "W 0\n", 4) == 0 &&
+	    fix_store_sync(st) == 0)
+		st->written = 0;
 	if (rc < 0) {
 		snprintf(err, errcap, "store %s", st->err);
 		goto fail;
@@ -335,6 +361,25 @@ int fix_store_sync(struct fix_store *st)
 		return -1;
 	}
 	st->dirty = 0;
+	return 0;
+}
+
+long long fix_store_written(const struct fix_store *st)
+{
+	return st->written;
+}
+
+int fix_store_mark_written(struct fix_store *st, long long seq)
+{
+	char line[64];
+	int n;
+
+	if (seq <= st->written)
+		return 0;
+	n = snprintf(line, sizeof line, "W %lld\n", seq);
+	if (store_write(st, line, (size_t)n) < 0)
+		return -1;
+	st->written = seq;
 	return 0;
 }
 
@@ -441,7 +486,7 @@ static int store_restart(struct fix_store *st)
 		snprintf(st->err, sizeof st->err, "%s: %s", tmp, strerror(errno));
 		goto in_place;
 	}
-	fprintf(f, "N 1 1\n");
+	fprintf(f, "N 1 1\nW 0\n");
 	for (int i = 0; i < nids; i++)
 		fprintf(f, "S %s\n", ids[i]);
 	if (fflush(f) != 0 || fdatasync(fd) < 0) {
@@ -487,7 +532,7 @@ in_place:
 
 		if (buf == NULL)
 			goto oom;
-		len2 = (size_t)sprintf(buf, "N 1 1\n");
+		len2 = (size_t)sprintf(buf, "N 1 1\nW 0\n");
 		for (int i = 0; i < nids; i++)
 			len2 += (size_t)sprintf(buf + len2, "S %s\n", ids[i]);
 		if (ftruncate(st->fd, 0) < 0 || pwrite(st->fd, buf, len2, 0) !=
@@ -511,6 +556,7 @@ started:
 	ids = NULL;
 	nids = 0;
 	st->next_in = st->next_out = 1;
+	st->written = 0;
 	rc = 0;
 	goto out;
 oom:

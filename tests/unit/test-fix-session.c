@@ -20,6 +20,7 @@
  * store_that_cannot_be_written_sends_nothing: the log is /dev/full;
  *   fix_send() returns <0 and numbers nothing.
  * sent_while_logged_out_is_kept_for_resend.
+ * reset_after_restart_sends_what_was_made_while_away: the W records.
  * torn_store_tail_is_cut_and_damage_refused.
  * sessions_file_errors_name_file_index_field_value.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
@@ -493,6 +494,80 @@ static void reset_keeps_the_reports_sent(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Reports made while the counterparty was away outlive a restart: after
+ * one, a Logon with ResetSeqNumFlag=Y gets them again as new messages,
+ * and not the ones it had before it left.  The store says where the
+ * numbers handed over end (W records); a store older than them counts
+ * everything stored as handed over, as before.
+ */
+static void reset_after_restart_sends_what_was_made_while_away(void **state)
+{
+	struct fx f;
+	struct fix_out er;
+	char p[128], *o;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "HAD");
+	assert_true(fix_send(f.s, &er) == 2);
+	free(fx_out(&f));
+	/* The counterparty goes; a fill is reported while it is away. */
+	fix_session_disconnected(f.s, "test");
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "AWAY");
+	assert_true(fix_send(f.s, &er) == 3);
+	/* The engine restarts; the counterparty comes back resetting. */
+	fix_engine_close(f.e);
+	T += 5 * NS;
+	fx_open(&f);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	expect_has(o, "|35=A|34=1|");
+	expect_has(o, "|141=Y|");
+	if (!strstr(o, "|35=8|34=2|") || !strstr(o, "|17=AWAY|"))
+		fail_msg("the report made while away is not sent again:\n%s", o);
+	if (strstr(o, "|17=HAD|"))
+		fail_msg("a report the counterparty had is sent again:\n%s", o);
+	free(o);
+	/* Now it has it: another restart and reset sends nothing again. */
+	fix_session_disconnected(f.s, "test");
+	fix_engine_close(f.e);
+	fx_open(&f);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (strstr(o, "|35=8|"))
+		fail_msg("a report is sent a second time:\n%s", o);
+	free(o);
+	fix_session_disconnected(f.s, "test");
+	fix_engine_close(f.e);
+	/* A store from before W records: its messages count as handed
+	 * over (nothing is sent again), and the session goes on. */
+	snprintf(p, sizeof p, "%s/oms.log", f.dir);
+	FILE *fp = fopen(p, "w");
+	fprintf(fp, "N 1 1\n");
+	fclose(fp);
+	fx_open(&f);
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O2");
+	fix_out_str(&er, 17, "OLD");
+	assert_true(fix_send(f.s, &er) == 1);
+	fix_engine_close(f.e);
+	fx_open(&f);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	expect_has(o, "|35=A|34=1|");
+	if (strstr(o, "|17=OLD|"))
+		fail_msg("an older store's message is sent again:\n%s", o);
+	free(o);
+	fx_free(&f);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -687,6 +762,7 @@ int main(void)
 		cmocka_unit_test(garbled_message_changes_nothing),
 		cmocka_unit_test(store_that_cannot_be_written_sends_nothing),
 		cmocka_unit_test(reset_keeps_the_reports_sent),
+		cmocka_unit_test(reset_after_restart_sends_what_was_made_while_away),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
