@@ -701,11 +701,14 @@ static void
 store_decision_held(const cJSON *o, struct store_decision *d)
 {
 	char reason[sizeof d->reason], w[96];
+	size_t n;
 
 	if (store_held_words(o, w, sizeof w)[0] == '\0')
 		return;
 	snprintf(reason, sizeof reason, "%s", d->reason);
-	snprintf(d->reason, sizeof d->reason, "%s %.400s", w, reason);
+	snprintf(d->reason, sizeof d->reason, "%s ", w);
+	n = strlen(d->reason);
+	snprintf(d->reason + n, sizeof d->reason - n, "%s", reason);
 }
 
 #define STORE_REPLAN_SHOWN_NS 60000000000LL
