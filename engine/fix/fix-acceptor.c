@@ -154,12 +154,8 @@ static void conn_flush(struct conn *c)
 	struct fix_session *s = c->s;
 	if (!s || c->closing)
 		return;
-	/* Nothing leaves before what it says is on disk. */
-	fix_session_commit(s);
 	size_t n = fix_session_out_len(s);
-	if (n == 0)
-		return;
-	if (c->queued > OUTQ_MAX) {
+	if (n > 0 && c->queued > OUTQ_MAX) {
 		/* The peer stopped reading: more than OUTQ_MAX from earlier
 		 * passes is still not taken.  What one pass makes (a resend
 		 * of a whole day, bounded by the session's own buffer) may
@@ -167,9 +163,15 @@ static void conn_flush(struct conn *c)
 		 * does not read, and cutting it off for it would leave an
 		 * OMS that asks for what it missed never hearing it. */
 		fix_session_out_clear(s);
+		fix_session_commit(s);
 		conn_close(c, "peer is not reading (output queue above 1 MiB)");
 		return;
 	}
+	/* Nothing leaves before what it says is on disk; what is cleared
+	 * above, unsent, is not marked sent. */
+	fix_session_commit(s);
+	if ((n = fix_session_out_len(s)) == 0)
+		return;
 	struct wreq *w = malloc(sizeof *w + n);
 	if (!w) {
 		conn_close(c, "out of memory");

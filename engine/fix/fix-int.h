@@ -113,6 +113,9 @@ struct fix_store_rec {
 	long long off;
 	size_t len;
 	char type[4]; /* its MsgType, so a resend need not read admin ones */
+	/* 1: its bytes went to a logged-on counterparty (fix_store_mark_sent,
+	 * or at or below the file's last W record); 0: not known to have. */
+	unsigned char sent;
 };
 /* Opens (creating) DIR/NAME.log and reads it back: 0, or <0 with err
  * naming the file, the offset and what was wrong. */
@@ -136,11 +139,18 @@ void fix_store_keep_ids(struct fix_store *st, const char *prefix);
 int fix_store_id_count(const struct fix_store *st);
 const char *fix_store_id(const struct fix_store *st, int i);
 int fix_store_sync(struct fix_store *st);
-/* Outgoing numbers up to seq were handed to a live connection: a W
- * record, synced with the batch (no-op when seq is not above the last).
- * fix_store_written() gives the last, or -1 for a file older than W
- * records. */
-int fix_store_mark_written(struct fix_store *st, long long seq);
+/*
+ * Which stored messages reached the counterparty.  fix_store_mark_sent()
+ * says outgoing seq's bytes are going to a logged-on counterparty now (a
+ * batch about to be written); fix_store_unmark_sent() takes that back (the
+ * batch was not written).  fix_store_mark_written() appends a W record of
+ * the low-water mark, the highest number at or below which every stored
+ * application message was sent, when it rose; it is synced with the
+ * batch.  fix_store_written() gives the file's last W (-1: none).
+ */
+void fix_store_mark_sent(struct fix_store *st, long long seq);
+void fix_store_unmark_sent(struct fix_store *st, long long seq);
+int fix_store_mark_written(struct fix_store *st);
 long long fix_store_written(const struct fix_store *st);
 /* The stored outgoing messages, oldest first. */
 int fix_store_count(const struct fix_store *st);

@@ -74,12 +74,14 @@ struct fix_session {
 	 * allocate per message (a burst of thousands would churn the heap). */
 	struct fix_parsed *pin, *pq, *pres;
 	char *scratch;
-	/* The highest outgoing number written to a live connection, in the
-	 * numbering since the last reset: what is stored above it was queued
-	 * while nobody was logged on.  The store keeps it (W records, written
-	 * by fix_session_commit() before the bytes go), so it outlives a
-	 * restart; a store older than W records counts everything stored. */
-	long long tx_hi;
+	/* The outgoing numbers in the output buffer since the last commit
+	 * (new messages to a logged-on counterparty, and resent ones): the
+	 * commit marks them sent in the store (fix_store_mark_sent), which
+	 * keeps the mark across a restart (W records).  What the store does
+	 * not hold as sent never reached the counterparty, or is not known
+	 * to have. */
+	long long *pend;
+	int npend, cappend;
 	/* Application messages a reset of the numbers took from the store
 	 * before they ever reached the counterparty, sent again after the
 	 * reset's Logon, numbered anew. */
@@ -387,10 +389,6 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		}
 		if (rc == 0)
 			rc = fix_store_open(&s->store, store_dir, cfg[i].name, err, errcap);
-		if (rc == 0)
-			s->tx_hi = fix_store_written(s->store) >= 0 ?
-			    fix_store_written(s->store) :
-			    fix_store_next_out(s->store) - 1;
 		e->n = i + 1;
 		if (rc < 0) {
 			fix_engine_close(e);
@@ -430,6 +428,7 @@ void fix_engine_close(struct fix_engine *e)
 		free(s->pq);
 		free(s->pres);
 		free(s->scratch);
+		free(s->pend);
 		again_free(s);
 	}
 	free(e->s);
@@ -490,7 +489,9 @@ const char *fix_session_out_buf(const struct fix_session *s)
 
 void fix_session_out_clear(struct fix_session *s)
 {
+	/* Bytes cleared before a commit never went: nothing is marked. */
 	s->outlen = 0;
+	s->npend = 0;
 }
 
 void fix_session_set_kick(struct fix_session *s, void (*kick)(void *conn))
@@ -556,6 +557,23 @@ static void msgtype_of(const struct fix_msg *m, char *mt, size_t cap)
 }
 
 /* ---- sending ---- */
+
+/* Outgoing seq is in the output buffer (fix_session_commit marks it).
+ * Without room it is left unmarked: at worst sent again after a reset,
+ * marked PossResend, never lost. */
+static void pend_add(struct fix_session *s, long long seq)
+{
+	if (s->npend == s->cappend) {
+		int cap = s->cappend ? s->cappend * 2 : 64;
+		long long *p = realloc(s->pend, (size_t)cap * sizeof *p);
+
+		if (p == NULL)
+			return;
+		s->pend = p;
+		s->cappend = cap;
+	}
+	s->pend[s->npend++] = seq;
+}
 
 static int out_append(struct fix_session *s, const char *p, size_t n)
 {
@@ -624,7 +642,7 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 	if (s->conn && s->state == S_ACTIVE) {
 		out_append(s, buf, (size_t)len);
 		s->last_sent = now;
-		s->tx_hi = seq;
+		pend_add(s, seq);
 	}
 	return seq;
 }
@@ -759,7 +777,8 @@ static void msg_body(const struct fix_msg *m, const char **body, size_t *blen)
 {
 	int i = 3;
 	while (i < m->n && (m->f[i].tag == 34 || m->f[i].tag == 43 || m->f[i].tag == 49 ||
-	                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 122))
+	                    m->f[i].tag == 52 || m->f[i].tag == 56 || m->f[i].tag == 97 ||
+	                    m->f[i].tag == 122))
 		i++;
 	*body = "";
 	*blen = 0;
@@ -794,8 +813,7 @@ static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *
 	if (len > 0) {
 		out_append(s, s->scratch, (size_t)len);
 		s->last_sent = now;
-		if (seq > s->tx_hi)
-			s->tx_hi = seq;
+		pend_add(s, seq);
 	}
 	return len > 0 ? 0 : -1;
 }
@@ -887,12 +905,12 @@ static int verify(struct fix_session *s, int64_t now, const struct fix_msg *m, i
 }
 
 /*
- * A reset of the numbers to 1/1: the application messages stored above
- * tx_hi (queued while nobody was logged on, never written to a
- * connection) are kept aside to be sent again after the Logon, and the
- * store starts afresh.  The counterparty that resets gives up what was
- * in flight, as FIX says, but not what it could never have had.  0, or
- * <0 when the store cannot take it.
+ * A reset of the numbers to 1/1: the application messages the store does
+ * not hold as sent (queued while nobody was logged on and never resent,
+ * or numbered above the last W a restart found) are kept aside to be sent
+ * again after the Logon, and the store starts afresh.  The counterparty
+ * that resets gives up what was in flight, as FIX says, but not what it
+ * could never have had.  0, or <0 when the store cannot take it.
  */
 static int reset_numbers(struct fix_session *s)
 {
@@ -904,7 +922,7 @@ static int reset_numbers(struct fix_session *s)
 		char *raw, **a;
 		size_t len, *l;
 
-		if (r->seq <= s->tx_hi || is_admin(r->type))
+		if (r->sent || is_admin(r->type))
 			continue;
 		if (fix_store_read(s->store, i, &raw, &len) < 0)
 			continue;
@@ -924,17 +942,21 @@ static int reset_numbers(struct fix_session *s)
 		again_free(s);
 		return -1;
 	}
-	s->tx_hi = 0;
+	s->npend = 0;
 	return 0;
 }
 
 /* After the reset's Logon: what reset_numbers() kept aside, as new
- * messages (the body as it was; a new header and number). */
+ * messages (the body as it was; a new header and number) marked
+ * PossResend: one numbered above a restart's last W may have arrived
+ * before, and the counterparty tells by its ids (ExecID). */
 static void send_again(struct fix_session *s, int64_t now)
 {
 	for (int k = 0; k < s->nagain; k++) {
 		const char *why;
 		char mt[8];
+		struct fix_hdr pr[1];
+		int npr = hdr_set(&pr[0], 97, "Y");
 
 		if (fix_parse(s->again[k], s->again_len[k], s->pres, &why) < 0)
 			continue;
@@ -944,7 +966,7 @@ static void send_again(struct fix_session *s, int64_t now)
 		msgtype_of(m, mt, sizeof mt);
 		msg_body(m, &body, &blen);
 		/* Copied out of again[k] by send_new before it is freed. */
-		if (send_new(s, now, mt, NULL, 0, body, blen, 0) < 0)
+		if (send_new(s, now, mt, pr, npr, body, blen, 0) < 0)
 			s->disconnect = 1;
 	}
 	again_free(s);
@@ -1307,16 +1329,23 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 
 int fix_session_commit(struct fix_session *s)
 {
-	/* What is about to go out is marked handed over, in the same
-	 * sync: a reset after a restart then knows what the counterparty
-	 * could have had. */
-	if (fix_store_mark_written(s->store, s->tx_hi) < 0 ||
+	/* What is about to go out is marked sent, and the store's mark
+	 * (W) rides in the same sync: a reset after a restart then knows
+	 * what the counterparty could have had.  A batch that does not go
+	 * out is taken back. */
+	for (int i = 0; i < s->npend; i++)
+		fix_store_mark_sent(s->store, s->pend[i]);
+	if (fix_store_mark_written(s->store) < 0 ||
 	    fix_store_sync(s->store) < 0) {
 		snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
+		for (int i = 0; i < s->npend; i++)
+			fix_store_unmark_sent(s->store, s->pend[i]);
+		s->npend = 0;
 		s->outlen = 0;
 		s->disconnect = 1;
 		return -1;
 	}
+	s->npend = 0;
 	return 0;
 }
 
@@ -1328,6 +1357,7 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 	s->conn = NULL;
 	s->state = S_IDLE;
 	s->outlen = 0;
+	s->npend = 0;
 	s->logout_sent = 0;
 	s->disconnect = 0;
 	s->resend_requested = 0;

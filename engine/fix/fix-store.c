@@ -9,8 +9,9 @@
  *     O <seq> <len>\n<bytes>\n    outgoing message <seq>, as sent
  *     N <in> <out>\n             both numbers set (a reset)
  *     S <execid>\n               an ExecutionReport sent before a reset
- *     W <seq>\n                  outgoing up to <seq> handed to a live
- *                                connection (0: none since the last reset)
+ *     W <seq>\n                  every application message stored at or
+ *                                below <seq> went to a logged-on
+ *                                counterparty (a low-water mark)
  *
  * Reading it back gives the next numbers and an index of the sent
  * messages (offset and length), so a ResendRequest after a restart is
@@ -32,13 +33,18 @@
  * leaves one or the other whole; where no file can be made beside it,
  * the file itself is started afresh in place.
  *
- * W records say where the numbers handed to a counterparty end: what is
- * stored above the last one was queued while nobody was logged on, and a
- * reset of the numbers must send it again, even after a restart.  A W is
- * written with the batch it covers, before its bytes go out
- * (fix_store_mark_written(), from fix_session_commit()); a file this
- * version starts holds "W 0" from its first line on, so a file with no W
- * at all is an older one, whose messages all count as handed over.
+ * W records say which application messages reached the counterparty: a
+ * message queued while nobody was logged on reaches it only when a
+ * ResendRequest brings it, and a reset of the numbers must send the ones
+ * that never did again, even after a restart.  The mark is a low-water
+ * one: our own Logon or a live report numbered above a report still
+ * waiting does not carry the waiting one with it.  A W is written with
+ * the batch that raised it, before its bytes go out (fix_store_mark_written
+ * (), from fix_session_commit()).  Above the last W nothing is known to
+ * have arrived: a reset sends those messages again, marked PossResend.  A
+ * file this version starts holds "W 0" from its first line on; an older
+ * file, with no W at all, counts every message it holds as sent and is
+ * given a W saying so when opened.
  *
  * On open, a last record cut short (a crash in the middle of a write) is
  * cut off; anything else that does not parse is refused with its offset,
@@ -68,9 +74,12 @@ struct fix_store {
 	char **ids;
 	int nids, capids;
 	char keep[80];
-	/* The last W record: outgoing numbers up to it were handed to a
-	 * live connection; -1 when the file has none (an older file). */
+	/* The last W record written or read (-1: none; -2: one may have
+	 * been written and not synced, so the next must be written whatever
+	 * it says), and where the low-water scan stands: rec[0..lo_i) are
+	 * sent or admin. */
 	long long written;
+	int lo_i;
 	char err[1400];
 };
 
@@ -145,6 +154,8 @@ static int rec_add(struct fix_store *st, long long seq, long long off, size_t le
 	/* A resent or renumbered seq replaces what was stored for it. */
 	while (st->nrec > 0 && st->rec[st->nrec - 1].seq >= seq)
 		st->nrec--;
+	if (st->lo_i > st->nrec)
+		st->lo_i = st->nrec;
 	if (st->nrec == st->caprec) {
 		int cap = st->caprec ? st->caprec * 2 : 64;
 		struct fix_store_rec *nr = realloc(st->rec, (size_t)cap * sizeof *nr);
@@ -157,6 +168,7 @@ static int rec_add(struct fix_store *st, long long seq, long long off, size_t le
 	r->seq = seq;
 	r->off = off;
 	r->len = len;
+	r->sent = 0;
 	memset(r->type, 0, sizeof r->type);
 	const char *t = memmem(raw, len, "\00135=", 4);
 	if (t) {
@@ -278,12 +290,18 @@ int fix_store_open(struct fix_store **out, const char *dir, const char *name, ch
 	}
 	int rc = store_load(st, buf, len);
 	free(buf);
-	/* A new file says from its start that it keeps W records.  One that
-	 * cannot take even that (a full disk) opens as it did before them:
-	 * its first message will be refused with the reason. */
-	if (rc == 0 && st->size == 0 && store_write(st, "W 0\n", 4) == 0 &&
-	    fix_store_sync(st) == 0)
-		st->written = 0;
+	/* What the W records say was sent.  A file older than them counts
+	 * everything it holds as sent, and says so now (as a new file says
+	 * W 0), so that what is queued from here on is told apart.  One
+	 * that cannot take that (a full disk) keeps the reading, and its
+	 * next message is refused with the reason. */
+	if (rc == 0) {
+		for (int i = 0; i < st->nrec; i++)
+			st->rec[i].sent = st->written < 0 ||
+			    st->rec[i].seq <= st->written;
+		if (st->written < 0 && fix_store_mark_written(st) == 0)
+			(void)fix_store_sync(st);
+	}
 	if (rc < 0) {
 		snprintf(err, errcap, "store %s", st->err);
 		goto fail;
@@ -358,6 +376,9 @@ int fix_store_sync(struct fix_store *st)
 		return 0;
 	if (fdatasync(st->fd) < 0 && errno != EINVAL) {
 		snprintf(st->err, sizeof st->err, "%s: fdatasync: %s", st->path, strerror(errno));
+		/* A W written in this batch may reach the disk later although
+		 * its batch never went out: the next says the truth again. */
+		st->written = -2;
 		return -1;
 	}
 	st->dirty = 0;
@@ -369,17 +390,69 @@ long long fix_store_written(const struct fix_store *st)
 	return st->written;
 }
 
-int fix_store_mark_written(struct fix_store *st, long long seq)
+/* Stored message seq, or NULL (records are in increasing seq). */
+static struct fix_store_rec *rec_find(struct fix_store *st, long long seq)
+{
+	int lo = 0, hi = st->nrec - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (st->rec[mid].seq == seq)
+			return &st->rec[mid];
+		if (st->rec[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+void fix_store_mark_sent(struct fix_store *st, long long seq)
+{
+	struct fix_store_rec *r = rec_find(st, seq);
+
+	if (r != NULL)
+		r->sent = 1;
+}
+
+void fix_store_unmark_sent(struct fix_store *st, long long seq)
+{
+	struct fix_store_rec *r = rec_find(st, seq);
+
+	if (r != NULL) {
+		r->sent = 0;
+		if (st->lo_i > (int)(r - st->rec))
+			st->lo_i = (int)(r - st->rec);
+	}
+}
+
+/* Session messages are never sent again after a reset: they do not hold
+ * the mark back. */
+static int rec_admin(const struct fix_store_rec *r)
+{
+	return r->type[1] == '\0' && strchr("012345A", r->type[0]) != NULL &&
+	    r->type[0] != '\0';
+}
+
+int fix_store_mark_written(struct fix_store *st)
 {
 	char line[64];
+	long long lo;
 	int n;
 
-	if (seq <= st->written)
+	while (st->lo_i < st->nrec && (st->rec[st->lo_i].sent ||
+	    rec_admin(&st->rec[st->lo_i])))
+		st->lo_i++;
+	lo = st->lo_i < st->nrec ? st->rec[st->lo_i].seq - 1 : st->next_out - 1;
+	if (lo <= st->written && st->written != -2)
 		return 0;
-	n = snprintf(line, sizeof line, "W %lld\n", seq);
-	if (store_write(st, line, (size_t)n) < 0)
+	n = snprintf(line, sizeof line, "W %lld\n", lo);
+	if (store_write(st, line, (size_t)n) < 0) {
+		st->written = -2;
 		return -1;
-	st->written = seq;
+	}
+	st->written = lo;
 	return 0;
 }
 
@@ -419,7 +492,10 @@ static int sent_id(struct fix_store *st, int i, char *id, size_t cap)
 	size_t len, klen = strlen(st->keep);
 	int rc = 0;
 
-	if (strcmp(st->rec[i].type, "8") != 0)
+	/* One that never reached the counterparty is not kept: the reset
+	 * sends it again (stored anew), or, if the engine stops before
+	 * that, the application's recovery does. */
+	if (strcmp(st->rec[i].type, "8") != 0 || !st->rec[i].sent)
 		return 0;
 	if (fix_store_read(st, i, &raw, &len) < 0)
 		return -1;
@@ -557,6 +633,7 @@ started:
 	nids = 0;
 	st->next_in = st->next_out = 1;
 	st->written = 0;
+	st->lo_i = 0;
 	rc = 0;
 	goto out;
 oom:

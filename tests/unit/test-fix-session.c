@@ -21,6 +21,7 @@
  *   fix_send() returns <0 and numbers nothing.
  * sent_while_logged_out_is_kept_for_resend.
  * reset_after_restart_sends_what_was_made_while_away: the W records.
+ * reset_sends_what_never_went_out: the mark is a low-water one.
  * torn_store_tail_is_cut_and_damage_refused.
  * sessions_file_errors_name_file_index_field_value.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
@@ -410,7 +411,9 @@ static void torn_store_tail_is_cut_and_damage_refused(void **state)
 	fix_store_close(st);
 	struct stat sb;
 	stat(p, &sb);
-	assert_int_equal(sb.st_size, strlen("I 1\nO 1 5\nhello\nI 2\n"));
+	/* The torn record cut; the file, older than W records, is given
+	 * one saying that what it holds was sent. */
+	assert_int_equal(sb.st_size, strlen("I 1\nO 1 5\nhello\nI 2\nW 1\n"));
 	fp = fopen(p, "w");
 	fprintf(fp, "I 1\nX 7\nI 2\n");
 	fclose(fp);
@@ -430,6 +433,7 @@ static void reset_keeps_the_reports_sent(void **state)
 	const char *er2 = "8=FIX.4.4\0019=5\00135=8\00117=day0-2-9\00110=000\001";
 	const char *er3 = "8=FIX.4.4\0019=5\00135=8\00117=day1-2-2\00110=000\001";
 	const char *hb = "8=FIX.4.4\0019=5\00135=0\00110=000\001";
+	const char *er4 = "8=FIX.4.4\0019=5\00135=8\00117=day1-2-4\00110=000\001";
 	struct fix_store *st;
 
 	(void)state;
@@ -441,10 +445,18 @@ static void reset_keeps_the_reports_sent(void **state)
 	assert_int_equal(fix_store_out(st, 1, er1, strlen(er1), 1), 0);
 	assert_int_equal(fix_store_out(st, 2, er2, strlen(er2), 1), 0);
 	assert_int_equal(fix_store_out(st, 3, hb, strlen(hb), 1), 0);
+	assert_int_equal(fix_store_out(st, 4, er4, strlen(er4), 1), 0);
+	/* 1 to 3 went to the counterparty; 4 was queued and never did:
+	 * its reset sends it again, so its ExecID is not kept as sent. */
+	for (long long q = 1; q <= 3; q++)
+		fix_store_mark_sent(st, q);
+	assert_int_equal(fix_store_mark_written(st), 0);
+	assert_true(fix_store_written(st) == 3);
 	assert_int_equal(fix_store_set(st, 1, 1), 0);
 	assert_int_equal(fix_store_count(st), 0);
 	assert_int_equal(fix_store_id_count(st), 1);
 	assert_string_equal(fix_store_id(st, 0), "day1-2-1");
+	assert_true(fix_store_written(st) == 0);
 	assert_true(fix_store_next_out(st) == 1);
 	fix_store_close(st);
 	if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
@@ -454,6 +466,7 @@ static void reset_keeps_the_reports_sent(void **state)
 	/* A second reset keeps it again, with what was sent since. */
 	fix_store_keep_ids(st, "day1-");
 	assert_int_equal(fix_store_out(st, 1, er3, strlen(er3), 1), 0);
+	fix_store_mark_sent(st, 1);
 	assert_int_equal(fix_store_set(st, 1, 1), 0);
 	assert_int_equal(fix_store_id_count(st), 2);
 	assert_string_equal(fix_store_id(st, 1), "day1-2-2");
@@ -530,8 +543,10 @@ static void reset_after_restart_sends_what_was_made_while_away(void **state)
 	o = fx_out(&f);
 	expect_has(o, "|35=A|34=1|");
 	expect_has(o, "|141=Y|");
-	if (!strstr(o, "|35=8|34=2|") || !strstr(o, "|17=AWAY|"))
-		fail_msg("the report made while away is not sent again:\n%s", o);
+	if (!strstr(o, "|35=8|34=2|") || !strstr(o, "|97=Y|") ||
+	    !strstr(o, "|17=AWAY|"))
+		fail_msg("the report made while away is not sent again, "
+		    "PossResend:\n%s", o);
 	if (strstr(o, "|17=HAD|"))
 		fail_msg("a report the counterparty had is sent again:\n%s", o);
 	free(o);
@@ -546,17 +561,19 @@ static void reset_after_restart_sends_what_was_made_while_away(void **state)
 	free(o);
 	fix_session_disconnected(f.s, "test");
 	fix_engine_close(f.e);
-	/* A store from before W records: its messages count as handed
-	 * over (nothing is sent again), and the session goes on. */
+	/* A store from before W records: what it holds counts as sent
+	 * (nothing is sent again), and what is queued from then on does
+	 * not. */
 	snprintf(p, sizeof p, "%s/oms.log", f.dir);
 	FILE *fp = fopen(p, "w");
-	fprintf(fp, "N 1 1\n");
+	const char *old_er = "8=FIX.4.4\0019=5\00135=8\00117=OLD\00110=000\001";
+	fprintf(fp, "N 1 1\nO 1 %zu\n%s\n", strlen(old_er), old_er);
 	fclose(fp);
 	fx_open(&f);
 	fix_out_begin(&er, "8");
 	fix_out_str(&er, 37, "O2");
-	fix_out_str(&er, 17, "OLD");
-	assert_true(fix_send(f.s, &er) == 1);
+	fix_out_str(&er, 17, "NEW");
+	assert_true(fix_send(f.s, &er) == 2);
 	fix_engine_close(f.e);
 	fx_open(&f);
 	fx_logon(&f, 1, "141=Y|");
@@ -564,6 +581,61 @@ static void reset_after_restart_sends_what_was_made_while_away(void **state)
 	expect_has(o, "|35=A|34=1|");
 	if (strstr(o, "|17=OLD|"))
 		fail_msg("an older store's message is sent again:\n%s", o);
+	if (!strstr(o, "|17=NEW|"))
+		fail_msg("what was queued after the upgrade is not sent:\n%s", o);
+	free(o);
+	fx_free(&f);
+}
+
+/*
+ * What never went out is sent after a reset, whatever was numbered after
+ * it: our own Logon above a report still waiting for its ResendRequest
+ * does not carry the report with it (the mark is a low-water one), before
+ * or after a restart; and a report in the output buffer when the
+ * connection dropped, before any commit, never went.
+ */
+static void reset_sends_what_never_went_out(void **state)
+{
+	struct fx f;
+	struct fix_out er;
+	char *o;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fix_session_disconnected(f.s, "test");
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "WAITING");
+	assert_true(fix_send(f.s, &er) == 2);
+	/* It comes back; our Logon (3) goes; it drops before asking for 2. */
+	fx_logon(&f, 2, NULL);
+	o = fx_out(&f);
+	expect_has(o, "|35=A|34=3|");
+	free(o);
+	fix_session_disconnected(f.s, "test");
+	fix_engine_close(f.e);
+	fx_open(&f);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (!strstr(o, "|97=Y|") || !strstr(o, "|17=WAITING|"))
+		fail_msg("a report under our Logon's number is lost:\n%s", o);
+	free(o);
+	/* Logged on: a report queued, and the connection gone before the
+	 * batch was committed and written. */
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "INFLIGHT");
+	assert_true(fix_send(f.s, &er) > 0);
+	assert_true(fix_session_out_len(f.s) > 0);
+	fix_session_disconnected(f.s, "test");
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (!strstr(o, "|17=INFLIGHT|"))
+		fail_msg("a report that never went out is lost:\n%s", o);
+	if (strstr(o, "|17=WAITING|"))
+		fail_msg("a report that went out is sent again:\n%s", o);
 	free(o);
 	fx_free(&f);
 }
@@ -763,6 +835,7 @@ int main(void)
 		cmocka_unit_test(store_that_cannot_be_written_sends_nothing),
 		cmocka_unit_test(reset_keeps_the_reports_sent),
 		cmocka_unit_test(reset_after_restart_sends_what_was_made_while_away),
+		cmocka_unit_test(reset_sends_what_never_went_out),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
