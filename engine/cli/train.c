@@ -61,21 +61,29 @@ learned_action_arg(const char *v, int *a)
 	char name[64], *end;
 	long n = strtol(v, &end, 10);
 
-	if (*v != '\0' && *end == '\0' && n >= 0 && n < POLICY_NACTIONS) {
+	*a = -1;
+	if (*v != '\0' && *end == '\0' && n >= 0 && n < POLICY_NACTIONS)
 		*a = (int)n;
-		return 0;
-	}
-	for (int i = 0; i < POLICY_NACTIONS; i++) {
+	for (int i = 0; *a < 0 && i < POLICY_NACTIONS; i++) {
 		policy_action_name(name, sizeof name, i);
-		if (strcmp(name, v) == 0) {
+		if (strcmp(name, v) == 0)
 			*a = i;
-			return 0;
-		}
 	}
-	fprintf(stderr, "tranched train: --start \"%s\": no such action (a "
-	    "name as a decision prints it, e.g. \"ac passive\", or a number "
-	    "0..%d)\n", v, POLICY_NACTIONS - 1);
-	return 1;
+	if (*a < 0) {
+		fprintf(stderr, "tranched train: --start \"%s\": no such action "
+		    "(a name as a decision prints it, e.g. \"ac passive\", or a "
+		    "number 0..%d)\n", v, POLICY_NACTIONS - 1);
+		return 1;
+	}
+	/* A lump held at every decision is a lump at every decision. */
+	if (policy_lump(*a) > 0) {
+		policy_action_name(name, sizeof name, *a);
+		fprintf(stderr, "tranched train: --start \"%s\": action %d (%s) "
+		    "has a lump; the start must be an action without one\n", v, *a,
+		    name);
+		return 1;
+	}
+	return 0;
 }
 
 static double
@@ -589,6 +597,12 @@ learned_train_main(int argc, char **argv)
 	if (news_rule && !rollout) {
 		fprintf(stderr, "tranched train: --news-rule: only with --method "
 		    "rollout (it is tuned on the rollout policy)\n");
+		return 2;
+	}
+	if (start != POLICY_BASE_ACTION && !rollout) {
+		fprintf(stderr, "tranched train: --start: only with --method "
+		    "rollout (the evolution strategy and PPO start from the "
+		    "baseline)\n");
 		return 2;
 	}
 	if (states != NULL && !rollout) {

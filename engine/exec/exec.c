@@ -326,6 +326,13 @@ exec_need_model(struct exec *x, char *err, size_t errlen)
 	}
 	x->model = x->own_model;
 	x->model_digest = model_digest(x->model);
+	/* Which model decides, in the daemon's log (an engine that
+	 * publishes; a backtest's sessions do not): the digest a journal's
+	 * decisions carry and a recovery is held to. */
+	if (exec_emitting(x))
+		fprintf(stderr, "tranched: learned model %s: \"%s\", digest "
+		    "%016llx\n", model_default_path(), x->model->name,
+		    (unsigned long long)x->model_digest);
 	return 0;
 }
 

@@ -19,7 +19,8 @@
  * classification"; Bertsekas' rollout algorithm, approximated):
  *
  *   1. run each training session under the current policy pi (the first
- *      iteration: the untrained policy, i.e. the baseline) and note its
+ *      iteration: the untrained policy, i.e. the baseline, or the start
+ *      action at every decision, rollout_opts.start) and note its
  *      cost C_pi and whether it had news;
  *   2. pick `points` decision points in it: moments of its window drawn
  *      at random, and in a session with news, the first moment the
@@ -34,8 +35,9 @@
  *      policy's inputs x (one shared design matrix, one solve per
  *      action): a linear Q-function, relative to pi;
  *   5. the new policy takes the action of lowest predicted D, and leaves
- *      the baseline only where that beats the baseline's by `margin`
- *      bps: logits -D(s, a), the base action's raised by the margin.
+ *      the baseline (or the start action) only where that beats its
+ *      prediction by `margin` bps: logits -D(s, a), that action's raised
+ *      by the margin.
  *
  * Each iteration's policy is scored on the fixed validation sessions and
  * the best (the untrained policy included) is kept, as the other trainers

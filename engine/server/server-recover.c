@@ -72,7 +72,7 @@ struct recover {
 	char why[1024];
 	/* The model the journal's first learned decision names (its
 	 * policy.model_digest; "" none), and where that decision is. */
-	char digest[24];
+	char digest[24], model[64];
 	uint64_t digest_offset;
 };
 
@@ -259,6 +259,8 @@ rec_digest_of(const cJSON *o, struct recover *r, uint64_t offset)
 	    d[0] != '\0') {
 		snprintf(r->digest, sizeof r->digest, "%.16s", d);
 		r->digest_offset = offset;
+		if (ipc_get_str(pol, "model", &d) == 0)
+			snprintf(r->model, sizeof r->model, "%.48s", d);
 	}
 }
 
@@ -279,8 +281,8 @@ rec_model_check(struct server *s, const struct recover *r, char *err,
 		return 0;
 	if (exec_need_model(s->x, e, sizeof e) != 0) {
 		snprintf(err, errlen, "journal %s: its learned decisions were "
-		    "made by model %s (decision at record offset %llu), and this "
-		    "engine has none: %s", s->jpath, r->digest,
+		    "made by model \"%s\" %s (decision at record offset %llu), "
+		    "and this engine has none: %s", s->jpath, r->model, r->digest,
 		    (unsigned long long)r->digest_offset, e);
 		return -1;
 	}
@@ -288,13 +290,14 @@ rec_model_check(struct server *s, const struct recover *r, char *err,
 	    (unsigned long long)exec_model_digest(s->x));
 	if (strcmp(have, r->digest) != 0) {
 		snprintf(err, errlen, "journal %s: its learned decisions were "
-		    "made by model %s (decision at record offset %llu), but "
-		    "this engine's model, %s, is %s: re-simulated with it the "
-		    "session would not be the one journaled; not started "
-		    "(start it with TRANCHE_MODEL naming the "
-		    "session's model file)", s->jpath, r->digest,
+		    "made by model \"%s\" %s (decision at record offset %llu), "
+		    "but this engine's model, %s, is \"%s\" %s: re-simulated "
+		    "with it the session would not be the one journaled; not "
+		    "started (start it with TRANCHE_MODEL naming the session's "
+		    "model file: an engine names the digest of the model it "
+		    "loads on standard error)", s->jpath, r->model, r->digest,
 		    (unsigned long long)r->digest_offset, model_default_path(),
-		    have);
+		    exec_model(s->x)->name, have);
 		return -1;
 	}
 	return 0;

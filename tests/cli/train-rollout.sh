@@ -148,6 +148,10 @@ bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
 bad '--states' --states "$tmp/es.states"
 bad '--news-rule: only with --method rollout' --news-rule
+bad '--start "ac bogus": no such action' --method rollout --start "ac bogus"
+bad '--start "60": no such action' --method rollout --start 60
+bad '--start "5": action 5 (lump 10% passive) has a lump' --method rollout --start 5
+bad '--start: only with --method rollout' --start "ac passive"
 bad "$tmp/no/such/dir/s.csv" --method rollout --states "$tmp/no/such/dir/s.csv"
 bad "--no-book-head model $tmp/none.json" --method rollout --no-book-head "$tmp/none.json"
 bad "--no-book-head model $tmp/h-short.json" --method rollout --no-book-head "$tmp/h-short.json"

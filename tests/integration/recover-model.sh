@@ -60,15 +60,19 @@ digest=$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | head -1 |
 [ "$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | sort -u |
 	wc -l)" -eq 1 ] || fail "the decisions name more than one model"
 sum=$(cksum < "$tmp/j.trj")
+# The engine said which model it loaded, with the digest the decisions
+# carry: how an operator finds the session's model file.
+grep -q "learned model $tmp/m.json: \"learned\", digest $digest" "$tmp/a.err" ||
+	fail "the engine's log does not name its model: $(cat "$tmp/a.err")"
 
 # Another model: refused before anything is re-simulated or written.
 TRANCHE_MODEL=$tmp/other.json timeout 60 "$TRANCHED" --journal "$tmp/j.trj" \
 	--speed max --exit-when-done --listen "ipc://$tmp/e" 2> "$tmp/b.err" &&
 	fail "recovery with another model was not refused"
-grep -q "learned decisions were made by model $digest" "$tmp/b.err" ||
+grep -q "learned decisions were made by model \"learned\" $digest" "$tmp/b.err" ||
 	fail "the refusal does not name the session's model: $(head -3 \
 	"$tmp/b.err")"
-grep -q "$tmp/other.json, is [0-9a-f]\{16\}" "$tmp/b.err" ||
+grep -q "$tmp/other.json, is \"learned\" [0-9a-f]\{16\}" "$tmp/b.err" ||
 	fail "the refusal does not name this engine's model: $(head -3 \
 	"$tmp/b.err")"
 grep -q "TRANCHE_MODEL" "$tmp/b.err" ||
