@@ -52,6 +52,8 @@ struct conn {
 struct wreq {
 	uv_write_t req;
 	struct conn *c;
+	struct fix_session *s;
+	struct fix_batch batch; /* the numbers in data: sent once written */
 	size_t len;
 	char data[];
 };
@@ -146,6 +148,12 @@ static void write_done(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
 	w->c->queued -= w->len;
+	/* Written to the socket: only now do they count as sent (a write
+	 * cancelled by a close, or failed, leaves them unsent, and a reset
+	 * sends them again). */
+	if (status == 0 && !w->c->a->closing)
+		fix_session_batch_sent(w->s, &w->batch);
+	fix_batch_free(&w->batch);
 	free(w);
 }
 
@@ -168,7 +176,7 @@ static void conn_flush(struct conn *c)
 		return;
 	}
 	/* Nothing leaves before what it says is on disk; what is cleared
-	 * above, unsent, is not marked sent. */
+	 * above never went, and is not marked sent. */
 	fix_session_commit(s);
 	if ((n = fix_session_out_len(s)) == 0)
 		return;
@@ -178,11 +186,14 @@ static void conn_flush(struct conn *c)
 		return;
 	}
 	memcpy(w->data, fix_session_out_buf(s), n);
+	fix_session_take_batch(s, &w->batch);
 	fix_session_out_clear(s);
 	w->c = c;
+	w->s = s;
 	w->len = n;
 	uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done) < 0) {
+		fix_batch_free(&w->batch);
 		free(w);
 		conn_close(c, "write failed");
 		return;

@@ -141,17 +141,17 @@ const char *fix_store_id(const struct fix_store *st, int i);
 int fix_store_sync(struct fix_store *st);
 /*
  * Which stored messages reached the counterparty.  fix_store_mark_sent()
- * says outgoing seq's bytes are going to a logged-on counterparty now (a
- * batch about to be written); fix_store_unmark_sent() takes that back (the
- * batch was not written).  fix_store_mark_written() appends a W record of
- * the low-water mark, the highest number at or below which every stored
- * application message was sent, when it rose; it is synced with the
- * batch.  fix_store_written() gives the file's last W (-1: none).
+ * says outgoing seq's bytes were written to a logged-on counterparty's
+ * socket.  fix_store_mark_written() appends a W record of the low-water mark, the
+ * highest number at or below which every stored application message was
+ * sent, when it rose; the next sync makes it durable.  fix_store_written()
+ * gives the file's last W (-1: none); fix_store_epoch() counts the file's
+ * fresh starts, so that a late mark of the old numbering is told apart.
  */
 void fix_store_mark_sent(struct fix_store *st, long long seq);
-void fix_store_unmark_sent(struct fix_store *st, long long seq);
 int fix_store_mark_written(struct fix_store *st);
 long long fix_store_written(const struct fix_store *st);
+unsigned fix_store_epoch(const struct fix_store *st);
 /* The stored outgoing messages, oldest first. */
 int fix_store_count(const struct fix_store *st);
 const struct fix_store_rec *fix_store_rec(const struct fix_store *st, int i);
@@ -207,6 +207,18 @@ void *fix_session_conn(const struct fix_session *s);
  * messages); when that fails the output is dropped and the session asks
  * to disconnect.  The acceptor calls it before it writes any byte. */
 int fix_session_commit(struct fix_session *s);
+/* The outgoing numbers of the bytes waiting (taken from the session with
+ * them): once the bytes are written, fix_session_batch_sent() marks them
+ * sent in the store (a batch of an earlier epoch, from before a reset, is
+ * ignored); fix_batch_free() lets it go either way. */
+struct fix_batch {
+	long long *seq;
+	int n;
+	unsigned epoch;
+};
+void fix_session_take_batch(struct fix_session *s, struct fix_batch *b);
+void fix_session_batch_sent(struct fix_session *s, const struct fix_batch *b);
+void fix_batch_free(struct fix_batch *b);
 /* Bytes waiting to be written to the connection (after a commit); the
  * caller copies them and clears the buffer. */
 size_t fix_session_out_len(const struct fix_session *s);

@@ -82,6 +82,9 @@ struct fix_session {
 	 * to have. */
 	long long *pend;
 	int npend, cappend;
+	/* 1 while kept-aside messages are stored without being queued
+	 * (again_store). */
+	int hold_out;
 	/* Application messages a reset of the numbers took from the store
 	 * before they ever reached the counterparty, sent again after the
 	 * reset's Logon, numbered anew. */
@@ -639,8 +642,8 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
 		return -1;
 	}
-	if (s->conn && s->state == S_ACTIVE) {
-		out_append(s, buf, (size_t)len);
+	if (s->conn && s->state == S_ACTIVE && !s->hold_out &&
+	    out_append(s, buf, (size_t)len) == 0) {
 		s->last_sent = now;
 		pend_add(s, seq);
 	}
@@ -805,13 +808,15 @@ static int resend_app(struct fix_session *s, int64_t now, const struct fix_msg *
 		return -1;
 	n += hdr_set(&hdr[n], 43, "Y");
 	n += hdr_set(&hdr[n], 122, orig);
+	/* One first sent again after a reset says so again. */
+	if (fld_is(m, 97, "Y"))
+		n += hdr_set(&hdr[n], 97, "Y");
 	n = hdr_std(s, hdr, n, seq, now);
 	const char *body;
 	size_t blen;
 	msg_body(m, &body, &blen);
 	long len = fix_build(s->scratch, SCRATCH_MAX, s->cfg.version, mt, hdr, n, body, blen);
-	if (len > 0) {
-		out_append(s, s->scratch, (size_t)len);
+	if (len > 0 && out_append(s, s->scratch, (size_t)len) == 0) {
 		s->last_sent = now;
 		pend_add(s, seq);
 	}
@@ -916,7 +921,8 @@ static int reset_numbers(struct fix_session *s)
 {
 	int nrec = fix_store_count(s->store);
 
-	again_free(s);
+	/* What an earlier reset kept aside and has not sent yet stays, first
+	 * (again_store() normally stores it at once). */
 	for (int i = 0; i < nrec; i++) {
 		const struct fix_store_rec *r = fix_store_rec(s->store, i);
 		char *raw, **a;
@@ -939,9 +945,14 @@ static int reset_numbers(struct fix_session *s)
 		s->again_len[s->nagain++] = len;
 	}
 	if (fix_store_set(s->store, 1, 1) < 0) {
+		/* The store is as it was: nothing taken from it. */
 		again_free(s);
 		return -1;
 	}
+	/* Bytes of the old numbering not yet committed do not go (what
+	 * they held is among the kept-aside); batches already handed to the
+	 * socket belong to the old store's epoch. */
+	s->outlen = 0;
 	s->npend = 0;
 	return 0;
 }
@@ -969,6 +980,37 @@ static void send_again(struct fix_session *s, int64_t now)
 		if (send_new(s, now, mt, pr, npr, body, blen, 0) < 0)
 			s->disconnect = 1;
 	}
+	again_free(s);
+}
+
+/* What reset_numbers() kept aside, stored as new messages (PossResend)
+ * that nobody has had, without queueing a byte: where no Logon follows the
+ * reset to send them (a reset on disconnect; a reset Logon that was then
+ * refused).  They are numbered before anything queued after them, outlive
+ * a restart, and go as stored messages do: by ResendRequest, or again
+ * after the next reset. */
+static void again_store(struct fix_session *s, int64_t now)
+{
+	s->hold_out = 1;
+	for (int k = 0; k < s->nagain; k++) {
+		const char *why;
+		char mt[8];
+		struct fix_hdr pr[1];
+		int npr = hdr_set(&pr[0], 97, "Y");
+
+		if (fix_parse(s->again[k], s->again_len[k], s->pres, &why) < 0)
+			continue;
+		const struct fix_msg *m = &s->pres->m;
+		const char *body;
+		size_t blen;
+		msgtype_of(m, mt, sizeof mt);
+		msg_body(m, &body, &blen);
+		if (send_new(s, now, mt, pr, npr, body, blen, 1) < 0)
+			fprintf(stderr, "tranched: FIX session %s: a message kept "
+			    "aside by a reset could not be stored: %s\n",
+			    s->cfg.name, s->why);
+	}
+	s->hold_out = 0;
 	again_free(s);
 }
 
@@ -1170,7 +1212,7 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 			incr_in(s);
 			send_again(s, now);
 		}
-		again_free(s);
+		again_store(s, now);
 	} else if (!strcmp(mt, "0") || !strcmp(mt, "A")) {
 		if (verify(s, now, m, 1, 1))
 			incr_in(s);
@@ -1275,6 +1317,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		/* Too low and not a resend: a Logout that says so, then close. */
 		verify(s, now, m, 0, 1);
 		s->disconnect = 1;
+		again_store(s, now);
 		goto out;
 	}
 	send_logon(s, now, hb, reset);
@@ -1329,24 +1372,43 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 
 int fix_session_commit(struct fix_session *s)
 {
-	/* What is about to go out is marked sent, and the store's mark
-	 * (W) rides in the same sync: a reset after a restart then knows
-	 * what the counterparty could have had.  A batch that does not go
-	 * out is taken back. */
-	for (int i = 0; i < s->npend; i++)
-		fix_store_mark_sent(s->store, s->pend[i]);
+	/* The store's mark (W) of the batches written since the last
+	 * commit rides in this sync: a reset after a restart then knows
+	 * what the counterparty had.  It lags the bytes (a batch counts when
+	 * its write is done), never runs ahead of them. */
 	if (fix_store_mark_written(s->store) < 0 ||
 	    fix_store_sync(s->store) < 0) {
 		snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
-		for (int i = 0; i < s->npend; i++)
-			fix_store_unmark_sent(s->store, s->pend[i]);
 		s->npend = 0;
 		s->outlen = 0;
 		s->disconnect = 1;
 		return -1;
 	}
-	s->npend = 0;
 	return 0;
+}
+
+void fix_session_take_batch(struct fix_session *s, struct fix_batch *b)
+{
+	b->seq = s->pend;
+	b->n = s->npend;
+	b->epoch = fix_store_epoch(s->store);
+	s->pend = NULL;
+	s->npend = s->cappend = 0;
+}
+
+void fix_session_batch_sent(struct fix_session *s, const struct fix_batch *b)
+{
+	if (b->epoch != fix_store_epoch(s->store))
+		return;
+	for (int i = 0; i < b->n; i++)
+		fix_store_mark_sent(s->store, b->seq[i]);
+}
+
+void fix_batch_free(struct fix_batch *b)
+{
+	free(b->seq);
+	b->seq = NULL;
+	b->n = 0;
 }
 
 void fix_session_disconnected(struct fix_session *s, const char *why)
@@ -1364,11 +1426,16 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 	for (int k = 0; k < s->nq; k++)
 		free(s->q[k].raw);
 	s->nq = 0;
+	fix_store_mark_written(s->store);
 	fix_store_sync(s->store);
-	if (s->cfg.reset_on_disconnect == 1 && reset_numbers(s) < 0)
-		fprintf(stderr, "tranched: FIX session %s: reset on disconnect "
-		    "failed, the numbers stay where they were: store: %s\n",
-		    s->cfg.name, fix_store_error(s->store));
+	if (s->cfg.reset_on_disconnect == 1) {
+		if (reset_numbers(s) < 0)
+			fprintf(stderr, "tranched: FIX session %s: reset on "
+			    "disconnect failed, the numbers stay where they were: "
+			    "store: %s\n", s->cfg.name, fix_store_error(s->store));
+		else
+			again_store(s, s->eng->clock());
+	}
 	if (was_on && s->eng->app.on_logout)
 		s->eng->app.on_logout(s->eng->app.ud, s, why ? why : s->why);
 }

@@ -80,6 +80,9 @@ struct fix_store {
 	 * sent or admin. */
 	long long written;
 	int lo_i;
+	/* Counts the file's fresh starts (resets): a number marked sent
+	 * belongs to the epoch it was written in. */
+	unsigned epoch;
 	char err[1400];
 };
 
@@ -385,6 +388,11 @@ int fix_store_sync(struct fix_store *st)
 	return 0;
 }
 
+unsigned fix_store_epoch(const struct fix_store *st)
+{
+	return st->epoch;
+}
+
 long long fix_store_written(const struct fix_store *st)
 {
 	return st->written;
@@ -414,17 +422,6 @@ void fix_store_mark_sent(struct fix_store *st, long long seq)
 
 	if (r != NULL)
 		r->sent = 1;
-}
-
-void fix_store_unmark_sent(struct fix_store *st, long long seq)
-{
-	struct fix_store_rec *r = rec_find(st, seq);
-
-	if (r != NULL) {
-		r->sent = 0;
-		if (st->lo_i > (int)(r - st->rec))
-			st->lo_i = (int)(r - st->rec);
-	}
 }
 
 /* Session messages are never sent again after a reset: they do not hold
@@ -634,6 +631,7 @@ started:
 	st->next_in = st->next_out = 1;
 	st->written = 0;
 	st->lo_i = 0;
+	st->epoch++;
 	rc = 0;
 	goto out;
 oom:

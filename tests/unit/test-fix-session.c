@@ -22,6 +22,7 @@
  * sent_while_logged_out_is_kept_for_resend.
  * reset_after_restart_sends_what_was_made_while_away: the W records.
  * reset_sends_what_never_went_out: the mark is a low-water one.
+ * kept_aside_reports_survive_what_follows_the_reset.
  * torn_store_tail_is_cut_and_damage_refused.
  * sessions_file_errors_name_file_index_field_value.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
@@ -80,9 +81,12 @@ struct fx {
 	int conn;
 };
 
+static int reset_on_disconnect = -1;
+
 static void fx_open(struct fx *f)
 {
 	struct fix_sess_cfg c = {0};
+	c.reset_on_disconnect = reset_on_disconnect;
 	snprintf(c.name, sizeof c.name, "oms");
 	snprintf(c.version, sizeof c.version, "FIX.4.4");
 	snprintf(c.sender, sizeof c.sender, "ISLD");
@@ -116,13 +120,19 @@ static void fx_free(struct fx *f)
 	rmdir(f->dir);
 }
 
-/* Everything the session queued, as text ('|' for SOH). */
+/* Everything the session queued, as text ('|' for SOH), written as the
+ * acceptor writes it: committed, then marked sent once written. */
 static char *fx_out(struct fx *f)
 {
+	struct fix_batch b;
+
 	fix_session_commit(f->s);
 	char *t = fx_text(fix_session_out_buf(f->s) ? fix_session_out_buf(f->s) : "",
 	                  fix_session_out_len(f->s));
+	fix_session_take_batch(f->s, &b);
 	fix_session_out_clear(f->s);
+	fix_session_batch_sent(f->s, &b);
+	fix_batch_free(&b);
 	return t;
 }
 
@@ -640,6 +650,99 @@ static void reset_sends_what_never_went_out(void **state)
 	fx_free(&f);
 }
 
+/*
+ * Nothing a reset kept aside is lost by what follows it: a session that
+ * resets on disconnect stores the reports it kept aside at once (first in
+ * the new numbering, PossResend), so the next Logon with ResetSeqNumFlag
+ * sends them, and a ResendRequest gets them with PossDupFlag and
+ * PossResend; a reset Logon inside a session that is then refused (a
+ * stale SendingTime) keeps them the same way; and a report of the old
+ * numbering not yet written when a reset Logon arrives goes once, anew.
+ */
+static void kept_aside_reports_survive_what_follows_the_reset(void **state)
+{
+	struct fx f;
+	struct fix_out er;
+	char *o;
+
+	(void)state;
+	reset_on_disconnect = 1;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "ROD");
+	assert_true(fix_send(f.s, &er) == 2);
+	fix_session_disconnected(f.s, "test");
+	assert_true(fix_session_next_out(f.s) == 2); /* stored as 1 */
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (!strstr(o, "|35=A|34=1|") || !strstr(o, "|35=8|34=2|") ||
+	    !strstr(o, "|97=Y|") || !strstr(o, "|17=ROD|"))
+		fail_msg("a report kept aside on disconnect is lost:\n%s", o);
+	free(o);
+	/* The same, the counterparty logging on at 1 without a reset: our
+	 * Logon follows the stored report, which a ResendRequest brings. */
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "ROD2");
+	assert_true(fix_send(f.s, &er) == 3);
+	fix_session_disconnected(f.s, "test");
+	assert_true(fix_session_next_out(f.s) == 2);
+	fx_logon(&f, 1, NULL);
+	o = fx_out(&f);
+	expect_has(o, "|35=A|34=2|");
+	free(o);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=1|16=0|"),
+	                 FIX_CONT);
+	o = fx_out(&f);
+	if (!strstr(o, "|35=8|34=1|43=Y|") || !strstr(o, "|97=Y|") ||
+	    !strstr(o, "|17=ROD2|"))
+		fail_msg("the stored report is not resent, PossDup and "
+		    "PossResend:\n%s", o);
+	free(o);
+	fix_session_disconnected(f.s, "test");
+	fx_free(&f);
+	reset_on_disconnect = -1;
+
+	/* A reset Logon inside a session, refused for its SendingTime. */
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fix_session_disconnected(f.s, "test");
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "STALE");
+	assert_true(fix_send(f.s, &er) == 2);
+	fx_logon(&f, 2, NULL);
+	free(fx_out(&f));
+	fx_in(&f, "8=FIX.4.4|35=A|34=1|49=TW|52=20000101-00:00:00|56=ISLD|98=0|"
+	    "108=30|141=Y|");
+	free(fx_out(&f));
+	fix_session_disconnected(f.s, "test");
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (!strstr(o, "|17=STALE|") || !strstr(o, "|97=Y|"))
+		fail_msg("a refused reset Logon lost a waiting report:\n%s", o);
+	free(o);
+
+	/* A report not yet written when a reset Logon arrives goes once. */
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, "O1");
+	fix_out_str(&er, 17, "ONCE");
+	assert_true(fix_send(f.s, &er) > 0);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=A|34=2|49=TW|52=<NOW>|56=ISLD|98=0|"
+	    "108=30|141=Y|"), FIX_CONT);
+	o = fx_out(&f);
+	char *first = strstr(o, "|17=ONCE|");
+	if (first == NULL || strstr(first + 1, "|17=ONCE|") != NULL ||
+	    strstr(o, "|35=A|34=1|") == NULL || strstr(o, "|35=A|34=1|") > first)
+		fail_msg("a report of the old numbering at a reset:\n%s", o);
+	free(o);
+	fx_free(&f);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -836,6 +939,7 @@ int main(void)
 		cmocka_unit_test(reset_keeps_the_reports_sent),
 		cmocka_unit_test(reset_after_restart_sends_what_was_made_while_away),
 		cmocka_unit_test(reset_sends_what_never_went_out),
+		cmocka_unit_test(kept_aside_reports_survive_what_follows_the_reset),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
