@@ -83,7 +83,7 @@ struct fix_session {
 	long long *pend;
 	int npend, cappend;
 	/* 1 while kept-aside messages are stored without being queued
-	 * (again_store). */
+	 * (again_out). */
 	int hold_out;
 	/* Application messages a reset of the numbers took from the store
 	 * before they ever reached the counterparty, sent again after the
@@ -922,7 +922,7 @@ static int reset_numbers(struct fix_session *s)
 	int nrec = fix_store_count(s->store);
 
 	/* What an earlier reset kept aside and has not sent yet stays, first
-	 * (again_store() normally stores it at once). */
+	 * (again_out() normally stores it at once). */
 	for (int i = 0; i < nrec; i++) {
 		const struct fix_store_rec *r = fix_store_rec(s->store, i);
 		char *raw, **a;
@@ -957,12 +957,20 @@ static int reset_numbers(struct fix_session *s)
 	return 0;
 }
 
-/* After the reset's Logon: what reset_numbers() kept aside, as new
- * messages (the body as it was; a new header and number) marked
- * PossResend: one numbered above a restart's last W may have arrived
- * before, and the counterparty tells by its ids (ExecID). */
-static void send_again(struct fix_session *s, int64_t now)
+/*
+ * What reset_numbers() kept aside, as new messages (the body as it was; a
+ * new header and number) marked PossResend: one numbered above a
+ * restart's last W may have arrived before, and the counterparty tells by
+ * its ids (ExecID).  queue 1: after the reset's Logon, queued to go now.
+ * queue 0: stored without queueing a byte (synced), where no Logon follows
+ * the reset to send them (a reset on disconnect; a reset Logon that was
+ * then refused): numbered before anything queued after them, they outlive
+ * a restart and go as stored messages do, by ResendRequest or again after
+ * the next reset.
+ */
+static void again_out(struct fix_session *s, int64_t now, int queue)
 {
+	s->hold_out = !queue;
 	for (int k = 0; k < s->nagain; k++) {
 		const char *why;
 		char mt[8];
@@ -977,35 +985,11 @@ static void send_again(struct fix_session *s, int64_t now)
 		msgtype_of(m, mt, sizeof mt);
 		msg_body(m, &body, &blen);
 		/* Copied out of again[k] by send_new before it is freed. */
-		if (send_new(s, now, mt, pr, npr, body, blen, 0) < 0)
-			s->disconnect = 1;
-	}
-	again_free(s);
-}
-
-/* What reset_numbers() kept aside, stored as new messages (PossResend)
- * that nobody has had, without queueing a byte: where no Logon follows the
- * reset to send them (a reset on disconnect; a reset Logon that was then
- * refused).  They are numbered before anything queued after them, outlive
- * a restart, and go as stored messages do: by ResendRequest, or again
- * after the next reset. */
-static void again_store(struct fix_session *s, int64_t now)
-{
-	s->hold_out = 1;
-	for (int k = 0; k < s->nagain; k++) {
-		const char *why;
-		char mt[8];
-		struct fix_hdr pr[1];
-		int npr = hdr_set(&pr[0], 97, "Y");
-
-		if (fix_parse(s->again[k], s->again_len[k], s->pres, &why) < 0)
+		if (send_new(s, now, mt, pr, npr, body, blen, !queue) >= 0)
 			continue;
-		const struct fix_msg *m = &s->pres->m;
-		const char *body;
-		size_t blen;
-		msgtype_of(m, mt, sizeof mt);
-		msg_body(m, &body, &blen);
-		if (send_new(s, now, mt, pr, npr, body, blen, 1) < 0)
+		if (queue)
+			s->disconnect = 1;
+		else
 			fprintf(stderr, "tranched: FIX session %s: a message kept "
 			    "aside by a reset could not be stored: %s\n",
 			    s->cfg.name, s->why);
@@ -1210,9 +1194,9 @@ static void process(struct fix_session *s, int64_t now, const struct fix_msg *m)
 		if (verify(s, now, m, 0, 1)) {
 			send_logon(s, now, s->hb, 1);
 			incr_in(s);
-			send_again(s, now);
+			again_out(s, now, 1);
 		}
-		again_store(s, now);
+		again_out(s, now, 0);
 	} else if (!strcmp(mt, "0") || !strcmp(mt, "A")) {
 		if (verify(s, now, m, 1, 1))
 			incr_in(s);
@@ -1317,11 +1301,11 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		/* Too low and not a resend: a Logout that says so, then close. */
 		verify(s, now, m, 0, 1);
 		s->disconnect = 1;
-		again_store(s, now);
+		again_out(s, now, 0);
 		goto out;
 	}
 	send_logon(s, now, hb, reset);
-	send_again(s, now);
+	again_out(s, now, 1);
 	if (seq > fix_store_next_in(s->store)) {
 		send_resend_request(s, now, seq);
 		queue_add(s, seq, m);
@@ -1434,7 +1418,7 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 			    "disconnect failed, the numbers stay where they were: "
 			    "store: %s\n", s->cfg.name, fix_store_error(s->store));
 		else
-			again_store(s, s->eng->clock());
+			again_out(s, s->eng->clock(), 0);
 	}
 	if (was_on && s->eng->app.on_logout)
 		s->eng->app.on_logout(s->eng->app.ud, s, why ? why : s->why);

@@ -155,6 +155,18 @@ static void fx_logon(struct fx *f, long long seq, const char *extra)
 		fail_msg("logon refused: %s", why ? why : "?");
 }
 
+/* An ExecutionReport for order id, ExecID exec, through fix_send(): its
+ * number, or <0. */
+static long long send_er(struct fx *f, const char *id, const char *exec)
+{
+	struct fix_out er;
+
+	fix_out_begin(&er, "8");
+	fix_out_str(&er, 37, id);
+	fix_out_str(&er, 17, exec);
+	return fix_send(f->s, &er);
+}
+
 static void expect_has(const char *out, const char *want)
 {
 	if (!strstr(out, want))
@@ -172,11 +184,7 @@ static void restart_resumes_numbers_and_resends_from_store(void **state)
 	free(o);
 	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A|38=100|40=1|54=1|55=IBM|60=<NOW>|"), FIX_CONT);
 	assert_int_equal(f.seen.napp, 1);
-	struct fix_out er;
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "E1");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O1", "E1") == 2);
 	free(fx_out(&f));
 	/* A restart: the connection goes, the process goes. */
 	fix_session_disconnected(f.s, "test");
@@ -527,24 +535,17 @@ static void reset_keeps_the_reports_sent(void **state)
 static void reset_after_restart_sends_what_was_made_while_away(void **state)
 {
 	struct fx f;
-	struct fix_out er;
 	char p[128], *o;
 
 	(void)state;
 	fx_new(&f);
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "HAD");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O1", "HAD") == 2);
 	free(fx_out(&f));
 	/* The counterparty goes; a fill is reported while it is away. */
 	fix_session_disconnected(f.s, "test");
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "AWAY");
-	assert_true(fix_send(f.s, &er) == 3);
+	assert_true(send_er(&f, "O1", "AWAY") == 3);
 	/* The engine restarts; the counterparty comes back resetting. */
 	fix_engine_close(f.e);
 	T += 5 * NS;
@@ -580,10 +581,7 @@ static void reset_after_restart_sends_what_was_made_while_away(void **state)
 	fprintf(fp, "N 1 1\nO 1 %zu\n%s\n", strlen(old_er), old_er);
 	fclose(fp);
 	fx_open(&f);
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O2");
-	fix_out_str(&er, 17, "NEW");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O2", "NEW") == 2);
 	fix_engine_close(f.e);
 	fx_open(&f);
 	fx_logon(&f, 1, "141=Y|");
@@ -607,7 +605,6 @@ static void reset_after_restart_sends_what_was_made_while_away(void **state)
 static void reset_sends_what_never_went_out(void **state)
 {
 	struct fx f;
-	struct fix_out er;
 	char *o;
 
 	(void)state;
@@ -615,10 +612,7 @@ static void reset_sends_what_never_went_out(void **state)
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
 	fix_session_disconnected(f.s, "test");
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "WAITING");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O1", "WAITING") == 2);
 	/* It comes back; our Logon (3) goes; it drops before asking for 2. */
 	fx_logon(&f, 2, NULL);
 	o = fx_out(&f);
@@ -634,10 +628,7 @@ static void reset_sends_what_never_went_out(void **state)
 	free(o);
 	/* Logged on: a report queued, and the connection gone before the
 	 * batch was committed and written. */
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "INFLIGHT");
-	assert_true(fix_send(f.s, &er) > 0);
+	assert_true(send_er(&f, "O1", "INFLIGHT") > 0);
 	assert_true(fix_session_out_len(f.s) > 0);
 	fix_session_disconnected(f.s, "test");
 	fx_logon(&f, 1, "141=Y|");
@@ -662,7 +653,6 @@ static void reset_sends_what_never_went_out(void **state)
 static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 {
 	struct fx f;
-	struct fix_out er;
 	char *o;
 
 	(void)state;
@@ -670,10 +660,7 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	fx_new(&f);
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "ROD");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O1", "ROD") == 2);
 	fix_session_disconnected(f.s, "test");
 	assert_true(fix_session_next_out(f.s) == 2); /* stored as 1 */
 	fx_logon(&f, 1, "141=Y|");
@@ -684,10 +671,7 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	free(o);
 	/* The same, the counterparty logging on at 1 without a reset: our
 	 * Logon follows the stored report, which a ResendRequest brings. */
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "ROD2");
-	assert_true(fix_send(f.s, &er) == 3);
+	assert_true(send_er(&f, "O1", "ROD2") == 3);
 	fix_session_disconnected(f.s, "test");
 	assert_true(fix_session_next_out(f.s) == 2);
 	fx_logon(&f, 1, NULL);
@@ -711,10 +695,7 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
 	fix_session_disconnected(f.s, "test");
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "STALE");
-	assert_true(fix_send(f.s, &er) == 2);
+	assert_true(send_er(&f, "O1", "STALE") == 2);
 	fx_logon(&f, 2, NULL);
 	free(fx_out(&f));
 	fx_in(&f, "8=FIX.4.4|35=A|34=1|49=TW|52=20000101-00:00:00|56=ISLD|98=0|"
@@ -728,10 +709,7 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	free(o);
 
 	/* A report not yet written when a reset Logon arrives goes once. */
-	fix_out_begin(&er, "8");
-	fix_out_str(&er, 37, "O1");
-	fix_out_str(&er, 17, "ONCE");
-	assert_true(fix_send(f.s, &er) > 0);
+	assert_true(send_er(&f, "O1", "ONCE") > 0);
 	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=A|34=2|49=TW|52=<NOW>|56=ISLD|98=0|"
 	    "108=30|141=Y|"), FIX_CONT);
 	o = fx_out(&f);
