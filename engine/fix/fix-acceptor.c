@@ -150,8 +150,9 @@ static void write_done(uv_write_t *req, int status)
 	w->c->queued -= w->len;
 	/* Written to the socket: only now do they count as sent (a write
 	 * cancelled by a close, or failed, leaves them unsent, and a reset
-	 * sends them again). */
-	if (status == 0 && !w->c->a->closing)
+	 * sends them again).  libuv calls this before the handle's close
+	 * callback, and the engine outlives every handle. */
+	if (status == 0)
 		fix_session_batch_sent(w->s, &w->batch);
 	fix_batch_free(&w->batch);
 	free(w);

@@ -74,12 +74,12 @@ struct fix_session {
 	 * allocate per message (a burst of thousands would churn the heap). */
 	struct fix_parsed *pin, *pq, *pres;
 	char *scratch;
-	/* The outgoing numbers in the output buffer since the last commit
-	 * (new messages to a logged-on counterparty, and resent ones): the
-	 * commit marks them sent in the store (fix_store_mark_sent), which
-	 * keeps the mark across a restart (W records).  What the store does
-	 * not hold as sent never reached the counterparty, or is not known
-	 * to have. */
+	/* The outgoing numbers in the output buffer (new messages to a
+	 * logged-on counterparty, and resent ones): the acceptor takes them
+	 * with the bytes (fix_session_take_batch) and marks them sent in the
+	 * store once the write is done, which keeps the mark across a
+	 * restart (W records).  What the store does not hold as sent never
+	 * reached the counterparty, or is not known to have. */
 	long long *pend;
 	int npend, cappend;
 	/* 1 while kept-aside messages are stored without being queued
@@ -422,6 +422,9 @@ void fix_engine_close(struct fix_engine *e)
 		struct fix_session *s = &e->s[i];
 		if (!s->dict_shared)
 			fix_dict_free(s->dict);
+		/* The marks of the last writes, durable with the close's sync. */
+		if (s->store)
+			fix_store_mark_written(s->store);
 		fix_store_close(s->store);
 		for (int k = 0; k < s->nq; k++)
 			free(s->q[k].raw);
@@ -561,9 +564,9 @@ static void msgtype_of(const struct fix_msg *m, char *mt, size_t cap)
 
 /* ---- sending ---- */
 
-/* Outgoing seq is in the output buffer (fix_session_commit marks it).
- * Without room it is left unmarked: at worst sent again after a reset,
- * marked PossResend, never lost. */
+/* Outgoing seq is in the output buffer (marked sent once written: the
+ * batch goes with the bytes).  Without room it is left unmarked: at worst
+ * sent again after a reset, marked PossResend, never lost. */
 static void pend_add(struct fix_session *s, long long seq)
 {
 	if (s->npend == s->cappend) {
@@ -954,6 +957,9 @@ static int reset_numbers(struct fix_session *s)
 	 * socket belong to the old store's epoch. */
 	s->outlen = 0;
 	s->npend = 0;
+	/* A Logout among them does not go either: the reset starts the
+	 * session afresh, not logging out. */
+	s->logout_sent = 0;
 	return 0;
 }
 
@@ -970,8 +976,10 @@ static int reset_numbers(struct fix_session *s)
  */
 static void again_out(struct fix_session *s, int64_t now, int queue)
 {
+	int k, kept = 0;
+
 	s->hold_out = !queue;
-	for (int k = 0; k < s->nagain; k++) {
+	for (k = 0; k < s->nagain; k++) {
 		const char *why;
 		char mt[8];
 		struct fix_hdr pr[1];
@@ -985,16 +993,32 @@ static void again_out(struct fix_session *s, int64_t now, int queue)
 		msgtype_of(m, mt, sizeof mt);
 		msg_body(m, &body, &blen);
 		/* Copied out of again[k] by send_new before it is freed. */
-		if (send_new(s, now, mt, pr, npr, body, blen, !queue) >= 0)
-			continue;
-		if (queue)
-			s->disconnect = 1;
-		else
-			fprintf(stderr, "tranched: FIX session %s: a message kept "
-			    "aside by a reset could not be stored: %s\n",
-			    s->cfg.name, s->why);
+		if (send_new(s, now, mt, pr, npr, body, blen, 0) < 0)
+			break;
 	}
 	s->hold_out = 0;
+	/* Stored ones are made durable at once when nothing is queued to
+	 * commit them (one sync for all). */
+	if (!queue && k > 0 && fix_store_sync(s->store) < 0)
+		k = 0;
+	if (k < s->nagain) {
+		/* The store could not take the rest: they stay kept aside,
+		 * in order, for the next try (a disconnect, the next reset),
+		 * rather than being lost with the old file. */
+		fprintf(stderr, "tranched: FIX session %s: %d message(s) kept "
+		    "aside by a reset could not be stored yet: %s\n",
+		    s->cfg.name, s->nagain - k, fix_store_error(s->store));
+		for (int i = 0; i < k; i++)
+			free(s->again[i]);
+		for (int i = k; i < s->nagain; i++) {
+			s->again[kept] = s->again[i];
+			s->again_len[kept++] = s->again_len[i];
+		}
+		s->nagain = kept;
+		if (queue)
+			s->disconnect = 1;
+		return;
+	}
 	again_free(s);
 }
 
@@ -1412,6 +1436,8 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 	s->nq = 0;
 	fix_store_mark_written(s->store);
 	fix_store_sync(s->store);
+	if (s->nagain > 0)
+		again_out(s, s->eng->clock(), 0);
 	if (s->cfg.reset_on_disconnect == 1) {
 		if (reset_numbers(s) < 0)
 			fprintf(stderr, "tranched: FIX session %s: reset on "

@@ -39,10 +39,12 @@
  * that never did again, even after a restart.  The mark is a low-water
  * one: our own Logon or a live report numbered above a report still
  * waiting does not carry the waiting one with it.  A W is written with
- * the batch that raised it, before its bytes go out (fix_store_mark_written
- * (), from fix_session_commit()).  Above the last W nothing is known to
- * have arrived: a reset sends those messages again, marked PossResend.  A
- * file this version starts holds "W 0" from its first line on; an older
+ * a later batch's commit (fix_store_mark_written(), from
+ * fix_session_commit(), a disconnect or the close), once the write of the
+ * batch that raised it is done: it may lag the bytes, never run ahead of
+ * them.  Above the last W nothing is known to have arrived: a reset
+ * sends those messages again, marked PossResend.  A file this version
+ * starts holds "W 0" from its first line on; an older
  * file, with no W at all, counts every message it holds as sent and is
  * given a W saying so when opened.
  *
@@ -519,7 +521,7 @@ static int store_restart(struct fix_store *st)
 {
 	char tmp[1100], id[80], *slash, dirp[1024];
 	char **ids = NULL;
-	int nids = 0, cap = 0, fd = -1, dfd, rc = -1;
+	int nids = 0, cap = 0, fd = -1, nfd, dfd, rc = -1;
 	FILE *f = NULL;
 
 	/* What survives: the S records that match, then the reports sent. */
@@ -566,8 +568,16 @@ static int store_restart(struct fix_store *st)
 		snprintf(st->err, sizeof st->err, "%s: write: %s", tmp, strerror(errno));
 		goto in_place;
 	}
+	/* The descriptor the store keeps, taken before the rename: after it,
+	 * failing to take one would leave the store writing to the old,
+	 * unlinked file. */
+	if ((nfd = dup(fd)) < 0) {
+		snprintf(st->err, sizeof st->err, "%s: dup: %s", tmp, strerror(errno));
+		goto in_place;
+	}
 	if (rename(tmp, st->path) < 0) {
 		snprintf(st->err, sizeof st->err, "%s: rename: %s", tmp, strerror(errno));
+		close(nfd);
 		goto in_place;
 	}
 	/* The rename itself is durable once the directory is. */
@@ -579,13 +589,8 @@ static int store_restart(struct fix_store *st)
 		close(dfd);
 	}
 	/* The file is the new one now: keep its descriptor. */
-	if ((fd = dup(fd)) < 0) {
-		snprintf(st->err, sizeof st->err, "%s: dup: %s", st->path, strerror(errno));
-		goto out;
-	}
 	close(st->fd);
-	st->fd = fd;
-	fd = -1;
+	st->fd = nfd;
 	st->size = (long long)lseek(st->fd, 0, SEEK_END);
 	goto started;
 in_place:

@@ -23,6 +23,7 @@
  * reset_after_restart_sends_what_was_made_while_away: the W records.
  * reset_sends_what_never_went_out: the mark is a low-water one.
  * kept_aside_reports_survive_what_follows_the_reset.
+ * a_late_write_marks_only_its_own_numbering: the store's epoch.
  * torn_store_tail_is_cut_and_damage_refused.
  * sessions_file_errors_name_file_index_field_value.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
@@ -74,6 +75,7 @@ static void on_logout(void *ud, struct fix_session *s, const char *why)
 }
 
 struct fx {
+	int rod;      /* the session resets on disconnect */
 	char dir[64];
 	struct fix_engine *e;
 	struct fix_session *s;
@@ -81,12 +83,10 @@ struct fx {
 	int conn;
 };
 
-static int reset_on_disconnect = -1;
-
 static void fx_open(struct fx *f)
 {
 	struct fix_sess_cfg c = {0};
-	c.reset_on_disconnect = reset_on_disconnect;
+	c.reset_on_disconnect = f->rod ? 1 : -1;
 	snprintf(c.name, sizeof c.name, "oms");
 	snprintf(c.version, sizeof c.version, "FIX.4.4");
 	snprintf(c.sender, sizeof c.sender, "ISLD");
@@ -103,12 +103,19 @@ static void fx_open(struct fx *f)
 	f->s = fix_engine_session(f->e, 0);
 }
 
-static void fx_new(struct fx *f)
+/* A fresh session in a new store; rod 1: it resets on disconnect. */
+static void fx_new_rod(struct fx *f, int rod)
 {
 	memset(f, 0, sizeof *f);
+	f->rod = rod;
 	fx_tmpdir(f->dir, sizeof f->dir, "fixsess");
 	assert_true(f->dir[0]);
 	fx_open(f);
+}
+
+static void fx_new(struct fx *f)
+{
+	fx_new_rod(f, 0);
 }
 
 static void fx_free(struct fx *f)
@@ -656,8 +663,7 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	char *o;
 
 	(void)state;
-	reset_on_disconnect = 1;
-	fx_new(&f);
+	fx_new_rod(&f, 1);
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
 	assert_true(send_er(&f, "O1", "ROD") == 2);
@@ -688,7 +694,6 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	free(o);
 	fix_session_disconnected(f.s, "test");
 	fx_free(&f);
-	reset_on_disconnect = -1;
 
 	/* A reset Logon inside a session, refused for its SendingTime. */
 	fx_new(&f);
@@ -717,6 +722,56 @@ static void kept_aside_reports_survive_what_follows_the_reset(void **state)
 	if (first == NULL || strstr(first + 1, "|17=ONCE|") != NULL ||
 	    strstr(o, "|35=A|34=1|") == NULL || strstr(o, "|35=A|34=1|") > first)
 		fail_msg("a report of the old numbering at a reset:\n%s", o);
+	free(o);
+	fx_free(&f);
+}
+
+/*
+ * A batch counts when its write is done, in the numbering it was written
+ * in: one of the old numbering whose write lands after a reset marks
+ * nothing of the new (the store's epoch), and the marks of the last
+ * writes before a close reach the file with the close.
+ */
+static void a_late_write_marks_only_its_own_numbering(void **state)
+{
+	struct fx f;
+	struct fix_batch old, fresh;
+	char *o;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	assert_true(send_er(&f, "O1", "LATE") == 2);
+	fix_session_commit(f.s);
+	fix_session_take_batch(f.s, &old);  /* its write is under way */
+	fix_session_out_clear(f.s);
+	/* A reset Logon arrives; LATE, not known to have gone, goes anew. */
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=A|34=2|49=TW|52=<NOW>|56=ISLD|"
+	    "98=0|108=30|141=Y|"), FIX_CONT);
+	fix_session_commit(f.s);
+	fix_session_take_batch(f.s, &fresh);
+	fix_session_out_clear(f.s);
+	/* The old write lands; the new one is cancelled by a close. */
+	fix_session_batch_sent(f.s, &old);
+	fix_batch_free(&old);
+	fix_batch_free(&fresh);
+	fix_session_disconnected(f.s, "test");
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (!strstr(o, "|17=LATE|"))
+		fail_msg("a late write of the old numbering marked the new:\n%s", o);
+	free(o);
+	/* Written and marked, then the engine closes before any commit:
+	 * the close keeps the mark, so a restart's reset sends nothing. */
+	assert_true(send_er(&f, "O1", "DONE") > 0);
+	free(fx_out(&f));
+	fix_engine_close(f.e); /* connected: no disconnect wrote the mark */
+	fx_open(&f);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	if (strstr(o, "|17=DONE|") || strstr(o, "|17=LATE|"))
+		fail_msg("a report written before the close is sent again:\n%s", o);
 	free(o);
 	fx_free(&f);
 }
@@ -918,6 +973,7 @@ int main(void)
 		cmocka_unit_test(reset_after_restart_sends_what_was_made_while_away),
 		cmocka_unit_test(reset_sends_what_never_went_out),
 		cmocka_unit_test(kept_aside_reports_survive_what_follows_the_reset),
+		cmocka_unit_test(a_late_write_marks_only_its_own_numbering),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
