@@ -35,6 +35,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -776,6 +778,40 @@ static void a_late_write_marks_only_its_own_numbering(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A reset on disconnect whose store cannot take the reports it kept aside
+ * (here a file-size limit, as a full disk would) keeps them, in order,
+ * and the next reset Logon sends them.
+ */
+static void kept_aside_reports_wait_for_a_store_that_takes_them(void **state)
+{
+	struct fx f;
+	struct rlimit was, lim;
+	char *o;
+
+	(void)state;
+	fx_new_rod(&f, 1);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	assert_true(send_er(&f, "O1", "KEPT1") == 2);
+	assert_true(send_er(&f, "O1", "KEPT2") == 3);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = was;
+	lim.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fix_session_disconnected(f.s, "test");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	fx_logon(&f, 1, "141=Y|");
+	o = fx_out(&f);
+	char *k1 = strstr(o, "|17=KEPT1|"), *k2 = strstr(o, "|17=KEPT2|");
+	if (k1 == NULL || k2 == NULL || k2 < k1)
+		fail_msg("reports the store could not take are lost:\n%s", o);
+	free(o);
+	fx_free(&f);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -974,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(reset_sends_what_never_went_out),
 		cmocka_unit_test(kept_aside_reports_survive_what_follows_the_reset),
 		cmocka_unit_test(a_late_write_marks_only_its_own_numbering),
+		cmocka_unit_test(kept_aside_reports_wait_for_a_store_that_takes_them),
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
