@@ -334,7 +334,7 @@ learned_explain(const struct model *mdl, uint64_t digest,
                 int woken, struct algo_action *act)
 {
 	const struct policy_choice *c = &s->c;
-	char name[32], why[2][64], hex[24];
+	char name[32], why[2][64], hex[MODEL_DIGEST_HEX];
 	cJSON *d = cJSON_CreateObject(), *arr;
 	size_t n;
 
@@ -365,8 +365,8 @@ learned_explain(const struct model *mdl, uint64_t digest,
 	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
 	    c->prob[c->action]);
 	cJSON_AddStringToObject(d, "model", mdl->name);
-	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)digest);
-	cJSON_AddStringToObject(d, "model_digest", hex);
+	cJSON_AddStringToObject(d, "model_digest", model_digest_hex(digest,
+	    hex));
 	cJSON_AddStringToObject(d, "head", learned_head_name(p, mdl));
 	cJSON_AddStringToObject(d, "choice", name);
 	cJSON_AddStringToObject(d, "baseline", "ais-pass");

@@ -310,7 +310,7 @@ exec_free(struct exec *x)
 int
 exec_need_model(struct exec *x, char *err, size_t errlen)
 {
-	char e[300];
+	char e[300], hex[MODEL_DIGEST_HEX];
 
 	if (x->model != NULL)
 		return 0;
@@ -324,15 +324,14 @@ exec_need_model(struct exec *x, char *err, size_t errlen)
 		snprintf(err, errlen, "algo \"learned\": no usable model: %s", e);
 		return -1;
 	}
-	x->model = x->own_model;
-	x->model_digest = model_digest(x->model);
+	exec_set_model(x, x->own_model);
 	/* Which model decides, in the daemon's log (an engine that
 	 * publishes; a backtest's sessions do not): the digest a journal's
 	 * decisions carry and a recovery is held to. */
 	if (exec_emitting(x))
 		fprintf(stderr, "tranched: learned model %s: \"%s\", digest "
-		    "%016llx\n", model_default_path(), x->model->name,
-		    (unsigned long long)x->model_digest);
+		    "%s\n", model_default_path(), x->model->name,
+		    model_digest_hex(x->model_digest, hex));
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "engine/fix/fix.h"
 
@@ -105,6 +106,13 @@ struct fix_rej {
  * one the acceptance suite expects. */
 int fix_dict_validate(const struct fix_dict *d, const struct fix_msg *m, struct fix_rej *r);
 
+/* 1 when MsgType mt is a session (admin) message: never sent again after
+ * a reset, gap-filled in a resend.  "" (no MsgType) counts as one. */
+static inline int fix_is_admin(const char *mt)
+{
+	return mt[0] == '\0' || (mt[1] == '\0' && strchr("012345A", mt[0]) != NULL);
+}
+
 /* ---- store (fix-store.c) ---- */
 
 struct fix_store;
@@ -142,11 +150,12 @@ int fix_store_sync(struct fix_store *st);
 /*
  * Which stored messages reached the counterparty.  fix_store_mark_sent()
  * says outgoing seq's bytes were written to a logged-on counterparty's
- * socket.  fix_store_mark_written() appends a W record of the low-water mark, the
- * highest number at or below which every stored application message was
- * sent, when it rose; the next sync makes it durable.  fix_store_written()
- * gives the file's last W (-1: none); fix_store_epoch() counts the file's
- * fresh starts, so that a late mark of the old numbering is told apart.
+ * socket.  fix_store_mark_written() appends a W record of the low-water
+ * mark, the highest number at or below which every stored application
+ * message was sent, when it rose; the next sync makes it durable.
+ * fix_store_written() gives the file's last W (-1: none);
+ * fix_store_epoch() counts the file's fresh starts, so that a late mark of
+ * the old numbering is told apart.
  */
 void fix_store_mark_sent(struct fix_store *st, long long seq);
 int fix_store_mark_written(struct fix_store *st);

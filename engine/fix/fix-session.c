@@ -551,11 +551,6 @@ static long long fld_seq(const struct fix_msg *m, int tag)
 	return fix_get_int(m, tag, &v) == 0 ? v : -1;
 }
 
-static int is_admin(const char *mt)
-{
-	return mt[1] == '\0' && strchr("012345A", mt[0]);
-}
-
 static void msgtype_of(const struct fix_msg *m, char *mt, size_t cap)
 {
 	if (fix_get_str(m, 35, mt, cap) < 0)
@@ -931,7 +926,7 @@ static int reset_numbers(struct fix_session *s)
 		char *raw, **a;
 		size_t len, *l;
 
-		if (r->sent || is_admin(r->type))
+		if (r->sent || fix_is_admin(r->type))
 			continue;
 		if (fix_store_read(s->store, i, &raw, &len) < 0)
 			continue;
@@ -1048,7 +1043,7 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 		current = r->seq + 1;
 		last = r->seq;
 		/* Session messages are gap-filled without reading them back. */
-		if (is_admin(r->type)) {
+		if (fix_is_admin(r->type)) {
 			if (!gap)
 				gap = r->seq;
 			continue;
@@ -1487,7 +1482,7 @@ int fix_session_each_sent(struct fix_session *s,
 		if (fix_parse(raw, len, p, &why) == 0) {
 			char mt[8];
 			msgtype_of(&p->m, mt, sizeof mt);
-			if (!is_admin(mt)) {
+			if (!fix_is_admin(mt)) {
 				cb(ud, fix_store_rec(s->store, i)->seq, &p->m);
 				count++;
 			}

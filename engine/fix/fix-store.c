@@ -426,22 +426,16 @@ void fix_store_mark_sent(struct fix_store *st, long long seq)
 		r->sent = 1;
 }
 
-/* Session messages are never sent again after a reset: they do not hold
- * the mark back. */
-static int rec_admin(const struct fix_store_rec *r)
-{
-	return r->type[1] == '\0' && strchr("012345A", r->type[0]) != NULL &&
-	    r->type[0] != '\0';
-}
-
 int fix_store_mark_written(struct fix_store *st)
 {
 	char line[64];
 	long long lo;
 	int n;
 
+	/* Session messages are never sent again after a reset: they do not
+	 * hold the mark back. */
 	while (st->lo_i < st->nrec && (st->rec[st->lo_i].sent ||
-	    rec_admin(&st->rec[st->lo_i])))
+	    fix_is_admin(st->rec[st->lo_i].type)))
 		st->lo_i++;
 	lo = st->lo_i < st->nrec ? st->rec[st->lo_i].seq - 1 : st->next_out - 1;
 	if (lo <= st->written && st->written != -2)

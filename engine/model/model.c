@@ -610,6 +610,13 @@ model_digest(const struct model *m)
 	return h;
 }
 
+char *
+model_digest_hex(uint64_t d, char *buf)
+{
+	snprintf(buf, MODEL_DIGEST_HEX, "%016llx", (unsigned long long)d);
+	return buf;
+}
+
 int
 model_load(struct model *m, const char *path, char *err, size_t errlen)
 {

@@ -217,6 +217,10 @@ int model_copy(struct model *dst, const struct model *src);
  * carry it ("model_digest", 16 hex digits) and a recovered session is
  * held to it. */
 uint64_t model_digest(const struct model *m);
+/* d as the 16 hex digits decisions and logs show, into buf (room for
+ * MODEL_DIGEST_HEX); returns buf. */
+#define MODEL_DIGEST_HEX 17
+char *model_digest_hex(uint64_t d, char *buf);
 
 /* Save as JSON (tranche-model(5) in tranched(1)); load refuses a file whose
  * features, actions or architecture this engine does not know.  0, or -1

@@ -275,7 +275,7 @@ static int
 rec_model_check(struct server *s, const struct recover *r, char *err,
                 size_t errlen)
 {
-	char e[400], have[24];
+	char e[400], have[MODEL_DIGEST_HEX];
 
 	if (r->digest[0] == '\0')
 		return 0;
@@ -286,9 +286,8 @@ rec_model_check(struct server *s, const struct recover *r, char *err,
 		    (unsigned long long)r->digest_offset, e);
 		return -1;
 	}
-	snprintf(have, sizeof have, "%016llx",
-	    (unsigned long long)exec_model_digest(s->x));
-	if (strcmp(have, r->digest) != 0) {
+	if (strcmp(model_digest_hex(exec_model_digest(s->x), have),
+	    r->digest) != 0) {
 		snprintf(err, errlen, "journal %s: its learned decisions were "
 		    "made by model \"%s\" %s (decision at record offset %llu), "
 		    "but this engine's model, %s, is \"%s\" %s: re-simulated "
