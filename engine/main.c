@@ -21,8 +21,8 @@
 static const struct cli_cmd *const cmd_table[] = {
 	&cli_bench_cmd, &cli_lobster_cmd, &cli_stats_cmd, &cli_backtest_cmd,
 	&cli_tca_cmd, &cli_journal_cmd, &cli_replay_cmd, &cli_train_cmd,
-	&cli_impact_cmd, &cli_fix_echo_cmd, &cli_train_dealers_cmd,
-	&cli_dealer_table_cmd,
+	&cli_model_cmd, &cli_impact_cmd, &cli_fix_echo_cmd,
+	&cli_train_dealers_cmd, &cli_dealer_table_cmd,
 };
 #define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
 

@@ -32,6 +32,7 @@ extern const struct cli_cmd cli_tca_cmd;
 extern const struct cli_cmd cli_journal_cmd;
 extern const struct cli_cmd cli_replay_cmd;
 extern const struct cli_cmd cli_train_cmd;
+extern const struct cli_cmd cli_model_cmd;
 extern const struct cli_cmd cli_impact_cmd;
 extern const struct cli_cmd cli_fix_echo_cmd;
 extern const struct cli_cmd cli_train_dealers_cmd;

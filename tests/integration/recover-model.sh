@@ -4,8 +4,9 @@
 # Its decisions carry the model's digest (what decides: weights, features,
 # news rule; not the record); a restart whose engine would load another
 # model is refused before it re-simulates anything, naming both digests
-# and what to do, and the journal is left as it was; the same weights
-# under another name and record continue it.
+# and what to do, and the journal is left as it was; `tranched model`
+# finds the file that has the session's digest; the same weights under
+# another name and record continue it.
 set -u
 TRANCHED=$1 MODEL=$2
 tmp=$(mktemp -d)
@@ -90,6 +91,34 @@ grep -q "no usable model: model $tmp/none.json" "$tmp/c.err" ||
 	fail "the refusal with no model: $(head -3 "$tmp/c.err")"
 [ "$(cksum < "$tmp/j.trj")" = "$sum" ] ||
 	fail "the refused recovery changed the journal"
+
+# Which file has the journal's model: `tranched model` prints each file's
+# digest, the same number the decisions carry; a file the engine would
+# refuse is refused naming it and the field, and the rest are still read.
+printf '{"format":"tranche-model","version":5,"name":"x"}' > "$tmp/bad.json"
+"$TRANCHED" model "$tmp/m.json" "$tmp/bad.json" "$tmp/same.json" \
+	"$tmp/other.json" > "$tmp/info" 2> "$tmp/info.err"
+[ $? -eq 1 ] || fail "tranched model did not exit 1 for a bad file"
+grep -q "$tmp/bad.json" "$tmp/info.err" ||
+	fail "the bad model is not named: $(cat "$tmp/info.err")"
+[ "$(grep -c ", digest $digest\$" "$tmp/info")" -eq 2 ] ||
+	fail "tranched model does not give the session's digest to the two" \
+	"files that have it: $(cat "$tmp/info")"
+grep -q "^$tmp/same.json: \"renamed\", digest $digest\$" "$tmp/info" ||
+	fail "tranched model on the renamed copy: $(cat "$tmp/info")"
+grep "^$tmp/other.json: " "$tmp/info" | grep -q "digest $digest" &&
+	fail "tranched model gives the changed model the session's digest"
+"$TRANCHED" model --json "$tmp/other.json" "$tmp/m.json" > "$tmp/info.json" ||
+	fail "tranched model --json failed"
+[ "$(jq -r 'select(.digest == "'"$digest"'") | .file' "$tmp/info.json")" = \
+	"$tmp/m.json" ] || fail "tranched model --json: $(cat "$tmp/info.json")"
+[ "$(jq -r '.features | length' "$tmp/info.json" | sort -u)" = \
+	"$(jq '.features | length' "$MODEL")" ] ||
+	fail "tranched model --json features: $(cat "$tmp/info.json")"
+"$TRANCHED" model > /dev/null 2>&1
+[ $? -eq 2 ] || fail "tranched model with no file did not exit 2"
+"$TRANCHED" model --jsno "$tmp/m.json" > /dev/null 2>&1
+[ $? -eq 2 ] || fail "tranched model with an unknown option did not exit 2"
 
 # The same weights under another name and record: continued.
 TRANCHE_MODEL=$tmp/same.json timeout 120 "$TRANCHED" --journal "$tmp/j.trj" \
