@@ -34,6 +34,7 @@ struct exec_rfq_pend {
 	struct dealer_obs o;
 };
 
+#define EXEC_DESK_RING 1024
 struct exec_mkt {
 	struct exec *x;
 	struct market *m;
@@ -65,6 +66,13 @@ struct exec_mkt {
 	 * dealer, and requests whose leakage is not yet measured. */
 	struct dealer_hist dh;
 	struct exec_rfq_pend pend[EXEC_RFQ_PEND];
+	/* The desk's participation limit (exec_set_desk_pov): the volume
+	 * printed and ours, sampled at the blocks' decisions, no closer
+	 * than a thousandth of the window (and 1 s), so that the ring
+	 * reaches back over it. */
+	int64_t dv_t[EXEC_DESK_RING], dv_vol[EXEC_DESK_RING],
+	    dv_our[EXEC_DESK_RING];
+	unsigned ndv;
 };
 
 /* The mid of every market is sampled on this grid of simulated time
@@ -114,6 +122,9 @@ struct exec {
 	struct exec_rfq_rec *rfq;
 	unsigned rfq_seq;
 	const char *rfq_end, *rfq_why;
+	/* The desk's share of each symbol's volume (percent; 100: none) over
+	 * the last desk_pov_s seconds (exec_set_desk_pov). */
+	double desk_pov, desk_pov_s;
 };
 
 /* exec-rfq.c: one request, its latest view and how it ended. */
@@ -205,8 +216,19 @@ void exec_news_free(struct exec *x);
  * every grid time up to t. */
 void exec_watch_to(struct exec *x, int64_t t);
 
-/* exec-risk.c */
+/* exec-risk.c.  exec_pov_room: the shares the block's participation cap
+ * and the desk's limit on its symbol still allow (INT64_MAX when neither
+ * binds); exec_desk_binds: 1 when the desk's is the smaller room;
+ * exec_room_why names the one that binds (buf), for a decision that
+ * holds.  exec_desk_sample: a decision of a block on market mk
+ * samples its volume for the desk's limit. */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);
+int exec_desk_binds(const struct exec *x, const struct parent *p);
+const char *exec_room_why(const struct exec *x, const struct parent *p,
+                          char *buf, size_t n);
+void exec_desk_sample(struct exec *x, const struct market *m, int64_t t);
+/* The exec's entry for market m, NULL when it has none. */
+struct exec_mkt *exec_mkt_of(const struct exec *x, const struct market *m);
 void exec_pov_restart(struct parent *p);
 int exec_px_ok(const struct parent *p, int64_t px);
 

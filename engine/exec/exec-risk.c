@@ -23,11 +23,11 @@
 
 #include "engine/exec/exec-int.h"
 
-/* Shares the participation cap still allows (INT64_MAX when uncapped):
- * our share of all volume printed since the cap was set or the block was
- * last resumed, counting what is working as if it filled. */
-int64_t
-exec_pov_room(const struct exec *x, const struct parent *p)
+/* Shares the block's own participation cap still allows (INT64_MAX when
+ * uncapped): our share of all volume printed since the cap was set or the
+ * block was last resumed, counting what is working as if it filled. */
+static int64_t
+exec_block_room(const struct parent *p)
 {
 	double rate = p->spec.max_pov / 100.0;
 	int64_t others;
@@ -37,6 +37,118 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 	others = (p->m->volume - p->cap_vol0) - (p->m->our_volume - p->cap_our0);
 	return (int64_t)floor(rate / (1.0 - rate) * (double)others) -
 	    (p->filled - p->cap_filled0) - p->working - p->venue_working;
+}
+
+int
+exec_set_desk_pov(struct exec *x, double pct, double secs, char *err,
+                  size_t errlen)
+{
+	if (!(pct > 0 && pct <= 100)) {
+		snprintf(err, errlen, "limits.symbol_pov %g: must be > 0 and "
+		    "<= 100", pct);
+		return -1;
+	}
+	if (!(secs >= 1 && secs <= 86400)) {
+		snprintf(err, errlen, "limits.symbol_pov_s %g: must be 1 to "
+		    "86400", secs);
+		return -1;
+	}
+	x->desk_pov = pct;
+	x->desk_pov_s = secs;
+	return 0;
+}
+
+void
+exec_desk_sample(struct exec *x, const struct market *m, int64_t t)
+{
+	struct exec_mkt *mk;
+	int64_t gap = (int64_t)(x->desk_pov_s * 1e6); /* a thousandth */
+
+	if (x->desk_pov >= 100 || (mk = exec_mkt_of(x, m)) == NULL)
+		return;
+	if (gap < 1000000000LL)
+		gap = 1000000000LL;
+	if (mk->ndv > 0 &&
+	    t - mk->dv_t[(mk->ndv - 1) % EXEC_DESK_RING] < gap)
+		return;
+	mk->dv_t[mk->ndv % EXEC_DESK_RING] = t;
+	mk->dv_vol[mk->ndv % EXEC_DESK_RING] = m->volume;
+	mk->dv_our[mk->ndv % EXEC_DESK_RING] = m->our_volume;
+	mk->ndv++;
+}
+
+/* The desk's limit on m: the volume printed and ours since the oldest
+ * sample inside its window, ours with every block's lit children working
+ * on m counted as filled.  0, or -1 when there is no limit or no sample
+ * yet (nothing to count from). */
+static int
+exec_desk_window(const struct exec *x, const struct market *m,
+                 int64_t *all, int64_t *ours)
+{
+	const struct exec_mkt *mk;
+	int64_t win = (int64_t)(x->desk_pov_s * 1e9), vol0 = -1, our0 = 0,
+	    working = 0;
+	unsigned have;
+
+	if (x->desk_pov >= 100 || (mk = exec_mkt_of(x, m)) == NULL)
+		return -1;
+	have = mk->ndv < EXEC_DESK_RING ? mk->ndv : EXEC_DESK_RING;
+	for (unsigned i = 0; i < have; i++) {
+		unsigned k = (mk->ndv - 1 - i) % EXEC_DESK_RING;
+
+		if (mk->dv_t[k] < m->now - win)
+			break;
+		vol0 = mk->dv_vol[k];
+		our0 = mk->dv_our[k];
+	}
+	if (vol0 < 0)
+		return -1;
+	for (size_t i = 0; i < x->nparents; i++)
+		if (x->parents[i]->m == m && !EXEC_STATE_FINAL(x->parents[i]->state))
+			working += x->parents[i]->working;
+	*ours = m->our_volume - our0 + working;
+	*all = m->volume - vol0 + working;
+	return 0;
+}
+
+/* Shares the desk's limit on p's symbol still allows (INT64_MAX when
+ * there is none): ours + q <= rate x (all + q). */
+static int64_t
+exec_desk_room(const struct exec *x, const struct parent *p)
+{
+	double rate = x->desk_pov / 100.0;
+	int64_t all, ours;
+
+	if (exec_desk_window(x, p->m, &all, &ours) != 0)
+		return INT64_MAX;
+	return (int64_t)floor(rate / (1.0 - rate) * (double)(all - ours)) - ours;
+}
+
+int64_t
+exec_pov_room(const struct exec *x, const struct parent *p)
+{
+	int64_t a = exec_block_room(p), b = exec_desk_room(x, p);
+
+	return a < b ? a : b;
+}
+
+int
+exec_desk_binds(const struct exec *x, const struct parent *p)
+{
+	return exec_desk_room(x, p) < exec_block_room(p);
+}
+
+const char *
+exec_room_why(const struct exec *x, const struct parent *p, char *buf,
+              size_t n)
+{
+	if (exec_desk_binds(x, p))
+		snprintf(buf, n, "the desk's limit of %.1f%% of %s's volume over "
+		    "%.0f s (limits.symbol_pov)", x->desk_pov, p->m->sym,
+		    x->desk_pov_s);
+	else
+		snprintf(buf, n, "participation cap %.1f%%", p->spec.max_pov);
+	return buf;
 }
 
 /* The cap counts from now: the block's start, or a person's new cap. */
@@ -219,6 +331,24 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 				    p->spec.win_pov);
 				return -1;
 			}
+		}
+	}
+	if (x->desk_pov < 100) {
+		int64_t all, ours;
+
+		/* The room the tactic sizes its children by, so that what it
+		 * sizes is never refused here. */
+		if (exec_desk_window(x, p->m, &all, &ours) == 0 &&
+		    qty > exec_desk_room(x, p)) {
+			snprintf(err, errlen, "the desk's participation in %s "
+			    "%.1f%% over the last %.0f s (%lld of %lld shares, "
+			    "every block's working children and this child %lld "
+			    "included): limit %.1f%% (limits.symbol_pov)",
+			    p->m->sym, 100.0 * (double)(ours + qty) /
+			    (double)(all + qty), x->desk_pov_s,
+			    (long long)(ours + qty), (long long)(all + qty),
+			    (long long)qty, x->desk_pov);
+			return -1;
 		}
 	}
 	return 0;

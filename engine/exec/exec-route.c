@@ -389,15 +389,6 @@ exec_route_firm(struct exec *x, struct parent *p, struct child *c,
 	return q;
 }
 
-static struct exec_mkt *
-route_mk(struct exec *x, const struct market *m)
-{
-	for (size_t i = 0; i < x->nmk; i++)
-		if (x->mk[i].m == m)
-			return &x->mk[i];
-	return NULL;
-}
-
 /* What the requester knows of a request of qty shares now: the market's
  * own daily volume (its rate of the last half hour over 6.5 hours), the
  * mid's volatility over ten minutes, the spread, how far through the
@@ -480,7 +471,7 @@ route_dealers(struct exec *x, struct parent *p, int64_t qty, char *why,
 	int mode, k, n = venue_dealer_count(p->m);
 	char err[120], names[DEALER_MAX][8];
 	double h[DEALER_MAX][DEALER_NHIST];
-	struct exec_mkt *mk = route_mk(x, p->m);
+	struct exec_mkt *mk = exec_mkt_of(x, p->m);
 	struct dealer_req r;
 	struct dealer_rank rk;
 	unsigned mask;
@@ -534,7 +525,7 @@ static void
 route_pend_add(struct exec *x, struct parent *p, const struct child *c,
                unsigned dealers)
 {
-	struct exec_mkt *mk = route_mk(x, p->m);
+	struct exec_mkt *mk = exec_mkt_of(x, p->m);
 	struct exec_rfq_pend *pd = NULL;
 	int n = venue_dealer_count(p->m);
 
@@ -580,7 +571,7 @@ route_block(struct exec *x, uint32_t id)
 static void
 route_pend_finish(struct exec *x, const struct market *m, int64_t t)
 {
-	struct exec_mkt *mk = route_mk(x, m);
+	struct exec_mkt *mk = exec_mkt_of(x, m);
 	double mid = market_mid(m);
 
 	if (mk == NULL || !(mid > 0))
@@ -733,7 +724,7 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 	    ROUTE_RFQ_MAX_BPS), mid = market_mid(p->m);
 	char why[200];
 
-	struct exec_mkt *mk = route_mk(x, p->m);
+	struct exec_mkt *mk = exec_mkt_of(x, p->m);
 	struct exec_rfq_pend *pd = NULL;
 
 	for (int i = 0; i < r->nquotes; i++)

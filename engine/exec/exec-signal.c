@@ -162,10 +162,9 @@ exec_signal_woken(struct exec *x, int64_t t, size_t from)
 const struct sig_state *
 exec_sig_state(const struct exec *x, const struct market *m)
 {
-	for (size_t i = 0; i < x->nmk; i++)
-		if (x->mk[i].m == m)
-			return x->mk[i].sig.n > 0 ? &x->mk[i].sig : NULL;
-	return NULL;
+	const struct exec_mkt *mk = exec_mkt_of(x, m);
+
+	return mk != NULL && mk->sig.n > 0 ? &mk->sig : NULL;
 }
 
 int

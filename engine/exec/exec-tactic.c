@@ -140,6 +140,7 @@ exec_send_tif(struct exec *x, struct parent *p, int64_t px, int64_t qty,
 	char err[200];
 	double mid = market_mid(p->m);
 	int64_t bp, ap, q;
+	struct exec_mkt *mk;
 
 	if (qty <= 0)
 		return 0;
@@ -174,16 +175,15 @@ exec_send_tif(struct exec *x, struct parent *p, int64_t px, int64_t qty,
 	c->manual = manual;
 	/* What filled at once was our own aggression: the alert detector
 	 * leaves it out of the market's flow and volume. */
-	for (size_t i = 0; filled > 0 && i < x->nmk; i++)
-		if (x->mk[i].m == p->m) {
-			if (p->spec.side == BOOK_BID) {
-				x->mk[i].wourbuy += filled;
-				x->mk[i].sourbuy += filled;
-			} else {
-				x->mk[i].woursell += filled;
-				x->mk[i].soursell += filled;
-			}
+	if (filled > 0 && (mk = exec_mkt_of(x, p->m)) != NULL) {
+		if (p->spec.side == BOOK_BID) {
+			mk->wourbuy += filled;
+			mk->sourbuy += filled;
+		} else {
+			mk->woursell += filled;
+			mk->soursell += filled;
 		}
+	}
 	if (tif == BOOK_GTC && filled < qty) {
 		c->live = 1;
 		p->working += qty - filled;
@@ -235,15 +235,6 @@ exec_send_manual(struct exec *x, struct parent *p, int64_t px, int64_t qty,
  * algo-ac.c): sigma from the realised variance of the mid seen so far, eta
  * and eps from crossing one TWAP slice against the book as it is now.
  */
-static const struct exec_mkt *
-exec_mkt_of(const struct exec *x, const struct market *m)
-{
-	for (size_t i = 0; i < x->nmk; i++)
-		if (x->mk[i].m == m)
-			return &x->mk[i];
-	return NULL;
-}
-
 static void
 exec_estimate(struct exec *x, struct parent *p)
 {
@@ -465,8 +456,8 @@ struct exec_cut {
  * caps -- never more than left, so the shares already working are not
  * blamed on a cap. */
 static int64_t
-exec_cap(const struct parent *p, int64_t want, int64_t room, int64_t left,
-         struct exec_cut *cut)
+exec_cap(const struct exec *x, const struct parent *p, int64_t want,
+         int64_t room, int64_t left, struct exec_cut *cut)
 {
 	if (want > left)
 		want = left;
@@ -474,7 +465,7 @@ exec_cap(const struct parent *p, int64_t want, int64_t room, int64_t left,
 	cut->due = want;
 	if (want > room) {
 		want = room;
-		cut->by = "participation";
+		cut->by = exec_desk_binds(x, p) ? "desk" : "participation";
 	}
 	if (p->max_child > 0 && want > p->max_child) {
 		want = p->max_child;
@@ -501,7 +492,8 @@ exec_cut_note(struct exec *x, const struct exec_cut *cut, int64_t qty,
 		return buf;
 	snprintf(buf, n, "; %lld of the %lld due: %s holds the rest",
 	    (long long)qty, (long long)cut->due, strcmp(cut->by,
-	    "participation") == 0 ? "the participation cap" :
+	    "participation") == 0 ? "the participation cap" : strcmp(cut->by,
+	    "desk") == 0 ? "the desk's limit on the symbol" :
 	    "the maximum child");
 	if (x->e.emit == NULL || (x->dec_extra == NULL &&
 	    (x->dec_extra = cJSON_CreateObject()) == NULL))
@@ -558,12 +550,18 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
-	want = exec_cap(p, want, room, remaining - p->working, &cap);
+	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
+		char why[160];
+
+		if (room <= 0)
+			snprintf(why, sizeof why, "%s reached",
+			    exec_room_why(x, p, cut, sizeof cut));
+		else
+			snprintf(why, sizeof why, "nothing to add");
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
-		    "%lld working, schedule %lld", room <= 0 ? "participation cap "
-		    "reached" : "nothing to add", (long long)p->filled,
+		    "%lld working, schedule %lld", why, (long long)p->filled,
 		    (long long)p->working, (long long)sched);
 		return;
 	}
@@ -657,6 +655,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	p->win_vol[p->nwin % 256] = p->m->volume;
 	p->win_our[p->nwin % 256] = p->m->our_volume;
 	p->nwin++;
+	exec_desk_sample(x, p->m, t);
 	if (exec_touches(x, p, &far, &near) != 0) {
 		exec_decision(x, p, "wait", 0, 0, -1, exec_target(p, t),
 		    "no %s side in the book: nothing to trade against",
@@ -717,9 +716,9 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	behind = sched - p->filled;
 	room = exec_pov_room(x, p);
 	if (room <= 0) {
-		exec_decision(x, p, "hold", 0, 0, -1, sched, "participation cap "
-		    "%.1f%% reached: waiting for the market to trade",
-		    p->spec.max_pov);
+		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s reached: "
+		    "waiting for the market to trade",
+		    exec_room_why(x, p, cut, sizeof cut));
 		return;
 	}
 	int mode = exec_mode(x, p);
@@ -733,7 +732,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 
 		if (take < behind)
 			take = behind;
-		take = exec_cap(p, take, room, remaining - p->working, &cap);
+		take = exec_cap(x, p, take, room, remaining - p->working, &cap);
 		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
 		if (qty > 0 && exec_px_ok(p, far)) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -749,7 +748,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	/* 2. Catch up by crossing when more than a slice behind. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		qty = exec_cap(p, behind, room, remaining - p->working, &cap);
+		qty = exec_cap(x, p, behind, room, remaining - p->working, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -770,7 +769,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = next - p->filled - p->working;
 	if (mult != 1 && want > 0)
 		want = (int64_t)llround(mult * (double)want);
-	want = exec_cap(p, want, room, remaining - p->working, &cap);
+	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		if (crossed == 0)

@@ -199,6 +199,8 @@ exec_new(struct exec **out, struct market *m, const struct exec_emit *e)
 	if (e != NULL)
 		x->e = *e;
 	x->next_id = 1;
+	x->desk_pov = 100;
+	x->desk_pov_s = 300;
 	exec_wire(x, m);
 	*out = x;
 	return 0;
@@ -222,6 +224,15 @@ exec_add_market(struct exec *x, struct market *m, char *err, size_t errlen)
 	m->next_our_id += (uint64_t)x->nmk * EXEC_CHILD_ID_STRIDE;
 	exec_wire(x, m);
 	return 0;
+}
+
+struct exec_mkt *
+exec_mkt_of(const struct exec *x, const struct market *m)
+{
+	for (size_t i = 0; i < x->nmk; i++)
+		if (x->mk[i].m == m)
+			return (struct exec_mkt *)&x->mk[i];
+	return NULL;
 }
 
 size_t

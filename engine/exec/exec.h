@@ -598,6 +598,16 @@ void exec_syms(const struct exec *x, char *buf, size_t n);
 /* Simulated now (every market is at the same time). */
 int64_t exec_now(const struct exec *x);
 
+/* The desk's limit on its share of each symbol's volume (the scenario's
+ * limits.symbol_pov and symbol_pov_s): all its blocks on a symbol together
+ * take at most pct percent of what prints over the last secs seconds,
+ * their working children counted as if filled.  Children are sized within
+ * it, and one past it (a trader's too) is refused with a "risk" alert
+ * naming the symbol, the share and the limit.  pct 100 (the default): no
+ * limit.  0, or -1 with err naming the value. */
+int exec_set_desk_pov(struct exec *x, double pct, double secs, char *err,
+                      size_t errlen);
+
 /* The learned policy (algo-learned.c).  A model set here (borrowed, may be
  * NULL) is what "learned" blocks use; without one each block loads
  * model_default_path() when it starts. */

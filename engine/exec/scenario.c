@@ -186,6 +186,10 @@ static const struct field limit_fields[] = {
 	    block_notional), 1, 1e13, 0 },
 	{ "open_notional", F_DOUBLE, offsetof(struct scenario_limits,
 	    open_notional), 1, 1e14, 0 },
+	{ "symbol_pov", F_DOUBLE, offsetof(struct scenario_limits,
+	    symbol_pov), 0.01, 100, 0 },
+	{ "symbol_pov_s", F_DOUBLE, offsetof(struct scenario_limits,
+	    symbol_pov_s), 1, 86400, 0 },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -1238,6 +1242,8 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 	sc->limits.block_shares = SCENARIO_BLOCK_SHARES;
 	sc->limits.block_notional = SCENARIO_BLOCK_NOTIONAL;
 	sc->limits.open_notional = SCENARIO_OPEN_NOTIONAL;
+	sc->limits.symbol_pov = 100;
+	sc->limits.symbol_pov_s = SCENARIO_SYMBOL_POV_S;
 	sc->nmarkets = 1;
 	strcpy(sc->source, "sim");
 	sc->ac = (struct ac_params){ .sigma = 0.95 / sqrt(390.0), .eta = 7.2e-5,
@@ -1480,6 +1486,9 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 	for (i = 1; i < n; i++)
 		if (exec_add_market(x, m[i], err, errlen) != 0)
 			goto fail;
+	if (exec_set_desk_pov(x, sc->limits.symbol_pov,
+	    sc->limits.symbol_pov_s, err, errlen) != 0)
+		goto fail;
 	if (e != NULL && e->emit != NULL) {
 		if (exec_set_alerts(x, &sc->alerts, err, errlen) != 0)
 			goto fail;

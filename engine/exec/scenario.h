@@ -20,6 +20,7 @@
 #define SCENARIO_BLOCK_SHARES 5000000LL
 #define SCENARIO_BLOCK_NOTIONAL 500e6
 #define SCENARIO_OPEN_NOTIONAL 2e9
+#define SCENARIO_SYMBOL_POV_S 300
 #define SCENARIO_MAX_MARKETS EXEC_MAX_MARKETS
 
 struct scenario {
@@ -64,11 +65,17 @@ struct scenario {
 	 * unfinished block has left to trade, a new or raised one included,
 	 * each at its symbol's mid (default 2,000,000,000).  A journal's
 	 * recovery re-applies what was accepted under the limits of its own
-	 * header. */
+	 * header.  symbol_pov: percent, the share of each symbol's volume
+	 * over the last symbol_pov_s seconds (default 300) that all the
+	 * desk's blocks on it may take together, their working children
+	 * counted as if filled (default 100: none); checked on every child
+	 * (exec_set_desk_pov). */
 	struct scenario_limits {
 		int64_t block_shares;
 		double block_notional;
 		double open_notional;
+		double symbol_pov;
+		double symbol_pov_s;
 	} limits;
 	char *json;      /* the resolved scenario (after --set), malloc'd */
 };

@@ -323,6 +323,9 @@ cmd_status(struct server *s, const cJSON *req, const char *id,
 	    s->sc.limits.block_notional);
 	cJSON_AddNumberToObject(lim, "open_notional",
 	    s->sc.limits.open_notional);
+	cJSON_AddNumberToObject(lim, "symbol_pov", s->sc.limits.symbol_pov);
+	cJSON_AddNumberToObject(lim, "symbol_pov_s",
+	    s->sc.limits.symbol_pov_s);
 	{
 		/* What a supervisor turned off (the venue command), as the
 		 * first market with venues has it: the command sets all. */

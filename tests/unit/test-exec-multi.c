@@ -364,6 +364,10 @@ scenario_errors_name_field_and_value(void **state)
 		{ "limits.block_shares=0", "limits.block_shares" },
 		{ "limits.block_notional=-5", "limits.block_notional" },
 		{ "limits.blok_shares=5", "limits.blok_shares: unknown key" },
+		{ "limits.symbol_pov=0", "limits.symbol_pov 0: must be a number "
+		    "in [0.01, 100]" },
+		{ "limits.symbol_pov=120", "limits.symbol_pov 120" },
+		{ "limits.symbol_pov_s=0.5", "limits.symbol_pov_s 0.5" },
 	};
 	const char *good[] = { "markets.1.sigma=2" };
 
@@ -385,6 +389,8 @@ scenario_errors_name_field_and_value(void **state)
 	/* Without a "limits" object, the defaults. */
 	assert_int_equal(sc.limits.block_shares, SCENARIO_BLOCK_SHARES);
 	assert_true(sc.limits.block_notional == SCENARIO_BLOCK_NOTIONAL);
+	assert_true(sc.limits.symbol_pov == 100);
+	assert_true(sc.limits.symbol_pov_s == SCENARIO_SYMBOL_POV_S);
 	scenario_free(&sc);
 
 	/* One market: an order on another symbol lists the one there is. */

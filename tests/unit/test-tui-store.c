@@ -246,6 +246,8 @@ held_words_say_the_cut_before_the_reason(void **state)
 		    "30204}}", "[cap: 700 of 30,204 sent]" },
 		{ "{\"qty\":5000,\"held\":{\"by\":\"max_child\",\"due\":"
 		    "12000}}", "[max child: 5,000 of 12,000 sent]" },
+		{ "{\"qty\":1200,\"held\":{\"by\":\"desk\",\"due\":"
+		    "4000}}", "[desk: 1,200 of 4,000 sent]" },
 		{ "{\"qty\":700,\"held\":\"participation\"}", "" },
 	};
 
