@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,10 @@ main(int argc, char **argv)
 	};
 	int c;
 
+	/* A file-size limit (ulimit -f) is a write that fails, like a full
+	 * disk: EFBIG, which the journal halts on and every command
+	 * reports, not a signal that kills the process mid-write. */
+	signal(SIGXFSZ, SIG_IGN);
 	for (size_t i = 0; argc > 1 && i < NCMDS; i++)
 		if (strcmp(argv[1], cmd_table[i]->name) == 0)
 			return cmd_table[i]->main(argc - 1, argv + 1);
