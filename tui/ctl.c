@@ -464,6 +464,26 @@ ctl_print_fix_status(const cJSON *reply)
 	}
 }
 
+/* 1 when a KEY=VALUE field's key (klen bytes of f) is set elsewhere on
+ * the command line: "cmd", --block, --reason, the PCT or a positional
+ * argument.  The field would replace it unseen. */
+static int
+ctl_field_taken(const char *f, size_t klen, const char *block,
+                const char *reason, double pct, const struct ctl_pos *cp,
+                int npos)
+{
+#define CTL_KEY_IS(k) (klen == strlen(k) && strncmp(f, k, klen) == 0)
+	if (CTL_KEY_IS("cmd") || (block != NULL && CTL_KEY_IS("block")) ||
+	    (reason != NULL && CTL_KEY_IS("reason")) ||
+	    (pct > 0 && CTL_KEY_IS("pct")))
+		return 1;
+	for (int i = 0; cp != NULL && i < npos; i++)
+		if (CTL_KEY_IS(cp->fields[i]))
+			return 1;
+	return 0;
+#undef CTL_KEY_IS
+}
+
 /* The positional form of command name, or NULL. */
 static const struct ctl_pos *
 ctl_pos_find(const char *name)
@@ -625,9 +645,23 @@ ctl_main(int argc, char **argv)
 			url = optarg;
 			break;
 		case 'b':
+			/* An empty id (an unset shell variable) is not "every
+			 * block": that is --block left out. */
+			if (block != NULL || optarg[0] == '\0') {
+				fprintf(stderr, "tranche ctl: --block '%s': %s\n",
+				    optarg, block != NULL ? "given twice" : "not a "
+				    "block id (leave --block out to act on every "
+				    "block)");
+				return 2;
+			}
 			block = optarg;
 			break;
 		case 'r':
+			if (reason != NULL) {
+				fprintf(stderr, "tranche ctl: --reason '%s': given "
+				    "twice\n", optarg);
+				return 2;
+			}
 			reason = optarg;
 			break;
 		case CTL_JSON:
@@ -738,6 +772,23 @@ ctl_main(int argc, char **argv)
 		if (eq == NULL || eq == argv[optind] || eq - argv[optind] >= 64) {
 			fprintf(stderr, "tranche ctl %s: argument '%s': must be "
 			    "KEY=VALUE\n", name, argv[optind]);
+			return 2;
+		}
+		/* One value a key: "side=buy ... side=sell" is a typo, not
+		 * a sell; and a key an option already sets is set there. */
+		size_t klen = (size_t)(eq - argv[optind]);
+		for (int i = 0; i < nfields; i++)
+			if (strncmp(fields[i], argv[optind], klen + 1) == 0) {
+				fprintf(stderr, "tranche ctl %s: '%s': %.*s given "
+				    "twice (also '%s')\n", name, argv[optind],
+				    (int)klen, argv[optind], fields[i]);
+				return 2;
+			}
+		if (ctl_field_taken(argv[optind], klen, block, reason, pct,
+		    cp, npos)) {
+			fprintf(stderr, "tranche ctl %s: '%s': %.*s is given "
+			    "elsewhere on the line\n", name, argv[optind],
+			    (int)klen, argv[optind]);
 			return 2;
 		}
 		fields[nfields++] = argv[optind++];

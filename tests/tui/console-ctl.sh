@@ -32,6 +32,21 @@ expect 2 "PCT 'lots'" "$TRANCHE" ctl throttle lots --reason x
 expect 2 "PCT '0'" "$TRANCHE" ctl throttle 0 --reason x
 expect 2 "--block ID is required" "$TRANCHE" ctl cancel --reason x
 expect 2 "option '--reason' needs a value" "$TRANCHE" ctl pause --reason
+# An empty --block (an unset shell variable) is not "every block", and a
+# value given twice is a typo, not the last one (found by a probe on
+# 2026-12-05: the throttle capped every block, the submit sold).
+expect 2 "--block '': not a block id" "$TRANCHE" ctl throttle 10 --block "" \
+	--reason x
+expect 2 "--block '': not a block id" "$TRANCHE" ctl pause --block "" \
+	--reason x
+expect 2 "--block '2': given twice" "$TRANCHE" ctl pause --block 1 --block 2 \
+	--reason x
+expect 2 "--reason 'b': given twice" "$TRANCHE" ctl pause --reason a \
+	--reason b
+expect 2 "side given twice (also 'side=buy')" "$TRANCHE" ctl submit sym=QDI \
+	side=buy qty=300 duration_s=600 side=sell --reason x
+expect 2 "'block=2': block is given elsewhere" "$TRANCHE" ctl amend \
+	--block 1 qty=5 block=2 --reason x
 expect 0 "usage: tranche [--connect URL]" "$TRANCHE" --help
 expect 0 "usage: tranche replay JOURNAL" "$TRANCHE" replay --help
 expect 0 "usage: tranche ctl" "$TRANCHE" ctl --help
