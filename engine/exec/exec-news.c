@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/exec/exec-int.h"
+#include "engine/json/json-file.h"
 #include "engine/exec/scenario.h"
 
 /* How long a news item's alert stays raised, seconds. */
@@ -230,13 +231,15 @@ static int
 exec_news_line(const struct exec *x, const char *line, size_t len,
                struct exec_news *n, char *err, size_t errlen)
 {
-	cJSON *o = cJSON_ParseWithLength(line, len), *it;
+	char jerr[200];
+	cJSON *o = json_parse_strict(line, len, NULL, jerr, sizeof jerr), *it;
 	int have = 0, rv = -1;
 
 	memset(n, 0, sizeof *n);
 	n->src = EXEC_NEWS_FILE;
 	if (!cJSON_IsObject(o)) {
-		snprintf(err, errlen, "not a JSON object");
+		snprintf(err, errlen, "%s", o == NULL ? jerr :
+		    "not a JSON object");
 		goto out;
 	}
 	cJSON_ArrayForEach(it, o) {
@@ -331,23 +334,30 @@ exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	struct exec_news *v = NULL;
-	size_t n = 0, cap = 0;
-	char line[EXEC_NEWS_LINE + 2], why[512];
+	size_t n = 0, cap = 0, linecap = 0;
+	char *line = NULL, why[512];
+	const char *nul;
 	long lineno = 0;
+	ssize_t got;
 	int rv = -1;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "news %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		size_t len = strlen(line);
+	while ((got = getline(&line, &linecap, f)) >= 0) {
+		size_t len = (size_t)got;
 		const char *p = line;
 
 		lineno++;
-		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+		if (len > EXEC_NEWS_LINE + 1) {
 			snprintf(err, errlen, "news %s line %ld: longer than %d "
 			    "bytes", path, lineno, EXEC_NEWS_LINE);
+			goto out;
+		}
+		if ((nul = memchr(line, '\0', len)) != NULL) {
+			snprintf(err, errlen, "news %s line %ld: a NUL byte at "
+			    "column %zu", path, lineno, (size_t)(nul - line) + 1);
 			goto out;
 		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -387,6 +397,7 @@ exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 	rv = 0;
 out:
 	fclose(f);
+	free(line);
 	free(v);
 	return rv;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "engine/exec/scenario.h"
+#include "engine/json/json-file.h"
 #include "engine/market/lobster.h"
 
 #ifndef TRANCHE_SCENARIO_DIR
@@ -332,12 +333,38 @@ scenario_order_profile(const struct scenario *sc, const struct sim_params *mk,
 int64_t
 scenario_parse_clock(const char *s)
 {
-	int h, m, sec, n = 0;
+	int v[3] = { 0, 0, 0 };
 
-	if (sscanf(s, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || s[n] != '\0' ||
-	    h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
+	/* H:MM:SS or HH:MM:SS, digits only: sscanf's %2d also took "+9",
+	 * " 9" and "-0" for a field. */
+	for (int i = 0; i < 3; i++) {
+		int digits = 0;
+
+		while (*s >= '0' && *s <= '9' && digits < 2) {
+			v[i] = v[i] * 10 + (*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || (i > 0 && digits != 2) ||
+		    *s != (i < 2 ? ':' : '\0'))
+			return -1;
+		if (i < 2)
+			s++;
+	}
+	if (v[0] > 23 || v[1] > 59 || v[2] > 59)
 		return -1;
-	return ((int64_t)h * 3600 + m * 60 + sec) * 1000000000LL;
+	return ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000000000LL;
+}
+
+/* "<name> <value>: must be a time" into err, the value as JSON. */
+static void
+scenario_clock_err(char *err, size_t errlen, const char *name,
+                   const cJSON *it)
+{
+	char *v = cJSON_PrintUnformatted(it);
+
+	snprintf(err, errlen, "%s %s: must be a time \"HH:MM:SS\"", name,
+	    v != NULL ? v : "?");
+	cJSON_free(v);
 }
 
 static int
@@ -409,8 +436,10 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			    scenario_parse_clock(it->valuestring) : -1;
 
 			if (t < 0) {
-				snprintf(err, errlen, "%s.%s: must be a time \"HH:MM:SS\"",
-				    where, f->key);
+				char name[160];
+
+				snprintf(name, sizeof name, "%s.%s", where, f->key);
+				scenario_clock_err(err, errlen, name, it);
 				return -1;
 			}
 			*(int64_t *)dst = t;
@@ -513,6 +542,13 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 	}
 	memcpy(path, set, (size_t)(eq - set));
 	path[eq - set] = '\0';
+	/* strtok_r would pass over an empty part ("market..sigma"). */
+	if (path[0] == '.' || path[strlen(path) - 1] == '.' ||
+	    strstr(path, "..") != NULL) {
+		snprintf(err, errlen, "--set \"%s\": the path \"%s\" has an "
+		    "empty part", set, path);
+		return -1;
+	}
 	/* A value that is not JSON as a whole ("10:30:00", "twap") is a
 	 * string: cJSON_Parse alone would take the 10 and drop the rest. */
 	val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
@@ -522,9 +558,21 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 	while (key != NULL) {
 		next = strtok_r(NULL, ".", &save);
 		cJSON *child;
-		char *end;
-		long idx = strtol(key, &end, 10);
+		char *end = key;
+		long idx = 0;
 
+		/* An array index: digits only, within the array's int (strtol
+		 * took "+0" and " 0", and 4294967296 wrapped to 0). */
+		while (*end >= '0' && *end <= '9' && idx <= INT_MAX)
+			idx = idx * 10 + (*end++ - '0');
+		if (cJSON_IsArray(node) && (end == key || *end != '\0' ||
+		    idx > INT_MAX)) {
+			cJSON_Delete(val);
+			snprintf(err, errlen, "--set %s: \"%s\" is not an index of "
+			    "the array (0 to %d)", set, key,
+			    cJSON_GetArraySize(node) - 1);
+			return -1;
+		}
 		if (cJSON_IsArray(node) && *end == '\0')
 			child = cJSON_GetArrayItem(node, (int)idx);
 		else if (cJSON_IsObject(node))
@@ -664,8 +712,10 @@ scenario_replay(struct scenario *sc, const cJSON *obj, char *err,
 			    scenario_parse_clock(it->valuestring) : -1;
 
 			if (t < 0) {
-				snprintf(err, errlen, "replay.%s: must be a time "
-				    "\"HH:MM:SS\"", k);
+				char name[64];
+
+				snprintf(name, sizeof name, "replay.%s", k);
+				scenario_clock_err(err, errlen, name, it);
 				return -1;
 			}
 			*(k[0] == 'f' ? &sc->replay.first : &sc->replay.last) = t;
@@ -964,7 +1014,7 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 			    scenario_parse_clock(it->valuestring) : -1;
 
 			if (t < 0) {
-				snprintf(err, errlen, "%s: must be a time \"HH:MM:SS\"", k);
+				scenario_clock_err(err, errlen, k, it);
 				return -1;
 			}
 			*(k[0] == 'o' ? &sc->open : &sc->close) = t;
@@ -1130,8 +1180,9 @@ int
 scenario_load(struct scenario *sc, const char *name, const char **sets,
               int nsets, char *err, size_t errlen)
 {
-	char *text;
+	char *text, jerr[200];
 	cJSON *root;
+	size_t at;
 
 	memset(sc, 0, sizeof *sc);
 	watch_config_default(&sc->alerts);
@@ -1139,12 +1190,17 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 		return -1;
 	if ((text = scenario_read_file(sc->path, err, errlen)) == NULL)
 		return -1;
-	root = cJSON_ParseWithLength(text, strlen(text));
+	root = json_parse_strict(text, strlen(text), &at, jerr, sizeof jerr);
 	if (root == NULL || !cJSON_IsObject(root)) {
-		const char *at = cJSON_GetErrorPtr();
+		char line[32] = "";
 
-		snprintf(err, errlen, "scenario %s: line %d: not a valid JSON "
-		    "object", sc->path, at ? scenario_line_of(text, at) : 1);
+		if (root != NULL)
+			at = 0;
+		if (at != SIZE_MAX)
+			snprintf(line, sizeof line, "line %d: ",
+			    scenario_line_of(text, text + at));
+		snprintf(err, errlen, "scenario %s: %s%s", sc->path, line,
+		    root == NULL ? jerr : "not a JSON object");
 		cJSON_Delete(root);
 		free(text);
 		return -1;

@@ -22,6 +22,7 @@
  * after a restart too.
  */
 #include "engine/fix/fix-int.h"
+#include "engine/json/json-file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -187,10 +188,11 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 		free(buf);
 		return -1;
 	}
-	cJSON *root = cJSON_ParseWithLength(buf, len);
+	char jerr[200];
+	cJSON *root = json_parse_strict(buf, len, NULL, jerr, sizeof jerr);
 	free(buf);
 	if (!root) {
-		snprintf(err, errcap, "%s: not JSON", path);
+		snprintf(err, errcap, "%s: %s", path, jerr);
 		return -1;
 	}
 	struct fix_sess_cfg *cfg = NULL;

@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "engine/json/json-file.h"
 #include "engine/market/rng.h"
 #include "engine/model/model.h"
 
@@ -813,13 +815,20 @@ int
 dealer_model_load(struct dealer_model *m, const char *path, char *err,
                   size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
 	char *buf = NULL, e[300];
 	long len;
 	cJSON *o;
 	int rv;
+	struct stat st;
 
 	dealer_model_init(m);
+	/* Not a FIFO (fopen would wait for a writer) nor a directory. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	f = fopen(path, "r");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open", path);
 		return -1;
@@ -834,10 +843,10 @@ dealer_model_load(struct dealer_model *m, const char *path, char *err,
 		return -1;
 	}
 	fclose(f);
-	o = cJSON_ParseWithLength(buf, (size_t)len);
+	o = json_parse_strict(buf, (size_t)len, NULL, e, sizeof e);
 	free(buf);
 	if (o == NULL) {
-		snprintf(err, errlen, "%s: not JSON", path);
+		snprintf(err, errlen, "%s: %s", path, e);
 		return -1;
 	}
 	rv = dealer_model_from_json(m, o, e, sizeof e);

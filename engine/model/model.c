@@ -453,27 +453,53 @@ model_check_list(const cJSON *acts, const char *name, const double *v, int n,
 	return 0;
 }
 
-/* actions.anchor must be this engine's, name for name. */
+/* actions.NAME, a list of n names, must be this engine's want[], name for
+ * name (the anchors' and the styles'). */
 static int
-model_check_anchor(const cJSON *acts, char *err, size_t errlen)
+model_check_names(const cJSON *acts, const char *name,
+                  const char *const *want, int n, char *err, size_t errlen)
 {
-	const cJSON *l = cJSON_GetObjectItemCaseSensitive(acts, "anchor"), *it;
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(acts, name), *it;
 	int a = 0;
 
-	if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) != POLICY_NURG) {
-		snprintf(err, errlen, "\"actions.anchor\": not this engine's action "
-		    "set (%d urgencies, each \"ais-pass\" or \"ac\")", POLICY_NURG);
+	if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) != n) {
+		snprintf(err, errlen, "\"actions.%s\": not this engine's action "
+		    "set (%d urgencies x %d lumps x %d styles)", name, POLICY_NURG,
+		    POLICY_NLUMP, POLICY_NSTYLE);
 		return -1;
 	}
 	cJSON_ArrayForEach(it, l) {
-		const char *want = anchor_names[anchors[a++]];
+		const char *w = want[a++];
 
-		if (!cJSON_IsString(it) || strcmp(it->valuestring, want) != 0) {
-			snprintf(err, errlen, "\"actions.anchor\": value \"%s\" is "
-			    "not this engine's \"%s\"", cJSON_IsString(it) ?
-			    it->valuestring : "?", want);
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, w) != 0) {
+			snprintf(err, errlen, "\"actions.%s\": value \"%.40s\" is "
+			    "not this engine's \"%s\"", name, cJSON_IsString(it) ?
+			    it->valuestring : "?", w);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* actions.anchor must be this engine's, name for name; so must the
+ * styles, and the baseline is ais-pass. */
+static int
+model_check_anchor(const cJSON *acts, char *err, size_t errlen)
+{
+	const char *want[POLICY_NURG];
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(acts, "baseline");
+
+	for (int a = 0; a < POLICY_NURG; a++)
+		want[a] = anchor_names[anchors[a]];
+	if (model_check_names(acts, "anchor", want, POLICY_NURG, err,
+	    errlen) != 0 || model_check_names(acts, "style", style_names,
+	    POLICY_NSTYLE, err, errlen) != 0)
+		return -1;
+	if (!cJSON_IsString(b) || strcmp(b->valuestring, "ais-pass") != 0) {
+		snprintf(err, errlen, "\"actions.baseline\": %s is not this "
+		    "engine's \"ais-pass\"", cJSON_IsString(b) ? b->valuestring :
+		    "missing or not a name");
+		return -1;
 	}
 	return 0;
 }

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "engine/json/json-file.h"
 #include "engine/market/rng.h"
 #include "engine/model/nn.h"
 
@@ -274,7 +276,17 @@ nn_from_json(struct nn *n, const cJSON *o, int nin_want, int nout_want,
 		return -1;
 	}
 	cJSON_ArrayForEach(it, layers) {
-		int v = cJSON_IsNumber(it) ? it->valueint : -1;
+		/* Whole numbers only: 17.9 was read as 17. */
+		int v = cJSON_IsNumber(it) && it->valuedouble ==
+		    floor(it->valuedouble) && it->valuedouble >= 1 &&
+		    it->valuedouble <= NN_MAX_WIDTH ? (int)it->valuedouble : -1;
+
+		if (v < 0) {
+			snprintf(err, errlen, "\"arch.layers\": %g is not a layer "
+			    "size (a whole number, 1..%d)", cJSON_IsNumber(it) ?
+			    it->valuedouble : NAN, NN_MAX_WIDTH);
+			return -1;
+		}
 
 		if (i == 0)
 			nin = v;
@@ -349,28 +361,35 @@ int
 nn_read_json(const char *path, const char *what, cJSON **out, char *err,
              size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long n;
+	FILE *f;
+	char *buf = NULL, e[200];
+	long n = 0;
+	struct stat st;
 
 	*out = NULL;
-	if (f == NULL) {
+	/* Not a FIFO (fopen would wait for a writer) nor a directory. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: not a regular file", what, path);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (64L << 20) ||
 	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
 	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "%s %s: cannot read it", what, path);
+		snprintf(err, errlen, "%s %s: cannot read it%s", what, path,
+		    n > (64L << 20) ? " (larger than 64 MiB)" : "");
 		free(buf);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
-	*out = cJSON_ParseWithLength(buf, (size_t)n);
+	*out = json_parse_strict(buf, (size_t)n, NULL, e, sizeof e);
 	free(buf);
 	if (*out == NULL) {
-		snprintf(err, errlen, "%s %s: not valid JSON", what, path);
+		snprintf(err, errlen, "%s %s: %s", what, path, e);
 		return -1;
 	}
 	return 0;

@@ -368,6 +368,15 @@ scenario_errors_name_field_and_value(void **state)
 		    "in [0.01, 100]" },
 		{ "limits.symbol_pov=120", "limits.symbol_pov 120" },
 		{ "limits.symbol_pov_s=0.5", "limits.symbol_pov_s 0.5" },
+		/* An index is digits within the array (4294967296 wrapped to
+		 * 0), and no part of a path is empty. */
+		{ "orders.4294967296.qty=100", "\"4294967296\" is not an index "
+		    "of the array (0 to " },
+		{ "orders.+0.qty=100", "\"+0\" is not an index" },
+		{ "markets..sigma=2", "the path \"markets..sigma\" has an empty "
+		    "part" },
+		{ "orders.0.start=+9:+9:+9", "orders.0.start \"+9:+9:+9\": must "
+		    "be a time" },
 	};
 	const char *good[] = { "markets.1.sigma=2" };
 

@@ -109,7 +109,25 @@ bad_line_is_named_and_changes_nothing(void **state)
 		  "\"sentiment\":\"up\"}", { "line 2", "\"sentiment\"", "up" } },
 		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":\"x\","
 		  "\"sentiment\":0,\"mood\":1}", { "line 2", "\"mood\"", "unknown" } },
-		{ "not json", { "line 2", "not a JSON object", "" } },
+		{ "not json", { "line 2", "not valid JSON", "" } },
+		{ "[1]", { "line 2", "not a JSON object", "" } },
+		/* Read as another reader would (found by a probe on
+		 * 2026-12-05: each of these was taken): a key twice, text
+		 * after the object, a \u0000 that cut the headline, a clock
+		 * with signs and spaces. */
+		{ "{\"t\":\"10:31:00\",\"t\":\"11:00:00\",\"symbol\":\"QDI\","
+		  "\"headline\":\"x\",\"sentiment\":0}",
+		  { "line 2", "\"t\" appears twice", "" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":\"x\","
+		  "\"sentiment\":0} trailing junk",
+		  { "line 2", "bytes after the JSON value", "trailing junk" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":"
+		  "\"a\\u0000bcdef\",\"sentiment\":0}",
+		  { "line 2", "\\u0000", "cut the string" } },
+		{ "{\"t\":\"+9:+9:+9\",\"symbol\":\"QDI\",\"headline\":\"x\","
+		  "\"sentiment\":0}", { "line 2", "\"t\"", "+9:+9:+9" } },
+		{ "{\"t\":\" 9: 9: 9\",\"symbol\":\"QDI\",\"headline\":\"x\","
+		  "\"sentiment\":0}", { "line 2", "\"t\"", " 9: 9: 9" } },
 	};
 	struct scenario sc;
 	struct exec *x = calm_exec(&sc, NULL);

@@ -132,7 +132,7 @@ bad_replay_is_refused_by_name(void **state)
 		{ "\"message\": 5", "replay.message: must be a file name" },
 		{ "\"colour\": \"red\"", "replay.colour: unknown key" },
 		{ "\"starts\": 2.5", "replay.starts: must be a whole number" },
-		{ "\"first_start\": \"25:00:00\"", "replay.first_start: must be a time" },
+		{ "\"first_start\": \"25:00:00\"", "replay.first_start \"25:00:00\": must be a time" },
 	};
 	char dir[] = "/tmp/test-exec-replay-XXXXXX", path[300], err[600];
 	struct scenario sc;

@@ -126,6 +126,49 @@ scenario_json_carries_a_csv_profile(void **state)
 	scenario_free(&b);
 }
 
+/* A scenario file is read as another reader would (found by a probe on
+ * 2026-12-05: "orders" twice ran both arrays' blocks, "qty" twice the last,
+ * and text after the object was ignored): each is refused naming it. */
+static void
+scenario_file_is_read_as_other_readers_would(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"algo\":\"twap\"}],\"orders\":[{"
+		  "\"side\":\"buy\",\"qty\":777,\"algo\":\"twap\"}]}",
+		  "\"orders\" appears twice in the top-level object" },
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":500000,\"qty\":1000,\"algo\":\"twap\"}]}",
+		  "\"qty\" appears twice in orders.0" },
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"algo\":\"twap\"}]}\n"
+		  "} {\"orders\": \"garbage\"}\n",
+		  "line 2: 23 bytes after the JSON value" },
+	};
+	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
+	struct scenario sc;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s.json", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_non_null(f = fopen(path, "w"));
+		fputs(cases[i].text, f);
+		fclose(f);
+		err[0] = '\0';
+		assert_int_equal(scenario_load(&sc, path, NULL, 0, err,
+		    sizeof err), -1);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
+			    cases[i].want);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -133,6 +176,7 @@ main(void)
 		cmocka_unit_test(scenario_json_gives_what_the_file_gave),
 		cmocka_unit_test(scenario_json_refuses_naming_field_and_origin),
 		cmocka_unit_test(scenario_json_carries_a_csv_profile),
+		cmocka_unit_test(scenario_file_is_read_as_other_readers_would),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

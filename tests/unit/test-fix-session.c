@@ -826,6 +826,12 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"hb\":3}]}",
 		 "sessions[0].hb: unknown field"},
 		{"{\"sessions\":[]}", "sessions: must be a list of at least one session"},
+		/* A key twice: which session is the OMS's would depend on the
+		 * reader. */
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"target\":\"U\"}]}", "\"target\" appears twice in sessions.0"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\"}]}x",
+		 "1 bytes after the JSON value"},
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
 		 "\"dictionary\":\"/nonexistent/FIX44.xml\"}]}",
 		 "sessions[0].dictionary \"/nonexistent/FIX44.xml\": No such file or directory"},

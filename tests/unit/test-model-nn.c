@@ -240,6 +240,52 @@ model_file_round_trips_and_refuses_unknown_features(void **state)
 	assert_non_null(strstr(err, "actions.lump"));
 	assert_non_null(strstr(err, "0.5"));
 	cJSON_Delete(o);
+	/* The styles and the baseline are this engine's too, and a layer
+	 * size is a whole number (found by a probe on 2026-12-05: a bogus
+	 * style, baseline "twap" and layers 17.9 all loaded). */
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "actions"), "style"), 1, cJSON_CreateString("bogus"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "actions.style"));
+	assert_non_null(strstr(err, "\"bogus\""));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(o, "actions"), "baseline",
+	    cJSON_CreateString("twap"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "actions.baseline"));
+	assert_non_null(strstr(err, "twap"));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "arch"), "layers"), 0, cJSON_CreateNumber(m.nfeat + 0.9));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "arch.layers"));
+	assert_non_null(strstr(err, "not a layer size"));
+	cJSON_Delete(o);
+	/* The file is read as another reader would: a key twice, or text
+	 * after the model, is refused naming it. */
+	{
+		FILE *fp;
+		char *text;
+
+		o = model_to_json(&m);
+		text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		assert_non_null(fp = fopen(path, "w"));
+		fprintf(fp, "%s garbage\n", text);
+		fclose(fp);
+		assert_int_equal(model_load(&back, path, err, sizeof err), -1);
+		assert_non_null(strstr(err, "after the JSON value"));
+		assert_non_null(strstr(err, "garbage"));
+		assert_non_null(fp = fopen(path, "w"));
+		fprintf(fp, "{\"format\":\"other\",%s\n", text + 1);
+		fclose(fp);
+		assert_int_equal(model_load(&back, path, err, sizeof err), -1);
+		assert_non_null(strstr(err, "\"format\" appears twice"));
+		cJSON_free(text);
+	}
 	unlink(path);
 	model_free(&m);
 }
