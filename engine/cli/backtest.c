@@ -301,6 +301,18 @@ backtest_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* The CSV is opened before any session runs: a path that cannot be
+	 * written is said now, not after the whole backtest. */
+	FILE *csvf = NULL;
+
+	if (csv != NULL && (csvf = fopen(csv, "w")) == NULL) {
+		fprintf(stderr, "tranched backtest: --csv %s: %s\n", csv,
+		    strerror(errno));
+		for (int i = 0; i < nsc; i++)
+			scenario_free(&sc[i]);
+		free(sc);
+		return 1;
+	}
 
 	/* Every algorithm with every venue set and dealer choice: variant
 	 * v is algorithm v / (nv * nd), venue set v / nd % nv, dealers
@@ -440,14 +452,9 @@ backtest_main(int argc, char **argv)
 		failed = 1;
 	}
 
-	if (csv != NULL) {
-		FILE *f = fopen(csv, "w");
+	if (csvf != NULL) {
+		FILE *f = csvf;
 
-		if (f == NULL) {
-			fprintf(stderr, "tranched backtest: --csv %s: %s\n", csv,
-			    strerror(errno));
-			return 1;
-		}
 		fprintf(f, "scenario,algo,seed,is_usd,is_bps,completion,"
 		    "participation,first_slice,refused,lit_pct,dark_pct,rfq_pct,"
 		    "leak_shares,pred_trigs,rfq_asked,rfq_won,dark_fill_rate,"
@@ -474,7 +481,11 @@ backtest_main(int argc, char **argv)
 			    r->r.leak_bps[VENUE_DARK][1], r->r.leak_n[VENUE_RFQ],
 			    r->r.leak_bps[VENUE_RFQ][0], r->r.leak_bps[VENUE_RFQ][1]);
 		}
-		fclose(f);
+		if (ferror(f) | (fclose(f) != 0)) {
+			fprintf(stderr, "tranched backtest: --csv %s: write failed: "
+			    "%s\n", csv, strerror(errno));
+			failed = 1;
+		}
 	}
 
 	double *v = calloc((size_t)nseeds, sizeof *v);

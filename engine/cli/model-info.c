@@ -98,16 +98,31 @@ print_json(const char *path, const struct model *m, const char *hex)
 	return 0;
 }
 
+/* s for a terminal: control bytes (an escape sequence in a file's name
+ * or record) as '?', at most n - 1 bytes. */
+static const char *
+plain(char *buf, size_t n, const char *s)
+{
+	size_t k = 0;
+
+	for (; *s != '\0' && k + 1 < n; s++)
+		buf[k++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+	buf[k] = '\0';
+	return buf;
+}
+
 static void
 print_text(const char *path, const struct model *m, const char *hex)
 {
 	const cJSON *commit = cJSON_GetObjectItemCaseSensitive(m->meta,
 	    "commit");
-	char layers[128];
+	char layers[128], a[1024], b[128];
 
-	printf("%s: \"%s\", digest %s\n", path, m->name, hex);
+	printf("%s: \"%s\", digest %s\n", plain(a, sizeof a, path),
+	    plain(b, sizeof b, m->name), hex);
 	if (cJSON_IsString(commit))
-		printf("  trained at  %s\n", commit->valuestring);
+		printf("  trained at  %s\n", plain(b, sizeof b,
+		    commit->valuestring));
 	printf("  features    %d:", m->nfeat);
 	for (int i = 0; i < m->nfeat; i++)
 		printf(" %s", feat_name(m->feat[i]));

@@ -131,28 +131,13 @@ exec_news_due(const struct exec *x)
 	return x->news[x->news_pub].t > now ? x->news[x->news_pub].t : now;
 }
 
-/* "10:30:00.250" from ns since midnight. */
-static void
-exec_news_clock(char *buf, size_t n, int64_t t)
-{
-	int64_t s = t / 1000000000LL, ms = t / 1000000 % 1000;
-
-	if (ms != 0)
-		snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld",
-		    (long long)(s / 3600), (long long)(s / 60 % 60),
-		    (long long)(s % 60), (long long)ms);
-	else
-		snprintf(buf, n, "%02lld:%02lld:%02lld", (long long)(s / 3600),
-		    (long long)(s / 60 % 60), (long long)(s % 60));
-}
-
 cJSON *
 exec_news_json(const struct exec_news *n)
 {
 	cJSON *o = cJSON_CreateObject();
 	char clock[32];
 
-	exec_news_clock(clock, sizeof clock, n->t);
+	scenario_clock_text(clock, sizeof clock, n->t);
 	cJSON_AddStringToObject(o, "t", clock);
 	cJSON_AddStringToObject(o, "symbol", n->sym);
 	cJSON_AddStringToObject(o, "headline", n->headline);

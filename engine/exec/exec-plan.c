@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "engine/exec/exec-int.h"
+#include "engine/exec/scenario.h"
 
 double
 exec_ac_frac(double kappa, int64_t dt, int64_t T)
@@ -210,15 +211,6 @@ exec_plan_qty(char *buf, size_t n, int64_t v)
 	return buf;
 }
 
-static char *
-exec_plan_clock(char *buf, size_t n, int64_t t)
-{
-	long long s = (long long)(t / 1000000000LL);
-
-	snprintf(buf, n, "%02lld:%02lld:%02lld", s / 3600 % 100, s / 60 % 60,
-	    s % 60);
-	return buf;
-}
 
 static char *
 exec_plan_label(char *buf, size_t n, const struct parent *p,
@@ -279,8 +271,11 @@ exec_plan_describe(const struct parent *p, const struct exec_plan *before,
 		    exec_plan_sum_json(&a, q));
 	}
 	exec_plan_qty(qs, sizeof qs, q);
-	exec_plan_clock(bt, sizeof bt, b.half_t);
-	exec_plan_clock(at, sizeof at, a.half_t);
+	/* Whole seconds: a plan is said to the second. */
+	scenario_clock_text(bt, sizeof bt, b.half_t / 1000000000LL *
+	    1000000000LL);
+	scenario_clock_text(at, sizeof at, a.half_t / 1000000000LL *
+	    1000000000LL);
 	exec_plan_label(bl, sizeof bl, p, &b);
 	exec_plan_label(al, sizeof al, p, &a);
 	if (b.due >= p->spec.qty) {

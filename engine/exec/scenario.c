@@ -355,6 +355,21 @@ scenario_parse_clock(const char *s)
 	return ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000000000LL;
 }
 
+char *
+scenario_clock_text(char *buf, size_t n, int64_t t)
+{
+	long long s = (long long)(t / 1000000000LL);
+	long long ms = (long long)(t / 1000000 % 1000);
+
+	if (ms != 0)
+		snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld", s / 3600,
+		    s / 60 % 60, s % 60, ms);
+	else
+		snprintf(buf, n, "%02lld:%02lld:%02lld", s / 3600, s / 60 % 60,
+		    s % 60);
+	return buf;
+}
+
 /* "<name> <value>: must be a time" into err, the value as JSON. */
 static void
 scenario_clock_err(char *err, size_t errlen, const char *name,
@@ -391,8 +406,12 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 		if (strcmp(f->key, "interval_s") == 0 && fields == order_fields) {
 			if (!cJSON_IsNumber(it) || !(it->valuedouble >= f->min &&
 			    it->valuedouble <= f->max)) {
-				snprintf(err, errlen, "%s.interval_s: must be a number "
-				    "in [%g, %g]", where, f->min, f->max);
+				char *v = cJSON_PrintUnformatted(it);
+
+				snprintf(err, errlen, "%s.interval_s %s: must be a "
+				    "number in [%g, %g]", where, v != NULL ? v : "?",
+				    f->min, f->max);
+				cJSON_free(v);
 				return -1;
 			}
 			((struct parent_spec *)base)->interval =
@@ -518,8 +537,11 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			    strcmp(it->valuestring, "sell") == 0)
 				*(int *)dst = BOOK_ASK;
 			else {
-				snprintf(err, errlen, "%s.side: must be \"buy\", \"sell\" "
-				    "or \"either\"", where);
+				char *v = cJSON_PrintUnformatted(it);
+
+				snprintf(err, errlen, "%s.side %.40s: must be \"buy\", "
+				    "\"sell\" or \"either\"", where, v != NULL ? v : "?");
+				cJSON_free(v);
 				return -1;
 			}
 			break;
@@ -1353,8 +1375,14 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 			return -1;
 		}
 		if (p->end <= p->start || p->start < sc->open || p->end > sc->close) {
-			snprintf(err, errlen, "scenario %s: orders.%d: window must lie "
-			    "between open and close, start before end", sc->path, i);
+			char a[24], b[24], o[24], c[24];
+
+			snprintf(err, errlen, "scenario %s: orders.%d: window %s to %s "
+			    "must lie between open %s and close %s, start before end",
+			    sc->path, i, scenario_clock_text(a, sizeof a, p->start),
+			    scenario_clock_text(b, sizeof b, p->end),
+			    scenario_clock_text(o, sizeof o, sc->open),
+			    scenario_clock_text(c, sizeof c, sc->close));
 			cJSON_Delete(root);
 			return -1;
 		}

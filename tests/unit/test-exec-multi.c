@@ -377,6 +377,10 @@ scenario_errors_name_field_and_value(void **state)
 		    "part" },
 		{ "orders.0.start=+9:+9:+9", "orders.0.start \"+9:+9:+9\": must "
 		    "be a time" },
+		/* The value, not only the field. */
+		{ "orders.0.side=Sell", "orders.0.side \"Sell\": must be" },
+		{ "orders.0.interval_s=0", "orders.0.interval_s 0: must be" },
+		{ "orders.0.start=17:00:00", "orders.0: window 17:00:00 to " },
 	};
 	const char *good[] = { "markets.1.sigma=2" };
 
