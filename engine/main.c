@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/cli/cli.h"
+#include "ipc/codec.h"
 #include "engine/server/server.h"
 
 /* Every subcommand, in the order --help lists them. */
@@ -125,16 +126,14 @@ usage(FILE *f)
 static int
 parse_speed(const char *s, double *out)
 {
-	char *end;
 	double v;
 
 	if (strcmp(s, "max") == 0) {
 		*out = 0;
 		return 0;
 	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v >= 0.01 && v <= 100000))
+	/* Decimal only: strtod also took "0x10" as 16. */
+	if (ipc_decimal(s, strlen(s), &v) != 0 || !(v >= 0.01 && v <= 100000))
 		return -1;
 	*out = v;
 	return 0;

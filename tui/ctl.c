@@ -403,7 +403,7 @@ static int
 ctl_add_field(cJSON *req, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	char key[64], *end;
+	char key[64];
 	double d;
 
 	if (eq == NULL || eq == arg || (size_t)(eq - arg) >= sizeof key)
@@ -424,8 +424,7 @@ ctl_add_field(cJSON *req, const char *arg)
 		return ctl_add_field(obj, arg + (dot - key) + 1);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
-	d = strtod(eq + 1, &end);
-	if (eq[1] != '\0' && *end == '\0' && isfinite(d) &&
+	if (ipc_decimal(eq + 1, strlen(eq + 1), &d) == 0 &&
 	    strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
 		cJSON_AddNumberToObject(req, key, d);
 	else if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "false") == 0)

@@ -71,13 +71,11 @@ int
 options_parse_double(const char *prog, const char *opt, const char *s,
                      double min, double max, double *out)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < min || v > max) {
+	/* A decimal number as JSON writes one: strtod also took "0x10"
+	 * (16), "inf" and a locale's comma. */
+	if (ipc_decimal(s, strlen(s), &v) != 0 || v < min || v > max) {
 		fprintf(stderr, "%s: %s '%s': must be a number from %g to %g\n",
 		    prog, opt, s, min, max);
 		return -1;

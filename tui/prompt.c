@@ -518,7 +518,7 @@ prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 static int
 prompt_values(struct prompt *p, const char *text)
 {
-	char words[TRANCHE_MAX_TEXT + 8], *w, *save = NULL, *end;
+	char words[TRANCHE_MAX_TEXT + 8], *w, *save = NULL;
 	const char *a = p->action, *st;
 	double v;
 	int nw = 0;
@@ -554,8 +554,7 @@ prompt_values(struct prompt *p, const char *text)
 
 				if (n > 0 && w[n - 1] == '%')
 					w[n - 1] = '\0';
-				v = strtod(w, &end);
-				if (*w == '\0' || *end != '\0' || !isfinite(v) ||
+				if (ipc_decimal(w, strlen(w), &v) != 0 ||
 				    v <= 0 || v > 100) {
 					snprintf(p->note, sizeof p->note, "'%.12s' is "
 					    "not a percentage in (0, 100]", w);
@@ -643,8 +642,7 @@ prompt_values(struct prompt *p, const char *text)
 	if (strcmp(a, "child") == 0 || strcmp(a, "limit") == 0) {
 		snprintf(p->tif, sizeof p->tif, "day");
 		w = strtok_r(words, " ", &save);
-		v = w != NULL ? strtod(w, &end) : -1;
-		if (w == NULL || *end != '\0' || !isfinite(v) || v < 0 ||
+		if (w == NULL || ipc_decimal(w, strlen(w), &v) != 0 || v < 0 ||
 		    (v == 0 && strcmp(a, "child") == 0) || v > 1e9) {
 			snprintf(p->note, sizeof p->note, "'%.12s' is not a price "
 			    "in dollars", w ? w : "");
@@ -712,7 +710,7 @@ prompt_values(struct prompt *p, const char *text)
 	if (strcmp(a, CMD_SPEED) == 0) {
 		w = strtok_r(words, " ", &save);
 		if (w == NULL || (strcmp(w, "max") != 0 &&
-		    (strtod(w, &end) <= 0 || *end != '\0'))) {
+		    (ipc_decimal(w, strlen(w), &v) != 0 || v <= 0))) {
 			snprintf(p->note, sizeof p->note, "1, 10, 60, max or a "
 			    "number");
 			return -1;

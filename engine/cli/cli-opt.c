@@ -12,6 +12,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/model/nn.h"
+#include "ipc/codec.h"
 
 /* 1 when s is words separated by single commas: not empty, no comma at
  * either end, none twice. */
@@ -51,12 +52,10 @@ int
 cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
             double hi, double *out)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
+	/* Decimal only: strtod also took "0x10" as 16. */
+	if (ipc_decimal(v, strlen(v), &d) != 0 || !(d >= lo && d <= hi)) {
 		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
 		    opt, v, lo, hi);
 		return -1;

@@ -10,6 +10,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/server/server.h"
+#include "ipc/codec.h"
 
 static void
 rp_usage(FILE *f)
@@ -40,7 +41,6 @@ replay_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_replay_opts o = { .speed = 1 };
-	char *end;
 	int c;
 
 	optind = 1;
@@ -52,10 +52,8 @@ replay_main(int argc, char **argv)
 				o.speed = 0;
 				break;
 			}
-			errno = 0;
-			o.speed = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || !(o.speed >= 0.01 &&
-			    o.speed <= 1000000)) {
+			if (ipc_decimal(optarg, strlen(optarg), &o.speed) != 0 ||
+			    !(o.speed >= 0.01 && o.speed <= 1000000)) {
 				fprintf(stderr, "tranched replay: --speed %s: must be "
 				    "a number from 0.01 to 1000000, or max\n", optarg);
 				return 2;

@@ -30,6 +30,8 @@ expect 2 "unknown command 'fly'" "$TRANCHE" ctl fly
 expect 2 "--reason TEXT is required" "$TRANCHE" ctl pause
 expect 2 "PCT 'lots'" "$TRANCHE" ctl throttle lots --reason x
 expect 2 "PCT '0'" "$TRANCHE" ctl throttle 0 --reason x
+# Decimal numbers only: strtod read "0x10" as 16% (found by a probe).
+expect 2 "PCT '0x10'" "$TRANCHE" ctl throttle 0x10 --reason x
 expect 2 "--block ID is required" "$TRANCHE" ctl cancel --reason x
 expect 2 "option '--reason' needs a value" "$TRANCHE" ctl pause --reason
 # An empty --block (an unset shell variable) is not "every block", and a
