@@ -197,9 +197,22 @@ main(int argc, char **argv)
 				    SERVER_MAX_LISTEN);
 				return 2;
 			}
+			/* An empty URL (an unset variable) is not an address;
+			 * every other is judged where the listener starts. */
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "tranched: --listen '': not an address "
+				    "(ipc://PATH, tcp://HOST:PORT or "
+				    "tls+tcp://HOST:PORT)\n");
+				return 2;
+			}
 			o.listen[o.nlisten++] = optarg;
 			break;
 		case OPT_NAME:
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "tranched: --name '': the engine's name "
+				    "may not be empty (consoles show it)\n");
+				return 2;
+			}
 			o.name = optarg;
 			break;
 		case OPT_TLS_CERT:

@@ -207,10 +207,18 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
-	if (!cJSON_IsObject(sc) || ipc_get_i64(h, "seed", &seed) != 0 ||
-	    seed < 0) {
-		snprintf(err, errlen, "journal %s: header has no scenario or "
-		    "seed: not a session journal", s->jpath);
+	if (!cJSON_IsObject(sc)) {
+		snprintf(err, errlen, "journal %s: header has no scenario: not a "
+		    "session journal", s->jpath);
+		goto out;
+	}
+	if (ipc_get_i64(h, "seed", &seed) != 0 || seed < 0) {
+		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(h, "seed");
+		char *v = sd != NULL ? cJSON_PrintUnformatted(sd) : NULL;
+
+		snprintf(err, errlen, "journal %s: header seed %s: must be a "
+		    "whole number >= 0", s->jpath, v != NULL ? v : "missing");
+		cJSON_free(v);
 		goto out;
 	}
 	s->seed = (uint64_t)seed;

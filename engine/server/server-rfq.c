@@ -55,6 +55,18 @@ rfq_name(const cJSON *req, const char *id, const char *name, int required,
 	return *e != NULL ? -1 : 0;
 }
 
+/* A member's value as it came, for a refusal: "1e309", "\"x\"". */
+static const char *
+rfq_shown(const cJSON *req, const char *name, char *buf, size_t n)
+{
+	char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(req,
+	    name));
+
+	ipc_show(buf, n, v != NULL ? v : "?", v != NULL ? strlen(v) : 1);
+	cJSON_free(v);
+	return buf;
+}
+
 /* 1 when the kill switch is on: some block is HALTED. */
 static int
 rfq_halted(struct server *s)
@@ -86,14 +98,16 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 	if ((rv = ipc_get_i64(req, "block", &block)) == -1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"block\": required");
 	if (rv != 0 || block <= 0 || block > UINT32_MAX)
-		return ipc_reply_error(id, ERR_FIELD, "field \"block\": must be a "
-		    "block id (a positive whole number)");
+		return ipc_reply_error(id, ERR_FIELD, "field \"block\" %s: must "
+		    "be a block id (a positive whole number)", rfq_shown(req,
+		    "block", buf, sizeof buf));
 	if ((rv = ipc_get_i64(req, "qty", &qty)) == -1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
 		    "(shares to ask the dealers for)");
 	if (rv != 0 || qty <= 0 || qty > 1000000000LL)
-		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": must be a "
-		    "whole number from 1 to 1000000000");
+		return ipc_reply_error(id, ERR_FIELD, "field \"qty\" %s: must be "
+		    "a whole number from 1 to 1000000000", rfq_shown(req, "qty",
+		    buf, sizeof buf));
 	if (rfq_name(req, id, "dealers", 0, &dealers, &e) != 0)
 		return e;
 	/* Absent asks every dealer; an empty string (a script's unset

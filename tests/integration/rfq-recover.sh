@@ -51,6 +51,9 @@ expect_refused 'field "dealers" "D1,": ends with a comma' rfq 1 5000 D1, --reaso
 expect_refused 'field "qty" 900000: above what is unworked' \
 	rfq 1 900000 --reason r
 expect_refused "--deadline" rfq 1 5000 --deadline 601 --reason r
+expect_refused 'field "qty" "1e309": must be a whole number' \
+	rfq 1 1e309 --reason r
+expect_refused 'field "block" "0x1": must be a block id' rfq 0x1 5000 --reason r
 expect_refused 'block 7: no such block' rfq 7 5000 --reason r
 expect_refused 'role viewer may not' --role viewer rfq 1 5000 --reason r
 ctl venue dealer=D2 enabled=false --role supervisor --reason "test" \
