@@ -175,8 +175,10 @@ exec_watch_sample(struct exec *x, int64_t t)
 		    p->state == PARENT_JOURNAL_HALTED || t >= p->spec.end;
 		/* A person's cap binds when the room it leaves is less than
 		 * the shares the block is behind: the tactic could not catch
-		 * up without breaking it. */
+		 * up without breaking it (and the desk's limit on the symbol
+		 * is not the tighter: then the person's cap is not why). */
 		if (p->cap_person && p->spec.max_pov < 100 &&
+		    !exec_desk_binds(x, p) &&
 		    exec_pov_room(x, p) < b.sched - b.filled) {
 			b.cap_binds = 1;
 			b.cap_pct = p->spec.max_pov;
