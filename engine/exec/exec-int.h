@@ -67,12 +67,15 @@ struct exec_mkt {
 	struct dealer_hist dh;
 	struct exec_rfq_pend pend[EXEC_RFQ_PEND];
 	/* The desk's participation limit (exec_set_desk_pov): the volume
-	 * printed and ours, sampled at the blocks' decisions, no closer
-	 * than a thousandth of the window (and 1 s), so that the ring
-	 * reaches back over it. */
+	 * printed, ours and our venue fills, sampled at every print, fill
+	 * and decision, no closer than a thousandth of the window (and 1 s),
+	 * so that the ring reaches back over it. */
 	int64_t dv_t[EXEC_DESK_RING], dv_vol[EXEC_DESK_RING],
-	    dv_our[EXEC_DESK_RING];
+	    dv_our[EXEC_DESK_RING], dv_ven[EXEC_DESK_RING];
 	unsigned ndv;
+	/* Our dark and dealer fills: the lit tape (volume, our_volume) does
+	 * not carry them. */
+	int64_t our_venue;
 };
 
 /* The mid of every market is sampled on this grid of simulated time

@@ -63,6 +63,7 @@ exec_desk_sample(struct exec *x, const struct market *m, int64_t t)
 {
 	struct exec_mkt *mk;
 	int64_t gap = (int64_t)(x->desk_pov_s * 1e6); /* a thousandth */
+	unsigned k;
 
 	if (x->desk_pov >= 100 || (mk = exec_mkt_of(x, m)) == NULL)
 		return;
@@ -71,57 +72,103 @@ exec_desk_sample(struct exec *x, const struct market *m, int64_t t)
 	if (mk->ndv > 0 &&
 	    t - mk->dv_t[(mk->ndv - 1) % EXEC_DESK_RING] < gap)
 		return;
-	mk->dv_t[mk->ndv % EXEC_DESK_RING] = t;
-	mk->dv_vol[mk->ndv % EXEC_DESK_RING] = m->volume;
-	mk->dv_our[mk->ndv % EXEC_DESK_RING] = m->our_volume;
-	mk->ndv++;
+	k = mk->ndv++ % EXEC_DESK_RING;
+	mk->dv_t[k] = t;
+	mk->dv_vol[k] = m->volume;
+	mk->dv_our[k] = m->our_volume;
+	mk->dv_ven[k] = mk->our_venue;
 }
 
-/* The desk's limit on m: the volume printed and ours since the oldest
- * sample inside its window, ours with every block's lit children working
- * on m counted as filled.  0, or -1 when there is no limit or no sample
- * yet (nothing to count from). */
+/*
+ * The desk's limit on m: what printed and what was ours since the window
+ * began, every block's working children (lit, dark and with dealers)
+ * counted as ours and printed.  The window begins at the newest sample at
+ * least symbol_pov_s old (samples are taken at every print, fill and
+ * decision, no closer than a thousandth of the window, so it is the
+ * window to within that), or at the oldest when the session is younger;
+ * with no sample yet, nothing has printed.  Our dark and dealer fills
+ * count as ours and as printed: the lit tape does not carry them.  0, or
+ * -1 when there is no limit.
+ */
 static int
 exec_desk_window(const struct exec *x, const struct market *m,
                  int64_t *all, int64_t *ours)
 {
 	const struct exec_mkt *mk;
-	int64_t win = (int64_t)(x->desk_pov_s * 1e9), vol0 = -1, our0 = 0,
+	int64_t win = (int64_t)(x->desk_pov_s * 1e9), vol0, our0, ven0,
 	    working = 0;
-	unsigned have;
+	unsigned have, k = 0;
 
 	if (x->desk_pov >= 100 || (mk = exec_mkt_of(x, m)) == NULL)
 		return -1;
+	vol0 = m->volume;
+	our0 = m->our_volume;
+	ven0 = mk->our_venue;
 	have = mk->ndv < EXEC_DESK_RING ? mk->ndv : EXEC_DESK_RING;
 	for (unsigned i = 0; i < have; i++) {
-		unsigned k = (mk->ndv - 1 - i) % EXEC_DESK_RING;
-
-		if (mk->dv_t[k] < m->now - win)
+		k = (mk->ndv - 1 - i) % EXEC_DESK_RING;
+		if (mk->dv_t[k] <= m->now - win)
 			break;
+	}
+	if (have > 0) {
 		vol0 = mk->dv_vol[k];
 		our0 = mk->dv_our[k];
+		ven0 = mk->dv_ven[k];
 	}
-	if (vol0 < 0)
-		return -1;
 	for (size_t i = 0; i < x->nparents; i++)
 		if (x->parents[i]->m == m && !EXEC_STATE_FINAL(x->parents[i]->state))
-			working += x->parents[i]->working;
-	*ours = m->our_volume - our0 + working;
-	*all = m->volume - vol0 + working;
+			working += x->parents[i]->working +
+			    x->parents[i]->venue_working;
+	*ours = (m->our_volume - our0) + (mk->our_venue - ven0) + working;
+	*all = (m->volume - vol0) + (mk->our_venue - ven0) + working;
 	return 0;
 }
 
-/* Shares the desk's limit on p's symbol still allows (INT64_MAX when
- * there is none): ours + q <= rate x (all + q). */
+/* What block q has neither filled nor working. */
 static int64_t
-exec_desk_room(const struct exec *x, const struct parent *p)
+exec_unworked(const struct parent *q)
+{
+	int64_t u = q->spec.qty - q->filled - q->working - q->venue_working;
+
+	return u > 0 ? u : 0;
+}
+
+/* Shares the desk's limit on m still allows all its blocks together
+ * (INT64_MAX when there is none): ours + q <= rate x (all + q). */
+static int64_t
+exec_desk_total(const struct exec *x, const struct market *m)
 {
 	double rate = x->desk_pov / 100.0;
 	int64_t all, ours;
 
-	if (exec_desk_window(x, p->m, &all, &ours) != 0)
+	if (exec_desk_window(x, m, &all, &ours) != 0)
 		return INT64_MAX;
 	return (int64_t)floor(rate / (1.0 - rate) * (double)(all - ours)) - ours;
+}
+
+/* p's part of that room, in proportion to what it has left to work among
+ * the symbol's blocks that are working: the block that decides first at
+ * a time does not take it all (an aggressive POV beside a TWAP took every
+ * share of it, and the TWAP never traded). */
+static int64_t
+exec_desk_room(const struct exec *x, const struct parent *p)
+{
+	int64_t room = exec_desk_total(x, p->m), sum = 0, mine;
+
+	if (room == INT64_MAX || room <= 0)
+		return room;
+	if ((mine = exec_unworked(p)) <= 0)
+		return room;
+	for (size_t i = 0; i < x->nparents; i++) {
+		const struct parent *q = x->parents[i];
+
+		if (q->m == p->m && (q->state == PARENT_WORKING ||
+		    q->state == PARENT_NEW))
+			sum += exec_unworked(q);
+	}
+	if (sum <= mine)
+		return room;
+	return (int64_t)floor((double)room * (double)mine / (double)sum);
 }
 
 int64_t
@@ -336,10 +383,10 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 	if (x->desk_pov < 100) {
 		int64_t all, ours;
 
-		/* The room the tactic sizes its children by, so that what it
-		 * sizes is never refused here. */
+		/* The whole desk's room: a block's part of it, which the
+		 * tactic sizes its children by, is never more. */
 		if (exec_desk_window(x, p->m, &all, &ours) == 0 &&
-		    qty > exec_desk_room(x, p)) {
+		    qty > exec_desk_total(x, p->m)) {
 			snprintf(err, errlen, "the desk's participation in %s "
 			    "%.1f%% over the last %.0f s (%lld of %lld shares, "
 			    "every block's working children and this child %lld "

@@ -553,11 +553,14 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
-		char why[160];
+		char why[200];
 
-		if (room <= 0)
-			snprintf(why, sizeof why, "%s reached",
-			    exec_room_why(x, p, cut, sizeof cut));
+		/* A cap that leaves less than a lot holds it too. */
+		if (room <= 0 || (cap.by != NULL && cap.due > 0 &&
+		    strcmp(cap.by, "max_child") != 0))
+			snprintf(why, sizeof why, "%s reached (%lld due)",
+			    exec_room_why(x, p, cut, sizeof cut),
+			    (long long)cap.due);
 		else
 			snprintf(why, sizeof why, "nothing to add");
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s: %lld filled, "
@@ -772,7 +775,16 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
-		if (crossed == 0)
+		/* Not "on schedule" when a cap left less than a lot of what
+		 * was due: the trader must see what holds the block. */
+		if (crossed == 0 && cap.by != NULL && cap.due > 0 &&
+		    strcmp(cap.by, "max_child") != 0)
+			exec_decision(x, p, "hold", 0, 0, -1, sched, "%s reached: "
+			    "%lld due, %lld filled, %lld working, schedule %lld",
+			    exec_room_why(x, p, cut, sizeof cut),
+			    (long long)cap.due, (long long)p->filled,
+			    (long long)p->working, (long long)sched);
+		else if (crossed == 0)
 			exec_decision(x, p, "hold", 0, 0, -1, sched, "on schedule: "
 			    "%lld filled, %lld working, schedule %lld",
 			    (long long)p->filled, (long long)p->working,

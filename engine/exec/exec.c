@@ -74,6 +74,9 @@ exec_on_fill(void *arg, const struct market_fill *f)
 	    .half_spread = c->half_spread, .passive = f->passive });
 	p->venue_filled[f->venue >= 0 && f->venue < VENUE_COUNT ? f->venue :
 	    VENUE_LIT] += f->qty;
+	if (f->venue != VENUE_LIT)
+		mk->our_venue += f->qty;
+	exec_desk_sample(x, mk->m, mk->m->now);
 	if (f->passive) {
 		p->passive_filled += f->qty;
 		/* A dark order or an accepted quote was held apart from the
@@ -121,6 +124,7 @@ exec_on_trade(void *arg, int64_t px, int64_t qty, int aggressor)
 	struct exec *x = mk->x;
 	double mid = market_mid(mk->m);
 
+	exec_desk_sample(x, mk->m, mk->m->now);
 	if (mid > 0) {
 		if (mk->var_t0 == 0)
 			mk->var_t0 = mk->m->now;

@@ -527,9 +527,11 @@ window_participation_refuses_with_the_values(void **state)
  * some 300 s of the hour without it.  With the desk held to 15% over 300 s
  * their children are sized within it (decisions cut "desk"), and over
  * every 300 s of the hour, the market sampled every 10 s, ours stays
- * under 20%: the limit is checked as each child is sent, counting what
+ * under 18%: the limit is checked as each child is sent, counting what
  * works as filled, and a posted child fills later while the window moves
- * on (measured: 6.5% at 5%, 19% at 15%, 26% at 20%, 46% at 40%).  A
+ * on (measured: 5.6% at 5%, 11.1% at 10%, 16.9% at 15%, 22.4% at 20%,
+ * 41.8% at 40%; 6.5%, 19%, 26% and 46% while the market was sampled only
+ * at decisions).  A
  * trader's child past it is refused naming the symbol, the share and the
  * limit.
  */
@@ -605,7 +607,7 @@ desk_limit_holds_every_block_on_a_symbol(void **state)
 	assert_true(desk_run(100, &refused, &held, why, sizeof why) > 0.50);
 	assert_int_equal(held, 0);
 	w = desk_run(15, &refused, &held, why, sizeof why);
-	assert_true(w <= 0.20);
+	assert_true(w <= 0.18);
 	/* Sized within it: the tactic's children were cut ("desk"), and
 	 * refused only at the window's end, where the clean-up sweeps what
 	 * is left whatever the room (one a block). */
@@ -613,6 +615,75 @@ desk_limit_holds_every_block_on_a_symbol(void **state)
 	assert_true(refused <= 2);
 	assert_non_null(strstr(why, "the desk's participation in QDI"));
 	assert_non_null(strstr(why, "limit 15.0% (limits.symbol_pov)"));
+}
+
+/*
+ * The limit holds while nothing decides, and whatever a block's interval
+ * (found by a review on 2026-12-05: the market was sampled only at
+ * decisions, so a block paused longer than the window, or one deciding
+ * less often than the window, found no sample in it and the check was
+ * skipped: a trader's 20,000 shares went through after a pause, and an
+ * interval of 310 s against a 300-s window never traded at all).  And two
+ * blocks share the room: an aggressive TWAP beside a POV that decided
+ * first got none of it.
+ */
+static void
+desk_limit_holds_through_a_pause_and_a_long_interval(void **state)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct parent_spec a;
+	char err[256];
+	int64_t bp, q;
+
+	(void)state;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	assert_int_equal(exec_set_desk_pov(x, 10, 300, err, sizeof err), 0);
+	spec_init(&a, "twap", 200000);
+	a.interval = 310 * NS;
+	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 1800 * NS);
+	/* A decision every 310 s still finds the window and trades. */
+	assert_true(exec_get(x, 0)->filled > 0);
+	assert_int_equal(exec_pause(x, 1, err, sizeof err), 0);
+	exec_tick(x, OPEN + 2700 * NS);
+	assert_int_equal(book_best(m->book, BOOK_BID, &bp, &q), 0);
+	err[0] = '\0';
+	assert_int_equal(exec_manual_child(x, 1, bp, 20000, 1, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "limits.symbol_pov"));
+	exec_free(x);
+	market_free(m);
+}
+
+static void
+desk_limit_is_shared_by_the_blocks(void **state)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct parent_spec a, b;
+	char err[256];
+
+	(void)state;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 7, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	assert_int_equal(exec_set_desk_pov(x, 15, 300, err, sizeof err), 0);
+	spec_init(&b, "pov", 200000);
+	b.pov = 30;
+	spec_init(&a, "twap-aggressive", 500000);
+	assert_int_equal(exec_submit(x, &b, NULL, err, sizeof err), 0);
+	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 3601 * NS);
+	/* Both trade, the larger more. */
+	assert_true(exec_get(x, 0)->filled > 0);
+	assert_true(exec_get(x, 1)->filled > exec_get(x, 0)->filled);
+	exec_free(x);
+	market_free(m);
 }
 
 static void
@@ -692,6 +763,8 @@ main(void)
 		cmocka_unit_test(several_blocks_at_once),
 		cmocka_unit_test(desk_limit_holds_every_block_on_a_symbol),
 		cmocka_unit_test(desk_limit_refuses_nonsense),
+		cmocka_unit_test(desk_limit_holds_through_a_pause_and_a_long_interval),
+		cmocka_unit_test(desk_limit_is_shared_by_the_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
