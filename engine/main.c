@@ -133,7 +133,7 @@ parse_speed(const char *s, double *out)
 		return 0;
 	}
 	/* Decimal only: strtod also took "0x10" as 16. */
-	if (ipc_decimal(s, strlen(s), &v) != 0 || !(v >= 0.01 && v <= 100000))
+	if (ipc_number_text(s, &v) != 0 || !(v >= 0.01 && v <= 100000))
 		return -1;
 	*out = v;
 	return 0;

@@ -509,6 +509,38 @@ ipc_decimal(const char *s, size_t len, double *out)
 	return 0;
 }
 
+int
+ipc_number_text(const char *s, double *out)
+{
+	char buf[104];
+	size_t o = 0;
+	int digits = 0;
+
+	if (*s == '+')
+		s++;
+	else if (*s == '-')
+		buf[o++] = *s++;
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;                      /* "+-5", "-e5" */
+	while (*s == '0' && s[1] >= '0' && s[1] <= '9')
+		s++;                            /* "05" is 5 */
+	if (*s == '.')
+		buf[o++] = '0';                 /* ".5" is 0.5 */
+	for (; *s != '\0' && o + 2 < sizeof buf; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s == '.' && (s[1] < '0' || s[1] > '9'))
+			continue;               /* "1." is 1 */
+		else if (*s != '.' && *s != 'e' && *s != 'E' && *s != '-' &&
+		    *s != '+')
+			return -1;
+		buf[o++] = *s;
+	}
+	if (*s != '\0' || digits == 0)
+		return -1;
+	return ipc_decimal(buf, o, out);
+}
+
 /* ------------------------------------------------------- strict JSON check */
 
 struct strict_key {

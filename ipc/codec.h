@@ -130,6 +130,11 @@ int ipc_get_name(const cJSON *o, const char *name, const char **out);
  * inf or nan, no spaces) of len bytes, finite as a double and not a
  * non-zero that underflows to 0: 0 and *out, or -1. */
 int ipc_decimal(const char *s, size_t len, double *out);
+/* A number as a person types one on a command line or in a prompt: a
+ * decimal as ipc_decimal() takes, and also with a '+', leading zeros, or
+ * nothing before or after the point (".5", "1.", "+5", "05"); never hex,
+ * inf, nan, a comma or a space, whatever the locale.  0 and *out, or -1. */
+int ipc_number_text(const char *s, double *out);
 
 /* The length of the valid UTF-8 character at s (len bytes available) and
  * its code point in *cp, or 0 when the bytes there are not one. */

@@ -424,7 +424,7 @@ ctl_add_field(cJSON *req, const char *arg)
 		return ctl_add_field(obj, arg + (dot - key) + 1);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
-	if (ipc_decimal(eq + 1, strlen(eq + 1), &d) == 0 &&
+	if (ipc_number_text(eq + 1, &d) == 0 &&
 	    strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
 		cJSON_AddNumberToObject(req, key, d);
 	else if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "false") == 0)

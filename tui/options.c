@@ -75,7 +75,7 @@ options_parse_double(const char *prog, const char *opt, const char *s,
 
 	/* A decimal number as JSON writes one: strtod also took "0x10"
 	 * (16), "inf" and a locale's comma. */
-	if (ipc_decimal(s, strlen(s), &v) != 0 || v < min || v > max) {
+	if (ipc_number_text(s, &v) != 0 || v < min || v > max) {
 		fprintf(stderr, "%s: %s '%s': must be a number from %g to %g\n",
 		    prog, opt, s, min, max);
 		return -1;

@@ -554,7 +554,7 @@ prompt_values(struct prompt *p, const char *text)
 
 				if (n > 0 && w[n - 1] == '%')
 					w[n - 1] = '\0';
-				if (ipc_decimal(w, strlen(w), &v) != 0 ||
+				if (ipc_number_text(w, &v) != 0 ||
 				    v <= 0 || v > 100) {
 					snprintf(p->note, sizeof p->note, "'%.12s' is "
 					    "not a percentage in (0, 100]", w);
@@ -642,7 +642,7 @@ prompt_values(struct prompt *p, const char *text)
 	if (strcmp(a, "child") == 0 || strcmp(a, "limit") == 0) {
 		snprintf(p->tif, sizeof p->tif, "day");
 		w = strtok_r(words, " ", &save);
-		if (w == NULL || ipc_decimal(w, strlen(w), &v) != 0 || v < 0 ||
+		if (w == NULL || ipc_number_text(w, &v) != 0 || v < 0 ||
 		    (v == 0 && strcmp(a, "child") == 0) || v > 1e9) {
 			snprintf(p->note, sizeof p->note, "'%.12s' is not a price "
 			    "in dollars", w ? w : "");
@@ -710,7 +710,7 @@ prompt_values(struct prompt *p, const char *text)
 	if (strcmp(a, CMD_SPEED) == 0) {
 		w = strtok_r(words, " ", &save);
 		if (w == NULL || (strcmp(w, "max") != 0 &&
-		    (ipc_decimal(w, strlen(w), &v) != 0 || v <= 0))) {
+		    (ipc_number_text(w, &v) != 0 || v <= 0))) {
 			snprintf(p->note, sizeof p->note, "1, 10, 60, max or a "
 			    "number");
 			return -1;

@@ -55,7 +55,7 @@ cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
 	double d;
 
 	/* Decimal only: strtod also took "0x10" as 16. */
-	if (ipc_decimal(v, strlen(v), &d) != 0 || !(d >= lo && d <= hi)) {
+	if (ipc_number_text(v, &d) != 0 || !(d >= lo && d <= hi)) {
 		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
 		    opt, v, lo, hi);
 		return -1;

@@ -52,7 +52,7 @@ replay_main(int argc, char **argv)
 				o.speed = 0;
 				break;
 			}
-			if (ipc_decimal(optarg, strlen(optarg), &o.speed) != 0 ||
+			if (ipc_number_text(optarg, &o.speed) != 0 ||
 			    !(o.speed >= 0.01 && o.speed <= 1000000)) {
 				fprintf(stderr, "tranched replay: --speed %s: must be "
 				    "a number from 0.01 to 1000000, or max\n", optarg);

@@ -314,28 +314,47 @@ exec_news_add_json(struct exec *x, const cJSON *o, char *err, size_t errlen)
 	return rv == 0 ? exec_news_add(x, &n, err, errlen) : -1;
 }
 
+/* One line of f into buf (at most cap - 1 bytes, without its newline):
+ * its length, -1 at the end of the file, -2 when it is longer (the rest
+ * of the file is not read: /dev/zero is one endless line). */
+static long
+exec_news_getline(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n + 1 >= cap)
+			return -2;
+		buf[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
 int
 exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	struct exec_news *v = NULL;
-	size_t n = 0, cap = 0, linecap = 0;
-	char *line = NULL, why[512];
+	size_t n = 0, cap = 0;
+	char line[EXEC_NEWS_LINE + 2], why[512];
 	const char *nul;
-	long lineno = 0;
-	ssize_t got;
+	long lineno = 0, got;
 	int rv = -1;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "news %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((got = getline(&line, &linecap, f)) >= 0) {
+	while ((got = exec_news_getline(f, line, sizeof line)) != -1) {
 		size_t len = (size_t)got;
 		const char *p = line;
 
 		lineno++;
-		if (len > EXEC_NEWS_LINE + 1) {
+		if (got == -2) {
 			snprintf(err, errlen, "news %s line %ld: longer than %d "
 			    "bytes", path, lineno, EXEC_NEWS_LINE);
 			goto out;
@@ -382,7 +401,6 @@ exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 	rv = 0;
 out:
 	fclose(f);
-	free(line);
 	free(v);
 	return rv;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/exec/scenario.h"
@@ -572,9 +573,21 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 		return -1;
 	}
 	/* A value that is not JSON as a whole ("10:30:00", "twap") is a
-	 * string: cJSON_Parse alone would take the 10 and drop the rest. */
+	 * string: cJSON_Parse alone would take the 10 and drop the rest.
+	 * One that is JSON is held to what files are (no key twice). */
 	val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
-	if (val == NULL)
+	if (val != NULL) {
+		char jerr[160];
+		cJSON *strict = json_parse_strict(eq + 1, strlen(eq + 1), NULL,
+		    jerr, sizeof jerr);
+
+		if (strict == NULL) {
+			cJSON_Delete(val);
+			snprintf(err, errlen, "--set %s: %s", set, jerr);
+			return -1;
+		}
+		cJSON_Delete(strict);
+	} else
 		val = cJSON_CreateString(eq + 1);
 	key = strtok_r(path, ".", &save);
 	while (key != NULL) {
@@ -638,11 +651,18 @@ scenario_set(cJSON *root, const char *set, char *err, size_t errlen)
 static char *
 scenario_read_file(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 	char *buf;
+	const char *nul;
 	long n;
+	struct stat st;
 
-	if (f == NULL) {
+	/* Not a FIFO (fopen would wait for a writer) nor a directory. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "scenario %s: not a regular file", path);
+		return NULL;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
 		snprintf(err, errlen, "scenario %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -661,6 +681,14 @@ scenario_read_file(const char *path, char *err, size_t errlen)
 	}
 	buf[n] = '\0';
 	fclose(f);
+	/* The text ends at its last byte, not at a NUL inside it (what
+	 * followed one was never read). */
+	if ((nul = memchr(buf, '\0', (size_t)n)) != NULL) {
+		snprintf(err, errlen, "scenario %s: a NUL byte at byte %zu",
+		    path, (size_t)(nul - buf));
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 

@@ -223,6 +223,39 @@ events_url_is_derived(void **state)
 	assert_true(ipc_events_url("http://x:1", buf, sizeof buf) < 0);
 }
 
+/* Numbers as people type them (ipc_number_text): the decimal forms a
+ * person uses, and never hex, inf, nan, a comma or a space (strtod read
+ * "0x10" as 16 until 2026-12-05), in any locale. */
+static void
+number_text_takes_decimals_only(void **state)
+{
+	static const struct {
+		const char *s;
+		double v;
+	} good[] = {
+		{ "5", 5 }, { "0.5", 0.5 }, { ".5", 0.5 }, { "1.", 1 },
+		{ "+5", 5 }, { "05", 5 }, { "-0.25", -0.25 }, { "-.5", -0.5 },
+		{ "1e3", 1000 }, { "1.e3", 1000 }, { "2.5E-1", 0.25 },
+		{ "00", 0 }, { "100", 100 },
+	};
+	static const char *bad[] = {
+		"", ".", "+", "-", "0x10", "0X1A", "inf", "nan", "INF", "1,5",
+		" 5", "5 ", "5%", "+-5", "--5", "1e", "1e999", "1.2.3", "e5",
+		"5e5e5", "1 000",
+	};
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (ipc_number_text(good[i].s, &v) != 0)
+			fail_msg("\"%s\" refused", good[i].s);
+		assert_true(v == good[i].v);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (ipc_number_text(bad[i], &v) == 0)
+			fail_msg("\"%s\" taken as %g", bad[i], v);
+}
+
 int
 main(void)
 {
@@ -236,6 +269,7 @@ main(void)
 		cmocka_unit_test(events_url_is_derived),
 		cmocka_unit_test(batch_splits_events_and_reads_their_heads),
 		cmocka_unit_test(raw_str_finds_top_level_members),
+		cmocka_unit_test(number_text_takes_decimals_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
