@@ -379,6 +379,9 @@ scenario_errors_name_field_and_value(void **state)
 		    "be a time" },
 		/* The value, not only the field. */
 		{ "orders.0.side=Sell", "orders.0.side \"Sell\": must be" },
+		/* A JSON value is held to what files are. */
+		{ "limits={\"symbol_pov\":10,\"symbol_pov\":50}",
+		    "\"symbol_pov\" appears twice" },
 		{ "orders.0.interval_s=0", "orders.0.interval_s 0: must be" },
 		{ "orders.0.start=17:00:00", "orders.0: window 17:00:00 to " },
 	};

@@ -165,6 +165,20 @@ scenario_file_is_read_as_other_readers_would(void **state)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
 			    cases[i].want);
 	}
+	/* A NUL byte: what follows it would not be read. */
+	{
+		static const char text[] = "{\"name\":\"d\",\"market\":{\"sym\":"
+		    "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000,"
+		    "\"algo\":\"twap\"}]}\0{\"orders\":[]}";
+
+		assert_non_null(f = fopen(path, "wb"));
+		assert_int_equal(fwrite(text, 1, sizeof text - 1, f),
+		    sizeof text - 1);
+		fclose(f);
+		assert_int_equal(scenario_load(&sc, path, NULL, 0, err,
+		    sizeof err), -1);
+		assert_non_null(strstr(err, "a NUL byte at byte"));
+	}
 	unlink(path);
 	rmdir(dir);
 }
