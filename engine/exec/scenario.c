@@ -427,10 +427,14 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			    it->valuedouble < f->min || it->valuedouble > f->max ||
 			    (f->type == F_INT &&
 			    it->valuedouble != floor(it->valuedouble))) {
-				char *v = cJSON_PrintUnformatted(it);
+				/* cJSON prints 1e999 (read as infinite) as null. */
+				char *v = cJSON_IsNumber(it) &&
+				    !isfinite(it->valuedouble) ? NULL :
+				    cJSON_PrintUnformatted(it);
 
 				snprintf(err, errlen, "%s.%s %s: must be %s in [%g, %g]",
-				    where, f->key, v ? v : "?", f->type == F_INT ?
+				    where, f->key, v != NULL ? v : cJSON_IsNumber(it) ?
+				    "(beyond a double's range)" : "?", f->type == F_INT ?
 				    "a whole number" : "a number", f->min, f->max);
 				cJSON_free(v);
 				return -1;

@@ -379,6 +379,8 @@ scenario_errors_name_field_and_value(void **state)
 		    "be a time" },
 		/* The value, not only the field. */
 		{ "orders.0.side=Sell", "orders.0.side \"Sell\": must be" },
+		{ "limits.symbol_pov=1e999", "limits.symbol_pov (beyond a "
+		    "double's range): must be a number" },
 		/* A JSON value is held to what files are. */
 		{ "limits={\"symbol_pov\":10,\"symbol_pov\":50}",
 		    "\"symbol_pov\" appears twice" },
