@@ -229,23 +229,35 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 	}
 	cJSON_ArrayForEach(it, o) {
 		const char *k = it->string;
-		char *v = cJSON_PrintUnformatted(it);
+		char *v = cJSON_PrintUnformatted(it), shown[48];
 		const char *vs = v != NULL ? v : "?";
 		int bad = 0;
+
+		/* At most 40 bytes of the value in a refusal, never half a
+		 * UTF-8 character. */
+		if (v != NULL && strlen(v) > 40) {
+			size_t cut = 40;
+
+			while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
+				cut--;
+			memcpy(shown, v, cut);
+			memcpy(shown + cut, "...", 4);
+			vs = shown;
+		}
 
 		if (strcmp(k, "t") == 0) {
 			bad = !cJSON_IsString(it) ||
 			    (n->t = exec_news_parse_time(it->valuestring)) < 0;
 			if (bad)
-				snprintf(err, errlen, "field \"t\" %.40s: must be a "
+				snprintf(err, errlen, "field \"t\" %s: must be a "
 				    "time \"HH:MM:SS\" or \"HH:MM:SS.fff\"", vs);
 			have |= 1;
 		} else if (strcmp(k, "symbol") == 0) {
 			bad = !cJSON_IsString(it) || it->valuestring[0] == '\0' ||
 			    strlen(it->valuestring) >= sizeof n->sym;
 			if (bad)
-				snprintf(err, errlen, "field \"symbol\" %.40s: must be "
-				    "a string of 1..%zu characters", vs,
+				snprintf(err, errlen, "field \"symbol\" %s: must be "
+				    "a string of 1..%zu bytes", vs,
 				    sizeof n->sym - 1);
 			else
 				strcpy(n->sym, it->valuestring);
@@ -254,8 +266,8 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 			bad = !cJSON_IsString(it) || it->valuestring[0] == '\0' ||
 			    strlen(it->valuestring) >= sizeof n->headline;
 			if (bad)
-				snprintf(err, errlen, "field \"headline\" %.40s: must "
-				    "be a string of 1..%zu characters", vs,
+				snprintf(err, errlen, "field \"headline\" %s: must "
+				    "be a string of 1..%zu bytes", vs,
 				    sizeof n->headline - 1);
 			else {
 				/* Stripped of control characters here: the
@@ -272,7 +284,7 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 			bad = !cJSON_IsNumber(it) || !(it->valuedouble >= -1 &&
 			    it->valuedouble <= 1);
 			if (bad)
-				snprintf(err, errlen, "field \"sentiment\" %.40s: must "
+				snprintf(err, errlen, "field \"sentiment\" %s: must "
 				    "be a number in [-1, 1]", vs);
 			else
 				n->sentiment = it->valuedouble;

@@ -89,6 +89,10 @@ file_items_load_in_time_order(void **state)
 	scenario_free(&sc);
 }
 
+/* Ten e-acutes: 20 bytes of UTF-8. */
+#define E10 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
+	"\xc3\xa9\xc3\xa9"
+
 static void
 bad_line_is_named_and_changes_nothing(void **state)
 {
@@ -111,6 +115,11 @@ bad_line_is_named_and_changes_nothing(void **state)
 		  "\"sentiment\":0,\"mood\":1}", { "line 2", "\"mood\"", "unknown" } },
 		{ "not json", { "line 2", "not valid JSON", "" } },
 		{ "[1]", { "line 2", "not a JSON object", "" } },
+		/* A headline too long for the feed: 40 bytes of it shown,
+		 * never half a character, and the limit in bytes. */
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":\"" E10 E10 E10
+		  E10 E10 E10 E10 "\",\"sentiment\":0}",
+		  { "line 2", "1..127 bytes", "\xc3\xa9\xc3\xa9..." } },
 		/* Read as another reader would (found by a probe on
 		 * 2026-12-05: each of these was taken): a key twice, text
 		 * after the object, a \u0000 that cut the headline, a clock
