@@ -62,6 +62,23 @@ exec_emit(struct exec *x, const char *topic, cJSON *o)
 	cJSON_Delete(o);
 }
 
+void
+exec_emit_of(struct exec *x, const struct market *m, const char *topic,
+             cJSON *o)
+{
+	int64_t was = x->emit_at;
+
+	x->emit_at = m->now;
+	exec_emit(x, topic, o);
+	x->emit_at = was;
+}
+
+int64_t
+exec_event_time(const struct exec *x)
+{
+	return x->emit_at;
+}
+
 static void
 exec_id_str(char *buf, size_t n, uint32_t id)
 {
@@ -135,7 +152,7 @@ exec_child_event(struct exec *x, const struct parent *p, const struct child *c,
 		cJSON_AddBoolToObject(o, "cond", 1);
 	if (reason != NULL)
 		cJSON_AddStringToObject(o, "reason", reason);
-	exec_emit(x, "child", o);
+	exec_emit_of(x, p->m, "child", o);
 }
 
 void
@@ -213,7 +230,7 @@ exec_fill_event(struct exec *x, const struct parent *p, const struct child *c,
 	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
 	cJSON_AddNumberToObject(o, "remaining",
 	    (double)(p->spec.qty - p->filled));
-	exec_emit(x, "fill", o);
+	exec_emit_of(x, p->m, "fill", o);
 }
 
 void
@@ -226,7 +243,7 @@ exec_trade_event(struct exec *x, const struct market *m, int64_t px,
 	cJSON_AddNumberToObject(o, "px", (double)px);
 	cJSON_AddNumberToObject(o, "qty", (double)qty);
 	cJSON_AddStringToObject(o, "aggr", aggressor == BOOK_BID ? "buy" : "sell");
-	exec_emit(x, "trade", o);
+	exec_emit_of(x, m, "trade", o);
 }
 
 /*

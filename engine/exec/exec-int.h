@@ -128,6 +128,9 @@ struct exec {
 	/* The desk's share of each symbol's volume (percent; 100: none) over
 	 * the last desk_pov_s seconds (exec_set_desk_pov). */
 	double desk_pov, desk_pov_s;
+	/* The time of the event being emitted when it is one market's
+	 * (exec_emit_of); 0 otherwise. */
+	int64_t emit_at;
 };
 
 /* exec-rfq.c: one request, its latest view and how it ended. */
@@ -238,6 +241,11 @@ int exec_px_ok(const struct parent *p, int64_t px);
 /* exec-event.c.  Each does nothing without an emit callback. */
 const char *exec_side_name(int side);
 void exec_emit(struct exec *x, const char *topic, cJSON *o);
+/* The same, for an event of market m: it carries m's own time
+ * (exec_event_time), which is not the first market's while each market
+ * is advanced in turn. */
+void exec_emit_of(struct exec *x, const struct market *m, const char *topic,
+                  cJSON *o);
 void exec_alert(struct exec *x, const struct parent *p, const char *sev,
                 const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

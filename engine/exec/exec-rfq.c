@@ -245,7 +245,7 @@ exec_rfq_on_change(void *arg, const struct venue_rfq *r)
 			    "the best quote");
 	}
 	if (x->e.emit != NULL)
-		exec_emit(x, "rfq", rfq_rec_json(x, rec));
+		exec_emit_of(x, mk->m, "rfq", rfq_rec_json(x, rec));
 }
 
 int

@@ -597,6 +597,11 @@ struct market *exec_market_sym(struct exec *x, const char *sym);
 void exec_syms(const struct exec *x, char *buf, size_t n);
 /* Simulated now (every market is at the same time). */
 int64_t exec_now(const struct exec *x);
+/* While an event of one market is emitted (a trade, a fill, a child, a
+ * request for quotes), that market's time: each market is advanced in
+ * turn, so the first market's clock may already be ahead of it, by as
+ * much as the caller's step, which the speed sets.  0 for the others. */
+int64_t exec_event_time(const struct exec *x);
 
 /* The desk's limit on its share of each symbol's volume (the scenario's
  * limits.symbol_pov and symbol_pov_s): all its blocks on a symbol together

@@ -128,6 +128,7 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 {
 	size_t len;
 	char *buf;
+	int64_t now;
 
 	/* The FIX layer hears every fill, re-simulated ones too: recovery
 	 * rebuilds its reports (server-fix.c). */
@@ -139,14 +140,18 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	 * while halted: the clock stands still). */
 	if (s->jhalted && strcmp(topic, TOPIC_FILL) == 0)
 		return;
-	buf = ipc_event_format(topic, s->seq + 1, s->m->now, payload, &len);
+	/* An event of one market at its own time (exec_event_time): the
+	 * first market's clock would make a second market's fills depend on
+	 * how the loop sliced time, that is on the speed. */
+	now = s->x != NULL && exec_event_time(s->x) != 0 ?
+	    exec_event_time(s->x) : s->m->now;
+	buf = ipc_event_format(topic, s->seq + 1, now, payload, &len);
 	if (buf == NULL)
 		return;
 	s->seq++;
 	/* A failed append is latched; server_flush halts at the pass's end. */
 	if (!s->recovering && !s->jhalted)
-		(void)server_jrnl_append(s, JRNL_EVENT, s->m->now, buf, len,
-		    topic);
+		(void)server_jrnl_append(s, JRNL_EVENT, now, buf, len, topic);
 	if (strcmp(topic, TOPIC_DECISION) == 0)
 		server_ring_push(&s->decisions, buf + strlen(topic) + 1);
 	else if (strcmp(topic, TOPIC_ALERT) == 0)
