@@ -145,7 +145,9 @@ text_duration(char *buf, size_t n, int64_t ns)
 char *
 text_speed(char *buf, size_t n, double speed)
 {
-	if (speed == floor(speed))
+	if (speed <= 0)
+		snprintf(buf, n, "max");        /* the protocol's 0 */
+	else if (speed == floor(speed))
 		snprintf(buf, n, "%.0fx", speed);
 	else if (speed * 2 == floor(speed * 2))
 		snprintf(buf, n, "%.1fx", speed);

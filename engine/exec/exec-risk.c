@@ -146,29 +146,44 @@ exec_desk_total(const struct exec *x, const struct market *m)
 	return (int64_t)floor(rate / (1.0 - rate) * (double)(all - ours)) - ours;
 }
 
-/* p's part of that room, in proportion to what it has left to work among
- * the symbol's blocks that are working: the block that decides first at
- * a time does not take it all (an aggressive POV beside a TWAP took every
- * share of it, and the TWAP never traded). */
+/* 1 when block q could use room on its symbol now: working, inside its
+ * window, with shares left to work and room under its own cap. */
+static int
+exec_desk_wants(const struct parent *q)
+{
+	return (q->state == PARENT_WORKING || q->state == PARENT_NEW) &&
+	    q->m->now >= q->spec.start && q->m->now < q->spec.end &&
+	    exec_unworked(q) > 0 && exec_block_room(q) > 0;
+}
+
+/* p's part of that room: an equal part among the symbol's blocks that
+ * could use some now, and never less than a lot while the room holds
+ * one.  The block that decides first at a time does not take it all (an
+ * aggressive POV beside a TWAP took every share of it, and the TWAP never
+ * traded), and a small block beside a large one is not left less than a
+ * lot (a share in proportion to what each had left gave a 20,000-share
+ * TWAP beside a 1,000,000-share one nothing all hour); a block that has
+ * not started or is held by its own cap takes no part.  What a block
+ * leaves of its part is there for the others at their next decision. */
 static int64_t
 exec_desk_room(const struct exec *x, const struct parent *p)
 {
-	int64_t room = exec_desk_total(x, p->m), sum = 0, mine;
+	int64_t room = exec_desk_total(x, p->m), part, lot;
+	int n = 0;
 
 	if (room == INT64_MAX || room <= 0)
-		return room;
-	if ((mine = exec_unworked(p)) <= 0)
 		return room;
 	for (size_t i = 0; i < x->nparents; i++) {
 		const struct parent *q = x->parents[i];
 
-		if (q->m == p->m && (q->state == PARENT_WORKING ||
-		    q->state == PARENT_NEW))
-			sum += exec_unworked(q);
+		if (q->m == p->m && q != p && exec_desk_wants(q))
+			n++;
 	}
-	if (sum <= mine)
-		return room;
-	return (int64_t)floor((double)room * (double)mine / (double)sum);
+	part = room / (n + 1);
+	lot = p->spec.lot > 0 ? p->spec.lot : 1;
+	if (part < lot)
+		part = room < lot ? room : lot;
+	return part;
 }
 
 int64_t

@@ -895,6 +895,8 @@ text_formats_numbers_and_times(void **state)
 	assert_string_equal(text_speed(b, sizeof b, 0.25), "0.25x");
 	assert_string_equal(text_speed(b, sizeof b, 0.5), "0.5x");
 	assert_string_equal(text_speed(b, sizeof b, 64), "64x");
+	/* 0 is "as fast as it goes" (it printed "0x" in tranche ctl status). */
+	assert_string_equal(text_speed(b, sizeof b, 0), "max");
 	assert_int_equal(text_decimals(0.01), 2);
 	assert_int_equal(text_decimals(1), 2);
 	assert_int_equal(text_decimals(0.0001), 4);
