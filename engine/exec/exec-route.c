@@ -446,6 +446,25 @@ exec_need_dealer_model(struct exec *x, char *err, size_t errlen)
 			memcpy(err + errlen - 4, "...", 4);
 		return -1;
 	}
+	/* Which dealer model chooses, in the daemon's log: the digest its
+	 * requests carry and a recovery is held to. */
+	if (exec_emitting(x)) {
+		char hex[MODEL_DIGEST_HEX];
+
+		fprintf(stderr, "tranched: dealer model %s: digest %s\n",
+		    dealer_model_default_path(), model_digest_hex(
+		    dealer_model_digest(x->dealers), hex));
+	}
+	return 0;
+}
+
+int
+exec_dealer_model_digest(struct exec *x, uint64_t *out, char *err,
+                         size_t errlen)
+{
+	if (exec_need_dealer_model(x, err, errlen) != 0)
+		return -1;
+	*out = dealer_model_digest(x->dealers);
 	return 0;
 }
 
@@ -656,7 +675,20 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 				size_t nc = p->nchildren;
 
 				/* The model's reason first: it is what a person
-				 * wants to see, and the rest may be cut. */
+				 * wants to see, and the rest may be cut.  A
+				 * choice the dealer model made names it: a
+				 * recovery is held to it. */
+				if (why[0] != '\0' && x->dealers != NULL &&
+				    x->e.emit != NULL && (x->dec_extra != NULL ||
+				    (x->dec_extra = cJSON_CreateObject()) != NULL)) {
+					char hex[MODEL_DIGEST_HEX];
+
+					cJSON_DeleteItemFromObjectCaseSensitive(
+					    x->dec_extra, "dealer_model_digest");
+					cJSON_AddStringToObject(x->dec_extra,
+					    "dealer_model_digest", model_digest_hex(
+					    dealer_model_digest(x->dealers), hex));
+				}
 				if (why[0] != '\0')
 					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,
 					    "%s; asking %d dealers for %lld: remainder %lld is "

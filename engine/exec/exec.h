@@ -597,6 +597,10 @@ struct market *exec_market_sym(struct exec *x, const char *sym);
 void exec_syms(const struct exec *x, char *buf, size_t n);
 /* Simulated now (every market is at the same time). */
 int64_t exec_now(const struct exec *x);
+/* The dealer model learned:K blocks use, loaded now if no block has yet
+ * (0, or -1 with err), and its digest (dealer_model_digest). */
+int exec_dealer_model_digest(struct exec *x, uint64_t *out, char *err,
+                             size_t errlen);
 /* While an event of one market is emitted (a trade, a fill, a child, a
  * request for quotes), that market's time: each market is advanced in
  * turn, so the first market's clock may already be ahead of it, by as

@@ -167,6 +167,24 @@ dealer_model_init(struct dealer_model *m)
 	m->gain_bps = 1.0;
 }
 
+uint64_t
+dealer_model_digest(const struct dealer_model *m)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const double f[] = { m->comp_bps, m->accept_bps, m->gain_bps,
+	    m->leak_b };
+
+	h = model_fnv(h, &m->ndealers, sizeof m->ndealers);
+	for (int i = 0; i < m->ndealers; i++)
+		h = model_fnv(h, m->names[i], strnlen(m->names[i],
+		    sizeof m->names[i]) + 1);
+	h = model_fnv(h, f, sizeof f);
+	h = model_fnv(h, m->w, sizeof m->w);
+	h = model_fnv(h, m->leak_a, (size_t)m->ndealers * sizeof *m->leak_a);
+	h = model_fnv(h, m->leak_c, (size_t)m->ndealers * sizeof *m->leak_c);
+	return h;
+}
+
 void
 dealer_model_free(struct dealer_model *m)
 {

@@ -590,8 +590,7 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 	return nn_write_json(model_to_json(m), path, err, errlen);
 }
 
-/* FNV-1a, 64 bits, over n bytes, from h. */
-static uint64_t
+uint64_t
 model_fnv(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;

@@ -221,6 +221,9 @@ uint64_t model_digest(const struct model *m);
  * MODEL_DIGEST_HEX); returns buf. */
 #define MODEL_DIGEST_HEX 17
 char *model_digest_hex(uint64_t d, char *buf);
+/* FNV-1a, 64 bits, over n bytes of p, from h (14695981039346656037 to
+ * start): the digests' hash. */
+uint64_t model_fnv(uint64_t h, const void *p, size_t n);
 
 /* Save as JSON (tranche-model(5) in tranched(1)); load refuses a file whose
  * features, actions or architecture this engine does not know.  0, or -1
@@ -605,6 +608,10 @@ int dealer_model_load(struct dealer_model *m, const char *path, char *err,
                       size_t errlen);
 /* $TRANCHE_DEALER_MODEL, else the shipped engine/models/dealers.json. */
 const char *dealer_model_default_path(void);
+/* What decides in a dealer model, as one number (model_digest's kind):
+ * the dealers, thresholds, weights and leakage figures, not the name or
+ * the record.  Requests it chose carry it, and a recovery is held to it. */
+uint64_t dealer_model_digest(const struct dealer_model *m);
 
 /*
  * Training: proximal policy optimisation (Schulman et al. 2017), ppo.c.

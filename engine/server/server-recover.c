@@ -74,6 +74,10 @@ struct recover {
 	 * policy.model_digest; "" none), and where that decision is. */
 	char digest[24], model[64];
 	uint64_t digest_offset;
+	/* ...and its requests for quotes by the dealer model this digest
+	 * names (learned:K), first at dealer_offset. */
+	char dealer_digest[24];
+	uint64_t dealer_offset;
 };
 
 /* The key an event counts under: its symbol's market, or "none". */
@@ -263,8 +267,13 @@ rec_digest_of(const cJSON *o, struct recover *r, uint64_t offset)
 	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
 	const char *d = NULL;
 
-	if (cJSON_IsObject(pol) && ipc_get_str(pol, "model_digest", &d) == 0 &&
-	    d[0] != '\0') {
+	if (r->dealer_digest[0] == '\0' &&
+	    ipc_get_str(o, "dealer_model_digest", &d) == 0 && d[0] != '\0') {
+		snprintf(r->dealer_digest, sizeof r->dealer_digest, "%.16s", d);
+		r->dealer_offset = offset;
+	}
+	if (r->digest[0] == '\0' && cJSON_IsObject(pol) &&
+	    ipc_get_str(pol, "model_digest", &d) == 0 && d[0] != '\0') {
 		snprintf(r->digest, sizeof r->digest, "%.16s", d);
 		r->digest_offset = offset;
 		if (ipc_get_str(pol, "model", &d) == 0)
@@ -284,7 +293,32 @@ rec_model_check(struct server *s, const struct recover *r, char *err,
                 size_t errlen)
 {
 	char e[400], have[MODEL_DIGEST_HEX];
+	uint64_t dd;
 
+	/* The dealer model: the same check, for requests learned:K made. */
+	if (r->dealer_digest[0] != '\0') {
+		if (exec_dealer_model_digest(s->x, &dd, e, sizeof e) != 0) {
+			snprintf(err, errlen, "journal %s: its requests for quotes "
+			    "were chosen by dealer model %s (decision at record "
+			    "offset %llu), and this engine has none: %s", s->jpath,
+			    r->dealer_digest, (unsigned long long)r->dealer_offset,
+			    e);
+			return -1;
+		}
+		if (strcmp(model_digest_hex(dd, have), r->dealer_digest) != 0) {
+			snprintf(err, errlen, "journal %s: its requests for quotes "
+			    "were chosen by dealer model %s (decision at record "
+			    "offset %llu), but this engine's, %s, is %s: "
+			    "re-simulated with it the session would not be the one "
+			    "journaled; not started (start it with "
+			    "TRANCHE_DEALER_MODEL naming the session's dealer model "
+			    "file: an engine names the digest of the dealer model "
+			    "it loads on standard error)", s->jpath,
+			    r->dealer_digest, (unsigned long long)r->dealer_offset,
+			    dealer_model_default_path(), have);
+			return -1;
+		}
+	}
 	if (r->digest[0] == '\0')
 		return 0;
 	if (exec_need_model(s->x, e, sizeof e) != 0) {
@@ -346,7 +380,7 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    strlen(ev.topic) + 1;
 
 			if (strcmp(ev.topic, TOPIC_DECISION) == 0 &&
-			    r->digest[0] == '\0')
+			    (r->digest[0] == '\0' || r->dealer_digest[0] == '\0'))
 				rec_digest_of(ev.json, r, rec.offset);
 			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
 			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) != 0 ?
