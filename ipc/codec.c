@@ -529,8 +529,10 @@ ipc_number_text(const char *s, double *out)
 	for (; *s != '\0' && o + 2 < sizeof buf; s++) {
 		if (*s >= '0' && *s <= '9')
 			digits++;
-		else if (*s == '.' && (s[1] < '0' || s[1] > '9'))
-			continue;               /* "1." is 1 */
+		else if (*s == '.' && digits > 0 && (s[1] == '\0' ||
+		    s[1] == 'e' || s[1] == 'E') && memchr(buf, '.', o) == NULL &&
+		    memchr(buf, 'e', o) == NULL && memchr(buf, 'E', o) == NULL)
+			continue;  /* "1." is 1; "1..5" and "1e3." are not */
 		else if (*s != '.' && *s != 'e' && *s != 'E' && *s != '-' &&
 		    *s != '+')
 			return -1;

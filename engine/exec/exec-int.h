@@ -76,6 +76,10 @@ struct exec_mkt {
 	/* Our dark and dealer fills: the lit tape (volume, our_volume) does
 	 * not carry them. */
 	int64_t our_venue;
+	/* The desk's room on this market at desk_t, before any block sent a
+	 * child then, and how many blocks wanted some (exec_desk_room). */
+	int64_t desk_t, desk_room0;
+	int desk_n;
 };
 
 /* The mid of every market is sampled on this grid of simulated time

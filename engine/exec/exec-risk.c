@@ -156,34 +156,47 @@ exec_desk_wants(const struct parent *q)
 	    exec_unworked(q) > 0 && exec_block_room(q) > 0;
 }
 
-/* p's part of that room: an equal part among the symbol's blocks that
- * could use some now, and never less than a lot while the room holds
- * one.  The block that decides first at a time does not take it all (an
- * aggressive POV beside a TWAP took every share of it, and the TWAP never
- * traded), and a small block beside a large one is not left less than a
- * lot (a share in proportion to what each had left gave a 20,000-share
- * TWAP beside a 1,000,000-share one nothing all hour); a block that has
- * not started or is held by its own cap takes no part.  What a block
- * leaves of its part is there for the others at their next decision. */
+/* p's part of that room: an equal part of the room as it was at this
+ * instant before any block sent a child, among the symbol's blocks that
+ * could use some then, never less than a lot while the room holds one
+ * and never more than the room left.  The block that decides first at a
+ * time does not take it all (an aggressive POV beside a TWAP took every
+ * share of it, and the TWAP never traded), nor more than the others: a
+ * part of what the blocks before it left gave the first of two equal
+ * TWAPs twice the second's fills (found by a review).  A small block
+ * beside a large one is not left less than a lot (a part in proportion
+ * to what each had left gave a 20,000-share TWAP beside a 1,000,000-share
+ * one nothing all hour); a block that has not started or is held by its
+ * own cap takes no part.  What a block leaves of its part is there for the
+ * others at their next decision. */
 static int64_t
 exec_desk_room(const struct exec *x, const struct parent *p)
 {
 	int64_t room = exec_desk_total(x, p->m), part, lot;
-	int n = 0;
+	struct exec_mkt *mk = exec_mkt_of(x, p->m);
 
-	if (room == INT64_MAX || room <= 0)
+	if (room == INT64_MAX || room <= 0 || mk == NULL)
 		return room;
-	for (size_t i = 0; i < x->nparents; i++) {
-		const struct parent *q = x->parents[i];
+	/* The room and the blocks wanting some as the first asker at this
+	 * instant found them: a cache, so const in what it decides. */
+	if (mk->desk_t != p->m->now || mk->desk_n == 0) {
+		int n = 0;
 
-		if (q->m == p->m && q != p && exec_desk_wants(q))
-			n++;
+		for (size_t i = 0; i < x->nparents; i++) {
+			const struct parent *q = x->parents[i];
+
+			if (q->m == p->m && exec_desk_wants(q))
+				n++;
+		}
+		mk->desk_t = p->m->now;
+		mk->desk_room0 = room;
+		mk->desk_n = n > 0 ? n : 1;
 	}
-	part = room / (n + 1);
+	part = mk->desk_room0 / mk->desk_n;
 	lot = p->spec.lot > 0 ? p->spec.lot : 1;
 	if (part < lot)
-		part = room < lot ? room : lot;
-	return part;
+		part = lot;
+	return part < room ? part : room;
 }
 
 int64_t

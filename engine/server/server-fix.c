@@ -234,7 +234,9 @@ sfix_er_init(struct server_fix *f, struct sfix_order *o, struct fix_er *er,
 	er->cum = o->cum;
 	er->avgpx = o->cum > 0 ? (double)o->cash / (double)o->cum : 0;
 	er->rejreason = -1;
-	er->t = server_now(f->s);
+	/* A fill's report at the fill's own time: its market's, which a
+	 * second symbol's is (not the first market's clock). */
+	er->t = server_event_now(f->s);
 }
 
 static void

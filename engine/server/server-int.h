@@ -366,6 +366,10 @@ cJSON *server_syms_json(struct server *s);
  * tick, the first symbol, the first symbol's book and every symbol's, the
  * blocks. */
 int64_t server_now(const struct server *s);
+/* The time of the event being published: its market's own
+ * (exec_event_time) for one market's trade, fill, child or request, else
+ * server_now(). */
+int64_t server_event_now(const struct server *s);
 double server_tick(const struct server *s);
 const char *server_sym(const struct server *s);
 cJSON *server_book_first_json(struct server *s);

@@ -359,7 +359,13 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		int k, key;
 
 		(*records)++;
-		*t_last = rec.t;
+		/* The latest time, not the last record's: a second market's
+		 * events are journaled at its own time, which may be behind
+		 * the first market's events already written (found by a
+		 * review: a cut after an XYZ trade re-simulated too little
+		 * and refused, or journaled a QDI trade twice). */
+		if (rec.t > *t_last)
+			*t_last = rec.t;
 		if (rec.kind != JRNL_EVENT)
 			continue;
 		if (ipc_event_parse(rec.data, rec.len, &ev, perr,

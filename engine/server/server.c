@@ -300,6 +300,13 @@ server_now(const struct server *s)
 	return s->rp != NULL ? s->rp->t : s->m->now;
 }
 
+int64_t
+server_event_now(const struct server *s)
+{
+	return s->rp == NULL && s->x != NULL && exec_event_time(s->x) != 0 ?
+	    exec_event_time(s->x) : server_now(s);
+}
+
 double
 server_tick(const struct server *s)
 {

@@ -241,7 +241,7 @@ number_text_takes_decimals_only(void **state)
 	static const char *bad[] = {
 		"", ".", "+", "-", "0x10", "0X1A", "inf", "nan", "INF", "1,5",
 		" 5", "5 ", "5%", "+-5", "--5", "1e", "1e999", "1.2.3", "e5",
-		"5e5e5", "1 000",
+		"5e5e5", "1 000", "1..5", "5..", "1e3.", "1.5.",
 	};
 	double v;
 
