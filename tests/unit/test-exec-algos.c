@@ -521,6 +521,23 @@ window_participation_refuses_with_the_values(void **state)
 	assert_non_null(strstr(r.last_alert, "limit 5.0%"));
 }
 
+/* A simulated market from seed and an exec on it whose desk holds each
+ * symbol to pct percent over 300 s (em may be NULL). */
+static struct exec *
+desk_exec(uint64_t seed, double pct, const struct exec_emit *em,
+          struct market **m)
+{
+	struct sim_params sp;
+	struct exec *x;
+	char err[256];
+
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(m, &sp, seed, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, *m, em), 0);
+	assert_int_equal(exec_set_desk_pov(x, pct, 300, err, sizeof err), 0);
+	return x;
+}
+
 /*
  * The desk's limit on its share of a symbol (limits.symbol_pov): two
  * blocks on one symbol, an aggressive TWAP and a POV at 30%, take 60% of
@@ -538,7 +555,6 @@ window_participation_refuses_with_the_values(void **state)
 static double
 desk_run(double pct, int *refused, int *held, char *why, size_t whyn)
 {
-	struct sim_params sp;
 	struct market *m;
 	struct exec *x;
 	struct parent_spec a, b;
@@ -551,10 +567,7 @@ desk_run(double pct, int *refused, int *held, char *why, size_t whyn)
 
 	memset(&r, 0, sizeof r);
 	r.qty = 1 << 30;
-	sim_params_default(&sp);
-	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
-	assert_int_equal(exec_new(&x, m, &em), 0);
-	assert_int_equal(exec_set_desk_pov(x, pct, 300, err, sizeof err), 0);
+	x = desk_exec(3, pct, &em, &m);
 	spec_init(&a, "twap-aggressive", 200000);
 	spec_init(&b, "pov", 200000);
 	b.pov = 30;
@@ -630,7 +643,6 @@ desk_limit_holds_every_block_on_a_symbol(void **state)
 static void
 desk_limit_holds_through_a_pause_and_a_long_interval(void **state)
 {
-	struct sim_params sp;
 	struct market *m;
 	struct exec *x;
 	struct parent_spec a;
@@ -638,10 +650,7 @@ desk_limit_holds_through_a_pause_and_a_long_interval(void **state)
 	int64_t bp, q;
 
 	(void)state;
-	sim_params_default(&sp);
-	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
-	assert_int_equal(exec_new(&x, m, NULL), 0);
-	assert_int_equal(exec_set_desk_pov(x, 10, 300, err, sizeof err), 0);
+	x = desk_exec(3, 10, NULL, &m);
 	spec_init(&a, "twap", 200000);
 	a.interval = 310 * NS;
 	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
@@ -662,17 +671,13 @@ desk_limit_holds_through_a_pause_and_a_long_interval(void **state)
 static void
 desk_limit_is_shared_by_the_blocks(void **state)
 {
-	struct sim_params sp;
 	struct market *m;
 	struct exec *x;
 	struct parent_spec a, b;
 	char err[256];
 
 	(void)state;
-	sim_params_default(&sp);
-	assert_int_equal(market_sim_new(&m, &sp, 7, OPEN - 300 * NS), 0);
-	assert_int_equal(exec_new(&x, m, NULL), 0);
-	assert_int_equal(exec_set_desk_pov(x, 15, 300, err, sizeof err), 0);
+	x = desk_exec(7, 15, NULL, &m);
 	spec_init(&b, "pov", 200000);
 	b.pov = 30;
 	spec_init(&a, "twap-aggressive", 500000);
@@ -697,18 +702,13 @@ desk_limit_leaves_a_small_block_its_part(void **state)
 	/* Cases 3 to 5 submit the small block first: the parts do not
 	 * depend on which block decides first at an instant. */
 	for (int k = 0; k < 6; k++) {
-		struct sim_params sp;
 		struct market *m;
 		struct exec *x;
 		struct parent_spec big, small;
 		char err[256];
 
 		(void)state;
-		sim_params_default(&sp);
-		assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
-		assert_int_equal(exec_new(&x, m, NULL), 0);
-		assert_int_equal(exec_set_desk_pov(x, 10, 300, err, sizeof err),
-		    0);
+		x = desk_exec(3, 10, NULL, &m);
 		spec_init(&big, "twap", 1000000);
 		big.end = OPEN + 3 * 3600 * NS;
 		if (k % 3 == 1) {
@@ -739,7 +739,6 @@ desk_limit_leaves_a_small_block_its_part(void **state)
 static void
 desk_limit_parts_are_equal(void **state)
 {
-	struct sim_params sp;
 	struct market *m;
 	struct exec *x;
 	struct parent_spec a;
@@ -747,10 +746,7 @@ desk_limit_parts_are_equal(void **state)
 	double f0, f1;
 
 	(void)state;
-	sim_params_default(&sp);
-	assert_int_equal(market_sim_new(&m, &sp, 3, OPEN - 300 * NS), 0);
-	assert_int_equal(exec_new(&x, m, NULL), 0);
-	assert_int_equal(exec_set_desk_pov(x, 10, 300, err, sizeof err), 0);
+	x = desk_exec(3, 10, NULL, &m);
 	spec_init(&a, "twap", 200000);
 	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
 	assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
