@@ -122,6 +122,7 @@ struct exec {
 	/* The dealer-selection model (loaded by the first learned:K block)
 	 * and who hears of each finished request (exec_set_dealer_sink). */
 	struct dealer_model *dealers;
+	uint64_t dealer_digest;  /* dealer_model_digest(dealers), once */
 	void (*dealer_sink)(void *arg, const struct dealer_obs *o);
 	void *dealer_sink_arg;
 	/* Requests for quotes as people see them (exec-rfq.c): the recent
@@ -228,14 +229,14 @@ void exec_watch_to(struct exec *x, int64_t t);
 
 /* exec-risk.c.  exec_pov_room: the shares the block's participation cap
  * and the desk's limit on its symbol still allow (INT64_MAX when neither
- * binds); exec_desk_binds: 1 when the desk's is the smaller room;
- * exec_room_why names the one that binds (buf), for a decision that
- * holds.  exec_desk_sample: a decision of a block on market mk
+ * binds); exec_desk_holds: 1 when room (what exec_pov_room gave) is
+ * the desk's, less than the block's own cap leaves; exec_room_why names
+ * the one that binds (buf), for a decision that holds.  exec_desk_sample: a decision of a block on market mk
  * samples its volume for the desk's limit. */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);
-int exec_desk_binds(const struct exec *x, const struct parent *p);
+int exec_desk_holds(const struct parent *p, int64_t room);
 const char *exec_room_why(const struct exec *x, const struct parent *p,
-                          char *buf, size_t n);
+                          int64_t room, char *buf, size_t n);
 void exec_desk_sample(struct exec *x, const struct market *m, int64_t t);
 /* The exec's entry for market m, NULL when it has none. */
 struct exec_mkt *exec_mkt_of(const struct exec *x, const struct market *m);

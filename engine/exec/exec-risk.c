@@ -133,17 +133,26 @@ exec_unworked(const struct parent *q)
 	return u > 0 ? u : 0;
 }
 
+/* The shares a window of all and ours leaves at the desk's rate:
+ * ours + q <= rate x (all + q). */
+static int64_t
+exec_desk_left(const struct exec *x, int64_t all, int64_t ours)
+{
+	double rate = x->desk_pov / 100.0;
+
+	return (int64_t)floor(rate / (1.0 - rate) * (double)(all - ours)) - ours;
+}
+
 /* Shares the desk's limit on m still allows all its blocks together
- * (INT64_MAX when there is none): ours + q <= rate x (all + q). */
+ * (INT64_MAX when there is none). */
 static int64_t
 exec_desk_total(const struct exec *x, const struct market *m)
 {
-	double rate = x->desk_pov / 100.0;
 	int64_t all, ours;
 
 	if (exec_desk_window(x, m, &all, &ours) != 0)
 		return INT64_MAX;
-	return (int64_t)floor(rate / (1.0 - rate) * (double)(all - ours)) - ours;
+	return exec_desk_left(x, all, ours);
 }
 
 /* 1 when block q could use room on its symbol now: working, inside its
@@ -208,16 +217,16 @@ exec_pov_room(const struct exec *x, const struct parent *p)
 }
 
 int
-exec_desk_binds(const struct exec *x, const struct parent *p)
+exec_desk_holds(const struct parent *p, int64_t room)
 {
-	return exec_desk_room(x, p) < exec_block_room(p);
+	return room < exec_block_room(p);
 }
 
 const char *
-exec_room_why(const struct exec *x, const struct parent *p, char *buf,
-              size_t n)
+exec_room_why(const struct exec *x, const struct parent *p, int64_t room,
+              char *buf, size_t n)
 {
-	if (exec_desk_binds(x, p))
+	if (exec_desk_holds(p, room))
 		snprintf(buf, n, "the desk's limit of %.1f%% of %s's volume over "
 		    "%.0f s (limits.symbol_pov)", x->desk_pov, p->m->sym,
 		    x->desk_pov_s);
@@ -414,7 +423,7 @@ exec_risk_check(const struct exec *x, const struct parent *p, int64_t px,
 		/* The whole desk's room: a block's part of it, which the
 		 * tactic sizes its children by, is never more. */
 		if (exec_desk_window(x, p->m, &all, &ours) == 0 &&
-		    qty > exec_desk_total(x, p->m)) {
+		    qty > exec_desk_left(x, all, ours)) {
 			snprintf(err, errlen, "the desk's participation in %s "
 			    "%.1f%% over the last %.0f s (%lld of %lld shares, "
 			    "every block's working children and this child %lld "

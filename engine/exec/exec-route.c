@@ -446,6 +446,7 @@ exec_need_dealer_model(struct exec *x, char *err, size_t errlen)
 			memcpy(err + errlen - 4, "...", 4);
 		return -1;
 	}
+	x->dealer_digest = dealer_model_digest(x->dealers);
 	/* Which dealer model chooses, in the daemon's log: the digest its
 	 * requests carry and a recovery is held to. */
 	if (exec_emitting(x)) {
@@ -453,7 +454,7 @@ exec_need_dealer_model(struct exec *x, char *err, size_t errlen)
 
 		fprintf(stderr, "tranched: dealer model %s: digest %s\n",
 		    dealer_model_default_path(), model_digest_hex(
-		    dealer_model_digest(x->dealers), hex));
+		    x->dealer_digest, hex));
 	}
 	return 0;
 }
@@ -464,7 +465,7 @@ exec_dealer_model_digest(struct exec *x, uint64_t *out, char *err,
 {
 	if (exec_need_dealer_model(x, err, errlen) != 0)
 		return -1;
-	*out = dealer_model_digest(x->dealers);
+	*out = x->dealer_digest;
 	return 0;
 }
 
@@ -687,7 +688,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 					    x->dec_extra, "dealer_model_digest");
 					cJSON_AddStringToObject(x->dec_extra,
 					    "dealer_model_digest", model_digest_hex(
-					    dealer_model_digest(x->dealers), hex));
+					    x->dealer_digest, hex));
 				}
 				if (why[0] != '\0')
 					exec_decision(x, p, "rfq", q, 0, STYLE_PASSIVE, q,

@@ -456,8 +456,8 @@ struct exec_cut {
  * caps -- never more than left, so the shares already working are not
  * blamed on a cap. */
 static int64_t
-exec_cap(const struct exec *x, const struct parent *p, int64_t want,
-         int64_t room, int64_t left, struct exec_cut *cut)
+exec_cap(const struct parent *p, int64_t want, int64_t room, int64_t left,
+         struct exec_cut *cut)
 {
 	if (want > left)
 		want = left;
@@ -465,7 +465,7 @@ exec_cap(const struct exec *x, const struct parent *p, int64_t want,
 	cut->due = want;
 	if (want > room) {
 		want = room;
-		cut->by = exec_desk_binds(x, p) ? "desk" : "participation";
+		cut->by = exec_desk_holds(p, room) ? "desk" : "participation";
 	}
 	if (p->max_child > 0 && want > p->max_child) {
 		want = p->max_child;
@@ -550,7 +550,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	room = exec_pov_room(x, p);
 	want = next - p->filled - p->working;
 	want = want > 0 ? (int64_t)llround(mult * (double)want) : 0;
-	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
+	want = exec_cap(p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		char why[200];
@@ -559,7 +559,7 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 		if (room <= 0 || (cap.by != NULL && cap.due > 0 &&
 		    strcmp(cap.by, "max_child") != 0))
 			snprintf(why, sizeof why, "%s reached (%lld due)",
-			    exec_room_why(x, p, cut, sizeof cut),
+			    exec_room_why(x, p, room, cut, sizeof cut),
 			    (long long)cap.due);
 		else
 			snprintf(why, sizeof why, "nothing to add");
@@ -721,7 +721,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	if (room <= 0) {
 		exec_decision(x, p, "hold", 0, 0, -1, sched, "%s reached: "
 		    "waiting for the market to trade",
-		    exec_room_why(x, p, cut, sizeof cut));
+		    exec_room_why(x, p, room, cut, sizeof cut));
 		return;
 	}
 	int mode = exec_mode(x, p);
@@ -735,7 +735,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 
 		if (take < behind)
 			take = behind;
-		take = exec_cap(x, p, take, room, remaining - p->working, &cap);
+		take = exec_cap(p, take, room, remaining - p->working, &cap);
 		qty = exec_round_lot(take, p->spec.lot, remaining - p->working);
 		if (qty > 0 && exec_px_ok(p, far)) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -751,7 +751,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	/* 2. Catch up by crossing when more than a slice behind. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		qty = exec_cap(x, p, behind, room, remaining - p->working, &cap);
+		qty = exec_cap(p, behind, room, remaining - p->working, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
@@ -772,7 +772,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	want = next - p->filled - p->working;
 	if (mult != 1 && want > 0)
 		want = (int64_t)llround(mult * (double)want);
-	want = exec_cap(x, p, want, room, remaining - p->working, &cap);
+	want = exec_cap(p, want, room, remaining - p->working, &cap);
 	qty = exec_round_lot(want, p->spec.lot, remaining - p->working);
 	if (qty <= 0) {
 		/* Not "on schedule" when a cap left less than a lot of what
@@ -781,7 +781,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 		    strcmp(cap.by, "max_child") != 0)
 			exec_decision(x, p, "hold", 0, 0, -1, sched, "%s reached: "
 			    "%lld due, %lld filled, %lld working, schedule %lld",
-			    exec_room_why(x, p, cut, sizeof cut),
+			    exec_room_why(x, p, room, cut, sizeof cut),
 			    (long long)cap.due, (long long)p->filled,
 			    (long long)p->working, (long long)sched);
 		else if (crossed == 0)

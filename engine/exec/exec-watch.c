@@ -177,12 +177,15 @@ exec_watch_sample(struct exec *x, int64_t t)
 		 * the shares the block is behind: the tactic could not catch
 		 * up without breaking it (and the desk's limit on the symbol
 		 * is not the tighter: then the person's cap is not why). */
-		if (p->cap_person && p->spec.max_pov < 100 &&
-		    !exec_desk_binds(x, p) &&
-		    exec_pov_room(x, p) < b.sched - b.filled) {
-			b.cap_binds = 1;
-			b.cap_pct = p->spec.max_pov;
-			b.cap_set = p->cap_t0;
+		if (p->cap_person && p->spec.max_pov < 100) {
+			int64_t room = exec_pov_room(x, p);
+
+			if (!exec_desk_holds(p, room) &&
+			    room < b.sched - b.filled) {
+				b.cap_binds = 1;
+				b.cap_pct = p->spec.max_pov;
+				b.cap_set = p->cap_t0;
+			}
 		}
 		watch_block(x->watch, t, &b);
 	}
