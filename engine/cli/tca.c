@@ -118,6 +118,46 @@ struct tc {
 	double tick;
 };
 
+/*
+ * Block ids in order: numbers by value ("2" before "10"), then any other
+ * id by its bytes.  qsort has no context argument in C11, hence the
+ * file-scope pointer; the report runs once a process.
+ */
+static const struct tc *tc_order;
+
+static int
+tc_id_number(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static int
+tc_block_cmp(const void *a, const void *b)
+{
+	const char *x = tc_order->b[*(const int *)a].id;
+	const char *y = tc_order->b[*(const int *)b].id;
+	int nx = tc_id_number(x), ny = tc_id_number(y);
+
+	if (nx != ny)
+		return ny - nx;
+	if (nx) {
+		while (*x == '0' && x[1] != '\0')
+			x++;
+		while (*y == '0' && y[1] != '\0')
+			y++;
+		if (strlen(x) != strlen(y))
+			return strlen(x) < strlen(y) ? -1 : 1;
+	}
+	int c = strcmp(x, y);
+
+	return c != 0 ? c : *(const int *)a - *(const int *)b;
+}
+
 static int
 tc_grow(void **p, size_t *cap, size_t n, size_t sz)
 {
@@ -252,8 +292,12 @@ tc_series(struct tc *tc, const char *sym)
 		return NULL;
 	struct tc_series *se = &tc->ser[tc->nser++];
 
+	/* sym may be a block's own, inside *tc: copied, never overlapping
+	 * a series' name, but the compiler cannot see that. */
+	size_t n = strnlen(sym, sizeof se->sym - 1);
+
 	memset(se, 0, sizeof *se);
-	snprintf(se->sym, sizeof se->sym, "%s", sym);
+	memmove(se->sym, sym, n);
 	return se;
 }
 
@@ -649,7 +693,8 @@ backtest_tca_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			printf("usage: tranched tca JOURNAL [--json|--csv]\n"
-			    "Transaction cost analysis of every block in a journal:\n"
+			    "Transaction cost analysis of every block in a journal, in\n"
+			    "the order of the blocks' ids:\n"
 			    "shortfall against arrival and its decomposition (spread,\n"
 			    "temporary impact, timing, opportunity), interval VWAP and\n"
 			    "TWAP of the mid, participation, passive share, markouts;\n"
@@ -790,7 +835,16 @@ backtest_tca_main(int argc, char **argv)
 		    "is_usd,spread_usd,temp_usd,timing_usd,opp_usd,vwap,vs_vwap_bps,"
 		    "twap_mid,vs_twap_bps,participation,passive_share,markout_1m_bps,"
 		    "markout_5m_bps,sym\n");
-	for (int i = 0; i < tc->nb; i++) {
+	/* Rows in the blocks' order, not the journal's: which block the
+	 * journal first names depends on how the markets' steps fell. */
+	int ord[TCA_MAX_BLOCKS];
+
+	for (int i = 0; i < tc->nb; i++)
+		ord[i] = i;
+	tc_order = tc;
+	qsort(ord, (size_t)tc->nb, sizeof ord[0], tc_block_cmp);
+	for (int oi = 0; oi < tc->nb; oi++) {
+		int i = ord[oi];
 		struct tc_block *b = &tc->b[i];
 		int64_t tend = b->t_end ? b->t_end : b->end;
 		static const struct tc_series none;
