@@ -26,6 +26,10 @@
  *   the end has heard every fill exactly once: no ExecID twice, resends
  *   included, and the LastQty
  *   summed equals the block's filled quantity and `tranched tca`'s.
+ * fix_second_symbol_fills_carry_its_time: an order on the second symbol
+ *   of a two-symbol session hears each fill at the fill's own time, the
+ *   journal's, to the millisecond.  TransactTime was the first market's
+ *   clock, up to a loop step (0.34 s at 50x) ahead of the second's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -968,6 +972,86 @@ fix_reset_logon_hears_what_was_made_while_away(void **state)
 	rig_free(&r);
 }
 
+/*
+ * fix_second_symbol_fills_carry_its_time: see the top.  The journal's fill
+ * events of the order's block are read out of the records as text
+ * (strings(1), as tests/integration/tca-exact.sh does), in the order they
+ * were published, which is the order their reports were queued in.
+ */
+static void
+fix_second_symbol_fills_carry_its_time(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	static char at[12][40];
+	char msg[8192], v[64], block[16], cmd[900], line[4096];
+	int n = 0, k = 0, pd, diff = 0;
+	long long t0;
+	FILE *p;
+
+	memset(&h, 0, sizeof h);
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=program",
+	    "--speed=50", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=Y1|55=XYZ|54=1|38=6000|40=1|60=20261203-09:30:00|"
+	    "126=20261203-09:45:00|5002=aggressive|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	fv(msg, 37, block, sizeof block);
+	t0 = itest_now_ms();
+	while (h.cum < 6000 && n < 12 && itest_now_ms() - t0 < 60000) {
+		if (fc_next(&c, msg, sizeof msg, 2000, &pd) != 1 ||
+		    strcmp(fv(msg, 35, v, sizeof v), "8") != 0)
+			continue;
+		heard_add(&h, msg);
+		if (strcmp(fv(msg, 150, v, sizeof v), "F") != 0)
+			continue;
+		assert_string_equal(fv(msg, 55, v, sizeof v), "XYZ");
+		/* 20261203-HH:MM:SS.sss: the time of day. */
+		fv(msg, 60, v, sizeof v);
+		assert_non_null(strchr(v, '-'));
+		snprintf(at[n++], sizeof at[0], "%s", strchr(v, '-') + 1);
+	}
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	assert_true(n > 0);
+
+	snprintf(cmd, sizeof cmd, "strings -n 8 '%s' | grep -a '^{\"v\"'",
+	    r.journal);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof line, p) != NULL) {
+		cJSON *j = cJSON_Parse(line);
+		const cJSON *t = cJSON_GetObjectItem(j, "t");
+		char want[40];
+		long long ms;
+
+		if (j == NULL || cJSON_GetObjectItem(j, "liq") == NULL ||
+		    cJSON_GetObjectItem(j, "child") == NULL ||
+		    strcmp(itest_str(j, "block"), block) != 0 ||
+		    !cJSON_IsString(t)) {
+			cJSON_Delete(j);
+			continue;
+		}
+		ms = strtoll(t->valuestring, NULL, 10) / 1000000;
+		snprintf(want, sizeof want, "%02lld:%02lld:%02lld.%03lld",
+		    ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+		if (k < n && strcmp(at[k], want) != 0 && diff++ < 5)
+			fprintf(stderr, "fill %d of block %s: TransactTime %s, "
+			    "the journal's fill %s\n", k + 1, block, at[k], want);
+		k++;
+		cJSON_Delete(j);
+	}
+	pclose(p);
+	fprintf(stderr, "fix second symbol: %d fill reports, %d journaled fills, "
+	    "%d at another time\n", n, k, diff);
+	assert_true(k >= n);
+	assert_int_equal(diff, 0);
+	rig_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -978,6 +1062,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_big_resend_is_answered),
 		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
 		cmocka_unit_test(fix_reset_logon_hears_what_was_made_while_away),
+		cmocka_unit_test(fix_second_symbol_fills_carry_its_time),
 	};
 
 	if (argc < 2) {
