@@ -566,6 +566,45 @@ tca_refuses_impossible_fills(void **state)
 	remove_dir(dir);
 }
 
+/*
+ * A journal whose header's seed is not a whole number >= 0 is refused by
+ * the engine's recovery naming the seed as written (it said "no scenario
+ * or seed: not a session journal" with both present), and left as it was.
+ */
+static void
+recovery_names_a_bad_header_seed(void **state)
+{
+	static const struct {
+		const char *seed, *named;
+	} bad[] = {
+		{ ",\"seed\":1.5", "header seed 1.5: must be a whole number" },
+		{ ",\"seed\":-3", "header seed -3: must be a whole number" },
+		{ ",\"seed\":\"x7\"", "header seed \"x7\": must be a whole" },
+		{ "", "header seed missing: must be a whole number" },
+	};
+	char dir[256], path[300], err[300], hdr[256], before[300], after[300];
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/s.trj", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
+		    "\"market\":{\"tick\":0.01}}%s}", bad[i].seed);
+		craft(path, hdr, 3, "10001", "100", 0);
+		assert_int_equal(run("cksum < %s > %s/sum", path, dir), 0);
+		assert_int_equal(run("'%s' --journal=%s --listen=ipc://%s/ctl "
+		    "--speed=max --exit-when-done >/dev/null 2>%s", tranched, path,
+		    dir, err) != 0, 1);
+		assert_file_has(err, bad[i].named);
+		snprintf(before, sizeof before, "%s/sum", dir);
+		snprintf(after, sizeof after, "%s/sum2", dir);
+		assert_int_equal(run("cksum < %s > %s && cmp -s %s %s", path, after,
+		    before, after), 0);
+	}
+	remove_dir(dir);
+}
+
 static void
 tca_refuses_other_protocols(void **state)
 {
@@ -745,6 +784,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(journal_lock_names_the_holder),
 		cmocka_unit_test(tca_refuses_impossible_fills),
 		cmocka_unit_test(tca_refuses_other_protocols),
+		cmocka_unit_test(recovery_names_a_bad_header_seed),
 		cmocka_unit_test(tca_and_replay_skip_a_damaged_span),
 		cmocka_unit_test(format_1_is_read_and_salvage_converts_it),
 		cmocka_unit_test(journal_repeated_or_missing_command_is_found),

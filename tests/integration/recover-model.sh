@@ -106,6 +106,15 @@ grep -q "$tmp/bad.json" "$tmp/info.err" ||
 	"files that have it: $(cat "$tmp/info")"
 grep -q "^$tmp/same.json: \"renamed\", digest $digest\$" "$tmp/info" ||
 	fail "tranched model on the renamed copy: $(cat "$tmp/info")"
+# A name with a terminal's escape sequences prints them as '?': a file
+# named so cannot clear the screen or retitle the window of whoever reads.
+jq '.name = "evil\u001b[2J\u001b]0;owned\u0007"' "$tmp/m.json" > "$tmp/esc.json"
+"$TRANCHED" model "$tmp/esc.json" > "$tmp/esc.out" ||
+	fail "tranched model on a name with escapes failed"
+grep -q $'[\x01-\x1f\x7f]' "$tmp/esc.out" &&
+	fail "tranched model printed a control byte: $(od -c "$tmp/esc.out" | head -3)"
+grep -q "^$tmp/esc.json: \"evil?\[2J?\]0;owned?\", digest $digest\$" "$tmp/esc.out" ||
+	fail "tranched model on the escaped name: $(cat -v "$tmp/esc.out" | head -1)"
 grep "^$tmp/other.json: " "$tmp/info" | grep -q "digest $digest" &&
 	fail "tranched model gives the changed model the session's digest"
 "$TRANCHED" model --json "$tmp/other.json" "$tmp/m.json" > "$tmp/info.json" ||
