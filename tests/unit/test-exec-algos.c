@@ -24,6 +24,7 @@
 
 #include "engine/exec/exec.h"
 #include "engine/exec/scenario.h"
+#include "engine/watch/watch.h"
 
 #define NS 1000000000LL
 #define OPEN (34200LL * NS)
@@ -40,6 +41,8 @@ struct rec {
 	char last_alert[256];
 	int unfilled_alerts;
 	char unfilled_text[256];
+	int behind_alerts;   /* "behind schedule" alerts, and the last one */
+	char behind_text[256];
 	int64_t limit_px;
 	int side;
 	int64_t filled_seen, qty;
@@ -91,6 +94,11 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "unfilled") == 0) {
 		r->unfilled_alerts++;
 		snprintf(r->unfilled_text, sizeof r->unfilled_text, "%s",
+		    cJSON_GetObjectItem(o, "text")->valuestring);
+	} else if (strcmp(topic, "alert") == 0 &&
+	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "behind") == 0) {
+		r->behind_alerts++;
+		snprintf(r->behind_text, sizeof r->behind_text, "%s",
 		    cJSON_GetObjectItem(o, "text")->valuestring);
 	} else if (strcmp(topic, "alert") == 0 &&
 	    strcmp(cJSON_GetObjectItem(o, "code")->valuestring, "risk") == 0) {
@@ -818,6 +826,55 @@ several_blocks_at_once(void **state)
 	market_free(m);
 }
 
+/*
+ * The alert that a block is behind blames a person's cap only when that
+ * cap is what holds it: under the desk's limit on the symbol (5%) a block
+ * a person throttled to 50% is behind because of the desk, and the alert
+ * says "behind" without naming the person's cap; the same block throttled
+ * to 5% with no desk limit is behind by the person's cap, and the alert
+ * names it.
+ */
+static void
+desk_limit_is_not_blamed_on_a_persons_cap(void **state)
+{
+	static const struct {
+		double desk, cap;
+		int blames;
+	} c[] = { { 5, 50, 0 }, { 100, 5, 1 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct market *m;
+		struct exec *x;
+		struct parent_spec a;
+		struct watch_config wc;
+		struct rec r;
+		struct exec_emit em = { rec_emit, &r };
+		char err[256];
+
+		memset(&r, 0, sizeof r);
+		r.qty = 1 << 30;
+		x = desk_exec(3, c[i].desk, &em, &m);
+		watch_config_default(&wc);
+		assert_int_equal(exec_set_alerts(x, &wc, err, sizeof err), 0);
+		spec_init(&a, "twap-aggressive", 400000);
+		assert_int_equal(exec_submit(x, &a, NULL, err, sizeof err), 0);
+		assert_int_equal(exec_throttle(x, exec_get(x, 0)->id, c[i].cap,
+		    err, sizeof err), 0);
+		for (int64_t t = OPEN; t <= OPEN + 1800 * NS; t += 10 * NS)
+			exec_tick(x, t);
+		if (r.behind_alerts == 0)
+			fail_msg("desk %g%%, cap %g%%: no behind alert", c[i].desk,
+			    c[i].cap);
+		if ((strstr(r.behind_text, "person's cap") != NULL) !=
+		    c[i].blames)
+			fail_msg("desk %g%%, cap %g%%: \"%s\"", c[i].desk, c[i].cap,
+			    r.behind_text);
+		exec_free(x);
+		market_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -841,6 +898,7 @@ main(void)
 		cmocka_unit_test(desk_limit_is_shared_by_the_blocks),
 		cmocka_unit_test(desk_limit_leaves_a_small_block_its_part),
 		cmocka_unit_test(desk_limit_parts_are_equal),
+		cmocka_unit_test(desk_limit_is_not_blamed_on_a_persons_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
