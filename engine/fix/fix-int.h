@@ -180,7 +180,16 @@ struct fix_sess_cfg {
 	char user[64];
 	char dictionary[512];
 	int reset_on_disconnect;
+	/* Messages a second the counterparty may send once logged on, on
+	 * average over FIX_RATE_WINDOW_S seconds; more ends the session
+	 * (every message answered is stored, so a flood would fill the
+	 * disk). */
+	int max_msg_rate;
 };
+
+#define FIX_RATE_DEFAULT 100
+#define FIX_RATE_MAX 1000000
+#define FIX_RATE_WINDOW_S 10
 
 /* Reads the sessions file: 0 and a malloc'd array (*n entries), or <0 with
  * err naming the file, the index, the field and the value. */

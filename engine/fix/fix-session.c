@@ -92,6 +92,11 @@ struct fix_session {
 	char **again;
 	size_t *again_len;
 	int nagain;
+	/* The counterparty's message rate: a bucket of FIX_RATE_WINDOW_S
+	 * seconds' worth of cfg.max_msg_rate, refilled as time passes, one
+	 * taken a message. */
+	double rate_left;
+	int64_t rate_t;
 };
 
 #define SCRATCH_MAX (FIX_OUT_MAX + 2048)
@@ -222,7 +227,8 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 			goto fail;
 		}
 		static const char *known[] = {"name", "version", "sender", "target", "heartbeat",
-		                              "role", "user", "dictionary", "reset_on_disconnect"};
+		                              "role", "user", "dictionary", "reset_on_disconnect",
+		                              "max_msg_rate"};
 		const cJSON *k;
 		cJSON_ArrayForEach(k, o)
 		{
@@ -232,7 +238,8 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 			if (!ok) {
 				snprintf(err, errcap,
 				         "%s: sessions[%d].%.40s: unknown field (known: name, version, sender, "
-				         "target, heartbeat, role, user, dictionary, reset_on_disconnect)",
+				         "target, heartbeat, role, user, dictionary, reset_on_disconnect, "
+				         "max_msg_rate)",
 				         path, i, k->string);
 				goto fail;
 			}
@@ -271,6 +278,20 @@ int fix_sessions_load(const char *path, struct fix_sess_cfg **out, int *nout, ch
 				goto fail;
 			}
 			c->heartbeat = (int)hb->valuedouble;
+		}
+		c->max_msg_rate = FIX_RATE_DEFAULT;
+		const cJSON *mr = cJSON_GetObjectItemCaseSensitive(o, "max_msg_rate");
+		if (mr) {
+			if (!cJSON_IsNumber(mr) || mr->valuedouble != (double)(int)mr->valuedouble ||
+			    mr->valuedouble < 1 || mr->valuedouble > FIX_RATE_MAX) {
+				char *s = cJSON_PrintUnformatted(mr);
+				snprintf(err, errcap, "%s: sessions[%d].max_msg_rate %s: must be a whole "
+				         "number of messages a second, 1 to %d", path, i, s ? s : "?",
+				         FIX_RATE_MAX);
+				free(s);
+				goto fail;
+			}
+			c->max_msg_rate = (int)mr->valuedouble;
 		}
 		snprintf(c->role, sizeof c->role, "trader");
 		if (cfg_str(path, i, o, "role", 0, c->role, sizeof c->role, err, errcap) < 0)
@@ -346,6 +367,25 @@ fail:
 	return -1;
 }
 
+/* 1 when the counterparty has sent more than its max_msg_rate allows:
+ * every message it sends may be answered, and every answer is stored, so
+ * a peer in a loop would fill the disk the journal is on. */
+static int over_rate(struct fix_session *s, int64_t now)
+{
+	double cap = (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
+
+	if (now > s->rate_t) {
+		s->rate_left += (double)(now - s->rate_t) / NS * s->cfg.max_msg_rate;
+		if (s->rate_left > cap)
+			s->rate_left = cap;
+		s->rate_t = now;
+	}
+	if (s->rate_left < 1)
+		return 1;
+	s->rate_left -= 1;
+	return 0;
+}
+
 /* ---- the engine: the set of sessions ---- */
 
 int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int n,
@@ -364,6 +404,11 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		s->eng = e;
 		s->cfg = cfg[i];
 		s->hb = cfg[i].heartbeat;
+		/* A configuration made without the sessions file (tests,
+		 * fix-echo's own) gets the file's default. */
+		if (s->cfg.max_msg_rate <= 0)
+			s->cfg.max_msg_rate = FIX_RATE_DEFAULT;
+		s->rate_left = (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
 		s->pin = malloc(sizeof *s->pin);
 		s->pq = malloc(sizeof *s->pq);
 		s->pres = malloc(sizeof *s->pres);
@@ -1238,6 +1283,20 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 {
 	struct fix_parsed *p = s->pin;
 	const char *why;
+	if (s->state == S_ACTIVE && over_rate(s, now)) {
+		/* Not processed and not counted in: nothing of it was said
+		 * yes to, and the counterparty sends it again after its next
+		 * Logon, as any message we did not take. */
+		char text[160];
+
+		snprintf(text, sizeof text, "more than %d messages a second over %d s "
+		         "(max_msg_rate)", s->cfg.max_msg_rate, FIX_RATE_WINDOW_S);
+		snprintf(s->why, sizeof s->why, "%s", text);
+		if (!s->logout_sent)
+			send_logout(s, now, text);
+		s->disconnect = 1;
+		return FIX_DISCONNECT;
+	}
 	if (fix_parse(raw, len, p, &why) < 0) {
 		/* Garbled: dropped, sequence numbers untouched. */
 		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
@@ -1273,6 +1332,13 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 	}
 	if (s->conn) {
 		*why = "session is already logged on";
+		s = NULL;
+		goto out;
+	}
+	/* A Logon counts against the rate as any message: a peer logging on
+	 * in a loop is answered, and stored, as often as it likes otherwise. */
+	if (over_rate(s, now)) {
+		*why = "more messages a second than the session's max_msg_rate";
 		s = NULL;
 		goto out;
 	}
@@ -1526,6 +1592,7 @@ cJSON *fix_engine_status(struct fix_engine *e)
 		cJSON_AddNumberToObject(o, "next_in", (double)fix_store_next_in(s->store));
 		cJSON_AddNumberToObject(o, "next_out", (double)fix_store_next_out(s->store));
 		cJSON_AddNumberToObject(o, "heartbeat", s->hb);
+		cJSON_AddNumberToObject(o, "max_msg_rate", s->cfg.max_msg_rate);
 	}
 	return arr;
 }

@@ -818,7 +818,16 @@ fix_big_resend_is_answered(void **state)
 	char msg[8192], body[64];
 	int n = 0, rv, pd;
 
+	FILE *f;
+
 	rig_make(&r);
+	/* 5,000 messages in a few seconds: far past the default rate, which
+	 * fix_status_flood_is_logged_out holds to. */
+	assert_non_null(f = fopen(r.sessions, "w"));
+	fprintf(f, "{\"sessions\":[{\"name\":\"oms\",\"version\":\"FIX.4.4\","
+	    "\"sender\":\"TRANCHE\",\"target\":\"OMS\",\"max_msg_rate\":"
+	    "100000}]}\n");
+	fclose(f);
 	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
 	    "--speed=1", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
 	fc_logon(&c, r.port);
@@ -846,6 +855,68 @@ fix_big_resend_is_answered(void **state)
 		fail_msg("%d of 5000 reports resent, then %s", n, rv < 0 ?
 		    "the connection closed" : "nothing");
 	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
+/*
+ * fix_status_flood_is_logged_out: every message a counterparty sends may
+ * be answered, and every answer is stored: an OMS in a loop asking for an
+ * order's status grew the store without bound (about 270 bytes a
+ * request), on the disk the journal is on.  At the default rate (100 a
+ * second over 10 s) 2,000 requests at once are answered up to about a
+ * thousand, then the session is logged out with a Text naming the limit
+ * and the engine says so; the engine still trades, and the session logs
+ * on again once the rate allows.
+ */
+static void
+fix_status_flood_is_logged_out(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 }, c2 = { .out = 1, .in = 1 };
+	char msg[8192], body[64], v[256];
+	int answered = 0, rv, pd, logout = 0;
+	cJSON *st;
+
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=1", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	for (int i = 0; i < 2000; i++) {
+		snprintf(body, sizeof body, "11=F%d|55=QDI|54=1|", i);
+		fc_send(&c, "H", body);
+	}
+	while ((rv = fc_read(&c, msg, sizeof msg, 3000)) == 1) {
+		if (strstr(msg, "|35=8|") != NULL)
+			answered++;
+		if (strstr(msg, "|35=5|") != NULL) {
+			logout = 1;
+			fv(msg, 58, v, sizeof v);
+		}
+	}
+	fprintf(stderr, "fix status flood: %d of 2000 answered, logout: %s\n",
+	    answered, logout ? v : "none");
+	assert_true(logout);
+	assert_non_null(strstr(v, "more than 100 messages a second over 10 s"));
+	/* The Logon took one of the bucket's 1,000, and it refills at 100 a
+	 * second while the requests are read (a second or more under the
+	 * sanitizers). */
+	assert_true(answered >= 990 && answered <= 1500);
+	close(c.fd);
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_true(itest_ok(st));
+	cJSON_Delete(st);
+	/* The bucket refills (a message each 10 ms): the session logs on
+	 * again a second later, and the requests it sent past the limit are
+	 * asked for again. */
+	sleep(1);
+	c2.out = c.out;
+	c2.in = c.in;
+	fc_logon(&c2, r.port);
+	while ((rv = fc_next(&c2, msg, sizeof msg, 2000, &pd)) == 1)
+		;
+	close(c2.fd);
 	assert_int_equal(itest_stop(&e), 0);
 	rig_free(&r);
 }
@@ -1060,6 +1131,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_kill9_every_fill_reported_once),
 		cmocka_unit_test(fix_people_and_long_session_names),
 		cmocka_unit_test(fix_big_resend_is_answered),
+		cmocka_unit_test(fix_status_flood_is_logged_out),
 		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
 		cmocka_unit_test(fix_reset_logon_hears_what_was_made_while_away),
 		cmocka_unit_test(fix_second_symbol_fills_carry_its_time),

@@ -78,6 +78,8 @@ static void on_logout(void *ud, struct fix_session *s, const char *why)
 
 struct fx {
 	int rod;      /* the session resets on disconnect */
+	int rate;     /* its max_msg_rate; 0: the ceiling (the clock here
+	                 stands still, and most tests send many at once) */
 	char dir[64];
 	struct fix_engine *e;
 	struct fix_session *s;
@@ -94,6 +96,7 @@ static void fx_open(struct fx *f)
 	snprintf(c.sender, sizeof c.sender, "ISLD");
 	snprintf(c.target, sizeof c.target, "TW");
 	c.heartbeat = 30;
+	c.max_msg_rate = f->rate ? f->rate : FIX_RATE_MAX;
 	snprintf(c.role, sizeof c.role, "trader");
 	snprintf(c.user, sizeof c.user, "oms");
 	struct fix_app app = {.ud = &f->seen, .on_app = on_app, .on_logon = on_logon,
@@ -807,6 +810,60 @@ static void kept_aside_reports_wait_for_a_store_that_takes_them(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A counterparty past its max_msg_rate (here 5 a second, so 50 at once
+ * over 10 s) is logged out with a Text that says so, and the message that
+ * went over is neither delivered nor counted in: it is sent again after
+ * the next Logon.  The bucket refills with time (a message a fifth of a
+ * second) and is the session's, not the connection's: logging on again
+ * at once does not refill it.
+ */
+static void message_rate_logs_out_a_flood(void **state)
+{
+	struct fx f;
+	char m[1024], *out;
+	const char *why = NULL;
+	long long next;
+
+	memset(&f, 0, sizeof f);
+	f.rate = 5;
+	fx_tmpdir(f.dir, sizeof f.dir, "fixrate");
+	fx_open(&f);
+	fx_logon(&f, 1, NULL); /* one of the 50 */
+	free(fx_out(&f));
+	for (int i = 0; i < 49; i++) {
+		char t[128];
+		snprintf(t, sizeof t, "8=FIX.4.4|35=H|34=%d|49=TW|52=<NOW>|56=ISLD|37=1|11=X|55=QDI|54=1|", i + 2);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+	}
+	assert_int_equal(f.seen.napp, 49);
+	free(fx_out(&f));
+	next = fix_session_next_in(f.s);
+	assert_int_equal(next, 51);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=H|34=51|49=TW|52=<NOW>|56=ISLD|37=1|11=X|55=QDI|54=1|"),
+	                 FIX_DISCONNECT);
+	out = fx_out(&f);
+	if (!strstr(out, "35=5|") || !strstr(out, "58=more than 5 messages a second over 10 s"))
+		fail_msg("no Logout naming the rate: %s", out);
+	free(out);
+	assert_int_equal(f.seen.napp, 49);
+	assert_int_equal(fix_session_next_in(f.s), 51);
+	fix_session_disconnected(f.s, "rate");
+	/* At once again: refused, the bucket is the session's. */
+	size_t n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=51|49=TW|52=<NOW>|56=ISLD|98=0|108=30|", T / NS);
+	assert_null(fix_engine_logon(f.e, &f.conn, T, m, n, &why));
+	assert_non_null(strstr(why, "max_msg_rate"));
+	/* A second later five more may come: the Logon and message 52. */
+	T += NS;
+	fx_logon(&f, 52, NULL);
+	out = fx_out(&f);
+	/* Its Logon is answered, and 51, never taken, is asked for again. */
+	if (!strstr(out, "35=A|") || !strstr(out, "35=2|") || !strstr(out, "7=51|"))
+		fail_msg("after the wait: %s", out);
+	free(out);
+	fx_free(&f);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -826,6 +883,12 @@ static void sessions_file_errors_name_file_index_field_value(void **state)
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\",\"hb\":3}]}",
 		 "sessions[0].hb: unknown field"},
 		{"{\"sessions\":[]}", "sessions: must be a list of at least one session"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"max_msg_rate\":0}]}", "sessions[0].max_msg_rate 0: must be a whole number of messages"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"max_msg_rate\":2.5}]}", "sessions[0].max_msg_rate 2.5: must be a whole number"},
+		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
+		 "\"max_msg_rate\":\"100\"}]}", "sessions[0].max_msg_rate \"100\": must be a whole"},
 		/* A key twice: which session is the OMS's would depend on the
 		 * reader. */
 		{"{\"sessions\":[{\"name\":\"a\",\"version\":\"FIX.4.4\",\"sender\":\"S\",\"target\":\"T\","
@@ -1013,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(sent_while_logged_out_is_kept_for_resend),
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
+		cmocka_unit_test(message_rate_logs_out_a_flood),
 		cmocka_unit_test(mutated_messages_never_crash_the_session),
 		cmocka_unit_test(long_test_req_id_is_echoed_whole),
 		cmocka_unit_test(bad_resend_range_is_rejected),
