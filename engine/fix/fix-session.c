@@ -97,6 +97,11 @@ struct fix_session {
 	 * taken a message. */
 	double rate_left;
 	int64_t rate_t;
+	/* 1 once logged out for its rate: what it sends is read and dropped
+	 * until its Logout or LOGOUT_WAIT_NS.  Closing with its messages
+	 * unread would reset the connection (RST), and the counterparty
+	 * would lose our Logout and the answers before it. */
+	int flooded;
 };
 
 #define SCRATCH_MAX (FIX_OUT_MAX + 2048)
@@ -1283,6 +1288,11 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 {
 	struct fix_parsed *p = s->pin;
 	const char *why;
+	if (s->flooded) {
+		if (fix_parse(raw, len, p, &why) == 0 && fld_is(&p->m, 35, "5"))
+			s->disconnect = 1;
+		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
+	}
 	if (s->state == S_ACTIVE && over_rate(s, now)) {
 		/* Not processed and not counted in: nothing of it was said
 		 * yes to, and the counterparty sends it again after its next
@@ -1294,8 +1304,8 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 		snprintf(s->why, sizeof s->why, "%s", text);
 		if (!s->logout_sent)
 			send_logout(s, now, text);
-		s->disconnect = 1;
-		return FIX_DISCONNECT;
+		s->flooded = 1;
+		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 	}
 	if (fix_parse(raw, len, p, &why) < 0) {
 		/* Garbled: dropped, sequence numbers untouched. */
@@ -1381,6 +1391,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 	s->logout_sent = 0;
 	s->resend_requested = 0;
 	s->disconnect = 0;
+	s->flooded = 0;
 	s->outlen = 0;
 	s->why[0] = '\0';
 	long long seq = fld_seq(m, 34);
@@ -1415,7 +1426,8 @@ int fix_session_tick(struct fix_session *s, int64_t now)
 		return FIX_DISCONNECT;
 	if (s->logout_sent) {
 		if (now - s->logout_at >= LOGOUT_WAIT_NS) {
-			snprintf(s->why, sizeof s->why, "no answer to our Logout");
+			if (!s->flooded)
+				snprintf(s->why, sizeof s->why, "no answer to our Logout");
 			return FIX_DISCONNECT;
 		}
 		return FIX_CONT;

@@ -841,11 +841,19 @@ static void message_rate_logs_out_a_flood(void **state)
 	next = fix_session_next_in(f.s);
 	assert_int_equal(next, 51);
 	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=H|34=51|49=TW|52=<NOW>|56=ISLD|37=1|11=X|55=QDI|54=1|"),
-	                 FIX_DISCONNECT);
+	                 FIX_CONT);
 	out = fx_out(&f);
 	if (!strstr(out, "35=5|") || !strstr(out, "58=more than 5 messages a second over 10 s"))
 		fail_msg("no Logout naming the rate: %s", out);
 	free(out);
+	/* What follows is read and dropped (closing with it unread would
+	 * reset the connection, and the Logout with it), until its Logout. */
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=H|34=52|49=TW|52=<NOW>|56=ISLD|37=1|11=X|55=QDI|54=1|"),
+	                 FIX_CONT);
+	out = fx_out(&f);
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=5|34=53|49=TW|52=<NOW>|56=ISLD|"), FIX_DISCONNECT);
 	assert_int_equal(f.seen.napp, 49);
 	assert_int_equal(fix_session_next_in(f.s), 51);
 	fix_session_disconnected(f.s, "rate");
@@ -853,14 +861,21 @@ static void message_rate_logs_out_a_flood(void **state)
 	size_t n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=51|49=TW|52=<NOW>|56=ISLD|98=0|108=30|", T / NS);
 	assert_null(fix_engine_logon(f.e, &f.conn, T, m, n, &why));
 	assert_non_null(strstr(why, "max_msg_rate"));
-	/* A second later five more may come: the Logon and message 52. */
+	/* A second later five more may come: the Logon first. */
 	T += NS;
-	fx_logon(&f, 52, NULL);
+	fx_logon(&f, 54, NULL);
 	out = fx_out(&f);
 	/* Its Logon is answered, and 51, never taken, is asked for again. */
 	if (!strstr(out, "35=A|") || !strstr(out, "35=2|") || !strstr(out, "7=51|"))
 		fail_msg("after the wait: %s", out);
 	free(out);
+	/* A flooder that never answers the Logout is cut off after the
+	 * wait, and the reason stays the rate. */
+	for (int i = 0; i < 10; i++)
+		fx_in(&f, "8=FIX.4.4|35=0|34=51|49=TW|52=<NOW>|56=ISLD|43=Y|");
+	free(fx_out(&f));
+	assert_int_equal(fix_session_tick(f.s, T + NS), FIX_CONT);
+	assert_int_equal(fix_session_tick(f.s, T + 3 * NS), FIX_DISCONNECT);
 	fx_free(&f);
 }
 
