@@ -80,6 +80,12 @@
 	((v) >= TRANCHE_PROTO_JOURNAL_MIN && (v) <= TRANCHE_PROTO_VERSION && \
 	 (v) == (double)(int)(v))
 
+/* Event and journal record times: simulated nanoseconds since the
+ * midnight of the session's day.  A time outside it cannot be one of a
+ * session's (a record with a whole checksum may still say one). */
+#define TRANCHE_DAY_NS (86400LL * 1000000000LL)
+#define TRANCHE_TIME_OK(t) ((t) >= 0 && (t) < TRANCHE_DAY_NS)
+
 /* Largest message either side accepts (NNG_OPT_RECVMAXSZ). */
 #define TRANCHE_MAX_MSG (256 * 1024)
 /* Deepest JSON nesting the command decoder accepts. */

@@ -61,6 +61,7 @@ struct replay {
 	uint8_t *next_data;
 	uint32_t next_len, next_cap;
 	uint64_t played, bad, offset;
+	uint64_t bad_time; /* records with a time not of the day, skipped */
 	uint64_t skipped_at, skipped_bytes, spans; /* first span, all bytes */
 	char line[256];
 	/* From a first pass over the journal (up to any damage): the span of
@@ -106,6 +107,17 @@ replay_fetch(struct tui *t, struct replay *rp)
 		}
 		if (rec.kind != JRNL_EVENT)
 			continue;
+		/* A time that is not of the day (a checksum cannot tell):
+		 * paced by it, the record would hold every one after it
+		 * back for as long as its time says. */
+		if (!TRANCHE_TIME_OK(rec.t)) {
+			if (rp->bad_time++ == 0)
+				tui_message(t, MSG_ERR, "event at byte %llu has time "
+				    "%lld ns, not a time of the day: skipped",
+				    (unsigned long long)rec.offset,
+				    (long long)rec.t);
+			continue;
+		}
 		if (rec.len > rp->next_cap) {
 			free(rp->next_data);
 			rp->next_cap = rec.len;
@@ -133,6 +145,11 @@ replay_fetch(struct tui *t, struct replay *rp)
 		    (unsigned long long)rp->skipped_at,
 		    (unsigned long long)rp->skipped_bytes,
 		    (unsigned long long)rp->spans);
+	else if (rp->bad_time > 0)
+		tui_message(t, MSG_ERR, "end of journal: %llu events played; %llu "
+		    "with a time not of the day skipped",
+		    (unsigned long long)rp->played,
+		    (unsigned long long)rp->bad_time);
 	else
 		tui_message(t, MSG_OK, "end of journal: %llu events played",
 		    (unsigned long long)rp->played);
@@ -451,7 +468,7 @@ replay_rewind(struct tui *t, struct replay *rp)
 	}
 	t->view.sel_block = 0;
 	t->full_redraw = 1;
-	rp->played = rp->bad = 0;
+	rp->played = rp->bad = rp->bad_time = 0;
 	rp->said = 0;
 	rp->ended = rp->damaged = 0;
 	rp->spans = rp->skipped_at = rp->skipped_bytes = 0;
@@ -803,7 +820,7 @@ replay_scan(struct tui *t, struct replay *rp, const char *path)
 		}
 		if (rec.kind == JRNL_NOTE && rp->total > 0)
 			replay_scan_note(rp, &rec, recent, rp->total);
-		if (rec.kind != JRNL_EVENT)
+		if (rec.kind != JRNL_EVENT || !TRANCHE_TIME_OK(rec.t))
 			continue;
 		recent[rp->total % REPLAY_RECENT] = rec.t;
 		if (rp->total++ == 0)

@@ -140,7 +140,19 @@ struct replayed {
 	/* Events whose seq is not above the one before (a journal pieced
 	 * together): played as they are, and counted. */
 	uint64_t seq_back;
+	/* Events whose time is not a time of the session's day (below 0 or
+	 * from 24:00 on): not published, and counted; events more than
+	 * REPLAY_BACK_NS before the latest time played: played at once, and
+	 * counted; gaps of more than REPLAY_GAP_NS: waited for (the session
+	 * was so), and said. */
+	uint64_t t_bad, t_back, t_gap;
+	int64_t t_max;
 };
+/* Each market's events carry its own time, and the markets are stepped
+ * in turn: one may be behind another by up to a loop step (under a
+ * second measured at speed max). */
+#define REPLAY_BACK_NS (5LL * 1000000000LL)
+#define REPLAY_GAP_NS (900LL * 1000000000LL)
 
 /* TLS listeners watched for connections NNG stopped reading (see
  * server-listen.c). */

@@ -359,6 +359,17 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		int k, key;
 
 		(*records)++;
+		/* Re-simulating to a time outside the day would run the
+		 * market for as long as it says (10^18 ns: 31 years) before
+		 * the engine answered anyone. */
+		if (!TRANCHE_TIME_OK(rec.t)) {
+			snprintf(err, errlen, "journal %s: record at offset %llu has "
+			    "time %lld ns, not a time of the session's day (no "
+			    "engine writes one): not started, nothing cut",
+			    s->jpath, (unsigned long long)rec.offset,
+			    (long long)rec.t);
+			return -1;
+		}
 		/* The latest time, not the last record's: a second market's
 		 * events are journaled at its own time, which may be behind
 		 * the first market's events already written (found by a

@@ -113,6 +113,71 @@ rp_fill_check(const cJSON *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* HH:MM:SS.mmm of a time of day, or the nanoseconds when it is none. */
+static const char *
+rp_clock(char *buf, size_t n, int64_t t)
+{
+	if (!TRANCHE_TIME_OK(t))
+		snprintf(buf, n, "%lld ns", (long long)t);
+	else
+		snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld",
+		    (long long)(t / 3600000000000LL),
+		    (long long)(t / 60000000000LL % 60),
+		    (long long)(t / 1000000000LL % 60),
+		    (long long)(t / 1000000LL % 1000));
+	return buf;
+}
+
+/* 1 when t is a time of the session's day; else 0, the first such named
+ * on stderr with its offset (the end of the journal counts them). */
+static int
+rp_day_ok(struct server *s, uint64_t offset, int64_t t)
+{
+	char a[40];
+
+	if (TRANCHE_TIME_OK(t))
+		return 1;
+	if (s->rp->t_bad++ == 0)
+		fprintf(stderr, "tranched replay: %s: event at offset %llu has "
+		    "time %s, not a time of the day: not published (more are "
+		    "counted at the end)\n", s->jpath, (unsigned long long)offset,
+		    rp_clock(a, sizeof a, t));
+	return 0;
+}
+
+/*
+ * A record's time, which paces its event, against the day and the events
+ * before it.  0: not to be published (one record outside the day, its sum
+ * checked, would hold every event after it back for as long as its time
+ * says).  An event well before the latest played is played at once, and
+ * a long gap waited for, as the session was; the first of each is named
+ * with its offset, and the end of the journal counts them.
+ */
+static int
+rp_time_ok(struct server *s, const struct jrnl_rec *rec)
+{
+	struct replayed *r = s->rp;
+	char a[40], b[40];
+	int64_t t = rec->t;
+
+	if (!rp_day_ok(s, rec->offset, t))
+		return 0;
+	if (r->t_max > 0 && t < r->t_max - REPLAY_BACK_NS && r->t_back++ == 0)
+		fprintf(stderr, "tranched replay: %s: event at offset %llu has time "
+		    "%s after %s: played at once (more are counted at the end)\n",
+		    s->jpath, (unsigned long long)rec->offset, rp_clock(a,
+		    sizeof a, t), rp_clock(b, sizeof b, r->t_max));
+	if (r->t_max > 0 && t > r->t_max + REPLAY_GAP_NS && r->t_gap++ < 3)
+		fprintf(stderr, "tranched replay: %s: event at offset %llu has time "
+		    "%s, %.0f minutes after the latest before it: waited for at "
+		    "this speed, as the session was\n", s->jpath,
+		    (unsigned long long)rec->offset, rp_clock(a, sizeof a, t),
+		    (double)(t - r->t_max) / 60e9);
+	if (t > r->t_max)
+		r->t_max = t;
+	return 1;
+}
+
 /* Events due together go out as one message, '\n' between them, as the
  * live engine sends a pass's events (ipc/protocol.h): one message an event
  * lost every other event of a burst (hard news: a hundred at one instant)
@@ -143,6 +208,11 @@ rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 
 	if (ipc_event_parse(rec->data, rec->len, &ev, err, sizeof err) != 0)
 		return;
+	/* The event's own time, which the consoles show. */
+	if (!rp_day_ok(s, rec->offset, ev.t)) {
+		ipc_event_free(&ev);
+		return;
+	}
 	if (strcmp(ev.topic, TOPIC_FILL) == 0 &&
 	    rp_fill_check(ev.json, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched replay: %s: fill event at offset %llu: "
@@ -444,8 +514,24 @@ server_replay(const struct server_replay_opts *o)
 				fprintf(stderr, "tranched replay: %s: %llu events "
 				    "had a seq not above the one before\n", s->jpath,
 				    (unsigned long long)r->seq_back);
+			if (r->t_bad > 0)
+				fprintf(stderr, "tranched replay: %s: %llu events "
+				    "had a time outside the day: not published\n",
+				    s->jpath, (unsigned long long)r->t_bad);
+			if (r->t_back > 0)
+				fprintf(stderr, "tranched replay: %s: %llu events "
+				    "had a time more than 5 s before one played "
+				    "earlier\n", s->jpath, (unsigned long long)r->t_back);
+			if (r->t_gap > 0)
+				fprintf(stderr, "tranched replay: %s: %llu gaps of "
+				    "more than 15 minutes between events\n", s->jpath,
+				    (unsigned long long)r->t_gap);
 			if (exit_at_end)
 				break;
+		}
+		if (have && !rp_time_ok(s, &rec)) {
+			have = 0;
+			continue;
 		}
 		if (have) {
 			due = s->speed > 0 ? w0 + ((double)rec.t - t0) / 1e9 /

@@ -602,6 +602,28 @@ recovery_names_a_bad_header_seed(void **state)
 		assert_int_equal(run("cksum < %s > %s && cmp -s %s %s", path, after,
 		    before, after), 0);
 	}
+	/* A whole record whose time is not of the day: recovery ran the
+	 * market to it (10^18 ns, 31 years) before it answered anyone.
+	 * Refused now, naming it, the journal unchanged. */
+	craft(path, "{\"protocol\":3,\"scenario\":{\"market\":{\"tick\":"
+	    "0.01}},\"seed\":1}", 3, "10001", "100", 0);
+	{
+		struct jrnl *j;
+
+		assert_int_equal(jrnl_open_append(&j, path, NULL, NULL), 0);
+		append_event(j, "mid", 30, 1000000000000000000LL,
+		    "{\"sym\":\"QDI\",\"mid\":10000}");
+		assert_int_equal(jrnl_sync(j), 0);
+		jrnl_close(j);
+	}
+	assert_int_equal(run("cksum < %s > %s/sum", path, dir), 0);
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --listen=ipc://%s/ctl "
+	    "--speed=max --exit-when-done >/dev/null 2>%s", tranched, path, dir,
+	    err), 1);
+	assert_file_has(err, "has time 1000000000000000000 ns, not a time of "
+	    "the session's day");
+	assert_int_equal(run("cksum < %s > %s && cmp -s %s %s", path, after,
+	    before, after), 0);
 	remove_dir(dir);
 }
 
@@ -669,6 +691,57 @@ tca_and_replay_skip_a_damaged_span(void **state)
 	    "--speed=max >/dev/null 2>%s", tranched, path, dir, err), 0);
 	assert_file_has(err, want);
 	assert_file_has(err, "at seq 9");
+	remove_dir(dir);
+}
+
+/*
+ * Times a session cannot have: a record whose checksum is whole but whose
+ * time is 10^18 ns (31 years) held every event after it back for that
+ * long at any speed but max (the replay paces by the record's time), and
+ * an event whose own time is negative went to the consoles as it was.
+ * Neither is published now; each is named with its offset, the end
+ * counts them, and the events after them play on time.  A time well
+ * before the latest played is said too, and played at once.
+ */
+static void
+replay_publishes_no_impossible_time(void **state)
+{
+	char dir[256], path[300], err[300];
+	struct jrnl *j;
+	cJSON *o;
+	char *buf;
+	size_t len;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/times.trj", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	craft_session(path);
+	assert_int_equal(jrnl_open_append(&j, path, NULL, NULL), 0);
+	append_event(j, "mid", 20, 1000000000000000000LL, "{\"sym\":\"QDI\","
+	    "\"mid\":10000}");
+	/* The record at 09:31:00, the event inside it at -5 ns. */
+	assert_non_null(o = cJSON_Parse("{\"sym\":\"QDI\",\"mid\":10001}"));
+	assert_non_null(buf = ipc_event_format("mid", 21, -5, o, &len));
+	assert_int_equal(jrnl_append(j, JRNL_EVENT, T0 + 60 * SEC, buf, len), 0);
+	free(buf);
+	cJSON_Delete(o);
+	append_event(j, "mid", 22, T0 + 61 * SEC, "{\"sym\":\"QDI\","
+	    "\"mid\":10002}");
+	append_event(j, "mid", 23, T0 + 10 * SEC, "{\"sym\":\"QDI\","
+	    "\"mid\":10003}");
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	/* 61 s of the session at 20x: about 3 s. */
+	assert_int_equal(run("timeout 30 '%s' replay %s --listen=ipc://%s/rp "
+	    "--exit-at-end --speed=20 >/dev/null 2>%s", tranched, path, dir,
+	    err), 0);
+	assert_file_has(err, "has time 1000000000000000000 ns, not a time of the "
+	    "day: not published");
+	assert_file_has(err, "2 events had a time outside the day");
+	assert_file_has(err, "has time 09:30:10.000 after 09:31:01.000: played "
+	    "at once");
+	assert_file_has(err, "at seq 23");
 	remove_dir(dir);
 }
 
@@ -789,6 +862,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(format_1_is_read_and_salvage_converts_it),
 		cmocka_unit_test(journal_repeated_or_missing_command_is_found),
 		cmocka_unit_test(replay_and_tca_say_what_a_pieced_journal_hides),
+		cmocka_unit_test(replay_publishes_no_impossible_time),
 	};
 
 	if (argc < 2) {

@@ -206,6 +206,45 @@ replay_skips_damage_and_says_where(void **state)
 	replay_free(t);
 }
 
+/* A record whose time is not of the day (10^18 ns: 31 years), its
+ * checksum whole, held every event after it back for as long as its time
+ * says: the replay never reached the block after it.  It is skipped now,
+ * and the end of the journal says so. */
+static void
+replay_skips_a_time_not_of_the_day(void **state)
+{
+	struct tui *t;
+	struct jrnl *j;
+	cJSON *p;
+	char *buf;
+	size_t len;
+
+	(void)state;
+	journal_write(journal_path, 5, 0);
+	assert_int_equal(jrnl_open_append(&j, journal_path, NULL, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		int64_t at = i == 0 ? 1000000000000000000LL : T0 + 9 * SEC;
+
+		p = cJSON_Parse(i == 0 ? "{\"action\":\"post\",\"qty\":1,"
+		    "\"reason\":\"far\"}" : "{\"id\":\"B2\",\"state\":\"DONE\","
+		    "\"qty\":100,\"filled\":100}");
+		buf = ipc_event_format(i == 0 ? TOPIC_DECISION : TOPIC_BLOCK,
+		    (uint64_t)(10 + i), at, p, &len);
+		assert_int_equal(jrnl_append(j, JRNL_EVENT, at, buf, len), 0);
+		free(buf);
+		cJSON_Delete(p);
+	}
+	jrnl_close(j);
+	t = replay_new(journal_path, 100);
+	replay_run(t, 5000, "END");
+	assert_non_null(strstr(t->view.transport, "END"));
+	assert_int_equal(store_ndecisions(&t->store), 5);
+	if (strstr(t->msg, "end of journal: 7 events played; 1 with a time not "
+	    "of the day skipped") == NULL)
+		fail_msg("message \"%s\"", t->msg);
+	replay_free(t);
+}
+
 /* A journal of another protocol version is not played at all. */
 static void
 replay_refuses_another_protocol(void **state)
@@ -388,6 +427,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_waits_for_simulated_time),
 		cmocka_unit_test(replay_skips_damage_and_says_where),
+		cmocka_unit_test(replay_skips_a_time_not_of_the_day),
 		cmocka_unit_test(replay_refuses_another_protocol),
 		cmocka_unit_test(replay_controls_step_seek_and_marks),
 		cmocka_unit_test(replay_refuses_a_missing_journal),
