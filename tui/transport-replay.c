@@ -301,9 +301,18 @@ replay_deliver(struct tui *t, struct replay *rp)
 {
 	struct ipc_event ev;
 	char err[256];
+	int ok = ipc_event_parse(rp->next_data, rp->next_len, &ev, err,
+	    sizeof err) == 0;
 
-	if (ipc_event_parse(rp->next_data, rp->next_len, &ev, err,
-	    sizeof err) == 0) {
+	if (ok && !TRANCHE_TIME_OK(ev.t)) {
+		/* The record's time was the day's, the event's own is not:
+		 * not shown, as tranched replay does not publish it. */
+		if (rp->bad_time++ == 0)
+			tui_message(t, MSG_ERR, "event at byte %llu has time %lld "
+			    "ns, not a time of the day: skipped",
+			    (unsigned long long)rp->offset, (long long)ev.t);
+		ipc_event_free(&ev);
+	} else if (ok) {
 		store_push(&t->store, &ev, t->view.now_ms);
 		ipc_event_free(&ev);
 		rp->played++;

@@ -379,12 +379,15 @@ static int over_rate(struct fix_session *s, int64_t now)
 {
 	double cap = (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
 
+	/* The clock is the wall's: a step back refills nothing and moves
+	 * the mark back with it (kept, the mark would refill nothing until
+	 * the wall passed it again, and lock a steady peer out). */
 	if (now > s->rate_t) {
 		s->rate_left += (double)(now - s->rate_t) / NS * s->cfg.max_msg_rate;
 		if (s->rate_left > cap)
 			s->rate_left = cap;
-		s->rate_t = now;
 	}
+	s->rate_t = now;
 	if (s->rate_left < 1)
 		return 1;
 	s->rate_left -= 1;
@@ -1293,6 +1296,7 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 			s->disconnect = 1;
 		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 	}
+	int parsed = fix_parse(raw, len, p, &why) == 0;
 	if (s->state == S_ACTIVE && over_rate(s, now)) {
 		/* Not processed and not counted in: nothing of it was said
 		 * yes to, and the counterparty sends it again after its next
@@ -1307,11 +1311,22 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 		s->flooded = 1;
 		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 	}
-	if (fix_parse(raw, len, p, &why) < 0) {
+	if (!parsed) {
 		/* Garbled: dropped, sequence numbers untouched. */
 		return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 	}
+	/* A resend of what was already taken (PossDup, a number below the
+	 * next expected) that is dropped unanswered costs the store nothing:
+	 * its charge is given back.  A counterparty answering our
+	 * ResendRequest resends from the gap on, the messages queued behind
+	 * it included, which were charged when they first came. */
+	int dup = fld_is(&p->m, 43, "Y") && fld_seq(&p->m, 34) > 0 &&
+	          fld_seq(&p->m, 34) < fix_store_next_in(s->store);
+	long long out0 = fix_store_next_out(s->store);
 	process(s, now, &p->m);
+	if (dup && fix_store_next_out(s->store) == out0 &&
+	    s->rate_left + 1 <= (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S)
+		s->rate_left += 1;
 	process_queue(s, now);
 	return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
 }
@@ -1345,13 +1360,6 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		s = NULL;
 		goto out;
 	}
-	/* A Logon counts against the rate as any message: a peer logging on
-	 * in a loop is answered, and stored, as often as it likes otherwise. */
-	if (over_rate(s, now)) {
-		*why = "more messages a second than the session's max_msg_rate";
-		s = NULL;
-		goto out;
-	}
 	struct fix_rej rej;
 	if (fix_dict_validate(s->dict, m, &rej)) {
 		*why = "Logon does not validate";
@@ -1369,6 +1377,15 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 	long long hb = fld_seq(m, 108);
 	if (hb < 1 || hb > 3600) {
 		*why = "Logon HeartBtInt is not 1 to 3600";
+		s = NULL;
+		goto out;
+	}
+	/* A Logon counts against the rate as any message: a peer logging on
+	 * in a loop is answered, and stored, as often as it likes otherwise.
+	 * Counted once it is whole: a refused one stores nothing, and must
+	 * not use up the session's rate while its counterparty is away. */
+	if (over_rate(s, now)) {
+		*why = "more messages a second than the session's max_msg_rate";
 		s = NULL;
 		goto out;
 	}
@@ -1505,6 +1522,7 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 	s->npend = 0;
 	s->logout_sent = 0;
 	s->disconnect = 0;
+	s->flooded = 0;
 	s->resend_requested = 0;
 	for (int k = 0; k < s->nq; k++)
 		free(s->q[k].raw);

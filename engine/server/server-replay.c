@@ -484,7 +484,10 @@ server_replay(const struct server_replay_opts *o)
 		if (!have && !r->ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {
-				have = rec.kind == JRNL_EVENT;
+				/* The pace counts from the first event whose time is
+				 * one of the day's: a first record at -10^18 ns held
+				 * every event after it back. */
+				have = rec.kind == JRNL_EVENT && rp_time_ok(s, &rec);
 				if (have && w0 == 0) {
 					w0 = now;
 					t0 = (double)rec.t;
@@ -528,10 +531,6 @@ server_replay(const struct server_replay_opts *o)
 				    (unsigned long long)r->t_gap);
 			if (exit_at_end)
 				break;
-		}
-		if (have && !rp_time_ok(s, &rec)) {
-			have = 0;
-			continue;
 		}
 		if (have) {
 			due = s->speed > 0 ? w0 + ((double)rec.t - t0) / 1e9 /

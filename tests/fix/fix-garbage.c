@@ -681,9 +681,13 @@ static int write_sessions(const char *path)
 		fprintf(f, "%s\n {\"name\":\"probe%d\",\"version\":\"FIX.4.2\",\"sender\":\"ISLD\","
 		           "\"target\":\"PROBE%d\"}",
 		        i == 1 ? "" : ",", i, i);
+	/* The adversaries test the other guards (framing, the output limit
+	 * of a peer that never reads): the message rate, which would log
+	 * them out first, is lifted (itest-fix and test-fix-session hold
+	 * it). */
 	for (int i = 1; i <= NADV; i++)
 		fprintf(f, ",\n {\"name\":\"adv%d\",\"version\":\"FIX.4.2\",\"sender\":\"ISLD\","
-		           "\"target\":\"ADV%d\"}",
+		           "\"target\":\"ADV%d\",\"max_msg_rate\":1000000}",
 		        i, i);
 	fprintf(f, "\n]}\n");
 	return fclose(f);

@@ -742,6 +742,22 @@ replay_publishes_no_impossible_time(void **state)
 	assert_file_has(err, "has time 09:30:10.000 after 09:31:01.000: played "
 	    "at once");
 	assert_file_has(err, "at seq 23");
+	/* The first event far off: the pace counted from it, and held every
+	 * event after it back. */
+	unlink(path);
+	assert_int_equal(jrnl_create(&j, path, HDR), 0);
+	append_event(j, "mid", 1, -1000000000000000000LL, "{\"sym\":\"QDI\","
+	    "\"mid\":10000}");
+	for (int i = 0; i < 3; i++)
+		append_event(j, "mid", (uint64_t)(2 + i), T0 + i * SEC,
+		    "{\"sym\":\"QDI\",\"mid\":10001}");
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	assert_int_equal(run("timeout 30 '%s' replay %s --listen=ipc://%s/rp "
+	    "--exit-at-end --speed=1 >/dev/null 2>%s", tranched, path, dir,
+	    err), 0);
+	assert_file_has(err, "has time -1000000000000000000 ns");
+	assert_file_has(err, "at seq 4");
 	remove_dir(dir);
 }
 

@@ -879,6 +879,71 @@ static void message_rate_logs_out_a_flood(void **state)
 	fx_free(&f);
 }
 
+/*
+ * The rate's bucket is refilled by the wall clock: a step back (NTP, a
+ * resumed machine) left the last mark in the future, so nothing refilled
+ * until the wall passed it again, and a steady counterparty was logged
+ * out and its Logons refused for as long as the step.  And a resend of
+ * what was already taken (PossDup below the next number), dropped
+ * unanswered, is not charged: a counterparty answering our ResendRequest
+ * resends the messages queued behind the gap too.
+ */
+static void message_rate_survives_a_clock_step_back_and_resends(void **state)
+{
+	struct fx f;
+	char t[160];
+	int seq = 2;
+
+	memset(&f, 0, sizeof f);
+	f.rate = 5; /* a bucket of 50 */
+	fx_tmpdir(f.dir, sizeof f.dir, "fixrate2");
+	fx_open(&f);
+	fx_logon(&f, 1, NULL);
+	for (int i = 0; i < 10; i++, seq++) {
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|49=TW|52=<NOW>|56=ISLD|", seq);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+	}
+	/* An hour back, 10 more; then two seconds on: 10 refilled. */
+	T -= 3600 * NS;
+	for (int i = 0; i < 10; i++, seq++) {
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|49=TW|52=<NOW>|56=ISLD|", seq);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+	}
+	T += 2 * NS;
+	/* 39 left: 30 heartbeats, and 40 resends of old numbers between
+	 * them, which are dropped and cost nothing. */
+	for (int i = 0; i < 30; i++, seq++) {
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|49=TW|52=<NOW>|56=ISLD|", seq);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+		if (i % 3 == 0)
+			continue;
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|43=Y|49=TW|52=<NOW>|56=ISLD|"
+		         "122=<NOW>|", 2 + i);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|43=Y|49=TW|52=<NOW>|56=ISLD|"
+		         "122=<NOW>|", 3 + i);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+	}
+	char *out = fx_out(&f);
+	if (strstr(out, "35=5|"))
+		fail_msg("logged out within the rate: %s", out);
+	free(out);
+	/* Nine left; the tenth is over. */
+	for (int i = 0; i < 9; i++, seq++) {
+		snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|49=TW|52=<NOW>|56=ISLD|", seq);
+		assert_int_equal(fx_in(&f, t), FIX_CONT);
+	}
+	free(fx_out(&f));
+	snprintf(t, sizeof t, "8=FIX.4.4|35=0|34=%d|49=TW|52=<NOW>|56=ISLD|", seq);
+	fx_in(&f, t);
+	out = fx_out(&f);
+	if (!strstr(out, "35=5|") || !strstr(out, "max_msg_rate"))
+		fail_msg("not logged out past the rate: %s", out);
+	free(out);
+	T += 3600 * NS - 2 * NS;
+	fx_free(&f);
+}
+
 static void sessions_file_errors_name_file_index_field_value(void **state)
 {
 	static const struct {
@@ -1092,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(torn_store_tail_is_cut_and_damage_refused),
 		cmocka_unit_test(sessions_file_errors_name_file_index_field_value),
 		cmocka_unit_test(message_rate_logs_out_a_flood),
+		cmocka_unit_test(message_rate_survives_a_clock_step_back_and_resends),
 		cmocka_unit_test(mutated_messages_never_crash_the_session),
 		cmocka_unit_test(long_test_req_id_is_echoed_whole),
 		cmocka_unit_test(bad_resend_range_is_rejected),

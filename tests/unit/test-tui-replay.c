@@ -222,14 +222,16 @@ replay_skips_a_time_not_of_the_day(void **state)
 	(void)state;
 	journal_write(journal_path, 5, 0);
 	assert_int_equal(jrnl_open_append(&j, journal_path, NULL, NULL), 0);
-	for (int i = 0; i < 2; i++) {
-		int64_t at = i == 0 ? 1000000000000000000LL : T0 + 9 * SEC;
+	/* The record far off; a record on time whose event says -5 ns;
+	 * then the block. */
+	for (int i = 0; i < 3; i++) {
+		int64_t at = i == 0 ? 1000000000000000000LL : T0 + (8 + i) * SEC;
 
-		p = cJSON_Parse(i == 0 ? "{\"action\":\"post\",\"qty\":1,"
+		p = cJSON_Parse(i < 2 ? "{\"action\":\"post\",\"qty\":1,"
 		    "\"reason\":\"far\"}" : "{\"id\":\"B2\",\"state\":\"DONE\","
 		    "\"qty\":100,\"filled\":100}");
-		buf = ipc_event_format(i == 0 ? TOPIC_DECISION : TOPIC_BLOCK,
-		    (uint64_t)(10 + i), at, p, &len);
+		buf = ipc_event_format(i < 2 ? TOPIC_DECISION : TOPIC_BLOCK,
+		    (uint64_t)(10 + i), i == 1 ? -5 : at, p, &len);
 		assert_int_equal(jrnl_append(j, JRNL_EVENT, at, buf, len), 0);
 		free(buf);
 		cJSON_Delete(p);
@@ -239,7 +241,7 @@ replay_skips_a_time_not_of_the_day(void **state)
 	replay_run(t, 5000, "END");
 	assert_non_null(strstr(t->view.transport, "END"));
 	assert_int_equal(store_ndecisions(&t->store), 5);
-	if (strstr(t->msg, "end of journal: 7 events played; 1 with a time not "
+	if (strstr(t->msg, "end of journal: 7 events played; 2 with a time not "
 	    "of the day skipped") == NULL)
 		fail_msg("message \"%s\"", t->msg);
 	replay_free(t);
