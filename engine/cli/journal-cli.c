@@ -18,6 +18,11 @@
  * damage too, by exactly the rule recovery applies (jcli_number()), so
  * check is clean when and only when recovery finds every number right.
  *
+ * A record whose checksum holds but whose time is not one of the session's
+ * day (TRANCHE_TIME_OK) is damage too, as recovery refuses it: salvage
+ * leaves out such an event or note (an engine makes the events again)
+ * and keeps such a command, at the latest good time before it.
+ *
  * salvage copies every good record, unchanged (kind, time, payload) but
  * for a command record's "n" (below), into a
  * new journal created with the same header, and ends it with a note that
@@ -43,6 +48,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/journal/journal.h"
+#include "ipc/protocol.h"
 
 #define JCLI_MAX_SPANS 4096
 
@@ -78,7 +84,23 @@ struct jcli_seen {
 	uint32_t len;
 };
 
+/* A record whose time is not one of the session's day. */
+struct jcli_badtime {
+	uint64_t offset;
+	int64_t t, kept_at; /* kept_at: a command's time in a copy */
+	int kind;           /* enum jrnl_kind */
+};
+
 struct jcli_walk {
+	/* Records whose checksum holds but whose time is not of the day
+	 * (TRANCHE_TIME_OK): damage, by the rule recovery applies.  Salvage
+	 * leaves such an event or note out (the engine makes the events
+	 * again) and keeps such a command, at the latest good time before
+	 * it; past JCLI_MAX_BAD counted only. */
+	struct jcli_badtime badt[JCLI_MAX_BAD];
+	size_t nbadt, badt_more;
+	uint64_t badt_left; /* events and notes among them, all counted */
+	int64_t t_good;
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
@@ -266,7 +288,27 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 
 	for (;;) {
 		while ((rc = jrnl_next(rd, &rec)) == 1) {
+			struct jrnl_rec fixed;
+
 			w->records++;
+			if (!TRANCHE_TIME_OK(rec.t)) {
+				w->damaged = 1;
+				if (w->nbadt < JCLI_MAX_BAD)
+					w->badt[w->nbadt++] = (struct jcli_badtime){
+					    rec.offset, rec.t, w->t_good, (int)rec.kind };
+				else
+					w->badt_more++;
+				if (rec.kind != JRNL_COMMAND) {
+					w->badt_left++;
+					continue;
+				}
+				/* A command the engine said yes to is never left
+				 * out: kept at the latest good time before it. */
+				fixed = rec;
+				fixed.t = w->t_good;
+				rec = fixed;
+			} else if (rec.t > w->t_good)
+				w->t_good = rec.t;
 			if (rec.kind == JRNL_COMMAND &&
 			    (rc = jcli_number(w, &rec)) <= 0) {
 				if (rc < 0)
@@ -355,6 +397,39 @@ jcli_bad_json(const struct jcli_walk *w)
 	return o;
 }
 
+/* "event record at offset X has time T ns, not a time of the day ..." */
+static void
+jcli_badtime_line(FILE *f, const struct jcli_badtime *b)
+{
+	fprintf(f, "%s record at offset %" PRIu64 " has time %lld ns, not a "
+	    "time of the session's day", b->kind == JRNL_COMMAND ? "command" :
+	    b->kind == JRNL_EVENT ? "event" : "note", b->offset,
+	    (long long)b->t);
+	if (b->kind == JRNL_COMMAND)
+		fprintf(f, " (salvage keeps it at %lld ns, the latest good time "
+		    "before it)\n", (long long)b->kept_at);
+	else
+		fprintf(f, " (salvage leaves it out)\n");
+}
+
+static cJSON *
+jcli_badtime_json(const struct jcli_walk *w)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < w->nbadt; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "kind", w->badt[i].kind ==
+		    JRNL_COMMAND ? "command" : w->badt[i].kind == JRNL_EVENT ?
+		    "event" : "note");
+		cJSON_AddNumberToObject(e, "offset", (double)w->badt[i].offset);
+		cJSON_AddNumberToObject(e, "t", (double)w->badt[i].t);
+		cJSON_AddItemToArray(a, e);
+	}
+	return a;
+}
+
 static const char *
 jcli_kind(const struct jrnl_span *s)
 {
@@ -431,6 +506,9 @@ jcli_check(const char *path, int json)
 		cJSON_AddItemToObject(o, "spans", a);
 		cJSON_AddNumberToObject(o, "spans_not_listed", (double)w.dropped);
 		cJSON_AddItemToObject(o, "commands", jcli_bad_json(&w));
+		cJSON_AddItemToObject(o, "times", jcli_badtime_json(&w));
+		cJSON_AddNumberToObject(o, "times_not_listed",
+		    (double)w.badt_more);
 		txt = cJSON_PrintUnformatted(o);
 		printf("%s\n", txt);
 		cJSON_free(txt);
@@ -452,6 +530,11 @@ jcli_check(const char *path, int json)
 		if (w.bad_more > 0)
 			printf("... and %zu more command records out of place\n",
 			    w.bad_more);
+		for (size_t i = 0; i < w.nbadt; i++)
+			jcli_badtime_line(stdout, &w.badt[i]);
+		if (w.badt_more > 0)
+			printf("... and %zu more records with a time not of the "
+			    "day\n", w.badt_more);
 		if (!hdr_ok)
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
@@ -459,11 +542,13 @@ jcli_check(const char *path, int json)
 			    path, w.records);
 		else if (w.damaged)
 			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %zu "
-			    "command records out of place, %" PRIu64 " good "
+			    "command records out of place, %zu records with a "
+			    "time not of the day, %" PRIu64 " good "
 			    "records; an engine will not start on it: `tranched "
 			    "journal salvage %s NEW` copies the good records\n",
 			    path, w.damaged_bytes, w.nspans + w.dropped -
-			    (size_t)w.torn, w.nbad + w.bad_more, w.records, path);
+			    (size_t)w.torn, w.nbad + w.bad_more, w.nbadt +
+			    w.badt_more, w.records, path);
 		else if (w.torn)
 			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
 			    " good records (an unfinished last write; an engine "
@@ -524,7 +609,7 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 
 	cJSON_AddStringToObject(s, "from", path);
 	cJSON_AddNumberToObject(s, "records", (double)(w->records -
-	    w->cmds_left_out));
+	    w->cmds_left_out - w->badt_left));
 	cJSON_AddNumberToObject(s, "skipped_bytes",
 	    (double)(w->damaged_bytes + w->torn_bytes));
 	for (size_t i = 0; i < w->nspans; i++) {
@@ -538,6 +623,8 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 	cJSON_AddItemToObject(s, "skipped", a);
 	cJSON_AddNumberToObject(s, "spans_not_listed", (double)w->dropped);
 	cJSON_AddItemToObject(s, "commands", jcli_bad_json(w));
+	cJSON_AddItemToObject(s, "times", jcli_badtime_json(w));
+	cJSON_AddNumberToObject(s, "times_not_listed", (double)w->badt_more);
 	cJSON_AddItemToObject(o, "salvage", s);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -601,9 +688,15 @@ jcli_salvage(const char *path, const char *outpath)
 		    w.spans[i].s.offset, w.spans[i].s.bytes);
 	for (size_t i = 0; i < w.nbad; i++)
 		jcli_bad_line(stdout, &w.bad[i]);
+	for (size_t i = 0; i < w.nbadt; i++)
+		jcli_badtime_line(stdout, &w.badt[i]);
 	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
 	    "damage and %" PRIu64 " of torn tail skipped", outpath,
-	    w.records - w.cmds_left_out, path, w.damaged_bytes, w.torn_bytes);
+	    w.records - w.cmds_left_out - w.badt_left, path,
+	    w.damaged_bytes, w.torn_bytes);
+	if (w.nbadt + w.badt_more > 0)
+		printf("; %" PRIu64 " records with a time not of the day left "
+		    "out (commands kept)", w.badt_left);
 	if (w.nbad + w.bad_more > 0)
 		printf("; %" PRIu64 " command records left out (written "
 		    "twice), %" PRIu64 " missing, the rest numbered again in "

@@ -613,6 +613,8 @@ recovery_names_a_bad_header_seed(void **state)
 		assert_int_equal(jrnl_open_append(&j, path, NULL, NULL), 0);
 		append_event(j, "mid", 30, 1000000000000000000LL,
 		    "{\"sym\":\"QDI\",\"mid\":10000}");
+		assert_int_equal(jrnl_append(j, JRNL_COMMAND, -7, "{\"req\":"
+		    "{\"cmd\":\"status\"},\"rep\":{\"ok\":true}}", 42), 0);
 		assert_int_equal(jrnl_sync(j), 0);
 		jrnl_close(j);
 	}
@@ -624,6 +626,27 @@ recovery_names_a_bad_header_seed(void **state)
 	    "the session's day");
 	assert_int_equal(run("cksum < %s > %s && cmp -s %s %s", path, after,
 	    before, after), 0);
+	/* check names both records (damage: recovery refuses them); salvage
+	 * leaves the event out and keeps the command, at the latest good
+	 * time before it, and the copy is clean. */
+	assert_int_equal(run("'%s' journal check %s >%s/check 2>&1", tranched,
+	    path, dir), 1);
+	snprintf(after, sizeof after, "%s/check", dir);
+	assert_file_has(after, "has time 1000000000000000000 ns, not a time of "
+	    "the session's day (salvage leaves it out)");
+	assert_file_has(after, "command record at offset");
+	assert_file_has(after, "has time -7 ns, not a time of the session's "
+	    "day (salvage keeps it at");
+	assert_file_has(after, "2 records with a time not of the day");
+	assert_int_equal(run("'%s' journal salvage %s %s/fixed.trj >%s/salv "
+	    "2>&1", tranched, path, dir, dir), 0);
+	snprintf(after, sizeof after, "%s/salv", dir);
+	assert_file_has(after, "1 records with a time not of the day left out "
+	    "(commands kept)");
+	assert_int_equal(run("'%s' journal check %s/fixed.trj >%s/check2 2>&1",
+	    tranched, dir, dir), 0);
+	snprintf(after, sizeof after, "%s/check2", dir);
+	assert_file_has(after, "clean");
 	remove_dir(dir);
 }
 
