@@ -20,11 +20,12 @@
  *
  * A record whose checksum holds but whose time is not one of the session's
  * day (TRANCHE_TIME_OK) is damage too, as recovery refuses it: salvage
- * leaves out such an event or note (an engine makes the events again)
- * and keeps such a command, at the latest good time before it.
+ * leaves out such a note and keeps such an event or command at the latest
+ * good time before it (recovery matches events to the re-simulation's by
+ * count, and a command the engine said yes to is never lost).
  *
  * salvage copies every good record, unchanged (kind, time, payload) but
- * for a command record's "n" (below), into a
+ * for a command record's "n" and such a time (below), into a
  * new journal created with the same header, and ends it with a note that
  * lists what was skipped.  Of the command records it leaves out only one
  * that is the very bytes of the record already kept under its number (a
@@ -48,6 +49,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/journal/journal.h"
+#include "ipc/codec.h"
 #include "ipc/protocol.h"
 
 #define JCLI_MAX_SPANS 4096
@@ -99,7 +101,7 @@ struct jcli_walk {
 	 * it; past JCLI_MAX_BAD counted only. */
 	struct jcli_badtime badt[JCLI_MAX_BAD];
 	size_t nbadt, badt_more;
-	uint64_t badt_left; /* events and notes among them, all counted */
+	uint64_t badt_left; /* notes among them (left out), all counted */
 	int64_t t_good;
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
@@ -298,12 +300,16 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 					    rec.offset, rec.t, w->t_good, (int)rec.kind };
 				else
 					w->badt_more++;
-				if (rec.kind != JRNL_COMMAND) {
+				/* A note says nothing recovery needs: left out.
+				 * An event is kept, at the latest good time
+				 * before it (recovery matches the re-simulation's
+				 * events to the journal's by count, and a fill is
+				 * one the engine reported); a command the engine
+				 * said yes to is never left out either. */
+				if (rec.kind == JRNL_NOTE) {
 					w->badt_left++;
 					continue;
 				}
-				/* A command the engine said yes to is never left
-				 * out: kept at the latest good time before it. */
 				fixed = rec;
 				fixed.t = w->t_good;
 				rec = fixed;
@@ -313,6 +319,10 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 			    (rc = jcli_number(w, &rec)) <= 0) {
 				if (rc < 0)
 					return JRNL_ENOMEM;
+				/* Written twice: its time's line says so. */
+				if (w->nbadt > 0 &&
+				    w->badt[w->nbadt - 1].offset == rec.offset)
+					w->badt[w->nbadt - 1].kept_at = -1;
 				continue;
 			}
 			if (copy != NULL && (rc = copy(arg, &rec, w->numbered ?
@@ -405,11 +415,13 @@ jcli_badtime_line(FILE *f, const struct jcli_badtime *b)
 	    "time of the session's day", b->kind == JRNL_COMMAND ? "command" :
 	    b->kind == JRNL_EVENT ? "event" : "note", b->offset,
 	    (long long)b->t);
-	if (b->kind == JRNL_COMMAND)
+	if (b->kind == JRNL_NOTE)
+		fprintf(f, " (salvage leaves it out)\n");
+	else if (b->kept_at < 0)
+		fprintf(f, " (salvage leaves it out: written twice)\n");
+	else
 		fprintf(f, " (salvage keeps it at %lld ns, the latest good time "
 		    "before it)\n", (long long)b->kept_at);
-	else
-		fprintf(f, " (salvage leaves it out)\n");
 }
 
 static cJSON *
@@ -424,7 +436,11 @@ jcli_badtime_json(const struct jcli_walk *w)
 		    JRNL_COMMAND ? "command" : w->badt[i].kind == JRNL_EVENT ?
 		    "event" : "note");
 		cJSON_AddNumberToObject(e, "offset", (double)w->badt[i].offset);
-		cJSON_AddNumberToObject(e, "t", (double)w->badt[i].t);
+		/* Nanoseconds as a string, as every time in the protocol: a
+		 * damaged one may be past what a double holds exactly. */
+		ipc_add_i64_str(e, "t", w->badt[i].t);
+		if (w->badt[i].kind != JRNL_NOTE && w->badt[i].kept_at >= 0)
+			ipc_add_i64_str(e, "kept_at", w->badt[i].kept_at);
 		cJSON_AddItemToArray(a, e);
 	}
 	return a;
@@ -695,8 +711,9 @@ jcli_salvage(const char *path, const char *outpath)
 	    w.records - w.cmds_left_out - w.badt_left, path,
 	    w.damaged_bytes, w.torn_bytes);
 	if (w.nbadt + w.badt_more > 0)
-		printf("; %" PRIu64 " records with a time not of the day left "
-		    "out (commands kept)", w.badt_left);
+		printf("; of the records with a time not of the day, %" PRIu64
+		    " notes left out, the rest kept at the latest good time "
+		    "before each", w.badt_left);
 	if (w.nbad + w.bad_more > 0)
 		printf("; %" PRIu64 " command records left out (written "
 		    "twice), %" PRIu64 " missing, the rest numbered again in "

@@ -1467,6 +1467,19 @@ scenario_from_root(struct scenario *sc, cJSON *root, const char *name,
 		cJSON_Delete(root);
 		return -1;
 	}
+	/* Times are of the session's day (TRANCHE_TIME_OK): a warm-up
+	 * starting before midnight would journal times below 0, which
+	 * recovery and replay refuse. */
+	if (sc->warmup > sc->open) {
+		char clk[16];
+
+		snprintf(err, errlen, "scenario %s: warmup_s %g: the warm-up would "
+		    "start before midnight (open %s)", sc->path,
+		    (double)sc->warmup / 1e9, scenario_clock_text(clk,
+		    sizeof clk, sc->open));
+		cJSON_Delete(root);
+		return -1;
+	}
 	for (int i = 0; i < sc->nmarkets; i++) {
 		sc->markets[i].open = sc->open;
 		sc->markets[i].close = sc->close;

@@ -347,9 +347,9 @@ lob_check_msg(const int64_t *v, int64_t prev, const char *name, long line,
 	const int64_t day = 86400 * MARKET_NS_PER_SEC;
 	long long t = (long long)v[0];
 
-	if (v[0] > day) {
-		lob_err(err, errlen, "%s:%ld: field 1 (time) is %lld.%09lld: past "
-		        "the end of the day (86400 seconds after midnight)", name,
+	if (v[0] >= day) {
+		lob_err(err, errlen, "%s:%ld: field 1 (time) is %lld.%09lld: at or "
+		        "past the end of the day (86400 seconds after midnight)", name,
 		        line, t / MARKET_NS_PER_SEC, t % MARKET_NS_PER_SEC);
 		return -1;
 	}

@@ -365,7 +365,7 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		if (!TRANCHE_TIME_OK(rec.t)) {
 			snprintf(err, errlen, "journal %s: record at offset %llu has "
 			    "time %lld ns, not a time of the session's day (no "
-			    "engine writes one): not started, nothing cut; see "
+			    "engine writes one): not started; see "
 			    "`tranched journal check %s` and `tranched journal "
 			    "salvage %s NEW`", s->jpath,
 			    (unsigned long long)rec.offset, (long long)rec.t,

@@ -615,6 +615,7 @@ recovery_names_a_bad_header_seed(void **state)
 		    "{\"sym\":\"QDI\",\"mid\":10000}");
 		assert_int_equal(jrnl_append(j, JRNL_COMMAND, -7, "{\"req\":"
 		    "{\"cmd\":\"status\"},\"rep\":{\"ok\":true}}", 42), 0);
+		assert_int_equal(jrnl_append(j, JRNL_NOTE, -1, "{}", 2), 0);
 		assert_int_equal(jrnl_sync(j), 0);
 		jrnl_close(j);
 	}
@@ -632,17 +633,26 @@ recovery_names_a_bad_header_seed(void **state)
 	assert_int_equal(run("'%s' journal check %s >%s/check 2>&1", tranched,
 	    path, dir), 1);
 	snprintf(after, sizeof after, "%s/check", dir);
+	assert_file_has(after, "event record at offset");
 	assert_file_has(after, "has time 1000000000000000000 ns, not a time of "
-	    "the session's day (salvage leaves it out)");
+	    "the session's day (salvage keeps it at 34259000000000 ns, the "
+	    "latest good time before it)");
 	assert_file_has(after, "command record at offset");
 	assert_file_has(after, "has time -7 ns, not a time of the session's "
-	    "day (salvage keeps it at");
-	assert_file_has(after, "2 records with a time not of the day");
+	    "day (salvage keeps it at 34259000000000 ns");
+	assert_file_has(after, "note record at offset");
+	assert_file_has(after, "(salvage leaves it out)");
+	assert_file_has(after, "3 records with a time not of the day");
+	assert_int_equal(run("'%s' journal check --json %s >%s/check.json "
+	    "2>&1", tranched, path, dir), 1);
+	snprintf(after, sizeof after, "%s/check.json", dir);
+	assert_file_has(after, "\"t\":\"1000000000000000000\",\"kept_at\":"
+	    "\"34259000000000\"");
 	assert_int_equal(run("'%s' journal salvage %s %s/fixed.trj >%s/salv "
 	    "2>&1", tranched, path, dir, dir), 0);
 	snprintf(after, sizeof after, "%s/salv", dir);
-	assert_file_has(after, "1 records with a time not of the day left out "
-	    "(commands kept)");
+	assert_file_has(after, "of the records with a time not of the day, 1 "
+	    "notes left out, the rest kept");
 	assert_int_equal(run("'%s' journal check %s/fixed.trj >%s/check2 2>&1",
 	    tranched, dir, dir), 0);
 	snprintf(after, sizeof after, "%s/check2", dir);
@@ -784,6 +794,65 @@ replay_publishes_no_impossible_time(void **state)
 	remove_dir(dir);
 }
 
+/*
+ * The whole way on from a record with an impossible time, on a real
+ * session: a fill record's time (not its event's) set to 10^18 ns with a
+ * whole checksum.  Recovery refuses naming it; check lists it; salvage
+ * keeps the fill at the latest good time before it (left out, the
+ * re-simulation's fills were matched to the journal's one place off and
+ * the recovery refused), and an engine continues the copy.
+ */
+static void
+salvage_mends_a_record_with_an_impossible_time(void **state)
+{
+	char dir[256], path[300], bad[300], fixed[300], err[300];
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	char *hj;
+	int fills = 0;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/s.trj", dir);
+	snprintf(bad, sizeof bad, "%s/bad.trj", dir);
+	snprintf(fixed, sizeof fixed, "%s/fixed.trj", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	assert_int_equal(run("'%s' --scenario=calm --seed=3 --speed=max "
+	    "--set orders.0.end=09:33:00 --exit-when-done --journal=%s "
+	    "--listen=ipc://%s/a 2>%s", tranched, path, dir, err), 0);
+	assert_int_equal(jrnl_reader_open(&rd, path, &hj), 0);
+	assert_int_equal(jrnl_create(&j, bad, hj), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		int64_t t = rec.t;
+
+		if (rec.kind == JRNL_EVENT && memcmp(rec.data, "fill", 5) == 0 &&
+		    ++fills == 3)
+			t = 1000000000000000000LL;
+		assert_int_equal(jrnl_append(j, rec.kind, t, rec.data, rec.len),
+		    0);
+	}
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	jrnl_reader_close(rd);
+	free(hj);
+	assert_true(fills >= 3);
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/b 2>%s", tranched, bad, dir,
+	    err), 1);
+	assert_file_has(err, "has time 1000000000000000000 ns, not a time of "
+	    "the session's day");
+	assert_int_equal(run("'%s' journal check %s >%s/check", tranched, bad,
+	    dir), 1);
+	assert_int_equal(run("'%s' journal salvage %s %s >/dev/null", tranched,
+	    bad, fixed), 0);
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/c 2>%s", tranched, fixed, dir,
+	    err), 0);
+	assert_file_has(err, "continuing the session");
+	remove_dir(dir);
+}
+
 /* A journal pieced together, checksums whole: a fill whose seq is below
  * the one before, and fills of a block no block event introduced.
  * Replay plays them and says so; tca leaves the stranger's fills out and
@@ -902,6 +971,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(journal_repeated_or_missing_command_is_found),
 		cmocka_unit_test(replay_and_tca_say_what_a_pieced_journal_hides),
 		cmocka_unit_test(replay_publishes_no_impossible_time),
+		cmocka_unit_test(salvage_mends_a_record_with_an_impossible_time),
 	};
 
 	if (argc < 2) {

@@ -146,6 +146,13 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		  "\"side\":\"sell\",\"qty\":1000,\"algo\":\"twap\"}]}\n"
 		  "} {\"orders\": \"garbage\"}\n",
 		  "line 2: 23 bytes after the JSON value" },
+		/* Times are of the session's day: a warm-up from before
+		 * midnight would journal times below 0, which recovery and
+		 * replay refuse. */
+		{ "{\"name\":\"d\",\"open\":\"00:02:00\",\"market\":{\"sym\":"
+		  "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000,"
+		  "\"algo\":\"twap\"}]}",
+		  "warmup_s 300: the warm-up would start before midnight" },
 	};
 	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
 	struct scenario sc;

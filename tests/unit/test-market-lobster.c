@@ -234,14 +234,16 @@ parse_times_stay_in_the_day_and_in_order(void **state)
 	/* Backwards within the file. */
 	row_refused("34199.999999999,1,2,100,1000000,1", "field 1 (time)",
 	            "34199.999999999");
-	/* Past 24 hours. */
+	/* From 24 hours on: a session's times are of its day
+	 * (TRANCHE_TIME_OK), and recovery and replay refuse any other. */
+	row_refused("86400.0,1,2,100,1000000,1", "field 1 (time)", "86400.0");
 	row_refused("86400.000000001,1,2,100,1000000,1", "field 1 (time)",
 	            "86400.000000001");
 	row_refused("999999.0,1,2,100,1000000,1", "field 1 (time)", "999999");
 	/* Equal times (5-decimal files round many to the same) are fine, and
 	 * so is the last instant of the day. */
 	row_accepted("34200.0,1,2,100,1000000,1");
-	row_accepted("86400.0,1,2,100,1000000,1");
+	row_accepted("86399.999999999,1,2,100,1000000,1");
 }
 
 static void
