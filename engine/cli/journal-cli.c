@@ -18,6 +18,10 @@
  * damage too, by exactly the rule recovery applies (jcli_number()), so
  * check is clean when and only when recovery finds every number right.
  *
+ * A command record that is not JSON and an event record that is not an
+ * event are damage as well (recovery refuses them): salvage leaves them
+ * out, since nothing can be read from them.
+ *
  * A record whose checksum holds but whose time is not one of the session's
  * day (TRANCHE_TIME_OK) is damage too, as recovery refuses it: salvage
  * leaves out such a note and keeps such an event or command at the latest
@@ -71,6 +75,8 @@ enum jcli_bad_kind {
 	                    it (or moved later); kept */
 	JCLI_UNNUMBERED, /* no n after numbered records; kept */
 	JCLI_BADNUM,     /* n not a whole number from 1; kept */
+	JCLI_NOTJSON,    /* not JSON: no command can be read from it, and
+	                    recovery refuses it; salvage leaves it out */
 };
 
 struct jcli_bad {
@@ -103,6 +109,10 @@ struct jcli_walk {
 	size_t nbadt, badt_more;
 	uint64_t badt_left; /* notes among them (left out), all counted */
 	int64_t t_good;
+	/* Event records whose payload is not an event (recovery refuses
+	 * them; salvage leaves them out): how many, and the first. */
+	uint64_t ev_bad, ev_bad_at;
+	char ev_bad_why[160];
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
@@ -210,10 +220,15 @@ jcli_number(struct jcli_walk *w, const struct jrnl_rec *rec)
 	uint64_t h = jcli_hash(rec->data, rec->len);
 	const struct jcli_seen *same;
 
-	cJSON_Delete(o);
 	w->cmds++;
 	if (w->due == 0)
 		w->due = 1;
+	if (o == NULL) {
+		jcli_bad_add(w, rec, JCLI_NOTJSON, 0);
+		w->cmds_left_out++;
+		return 0;
+	}
+	cJSON_Delete(o);
 	if (n == NULL) {
 		if (w->numbered)
 			jcli_bad_add(w, rec, JCLI_UNNUMBERED, 0);
@@ -315,6 +330,22 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 				rec = fixed;
 			} else if (rec.t > w->t_good)
 				w->t_good = rec.t;
+			if (rec.kind == JRNL_EVENT) {
+				struct ipc_event ev;
+				char why[160];
+
+				if (ipc_event_parse(rec.data, rec.len, &ev, why,
+				    sizeof why) != 0) {
+					w->damaged = 1;
+					if (w->ev_bad++ == 0) {
+						w->ev_bad_at = rec.offset;
+						snprintf(w->ev_bad_why,
+						    sizeof w->ev_bad_why, "%s", why);
+					}
+					continue;
+				}
+				ipc_event_free(&ev);
+			}
 			if (rec.kind == JRNL_COMMAND &&
 			    (rc = jcli_number(w, &rec)) <= 0) {
 				if (rc < 0)
@@ -354,14 +385,17 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 }
 
 static const char *const jcli_bad_names[] = { "repeated", "behind",
-	"ahead", "unnumbered", "bad_number" };
+	"ahead", "unnumbered", "bad_number", "not_json" };
 
 /* "command record at offset X says n=K where n=D was due: ..." */
 static void
 jcli_bad_line(FILE *f, const struct jcli_bad *b)
 {
 	fprintf(f, "command record at offset %" PRIu64 " ", b->offset);
-	if (b->kind == JCLI_UNNUMBERED)
+	if (b->kind == JCLI_NOTJSON)
+		fprintf(f, "is not JSON: no command can be read from it "
+		    "(salvage leaves it out)\n");
+	else if (b->kind == JCLI_UNNUMBERED)
 		fprintf(f, "has no n where n=%" PRIu64 " was due: unnumbered "
 		    "after numbered records (kept by salvage)\n", b->due);
 	else if (b->kind == JCLI_BADNUM)
@@ -397,7 +431,8 @@ jcli_bad_json(const struct jcli_walk *w)
 		    jcli_bad_names[w->bad[i].kind]);
 		cJSON_AddNumberToObject(e, "offset", (double)w->bad[i].offset);
 		if (w->bad[i].kind != JCLI_UNNUMBERED &&
-		    w->bad[i].kind != JCLI_BADNUM)
+		    w->bad[i].kind != JCLI_BADNUM &&
+		    w->bad[i].kind != JCLI_NOTJSON)
 			cJSON_AddNumberToObject(e, "n", w->bad[i].n);
 		cJSON_AddNumberToObject(e, "due", (double)w->bad[i].due);
 		cJSON_AddItemToArray(a, e);
@@ -523,6 +558,7 @@ jcli_check(const char *path, int json)
 		cJSON_AddNumberToObject(o, "spans_not_listed", (double)w.dropped);
 		cJSON_AddItemToObject(o, "commands", jcli_bad_json(&w));
 		cJSON_AddItemToObject(o, "times", jcli_badtime_json(&w));
+		cJSON_AddNumberToObject(o, "events_unreadable", (double)w.ev_bad);
 		cJSON_AddNumberToObject(o, "times_not_listed",
 		    (double)w.badt_more);
 		txt = cJSON_PrintUnformatted(o);
@@ -551,6 +587,11 @@ jcli_check(const char *path, int json)
 		if (w.badt_more > 0)
 			printf("... and %zu more records with a time not of the "
 			    "day\n", w.badt_more);
+		if (w.ev_bad > 0)
+			printf("event record at offset %" PRIu64 " is not an event "
+			    "(%s)%s (salvage leaves such records out)\n",
+			    w.ev_bad_at, w.ev_bad_why, w.ev_bad > 1 ?
+			    ", and more after it" : "");
 		if (!hdr_ok)
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
@@ -559,12 +600,13 @@ jcli_check(const char *path, int json)
 		else if (w.damaged)
 			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %zu "
 			    "command records out of place, %zu records with a "
-			    "time not of the day, %" PRIu64 " good "
+			    "time not of the day, %" PRIu64 " event records that "
+			    "are not events, %" PRIu64 " good "
 			    "records; an engine will not start on it: `tranched "
 			    "journal salvage %s NEW` copies the good records\n",
 			    path, w.damaged_bytes, w.nspans + w.dropped -
 			    (size_t)w.torn, w.nbad + w.bad_more, w.nbadt +
-			    w.badt_more, w.records, path);
+			    w.badt_more, w.ev_bad, w.records, path);
 		else if (w.torn)
 			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
 			    " good records (an unfinished last write; an engine "
@@ -625,7 +667,8 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 
 	cJSON_AddStringToObject(s, "from", path);
 	cJSON_AddNumberToObject(s, "records", (double)(w->records -
-	    w->cmds_left_out - w->badt_left));
+	    w->cmds_left_out - w->badt_left - w->ev_bad));
+	cJSON_AddNumberToObject(s, "events_unreadable", (double)w->ev_bad);
 	cJSON_AddNumberToObject(s, "skipped_bytes",
 	    (double)(w->damaged_bytes + w->torn_bytes));
 	for (size_t i = 0; i < w->nspans; i++) {
@@ -708,16 +751,21 @@ jcli_salvage(const char *path, const char *outpath)
 		jcli_badtime_line(stdout, &w.badt[i]);
 	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
 	    "damage and %" PRIu64 " of torn tail skipped", outpath,
-	    w.records - w.cmds_left_out - w.badt_left, path,
+	    w.records - w.cmds_left_out - w.badt_left - w.ev_bad, path,
 	    w.damaged_bytes, w.torn_bytes);
+	if (w.ev_bad > 0)
+		printf("; %" PRIu64 " event records that are not events left out "
+		    "(the first at offset %" PRIu64 ": %s)", w.ev_bad,
+		    w.ev_bad_at, w.ev_bad_why);
 	if (w.nbadt + w.badt_more > 0)
 		printf("; of the records with a time not of the day, %" PRIu64
 		    " notes left out, the rest kept at the latest good time "
 		    "before each", w.badt_left);
 	if (w.nbad + w.bad_more > 0)
 		printf("; %" PRIu64 " command records left out (written "
-		    "twice), %" PRIu64 " missing, the rest numbered again in "
-		    "the order they stand", w.cmds_left_out, w.cmds_missing);
+		    "twice, or not JSON), %" PRIu64 " missing, the rest "
+		    "numbered again in the order they stand", w.cmds_left_out,
+		    w.cmds_missing);
 	printf("\n");
 	free(w.spans);
 	free(w.seen);

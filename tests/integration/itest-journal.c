@@ -795,6 +795,81 @@ replay_publishes_no_impossible_time(void **state)
 }
 
 /*
+ * Records whose checksums hold but which no reader can take: a command
+ * record that is not JSON and an event record that is not an event.
+ * Recovery refuses both, naming the offset; check called the journal
+ * clean (the command counted as an unnumbered one, the event unread).
+ * Check now lists both and exits 1, and salvage leaves both out (no
+ * command or event can be read from them) and says so; the copy checks
+ * clean and an engine continues it.
+ */
+static void
+check_and_salvage_name_records_no_reader_can_take(void **state)
+{
+	char dir[256], path[300], bad[300], fixed[300], out[300], err[300];
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	char *hj;
+	int cmds = 0, fills = 0;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/s.trj", dir);
+	snprintf(bad, sizeof bad, "%s/bad.trj", dir);
+	snprintf(fixed, sizeof fixed, "%s/fixed.trj", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	assert_int_equal(run("'%s' --scenario=calm --seed=3 --speed=max "
+	    "--set orders.0.end=09:33:00 --exit-when-done --journal=%s "
+	    "--listen=ipc://%s/a 2>%s", tranched, path, dir, err), 0);
+	assert_int_equal(jrnl_reader_open(&rd, path, &hj), 0);
+	assert_int_equal(jrnl_create(&j, bad, hj), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		assert_int_equal(jrnl_append(j, rec.kind, rec.t, rec.data, rec.len),
+		    0);
+		/* After the second fill: an event without its topic's NUL,
+		 * and a command that is not JSON. */
+		if (rec.kind == JRNL_EVENT && memcmp(rec.data, "fill", 5) == 0 &&
+		    ++fills == 2) {
+			assert_int_equal(jrnl_append(j, JRNL_EVENT, rec.t,
+			    "garbage without a topic", 23), 0);
+			assert_int_equal(jrnl_append(j, JRNL_COMMAND, rec.t,
+			    "{\"req\":{\"cmd\":", 14), 0);
+			cmds++;
+		}
+	}
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	jrnl_reader_close(rd);
+	free(hj);
+	assert_int_equal(cmds, 1);
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/b 2>%s", tranched, bad, dir,
+	    err), 1);
+	assert_file_has(err, "at offset");
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, bad, out),
+	    1);
+	assert_file_has(out, "is not JSON: no command can be read from it "
+	    "(salvage leaves it out)");
+	assert_file_has(out, "is not an event");
+	assert_file_has(out, "1 event records that are not events");
+	assert_int_equal(run("'%s' journal salvage %s %s >%s", tranched, bad,
+	    fixed, out), 0);
+	assert_file_has(out, "1 event records that are not events left out");
+	assert_file_has(out, "1 command records left out (written twice, or "
+	    "not JSON)");
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, fixed, out),
+	    0);
+	assert_file_has(out, "clean");
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/c 2>%s", tranched, fixed, dir,
+	    err), 0);
+	assert_file_has(err, "continuing the session");
+	remove_dir(dir);
+}
+
+/*
  * The whole way on from a record with an impossible time, on a real
  * session: a fill record's time (not its event's) set to 10^18 ns with a
  * whole checksum.  Recovery refuses naming it; check lists it; salvage
@@ -972,6 +1047,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(replay_and_tca_say_what_a_pieced_journal_hides),
 		cmocka_unit_test(replay_publishes_no_impossible_time),
 		cmocka_unit_test(salvage_mends_a_record_with_an_impossible_time),
+		cmocka_unit_test(check_and_salvage_name_records_no_reader_can_take),
 	};
 
 	if (argc < 2) {
