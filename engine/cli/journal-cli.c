@@ -268,8 +268,9 @@ jcli_usage(FILE *f)
 	    "       tranched journal salvage FILE OUT\n\n"
 	    "check    report every damaged span of a journal (offset, bytes,\n"
 	    "         good records before and after) and whether its tail is\n"
-	    "         torn; exit 0 when clean, 1 when damaged (an engine refuses\n"
-	    "         to start on it), 3 when only the tail is torn (an engine\n"
+	    "         torn; exit 0 when clean, 1 when damaged or of format 1\n"
+	    "         (an engine refuses to start on it; salvage converts\n"
+	    "         format 1), 3 when only the tail is torn (an engine\n"
 	    "         cuts it on start), 2 when it cannot be read\n"
 	    "  --json one JSON object instead of lines\n"
 	    "salvage  write every readable record of FILE to the new journal\n"
@@ -494,7 +495,7 @@ jcli_check(const char *path, int json)
 	struct jrnl_reader *rd;
 	struct stat st;
 	char *hj = NULL;
-	int rc, status, hdr_ok;
+	int rc, status, hdr_ok, fmt;
 	cJSON *h;
 
 	memset(&w, 0, sizeof w);
@@ -502,6 +503,9 @@ jcli_check(const char *path, int json)
 		jcli_open_error("check", path, rc);
 		return 2;
 	}
+	/* An older format is read, but an engine does not continue it:
+	 * salvage converts it. */
+	fmt = jrnl_reader_format(rd);
 	/* The header's checksum held; what it says must be an object, or
 	 * nothing (an engine, replay, tca) can use the journal. */
 	h = hj != NULL ? cJSON_Parse(hj) : NULL;
@@ -525,18 +529,19 @@ jcli_check(const char *path, int json)
 	}
 	if (stat(path, &st) != 0)
 		st.st_size = 0;
-	status = w.damaged ? 1 : w.torn ? 3 : 0;
+	status = w.damaged || fmt != JRNL_FORMAT_VERSION ? 1 : w.torn ? 3 : 0;
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
 		char *txt;
 
 		cJSON_AddStringToObject(o, "file", path);
-		cJSON_AddNumberToObject(o, "format", JRNL_FORMAT_VERSION);
+		cJSON_AddNumberToObject(o, "format", fmt);
 		cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
 		cJSON_AddNumberToObject(o, "records", (double)w.records);
 		cJSON_AddBoolToObject(o, "header_ok", hdr_ok);
 		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
-		    w.torn ? "torn-tail" : "clean");
+		    fmt != JRNL_FORMAT_VERSION ? "old-format" : w.torn ?
+		    "torn-tail" : "clean");
 		cJSON_AddNumberToObject(o, "damaged_bytes",
 		    (double)w.damaged_bytes);
 		cJSON_AddNumberToObject(o, "torn_bytes", (double)w.torn_bytes);
@@ -611,9 +616,14 @@ jcli_check(const char *path, int json)
 			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
 			    " good records (an unfinished last write; an engine "
 			    "cuts it on start)\n", path, w.torn_bytes, w.records);
-		else
+		else if (fmt == JRNL_FORMAT_VERSION)
 			printf("%s: clean, %" PRIu64 " records, %lld bytes\n",
 			    path, w.records, (long long)st.st_size);
+		if (fmt != JRNL_FORMAT_VERSION)
+			printf("%s: format %d: an engine reads it but will not "
+			    "continue it (it writes format %d): `tranched journal "
+			    "salvage %s NEW` converts it\n", path, fmt,
+			    JRNL_FORMAT_VERSION, path);
 	}
 	free(w.spans);
 	free(w.seen);

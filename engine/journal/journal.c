@@ -831,6 +831,12 @@ jrnl_rewind(struct jrnl_reader *r)
 	return 0;
 }
 
+int
+jrnl_reader_format(const struct jrnl_reader *r)
+{
+	return r->version;
+}
+
 void
 jrnl_reader_close(struct jrnl_reader *r)
 {

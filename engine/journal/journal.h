@@ -153,6 +153,8 @@ int jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec);
 int jrnl_resync(struct jrnl_reader *r, struct jrnl_span *span);
 /* Go back to the first record. */
 int jrnl_rewind(struct jrnl_reader *r);
+/* The file's format version (1 or JRNL_FORMAT_VERSION). */
+int jrnl_reader_format(const struct jrnl_reader *r);
 void jrnl_reader_close(struct jrnl_reader *r);
 
 const char *jrnl_strerror(int err);

@@ -999,7 +999,8 @@ to_format_1(const char *from, const char *to)
 }
 
 /* A format 1 journal is read (tca), refused by an engine naming the
- * version, and converted by salvage into one that checks clean. */
+ * version and by check (exit 1, state old-format), and converted by
+ * salvage into one that checks clean. */
 static void
 format_1_is_read_and_salvage_converts_it(void **state)
 {
@@ -1020,6 +1021,14 @@ format_1_is_read_and_salvage_converts_it(void **state)
 	assert_int_equal(run("'%s' --listen=ipc://%s/x --journal=%s 2>%s",
 	    tranched, dir, v1, err), 1);
 	assert_file_has(err, "format version 1");
+	/* check says so too (it said clean, and its JSON format 2). */
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, v1, out), 1);
+	assert_file_has(out, "format 1: an engine reads it but will not "
+	    "continue it");
+	assert_int_equal(run("'%s' journal check --json %s >%s", tranched, v1,
+	    out), 1);
+	assert_file_has(out, "\"format\":1,");
+	assert_file_has(out, "\"state\":\"old-format\"");
 	assert_int_equal(run("'%s' journal salvage %s %s >/dev/null", tranched,
 	    v1, conv), 0);
 	assert_int_equal(run("'%s' journal check %s >%s", tranched, conv, out),
