@@ -15,7 +15,9 @@
  *       SUB socket keeps the newest messages when its queue is full, so
  *       the gap shows at the first event read), asks for a snapshot and
  *       applies it; the queued events older than the snapshot are dropped
- *       as stale, and every event after it arrives gap-free;
+ *       as stale, and every event after it arrives gap-free (or, when
+ *       a loaded machine let A fall behind again, every further gap is
+ *       resynced by a snapshot of its own: gap_resynced);
  *     - with the blocks paused (so nothing moves), A's view of every block
  *       (filled, remaining, state) equals the engine's status.
  *
@@ -207,6 +209,32 @@ status_filled(long long *ms)
 	return f;
 }
 
+/*
+ * After the resync: in step, or, on a machine loaded enough that A's
+ * drain fell behind the engine's 5,000 events a second again (CI at
+ * 3e3d267, sanitizers beside other tests: one more gap after the
+ * snapshot), every further gap found and resynced by a snapshot of its
+ * own, and at most two.  The view equals the engine's at the end either
+ * way (compare_blocks); what may never happen is a gap left unresynced.
+ */
+static void
+gap_resynced(uint64_t gaps_at_snapshot, uint64_t snaps_at_snapshot,
+             int settled)
+{
+	uint64_t more = va.st.gaps - gaps_at_snapshot;
+	uint64_t snaps = va.st.snapshots - snaps_at_snapshot;
+
+	if (more > 0)
+		fprintf(stderr, "gap: %llu more gap(s) after the resync, %llu more "
+		    "snapshot(s)%s\n", (unsigned long long)more,
+		    (unsigned long long)snaps, settled ? ", at rest" : "");
+	assert_true(more <= 2);
+	assert_true(snaps <= more);
+	/* Held still and compared: every gap has had its snapshot. */
+	if (settled)
+		assert_int_equal(snaps, more);
+}
+
 static void
 gap_stopped_subscriber_converges(void **state)
 {
@@ -321,7 +349,7 @@ gap_stopped_subscriber_converges(void **state)
 	    events_at_stop), (unsigned long long)va.skipped,
 	    (unsigned long long)va.snap_seq, va.snap_ms - t_resume);
 
-	/* After the snapshot: in step, no new gap.  The drain that applied
+	/* After the snapshot: in step (gap_resynced).  The drain that applied
 	 * it goes on through what NNG queued behind it, and on a loaded
 	 * machine that queue, still full while the snapshot was fetched, can
 	 * have dropped events newer than the snapshot: a second gap, found
@@ -339,8 +367,7 @@ gap_stopped_subscriber_converges(void **state)
 		usleep(1000);
 	}
 	assert_true(va.st.last_seq >= va.snap_seq + AFTER_SNAPSHOT);
-	assert_int_equal(va.st.gaps, gaps_at_snapshot);
-	assert_int_equal(va.st.snapshots, snaps_at_snapshot);
+	gap_resynced(gaps_at_snapshot, snaps_at_snapshot, 0);
 	assert_int_equal(va.st.backlog_dropped, 0);
 	assert_int_equal(rb.gaps, 0);
 
@@ -369,7 +396,7 @@ gap_stopped_subscriber_converges(void **state)
 	    "PAUSED");
 	compare_blocks(r, &va.st);
 	cJSON_Delete(r);
-	assert_int_equal(va.st.gaps, gaps_at_snapshot);
+	gap_resynced(gaps_at_snapshot, snaps_at_snapshot, 1);
 	assert_int_equal(rb.gaps, 0);
 	fprintf(stderr, "gap: converged: view equals the snapshot and status "
 	    "at seq %llu (%llu queued events older than the snapshot dropped "
