@@ -795,6 +795,92 @@ replay_publishes_no_impossible_time(void **state)
 }
 
 /*
+ * A real session, its records copied one by one into another journal
+ * through edit(): the time to write each at (fill: which fill it is, 0
+ * for any other record); after writing it, edit(..., after 1) may append
+ * records of its own.  Then the copy is refused by an engine, salvaged
+ * into fixed, checks clean, and is continued by an engine.  The checks
+ * between, which are each test's own, read dir/check and dir/salvage.
+ */
+struct rewritten {
+	char dir[256], path[300], bad[300], fixed[300], err[300], check[300],
+	    salvage[300];
+};
+
+static void
+rewrite_session(struct rewritten *w, int64_t (*edit)(struct jrnl *j,
+    const struct jrnl_rec *rec, int fill, int after))
+{
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	char *hj;
+	int fills = 0;
+
+	make_dir(w->dir, sizeof w->dir);
+	snprintf(w->path, sizeof w->path, "%s/s.trj", w->dir);
+	snprintf(w->bad, sizeof w->bad, "%s/bad.trj", w->dir);
+	snprintf(w->fixed, sizeof w->fixed, "%s/fixed.trj", w->dir);
+	snprintf(w->err, sizeof w->err, "%s/err", w->dir);
+	snprintf(w->check, sizeof w->check, "%s/check", w->dir);
+	snprintf(w->salvage, sizeof w->salvage, "%s/salvage", w->dir);
+	assert_int_equal(run("'%s' --scenario=calm --seed=3 --speed=max "
+	    "--set orders.0.end=09:33:00 --exit-when-done --journal=%s "
+	    "--listen=ipc://%s/a 2>%s", tranched, w->path, w->dir, w->err), 0);
+	assert_int_equal(jrnl_reader_open(&rd, w->path, &hj), 0);
+	assert_int_equal(jrnl_create(&j, w->bad, hj), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		int fill = rec.kind == JRNL_EVENT &&
+		    memcmp(rec.data, "fill", 5) == 0 ? ++fills : 0;
+
+		assert_int_equal(jrnl_append(j, rec.kind, edit(j, &rec, fill, 0),
+		    rec.data, rec.len), 0);
+		edit(j, &rec, fill, 1);
+	}
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	jrnl_reader_close(rd);
+	free(hj);
+	assert_true(fills >= 3);
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/b 2>%s", tranched, w->bad,
+	    w->dir, w->err), 1);
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, w->bad,
+	    w->check), 1);
+	assert_int_equal(run("'%s' journal salvage %s %s >%s", tranched, w->bad,
+	    w->fixed, w->salvage), 0);
+}
+
+/* After the tests' own checks: the copy checks clean and continues. */
+static void
+rewritten_continues(struct rewritten *w)
+{
+	assert_int_equal(run("'%s' journal check %s >%s", tranched, w->fixed,
+	    w->check), 0);
+	assert_file_has(w->check, "clean");
+	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
+	    "--exit-when-done --listen=ipc://%s/c 2>%s", tranched, w->fixed,
+	    w->dir, w->err), 0);
+	assert_file_has(w->err, "continuing the session");
+	remove_dir(w->dir);
+}
+
+/* After the second fill: an event without its topic's NUL, and a command
+ * that is not JSON. */
+static int64_t
+edit_unreadable(struct jrnl *j, const struct jrnl_rec *rec, int fill,
+    int after)
+{
+	if (after && fill == 2) {
+		assert_int_equal(jrnl_append(j, JRNL_EVENT, rec->t,
+		    "garbage without a topic", 23), 0);
+		assert_int_equal(jrnl_append(j, JRNL_COMMAND, rec->t,
+		    "{\"req\":{\"cmd\":", 14), 0);
+	}
+	return rec->t;
+}
+
+/*
  * Records whose checksums hold but which no reader can take: a command
  * record that is not JSON and an event record that is not an event.
  * Recovery refuses both, naming the offset; check called the journal
@@ -806,67 +892,30 @@ replay_publishes_no_impossible_time(void **state)
 static void
 check_and_salvage_name_records_no_reader_can_take(void **state)
 {
-	char dir[256], path[300], bad[300], fixed[300], out[300], err[300];
-	struct jrnl_reader *rd;
-	struct jrnl_rec rec;
-	struct jrnl *j;
-	char *hj;
-	int cmds = 0, fills = 0;
+	struct rewritten w;
 
 	(void)state;
-	make_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/s.trj", dir);
-	snprintf(bad, sizeof bad, "%s/bad.trj", dir);
-	snprintf(fixed, sizeof fixed, "%s/fixed.trj", dir);
-	snprintf(out, sizeof out, "%s/out", dir);
-	snprintf(err, sizeof err, "%s/err", dir);
-	assert_int_equal(run("'%s' --scenario=calm --seed=3 --speed=max "
-	    "--set orders.0.end=09:33:00 --exit-when-done --journal=%s "
-	    "--listen=ipc://%s/a 2>%s", tranched, path, dir, err), 0);
-	assert_int_equal(jrnl_reader_open(&rd, path, &hj), 0);
-	assert_int_equal(jrnl_create(&j, bad, hj), 0);
-	while (jrnl_next(rd, &rec) == 1) {
-		assert_int_equal(jrnl_append(j, rec.kind, rec.t, rec.data, rec.len),
-		    0);
-		/* After the second fill: an event without its topic's NUL,
-		 * and a command that is not JSON. */
-		if (rec.kind == JRNL_EVENT && memcmp(rec.data, "fill", 5) == 0 &&
-		    ++fills == 2) {
-			assert_int_equal(jrnl_append(j, JRNL_EVENT, rec.t,
-			    "garbage without a topic", 23), 0);
-			assert_int_equal(jrnl_append(j, JRNL_COMMAND, rec.t,
-			    "{\"req\":{\"cmd\":", 14), 0);
-			cmds++;
-		}
-	}
-	assert_int_equal(jrnl_sync(j), 0);
-	jrnl_close(j);
-	jrnl_reader_close(rd);
-	free(hj);
-	assert_int_equal(cmds, 1);
-	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
-	    "--exit-when-done --listen=ipc://%s/b 2>%s", tranched, bad, dir,
-	    err), 1);
-	assert_file_has(err, "at offset");
-	assert_int_equal(run("'%s' journal check %s >%s", tranched, bad, out),
-	    1);
-	assert_file_has(out, "is not JSON: no command can be read from it "
+	rewrite_session(&w, edit_unreadable);
+	assert_file_has(w.err, "at offset");
+	assert_file_has(w.check, "is not JSON: no command can be read from it "
 	    "(salvage leaves it out)");
-	assert_file_has(out, "is not an event");
-	assert_file_has(out, "1 event records that are not events");
-	assert_int_equal(run("'%s' journal salvage %s %s >%s", tranched, bad,
-	    fixed, out), 0);
-	assert_file_has(out, "1 event records that are not events left out");
-	assert_file_has(out, "1 command records left out (written twice, or "
-	    "not JSON)");
-	assert_int_equal(run("'%s' journal check %s >%s", tranched, fixed, out),
-	    0);
-	assert_file_has(out, "clean");
-	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
-	    "--exit-when-done --listen=ipc://%s/c 2>%s", tranched, fixed, dir,
-	    err), 0);
-	assert_file_has(err, "continuing the session");
-	remove_dir(dir);
+	assert_file_has(w.check, "is not an event");
+	assert_file_has(w.check, "1 event records that are not events");
+	assert_file_has(w.salvage, "1 event records that are not events left "
+	    "out");
+	assert_file_has(w.salvage, "1 command records left out (written twice, "
+	    "or not JSON)");
+	rewritten_continues(&w);
+}
+
+/* The third fill's record at 10^18 ns (its event's own time unchanged). */
+static int64_t
+edit_far_time(struct jrnl *j, const struct jrnl_rec *rec, int fill,
+    int after)
+{
+	(void)j;
+	(void)after;
+	return fill == 3 ? 1000000000000000000LL : rec->t;
 }
 
 /*
@@ -880,52 +929,14 @@ check_and_salvage_name_records_no_reader_can_take(void **state)
 static void
 salvage_mends_a_record_with_an_impossible_time(void **state)
 {
-	char dir[256], path[300], bad[300], fixed[300], err[300];
-	struct jrnl_reader *rd;
-	struct jrnl_rec rec;
-	struct jrnl *j;
-	char *hj;
-	int fills = 0;
+	struct rewritten w;
 
 	(void)state;
-	make_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/s.trj", dir);
-	snprintf(bad, sizeof bad, "%s/bad.trj", dir);
-	snprintf(fixed, sizeof fixed, "%s/fixed.trj", dir);
-	snprintf(err, sizeof err, "%s/err", dir);
-	assert_int_equal(run("'%s' --scenario=calm --seed=3 --speed=max "
-	    "--set orders.0.end=09:33:00 --exit-when-done --journal=%s "
-	    "--listen=ipc://%s/a 2>%s", tranched, path, dir, err), 0);
-	assert_int_equal(jrnl_reader_open(&rd, path, &hj), 0);
-	assert_int_equal(jrnl_create(&j, bad, hj), 0);
-	while (jrnl_next(rd, &rec) == 1) {
-		int64_t t = rec.t;
-
-		if (rec.kind == JRNL_EVENT && memcmp(rec.data, "fill", 5) == 0 &&
-		    ++fills == 3)
-			t = 1000000000000000000LL;
-		assert_int_equal(jrnl_append(j, rec.kind, t, rec.data, rec.len),
-		    0);
-	}
-	assert_int_equal(jrnl_sync(j), 0);
-	jrnl_close(j);
-	jrnl_reader_close(rd);
-	free(hj);
-	assert_true(fills >= 3);
-	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
-	    "--exit-when-done --listen=ipc://%s/b 2>%s", tranched, bad, dir,
-	    err), 1);
-	assert_file_has(err, "has time 1000000000000000000 ns, not a time of "
+	rewrite_session(&w, edit_far_time);
+	assert_file_has(w.err, "has time 1000000000000000000 ns, not a time of "
 	    "the session's day");
-	assert_int_equal(run("'%s' journal check %s >%s/check", tranched, bad,
-	    dir), 1);
-	assert_int_equal(run("'%s' journal salvage %s %s >/dev/null", tranched,
-	    bad, fixed), 0);
-	assert_int_equal(run("timeout 60 '%s' --journal=%s --speed=max "
-	    "--exit-when-done --listen=ipc://%s/c 2>%s", tranched, fixed, dir,
-	    err), 0);
-	assert_file_has(err, "continuing the session");
-	remove_dir(dir);
+	assert_file_has(w.check, "has time 1000000000000000000 ns");
+	rewritten_continues(&w);
 }
 
 /* A journal pieced together, checksums whole: a fill whose seq is below
