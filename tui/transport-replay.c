@@ -78,6 +78,18 @@ struct replay {
 	char engine[48], sym[16];
 };
 
+/* A record or event whose time is not of the day: skipped, the first
+ * said on the message line, all counted at the end. */
+static void
+replay_bad_time(struct tui *t, struct replay *rp, uint64_t offset,
+                int64_t at)
+{
+	if (rp->bad_time++ == 0)
+		tui_message(t, MSG_ERR, "event at byte %llu has time %lld ns, not "
+		    "a time of the day: skipped", (unsigned long long)offset,
+		    (long long)at);
+}
+
 /* Read ahead to the next event record; sets ended/damaged at the end. */
 static void
 replay_fetch(struct tui *t, struct replay *rp)
@@ -111,11 +123,7 @@ replay_fetch(struct tui *t, struct replay *rp)
 		 * paced by it, the record would hold every one after it
 		 * back for as long as its time says. */
 		if (!TRANCHE_TIME_OK(rec.t)) {
-			if (rp->bad_time++ == 0)
-				tui_message(t, MSG_ERR, "event at byte %llu has time "
-				    "%lld ns, not a time of the day: skipped",
-				    (unsigned long long)rec.offset,
-				    (long long)rec.t);
+			replay_bad_time(t, rp, rec.offset, rec.t);
 			continue;
 		}
 		if (rec.len > rp->next_cap) {
@@ -307,10 +315,7 @@ replay_deliver(struct tui *t, struct replay *rp)
 	if (ok && !TRANCHE_TIME_OK(ev.t)) {
 		/* The record's time was the day's, the event's own is not:
 		 * not shown, as tranched replay does not publish it. */
-		if (rp->bad_time++ == 0)
-			tui_message(t, MSG_ERR, "event at byte %llu has time %lld "
-			    "ns, not a time of the day: skipped",
-			    (unsigned long long)rp->offset, (long long)ev.t);
+		replay_bad_time(t, rp, rp->offset, ev.t);
 		ipc_event_free(&ev);
 	} else if (ok) {
 		store_push(&t->store, &ev, t->view.now_ms);

@@ -95,16 +95,15 @@ struct jcli_seen {
 /* A record whose time is not one of the session's day. */
 struct jcli_badtime {
 	uint64_t offset;
-	int64_t t, kept_at; /* kept_at: a command's time in a copy */
+	int64_t t, kept_at; /* kept_at: its time in a copy; -1 left out */
 	int kind;           /* enum jrnl_kind */
 };
 
 struct jcli_walk {
 	/* Records whose checksum holds but whose time is not of the day
 	 * (TRANCHE_TIME_OK): damage, by the rule recovery applies.  Salvage
-	 * leaves such an event or note out (the engine makes the events
-	 * again) and keeps such a command, at the latest good time before
-	 * it; past JCLI_MAX_BAD counted only. */
+	 * leaves such a note out and keeps such an event or command at the
+	 * latest good time before it; past JCLI_MAX_BAD counted only. */
 	struct jcli_badtime badt[JCLI_MAX_BAD];
 	size_t nbadt, badt_more;
 	uint64_t badt_left; /* notes among them (left out), all counted */
@@ -306,8 +305,6 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 
 	for (;;) {
 		while ((rc = jrnl_next(rd, &rec)) == 1) {
-			struct jrnl_rec fixed;
-
 			w->records++;
 			if (!TRANCHE_TIME_OK(rec.t)) {
 				w->damaged = 1;
@@ -326,9 +323,7 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 					w->badt_left++;
 					continue;
 				}
-				fixed = rec;
-				fixed.t = w->t_good;
-				rec = fixed;
+				rec.t = w->t_good;
 			} else if (rec.t > w->t_good)
 				w->t_good = rec.t;
 			if (rec.kind == JRNL_EVENT) {
@@ -443,13 +438,19 @@ jcli_bad_json(const struct jcli_walk *w)
 	return o;
 }
 
+static const char *
+jcli_rec_kind(int kind)
+{
+	return kind == JRNL_COMMAND ? "command" : kind == JRNL_EVENT ? "event" :
+	    "note";
+}
+
 /* "event record at offset X has time T ns, not a time of the day ..." */
 static void
 jcli_badtime_line(FILE *f, const struct jcli_badtime *b)
 {
 	fprintf(f, "%s record at offset %" PRIu64 " has time %lld ns, not a "
-	    "time of the session's day", b->kind == JRNL_COMMAND ? "command" :
-	    b->kind == JRNL_EVENT ? "event" : "note", b->offset,
+	    "time of the session's day", jcli_rec_kind(b->kind), b->offset,
 	    (long long)b->t);
 	if (b->kind == JRNL_NOTE)
 		fprintf(f, " (salvage leaves it out)\n");
@@ -468,9 +469,7 @@ jcli_badtime_json(const struct jcli_walk *w)
 	for (size_t i = 0; i < w->nbadt; i++) {
 		cJSON *e = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(e, "kind", w->badt[i].kind ==
-		    JRNL_COMMAND ? "command" : w->badt[i].kind == JRNL_EVENT ?
-		    "event" : "note");
+		cJSON_AddStringToObject(e, "kind", jcli_rec_kind(w->badt[i].kind));
 		cJSON_AddNumberToObject(e, "offset", (double)w->badt[i].offset);
 		/* Nanoseconds as a string, as every time in the protocol: a
 		 * damaged one may be past what a double holds exactly. */

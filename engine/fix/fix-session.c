@@ -372,12 +372,18 @@ fail:
 	return -1;
 }
 
+/* The rate's bucket when full: FIX_RATE_WINDOW_S seconds' worth. */
+static double rate_cap(const struct fix_session *s)
+{
+	return (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
+}
+
 /* 1 when the counterparty has sent more than its max_msg_rate allows:
  * every message it sends may be answered, and every answer is stored, so
  * a peer in a loop would fill the disk the journal is on. */
 static int over_rate(struct fix_session *s, int64_t now)
 {
-	double cap = (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
+	double cap = rate_cap(s);
 
 	/* The clock is the wall's: a step back refills nothing and moves
 	 * the mark back with it (kept, the mark would refill nothing until
@@ -416,7 +422,7 @@ int fix_engine_open(struct fix_engine **out, const struct fix_sess_cfg *cfg, int
 		 * fix-echo's own) gets the file's default. */
 		if (s->cfg.max_msg_rate <= 0)
 			s->cfg.max_msg_rate = FIX_RATE_DEFAULT;
-		s->rate_left = (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S;
+		s->rate_left = rate_cap(s);
 		s->pin = malloc(sizeof *s->pin);
 		s->pq = malloc(sizeof *s->pq);
 		s->pres = malloc(sizeof *s->pres);
@@ -1325,7 +1331,7 @@ int fix_session_input(struct fix_session *s, int64_t now, const char *raw, size_
 	long long out0 = fix_store_next_out(s->store);
 	process(s, now, &p->m);
 	if (dup && fix_store_next_out(s->store) == out0 &&
-	    s->rate_left + 1 <= (double)s->cfg.max_msg_rate * FIX_RATE_WINDOW_S)
+	    s->rate_left + 1 <= rate_cap(s))
 		s->rate_left += 1;
 	process_queue(s, now);
 	return s->disconnect ? FIX_DISCONNECT : FIX_CONT;
