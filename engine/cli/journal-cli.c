@@ -52,7 +52,9 @@
 #include <cjson/cJSON.h>
 
 #include "engine/cli/cli.h"
+#include "engine/exec/scenario.h"
 #include "engine/journal/journal.h"
+#include "engine/server/server.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
 
@@ -495,6 +497,7 @@ jcli_check(const char *path, int json)
 	struct stat st;
 	char *hj = NULL;
 	int rc, status, hdr_ok, fmt;
+	char hdr_err[512] = "";
 	cJSON *h;
 
 	memset(&w, 0, sizeof w);
@@ -509,6 +512,18 @@ jcli_check(const char *path, int json)
 	 * nothing (an engine, replay, tca) can use the journal. */
 	h = hj != NULL ? cJSON_Parse(hj) : NULL;
 	hdr_ok = cJSON_IsObject(h);
+	/* An object, and one from which an engine can take the session: its
+	 * scenario and seed, read as recovery reads them. */
+	if (hdr_ok) {
+		struct scenario sc;
+		uint64_t seed;
+
+		if (server_journal_session(h, path, &sc, &seed, hdr_err,
+		    sizeof hdr_err) == 0)
+			scenario_free(&sc);
+		else
+			hdr_ok = 0;
+	}
 	cJSON_Delete(h);
 	free(hj);
 	if (!hdr_ok)
@@ -538,6 +553,8 @@ jcli_check(const char *path, int json)
 		cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
 		cJSON_AddNumberToObject(o, "records", (double)w.records);
 		cJSON_AddBoolToObject(o, "header_ok", hdr_ok);
+		if (hdr_err[0] != '\0')
+			cJSON_AddStringToObject(o, "header_error", hdr_err);
 		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
 		    fmt != JRNL_FORMAT_VERSION ? "old-format" : w.torn ?
 		    "torn-tail" : "clean");
@@ -578,7 +595,10 @@ jcli_check(const char *path, int json)
 			    w.spans[i].before, w.records - w.spans[i].before);
 		if (w.dropped > 0)
 			printf("... and %zu more spans not listed\n", w.dropped);
-		if (!hdr_ok)
+		if (hdr_err[0] != '\0')
+			printf("header: an engine will not continue it: %s\n",
+			    hdr_err);
+		else if (!hdr_ok)
 			printf("header: not a JSON object (an engine, tranched "
 			    "replay and tca refuse it)\n");
 		for (size_t i = 0; i < w.nbad; i++)
@@ -596,7 +616,13 @@ jcli_check(const char *path, int json)
 			    "(%s)%s (salvage leaves such records out)\n",
 			    w.ev_bad_at, w.ev_bad_why, w.ev_bad > 1 ?
 			    ", and more after it" : "");
-		if (!hdr_ok)
+		if (hdr_err[0] != '\0')
+			printf("%s: damaged: its header, whose checksum holds, "
+			    "gives no session an engine can continue; tranched "
+			    "replay and tca read its %" PRIu64 " records, and "
+			    "salvage copies the header as it is\n", path,
+			    w.records);
+		else if (!hdr_ok)
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
 			    "records, salvage neither (it copies the header)\n",

@@ -63,6 +63,7 @@
 #include "engine/journal/journal.h"
 #include "engine/market/book.h"
 #include "engine/market/venue.h"
+#include "engine/server/server.h"
 #include "engine/tca/tca.h"
 #include "ipc/protocol.h"
 
@@ -596,29 +597,15 @@ tca_leak_run(const char *path, const char *hdr, struct bt_result *r,
              int64_t *qty)
 {
 	cJSON *h = cJSON_Parse(hdr != NULL ? hdr : "");
-	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
-	const cJSON *sd = cJSON_GetObjectItemCaseSensitive(h, "seed");
-	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(h, "scenario_name");
 	struct scenario s;
 	struct bt_opts o = { .leakage = 1 };
-	char err[512], where[600];
+	char err[512];
+	uint64_t seed = 0;
 	int rv = -1;
 
-	/* The seed travels as a string (it may pass 2^53). */
-	char *end = NULL;
-	long long seed = cJSON_IsString(sd) ? strtoll(sd->valuestring, &end, 10) :
-	    -1;
-
-	if (!cJSON_IsObject(sc) || end == NULL || *end != '\0' || seed < 0) {
-		fprintf(stderr, "tranched tca: %s: --leakage: the header has no "
-		    "scenario or seed to re-simulate\n", path);
-		cJSON_Delete(h);
-		return -1;
-	}
-	snprintf(where, sizeof where, "%.480s (header)", path);
-	if (scenario_load_json(&s, sc, cJSON_IsString(nm) ? nm->valuestring :
-	    "journal", where, err, sizeof err) != 0) {
-		fprintf(stderr, "tranched tca: %s: --leakage: %s\n", path, err);
+	/* The session as an engine recovering the journal takes it. */
+	if (server_journal_session(h, path, &s, &seed, err, sizeof err) != 0) {
+		fprintf(stderr, "tranched tca: --leakage: %s\n", err);
 		cJSON_Delete(h);
 		return -1;
 	}
@@ -626,10 +613,10 @@ tca_leak_run(const char *path, const char *hdr, struct bt_result *r,
 	for (int i = 0; i < s.norders; i++) {
 		struct parent_spec ps;
 
-		scenario_order(&s, i, (uint64_t)seed, &ps);
+		scenario_order(&s, i, seed, &ps);
 		*qty += ps.qty;
 	}
-	if (backtest_session_opts(&s, &o, (uint64_t)seed, r, err,
+	if (backtest_session_opts(&s, &o, seed, r, err,
 	    sizeof err) != 0)
 		fprintf(stderr, "tranched tca: %s: --leakage: %s\n", path, err);
 	else

@@ -167,14 +167,51 @@ server_recover_event(struct server *s, const char *topic,
 	return 1;
 }
 
+/* The session a journal's header records, as recovery takes it: the
+ * header's scenario (never the file: an edited scenario cannot change a
+ * session; its name places relative CSV paths as the session found them)
+ * and its seed.  0, or -1 with err naming the field and its value. */
+int
+server_journal_session(const struct cJSON *h, const char *path,
+                       struct scenario *scn, uint64_t *seed, char *err,
+                       size_t errlen)
+{
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
+	const char *name = NULL;
+	char where[512];
+	int64_t sd = 0;
+
+	if (!cJSON_IsObject(sc)) {
+		snprintf(err, errlen, "journal %s: header has no scenario: not a "
+		    "session journal", path);
+		return -1;
+	}
+	if (ipc_get_i64(h, "seed", &sd) != 0 || sd < 0) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(h, "seed");
+		char *v = f != NULL ? cJSON_PrintUnformatted(f) : NULL;
+
+		snprintf(err, errlen, "journal %s: header seed %s: must be a "
+		    "whole number >= 0", path, v != NULL ? v : "missing");
+		cJSON_free(v);
+		return -1;
+	}
+	if (ipc_get_str(h, "scenario_name", &name) != 0 || name[0] == '\0')
+		name = "journal";
+	snprintf(where, sizeof where, "%.480s (header)", path);
+	if (scenario_load_json(scn, sc, name, where, err, errlen) != 0)
+		return -1;
+	snprintf(scn->name, sizeof scn->name, "%s", name);
+	*seed = (uint64_t)sd;
+	return 0;
+}
+
 int
 server_recover_open(struct server *s, char *err, size_t errlen)
 {
 	struct jrnl_open_report rep;
-	char *hj = NULL, where[512];
+	char *hj = NULL;
 	const char *name = NULL;
-	cJSON *h = NULL, *sc;
-	int64_t seed = 0;
+	cJSON *h = NULL;
 	int rv, status = -1;
 
 	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
@@ -210,35 +247,13 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "journal %s: header is not JSON", s->jpath);
 		goto out;
 	}
-	sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
-	if (!cJSON_IsObject(sc)) {
-		snprintf(err, errlen, "journal %s: header has no scenario: not a "
-		    "session journal", s->jpath);
+	if (server_journal_session(h, s->jpath, &s->sc, &s->seed, err,
+	    errlen) != 0)
 		goto out;
-	}
-	if (ipc_get_i64(h, "seed", &seed) != 0 || seed < 0) {
-		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(h, "seed");
-		char *v = sd != NULL ? cJSON_PrintUnformatted(sd) : NULL;
-
-		snprintf(err, errlen, "journal %s: header seed %s: must be a "
-		    "whole number >= 0", s->jpath, v != NULL ? v : "missing");
-		cJSON_free(v);
-		goto out;
-	}
-	s->seed = (uint64_t)seed;
 	/* The items of the session's --news file, as it read them: the
 	 * file may have changed since. */
 	s->hdr_news = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h,
 	    "news"), 1);
-	/* The header's scenario, never the file: an edited scenario cannot
-	 * change a session.  Its name places relative CSV paths as the
-	 * session found them. */
-	if (ipc_get_str(h, "scenario_name", &name) != 0 || name[0] == '\0')
-		name = "journal";
-	snprintf(where, sizeof where, "%.480s (header)", s->jpath);
-	if (scenario_load_json(&s->sc, sc, name, where, err, errlen) != 0)
-		goto out;
-	snprintf(s->sc.name, sizeof s->sc.name, "%s", name);
 	/* The same session goes on: the id it was created with (an older
 	 * journal has none and keeps the new one). */
 	if (ipc_get_str(h, "session", &name) == 0 && name[0] != '\0')

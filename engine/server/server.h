@@ -7,6 +7,7 @@
 #ifndef TRANCHE_SERVER_H
 #define TRANCHE_SERVER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SERVER_MAX_LISTEN 8
@@ -59,5 +60,16 @@ struct server_replay_opts {
 /* Serve until SIGINT/SIGTERM (or the end, with exit_at_end).  Returns a
  * process exit status; errors are printed to stderr naming what was wrong. */
 int server_replay(const struct server_replay_opts *o);
+
+/* The session a journal's header records, as an engine recovering it
+ * takes it: the header's scenario into *sc (the caller frees it with
+ * scenario_free) and its seed.  0, or -1 with err naming the field and
+ * its value.  `tranched journal check` and `tca --leakage` read headers
+ * through it, so that they accept exactly what recovery accepts. */
+struct cJSON;
+struct scenario;
+int server_journal_session(const struct cJSON *h, const char *path,
+                           struct scenario *sc, uint64_t *seed, char *err,
+                           size_t errlen);
 
 #endif

@@ -508,7 +508,7 @@ craft(const char *path, const char *header, int nfills, const char *px,
 	return off;
 }
 
-#define HDR "{\"protocol\":2,\"scenario\":{\"market\":{\"tick\":0.01}}}"
+#define HDR "{\"protocol\":2,\"scenario\":{\"market\":{\"tick\":0.01}},\"seed\":\"1\"}"
 
 /* Three sane fills of 100. */
 static void
@@ -581,6 +581,8 @@ recovery_names_a_bad_header_seed(void **state)
 		{ ",\"seed\":-3", "header seed -3: must be a whole number" },
 		{ ",\"seed\":\"x7\"", "header seed \"x7\": must be a whole" },
 		{ "", "header seed missing: must be a whole number" },
+		{ "!", "header has no scenario: not a session journal" },
+		{ "?", "market.tick" },
 	};
 	char dir[256], path[300], err[300], hdr[256], before[300], after[300];
 
@@ -589,8 +591,15 @@ recovery_names_a_bad_header_seed(void **state)
 	snprintf(path, sizeof path, "%s/s.trj", dir);
 	snprintf(err, sizeof err, "%s/err", dir);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
-		    "\"market\":{\"tick\":0.01}}%s}", bad[i].seed);
+		/* "!": no scenario at all; "?": a scenario the engine refuses. */
+		if (strcmp(bad[i].seed, "!") == 0)
+			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"seed\":1}");
+		else if (strcmp(bad[i].seed, "?") == 0)
+			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
+			    "\"market\":{\"tick\":-0.01}},\"seed\":1}");
+		else
+			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
+			    "\"market\":{\"tick\":0.01}}%s}", bad[i].seed);
 		craft(path, hdr, 3, "10001", "100", 0);
 		assert_int_equal(run("cksum < %s > %s/sum", path, dir), 0);
 		assert_int_equal(run("'%s' --journal=%s --listen=ipc://%s/ctl "
@@ -601,7 +610,25 @@ recovery_names_a_bad_header_seed(void **state)
 		snprintf(after, sizeof after, "%s/sum2", dir);
 		assert_int_equal(run("cksum < %s > %s && cmp -s %s %s", path, after,
 		    before, after), 0);
+		/* check says what recovery says: it called such a journal
+		 * clean (exit 0) while the engine refused it. */
+		assert_int_equal(run("'%s' journal check %s >%s 2>&1", tranched,
+		    path, err), 1);
+		assert_file_has(err, "header: an engine will not continue it: ");
+		assert_file_has(err, bad[i].named);
+		assert_file_has(err, "damaged: its header, whose checksum holds, "
+		    "gives no session an engine can continue");
+		assert_int_equal(run("'%s' journal check --json %s >%s 2>&1",
+		    tranched, path, err), 1);
+		assert_file_has(err, "\"header_ok\":false,\"header_error\":");
+		assert_file_has(err, "\"state\":\"damaged\"");
 	}
+	/* The same header with a good seed is clean. */
+	craft(path, "{\"protocol\":3,\"scenario\":{\"market\":{\"tick\":"
+	    "0.01}},\"seed\":\"7\"}", 3, "10001", "100", 0);
+	assert_int_equal(run("'%s' journal check %s >%s 2>&1", tranched, path,
+	    err), 0);
+	assert_file_has(err, ": clean, ");
 	/* A whole record whose time is not of the day: recovery ran the
 	 * market to it (10^18 ns, 31 years) before it answered anyone.
 	 * Refused now, naming it, the journal unchanged. */
