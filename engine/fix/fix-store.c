@@ -31,7 +31,8 @@
  * other days' do not pile up), go into the new file as S records.  The
  * new file is written beside the old and renamed over it, so a crash
  * leaves one or the other whole; where no file can be made beside it,
- * the file itself is started afresh in place.
+ * the kept ids and the reset are appended to the file itself (an N 1 1
+ * read back drops the messages stored before it), and nothing is cut.
  *
  * W records say which application messages reached the counterparty: a
  * message queued while nobody was logged on reaches it only when a
@@ -188,6 +189,8 @@ static int rec_add(struct fix_store *st, long long seq, long long off, size_t le
 static int store_load(struct fix_store *st, const char *buf, long long len)
 {
 	long long i = 0;
+	int srun = -1; /* where the S records just read begin in ids */
+
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', (size_t)(len - i));
 		if (!nl)
@@ -202,18 +205,36 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 		char extra;
 		if (line[0] == 'I' && sscanf(line, "I %lld%c", &a, &extra) == 1 && a > 0) {
 			st->next_in = a + 1;
+			srun = -1;
 			i += (long long)ll + 1;
 		} else if (line[0] == 'N' && sscanf(line, "N %lld %lld%c", &a, &b, &extra) == 2 &&
 		           a > 0 && b > 0) {
 			st->next_in = a;
 			st->next_out = b;
+			/* A reset to 1/1 appended in place (store_restart):
+			 * what was stored before it is another numbering's,
+			 * and the ids kept are the S records just before it. */
+			if (a == 1 && b == 1) {
+				int drop = srun < 0 ? st->nids : srun;
+
+				st->nrec = st->lo_i = 0;
+				for (int k = 0; k < drop; k++)
+					free(st->ids[k]);
+				memmove(st->ids, st->ids + drop,
+				    (size_t)(st->nids - drop) * sizeof *st->ids);
+				st->nids -= drop;
+			}
+			srun = -1;
 			i += (long long)ll + 1;
 		} else if (line[0] == 'W' && sscanf(line, "W %lld%c", &a, &extra) == 1 &&
 		           a >= 0) {
 			st->written = a;
+			srun = -1;
 			i += (long long)ll + 1;
 		} else if (line[0] == 'S' && line[1] == ' ' && ll > 2 && ll < 66 &&
 		           strpbrk(line + 2, " \t\r") == NULL) {
+			if (srun < 0)
+				srun = st->nids;
 			if (ids_add(st, line + 2, ll - 2) < 0) {
 				snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
 				return -1;
@@ -231,6 +252,7 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 				return -1;
 			}
 			st->next_out = a + 1;
+			srun = -1;
 			i = body + b + 1;
 		} else {
 			goto bad;
@@ -589,9 +611,13 @@ static int store_restart(struct fix_store *st)
 	goto started;
 in_place:
 	/* No new file beside it (a directory that cannot take one, a
-	 * NAME.log.new that is not a file): start the file itself afresh,
-	 * as before there were S records.  A crash in between leaves a short
-	 * file, which the next open reads as it is. */
+	 * NAME.log.new that is not a file): the reset is appended to the
+	 * file itself, the kept ids first and then N 1 1 and W 0, and synced.
+	 * Nothing the file held is cut: a crash before the N is durable
+	 * leaves the session as it was before the reset (with some S records
+	 * more), after it the reset whole, since reading an N 1 1 drops the
+	 * messages stored before it (store_load).  The file does not shrink;
+	 * the next reset that can write beside it does. */
 	if (f != NULL)
 		fclose(f);
 	else if (fd >= 0)
@@ -599,23 +625,19 @@ in_place:
 	f = NULL;
 	fd = -1;
 	{
-		size_t cap2 = 16, len2 = 0;
-		char *buf = malloc(cap2 + (size_t)nids * 70);
+		size_t len2 = 0;
+		char *buf = malloc(16 + (size_t)nids * 70);
 
 		if (buf == NULL)
 			goto oom;
-		len2 = (size_t)sprintf(buf, "N 1 1\nW 0\n");
 		for (int i = 0; i < nids; i++)
 			len2 += (size_t)sprintf(buf + len2, "S %s\n", ids[i]);
-		if (ftruncate(st->fd, 0) < 0 || pwrite(st->fd, buf, len2, 0) !=
-		    (ssize_t)len2 || fdatasync(st->fd) < 0) {
-			snprintf(st->err, sizeof st->err, "%s: start afresh: %s",
-			    st->path, strerror(errno));
+		len2 += (size_t)sprintf(buf + len2, "N 1 1\nW 0\n");
+		if (store_write(st, buf, len2) < 0 || fix_store_sync(st) < 0) {
 			free(buf);
 			goto out;
 		}
 		free(buf);
-		st->size = (long long)len2;
 	}
 started:
 	/* The file holds N 1 1 and the kept ids: so does the state. */

@@ -186,6 +186,20 @@ static char *fx_reset_logon(struct fx *f)
 	return fx_out(f);
 }
 
+/* The whole of file p, its length in *n. */
+static char *slurp_n(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	char *b = malloc(1 << 20);
+
+	assert_non_null(f);
+	assert_non_null(b);
+	*n = fread(b, 1, 1 << 20, f);
+	assert_true(*n < (1 << 20));
+	fclose(f);
+	return b;
+}
+
 static void expect_has(const char *out, const char *want)
 {
 	if (!strstr(out, want))
@@ -515,22 +529,51 @@ static void reset_keeps_the_reports_sent(void **state)
 	assert_string_equal(fix_store_id(st, 1), "day1-2-2");
 	fix_store_close(st);
 	/* Where no file can be made beside it (here a directory stands
-	 * in the way), the reset starts the file afresh in place, keeping
-	 * the same ExecIDs. */
+	 * in the way), the reset is appended to the file itself, keeping the
+	 * same ExecIDs and cutting nothing: the file was truncated and then
+	 * written, so a crash between the two lost every kept ExecID, and a
+	 * restart would have sent those reports again. */
 	{
-		char nd[160];
+		char nd[160], *before, *after;
+		size_t nb, na;
+		const char *er5 = "8=FIX.4.4\0019=5\00135=8\00117=day1-3-1\00110=000\001";
 
 		snprintf(nd, sizeof nd, "%s.new", p);
 		assert_int_equal(mkdir(nd, 0700), 0);
 		if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
 			fail_msg("%s", err);
 		fix_store_keep_ids(st, "day1-");
+		assert_int_equal(fix_store_out(st, 1, er5, strlen(er5), 1), 0);
+		fix_store_mark_sent(st, 1);
+		assert_int_equal(fix_store_mark_written(st), 0);
+		assert_int_equal(fix_store_sync(st), 0);
+		before = slurp_n(p, &nb);
 		assert_int_equal(fix_store_set(st, 1, 1), 0);
-		assert_int_equal(fix_store_id_count(st), 2);
+		assert_int_equal(fix_store_count(st), 0);
+		assert_int_equal(fix_store_id_count(st), 3);
+		after = slurp_n(p, &na);
+		assert_true(na > nb);
+		assert_memory_equal(before, after, nb);
+		free(before);
+		free(after);
+		fix_store_close(st);
+		/* Read back: the reset holds, the message stored before it is
+		 * gone from the index, and the ids are the three kept. */
+		if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+			fail_msg("%s", err);
+		assert_int_equal(fix_store_id_count(st), 3);
+		assert_string_equal(fix_store_id(st, 2), "day1-3-1");
+		assert_int_equal(fix_store_count(st), 0);
+		assert_true(fix_store_next_in(st) == 1 &&
+		    fix_store_next_out(st) == 1);
+		assert_true(fix_store_written(st) == 0);
+		/* A second reset in place keeps them once each. */
+		fix_store_keep_ids(st, "day1-");
+		assert_int_equal(fix_store_set(st, 1, 1), 0);
 		fix_store_close(st);
 		if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
 			fail_msg("%s", err);
-		assert_int_equal(fix_store_id_count(st), 2);
+		assert_int_equal(fix_store_id_count(st), 3);
 		fix_store_close(st);
 		assert_int_equal(rmdir(nd), 0);
 	}
