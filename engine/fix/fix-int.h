@@ -22,6 +22,8 @@
 /* The largest BodyLength accepted; a larger one is garbled input and is
  * never buffered. */
 #define FIX_MAX_BODY 65536
+/* The longest ExecID a store keeps across a reset (S records), + 1. */
+#define FIX_STORE_ID_CAP 80
 /* Most fields one message may carry. */
 #define FIX_MAX_FIELDS 1024
 /* The largest difference between SendingTime and our clock. */

@@ -8,6 +8,10 @@
  *     I <seq>\n                  incoming <seq> processed
  *     O <seq> <len>\n<bytes>\n    outgoing message <seq>, as sent
  *     N <in> <out>\n             both numbers set (a reset)
+ *     N 1 1 <k>\n                a reset to 1/1 appended in place: what
+ *                                was stored before it is dropped, and
+ *                                the k S records just before it are the
+ *                                ExecIDs kept
  *     S <execid>\n               an ExecutionReport sent before a reset
  *     W <seq>\n                  every application message stored at or
  *                                below <seq> went to a logged-on
@@ -31,8 +35,9 @@
  * other days' do not pile up), go into the new file as S records.  The
  * new file is written beside the old and renamed over it, so a crash
  * leaves one or the other whole; where no file can be made beside it,
- * the kept ids and the reset are appended to the file itself (an N 1 1
- * read back drops the messages stored before it), and nothing is cut.
+ * the kept ids and the reset are appended to the file itself (an
+ * "N 1 1 <k>" read back drops the messages stored before it and keeps
+ * the k ids before it), and nothing is cut.
  *
  * W records say which application messages reached the counterparty: a
  * message queued while nobody was logged on reaches it only when a
@@ -189,8 +194,6 @@ static int rec_add(struct fix_store *st, long long seq, long long off, size_t le
 static int store_load(struct fix_store *st, const char *buf, long long len)
 {
 	long long i = 0;
-	int srun = -1; /* where the S records just read begin in ids */
-
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', (size_t)(len - i));
 		if (!nl)
@@ -201,40 +204,42 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 			goto bad;
 		memcpy(line, buf + i, ll);
 		line[ll] = '\0';
-		long long a = 0, b = 0;
+		long long a = 0, b = 0, k = 0;
 		char extra;
 		if (line[0] == 'I' && sscanf(line, "I %lld%c", &a, &extra) == 1 && a > 0) {
 			st->next_in = a + 1;
-			srun = -1;
 			i += (long long)ll + 1;
 		} else if (line[0] == 'N' && sscanf(line, "N %lld %lld%c", &a, &b, &extra) == 2 &&
 		           a > 0 && b > 0) {
 			st->next_in = a;
 			st->next_out = b;
-			/* A reset to 1/1 appended in place (store_restart):
-			 * what was stored before it is another numbering's,
-			 * and the ids kept are the S records just before it. */
-			if (a == 1 && b == 1) {
-				int drop = srun < 0 ? st->nids : srun;
+			i += (long long)ll + 1;
+		} else if (line[0] == 'N' && sscanf(line, "N %lld %lld %lld%c", &a, &b,
+		                                    &k, &extra) == 3 &&
+		           a == 1 && b == 1 && k >= 0 && k <= st->nids) {
+			/* A reset to 1/1 appended in place (store_restart): what
+			 * was stored before it is another numbering's, nothing
+			 * of it is known to have been sent, and the ExecIDs kept
+			 * are the k S records just before it. */
+			int drop = st->nids - (int)k;
 
-				st->nrec = st->lo_i = 0;
-				for (int k = 0; k < drop; k++)
-					free(st->ids[k]);
+			st->next_in = st->next_out = 1;
+			st->nrec = st->lo_i = 0;
+			st->written = 0;
+			for (int q = 0; q < drop; q++)
+				free(st->ids[q]);
+			if (drop > 0 && k > 0)
 				memmove(st->ids, st->ids + drop,
-				    (size_t)(st->nids - drop) * sizeof *st->ids);
-				st->nids -= drop;
-			}
-			srun = -1;
+				    (size_t)k * sizeof *st->ids);
+			st->nids = (int)k;
 			i += (long long)ll + 1;
 		} else if (line[0] == 'W' && sscanf(line, "W %lld%c", &a, &extra) == 1 &&
 		           a >= 0) {
 			st->written = a;
-			srun = -1;
 			i += (long long)ll + 1;
-		} else if (line[0] == 'S' && line[1] == ' ' && ll > 2 && ll < 66 &&
+		} else if (line[0] == 'S' && line[1] == ' ' && ll > 2 &&
+		           ll - 2 < FIX_STORE_ID_CAP &&
 		           strpbrk(line + 2, " \t\r") == NULL) {
-			if (srun < 0)
-				srun = st->nids;
 			if (ids_add(st, line + 2, ll - 2) < 0) {
 				snprintf(st->err, sizeof st->err, "%s: out of memory", st->path);
 				return -1;
@@ -252,7 +257,6 @@ static int store_load(struct fix_store *st, const char *buf, long long len)
 				return -1;
 			}
 			st->next_out = a + 1;
-			srun = -1;
 			i = body + b + 1;
 		} else {
 			goto bad;
@@ -535,7 +539,7 @@ static int sent_id(struct fix_store *st, int i, char *id, size_t cap)
  * 0, or <0 with err (the old file and state untouched). */
 static int store_restart(struct fix_store *st)
 {
-	char tmp[1100], id[80], *slash, dirp[1024];
+	char tmp[1100], id[FIX_STORE_ID_CAP], *slash, dirp[1024];
 	char **ids = NULL;
 	int nids = 0, cap = 0, fd = -1, nfd, dfd, rc = -1;
 	FILE *f = NULL;
@@ -612,12 +616,13 @@ static int store_restart(struct fix_store *st)
 in_place:
 	/* No new file beside it (a directory that cannot take one, a
 	 * NAME.log.new that is not a file): the reset is appended to the
-	 * file itself, the kept ids first and then N 1 1 and W 0, and synced.
-	 * Nothing the file held is cut: a crash before the N is durable
-	 * leaves the session as it was before the reset (with some S records
-	 * more), after it the reset whole, since reading an N 1 1 drops the
-	 * messages stored before it (store_load).  The file does not shrink;
-	 * the next reset that can write beside it does. */
+	 * file itself, the kept ids first and then "N 1 1 <k>" and W 0, and
+	 * synced.  Nothing the file held is cut: a crash before the N is
+	 * durable leaves the session as it was before the reset (with some
+	 * S records more), after it the reset whole, since reading that N
+	 * drops the messages stored before it and keeps the k ids just
+	 * before it (store_load).  The file does not shrink; the next reset
+	 * that can write beside it does. */
 	if (f != NULL)
 		fclose(f);
 	else if (fd >= 0)
@@ -625,19 +630,31 @@ in_place:
 	f = NULL;
 	fd = -1;
 	{
-		size_t len2 = 0;
-		char *buf = malloc(16 + (size_t)nids * 70);
+		size_t len2 = 0, cap2 = 48;
+		long long old = st->size;
+		char *buf;
 
-		if (buf == NULL)
+		for (int i = 0; i < nids; i++)
+			cap2 += strlen(ids[i]) + 3;
+		if ((buf = malloc(cap2)) == NULL)
 			goto oom;
 		for (int i = 0; i < nids; i++)
-			len2 += (size_t)sprintf(buf + len2, "S %s\n", ids[i]);
-		len2 += (size_t)sprintf(buf + len2, "N 1 1\nW 0\n");
-		if (store_write(st, buf, len2) < 0 || fix_store_sync(st) < 0) {
+			len2 += (size_t)snprintf(buf + len2, cap2 - len2, "S %s\n",
+			    ids[i]);
+		len2 += (size_t)snprintf(buf + len2, cap2 - len2,
+		    "N 1 1 %d\nW 0\n", nids);
+		if (store_write(st, buf, len2) < 0) {
 			free(buf);
 			goto out;
 		}
 		free(buf);
+		if (fix_store_sync(st) < 0) {
+			/* Not known to be on disk: the reset did not happen,
+			 * so it must not be read back either. */
+			if (ftruncate(st->fd, (off_t)old) == 0)
+				st->size = old;
+			goto out;
+		}
 	}
 started:
 	/* The file holds N 1 1 and the kept ids: so does the state. */

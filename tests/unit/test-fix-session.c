@@ -540,6 +540,38 @@ static void reset_keeps_the_reports_sent(void **state)
 
 		snprintf(nd, sizeof nd, "%s.new", p);
 		assert_int_equal(mkdir(nd, 0700), 0);
+		/* Straight after a reset that wrote beside it (the file ends
+		 * in its S records), twice: the two ids once each. */
+		for (int round = 0; round < 2; round++) {
+			if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+				fail_msg("%s", err);
+			assert_int_equal(fix_store_id_count(st), 2);
+			fix_store_keep_ids(st, "day1-");
+			assert_int_equal(fix_store_set(st, 1, 1), 0);
+			assert_int_equal(fix_store_id_count(st), 2);
+			fix_store_close(st);
+		}
+		/* Another day's prefix keeps none, and none come back. */
+		{
+			char cp[300];
+
+			snprintf(cp, sizeof cp, "cp %s %s.keep", p, p);
+			assert_int_equal(system(cp), 0);
+			if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+				fail_msg("%s", err);
+			fix_store_keep_ids(st, "day2-");
+			assert_int_equal(fix_store_set(st, 1, 1), 0);
+			assert_int_equal(fix_store_id_count(st), 0);
+			fix_store_close(st);
+			if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+				fail_msg("%s", err);
+			assert_int_equal(fix_store_id_count(st), 0);
+			fix_store_close(st);
+			snprintf(cp, sizeof cp, "mv %s.keep %s", p, p);
+			assert_int_equal(system(cp), 0);
+		}
+		/* A report sent, then the reset: the old bytes stay the file's
+		 * prefix, and the report's ExecID is kept with the others. */
 		if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
 			fail_msg("%s", err);
 		fix_store_keep_ids(st, "day1-");
@@ -554,8 +586,6 @@ static void reset_keeps_the_reports_sent(void **state)
 		after = slurp_n(p, &na);
 		assert_true(na > nb);
 		assert_memory_equal(before, after, nb);
-		free(before);
-		free(after);
 		fix_store_close(st);
 		/* Read back: the reset holds, the message stored before it is
 		 * gone from the index, and the ids are the three kept. */
@@ -567,14 +597,42 @@ static void reset_keeps_the_reports_sent(void **state)
 		assert_true(fix_store_next_in(st) == 1 &&
 		    fix_store_next_out(st) == 1);
 		assert_true(fix_store_written(st) == 0);
-		/* A second reset in place keeps them once each. */
-		fix_store_keep_ids(st, "day1-");
-		assert_int_equal(fix_store_set(st, 1, 1), 0);
 		fix_store_close(st);
-		if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
-			fail_msg("%s", err);
-		assert_int_equal(fix_store_id_count(st), 3);
-		fix_store_close(st);
+		/* A crash part of the way through the append: cut the file at
+		 * every length between the old one and the whole.  Before the
+		 * N line is whole, the session is as it was (the report stored
+		 * and sent, numbers 1/2); from it on, the reset, with nothing
+		 * counted as sent even where the W 0 after it is lost. */
+		for (size_t cut = nb; cut < na; cut++) {
+			FILE *fp = fopen(p, "wb");
+			int whole = memmem(after + nb, cut - nb, "N 1 1 3\n", 8) !=
+			    NULL;
+
+			assert_non_null(fp);
+			assert_int_equal(fwrite(after, 1, cut, fp), cut);
+			fclose(fp);
+			if (fix_store_open(&st, dir, "s", err, sizeof err) != 0)
+				fail_msg("cut at %zu: %s", cut, err);
+			if (whole) {
+				assert_int_equal(fix_store_count(st), 0);
+				assert_int_equal(fix_store_id_count(st), 3);
+				assert_true(fix_store_written(st) == 0);
+				assert_true(fix_store_next_out(st) == 1);
+			} else {
+				assert_int_equal(fix_store_count(st), 1);
+				assert_true(fix_store_written(st) == 1);
+				assert_true(fix_store_next_out(st) == 2);
+			}
+			fix_store_close(st);
+		}
+		{
+			FILE *fp = fopen(p, "wb");
+
+			assert_int_equal(fwrite(after, 1, na, fp), na);
+			fclose(fp);
+		}
+		free(before);
+		free(after);
 		assert_int_equal(rmdir(nd), 0);
 	}
 	/* Without a prefix a reset keeps nothing (the echo acceptor). */
