@@ -21,6 +21,7 @@
  * answered journal_unavailable and not run (server-journal.c), and if its
  * own record then fails to sync, its ok becomes journal_unavailable too.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,35 @@ cmd_block(const cJSON *req, const char *id, int required, uint32_t *out,
 }
 
 /*
+ * Refused unless block (0: every block) has one that is not finished: a
+ * limit set on a DONE, CANCELLED or EXPIRED block changed nothing and was
+ * answered ok, journaled and audited as if it had.  Recovery re-applies
+ * what was accepted before, under whatever rule held then.
+ */
+static cJSON *
+cmd_unfinished(const struct server *s, const char *id, uint32_t block,
+               const char *what)
+{
+	const struct parent *p;
+
+	if (s->recovering)
+		return NULL;
+	if (block != 0) {
+		if ((p = exec_find(s->x, block)) != NULL &&
+		    EXEC_STATE_FINAL(p->state))
+			return ipc_reply_error(id, ERR_STATE, "block %u is %s: "
+			    "nothing to %s", block, exec_state_name(p->state),
+			    what);
+		return NULL;
+	}
+	for (size_t i = 0; i < exec_count(s->x); i++)
+		if (!EXEC_STATE_FINAL(exec_get(s->x, i)->state))
+			return NULL;
+	return ipc_reply_error(id, ERR_STATE, "no block is working (%zu, all "
+	    "finished): nothing to %s", exec_count(s->x), what);
+}
+
+/*
  * The members a command takes besides cmd, id and reason (allowed, NULL
  * ended): any other is refused naming it, and nothing is done.  A
  * misspelt member used to be ignored, and for pause, resume and throttle
@@ -192,6 +222,10 @@ cmd_members(const struct server *s, const cJSON *req, const char *id,
 			for (int i = 0; allowed[i] != NULL && n < sizeof list; i++)
 				n += (size_t)snprintf(list + n, sizeof list - n,
 				    "%s%s", i ? ", " : "", allowed[i]);
+			if (allowed[0] == NULL)
+				return ipc_reply_error(id, ERR_FIELD, "field "
+				    "\"%.64s\": not a member of %s (it takes only "
+				    "cmd, id and reason)", k ? k : "?", cmd);
 			return ipc_reply_error(id, ERR_FIELD, "field \"%.64s\": "
 			    "not a member of %s (it takes %s, and cmd, id and "
 			    "reason)", k ? k : "?", cmd, list);
@@ -226,13 +260,21 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 {
 	const char *client = NULL, *role = "viewer", *token = NULL;
 	int64_t v = -1;
-	int rank, granted = -1, tok = 0;
+	int rank, granted = -1, tok = 0, rv;
 	cJSON *r, *e = NULL;
 
-	if (ipc_get_i64(req, "v", &v) != 0)
+	if ((rv = ipc_get_i64(req, "v", &v)) == -1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"v\": the client's "
 		    "protocol version is required (this engine speaks %d)",
 		    TRANCHE_PROTO_VERSION);
+	if (rv != 0) {
+		char must[96];
+
+		snprintf(must, sizeof must, "must be the client's protocol "
+		    "version, a whole number (this engine speaks %d)",
+		    TRANCHE_PROTO_VERSION);
+		return cmd_bad_field(id, req, "v", must);
+	}
 	if (v != TRANCHE_PROTO_VERSION)
 		return ipc_reply_error(id, ERR_VERSION, "protocol version %lld "
 		    "(client) is not %d (engine): use matching tranche and "
@@ -241,6 +283,16 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	    cmd_str(req, id, "client", &client, &e) < 0 ||
 	    cmd_str(req, id, "token", &token, &e) < 0)
 		return cmd_hello_refused(sess, e);
+	/* The name the audit and the journal give it: cut, it was another
+	 * name than the one sent. */
+	if (client != NULL && strlen(client) >= sizeof sess->client) {
+		char shown[96];
+
+		return cmd_hello_refused(sess, ipc_reply_error(id, ERR_FIELD,
+		    "field \"client\" \"%s\": at most %zu bytes (%zu given)",
+		    ipc_show(shown, sizeof shown, client, strlen(client)),
+		    sizeof sess->client - 1, strlen(client)));
+	}
 	if ((rank = server_role_rank(role)) < 0)
 		return cmd_hello_refused(sess, ipc_reply_error(id, ERR_FIELD,
 		    "field \"role\" \"%.32s\": must be viewer, trader or "
@@ -535,6 +587,8 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 		    "unless max_child, aggression or at_end is given (maximum "
 		    "participation in percent, > 0 and <= 100)");
 	if (cmd_block(req, id, 0, &block, &e) != 0)
+		return e;
+	if ((e = cmd_unfinished(s, id, block, "throttle")) != NULL)
 		return e;
 	if (cross >= 0 && exec_set_at_end(s->x, block, cross, err,
 	    sizeof err) != 0)
@@ -953,10 +1007,15 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 
 		if (cmd_str(req, id, "child", &cid, &e) < 0)
 			return e;
+		/* The ids the child events show are below 2^63 (our orders'
+		 * high bit is not part of them): a larger number, or one past
+		 * 2^64 that strtoull clamps, would name another child. */
+		errno = 0;
 		if (cid != NULL && cid[0] == 'c' && cid[1] >= '0' &&
 		    cid[1] <= '9')
 			n = strtoull(cid + 1, &end, 10);
-		if (cid == NULL || end == NULL || *end != '\0' || n == 0)
+		if (cid == NULL || end == NULL || *end != '\0' || n == 0 ||
+		    errno == ERANGE || n >= (1ULL << 63))
 			return ipc_reply_error(id, ERR_FIELD, "field \"child\" "
 			    "\"%.32s\": must be a child id such as \"c17\"",
 			    cid ? cid : "");
@@ -1035,6 +1094,9 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			    "\"bps\": required (basis points; 0 clears the "
 			    "block's limit)") : cmd_bad_field(id, req, "bps",
 			    "must be a number of basis points");
+		if ((e = cmd_unfinished(s, id, block, "set a cost limit on")) !=
+		    NULL)
+			return e;
 		rv = exec_set_cost_limit(s->x, block, bps, err, sizeof err);
 		if (rv != 0)
 			return ipc_reply_error(id, ERR_FIELD, "%s", err);
@@ -1058,6 +1120,8 @@ cmd_kill(struct server *s, const cJSON *req, const char *id,
 	char err[256];
 	cJSON *r;
 
+	/* Any member is taken on purpose: a stray one must not stop a kill
+	 * (tranche-protocol(7)). */
 	if (exec_kill(s->x, err, sizeof err) != 0)
 		return ipc_reply_error(id, ERR_STATE, "%s", err);
 	r = ipc_reply_ok(id);
@@ -1069,9 +1133,13 @@ static cJSON *
 cmd_release(struct server *s, const cJSON *req, const char *id,
             struct session *sess)
 {
+	static const char *const mem[] = { NULL };
 	char err[256];
-	cJSON *r;
+	cJSON *r, *e;
 
+	/* A "block" here was ignored, and every halted block released. */
+	if ((e = cmd_members(s, req, id, CMD_RELEASE, mem)) != NULL)
+		return e;
 	if (exec_release(s->x, err, sizeof err) != 0)
 		return ipc_reply_error(id, ERR_STATE, "%s", err);
 	r = ipc_reply_ok(id);
@@ -1088,9 +1156,12 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 	 * LIVE (1e-300 was taken); recovery re-applies what was accepted
 	 * before this floor (anything above 0). */
 	double v = -1, lo = s->recovering ? 0 : 0.01;
+	static const char *const mem[] = { "speed", NULL };
 	char shown[96];
-	cJSON *r;
+	cJSON *r, *e;
 
+	if ((e = cmd_members(s, req, id, CMD_SPEED, mem)) != NULL)
+		return e;
 	if (f == NULL)
 		return ipc_reply_error(id, ERR_FIELD, "field \"speed\": required "
 		    "(1, 10, 60, max or a number)");
@@ -1288,21 +1359,32 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 	uint32_t block;
 	cJSON *e = NULL, *r;
 	const struct parent *p;
+	const char *ref = NULL;
 	static const char *const mem[] = { "block", "fix_clordid", NULL };
 
 	if ((e = cmd_members(s, req, id, CMD_CANCEL, mem)) != NULL)
 		return e;
 	if (cmd_block(req, id, 1, &block, &e) != 0)
 		return e;
+	if (cmd_str(req, id, "fix_clordid", &ref, &e) < 0)
+		return e;
+	p = exec_find(s->x, block);
 	/* The ClOrdID of an OrderCancelRequest, which the gateway reports
 	 * the cancel under to its counterparty: the gateway's alone. */
-	if (cJSON_GetObjectItemCaseSensitive(req, "fix_clordid") != NULL &&
-	    !s->recovering && (sess == NULL || !sess->gateway) &&
-	    (p = exec_find(s->x, block)) != NULL &&
-	    server_fix_has_session(s, p->spec.origin.session))
+	if (ref != NULL && !s->recovering && (sess == NULL || !sess->gateway) &&
+	    p != NULL && server_fix_has_session(s, p->spec.origin.session))
 		return ipc_reply_error(id, ERR_ROLE, "field \"fix_clordid\": "
 		    "block %u is an order of FIX session %s; only the gateway "
 		    "cancels it under a ClOrdID", block, p->spec.origin.session);
+	/* It names a FIX order's cancel: on any other block it was dropped
+	 * unread, whatever it held. */
+	if (ref != NULL && !s->recovering && p != NULL &&
+	    (strcmp(p->spec.origin.kind, "fix") != 0 || ref[0] == '\0' ||
+	    strlen(ref) >= sizeof p->spec.origin.clordid))
+		return ipc_reply_error(id, ERR_FIELD, "field \"fix_clordid\" "
+		    "\"%.70s\": %s", ref, strcmp(p->spec.origin.kind, "fix") !=
+		    0 ? "only a block from FIX is cancelled under a ClOrdID" :
+		    "must be 1 to 63 characters");
 	if (exec_cancel(s->x, block, err, sizeof err) != 0)
 		return ipc_reply_error(id, strstr(err, "no such") ? ERR_NOT_FOUND :
 		    ERR_STATE, "%s", err);
@@ -1423,8 +1505,12 @@ static cJSON *
 cmd_journal_resume(struct server *s, const cJSON *req, const char *id,
                    struct session *sess)
 {
+	static const char *const mem[] = { NULL };
 	const char *reason = NULL;
+	cJSON *e;
 
+	if ((e = cmd_members(s, req, id, CMD_JOURNAL_RESUME, mem)) != NULL)
+		return e;
 	ipc_get_str(req, "reason", &reason);
 	return server_jrnl_resume(s, id, sess, reason);
 }
@@ -1947,8 +2033,9 @@ answer:
 			 * disk cuts short cannot leave it whole, so a command
 			 * answered journal_unavailable is not in the journal as
 			 * accepted. */
-			cmd_journal(s, req, buf, len, reply, sess, remember ?
-			    sess->principal : NULL);
+			cmd_journal(s, req, buf, len, reply, sess, remember &&
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+			    "ok")) ? sess->principal : NULL);
 			/* The answer leaves only once the command is on
 			 * disk. */
 			if (server_jrnl_commit(s, 1, "a command") != 0) {
@@ -1985,9 +2072,16 @@ answer:
 	}
 	out = cJSON_PrintUnformatted(reply);
 	*outlen = out ? strlen(out) : 0;
-	/* A refusal for want of a journal did nothing: the same id may be
-	 * sent again once the journal is back. */
-	if (out != NULL && remember && !jrefused)
+	/* Only what was done is remembered under its id, and answered again
+	 * to a resend: a refusal did nothing (a bad field, a role, a state,
+	 * or no journal to record it), and the same id may be sent again,
+	 * corrected or later.  Remembered refusals made a corrected request
+	 * "id_reused" for ten minutes.  A command carried out whose record
+	 * could not be synced (journal_unavailable, not jrefused) was done:
+	 * it is remembered, so that a resend does not do it twice. */
+	if (out != NULL && remember && !jrefused && (cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(reply, "ok")) ||
+	    strcmp(cmd_code(reply), ERR_JOURNAL) == 0))
 		server_idem_store(s, sess->principal, id, body, out, *outlen);
 	cJSON_Delete(reply);
 	cJSON_Delete(req);

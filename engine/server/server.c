@@ -143,8 +143,7 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	/* An event of one market at its own time (exec_event_time): the
 	 * first market's clock would make a second market's fills depend on
 	 * how the loop sliced time, that is on the speed. */
-	now = s->x != NULL && exec_event_time(s->x) != 0 ?
-	    exec_event_time(s->x) : s->m->now;
+	now = server_event_now(s);
 	buf = ipc_event_format(topic, s->seq + 1, now, payload, &len);
 	if (buf == NULL)
 		return;

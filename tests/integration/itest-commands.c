@@ -12,7 +12,11 @@
  *   and every refusal is an ERR_ROLE naming the command and the role;
  * commands_id_runs_once_across_a_reconnect: a submit is sent, the client
  *   closed and a new one opened; the same id again gets the same answer and
- *   no second block.
+ *   no second block;
+ * commands_refuse_what_they_would_ignore: members a command does not
+ *   take, a child id past 2^63, a stray fix_clordid, a hello name past 63
+ *   bytes and limits on a finished block are refused naming them, and a
+ *   refusal is not remembered under its id.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -487,6 +491,99 @@ commands_id_runs_once_across_a_reconnect(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+
+/*
+ * What a command does not take is refused, naming it, and changes nothing:
+ * members a command ignored ("block" on release released every halted
+ * block; kill alone takes any, so that nothing stops a kill), a child id past 2^63 (it named another child), a cancel's
+ * fix_clordid on a block not from FIX, a hello's name longer than the
+ * engine keeps, limits on a finished block; and a refusal is not
+ * remembered under its id, so the corrected request is carried out.
+ */
+static void
+commands_refuse_what_they_would_ignore(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *c;
+	char buf[512], longname[80];
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	for (long long t0 = itest_now_ms(); strcmp(block_state(&e, "1"),
+	    "WORKING") != 0 && itest_now_ms() - t0 < 5000;)
+		;
+	assert_string_equal(block_state(&e, "1"), "WORKING");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"release\",\"block\":\"3\","
+	    "\"reason\":\"r\"}"), ERR_FIELD, "\"block\"", "not a member of "
+	    "release (it takes only cmd, id and reason)");
+	/* (kill takes any member on purpose: nothing must stop a kill.) */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"speed\",\"speed\":10,\"for_s\":"
+	    "60,\"reason\":\"r\"}"), ERR_FIELD, "\"for_s\"", "speed");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"journal_resume\",\"now\":true,"
+	    "\"reason\":\"r\"}"), ERR_FIELD, "\"now\"", "journal_resume");
+	/* c(2^63 + 17) named c17; past 2^64 it was clamped. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\","
+	    "\"action\":\"cancel_child\",\"child\":\"c9223372036854775825\","
+	    "\"reason\":\"r\"}"), ERR_FIELD, "\"child\"",
+	    "c9223372036854775825");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\","
+	    "\"action\":\"cancel_child\",\"child\":\"c99999999999999999999\","
+	    "\"reason\":\"r\"}"), ERR_FIELD, "\"child\"",
+	    "c99999999999999999999");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"cancel\",\"block\":\"1\","
+	    "\"fix_clordid\":42,\"reason\":\"r\"}"), ERR_FIELD,
+	    "\"fix_clordid\"", "42");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"cancel\",\"block\":\"1\","
+	    "\"fix_clordid\":\"K9\",\"reason\":\"r\"}"), ERR_FIELD,
+	    "\"fix_clordid\" \"K9\"", "only a block from FIX");
+	assert_string_equal(block_state(&e, "1"), "WORKING");
+	/* hello: the value named; a name longer than kept refused. */
+	c = client_as(&e, "trader");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"hello\",\"v\":\"two\","
+	    "\"role\":\"trader\"}");
+	expect_err(cmd_on(c, buf), ERR_FIELD, "\"v\" \"two\"", "version");
+	memset(longname, 'n', 70);
+	longname[70] = '\0';
+	snprintf(buf, sizeof buf, "{\"cmd\":\"hello\",\"v\":%d,\"role\":"
+	    "\"trader\",\"client\":\"%s\"}", TRANCHE_PROTO_VERSION, longname);
+	expect_err(cmd_on(c, buf), ERR_FIELD, "\"client\"", "at most 63 bytes "
+	    "(70 given)");
+	ipc_client_close(c);
+	/* A refusal is not the id's answer: corrected, it is carried out
+	 * (it was id_reused for ten minutes). */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"fix-me-1\","
+	    "\"block\":\"1\"}"), ERR_FIELD, "reason", NULL);
+	ok_del(itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"fix-me-1\","
+	    "\"block\":\"1\",\"reason\":\"news\"}"));
+	assert_string_equal(block_state(&e, "1"), "PAUSED");
+	/* What was done is still the id's: the same again, nothing more. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"fix-me-1\","
+	    "\"block\":\"1\",\"reason\":\"news\"}"));
+	expect_err(itest_cmd(&e, "{\"cmd\":\"pause\",\"id\":\"fix-me-1\","
+	    "\"block\":\"1\",\"reason\":\"other\"}"), ERR_ID_REUSED,
+	    "fix-me-1", NULL);
+	/* Limits on a finished block: answered ok, journaled and audited,
+	 * for nothing. */
+	ok_del(itest_cmd(&e, "{\"cmd\":\"cancel\",\"block\":\"1\","
+	    "\"reason\":\"done\"}"));
+	assert_string_equal(block_state(&e, "1"), "CANCELLED");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"block\":\"1\","
+	    "\"pct\":5,\"reason\":\"r\"}"), ERR_STATE, "block 1 is CANCELLED",
+	    "nothing to throttle");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"pct\":5,"
+	    "\"reason\":\"r\"}"), ERR_STATE, "no block is working", NULL);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"throttle\",\"at_end\":\"leave\","
+	    "\"reason\":\"r\"}"), ERR_STATE, "no block is working", NULL);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\","
+	    "\"action\":\"cost_limit\",\"bps\":20,\"reason\":\"r\"}"),
+	    ERR_STATE, "block 1 is CANCELLED", "cost limit");
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	expect_ok(r);
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -494,6 +591,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(commands_every_command_works),
 		cmocka_unit_test(commands_roles_are_enforced),
 		cmocka_unit_test(commands_id_runs_once_across_a_reconnect),
+		cmocka_unit_test(commands_refuse_what_they_would_ignore),
 	};
 
 	if (argc < 2) {
