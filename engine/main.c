@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,10 +174,13 @@ main(int argc, char **argv)
 		case OPT_SEED:
 			errno = 0;
 			o.seed = strtoull(optarg, &end, 10);
+			/* The journal keeps it as a signed 64-bit number, and
+			 * recovery refuses a negative one. */
 			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0') {
+			    optarg[0] == '\0' || o.seed > INT64_MAX) {
 				fprintf(stderr, "tranched: --seed %s: must be a whole "
-				    "number >= 0\n", optarg);
+				    "number from 0 to %lld\n", optarg,
+				    (long long)INT64_MAX);
 				return 2;
 			}
 			break;

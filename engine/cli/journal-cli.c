@@ -526,7 +526,11 @@ jcli_check(const char *path, int json)
 	}
 	cJSON_Delete(h);
 	free(hj);
-	if (!hdr_ok)
+	/* A header that is not an object is damage.  One whose session an
+	 * engine here refuses is not, necessarily: a replay scenario's data
+	 * may be absent from this machine.  Either way no engine here
+	 * continues the journal, and check says why. */
+	if (!hdr_ok && hdr_err[0] == '\0')
 		w.damaged = 1;
 	if ((w.spans = calloc(JCLI_MAX_SPANS, sizeof *w.spans)) == NULL) {
 		jrnl_reader_close(rd);
@@ -543,7 +547,8 @@ jcli_check(const char *path, int json)
 	}
 	if (stat(path, &st) != 0)
 		st.st_size = 0;
-	status = w.damaged || fmt != JRNL_FORMAT_VERSION ? 1 : w.torn ? 3 : 0;
+	status = w.damaged || !hdr_ok || fmt != JRNL_FORMAT_VERSION ? 1 :
+	    w.torn ? 3 : 0;
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
 		char *txt;
@@ -556,8 +561,8 @@ jcli_check(const char *path, int json)
 		if (hdr_err[0] != '\0')
 			cJSON_AddStringToObject(o, "header_error", hdr_err);
 		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
-		    fmt != JRNL_FORMAT_VERSION ? "old-format" : w.torn ?
-		    "torn-tail" : "clean");
+		    !hdr_ok ? "refused" : fmt != JRNL_FORMAT_VERSION ?
+		    "old-format" : w.torn ? "torn-tail" : "clean");
 		cJSON_AddNumberToObject(o, "damaged_bytes",
 		    (double)w.damaged_bytes);
 		cJSON_AddNumberToObject(o, "torn_bytes", (double)w.torn_bytes);
@@ -616,13 +621,7 @@ jcli_check(const char *path, int json)
 			    "(%s)%s (salvage leaves such records out)\n",
 			    w.ev_bad_at, w.ev_bad_why, w.ev_bad > 1 ?
 			    ", and more after it" : "");
-		if (hdr_err[0] != '\0')
-			printf("%s: damaged: its header, whose checksum holds, "
-			    "gives no session an engine can continue; tranched "
-			    "replay and tca read its %" PRIu64 " records, and "
-			    "salvage copies the header as it is\n", path,
-			    w.records);
-		else if (!hdr_ok)
+		if (!hdr_ok && hdr_err[0] == '\0')
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
 			    "records, salvage neither (it copies the header)\n",
@@ -637,6 +636,13 @@ jcli_check(const char *path, int json)
 			    path, w.damaged_bytes, w.nspans + w.dropped -
 			    (size_t)w.torn, w.nbad + w.bad_more, w.nbadt +
 			    w.badt_more, w.ev_bad, w.records, path);
+		else if (!hdr_ok)
+			printf("%s: refused: an engine here will not continue "
+			    "it, for its header's session (above); tranched "
+			    "replay and tca read its %" PRIu64 " records (not "
+			    "tca --leakage, which runs that session again), and "
+			    "salvage copies the header as it is\n", path,
+			    w.records);
 		else if (w.torn)
 			printf("%s: torn tail of %" PRIu64 " bytes after %" PRIu64
 			    " good records (an unfinished last write; an engine "

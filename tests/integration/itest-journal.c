@@ -616,12 +616,12 @@ recovery_names_a_bad_header_seed(void **state)
 		    path, err), 1);
 		assert_file_has(err, "header: an engine will not continue it: ");
 		assert_file_has(err, bad[i].named);
-		assert_file_has(err, "damaged: its header, whose checksum holds, "
-		    "gives no session an engine can continue");
+		assert_file_has(err, ": refused: an engine here will not "
+		    "continue it, for its header's session (above)");
 		assert_int_equal(run("'%s' journal check --json %s >%s 2>&1",
 		    tranched, path, err), 1);
 		assert_file_has(err, "\"header_ok\":false,\"header_error\":");
-		assert_file_has(err, "\"state\":\"damaged\"");
+		assert_file_has(err, "\"state\":\"refused\"");
 	}
 	/* The same header with a good seed is clean. */
 	craft(path, "{\"protocol\":3,\"scenario\":{\"market\":{\"tick\":"
