@@ -202,14 +202,6 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 	tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text, code);
 }
 
-/* The block id to name in a command: none when there is only one block
- * (the command then applies to the engine's work as a whole). */
-static const char *
-tui_command_block(const struct tui *t, const struct store_block *b)
-{
-	return t->store.nblocks > 1 ? b->id : "";
-}
-
 /* Nothing is sent from a replay or a --readonly console: say so before a
  * prompt opens.  1 when the action may go on. */
 static int
@@ -290,14 +282,11 @@ tui_action(struct tui *t, const char *action, const char *values)
 		return;
 	}
 	tui_ctx(t, b, &ctx);
-	/* Overrides always name their block (protocol.h). */
-	prompt_begin_with(&t->prompt, action, whole ? "" :
-	    strcmp(action, "style") == 0 || strcmp(action, "algo") == 0 ||
-	    strcmp(action, "child") == 0 || strcmp(action, "limit") == 0 ||
-	    strcmp(action, "cancel_children") == 0 ||
-	    strcmp(action, CMD_CANCEL) == 0 || strcmp(action, CMD_RFQ) == 0 ?
-	    b->id : tui_command_block(t, b),
-	    &ctx, values);
+	/* Every action on a block names it, the one selected when the
+	 * prompt opened.  With one block known, pause, resume and throttle
+	 * went without a block, which the engine reads as every block: one
+	 * that arrived before the person confirmed was throttled too. */
+	prompt_begin_with(&t->prompt, action, whole ? "" : b->id, &ctx, values);
 	tui_ask_estimate(t);
 	t->msg_dirty = 1;
 }

@@ -24,10 +24,10 @@ wait_for "No space left on device"
 
 # A change is refused, naming why.
 tmux_ send-keys t
-wait_for "throttle: participation cap"
+wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 30
 tmux_ send-keys Enter
-wait_for "throttle to 30%: reason:"
+wait_for "throttle 1 to 30%: reason:"
 tmux_ send-keys -l "while full"
 tmux_ send-keys Enter y
 wait_for "throttle refused: journal write failed: No space left on device"

@@ -23,7 +23,7 @@ wait_for "first session mark"
 
 # A throttle half typed when the engine goes.
 tmux_ send-keys t
-wait_for "throttle: participation cap"
+wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 25
 kill -KILL "$ENGINE_PID"
 wait "$ENGINE_PID" 2>/dev/null
@@ -31,7 +31,7 @@ ENGINE_PID=
 wait_for "ENGINE LOST: no heartbeat from first-engine" 30
 wait_for "nothing is sent until it is back"
 wait_for "throttle: engine unreachable — not sent"
-screen | grep -qF "throttle: participation cap" && fail "the prompt stayed open"
+screen | grep -qF "throttle 1: participation cap" && fail "the prompt stayed open"
 # Every panel says its picture is stale.
 for p in "BOOK" "BLOTTER 1" "DECISIONS" "ALERTS"; do
 	wait_for_line "$p" "STALE"
@@ -39,7 +39,7 @@ done
 # Keys still answer; an action is refused before a prompt opens.
 tmux_ send-keys p
 wait_for "pause: engine unreachable — not sent"
-screen | grep -qF "pause: reason:" && fail "a pause prompt opened while lost"
+screen | grep -qF "pause 1: reason:" && fail "a pause prompt opened while lost"
 
 # Another session on the same address (a fresh journal).
 rm -f "$TMP/j.trj"

@@ -40,7 +40,7 @@ wait_until 10 sh -c "$(printf '%q ' "$TRANCHE") ctl --connect '$URL' status --js
 
 # t 12: the engine's preview is on the screen before y.
 tmux_ send-keys t
-wait_for "throttle: participation cap"
+wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 12
 tmux_ send-keys Enter
 wait_for "reason:"
@@ -74,7 +74,7 @@ ctl status --json | jq -e '.blocks[0].at_end == "leave"' >/dev/null ||
 ctl speed speed=1 --role supervisor --reason "tmux test: slow" >/dev/null ||
 	fail "speed refused"
 tmux_ send-keys p
-wait_for "pause: reason:"
+wait_for "pause 1: reason:"
 tmux_ send-keys -l "tmux test: pause"
 tmux_ send-keys Enter y
 wait_for "State  PAUSED"

@@ -19,10 +19,10 @@ wait_for_re "(^|[^A-Z])CONNECTED"
 
 # p asks for a reason, shows what it will send, and y sends it.
 tmux_ send-keys p
-wait_for "pause: reason:"
+wait_for "pause 1: reason:"
 tmux_ send-keys -l "tmux test: pausing"
 tmux_ send-keys Enter
-wait_for '{"cmd":"pause","reason":"tmux test: pausing"}'
+wait_for '{"cmd":"pause","block":"1","reason":"tmux test: pausing"}'
 tmux_ send-keys y
 wait_for "State  PAUSED"
 wait_for "pause: ok"
@@ -32,7 +32,7 @@ wait_for "tmux test: pausing"
 
 # Anything but y abandons, and nothing is sent.
 tmux_ send-keys p
-wait_for "resume: reason:"
+wait_for "resume 1: reason:"
 tmux_ send-keys -l "not yet"
 tmux_ send-keys Enter
 wait_for '"cmd":"resume"'
@@ -42,13 +42,13 @@ wait_for "resume abandoned: nothing sent"
 
 # Escape cancels a prompt.
 tmux_ send-keys p
-wait_for "resume: reason:"
+wait_for "resume 1: reason:"
 tmux_ send-keys Escape
 wait_for "resume cancelled"
 
 # p again resumes.
 tmux_ send-keys p
-wait_for "resume: reason:"
+wait_for "resume 1: reason:"
 tmux_ send-keys -l "tmux test: resuming"
 tmux_ send-keys Enter y
 wait_for "State  WORKING"
@@ -56,21 +56,30 @@ wait_for "State  WORKING"
 
 # t asks for a percentage first; the engine's answer is shown.
 tmux_ send-keys t
-wait_for "throttle: participation cap"
+wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 250
 tmux_ send-keys Enter
 wait_for "'250' is not a percentage"
 tmux_ send-keys BSpace BSpace BSpace
 tmux_ send-keys -l 25
 tmux_ send-keys Enter
-wait_for "throttle to 25%: reason:"
+wait_for "throttle 1 to 25%: reason:"
 tmux_ send-keys -l "tmux test: throttling"
 tmux_ send-keys Enter
-wait_for '{"cmd":"throttle","pct":25,"reason":"tmux test: throttling"}'
+wait_for '{"cmd":"throttle","block":"1","pct":25,"reason":"tmux test: throttling"}'
+# A second block arrives while the person reads the preview: the throttle
+# is block 1's, as the prompt said.  With one block known the console sent
+# no block, which the engine reads as every block, and both were capped.
+"$TRANCHE" ctl --connect "$URL" submit sym=QDI side=buy qty=20000 \
+	duration_s=1800 --reason "arrives mid-prompt" >/dev/null ||
+	fail "the second block was refused"
 tmux_ send-keys y
 wait_for "throttle: ok, participation cap 25%"
 "$TRANCHE" ctl --connect "$URL" status --json |
 	jq -e '.blocks[0].max_pov == 25' >/dev/null || fail "max_pov is not 25"
+"$TRANCHE" ctl --connect "$URL" status --json |
+	jq -e '(.blocks | length) == 2 and .blocks[1].max_pov != 25' >/dev/null ||
+	fail "the block that arrived mid-prompt was throttled too"
 
 # The decisions have the keyboard: Down scrolls back, Home returns.
 wait_for_re "(▸|>) DECISIONS"
