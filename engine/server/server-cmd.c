@@ -254,6 +254,21 @@ cmd_hello_refused(struct session *sess, cJSON *e)
 	return e;
 }
 
+/* 1 when a request the parser refused reads, leniently, as a hello. */
+static int
+cmd_looks_like_hello(const void *buf, size_t len)
+{
+	cJSON *lax = cJSON_ParseWithLength(buf, len);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(lax, "cmd");
+	int yes = cJSON_IsString(c) && strcmp(c->valuestring, CMD_HELLO) == 0;
+
+	cJSON_Delete(lax);
+	return yes;
+}
+
+static const char *const hello_mem[] = { "v", "role", "client", "token",
+    NULL };
+
 static cJSON *
 cmd_hello(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
@@ -279,6 +294,11 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_VERSION, "protocol version %lld "
 		    "(client) is not %d (engine): use matching tranche and "
 		    "tranched builds", (long long)v, TRANCHE_PROTO_VERSION);
+	/* Nothing else: a successful hello is journaled whole and synced,
+	 * so a stray member was a token holder's way to write a megabyte to
+	 * disk per request. */
+	if ((e = cmd_members(s, req, id, CMD_HELLO, hello_mem)) != NULL)
+		return cmd_hello_refused(sess, e);
 	if (cmd_str(req, id, "role", &role, &e) < 0 ||
 	    cmd_str(req, id, "client", &client, &e) < 0 ||
 	    cmd_str(req, id, "token", &token, &e) < 0)
@@ -312,12 +332,17 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    sess->kind == PEER_REMOTE ? "a tcp:// or tls+tcp:// peer "
 		    "must present a token" : "an ipc:// peer of another uid "
 		    "must present a token"));
-	if (client != NULL && client[0] != '\0')
-		ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
-		    sizeof sess->client, "%s", client));
+	/* A hello without a name is "anonymous", not the name an earlier
+	 * hello on the connection gave (another person's, on a shared
+	 * terminal, and their principal). */
+	ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
+	    sizeof sess->client, "%s", client != NULL && client[0] != '\0' ?
+	    client : "anonymous"));
 	sess->rank = rank;
 	sess->authed = 1;
 	sess->token = tok;
+	snprintf(sess->token_name, sizeof sess->token_name, "%s", tok > 0 ?
+	    s->tokens[tok - 1].name : "");
 	/* The person: the token's, else whom the transport vouched for. */
 	snprintf(sess->user, sizeof sess->user, "%s", tok > 0 ?
 	    s->tokens[tok - 1].name : sess->peer_user);
@@ -1950,11 +1975,15 @@ server_command_session(struct server *s, const void *buf, size_t len,
 	struct audit_before before = { 0 };
 	uint64_t body = 0;
 	size_t seenlen;
-	int remember = 0, rv, jrefused = 0;
+	int remember = 0, rv, done;
 
 	s->snap_splice = 0;
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
 		reply = ipc_reply_error(NULL, code, "%s", err);
+		/* A hello refused as it arrived (a token pasted with a
+		 * trailing \r) is a failed login all the same. */
+		if (sess != NULL && cmd_looks_like_hello(buf, len))
+			cmd_hello_refused(sess, NULL);
 		goto answer;
 	}
 	ipc_get_str(req, "id", &id);
@@ -2007,16 +2036,27 @@ server_command_session(struct server *s, const void *buf, size_t len,
 	/* Nothing changes unless it can be journaled (resuming the journal
 	 * is how it can be again). */
 	if ((ce->flags & CMD_WRITE) && !(ce->flags & CMD_HALTED) &&
-	    (reply = server_jrnl_refusal(s, id, ce->name)) != NULL) {
-		jrefused = 1;
+	    (reply = server_jrnl_refusal(s, id, ce->name)) != NULL)
 		goto answer;
-	}
 	reply = ce->fn(s, req, id, sess);
 answer:
 	if (reply == NULL)
 		reply = ipc_reply_error(id, "internal", "out of memory");
+	done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"));
+	/* Any refused hello leaves the connection as a new one is, whatever
+	 * refused it (a bad "v" or "reason", checked before cmd_hello):
+	 * the next person's failed login on a shared terminal must not go
+	 * on under the role an earlier hello earned. */
+	if (ce != NULL && (ce->flags & CMD_AUTH) && !done && sess != NULL)
+		cmd_hello_refused(sess, NULL);
+	/* A viewer's attempt to change something is a refusal (below), said
+	 * in the same words as an intervention's. */
+	if (ce != NULL && (ce->flags & CMD_WRITE) && !s->readonly && !done &&
+	    server_session_trusted(sess) && sess->rank == ROLE_VIEWER)
+		server_audit_words(s, ce->name, req, reply, &before,
+		    s->audit_what, sizeof s->audit_what);
 	if (ce != NULL && (ce->flags & CMD_WRITE) && !s->readonly &&
-	    server_session_trusted(sess) &&
+	    server_session_trusted(sess) && sess->rank > ROLE_VIEWER &&
 	    strcmp(cmd_code(reply), ERR_ID_REUSED) != 0) {
 		/* A trusted session's intervention, done or refused: on disk
 		 * and audited before the answer leaves.  A refused one says
@@ -2034,8 +2074,7 @@ answer:
 			 * answered journal_unavailable is not in the journal as
 			 * accepted. */
 			cmd_journal(s, req, buf, len, reply, sess, remember &&
-			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
-			    "ok")) ? sess->principal : NULL);
+			    done ? sess->principal : NULL);
 			/* The answer leaves only once the command is on
 			 * disk. */
 			if (server_jrnl_commit(s, 1, "a command") != 0) {
@@ -2060,16 +2099,17 @@ answer:
 			if (server_jrnl_commit(s, 1, "a hello") != 0)
 				server_jrnl_halt(s);
 		}
-	} else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
-	    "ok")) && server_refusal(s, sess, peer, ce ? ce->name : name ?
-	    name : "?", req, buf, len, reply)) {
+	} else if (!done && server_refusal(s, sess, peer, ce ? ce->name :
+	    name ? name : "?", req, buf, len, reply)) {
 		/* Past its error budget: no answer, the connection closed. */
+		s->audit_what[0] = '\0';
 		peer->close = 1;
 		cJSON_Delete(reply);
 		cJSON_Delete(req);
 		*outlen = 0;
 		return NULL;
 	}
+	s->audit_what[0] = '\0';
 	out = cJSON_PrintUnformatted(reply);
 	*outlen = out ? strlen(out) : 0;
 	/* Only what was done is remembered under its id, and answered again
@@ -2077,11 +2117,10 @@ answer:
 	 * or no journal to record it), and the same id may be sent again,
 	 * corrected or later.  Remembered refusals made a corrected request
 	 * "id_reused" for ten minutes.  A command carried out whose record
-	 * could not be synced (journal_unavailable, not jrefused) was done:
-	 * it is remembered, so that a resend does not do it twice. */
-	if (out != NULL && remember && !jrefused && (cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(reply, "ok")) ||
-	    strcmp(cmd_code(reply), ERR_JOURNAL) == 0))
+	 * could not be synced (journal_unavailable after it was done) was:
+	 * it is remembered, so that a resend does not do it twice; a
+	 * refusal whose record could not be synced was not. */
+	if (out != NULL && remember && done)
 		server_idem_store(s, sess->principal, id, body, out, *outlen);
 	cJSON_Delete(reply);
 	cJSON_Delete(req);

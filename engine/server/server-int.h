@@ -66,6 +66,7 @@ struct session {
 	int rank;          /* ROLE_* */
 	int errors;        /* refusals before authenticating */
 	int token;         /* 1-based index of the token hello presented */
+	char token_name[48]; /* its name (the principal's) */
 	uint64_t uid;
 	char client[64];
 	char role[16];
@@ -77,7 +78,7 @@ struct session {
 	char peer_user[64]; /* the transport's person, before any token */
 	/* Who the session is, for remembered ids: set once the session is
 	 * trusted (a local peer, or hello accepted); "" until then. */
-	char principal[128];
+	char principal[192];
 	uint64_t born;     /* order of creation: the oldest untrusted goes first */
 	int gateway;       /* 1: the FIX gateway's own session (server-fix.c) */
 };

@@ -575,8 +575,10 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 			cJSON_Delete(again);
 			(*napplied)++;
 		}
-		if (id != NULL && rep != NULL &&
-		    cJSON_HasObjectItem(o, "principal")) {
+		/* Only what was carried out is an id's answer (journals
+		 * written before that rule gave refusals a principal too). */
+		if (id != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    rep, "ok")) && cJSON_HasObjectItem(o, "principal")) {
 			server_idem_restore(s, o);
 			(*nids)++;
 		}

@@ -295,10 +295,12 @@ sessions_user_name(uint64_t uid, char *buf, size_t n)
 		snprintf(buf, n, "uid %llu", (unsigned long long)uid);
 }
 
-/* The session that has waited longest without authenticating, or NULL
- * when every session is trusted. */
+/* The session that has waited longest without authenticating; when
+ * every session is trusted and the newcomer is a local peer, the oldest
+ * remote one (authenticated: a token holder's idle connections must not
+ * keep this machine's supervisor from a kill); else NULL. */
 static struct session *
-sessions_evictable(struct server *s)
+sessions_evictable(struct server *s, int kind)
 {
 	struct session *old = NULL;
 
@@ -307,6 +309,15 @@ sessions_evictable(struct server *s)
 
 		if (x->used && !server_session_trusted(x) &&
 		    (old == NULL || x->born < old->born))
+			old = x;
+	}
+	if (old != NULL || kind != PEER_LOCAL)
+		return old;
+	for (int i = 0; i < s->max_sessions; i++) {
+		struct session *x = &s->sessions[i];
+
+		if (x->used && x->kind == PEER_REMOTE && (old == NULL ||
+		    x->born < old->born))
 			old = x;
 	}
 	return old;
@@ -331,9 +342,11 @@ server_session_get(struct server *s, const struct peer *peer)
 	/* Full: the oldest session that never authenticated gives way, its
 	 * connection closed.  Otherwise peers without a token could hold
 	 * every slot, one refused request each, and keep a supervisor's kill
-	 * out.  An authenticated (or local) session is never evicted: when
-	 * every slot holds one, the new connection is refused. */
-	if (sess == NULL && (sess = sessions_evictable(s)) != NULL) {
+	 * out.  An authenticated (or local) session is not evicted for a
+	 * remote newcomer: when every slot holds one, the new connection is
+	 * refused.  A local newcomer takes the oldest remote session's slot:
+	 * a local supervisor gets in whatever the network does. */
+	if (sess == NULL && (sess = sessions_evictable(s, peer->kind)) != NULL) {
 		nng_pipe gone = NNG_PIPE_INITIALIZER;
 
 		gone.id = sess->pipe;
@@ -375,9 +388,13 @@ server_session_trusted(const struct session *sess)
 void
 server_session_principal(struct session *sess)
 {
+	/* A token by its name, not its line in the tokens file: a line
+	 * added above it must not hand its remembered ids to another token
+	 * after a restart, nor lose them (a resent submit made twice). */
 	if (sess->token > 0)
 		snprintf(sess->principal, sizeof sess->principal,
-		    "token:%d/%s/%.64s", sess->token, sess->role, sess->client);
+		    "token:%s/%s/%.64s", sess->token_name, sess->role,
+		    sess->client);
 	else if (sess->kind == PEER_LOCAL)
 		snprintf(sess->principal, sizeof sess->principal,
 		    "uid:%llu/%s/%.64s", (unsigned long long)sess->uid,
@@ -497,6 +514,8 @@ server_refusal(struct server *s, struct session *sess,
 	cJSON_AddStringToObject(a, "code", code);
 	cJSON_AddStringToObject(a, "result", msg);
 	cJSON_AddStringToObject(a, "peer", addr);
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(a, "what", s->audit_what);
 	server_publish(s, TOPIC_AUDIT, a);
 	cJSON_Delete(a);
 	return spent;

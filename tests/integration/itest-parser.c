@@ -228,6 +228,9 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	REFUSED(s, "{\"cmd\":\"hello\",\"id\":\"h2\",\"role\":\"viewer\","
 	    "\"token\":\"\\u0000junk\",\"v\":" PROTO_V "}", ERR_FIELD, "\"token\"",
 	    "\\u0000junk");
+	/* A refused hello leaves the connection a viewer: say it again. */
+	nng_close(s);
+	s = raw_open_supervisor(&e);
 	/* 8: bytes after the object. */
 	REFUSED(s, "{\"cmd\":\"kill\",\"id\":\"k4\",\"reason\":\"r\"} x",
 	    ERR_PARSE, "after the JSON value", "x");

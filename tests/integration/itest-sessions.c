@@ -592,6 +592,73 @@ sessions_full_is_refused_then_freed(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+
+/* A request on socket a, its reply (caller frees) or NULL. */
+static cJSON *
+sock_req(nng_socket a, const char *json)
+{
+	char *buf = NULL;
+	size_t len;
+	cJSON *r = NULL;
+
+	if (nng_send(a, (void *)json, strlen(json), 0) == 0 &&
+	    nng_recv(a, &buf, &len, NNG_FLAG_ALLOC) == 0) {
+		r = cJSON_ParseWithLength(buf, len);
+		nng_free(buf, len);
+	}
+	return r;
+}
+
+/*
+ * Remote token holders fill the table and sit idle: a local peer (this
+ * machine's supervisor at a kill) takes the oldest remote session's slot.
+ * It was answered sessions_full, since an authenticated session is never
+ * evicted for a remote newcomer (that stays so).
+ */
+static void
+sessions_full_of_remote_tokens_lets_a_local_peer_in(void **state)
+{
+	struct itest_engine e;
+	nng_socket t[2];
+	char url[64];
+	int port;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(start_tcp(&e, &port, "--max-sessions=3"), 0);
+	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(nng_req0_open(&t[i]), 0);
+		nng_socket_set_ms(t[i], NNG_OPT_RECVTIMEO, 5000);
+		assert_int_equal(nng_dial(t[i], url, NULL, 0), 0);
+		r = sock_req(t[i], "{\"cmd\":\"hello\",\"id\":\"h\",\"v\":"
+		    PROTO_V ",\"role\":\"trader\",\"token\":\"" TRADER_TOKEN
+		    "\"}");
+		assert_true(itest_ok(r));
+		cJSON_Delete(r);
+	}
+	/* Full (the harness's own client is the third): another remote
+	 * peer is refused, even with a token. */
+	r = short_req(url, "{\"cmd\":\"hello\",\"id\":\"h\",\"v\":" PROTO_V
+	    ",\"role\":\"trader\",\"token\":\"" TRADER_TOKEN "\"}");
+	assert_string_equal(itest_err(r), ERR_SESSIONS_FULL);
+	cJSON_Delete(r);
+	/* A local one gets in, and may kill. */
+	r = short_req(e.url, "{\"cmd\":\"hello\",\"id\":\"h\",\"v\":"
+	    PROTO_V ",\"role\":\"supervisor\"}");
+	if (!itest_ok(r))
+		fail_msg("local peer refused: %s", itest_errmsg(r));
+	cJSON_Delete(r);
+	/* The oldest remote session was the one to go: its connection was
+	 * closed, and the newer one is served. */
+	r = sock_req(t[1], "{\"cmd\":\"status\",\"id\":\"s\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	for (int i = 0; i < 2; i++)
+		ipc_nng_close(t[i], 2000);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 static void
 ids_are_per_principal(void **state)
 {
@@ -912,6 +979,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sessions_survive_many_short_clients),
 		cmocka_unit_test(sessions_full_is_refused_then_freed),
+		cmocka_unit_test(sessions_full_of_remote_tokens_lets_a_local_peer_in),
 		cmocka_unit_test(held_tokenless_connections_do_not_lock_out_a_kill),
 		cmocka_unit_test(half_sent_requests_do_not_lock_out_a_kill),
 		cmocka_unit_test(replay_half_sent_requests_are_closed),
