@@ -55,6 +55,7 @@ struct live_req {
 	char what[24];
 	cJSON *req, *reply;
 	int rv, timeout_ms;
+	int again;         /* a command sent again after a new hello */
 	struct live_req *next;
 };
 
@@ -72,6 +73,7 @@ struct live {
 };
 
 static void live_submit(struct tui *t);
+static void live_hello_first(struct tui *t);
 static void live_queue(struct tui *t, int kind, const char *what, cJSON *req,
                        int timeout_ms);
 static cJSON *live_cmd(const char *cmd);
@@ -112,6 +114,64 @@ live_queue(struct tui *t, int kind, const char *what, cJSON *req,
 	live_submit(t);
 }
 
+/* Put r at the head of the queue (before what was queued after it). */
+static void
+live_push_front(struct live *lv, struct live_req *r)
+{
+	r->next = lv->head;
+	lv->head = r;
+	if (lv->tail == NULL)
+		lv->tail = r;
+}
+
+/*
+ * 1 when the engine answered r as it answers a connection that never said
+ * hello, though this console had: its command connection was dialled
+ * again (an engine restarted within the heartbeat's 3 s, a connection a
+ * firewall dropped), and NNG sent the request again on the new one, or the
+ * console sent its next command there.
+ */
+static int
+live_unknown(const struct tui *t, const struct live_req *r)
+{
+	const struct live *lv = t->tp_state;
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(r->reply, "error");
+	const char *code = "", *m = "";
+
+	if (r->kind != LIVE_COMMAND || r->again || r->rv != 0 ||
+	    !lv->hello_ok || t->view.refused || !cJSON_IsObject(err))
+		return 0;
+	ipc_get_str(err, "code", &code);
+	ipc_get_str(err, "message", &m);
+	return (strcmp(code, ERR_AUTH) == 0 || strcmp(code, ERR_ROLE) == 0) &&
+	    strstr(m, "say hello with") != NULL;
+}
+
+/* Hello again, then r's request again under the same id: what the engine
+ * did of the first (a pause run on the old connection) it answers from
+ * its memory of the id instead of doing twice. */
+static void
+live_again(struct tui *t, struct live_req *r)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		abort();
+	c->t = t;
+	c->kind = LIVE_COMMAND;
+	c->again = 1;
+	snprintf(c->what, sizeof c->what, "%s", r->what);
+	c->req = r->req;
+	r->req = NULL;
+	c->timeout_ms = r->timeout_ms;
+	live_push_front(lv, c);
+	live_hello_first(t);
+	tui_message(t, MSG_INFO, "%s: the engine no longer knew this "
+	    "console's login (its connection was made again): hello, and "
+	    "the same request again", r->what);
+}
+
 static void
 live_work(uv_work_t *w)
 {
@@ -150,6 +210,23 @@ live_hello_done(struct tui *t, struct live_req *r)
 			tui_message(t, MSG_INFO, "a new engine session (%s) at %s: "
 			    "the last session's picture is cleared",
 			    t->store.session, lv->url);
+			/* A command to be sent again was the old session's:
+			 * its blocks are not this one's. */
+			for (struct live_req **pp = &lv->head; *pp != NULL;) {
+				struct live_req *q = *pp;
+
+				if (!q->again) {
+					pp = &q->next;
+					continue;
+				}
+				*pp = q->next;
+				tui_message(t, MSG_ERR, "%s: not sent again: a new "
+				    "engine session; check the blocks", q->what);
+				live_req_free(q);
+			}
+			lv->tail = NULL;
+			for (struct live_req *q = lv->head; q != NULL; q = q->next)
+				lv->tail = q;
 			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 			    LIVE_HELLO_MS);
 			return;
@@ -239,7 +316,10 @@ live_after(uv_work_t *w, int status)
 			store_apply_status(&t->store, r->reply);
 		break;
 	default:
-		tui_reply(t, r->what, r->rv, r->reply);
+		if (live_unknown(t, r))
+			live_again(t, r);
+		else
+			tui_reply(t, r->what, r->rv, r->reply);
 	}
 	live_req_free(r);
 	live_submit(t);
@@ -285,8 +365,8 @@ live_cmd(const char *cmd)
 	return o;
 }
 
-static void
-live_hello(struct tui *t)
+static cJSON *
+live_hello_req(const struct tui *t)
 {
 	cJSON *o = live_cmd(CMD_HELLO);
 
@@ -296,7 +376,31 @@ live_hello(struct tui *t)
 	cJSON_AddNumberToObject(o, "v", TRANCHE_PROTO_VERSION);
 	if (getenv("TRANCHE_TOKEN") != NULL)
 		cJSON_AddStringToObject(o, "token", getenv("TRANCHE_TOKEN"));
-	live_queue(t, LIVE_HELLO, CMD_HELLO, o, LIVE_HELLO_MS);
+	return o;
+}
+
+static void
+live_hello(struct tui *t)
+{
+	live_queue(t, LIVE_HELLO, CMD_HELLO, live_hello_req(t), LIVE_HELLO_MS);
+}
+
+/* A hello at the head of the queue, before anything queued. */
+static void
+live_hello_first(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *h = calloc(1, sizeof *h);
+
+	if (h == NULL)
+		abort();
+	h->t = t;
+	h->kind = LIVE_HELLO;
+	snprintf(h->what, sizeof h->what, "%s", CMD_HELLO);
+	h->req = live_hello_req(t);
+	h->timeout_ms = LIVE_HELLO_MS;
+	live_push_front(lv, h);
+	lv->hello_pending = 1;
 }
 
 static void

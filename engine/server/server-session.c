@@ -500,6 +500,9 @@ server_refusal(struct server *s, struct session *sess,
 
 	cJSON_AddStringToObject(o, "peer", addr);
 	cJSON_AddStringToObject(o, "user", sess ? sess->user : "-");
+	/* A viewer's attempt, in the words of an intervention. */
+	if (s->audit_what[0] != '\0')
+		cJSON_AddStringToObject(o, "what", s->audit_what);
 	refusal_journal(s, o);
 	cJSON_Delete(o);
 	if (ipc_get_str(req, "reason", &reason) != 0)
