@@ -136,20 +136,32 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 				if (cJSON_IsString(q) && store_alert_ack(&t->store,
 				    strtoull(q->valuestring, NULL, 10)) == 0)
 					n++;
-			if (t->pending_ack != 0 && nalready > 0)
+			/* The alert the engine says it acknowledged: the one
+			 * marked now may be another, if a second ack's prompt
+			 * opened while this one was in flight. */
+			uint64_t one = 0;
+
+			if (t->pending_ack != 0 && cJSON_GetArraySize(acked) == 1) {
+				const cJSON *a1 = cJSON_GetArrayItem(acked, 0);
+
+				if (cJSON_IsString(a1))
+					one = strtoull(a1->valuestring, NULL, 10);
+			}
+			if (one != 0 && nalready > 0)
 				tui_message(t, MSG_INFO, "ack: alert %llu was "
 				    "already acknowledged; the first "
 				    "acknowledgement is kept",
-				    (unsigned long long)t->pending_ack);
-			else if (t->pending_ack != 0)
+				    (unsigned long long)one);
+			else if (one != 0)
 				tui_message(t, MSG_OK, "ack: ok, alert %llu "
 				    "acknowledged (recorded in the audit log)",
-				    (unsigned long long)t->pending_ack);
+				    (unsigned long long)one);
 			else
 				tui_message(t, MSG_OK, "ack all: ok, %d alert(s) "
 				    "acknowledged, %d of them already "
 				    "(recorded in the audit log)", n, nalready);
-			t->pending_ack = 0;
+			if (one == 0 || one == t->pending_ack)
+				t->pending_ack = 0;
 		} else if (strcmp(what, CMD_ACK) == 0 && t->pending_ack != 0) {
 			store_alert_ack(&t->store, t->pending_ack);
 			tui_message(t, MSG_OK, "ack: ok, alert %llu acknowledged "
@@ -219,6 +231,14 @@ tui_may_send(struct tui *t, const char *what)
 	}
 	if (t->view.lost) {
 		tui_message(t, MSG_ERR, "%s: %s", what, tui_unreachable(t));
+		return 0;
+	}
+	/* The engine holds this connection a viewer that has not logged in:
+	 * a prompt would end in a refusal. */
+	if (t->view.refused) {
+		tui_message(t, MSG_ERR, "%s: the login was refused: nothing is "
+		    "sent until a hello succeeds (the status bar's role is none)",
+		    what);
 		return 0;
 	}
 	return 1;

@@ -72,7 +72,8 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	int iw = p->w - 2, rows = p->h - 3, i, first = 0, multi = s->nbooks > 1;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
-	snprintf(title, sizeof title, "BLOTTER %d", s->nblocks);
+	snprintf(title, sizeof title, "BLOTTER %d%s", s->nblocks,
+	    s->blocks_full ? " (full: more live blocks than shown)" : "");
 	panel_frame(p, v, title, v->focus == PANEL_BLOTTER);
 	if (iw < 30 || rows < 1)
 		return;

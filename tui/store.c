@@ -593,8 +593,14 @@ store_apply_block(struct store *s, const cJSON *o, int64_t t)
 	if (ipc_get_str(o, "id", &raw) != 0)
 		return;
 	store_text(id, sizeof id, raw);
-	if (id[0] == '\0' || (b = store_block_slot(s, id)) == NULL)
+	if (id[0] == '\0')
 		return;
+	/* Every slot holds a live block: this one cannot be shown, and the
+	 * blotter says so instead of dropping it without a word. */
+	if ((b = store_block_slot(s, id)) == NULL) {
+		s->blocks_full = 1;
+		return;
+	}
 	store_get_text(o, "sym", b->sym, sizeof b->sym);
 	store_get_text(o, "side", b->side, sizeof b->side);
 	store_get_text(o, "state", b->state, sizeof b->state);
@@ -1360,6 +1366,7 @@ store_session_reset(struct store *s)
 	s->nbooks = 0;
 	memset(s->blocks, 0, sizeof s->blocks);
 	s->nblocks = 0;
+	s->blocks_full = 0;
 	s->nrfqs = 0;
 	store_ring_clear(&s->decisions);
 	store_ring_clear(&s->alerts);
@@ -1466,6 +1473,7 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 	nold = s->nblocks;
 	memset(s->blocks, 0, sizeof s->blocks);
 	s->nblocks = 0;
+	s->blocks_full = 0;
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "blocks");
 	if (cJSON_IsArray(arr)) {
 		cJSON_ArrayForEach(it, arr)

@@ -248,8 +248,11 @@ live_hello_done(struct tui *t, struct live_req *r)
 		ipc_get_str(err, "message", &m);
 	}
 	/* Said as it is, and kept: nothing else can be asked of the engine
-	 * until a reconnect says hello again. */
+	 * until a reconnect says hello again.  The engine holds the
+	 * connection a viewer that has not logged in, whatever role an
+	 * earlier hello earned: the status bar shows none. */
 	t->view.refused = 1;
+	t->store.role[0] = '\0';
 	tui_message(t, MSG_ERR, "login refused: %s (%s)%s", m, code,
 	    strcmp(code, ERR_ROLE) == 0 ? "; start tranche with the --role "
 	    "the token grants" : strcmp(code, ERR_AUTH) == 0 ? "; check "

@@ -33,7 +33,7 @@
 /* ------------------------------------------------------------------ store */
 
 #define STORE_LEVELS    10   /* book levels kept per side (protocol maximum) */
-#define STORE_BLOCKS    16   /* parent orders tracked at once */
+#define STORE_BLOCKS    256  /* parent orders tracked at once */
 #define STORE_SYMS      8    /* symbols (books) tracked at once */
 #define STORE_OURS      32   /* our working child orders shown on the ladder */
 #define STORE_DECISIONS 512  /* decisions kept for scrolling back */
@@ -256,6 +256,7 @@ struct store {
 	int nbooks;
 	struct store_block blocks[STORE_BLOCKS];
 	int nblocks;
+	int blocks_full; /* a live block found no slot: more than shown */
 	struct store_ring decisions, alerts;
 	struct store_ring tape, points, fills, audit;
 

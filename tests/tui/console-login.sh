@@ -36,6 +36,12 @@ sleep 4
 screen | grep -qF "snapshot refused" && fail "the login's reason was replaced"
 screen | grep -qF "this token grants viewer at most" ||
 	fail "the login's reason went away"
+# No role is shown, and an action says why nothing is sent before a prompt
+# opens (it opened, and the engine refused what it sent).
+screen | grep -qE "role (trader|supervisor)" && fail "a role is shown"
+tmux_ send-keys p
+wait_for "pause: the login was refused: nothing is sent"
+screen | grep -qF "reason:" && fail "a prompt opened"
 tmux_ send-keys q
 console_exited_cleanly
 

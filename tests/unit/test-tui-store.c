@@ -87,6 +87,42 @@ plan_event(char *json, size_t n, const char *points, const char *base)
  * force.  Between samples the plan is a straight line; a snapshot's block
  * carries it too (a console attaching late, a replay seeking).
  */
+
+/* More live blocks than the store holds: each of the first STORE_BLOCKS is
+ * kept, and the rest are said (the blotter's title), not dropped without a
+ * word; a finished block's slot is taken by a new one.  It held 16, and a
+ * desk's seventeenth FIX order was not shown at all. */
+static void
+store_blocks_past_the_slots_are_said(void **state)
+{
+	struct store s;
+	char json[256], id[16];
+	uint64_t seq = 1;
+
+	(void)state;
+	store_init(&s);
+	for (int i = 1; i <= STORE_BLOCKS + 10; i++) {
+		snprintf(json, sizeof json, "{\"id\":\"%d\",\"sym\":\"QDI\","
+		    "\"side\":\"buy\",\"state\":\"WORKING\",\"qty\":100}", i);
+		push_at(&s, TOPIC_BLOCK, seq++, 36000 * SEC, json, 1000);
+	}
+	assert_int_equal(s.nblocks, STORE_BLOCKS);
+	assert_true(STORE_BLOCKS >= 200);
+	assert_non_null(store_block_find(&s, "17"));
+	assert_null(store_block_find(&s, "257"));
+	assert_int_equal(s.blocks_full, 1);
+	/* One finishes: the next new block takes its slot. */
+	push_at(&s, TOPIC_BLOCK, seq++, 36001 * SEC, "{\"id\":\"3\",\"state\":"
+	    "\"DONE\"}", 1000);
+	snprintf(id, sizeof id, "%d", STORE_BLOCKS + 20);
+	snprintf(json, sizeof json, "{\"id\":\"%s\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"state\":\"WORKING\",\"qty\":100}", id);
+	push_at(&s, TOPIC_BLOCK, seq++, 36002 * SEC, json, 1000);
+	assert_non_null(store_block_find(&s, id));
+	assert_null(store_block_find(&s, "3"));
+	store_free(&s);
+}
+
 static void
 store_block_plan_whole_or_none(void **state)
 {
@@ -1411,6 +1447,7 @@ main(void)
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(store_news_is_the_newest_item),
 		cmocka_unit_test(store_block_plan_whole_or_none),
+		cmocka_unit_test(store_blocks_past_the_slots_are_said),
 		cmocka_unit_test(store_decision_plan_change_in_front),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
 		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
