@@ -2007,6 +2007,14 @@ server_command_session(struct server *s, const void *buf, size_t len,
 	/* Only now, authenticated, may an id find a remembered answer. */
 	if ((ce->flags & CMD_WRITE) && !s->readonly && id != NULL &&
 	    sess->principal[0] != '\0') {
+		const char *rs;
+
+		/* The reason as it is kept (cmd_check cuts it the same way)
+		 * and journaled: recovery remembers the id under the body it
+		 * reads there, so a longer one hashed as sent made the
+		 * resend after a restart id_reused. */
+		if (ipc_get_str(req, "reason", &rs) == 0)
+			ipc_utf8_cut((char *)rs, TRANCHE_MAX_TEXT);
 		body = server_idem_body(req);
 		rv = server_idem_find(s, sess->principal, id, body, &seen,
 		    &seenlen);
