@@ -94,9 +94,10 @@ tui_ask_estimate(struct tui *t)
 
 	if (req == NULL)
 		return;
-	if (t->tp->send(t, req, CMD_ESTIMATE) != 0 &&
-	    prompt_estimate_reply(&t->prompt, -1, "cannot ask in this mode",
-	    NULL))
+	if (t->tp->send(t, req, CMD_ESTIMATE) == 0)
+		t->est_inflight++;
+	else if (prompt_estimate_reply(&t->prompt, -1, "cannot ask in this "
+	    "mode", NULL))
 		t->msg_dirty = 1;
 }
 
@@ -107,8 +108,13 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 	const char *state, *code = "?", *text = "no message";
 	double pov;
 
-	/* The estimate is the form's, not the message line's. */
+	/* The estimate is the form's, not the message line's.  Requests
+	 * are answered one at a time in order: while a later one is still
+	 * to come, this answer (or timeout) is an earlier prompt's, which
+	 * showed under a prompt opened since for another block. */
 	if (strcmp(what, CMD_ESTIMATE) == 0) {
+		if (t->est_inflight > 0 && --t->est_inflight > 0)
+			return;
 		if (prompt_estimate_reply(&t->prompt, rv, rv != 0 ?
 		    ipc_client_strerror(rv) : NULL, reply))
 			t->msg_dirty = 1;

@@ -88,11 +88,11 @@ live_req_free(struct live_req *r)
 	free(r);
 }
 
-static void
-live_queue(struct tui *t, int kind, const char *what, cJSON *req,
-           int timeout_ms)
+/* A request to queue, req handed over. */
+static struct live_req *
+live_req_new(struct tui *t, int kind, const char *what, cJSON *req,
+             int timeout_ms)
 {
-	struct live *lv = t->tp_state;
 	struct live_req *r = calloc(1, sizeof *r);
 
 	if (r == NULL)
@@ -102,6 +102,16 @@ live_queue(struct tui *t, int kind, const char *what, cJSON *req,
 	snprintf(r->what, sizeof r->what, "%s", what);
 	r->req = req;
 	r->timeout_ms = timeout_ms;
+	return r;
+}
+
+static void
+live_queue(struct tui *t, int kind, const char *what, cJSON *req,
+           int timeout_ms)
+{
+	struct live *lv = t->tp_state;
+	struct live_req *r = live_req_new(t, kind, what, req, timeout_ms);
+
 	if (lv->tail != NULL)
 		lv->tail->next = r;
 	else
@@ -154,17 +164,11 @@ static void
 live_again(struct tui *t, struct live_req *r)
 {
 	struct live *lv = t->tp_state;
-	struct live_req *c = calloc(1, sizeof *c);
+	struct live_req *c = live_req_new(t, LIVE_COMMAND, r->what, r->req,
+	    r->timeout_ms);
 
-	if (c == NULL)
-		abort();
-	c->t = t;
-	c->kind = LIVE_COMMAND;
-	c->again = 1;
-	snprintf(c->what, sizeof c->what, "%s", r->what);
-	c->req = r->req;
 	r->req = NULL;
-	c->timeout_ms = r->timeout_ms;
+	c->again = 1;
 	live_push_front(lv, c);
 	live_hello_first(t);
 	tui_message(t, MSG_INFO, "%s: the engine no longer knew this "
@@ -393,16 +397,9 @@ static void
 live_hello_first(struct tui *t)
 {
 	struct live *lv = t->tp_state;
-	struct live_req *h = calloc(1, sizeof *h);
 
-	if (h == NULL)
-		abort();
-	h->t = t;
-	h->kind = LIVE_HELLO;
-	snprintf(h->what, sizeof h->what, "%s", CMD_HELLO);
-	h->req = live_hello_req(t);
-	h->timeout_ms = LIVE_HELLO_MS;
-	live_push_front(lv, h);
+	live_push_front(lv, live_req_new(t, LIVE_HELLO, CMD_HELLO,
+	    live_hello_req(t), LIVE_HELLO_MS));
 	lv->hello_pending = 1;
 }
 

@@ -851,6 +851,7 @@ struct tui {
 	int layout_shown; /* the one on screen: the largest that fits when
 	                     the terminal is smaller than layout_idx's */
 	uint64_t pending_ack; /* the alert an ack in flight names */
+	int est_inflight; /* estimates asked and not yet answered (in order) */
 	int rows, cols, too_small;
 	int full_redraw, msg_dirty, help_visible, help_dirty, resize_pending;
 	long frames;
