@@ -220,6 +220,24 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 	tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text, code);
 }
 
+/* An action on what is selected, with the display frozen (Z): the rows
+ * and the marked alert the person sees are not the ones the selection now
+ * names.  The display is thawed and nothing is done; the same key again
+ * acts on what is then shown.  1 when it was frozen. */
+static int
+tui_thaw_first(struct tui *t, const char *what)
+{
+	if (!t->view.frozen)
+		return 0;
+	t->view.frozen = 0;
+	t->full_redraw = 1;
+	t->store.dirty |= DIRTY_STATUS;
+	tui_message(t, MSG_INFO, "%s: the display was FROZEN, so what it "
+	    "showed was not what is selected now: it is live again; press the "
+	    "key again to act on what it shows", what);
+	return 1;
+}
+
 /* Nothing is sent from a replay or a --readonly console: say so before a
  * prompt opens.  1 when the action may go on. */
 static int
@@ -290,6 +308,8 @@ tui_action(struct tui *t, const char *action, const char *values)
 
 	if (!tui_may_send(t, action))
 		return;
+	if (!whole && tui_thaw_first(t, action))
+		return;
 	if (whole &&
 	    strcmp(t->opt.role ? t->opt.role : "trader", "supervisor") != 0) {
 		tui_message(t, MSG_ERR, "%s is for a supervisor: start the "
@@ -358,6 +378,8 @@ tui_action_ack(struct tui *t, int all)
 		t->msg_dirty = 1;
 		return;
 	}
+	if (tui_thaw_first(t, CMD_ACK))
+		return;
 	if (a == NULL || a->seq == 0) {
 		tui_message(t, MSG_ERR, "ack: no alert marked (Tab to the "
 		    "alerts, arrows to choose)");
@@ -384,7 +406,8 @@ tui_action_cancel_child(struct tui *t)
 	    t->view.sel_child);
 	struct prompt_ctx ctx;
 
-	if (!tui_may_send(t, "cancel_child"))
+	if (!tui_may_send(t, "cancel_child") ||
+	    tui_thaw_first(t, "cancel_child"))
 		return;
 	/* Only a child the person can see selected: x on a layout without
 	 * the panel would cancel a row nobody looked at. */

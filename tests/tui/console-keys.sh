@@ -147,6 +147,17 @@ tmux_ send-keys Z
 wait_for "FROZEN"
 tmux_ send-keys Z
 wait_for "display live"
+# An action on what is selected, frozen: the display thaws and nothing is
+# asked (the rows shown were not what the selection named); the key again
+# acts on what is then shown.
+tmux_ send-keys Z
+wait_for "FROZEN"
+tmux_ send-keys p
+wait_for "the display was FROZEN"
+screen | grep -qF "reason:" && fail "a prompt opened on a frozen display"
+tmux_ send-keys p
+wait_for_re "(pause|resume) 1: reason:"
+tmux_ send-keys Escape
 tmux_ send-keys /
 tmux_ send-keys -l hold
 tmux_ send-keys Enter
