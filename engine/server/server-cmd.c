@@ -1598,7 +1598,15 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 	double usd_bps, pct = 0;
 	char err[256];
 	cJSON *e = NULL, *r;
+	static const char *const mem[] = { "block", "sym", "side", "qty", "pct",
+	    NULL };
+	static const char *const thr[] = { "block", "pct", NULL };
 
+	/* A misspelt "qty" answered for another size; with "pct" (a
+	 * throttle's preview) sym, side and qty were read as nothing. */
+	if ((e = cmd_members(s, req, id, CMD_ESTIMATE,
+	    cJSON_HasObjectItem(req, "pct") ? thr : mem)) != NULL)
+		return e;
 	if (cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
 	if ((rv = ipc_get_num(req, "pct", &pct)) != -1)

@@ -591,6 +591,15 @@ commands_refuse_what_they_would_ignore(void **state)
 	    "\"fix_clordid\":\"K9\",\"reason\":\"r\"}"), ERR_FIELD,
 	    "\"fix_clordid\" \"K9\"", "only a block from FIX");
 	assert_string_equal(block_state(&e, "1"), "WORKING");
+	/* estimate: a member it does not take is named, and a throttle's
+	 * preview takes no size (it read sym, side and qty as nothing). */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\","
+	    "\"quantity\":500}"), ERR_FIELD, "\"quantity\"", "estimate");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\","
+	    "\"pct\":10,\"qty\":500}"), ERR_FIELD, "\"qty\"", "block, pct");
+	r = itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\",\"pct\":10}");
+	expect_ok(r);
+	cJSON_Delete(r);
 	/* hello: the value named; a name longer than kept refused. */
 	c = client_as(&e, "trader");
 	snprintf(buf, sizeof buf, "{\"cmd\":\"hello\",\"v\":\"two\","
