@@ -216,10 +216,12 @@ live_hello_done(struct tui *t, struct live_req *r)
 			    t->store.session, lv->url);
 			/* A command to be sent again was the old session's:
 			 * its blocks are not this one's. */
+			lv->tail = NULL;
 			for (struct live_req **pp = &lv->head; *pp != NULL;) {
 				struct live_req *q = *pp;
 
 				if (!q->again) {
+					lv->tail = q;
 					pp = &q->next;
 					continue;
 				}
@@ -228,9 +230,6 @@ live_hello_done(struct tui *t, struct live_req *r)
 				    "engine session; check the blocks", q->what);
 				live_req_free(q);
 			}
-			lv->tail = NULL;
-			for (struct live_req *q = lv->head; q != NULL; q = q->next)
-				lv->tail = q;
 			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 			    LIVE_HELLO_MS);
 			return;

@@ -335,9 +335,8 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	/* A hello without a name is "anonymous", not the name an earlier
 	 * hello on the connection gave (another person's, on a shared
 	 * terminal, and their principal). */
-	ipc_utf8_cut(sess->client, (size_t)snprintf(sess->client,
-	    sizeof sess->client, "%s", client != NULL && client[0] != '\0' ?
-	    client : "anonymous"));
+	snprintf(sess->client, sizeof sess->client, "%s", client != NULL &&
+	    client[0] != '\0' ? client : "anonymous");
 	sess->rank = rank;
 	sess->authed = 1;
 	sess->token = tok;
@@ -1376,6 +1375,25 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 	    "such alert among the last %d", (long long)seq, RING_SIZE);
 }
 
+/* A ClOrdID field of a cancel or an amend: NULL when absent or fit for
+ * block p, else the refusal naming field and value (what: what only a FIX
+ * block does with one). */
+static cJSON *
+cmd_clordid_bad(const char *id, const char *field, const char *ref,
+                const struct parent *p, const char *what)
+{
+	if (ref == NULL)
+		return NULL;
+	if (strcmp(p->spec.origin.kind, "fix") != 0)
+		return ipc_reply_error(id, ERR_FIELD, "field \"%s\" \"%.70s\": "
+		    "only a block from FIX %s", field, ref, what);
+	if (ref[0] == '\0' || strlen(ref) >= sizeof p->spec.origin.clordid)
+		return ipc_reply_error(id, ERR_FIELD, "field \"%s\" \"%.70s\": "
+		    "must be 1 to %zu characters", field, ref,
+		    sizeof p->spec.origin.clordid - 1);
+	return NULL;
+}
+
 static cJSON *
 cmd_cancel(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
@@ -1403,13 +1421,9 @@ cmd_cancel(struct server *s, const cJSON *req, const char *id,
 		    "cancels it under a ClOrdID", block, p->spec.origin.session);
 	/* It names a FIX order's cancel: on any other block it was dropped
 	 * unread, whatever it held. */
-	if (ref != NULL && !s->recovering && p != NULL &&
-	    (strcmp(p->spec.origin.kind, "fix") != 0 || ref[0] == '\0' ||
-	    strlen(ref) >= sizeof p->spec.origin.clordid))
-		return ipc_reply_error(id, ERR_FIELD, "field \"fix_clordid\" "
-		    "\"%.70s\": %s", ref, strcmp(p->spec.origin.kind, "fix") !=
-		    0 ? "only a block from FIX is cancelled under a ClOrdID" :
-		    "must be 1 to 63 characters");
+	if (!s->recovering && p != NULL && (e = cmd_clordid_bad(id,
+	    "fix_clordid", ref, p, "is cancelled under a ClOrdID")) != NULL)
+		return e;
 	if (exec_cancel(s->x, block, err, sizeof err) != 0)
 		return ipc_reply_error(id, strstr(err, "no such") ? ERR_NOT_FOUND :
 		    ERR_STATE, "%s", err);
@@ -1480,12 +1494,9 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 		    "\"%.70s\": block %u is an order of FIX session %s; only "
 		    "the gateway renames it", ref, block,
 		    p->spec.origin.session);
-	if (ref != NULL && (strcmp(p->spec.origin.kind, "fix") != 0 ||
-	    ref[0] == '\0' || strlen(ref) >= sizeof p->spec.origin.clordid))
-		return ipc_reply_error(id, ERR_FIELD, "field \"clordid\" "
-		    "\"%.70s\": %s", ref, strcmp(p->spec.origin.kind, "fix") != 0 ?
-		    "only a block from FIX has a ClOrdID" : "must be 1 to 63 "
-		    "characters");
+	if ((e = cmd_clordid_bad(id, "clordid", ref, p, "has a ClOrdID")) !=
+	    NULL)
+		return e;
 	if (cmd_halted(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "amend refused until release");
@@ -1905,8 +1916,6 @@ cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
 	}
 	if (rv != 0)
 		*reason = NULL;
-	else
-		ipc_utf8_cut((char *)*reason, TRANCHE_MAX_TEXT);
 	return NULL;
 }
 
@@ -1996,6 +2005,14 @@ server_command_session(struct server *s, const void *buf, size_t len,
 	}
 	ipc_get_str(req, "id", &id);
 	ipc_get_str(req, "cmd", &name);
+	/* The reason as it is kept, audited and journaled, before anything
+	 * reads the request: recovery remembers an id under the body it
+	 * reads in the journal, so a longer one hashed as sent made the
+	 * resend after a restart id_reused. */
+	if (ipc_get_str(req, "reason", &reason) == 0)
+		ipc_utf8_cut((char *)reason, TRANCHE_MAX_TEXT);
+	else
+		reason = NULL;
 	if (sess == NULL) {
 		reply = ipc_reply_error(id, ERR_SESSIONS_FULL, "the engine holds "
 		    "%d authenticated sessions, its limit (--max-sessions): this "
@@ -2015,14 +2032,6 @@ server_command_session(struct server *s, const void *buf, size_t len,
 	/* Only now, authenticated, may an id find a remembered answer. */
 	if ((ce->flags & CMD_WRITE) && !s->readonly && id != NULL &&
 	    sess->principal[0] != '\0') {
-		const char *rs;
-
-		/* The reason as it is kept (cmd_check cuts it the same way)
-		 * and journaled: recovery remembers the id under the body it
-		 * reads there, so a longer one hashed as sent made the
-		 * resend after a restart id_reused. */
-		if (ipc_get_str(req, "reason", &rs) == 0)
-			ipc_utf8_cut((char *)rs, TRANCHE_MAX_TEXT);
 		body = server_idem_body(req);
 		rv = server_idem_find(s, sess->principal, id, body, &seen,
 		    &seenlen);

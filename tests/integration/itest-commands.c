@@ -463,7 +463,7 @@ commands_roles_are_enforced(void **state)
 			"{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":3,"
 			    "\"reason\":7}",
 			"{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":3,"
-			    "\"pad\":\"xxxxxxxx\"}",
+			    "\"memo\":\"a member hello does not take\"}",
 			"{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":3,"
 			    "\"token\":\"t0k\\r\"}",
 		};
