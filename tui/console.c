@@ -363,9 +363,10 @@ tui_action_pause(struct tui *t, int all)
 static void
 tui_action_ack(struct tui *t, int all)
 {
-	const struct store_alert *a = store_alert(&t->store,
-	    (size_t)t->panels[PANEL_ALERTS].scroll);
+	const struct panel *p = &t->panels[PANEL_ALERTS];
+	const struct store_alert *a;
 	struct prompt_ctx ctx;
+	int64_t i;
 
 	if (!tui_may_send(t, CMD_ACK))
 		return;
@@ -380,6 +381,15 @@ tui_action_ack(struct tui *t, int all)
 	}
 	if (tui_thaw_first(t, CMD_ACK))
 		return;
+	if (p->win == NULL) {
+		tui_message(t, MSG_ERR, "ack: the alerts panel is not in this "
+		    "layout (L to change it, or :ack all)");
+		return;
+	}
+	/* The alert at the marked row as the person saw it, not whatever
+	 * has been pushed into that row since the last frame. */
+	i = panel_list_meant(p, &t->store.alerts);
+	a = i >= 0 ? store_alert(&t->store, (size_t)i) : NULL;
 	if (a == NULL || a->seq == 0) {
 		tui_message(t, MSG_ERR, "ack: no alert marked (Tab to the "
 		    "alerts, arrows to choose)");
@@ -392,6 +402,24 @@ tui_action_ack(struct tui *t, int all)
 	}
 	memset(&ctx, 0, sizeof ctx);
 	ctx.alert_seq = a->seq;
+	/* The prompt says which alert in words, as the panel shows it: the
+	 * seq alone is not on the screen. */
+	{
+		const char *what = a->text[0] ? a->text : a->code;
+		char head[48];
+		size_t room, n;
+
+		snprintf(head, sizeof head, "%s %s%s%s", store_sev_name(a->sev),
+		    a->block[0] ? "[" : "", a->block, a->block[0] ? "] " : "");
+		room = sizeof ctx.alert_text - strlen(head) - 1;
+		/* Whole characters only: what the panel shows, cut. */
+		n = text_prefix(what, (int)room, 1);
+		while (n > room)
+			n = text_prefix(what, (int)(--room), 1);
+		memcpy(ctx.alert_text, head, strlen(head));
+		memcpy(ctx.alert_text + strlen(head), what, n);
+		ctx.alert_text[strlen(head) + n] = '\0';
+	}
 	prompt_begin(&t->prompt, CMD_ACK, "", 0);
 	t->prompt.ctx = ctx;
 	t->pending_ack = a->seq;

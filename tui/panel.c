@@ -171,6 +171,7 @@ panel_list_anchor(struct panel *p, const struct store_ring *r)
 	if (p->scroll > 0 && r->pushed > p->mark)
 		p->scroll += (int)(r->pushed - p->mark);
 	p->mark = r->pushed;
+	p->mark_cleared = r->cleared;
 	/* Rows may take two lines, so scrolling stops with the oldest on top
 	 * rather than at a page from the end. */
 	max = r->count > 0 ? (int64_t)r->count - 1 : 0;
@@ -178,6 +179,32 @@ panel_list_anchor(struct panel *p, const struct store_ring *r)
 		p->scroll = (int)max;
 	if (p->scroll < 0)
 		p->scroll = 0;
+}
+
+/*
+ * The row a key meant: keys act on the list as the person last saw it, so
+ * the marked row is row p->scroll of the list as last drawn, wherever the
+ * pushes since have moved it (a new alert arriving between the frame and
+ * the key must not become the one acknowledged).  Its index from the
+ * newest now, or -1 when nothing was drawn there, it has left the ring, or
+ * the list was reloaded (a snapshot) since.
+ */
+int64_t
+panel_list_meant(const struct panel *p, const struct store_ring *r)
+{
+	uint64_t since;
+	int64_t i;
+
+	if (p->win == NULL || p->mark == 0 || r->pushed < p->mark ||
+	    r->cleared != p->mark_cleared)
+		return -1;
+	since = r->pushed - p->mark;
+	i = p->scroll < 0 ? 0 : p->scroll;
+	/* End (G) before a draw: the oldest, as the draw would show it. */
+	if (since == 0 && r->count > 0 && i > (int64_t)r->count - 1)
+		i = (int64_t)r->count - 1;
+	i += (int64_t)since;
+	return i < (int64_t)r->count ? i : -1;
 }
 
 unsigned

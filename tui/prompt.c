@@ -939,7 +939,7 @@ prompt_take(struct prompt *p)
 void
 prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 {
-	char label[160], tail[TRANCHE_MAX_TEXT + 8];
+	char label[200], tail[TRANCHE_MAX_TEXT + 8];
 	int cols = getmaxx(w), x = 0, room;
 	const char *shown;
 	attr_t pa = view_attr(v, ROLE_PROMPT) | A_BOLD;
@@ -974,8 +974,18 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 			snprintf(label, sizeof label, " ack all alerts: reason "
 			    "(optional): ");
 		else if (strcmp(p->action, CMD_ACK) == 0)
-			snprintf(label, sizeof label, " ack alert %llu: reason "
-			    "(optional): ", (unsigned long long)p->ctx.alert_seq);
+		{
+			/* The alert in words, cut to leave room to type. */
+			int fit = cols - 56;
+			size_t n = text_prefix(p->ctx.alert_text,
+			    fit > 8 ? fit : 8, v->utf8);
+
+			snprintf(label, sizeof label, " ack alert %llu (%.*s%s): "
+			    "reason (optional): ",
+			    (unsigned long long)p->ctx.alert_seq, (int)n,
+			    p->ctx.alert_text,
+			    p->ctx.alert_text[n] != '\0' ? "..." : "");
+		}
 		else if (strcmp(p->action, CMD_RFQ_ACCEPT) == 0)
 			snprintf(label, sizeof label, " accept %s %s %s: reason: ",
 			    p->ctx.rfq, p->ctx.dealer, p->ctx.quote);

@@ -106,6 +106,7 @@ static void
 store_ring_clear(struct store_ring *r)
 {
 	r->head = r->count = 0;
+	r->cleared++;
 }
 
 /* A zeroed slot for a new newest item, dropping the oldest when full. */

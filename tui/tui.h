@@ -228,6 +228,7 @@ struct store_ring {
 	void *items;
 	size_t size, cap, head, count; /* head: index of the oldest */
 	uint64_t pushed;               /* ever pushed, for scroll anchoring */
+	uint64_t cleared;              /* times emptied (a reload) */
 };
 
 struct store {
@@ -511,6 +512,7 @@ struct panel {
 	int y, x, h, w;
 	int scroll;    /* rows scrolled back from the newest */
 	uint64_t mark; /* the list's push count when last drawn */
+	uint64_t mark_cleared; /* ...and its clear count then */
 	int dirty;
 };
 
@@ -583,6 +585,7 @@ int panel_wrap(WINDOW *w, int y, int x1, int cols1, int x2, int cols2,
  * the scrolling keys (arrows, j/k, PgUp/PgDn, Home/End, g/G). */
 void panel_list_anchor(struct panel *p, const struct store_ring *r);
 unsigned panel_list_key(struct panel *p, int key, int visible);
+int64_t panel_list_meant(const struct panel *p, const struct store_ring *r);
 /* A horizontal bar of frac (0..1) of `cols` columns; eighths in UTF-8. */
 void panel_bar(WINDOW *w, int y, int x, int cols, double frac, attr_t a,
                int utf8);

@@ -30,6 +30,8 @@ done
 wait_for "A ack the marked one"
 tmux_ send-keys A
 wait_for "reason (optional):"
+# The prompt names the alert in words, not only by its seq.
+wait_for_re "ack alert [0-9]+ \((CRIT|WARN|INFO) "
 tmux_ send-keys Enter
 wait_for '"alert":'
 screen | grep -F '"alert":' | grep -qF '"reason"' &&

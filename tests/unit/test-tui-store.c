@@ -1416,6 +1416,83 @@ store_keeps_a_book_per_symbol(void **state)
 	store_free(&s);
 }
 
+/*
+ * A acknowledges the alert at the marked row as the person last saw it.
+ * Alerts pushed between that frame and the key, a move of the mark before
+ * the next frame, and a snapshot reloading the list do not make it act on
+ * an alert nobody looked at.
+ */
+static void
+render_alert_marked_is_the_one_drawn(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	const struct store_alert *a;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	v.focus = PANEL_ALERTS;
+	p = render(&panel_alerts_ops, &v, 8, 70);
+	/* Nothing was shown: nothing is meant, even once alerts arrive. */
+	push_at(&s, TOPIC_ALERT, 1, T0 + 1 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"gap\",\"text\":\"first\"}", 1000);
+	assert_int_equal(panel_list_meant(&p, &s.alerts), -1);
+	p.ops->draw(&p, &v);
+	assert_true(find_row(&p, "first") == 1);
+	assert_int_equal(row(&p, 1)[1], '>');
+	assert_int_equal(panel_list_meant(&p, &s.alerts), 0);
+
+	/* A new alert after the frame: the row the person saw marked is
+	 * still "first", now second from the newest. */
+	push_at(&s, TOPIC_ALERT, 2, T0 + 2 * SEC,
+	    "{\"sev\":\"crit\",\"code\":\"halt\",\"text\":\"second\"}",
+	    1000);
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_string_equal(a->text, "first");
+	assert_int_equal(a->seq, 1);
+	/* Drawn again, the newest is marked and meant. */
+	p.ops->draw(&p, &v);
+	assert_true(find_row(&p, "second") == 1);
+	assert_int_equal(row(&p, 1)[1], '>');
+	assert_int_equal(panel_list_meant(&p, &s.alerts), 0);
+
+	/* Down one, then two more alerts before the frame: the row below
+	 * the mark as drawn, "first". */
+	assert_true(p.ops->key(&p, &v, 'j') != 0);
+	push_at(&s, TOPIC_ALERT, 3, T0 + 3 * SEC,
+	    "{\"sev\":\"warn\",\"code\":\"a\",\"text\":\"third\"}", 1000);
+	push_at(&s, TOPIC_ALERT, 4, T0 + 4 * SEC,
+	    "{\"sev\":\"warn\",\"code\":\"b\",\"text\":\"fourth\"}", 1000);
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_string_equal(a->text, "first");
+	p.ops->draw(&p, &v);
+	assert_int_equal(row(&p, find_row(&p, "first"))[1], '>');
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_string_equal(a->text, "first");
+
+	/* A snapshot reloads the list after the frame: what was meant is
+	 * not known until it is drawn again. */
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34300000000000\","
+	    "\"tick\":0.01,\"book\":{\"sym\":\"QDI\"},\"blocks\":[],"
+	    "\"decisions\":[],\"alerts\":[{\"seq\":8,\"sev\":\"crit\","
+	    "\"code\":\"x\",\"text\":\"reloaded\"}]}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(panel_list_meant(&p, &s.alerts), -1);
+	p.ops->draw(&p, &v);
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_string_equal(a->text, "reloaded");
+	delwin(p.win);
+
+	/* A panel not on the screen means nothing. */
+	memset(&p, 0, sizeof p);
+	assert_int_equal(panel_list_meant(&p, &s.alerts), -1);
+	store_free(&s);
+}
+
 int
 main(void)
 {
@@ -1452,6 +1529,7 @@ main(void)
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
 		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
 		cmocka_unit_test(render_fits_narrow_panels),
+		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
 	int failed;
