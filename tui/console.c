@@ -430,9 +430,9 @@ tui_action_ack(struct tui *t, int all)
 static void
 tui_action_cancel_child(struct tui *t)
 {
-	const struct store_our *u = panel_children_at(&t->store,
-	    t->view.sel_child);
+	const struct store_our *u;
 	struct prompt_ctx ctx;
+	int k;
 
 	if (!tui_may_send(t, "cancel_child") ||
 	    tui_thaw_first(t, "cancel_child"))
@@ -444,9 +444,20 @@ tui_action_cancel_child(struct tui *t)
 		    "not in this layout (L: the supervisor layout has it)");
 		return;
 	}
-	if (u == NULL || u->block[0] == '\0' || u->id[0] == '\0') {
+	/* The child the person saw selected, not the row's newcomer. */
+	if (t->view.sel_child_id[0] == '\0') {
 		tui_message(t, MSG_ERR, "cancel_child: no working child selected "
 		    "(the child-orders panel lists them)");
+		return;
+	}
+	k = panel_children_find(&t->store, t->view.sel_child_block,
+	    t->view.sel_child_id);
+	u = k >= 0 ? panel_children_at(&t->store, k) : NULL;
+	if (u == NULL || u->block[0] == '\0') {
+		tui_message(t, MSG_ERR, "cancel_child: child %s of block %s is no "
+		    "longer working (filled or cancelled); nothing sent",
+		    t->view.sel_child_id, t->view.sel_child_block[0] ?
+		    t->view.sel_child_block : "?");
 		return;
 	}
 	memset(&ctx, 0, sizeof ctx);

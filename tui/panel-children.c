@@ -11,7 +11,10 @@
  * The selected row (arrow keys or j/k when the panel has the keyboard) is
  * marked with '>' as well as reversed, so the selection survives
  * monochrome; x anywhere cancels that one child, after the usual two steps
- * and a reason (override cancel_child).
+ * and a reason (override cancel_child).  Children come and go every few
+ * seconds, so the selection is a child, not a row: it follows its child
+ * while the rows move, moves on to the row in its place only at a frame
+ * (so only once drawn), and x acts on the child last drawn or moved to.
  */
 #include <string.h>
 
@@ -36,6 +39,55 @@ panel_children_at(const struct store *s, int k)
 		k -= s->books[i].nours;
 	}
 	return NULL;
+}
+
+/* The row of the child `id` of `block`, or -1 when it no longer works. */
+int
+panel_children_find(const struct store *s, const char *block, const char *id)
+{
+	int n = panel_children_count(s);
+
+	if (id[0] == '\0')
+		return -1;
+	for (int k = 0; k < n; k++) {
+		const struct store_our *u = panel_children_at(s, k);
+
+		if (strcmp(u->id, id) == 0 && strcmp(u->block, block) == 0)
+			return k;
+	}
+	return -1;
+}
+
+static void
+children_take(struct tui_view *v, int k)
+{
+	const struct store_our *u = panel_children_at(v->store, k);
+
+	v->sel_child = k;
+	snprintf(v->sel_child_block, sizeof v->sel_child_block, "%s",
+	    u != NULL ? u->block : "");
+	snprintf(v->sel_child_id, sizeof v->sel_child_id, "%s",
+	    u != NULL ? u->id : "");
+}
+
+/*
+ * Before a frame: the selection's row is its child's; a child gone
+ * (filled, cancelled) leaves the selection on the row in its place, which
+ * this frame shows.
+ */
+void
+panel_children_follow(struct tui_view *v)
+{
+	int n = panel_children_count(v->store);
+	int k = panel_children_find(v->store, v->sel_child_block,
+	    v->sel_child_id);
+
+	if (k < 0) {
+		k = v->sel_child < n ? v->sel_child : n - 1;
+		if (k < 0)
+			k = 0;
+	}
+	children_take(v, k);
 }
 
 static void
@@ -85,31 +137,37 @@ static unsigned
 children_key(struct panel *p, struct tui_view *v, int key)
 {
 	int n = panel_children_count(v->store);
+	int k = panel_children_find(v->store, v->sel_child_block,
+	    v->sel_child_id);
 
 	(void)p;
 	if (n == 0)
 		return 0;
-	if (v->sel_child >= n)
-		v->sel_child = n - 1;
+	/* From the child selected, wherever its row is now. */
+	if (k < 0)
+		k = v->sel_child < n ? v->sel_child : n - 1;
 	switch (key) {
 	case TK(KEY_UP):
 	case 'k':
-		if (v->sel_child > 0)
-			v->sel_child--;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (k > 0)
+			k--;
+		break;
 	case TK(KEY_DOWN):
 	case 'j':
-		if (v->sel_child < n - 1)
-			v->sel_child++;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (k < n - 1)
+			k++;
+		break;
 	case TK(KEY_HOME):
-		v->sel_child = 0;
-		return TUI_HANDLED | TUI_REDRAW;
+		k = 0;
+		break;
 	case TK(KEY_END):
-		v->sel_child = n - 1;
-		return TUI_HANDLED | TUI_REDRAW;
+		k = n - 1;
+		break;
+	default:
+		return 0;
 	}
-	return 0;
+	children_take(v, k);
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 const struct panel_ops panel_children_ops = {

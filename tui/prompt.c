@@ -986,6 +986,9 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 			    p->ctx.alert_text,
 			    p->ctx.alert_text[n] != '\0' ? "..." : "");
 		}
+		else if (strcmp(p->action, "cancel_child") == 0)
+			snprintf(label, sizeof label, " cancel_child %s of block "
+			    "%s: reason: ", p->ctx.child, p->block);
 		else if (strcmp(p->action, CMD_RFQ_ACCEPT) == 0)
 			snprintf(label, sizeof label, " accept %s %s %s: reason: ",
 			    p->ctx.rfq, p->ctx.dealer, p->ctx.quote);

@@ -431,6 +431,8 @@ screen_frame(struct tui *t)
 	tui_check_lost(t);
 	if (t->view.sel_block >= t->store.nblocks)
 		t->view.sel_block = 0;
+	if (!t->view.frozen)
+		panel_children_follow(&t->view);
 	dirty = store_take_dirty(&t->store);
 	if (t->too_small) {
 		if (t->full_redraw)

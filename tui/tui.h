@@ -460,6 +460,8 @@ struct tui_view {
 	int replay;
 	int sel_block;  /* index into store->blocks */
 	int sel_child;  /* the child-orders panel's row (panel_children_at) */
+	char sel_child_block[32], sel_child_id[32]; /* ...the child it is: the
+	                   selection follows the child, not the row */
 	int sel_rfq;    /* the RFQ panel's row (store_rfq_row) */
 	int focus;      /* panel index with the keyboard */
 	int64_t now_ms; /* monotonic wall time of this frame */
@@ -535,6 +537,9 @@ extern const struct panel_ops panel_rfq_ops;
  * symbol after symbol; the k-th, or NULL. */
 int panel_children_count(const struct store *s);
 const struct store_our *panel_children_at(const struct store *s, int k);
+int panel_children_find(const struct store *s, const char *block,
+    const char *id);
+void panel_children_follow(struct tui_view *v);
 
 /* The status bar's segments and what fits of them (panel-status.c).
  * Lower priorities are more important and are cut last: an alarm

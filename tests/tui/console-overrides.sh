@@ -101,7 +101,7 @@ wait_for_re "> +1 +c[0-9]+ +lit +SELL .* M"
 cid=$(ctl snapshot --json | jq -r ".children[] | select(.qty == $qty) | .id")
 # x cancels exactly that child.
 tmux_ send-keys x
-wait_for "reason:"
+wait_for "cancel_child $cid of block 1: reason:"
 tmux_ send-keys -l "tmux test: cancel one child"
 tmux_ send-keys Enter
 wait_for "\"action\":\"cancel_child\""

@@ -1493,6 +1493,63 @@ render_alert_marked_is_the_one_drawn(void **state)
 	store_free(&s);
 }
 
+/* The child-orders selection is a child, not a row: children ahead of it
+ * leaving do not move it to another child, and one gone is not replaced
+ * until a frame shows what took its row. */
+static void
+render_child_selection_follows_the_child(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	int64_t seq = 1;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	memset(&p, 0, sizeof p);
+#define OURS(list) push_at(&s, TOPIC_BOOK, (uint64_t)seq, T0 + seq * SEC, \
+	    "{\"sym\":\"QDI\",\"bids\":[[10001,500,2]],\"asks\":[[10002,300," \
+	    "1]],\"last\":10001,\"ours\":[" list "]}", 1000), seq++
+#define C(id) "{\"id\":\"" id "\",\"block\":\"1\",\"side\":\"sell\"," \
+	    "\"px\":10002,\"qty\":100,\"ahead\":0}"
+	OURS(C("c1") "," C("c2") "," C("c3"));
+	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "c1");
+	assert_true(panel_children_ops.key(&p, &v, 'j') != 0);
+	assert_string_equal(v.sel_child_id, "c2");
+	assert_int_equal(v.sel_child, 1);
+
+	/* c1 fills: c2 is now the first row, and still the one selected. */
+	OURS(C("c2") "," C("c3"));
+	assert_int_equal(panel_children_find(&s, "1", "c2"), 0);
+	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "c2");
+	assert_int_equal(v.sel_child, 0);
+	/* Down from c2 wherever its row is: c3. */
+	OURS(C("c0") "," C("c2") "," C("c3"));
+	assert_true(panel_children_ops.key(&p, &v, 'j') != 0);
+	assert_string_equal(v.sel_child_id, "c3");
+
+	/* c3 fills before a frame: the selection still names c3, which is
+	 * not working (x says so and sends nothing); the frame then moves it
+	 * to the row in its place. */
+	OURS(C("c0") "," C("c2") "," C("c4"));
+	assert_int_equal(panel_children_find(&s, v.sel_child_block,
+	    v.sel_child_id), -1);
+	assert_string_equal(v.sel_child_id, "c3");
+	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "c4");
+	/* The same id in another block is another child. */
+	assert_int_equal(panel_children_find(&s, "2", "c4"), -1);
+	OURS("");
+	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "");
+#undef C
+#undef OURS
+	store_free(&s);
+}
+
 int
 main(void)
 {
@@ -1530,6 +1587,7 @@ main(void)
 		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
+		cmocka_unit_test(render_child_selection_follows_the_child),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
 	int failed;
