@@ -372,9 +372,15 @@ static cJSON *
 cmd_status(struct server *s, const cJSON *req, const char *id,
            struct session *sess)
 {
-	cJSON *r = ipc_reply_ok(id), *lim;
+	static const char *const mem[] = { NULL };
+	cJSON *r, *lim;
 	double pov = 100;
 
+	/* A read takes nothing: a member there (a "block" meant as a
+	 * filter) would be answered for every block without a word. */
+	if ((r = cmd_members(s, req, id, CMD_STATUS, mem)) != NULL)
+		return r;
+	r = ipc_reply_ok(id);
 	cJSON_AddStringToObject(r, "state", server_state(s));
 	ipc_add_i64_str(r, "t", server_now(s));
 	cJSON_AddNumberToObject(r, "speed", s->speed);
@@ -507,6 +513,11 @@ static cJSON *
 cmd_snapshot(struct server *s, const cJSON *req, const char *id,
              struct session *sess)
 {
+	static const char *const mem[] = { NULL };
+	cJSON *e;
+
+	if ((e = cmd_members(s, req, id, CMD_SNAPSHOT, mem)) != NULL)
+		return e;
 	/* Everything the engine has said is in the outbox or already sent:
 	 * push it out so this snapshot's seq is the last one published (a
 	 * replay sends each event as it reads it). */
@@ -1522,8 +1533,12 @@ static cJSON *
 cmd_fix_status(struct server *s, const cJSON *req, const char *id,
                struct session *sess)
 {
-	cJSON *st = server_fix_status(s), *r, *it;
+	static const char *const mem[] = { NULL };
+	cJSON *st, *r, *it;
 
+	if ((r = cmd_members(s, req, id, CMD_FIX_STATUS, mem)) != NULL)
+		return r;
+	st = server_fix_status(s);
 	if (st == NULL)
 		return ipc_reply_error(id, ERR_STATE, "this engine has no FIX "
 		    "acceptor (start tranched with --fix-listen and "

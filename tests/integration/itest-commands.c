@@ -600,6 +600,15 @@ commands_refuse_what_they_would_ignore(void **state)
 	r = itest_cmd(&e, "{\"cmd\":\"estimate\",\"block\":\"1\",\"pct\":10}");
 	expect_ok(r);
 	cJSON_Delete(r);
+	/* The reads take nothing: a "block" meant as a filter was answered
+	 * for every block. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"status\",\"block\":\"1\"}"),
+	    ERR_FIELD, "\"block\"", "not a member of status");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"snapshot\",\"sym\":\"QDI\"}"),
+	    ERR_FIELD, "\"sym\"", "not a member of snapshot");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"fix_status\",\"session\":"
+	    "\"X\"}"), ERR_FIELD, "\"session\"", "not a member of fix_status");
+	ok_del(itest_cmd(&e, "{\"cmd\":\"status\",\"reason\":\"look\"}"));
 	/* hello: the value named; a name longer than kept refused. */
 	c = client_as(&e, "trader");
 	snprintf(buf, sizeof buf, "{\"cmd\":\"hello\",\"v\":\"two\","
