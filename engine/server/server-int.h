@@ -263,7 +263,11 @@ struct server {
 	size_t ngone, capgone;
 	uv_async_t pipe_async;
 	int pipe_mu_inited, pipe_async_on;
-	struct refusal_peer refusal_peers[REFUSAL_PEERS];
+	/* One bucket per peer address (an IPv6 peer's /64), and a last one
+	 * that counts every address beyond them until one ends. */
+	struct refusal_peer refusal_peers[REFUSAL_PEERS + 1];
+	uint64_t refusal_all_t0;  /* the engine-wide interval began */
+	int refusal_all_shown;    /* refusals recorded one by one in it */
 	/* The snapshot built this pass, shared by every request that asks
 	 * before anything changes (server-cmd.c). */
 	char *snap_text;
@@ -516,6 +520,7 @@ void server_idem_free(struct server *s);
 #define SESSIONS_DEFAULT 256
 #define UNAUTH_ERRORS_DEFAULT 8
 #define REFUSAL_SHOWN 3         /* recorded one by one per peer and interval */
+#define REFUSAL_SHOWN_ALL 24    /* ...and across every peer */
 #define REFUSAL_INTERVAL_MS 10000
 int server_sessions_init(struct server *s, char *err, size_t errlen);
 /* After uv_loop_init: pipe closures wake the loop from here on. */
@@ -541,6 +546,9 @@ int server_refusal(struct server *s, struct session *sess,
 /* The counted refusals of every interval that has ended (all: every one)
  * as one journal record and one audit event per peer. */
 void server_refusals_flush(struct server *s, int all);
+/* The key a peer's refusals are counted under: its address, or for an
+ * IPv6 address its /64 ("tcp 2001:db8::/64"). */
+void server_refusal_key(const char *addr, char *key, size_t keylen);
 uint64_t server_now_ms(void);
 /* Publish "status" if the engine's state or speed changed. */
 void server_status_check(struct server *s);

@@ -35,16 +35,21 @@
  * trusted session's interventions are journaled and audited one by one by
  * server-cmd.c; everything else refused -- requests from peers that have
  * not authenticated, failed hellos, refused reads -- comes here.  Per peer
- * address and REFUSAL_INTERVAL_MS, the first REFUSAL_SHOWN are journaled
- * (flushed, not synced: they changed nothing) and published on the audit
- * topic; the rest are counted by code and written as one record and one
- * audit event when the interval ends.  So a flood costs the journal a few
- * records a peer per interval, no fsync at all, and the snapshot's audit
- * ring -- which keeps interventions -- sees none of it: refusal audit
+ * address (an IPv6 peer's /64) and REFUSAL_INTERVAL_MS, the first
+ * REFUSAL_SHOWN are journaled (flushed, not synced: they changed nothing)
+ * and published on the audit topic, and no more than REFUSAL_SHOWN_ALL in
+ * all; the rest are counted by code and written as one record and one
+ * audit event when the interval ends.  REFUSAL_PEERS addresses are counted
+ * apart; beyond them, "other peers" together.  So a flood costs the
+ * journal at most REFUSAL_SHOWN_ALL + REFUSAL_PEERS + 1 records an
+ * interval however many addresses it comes from, no fsync at all, and the
+ * snapshot's audit ring -- which keeps interventions -- sees none of it:
+ * refusal audit
  * events carry "peer" and go to their own ring.  A peer that has not
  * authenticated may be refused --unauth-errors times on one connection;
  * after that the engine closes the connection without answering.
  */
+#include <arpa/inet.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,38 +408,68 @@ server_session_principal(struct session *sess)
 		sess->principal[0] = '\0';
 }
 
-/* The bucket of a peer address: found, free, or the stalest (whose count
- * is written out first). */
-static struct refusal_peer *
-refusal_bucket(struct server *s, const char *addr, uint64_t now)
+/*
+ * The key refusals are counted under: the peer's address, but an IPv6
+ * peer's /64, which one host is given whole (so one attacker's addresses
+ * are one peer, not billions).
+ */
+void
+server_refusal_key(const char *addr, char *key, size_t keylen)
 {
-	struct refusal_peer *free_b = NULL, *old = NULL;
+	struct in6_addr a6;
 
-	for (int i = 0; i < REFUSAL_PEERS; i++) {
-		struct refusal_peer *b = &s->refusal_peers[i];
+	if (strncmp(addr, "tcp ", 4) == 0 && strchr(addr + 4, ':') != NULL &&
+	    inet_pton(AF_INET6, addr + 4, &a6) == 1) {
+		char ip[INET6_ADDRSTRLEN];
 
-		if (b->addr[0] == '\0') {
-			if (free_b == NULL)
-				free_b = b;
-			continue;
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, ip, sizeof ip) != NULL) {
+			snprintf(key, keylen, "tcp %s/64", ip);
+			return;
 		}
-		if (strcmp(b->addr, addr) == 0)
-			return b;
-		if (old == NULL || b->t0_ms < old->t0_ms)
-			old = b;
+	}
+	snprintf(key, keylen, "%s", addr);
+}
+
+/*
+ * The bucket of a peer key: found or free; when every bucket is counting
+ * a peer whose interval has not ended, the last bucket, which counts
+ * "other peers" together.  Evicting a counting bucket instead wrote its
+ * summary at once, so each new address cost a journal record: a peer
+ * with many addresses had no bound.
+ */
+static struct refusal_peer *
+refusal_bucket(struct server *s, const char *key, uint64_t now)
+{
+	struct refusal_peer *free_b = NULL;
+
+	for (int pass = 0; pass < 2 && free_b == NULL; pass++) {
+		if (pass == 1)
+			server_refusals_flush(s, 0); /* frees ended buckets */
+		for (int i = 0; i < REFUSAL_PEERS; i++) {
+			struct refusal_peer *b = &s->refusal_peers[i];
+
+			if (b->addr[0] == '\0') {
+				if (free_b == NULL)
+					free_b = b;
+				continue;
+			}
+			if (strcmp(b->addr, key) == 0)
+				return b;
+		}
 	}
 	if (free_b == NULL) {
-		free_b = old;
-		server_refusals_flush(s, 0);
-		if (free_b->count > 0) {
-			/* Still counting: make its interval end now. */
-			free_b->t0_ms = now - REFUSAL_INTERVAL_MS - 1;
-			server_refusals_flush(s, 0);
-		}
+		free_b = &s->refusal_peers[REFUSAL_PEERS];
+		if (free_b->addr[0] != '\0')
+			return free_b;
+		key = "other peers";
 	}
 	memset(free_b, 0, sizeof *free_b);
-	snprintf(free_b->addr, sizeof free_b->addr, "%s", addr);
+	snprintf(free_b->addr, sizeof free_b->addr, "%s", key);
 	free_b->t0_ms = now;
+	/* The others' bucket only counts. */
+	if (free_b == &s->refusal_peers[REFUSAL_PEERS])
+		free_b->shown = REFUSAL_SHOWN;
 	return free_b;
 }
 
@@ -473,6 +508,7 @@ server_refusal(struct server *s, struct session *sess,
 	const char *addr = sess != NULL ? sess->addr : peer->addr;
 	uint64_t now = server_now_ms();
 	struct refusal_peer *b;
+	char key[sizeof b->addr];
 	int spent = 0;
 
 	ipc_get_str(err, "code", &code);
@@ -485,16 +521,25 @@ server_refusal(struct server *s, struct session *sess,
 	 * events: a refusal there is answered and counted, not recorded. */
 	if (s->readonly)
 		return spent;
-	b = refusal_bucket(s, addr[0] ? addr : "?", now);
+	server_refusal_key(addr[0] ? addr : "?", key, sizeof key);
+	b = refusal_bucket(s, key, now);
 	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
 		server_refusals_flush(s, 0);
-		b = refusal_bucket(s, addr[0] ? addr : "?", now);
+		b = refusal_bucket(s, key, now);
 	}
-	if (b->shown >= REFUSAL_SHOWN) {
+	if (now - s->refusal_all_t0 > REFUSAL_INTERVAL_MS) {
+		s->refusal_all_t0 = now;
+		s->refusal_all_shown = 0;
+	}
+	/* Recorded one by one: a few a peer, and a few in all however many
+	 * peers there are; the rest are counted. */
+	if (b->shown >= REFUSAL_SHOWN ||
+	    s->refusal_all_shown >= REFUSAL_SHOWN_ALL) {
 		refusal_count(b, code, msg);
 		return spent;
 	}
 	b->shown++;
+	s->refusal_all_shown++;
 	cJSON *a, *o = server_command_record(req, raw, rawlen, reply,
 	    sess ? sess->client : "-", sess ? sess->role : "-");
 
@@ -529,7 +574,7 @@ server_refusals_flush(struct server *s, int all)
 {
 	uint64_t now = server_now_ms();
 
-	for (int i = 0; i < REFUSAL_PEERS; i++) {
+	for (int i = 0; i <= REFUSAL_PEERS; i++) {
 		struct refusal_peer *b = &s->refusal_peers[i];
 		char codes[160] = "", msg[512];
 		cJSON *o, *r, *c;

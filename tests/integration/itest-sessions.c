@@ -31,6 +31,8 @@
  *   intervention made before is still in the snapshot's audit ring (the
  *   refusals have their own), and the peers are disconnected again and
  *   again;
+ * tokenless_flood_from_many_addresses_is_bounded: 600 loopback addresses
+ *   refused three times each add a few records, not three each;
  * failed_hellos_and_refusals_are_audited: a wrong token and a role beyond
  *   the token's are published on audit with their codes, and a viewer's
  *   refused pause is audited with its code and its reason.
@@ -143,11 +145,13 @@ short_req(const char *url, const char *json)
 
 /* ---- the SP protocol over a plain TCP socket ---------------------- */
 
+/* A connection to 127.0.0.1:port from source address src (0: any). */
 static int
-sp_connect(int port)
+sp_connect_from(int port, uint32_t src)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 	    .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in me = { .sin_family = AF_INET };
 	/* SP greeting: "\0SP\0", our protocol (REQ, 0x30), 0, 0. */
 	static const unsigned char hi[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
 	unsigned char peer[8];
@@ -155,6 +159,12 @@ sp_connect(int port)
 	size_t got = 0;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	me.sin_addr.s_addr = htonl(src);
+	if (fd >= 0 && src != 0 &&
+	    bind(fd, (struct sockaddr *)&me, sizeof me) != 0) {
+		close(fd);
+		return -1;
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
 	    write(fd, hi, 8) != 8) {
 		if (fd >= 0)
@@ -171,6 +181,12 @@ sp_connect(int port)
 		got += (size_t)n;
 	}
 	return fd;
+}
+
+static int
+sp_connect(int port)
+{
+	return sp_connect_from(port, 0);
 }
 
 static int
@@ -893,6 +909,56 @@ tokenless_flood_is_bounded(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+/*
+ * The same flood from 600 addresses (127.1.0.0/16 on the loopback), three
+ * requests each: every address used to have its own three refusals
+ * journaled, and a peer with many addresses had no bound.  Now no more
+ * than REFUSAL_SHOWN_ALL are recorded one by one in an interval, and the
+ * rest are counted, the addresses past REFUSAL_PEERS as "other peers".
+ */
+static void
+tokenless_flood_from_many_addresses_is_bounded(void **state)
+{
+	struct itest_engine e;
+	long j0, j1, sent = 0, bound = 0;
+	int port;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	cJSON_Delete(r);
+	j0 = file_size(e.journal);
+	for (int i = 0; i < 600; i++) {
+		uint32_t src = (127u << 24) | (1u << 16) |
+		    ((uint32_t)(i / 250) << 8) | (uint32_t)(i % 250 + 1);
+		int fd = sp_connect_from(port, src);
+		char *body;
+
+		if (fd < 0)
+			continue;
+		bound++;
+		for (uint32_t k = 1; k <= 3; k++) {
+			if (sp_send(fd, k, "garbage, not JSON") != 0 ||
+			    sp_recv(fd, &body, 2000) != 0)
+				break;
+			free(body);
+			sent++;
+		}
+		close(fd);
+	}
+	r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+	j1 = file_size(e.journal);
+	fprintf(stderr, "flood: %ld refusals from %ld addresses; journal +%ld "
+	    "bytes\n", sent, bound, j1 - j0);
+	assert_true(bound > 500);
+	assert_true(sent > 1500);
+	/* 1,800 records of about 400 bytes before; now a few dozen. */
+	assert_true(j1 - j0 < 32 * 1024);
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 /* Wait up to 5 s for a heartbeat: the events socket is connected. */
 static int
 wait_heartbeat(struct itest_engine *e)
@@ -989,6 +1055,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(snapshots_keep_rss_bounded),
 		cmocka_unit_test(unauthenticated_connection_closed_after_budget),
 		cmocka_unit_test(tokenless_flood_is_bounded),
+		cmocka_unit_test(tokenless_flood_from_many_addresses_is_bounded),
 		cmocka_unit_test(failed_hellos_and_refusals_are_audited),
 	};
 	char asan[1024];

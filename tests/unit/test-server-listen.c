@@ -101,11 +101,34 @@ listen_gap_starts_over(void **state)
 	assert_int_equal(server_listen_follow(&w, ino, rx, port, 1, t), 1);
 }
 
+/* Refusals are counted per address, an IPv6 peer's per /64: one host's
+ * many addresses are one peer. */
+static void
+refusal_key_groups_an_ipv6_prefix(void **state)
+{
+	char k[64];
+
+	(void)state;
+	server_refusal_key("tcp 2001:db8:1:2:aaaa:bbbb:cccc:dddd", k, sizeof k);
+	assert_string_equal(k, "tcp 2001:db8:1:2::/64");
+	server_refusal_key("tcp 2001:db8:1:2::9", k, sizeof k);
+	assert_string_equal(k, "tcp 2001:db8:1:2::/64");
+	server_refusal_key("tcp 2001:db8:1:3::9", k, sizeof k);
+	assert_string_equal(k, "tcp 2001:db8:1:3::/64");
+	server_refusal_key("tcp 127.0.0.1", k, sizeof k);
+	assert_string_equal(k, "tcp 127.0.0.1");
+	server_refusal_key("ipc uid 1000", k, sizeof k);
+	assert_string_equal(k, "ipc uid 1000");
+	server_refusal_key("tcp not:an:address", k, sizeof k);
+	assert_string_equal(k, "tcp not:an:address");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(listen_parse_real_lines),
+		cmocka_unit_test(refusal_key_groups_an_ipv6_prefix),
 		cmocka_unit_test(listen_stuck_after_4s_unmoved),
 		cmocka_unit_test(listen_gap_starts_over),
 	};
