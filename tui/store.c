@@ -169,8 +169,9 @@ store_backlog_drop(struct store *s)
 	size_t i;
 
 	for (i = 0; i < s->nbacklog; i++)
-		ipc_event_free(&s->backlog[i]);
-	s->nbacklog = 0;
+		ipc_event_free(&s->backlog[(s->backlog_head + i) %
+		    STORE_BACKLOG]);
+	s->nbacklog = s->backlog_head = 0;
 }
 
 void
@@ -1275,14 +1276,16 @@ store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
 	}
 	if (s->resync == RESYNC_REQUESTED) {
 		if (s->nbacklog == STORE_BACKLOG) {
-			/* Drop the oldest; the gap it leaves is found later. */
-			ipc_event_free(&s->backlog[0]);
-			memmove(s->backlog, s->backlog + 1,
-			    (STORE_BACKLOG - 1) * sizeof *s->backlog);
+			/* Drop the oldest; the gap it leaves is found later.
+			 * A ring: under a flood every event past the first
+			 * 8,192 used to move all the others. */
+			ipc_event_free(&s->backlog[s->backlog_head]);
+			s->backlog_head = (s->backlog_head + 1) % STORE_BACKLOG;
 			s->nbacklog--;
 			s->backlog_dropped++;
 		}
-		s->backlog[s->nbacklog++] = *ev;
+		s->backlog[(s->backlog_head + s->nbacklog++) % STORE_BACKLOG] =
+		    *ev;
 		ev->json = NULL;
 		return;
 	}
@@ -1310,10 +1313,13 @@ store_backlog_apply(struct store *s)
 	size_t i;
 
 	for (i = 0; i < s->nbacklog; i++) {
-		store_sequence(s, &s->backlog[i]);
-		ipc_event_free(&s->backlog[i]);
+		struct ipc_event *ev = &s->backlog[(s->backlog_head + i) %
+		    STORE_BACKLOG];
+
+		store_sequence(s, ev);
+		ipc_event_free(ev);
 	}
-	s->nbacklog = 0;
+	s->nbacklog = s->backlog_head = 0;
 }
 
 void

@@ -289,6 +289,7 @@ struct store {
 	int resync; /* enum store_resync */
 	struct ipc_event *backlog;
 	size_t nbacklog, backlog_dropped;
+	size_t backlog_head; /* the oldest held event's slot: a ring */
 
 	/* Liveness, in the caller's monotonic milliseconds. */
 	int replay;

@@ -691,6 +691,44 @@ store_drain_held_during_resync_counts_after_the_snapshot(void **state)
 	store_free(&s);
 }
 
+/* Past STORE_BACKLOG held events the oldest are dropped, and what is kept
+ * is applied after the snapshot in its order (a ring: the held list used
+ * to be moved whole for every event past the first 8,192). */
+static void
+store_backlog_full_keeps_the_newest_in_order(void **state)
+{
+	struct store s;
+	cJSON *snap;
+	char json[128];
+	const int extra = 100, n = STORE_BACKLOG + 100;
+
+	(void)state;
+	store_init(&s);
+	store_resync_begin(&s);
+	for (int i = 1; i <= n; i++) {
+		snprintf(json, sizeof json, "{\"sev\":\"info\",\"code\":\"x\","
+		    "\"text\":\"held %d\"}", i);
+		push_at(&s, TOPIC_ALERT, (uint64_t)i, T0 + i, json, 1000);
+	}
+	assert_int_equal(s.nbacklog, STORE_BACKLOG);
+	assert_int_equal(s.backlog_dropped, extra);
+	/* The snapshot covers up to seq n - 40: the last 40 are applied. */
+	snprintf(json, sizeof json, "{\"ok\":true,\"seq\":%d,\"t\":"
+	    "\"34200000000000\",\"alerts\":[]}", n - 40);
+	snap = cJSON_Parse(json);
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.nbacklog, 0);
+	assert_int_equal(s.last_seq, n);
+	assert_int_equal(s.gaps, 0);
+	assert_int_equal(store_nalerts(&s), 40);
+	for (int k = 0; k < 40; k++) {
+		snprintf(json, sizeof json, "held %d", n - k);
+		assert_string_equal(store_alert(&s, (size_t)k)->text, json);
+	}
+	store_free(&s);
+}
+
 static void
 store_snapshot_rebuilds_the_store(void **state)
 {
@@ -1567,6 +1605,7 @@ main(void)
 		    store_drain_held_during_resync_counts_after_the_snapshot),
 		cmocka_unit_test(store_drain_fast_trades_agree_with_decoding),
 		cmocka_unit_test(store_failed_resync_applies_what_was_held),
+		cmocka_unit_test(store_backlog_full_keeps_the_newest_in_order),
 		cmocka_unit_test(store_heartbeats_drive_the_connection),
 		cmocka_unit_test(store_strips_hostile_text),
 		cmocka_unit_test(store_snapshot_sets_the_tick),
