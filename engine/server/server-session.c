@@ -411,7 +411,8 @@ server_session_principal(struct session *sess)
 /*
  * The key refusals are counted under: the peer's address, but an IPv6
  * peer's /64, which one host is given whole (so one attacker's addresses
- * are one peer, not billions).
+ * are one peer, not billions), and an IPv4 peer seen through IPv6 its
+ * IPv4 address.
  */
 void
 server_refusal_key(const char *addr, char *key, size_t keylen)
@@ -420,8 +421,20 @@ server_refusal_key(const char *addr, char *key, size_t keylen)
 
 	if (strncmp(addr, "tcp ", 4) == 0 && strchr(addr + 4, ':') != NULL &&
 	    inet_pton(AF_INET6, addr + 4, &a6) == 1) {
+		static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
 		char ip[INET6_ADDRSTRLEN];
 
+		/* An IPv4 peer on a dual-stack listener (::ffff:a.b.c.d), or
+		 * behind NAT64 (64:ff9b::a.b.c.d), is its IPv4 address: every
+		 * IPv4 peer's /64 is the same. */
+		if (IN6_IS_ADDR_V4MAPPED(&a6) ||
+		    memcmp(a6.s6_addr, nat64, sizeof nat64) == 0) {
+			if (inet_ntop(AF_INET, a6.s6_addr + 12, ip,
+			    sizeof ip) != NULL) {
+				snprintf(key, keylen, "tcp %s", ip);
+				return;
+			}
+		}
 		memset(a6.s6_addr + 8, 0, 8);
 		if (inet_ntop(AF_INET6, &a6, ip, sizeof ip) != NULL) {
 			snprintf(key, keylen, "tcp %s/64", ip);

@@ -119,6 +119,14 @@ refusal_key_groups_an_ipv6_prefix(void **state)
 	assert_string_equal(k, "tcp 127.0.0.1");
 	server_refusal_key("ipc uid 1000", k, sizeof k);
 	assert_string_equal(k, "ipc uid 1000");
+	/* IPv4 through a dual-stack listener or NAT64: the IPv4 address,
+	 * not one ::/64 for every IPv4 peer. */
+	server_refusal_key("tcp ::ffff:192.0.2.7", k, sizeof k);
+	assert_string_equal(k, "tcp 192.0.2.7");
+	server_refusal_key("tcp ::ffff:192.0.2.8", k, sizeof k);
+	assert_string_equal(k, "tcp 192.0.2.8");
+	server_refusal_key("tcp 64:ff9b::198.51.100.1", k, sizeof k);
+	assert_string_equal(k, "tcp 198.51.100.1");
 	server_refusal_key("tcp not:an:address", k, sizeof k);
 	assert_string_equal(k, "tcp not:an:address");
 }
