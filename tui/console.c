@@ -296,12 +296,37 @@ tui_ctx(const struct tui *t, const struct store_block *b,
 	}
 }
 
+/*
+ * The block the person chose: the selection's block by its id, wherever
+ * its row is now (a key before the next frame acts on what was drawn).
+ * NULL, said, when the console no longer holds it; the block shown when
+ * nothing was chosen yet.
+ */
+static const struct store_block *
+tui_block_chosen(struct tui *t, const char *action, int *gone)
+{
+	int k = panel_blotter_find(&t->store, t->view.sel_block_id);
+
+	*gone = 0;
+	if (k >= 0)
+		return &t->store.blocks[k];
+	if (t->view.sel_block_id[0] != '\0') {
+		*gone = 1;
+		tui_message(t, MSG_ERR, "%s: block %s is no longer in the console's "
+		    "list; nothing sent (choose a block again)", action,
+		    t->view.sel_block_id);
+		return NULL;
+	}
+	return view_block(&t->view);
+}
+
 /* Open the prompt for an action on the selected block (or the engine). */
 static void
 tui_action(struct tui *t, const char *action, const char *values)
 {
-	const struct store_block *b = view_block(&t->view);
+	const struct store_block *b;
 	struct prompt_ctx ctx;
+	int gone = 0;
 	int whole = strcmp(action, CMD_KILL) == 0 ||
 	    strcmp(action, CMD_RELEASE) == 0 || strcmp(action, CMD_SPEED) == 0 ||
 	    strcmp(action, CMD_JOURNAL_RESUME) == 0;
@@ -316,6 +341,9 @@ tui_action(struct tui *t, const char *action, const char *values)
 		    "console with --role supervisor", action);
 		return;
 	}
+	b = whole ? view_block(&t->view) : tui_block_chosen(t, action, &gone);
+	if (gone)
+		return;
 	if (b == NULL && !whole) {
 		tui_message(t, MSG_ERR, "no block yet: nothing to %s", action);
 		return;
@@ -340,7 +368,8 @@ tui_action(struct tui *t, const char *action, const char *values)
 static void
 tui_action_pause(struct tui *t, int all)
 {
-	const struct store_block *b = view_block(&t->view);
+	const struct store_block *b;
+	int gone = 0;
 
 	if (!tui_may_send(t, CMD_PAUSE))
 		return;
@@ -350,6 +379,11 @@ tui_action_pause(struct tui *t, int all)
 		t->msg_dirty = 1;
 		return;
 	}
+	if (tui_thaw_first(t, CMD_PAUSE))
+		return;
+	b = tui_block_chosen(t, CMD_PAUSE, &gone);
+	if (gone)
+		return;
 	if (b == NULL) {
 		tui_message(t, MSG_ERR, "no block yet: nothing to pause");
 		return;
@@ -411,14 +445,21 @@ tui_action_ack(struct tui *t, int all)
 
 		snprintf(head, sizeof head, "%s %s%s%s", store_sev_name(a->sev),
 		    a->block[0] ? "[" : "", a->block, a->block[0] ? "] " : "");
-		room = sizeof ctx.alert_text - strlen(head) - 1;
-		/* Whole characters only: what the panel shows, cut. */
-		n = text_prefix(what, (int)room, 1);
-		while (n > room)
-			n = text_prefix(what, (int)(--room), 1);
+		/* Whole characters only, and "..." when cut. */
+		room = sizeof ctx.alert_text - strlen(head) - 4;
+		n = text_prefix(what, (int)room, t->view.utf8);
+		while (n > room && room > 0)
+			n = text_prefix(what, (int)(--room), t->view.utf8);
+		if (n > room)
+			n = 0;
+		/* Never a character's first bytes without the rest. */
+		while (n > 0 && what[n] != '\0' &&
+		    ((unsigned char)what[n] & 0xc0) == 0x80)
+			n--;
 		memcpy(ctx.alert_text, head, strlen(head));
 		memcpy(ctx.alert_text + strlen(head), what, n);
-		ctx.alert_text[strlen(head) + n] = '\0';
+		snprintf(ctx.alert_text + strlen(head) + n, 4, "%s",
+		    what[n] != '\0' ? "..." : "");
 	}
 	prompt_begin(&t->prompt, CMD_ACK, "", 0);
 	t->prompt.ctx = ctx;
@@ -455,9 +496,9 @@ tui_action_cancel_child(struct tui *t)
 	u = k >= 0 ? panel_children_at(&t->store, k) : NULL;
 	if (u == NULL || u->block[0] == '\0') {
 		tui_message(t, MSG_ERR, "cancel_child: child %s of block %s is no "
-		    "longer working (filled or cancelled); nothing sent",
-		    t->view.sel_child_id, t->view.sel_child_block[0] ?
-		    t->view.sel_child_block : "?");
+		    "longer working (filled or cancelled); nothing sent (the "
+		    "arrows choose another)", t->view.sel_child_id,
+		    t->view.sel_child_block[0] ? t->view.sel_child_block : "?");
 		return;
 	}
 	memset(&ctx, 0, sizeof ctx);
@@ -473,17 +514,31 @@ static void
 tui_action_rfq(struct tui *t, int accept)
 {
 	const char *what = accept ? CMD_RFQ_ACCEPT : CMD_RFQ_REJECT;
-	const struct store_rfq_dealer *d;
-	const struct store_rfq *r = store_rfq_row(&t->store, t->view.sel_rfq,
-	    &d);
+	const struct store_rfq_dealer *d = NULL;
+	const struct store_rfq *r = NULL;
 	struct prompt_ctx ctx;
 	char px[32], qty[32];
+	int k;
 
-	if (!tui_may_send(t, what))
+	if (!tui_may_send(t, what) || tui_thaw_first(t, what))
 		return;
 	if (t->panels[PANEL_RFQ].win == NULL) {
 		tui_message(t, MSG_ERR, "%s: the RFQ panel is not in this layout "
 		    "(L: the trader layout has it)", what);
+		return;
+	}
+	/* The quote the person chose, wherever its row is now; a quote
+	 * that has gone is not replaced by the one in its row. */
+	k = panel_rfq_find(&t->store, t->view.sel_rfq_id,
+	    t->view.sel_rfq_dealer);
+	if (k >= 0)
+		r = store_rfq_row(&t->store, k, &d);
+	else if (t->view.sel_rfq_id[0] != '\0') {
+		tui_message(t, MSG_ERR, "%s: %s%s%s is no longer open (the request "
+		    "ended or the quote was withdrawn); nothing sent (the arrows "
+		    "choose another)", what, t->view.sel_rfq_id,
+		    t->view.sel_rfq_dealer[0] ? "'s quote from " : "",
+		    t->view.sel_rfq_dealer);
 		return;
 	}
 	if (r == NULL || (accept && d == NULL)) {
@@ -789,8 +844,11 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'b':
 		if (t->store.nblocks > 1) {
-			t->view.sel_block = (t->view.sel_block + 1) %
-			    t->store.nblocks;
+			int k = panel_blotter_find(&t->store,
+			    t->view.sel_block_id);
+
+			panel_blotter_take(&t->view, ((k >= 0 ? k :
+			    t->view.sel_block) + 1) % t->store.nblocks);
 			t->panels[PANEL_BLOCK].dirty = 1;
 			t->panels[PANEL_BLOTTER].dirty = 1;
 			t->panels[PANEL_CHART].dirty = 1;

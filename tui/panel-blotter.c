@@ -10,6 +10,7 @@
  * line.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tui/tui.h"
@@ -120,33 +121,76 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	}
 }
 
+int
+panel_blotter_find(const struct store *s, const char *id)
+{
+	if (id[0] == '\0')
+		return -1;
+	for (int i = 0; i < s->nblocks; i++)
+		if (strcmp(s->blocks[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+void
+panel_blotter_take(struct tui_view *v, int k)
+{
+	const struct store *s = v->store;
+
+	v->sel_block = k >= 0 && k < s->nblocks ? k : 0;
+	snprintf(v->sel_block_id, sizeof v->sel_block_id, "%s",
+	    s->nblocks > 0 ? s->blocks[v->sel_block].id : "");
+}
+
+/*
+ * Before a frame: the selection's row is its block's (a snapshot rebuilds
+ * the list in the engine's order; a full list reuses a finished block's
+ * slot).  A block the console no longer holds gives its row to the one
+ * shown there, which this frame shows selected; the block panels always
+ * show one.  The actions take the block by its id (console.c), so a key
+ * before this frame acts on the block that was drawn.
+ */
+void
+panel_blotter_follow(struct tui_view *v)
+{
+	int k = panel_blotter_find(v->store, v->sel_block_id);
+
+	panel_blotter_take(v, k >= 0 ? k : v->sel_block);
+}
+
 static unsigned
 blotter_key(struct panel *p, struct tui_view *v, int key)
 {
 	int n = v->store->nblocks;
+	int k = panel_blotter_find(v->store, v->sel_block_id);
 
 	(void)p;
 	if (n == 0)
 		return 0;
+	if (k < 0)
+		k = v->sel_block < n ? v->sel_block : n - 1;
 	switch (key) {
 	case TK(KEY_UP):
 	case 'k':
-		if (v->sel_block > 0)
-			v->sel_block--;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (k > 0)
+			k--;
+		break;
 	case TK(KEY_DOWN):
 	case 'j':
-		if (v->sel_block < n - 1)
-			v->sel_block++;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (k < n - 1)
+			k++;
+		break;
 	case TK(KEY_HOME):
-		v->sel_block = 0;
-		return TUI_HANDLED | TUI_REDRAW;
+		k = 0;
+		break;
 	case TK(KEY_END):
-		v->sel_block = n - 1;
-		return TUI_HANDLED | TUI_REDRAW;
+		k = n - 1;
+		break;
+	default:
+		return 0;
 	}
-	return 0;
+	panel_blotter_take(v, k);
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 const struct panel_ops panel_blotter_ops = {

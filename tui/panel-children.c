@@ -13,8 +13,9 @@
  * monochrome; x anywhere cancels that one child, after the usual two steps
  * and a reason (override cancel_child).  Children come and go every few
  * seconds, so the selection is a child, not a row: it follows its child
- * while the rows move, moves on to the row in its place only at a frame
- * (so only once drawn), and x acts on the child last drawn or moved to.
+ * while the rows move, and x acts on that child.  When a child the arrows
+ * chose stops working the selection is "gone" (the title says so, no row
+ * is marked, x sends nothing) until the arrows choose another.
  */
 #include <string.h>
 
@@ -64,6 +65,7 @@ children_take(struct tui_view *v, int k)
 	const struct store_our *u = panel_children_at(v->store, k);
 
 	v->sel_child = k;
+	v->sel_child_gone = 0;
 	snprintf(v->sel_child_block, sizeof v->sel_child_block, "%s",
 	    u != NULL ? u->block : "");
 	snprintf(v->sel_child_id, sizeof v->sel_child_id, "%s",
@@ -71,9 +73,11 @@ children_take(struct tui_view *v, int k)
 }
 
 /*
- * Before a frame: the selection's row is its child's; a child gone
- * (filled, cancelled) leaves the selection on the row in its place, which
- * this frame shows.
+ * Before a frame: the selection's row is its child's.  A child the arrows
+ * chose that has gone (filled, cancelled) stays the selection, marked
+ * nowhere, until the person picks another: the row in its place is
+ * another child, which nobody chose.  A selection nobody chose (the first
+ * row's, as the console starts) moves on to the row in its place.
  */
 void
 panel_children_follow(struct tui_view *v)
@@ -82,12 +86,18 @@ panel_children_follow(struct tui_view *v)
 	int k = panel_children_find(v->store, v->sel_child_block,
 	    v->sel_child_id);
 
-	if (k < 0) {
-		k = v->sel_child < n ? v->sel_child : n - 1;
-		if (k < 0)
-			k = 0;
+	if (k >= 0) {
+		v->sel_child = k;
+		v->sel_child_gone = 0;
+		return;
 	}
-	children_take(v, k);
+	if (v->sel_child_id[0] != '\0' && v->sel_child_chosen) {
+		v->sel_child_gone = 1;
+		return;
+	}
+	if (n > 0)
+		children_take(v, v->sel_child < n && v->sel_child >= 0 ?
+		    v->sel_child : 0);
 }
 
 static void
@@ -95,12 +105,16 @@ children_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
-	char title[64], px[32], qty[32], ahead[32], age[32];
+	char title[96], px[32], qty[32], ahead[32], age[32];
 	int iw = p->w - 2, rows = p->h - 3, n = panel_children_count(s);
 	int first = 0, sel = v->sel_child < n ? v->sel_child : n - 1;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
-	snprintf(title, sizeof title, "CHILD ORDERS %d", n);
+	if (v->sel_child_gone)
+		snprintf(title, sizeof title, "CHILD ORDERS %d  %.12s gone: "
+		    "arrows to choose", n, v->sel_child_id);
+	else
+		snprintf(title, sizeof title, "CHILD ORDERS %d", n);
 	panel_frame(p, v, title, v->focus == PANEL_CHILDREN);
 	if (iw < 30 || rows < 1)
 		return;
@@ -114,6 +128,8 @@ children_draw(struct panel *p, const struct tui_view *v)
 	}
 	if (sel >= rows)
 		first = sel - rows + 1;
+	if (v->sel_child_gone)
+		sel = -1; /* its place is kept, nothing marked */
 	for (int i = first; i < n && i - first < rows; i++) {
 		const struct store_our *u = panel_children_at(s, i);
 		attr_t a = i == sel ? A_REVERSE : A_NORMAL;
@@ -139,13 +155,18 @@ children_key(struct panel *p, struct tui_view *v, int key)
 	int n = panel_children_count(v->store);
 	int k = panel_children_find(v->store, v->sel_child_block,
 	    v->sel_child_id);
+	int gone = k < 0;
 
 	(void)p;
 	if (n == 0)
 		return 0;
-	/* From the child selected, wherever its row is now. */
-	if (k < 0)
-		k = v->sel_child < n ? v->sel_child : n - 1;
+	/* From the child selected, wherever its row is now; from a child
+	 * gone, down is the row in its place and up the one above. */
+	if (gone) {
+		k = v->sel_child < n ? v->sel_child : n;
+		if (k < 0)
+			k = 0;
+	}
 	switch (key) {
 	case TK(KEY_UP):
 	case 'k':
@@ -154,7 +175,9 @@ children_key(struct panel *p, struct tui_view *v, int key)
 		break;
 	case TK(KEY_DOWN):
 	case 'j':
-		if (k < n - 1)
+		if (gone)
+			k = k < n ? k : n - 1;
+		else if (k < n - 1)
 			k++;
 		break;
 	case TK(KEY_HOME):
@@ -167,6 +190,7 @@ children_key(struct panel *p, struct tui_view *v, int key)
 		return 0;
 	}
 	children_take(v, k);
+	v->sel_child_chosen = 1;
 	return TUI_HANDLED | TUI_REDRAW;
 }
 

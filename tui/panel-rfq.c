@@ -8,7 +8,11 @@
  *
  * The selected row -- a quote, or a request that has none yet -- is marked
  * with '>' as well as reversed, so it survives monochrome; arrows or j/k
- * move it while the panel has the keyboard.  The keys that act on it are
+ * move it while the panel has the keyboard.  The selection is the quote
+ * (request and dealer), not the row: quotes arriving and requests ending
+ * move rows, not what Y takes; a quote gone is said in the title, marked
+ * nowhere, and Y sends nothing until the arrows choose again (a
+ * selection nobody chose moves on to the row in its place).  The keys that act on it are
  * the console's (console.c): R asks for a new request for the selected
  * block, Y accepts the selected quote, X rejects the selected request,
  * each in two steps with a reason.
@@ -29,12 +33,67 @@ rfq_countdown(char *buf, size_t n, const struct store *s,
 		snprintf(buf, n, "due");
 }
 
+int
+panel_rfq_find(const struct store *s, const char *id, const char *dealer)
+{
+	int n = store_rfq_rows(s);
+
+	if (id[0] == '\0')
+		return -1;
+	for (int k = 0; k < n; k++) {
+		const struct store_rfq_dealer *d;
+		const struct store_rfq *r = store_rfq_row(s, k, &d);
+
+		if (r == NULL || strcmp(r->id, id) != 0)
+			continue;
+		if (d == NULL ? dealer[0] == '\0' : strcmp(d->name, dealer) == 0)
+			return k;
+	}
+	return -1;
+}
+
+static void
+rfq_take(struct tui_view *v, int k)
+{
+	const struct store_rfq_dealer *d;
+	const struct store_rfq *r = store_rfq_row(v->store, k, &d);
+
+	v->sel_rfq = k;
+	v->sel_rfq_gone = 0;
+	snprintf(v->sel_rfq_id, sizeof v->sel_rfq_id, "%s",
+	    r != NULL ? r->id : "");
+	snprintf(v->sel_rfq_dealer, sizeof v->sel_rfq_dealer, "%s",
+	    d != NULL ? d->name : "");
+}
+
+/* Before a frame: as the child-orders panel's (panel-children.c).  A
+ * quote that arrives above the selected one, or a request that ends above
+ * it, no longer moves Y onto a quote nobody chose. */
+void
+panel_rfq_follow(struct tui_view *v)
+{
+	int n = store_rfq_rows(v->store);
+	int k = panel_rfq_find(v->store, v->sel_rfq_id, v->sel_rfq_dealer);
+
+	if (k >= 0) {
+		v->sel_rfq = k;
+		v->sel_rfq_gone = 0;
+		return;
+	}
+	if (v->sel_rfq_id[0] != '\0' && v->sel_rfq_chosen) {
+		v->sel_rfq_gone = 1;
+		return;
+	}
+	if (n > 0)
+		rfq_take(v, v->sel_rfq < n && v->sel_rfq >= 0 ? v->sel_rfq : 0);
+}
+
 static void
 rfq_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
-	char title[64], px[32], qty[32], left[32];
+	char title[112], px[32], qty[32], left[32];
 	int iw = p->w - 2, y = 1, row = 0, live = 0;
 	int nrows = store_rfq_rows(s);
 	int sel = v->sel_rfq < nrows ? v->sel_rfq : nrows - 1;
@@ -42,7 +101,14 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 
 	for (int i = 0; i < s->nrfqs; i++)
 		live += strcmp(s->rfqs[i].state, "live") == 0;
-	snprintf(title, sizeof title, "RFQ %d in flight", live);
+	if (v->sel_rfq_gone) {
+		/* What was chosen is not there: nothing is marked. */
+		snprintf(title, sizeof title, "RFQ %d in flight  %.15s%s%.11s "
+		    "gone: arrows to choose", live, v->sel_rfq_id,
+		    v->sel_rfq_dealer[0] ? " " : "", v->sel_rfq_dealer);
+		sel = -1;
+	} else
+		snprintf(title, sizeof title, "RFQ %d in flight", live);
 	panel_frame(p, v, title, v->focus == PANEL_RFQ);
 	if (iw < 30 || p->h < 3)
 		return;
@@ -111,25 +177,38 @@ static unsigned
 rfq_key(struct panel *p, struct tui_view *v, int key)
 {
 	int n = store_rfq_rows(v->store);
+	int k = panel_rfq_find(v->store, v->sel_rfq_id, v->sel_rfq_dealer);
+	int gone = k < 0;
 
 	(void)p;
 	if (n == 0)
 		return 0;
-	if (v->sel_rfq >= n)
-		v->sel_rfq = n - 1;
+	/* From the row selected, wherever it is now; from one gone, down is
+	 * the row in its place and up the one above. */
+	if (gone) {
+		k = v->sel_rfq < n ? v->sel_rfq : n;
+		if (k < 0)
+			k = 0;
+	}
 	switch (key) {
 	case TK(KEY_UP):
 	case 'k':
-		if (v->sel_rfq > 0)
-			v->sel_rfq--;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (k > 0)
+			k--;
+		break;
 	case TK(KEY_DOWN):
 	case 'j':
-		if (v->sel_rfq < n - 1)
-			v->sel_rfq++;
-		return TUI_HANDLED | TUI_REDRAW;
+		if (gone)
+			k = k < n ? k : n - 1;
+		else if (k < n - 1)
+			k++;
+		break;
+	default:
+		return 0;
 	}
-	return 0;
+	rfq_take(v, k);
+	v->sel_rfq_chosen = 1;
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 const struct panel_ops panel_rfq_ops = {

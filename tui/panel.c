@@ -63,6 +63,25 @@ view_block(const struct tui_view *v)
 	return &s->blocks[0];
 }
 
+void
+view_selection_follow(struct tui_view *v)
+{
+	panel_blotter_follow(v);
+	panel_children_follow(v);
+	panel_rfq_follow(v);
+}
+
+void
+view_selection_reset(struct tui_view *v)
+{
+	v->sel_block = v->sel_child = v->sel_rfq = 0;
+	v->sel_block_id[0] = '\0';
+	v->sel_child_block[0] = v->sel_child_id[0] = '\0';
+	v->sel_rfq_id[0] = v->sel_rfq_dealer[0] = '\0';
+	v->sel_child_gone = v->sel_rfq_gone = 0;
+	v->sel_child_chosen = v->sel_rfq_chosen = 0;
+}
+
 int
 panel_put(WINDOW *w, int y, int x, int cols, attr_t a, const char *s,
           int utf8)

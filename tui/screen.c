@@ -429,10 +429,10 @@ screen_frame(struct tui *t)
 	if (t->quitting)
 		return;
 	tui_check_lost(t);
-	if (t->view.sel_block >= t->store.nblocks)
-		t->view.sel_block = 0;
 	if (!t->view.frozen)
-		panel_children_follow(&t->view);
+		view_selection_follow(&t->view);
+	else if (t->view.sel_block >= t->store.nblocks)
+		t->view.sel_block = 0;
 	dirty = store_take_dirty(&t->store);
 	if (t->too_small) {
 		if (t->full_redraw)

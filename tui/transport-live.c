@@ -207,9 +207,10 @@ live_hello_done(struct tui *t, struct live_req *r)
 			 * selection may stand for the new one's. */
 			for (int i = 0; i < PANEL_COUNT; i++) {
 				t->panels[i].scroll = 0;
+				t->panels[i].mark = 0;
 				t->panels[i].dirty = 1;
 			}
-			t->view.sel_block = 0;
+			view_selection_reset(&t->view);
 			t->full_redraw = 1;
 			tui_message(t, MSG_INFO, "a new engine session (%s) at %s: "
 			    "the last session's picture is cleared",

@@ -480,7 +480,7 @@ replay_rewind(struct tui *t, struct replay *rp)
 		t->panels[i].mark = 0;
 		t->panels[i].dirty = 1;
 	}
-	t->view.sel_block = 0;
+	view_selection_reset(&t->view);
 	t->full_redraw = 1;
 	rp->played = rp->bad = rp->bad_time = 0;
 	rp->said = 0;

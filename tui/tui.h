@@ -459,11 +459,24 @@ struct tui_view {
 	int color;      /* colour pairs are set up */
 	int utf8;       /* the locale is UTF-8: box drawing and block bars */
 	int replay;
+	/*
+	 * Selections are items, not rows: each follows its item (a block, a
+	 * child, a quote) while rows move, before every frame
+	 * (view_selection_follow), and an action names the item as last
+	 * drawn or moved to.  A child or quote the arrows chose that has
+	 * gone is "gone" until the person chooses another: nothing is
+	 * marked and its keys say so.  Until the arrows choose, the
+	 * selection is the first row's item, and moves on when it goes.
+	 */
 	int sel_block;  /* index into store->blocks */
+	char sel_block_id[32];          /* ...the block it is */
 	int sel_child;  /* the child-orders panel's row (panel_children_at) */
-	char sel_child_block[32], sel_child_id[32]; /* ...the child it is: the
-	                   selection follows the child, not the row */
+	char sel_child_block[32], sel_child_id[32]; /* ...the child it is */
+	int sel_child_gone, sel_child_chosen; /* chosen: by the arrows */
 	int sel_rfq;    /* the RFQ panel's row (store_rfq_row) */
+	char sel_rfq_id[16], sel_rfq_dealer[12]; /* ...the request, and the
+	                   dealer of the quote ("" the request's own row) */
+	int sel_rfq_gone, sel_rfq_chosen;
 	int focus;      /* panel index with the keyboard */
 	int64_t now_ms; /* monotonic wall time of this frame */
 	int ascii;      /* --ascii: no braille, no box drawing, no block bars */
@@ -541,6 +554,18 @@ const struct store_our *panel_children_at(const struct store *s, int k);
 int panel_children_find(const struct store *s, const char *block,
     const char *id);
 void panel_children_follow(struct tui_view *v);
+/* The RFQ panel's row of request id's quote from dealer ("": the
+ * request's own row, while it has no quote), or -1. */
+int panel_rfq_find(const struct store *s, const char *id, const char *dealer);
+void panel_rfq_follow(struct tui_view *v);
+/* The blotter's row of block id, or -1. */
+int panel_blotter_find(const struct store *s, const char *id);
+void panel_blotter_follow(struct tui_view *v);
+void panel_blotter_take(struct tui_view *v, int k);
+/* Every panel's selection follows its item (before each frame). */
+void view_selection_follow(struct tui_view *v);
+/* A new session: no selection of the old one's stands. */
+void view_selection_reset(struct tui_view *v);
 
 /* The status bar's segments and what fits of them (panel-status.c).
  * Lower priorities are more important and are cut last: an alarm

@@ -20,6 +20,12 @@
 #define T0 34200000000000LL /* 09:30:00 */
 #define SEC 1000000000LL
 
+static int
+rfq_ops_key(struct panel *p, struct tui_view *v, int key)
+{
+	return panel_rfq_ops.key(p, v, key) != 0;
+}
+
 static void
 push(struct store *s, const char *topic, uint64_t seq, int64_t t,
      const char *payload)
@@ -170,6 +176,72 @@ render_rfq_quotes_countdown_and_outcomes(void **state)
 	store_free(&s);
 }
 
+/* The RFQ selection is a quote (request and dealer), not a row: a quote
+ * arriving above it or a request ending above it does not put Y on a
+ * quote nobody chose, and a quote gone is said, not replaced. */
+static void
+rfq_selection_follows_the_quote(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	store_set_tick(&s, 0.01);
+	view_init(&v, &s);
+	memset(&p, 0, sizeof p);
+#define RQ(id, dealers, st) "{\"id\":\"" id "\",\"block\":\"1\",\"sym\":" \
+	"\"QDI\",\"side\":\"sell\",\"qty\":20000,\"by\":\"trader\"," \
+	"\"deadline\":\"34260000000000\",\"dealers\":[" dealers "]," \
+	"\"state\":\"" st "\",\"filled\":0}"
+#define Q(d, px) "{\"dealer\":\"" d "\",\"status\":\"quoted\",\"px\":" \
+	#px ",\"size\":20000}"
+#define PEND(d) "{\"dealer\":\"" d "\",\"status\":\"pending\"}"
+	push(&s, TOPIC_RFQ, 1, T0 + SEC, RQ("r3", Q("D1", 9983) "," PEND("D2"),
+	    "live"));
+	push(&s, TOPIC_RFQ, 2, T0 + SEC, RQ("r4", Q("D1", 9981), "live"));
+	panel_rfq_follow(&v);
+	assert_true(rfq_ops_key(&p, &v, 'j'));
+	assert_string_equal(v.sel_rfq_id, "r4");
+	assert_string_equal(v.sel_rfq_dealer, "D1");
+	assert_int_equal(v.sel_rfq, 1);
+	/* D2 quotes on r3: a row above; the selection is still r4's D1. */
+	push(&s, TOPIC_RFQ, 3, T0 + 2 * SEC, RQ("r3", Q("D1", 9983) ","
+	    Q("D2", 9984), "live"));
+	assert_int_equal(panel_rfq_find(&s, "r4", "D1"), 2);
+	panel_rfq_follow(&v);
+	assert_int_equal(v.sel_rfq, 2);
+	assert_string_equal(v.sel_rfq_id, "r4");
+	/* r3 expires: r4's D1 is the first row, still the one selected. */
+	push(&s, TOPIC_RFQ, 4, T0 + 3 * SEC, RQ("r3", Q("D1", 9983), "expired"));
+	panel_rfq_follow(&v);
+	assert_int_equal(v.sel_rfq, 0);
+	assert_string_equal(v.sel_rfq_id, "r4");
+	/* r4 is rejected elsewhere and r5 arrives: r4's quote is gone, no
+	 * row is marked, and it is not replaced by r5's. */
+	push(&s, TOPIC_RFQ, 5, T0 + 4 * SEC, RQ("r4", Q("D1", 9981), "rejected"));
+	push(&s, TOPIC_RFQ, 6, T0 + 4 * SEC, RQ("r5", Q("D3", 9980), "live"));
+	panel_rfq_follow(&v);
+	assert_true(v.sel_rfq_gone);
+	assert_string_equal(v.sel_rfq_id, "r4");
+	assert_int_equal(panel_rfq_find(&s, v.sel_rfq_id, v.sel_rfq_dealer), -1);
+	p = render(&panel_rfq_ops, &v, 10, 60);
+	assert_true(find_row(&p, "r4 D1 gone") == 0);
+	assert_int_equal(row(&p, find_row(&p, "99.80 x 20,000"))[1], ' ');
+	delwin(p.win);
+	memset(&p, 0, sizeof p);
+	/* Down chooses the row in its place. */
+	assert_true(rfq_ops_key(&p, &v, 'j'));
+	assert_string_equal(v.sel_rfq_id, "r5");
+	assert_string_equal(v.sel_rfq_dealer, "D3");
+	assert_false(v.sel_rfq_gone);
+#undef RQ
+#undef Q
+#undef PEND
+	store_free(&s);
+}
+
 static void
 render_venues_fills_share_rate_and_leakage(void **state)
 {
@@ -213,6 +285,7 @@ main(void)
 		cmocka_unit_test(store_keeps_each_request_whole_by_id),
 		cmocka_unit_test(snapshot_brings_the_requests_back),
 		cmocka_unit_test(render_rfq_quotes_countdown_and_outcomes),
+		cmocka_unit_test(rfq_selection_follows_the_quote),
 		cmocka_unit_test(render_venues_fills_share_rate_and_leakage),
 	};
 

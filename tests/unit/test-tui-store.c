@@ -1569,22 +1569,80 @@ render_child_selection_follows_the_child(void **state)
 	assert_true(panel_children_ops.key(&p, &v, 'j') != 0);
 	assert_string_equal(v.sel_child_id, "c3");
 
-	/* c3 fills before a frame: the selection still names c3, which is
-	 * not working (x says so and sends nothing); the frame then moves it
-	 * to the row in its place. */
+	/* c3 fills: the selection still names c3, which is not working (x
+	 * says so and sends nothing), through every frame, with no row
+	 * marked: c4 took its row, and nobody chose c4. */
 	OURS(C("c0") "," C("c2") "," C("c4"));
 	assert_int_equal(panel_children_find(&s, v.sel_child_block,
 	    v.sel_child_id), -1);
-	assert_string_equal(v.sel_child_id, "c3");
 	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "c3");
+	assert_true(v.sel_child_gone);
+	p = render(&panel_children_ops, &v, 8, 70);
+	assert_true(find_row(&p, "c3 gone") == 0);
+	assert_int_equal(find_row(&p, "> "), -1);
+	delwin(p.win);
+	memset(&p, 0, sizeof p);
+	panel_children_follow(&v);
+	assert_string_equal(v.sel_child_id, "c3");
+	/* Down chooses the row in its place, c4; up from there c2. */
+	assert_true(panel_children_ops.key(&p, &v, 'j') != 0);
 	assert_string_equal(v.sel_child_id, "c4");
+	assert_false(v.sel_child_gone);
+	assert_true(panel_children_ops.key(&p, &v, 'k') != 0);
+	assert_string_equal(v.sel_child_id, "c2");
 	/* The same id in another block is another child. */
 	assert_int_equal(panel_children_find(&s, "2", "c4"), -1);
-	OURS("");
+	/* A new session forgets the selection; the first row is taken, and
+	 * a selection nobody chose moves on when its child goes. */
+	view_selection_reset(&v);
 	panel_children_follow(&v);
-	assert_string_equal(v.sel_child_id, "");
+	assert_string_equal(v.sel_child_id, "c0");
+	OURS(C("c2") "," C("c4"));
+	panel_children_follow(&v);
+	assert_false(v.sel_child_gone);
+	assert_string_equal(v.sel_child_id, "c2");
 #undef C
 #undef OURS
+	store_free(&s);
+}
+
+/* The blotter's selection is a block: a snapshot that lists the blocks in
+ * another order keeps it on its block, not on its row. */
+static void
+render_block_selection_follows_the_block(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	memset(&p, 0, sizeof p);
+	push_at(&s, TOPIC_BLOCK, 1, T0 + SEC, "{\"id\":\"A\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":100,\"state\":\"WORKING\"}", 1000);
+	push_at(&s, TOPIC_BLOCK, 2, T0 + SEC, "{\"id\":\"B\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":200,\"state\":\"WORKING\"}", 1000);
+	view_selection_follow(&v);
+	assert_string_equal(v.sel_block_id, "A");
+	assert_true(panel_blotter_ops.key(&p, &v, 'j') != 0);
+	assert_string_equal(v.sel_block_id, "B");
+	assert_int_equal(v.sel_block, 1);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":5,\"t\":\"34200000000000\","
+	    "\"blocks\":[{\"id\":\"B\",\"qty\":200,\"state\":\"WORKING\"},"
+	    "{\"id\":\"C\",\"qty\":300,\"state\":\"WORKING\"},"
+	    "{\"id\":\"A\",\"qty\":100,\"state\":\"WORKING\"}]}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(panel_blotter_find(&s, "B"), 0);
+	view_selection_follow(&v);
+	assert_int_equal(v.sel_block, 0);
+	assert_string_equal(view_block(&v)->id, "B");
+	/* Down from B, wherever it is: C. */
+	assert_true(panel_blotter_ops.key(&p, &v, 'j') != 0);
+	assert_string_equal(v.sel_block_id, "C");
 	store_free(&s);
 }
 
@@ -1627,6 +1685,7 @@ main(void)
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
 		cmocka_unit_test(render_child_selection_follows_the_child),
+		cmocka_unit_test(render_block_selection_follows_the_block),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 	};
 	int failed;
