@@ -42,6 +42,7 @@
 #define LIVE_ESTIMATE_MS 1000 /* a form's estimate must not hold the queue */
 #define LIVE_RETRY_MS 1000
 #define LIVE_EVENTS_STALL_MS 3000 /* commands answered, no heartbeat */
+#define LIVE_LOST_REDIAL_MS 5000  /* no heartbeat at all: dial again */
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
 #define LIVE_REST_MS 20 /* the event poll rests this long after a drain */
 #define LIVE_BATCH 1024 /* events taken undecoded before choosing */
@@ -424,8 +425,22 @@ live_tick(struct tui *t, int64_t now)
 		lv->redial_at = now;
 	/* ... and so is one connected whose events never come while
 	 * commands are answered (the engine's side of such a handshake). */
+	if (lv->redial_at == 0)
+		lv->redial_at = now;
 	if (lv->hello_ok && !up && now - lv->hello_at >= LIVE_EVENTS_STALL_MS &&
 	    now - lv->redial_at >= LIVE_EVENTS_STALL_MS) {
+		lv->redial_at = now;
+		ipc_client_redial_events(lv->client);
+	}
+	/* ... and so is one that has brought no heartbeat for a while, the
+	 * engine lost or not yet there.  NNG's own redial has been seen, once
+	 * in hundreds of loaded runs, to stay CONNECTING, or connected with
+	 * nothing delivered, while an engine was back on the address
+	 * (tui/console-lost: 47 s lost with a new engine up); dialled afresh
+	 * it connects.  For an engine that is simply not there this costs one
+	 * dial in 5 s. */
+	else if (!up && now - lv->redial_at >= LIVE_LOST_REDIAL_MS &&
+	    now - t->store.hb_wall_ms >= LIVE_LOST_REDIAL_MS) {
 		lv->redial_at = now;
 		ipc_client_redial_events(lv->client);
 	}
