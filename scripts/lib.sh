@@ -6,7 +6,8 @@ TRANCHE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Everything the build, the tests and the demo use, by Debian package name.
 TRANCHE_PACKAGES="build-essential cmake pkg-config libnng-dev libcjson-dev \
-libuv1-dev libncurses-dev libcmocka-dev tmux mandoc jq openssl libquickfix-dev"
+libuv1-dev libncurses-dev libcmocka-dev tmux mandoc jq openssl libquickfix-dev \
+python3"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
