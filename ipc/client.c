@@ -436,6 +436,12 @@ ipc_client_redial_events(struct ipc_client *c)
 }
 
 int
+ipc_client_redial_commands(struct ipc_client *c)
+{
+	return client_redial(c, CLIENT_REQ);
+}
+
+int
 ipc_client_tend(struct ipc_client *c)
 {
 	return client_unstick(c, CLIENT_SUB);

@@ -64,6 +64,9 @@ unsigned long ipc_client_events_hellos(struct ipc_client *c);
 /* Start the events dialer afresh (a hung TLS handshake, see client.c);
  * 0 or an NNG error. */
 int ipc_client_redial_events(struct ipc_client *c);
+/* The same for the command (REQ) dialer: from the thread that makes the
+ * requests only. */
+int ipc_client_redial_commands(struct ipc_client *c);
 /* Look after the events connection: over TLS, an events dialer with no
  * connection up for 3 s is started afresh (a handshake NNG 1.5.2 never
  * finishes).  Call it now and then from the thread that reads events

@@ -313,7 +313,8 @@ tui_block_chosen(struct tui *t, const char *action, int *gone)
 	if (t->view.sel_block_id[0] != '\0') {
 		*gone = 1;
 		tui_message(t, MSG_ERR, "%s: block %s is no longer in the console's "
-		    "list; nothing sent (choose a block again)", action,
+		    "list; nothing sent (the selection moves to the block shown "
+		    "in its row: look, then act again)", action,
 		    t->view.sel_block_id);
 		return NULL;
 	}
@@ -527,12 +528,22 @@ tui_action_rfq(struct tui *t, int accept)
 		    "(L: the trader layout has it)", what);
 		return;
 	}
+
 	/* The quote the person chose, wherever its row is now; a quote
 	 * that has gone is not replaced by the one in its row. */
 	k = panel_rfq_find(&t->store, t->view.sel_rfq_id,
 	    t->view.sel_rfq_dealer);
+	if (k >= 0 && !t->panels[PANEL_RFQ].sel_shown) {
+		tui_message(t, MSG_ERR, "%s: the selected row is not on the RFQ "
+		    "panel's screen; nothing sent (a taller panel shows it)",
+		    what);
+		return;
+	}
 	if (k >= 0)
 		r = store_rfq_row(&t->store, k, &d);
+	else if (!accept && (r = store_rfq_live(&t->store,
+	    t->view.sel_rfq_id)) != NULL)
+		d = NULL; /* X rejects the request, whichever of its rows */
 	else if (t->view.sel_rfq_id[0] != '\0') {
 		tui_message(t, MSG_ERR, "%s: %s%s%s is no longer open (the request "
 		    "ended or the quote was withdrawn); nothing sent (the arrows "

@@ -110,7 +110,7 @@ children_draw(struct panel *p, const struct tui_view *v)
 	int first = 0, sel = v->sel_child < n ? v->sel_child : n - 1;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
-	if (v->sel_child_gone)
+	if (v->sel_child_gone && n > 0)
 		snprintf(title, sizeof title, "CHILD ORDERS %d  %.12s gone: "
 		    "arrows to choose", n, v->sel_child_id);
 	else

@@ -94,14 +94,15 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 	const struct store *s = v->store;
 	WINDOW *w = p->win;
 	char title[112], px[32], qty[32], left[32];
-	int iw = p->w - 2, y = 1, row = 0, live = 0;
+	int iw = p->w - 2, y = 1, row = 0, live = 0, start = 0;
 	int nrows = store_rfq_rows(s);
 	int sel = v->sel_rfq < nrows ? v->sel_rfq : nrows - 1;
 	attr_t h = view_attr(v, ROLE_HEADER), dim = view_attr(v, ROLE_DIM);
 
 	for (int i = 0; i < s->nrfqs; i++)
 		live += strcmp(s->rfqs[i].state, "live") == 0;
-	if (v->sel_rfq_gone) {
+	p->sel_shown = 0;
+	if (v->sel_rfq_gone && nrows > 0) {
 		/* What was chosen is not there: nothing is marked. */
 		snprintf(title, sizeof title, "RFQ %d in flight  %.15s%s%.11s "
 		    "gone: arrows to choose", live, v->sel_rfq_id,
@@ -109,6 +110,8 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 		sel = -1;
 	} else
 		snprintf(title, sizeof title, "RFQ %d in flight", live);
+	if (v->sel_rfq_gone)
+		sel = -1;
 	panel_frame(p, v, title, v->focus == PANEL_RFQ);
 	if (iw < 30 || p->h < 3)
 		return;
@@ -117,8 +120,55 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 		    "dealers for the block)", v->utf8);
 		return;
 	}
-	/* In flight first, oldest first: a quote keeps its row. */
-	for (int i = 0; i < s->nrfqs && y < p->h - 1; i++) {
+	/* In flight first, oldest first: a quote keeps its row.  When the
+	 * selected row would be below the panel's edge, the requests above
+	 * it give way, so that what Y or X would act on is on the screen. */
+	{
+		int lines = 0, first = 0, rows_before = 0, rrow = 0;
+
+		for (int i = 0; i < s->nrfqs && sel >= 0; i++) {
+			const struct store_rfq *r = &s->rfqs[i];
+			int quotes = 0, at = -1;
+
+			if (strcmp(r->state, "live") != 0)
+				continue;
+			for (int k = 0, q = 0; k < r->ndealers; k++)
+				if (strcmp(r->d[k].status, "quoted") == 0) {
+					if (rrow + q == sel)
+						at = 1 + k;
+					q++, quotes++;
+				}
+			if (quotes == 0 && rrow == sel)
+				at = 0;
+			if (at >= 0) {
+				/* Drop whole requests from the top until
+				 * line `lines + at` fits. */
+				for (int j = 0; j < i && lines + at >= p->h - 2;
+				    j++) {
+					const struct store_rfq *o = &s->rfqs[j];
+					int oq = 0;
+
+					if (strcmp(o->state, "live") != 0) {
+						if (j == first)
+							first++;
+						continue;
+					}
+					for (int k = 0; k < o->ndealers; k++)
+						oq += strcmp(o->d[k].status,
+						    "quoted") == 0;
+					lines -= 1 + o->ndealers;
+					rows_before += oq > 0 ? oq : 1;
+					first = j + 1;
+				}
+				break;
+			}
+			lines += 1 + r->ndealers;
+			rrow += quotes > 0 ? quotes : 1;
+		}
+		row = rows_before;
+		start = first;
+	}
+	for (int i = start; i < s->nrfqs && y < p->h - 1; i++) {
 		const struct store_rfq *r = &s->rfqs[i];
 		int quotes = 0;
 
@@ -128,6 +178,8 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 			quotes += strcmp(r->d[k].status, "quoted") == 0;
 		text_qty(qty, sizeof qty, r->qty);
 		rfq_countdown(left, sizeof left, s, r);
+		if (quotes == 0 && row == sel)
+			p->sel_shown = 1;
 		panel_printf(w, y++, 1, iw, quotes == 0 && row == sel ? A_REVERSE :
 		    h, v->utf8, "%c %s blk %s %s %s %s %s", quotes == 0 &&
 		    row == sel ? '>' : ' ', r->id, r->block,
@@ -142,6 +194,8 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 				text_px(px, sizeof px, (double)d->px, s->tick,
 				    s->px_decimals);
 				text_qty(qty, sizeof qty, d->size);
+				if (row == sel)
+					p->sel_shown = 1;
 				panel_printf(w, y++, 1, iw, row == sel ? A_REVERSE :
 				    A_NORMAL, v->utf8, "%c    %-4s %9s x %s",
 				    row == sel ? '>' : ' ', d->name, px, qty);

@@ -128,6 +128,15 @@ rfq_quoted(const struct store_rfq_dealer *d)
 	return strcmp(d->status, "quoted") == 0;
 }
 
+const struct store_rfq *
+store_rfq_live(const struct store *s, const char *id)
+{
+	for (int i = 0; i < s->nrfqs; i++)
+		if (rfq_live(&s->rfqs[i]) && strcmp(s->rfqs[i].id, id) == 0)
+			return &s->rfqs[i];
+	return NULL;
+}
+
 int
 store_rfq_rows(const struct store *s)
 {

@@ -57,6 +57,7 @@ struct live_req {
 	cJSON *req, *reply;
 	int rv, timeout_ms;
 	int again;         /* a command sent again after a new hello */
+	int redial;        /* dial the commands again before sending */
 	struct live_req *next;
 };
 
@@ -68,7 +69,10 @@ struct live {
 	int poll_open, rest_open;
 	struct live_req *head, *tail, *inflight;
 	int hello_ok, hello_pending, snap_pending, closing;
+	int hello_fails;   /* hellos unanswered in a row with heartbeats up */
 	int64_t hello_at, snap_at, redial_at;
+	int64_t lost_redial_ms; /* the next events redial's wait, backing off */
+	int64_t started_at;
 	struct ipc_raw raw[LIVE_BATCH]; /* one batch of a drain */
 	unsigned char keep[LIVE_BATCH];
 };
@@ -103,6 +107,13 @@ live_req_new(struct tui *t, int kind, const char *what, cJSON *req,
 	snprintf(r->what, sizeof r->what, "%s", what);
 	r->req = req;
 	r->timeout_ms = timeout_ms;
+	if (kind == LIVE_HELLO && t->tp_state != NULL &&
+	    ((struct live *)t->tp_state)->hello_fails >= 2) {
+		/* Two hellos unanswered while heartbeats came: this one
+		 * dials the commands again first (live_work). */
+		r->redial = 1;
+		((struct live *)t->tp_state)->hello_fails = 0;
+	}
 	return r;
 }
 
@@ -183,6 +194,9 @@ live_work(uv_work_t *w)
 	struct live_req *r = w->data;
 	struct live *lv = r->t->tp_state;
 
+	/* On this thread: only it touches the REQ side. */
+	if (r->redial)
+		(void)ipc_client_redial_commands(lv->client);
 	r->rv = ipc_client_request(lv->client, r->req, &r->reply, r->timeout_ms);
 }
 
@@ -198,8 +212,16 @@ live_hello_done(struct tui *t, struct live_req *r)
 	lv->hello_at = tui_now_ms();
 	if (r->rv != 0 && ipc_client_problem(lv->client, why, sizeof why))
 		tui_message(t, MSG_ERR, "%s", why);
-	if (r->rv != 0 || r->reply == NULL)
+	if (r->rv != 0 || r->reply == NULL) {
+		/* Heartbeats come and hellos go unanswered: the command
+		 * connection is up to something that says nothing (as an
+		 * events connection was once seen to be); the next hello
+		 * dials it again first. */
+		if (t->store.conn == CONN_CONNECTED)
+			lv->hello_fails++;
 		return; /* tried again when heartbeats arrive */
+	}
+	lv->hello_fails = 0;
 	lv->hello_ok = 1;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
 		t->view.refused = 0;
@@ -412,6 +434,11 @@ live_tick(struct tui *t, int64_t now)
 
 	if (lv->closing)
 		return;
+	if (lv->started_at == 0) {
+		/* The console's start: its first dial is under way. */
+		lv->redial_at = lv->started_at = now;
+		lv->lost_redial_ms = LIVE_LOST_REDIAL_MS;
+	}
 	/* An engine that went away may come back as another process: say
 	 * hello again when it does. */
 	if (t->store.conn == CONN_DISCONNECTED)
@@ -425,8 +452,6 @@ live_tick(struct tui *t, int64_t now)
 		lv->redial_at = now;
 	/* ... and so is one connected whose events never come while
 	 * commands are answered (the engine's side of such a handshake). */
-	if (lv->redial_at == 0)
-		lv->redial_at = now;
 	if (lv->hello_ok && !up && now - lv->hello_at >= LIVE_EVENTS_STALL_MS &&
 	    now - lv->redial_at >= LIVE_EVENTS_STALL_MS) {
 		lv->redial_at = now;
@@ -438,12 +463,19 @@ live_tick(struct tui *t, int64_t now)
 	 * nothing delivered, while an engine was back on the address
 	 * (tui/console-lost: 47 s lost with a new engine up); dialled afresh
 	 * it connects.  For an engine that is simply not there this costs one
-	 * dial in 5 s. */
-	else if (!up && now - lv->redial_at >= LIVE_LOST_REDIAL_MS &&
-	    now - t->store.hb_wall_ms >= LIVE_LOST_REDIAL_MS) {
+	 * dial in 5 s, then fewer. */
+	else if (!up && now - lv->redial_at >= lv->lost_redial_ms &&
+	    now - (t->store.hb_wall_ms > lv->started_at ?
+	    t->store.hb_wall_ms : lv->started_at) >= LIVE_LOST_REDIAL_MS) {
 		lv->redial_at = now;
 		ipc_client_redial_events(lv->client);
+		/* 5, 10, 20, 40, then every 60 s: a connection slow to come
+		 * up on a loaded machine is not cut again and again. */
+		lv->lost_redial_ms = lv->lost_redial_ms * 2 > 60000 ? 60000 :
+		    lv->lost_redial_ms * 2;
 	}
+	if (up)
+		lv->lost_redial_ms = LIVE_LOST_REDIAL_MS;
 	/* The first snapshot is tried before any heartbeat; later ones wait
 	 * for the engine to be there. */
 	if (store_resync_wanted(&t->store) && !lv->snap_pending &&

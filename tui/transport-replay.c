@@ -480,7 +480,10 @@ replay_rewind(struct tui *t, struct replay *rp)
 		t->panels[i].mark = 0;
 		t->panels[i].dirty = 1;
 	}
-	view_selection_reset(&t->view);
+	/* The same journal again: the selections keep their items, which
+	 * the replay to the new time brings back (a child or quote not yet
+	 * there is "gone" until it is). */
+	t->view.sel_child_gone = t->view.sel_rfq_gone = 0;
 	t->full_redraw = 1;
 	rp->played = rp->bad = rp->bad_time = 0;
 	rp->said = 0;

@@ -393,6 +393,8 @@ int64_t store_plan_due(const struct store_plan *pl, int64_t t, int base);
 void store_apply_rfq(struct store *s, const cJSON *o);
 void store_apply_venues(struct store_block *b, const cJSON *o);
 int store_rfq_rows(const struct store *s);
+/* The request id while it is live, or NULL. */
+const struct store_rfq *store_rfq_live(const struct store *s, const char *id);
 const struct store_rfq *store_rfq_row(const struct store *s, int k,
                                       const struct store_rfq_dealer **dealer);
 
@@ -529,6 +531,7 @@ struct panel {
 	int scroll;    /* rows scrolled back from the newest */
 	uint64_t mark; /* the list's push count when last drawn */
 	uint64_t mark_cleared; /* ...and its clear count then */
+	int sel_shown; /* the last draw showed the selected row (RFQ) */
 	int dirty;
 };
 

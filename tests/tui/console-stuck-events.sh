@@ -8,7 +8,8 @@
 # engine dies, the console's events dialer finds the stand-in on the
 # address, the stand-in's socket file is then removed and a new engine
 # starts there; the console, with no heartbeat for 5 s, dials its events
-# again and finds it.
+# again and finds it.  Then both addresses are held by stand-ins: with
+# heartbeats back and two hellos unanswered, it dials its commands again.
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -74,6 +75,17 @@ rm -f "$TMP/ctl" "$TMP/ctl.events" "$TMP/j.trj"
 start_engine --speed 60 --name third-engine --seed 9
 wait_for "third-engine" 40
 wait_gone_re "ENGINE LOST" 30
+# Heartbeats alone say the name; the hello's answer, on the command
+# connection, says the session is new, and a command goes through.
+wait_for "a new engine session" 40
+wait_for "State  WORKING" 30
+tmux_ send-keys p
+wait_for "pause 1: reason:"
+tmux_ send-keys -l "after the stand-ins"
+tmux_ send-keys Enter
+wait_for '"cmd":"pause"'
+tmux_ send-keys y
+wait_for "pause: ok" 20
 tmux_ send-keys q
 console_exited_cleanly
 echo "PASS console-stuck-events"

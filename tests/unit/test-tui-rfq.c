@@ -236,6 +236,48 @@ rfq_selection_follows_the_quote(void **state)
 	assert_string_equal(v.sel_rfq_id, "r5");
 	assert_string_equal(v.sel_rfq_dealer, "D3");
 	assert_false(v.sel_rfq_gone);
+
+	/* A request chosen on its own row (no quote yet) is still live when
+	 * its first quote arrives: its row has gone, X still has it. */
+	push(&s, TOPIC_RFQ, 7, T0 + 5 * SEC, RQ("r6", PEND("D1"), "live"));
+	assert_true(rfq_ops_key(&p, &v, 'j'));
+	assert_string_equal(v.sel_rfq_id, "r6");
+	assert_string_equal(v.sel_rfq_dealer, "");
+	push(&s, TOPIC_RFQ, 8, T0 + 5 * SEC, RQ("r6", Q("D1", 9979), "live"));
+	assert_int_equal(panel_rfq_find(&s, "r6", ""), -1);
+	assert_non_null(store_rfq_live(&s, "r6"));
+	assert_null(store_rfq_live(&s, "r4"));
+
+	/* More in flight than the panel has lines: the requests above the
+	 * selection give way, and the selected quote is drawn, marked. */
+	for (int i = 0; i < 6; i++) {
+		char id[8], json[512];
+
+		snprintf(id, sizeof id, "x%d", i);
+		snprintf(json, sizeof json, RQ("%s", Q("D1", 9970) "," Q("D2",
+		    9971), "live"), id);
+		push(&s, TOPIC_RFQ, (uint64_t)(9 + i), T0 + 6 * SEC, json);
+	}
+	while (rfq_ops_key(&p, &v, 'j') && strcmp(v.sel_rfq_id, "x5") != 0)
+		;
+	assert_true(rfq_ops_key(&p, &v, 'j'));
+	assert_string_equal(v.sel_rfq_id, "x5");
+	assert_string_equal(v.sel_rfq_dealer, "D2");
+	p = render(&panel_rfq_ops, &v, 10, 60);
+	assert_true(p.sel_shown);
+	assert_int_equal(row(&p, find_row(&p, "99.71 x 20,000"))[1], ' ');
+	{
+		int y = find_row2(&p, "x5", "BUY");
+
+		if (y < 0)
+			y = find_row2(&p, "x5", "SELL");
+		assert_true(y > 0);
+		assert_int_equal(row(&p, y + 2)[1], '>');
+		assert_non_null(strstr(row(&p, y + 2), "D2"));
+	}
+	/* The first requests gave way. */
+	assert_int_equal(find_row(&p, "r5"), -1);
+	delwin(p.win);
 #undef RQ
 #undef Q
 #undef PEND
