@@ -161,34 +161,12 @@ panel_blotter_follow(struct tui_view *v)
 static unsigned
 blotter_key(struct panel *p, struct tui_view *v, int key)
 {
-	int n = v->store->nblocks;
-	int k = panel_blotter_find(v->store, v->sel_block_id);
+	int k = panel_sel_key(key, panel_blotter_find(v->store,
+	    v->sel_block_id), v->sel_block, v->store->nblocks);
 
 	(void)p;
-	if (n == 0)
-		return 0;
 	if (k < 0)
-		k = v->sel_block < n ? v->sel_block : n - 1;
-	switch (key) {
-	case TK(KEY_UP):
-	case 'k':
-		if (k > 0)
-			k--;
-		break;
-	case TK(KEY_DOWN):
-	case 'j':
-		if (k < n - 1)
-			k++;
-		break;
-	case TK(KEY_HOME):
-		k = 0;
-		break;
-	case TK(KEY_END):
-		k = n - 1;
-		break;
-	default:
 		return 0;
-	}
 	panel_blotter_take(v, k);
 	return TUI_HANDLED | TUI_REDRAW;
 }

@@ -82,22 +82,13 @@ children_take(struct tui_view *v, int k)
 void
 panel_children_follow(struct tui_view *v)
 {
-	int n = panel_children_count(v->store);
-	int k = panel_children_find(v->store, v->sel_child_block,
-	    v->sel_child_id);
+	int k = panel_sel_follow(panel_children_find(v->store,
+	    v->sel_child_block, v->sel_child_id),
+	    panel_children_count(v->store), &v->sel_child, &v->sel_child_gone,
+	    v->sel_child_id[0] != '\0', v->sel_child_chosen);
 
-	if (k >= 0) {
-		v->sel_child = k;
-		v->sel_child_gone = 0;
-		return;
-	}
-	if (v->sel_child_id[0] != '\0' && v->sel_child_chosen) {
-		v->sel_child_gone = 1;
-		return;
-	}
-	if (n > 0)
-		children_take(v, v->sel_child < n && v->sel_child >= 0 ?
-		    v->sel_child : 0);
+	if (k >= 0)
+		children_take(v, k);
 }
 
 static void
@@ -152,43 +143,13 @@ children_draw(struct panel *p, const struct tui_view *v)
 static unsigned
 children_key(struct panel *p, struct tui_view *v, int key)
 {
-	int n = panel_children_count(v->store);
-	int k = panel_children_find(v->store, v->sel_child_block,
-	    v->sel_child_id);
-	int gone = k < 0;
+	int k = panel_sel_key(key, panel_children_find(v->store,
+	    v->sel_child_block, v->sel_child_id), v->sel_child,
+	    panel_children_count(v->store));
 
 	(void)p;
-	if (n == 0)
+	if (k < 0)
 		return 0;
-	/* From the child selected, wherever its row is now; from a child
-	 * gone, down is the row in its place and up the one above. */
-	if (gone) {
-		k = v->sel_child < n ? v->sel_child : n;
-		if (k < 0)
-			k = 0;
-	}
-	switch (key) {
-	case TK(KEY_UP):
-	case 'k':
-		if (k > 0)
-			k--;
-		break;
-	case TK(KEY_DOWN):
-	case 'j':
-		if (gone)
-			k = k < n ? k : n - 1;
-		else if (k < n - 1)
-			k++;
-		break;
-	case TK(KEY_HOME):
-		k = 0;
-		break;
-	case TK(KEY_END):
-		k = n - 1;
-		break;
-	default:
-		return 0;
-	}
 	children_take(v, k);
 	v->sel_child_chosen = 1;
 	return TUI_HANDLED | TUI_REDRAW;

@@ -72,20 +72,12 @@ rfq_take(struct tui_view *v, int k)
 void
 panel_rfq_follow(struct tui_view *v)
 {
-	int n = store_rfq_rows(v->store);
-	int k = panel_rfq_find(v->store, v->sel_rfq_id, v->sel_rfq_dealer);
+	int k = panel_sel_follow(panel_rfq_find(v->store, v->sel_rfq_id,
+	    v->sel_rfq_dealer), store_rfq_rows(v->store), &v->sel_rfq,
+	    &v->sel_rfq_gone, v->sel_rfq_id[0] != '\0', v->sel_rfq_chosen);
 
-	if (k >= 0) {
-		v->sel_rfq = k;
-		v->sel_rfq_gone = 0;
-		return;
-	}
-	if (v->sel_rfq_id[0] != '\0' && v->sel_rfq_chosen) {
-		v->sel_rfq_gone = 1;
-		return;
-	}
-	if (n > 0)
-		rfq_take(v, v->sel_rfq < n && v->sel_rfq >= 0 ? v->sel_rfq : 0);
+	if (k >= 0)
+		rfq_take(v, k);
 }
 
 static void
@@ -230,36 +222,12 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 static unsigned
 rfq_key(struct panel *p, struct tui_view *v, int key)
 {
-	int n = store_rfq_rows(v->store);
-	int k = panel_rfq_find(v->store, v->sel_rfq_id, v->sel_rfq_dealer);
-	int gone = k < 0;
+	int k = panel_sel_key(key, panel_rfq_find(v->store, v->sel_rfq_id,
+	    v->sel_rfq_dealer), v->sel_rfq, store_rfq_rows(v->store));
 
 	(void)p;
-	if (n == 0)
+	if (k < 0)
 		return 0;
-	/* From the row selected, wherever it is now; from one gone, down is
-	 * the row in its place and up the one above. */
-	if (gone) {
-		k = v->sel_rfq < n ? v->sel_rfq : n;
-		if (k < 0)
-			k = 0;
-	}
-	switch (key) {
-	case TK(KEY_UP):
-	case 'k':
-		if (k > 0)
-			k--;
-		break;
-	case TK(KEY_DOWN):
-	case 'j':
-		if (gone)
-			k = k < n ? k : n - 1;
-		else if (k < n - 1)
-			k++;
-		break;
-	default:
-		return 0;
-	}
 	rfq_take(v, k);
 	v->sel_rfq_chosen = 1;
 	return TUI_HANDLED | TUI_REDRAW;

@@ -63,6 +63,62 @@ view_block(const struct tui_view *v)
 	return &s->blocks[0];
 }
 
+/*
+ * Selections that are items (tui.h), the rules every such panel shares.
+ * k is the selected item's row now, -1 when it is not in the list; n the
+ * rows.  Before a frame: the row to take, or -1 to leave the selection as
+ * it is (its item found: *sel is its row; an item the arrows chose gone:
+ * *gone; nothing to take).
+ */
+int
+panel_sel_follow(int k, int n, int *sel, int *gone, int named, int chosen)
+{
+	if (k >= 0) {
+		*sel = k;
+		*gone = 0;
+		return -1;
+	}
+	if (named && chosen) {
+		*gone = 1;
+		return -1;
+	}
+	if (n > 0)
+		return *sel < n && *sel >= 0 ? *sel : 0;
+	return -1;
+}
+
+/* The row an arrow (j/k, Home, End) moves the selection to, from its
+ * item wherever it is now; from an item gone, Down is the row in its
+ * place and Up the one above.  -1 for another key or no rows. */
+int
+panel_sel_key(int key, int k, int sel, int n)
+{
+	int gone = k < 0;
+
+	if (n == 0)
+		return -1;
+	if (gone) {
+		k = sel < n ? sel : n;
+		if (k < 0)
+			k = 0;
+	}
+	switch (key) {
+	case TK(KEY_UP):
+	case 'k':
+		return k > 0 ? k - 1 : k;
+	case TK(KEY_DOWN):
+	case 'j':
+		if (gone)
+			return k < n ? k : n - 1;
+		return k < n - 1 ? k + 1 : k;
+	case TK(KEY_HOME):
+		return 0;
+	case TK(KEY_END):
+		return n - 1;
+	}
+	return -1;
+}
+
 void
 view_selection_follow(struct tui_view *v)
 {

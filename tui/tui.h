@@ -565,6 +565,10 @@ void panel_rfq_follow(struct tui_view *v);
 int panel_blotter_find(const struct store *s, const char *id);
 void panel_blotter_follow(struct tui_view *v);
 void panel_blotter_take(struct tui_view *v, int k);
+/* The shared rules of those selections (panel.c). */
+int panel_sel_follow(int k, int n, int *sel, int *gone, int named,
+    int chosen);
+int panel_sel_key(int key, int k, int sel, int n);
 /* Every panel's selection follows its item (before each frame). */
 void view_selection_follow(struct tui_view *v);
 /* A new session: no selection of the old one's stands. */
