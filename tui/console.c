@@ -85,6 +85,26 @@ tui_check_lost(struct tui *t)
 	return 1;
 }
 
+/* The engine answered as a new session: a prompt that would send was
+ * opened on the last session's picture (its block 1, its alert 7 are not
+ * this one's), so it is closed unsent. */
+void
+tui_session_new(struct tui *t)
+{
+	if (prompt_sends(&t->prompt)) {
+		char what[sizeof t->prompt.action];
+
+		snprintf(what, sizeof what, "%s", t->prompt.action);
+		prompt_cancel(&t->prompt);
+		if (t->form_win != NULL)
+			delwin(t->form_win);
+		t->form_win = NULL;
+		tui_message(t, MSG_ERR, "%s: not sent: the engine is a new "
+		    "session; look at its picture, then act again", what);
+	}
+	t->pending_ack = 0;
+}
+
 /* A manual order's form wants the engine's impact estimate: ask for it
  * beside the form, which never waits for the answer. */
 static void

@@ -101,7 +101,16 @@ children_draw(struct panel *p, const struct tui_view *v)
 	int first = 0, sel = v->sel_child < n ? v->sel_child : n - 1;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
-	if (v->sel_child_gone && n > 0)
+	int total = 0;
+
+	for (int i = 0; i < s->nbooks; i++)
+		total += s->books[i].ours_total > s->books[i].nours ?
+		    s->books[i].ours_total : s->books[i].nours;
+	/* More working than the console keeps: said, not hidden. */
+	if (total > n)
+		snprintf(title, sizeof title, "CHILD ORDERS %d of %d (the first "
+		    "%d a symbol shown)", n, total, STORE_OURS);
+	else if (v->sel_child_gone && n > 0)
 		snprintf(title, sizeof title, "CHILD ORDERS %d  %.12s gone: "
 		    "arrows to choose", n, v->sel_child_id);
 	else

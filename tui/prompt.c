@@ -781,6 +781,7 @@ prompt_reason_done(struct prompt *p)
 	cJSON_free(json);
 	p->note[0] = '\0';
 	p->stage = PROMPT_CONFIRM;
+	p->confirm_drawn = 0;
 }
 
 /* The : command words, for completion and for help. */
@@ -889,7 +890,16 @@ prompt_key(struct prompt *p, int key, char *msg, size_t msglen)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (p->stage == PROMPT_CONFIRM) {
-		if (key == 'y' || key == 'Y')
+		/* Only a y typed once the request was on the screen: keys
+		 * are read in batches between frames, and a y typed ahead
+		 * with the reason's Enter confirmed a request nobody saw.
+		 * Only the small y: Y is the RFQ accept key. */
+		if (key == 'y' && !p->confirm_drawn) {
+			snprintf(p->note, sizeof p->note, "not sent: it was not "
+			    "on the screen yet; read it, then y");
+			return TUI_HANDLED | TUI_REDRAW;
+		}
+		if (key == 'y')
 			return TUI_HANDLED | TUI_REDRAW | TUI_SEND;
 		snprintf(msg, msglen, "%s abandoned: nothing sent (only y "
 		    "sends)", action);
@@ -1003,8 +1013,12 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		x += panel_put(w, 0, x, cols, pa, " send ", v->utf8);
 		x += panel_put(w, 0, x, cols - x - 26 > 10 ? cols - x - 26 :
 		    cols - x, A_BOLD, p->preview, v->utf8);
-		panel_put(w, 0, x, cols - x, pa, "  y sends, other key abandons ",
-		    v->utf8);
+		if (p->note[0] != '\0')
+			panel_printf(w, 0, x, cols - x, view_attr(v, ROLE_WARN),
+			    v->utf8, "  (%s)", p->note);
+		else
+			panel_put(w, 0, x, cols - x, pa, "  y sends, other key "
+			    "abandons ", v->utf8);
 		return;
 	default:
 		return;

@@ -464,6 +464,10 @@ screen_frame(struct tui *t)
 			t->msg_dirty = 0;
 			drew = 1;
 		}
+		/* What y confirms has been put on the screen (doupdate at
+		 * the end of this frame). */
+		if (t->prompt.stage == PROMPT_CONFIRM)
+			t->prompt.confirm_drawn = 1;
 		if (t->view.lost && t->lost_win != NULL)
 			screen_draw_lost(t);
 		if (t->prompt.stage == PROMPT_CONFIRM && t->prompt.ndetail > 0)

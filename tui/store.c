@@ -364,6 +364,7 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	store_get_i64(o, "last", &b->last);
 	b->nours = 0;
 	ours = cJSON_GetObjectItemCaseSensitive(o, "ours");
+	b->ours_total = cJSON_IsArray(ours) ? cJSON_GetArraySize(ours) : 0;
 	if (cJSON_IsArray(ours)) {
 		cJSON_ArrayForEach(it, ours) {
 			struct store_our *u;

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nng/nng.h>
+
 #include "ipc/client.h"
 #include "tui/tui.h"
 
@@ -44,6 +46,7 @@
 #define LIVE_EVENTS_STALL_MS 3000 /* commands answered, no heartbeat */
 #define LIVE_LOST_REDIAL_MS 5000  /* no heartbeat at all: dial again */
 #define LIVE_DRAIN_MAX 100000 /* events per wakeup, so keys still get a turn */
+#define LIVE_DRAIN_MS 10      /* ...and at most this long: a frame is 40 ms */
 #define LIVE_REST_MS 20 /* the event poll rests this long after a drain */
 #define LIVE_BATCH 1024 /* events taken undecoded before choosing */
 
@@ -117,18 +120,65 @@ live_req_new(struct tui *t, int kind, const char *what, cJSON *req,
 	return r;
 }
 
+static int
+live_is_estimate(const struct live_req *q)
+{
+	return q->kind == LIVE_COMMAND && strcmp(q->what, CMD_ESTIMATE) == 0;
+}
+
+/* A queued request let go unsent: an estimate is answered as failed (the
+ * console counts those in flight; why NULL: a newer one replaces it, and
+ * is counted instead), a command is said. */
+static void
+live_drop(struct tui *t, struct live_req *q, const char *why)
+{
+	if (live_is_estimate(q) && why == NULL) {
+		if (t->est_inflight > 0)
+			t->est_inflight--;
+	} else if (live_is_estimate(q))
+		tui_reply(t, q->what, NNG_ECANCELED, NULL);
+	else if (q->kind == LIVE_COMMAND)
+		tui_message(t, MSG_ERR, "%s: not sent: %s", q->what, why);
+	live_req_free(q);
+}
+
+/*
+ * Queue a request.  One is sent at a time, in order, with two exceptions
+ * for a stress event: a command (a pause, a kill) goes ahead of the
+ * snapshots and previews queued, which may each take seconds to answer;
+ * and a preview replaces one still queued (only the newest is shown).
+ */
 static void
 live_queue(struct tui *t, int kind, const char *what, cJSON *req,
            int timeout_ms)
 {
 	struct live *lv = t->tp_state;
 	struct live_req *r = live_req_new(t, kind, what, req, timeout_ms);
+	struct live_req **pp;
 
-	if (lv->tail != NULL)
-		lv->tail->next = r;
+	if (live_is_estimate(r))
+		for (pp = &lv->head; *pp != NULL;) {
+			struct live_req *q = *pp;
+
+			if (!live_is_estimate(q)) {
+				pp = &q->next;
+				continue;
+			}
+			*pp = q->next;
+			live_drop(t, q, NULL);
+		}
+	pp = &lv->head;
+	if (kind == LIVE_COMMAND && !live_is_estimate(r))
+		while (*pp != NULL && (*pp)->kind != LIVE_SNAPSHOT &&
+		    !live_is_estimate(*pp))
+			pp = &(*pp)->next;
 	else
-		lv->head = r;
-	lv->tail = r;
+		while (*pp != NULL)
+			pp = &(*pp)->next;
+	r->next = *pp;
+	*pp = r;
+	for (lv->tail = lv->head; lv->tail != NULL && lv->tail->next != NULL;)
+		lv->tail = lv->tail->next;
 	if (kind == LIVE_HELLO)
 		lv->hello_pending = 1;
 	if (kind == LIVE_SNAPSHOT)
@@ -238,21 +288,22 @@ live_hello_done(struct tui *t, struct live_req *r)
 			tui_message(t, MSG_INFO, "a new engine session (%s) at %s: "
 			    "the last session's picture is cleared",
 			    t->store.session, lv->url);
-			/* A command to be sent again was the old session's:
-			 * its blocks are not this one's. */
+			/* A command queued (or to be sent again) was made on
+			 * the old session's picture: its blocks are not this
+			 * one's.  So is a prompt still open. */
+			tui_session_new(t);
 			lv->tail = NULL;
 			for (struct live_req **pp = &lv->head; *pp != NULL;) {
 				struct live_req *q = *pp;
 
-				if (!q->again) {
+				if (q->kind != LIVE_COMMAND) {
 					lv->tail = q;
 					pp = &q->next;
 					continue;
 				}
 				*pp = q->next;
-				tui_message(t, MSG_ERR, "%s: not sent again: a new "
-				    "engine session; check the blocks", q->what);
-				live_req_free(q);
+				live_drop(t, q, "a new engine session; check the "
+				    "blocks");
 			}
 			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 			    LIVE_HELLO_MS);
@@ -378,7 +429,9 @@ live_submit(struct tui *t)
 			lv->snap_pending = 0;
 			store_resync_failed(&t->store, tui_now_ms());
 		}
-		live_req_free(r);
+		if (r->kind == LIVE_HELLO)
+			lv->hello_pending = 0;
+		live_drop(t, r, "the console could not start the request");
 		return;
 	}
 	lv->inflight = r;
@@ -530,7 +583,8 @@ live_on_events(uv_poll_t *h, int status, int events)
 		store_push_drain(&t->store, lv->raw, n, lv->keep, now);
 		ipc_client_release(lv->client);
 		total += n;
-	} while (n == LIVE_BATCH && total < LIVE_DRAIN_MAX && bad <= 1000);
+	} while (n == LIVE_BATCH && total < LIVE_DRAIN_MAX && bad <= 1000 &&
+	    tui_now_ms() - now < LIVE_DRAIN_MS);
 	if (store_resync_wanted(&t->store))
 		live_tick(t, now);
 	/* Something came: rest, and let more gather before the next drain. */

@@ -99,6 +99,8 @@ struct store_book {
 	int64_t last; /* ticks; 0 when unknown */
 	struct store_our ours[STORE_OURS];
 	int nours;
+	int ours_total; /* working children the engine listed (past STORE_OURS
+	                   they are counted, not kept) */
 	int64_t t;
 	int64_t pt_t, pt_mid2; /* the last chart sample of this symbol */
 };
@@ -765,6 +767,7 @@ struct prompt {
 	struct prompt_ctx ctx;
 	char reason[TRANCHE_MAX_TEXT + 8];
 	char preview[512];
+	int confirm_drawn; /* a frame has shown the confirm stage: y may send */
 	char detail[PROMPT_DETAIL][160]; /* a form's lines above the prompt */
 	int ndetail;
 	int est, est_line; /* enum prompt_est; its line in detail[] */
@@ -917,6 +920,7 @@ void tui_quit(struct tui *t, int code);
  * Lost, an open prompt that would send is closed, saying it was not sent,
  * and the panels are marked stale; 1 when that changed. */
 int tui_check_lost(struct tui *t);
+void tui_session_new(struct tui *t);
 int64_t tui_now_ms(void);
 
 /* Use the layout at this index of t->layouts (-1: built-in). */

@@ -29,7 +29,9 @@ tmux_ send-keys -l 30
 tmux_ send-keys Enter
 wait_for "throttle 1 to 30%: reason:"
 tmux_ send-keys -l "while full"
-tmux_ send-keys Enter y
+tmux_ send-keys Enter
+wait_for "y sends"
+tmux_ send-keys y
 wait_for "throttle refused: journal write failed: No space left on device"
 
 # J: a reason, the request shown, y sends it.

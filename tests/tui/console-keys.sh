@@ -129,6 +129,7 @@ tmux_ send-keys -l KILL
 tmux_ send-keys Enter
 tmux_ send-keys -l "tmux: kill"
 tmux_ send-keys Enter
+wait_for "y sends"
 tmux_ send-keys y
 wait_for "kill: ok, state HALTED"
 wait_for "│ HALTED │"
@@ -137,7 +138,9 @@ tmux_ send-keys :
 tmux_ send-keys -l release
 tmux_ send-keys Enter
 tmux_ send-keys -l "tmux: release"
-tmux_ send-keys Enter y
+tmux_ send-keys Enter
+wait_for "y sends"
+tmux_ send-keys y
 wait_for "release: ok"
 # The audit log names the person (the local unix user) and what was done.
 wait_for "$(id -un) (supervisor) kill switch on — tmux: kill"

@@ -76,7 +76,9 @@ ctl speed speed=1 --role supervisor --reason "tmux test: slow" >/dev/null ||
 tmux_ send-keys p
 wait_for "pause 1: reason:"
 tmux_ send-keys -l "tmux test: pause"
-tmux_ send-keys Enter y
+tmux_ send-keys Enter
+wait_for "y sends"
+tmux_ send-keys y
 wait_for "State  PAUSED"
 wait_for "no working child orders"
 ctl snapshot --json >"$TMP/snap.json"

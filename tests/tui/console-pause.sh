@@ -50,7 +50,12 @@ wait_for "resume cancelled"
 tmux_ send-keys p
 wait_for "resume 1: reason:"
 tmux_ send-keys -l "tmux test: resuming"
+# The reason's Enter and a y typed ahead in one go: the y comes before any
+# frame has shown the request, so it sends nothing and says so.
 tmux_ send-keys Enter y
+wait_for "not sent: it was not on the screen yet"
+[ "$(block_state)" = PAUSED ] || fail "a y typed ahead sent the resume"
+tmux_ send-keys y
 wait_for "State  WORKING"
 [ "$(block_state)" = WORKING ] || fail "engine says $(block_state), not WORKING"
 

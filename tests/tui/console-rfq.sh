@@ -68,6 +68,7 @@ wait_for "request for quotes: QTY"
 tmux_ send-keys "5000 all 600" Enter
 wait_for "rfq 1: reason:"
 tmux_ send-keys "see the price" Enter
+wait_for "y sends"
 tmux_ send-keys y
 wait_for_re 'SELL +5,000 trader +[0-9]+s left'
 tmux_ send-keys X
@@ -83,6 +84,7 @@ wait_for "request for quotes: QTY"
 tmux_ send-keys "3000 D1 3" Enter
 wait_for "rfq 1: reason:"
 tmux_ send-keys "quick look" Enter
+wait_for "y sends"
 tmux_ send-keys y
 wait_for_re 'expired 3,000 \(trader\): no decision by'
 

@@ -1096,6 +1096,12 @@ prompt_asks_value_reason_then_y(void **state)
 	assert_int_equal(p.stage, PROMPT_CONFIRM);
 	assert_string_equal(p.preview,
 	    "{\"cmd\":\"throttle\",\"pct\":15,\"reason\":\"vol spike\"}");
+	/* A y before any frame has shown the request sends nothing (typed
+	 * ahead with the Enter) and says so; nor does Y, the RFQ key. */
+	assert_false(prompt_key(&p, 'y', msg, sizeof msg) & TUI_SEND);
+	assert_int_equal(p.stage, PROMPT_CONFIRM);
+	assert_non_null(strstr(p.note, "not on the screen yet"));
+	p.confirm_drawn = 1; /* what a frame does (screen.c) */
 	assert_true(prompt_key(&p, 'y', msg, sizeof msg) & TUI_SEND);
 	req = prompt_take(&p);
 	assert_non_null(req);
@@ -1106,11 +1112,17 @@ prompt_asks_value_reason_then_y(void **state)
 	cJSON_free(json);
 	cJSON_Delete(req);
 
-	/* Anything but y abandons, and says so. */
+	/* Anything but y abandons, and says so: Y too. */
 	prompt_begin(&p, CMD_PAUSE, "B7", 0);
 	keys(&p, "news\r", msg, sizeof msg);
 	assert_string_equal(p.preview,
 	    "{\"cmd\":\"pause\",\"block\":\"B7\",\"reason\":\"news\"}");
+	p.confirm_drawn = 1;
+	assert_false(prompt_key(&p, 'Y', msg, sizeof msg) & TUI_SEND);
+	assert_int_equal(p.stage, PROMPT_IDLE);
+	prompt_begin(&p, CMD_PAUSE, "B7", 0);
+	keys(&p, "news\r", msg, sizeof msg);
+	p.confirm_drawn = 1;
 	assert_false(prompt_key(&p, 'n', msg, sizeof msg) & TUI_SEND);
 	assert_int_equal(p.stage, PROMPT_IDLE);
 	assert_non_null(strstr(msg, "abandoned"));
@@ -1602,6 +1614,35 @@ render_child_selection_follows_the_child(void **state)
 	panel_children_follow(&v);
 	assert_false(v.sel_child_gone);
 	assert_string_equal(v.sel_child_id, "c2");
+	/* More working than the console keeps (32 a symbol): the title
+	 * says how many, not just the ones kept. */
+	{
+		char list[40 * 128] = "", one[128];
+
+		for (int i = 0; i < 40; i++) {
+			snprintf(one, sizeof one, "%s{\"id\":\"k%d\",\"block\":"
+			    "\"1\",\"side\":\"sell\",\"px\":10002,\"qty\":1,"
+			    "\"ahead\":0}", i ? "," : "", i);
+			strcat(list, one);
+		}
+		snprintf(one, sizeof one, "{\"sym\":\"QDI\",\"bids\":[],"
+		    "\"asks\":[],\"ours\":[");
+		{
+			char *json = malloc(strlen(list) + 256);
+
+			assert_non_null(json);
+			sprintf(json, "%s%s]}", one, list);
+			push_at(&s, TOPIC_BOOK, (uint64_t)seq, T0 + seq * SEC, json,
+			    1000);
+			seq++;
+			free(json);
+		}
+		assert_int_equal(s.books[0].nours, STORE_OURS);
+		assert_int_equal(s.books[0].ours_total, 40);
+		p = render(&panel_children_ops, &v, 8, 70);
+		assert_true(find_row(&p, "CHILD ORDERS 32 of 40") == 0);
+		delwin(p.win);
+	}
 #undef C
 #undef OURS
 	store_free(&s);
