@@ -87,20 +87,18 @@ tui_check_lost(struct tui *t)
 
 /* The engine answered as a new session: a prompt that would send was
  * opened on the last session's picture (its block 1, its alert 7 are not
- * this one's), so it is closed unsent. */
+ * this one's), so it is closed unsent; its action in closed ("" none),
+ * for the transport to say with what else it dropped. */
 void
-tui_session_new(struct tui *t)
+tui_session_new(struct tui *t, char *closed, size_t n)
 {
+	closed[0] = '\0';
 	if (prompt_sends(&t->prompt)) {
-		char what[sizeof t->prompt.action];
-
-		snprintf(what, sizeof what, "%s", t->prompt.action);
+		snprintf(closed, n, "%s", t->prompt.action);
 		prompt_cancel(&t->prompt);
 		if (t->form_win != NULL)
 			delwin(t->form_win);
 		t->form_win = NULL;
-		tui_message(t, MSG_ERR, "%s: not sent: the engine is a new "
-		    "session; look at its picture, then act again", what);
 	}
 	t->pending_ack = 0;
 }
@@ -114,9 +112,13 @@ tui_ask_estimate(struct tui *t)
 
 	if (req == NULL)
 		return;
+	/* Counted before it is queued: a request the transport drops at
+	 * once is answered, and uncounted, inside the send. */
+	t->est_inflight++;
 	if (t->tp->send(t, req, CMD_ESTIMATE) == 0)
-		t->est_inflight++;
-	else if (prompt_estimate_reply(&t->prompt, -1, "cannot ask in this "
+		return;
+	t->est_inflight--;
+	if (prompt_estimate_reply(&t->prompt, -1, "cannot ask in this "
 	    "mode", NULL))
 		t->msg_dirty = 1;
 }

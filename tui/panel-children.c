@@ -107,7 +107,10 @@ children_draw(struct panel *p, const struct tui_view *v)
 		total += s->books[i].ours_total > s->books[i].nours ?
 		    s->books[i].ours_total : s->books[i].nours;
 	/* More working than the console keeps: said, not hidden. */
-	if (total > n)
+	if (total > n && v->sel_child_gone)
+		snprintf(title, sizeof title, "CHILD ORDERS %d of %d  %.12s gone: "
+		    "arrows to choose", n, total, v->sel_child_id);
+	else if (total > n)
 		snprintf(title, sizeof title, "CHILD ORDERS %d of %d (the first "
 		    "%d a symbol shown)", n, total, STORE_OURS);
 	else if (v->sel_child_gone && n > 0)

@@ -364,13 +364,21 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 	store_get_i64(o, "last", &b->last);
 	b->nours = 0;
 	ours = cJSON_GetObjectItemCaseSensitive(o, "ours");
-	b->ours_total = cJSON_IsArray(ours) ? cJSON_GetArraySize(ours) : 0;
+	b->ours_total = 0;
 	if (cJSON_IsArray(ours)) {
 		cJSON_ArrayForEach(it, ours) {
 			struct store_our *u;
+			int64_t px, qty;
 
-			if (b->nours == STORE_OURS || !cJSON_IsObject(it))
+			if (!cJSON_IsObject(it))
 				break;
+			/* Past what is kept, a child is counted, so that the
+			 * panel can say how many it does not show. */
+			if (b->nours == STORE_OURS) {
+				b->ours_total += store_get_i64(it, "px", &px) &&
+				    store_get_i64(it, "qty", &qty);
+				continue;
+			}
 			u = &b->ours[b->nours];
 			memset(u, 0, sizeof *u);
 			store_get_text(it, "id", u->id, sizeof u->id);
@@ -388,6 +396,7 @@ store_apply_book(struct store *s, const cJSON *o, int64_t t)
 			b->nours++;
 		}
 	}
+	b->ours_total += b->nours;
 	b->t = t;
 	s->dirty |= DIRTY_BOOK;
 	if (b->nbids > 0 && b->nasks > 0) {

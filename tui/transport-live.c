@@ -126,9 +126,10 @@ live_is_estimate(const struct live_req *q)
 	return q->kind == LIVE_COMMAND && strcmp(q->what, CMD_ESTIMATE) == 0;
 }
 
-/* A queued request let go unsent: an estimate is answered as failed (the
- * console counts those in flight; why NULL: a newer one replaces it, and
- * is counted instead), a command is said. */
+/* A queued request let go unsent: an estimate is answered as failed, or
+ * with why NULL only uncounted (the console counts those in flight: a
+ * newer one replaces it, or the prompt it was for has closed); a command
+ * is said, unless why is NULL (the caller says it). */
 static void
 live_drop(struct tui *t, struct live_req *q, const char *why)
 {
@@ -137,7 +138,7 @@ live_drop(struct tui *t, struct live_req *q, const char *why)
 			t->est_inflight--;
 	} else if (live_is_estimate(q))
 		tui_reply(t, q->what, NNG_ECANCELED, NULL);
-	else if (q->kind == LIVE_COMMAND)
+	else if (q->kind == LIVE_COMMAND && why != NULL)
 		tui_message(t, MSG_ERR, "%s: not sent: %s", q->what, why);
 	live_req_free(q);
 }
@@ -168,11 +169,20 @@ live_queue(struct tui *t, int kind, const char *what, cJSON *req,
 			live_drop(t, q, NULL);
 		}
 	pp = &lv->head;
-	if (kind == LIVE_COMMAND && !live_is_estimate(r))
+	if (kind == LIVE_COMMAND && !live_is_estimate(r)) {
+		/* Never ahead of a hello: a command before the login is
+		 * refused "say hello first". */
+		struct live_req **after = &lv->head;
+
+		for (struct live_req **h = &lv->head; *h != NULL;
+		    h = &(*h)->next)
+			if ((*h)->kind == LIVE_HELLO)
+				after = &(*h)->next;
+		pp = after;
 		while (*pp != NULL && (*pp)->kind != LIVE_SNAPSHOT &&
 		    !live_is_estimate(*pp))
 			pp = &(*pp)->next;
-	else
+	} else
 		while (*pp != NULL)
 			pp = &(*pp)->next;
 	r->next = *pp;
@@ -285,13 +295,14 @@ live_hello_done(struct tui *t, struct live_req *r)
 			}
 			view_selection_reset(&t->view);
 			t->full_redraw = 1;
-			tui_message(t, MSG_INFO, "a new engine session (%s) at %s: "
-			    "the last session's picture is cleared",
-			    t->store.session, lv->url);
 			/* A command queued (or to be sent again) was made on
 			 * the old session's picture: its blocks are not this
-			 * one's.  So is a prompt still open. */
-			tui_session_new(t);
+			 * one's.  So is a prompt still open.  All of it is
+			 * said in one message, which the next would hide. */
+			char closed[16], dropped[160] = "";
+			size_t off = 0;
+
+			tui_session_new(t, closed, sizeof closed);
 			lv->tail = NULL;
 			for (struct live_req **pp = &lv->head; *pp != NULL;) {
 				struct live_req *q = *pp;
@@ -302,9 +313,20 @@ live_hello_done(struct tui *t, struct live_req *r)
 					continue;
 				}
 				*pp = q->next;
-				live_drop(t, q, "a new engine session; check the "
-				    "blocks");
+				if (!live_is_estimate(q) && off < sizeof dropped)
+					off += (size_t)snprintf(dropped + off,
+					    sizeof dropped - off, "%s%s%s",
+					    off ? ", " : "", q->what,
+					    q->again ? " (sent once before)" : "");
+				live_drop(t, q, NULL);
 			}
+			tui_message(t, closed[0] || dropped[0] ? MSG_ERR :
+			    MSG_INFO, "a new engine session (%s) at %s: the last "
+			    "session's picture is cleared%s%s%s%s%s",
+			    t->store.session, lv->url,
+			    closed[0] || dropped[0] ? "; not sent: " : "",
+			    closed, closed[0] ? " (open)" : "",
+			    closed[0] && dropped[0] ? ", " : "", dropped);
 			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 			    LIVE_HELLO_MS);
 			return;
@@ -546,8 +568,12 @@ live_on_rest(uv_timer_t *h)
 	struct tui *t = h->data;
 	struct live *lv = t->tp_state;
 
-	if (!lv->closing && lv->poll_open)
+	if (!lv->closing && lv->poll_open) {
 		uv_poll_start(&lv->poll, UV_READABLE, live_on_events);
+		/* A drain cut by its time may have left events in the
+		 * message being read, which no descriptor announces. */
+		live_on_events(&lv->poll, 0, UV_READABLE);
+	}
 }
 
 /*

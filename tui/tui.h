@@ -920,7 +920,7 @@ void tui_quit(struct tui *t, int code);
  * Lost, an open prompt that would send is closed, saying it was not sent,
  * and the panels are marked stale; 1 when that changed. */
 int tui_check_lost(struct tui *t);
-void tui_session_new(struct tui *t);
+void tui_session_new(struct tui *t, char *closed, size_t n);
 int64_t tui_now_ms(void);
 
 /* Use the layout at this index of t->layouts (-1: built-in). */
