@@ -80,6 +80,52 @@ panel_rfq_follow(struct tui_view *v)
 		rfq_take(v, k);
 }
 
+/*
+ * The first request in flight to draw, and in *rows_before the selection
+ * rows above it, so that the selected row (sel, -1 none) is on one of the
+ * panel's room lines: the requests above it give way whole.  A request
+ * takes a line and one per dealer; its rows are its quotes, or itself
+ * while it has none.
+ */
+static int
+rfq_first_shown(const struct store *s, int sel, int room, int *rows_before)
+{
+	int lines = 0, row = 0, at = -1, i, first = 0;
+
+	*rows_before = 0;
+	for (i = 0; i < s->nrfqs && sel >= 0; i++) {
+		const struct store_rfq *r = &s->rfqs[i];
+		int q = store_rfq_quotes(r);
+
+		if (strcmp(r->state, "live") != 0)
+			continue;
+		if (sel < row + (q > 0 ? q : 1)) {
+			/* Its line within the request: the request's own, or
+			 * the (sel - row)th quoting dealer's. */
+			at = 0;
+			for (int k = 0, n = sel - row; q > 0 && k < r->ndealers;
+			    k++)
+				if (strcmp(r->d[k].status, "quoted") == 0 &&
+				    n-- == 0)
+					at = 1 + k;
+			break;
+		}
+		lines += 1 + r->ndealers;
+		row += q > 0 ? q : 1;
+	}
+	for (int j = 0; at >= 0 && j < i && lines + at >= room; j++) {
+		const struct store_rfq *o = &s->rfqs[j];
+		int q = store_rfq_quotes(o);
+
+		if (strcmp(o->state, "live") != 0)
+			continue;
+		lines -= 1 + o->ndealers;
+		*rows_before += q > 0 ? q : 1;
+		first = j + 1;
+	}
+	return first;
+}
+
 static void
 rfq_draw(struct panel *p, const struct tui_view *v)
 {
@@ -99,7 +145,6 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 		snprintf(title, sizeof title, "RFQ %d in flight  %.15s%s%.11s "
 		    "gone: arrows to choose", live, v->sel_rfq_id,
 		    v->sel_rfq_dealer[0] ? " " : "", v->sel_rfq_dealer);
-		sel = -1;
 	} else
 		snprintf(title, sizeof title, "RFQ %d in flight", live);
 	if (v->sel_rfq_gone)
@@ -115,59 +160,13 @@ rfq_draw(struct panel *p, const struct tui_view *v)
 	/* In flight first, oldest first: a quote keeps its row.  When the
 	 * selected row would be below the panel's edge, the requests above
 	 * it give way, so that what Y or X would act on is on the screen. */
-	{
-		int lines = 0, first = 0, rows_before = 0, rrow = 0;
-
-		for (int i = 0; i < s->nrfqs && sel >= 0; i++) {
-			const struct store_rfq *r = &s->rfqs[i];
-			int quotes = 0, at = -1;
-
-			if (strcmp(r->state, "live") != 0)
-				continue;
-			for (int k = 0, q = 0; k < r->ndealers; k++)
-				if (strcmp(r->d[k].status, "quoted") == 0) {
-					if (rrow + q == sel)
-						at = 1 + k;
-					q++, quotes++;
-				}
-			if (quotes == 0 && rrow == sel)
-				at = 0;
-			if (at >= 0) {
-				/* Drop whole requests from the top until
-				 * line `lines + at` fits. */
-				for (int j = 0; j < i && lines + at >= p->h - 2;
-				    j++) {
-					const struct store_rfq *o = &s->rfqs[j];
-					int oq = 0;
-
-					if (strcmp(o->state, "live") != 0) {
-						if (j == first)
-							first++;
-						continue;
-					}
-					for (int k = 0; k < o->ndealers; k++)
-						oq += strcmp(o->d[k].status,
-						    "quoted") == 0;
-					lines -= 1 + o->ndealers;
-					rows_before += oq > 0 ? oq : 1;
-					first = j + 1;
-				}
-				break;
-			}
-			lines += 1 + r->ndealers;
-			rrow += quotes > 0 ? quotes : 1;
-		}
-		row = rows_before;
-		start = first;
-	}
+	start = rfq_first_shown(s, sel, p->h - 2, &row);
 	for (int i = start; i < s->nrfqs && y < p->h - 1; i++) {
 		const struct store_rfq *r = &s->rfqs[i];
-		int quotes = 0;
+		int quotes = store_rfq_quotes(r);
 
 		if (strcmp(r->state, "live") != 0)
 			continue;
-		for (int k = 0; k < r->ndealers; k++)
-			quotes += strcmp(r->d[k].status, "quoted") == 0;
 		text_qty(qty, sizeof qty, r->qty);
 		rfq_countdown(left, sizeof left, s, r);
 		if (quotes == 0 && row == sel)

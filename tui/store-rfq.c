@@ -138,19 +138,25 @@ store_rfq_live(const struct store *s, const char *id)
 }
 
 int
+store_rfq_quotes(const struct store_rfq *r)
+{
+	int q = 0;
+
+	for (int k = 0; k < r->ndealers; k++)
+		q += rfq_quoted(&r->d[k]);
+	return q;
+}
+
+int
 store_rfq_rows(const struct store *s)
 {
 	int n = 0;
 
 	for (int i = 0; i < s->nrfqs; i++) {
-		const struct store_rfq *r = &s->rfqs[i];
-		int q = 0;
+		int q = store_rfq_quotes(&s->rfqs[i]);
 
-		if (!rfq_live(r))
-			continue;
-		for (int k = 0; k < r->ndealers; k++)
-			q += rfq_quoted(&r->d[k]);
-		n += q > 0 ? q : 1;
+		if (rfq_live(&s->rfqs[i]))
+			n += q > 0 ? q : 1;
 	}
 	return n;
 }

@@ -101,6 +101,7 @@ static struct live_req *
 live_req_new(struct tui *t, int kind, const char *what, cJSON *req,
              int timeout_ms)
 {
+	struct live *lv = t->tp_state;
 	struct live_req *r = calloc(1, sizeof *r);
 
 	if (r == NULL)
@@ -110,12 +111,11 @@ live_req_new(struct tui *t, int kind, const char *what, cJSON *req,
 	snprintf(r->what, sizeof r->what, "%s", what);
 	r->req = req;
 	r->timeout_ms = timeout_ms;
-	if (kind == LIVE_HELLO && t->tp_state != NULL &&
-	    ((struct live *)t->tp_state)->hello_fails >= 2) {
+	if (kind == LIVE_HELLO && lv->hello_fails >= 2) {
 		/* Two hellos unanswered while heartbeats came: this one
 		 * dials the commands again first (live_work). */
 		r->redial = 1;
-		((struct live *)t->tp_state)->hello_fails = 0;
+		lv->hello_fails = 0;
 	}
 	return r;
 }

@@ -395,6 +395,8 @@ int64_t store_plan_due(const struct store_plan *pl, int64_t t, int base);
 void store_apply_rfq(struct store *s, const cJSON *o);
 void store_apply_venues(struct store_block *b, const cJSON *o);
 int store_rfq_rows(const struct store *s);
+/* How many of a request's dealers have quoted. */
+int store_rfq_quotes(const struct store_rfq *r);
 /* The request id while it is live, or NULL. */
 const struct store_rfq *store_rfq_live(const struct store *s, const char *id);
 const struct store_rfq *store_rfq_row(const struct store *s, int k,
