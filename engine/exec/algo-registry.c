@@ -14,7 +14,7 @@ const struct algo_ops *const algo_all[] = {
 	&algo_twap_ops, &algo_twap_passive_ops, &algo_twap_aggressive_ops,
 	&algo_vwap_ops, &algo_pov_ops, &algo_ac_ops, &algo_learned_ops,
 	&algo_ais_aggr_ops, &algo_ais_pass_ops, &algo_event_ops,
-	&algo_twap_patient_ops,
+	&algo_twap_patient_ops, &algo_twap_band_ops,
 };
 const size_t algo_count = sizeof algo_all / sizeof algo_all[0];
 

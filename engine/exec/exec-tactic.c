@@ -646,7 +646,10 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, far,
 	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
-	double tol = p->spec.catchup > 0 ? p->spec.catchup : 1.0;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup :
+	    p->algo->catchup > 0 ? p->algo->catchup : 1.0;
+	double rate = p->spec.catchup_max > 0 ? p->spec.catchup_max :
+	    p->algo->catchup_max;
 	double mult = 1;  /* a policy's multiplier of the slice */
 	int64_t post;
 	struct exec_cut cap;
@@ -748,18 +751,29 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			return;
 		}
 	}
-	/* 2. Catch up by crossing when more than a slice behind. */
+	/* 2. Catch up by crossing when more than tol slices behind: the whole
+	 * gap, or at most rate slices of it at a decision (twap-band), so that
+	 * a block far behind crosses into a book that refills between its
+	 * children instead of sweeping it at once. */
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
-		qty = exec_cap(p, behind, room, remaining - p->working, &cap);
+		int64_t gap = behind;
+
+		if (rate > 0 && (double)gap > rate * (double)slice)
+			gap = (int64_t)ceil(rate * (double)slice);
+		qty = exec_cap(p, gap, room, remaining - p->working, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
 			int64_t px = exec_sweep_px(x, p, far, qty);
+			char by[64] = "";
 
+			if (gap < behind)
+				snprintf(by, sizeof by, " (at most %g slice%s a "
+				    "decision)", rate, rate == 1 ? "" : "s");
 			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 			    "behind schedule by %lld shares (%.1f slices): crossing "
-			    "%lld at most %.2f%s", (long long)behind,
-			    (double)behind / slice, (long long)qty, px * tick,
+			    "%lld%s at most %.2f%s", (long long)behind,
+			    (double)behind / slice, (long long)qty, by, px * tick,
 			    exec_cut_note(x, &cap, qty, cut, sizeof cut));
 			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
 			room -= crossed;

@@ -391,6 +391,12 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->max_pov);
 		return -1;
 	}
+	if (!(s->catchup_max >= 0 && s->catchup_max <= 1000)) {
+		snprintf(err, errlen, "catchup_max %g: must be 0 (the "
+		    "algorithm's own) or at most 1000 slices a decision",
+		    s->catchup_max);
+		return -1;
+	}
 	if (s->aggression < 0 || s->aggression > 1 + AGGR_AGGRESSIVE ||
 	    s->catchup < 0 || s->pov < 0 || s->pov >= 100 || s->pov_floor < 0 ||
 	    s->pov_cap < 0 || s->pov_cap > 100 || s->nprofile < 0 ||

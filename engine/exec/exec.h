@@ -114,6 +114,10 @@ struct algo_ops {
 	 * window as the block's cleanup says (twap-patient), unless a person
 	 * made it passive (a forced style or an aggression cap). */
 	int finish;
+	/* The catch-up this algorithm works with unless the block says
+	 * otherwise (its catchup and catchup_max): 0, the tactic's default
+	 * (behind by a slice, and the whole gap crossed at once). */
+	double catchup, catchup_max;
 	/* Optional: a policy choosing the action at each decision; 0, or -1
 	 * to leave the decision to the tactic.  Not called while a trader's
 	 * override forces a style. */
@@ -150,6 +154,7 @@ extern const struct algo_ops algo_twap_ops;
 extern const struct algo_ops algo_twap_passive_ops;
 extern const struct algo_ops algo_twap_aggressive_ops;
 extern const struct algo_ops algo_twap_patient_ops;
+extern const struct algo_ops algo_twap_band_ops;
 extern const struct algo_ops algo_vwap_ops;
 extern const struct algo_ops algo_pov_ops;
 extern const struct algo_ops algo_ac_ops;
@@ -185,7 +190,10 @@ struct parent_spec {
 	/* Tactic.  Zero everywhere means the default. */
 	int aggression;      /* 0: the algorithm's own; else 1 + enum aggression */
 	double catchup;      /* cross when behind by more than this many slices
-	                        (0: 1) */
+	                        (0: the algorithm's, else 1) */
+	double catchup_max;  /* a catch-up crosses at most this many slices at
+	                        a decision (0: the algorithm's, else the whole
+	                        gap at once) */
 	int inside;          /* 1: post one tick off the far touch, inside the
 	                        spread, instead of joining the near touch */
 	double urgency;      /* AC: kappa*T when ac_lambda is 0 (0: 1) */

@@ -147,6 +147,7 @@ static const struct field order_fields[] = {
 	{ "algo", F_STRING, offsetof(struct parent_spec, algo), 0, 0, 16 },
 	{ "aggression", F_AGGR, offsetof(struct parent_spec, aggression), 0, 0, 0 },
 	OP(catchup, F_DOUBLE, 0, 1000),
+	OP(catchup_max, F_DOUBLE, 0, 1000),
 	{ "inside", F_BOOL, offsetof(struct parent_spec, inside), 0, 0, 0 },
 	OP(urgency, F_DOUBLE, 0, 100),
 	{ "profile", F_PROFILE, 0, 0, 1e6, 0 },

@@ -228,7 +228,7 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 			{ "1", "vwap" }, { "2", "pov" }, { "3", "ac" },
 			{ "1000", "twap" }, { "1001", "twap-passive" },
 			{ "1002", "twap-aggressive" }, { "1003", "learned" },
-			{ "1004", "twap-patient" },
+			{ "1004", "twap-patient" }, { "1005", "twap-band" },
 		};
 
 		algo = strat;

@@ -34,6 +34,8 @@ struct rec {
 	int crosses, posts, inside;
 	int cleanups;        /* crossing children sent by the end-of-window
 	                        clean-up (reason "cleanup"), among crosses */
+	int catchups;        /* ... sent to catch up (reason "catch-up") */
+	int64_t max_catchup; /* the largest of those */
 	int held;            /* decisions saying a cap held part back */
 	int held_desk;       /* ... the desk's limit on the symbol */
 	char held_text[512], held_by[16];
@@ -72,6 +74,12 @@ rec_emit(void *arg, const char *topic, cJSON *o)
 			r->crosses++;
 			r->cleanups += strcmp(cJSON_GetObjectItem(o,
 			    "reason")->valuestring, "cleanup") == 0;
+			if (strcmp(cJSON_GetObjectItem(o, "reason")->valuestring,
+			    "catch-up") == 0) {
+				r->catchups++;
+				if (q > r->max_catchup)
+					r->max_catchup = q;
+			}
 		}
 		else if (strcmp(style, "inside") == 0)
 			r->inside++;
@@ -337,6 +345,60 @@ inside_and_catchup_options_change_the_tactic(void **state)
 	 * crosses. */
 	assert_true(r2.crosses <= 1);
 	assert_true(r.crosses >= r2.crosses);
+}
+
+/*
+ * twap-band catches up one slice a decision, and only when more than its
+ * band behind: with the band narrowed to 2 slices (the block's catchup) a
+ * session that leaves twap-passive short crosses before the end, never
+ * more than a slice (7,000 shares) at once, and finishes; catchup_max
+ * widens the most it crosses; a catchup_max out of range is refused with
+ * its name and value.
+ */
+static void
+band_twap_catches_up_a_slice_at_a_time(void **state)
+{
+	struct parent_spec ps;
+	struct parent out;
+	struct rec r, r3;
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	char err[256];
+	uint32_t id;
+
+	(void)state;
+	spec_init(&ps, "twap-band", 420000);
+	ps.catchup = 2;
+	run(&ps, &r, 4, &out);
+	if (r.catchups == 0)
+		fail_msg("twap-band never caught up (%lld of %lld filled)",
+		    (long long)out.filled, (long long)ps.qty);
+	if (r.max_catchup > 7000)
+		fail_msg("a catch-up crossed %lld shares, more than the slice "
+		    "of 7000", (long long)r.max_catchup);
+	assert_int_equal(out.filled, ps.qty);
+	assert_int_equal(out.state, PARENT_DONE);
+	/* Three slices a decision: larger catch-ups, never above three. */
+	ps.catchup_max = 3;
+	run(&ps, &r3, 4, &out);
+	if (r3.max_catchup <= 7000 || r3.max_catchup > 21000)
+		fail_msg("catchup_max 3: the largest catch-up crossed %lld",
+		    (long long)r3.max_catchup);
+
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 4, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	spec_init(&ps, "twap-band", 420000);
+	ps.catchup_max = -1;
+	assert_int_not_equal(exec_submit(x, &ps, &id, err, sizeof err), 0);
+	if (strstr(err, "catchup_max -1") == NULL)
+		fail_msg("\"%s\" does not name catchup_max -1", err);
+	ps.catchup_max = NAN;
+	assert_int_not_equal(exec_submit(x, &ps, &id, err, sizeof err), 0);
+	assert_non_null(strstr(err, "catchup_max nan"));
+	exec_free(x);
+	market_free(m);
 }
 
 static void
@@ -886,6 +948,7 @@ main(void)
 		cmocka_unit_test(every_algo_fills_exactly_and_never_oversends),
 		cmocka_unit_test(no_child_goes_through_the_limit),
 		cmocka_unit_test(inside_and_catchup_options_change_the_tactic),
+		cmocka_unit_test(band_twap_catches_up_a_slice_at_a_time),
 		cmocka_unit_test(cleanup_off_reports_the_unfilled_part),
 		cmocka_unit_test(patient_twap_posts_then_finishes_at_the_end),
 		cmocka_unit_test(a_cut_child_says_what_the_cap_holds),

@@ -231,7 +231,7 @@ fixmap_unknown_strategy_lists_every_algorithm(void **state)
 				fail_msg("\"%s\" does not name %s", text,
 				    algo_all[i]->name);
 	}
-	assert_non_null(strstr(text, "1004 twap-patient; by name also "
+	assert_non_null(strstr(text, "1005 twap-band; by name also "
 	    "ais-aggr, ais-pass, event)"));
 	/* The number is the name. */
 	tmsg_parse(&t, "35=D|11=A|55=QDI|54=1|38=100|40=1|847=1004");
