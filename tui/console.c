@@ -77,9 +77,6 @@ tui_check_lost(struct tui *t)
 		snprintf(what, sizeof what, "%s", t->prompt.action);
 		prompt_cancel(&t->prompt);
 		t->pending_ack = 0;
-		if (t->form_win != NULL)
-			delwin(t->form_win);
-		t->form_win = NULL;
 		tui_message(t, MSG_ERR, "%s: %s", what, tui_unreachable(t));
 	}
 	return 1;
@@ -96,9 +93,6 @@ tui_session_new(struct tui *t, char *closed, size_t n)
 	if (prompt_sends(&t->prompt)) {
 		snprintf(closed, n, "%s", t->prompt.action);
 		prompt_cancel(&t->prompt);
-		if (t->form_win != NULL)
-			delwin(t->form_win);
-		t->form_win = NULL;
 	}
 	t->pending_ack = 0;
 }
@@ -775,7 +769,6 @@ tui_key(struct tui *t, int key)
 	char msg[160];
 	unsigned bits;
 	struct panel *p;
-	int had_form;
 
 	if (t->help_visible) {
 		t->help_visible = 0;
@@ -783,8 +776,6 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (t->prompt.stage != PROMPT_IDLE) {
-		had_form = t->prompt.stage == PROMPT_CONFIRM &&
-		    t->prompt.ndetail > 0;
 		bits = prompt_key(&t->prompt, key, msg, sizeof msg);
 		t->msg_dirty = 1;
 		tui_ask_estimate(t);
@@ -794,13 +785,6 @@ tui_key(struct tui *t, int key)
 			tui_input(t);
 		else if (msg[0] != '\0')
 			tui_message(t, MSG_INFO, "%s", msg);
-		if (had_form && !(t->prompt.stage == PROMPT_CONFIRM &&
-		    t->prompt.ndetail > 0)) {
-			if (t->form_win != NULL)
-				delwin(t->form_win);
-			t->form_win = NULL;
-			t->full_redraw = 1;
-		}
 		return bits;
 	}
 	if (t->tp->key != NULL && (bits = t->tp->key(t, key)) != 0)

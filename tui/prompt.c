@@ -779,9 +779,34 @@ prompt_reason_done(struct prompt *p)
 		abort();
 	snprintf(p->preview, sizeof p->preview, "%s", json);
 	cJSON_free(json);
+	/* The engine takes prices in ticks; the person typed dollars. */
+	p->px_words[0] = '\0';
+	if (strcmp(p->action, "limit") == 0 || strcmp(p->action, "child") == 0) {
+		char px[32];
+
+		text_px(px, sizeof px, (double)p->px, p->ctx.tick > 0 ?
+		    p->ctx.tick : 0.01, p->ctx.decimals);
+		if (strcmp(p->action, "limit") == 0 && p->px == 0)
+			snprintf(p->px_words, sizeof p->px_words, "\"px\":0 "
+			    "clears the block's limit price");
+		else
+			snprintf(p->px_words, sizeof p->px_words, "\"px\":%lld is "
+			    "%s a share (the engine counts in ticks)",
+			    (long long)p->px, px);
+	}
 	p->note[0] = '\0';
 	p->stage = PROMPT_CONFIRM;
 	p->confirm_drawn = 0;
+	p->confirm_cut = 0;
+}
+
+/* Whether the confirm stage's request fits on the message line beside
+ * its labels; where it does not, the screen shows it in the box above
+ * (screen.c), wrapped, and y waits until a frame has shown all of it. */
+int
+prompt_confirm_inline(const struct prompt *p, int cols, int utf8)
+{
+	return text_width(p->preview, utf8) <= cols - 32;
 }
 
 /* The : command words, for completion and for help. */
@@ -895,8 +920,10 @@ prompt_key(struct prompt *p, int key, char *msg, size_t msglen)
 		 * with the reason's Enter confirmed a request nobody saw.
 		 * Only the small y: Y is the RFQ accept key. */
 		if (key == 'y' && !p->confirm_drawn) {
-			snprintf(p->note, sizeof p->note, "not sent: it was not "
-			    "on the screen yet; read it, then y");
+			snprintf(p->note, sizeof p->note, p->confirm_cut ?
+			    "not sent: too long to show here; enlarge the "
+			    "screen or Esc" : "not sent: it was not on the "
+			    "screen yet; read it, then y");
 			return TUI_HANDLED | TUI_REDRAW;
 		}
 		if (key == 'y')
@@ -1010,9 +1037,20 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 			    p->action, p->block[0] ? " " : "", p->block);
 		break;
 	case PROMPT_CONFIRM:
-		x += panel_put(w, 0, x, cols, pa, " send ", v->utf8);
-		x += panel_put(w, 0, x, cols - x - 26 > 10 ? cols - x - 26 :
-		    cols - x, A_BOLD, p->preview, v->utf8);
+		/* Cut: the screen's 60 columns are for why y will not send. */
+		if (p->confirm_cut) {
+			panel_put(w, 0, 1, cols - 1, view_attr(v, ROLE_WARN),
+			    p->note[0] != '\0' ? p->note : "too long to show "
+			    "here: enlarge the screen, or Esc", v->utf8);
+			return;
+		}
+		if (prompt_confirm_inline(p, cols, v->utf8)) {
+			x += panel_put(w, 0, x, cols, pa, " send ", v->utf8);
+			x += panel_put(w, 0, x, cols - x - 26, A_BOLD, p->preview,
+			    v->utf8);
+		} else
+			x += panel_put(w, 0, x, cols, pa, " send the request in the "
+			    "box above", v->utf8);
 		if (p->note[0] != '\0')
 			panel_printf(w, 0, x, cols - x, view_attr(v, ROLE_WARN),
 			    v->utf8, "  (%s)", p->note);

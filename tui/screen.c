@@ -322,31 +322,100 @@ screen_draw_msg(struct tui *t)
 	    ": command, / search, L layout, ? help, q quit", v->utf8);
 }
 
-/* A form's lines (the manual order's checks) in a box above the prompt. */
+/*
+ * The box above the prompt at the confirm stage: a form's lines (the
+ * manual order's checks, a throttle's preview), what a price in ticks is
+ * in dollars, and the request itself, wrapped, when it is too long for the
+ * message line.  Laid out by screen_confirm_layout() before the message
+ * line is drawn (which says where the request is) and drawn after the
+ * panels.  A box that no longer fits the screen shows nothing it would
+ * cut: the request then counts as not shown, and y does not send it.
+ */
+struct confirm_box {
+	int n, h, w, y;
+	int fits;                  /* everything y would send is on screen */
+	struct { const char *s; size_t len; int warn; } ln[PROMPT_DETAIL + 32];
+};
+
 static void
-screen_draw_form(struct tui *t)
+screen_confirm_layout(struct tui *t, struct confirm_box *b)
+{
+	const struct prompt *pr = &t->prompt;
+	int utf8 = t->view.utf8, inl = prompt_confirm_inline(pr, t->cols, utf8);
+	int i, max = (int)(sizeof b->ln / sizeof b->ln[0]);
+	const char *s;
+
+	b->n = 0;
+	b->w = t->cols - 4 < 110 ? t->cols - 4 : 110;
+	for (i = 0; i < pr->ndetail; i++) {
+		b->ln[b->n].s = pr->detail[i];
+		b->ln[b->n].len = strlen(pr->detail[i]);
+		b->ln[b->n++].warn = strstr(pr->detail[i], "FAIL") != NULL;
+	}
+	if (pr->px_words[0] != '\0') {
+		b->ln[b->n].s = pr->px_words;
+		b->ln[b->n].len = strlen(pr->px_words);
+		b->ln[b->n++].warn = 0;
+	}
+	b->fits = inl;
+	if (!inl && b->w >= 30) {
+		/* The request, a box's inner width at a time. */
+		for (s = pr->preview; *s != '\0' && b->n < max; ) {
+			size_t k = text_prefix(s, b->w - 4, utf8);
+
+			if (k == 0)
+				k = 1;
+			b->ln[b->n].s = s;
+			b->ln[b->n].len = k;
+			b->ln[b->n++].warn = 0;
+			s += k;
+		}
+		b->fits = *s == '\0';
+	}
+	b->h = b->n + 2;
+	b->y = t->rows - 2 - b->h;
+	if (b->n > 0 && (b->y < 1 || b->w < 30)) {
+		b->n = 0;
+		if (!inl)
+			b->fits = 0;
+	}
+}
+
+static void
+screen_draw_confirm(struct tui *t, const struct confirm_box *b)
 {
 	const struct tui_view *v = &t->view;
-	int h = t->prompt.ndetail + 2, w = t->cols - 4 < 110 ? t->cols - 4 : 110;
-	int i, y = t->rows - 2 - h;
 	struct panel fp;
+	int i;
+	char line[600];
 
-	if (y < 1 || w < 30)
+	if (b->n == 0)
 		return;
+	if (t->form_win != NULL) {
+		int h, w, y, x;
+
+		getmaxyx(t->form_win, h, w);
+		getbegyx(t->form_win, y, x);
+		if (h != b->h || w != b->w || y != b->y || x != 2) {
+			delwin(t->form_win);
+			t->form_win = NULL;
+		}
+	}
 	if (t->form_win == NULL) {
-		if ((t->form_win = newwin(h, w, y, 2)) == NULL)
+		if ((t->form_win = newwin(b->h, b->w, b->y, 2)) == NULL)
 			abort();
 		leaveok(t->form_win, TRUE);
 	}
 	memset(&fp, 0, sizeof fp);
 	fp.win = t->form_win;
-	fp.h = h, fp.w = w, fp.y = y, fp.x = 2;
+	fp.h = b->h, fp.w = b->w, fp.y = b->y, fp.x = 2;
 	werase(fp.win);
 	panel_frame(&fp, v, "CHECK BEFORE SENDING", 1);
-	for (i = 0; i < t->prompt.ndetail; i++)
-		panel_put(fp.win, 1 + i, 2, w - 4, strstr(t->prompt.detail[i],
-		    "FAIL") ? view_attr(v, ROLE_CRIT) : A_NORMAL,
-		    t->prompt.detail[i], v->utf8);
+	for (i = 0; i < b->n; i++) {
+		snprintf(line, sizeof line, "%.*s", (int)b->ln[i].len, b->ln[i].s);
+		panel_put(fp.win, 1 + i, 2, b->w - 4, b->ln[i].warn ?
+		    view_attr(v, ROLE_CRIT) : A_NORMAL, line, v->utf8);
+	}
 	touchwin(fp.win);
 	wnoutrefresh(fp.win);
 }
@@ -422,6 +491,7 @@ screen_frame(struct tui *t)
 {
 	unsigned dirty;
 	int i, drew = 0;
+	struct confirm_box box = { .n = 0, .fits = 1 };
 
 	t->view.now_ms = tui_now_ms();
 	store_tick(&t->store, t->view.now_ms);
@@ -434,7 +504,21 @@ screen_frame(struct tui *t)
 	else if (t->view.sel_block >= t->store.nblocks)
 		t->view.sel_block = 0;
 	dirty = store_take_dirty(&t->store);
+	if (t->prompt.stage == PROMPT_CONFIRM && !t->too_small) {
+		screen_confirm_layout(t, &box);
+		if (box.fits == t->prompt.confirm_cut)
+			t->msg_dirty = 1;
+		t->prompt.confirm_cut = !box.fits;
+	}
+	/* A box above a prompt that has moved on (sent, abandoned, closed)
+	 * or no longer needs one: the panels beneath are drawn again. */
+	if (t->form_win != NULL && box.n == 0) {
+		delwin(t->form_win);
+		t->form_win = NULL;
+		t->full_redraw = 1;
+	}
 	if (t->too_small) {
+		t->prompt.confirm_drawn = 0;
 		if (t->full_redraw)
 			screen_too_small(t);
 	} else {
@@ -464,14 +548,13 @@ screen_frame(struct tui *t)
 			t->msg_dirty = 0;
 			drew = 1;
 		}
-		/* What y confirms has been put on the screen (doupdate at
-		 * the end of this frame). */
+		/* What y confirms has been put on the screen, all of it
+		 * (doupdate at the end of this frame). */
 		if (t->prompt.stage == PROMPT_CONFIRM)
-			t->prompt.confirm_drawn = 1;
+			t->prompt.confirm_drawn = box.fits;
 		if (t->view.lost && t->lost_win != NULL)
 			screen_draw_lost(t);
-		if (t->prompt.stage == PROMPT_CONFIRM && t->prompt.ndetail > 0)
-			screen_draw_form(t);
+		screen_draw_confirm(t, &box);
 		if (t->help_visible && (drew || t->help_dirty)) {
 			struct panel hp = { .ops = &panel_help_ops,
 				.win = t->help_win };
@@ -518,6 +601,12 @@ screen_on_tty(uv_poll_t *h, int status, int events)
 	}
 	while (!t->quitting && (rc = wget_wch(stdscr, &wch)) != ERR) {
 		got++;
+		/* resizeterm() queues a KEY_RESIZE; the resize itself came
+		 * through SIGWINCH.  As a key it was "any other key" to an open
+		 * confirmation, and abandoned it: enlarging the screen to read
+		 * a request dropped the request. */
+		if (rc == KEY_CODE_YES && wch == KEY_RESIZE)
+			continue;
 		tui_key(t, rc == KEY_CODE_YES ? TK((int)wch) : (int)wch);
 	}
 	/* Readable with nothing to read, again and again: the terminal has

@@ -768,8 +768,10 @@ struct prompt {
 	int64_t deadline_s; /* rfq: 0 the venue's */
 	struct prompt_ctx ctx;
 	char reason[TRANCHE_MAX_TEXT + 8];
-	char preview[512];
-	int confirm_drawn; /* a frame has shown the confirm stage: y may send */
+	char preview[1024]; /* the request: a reason of quotes doubles */
+	char px_words[80]; /* a price the request carries in ticks, in dollars */
+	int confirm_drawn; /* a frame has shown the whole request: y may send */
+	int confirm_cut;   /* ...the last frame could not show all of it */
 	char detail[PROMPT_DETAIL][160]; /* a form's lines above the prompt */
 	int ndetail;
 	int est, est_line; /* enum prompt_est; its line in detail[] */
@@ -814,6 +816,7 @@ int prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 const char *prompt_line(struct prompt *p, char *dst, size_t n, char *action,
                         size_t an);
 void prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v);
+int prompt_confirm_inline(const struct prompt *p, int cols, int utf8);
 /* Build a command object: {"cmd":action,["block"],["pct"],"reason"}. */
 cJSON *prompt_build(const char *action, const char *block, double pct,
                     const char *reason);
