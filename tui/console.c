@@ -16,6 +16,8 @@
  * a prompt (prompt.c), and only its confirmed request reaches the transport.
  */
 #include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,9 +39,30 @@ tui_message(struct tui *t, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* An error replaced before the line showed it for 2 s (a prompt
+	 * hides the line; answers come in bursts) is counted, and the line
+	 * says so until M shows the log. */
+	if (t->msg[0] != '\0' && t->msg_level == MSG_ERR &&
+	    (t->msg_shown_ms == 0 || tui_now_ms() - t->msg_shown_ms < 2000))
+		t->msglog.unseen++;
 	store_text(t->msg, sizeof t->msg, raw);
 	t->msg_level = level;
 	t->msg_dirty = 1;
+	t->msg_shown_ms = 0;
+	tui_msglog_add(&t->msglog, level, t->msg, time(NULL));
+}
+
+void
+tui_msglog_add(struct tui_msglog *l, int level, const char *text, time_t when)
+{
+	struct tm tm;
+	struct tui_msg *r = &l->rec[l->n++ % TUI_MSGLOG];
+
+	r->when[0] = '\0';
+	if (localtime_r(&when, &tm) != NULL)
+		strftime(r->when, sizeof r->when, "%H:%M:%S", &tm);
+	r->level = level;
+	snprintf(r->text, sizeof r->text, "%s", text);
 }
 
 void
@@ -796,8 +819,14 @@ tui_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_QUIT;
 	case '?':
 	case TK(KEY_F(1)):
-		t->help_visible = 1;
+		t->help_visible = OVERLAY_HELP;
 		t->help_dirty = 1;
+		return TUI_HANDLED | TUI_REDRAW;
+	case 'M':
+		t->help_visible = OVERLAY_MESSAGES;
+		t->help_dirty = 1;
+		t->msglog.unseen = 0;
+		t->msg_dirty = 1;
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'p':
 		tui_action_pause(t, 0);
@@ -920,6 +949,7 @@ tui_run(const struct tui_options *opt)
 	t->opt = *opt;
 	store_init(&t->store);
 	t->view.store = &t->store;
+	t->view.msgs = &t->msglog;
 	t->view.focus = PANEL_DECISIONS;
 	t->view.replay = opt->journal != NULL;
 	t->view.readonly = opt->readonly;

@@ -1,6 +1,7 @@
 /*
  * tui/panel-help.c -- the help overlay (? or F1): every key the console
- * understands, in the mode it is in.  It is drawn over the other panels in
+ * understands, in the mode it is in; and in the same window the message
+ * log (M).  It is drawn over the other panels in
  * its own window; any key closes it (console.c).  The key list is a table
  * so that the help, the man page and the key handlers can be checked
  * against each other (tests/unit/test-tui-render.c).  When one column is
@@ -46,6 +47,7 @@ static const struct help_line help_lines[] = {
 	{ "Home / End G", "newest / oldest", 0, 1 },
 	{ "Esc", "cancel a prompt", 1, 1 },
 	{ "Ctrl-L", "redraw the screen", 1, 1 },
+	{ "M", "messages: the last 64 the line showed", 1, 1 },
 	{ "? / F1", "this help", 1, 1 },
 	{ "q", "quit (the engine keeps trading)", 1, 1 },
 };
@@ -120,6 +122,62 @@ panel_help_size(int replay, int rows, int cols, int *h, int *w)
 	if (*w > cols - 8)
 		*w = cols - 8;
 }
+
+/*
+ * The message log (M), in the help's window: newest first, each message
+ * with its time and level, wrapped over as many rows as it needs, so an
+ * answer the message line replaced or a prompt hid can still be read.
+ */
+static void
+messages_draw(struct panel *p, const struct tui_view *v)
+{
+	const struct tui_msglog *l = v->msgs;
+	WINDOW *w = p->win;
+	int y = 2, last = p->h - 3, textw = p->w - 4 - 14;
+	unsigned k, n = l != NULL ? l->n : 0;
+
+	wbkgdset(w, ' ');
+	werase(w);
+	panel_frame(p, v, "MESSAGES - newest first", 1);
+	if (last < y || textw < 10)
+		return;
+	if (n == 0)
+		panel_put(w, y, 2, p->w - 4, view_attr(v, ROLE_DIM),
+		    "no messages yet", v->utf8);
+	for (k = 0; k < n && k < TUI_MSGLOG && y <= last; k++) {
+		const struct tui_msg *m = &l->rec[(n - 1 - k) % TUI_MSGLOG];
+		const char *s = m->text;
+		int role = m->level == MSG_ERR ? ROLE_CRIT : m->level == MSG_OK ?
+		    ROLE_GOOD : ROLE_NORMAL;
+
+		panel_printf(w, y, 2, 14, view_attr(v, ROLE_DIM), v->utf8,
+		    "%-8s %-4s", m->when, m->level == MSG_ERR ? "ERR" :
+		    m->level == MSG_OK ? "ok" : "");
+		do {
+			size_t len = text_prefix(s, textw, v->utf8);
+			char line[sizeof m->text];
+
+			if (len == 0)
+				len = strlen(s) > 0 ? 1 : 0;
+			snprintf(line, sizeof line, "%.*s", (int)len, s);
+			panel_put(w, y++, 16, textw, view_attr(v, role), line,
+			    v->utf8);
+			s += len;
+			while (*s == ' ')
+				s++;
+		} while (*s != '\0' && y <= last);
+	}
+	panel_put(w, p->h - 2, 2, p->w - 4, view_attr(v, ROLE_DIM),
+	    k < n && k < TUI_MSGLOG ? "any key closes; older ones did not fit" :
+	    "any key closes", v->utf8);
+}
+
+const struct panel_ops panel_messages_ops = {
+	.name = "messages",
+	.watch = 0,
+	.draw = messages_draw,
+	.key = NULL, /* any key closes it: the console does that */
+};
 
 const struct panel_ops panel_help_ops = {
 	.name = "help",

@@ -301,21 +301,35 @@ screen_draw_msg(struct tui *t)
 {
 	WINDOW *w = t->msg_win;
 	const struct tui_view *v = &t->view;
-	int role;
+	int role, cols = t->cols - 2;
 
 	werase(w);
 	if (t->prompt.stage != PROMPT_IDLE) {
 		prompt_draw(&t->prompt, w, v);
 		return;
 	}
+	/* Errors the line never showed long enough: said at its right. */
+	if (t->msglog.unseen > 0) {
+		char more[48];
+		int n = snprintf(more, sizeof more, " M: %d unseen error%s ",
+		    t->msglog.unseen, t->msglog.unseen == 1 ? "" : "s");
+
+		if (t->cols - n - 1 > 20) {
+			panel_put(w, 0, t->cols - n - 1, n, view_attr(v, ROLE_CRIT) |
+			    A_REVERSE, more, v->utf8);
+			cols = t->cols - n - 3;
+		}
+	}
 	if (t->msg[0] != '\0') {
 		role = t->msg_level == MSG_ERR ? ROLE_CRIT :
 		    t->msg_level == MSG_OK ? ROLE_GOOD : ROLE_NORMAL;
-		panel_put(w, 0, 1, t->cols - 2, view_attr(v, role) | A_BOLD,
+		panel_put(w, 0, 1, cols, view_attr(v, role) | A_BOLD,
 		    t->msg, v->utf8);
+		if (t->msg_shown_ms == 0)
+			t->msg_shown_ms = tui_now_ms();
 		return;
 	}
-	panel_put(w, 0, 1, t->cols - 2, view_attr(v, ROLE_DIM),
+	panel_put(w, 0, 1, cols, view_attr(v, ROLE_DIM),
 	    v->replay ? "replay: space play/pause, +/- speed, . step, g go to, "
 	    "n/N next/prev alert, L layout, ? help, q quit" :
 	    "p pause, t throttle, a style, s algo, m order, c cancel children, "
@@ -556,13 +570,14 @@ screen_frame(struct tui *t)
 			screen_draw_lost(t);
 		screen_draw_confirm(t, &box);
 		if (t->help_visible && (drew || t->help_dirty)) {
-			struct panel hp = { .ops = &panel_help_ops,
-				.win = t->help_win };
+			struct panel hp = { .ops = t->help_visible ==
+				OVERLAY_MESSAGES ? &panel_messages_ops :
+				&panel_help_ops, .win = t->help_win };
 
 			getbegyx(t->help_win, hp.y, hp.x);
 			getmaxyx(t->help_win, hp.h, hp.w);
 			touchwin(t->help_win);
-			panel_help_ops.draw(&hp, &t->view);
+			hp.ops->draw(&hp, &t->view);
 			wnoutrefresh(t->help_win);
 			t->help_dirty = 0;
 		}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <curses.h>
 #include <uv.h>
@@ -460,8 +461,27 @@ enum tui_role {
 };
 
 /* Everything a panel may read while drawing. */
+/*
+ * The console's own messages (answers to commands, refusals, what it
+ * dropped), the last TUI_MSGLOG of them: the message line shows one, and
+ * a prompt hides it, so M shows them all (newest first).
+ */
+#define TUI_MSGLOG 64
+struct tui_msg {
+	char when[12];   /* local wall time, HH:MM:SS */
+	int level;       /* enum msg_level */
+	char text[320];
+};
+struct tui_msglog {
+	struct tui_msg rec[TUI_MSGLOG];
+	unsigned n;          /* messages ever logged; the newest is n - 1 */
+	int unseen;          /* errors replaced before the line showed them
+	                        for 2 s; M clears it */
+};
+
 struct tui_view {
 	const struct store *store;
+	const struct tui_msglog *msgs;
 	int color;      /* colour pairs are set up */
 	int utf8;       /* the locale is UTF-8: box drawing and block bars */
 	int replay;
@@ -546,6 +566,7 @@ extern const struct panel_ops panel_alerts_ops;
 extern const struct panel_ops panel_title_ops;
 extern const struct panel_ops panel_status_ops;
 extern const struct panel_ops panel_help_ops;
+extern const struct panel_ops panel_messages_ops;
 extern const struct panel_ops panel_tape_ops;
 extern const struct panel_ops panel_chart_ops;
 extern const struct panel_ops panel_blotter_ops;
@@ -875,6 +896,8 @@ struct tui_options {
 };
 
 enum msg_level { MSG_INFO, MSG_OK, MSG_ERR };
+/* help_visible: which overlay any key closes. */
+enum { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_MESSAGES };
 
 struct tui {
 	struct tui_options opt;
@@ -908,11 +931,15 @@ struct tui {
 
 	char msg[320];
 	int msg_level;
+	int64_t msg_shown_ms; /* when the line first showed msg; 0 not yet */
+	struct tui_msglog msglog;
 	int quitting;
 	int exit_code;
 };
 
 int tui_run(const struct tui_options *opt);
+void tui_msglog_add(struct tui_msglog *l, int level, const char *text,
+                    time_t when);
 /* The engine's answer to a command the trader confirmed (rv: 0 or an NNG
  * error from the request). */
 void tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply);

@@ -5,7 +5,9 @@
 #     the box above the prompt (its last word, cut before, is on the
 #     screen), with its price in dollars beside the engine's ticks;
 #   - on a screen too small for the box, y sends nothing and says why; the
-#     same request goes once the screen is large enough again.
+#     same request goes once the screen is large enough again;
+#   - an error the message line replaced at once is counted on the line
+#     ("M: 1 unseen error") and M shows it whole in the log.
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -57,6 +59,28 @@ wait_for "send the request in the box above"
 wait_for "clears the block's limit price"
 tmux_ send-keys y
 wait_until 10 sh -c "[ \"\$($(printf '%q ' "$TRANCHE") ctl --connect '$URL' status --json | jq -r '.blocks[0].limit_px')\" = 0 ]"
+
+# The engine refuses a resume; a prompt opened and left at once replaces
+# its answer on the line.
+tmux_ send-keys :
+tmux_ send-keys -l resume
+tmux_ send-keys Enter
+wait_for "reason:"
+tmux_ send-keys -l "tmux: resume nothing"
+tmux_ send-keys Enter
+wait_for "y sends"
+tmux_ send-keys y
+wait_for "nothing paused to resume"
+tmux_ send-keys t
+tmux_ send-keys Escape
+wait_for "throttle cancelled: nothing sent"
+wait_for "M: 1 unseen error"
+tmux_ send-keys M
+wait_for "MESSAGES - newest first"
+wait_for_line "ERR" "resume refused: block 1"
+wait_gone_re "M: 1 unseen error"
+tmux_ send-keys Escape
+wait_gone_re "MESSAGES - newest first"
 
 tmux_ send-keys q
 console_exited_cleanly

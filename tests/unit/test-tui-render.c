@@ -691,6 +691,7 @@ static const struct {
 	{ "Home/End g/G", ".It Cm Home , g ; Cm End , G", 1, 0 },
 	{ "Esc", ".It Cm Esc", 1, 1 },
 	{ "Ctrl-L", ".It Cm Ctrl\\-L", 1, 1 },
+	{ "M ", ".It Cm M\n", 1, 1 },
 	{ "? / F1", ".It Cm \\&? , F1", 1, 1 },
 	{ "q ", ".It Cm q , Q", 1, 1 },
 	{ "space", ".It Cm space", 0, 1 },
@@ -715,6 +716,51 @@ help_has(struct panel *p, const char *k)
 				return 1;
 		}
 	return 0;
+}
+
+/*
+ * M's log: newest first with time and level, a long message wrapped so its
+ * last word is on the screen, and only the last TUI_MSGLOG kept.
+ */
+static void
+render_messages_newest_first_whole(void **state)
+{
+	static struct tui_msglog l;
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char text[320];
+	int a, b, c;
+	time_t when = 1700000000;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	v.msgs = &l;
+	memset(&l, 0, sizeof l);
+	p = render(&panel_messages_ops, &v, 20, 62);
+	assert_true(find_row(&p, "no messages yet") >= 0);
+	for (int i = 0; i < TUI_MSGLOG + 5; i++) {
+		snprintf(text, sizeof text, "filler %d", i);
+		tui_msglog_add(&l, MSG_INFO, text, when);
+	}
+	tui_msglog_add(&l, MSG_ERR, "throttle: refused: field \"pct\" 150: must "
+	    "be above 0 and at most the engine's limit of 20, and this message "
+	    "goes on past one row to its LASTWORD", when);
+	tui_msglog_add(&l, MSG_OK, "pause: ok", when);
+	assert_int_equal(l.n, TUI_MSGLOG + 7);
+	p = render(&panel_messages_ops, &v, 20, 62);
+	a = find_row(&p, "pause: ok");
+	b = find_row2(&p, "ERR", "throttle: refused");
+	c = find_row(&p, "LASTWORD");
+	if (!(a >= 0 && b > a && c > b))
+		fail_msg("rows: ok %d, the error %d, its last word %d", a, b, c);
+	assert_true(find_row2(&p, "ok", "pause: ok") == a);
+	/* The oldest kept is filler 7: 0..6 went with the ring's wrap. */
+	p = render(&panel_messages_ops, &v, TUI_MSGLOG + 30, 62);
+	assert_true(find_row(&p, "filler 7") >= 0);
+	assert_int_equal(find_row(&p, "filler 6 "), -1);
+	store_free(&s);
 }
 
 static void
@@ -869,6 +915,7 @@ main(void)
 		cmocka_unit_test(render_block_plan_against_base),
 		cmocka_unit_test(render_decision_says_the_plan_change_first),
 		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
+		cmocka_unit_test(render_messages_newest_first_whole),
 	};
 
 	return cmocka_run_group_tests(tests, render_setup, render_teardown);
