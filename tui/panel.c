@@ -247,6 +247,7 @@ panel_list_anchor(struct panel *p, const struct store_ring *r)
 		p->scroll += (int)(r->pushed - p->mark);
 	p->mark = r->pushed;
 	p->mark_cleared = r->cleared;
+	p->mark_count = r->count;
 	/* Rows may take two lines, so scrolling stops with the oldest on top
 	 * rather than at a page from the end. */
 	max = r->count > 0 ? (int64_t)r->count - 1 : 0;
@@ -275,9 +276,12 @@ panel_list_meant(const struct panel *p, const struct store_ring *r)
 		return -1;
 	since = r->pushed - p->mark;
 	i = p->scroll < 0 ? 0 : p->scroll;
-	/* End (G) before a draw: the oldest, as the draw would show it. */
-	if (since == 0 && r->count > 0 && i > (int64_t)r->count - 1)
-		i = (int64_t)r->count - 1;
+	/* End (G), or down past the end, before a draw: the oldest of the
+	 * list as drawn, as the draw would show it, wherever the pushes
+	 * since have moved it (before, an alert pushed in between made it
+	 * "no alert marked"). */
+	if (p->mark_count > 0 && i > (int64_t)p->mark_count - 1)
+		i = (int64_t)p->mark_count - 1;
 	i += (int64_t)since;
 	return i < (int64_t)r->count ? i : -1;
 }

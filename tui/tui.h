@@ -555,6 +555,7 @@ struct panel {
 	int scroll;    /* rows scrolled back from the newest */
 	uint64_t mark; /* the list's push count when last drawn */
 	uint64_t mark_cleared; /* ...and its clear count then */
+	size_t mark_count;     /* ...and how many rows it held then */
 	int sel_shown; /* the last draw showed the selected row (RFQ) */
 	int dirty;
 };

@@ -1523,6 +1523,18 @@ render_alert_marked_is_the_one_drawn(void **state)
 	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
 	assert_string_equal(a->text, "first");
 
+	/* End (G), then an alert before the frame: the oldest as drawn,
+	 * "first", not "no alert marked". */
+	assert_true(p.ops->key(&p, &v, 'G') != 0);
+	push_at(&s, TOPIC_ALERT, 5, T0 + 5 * SEC,
+	    "{\"sev\":\"warn\",\"code\":\"c\",\"text\":\"fifth\"}", 1000);
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_non_null(a);
+	assert_string_equal(a->text, "first");
+	p.ops->draw(&p, &v);
+	a = store_alert(&s, (size_t)panel_list_meant(&p, &s.alerts));
+	assert_string_equal(a->text, "first");
+
 	/* A snapshot reloads the list after the frame: what was meant is
 	 * not known until it is drawn again. */
 	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34300000000000\","
