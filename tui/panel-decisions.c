@@ -75,16 +75,30 @@ decisions_draw(struct panel *p, const struct tui_view *v)
 	WINDOW *w = p->win;
 	char title[96];
 	int iw = p->w - 2, vis = decisions_visible(p), i, x, y, wide, style, skip;
-	int blk;
+	int blk, before = p->scroll;
 	size_t n = store_ndecisions(s);
+	uint64_t since = s->decisions.pushed - p->mark;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
 	panel_list_anchor(p, &s->decisions);
 	if (v->search[0] != '\0') {
-		size_t k, m = 0;
+		size_t k, m = 0, fresh = 0;
 
-		for (k = 0; k < n; k++)
-			m += panel_decision_matches(store_decision(s, k), v->search);
+		for (k = 0; k < n; k++) {
+			int hit = panel_decision_matches(store_decision(s, k),
+			    v->search);
+
+			m += hit;
+			fresh += hit && k < since;
+		}
+		/* Searching, the offset counts matching rows: scrolled back,
+		 * the view stays on its rows by what matched of the pushes
+		 * since, not by all of them (it jumped further back by every
+		 * decision that did not match). */
+		if (before > 0 && since > 0)
+			p->scroll = before + (int)fresh;
+		if (m > 0 && p->scroll > (int)m - 1)
+			p->scroll = (int)m - 1;
 		snprintf(title, sizeof title, "DECISIONS /%.24s: %zu of %zu", v->search,
 		    m, n);
 	} else if (p->scroll > 0)

@@ -719,6 +719,53 @@ help_has(struct panel *p, const char *k)
 }
 
 /*
+ * Searching and scrolled back, the decisions shown stay where they are
+ * while new ones arrive, matching or not (the view jumped back by every
+ * decision pushed, matching or not).
+ */
+static void
+render_search_scrolled_back_stays_put(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char json[160];
+	uint64_t seq = 1;
+	int top;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	for (int i = 0; i < 12; i++, seq++) {
+		snprintf(json, sizeof json, "{\"block\":\"1\",\"action\":\"%s\","
+		    "\"qty\":%d,\"reason\":\"row r%02d\"}", i % 2 ? "post" :
+		    "hold", 100 + i, i);
+		push(&s, TOPIC_DECISION, seq, T0 + (int64_t)seq * SEC, json);
+	}
+	snprintf(v.search, sizeof v.search, "post");
+	p = render(&panel_decisions_ops, &v, 8, 100);
+	/* Newest match first: r11; two down, r07 on top. */
+	assert_true(find_row(&p, "r11") == 2);
+	assert_true(p.ops->key(&p, &v, 'j') != 0);
+	assert_true(p.ops->key(&p, &v, 'j') != 0);
+	p.ops->draw(&p, &v);
+	top = find_row(&p, "r07");
+	assert_int_equal(top, 2);
+	/* Five more, two of them matching: r07 stays on top. */
+	for (int i = 12; i < 17; i++, seq++) {
+		snprintf(json, sizeof json, "{\"block\":\"1\",\"action\":\"%s\","
+		    "\"qty\":%d,\"reason\":\"row r%02d\"}", i % 2 ? "post" :
+		    "hold", 100 + i, i);
+		push(&s, TOPIC_DECISION, seq, T0 + (int64_t)seq * SEC, json);
+	}
+	p.ops->draw(&p, &v);
+	if (find_row(&p, "r07") != top)
+		fail_msg("r07 moved from row %d to %d", top, find_row(&p, "r07"));
+	delwin(p.win);
+	store_free(&s);
+}
+
+/*
  * M's log: newest first with time and level, a long message wrapped so its
  * last word is on the screen, and only the last TUI_MSGLOG kept.
  */
@@ -916,6 +963,7 @@ main(void)
 		cmocka_unit_test(render_decision_says_the_plan_change_first),
 		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
 		cmocka_unit_test(render_messages_newest_first_whole),
+		cmocka_unit_test(render_search_scrolled_back_stays_put),
 	};
 
 	return cmocka_run_group_tests(tests, render_setup, render_teardown);
