@@ -39,16 +39,18 @@ tui_message(struct tui *t, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	/* An error replaced before the line showed it for 2 s (a prompt
-	 * hides the line; answers come in bursts) is counted, and the line
-	 * says so until M shows the log. */
+	/* An error replaced before the line had shown it for 2 s in all (a
+	 * prompt hides the line; answers come in bursts), and not read in
+	 * the log either, is counted, and the line says so until M. */
 	if (t->msg[0] != '\0' && t->msg_level == MSG_ERR &&
-	    (t->msg_shown_ms == 0 || tui_now_ms() - t->msg_shown_ms < 2000))
+	    t->msg_logidx >= t->msglog.read && t->msg_seen_ms +
+	    (t->msg_shown_ms != 0 ? tui_now_ms() - t->msg_shown_ms : 0) < 2000)
 		t->msglog.unseen++;
 	store_text(t->msg, sizeof t->msg, raw);
 	t->msg_level = level;
 	t->msg_dirty = 1;
-	t->msg_shown_ms = 0;
+	t->msg_shown_ms = t->msg_seen_ms = 0;
+	t->msg_logidx = t->msglog.n;
 	tui_msglog_add(&t->msglog, level, t->msg, time(NULL));
 }
 
@@ -826,6 +828,7 @@ tui_key(struct tui *t, int key)
 		t->help_visible = OVERLAY_MESSAGES;
 		t->help_dirty = 1;
 		t->msglog.unseen = 0;
+		t->msglog.read = t->msglog.n;
 		t->msg_dirty = 1;
 		return TUI_HANDLED | TUI_REDRAW;
 	case 'p':

@@ -239,8 +239,12 @@ prompt_append(struct prompt *p, int key, size_t max)
 	size_t k;
 	int i;
 
+	/* Nor a format character (a zero-width space, a bidi override):
+	 * the screen draws nothing for it, so the confirmation would not
+	 * show what y sends. */
 	if (key & TUI_FN || key < 0x20 || key == 0x7f ||
-	    (key >= 0x80 && key < 0xa0))
+	    (key >= 0x80 && key < 0xa0) || (key >= 0x80 &&
+	    text_is_format((uint32_t)key)))
 		return -1;
 	if (key < 0x80) {
 		mb[0] = (char)key;
@@ -777,6 +781,16 @@ prompt_reason_done(struct prompt *p)
 	json = cJSON_PrintUnformatted(p->req);
 	if (json == NULL)
 		abort();
+	/* The preview is what y confirms: one cut short would send more
+	 * than was shown.  (A reason's 255 bytes, escaped, fit.) */
+	if (strlen(json) >= sizeof p->preview) {
+		cJSON_free(json);
+		cJSON_Delete(p->req);
+		p->req = NULL;
+		snprintf(p->note, sizeof p->note, "too long to show: shorten "
+		    "the reason");
+		return;
+	}
 	snprintf(p->preview, sizeof p->preview, "%s", json);
 	cJSON_free(json);
 	/* The engine takes prices in ticks; the person typed dollars. */
@@ -785,7 +799,7 @@ prompt_reason_done(struct prompt *p)
 		char px[32];
 
 		text_px(px, sizeof px, (double)p->px, p->ctx.tick > 0 ?
-		    p->ctx.tick : 0.01, p->ctx.decimals);
+		    p->ctx.tick : 0.01, p->ctx.tick > 0 ? p->ctx.decimals : 2);
 		if (strcmp(p->action, "limit") == 0 && p->px == 0)
 			snprintf(p->px_words, sizeof p->px_words, "\"px\":0 "
 			    "clears the block's limit price");

@@ -296,6 +296,17 @@ screen_open(struct tui *t)
 
 /* ---------------------------------------------------------------- frame */
 
+/* The message line no longer shows the message: its stretch on the
+ * screen ends (tui_message() counts an error shown for under 2 s). */
+static void
+screen_msg_hidden(struct tui *t)
+{
+	if (t->msg_shown_ms != 0) {
+		t->msg_seen_ms += tui_now_ms() - t->msg_shown_ms;
+		t->msg_shown_ms = 0;
+	}
+}
+
 static void
 screen_draw_msg(struct tui *t)
 {
@@ -305,6 +316,7 @@ screen_draw_msg(struct tui *t)
 
 	werase(w);
 	if (t->prompt.stage != PROMPT_IDLE) {
+		screen_msg_hidden(t);
 		prompt_draw(&t->prompt, w, v);
 		return;
 	}
@@ -405,16 +417,6 @@ screen_draw_confirm(struct tui *t, const struct confirm_box *b)
 
 	if (b->n == 0)
 		return;
-	if (t->form_win != NULL) {
-		int h, w, y, x;
-
-		getmaxyx(t->form_win, h, w);
-		getbegyx(t->form_win, y, x);
-		if (h != b->h || w != b->w || y != b->y || x != 2) {
-			delwin(t->form_win);
-			t->form_win = NULL;
-		}
-	}
 	if (t->form_win == NULL) {
 		if ((t->form_win = newwin(b->h, b->w, b->y, 2)) == NULL)
 			abort();
@@ -520,19 +522,32 @@ screen_frame(struct tui *t)
 	dirty = store_take_dirty(&t->store);
 	if (t->prompt.stage == PROMPT_CONFIRM && !t->too_small) {
 		screen_confirm_layout(t, &box);
-		if (box.fits == t->prompt.confirm_cut)
+		if (box.fits == t->prompt.confirm_cut) {
 			t->msg_dirty = 1;
+			/* Shown whole now: the last refusal no longer holds. */
+			if (box.fits)
+				t->prompt.note[0] = '\0';
+		}
 		t->prompt.confirm_cut = !box.fits;
 	}
-	/* A box above a prompt that has moved on (sent, abandoned, closed)
-	 * or no longer needs one: the panels beneath are drawn again. */
-	if (t->form_win != NULL && box.n == 0) {
-		delwin(t->form_win);
-		t->form_win = NULL;
-		t->full_redraw = 1;
+	/* A box above a prompt that has moved on (sent, abandoned, closed),
+	 * no longer needs one, or needs another size or place: the panels
+	 * beneath are drawn again. */
+	if (t->form_win != NULL) {
+		int h, w, y, x;
+
+		getmaxyx(t->form_win, h, w);
+		getbegyx(t->form_win, y, x);
+		if (box.n == 0 || h != box.h || w != box.w || y != box.y ||
+		    x != 2) {
+			delwin(t->form_win);
+			t->form_win = NULL;
+			t->full_redraw = 1;
+		}
 	}
 	if (t->too_small) {
 		t->prompt.confirm_drawn = 0;
+		screen_msg_hidden(t);
 		if (t->full_redraw)
 			screen_too_small(t);
 	} else {

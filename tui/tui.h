@@ -475,8 +475,9 @@ struct tui_msg {
 struct tui_msglog {
 	struct tui_msg rec[TUI_MSGLOG];
 	unsigned n;          /* messages ever logged; the newest is n - 1 */
+	unsigned read;       /* n when M last showed the log */
 	int unseen;          /* errors replaced before the line showed them
-	                        for 2 s; M clears it */
+	                        for 2 s, nor M; M clears it */
 };
 
 struct tui_view {
@@ -932,7 +933,11 @@ struct tui {
 
 	char msg[320];
 	int msg_level;
-	int64_t msg_shown_ms; /* when the line first showed msg; 0 not yet */
+	/* How long the line has shown msg: the stretch under way (since
+	 * msg_shown_ms; 0: hidden, by a prompt or a screen too small) and
+	 * the ones before it; msg_logidx its place in the log. */
+	int64_t msg_shown_ms, msg_seen_ms;
+	unsigned msg_logidx;
 	struct tui_msglog msglog;
 	int quitting;
 	int exit_code;

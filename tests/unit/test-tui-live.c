@@ -84,8 +84,7 @@ queue(struct tui *t, int kind, const char *what)
 	cJSON_AddStringToObject(req, "cmd", what);
 	if (strcmp(what, CMD_ESTIMATE) == 0)
 		t->est_inflight++; /* as the console counts one asked */
-	live_queue(t, kind == LIVE_COMMAND ? LIVE_COMMAND : kind, what, req,
-	    1000);
+	live_queue(t, kind, what, req, 1000);
 }
 
 static void

@@ -1091,6 +1091,19 @@ prompt_asks_value_reason_then_y(void **state)
 	assert_int_equal(p.stage, PROMPT_IDLE); /* Escape cancels */
 	assert_non_null(strstr(msg, "cancelled"));
 
+	/* A format character (zero-width space, right-to-left override)
+	 * is not taken: nothing on the screen would show it, and y would
+	 * send it. */
+	prompt_begin(&p, CMD_THROTTLE, "", 1);
+	keys(&p, "15\rvol", msg, sizeof msg);
+	prompt_key(&p, 0x200b, msg, sizeof msg);
+	prompt_key(&p, 0x202e, msg, sizeof msg);
+	keys(&p, " spike", msg, sizeof msg);
+	assert_string_equal(p.buf, "vol spike");
+	prompt_key(&p, 0xe9, msg, sizeof msg); /* an e-acute is text */
+	assert_string_equal(p.buf, "vol spike\xc3\xa9");
+	prompt_cancel(&p);
+
 	prompt_begin(&p, CMD_THROTTLE, "", 1);
 	keys(&p, "15\rvol spike\r", msg, sizeof msg);
 	assert_int_equal(p.stage, PROMPT_CONFIRM);
