@@ -646,11 +646,16 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	int64_t remaining = p->spec.qty - p->filled - p->venue_working, far,
 	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
-	double tol = p->spec.catchup > 0 ? p->spec.catchup :
-	    p->algo->catchup > 0 ? p->algo->catchup : 1.0;
-	double rate = p->spec.catchup_max > 0 ? p->spec.catchup_max :
-	    p->algo->catchup_max;
 	double mult = 1;  /* a policy's multiplier of the slice */
+	struct ac_params acp;
+	/* The algorithm's catch-up band, where it has one that holds here
+	 * (catchup_book: not where nothing posted fills), else one slice
+	 * and the whole gap; the block's own values first. */
+	int band = !p->algo->catchup_book || market_ac_get(p->m, &acp) != 0;
+	double tol = p->spec.catchup > 0 ? p->spec.catchup :
+	    band && p->algo->catchup > 0 ? p->algo->catchup : 1.0;
+	double rate = p->spec.catchup_max > 0 ? p->spec.catchup_max :
+	    band ? p->algo->catchup_max : 0;
 	int64_t post;
 	struct exec_cut cap;
 	char cut[128];
@@ -759,8 +764,14 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	    exec_px_ok(p, far)) {
 		int64_t gap = behind;
 
-		if (rate > 0 && (double)gap > rate * (double)slice)
-			gap = (int64_t)ceil(rate * (double)slice);
+		/* At least a lot: a part of a slice smaller than one would
+		 * round to nothing and never catch up (a 100-share slice at
+		 * half a slice).  The epsilon keeps 0.1 x 7000 at 700. */
+		if (rate > 0 && (double)gap > rate * (double)slice) {
+			gap = (int64_t)ceil(rate * (double)slice - 1e-9);
+			if (gap < p->spec.lot)
+				gap = p->spec.lot < behind ? p->spec.lot : behind;
+		}
 		qty = exec_cap(p, gap, room, remaining - p->working, &cap);
 		qty = exec_round_lot(qty, p->spec.lot, remaining - p->working);
 		if (qty > 0) {
@@ -768,12 +779,13 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			char by[64] = "";
 
 			if (gap < behind)
-				snprintf(by, sizeof by, " (at most %g slice%s a "
-				    "decision)", rate, rate == 1 ? "" : "s");
+				snprintf(by, sizeof by, "; a catch-up crosses at "
+				    "most %g slice%s a decision", rate, rate == 1 ?
+				    "" : "s");
 			exec_decision(x, p, "cross", qty, px, STYLE_CROSS, sched,
 			    "behind schedule by %lld shares (%.1f slices): crossing "
-			    "%lld%s at most %.2f%s", (long long)behind,
-			    (double)behind / slice, (long long)qty, by, px * tick,
+			    "%lld at most %.2f%s%s", (long long)behind,
+			    (double)behind / slice, (long long)qty, px * tick, by,
 			    exec_cut_note(x, &cap, qty, cut, sizeof cut));
 			crossed = exec_send(x, p, px, qty, STYLE_CROSS, "catch-up");
 			room -= crossed;

@@ -391,6 +391,11 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->max_pov);
 		return -1;
 	}
+	if (!(s->catchup >= 0 && s->catchup <= 1000)) {
+		snprintf(err, errlen, "catchup %g: must be 0 (the algorithm's "
+		    "own) or at most 1000 slices behind", s->catchup);
+		return -1;
+	}
 	if (!(s->catchup_max >= 0 && s->catchup_max <= 1000)) {
 		snprintf(err, errlen, "catchup_max %g: must be 0 (the "
 		    "algorithm's own) or at most 1000 slices a decision",

@@ -116,8 +116,12 @@ struct algo_ops {
 	int finish;
 	/* The catch-up this algorithm works with unless the block says
 	 * otherwise (its catchup and catchup_max): 0, the tactic's default
-	 * (behind by a slice, and the whole gap crossed at once). */
+	 * (behind by a slice, and the whole gap crossed at once).  With
+	 * catchup_book, only in a market with a book to rest in: where
+	 * nothing posted fills (the Almgren-Chriss world), a band slower
+	 * than the schedule only falls behind. */
 	double catchup, catchup_max;
+	int catchup_book;
 	/* Optional: a policy choosing the action at each decision; 0, or -1
 	 * to leave the decision to the tactic.  Not called while a trader's
 	 * override forces a style. */

@@ -385,6 +385,15 @@ band_twap_catches_up_a_slice_at_a_time(void **state)
 	if (r3.max_catchup <= 7000 || r3.max_catchup > 21000)
 		fail_msg("catchup_max 3: the largest catch-up crossed %lld",
 		    (long long)r3.max_catchup);
+	/* A slice of one lot at half a slice a decision: a lot at a time
+	 * (half a lot would round to nothing and never catch up). */
+	spec_init(&ps, "twap-band", 6000);
+	ps.catchup = 2;
+	ps.catchup_max = 0.5;
+	run(&ps, &r, 4, &out);
+	if (r.catchups == 0 || r.max_catchup != 100)
+		fail_msg("a 100-share slice at half a slice: %d catch-ups, the "
+		    "largest %lld", r.catchups, (long long)r.max_catchup);
 
 	sim_params_default(&sp);
 	assert_int_equal(market_sim_new(&m, &sp, 4, OPEN - 300 * NS), 0);
