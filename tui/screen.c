@@ -385,9 +385,11 @@ screen_confirm_layout(struct tui *t, struct confirm_box *b)
 	}
 	b->fits = inl;
 	if (!inl && b->w >= 30) {
-		/* The request, a box's inner width at a time. */
+		/* The request, a box's inner width at a time, cut at the
+		 * column: a break after a space would hide whether the space
+		 * was there. */
 		for (s = pr->preview; *s != '\0' && b->n < max; ) {
-			size_t k = text_prefix(s, b->w - 4, utf8);
+			size_t k = text_prefix_hard(s, b->w - 4, utf8);
 
 			if (k == 0)
 				k = 1;

@@ -253,13 +253,17 @@ text_fit(char *dst, size_t n, const char *src, int cols, int utf8)
 	return dst;
 }
 
-size_t
-text_prefix(const char *s, int cols, int utf8)
+/* Bytes of s that fit in cols columns, whole characters; *space the
+ * offset of the last space among them (0 none). */
+static size_t
+text_scan(const char *s, int cols, int utf8, size_t *space)
 {
 	mbstate_t st;
 	wchar_t wc;
-	size_t len = strlen(s), k, o = 0, space = 0;
+	size_t len = strlen(s), k, o = 0;
 	int used = 0, w;
+
+	*space = 0;
 
 	memset(&st, 0, sizeof st);
 	while (o < len) {
@@ -280,15 +284,31 @@ text_prefix(const char *s, int cols, int utf8)
 		if (used + w > cols)
 			break;
 		if (s[o] == ' ')
-			space = o;
+			*space = o;
 		used += w;
 		o += k;
 	}
+	return o;
+}
+
+size_t
+text_prefix(const char *s, int cols, int utf8)
+{
+	size_t space, o = text_scan(s, cols, utf8, &space);
+
 	/* Break at the last space when the text goes on and a space is not
 	 * too far back. */
-	if (o < len && s[o] != ' ' && space > 0 && space * 2 >= o)
+	if (s[o] != '\0' && s[o] != ' ' && space > 0 && space * 2 >= o)
 		return space + 1;
 	return o;
+}
+
+size_t
+text_prefix_hard(const char *s, int cols, int utf8)
+{
+	size_t space;
+
+	return text_scan(s, cols, utf8, &space);
 }
 
 double

@@ -438,6 +438,9 @@ int text_width(const char *s, int utf8);
 /* Bytes of s that fit in `cols` columns, cut after a space when the text
  * goes on and a space is near. */
 size_t text_prefix(const char *s, int cols, int utf8);
+/* The same, cut at the column whatever the character (a request shown
+ * for confirmation: every byte in its place, none hidden at a break). */
+size_t text_prefix_hard(const char *s, int cols, int utf8);
 
 /* ------------------------------------------------------------------- view */
 

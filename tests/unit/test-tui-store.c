@@ -995,6 +995,26 @@ text_done_pct_never_rounds_up_to_complete(void **state)
 	assert_true(text_done_pct(10, 0) == 0);
 }
 
+/* A wrapped request is cut at the column (every byte in its place); a
+ * message may break after a space.  Whole characters either way. */
+static void
+text_prefix_hard_cuts_at_the_column(void **state)
+{
+	(void)state;
+	assert_int_equal(text_prefix("stop now please", 6, 1), 5);
+	assert_int_equal(text_prefix_hard("stop now please", 6, 1), 6);
+	assert_int_equal(text_prefix_hard("stop", 6, 1), 4);
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL &&
+	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
+		skip();
+	/* Two-column characters: one that would straddle stays out. */
+	assert_int_equal(text_prefix_hard("ab\xe6\x97\xa5\xe6\x9c\xac", 3, 1),
+	    2);
+	assert_int_equal(text_prefix_hard("ab\xe6\x97\xa5\xe6\x9c\xac", 4, 1),
+	    5);
+	setlocale(LC_CTYPE, "C");
+}
+
 static void
 text_fit_drops_format_characters(void **state)
 {
@@ -1753,6 +1773,7 @@ main(void)
 		cmocka_unit_test(render_child_selection_follows_the_child),
 		cmocka_unit_test(render_block_selection_follows_the_block),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
+		cmocka_unit_test(text_prefix_hard_cuts_at_the_column),
 	};
 	int failed;
 
