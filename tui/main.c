@@ -76,7 +76,8 @@ main_usage_live(FILE *f)
 	fprintf(f, "\nkeys: p/P pause/resume block/all, t throttle, a style, s "
 	    "algo, m manual order,\nc cancel children, K kill and J journal "
 	    "resume (supervisor), A ack alert,\nZ freeze, / search, : command "
-	    "line, L layout, Tab or h/l focus, b next block,\n? help, q quit."
+	    "line, L layout, Tab or h/l focus, b next block,\nM messages, ? "
+	    "help, q quit."
 	    "\nSee `tranche replay --help` and `tranche ctl --help` for the "
 	    "other forms.\n");
 }
@@ -98,7 +99,7 @@ main_usage_replay(FILE *f)
 	options_usage(f, main_replay_opts);
 	fprintf(f, "\nkeys: space play/pause, + / - speed x2 / /2, . one event, "
 	    "g go to a time,\nn / N next / previous alert, intervention or "
-	    "restart, L layout, ? help, q quit.\n");
+	    "restart, L layout, M messages,\n? help, q quit.\n");
 }
 
 /* getopt_long with messages that name the option; -1 at the end, '?' on
