@@ -43,6 +43,11 @@
 
 #include "tui/tui.h"
 
+/* The confirm line: " send " (its width), the request, and the room kept
+ * for "  y sends, other key abandons " after it. */
+#define PROMPT_SEND_W 6
+#define PROMPT_CONFIRM_TAIL 26
+
 /* The actions a prompt knows: what the value stage asks, and whether it
  * sends (search, goto and the command line give their line back instead). */
 struct prompt_kind {
@@ -820,7 +825,8 @@ prompt_reason_done(struct prompt *p)
 int
 prompt_confirm_inline(const struct prompt *p, int cols, int utf8)
 {
-	return text_width(p->preview, utf8) <= cols - 32;
+	return text_width(p->preview, utf8) <= cols - PROMPT_SEND_W -
+	    PROMPT_CONFIRM_TAIL;
 }
 
 /* The : command words, for completion and for help. */
@@ -1060,8 +1066,8 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		}
 		if (prompt_confirm_inline(p, cols, v->utf8)) {
 			x += panel_put(w, 0, x, cols, pa, " send ", v->utf8);
-			x += panel_put(w, 0, x, cols - x - 26, A_BOLD, p->preview,
-			    v->utf8);
+			x += panel_put(w, 0, x, cols - x - PROMPT_CONFIRM_TAIL,
+			    A_BOLD, p->preview, v->utf8);
 		} else
 			x += panel_put(w, 0, x, cols, pa, " send the request in the "
 			    "box above", v->utf8);

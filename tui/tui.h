@@ -463,7 +463,6 @@ enum tui_role {
 	ROLE_COUNT
 };
 
-/* Everything a panel may read while drawing. */
 /*
  * The console's own messages (answers to commands, refusals, what it
  * dropped), the last TUI_MSGLOG of them: the message line shows one, and
@@ -483,6 +482,7 @@ struct tui_msglog {
 	                        for 2 s, nor M; M clears it */
 };
 
+/* Everything a panel may read while drawing. */
 struct tui_view {
 	const struct store *store;
 	const struct tui_msglog *msgs;

@@ -638,6 +638,23 @@ exec_decide_replan(struct exec *x, struct parent *p, int64_t t,
 	cJSON_AddItemToObject(x->dec_extra, "plan", o);
 }
 
+/*
+ * The catch-up of block p: the block's own catchup and catchup_max, else
+ * its algorithm's band where that holds (catchup_book: not where nothing
+ * posted fills), else a slice behind and the whole gap (*rate 0).
+ */
+static void
+exec_catchup(const struct parent *p, double *tol, double *rate)
+{
+	struct ac_params ac;
+	int band = !p->algo->catchup_book || market_ac_get(p->m, &ac) != 0;
+
+	*tol = p->spec.catchup > 0 ? p->spec.catchup :
+	    band && p->algo->catchup > 0 ? p->algo->catchup : 1.0;
+	*rate = p->spec.catchup_max > 0 ? p->spec.catchup_max :
+	    band ? p->algo->catchup_max : 0;
+}
+
 void
 exec_decide(struct exec *x, struct parent *p, int64_t t)
 {
@@ -647,15 +664,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	    near, sched, next, slice, behind, room, want, qty, crossed = 0;
 	double tick = p->m->tick;
 	double mult = 1;  /* a policy's multiplier of the slice */
-	struct ac_params acp;
-	/* The algorithm's catch-up band, where it has one that holds here
-	 * (catchup_book: not where nothing posted fills), else one slice
-	 * and the whole gap; the block's own values first. */
-	int band = !p->algo->catchup_book || market_ac_get(p->m, &acp) != 0;
-	double tol = p->spec.catchup > 0 ? p->spec.catchup :
-	    band && p->algo->catchup > 0 ? p->algo->catchup : 1.0;
-	double rate = p->spec.catchup_max > 0 ? p->spec.catchup_max :
-	    band ? p->algo->catchup_max : 0;
+	double tol, rate; /* the catch-up: slices behind, slices a decision */
 	int64_t post;
 	struct exec_cut cap;
 	char cut[128];
@@ -760,6 +769,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	 * gap, or at most rate slices of it at a decision (twap-band), so that
 	 * a block far behind crosses into a book that refills between its
 	 * children instead of sweeping it at once. */
+	exec_catchup(p, &tol, &rate);
 	if (mode >= AGGR_NEUTRAL && (double)behind > tol * (double)slice &&
 	    exec_px_ok(p, far)) {
 		int64_t gap = behind;

@@ -403,14 +403,14 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		return -1;
 	}
 	if (s->aggression < 0 || s->aggression > 1 + AGGR_AGGRESSIVE ||
-	    s->catchup < 0 || s->pov < 0 || s->pov >= 100 || s->pov_floor < 0 ||
+	    s->pov < 0 || s->pov >= 100 || s->pov_floor < 0 ||
 	    s->pov_cap < 0 || s->pov_cap > 100 || s->nprofile < 0 ||
 	    s->nprofile > 64 || s->ac_lambda < 0 || s->win_pov < 0 ||
 	    s->win_pov > 100 || s->win_s < 0 || s->max_rate < 0) {
 		snprintf(err, errlen, "tactic or algorithm parameter out of range: "
-		    "aggression %d, catchup %g, pov %g/%g/%g, profile %d buckets, "
+		    "aggression %d, pov %g/%g/%g, profile %d buckets, "
 		    "ac_lambda %g, win_pov %g, win_s %g, max_rate %g", s->aggression,
-		    s->catchup, s->pov, s->pov_floor, s->pov_cap, s->nprofile,
+		    s->pov, s->pov_floor, s->pov_cap, s->nprofile,
 		    s->ac_lambda, s->win_pov, s->win_s, s->max_rate);
 		return -1;
 	}
