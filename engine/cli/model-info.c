@@ -87,6 +87,10 @@ print_json(const char *path, const struct model *m, const char *hex)
 		cJSON_AddItemToObject(o, "news_rule", news_rule_to_json(&m->news));
 	else
 		cJSON_AddNullToObject(o, "news_rule");
+	if (m->hard.on)
+		cJSON_AddItemToObject(o, "hard_news", hard_rule_to_json(&m->hard));
+	else
+		cJSON_AddNullToObject(o, "hard_news");
 	if (cJSON_IsString(commit))
 		cJSON_AddStringToObject(o, "commit", commit->valuestring);
 	s = cJSON_PrintUnformatted(o);
@@ -143,6 +147,14 @@ print_text(const char *path, const struct model *m, const char *hex)
 		    m->news.priced_k, m->news.take * 100);
 	else
 		printf("  news rule   none\n");
+	if (m->hard.on) {
+		char act[32];
+
+		policy_action_name(act, sizeof act, m->hard.action);
+		printf("  hard news   while the newest item's first 5 s moved %g "
+		    "sigma: %s\n", m->hard.priced_k, act);
+	} else
+		printf("  hard news   none\n");
 }
 
 static int

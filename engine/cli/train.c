@@ -258,12 +258,14 @@ learned_cost(void *arg, const struct model *mdl, int gen, int ep)
 	return cli_train_episode(&sc, mdl, lt->impact, seed, NULL);
 }
 
-/* What --news-rule tried and chose, into the training record. */
+/* What a rule's tuning (--news-rule, --hard-news) tried and chose, into
+ * the training record under key; point(arg, i) is grid point i as JSON. */
 static void
-learned_news_meta(cJSON *tr, const struct news_tune_result *r, int it)
+learned_rule_meta(cJSON *tr, const char *key, const struct rule_tune *r,
+                  int it, cJSON *(*point)(const void *, int), const void *arg)
 {
-	cJSON *o = cJSON_AddObjectToObject(tr, "news_rule"), *a;
-	char buf[96];
+	cJSON *o = cJSON_AddObjectToObject(tr, key), *a;
+	char buf[128];
 
 	snprintf(buf, sizeof buf, "training sessions of iteration %d (10000000 "
 	    "+ %d x episodes_per_iteration + episode)", it + 1, it);
@@ -271,13 +273,14 @@ learned_news_meta(cJSON *tr, const struct news_tune_result *r, int it)
 	cJSON_AddNumberToObject(o, "train_cost_without_bps", r->train_off);
 	a = cJSON_AddArrayToObject(o, "grid");
 	for (int i = 0; i < r->npoints; i++) {
-		cJSON *p = news_rule_to_json(&r->point[i]);
+		cJSON *p = point(arg, i);
 
 		cJSON_DeleteItemFromObjectCaseSensitive(p, "what");
 		cJSON_AddNumberToObject(p, "train_cost_bps", r->train_cost[i]);
 		cJSON_AddItemToArray(a, p);
 	}
 	cJSON_AddNumberToObject(o, "best", r->best);
+	cJSON_AddNumberToObject(o, "val_sessions", r->val_sessions);
 	cJSON_AddNumberToObject(o, "val_cost_without_bps", r->val_off);
 	if (r->validated)
 		cJSON_AddNumberToObject(o, "val_cost_with_best_bps", r->val_best);
@@ -285,6 +288,20 @@ learned_news_meta(cJSON *tr, const struct news_tune_result *r, int it)
 		cJSON_AddNullToObject(o, "val_cost_with_best_bps");
 	cJSON_AddBoolToObject(o, "kept", r->kept);
 	cJSON_AddNumberToObject(o, "seconds", r->seconds);
+}
+
+static cJSON *
+learned_news_point(const void *arg, int i)
+{
+	return news_rule_to_json(&((const struct news_tune_result *)arg)->
+	    point[i]);
+}
+
+static cJSON *
+learned_hard_point(const void *arg, int i)
+{
+	return hard_rule_to_json(&((const struct hard_tune_result *)arg)->
+	    point[i]);
 }
 
 /* One PPO episode: the training session learned_cost would run for it,
@@ -378,6 +395,11 @@ learned_train_usage(FILE *f)
 	    "                          confirmation's numbers on a grid over fresh\n"
 	    "                          training sessions; kept only if it validates\n"
 	    "                          better than none\n"
+	    "  --hard-news             rollout: after the Q-function (and the news\n"
+	    "                          rule, when asked for), choose the rule after\n"
+	    "                          hard news (the jump that makes news hard,\n"
+	    "                          and the action while it is the newest item)\n"
+	    "                          the same way, on other fresh sessions\n"
 	    "  --states FILE           rollout: every labelled state to FILE (CSV:\n"
 	    "                          iteration, session, point, news, the\n"
 	    "                          policy's inputs, a label per candidate)\n"
@@ -386,6 +408,8 @@ learned_train_usage(FILE *f)
 	    "  --prior B               the untrained policy's bias towards its\n"
 	    "                          baseline action (default es 0.3, ppo 5)\n"
 	    "  --val-episodes V        validation sessions (default 8 per scenario)\n"
+	    "  --rule-val-episodes R   rollout: validation sessions of --news-rule\n"
+	    "                          and --hard-news (default V)\n"
 	    "  --validate-every G      generations between validations (default 5)\n"
 	    "  --curve FILE            learning curve CSV (default MODEL.csv)\n"
 	    "  --commit ID             source commit to record in the model\n"
@@ -402,10 +426,11 @@ static int
 learned_train_main(int argc, char **argv)
 {
 	enum { O_SC = 1, O_EP, O_OUT, O_JOBS, O_SEED, O_PAIRS, O_PER, O_SIGMA,
-	    O_LR, O_HIDDEN, O_VAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET, O_HELP,
+	    O_LR, O_HIDDEN, O_VAL, O_RVAL, O_VEVERY, O_CURVE, O_COMMIT, O_QUIET,
+	    O_HELP,
 	    O_METHOD, O_PRIOR, O_PEPOCHS, O_MB, O_CLIP, O_GAMMA, O_LAMBDA, O_ENT,
 	    O_VFLR, O_MAXG, O_ITERS, O_POINTS, O_HOLD, O_RIDGE, O_MARGIN, O_CLIPL,
-	    O_STATES, O_NOBOOK, O_NEWS, O_START };
+	    O_STATES, O_NOBOOK, O_NEWS, O_HARD, O_START };
 	static const struct option lo[] = {
 		{ "scenarios", required_argument, NULL, O_SC },
 		{ "episodes", required_argument, NULL, O_EP },
@@ -419,6 +444,7 @@ learned_train_main(int argc, char **argv)
 		{ "hidden", required_argument, NULL, O_HIDDEN },
 		{ "prior", required_argument, NULL, O_PRIOR },
 		{ "val-episodes", required_argument, NULL, O_VAL },
+		{ "rule-val-episodes", required_argument, NULL, O_RVAL },
 		{ "validate-every", required_argument, NULL, O_VEVERY },
 		{ "curve", required_argument, NULL, O_CURVE },
 		{ "commit", required_argument, NULL, O_COMMIT },
@@ -443,6 +469,7 @@ learned_train_main(int argc, char **argv)
 		{ "states", required_argument, NULL, O_STATES },
 		{ "no-book-head", required_argument, NULL, O_NOBOOK },
 		{ "news-rule", no_argument, NULL, O_NEWS },
+		{ "hard-news", no_argument, NULL, O_HARD },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *scarg = NULL, *out = NULL, *curve = NULL, *names[16], err[512];
@@ -456,9 +483,11 @@ learned_train_main(int argc, char **argv)
 	double lr = 0, val = 0, vevery = 5, prior = -100, pepochs = 4, mbsz = 256;
 	double clip = 0.2, gamma = 1, lambda = 0.95, ent = 0.001, vflr = 0.001;
 	double maxg = 0.5, iters = 2, points = 3, hold = 0.1, ridge = 10;
-	double margin = 0.5, clipl = 50;
+	double margin = 0.5, clipl = 50, rval = 0;
 	int ppo = 0, rollout = 0, news_rule = 0, start = POLICY_BASE_ACTION;
+	int hard_rule = 0;
 	struct news_tune_result nres;
+	struct hard_tune_result hres;
 	int hidden[NN_MAX_LAYERS] = { 16, 16 }, nhidden = 2, quiet = 0, c, nsc = 0;
 	struct learned_train lt = { 0 };
 	struct impact_model im;
@@ -515,6 +544,9 @@ learned_train_main(int argc, char **argv)
 		case O_VAL:
 			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
 			break;
+		case O_RVAL:
+			bad = lt_num("rule-val-episodes", optarg, 1, 100000, &rval);
+			break;
 		case O_VEVERY:
 			bad = lt_num("validate-every", optarg, 1, 100000, &vevery);
 			break;
@@ -529,6 +561,9 @@ learned_train_main(int argc, char **argv)
 			break;
 		case O_NEWS:
 			news_rule = 1;
+			break;
+		case O_HARD:
+			hard_rule = 1;
 			break;
 		case O_COMMIT:
 			commit = optarg;
@@ -609,6 +644,16 @@ learned_train_main(int argc, char **argv)
 	}
 	if (news_rule && !rollout) {
 		fprintf(stderr, "tranched train: --news-rule: only with --method "
+		    "rollout (it is tuned on the rollout policy)\n");
+		return 2;
+	}
+	if (rval > 0 && !news_rule && !hard_rule) {
+		fprintf(stderr, "tranched train: --rule-val-episodes: only with "
+		    "--news-rule or --hard-news\n");
+		return 2;
+	}
+	if (hard_rule && !rollout) {
+		fprintf(stderr, "tranched train: --hard-news: only with --method "
 		    "rollout (it is tuned on the rollout policy)\n");
 		return 2;
 	}
@@ -695,6 +740,7 @@ learned_train_main(int argc, char **argv)
 		.hold = hold, .ridge = ridge, .margin = margin, .clip = clipl,
 		.start = start, .jobs = o.jobs,
 		.seed = o.seed, .val_episodes = o.val_episodes,
+		.rule_val_episodes = (int)rval,
 		.cost = learned_cost, .arg = &lt, .progress = !quiet,
 	};
 	if (rollout)
@@ -757,8 +803,10 @@ learned_train_main(int argc, char **argv)
 		    po.jobs);
 	/* --news-rule: the rule's numbers, on the policy just trained. */
 	if (rollout && rollout_train(&mdl, &ro, &rres, err, sizeof err) == 0 &&
-	    (!news_rule || rollout_tune_news(&mdl, &ro, rres.best_val, &nres,
-	    err, sizeof err) == 0)) {
+	    (!news_rule || rollout_tune_news(&mdl, &ro, &nres, err,
+	    sizeof err) == 0) &&
+	    (!hard_rule || rollout_tune_hard(&mdl, &ro, &hres, err,
+	    sizeof err) == 0)) {
 		res = (struct es_result){ .best_val = rres.best_val, .best_gen =
 		    rres.best_iter, .base_val = rres.base_val, .seconds =
 		    rres.seconds };
@@ -816,7 +864,11 @@ learned_train_main(int argc, char **argv)
 		cJSON_AddNumberToObject(tr, "clip_bps", ro.clip);
 		cJSON_AddNumberToObject(tr, "states", rres.states);
 		if (news_rule)
-			learned_news_meta(tr, &nres, ro.iterations);
+			learned_rule_meta(tr, "news_rule", &nres.t, ro.iterations,
+			    learned_news_point, &nres);
+		if (hard_rule)
+			learned_rule_meta(tr, "hard_news", &hres.t,
+			    ro.iterations + 1, learned_hard_point, &hres);
 	} else
 		cJSON_AddStringToObject(tr, "method", "evolution strategy: "
 		    "antithetic Gaussian perturbations, centred ranks, Adam; common "
@@ -849,8 +901,9 @@ learned_train_main(int argc, char **argv)
 	    "iteration x episodes_per_iteration + episode" : "10000000 + generation x "
 	    "episodes_per_candidate + episode");
 	cJSON_AddStringToObject(sd, "validation", "20000000 .. 20000000 + "
-	    "val_episodes - 1 (scenarios not randomised; each block's side "
-	    "drawn from its seed, as in training)");
+	    "val_episodes - 1, and a rule's up to its val_sessions - 1 "
+	    "(scenarios not randomised; each block's side drawn from its seed, "
+	    "as in training)");
 	cJSON_AddStringToObject(sd, "test", "1 .. 999999: scripts/evaluate only, "
 	    "never used for training or model choice");
 	if (have_nbm) {

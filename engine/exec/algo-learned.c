@@ -64,6 +64,11 @@ struct learned_state {
 	struct policy_choice c;
 	double logp;
 	double f[FEAT_COUNT];
+	/* The rule after hard news chose c.action (model.h, struct
+	 * hard_rule): the item's jump, and what the Q-function chose. */
+	int hard;
+	double hard_jump;
+	int q_action;
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
@@ -199,8 +204,42 @@ learned_features(struct exec *x, struct parent *p, int64_t t,
 	feat_compute(p->m, &in, f);
 }
 
+/*
+ * The rule after hard news (model.h, struct hard_rule) for p at t, from the
+ * signals sig: 1 while the feed's newest item, the one the block reads, is
+ * one that came while the block was live and whose first seconds moved the
+ * price at least priced_k sigmas either way; *jump that move.  An item
+ * before the block's start left no jump in its move since arrival, which
+ * is what the rule keeps the policy from answering.
+ *
+ * A jump not measured does not count: where the news confirmation treats
+ * such an item as priced, so that it does not fire, this rule treats it
+ * as unpriced, so that it does not hold.  Each stands down when it does
+ * not know.  And an item is hard news only if the confirmation would
+ * also call it priced (its priced_k, when the model has it), so the two
+ * never act on one item.
+ */
+static int
+learned_hard(const struct exec *x, const struct model *mdl,
+             const struct parent *p, int64_t t,
+             const struct exec_signals *sig, double *jump)
+{
+	int64_t at;
+
+	*jump = 0;
+	if (!mdl->hard.on || sig->news_age_s < 0 ||
+	    learned_head(p) == MODEL_HEAD_NO_BOOK ||
+	    exec_news_jump(x, p->m, &at, jump) != 0)
+		return 0;
+	/* The samples' newest item must be the one the block reads. */
+	return llabs(at - (t - (int64_t)llround(sig->news_age_s * 1e9))) <
+	    1000000 && at >= p->spec.start && fabs(*jump) >= mdl->hard.priced_k &&
+	    (!mdl->news.on || fabs(*jump) >= mdl->news.priced_k);
+}
+
 /* Choose for block p at t into s (features, choice, log-probability):
- * the model's argmax, or a trainer's sampler (model.choose). */
+ * the model's argmax, or a trainer's sampler (model.choose); then the rule
+ * after hard news, which overrides either. */
 static void
 learned_choose(struct exec *x, struct parent *p, int64_t t,
                const struct model *mdl, struct learned_state *s, int check,
@@ -215,6 +254,14 @@ learned_choose(struct exec *x, struct parent *p, int64_t t,
 		s->logp = model_logp(&s->c, s->c.action);
 	if (s->c.action < 0 || s->c.action >= POLICY_NACTIONS)
 		s->c.action = POLICY_BASE_ACTION;
+	s->q_action = s->c.action;
+	s->hard = learned_hard(x, mdl, p, t, sig, &s->hard_jump);
+	if (s->hard) {
+		s->c.action = mdl->hard.action;
+		/* A trace pairs the action taken with its log-probability. */
+		if (mdl->trace != NULL)
+			s->logp = model_logp(&s->c, s->c.action);
+	}
 }
 
 /* What is left of p beyond the schedule due at t (or beyond what is
@@ -358,12 +405,25 @@ learned_explain(const struct model *mdl, uint64_t digest,
 	snprintf(act->note + n, sizeof act->note - n, "%s", c->action ==
 	    POLICY_BASE_ACTION ? "; policy keeps the baseline: " : ": ");
 	n = strlen(act->note);
-	snprintf(act->note + n, sizeof act->note - n, "%s, ", why[0]);
-	n = strlen(act->note);
-	snprintf(act->note + n, sizeof act->note - n, "%s", why[1]);
-	n = strlen(act->note);
-	snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)", name,
-	    c->prob[c->action]);
+	if (s->hard) {
+		/* The rule chose, not the network: say so, and what the
+		 * network would have done. */
+		char item[64], q[32];
+
+		learned_driver_words(item, sizeof item, FEAT_NEWS_SENT, p, sig,
+		    t);
+		policy_action_name(q, sizeof q, s->q_action);
+		snprintf(act->note + n, sizeof act->note - n, "hard news in the "
+		    "price (%s, its first 5 s %+.1f sigma): %s while it is the "
+		    "newest item (the network: %s)", item, s->hard_jump, name, q);
+	} else {
+		snprintf(act->note + n, sizeof act->note - n, "%s, ", why[0]);
+		n = strlen(act->note);
+		snprintf(act->note + n, sizeof act->note - n, "%s", why[1]);
+		n = strlen(act->note);
+		snprintf(act->note + n, sizeof act->note - n, " (%s p=%.2f)",
+		    name, c->prob[c->action]);
+	}
 	cJSON_AddStringToObject(d, "model", mdl->name);
 	cJSON_AddStringToObject(d, "model_digest", model_digest_hex(digest,
 	    hex));
@@ -398,6 +458,15 @@ learned_explain(const struct model *mdl, uint64_t digest,
 		cJSON_AddNumberToObject(o, "value", s->f[c->top[k]]);
 		cJSON_AddNumberToObject(o, "weight", c->top_w[k]);
 		cJSON_AddItemToArray(arr, o);
+	}
+	if (s->hard) {
+		cJSON *h = cJSON_AddObjectToObject(d, "hard_news");
+
+		policy_action_name(name, sizeof name, s->q_action);
+		cJSON_AddNumberToObject(h, "age_s", sig->news_age_s);
+		cJSON_AddNumberToObject(h, "move5_at_item_sigma", s->hard_jump);
+		cJSON_AddNumberToObject(h, "priced_sigma", mdl->hard.priced_k);
+		cJSON_AddStringToObject(h, "network_choice", name);
 	}
 	/* The baseline's decision may have left its own detail (ais-pass's
 	 * rule): the policy's goes beside it. */

@@ -29,11 +29,12 @@
  * list) is read as it is, one head for every market.  Version 2 (four
  * urgencies, all on the baseline's) and version 1 (multipliers of AC's
  * slice) are refused by name. */
-#define MODEL_VERSION 5
+#define MODEL_VERSION 6
 #define MODEL_VERSION_MIN 3
-/* Version 5: an optional "news_rule" (struct news_rule).  A model without
- * one is written as version 4, so that an engine before the rule still
- * reads it. */
+/* Version 5: an optional "news_rule" (struct news_rule); version 6: an
+ * optional "hard_news" (struct hard_rule).  A model is written with the
+ * lowest version that holds what it has, so that an engine before a rule
+ * still reads a model without it. */
 
 /* Urgency offsets in kappa (T - t) units on top of the baseline's: one
  * slower (back-loading when the baseline is near a straight line), and
@@ -313,8 +314,8 @@ model_to_json(const struct model *m)
 	cJSON *o = cJSON_CreateObject(), *a, *u;
 
 	cJSON_AddStringToObject(o, "format", MODEL_FORMAT);
-	cJSON_AddNumberToObject(o, "version", m->news.on ? MODEL_VERSION :
-	    MODEL_VERSION - 1);
+	cJSON_AddNumberToObject(o, "version", m->hard.on ? 6 : m->news.on ? 5 :
+	    4);
 	cJSON_AddStringToObject(o, "name", m->name);
 	a = cJSON_AddArrayToObject(o, "features");
 	for (int i = 0; i < m->nfeat; i++) {
@@ -349,6 +350,8 @@ model_to_json(const struct model *m)
 	}
 	if (m->news.on)
 		cJSON_AddItemToObject(o, "news_rule", news_rule_to_json(&m->news));
+	if (m->hard.on)
+		cJSON_AddItemToObject(o, "hard_news", hard_rule_to_json(&m->hard));
 	if (m->meta != NULL)
 		cJSON_AddItemToObject(o, "meta", cJSON_Duplicate(m->meta, 1));
 	return o;
@@ -372,10 +375,11 @@ news_rule_to_json(const struct news_rule *r)
 	return o;
 }
 
-/* o's number `name` into *v, within [lo, hi]; -1 naming it otherwise. */
+/* Rule `rule`'s number `name` (o's) into *v, within [lo, hi]; -1 naming
+ * it otherwise. */
 static int
-news_rule_num(const cJSON *o, const char *name, double lo, double hi,
-              double *v, char *err, size_t errlen)
+rule_num(const cJSON *o, const char *rule, const char *name, double lo,
+         double hi, double *v, char *err, size_t errlen)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
 	char *txt;
@@ -386,8 +390,8 @@ news_rule_num(const cJSON *o, const char *name, double lo, double hi,
 		return 0;
 	}
 	txt = it != NULL ? cJSON_PrintUnformatted(it) : NULL;
-	snprintf(err, errlen, "\"news_rule.%s\": %s: must be a number from %g "
-	    "to %g", name, txt != NULL ? txt : "missing", lo, hi);
+	snprintf(err, errlen, "\"%s.%s\": %s: must be a number from %g "
+	    "to %g", rule, name, txt != NULL ? txt : "missing", lo, hi);
 	free(txt);
 	return -1;
 }
@@ -420,12 +424,67 @@ news_rule_from_json(struct news_rule *r, const cJSON *o, char *err,
 	}
 	n.after_lo = cJSON_GetArrayItem(a, 0)->valuedouble;
 	n.after_hi = cJSON_GetArrayItem(a, 1)->valuedouble;
-	if (news_rule_num(o, "move30_sigma", 0.1, 100, &n.move_k, err,
-	    errlen) != 0 || news_rule_num(o, "priced_sigma", 0.1, 1e6,
-	    &n.priced_k, err, errlen) != 0 || news_rule_num(o, "take", 0.01, 1,
-	    &n.take, err, errlen) != 0)
+	if (rule_num(o, "news_rule", "move30_sigma", 0.1, 100, &n.move_k, err,
+	    errlen) != 0 || rule_num(o, "news_rule", "priced_sigma", 0.1, 1e6,
+	    &n.priced_k, err, errlen) != 0 || rule_num(o, "news_rule", "take",
+	    0.01, 1, &n.take, err, errlen) != 0)
 		return -1;
 	*r = n;
+	return 0;
+}
+
+cJSON *
+hard_rule_to_json(const struct hard_rule *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	char name[32];
+
+	policy_action_name(name, sizeof name, r->action);
+	cJSON_AddStringToObject(o, "what", "while the newest news item is one "
+	    "whose first 5 s moved the price priced_sigma or more either way "
+	    "(hard news, already in the price), take \"action\" at every "
+	    "decision instead of the Q-function's choice");
+	cJSON_AddNumberToObject(o, "priced_sigma", r->priced_k);
+	cJSON_AddStringToObject(o, "action", name);
+	return o;
+}
+
+int
+hard_rule_from_json(struct hard_rule *r, const cJSON *o, char *err,
+                    size_t errlen)
+{
+	struct hard_rule h = { .on = 1, .action = -1 };
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "action");
+	char name[32];
+
+	if (!cJSON_IsObject(o)) {
+		char *txt = cJSON_PrintUnformatted(o);
+
+		snprintf(err, errlen, "\"hard_news\": %s: must be an object",
+		    txt != NULL ? txt : "?");
+		free(txt);
+		return -1;
+	}
+	/* The news rule's bounds. */
+	if (rule_num(o, "hard_news", "priced_sigma", 0.1, 1e6, &h.priced_k,
+	    err, errlen) != 0)
+		return -1;
+	for (int i = 0; cJSON_IsString(a) && i < POLICY_NACTIONS; i++) {
+		policy_action_name(name, sizeof name, i);
+		if (policy_lump(i) == 0 && strcmp(name, a->valuestring) == 0)
+			h.action = i;
+	}
+	if (h.action < 0) {
+		char *txt = a != NULL ? cJSON_PrintUnformatted(a) : NULL;
+
+		snprintf(err, errlen, "\"hard_news.action\": %s: must name an "
+		    "action without a lump (\"ac passive\", \"passive\", "
+		    "\"base\", ... see tranched(1))", txt != NULL ? txt :
+		    "missing");
+		free(txt);
+		return -1;
+	}
+	*r = h;
 	return 0;
 }
 
@@ -518,7 +577,7 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	    !cJSON_IsNumber(ver) || ver->valuedouble != (double)ver->valueint ||
 	    ver->valueint < MODEL_VERSION_MIN || ver->valueint > MODEL_VERSION) {
 		snprintf(err, errlen, "format \"%s\" version %g: this engine reads "
-		    "%s version %d or %d (re-train: scripts/train)",
+		    "%s version %d to %d (re-train: scripts/train)",
 		    cJSON_IsString(fmt) ? fmt->valuestring : "?",
 		    cJSON_IsNumber(ver) ? ver->valuedouble : NAN, MODEL_FORMAT,
 		    MODEL_VERSION_MIN, MODEL_VERSION);
@@ -564,16 +623,22 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* The rules, each from the version that brought it. */
 	it = cJSON_GetObjectItemCaseSensitive(o, "news_rule");
 	if (it != NULL && (ver->valueint < 5 || news_rule_from_json(&m->news, it,
 	    err, errlen) != 0)) {
 		if (ver->valueint < 5)
 			snprintf(err, errlen, "\"news_rule\": needs version 5 (the "
 			    "file says %d)", ver->valueint);
-		nn_free(&m->net);
-		nn_free(&m->no_book);
-		memset(&m->no_book, 0, sizeof m->no_book);
-		return -1;
+		goto fail;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(o, "hard_news");
+	if (it != NULL && (ver->valueint < 6 || hard_rule_from_json(&m->hard, it,
+	    err, errlen) != 0)) {
+		if (ver->valueint < 6)
+			snprintf(err, errlen, "\"hard_news\": needs version 6 (the "
+			    "file says %d)", ver->valueint);
+		goto fail;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(o, "name");
 	snprintf(m->name, sizeof m->name, "%s", cJSON_IsString(it) ?
@@ -582,6 +647,11 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	m->meta = cJSON_IsObject(it) ? cJSON_Duplicate(it, 1) :
 	    cJSON_CreateObject();
 	return 0;
+fail:
+	nn_free(&m->net);
+	nn_free(&m->no_book);
+	memset(&m->no_book, 0, sizeof m->no_book);
+	return -1;
 }
 
 int
@@ -612,8 +682,14 @@ model_fnv_net(uint64_t h, const struct nn *n)
 	}
 	if (n->nlayers > 0)
 		h = model_fnv(h, &n->size[n->nlayers], sizeof n->size[0]);
-	return n->w != NULL ? model_fnv(h, n->w, n->nparams * sizeof *n->w) :
-	    h;
+	/* A weight of -0 decides as 0 does, and a file rewritten by another
+	 * JSON writer (scripts/evaluate's) may turn one into the other. */
+	for (size_t i = 0; n->w != NULL && i < n->nparams; i++) {
+		double v = n->w[i] == 0 ? 0.0 : n->w[i];
+
+		h = model_fnv(h, &v, sizeof v);
+	}
+	return h;
 }
 
 uint64_t
@@ -630,6 +706,14 @@ model_digest(const struct model *m)
 		const double v[] = { m->news.after_lo, m->news.after_hi,
 		    m->news.move_k, m->news.priced_k, m->news.take };
 
+		h = model_fnv(h, v, sizeof v);
+	}
+	/* Only when on: a model without the rule keeps the digest it had
+	 * before there was one (journals name it). */
+	if (m->hard.on) {
+		const double v[] = { m->hard.priced_k, (double)m->hard.action };
+
+		h = model_fnv(h, &m->hard.on, sizeof m->hard.on);
 		h = model_fnv(h, v, sizeof v);
 	}
 	return h;

@@ -169,11 +169,36 @@ int news_rule_from_json(struct news_rule *r, const cJSON *o, char *err,
                         size_t errlen);
 cJSON *news_rule_to_json(const struct news_rule *r);
 
+/*
+ * After hard news (model version 6, optional): a rule beside the
+ * Q-function, chosen by the trainer (rollout_tune_hard).  While the feed's
+ * newest item on the block's symbol is one the price had already heard
+ * when it came -- a 5-s move of the item's first 5 s reached priced_k
+ * sigmas either way, measured from the market's samples (an item whose
+ * jump is not known does not count) -- the policy takes `action` at every
+ * decision instead of the Q-function's choice.  Hard news is in the price
+ * within seconds (Chordia, Green & Kottimukkalur 2018): the move since
+ * arrival it leaves behind is no trend to answer, and answering it only
+ * pays impact.  Book markets only; the news confirmation still fires.
+ */
+struct hard_rule {
+	int on;
+	double priced_k; /* |5-s move| at the item, sigmas */
+	int action;      /* 0 .. POLICY_NACTIONS - 1, without a lump */
+};
+
+/* {"priced_sigma":h,"action":"name"} into *r (on); -1 with err naming the
+ * field and its value. */
+int hard_rule_from_json(struct hard_rule *r, const cJSON *o, char *err,
+                        size_t errlen);
+cJSON *hard_rule_to_json(const struct hard_rule *r);
+
 struct model {
 	char name[64];
 	struct nn net;
 	struct nn no_book;     /* nlayers 0: none, `net` decides there too */
 	struct news_rule news; /* .on 0: none */
+	struct hard_rule hard; /* .on 0: none */
 	int nfeat;
 	int feat[FEAT_COUNT];  /* network input i is feature feat[i] */
 	cJSON *meta;           /* training, seeds, commit, evaluation (owned) */
@@ -412,6 +437,10 @@ struct rollout_opts {
 	int jobs;
 	uint64_t seed;        /* the points' times */
 	int val_episodes;
+	/* Validation sessions of a rule's tuning (rollout_tune_news,
+	 * rollout_tune_hard); 0: val_episodes.  A rule acts on the sessions
+	 * with news only, a few of every validation's. */
+	int rule_val_episodes;
 	/* Cost of m (its choose hook set by the trainer) on session ep of
 	 * iteration it; it < 0: validation session ep. */
 	double (*cost)(void *arg, const struct model *m, int it, int ep);
@@ -435,29 +464,49 @@ struct rollout_result {
 int rollout_train(struct model *m, const struct rollout_opts *o,
                   struct rollout_result *r, char *err, size_t errlen);
 /*
- * The news confirmation's numbers (struct news_rule), chosen after the
- * Q-function: every point of a small grid runs the policy with that rule
- * on the same training sessions (iteration o->iterations, sessions the
- * rollouts never saw), the point of lowest mean cost is then run on the
- * validation sessions, and m keeps it only when it validates below
- * val_off (m's validation without a rule).  m->news is set or cleared;
- * r gets every point's training cost.
+ * What tuning a rule found (rollout_tune_news, rollout_tune_hard): every
+ * point of its grid run on the same training sessions, sessions the
+ * rollouts never saw; the point of lowest mean cost then run on the
+ * validation sessions (o->rule_val_episodes of them), and kept only when
+ * it validates below val_off, the model's validation without the rule on
+ * the same sessions.
  */
-#define NEWS_TUNE_MAX 64
-struct news_tune_result {
+#define RULE_TUNE_MAX 64
+struct rule_tune {
 	int npoints;
-	struct news_rule point[NEWS_TUNE_MAX];
-	double train_cost[NEWS_TUNE_MAX];
-	double train_off;          /* the same sessions without a rule */
+	double train_cost[RULE_TUNE_MAX];
+	double train_off;          /* the same sessions without the rule */
 	int best;                  /* index of the lowest training cost */
 	double val_best, val_off;
+	int val_sessions;
 	int validated;             /* 0: no setting beat no rule in training */
 	int kept;
 	double seconds;
 };
+
+/*
+ * The news confirmation's numbers (struct news_rule), chosen after the
+ * Q-function on the training sessions of iteration o->iterations.  m->news
+ * is set or cleared.
+ */
+struct news_tune_result {
+	struct rule_tune t;
+	struct news_rule point[RULE_TUNE_MAX];
+};
 int rollout_tune_news(struct model *m, const struct rollout_opts *o,
-                      double val_off, struct news_tune_result *r, char *err,
-                      size_t errlen);
+                      struct news_tune_result *r, char *err, size_t errlen);
+/*
+ * The rule after hard news (struct hard_rule), chosen the same way after
+ * the news confirmation, on the training sessions of iteration
+ * o->iterations + 1 (which neither the rollouts nor the news rule saw),
+ * with m's news rule in m.  m->hard is set or cleared.
+ */
+struct hard_tune_result {
+	struct rule_tune t;
+	struct hard_rule point[RULE_TUNE_MAX];
+};
+int rollout_tune_hard(struct model *m, const struct rollout_opts *o,
+                      struct hard_tune_result *r, char *err, size_t errlen);
 
 /* The candidate actions, in the order of the labels' columns (out may be
  * NULL); their count. */

@@ -636,6 +636,83 @@ out:
 }
 
 /*
+ * A rule's grid, tried on the trained policy (rollout_tune_news,
+ * rollout_tune_hard; model.h, struct rule_tune): set(m, arg, i) puts point
+ * i into m (i < 0: no rule); it is the iteration whose training sessions
+ * the points run on.  label names the stage in the progress bar and in
+ * errors ("news rule: ...").
+ */
+static int
+rl_tune(struct model *m, const struct rollout_opts *o, const char *label,
+        int it, void (*set)(struct model *, const void *, int),
+        const void *arg, struct rule_tune *g, char *err, size_t errlen)
+{
+	int E = o->episodes, V = o->rule_val_episodes > 0 ?
+	    o->rule_val_episodes : o->val_episodes, n = E > V ? E : V, rc = -1;
+	int *ep = malloc((size_t)(n > 0 ? n : 1) * sizeof *ep);
+	struct rl_item *out = calloc((size_t)(n > 0 ? n : 1), sizeof *out);
+	size_t ll = strlen(label);
+	double t0 = rl_now();
+
+	g->best = -1;
+	g->validated = g->kept = 0;
+	g->val_sessions = V;
+	if (ep == NULL || out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+		ep[i] = i;
+	set(m, arg, -1);
+	if (o->progress)
+		rl_bar(0, 1, label, t0);
+	g->train_off = rl_mean(o, m, it, E, ep, out, err, errlen, &rc);
+	if (rc != 0)
+		goto done;
+	g->val_off = g->val_best = rl_mean(o, m, -1, V, ep, out, err, errlen,
+	    &rc);
+	if (rc != 0)
+		goto done;
+	for (int i = 0; i < g->npoints; i++) {
+		set(m, arg, i);
+		if (o->progress)
+			rl_bar(i, g->npoints, label, t0);
+		g->train_cost[i] = rl_mean(o, m, it, E, ep, out, err, errlen, &rc);
+		if (rc != 0)
+			goto done;
+		if (g->best < 0 || g->train_cost[i] < g->train_cost[g->best])
+			g->best = i;
+	}
+	set(m, arg, -1);
+	if (g->best >= 0 && g->train_cost[g->best] < g->train_off) {
+		set(m, arg, g->best);
+		g->val_best = rl_mean(o, m, -1, V, ep, out, err, errlen, &rc);
+		if (rc != 0)
+			goto done;
+		g->validated = 1;
+		g->kept = g->val_best < g->val_off;
+		if (!g->kept)
+			set(m, arg, -1);
+	}
+	if (o->progress)
+		fprintf(stderr, "\n");
+	rc = 0;
+done:
+	if (rc != 0) {
+		char e[256];
+
+		snprintf(e, sizeof e, "%s", err);
+		if (strncmp(e, label, ll) != 0 || strncmp(e + ll, ": ", 2) != 0)
+			snprintf(err, errlen, "%s: %s", label, e);
+		set(m, arg, -1);
+	}
+	g->seconds = rl_now() - t0;
+	free(ep);
+	free(out);
+	return rc;
+}
+
+/*
  * The news confirmation's grid (model.h).  Seconds after the item the rule
  * may fire from (to 120), the 30-s move against the block that confirms
  * it, the 5-s move at the item above which it counts as already priced,
@@ -646,80 +723,81 @@ static const double nt_k[] = { 1, 2 };
 static const double nt_priced[] = { 15, 20, 30 };
 static const double nt_take[] = { 0.5, 1 };
 
+static void
+rl_set_news(struct model *m, const void *arg, int i)
+{
+	const struct news_tune_result *r = arg;
+
+	if (i < 0)
+		m->news.on = 0;
+	else
+		m->news = r->point[i];
+}
+
 int
 rollout_tune_news(struct model *m, const struct rollout_opts *o,
-                  double val_off, struct news_tune_result *r, char *err,
-                  size_t errlen)
+                  struct news_tune_result *r, char *err, size_t errlen)
 {
-	int E = o->episodes, V = o->val_episodes, n = E > V ? E : V, rc = -1;
-	int *ep = malloc((size_t)(n > 0 ? n : 1) * sizeof *ep);
-	struct rl_item *out = calloc((size_t)(n > 0 ? n : 1), sizeof *out);
-	double t0 = rl_now();
-
 	memset(r, 0, sizeof *r);
-	if (ep == NULL || out == NULL) {
-		snprintf(err, errlen, "news rule: out of memory");
-		goto done;
-	}
-	for (int i = 0; i < n; i++)
-		ep[i] = i;
 	for (size_t a = 0; a < sizeof nt_lo / sizeof *nt_lo; a++)
 		for (size_t b = 0; b < sizeof nt_k / sizeof *nt_k; b++)
 			for (size_t c = 0; c < sizeof nt_priced / sizeof *nt_priced;
 			    c++)
 				for (size_t d = 0; d < sizeof nt_take / sizeof *nt_take;
 				    d++)
-					r->point[r->npoints++] = (struct news_rule){
+					r->point[r->t.npoints++] = (struct news_rule){
 						.on = 1, .after_lo = nt_lo[a],
 						.after_hi = 120, .move_k = nt_k[b],
 						.priced_k = nt_priced[c],
 						.take = nt_take[d],
 					};
-	m->news.on = 0;
-	if (o->progress)
-		rl_bar(0, 1, "news rule", t0);
-	r->train_off = rl_mean(o, m, o->iterations, E, ep, out, err, errlen, &rc);
-	if (rc != 0)
-		goto done;
-	r->best = -1;
-	for (int i = 0; i < r->npoints; i++) {
-		m->news = r->point[i];
-		if (o->progress)
-			rl_bar(i, r->npoints, "news rule", t0);
-		r->train_cost[i] = rl_mean(o, m, o->iterations, E, ep, out, err,
-		    errlen, &rc);
-		if (rc != 0)
-			goto done;
-		if (r->best < 0 || r->train_cost[i] < r->train_cost[r->best])
-			r->best = i;
-	}
-	r->val_off = val_off;
-	r->val_best = val_off;
-	m->news.on = 0;
-	if (r->train_cost[r->best] < r->train_off) {
-		m->news = r->point[r->best];
-		r->val_best = rl_mean(o, m, -1, V, ep, out, err, errlen, &rc);
-		if (rc != 0)
-			goto done;
-		r->validated = 1;
-		r->kept = r->val_best < val_off;
-		if (!r->kept)
-			m->news.on = 0;
-	}
-	if (o->progress)
-		fprintf(stderr, "\n");
-	rc = 0;
-done:
-	if (rc != 0) {
-		char e[256];
-
-		snprintf(e, sizeof e, "%s", err);
-		if (strncmp(e, "news rule: ", 11) != 0)
-			snprintf(err, errlen, "news rule: %s", e);
-		m->news.on = 0;
-	}
-	r->seconds = rl_now() - t0;
-	free(ep);
-	free(out);
-	return rc;
+	return rl_tune(m, o, "news rule", o->iterations, rl_set_news, r, &r->t,
+	    err, errlen);
 }
+
+/*
+ * The rule after hard news (model.h, struct hard_rule): the jump at the
+ * item that makes it hard news, as the news confirmation's grid has them
+ * (those at least the confirmation's own, when the model has one: below
+ * it the engine reads no item as hard), and what to do while it is the
+ * newest item -- AC's curve posted at the touch or with the tactic, or the
+ * baseline's own (ais-pass's answer to the price kept) posted or with the
+ * tactic.
+ */
+static const double ht_priced[] = { 15, 20, 30 };
+static const int ht_action[] = {
+	/* (urgency index x POLICY_NLUMP + lump index) x POLICY_NSTYLE +
+	 * style, with urgency 4 AC's own and lump 0 none */
+	4 * POLICY_NLUMP * POLICY_NSTYLE + POLICY_PASSIVE,
+	4 * POLICY_NLUMP * POLICY_NSTYLE + POLICY_TACTIC,
+	POLICY_PASSIVE,
+	POLICY_TACTIC,
+};
+
+static void
+rl_set_hard(struct model *m, const void *arg, int i)
+{
+	const struct hard_tune_result *r = arg;
+
+	if (i < 0)
+		m->hard.on = 0;
+	else
+		m->hard = r->point[i];
+}
+
+int
+rollout_tune_hard(struct model *m, const struct rollout_opts *o,
+                  struct hard_tune_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	for (size_t a = 0; a < sizeof ht_priced / sizeof *ht_priced; a++)
+		for (size_t b = 0; b < sizeof ht_action / sizeof *ht_action &&
+		    (!m->news.on || ht_priced[a] >= m->news.priced_k); b++)
+			r->point[r->t.npoints++] = (struct hard_rule){
+				.on = 1, .priced_k = ht_priced[a],
+				.action = ht_action[b],
+			};
+	return rl_tune(m, o, "hard-news rule", o->iterations + 1, rl_set_hard,
+	    r, &r->t, err, errlen);
+}
+

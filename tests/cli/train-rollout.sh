@@ -9,7 +9,10 @@
 # the option and the value, and write nothing; --states writes every
 # labelled state; --no-book-head carries another model's network in as
 # the head for markets with no book, leaving the trained head as it was;
-# --news-rule tunes the news confirmation and records every setting.
+# --news-rule tunes the news confirmation and records every setting;
+# --hard-news then tunes the rule for after hard news the same way, on a
+# mix with hard news in it, leaving the Q-function and the news rule as
+# they were.
 set -eu
 T=$1
 tmp=$(mktemp -d)
@@ -95,6 +98,45 @@ jq -e 'if .meta.training.news_rule.kept then .version == 5 and
 	"$n1" > /dev/null ||
 	fail "--news-rule: model $(jq -c '[.version, .news_rule, .meta.training.news_rule.kept]' "$n1")"
 
+# --hard-news: after the news rule, on other fresh sessions.  A mix with
+# hard news, trained with and without it: the same Q-function and news
+# rule; 4 settings for each threshold at least the news rule's recorded,
+# validated on --rule-val-episodes sessions;
+# the rule in the model (version 6) exactly when the record says it was
+# kept; the same with one worker and two.
+hmix=(--method rollout --scenarios news-hard,news-soft --episodes 4
+	--iterations 1 --points 1 --val-episodes 2 --quiet --news-rule
+	--rule-val-episodes 3)
+"$T" train "${hmix[@]}" --jobs 2 --out "$tmp/hn.json" > /dev/null ||
+	fail "train news-hard,news-soft --news-rule"
+"$T" train "${hmix[@]}" --jobs 2 --hard-news --out "$tmp/hh2.json" > /dev/null ||
+	fail "train --hard-news --jobs 2"
+"$T" train "${hmix[@]}" --jobs 1 --hard-news --out "$tmp/hh1.json" > /dev/null ||
+	fail "train --hard-news --jobs 1"
+cmp <(jq -c '[.weights, .news_rule]' "$tmp/hn.json") \
+	<(jq -c '[.weights, .news_rule]' "$tmp/hh2.json") ||
+	fail "--hard-news changed the Q-function or the news rule"
+strip='del(.meta.training.seconds, .meta.training.jobs, .meta.training.news_rule.seconds, .meta.training.hard_news.seconds)'
+cmp <(jq -c "$strip" "$tmp/hh1.json") <(jq -c "$strip" "$tmp/hh2.json") ||
+	fail "--hard-news: --jobs 1 and --jobs 2 wrote different models"
+jq -e '(.news_rule.priced_sigma // 0) as $p | .meta.training.hard_news |
+	(.grid | length) == 4 * ([15, 20, 30] | map(select(. >= $p)) | length) and
+	all(.grid[]; (.train_cost_bps | type == "number") and (.action | type == "string") and
+		.priced_sigma >= $p) and
+	(.train_cost_without_bps | type == "number") and (.kept | type == "boolean") and
+	.val_sessions == 3' \
+	"$tmp/hh2.json" > /dev/null ||
+	fail "--hard-news: record $(jq -c .meta.training.hard_news "$tmp/hh2.json")"
+jq -e 'if .meta.training.hard_news.kept then .version == 6 and
+	(.hard_news.action | type == "string") else .version <= 5 and .hard_news == null end' \
+	"$tmp/hh2.json" > /dev/null ||
+	fail "--hard-news: model $(jq -c '[.version, .hard_news, .meta.training.hard_news.kept]' "$tmp/hh2.json")"
+"$T" model --json "$tmp/hh2.json" > "$tmp/hh2.info" ||
+	fail "tranched model $tmp/hh2.json"
+jq -e --slurpfile m "$tmp/hh2.json" '.hard_news == ($m[0].hard_news // null) and
+	.news_rule == ($m[0].news_rule // null)' "$tmp/hh2.info" > /dev/null ||
+	fail "tranched model --json does not say the rules: $(cat "$tmp/hh2.info")"
+
 # --no-book-head: the same run with an ac-world model carried in writes the
 # same book head (on a mix with ac-world in it, where a head attached
 # during training would change what the book head learns), the carried
@@ -148,6 +190,9 @@ bad '--margin -1' --method rollout --margin -1
 bad '--ridge x' --method rollout --ridge x
 bad '--states' --states "$tmp/es.states"
 bad '--news-rule: only with --method rollout' --news-rule
+bad '--hard-news: only with --method rollout' --hard-news
+bad '--rule-val-episodes: only with --news-rule or --hard-news' --method rollout --rule-val-episodes 100
+bad 'rule-val-episodes' --method rollout --news-rule --rule-val-episodes 0
 bad '--start "ac bogus": no such action' --method rollout --start "ac bogus"
 bad '--start "60": no such action' --method rollout --start 60
 bad '--start "5": action 5 (lump 10% passive) has a lump' --method rollout --start 5

@@ -696,16 +696,37 @@ struct confirm_seen {
 	long long lump;        /* its shares */
 	char reason[512];
 	double move5_at_item;
+	/* The rule after hard news (struct hard_rule). */
+	int hard_n;            /* decisions it made */
+	double hard_age_s;     /* the first one's seconds after the item */
+	char hard_reason[512];
+	char hard_choice[32];
+	int hard_then_not;     /* decisions after its first that it did not make */
+	char only[16];         /* the hard rule's: this block's only ("" all) */
 };
 
 static void
 confirm_emit(void *arg, const char *topic, cJSON *o)
 {
 	struct confirm_seen *c = arg;
-	const cJSON *nc;
+	const cJSON *nc, *pol = cJSON_GetObjectItem(o, "policy"), *h;
 
-	if (strcmp(topic, "decision") != 0 || (nc = cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(o, "policy"), "news_confirm")) == NULL)
+	if (strcmp(topic, "decision") != 0 || pol == NULL)
+		return;
+	if (c->only[0] != '\0' && strcmp(cJSON_GetObjectItem(o,
+	    "block")->valuestring, c->only) != 0)
+		return;
+	if ((h = cJSON_GetObjectItem(pol, "hard_news")) != NULL) {
+		if (c->hard_n++ == 0) {
+			c->hard_age_s = cJSON_GetObjectItem(h, "age_s")->valuedouble;
+			snprintf(c->hard_reason, sizeof c->hard_reason, "%s",
+			    cJSON_GetObjectItem(o, "reason")->valuestring);
+			snprintf(c->hard_choice, sizeof c->hard_choice, "%s",
+			    cJSON_GetObjectItem(pol, "choice")->valuestring);
+		}
+	} else if (c->hard_n > 0)
+		c->hard_then_not++;
+	if ((nc = cJSON_GetObjectItem(pol, "news_confirm")) == NULL)
 		return;
 	if (c->n++ == 0) {
 		c->age_s = cJSON_GetObjectItem(nc, "age_s")->valuedouble;
@@ -728,6 +749,9 @@ struct news_case {
 	int64_t late;
 	double max_pov;
 	int switch_back;
+	int hard;         /* the rule after hard news: AC's curve, passive */
+	int early;        /* late > 0: submitted at the open all the same */
+	double priced;    /* the news rule's priced_sigma (0: 20) */
 };
 
 static void
@@ -752,7 +776,11 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 	    0);
 	if (rule)
 		mdl.news = (struct news_rule){ .on = 1, .after_lo = 20,
-		    .after_hi = 120, .move_k = 1, .priced_k = 20, .take = 1 };
+		    .after_hi = 120, .move_k = 1, .priced_k = nc->priced > 0 ?
+		    nc->priced : 20, .take = 1 };
+	if (nc->hard)
+		mdl.hard = (struct hard_rule){ .on = 1, .priced_k = 20,
+		    .action = 4 * POLICY_NLUMP * POLICY_NSTYLE + POLICY_PASSIVE };
 	sim_params_default(&sp);
 	sim_news_default(&sp.news, kind);
 	sp.news.first = sp.news.last = 36000LL * NS + nc->item_off;
@@ -778,13 +806,15 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 		/* Nothing reads signals before the block: the market's first
 		 * seconds after the item were never sampled (late > 0), or the
 		 * signals are still warming up at the item (late < 0). */
-		exec_tick(x, it.at + nc->late);
+		if (!nc->early)
+			exec_tick(x, it.at + nc->late);
 		ps.start = it.at + nc->late;
 		ps.end = ps.start + 3600 * NS;
 	}
 	if (nc->max_pov > 0)
 		ps.max_pov = nc->max_pov;
 	assert_int_equal(exec_submit(x, &ps, &id, err, sizeof err), 0);
+	snprintf(c->only, sizeof c->only, "%u", id);
 	if (nc->switch_back) {
 		int64_t t = it.at;
 
@@ -904,6 +934,75 @@ news_confirmation_leaves_good_or_priced_news_alone(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+/*
+ * The rule after hard news (struct hard_rule): from the first decision that
+ * knows the item's jump, for as long as it is the newest item, the policy
+ * takes the rule's action and says why; soft news, a jump it did not see,
+ * or a model without the rule change nothing.
+ */
+static void
+hard_news_rule_holds_its_action_while_the_news_is_newest(void **state)
+{
+	struct confirm_seen c, c0;
+	struct parent b, b0;
+	int64_t f2, f2_0;
+
+	(void)state;
+	/* Hard bad news, a seller, with the news confirmation beside it. */
+	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ .side = BOOK_ASK,
+	    .hard = 1 }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ .side = BOOK_ASK },
+	    &c0, &b0, &f2_0);
+	if (c.hard_n < 1)
+		fail_msg("the rule made no decision after hard news");
+	assert_int_equal(c0.hard_n, 0);
+	/* As soon as the item's first 5 s are measured, and every decision
+	 * after: the item stays the newest to the block's end. */
+	assert_true(c.hard_age_s >= 4 && c.hard_age_s <= 10);
+	assert_int_equal(c.hard_then_not, 0);
+	assert_string_equal(c.hard_choice, "ac passive");
+	if (strstr(c.hard_reason, "hard news in the price (news -0.9 at "
+	    "10:00:00, its first 5 s -") == NULL ||
+	    strstr(c.hard_reason, "sigma): ac passive while it is the newest "
+	    "item (the network: base)") == NULL)
+		fail_msg("reason: %s", c.hard_reason);
+	/* The confirmation does not fire on priced news either way. */
+	assert_int_equal(c.n, 0);
+	/* It traded differently. */
+	assert_false(b.cash == b0.cash);
+	/* A buyer: the same rule, good news. */
+	run_news_case(SIM_NEWS_HARD, 1, 0, &(struct news_case){
+	    .item_off = 300000000, .side = BOOK_BID, .hard = 1 }, &c, &b, &f2);
+	assert_true(c.hard_n >= 1);
+	assert_non_null(strstr(c.hard_reason, "hard news in the price (news +"));
+	/* A news confirmation that would not call that jump priced: not hard
+	 * news either, so the two rules never act on one item. */
+	run_news_case(SIM_NEWS_HARD, 0, 1, &(struct news_case){ .side = BOOK_ASK,
+	    .hard = 1, .priced = 1000 }, &c, &b, &f2);
+	assert_int_equal(c.hard_n, 0);
+	/* Soft news: no jump at the item, so not hard news; not a share
+	 * differs from the model without the rule. */
+	run_news_case(SIM_NEWS_SOFT, 0, 0, &(struct news_case){ .side = BOOK_ASK,
+	    .hard = 1 }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_SOFT, 0, 0, &(struct news_case){ .side = BOOK_ASK },
+	    &c0, &b0, &f2_0);
+	assert_int_equal(c.hard_n, 0);
+	assert_int_equal(b.filled, b0.filled);
+	assert_true(b.cash == b0.cash);
+	/* A block started 25 s after hard news never saw its jump: the rule
+	 * does not hold on what it does not know. */
+	run_news_case(SIM_NEWS_HARD, 0, 0, &(struct news_case){ .side = BOOK_ASK,
+	    .late = 25 * NS, .hard = 1 }, &c, &b, &f2);
+	assert_int_equal(c.hard_n, 0);
+	/* Nor when it was submitted before the item, to start 25 s after it:
+	 * waiting, it had the market sampled through the item, whose jump is
+	 * known, but its move since arrival holds no jump to keep the policy
+	 * from answering. */
+	run_news_case(SIM_NEWS_HARD, 0, 0, &(struct news_case){ .side = BOOK_ASK,
+	    .late = 25 * NS, .early = 1, .hard = 1 }, &c, &b, &f2);
+	assert_int_equal(c.hard_n, 0);
+}
+
 int
 main(void)
 {
@@ -919,6 +1018,7 @@ main(void)
 		cmocka_unit_test(news_confirmation_takes_the_remainder_once),
 		cmocka_unit_test(news_confirmation_survives_a_switch_away_and_back),
 		cmocka_unit_test(news_confirmation_leaves_good_or_priced_news_alone),
+		cmocka_unit_test(hard_news_rule_holds_its_action_while_the_news_is_newest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,6 +321,17 @@ model_digest_is_what_decides(void **state)
 	(void)state;
 	assert_int_equal(model_init(&m, NULL, 0, 5, 0.5, err, sizeof err), 0);
 	d = model_digest(&m);
+	/* Pinned: the digests this model had, and had with a news rule,
+	 * before the rule for after hard news existed.  Journals name them,
+	 * and a recovery is refused when they differ. */
+	{
+		struct model q = m;
+
+		q.news = (struct news_rule){ .on = 1, .after_lo = 20,
+		    .after_hi = 120, .move_k = 1, .priced_k = 30, .take = 1 };
+		assert_true(d == 0x05b5d5086c9e73d5ULL);
+		assert_true(model_digest(&q) == 0xc969f141718b981cULL);
+	}
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
@@ -331,6 +342,20 @@ model_digest_is_what_decides(void **state)
 	snprintf(back.name, sizeof back.name, "renamed");
 	cJSON_AddStringToObject(back.meta, "commit", "elsewhere");
 	assert_true(model_digest(&back) == d);
+	/* A weight of -0 is a weight of 0 (a JSON rewrite may turn one into
+	 * the other); the least step away from it is not. */
+	{
+		double w = back.net.w[7];
+
+		back.net.w[7] = 0.0;
+		d = model_digest(&back);
+		back.net.w[7] = -0.0;
+		assert_true(model_digest(&back) == d);
+		back.net.w[7] = nextafter(0.0, 1);
+		assert_true(model_digest(&back) != d);
+		back.net.w[7] = w;
+		d = model_digest(&back);
+	}
 	/* One weight, by the least step a double takes. */
 	back.net.w[7] = nextafter(back.net.w[7], 1);
 	assert_true(model_digest(&back) != d);
@@ -344,6 +369,18 @@ model_digest_is_what_decides(void **state)
 	other.news.take = 0.5;
 	assert_true(model_digest(&other) != d);
 	other.news.on = 0;
+	assert_true(model_digest(&other) == model_digest(&m));
+	/* The rule after hard news, its action and its threshold; off, the
+	 * digest a model had before there was such a rule. */
+	other.hard = (struct hard_rule){ .on = 1, .priced_k = 30, .action = 1 };
+	assert_true(model_digest(&other) != model_digest(&m));
+	d = model_digest(&other);
+	other.hard.action = 0;
+	assert_true(model_digest(&other) != d);
+	d = model_digest(&other);
+	other.hard.priced_k = 20;
+	assert_true(model_digest(&other) != d);
+	other.hard.on = 0;
 	assert_true(model_digest(&other) == model_digest(&m));
 	/* A no-book head. */
 	assert_int_equal(model_set_no_book(&other, &m, err, sizeof err), 0);
@@ -514,6 +551,90 @@ news_rule_round_trips_and_refuses_bad_values(void **state)
 	model_free(&m);
 }
 
+/* The rule after hard news (model version 6): its action by name, kept by
+ * a file; a bad threshold or an action that is not one (or has a lump)
+ * refused by the field's name and the value; a version 5 file with it
+ * refused. */
+static void
+hard_rule_round_trips_and_refuses_bad_values(void **state)
+{
+	struct model m, back;
+	cJSON *o, *r;
+	char err[256], name[32];
+	static const struct {
+		const char *field, *json, *says;
+	} bad[] = {
+		{ "priced_sigma", "0", "\"hard_news.priced_sigma\": 0" },
+		{ "priced_sigma", "\"30\"", "\"hard_news.priced_sigma\": \"30\"" },
+		{ "action", "\"ac sideways\"", "\"hard_news.action\": \"ac sideways\"" },
+		{ "action", "49", "\"hard_news.action\": 49" },
+		{ "action", "\"u+2 lump 10% cross\"",
+		    "\"hard_news.action\": \"u+2 lump 10% cross\"" },
+	};
+
+	(void)state;
+	linear_prefers(&m, POLICY_BASE_ACTION);
+	m.news = (struct news_rule){ .on = 1, .after_lo = 20, .after_hi = 120,
+	    .move_k = 1, .priced_k = 30, .take = 1 };
+	m.hard = (struct hard_rule){ .on = 1, .priced_k = 20,
+	    .action = 4 * POLICY_NLUMP * POLICY_NSTYLE + POLICY_PASSIVE };
+	o = reparsed(&m);
+	assert_int_equal((int)cJSON_GetObjectItem(o, "version")->valuedouble, 6);
+	r = cJSON_GetObjectItem(o, "hard_news");
+	assert_string_equal(cJSON_GetObjectItem(r, "action")->valuestring,
+	    "ac passive");
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), 0);
+	assert_int_equal(back.hard.on, 1);
+	assert_true(back.hard.priced_k == 20);
+	assert_int_equal(back.hard.action, m.hard.action);
+	assert_true(model_digest(&back) == model_digest(&m));
+	model_free(&back);
+	/* "base" names the baseline as it is. */
+	r = cJSON_GetObjectItem(o, "hard_news");
+	cJSON_ReplaceItemInObject(r, "action", cJSON_CreateString("base"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), 0);
+	policy_action_name(name, sizeof name, back.hard.action);
+	assert_string_equal(name, "base");
+	model_free(&back);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cJSON *c = cJSON_Duplicate(o, 1);
+
+		r = cJSON_GetObjectItem(c, "hard_news");
+		cJSON_ReplaceItemInObject(r, bad[i].field, cJSON_Parse(bad[i].json));
+		assert_int_equal(model_from_json(&back, c, err, sizeof err), -1);
+		if (strstr(err, bad[i].says) == NULL)
+			fail_msg("%s: %s", bad[i].json, err);
+		cJSON_Delete(c);
+	}
+	/* Not an object, or a field left out: named. */
+	{
+		cJSON *c = cJSON_Duplicate(o, 1);
+
+		cJSON_ReplaceItemInObject(c, "hard_news", cJSON_CreateNumber(30));
+		assert_int_equal(model_from_json(&back, c, err, sizeof err), -1);
+		assert_non_null(strstr(err, "\"hard_news\": 30: must be an "
+		    "object"));
+		cJSON_Delete(c);
+		c = cJSON_Duplicate(o, 1);
+		cJSON_DeleteItemFromObject(cJSON_GetObjectItem(c, "hard_news"),
+		    "action");
+		assert_int_equal(model_from_json(&back, c, err, sizeof err), -1);
+		assert_non_null(strstr(err, "\"hard_news.action\": missing"));
+		cJSON_Delete(c);
+	}
+	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateNumber(5));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"hard_news\": needs version 6"));
+	cJSON_Delete(o);
+	/* Without it, still version 5 (an engine before the rule reads it). */
+	m.hard.on = 0;
+	o = model_to_json(&m);
+	assert_int_equal((int)cJSON_GetObjectItem(o, "version")->valuedouble, 5);
+	assert_null(cJSON_GetObjectItem(o, "hard_news"));
+	cJSON_Delete(o);
+	model_free(&m);
+}
+
 int
 main(void)
 {
@@ -524,6 +645,7 @@ main(void)
 		cmocka_unit_test(model_file_round_trips_and_refuses_unknown_features),
 		cmocka_unit_test(no_book_head_decides_in_its_markets_and_round_trips),
 		cmocka_unit_test(news_rule_round_trips_and_refuses_bad_values),
+		cmocka_unit_test(hard_rule_round_trips_and_refuses_bad_values),
 		cmocka_unit_test(model_digest_is_what_decides),
 	};
 

@@ -256,11 +256,11 @@ trainer_refuses_a_hidden_layer(void **state)
  * the planted setting (40 s, 1 sigma, 20 sigmas, all of it), but only on
  * the sessions after the last iteration (it 2 here): sessions the
  * rollouts already used cost 1000 with a rule.  Validation sessions cost
- * what the arg says the rule does there; `worse` makes every setting
- * dearer than none in training.
+ * what the arg says the rule does there (val_late from the fifth on);
+ * `worse` makes every setting dearer than none in training.
  */
 struct news_toy {
-	double val;
+	double val, val_late;
 	int worse;
 };
 
@@ -270,30 +270,30 @@ news_cost(void *arg, const struct model *m, int it, int ep)
 	const struct news_toy *t = arg;
 	const struct news_rule *r = &m->news;
 
-	(void)ep;
 	if (!r->on)
 		return 10;
 	if (it < 0)
-		return t->val;
+		return ep < 4 ? t->val : t->val_late;
 	if (it != 2 || t->worse)
 		return 1000;
 	return r->after_lo == 40 && r->move_k == 1 && r->priced_k == 20 &&
 	    r->take == 1 ? 7 : 9;
 }
 
+/* Four validation sessions, or rule_val of them (0: four). */
 static void
-tune(double val, int worse, int jobs, double val_off, struct model *m,
+tune(double val, int worse, int jobs, int rule_val, struct model *m,
      struct news_tune_result *r)
 {
 	char err[256];
-	struct news_toy toy = { val, worse };
+	struct news_toy toy = { val, 13, worse };
 	struct rollout_opts o = {
 		.iterations = 2, .episodes = 6, .val_episodes = 4, .jobs = jobs,
-		.cost = news_cost, .arg = &toy,
+		.rule_val_episodes = rule_val, .cost = news_cost, .arg = &toy,
 	};
 
 	assert_int_equal(model_init(m, NULL, 0, 1, 0.3, err, sizeof err), 0);
-	if (rollout_tune_news(m, &o, val_off, r, err, sizeof err) != 0)
+	if (rollout_tune_news(m, &o, r, err, sizeof err) != 0)
 		fail_msg("rollout_tune_news: %s", err);
 }
 
@@ -305,32 +305,108 @@ news_rule_tuning_finds_the_planted_setting_and_validates_it(void **state)
 
 	(void)state;
 	/* Cheaper in validation too: kept, the planted setting. */
-	tune(8, 0, 1, 10, &m, &r);
-	tune(8, 0, 2, 10, &m2, &r2);
-	assert_int_equal(r.npoints, 24);
-	assert_true(r.train_off == 10);
-	assert_true(r.train_cost[r.best] == 7);
-	assert_int_equal(r.best, r2.best);
-	assert_int_equal(r.kept, 1);
-	assert_int_equal(r.validated, 1);
-	assert_true(r.val_best == 8 && r.val_off == 10);
+	tune(8, 0, 1, 0, &m, &r);
+	tune(8, 0, 2, 0, &m2, &r2);
+	assert_int_equal(r.t.npoints, 24);
+	assert_true(r.t.train_off == 10);
+	assert_true(r.t.train_cost[r.t.best] == 7);
+	assert_int_equal(r.t.best, r2.t.best);
+	assert_int_equal(r.t.kept, 1);
+	assert_int_equal(r.t.validated, 1);
+	assert_true(r.t.val_best == 8 && r.t.val_off == 10);
 	assert_int_equal(m.news.on, 1);
 	assert_true(m.news.after_lo == 40 && m.news.after_hi == 120 &&
 	    m.news.move_k == 1 && m.news.priced_k == 20 && m.news.take == 1);
 	model_free(&m);
 	model_free(&m2);
 	/* Dearer in validation: the model is left without a rule. */
-	tune(11, 0, 1, 10, &m, &r);
-	assert_true(r.train_cost[r.best] == 7);
-	assert_int_equal(r.kept, 0);
-	assert_true(r.val_best == 11);
+	tune(11, 0, 1, 0, &m, &r);
+	assert_true(r.t.train_cost[r.t.best] == 7);
+	assert_int_equal(r.t.kept, 0);
+	assert_true(r.t.val_best == 11);
+	assert_int_equal(m.news.on, 0);
+	model_free(&m);
+	/* Validated on eight sessions, where the last four cost 13 with the
+	 * rule: 10.5 against 10 without, so not kept. */
+	tune(8, 0, 1, 8, &m, &r);
+	assert_int_equal(r.t.val_sessions, 8);
+	assert_int_equal(r.t.validated, 1);
+	assert_true(r.t.val_best == 10.5 && r.t.val_off == 10);
+	assert_int_equal(r.t.kept, 0);
 	assert_int_equal(m.news.on, 0);
 	model_free(&m);
 	/* No setting beats no rule in training: not validated, no rule. */
-	tune(8, 1, 1, 10, &m, &r);
-	assert_int_equal(r.validated, 0);
-	assert_int_equal(r.kept, 0);
+	tune(8, 1, 1, 0, &m, &r);
+	assert_int_equal(r.t.validated, 0);
+	assert_int_equal(r.t.kept, 0);
 	assert_int_equal(m.news.on, 0);
+	model_free(&m);
+}
+
+/*
+ * The rule after hard news (rollout_tune_hard), tuned after the news rule
+ * on sessions neither saw: iteration 3 here (2 iterations).  Without a
+ * rule a session costs 10; with one, 9, and 6 at the planted setting
+ * (30 sigmas, AC's curve posted, with the news rule in the model); on any
+ * other iteration's sessions 1000.  The news rule the model already has
+ * stays as it is, and with its threshold at 20 sigmas no point below it
+ * is tried.
+ */
+static double
+hard_cost(void *arg, const struct model *m, int it, int ep)
+{
+	const double *val = arg;
+	const struct hard_rule *r = &m->hard;
+	char name[32];
+
+	(void)ep;
+	if (!r->on)
+		return 10;
+	if (it < 0)
+		return *val;
+	if (it != 3)
+		return 1000;
+	policy_action_name(name, sizeof name, r->action);
+	return r->priced_k == 30 && strcmp(name, "ac passive") == 0 &&
+	    m->news.on ? 6 : 9;
+}
+
+static void
+hard_rule_tuning_finds_the_planted_setting_after_the_news_rule(void **state)
+{
+	struct model m;
+	struct hard_tune_result r;
+	double val = 8;
+	char err[256], name[32];
+	struct rollout_opts o = {
+		.iterations = 2, .episodes = 6, .val_episodes = 4, .jobs = 2,
+		.cost = hard_cost, .arg = &val,
+	};
+	const struct news_rule nr = { .on = 1, .after_lo = 20, .after_hi = 120,
+	    .move_k = 1, .priced_k = 20, .take = 1 };
+
+	(void)state;
+	assert_int_equal(model_init(&m, NULL, 0, 1, 0.3, err, sizeof err), 0);
+	m.news = nr;
+	if (rollout_tune_hard(&m, &o, &r, err, sizeof err) != 0)
+		fail_msg("rollout_tune_hard: %s", err);
+	assert_int_equal(r.t.npoints, 8);
+	for (int i = 0; i < r.t.npoints; i++)
+		assert_true(r.point[i].priced_k >= 20);
+	assert_true(r.t.train_off == 10 && r.t.train_cost[r.t.best] == 6);
+	assert_int_equal(r.t.kept, 1);
+	assert_int_equal(m.hard.on, 1);
+	assert_true(m.hard.priced_k == 30);
+	policy_action_name(name, sizeof name, m.hard.action);
+	assert_string_equal(name, "ac passive");
+	assert_true(memcmp(&m.news, &nr, sizeof nr) == 0);
+	/* Dearer in validation than without: no rule. */
+	val = 11;
+	if (rollout_tune_hard(&m, &o, &r, err, sizeof err) != 0)
+		fail_msg("rollout_tune_hard: %s", err);
+	assert_int_equal(r.t.validated, 1);
+	assert_int_equal(r.t.kept, 0);
+	assert_int_equal(m.hard.on, 0);
 	model_free(&m);
 }
 
@@ -343,6 +419,7 @@ main(void)
 		cmocka_unit_test(trainer_starts_from_the_start_action),
 		cmocka_unit_test(trainer_refuses_a_hidden_layer),
 		cmocka_unit_test(news_rule_tuning_finds_the_planted_setting_and_validates_it),
+		cmocka_unit_test(hard_rule_tuning_finds_the_planted_setting_after_the_news_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
