@@ -179,7 +179,9 @@ cJSON *news_rule_to_json(const struct news_rule *r);
  * decision instead of the Q-function's choice.  Hard news is in the price
  * within seconds (Chordia, Green & Kottimukkalur 2018): the move since
  * arrival it leaves behind is no trend to answer, and answering it only
- * pays impact.  Book markets only; the news confirmation still fires.
+ * pays impact.  Book markets only.  An item is hard news only when the
+ * news confirmation, if the model has one, would also call it priced, so
+ * the two never act on one item.
  */
 struct hard_rule {
 	int on;

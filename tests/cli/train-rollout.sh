@@ -133,6 +133,8 @@ jq -e 'if .meta.training.hard_news.kept then .version == 6 and
 	fail "--hard-news: model $(jq -c '[.version, .hard_news, .meta.training.hard_news.kept]' "$tmp/hh2.json")"
 "$T" model --json "$tmp/hh2.json" > "$tmp/hh2.info" ||
 	fail "tranched model $tmp/hh2.json"
+jq -e '.meta.training.news_rule.val_sessions == 3' "$tmp/hh2.json" > /dev/null ||
+	fail "--rule-val-episodes 3: the news rule's record $(jq -c .meta.training.news_rule "$tmp/hh2.json")"
 jq -e --slurpfile m "$tmp/hh2.json" '.hard_news == ($m[0].hard_news // null) and
 	.news_rule == ($m[0].news_rule // null)' "$tmp/hh2.info" > /dev/null ||
 	fail "tranched model --json does not say the rules: $(cat "$tmp/hh2.info")"
