@@ -336,6 +336,11 @@ exec_block_json(const struct exec *x, const struct parent *p)
 	cJSON_AddNumberToObject(o, "is_cash", tca_is_cash(p->spec.side,
 	    p->arrival, p->filled, p->cash, p->m->tick));
 	cJSON_AddNumberToObject(o, "max_pov", p->spec.max_pov);
+	/* A block's own catch-up, when it has one (else its algorithm's). */
+	if (p->spec.catchup > 0)
+		cJSON_AddNumberToObject(o, "catchup", p->spec.catchup);
+	if (p->spec.catchup_max > 0)
+		cJSON_AddNumberToObject(o, "catchup_max", p->spec.catchup_max);
 	cJSON_AddNumberToObject(o, "mkt_vol", (double)(vol - p->vol0));
 	cJSON_AddNumberToObject(o, "pov", others + p->filled > 0 ?
 	    100.0 * (double)p->filled / (double)(others + p->filled) : 0.0);

@@ -945,9 +945,31 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	params = cJSON_GetObjectItemCaseSensitive(req, "params");
 	if (params != NULL && !cJSON_IsObject(params))
 		return cmd_bad_field(id, req, "params", "must be an object");
-	if (params != NULL && params->child != NULL)
-		return ipc_reply_error(id, ERR_FIELD, "field \"params.%.32s\": "
-		    "algo %s takes no parameters", params->child->string, algo);
+	/* The parameters every algorithm takes: its catch-up (exec.h,
+	 * parent_spec), 0 meaning the algorithm's own. */
+	for (const cJSON *it = params != NULL ? params->child : NULL;
+	    it != NULL; it = it->next) {
+		double *to = strcmp(it->string, "catchup") == 0 ? &ps.catchup :
+		    strcmp(it->string, "catchup_max") == 0 ? &ps.catchup_max :
+		    NULL;
+		char *v;
+
+		if (to == NULL)
+			return ipc_reply_error(id, ERR_FIELD, "field \"params.%.32s\": "
+			    "not a parameter (algo %s takes catchup and "
+			    "catchup_max)", it->string, algo);
+		if (cJSON_IsNumber(it) && isfinite(it->valuedouble) &&
+		    it->valuedouble >= 0 && it->valuedouble <= 1000) {
+			*to = it->valuedouble;
+			continue;
+		}
+		v = cJSON_PrintUnformatted(it);
+		r = ipc_reply_error(id, ERR_FIELD, "field \"params.%s\" %.32s: must "
+		    "be a number of slices from 0 (the algorithm's own) to 1000",
+		    it->string, v != NULL ? v : "?");
+		cJSON_free(v);
+		return r;
+	}
 	snprintf(ps.sym, sizeof ps.sym, "%s", sym);
 	ps.side = strcmp(side, "buy") == 0 ? BOOK_BID : BOOK_ASK;
 	ps.qty = qty;

@@ -649,6 +649,30 @@ commands_refuse_what_they_would_ignore(void **state)
 	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"1\","
 	    "\"action\":\"cost_limit\",\"bps\":20,\"reason\":\"r\"}"),
 	    ERR_STATE, "block 1 is CANCELLED", "cost limit");
+	/* submit's params: the catch-up every algorithm takes, each value
+	 * named when refused; a parameter it does not take is named, not
+	 * ignored.  Taken, the block shows them. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,\"params\":"
+	    "{\"catchup_max\":2000},\"reason\":\"t\"}"), ERR_FIELD,
+	    "\"params.catchup_max\" 2000", "from 0 (the algorithm's own) to 1000");
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,\"params\":"
+	    "{\"catchup\":\"3\"},\"reason\":\"t\"}"), ERR_FIELD,
+	    "\"params.catchup\" \"3\"", NULL);
+	expect_err(itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,\"params\":"
+	    "{\"urgency\":5},\"reason\":\"t\"}"), ERR_FIELD,
+	    "\"params.urgency\"", "takes catchup and catchup_max");
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":1000,\"duration_s\":600,\"params\":{\"catchup\":"
+	    "4,\"catchup_max\":1.5},\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_string_equal(itest_str(r, "block"), "2");
+	cJSON_Delete(r);
+	assert_string_equal(block_field(&e, "2", "catchup"), "4");
+	assert_string_equal(block_field(&e, "2", "catchup_max"), "1.5");
+	assert_string_equal(block_field(&e, "1", "catchup"), "");
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
 	expect_ok(r);
 	cJSON_Delete(r);
