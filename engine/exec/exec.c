@@ -391,15 +391,16 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    s->max_pov);
 		return -1;
 	}
-	if (!(s->catchup >= 0 && s->catchup <= 1000)) {
+	if (!(s->catchup >= 0 && s->catchup <= EXEC_CATCHUP_MAX)) {
 		snprintf(err, errlen, "catchup %g: must be 0 (the algorithm's "
-		    "own) or at most 1000 slices behind", s->catchup);
+		    "own) or at most %d slices behind", s->catchup,
+		    EXEC_CATCHUP_MAX);
 		return -1;
 	}
-	if (!(s->catchup_max >= 0 && s->catchup_max <= 1000)) {
+	if (!(s->catchup_max >= 0 && s->catchup_max <= EXEC_CATCHUP_MAX)) {
 		snprintf(err, errlen, "catchup_max %g: must be 0 (the "
-		    "algorithm's own) or at most 1000 slices a decision",
-		    s->catchup_max);
+		    "algorithm's own) or at most %d slices a decision",
+		    s->catchup_max, EXEC_CATCHUP_MAX);
 		return -1;
 	}
 	if (s->aggression < 0 || s->aggression > 1 + AGGR_AGGRESSIVE ||

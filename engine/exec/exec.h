@@ -179,6 +179,10 @@ void algo_known(char *buf, size_t n);
  * none can. */
 const struct algo_ops *algo_shadow_ops(void);
 
+/* The most slices a block's catchup or catchup_max may say (a scenario,
+ * --set or a submit's params; exec_submit holds every block to it). */
+#define EXEC_CATCHUP_MAX 1000
+
 struct parent_spec {
 	char sym[16];
 	int side;            /* BOOK_BID buys, BOOK_ASK sells */
@@ -197,7 +201,7 @@ struct parent_spec {
 	                        (0: the algorithm's, else 1) */
 	double catchup_max;  /* a catch-up crosses at most this many slices at
 	                        a decision (0: the algorithm's, else the whole
-	                        gap at once) */
+	                        gap at once); each at most EXEC_CATCHUP_MAX */
 	int inside;          /* 1: post one tick off the far touch, inside the
 	                        spread, instead of joining the near touch */
 	double urgency;      /* AC: kappa*T when ac_lambda is 0 (0: 1) */

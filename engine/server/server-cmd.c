@@ -952,23 +952,20 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		double *to = strcmp(it->string, "catchup") == 0 ? &ps.catchup :
 		    strcmp(it->string, "catchup_max") == 0 ? &ps.catchup_max :
 		    NULL;
-		char *v;
+		char v[80];
 
 		if (to == NULL)
 			return ipc_reply_error(id, ERR_FIELD, "field \"params.%.32s\": "
 			    "not a parameter (algo %s takes catchup and "
 			    "catchup_max)", it->string, algo);
-		if (cJSON_IsNumber(it) && isfinite(it->valuedouble) &&
-		    it->valuedouble >= 0 && it->valuedouble <= 1000) {
-			*to = it->valuedouble;
-			continue;
-		}
-		v = cJSON_PrintUnformatted(it);
-		r = ipc_reply_error(id, ERR_FIELD, "field \"params.%s\" %.32s: must "
-		    "be a number of slices from 0 (the algorithm's own) to 1000",
-		    it->string, v != NULL ? v : "?");
-		cJSON_free(v);
-		return r;
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
+		    it->valuedouble < 0 || it->valuedouble > EXEC_CATCHUP_MAX)
+			return ipc_reply_error(id, ERR_FIELD, "field \"params.%s\" "
+			    "%s: must be a number of slices from 0 (the "
+			    "algorithm's own) to %d", it->string,
+			    cmd_field_text(params, it->string, v, sizeof v),
+			    EXEC_CATCHUP_MAX);
+		*to = it->valuedouble;
 	}
 	snprintf(ps.sym, sizeof ps.sym, "%s", sym);
 	ps.side = strcmp(side, "buy") == 0 ? BOOK_BID : BOOK_ASK;

@@ -679,6 +679,40 @@ commands_refuse_what_they_would_ignore(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+/* A block's params are the engine's once it said yes: killed with SIGKILL
+ * and started again on its journal, the engine recovers them with the
+ * block. */
+static void
+commands_submit_params_survive_a_kill(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jarg[320], cmd[300];
+	cJSON *r;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/tranche-params-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
+	    (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":"
+	    "\"sell\",\"qty\":20000,\"duration_s\":3600,\"algo\":"
+	    "\"twap-band\",\"params\":{\"catchup\":6,\"catchup_max\":0.5},"
+	    "\"reason\":\"t\"}");
+	expect_ok(r);
+	assert_string_equal(itest_str(r, "block"), "2");
+	cJSON_Delete(r);
+	itest_kill9(&e);
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
+	    (char *)NULL), 0);
+	assert_string_equal(block_field(&e, "2", "catchup"), "6");
+	assert_string_equal(block_field(&e, "2", "catchup_max"), "0.5");
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -687,6 +721,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(commands_roles_are_enforced),
 		cmocka_unit_test(commands_id_runs_once_across_a_reconnect),
 		cmocka_unit_test(commands_refuse_what_they_would_ignore),
+		cmocka_unit_test(commands_submit_params_survive_a_kill),
 	};
 
 	if (argc < 2) {
