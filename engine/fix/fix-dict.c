@@ -698,6 +698,7 @@ static const char builtin_xml[] =
 	 * MESSAGES): a NewOrderSingle may carry them. */
 	"<field name='MaxParticipation' required='N'/><field name='Aggression' required='N'/>"
 	"<field name='VenueSet' required='N'/><field name='AtEnd' required='N'/>"
+	"<field name='CatchUp' required='N'/><field name='CatchUpMax' required='N'/>"
 	"<field name='ExDestination' required='N'/></component>"
 	"</components>"
 	"<fields>"
@@ -783,6 +784,8 @@ static const char builtin_xml[] =
 	"<field number='5002' name='Aggression' type='STRING'/>"
 	"<field number='5003' name='VenueSet' type='STRING'/>"
 	"<field number='5004' name='AtEnd' type='STRING'/>"
+	"<field number='5005' name='CatchUp' type='FLOAT'/>"
+	"<field number='5006' name='CatchUpMax' type='FLOAT'/>"
 	"</fields>"
 	"</fix>";
 

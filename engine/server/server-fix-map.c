@@ -31,6 +31,8 @@
 #define TAG_AGGRESSION        5002
 #define TAG_VENUES            5003
 #define TAG_AT_END            5004
+#define TAG_CATCHUP           5005
+#define TAG_CATCHUP_MAX       5006
 
 /* A tag's value, cut and shown safely (control characters escaped). */
 int
@@ -310,6 +312,26 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 		    TAG_AT_END, server_fix_val(m, TAG_AT_END, buf, sizeof buf));
 		return NULL;
 	}
+	/* The block's catch-up (the submit's params, tranche-protocol(7)),
+	 * checked here so that a refusal names the tag. */
+	static const struct {
+		int tag;
+		const char *name, *param;
+	} cu_tags[] = {
+		{ TAG_CATCHUP, "CatchUp", "catchup" },
+		{ TAG_CATCHUP_MAX, "CatchUpMax", "catchup_max" },
+	};
+	double cu[2] = { -1, -1 };
+
+	for (size_t i = 0; i < 2; i++)
+		if ((rv = fix_get_num(m, cu_tags[i].tag, &cu[i])) != -1 &&
+		    (rv != 0 || !(cu[i] >= 0 && cu[i] <= EXEC_CATCHUP_MAX))) {
+			snprintf(text, n, "%s(%d) \"%s\": must be a number of "
+			    "slices from 0 (the algorithm's own) to %d",
+			    cu_tags[i].name, cu_tags[i].tag, server_fix_val(m,
+			    cu_tags[i].tag, buf, sizeof buf), EXEC_CATCHUP_MAX);
+			return NULL;
+		}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", CMD_SUBMIT);
 	/* With the ClOrdID: ids stay unique after the counterparty starts
@@ -333,6 +355,12 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 		cJSON_AddStringToObject(req, "at_end", atend);
 	if (venues[0] != '\0')
 		cJSON_AddStringToObject(req, "venues", venues);
+	if (cu[0] >= 0 || cu[1] >= 0) {
+		o = cJSON_AddObjectToObject(req, "params");
+		for (size_t i = 0; i < 2; i++)
+			if (cu[i] >= 0)
+				cJSON_AddNumberToObject(o, cu_tags[i].param, cu[i]);
+	}
 	o = cJSON_AddObjectToObject(req, "origin");
 	cJSON_AddStringToObject(o, "kind", "fix");
 	cJSON_AddStringToObject(o, "session", session);

@@ -443,12 +443,27 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	fc_logon(&c, r.port);
 
 	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=3000|40=1|59=0|60=20261203-"
-	    "09:30:00|126=20261203-09:50:00|847=1000|5002=aggressive|");
+	    "09:30:00|126=20261203-09:50:00|847=1000|5002=aggressive|5005=6|"
+	    "5006=0.5|");
 	expect(&c, &h, "8", "0", msg, sizeof msg);
 	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
 	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
 	assert_string_equal(fv(msg, 39, v, sizeof v), "0");
 	assert_int_equal(fvi(msg, 151), 3000);
+	/* CatchUp(5005) and CatchUpMax(5006) are the block's own catch-up. */
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	{
+		const cJSON *b, *b2 = NULL;
+
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(st, "blocks"))
+			if (strcmp(itest_str(b, "id"), "2") == 0)
+				b2 = b;
+		assert_non_null(b2);
+		assert_true(cJSON_GetObjectItem(b2, "catchup")->valuedouble == 6);
+		assert_true(cJSON_GetObjectItem(b2, "catchup_max")->valuedouble ==
+		    0.5);
+	}
+	cJSON_Delete(st);
 
 	/* Refusals name the tag and value. */
 	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=100|40=1|60=20261203-09:30:00|");
@@ -461,6 +476,11 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	expect(&c, &h, "8", "8", msg, sizeof msg);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "OrderQty(38) "
 	    "\"12.5\""));
+	fc_send(&c, "D", "11=X6|55=QDI|54=1|38=100|40=1|60=20261203-09:30:00|"
+	    "5005=2000|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "CatchUp(5005) "
+	    "\"2000\": must be a number of slices"));
 	fc_send(&c, "D", "11=X8|55=ZZZ|54=1|38=100|40=1|60=20261203-09:30:00|");
 	expect(&c, &h, "8", "8", msg, sizeof msg);
 	assert_int_equal(fvi(msg, 103), 1);

@@ -101,6 +101,9 @@ fixmap_order_maps_every_tag(void **state)
 	    "leave");
 	assert_string_equal(cJSON_GetObjectItem(req, "venues")->valuestring,
 	    "lit,dark");
+	/* Without CatchUp(5005) or CatchUpMax(5006), no params: the
+	 * algorithm's own catch-up. */
+	assert_null(cJSON_GetObjectItem(req, "params"));
 	o = cJSON_GetObjectItem(req, "origin");
 	assert_string_equal(cJSON_GetObjectItem(o, "kind")->valuestring, "fix");
 	assert_string_equal(cJSON_GetObjectItem(o, "session")->valuestring,
@@ -122,6 +125,28 @@ fixmap_order_maps_every_tag(void **state)
 	    "twap");
 	assert_null(cJSON_GetObjectItem(req, "limit_px"));
 	assert_null(cJSON_GetObjectItem(req, "start"));
+	cJSON_Delete(req);
+
+	/* CatchUp(5005) and CatchUpMax(5006) are the submit's params; one
+	 * alone sets only its own, 0 (the algorithm's own) included. */
+	tmsg_parse(&t, "35=D|11=X3|55=QDI|54=1|38=100|40=1|847=1003|5005=4|"
+	    "5006=1.5");
+	req = server_fix_order_req(&t.m, "oms", 9, &ctx44, text, sizeof text,
+	    &rej);
+	assert_non_null(req);
+	o = cJSON_GetObjectItem(req, "params");
+	assert_non_null(o);
+	assert_int_equal(cJSON_GetArraySize(o), 2);
+	assert_true(cJSON_GetObjectItem(o, "catchup")->valuedouble == 4);
+	assert_true(cJSON_GetObjectItem(o, "catchup_max")->valuedouble == 1.5);
+	cJSON_Delete(req);
+	tmsg_parse(&t, "35=D|11=X4|55=QDI|54=1|38=100|40=1|5006=0");
+	req = server_fix_order_req(&t.m, "oms", 10, &ctx44, text, sizeof text,
+	    &rej);
+	assert_non_null(req);
+	o = cJSON_GetObjectItem(req, "params");
+	assert_int_equal(cJSON_GetArraySize(o), 1);
+	assert_true(cJSON_GetObjectItem(o, "catchup_max")->valuedouble == 0);
 	cJSON_Delete(req);
 }
 
@@ -170,6 +195,14 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 		  "venue \"pool\"", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5004=hold", "AtEnd(5004) "
 		  "\"hold\"", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5005=1000.5", "CatchUp(5005) "
+		  "\"1000.5\": must be a number of slices from 0", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5005=-1", "CatchUp(5005) "
+		  "\"-1\"", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5006=1e3", "CatchUpMax(5006) "
+		  "\"1e3\"", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5005=4|5006=", "CatchUpMax"
+		  "(5006) \"\"", 99, 0 },
 	};
 	struct fix_ctx c42 = ctx44;
 
