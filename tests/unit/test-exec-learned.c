@@ -703,6 +703,9 @@ struct confirm_seen {
 	char hard_choice[32];
 	int hard_then_not;     /* decisions after its first that it did not make */
 	char only[16];         /* the hard rule's: this block's only ("" all) */
+	/* The market's jump at the item (exec_news_jump), two minutes on. */
+	int jump_known;
+	double jump;
 };
 
 static void
@@ -829,6 +832,12 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 	}
 	exec_tick(x, it.at + 120 * NS);
 	*filled_at_2min = exec_get(x, 0)->filled;
+	{
+		int64_t at;
+
+		c->jump_known = exec_news_jump(x, m, &at, &c->jump) == 0 &&
+		    at == it.at;
+	}
 	run_out(x, m, ps.end, out);
 	model_free(&mdl);
 }
@@ -958,6 +967,7 @@ hard_news_rule_holds_its_action_while_the_news_is_newest(void **state)
 	/* As soon as the item's first 5 s are measured, and every decision
 	 * after: the item stays the newest to the block's end. */
 	assert_true(c.hard_age_s >= 4 && c.hard_age_s <= 10);
+	assert_true(c.jump_known && c.jump <= -20);
 	assert_int_equal(c.hard_then_not, 0);
 	assert_string_equal(c.hard_choice, "ac passive");
 	if (strstr(c.hard_reason, "hard news in the price (news -0.9 at "
@@ -999,7 +1009,20 @@ hard_news_rule_holds_its_action_while_the_news_is_newest(void **state)
 	 * from answering. */
 	run_news_case(SIM_NEWS_HARD, 0, 0, &(struct news_case){ .side = BOOK_ASK,
 	    .late = 25 * NS, .early = 1, .hard = 1 }, &c, &b, &f2);
+	assert_true(c.jump_known && c.jump <= -20);
 	assert_int_equal(c.hard_n, 0);
+	/* A block live at the item whose jump was not measured (submitted
+	 * 40 s before it, the signals still in their warm-up at the
+	 * headline): the rule stands down on what it does not know, and
+	 * not a share differs from the model without it. */
+	run_news_case(SIM_NEWS_HARD, 0, 0, &(struct news_case){ .side = BOOK_ASK,
+	    .late = -40 * NS, .hard = 1 }, &c, &b, &f2);
+	run_news_case(SIM_NEWS_HARD, 0, 0, &(struct news_case){ .side = BOOK_ASK,
+	    .late = -40 * NS }, &c0, &b0, &f2_0);
+	assert_false(c.jump_known);
+	assert_int_equal(c.hard_n, 0);
+	assert_int_equal(b.filled, b0.filled);
+	assert_true(b.cash == b0.cash);
 }
 
 int
