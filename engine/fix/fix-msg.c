@@ -38,10 +38,22 @@ int fix_get_str(const struct fix_msg *m, int tag, char *out, size_t cap)
 	return 0;
 }
 
+/* A number's text: the value as a C string, -2 when it holds a NUL (the
+ * codec lets one into a value; "6\0junk" is not the number 6). */
+static int num_text(const struct fix_msg *m, int tag, char *buf, size_t cap)
+{
+	const struct fix_field *f = msg_find(m, tag);
+	int rc = fix_get_str(m, tag, buf, cap);
+
+	if (rc == 0 && memchr(f->val, '\0', (size_t)f->len) != NULL)
+		return -2;
+	return rc;
+}
+
 int fix_get_int(const struct fix_msg *m, int tag, long long *v)
 {
 	char buf[32];
-	int rc = fix_get_str(m, tag, buf, sizeof buf);
+	int rc = num_text(m, tag, buf, sizeof buf);
 	if (rc == -2)
 		return -2;
 	if (rc < 0)
@@ -65,7 +77,7 @@ int fix_get_int(const struct fix_msg *m, int tag, long long *v)
 int fix_get_num(const struct fix_msg *m, int tag, double *v)
 {
 	char buf[64];
-	int rc = fix_get_str(m, tag, buf, sizeof buf);
+	int rc = num_text(m, tag, buf, sizeof buf);
 	if (rc == -2)
 		return -2;
 	if (rc < 0)

@@ -837,6 +837,32 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 			return;
 		}
 	}
+	/* Nor can it change the block's catch-up (CatchUp(5005),
+	 * CatchUpMax(5006)): a replace that repeats the order's own values is
+	 * taken, one that asks for others is refused, not reported Replaced
+	 * with them ignored. */
+	if (replace) {
+		static const struct {
+			int tag;
+			const char *name;
+		} cu[] = { { 5005, "CatchUp" }, { 5006, "CatchUpMax" } };
+		const struct parent *p = exec_find(f->s->x, o->block);
+
+		for (size_t i = 0; p != NULL && i < 2; i++) {
+			double v, own = i == 0 ? p->spec.catchup :
+			    p->spec.catchup_max;
+			int rv = fix_get_num(m, cu[i].tag, &v);
+
+			if (rv == -1 || (rv == 0 && v == own))
+				continue;
+			snprintf(text, sizeof text, "%s(%d) \"%s\": block %u's is "
+			    "%g; a replace cannot change it", cu[i].name,
+			    cu[i].tag, server_fix_val(m, cu[i].tag, buf,
+			    sizeof buf), o->block, own);
+			sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);
+			return;
+		}
+	}
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", replace ? CMD_AMEND : CMD_CANCEL);
 	/* The new ClOrdID makes the id unique even after the counterparty

@@ -459,6 +459,8 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 			if (strcmp(itest_str(b, "id"), "2") == 0)
 				b2 = b;
 		assert_non_null(b2);
+		assert_non_null(cJSON_GetObjectItem(b2, "catchup"));
+		assert_non_null(cJSON_GetObjectItem(b2, "catchup_max"));
 		assert_true(cJSON_GetObjectItem(b2, "catchup")->valuedouble == 6);
 		assert_true(cJSON_GetObjectItem(b2, "catchup_max")->valuedouble ==
 		    0.5);
@@ -563,8 +565,16 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	fc_send(&c, "H", "11=X1|55=QDI|54=1|");
 	expect(&c, &h, "8", "I", msg, sizeof msg);
 	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
+	/* A replace cannot change the block's catch-up: another CatchUp is
+	 * refused naming it; repeating the order's own is taken. */
+	fc_send(&c, "G", "41=X1|11=X5|55=QDI|54=1|38=5000|40=1|60=20261203-"
+	    "09:30:00|5005=2|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	if (strcmp(fv(msg, 58, v, sizeof v), "CatchUp(5005) \"2\": block 2's "
+	    "is 6; a replace cannot change it") != 0)
+		fail_msg("a G asking for another catch-up: %s", msg);
 	fc_send(&c, "G", "41=X1|11=X2|55=QDI|54=1|38=5000|40=1|60=20261203-"
-	    "09:30:00|");
+	    "09:30:00|5005=6|5006=0.5|");
 	expect(&c, &h, "8", "5", msg, sizeof msg);
 	assert_string_equal(fv(msg, 41, v, sizeof v), "X1");
 	assert_string_equal(fv(msg, 11, v, sizeof v), "X2");

@@ -176,6 +176,14 @@ static void getters_refuse_non_numbers(void **state)
 	assert_int_equal(fix_get_str(&p->m, 55, s, sizeof s), -2);
 	assert_int_equal(fix_get_str(&p->m, 54, s, sizeof s), 0);
 	assert_string_equal(s, "1");
+	/* A NUL inside a number's value (the codec lets one through): not
+	 * the number before it. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=D|34=2|38=200~1|5005=6~junk|", 0);
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	for (char *q = m; (q = memchr(q, '~', (size_t)(m + n - q))) != NULL; )
+		*q = '\0';
+	assert_int_equal(fix_get_int(&p->m, 38, &v), -2);
+	assert_int_equal(fix_get_num(&p->m, 5005, &d), -2);
 	free(p);
 }
 

@@ -127,8 +127,8 @@ fixmap_order_maps_every_tag(void **state)
 	assert_null(cJSON_GetObjectItem(req, "start"));
 	cJSON_Delete(req);
 
-	/* CatchUp(5005) and CatchUpMax(5006) are the submit's params; one
-	 * alone sets only its own, 0 (the algorithm's own) included. */
+	/* CatchUp(5005) and CatchUpMax(5006) are the submit's params, 0 (the
+	 * algorithm's own) and 1000, the most, included. */
 	tmsg_parse(&t, "35=D|11=X3|55=QDI|54=1|38=100|40=1|847=1003|5005=4|"
 	    "5006=1.5");
 	req = server_fix_order_req(&t.m, "oms", 9, &ctx44, text, sizeof text,
@@ -140,12 +140,13 @@ fixmap_order_maps_every_tag(void **state)
 	assert_true(cJSON_GetObjectItem(o, "catchup")->valuedouble == 4);
 	assert_true(cJSON_GetObjectItem(o, "catchup_max")->valuedouble == 1.5);
 	cJSON_Delete(req);
-	tmsg_parse(&t, "35=D|11=X4|55=QDI|54=1|38=100|40=1|5006=0");
+	tmsg_parse(&t, "35=D|11=X4|55=QDI|54=1|38=100|40=1|5005=1000|5006=0");
 	req = server_fix_order_req(&t.m, "oms", 10, &ctx44, text, sizeof text,
 	    &rej);
 	assert_non_null(req);
 	o = cJSON_GetObjectItem(req, "params");
-	assert_int_equal(cJSON_GetArraySize(o), 1);
+	assert_int_equal(cJSON_GetArraySize(o), 2);
+	assert_true(cJSON_GetObjectItem(o, "catchup")->valuedouble == 1000);
 	assert_true(cJSON_GetObjectItem(o, "catchup_max")->valuedouble == 0);
 	cJSON_Delete(req);
 }
@@ -199,6 +200,11 @@ fixmap_order_refusals_name_tag_and_value(void **state)
 		  "\"1000.5\": must be a number of slices from 0", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5005=-1", "CatchUp(5005) "
 		  "\"-1\"", 99, 0 },
+		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5006=1000.0000001",
+		  "CatchUpMax(5006) \"1000.0000001\"", 99, 0 },
+		/* The built-in dictionary types both FLOAT, so a session
+		 * rejects these before the map; a dictionary that types them
+		 * STRING lets them through to it. */
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5006=1e3", "CatchUpMax(5006) "
 		  "\"1e3\"", 99, 0 },
 		{ "35=D|11=A|55=QDI|54=1|38=100|40=1|5005=4|5006=", "CatchUpMax"
