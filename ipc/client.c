@@ -95,6 +95,8 @@ struct ipc_client {
 	size_t nheld, capheld;
 	uint64_t msgs;       /* events messages received (batches) */
 	size_t off;           /* cursor in the last held message */
+	size_t too_big;       /* the last request's size when it was over
+	                         TRANCHE_MAX_MSG and not sent; else 0 */
 };
 
 static int64_t
@@ -476,6 +478,11 @@ ipc_client_problem(struct ipc_client *c, char *buf, size_t n)
 	struct client_dstats a, b;
 	char host[256] = "?", why[sizeof c->refusal];
 
+	if (c->too_big > 0) {
+		snprintf(buf, n, "command of %zu bytes: over the %d byte limit "
+		    "(%s), not sent", c->too_big, TRANCHE_MAX_MSG, ERR_TOO_BIG);
+		return 1;
+	}
 	if (ipc_client_events_state(c, why, sizeof why) < 0) {
 		snprintf(buf, n, "%s: the engine sends no events to this client: "
 		    "it refused the events hello: %s", c->ev_url, why);
@@ -555,6 +562,16 @@ ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
 	}
 	if ((body = cJSON_PrintUnformatted(req)) == NULL)
 		return NNG_ENOMEM;
+	/* The engine refuses a command over TRANCHE_MAX_MSG (too_big), and
+	 * one over its socket's limit, four times that, never reaches it:
+	 * NNG drops it and the request would wait out its whole timeout.
+	 * Neither can succeed, so neither is sent; ipc_client_problem()
+	 * says why. */
+	c->too_big = strlen(body) > TRANCHE_MAX_MSG ? strlen(body) : 0;
+	if (c->too_big > 0) {
+		cJSON_free(body);
+		return NNG_EMSGSIZE;
+	}
 	nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO, timeout_ms);
 	rv = client_send(c, body, timeout_ms);
 	cJSON_free(body);

@@ -47,7 +47,9 @@ int ipc_client_open_cfg(struct ipc_client **out,
  * Why requests are not getting through, as far as the dialers can tell: a
  * TLS handshake that failed because the engine's certificate did not verify,
  * or connections closed during the handshake (a tls+tcp:// engine dialled
- * as tcp://, or the other way round).  1 with a sentence in buf, 0 when
+ * as tcp://, or the other way round); or the last request was not sent,
+ * being over TRANCHE_MAX_MSG (ipc_client_request() then returns
+ * NNG_EMSGSIZE at once).  1 with a sentence in buf, 0 when
  * nothing is known.  Over TLS a request gives up early, with
  * NNG_EPEERAUTH, once the engine's certificate was refused and no
  * connection is up.

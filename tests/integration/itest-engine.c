@@ -268,6 +268,38 @@ engine_refuses_malformed_input(void **state)
 	big[n - 1] = '}';
 	expect_refusal(&e, big, n, ERR_TOO_BIG, "limit");
 	free(big);
+	/* Through the client library, a command over the limit is not sent:
+	 * one over NNG's own (1 MiB) would never be answered, and the
+	 * request would wait out its timeout.  It fails at once and says
+	 * why, for 300 KiB as for 2 MiB, and the next command goes through. */
+	for (size_t size = 300 * 1024; size < 4096 * 1024; size *= 7) {
+		cJSON *req = cJSON_CreateObject(), *rep = NULL;
+		char why[512];
+		long long t0 = itest_now_ms();
+
+		big = malloc(size + 1);
+		memset(big, 'x', size);
+		big[size] = '\0';
+		cJSON_AddStringToObject(req, "cmd", "pause");
+		cJSON_AddStringToObject(req, "block", "1");
+		cJSON_AddStringToObject(req, "reason", big);
+		free(big);
+		assert_int_equal(ipc_client_request(e.c, req, &rep, 10000),
+		    NNG_EMSGSIZE);
+		assert_null(rep);
+		assert_true(itest_now_ms() - t0 < 2000);
+		assert_int_equal(ipc_client_problem(e.c, why, sizeof why), 1);
+		if (strstr(why, "bytes: over the 262144 byte limit (too_big), "
+		    "not sent") == NULL)
+			fail_msg("problem: %s", why);
+		cJSON_Delete(req);
+		rep = itest_cmd(&e, "{\"cmd\":\"status\"}");
+		assert_true(itest_ok(rep));
+		assert_string_equal(cJSON_GetObjectItem(rep, "state")->valuestring,
+		    "LIVE");
+		cJSON_Delete(rep);
+		assert_int_equal(ipc_client_problem(e.c, why, sizeof why), 0);
+	}
 	assert_int_equal(itest_stop(&e), 0);
 }
 
