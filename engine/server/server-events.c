@@ -68,6 +68,8 @@ struct evchan {
 	const struct token *tokens;
 	const int *ntokens;
 	uint64_t refused;   /* hellos refused, for the log line */
+	evchan_refused_fn on_refused;
+	void *on_refused_arg;
 };
 
 static uint64_t
@@ -283,6 +285,9 @@ evchan_read(struct evchan *ev, uint64_t seq)
 		}
 		reply = evchan_hello(ev, p, nng_msg_body(msg), nng_msg_len(msg),
 		    seq, &rank);
+		if (rank < 0 && reply != NULL && ev->on_refused != NULL)
+			ev->on_refused(ev->on_refused_arg, p, nng_msg_body(msg),
+			    nng_msg_len(msg), reply);
 		out = reply != NULL ? cJSON_PrintUnformatted(reply) : NULL;
 		cJSON_Delete(reply);
 		nng_msg_clear(msg);
@@ -303,6 +308,13 @@ evchan_read(struct evchan *ev, uint64_t seq)
 			nng_msg_free(msg);
 		cJSON_free(out);
 	}
+}
+
+void
+evchan_on_refused(struct evchan *ev, evchan_refused_fn fn, void *arg)
+{
+	ev->on_refused = fn;
+	ev->on_refused_arg = arg;
 }
 
 void

@@ -668,6 +668,12 @@ int evchan_listen(struct evchan *ev, struct listen_watches *lw,
  * last event published, told to an admitted peer). */
 int evchan_fd(const struct evchan *ev);
 void evchan_read(struct evchan *ev, uint64_t seq);
+/* Called by evchan_read() for every hello it refuses, with the hello's
+ * bytes and the refusal, before the answer goes out: the server records
+ * it as it records a refused command (server_refusal, the audit topic). */
+typedef void (*evchan_refused_fn)(void *arg, nng_pipe p, const void *buf,
+                                  size_t len, const cJSON *reply);
+void evchan_on_refused(struct evchan *ev, evchan_refused_fn fn, void *arg);
 /* Close connections silent past EVENTS_HELLO_MS, and refused ones once
  * they have had their answer; call a few times a second. */
 void evchan_sweep(struct evchan *ev);

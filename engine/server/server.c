@@ -710,6 +710,27 @@ server_on_rep(uv_poll_t *h, int status, int events)
 	server_busy_end(s);
 }
 
+/* A refused events hello is recorded as a refused command is (journaled,
+ * on the audit topic, counted per peer past a few): a wrong token on the
+ * events socket is as much a failed login as one on the control socket. */
+static void
+server_ev_refused(void *arg, nng_pipe p, const void *buf, size_t len,
+                  const cJSON *reply)
+{
+	struct server *s = arg;
+	struct peer peer;
+	const char *code;
+	char err[64];
+	cJSON *req = NULL;
+
+	server_peer(s, p, &peer);
+	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0)
+		req = NULL;
+	(void)server_refusal(s, NULL, &peer, "events hello", req, buf, len,
+	    reply);
+	cJSON_Delete(req);
+}
+
 /* Hellos on the events channel: answered at once, in the loop. */
 static void
 server_on_ev(uv_poll_t *h, int status, int events)
@@ -752,6 +773,7 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 	if (evchan_open(&s->ev, s->opts->event_queue, s->tokens, &s->ntokens,
 	    err, errlen) != 0)
 		goto out;
+	evchan_on_refused(s->ev, server_ev_refused, s);
 	/* NNG drops a message over its limit without a word; the codec refuses
 	 * one over TRANCHE_MAX_MSG with an answer, so NNG's limit sits above. */
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);

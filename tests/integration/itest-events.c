@@ -541,6 +541,71 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
 	assert_int_equal(ipc_client_problem(c, why, sizeof why), 1);
 	fprintf(stderr, "events: a client with a wrong token: %s\n", why);
 	ipc_client_close(c);
+	/* Each refused hello is on the audit topic as a refused command is,
+	 * with the peer, the code and the words (the snapshot's ring of
+	 * refusals), under the same bound: the first three from a peer in an
+	 * interval one by one (the wrong token, none, the old version), the
+	 * rest (not a hello, the library's wrong token, redialled) summed up
+	 * when the interval ends.  The tokens presented are kept nowhere. */
+	{
+		cJSON *r = NULL;
+		const cJSON *a;
+		int bad_token = 0, no_token = 0, version = 0, shown = 0;
+		double summed = 0;
+		char *all = NULL, last[512] = "";
+
+		assert_int_equal(net_client(&c, TRADER_TOKEN, "itest-audit"), 0);
+		for (long long t0 = itest_now_ms(); r == NULL &&
+		    itest_now_ms() - t0 < 20000;)
+			r = net_cmd(c, "{\"cmd\":\"hello\",\"role\":\"trader\","
+			    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
+		assert_true(itest_ok(r));
+		cJSON_Delete(r);
+		/* x1..x4 and the library's wrong token at least once. */
+		for (long long t0 = itest_now_ms(); shown + summed < 5 &&
+		    itest_now_ms() - t0 < 30000; usleep(250000)) {
+			r = net_cmd(c, "{\"cmd\":\"snapshot\"}");
+			assert_true(itest_ok(r));
+			bad_token = no_token = version = shown = 0;
+			summed = 0;
+			cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "refusals")) {
+				const cJSON *cnt = cJSON_GetObjectItem(a, "count");
+
+				if (strcmp(itest_str(a, "peer"), "tcp 127.0.0.1") != 0)
+					continue;
+				if (strcmp(itest_str(a, "cmd"), "refused") == 0 &&
+				    cJSON_IsNumber(cnt)) {
+					summed += cnt->valuedouble;
+					snprintf(last, sizeof last, "%s",
+					    itest_str(a, "result"));
+				}
+				if (strcmp(itest_str(a, "cmd"), "events hello") != 0)
+					continue;
+				shown++;
+				bad_token += strstr(itest_str(a, "result"),
+				    "not a token this engine knows") != NULL &&
+				    strcmp(itest_str(a, "code"), "auth") == 0;
+				no_token += strstr(itest_str(a, "result"),
+				    "must present a token") != NULL;
+				version += strcmp(itest_str(a, "code"), "version") == 0;
+			}
+			cJSON_free(all);
+			all = cJSON_PrintUnformatted(r);
+			cJSON_Delete(r);
+		}
+		fprintf(stderr, "events: refused hellos audited: %d one by one "
+		    "(wrong token %d, none %d, version %d); summed up %.0f: %s\n",
+		    shown, bad_token, no_token, version, summed, last);
+		assert_true(bad_token >= 1 && no_token >= 1 && version >= 1);
+		assert_true(shown + summed >= 5);
+		/* More than three in an interval: the rest summed up. */
+		if (shown < 5)
+			assert_non_null(strstr(last, "auth "));
+		assert_null(strstr(all, "wrong-token-123"));
+		assert_null(strstr(all, "not-the-token"));
+		cJSON_free(all);
+		ipc_client_close(c);
+	}
 }
 
 static void
