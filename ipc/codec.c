@@ -740,6 +740,11 @@ strict_str_fail(struct strict *st, int is_key, const unsigned char *b,
 
 	strict_show(shown, sizeof shown, b, (size_t)((const unsigned char *)e -
 	    b));
+	/* A token is a password: a refusal is published on the audit topic
+	 * to every viewer and journaled, so it never shows one. */
+	if (!is_key && st->key != NULL && st->keylen == 5 &&
+	    memcmp(st->key, "token", 5) == 0)
+		snprintf(shown, sizeof shown, "(not shown)");
 	if (is_key)
 		return strict_fail(st, code, "key \"%s\": %s", shown, why);
 	return strict_fail(st, code, "%s \"%s\": %s", strict_where(st, where,
@@ -1081,9 +1086,11 @@ codec_check_tree(cJSON *o, int top, const char *name, const char **code,
 			}
 			if ((c = codec_find_control(m->valuestring)) >= 0) {
 				*code = ERR_FIELD;
+				/* Never a token's value (see strict_str_fail). */
 				snprintf(err, errlen, "field \"%s\" \"%s\": control "
 				    "character \\u%04x is not allowed here (only "
 				    "\"reason\" and \"client\" are free text)", mn,
+				    strcmp(mn, "token") == 0 ? "(not shown)" :
 				    ipc_show(shown, sizeof shown, m->valuestring,
 				    strlen(m->valuestring)), (unsigned)c);
 				return -1;

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nng/nng.h>
+
 #include "ipc/client.h"
 #include "tui/tui.h"
 
@@ -159,6 +161,12 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		if (prompt_estimate_reply(&t->prompt, rv, rv != 0 ?
 		    ipc_client_strerror(rv) : NULL, reply))
 			t->msg_dirty = 1;
+		return;
+	}
+	if (rv == NNG_EMSGSIZE) {
+		/* ipc_client_request() sent nothing: over the engine's limit. */
+		tui_message(t, MSG_ERR, "%s: not sent: over the %d byte limit of "
+		    "a command (%s)", what, TRANCHE_MAX_MSG, ERR_TOO_BIG);
 		return;
 	}
 	if (rv != 0) {

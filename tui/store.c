@@ -846,9 +846,11 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 
 	store_get_text(o, "cmd", cmd, sizeof cmd);
-	/* Read-only commands would drown the log. */
+	/* Read-only commands would drown the log, refused hellos on the
+	 * events socket too (a client with a wrong token dials again every
+	 * second). */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
-	    strcmp(cmd, CMD_HELLO) == 0)
+	    strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, "events hello") == 0)
 		return -1;
 	memset(a, 0, sizeof *a);
 	a->t = t;

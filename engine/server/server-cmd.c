@@ -64,7 +64,10 @@ cmd_bad_field(const char *id, const cJSON *req, const char *name,
 {
 	char v[80];
 
+	/* A token is a password: a refusal is journaled and published on
+	 * the audit topic, so it never shows one. */
 	return ipc_reply_error(id, ERR_FIELD, "field \"%s\" %s: %s", name,
+	    strcmp(name, "token") == 0 ? "(not shown)" :
 	    cmd_field_text(req, name, v, sizeof v), must);
 }
 
@@ -104,6 +107,7 @@ cmd_str(const cJSON *req, const char *id, const char *name, const char **out,
 	if (rv == -3) {
 		*err = ipc_reply_error(id, ERR_FIELD, "field \"%s\" \"%s\": must "
 		    "be valid UTF-8 without control characters", name,
+		    strcmp(name, "token") == 0 ? "(not shown)" :
 		    ipc_show(v, sizeof v, *out, strlen(*out)));
 		return -1;
 	}
@@ -1873,7 +1877,7 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 		/* A hello's token is a password: the journal is exported and
 		 * read by many, and must not hand it out.  Nothing re-applies a
 		 * hello, so nothing needs it back. */
-		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "token")))
+		if (cJSON_GetObjectItemCaseSensitive(d, "token") != NULL)
 			cJSON_ReplaceItemInObjectCaseSensitive(d, "token",
 			    cJSON_CreateString("(not journaled)"));
 		cJSON_AddItemToObject(o, "req", d);
@@ -1884,6 +1888,11 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 		char cut[512];
 
 		ipc_show(cut, sizeof cut, raw, rawlen);
+		/* Text that may hold a token (a hello that did not parse) is
+		 * not kept: only that it came, and its size. */
+		if (raw != NULL && memmem(raw, rawlen, "token", 5) != NULL)
+			snprintf(cut, sizeof cut, "(%zu bytes that did not parse, "
+			    "naming a token: not journaled)", rawlen);
 		cJSON_AddStringToObject(o, "raw", cut);
 	}
 	cJSON_AddItemToObject(o, "rep", cJSON_Duplicate(reply, 1));

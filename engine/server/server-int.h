@@ -266,6 +266,11 @@ struct server {
 	/* One bucket per peer address (an IPv6 peer's /64), and a last one
 	 * that counts every address beyond them until one ends. */
 	struct refusal_peer refusal_peers[REFUSAL_PEERS + 1];
+	/* Refused events hellos recorded lately (peer key, a hash of the
+	 * code and words, when): the same one again within EV_REFUSED_QUIET_MS
+	 * is only counted (server.c, server_ev_refused). */
+	struct { char key[64]; uint64_t hash, t_ms; } ev_refused[16];
+	int ev_refused_next;
 	uint64_t refusal_all_t0;  /* the engine-wide interval began */
 	int refusal_all_shown;    /* refusals recorded one by one in it */
 	/* The snapshot built this pass, shared by every request that asks
@@ -543,6 +548,11 @@ int server_refusal(struct server *s, struct session *sess,
                    const struct peer *peer, const char *cmd,
                    const cJSON *req, const void *raw, size_t rawlen,
                    const cJSON *reply);
+/* The same refusal only counted, for the peer's interval summary: a
+ * refusal already recorded that a client repeats (an events hello with a
+ * wrong token, dialled again every second). */
+void server_refusal_tally(struct server *s, const struct peer *peer,
+                          const cJSON *reply);
 /* The counted refusals of every interval that has ended (all: every one)
  * as one journal record and one audit event per peer. */
 void server_refusals_flush(struct server *s, int all);

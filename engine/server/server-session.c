@@ -583,6 +583,29 @@ server_refusal(struct server *s, struct session *sess,
 }
 
 void
+server_refusal_tally(struct server *s, const struct peer *peer,
+                     const cJSON *reply)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const char *code = "?", *msg = "?";
+	uint64_t now = server_now_ms();
+	struct refusal_peer *b;
+	char key[sizeof b->addr];
+
+	if (s->readonly)
+		return;
+	ipc_get_str(err, "code", &code);
+	ipc_get_str(err, "message", &msg);
+	server_refusal_key(peer->addr[0] ? peer->addr : "?", key, sizeof key);
+	b = refusal_bucket(s, key, now);
+	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
+		server_refusals_flush(s, 0);
+		b = refusal_bucket(s, key, now);
+	}
+	refusal_count(b, code, msg);
+}
+
+void
 server_refusals_flush(struct server *s, int all)
 {
 	uint64_t now = server_now_ms();

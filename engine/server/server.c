@@ -713,21 +713,58 @@ server_on_rep(uv_poll_t *h, int status, int events)
 /* A refused events hello is recorded as a refused command is (journaled,
  * on the audit topic, counted per peer past a few): a wrong token on the
  * events socket is as much a failed login as one on the control socket. */
+#define EV_REFUSED_QUIET_MS 60000
+
+/* FNV-1a of a string, continued from h. */
+static uint64_t
+server_fnv(uint64_t h, const char *p)
+{
+	for (; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
 static void
 server_ev_refused(void *arg, nng_pipe p, const void *buf, size_t len,
                   const cJSON *reply)
 {
 	struct server *s = arg;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const char *code = "?", *msg = "?";
+	uint64_t now = server_now_ms(), h;
 	struct peer peer;
-	const char *code;
-	char err[64];
+	char err[64], key[sizeof s->ev_refused[0].key];
 	cJSON *req = NULL;
 
 	server_peer(s, p, &peer);
+	/* A client refused for its token or version dials again every
+	 * second and is refused the same way: recorded once a minute, and
+	 * counted in its peer's summary between. */
+	ipc_get_str(e, "code", &code);
+	ipc_get_str(e, "message", &msg);
+	h = server_fnv(server_fnv(14695981039346656037ULL, code), msg);
+	server_refusal_key(peer.addr[0] ? peer.addr : "?", key, sizeof key);
+	for (size_t i = 0; i < sizeof s->ev_refused / sizeof s->ev_refused[0];
+	    i++)
+		if (s->ev_refused[i].hash == h && strcmp(s->ev_refused[i].key,
+		    key) == 0 && now - s->ev_refused[i].t_ms <
+		    EV_REFUSED_QUIET_MS) {
+			server_refusal_tally(s, &peer, reply);
+			return;
+		}
+	snprintf(s->ev_refused[s->ev_refused_next].key, sizeof key, "%s", key);
+	s->ev_refused[s->ev_refused_next].hash = h;
+	s->ev_refused[s->ev_refused_next].t_ms = now;
+	s->ev_refused_next = (s->ev_refused_next + 1) %
+	    (int)(sizeof s->ev_refused / sizeof s->ev_refused[0]);
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0)
 		req = NULL;
+	/* Which socket, in the record and the audit event. */
+	snprintf(s->audit_what, sizeof s->audit_what, "hello on the events "
+	    "socket");
 	(void)server_refusal(s, NULL, &peer, "events hello", req, buf, len,
 	    reply);
+	s->audit_what[0] = '\0';
 	cJSON_Delete(req);
 }
 

@@ -608,6 +608,82 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
 	}
 }
 
+/* Whatever is wrong with a hello, a refusal never shows the token: the
+ * refusal goes to the peer, the audit topic (every viewer), the journal
+ * and the peer's summary.  A token with a control character in it (one
+ * read from a CRLF file) was quoted in the refusal's words; a hello that
+ * does not parse was journaled as its raw text. */
+static void
+events_refusals_never_show_a_token(void **state)
+{
+	struct ipc_client *c = NULL;
+	cJSON *r = NULL;
+	char cmd[600], *all;
+	int rc;
+
+	(void)state;
+	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x5\",\"v\":3,\"token\":"
+	    "\"s3cret-cr\\r\"}", "(not shown)", 10000);
+	/* The same refusal from the same peer again, as a client dialling
+	 * again would get: only counted. */
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x7\",\"v\":3,\"token\":"
+	    "\"s3cret-cr\\r\"}", "(not shown)", 10000);
+	net_refused("{\"cmd\":\"hello\",\"v\":3,\"token\":\"s3cret-raw",
+	    "not valid JSON", 10000);
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x6\",\"v\":3,\"token\":"
+	    "\"s3cret-\\u0001x\"}", "(not shown)", 10000);
+	assert_int_equal(net_client(&c, TRADER_TOKEN, "itest-secret"), 0);
+	for (long long t0 = itest_now_ms(); r == NULL &&
+	    itest_now_ms() - t0 < 20000;)
+		r = net_cmd(c, "{\"cmd\":\"hello\",\"role\":\"trader\","
+		    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	r = NULL;
+	for (int i = 0; i < 20 && r == NULL; i++)
+		r = net_cmd(c, "{\"cmd\":\"snapshot\"}");
+	assert_true(itest_ok(r));
+	all = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	/* Three were recorded one by one, the repeat only counted. */
+	{
+		const char *p = all;
+		int cr = 0;
+
+		while ((p = strstr(p, "character \\\\u000d")) != NULL) {
+			cr++;
+			p++;
+		}
+		assert_int_equal(cr, 1);
+	}
+	assert_non_null(strstr(all, "events hello"));
+	assert_non_null(strstr(all, "not valid JSON"));
+	assert_non_null(strstr(all, "character \\\\u0001"));
+	assert_null(strstr(all, "s3cret"));
+	cJSON_free(all);
+	/* A hello on the control socket with such a token, refused the same
+	 * way (last: it leaves the connection unauthenticated). */
+	r = net_cmd(c, "{\"cmd\":\"hello\",\"role\":\"trader\",\"v\":3,"
+	    "\"token\":\"s3cret-ctl\\r\"}");
+	assert_non_null(r);
+	assert_false(itest_ok(r));
+	assert_non_null(strstr(itest_errmsg(r), "(not shown)"));
+	assert_null(strstr(itest_errmsg(r), "s3cret"));
+	cJSON_Delete(r);
+	ipc_client_close(c);
+	/* Nor the journal, written at the end of each pass. */
+	usleep(500000);
+	snprintf(cmd, sizeof cmd, "grep -c s3cret %s/j*.trj >/dev/null", n.dir);
+	rc = system(cmd);
+	if (rc == 0)
+		fail_msg("the journal in %s holds a token", n.dir);
+	snprintf(cmd, sizeof cmd, "grep -c 'did not parse, naming a token' "
+	    "%s/j*.trj >/dev/null", n.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 events_tcp_token_client_recovers_gap(void **state)
 {
@@ -1194,6 +1270,8 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(
 		    events_tcp_silent_or_wrong_peer_gets_nothing, net_teardown),
+		cmocka_unit_test_teardown(events_refusals_never_show_a_token,
+		    net_teardown),
 		cmocka_unit_test_teardown(events_tcp_token_client_recovers_gap,
 		    net_teardown),
 		cmocka_unit_test_teardown(events_tls_tokenless_sub_gets_nothing,

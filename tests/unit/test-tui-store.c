@@ -1336,6 +1336,12 @@ store_snapshot_audit_fills_the_log_once(void **state)
 	assert_int_equal(find_row(&p, "submit ok c1/trader"), 3);
 	assert_int_equal(find_row(&p, "status"), -1);
 	delwin(p.win);
+	/* A refused events hello (a client with a wrong token dials again
+	 * every second) is not an intervention: not in the log. */
+	push_at(&s, TOPIC_AUDIT, 10, T0 + 10 * SEC, "{\"cmd\":\"events hello\","
+	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
+	    "\"auth\",\"peer\":\"tcp 10.0.0.7\"}", 1000);
+	assert_int_equal(s.audit.count, 3);
 	store_free(&s);
 
 	/* There all along, saw 5 and 7 (and a later 11), missed 3: after the
