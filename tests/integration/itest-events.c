@@ -142,6 +142,24 @@ net_cmd(struct ipc_client *c, const char *json)
 	return rep;
 }
 
+/* A trader-token client that has said hello (asked again until the engine
+ * answers: a loaded machine may take a while to connect). */
+static void
+net_trader(struct ipc_client **c, const char *name)
+{
+	cJSON *r = NULL;
+
+	assert_int_equal(net_client(c, TRADER_TOKEN, name), 0);
+	for (long long t0 = itest_now_ms(); r == NULL &&
+	    itest_now_ms() - t0 < 20000;)
+		r = net_cmd(*c, "{\"cmd\":\"hello\",\"role\":\"trader\","
+		    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
+	if (!itest_ok(r))
+		fail_msg("hello refused: %s", r ? cJSON_PrintUnformatted(r) :
+		    "no answer");
+	cJSON_Delete(r);
+}
+
 /* What the engine said (its stderr, kept in log), to stderr; the log
  * is emptied. */
 static void
@@ -554,13 +572,7 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
 		double summed = 0;
 		char *all = NULL, last[512] = "";
 
-		assert_int_equal(net_client(&c, TRADER_TOKEN, "itest-audit"), 0);
-		for (long long t0 = itest_now_ms(); r == NULL &&
-		    itest_now_ms() - t0 < 20000;)
-			r = net_cmd(c, "{\"cmd\":\"hello\",\"role\":\"trader\","
-			    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
-		assert_true(itest_ok(r));
-		cJSON_Delete(r);
+		net_trader(&c, "itest-audit");
 		/* x1..x4 and the library's wrong token at least once. */
 		for (long long t0 = itest_now_ms(); shown + summed < 5 &&
 		    itest_now_ms() - t0 < 30000; usleep(250000)) {
@@ -634,14 +646,7 @@ events_refusals_never_show_a_token(void **state)
 	    "not valid JSON", 10000);
 	net_refused("{\"cmd\":\"hello\",\"id\":\"x6\",\"v\":3,\"token\":"
 	    "\"s3cret-\\u0001x\"}", "(not shown)", 10000);
-	assert_int_equal(net_client(&c, TRADER_TOKEN, "itest-secret"), 0);
-	for (long long t0 = itest_now_ms(); r == NULL &&
-	    itest_now_ms() - t0 < 20000;)
-		r = net_cmd(c, "{\"cmd\":\"hello\",\"role\":\"trader\","
-		    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
-	assert_true(itest_ok(r));
-	cJSON_Delete(r);
-	r = NULL;
+	net_trader(&c, "itest-secret");
 	for (int i = 0; i < 20 && r == NULL; i++)
 		r = net_cmd(c, "{\"cmd\":\"snapshot\"}");
 	assert_true(itest_ok(r));
@@ -696,16 +701,7 @@ events_tcp_token_client_recovers_gap(void **state)
 	(void)state;
 	net_start(0, "--speed=1000", "--set=market.mkt_rate=3");
 	net_wait_up();
-	assert_int_equal(net_client(&n.c, TRADER_TOKEN, "itest-gap"), 0);
-	r = NULL;
-	for (long long t0 = itest_now_ms(); r == NULL &&
-	    itest_now_ms() - t0 < 20000;)
-		r = net_cmd(n.c, "{\"cmd\":\"hello\",\"role\":\"trader\","
-		    "\"token\":\"" TRADER_TOKEN "\",\"v\":3}");
-	if (!itest_ok(r))
-		fail_msg("hello refused: %s", r ? cJSON_PrintUnformatted(r) :
-		    "no answer");
-	cJSON_Delete(r);
+	net_trader(&n.c, "itest-gap");
 	assert_int_equal(ipc_client_wait_event(n.c, &ev, 20000), 1);
 	first = last = ev.seq;
 	ipc_event_free(&ev);
