@@ -230,6 +230,7 @@ enum ftype {
 	FT_TIMEONLY,
 	FT_DATE,
 	FT_MULTI,
+	FT_DATA,        /* raw bytes (its length field says how many) */
 };
 
 struct dfield {
@@ -336,6 +337,7 @@ static enum ftype type_of(const char *t)
 		{"UTCTIMEONLY", FT_TIMEONLY}, {"UTCDATE", FT_DATE},
 		{"UTCDATEONLY", FT_DATE},    {"MULTIPLEVALUESTRING", FT_MULTI},
 		{"MULTIPLECHARVALUE", FT_MULTI},
+		{"DATA", FT_DATA},           {"XMLDATA", FT_DATA},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(map[i].name, t))
@@ -861,6 +863,10 @@ const char *fix_reject_text(int reason)
 static int fmt_ok(enum ftype t, const char *v, int n)
 {
 	int i = 0, dig = 0, dot = 0;
+	/* Only raw data may hold a NUL: anywhere else the value would be read
+	 * as the text before it (a ClOrdID "A<NUL>B" as "A"). */
+	if (t != FT_DATA && memchr(v, '\0', (size_t)n) != NULL)
+		return 0;
 	switch (t) {
 	case FT_INT:
 		if (i < n && v[i] == '-')
