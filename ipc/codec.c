@@ -560,6 +560,7 @@ struct strict {
 	size_t keylen;
 	struct strict_key *keys;  /* of every object open, innermost last */
 	size_t nkeys, capkeys;
+	int secret;               /* > 0 inside a member named token */
 };
 
 static int
@@ -741,9 +742,9 @@ strict_str_fail(struct strict *st, int is_key, const unsigned char *b,
 	strict_show(shown, sizeof shown, b, (size_t)((const unsigned char *)e -
 	    b));
 	/* A token is a password: a refusal is published on the audit topic
-	 * to every viewer and journaled, so it never shows one. */
-	if (!is_key && st->key != NULL && st->keylen == 5 &&
-	    memcmp(st->key, "token", 5) == 0)
+	 * to every viewer and journaled, so it never shows one, nor anything
+	 * inside it. */
+	if (st->secret > 0)
 		snprintf(shown, sizeof shown, "(not shown)");
 	if (is_key)
 		return strict_fail(st, code, "key \"%s\": %s", shown, why);
@@ -858,6 +859,11 @@ strict_token(struct strict *st)
 	    (len == 5 && memcmp(b, "false", 5) == 0) ||
 	    (len == 4 && memcmp(b, "null", 4) == 0))
 		return 0;
+	/* Never a token's text (strict_str_fail). */
+	if (st->secret > 0) {
+		b = (const unsigned char *)"(not shown)";
+		len = strlen((const char *)b);
+	}
 	if (!codec_number_syntax((const char *)b, len))
 		return strict_fail(st, ERR_PARSE, "%s %.*s%s: not a JSON value "
 		    "(numbers are decimal: digits, an optional fraction and "
@@ -941,8 +947,18 @@ strict_object(struct strict *st, int depth)
 			    strict_got(st, got, sizeof got));
 		st->p++;
 		strict_ws(st);
-		if (strict_value(st, depth + 1) != 0)
-			return -1;
+		{
+			/* The key as decoded: "tok\u0065n" is token too. */
+			static const struct strict_key tok = {
+				(const unsigned char *)"token", 5, 0 };
+			int secret = strict_key_cmp(&st->keys[st->nkeys - 1],
+			    &tok) == 0;
+
+			st->secret += secret;
+			if (strict_value(st, depth + 1) != 0)
+				return -1;
+			st->secret -= secret;
+		}
 		strict_ws(st);
 		if (st->p < st->end && *st->p == ',') {
 			st->p++;
@@ -1076,7 +1092,9 @@ codec_check_tree(cJSON *o, int top, const char *name, const char **code,
 	cJSON *m;
 
 	for (m = o->child; m != NULL; m = m->next) {
-		const char *mn = m->string != NULL ? m->string : name;
+		/* Whatever is inside a token is the token's. */
+		const char *mn = strcmp(name, "token") == 0 ? name :
+		    m->string != NULL ? m->string : name;
 
 		if (cJSON_IsString(m) && m->valuestring != NULL) {
 			if (top && (strcmp(mn, "reason") == 0 ||

@@ -230,7 +230,8 @@ enum ftype {
 	FT_TIMEONLY,
 	FT_DATE,
 	FT_MULTI,
-	FT_DATA,        /* raw bytes (its length field says how many) */
+	FT_DATA,        /* raw bytes: a NUL allowed (the codec still ends a
+	                 * value at SOH; its length field is not checked) */
 };
 
 struct dfield {

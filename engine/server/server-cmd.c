@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/model/impact.h"
 #include "engine/server/server-int.h"
@@ -1865,6 +1866,22 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	cJSON_Delete(o);
 }
 
+/* Text that may name a token: "token" in any case, or an escape that
+ * could spell one ("tok\u0065n"). */
+static int
+cmd_may_hold_token(const void *raw, size_t len)
+{
+	const char *p = raw;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\\' && i + 1 < len && p[i + 1] == 'u')
+			return 1;
+		if (i + 5 <= len && strncasecmp(p + i, "token", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 cJSON *
 server_command_record(const cJSON *req, const void *raw, size_t rawlen,
                       const cJSON *reply, const char *client, const char *role)
@@ -1873,10 +1890,28 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 
 	if (req != NULL) {
 		cJSON *d = cJSON_Duplicate(req, 1);
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(req, "cmd");
 
 		/* A hello's token is a password: the journal is exported and
 		 * read by many, and must not hand it out.  Nothing re-applies a
-		 * hello, so nothing needs it back. */
+		 * hello, so nothing needs it back; and of a hello only the
+		 * members a hello has are kept (a refused one may carry a
+		 * password under another name). */
+		if (cJSON_IsString(c) && strcmp(c->valuestring, CMD_HELLO) == 0 &&
+		    d != NULL) {
+			cJSON *m = d->child, *next;
+
+			for (; m != NULL; m = next) {
+				next = m->next;
+				if (m->string == NULL || (strcmp(m->string, "cmd") != 0 &&
+				    strcmp(m->string, "id") != 0 &&
+				    strcmp(m->string, "v") != 0 &&
+				    strcmp(m->string, "role") != 0 &&
+				    strcmp(m->string, "client") != 0 &&
+				    strcmp(m->string, "token") != 0))
+					cJSON_Delete(cJSON_DetachItemViaPointer(d, m));
+			}
+		}
 		if (cJSON_GetObjectItemCaseSensitive(d, "token") != NULL)
 			cJSON_ReplaceItemInObjectCaseSensitive(d, "token",
 			    cJSON_CreateString("(not journaled)"));
@@ -1890,7 +1925,7 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 		ipc_show(cut, sizeof cut, raw, rawlen);
 		/* Text that may hold a token (a hello that did not parse) is
 		 * not kept: only that it came, and its size. */
-		if (raw != NULL && memmem(raw, rawlen, "token", 5) != NULL)
+		if (raw != NULL && cmd_may_hold_token(raw, rawlen))
 			snprintf(cut, sizeof cut, "(%zu bytes that did not parse, "
 			    "naming a token: not journaled)", rawlen);
 		cJSON_AddStringToObject(o, "raw", cut);
@@ -2168,7 +2203,7 @@ answer:
 				server_jrnl_halt(s);
 		}
 	} else if (!done && server_refusal(s, sess, peer, ce ? ce->name :
-	    name ? name : "?", req, buf, len, reply)) {
+	    name ? name : "?", req, buf, len, reply, NULL)) {
 		/* Past its error budget: no answer, the connection closed. */
 		s->audit_what[0] = '\0';
 		peer->close = 1;

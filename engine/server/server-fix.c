@@ -856,7 +856,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 			if (rv == -1 || (rv == 0 && v == own))
 				continue;
 			snprintf(text, sizeof text, "%s(%d) \"%s\": block %u's is "
-			    "%g; a replace cannot change it", cu[i].name,
+			    "%.15g; a replace cannot change it", cu[i].name,
 			    cu[i].tag, server_fix_val(m, cu[i].tag, buf,
 			    sizeof buf), o->block, own);
 			sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);

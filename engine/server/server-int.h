@@ -269,8 +269,7 @@ struct server {
 	/* Refused events hellos recorded lately (peer key, a hash of the
 	 * code and words, when): the same one again within EV_REFUSED_QUIET_MS
 	 * is only counted (server.c, server_ev_refused). */
-	struct { char key[64]; uint64_t hash, t_ms; } ev_refused[16];
-	int ev_refused_next;
+	struct { char key[64]; uint64_t hash, t_ms; } ev_refused[64];
 	uint64_t refusal_all_t0;  /* the engine-wide interval began */
 	int refusal_all_shown;    /* refusals recorded one by one in it */
 	/* The snapshot built this pass, shared by every request that asks
@@ -547,7 +546,7 @@ void server_session_principal(struct session *sess);
 int server_refusal(struct server *s, struct session *sess,
                    const struct peer *peer, const char *cmd,
                    const cJSON *req, const void *raw, size_t rawlen,
-                   const cJSON *reply);
+                   const cJSON *reply, int *recorded);
 /* The same refusal only counted, for the peer's interval summary: a
  * refusal already recorded that a client repeats (an events hello with a
  * wrong token, dialled again every second). */

@@ -514,7 +514,8 @@ refusal_count(struct refusal_peer *b, const char *code, const char *msg)
 int
 server_refusal(struct server *s, struct session *sess,
                const struct peer *peer, const char *cmd, const cJSON *req,
-               const void *raw, size_t rawlen, const cJSON *reply)
+               const void *raw, size_t rawlen, const cJSON *reply,
+               int *recorded)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const char *code = "?", *msg = "?", *reason = NULL;
@@ -524,6 +525,8 @@ server_refusal(struct server *s, struct session *sess,
 	char key[sizeof b->addr];
 	int spent = 0;
 
+	if (recorded != NULL)
+		*recorded = 0;
 	ipc_get_str(err, "code", &code);
 	ipc_get_str(err, "message", &msg);
 	if (sess != NULL && !server_session_trusted(sess))
@@ -553,6 +556,8 @@ server_refusal(struct server *s, struct session *sess,
 	}
 	b->shown++;
 	s->refusal_all_shown++;
+	if (recorded != NULL)
+		*recorded = 1;
 	cJSON *a, *o = server_command_record(req, raw, rawlen, reply,
 	    sess ? sess->client : "-", sess ? sess->role : "-");
 

@@ -735,6 +735,7 @@ server_ev_refused(void *arg, nng_pipe p, const void *buf, size_t len,
 	struct peer peer;
 	char err[64], key[sizeof s->ev_refused[0].key];
 	cJSON *req = NULL;
+	int recorded = 0;
 
 	server_peer(s, p, &peer);
 	/* A client refused for its token or version dials again every
@@ -744,28 +745,38 @@ server_ev_refused(void *arg, nng_pipe p, const void *buf, size_t len,
 	ipc_get_str(e, "message", &msg);
 	h = server_fnv(server_fnv(14695981039346656037ULL, code), msg);
 	server_refusal_key(peer.addr[0] ? peer.addr : "?", key, sizeof key);
-	for (size_t i = 0; i < sizeof s->ev_refused / sizeof s->ev_refused[0];
-	    i++)
+	/* The slot to remember it in: the same one's, else the oldest. */
+	size_t slot = 0, nslot = sizeof s->ev_refused / sizeof s->ev_refused[0];
+
+	for (size_t i = 0; i < nslot; i++) {
 		if (s->ev_refused[i].hash == h && strcmp(s->ev_refused[i].key,
-		    key) == 0 && now - s->ev_refused[i].t_ms <
-		    EV_REFUSED_QUIET_MS) {
-			server_refusal_tally(s, &peer, reply);
-			return;
+		    key) == 0) {
+			if (now - s->ev_refused[i].t_ms < EV_REFUSED_QUIET_MS) {
+				server_refusal_tally(s, &peer, reply);
+				return;
+			}
+			slot = i;
+			break;
 		}
-	snprintf(s->ev_refused[s->ev_refused_next].key, sizeof key, "%s", key);
-	s->ev_refused[s->ev_refused_next].hash = h;
-	s->ev_refused[s->ev_refused_next].t_ms = now;
-	s->ev_refused_next = (s->ev_refused_next + 1) %
-	    (int)(sizeof s->ev_refused / sizeof s->ev_refused[0]);
+		if (s->ev_refused[i].t_ms < s->ev_refused[slot].t_ms)
+			slot = i;
+	}
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0)
 		req = NULL;
 	/* Which socket, in the record and the audit event. */
 	snprintf(s->audit_what, sizeof s->audit_what, "hello on the events "
 	    "socket");
 	(void)server_refusal(s, NULL, &peer, "events hello", req, buf, len,
-	    reply);
+	    reply, &recorded);
 	s->audit_what[0] = '\0';
 	cJSON_Delete(req);
+	/* Remembered only once recorded: one only counted (the peer's or the
+	 * engine's budget spent) is recorded when it comes again. */
+	if (recorded) {
+		snprintf(s->ev_refused[slot].key, sizeof key, "%s", key);
+		s->ev_refused[slot].hash = h;
+		s->ev_refused[slot].t_ms = now;
+	}
 }
 
 /* Hellos on the events channel: answered at once, in the loop. */

@@ -646,6 +646,14 @@ events_refusals_never_show_a_token(void **state)
 	    "not valid JSON", 10000);
 	net_refused("{\"cmd\":\"hello\",\"id\":\"x6\",\"v\":3,\"token\":"
 	    "\"s3cret-\\u0001x\"}", "(not shown)", 10000);
+	/* Neither a token sent without quotes, one under an escaped name,
+	 * nor one inside an object (each answered, at least, without it). */
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x8\",\"v\":3,\"token\":"
+	    "s3cret-bare}", "(not shown)", 10000);
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x9\",\"v\":3,\"tok\\u0065n\":"
+	    "\"s3cret-esc\\r\"}", "(not shown)", 10000);
+	net_refused("{\"cmd\":\"hello\",\"id\":\"xa\",\"v\":3,\"token\":"
+	    "{\"x\":\"s3cret-obj\\r\"}}", "(not shown)", 10000);
 	net_trader(&c, "itest-secret");
 	for (int i = 0; i < 20 && r == NULL; i++)
 		r = net_cmd(c, "{\"cmd\":\"snapshot\"}");

@@ -127,7 +127,7 @@ static void nul_only_in_raw_data(void **state)
 	snprintf(path, sizeof path, "%s/../shared/fix/spec/FIX44.xml",
 	    TRANCHE_SOURCE_DIR);
 	if (access(path, R_OK) != 0)
-		return;
+		skip(); /* the DATA case needs a dictionary with a DATA field */
 	if (fix_dict_load(&d, path, err, sizeof err) != 0)
 		fail_msg("%s", err);
 	/* RawData (DATA) may. */
