@@ -567,8 +567,10 @@ ipc_client_request(struct ipc_client *c, cJSON *req, cJSON **reply,
 	 * NNG drops it and the request would wait out its whole timeout.
 	 * Neither can succeed, so neither is sent; ipc_client_problem()
 	 * says why. */
-	c->too_big = strlen(body) > TRANCHE_MAX_MSG ? strlen(body) : 0;
-	if (c->too_big > 0) {
+	c->too_big = strlen(body);
+	if (c->too_big <= TRANCHE_MAX_MSG)
+		c->too_big = 0;
+	else {
 		cJSON_free(body);
 		return NNG_EMSGSIZE;
 	}

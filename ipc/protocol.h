@@ -348,6 +348,8 @@
  *           the request ends (a router's request too)
  */
 #define CMD_HELLO    "hello"
+/* The audit's `cmd` for a hello refused on the events socket. */
+#define AUDIT_EVENTS_HELLO "events hello"
 #define CMD_STATUS   "status"
 #define CMD_SNAPSHOT "snapshot"
 #define CMD_PAUSE    "pause"

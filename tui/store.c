@@ -850,7 +850,7 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	 * events socket too (a client with a wrong token dials again every
 	 * second). */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
-	    strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, "events hello") == 0)
+	    strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, AUDIT_EVENTS_HELLO) == 0)
 		return -1;
 	memset(a, 0, sizeof *a);
 	a->t = t;

@@ -197,6 +197,22 @@ cmd_unfinished(const struct server *s, const char *id, uint32_t block,
 	    "finished): nothing to %s", exec_count(s->x), what);
 }
 
+/* 1 when k is a member of a command taking `allowed` (NULL ended):
+ * cmd, id and reason are every command's. */
+static int
+cmd_member_ok(const char *k, const char *const *allowed)
+{
+	if (k == NULL)
+		return 0;
+	if (strcmp(k, "cmd") == 0 || strcmp(k, "id") == 0 ||
+	    strcmp(k, "reason") == 0)
+		return 1;
+	for (int i = 0; allowed[i] != NULL; i++)
+		if (strcmp(k, allowed[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * The members a command takes besides cmd, id and reason (allowed, NULL
  * ended): any other is refused naming it, and nothing is done.  A
@@ -215,12 +231,8 @@ cmd_members(const struct server *s, const cJSON *req, const char *id,
 		return NULL;
 	cJSON_ArrayForEach(m, req) {
 		const char *k = m->string;
-		int ok = k != NULL && (strcmp(k, "cmd") == 0 ||
-		    strcmp(k, "id") == 0 || strcmp(k, "reason") == 0);
 
-		for (int i = 0; !ok && allowed[i] != NULL; i++)
-			ok = strcmp(k, allowed[i]) == 0;
-		if (!ok) {
+		if (!cmd_member_ok(k, allowed)) {
 			char list[400] = "";
 			size_t n = 0;
 
@@ -1903,12 +1915,7 @@ server_command_record(const cJSON *req, const void *raw, size_t rawlen,
 
 			for (; m != NULL; m = next) {
 				next = m->next;
-				if (m->string == NULL || (strcmp(m->string, "cmd") != 0 &&
-				    strcmp(m->string, "id") != 0 &&
-				    strcmp(m->string, "v") != 0 &&
-				    strcmp(m->string, "role") != 0 &&
-				    strcmp(m->string, "client") != 0 &&
-				    strcmp(m->string, "token") != 0))
+				if (!cmd_member_ok(m->string, hello_mem))
 					cJSON_Delete(cJSON_DetachItemViaPointer(d, m));
 			}
 		}

@@ -31,8 +31,11 @@
 #define TAG_AGGRESSION        5002
 #define TAG_VENUES            5003
 #define TAG_AT_END            5004
-#define TAG_CATCHUP           5005
-#define TAG_CATCHUP_MAX       5006
+
+const struct fix_catchup_tag server_fix_catchup_tags[2] = {
+	{ 5005, "CatchUp", "catchup" },
+	{ 5006, "CatchUpMax", "catchup_max" },
+};
 
 /* A tag's value, cut and shown safely (control characters escaped). */
 int
@@ -314,13 +317,7 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 	}
 	/* The block's catch-up (the submit's params, tranche-protocol(7)),
 	 * checked here so that a refusal names the tag. */
-	static const struct {
-		int tag;
-		const char *name, *param;
-	} cu_tags[] = {
-		{ TAG_CATCHUP, "CatchUp", "catchup" },
-		{ TAG_CATCHUP_MAX, "CatchUpMax", "catchup_max" },
-	};
+	const struct fix_catchup_tag *cu_tags = server_fix_catchup_tags;
 	double cu[2] = { -1, -1 };
 
 	for (size_t i = 0; i < 2; i++)

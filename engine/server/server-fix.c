@@ -842,10 +842,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	 * taken, one that asks for others is refused, not reported Replaced
 	 * with them ignored. */
 	if (replace) {
-		static const struct {
-			int tag;
-			const char *name;
-		} cu[] = { { 5005, "CatchUp" }, { 5006, "CatchUpMax" } };
+		const struct fix_catchup_tag *cu = server_fix_catchup_tags;
 		const struct parent *p = exec_find(f->s->x, o->block);
 
 		for (size_t i = 0; p != NULL && i < 2; i++) {

@@ -328,6 +328,13 @@ struct fix_ctx {
 	int64_t now, close;   /* simulated ns since midnight */
 	int v42;              /* the session speaks FIX.4.2 */
 };
+/* A NewOrderSingle's catch-up tags (tranche-fix(7)): CatchUp(5005) and
+ * CatchUpMax(5006), and the submit's params member each sets. */
+struct fix_catchup_tag {
+	int tag;
+	const char *name, *param;
+};
+extern const struct fix_catchup_tag server_fix_catchup_tags[2];
 /* The submit request a NewOrderSingle asks for (id and reason made from
  * session and inseq), or NULL with text naming the tag and value and
  * *rej its OrdRejReason. */

@@ -494,6 +494,23 @@ refusal_journal(struct server *s, cJSON *o)
 		(void)server_jrnl_command(s, o, s->m->now, "a refusal");
 }
 
+/* The bucket of the peer at addr for an interval that has not ended: one
+ * ended is written out first. */
+static struct refusal_peer *
+refusal_bucket_now(struct server *s, const char *addr, uint64_t now)
+{
+	struct refusal_peer *b;
+	char key[sizeof b->addr];
+
+	server_refusal_key(addr[0] ? addr : "?", key, sizeof key);
+	b = refusal_bucket(s, key, now);
+	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
+		server_refusals_flush(s, 0);
+		b = refusal_bucket(s, key, now);
+	}
+	return b;
+}
+
 static void
 refusal_count(struct refusal_peer *b, const char *code, const char *msg)
 {
@@ -522,7 +539,6 @@ server_refusal(struct server *s, struct session *sess,
 	const char *addr = sess != NULL ? sess->addr : peer->addr;
 	uint64_t now = server_now_ms();
 	struct refusal_peer *b;
-	char key[sizeof b->addr];
 	int spent = 0;
 
 	if (recorded != NULL)
@@ -537,12 +553,7 @@ server_refusal(struct server *s, struct session *sess,
 	 * events: a refusal there is answered and counted, not recorded. */
 	if (s->readonly)
 		return spent;
-	server_refusal_key(addr[0] ? addr : "?", key, sizeof key);
-	b = refusal_bucket(s, key, now);
-	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
-		server_refusals_flush(s, 0);
-		b = refusal_bucket(s, key, now);
-	}
+	b = refusal_bucket_now(s, addr, now);
 	if (now - s->refusal_all_t0 > REFUSAL_INTERVAL_MS) {
 		s->refusal_all_t0 = now;
 		s->refusal_all_shown = 0;
@@ -593,21 +604,13 @@ server_refusal_tally(struct server *s, const struct peer *peer,
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const char *code = "?", *msg = "?";
-	uint64_t now = server_now_ms();
-	struct refusal_peer *b;
-	char key[sizeof b->addr];
 
 	if (s->readonly)
 		return;
 	ipc_get_str(err, "code", &code);
 	ipc_get_str(err, "message", &msg);
-	server_refusal_key(peer->addr[0] ? peer->addr : "?", key, sizeof key);
-	b = refusal_bucket(s, key, now);
-	if (now - b->t0_ms > REFUSAL_INTERVAL_MS) {
-		server_refusals_flush(s, 0);
-		b = refusal_bucket(s, key, now);
-	}
-	refusal_count(b, code, msg);
+	refusal_count(refusal_bucket_now(s, peer->addr, server_now_ms()), code,
+	    msg);
 }
 
 void

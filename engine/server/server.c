@@ -766,7 +766,7 @@ server_ev_refused(void *arg, nng_pipe p, const void *buf, size_t len,
 	/* Which socket, in the record and the audit event. */
 	snprintf(s->audit_what, sizeof s->audit_what, "hello on the events "
 	    "socket");
-	(void)server_refusal(s, NULL, &peer, "events hello", req, buf, len,
+	(void)server_refusal(s, NULL, &peer, AUDIT_EVENTS_HELLO, req, buf, len,
 	    reply, &recorded);
 	s->audit_what[0] = '\0';
 	cJSON_Delete(req);
