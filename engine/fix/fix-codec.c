@@ -132,6 +132,44 @@ static int tag_parse(const char *p, size_t n, int *tag)
 	return 0;
 }
 
+/*
+ * The length field of data field tag, or 0 when tag is not a data field.
+ * These are the DATA fields of FIX 4.2 and 4.4 (and of 5.0, which adds
+ * none a session carries): each one's length is the field numbered one
+ * below, except Signature (89), whose SignatureLength is 93.  A data
+ * value may hold SOH, so it cannot be found by looking for one; the
+ * codec is told which fields are data by the standard, not by a
+ * session's dictionary, because framing and the garbled checks come
+ * before any dictionary is consulted (as in QuickFIX).
+ */
+int fix_data_len_tag(int tag)
+{
+	switch (tag) {
+	case 89:
+		return 93;
+	case 91: case 96: case 213: case 349: case 351: case 353: case 355:
+	case 357: case 359: case 361: case 363: case 365: case 446: case 619:
+	case 622:
+		return tag - 1;
+	default:
+		return 0;
+	}
+}
+
+/* The value of a length field f (digits only, at most 9 of them), or -1. */
+static long long length_value(const struct fix_field *f)
+{
+	long long v = 0;
+	if (f->len < 1 || f->len > 9)
+		return -1;
+	for (int k = 0; k < f->len; k++) {
+		if (f->val[k] < '0' || f->val[k] > '9')
+			return -1;
+		v = v * 10 + (f->val[k] - '0');
+	}
+	return v;
+}
+
 int fix_parse(const char *raw, size_t len, struct fix_parsed *p, const char **why)
 {
 	size_t i = 0;
@@ -163,6 +201,21 @@ int fix_parse(const char *raw, size_t len, struct fix_parsed *p, const char **wh
 		}
 		p->f[n].val = eq + 1;
 		p->f[n].len = (int)(soh - eq - 1);
+		/* A data field right after its length field is exactly that
+		 * many bytes, SOH and '=' included, and must end at a SOH.
+		 * One without its length before it ends at the first SOH;
+		 * the dictionary's checks then judge it. */
+		int lt = fix_data_len_tag(p->f[n].tag);
+		if (lt != 0 && n > 0 && p->f[n - 1].tag == lt) {
+			long long dl = length_value(&p->f[n - 1]);
+			size_t at = (size_t)(eq + 1 - raw);
+			if (dl < 0 || (size_t)dl >= len - at || raw[at + (size_t)dl] != FIX_SOH) {
+				*why = "data field's length is not the length its length field gives";
+				return -1;
+			}
+			p->f[n].len = (int)dl;
+			flen = (size_t)(eq - f) + 1 + (size_t)dl;
+		}
 		n++;
 		i += flen + 1;
 	}

@@ -230,8 +230,8 @@ enum ftype {
 	FT_TIMEONLY,
 	FT_DATE,
 	FT_MULTI,
-	FT_DATA,        /* raw bytes: a NUL allowed (the codec still ends a
-	                 * value at SOH; its length field is not checked) */
+	FT_DATA,        /* raw bytes: a NUL allowed; SOH too, when the
+	                 * length field is right before it (fix_parse) */
 };
 
 struct dfield {

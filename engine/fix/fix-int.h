@@ -39,13 +39,19 @@
  * BodyLength is above FIX_MAX_BODY (the connection is to be closed). */
 int fix_frame(const char *buf, size_t len, size_t *start, size_t *end);
 
+/* The tag of data field tag's length field (RawData 96: 95), or 0 when
+ * tag is not one of FIX's data fields. */
+int fix_data_len_tag(int tag);
+
 struct fix_parsed {
 	struct fix_field f[FIX_MAX_FIELDS];
 	struct fix_msg m;
 };
 /* Splits one framed message into fields and checks what makes a message
  * garbled: 8, 9 and 35 first, a correct BodyLength, a CheckSum last and
- * correct, every field tag=value with a numeric tag.  0, or <0 with why
+ * correct, every field tag=value with a numeric tag, and a data field
+ * right after its length field as long as that says (its value may hold
+ * SOH).  0, or <0 with why
  * (a static string) in *why. */
 int fix_parse(const char *raw, size_t len, struct fix_parsed *p, const char **why);
 

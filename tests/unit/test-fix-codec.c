@@ -12,6 +12,11 @@
  * parse_refuses_garbled_and_keeps_odd_tags: checksum, BodyLength, the
  *   first three fields and a non-numeric tag are garbled; a negative tag
  *   and an empty value are not (they are Rejects, not garbled).
+ * data_fields_are_as_long_as_their_length_says: RawData (96) after
+ *   RawDataLength (95) holds SOH and "58=" as data; a length that ends
+ *   the value off a SOH, runs past the message or is not a number is
+ *   garbled; a data field without its length ends at the first SOH, and
+ *   Signature's length is 93.
  * build_then_parse_round_trips: 9 and 10 are computed, header fields
  *   after 35 are sorted by tag.
  * time_format_and_parse: UTC text both ways, milliseconds optional.
@@ -100,6 +105,48 @@ static void parse_refuses_garbled_and_keeps_odd_tags(void **state)
 	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=0|34=2|4garbled9=A|52=<NOW>|56=B|", 1700000000);
 	assert_true(fix_parse(m, n, p, &why) < 0);
 	assert_string_equal(why, "tag is not a number");
+	free(p);
+}
+
+static void data_fields_are_as_long_as_their_length_says(void **state)
+{
+	struct fix_parsed *p = malloc(sizeof *p);
+	const char *why;
+	char m[256];
+	/* '|' is SOH: RawData's eight bytes are "a", SOH, "58=b", SOH, "c". */
+	size_t n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=8|96=a|58=b|c|98=0|",
+	                  1700000000);
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	assert_int_equal(p->m.n, 11);
+	assert_int_equal(p->f[8].tag, 96);
+	assert_int_equal(p->f[8].len, 8);
+	assert_memory_equal(p->f[8].val, "a\00158=b\001c", 8);
+	assert_int_equal(p->f[9].tag, 98);
+	/* No 58 was read out of the data. */
+	for (int k = 0; k < p->m.n; k++)
+		assert_int_not_equal(p->f[k].tag, 58);
+	/* A length that leaves the value's end off a SOH. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=7|96=a|58=b|c|98=0|",
+	           1700000000);
+	assert_true(fix_parse(m, n, p, &why) < 0);
+	assert_string_equal(why, "data field's length is not the length its length field gives");
+	/* One past the end of the message, and one that is not a number. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=900|96=a|", 1700000000);
+	assert_true(fix_parse(m, n, p, &why) < 0);
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=x|96=a|", 1700000000);
+	assert_true(fix_parse(m, n, p, &why) < 0);
+	/* Without its length before it, a data field ends at the first SOH. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|96=ab|58=c|", 1700000000);
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	assert_int_equal(p->f[7].len, 2);
+	assert_int_equal(p->f[8].tag, 58);
+	/* Signature (89) is measured by SignatureLength (93). */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=0|34=2|49=A|52=<NOW>|56=B|93=3|89=x|y|", 1700000000);
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	assert_int_equal(p->f[8].len, 3);
+	assert_int_equal(fix_data_len_tag(89), 93);
+	assert_int_equal(fix_data_len_tag(355), 354);
+	assert_int_equal(fix_data_len_tag(58), 0);
 	free(p);
 }
 
@@ -194,6 +241,7 @@ int main(void)
 		cmocka_unit_test(frame_huge_bodylength_closes_without_buffering),
 		cmocka_unit_test(frame_wrong_bodylength_still_frames_at_next_checksum),
 		cmocka_unit_test(parse_refuses_garbled_and_keeps_odd_tags),
+		cmocka_unit_test(data_fields_are_as_long_as_their_length_says),
 		cmocka_unit_test(build_then_parse_round_trips),
 		cmocka_unit_test(time_format_and_parse),
 		cmocka_unit_test(out_refuses_soh_and_overflow),
