@@ -846,11 +846,14 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
 
 	store_get_text(o, "cmd", cmd, sizeof cmd);
-	/* Read-only commands would drown the log, refused hellos on the
-	 * events socket too (a client with a wrong token dials again every
-	 * second). */
+	/* Read-only commands would drown the log, and so would every
+	 * console's hello.  A refused hello stays: a failed login is what a
+	 * supervisor reviews, and the engine records only the first few
+	 * from a peer (the events socket's, the first in a minute) and
+	 * counts the rest in its "refused" summary. */
 	if (strcmp(cmd, CMD_STATUS) == 0 || strcmp(cmd, CMD_SNAPSHOT) == 0 ||
-	    strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, AUDIT_EVENTS_HELLO) == 0)
+	    ((strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, AUDIT_EVENTS_HELLO) ==
+	    0) && cJSON_IsTrue(ok)))
 		return -1;
 	memset(a, 0, sizeof *a);
 	a->t = t;
@@ -863,6 +866,20 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	store_get_text(o, "what", a->what, sizeof a->what);
 	store_get_text(o, "reason", reason, sizeof reason);
 	snprintf(a->text, sizeof a->text, "%s", reason);
+	/* A refusal nobody typed a reason for (a failed login, the engine's
+	 * count of more refusals) says where it came from and why it was
+	 * refused, in the engine's words. */
+	if (!a->ok && reason[0] == '\0') {
+		char peer[64] = "", result[200] = "";
+
+		store_get_text(o, "peer", peer, sizeof peer);
+		store_get_text(o, "result", result, sizeof result);
+		if (peer[0] != '\0' && strstr(result, peer) == NULL)
+			snprintf(a->text, sizeof a->text, "from %s: %s", peer,
+			    result);
+		else
+			snprintf(a->text, sizeof a->text, "%s", result);
+	}
 	return 0;
 }
 

@@ -264,9 +264,18 @@ evchan_send_to(struct evchan *ev, nng_pipe p, nng_msg *msg)
 void
 evchan_read(struct evchan *ev, uint64_t seq)
 {
+	uint64_t t0 = evchan_now_ms();
 	nng_msg *msg;
+	int n = 0;
 
-	while (nng_recvmsg(ev->sock, &msg, NNG_FLAG_NONBLOCK) == 0) {
+	/* As the control socket's pass (server_on_rep): a bounded number of
+	 * messages and milliseconds, so that peers writing faster than they
+	 * are read (an admitted one has nothing to say, and what it says is
+	 * dropped unread) cannot hold the loop.  The socket's descriptor
+	 * stays readable while messages wait, so the rest are read on the
+	 * next pass. */
+	while (n++ < EVENTS_PASS_MAX && evchan_now_ms() - t0 < EVENTS_PASS_MS &&
+	    nng_recvmsg(ev->sock, &msg, NNG_FLAG_NONBLOCK) == 0) {
 		nng_pipe p = nng_msg_get_pipe(msg);
 		struct evpipe *e;
 		cJSON *reply;

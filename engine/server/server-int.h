@@ -674,6 +674,8 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
                                  * its answer must leave first, and
                                  * NNG sends it on a thread of its own */
 #define EVENTS_HELLO_MAX 4096   /* bytes: a hello is small */
+#define EVENTS_PASS_MAX 256     /* messages read in one evchan_read() */
+#define EVENTS_PASS_MS 5        /* and milliseconds spent reading them */
 struct evchan;
 int evchan_open(struct evchan **out, int queue, const struct token *tokens,
                 const int *ntokens, char *err, size_t errlen);

@@ -1336,12 +1336,41 @@ store_snapshot_audit_fills_the_log_once(void **state)
 	assert_int_equal(find_row(&p, "submit ok c1/trader"), 3);
 	assert_int_equal(find_row(&p, "status"), -1);
 	delwin(p.win);
-	/* A refused events hello (a client with a wrong token dials again
-	 * every second) is not an intervention: not in the log. */
+	/* A console's hello is not an intervention: not in the log, on
+	 * either socket.  A refused one is a failed login, which a
+	 * supervisor reviews (the engine records the first few from a peer
+	 * and counts the rest). */
+	push_at(&s, TOPIC_AUDIT, 9, T0 + 9 * SEC, "{\"cmd\":\"hello\","
+	    "\"ok\":true,\"client\":\"c2\",\"role\":\"viewer\"}", 1000);
 	push_at(&s, TOPIC_AUDIT, 10, T0 + 10 * SEC, "{\"cmd\":\"events hello\","
-	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
-	    "\"auth\",\"peer\":\"tcp 10.0.0.7\"}", 1000);
+	    "\"ok\":true,\"client\":\"c2\",\"role\":\"viewer\"}", 1000);
 	assert_int_equal(s.audit.count, 3);
+	push_at(&s, TOPIC_AUDIT, 11, T0 + 11 * SEC, "{\"cmd\":\"events hello\","
+	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
+	    "\"auth\",\"peer\":\"tcp 10.0.0.7\",\"what\":"
+	    "\"hello on the events socket\",\"result\":\"events hello: "
+	    "unknown token\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, 12, T0 + 12 * SEC, "{\"cmd\":\"hello\","
+	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
+	    "\"auth\",\"peer\":\"tcp 10.0.0.8\"}", 1000);
+	assert_int_equal(s.audit.count, 5);
+	p = render(&panel_audit_ops, &v, 8, 90);
+	assert_int_equal(find_row(&p, "hello REFUSED"), 1);
+	assert_int_equal(find_row(&p, "events hello REFUSED"), 2);
+	/* Where from and why, since nobody typed a reason. */
+	assert_int_equal(find_row(&p, "from tcp 10.0.0.8"), 1);
+	assert_int_equal(find_row(&p, "from tcp 10.0.0.7: events hello: "
+	    "unknown token"), 2);
+	delwin(p.win);
+	/* The engine's count of more refusals reads as its own words. */
+	push_at(&s, TOPIC_AUDIT, 13, T0 + 13 * SEC, "{\"cmd\":\"refused\","
+	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
+	    "\"refusals\",\"peer\":\"tcp 10.0.0.7\",\"result\":\"4 more "
+	    "refusals from tcp 10.0.0.7 in 60.0 s (auth 4)\"}", 1000);
+	p = render(&panel_audit_ops, &v, 8, 90);
+	assert_int_equal(find_row(&p, "refused REFUSED -/- 4 more refusals "
+	    "from tcp 10.0.0.7 in 60.0 s"), 1);
+	delwin(p.win);
 	store_free(&s);
 
 	/* There all along, saw 5 and 7 (and a later 11), missed 3: after the
