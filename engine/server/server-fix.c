@@ -705,6 +705,46 @@ sfix_refused(char *text, size_t n, const struct fix_msg *m, const char *msg)
 	snprintf(text, n, "refused: %s", msg);
 }
 
+/*
+ * Whether NewOrderSingle m, whose ClOrdID is order o's, is o sent again:
+ * PossResend(97)=Y, and the symbol and side o has.  (Its quantity may
+ * have been replaced since; a ClOrdID reused for another instrument or
+ * side is a duplicate, refused as any is.)
+ */
+static int
+sfix_possresend_of(const struct server_fix *f, const struct fix_msg *m,
+                   const struct sfix_order *o)
+{
+	char v[16], sym[sizeof o->sym];
+
+	(void)f;
+	return fix_get_str(m, 97, v, sizeof v) == 0 && strcmp(v, "Y") == 0 &&
+	    fix_get_str(m, 55, sym, sizeof sym) == 0 &&
+	    strcmp(sym, o->sym) == 0 && fix_get_str(m, 54, v, sizeof v) == 0 &&
+	    v[0] == o->side && v[1] == '\0';
+}
+
+/* The order's status now, as an ExecutionReport 150=I (4.2: 20=3) with
+ * text: the answer to an H, and to an order sent again. */
+static void
+sfix_status_answer(struct server_fix *f, struct fix_session *fs,
+                   struct sfix_order *o, const char *text)
+{
+	struct fix_er er;
+
+	sfix_sync_final(f, o);
+	sfix_er_init(f, o, &er, 'I');
+	/* An answer is no event of the order's: it takes no number of the
+	 * order's own, and its id says which request it answers. */
+	o->nexec--;
+	sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
+	er.status = sfix_status(o);
+	er.leaves = o->final ? 0 : o->qty - o->cum;
+	if (text != NULL)
+		snprintf(er.text, sizeof er.text, "%s", text);
+	sfix_send_now(f, fs, &er);
+}
+
 static void
 sfix_on_order(struct server_fix *f, struct fix_session *fs,
               const struct fix_msg *m, long long inseq)
@@ -726,7 +766,18 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		return;
 	}
 	fix_get_str(m, 11, clordid, sizeof clordid);
-	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL) {
+	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL &&
+	    sfix_possresend_of(f, m, &f->orders[r->order])) {
+		/* The OMS sends again an order it is not sure we heard: we
+		 * did, so it gets the order's status, not a second block
+		 * and not a Rejected that it could read as the fate of the
+		 * order it already has working. */
+		cJSON_Delete(req);
+		sfix_status_answer(f, fs, &f->orders[r->order], "PossResend(97): "
+		    "ClOrdID(11) already received on this session; its status");
+		return;
+	}
+	if (r != NULL) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
 		    "session %s (block %u)", clordid, fix_session_name(fs),
 		    f->orders[r->order].block);
@@ -940,7 +991,6 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 	const char *name = fix_session_name(fs);
 	char clordid[64], buf[96];
 	struct sfix_ref *r;
-	struct sfix_order *o;
 	struct fix_er er;
 
 	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
@@ -963,16 +1013,7 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 		sfix_send_now(f, fs, &er);
 		return;
 	}
-	o = &f->orders[r->order];
-	sfix_sync_final(f, o);
-	sfix_er_init(f, o, &er, 'I');
-	/* An answer is no event of the order's: it takes no number of the
-	 * order's own, and its id says which request it answers. */
-	o->nexec--;
-	sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
-	er.status = sfix_status(o);
-	er.leaves = o->final ? 0 : o->qty - o->cum;
-	sfix_send_now(f, fs, &er);
+	sfix_status_answer(f, fs, &f->orders[r->order], NULL);
 }
 
 static void

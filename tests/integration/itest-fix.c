@@ -467,6 +467,29 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	}
 	cJSON_Delete(st);
 
+	/* The OMS, unsure we heard X1, sends it again marked PossResend: it
+	 * hears X1's status (150=I), not a Rejected it could take for the
+	 * fate of the order working, and no second block is made.  Reused
+	 * for another side, the ClOrdID is a duplicate as without 97. */
+	fc_send(&c, "D", "97=Y|11=X1|55=QDI|54=1|38=3000|40=1|59=0|60=20261203-"
+	    "09:30:00|126=20261203-09:50:00|847=1000|5002=aggressive|");
+	expect(&c, &h, "8", "I", msg, sizeof msg);
+	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
+	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
+	assert_true(strcmp(fv(msg, 39, v, sizeof v), "0") == 0 ||
+	    strcmp(v, "1") == 0);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "PossResend(97)"));
+	fc_send(&c, "D", "97=Y|11=X1|55=QDI|54=2|38=3000|40=1|59=0|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "already used"));
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	/* The scenario's block 1 and X1's block 2. */
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(st, "blocks")),
+	    2);
+	cJSON_Delete(st);
+
 	/* Refusals name the tag and value. */
 	fc_send(&c, "D", "11=X1|55=QDI|54=1|38=100|40=1|60=20261203-09:30:00|");
 	expect(&c, &h, "8", "8", msg, sizeof msg);
