@@ -850,6 +850,17 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	}
 	o = &f->orders[r->order];
 	sfix_sync_final(f, o);
+	/* A cancel or replace we took, sent again marked PossResend: its
+	 * ClOrdID is already this order's, and the answer is the order's
+	 * status (canceled, replaced), not a reject of a change that was
+	 * made. */
+	if (fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
+	    sfix_ref_find(f, name, clordid) != NULL && sfix_ref_find(f, name,
+	    clordid)->order == r->order && sfix_possresend_of(f, m, o)) {
+		sfix_status_answer(f, fs, o, "PossResend(97): ClOrdID(11) already "
+		    "received on this session; its status");
+		return;
+	}
 	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
 	    clordid[0] == '\0' || sfix_ref_find(f, name, clordid) != NULL) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", fix_get_str(

@@ -620,7 +620,19 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	if (strcmp(v, "4") == 0) {
 		assert_string_equal(fv(msg, 41, v, sizeof v), "X2");
 		assert_string_equal(fv(msg, 11, v, sizeof v), "C1");
-	}
+		assert_int_equal(fvi(msg, 151), 0);
+		/* The cancel sent again marked PossResend: the order's
+		 * status (Canceled), not a reject of a cancel that was
+		 * made. */
+		fc_send(&c, "F", "97=Y|41=X2|11=C1|55=QDI|54=1|60=20261203-"
+		    "09:30:00|");
+		expect(&c, &h, "8", "I", msg, sizeof msg);
+		assert_string_equal(fv(msg, 39, v, sizeof v), "4");
+		assert_non_null(strstr(fv(msg, 58, v, sizeof v),
+		    "PossResend(97)"));
+	} else
+		fprintf(stderr, "fix: filled before the cancel; its PossResend "
+		    "not tried\n");
 	assert_int_equal(fvi(msg, 151), 0);
 	assert_true(h.sum > 0);
 	assert_true(h.sum == (long long)block_num(&e, "2", "filled"));
