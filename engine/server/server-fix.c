@@ -50,6 +50,9 @@
 #include "ipc/protocol.h"
 
 #define SFIX_VERSIONS 64
+/* The Text of the status a message sent again is answered with. */
+#define SFIX_AGAIN_TEXT "sent again (PossResend/PossDup): ClOrdID(11) " \
+	"already received on this session; the order's status"
 
 /* A FIX order: the block it became and what its reports have said. */
 struct sfix_order {
@@ -66,10 +69,13 @@ struct sfix_order {
 	int suspended;        /* paused or killed by a person */
 };
 
-/* Every ClOrdID a session has used, and for which order. */
+/* Every ClOrdID a session has used, for which order, and in which
+ * message (D, F or G): a message sent again (PossResend) is known as that
+ * message, not as any use of its id. */
 struct sfix_ref {
 	char session[33];
 	char clordid[64];
+	char kind;
 	size_t order;
 };
 
@@ -188,7 +194,7 @@ sfix_ref_find(struct server_fix *f, const char *session, const char *clordid)
 
 static void
 sfix_ref_add(struct server_fix *f, const char *session, const char *clordid,
-             size_t order)
+             size_t order, char kind)
 {
 	struct sfix_ref *v = sfix_grow(f->refs, &f->caprefs, f->nrefs,
 	    sizeof *v);
@@ -200,6 +206,7 @@ sfix_ref_add(struct server_fix *f, const char *session, const char *clordid,
 	    session);
 	snprintf(v[f->nrefs].clordid, sizeof v[f->nrefs].clordid, "%s",
 	    clordid);
+	v[f->nrefs].kind = kind;
 	v[f->nrefs++].order = order;
 }
 
@@ -375,7 +382,7 @@ server_fix_command(struct server *s, const struct session *sess,
 		ipc_get_i64(req, "qty", &o->qty);
 		o->limit_px = ipc_get_i64(req, "limit_px", &v) == 0 ? v : 0;
 		o->ordtype = o->limit_px > 0 ? '2' : '1';
-		sfix_ref_add(f, o->session, o->clordid, f->norders - 1);
+		sfix_ref_add(f, o->session, o->clordid, f->norders - 1, 'D');
 		sfix_er_init(f, o, &er, '0');
 		sfix_queue(f, o, &er);
 		return;
@@ -399,7 +406,7 @@ server_fix_command(struct server *s, const struct session *sess,
 				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
 				snprintf(er.clordid, sizeof er.clordid, "%s", str);
 				snprintf(o->clordid, sizeof o->clordid, "%s", str);
-				sfix_ref_add(f, o->session, str, i);
+				sfix_ref_add(f, o->session, str, i, 'F');
 			} else
 				sfix_by(er.text, sizeof er.text, "cancelled", sess,
 				    req);
@@ -417,7 +424,7 @@ server_fix_command(struct server *s, const struct session *sess,
 				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
 				snprintf(o->clordid, sizeof o->clordid, "%s", str);
 				snprintf(er.clordid, sizeof er.clordid, "%s", str);
-				sfix_ref_add(f, o->session, str, i);
+				sfix_ref_add(f, o->session, str, i, 'G');
 			} else {
 				sfix_er_init(f, o, &er, 'D');
 				sfix_by(er.text, sizeof er.text, "amended", sess, req);
@@ -705,30 +712,48 @@ sfix_refused(char *text, size_t n, const struct fix_msg *m, const char *msg)
 	snprintf(text, n, "refused: %s", msg);
 }
 
+/* Whether m's Boolean field tag is Y. */
+static int
+sfix_flag(const struct fix_msg *m, int tag)
+{
+	char v[4];
+
+	return fix_get_str(m, tag, v, sizeof v) == 0 && strcmp(v, "Y") == 0;
+}
+
 /*
- * Whether NewOrderSingle m, whose ClOrdID is order o's, is o sent again:
- * PossResend(97)=Y, and the symbol and side o has.  (Its quantity may
- * have been replaced since; a ClOrdID reused for another instrument or
- * side is a duplicate, refused as any is.)
+ * Whether m, a message of kind (D, F or G) whose ClOrdID is ref's, is
+ * ref's message sent again: marked PossResend(97)=Y or PossDupFlag(43)=Y
+ * (a message the session had taken when the engine stopped, before the
+ * store kept its number, comes back PossDup), the id used in a message of
+ * the same kind, and the symbol and side of ref's order.  The quantity is
+ * not compared: it may have been replaced since.  A ClOrdID reused in
+ * another kind of message or for another symbol or side is a duplicate,
+ * refused as any is.
  */
 static int
-sfix_possresend_of(const struct server_fix *f, const struct fix_msg *m,
-                   const struct sfix_order *o)
+sfix_sent_again(const struct server_fix *f, const struct fix_msg *m,
+                const struct sfix_ref *ref, char kind)
 {
+	const struct sfix_order *o = &f->orders[ref->order];
 	char v[16], sym[sizeof o->sym];
 
-	(void)f;
-	return fix_get_str(m, 97, v, sizeof v) == 0 && strcmp(v, "Y") == 0 &&
+	return ref->kind == kind && (sfix_flag(m, 97) || sfix_flag(m, 43)) &&
 	    fix_get_str(m, 55, sym, sizeof sym) == 0 &&
 	    strcmp(sym, o->sym) == 0 && fix_get_str(m, 54, v, sizeof v) == 0 &&
 	    v[0] == o->side && v[1] == '\0';
 }
 
-/* The order's status now, as an ExecutionReport 150=I (4.2: 20=3) with
- * text: the answer to an H, and to an order sent again. */
+/*
+ * Order o's status now, as an ExecutionReport 150=I (FIX.4.2: 20=3) with
+ * text: the answer to an H, and to a message sent again.  For an F or G
+ * sent again (m), the report carries that request's ClOrdID and
+ * OrigClOrdID, as a response to a cancel or replace must.
+ */
 static void
 sfix_status_answer(struct server_fix *f, struct fix_session *fs,
-                   struct sfix_order *o, const char *text)
+                   struct sfix_order *o, const struct fix_msg *m,
+                   const char *text)
 {
 	struct fix_er er;
 
@@ -740,6 +765,11 @@ sfix_status_answer(struct server_fix *f, struct fix_session *fs,
 	sfix_wall_id(f, 'S', er.execid, sizeof er.execid);
 	er.status = sfix_status(o);
 	er.leaves = o->final ? 0 : o->qty - o->cum;
+	if (m != NULL) {
+		fix_get_str(m, 11, er.clordid, sizeof er.clordid);
+		if (fix_get_str(m, 41, er.orig, sizeof er.orig) != 0)
+			er.orig[0] = '\0';
+	}
 	if (text != NULL)
 		snprintf(er.text, sizeof er.text, "%s", text);
 	sfix_send_now(f, fs, &er);
@@ -756,6 +786,18 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 	cJSON *req, *reply;
 	int rej;
 
+	/* The OMS sends again an order it is not sure we heard: we did, so
+	 * it gets the order's status -- before any other check, which the
+	 * order met when it came (its ExpireTime may have passed since) --
+	 * not a second block, and not a Rejected that it could read as the
+	 * fate of the order it has working. */
+	if (fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
+	    (r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL &&
+	    sfix_sent_again(f, m, r, 'D')) {
+		sfix_status_answer(f, fs, &f->orders[r->order], NULL,
+		    SFIX_AGAIN_TEXT);
+		return;
+	}
 	c.tick = server_tick(f->s);
 	c.now = server_now(f->s);
 	c.close = f->s->sc.close;
@@ -766,18 +808,7 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		return;
 	}
 	fix_get_str(m, 11, clordid, sizeof clordid);
-	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL &&
-	    sfix_possresend_of(f, m, &f->orders[r->order])) {
-		/* The OMS sends again an order it is not sure we heard: we
-		 * did, so it gets the order's status, not a second block
-		 * and not a Rejected that it could read as the fate of the
-		 * order it already has working. */
-		cJSON_Delete(req);
-		sfix_status_answer(f, fs, &f->orders[r->order], "PossResend(97): "
-		    "ClOrdID(11) already received on this session; its status");
-		return;
-	}
-	if (r != NULL) {
+	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
 		    "session %s (block %u)", clordid, fix_session_name(fs),
 		    f->orders[r->order].block);
@@ -836,7 +867,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	const char *name = fix_session_name(fs), *code, *msg;
 	char orig[64], clordid[64], text[240], buf[96], ts[40];
 	int v42 = sfix_v42(f, name), to = replace ? 2 : 1;
-	struct sfix_ref *r;
+	struct sfix_ref *r, *again;
 	struct sfix_order *o;
 	cJSON *req, *reply;
 
@@ -855,10 +886,10 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	 * status (canceled, replaced), not a reject of a change that was
 	 * made. */
 	if (fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
-	    sfix_ref_find(f, name, clordid) != NULL && sfix_ref_find(f, name,
-	    clordid)->order == r->order && sfix_possresend_of(f, m, o)) {
-		sfix_status_answer(f, fs, o, "PossResend(97): ClOrdID(11) already "
-		    "received on this session; its status");
+	    (again = sfix_ref_find(f, name, clordid)) != NULL &&
+	    again->order == r->order && sfix_sent_again(f, m, again,
+	    replace ? 'G' : 'F')) {
+		sfix_status_answer(f, fs, o, m, SFIX_AGAIN_TEXT);
 		return;
 	}
 	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
@@ -1024,7 +1055,7 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 		sfix_send_now(f, fs, &er);
 		return;
 	}
-	sfix_status_answer(f, fs, &f->orders[r->order], NULL);
+	sfix_status_answer(f, fs, &f->orders[r->order], NULL, NULL);
 }
 
 static void

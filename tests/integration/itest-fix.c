@@ -478,7 +478,14 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	assert_string_equal(fv(msg, 11, v, sizeof v), "X1");
 	assert_true(strcmp(fv(msg, 39, v, sizeof v), "0") == 0 ||
 	    strcmp(v, "1") == 0);
-	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "PossResend(97)"));
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "sent again"));
+	/* The same with PossDupFlag, as a D the session took just before the
+	 * engine stopped comes back; and one whose ExpireTime has passed
+	 * since (the checks it met when it came are not made again). */
+	fc_send(&c, "D", "43=Y|122=20261203-09:30:00|11=X1|55=QDI|54=1|"
+	    "38=3000|40=1|60=20261203-09:30:00|126=20261203-09:29:00|");
+	expect(&c, &h, "8", "I", msg, sizeof msg);
+	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
 	fc_send(&c, "D", "97=Y|11=X1|55=QDI|54=2|38=3000|40=1|59=0|60=20261203-"
 	    "09:30:00|");
 	expect(&c, &h, "8", "8", msg, sizeof msg);
@@ -628,8 +635,16 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 		    "09:30:00|");
 		expect(&c, &h, "8", "I", msg, sizeof msg);
 		assert_string_equal(fv(msg, 39, v, sizeof v), "4");
+		assert_string_equal(fv(msg, 11, v, sizeof v), "C1");
+		assert_string_equal(fv(msg, 41, v, sizeof v), "X2");
 		assert_non_null(strstr(fv(msg, 58, v, sizeof v),
-		    "PossResend(97)"));
+		    "sent again"));
+		/* A cancel under the order's own first ClOrdID is not that
+		 * cancel sent again: refused as the duplicate it is. */
+		fc_send(&c, "F", "97=Y|41=X2|11=X1|55=QDI|54=1|60=20261203-"
+		    "09:30:00|");
+		expect(&c, &h, "9", NULL, msg, sizeof msg);
+		assert_non_null(strstr(fv(msg, 58, v, sizeof v), "already used"));
 	} else
 		fprintf(stderr, "fix: filled before the cancel; its PossResend "
 		    "not tried\n");
