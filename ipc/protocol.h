@@ -350,6 +350,9 @@
 #define CMD_HELLO    "hello"
 /* The audit's `cmd` for a hello refused on the events socket. */
 #define AUDIT_EVENTS_HELLO "events hello"
+/* The audit "cmd" of the engine's count of refusals it did not record one
+ * by one (a peer's, over an interval). */
+#define AUDIT_REFUSED "refused"
 #define CMD_STATUS   "status"
 #define CMD_SNAPSHOT "snapshot"
 #define CMD_PAUSE    "pause"

@@ -1,7 +1,9 @@
 /*
  * tui/panel-audit.c -- the audit log: every intervention the engine
  * journaled (who, in which role, what, accepted or refused, and the reason
- * they typed), newest first.  Refusals say REFUSED in words.  A record
+ * they typed), newest first.  Refusals say REFUSED in words; a refusal
+ * of nobody known says the peer and the engine's reason, and its repeats
+ * are folded into it with a count (tui/store.c).  A record
  * reads as a sentence:
  *
  *   10:42:13 j.smith (supervisor) throttle block 1 12% (was 100%)
@@ -71,7 +73,13 @@ audit_draw(struct panel *p, const struct tui_view *v)
 			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
 			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
 			    a->role[0] ? "/" : "", a->role);
-			snprintf(body, sizeof body, "%s", a->text);
+			/* A refused login folded with its repeats says how
+			 * often (the engine's count says so in its words). */
+			if (a->times > 1 && strcmp(a->cmd, AUDIT_REFUSED) != 0)
+				snprintf(body, sizeof body, "%s (%lld times)",
+				    a->text, (long long)a->times);
+			else
+				snprintf(body, sizeof body, "%s", a->text);
 		}
 		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
 		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),

@@ -865,22 +865,78 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	store_get_text(o, "user", a->user, sizeof a->user);
 	store_get_text(o, "what", a->what, sizeof a->what);
 	store_get_text(o, "reason", reason, sizeof reason);
+	store_get_text(o, "peer", a->peer, sizeof a->peer);
+	a->seq0 = seq;
+	a->times = 1;
 	snprintf(a->text, sizeof a->text, "%s", reason);
-	/* A refusal nobody typed a reason for (a failed login, the engine's
-	 * count of more refusals) says where it came from and why it was
-	 * refused, in the engine's words. */
-	if (!a->ok && reason[0] == '\0') {
-		char peer[64] = "", result[200] = "";
+	/* A refusal of nobody known (a failed login, a tokenless peer's
+	 * command, the engine's count of more refusals) says where it came
+	 * from and why it was refused, in the engine's words; what such a
+	 * peer typed as a reason comes after, marked as theirs, and a
+	 * hello's is not shown at all. */
+	if (!a->ok && (a->user[0] == '\0' || strcmp(a->user, "-") == 0)) {
+		char result[200] = "";
+		size_t n;
+		int hello = strcmp(cmd, CMD_HELLO) == 0 ||
+		    strcmp(cmd, AUDIT_EVENTS_HELLO) == 0;
 
-		store_get_text(o, "peer", peer, sizeof peer);
+		a->user[0] = '\0';
 		store_get_text(o, "result", result, sizeof result);
-		if (peer[0] != '\0' && strstr(result, peer) == NULL)
-			snprintf(a->text, sizeof a->text, "from %s: %s", peer,
-			    result);
+		if (strcmp(cmd, AUDIT_REFUSED) == 0) {
+			int64_t c;
+
+			if (store_get_i64(o, "count", &c) && c > 0)
+				a->times = c;
+		}
+		if (a->peer[0] != '\0' && strstr(result, a->peer) == NULL)
+			n = (size_t)snprintf(a->text, sizeof a->text, "from %s: %s",
+			    a->peer, result);
 		else
-			snprintf(a->text, sizeof a->text, "%s", result);
+			n = (size_t)snprintf(a->text, sizeof a->text, "%s", result);
+		if (!hello && reason[0] != '\0' && n < sizeof a->text)
+			snprintf(a->text + n, sizeof a->text - n, " (their reason: "
+			    "%s)", reason);
 	}
 	return 0;
+}
+
+/* How many of the newest rows a refused login may fold into. */
+#define AUDIT_FOLD_BACK 4
+
+/*
+ * Put rec in the audit log: as a row of its own, or folded into one of
+ * the newest rows when it is the same refusal of nobody known from the
+ * same peer (a console with a wrong token says hello every few seconds,
+ * and each would push a supervisor's interventions out of the log), or
+ * the engine's count of that peer's further refusals.  A folded row keeps
+ * its first text and place, and counts; its time and seq become the
+ * latest's.
+ */
+static int
+store_audit_folds(const struct store_audit *a, const struct store_audit *rec)
+{
+	return !rec->ok && rec->user[0] == '\0' && rec->peer[0] != '\0' &&
+	    !a->ok && a->user[0] == '\0' && strcmp(a->peer, rec->peer) == 0 &&
+	    strcmp(a->cmd, AUDIT_REFUSED) != 0 &&
+	    (strcmp(rec->cmd, AUDIT_REFUSED) == 0 ||
+	    (strcmp(a->cmd, rec->cmd) == 0 && strcmp(a->text, rec->text) == 0));
+}
+
+static void
+store_audit_put(struct store_ring *r, const struct store_audit *rec)
+{
+	for (size_t k = 0; k < AUDIT_FOLD_BACK && k < r->count; k++) {
+		struct store_audit *a = (struct store_audit *)store_ring_at(r, k);
+
+		if (store_audit_folds(a, rec)) {
+			a->times += rec->times;
+			a->t = rec->t;
+			if (rec->seq > a->seq)
+				a->seq = rec->seq;
+			return;
+		}
+	}
+	*(struct store_audit *)store_ring_push(r) = *rec;
 }
 
 static void
@@ -901,7 +957,7 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 				    NULL, 10));
 	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
 		return;
-	*(struct store_audit *)store_ring_push(&s->audit) = rec;
+	store_audit_put(&s->audit, &rec);
 	s->dirty |= DIRTY_AUDIT;
 }
 
@@ -941,17 +997,31 @@ store_audit_merge(struct store *s, const cJSON *arr)
 		    (ns == 0 || snap[ns - 1].seq < (uint64_t)seq))
 			ns++;
 	}
+	/* Drop what is already held, as a row of its own or folded into one
+	 * (only what folds into a row is in it: another record whose seq
+	 * falls inside a folded row's is not). */
+	for (j = 0, k = 0; j < ns; j++) {
+		size_t h;
+
+		for (h = 0; h < nh; h++)
+			if (snap[j].seq == have[h].seq0 || (snap[j].seq >
+			    have[h].seq0 && snap[j].seq <= have[h].seq &&
+			    store_audit_folds(&have[h], &snap[j])))
+				break;
+		if (h == nh)
+			snap[k++] = snap[j];
+	}
+	ns = k;
+	j = 0;
 	while (i < nh || j < ns) {
-		if (j == ns || (i < nh && have[i].seq <= snap[j].seq)) {
-			if (j < ns && have[i].seq == snap[j].seq)
-				j++; /* already held */
+		if (j == ns || (i < nh && have[i].seq0 <= snap[j].seq))
 			out[no++] = have[i++];
-		} else
+		else
 			out[no++] = snap[j++];
 	}
 	store_ring_clear(&s->audit);
-	for (k = no > s->audit.cap ? no - s->audit.cap : 0; k < no; k++)
-		*(struct store_audit *)store_ring_push(&s->audit) = out[k];
+	for (k = 0; k < no; k++)
+		store_audit_put(&s->audit, &out[k]);
 	free(have);
 	free(snap);
 	free(out);

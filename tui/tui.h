@@ -210,6 +210,11 @@ struct store_audit {
 	/* The person and the command in words ("throttle block 1 12% (was
 	 * 100%)"); empty from an engine that did not say them. */
 	char user[40], what[160];
+	/* A login refused again and again is one row: the peer it came
+	 * from, how many times, and the seqs it stands for (seq0..seq). */
+	char peer[64];
+	int64_t times;
+	uint64_t seq0;
 };
 
 /* One request for quotes, from the rfq topic (store-rfq.c). */

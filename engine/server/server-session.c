@@ -655,7 +655,7 @@ server_refusals_flush(struct server *s, int all)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "client", "-");
 		cJSON_AddStringToObject(o, "role", "-");
-		cJSON_AddStringToObject(o, "cmd", "refused");
+		cJSON_AddStringToObject(o, "cmd", AUDIT_REFUSED);
 		cJSON_AddStringToObject(o, "reason", "");
 		cJSON_AddBoolToObject(o, "ok", 0);
 		cJSON_AddStringToObject(o, "code", "refusals");
