@@ -61,7 +61,7 @@ audit_draw(struct panel *p, const struct tui_view *v)
 		why[0] = '\0';
 		x += panel_printf(w, y, x, 9, view_attr(v, ROLE_DIM), v->utf8,
 		    "%s ", text_clock(clock, sizeof clock, a->t));
-		if (a->user[0] != '\0' && a->what[0] != '\0') {
+		if (!a->stranger && a->user[0] != '\0' && a->what[0] != '\0') {
 			snprintf(head, sizeof head, "%s%s (%s) ", a->ok ? "" :
 			    "REFUSED ", a->user, a->role[0] ? a->role : "?");
 			snprintf(body, sizeof body, "%s", a->what);
@@ -73,13 +73,20 @@ audit_draw(struct panel *p, const struct tui_view *v)
 			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
 			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
 			    a->role[0] ? "/" : "", a->role);
-			/* A refused login folded with its repeats says how
-			 * often (the engine's count says so in its words). */
-			if (a->times > 1 && strcmp(a->cmd, AUDIT_REFUSED) != 0)
-				snprintf(body, sizeof body, "%s (%lld times)",
-				    a->text, (long long)a->times);
-			else
-				snprintf(body, sizeof body, "%s", a->text);
+			size_t bl;
+
+			snprintf(body, sizeof body, "%s", a->text);
+			/* A stranger's refusal folded with its repeats says
+			 * how often, and how many more of the peer's the
+			 * engine only counted. */
+			bl = strlen(body);
+			if (a->times > 1 && bl < sizeof body)
+				bl += (size_t)snprintf(body + bl, sizeof body - bl,
+				    " (%lld times)", (long long)a->times);
+			if (a->more > 0 && bl < sizeof body)
+				snprintf(body + bl, sizeof body - bl, " (+%lld more "
+				    "refused%s)", (long long)a->more, strcmp(a->peer,
+				    AUDIT_MORE_PEERS) == 0 ? "" : " from this peer");
 		}
 		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
 		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),

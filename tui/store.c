@@ -844,6 +844,7 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 {
 	char cmd[24] = "", reason[200] = "";
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(o, "ok");
+	int hello;
 
 	store_get_text(o, "cmd", cmd, sizeof cmd);
 	/* Read-only commands would drown the log, and so would every
@@ -869,25 +870,31 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	a->seq0 = seq;
 	a->times = 1;
 	snprintf(a->text, sizeof a->text, "%s", reason);
-	/* A refusal of nobody known (a failed login, a tokenless peer's
-	 * command, the engine's count of more refusals) says where it came
-	 * from and why it was refused, in the engine's words; what such a
-	 * peer typed as a reason comes after, marked as theirs, and a
-	 * hello's is not shown at all. */
-	if (!a->ok && (a->user[0] == '\0' || strcmp(a->user, "-") == 0)) {
+	/*
+	 * A stranger's refusal -- a failed login (a refused hello, whoever's
+	 * account the connection came from), a command of a peer with no
+	 * token, the engine's count of refusals it did not record one by one
+	 * -- says where it came from and why it was refused, in the engine's
+	 * words.  What such a peer typed as a reason comes after, marked as
+	 * theirs; a hello's is not shown at all.
+	 */
+	hello = strcmp(cmd, CMD_HELLO) == 0 || strcmp(cmd, AUDIT_EVENTS_HELLO) ==
+	    0;
+	if (!a->ok && (hello || a->user[0] == '\0' || strcmp(a->user, "-") ==
+	    0)) {
 		char result[200] = "";
 		size_t n;
-		int hello = strcmp(cmd, CMD_HELLO) == 0 ||
-		    strcmp(cmd, AUDIT_EVENTS_HELLO) == 0;
 
-		a->user[0] = '\0';
-		store_get_text(o, "result", result, sizeof result);
+		a->stranger = 1;
+		/* A count carries its number to the row it folds into; a
+		 * row of its own says it in the engine's words. */
 		if (strcmp(cmd, AUDIT_REFUSED) == 0) {
 			int64_t c;
 
 			if (store_get_i64(o, "count", &c) && c > 0)
-				a->times = c;
+				a->more = c;
 		}
+		store_get_text(o, "result", result, sizeof result);
 		if (a->peer[0] != '\0' && strstr(result, a->peer) == NULL)
 			n = (size_t)snprintf(a->text, sizeof a->text, "from %s: %s",
 			    a->peer, result);
@@ -901,42 +908,105 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 }
 
 /* How many of the newest rows a refused login may fold into. */
-#define AUDIT_FOLD_BACK 4
+/* Rows of strangers' refusals a log may hold apart; past them, a new
+ * peer's go into one row for them all. */
+#define AUDIT_STRANGER_ROWS 32
 
-/*
- * Put rec in the audit log: as a row of its own, or folded into one of
- * the newest rows when it is the same refusal of nobody known from the
- * same peer (a console with a wrong token says hello every few seconds,
- * and each would push a supervisor's interventions out of the log), or
- * the engine's count of that peer's further refusals.  A folded row keeps
- * its first text and place, and counts; its time and seq become the
- * latest's.
- */
+/* Whether rec is the engine's count of refusals (AUDIT_REFUSED). */
+static int
+store_audit_is_count(const struct store_audit *rec)
+{
+	return strcmp(rec->cmd, AUDIT_REFUSED) == 0;
+}
+
+/* Whether stranger's refusal rec is row a's again: the same peer, and
+ * the same refusal, or a count of the peer's refusals (which row a
+ * counts as more, whatever they were). */
 static int
 store_audit_folds(const struct store_audit *a, const struct store_audit *rec)
 {
-	return !rec->ok && rec->user[0] == '\0' && rec->peer[0] != '\0' &&
-	    !a->ok && a->user[0] == '\0' && strcmp(a->peer, rec->peer) == 0 &&
-	    strcmp(a->cmd, AUDIT_REFUSED) != 0 &&
-	    (strcmp(rec->cmd, AUDIT_REFUSED) == 0 ||
-	    (strcmp(a->cmd, rec->cmd) == 0 && strcmp(a->text, rec->text) == 0));
+	return rec->stranger && a->stranger && strcmp(a->peer, rec->peer) == 0 &&
+	    (store_audit_is_count(rec) || (strcmp(a->cmd, rec->cmd) == 0 &&
+	    strcmp(a->text, rec->text) == 0));
 }
 
+/* Fold rec into row a: its repeats, or the engine's count, and its time
+ * and seq. */
+static void
+store_audit_fold(struct store_audit *a, const struct store_audit *rec)
+{
+	if (store_audit_is_count(rec) && rec->seq0 == rec->seq)
+		a->more += rec->more;
+	else {
+		a->times += rec->times;
+		a->more += rec->more;
+	}
+	a->t = rec->t;
+	if (rec->seq > a->seq)
+		a->seq = rec->seq;
+}
+
+/*
+ * Put rec in the audit log, newest first: as a row of its own, or, when
+ * it is a stranger's refusal, folded into the newest row of the same
+ * refusal from the same peer anywhere in the log (a console with a wrong
+ * token says hello every few seconds all day, and each would push a
+ * supervisor's interventions out; the engine keeps its own refusals in a
+ * ring apart for the same reason).  A folded row keeps its first text and
+ * place, and counts.  Strangers hold at most AUDIT_STRANGER_ROWS rows:
+ * past them, a new peer's refusal goes into one row for all such peers,
+ * so however many addresses a flood comes from, the interventions keep
+ * the rest of the log.
+ */
 static void
 store_audit_put(struct store_ring *r, const struct store_audit *rec)
 {
-	for (size_t k = 0; k < AUDIT_FOLD_BACK && k < r->count; k++) {
-		struct store_audit *a = (struct store_audit *)store_ring_at(r, k);
+	struct store_audit *more = NULL, *a;
+	size_t strangers = 0;
 
-		if (store_audit_folds(a, rec)) {
-			a->times += rec->times;
-			a->t = rec->t;
-			if (rec->seq > a->seq)
-				a->seq = rec->seq;
+	if (rec->stranger) {
+		for (size_t k = 0; k < r->count; k++) {
+			a = (struct store_audit *)store_ring_at(r, k);
+			if (store_audit_folds(a, rec)) {
+				store_audit_fold(a, rec);
+				return;
+			}
+			if (a->stranger) {
+				strangers++;
+				if (more == NULL && strcmp(a->peer,
+				    AUDIT_MORE_PEERS) == 0)
+					more = a;
+			}
+		}
+		if (strangers >= AUDIT_STRANGER_ROWS) {
+			struct store_audit m = *rec;
+
+			if (more == NULL) {
+				snprintf(m.cmd, sizeof m.cmd, "%s", AUDIT_REFUSED);
+				snprintf(m.peer, sizeof m.peer, "%s",
+				    AUDIT_MORE_PEERS);
+				snprintf(m.text, sizeof m.text, "refusals from more "
+				    "peers than the log keeps apart");
+				m.client[0] = m.role[0] = m.user[0] = m.what[0] =
+				    '\0';
+				m.more = store_audit_is_count(rec) ? rec->more :
+				    rec->times;
+				m.times = 1;
+				*(struct store_audit *)store_ring_push(r) = m;
+			} else {
+				more->more += store_audit_is_count(rec) ?
+				    rec->more : rec->times;
+				more->t = rec->t;
+				if (rec->seq > more->seq)
+					more->seq = rec->seq;
+			}
 			return;
 		}
 	}
-	*(struct store_audit *)store_ring_push(r) = *rec;
+	a = store_ring_push(r);
+	*a = *rec;
+	if (store_audit_is_count(rec) && rec->seq0 == rec->seq)
+		a->more = 0;
 }
 
 static void
@@ -971,6 +1041,7 @@ static void
 store_audit_merge(struct store *s, const cJSON *arr)
 {
 	struct store_audit *have, *snap, *out;
+	char *fresh;
 	size_t nh = s->audit.count, ns = 0, no = 0, i = 0, j = 0, k;
 	int n = cJSON_GetArraySize(arr);
 	const cJSON *it;
@@ -980,7 +1051,8 @@ store_audit_merge(struct store *s, const cJSON *arr)
 	have = malloc((nh + 1) * sizeof *have);
 	snap = malloc((size_t)n * sizeof *snap);
 	out = malloc((nh + (size_t)n) * sizeof *out);
-	if (have == NULL || snap == NULL || out == NULL)
+	fresh = malloc(nh + (size_t)n);
+	if (have == NULL || snap == NULL || out == NULL || fresh == NULL)
 		abort();
 	for (k = 0; k < nh; k++)
 		have[k] = *(const struct store_audit *)store_ring_at(&s->audit,
@@ -1014,17 +1086,26 @@ store_audit_merge(struct store *s, const cJSON *arr)
 	ns = k;
 	j = 0;
 	while (i < nh || j < ns) {
-		if (j == ns || (i < nh && have[i].seq0 <= snap[j].seq))
+		if (j == ns || (i < nh && have[i].seq0 <= snap[j].seq)) {
+			fresh[no] = 0;
 			out[no++] = have[i++];
-		else
+		} else {
+			fresh[no] = 1;
 			out[no++] = snap[j++];
+		}
 	}
+	/* Rows held go back as they were (folded already); what the
+	 * snapshot brought is put as the events would have. */
 	store_ring_clear(&s->audit);
 	for (k = 0; k < no; k++)
-		store_audit_put(&s->audit, &out[k]);
+		if (fresh[k])
+			store_audit_put(&s->audit, &out[k]);
+		else
+			*(struct store_audit *)store_ring_push(&s->audit) = out[k];
 	free(have);
 	free(snap);
 	free(out);
+	free(fresh);
 	s->dirty |= DIRTY_AUDIT;
 }
 

@@ -230,6 +230,16 @@ transport_replay_words(char *out, size_t n, const char *topic,
 		replay_fmt(out, n, "alert %s %s: %s", a,
 		    replay_str(b, sizeof b, o, "code"),
 		    replay_str(e, sizeof e, o, "text"));
+	} else if (strcmp(topic, TOPIC_AUDIT) == 0 && (strcmp(replay_str(w,
+	    sizeof w, o, "cmd"), CMD_HELLO) == 0 || strcmp(w,
+	    AUDIT_EVENTS_HELLO) == 0 || strcmp(w, AUDIT_REFUSED) == 0)) {
+		/* A failed login is no intervention, and what the peer
+		 * typed is not shown (as in the audit panel). */
+		replay_fmt(out, n, "%s from %s: %s", strcmp(w, AUDIT_REFUSED) ==
+		    0 ? "refusals" : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    o, "ok")) ? "login" : "failed login",
+		    replay_str(b, sizeof b, o, "peer"),
+		    replay_str(e, sizeof e, o, "result"));
 	} else if (strcmp(topic, TOPIC_AUDIT) == 0) {
 		/* The audit's own words and person when the engine wrote
 		 * them; the command and client otherwise (older journals). */
@@ -856,7 +866,12 @@ replay_scan(struct tui *t, struct replay *rp, const char *path)
 			const char *cmd = "";
 
 			ipc_get_str(ev.json, "cmd", &cmd);
+			/* Nor do logins, failed ones and the engine's
+			 * counts of refusals included: they are in the
+			 * audit panel, not stops. */
 			if (strcmp(cmd, CMD_HELLO) == 0 ||
+			    strcmp(cmd, AUDIT_EVENTS_HELLO) == 0 ||
+			    strcmp(cmd, AUDIT_REFUSED) == 0 ||
 			    strcmp(cmd, CMD_STATUS) == 0 ||
 			    strcmp(cmd, CMD_SNAPSHOT) == 0 ||
 			    strcmp(cmd, CMD_ESTIMATE) == 0) {

@@ -210,12 +210,18 @@ struct store_audit {
 	/* The person and the command in words ("throttle block 1 12% (was
 	 * 100%)"); empty from an engine that did not say them. */
 	char user[40], what[160];
-	/* A login refused again and again is one row: the peer it came
-	 * from, how many times, and the seqs it stands for (seq0..seq). */
+	/* A refusal of a stranger (a failed login; a peer with no token):
+	 * stranger is set, and repeats of it from its peer fold into one
+	 * row (tui/store.c, store_audit_put): times is how often, more the
+	 * refusals the engine only counted for that peer since, seq0..seq
+	 * the seqs it stands for. */
+	int stranger;
 	char peer[64];
-	int64_t times;
+	int64_t times, more;
 	uint64_t seq0;
 };
+/* The peer of the row for strangers past the ones the log keeps apart. */
+#define AUDIT_MORE_PEERS "more peers"
 
 /* One request for quotes, from the rfq topic (store-rfq.c). */
 struct store_rfq_dealer {

@@ -1299,16 +1299,32 @@ store_ack_from_audit_and_snapshot(void **state)
 	store_free(&s);
 }
 
-/* A refused hello, as the engine publishes it (seq, peer, result). */
+/* A refused hello, as the engine publishes it (seq, peer, result); over
+ * ipc the engine names the account the connection came from. */
 static void
-push_refused_hello(struct store *s, uint64_t seq, const char *peer)
+push_refused_hello(struct store *s, uint64_t seq, const char *peer,
+                   const char *user)
 {
 	char j[400];
 
 	snprintf(j, sizeof j, "{\"cmd\":\"hello\",\"ok\":false,\"client\":"
-	    "\"-\",\"user\":\"-\",\"role\":\"-\",\"code\":\"auth\","
+	    "\"-\",\"user\":\"%s\",\"role\":\"-\",\"code\":\"auth\","
 	    "\"peer\":\"%s\",\"reason\":\"\\u001b[2J call me\",\"result\":"
-	    "\"field \\\"token\\\": not a token this engine knows\"}", peer);
+	    "\"field \\\"token\\\": not a token this engine knows\"}", user,
+	    peer);
+	push_at(s, TOPIC_AUDIT, seq, T0 + (int64_t)seq * SEC, j, 1000);
+}
+
+/* The engine's count of a peer's refusals it did not record one by one. */
+static void
+push_refusal_count(struct store *s, uint64_t seq, const char *peer, int n)
+{
+	char j[400];
+
+	snprintf(j, sizeof j, "{\"cmd\":\"refused\",\"ok\":false,\"client\":"
+	    "\"-\",\"role\":\"-\",\"code\":\"refusals\",\"peer\":\"%s\","
+	    "\"count\":%d,\"result\":\"%d more refusals from %s in 10.0 s "
+	    "(auth %d)\"}", peer, n, n, peer, n);
 	push_at(s, TOPIC_AUDIT, seq, T0 + (int64_t)seq * SEC, j, 1000);
 }
 
@@ -1317,9 +1333,10 @@ push_refused_hello(struct store *s, uint64_t seq, const char *peer)
  * hello every few seconds for as long as nobody fixes it, and the engine
  * records three a peer in 10 s and counts the rest.  Each repeat and
  * count folds into the peer's row, so interventions are not pushed out
- * of the log; a resync does not count them twice; what a tokenless peer
- * typed as a reason is not shown for a hello, and is marked as theirs
- * otherwise.
+ * of the log, locally (ipc, where the engine names the account) as over
+ * tcp; past 32 peers' rows, a new peer's go into one row for them all; a
+ * resync does not count them twice; what a stranger typed as a reason is
+ * not shown for a hello, and is marked as theirs otherwise.
  */
 static void
 store_refused_logins_fold_and_keep_interventions(void **state)
@@ -1338,76 +1355,110 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 	    "\"client\":\"sup\",\"role\":\"supervisor\",\"user\":\"ana\","
 	    "\"what\":\"kill block 1\",\"reason\":\"runaway\"}", 1000);
 	/* An hour of a console dialling with a wrong token: 3 recorded and
-	 * a count every 10 s, 1,440 records; and a second peer's, between. */
+	 * a count every 10 s, 1,440 records; a local one's too, and a third
+	 * peer's once, between. */
 	for (int i = 0; i < 360; i++) {
-		char j[300];
-
 		for (int k = 0; k < 3; k++)
-			push_refused_hello(&s, seq++, "tcp 10.0.0.8");
-		snprintf(j, sizeof j, "{\"cmd\":\"refused\",\"ok\":false,"
-		    "\"client\":\"-\",\"role\":\"-\",\"code\":\"refusals\","
-		    "\"peer\":\"tcp 10.0.0.8\",\"count\":2,\"result\":\"2 more "
-		    "refusals from tcp 10.0.0.8 in 10.0 s (auth 2)\"}");
-		push_at(&s, TOPIC_AUDIT, seq, T0 + (int64_t)seq * SEC, j, 1000);
-		seq++;
+			push_refused_hello(&s, seq++, "tcp 10.0.0.8", "-");
+		push_refusal_count(&s, seq++, "tcp 10.0.0.8", 2);
+		push_refused_hello(&s, seq++, "ipc uid 1000", "alice");
 		if (i == 100)
-			push_refused_hello(&s, seq++, "tcp 10.0.0.9");
+			push_refused_hello(&s, seq++, "tcp 10.0.0.9", "-");
 	}
-	assert_int_equal(s.audit.count, 3);
-	a = store_ring_get(&s.audit, 1);
-	assert_string_equal(a->peer, "tcp 10.0.0.8");
-	assert_int_equal(a->times, 360 * 5);
-	assert_int_equal(a->seq, seq - 1);
-	p = render(&panel_audit_ops, &v, 6, 110);
+	assert_int_equal(s.audit.count, 4);
+	for (size_t k = 0; k < s.audit.count; k++) {
+		a = store_ring_get(&s.audit, k);
+		if (strcmp(a->peer, "tcp 10.0.0.8") == 0) {
+			assert_int_equal(a->times, 1080);
+			assert_int_equal(a->more, 720);
+			assert_int_equal(a->seq, seq - 2);
+		}
+	}
+	p = render(&panel_audit_ops, &v, 6, 160);
 	assert_int_equal(find_row(&p, "hello REFUSED -/- from tcp 10.0.0.8: "
-	    "field \"token\": not a token this engine knows (1800 times)"), 2);
+	    "field \"token\": not a token this engine knows (1080 times) (+720 "
+	    "more refused from this peer)"), 3);
+	assert_int_equal(find_row(&p, "hello REFUSED -/- from ipc uid 1000: "
+	    "field \"token\": not a token this engine knows (360 times)"), 2);
 	assert_int_equal(find_row(&p, "from tcp 10.0.0.9"), 1);
-	assert_int_equal(find_row(&p, "ana (supervisor) kill block 1"), 3);
+	assert_int_equal(find_row(&p, "ana (supervisor) kill block 1"), 4);
 	/* A hello's typed reason is the peer's words, not shown. */
 	assert_int_equal(find_row(&p, "call me"), -1);
 	delwin(p.win);
 
-	/* A count with no row of its peer near reads as the engine's words;
-	 * a tokenless peer's refused command shows its reason as theirs. */
-	push_at(&s, TOPIC_AUDIT, seq++, T0 + 9000 * SEC, "{\"cmd\":\"refused\","
-	    "\"ok\":false,\"client\":\"-\",\"role\":\"-\",\"code\":"
-	    "\"refusals\",\"peer\":\"tcp 10.0.0.5\",\"count\":4,\"result\":"
-	    "\"4 more refusals from tcp 10.0.0.5 in 60.0 s (auth 4)\"}", 1000);
+	/* A count with no row of its peer reads as the engine's words;
+	 * a stranger's refused command shows its reason as theirs. */
+	push_refusal_count(&s, seq++, "tcp 10.0.0.5", 4);
 	push_at(&s, TOPIC_AUDIT, seq++, T0 + 9001 * SEC, "{\"cmd\":\"kill\","
 	    "\"ok\":false,\"client\":\"-\",\"user\":\"-\",\"role\":\"-\","
 	    "\"code\":\"auth\",\"peer\":\"tcp 10.0.0.6\",\"reason\":\"the "
 	    "boss said so\",\"result\":\"say hello first\"}", 1000);
-	p = render(&panel_audit_ops, &v, 8, 110);
+	p = render(&panel_audit_ops, &v, 8, 160);
 	assert_int_equal(find_row(&p, "refused REFUSED -/- 4 more refusals "
-	    "from tcp 10.0.0.5 in 60.0 s"), 2);
+	    "from tcp 10.0.0.5 in 10.0 s (auth 4)"), 2);
+	assert_int_equal(find_row(&p, "4 more refusals from tcp 10.0.0.5 in "
+	    "10.0 s (auth 4) (+"), -1);
 	assert_int_equal(find_row(&p, "kill REFUSED -/- from tcp 10.0.0.6: say "
 	    "hello first (their reason: the boss said so)"), 1);
 	delwin(p.win);
-	assert_int_equal(s.audit.count, 5);
+	assert_int_equal(s.audit.count, 6);
+	/* A person's refused intervention is never folded. */
+	for (int k = 0; k < 2; k++)
+		push_at(&s, TOPIC_AUDIT, seq++, T0 + 9002 * SEC, "{\"cmd\":"
+		    "\"kill\",\"ok\":false,\"client\":\"v1\",\"user\":\"bob\","
+		    "\"role\":\"viewer\",\"what\":\"kill block 1\",\"peer\":"
+		    "\"ipc uid 1001\",\"result\":\"role viewer\"}", 1000);
+	assert_int_equal(s.audit.count, 8);
 
-	/* A resync's snapshot holds the newest records again: nothing is
-	 * counted twice, and a record the console missed is put in. */
+	/* A flood from 100 addresses, each refused 3 times and counted:
+	 * 32 peers' rows at most, then one for the rest. */
+	for (int i = 0; i < 100; i++) {
+		char peer[32];
+
+		snprintf(peer, sizeof peer, "tcp 10.1.0.%d", i);
+		for (int k = 0; k < 3; k++)
+			push_refused_hello(&s, seq++, peer, "-");
+		push_refusal_count(&s, seq++, peer, 5);
+	}
+	{
+		size_t strangers = 0, people = 0;
+		const struct store_audit *more = NULL;
+
+		for (size_t k = 0; k < s.audit.count; k++) {
+			a = store_ring_get(&s.audit, k);
+			strangers += a->stranger;
+			people += !a->stranger;
+			if (strcmp(a->peer, AUDIT_MORE_PEERS) == 0)
+				more = a;
+		}
+		assert_int_equal(people, 3);
+		assert_int_equal(strangers, 33);
+		assert_non_null(more);
+		/* 73 peers' 3 refusals and count of 5 each (the rest were
+		 * the 27 rows that fit, beside the 5 already there). */
+		assert_int_equal(more->more, 73 * 8);
+	}
+
+	/* A resync's snapshot holds the newest interventions again: nothing
+	 * is counted twice, and a record the console missed is put in. */
 	store_resync_begin(&s);
-	snap = cJSON_Parse("{\"ok\":true,\"seq\":2000,\"t\":\"0\",\"audit\":["
-	    "{\"v\":2,\"seq\":1200,\"t\":\"34200000000000\",\"cmd\":\"hello\","
-	    "\"ok\":false,\"client\":\"-\",\"user\":\"-\",\"role\":\"-\","
-	    "\"peer\":\"tcp 10.0.0.8\",\"result\":\"field \\\"token\\\": not "
-	    "a token this engine knows\"},"
-	    "{\"v\":2,\"seq\":1201,\"t\":\"34200000000000\",\"cmd\":"
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":5000,\"t\":\"0\",\"audit\":["
+	    "{\"v\":2,\"seq\":1,\"t\":\"34200000000000\",\"cmd\":\"kill\","
+	    "\"ok\":true,\"client\":\"sup\",\"role\":\"supervisor\","
+	    "\"user\":\"ana\",\"what\":\"kill block 1\",\"reason\":"
+	    "\"runaway\"},"
+	    "{\"v\":2,\"seq\":1200,\"t\":\"34200000000000\",\"cmd\":"
 	    "\"release\",\"ok\":true,\"client\":\"sup\",\"role\":"
 	    "\"supervisor\",\"user\":\"ana\",\"what\":\"release block 1\"}]}");
 	assert_non_null(snap);
 	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
 	cJSON_Delete(snap);
-	assert_int_equal(s.audit.count, 6);
+	assert_int_equal(s.audit.count, 37);
 	for (size_t k = 0; k < s.audit.count; k++) {
 		a = store_ring_get(&s.audit, k);
 		if (strcmp(a->peer, "tcp 10.0.0.8") == 0)
-			assert_int_equal(a->times, 360 * 5);
+			assert_int_equal(a->times, 1080);
 	}
-	p = render(&panel_audit_ops, &v, 10, 110);
-	assert_true(find_row(&p, "release block 1") > 0);
-	delwin(p.win);
 	store_free(&s);
 }
 
