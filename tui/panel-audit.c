@@ -73,20 +73,25 @@ audit_draw(struct panel *p, const struct tui_view *v)
 			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
 			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
 			    a->role[0] ? "/" : "", a->role);
-			size_t bl;
+			char n[80] = "";
 
-			snprintf(body, sizeof body, "%s", a->text);
 			/* A stranger's refusal folded with its repeats says
 			 * how often, and how many more of the peer's the
-			 * engine only counted. */
-			bl = strlen(body);
-			if (a->times > 1 && bl < sizeof body)
-				bl += (size_t)snprintf(body + bl, sizeof body - bl,
-				    " (%lld times)", (long long)a->times);
-			if (a->more > 0 && bl < sizeof body)
-				snprintf(body + bl, sizeof body - bl, " (+%lld more "
-				    "refused%s)", (long long)a->more, strcmp(a->peer,
+			 * engine only counted -- first, where a cut row
+			 * keeps it. */
+			if (a->times > 1 && a->more > 0)
+				snprintf(n, sizeof n, "(%lld times; +%lld more%s) ",
+				    (long long)a->times, (long long)a->more,
+				    strcmp(a->peer, AUDIT_MORE_PEERS) == 0 ? "" :
+				    " from this peer");
+			else if (a->times > 1)
+				snprintf(n, sizeof n, "(%lld times) ",
+				    (long long)a->times);
+			else if (a->more > 0)
+				snprintf(n, sizeof n, "(+%lld more%s) ",
+				    (long long)a->more, strcmp(a->peer,
 				    AUDIT_MORE_PEERS) == 0 ? "" : " from this peer");
+			snprintf(body, sizeof body, "%s%s", n, a->text);
 		}
 		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
 		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),

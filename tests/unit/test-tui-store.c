@@ -1375,11 +1375,11 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 		}
 	}
 	p = render(&panel_audit_ops, &v, 6, 160);
-	assert_int_equal(find_row(&p, "hello REFUSED -/- from tcp 10.0.0.8: "
-	    "field \"token\": not a token this engine knows (1080 times) (+720 "
-	    "more refused from this peer)"), 3);
-	assert_int_equal(find_row(&p, "hello REFUSED -/- from ipc uid 1000: "
-	    "field \"token\": not a token this engine knows (360 times)"), 2);
+	assert_int_equal(find_row(&p, "hello REFUSED -/- (1080 times; +720 "
+	    "more from this peer) from tcp 10.0.0.8: field \"token\": not a "
+	    "token this engine knows"), 3);
+	assert_int_equal(find_row(&p, "hello REFUSED -/- (360 times) from ipc "
+	    "uid 1000: field \"token\": not a token this engine knows"), 2);
 	assert_int_equal(find_row(&p, "from tcp 10.0.0.9"), 1);
 	assert_int_equal(find_row(&p, "ana (supervisor) kill block 1"), 4);
 	/* A hello's typed reason is the peer's words, not shown. */
@@ -1396,8 +1396,7 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 	p = render(&panel_audit_ops, &v, 8, 160);
 	assert_int_equal(find_row(&p, "refused REFUSED -/- 4 more refusals "
 	    "from tcp 10.0.0.5 in 10.0 s (auth 4)"), 2);
-	assert_int_equal(find_row(&p, "4 more refusals from tcp 10.0.0.5 in "
-	    "10.0 s (auth 4) (+"), -1);
+	assert_int_equal(find_row(&p, "(+"), -1);
 	assert_int_equal(find_row(&p, "kill REFUSED -/- from tcp 10.0.0.6: say "
 	    "hello first (their reason: the boss said so)"), 1);
 	delwin(p.win);
