@@ -907,7 +907,6 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	return 0;
 }
 
-/* How many of the newest rows a refused login may fold into. */
 /* Rows of strangers' refusals a log may hold apart; past them, a new
  * peer's go into one row for them all. */
 #define AUDIT_STRANGER_ROWS 32
@@ -930,24 +929,22 @@ store_audit_folds(const struct store_audit *a, const struct store_audit *rec)
 	    strcmp(a->text, rec->text) == 0));
 }
 
-/* Fold rec into row a: its repeats, or the engine's count, and its time
- * and seq. */
+/* Fold rec, as read, into row a: a repeat, or the engine's count, and
+ * its time and seq. */
 static void
 store_audit_fold(struct store_audit *a, const struct store_audit *rec)
 {
-	if (store_audit_is_count(rec) && rec->seq0 == rec->seq)
+	if (store_audit_is_count(rec))
 		a->more += rec->more;
-	else {
+	else
 		a->times += rec->times;
-		a->more += rec->more;
-	}
 	a->t = rec->t;
 	if (rec->seq > a->seq)
 		a->seq = rec->seq;
 }
 
 /*
- * Put rec in the audit log, newest first: as a row of its own, or, when
+ * Put rec, as read, in the audit log: as a row of its own, or, when
  * it is a stranger's refusal, folded into the newest row of the same
  * refusal from the same peer anywhere in the log (a console with a wrong
  * token says hello every few seconds all day, and each would push a
@@ -1005,7 +1002,8 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 	}
 	a = store_ring_push(r);
 	*a = *rec;
-	if (store_audit_is_count(rec) && rec->seq0 == rec->seq)
+	/* A count on a row of its own says its number in its words. */
+	if (store_audit_is_count(rec))
 		a->more = 0;
 }
 
