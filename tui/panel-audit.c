@@ -64,7 +64,12 @@ audit_draw(struct panel *p, const struct tui_view *v)
 		if (!a->stranger && a->user[0] != '\0' && a->what[0] != '\0') {
 			snprintf(head, sizeof head, "%s%s (%s) ", a->ok ? "" :
 			    "REFUSED ", a->user, a->role[0] ? a->role : "?");
-			snprintf(body, sizeof body, "%s", a->what);
+			/* A refusal repeated at once says how often. */
+			if (a->times > 1)
+				snprintf(body, sizeof body, "(%lld times) %s",
+				    (long long)a->times, a->what);
+			else
+				snprintf(body, sizeof body, "%s", a->what);
 			/* An em dash where the terminal can show one. */
 			if (a->text[0] != '\0')
 				snprintf(why, sizeof why, "%s %s", v->utf8 ?

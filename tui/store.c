@@ -961,6 +961,21 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 	struct store_audit *more = NULL, *a;
 	size_t strangers = 0;
 
+	/* A person's refusal is a row of its own, but the same refusal again
+	 * at once (a script that loops on a command its role may not send:
+	 * the engine records three a peer in 10 s, and would push the
+	 * interventions out in a quarter of an hour) is counted on it. */
+	if (!rec->ok && !rec->stranger && r->count > 0) {
+		a = (struct store_audit *)store_ring_at(r, 0);
+		if (!a->ok && !a->stranger && strcmp(a->user, rec->user) == 0 &&
+		    strcmp(a->client, rec->client) == 0 &&
+		    strcmp(a->peer, rec->peer) == 0 && strcmp(a->cmd,
+		    rec->cmd) == 0 && strcmp(a->what, rec->what) == 0 &&
+		    strcmp(a->text, rec->text) == 0) {
+			store_audit_fold(a, rec);
+			return;
+		}
+	}
 	if (rec->stranger) {
 		for (size_t k = 0; k < r->count; k++) {
 			a = (struct store_audit *)store_ring_at(r, k);

@@ -1401,13 +1401,30 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 	    "hello first (their reason: the boss said so)"), 1);
 	delwin(p.win);
 	assert_int_equal(s.audit.count, 6);
-	/* A person's refused intervention is never folded. */
-	for (int k = 0; k < 2; k++)
+	/* A person's refusal is not a stranger's: it is folded only into
+	 * the same refusal just before it (a script looping on a command
+	 * its role may not send), and another attempt between is its own
+	 * row. */
+	for (int k = 0; k < 40; k++)
 		push_at(&s, TOPIC_AUDIT, seq++, T0 + 9002 * SEC, "{\"cmd\":"
 		    "\"kill\",\"ok\":false,\"client\":\"v1\",\"user\":\"bob\","
 		    "\"role\":\"viewer\",\"what\":\"kill block 1\",\"peer\":"
-		    "\"ipc uid 1001\",\"result\":\"role viewer\"}", 1000);
-	assert_int_equal(s.audit.count, 8);
+		    "\"ipc uid 1001\",\"reason\":\"stop it\",\"result\":"
+		    "\"role viewer\"}", 1000);
+	assert_int_equal(s.audit.count, 7);
+	p = render(&panel_audit_ops, &v, 8, 160);
+	assert_int_equal(find_row(&p, "REFUSED bob (viewer) (40 times) kill "
+	    "block 1"), 1);
+	delwin(p.win);
+	push_at(&s, TOPIC_AUDIT, seq++, T0 + 9003 * SEC, "{\"cmd\":\"pause\","
+	    "\"ok\":false,\"client\":\"v1\",\"user\":\"bob\",\"role\":"
+	    "\"viewer\",\"what\":\"pause block 1\",\"peer\":\"ipc uid 1001\","
+	    "\"result\":\"role viewer\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, seq++, T0 + 9004 * SEC, "{\"cmd\":\"kill\","
+	    "\"ok\":false,\"client\":\"v1\",\"user\":\"bob\",\"role\":"
+	    "\"viewer\",\"what\":\"kill block 1\",\"peer\":\"ipc uid 1001\","
+	    "\"reason\":\"stop it\",\"result\":\"role viewer\"}", 1000);
+	assert_int_equal(s.audit.count, 9);
 
 	/* A flood from 100 addresses, each refused 3 times and counted:
 	 * 32 peers' rows at most, then one for the rest. */
@@ -1430,7 +1447,7 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 			if (strcmp(a->peer, AUDIT_MORE_PEERS) == 0)
 				more = a;
 		}
-		assert_int_equal(people, 3);
+		assert_int_equal(people, 4);
 		assert_int_equal(strangers, 33);
 		assert_non_null(more);
 		/* 73 peers' 3 refusals and count of 5 each (the rest were
@@ -1452,7 +1469,7 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 	assert_non_null(snap);
 	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
 	cJSON_Delete(snap);
-	assert_int_equal(s.audit.count, 37);
+	assert_int_equal(s.audit.count, 38);
 	for (size_t k = 0; k < s.audit.count; k++) {
 		a = store_ring_get(&s.audit, k);
 		if (strcmp(a->peer, "tcp 10.0.0.8") == 0)
