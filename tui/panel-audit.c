@@ -27,13 +27,38 @@ audit_visible(const struct panel *p)
 	return p->h - 2;
 }
 
+/*
+ * What a folded row stands for, in front of its words, where a row cut at
+ * the panel's edge keeps it (tui/store.c, store_audit_put): how often the
+ * refusal came, and how many more of its peer's the engine only counted;
+ * "" for a row of one.
+ */
+static const char *
+audit_counts(char *buf, size_t n, const struct store_audit *a)
+{
+	char times[32] = "", more[64] = "";
+
+	if (a->times > 1)
+		snprintf(times, sizeof times, "%lld times", (long long)a->times);
+	if (a->more > 0)
+		snprintf(more, sizeof more, "+%lld more%s", (long long)a->more,
+		    strcmp(a->peer, AUDIT_MORE_PEERS) == 0 ? "" :
+		    " from this peer");
+	if (times[0] == '\0' && more[0] == '\0')
+		buf[0] = '\0';
+	else
+		snprintf(buf, n, "(%s%s%s) ", times, times[0] && more[0] ? "; " :
+		    "", more);
+	return buf;
+}
+
 static void
 audit_draw(struct panel *p, const struct tui_view *v)
 {
 	const struct store *s = v->store;
 	const struct store_ring *r = &s->audit;
 	WINDOW *w = p->win;
-	char title[64], clock[16], head[160], body[500], why[260];
+	char title[64], clock[16], head[160], body[500], why[260], n[100];
 	int iw = p->w - 2, vis = audit_visible(p), i, x, y;
 
 	panel_list_anchor(p, r);
@@ -64,12 +89,8 @@ audit_draw(struct panel *p, const struct tui_view *v)
 		if (!a->stranger && a->user[0] != '\0' && a->what[0] != '\0') {
 			snprintf(head, sizeof head, "%s%s (%s) ", a->ok ? "" :
 			    "REFUSED ", a->user, a->role[0] ? a->role : "?");
-			/* A refusal repeated at once says how often. */
-			if (a->times > 1)
-				snprintf(body, sizeof body, "(%lld times) %s",
-				    (long long)a->times, a->what);
-			else
-				snprintf(body, sizeof body, "%s", a->what);
+			snprintf(body, sizeof body, "%s%s", audit_counts(n,
+			    sizeof n, a), a->what);
 			/* An em dash where the terminal can show one. */
 			if (a->text[0] != '\0')
 				snprintf(why, sizeof why, "%s %s", v->utf8 ?
@@ -78,25 +99,8 @@ audit_draw(struct panel *p, const struct tui_view *v)
 			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
 			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
 			    a->role[0] ? "/" : "", a->role);
-			char n[80] = "";
-
-			/* A stranger's refusal folded with its repeats says
-			 * how often, and how many more of the peer's the
-			 * engine only counted -- first, where a cut row
-			 * keeps it. */
-			if (a->times > 1 && a->more > 0)
-				snprintf(n, sizeof n, "(%lld times; +%lld more%s) ",
-				    (long long)a->times, (long long)a->more,
-				    strcmp(a->peer, AUDIT_MORE_PEERS) == 0 ? "" :
-				    " from this peer");
-			else if (a->times > 1)
-				snprintf(n, sizeof n, "(%lld times) ",
-				    (long long)a->times);
-			else if (a->more > 0)
-				snprintf(n, sizeof n, "(+%lld more%s) ",
-				    (long long)a->more, strcmp(a->peer,
-				    AUDIT_MORE_PEERS) == 0 ? "" : " from this peer");
-			snprintf(body, sizeof body, "%s%s", n, a->text);
+			snprintf(body, sizeof body, "%s%s", audit_counts(n,
+			    sizeof n, a), a->text);
 		}
 		x += panel_put(w, y, x, iw + 1 - x, a->ok ?
 		    view_attr(v, ROLE_OURS) | A_BOLD : view_attr(v, ROLE_CRIT),

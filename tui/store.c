@@ -1054,7 +1054,6 @@ static void
 store_audit_merge(struct store *s, const cJSON *arr)
 {
 	struct store_audit *have, *snap, *out;
-	char *fresh;
 	size_t nh = s->audit.count, ns = 0, no = 0, i = 0, j = 0, k;
 	int n = cJSON_GetArraySize(arr);
 	const cJSON *it;
@@ -1064,8 +1063,7 @@ store_audit_merge(struct store *s, const cJSON *arr)
 	have = malloc((nh + 1) * sizeof *have);
 	snap = malloc((size_t)n * sizeof *snap);
 	out = malloc((nh + (size_t)n) * sizeof *out);
-	fresh = malloc(nh + (size_t)n);
-	if (have == NULL || snap == NULL || out == NULL || fresh == NULL)
+	if (have == NULL || snap == NULL || out == NULL)
 		abort();
 	for (k = 0; k < nh; k++)
 		have[k] = *(const struct store_audit *)store_ring_at(&s->audit,
@@ -1082,43 +1080,23 @@ store_audit_merge(struct store *s, const cJSON *arr)
 		    (ns == 0 || snap[ns - 1].seq < (uint64_t)seq))
 			ns++;
 	}
-	/* Drop what is already held, as a row of its own or folded into one
-	 * (only what folds into a row is in it: another record whose seq
-	 * falls inside a folded row's is not). */
-	for (j = 0, k = 0; j < ns; j++) {
-		size_t h;
-
-		for (h = 0; h < nh; h++)
-			if (snap[j].seq == have[h].seq0 || (snap[j].seq >
-			    have[h].seq0 && snap[j].seq <= have[h].seq &&
-			    store_audit_folds(&have[h], &snap[j])))
-				break;
-		if (h == nh)
-			snap[k++] = snap[j];
-	}
-	ns = k;
-	j = 0;
+	/* The snapshot's audit holds no refusals (the engine keeps them in
+	 * a ring apart, server.c), so nothing in it folds into a row: each
+	 * is held already when a row began at its seq. */
 	while (i < nh || j < ns) {
 		if (j == ns || (i < nh && have[i].seq0 <= snap[j].seq)) {
-			fresh[no] = 0;
+			if (j < ns && have[i].seq0 == snap[j].seq)
+				j++; /* already held */
 			out[no++] = have[i++];
-		} else {
-			fresh[no] = 1;
+		} else
 			out[no++] = snap[j++];
-		}
 	}
-	/* Rows held go back as they were (folded already); what the
-	 * snapshot brought is put as the events would have. */
 	store_ring_clear(&s->audit);
-	for (k = 0; k < no; k++)
-		if (fresh[k])
-			store_audit_put(&s->audit, &out[k]);
-		else
-			*(struct store_audit *)store_ring_push(&s->audit) = out[k];
+	for (k = no > s->audit.cap ? no - s->audit.cap : 0; k < no; k++)
+		*(struct store_audit *)store_ring_push(&s->audit) = out[k];
 	free(have);
 	free(snap);
 	free(out);
-	free(fresh);
 	s->dirty |= DIRTY_AUDIT;
 }
 

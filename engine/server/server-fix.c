@@ -791,9 +791,9 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 	 * order met when it came (its ExpireTime may have passed since) --
 	 * not a second block, and not a Rejected that it could read as the
 	 * fate of the order it has working. */
-	if (fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
-	    (r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL &&
-	    sfix_sent_again(f, m, r, 'D')) {
+	r = fix_get_str(m, 11, clordid, sizeof clordid) == 0 ?
+	    sfix_ref_find(f, fix_session_name(fs), clordid) : NULL;
+	if (r != NULL && sfix_sent_again(f, m, r, 'D')) {
 		sfix_status_answer(f, fs, &f->orders[r->order], NULL,
 		    SFIX_AGAIN_TEXT);
 		return;
@@ -807,8 +807,7 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		sfix_reject(f, fs, m, inseq, rej, text);
 		return;
 	}
-	fix_get_str(m, 11, clordid, sizeof clordid);
-	if ((r = sfix_ref_find(f, fix_session_name(fs), clordid)) != NULL) {
+	if (r != NULL) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
 		    "session %s (block %u)", clordid, fix_session_name(fs),
 		    f->orders[r->order].block);
@@ -866,7 +865,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 {
 	const char *name = fix_session_name(fs), *code, *msg;
 	char orig[64], clordid[64], text[240], buf[96], ts[40];
-	int v42 = sfix_v42(f, name), to = replace ? 2 : 1;
+	int v42 = sfix_v42(f, name), to = replace ? 2 : 1, has11;
 	struct sfix_ref *r, *again;
 	struct sfix_order *o;
 	cJSON *req, *reply;
@@ -885,15 +884,14 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	 * ClOrdID is already this order's, and the answer is the order's
 	 * status (canceled, replaced), not a reject of a change that was
 	 * made. */
-	if (fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
-	    (again = sfix_ref_find(f, name, clordid)) != NULL &&
-	    again->order == r->order && sfix_sent_again(f, m, again,
-	    replace ? 'G' : 'F')) {
+	has11 = fix_get_str(m, 11, clordid, sizeof clordid) == 0;
+	again = has11 ? sfix_ref_find(f, name, clordid) : NULL;
+	if (again != NULL && again->order == r->order && sfix_sent_again(f, m,
+	    again, replace ? 'G' : 'F')) {
 		sfix_status_answer(f, fs, o, m, SFIX_AGAIN_TEXT);
 		return;
 	}
-	if (fix_get_str(m, 11, clordid, sizeof clordid) != 0 ||
-	    clordid[0] == '\0' || sfix_ref_find(f, name, clordid) != NULL) {
+	if (!has11 || clordid[0] == '\0' || again != NULL) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", fix_get_str(
 		    m, 11, clordid, sizeof clordid) == -1 ? "" : server_fix_val(m, 11,
 		    buf, sizeof buf), fix_get_str(m, 11, clordid,
