@@ -69,13 +69,15 @@ struct sfix_order {
 	int suspended;        /* paused or killed by a person */
 };
 
-/* Every ClOrdID a session has used, for which order, and in which
- * message (D, F or G): a message sent again (PossResend) is known as that
+/* Every ClOrdID a session has used, for which order, in which message
+ * (D, F or G) and under which MsgSeqNum (-1: not known, a journal whose
+ * command ids do not carry it): a message sent again is known as that
  * message, not as any use of its id. */
 struct sfix_ref {
 	char session[33];
 	char clordid[64];
 	char kind;
+	long long seq;
 	size_t order;
 };
 
@@ -192,15 +194,38 @@ sfix_ref_find(struct server_fix *f, const char *session, const char *clordid)
 	return NULL;
 }
 
+/*
+ * The MsgSeqNum a gateway command was made from: its id is
+ * "fix-SESSION-SEQ-CLORDID" (server_fix_order_req, sfix_on_change;
+ * "fix-SESSION-SEQ" in journals before 2026-12-03); -1 when it is not of
+ * either form.
+ */
+static long long
+sfix_id_seq(const cJSON *req, const char *session)
+{
+	const char *id = NULL, *p;
+	size_t n = strlen(session);
+	long long seq = 0;
+
+	if (ipc_get_str(req, "id", &id) != 0 || strncmp(id, "fix-", 4) != 0 ||
+	    strncmp(id + 4, session, n) != 0 || id[4 + n] != '-')
+		return -1;
+	for (p = id + 5 + n; *p >= '0' && *p <= '9' && seq < 1000000000000LL;
+	    p++)
+		seq = seq * 10 + (*p - '0');
+	return p > id + 5 + n && (*p == '-' || *p == '\0') ? seq : -1;
+}
+
 static void
 sfix_ref_add(struct server_fix *f, const char *session, const char *clordid,
-             size_t order, char kind)
+             size_t order, char kind, long long seq)
 {
 	struct sfix_ref *v = sfix_grow(f->refs, &f->caprefs, f->nrefs,
 	    sizeof *v);
 
 	if (v == NULL)
 		return;
+	v[f->nrefs].seq = seq;
 	f->refs = v;
 	snprintf(v[f->nrefs].session, sizeof v[f->nrefs].session, "%s",
 	    session);
@@ -382,7 +407,8 @@ server_fix_command(struct server *s, const struct session *sess,
 		ipc_get_i64(req, "qty", &o->qty);
 		o->limit_px = ipc_get_i64(req, "limit_px", &v) == 0 ? v : 0;
 		o->ordtype = o->limit_px > 0 ? '2' : '1';
-		sfix_ref_add(f, o->session, o->clordid, f->norders - 1, 'D');
+		sfix_ref_add(f, o->session, o->clordid, f->norders - 1, 'D',
+		    sfix_id_seq(req, o->session));
 		sfix_er_init(f, o, &er, '0');
 		sfix_queue(f, o, &er);
 		return;
@@ -406,7 +432,8 @@ server_fix_command(struct server *s, const struct session *sess,
 				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
 				snprintf(er.clordid, sizeof er.clordid, "%s", str);
 				snprintf(o->clordid, sizeof o->clordid, "%s", str);
-				sfix_ref_add(f, o->session, str, i, 'F');
+				sfix_ref_add(f, o->session, str, i, 'F',
+				    sfix_id_seq(req, o->session));
 			} else
 				sfix_by(er.text, sizeof er.text, "cancelled", sess,
 				    req);
@@ -424,7 +451,8 @@ server_fix_command(struct server *s, const struct session *sess,
 				snprintf(er.orig, sizeof er.orig, "%s", o->clordid);
 				snprintf(o->clordid, sizeof o->clordid, "%s", str);
 				snprintf(er.clordid, sizeof er.clordid, "%s", str);
-				sfix_ref_add(f, o->session, str, i, 'G');
+				sfix_ref_add(f, o->session, str, i, 'G',
+				    sfix_id_seq(req, o->session));
 			} else {
 				sfix_er_init(f, o, &er, 'D');
 				sfix_by(er.text, sizeof er.text, "amended", sess, req);
@@ -723,13 +751,16 @@ sfix_flag(const struct fix_msg *m, int tag)
 
 /*
  * Whether m, a message of kind (D, F or G) whose ClOrdID is ref's, is
- * ref's message sent again: marked PossResend(97)=Y or PossDupFlag(43)=Y
- * (a message the session had taken when the engine stopped, before the
- * store kept its number, comes back PossDup), the id used in a message of
- * the same kind, and the symbol and side of ref's order.  The quantity is
- * not compared: it may have been replaced since.  A ClOrdID reused in
- * another kind of message or for another symbol or side is a duplicate,
- * refused as any is.
+ * ref's message sent again: the id used in a message of the same kind,
+ * for the symbol and side of ref's order, and m marked as sent again --
+ * PossResend(97)=Y (the application's resend, under a new MsgSeqNum), or
+ * PossDupFlag(43)=Y under the MsgSeqNum ref's message had (a message the
+ * session took just before the engine stopped, before the store kept its
+ * number, comes back so in the gap fill).  A PossDup under another number
+ * is another message that reuses the id.  The quantity is not compared:
+ * it may have been replaced since.  A ClOrdID reused in another kind of
+ * message, for another symbol or side, or in another message marked
+ * PossDup is a duplicate, refused as any is.
  */
 static int
 sfix_sent_again(const struct server_fix *f, const struct fix_msg *m,
@@ -737,8 +768,11 @@ sfix_sent_again(const struct server_fix *f, const struct fix_msg *m,
 {
 	const struct sfix_order *o = &f->orders[ref->order];
 	char v[16], sym[sizeof o->sym];
+	long long seq = -1;
 
-	return ref->kind == kind && (sfix_flag(m, 97) || sfix_flag(m, 43)) &&
+	fix_get_int(m, 34, &seq);
+	return ref->kind == kind && (sfix_flag(m, 97) || (sfix_flag(m, 43) &&
+	    (ref->seq < 0 || ref->seq == seq))) &&
 	    fix_get_str(m, 55, sym, sizeof sym) == 0 &&
 	    strcmp(sym, o->sym) == 0 && fix_get_str(m, 54, v, sizeof v) == 0 &&
 	    v[0] == o->side && v[1] == '\0';

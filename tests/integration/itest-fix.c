@@ -26,6 +26,10 @@
  *   the end has heard every fill exactly once: no ExecID twice, resends
  *   included, and the LastQty
  *   summed equals the block's filled quantity and `tranched tca`'s.
+ * fix_possdup_known_by_its_number: a D taken just before a crash, its
+ *   number not yet in the store, comes back PossDup under that number and
+ *   hears its status; a PossDup D reusing its ClOrdID under another number
+ *   is a duplicate (103=6).
  * fix_second_symbol_fills_carry_its_time: an order on the second symbol
  *   of a two-symbol session hears each fill at the fill's own time, the
  *   journal's, to the millisecond.  TransactTime was the first market's
@@ -479,13 +483,20 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	assert_true(strcmp(fv(msg, 39, v, sizeof v), "0") == 0 ||
 	    strcmp(v, "1") == 0);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "sent again"));
-	/* The same with PossDupFlag, as a D the session took just before the
-	 * engine stopped comes back; and one whose ExpireTime has passed
-	 * since (the checks it met when it came are not made again). */
-	fc_send(&c, "D", "43=Y|122=20261203-09:30:00|11=X1|55=QDI|54=1|"
-	    "38=3000|40=1|60=20261203-09:30:00|126=20261203-09:29:00|");
+	/* Again, its ExpireTime passed since: the checks it met when it
+	 * came are not made again. */
+	fc_send(&c, "D", "97=Y|11=X1|55=QDI|54=1|38=3000|40=1|60=20261203-"
+	    "09:30:00|126=20261203-09:29:00|");
 	expect(&c, &h, "8", "I", msg, sizeof msg);
 	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
+	/* PossDupFlag under a number X1 did not come with is another
+	 * message reusing the id, a duplicate (X1's own number, in a gap
+	 * fill after a crash: fix_possdup_known_by_its_number). */
+	fc_send(&c, "D", "43=Y|122=20261203-09:30:00|11=X1|55=QDI|54=1|"
+	    "38=3000|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "already used"));
 	fc_send(&c, "D", "97=Y|11=X1|55=QDI|54=2|38=3000|40=1|59=0|60=20261203-"
 	    "09:30:00|");
 	expect(&c, &h, "8", "8", msg, sizeof msg);
@@ -1063,6 +1074,129 @@ fix_forged_origin_is_not_reported_after_a_restart(void **state)
 }
 
 /*
+ * The store of session oms without its I records from seq on: the
+ * engine stopped after taking those messages and before the store kept
+ * their numbers.  O records' bytes are copied whole.
+ */
+static void
+store_forget_in(const struct rig *r, long long seq)
+{
+	char path[400], *buf, *out;
+	size_t n = 0, k = 0, i = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/oms.log", r->store);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_non_null(buf = malloc(1 << 22));
+	n = fread(buf, 1, (1 << 22) - 1, f);
+	fclose(f);
+	assert_non_null(out = malloc(n + 1));
+	while (i < n) {
+		char *nl = memchr(buf + i, '\n', n - i);
+		size_t ll = nl != NULL ? (size_t)(nl - (buf + i)) + 1 : n - i;
+		long long a, len;
+
+		if (buf[i] == 'O' && sscanf(buf + i, "O %lld %lld", &a, &len) ==
+		    2)
+			ll += (size_t)len + 1;
+		else if (buf[i] == 'I' && sscanf(buf + i, "I %lld", &a) == 1 &&
+		    a >= seq) {
+			i += ll;
+			continue;
+		}
+		assert_true(i + ll <= n);
+		memcpy(out + k, buf + i, ll);
+		k += ll;
+		i += ll;
+	}
+	assert_true(k < n);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(out, 1, k, f), k);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+	free(out);
+}
+
+/*
+ * fix_possdup_known_by_its_number: two D's the engine took (their News
+ *   heard, their blocks journaled), whose incoming numbers the store had
+ *   not kept when the engine was killed, are asked for again after the
+ *   restart.  The first comes back marked PossDupFlag under its own
+ *   number and hears its order's status (150=I), no second block made;
+ *   in the second's place comes a D marked PossDup that reuses the
+ *   first's ClOrdID under another number, a duplicate: Rejected 103=6.
+ */
+static void
+fix_possdup_known_by_its_number(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	char msg[8192], v[256];
+	long long t0;
+	cJSON *st;
+
+	(void)state;
+	memset(&h, 0, sizeof h);
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=P1|55=QDI|54=1|38=3000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "P1");
+	fc_send(&c, "D", "11=P2|55=QDI|54=1|38=3000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "P2");
+	itest_kill9(&e);
+	close(c.fd);
+	store_forget_in(&r, 2);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	/* Logon at 4: the engine expects 2 and asks for 2 on. */
+	c.len = 0;
+	c.resending = 0;
+	fc_logon(&c, r.port);
+	for (t0 = itest_now_ms();;) {
+		assert_true(itest_now_ms() - t0 < 20000);
+		if (fc_read(&c, msg, sizeof msg, 1000) != 1)
+			continue;
+		if (fvi(msg, 34) >= c.in)
+			c.in = fvi(msg, 34) + 1;
+		if (strcmp(fv(msg, 35, v, sizeof v), "2") == 0)
+			break;
+	}
+	assert_int_equal(fvi(msg, 7), 2);
+	c.out = 2;
+	fc_send(&c, "D", "43=Y|122=20261203-09:30:00|11=P1|55=QDI|54=1|"
+	    "38=3000|40=1|60=20261203-09:30:00|");
+	fc_send(&c, "D", "43=Y|122=20261203-09:30:00|11=P1|55=QDI|54=1|"
+	    "38=3000|40=1|60=20261203-09:30:00|");
+	c.out = 5;
+	expect(&c, &h, "8", "I", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "P1");
+	assert_string_equal(fv(msg, 37, v, sizeof v), "2");
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "sent again"));
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "P1");
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "already used"));
+	/* The scenario's block 1, P1's 2 and P2's 3: nothing more. */
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(st, "blocks")),
+	    3);
+	cJSON_Delete(st);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
+/*
  * fix_reset_logon_hears_what_was_made_while_away: the OMS goes away (its
  *   line quiet first), fills go on, and it comes back with a Logon with
  *   ResetSeqNumFlag: the reports made while it was away, which a reset
@@ -1224,6 +1358,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_status_flood_is_logged_out),
 		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
 		cmocka_unit_test(fix_reset_logon_hears_what_was_made_while_away),
+		cmocka_unit_test(fix_possdup_known_by_its_number),
 		cmocka_unit_test(fix_second_symbol_fills_carry_its_time),
 	};
 
