@@ -1022,6 +1022,26 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 		a->more = 0;
 }
 
+/* The engine keeps audit records with a "peer" (refusals) in a ring
+ * apart, and a snapshot gives them apart: note which the log has. */
+static void
+store_refused_seen_add(struct store *s, uint64_t seq)
+{
+	s->refused_seen[s->refused_seen_next] = seq;
+	s->refused_seen_next = (s->refused_seen_next + 1) % STORE_REFUSED_SEEN;
+	if (s->nrefused_seen < STORE_REFUSED_SEEN)
+		s->nrefused_seen++;
+}
+
+static int
+store_refused_seen(const struct store *s, uint64_t seq)
+{
+	for (size_t k = 0; k < s->nrefused_seen; k++)
+		if (s->refused_seen[k] == seq)
+			return 1;
+	return 0;
+}
+
 static void
 store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 {
@@ -1038,6 +1058,8 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 			if (cJSON_IsString(q))
 				store_alert_ack(s, strtoull(q->valuestring,
 				    NULL, 10));
+	if (cJSON_HasObjectItem(o, "peer"))
+		store_refused_seen_add(s, s->cur_seq);
 	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
 		return;
 	store_audit_put(&s->audit, &rec);
@@ -1045,58 +1067,121 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 }
 
 /*
- * A snapshot's audit history (whole events, oldest first) merged with what
- * the log holds: in seq order, each seq once, the newest STORE_AUDIT kept.
- * A console that attached mid-session sees who did what before it came; one
- * that resyncs after a gap gets back the records it missed, no twice.
+ * A snapshot array's audit records (whole events, oldest first) that the
+ * log does not hold, into out in seq order; how many.  A record of the
+ * "audit" array is held when a row began at its seq (those never fold
+ * into a row begun earlier); one of "refusals" (refused), which fold, when
+ * the log was given its seq.
+ */
+static size_t
+store_audit_unheld(const struct store *s, const cJSON *arr, int refused,
+                   const struct store_audit *have, size_t nh,
+                   struct store_audit *out)
+{
+	const cJSON *it;
+	size_t n = 0, i = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		int64_t seq = 0, t = 0;
+
+		if (!cJSON_IsObject(it))
+			continue;
+		if (!store_get_i64(it, "seq", &seq) || seq <= 0)
+			continue; /* unplaceable: the events will bring it */
+		if (n > 0 && out[n - 1].seq >= (uint64_t)seq)
+			continue; /* out of order: not trusted */
+		if (refused && store_refused_seen(s, (uint64_t)seq))
+			continue;
+		if (!refused) {
+			while (i < nh && have[i].seq0 < (uint64_t)seq)
+				i++;
+			if (i < nh && have[i].seq0 == (uint64_t)seq)
+				continue;
+		}
+		store_get_i64(it, "t", &t);
+		if (store_audit_read(&out[n], it, t, (uint64_t)seq) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Put row, a row the log held, back in it: as it was, or, when a refusal
+ * the log had missed began a row of the same peer's same refusal before
+ * it, added to that row's counts.
  */
 static void
-store_audit_merge(struct store *s, const cJSON *arr)
+store_audit_keep(struct store_ring *r, const struct store_audit *row)
 {
-	struct store_audit *have, *snap, *out;
-	size_t nh = s->audit.count, ns = 0, no = 0, i = 0, j = 0, k;
-	int n = cJSON_GetArraySize(arr);
-	const cJSON *it;
+	struct store_audit *a;
 
-	if (n <= 0)
+	for (size_t k = 0; row->stranger && k < r->count; k++) {
+		a = (struct store_audit *)store_ring_at(r, k);
+		if (a->stranger && strcmp(a->peer, row->peer) == 0 &&
+		    strcmp(a->cmd, row->cmd) == 0 && strcmp(a->text,
+		    row->text) == 0) {
+			a->times += row->times;
+			a->more += row->more;
+			if (row->seq > a->seq) {
+				a->seq = row->seq;
+				a->t = row->t;
+			}
+			return;
+		}
+	}
+	*(struct store_audit *)store_ring_push(r) = *row;
+}
+
+/*
+ * A snapshot's audit history -- its "audit" and its "refusals", which the
+ * engine keeps apart -- merged with what the log holds: in seq order,
+ * each record once, the newest STORE_AUDIT rows kept.  What the log did
+ * not hold goes in as an event would, so a missed refusal folds into its
+ * peer's row.  A console that attached mid-session sees who did what
+ * before it came, failed logins included; one that resyncs after a gap
+ * gets back the records it missed, none twice.
+ */
+static void
+store_audit_merge(struct store *s, const cJSON *audit, const cJSON *refusals)
+{
+	struct store_audit *have, *sa, *sr;
+	size_t nh = s->audit.count, na = 0, nr = 0, i = 0, j = 0, k = 0;
+	int ca = cJSON_IsArray(audit) ? cJSON_GetArraySize(audit) : 0;
+	int cr = cJSON_IsArray(refusals) ? cJSON_GetArraySize(refusals) : 0;
+
+	if (ca <= 0 && cr <= 0)
 		return;
 	have = malloc((nh + 1) * sizeof *have);
-	snap = malloc((size_t)n * sizeof *snap);
-	out = malloc((nh + (size_t)n) * sizeof *out);
-	if (have == NULL || snap == NULL || out == NULL)
+	sa = malloc(((size_t)ca + 1) * sizeof *sa);
+	sr = malloc(((size_t)cr + 1) * sizeof *sr);
+	if (have == NULL || sa == NULL || sr == NULL)
 		abort();
 	for (k = 0; k < nh; k++)
 		have[k] = *(const struct store_audit *)store_ring_at(&s->audit,
 		    nh - 1 - k);
-	cJSON_ArrayForEach(it, arr) {
-		int64_t seq = 0, t = 0;
-
-		if (!cJSON_IsObject(it) || ns == (size_t)n)
-			continue;
-		if (!store_get_i64(it, "seq", &seq) || seq <= 0)
-			continue; /* unplaceable: the events will bring it */
-		store_get_i64(it, "t", &t);
-		if (store_audit_read(&snap[ns], it, t, (uint64_t)seq) == 0 &&
-		    (ns == 0 || snap[ns - 1].seq < (uint64_t)seq))
-			ns++;
-	}
-	/* The snapshot's audit holds no refusals (the engine keeps them in
-	 * a ring apart, server.c), so nothing in it folds into a row: each
-	 * is held already when a row began at its seq. */
-	while (i < nh || j < ns) {
-		if (j == ns || (i < nh && have[i].seq0 <= snap[j].seq)) {
-			if (j < ns && have[i].seq0 == snap[j].seq)
-				j++; /* already held */
-			out[no++] = have[i++];
-		} else
-			out[no++] = snap[j++];
-	}
+	if (ca > 0)
+		na = store_audit_unheld(s, audit, 0, have, nh, sa);
+	if (cr > 0)
+		nr = store_audit_unheld(s, refusals, 1, have, nh, sr);
 	store_ring_clear(&s->audit);
-	for (k = no > s->audit.cap ? no - s->audit.cap : 0; k < no; k++)
-		*(struct store_audit *)store_ring_push(&s->audit) = out[k];
+	k = 0;
+	while (i < nh || j < na || k < nr) {
+		uint64_t h = i < nh ? have[i].seq0 : UINT64_MAX;
+		uint64_t a = j < na ? sa[j].seq : UINT64_MAX;
+		uint64_t r = k < nr ? sr[k].seq : UINT64_MAX;
+
+		if (h <= a && h <= r)
+			store_audit_keep(&s->audit, &have[i++]);
+		else if (a <= r)
+			store_audit_put(&s->audit, &sa[j++]);
+		else {
+			store_refused_seen_add(s, sr[k].seq);
+			store_audit_put(&s->audit, &sr[k++]);
+		}
+	}
 	free(have);
-	free(snap);
-	free(out);
+	free(sa);
+	free(sr);
 	s->dirty |= DIRTY_AUDIT;
 }
 
@@ -1552,6 +1637,7 @@ store_session_reset(struct store *s)
 	store_ring_clear(&s->points);
 	store_ring_clear(&s->fills);
 	store_ring_clear(&s->audit);
+	s->nrefused_seen = s->refused_seen_next = 0;
 	s->trades = s->last_trade_px = s->last_trade_qty = 0;
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';
@@ -1684,9 +1770,8 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 			if (cJSON_IsObject(it))
 				store_apply_alert(s, it, 0);
 	}
-	arr = cJSON_GetObjectItemCaseSensitive(reply, "audit");
-	if (cJSON_IsArray(arr))
-		store_audit_merge(s, arr);
+	store_audit_merge(s, cJSON_GetObjectItemCaseSensitive(reply, "audit"),
+	    cJSON_GetObjectItemCaseSensitive(reply, "refusals"));
 	/* Requests for quotes: the engine's recent ones, whole. */
 	arr = cJSON_GetObjectItemCaseSensitive(reply, "rfqs");
 	if (cJSON_IsArray(arr)) {

@@ -1478,6 +1478,114 @@ store_refused_logins_fold_and_keep_interventions(void **state)
 	store_free(&s);
 }
 
+/* A refused hello as the engine keeps it, a whole event for a
+ * snapshot's "refusals". */
+static void
+refusal_json(char *out, size_t n, uint64_t seq, const char *peer)
+{
+	snprintf(out, n, "{\"v\":2,\"seq\":%llu,\"t\":\"%lld\","
+	    "\"cmd\":\"hello\",\"ok\":false,\"client\":\"-\",\"user\":"
+	    "\"-\",\"role\":\"-\",\"code\":\"auth\",\"peer\":\"%s\","
+	    "\"result\":\"field \\\"token\\\": not a token this engine "
+	    "knows\"}", (unsigned long long)seq, (long long)(T0 + (int64_t)seq *
+	    SEC), peer);
+}
+
+/*
+ * A snapshot's refusals, which the engine keeps apart from its audit
+ * records: a console attached after a flood of failed logins shows them
+ * (it showed none), folded by peer; one that resyncs after a gap puts in
+ * those it missed, folded into the rows it holds, and counts none twice,
+ * however often it resyncs.
+ */
+static void
+store_snapshot_refusals_fold_in_once(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	const struct store_audit *a;
+	char json[20000], one[600];
+	size_t n;
+	cJSON *snap;
+
+	(void)state;
+	/* Attached after 10.0.0.8 failed 5 times and 10.0.0.9 once. */
+	store_init(&s);
+	view_init(&v, &s);
+	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":40,"
+	    "\"t\":\"0\",\"audit\":[{\"v\":2,\"seq\":2,\"t\":"
+	    "\"34200000000000\",\"cmd\":\"kill\",\"ok\":true,\"client\":"
+	    "\"sup\",\"role\":\"supervisor\",\"user\":\"ana\",\"what\":"
+	    "\"kill block 1\"}],\"refusals\":[");
+	for (uint64_t q = 10; q < 16; q++) {
+		refusal_json(one, sizeof one, q, q == 13 ? "tcp 10.0.0.9" :
+		    "tcp 10.0.0.8");
+		n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
+		    q > 10 ? "," : "", one);
+	}
+	snprintf(json + n, sizeof json - n, "]}");
+	assert_non_null(snap = cJSON_Parse(json));
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.audit.count, 3);
+	p = render(&panel_audit_ops, &v, 6, 160);
+	assert_int_equal(find_row(&p, "hello REFUSED -/- (5 times) from tcp "
+	    "10.0.0.8"), 2);
+	assert_int_equal(find_row(&p, "from tcp 10.0.0.9"), 1);
+	assert_int_equal(find_row(&p, "ana (supervisor) kill block 1"), 3);
+	delwin(p.win);
+
+	/* Events 41 to 45: 10.0.0.8 twice more; then a gap (46 to 49: its
+	 * 47, a new peer's 48) and 50 seen before the snapshot is asked. */
+	for (uint64_t q = 41; q <= 45; q++)
+		if (q == 42 || q == 44)
+			push_refused_hello(&s, q, "tcp 10.0.0.8", "-");
+		else
+			push_at(&s, TOPIC_HEARTBEAT, q, T0 + (int64_t)q * SEC,
+			    "{\"speed\":1}", 1000);
+	push_refused_hello(&s, 50, "tcp 10.0.0.8", "-");
+	store_resync_begin(&s);
+	/* The engine's ring: everything from 10 on. */
+	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":50,"
+	    "\"t\":\"0\",\"audit\":[],\"refusals\":[");
+	{
+		static const uint64_t qs[] = { 10, 11, 12, 13, 14, 15, 42, 44,
+		    47, 48, 50 };
+
+		for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+			refusal_json(one, sizeof one, qs[k], qs[k] == 13 ?
+			    "tcp 10.0.0.9" : qs[k] == 48 ? "tcp 10.0.0.4" :
+			    "tcp 10.0.0.8");
+			n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
+			    k > 0 ? "," : "", one);
+		}
+	}
+	snprintf(json + n, sizeof json - n, "]}");
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			store_resync_begin(&s);
+		assert_non_null(snap = cJSON_Parse(json));
+		assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+		cJSON_Delete(snap);
+		assert_int_equal(s.audit.count, 4);
+		for (size_t k = 0; k < s.audit.count; k++) {
+			a = store_ring_get(&s.audit, k);
+			if (strcmp(a->peer, "tcp 10.0.0.8") == 0) {
+				assert_int_equal(a->times, 9);
+				assert_int_equal(a->seq, 50);
+			} else if (strcmp(a->peer, "tcp 10.0.0.4") == 0 ||
+			    strcmp(a->peer, "tcp 10.0.0.9") == 0)
+				assert_int_equal(a->times, 1);
+		}
+	}
+	p = render(&panel_audit_ops, &v, 6, 160);
+	assert_int_equal(find_row(&p, "(9 times) from tcp 10.0.0.8"), 3);
+	assert_int_equal(find_row(&p, "from tcp 10.0.0.4"), 1);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 store_snapshot_audit_fills_the_log_once(void **state)
 {
@@ -1968,6 +2076,7 @@ main(void)
 		cmocka_unit_test(render_lists_and_status_bar),
 		cmocka_unit_test(store_snapshot_audit_fills_the_log_once),
 		cmocka_unit_test(store_refused_logins_fold_and_keep_interventions),
+		cmocka_unit_test(store_snapshot_refusals_fold_in_once),
 		cmocka_unit_test(store_news_is_the_newest_item),
 		cmocka_unit_test(store_block_plan_whole_or_none),
 		cmocka_unit_test(store_blocks_past_the_slots_are_said),
