@@ -87,6 +87,29 @@ static struct itest_engine e;
 static struct viewer va;
 static struct reader rb;
 
+/*
+ * B, reading all along, is not hurt by A.  Not "never a gap": since
+ * protocol 3 the engine's queue for each peer is NNG pair1's two messages
+ * plus the connection's socket buffers, so a reader the machine starves
+ * for a moment (sanitizers, ctest's other tests beside it) can lose a
+ * message of its own -- seen in CI once, "seq 4360 after 4358", before A
+ * had stopped.  README "Reliability" lists it as a known limit.  So B may
+ * see at most B_GAPS gaps in the whole run, and must have received 99% of
+ * what the engine published from its first event on.
+ */
+#define B_GAPS 2
+
+static void
+reader_check(const struct reader *r, const char *when)
+{
+	uint64_t span = r->last - r->first + 1;
+
+	if (r->gaps > B_GAPS || r->n * 100 < span * 99)
+		fail_msg("B, reading all along, received %llu of %llu events "
+		    "(%llu gaps) %s", (unsigned long long)r->n,
+		    (unsigned long long)span, (unsigned long long)r->gaps, when);
+}
+
 static void
 reader_take(struct reader *r, struct ipc_event *ev)
 {
@@ -269,7 +292,7 @@ gap_stopped_subscriber_converges(void **state)
 		usleep(1000);
 	}
 	assert_true(va.st.snapshots >= 1 && va.st.events >= 200 && rb.n >= 200);
-	assert_int_equal(rb.gaps, 0);
+	reader_check(&rb, "while A attached");
 
 	/* A stops.  B reads on until the engine has published STOP_EVENTS
 	 * more; the engine must keep answering meanwhile. */
@@ -314,14 +337,10 @@ gap_stopped_subscriber_converges(void **state)
 	    (unsigned long long)(rb.last - b_last_at_stop),
 	    (unsigned long long)rb.gaps, slowest);
 	/* B is not hurt by A: it reads (nearly) everything while A loses
-	 * thousands.  Not "every event": since protocol 3 the engine's queue
-	 * for each peer is NNG pair1's two messages plus the connection's
-	 * socket buffers (PUB held --event-queue messages each), so a reader
-	 * the machine starves for a moment can lose a message of its own and
-	 * take a snapshot -- seen here in 1 run of 6 at load 6, 2 events of
-	 * 20,133.  README "Reliability" lists it as a known limit. */
+	 * thousands (reader_check: seen here in 1 run of 6 at load 6, 2
+	 * events of 20,133 lost). */
 	if ((rb.n - b_at_stop) * 100 < (rb.last - b_last_at_stop) * 99 ||
-	    rb.gaps > 2)
+	    rb.gaps > B_GAPS)
 		fail_msg("B, reading all along, received %llu of %llu events "
 		    "(%llu gaps) while A was stopped",
 		    (unsigned long long)(rb.n - b_at_stop),
@@ -369,7 +388,7 @@ gap_stopped_subscriber_converges(void **state)
 	assert_true(va.st.last_seq >= va.snap_seq + AFTER_SNAPSHOT);
 	gap_resynced(gaps_at_snapshot, snaps_at_snapshot, 0);
 	assert_int_equal(va.st.backlog_dropped, 0);
-	assert_int_equal(rb.gaps, 0);
+	reader_check(&rb, "by the time A was in step again");
 
 	/* Hold still, then compare the view with the engine.  The pause's
 	 * block events go out with the next publish pass; a snapshot pushes
@@ -397,13 +416,14 @@ gap_stopped_subscriber_converges(void **state)
 	compare_blocks(r, &va.st);
 	cJSON_Delete(r);
 	gap_resynced(gaps_at_snapshot, snaps_at_snapshot, 1);
-	assert_int_equal(rb.gaps, 0);
+	reader_check(&rb, "in the whole run");
 	fprintf(stderr, "gap: converged: view equals the snapshot and status "
 	    "at seq %llu (%llu queued events older than the snapshot dropped "
 	    "as stale, none held back); B read %llu events from seq %llu to "
-	    "%llu with no gap\n", (unsigned long long)va.st.last_seq,
+	    "%llu, %llu gap(s)\n", (unsigned long long)va.st.last_seq,
 	    (unsigned long long)va.st.stale, (unsigned long long)rb.n,
-	    (unsigned long long)rb.first, (unsigned long long)rb.last);
+	    (unsigned long long)rb.first, (unsigned long long)rb.last,
+	    (unsigned long long)rb.gaps);
 
 	assert_int_equal(itest_stop(&e), 0);
 }
