@@ -156,16 +156,20 @@ int fix_data_len_tag(int tag)
 	}
 }
 
-/* The value of a length field f (digits only, at most 9 of them), or -1. */
+/* The value of a length field f (digits only; leading zeros as many as
+ * sent, as FIX's int allows), or -1: not a number, or more than any
+ * message may hold. */
 static long long length_value(const struct fix_field *f)
 {
 	long long v = 0;
-	if (f->len < 1 || f->len > 9)
+	if (f->len < 1)
 		return -1;
 	for (int k = 0; k < f->len; k++) {
 		if (f->val[k] < '0' || f->val[k] > '9')
 			return -1;
 		v = v * 10 + (f->val[k] - '0');
+		if (v > 1000000000LL)
+			return -1;
 	}
 	return v;
 }

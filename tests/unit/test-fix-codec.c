@@ -15,7 +15,7 @@
  * data_fields_are_as_long_as_their_length_says: RawData (96) after
  *   RawDataLength (95) holds SOH and "58=" as data; a length that ends
  *   the value off a SOH, runs past the message or is not a number is
- *   garbled; a data field without its length ends at the first SOH, and
+ *   garbled, one with twelve digits of leading zeros is not; a data field without its length ends at the first SOH, and
  *   Signature's length is 93.
  * build_then_parse_round_trips: 9 and 10 are computed, header fields
  *   after 35 are sorted by tag.
@@ -134,6 +134,15 @@ static void data_fields_are_as_long_as_their_length_says(void **state)
 	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=900|96=a|", 1700000000);
 	assert_true(fix_parse(m, n, p, &why) < 0);
 	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=x|96=a|", 1700000000);
+	assert_true(fix_parse(m, n, p, &why) < 0);
+	/* Leading zeros are an int's as sent, however many; a length past
+	 * any message's (twenty digits: no overflow) is garbled. */
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=000000000008|96=a|58=b|c|98=0|",
+	           1700000000);
+	assert_int_equal(fix_parse(m, n, p, &why), 0);
+	assert_int_equal(p->f[8].len, 8);
+	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|95=99999999999999999999|96=a|",
+	           1700000000);
 	assert_true(fix_parse(m, n, p, &why) < 0);
 	/* Without its length before it, a data field ends at the first SOH. */
 	n = fx_msg(m, sizeof m, "8=FIX.4.4|35=A|34=1|49=A|52=<NOW>|56=B|96=ab|58=c|", 1700000000);
