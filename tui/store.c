@@ -938,9 +938,12 @@ store_audit_fold(struct store_audit *a, const struct store_audit *rec)
 		a->more += rec->more;
 	else
 		a->times += rec->times;
-	a->t = rec->t;
-	if (rec->seq > a->seq)
+	/* A resync puts a missed refusal in after newer ones: the row says
+	 * its newest. */
+	if (rec->seq >= a->seq) {
+		a->t = rec->t;
 		a->seq = rec->seq;
+	}
 }
 
 /*
@@ -1008,9 +1011,10 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 			} else {
 				more->more += store_audit_is_count(rec) ?
 				    rec->more : rec->times;
-				more->t = rec->t;
-				if (rec->seq > more->seq)
+				if (rec->seq >= more->seq) {
+					more->t = rec->t;
 					more->seq = rec->seq;
+				}
 			}
 			return;
 		}
@@ -1022,24 +1026,52 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 		a->more = 0;
 }
 
-/* The engine keeps audit records with a "peer" (refusals) in a ring
- * apart, and a snapshot gives them apart: note which the log has. */
+/*
+ * The engine keeps audit records with a "peer" (refusals) in a ring
+ * apart, its newest RING_SIZE by seq, and a snapshot gives them apart:
+ * note which the log has.  The highest STORE_REFUSED_SEEN seqs are kept,
+ * in order (a merge notes older ones after newer): a refusal in the
+ * engine's ring that the log has is among them, since fewer than
+ * RING_SIZE refusals are newer than it.
+ */
 static void
 store_refused_seen_add(struct store *s, uint64_t seq)
 {
-	s->refused_seen[s->refused_seen_next] = seq;
-	s->refused_seen_next = (s->refused_seen_next + 1) % STORE_REFUSED_SEEN;
-	if (s->nrefused_seen < STORE_REFUSED_SEEN)
-		s->nrefused_seen++;
+	size_t n = s->nrefused_seen, k = n;
+
+	while (k > 0 && s->refused_seen[k - 1] > seq)
+		k--;
+	if (k > 0 && s->refused_seen[k - 1] == seq)
+		return;
+	if (n == STORE_REFUSED_SEEN) {
+		if (k == 0)
+			return; /* older than all kept: out of any ring */
+		/* Drop the lowest. */
+		memmove(s->refused_seen, s->refused_seen + 1, (k - 1) *
+		    sizeof s->refused_seen[0]);
+		s->refused_seen[k - 1] = seq;
+		return;
+	}
+	memmove(s->refused_seen + k + 1, s->refused_seen + k, (n - k) *
+	    sizeof s->refused_seen[0]);
+	s->refused_seen[k] = seq;
+	s->nrefused_seen++;
 }
 
 static int
 store_refused_seen(const struct store *s, uint64_t seq)
 {
-	for (size_t k = 0; k < s->nrefused_seen; k++)
-		if (s->refused_seen[k] == seq)
-			return 1;
-	return 0;
+	size_t lo = 0, hi = s->nrefused_seen;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->refused_seen[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nrefused_seen && s->refused_seen[lo] == seq;
 }
 
 static void
@@ -1637,7 +1669,7 @@ store_session_reset(struct store *s)
 	store_ring_clear(&s->points);
 	store_ring_clear(&s->fills);
 	store_ring_clear(&s->audit);
-	s->nrefused_seen = s->refused_seen_next = 0;
+	s->nrefused_seen = 0;
 	s->trades = s->last_trade_px = s->last_trade_qty = 0;
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';

@@ -45,9 +45,10 @@
 #define STORE_POINTS    1024 /* mid-price samples kept for the chart */
 #define STORE_FILLS     256  /* our fills kept for the chart */
 #define STORE_AUDIT     256  /* interventions kept for the audit log */
-/* Seqs of the refusals last put in the audit log, to tell a snapshot's
- * refusals the log holds (folded, they keep no seq of their own) from the
- * ones it missed: at least the engine's RING_SIZE (engine/server). */
+/* The highest seqs of refusals put in the audit log, to tell a
+ * snapshot's refusals the log holds (folded, they keep no seq of their
+ * own) from the ones it missed: at least the engine's RING_SIZE
+ * (engine/server). */
 #define STORE_REFUSED_SEEN 256
 #define STORE_RFQS      16   /* requests for quotes kept (store-rfq.c) */
 #define STORE_RFQ_DEALERS 8  /* dealers one request may ask */
@@ -278,8 +279,8 @@ struct store {
 	int blocks_full; /* a live block found no slot: more than shown */
 	struct store_ring decisions, alerts;
 	struct store_ring tape, points, fills, audit;
-	uint64_t refused_seen[STORE_REFUSED_SEEN];
-	size_t nrefused_seen, refused_seen_next;
+	uint64_t refused_seen[STORE_REFUSED_SEEN]; /* ascending */
+	size_t nrefused_seen;
 
 	/* Trades seen (the tape comes later); last print. */
 	int64_t trades, last_trade_px, last_trade_qty;

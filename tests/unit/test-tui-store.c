@@ -1583,7 +1583,53 @@ store_snapshot_refusals_fold_in_once(void **state)
 	assert_int_equal(find_row(&p, "(9 times) from tcp 10.0.0.8"), 3);
 	assert_int_equal(find_row(&p, "from tcp 10.0.0.4"), 1);
 	delwin(p.win);
+	/* The row says its newest refusal's time (50), not the missed 47's
+	 * put in after it. */
+	for (size_t k = 0; k < s.audit.count; k++) {
+		a = store_ring_get(&s.audit, k);
+		if (strcmp(a->peer, "tcp 10.0.0.8") == 0)
+			assert_true(a->t == T0 + 50 * SEC);
+	}
 	store_free(&s);
+
+	/* A refusal applied live before the first snapshot (1000), the
+	 * snapshot's 199 older ones noted after it, then 57 newer: 1000 is
+	 * still in the engine's ring of 200 at the next resync, and still
+	 * known as held (the seqs kept are the highest, not the last noted). */
+	{
+		char *big = malloc(200 * 600 + 100);
+
+		assert_non_null(big);
+		store_init(&s);
+		push_refused_hello(&s, 1000, "tcp 10.0.0.8", "-");
+		for (int round = 0; round < 2; round++) {
+			uint64_t from = round == 0 ? 801 : 858;
+
+			store_resync_begin(&s);
+			n = (size_t)snprintf(big, 100, "{\"ok\":true,\"seq\":%llu,"
+			    "\"t\":\"0\",\"audit\":[],\"refusals\":[",
+			    (unsigned long long)(from + 199));
+			for (uint64_t q = from; q < from + 200; q++) {
+				refusal_json(one, sizeof one, q, "tcp 10.0.0.8");
+				n += (size_t)snprintf(big + n, 600, "%s%s", q > from ?
+				    "," : "", one);
+			}
+			snprintf(big + n, 100, "]}");
+			assert_non_null(snap = cJSON_Parse(big));
+			assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+			cJSON_Delete(snap);
+			if (round == 0)
+				for (uint64_t q = 1001; q <= 1057; q++)
+					push_refused_hello(&s, q, "tcp 10.0.0.8",
+					    "-");
+		}
+		assert_int_equal(s.audit.count, 1);
+		a = store_ring_get(&s.audit, 0);
+		assert_int_equal(a->times, 257);
+		assert_int_equal(a->seq, 1057);
+		store_free(&s);
+		free(big);
+	}
 }
 
 static void
