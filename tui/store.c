@@ -946,6 +946,32 @@ store_audit_fold(struct store_audit *a, const struct store_audit *rec)
 	}
 }
 
+/* n refusals of rec's, a stranger past the rows the log keeps apart,
+ * into the row for all such peers (more, or a new one when NULL). */
+static void
+store_audit_to_more(struct store_ring *r, struct store_audit *more,
+                    const struct store_audit *rec, int64_t n)
+{
+	struct store_audit m = *rec;
+
+	if (more == NULL) {
+		snprintf(m.cmd, sizeof m.cmd, "%s", AUDIT_REFUSED);
+		snprintf(m.peer, sizeof m.peer, "%s", AUDIT_MORE_PEERS);
+		snprintf(m.text, sizeof m.text, "refusals from more peers than "
+		    "the log keeps apart");
+		m.client[0] = m.role[0] = m.user[0] = m.what[0] = '\0';
+		m.more = n;
+		m.times = 1;
+		*(struct store_audit *)store_ring_push(r) = m;
+		return;
+	}
+	more->more += n;
+	if (rec->seq >= more->seq) {
+		more->t = rec->t;
+		more->seq = rec->seq;
+	}
+}
+
 /*
  * Put rec, as read, in the audit log: as a row of its own, or, when
  * it is a stranger's refusal, folded into the newest row of the same
@@ -994,28 +1020,8 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 			}
 		}
 		if (strangers >= AUDIT_STRANGER_ROWS) {
-			struct store_audit m = *rec;
-
-			if (more == NULL) {
-				snprintf(m.cmd, sizeof m.cmd, "%s", AUDIT_REFUSED);
-				snprintf(m.peer, sizeof m.peer, "%s",
-				    AUDIT_MORE_PEERS);
-				snprintf(m.text, sizeof m.text, "refusals from more "
-				    "peers than the log keeps apart");
-				m.client[0] = m.role[0] = m.user[0] = m.what[0] =
-				    '\0';
-				m.more = store_audit_is_count(rec) ? rec->more :
-				    rec->times;
-				m.times = 1;
-				*(struct store_audit *)store_ring_push(r) = m;
-			} else {
-				more->more += store_audit_is_count(rec) ?
-				    rec->more : rec->times;
-				if (rec->seq >= more->seq) {
-					more->t = rec->t;
-					more->seq = rec->seq;
-				}
-			}
+			store_audit_to_more(r, more, rec,
+			    store_audit_is_count(rec) ? rec->more : rec->times);
 			return;
 		}
 	}
@@ -1145,7 +1151,8 @@ store_audit_unheld(const struct store *s, const cJSON *arr, int refused,
 static void
 store_audit_keep(struct store_ring *r, const struct store_audit *row)
 {
-	struct store_audit *a;
+	struct store_audit *a, *more = NULL;
+	size_t strangers = 0;
 
 	for (size_t k = 0; row->stranger && k < r->count; k++) {
 		a = (struct store_audit *)store_ring_at(r, k);
@@ -1160,6 +1167,18 @@ store_audit_keep(struct store_ring *r, const struct store_audit *row)
 			}
 			return;
 		}
+		if (a->stranger) {
+			strangers++;
+			if (more == NULL && strcmp(a->peer, AUDIT_MORE_PEERS) == 0)
+				more = a;
+		}
+	}
+	/* Missed peers' rows put in before it may have taken the strangers'
+	 * last rows: it then joins the row for the rest. */
+	if (row->stranger && strangers >= AUDIT_STRANGER_ROWS &&
+	    strcmp(row->peer, AUDIT_MORE_PEERS) != 0) {
+		store_audit_to_more(r, more, row, row->times + row->more);
+		return;
 	}
 	*(struct store_audit *)store_ring_push(r) = *row;
 }

@@ -1630,6 +1630,49 @@ store_snapshot_refusals_fold_in_once(void **state)
 		store_free(&s);
 		free(big);
 	}
+
+	/* 20 peers' rows, a gap with 10 new peers in it, 10 more peers
+	 * after it: put back in seq order the strangers still take at most
+	 * 32 rows and one for the rest, and every refusal is counted. */
+	store_init(&s);
+	for (uint64_t q = 1; q < 50; q++) {
+		char peer[32];
+
+		if (q > 20 && q < 40)
+			continue;
+		snprintf(peer, sizeof peer, "tcp 10.2.0.%llu",
+		    (unsigned long long)q);
+		push_refused_hello(&s, q, peer, "-");
+	}
+	assert_int_equal(s.audit.count, 30);
+	store_resync_begin(&s);
+	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":50,"
+	    "\"t\":\"0\",\"audit\":[],\"refusals\":[");
+	for (uint64_t q = 25; q < 35; q++) {
+		char peer[32];
+
+		snprintf(peer, sizeof peer, "tcp 10.2.0.%llu",
+		    (unsigned long long)q);
+		refusal_json(one, sizeof one, q, peer);
+		n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
+		    q > 25 ? "," : "", one);
+	}
+	snprintf(json + n, sizeof json - n, "]}");
+	assert_non_null(snap = cJSON_Parse(json));
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	{
+		int64_t total = 0;
+
+		assert_int_equal(s.audit.count, 33);
+		for (size_t k = 0; k < s.audit.count; k++) {
+			a = store_ring_get(&s.audit, k);
+			total += strcmp(a->peer, AUDIT_MORE_PEERS) == 0 ?
+			    a->more : a->times;
+		}
+		assert_int_equal(total, 40);
+	}
+	store_free(&s);
 }
 
 static void
