@@ -144,6 +144,8 @@ static void conn_shutdown(struct conn *c, const char *why)
 		conn_close(c, why);
 }
 
+static void conn_kick(void *conn);
+
 static void write_done(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
@@ -155,6 +157,13 @@ static void write_done(uv_write_t *req, int status)
 	if (status == 0)
 		fix_session_batch_sent(w->s, &w->batch);
 	fix_batch_free(&w->batch);
+	/* A resend goes a chunk at a time: the next once all written before
+	 * has gone, so a day's resend never waits in memory whole, and a
+	 * reader is never taken for one that stopped. */
+	if (status == 0 && !w->c->closing && w->c->s == w->s &&
+	    w->c->queued == 0 && fix_session_pump(w->s) >= 0 &&
+	    fix_session_out_len(w->s) > 0)
+		conn_kick(w->c);
 	free(w);
 }
 

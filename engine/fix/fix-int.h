@@ -250,6 +250,10 @@ void fix_batch_free(struct fix_batch *b);
 size_t fix_session_out_len(const struct fix_session *s);
 const char *fix_session_out_buf(const struct fix_session *s);
 void fix_session_out_clear(struct fix_session *s);
+/* A ResendRequest's answer goes a chunk at a time: once the bytes
+ * written before have gone, the acceptor asks for the next.  1 while
+ * more is to come, 0 when none is (or the session is not logged on). */
+int fix_session_pump(struct fix_session *s);
 /* The acceptor's hook called after fix_send() queued bytes. */
 void fix_session_set_kick(struct fix_session *s, void (*kick)(void *conn));
 /* A clock for fix_send() (the acceptor passes the real one; tests a fake). */

@@ -41,6 +41,8 @@
 /* The output buffer's bound: a peer that stops reading is cut off by the
  * acceptor long before this; here it only guards memory. */
 #define OUT_MAX (16u << 20)
+/* A resend is answered this much at a time (resend_pump). */
+#define RESEND_CHUNK (256u << 10)
 
 enum sstate { S_IDLE, S_ACTIVE };
 
@@ -86,6 +88,17 @@ struct fix_session {
 	/* 1 while kept-aside messages are stored without being queued
 	 * (again_out). */
 	int hold_out;
+	/* A ResendRequest answered a chunk at a time (resend_pump): its
+	 * range, the next store record to look at, the number a GapFill is
+	 * running from (0: none), the next number expected and the last one
+	 * resent.  held_from: the first message numbered while it runs,
+	 * stored and held back with all after it until it is done (0: none),
+	 * so that nothing new goes out between resent ones. */
+	struct {
+		int active, idx;
+		long long begin, end, gap, current, last;
+	} rs;
+	long long held_from;
 	/* Application messages a reset of the numbers took from the store
 	 * before they ever reached the counterparty, sent again after the
 	 * reset's Logon, numbered anew. */
@@ -701,10 +714,14 @@ static long long send_new(struct fix_session *s, int64_t now, const char *msgtyp
 			snprintf(s->why, sizeof s->why, "store: %s", fix_store_error(s->store));
 		return -1;
 	}
-	if (s->conn && s->state == S_ACTIVE && !s->hold_out &&
-	    out_append(s, buf, (size_t)len) == 0) {
-		s->last_sent = now;
-		pend_add(s, seq);
+	if (s->conn && s->state == S_ACTIVE && !s->hold_out) {
+		if (s->rs.active) {
+			if (!s->held_from)
+				s->held_from = seq;
+		} else if (out_append(s, buf, (size_t)len) == 0) {
+			s->last_sent = now;
+			pend_add(s, seq);
+		}
 	}
 	return seq;
 }
@@ -1010,9 +1027,12 @@ static int reset_numbers(struct fix_session *s)
 	}
 	/* Bytes of the old numbering not yet committed do not go (what
 	 * they held is among the kept-aside); batches already handed to the
-	 * socket belong to the old store's epoch. */
+	 * socket belong to the old store's epoch, and so does a resend being
+	 * answered and what it held back (kept aside above: never sent). */
 	s->outlen = 0;
 	s->npend = 0;
+	s->rs.active = 0;
+	s->held_from = 0;
 	/* A Logout among them does not go either: the reset starts the
 	 * session afresh, not logging out. */
 	s->logout_sent = 0;
@@ -1078,6 +1098,109 @@ static void again_out(struct fix_session *s, int64_t now, int queue)
 	again_free(s);
 }
 
+/*
+ * The messages numbered while a resend ran, held back (send_new): they
+ * go now, as stored, after the last resent one.
+ */
+static void release_held(struct fix_session *s, int64_t now)
+{
+	int nrec = fix_store_count(s->store);
+
+	if (!s->held_from)
+		return;
+	for (int i = 0; i < nrec && !s->disconnect; i++) {
+		const struct fix_store_rec *r = fix_store_rec(s->store, i);
+		char *raw;
+		size_t len;
+
+		if (r->seq < s->held_from)
+			continue;
+		if (fix_store_read(s->store, i, &raw, &len) < 0) {
+			/* Stored and never sent: the next ResendRequest, or a
+			 * reset, brings it. */
+			break;
+		}
+		if (out_append(s, raw, len) == 0) {
+			s->last_sent = now;
+			pend_add(s, r->seq);
+		}
+		free(raw);
+	}
+	s->held_from = 0;
+}
+
+/*
+ * Answers the ResendRequest in s->rs until the output holds RESEND_CHUNK
+ * bytes: application messages again with PossDupFlag, session ones and
+ * numbers the store does not hold gap-filled.  The acceptor calls it
+ * again (fix_session_pump) once what it wrote has gone, so a resend of a
+ * whole day never needs more than a chunk of memory, and a counterparty
+ * that reads is never cut off for its size (the output buffer's bound,
+ * OUT_MAX, was reached by one of about 55,000 reports).
+ */
+static void resend_pump(struct fix_session *s, int64_t now)
+{
+	int nrec = fix_store_count(s->store);
+
+	while (s->rs.active && s->rs.idx < nrec && s->outlen < RESEND_CHUNK &&
+	       !s->disconnect) {
+		int i = s->rs.idx++;
+		const struct fix_store_rec *r = fix_store_rec(s->store, i);
+		if (r->seq < s->rs.begin || r->seq > s->rs.end)
+			continue;
+		if (s->rs.current != r->seq && !s->rs.gap)
+			s->rs.gap = s->rs.current;
+		s->rs.current = r->seq + 1;
+		s->rs.last = r->seq;
+		/* Session messages are gap-filled without reading them back. */
+		if (fix_is_admin(r->type)) {
+			if (!s->rs.gap)
+				s->rs.gap = r->seq;
+			continue;
+		}
+		char *raw;
+		size_t len;
+		const char *why;
+		if (fix_store_read(s->store, i, &raw, &len) < 0) {
+			s->rs.idx = nrec;
+			break;
+		}
+		if (fix_parse(raw, len, s->pres, &why) < 0) {
+			/* Our own message no longer parses: fill its number. */
+			free(raw);
+			if (!s->rs.gap)
+				s->rs.gap = r->seq;
+			continue;
+		}
+		if (s->rs.gap)
+			send_seq_reset(s, now, s->rs.gap, r->seq);
+		resend_app(s, now, &s->pres->m);
+		s->rs.gap = 0;
+		free(raw);
+	}
+	if (!s->rs.active || s->disconnect || s->rs.idx < nrec)
+		return;
+	if (s->rs.gap)
+		send_seq_reset(s, now, s->rs.gap, s->rs.last + 1);
+	if (s->rs.end > s->rs.last) {
+		/* Numbers the store does not hold (QuickFIX numbers this reset
+		 * with BeginSeqNo). */
+		long long next_out = fix_store_next_out(s->store);
+		long long to = s->rs.end + 1 > next_out ? next_out : s->rs.end + 1;
+		send_seq_reset(s, now, s->rs.begin, to);
+	}
+	s->rs.active = 0;
+	release_held(s, now);
+}
+
+int fix_session_pump(struct fix_session *s)
+{
+	if (!s->rs.active || !s->conn || s->state != S_ACTIVE)
+		return 0;
+	resend_pump(s, s->eng->clock());
+	return s->rs.active;
+}
+
 static void on_resend_request(struct fix_session *s, int64_t now, const struct fix_msg *m)
 {
 	if (!verify(s, now, m, 0, 0))
@@ -1093,48 +1216,16 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 	}
 	if (end == 0 || end >= next_out)
 		end = next_out - 1;
-	long long gap = 0, current = begin, last = 0;
-	int nrec = fix_store_count(s->store);
-	for (int i = 0; i < nrec; i++) {
-		const struct fix_store_rec *r = fix_store_rec(s->store, i);
-		if (r->seq < begin || r->seq > end)
-			continue;
-		if (current != r->seq && !gap)
-			gap = current;
-		current = r->seq + 1;
-		last = r->seq;
-		/* Session messages are gap-filled without reading them back. */
-		if (fix_is_admin(r->type)) {
-			if (!gap)
-				gap = r->seq;
-			continue;
-		}
-		char *raw;
-		size_t len;
-		const char *why;
-		if (fix_store_read(s->store, i, &raw, &len) < 0)
-			break;
-		if (fix_parse(raw, len, s->pres, &why) < 0) {
-			/* Our own message no longer parses: fill its number. */
-			free(raw);
-			if (!gap)
-				gap = r->seq;
-			continue;
-		}
-		if (gap)
-			send_seq_reset(s, now, gap, r->seq);
-		resend_app(s, now, &s->pres->m);
-		gap = 0;
-		free(raw);
-	}
-	if (gap)
-		send_seq_reset(s, now, gap, last + 1);
-	if (end > last) {
-		/* Numbers the store does not hold (QuickFIX numbers this reset
-		 * with BeginSeqNo). */
-		long long to = end + 1 > next_out ? next_out : end + 1;
-		send_seq_reset(s, now, begin, to);
-	}
+	/* A second request while one is answered starts afresh from its
+	 * own range; what was held back stays held until this one is done. */
+	s->rs.active = 1;
+	s->rs.idx = 0;
+	s->rs.begin = begin;
+	s->rs.end = end;
+	s->rs.gap = 0;
+	s->rs.current = begin;
+	s->rs.last = 0;
+	resend_pump(s, now);
 	long long seq = fld_seq(m, 34);
 	if (seq == fix_store_next_in(s->store))
 		incr_in(s);
@@ -1526,6 +1617,10 @@ void fix_session_disconnected(struct fix_session *s, const char *why)
 	s->state = S_IDLE;
 	s->outlen = 0;
 	s->npend = 0;
+	/* A resend cut short: what it held back is stored and unsent, and
+	 * comes by the next ResendRequest or reset, as anything unsent. */
+	s->rs.active = 0;
+	s->held_from = 0;
 	s->logout_sent = 0;
 	s->disconnect = 0;
 	s->flooded = 0;

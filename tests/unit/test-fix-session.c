@@ -26,6 +26,9 @@
  * a_late_write_marks_only_its_own_numbering: the store's epoch.
  * torn_store_tail_is_cut_and_damage_refused.
  * sessions_file_errors_name_file_index_field_value.
+ * big_resend_goes_a_chunk_at_a_time: a resend past the 16 MiB output
+ *   bound goes in chunks (fix_session_pump), in order, no disconnect; a
+ *   report made meanwhile goes after it, once.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
  *   good messages (bytes flipped, cut, repeated, SOH moved) go through the
  *   framer and a logged-on session under the sanitizers; the session is
@@ -1236,10 +1239,106 @@ static void bad_resend_range_is_rejected(void **state)
 	fx_free(&f);
 }
 
+static void kick_nothing(void *conn)
+{
+	(void)conn;
+}
+
+/*
+ * A ResendRequest whose answer is larger than the session's output bound
+ * (16 MiB; 4,800 reports of 3,900 bytes here, about 55,000 of an engine's
+ * own) is answered a chunk at a time as the acceptor asks for the next
+ * (fix_session_pump): every report again with PossDupFlag, in order, none
+ * twice, no chunk above 300 KiB, no disconnect (there was one, "output
+ * buffer above 16777216 bytes", so an OMS that had missed a day's fills
+ * could never hear them).  A report made while the resend runs waits
+ * until it is done, then goes once, as new.
+ */
+static void big_resend_goes_a_chunk_at_a_time(void **state)
+{
+	enum { N = 4800 };
+	struct fx f;
+	char text[3901], id[16];
+	long long want = 2, live = -1;
+	size_t biggest = 0, total = 0;
+	int rounds = 0, live_seen = 0;
+
+	(void)state;
+	fx_new(&f);
+	fx_logon(&f, 1, NULL);
+	free(fx_out(&f));
+	fix_session_set_kick(f.s, kick_nothing);
+	memset(text, 'x', sizeof text - 1);
+	text[sizeof text - 1] = '\0';
+	for (int i = 0; i < N; i++) {
+		struct fix_out er;
+
+		snprintf(id, sizeof id, "E%d", i);
+		fix_out_begin(&er, "8");
+		fix_out_str(&er, 37, "O1");
+		fix_out_str(&er, 17, id);
+		fix_out_str(&er, 58, text);
+		assert_true(fix_send(f.s, &er) == i + 2);
+		if (i % 256 == 255)
+			free(fx_out(&f));
+	}
+	free(fx_out(&f));
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=2|16=0|"),
+	                 FIX_CONT);
+	for (;;) {
+		size_t n = fix_session_out_len(f.s);
+		char *o, *p;
+
+		if (n > biggest)
+			biggest = n;
+		total += n;
+		o = fx_out(&f);
+		for (p = o; (p = strstr(p, "|35=8|34=")) != NULL; p++) {
+			long long seq = atoll(p + 9);
+
+			if (seq == live) {
+				/* The live one: after every resent one, as new. */
+				assert_true(want == N + 2);
+				assert_true(strncmp(strchr(p + 9, '|'), "|43=Y|", 6) != 0);
+				live_seen++;
+				continue;
+			}
+			if (seq != want)
+				fail_msg("resent %lld where %lld was next", seq, want);
+			assert_true(strncmp(strchr(p + 9, '|'), "|43=Y|", 6) == 0);
+			want++;
+		}
+		free(o);
+		if (rounds++ == 3) {
+			/* A report made while the resend runs. */
+			struct fix_out er;
+
+			fix_out_begin(&er, "8");
+			fix_out_str(&er, 37, "O1");
+			fix_out_str(&er, 17, "LIVE");
+			live = fix_send(f.s, &er);
+			assert_true(live == N + 2);
+			assert_int_equal(fix_session_out_len(f.s), 0);
+		}
+		if (!fix_session_pump(f.s) && fix_session_out_len(f.s) == 0)
+			break;
+		assert_true(rounds < 1000);
+	}
+	fprintf(stderr, "big resend: %lld reports again in %d chunks of at most "
+	    "%zu bytes, %zu in all\n", want - 2, rounds, biggest, total);
+	assert_true(want == N + 2);
+	assert_int_equal(live_seen, 1);
+	assert_true(total > (16u << 20));
+	assert_true(biggest < (300u << 10));
+	assert_true(fix_session_logged_on(f.s));
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(restart_resumes_numbers_and_resends_from_store),
+		cmocka_unit_test(big_resend_goes_a_chunk_at_a_time),
 		cmocka_unit_test(too_high_asks_for_resend_and_holds_back),
 		cmocka_unit_test(too_low_without_possdup_logs_out_and_disconnects),
 		cmocka_unit_test(possdup_resend_is_not_delivered_twice),
