@@ -1491,43 +1491,68 @@ refusal_json(char *out, size_t n, uint64_t seq, const char *peer)
 	    SEC), peer);
 }
 
+/* A snapshot at seq holding audit (its records, or "") and refused
+ * hellos at qs[k] from peers[k], applied to s as a resync's. */
+static void
+apply_refusals(struct store *s, uint64_t seq, const char *audit,
+               const uint64_t *qs, const char *const *peers, size_t nq)
+{
+	size_t cap = nq * 600 + 4096, n;
+	char *big = malloc(cap), one[600];
+	cJSON *snap;
+
+	assert_non_null(big);
+	n = (size_t)snprintf(big, cap, "{\"ok\":true,\"seq\":%llu,\"t\":"
+	    "\"0\",\"audit\":[%s],\"refusals\":[", (unsigned long long)seq,
+	    audit);
+	for (size_t k = 0; k < nq; k++) {
+		refusal_json(one, sizeof one, qs[k], peers[k]);
+		n += (size_t)snprintf(big + n, cap - n, "%s%s", k > 0 ? "," : "",
+		    one);
+	}
+	snprintf(big + n, cap - n, "]}");
+	assert_non_null(snap = cJSON_Parse(big));
+	assert_int_equal(store_apply_snapshot(s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	free(big);
+}
+
 /*
  * A snapshot's refusals, which the engine keeps apart from its audit
  * records: a console attached after a flood of failed logins shows them
  * (it showed none), folded by peer; one that resyncs after a gap puts in
- * those it missed, folded into the rows it holds, and counts none twice,
- * however often it resyncs.
+ * those it missed, folded into the rows it holds, with the newest time,
+ * and counts none twice, however often it resyncs; the strangers' 32-row
+ * cap holds for rows put back.
  */
 static void
 store_snapshot_refusals_fold_in_once(void **state)
 {
+	static const char kill[] = "{\"v\":2,\"seq\":2,\"t\":"
+	    "\"34200000000000\",\"cmd\":\"kill\",\"ok\":true,\"client\":"
+	    "\"sup\",\"role\":\"supervisor\",\"user\":\"ana\",\"what\":"
+	    "\"kill block 1\"}";
+	static const char p8[] = "tcp 10.0.0.8", p9[] = "tcp 10.0.0.9",
+	    p4[] = "tcp 10.0.0.4";
+	static char many[60][32];
+	const char *peers[200];
+	uint64_t qs[200];
 	struct store s;
 	struct tui_view v;
 	struct panel p;
 	const struct store_audit *a;
-	char json[20000], one[600];
 	size_t n;
-	cJSON *snap;
 
 	(void)state;
 	/* Attached after 10.0.0.8 failed 5 times and 10.0.0.9 once. */
 	store_init(&s);
 	view_init(&v, &s);
-	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":40,"
-	    "\"t\":\"0\",\"audit\":[{\"v\":2,\"seq\":2,\"t\":"
-	    "\"34200000000000\",\"cmd\":\"kill\",\"ok\":true,\"client\":"
-	    "\"sup\",\"role\":\"supervisor\",\"user\":\"ana\",\"what\":"
-	    "\"kill block 1\"}],\"refusals\":[");
-	for (uint64_t q = 10; q < 16; q++) {
-		refusal_json(one, sizeof one, q, q == 13 ? "tcp 10.0.0.9" :
-		    "tcp 10.0.0.8");
-		n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
-		    q > 10 ? "," : "", one);
+	for (n = 0; n < 6; n++) {
+		qs[n] = 10 + n;
+		peers[n] = n == 3 ? p9 : p8;
 	}
-	snprintf(json + n, sizeof json - n, "]}");
-	assert_non_null(snap = cJSON_Parse(json));
-	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
-	cJSON_Delete(snap);
+	store_resync_begin(&s);
+	apply_refusals(&s, 40, kill, qs, peers, n);
 	assert_int_equal(s.audit.count, 3);
 	p = render(&panel_audit_ops, &v, 6, 160);
 	assert_int_equal(find_row(&p, "hello REFUSED -/- (5 times) from tcp "
@@ -1537,45 +1562,31 @@ store_snapshot_refusals_fold_in_once(void **state)
 	delwin(p.win);
 
 	/* Events 41 to 45: 10.0.0.8 twice more; then a gap (46 to 49: its
-	 * 47, a new peer's 48) and 50 seen before the snapshot is asked. */
+	 * 47, a new peer's 48) and 50 seen before the snapshot is asked.
+	 * The engine's ring then holds everything from 10 on. */
 	for (uint64_t q = 41; q <= 45; q++)
 		if (q == 42 || q == 44)
-			push_refused_hello(&s, q, "tcp 10.0.0.8", "-");
+			push_refused_hello(&s, q, p8, "-");
 		else
 			push_at(&s, TOPIC_HEARTBEAT, q, T0 + (int64_t)q * SEC,
 			    "{\"speed\":1}", 1000);
-	push_refused_hello(&s, 50, "tcp 10.0.0.8", "-");
-	store_resync_begin(&s);
-	/* The engine's ring: everything from 10 on. */
-	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":50,"
-	    "\"t\":\"0\",\"audit\":[],\"refusals\":[");
-	{
-		static const uint64_t qs[] = { 10, 11, 12, 13, 14, 15, 42, 44,
-		    47, 48, 50 };
-
-		for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
-			refusal_json(one, sizeof one, qs[k], qs[k] == 13 ?
-			    "tcp 10.0.0.9" : qs[k] == 48 ? "tcp 10.0.0.4" :
-			    "tcp 10.0.0.8");
-			n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
-			    k > 0 ? "," : "", one);
-		}
-	}
-	snprintf(json + n, sizeof json - n, "]}");
+	push_refused_hello(&s, 50, p8, "-");
+	qs[6] = 42, qs[7] = 44, qs[8] = 47, qs[9] = 48, qs[10] = 50;
+	for (n = 6; n < 11; n++)
+		peers[n] = qs[n] == 48 ? p4 : p8;
 	for (int round = 0; round < 2; round++) {
-		if (round == 1)
-			store_resync_begin(&s);
-		assert_non_null(snap = cJSON_Parse(json));
-		assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
-		cJSON_Delete(snap);
+		store_resync_begin(&s);
+		apply_refusals(&s, 50, "", qs, peers, n);
 		assert_int_equal(s.audit.count, 4);
 		for (size_t k = 0; k < s.audit.count; k++) {
 			a = store_ring_get(&s.audit, k);
-			if (strcmp(a->peer, "tcp 10.0.0.8") == 0) {
+			if (strcmp(a->peer, p8) == 0) {
 				assert_int_equal(a->times, 9);
 				assert_int_equal(a->seq, 50);
-			} else if (strcmp(a->peer, "tcp 10.0.0.4") == 0 ||
-			    strcmp(a->peer, "tcp 10.0.0.9") == 0)
+				/* Its newest time, not the missed 47's. */
+				assert_true(a->t == T0 + 50 * SEC);
+			} else if (strcmp(a->peer, p4) == 0 ||
+			    strcmp(a->peer, p9) == 0)
 				assert_int_equal(a->times, 1);
 		}
 	}
@@ -1583,84 +1594,50 @@ store_snapshot_refusals_fold_in_once(void **state)
 	assert_int_equal(find_row(&p, "(9 times) from tcp 10.0.0.8"), 3);
 	assert_int_equal(find_row(&p, "from tcp 10.0.0.4"), 1);
 	delwin(p.win);
-	/* The row says its newest refusal's time (50), not the missed 47's
-	 * put in after it. */
-	for (size_t k = 0; k < s.audit.count; k++) {
-		a = store_ring_get(&s.audit, k);
-		if (strcmp(a->peer, "tcp 10.0.0.8") == 0)
-			assert_true(a->t == T0 + 50 * SEC);
-	}
 	store_free(&s);
 
 	/* A refusal applied live before the first snapshot (1000), the
 	 * snapshot's 199 older ones noted after it, then 57 newer: 1000 is
 	 * still in the engine's ring of 200 at the next resync, and still
 	 * known as held (the seqs kept are the highest, not the last noted). */
-	{
-		char *big = malloc(200 * 600 + 100);
+	store_init(&s);
+	push_refused_hello(&s, 1000, p8, "-");
+	for (n = 0; n < 200; n++)
+		peers[n] = p8;
+	for (int round = 0; round < 2; round++) {
+		uint64_t from = round == 0 ? 801 : 858;
 
-		assert_non_null(big);
-		store_init(&s);
-		push_refused_hello(&s, 1000, "tcp 10.0.0.8", "-");
-		for (int round = 0; round < 2; round++) {
-			uint64_t from = round == 0 ? 801 : 858;
-
-			store_resync_begin(&s);
-			n = (size_t)snprintf(big, 100, "{\"ok\":true,\"seq\":%llu,"
-			    "\"t\":\"0\",\"audit\":[],\"refusals\":[",
-			    (unsigned long long)(from + 199));
-			for (uint64_t q = from; q < from + 200; q++) {
-				refusal_json(one, sizeof one, q, "tcp 10.0.0.8");
-				n += (size_t)snprintf(big + n, 600, "%s%s", q > from ?
-				    "," : "", one);
-			}
-			snprintf(big + n, 100, "]}");
-			assert_non_null(snap = cJSON_Parse(big));
-			assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
-			cJSON_Delete(snap);
-			if (round == 0)
-				for (uint64_t q = 1001; q <= 1057; q++)
-					push_refused_hello(&s, q, "tcp 10.0.0.8",
-					    "-");
-		}
-		assert_int_equal(s.audit.count, 1);
-		a = store_ring_get(&s.audit, 0);
-		assert_int_equal(a->times, 257);
-		assert_int_equal(a->seq, 1057);
-		store_free(&s);
-		free(big);
+		for (n = 0; n < 200; n++)
+			qs[n] = from + n;
+		store_resync_begin(&s);
+		apply_refusals(&s, from + 199, "", qs, peers, n);
+		if (round == 0)
+			for (uint64_t q = 1001; q <= 1057; q++)
+				push_refused_hello(&s, q, p8, "-");
 	}
+	assert_int_equal(s.audit.count, 1);
+	a = store_ring_get(&s.audit, 0);
+	assert_int_equal(a->times, 257);
+	assert_int_equal(a->seq, 1057);
+	store_free(&s);
 
 	/* 20 peers' rows, a gap with 10 new peers in it, 10 more peers
 	 * after it: put back in seq order the strangers still take at most
 	 * 32 rows and one for the rest, and every refusal is counted. */
 	store_init(&s);
 	for (uint64_t q = 1; q < 50; q++) {
-		char peer[32];
-
-		if (q > 20 && q < 40)
-			continue;
-		snprintf(peer, sizeof peer, "tcp 10.2.0.%llu",
+		snprintf(many[q], sizeof many[q], "tcp 10.2.0.%llu",
 		    (unsigned long long)q);
-		push_refused_hello(&s, q, peer, "-");
+		if (q <= 20 || q >= 40)
+			push_refused_hello(&s, q, many[q], "-");
 	}
 	assert_int_equal(s.audit.count, 30);
-	store_resync_begin(&s);
-	n = (size_t)snprintf(json, sizeof json, "{\"ok\":true,\"seq\":50,"
-	    "\"t\":\"0\",\"audit\":[],\"refusals\":[");
-	for (uint64_t q = 25; q < 35; q++) {
-		char peer[32];
-
-		snprintf(peer, sizeof peer, "tcp 10.2.0.%llu",
-		    (unsigned long long)q);
-		refusal_json(one, sizeof one, q, peer);
-		n += (size_t)snprintf(json + n, sizeof json - n, "%s%s",
-		    q > 25 ? "," : "", one);
+	for (n = 0; n < 10; n++) {
+		qs[n] = 25 + n;
+		peers[n] = many[25 + n];
 	}
-	snprintf(json + n, sizeof json - n, "]}");
-	assert_non_null(snap = cJSON_Parse(json));
-	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
-	cJSON_Delete(snap);
+	store_resync_begin(&s);
+	apply_refusals(&s, 50, "", qs, peers, n);
 	{
 		int64_t total = 0;
 
