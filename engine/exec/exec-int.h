@@ -18,6 +18,10 @@
 #include "engine/model/signal.h"
 #include "engine/watch/watch.h"
 
+/* Children an end-of-window sweep sends at most (exec_end_of_window):
+ * what a tiny maximum child leaves after them expires, said so. */
+#define EXEC_CLEANUP_CHILDREN 200
+
 /*
  * One market the engine trades in (one symbol).  The market's callbacks
  * carry a pointer to this, so a fill is looked for among the children of

@@ -381,6 +381,8 @@ void
 exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 {
 	int64_t remaining, far, near, filled;
+	int children = 0;
+	char capped[96] = "";
 
 	exec_cancel_all(x, p, "end of window");
 	remaining = p->spec.qty - p->filled;
@@ -401,7 +403,11 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 		 * children no larger than the maximum child: one child of the
 		 * whole rest would only be refused by the risk check.  Stop
 		 * when a child fills nothing (the book is empty within the
-		 * collar, or a limit refused it). */
+		 * collar, or a limit refused it), and after
+		 * EXEC_CLEANUP_CHILDREN children: a tiny maximum child (one
+		 * share, against a million left) made a million children in
+		 * one simulated instant, the loop stalled for seconds and the
+		 * journal grew by tens of megabytes (found by a probe). */
 		do {
 			int64_t collar = (int64_t)ceil((double)far * 0.01);
 			int64_t px = p->spec.side == BOOK_BID ? far + collar :
@@ -429,9 +435,14 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 			filled = exec_send(x, p, px, qty, STYLE_CROSS, "cleanup");
 			remaining -= filled;
 		} while (p->max_child > 0 && remaining > 0 && filled > 0 &&
+		    ++children < EXEC_CLEANUP_CHILDREN &&
 		    p->state == PARENT_WORKING &&
 		    exec_touches(x, p, &far, &near) == 0);
 	}
+	if (children >= EXEC_CLEANUP_CHILDREN)
+		snprintf(capped, sizeof capped, ": the sweep stops after %d "
+		    "children of the maximum child (%lld shares)",
+		    EXEC_CLEANUP_CHILDREN, (long long)p->max_child);
 	if (p->state == PARENT_WORKING)
 		exec_finish(x, p, remaining > 0 ? PARENT_EXPIRED : PARENT_DONE);
 	if (remaining > 0)
@@ -440,7 +451,7 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 		    (long long)remaining, (long long)p->spec.qty,
 		    !p->spec.cleanup ? ": the end-of-window setting is leave" :
 		    !exec_end_crosses(x, p) ? ": nothing crossed, the "
-		    "aggression is passive" : "",
+		    "aggression is passive" : capped,
 		    floor(100.0 * (double)p->filled / (double)p->spec.qty));
 }
 

@@ -336,6 +336,24 @@ max_child_bounds_every_child(void **state)
 	assert_int_equal(p->filled, 20000);
 	exec_free(x);
 	market_free(m);
+
+	/* A maximum child of one share as the window ends on 500,000 left
+	 * (a probe: a million children in one simulated instant, the loop
+	 * held for seconds, the journal tens of MB larger): the sweep sends
+	 * at most EXEC_CLEANUP_CHILDREN, and the block expires saying why. */
+	session_of(&m, &x, &s, "twap", 500000, 1800);
+	p = exec_get(x, 0);
+	l.max_child = 1;
+	exec_tick(x, OPEN + 60 * NS);
+	assert_int_equal(exec_limit(x, 1, &l, err, sizeof err), 0);
+	s.children = 0;
+	exec_tick(x, OPEN + 1800 * NS + 60 * NS);
+	assert_int_equal(p->state, PARENT_EXPIRED);
+	assert_true(s.children <= 200 + 60); /* the sweep and 29 slices */
+	assert_non_null(strstr(s.unfilled, "the sweep stops after 200 children "
+	    "of the maximum child (1 shares)"));
+	exec_free(x);
+	market_free(m);
 }
 
 /*
