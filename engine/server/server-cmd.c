@@ -2071,7 +2071,7 @@ server_command_session(struct server *s, const void *buf, size_t len,
 {
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
 	const char *seen;
-	char err[512], *out;
+	char err[512], *out, *durable = NULL;
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
 	struct audit_before before = { 0 };
@@ -2190,6 +2190,10 @@ answer:
 			if (server_jrnl_commit(s, 1, "a command") != 0) {
 				cJSON *r2 = server_jrnl_unsynced(s, id, reply);
 
+				/* Its own answer, true once a resume has
+				 * written it (server_idem_durable_later). */
+				if (done && remember)
+					durable = cJSON_PrintUnformatted(reply);
 				cJSON_Delete(reply);
 				reply = r2;
 				cmd_audit(s, sess, ce->name, reason, reply);
@@ -2230,8 +2234,13 @@ answer:
 	 * could not be synced (journal_unavailable after it was done) was:
 	 * it is remembered, so that a resend does not do it twice; a
 	 * refusal whose record could not be synced was not. */
-	if (out != NULL && remember && done)
+	if (out != NULL && remember && done) {
 		server_idem_store(s, sess->principal, id, body, out, *outlen);
+		if (durable != NULL)
+			server_idem_durable_later(s, sess->principal, id, durable,
+			    strlen(durable));
+	}
+	cJSON_free(durable);
 	cJSON_Delete(reply);
 	cJSON_Delete(req);
 	server_status_check(s);

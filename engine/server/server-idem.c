@@ -45,6 +45,12 @@ struct idem_entry {
 	char *key;                        /* principal '\n' id */
 	char *reply;
 	size_t len;
+	/* A command carried out whose record a full disk kept from the
+	 * journal is answered "not durable" (reply); once a journal_resume
+	 * has written it, its own answer (durable) is the true one. */
+	char *durable;
+	size_t durable_len;
+	uint64_t resumes;                 /* s->jresumes when stored */
 };
 
 uint64_t
@@ -100,7 +106,7 @@ idem_key_eq(const struct idem_entry *e, const char *principal, const char *id)
 static size_t
 idem_cost(const struct idem_entry *e)
 {
-	return strlen(e->key) + e->len + IDEM_OVERHEAD;
+	return strlen(e->key) + e->len + e->durable_len + IDEM_OVERHEAD;
 }
 
 /* Unlink and free one entry (from its chain and from the order). */
@@ -125,6 +131,7 @@ idem_drop(struct idem_cache *c, struct idem_entry *e)
 	c->count--;
 	free(e->key);
 	free(e->reply);
+	free(e->durable);
 	free(e);
 }
 
@@ -156,11 +163,40 @@ server_idem_find(struct server *s, const char *principal, const char *id,
 		if (e->hash == h && idem_key_eq(e, principal, id)) {
 			if (e->body != body)
 				return -1;
-			*reply = e->reply;
-			*len = e->len;
+			if (e->durable != NULL && s->jresumes > e->resumes) {
+				*reply = e->durable;
+				*len = e->durable_len;
+			} else {
+				*reply = e->reply;
+				*len = e->len;
+			}
 			return 1;
 		}
 	return 0;
+}
+
+void
+server_idem_durable_later(struct server *s, const char *principal,
+                          const char *id, const char *reply, size_t len)
+{
+	struct idem_cache *c = &s->idem;
+	struct idem_entry *e;
+	uint64_t h;
+
+	if (c->buckets == NULL || principal == NULL || principal[0] == '\0' ||
+	    id == NULL)
+		return;
+	h = idem_key_hash(principal, id);
+	for (e = c->buckets[h & (IDEM_BUCKETS - 1)]; e != NULL; e = e->chain)
+		if (e->hash == h && idem_key_eq(e, principal, id))
+			break;
+	if (e == NULL || e->durable != NULL ||
+	    (e->durable = malloc(len ? len : 1)) == NULL)
+		return;
+	memcpy(e->durable, reply, len);
+	e->durable_len = len;
+	e->resumes = s->jresumes;
+	c->bytes += len;
 }
 
 void

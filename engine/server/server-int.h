@@ -210,6 +210,7 @@ struct server {
 	uint64_t jbase;        /* records in the file before jpend[0] */
 	int jfailed;           /* a write failed: halt at the pass's end */
 	int jhalted;           /* JOURNAL-HALTED */
+	uint64_t jresumes;     /* journal_resumes that succeeded */
 	int jerrno;            /* the failure's errno */
 	char jwhat[64];        /* what was being written */
 	int64_t jhalt_t;       /* simulated time of the halt */
@@ -520,6 +521,11 @@ int server_idem_find(struct server *s, const char *principal, const char *id,
 void server_idem_store(struct server *s, const char *principal,
                        const char *id, uint64_t body, const char *reply,
                        size_t len);
+/* The answer the stored one (a "carried out but not durable") stands for
+ * once a journal_resume has written the command: found from then on. */
+void server_idem_durable_later(struct server *s, const char *principal,
+                               const char *id, const char *reply,
+                               size_t len);
 void server_idem_free(struct server *s);
 
 /*

@@ -301,6 +301,7 @@ server_jrnl_resume(struct server *s, const char *id,
 	s->jbase = jrnl_records(j);
 	s->jfailed = 0;
 	s->jhalted = 0;
+	s->jresumes++;
 	exec_journal_halt(s->x, 0);
 	/* The clock goes on from where it stopped, not from the wall. */
 	if (s->loop_inited)

@@ -58,6 +58,7 @@ struct seen {
 	/* The pct in force: the last ok, or one whose own record failed (it
 	 * was carried out, and stands once the journal is resumed). */
 	int effective, carried;
+	int carried_k;         /* that throttle's number, or -1 */
 	/* What the resume said was published while halted, not journaled. */
 	uint64_t gap_from, gap_to;
 	char refusal[600];
@@ -126,8 +127,10 @@ throttle(struct itest_engine *e, struct seen *sn)
 	snprintf(sn->refusal, sizeof sn->refusal, "%s", msg);
 	/* 1: not carried out; 2: carried out, its record not durable. */
 	sn->refused[k] = strstr(msg, "was not carried out") != NULL ? 1 : 2;
-	if (sn->refused[k] == 2)
+	if (sn->refused[k] == 2) {
 		sn->carried = pct;
+		sn->carried_k = k;
+	}
 	cJSON_Delete(r);
 	return 0;
 }
@@ -332,7 +335,18 @@ resume_ok(struct itest_engine *e, struct seen *sn)
 	cJSON *r;
 	long long t0;
 	const char *st = NULL;
+	char again[160];
 
+	/* A throttle carried out whose record the disk refused, sent again
+	 * under its id: while halted, the same answer (not durable). */
+	if (sn->carried_k >= 0) {
+		snprintf(again, sizeof again, "{\"cmd\":\"throttle\",\"id\":"
+		    "\"thr-%d\",\"pct\":%d,\"reason\":\"disk test\"}",
+		    sn->carried_k, 5 + sn->carried_k % 90);
+		r = itest_cmd(e, again);
+		assert_string_equal(itest_err(r), ERR_JOURNAL);
+		cJSON_Delete(r);
+	}
 	/* A reason is required, as for every change. */
 	r = itest_cmd(e, "{\"cmd\":\"journal_resume\"}");
 	assert_string_equal(itest_err(r), ERR_FIELD);
@@ -355,6 +369,21 @@ resume_ok(struct itest_engine *e, struct seen *sn)
 		assert_true(sn->gap_from > 1 && sn->gap_from <= sn->gap_to + 1);
 	}
 	cJSON_Delete(r);
+	/* Once resumed the command is on disk: the same id is answered as
+	 * done, not "not durable" any more (found by a probe: the stale
+	 * answer pushed a client to submit again under a new id). */
+	if (sn->carried_k >= 0) {
+		r = itest_cmd(e, again);
+		if (!itest_ok(r))
+			fail_msg("throttle thr-%d sent again after the resume: %s",
+			    sn->carried_k, cJSON_PrintUnformatted(r));
+		cJSON_Delete(r);
+		fprintf(stderr, "journal full: throttle thr-%d, carried out and "
+		    "not durable, answered ok once resumed\n", sn->carried_k);
+		sn->carried_k = -1;
+	} else
+		fprintf(stderr, "journal full: no throttle was carried out "
+		    "without its record this time\n");
 	if (sn->carried != 0)
 		sn->effective = sn->carried;
 	sn->carried = 0;
@@ -424,6 +453,7 @@ journal_full_fault(void **state)
 
 	(void)state;
 	assert_non_null(sn);
+	sn->carried_k = -1;
 	assert_non_null(mkdtemp(keep));
 	setenv("TRANCHE_FAULT_JOURNAL_ENOSPC_AFTER", "150000", 1);
 	assert_int_equal(itest_start(&e, tranched, "--speed", "600", NULL), 0);
@@ -468,6 +498,7 @@ journal_full_tmpfs(void **state)
 		skip();
 	}
 	assert_non_null(sn = calloc(1, sizeof *sn));
+	sn->carried_k = -1;
 	/* Half the disk is taken by a file a supervisor can remove. */
 	snprintf(filler, sizeof filler, "%s/filler", dir);
 	assert_non_null(f = fopen(filler, "w"));

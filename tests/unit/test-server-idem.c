@@ -8,6 +8,8 @@
  *   request's body is -1 (id_reused), and storing it keeps the first;
  * idem_bounded_in_bytes: storing far more than IDEM_MAX_BYTES keeps the
  *   cache under it, forgetting the oldest first and keeping the newest.
+ * idem_not_durable_until_resumed: a "not durable" answer gives way to the
+ *   command's own once a journal_resume has written it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +99,51 @@ idem_bounded_in_bytes(void **state)
 	free(s);
 }
 
+/*
+ * A command carried out whose record the disk refused is remembered with
+ * its "not durable" answer; once a journal_resume has written it, the
+ * same id gets the command's own answer (found by a probe: the stale
+ * answer, with no block id, pushed a client to submit again under a new
+ * id).  Without a resume, the first answer stays.
+ */
+static void
+idem_not_durable_until_resumed(void **state)
+{
+	struct server *s = calloc(1, sizeof *s);
+	const char *rep;
+	size_t len;
+
+	(void)state;
+	assert_non_null(s);
+	server_idem_store(s, "uid:1/trader/a", "S", 7, "not durable", 11);
+	server_idem_durable_later(s, "uid:1/trader/a", "S",
+	    "{\"ok\":true,\"block\":\"3\"}", 25);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "S", 7, &rep,
+	    &len), 1);
+	assert_memory_equal(rep, "not durable", 11);
+	s->jresumes++;
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "S", 7, &rep,
+	    &len), 1);
+	assert_int_equal(len, 25);
+	assert_memory_equal(rep, "{\"ok\":true,\"block\":\"3\"}", 25);
+	/* Another body under the id is still id_reused; another principal
+	 * still finds nothing. */
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "S", 8, &rep,
+	    &len), -1);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/b", "S", 7, &rep,
+	    &len), 0);
+	/* An entry stored after the resume with its later answer waits for
+	 * the next resume. */
+	server_idem_store(s, "uid:1/trader/a", "T", 9, "not durable", 11);
+	server_idem_durable_later(s, "uid:1/trader/a", "T", "{\"ok\":true}",
+	    11);
+	assert_int_equal(server_idem_find(s, "uid:1/trader/a", "T", 9, &rep,
+	    &len), 1);
+	assert_memory_equal(rep, "not durable", 11);
+	server_idem_free(s);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -104,6 +151,7 @@ main(void)
 		cmocka_unit_test(idem_keys_are_per_principal),
 		cmocka_unit_test(idem_reused_id_with_another_body),
 		cmocka_unit_test(idem_bounded_in_bytes),
+		cmocka_unit_test(idem_not_durable_until_resumed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
