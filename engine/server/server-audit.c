@@ -134,21 +134,20 @@ aw_block(const struct audit_before *b, uint32_t id)
 }
 
 /* The "block" field: 0 when absent (every block), AW_NO_BLOCK when it is
- * there but not a block id (the handler's refusal says why). */
+ * there but not a block id (the handler's refusal says why).  Read as the
+ * handlers read it (cmd_block, ipc_get_i64): a probe found "02" done to
+ * block 2 and audited as "block ?", and a refused "18e0" audited as a
+ * change to block 18. */
 #define AW_NO_BLOCK UINT32_MAX
 static uint32_t
 aw_block_id(const cJSON *req)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "block");
-	double v = -1;
+	int64_t v;
+	int rv = ipc_get_i64(req, "block", &v);
 
-	if (f == NULL)
+	if (rv == -1)
 		return 0;
-	if (cJSON_IsString(f))
-		ipc_decimal(f->valuestring, strlen(f->valuestring), &v);
-	else if (cJSON_IsNumber(f))
-		v = f->valuedouble;
-	return v >= 1 && v < 4294967295.0 && v == floor(v) ? (uint32_t)v :
+	return rv == 0 && v >= 1 && v < (int64_t)UINT32_MAX ? (uint32_t)v :
 	    AW_NO_BLOCK;
 }
 

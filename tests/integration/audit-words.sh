@@ -12,7 +12,8 @@
 # "what" (throttle with the old values, style with its duration, algo old
 # -> new, limit and manual order in dollars, pause/resume with the state
 # they replaced, speed, kill, release, ack, cancel, submit,
-# journal_resume), and the snapshot's audit list carries the same.  No
+# journal_resume; a block given as "01" is block 1, and a refused "1e0" no
+# block), and the snapshot's audit list carries the same.  No
 # token is written in the journal.
 set -u
 TRANCHED=$1 TRANCHE=$2
@@ -101,6 +102,12 @@ ctl --role supervisor override --block 1 action=cost_limit bps=-1 \
 	--reason "typo" >/dev/null 2>&1 && fail "cost_limit -1 accepted"
 ctl pause --block 1 --reason "look" >/dev/null || fail "pause refused"
 ctl resume --block 1 --reason "go" >/dev/null || fail "resume refused"
+# The block as the handler reads it: "01" is block 1 (it was audited as
+# "block ?"), and a refused "1e0" is not a change to block 1.
+ctl throttle 13 --block 01 --reason "zero first" >/dev/null ||
+	fail "throttle of block 01 refused"
+ctl throttle 14 --block 1e0 --reason "exponent" >/dev/null 2>&1 &&
+	fail "throttle of block 1e0 accepted"
 ctl --role supervisor speed speed=120 --reason "faster" >/dev/null ||
 	fail "speed refused"
 ctl --role supervisor kill --reason "stop all" >/dev/null || fail "kill refused"
@@ -150,6 +157,8 @@ jq -se --arg u "$me" 'any(.user == $u and .what == "manual block 1 sell 1,000 @ 
 	"$tmp/audit.json" >/dev/null || fail "no manual order in words"
 expect "$me" trader true "cancel children block 1"
 expect "$me" trader true "pause block 1 (was WORKING)"
+expect "$me" trader true "throttle block 1 13% (was 12%)"
+expect "$me" trader false "throttle block ? 14%"
 expect "$me" trader true "resume block 1 (was PAUSED)"
 expect "$me" supervisor true "speed 120x (was 60x)"
 expect "$me" supervisor true "kill switch on"
