@@ -285,8 +285,8 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 	const char *p = s;
 
 	if (s == NULL || *s == '\0') {
-		snprintf(err, errlen, "venues \"\": must be lit, lit,dark or "
-		    "lit,dark,rfq");
+		snprintf(err, errlen, "venues \"\": must be lit, lit,dark, "
+		    "lit,rfq or lit,dark,rfq");
 		return -1;
 	}
 	while (*p != '\0') {
@@ -317,6 +317,16 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 			    "after it", s);
 			return -1;
 		}
+	}
+	/* The lit book is in every set (a block must be able to finish
+	 * where everyone trades): a set without it is not what it says, and
+	 * was widened without a word (found by a probe: "dark" traded in the
+	 * lit book). */
+	if (!(seen & VENUE_BIT(VENUE_LIT))) {
+		snprintf(err, errlen, "venues \"%.60s\": must include lit (every "
+		    "block may trade in the lit book: lit, lit,dark, lit,rfq or "
+		    "lit,dark,rfq)", s);
+		return -1;
 	}
 	*set = m;
 	return 0;

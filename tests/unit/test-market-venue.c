@@ -606,18 +606,25 @@ a_failed_firm_up_lowers_the_rate_and_the_priority(void **state)
 	free(r);
 }
 
-/* Venue sets parse with the lit book always in, and a bad one is named. */
+/* Venue sets parse with the lit book in, a set without it is refused
+ * (it was widened to include it without a word), and a bad one is named. */
 static void
 venue_sets_parse_and_name_bad_values(void **state)
 {
 	unsigned set = 99;
-	char err[160], buf[32];
+	char err[200], buf[32];
 
 	(void)state;
-	assert_int_equal(venue_set_parse("dark", &set, err, sizeof err), 0);
+	assert_int_equal(venue_set_parse("dark", &set, err, sizeof err), -1);
+	assert_int_equal(set, 99);
+	assert_non_null(strstr(err, "venues \"dark\": must include lit"));
+	assert_int_equal(venue_set_parse("rfq,dark", &set, err, sizeof err), -1);
+	assert_int_equal(venue_set_parse("dark,lit", &set, err, sizeof err), 0);
 	assert_int_equal(set, VENUE_BIT(VENUE_LIT) | VENUE_BIT(VENUE_DARK));
 	venue_set_format(set, buf, sizeof buf);
 	assert_string_equal(buf, "lit,dark");
+	assert_int_equal(venue_set_parse("lit,rfq", &set, err, sizeof err), 0);
+	assert_int_equal(set, VENUE_BIT(VENUE_LIT) | VENUE_BIT(VENUE_RFQ));
 	assert_int_equal(venue_set_parse("lit,dark,rfq", &set, err, sizeof err),
 	    0);
 	assert_int_equal(set, VENUE_SET_ALL);
