@@ -947,10 +947,15 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (venues != NULL && venue_set_parse(venues, &ps.venues, err,
 	    sizeof err) != 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"venues\": %s", err);
+	/* The value as sent, whole up to 64 characters and said to go on
+	 * past them: cut at 20, "top:99999999999999999999" read as a valid
+	 * "top:9999999999999999" (found by a probe). */
 	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers)
 		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" "
-		    "\"%.20s\": must be all, random:K, top:K or learned:K",
-		    dealers);
+		    "\"%.64s%s\" (%zu characters): must be all, random:K, top:K "
+		    "or learned:K, at most %zu characters", dealers,
+		    strlen(dealers) > 64 ? "..." : "", strlen(dealers),
+		    sizeof ps.dealers - 1);
 	if (dealers != NULL)
 		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
 	/* The dark child as a conditional order instead of a firm one. */
@@ -1148,6 +1153,11 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			return ipc_reply_error(id, ERR_FIELD, "field \"tif\" "
 			    "\"%.16s\": must be day or ioc", tif);
 		struct parent *p = exec_find(s->x, block);
+		/* A finished block is a state, not a risk, refusal (it was
+		 * refused "risk" by the check below: found by a probe). */
+		if ((e = cmd_unfinished(s, id, block, "send a child for")) !=
+		    NULL)
+			return e;
 		if (exec_risk_check(s->x, p, px, qty, err, sizeof err) != 0)
 			return ipc_reply_error(id, ERR_RISK, "%s", err);
 		rv = exec_manual_child(s->x, block, px, qty,
@@ -1971,6 +1981,34 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
  * all it answers), the role (the table's least role for the command), and
  * a reason where the table says CMD_REASON.
  */
+/* Whether UTF-8 text r shows nothing: only white space (ASCII, no-break
+ * and ideographic spaces) and zero-width characters (U+200B..U+200D,
+ * U+2060, U+FEFF). */
+static int
+cmd_blank(const char *r)
+{
+	const unsigned char *p = (const unsigned char *)r;
+
+	while (*p != '\0') {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+			p++;
+		else if (p[0] == 0xc2 && p[1] == 0xa0)
+			p += 2;
+		else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x8b &&
+		    p[2] <= 0x8d)
+			p += 3;
+		else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0xa0)
+			p += 3;
+		else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+			p += 3;
+		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+			p += 3;
+		else
+			return 0;
+	}
+	return 1;
+}
+
 static cJSON *
 cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
           const char *id, const struct session *sess, const char **reason)
@@ -1998,6 +2036,16 @@ cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
 		*reason = NULL;
 		return ipc_reply_error(id, ERR_FIELD, "field \"reason\": %s "
 		    "requires a reason (a non-empty string)", ce->name);
+	}
+	/* A reason a supervisor cannot read is none (found by a probe:
+	 * spaces, or a zero-width space, passed).  Recovery takes what was
+	 * accepted then. */
+	if (rv == 0 && (ce->flags & CMD_REASON) && !s->recovering &&
+	    cmd_blank(*reason)) {
+		*reason = NULL;
+		return ipc_reply_error(id, ERR_FIELD, "field \"reason\": %s "
+		    "requires a reason that says something (it has only spaces "
+		    "or invisible characters)", ce->name);
 	}
 	if (rv != 0)
 		*reason = NULL;

@@ -232,6 +232,18 @@ overrides_algos_at_end_preview(void **state)
 			{ "{\"cmd\":\"venue\",\"venue\":\"dark\",\"enabled\":"
 			    "false,\"dealr\":\"D1\",\"reason\":\"t\"}",
 			    "\"dealr\"", "venue" },
+			/* The value whole, not a valid-looking 20 of it. */
+			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+			    "\"qty\":100,\"duration_s\":60,\"dealers\":"
+			    "\"top:99999999999999999999\",\"reason\":\"t\"}",
+			    "\"top:99999999999999999999\"", "at most 15" },
+			/* A reason that shows nothing is none. */
+			{ "{\"cmd\":\"pause\",\"block\":\"1\",\"reason\":"
+			    "\"  \\u200b\\u00a0\"}", "\"reason\"", "says something" },
+			/* Dark only is refused, not widened to lit,dark. */
+			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+			    "\"qty\":100,\"duration_s\":60,\"venues\":\"dark\","
+			    "\"reason\":\"t\"}", "\"dark\"", "must include lit" },
 			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
 			    "\"qty\":100,\"duration_s\":60,\"origin\":{\"kind\":"
 			    "\"fix\",\"session\":\"zz\",\"clordid\":\"Q3\","
@@ -276,6 +288,10 @@ overrides_algos_at_end_preview(void **state)
 		usleep(100000);
 	assert_string_equal(block_field(&e, "2", "state"), "EXPIRED");
 	assert_true(atof(block_field(&e, "2", "filled")) < 200000);
+	/* A child for a finished block: its state, not a risk check. */
+	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
+	    "\"action\":\"child\",\"px\":10000,\"qty\":100,\"reason\":"
+	    "\"t\"}"), ERR_STATE, "block 2 is EXPIRED", "send a child for");
 	assert_int_equal(itest_stop(&e), 0);
 }
 
