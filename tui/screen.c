@@ -663,9 +663,12 @@ screen_on_signal(uv_signal_t *h, int sig)
 void
 screen_start(struct tui *t)
 {
+	/* Ctrl-\ (SIGQUIT) quits as Ctrl-C does, with the terminal given
+	 * back: its default left the alternate screen, mouse tracking and a
+	 * hidden cursor behind (found by a probe). */
 	uv_signal_t *sigs[] = { &t->sig_winch, &t->sig_int, &t->sig_term,
-		&t->sig_hup };
-	int signums[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+		&t->sig_hup, &t->sig_quit };
+	int signums[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	size_t i;
 
 	uv_timer_init(&t->loop, &t->frame_timer);
@@ -694,6 +697,7 @@ screen_close_handles(struct tui *t)
 	uv_close((uv_handle_t *)&t->sig_int, NULL);
 	uv_close((uv_handle_t *)&t->sig_term, NULL);
 	uv_close((uv_handle_t *)&t->sig_hup, NULL);
+	uv_close((uv_handle_t *)&t->sig_quit, NULL);
 }
 
 int

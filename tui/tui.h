@@ -935,7 +935,7 @@ struct tui {
 	SCREEN *scr;
 	FILE *tty_out, *tty_in;
 	uv_poll_t tty_poll;
-	uv_signal_t sig_winch, sig_int, sig_term, sig_hup;
+	uv_signal_t sig_winch, sig_int, sig_term, sig_hup, sig_quit;
 	uv_timer_t frame_timer;
 	int handles_open;
 	struct panel panels[PANEL_COUNT];
