@@ -723,6 +723,69 @@ tui_input(struct tui *t)
 		t->tp->seek(t, line);
 }
 
+/*
+ * The block a : command names, made the selection: "block N" before any
+ * values, or for the commands that take no values a bare N.  What else
+ * such a command is given ("all" for pause and resume aside) is refused.
+ * 0 to go on (*rest past the block), -1 when refused (said).
+ */
+static int
+tui_command_block(struct tui *t, const char *word, char **rest)
+{
+	static const char *const bare[] = { "pause", "resume", "cancel",
+		"cancel_children", NULL };
+	static const char *const valued[] = { "throttle", "style", "algo",
+		"child", "limit", CMD_RFQ, NULL };
+	char id[24];
+	const char *p = *rest;
+	int takes_bare = 0, takes_block = 0, k;
+	size_t n;
+
+	for (k = 0; bare[k] != NULL; k++)
+		takes_bare |= strcmp(word, bare[k]) == 0;
+	for (k = 0; valued[k] != NULL; k++)
+		takes_block |= strcmp(word, valued[k]) == 0;
+	takes_block |= takes_bare;
+	if (!takes_block)
+		return 0;
+	if (strncmp(p, "block ", 6) == 0)
+		p += 6;
+	else if (!takes_bare || !(*p >= '0' && *p <= '9'))
+		p = NULL;
+	if (p != NULL) {
+		while (*p == ' ')
+			p++;
+		n = strspn(p, "0123456789");
+		if (n == 0 || n >= sizeof id || (p[n] != '\0' && p[n] != ' ')) {
+			tui_message(t, MSG_ERR, ":%s: '%.20s' is not a block number; "
+			    "nothing opened", word, *rest);
+			return -1;
+		}
+		snprintf(id, sizeof id, "%.*s", (int)n, p);
+		if ((k = panel_blotter_find(&t->store, id)) < 0) {
+			tui_message(t, MSG_ERR, ":%s: no block %s in the console's "
+			    "list; nothing opened", word, id);
+			return -1;
+		}
+		panel_blotter_take(&t->view, k);
+		t->panels[PANEL_BLOCK].dirty = 1;
+		t->panels[PANEL_BLOTTER].dirty = 1;
+		t->panels[PANEL_CHART].dirty = 1;
+		p += n;
+		while (*p == ' ')
+			p++;
+		*rest = (char *)p;
+	}
+	if (takes_bare && (*rest)[0] != '\0' && !(strcmp(*rest, "all") == 0 &&
+	    (strcmp(word, "pause") == 0 || strcmp(word, "resume") == 0))) {
+		tui_message(t, MSG_ERR, ":%s takes a block (\"block N\" or N)%s, "
+		    "not '%.20s'; nothing opened", word, strcmp(word, "pause") ==
+		    0 || strcmp(word, "resume") == 0 ? " or \"all\"" : "", *rest);
+		return -1;
+	}
+	return 0;
+}
+
 /* The : command line: the same actions as the keys, with their values. */
 static void
 tui_command(struct tui *t, const char *line)
@@ -740,6 +803,13 @@ tui_command(struct tui *t, const char *line)
 	rest = (char *)p + n;
 	while (*rest == ' ')
 		rest++;
+	/* "block N" names the block any block action acts on (for pause,
+	 * resume, cancel and cancel_children, which take no values, a bare
+	 * N too): it becomes the selection.  Words a command does not take
+	 * are refused, naming them: ":cancel 6" cancelled the block that
+	 * happened to be selected (found by a probe). */
+	if (tui_command_block(t, word, &rest) != 0)
+		return;
 	if (strcmp(word, "pause") == 0 || strcmp(word, "resume") == 0) {
 		if (strcmp(rest, "all") == 0) {
 			if (tui_may_send(t, word)) {
@@ -756,8 +826,13 @@ tui_command(struct tui *t, const char *line)
 	    strcmp(word, "cancel_children") == 0 || strcmp(word, "cancel") == 0 ||
 	    strcmp(word, CMD_RFQ) == 0)
 		tui_action(t, word, rest[0] ? rest : NULL);
-	else if (strcmp(word, "ack") == 0)
-		tui_action_ack(t, strcmp(rest, "all") == 0);
+	else if (strcmp(word, "ack") == 0) {
+		if (rest[0] != '\0' && strcmp(rest, "all") != 0)
+			tui_message(t, MSG_ERR, ":ack takes \"all\" or nothing (the "
+			    "selected alert), not '%.20s'; nothing opened", rest);
+		else
+			tui_action_ack(t, strcmp(rest, "all") == 0);
+	}
 	else if (strcmp(word, "search") == 0) {
 		snprintf(t->view.search, sizeof t->view.search, "%s", rest);
 		t->panels[PANEL_DECISIONS].dirty = 1;

@@ -30,6 +30,26 @@ wait_for_re "│[0-9]{2}:[0-9]{2}:[0-9]{2} $id +[a-z]+ "
 # Both blocks' rows are in the blotter above the totals.
 wait_for_line "SELL" "500,000"
 wait_for_line "BUY" "20,000"
+# A block named on the command line is the one acted on (":cancel 2"
+# cancelled the selected block 1), and words a command does not take are
+# refused, naming them.  Escape leaves each prompt unsent.
+second=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[1].id')
+tmux_ send-keys ":cancel $second" Enter
+wait_for "cancel $second: reason"
+tmux_ send-keys Escape
+tmux_ send-keys ":pause block $second" Enter
+wait_for "pause $second: reason"
+tmux_ send-keys Escape
+tmux_ send-keys ":pause 99" Enter
+wait_for "no block 99 in the console's list; nothing opened"
+tmux_ send-keys ":pause all now" Enter
+wait_for "not 'all now'; nothing opened"
+tmux_ send-keys ":ack 99999" Enter
+wait_for ":ack takes \"all\" or nothing"
+[ "$("$TRANCHE" ctl --connect "$URL" status --json |
+	jq -r '[.blocks[].state] | join(",")')" = "WORKING,WORKING" ] ||
+	fail "a block changed: $("$TRANCHE" ctl --connect "$URL" status --json |
+		jq -c '[.blocks[].state]')"
 tmux_ send-keys q
 console_exited_cleanly
 echo "PASS console-program"
