@@ -83,6 +83,41 @@ server_fix_val(const struct fix_msg *m, int tag, char *buf, size_t n)
 	return ipc_show(buf, n, raw, strlen(raw));
 }
 
+/*
+ * Price(44) as a whole number of ticks of tick, read from its text: a
+ * value with more decimals than the tick has is refused however close it
+ * is (found by a probe: a buy at 99.1099999999 became a limit of 99.11,
+ * above the client's, because the check compared doubles within a
+ * millionth of a tick).  0 and *ticks, or -1.
+ */
+int
+server_fix_px_ticks(const struct fix_msg *m, double tick, int64_t *ticks)
+{
+	char v[40];
+	const char *dot;
+	double px;
+	size_t k;
+	int d;
+
+	if (fix_get_str(m, 44, v, sizeof v) != 0 || fix_get_num(m, 44, &px) != 0 ||
+	    !(tick > 0))
+		return -1;
+	/* The decimals that mean something, and the tick's own. */
+	k = (dot = strchr(v, '.')) != NULL ? strlen(dot + 1) : 0;
+	while (k > 0 && dot[k] == '0')
+		k--;
+	for (d = 0; d < 12; d++) {
+		double t = tick * pow(10.0, d);
+
+		if (fabs(t - floor(t + 0.5)) < 1e-9 * t)
+			break;
+	}
+	if ((int)k > d)
+		return -1;
+	*ticks = llround(px / tick);
+	return fabs((double)*ticks * tick - px) > tick * 1e-6 ? -1 : 0;
+}
+
 /* Append to the string in buf (n bytes), cutting what does not fit. */
 static void fixmap_cat(char *buf, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -166,8 +201,7 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 			    sizeof buf), (double)(1LL << 40), c->tick);
 			return NULL;
 		}
-		ticks = llround(px / c->tick);
-		if (fabs((double)ticks * c->tick - px) > c->tick * 1e-6) {
+		if (server_fix_px_ticks(m, c->tick, &ticks) != 0) {
 			snprintf(text, n, "Price(44) %s: not a whole number of "
 			    "ticks of %g", server_fix_val(m, 44, buf, sizeof buf),
 			    c->tick);

@@ -81,8 +81,21 @@ struct sfix_ref {
 	size_t order;
 };
 
+/* A ClOrdID a session used in a NewOrderSingle the engine refused: never
+ * an order, and never to be one (found by a probe: a D refused while the
+ * kill switch was on, sent again after the release, became a working
+ * order on the ClOrdID the OMS had heard rejected).  Kept in memory, at
+ * most SFIX_REFUSED_MAX of them. */
+struct sfix_refused_id {
+	char session[33];
+	char clordid[64];
+};
+#define SFIX_REFUSED_MAX 100000
+
 struct server_fix {
 	struct server *s;
+	struct sfix_refused_id *refused;
+	size_t nrefused, caprefused;
 	struct fix_acceptor *acc;
 	char store[1100];
 	struct { char name[33]; int v42; } vers[SFIX_VERSIONS];
@@ -181,6 +194,17 @@ sfix_order_of_block(struct server_fix *f, uint32_t block)
 	for (size_t i = 0; i < f->norders; i++)
 		if (f->orders[i].block == block)
 			return &f->orders[i];
+	return NULL;
+}
+
+static const struct sfix_refused_id *
+sfix_refused_find(const struct server_fix *f, const char *session,
+                  const char *clordid)
+{
+	for (size_t i = 0; i < f->nrefused; i++)
+		if (strcmp(f->refused[i].clordid, clordid) == 0 &&
+		    strcmp(f->refused[i].session, session) == 0)
+			return &f->refused[i];
 	return NULL;
 }
 
@@ -632,8 +656,10 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 		snprintf(er.clordid, sizeof er.clordid, "NONE");
 	if (fix_get_str(m, 55, er.sym, sizeof er.sym) != 0)
 		er.sym[0] = '\0';
-	if (fix_get_str(m, 54, v, sizeof v) == 0 && (v[0] == '1' ||
-	    v[0] == '2') && v[1] == '\0')
+	/* Side as sent, when it is one character: a refused 54=5 was
+	 * reported as a buy (found by a probe). */
+	if (fix_get_str(m, 54, v, sizeof v) == 0 && v[0] > ' ' && v[0] < 127 &&
+	    v[1] == '\0')
 		er.side = v[0];
 	/* The quantity as asked, when it is one (12.5 is not 12). */
 	if (fix_get_num(m, 38, &qty) == 0 && qty >= 1 && qty <= 1e9 &&
@@ -644,6 +670,22 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 	    text));
 	er.t = server_now(f->s);
 	sfix_send_now(f, fs, &er);
+	/* The id the OMS heard rejected stays used. */
+	if (strcmp(er.clordid, "NONE") != 0 && f->nrefused < SFIX_REFUSED_MAX &&
+	    sfix_ref_find(f, er.session, er.clordid) == NULL &&
+	    sfix_refused_find(f, er.session, er.clordid) == NULL) {
+		struct sfix_refused_id *ids = sfix_grow(f->refused,
+		    &f->caprefused, f->nrefused, sizeof *ids);
+
+		if (ids != NULL) {
+			f->refused = ids;
+			snprintf(ids[f->nrefused].session,
+			    sizeof ids[f->nrefused].session, "%s", er.session);
+			snprintf(ids[f->nrefused].clordid,
+			    sizeof ids[f->nrefused].clordid, "%s", er.clordid);
+			f->nrefused++;
+		}
+	}
 }
 
 int
@@ -849,6 +891,16 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 		cJSON_Delete(req);
 		return;
 	}
+	/* Refused before, sent again (PossResend or not): its fate was that
+	 * refusal, and the id is used. */
+	if (sfix_refused_find(f, fix_session_name(fs), clordid) != NULL) {
+		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
+		    "session %s by an order that was rejected", clordid,
+		    fix_session_name(fs));
+		sfix_reject(f, fs, m, inseq, 6, text);
+		cJSON_Delete(req);
+		return;
+	}
 	reply = sfix_run(f, fs, req);
 	cJSON_Delete(req);
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
@@ -995,7 +1047,7 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	cJSON_AddStringToObject(req, "block", buf);
 	if (replace) {
 		double qty = 0, px = 0;
-		char ot[8];
+		char ot[8] = "";
 		int64_t end;
 		int rv;
 
@@ -1012,11 +1064,17 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		}
 		if (fix_get_str(m, 40, ot, sizeof ot) == 0 && strcmp(ot, "1") == 0)
 			cJSON_AddNumberToObject(req, "limit_px", 0);
-		else if ((rv = fix_get_num(m, 44, &px)) != -1) {
-			int64_t ticks = llround(px / server_tick(f->s));
+		else if (strcmp(ot, "2") == 0 && fix_get_num(m, 44, &px) == -1) {
+			/* A limit order without its price is not the market
+			 * order it was (found by a probe: taken as one). */
+			snprintf(text, sizeof text, "Price(44) \"\": a limit order "
+			    "(OrdType 2) needs a price > 0");
+			goto refuse;
+		} else if ((rv = fix_get_num(m, 44, &px)) != -1) {
+			int64_t ticks = 0;
 
-			if (rv != 0 || !(px > 0) || fabs((double)ticks *
-			    server_tick(f->s) - px) > server_tick(f->s) * 1e-6) {
+			if (rv != 0 || !(px > 0) || server_fix_px_ticks(m,
+			    server_tick(f->s), &ticks) != 0) {
 				snprintf(text, sizeof text, "Price(44) \"%s\": must be "
 				    "> 0 and a whole number of ticks of %g",
 				    server_fix_val(m, 44, buf, sizeof buf),
@@ -1319,6 +1377,7 @@ server_fix_free(struct server *s)
 	free(f->sent);
 	free(f->orders);
 	free(f->refs);
+	free(f->refused);
 	free(f->q);
 	free(f);
 	s->fix = NULL;

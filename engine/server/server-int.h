@@ -343,6 +343,8 @@ cJSON *server_fix_order_req(const struct fix_msg *m, const char *session,
                             long long inseq, const struct fix_ctx *c,
                             char *text, size_t n, int *rej);
 /* A tag's value for a message (cut, control characters escaped). */
+int server_fix_px_ticks(const struct fix_msg *m, double tick,
+                        int64_t *ticks);
 const char *server_fix_val(const struct fix_msg *m, int tag, char *buf,
                            size_t n);
 /* A UTC timestamp's time of day as simulated ns since midnight: 0, or -1

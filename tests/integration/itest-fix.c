@@ -538,6 +538,31 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	    "\"6000000\""));
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v),
 	    "limits.block_shares"));
+	/* Found by a probe on 2026-12-06.  The id of an order the OMS heard
+	 * rejected stays used: sent again in a form that would pass, marked
+	 * PossResend or not, it is not a new order. */
+	fc_send(&c, "D", "97=Y|11=X7|55=QDI|54=1|38=6000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "by an order that was "
+	    "rejected"));
+	/* Side as sent in a refusal; a price closer to a tick than a
+	 * double can tell is still off the tick; a limit replace without a
+	 * price is refused, not made a market order. */
+	fc_send(&c, "D", "11=X3|55=QDI|54=5|38=100|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 54, v, sizeof v), "5");
+	fc_send(&c, "D", "11=X4|55=QDI|54=1|38=100|40=2|44=99.1099999999|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "Price(44) "
+	    "99.1099999999: not a whole number of ticks"));
+	fc_send(&c, "G", "41=X1|11=X5|55=QDI|54=1|38=3000|40=2|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "Price(44) \"\": a "
+	    "limit order (OrdType 2) needs a price"));
 
 	/* Some fills, then a person pauses the block. */
 	while (h.sum < 300)
