@@ -609,9 +609,10 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (rv == -2)
 		return cmd_bad_field(id, req, "pct", "must be a number");
-	if (rv == 0 && !(pct > 0 && pct <= 100))
+	if (rv == 0 && !(pct > 0 && pct <= 100 && (pct >= EXEC_POV_MIN ||
+	    s->recovering)))
 		return ipc_reply_error(id, ERR_FIELD, "field \"pct\" %g: must be "
-		    "> 0 and <= 100", pct);
+		    "from %g to 100", pct, EXEC_POV_MIN);
 	if (rv == 0)
 		l.pct = pct;
 	if ((rv = cmd_int(req, id, "max_child", 1, 1000000000LL, &maxc, &e)) < 0)
@@ -926,9 +927,10 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (cmd_int(req, id, "limit_px", 0, 1LL << 40, &lim, &e) < 0)
 		return e;
 	rv = ipc_get_num(req, "max_pov", &pov);
-	if (rv == -2 || (rv == 0 && !(pov > 0 && pov <= 100)))
-		return cmd_bad_field(id, req, "max_pov", "must be a number > 0 "
-		    "and <= 100");
+	if (rv == -2 || (rv == 0 && !(pov > 0 && pov <= 100 &&
+	    (pov >= EXEC_POV_MIN || s->recovering))))
+		return cmd_bad_field(id, req, "max_pov", "must be a number from "
+		    "0.01 to 100");
 	if (cmd_str(req, id, "urgency", &urg, &e) < 0)
 		return e;
 	if (urg != NULL && strcmp(urg, "low") != 0 &&
@@ -1625,9 +1627,9 @@ cmd_estimate_throttle(struct server *s, const cJSON *req, const char *id,
 	char err[256], buf[32];
 	cJSON *r, *o;
 
-	if (rv != 0 || !(pct > 0 && pct <= 100))
-		return cmd_bad_field(id, req, "pct", "must be a number > 0 and "
-		    "<= 100 (the participation to preview)");
+	if (rv != 0 || !(pct >= EXEC_POV_MIN && pct <= 100))
+		return cmd_bad_field(id, req, "pct", "must be a number from 0.01 "
+		    "to 100 (the participation to preview)");
 	if (block == 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"block\": required "
 		    "with \"pct\" (the block whose throttle to preview)");

@@ -237,6 +237,13 @@ overrides_algos_at_end_preview(void **state)
 			    "\"qty\":100,\"duration_s\":60,\"dealers\":"
 			    "\"top:99999999999999999999\",\"reason\":\"t\"}",
 			    "\"top:99999999999999999999\"", "at most 15" },
+			/* A participation cap that could never trade. */
+			{ "{\"cmd\":\"throttle\",\"block\":\"1\",\"pct\":"
+			    "1e-300,\"reason\":\"t\"}", "\"pct\"",
+			    "from 0.01 to 100" },
+			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+			    "\"qty\":100,\"duration_s\":60,\"max_pov\":0.001,"
+			    "\"reason\":\"t\"}", "\"max_pov\"", "from 0.01 to 100" },
 			/* A reason that shows nothing is none. */
 			{ "{\"cmd\":\"pause\",\"block\":\"1\",\"reason\":"
 			    "\"  \\u200b\\u00a0\"}", "\"reason\"", "says something" },
