@@ -1216,6 +1216,13 @@ static void on_resend_request(struct fix_session *s, int64_t now, const struct f
 	}
 	if (end == 0 || end >= next_out)
 		end = next_out - 1;
+	/* Numbers never sent: a GapFill there would be numbered above the
+	 * last sent and take the counterparty's number back (found by a
+	 * probe: 7=500 got 34=500 with 36=8).  Refused, naming BeginSeqNo. */
+	if (begin > end) {
+		send_reject(s, now, m, FIX_REJ_BAD_VALUE, 1, 7);
+		return;
+	}
 	/* A second request while one is answered starts afresh from its
 	 * own range; what was held back stays held until this one is done. */
 	s->rs.active = 1;

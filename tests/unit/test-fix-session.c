@@ -29,6 +29,8 @@
  * big_resend_goes_a_chunk_at_a_time: a resend past the 16 MiB output
  *   bound goes in chunks (fix_session_pump), in order, no disconnect; a
  *   report made meanwhile goes after it, once.
+ * bad_resend_range_is_rejected: a range below 1, backwards, or above the
+ *   last number sent is a Reject naming the tag, and no GapFill.
  * mutated_messages_never_crash_the_session: 20,000 seeded mutations of
  *   good messages (bytes flipped, cut, repeated, SOH moved) go through the
  *   framer and a logged-on session under the sanitizers; the session is
@@ -1236,6 +1238,17 @@ static void bad_resend_range_is_rejected(void **state)
 	expect_lacks(o, "|35=4|");
 	free(o);
 	assert_true(fix_session_next_in(f.s) == 4);
+	/* From above the last number sent: nothing there to fill, and a
+	 * GapFill numbered 500 would take the counterparty's number back
+	 * (it was sent: 34=500 with 36=4). */
+	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=4|49=TW|52=<NOW>|56=ISLD|7=500|16=0|"),
+	                 FIX_CONT);
+	o = fx_out(&f);
+	expect_has(o, "|35=3|");
+	expect_has(o, "|371=7|");
+	expect_lacks(o, "|35=4|");
+	free(o);
+	assert_true(fix_session_next_in(f.s) == 5);
 	fx_free(&f);
 }
 
