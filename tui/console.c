@@ -251,9 +251,12 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 
 			if (mc > 0)
 				snprintf(more, sizeof more, ", max child %.0f", mc);
-			if (ag != NULL)
+			/* The engine says the block's aggression cap either
+			 * way; "aggressive" is none, and said as one it read
+			 * as a block just made aggressive (found by a probe). */
+			if (ag != NULL && strcmp(ag, "aggressive") != 0)
 				snprintf(more + strlen(more), sizeof more -
-				    strlen(more), ", aggression %.16s", ag);
+				    strlen(more), ", aggression cap %.16s", ag);
 			tui_message(t, MSG_OK, "%s: ok, participation cap %g%%%s",
 			    what, pov, more);
 		}

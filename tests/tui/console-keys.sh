@@ -118,7 +118,7 @@ tmux_ send-keys -l "tmux: throttle"
 tmux_ send-keys Enter
 wait_for '"pct":8,"max_child":500,"aggression":"passive"'
 tmux_ send-keys y
-wait_for "throttle: ok, participation cap 8%, max child 500"
+wait_for "throttle: ok, participation cap 8%, max child 500, aggression cap passive"
 "$TRANCHE" ctl --connect "$URL" status --json |
 	jq -e '.blocks[0].max_pov == 8' >/dev/null || fail "max_pov is not 8"
 

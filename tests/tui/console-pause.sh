@@ -80,6 +80,10 @@ wait_for '{"cmd":"throttle","block":"1","pct":25,"reason":"tmux test: throttling
 	fail "the second block was refused"
 tmux_ send-keys y
 wait_for "throttle: ok, participation cap 25%"
+# No aggression was sent, and the block has no cap: none is named (it
+# said ", aggression aggressive", read as a block just made aggressive).
+screen | grep -q "participation cap 25%, aggression" &&
+	fail "an aggression named that was not set: $(screen | grep 'cap 25%')"
 "$TRANCHE" ctl --connect "$URL" status --json |
 	jq -e '.blocks[0].max_pov == 25' >/dev/null || fail "max_pov is not 25"
 "$TRANCHE" ctl --connect "$URL" status --json |
