@@ -540,6 +540,8 @@ prompt_values(struct prompt *p, const char *text)
 		p->at_end[0] = '\0';
 		for (w = strtok_r(words, " ", &save); w != NULL;
 		    w = strtok_r(NULL, " ", &save), nw++) {
+			/* Each value once: "5 10" or "passive aggressive" was
+			 * read as its last word, silently (found by a probe). */
 			if (want_child) {
 				if ((p->max_child = prompt_shares(w)) < 0) {
 					snprintf(p->note, sizeof p->note, "'%.12s' is "
@@ -548,17 +550,38 @@ prompt_values(struct prompt *p, const char *text)
 				}
 				want_child = 0;
 			} else if (strcasecmp(w, "child") == 0 ||
-			    strcasecmp(w, "max_child") == 0)
+			    strcasecmp(w, "max_child") == 0) {
+				if (p->max_child > 0) {
+					snprintf(p->note, sizeof p->note, "child given "
+					    "twice: give one maximum child");
+					return -1;
+				}
 				want_child = 1;
-			else if (strcasecmp(w, "cross") == 0 ||
-			    strcasecmp(w, "leave") == 0)
+			} else if (strcasecmp(w, "cross") == 0 ||
+			    strcasecmp(w, "leave") == 0) {
+				if (p->at_end[0] != '\0') {
+					snprintf(p->note, sizeof p->note, "'%.12s' "
+					    "after '%s': give cross or leave, once", w,
+					    p->at_end);
+					return -1;
+				}
 				snprintf(p->at_end, sizeof p->at_end, "%s",
 				    strcasecmp(w, "cross") == 0 ? "cross" : "leave");
-			else if ((st = prompt_style_word(w)) != NULL &&
-			    (w[0] < '0' || w[0] > '9'))
+			} else if ((st = prompt_style_word(w)) != NULL &&
+			    (w[0] < '0' || w[0] > '9')) {
+				if (p->aggression[0] != '\0') {
+					snprintf(p->note, sizeof p->note, "'%.12s' "
+					    "after '%s': give one aggression", w,
+					    p->aggression);
+					return -1;
+				}
 				snprintf(p->aggression, sizeof p->aggression, "%s",
 				    st);
-			else {
+			} else if (p->pct > 0) {
+				snprintf(p->note, sizeof p->note, "'%.12s' after "
+				    "%g%%: give one percentage", w, p->pct);
+				return -1;
+			} else {
 				size_t n = strlen(w);
 
 				if (n > 0 && w[n - 1] == '%')

@@ -1103,7 +1103,16 @@ prompt_asks_value_reason_then_y(void **state)
 	keys(&p, "150\r", msg, sizeof msg);
 	assert_int_equal(p.stage, PROMPT_VALUE); /* out of range */
 	assert_non_null(strstr(p.note, "150"));
-	keys(&p, "\x7f\x7f\x7f" "15\r", msg, sizeof msg);
+	/* A value given twice is refused, naming it (the last one won). */
+	keys(&p, "\x7f\x7f\x7f" "5 10\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_VALUE);
+	assert_non_null(strstr(p.note, "'10' after 5%: give one percentage"));
+	keys(&p, "\x7f\x7f\x7f\x7f" "passive aggressive\r", msg, sizeof msg);
+	assert_int_equal(p.stage, PROMPT_VALUE);
+	assert_non_null(strstr(p.note, "give one aggression"));
+	for (int k = 0; k < 18; k++)
+		keys(&p, "\x7f", msg, sizeof msg);
+	keys(&p, "15\r", msg, sizeof msg);
 	assert_int_equal(p.stage, PROMPT_REASON);
 	keys(&p, "\r", msg, sizeof msg);
 	assert_int_equal(p.stage, PROMPT_REASON); /* a reason is required */
