@@ -1217,38 +1217,36 @@ static void long_test_req_id_is_echoed_whole(void **state)
  * below its own number, which no counterparty can follow. */
 static void bad_resend_range_is_rejected(void **state)
 {
+	/* Each range and the tag its Reject names: below 1, backwards, and
+	 * from above the last number sent (nothing there to fill: a GapFill
+	 * numbered 500 would take the counterparty's number back; it was
+	 * sent, 34=500 with 36=4). */
+	static const struct {
+		const char *range, *tag;
+	} bad[] = {
+		{ "7=-5|16=3|", "|371=7|" },
+		{ "7=4|16=2|", "|371=16|" },
+		{ "7=500|16=0|", "|371=7|" },
+	};
 	struct fx f;
+	char text[160];
 
 	(void)state;
 	fx_new(&f);
 	fx_logon(&f, 1, NULL);
 	free(fx_out(&f));
-	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=2|49=TW|52=<NOW>|56=ISLD|7=-5|16=3|"),
-	                 FIX_CONT);
-	char *o = fx_out(&f);
-	expect_has(o, "|35=3|");
-	expect_has(o, "|371=7|");
-	expect_lacks(o, "|35=4|");
-	free(o);
-	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=3|49=TW|52=<NOW>|56=ISLD|7=4|16=2|"),
-	                 FIX_CONT);
-	o = fx_out(&f);
-	expect_has(o, "|35=3|");
-	expect_has(o, "|371=16|");
-	expect_lacks(o, "|35=4|");
-	free(o);
-	assert_true(fix_session_next_in(f.s) == 4);
-	/* From above the last number sent: nothing there to fill, and a
-	 * GapFill numbered 500 would take the counterparty's number back
-	 * (it was sent: 34=500 with 36=4). */
-	assert_int_equal(fx_in(&f, "8=FIX.4.4|35=2|34=4|49=TW|52=<NOW>|56=ISLD|7=500|16=0|"),
-	                 FIX_CONT);
-	o = fx_out(&f);
-	expect_has(o, "|35=3|");
-	expect_has(o, "|371=7|");
-	expect_lacks(o, "|35=4|");
-	free(o);
-	assert_true(fix_session_next_in(f.s) == 5);
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		snprintf(text, sizeof text, "8=FIX.4.4|35=2|34=%zu|49=TW|52=<NOW>|"
+		         "56=ISLD|%s", k + 2, bad[k].range);
+		assert_int_equal(fx_in(&f, text), FIX_CONT);
+		char *o = fx_out(&f);
+		expect_has(o, "|35=3|");
+		expect_has(o, bad[k].tag);
+		expect_lacks(o, "|35=4|");
+		free(o);
+		/* The request's own number is taken. */
+		assert_true(fix_session_next_in(f.s) == (long long)k + 3);
+	}
 	fx_free(&f);
 }
 
