@@ -918,32 +918,76 @@ store_audit_is_count(const struct store_audit *rec)
 	return strcmp(rec->cmd, AUDIT_REFUSED) == 0;
 }
 
-/* Whether stranger's refusal rec is row a's again: the same peer, and
- * the same refusal, or a count of the peer's refusals (which row a
- * counts as more, whatever they were). */
+/* Whether row a is stranger rec's own row: the same peer's same
+ * refusal. */
+static int
+store_audit_same(const struct store_audit *a, const struct store_audit *rec)
+{
+	return rec->stranger && a->stranger && strcmp(a->peer, rec->peer) == 0 &&
+	    strcmp(a->cmd, rec->cmd) == 0 && strcmp(a->text, rec->text) == 0;
+}
+
+/* Whether stranger's refusal rec, as read, folds into row a: its own
+ * row, or for a count of the peer's refusals any row of the peer (which
+ * counts them as more, whatever they were). */
 static int
 store_audit_folds(const struct store_audit *a, const struct store_audit *rec)
 {
-	return rec->stranger && a->stranger && strcmp(a->peer, rec->peer) == 0 &&
-	    (store_audit_is_count(rec) || (strcmp(a->cmd, rec->cmd) == 0 &&
-	    strcmp(a->text, rec->text) == 0));
+	return store_audit_is_count(rec) ? rec->stranger && a->stranger &&
+	    strcmp(a->peer, rec->peer) == 0 : store_audit_same(a, rec);
 }
 
-/* Fold rec, as read, into row a: a repeat, or the engine's count, and
- * its time and seq. */
+/* Counts added to row a, and rec's time and seq when it is the newer (a
+ * resync puts a missed refusal in after newer ones: the row says its
+ * newest). */
 static void
-store_audit_fold(struct store_audit *a, const struct store_audit *rec)
+store_audit_add(struct store_audit *a, int64_t times, int64_t more,
+                const struct store_audit *rec)
 {
-	if (store_audit_is_count(rec))
-		a->more += rec->more;
-	else
-		a->times += rec->times;
-	/* A resync puts a missed refusal in after newer ones: the row says
-	 * its newest. */
+	a->times += times;
+	a->more += more;
 	if (rec->seq >= a->seq) {
 		a->t = rec->t;
 		a->seq = rec->seq;
 	}
+}
+
+/* Fold rec, as read, into row a: a repeat, or the engine's count. */
+static void
+store_audit_fold(struct store_audit *a, const struct store_audit *rec)
+{
+	if (store_audit_is_count(rec))
+		store_audit_add(a, 0, rec->more, rec);
+	else
+		store_audit_add(a, rec->times, 0, rec);
+}
+
+/*
+ * The first row of r that match() takes for stranger rec, or NULL; then
+ * *strangers is the count of strangers' rows and *more the row for the
+ * peers past them (NULL when there is none yet).
+ */
+static struct store_audit *
+store_audit_scan(struct store_ring *r, const struct store_audit *rec,
+                 int (*match)(const struct store_audit *,
+                 const struct store_audit *), size_t *strangers,
+                 struct store_audit **more)
+{
+	struct store_audit *a;
+
+	*strangers = 0;
+	*more = NULL;
+	for (size_t k = 0; k < r->count; k++) {
+		a = (struct store_audit *)store_ring_at(r, k);
+		if (match(a, rec))
+			return a;
+		if (a->stranger) {
+			(*strangers)++;
+			if (*more == NULL && strcmp(a->peer, AUDIT_MORE_PEERS) == 0)
+				*more = a;
+		}
+	}
+	return NULL;
 }
 
 /* n refusals of rec's, a stranger past the rows the log keeps apart,
@@ -965,11 +1009,7 @@ store_audit_to_more(struct store_ring *r, struct store_audit *more,
 		*(struct store_audit *)store_ring_push(r) = m;
 		return;
 	}
-	more->more += n;
-	if (rec->seq >= more->seq) {
-		more->t = rec->t;
-		more->seq = rec->seq;
-	}
+	store_audit_add(more, 0, n, rec);
 }
 
 /*
@@ -1006,18 +1046,10 @@ store_audit_put(struct store_ring *r, const struct store_audit *rec)
 		}
 	}
 	if (rec->stranger) {
-		for (size_t k = 0; k < r->count; k++) {
-			a = (struct store_audit *)store_ring_at(r, k);
-			if (store_audit_folds(a, rec)) {
-				store_audit_fold(a, rec);
-				return;
-			}
-			if (a->stranger) {
-				strangers++;
-				if (more == NULL && strcmp(a->peer,
-				    AUDIT_MORE_PEERS) == 0)
-					more = a;
-			}
+		if ((a = store_audit_scan(r, rec, store_audit_folds, &strangers,
+		    &more)) != NULL) {
+			store_audit_fold(a, rec);
+			return;
 		}
 		if (strangers >= AUDIT_STRANGER_ROWS) {
 			store_audit_to_more(r, more, rec,
@@ -1151,31 +1183,21 @@ store_audit_unheld(const struct store *s, const cJSON *arr, int refused,
 static void
 store_audit_keep(struct store_ring *r, const struct store_audit *row)
 {
-	struct store_audit *a, *more = NULL;
-	size_t strangers = 0;
+	struct store_audit *a, *more;
+	size_t strangers;
 
-	for (size_t k = 0; row->stranger && k < r->count; k++) {
-		a = (struct store_audit *)store_ring_at(r, k);
-		if (a->stranger && strcmp(a->peer, row->peer) == 0 &&
-		    strcmp(a->cmd, row->cmd) == 0 && strcmp(a->text,
-		    row->text) == 0) {
-			a->times += row->times;
-			a->more += row->more;
-			if (row->seq > a->seq) {
-				a->seq = row->seq;
-				a->t = row->t;
-			}
-			return;
-		}
-		if (a->stranger) {
-			strangers++;
-			if (more == NULL && strcmp(a->peer, AUDIT_MORE_PEERS) == 0)
-				more = a;
-		}
+	if (!row->stranger) {
+		*(struct store_audit *)store_ring_push(r) = *row;
+		return;
+	}
+	if ((a = store_audit_scan(r, row, store_audit_same, &strangers,
+	    &more)) != NULL) {
+		store_audit_add(a, row->times, row->more, row);
+		return;
 	}
 	/* Missed peers' rows put in before it may have taken the strangers'
 	 * last rows: it then joins the row for the rest. */
-	if (row->stranger && strangers >= AUDIT_STRANGER_ROWS &&
+	if (strangers >= AUDIT_STRANGER_ROWS &&
 	    strcmp(row->peer, AUDIT_MORE_PEERS) != 0) {
 		store_audit_to_more(r, more, row, row->times + row->more);
 		return;

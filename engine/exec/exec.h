@@ -30,11 +30,12 @@
  * is built at all.
  */
 #ifndef TRANCHE_EXEC_H
+#define TRANCHE_EXEC_H
+
 /* The lowest participation cap, in percent, a block may be given (a
  * scenario's, a submit's, a throttle's): a cap of 1e-300% was taken and
  * left a block that could never trade (found by a probe). */
 #define EXEC_POV_MIN 0.01
-#define TRANCHE_EXEC_H
 
 #include <stddef.h>
 #include <stdint.h>

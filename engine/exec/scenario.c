@@ -142,7 +142,7 @@ static const struct field order_fields[] = {
 	{ "interval_s", F_DOUBLE, 0, 0.001, 86400, 0 }, /* handled by hand */
 	OP(limit_px, F_INT, 0, 1e12),
 	OP(lot, F_INT, 1, 1e6),
-	OP(max_pov, F_DOUBLE, 0.01, 100),
+	OP(max_pov, F_DOUBLE, EXEC_POV_MIN, 100),
 	{ "cleanup", F_BOOL, offsetof(struct parent_spec, cleanup), 0, 0, 0 },
 	{ "algo", F_STRING, offsetof(struct parent_spec, algo), 0, 0, 16 },
 	{ "aggression", F_AGGR, offsetof(struct parent_spec, aggression), 0, 0, 0 },

@@ -161,9 +161,11 @@ static void write_done(uv_write_t *req, int status)
 	 * has gone, so a day's resend never waits in memory whole, and a
 	 * reader is never taken for one that stopped. */
 	if (status == 0 && !w->c->closing && w->c->s == w->s &&
-	    w->c->queued == 0 && fix_session_pump(w->s) >= 0 &&
-	    fix_session_out_len(w->s) > 0)
-		conn_kick(w->c);
+	    w->c->queued == 0) {
+		fix_session_pump(w->s);
+		if (fix_session_out_len(w->s) > 0)
+			conn_kick(w->c);
+	}
 	free(w);
 }
 

@@ -322,13 +322,13 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 	 * where everyone trades): a set without it is not what it says, and
 	 * was widened without a word (found by a probe: "dark" traded in the
 	 * lit book). */
+	*set = m;
 	if (!(seen & VENUE_BIT(VENUE_LIT))) {
 		snprintf(err, errlen, "venues \"%.60s\": must include lit (every "
 		    "block may trade in the lit book: lit, lit,dark, lit,rfq or "
 		    "lit,dark,rfq)", s);
-		return -1;
+		return -2;
 	}
-	*set = m;
 	return 0;
 }
 

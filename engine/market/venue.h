@@ -108,8 +108,10 @@ int venue_present(const struct market *m);
 
 /* "lit", "dark", "rfq"; "?" otherwise. */
 const char *venue_name(int v);
-/* "lit,dark" -> mask with VENUE_LIT always included.  0, or -1 with err
- * naming the value. */
+/* "lit,dark" -> mask.  0; -1 with err naming the value; or -2 for a set
+ * that does not name lit, with err saying so and *set the set with lit
+ * added (what engines before 2026-12-06 took it for: recovery of their
+ * journals reads it so). */
 int venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen);
 /* "lit,dark,rfq" from a mask (0 reads as lit). */
 void venue_set_format(unsigned set, char *buf, size_t n);

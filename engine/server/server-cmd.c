@@ -946,8 +946,10 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (cmd_str(req, id, "venues", &venues, &e) < 0 ||
 	    cmd_str(req, id, "dealers", &dealers, &e) < 0)
 		return e;
-	if (venues != NULL && venue_set_parse(venues, &ps.venues, err,
-	    sizeof err) != 0)
+	/* A set without lit was taken, with lit added, before 2026-12-06:
+	 * recovery reads an old journal's submit as it was taken. */
+	if (venues != NULL && (rv = venue_set_parse(venues, &ps.venues, err,
+	    sizeof err)) != 0 && !(rv == -2 && s->recovering))
 		return ipc_reply_error(id, ERR_FIELD, "field \"venues\": %s", err);
 	/* The value as sent, whole up to 64 characters and said to go on
 	 * past them: cut at 20, "top:99999999999999999999" read as a valid
@@ -1977,12 +1979,6 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	cJSON_Delete(o);
 }
 
-/*
- * The checks every command passes before its handler, in order:
- * authentication, read-only replay (what the table marks CMD_REPLAY is
- * all it answers), the role (the table's least role for the command), and
- * a reason where the table says CMD_REASON.
- */
 /* Whether UTF-8 text r shows nothing: only white space (ASCII, no-break
  * and ideographic spaces) and zero-width characters (U+200B..U+200D,
  * U+2060, U+FEFF). */
@@ -2011,6 +2007,12 @@ cmd_blank(const char *r)
 	return 1;
 }
 
+/*
+ * The checks every command passes before its handler, in order:
+ * authentication, read-only replay (what the table marks CMD_REPLAY is
+ * all it answers), the role (the table's least role for the command), and
+ * a reason where the table says CMD_REASON.
+ */
 static cJSON *
 cmd_check(struct server *s, const struct cmd_entry *ce, const cJSON *req,
           const char *id, const struct session *sess, const char **reason)
