@@ -96,6 +96,7 @@ struct server_fix {
 	struct server *s;
 	struct sfix_refused_id *refused;
 	size_t nrefused, caprefused;
+	const char *each_session;  /* the session whose store is being read */
 	struct fix_acceptor *acc;
 	char store[1100];
 	struct { char name[33]; int v42; } vers[SFIX_VERSIONS];
@@ -216,6 +217,31 @@ sfix_ref_find(struct server_fix *f, const char *session, const char *clordid)
 		    strcmp(f->refs[i].clordid, clordid) == 0)
 			return &f->refs[i];
 	return NULL;
+}
+
+/* The id the OMS heard rejected stays used: at a refusal, and at start
+ * from the refusals in the session's store (sfix_each_sent).  An id an
+ * order could never have (past 63 characters) need not be kept. */
+static void
+sfix_refused_add(struct server_fix *f, const char *session,
+                 const char *clordid)
+{
+	struct sfix_refused_id *ids;
+
+	if (strlen(clordid) >= sizeof ids->clordid ||
+	    f->nrefused >= SFIX_REFUSED_MAX ||
+	    sfix_ref_find(f, session, clordid) != NULL ||
+	    sfix_refused_find(f, session, clordid) != NULL)
+		return;
+	if ((ids = sfix_grow(f->refused, &f->caprefused, f->nrefused,
+	    sizeof *ids)) == NULL)
+		return;
+	f->refused = ids;
+	snprintf(ids[f->nrefused].session, sizeof ids[f->nrefused].session,
+	    "%s", session);
+	snprintf(ids[f->nrefused].clordid, sizeof ids[f->nrefused].clordid,
+	    "%s", clordid);
+	f->nrefused++;
 }
 
 /*
@@ -670,22 +696,8 @@ sfix_reject(struct server_fix *f, struct fix_session *fs,
 	    text));
 	er.t = server_now(f->s);
 	sfix_send_now(f, fs, &er);
-	/* The id the OMS heard rejected stays used. */
-	if (strcmp(er.clordid, "NONE") != 0 && f->nrefused < SFIX_REFUSED_MAX &&
-	    sfix_ref_find(f, er.session, er.clordid) == NULL &&
-	    sfix_refused_find(f, er.session, er.clordid) == NULL) {
-		struct sfix_refused_id *ids = sfix_grow(f->refused,
-		    &f->caprefused, f->nrefused, sizeof *ids);
-
-		if (ids != NULL) {
-			f->refused = ids;
-			snprintf(ids[f->nrefused].session,
-			    sizeof ids[f->nrefused].session, "%s", er.session);
-			snprintf(ids[f->nrefused].clordid,
-			    sizeof ids[f->nrefused].clordid, "%s", er.clordid);
-			f->nrefused++;
-		}
-	}
+	if (strcmp(er.clordid, "NONE") != 0)
+		sfix_refused_add(f, er.session, er.clordid);
 }
 
 int
@@ -921,7 +933,8 @@ sfix_cancel_reject(struct server_fix *f, struct fix_session *fs,
                    int to, int reason, const char *text)
 {
 	struct fix_out *out = malloc(sizeof *out);
-	char v[64], st[2] = { o != NULL ? sfix_status(o) : '8', 0 };
+	char v[FIX_ECHO_MAX + 1], st[2] = { o != NULL ? sfix_status(o) : '8',
+	    0 };
 
 	if (out == NULL)
 		return;
@@ -978,11 +991,12 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		return;
 	}
 	if (!has11 || clordid[0] == '\0' || again != NULL) {
-		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", fix_get_str(
-		    m, 11, clordid, sizeof clordid) == -1 ? "" : server_fix_val(m, 11,
-		    buf, sizeof buf), fix_get_str(m, 11, clordid,
-		    sizeof clordid) != 0 ? "required, a new id" :
-		    "already used on this session");
+		int rv = fix_get_str(m, 11, clordid, sizeof clordid);
+
+		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", rv == -1 ?
+		    "" : server_fix_val(m, 11, buf, sizeof buf), rv == -2 ?
+		    "longer than 63 characters" : rv != 0 || clordid[0] == '\0' ?
+		    "required, a new id" : "already used on this session");
 		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 6, text);
 		return;
 	}
@@ -1133,9 +1147,9 @@ sfix_on_status(struct server_fix *f, struct fix_session *fs,
 		er.exectype = 'I';
 		er.status = '8';
 		snprintf(er.orderid, sizeof er.orderid, "NONE");
-		snprintf(er.clordid, sizeof er.clordid, "%s",
-		    fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
-		    clordid[0] != '\0' ? clordid : "NONE");
+		if (fix_get_str(m, 11, er.clordid, sizeof er.clordid) != 0 ||
+		    er.clordid[0] == '\0')
+			snprintf(er.clordid, sizeof er.clordid, "NONE");
 		fix_get_str(m, 55, er.sym, sizeof er.sym);
 		er.rejreason = -1;
 		snprintf(er.text, sizeof er.text, "ClOrdID(11) \"%s\": no such "
@@ -1235,11 +1249,24 @@ sfix_each_kept(void *ud, const char *execid)
 static void
 sfix_each_sent(void *ud, long long seq, const struct fix_msg *m)
 {
-	char id[64], type[8];
+	struct server_fix *f = ud;
+	char id[64], type[8], pre[80], v[8], clordid[64];
 
-	if (fix_get_str(m, 35, type, sizeof type) == 0 &&
-	    strcmp(type, "8") == 0 && fix_get_str(m, 17, id, sizeof id) == 0)
-		sfix_sent_add(ud, id);
+	(void)seq;
+	if (fix_get_str(m, 35, type, sizeof type) != 0 ||
+	    strcmp(type, "8") != 0 || fix_get_str(m, 17, id, sizeof id) != 0)
+		return;
+	sfix_sent_add(f, id);
+	/* A refused NewOrderSingle this engine session reported (its ExecID
+	 * "SESSION-R...", sfix_reject): its ClOrdID stays used after a
+	 * restart, as long as the store holds the refusal (until a reset of
+	 * the numbers empties it). */
+	snprintf(pre, sizeof pre, "%s-R", f->s->session);
+	if (strncmp(id, pre, strlen(pre)) == 0 &&
+	    fix_get_str(m, 39, v, sizeof v) == 0 && strcmp(v, "8") == 0 &&
+	    fix_get_str(m, 11, clordid, sizeof clordid) == 0 &&
+	    strcmp(clordid, "NONE") != 0 && f->each_session != NULL)
+		sfix_refused_add(f, f->each_session, clordid);
 }
 
 int
@@ -1293,18 +1320,21 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 		snprintf(prefix, sizeof prefix, "%s-", s->session);
 		if ((fs = fix_session_find(f->acc, name)) != NULL)
 			(void)fix_session_keep_sent(fs, prefix, sfix_each_kept, f);
+		f->each_session = name;
 		if (fs != NULL &&
 		    fix_session_each_sent(fs, sfix_each_sent, f) < 0) {
+			f->each_session = NULL;
 			cJSON_Delete(st);
 			snprintf(err, errlen, "FIX store %s: session %s: what was "
 			    "sent cannot be read", f->store, name);
 			return -1;
 		}
 	}
+	f->each_session = NULL;
 	cJSON_Delete(st);
 	fprintf(stderr, "tranched: FIX acceptor on %s (port %d), store %s, %zu "
-	    "reports already sent\n", fo.url, fix_acceptor_port(f->acc),
-	    f->store, f->nsent);
+	    "reports already sent, %zu refused ids\n", fo.url,
+	    fix_acceptor_port(f->acc), f->store, f->nsent, f->nrefused);
 	/* The reports recovery rebuilt that the counterparty never had. */
 	server_fix_flush(s);
 	return 0;

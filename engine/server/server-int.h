@@ -302,6 +302,8 @@ struct server {
 struct server_fix;
 struct fix_msg;
 struct fix_out;
+/* The longest ClOrdID a refusal echoes: past it, 11=NONE. */
+#define FIX_ECHO_MAX 255
 /* An execution report (35=8) before it is written for one FIX version. */
 struct fix_er {
 	char session[33];  /* a sessions file's name: 1 to 32 characters */
@@ -310,7 +312,9 @@ struct fix_er {
 	                       * 'I' a status answer (FIX 4.2's say it so) */
 	char status;          /* OrdStatus(39) */
 	char orderid[16];     /* the block id, or "NONE" when refused */
-	char clordid[64], orig[64];
+	/* ClOrdID as the counterparty sent it, so a refusal of one longer
+	 * than an order may keep (63) still names it (FIX_ECHO_MAX). */
+	char clordid[FIX_ECHO_MAX + 1], orig[64];
 	char sym[16];
 	char side;            /* Side(54) */
 	char ordtype;         /* OrdType(40) */

@@ -1222,6 +1222,81 @@ fix_possdup_known_by_its_number(void **state)
 }
 
 /*
+ * fix_rejected_ids_outlive_a_restart: a NewOrderSingle Rejected, the
+ *   engine killed and started again, and the same ClOrdID sent again with
+ *   PossResend in a form that would pass: still not an order (the id was
+ *   kept in memory only, so a restart forgot it).  A ClOrdID longer than
+ *   an order may keep is refused naming it, and the refusal carries it
+ *   (it said 11=NONE, so the OMS could not tell which order it was).
+ */
+static void
+fix_rejected_ids_outlive_a_restart(void **state)
+{
+	struct itest_engine e;
+	struct rig r;
+	struct fc c = { .out = 1, .in = 1 };
+	static struct heard h;
+	char msg[8192], v[256], body[512], longid[71];
+	cJSON *st;
+
+	(void)state;
+	memset(&h, 0, sizeof h);
+	memset(longid, 'L', 70);
+	longid[70] = '\0';
+	rig_make(&r);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "11=R1|55=QDI|54=1|38=6000000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "R1");
+	assert_int_equal(fvi(msg, 103), 3);
+	snprintf(body, sizeof body, "11=%s|55=QDI|54=1|38=100|40=1|"
+	    "60=20261203-09:30:00|", longid);
+	fc_send(&c, "D", body);
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), longid);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "longer than 63"));
+	/* A cancel under a long id, of an order that exists: the reject
+	 * names it too. */
+	fc_send(&c, "D", "11=R2|55=QDI|54=1|38=3000|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "0", msg, sizeof msg);
+	snprintf(body, sizeof body, "11=%s|41=R2|55=QDI|54=1|38=3000|"
+	    "60=20261203-09:30:00|", longid);
+	fc_send(&c, "F", body);
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), longid);
+	assert_string_equal(fv(msg, 41, v, sizeof v), "R2");
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "longer than 63"));
+	itest_kill9(&e);
+	close(c.fd);
+	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
+	    "--speed=60", r.a_listen, r.a_sessions, r.a_store, r.a_journal,
+	    (char *)NULL), 0);
+	c.len = 0;
+	c.resending = 0;
+	fc_logon(&c, r.port);
+	fc_send(&c, "D", "97=Y|122=20261203-09:30:00|11=R1|55=QDI|54=1|"
+	    "38=6000|40=1|60=20261203-09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "R1");
+	assert_int_equal(fvi(msg, 103), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "by an order that was "
+	    "rejected"));
+	/* The scenario's block 1 and R2's 2: nothing more. */
+	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(st, "blocks")),
+	    2);
+	cJSON_Delete(st);
+	close(c.fd);
+	assert_int_equal(itest_stop(&e), 0);
+	rig_free(&r);
+}
+
+/*
  * fix_reset_logon_hears_what_was_made_while_away: the OMS goes away (its
  *   line quiet first), fills go on, and it comes back with a Logon with
  *   ResetSeqNumFlag: the reports made while it was away, which a reset
@@ -1384,6 +1459,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(fix_forged_origin_is_not_reported_after_a_restart),
 		cmocka_unit_test(fix_reset_logon_hears_what_was_made_while_away),
 		cmocka_unit_test(fix_possdup_known_by_its_number),
+		cmocka_unit_test(fix_rejected_ids_outlive_a_restart),
 		cmocka_unit_test(fix_second_symbol_fills_carry_its_time),
 	};
 
