@@ -960,6 +960,18 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		    "or learned:K, at most %zu characters", dealers,
 		    strlen(dealers) > 64 ? "..." : "", strlen(dealers),
 		    sizeof ps.dealers - 1);
+	/* Dealers named for a block that may not ask them would be taken
+	 * and never asked: a trader who meant "lit,rfq" would not know. */
+	if (dealers != NULL && !(ps.venues & VENUE_BIT(VENUE_RFQ)) &&
+	    !s->recovering) {
+		char set[32];
+
+		venue_set_format(ps.venues != 0 ? ps.venues : VENUE_BIT(VENUE_LIT),
+		    set, sizeof set);
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" \"%s\": "
+		    "the block's venues \"%s\" have no rfq, so no dealer would be "
+		    "asked (add rfq to venues, or leave dealers out)", dealers, set);
+	}
 	if (dealers != NULL)
 		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
 	/* The dark child as a conditional order instead of a firm one. */

@@ -247,6 +247,11 @@ overrides_algos_at_end_preview(void **state)
 			/* A reason that shows nothing is none. */
 			{ "{\"cmd\":\"pause\",\"block\":\"1\",\"reason\":"
 			    "\"  \\u200b\\u00a0\"}", "\"reason\"", "says something" },
+			/* Dealers for a block that may not ask them. */
+			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+			    "\"qty\":100,\"duration_s\":60,\"venues\":\"lit,dark\","
+			    "\"dealers\":\"top:3\",\"reason\":\"t\"}",
+			    "field \"dealers\" \"top:3\"", "\"lit,dark\" have no rfq" },
 			/* Dark only is refused, not widened to lit,dark. */
 			{ "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
 			    "\"qty\":100,\"duration_s\":60,\"venues\":\"dark\","
