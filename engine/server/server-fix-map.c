@@ -465,6 +465,12 @@ server_fix_er_body(const struct fix_er *er, int v42, double tick,
 		fix_out_int(o, 32, er->lastqty);
 		fix_out_num(o, 31, (double)er->lastpx * tick, dec);
 		fix_out_str(o, 30, er->lastmkt[0] != '\0' ? er->lastmkt : "lit");
+	} else if (v42) {
+		/* Required on every FIX.4.2 report (conditional from 4.3 on):
+		 * a strict counterparty rejects a New or a Canceled without
+		 * them. */
+		fix_out_int(o, 32, 0);
+		fix_out_str(o, 31, "0");
 	}
 	fix_out_int(o, 151, er->leaves);
 	fix_out_int(o, 14, er->cum);

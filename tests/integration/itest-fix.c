@@ -906,11 +906,15 @@ fix_people_and_long_session_names(void **state)
 	expect(&l, &h, "8", NULL, msg, sizeof msg);
 	if (strcmp(fv(msg, 39, v, sizeof v), "0") != 0)
 		fail_msg("the order of session %s: %s", lname, msg);
-	/* FIX.4.2's form: ExecTransType, no OrdRejReason 99. */
+	/* FIX.4.2's form: ExecTransType, no OrdRejReason 99, and
+	 * LastShares and LastPx, which 4.2 requires on every report. */
 	assert_string_equal(fv(msg, 20, v, sizeof v), "0");
+	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
+	assert_string_equal(fv(msg, 31, v, sizeof v), "0");
 	fc_send(&l, "H", "11=L1|55=QDI|54=1|");
 	expect(&l, &h, "8", NULL, msg, sizeof msg);
 	assert_string_equal(fv(msg, 20, v, sizeof v), "3");
+	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
 	assert_string_equal(fv(msg, 37, v, sizeof v), "3");
 	close(l.fd);
 	close(c.fd);
