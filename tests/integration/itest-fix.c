@@ -916,6 +916,15 @@ fix_people_and_long_session_names(void **state)
 	assert_string_equal(fv(msg, 20, v, sizeof v), "3");
 	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
 	assert_string_equal(fv(msg, 37, v, sizeof v), "3");
+	/* A 4.2 cancel: Canceled, with the request's ids. */
+	fc_send(&l, "F", "41=L1|11=L2|55=QDI|54=1|38=100|60=20261203-"
+	    "09:30:00|");
+	expect(&l, &h, "8", "4", msg, sizeof msg);
+	assert_string_equal(fv(msg, 39, v, sizeof v), "4");
+	assert_string_equal(fv(msg, 11, v, sizeof v), "L2");
+	assert_string_equal(fv(msg, 41, v, sizeof v), "L1");
+	assert_string_equal(fv(msg, 20, v, sizeof v), "0");
+	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
 	close(l.fd);
 	close(c.fd);
 	assert_int_equal(itest_stop(&e), 0);
