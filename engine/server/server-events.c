@@ -57,6 +57,7 @@ struct evpipe {
 	nng_pipe pipe;
 	int state;        /* EVP_* */
 	uint64_t since;   /* ms: when it connected, or was refused */
+	int said;         /* messages after its hello, dropped unread */
 };
 
 struct evchan {
@@ -117,6 +118,7 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 			e->pipe = p;
 			e->state = EVP_WAITING;
 			e->since = evchan_now_ms();
+			e->said = 0;
 			ev->nwaiting++;
 		}
 	} else if (what == NNG_PIPE_EV_REM_POST &&
@@ -282,12 +284,29 @@ evchan_read(struct evchan *ev, uint64_t seq)
 		char *out;
 		int rank, waiting;
 
+		int chatty = 0;
+
 		pthread_mutex_lock(&ev->mu);
 		e = evchan_find(ev, nng_pipe_id(p));
 		waiting = e != NULL && e->state == EVP_WAITING;
+		/* An admitted peer has nothing more to say (tranche's clients
+		 * send one hello a connection).  One that goes on talking is
+		 * no client of ours, and what it sends would take the pass's
+		 * bound from the hellos of others: closed. */
+		if (e != NULL && e->state == EVP_ADMITTED &&
+		    ++e->said > EVENTS_ADMITTED_SAYS) {
+			e->state = EVP_CLOSING;
+			chatty = 1;
+		}
 		pthread_mutex_unlock(&ev->mu);
-		/* Only a waiting pipe's first message means anything: an
-		 * admitted peer has nothing more to say. */
+		if (chatty) {
+			fprintf(stderr, "tranched: events peer %u closed: it sent "
+			    "more than %d messages after its hello (an admitted "
+			    "peer only listens)\n", (unsigned)nng_pipe_id(p),
+			    EVENTS_ADMITTED_SAYS);
+			nng_pipe_close(p);
+		}
+		/* Only a waiting pipe's first message means anything. */
 		if (!waiting) {
 			nng_msg_free(msg);
 			continue;

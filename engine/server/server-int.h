@@ -688,6 +688,8 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 #define EVENTS_HELLO_MAX 4096   /* bytes: a hello is small */
 #define EVENTS_PASS_MAX 256     /* messages read in one evchan_read() */
 #define EVENTS_PASS_MS 5        /* and milliseconds spent reading them */
+#define EVENTS_ADMITTED_SAYS 16 /* messages an admitted peer may send
+                                 * (none are read) before it is closed */
 struct evchan;
 int evchan_open(struct evchan **out, int queue, const struct token *tokens,
                 const int *ntokens, char *err, size_t errlen);

@@ -620,6 +620,65 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
 	}
 }
 
+/*
+ * An admitted peer that goes on talking is closed: tranche's clients say
+ * one hello a connection, and what an admitted peer sends is dropped
+ * unread, but it took its share of each pass's bound from the hellos of
+ * others (a flood from a peer holding a token).  A client attaching
+ * meanwhile gets its events.
+ */
+static void
+events_admitted_peer_that_talks_is_closed(void **state)
+{
+	char first[1024];
+	nng_msg *m;
+	int got, beats, sent = 0;
+	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"t1\","
+	    "\"v\":3,\"token\":\"" TRADER_TOKEN "\"}";
+
+	(void)state;
+	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	assert_int_equal(nng_pair1_open(&n.raw), 0);
+	n.raw_open = 1;
+	raw_added = raw_removed = 0;
+	nng_pipe_notify(n.raw, NNG_PIPE_EV_ADD_POST, net_raw_pipe, NULL);
+	nng_pipe_notify(n.raw, NNG_PIPE_EV_REM_POST, net_raw_pipe, NULL);
+	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMINT, 60000);
+	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMAXT, 60000);
+	net_dial_raw(n.raw);
+	assert_int_equal(nng_msg_alloc(&m, 0), 0);
+	nng_msg_append(m, hello, sizeof hello - 1);
+	assert_int_equal(nng_sendmsg(n.raw, m, 0), 0);
+	/* Admitted: the hello's answer, then events. */
+	got = net_raw_count(n.raw, 3000, first, sizeof first, 0);
+	if (strstr(first, "\"ok\":true") == NULL || got < 2)
+		fail_msg("the hello: %d message(s), first %s", got, first);
+	/* Then it talks: a few hundred messages, as fast as they go. */
+	nng_socket_set_ms(n.raw, NNG_OPT_SENDTIMEO, 200);
+	for (int i = 0; i < 400 &&
+	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) == 0; i++) {
+		char junk[64];
+
+		snprintf(junk, sizeof junk, "{\"cmd\":\"hello\",\"n\":%d}", i);
+		if (nng_send(n.raw, junk, strlen(junk), 0) == 0)
+			sent++;
+	}
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 10000 &&
+	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) < 1;)
+		usleep(50000);
+	fprintf(stderr, "events: an admitted peer sent %d messages after its "
+	    "hello; closed: %s\n", sent,
+	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) ? "yes" : "no");
+	assert_true(__atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) >= 1);
+	ipc_nng_close(n.raw, 2000);
+	n.raw_open = 0;
+	/* Another client is served as before. */
+	assert_int_equal(net_client(&n.c, VIEWER_TOKEN, "itest-viewer"), 0);
+	got = net_client_events(n.c, 20000, &beats, 1);
+	assert_true(got > 10 && beats >= 1);
+}
+
 /* Whatever is wrong with a hello, a refusal never shows the token: the
  * refusal goes to the peer, the audit topic (every viewer), the journal
  * and the peer's summary.  A token with a control character in it (one
@@ -1276,6 +1335,8 @@ main(int argc, char **argv)
 		    events_tcp_silent_or_wrong_peer_gets_nothing, net_teardown),
 		cmocka_unit_test_teardown(events_refusals_never_show_a_token,
 		    net_teardown),
+		cmocka_unit_test_teardown(
+		    events_admitted_peer_that_talks_is_closed, net_teardown),
 		cmocka_unit_test_teardown(events_tcp_token_client_recovers_gap,
 		    net_teardown),
 		cmocka_unit_test_teardown(events_tls_tokenless_sub_gets_nothing,
