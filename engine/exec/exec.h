@@ -36,6 +36,10 @@
  * scenario's, a submit's, a throttle's): a cap of 1e-300% was taken and
  * left a block that could never trade (found by a probe). */
 #define EXEC_POV_MIN 0.01
+/* The same, as refusals' words write it. */
+#define EXEC_STR_(x) #x
+#define EXEC_STR(x) EXEC_STR_(x)
+#define EXEC_POV_MIN_TEXT EXEC_STR(EXEC_POV_MIN)
 
 #include <stddef.h>
 #include <stdint.h>

@@ -930,7 +930,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (rv == -2 || (rv == 0 && !(pov > 0 && pov <= 100 &&
 	    (pov >= EXEC_POV_MIN || s->recovering))))
 		return cmd_bad_field(id, req, "max_pov", "must be a number from "
-		    "0.01 to 100");
+		    EXEC_POV_MIN_TEXT " to 100");
 	if (cmd_str(req, id, "urgency", &urg, &e) < 0)
 		return e;
 	if (urg != NULL && strcmp(urg, "low") != 0 &&
@@ -1642,8 +1642,8 @@ cmd_estimate_throttle(struct server *s, const cJSON *req, const char *id,
 	cJSON *r, *o;
 
 	if (rv != 0 || !(pct >= EXEC_POV_MIN && pct <= 100))
-		return cmd_bad_field(id, req, "pct", "must be a number from 0.01 "
-		    "to 100 (the participation to preview)");
+		return cmd_bad_field(id, req, "pct", "must be a number from "
+		    EXEC_POV_MIN_TEXT " to 100 (the participation to preview)");
 	if (block == 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"block\": required "
 		    "with \"pct\" (the block whose throttle to preview)");

@@ -313,7 +313,8 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 	if ((rv = fix_get_num(m, TAG_MAX_PARTICIPATION, &pov)) != -1 &&
 	    (rv != 0 || !(pov >= EXEC_POV_MIN && pov <= 100))) {
 		snprintf(text, n, "MaxParticipation(%d) \"%s\": must be a "
-		    "percentage from 0.01 to 100", TAG_MAX_PARTICIPATION,
+		    "percentage from " EXEC_POV_MIN_TEXT " to 100",
+		    TAG_MAX_PARTICIPATION,
 		    server_fix_val(m, TAG_MAX_PARTICIPATION, buf, sizeof buf));
 		return NULL;
 	}
