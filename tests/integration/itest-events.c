@@ -385,6 +385,20 @@ net_raw_count(nng_socket s, int ms, char *first, size_t flen,
 	return got;
 }
 
+/* n.raw as a pair1 socket whose connections are counted; a closed one
+ * stays closed for the count (no redial). */
+static void
+net_raw_pair(void)
+{
+	assert_int_equal(nng_pair1_open(&n.raw), 0);
+	n.raw_open = 1;
+	raw_added = raw_removed = 0;
+	nng_pipe_notify(n.raw, NNG_PIPE_EV_ADD_POST, net_raw_pipe, NULL);
+	nng_pipe_notify(n.raw, NNG_PIPE_EV_REM_POST, net_raw_pipe, NULL);
+	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMINT, 60000);
+	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMAXT, 60000);
+}
+
 /*
  * Events a library client receives in ms milliseconds, and how many
  * heartbeats among them.  Over TLS a second without any starts the events
@@ -467,14 +481,7 @@ net_refused(const char *hello, const char *why, int wait_ms)
 	nng_msg *m;
 	int got;
 
-	assert_int_equal(nng_pair1_open(&n.raw), 0);
-	n.raw_open = 1;
-	raw_added = raw_removed = 0;
-	nng_pipe_notify(n.raw, NNG_PIPE_EV_ADD_POST, net_raw_pipe, NULL);
-	nng_pipe_notify(n.raw, NNG_PIPE_EV_REM_POST, net_raw_pipe, NULL);
-	/* Closed peers must stay closed for the count: no redial. */
-	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMINT, 60000);
-	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMAXT, 60000);
+	net_raw_pair();
 	{
 		nng_dialer d;
 		nng_tls_config *tls = NULL;
@@ -639,13 +646,7 @@ events_admitted_peer_that_talks_is_closed(void **state)
 	(void)state;
 	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
 	net_wait_up();
-	assert_int_equal(nng_pair1_open(&n.raw), 0);
-	n.raw_open = 1;
-	raw_added = raw_removed = 0;
-	nng_pipe_notify(n.raw, NNG_PIPE_EV_ADD_POST, net_raw_pipe, NULL);
-	nng_pipe_notify(n.raw, NNG_PIPE_EV_REM_POST, net_raw_pipe, NULL);
-	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMINT, 60000);
-	nng_socket_set_ms(n.raw, NNG_OPT_RECONNMAXT, 60000);
+	net_raw_pair();
 	net_dial_raw(n.raw);
 	assert_int_equal(nng_msg_alloc(&m, 0), 0);
 	nng_msg_append(m, hello, sizeof hello - 1);
