@@ -960,10 +960,12 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		    "or learned:K, at most %zu characters", dealers,
 		    strlen(dealers) > 64 ? "..." : "", strlen(dealers),
 		    sizeof ps.dealers - 1);
-	/* Dealers named for a block that may not ask them would be taken
-	 * and never asked: a trader who meant "lit,rfq" would not know. */
-	if (dealers != NULL && !(ps.venues & VENUE_BIT(VENUE_RFQ)) &&
-	    !s->recovering) {
+	/* Dealers chosen for a block that may not ask them would be taken
+	 * and never asked: a trader who meant "lit,rfq" would not know.
+	 * "all" is every block's default (its block event says so), and a
+	 * client may send back what it read. */
+	if (dealers != NULL && strcmp(dealers, "all") != 0 &&
+	    !(ps.venues & VENUE_BIT(VENUE_RFQ)) && !s->recovering) {
 		char set[32];
 
 		venue_set_format(ps.venues != 0 ? ps.venues : VENUE_BIT(VENUE_LIT),

@@ -81,21 +81,22 @@ struct sfix_ref {
 	size_t order;
 };
 
-/* A ClOrdID a session used in a NewOrderSingle the engine refused: never
- * an order, and never to be one (found by a probe: a D refused while the
- * kill switch was on, sent again after the release, became a working
- * order on the ClOrdID the OMS had heard rejected).  Kept in memory, at
- * most SFIX_REFUSED_MAX of them. */
-struct sfix_refused_id {
-	char session[33];
-	char clordid[64];
+/* A set of strings: open addressing, FNV-1a.  The ExecIDs already sent;
+ * the ClOrdIDs of NewOrderSingles the engine refused, as
+ * "SESSION\001CLORDID" (found by a probe: a D refused while the kill
+ * switch was on, sent again after the release, became a working order on
+ * the ClOrdID the OMS had heard rejected; a refused id is never an order,
+ * and never to be one).  Kept in memory, and the refused ids read back
+ * from the store at start: at most SFIX_REFUSED_MAX of them. */
+struct sfix_set {
+	char **v;
+	size_t cap, n;
 };
 #define SFIX_REFUSED_MAX 100000
 
 struct server_fix {
 	struct server *s;
-	struct sfix_refused_id *refused;
-	size_t nrefused, caprefused;
+	struct sfix_set refused;
 	const char *each_session;  /* the session whose store is being read */
 	struct fix_acceptor *acc;
 	char store[1100];
@@ -107,8 +108,7 @@ struct server_fix {
 	size_t nrefs, caprefs;
 	struct fix_er *q;     /* reports waiting for a durable journal */
 	size_t nq, capq;
-	char **sent;          /* ExecIDs already sent: open addressing */
-	size_t capsent, nsent;
+	struct sfix_set sent; /* ExecIDs already sent */
 	uint64_t last_wall;   /* the last wall-clock ExecID (sfix_wall_id) */
 };
 
@@ -139,52 +139,73 @@ sfix_hash(const char *k)
 }
 
 static int
-sfix_sent_has(const struct server_fix *f, const char *id)
+sfix_set_has(const struct sfix_set *t, const char *k)
 {
-	if (f->capsent == 0)
+	if (t->cap == 0)
 		return 0;
-	for (size_t i = sfix_hash(id) & (f->capsent - 1);; i = (i + 1) &
-	    (f->capsent - 1)) {
-		if (f->sent[i] == NULL)
+	for (size_t i = sfix_hash(k) & (t->cap - 1);; i = (i + 1) &
+	    (t->cap - 1)) {
+		if (t->v[i] == NULL)
 			return 0;
-		if (strcmp(f->sent[i], id) == 0)
+		if (strcmp(t->v[i], k) == 0)
 			return 1;
 	}
 }
 
+/* 1 added, 0 already there, -1 out of memory. */
 static int
-sfix_sent_add(struct server_fix *f, const char *id)
+sfix_set_add(struct sfix_set *t, const char *k)
 {
-	if (sfix_sent_has(f, id))
+	size_t i;
+
+	if (sfix_set_has(t, k))
 		return 0;
-	if ((f->nsent + 1) * 2 > f->capsent) {
-		size_t cap = f->capsent ? f->capsent * 2 : 1024;
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
 		char **v = calloc(cap, sizeof *v);
 
 		if (v == NULL)
 			return -1;
-		for (size_t i = 0; i < f->capsent; i++) {
-			size_t k;
-
-			if (f->sent[i] == NULL)
+		for (size_t j = 0; j < t->cap; j++) {
+			if (t->v[j] == NULL)
 				continue;
-			for (k = sfix_hash(f->sent[i]) & (cap - 1); v[k] != NULL;
-			    k = (k + 1) & (cap - 1))
+			for (i = sfix_hash(t->v[j]) & (cap - 1); v[i] != NULL;
+			    i = (i + 1) & (cap - 1))
 				;
-			v[k] = f->sent[i];
+			v[i] = t->v[j];
 		}
-		free(f->sent);
-		f->sent = v;
-		f->capsent = cap;
+		free(t->v);
+		t->v = v;
+		t->cap = cap;
 	}
-	size_t k;
-	for (k = sfix_hash(id) & (f->capsent - 1); f->sent[k] != NULL;
-	    k = (k + 1) & (f->capsent - 1))
+	for (i = sfix_hash(k) & (t->cap - 1); t->v[i] != NULL;
+	    i = (i + 1) & (t->cap - 1))
 		;
-	if ((f->sent[k] = strdup(id)) == NULL)
+	if ((t->v[i] = strdup(k)) == NULL)
 		return -1;
-	f->nsent++;
-	return 0;
+	t->n++;
+	return 1;
+}
+
+static void
+sfix_set_free(struct sfix_set *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->v[i]);
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+static int
+sfix_sent_has(const struct server_fix *f, const char *id)
+{
+	return sfix_set_has(&f->sent, id);
+}
+
+static void
+sfix_sent_add(struct server_fix *f, const char *id)
+{
+	(void)sfix_set_add(&f->sent, id);
 }
 
 /* ---- the orders ---- */
@@ -198,15 +219,21 @@ sfix_order_of_block(struct server_fix *f, uint32_t block)
 	return NULL;
 }
 
-static const struct sfix_refused_id *
+/* The refused set's key: a session name and a ClOrdID cannot hold SOH. */
+static void
+sfix_refused_key(char *k, size_t n, const char *session, const char *clordid)
+{
+	snprintf(k, n, "%s\001%s", session, clordid);
+}
+
+static int
 sfix_refused_find(const struct server_fix *f, const char *session,
                   const char *clordid)
 {
-	for (size_t i = 0; i < f->nrefused; i++)
-		if (strcmp(f->refused[i].clordid, clordid) == 0 &&
-		    strcmp(f->refused[i].session, session) == 0)
-			return &f->refused[i];
-	return NULL;
+	char k[sizeof ((struct sfix_order *)0)->session + FIX_ECHO_MAX + 2];
+
+	sfix_refused_key(k, sizeof k, session, clordid);
+	return sfix_set_has(&f->refused, k);
 }
 
 static struct sfix_ref *
@@ -221,27 +248,19 @@ sfix_ref_find(struct server_fix *f, const char *session, const char *clordid)
 
 /* The id the OMS heard rejected stays used: at a refusal, and at start
  * from the refusals in the session's store (sfix_each_sent).  An id an
- * order could never have (past 63 characters) need not be kept. */
+ * order could never have (past 63 characters) need not be kept.  One that
+ * is an order's too is kept as well: both say "already used". */
 static void
 sfix_refused_add(struct server_fix *f, const char *session,
                  const char *clordid)
 {
-	struct sfix_refused_id *ids;
+	char k[sizeof ((struct sfix_order *)0)->session + FIX_ECHO_MAX + 2];
 
-	if (strlen(clordid) >= sizeof ids->clordid ||
-	    f->nrefused >= SFIX_REFUSED_MAX ||
-	    sfix_ref_find(f, session, clordid) != NULL ||
-	    sfix_refused_find(f, session, clordid) != NULL)
+	if (strlen(clordid) >= sizeof ((struct sfix_order *)0)->clordid ||
+	    f->refused.n >= SFIX_REFUSED_MAX)
 		return;
-	if ((ids = sfix_grow(f->refused, &f->caprefused, f->nrefused,
-	    sizeof *ids)) == NULL)
-		return;
-	f->refused = ids;
-	snprintf(ids[f->nrefused].session, sizeof ids[f->nrefused].session,
-	    "%s", session);
-	snprintf(ids[f->nrefused].clordid, sizeof ids[f->nrefused].clordid,
-	    "%s", clordid);
-	f->nrefused++;
+	sfix_refused_key(k, sizeof k, session, clordid);
+	(void)sfix_set_add(&f->refused, k);
 }
 
 /*
@@ -905,7 +924,7 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 	}
 	/* Refused before, sent again (PossResend or not): its fate was that
 	 * refusal, and the id is used. */
-	if (sfix_refused_find(f, fix_session_name(fs), clordid) != NULL) {
+	if (sfix_refused_find(f, fix_session_name(fs), clordid)) {
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": already used on "
 		    "session %s by an order that was rejected", clordid,
 		    fix_session_name(fs));
@@ -990,14 +1009,21 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		sfix_status_answer(f, fs, o, m, SFIX_AGAIN_TEXT);
 		return;
 	}
-	if (!has11 || clordid[0] == '\0' || again != NULL) {
+	/* A ClOrdID a refused NewOrderSingle had stays used here too: a
+	 * cancel under it was taken (found by a review). */
+	if (!has11 || clordid[0] == '\0' || again != NULL ||
+	    sfix_refused_find(f, name, clordid)) {
 		int rv = fix_get_str(m, 11, clordid, sizeof clordid);
+		int dup = rv == 0 && clordid[0] != '\0';
 
 		snprintf(text, sizeof text, "ClOrdID(11) \"%s\": %s", rv == -1 ?
 		    "" : server_fix_val(m, 11, buf, sizeof buf), rv == -2 ?
-		    "longer than 63 characters" : rv != 0 || clordid[0] == '\0' ?
-		    "required, a new id" : "already used on this session");
-		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 6, text);
+		    "longer than 63 characters" : !dup ? "required, a new id" :
+		    again != NULL ? "already used on this session" :
+		    "already used on this session by an order that was rejected");
+		/* 6 is Duplicate ClOrdID; a missing or overlong one is
+		 * other (FIX.4.2 has neither: broker option). */
+		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : dup ? 6 : 99, text);
 		return;
 	}
 	if (o->final) {
@@ -1334,7 +1360,7 @@ server_fix_open(struct server *s, char *err, size_t errlen)
 	cJSON_Delete(st);
 	fprintf(stderr, "tranched: FIX acceptor on %s (port %d), store %s, %zu "
 	    "reports already sent, %zu refused ids\n", fo.url,
-	    fix_acceptor_port(f->acc), f->store, f->nsent, f->nrefused);
+	    fix_acceptor_port(f->acc), f->store, f->sent.n, f->refused.n);
 	/* The reports recovery rebuilt that the counterparty never had. */
 	server_fix_flush(s);
 	return 0;
@@ -1381,7 +1407,7 @@ server_fix_status(struct server *s)
 		cJSON_AddNumberToObject(j, "reports", o->nexec);
 		cJSON_AddItemToArray(a, j);
 	}
-	cJSON_AddNumberToObject(r, "reports_sent", (double)f->nsent);
+	cJSON_AddNumberToObject(r, "reports_sent", (double)f->sent.n);
 	cJSON_AddNumberToObject(r, "reports_waiting", (double)f->nq);
 	return r;
 }
@@ -1402,12 +1428,10 @@ server_fix_free(struct server *s)
 
 	if (f == NULL)
 		return;
-	for (size_t i = 0; i < f->capsent; i++)
-		free(f->sent[i]);
-	free(f->sent);
+	sfix_set_free(&f->sent);
 	free(f->orders);
 	free(f->refs);
-	free(f->refused);
+	sfix_set_free(&f->refused);
 	free(f->q);
 	free(f);
 	s->fix = NULL;

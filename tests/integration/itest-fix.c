@@ -835,7 +835,7 @@ fix_people_and_long_session_names(void **state)
 	struct fc l = { .out = 1, .in = 1, .ver = "FIX.4.2",
 	    .sender = "LONG" };
 	static struct heard h;
-	char msg[8192], v[256];
+	char msg[8192], v[256], st42[8];
 	const char *steps[][3] = {
 		{ "pause", "\"block\":\"2\",", "9" },
 		{ "kill", "", "9" },
@@ -914,7 +914,11 @@ fix_people_and_long_session_names(void **state)
 	fc_send(&l, "H", "11=L1|55=QDI|54=1|");
 	expect(&l, &h, "8", NULL, msg, sizeof msg);
 	assert_string_equal(fv(msg, 20, v, sizeof v), "3");
+	/* 4.2 has no ExecType I: a status answer's is the status. */
+	assert_string_equal(fv(msg, 150, v, sizeof v), fv(msg, 39, st42,
+	    sizeof st42));
 	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
+	assert_string_equal(fv(msg, 31, v, sizeof v), "0");
 	assert_string_equal(fv(msg, 37, v, sizeof v), "3");
 	/* A 4.2 cancel: Canceled, with the request's ids. */
 	fc_send(&l, "F", "41=L1|11=L2|55=QDI|54=1|38=100|60=20261203-"
@@ -925,6 +929,7 @@ fix_people_and_long_session_names(void **state)
 	assert_string_equal(fv(msg, 41, v, sizeof v), "L1");
 	assert_string_equal(fv(msg, 20, v, sizeof v), "0");
 	assert_string_equal(fv(msg, 32, v, sizeof v), "0");
+	assert_string_equal(fv(msg, 31, v, sizeof v), "0");
 	close(l.fd);
 	close(c.fd);
 	assert_int_equal(itest_stop(&e), 0);
@@ -1284,6 +1289,17 @@ fix_rejected_ids_outlive_a_restart(void **state)
 	assert_string_equal(fv(msg, 11, v, sizeof v), longid);
 	assert_string_equal(fv(msg, 41, v, sizeof v), "R2");
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "longer than 63"));
+	/* Other, not Duplicate ClOrdID. */
+	assert_int_equal(fvi(msg, 102), 99);
+	/* A cancel under the rejected order's id: a duplicate (it was
+	 * taken, found by a review). */
+	fc_send(&c, "F", "11=R1|41=R2|55=QDI|54=1|38=3000|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_string_equal(fv(msg, 11, v, sizeof v), "R1");
+	assert_int_equal(fvi(msg, 102), 6);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "by an order that was "
+	    "rejected"));
 	itest_kill9(&e);
 	close(c.fd);
 	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",

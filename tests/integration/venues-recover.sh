@@ -142,8 +142,14 @@ out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
 echo "$out" | grep -q 'dark_cond.*maybe' || fail "bad dark_cond not named: $out"
 [ "$(ctl status --json | jq '.blocks | length')" = "$n0" ] ||
 	fail "a refused submit made a block"
+# Dealers chosen for a block that cannot ask them: refused, naming both.
+out=$(ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
+	dealers=random:2 --reason "venue test" 2>&1) &&
+	fail "dealers=random:2 without rfq accepted: $out"
+echo "$out" | grep -q 'random:2.*lit,dark.*no rfq' ||
+	fail "dealers without rfq not named: $out"
 ctl submit sym=QDI side=buy qty=5000 duration_s=600 venues=lit,dark \
-	dealers=random:2 --reason "venue test" >/dev/null ||
+	dealers=all --reason "venue test" >/dev/null ||
 	fail "venues=lit,dark refused"
 ctl status --json | jq -e '[.blocks[] | select(.venues == "lit,dark")] |
 	length == 1' >/dev/null ||
