@@ -829,10 +829,19 @@ struct prompt {
 void prompt_begin(struct prompt *p, const char *action, const char *block,
                   int want_value);
 /* Open an action with its values already typed (the : command line): on
- * to the reason when they parse, else the value stage says why. */
-void prompt_begin_with(struct prompt *p, const char *action,
-                       const char *block, const struct prompt_ctx *ctx,
-                       const char *values);
+ * to the reason when they parse (0), else the value stage's note says why:
+ * -1 for a value that does not read, PROMPT_EXTRA for a word the action
+ * does not take (the caller closes the prompt: nothing opens for it). */
+#define PROMPT_EXTRA (-2)
+int prompt_begin_with(struct prompt *p, const char *action,
+                      const char *block, const struct prompt_ctx *ctx,
+                      const char *values);
+/* w quoted for a note or a message, 'like this': whole up to
+ * PROMPT_QUOTE_MAX bytes, past them cut on a character with "..." inside
+ * the quotes, so a value cut for width says so.  dst: PROMPT_QUOTE bytes. */
+#define PROMPT_QUOTE_MAX 40
+#define PROMPT_QUOTE (PROMPT_QUOTE_MAX + 6)
+const char *prompt_quote(char *dst, size_t n, const char *w);
 /* Does this action ask for values first? */
 int prompt_wants_value(const char *action);
 void prompt_cancel(struct prompt *p);

@@ -64,7 +64,7 @@ tmux_ send-keys t
 wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 250
 tmux_ send-keys Enter
-wait_for "'250' is not a percentage"
+wait_for "percentage '250': must be a number in (0, 100]"
 tmux_ send-keys BSpace BSpace BSpace
 tmux_ send-keys -l 25
 tmux_ send-keys Enter

@@ -1182,6 +1182,127 @@ prompt_asks_value_reason_then_y(void **state)
 	prompt_cancel(&p);
 }
 
+/*
+ * A word an action does not take is refused, naming it, and nothing goes
+ * on to the reason: ":algo vwap extra" opened the switch to vwap, the
+ * extra word dropped (found by a probe).  The console closes such a
+ * prompt at once (PROMPT_EXTRA): nothing opens.
+ */
+static void
+prompt_refuses_a_word_it_does_not_take(void **state)
+{
+	static const struct { const char *action, *values, *word; } bad[] = {
+		{ "algo", "vwap extra", "'extra': a word too many" },
+		{ "limit", "99.5 now", "'now': a word too many" },
+		{ "child", "99.5 100 ioc more", "'more': a word too many" },
+		{ "style", "passive 60 now", "'now': a word too many" },
+		{ CMD_THROTTLE, "5 extra", "'extra': not a throttle value" },
+		{ CMD_SPEED, "10 fast", "'fast': a word too many" },
+		{ CMD_KILL, "KILL now", "'now': a word too many" },
+		{ CMD_RELEASE, "now", "'now': a word too many (release takes no "
+		    "values)" },
+	};
+	static const struct { const char *action, *values; } good[] = {
+		{ "algo", "vwap" }, { "limit", "99.5" }, { "child", "99.5 100 ioc" },
+		{ "style", "passive 60" }, { CMD_THROTTLE, "5 child 100 passive" },
+		{ CMD_SPEED, "10" }, { CMD_KILL, "KILL" },
+	};
+	struct prompt_ctx ctx;
+	struct prompt p;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
+	ctx.tick = 0.01;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, bad[i].action, "1", &ctx,
+		    bad[i].values), PROMPT_EXTRA);
+		if (prompt_wants_value(bad[i].action))
+			assert_int_equal(p.stage, PROMPT_VALUE);
+		if (strstr(p.note, bad[i].word) == NULL)
+			fail_msg("%s %s: note \"%s\", wanted \"%s\"", bad[i].action,
+			    bad[i].values, p.note, bad[i].word);
+		prompt_cancel(&p);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, good[i].action, "1", &ctx,
+		    good[i].values), 0);
+		assert_int_equal(p.stage, PROMPT_REASON);
+		prompt_cancel(&p);
+	}
+	/* Typed at the value stage, the same note, and the stage stays. */
+	prompt_begin_with(&p, "algo", "1", &ctx, NULL);
+	keys(&p, "vwap extra\r", (char[160]){ 0 }, 160);
+	assert_int_equal(p.stage, PROMPT_VALUE);
+	assert_non_null(strstr(p.note, "'extra': a word too many"));
+	prompt_cancel(&p);
+}
+
+/*
+ * A refusal names the field and the value as typed: "style passive -5"
+ * said "'-5' is not a style" (it is seconds), and values were cut at 12
+ * bytes without a sign.  Past PROMPT_QUOTE_MAX bytes a value is cut with
+ * "..." inside its quotes.
+ */
+static void
+prompt_notes_name_the_field_and_the_value(void **state)
+{
+	static const struct { const char *action, *values, *note; } cases[] = {
+		{ "style", "passive -5", "seconds '-5': must be a whole number "
+		    "> 0" },
+		{ "style", "x", "style 'x': must be passive, neutral or "
+		    "aggressive" },
+		{ "style", "passive 60 90", "seconds '90' after 60: give one "
+		    "time" },
+		{ "style", "passive aggressive", "style 'aggressive' after "
+		    "'passive': give one style" },
+		{ CMD_THROTTLE, "150", "percentage '150': must be a number in "
+		    "(0, 100]" },
+		{ CMD_THROTTLE, "-5", "percentage '-5': must be" },
+		{ CMD_THROTTLE, "5 child -5", "child '-5': must be a whole number "
+		    "of shares > 0" },
+		{ CMD_THROTTLE, "1234567890123456", "percentage "
+		    "'1234567890123456': must be" },
+		{ CMD_RFQ, "5000 D1 D3", "dealers 'D3' after 'D1': give one list" },
+		{ CMD_RFQ, "5000 -5", "deadline '-5': must be 1 to 600 seconds" },
+		{ CMD_RFQ, "5000 30 60", "deadline '60' after 30 s" },
+		{ CMD_RFQ, "lots", "quantity 'lots': must be a whole number" },
+		{ "child", "abc 100", "price 'abc': must be dollars" },
+		{ "child", "99.5 1.5", "quantity '1.5': must be a whole number" },
+		{ "child", "99.5 100 gtc", "time in force 'gtc': must be ioc or "
+		    "day" },
+		{ "limit", "-1", "price '-1': must be dollars from 0" },
+		{ CMD_SPEED, "fast", "speed 'fast': must be 1, 10, 60, max" },
+		{ "algo", "VWAP", "algo 'VWAP': must be a name in lower case" },
+		{ "algo", "foo", "algo 'foo': unknown (known: twap, vwap, pov)" },
+		{ CMD_KILL, "kill", "'kill': type KILL in capitals" },
+		/* Forty bytes whole, then "..." inside the quotes. */
+		{ "limit", "12345678901234567890123456789012345678901234567890",
+		    "price '1234567890123456789012345678901234567890...': must" },
+	};
+	struct prompt_ctx ctx;
+	struct prompt p;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
+	ctx.tick = 0.01;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, cases[i].action, "1", &ctx,
+		    cases[i].values), -1);
+		assert_int_equal(p.stage, PROMPT_VALUE);
+		if (strstr(p.note, cases[i].note) == NULL)
+			fail_msg("%s %s: note \"%s\", wanted \"%s\"",
+			    cases[i].action, cases[i].values, p.note,
+			    cases[i].note);
+		prompt_cancel(&p);
+	}
+}
+
 /* ----------------------------------------------------------------- render */
 
 
@@ -2144,6 +2265,8 @@ main(void)
 		cmocka_unit_test(text_formats_numbers_and_times),
 		cmocka_unit_test(layout_fits_80x24_and_refuses_too_small),
 		cmocka_unit_test(prompt_asks_value_reason_then_y),
+		cmocka_unit_test(prompt_refuses_a_word_it_does_not_take),
+		cmocka_unit_test(prompt_notes_name_the_field_and_the_value),
 	};
 	const struct CMUnitTest render_tests[] = {
 		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
