@@ -343,6 +343,8 @@ tui_ctx(const struct tui *t, const struct store_block *b,
 		c->buy = strcmp(b->side, "sell") != 0;
 		c->max_child = b->have & BLK_MAXCHILD ? b->max_child : 0;
 		c->remaining = b->remaining;
+		c->max_pov = b->max_pov;
+		c->have_cap = (b->have & BLK_MAXPOV) != 0;
 		for (i = 0; i < (c->buy ? bk->nasks : bk->nbids) && i < 5; i++)
 			c->depth += c->buy ? bk->asks[i].qty : bk->bids[i].qty;
 	}

@@ -1123,10 +1123,31 @@ prompt_take(struct prompt *p)
 	return req;
 }
 
+const char *
+prompt_cap_words(const struct prompt *p, const struct store *s, char *buf,
+                 size_t n)
+{
+	const struct store_block *b = store_block_find(s, p->block[0] ?
+	    p->block : p->ctx.block_id);
+	char clock[16];
+
+	buf[0] = '\0';
+	if (b == NULL || !(b->have & BLK_MAXPOV))
+		return buf;
+	text_clock(clock, sizeof clock, b->t);
+	snprintf(buf, n, "now %g%% as of %s", b->max_pov, clock);
+	/* Another console's throttle while this one is open: the figure the
+	 * person started from is not the block's any more. */
+	if (p->ctx.have_cap && p->ctx.max_pov != b->max_pov)
+		snprintf(buf + strlen(buf), n - strlen(buf), "; %g%% when "
+		    "opened", p->ctx.max_pov);
+	return buf;
+}
+
 void
 prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 {
-	char label[200], tail[TRANCHE_MAX_TEXT + 8];
+	char label[200], tail[TRANCHE_MAX_TEXT + 8], cap[96];
 	int cols = getmaxx(w), x = 0, room;
 	const char *shown;
 	attr_t pa = view_attr(v, ROLE_PROMPT) | A_BOLD;
@@ -1139,10 +1160,13 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		else if (strcmp(p->action, "search") == 0)
 			snprintf(label, sizeof label, "/");
 		else if (strcmp(p->action, CMD_THROTTLE) == 0 &&
-		    v->store->limit_max_pov > 0)
+		    prompt_cap_words(p, v->store, cap, sizeof cap)[0] != '\0')
+			/* The block's cap as the console has it at this frame,
+			 * not the engine's status read at attach: another
+			 * console's throttle shows at once. */
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
-			    "%% (engine limit %g): ", p->action, p->block[0] ?
-			    " " : "", p->block, v->store->limit_max_pov);
+			    "%% (%s): ", p->action, p->block[0] ? " " : "",
+			    p->block, cap);
 		else if (strcmp(p->action, CMD_THROTTLE) == 0)
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
 			    "%% (0-100]: ", p->action, p->block[0] ? " " : "",
@@ -1154,7 +1178,15 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 			    "value");
 		break;
 	case PROMPT_REASON:
-		if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
+		if (strcmp(p->action, CMD_THROTTLE) == 0 &&
+		    prompt_cap_words(p, v->store, cap, sizeof cap)[0] != '\0') {
+			char to[32] = "";
+
+			if (p->pct > 0)
+				snprintf(to, sizeof to, " to %g%%", p->pct);
+			snprintf(label, sizeof label, " %s%s%s%s (cap %s): reason: ",
+			    p->action, p->block[0] ? " " : "", p->block, to, cap);
+		} else if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
 			snprintf(label, sizeof label, " %s%s%s to %g%%: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block, p->pct);
 		else if (strcmp(p->action, CMD_ACK) == 0 && p->ctx.ack_all)

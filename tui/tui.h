@@ -785,6 +785,8 @@ struct prompt_ctx {
 	char rfq[16], dealer[12]; /* rfq_accept / rfq_reject: the request and
 	                          the quote chosen in the RFQ panel */
 	char quote[72];        /* ...and that quote in words */
+	double max_pov;        /* throttle: the block's cap when it opened */
+	int have_cap;          /* ...known (its block events carry it) */
 };
 
 #define PROMPT_HISTORY 32
@@ -842,6 +844,11 @@ int prompt_begin_with(struct prompt *p, const char *action,
 #define PROMPT_QUOTE_MAX 40
 #define PROMPT_QUOTE (PROMPT_QUOTE_MAX + 6)
 const char *prompt_quote(char *dst, size_t n, const char *w);
+/* The throttle's block's participation cap as the store has it now (the
+ * newest block event or snapshot): "now 12% as of 10:31:05", and when it
+ * moved since the prompt opened, "...; 12% when opened"; "" unknown. */
+const char *prompt_cap_words(const struct prompt *p, const struct store *s,
+                             char *buf, size_t n);
 /* Does this action ask for values first? */
 int prompt_wants_value(const char *action);
 void prompt_cancel(struct prompt *p);

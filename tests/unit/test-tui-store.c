@@ -1303,6 +1303,46 @@ prompt_notes_name_the_field_and_the_value(void **state)
 	}
 }
 
+/*
+ * The throttle prompt shows the block's cap as the store has it at each
+ * frame: it showed the engine's status read at attach, stale after any
+ * throttle (another console's, or this one's).  A cap that moves while
+ * the prompt is open says what it was when the prompt opened.
+ */
+static void
+prompt_throttle_shows_the_cap_now(void **state)
+{
+	struct store s;
+	struct prompt p;
+	struct prompt_ctx ctx;
+	char cap[96], *json, *at;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s); /* B1, max_pov 15, at 09:30:02 */
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.max_pov = 15;
+	ctx.have_cap = 1;
+	prompt_begin_with(&p, CMD_THROTTLE, "B1", &ctx, NULL);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap),
+	    "now 15% as of 09:30:02");
+	/* Another console throttles B1 to 7%: its block event comes. */
+	json = strdup(block_json);
+	assert_non_null(at = strstr(json, "\"max_pov\":15"));
+	memcpy(at, "\"max_pov\":7 ", 12);
+	push_at(&s, TOPIC_BLOCK, 6, T0 + 9 * SEC, json, 2000);
+	free(json);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap),
+	    "now 7% as of 09:30:09; 15% when opened");
+	/* A block the store does not know: no figure rather than a wrong
+	 * one. */
+	prompt_begin_with(&p, CMD_THROTTLE, "B9", &ctx, NULL);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap), "");
+	prompt_cancel(&p);
+	store_free(&s);
+}
+
 /* ----------------------------------------------------------------- render */
 
 
@@ -2267,6 +2307,7 @@ main(void)
 		cmocka_unit_test(prompt_asks_value_reason_then_y),
 		cmocka_unit_test(prompt_refuses_a_word_it_does_not_take),
 		cmocka_unit_test(prompt_notes_name_the_field_and_the_value),
+		cmocka_unit_test(prompt_throttle_shows_the_cap_now),
 	};
 	const struct CMUnitTest render_tests[] = {
 		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
