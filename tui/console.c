@@ -170,9 +170,13 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		return;
 	}
 	if (rv != 0) {
-		tui_message(t, MSG_ERR, "%s: no answer from the engine (%s); "
-		    "check the block's state before trying again", what,
-		    ipc_client_strerror(rv));
+		/* The engine may have it all the same (stopped, it answers
+		 * when it runs again): its audit record brings the answer,
+		 * said by tui_late_say. */
+		tui_message(t, MSG_ERR, "%s: no answer from the engine (%s): it "
+		    "may still be carried out, and a late answer is shown when "
+		    "it comes; check the block's state before trying again",
+		    what, ipc_client_strerror(rv));
 		return;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
@@ -270,6 +274,32 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		ipc_get_str(err, "message", &text);
 	}
 	tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text, code);
+}
+
+/*
+ * The late answers the store found (store_late_take): the trader was told
+ * a command had no answer, and the engine has since said what it did with
+ * it.  Said as an error, so that one replaced before it was read is
+ * counted until M, and kept in the message log; the engine's audit record
+ * is in the audit log too.
+ */
+void
+tui_late_say(struct tui *t)
+{
+	struct store_late_answer la;
+
+	while (store_late_take(&t->store, &la)) {
+		if (la.a.ok)
+			tui_message(t, MSG_ERR, "late answer to %s: done%s%s%s; the "
+			    "console had stopped waiting for it", la.what,
+			    la.a.done[0] ? " (" : "", la.a.done,
+			    la.a.done[0] ? ")" : "");
+		else
+			tui_message(t, MSG_ERR, "late answer to %s: refused: %s "
+			    "(%s); the console had stopped waiting for it", la.what,
+			    la.a.result[0] ? la.a.result : "no message",
+			    la.a.code[0] ? la.a.code : "?");
+	}
 }
 
 /* An action on what is selected, with the display frozen (Z): the rows

@@ -516,6 +516,7 @@ screen_frame(struct tui *t)
 	t->tp->tick(t, t->view.now_ms);
 	if (t->quitting)
 		return;
+	tui_late_say(t);
 	tui_check_lost(t);
 	if (!t->view.frozen)
 		view_selection_follow(&t->view);

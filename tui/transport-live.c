@@ -392,6 +392,29 @@ live_snapshot_done(struct tui *t, struct live_req *r)
 	store_resync_failed(&t->store, now);
 }
 
+/*
+ * A command that went unanswered: the REQ socket drops an answer that
+ * comes after the timeout, but the engine audits every command with its
+ * request's id, so the store watches for that id (store_late_watch) and
+ * the console says the late answer when it comes.  The id is the one
+ * ipc_client_request() put in the request.
+ */
+static void
+live_late_watch(struct tui *t, const struct live_req *r)
+{
+	const char *id = NULL, *block = NULL;
+	char what[64], b[24];
+
+	if (r->req == NULL || ipc_get_str(r->req, "id", &id) != 0)
+		return;
+	b[0] = '\0';
+	if (ipc_get_str(r->req, "block", &block) == 0)
+		store_text(b, sizeof b, block);
+	snprintf(what, sizeof what, "%s%s%s", r->what, b[0] ? " block " : "",
+	    b);
+	store_late_watch(&t->store, id, what);
+}
+
 static void
 live_after(uv_work_t *w, int status)
 {
@@ -421,8 +444,12 @@ live_after(uv_work_t *w, int status)
 	default:
 		if (live_unknown(t, r))
 			live_again(t, r);
-		else
+		else {
+			if (r->rv != 0 && r->rv != NNG_EMSGSIZE &&
+			    !live_is_estimate(r))
+				live_late_watch(t, r);
 			tui_reply(t, r->what, r->rv, r->reply);
+		}
 	}
 	live_req_free(r);
 	live_submit(t);

@@ -250,6 +250,28 @@ struct store_ring {
 	uint64_t cleared;              /* times emptied (a reload) */
 };
 
+/*
+ * A command the console stopped waiting for (its request timed out while
+ * the engine may have carried it out), and the engine's answer to one,
+ * found in an audit record carrying its id (store.c, "Late answers").
+ */
+#define STORE_LATE 16
+#define STORE_ANSWERS 32
+struct store_late {
+	char id[96];
+	char what[64]; /* the console's words: "pause block 5" */
+};
+struct store_answer {
+	char id[96];
+	int ok;
+	char code[32], result[160];
+	char done[160]; /* the engine's words ("pause block 5 (was WORKING)") */
+};
+struct store_late_answer {
+	char what[64];
+	struct store_answer a;
+};
+
 struct store {
 	/* From hello / snapshot / heartbeat. */
 	double tick;      /* dollars per tick */
@@ -281,6 +303,15 @@ struct store {
 	struct store_ring tape, points, fills, audit;
 	uint64_t refused_seen[STORE_REFUSED_SEEN]; /* ascending */
 	size_t nrefused_seen;
+	/* Late answers: the commands given up on, the newest answers the
+	 * audit records carried (an answer may come before the timeout is
+	 * counted), and the late answers found, for the console to say. */
+	struct store_late late[STORE_LATE];
+	size_t nlate; /* pushed; the newest STORE_LATE are kept */
+	struct store_answer answers[STORE_ANSWERS];
+	size_t nanswers;
+	struct store_late_answer late_out[STORE_LATE];
+	size_t late_head, late_count;
 
 	/* Trades seen (the tape comes later); last print. */
 	int64_t trades, last_trade_px, last_trade_qty;
@@ -391,6 +422,12 @@ const struct store_alert *store_alert(const struct store *s, size_t i);
 const void *store_ring_get(const struct store_ring *r, size_t i);
 /* Mark the alert with this seq acknowledged; 0, or -1 when not held. */
 int store_alert_ack(struct store *s, uint64_t seq);
+/* The console gave up waiting for the command with request id `id`
+ * (what: its words, "pause block 5"): an audit record with that id, come
+ * already or to come, is a late answer, which store_late_take() gives. */
+void store_late_watch(struct store *s, const char *id, const char *what);
+/* The oldest late answer not yet said, into *out: 1, or 0 when none. */
+int store_late_take(struct store *s, struct store_late_answer *out);
 /* CRIT alerts held and not acknowledged: the status bar's count. */
 size_t store_alerts_crit_unacked(const struct store *s);
 const struct store_block *store_block_find(const struct store *s,
@@ -986,6 +1023,8 @@ void tui_msglog_add(struct tui_msglog *l, int level, const char *text,
 /* The engine's answer to a command the trader confirmed (rv: 0 or an NNG
  * error from the request). */
 void tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply);
+/* Once per frame: say the late answers to commands given up on. */
+void tui_late_say(struct tui *t);
 void tui_message(struct tui *t, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Route one key; returns TUI_* bits. */

@@ -1424,6 +1424,67 @@ render_progress_shows_the_block(void **state)
  * marks the seqs it names, a refused one marks nothing, and a snapshot's
  * alert with "acked":true is counted acknowledged.
  */
+/*
+ * A command the console stopped waiting for is answered late through the
+ * engine's audit record of it, which carries the request's id: done or
+ * refused, whether the record comes after the timeout was counted, before
+ * it, or only in a snapshot after a gap.  Another request's record is not
+ * an answer to it.  (Before, such an answer was never said.)
+ */
+static void
+store_late_answers_come_by_their_id(void **state)
+{
+	struct store_late_answer la;
+	struct store s;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	store_late_watch(&s, "tranche-1-a-7", "pause block 5");
+	assert_int_equal(store_late_take(&s, &la), 0);
+	/* Another console's command, another id: not this answer. */
+	push_at(&s, TOPIC_AUDIT, 1, T0 + 1 * SEC,
+	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"ana\",\"what\":\"pause block 5 (was "
+	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-2-b-7\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 0);
+	push_at(&s, TOPIC_AUDIT, 2, T0 + 2 * SEC,
+	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"bo\",\"what\":\"pause block 5 (was "
+	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-1-a-7\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_string_equal(la.what, "pause block 5");
+	assert_true(la.a.ok);
+	assert_string_equal(la.a.done, "pause block 5 (was WORKING)");
+	assert_int_equal(store_late_take(&s, &la), 0);
+
+	/* The record came before the timeout was counted: said at once. */
+	push_at(&s, TOPIC_AUDIT, 3, T0 + 3 * SEC,
+	    "{\"cmd\":\"resume\",\"ok\":false,\"code\":\"state\","
+	    "\"result\":\"block 5 is DONE\",\"id\":\"tranche-1-a-8\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 0);
+	store_late_watch(&s, "tranche-1-a-8", "resume block 5");
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_false(la.a.ok);
+	assert_string_equal(la.a.code, "state");
+	assert_string_equal(la.a.result, "block 5 is DONE");
+
+	/* Missed in a gap: the snapshot's audit history brings it. */
+	store_late_watch(&s, "tranche-1-a-9", "throttle block 5");
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\","
+	    "\"audit\":[{\"v\":2,\"seq\":8,\"t\":\"34208000000000\","
+	    "\"cmd\":\"throttle\",\"ok\":true,\"what\":\"throttle block 5 "
+	    "12% (was 100%)\",\"result\":\"ok\",\"id\":\"tranche-1-a-9\"}]}");
+	assert_non_null(snap);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_string_equal(la.what, "throttle block 5");
+	assert_string_equal(la.a.done, "throttle block 5 12% (was 100%)");
+	assert_int_equal(store_late_take(&s, &la), 0);
+	store_free(&s);
+}
+
 static void
 store_ack_from_audit_and_snapshot(void **state)
 {
@@ -2321,6 +2382,7 @@ main(void)
 		cmocka_unit_test(store_blocks_past_the_slots_are_said),
 		cmocka_unit_test(store_decision_plan_change_in_front),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
+		cmocka_unit_test(store_late_answers_come_by_their_id),
 		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
