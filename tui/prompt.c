@@ -684,6 +684,9 @@ prompt_values(struct prompt *p, const char *text)
 		for (w = strtok_r(words, " ", &save); w != NULL;
 		    w = strtok_r(NULL, " ", &save)) {
 			prompt_quote(q, sizeof q, w);
+			if (have_s && p->style[0] != '\0')
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (style takes STYLE [SECONDS])", q);
 			if (prompt_numeric(w)) {
 				/* "-5" is seconds mistyped, not a style. */
 				if (have_s)
@@ -798,6 +801,9 @@ prompt_values(struct prompt *p, const char *text)
 			    "number of shares > 0", q);
 		while ((w = strtok_r(NULL, " ", &save)) != NULL) {
 			prompt_quote(q, sizeof q, w);
+			if (p->deadline_s > 0 && p->dealers[0] != '\0')
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (rfq takes QTY [DEALERS] [SECONDS])", q);
 			if (prompt_numeric(w)) {
 				if (p->deadline_s > 0)
 					return prompt_note(p, -1, "deadline %s after "

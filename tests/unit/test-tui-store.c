@@ -1196,6 +1196,8 @@ prompt_refuses_a_word_it_does_not_take(void **state)
 		{ "limit", "99.5 now", "'now': a word too many" },
 		{ "child", "99.5 100 ioc more", "'more': a word too many" },
 		{ "style", "passive 60 now", "'now': a word too many" },
+		{ "style", "passive 60 90", "'90': a word too many" },
+		{ CMD_RFQ, "5000 D1 30 extra", "'extra': a word too many" },
 		{ CMD_THROTTLE, "5 extra", "'extra': not a throttle value" },
 		{ CMD_SPEED, "10 fast", "'fast': a word too many" },
 		{ CMD_KILL, "KILL now", "'now': a word too many" },
@@ -1206,6 +1208,7 @@ prompt_refuses_a_word_it_does_not_take(void **state)
 		{ "algo", "vwap" }, { "limit", "99.5" }, { "child", "99.5 100 ioc" },
 		{ "style", "passive 60" }, { CMD_THROTTLE, "5 child 100 passive" },
 		{ CMD_SPEED, "10" }, { CMD_KILL, "KILL" },
+		{ CMD_RFQ, "5000 D1,D3 30" }, { CMD_RFQ, "5000 30 all" },
 	};
 	struct prompt_ctx ctx;
 	struct prompt p;
@@ -1254,8 +1257,7 @@ prompt_notes_name_the_field_and_the_value(void **state)
 		    "> 0" },
 		{ "style", "x", "style 'x': must be passive, neutral or "
 		    "aggressive" },
-		{ "style", "passive 60 90", "seconds '90' after 60: give one "
-		    "time" },
+		{ "style", "60 90", "seconds '90' after 60: give one time" },
 		{ "style", "passive aggressive", "style 'aggressive' after "
 		    "'passive': give one style" },
 		{ CMD_THROTTLE, "150", "percentage '150': must be a number in "
