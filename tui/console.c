@@ -770,12 +770,6 @@ tui_input(struct tui *t)
 		t->tp->seek(t, line);
 }
 
-/*
- * The block a : command names, made the selection: "block N" before any
- * values, or for the commands that take no values a bare N.  What else
- * such a command is given ("all" for pause and resume aside) is refused.
- * 0 to go on (*rest past the block), -1 when refused (said).
- */
 /* The first word of s, quoted as a note quotes a value (prompt_quote). */
 static const char *
 tui_quote_word(char *dst, size_t n, const char *s)
@@ -788,6 +782,12 @@ tui_quote_word(char *dst, size_t n, const char *s)
 	return prompt_quote(dst, n, w);
 }
 
+/*
+ * The block a : command names, made the selection: "block N" before any
+ * values, or for the commands that take no values a bare N.  What else
+ * such a command is given ("all" for pause and resume aside) is refused.
+ * 0 to go on (*rest past the block), -1 when refused (said).
+ */
 static int
 tui_command_block(struct tui *t, const char *word, char **rest)
 {

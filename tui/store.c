@@ -1809,7 +1809,7 @@ store_session_reset(struct store *s)
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';
 	s->engine[0] = s->sym[0] = s->role[0] = s->state[0] = '\0';
-	s->speed = s->util = s->lost_ms = s->limit_max_pov = 0;
+	s->speed = s->util = s->lost_ms = 0;
 	s->subs = 0;
 	s->t = 0;
 	s->gaps = s->stale = s->events = s->bad_events = 0;
@@ -1850,13 +1850,12 @@ store_apply_hello(struct store *s, const cJSON *reply)
 void
 store_apply_status(struct store *s, const cJSON *reply)
 {
-	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(reply, "limits");
-
+	/* Its "limits" are not kept: their max_pov is the lowest block's
+	 * cap as it was, and the throttle prompt reads each block's cap from
+	 * its events (prompt_cap_words). */
 	store_get_text(reply, "state", s->state, sizeof s->state);
 	store_get_num(reply, "speed", &s->speed);
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
-	if (cJSON_IsObject(lim))
-		store_get_num(lim, "max_pov", &s->limit_max_pov);
 	s->dirty |= DIRTY_STATUS;
 }
 

@@ -23,8 +23,8 @@
  * state.
  *
  * Getting in step.  At attach the console says hello (which brings the
- * tick size and the engine's name), asks for the status (the engine's
- * limits) and for a snapshot.  Whenever the
+ * tick size and the engine's name), asks for the status (its state and
+ * speed) and for a snapshot.  Whenever the
  * store wants a resync (a sequence gap, or heartbeats resuming after a
  * silence), the next frame asks for another snapshot; while it is on its
  * way the store holds incoming events (see store.c).  A request that fails
@@ -331,7 +331,7 @@ live_hello_done(struct tui *t, struct live_req *r)
 			    LIVE_HELLO_MS);
 			return;
 		}
-		/* The engine's limits, for the throttle prompt. */
+		/* The engine's state, speed and symbols. */
 		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 		    LIVE_HELLO_MS);
 		/* A bad layout file, said at start, stays until a key. */

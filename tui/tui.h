@@ -289,7 +289,6 @@ struct store {
 	/* heartbeat's lost_ms: wall ms the engine's simulated clock gave up
 	 * since it started, because it could not keep its speed (0 normally) */
 	double lost_ms;
-	double limit_max_pov; /* the engine's participation limit; 0 unknown */
 	int64_t t; /* latest simulated time seen */
 
 	/* One book per symbol, in the order the engine lists them (hello's
@@ -395,7 +394,7 @@ void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
  * of the old session is shown as the new one's, and wants a snapshot;
  * returns 1 then, else 0. */
 int store_apply_hello(struct store *s, const cJSON *reply);
-/* A status reply: engine state, speed and limits (blocks come from the
+/* A status reply: engine state, speed and symbols (blocks come from the
  * snapshot and events, in sequence). */
 void store_apply_status(struct store *s, const cJSON *reply);
 /* Rebuild from a snapshot reply, then apply held events newer than it.
