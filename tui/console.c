@@ -170,9 +170,13 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		return;
 	}
 	if (rv != 0) {
-		tui_message(t, MSG_ERR, "%s: no answer from the engine (%s); "
-		    "check the block's state before trying again", what,
-		    ipc_client_strerror(rv));
+		/* The engine may have it all the same (stopped, it answers
+		 * when it runs again): its audit record brings the answer,
+		 * said by tui_late_say. */
+		tui_message(t, MSG_ERR, "%s: no answer from the engine (%s): it "
+		    "may still be carried out, and a late answer is shown when "
+		    "it comes; check the block's state before trying again",
+		    what, ipc_client_strerror(rv));
 		return;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
@@ -272,6 +276,32 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 	tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text, code);
 }
 
+/*
+ * The late answers the store found (store_late_take): the trader was told
+ * a command had no answer, and the engine has since said what it did with
+ * it.  Said as an error, so that one replaced before it was read is
+ * counted until M, and kept in the message log; the engine's audit record
+ * is in the audit log too.
+ */
+void
+tui_late_say(struct tui *t)
+{
+	struct store_late_answer la;
+
+	while (store_late_take(&t->store, &la)) {
+		if (la.a.ok)
+			tui_message(t, MSG_ERR, "late answer to %s: done%s%s%s; the "
+			    "console had stopped waiting for it", la.what,
+			    la.a.done[0] ? " (" : "", la.a.done,
+			    la.a.done[0] ? ")" : "");
+		else
+			tui_message(t, MSG_ERR, "late answer to %s: refused: %s "
+			    "(%s); the console had stopped waiting for it", la.what,
+			    la.a.result[0] ? la.a.result : "no message",
+			    la.a.code[0] ? la.a.code : "?");
+	}
+}
+
 /* An action on what is selected, with the display frozen (Z): the rows
  * and the marked alert the person sees are not the ones the selection now
  * names.  The display is thawed and nothing is done; the same key again
@@ -343,6 +373,8 @@ tui_ctx(const struct tui *t, const struct store_block *b,
 		c->buy = strcmp(b->side, "sell") != 0;
 		c->max_child = b->have & BLK_MAXCHILD ? b->max_child : 0;
 		c->remaining = b->remaining;
+		c->max_pov = b->max_pov;
+		c->have_cap = (b->have & BLK_MAXPOV) != 0;
 		for (i = 0; i < (c->buy ? bk->nasks : bk->nbids) && i < 5; i++)
 			c->depth += c->buy ? bk->asks[i].qty : bk->bids[i].qty;
 	}
@@ -413,7 +445,17 @@ tui_action(struct tui *t, const char *action, const char *values)
 	 * prompt opened.  With one block known, pause, resume and throttle
 	 * went without a block, which the engine reads as every block: one
 	 * that arrived before the person confirmed was throttled too. */
-	prompt_begin_with(&t->prompt, action, whole ? "" : b->id, &ctx, values);
+	/* A word the action does not take (":algo vwap extra") is refused
+	 * before anything opens, as the command line refuses others. */
+	if (prompt_begin_with(&t->prompt, action, whole ? "" : b->id, &ctx,
+	    values) == PROMPT_EXTRA) {
+		char note[sizeof t->prompt.note];
+
+		snprintf(note, sizeof note, "%s", t->prompt.note);
+		prompt_cancel(&t->prompt);
+		tui_message(t, MSG_ERR, ":%s: %s; nothing opened", action, note);
+		return;
+	}
 	tui_ask_estimate(t);
 	t->msg_dirty = 1;
 }
@@ -658,6 +700,7 @@ tui_focus_step(struct tui *t, int dir)
 static void
 tui_layout_next(struct tui *t, const char *name)
 {
+	char q[PROMPT_QUOTE];
 	int idx;
 
 	if (t->layouts.n == 0) {
@@ -667,7 +710,8 @@ tui_layout_next(struct tui *t, const char *name)
 	}
 	if (name != NULL) {
 		if ((idx = layout_find(&t->layouts, name)) < 0) {
-			tui_message(t, MSG_ERR, "no layout named '%.40s'", name);
+			tui_message(t, MSG_ERR, "layout %s: no such layout",
+			    prompt_quote(q, sizeof q, name));
 			return;
 		}
 	} else
@@ -726,6 +770,18 @@ tui_input(struct tui *t)
 		t->tp->seek(t, line);
 }
 
+/* The first word of s, quoted as a note quotes a value (prompt_quote). */
+static const char *
+tui_quote_word(char *dst, size_t n, const char *s)
+{
+	char w[PROMPT_QUOTE_MAX * 4];
+
+	while (*s == ' ')
+		s++;
+	snprintf(w, sizeof w, "%.*s", (int)strcspn(s, " "), s);
+	return prompt_quote(dst, n, w);
+}
+
 /*
  * The block a : command names, made the selection: "block N" before any
  * values, or for the commands that take no values a bare N.  What else
@@ -739,7 +795,7 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 		"cancel_children", NULL };
 	static const char *const valued[] = { "throttle", "style", "algo",
 		"child", "limit", CMD_RFQ, NULL };
-	char id[24];
+	char id[24], q[PROMPT_QUOTE];
 	const char *p = *rest;
 	int takes_bare = 0, takes_block = 0, k;
 	size_t n;
@@ -760,8 +816,8 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 			p++;
 		n = strspn(p, "0123456789");
 		if (n == 0 || n >= sizeof id || (p[n] != '\0' && p[n] != ' ')) {
-			tui_message(t, MSG_ERR, ":%s: '%.20s' is not a block number; "
-			    "nothing opened", word, *rest);
+			tui_message(t, MSG_ERR, ":%s: block %s: not a block number; "
+			    "nothing opened", word, tui_quote_word(q, sizeof q, p));
 			return -1;
 		}
 		snprintf(id, sizeof id, "%.*s", (int)n, p);
@@ -782,8 +838,10 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 	if (takes_bare && (*rest)[0] != '\0' && !(strcmp(*rest, "all") == 0 &&
 	    (strcmp(word, "pause") == 0 || strcmp(word, "resume") == 0))) {
 		tui_message(t, MSG_ERR, ":%s takes a block (\"block N\" or N)%s, "
-		    "not '%.20s'; nothing opened", word, strcmp(word, "pause") ==
-		    0 || strcmp(word, "resume") == 0 ? " or \"all\"" : "", *rest);
+		    "not %s; nothing opened", word, strcmp(word, "pause") == 0 ||
+		    strcmp(word, "resume") == 0 ? " or \"all\"" : "",
+		    tui_quote_word(q, sizeof q, strncmp(*rest, "all ", 4) == 0 ?
+		    *rest + 4 : *rest));
 		return -1;
 	}
 	return 0;
@@ -793,7 +851,7 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 static void
 tui_command(struct tui *t, const char *line)
 {
-	char word[32], *rest;
+	char word[32], q[PROMPT_QUOTE], *rest;
 	const char *p = line;
 	size_t n;
 
@@ -832,13 +890,25 @@ tui_command(struct tui *t, const char *line)
 	else if (strcmp(word, "ack") == 0) {
 		if (rest[0] != '\0' && strcmp(rest, "all") != 0)
 			tui_message(t, MSG_ERR, ":ack takes \"all\" or nothing (the "
-			    "selected alert), not '%.20s'; nothing opened", rest);
+			    "selected alert), not %s; nothing opened",
+			    tui_quote_word(q, sizeof q, strncmp(rest, "all ", 4) ==
+			    0 ? rest + 4 : rest));
 		else
 			tui_action_ack(t, strcmp(rest, "all") == 0);
 	}
 	else if (strcmp(word, "search") == 0) {
 		snprintf(t->view.search, sizeof t->view.search, "%s", rest);
 		t->panels[PANEL_DECISIONS].dirty = 1;
+	} else if ((strcmp(word, "freeze") == 0 || strcmp(word, "help") == 0 ||
+	    strcmp(word, "quit") == 0 || strcmp(word, "q") == 0 ||
+	    (strcmp(word, "layout") == 0 && strchr(rest, ' ') != NULL)) &&
+	    rest[0] != '\0') {
+		/* ":quit now" quit, the word unread. */
+		tui_message(t, MSG_ERR, ":%s: %s: a word too many (%s); nothing "
+		    "done", word, tui_quote_word(q, sizeof q, strcmp(word,
+		    "layout") == 0 ? strchr(rest, ' ') : rest), strcmp(word,
+		    "layout") == 0 ? "layout takes one NAME" : "it takes no "
+		    "values");
 	} else if (strcmp(word, "layout") == 0)
 		tui_layout_next(t, rest[0] ? rest : NULL);
 	else if (strcmp(word, "freeze") == 0)
@@ -848,8 +918,8 @@ tui_command(struct tui *t, const char *line)
 	else if (strcmp(word, "quit") == 0 || strcmp(word, "q") == 0)
 		tui_quit(t, 0);
 	else
-		tui_message(t, MSG_ERR, "unknown command ':%s' (Tab completes; "
-		    "? lists the keys)", word);
+		tui_message(t, MSG_ERR, "unknown command %s (Tab completes; "
+		    "? lists the keys)", tui_quote_word(q, sizeof q, p));
 }
 
 /* A mouse click gives the keyboard to the panel under it. */

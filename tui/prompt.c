@@ -37,6 +37,8 @@
  * console's screen.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -523,14 +525,78 @@ prompt_estimate_reply(struct prompt *p, int rv, const char *rvtext,
 	return 1;
 }
 
-/* Read the value stage's words into the prompt; 0, or -1 with a note. */
+/*
+ * Why the value stage refused its words, in the prompt; rv back.  Every
+ * note names the field and the value as typed (prompt_quote); one too long
+ * for its buffer ends in "..." rather than stopping short unseen.
+ */
+static int prompt_note(struct prompt *p, int rv, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+prompt_note(struct prompt *p, int rv, const char *fmt, ...)
+{
+	va_list ap;
+	size_t k;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p->note, sizeof p->note, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof p->note) {
+		k = sizeof p->note - 4;
+		while (k > 0 && ((unsigned char)p->note[k] & 0xc0) == 0x80)
+			k--;
+		memcpy(p->note + k, "...", 4);
+	}
+	return rv;
+}
+
+const char *
+prompt_quote(char *dst, size_t n, const char *w)
+{
+	size_t len = strlen(w), k = len;
+
+	/* Cut on a character's first byte, and say so. */
+	if (len > PROMPT_QUOTE_MAX) {
+		k = PROMPT_QUOTE_MAX;
+		while (k > 0 && ((unsigned char)w[k] & 0xc0) == 0x80)
+			k--;
+	}
+	snprintf(dst, n, "'%.*s%s'", (int)k, w, k < len ? "..." : "");
+	return dst;
+}
+
+/* Whether w is meant as a number ("5", "-5", ".5", "+5", "5%"): it is
+ * then judged as the action's number, not as a word it does not know
+ * ("style passive -5" said "'-5' is not a style"). */
+static int
+prompt_numeric(const char *w)
+{
+	size_t n = strlen(w);
+
+	if (w[0] >= '0' && w[0] <= '9')
+		return 1;
+	if (n > 0 && w[n - 1] == '%')
+		return 1;
+	return (w[0] == '-' || w[0] == '+' || w[0] == '.') &&
+	    ((w[1] >= '0' && w[1] <= '9') || w[1] == '.');
+}
+
+/*
+ * Read the value stage's words into the prompt: 0; -1 with a note when a
+ * value does not read; PROMPT_EXTRA with a note naming it when there is a
+ * word the action does not take (":algo vwap extra" sent vwap, the rest
+ * ignored: found by a probe).  Each value is taken once: a second is
+ * refused too, naming both.
+ */
 static int
 prompt_values(struct prompt *p, const char *text)
 {
 	char words[TRANCHE_MAX_TEXT + 8], *w, *save = NULL;
+	char q[PROMPT_QUOTE], q2[PROMPT_QUOTE];
 	const char *a = p->action, *st;
 	double v;
-	int nw = 0;
 
 	snprintf(words, sizeof words, "%s", text);
 	if (strcmp(a, CMD_THROTTLE) == 0) {
@@ -539,68 +605,61 @@ prompt_values(struct prompt *p, const char *text)
 		p->pct = 0, p->max_child = 0, p->aggression[0] = '\0';
 		p->at_end[0] = '\0';
 		for (w = strtok_r(words, " ", &save); w != NULL;
-		    w = strtok_r(NULL, " ", &save), nw++) {
+		    w = strtok_r(NULL, " ", &save)) {
+			prompt_quote(q, sizeof q, w);
 			/* Each value once: "5 10" or "passive aggressive" was
 			 * read as its last word, silently (found by a probe). */
 			if (want_child) {
-				if ((p->max_child = prompt_shares(w)) < 0) {
-					snprintf(p->note, sizeof p->note, "'%.12s' is "
-					    "not a number of shares", w);
-					return -1;
-				}
+				if ((p->max_child = prompt_shares(w)) < 0)
+					return prompt_note(p, -1, "child %s: must be "
+					    "a whole number of shares > 0", q);
 				want_child = 0;
 			} else if (strcasecmp(w, "child") == 0 ||
 			    strcasecmp(w, "max_child") == 0) {
-				if (p->max_child > 0) {
-					snprintf(p->note, sizeof p->note, "child given "
-					    "twice: give one maximum child");
-					return -1;
-				}
+				if (p->max_child > 0)
+					return prompt_note(p, -1, "child given twice: "
+					    "give one maximum child");
 				want_child = 1;
 			} else if (strcasecmp(w, "cross") == 0 ||
 			    strcasecmp(w, "leave") == 0) {
-				if (p->at_end[0] != '\0') {
-					snprintf(p->note, sizeof p->note, "'%.12s' "
-					    "after '%s': give cross or leave, once", w,
-					    p->at_end);
-					return -1;
-				}
+				if (p->at_end[0] != '\0')
+					return prompt_note(p, -1, "%s after '%s': give "
+					    "cross or leave, once", q, p->at_end);
 				snprintf(p->at_end, sizeof p->at_end, "%s",
 				    strcasecmp(w, "cross") == 0 ? "cross" : "leave");
-			} else if ((st = prompt_style_word(w)) != NULL &&
-			    (w[0] < '0' || w[0] > '9')) {
-				if (p->aggression[0] != '\0') {
-					snprintf(p->note, sizeof p->note, "'%.12s' "
-					    "after '%s': give one aggression", w,
-					    p->aggression);
-					return -1;
-				}
+			} else if (!prompt_numeric(w) &&
+			    (st = prompt_style_word(w)) != NULL) {
+				if (p->aggression[0] != '\0')
+					return prompt_note(p, -1, "%s after '%s': give "
+					    "one aggression", q, p->aggression);
 				snprintf(p->aggression, sizeof p->aggression, "%s",
 				    st);
+			} else if (!prompt_numeric(w)) {
+				return prompt_note(p, PROMPT_EXTRA, "%s: not a "
+				    "throttle value (a percentage, child N, passive|"
+				    "neutral|aggressive, cross|leave)", q);
 			} else if (p->pct > 0) {
-				snprintf(p->note, sizeof p->note, "'%.12s' after "
-				    "%g%%: give one percentage", w, p->pct);
-				return -1;
+				return prompt_note(p, -1, "%s after %g%%: give one "
+				    "percentage", q, p->pct);
 			} else {
 				size_t n = strlen(w);
 
 				if (n > 0 && w[n - 1] == '%')
 					w[n - 1] = '\0';
 				if (ipc_number_text(w, &v) != 0 ||
-				    v <= 0 || v > 100) {
-					snprintf(p->note, sizeof p->note, "'%.12s' is "
-					    "not a percentage in (0, 100]", w);
-					return -1;
-				}
+				    v <= 0 || v > 100)
+					return prompt_note(p, -1, "percentage %s: must "
+					    "be a number in (0, 100]", q);
 				p->pct = v;
 			}
 		}
-		if (want_child || (p->pct <= 0 && p->max_child <= 0 &&
-		    p->aggression[0] == '\0' && p->at_end[0] == '\0')) {
-			snprintf(p->note, sizeof p->note, "a percentage, child N, "
-			    "passive|neutral|aggressive, or cross|leave");
-			return -1;
-		}
+		if (want_child)
+			return prompt_note(p, -1, "child: give a number of shares "
+			    "after it");
+		if (p->pct <= 0 && p->max_child <= 0 &&
+		    p->aggression[0] == '\0' && p->at_end[0] == '\0')
+			return prompt_note(p, -1, "throttle: give a percentage, "
+			    "child N, passive|neutral|aggressive, or cross|leave");
 		p->ndetail = 0;
 		p->est = PROMPT_EST_NONE;
 		if (p->pct > 0 && (p->block[0] != '\0' ||
@@ -618,38 +677,52 @@ prompt_values(struct prompt *p, const char *text)
 		return 0;
 	}
 	if (strcmp(a, "style") == 0) {
+		int have_s = 0;
+
 		p->style[0] = '\0';
 		p->for_s = 300;
 		for (w = strtok_r(words, " ", &save); w != NULL;
 		    w = strtok_r(NULL, " ", &save)) {
-			if ((st = prompt_style_word(w)) != NULL)
+			prompt_quote(q, sizeof q, w);
+			if (have_s && p->style[0] != '\0')
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (style takes STYLE [SECONDS])", q);
+			if (prompt_numeric(w)) {
+				/* "-5" is seconds mistyped, not a style. */
+				if (have_s)
+					return prompt_note(p, -1, "seconds %s after "
+					    "%lld: give one time", q,
+					    (long long)p->for_s);
+				if ((p->for_s = prompt_shares(w)) < 0)
+					return prompt_note(p, -1, "seconds %s: must "
+					    "be a whole number > 0", q);
+				have_s = 1;
+			} else if ((st = prompt_style_word(w)) != NULL) {
+				if (p->style[0] != '\0')
+					return prompt_note(p, -1, "style %s after "
+					    "'%s': give one style", q, p->style);
 				snprintf(p->style, sizeof p->style, "%s", st);
-			else if (w[0] < '0' || w[0] > '9') {
-				/* A word, not a number: a style mistyped. */
-				snprintf(p->note, sizeof p->note, "'%.12s' is not a "
-				    "style (passive, neutral, aggressive)", w);
-				return -1;
-			} else if ((p->for_s = prompt_shares(w)) < 0) {
-				snprintf(p->note, sizeof p->note, "'%.12s': seconds "
-				    "must be a whole number > 0", w);
-				return -1;
-			}
+			} else if (p->style[0] == '\0')
+				return prompt_note(p, -1, "style %s: must be "
+				    "passive, neutral or aggressive", q);
+			else
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (style takes STYLE [SECONDS])", q);
 		}
-		if (p->style[0] == '\0') {
-			snprintf(p->note, sizeof p->note, "which style: passive, "
-			    "neutral or aggressive");
-			return -1;
-		}
+		if (p->style[0] == '\0')
+			return prompt_note(p, -1, "style: give passive, neutral "
+			    "or aggressive");
 		return 0;
 	}
 	if (strcmp(a, "algo") == 0) {
-		w = strtok_r(words, " ", &save);
-		if (w == NULL || strspn(w,
-		    "abcdefghijklmnopqrstuvwxyz_-0123456789") != strlen(w)) {
-			snprintf(p->note, sizeof p->note, "an algorithm name, in "
-			    "lower case");
-			return -1;
-		}
+		if ((w = strtok_r(words, " ", &save)) == NULL)
+			return prompt_note(p, -1, "algo: give an algorithm's "
+			    "name");
+		prompt_quote(q, sizeof q, w);
+		if (strspn(w, "abcdefghijklmnopqrstuvwxyz_-0123456789") !=
+		    strlen(w) || strlen(w) >= sizeof p->algo)
+			return prompt_note(p, -1, "algo %s: must be a name in "
+			    "lower case", q);
 		/* The engine's own list, from hello: every algorithm it has,
 		 * and none it has not. */
 		if (p->ctx.algos[0] != '\0') {
@@ -662,131 +735,171 @@ prompt_values(struct prompt *p, const char *text)
 				    (k[n] == ',' || k[n] == '\0');
 				k += n;
 			}
-			if (!found) {
-				snprintf(p->note, sizeof p->note, "%.20s: unknown "
-				    "(known: %.120s)", w, p->ctx.algos);
-				return -1;
-			}
+			if (!found)
+				return prompt_note(p, -1, "algo %s: unknown "
+				    "(known: %s)", q, p->ctx.algos);
 		}
 		snprintf(p->algo, sizeof p->algo, "%s", w);
+		if ((w = strtok_r(NULL, " ", &save)) != NULL)
+			return prompt_note(p, PROMPT_EXTRA, "%s: a word too many "
+			    "(algo takes one NAME)", prompt_quote(q, sizeof q, w));
 		return 0;
 	}
 	if (strcmp(a, "child") == 0 || strcmp(a, "limit") == 0) {
+		int child = strcmp(a, "child") == 0;
+
 		snprintf(p->tif, sizeof p->tif, "day");
-		w = strtok_r(words, " ", &save);
-		if (w == NULL || ipc_number_text(w, &v) != 0 || v < 0 ||
-		    (v == 0 && strcmp(a, "child") == 0) || v > 1e9) {
-			snprintf(p->note, sizeof p->note, "'%.12s' is not a price "
-			    "in dollars", w ? w : "");
-			return -1;
-		}
+		if ((w = strtok_r(words, " ", &save)) == NULL)
+			return prompt_note(p, -1, "price: give one in dollars");
+		prompt_quote(q, sizeof q, w);
+		if (ipc_number_text(w, &v) != 0 || v < 0 || (v == 0 && child) ||
+		    v > 1e9)
+			return prompt_note(p, -1, "price %s: must be dollars %s "
+			    "1e9", q, child ? "above 0, up to" : "from 0 (clears) "
+			    "to");
 		p->px = (int64_t)llround(v / (p->ctx.tick > 0 ? p->ctx.tick : 0.01));
-		if (strcmp(a, "limit") == 0)
+		if (!child) {
+			if ((w = strtok_r(NULL, " ", &save)) != NULL)
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (limit takes one PRICE)", prompt_quote(q,
+				    sizeof q, w));
 			return 0;
-		w = strtok_r(NULL, " ", &save);
-		if (w == NULL || (p->qty = prompt_shares(w)) < 0) {
-			snprintf(p->note, sizeof p->note, "then a quantity in whole "
-			    "shares");
-			return -1;
 		}
+		if ((w = strtok_r(NULL, " ", &save)) == NULL)
+			return prompt_note(p, -1, "quantity: give one in whole "
+			    "shares after the price");
+		prompt_quote(q, sizeof q, w);
+		if ((p->qty = prompt_shares(w)) < 0)
+			return prompt_note(p, -1, "quantity %s: must be a whole "
+			    "number of shares > 0", q);
 		if ((w = strtok_r(NULL, " ", &save)) != NULL) {
-			if (strcasecmp(w, "ioc") != 0 && strcasecmp(w, "day") != 0) {
-				snprintf(p->note, sizeof p->note, "'%.8s': ioc or "
-				    "day", w);
-				return -1;
-			}
+			prompt_quote(q, sizeof q, w);
+			if (strcasecmp(w, "ioc") != 0 && strcasecmp(w, "day") != 0)
+				return prompt_note(p, -1, "time in force %s: must "
+				    "be ioc or day", q);
 			snprintf(p->tif, sizeof p->tif, "%s", strcasecmp(w, "ioc") ?
 			    "day" : "ioc");
+			if ((w = strtok_r(NULL, " ", &save)) != NULL)
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (child takes PRICE QTY [ioc|day])",
+				    prompt_quote(q, sizeof q, w));
 		}
 		prompt_child_form(p);
 		return 0;
 	}
 	if (strcmp(a, CMD_RFQ) == 0) {
 		/* QTY, then the dealers (a word) and the seconds (a number) in
-		 * either order. */
+		 * either order, each once. */
 		p->dealers[0] = '\0';
 		p->deadline_s = 0;
-		w = strtok_r(words, " ", &save);
-		if (w == NULL || (p->qty = prompt_shares(w)) < 0) {
-			snprintf(p->note, sizeof p->note, "'%.12s' is not a number "
-			    "of shares", w ? w : "");
-			return -1;
-		}
+		if ((w = strtok_r(words, " ", &save)) == NULL)
+			return prompt_note(p, -1, "quantity: give one in whole "
+			    "shares");
+		prompt_quote(q, sizeof q, w);
+		if ((p->qty = prompt_shares(w)) < 0)
+			return prompt_note(p, -1, "quantity %s: must be a whole "
+			    "number of shares > 0", q);
 		while ((w = strtok_r(NULL, " ", &save)) != NULL) {
-			if (w[0] >= '0' && w[0] <= '9') {
+			prompt_quote(q, sizeof q, w);
+			if (p->deadline_s > 0 && p->dealers[0] != '\0')
+				return prompt_note(p, PROMPT_EXTRA, "%s: a word too "
+				    "many (rfq takes QTY [DEALERS] [SECONDS])", q);
+			if (prompt_numeric(w)) {
+				if (p->deadline_s > 0)
+					return prompt_note(p, -1, "deadline %s after "
+					    "%lld s: give one deadline", q,
+					    (long long)p->deadline_s);
 				if ((p->deadline_s = prompt_shares(w)) < 1 ||
-				    p->deadline_s > 600) {
-					snprintf(p->note, sizeof p->note, "'%.12s': the "
-					    "deadline is 1 to 600 seconds", w);
-					return -1;
-				}
+				    p->deadline_s > 600)
+					return prompt_note(p, -1, "deadline %s: must "
+					    "be 1 to 600 seconds", q);
+			} else if (p->dealers[0] != '\0') {
+				return prompt_note(p, -1, "dealers %s after %s: "
+				    "give one list, joined by commas (D1,D3)", q,
+				    prompt_quote(q2, sizeof q2, p->dealers));
 			} else if (strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
 			    "mnopqrstuvwxyz0123456789,_-") != strlen(w) ||
-			    strlen(w) >= sizeof p->dealers) {
-				snprintf(p->note, sizeof p->note, "'%.12s': dealers "
-				    "are all or names joined by commas (D1,D3)", w);
-				return -1;
-			} else
+			    strlen(w) >= sizeof p->dealers)
+				return prompt_note(p, -1, "dealers %s: must be all "
+				    "or names joined by commas (D1,D3)", q);
+			else
 				snprintf(p->dealers, sizeof p->dealers, "%s", w);
 		}
 		return 0;
 	}
 	if (strcmp(a, CMD_KILL) == 0) {
-		if (strcmp(text, "KILL") != 0) {
-			snprintf(p->note, sizeof p->note, "type KILL in capitals, "
-			    "or Esc");
-			return -1;
-		}
+		if ((w = strtok_r(words, " ", &save)) == NULL ||
+		    strcmp(w, "KILL") != 0)
+			return prompt_note(p, -1, "%s%stype KILL in capitals, "
+			    "or Esc", w ? prompt_quote(q, sizeof q, w) : "",
+			    w ? ": " : "");
+		if ((w = strtok_r(NULL, " ", &save)) != NULL)
+			return prompt_note(p, PROMPT_EXTRA, "%s: a word too many "
+			    "(type KILL alone)", prompt_quote(q, sizeof q, w));
 		return 0;
 	}
 	if (strcmp(a, CMD_SPEED) == 0) {
-		w = strtok_r(words, " ", &save);
-		if (w == NULL || (strcmp(w, "max") != 0 &&
-		    (ipc_number_text(w, &v) != 0 || v <= 0))) {
-			snprintf(p->note, sizeof p->note, "1, 10, 60, max or a "
-			    "number");
-			return -1;
-		}
+		if ((w = strtok_r(words, " ", &save)) == NULL)
+			return prompt_note(p, -1, "speed: give 1, 10, 60, max or "
+			    "a number");
+		prompt_quote(q, sizeof q, w);
+		if (strlen(w) >= sizeof p->speed || (strcmp(w, "max") != 0 &&
+		    (ipc_number_text(w, &v) != 0 || v <= 0)))
+			return prompt_note(p, -1, "speed %s: must be 1, 10, 60, "
+			    "max or a number > 0", q);
 		snprintf(p->speed, sizeof p->speed, "%s", w);
+		if ((w = strtok_r(NULL, " ", &save)) != NULL)
+			return prompt_note(p, PROMPT_EXTRA, "%s: a word too many "
+			    "(speed takes one value)", prompt_quote(q, sizeof q,
+			    w));
 		return 0;
 	}
 	return 0;
 }
 
 /* Accept the value stage. */
-static void
+static int
 prompt_value_done(struct prompt *p)
 {
 	const struct prompt_kind *k = prompt_kind(p->action);
+	int rv;
 
 	if (k != NULL && !k->sends)
-		return;
-	if (p->len == 0 && strcmp(p->action, CMD_THROTTLE) == 0) {
-		snprintf(p->note, sizeof p->note, "'' is not a percentage in "
-		    "(0, 100]");
-		return;
-	}
-	if (prompt_values(p, p->buf) != 0)
-		return;
+		return 0;
+	if ((rv = prompt_values(p, p->buf)) != 0)
+		return rv;
 	p->note[0] = '\0';
 	p->buf[0] = '\0';
 	p->len = 0;
 	p->stage = PROMPT_REASON;
+	return 0;
 }
 
-void
+int
 prompt_begin_with(struct prompt *p, const char *action, const char *block,
                   const struct prompt_ctx *ctx, const char *values)
 {
+	char words[TRANCHE_MAX_TEXT + 8], q[PROMPT_QUOTE], *w, *save = NULL;
+
 	prompt_begin(p, action, block, prompt_wants_value(action));
 	if (ctx != NULL)
 		p->ctx = *ctx;
-	if (p->stage != PROMPT_VALUE || values == NULL)
-		return;
+	if (values == NULL)
+		return 0;
+	/* An action that takes no values is given none: ":release now"
+	 * opened the release and dropped the word. */
+	if (p->stage != PROMPT_VALUE) {
+		snprintf(words, sizeof words, "%s", values);
+		if ((w = strtok_r(words, " ", &save)) == NULL)
+			return 0;
+		return prompt_note(p, PROMPT_EXTRA, "%s: a word too many (%s "
+		    "takes no values)", prompt_quote(q, sizeof q, w), action);
+	}
 	snprintf(p->buf, sizeof p->buf, "%s", values);
 	p->len = strlen(p->buf);
 	if (p->len > 0)
-		prompt_value_done(p);
+		return prompt_value_done(p);
+	return 0;
 }
 
 static void
@@ -986,7 +1099,7 @@ prompt_key(struct prompt *p, int key, char *msg, size_t msglen)
 	}
 	if (prompt_is_enter(key)) {
 		if (p->stage == PROMPT_VALUE)
-			prompt_value_done(p);
+			(void)prompt_value_done(p);
 		else
 			prompt_reason_done(p);
 	} else if (prompt_is_backspace(key)) {
@@ -1016,10 +1129,31 @@ prompt_take(struct prompt *p)
 	return req;
 }
 
+const char *
+prompt_cap_words(const struct prompt *p, const struct store *s, char *buf,
+                 size_t n)
+{
+	const struct store_block *b = store_block_find(s, p->block[0] ?
+	    p->block : p->ctx.block_id);
+	char clock[16];
+
+	buf[0] = '\0';
+	if (b == NULL || !(b->have & BLK_MAXPOV))
+		return buf;
+	text_clock(clock, sizeof clock, b->t);
+	snprintf(buf, n, "now %g%% as of %s", b->max_pov, clock);
+	/* Another console's throttle while this one is open: the figure the
+	 * person started from is not the block's any more. */
+	if (p->ctx.have_cap && p->ctx.max_pov != b->max_pov)
+		snprintf(buf + strlen(buf), n - strlen(buf), "; %g%% when "
+		    "opened", p->ctx.max_pov);
+	return buf;
+}
+
 void
 prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 {
-	char label[200], tail[TRANCHE_MAX_TEXT + 8];
+	char label[200], tail[TRANCHE_MAX_TEXT + 8], cap[96];
 	int cols = getmaxx(w), x = 0, room;
 	const char *shown;
 	attr_t pa = view_attr(v, ROLE_PROMPT) | A_BOLD;
@@ -1032,10 +1166,13 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 		else if (strcmp(p->action, "search") == 0)
 			snprintf(label, sizeof label, "/");
 		else if (strcmp(p->action, CMD_THROTTLE) == 0 &&
-		    v->store->limit_max_pov > 0)
+		    prompt_cap_words(p, v->store, cap, sizeof cap)[0] != '\0')
+			/* The block's cap as the console has it at this frame,
+			 * not the engine's status read at attach: another
+			 * console's throttle shows at once. */
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
-			    "%% (engine limit %g): ", p->action, p->block[0] ?
-			    " " : "", p->block, v->store->limit_max_pov);
+			    "%% (%s): ", p->action, p->block[0] ? " " : "",
+			    p->block, cap);
 		else if (strcmp(p->action, CMD_THROTTLE) == 0)
 			snprintf(label, sizeof label, " %s%s%s: participation cap "
 			    "%% (0-100]: ", p->action, p->block[0] ? " " : "",
@@ -1047,7 +1184,15 @@ prompt_draw(const struct prompt *p, WINDOW *w, const struct tui_view *v)
 			    "value");
 		break;
 	case PROMPT_REASON:
-		if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
+		if (strcmp(p->action, CMD_THROTTLE) == 0 &&
+		    prompt_cap_words(p, v->store, cap, sizeof cap)[0] != '\0') {
+			char to[32] = "";
+
+			if (p->pct > 0)
+				snprintf(to, sizeof to, " to %g%%", p->pct);
+			snprintf(label, sizeof label, " %s%s%s%s (cap %s): reason: ",
+			    p->action, p->block[0] ? " " : "", p->block, to, cap);
+		} else if (strcmp(p->action, CMD_THROTTLE) == 0 && p->pct > 0)
 			snprintf(label, sizeof label, " %s%s%s to %g%%: reason: ",
 			    p->action, p->block[0] ? " " : "", p->block, p->pct);
 		else if (strcmp(p->action, CMD_ACK) == 0 && p->ctx.ack_all)

@@ -516,12 +516,19 @@ screen_frame(struct tui *t)
 	t->tp->tick(t, t->view.now_ms);
 	if (t->quitting)
 		return;
+	tui_late_say(t);
 	tui_check_lost(t);
 	if (!t->view.frozen)
 		view_selection_follow(&t->view);
 	else if (t->view.sel_block >= t->store.nblocks)
 		t->view.sel_block = 0;
 	dirty = store_take_dirty(&t->store);
+	/* The throttle prompt says the block's cap as it is now: a block
+	 * event (another console's throttle) redraws it. */
+	if ((dirty & DIRTY_BLOCK) && strcmp(t->prompt.action, CMD_THROTTLE) ==
+	    0 && (t->prompt.stage == PROMPT_VALUE ||
+	    t->prompt.stage == PROMPT_REASON))
+		t->msg_dirty = 1;
 	if (t->prompt.stage == PROMPT_CONFIRM && !t->too_small) {
 		screen_confirm_layout(t, &box);
 		if (box.fits == t->prompt.confirm_cut) {

@@ -1112,6 +1112,95 @@ store_refused_seen(const struct store *s, uint64_t seq)
 	return lo < s->nrefused_seen && s->refused_seen[lo] == seq;
 }
 
+/* ---------------------------------------------------------- late answers */
+
+/*
+ * Late answers.  A command whose request times out may still reach the
+ * engine and be carried out -- an engine stopped for seconds answers it
+ * when it runs again -- but the REQ socket drops an answer that comes after
+ * its timeout, and the trader was told there was none.  Every command that
+ * changes something is audited, to every console, with its request's id:
+ * so the console watches the ids it gave up on (store_late_watch), and an
+ * audit record carrying one is its late answer, queued for the console to
+ * say (store_late_take).  The newest answers seen are kept as well: the
+ * audit event may arrive before the console has counted the timeout.
+ */
+
+static void
+store_late_queue(struct store *s, const char *what,
+                 const struct store_answer *a)
+{
+	struct store_late_answer *o;
+
+	if (s->late_count == STORE_LATE) {
+		s->late_head = (s->late_head + 1) % STORE_LATE;
+		s->late_count--;
+	}
+	o = &s->late_out[(s->late_head + s->late_count++) % STORE_LATE];
+	snprintf(o->what, sizeof o->what, "%s", what);
+	o->a = *a;
+	s->dirty |= DIRTY_STATUS;
+}
+
+/* An audit record's answer, kept by its id; queued when it is one the
+ * console gave up on. */
+static void
+store_late_saw(struct store *s, const cJSON *o)
+{
+	struct store_answer *a;
+	char id[sizeof a->id] = "";
+	size_t i, n;
+
+	store_get_text(o, "id", id, sizeof id);
+	if (id[0] == '\0')
+		return;
+	a = &s->answers[s->nanswers++ % STORE_ANSWERS];
+	memset(a, 0, sizeof *a);
+	memcpy(a->id, id, sizeof a->id);
+	a->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+	store_get_text(o, "code", a->code, sizeof a->code);
+	store_get_text(o, "result", a->result, sizeof a->result);
+	store_get_text(o, "what", a->done, sizeof a->done);
+	n = s->nlate < STORE_LATE ? s->nlate : STORE_LATE;
+	for (i = 0; i < n; i++)
+		if (strcmp(s->late[i].id, id) == 0)
+			store_late_queue(s, s->late[i].what, a);
+}
+
+void
+store_late_watch(struct store *s, const char *id, const char *what)
+{
+	struct store_late *l;
+	size_t k, n;
+
+	if (id == NULL || id[0] == '\0')
+		return;
+	l = &s->late[s->nlate++ % STORE_LATE];
+	snprintf(l->id, sizeof l->id, "%s", id);
+	snprintf(l->what, sizeof l->what, "%s", what);
+	/* Answered already, oldest first (a command carried out but not
+	 * journaled is audited twice: the second is the answer that holds). */
+	n = s->nanswers < STORE_ANSWERS ? s->nanswers : STORE_ANSWERS;
+	for (k = 0; k < n; k++) {
+		const struct store_answer *a = &s->answers[(s->nanswers - n + k) %
+		    STORE_ANSWERS];
+
+		if (strcmp(a->id, l->id) == 0)
+			store_late_queue(s, l->what, a);
+	}
+}
+
+int
+store_late_take(struct store *s, struct store_late_answer *out)
+{
+	if (s->late_count == 0)
+		return 0;
+	*out = s->late_out[s->late_head];
+	s->late_head = (s->late_head + 1) % STORE_LATE;
+	s->late_count--;
+	return 1;
+}
+
 static void
 store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 {
@@ -1130,6 +1219,7 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 				    NULL, 10));
 	if (cJSON_HasObjectItem(o, "peer"))
 		store_refused_seen_add(s, s->cur_seq);
+	store_late_saw(s, o);
 	if (store_audit_read(&rec, o, t, s->cur_seq) != 0)
 		return;
 	store_audit_put(&s->audit, &rec);
@@ -1144,7 +1234,7 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
  * the log was given its seq.
  */
 static size_t
-store_audit_unheld(const struct store *s, const cJSON *arr, int refused,
+store_audit_unheld(struct store *s, const cJSON *arr, int refused,
                    const struct store_audit *have, size_t nh,
                    struct store_audit *out)
 {
@@ -1169,6 +1259,8 @@ store_audit_unheld(const struct store *s, const cJSON *arr, int refused,
 				continue;
 		}
 		store_get_i64(it, "t", &t);
+		/* One missed in a gap may be a late answer. */
+		store_late_saw(s, it);
 		if (store_audit_read(&out[n], it, t, (uint64_t)seq) == 0)
 			n++;
 	}
@@ -1711,11 +1803,13 @@ store_session_reset(struct store *s)
 	store_ring_clear(&s->fills);
 	store_ring_clear(&s->audit);
 	s->nrefused_seen = 0;
+	/* Another session never answers the last one's requests. */
+	s->nlate = s->nanswers = s->late_head = s->late_count = 0;
 	s->trades = s->last_trade_px = s->last_trade_qty = 0;
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';
 	s->engine[0] = s->sym[0] = s->role[0] = s->state[0] = '\0';
-	s->speed = s->util = s->lost_ms = s->limit_max_pov = 0;
+	s->speed = s->util = s->lost_ms = 0;
 	s->subs = 0;
 	s->t = 0;
 	s->gaps = s->stale = s->events = s->bad_events = 0;
@@ -1756,13 +1850,12 @@ store_apply_hello(struct store *s, const cJSON *reply)
 void
 store_apply_status(struct store *s, const cJSON *reply)
 {
-	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(reply, "limits");
-
+	/* Its "limits" are not kept: their max_pov is the lowest block's
+	 * cap as it was, and the throttle prompt reads each block's cap from
+	 * its events (prompt_cap_words). */
 	store_get_text(reply, "state", s->state, sizeof s->state);
 	store_get_num(reply, "speed", &s->speed);
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
-	if (cJSON_IsObject(lim))
-		store_get_num(lim, "max_pov", &s->limit_max_pov);
 	s->dirty |= DIRTY_STATUS;
 }
 

@@ -23,8 +23,8 @@
  * state.
  *
  * Getting in step.  At attach the console says hello (which brings the
- * tick size and the engine's name), asks for the status (the engine's
- * limits) and for a snapshot.  Whenever the
+ * tick size and the engine's name), asks for the status (its state and
+ * speed) and for a snapshot.  Whenever the
  * store wants a resync (a sequence gap, or heartbeats resuming after a
  * silence), the next frame asks for another snapshot; while it is on its
  * way the store holds incoming events (see store.c).  A request that fails
@@ -331,7 +331,7 @@ live_hello_done(struct tui *t, struct live_req *r)
 			    LIVE_HELLO_MS);
 			return;
 		}
-		/* The engine's limits, for the throttle prompt. */
+		/* The engine's state, speed and symbols. */
 		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
 		    LIVE_HELLO_MS);
 		/* A bad layout file, said at start, stays until a key. */
@@ -392,6 +392,29 @@ live_snapshot_done(struct tui *t, struct live_req *r)
 	store_resync_failed(&t->store, now);
 }
 
+/*
+ * A command that went unanswered: the REQ socket drops an answer that
+ * comes after the timeout, but the engine audits every command with its
+ * request's id, so the store watches for that id (store_late_watch) and
+ * the console says the late answer when it comes.  The id is the one
+ * ipc_client_request() put in the request.
+ */
+static void
+live_late_watch(struct tui *t, const struct live_req *r)
+{
+	const char *id = NULL, *block = NULL;
+	char what[64], b[24];
+
+	if (r->req == NULL || ipc_get_str(r->req, "id", &id) != 0)
+		return;
+	b[0] = '\0';
+	if (ipc_get_str(r->req, "block", &block) == 0)
+		store_text(b, sizeof b, block);
+	snprintf(what, sizeof what, "%s%s%s", r->what, b[0] ? " block " : "",
+	    b);
+	store_late_watch(&t->store, id, what);
+}
+
 static void
 live_after(uv_work_t *w, int status)
 {
@@ -421,8 +444,12 @@ live_after(uv_work_t *w, int status)
 	default:
 		if (live_unknown(t, r))
 			live_again(t, r);
-		else
+		else {
+			if (r->rv != 0 && r->rv != NNG_EMSGSIZE &&
+			    !live_is_estimate(r))
+				live_late_watch(t, r);
 			tui_reply(t, r->what, r->rv, r->reply);
+		}
 	}
 	live_req_free(r);
 	live_submit(t);

@@ -626,8 +626,12 @@ replay_seek(struct tui *t, const char *when)
 	int64_t to = replay_parse_time(when);
 
 	if (to < 0) {
-		tui_message(t, MSG_ERR, "go to: '%.40s' is not a time (HH:MM or "
-		    "HH:MM:SS)", when);
+		char q[PROMPT_QUOTE];
+
+		/* Named as the prompts name a value (prompt_quote): it was
+		 * cut at 40 bytes without a sign. */
+		tui_message(t, MSG_ERR, "go to: time %s: must be HH:MM or "
+		    "HH:MM:SS", prompt_quote(q, sizeof q, when));
 		return;
 	}
 	if (rp->total == 0) {

@@ -250,6 +250,28 @@ struct store_ring {
 	uint64_t cleared;              /* times emptied (a reload) */
 };
 
+/*
+ * A command the console stopped waiting for (its request timed out while
+ * the engine may have carried it out), and the engine's answer to one,
+ * found in an audit record carrying its id (store.c, "Late answers").
+ */
+#define STORE_LATE 16
+#define STORE_ANSWERS 32
+struct store_late {
+	char id[96];
+	char what[64]; /* the console's words: "pause block 5" */
+};
+struct store_answer {
+	char id[96];
+	int ok;
+	char code[32], result[160];
+	char done[160]; /* the engine's words ("pause block 5 (was WORKING)") */
+};
+struct store_late_answer {
+	char what[64];
+	struct store_answer a;
+};
+
 struct store {
 	/* From hello / snapshot / heartbeat. */
 	double tick;      /* dollars per tick */
@@ -267,7 +289,6 @@ struct store {
 	/* heartbeat's lost_ms: wall ms the engine's simulated clock gave up
 	 * since it started, because it could not keep its speed (0 normally) */
 	double lost_ms;
-	double limit_max_pov; /* the engine's participation limit; 0 unknown */
 	int64_t t; /* latest simulated time seen */
 
 	/* One book per symbol, in the order the engine lists them (hello's
@@ -281,6 +302,15 @@ struct store {
 	struct store_ring tape, points, fills, audit;
 	uint64_t refused_seen[STORE_REFUSED_SEEN]; /* ascending */
 	size_t nrefused_seen;
+	/* Late answers: the commands given up on, the newest answers the
+	 * audit records carried (an answer may come before the timeout is
+	 * counted), and the late answers found, for the console to say. */
+	struct store_late late[STORE_LATE];
+	size_t nlate; /* pushed; the newest STORE_LATE are kept */
+	struct store_answer answers[STORE_ANSWERS];
+	size_t nanswers;
+	struct store_late_answer late_out[STORE_LATE];
+	size_t late_head, late_count;
 
 	/* Trades seen (the tape comes later); last print. */
 	int64_t trades, last_trade_px, last_trade_qty;
@@ -364,7 +394,7 @@ void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
  * of the old session is shown as the new one's, and wants a snapshot;
  * returns 1 then, else 0. */
 int store_apply_hello(struct store *s, const cJSON *reply);
-/* A status reply: engine state, speed and limits (blocks come from the
+/* A status reply: engine state, speed and symbols (blocks come from the
  * snapshot and events, in sequence). */
 void store_apply_status(struct store *s, const cJSON *reply);
 /* Rebuild from a snapshot reply, then apply held events newer than it.
@@ -391,6 +421,12 @@ const struct store_alert *store_alert(const struct store *s, size_t i);
 const void *store_ring_get(const struct store_ring *r, size_t i);
 /* Mark the alert with this seq acknowledged; 0, or -1 when not held. */
 int store_alert_ack(struct store *s, uint64_t seq);
+/* The console gave up waiting for the command with request id `id`
+ * (what: its words, "pause block 5"): an audit record with that id, come
+ * already or to come, is a late answer, which store_late_take() gives. */
+void store_late_watch(struct store *s, const char *id, const char *what);
+/* The oldest late answer not yet said, into *out: 1, or 0 when none. */
+int store_late_take(struct store *s, struct store_late_answer *out);
 /* CRIT alerts held and not acknowledged: the status bar's count. */
 size_t store_alerts_crit_unacked(const struct store *s);
 const struct store_block *store_block_find(const struct store *s,
@@ -785,6 +821,8 @@ struct prompt_ctx {
 	char rfq[16], dealer[12]; /* rfq_accept / rfq_reject: the request and
 	                          the quote chosen in the RFQ panel */
 	char quote[72];        /* ...and that quote in words */
+	double max_pov;        /* throttle: the block's cap when it opened */
+	int have_cap;          /* ...known (its block events carry it) */
 };
 
 #define PROMPT_HISTORY 32
@@ -829,10 +867,24 @@ struct prompt {
 void prompt_begin(struct prompt *p, const char *action, const char *block,
                   int want_value);
 /* Open an action with its values already typed (the : command line): on
- * to the reason when they parse, else the value stage says why. */
-void prompt_begin_with(struct prompt *p, const char *action,
-                       const char *block, const struct prompt_ctx *ctx,
-                       const char *values);
+ * to the reason when they parse (0), else the value stage's note says why:
+ * -1 for a value that does not read, PROMPT_EXTRA for a word the action
+ * does not take (the caller closes the prompt: nothing opens for it). */
+#define PROMPT_EXTRA (-2)
+int prompt_begin_with(struct prompt *p, const char *action,
+                      const char *block, const struct prompt_ctx *ctx,
+                      const char *values);
+/* w quoted for a note or a message, 'like this': whole up to
+ * PROMPT_QUOTE_MAX bytes, past them cut on a character with "..." inside
+ * the quotes, so a value cut for width says so.  dst: PROMPT_QUOTE bytes. */
+#define PROMPT_QUOTE_MAX 40
+#define PROMPT_QUOTE (PROMPT_QUOTE_MAX + 6)
+const char *prompt_quote(char *dst, size_t n, const char *w);
+/* The throttle's block's participation cap as the store has it now (the
+ * newest block event or snapshot): "now 12% as of 10:31:05", and when it
+ * moved since the prompt opened, "...; 12% when opened"; "" unknown. */
+const char *prompt_cap_words(const struct prompt *p, const struct store *s,
+                             char *buf, size_t n);
 /* Does this action ask for values first? */
 int prompt_wants_value(const char *action);
 void prompt_cancel(struct prompt *p);
@@ -970,6 +1022,8 @@ void tui_msglog_add(struct tui_msglog *l, int level, const char *text,
 /* The engine's answer to a command the trader confirmed (rv: 0 or an NNG
  * error from the request). */
 void tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply);
+/* Once per frame: say the late answers to commands given up on. */
+void tui_late_say(struct tui *t);
 void tui_message(struct tui *t, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Route one key; returns TUI_* bits. */

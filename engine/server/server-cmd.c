@@ -1878,7 +1878,7 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
           const char *reason, const cJSON *reply)
 {
 	cJSON *o = cJSON_CreateObject(), *err;
-	const char *msg = "ok", *code = NULL;
+	const char *msg = "ok", *code = NULL, *id = NULL;
 
 	err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	if (err != NULL) {
@@ -1896,6 +1896,12 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	if (code != NULL)
 		cJSON_AddStringToObject(o, "code", code);
 	cJSON_AddStringToObject(o, "result", msg);
+	/* The request's id, as its client sent it: a client that stopped
+	 * waiting for the answer (a console's timeout while the engine was
+	 * stopped) finds it here.  Ids are kept apart per principal
+	 * (server-idem.c), so another's id reads no answer. */
+	if (ipc_get_str(reply, "id", &id) == 0)
+		cJSON_AddStringToObject(o, "id", id);
 	/* An acknowledgement reaches every console through its audit event:
 	 * the seqs it names are the ones each console marks. */
 	if (err == NULL && strcmp(cmd, CMD_ACK) == 0 &&

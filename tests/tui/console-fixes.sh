@@ -21,8 +21,8 @@ tmux_ send-keys a
 wait_for "style passive|neutral|aggressive"
 tmux_ send-keys -l x
 tmux_ send-keys Enter
-wait_for "'x' is not a style (passive, neutral, aggressive)"
-screen | grep -qF "seconds must be a whole number" &&
+wait_for "style 'x': must be passive, neutral or aggressive"
+screen | grep -qF "seconds 'x'" &&
 	fail "a mistyped style was called seconds"
 tmux_ send-keys Escape
 

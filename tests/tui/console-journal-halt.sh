@@ -27,7 +27,7 @@ tmux_ send-keys t
 wait_for "throttle 1: participation cap"
 tmux_ send-keys -l 30
 tmux_ send-keys Enter
-wait_for "throttle 1 to 30%: reason:"
+wait_for "throttle 1 to 30% (cap now "
 tmux_ send-keys -l "while full"
 tmux_ send-keys Enter
 wait_for "y sends"

@@ -8,6 +8,12 @@
 # before the stop, and the console's figure must be that status's, or an
 # earlier heartbeat's, within a heartbeat.  (A starved machine may have
 # given some up before the stop: the check is on the increase.)
+#
+# A pause confirmed just as the engine stops goes unanswered for the
+# console's 5 s, and the trader is told there was no answer; the engine
+# carries it out when it runs again, and the console says that late
+# answer (before, the engine's answer was dropped with the request, and the
+# block was PAUSED with nothing on the screen saying so).
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -22,12 +28,21 @@ console --connect "$URL"
 wait_for "BLOTTER 1"
 wait_for_re "(^|[^A-Z])CONNECTED .*hb"
 before=$(lost)
+tmux_ send-keys p
+wait_for "pause 1: reason:"
+tmux_ send-keys -l "late answer test"
+tmux_ send-keys Enter
+wait_for '{"cmd":"pause","block":"1","reason":"late answer test"}'
 
 t_stop=$(now_ms)
 kill -STOP "$ENGINE_PID"
+tmux_ send-keys y
 wait_for "STALE" 20
+wait_for "pause: no answer from the engine" 20
 while [ $(( $(now_ms) - t_stop )) -lt 6000 ]; do sleep 0.2; done
 kill -CONT "$ENGINE_PID"
+wait_for "late answer to pause block 1: done (pause block 1 (was WORKING))" 20
+[ "$(block_state)" = PAUSED ] || fail "the engine says $(block_state), not PAUSED"
 wait_gone_re "STALE" 30
 wait_for_re "LATE [0-9]+\.[0-9]s" 30
 after=$(lost)

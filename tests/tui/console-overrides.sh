@@ -26,7 +26,7 @@ tmux_ send-keys s
 wait_for "switch the algorithm"
 tmux_ send-keys -l foo
 tmux_ send-keys Enter
-wait_for "foo: unknown (known: twap, twap-passive, twap-aggressiv"
+wait_for "algo 'foo': unknown (known: twap, twap-passive, twap-ag"
 tmux_ send-keys C-u
 tmux_ send-keys -l twap-aggressive
 tmux_ send-keys Enter

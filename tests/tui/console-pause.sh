@@ -62,13 +62,21 @@ wait_for "State  WORKING"
 # t asks for a percentage first; the engine's answer is shown.
 tmux_ send-keys t
 wait_for "throttle 1: participation cap"
+# The prompt shows block 1's cap as the console has it now, and follows
+# another console's throttle while it is open (it showed the engine's
+# status read at attach, stale after any throttle).
+cap0=$("$TRANCHE" ctl --connect "$URL" status --json | jq '.blocks[0].max_pov')
+wait_for "participation cap % (now ${cap0}% as of "
+"$TRANCHE" ctl --connect "$URL" throttle 7 --block 1 \
+	--reason "another desk's throttle" >/dev/null || fail "ctl throttle refused"
+wait_for_re "participation cap % \(now 7% as of [0-9:]{8}; ${cap0}% when opened\)"
 tmux_ send-keys -l 250
 tmux_ send-keys Enter
-wait_for "'250' is not a percentage"
+wait_for "percentage '250': must be a nu"
 tmux_ send-keys BSpace BSpace BSpace
 tmux_ send-keys -l 25
 tmux_ send-keys Enter
-wait_for "throttle 1 to 25%: reason:"
+wait_for "throttle 1 to 25% (cap now 7% as of "
 tmux_ send-keys -l "tmux test: throttling"
 tmux_ send-keys Enter
 wait_for '{"cmd":"throttle","block":"1","pct":25,"reason":"tmux test: throttling"}'

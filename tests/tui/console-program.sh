@@ -43,7 +43,12 @@ tmux_ send-keys Escape
 tmux_ send-keys ":pause 99" Enter
 wait_for "no block 99 in the console's list; nothing opened"
 tmux_ send-keys ":pause all now" Enter
-wait_for "not 'all now'; nothing opened"
+wait_for "not 'now'; nothing opened"
+# A command that takes values refuses a word past them too: ":algo twap
+# extra" opened the switch to twap.
+tmux_ send-keys ":algo twap extra" Enter
+wait_for ":algo: 'extra': a word too many (algo takes one NAME); nothing opened"
+screen | grep -q "reason:" && fail ":algo twap extra opened a prompt"
 tmux_ send-keys ":ack 99999" Enter
 wait_for ":ack takes \"all\" or nothing"
 [ "$("$TRANCHE" ctl --connect "$URL" status --json |

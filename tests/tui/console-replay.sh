@@ -106,7 +106,7 @@ screen | grep -qF "replay mark one" && fail "g back left an intervention shown"
 tmux_ send-keys g "23:59:59" Enter
 wait_for "outside the journal"
 tmux_ send-keys g "soon" Enter
-wait_for "is not a time"
+wait_for "go to: time 'soon': must be HH:MM or HH:MM:SS"
 # Forward again with g, past both interventions.
 tmux_ send-keys g "$(printf '%s' "$bar" | grep -oE '[|][0-9]{2}:[0-9]{2}:[0-9]{2}' | tr -d '|')" Enter
 wait_for_line "REPLAY" "STOPPED"

@@ -390,7 +390,8 @@ replay_controls_step_seek_and_marks(void **state)
 	assert_int_equal(t->msg_level, MSG_ERR);
 	assert_non_null(strstr(t->msg, "outside the journal"));
 	t->tp->seek(t, "soon");
-	assert_non_null(strstr(t->msg, "not a time"));
+	assert_non_null(strstr(t->msg, "go to: time 'soon': must be HH:MM or "
+	    "HH:MM:SS"));
 	assert_int_equal(t->store.t, T0 + 18 * SEC);
 	/* To the last event: the end. */
 	t->tp->seek(t, "9:30:20");

@@ -1182,6 +1182,169 @@ prompt_asks_value_reason_then_y(void **state)
 	prompt_cancel(&p);
 }
 
+/*
+ * A word an action does not take is refused, naming it, and nothing goes
+ * on to the reason: ":algo vwap extra" opened the switch to vwap, the
+ * extra word dropped (found by a probe).  The console closes such a
+ * prompt at once (PROMPT_EXTRA): nothing opens.
+ */
+static void
+prompt_refuses_a_word_it_does_not_take(void **state)
+{
+	static const struct { const char *action, *values, *word; } bad[] = {
+		{ "algo", "vwap extra", "'extra': a word too many" },
+		{ "limit", "99.5 now", "'now': a word too many" },
+		{ "child", "99.5 100 ioc more", "'more': a word too many" },
+		{ "style", "passive 60 now", "'now': a word too many" },
+		{ "style", "passive 60 90", "'90': a word too many" },
+		{ CMD_RFQ, "5000 D1 30 extra", "'extra': a word too many" },
+		{ CMD_THROTTLE, "5 extra", "'extra': not a throttle value" },
+		{ CMD_SPEED, "10 fast", "'fast': a word too many" },
+		{ CMD_KILL, "KILL now", "'now': a word too many" },
+		{ CMD_RELEASE, "now", "'now': a word too many (release takes no "
+		    "values)" },
+	};
+	static const struct { const char *action, *values; } good[] = {
+		{ "algo", "vwap" }, { "limit", "99.5" }, { "child", "99.5 100 ioc" },
+		{ "style", "passive 60" }, { CMD_THROTTLE, "5 child 100 passive" },
+		{ CMD_SPEED, "10" }, { CMD_KILL, "KILL" },
+		{ CMD_RFQ, "5000 D1,D3 30" }, { CMD_RFQ, "5000 30 all" },
+	};
+	struct prompt_ctx ctx;
+	struct prompt p;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
+	ctx.tick = 0.01;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, bad[i].action, "1", &ctx,
+		    bad[i].values), PROMPT_EXTRA);
+		if (prompt_wants_value(bad[i].action))
+			assert_int_equal(p.stage, PROMPT_VALUE);
+		if (strstr(p.note, bad[i].word) == NULL)
+			fail_msg("%s %s: note \"%s\", wanted \"%s\"", bad[i].action,
+			    bad[i].values, p.note, bad[i].word);
+		prompt_cancel(&p);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, good[i].action, "1", &ctx,
+		    good[i].values), 0);
+		assert_int_equal(p.stage, PROMPT_REASON);
+		prompt_cancel(&p);
+	}
+	/* Typed at the value stage, the same note, and the stage stays. */
+	prompt_begin_with(&p, "algo", "1", &ctx, NULL);
+	keys(&p, "vwap extra\r", (char[160]){ 0 }, 160);
+	assert_int_equal(p.stage, PROMPT_VALUE);
+	assert_non_null(strstr(p.note, "'extra': a word too many"));
+	prompt_cancel(&p);
+}
+
+/*
+ * A refusal names the field and the value as typed: "style passive -5"
+ * said "'-5' is not a style" (it is seconds), and values were cut at 12
+ * bytes without a sign.  Past PROMPT_QUOTE_MAX bytes a value is cut with
+ * "..." inside its quotes.
+ */
+static void
+prompt_notes_name_the_field_and_the_value(void **state)
+{
+	static const struct { const char *action, *values, *note; } cases[] = {
+		{ "style", "passive -5", "seconds '-5': must be a whole number "
+		    "> 0" },
+		{ "style", "x", "style 'x': must be passive, neutral or "
+		    "aggressive" },
+		{ "style", "60 90", "seconds '90' after 60: give one time" },
+		{ "style", "passive aggressive", "style 'aggressive' after "
+		    "'passive': give one style" },
+		{ CMD_THROTTLE, "150", "percentage '150': must be a number in "
+		    "(0, 100]" },
+		{ CMD_THROTTLE, "-5", "percentage '-5': must be" },
+		{ CMD_THROTTLE, "5 child -5", "child '-5': must be a whole number "
+		    "of shares > 0" },
+		{ CMD_THROTTLE, "1234567890123456", "percentage "
+		    "'1234567890123456': must be" },
+		{ CMD_RFQ, "5000 D1 D3", "dealers 'D3' after 'D1': give one list" },
+		{ CMD_RFQ, "5000 -5", "deadline '-5': must be 1 to 600 seconds" },
+		{ CMD_RFQ, "5000 30 60", "deadline '60' after 30 s" },
+		{ CMD_RFQ, "lots", "quantity 'lots': must be a whole number" },
+		{ "child", "abc 100", "price 'abc': must be dollars" },
+		{ "child", "99.5 1.5", "quantity '1.5': must be a whole number" },
+		{ "child", "99.5 100 gtc", "time in force 'gtc': must be ioc or "
+		    "day" },
+		{ "limit", "-1", "price '-1': must be dollars from 0" },
+		{ CMD_SPEED, "fast", "speed 'fast': must be 1, 10, 60, max" },
+		{ "algo", "VWAP", "algo 'VWAP': must be a name in lower case" },
+		{ "algo", "foo", "algo 'foo': unknown (known: twap, vwap, pov)" },
+		{ CMD_KILL, "kill", "'kill': type KILL in capitals" },
+		/* Forty bytes whole, then "..." inside the quotes. */
+		{ "limit", "12345678901234567890123456789012345678901234567890",
+		    "price '1234567890123456789012345678901234567890...': must" },
+	};
+	struct prompt_ctx ctx;
+	struct prompt p;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
+	ctx.tick = 0.01;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(prompt_begin_with(&p, cases[i].action, "1", &ctx,
+		    cases[i].values), -1);
+		assert_int_equal(p.stage, PROMPT_VALUE);
+		if (strstr(p.note, cases[i].note) == NULL)
+			fail_msg("%s %s: note \"%s\", wanted \"%s\"",
+			    cases[i].action, cases[i].values, p.note,
+			    cases[i].note);
+		prompt_cancel(&p);
+	}
+}
+
+/*
+ * The throttle prompt shows the block's cap as the store has it at each
+ * frame: it showed the engine's status read at attach, stale after any
+ * throttle (another console's, or this one's).  A cap that moves while
+ * the prompt is open says what it was when the prompt opened.
+ */
+static void
+prompt_throttle_shows_the_cap_now(void **state)
+{
+	struct store s;
+	struct prompt p;
+	struct prompt_ctx ctx;
+	char cap[96], *json, *at;
+
+	(void)state;
+	store_init(&s);
+	store_fill(&s); /* B1, max_pov 15, at 09:30:02 */
+	memset(&p, 0, sizeof p);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.max_pov = 15;
+	ctx.have_cap = 1;
+	prompt_begin_with(&p, CMD_THROTTLE, "B1", &ctx, NULL);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap),
+	    "now 15% as of 09:30:02");
+	/* Another console throttles B1 to 7%: its block event comes. */
+	json = strdup(block_json);
+	assert_non_null(at = strstr(json, "\"max_pov\":15"));
+	memcpy(at, "\"max_pov\":7 ", 12);
+	push_at(&s, TOPIC_BLOCK, 6, T0 + 9 * SEC, json, 2000);
+	free(json);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap),
+	    "now 7% as of 09:30:09; 15% when opened");
+	/* A block the store does not know: no figure rather than a wrong
+	 * one. */
+	prompt_begin_with(&p, CMD_THROTTLE, "B9", &ctx, NULL);
+	assert_string_equal(prompt_cap_words(&p, &s, cap, sizeof cap), "");
+	prompt_cancel(&p);
+	store_free(&s);
+}
+
 /* ----------------------------------------------------------------- render */
 
 
@@ -1263,6 +1426,67 @@ render_progress_shows_the_block(void **state)
  * marks the seqs it names, a refused one marks nothing, and a snapshot's
  * alert with "acked":true is counted acknowledged.
  */
+/*
+ * A command the console stopped waiting for is answered late through the
+ * engine's audit record of it, which carries the request's id: done or
+ * refused, whether the record comes after the timeout was counted, before
+ * it, or only in a snapshot after a gap.  Another request's record is not
+ * an answer to it.  (Before, such an answer was never said.)
+ */
+static void
+store_late_answers_come_by_their_id(void **state)
+{
+	struct store_late_answer la;
+	struct store s;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	store_late_watch(&s, "tranche-1-a-7", "pause block 5");
+	assert_int_equal(store_late_take(&s, &la), 0);
+	/* Another console's command, another id: not this answer. */
+	push_at(&s, TOPIC_AUDIT, 1, T0 + 1 * SEC,
+	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"ana\",\"what\":\"pause block 5 (was "
+	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-2-b-7\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 0);
+	push_at(&s, TOPIC_AUDIT, 2, T0 + 2 * SEC,
+	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"bo\",\"what\":\"pause block 5 (was "
+	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-1-a-7\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_string_equal(la.what, "pause block 5");
+	assert_true(la.a.ok);
+	assert_string_equal(la.a.done, "pause block 5 (was WORKING)");
+	assert_int_equal(store_late_take(&s, &la), 0);
+
+	/* The record came before the timeout was counted: said at once. */
+	push_at(&s, TOPIC_AUDIT, 3, T0 + 3 * SEC,
+	    "{\"cmd\":\"resume\",\"ok\":false,\"code\":\"state\","
+	    "\"result\":\"block 5 is DONE\",\"id\":\"tranche-1-a-8\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 0);
+	store_late_watch(&s, "tranche-1-a-8", "resume block 5");
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_false(la.a.ok);
+	assert_string_equal(la.a.code, "state");
+	assert_string_equal(la.a.result, "block 5 is DONE");
+
+	/* Missed in a gap: the snapshot's audit history brings it. */
+	store_late_watch(&s, "tranche-1-a-9", "throttle block 5");
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\","
+	    "\"audit\":[{\"v\":2,\"seq\":8,\"t\":\"34208000000000\","
+	    "\"cmd\":\"throttle\",\"ok\":true,\"what\":\"throttle block 5 "
+	    "12% (was 100%)\",\"result\":\"ok\",\"id\":\"tranche-1-a-9\"}]}");
+	assert_non_null(snap);
+	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_string_equal(la.what, "throttle block 5");
+	assert_string_equal(la.a.done, "throttle block 5 12% (was 100%)");
+	assert_int_equal(store_late_take(&s, &la), 0);
+	store_free(&s);
+}
+
 static void
 store_ack_from_audit_and_snapshot(void **state)
 {
@@ -2144,6 +2368,9 @@ main(void)
 		cmocka_unit_test(text_formats_numbers_and_times),
 		cmocka_unit_test(layout_fits_80x24_and_refuses_too_small),
 		cmocka_unit_test(prompt_asks_value_reason_then_y),
+		cmocka_unit_test(prompt_refuses_a_word_it_does_not_take),
+		cmocka_unit_test(prompt_notes_name_the_field_and_the_value),
+		cmocka_unit_test(prompt_throttle_shows_the_cap_now),
 	};
 	const struct CMUnitTest render_tests[] = {
 		cmocka_unit_test(render_ladder_shows_both_sides_in_words),
@@ -2157,6 +2384,7 @@ main(void)
 		cmocka_unit_test(store_blocks_past_the_slots_are_said),
 		cmocka_unit_test(store_decision_plan_change_in_front),
 		cmocka_unit_test(store_ack_from_audit_and_snapshot),
+		cmocka_unit_test(store_late_answers_come_by_their_id),
 		cmocka_unit_test(held_words_say_the_cut_before_the_reason),
 		cmocka_unit_test(render_fits_narrow_panels),
 		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
