@@ -1121,9 +1121,60 @@ codec_check_tree(cJSON *o, int top, const char *name, const char **code,
 	return 0;
 }
 
+/*
+ * The id of a command refused before it was decoded, so that its refusal
+ * can carry it: a client with several requests in flight (or a resend
+ * after a reconnect) cannot otherwise tell which one was refused.  The
+ * bytes are read as plain JSON, as leniently as cJSON reads them (a
+ * number 1e400, a key twice, a raw control byte in another string), but
+ * whole: text that is not one JSON value has no id anyone can point to.
+ * 1 and the id in id[] when the bytes are one object whose "id" appears
+ * once and is an id ipc_command_parse() would take; -1 when "id" appears
+ * more than once (none of them is the id: parsers differ on which one
+ * counts); 0 otherwise.  A command over the size limit is not read at
+ * all: not reading it is what the limit is for.
+ */
+static int
+codec_refused_id(const void *buf, size_t len, char *id, size_t idlen)
+{
+	const char *end = NULL, *p, *v;
+	const cJSON *m;
+	cJSON *o;
+	int n = 0, rv = 0;
+
+	/* cJSON ends a string at \u0000, so "p1\u0000x" would read as p1 and
+	 * "id\u0000x" as id: neither is what was sent. */
+	if (len > TRANCHE_MAX_MSG || memmem(buf, len, "\\u0000", 6) != NULL)
+		return 0;
+	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
+		return 0;
+	for (p = end; p < (const char *)buf + len && (*p == ' ' ||
+	    *p == '\t' || *p == '\r' || *p == '\n'); p++)
+		;
+	if (p == (const char *)buf + len && cJSON_IsObject(o)) {
+		for (m = o->child; m != NULL; m = m->next)
+			n += m->string != NULL && strcmp(m->string, "id") == 0;
+		if (n > 1)
+			rv = -1;
+		else if (n == 1 && ipc_get_name(o, "id", &v) == 0 &&
+		    v[0] != '\0' && strlen(v) <= IPC_ID_MAX && strlen(v) < idlen) {
+			memcpy(id, v, strlen(v) + 1);
+			rv = 1;
+		}
+	}
+	cJSON_Delete(o);
+	return rv;
+}
+
 int
-ipc_command_parse(const void *buf, size_t len, cJSON **root,
-                  const char **code, char *err, size_t errlen)
+ipc_command_id(const void *buf, size_t len, char *id, size_t idlen)
+{
+	return codec_refused_id(buf, len, id, idlen) == 1 ? 0 : -1;
+}
+
+static int
+codec_command_parse(const void *buf, size_t len, cJSON **root,
+                    const char **code, char *err, size_t errlen)
 {
 	cJSON *o, *cmd, *id;
 	char shown[160];
@@ -1161,7 +1212,7 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 	}
 	id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
-	    strlen(id->valuestring) > 128) {
+	    strlen(id->valuestring) > IPC_ID_MAX) {
 		*code = ERR_FIELD;
 		if (cJSON_IsString(id))
 			snprintf(err, errlen, "field \"id\" \"%s\": must be a string "
@@ -1182,6 +1233,26 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 	}
 	*root = o;
 	return 0;
+}
+
+int
+ipc_command_parse(const void *buf, size_t len, cJSON **root,
+                  const char **code, char *err, size_t errlen)
+{
+	char idbuf[IPC_ID_MAX + 1];
+
+	if (codec_command_parse(buf, len, root, code, err, errlen) == 0)
+		return 0;
+	/* Whatever else is wrong, an "id" given twice is why the refusal
+	 * carries none: say so, naming it, rather than another key found
+	 * twice. */
+	if (codec_refused_id(buf, len, idbuf, sizeof idbuf) == -1) {
+		*code = ERR_FIELD;
+		snprintf(err, errlen, "field \"id\": appears twice in one object "
+		    "(parsers differ on which one counts), so this refusal "
+		    "carries no id");
+	}
+	return -1;
 }
 
 cJSON *

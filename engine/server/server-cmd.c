@@ -2123,7 +2123,7 @@ server_command_session(struct server *s, const void *buf, size_t len,
 {
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
 	const char *seen;
-	char err[512], *out, *durable = NULL;
+	char err[512], *out, *durable = NULL, early_id[IPC_ID_MAX + 1];
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
 	struct audit_before before = { 0 };
@@ -2133,7 +2133,10 @@ server_command_session(struct server *s, const void *buf, size_t len,
 
 	s->snap_splice = 0;
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
-		reply = ipc_reply_error(NULL, code, "%s", err);
+		/* Refused before it was decoded, but with its id when one can
+		 * be read: the client must know which request this was. */
+		reply = ipc_reply_error(ipc_command_id(buf, len, early_id,
+		    sizeof early_id) == 0 ? early_id : NULL, code, "%s", err);
 		/* A hello refused as it arrived (a token pasted with a
 		 * trailing \r) is a failed login all the same. */
 		if (sess != NULL && cmd_looks_like_hello(buf, len))
