@@ -1172,6 +1172,77 @@ ipc_command_id(const void *buf, size_t len, char *id, size_t idlen)
 	return codec_refused_id(buf, len, id, idlen) == 1 ? 0 : -1;
 }
 
+/* Past the white space at p. */
+static const char *
+codec_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Past the string whose opening quote is at p. */
+static const char *
+codec_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/*
+ * Give each number of item, whose text starts at *pp, its spelling as sent
+ * in valuestring, and leave *pp past it.  cJSON keeps only the double, and
+ * a refusal quoting that ("end 1") is not what was sent ("1.0e0"): the
+ * reader of a refusal must find in it what they typed.  The text has
+ * passed ipc_json_strict(), so it is JSON whose members come in the tree's
+ * order.  cJSON_Delete() frees valuestring whatever the type, and every
+ * reader of a number reads valuedouble; with no memory a number is left
+ * without its spelling, and is shown as cJSON prints it.
+ */
+static void
+codec_spell_numbers(const char **pp, const char *end, cJSON *item)
+{
+	const char *p = codec_ws(*pp, end), *q;
+	cJSON *c;
+
+	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+		p++;
+		for (c = item->child; c != NULL; c = c->next) {
+			p = codec_ws(p, end);
+			if (cJSON_IsObject(item))
+				p = codec_ws(codec_skip_string(p, end), end) + 1;
+			codec_spell_numbers(&p, end, c);
+			p = codec_ws(p, end);
+			if (p < end && *p == ',')
+				p++;
+		}
+		p = codec_ws(p, end) + 1;
+	} else if (cJSON_IsString(item))
+		p = codec_skip_string(p, end);
+	else {
+		/* A number, or true, false or null. */
+		for (q = p; q < end && ((*q >= '0' && *q <= '9') ||
+		    (*q >= 'a' && *q <= 'z') || *q == 'E' || *q == '-' ||
+		    *q == '+' || *q == '.'); q++)
+			;
+		if (cJSON_IsNumber(item) && item->valuestring == NULL &&
+		    (item->valuestring = malloc((size_t)(q - p) + 1)) != NULL) {
+			memcpy(item->valuestring, p, (size_t)(q - p));
+			item->valuestring[q - p] = '\0';
+		}
+		p = q;
+	}
+	*pp = p > end ? end : p;
+}
+
+const char *
+ipc_number_spelling(const cJSON *f)
+{
+	return cJSON_IsNumber(f) ? f->valuestring : NULL;
+}
+
 static int
 codec_command_parse(const void *buf, size_t len, cJSON **root,
                     const char **code, char *err, size_t errlen)
@@ -1230,6 +1301,11 @@ codec_command_parse(const void *buf, size_t len, cJSON **root,
 		snprintf(err, errlen, "field \"cmd\": missing or not a string");
 		cJSON_Delete(o);
 		return -1;
+	}
+	{
+		const char *p = buf;
+
+		codec_spell_numbers(&p, p + len, o);
 	}
 	*root = o;
 	return 0;

@@ -90,10 +90,14 @@ int ipc_trade_fast(const char *json, size_t len, struct ipc_trade *tr);
  * of the command object, where it is removed.  On failure returns -1, sets
  * *code to an ERR_* and writes a message that names the field and value
  * (escaped as ipc_show() does); *root is NULL.  On success *root is the
- * object (caller frees).
+ * object (caller frees), each number in it keeping its spelling as sent
+ * (ipc_number_spelling()).
  */
 int ipc_command_parse(const void *buf, size_t len, cJSON **root,
                       const char **code, char *err, size_t errlen);
+/* A number of a command ipc_command_parse() decoded, spelt as it was sent
+ * ("1.50", "1e2"), for a refusal to quote; NULL for anything else. */
+const char *ipc_number_spelling(const cJSON *f);
 /* The longest id a command may carry, in bytes. */
 #define IPC_ID_MAX 128
 /*

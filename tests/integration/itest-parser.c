@@ -280,6 +280,25 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"u1\",\"reason\":\"\xc3\"}",
 	    ERR_FIELD, "\"reason\"", "\\xc3");
 
+	/* A number is quoted as it was spelt, not as cJSON prints its double
+	 * (found by a probe on 2026-12-06: an amend's end 1E0 was "end 1"). */
+	REFUSED(s, "{\"cmd\":\"amend\",\"id\":\"n1\",\"block\":\"1\",\"end\":"
+	    "1E0,\"reason\":\"r\"}", ERR_FIELD, "\"end\" 1E0:", "after");
+	REFUSED(s, "{\"cmd\":\"amend\",\"id\":\"n2\",\"block\":\"1\","
+	    "\"limit_px\":-5.0,\"reason\":\"r\"}", ERR_FIELD,
+	    "\"limit_px\" -5.0:", NULL);
+	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"n3\",\"block\":\"1\","
+	    "\"pct\":100.50,\"reason\":\"r\"}", ERR_FIELD, "\"pct\" 100.50:",
+	    "from 0.01 to 100");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n4\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":1.0e9,\"duration_s\":60,\"reason\":\"r\"}",
+	    ERR_RISK, "\"qty\" 1.0e9:", "limits.block_shares");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n5\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":8.64e4,\"reason\":\"r\"}",
+	    ERR_FIELD, "\"duration_s\" 8.64e4:", "after the close");
+	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"n6\",\"block\":0.0,"
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"block\" 0.0:", NULL);
+
 	/* Nothing changed: no block is HALTED, the speed is still 60. */
 	assert_int_equal(halted_blocks(&e), 0);
 	assert_true(speed_now(&e) == 60);
