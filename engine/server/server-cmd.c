@@ -957,6 +957,10 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	    strcmp(urg, "medium") != 0 && strcmp(urg, "high") != 0)
 		return ipc_reply_error(id, ERR_FIELD, "field \"urgency\" "
 		    "\"%.16s\": must be low, medium or high", urg);
+	/* Any role that may submit may give at_end: it is part of the order,
+	 * as a FIX order carries it, and "leave" gives a trader nothing that
+	 * cancelling the block does not.  Changing it once the block works
+	 * is the desk's (cmd_throttle). */
 	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
 		return e;
 	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
