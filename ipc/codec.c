@@ -1121,6 +1121,15 @@ codec_check_tree(cJSON *o, int top, const char *name, const char **code,
 	return 0;
 }
 
+/* Past the white space at p. */
+static const char *
+codec_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
 /*
  * The id of a command refused before it was decoded, so that its refusal
  * can carry it: a client with several requests in flight (or a resend
@@ -1148,9 +1157,7 @@ codec_refused_id(const void *buf, size_t len, char *id, size_t idlen)
 		return 0;
 	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
 		return 0;
-	for (p = end; p < (const char *)buf + len && (*p == ' ' ||
-	    *p == '\t' || *p == '\r' || *p == '\n'); p++)
-		;
+	p = codec_ws(end, (const char *)buf + len);
 	if (p == (const char *)buf + len && cJSON_IsObject(o)) {
 		for (m = o->child; m != NULL; m = m->next)
 			n += m->string != NULL && strcmp(m->string, "id") == 0;
@@ -1170,15 +1177,6 @@ int
 ipc_command_id(const void *buf, size_t len, char *id, size_t idlen)
 {
 	return codec_refused_id(buf, len, id, idlen) == 1 ? 0 : -1;
-}
-
-/* Past the white space at p. */
-static const char *
-codec_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
 }
 
 /* Past the string whose opening quote is at p. */
