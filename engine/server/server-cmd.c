@@ -1413,9 +1413,8 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (cJSON_IsTrue(all)) {
 		if (rv == 0)
-			return ipc_reply_error(id, ERR_FIELD, "field \"alert\" "
-			    "%lld: not with \"all\": true (one or the other)",
-			    (long long)seq);
+			return cmd_bad_field(id, req, "alert", "not with \"all\": "
+			    "true (one or the other)");
 		r = ipc_reply_ok(id);
 		acked = cJSON_AddArrayToObject(r, "acked");
 		already = cJSON_AddArrayToObject(r, "already");
@@ -1455,8 +1454,13 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 			cJSON_AddItemToArray(already, cJSON_CreateString(pat));
 		return r;
 	}
-	return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %lld: no "
-	    "such alert among the last %d", (long long)seq, RING_SIZE);
+	{
+		char v[80];
+
+		return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %s: no "
+		    "such alert among the last %d", cmd_field_text(req, "alert",
+		    v, sizeof v), RING_SIZE);
+	}
 }
 
 /* A ClOrdID field of a cancel or an amend: NULL when absent or fit for

@@ -298,6 +298,16 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	    ERR_FIELD, "\"duration_s\" 8.64e4:", "after the close");
 	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"n6\",\"block\":0.0,"
 	    "\"reason\":\"r\"}", ERR_FIELD, "\"block\" 0.0:", NULL);
+	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n7\",\"block\":\"1\",\"qty\":100,"
+	    "\"deadline_s\":0.50,\"reason\":\"r\"}", ERR_FIELD,
+	    "\"deadline_s\" 0.50:", NULL);
+	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n8\",\"block\":\"1\","
+	    "\"qty\":1.0e10,\"reason\":\"r\"}", ERR_FIELD, "\"qty\" 1.0e10:",
+	    NULL);
+	REFUSED(s, "{\"cmd\":\"ack\",\"id\":\"n9\",\"alert\":1.0,\"all\":true}",
+	    ERR_FIELD, "\"alert\" 1.0:", "one or the other");
+	REFUSED(s, "{\"cmd\":\"ack\",\"id\":\"n10\",\"alert\":9.00e2}",
+	    ERR_NOT_FOUND, "\"alert\" 9.00e2:", "no such alert");
 
 	/* Nothing changed: no block is HALTED, the speed is still 60. */
 	assert_int_equal(halted_blocks(&e), 0);
