@@ -624,14 +624,15 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 		l.max_child = maxc;
 	if (cmd_str(req, id, "aggression", &aggr, &e) < 0)
 		return e;
+	/* Values are quoted whole, or cut with "..." (cmd_field_text): a
+	 * silent cut can read as another value. */
 	if (aggr != NULL && (l.aggression = exec_aggression_parse(aggr)) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"aggression\" "
-		    "\"%.32s\": must be passive, neutral or aggressive", aggr);
+		return cmd_bad_field(id, req, "aggression", "must be passive, "
+		    "neutral or aggressive");
 	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
 		return e;
 	if (at_end != NULL && (cross = exec_at_end_parse(at_end)) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
-		    "\"%.32s\": must be cross or leave", at_end);
+		return cmd_bad_field(id, req, "at_end", "must be cross or leave");
 	/* What happens to a block's unfilled rest is the desk's decision,
 	 * not the trader's working the block. */
 	if (at_end != NULL && sess->rank < ROLE_SUPERVISOR)
@@ -879,15 +880,22 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"sym\": required "
 		    "(this engine trades %s)", syms);
-	if (exec_market_sym(s->x, sym) == NULL)
-		return ipc_reply_error(id, ERR_FIELD, "field \"sym\" \"%.16s\": "
-		    "not traded by this engine (it trades %s)", sym, syms);
+	/* Values are quoted whole, or cut with "..." (cmd_field_text): a
+	 * silent cut can read as another value. */
+	if (exec_market_sym(s->x, sym) == NULL) {
+		char must[200];
+
+		snprintf(must, sizeof must, "not traded by this engine (it "
+		    "trades %s)", syms);
+		return cmd_bad_field(id, req, "sym", must);
+	}
 	if (cmd_str(req, id, "side", &side, &e) < 0)
 		return e;
-	if (side == NULL || (strcmp(side, "buy") != 0 &&
-	    strcmp(side, "sell") != 0))
-		return ipc_reply_error(id, ERR_FIELD, "field \"side\" \"%.16s\": "
-		    "must be buy or sell", side ? side : "");
+	if (side == NULL)
+		return ipc_reply_error(id, ERR_FIELD, "field \"side\" \"\": must "
+		    "be buy or sell");
+	if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
+		return cmd_bad_field(id, req, "side", "must be buy or sell");
 	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &qty, &e)) < 0)
 		return e;
 	if (rv == 1)
@@ -899,11 +907,11 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (cmd_str(req, id, "algo", &algo, &e) < 0)
 		return e;
 	if (algo_find(algo) == NULL) {
-		char known[160];
+		char known[160], must[180];
 
 		algo_known(known, sizeof known);
-		return ipc_reply_error(id, ERR_FIELD, "field \"algo\" \"%.16s\": "
-		    "unknown (known: %s)", algo, known);
+		snprintf(must, sizeof must, "unknown (known: %s)", known);
+		return cmd_bad_field(id, req, "algo", must);
 	}
 	if (cmd_time(s, req, id, "start", &start, &e) < 0 ||
 	    (rv = cmd_time(s, req, id, "end", &end, &e)) < 0)
@@ -955,8 +963,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (urg != NULL && strcmp(urg, "low") != 0 &&
 	    strcmp(urg, "medium") != 0 && strcmp(urg, "high") != 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"urgency\" "
-		    "\"%.16s\": must be low, medium or high", urg);
+		return cmd_bad_field(id, req, "urgency", "must be low, medium or "
+		    "high");
 	/* Any role that may submit may give at_end: it is part of the order,
 	 * as a FIX order carries it, and "leave" gives a trader nothing that
 	 * cancelling the block does not.  Changing it once the block works
@@ -964,8 +972,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
 		return e;
 	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
-		    "\"%.32s\": must be cross or leave", at_end);
+		return cmd_bad_field(id, req, "at_end", "must be cross or leave");
 	/* Where it may trade (exec-route.c): the venue set and the dealers. */
 	if (cmd_str(req, id, "venues", &venues, &e) < 0 ||
 	    cmd_str(req, id, "dealers", &dealers, &e) < 0)

@@ -298,6 +298,24 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	    ERR_FIELD, "\"duration_s\" 8.64e4:", "after the close");
 	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"n6\",\"block\":0.0,"
 	    "\"reason\":\"r\"}", ERR_FIELD, "\"block\" 0.0:", NULL);
+	/* A string is quoted whole, or cut with "...": cut silently at 16,
+	 * "twap-aggressive-x" read as "twap-aggressive-". */
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n11\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":60,\"algo\":\"twap-aggressive-x\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"algo\" \"twap-aggressive-x\":",
+	    "known:");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n12\",\"sym\":\"QDI\",\"side\":"
+	    "\"sell                x\",\"qty\":100,\"duration_s\":60,"
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"side\" \"sell                x\":",
+	    NULL);
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n13\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":60,\"urgency\":"
+	    "\"medium-but-not-quite\",\"reason\":\"r\"}", ERR_FIELD,
+	    "\"urgency\" \"medium-but-not-quite\":", NULL);
+	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"n14\",\"block\":\"1\","
+	    "\"aggression\":\"" "passive-passive-passive-passive-passive-passive-"
+	    "passive-passive-x\",\"reason\":\"r\"}", ERR_FIELD,
+	    "\"aggression\" \"passive-passive-", "...");
 	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n7\",\"block\":\"1\",\"qty\":100,"
 	    "\"deadline_s\":0.50,\"reason\":\"r\"}", ERR_FIELD,
 	    "\"deadline_s\" 0.50:", NULL);
