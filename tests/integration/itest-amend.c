@@ -215,6 +215,18 @@ amend_refusals_change_nothing(void **state)
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q1\",\"block\":\"1\",\"end\":"
 	    "\"0000000000000000000000001\",\"reason\":\"t\"}", "field",
 	    "\"end\" \"0000000000000000000000001\": must be after");
+	/* The audit of the refusal quotes it so too. */
+	{
+		const cJSON *a;
+		int seen = 0;
+
+		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "audit"))
+			seen += strstr(itest_str(a, "result"), "\"end\" "
+			    "\"0000000000000000000000001\": must be after") != NULL;
+		cJSON_Delete(r);
+		assert_int_equal(seen, 1);
+	}
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q2\",\"block\":\"1\",\"end\":"
 	    "\"086000000000000\",\"reason\":\"t\"}", "field",
 	    "\"end\" \"086000000000000\": after the close");
