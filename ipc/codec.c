@@ -1121,9 +1121,129 @@ codec_check_tree(cJSON *o, int top, const char *name, const char **code,
 	return 0;
 }
 
+/* Past the white space at p. */
+static const char *
+codec_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/*
+ * The id of a command refused before it was decoded, so that its refusal
+ * can carry it: a client with several requests in flight (or a resend
+ * after a reconnect) cannot otherwise tell which one was refused.  The
+ * bytes are read as plain JSON, as leniently as cJSON reads them (a
+ * number 1e400, a key twice, a raw control byte in another string), but
+ * whole: text that is not one JSON value has no id anyone can point to.
+ * 1 and the id in id[] when the bytes are one object whose "id" appears
+ * once and is an id ipc_command_parse() would take; -1 when "id" appears
+ * more than once (none of them is the id: parsers differ on which one
+ * counts); 0 otherwise.  A command over the size limit is not read at
+ * all: not reading it is what the limit is for.
+ */
+static int
+codec_refused_id(const void *buf, size_t len, char *id, size_t idlen)
+{
+	const char *end = NULL, *p, *v;
+	const cJSON *m;
+	cJSON *o;
+	int n = 0, rv = 0;
+
+	/* cJSON ends a string at \u0000, so "p1\u0000x" would read as p1 and
+	 * "id\u0000x" as id: neither is what was sent. */
+	if (len > TRANCHE_MAX_MSG || memmem(buf, len, "\\u0000", 6) != NULL)
+		return 0;
+	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
+		return 0;
+	p = codec_ws(end, (const char *)buf + len);
+	if (p == (const char *)buf + len && cJSON_IsObject(o)) {
+		for (m = o->child; m != NULL; m = m->next)
+			n += m->string != NULL && strcmp(m->string, "id") == 0;
+		if (n > 1)
+			rv = -1;
+		else if (n == 1 && ipc_get_name(o, "id", &v) == 0 &&
+		    v[0] != '\0' && strlen(v) <= IPC_ID_MAX && strlen(v) < idlen) {
+			memcpy(id, v, strlen(v) + 1);
+			rv = 1;
+		}
+	}
+	cJSON_Delete(o);
+	return rv;
+}
+
 int
-ipc_command_parse(const void *buf, size_t len, cJSON **root,
-                  const char **code, char *err, size_t errlen)
+ipc_command_id(const void *buf, size_t len, char *id, size_t idlen)
+{
+	return codec_refused_id(buf, len, id, idlen) == 1 ? 0 : -1;
+}
+
+/* Past the string whose opening quote is at p. */
+static const char *
+codec_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/*
+ * Give each number of item, whose text starts at *pp, its spelling as sent
+ * in valuestring, and leave *pp past it.  cJSON keeps only the double, and
+ * a refusal quoting that ("end 1") is not what was sent ("1.0e0"): the
+ * reader of a refusal must find in it what they typed.  The text has
+ * passed ipc_json_strict(), so it is JSON whose members come in the tree's
+ * order.  cJSON_Delete() frees valuestring whatever the type, and every
+ * reader of a number reads valuedouble; with no memory a number is left
+ * without its spelling, and is shown as cJSON prints it.
+ */
+static void
+codec_spell_numbers(const char **pp, const char *end, cJSON *item)
+{
+	const char *p = codec_ws(*pp, end), *q;
+	cJSON *c;
+
+	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+		p++;
+		for (c = item->child; c != NULL; c = c->next) {
+			p = codec_ws(p, end);
+			if (cJSON_IsObject(item))
+				p = codec_ws(codec_skip_string(p, end), end) + 1;
+			codec_spell_numbers(&p, end, c);
+			p = codec_ws(p, end);
+			if (p < end && *p == ',')
+				p++;
+		}
+		p = codec_ws(p, end) + 1;
+	} else if (cJSON_IsString(item))
+		p = codec_skip_string(p, end);
+	else {
+		/* A number, or true, false or null. */
+		for (q = p; q < end && ((*q >= '0' && *q <= '9') ||
+		    (*q >= 'a' && *q <= 'z') || *q == 'E' || *q == '-' ||
+		    *q == '+' || *q == '.'); q++)
+			;
+		if (cJSON_IsNumber(item) && item->valuestring == NULL &&
+		    (item->valuestring = malloc((size_t)(q - p) + 1)) != NULL) {
+			memcpy(item->valuestring, p, (size_t)(q - p));
+			item->valuestring[q - p] = '\0';
+		}
+		p = q;
+	}
+	*pp = p > end ? end : p;
+}
+
+const char *
+ipc_number_spelling(const cJSON *f)
+{
+	return cJSON_IsNumber(f) ? f->valuestring : NULL;
+}
+
+static int
+codec_command_parse(const void *buf, size_t len, cJSON **root,
+                    const char **code, char *err, size_t errlen)
 {
 	cJSON *o, *cmd, *id;
 	char shown[160];
@@ -1161,7 +1281,7 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 	}
 	id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
-	    strlen(id->valuestring) > 128) {
+	    strlen(id->valuestring) > IPC_ID_MAX) {
 		*code = ERR_FIELD;
 		if (cJSON_IsString(id))
 			snprintf(err, errlen, "field \"id\" \"%s\": must be a string "
@@ -1180,8 +1300,33 @@ ipc_command_parse(const void *buf, size_t len, cJSON **root,
 		cJSON_Delete(o);
 		return -1;
 	}
+	{
+		const char *p = buf;
+
+		codec_spell_numbers(&p, p + len, o);
+	}
 	*root = o;
 	return 0;
+}
+
+int
+ipc_command_parse(const void *buf, size_t len, cJSON **root,
+                  const char **code, char *err, size_t errlen)
+{
+	char idbuf[IPC_ID_MAX + 1];
+
+	if (codec_command_parse(buf, len, root, code, err, errlen) == 0)
+		return 0;
+	/* Whatever else is wrong, an "id" given twice is why the refusal
+	 * carries none: say so, naming it, rather than another key found
+	 * twice. */
+	if (codec_refused_id(buf, len, idbuf, sizeof idbuf) == -1) {
+		*code = ERR_FIELD;
+		snprintf(err, errlen, "field \"id\": appears twice in one object "
+		    "(parsers differ on which one counts), so this refusal "
+		    "carries no id");
+	}
+	return -1;
 }
 
 cJSON *

@@ -90,10 +90,24 @@ int ipc_trade_fast(const char *json, size_t len, struct ipc_trade *tr);
  * of the command object, where it is removed.  On failure returns -1, sets
  * *code to an ERR_* and writes a message that names the field and value
  * (escaped as ipc_show() does); *root is NULL.  On success *root is the
- * object (caller frees).
+ * object (caller frees), each number in it keeping its spelling as sent
+ * (ipc_number_spelling()).
  */
 int ipc_command_parse(const void *buf, size_t len, cJSON **root,
                       const char **code, char *err, size_t errlen);
+/* A number of a command ipc_command_parse() decoded, spelt as it was sent
+ * ("1.50", "1e2"), for a refusal to quote; NULL for anything else. */
+const char *ipc_number_spelling(const cJSON *f);
+/* The longest id a command may carry, in bytes. */
+#define IPC_ID_MAX 128
+/*
+ * The id of a command ipc_command_parse() refused, for its refusal: 0 and
+ * the id in id[] (idlen > IPC_ID_MAX) when the bytes, read as plain JSON,
+ * are one object whose "id" appears once and is a valid id; -1 when no
+ * id can be read (not JSON, over the size limit, no id, an invalid one,
+ * or "id" twice, which ipc_command_parse() then names as the fault).
+ */
+int ipc_command_id(const void *buf, size_t len, char *id, size_t idlen);
 
 /*
  * Check that buf holds exactly one JSON value as RFC 8259 defines it, and

@@ -18,11 +18,14 @@
 
 int
 exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
-           char *err, size_t errlen)
+           const char **field, char *err, size_t errlen)
 {
 	struct parent *p = exec_find(x, id);
 	int64_t now = exec_now(x);
 
+	/* A refused term's value is not said here: the caller quotes it as
+	 * it was sent ("0001" is not 1 to the person who sent it). */
+	*field = NULL;
 	if (p == NULL) {
 		snprintf(err, errlen, "block %u: no such block", id);
 		return -1;
@@ -33,24 +36,25 @@ exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
 		return -1;
 	}
 	if (a->qty != 0 && a->qty < p->filled) {
-		snprintf(err, errlen, "qty %lld: below the %lld shares block %u "
-		    "has already filled", (long long)a->qty,
-		    (long long)p->filled, id);
+		*field = "qty";
+		snprintf(err, errlen, "below the %lld shares block %u has "
+		    "already filled", (long long)p->filled, id);
 		return -1;
 	}
 	if (a->qty < 0) {
-		snprintf(err, errlen, "qty %lld: must be > 0", (long long)a->qty);
+		*field = "qty";
+		snprintf(err, errlen, "must be > 0");
 		return -1;
 	}
 	if (a->limit_px < -1) {
-		snprintf(err, errlen, "limit_px %lld: must be >= 0 (0 clears it)",
-		    (long long)a->limit_px);
+		*field = "limit_px";
+		snprintf(err, errlen, "must be >= 0 (0 clears it)");
 		return -1;
 	}
 	if (a->end != 0 && (a->end <= p->spec.start || a->end <= now)) {
-		snprintf(err, errlen, "end %lld: must be after the block's start "
-		    "%lld and after now %lld", (long long)a->end,
-		    (long long)p->spec.start, (long long)now);
+		*field = "end";
+		snprintf(err, errlen, "must be after the block's start %lld and "
+		    "after now %lld", (long long)p->spec.start, (long long)now);
 		return -1;
 	}
 	if (a->limit_px >= 0) {

@@ -431,7 +431,10 @@ int exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l,
  * at their "unchanged" value stay as they are (qty 0, limit_px -1, end 0).
  * Everything is checked before anything changes: a qty below the shares
  * already filled, a limit below 0, an end not after both the start and
- * simulated now are refused naming the value.  A qty equal to what is
+ * simulated now are refused, -1 with *field naming the term ("qty",
+ * "limit_px", "end") and err saying why but not the value, which the
+ * caller quotes as it was sent; *field is NULL for any other refusal (no
+ * such block, a finished one), said whole in err.  A qty equal to what is
  * filled finishes the block DONE; a smaller rest cancels the working
  * children beyond it, a new limit those through it.  A new end reshapes
  * the schedule over the new window from the next decision on.
@@ -442,7 +445,7 @@ struct exec_amend {
 	int64_t end;
 };
 int exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
-               char *err, size_t errlen);
+               const char **field, char *err, size_t errlen);
 
 /* Overrides of one block. */
 int exec_force_style(struct exec *x, uint32_t id, int style, int64_t for_ns,

@@ -1265,6 +1265,32 @@ scenario_load(struct scenario *sc, const char *name, const char **sets,
 	    errlen);
 }
 
+/*
+ * A journal header's scenario is one an engine already took.  One before
+ * 2026-12-06 took an order's venue set without lit ("dark") as that set
+ * with lit added, and ran the session so; such a set is now refused
+ * (venue_set_parse), which left the session unrecoverable and its journal
+ * unreadable by tca and journal check.  It is read as it was taken,
+ * "lit,dark", as recovery reads such a submit (server-cmd.c).
+ */
+static void
+scenario_old_venue_sets(cJSON *root)
+{
+	cJSON *o, *v;
+	char err[200], set[32];
+	unsigned m;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(root, "orders")) {
+		v = cJSON_GetObjectItemCaseSensitive(o, "venues");
+		if (!cJSON_IsString(v) || venue_set_parse(v->valuestring, &m, err,
+		    sizeof err) != -2)
+			continue;
+		venue_set_format(m, set, sizeof set);
+		cJSON_ReplaceItemInObjectCaseSensitive(o, "venues",
+		    cJSON_CreateString(set));
+	}
+}
+
 int
 scenario_load_json(struct scenario *sc, const cJSON *json, const char *name,
                    const char *where, char *err, size_t errlen)
@@ -1288,6 +1314,7 @@ scenario_load_json(struct scenario *sc, const cJSON *json, const char *name,
 		snprintf(err, errlen, "scenario %s: out of memory", where);
 		return -1;
 	}
+	scenario_old_venue_sets(root);
 	return scenario_from_root(sc, root, name, base, NULL, 0, err, errlen);
 }
 

@@ -92,7 +92,9 @@ int scenario_load(struct scenario *sc, const char *name, const char **sets,
  * The same from a scenario already in memory (a journal header's): json is
  * the scenario object, name the name or path it was loaded under (relative
  * CSV paths are relative to where that name is found), where what messages
- * and sc->path call it ("journal J (header)").  0, or -1 with err.
+ * and sc->path call it ("journal J (header)").  What an older engine
+ * took is read as it took it: an order's venue set without lit as that
+ * set with lit added.  0, or -1 with err.
  */
 int scenario_load_json(struct scenario *sc, const cJSON *json,
                        const char *name, const char *where, char *err,

@@ -47,11 +47,14 @@ struct cmd_entry {
 static const char *
 cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
 {
-	char *txt = cJSON_PrintUnformatted(
-	    cJSON_GetObjectItemCaseSensitive(req, name));
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, name);
+	const char *spelt = ipc_number_spelling(f);
+	/* A number as it was sent, not as cJSON prints its double: whoever
+	 * sent 1.50 or 1e2 must find that in the refusal, not 1.5 or 100. */
+	char *txt = spelt == NULL ? cJSON_PrintUnformatted(f) : NULL;
 
 	/* Cut on a character, so the message stays valid UTF-8. */
-	snprintf(buf, n, "%s", txt ? txt : "?");
+	snprintf(buf, n, "%s", spelt ? spelt : txt ? txt : "?");
 	if (strlen(buf) > 60 && n > 64)
 		strcat(ipc_utf8_cut(buf, 60), "...");
 	cJSON_free(txt);
@@ -156,12 +159,8 @@ cmd_block(const cJSON *req, const char *id, int required, uint32_t *out,
 		return -1;
 	}
 	if (rv != 0 || v <= 0 || v > UINT32_MAX) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, "block");
-		char *txt = cJSON_PrintUnformatted(f);
-
-		*err = ipc_reply_error(id, ERR_FIELD, "field \"block\" %s: must be "
-		    "a block id (a positive whole number)", txt ? txt : "?");
-		cJSON_free(txt);
+		*err = cmd_bad_field(id, req, "block", "must be a block id (a "
+		    "positive whole number)");
 		return -1;
 	}
 	*out = (uint32_t)v;
@@ -610,9 +609,13 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	if (rv == -2)
 		return cmd_bad_field(id, req, "pct", "must be a number");
 	if (rv == 0 && !(pct > 0 && pct <= 100 && (pct >= EXEC_POV_MIN ||
-	    s->recovering)))
-		return ipc_reply_error(id, ERR_FIELD, "field \"pct\" %g: must be "
-		    "from %g to 100", pct, EXEC_POV_MIN);
+	    s->recovering))) {
+		char must[48];
+
+		snprintf(must, sizeof must, "must be from %g to 100",
+		    EXEC_POV_MIN);
+		return cmd_bad_field(id, req, "pct", must);
+	}
 	if (rv == 0)
 		l.pct = pct;
 	if ((rv = cmd_int(req, id, "max_child", 1, 1000000000LL, &maxc, &e)) < 0)
@@ -621,14 +624,15 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 		l.max_child = maxc;
 	if (cmd_str(req, id, "aggression", &aggr, &e) < 0)
 		return e;
+	/* Values are quoted whole, or cut with "..." (cmd_field_text): a
+	 * silent cut can read as another value. */
 	if (aggr != NULL && (l.aggression = exec_aggression_parse(aggr)) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"aggression\" "
-		    "\"%.32s\": must be passive, neutral or aggressive", aggr);
+		return cmd_bad_field(id, req, "aggression", "must be passive, "
+		    "neutral or aggressive");
 	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
 		return e;
 	if (at_end != NULL && (cross = exec_at_end_parse(at_end)) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
-		    "\"%.32s\": must be cross or leave", at_end);
+		return cmd_bad_field(id, req, "at_end", "must be cross or leave");
 	/* What happens to a block's unfilled rest is the desk's decision,
 	 * not the trader's working the block. */
 	if (at_end != NULL && sess->rank < ROLE_SUPERVISOR)
@@ -803,25 +807,28 @@ cmd_notional(const struct market *m, int64_t qty)
  * accepted before.
  */
 static cJSON *
-cmd_block_limits(const struct server *s, const char *id,
+cmd_block_limits(const struct server *s, const char *id, const cJSON *req,
                  const struct market *m, int64_t qty,
                  const struct parent *self)
 {
 	const struct scenario_limits *l = &s->sc.limits;
 	double notional = cmd_notional(m, qty), open = 0, mine;
 	int others = 0;
+	char v[80];
 
 	if (s->recovering)
 		return NULL;
+	/* qty as it was sent (req's): "0500000" is not what was typed as
+	 * 500000. */
+	cmd_field_text(req, "qty", v, sizeof v);
 	if (qty > l->block_shares)
-		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: over "
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %s: over "
 		    "the desk's limit of %lld shares a block "
-		    "(limits.block_shares)", (long long)qty,
-		    (long long)l->block_shares);
+		    "(limits.block_shares)", v, (long long)l->block_shares);
 	if (notional > l->block_notional)
-		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: $%.0f "
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %s: $%.0f "
 		    "at $%.2f, over the desk's limit of $%.0f a block "
-		    "(limits.block_notional)", (long long)qty, notional,
+		    "(limits.block_notional)", v, notional,
 		    cmd_ref_px(m) * m->tick, l->block_notional);
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		const struct parent *p = exec_get(s->x, i);
@@ -833,10 +840,10 @@ cmd_block_limits(const struct server *s, const char *id,
 	}
 	mine = cmd_notional(m, qty - (self != NULL ? self->filled : 0));
 	if (open + mine > l->open_notional)
-		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %lld: the "
+		return ipc_reply_error(id, ERR_RISK, "field \"qty\" %s: the "
 		    "desk's unfinished blocks would have $%.0f left to trade "
 		    "($%.0f of it this block's, the rest in %d others), over its "
-		    "limit of $%.0f (limits.open_notional)", (long long)qty,
+		    "limit of $%.0f (limits.open_notional)", v,
 		    open + mine, mine, others, l->open_notional);
 	return NULL;
 }
@@ -847,7 +854,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 {
 	struct parent_spec ps;
 	const char *sym = NULL, *side = NULL, *algo = "twap", *urg = NULL,
-	    *at_end = NULL, *venues = NULL, *dealers = NULL;
+	    *at_end = NULL, *venues = NULL, *dealers = NULL, *endf = "end";
 	char syms[160];
 	int64_t qty = 0, lim = 0, start = s->m->now, end = 0, dur = 0;
 	double pov = 100;
@@ -873,31 +880,38 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"sym\": required "
 		    "(this engine trades %s)", syms);
-	if (exec_market_sym(s->x, sym) == NULL)
-		return ipc_reply_error(id, ERR_FIELD, "field \"sym\" \"%.16s\": "
-		    "not traded by this engine (it trades %s)", sym, syms);
+	/* Values are quoted whole, or cut with "..." (cmd_field_text): a
+	 * silent cut can read as another value. */
+	if (exec_market_sym(s->x, sym) == NULL) {
+		char must[200];
+
+		snprintf(must, sizeof must, "not traded by this engine (it "
+		    "trades %s)", syms);
+		return cmd_bad_field(id, req, "sym", must);
+	}
 	if (cmd_str(req, id, "side", &side, &e) < 0)
 		return e;
-	if (side == NULL || (strcmp(side, "buy") != 0 &&
-	    strcmp(side, "sell") != 0))
-		return ipc_reply_error(id, ERR_FIELD, "field \"side\" \"%.16s\": "
-		    "must be buy or sell", side ? side : "");
+	if (side == NULL)
+		return ipc_reply_error(id, ERR_FIELD, "field \"side\" \"\": must "
+		    "be buy or sell");
+	if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
+		return cmd_bad_field(id, req, "side", "must be buy or sell");
 	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &qty, &e)) < 0)
 		return e;
 	if (rv == 1)
 		return ipc_reply_error(id, ERR_FIELD, "field \"qty\": required "
 		    "(shares, 1..1000000000)");
-	if ((e = cmd_block_limits(s, id, exec_market_sym(s->x, sym), qty,
+	if ((e = cmd_block_limits(s, id, req, exec_market_sym(s->x, sym), qty,
 	    NULL)) != NULL)
 		return e;
 	if (cmd_str(req, id, "algo", &algo, &e) < 0)
 		return e;
 	if (algo_find(algo) == NULL) {
-		char known[160];
+		char known[160], must[180];
 
 		algo_known(known, sizeof known);
-		return ipc_reply_error(id, ERR_FIELD, "field \"algo\" \"%.16s\": "
-		    "unknown (known: %s)", algo, known);
+		snprintf(must, sizeof must, "unknown (known: %s)", known);
+		return cmd_bad_field(id, req, "algo", must);
 	}
 	if (cmd_time(s, req, id, "start", &start, &e) < 0 ||
 	    (rv = cmd_time(s, req, id, "end", &end, &e)) < 0)
@@ -917,13 +931,27 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 			return ipc_reply_error(id, ERR_FIELD, "field \"end\": "
 			    "required, or \"duration_s\"");
 		end = start + dur * 1000000000LL;
+		endf = "duration_s";
 	}
-	if (end > s->sc.close)
-		return ipc_reply_error(id, ERR_FIELD, "field \"end\" %lld: after "
-		    "the close at %lld", (long long)end, (long long)s->sc.close);
-	if (end <= start)
-		return ipc_reply_error(id, ERR_FIELD, "field \"end\" %lld: must be "
-		    "after the start %lld", (long long)end, (long long)start);
+	/* The end as it was sent, or the duration_s it came from. */
+	if (end > s->sc.close) {
+		char must[96];
+
+		if (strcmp(endf, "end") == 0)
+			snprintf(must, sizeof must, "after the close at %lld",
+			    (long long)s->sc.close);
+		else
+			snprintf(must, sizeof must, "ends at %lld, after the close "
+			    "at %lld", (long long)end, (long long)s->sc.close);
+		return cmd_bad_field(id, req, endf, must);
+	}
+	if (end <= start) {
+		char must[64];
+
+		snprintf(must, sizeof must, "must be after the start %lld",
+		    (long long)start);
+		return cmd_bad_field(id, req, "end", must);
+	}
 	if (cmd_int(req, id, "limit_px", 0, 1LL << 40, &lim, &e) < 0)
 		return e;
 	rv = ipc_get_num(req, "max_pov", &pov);
@@ -935,13 +963,16 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (urg != NULL && strcmp(urg, "low") != 0 &&
 	    strcmp(urg, "medium") != 0 && strcmp(urg, "high") != 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"urgency\" "
-		    "\"%.16s\": must be low, medium or high", urg);
+		return cmd_bad_field(id, req, "urgency", "must be low, medium or "
+		    "high");
+	/* Any role that may submit may give at_end: it is part of the order,
+	 * as a FIX order carries it, and "leave" gives a trader nothing that
+	 * cancelling the block does not.  Changing it once the block works
+	 * is the desk's (cmd_throttle). */
 	if (cmd_str(req, id, "at_end", &at_end, &e) < 0)
 		return e;
 	if (at_end != NULL && exec_at_end_parse(at_end) < 0)
-		return ipc_reply_error(id, ERR_FIELD, "field \"at_end\" "
-		    "\"%.32s\": must be cross or leave", at_end);
+		return cmd_bad_field(id, req, "at_end", "must be cross or leave");
 	/* Where it may trade (exec-route.c): the venue set and the dealers. */
 	if (cmd_str(req, id, "venues", &venues, &e) < 0 ||
 	    cmd_str(req, id, "dealers", &dealers, &e) < 0)
@@ -1277,9 +1308,8 @@ cmd_speed(struct server *s, const cJSON *req, const char *id,
 		    strlen(f->valuestring)));
 	else if (cJSON_IsNumber(f) && !(f->valuedouble > 0 &&
 	    f->valuedouble >= lo && f->valuedouble <= 100000))
-		return ipc_reply_error(id, ERR_FIELD, "field \"speed\" %.17g: "
-		    "must be max or a number from 0.01 to 100000",
-		    f->valuedouble);
+		return cmd_bad_field(id, req, "speed", "must be max or a number "
+		    "from 0.01 to 100000");
 	else if (cJSON_IsNumber(f))
 		v = f->valuedouble;
 	else if (!cJSON_IsString(f))
@@ -1404,9 +1434,8 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (cJSON_IsTrue(all)) {
 		if (rv == 0)
-			return ipc_reply_error(id, ERR_FIELD, "field \"alert\" "
-			    "%lld: not with \"all\": true (one or the other)",
-			    (long long)seq);
+			return cmd_bad_field(id, req, "alert", "not with \"all\": "
+			    "true (one or the other)");
 		r = ipc_reply_ok(id);
 		acked = cJSON_AddArrayToObject(r, "acked");
 		already = cJSON_AddArrayToObject(r, "already");
@@ -1446,8 +1475,13 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 			cJSON_AddItemToArray(already, cJSON_CreateString(pat));
 		return r;
 	}
-	return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %lld: no "
-	    "such alert among the last %d", (long long)seq, RING_SIZE);
+	{
+		char v[80];
+
+		return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %s: no "
+		    "such alert among the last %d", cmd_field_text(req, "alert",
+		    v, sizeof v), RING_SIZE);
+	}
 }
 
 /* A ClOrdID field of a cancel or an amend: NULL when absent or fit for
@@ -1517,7 +1551,7 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
 {
 	struct exec_amend a = { 0, -1, 0 };
-	const char *ref = NULL;
+	const char *ref = NULL, *field;
 	struct parent *p;
 	char err[256];
 	uint32_t block;
@@ -1541,9 +1575,13 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 		a.limit_px = v;
 	if ((rv = cmd_time(s, req, id, "end", &v, &e)) < 0)
 		return e;
-	if (rv == 0 && v > s->sc.close)
-		return ipc_reply_error(id, ERR_FIELD, "field \"end\" %lld: after "
-		    "the close at %lld", (long long)v, (long long)s->sc.close);
+	if (rv == 0 && v > s->sc.close) {
+		char t[80];
+
+		return ipc_reply_error(id, ERR_FIELD, "field \"end\" %s: after "
+		    "the close at %lld", cmd_field_text(req, "end", t, sizeof t),
+		    (long long)s->sc.close);
+	}
 	if (rv == 0 && v == 0)
 		return cmd_bad_field(id, req, "end", "must be after the start");
 	if (rv == 0)
@@ -1556,8 +1594,8 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if ((p = exec_find(s->x, block)) == NULL)
 		return ipc_reply_error(id, ERR_NOT_FOUND, "block %u: no such "
 		    "block", block);
-	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, p->m, a.qty,
-	    p)) != NULL)
+	if (a.qty > p->spec.qty && (e = cmd_block_limits(s, id, req, p->m,
+	    a.qty, p)) != NULL)
 		return e;
 	/* The new ClOrdID of an order of one of the gateway's sessions
 	 * comes from its counterparty, through the gateway: from anyone else
@@ -1575,10 +1613,9 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if (cmd_halted(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "amend refused until release");
-	if (exec_amend(s->x, block, &a, err, sizeof err) != 0)
-		return strstr(err, "no such") || strstr(err, "only a live") ?
-		    cmd_exec_error(id, err) : ipc_reply_error(id, ERR_FIELD,
-		    "%s", err);
+	if (exec_amend(s->x, block, &a, &field, err, sizeof err) != 0)
+		return field != NULL ? cmd_bad_field(id, req, field, err) :
+		    cmd_exec_error(id, err);
 	if (ref != NULL)
 		snprintf(p->spec.origin.clordid, sizeof p->spec.origin.clordid,
 		    "%s", ref);
@@ -2143,7 +2180,7 @@ server_command_session(struct server *s, const void *buf, size_t len,
 {
 	const char *code = NULL, *id = NULL, *name = NULL, *reason = NULL;
 	const char *seen;
-	char err[512], *out, *durable = NULL;
+	char err[512], *out, *durable = NULL, early_id[IPC_ID_MAX + 1];
 	cJSON *req = NULL, *reply = NULL;
 	const struct cmd_entry *ce = NULL;
 	struct audit_before before = { 0 };
@@ -2153,7 +2190,10 @@ server_command_session(struct server *s, const void *buf, size_t len,
 
 	s->snap_splice = 0;
 	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
-		reply = ipc_reply_error(NULL, code, "%s", err);
+		/* Refused before it was decoded, but with its id when one can
+		 * be read: the client must know which request this was. */
+		reply = ipc_reply_error(ipc_command_id(buf, len, early_id,
+		    sizeof early_id) == 0 ? early_id : NULL, code, "%s", err);
 		/* A hello refused as it arrived (a token pasted with a
 		 * trailing \r) is a failed login all the same. */
 		if (sess != NULL && cmd_looks_like_hello(buf, len))

@@ -200,8 +200,14 @@ evchan_hello(struct evchan *ev, nng_pipe p, const void *buf, size_t len,
 	int rv;
 
 	*rank = -1;
-	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0)
-		return ipc_reply_error(NULL, code, "events hello: %s", err);
+	if (ipc_command_parse(buf, len, &req, &code, err, sizeof err) != 0) {
+		char early_id[IPC_ID_MAX + 1];
+
+		/* Its id when one can be read, as on the control socket. */
+		return ipc_reply_error(ipc_command_id(buf, len, early_id,
+		    sizeof early_id) == 0 ? early_id : NULL, code,
+		    "events hello: %s", err);
+	}
 	ipc_get_str(req, "id", &id);
 	ipc_get_str(req, "cmd", &cmd);
 	if (strcmp(cmd, CMD_HELLO) != 0) {

@@ -798,8 +798,8 @@ sfix_refused(char *text, size_t n, const struct fix_msg *m, const char *msg)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		size_t k = strlen(map[i].field);
 
-		/* "field \"sym\" ..." from a command, "qty 5: ..." from an
-		 * amend. */
+		/* "field \"sym\" ..." from a command, "qty 5: ..." from
+		 * exec_submit()'s own checks. */
 		snprintf(q, sizeof q, "field \"%s\"", map[i].field);
 		if ((strstr(msg, q) == NULL && (strncmp(msg, map[i].field,
 		    k) != 0 || msg[k] != ' ')) ||

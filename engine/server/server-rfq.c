@@ -55,14 +55,19 @@ rfq_name(const cJSON *req, const char *id, const char *name, int required,
 	return *e != NULL ? -1 : 0;
 }
 
-/* A member's value as it came, for a refusal: "1e309", "\"x\"". */
+/* A member's value as it came, for a refusal: "1.50", "\"x\"" (a number
+ * as it was spelt, not as cJSON prints its double). */
 static const char *
 rfq_shown(const cJSON *req, const char *name, char *buf, size_t n)
 {
-	char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(req,
-	    name));
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, name);
+	const char *spelt = ipc_number_spelling(f);
+	char *v = spelt == NULL ? cJSON_PrintUnformatted(f) : NULL;
 
-	ipc_show(buf, n, v != NULL ? v : "?", v != NULL ? strlen(v) : 1);
+	if (spelt != NULL)
+		ipc_show(buf, n, spelt, strlen(spelt));
+	else
+		ipc_show(buf, n, v != NULL ? v : "?", v != NULL ? strlen(v) : 1);
 	cJSON_free(v);
 	return buf;
 }
@@ -120,8 +125,9 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 	    (rv == 0 && !(deadline >= 1 && deadline <= 600)))
 		return rv == -2 ? ipc_reply_error(id, ERR_FIELD, "field "
 		    "\"deadline_s\": must be a number of seconds from 1 to 600") :
-		    ipc_reply_error(id, ERR_FIELD, "field \"deadline_s\" %g: must "
-		    "be from 1 to 600 seconds", deadline);
+		    ipc_reply_error(id, ERR_FIELD, "field \"deadline_s\" %s: must "
+		    "be from 1 to 600 seconds", rfq_shown(req, "deadline_s", buf,
+		    sizeof buf));
 	if (rfq_halted(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "rfq refused until release");

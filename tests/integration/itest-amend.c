@@ -10,7 +10,10 @@
  * amend_refusals_change_nothing: a qty below the filled shares, a negative
  *   limit, an end before now or after the close, no term at all, a clordid
  *   for a block that did not come from FIX, an unknown block and a finished
- *   block are each refused naming the field and the value, and the block's
+ *   block are each refused naming the field and the value as it was sent
+ *   ("000...001", not 1; the same for submit's qty, end and duration_s
+ *   and throttle's pct; numbers spelt otherwise, 1E0 for 1, go as raw
+ *   bytes in itest-parser), and the block's
  *   terms are unchanged after all of them; a bad origin on submit is
  *   refused naming origin.kind or origin.clordid and makes no block.
  */
@@ -198,15 +201,56 @@ amend_refusals_change_nothing(void **state)
 	cJSON_Delete(r);
 
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b1\",\"block\":\"1\",\"qty\":"
-	    "100,\"reason\":\"t\"}", "field", "qty 100: below the");
+	    "100,\"reason\":\"t\"}", "field", "\"qty\" 100: below the");
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b2\",\"block\":\"1\","
 	    "\"limit_px\":-5,\"reason\":\"t\"}", "field", "\"limit_px\" -5");
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b3\",\"block\":\"1\",\"end\":"
 	    "\"34200000000000\",\"reason\":\"t\"}", "field",
-	    "end 34200000000000: must be after");
+	    "\"end\" \"34200000000000\": must be after");
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b4\",\"block\":\"1\",\"end\":"
 	    "\"86000000000000\",\"reason\":\"t\"}", "field",
-	    "\"end\" 86000000000000: after the close");
+	    "\"end\" \"86000000000000\": after the close");
+	/* Found by a probe on 2026-12-06: a value is quoted as it was sent,
+	 * never as the engine read it ("end 1" for "000...001"). */
+	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q1\",\"block\":\"1\",\"end\":"
+	    "\"0000000000000000000000001\",\"reason\":\"t\"}", "field",
+	    "\"end\" \"0000000000000000000000001\": must be after");
+	/* The audit of the refusal quotes it so too. */
+	{
+		const cJSON *a;
+		int seen = 0;
+
+		r = itest_cmd(&e, "{\"cmd\":\"snapshot\"}");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "audit"))
+			seen += strstr(itest_str(a, "result"), "\"end\" "
+			    "\"0000000000000000000000001\": must be after") != NULL;
+		cJSON_Delete(r);
+		assert_int_equal(seen, 1);
+	}
+	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q2\",\"block\":\"1\",\"end\":"
+	    "\"086000000000000\",\"reason\":\"t\"}", "field",
+	    "\"end\" \"086000000000000\": after the close");
+	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q3\",\"block\":\"1\",\"qty\":"
+	    "\"0000100\",\"reason\":\"t\"}", "field",
+	    "\"qty\" \"0000100\": below the");
+	refused(&e, "{\"cmd\":\"amend\",\"id\":\"q4\",\"block\":\"1\",\"qty\":"
+	    "\"06000000\",\"reason\":\"t\"}", "risk",
+	    "\"qty\" \"06000000\": over");
+	refused(&e, "{\"cmd\":\"submit\",\"id\":\"q5\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":\"06000000\",\"duration_s\":60,\"reason\":\"t\"}",
+	    "risk", "\"qty\" \"06000000\": over");
+	refused(&e, "{\"cmd\":\"submit\",\"id\":\"q6\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"end\":\"086000000000000\",\"reason\":\"t\"}",
+	    "field", "\"end\" \"086000000000000\": after the close");
+	refused(&e, "{\"cmd\":\"submit\",\"id\":\"q7\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":\"086400\",\"reason\":\"t\"}",
+	    "field", "\"duration_s\" \"086400\": ends at");
+	refused(&e, "{\"cmd\":\"submit\",\"id\":\"q8\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"start\":\"0\",\"end\":\"00\",\"reason\":\"t\"}",
+	    "field", "\"end\" \"00\": must be after the start");
+	refused(&e, "{\"cmd\":\"throttle\",\"id\":\"q9\",\"block\":\"1\","
+	    "\"pct\":\"0.0010\",\"reason\":\"t\"}", "field",
+	    "\"pct\" \"0.0010\": must be from");
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b5\",\"block\":\"1\","
 	    "\"reason\":\"t\"}", "field", "\"qty\": required unless");
 	refused(&e, "{\"cmd\":\"amend\",\"id\":\"b6\",\"block\":\"1\",\"qty\":"

@@ -553,6 +553,9 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
 	    10000);
 	net_refused("{\"cmd\":\"status\",\"id\":\"x4\"}",
 	    "must be hello", 10000);
+	/* Refused before it is decoded, it still carries its id. */
+	net_refused("{\"cmd\":\"hello\",\"id\":\"x5\",\"v\":3,\"v\":3}",
+	    "\"id\":\"x5\"", 10000);
 	/* The client library with a wrong token: no events, and it says why. */
 	assert_int_equal(net_client(&c, "wrong-token-123", "itest-wrong"), 0);
 	got = 0;

@@ -26,6 +26,11 @@
  *   1, the engine refuses and leaves the file alone, and the salvaged copy
  *   checks clean and continues with one block, not two.  Taken out
  *   instead, the record after the gap names it.
+ * older_journal_with_a_submit_without_lit_recovers and
+ *   older_journal_with_a_scenario_order_without_lit_recovers: a venue set
+ *   "dark", refused live naming venues and the value, recovers from an
+ *   older engine's journal that accepted it in a submit or in the
+ *   header's scenario, the block on lit,dark.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -1078,6 +1083,133 @@ format_1_is_read_and_salvage_converts_it(void **state)
 	remove_dir(dir);
 }
 
+/*
+ * An engine before 2026-12-06 took a venue set without lit ("dark") as
+ * lit,dark, in a submit and in a scenario's order; this one refuses such
+ * a set live, naming "venues" and the value, and must still recover a
+ * journal in which an older engine said yes to one: what the engine said
+ * yes to is never lost.  The older engine's journal is made from this
+ * one's, run with the scenario's order on lit,dark and a submit of
+ * lit,dark: the header's order and the submit's record written back as
+ * "dark" (the events after them are those of lit,dark, as the older
+ * engine's were), every record copied with its checksum made again.
+ * header and submit say which to write back.  Recovered, both blocks are
+ * there on lit,dark, and tca reads the journal.
+ */
+static void
+older_journal_recovers(int header, int submit)
+{
+	struct itest_engine e;
+	char dir[256], jpath[300], opath[300], jarg[320], *hj;
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	const cJSON *b;
+	cJSON *r, *h;
+	int edited = 0, lit_dark = 0;
+
+	make_dir(dir, sizeof dir);
+	snprintf(jpath, sizeof jpath, "%s/new.trj", dir);
+	snprintf(opath, sizeof opath, "%s/older.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=4",
+	    "--speed=60", "--scenario=calm", "--set=orders.0.venues=lit,dark",
+	    (char *)NULL), 0);
+	/* Live, the set is refused naming the field and the value, and
+	 * makes no block. */
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-dark-live\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,"
+	    "\"venues\":\"dark\",\"reason\":\"journal test\"}");
+	assert_false(itest_ok(r));
+	assert_string_equal(itest_err(r), ERR_FIELD);
+	if (strstr(itest_errmsg(r), "\"venues\"") == NULL ||
+	    strstr(itest_errmsg(r), "\"dark\"") == NULL)
+		fail_msg("the refusal does not name venues and \"dark\": %s",
+		    itest_errmsg(r));
+	cJSON_Delete(r);
+	assert_int_equal(block_count(&e), 1);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-dark\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,"
+	    "\"venues\":\"lit,dark\",\"reason\":\"journal test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_int_equal(block_count(&e), 2);
+	itest_kill9(&e);
+
+	/* The older engine's journal. */
+	assert_int_equal(jrnl_reader_open(&rd, jpath, &hj), 0);
+	h = cJSON_Parse(hj);
+	free(hj);
+	b = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(h,
+	    "scenario"), "orders"), 0);
+	assert_string_equal(itest_str(b, "venues"), "lit,dark");
+	if (header)
+		cJSON_ReplaceItemInObjectCaseSensitive((cJSON *)b, "venues",
+		    cJSON_CreateString("dark"));
+	hj = cJSON_PrintUnformatted(h);
+	cJSON_Delete(h);
+	assert_int_equal(jrnl_create(&j, opath, hj), 0);
+	cJSON_free(hj);
+	while (jrnl_next(rd, &rec) == 1) {
+		cJSON *o = rec.kind == JRNL_COMMAND ? cJSON_ParseWithLength(
+		    (const char *)rec.data, rec.len) : NULL;
+		cJSON *req = cJSON_GetObjectItem(o, "req");
+		char *txt;
+
+		if (!submit || strcmp(itest_str(req, "id"), "jt-dark") != 0) {
+			assert_int_equal(jrnl_append(j, rec.kind, rec.t, rec.data,
+			    rec.len), 0);
+			cJSON_Delete(o);
+			continue;
+		}
+		assert_string_equal(itest_str(req, "venues"), "lit,dark");
+		cJSON_ReplaceItemInObjectCaseSensitive(req, "venues",
+		    cJSON_CreateString("dark"));
+		txt = cJSON_PrintUnformatted(o);
+		assert_int_equal(jrnl_append(j, rec.kind, rec.t, txt,
+		    strlen(txt)), 0);
+		cJSON_free(txt);
+		cJSON_Delete(o);
+		edited++;
+	}
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	jrnl_reader_close(rd);
+	assert_int_equal(edited, submit);
+
+	/* Recovered: both blocks, each on lit,dark. */
+	snprintf(jarg, sizeof jarg, "--journal=%s", opath);
+	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_non_null(r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "blocks")),
+	    2);
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+		lit_dark += strcmp(itest_str(b, "venues"), "lit,dark") == 0;
+	cJSON_Delete(r);
+	assert_int_equal(lit_dark, 2);
+	assert_int_equal(itest_stop(&e), 0);
+	assert_int_equal(run("'%s' tca %s --json >/dev/null 2>%s/err", tranched,
+	    opath, dir), 0);
+	remove_dir(dir);
+}
+
+/* A submit of "venues":"dark" in an older engine's journal. */
+static void
+older_journal_with_a_submit_without_lit_recovers(void **state)
+{
+	(void)state;
+	older_journal_recovers(0, 1);
+}
+
+/* A scenario order of "venues":"dark" in an older engine's header. */
+static void
+older_journal_with_a_scenario_order_without_lit_recovers(void **state)
+{
+	(void)state;
+	older_journal_recovers(1, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1095,12 +1227,18 @@ main(int argc, char **argv)
 		cmocka_unit_test(replay_publishes_no_impossible_time),
 		cmocka_unit_test(salvage_mends_a_record_with_an_impossible_time),
 		cmocka_unit_test(check_and_salvage_name_records_no_reader_can_take),
+		cmocka_unit_test(older_journal_with_a_submit_without_lit_recovers),
+		cmocka_unit_test(
+		    older_journal_with_a_scenario_order_without_lit_recovers),
 	};
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: itest-journal TRANCHED\n");
+		fprintf(stderr, "usage: itest-journal TRANCHED [TEST-PATTERN]\n");
 		return 2;
 	}
 	tranched = argv[1];
+	/* A test's name (a pattern) to run only it. */
+	if (argc > 2 && argv[2][0] != '\0')
+		cmocka_set_test_filter(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

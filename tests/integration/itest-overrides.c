@@ -4,7 +4,8 @@
  *
  * overrides_algos_at_end_preview: hello lists every algorithm the engine
  *   has (the same list as the "known: ..." of a refusal); a block's
- *   end-of-window setting is given at submit, shown in its payload, and
+ *   end-of-window setting is given at submit (by whoever submits, a
+ *   trader too: it is part of the order), shown in its payload, and
  *   changed by a supervisor only (a trader is refused naming the field);
  *   estimate with "pct" previews a throttle; a block that ends unfilled
  *   with "leave" is EXPIRED, never DONE;
@@ -304,6 +305,26 @@ overrides_algos_at_end_preview(void **state)
 	expect_err(itest_cmd(&e, "{\"cmd\":\"override\",\"block\":\"2\","
 	    "\"action\":\"child\",\"px\":10000,\"qty\":100,\"reason\":"
 	    "\"t\"}"), ERR_STATE, "block 2 is EXPIRED", "send a child for");
+
+	/* A trader's own order carries its end instruction, as a FIX order
+	 * does: at submit at_end is the submitter's (leave gives a trader
+	 * nothing a cancel does not); on a working block it is the desk's. */
+	trader = client_as(&e, "trader");
+	snprintf(buf, sizeof buf, "{\"cmd\":\"submit\",\"sym\":\"%s\",\"side\":"
+	    "\"sell\",\"qty\":1000,\"duration_s\":600,\"at_end\":\"leave\","
+	    "\"id\":\"t-3\",\"reason\":\"t\"}", sym);
+	r = cmd_on(trader, buf);
+	if (!itest_ok(r))
+		fail_msg("a trader's submit with at_end refused: %s (%s)",
+		    itest_errmsg(r), itest_err(r));
+	assert_string_equal(itest_str(r, "block"), "3");
+	cJSON_Delete(r);
+	assert_string_equal(block_field(&e, "3", "at_end"), "leave");
+	expect_err(cmd_on(trader, "{\"cmd\":\"throttle\",\"block\":\"3\","
+	    "\"at_end\":\"cross\",\"id\":\"t-4\",\"reason\":\"t\"}"), ERR_ROLE,
+	    "\"at_end\"", "trader");
+	assert_string_equal(block_field(&e, "3", "at_end"), "leave");
+	ipc_client_close(trader);
 	assert_int_equal(itest_stop(&e), 0);
 }
 

@@ -12,6 +12,9 @@
  * parser_refuses_what_it_must_and_changes_nothing: each finding of issue 11
  *   (8 and 9) is refused with an error naming the field and the value, and
  *   afterwards no block is HALTED and the speed is what it was;
+ * parser_refusals_carry_the_id: a refusal before decoding carries the
+ *   request's id when "id" is there once and valid, and says so when it
+ *   is twice;
  * parser_cuts_reasons_on_a_character: a reason longer than 256 bytes whose
  *   cut falls inside a character is cut before that character, and the
  *   audit record is valid UTF-8;
@@ -277,6 +280,53 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"u1\",\"reason\":\"\xc3\"}",
 	    ERR_FIELD, "\"reason\"", "\\xc3");
 
+	/* A number is quoted as it was spelt, not as cJSON prints its double
+	 * (found by a probe on 2026-12-06: an amend's end 1E0 was "end 1"). */
+	REFUSED(s, "{\"cmd\":\"amend\",\"id\":\"n1\",\"block\":\"1\",\"end\":"
+	    "1E0,\"reason\":\"r\"}", ERR_FIELD, "\"end\" 1E0:", "after");
+	REFUSED(s, "{\"cmd\":\"amend\",\"id\":\"n2\",\"block\":\"1\","
+	    "\"limit_px\":-5.0,\"reason\":\"r\"}", ERR_FIELD,
+	    "\"limit_px\" -5.0:", NULL);
+	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"n3\",\"block\":\"1\","
+	    "\"pct\":100.50,\"reason\":\"r\"}", ERR_FIELD, "\"pct\" 100.50:",
+	    "from 0.01 to 100");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n4\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":1.0e9,\"duration_s\":60,\"reason\":\"r\"}",
+	    ERR_RISK, "\"qty\" 1.0e9:", "limits.block_shares");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n5\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":8.64e4,\"reason\":\"r\"}",
+	    ERR_FIELD, "\"duration_s\" 8.64e4:", "after the close");
+	REFUSED(s, "{\"cmd\":\"pause\",\"id\":\"n6\",\"block\":0.0,"
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"block\" 0.0:", NULL);
+	/* A string is quoted whole, or cut with "...": cut silently at 16,
+	 * "twap-aggressive-x" read as "twap-aggressive-". */
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n11\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":60,\"algo\":\"twap-aggressive-x\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"algo\" \"twap-aggressive-x\":",
+	    "known:");
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n12\",\"sym\":\"QDI\",\"side\":"
+	    "\"sell                x\",\"qty\":100,\"duration_s\":60,"
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"side\" \"sell                x\":",
+	    NULL);
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n13\",\"sym\":\"QDI\",\"side\":"
+	    "\"buy\",\"qty\":100,\"duration_s\":60,\"urgency\":"
+	    "\"medium-but-not-quite\",\"reason\":\"r\"}", ERR_FIELD,
+	    "\"urgency\" \"medium-but-not-quite\":", NULL);
+	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"n14\",\"block\":\"1\","
+	    "\"aggression\":\"" "passive-passive-passive-passive-passive-passive-"
+	    "passive-passive-x\",\"reason\":\"r\"}", ERR_FIELD,
+	    "\"aggression\" \"passive-passive-", "...");
+	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n7\",\"block\":\"1\",\"qty\":100,"
+	    "\"deadline_s\":0.50,\"reason\":\"r\"}", ERR_FIELD,
+	    "\"deadline_s\" 0.50:", NULL);
+	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n8\",\"block\":\"1\","
+	    "\"qty\":1.0e10,\"reason\":\"r\"}", ERR_FIELD, "\"qty\" 1.0e10:",
+	    NULL);
+	REFUSED(s, "{\"cmd\":\"ack\",\"id\":\"n9\",\"alert\":1.0,\"all\":true}",
+	    ERR_FIELD, "\"alert\" 1.0:", "one or the other");
+	REFUSED(s, "{\"cmd\":\"ack\",\"id\":\"n10\",\"alert\":9.00e2}",
+	    ERR_NOT_FOUND, "\"alert\" 9.00e2:", "no such alert");
+
 	/* Nothing changed: no block is HALTED, the speed is still 60. */
 	assert_int_equal(halted_blocks(&e), 0);
 	assert_true(speed_now(&e) == 60);
@@ -288,6 +338,123 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	cJSON_Delete(r);
 	free(raw);
 	assert_true(halted_blocks(&e) > 0);
+	nng_close(s);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+/*
+ * Send bytes that must be refused, naming n1, and answered with the id
+ * `id` (NULL: with no id at all).
+ */
+static void
+refused_id(nng_socket s, const char *buf, size_t len, const char *code,
+           const char *n1, const char *id)
+{
+	cJSON *r;
+	char *raw = raw_send(s, buf, len, &r);
+	const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"),
+	    "code"), *got = cJSON_GetObjectItem(r, "id");
+
+	if (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")))
+		fail_msg("accepted: %.*s -> %s", (int)len, buf, raw);
+	if (!cJSON_IsString(c) || strcmp(c->valuestring, code) != 0 ||
+	    strstr(itest_errmsg(r), n1) == NULL)
+		fail_msg("%.*s: wanted %s naming [%s], got %s", (int)len, buf, code,
+		    n1, raw);
+	if (id == NULL ? got != NULL : !cJSON_IsString(got) ||
+	    strcmp(got->valuestring, id) != 0)
+		fail_msg("%.*s: wanted the refusal to carry %s%s, got %s",
+		    (int)len, buf, id ? "the id " : "no id", id ? id : "", raw);
+	cJSON_Delete(r);
+	free(raw);
+}
+
+#define REFUSED_ID(s, lit, code, n1, id) \
+	refused_id(s, lit, sizeof lit - 1, code, n1, id)
+
+/*
+ * parser_refusals_carry_the_id: a request refused before it is decoded --
+ * a key twice, a field of the wrong type or with a control character, a
+ * number out of range, nesting too deep -- is answered with its id when
+ * "id" is there once and valid, so a client can tell which request was
+ * refused.  "id" itself twice is refused naming "id" and answered
+ * without one, whatever else is twice; bytes that are not JSON, and a
+ * command over the size limit, have no id to carry.
+ */
+static void
+parser_refusals_carry_the_id(void **state)
+{
+	struct itest_engine e;
+	nng_socket s;
+	char *big;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
+	s = raw_open_supervisor(&e);
+	/* The probe's finding: a key twice, the id once. */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"p1\",\"block\":\"1\","
+	    "\"block\":\"2\",\"reason\":\"r\"}", ERR_FIELD, "\"block\"", "p1");
+	REFUSED_ID(s, "{\"block\":\"1\",\"block\":\"2\",\"cmd\":\"pause\","
+	    "\"id\":\"p2\",\"reason\":\"r\"}", ERR_FIELD, "twice", "p2");
+	/* The id twice: no id, and the message says it is the id. */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"p3\",\"id\":\"p4\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"id\": appears twice", NULL);
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"p5\",\"\\u0069d\":\"p5\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\"id\": appears twice", NULL);
+	/* ... even when another key, sorting first, is twice as well. */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"block\":\"1\",\"block\":\"2\","
+	    "\"id\":\"p6\",\"id\":\"p7\",\"reason\":\"r\"}", ERR_FIELD,
+	    "\"id\": appears twice", NULL);
+	/* Wrong types and control characters, the id valid. */
+	REFUSED_ID(s, "{\"cmd\":5,\"id\":\"w1\"}", ERR_FIELD, "\"cmd\"", "w1");
+	REFUSED_ID(s, "{\"id\":\"w2\"}", ERR_FIELD, "\"cmd\"", "w2");
+	REFUSED_ID(s, "{\"cmd\":\"throttle\",\"id\":\"w3\",\"aggression\":"
+	    "\"\\u001bpassive\",\"reason\":\"r\"}", ERR_FIELD, "\"aggression\"",
+	    "w3");
+	REFUSED_ID(s, "{\"cmd\":\"kill\x01\",\"id\":\"w4\",\"reason\":\"r\"}",
+	    ERR_PARSE, "\"cmd\"", "w4");
+	REFUSED_ID(s, "{\"cmd\":\"speed\",\"id\":\"w5\",\"speed\":1e400,"
+	    "\"reason\":\"r\"}", ERR_PARSE, "\"speed\"", "w5");
+	REFUSED_ID(s, "{\"cmd\":\"speed\",\"id\":\"w6\",\"speed\":01,"
+	    "\"reason\":\"r\"}", ERR_PARSE, "\"speed\"", "w6");
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"w7\",\"x\":[[[[[[[[[[[[[[[[["
+	    "]]]]]]]]]]]]]]]]],\"reason\":\"r\"}", ERR_TOO_BIG, "deeper", "w7");
+	/* No valid id to carry. */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":5}", ERR_FIELD, "\"id\"", NULL);
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"\"}", ERR_FIELD, "\"id\"",
+	    NULL);
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"p\\u0000x\"}", ERR_FIELD,
+	    "\"id\"", NULL);
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\\u0000x\":\"p8\","
+	    "\"reason\":\"r\"}", ERR_FIELD, "\\u0000", NULL);
+	REFUSED_ID(s, "{\"cmd\":\"status\",\"id\":\"ab\xff\"}", ERR_FIELD,
+	    "\"id\"", NULL);
+	/* Not JSON: nothing in it is an id. */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"m1\",", ERR_PARSE, "end",
+	    NULL);
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"m2\"} x", ERR_PARSE,
+	    "after the JSON value", NULL);
+	REFUSED_ID(s, "[{\"cmd\":\"pause\",\"id\":\"m3\"}]", ERR_PARSE, "object",
+	    NULL);
+	/* Over the size limit the command is not read at all. */
+	n = TRANCHE_MAX_MSG + 64;
+	big = malloc(n + 1);
+	assert_non_null(big);
+	n = (size_t)snprintf(big, n + 1, "{\"cmd\":\"pause\",\"id\":\"L1\","
+	    "\"reason\":\"%0*d\"}", TRANCHE_MAX_MSG, 0);
+	refused_id(s, big, n, ERR_TOO_BIG, "limit", NULL);
+	free(big);
+	/* Nothing was paused. */
+	{
+		cJSON *r = itest_cmd(&e, "{\"cmd\":\"status\"}"), *b;
+
+		assert_non_null(r);
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+			assert_string_not_equal(cJSON_GetObjectItem(b,
+			    "state")->valuestring, "PAUSED");
+		cJSON_Delete(r);
+	}
 	nng_close(s);
 	assert_int_equal(itest_stop(&e), 0);
 }
@@ -386,6 +553,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parser_refuses_what_it_must_and_changes_nothing),
+		cmocka_unit_test(parser_refusals_carry_the_id),
 		cmocka_unit_test(parser_cuts_reasons_on_a_character),
 		cmocka_unit_test(parser_journals_undecodable_bytes_as_text),
 	};

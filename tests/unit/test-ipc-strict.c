@@ -434,6 +434,57 @@ utf8_cut_show_and_decimal(void **state)
 	assert_int_equal(ipc_decimal("1e999", 5, &d), -1);
 }
 
+/*
+ * Every number of a decoded command keeps its spelling as sent, at any
+ * depth and beside strings holding quotes, brackets and digits, for a
+ * refusal to quote; the same command's id is read for a refusal, and an
+ * "id" twice is named whatever else is twice.
+ */
+static void
+numbers_keep_their_spelling_and_refusals_their_id(void **state)
+{
+	static const char cmd[] = "{ \"cmd\" : \"x\", \"id\":\"i\", \"s\":"
+	    "\"1.5,\\\"]}[\", \"a\" : [ 1.50 , {\"b\":\"q\\\\\",\"c\":-0.0e0},"
+	    "[], {}, true, null, 7 ], \"f\":1E2 , \"g\":false,\"h\":0}";
+	const cJSON *a;
+	cJSON *root;
+	const char *code;
+	char err[256], id[IPC_ID_MAX + 1];
+
+	(void)state;
+	assert_int_equal(ipc_command_parse(cmd, sizeof cmd - 1, &root, &code,
+	    err, sizeof err), 0);
+	a = cJSON_GetObjectItem(root, "a");
+	assert_string_equal(ipc_number_spelling(cJSON_GetArrayItem(a, 0)),
+	    "1.50");
+	assert_string_equal(ipc_number_spelling(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(a, 1), "c")), "-0.0e0");
+	assert_string_equal(ipc_number_spelling(cJSON_GetArrayItem(a, 6)),
+	    "7");
+	assert_string_equal(ipc_number_spelling(cJSON_GetObjectItem(root,
+	    "f")), "1E2");
+	assert_string_equal(ipc_number_spelling(cJSON_GetObjectItem(root,
+	    "h")), "0");
+	assert_null(ipc_number_spelling(cJSON_GetObjectItem(root, "s")));
+	assert_true(cJSON_GetObjectItem(root, "f")->valuedouble == 100);
+	cJSON_Delete(root);
+
+	/* The refused command's id, when it has one id. */
+#define ID_OF(lit) ipc_command_id(lit, sizeof lit - 1, id, sizeof id)
+	assert_int_equal(ID_OF("{\"id\":\"p1\",\"b\":1,\"b\":2}"), 0);
+	assert_string_equal(id, "p1");
+	assert_int_equal(ID_OF("{\"id\":\"p1\",\"id\":\"p1\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\""), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\"} x"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p\\u0000\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"\\u001bp\"}"), -1);
+	assert_int_equal(ID_OF("{\"x\":{\"id\":\"p1\"}}"), -1);
+#undef ID_OF
+	refused_len("{\"b\":1,\"b\":2,\"id\":\"p1\",\"id\":\"p2\"}",
+	    strlen("{\"b\":1,\"b\":2,\"id\":\"p1\",\"id\":\"p2\"}"),
+	    ERR_FIELD, "\"id\": appears twice", NULL);
+}
+
 int
 main(void)
 {
@@ -449,6 +500,7 @@ main(void)
 		cmocka_unit_test(strict_duplicates_are_found_among_many_keys),
 		cmocka_unit_test(getter_for_names_refuses_controls),
 		cmocka_unit_test(utf8_cut_show_and_decimal),
+		cmocka_unit_test(numbers_keep_their_spelling_and_refusals_their_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
