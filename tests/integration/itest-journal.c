@@ -1093,8 +1093,9 @@ format_1_is_read_and_salvage_converts_it(void **state)
  * lit,dark: the header's order and the submit's record written back as
  * "dark" (the events after them are those of lit,dark, as the older
  * engine's were), every record copied with its checksum made again.
- * header and submit say which to write back.  Recovered, both blocks are
- * there on lit,dark, and tca reads the journal.
+ * header and submit say which to write back; the submit also gains
+ * dealers chosen without rfq, which an older engine took too.  Recovered,
+ * both blocks are there on lit,dark, and tca reads the journal.
  */
 static void
 older_journal_recovers(int header, int submit)
@@ -1126,6 +1127,14 @@ older_journal_recovers(int header, int submit)
 	    strstr(itest_errmsg(r), "\"dark\"") == NULL)
 		fail_msg("the refusal does not name venues and \"dark\": %s",
 		    itest_errmsg(r));
+	cJSON_Delete(r);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-dealers-live\","
+	    "\"sym\":\"QDI\",\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,"
+	    "\"venues\":\"lit,dark\",\"dealers\":\"random:2\",\"reason\":"
+	    "\"journal test\"}");
+	assert_false(itest_ok(r));
+	if (strstr(itest_errmsg(r), "\"dealers\" \"random:2\"") == NULL)
+		fail_msg("the refusal does not name dealers: %s", itest_errmsg(r));
 	cJSON_Delete(r);
 	assert_int_equal(block_count(&e), 1);
 	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-dark\",\"sym\":"
@@ -1165,6 +1174,9 @@ older_journal_recovers(int header, int submit)
 		assert_string_equal(itest_str(req, "venues"), "lit,dark");
 		cJSON_ReplaceItemInObjectCaseSensitive(req, "venues",
 		    cJSON_CreateString("dark"));
+		/* And dealers chosen without rfq, which an older engine took
+		 * and never asked (refused live since 2026-12-06). */
+		cJSON_AddStringToObject(req, "dealers", "random:2");
 		txt = cJSON_PrintUnformatted(o);
 		assert_int_equal(jrnl_append(j, rec.kind, rec.t, txt,
 		    strlen(txt)), 0);
