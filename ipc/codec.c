@@ -1152,8 +1152,11 @@ codec_refused_id(const void *buf, size_t len, char *id, size_t idlen)
 	int n = 0, rv = 0;
 
 	/* cJSON ends a string at \u0000, so "p1\u0000x" would read as p1 and
-	 * "id\u0000x" as id: neither is what was sent. */
-	if (len > TRANCHE_MAX_MSG || memmem(buf, len, "\\u0000", 6) != NULL)
+	 * "id\u0000x" as id: neither is what was sent.  A raw NUL byte inside
+	 * a string does the same (cJSON copies it, and the copy reads as
+	 * ending there: found by a review). */
+	if (len > TRANCHE_MAX_MSG || memmem(buf, len, "\\u0000", 6) != NULL ||
+	    memchr(buf, '\0', len) != NULL)
 		return 0;
 	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
 		return 0;

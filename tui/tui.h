@@ -278,6 +278,7 @@ struct store {
 	int px_decimals;  /* decimals that show a tick exactly (at least 2) */
 	int tick_known;
 	char engine[48], sym[16], role[16];
+	char user[64]; /* whom the engine's audit names for this console */
 	/* hello's "algos": every algorithm the engine has, ", " between
 	 * them; "" when it did not say (the engine then checks alone). */
 	char algos[256];

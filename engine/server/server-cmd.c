@@ -53,10 +53,25 @@ cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
 	 * sent 1.50 or 1e2 must find that in the refusal, not 1.5 or 100. */
 	char *txt = spelt == NULL ? cJSON_PrintUnformatted(f) : NULL;
 
-	/* Cut on a character, so the message stays valid UTF-8. */
+	/* Cut on a character, so the message stays valid UTF-8, and not
+	 * inside an escape of the JSON text (half of \" or \u001b: found by
+	 * a review). */
 	snprintf(buf, n, "%s", spelt ? spelt : txt ? txt : "?");
-	if (strlen(buf) > 60 && n > 64)
-		strcat(ipc_utf8_cut(buf, 60), "...");
+	if (strlen(buf) > 60 && n > 64) {
+		size_t k = strlen(ipc_utf8_cut(buf, 60));
+
+		for (size_t i = 0; i < k; i++)
+			if (buf[i] == '\\') {
+				size_t esc = buf[i + 1] == 'u' ? 6 : 2;
+
+				if (i + esc > k) {
+					buf[i] = '\0';
+					break;
+				}
+				i += esc - 1;
+			}
+		strcat(buf, "...");
+	}
 	cJSON_free(txt);
 	return buf;
 }
@@ -372,6 +387,10 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
 	cJSON_AddStringToObject(r, "events", s->events_url);
 	cJSON_AddStringToObject(r, "role", sess->role);
+	/* Whom the audit names for this session: a console knows its own
+	 * commands' audit records by it and the id (another person may send
+	 * a command under an id a console used: ids are public). */
+	cJSON_AddStringToObject(r, "user", sess->user);
 	/* Every algorithm the registry holds: a console validates a switch
 	 * against this list rather than against one of its own. */
 	cJSON *algos = cJSON_AddArrayToObject(r, "algos");
@@ -892,8 +911,8 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	if (cmd_str(req, id, "side", &side, &e) < 0)
 		return e;
 	if (side == NULL)
-		return ipc_reply_error(id, ERR_FIELD, "field \"side\" \"\": must "
-		    "be buy or sell");
+		return ipc_reply_error(id, ERR_FIELD, "field \"side\": required "
+		    "(buy or sell)");
 	if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
 		return cmd_bad_field(id, req, "side", "must be buy or sell");
 	if ((rv = cmd_int(req, id, "qty", 1, 1000000000LL, &qty, &e)) < 0)

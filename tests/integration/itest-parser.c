@@ -316,6 +316,16 @@ parser_refuses_what_it_must_and_changes_nothing(void **state)
 	    "\"aggression\":\"" "passive-passive-passive-passive-passive-passive-"
 	    "passive-passive-x\",\"reason\":\"r\"}", ERR_FIELD,
 	    "\"aggression\" \"passive-passive-", "...");
+	/* Not cut inside an escape: 58 letters and a quote printed as
+	 * \" had become "aaa...a\..." (a review). */
+	REFUSED(s, "{\"cmd\":\"throttle\",\"id\":\"n15\",\"block\":\"1\","
+	    "\"aggression\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\\\"x\",\"reason\":\"r\"}", ERR_FIELD, "\"aggression\" \"aaaa",
+	    "a...:");
+	/* A missing side is required, not a value "" (a review). */
+	REFUSED(s, "{\"cmd\":\"submit\",\"id\":\"n16\",\"sym\":\"QDI\","
+	    "\"qty\":100,\"duration_s\":60,\"reason\":\"r\"}", ERR_FIELD,
+	    "\"side\": required", NULL);
 	REFUSED(s, "{\"cmd\":\"rfq\",\"id\":\"n7\",\"block\":\"1\",\"qty\":100,"
 	    "\"deadline_s\":0.50,\"reason\":\"r\"}", ERR_FIELD,
 	    "\"deadline_s\" 0.50:", NULL);

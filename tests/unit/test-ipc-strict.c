@@ -477,6 +477,10 @@ numbers_keep_their_spelling_and_refusals_their_id(void **state)
 	assert_int_equal(ID_OF("{\"id\":\"p1\""), -1);
 	assert_int_equal(ID_OF("{\"id\":\"p1\"} x"), -1);
 	assert_int_equal(ID_OF("{\"id\":\"p\\u0000\"}"), -1);
+	/* A raw NUL byte reads as the string's end to cJSON (a review):
+	 * neither p1 nor a key "id" was sent. */
+	assert_int_equal(ID_OF("{\"id\":\"p1\0x\",\"cmd\":\"pause\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\0z\":\"p1\",\"cmd\":\"pause\"}"), -1);
 	assert_int_equal(ID_OF("{\"id\":\"\\u001bp\"}"), -1);
 	assert_int_equal(ID_OF("{\"x\":{\"id\":\"p1\"}}"), -1);
 #undef ID_OF

@@ -1442,15 +1442,24 @@ store_late_answers_come_by_their_id(void **state)
 
 	(void)state;
 	store_init(&s);
+	/* The hello said whom the engine knows this console as. */
+	snprintf(s.user, sizeof s.user, "bo");
 	store_late_watch(&s, "tranche-1-a-7", "pause block 5");
 	assert_int_equal(store_late_take(&s, &la), 0);
-	/* Another console's command, another id: not this answer. */
+	/* Another person's command under this console's id (ids are
+	 * public: found by a review): not this console's answer. */
 	push_at(&s, TOPIC_AUDIT, 1, T0 + 1 * SEC,
+	    "{\"cmd\":\"pause\",\"ok\":false,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"eve\",\"code\":\"not_found\",\"result\":"
+	    "\"block 999: no such block\",\"id\":\"tranche-1-a-7\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 0);
+	/* Another console's command, another id: not this answer. */
+	push_at(&s, TOPIC_AUDIT, 2, T0 + 1 * SEC,
 	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
 	    "\"trader\",\"user\":\"ana\",\"what\":\"pause block 5 (was "
 	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-2-b-7\"}", 1000);
 	assert_int_equal(store_late_take(&s, &la), 0);
-	push_at(&s, TOPIC_AUDIT, 2, T0 + 2 * SEC,
+	push_at(&s, TOPIC_AUDIT, 3, T0 + 2 * SEC,
 	    "{\"cmd\":\"pause\",\"ok\":true,\"client\":\"tranche\",\"role\":"
 	    "\"trader\",\"user\":\"bo\",\"what\":\"pause block 5 (was "
 	    "WORKING)\",\"result\":\"ok\",\"id\":\"tranche-1-a-7\"}", 1000);
@@ -1461,9 +1470,10 @@ store_late_answers_come_by_their_id(void **state)
 	assert_int_equal(store_late_take(&s, &la), 0);
 
 	/* The record came before the timeout was counted: said at once. */
-	push_at(&s, TOPIC_AUDIT, 3, T0 + 3 * SEC,
-	    "{\"cmd\":\"resume\",\"ok\":false,\"code\":\"state\","
-	    "\"result\":\"block 5 is DONE\",\"id\":\"tranche-1-a-8\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, 4, T0 + 3 * SEC,
+	    "{\"cmd\":\"resume\",\"ok\":false,\"code\":\"state\",\"user\":"
+	    "\"bo\",\"result\":\"block 5 is DONE\",\"id\":\"tranche-1-a-8\"}",
+	    1000);
 	assert_int_equal(store_late_take(&s, &la), 0);
 	store_late_watch(&s, "tranche-1-a-8", "resume block 5");
 	assert_int_equal(store_late_take(&s, &la), 1);
@@ -1475,8 +1485,9 @@ store_late_answers_come_by_their_id(void **state)
 	store_late_watch(&s, "tranche-1-a-9", "throttle block 5");
 	snap = cJSON_Parse("{\"ok\":true,\"seq\":9,\"t\":\"34209000000000\","
 	    "\"audit\":[{\"v\":2,\"seq\":8,\"t\":\"34208000000000\","
-	    "\"cmd\":\"throttle\",\"ok\":true,\"what\":\"throttle block 5 "
-	    "12% (was 100%)\",\"result\":\"ok\",\"id\":\"tranche-1-a-9\"}]}");
+	    "\"cmd\":\"throttle\",\"ok\":true,\"user\":\"bo\",\"what\":"
+	    "\"throttle block 5 12% (was 100%)\",\"result\":\"ok\",\"id\":"
+	    "\"tranche-1-a-9\"}]}");
 	assert_non_null(snap);
 	assert_int_equal(store_apply_snapshot(&s, snap, 1000), 0);
 	cJSON_Delete(snap);
