@@ -851,10 +851,15 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 static void
 tui_command(struct tui *t, const char *line)
 {
-	char word[32], q[PROMPT_QUOTE], *rest;
-	const char *p = line;
+	char word[32], q[PROMPT_QUOTE], *rest, buf[TRANCHE_MAX_TEXT + 8];
+	const char *p = buf;
 	size_t n;
 
+	/* Spaces at the end are no word: ":pause all " was refused as
+	 * "not ''" (a review). */
+	snprintf(buf, sizeof buf, "%s", line);
+	for (n = strlen(buf); n > 0 && buf[n - 1] == ' '; n--)
+		buf[n - 1] = '\0';
 	while (*p == ' ')
 		p++;
 	n = strcspn(p, " ");

@@ -278,11 +278,30 @@ venue_name(int v)
 	return v >= 0 && v < VENUE_COUNT ? n[v] : "?";
 }
 
+/* s as a refusal quotes it: whole up to max bytes, else cut on a UTF-8
+ * character with "..." (a bare %.60s could split a character, and said
+ * nothing of the cut: found by a review). */
+static const char *
+venue_quote(char *out, size_t n, const char *s, size_t max)
+{
+	size_t k = strlen(s);
+
+	if (k <= max) {
+		snprintf(out, n, "%s", s);
+		return out;
+	}
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	snprintf(out, n, "%.*s...", (int)max, s);
+	return out;
+}
+
 int
 venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 {
 	unsigned m = VENUE_BIT(VENUE_LIT), seen = 0;
 	const char *p = s;
+	char q[72];
 
 	if (s == NULL || *s == '\0') {
 		snprintf(err, errlen, "venues \"\": must be lit, lit,dark, "
@@ -298,23 +317,28 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 			    strncmp(p, venue_name(v), n) == 0)
 				break;
 		if (v == VENUE_COUNT) {
-			snprintf(err, errlen, "venues \"%.60s\": unknown venue \"%.*s\" "
-			    "(known: lit, dark, rfq)", s, (int)(n < 20 ? n : 20), p);
+			char name[40], nq[32];
+
+			snprintf(name, sizeof name, "%.*s", (int)(n < 39 ? n : 39),
+			    p);
+			snprintf(err, errlen, "venues \"%s\": unknown venue \"%s\" "
+			    "(known: lit, dark, rfq)", venue_quote(q, sizeof q, s, 60),
+			    venue_quote(nq, sizeof nq, name, 20));
 			return -1;
 		}
 		/* A venue named twice or an empty name after a comma is a typo
 		 * the caller should see, not a set to guess at. */
 		if (seen & VENUE_BIT(v)) {
-			snprintf(err, errlen, "venues \"%.60s\": \"%s\" named twice", s,
-			    venue_name(v));
+			snprintf(err, errlen, "venues \"%s\": \"%s\" named twice",
+			    venue_quote(q, sizeof q, s, 60), venue_name(v));
 			return -1;
 		}
 		seen |= VENUE_BIT(v);
 		m |= VENUE_BIT(v);
 		p += n;
 		if (*p == ',' && *++p == '\0') {
-			snprintf(err, errlen, "venues \"%.60s\": a comma with no venue "
-			    "after it", s);
+			snprintf(err, errlen, "venues \"%s\": a comma with no venue "
+			    "after it", venue_quote(q, sizeof q, s, 60));
 			return -1;
 		}
 	}
@@ -324,9 +348,9 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 	 * lit book). */
 	*set = m;
 	if (!(seen & VENUE_BIT(VENUE_LIT))) {
-		snprintf(err, errlen, "venues \"%.60s\": must include lit (every "
+		snprintf(err, errlen, "venues \"%s\": must include lit (every "
 		    "block may trade in the lit book: lit, lit,dark, lit,rfq or "
-		    "lit,dark,rfq)", s);
+		    "lit,dark,rfq)", venue_quote(q, sizeof q, s, 60));
 		return -2;
 	}
 	return 0;

@@ -345,9 +345,8 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 		    sizeof sess->client - 1, strlen(client)));
 	}
 	if ((rank = server_role_rank(role)) < 0)
-		return cmd_hello_refused(sess, ipc_reply_error(id, ERR_FIELD,
-		    "field \"role\" \"%.32s\": must be viewer, trader or "
-		    "supervisor", role));
+		return cmd_hello_refused(sess, cmd_bad_field(id, req, "role",
+		    "must be viewer, trader or supervisor"));
 	if (token != NULL) {
 		if ((granted = server_token_grant(s, token, &tok)) < 0)
 			return cmd_hello_refused(sess, ipc_reply_error(id,
@@ -1004,25 +1003,28 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 	/* The value as sent, whole up to 64 characters and said to go on
 	 * past them: cut at 20, "top:99999999999999999999" read as a valid
 	 * "top:9999999999999999" (found by a probe). */
-	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers)
-		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" "
-		    "\"%.64s%s\" (%zu characters): must be all, random:K, top:K "
-		    "or learned:K, at most %zu characters", dealers,
-		    strlen(dealers) > 64 ? "..." : "", strlen(dealers),
-		    sizeof ps.dealers - 1);
+	if (dealers != NULL && strlen(dealers) >= sizeof ps.dealers) {
+		char v[80];
+
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" %s (%zu "
+		    "characters): must be all, random:K, top:K or learned:K, at "
+		    "most %zu characters", cmd_field_text(req, "dealers", v,
+		    sizeof v), strlen(dealers), sizeof ps.dealers - 1);
+	}
 	/* Dealers chosen for a block that may not ask them would be taken
 	 * and never asked: a trader who meant "lit,rfq" would not know.
 	 * "all" is every block's default (its block event says so), and a
 	 * client may send back what it read. */
 	if (dealers != NULL && strcmp(dealers, "all") != 0 &&
 	    !(ps.venues & VENUE_BIT(VENUE_RFQ)) && !s->recovering) {
-		char set[32];
+		char set[32], v[80];
 
 		venue_set_format(ps.venues != 0 ? ps.venues : VENUE_BIT(VENUE_LIT),
 		    set, sizeof set);
-		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" \"%s\": "
-		    "the block's venues \"%s\" have no rfq, so no dealer would be "
-		    "asked (add rfq to venues, or leave dealers out)", dealers, set);
+		return ipc_reply_error(id, ERR_FIELD, "field \"dealers\" %s: the "
+		    "block's venues \"%s\" have no rfq, so no dealer would be "
+		    "asked (add rfq to venues, or leave dealers out)",
+		    cmd_field_text(req, "dealers", v, sizeof v), set);
 	}
 	if (dealers != NULL)
 		snprintf(ps.dealers, sizeof ps.dealers, "%s", dealers);
@@ -1160,9 +1162,10 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			n = strtoull(cid + 1, &end, 10);
 		if (cid == NULL || end == NULL || *end != '\0' || n == 0 ||
 		    errno == ERANGE || n >= (1ULL << 63))
-			return ipc_reply_error(id, ERR_FIELD, "field \"child\" "
-			    "\"%.32s\": must be a child id such as \"c17\"",
-			    cid ? cid : "");
+			return cid == NULL ? ipc_reply_error(id, ERR_FIELD,
+			    "field \"child\": required (a child id such as "
+			    "\"c17\")") : cmd_bad_field(id, req, "child",
+			    "must be a child id such as \"c17\"");
 		rv = exec_cancel_child_id(s->x, block, n, err, sizeof err);
 	} else if (cmd_halted(s)) {
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
@@ -1171,9 +1174,10 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		if ((rv = cmd_str(req, id, "style", &str, &e)) < 0)
 			return e;
 		if (str == NULL || (style = exec_aggression_parse(str)) < 0)
-			return ipc_reply_error(id, ERR_FIELD, "field \"style\" "
-			    "\"%.20s\": must be passive, neutral or aggressive",
-			    str ? str : "");
+			return str == NULL ? ipc_reply_error(id, ERR_FIELD,
+			    "field \"style\": required (passive, neutral or "
+			    "aggressive)") : cmd_bad_field(id, req, "style",
+			    "must be passive, neutral or aggressive");
 		rv = ipc_get_num(req, "for_s", &for_s);
 		if (rv != 0 || !(for_s > 0 && for_s <= 86400))
 			return rv == -1 ? ipc_reply_error(id, ERR_FIELD, "field "
@@ -1193,12 +1197,13 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		if (cmd_str(req, id, "algo", &str, &e) < 0)
 			return e;
 		if (str == NULL || algo_find(str) == NULL) {
-			char known[160];
+			char known[160], must[180];
 
 			algo_known(known, sizeof known);
-			return ipc_reply_error(id, ERR_FIELD, "field \"algo\" "
-			    "\"%.20s\": unknown (known: %s)", str ? str : "",
-			    known);
+			snprintf(must, sizeof must, "unknown (known: %s)", known);
+			return str == NULL ? ipc_reply_error(id, ERR_FIELD,
+			    "field \"algo\": required (%s)", known) :
+			    cmd_bad_field(id, req, "algo", must);
 		}
 		rv = exec_switch_algo(s->x, block, str, err, sizeof err);
 	} else if (strcmp(action, "child") == 0) {
@@ -1218,8 +1223,7 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		if (cmd_str(req, id, "tif", &tif, &e) < 0)
 			return e;
 		if (strcmp(tif, "day") != 0 && strcmp(tif, "ioc") != 0)
-			return ipc_reply_error(id, ERR_FIELD, "field \"tif\" "
-			    "\"%.16s\": must be day or ioc", tif);
+			return cmd_bad_field(id, req, "tif", "must be day or ioc");
 		struct parent *p = exec_find(s->x, block);
 		/* A finished block is a state, not a risk, refusal (it was
 		 * refused "risk" by the check below: found by a probe). */
@@ -1250,9 +1254,8 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 		if (rv != 0)
 			return ipc_reply_error(id, ERR_FIELD, "%s", err);
 	} else
-		return ipc_reply_error(id, ERR_FIELD, "field \"action\" "
-		    "\"%.32s\": must be style, limit, algo, child, "
-		    "cancel_child, cancel_children or cost_limit", action);
+		return cmd_bad_field(id, req, "action", "must be style, limit, "
+		    "algo, child, cancel_child, cancel_children or cost_limit");
 	if (rv != 0)
 		return cmd_exec_error(id, err);
 	r = ipc_reply_ok(id);
@@ -1773,9 +1776,8 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 		struct market *ms = exec_market_sym(s->x, sym);
 
 		if (ms == NULL || (m != NULL && ms != m))
-			return ipc_reply_error(id, ERR_FIELD, "field \"sym\" "
-			    "\"%.16s\": %s", sym, ms == NULL ? "not traded by this "
-			    "engine" : "not the block's symbol");
+			return cmd_bad_field(id, req, "sym", ms == NULL ?
+			    "not traded by this engine" : "not the block's symbol");
 		m = ms;
 	}
 	if (m == NULL)
@@ -1785,8 +1787,7 @@ cmd_estimate(struct server *s, const cJSON *req, const char *id,
 		return e;
 	if (side != NULL) {
 		if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
-			return ipc_reply_error(id, ERR_FIELD, "field \"side\" "
-			    "\"%.16s\": must be buy or sell", side);
+			return cmd_bad_field(id, req, "side", "must be buy or sell");
 		bside = strcmp(side, "buy") == 0 ? BOOK_BID : BOOK_ASK;
 	}
 	if (bside < 0)
@@ -2236,8 +2237,11 @@ server_command_session(struct server *s, const void *buf, size_t len,
 		goto answer;
 	}
 	if ((ce = cmd_find(name)) == NULL) {
-		reply = ipc_reply_error(id, ERR_UNKNOWN, "command \"%.64s\": unknown "
-		    "(known: %s)", name, server_cmd_known());
+		char v[80];
+
+		reply = ipc_reply_error(id, ERR_UNKNOWN, "command %s: unknown "
+		    "(known: %s)", cmd_field_text(req, "cmd", v, sizeof v),
+		    server_cmd_known());
 		goto answer;
 	}
 	if (!server_session_trusted(sess) && !(ce->flags & CMD_AUTH)) {

@@ -44,6 +44,11 @@ tmux_ send-keys ":pause 99" Enter
 wait_for "no block 99 in the console's list; nothing opened"
 tmux_ send-keys ":pause all now" Enter
 wait_for "not 'now'; nothing opened"
+# A space at the end is no word (":pause all " was refused "not ''").
+tmux_ send-keys ":pause all " Enter
+wait_for "reason:"
+screen | grep -q "not ''" && fail ":pause all with a space at the end was refused"
+tmux_ send-keys Escape
 # A command that takes values refuses a word past them too: ":algo twap
 # extra" opened the switch to twap.
 tmux_ send-keys ":algo twap extra" Enter

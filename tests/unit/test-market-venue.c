@@ -634,6 +634,18 @@ venue_sets_parse_and_name_bad_values(void **state)
 	assert_int_equal(venue_set_parse("lit,drak", &set, err, sizeof err), -1);
 	assert_int_equal(set, 5);
 	assert_non_null(strstr(err, "\"drak\""));
+	/* A long value is cut on a character and says so: "é" is two bytes,
+	 * and a cut at 60 bytes after "lit,x" fell inside one (a review). */
+	{
+		char v[200] = "lit,x";
+
+		for (int i = 0; i < 40; i++)
+			strcat(v, "\xc3\xa9");
+		assert_int_equal(venue_set_parse(v, &set, err, sizeof err), -1);
+		assert_non_null(strstr(err, "lit,x\xc3\xa9"));
+		assert_non_null(strstr(err, "\xc3\xa9...\""));
+		assert_null(strstr(err, "\xc3..."));
+	}
 }
 
 int
