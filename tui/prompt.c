@@ -552,6 +552,22 @@ prompt_note(struct prompt *p, int rv, const char *fmt, ...)
 	return rv;
 }
 
+/* The quantity word w (NULL: none given) into p->qty: 0, or -1 with
+ * the note said (after: where the quantity goes, for the note). */
+static int
+prompt_qty_word(struct prompt *p, const char *w, const char *after)
+{
+	char q[PROMPT_QUOTE];
+
+	if (w == NULL)
+		return prompt_note(p, -1, "quantity: give one in whole shares%s",
+		    after);
+	if ((p->qty = prompt_shares(w)) < 0)
+		return prompt_note(p, -1, "quantity %s: must be a whole number "
+		    "of shares > 0", prompt_quote(q, sizeof q, w));
+	return 0;
+}
+
 const char *
 prompt_quote(char *dst, size_t n, const char *w)
 {
@@ -765,13 +781,9 @@ prompt_values(struct prompt *p, const char *text)
 				    sizeof q, w));
 			return 0;
 		}
-		if ((w = strtok_r(NULL, " ", &save)) == NULL)
-			return prompt_note(p, -1, "quantity: give one in whole "
-			    "shares after the price");
-		prompt_quote(q, sizeof q, w);
-		if ((p->qty = prompt_shares(w)) < 0)
-			return prompt_note(p, -1, "quantity %s: must be a whole "
-			    "number of shares > 0", q);
+		if (prompt_qty_word(p, strtok_r(NULL, " ", &save),
+		    " after the price") != 0)
+			return -1;
 		if ((w = strtok_r(NULL, " ", &save)) != NULL) {
 			prompt_quote(q, sizeof q, w);
 			if (strcasecmp(w, "ioc") != 0 && strcasecmp(w, "day") != 0)
@@ -792,13 +804,8 @@ prompt_values(struct prompt *p, const char *text)
 		 * either order, each once. */
 		p->dealers[0] = '\0';
 		p->deadline_s = 0;
-		if ((w = strtok_r(words, " ", &save)) == NULL)
-			return prompt_note(p, -1, "quantity: give one in whole "
-			    "shares");
-		prompt_quote(q, sizeof q, w);
-		if ((p->qty = prompt_shares(w)) < 0)
-			return prompt_note(p, -1, "quantity %s: must be a whole "
-			    "number of shares > 0", q);
+		if (prompt_qty_word(p, strtok_r(words, " ", &save), "") != 0)
+			return -1;
 		while ((w = strtok_r(NULL, " ", &save)) != NULL) {
 			prompt_quote(q, sizeof q, w);
 			if (p->deadline_s > 0 && p->dealers[0] != '\0')

@@ -1182,6 +1182,16 @@ prompt_asks_value_reason_then_y(void **state)
 	prompt_cancel(&p);
 }
 
+/* An empty prompt, and the context the prompt tests give it. */
+static void
+prompt_test_ctx(struct prompt *p, struct prompt_ctx *ctx)
+{
+	memset(p, 0, sizeof *p);
+	memset(ctx, 0, sizeof *ctx);
+	snprintf(ctx->algos, sizeof ctx->algos, "twap, vwap, pov");
+	ctx->tick = 0.01;
+}
+
 /*
  * A word an action does not take is refused, naming it, and nothing goes
  * on to the reason: ":algo vwap extra" opened the switch to vwap, the
@@ -1215,10 +1225,7 @@ prompt_refuses_a_word_it_does_not_take(void **state)
 	size_t i;
 
 	(void)state;
-	memset(&p, 0, sizeof p);
-	memset(&ctx, 0, sizeof ctx);
-	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
-	ctx.tick = 0.01;
+	prompt_test_ctx(&p, &ctx);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(prompt_begin_with(&p, bad[i].action, "1", &ctx,
 		    bad[i].values), PROMPT_EXTRA);
@@ -1289,10 +1296,7 @@ prompt_notes_name_the_field_and_the_value(void **state)
 	size_t i;
 
 	(void)state;
-	memset(&p, 0, sizeof p);
-	memset(&ctx, 0, sizeof ctx);
-	snprintf(ctx.algos, sizeof ctx.algos, "twap, vwap, pov");
-	ctx.tick = 0.01;
+	prompt_test_ctx(&p, &ctx);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(prompt_begin_with(&p, cases[i].action, "1", &ctx,
 		    cases[i].values), -1);
