@@ -299,19 +299,21 @@ evchan_read(struct evchan *ev, uint64_t seq)
 		 * send one hello a connection).  One that goes on talking is
 		 * no client of ours, and what it sends would take the pass's
 		 * bound from the hellos of others: closed. */
+		/* It is closed by evchan_sweep(), as a refused peer is, not
+		 * here: closing a pipe from this loop while its messages were
+		 * still queued made NNG 1.5.2 panic (found by a probe). */
 		if (e != NULL && e->state == EVP_ADMITTED &&
 		    ++e->said > EVENTS_ADMITTED_SAYS) {
-			e->state = EVP_CLOSING;
+			e->state = EVP_REFUSED;
+			e->since = 0;
 			chatty = 1;
 		}
 		pthread_mutex_unlock(&ev->mu);
-		if (chatty) {
+		if (chatty)
 			fprintf(stderr, "tranched: events peer %u closed: it sent "
 			    "more than %d messages after its hello (an admitted "
 			    "peer only listens)\n", (unsigned)nng_pipe_id(p),
 			    EVENTS_ADMITTED_SAYS);
-			nng_pipe_close(p);
-		}
 		/* Only a waiting pipe's first message means anything. */
 		if (!waiting) {
 			nng_msg_free(msg);
