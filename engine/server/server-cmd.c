@@ -627,13 +627,9 @@ cmd_throttle(struct server *s, const cJSON *req, const char *id,
 	if (rv == -2)
 		return cmd_bad_field(id, req, "pct", "must be a number");
 	if (rv == 0 && !(pct > 0 && pct <= 100 && (pct >= EXEC_POV_MIN ||
-	    s->recovering))) {
-		char must[48];
-
-		snprintf(must, sizeof must, "must be from %g to 100",
-		    EXEC_POV_MIN);
-		return cmd_bad_field(id, req, "pct", must);
-	}
+	    s->recovering)))
+		return cmd_bad_field(id, req, "pct", "must be from "
+		    EXEC_POV_MIN_TEXT " to 100");
 	if (rv == 0)
 		l.pct = pct;
 	if ((rv = cmd_int(req, id, "max_child", 1, 1000000000LL, &maxc, &e)) < 0)
