@@ -68,6 +68,7 @@ struct client_dstats {
 };
 
 /* A dialer with no connection up this long is started afresh (TLS). */
+#define CLIENT_RECVBUF 8192 /* events waiting to be read */
 #define CLIENT_TLS_STALL_MS 3000
 
 struct ipc_client {
@@ -80,6 +81,7 @@ struct ipc_client {
 	unsigned long redials;         /* dialers started afresh (mu) */
 	int tls;
 	char *hello;          /* the events hello, sent on every connection */
+	int evqueue;          /* the events receive queue (messages) */
 	pthread_mutex_t mu;   /* guards hellos (NNG's threads), refusal,
 	                         the dialers' ids and their past counts */
 	unsigned long hellos; /* events hellos sent */
@@ -268,7 +270,8 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 	nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000);
 	/* A deep receive queue: the console drains it every wakeup, and a gap
 	 * still ends in a snapshot, but bursts should not cost one. */
-	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, 8192);
+	c->evqueue = CLIENT_RECVBUF;
+	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, c->evqueue);
 	/* Room for the hello whatever the connection is doing. */
 	nng_socket_set_int(c->sub, NNG_OPT_SENDBUF, 4);
 	nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, client_events_pipe, c);
@@ -292,11 +295,31 @@ fail:
 	return rv;
 }
 
+/*
+ * Before the events connection is closed: closing a pipe while an event is
+ * arriving is what wedges NNG 1.5.2's reaper (ipc/nngclose.h), and the
+ * engine sends all the time.  With a receive queue of one message that is
+ * not read for CLIENT_HUSH_MS, the connection's last event waits in the
+ * full queue and nothing more is being read when it is closed.  What the
+ * queue held is dropped: a redial ends in a snapshot anyway.
+ */
+#define CLIENT_HUSH_MS 50
+
+static void
+client_hush(struct ipc_client *c)
+{
+	struct timespec ts = { 0, CLIENT_HUSH_MS * 1000000L };
+
+	nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, 1);
+	nanosleep(&ts, NULL);
+}
+
 void
 ipc_client_close(struct ipc_client *c)
 {
 	if (c == NULL)
 		return;
+	client_hush(c);
 	ipc_nng_close(c->req, 2000);
 	/* An abandoned events socket may still call client_events_pipe():
 	 * then the client is left allocated rather than freed under it. */
@@ -387,8 +410,13 @@ client_redial(struct ipc_client *c, int which)
 	*cur = (nng_dialer)NNG_DIALER_INITIALIZER;
 	pthread_mutex_unlock(&c->mu);
 	/* Closed before the new dial (its pipe must not outlive the redial),
-	 * on a thread of its own, abandoned after 2 s (NNG 1.5.2 can hang). */
+	 * on a thread of its own, abandoned after 2 s (NNG 1.5.2 can hang);
+	 * the events connection hushed first (client_hush()). */
+	if (which == CLIENT_SUB)
+		client_hush(c);
 	ipc_nng_dialer_close(old, 2000);
+	if (which == CLIENT_SUB)
+		nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, c->evqueue);
 	rv = client_dial(s, url, c->tlscfg, &d, err, sizeof err);
 	pthread_mutex_lock(&c->mu);
 	if (rv == 0)
@@ -775,7 +803,11 @@ ipc_client_strerror(int err)
 int
 ipc_client_set_event_queue(struct ipc_client *c, int msgs)
 {
-	return nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, msgs);
+	int rv = nng_socket_set_int(c->sub, NNG_OPT_RECVBUF, msgs);
+
+	if (rv == 0)
+		c->evqueue = msgs;
+	return rv;
 }
 
 uint64_t

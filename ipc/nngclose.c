@@ -153,3 +153,77 @@ closer_run(struct closer *c, int timeout_ms)
 		atomic_fetch_add(&closer_abandoned, 1);
 	return done ? 0 : NNG_ETIMEDOUT;
 }
+
+/* Pipe closes not yet released (see nngclose.h); a ring, as ids and the
+ * monotonic time of the close.  A full ring forgets the oldest record: the
+ * check then looks at fewer closes, never at wrong ones. */
+#define PIPE_WATCH 256
+
+static pthread_mutex_t pipe_watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { uint32_t id; uint64_t at_ms; } pipe_watch[PIPE_WATCH];
+static unsigned pipe_watch_n, pipe_watch_head;
+
+static uint64_t
+pipe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+ipc_nng_pipe_close(nng_pipe p)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	int rv;
+
+	/* Remembered first: its REM_POST can come before nng_pipe_close()
+	 * returns. */
+	pthread_mutex_lock(&pipe_watch_mu);
+	if (pipe_watch_n == PIPE_WATCH) {
+		pipe_watch_head = (pipe_watch_head + 1) % PIPE_WATCH;
+		pipe_watch_n--;
+	}
+	pipe_watch[(pipe_watch_head + pipe_watch_n) % PIPE_WATCH].id = id;
+	pipe_watch[(pipe_watch_head + pipe_watch_n) % PIPE_WATCH].at_ms =
+	    pipe_now_ms();
+	pipe_watch_n++;
+	pthread_mutex_unlock(&pipe_watch_mu);
+	if ((rv = nng_pipe_close(p)) != 0)
+		ipc_nng_pipe_released(p);
+	return rv;
+}
+
+void
+ipc_nng_pipe_released(nng_pipe p)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+
+	pthread_mutex_lock(&pipe_watch_mu);
+	for (unsigned i = 0; i < pipe_watch_n; i++) {
+		unsigned k = (pipe_watch_head + i) % PIPE_WATCH;
+
+		if (pipe_watch[k].id != id)
+			continue;
+		/* The rest move up one, oldest first as before. */
+		for (unsigned j = i; j + 1 < pipe_watch_n; j++)
+			pipe_watch[(pipe_watch_head + j) % PIPE_WATCH] =
+			    pipe_watch[(pipe_watch_head + j + 1) % PIPE_WATCH];
+		pipe_watch_n--;
+		break;
+	}
+	pthread_mutex_unlock(&pipe_watch_mu);
+}
+
+uint64_t
+ipc_nng_pipe_stuck_ms(void)
+{
+	uint64_t age = 0, now_ms = pipe_now_ms();
+
+	pthread_mutex_lock(&pipe_watch_mu);
+	if (pipe_watch_n > 0 && now_ms > pipe_watch[pipe_watch_head].at_ms)
+		age = now_ms - pipe_watch[pipe_watch_head].at_ms;
+	pthread_mutex_unlock(&pipe_watch_mu);
+	return age >= IPC_PIPE_STUCK_MS ? age : 0;
+}

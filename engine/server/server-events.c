@@ -18,8 +18,9 @@
  *     ({"ok":true,"v","role","seq"} or {"ok":false,"error":{...}}) and from
  *     then on sends each events message to every admitted pipe, addressed
  *     to it with nng_msg_set_pipe();
- *   - a peer refused gets its reply and is closed a moment later; a peer
- *     that says nothing within EVENTS_HELLO_MS is closed; a SUB socket (or
+ *   - a peer refused gets its reply and is closed a moment later, once
+ *     nothing of it can be arriving (evchan_sweep()); a peer that says
+ *     nothing within EVENTS_HELLO_MS is closed; a SUB socket (or
  *     anything but pair1) is refused by NNG's own protocol check before a
  *     byte of ours reaches it.
  *
@@ -57,6 +58,7 @@ struct evpipe {
 	nng_pipe pipe;
 	int state;        /* EVP_* */
 	uint64_t since;   /* ms: when it connected, or was refused */
+	uint64_t heard;   /* ms: its last message (or its connecting) */
 	int said;         /* messages after its hello, dropped unread */
 };
 
@@ -69,6 +71,9 @@ struct evchan {
 	const struct token *tokens;
 	const int *ntokens;
 	uint64_t refused;   /* hellos refused, for the log line */
+	uint64_t drained;   /* ms: when a pass last found nothing waiting */
+	uint64_t hush;      /* ms: since when nothing is read, so that the
+	                     * peers to close stop in a full queue; 0: not */
 	evchan_refused_fn on_refused;
 	void *on_refused_arg;
 };
@@ -117,7 +122,7 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 			e = &ev->pipes[ev->npipes++];
 			e->pipe = p;
 			e->state = EVP_WAITING;
-			e->since = evchan_now_ms();
+			e->since = e->heard = evchan_now_ms();
 			e->said = 0;
 			ev->nwaiting++;
 		}
@@ -128,6 +133,9 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 		*e = ev->pipes[--ev->npipes];
 	}
 	pthread_mutex_unlock(&ev->mu);
+	if (what == NNG_PIPE_EV_REM_POST)
+		ipc_nng_pipe_released(p);
+	/* Not started yet, so nothing of it is being read: a safe close. */
 	if (full)
 		nng_pipe_close(p);
 }
@@ -282,24 +290,32 @@ evchan_read(struct evchan *ev, uint64_t seq)
 	 * dropped unread) cannot hold the loop.  The socket's descriptor
 	 * stays readable while messages wait, so the rest are read on the
 	 * next pass. */
-	while (n++ < EVENTS_PASS_MAX && evchan_now_ms() - t0 < EVENTS_PASS_MS &&
-	    nng_recvmsg(ev->sock, &msg, NNG_FLAG_NONBLOCK) == 0) {
-		nng_pipe p = nng_msg_get_pipe(msg);
+	if (evchan_hushed(ev))
+		return;
+	while (n++ < EVENTS_PASS_MAX && evchan_now_ms() - t0 < EVENTS_PASS_MS) {
+		nng_pipe p;
 		struct evpipe *e;
 		cJSON *reply;
 		char *out;
-		int rank, waiting;
+		int rank, waiting, chatty = 0;
 
-		int chatty = 0;
-
+		if (nng_recvmsg(ev->sock, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			pthread_mutex_lock(&ev->mu);
+			ev->drained = evchan_now_ms();
+			pthread_mutex_unlock(&ev->mu);
+			break;
+		}
+		p = nng_msg_get_pipe(msg);
 		pthread_mutex_lock(&ev->mu);
 		e = evchan_find(ev, nng_pipe_id(p));
+		if (e != NULL)
+			e->heard = evchan_now_ms();
 		waiting = e != NULL && e->state == EVP_WAITING;
 		/* An admitted peer has nothing more to say (tranche's clients
 		 * send one hello a connection).  One that goes on talking is
 		 * no client of ours, and what it sends would take the pass's
-		 * bound from the hellos of others: closed. */
-		/* It is closed by evchan_sweep(), as a refused peer is, not
+		 * bound from the hellos of others: it is marked refused, and
+		 * evchan_sweep() closes it as it closes a refused peer.  Not
 		 * here: closing a pipe from this loop while its messages were
 		 * still queued made NNG 1.5.2 panic (found by a probe). */
 		if (e != NULL && e->state == EVP_ADMITTED &&
@@ -353,29 +369,63 @@ evchan_on_refused(struct evchan *ev, evchan_refused_fn fn, void *arg)
 	ev->on_refused_arg = arg;
 }
 
+int
+evchan_hushed(struct evchan *ev)
+{
+	int h;
+
+	pthread_mutex_lock(&ev->mu);
+	h = ev->hush != 0;
+	pthread_mutex_unlock(&ev->mu);
+	return h;
+}
+
+/*
+ * Close the peers whose time is up: silent ones past EVENTS_HELLO_MS,
+ * refused (or talking) ones past EVENTS_REFUSED_MS.  Closing a pipe while
+ * a message of it is arriving is what wedges NNG 1.5.2 (ipc/nngclose.h),
+ * so a pipe is closed only when nothing of it can be arriving:
+ *   - quiet: nothing of it read for IPC_PIPE_QUIET_MS before a pass that
+ *     found the socket's queue empty (while the queue is full its
+ *     messages may wait unread behind others');
+ *   - or, for a peer still sending, after a hush: nothing is read for
+ *     EVENTS_HUSH_MS, in which every sending peer fills the socket's
+ *     one-message queue and waits there with no read of its own under
+ *     way; then it is closed, and reading goes on.
+ */
 void
 evchan_sweep(struct evchan *ev)
 {
 	nng_pipe gone[EVENTS_PIPES_MAX];
 	uint64_t now = evchan_now_ms();
-	int n = 0;
+	int n = 0, loud = 0;
 
 	pthread_mutex_lock(&ev->mu);
 	for (int i = 0; i < ev->npipes; i++) {
 		struct evpipe *e = &ev->pipes[i];
-
-		if ((e->state == EVP_WAITING && now - e->since >=
+		int due = (e->state == EVP_WAITING && now - e->since >=
 		    EVENTS_HELLO_MS) || (e->state == EVP_REFUSED &&
-		    now - e->since >= EVENTS_REFUSED_MS)) {
-			if (e->state == EVP_WAITING)
-				ev->nwaiting--;
-			e->state = EVP_CLOSING;
-			gone[n++] = e->pipe;
+		    now - e->since >= EVENTS_REFUSED_MS);
+
+		if (!due)
+			continue;
+		if (ev->drained < e->heard + IPC_PIPE_QUIET_MS &&
+		    (ev->hush == 0 || now - ev->hush < EVENTS_HUSH_MS)) {
+			loud++;
+			continue;
 		}
+		if (e->state == EVP_WAITING)
+			ev->nwaiting--;
+		e->state = EVP_CLOSING;
+		gone[n++] = e->pipe;
 	}
+	if (loud > 0 && ev->hush == 0)
+		ev->hush = now;
+	else if (loud == 0)
+		ev->hush = 0;
 	pthread_mutex_unlock(&ev->mu);
 	for (int i = 0; i < n; i++)
-		nng_pipe_close(gone[i]);
+		ipc_nng_pipe_close(gone[i]);
 }
 
 int

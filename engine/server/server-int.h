@@ -57,6 +57,7 @@ struct peer {
  * at most this many at once, each for at most this long (server-session.c). */
 #define REP_WAITING_MAX 64
 #define REP_FIRST_MS 10000
+#define REP_CONDEMNED_MAX 64
 
 struct session {
 	uint32_t pipe;
@@ -220,6 +221,7 @@ struct server {
 	int loop_inited;
 	uv_timer_t clock_timer, pub_timer, beat_timer;
 	uv_poll_t rep_poll, ev_poll;
+	int ev_poll_off;           /* ev_poll stopped for a hush */
 	uv_signal_t sigint, sigterm;
 	int stopping;
 
@@ -260,6 +262,11 @@ struct server {
 	 * (server-session.c): at most REP_WAITING_MAX, for REP_FIRST_MS. */
 	struct { uint32_t pipe; uint64_t since_ms; } rep_waiting[REP_WAITING_MAX];
 	int nrep_waiting;
+	/* Control connections sent away (past their error budget), closed
+	 * once quiet (server-session.c); the loop's thread only. */
+	struct { uint32_t pipe; uint64_t heard_ms; } condemned[REP_CONDEMNED_MAX];
+	int ncondemned;
+	int nng_stuck_told;        /* the wedged-NNG alert went out */
 	uint32_t *gone_pipes;
 	size_t ngone, capgone;
 	uv_async_t pipe_async;
@@ -375,6 +382,14 @@ void server_fix_event(struct server *s, const char *topic,
 void server_rep_pipe_added(struct server *s, nng_pipe p);
 void server_rep_pipe_heard(struct server *s, uint32_t pipe);
 void server_rep_sweep(struct server *s);
+/* A control connection past its error budget: its messages are dropped
+ * from now on and it is closed once quiet (ipc/nngclose.h says why not at
+ * once). */
+void server_rep_condemn(struct server *s, nng_pipe p);
+/* 1 (its message to be dropped) when pipe was sent away. */
+int server_rep_condemned(struct server *s, uint32_t pipe);
+/* Once: the alert and the log line when NNG stopped freeing pipes. */
+void server_nng_check(struct server *s);
 
 /* 1 when name is a session of this engine's FIX gateway, else 0. */
 int server_fix_has_session(const struct server *s, const char *name);
@@ -688,6 +703,8 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 #define EVENTS_HELLO_MAX 4096   /* bytes: a hello is small */
 #define EVENTS_PASS_MAX 256     /* messages read in one evchan_read() */
 #define EVENTS_PASS_MS 5        /* and milliseconds spent reading them */
+#define EVENTS_HUSH_MS 100      /* nothing read, before a sending peer
+                                 * is closed (server-events.c) */
 #define EVENTS_ADMITTED_SAYS 16 /* messages an admitted peer may send
                                  * (none are read) before it is closed */
 struct evchan;
@@ -709,6 +726,9 @@ void evchan_on_refused(struct evchan *ev, evchan_refused_fn fn, void *arg);
 /* Close connections silent past EVENTS_HELLO_MS, and refused ones once
  * they have had their answer; call a few times a second. */
 void evchan_sweep(struct evchan *ev);
+/* 1 while nothing is read, so that peers being closed go quiet first
+ * (evchan_sweep()); the caller stops polling meanwhile. */
+int evchan_hushed(struct evchan *ev);
 /* Send msg (taken) to every admitted peer, never blocking; the number of
  * peers it went to. */
 int evchan_send(struct evchan *ev, nng_msg *msg);

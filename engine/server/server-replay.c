@@ -296,13 +296,18 @@ rp_answer(struct server *s)
 		char *out;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		/* Sent away already: not read, only heard (for the close). */
+		if (server_rep_condemned(s, peer.pipe)) {
+			nng_msg_free(msg);
+			continue;
+		}
 		if (peer.kind == PEER_REMOTE)
 			server_rep_pipe_heard(s, peer.pipe);
 		out = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {
 			/* An unauthenticated peer past its error budget. */
-			nng_pipe_close(nng_msg_get_pipe(msg));
+			server_rep_condemn(s, nng_msg_get_pipe(msg));
 			nng_msg_free(msg);
 			continue;
 		}
@@ -481,6 +486,7 @@ server_replay(const struct server_replay_opts *o)
 		evchan_read(s->ev, s->seq);
 		evchan_sweep(s->ev);
 		server_rep_sweep(s);
+		server_nng_check(s);
 		if (!have && !r->ended) {
 			rv = jrnl_next(rd, &rec);
 			if (rv == 1) {

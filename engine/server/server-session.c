@@ -59,6 +59,7 @@
 #include "engine/journal/journal.h"
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
+#include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 
 #define TOMBS (sizeof ((struct server *)0)->tombs / sizeof (uint32_t))
@@ -217,13 +218,63 @@ server_rep_sweep(struct server *s)
 		nng_pipe p = NNG_PIPE_INITIALIZER;
 
 		p.id = gone[i];
-		nng_pipe_close(p);
+		ipc_nng_pipe_close(p);
 	}
+	/* Those sent away and quiet since. */
+	for (int i = 0; i < s->ncondemned; )
+		if (now - s->condemned[i].heard_ms >= IPC_PIPE_QUIET_MS) {
+			nng_pipe p = NNG_PIPE_INITIALIZER;
+
+			p.id = s->condemned[i].pipe;
+			s->condemned[i] = s->condemned[--s->ncondemned];
+			ipc_nng_pipe_close(p);
+		} else
+			i++;
+}
+
+void
+server_rep_condemn(struct server *s, nng_pipe p)
+{
+	if (server_rep_condemned(s, nng_pipe_id(p)))
+		return;
+	if (s->ncondemned == REP_CONDEMNED_MAX) {
+		/* So many at once: this one goes now, at NNG's risk. */
+		ipc_nng_pipe_close(p);
+		return;
+	}
+	s->condemned[s->ncondemned].pipe = nng_pipe_id(p);
+	s->condemned[s->ncondemned++].heard_ms = rep_now_ms();
+}
+
+int
+server_rep_condemned(struct server *s, uint32_t pipe)
+{
+	for (int i = 0; i < s->ncondemned; i++)
+		if (s->condemned[i].pipe == pipe) {
+			s->condemned[i].heard_ms = rep_now_ms();
+			return 1;
+		}
+	return 0;
+}
+
+/* One that went by itself is forgotten. */
+static void
+rep_condemned_gone(struct server *s, uint32_t pipe)
+{
+	for (int i = 0; i < s->ncondemned; i++)
+		if (s->condemned[i].pipe == pipe) {
+			s->condemned[i] = s->condemned[--s->ncondemned];
+			return;
+		}
 }
 
 void
 server_sessions_pipe_gone(struct server *s, uint32_t pipe)
 {
+	nng_pipe p = NNG_PIPE_INITIALIZER;
+
+	p.id = pipe;
+	ipc_nng_pipe_released(p);
 	uv_mutex_lock(&s->pipe_mu);
 	rep_waiting_drop(s, pipe);
 	if (s->ngone == s->capgone) {
@@ -274,6 +325,7 @@ server_sessions_drain(struct server *s)
 		uv_mutex_unlock(&s->pipe_mu);
 		for (size_t i = 0; i < n; i++) {
 			s->tombs[s->ntombs++ % TOMBS] = gone[i];
+			rep_condemned_gone(s, gone[i]);
 			for (int k = 0; k < s->max_sessions; k++)
 				if (s->sessions[k].used &&
 				    s->sessions[k].pipe == gone[i]) {
@@ -359,7 +411,7 @@ server_session_get(struct server *s, const struct peer *peer)
 		memset(sess, 0, sizeof *sess);
 		s->nsessions--;
 		s->sessions_evicted++;
-		nng_pipe_close(gone);
+		ipc_nng_pipe_close(gone);
 	}
 	if (sess == NULL)
 		return NULL;
@@ -666,4 +718,35 @@ server_refusals_flush(struct server *s, int all)
 		cJSON_Delete(o);
 		memset(b, 0, sizeof *b);
 	}
+}
+
+/*
+ * NNG stopped freeing pipes (ipc/nngclose.h): a close the engine made has
+ * not been released for IPC_PIPE_STUCK_MS.  Nothing mends that short of a
+ * new process, and trading is untouched by it, so the supervisor hears it
+ * once, on stderr and as a crit alert, with what it costs and what to do.
+ */
+void
+server_nng_check(struct server *s)
+{
+	uint64_t stuck;
+	char text[512];
+	cJSON *o;
+
+	if (s->nng_stuck_told || (stuck = ipc_nng_pipe_stuck_ms()) == 0)
+		return;
+	s->nng_stuck_told = 1;
+	snprintf(text, sizeof text, "connections are no longer freed: a "
+	    "connection the engine closed %.0f s ago was never released (NNG "
+	    "1.5.2's close race, see tranched(1)); trading goes on, but each "
+	    "connection that ends now keeps a descriptor and a place, and "
+	    "consoles may stop getting events; restart the engine on its "
+	    "journal at a quiet moment", (double)stuck / 1000.0);
+	fprintf(stderr, "tranched: %s\n", text);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "sev", "crit");
+	cJSON_AddStringToObject(o, "code", "connections");
+	cJSON_AddStringToObject(o, "text", text);
+	server_publish(s, TOPIC_ALERT, o);
+	cJSON_Delete(o);
 }

@@ -563,6 +563,8 @@ server_on_clock(uv_timer_t *h)
 	}
 }
 
+static void server_on_ev(uv_poll_t *h, int status, int events);
+
 static void
 server_on_publish(uv_timer_t *h)
 {
@@ -579,7 +581,12 @@ server_on_publish(uv_timer_t *h)
 	 * not the engine's. */
 	evchan_read(s->ev, s->seq);
 	evchan_sweep(s->ev);
+	if (s->ev_poll_off && !evchan_hushed(s->ev)) {
+		s->ev_poll_off = 0;
+		uv_poll_start(&s->ev_poll, UV_READABLE, server_on_ev);
+	}
 	server_rep_sweep(s);
+	server_nng_check(s);
 	server_busy_end(s);
 }
 
@@ -687,13 +694,18 @@ server_on_rep(uv_poll_t *h, int status, int events)
 		char *reply;
 
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
+		/* Sent away already: not read, only heard (for the close). */
+		if (server_rep_condemned(s, peer.pipe)) {
+			nng_msg_free(msg);
+			continue;
+		}
 		if (peer.kind == PEER_REMOTE)
 			server_rep_pipe_heard(s, peer.pipe);
 		reply = server_command(s, nng_msg_body(msg), nng_msg_len(msg),
 		    &peer, &len);
 		if (peer.close) {
 			/* An unauthenticated peer past its error budget. */
-			nng_pipe_close(nng_msg_get_pipe(msg));
+			server_rep_condemn(s, nng_msg_get_pipe(msg));
 			nng_msg_free(msg);
 			continue;
 		}
@@ -785,6 +797,13 @@ server_on_ev(uv_poll_t *h, int status, int events)
 {
 	struct server *s = h->data;
 
+	/* Hushed (evchan_sweep()): the descriptor stays readable and is
+	 * not read, so it is not polled until the hush ends. */
+	if (evchan_hushed(s->ev)) {
+		uv_poll_stop(h);
+		s->ev_poll_off = 1;
+		return;
+	}
 	server_busy_begin(s);
 	evchan_read(s->ev, s->seq);
 	server_busy_end(s);

@@ -19,6 +19,10 @@
  *     refusal (naming what was wrong: the token, or both versions) and is
  *     closed; a client library client with a wrong token receives no event
  *     and says why (ipc_client_problem);
+ *   events_refused_floods_do_not_wedge_the_engine
+ *     sixteen overlapping rounds of fifty peers refused at their hello
+ *     that go on sending: afterwards the engine's descriptors are back
+ *     where they were (every connection freed) and a viewer hears events;
  *   events_tcp_token_client_recovers_gap
  *     a client with a token that stops reading loses events, sees the gap
  *     by seq, takes a snapshot over the control socket and then receives
@@ -683,6 +687,129 @@ events_admitted_peer_that_talks_is_closed(void **state)
 	assert_true(got > 10 && beats >= 1);
 }
 
+/* The engine's open descriptors (Linux), or -1. */
+static int
+net_engine_fds(void)
+{
+	char path[64];
+	int k = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "ls /proc/%d/fd | wc -l", (int)n.pid);
+	if ((f = popen(path, "r")) != NULL) {
+		if (fscanf(f, "%d", &k) != 1)
+			k = -1;
+		pclose(f);
+	}
+	return k;
+}
+
+/* A raw pair1 connection to the events port that says a hello with a
+ * token the engine does not know, then fills the connection with small
+ * messages without waiting for them to be read: its descriptor. */
+static int
+net_flooder(int port)
+{
+	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"f\","
+	    "\"v\":3,\"token\":\"not-a-token-of-this-engine\"}";
+	static unsigned char burst[13 * 2000];
+	unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x11, 0, 0 }, got[8];
+	unsigned char head[12] = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t len = sizeof hello - 1 + 4;
+
+	assert_true(fd >= 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    write(fd, sp, sizeof sp) != sizeof sp ||
+	    read(fd, got, sizeof got) != sizeof got) {
+		close(fd);
+		return -1;
+	}
+	/* SP: a 64-bit length, then pair1's 32-bit header, then the body. */
+	for (int i = 0; i < 8; i++)
+		head[i] = (unsigned char)(len >> (56 - 8 * i));
+	if (write(fd, head, sizeof head) != sizeof head ||
+	    write(fd, hello, sizeof hello - 1) != (ssize_t)(sizeof hello - 1)) {
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof burst; i += 13) {
+		memset(burst + i, 0, 13);
+		burst[i + 7] = 5;
+		burst[i + 12] = 'x';
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (int i = 0; i < 200 && write(fd, burst, sizeof burst) > 0; i++)
+		;
+	return fd;
+}
+
+/*
+ * Peers refused at their hello that go on sending, round after round,
+ * each round overlapping the last.  The engine closed each a second after
+ * its refusal, in the middle of its flood; closing a pipe while a message
+ * of it is arriving left NNG 1.5.2's reaper waiting for ever (ipc/
+ * nngclose.h), after which no connection of the engine was freed: its
+ * descriptors grew by the hundred and, the events table full, consoles
+ * got no events (found by a probe; 20 to 570 descriptors in 16 rounds).
+ * Now a refused peer is closed once quiet: every connection is freed, the
+ * descriptors come back to where they were, and a viewer hears events.
+ */
+static void
+events_refused_floods_do_not_wedge_the_engine(void **state)
+{
+	enum { ROUNDS = 16, PER = 50 };
+	static int fds[ROUNDS * PER];
+	const char *colon;
+	int nfd = 0, base, peak = 0, now = -1, got, beats;
+
+	(void)state;
+	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
+	net_wait_up();
+	colon = strrchr(n.evurl, ':');
+	assert_non_null(colon);
+	base = net_engine_fds();
+	assert_true(base > 0);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < PER; i++) {
+			int fd = net_flooder(atoi(colon + 1));
+
+			if (fd >= 0)
+				fds[nfd++] = fd;
+		}
+		usleep(1000000);
+		/* Each flooder stays 2 s, as the probe's did. */
+		if (r >= 1)
+			for (int i = (r - 1) * PER; i < r * PER && i < nfd; i++)
+				if (fds[i] >= 0) {
+					close(fds[i]);
+					fds[i] = -1;
+				}
+		now = net_engine_fds();
+		peak = now > peak ? now : peak;
+	}
+	for (int i = 0; i < nfd; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
+	    usleep(200000))
+		if ((now = net_engine_fds()) <= base + 4)
+			break;
+	fprintf(stderr, "events: %d refused flooders in %d rounds: the "
+	    "engine's descriptors %d before, %d at most, %d after\n", nfd,
+	    ROUNDS, base, peak, now);
+	if (now > base + 4)
+		fail_msg("the engine kept %d descriptors of %d refused flooders "
+		    "(%d before): NNG stopped freeing its connections", now - base,
+		    nfd, base);
+	assert_int_equal(net_client(&n.c, VIEWER_TOKEN, "itest-viewer"), 0);
+	got = net_client_events(n.c, 20000, &beats, 1);
+	assert_true(got > 10 && beats >= 1);
+}
+
 /* Whatever is wrong with a hello, a refusal never shows the token: the
  * refusal goes to the peer, the audit topic (every viewer), the journal
  * and the peer's summary.  A token with a control character in it (one
@@ -1337,6 +1464,8 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(
 		    events_tcp_silent_or_wrong_peer_gets_nothing, net_teardown),
+		cmocka_unit_test_teardown(
+		    events_refused_floods_do_not_wedge_the_engine, net_teardown),
 		cmocka_unit_test_teardown(events_refusals_never_show_a_token,
 		    net_teardown),
 		cmocka_unit_test_teardown(
