@@ -74,6 +74,7 @@ struct evchan {
 	uint64_t drained;   /* ms: when a pass last found nothing waiting */
 	uint64_t hush;      /* ms: since when nothing is read, so that the
 	                     * peers to close stop in a full queue; 0: not */
+	uint64_t hushed;    /* ms: when the last hush ended */
 	evchan_refused_fn on_refused;
 	void *on_refused_arg;
 };
@@ -419,10 +420,14 @@ evchan_sweep(struct evchan *ev)
 		e->state = EVP_CLOSING;
 		gone[n++] = e->pipe;
 	}
-	if (loud > 0 && ev->hush == 0)
-		ev->hush = now;
-	else if (loud == 0)
+	/* At most one hush a second, so that a stream of peers to close
+	 * cannot keep the hellos of others waiting. */
+	if (ev->hush != 0 && (loud == 0 || now - ev->hush >= EVENTS_HUSH_MS)) {
 		ev->hush = 0;
+		ev->hushed = now;
+	} else if (loud > 0 && ev->hush == 0 &&
+	    now - ev->hushed >= HUSH_EVERY_MS)
+		ev->hush = now;
 	pthread_mutex_unlock(&ev->mu);
 	for (int i = 0; i < n; i++)
 		ipc_nng_pipe_close(gone[i]);

@@ -57,7 +57,7 @@ struct peer {
  * at most this many at once, each for at most this long (server-session.c). */
 #define REP_WAITING_MAX 64
 #define REP_FIRST_MS 10000
-#define REP_CONDEMNED_MAX 64
+#define REP_CONDEMNED_MAX 256
 
 struct session {
 	uint32_t pipe;
@@ -266,6 +266,11 @@ struct server {
 	 * once quiet (server-session.c); the loop's thread only. */
 	struct { uint32_t pipe; uint64_t heard_ms; } condemned[REP_CONDEMNED_MAX];
 	int ncondemned;
+	uint64_t rep_drained_ms;   /* a pass last found nothing waiting */
+	uint64_t rep_hush;         /* ms: since when the control socket is
+	                            * not read, for those; 0: it is */
+	int rep_poll_off;          /* rep_poll stopped for a hush */
+	uint64_t rep_hushed_ms;    /* when the last hush ended */
 	int nng_stuck_told;        /* the wedged-NNG alert went out */
 	uint32_t *gone_pipes;
 	size_t ngone, capgone;
@@ -705,6 +710,7 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 #define EVENTS_PASS_MS 5        /* and milliseconds spent reading them */
 #define EVENTS_HUSH_MS 100      /* nothing read, before a sending peer
                                  * is closed (server-events.c) */
+#define HUSH_EVERY_MS 1000      /* at most one hush a second */
 #define EVENTS_ADMITTED_SAYS 16 /* messages an admitted peer may send
                                  * (none are read) before it is closed */
 struct evchan;

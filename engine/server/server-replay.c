@@ -290,6 +290,8 @@ rp_answer(struct server *s)
 	nng_msg *msg;
 
 	server_sessions_drain(s);
+	if (s->rep_hush != 0)
+		return; /* hushed: server_rep_sweep() */
 	while (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
 		struct peer peer;
 		size_t len;
@@ -318,6 +320,7 @@ rp_answer(struct server *s)
 		if (nng_sendmsg(s->rep, msg, 0) != 0)
 			nng_msg_free(msg);
 	}
+	s->rep_drained_ms = uv_hrtime() / 1000000ULL;
 }
 
 /* A control connection came (counted until its first request, as the

@@ -220,9 +220,16 @@ server_rep_sweep(struct server *s)
 		p.id = gone[i];
 		ipc_nng_pipe_close(p);
 	}
-	/* Those sent away and quiet since. */
+	/* Those sent away, closed when nothing of them can be arriving:
+	 * quiet (nothing of them read for IPC_PIPE_QUIET_MS before a pass
+	 * that found nothing waiting: their messages may wait unread behind
+	 * others'), or, still sending, after a hush: the control socket not
+	 * read for EVENTS_HUSH_MS, in which each REP pipe stops reading once
+	 * it holds one request nobody took. */
 	for (int i = 0; i < s->ncondemned; )
-		if (now - s->condemned[i].heard_ms >= IPC_PIPE_QUIET_MS) {
+		if (s->rep_drained_ms >= s->condemned[i].heard_ms +
+		    IPC_PIPE_QUIET_MS || (s->rep_hush != 0 &&
+		    now - s->rep_hush >= EVENTS_HUSH_MS)) {
 			nng_pipe p = NNG_PIPE_INITIALIZER;
 
 			p.id = s->condemned[i].pipe;
@@ -230,6 +237,15 @@ server_rep_sweep(struct server *s)
 			ipc_nng_pipe_close(p);
 		} else
 			i++;
+	/* At most one hush a second, so that a stream of peers sent away
+	 * cannot keep everybody else waiting. */
+	if (s->rep_hush != 0 && (s->ncondemned == 0 ||
+	    now - s->rep_hush >= EVENTS_HUSH_MS)) {
+		s->rep_hush = 0;
+		s->rep_hushed_ms = now;
+	} else if (s->ncondemned > 0 && s->rep_hush == 0 &&
+	    now - s->rep_hushed_ms >= HUSH_EVERY_MS)
+		s->rep_hush = now;
 }
 
 void
@@ -411,7 +427,8 @@ server_session_get(struct server *s, const struct peer *peer)
 		memset(sess, 0, sizeof *sess);
 		s->nsessions--;
 		s->sessions_evicted++;
-		ipc_nng_pipe_close(gone);
+		/* Closed once nothing of it can be arriving. */
+		server_rep_condemn(s, gone);
 	}
 	if (sess == NULL)
 		return NULL;

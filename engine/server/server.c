@@ -564,6 +564,7 @@ server_on_clock(uv_timer_t *h)
 }
 
 static void server_on_ev(uv_poll_t *h, int status, int events);
+static void server_on_rep(uv_poll_t *h, int status, int events);
 
 static void
 server_on_publish(uv_timer_t *h)
@@ -581,11 +582,19 @@ server_on_publish(uv_timer_t *h)
 	 * not the engine's. */
 	evchan_read(s->ev, s->seq);
 	evchan_sweep(s->ev);
+	/* A pipe sent away is closed once a pass found nothing waiting: with
+	 * nothing to read the descriptor does not call for that pass. */
+	if (s->ncondemned > 0 && s->rep_hush == 0)
+		server_on_rep(&s->rep_poll, 0, UV_READABLE);
 	if (s->ev_poll_off && !evchan_hushed(s->ev)) {
 		s->ev_poll_off = 0;
 		uv_poll_start(&s->ev_poll, UV_READABLE, server_on_ev);
 	}
 	server_rep_sweep(s);
+	if (s->rep_poll_off && s->rep_hush == 0) {
+		s->rep_poll_off = 0;
+		uv_poll_start(&s->rep_poll, UV_READABLE, server_on_rep);
+	}
 	server_nng_check(s);
 	server_busy_end(s);
 }
@@ -685,14 +694,25 @@ server_on_rep(uv_poll_t *h, int status, int events)
 	nng_msg *msg;
 	int n = 0;
 
+	/* Hushed (server_rep_sweep()): not read, nor polled, meanwhile. */
+	if (s->rep_hush != 0) {
+		uv_poll_stop(h);
+		s->rep_poll_off = 1;
+		return;
+	}
 	server_busy_begin(s);
 	server_sessions_drain(s);
-	while (n++ < REP_PASS_MAX && uv_hrtime() - t0 < REP_PASS_MS * 1000000ULL &&
-	    nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) == 0) {
+	while (n++ < REP_PASS_MAX && uv_hrtime() - t0 < REP_PASS_MS * 1000000ULL) {
 		size_t len;
 		struct peer peer;
 		char *reply;
 
+		if (nng_recvmsg(s->rep, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			/* Nothing waits: a pipe sent away and not heard since
+			 * a while is quiet (server_rep_sweep()). */
+			s->rep_drained_ms = uv_hrtime() / 1000000ULL;
+			break;
+		}
 		server_peer(s, nng_msg_get_pipe(msg), &peer);
 		/* Sent away already: not read, only heard (for the close). */
 		if (server_rep_condemned(s, peer.pipe)) {

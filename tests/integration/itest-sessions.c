@@ -26,6 +26,10 @@
  *   resident size where it was (replies of reads are not remembered);
  * unauthenticated_connection_closed_after_budget: a tcp:// peer without a
  *   token is answered 8 refusals (--unauth-errors), then disconnected;
+ * budget_spenders_that_go_on_do_not_wedge_the_engine: 480 tcp:// peers
+ *   without a token that send on past their budget without waiting are
+ *   closed once quiet, and every connection is freed (descriptors back
+ *   where they were);
  * tokenless_flood_is_bounded: eight tcp:// peers without a token flood the
  *   engine with garbage for 3 s; the journal grows by a few kilobytes, an
  *   intervention made before is still in the snapshot's audit ring (the
@@ -45,6 +49,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -387,7 +392,9 @@ held_tokenless_connections_do_not_lock_out_a_kill(void **state)
 	if (!itest_ok(r))
 		fail_msg("the supervisor's kill: %s", itest_err(r));
 	cJSON_Delete(r);
-	/* What gave way was closed by the engine. */
+	/* What gave way was closed by the engine: a moment later, once
+	 * nothing of it can be arriving (ipc/nngclose.h). */
+	usleep(1500000);
 	for (int i = 0; i < n; i++) {
 		if (sp_recv(fds[i], &body, 1) == -1)
 			evicted++;
@@ -909,6 +916,91 @@ tokenless_flood_is_bounded(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+/* The engine's open descriptors (Linux), or -1. */
+static int
+engine_fds(pid_t pid)
+{
+	char cmd[64];
+	int k = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof cmd, "ls /proc/%d/fd | wc -l", (int)pid);
+	if ((f = popen(cmd, "r")) != NULL) {
+		if (fscanf(f, "%d", &k) != 1)
+			k = -1;
+		pclose(f);
+	}
+	return k;
+}
+
+/*
+ * Peers without a token that spend their error budget and go on sending,
+ * without waiting for answers, round after round.  The engine closed each
+ * as its budget ran out, while the rest of its burst was arriving; closing
+ * a pipe while a message of it arrives leaves NNG 1.5.2's reaper waiting
+ * for ever (ipc/nngclose.h), and then no connection of the engine is
+ * freed again.  Now such a peer's messages are dropped unread and it is
+ * closed once quiet: afterwards the engine's descriptors are where they
+ * were, and it still answers.
+ */
+static void
+budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
+{
+	enum { ROUNDS = 12, PER = 40 };
+	static int fds[ROUNDS * PER];
+	struct itest_engine e;
+	int port, nfd = 0, base, peak = 0, now = -1;
+	cJSON *r;
+
+	(void)state;
+	/* The engine closes them while they write. */
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	base = engine_fds(e.pid);
+	assert_true(base > 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < PER; i++) {
+			int fd = sp_connect(port);
+
+			if (fd < 0)
+				continue;
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			for (int k = 0; k < 3000; k++)
+				if (sp_send(fd, (uint32_t)k + 1, "{\"cmd\":"
+				    "\"status\",\"id\":\"x\"}") != 0)
+					break;
+			fds[nfd++] = fd;
+		}
+		usleep(1000000);
+		if (round >= 1)
+			for (int i = (round - 1) * PER; i < round * PER && i < nfd;
+			    i++)
+				if (fds[i] >= 0) {
+					close(fds[i]);
+					fds[i] = -1;
+				}
+		now = engine_fds(e.pid);
+		peak = now > peak ? now : peak;
+	}
+	for (int i = 0; i < nfd; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
+	    usleep(200000))
+		if ((now = engine_fds(e.pid)) <= base + 4)
+			break;
+	fprintf(stderr, "budget: %d tokenless peers sending on past their "
+	    "budget in %d rounds: the engine's descriptors %d before, %d at "
+	    "most, %d after\n", nfd, ROUNDS, base, peak, now);
+	if (now > base + 4)
+		fail_msg("the engine kept %d descriptors of %d peers (%d before): "
+		    "NNG stopped freeing its connections", now - base, nfd, base);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 /*
  * The same flood from 600 addresses (127.1.0.0/16 on the loopback), three
  * requests each: every address used to have its own three refusals
@@ -1062,6 +1154,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
 		cmocka_unit_test(snapshots_keep_rss_bounded),
 		cmocka_unit_test(unauthenticated_connection_closed_after_budget),
+		cmocka_unit_test(
+		    budget_spenders_that_go_on_do_not_wedge_the_engine),
 		cmocka_unit_test(tokenless_flood_is_bounded),
 		cmocka_unit_test(tokenless_flood_from_many_addresses_is_bounded),
 		cmocka_unit_test(failed_hellos_and_refusals_are_audited),
