@@ -582,10 +582,6 @@ server_on_publish(uv_timer_t *h)
 	 * not the engine's. */
 	evchan_read(s->ev, s->seq);
 	evchan_sweep(s->ev);
-	/* A pipe sent away is closed once a pass found nothing waiting: with
-	 * nothing to read the descriptor does not call for that pass. */
-	if (s->ncondemned > 0 && s->rep_hush == 0)
-		server_on_rep(&s->rep_poll, 0, UV_READABLE);
 	if (s->ev_poll_off && !evchan_hushed(s->ev)) {
 		s->ev_poll_off = 0;
 		uv_poll_start(&s->ev_poll, UV_READABLE, server_on_ev);
@@ -597,6 +593,11 @@ server_on_publish(uv_timer_t *h)
 	}
 	server_nng_check(s);
 	server_busy_end(s);
+	/* A pipe sent away is closed once a pass found nothing waiting: with
+	 * nothing to read the descriptor does not call for that pass (which
+	 * counts its own busy time). */
+	if (s->ncondemned > 0 && s->rep_hush == 0)
+		server_on_rep(&s->rep_poll, 0, UV_READABLE);
 }
 
 static void
