@@ -411,6 +411,9 @@ void server_fix_free(struct server *s);
 
 /* server.c */
 void server_publish(struct server *s, const char *topic, cJSON *payload);
+/* An alert of the engine's own (not the detector's): sev, code, text. */
+void server_publish_alert(struct server *s, const char *sev, const char *code,
+                          const char *text);
 void server_flush(struct server *s);
 const char *server_state(struct server *s);
 /* One symbol's book: market m of s->x. */

@@ -168,7 +168,6 @@ void
 server_jrnl_halt(struct server *s)
 {
 	char text[640], why[300];
-	cJSON *o;
 
 	if (s->jhalted)
 		return;
@@ -190,12 +189,7 @@ server_jrnl_halt(struct server *s)
 	snprintf(text, sizeof text, "%s: trading halted (JOURNAL-HALTED), "
 	    "nothing is acknowledged; this alert cannot be journaled; free "
 	    "space, then a supervisor sends journal_resume", why);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "sev", "crit");
-	cJSON_AddStringToObject(o, "code", "journal");
-	cJSON_AddStringToObject(o, "text", text);
-	server_publish(s, TOPIC_ALERT, o);
-	cJSON_Delete(o);
+	server_publish_alert(s, "crit", "journal", text);
 	exec_emit_dirty(s->x);
 	server_status_check(s);
 }
@@ -245,7 +239,7 @@ server_jrnl_resume(struct server *s, const char *id,
 	uint64_t kept, seq_from = s->jhalt_seq, seq_to = s->seq;
 	size_t restored = 0;
 	struct jrnl *j;
-	cJSON *o, *r, *a;
+	cJSON *r, *a;
 	int rv, e;
 
 	if (!s->jhalted)
@@ -312,12 +306,7 @@ server_jrnl_resume(struct server *s, const char *id,
 	    "while halted and are not in the journal", sess->client, reason ?
 	    reason : "", why, restored, (unsigned long long)seq_from,
 	    (unsigned long long)seq_to);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "sev", "warn");
-	cJSON_AddStringToObject(o, "code", "journal");
-	cJSON_AddStringToObject(o, "text", text);
-	server_publish(s, TOPIC_ALERT, o);
-	cJSON_Delete(o);
+	server_publish_alert(s, "warn", "journal", text);
 	fprintf(stderr, "tranched: %s\n", text);
 	r = ipc_reply_ok(id);
 	cJSON_AddStringToObject(r, "state", server_state(s));

@@ -748,7 +748,6 @@ server_nng_check(struct server *s)
 {
 	uint64_t stuck;
 	char text[512];
-	cJSON *o;
 
 	if (s->nng_stuck_told || (stuck = ipc_nng_pipe_stuck_ms()) == 0)
 		return;
@@ -760,10 +759,5 @@ server_nng_check(struct server *s)
 	    "consoles may stop getting events; restart the engine on its "
 	    "journal at a quiet moment", (double)stuck / 1000.0);
 	fprintf(stderr, "tranched: %s\n", text);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "sev", "crit");
-	cJSON_AddStringToObject(o, "code", "connections");
-	cJSON_AddStringToObject(o, "text", text);
-	server_publish(s, TOPIC_ALERT, o);
-	cJSON_Delete(o);
+	server_publish_alert(s, "crit", "connections", text);
 }

@@ -165,6 +165,19 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	server_outbox_push(s, buf, len, strcmp(topic, TOPIC_FILL) == 0);
 }
 
+void
+server_publish_alert(struct server *s, const char *sev, const char *code,
+                     const char *text)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "sev", sev);
+	cJSON_AddStringToObject(o, "code", code);
+	cJSON_AddStringToObject(o, "text", text);
+	server_publish(s, TOPIC_ALERT, o);
+	cJSON_Delete(o);
+}
+
 static void
 server_exec_emit(void *arg, const char *topic, cJSON *payload)
 {

@@ -687,23 +687,6 @@ events_admitted_peer_that_talks_is_closed(void **state)
 	assert_true(got > 10 && beats >= 1);
 }
 
-/* The engine's open descriptors (Linux), or -1. */
-static int
-net_engine_fds(void)
-{
-	char path[64];
-	int k = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "ls /proc/%d/fd | wc -l", (int)n.pid);
-	if ((f = popen(path, "r")) != NULL) {
-		if (fscanf(f, "%d", &k) != 1)
-			k = -1;
-		pclose(f);
-	}
-	return k;
-}
-
 /* A raw pair1 connection to the events port that says a hello with a
  * token the engine does not know, then fills the connection with small
  * messages without waiting for them to be read: its descriptor. */
@@ -771,7 +754,7 @@ events_refused_floods_do_not_wedge_the_engine(void **state)
 	net_wait_up();
 	colon = strrchr(n.evurl, ':');
 	assert_non_null(colon);
-	base = net_engine_fds();
+	base = itest_fds(n.pid);
 	assert_true(base > 0);
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int i = 0; i < PER; i++) {
@@ -788,7 +771,7 @@ events_refused_floods_do_not_wedge_the_engine(void **state)
 					close(fds[i]);
 					fds[i] = -1;
 				}
-		now = net_engine_fds();
+		now = itest_fds(n.pid);
 		peak = now > peak ? now : peak;
 	}
 	for (int i = 0; i < nfd; i++)
@@ -796,7 +779,7 @@ events_refused_floods_do_not_wedge_the_engine(void **state)
 			close(fds[i]);
 	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
 	    usleep(200000))
-		if ((now = net_engine_fds()) <= base + 4)
+		if ((now = itest_fds(n.pid)) <= base + 4)
 			break;
 	fprintf(stderr, "events: %d refused flooders in %d rounds: the "
 	    "engine's descriptors %d before, %d at most, %d after\n", nfd,

@@ -916,23 +916,6 @@ tokenless_flood_is_bounded(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
-/* The engine's open descriptors (Linux), or -1. */
-static int
-engine_fds(pid_t pid)
-{
-	char cmd[64];
-	int k = -1;
-	FILE *f;
-
-	snprintf(cmd, sizeof cmd, "ls /proc/%d/fd | wc -l", (int)pid);
-	if ((f = popen(cmd, "r")) != NULL) {
-		if (fscanf(f, "%d", &k) != 1)
-			k = -1;
-		pclose(f);
-	}
-	return k;
-}
-
 /*
  * Peers without a token that spend their error budget and go on sending,
  * without waiting for answers, round after round.  The engine closed each
@@ -956,7 +939,7 @@ budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
 	/* The engine closes them while they write. */
 	signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(start_tcp(&e, &port, NULL), 0);
-	base = engine_fds(e.pid);
+	base = itest_fds(e.pid);
 	assert_true(base > 0);
 	for (int round = 0; round < ROUNDS; round++) {
 		for (int i = 0; i < PER; i++) {
@@ -979,7 +962,7 @@ budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
 					close(fds[i]);
 					fds[i] = -1;
 				}
-		now = engine_fds(e.pid);
+		now = itest_fds(e.pid);
 		peak = now > peak ? now : peak;
 	}
 	for (int i = 0; i < nfd; i++)
@@ -987,7 +970,7 @@ budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
 			close(fds[i]);
 	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
 	    usleep(200000))
-		if ((now = engine_fds(e.pid)) <= base + 4)
+		if ((now = itest_fds(e.pid)) <= base + 4)
 			break;
 	fprintf(stderr, "budget: %d tokenless peers sending on past their "
 	    "budget in %d rounds: the engine's descriptors %d before, %d at "

@@ -1,6 +1,7 @@
 /*
  * tests/integration/itest.c -- the engine harness behind itest.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -241,4 +242,21 @@ itest_stop(struct itest_engine *e)
 	e->c = NULL;
 	itest_rmdir(e);
 	return rv;
+}
+
+int
+itest_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL)
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
 }

@@ -52,5 +52,7 @@ const char *itest_errmsg(const cJSON *reply);
 /* The string field name of o, or "" when it is absent or not a string. */
 const char *itest_str(const cJSON *o, const char *name);
 long long itest_now_ms(void);
+/* The open descriptors of process pid (Linux: /proc/PID/fd), or -1. */
+int itest_fds(pid_t pid);
 
 #endif
