@@ -43,20 +43,12 @@ struct cmd_entry {
 	int flags;      /* CMD_WRITE ... (server-int.h) */
 };
 
-/* A field's JSON text for an error message (cut, never NULL). */
-static const char *
-cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
+/* JSON text in buf cut past 60 bytes, marked "...": on a character, so
+ * the message stays valid UTF-8, and not inside an escape of the JSON
+ * text (half of \" or \u001b: found by a review). */
+static void
+cmd_cut_json(char *buf, size_t n)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, name);
-	const char *spelt = ipc_number_spelling(f);
-	/* A number as it was sent, not as cJSON prints its double: whoever
-	 * sent 1.50 or 1e2 must find that in the refusal, not 1.5 or 100. */
-	char *txt = spelt == NULL ? cJSON_PrintUnformatted(f) : NULL;
-
-	/* Cut on a character, so the message stays valid UTF-8, and not
-	 * inside an escape of the JSON text (half of \" or \u001b: found by
-	 * a review). */
-	snprintf(buf, n, "%s", spelt ? spelt : txt ? txt : "?");
 	if (strlen(buf) > 60 && n > 64) {
 		size_t k = strlen(ipc_utf8_cut(buf, 60));
 
@@ -72,7 +64,44 @@ cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
 			}
 		strcat(buf, "...");
 	}
+}
+
+/* A field's JSON text for an error message (cut, never NULL). */
+static const char *
+cmd_field_text(const cJSON *req, const char *name, char *buf, size_t n)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(req, name);
+	const char *spelt = ipc_number_spelling(f);
+	/* A number as it was sent, not as cJSON prints its double: whoever
+	 * sent 1.50 or 1e2 must find that in the refusal, not 1.5 or 100. */
+	char *txt = spelt == NULL ? cJSON_PrintUnformatted(f) : NULL;
+
+	snprintf(buf, n, "%s", spelt ? spelt : txt ? txt : "?");
+	cmd_cut_json(buf, n);
 	cJSON_free(txt);
+	return buf;
+}
+
+/* A member's name for an error message: escaped as in JSON, without its
+ * quotes, cut with "..." past 60 bytes (it was cut at 64 unmarked and
+ * unescaped: note27's probe, D4). */
+static const char *
+cmd_name_text(const char *name, char *buf, size_t n)
+{
+	cJSON *str = cJSON_CreateString(name != NULL ? name : "?");
+	char *txt = str != NULL ? cJSON_PrintUnformatted(str) : NULL;
+	size_t len;
+
+	snprintf(buf, n, "%s", txt != NULL ? txt : "\"?\"");
+	cJSON_free(txt);
+	cJSON_Delete(str);
+	/* Without its quotes. */
+	len = strlen(buf);
+	if (len >= 2) {
+		memmove(buf, buf + 1, len - 2);
+		buf[len - 2] = '\0';
+	}
+	cmd_cut_json(buf, n);
 	return buf;
 }
 
@@ -247,19 +276,20 @@ cmd_members(const struct server *s, const cJSON *req, const char *id,
 		const char *k = m->string;
 
 		if (!cmd_member_ok(k, allowed)) {
-			char list[400] = "";
+			char list[400] = "", name[80];
 			size_t n = 0;
 
 			for (int i = 0; allowed[i] != NULL && n < sizeof list; i++)
 				n += (size_t)snprintf(list + n, sizeof list - n,
 				    "%s%s", i ? ", " : "", allowed[i]);
+			cmd_name_text(k, name, sizeof name);
 			if (allowed[0] == NULL)
 				return ipc_reply_error(id, ERR_FIELD, "field "
-				    "\"%.64s\": not a member of %s (it takes only "
-				    "cmd, id and reason)", k ? k : "?", cmd);
-			return ipc_reply_error(id, ERR_FIELD, "field \"%.64s\": "
+				    "\"%s\": not a member of %s (it takes only "
+				    "cmd, id and reason)", name, cmd);
+			return ipc_reply_error(id, ERR_FIELD, "field \"%s\": "
 			    "not a member of %s (it takes %s, and cmd, id and "
-			    "reason)", k ? k : "?", cmd, list);
+			    "reason)", name, cmd, list);
 		}
 	}
 	return NULL;
@@ -730,10 +760,12 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 			if (m->string == NULL || (strcmp(m->string, "kind") != 0 &&
 			    strcmp(m->string, "session") != 0 &&
 			    strcmp(m->string, "clordid") != 0)) {
+				char name[80];
+
 				*err = ipc_reply_error(id, ERR_FIELD, "field "
-				    "\"origin.%.64s\": not a member of origin (it "
+				    "\"origin.%s\": not a member of origin (it "
 				    "takes kind, session and clordid)",
-				    m->string ? m->string : "?");
+				    cmd_name_text(m->string, name, sizeof name));
 				return -1;
 			}
 	}

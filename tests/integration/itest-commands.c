@@ -608,6 +608,18 @@ commands_refuse_what_they_would_ignore(void **state)
 	    ERR_FIELD, "\"sym\"", "not a member of snapshot");
 	expect_err(itest_cmd(&e, "{\"cmd\":\"fix_status\",\"session\":"
 	    "\"X\"}"), ERR_FIELD, "\"session\"", "not a member of fix_status");
+	/* A long or odd member name: escaped as JSON and cut marked (it was
+	 * cut at 64 bytes unmarked, its quote bare: note27's probe, D4). */
+	{
+		char req[300], name[120];
+
+		memset(name, 'x', 100);
+		name[100] = '\0';
+		snprintf(req, sizeof req, "{\"cmd\":\"status\",\"a\\\"b%s\":1}",
+		    name);
+		expect_err(itest_cmd(&e, req), ERR_FIELD, "field \"a\\\"bxxxx",
+		    "xxx...\": not a member of status");
+	}
 	ok_del(itest_cmd(&e, "{\"cmd\":\"status\",\"reason\":\"look\"}"));
 	/* hello: the value named; a name longer than kept refused. */
 	c = client_as(&e, "trader");
