@@ -282,7 +282,7 @@ venue_name(int v)
  * character with "..." (a bare %.60s could split a character, and said
  * nothing of the cut: found by a review). */
 static const char *
-venue_quote(char *out, size_t n, const char *s, size_t max)
+venue_cut(char *out, size_t n, const char *s, size_t max)
 {
 	size_t k = strlen(s);
 
@@ -322,15 +322,15 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 			snprintf(name, sizeof name, "%.*s", (int)(n < 39 ? n : 39),
 			    p);
 			snprintf(err, errlen, "venues \"%s\": unknown venue \"%s\" "
-			    "(known: lit, dark, rfq)", venue_quote(q, sizeof q, s, 60),
-			    venue_quote(nq, sizeof nq, name, 20));
+			    "(known: lit, dark, rfq)", venue_cut(q, sizeof q, s, 60),
+			    venue_cut(nq, sizeof nq, name, 20));
 			return -1;
 		}
 		/* A venue named twice or an empty name after a comma is a typo
 		 * the caller should see, not a set to guess at. */
 		if (seen & VENUE_BIT(v)) {
 			snprintf(err, errlen, "venues \"%s\": \"%s\" named twice",
-			    venue_quote(q, sizeof q, s, 60), venue_name(v));
+			    venue_cut(q, sizeof q, s, 60), venue_name(v));
 			return -1;
 		}
 		seen |= VENUE_BIT(v);
@@ -338,7 +338,7 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 		p += n;
 		if (*p == ',' && *++p == '\0') {
 			snprintf(err, errlen, "venues \"%s\": a comma with no venue "
-			    "after it", venue_quote(q, sizeof q, s, 60));
+			    "after it", venue_cut(q, sizeof q, s, 60));
 			return -1;
 		}
 	}
@@ -350,7 +350,7 @@ venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen)
 	if (!(seen & VENUE_BIT(VENUE_LIT))) {
 		snprintf(err, errlen, "venues \"%s\": must include lit (every "
 		    "block may trade in the lit book: lit, lit,dark, lit,rfq or "
-		    "lit,dark,rfq)", venue_quote(q, sizeof q, s, 60));
+		    "lit,dark,rfq)", venue_cut(q, sizeof q, s, 60));
 		return -2;
 	}
 	return 0;

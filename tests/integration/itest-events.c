@@ -741,46 +741,28 @@ net_flooder(int port)
  * Now a refused peer is closed once quiet: every connection is freed, the
  * descriptors come back to where they were, and a viewer hears events.
  */
+/* itest_rounds()'s opener: a flooder on the events port of n. */
+static int
+net_flooder_open(void *arg)
+{
+	(void)arg;
+	return net_flooder(atoi(strrchr(n.evurl, ':') + 1));
+}
+
 static void
 events_refused_floods_do_not_wedge_the_engine(void **state)
 {
 	enum { ROUNDS = 16, PER = 50 };
-	static int fds[ROUNDS * PER];
-	const char *colon;
-	int nfd = 0, base, peak = 0, now = -1, got, beats;
+	int nfd, base, peak, now, got, beats;
 
 	(void)state;
 	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
 	net_wait_up();
-	colon = strrchr(n.evurl, ':');
-	assert_non_null(colon);
+	assert_non_null(strrchr(n.evurl, ':'));
 	base = itest_fds(n.pid);
 	assert_true(base > 0);
-	for (int r = 0; r < ROUNDS; r++) {
-		for (int i = 0; i < PER; i++) {
-			int fd = net_flooder(atoi(colon + 1));
-
-			if (fd >= 0)
-				fds[nfd++] = fd;
-		}
-		usleep(1000000);
-		/* Each flooder stays 2 s, as the probe's did. */
-		if (r >= 1)
-			for (int i = (r - 1) * PER; i < r * PER && i < nfd; i++)
-				if (fds[i] >= 0) {
-					close(fds[i]);
-					fds[i] = -1;
-				}
-		now = itest_fds(n.pid);
-		peak = now > peak ? now : peak;
-	}
-	for (int i = 0; i < nfd; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
-	    usleep(200000))
-		if ((now = itest_fds(n.pid)) <= base + 4)
-			break;
+	itest_rounds(n.pid, ROUNDS, PER, net_flooder_open, NULL, &nfd, &peak);
+	now = itest_fds_settle(n.pid, base + 4, 20000);
 	fprintf(stderr, "events: %d refused flooders in %d rounds: the "
 	    "engine's descriptors %d before, %d at most, %d after\n", nfd,
 	    ROUNDS, base, peak, now);

@@ -926,13 +926,29 @@ tokenless_flood_is_bounded(void **state)
  * closed once quiet: afterwards the engine's descriptors are where they
  * were, and it still answers.
  */
+/* itest_rounds()'s opener: a tokenless peer on port *arg that sends
+ * requests without waiting until the connection is full. */
+static int
+budget_spender_open(void *arg)
+{
+	int fd = sp_connect(*(int *)arg);
+
+	if (fd < 0)
+		return -1;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (int k = 0; k < 3000; k++)
+		if (sp_send(fd, (uint32_t)k + 1, "{\"cmd\":\"status\","
+		    "\"id\":\"x\"}") != 0)
+			break;
+	return fd;
+}
+
 static void
 budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
 {
 	enum { ROUNDS = 12, PER = 40 };
-	static int fds[ROUNDS * PER];
 	struct itest_engine e;
-	int port, nfd = 0, base, peak = 0, now = -1;
+	int port, nfd, base, peak, now;
 	cJSON *r;
 
 	(void)state;
@@ -941,37 +957,9 @@ budget_spenders_that_go_on_do_not_wedge_the_engine(void **state)
 	assert_int_equal(start_tcp(&e, &port, NULL), 0);
 	base = itest_fds(e.pid);
 	assert_true(base > 0);
-	for (int round = 0; round < ROUNDS; round++) {
-		for (int i = 0; i < PER; i++) {
-			int fd = sp_connect(port);
-
-			if (fd < 0)
-				continue;
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			for (int k = 0; k < 3000; k++)
-				if (sp_send(fd, (uint32_t)k + 1, "{\"cmd\":"
-				    "\"status\",\"id\":\"x\"}") != 0)
-					break;
-			fds[nfd++] = fd;
-		}
-		usleep(1000000);
-		if (round >= 1)
-			for (int i = (round - 1) * PER; i < round * PER && i < nfd;
-			    i++)
-				if (fds[i] >= 0) {
-					close(fds[i]);
-					fds[i] = -1;
-				}
-		now = itest_fds(e.pid);
-		peak = now > peak ? now : peak;
-	}
-	for (int i = 0; i < nfd; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 20000;
-	    usleep(200000))
-		if ((now = itest_fds(e.pid)) <= base + 4)
-			break;
+	itest_rounds(e.pid, ROUNDS, PER, budget_spender_open, &port, &nfd,
+	    &peak);
+	now = itest_fds_settle(e.pid, base + 4, 20000);
 	fprintf(stderr, "budget: %d tokenless peers sending on past their "
 	    "budget in %d rounds: the engine's descriptors %d before, %d at "
 	    "most, %d after\n", nfd, ROUNDS, base, peak, now);

@@ -260,3 +260,47 @@ itest_fds(pid_t pid)
 	closedir(dir);
 	return n;
 }
+
+int
+itest_fds_settle(pid_t pid, int most, int ms)
+{
+	int now = itest_fds(pid);
+
+	for (long long t0 = itest_now_ms(); now > most &&
+	    itest_now_ms() - t0 < ms; now = itest_fds(pid))
+		usleep(200000);
+	return now;
+}
+
+void
+itest_rounds(pid_t pid, int rounds, int per, int (*open)(void *), void *arg,
+             int *opened, int *peak)
+{
+	int *fds = calloc((size_t)(rounds * per), sizeof *fds), n = 0, now;
+
+	*opened = *peak = 0;
+	if (fds == NULL)
+		return;
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < per; i++) {
+			int fd = open(arg);
+
+			if (fd >= 0)
+				fds[n++] = fd;
+		}
+		usleep(1000000);
+		/* The round before goes, two seconds old. */
+		for (int i = (r - 1) * per; r >= 1 && i < r * per && i < n; i++)
+			if (fds[i] >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		now = itest_fds(pid);
+		*peak = now > *peak ? now : *peak;
+	}
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	*opened = n;
+}

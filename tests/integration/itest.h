@@ -54,5 +54,14 @@ const char *itest_str(const cJSON *o, const char *name);
 long long itest_now_ms(void);
 /* The open descriptors of process pid (Linux: /proc/PID/fd), or -1. */
 int itest_fds(pid_t pid);
+/* Wait up to ms for pid to hold at most `most` descriptors; the count at
+ * the end. */
+int itest_fds_settle(pid_t pid, int most, int ms);
+/* rounds of per connections, each opened by open(arg) (a descriptor, or
+ * -1), a second apart; each round's are closed a second after the next
+ * began (each stays 2 s), the rest at the end.  *opened: how many; *peak:
+ * the most descriptors pid held at a round's end. */
+void itest_rounds(pid_t pid, int rounds, int per, int (*open)(void *),
+                  void *arg, int *opened, int *peak);
 
 #endif
