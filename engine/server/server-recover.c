@@ -12,7 +12,9 @@
  * simulated time it was journaled at, the clock being moved there first
  * exactly as the live loop moved it (exec_tick to the command's time, only
  * forwards), and finally the clock goes to the last journaled record's
- * time.  A journaled speed command is applied like the others, so the
+ * time, what is due at that time included: a journal cut by a crash just
+ * after a submit's first fill ends at the submit's own time, and the block
+ * must start and trade there again.  A journaled speed command is applied like the others, so the
  * session keeps the pace a supervisor set (--speed only sets the pace of a
  * session that never had one).  The market is deterministic on its own
  * grid, so this reproduces
@@ -623,7 +625,13 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 	s->recovering = 1;
 	if (rec_commands(s, rd, &napplied, &nids, err, errlen) != 0)
 		goto out;
-	if (!r.diverged && t_last > s->t) {
+	/* Up to and including t_last: the pass after a command works off
+	 * what is due at the command's own time first (a block submitted
+	 * then starts and trades then), so a journal that ends in those
+	 * records ends at the command's time, and they are re-made only by a
+	 * tick to it (exec_tick() does nothing twice: what it did at a time
+	 * has moved its next due time past it). */
+	if (!r.diverged && t_last >= s->t) {
 		exec_tick(s->x, t_last);
 		s->t = t_last;
 	}

@@ -26,6 +26,9 @@
  *   1, the engine refuses and leaves the file alone, and the salvaged copy
  *   checks clean and continues with one block, not two.  Taken out
  *   instead, the record after the gap names it.
+ * journal_cut_in_a_submits_first_pass_recovers: a journal cut by a crash
+ *   right after a submit's first pass (its last record at the submit's
+ *   time, the block's first fill among them) continues with the block.
  * older_journal_with_a_submit_without_lit_recovers and
  *   older_journal_with_a_scenario_order_without_lit_recovers: a venue set
  *   "dark", refused live naming venues and the value, recovers from an
@@ -1206,6 +1209,105 @@ older_journal_recovers(int header, int submit)
 	remove_dir(dir);
 }
 
+/*
+ * A crash can leave a journal that ends in the pass right after a
+ * command: the pass works off what is due at the command's own time
+ * first, so a block submitted then starts and crosses then, its fill is
+ * synced, and the process dies before any later record.  The journal's
+ * last record is then at the submit's time, and recovery, which moved the
+ * clock to the last record's time only when that was later than the last
+ * command's, never started the block: "fill 1 ... is journaled but the
+ * re-simulation ... made only 0 fills", and the engine refused its own
+ * journal (itest-journal's older-journal tests met it about one CI run in
+ * three, when their kill fell there).  Here the journal is cut exactly
+ * there, as such a crash leaves it (every record up to the last at the
+ * submit's time), and must continue with the block and its fill.
+ */
+static void
+journal_cut_in_a_submits_first_pass_recovers(void **state)
+{
+	struct itest_engine e;
+	char dir[256], jpath[300], cpath[300], jarg[320], *hj;
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	const cJSON *b;
+	cJSON *r;
+	int64_t t_submit = -1;
+	long long filled = 0, deadline;
+	int fills = 0, kept = 0, found = 0;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(jpath, sizeof jpath, "%s/live.trj", dir);
+	snprintf(cpath, sizeof cpath, "%s/cut.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=4",
+	    "--speed=60", "--scenario=calm", (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"jt-cross\",\"sym\":"
+	    "\"QDI\",\"side\":\"sell\",\"qty\":3000,\"duration_s\":300,"
+	    "\"algo\":\"twap-aggressive\",\"reason\":\"journal test\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	/* Its first slice crosses into the bids at once (a sell: the
+	 * scenario's own block rests on the ask, and a buy's cross could meet
+	 * it and be stopped as a self-trade); wait until the engine has it. */
+	deadline = itest_now_ms() + 10000;
+	while (filled == 0 && itest_now_ms() < deadline) {
+		r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+			if (strcmp(itest_str(b, "id"), "2") == 0)
+				filled = (long long)cJSON_GetNumberValue(
+				    cJSON_GetObjectItem(b, "filled"));
+		cJSON_Delete(r);
+	}
+	assert_true(filled > 0);
+	itest_kill9(&e);
+
+	/* The journal as a crash in the submit's own pass leaves it. */
+	assert_int_equal(jrnl_reader_open(&rd, jpath, &hj), 0);
+	assert_int_equal(jrnl_create(&j, cpath, hj), 0);
+	free(hj);
+	while (jrnl_next(rd, &rec) == 1) {
+		if (t_submit >= 0 && rec.t > t_submit)
+			break;
+		if (rec.kind == JRNL_COMMAND && memmem(rec.data, rec.len,
+		    "\"id\":\"jt-cross\"", 15) != NULL)
+			t_submit = rec.t;
+		if (t_submit >= 0 && rec.kind == JRNL_EVENT && rec.len > 5 &&
+		    memcmp(rec.data, "fill", 5) == 0 && memmem(rec.data,
+		    rec.len, "\"block\":\"2\"", 11) != NULL)
+			fills++;
+		assert_int_equal(jrnl_append(j, rec.kind, rec.t, rec.data,
+		    rec.len), 0);
+		kept++;
+	}
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	jrnl_reader_close(rd);
+	if (t_submit < 0 || fills == 0)
+		fail_msg("the live journal has no fill of block 2 at the "
+		    "submit's time (%d records kept): the test's premise is gone",
+		    kept);
+
+	/* Continued: the block is there with at least the journaled fills,
+	 * every one of them re-made. */
+	snprintf(jarg, sizeof jarg, "--journal=%s", cpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	assert_non_null(r);
+	cJSON_ArrayForEach(b, cJSON_GetObjectItem(r, "blocks"))
+		if (strcmp(itest_str(b, "id"), "2") == 0) {
+			found = 1;
+			assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(b,
+			    "filled")) > 0);
+		}
+	cJSON_Delete(r);
+	assert_true(found);
+	assert_int_equal(itest_stop(&e), 0);
+	remove_dir(dir);
+}
+
 /* A submit of "venues":"dark" in an older engine's journal. */
 static void
 older_journal_with_a_submit_without_lit_recovers(void **state)
@@ -1239,6 +1341,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(replay_publishes_no_impossible_time),
 		cmocka_unit_test(salvage_mends_a_record_with_an_impossible_time),
 		cmocka_unit_test(check_and_salvage_name_records_no_reader_can_take),
+		cmocka_unit_test(journal_cut_in_a_submits_first_pass_recovers),
 		cmocka_unit_test(older_journal_with_a_submit_without_lit_recovers),
 		cmocka_unit_test(
 		    older_journal_with_a_scenario_order_without_lit_recovers),
