@@ -1689,13 +1689,16 @@ store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
 	}
 }
 
+static int store_session_seen(struct store *s, const cJSON *o);
+
 static void
 store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
 {
 	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
 
-	/* Liveness does not wait for a snapshot. */
+	/* Liveness does not wait for a snapshot; nor does a new session. */
 	if (beat && !s->replay) {
+		store_session_seen(s, ev->json);
 		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
 			s->resync = RESYNC_WANTED;
 		s->hb_seen = 1;
@@ -1831,21 +1834,40 @@ store_session_reset(struct store *s)
 	}
 }
 
-int
-store_apply_hello(struct store *s, const cJSON *reply)
+/*
+ * The engine session that o (a hello's answer or a heartbeat) names: one
+ * other than the store's empties the store (store_session_reset), raises
+ * s->session_new for the transport and returns 1.  A heartbeat says it as
+ * soon as a new engine's events arrive; a hello's answer can come seconds
+ * later (its connection dials again on its own), and until then the old
+ * session's audit log and decisions stood beside the new one's events
+ * (tui/console-lost, one CI run).
+ */
+static int
+store_session_seen(struct store *s, const cJSON *o)
 {
 	char session[sizeof s->session] = "";
-	double tick;
 	int reset = 0;
 
-	store_get_text(reply, "session", session, sizeof session);
+	store_get_text(o, "session", session, sizeof session);
 	if (session[0] != '\0' && s->session[0] != '\0' &&
 	    strcmp(session, s->session) != 0) {
 		store_session_reset(s);
+		s->session_new = 1;
 		reset = 1;
 	}
 	if (session[0] != '\0')
 		memcpy(s->session, session, sizeof s->session);
+	return reset;
+}
+
+int
+store_apply_hello(struct store *s, const cJSON *reply)
+{
+	double tick;
+	int reset;
+
+	reset = store_session_seen(s, reply);
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);
 	store_get_text(reply, "engine", s->engine, sizeof s->engine);

@@ -260,6 +260,72 @@ live_work(uv_work_t *w)
 	r->rv = ipc_client_request(lv->client, r->req, &r->reply, r->timeout_ms);
 }
 
+/*
+ * The store was emptied for another engine session (its heartbeat or a
+ * hello's answer said so): nothing of the old one's lists or selection
+ * may stand for the new one's, and a command queued (or to be sent
+ * again) was made on the old session's picture, as was a prompt still
+ * open: all of it is said in one message, which the next would hide.
+ * The new engine does not know this console: hello first, unless one is
+ * already on its way.
+ */
+static void
+live_session_new(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+	char closed[16], dropped[160] = "";
+	size_t off = 0;
+
+	t->store.session_new = 0;
+	for (int i = 0; i < PANEL_COUNT; i++) {
+		t->panels[i].scroll = 0;
+		t->panels[i].mark = 0;
+		t->panels[i].dirty = 1;
+	}
+	view_selection_reset(&t->view);
+	t->full_redraw = 1;
+	tui_session_new(t, closed, sizeof closed);
+	lv->tail = NULL;
+	for (struct live_req **pp = &lv->head; *pp != NULL;) {
+		struct live_req *q = *pp;
+
+		if (q->kind != LIVE_COMMAND) {
+			lv->tail = q;
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
+		if (!live_is_estimate(q) && off < sizeof dropped)
+			off += (size_t)snprintf(dropped + off, sizeof dropped - off,
+			    "%s%s%s", off ? ", " : "", q->what, q->again ?
+			    " (sent once before)" : "");
+		live_drop(t, q, NULL);
+	}
+	tui_message(t, closed[0] || dropped[0] ? MSG_ERR : MSG_INFO, "a new "
+	    "engine session (%s) at %s: the last session's picture is "
+	    "cleared%s%s%s%s%s", t->store.session, lv->url,
+	    closed[0] || dropped[0] ? "; not sent: " : "", closed,
+	    closed[0] ? " (open)" : "", closed[0] && dropped[0] ? ", " : "",
+	    dropped);
+	if (!lv->hello_ok && !lv->hello_pending)
+		live_hello_first(t);
+	live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
+	    LIVE_HELLO_MS);
+}
+
+/* After events are taken: another engine's heartbeat among them, and
+ * what this console knew of the last one's login is gone with it. */
+static void
+live_session_check(struct tui *t)
+{
+	struct live *lv = t->tp_state;
+
+	if (!t->store.session_new)
+		return;
+	lv->hello_ok = 0;
+	live_session_new(t);
+}
+
 static void
 live_hello_done(struct tui *t, struct live_req *r)
 {
@@ -286,49 +352,7 @@ live_hello_done(struct tui *t, struct live_req *r)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
 		t->view.refused = 0;
 		if (store_apply_hello(&t->store, r->reply)) {
-			/* Another session: nothing of the old one's lists or
-			 * selection may stand for the new one's. */
-			for (int i = 0; i < PANEL_COUNT; i++) {
-				t->panels[i].scroll = 0;
-				t->panels[i].mark = 0;
-				t->panels[i].dirty = 1;
-			}
-			view_selection_reset(&t->view);
-			t->full_redraw = 1;
-			/* A command queued (or to be sent again) was made on
-			 * the old session's picture: its blocks are not this
-			 * one's.  So is a prompt still open.  All of it is
-			 * said in one message, which the next would hide. */
-			char closed[16], dropped[160] = "";
-			size_t off = 0;
-
-			tui_session_new(t, closed, sizeof closed);
-			lv->tail = NULL;
-			for (struct live_req **pp = &lv->head; *pp != NULL;) {
-				struct live_req *q = *pp;
-
-				if (q->kind != LIVE_COMMAND) {
-					lv->tail = q;
-					pp = &q->next;
-					continue;
-				}
-				*pp = q->next;
-				if (!live_is_estimate(q) && off < sizeof dropped)
-					off += (size_t)snprintf(dropped + off,
-					    sizeof dropped - off, "%s%s%s",
-					    off ? ", " : "", q->what,
-					    q->again ? " (sent once before)" : "");
-				live_drop(t, q, NULL);
-			}
-			tui_message(t, closed[0] || dropped[0] ? MSG_ERR :
-			    MSG_INFO, "a new engine session (%s) at %s: the last "
-			    "session's picture is cleared%s%s%s%s%s",
-			    t->store.session, lv->url,
-			    closed[0] || dropped[0] ? "; not sent: " : "",
-			    closed, closed[0] ? " (open)" : "",
-			    closed[0] && dropped[0] ? ", " : "", dropped);
-			live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
-			    LIVE_HELLO_MS);
+			live_session_new(t);
 			return;
 		}
 		/* The engine's state, speed and symbols. */
@@ -638,6 +662,7 @@ live_on_events(uv_poll_t *h, int status, int events)
 		total += n;
 	} while (n == LIVE_BATCH && total < LIVE_DRAIN_MAX && bad <= 1000 &&
 	    tui_now_ms() - now < LIVE_DRAIN_MS);
+	live_session_check(t);
 	if (store_resync_wanted(&t->store))
 		live_tick(t, now);
 	/* Something came: rest, and let more gather before the next drain. */

@@ -282,7 +282,12 @@ struct store {
 	/* hello's "algos": every algorithm the engine has, ", " between
 	 * them; "" when it did not say (the engine then checks alone). */
 	char algos[256];
-	char session[24]; /* hello's "session": which engine session this is */
+	char session[24]; /* hello's or a heartbeat's "session": which engine
+	                     session this is */
+	/* Set when a heartbeat or a hello named another session and the
+	 * store was emptied; the transport clears it once it has dropped
+	 * what was meant for the old one (queued commands, a prompt). */
+	int session_new;
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed;
 	int64_t subs;
@@ -393,7 +398,8 @@ void store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
 /* Replies.  A hello naming another session than the one the store holds
  * (a new engine on the same address) empties the store first, so nothing
  * of the old session is shown as the new one's, and wants a snapshot;
- * returns 1 then, else 0. */
+ * returns 1 then, else 0.  A heartbeat naming another session does the
+ * same as it is taken (store_push), and both set session_new. */
 int store_apply_hello(struct store *s, const cJSON *reply);
 /* A status reply: engine state, speed and symbols (blocks come from the
  * snapshot and events, in sequence). */

@@ -630,6 +630,10 @@ server_on_beat(uv_timer_t *h)
 	    1000.0 : 0.0);
 	cJSON_AddNumberToObject(o, "lost_ms", round(s->lost_ms));
 	cJSON_AddStringToObject(o, "name", s->name);
+	/* Which session: a console that was watching another engine on
+	 * this address knows from the first beat that its picture is not
+	 * this one's, without waiting for its hello's answer. */
+	cJSON_AddStringToObject(o, "session", s->session);
 	server_jrnl_describe(s, o);
 	server_publish(s, TOPIC_HEARTBEAT, o);
 	cJSON_Delete(o);

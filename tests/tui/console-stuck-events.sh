@@ -75,9 +75,12 @@ rm -f "$TMP/ctl" "$TMP/ctl.events" "$TMP/j.trj"
 start_engine --speed 60 --name third-engine --seed 9
 wait_for "third-engine" 40
 wait_gone_re "ENGINE LOST" 30
-# Heartbeats alone say the name; the hello's answer, on the command
-# connection, says the session is new, and a command goes through.
+# Heartbeats alone say the name and that the session is new (the picture
+# is emptied at once, the role unknown); the hello's answer, on the
+# command connection once it is dialled again, says the role, and a
+# command goes through.
 wait_for "a new engine session" 40
+wait_for "role trader" 40
 wait_for "State  WORKING" 30
 tmux_ send-keys p
 wait_for "pause 1: reason:"

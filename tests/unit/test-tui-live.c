@@ -10,7 +10,11 @@
  *     longer counted in flight;
  *   - an engine that answers hello as a new session drops every queued
  *     command and closes an open prompt that would send, and one message
- *     names them all.
+ *     names them all;
+ *   - so does the first heartbeat of another session, at once (its hello's
+ *     answer can come seconds later), emptying the old session's audit
+ *     log and putting a hello first; a heartbeat of the same session, and
+ *     then the hello's answer naming the new one, change nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +27,7 @@
 #include <cmocka.h>
 
 #include "tui/transport-live.c"
+#include "tests/unit/tui-fixture.h"
 
 static struct live_req held; /* "in flight": live_submit() sends nothing */
 
@@ -166,12 +171,82 @@ new_session_drops_queued_commands_and_the_open_prompt(void **state)
 	live_fixture_free(t);
 }
 
+static void
+heartbeat_of_a_new_session_clears_the_picture_at_once(void **state)
+{
+	struct tui *t = live_fixture();
+	struct live *lv = t->tp_state;
+	struct live_req *r;
+	const int64_t t0 = 34200LL * 1000000000LL;
+
+	(void)state;
+	snprintf(t->store.session, sizeof t->store.session, "old-session");
+	lv->hello_ok = 1;
+	push_at(&t->store, TOPIC_AUDIT, 5, t0, "{\"cmd\":\"throttle\","
+	    "\"ok\":true,\"client\":\"tranche\",\"role\":\"trader\","
+	    "\"user\":\"bo\",\"what\":\"throttle block 1 30%\",\"reason\":"
+	    "\"first session mark\",\"result\":\"ok\"}", 1000);
+	assert_int_equal(t->store.audit.count, 1);
+	queue(t, LIVE_COMMAND, CMD_PAUSE);
+
+	/* The same session's heartbeat: nothing changes. */
+	push_at(&t->store, TOPIC_HEARTBEAT, 6, t0, "{\"speed\":\"60\","
+	    "\"state\":\"LIVE\",\"name\":\"first-engine\",\"session\":"
+	    "\"old-session\"}", 1100);
+	assert_false(t->store.session_new);
+	live_session_check(t);
+	assert_int_equal(t->store.audit.count, 1);
+	assert_string_equal(queue_words(t), "pause");
+
+	/* Another engine on the address: its first heartbeat. */
+	push_at(&t->store, TOPIC_HEARTBEAT, 1, t0 + 1000000000LL,
+	    "{\"speed\":\"60\",\"state\":\"LIVE\",\"name\":"
+	    "\"second-engine\",\"session\":\"new-session\"}", 5000);
+	assert_true(t->store.session_new);
+	assert_int_equal(t->store.audit.count, 0);
+	live_session_check(t);
+	assert_false(t->store.session_new);
+	assert_string_equal(t->store.session, "new-session");
+	assert_string_equal(queue_words(t), "hello status");
+	assert_false(lv->hello_ok);
+	if (strstr(t->msg, "a new engine session (new-session)") == NULL ||
+	    strstr(t->msg, "not sent: pause") == NULL)
+		fail_msg("the message: \"%s\"", t->msg);
+
+	/* The hello's answer names the session the heartbeat did: nothing
+	 * is cleared twice, and the console is attached; what was not sent
+	 * stays said (an error stays on the line until a key). */
+	push_at(&t->store, TOPIC_AUDIT, 2, t0 + 2000000000LL, "{\"cmd\":"
+	    "\"throttle\",\"ok\":true,\"client\":\"tranche\",\"role\":"
+	    "\"trader\",\"user\":\"bo\",\"what\":\"throttle block 1 40%\","
+	    "\"reason\":\"second session mark\",\"result\":\"ok\"}", 5100);
+	r = lv->head; /* the hello, sent and answered */
+	assert_int_equal(r->kind, LIVE_HELLO);
+	lv->head = r->next;
+	lv->hello_pending = 1;
+	r->rv = 0;
+	r->reply = cJSON_Parse("{\"ok\":true,\"session\":\"new-session\","
+	    "\"engine\":\"second-engine\",\"role\":\"trader\"}");
+	assert_non_null(r->reply);
+	live_hello_done(t, r);
+	live_req_free(r);
+	assert_false(t->store.session_new);
+	assert_true(lv->hello_ok);
+	assert_int_equal(t->store.audit.count, 1);
+	assert_string_equal(queue_words(t), "status status");
+	if (strstr(t->msg, "not sent: pause") == NULL)
+		fail_msg("the message: \"%s\"", t->msg);
+	live_fixture_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(commands_go_ahead_of_snapshots_never_of_hello),
 		cmocka_unit_test(new_session_drops_queued_commands_and_the_open_prompt),
+		cmocka_unit_test(
+		    heartbeat_of_a_new_session_clears_the_picture_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
