@@ -15,6 +15,9 @@
  *   (not a second pause's "not working" refusal).
  * crash_divergence_is_refused: a journal whose fill was altered (with a
  *   good checksum) is refused at start, naming the record offset.
+ * crash_at_any_record_boundary_recovers: a session with a burst of
+ *   commands, killed, its journal cut at every record boundary at a
+ *   command's time and at others evenly between: every cut continues.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -335,6 +338,141 @@ crash_divergence_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A crash can leave any record boundary (a kill -9 loses the buffer, never
+ * a record before it).  A session with a burst of commands -- a crossing
+ * submit, a pause, a dark submit, a throttle, a style override, a kill
+ * switch and its release -- is killed, and the journal is cut at every
+ * boundary at a command's own time (the pass after a command works off
+ * what is due at that time first: a cut there ended a journal inside it,
+ * and recovery refused its own journal, found by the older-journal test's
+ * flake on 2026-12-07) and at others evenly between, about CUTS_MAX in
+ * all so the test stays short: every cut must continue.
+ */
+#define CUTS_MAX 90
+static void
+crash_at_any_record_boundary_recovers(void **state)
+{
+	static const char *const cmds[] = {
+		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"sell\",\"qty\":3000,"
+		    "\"duration_s\":300,\"algo\":\"twap-aggressive\",\"reason\":"
+		    "\"cut test\"}",
+		"{\"cmd\":\"pause\",\"block\":\"1\",\"reason\":\"cut test\"}",
+		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\",\"qty\":2000,"
+		    "\"duration_s\":200,\"venues\":\"lit,dark\",\"reason\":"
+		    "\"cut test\"}",
+		"{\"cmd\":\"throttle\",\"block\":\"2\",\"pct\":20,\"reason\":"
+		    "\"cut test\"}",
+		"{\"cmd\":\"override\",\"block\":\"3\",\"action\":\"style\","
+		    "\"style\":\"aggressive\",\"for_s\":60,\"reason\":"
+		    "\"cut test\"}",
+		"{\"cmd\":\"kill\",\"reason\":\"cut test\"}",
+		"{\"cmd\":\"release\",\"reason\":\"cut test\"}",
+		"{\"cmd\":\"resume\",\"block\":\"1\",\"reason\":\"cut test\"}",
+	};
+	struct itest_engine e;
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct { int kind; int64_t t; size_t len; char *data; } *recs = NULL;
+	int64_t ct[16];
+	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0;
+	char dir[256], jarg[320], jpath[300], cpath[300], carg[320], *hj, cmd[600];
+	cJSON *r;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof jpath, "%s/live.trj", dir);
+	snprintf(cpath, sizeof cpath, "%s/cut.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	snprintf(carg, sizeof carg, "--journal=%s", cpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=4",
+	    "--speed=60", "--scenario=calm", (char *)NULL), 0);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		r = itest_cmd(&e, cmds[i]);
+		if (!itest_ok(r))
+			fail_msg("command %zu refused: %s", i, itest_errmsg(r));
+		cJSON_Delete(r);
+		if (i == 1 || i == 4)
+			usleep(300000);
+	}
+	usleep(1000000);
+	itest_kill9(&e);
+
+	/* Every record, and the times of the commands. */
+	assert_int_equal(jrnl_reader_open(&rd, jpath, &hj), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		if (nrec == cap) {
+			cap = cap ? cap * 2 : 256;
+			recs = realloc(recs, cap * sizeof *recs);
+			assert_non_null(recs);
+		}
+		recs[nrec].kind = rec.kind;
+		recs[nrec].t = rec.t;
+		recs[nrec].len = rec.len;
+		recs[nrec].data = malloc(rec.len ? rec.len : 1);
+		assert_non_null(recs[nrec].data);
+		memcpy(recs[nrec].data, rec.data, rec.len);
+		if (rec.kind == JRNL_COMMAND && memmem(rec.data, rec.len,
+		    "cut test", 8) != NULL) {
+			if (first == 0)
+				first = nrec;
+			if (nct < 16 && (nct == 0 || ct[nct - 1] != rec.t))
+				ct[nct++] = rec.t;
+		}
+		nrec++;
+	}
+	jrnl_reader_close(rd);
+	assert_true(first > 0);
+	assert_true(nct >= 3);
+
+	/* Every cut at a command's time, and others evenly between. */
+	size_t nat = 0, stride;
+
+	for (size_t k = first + 1; k <= nrec; k++)
+		for (size_t c = 0; c < nct; c++)
+			if (recs[k - 1].t == ct[c]) {
+				nat++;
+				break;
+			}
+	stride = nat + 1 < CUTS_MAX ? (nrec - first) / (CUTS_MAX - nat - 1) +
+	    1 : nrec;
+	for (size_t k = first + 1; k <= nrec; k++) {
+		struct jrnl *j;
+		int at_cmd = 0;
+
+		for (size_t c = 0; c < nct; c++)
+			at_cmd |= recs[k - 1].t == ct[c];
+		if (!at_cmd && (k - first) % stride != 0 && k != nrec)
+			continue;
+		unlink(cpath);
+		assert_int_equal(jrnl_create(&j, cpath, hj), 0);
+		for (size_t i = 0; i < k; i++)
+			assert_int_equal(jrnl_append(j, recs[i].kind, recs[i].t,
+			    recs[i].data, recs[i].len), 0);
+		assert_int_equal(jrnl_sync(j), 0);
+		jrnl_close(j);
+		if (itest_start(&e, tranched, carg, (char *)NULL) != 0)
+			fail_msg("the journal cut after record %zu of %zu (t=%lld, "
+			    "%s) does not continue", k, nrec,
+			    (long long)recs[k - 1].t, at_cmd ? "at a command's "
+			    "time" : "between");
+		assert_int_equal(itest_stop(&e), 0);
+		ncuts++;
+	}
+	fprintf(stderr, "itest-crash: %zu cuts of %zu records continued "
+	    "(%zu at the %zu command times, one in %zu between)\n", ncuts,
+	    nrec, nat, nct, stride);
+	assert_true(ncuts >= 20);
+	for (size_t i = 0; i < nrec; i++)
+		free(recs[i].data);
+	free(recs);
+	free(hj);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Fills by time, then child: how two markets' fills interleave in a
  * journal depends on how the loop stepped, each market's own do not. */
 static int
@@ -437,14 +575,17 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(crash_after_a_second_markets_earlier_event_recovers),
 		cmocka_unit_test(crash_divergence_is_refused),
+		cmocka_unit_test(crash_at_any_record_boundary_recovers),
 		cmocka_unit_test(crash_commands_are_reapplied_and_ids_remembered),
 		cmocka_unit_test(crash_twenty_kills_equal_an_uninterrupted_run),
 	};
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: itest-crash TRANCHED\n");
+		fprintf(stderr, "usage: itest-crash TRANCHED [TEST-PATTERN]\n");
 		return 2;
 	}
 	tranched = argv[1];
+	if (argc > 2 && argv[2][0] != '\0')
+		cmocka_set_test_filter(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
