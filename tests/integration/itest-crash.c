@@ -349,7 +349,7 @@ crash_divergence_is_refused(void **state)
  * flake on 2026-12-07) and at others evenly between, about CUTS_MAX in
  * all so the test stays short: every cut must continue.
  */
-#define CUTS_MAX 90
+#define CUTS_MAX 64
 static void
 crash_at_any_record_boundary_recovers(void **state)
 {
