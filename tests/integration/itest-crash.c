@@ -44,6 +44,15 @@ struct fill {
 	long long px, qty, t;
 };
 
+/* A fresh directory of the test's own under $TMPDIR (or /tmp). */
+static void
+crash_dir(char *dir, size_t n)
+{
+	snprintf(dir, n, "%s/tranche-crash-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+}
+
 /* The fills of a journal, and a check that seqs only grow. */
 static size_t
 journal_fills(const char *path, struct fill **out)
@@ -149,9 +158,7 @@ crash_twenty_kills_equal_an_uninterrupted_run(void **state)
 	assert_true(na > 100);
 
 	/* B: the same seed, killed 20 times. */
-	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	crash_dir(dir, sizeof dir);
 	snprintf(jpath, sizeof jpath, "%s/b.trj", dir);
 	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
 	while (!done) {
@@ -209,9 +216,7 @@ crash_commands_are_reapplied_and_ids_remembered(void **state)
 	cJSON *r;
 	long long filled = 0;
 
-	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	crash_dir(dir, sizeof dir);
 	snprintf(jarg, sizeof jarg, "--journal=%s/c.trj", dir);
 	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=5",
 	    "--speed=600", (char *)NULL), 0);
@@ -319,9 +324,7 @@ crash_divergence_is_refused(void **state)
 	char dir[256], jarg[320], jpath[300], cmd[2048];
 	long long off;
 
-	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	crash_dir(dir, sizeof dir);
 	snprintf(jpath, sizeof jpath, "%s/d.trj", dir);
 	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
 	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=3",
@@ -380,9 +383,7 @@ crash_at_any_record_boundary_recovers(void **state)
 	cJSON *r;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	crash_dir(dir, sizeof dir);
 	snprintf(jpath, sizeof jpath, "%s/live.trj", dir);
 	snprintf(cpath, sizeof cpath, "%s/cut.trj", dir);
 	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
@@ -514,9 +515,7 @@ crash_after_a_second_markets_earlier_event_recovers(void **state)
 	int rv;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-crash-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	crash_dir(dir, sizeof dir);
 	snprintf(full, sizeof full, "%s/full.trj", dir);
 	snprintf(cut, sizeof cut, "%s/cut.trj", dir);
 	snprintf(jarg, sizeof jarg, "--journal=%s", full);
