@@ -51,9 +51,15 @@
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
 
-/* The execution layer's own topics: reproduced by re-simulation. */
+/* The execution layer's own topics: reproduced by re-simulation.  Those
+ * past the journal's end are new and go out; any other topic the
+ * re-simulation makes (book, block: the live loop's own, made again on
+ * its next pass) is dropped.  "news" was missing until 2026-12-07: an item
+ * re-made at the very end of the re-simulation (a crash before the first
+ * pass, with an item at the open; or a cut between a record at the item's
+ * time and the item) was dropped as if journaled, and never published. */
 static const char *const rec_topics[] = {
-	"alert", "child", "decision", "fill", "trade", "mid", "rfq",
+	"alert", "child", "decision", "fill", "trade", "mid", "rfq", "news",
 };
 #define NTOPICS (sizeof rec_topics / sizeof rec_topics[0])
 

@@ -18,6 +18,9 @@
  * crash_at_any_record_boundary_recovers: a session with a burst of
  *   commands, killed, its journal cut at every record boundary at a
  *   command's time and at others evenly between: every cut continues.
+ * crash_before_the_first_pass_keeps_the_news_at_the_open: a journal of a
+ *   header alone continues with the --news item due at the open published
+ *   and journaled once.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -474,6 +477,70 @@ crash_at_any_record_boundary_recovers(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A crash before the first clock pass leaves the journal's header and no
+ * record.  Recovery then moves the clock to the open, where a news item
+ * of the session's --news file is due: the item must be published and
+ * journaled once, as the live engine would have in its first pass (found
+ * by a review on 2026-12-07: recovery re-made it and dropped it as
+ * already journaled, "news" not being among the topics it counts, so the
+ * session went on without it).
+ */
+static void
+crash_before_the_first_pass_keeps_the_news_at_the_open(void **state)
+{
+	struct itest_engine e;
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	char dir[256], jarg[320], npath[300], narg[320], jpath[300], cpath[300],
+	    carg[320], cmd[600], *hj;
+	int news = 0, alerts = 0;
+	FILE *f;
+
+	(void)state;
+	crash_dir(dir, sizeof dir);
+	snprintf(npath, sizeof npath, "%s/news.jsonl", dir);
+	snprintf(jpath, sizeof jpath, "%s/live.trj", dir);
+	snprintf(cpath, sizeof cpath, "%s/cut.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	snprintf(carg, sizeof carg, "--journal=%s", cpath);
+	snprintf(narg, sizeof narg, "--news=%s", npath);
+	assert_non_null(f = fopen(npath, "w"));
+	fputs("{\"t\":\"09:30:00\",\"symbol\":\"QDI\",\"headline\":\"AT THE "
+	    "OPEN\",\"sentiment\":-0.5}\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(itest_start(&e, tranched, jarg, narg, "--seed=3",
+	    "--speed=60", "--scenario=calm", (char *)NULL), 0);
+	itest_kill9(&e);
+
+	/* The header alone, as a crash before the first pass leaves it. */
+	assert_int_equal(jrnl_reader_open(&rd, jpath, &hj), 0);
+	jrnl_reader_close(rd);
+	assert_int_equal(jrnl_create(&j, cpath, hj), 0);
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
+	free(hj);
+	assert_int_equal(itest_start(&e, tranched, carg, (char *)NULL), 0);
+	usleep(500000);
+	assert_int_equal(itest_stop(&e), 0);
+
+	assert_int_equal(jrnl_reader_open(&rd, cpath, NULL), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		if (rec.kind != JRNL_EVENT || memmem(rec.data, rec.len,
+		    "AT THE OPEN", 11) == NULL)
+			continue;
+		news += memcmp(rec.data, "news", 5) == 0;
+		alerts += memcmp(rec.data, "alert", 6) == 0;
+	}
+	jrnl_reader_close(rd);
+	if (news != 1)
+		fail_msg("the continued journal holds %d news records of the item "
+		    "at the open (and %d alerts naming it), not 1", news, alerts);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Fills by time, then child: how two markets' fills interleave in a
  * journal depends on how the loop stepped, each market's own do not. */
 static int
@@ -575,6 +642,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(crash_after_a_second_markets_earlier_event_recovers),
 		cmocka_unit_test(crash_divergence_is_refused),
 		cmocka_unit_test(crash_at_any_record_boundary_recovers),
+		cmocka_unit_test(
+		    crash_before_the_first_pass_keeps_the_news_at_the_open),
 		cmocka_unit_test(crash_commands_are_reapplied_and_ids_remembered),
 		cmocka_unit_test(crash_twenty_kills_equal_an_uninterrupted_run),
 	};
