@@ -1698,7 +1698,8 @@ store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
 
 	/* Liveness does not wait for a snapshot; nor does a new session. */
 	if (beat && !s->replay) {
-		store_session_seen(s, ev->json);
+		if (!s->engine_replay)
+			store_session_seen(s, ev->json);
 		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
 			s->resync = RESYNC_WANTED;
 		s->hb_seen = 1;
@@ -1868,6 +1869,8 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	int reset;
 
 	reset = store_session_seen(s, reply);
+	s->engine_replay = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+	    "replay"));
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);
 	store_get_text(reply, "engine", s->engine, sizeof s->engine);

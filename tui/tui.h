@@ -288,6 +288,11 @@ struct store {
 	 * store was emptied; the transport clears it once it has dropped
 	 * what was meant for the old one (queued commands, a prompt). */
 	int session_new;
+	/* The last hello's answer said "replay": a replay engine plays back
+	 * a journal's heartbeats as they were, and those of a journal
+	 * continued by engines before its header kept a session name one
+	 * id after another: not a new engine, so only the hello's counts. */
+	int engine_replay;
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed;
 	int64_t subs;

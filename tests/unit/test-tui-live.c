@@ -14,7 +14,9 @@
  *   - so does the first heartbeat of another session, at once (its hello's
  *     answer can come seconds later), emptying the old session's audit
  *     log and putting a hello first; a heartbeat of the same session, and
- *     then the hello's answer naming the new one, change nothing.
+ *     then the hello's answer naming the new one, change nothing;
+ *   - a replay engine's heartbeats, which may name several sessions one
+ *     after another, clear nothing once its hello said "replay".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,6 +241,61 @@ heartbeat_of_a_new_session_clears_the_picture_at_once(void **state)
 	live_fixture_free(t);
 }
 
+/*
+ * A replay engine plays a journal's heartbeats back as they were, and a
+ * journal whose header kept no session name (before 2026-12-03) has one
+ * id after another, each engine that continued it making its own: after a
+ * hello whose answer says "replay", they are the recording's, not a new
+ * engine, and clear nothing (found by a review).  A live engine's hello
+ * on the address afterwards clears the replay's picture as before.
+ */
+static void
+replayed_heartbeats_of_several_sessions_clear_nothing(void **state)
+{
+	struct tui *t = live_fixture();
+	struct live *lv = t->tp_state;
+	struct live_req *r;
+	const int64_t t0 = 34200LL * 1000000000LL;
+
+	(void)state;
+	push_at(&t->store, TOPIC_HEARTBEAT, 1, t0, "{\"speed\":\"1\",\"state\":"
+	    "\"LIVE\",\"name\":\"tranched\",\"session\":\"first-id\"}", 1000);
+	assert_false(t->store.session_new);
+	assert_string_equal(t->store.session, "first-id");
+	queue(t, LIVE_HELLO, CMD_HELLO);
+	r = lv->head;
+	lv->head = r->next;
+	r->reply = cJSON_Parse("{\"ok\":true,\"session\":\"\",\"engine\":"
+	    "\"replay\",\"role\":\"viewer\",\"replay\":true}");
+	live_hello_done(t, r);
+	live_req_free(r);
+	assert_true(t->store.engine_replay);
+	push_at(&t->store, TOPIC_AUDIT, 2, t0, "{\"cmd\":\"pause\",\"ok\":true,"
+	    "\"client\":\"tranche\",\"role\":\"trader\",\"user\":\"bo\","
+	    "\"what\":\"pause block 1\",\"reason\":\"recorded\",\"result\":"
+	    "\"ok\"}", 1100);
+	push_at(&t->store, TOPIC_HEARTBEAT, 3, t0 + 1000000000LL, "{\"speed\":"
+	    "\"1\",\"state\":\"LIVE\",\"name\":\"tranched\",\"session\":"
+	    "\"second-id\"}", 2000);
+	live_session_check(t);
+	assert_false(t->store.session_new);
+	assert_int_equal(t->store.audit.count, 1);
+	assert_string_equal(t->store.session, "first-id");
+
+	/* A live engine's hello on the address: another session. */
+	queue(t, LIVE_HELLO, CMD_HELLO);
+	r = lv->head;
+	lv->head = r->next;
+	r->reply = cJSON_Parse("{\"ok\":true,\"session\":\"live-id\","
+	    "\"engine\":\"tranched\",\"role\":\"trader\"}");
+	live_hello_done(t, r);
+	live_req_free(r);
+	assert_false(t->store.engine_replay);
+	assert_int_equal(t->store.audit.count, 0);
+	assert_string_equal(t->store.session, "live-id");
+	live_fixture_free(t);
+}
+
 int
 main(void)
 {
@@ -247,6 +304,8 @@ main(void)
 		cmocka_unit_test(new_session_drops_queued_commands_and_the_open_prompt),
 		cmocka_unit_test(
 		    heartbeat_of_a_new_session_clears_the_picture_at_once),
+		cmocka_unit_test(
+		    replayed_heartbeats_of_several_sessions_clear_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
