@@ -17,7 +17,9 @@
  *   good checksum) is refused at start, naming the record offset.
  * crash_at_any_record_boundary_recovers: a session with a burst of
  *   commands, killed, its journal cut at every record boundary at a
- *   command's time and at others evenly between: every cut continues.
+ *   command's time and at others evenly between: every cut continues,
+ *   fill for fill as the live session did until the first command the cut
+ *   lost.
  * crash_before_the_first_pass_keeps_the_news_at_the_open: a journal of a
  *   header alone continues with the --news item due at the open published
  *   and journaled once.
@@ -353,7 +355,9 @@ crash_divergence_is_refused(void **state)
  * what is due at that time first: a cut there ended a journal inside it,
  * and recovery refused its own journal, found by the older-journal test's
  * flake on 2026-12-07) and at others evenly between, about CUTS_MAX in
- * all so the test stays short: every cut must continue.
+ * all so the test stays short: every cut must continue, and continue as
+ * the live session went on, fill for fill, until the first command the
+ * cut lost.
  */
 #define CUTS_MAX 64
 static void
@@ -381,7 +385,8 @@ crash_at_any_record_boundary_recovers(void **state)
 	struct jrnl_rec rec;
 	struct { int kind; int64_t t; size_t len; char *data; } *recs = NULL;
 	int64_t ct[16];
-	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0;
+	struct fill *live = NULL;
+	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0, na, compared = 0;
 	char dir[256], jarg[320], jpath[300], cpath[300], carg[320], *hj, cmd[600];
 	cJSON *r;
 
@@ -430,6 +435,7 @@ crash_at_any_record_boundary_recovers(void **state)
 	jrnl_reader_close(rd);
 	assert_true(first > 0);
 	assert_true(nct >= 3);
+	na = journal_fills(jpath, &live);
 
 	/* Every cut at a command's time, and others evenly between. */
 	size_t nat = 0, stride;
@@ -457,18 +463,54 @@ crash_at_any_record_boundary_recovers(void **state)
 			    recs[i].data, recs[i].len), 0);
 		assert_int_equal(jrnl_sync(j), 0);
 		jrnl_close(j);
-		if (itest_start(&e, tranched, carg, (char *)NULL) != 0)
+		/* At full speed for a moment: the same session at any speed. */
+		if (itest_start(&e, tranched, carg, "--speed=max",
+		    (char *)NULL) != 0)
 			fail_msg("the journal cut after record %zu of %zu (t=%lld, "
 			    "%s) does not continue", k, nrec,
 			    (long long)recs[k - 1].t, at_cmd ? "at a command's "
 			    "time" : "between");
+		usleep(100000);
 		assert_int_equal(itest_stop(&e), 0);
+		/* And continues as the live session did, until the first
+		 * command the cut lost: the fills of one are the other's,
+		 * the shorter a prefix of the longer (journal_fills also
+		 * holds the continued journal's seqs to growing). */
+		int64_t t_stop = INT64_MAX;
+		struct fill *b = NULL;
+		size_t nb, i = 0, ia = 0, ib = 0;
+
+		for (i = k; i < nrec && t_stop == INT64_MAX; i++)
+			if (recs[i].kind == JRNL_COMMAND && memmem(recs[i].data,
+			    recs[i].len, "cut test", 8) != NULL)
+				t_stop = recs[i].t;
+		nb = journal_fills(cpath, &b);
+		while (ia < na && ib < nb && live[ia].t < t_stop &&
+		    b[ib].t < t_stop) {
+			if (strcmp(live[ia].block, b[ib].block) != 0 ||
+			    strcmp(live[ia].child, b[ib].child) != 0 ||
+			    live[ia].px != b[ib].px || live[ia].qty != b[ib].qty ||
+			    live[ia].t != b[ib].t)
+				fail_msg("cut after record %zu: fill %zu differs: "
+				    "live block %s child %s %lld@%lld t=%lld, "
+				    "continued block %s child %s %lld@%lld t=%lld", k,
+				    ia + 1, live[ia].block, live[ia].child,
+				    live[ia].qty, live[ia].px, live[ia].t,
+				    b[ib].block, b[ib].child, b[ib].qty, b[ib].px,
+				    b[ib].t);
+			ia++, ib++;
+		}
+		compared += ia;
+		free(b);
 		ncuts++;
 	}
 	fprintf(stderr, "itest-crash: %zu cuts of %zu records continued "
-	    "(%zu at the %zu command times, one in %zu between)\n", ncuts,
-	    nrec, nat, nct, stride);
+	    "(%zu at the %zu command times, one in %zu between), %zu fills "
+	    "compared with the live session's\n", ncuts, nrec, nat, nct,
+	    stride, compared);
 	assert_true(ncuts >= 20);
+	assert_true(compared >= ncuts);
+	free(live);
 	for (size_t i = 0; i < nrec; i++)
 		free(recs[i].data);
 	free(recs);
