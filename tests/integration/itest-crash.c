@@ -346,6 +346,19 @@ crash_divergence_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Whether the cut after record k (its time t; the next record's next,
+ * -1 none) is one to take at a command's time (ct[0..nct)): every other
+ * record there, and the last at that time. */
+static int
+cut_at_command(int64_t t, int64_t next, size_t k, const int64_t *ct,
+               size_t nct)
+{
+	for (size_t c = 0; c < nct; c++)
+		if (t == ct[c])
+			return k % 2 == 0 || next != t;
+	return 0;
+}
+
 /*
  * A crash can leave any record boundary (a kill -9 loses the buffer, never
  * a record before it).  A session with a burst of commands -- a crossing
@@ -354,12 +367,13 @@ crash_divergence_is_refused(void **state)
  * boundary at a command's own time (the pass after a command works off
  * what is due at that time first: a cut there ended a journal inside it,
  * and recovery refused its own journal, found by the older-journal test's
- * flake on 2026-12-07) and at others evenly between, about CUTS_MAX in
+ * flake on 2026-12-07: every other boundary there, and the last at each
+ * such time) and at others evenly between, about CUTS_MAX in
  * all so the test stays short: every cut must continue, and continue as
  * the live session went on, fill for fill, until the first command the
  * cut lost.
  */
-#define CUTS_MAX 64
+#define CUTS_MAX 40
 static void
 crash_at_any_record_boundary_recovers(void **state)
 {
@@ -437,23 +451,20 @@ crash_at_any_record_boundary_recovers(void **state)
 	assert_true(nct >= 3);
 	na = journal_fills(jpath, &live);
 
-	/* Every cut at a command's time, and others evenly between. */
+	/* Cuts at a command's time: every other one, and the last of each
+	 * time (where a pass's records end); others evenly between. */
 	size_t nat = 0, stride;
 
 	for (size_t k = first + 1; k <= nrec; k++)
-		for (size_t c = 0; c < nct; c++)
-			if (recs[k - 1].t == ct[c]) {
-				nat++;
-				break;
-			}
+		nat += cut_at_command(recs[k - 1].t, k < nrec ? recs[k].t : -1,
+		    k, ct, nct);
 	stride = nat + 1 < CUTS_MAX ? (nrec - first) / (CUTS_MAX - nat - 1) +
 	    1 : nrec;
 	for (size_t k = first + 1; k <= nrec; k++) {
 		struct jrnl *j;
-		int at_cmd = 0;
+		int at_cmd = cut_at_command(recs[k - 1].t, k < nrec ?
+		    recs[k].t : -1, k, ct, nct);
 
-		for (size_t c = 0; c < nct; c++)
-			at_cmd |= recs[k - 1].t == ct[c];
 		if (!at_cmd && (k - first) % stride != 0 && k != nrec)
 			continue;
 		unlink(cpath);
@@ -470,7 +481,7 @@ crash_at_any_record_boundary_recovers(void **state)
 			    "%s) does not continue", k, nrec,
 			    (long long)recs[k - 1].t, at_cmd ? "at a command's "
 			    "time" : "between");
-		usleep(100000);
+		usleep(50000);
 		assert_int_equal(itest_stop(&e), 0);
 		/* And continues as the live session did, until the first
 		 * command the cut lost: the fills of one are the other's,
