@@ -18,8 +18,8 @@
  * crash_at_any_record_boundary_recovers: a session with a burst of
  *   commands, killed, its journal cut at every record boundary at a
  *   command's time and at others evenly between: every cut continues,
- *   fill for fill as the live session did until the first command the cut
- *   lost.
+ *   fill for fill and decision for decision as the live session did
+ *   until the first command the cut lost.
  * crash_before_the_first_pass_keeps_the_news_at_the_open: a journal of a
  *   header alone continues with the --news item due at the open published
  *   and journaled once.
@@ -58,9 +58,10 @@ crash_dir(char *dir, size_t n)
 	assert_non_null(mkdtemp(dir));
 }
 
-/* The fills of a journal, and a check that seqs only grow. */
+/* The events of one topic in a journal, as fills (a decision's action in
+ * child), and a check that seqs only grow. */
 static size_t
-journal_fills(const char *path, struct fill **out)
+journal_of(const char *path, const char *topic, struct fill **out)
 {
 	struct jrnl_reader *r;
 	struct jrnl_rec rec;
@@ -85,7 +86,7 @@ journal_fills(const char *path, struct fill **out)
 			    (unsigned long long)ev.seq, (unsigned long long)last,
 			    (unsigned long long)rec.offset);
 		last = ev.seq;
-		if (strcmp(ev.topic, "fill") == 0) {
+		if (strcmp(ev.topic, topic) == 0) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 512;
 				*out = realloc(*out, cap * sizeof **out);
@@ -95,7 +96,8 @@ journal_fills(const char *path, struct fill **out)
 			memset(f, 0, sizeof *f);
 			if (ipc_get_str(ev.json, "block", &s) == 0)
 				snprintf(f->block, sizeof f->block, "%s", s);
-			if (ipc_get_str(ev.json, "child", &s) == 0)
+			if (ipc_get_str(ev.json, "child", &s) == 0 ||
+			    ipc_get_str(ev.json, "action", &s) == 0)
 				snprintf(f->child, sizeof f->child, "%s", s);
 			if (ipc_get_num(ev.json, "px", &v) == 0)
 				f->px = (long long)v;
@@ -108,6 +110,13 @@ journal_fills(const char *path, struct fill **out)
 	assert_int_equal(rv, 0);
 	jrnl_reader_close(r);
 	return n;
+}
+
+/* The fills of a journal, and a check that seqs only grow. */
+static size_t
+journal_fills(const char *path, struct fill **out)
+{
+	return journal_of(path, "fill", out);
 }
 
 /* filled + remaining = qty for every block, and filled only grows. */
@@ -346,6 +355,28 @@ crash_divergence_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Events a and b (a journal's, as journal_of() reads them) are the same,
+ * block, child or action, px, qty and t, up to t_stop, the shorter list a
+ * prefix of the longer; how many were compared.  what and k for the
+ * message. */
+static size_t
+same_until(const struct fill *a, size_t na, const struct fill *b,
+           size_t nb, int64_t t_stop, const char *what, size_t k)
+{
+	size_t i = 0;
+
+	for (; i < na && i < nb && a[i].t < t_stop && b[i].t < t_stop; i++)
+		if (strcmp(a[i].block, b[i].block) != 0 ||
+		    strcmp(a[i].child, b[i].child) != 0 || a[i].px != b[i].px ||
+		    a[i].qty != b[i].qty || a[i].t != b[i].t)
+			fail_msg("cut after record %zu: %s %zu differs: live "
+			    "block %s %s %lld@%lld t=%lld, continued block %s %s "
+			    "%lld@%lld t=%lld", k, what, i + 1, a[i].block,
+			    a[i].child, a[i].qty, a[i].px, a[i].t, b[i].block,
+			    b[i].child, b[i].qty, b[i].px, b[i].t);
+	return i;
+}
+
 /* Whether the cut after record k (its time t; the next record's next,
  * -1 none) is one to take at a command's time (ct[0..nct)): every other
  * record there, and the last at that time. */
@@ -370,8 +401,8 @@ cut_at_command(int64_t t, int64_t next, size_t k, const int64_t *ct,
  * flake on 2026-12-07: every other boundary there, and the last at each
  * such time) and at others evenly between, about CUTS_MAX in
  * all so the test stays short: every cut must continue, and continue as
- * the live session went on, fill for fill, until the first command the
- * cut lost.
+ * the live session went on, fill for fill and decision for decision,
+ * until the first command the cut lost.
  */
 #define CUTS_MAX 40
 static void
@@ -399,8 +430,9 @@ crash_at_any_record_boundary_recovers(void **state)
 	struct jrnl_rec rec;
 	struct { int kind; int64_t t; size_t len; char *data; } *recs = NULL;
 	int64_t ct[16];
-	struct fill *live = NULL;
-	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0, na, compared = 0;
+	struct fill *live = NULL, *dlive = NULL;
+	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0, na, nd,
+	    compared = 0, dcompared = 0;
 	char dir[256], jarg[320], jpath[300], cpath[300], carg[320], *hj, cmd[600];
 	cJSON *r;
 
@@ -450,6 +482,7 @@ crash_at_any_record_boundary_recovers(void **state)
 	assert_true(first > 0);
 	assert_true(nct >= 3);
 	na = journal_fills(jpath, &live);
+	nd = journal_of(jpath, "decision", &dlive);
 
 	/* Cuts at a command's time: every other one, and the last of each
 	 * time (where a pass's records end); others evenly between. */
@@ -484,44 +517,35 @@ crash_at_any_record_boundary_recovers(void **state)
 		usleep(50000);
 		assert_int_equal(itest_stop(&e), 0);
 		/* And continues as the live session did, until the first
-		 * command the cut lost: the fills of one are the other's,
-		 * the shorter a prefix of the longer (journal_fills also
-		 * holds the continued journal's seqs to growing). */
+		 * command the cut lost: the fills and the decisions of one
+		 * are the other's, the shorter a prefix of the longer
+		 * (journal_of also holds the continued journal's seqs to
+		 * growing). */
 		int64_t t_stop = INT64_MAX;
 		struct fill *b = NULL;
-		size_t nb, i = 0, ia = 0, ib = 0;
+		size_t nb, i;
 
 		for (i = k; i < nrec && t_stop == INT64_MAX; i++)
 			if (recs[i].kind == JRNL_COMMAND && memmem(recs[i].data,
 			    recs[i].len, "cut test", 8) != NULL)
 				t_stop = recs[i].t;
 		nb = journal_fills(cpath, &b);
-		while (ia < na && ib < nb && live[ia].t < t_stop &&
-		    b[ib].t < t_stop) {
-			if (strcmp(live[ia].block, b[ib].block) != 0 ||
-			    strcmp(live[ia].child, b[ib].child) != 0 ||
-			    live[ia].px != b[ib].px || live[ia].qty != b[ib].qty ||
-			    live[ia].t != b[ib].t)
-				fail_msg("cut after record %zu: fill %zu differs: "
-				    "live block %s child %s %lld@%lld t=%lld, "
-				    "continued block %s child %s %lld@%lld t=%lld", k,
-				    ia + 1, live[ia].block, live[ia].child,
-				    live[ia].qty, live[ia].px, live[ia].t,
-				    b[ib].block, b[ib].child, b[ib].qty, b[ib].px,
-				    b[ib].t);
-			ia++, ib++;
-		}
-		compared += ia;
+		compared += same_until(live, na, b, nb, t_stop, "fill", k);
+		free(b);
+		nb = journal_of(cpath, "decision", &b);
+		dcompared += same_until(dlive, nd, b, nb, t_stop, "decision", k);
 		free(b);
 		ncuts++;
 	}
 	fprintf(stderr, "itest-crash: %zu cuts of %zu records continued "
 	    "(%zu at the %zu command times, one in %zu between), %zu fills "
-	    "compared with the live session's\n", ncuts, nrec, nat, nct,
-	    stride, compared);
+	    "and %zu decisions compared with the live session's\n", ncuts,
+	    nrec, nat, nct, stride, compared, dcompared);
 	assert_true(ncuts >= 20);
 	assert_true(compared >= ncuts);
+	assert_true(dcompared >= ncuts);
 	free(live);
+	free(dlive);
 	for (size_t i = 0; i < nrec; i++)
 		free(recs[i].data);
 	free(recs);
