@@ -307,10 +307,13 @@ live_session_new(struct tui *t)
 	    closed[0] || dropped[0] ? "; not sent: " : "", closed,
 	    closed[0] ? " (open)" : "", closed[0] && dropped[0] ? ", " : "",
 	    dropped);
-	if (!lv->hello_ok && !lv->hello_pending)
+	/* The new engine's state comes with the hello's answer (which asks
+	 * for its status); one already answered asks for it here. */
+	if (lv->hello_ok)
+		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
+		    LIVE_HELLO_MS);
+	else if (!lv->hello_pending)
 		live_hello_first(t);
-	live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
-	    LIVE_HELLO_MS);
 }
 
 /* After events are taken: another engine's heartbeat among them, and

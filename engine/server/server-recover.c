@@ -14,9 +14,9 @@
  * forwards), and finally the clock goes to the last journaled record's
  * time, what is due at that time included: a journal cut by a crash just
  * after a submit's first fill ends at the submit's own time, and the block
- * must start and trade there again.  A journaled speed command is applied like the others, so the
- * session keeps the pace a supervisor set (--speed only sets the pace of a
- * session that never had one).  The market is deterministic on its own
+ * must start and trade there again.  A journaled speed command is applied
+ * like the others, so the session keeps the pace a supervisor set
+ * (--speed only sets the pace of a session that never had one).  The market is deterministic on its own
  * grid, so this reproduces
  * every event; each re-simulated fill is compared with the journaled fills
  * in order (block, child, px, qty) and the first difference refuses the

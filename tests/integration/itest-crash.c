@@ -409,13 +409,13 @@ static void
 crash_at_any_record_boundary_recovers(void **state)
 {
 	static const char *const cmds[] = {
-		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"sell\",\"qty\":3000,"
-		    "\"duration_s\":300,\"algo\":\"twap-aggressive\",\"reason\":"
-		    "\"cut test\"}",
+		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"sell\","
+		    "\"qty\":3000,\"duration_s\":300,\"algo\":"
+		    "\"twap-aggressive\",\"reason\":\"cut test\"}",
 		"{\"cmd\":\"pause\",\"block\":\"1\",\"reason\":\"cut test\"}",
-		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\",\"qty\":2000,"
-		    "\"duration_s\":200,\"venues\":\"lit,dark\",\"reason\":"
-		    "\"cut test\"}",
+		"{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
+		    "\"qty\":2000,\"duration_s\":200,\"venues\":\"lit,dark\","
+		    "\"reason\":\"cut test\"}",
 		"{\"cmd\":\"throttle\",\"block\":\"2\",\"pct\":20,\"reason\":"
 		    "\"cut test\"}",
 		"{\"cmd\":\"override\",\"block\":\"3\",\"action\":\"style\","
@@ -433,7 +433,8 @@ crash_at_any_record_boundary_recovers(void **state)
 	struct fill *live = NULL, *dlive = NULL;
 	size_t nrec = 0, cap = 0, first = 0, ncuts = 0, nct = 0, na, nd,
 	    compared = 0, dcompared = 0;
-	char dir[256], jarg[320], jpath[300], cpath[300], carg[320], *hj, cmd[600];
+	char dir[256], jarg[320], jpath[300], cpath[300], carg[320], cmd[600];
+	char *hj;
 	cJSON *r;
 
 	(void)state;
