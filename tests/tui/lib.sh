@@ -140,7 +140,10 @@ console() {
 # The console has exited with status 0 and said nothing on stderr (a
 # sanitizer report, or endwin()/uv_loop_close() failing, would be there).
 console_exited_cleanly() {
-	wait_until 20 test -f "$TMP/tui.rc"
+	# -s, not -f: the shell creates the file before it writes the status,
+	# and a read in between saw "" (tui/console-origin failed so in CI,
+	# "console exited 0", on 2026-12-07).
+	wait_until 20 test -s "$TMP/tui.rc"
 	[ "$(cat "$TMP/tui.rc")" = 0 ] || fail "console exited $(cat "$TMP/tui.rc")"
 	[ ! -s "$TMP/tui.err" ] || fail "console wrote to stderr"
 }
