@@ -7,7 +7,9 @@
  *   restarted on the same journal each time, then left to finish.  After
  *   every restart filled + remaining = qty for every block; B's journal
  *   has sequence numbers that only grow, and its fills (block, child, px,
- *   qty, t) equal A's one for one: none lost, none doubled.
+ *   qty, t) equal A's one for one: none lost, none doubled; so do its
+ *   other events of every topic but the paced ones, to the byte, up to
+ *   the last moments (journal_events).
  * crash_commands_are_reapplied_and_ids_remembered: a throttle, a speed and
  *   a pause are sent, the engine killed and restarted (with another
  *   --speed): it comes back with the block paused and throttled at the
@@ -278,6 +280,33 @@ crash_twenty_kills_equal_an_uninterrupted_run(void **state)
 			    "crashed %s/%s %lld x %lld at %lld", i, fa[i].block,
 			    fa[i].child, fa[i].px, fa[i].qty, fa[i].t, fb[i].block,
 			    fb[i].child, fb[i].px, fb[i].qty, fb[i].t);
+	/* And every other event but the paced ones (journal_events), up to
+	 * the last moments, where when each run stopped is its pace's: A
+	 * runs on to the close in its last pass, B stops when done. */
+	{
+		char **ea, **eb;
+		size_t xa = journal_events(a.journal, &ea), xb = journal_events(
+		    jpath, &eb), i;
+		long long end = xa && xb ? atoll(ea[xa - 1]) : 0;
+
+		if (xb && atoll(eb[xb - 1]) < end)
+			end = atoll(eb[xb - 1]);
+		for (i = 0; i < xa && i < xb && atoll(ea[i]) < end &&
+		    atoll(eb[i]) < end; i++)
+			if (strcmp(ea[i], eb[i]) != 0)
+				fail_msg("event %zu differs:\n uninterrupted %.400s"
+				    "\n crashed %.400s", i + 1, ea[i], eb[i]);
+		if ((i < xa && atoll(ea[i]) < end) || (i < xb &&
+		    atoll(eb[i]) < end))
+			fail_msg("event %zu: uninterrupted %.400s, crashed %.400s",
+			    i + 1, i < xa ? ea[i] : "(none)", i < xb ? eb[i] :
+			    "(none)");
+		fprintf(stderr, "crash: %zu events of every unpaced topic the "
+		    "same (of %zu and %zu)\n", i, xa, xb);
+		assert_true(i > na);
+		events_free(ea, xa);
+		events_free(eb, xb);
+	}
 	free(fa);
 	free(fb);
 	itest_stop(&a);
