@@ -60,6 +60,8 @@ struct evpipe {
 	uint64_t since;   /* ms: when it connected, or was refused */
 	uint64_t heard;   /* ms: its last message (or its connecting) */
 	int said;         /* messages after its hello, dropped unread */
+	char key[64];     /* a tcp:// peer's address (server_pipe_key), counted
+	                   * in nwaiting while it waits; "" ipc://, not */
 };
 
 struct evchan {
@@ -98,26 +100,49 @@ evchan_find(struct evchan *ev, int id)
 	return NULL;
 }
 
+/* Called with ev->mu held: e no longer waits for its hello. */
+static void
+evchan_unwait(struct evchan *ev, struct evpipe *e)
+{
+	if (e->state == EVP_WAITING && e->key[0] != '\0')
+		ev->nwaiting--;
+}
+
 /*
  * On an NNG thread: a pipe came or went.  A pipe is entered before NNG
  * starts it (NNG_PIPE_EV_ADD_PRE): after, its hello could be read before
  * the pipe is known, and be dropped as a stranger's.  A new pipe waits for
- * its hello;
- * when EVENTS_WAITING_MAX pipes already wait, or the table is full, it is
- * closed at once, so a crowd of silent connections cannot keep admitted
- * peers out for longer than EVENTS_HELLO_MS.
+ * its hello.
+ * A tcp:// one is closed at once when EVENTS_WAITING_MAX such pipes
+ * already wait, or WAITING_PER_PEER from its address, so a crowd of
+ * silent connections cannot keep admitted peers out for longer than
+ * EVENTS_HELLO_MS, nor one host dialling again as fast as it can keep
+ * out the peers of every other; ipc:// peers, this machine's users, are
+ * not counted, as on the control socket (until 2026-12-07 they were, and
+ * 150 silent connections from one host kept a local console's events
+ * out for as long as they went on).  Any pipe is closed when the table
+ * is full.
  */
 static void
 evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 {
 	struct evchan *ev = arg;
 	struct evpipe *e;
-	int full = 0;
+	char key[64] = "";
+	int full = 0, mine = 0;
 
+	/* "" for an ipc:// peer (server_pipe_key leaves key alone). */
+	if (what == NNG_PIPE_EV_ADD_PRE)
+		server_pipe_key(p, key, sizeof key);
 	pthread_mutex_lock(&ev->mu);
 	if (what == NNG_PIPE_EV_ADD_PRE) {
-		if (ev->npipes == EVENTS_PIPES_MAX ||
-		    ev->nwaiting == EVENTS_WAITING_MAX)
+		if (key[0] != '\0')
+			for (int i = 0; i < ev->npipes; i++)
+				mine += ev->pipes[i].state == EVP_WAITING &&
+				    strcmp(ev->pipes[i].key, key) == 0;
+		if (ev->npipes == EVENTS_PIPES_MAX || (key[0] != '\0' &&
+		    (ev->nwaiting == EVENTS_WAITING_MAX ||
+		    mine >= WAITING_PER_PEER)))
 			full = 1;
 		else {
 			e = &ev->pipes[ev->npipes++];
@@ -125,12 +150,13 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 			e->state = EVP_WAITING;
 			e->since = e->heard = evchan_now_ms();
 			e->said = 0;
-			ev->nwaiting++;
+			snprintf(e->key, sizeof e->key, "%s", key);
+			if (key[0] != '\0')
+				ev->nwaiting++;
 		}
 	} else if (what == NNG_PIPE_EV_REM_POST &&
 	    (e = evchan_find(ev, nng_pipe_id(p))) != NULL) {
-		if (e->state == EVP_WAITING)
-			ev->nwaiting--;
+		evchan_unwait(ev, e);
 		*e = ev->pipes[--ev->npipes];
 	}
 	pthread_mutex_unlock(&ev->mu);
@@ -347,7 +373,7 @@ evchan_read(struct evchan *ev, uint64_t seq)
 		pthread_mutex_lock(&ev->mu);
 		if ((e = evchan_find(ev, nng_pipe_id(p))) != NULL &&
 		    e->state == EVP_WAITING) {
-			ev->nwaiting--;
+			evchan_unwait(ev, e);
 			e->state = rank >= 0 && out != NULL ? EVP_ADMITTED :
 			    EVP_REFUSED;
 			e->since = evchan_now_ms();
@@ -415,8 +441,7 @@ evchan_sweep(struct evchan *ev)
 			loud++;
 			continue;
 		}
-		if (e->state == EVP_WAITING)
-			ev->nwaiting--;
+		evchan_unwait(ev, e);
 		e->state = EVP_CLOSING;
 		gone[n++] = e->pipe;
 	}

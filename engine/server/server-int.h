@@ -56,6 +56,12 @@ struct peer {
 /* tcp:// control connections that have not finished a first request:
  * at most this many at once, each for at most this long (server-session.c). */
 #define REP_WAITING_MAX 64
+/* ...and of them, and of the events channel's peers not yet past hello,
+ * at most this many from one address (an IPv6 peer's /64), so that one
+ * host reconnecting as fast as it can keeps only these out of the room,
+ * not everybody (found 2026-12-07: 150 silent connections from one host,
+ * dialled again as each was closed, kept every new console's events out). */
+#define WAITING_PER_PEER 8
 #define REP_FIRST_MS 10000
 #define REP_CONDEMNED_MAX 256
 
@@ -260,7 +266,11 @@ struct server {
 	                            * rep_waiting */
 	/* tcp:// control connections that have not finished a first request
 	 * (server-session.c): at most REP_WAITING_MAX, for REP_FIRST_MS. */
-	struct { uint32_t pipe; uint64_t since_ms; } rep_waiting[REP_WAITING_MAX];
+	struct {
+		uint32_t pipe;
+		uint64_t since_ms;
+		char key[64];  /* server_pipe_key() */
+	} rep_waiting[REP_WAITING_MAX];
 	int nrep_waiting;
 	/* Control connections sent away (past their error budget), closed
 	 * once quiet (server-session.c); the loop's thread only. */
@@ -600,6 +610,10 @@ void server_refusals_flush(struct server *s, int all);
 /* The key a peer's refusals are counted under: its address, or for an
  * IPv6 address its /64 ("tcp 2001:db8::/64"). */
 void server_refusal_key(const char *addr, char *key, size_t keylen);
+/* 1 and the peer's refusal key ("tcp 10.0.0.8", "tcp 2001:db8::/64") for a
+ * pipe from a tcp:// or tls+tcp:// peer; 0, key untouched, for any other
+ * (ipc://). */
+int server_pipe_key(nng_pipe p, char *key, size_t keylen);
 uint64_t server_now_ms(void);
 /* Publish "status" if the engine's state or speed changed. */
 void server_status_check(struct server *s);

@@ -148,7 +148,8 @@ server_sessions_free(struct server *s)
  * descriptor the engine had, and the local supervisor's kill could not
  * connect.  Such pipes are counted from the moment NNG starts them: at
  * most REP_WAITING_MAX wait at once (the next is closed as it comes), and
- * one that has not finished its first request in REP_FIRST_MS is closed.
+ * one that has not finished its first request in REP_FIRST_MS is closed;
+ * of them at most WAITING_PER_PEER from one address (its refusal key).
  * ipc:// peers are not counted: they are this machine's users, and the
  * way in for a supervisor when the network is hostile.
  */
@@ -172,18 +173,21 @@ rep_waiting_drop(struct server *s, uint32_t pipe)
 void
 server_rep_pipe_added(struct server *s, nng_pipe p)
 {
-	nng_sockaddr sa;
-	int full = 0;
+	char key[64];
+	int full = 0, mine = 0;
 
-	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0 ||
-	    (sa.s_family != NNG_AF_INET && sa.s_family != NNG_AF_INET6))
+	if (!server_pipe_key(p, key, sizeof key))
 		return;
 	uv_mutex_lock(&s->pipe_mu);
-	if (s->nrep_waiting >= REP_WAITING_MAX)
+	for (int i = 0; i < s->nrep_waiting; i++)
+		mine += strcmp(s->rep_waiting[i].key, key) == 0;
+	if (s->nrep_waiting >= REP_WAITING_MAX || mine >= WAITING_PER_PEER)
 		full = 1;
 	else {
 		s->rep_waiting[s->nrep_waiting].pipe = nng_pipe_id(p);
-		s->rep_waiting[s->nrep_waiting++].since_ms = rep_now_ms();
+		s->rep_waiting[s->nrep_waiting].since_ms = rep_now_ms();
+		snprintf(s->rep_waiting[s->nrep_waiting++].key,
+		    sizeof s->rep_waiting[0].key, "%s", key);
 	}
 	uv_mutex_unlock(&s->pipe_mu);
 	if (full)
@@ -511,6 +515,28 @@ server_refusal_key(const char *addr, char *key, size_t keylen)
 		}
 	}
 	snprintf(key, keylen, "%s", addr);
+}
+
+int
+server_pipe_key(nng_pipe p, char *key, size_t keylen)
+{
+	nng_sockaddr sa;
+	char ip[INET6_ADDRSTRLEN] = "?", addr[80];
+	const char *ok = ip;
+
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return 0;
+	if (sa.s_family == NNG_AF_INET)
+		ok = inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip);
+	else if (sa.s_family == NNG_AF_INET6)
+		ok = inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip);
+	else
+		return 0;
+	if (ok == NULL)
+		snprintf(ip, sizeof ip, "?");
+	snprintf(addr, sizeof addr, "tcp %s", ip);
+	server_refusal_key(addr, key, keylen);
+	return 1;
 }
 
 /*

@@ -150,15 +150,16 @@ short_req(const char *url, const char *json)
 
 /* ---- the SP protocol over a plain TCP socket ---------------------- */
 
-/* A connection to 127.0.0.1:port from source address src (0: any). */
+/* A connection to 127.0.0.1:port from source address src (0: any),
+ * speaking SP protocol proto (0x30 REQ, 0x11 PAIR1). */
 static int
-sp_connect_from(int port, uint32_t src)
+sp_connect_as(int port, uint32_t src, unsigned char proto)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 	    .sin_port = htons((uint16_t)port) };
 	struct sockaddr_in me = { .sin_family = AF_INET };
-	/* SP greeting: "\0SP\0", our protocol (REQ, 0x30), 0, 0. */
-	static const unsigned char hi[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	/* SP greeting: "\0SP\0", the protocol, 0, 0. */
+	const unsigned char hi[8] = { 0, 'S', 'P', 0, 0, proto, 0, 0 };
 	unsigned char peer[8];
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	size_t got = 0;
@@ -186,6 +187,13 @@ sp_connect_from(int port, uint32_t src)
 		got += (size_t)n;
 	}
 	return fd;
+}
+
+/* A REQ connection (the control socket's) from src. */
+static int
+sp_connect_from(int port, uint32_t src)
+{
+	return sp_connect_as(port, src, 0x30);
 }
 
 static int
@@ -469,9 +477,10 @@ still_open_at_15s(int *fds, int n, long long t0)
  * hold it (found by an independent probe: they had no session to evict,
  * were never timed out, and under a descriptor limit of 256 took every
  * descriptor, so the local supervisor's kill could not connect).  At most
- * REP_WAITING_MAX (64) wait at once -- the rest are closed as they come --
- * and those are closed after REP_FIRST_MS (10 s); the local supervisor
- * kills at once, and a trader over tcp:// is in within the 10 s. */
+ * REP_WAITING_MAX (64) wait at once, WAITING_PER_PEER (8) of them from
+ * one address -- the rest are closed as they come -- and those are closed
+ * after REP_FIRST_MS (10 s); the local supervisor kills at once, and a
+ * trader over tcp:// is in within the 10 s. */
 static void
 half_sent_requests_do_not_lock_out_a_kill(void **state)
 {
@@ -1073,6 +1082,175 @@ wait_audit(struct itest_engine *e, const char *cmd, const char *code,
 	return 0;
 }
 
+/* A host that keeps HOG_CONNS silent connections to a port from src,
+ * dialling again as each is closed (at most 1,000 a second), until stop
+ * (a thread). */
+#define HOG_CONNS 150
+struct hog {
+	int port;
+	unsigned char proto;
+	uint32_t src;
+	volatile int stop;
+	long dials;
+};
+
+/* A connection from src that has sent its SP greeting and does not wait
+ * for the engine's: -1 when it cannot connect. */
+static int
+hog_dial(const struct hog *h)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)h->port) };
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	const unsigned char hi[8] = { 0, 'S', 'P', 0, 0, h->proto, 0, 0 };
+	/* Closed with a reset: no TIME-WAIT left behind, on either side,
+	 * for the thousands of connections a run makes. */
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	me.sin_addr.s_addr = htonl(h->src);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof lg) != 0 || bind(fd, (struct sockaddr *)&me, sizeof me) != 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    write(fd, hi, 8) != 8)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void *
+hog_run(void *arg)
+{
+	struct hog *h = arg;
+	struct pollfd pf[HOG_CONNS];
+	char buf[64];
+
+	for (int i = 0; i < HOG_CONNS; i++)
+		pf[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	/* At most 20 dials every 20 ms, 1,000 a second: the engine gives
+	 * a waiting connection 2 s, so this keeps any pool of them full. */
+	while (!h->stop) {
+		for (int i = 0, n = 0; i < HOG_CONNS && n < 20 && !h->stop; i++)
+			if (pf[i].fd < 0) {
+				pf[i].fd = hog_dial(h);
+				h->dials++;
+				n++;
+			}
+		usleep(20 * 1000);
+		if (poll(pf, HOG_CONNS, 0) <= 0)
+			continue;
+		/* The engine's greeting is read and dropped; an end, or an
+		 * error, and the connection is dialled again. */
+		for (int i = 0; i < HOG_CONNS; i++)
+			if (pf[i].fd >= 0 && (pf[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)) &&
+			    read(pf[i].fd, buf, sizeof buf) <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+	}
+	for (int i = 0; i < HOG_CONNS; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	return NULL;
+}
+
+/* Whether client c receives a heartbeat within ms. */
+static int
+heartbeat_within(struct ipc_client *c, int ms)
+{
+	struct ipc_event ev;
+
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < ms;) {
+		int hit;
+
+		if (ipc_client_wait_event(c, &ev, 200) != 1)
+			continue;
+		hit = strcmp(ev.topic, TOPIC_HEARTBEAT) == 0;
+		ipc_event_free(&ev);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A host that holds 150 silent connections to the events port and dials
+ * each again as soon as it is closed (found by an independent probe on
+ * 2026-12-07: every events connection not yet past its hello counted
+ * against one pool of 64, ipc:// ones too, so a new local console and a
+ * remote trader both waited 20 s for their first heartbeat, for as long
+ * as the host went on).  ipc:// peers are not counted, and one address
+ * holds at most WAITING_PER_PEER of the pool: a local console and a
+ * trader from another address get their heartbeats, on the events and on
+ * the control socket alike.
+ */
+static void
+a_host_dialling_again_keeps_nobody_else_out(void **state)
+{
+	struct itest_engine e;
+	struct hog evh = { .proto = 0x11, .src = (127u << 24) | 2 },
+	    ctlh = { .proto = 0x30, .src = (127u << 24) | 2 };
+	pthread_t th[2];
+	struct ipc_client *local, *remote = NULL;
+	char url[64], err[256];
+	long long t0, hello_ms;
+	int port, local_ok, remote_ok;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	evh.port = port + 1;
+	ctlh.port = port;
+	assert_int_equal(pthread_create(&th[0], NULL, hog_run, &evh), 0);
+	assert_int_equal(pthread_create(&th[1], NULL, hog_run, &ctlh), 0);
+	usleep(1500 * 1000);
+	/* A console of this machine, and a trader's from 127.0.0.1. */
+	t0 = itest_now_ms();
+	local = client_as(&e, "viewer", "hog-local");
+	local_ok = heartbeat_within(local, 3000);
+	fprintf(stderr, "sessions: beside a host dialling again: the local "
+	    "console's first heartbeat %s after %lld ms\n", local_ok ? "came" :
+	    "had not come", itest_now_ms() - t0);
+	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+	{
+		struct ipc_client_cfg cfg = { .ctl_url = url, .name =
+		    "hog-remote", .token = TRADER_TOKEN };
+
+		assert_int_equal(ipc_client_open_cfg(&remote, &cfg, err,
+		    sizeof err), 0);
+	}
+	t0 = itest_now_ms();
+	r = NULL;
+	while (r == NULL && itest_now_ms() - t0 < 3000)
+		r = itest_cmd_on(remote, "{\"cmd\":\"hello\",\"role\":"
+		    "\"trader\",\"token\":\"" TRADER_TOKEN "\",\"v\":" PROTO_V
+		    "}");
+	hello_ms = itest_now_ms() - t0;
+	fprintf(stderr, "sessions: the remote trader's hello %s after %lld "
+	    "ms\n", r != NULL && itest_ok(r) ? "answered" : "unanswered",
+	    hello_ms);
+	assert_true(r != NULL && itest_ok(r));
+	assert_true(hello_ms <= 3000);
+	cJSON_Delete(r);
+	remote_ok = heartbeat_within(remote, 3000);
+	fprintf(stderr, "sessions: the remote trader's first heartbeat %s "
+	    "after %lld ms; the host dialled %ld times (events) and %ld "
+	    "(control)\n", remote_ok ? "came" : "had not come",
+	    itest_now_ms() - t0, evh.dials, ctlh.dials);
+	evh.stop = ctlh.stop = 1;
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	ipc_client_close(local);
+	ipc_client_close(remote);
+	assert_true(local_ok);
+	assert_true(remote_ok);
+	assert_true(evh.dials > HOG_CONNS && ctlh.dials > HOG_CONNS);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 static void
 failed_hellos_and_refusals_are_audited(void **state)
 {
@@ -1130,15 +1308,19 @@ main(int argc, char **argv)
 		cmocka_unit_test(tokenless_flood_is_bounded),
 		cmocka_unit_test(tokenless_flood_from_many_addresses_is_bounded),
 		cmocka_unit_test(failed_hellos_and_refusals_are_audited),
+		cmocka_unit_test(a_host_dialling_again_keeps_nobody_else_out),
 	};
 	char asan[1024];
 	const char *prev = getenv("ASAN_OPTIONS");
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: itest-sessions PATH-TO-TRANCHED\n");
+		fprintf(stderr, "usage: itest-sessions PATH-TO-TRANCHED "
+		    "[TEST-PATTERN]\n");
 		return 2;
 	}
 	tranched = argv[1];
+	if (argc > 2 && argv[2][0] != '\0')
+		cmocka_set_test_filter(argv[2]);
 	port_next = 20000 + (int)(getpid() % 6000) * 2;
 	/* Tokens for the tcp:// listeners, and no tokens file of the user's. */
 	setenv("TRANCHE_TOKENS", "trader=" TRADER_TOKEN ",supervisor="
