@@ -86,7 +86,10 @@ aw_qty(char *buf, size_t n, int64_t q)
 	size_t len, o = 0;
 	int neg = q < 0;
 
-	snprintf(raw, sizeof raw, "%lld", (long long)(neg ? -q : q));
+	/* The magnitude unsigned: -q of INT64_MIN (a refused quantity a
+	 * fuzzer sent) is undefined. */
+	snprintf(raw, sizeof raw, "%llu", neg ? 0ULL - (unsigned long long)q :
+	    (unsigned long long)q);
 	len = strlen(raw);
 	if (neg && o + 1 < n)
 		buf[o++] = '-';
