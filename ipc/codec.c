@@ -1130,49 +1130,248 @@ codec_ws(const char *p, const char *end)
 	return p;
 }
 
+/* Four hex digits at p into *v: 1, or 0. */
+static int
+codec_hex4(const char *p, uint32_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (uint32_t)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The JSON string whose opening quote is at p, decoded into out[outlen]
+ * (NULL: only skipped): past its closing quote, or NULL when it is not a
+ * string (no quote, an escape JSON has not, no end).  *bad is set when
+ * the string holds what no name may -- U+0000, a raw NUL byte, a lone
+ * surrogate -- or does not fit.
+ */
+static const char *
+codec_scan_string(const char *p, const char *end, char *out, size_t outlen,
+                  int *bad)
+{
+	size_t n = 0;
+
+	if (p >= end || *p != '"')
+		return NULL;
+	for (p++; p < end && *p != '"'; ) {
+		unsigned char c = (unsigned char)*p++, u[4];
+		uint32_t cp, lo;
+		size_t k;
+
+		if (c != '\\') {
+			*bad |= c == '\0';
+			if (out != NULL && n + 1 < outlen)
+				out[n++] = (char)c;
+			else
+				*bad = 1;
+			continue;
+		}
+		if (p >= end)
+			return NULL;
+		switch ((c = (unsigned char)*p++)) {
+		case '"': case '\\': case '/':
+			cp = c;
+			break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			if (end - p < 4 || !codec_hex4(p, &cp))
+				return NULL;
+			p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u' && codec_hex4(p + 2, &lo) &&
+			    lo >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff) {
+				*bad = 1;
+				continue;
+			}
+			break;
+		default:
+			return NULL;
+		}
+		*bad |= cp == 0;
+		if (cp < 0x80)
+			u[0] = (unsigned char)cp, k = 1;
+		else if (cp < 0x800)
+			u[0] = (unsigned char)(0xc0 | cp >> 6),
+			u[1] = (unsigned char)(0x80 | (cp & 0x3f)), k = 2;
+		else if (cp < 0x10000)
+			u[0] = (unsigned char)(0xe0 | cp >> 12),
+			u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)),
+			u[2] = (unsigned char)(0x80 | (cp & 0x3f)), k = 3;
+		else
+			u[0] = (unsigned char)(0xf0 | cp >> 18),
+			u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f)),
+			u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)),
+			u[3] = (unsigned char)(0x80 | (cp & 0x3f)), k = 4;
+		if (out != NULL && n + k < outlen) {
+			memcpy(out + n, u, k);
+			n += k;
+		} else
+			*bad = 1;
+	}
+	if (p >= end)
+		return NULL;
+	if (out != NULL)
+		out[n] = '\0';
+	return p + 1;
+}
+
+/* A number as cJSON reads one (its refusal comes later, from the strict
+ * reader): a sign, digits with at most one point among them (01, +1, .5,
+ * 1.), and an exponent (1e400).  No strtod: a console's LC_NUMERIC may
+ * have another decimal point.  1 or 0. */
+static int
+codec_lenient_number(const char *s, size_t len)
+{
+	size_t i = 0, digits = 0, points = 0;
+
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		i++;
+	for (; i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++)
+		if (s[i] == '.')
+			points++;
+		else
+			digits++;
+	if (digits == 0 || points > 1)
+		return 0;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return 0;
+	}
+	return i == len;
+}
+
 /*
  * The id of a command refused before it was decoded, so that its refusal
  * can carry it: a client with several requests in flight (or a resend
  * after a reconnect) cannot otherwise tell which one was refused.  The
- * bytes are read as plain JSON, as leniently as cJSON reads them (a
- * number 1e400, a key twice, a raw control byte in another string), but
- * whole: text that is not one JSON value has no id anyone can point to.
- * 1 and the id in id[] when the bytes are one object whose "id" appears
- * once and is an id ipc_command_parse() would take; -1 when "id" appears
- * more than once (none of them is the id: parsers differ on which one
- * counts); 0 otherwise.  A command over the size limit is not read at
- * all: not reading it is what the limit is for.
+ * bytes are read as plain JSON, leniently (a number 1e400 or 01, a key twice, a
+ * control character, U+0000 or a lone surrogate in another string,
+ * nesting as deep as the message is long: until 2026-12-07 cJSON read
+ * them, and any \u0000, a lone surrogate or nesting past 1000 anywhere
+ * lost the id, found by an independent probe), but whole: text that is
+ * not one JSON value has no id anyone can point to.  1 and the id in id[]
+ * when the bytes are one object whose "id" appears once and is an id
+ * ipc_command_parse() would take (1..IPC_ID_MAX bytes of UTF-8, no
+ * control character, no U+0000); -1 when "id" appears more than once
+ * (none of them is the id: parsers differ on which one counts); 0
+ * otherwise.  A command over the size limit is not read at all: not
+ * reading it is what the limit is for.
  */
 static int
 codec_refused_id(const void *buf, size_t len, char *id, size_t idlen)
 {
-	const char *end = NULL, *p, *v;
-	const cJSON *m;
-	cJSON *o;
-	int n = 0, rv = 0;
+	const char *p = buf, *end = p + len, *q;
+	char key[4], val[IPC_ID_MAX + 2];
+	unsigned char *open;  /* the containers we are in: '{' or '[' */
+	size_t depth = 0;
+	int nid = 0, have = 0, is_id = 0, need = 1, rv = 0, bad;
 
-	/* cJSON ends a string at \u0000, so "p1\u0000x" would read as p1 and
-	 * "id\u0000x" as id: neither is what was sent.  A raw NUL byte inside
-	 * a string does the same (cJSON copies it, and the copy reads as
-	 * ending there: found by a review). */
-	if (len > TRANCHE_MAX_MSG || memmem(buf, len, "\\u0000", 6) != NULL ||
-	    memchr(buf, '\0', len) != NULL)
+	if (len > TRANCHE_MAX_MSG)
 		return 0;
-	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) == NULL)
+	p = codec_ws(p, end);
+	if (p >= end || *p != '{' || (open = malloc(len)) == NULL)
 		return 0;
-	p = codec_ws(end, (const char *)buf + len);
-	if (p == (const char *)buf + len && cJSON_IsObject(o)) {
-		for (m = o->child; m != NULL; m = m->next)
-			n += m->string != NULL && strcmp(m->string, "id") == 0;
-		if (n > 1)
-			rv = -1;
-		else if (n == 1 && ipc_get_name(o, "id", &v) == 0 &&
-		    v[0] != '\0' && strlen(v) <= IPC_ID_MAX && strlen(v) < idlen) {
-			memcpy(id, v, strlen(v) + 1);
-			rv = 1;
+	for (;;) {
+		p = codec_ws(p, end);
+		if (!need) {
+			/* After a value: the end, a comma, or a close. */
+			if (depth == 0)
+				break;
+			if (p < end && *p == (open[depth - 1] == '{' ? '}' : ']')) {
+				p++;
+				depth--;
+				continue;
+			}
+			if (p >= end || *p != ',')
+				goto out;
+			p = codec_ws(p + 1, end);
+			need = 1;
+			if (open[depth - 1] == '[')
+				continue;
+		} else if (p < end && (*p == '{' || *p == '[')) {
+			/* A container (never the id). */
+			is_id = 0;
+			open[depth++] = (unsigned char)*p;
+			p = codec_ws(p + 1, end);
+			if (p < end && *p == (open[depth - 1] == '{' ? '}' : ']')) {
+				p++;
+				depth--;
+				need = 0;
+				continue;
+			}
+			if (open[depth - 1] == '[')
+				continue;
+		} else {
+			/* A string, a number, true, false or null. */
+			if (p < end && *p == '"') {
+				bad = 0;
+				if ((q = codec_scan_string(p, end, is_id ? val : NULL,
+				    sizeof val, &bad)) == NULL)
+					goto out;
+				if (is_id && !bad && val[0] != '\0' &&
+				    strlen(val) <= IPC_ID_MAX && strlen(val) < idlen &&
+				    codec_find_control(val) < 0 &&
+				    ipc_utf8_valid(val, strlen(val))) {
+					memcpy(id, val, strlen(val) + 1);
+					have = 1;
+				}
+			} else {
+				for (q = p; q < end && ((*q >= '0' && *q <= '9') ||
+				    (*q >= 'a' && *q <= 'z') || *q == 'E' ||
+				    *q == '-' || *q == '+' || *q == '.'); q++)
+					;
+				if (!((q - p == 4 && (memcmp(p, "true", 4) == 0 ||
+				    memcmp(p, "null", 4) == 0)) || (q - p == 5 &&
+				    memcmp(p, "false", 5) == 0) ||
+				    codec_lenient_number(p, (size_t)(q - p))))
+					goto out;
+			}
+			p = q;
+			is_id = 0;
+			need = 0;
+			continue;
 		}
+		/* A member of an object: its key, a colon, then its value. */
+		bad = 0;
+		if ((q = codec_scan_string(p, end, key, sizeof key, &bad)) ==
+		    NULL)
+			goto out;
+		is_id = depth == 1 && !bad && strcmp(key, "id") == 0;
+		nid += is_id;
+		p = codec_ws(q, end);
+		if (p >= end || *p != ':')
+			goto out;
+		p++;
 	}
-	cJSON_Delete(o);
+	if (codec_ws(p, end) == end)
+		rv = nid > 1 ? -1 : nid == 1 && have ? 1 : 0;
+out:
+	free(open);
 	return rv;
 }
 

@@ -430,6 +430,31 @@ parser_refusals_carry_the_id(void **state)
 	    "\"reason\":\"r\"}", ERR_PARSE, "\"speed\"", "w6");
 	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"w7\",\"x\":[[[[[[[[[[[[[[[[["
 	    "]]]]]]]]]]]]]]]]],\"reason\":\"r\"}", ERR_TOO_BIG, "deeper", "w7");
+	/* U+0000, a lone surrogate, nesting past cJSON's 1000 anywhere but in
+	 * the id lost it until 2026-12-07 (an independent probe). */
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"a4\",\"block\":\"1\","
+	    "\"reason\":\"x\\u0000\"}", ERR_FIELD, "\"reason\"", "a4");
+	REFUSED_ID(s, "{\"cmd\":\"status\",\"id\":\"a6\",\"x\":\"\\u0000\"}",
+	    ERR_FIELD, "\"x\"", "a6");
+	REFUSED_ID(s, "{\"cmd\":\"kill\\u0000\",\"id\":\"a1\",\"reason\":"
+	    "\"x\"}", ERR_FIELD, "\"cmd\"", "a1");
+	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"a8\",\"block\":\"1\","
+	    "\"reason\":\"\\ud800\"}", ERR_FIELD, "\"reason\"", "a8");
+	{
+		char *deep = malloc(4200);
+		size_t k;
+
+		assert_non_null(deep);
+		k = (size_t)sprintf(deep, "{\"cmd\":\"pause\",\"id\":\"a9\","
+		    "\"n\":");
+		for (int i = 0; i < 2000; i++)
+			deep[k++] = '[';
+		for (int i = 0; i < 2000; i++)
+			deep[k++] = ']';
+		deep[k++] = '}';
+		refused_id(s, deep, k, ERR_TOO_BIG, "deeper", "a9");
+		free(deep);
+	}
 	/* No valid id to carry. */
 	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":5}", ERR_FIELD, "\"id\"", NULL);
 	REFUSED_ID(s, "{\"cmd\":\"pause\",\"id\":\"\"}", ERR_FIELD, "\"id\"",

@@ -483,6 +483,51 @@ numbers_keep_their_spelling_and_refusals_their_id(void **state)
 	assert_int_equal(ID_OF("{\"id\0z\":\"p1\",\"cmd\":\"pause\"}"), -1);
 	assert_int_equal(ID_OF("{\"id\":\"\\u001bp\"}"), -1);
 	assert_int_equal(ID_OF("{\"x\":{\"id\":\"p1\"}}"), -1);
+	/* What is wrong elsewhere loses no id (found by an independent
+	 * probe on 2026-12-07: cJSON read these, and U+0000 anywhere, a
+	 * lone surrogate or nesting past its 1000 lost the id). */
+	assert_int_equal(ID_OF("{\"cmd\":\"pause\",\"id\":\"a4\",\"reason\":"
+	    "\"x\\u0000\"}"), 0);
+	assert_string_equal(id, "a4");
+	assert_int_equal(ID_OF("{\"cmd\":\"kill\\u0000\",\"id\":\"a1\"}"), 0);
+	assert_string_equal(id, "a1");
+	assert_int_equal(ID_OF("{\"id\":\"a8\",\"reason\":\"\\ud800\"}"), 0);
+	assert_string_equal(id, "a8");
+	assert_int_equal(ID_OF("{\"reason\":\"x\0y\",\"id\":\"a9\"}"), 0);
+	assert_string_equal(id, "a9");
+	assert_int_equal(ID_OF("{\"id\":\"\\u0061\\u00e9\\ud83d\\ude00\","
+	    "\"n\":[1.5e400,-0,true,false,null,{},[],\"\\\"]}\"]}"), 0);
+	assert_string_equal(id, "a\xc3\xa9\xf0\x9f\x98\x80");
+	assert_int_equal(ID_OF("{\"\\u0069d\":\"a10\"}"), 0);
+	assert_string_equal(id, "a10");
+	/* ...but an id that is itself wrong is none. */
+	assert_int_equal(ID_OF("{\"id\":\"\\ud800x\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\":7}"), -1);
+	assert_int_equal(ID_OF("{\"id\":[\"p1\"]}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\",\"x\":\"\\q\"}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\",\"x\":NaN}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\",\"x\":[1,]}"), -1);
+	assert_int_equal(ID_OF("{\"id\":\"p1\",}"), -1);
+	assert_int_equal(ID_OF("[{\"id\":\"p1\"}]"), -1);
+	{
+		/* Nested 5000 deep. */
+		size_t n = 5000, k = 0;
+		char *deep = malloc(2 * n + 64);
+
+		assert_non_null(deep);
+		k += (size_t)sprintf(deep, "{\"id\":\"deep\",\"n\":");
+		for (size_t i = 0; i < n; i++)
+			deep[k++] = '[';
+		for (size_t i = 0; i < n; i++)
+			deep[k++] = ']';
+		deep[k++] = '}';
+		assert_int_equal(ipc_command_id(deep, k, id, sizeof id), 0);
+		assert_string_equal(id, "deep");
+		/* ...and unclosed, none. */
+		assert_int_equal(ipc_command_id(deep, k - 2, id, sizeof id), -1);
+		free(deep);
+	}
 #undef ID_OF
 	refused_len("{\"b\":1,\"b\":2,\"id\":\"p1\",\"id\":\"p2\"}",
 	    strlen("{\"b\":1,\"b\":2,\"id\":\"p1\",\"id\":\"p2\"}"),
