@@ -497,14 +497,18 @@ jcli_check(const char *path, int json)
 	struct stat st;
 	char *hj = NULL;
 	int rc, status, hdr_ok, fmt;
-	char hdr_err[512] = "";
+	char hdr_err[512] = "", mended[256];
 	cJSON *h;
 
 	memset(&w, 0, sizeof w);
-	if ((rc = jrnl_reader_open(&rd, path, &hj)) != 0) {
+	/* A header one flipped bit from whole is read mended, and said. */
+	if ((rc = jrnl_reader_open_mended(&rd, path, &hj, mended,
+	    sizeof mended)) != 0) {
 		jcli_open_error("check", path, rc);
 		return 2;
 	}
+	if (mended[0] != '\0')
+		w.damaged = 1;
 	/* An older format is read, but an engine does not continue it:
 	 * salvage converts it. */
 	fmt = jrnl_reader_format(rd);
@@ -558,6 +562,8 @@ jcli_check(const char *path, int json)
 		cJSON_AddNumberToObject(o, "bytes", (double)st.st_size);
 		cJSON_AddNumberToObject(o, "records", (double)w.records);
 		cJSON_AddBoolToObject(o, "header_ok", hdr_ok);
+		if (mended[0] != '\0')
+			cJSON_AddStringToObject(o, "header_damage", mended);
 		if (hdr_err[0] != '\0')
 			cJSON_AddStringToObject(o, "header_error", hdr_err);
 		cJSON_AddStringToObject(o, "state", w.damaged ? "damaged" :
@@ -600,6 +606,9 @@ jcli_check(const char *path, int json)
 			    w.spans[i].before, w.records - w.spans[i].before);
 		if (w.dropped > 0)
 			printf("... and %zu more spans not listed\n", w.dropped);
+		if (mended[0] != '\0')
+			printf("header: damaged, %s: salvage mends it (read here "
+			    "as mended)\n", mended);
 		if (hdr_err[0] != '\0')
 			printf("header: an engine will not continue it: %s\n",
 			    hdr_err);
@@ -627,13 +636,14 @@ jcli_check(const char *path, int json)
 			    "records, salvage neither (it copies the header)\n",
 			    path, w.records);
 		else if (w.damaged)
-			printf("%s: damaged: %" PRIu64 " bytes in %zu spans, %zu "
+			printf("%s: damaged: %s%" PRIu64 " bytes in %zu spans, %zu "
 			    "command records out of place, %zu records with a "
 			    "time not of the day, %" PRIu64 " event records that "
 			    "are not events, %" PRIu64 " good "
 			    "records; an engine will not start on it: `tranched "
 			    "journal salvage %s NEW` copies the good records\n",
-			    path, w.damaged_bytes, w.nspans + w.dropped -
+			    path, mended[0] != '\0' ? "its header (mended as "
+			    "read), " : "", w.damaged_bytes, w.nspans + w.dropped -
 			    (size_t)w.torn, w.nbad + w.bad_more, w.nbadt +
 			    w.badt_more, w.ev_bad, w.records, path);
 		else if (!hdr_ok)
@@ -737,11 +747,13 @@ jcli_salvage(const char *path, const char *outpath)
 	struct jcli_copy c = { NULL, 0 };
 	struct jrnl_reader *rd;
 	struct jcli_walk w;
-	char *hj = NULL, *note = NULL;
+	char *hj = NULL, *note = NULL, mended[256];
 	int rc;
 
 	memset(&w, 0, sizeof w);
-	if ((rc = jrnl_reader_open(&rd, path, &hj)) != 0) {
+	/* A header one flipped bit from whole is written mended. */
+	if ((rc = jrnl_reader_open_mended(&rd, path, &hj, mended,
+	    sizeof mended)) != 0) {
 		jcli_open_error("salvage", path, rc);
 		return 2;
 	}
@@ -782,6 +794,8 @@ jcli_salvage(const char *path, const char *outpath)
 		free(w.seen);
 		return 2;
 	}
+	if (mended[0] != '\0')
+		printf("header mended: %s\n", mended);
 	for (size_t i = 0; i < w.nspans; i++)
 		printf("skipped %s at offset %" PRIu64 ": %" PRIu64 " bytes\n",
 		    w.spans[i].s.error == JRNL_ETORN ? "torn tail" : "damage",

@@ -48,6 +48,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,9 @@ jrnl_strerror(int err)
 		return "journal is locked by another engine";
 	case JRNL_EDAMAGED:
 		return "journal is damaged before its tail";
+	case JRNL_EHEADER:
+		return "journal header (the session's scenario and seed) is "
+		       "damaged";
 	}
 	return "unknown journal error";
 }
@@ -362,10 +366,200 @@ jrnl_close_fd(int fd)
 	errno = saved;
 }
 
+/* Bits in which a and b differ. */
+static int
+jrnl_bits(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	int d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d += __builtin_popcount((unsigned)(a[i] ^ b[i]));
+	return d;
+}
+
+/* The offset of the first record's sync marker at or after from, below
+ * end; end when there is none.  The header's JSON is UTF-8 and cannot
+ * hold one, nor can one flipped bit make one of it. */
+static uint64_t
+jrnl_first_marker(int fd, uint64_t from, uint64_t end)
+{
+	uint8_t b[65536];
+	size_t got;
+
+	while (from + JRNL_SYNC_LEN <= end) {
+		size_t want = end - from < sizeof(b) ? (size_t)(end - from) :
+		    sizeof(b);
+
+		if (jrnl_pread_full(fd, b, want, from, &got) != 0 ||
+		    got < JRNL_SYNC_LEN)
+			return end;
+		for (size_t i = 0; i + JRNL_SYNC_LEN <= got; i++)
+			if (memcmp(b + i, jrnl_sync_marker, JRNL_SYNC_LEN) == 0)
+				return from + i;
+		from += got - (JRNL_SYNC_LEN - 1);
+	}
+	return end;
+}
+
+/* Headers up to this long are searched for one flipped bit. */
+#define JRNL_HDR_FIX_MAX 16384
+
+/*
+ * A damaged file header, mended if one flipped bit explains it: in the
+ * magic, in the version (one bit from this format's, and 0 or past 255:
+ * never a version a build wrote; 3 or 6 may be a later format's), in the
+ * length (the header's JSON then
+ * ends where the first record begins, and its checksum holds there), in
+ * the checksum (one bit from the JSON's), or in the JSON (exactly one
+ * bit whose flip makes the checksum hold: CRC-32C tells any single bit
+ * of such a text apart).  0 and the header's JSON (malloc'd), where the
+ * records begin and the format, with what was wrong in what[]; or
+ * JRNL_EHEADER with what was found in what[]; or JRNL_EIO / JRNL_ENOMEM.
+ */
+static int
+jrnl_header_fix(int fd, char **json_out, uint64_t *data_off, int *version,
+                char *what, size_t whatlen)
+{
+	static const uint8_t v2[4] = { JRNL_FORMAT_VERSION, 0, 0, 0 };
+	uint8_t h[JRNL_FILE_HDR];
+	struct stat st;
+	uint64_t size, first, len;
+	uint32_t stored, crc, ver;
+	size_t got;
+	char *json;
+	int found = 0, len_fixed;
+
+	*json_out = NULL;
+	if (fstat(fd, &st) != 0 ||
+	    jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
+		return JRNL_EIO;
+	size = (uint64_t)st.st_size;
+	if (got < sizeof(h)) {
+		snprintf(what, whatlen, "the file is %zu bytes, shorter than a "
+		    "header", got);
+		return JRNL_EHEADER;
+	}
+	first = jrnl_first_marker(fd, JRNL_FILE_HDR, size);
+	stored = jrnl_get_le32(h + 16);
+	len = jrnl_get_le32(h + 12);
+	/* The length as written, or the one that ends at the first record
+	 * (or, with no record, at the end of the file). */
+	if (JRNL_FILE_HDR + len > first || len > JRNL_MAX_RECORD ||
+	    (first < size && JRNL_FILE_HDR + len != first)) {
+		uint8_t l2[4];
+
+		jrnl_put_le32(l2, (uint32_t)(first - JRNL_FILE_HDR));
+		if (jrnl_bits(h + 12, l2, 4) != 1) {
+			snprintf(what, whatlen, "its length (offset 12) says %"
+			    PRIu64 " bytes where %" PRIu64 " lie before the first "
+			    "record, more than one bit apart", len,
+			    first - JRNL_FILE_HDR);
+			return JRNL_EHEADER;
+		}
+		snprintf(what, whatlen, "one bit of its length (offset 12) was "
+		    "flipped: %" PRIu64 " for %" PRIu64, len,
+		    first - JRNL_FILE_HDR);
+		len = first - JRNL_FILE_HDR;
+		found = 1;
+	}
+	if (len > JRNL_MAX_RECORD)
+		return JRNL_EHEADER;
+	if ((json = malloc((size_t)len + 1)) == NULL)
+		return JRNL_ENOMEM;
+	if (jrnl_pread_full(fd, json, (size_t)len, JRNL_FILE_HDR, &got) != 0 ||
+	    got < len) {
+		free(json);
+		return JRNL_EIO;
+	}
+	json[len] = '\0';
+	crc = jrnl_crc32c(0, json, (size_t)len);
+	len_fixed = found;
+	if (crc != stored) {
+		uint8_t a[4], b[4];
+		size_t hit = 0, hits = 0;
+
+		jrnl_put_le32(a, crc);
+		jrnl_put_le32(b, stored);
+		if (!found && jrnl_bits(a, b, 4) == 1) {
+			snprintf(what, whatlen, "one bit of its checksum (offset "
+			    "16) was flipped; its %" PRIu64 " bytes of JSON are "
+			    "whole", len);
+			found = 1;
+		} else if (!found && len <= JRNL_HDR_FIX_MAX) {
+			for (size_t i = 0; i < len * 8; i++) {
+				json[i / 8] ^= (char)(1u << (i % 8));
+				if (jrnl_crc32c(0, json, (size_t)len) == stored) {
+					hit = i;
+					hits++;
+				}
+				json[i / 8] ^= (char)(1u << (i % 8));
+			}
+			if (hits == 1) {
+				json[hit / 8] ^= (char)(1u << (hit % 8));
+				snprintf(what, whatlen, "bit %zu of byte %" PRIu64
+				    " (in its JSON) was flipped", hit % 8,
+				    JRNL_FILE_HDR + (uint64_t)(hit / 8));
+				found = 1;
+			}
+		}
+		/* One flipped bit explains the damage, never two: a length
+		 * mended must leave a JSON whose checksum holds. */
+		if (!found || (len_fixed && crc != stored)) {
+			if (!found)
+				snprintf(what, whatlen, "its %" PRIu64 " bytes of "
+				    "JSON (offset 20) fail their checksum, and no "
+				    "one flipped bit explains it", len);
+			else
+				snprintf(what + strlen(what), whatlen -
+				    strlen(what), ", and its JSON then fails its "
+				    "checksum");
+			free(json);
+			return JRNL_EHEADER;
+		}
+	}
+	if (memcmp(h, JRNL_MAGIC, JRNL_MAGIC_LEN) != 0) {
+		if (found || jrnl_bits(h, (const uint8_t *)JRNL_MAGIC,
+		    JRNL_MAGIC_LEN) != 1) {
+			snprintf(what, whatlen, "its magic (offset 0) is not a "
+			    "tranche journal's");
+			free(json);
+			return JRNL_EHEADER;
+		}
+		snprintf(what, whatlen, "one bit of its magic (offset 0) was "
+		    "flipped");
+		found = 1;
+	}
+	ver = jrnl_get_le32(h + 8);
+	*version = (int)ver;
+	if (ver != JRNL_FORMAT_VERSION && ver != JRNL_FORMAT_V1) {
+		if (found || jrnl_bits(h + 8, v2, 4) != 1 || (ver < 256 &&
+		    ver != 0)) {
+			snprintf(what, whatlen, "its version (offset 8) reads %u",
+			    (unsigned)ver);
+			free(json);
+			return JRNL_EHEADER;
+		}
+		snprintf(what, whatlen, "one bit of its version (offset 8) was "
+		    "flipped: %u for %d", (unsigned)ver, JRNL_FORMAT_VERSION);
+		*version = JRNL_FORMAT_VERSION;
+		found = 1;
+	}
+	if (!found)
+		what[0] = '\0';
+	*json_out = json;
+	*data_off = JRNL_FILE_HDR + len;
+	return 0;
+}
+
 /*
  * Reads and checks the file header.  A file too short to hold the magic, or
  * holding other bytes there, is not a journal; one that has the magic but
- * ends inside the header was torn while it was being created.
+ * ends inside the header, with nothing after it, was torn while it was
+ * being created.  A header that fails its checks with records after it
+ * (or one bit from the magic) is a damaged header, JRNL_EHEADER: never
+ * torn, since records were written after it (until 2026-12-07 a flipped
+ * bit in its length read as a torn tail, and one in its JSON as a corrupt
+ * record with no offset: an independent review).
  */
 static int
 jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
@@ -375,6 +569,7 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
 	uint32_t hlen;
 	size_t got;
 	char *json;
+	struct stat st;
 	int rc;
 
 	if (header_json != NULL)
@@ -382,18 +577,26 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
 	if ((rc = jrnl_pread_full(fd, h, sizeof(h), 0, &got)) != 0)
 		return rc;
 	if (got < JRNL_MAGIC_LEN || memcmp(h, JRNL_MAGIC, JRNL_MAGIC_LEN) != 0)
-		return JRNL_EMAGIC;
+		return got >= JRNL_FILE_HDR && jrnl_bits(h,
+		    (const uint8_t *)JRNL_MAGIC, JRNL_MAGIC_LEN) == 1 ?
+		    JRNL_EHEADER : JRNL_EMAGIC;
 	if (got < 12)
 		return JRNL_ETORN;
 	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION &&
 	    jrnl_get_le32(h + 8) != JRNL_FORMAT_V1)
-		return JRNL_EVERSION;
+		return jrnl_get_le32(h + 8) >= 256 ||
+		    jrnl_get_le32(h + 8) == 0 ? JRNL_EHEADER : JRNL_EVERSION;
 	*version = (int)jrnl_get_le32(h + 8);
 	if (got < JRNL_FILE_HDR)
 		return JRNL_ETORN;
+	if (fstat(fd, &st) != 0)
+		return JRNL_EIO;
 	hlen = jrnl_get_le32(h + 12);
-	if (hlen > JRNL_MAX_RECORD)
-		return JRNL_ECORRUPT;
+	if (hlen > JRNL_MAX_RECORD ||
+	    JRNL_FILE_HDR + (uint64_t)hlen > (uint64_t)st.st_size)
+		return jrnl_first_marker(fd, JRNL_FILE_HDR,
+		    (uint64_t)st.st_size) < (uint64_t)st.st_size ?
+		    JRNL_EHEADER : JRNL_ETORN;
 	if ((json = malloc((size_t)hlen + 1)) == NULL)
 		return JRNL_ENOMEM;
 	if ((rc = jrnl_pread_full(fd, json, hlen, JRNL_FILE_HDR, &got)) != 0) {
@@ -406,7 +609,7 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
 	}
 	if (jrnl_crc32c(0, json, hlen) != jrnl_get_le32(h + 16)) {
 		free(json);
-		return JRNL_ECORRUPT;
+		return JRNL_EHEADER;
 	}
 	json[hlen] = '\0';
 	if (header_json != NULL)
@@ -445,6 +648,46 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 	r->version = version;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = r;
+	return 0;
+}
+
+int
+jrnl_reader_open_mended(struct jrnl_reader **out, const char *path,
+                        char **header_json, char *what, size_t whatlen)
+{
+	struct jrnl_reader *r;
+	uint64_t data_off;
+	char *json = NULL;
+	int rc, fd, version;
+
+	what[0] = '\0';
+	rc = jrnl_reader_open(out, path, header_json);
+	if (rc != JRNL_EHEADER)
+		return rc;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return JRNL_EIO;
+	if ((rc = jrnl_header_fix(fd, &json, &data_off, &version, what,
+	    whatlen)) != 0) {
+		close(fd);
+		return rc;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->buf = malloc(JRNL_RBUF)) == NULL) {
+		free(r);
+		free(json);
+		close(fd);
+		return JRNL_ENOMEM;
+	}
+	r->fd = fd;
+	r->owns_fd = 1;
+	r->cap = JRNL_RBUF;
+	r->buf_off = r->data_off = data_off;
+	r->version = version;
+	*out = r;
+	if (header_json != NULL)
+		*header_json = json;
+	else
+		free(json);
 	return 0;
 }
 
@@ -1248,6 +1491,30 @@ jrnl_describe(char *buf, size_t len, int err, const char *path)
 			snprintf(buf, len, "journal %s: %s", path,
 			         jrnl_strerror(err));
 		break;
+	case JRNL_EHEADER: {
+		char what[256] = "", *json = NULL;
+		uint64_t off = 0;
+		int version, rc = JRNL_EIO;
+
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			rc = jrnl_header_fix(fd, &json, &off, &version, what,
+			    sizeof(what));
+			close(fd);
+			free(json);
+		}
+		if (rc == 0)
+			snprintf(buf, len, "journal %s: its header (the "
+			         "session's scenario and seed) is damaged: %s; "
+			         "nothing cut: `tranched journal salvage %s NEW` "
+			         "writes a journal with the header mended and "
+			         "every readable record", path, what, path);
+		else
+			snprintf(buf, len, "journal %s: its header (the "
+			         "session's scenario and seed) is damaged%s%s: "
+			         "nothing cut; without it its records cannot be "
+			         "continued", path, what[0] ? ": " : "", what);
+		break;
+	}
 	default:
 		snprintf(buf, len, "journal %s: %s", path, jrnl_strerror(err));
 		break;

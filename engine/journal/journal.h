@@ -86,6 +86,7 @@ enum {
 	JRNL_ENOMEM = -8,
 	JRNL_ELOCKED = -9,  /* another writer holds the journal's lock */
 	JRNL_EDAMAGED = -10, /* open for append: damage before the tail */
+	JRNL_EHEADER = -11, /* the file header (scenario, seed) is damaged */
 };
 
 struct jrnl;
@@ -141,6 +142,12 @@ void jrnl_close(struct jrnl *j); /* flushes and syncs; NULL is fine */
 /* Reading.  *header_json (may be NULL) receives a malloc'd copy. */
 int jrnl_reader_open(struct jrnl_reader **out, const char *path,
                      char **header_json);
+/* The same, but a damaged file header that one flipped bit explains is
+ * mended in memory (the file is not changed): what[] then says what was
+ * wrong, else it is "".  JRNL_EHEADER when the header is damaged beyond
+ * that, what[] saying how.  For `tranched journal check` and salvage. */
+int jrnl_reader_open_mended(struct jrnl_reader **out, const char *path,
+                            char **header_json, char *what, size_t whatlen);
 /* 1 and *rec filled; 0 at a clean end; negative at damage (rec->offset says
  * where the damaged record starts). */
 int jrnl_next(struct jrnl_reader *r, struct jrnl_rec *rec);

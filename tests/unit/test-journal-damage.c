@@ -507,6 +507,88 @@ damage_any_single_bit_flip_is_refused(void **state)
 	free(copy);
 }
 
+/*
+ * Every single-bit flip in the file header (magic, version, length,
+ * checksum, JSON) of a journal with records after it: no reader, no
+ * engine start takes it, each says the header is damaged (never a torn
+ * tail, which the engine would cut, nor a corrupt record with no offset:
+ * found by an independent review on 2026-12-07), the file is not changed,
+ * and the mended reader (check, salvage) gives back the header and every
+ * record.  Version flips that read as another format's (3, 6, 10...) say
+ * so instead.  Two flipped bits are damage beyond mending; a header torn
+ * at its creation, with nothing after it, is still a torn tail.
+ */
+static void
+damage_any_header_bit_is_said_and_mended(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t hdr = fx->off[0];
+	uint8_t *copy = malloc(fx->len), *after;
+	struct jrnl_open_report rep;
+	struct jrnl_reader *r;
+	struct jrnl_rec rec;
+	struct jrnl *j;
+	char *hj, what[256], msg[1024];
+	size_t alen;
+	int rc, mended = 0, other = 0;
+
+	assert_non_null(copy);
+	for (uint64_t bit = 0; bit < hdr * 8; bit++) {
+		uint64_t n = 0;
+
+		memcpy(copy, fx->bytes, fx->len);
+		copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		spill(fx->bad, copy, fx->len);
+		rc = jrnl_reader_open(&r, fx->bad, NULL);
+		if (rc == JRNL_EVERSION && bit / 8 == 8) {
+			other++;
+			continue;
+		}
+		if (rc != JRNL_EHEADER)
+			fail_msg("bit %llu of the header: reader says %s",
+			         (unsigned long long)bit, jrnl_strerror(rc));
+		rc = jrnl_open_append(&j, fx->bad, NULL, &rep);
+		if (rc != JRNL_EHEADER)
+			fail_msg("bit %llu of the header: open says %s",
+			         (unsigned long long)bit, jrnl_strerror(rc));
+		after = slurp(fx->bad, &alen);
+		assert_true(alen == fx->len && memcmp(after, copy, alen) == 0);
+		free(after);
+		jrnl_describe(msg, sizeof(msg), JRNL_EHEADER, fx->bad);
+		if (strstr(msg, "salvage") == NULL)
+			fail_msg("bit %llu of the header: %s",
+			         (unsigned long long)bit, msg);
+		assert_int_equal(jrnl_reader_open_mended(&r, fx->bad, &hj, what,
+		                                         sizeof(what)), 0);
+		assert_string_equal(hj, "{\"protocol\":2}");
+		assert_true(what[0] != '\0');
+		while ((rc = jrnl_next(r, &rec)) == 1)
+			assert_record(&rec, n++);
+		assert_int_equal(rc, 0);
+		assert_int_equal(n, NREC);
+		jrnl_reader_close(r);
+		free(hj);
+		mended++;
+	}
+	fprintf(stderr, "header: %d single-bit flips mended, %d read as "
+	        "another version\n", mended, other);
+	assert_true(other <= 7 && mended == (int)hdr * 8 - other);
+	/* Two bits in its JSON. */
+	memcpy(copy, fx->bytes, fx->len);
+	copy[22] ^= 1;
+	copy[25] ^= 4;
+	spill(fx->bad, copy, fx->len);
+	assert_int_equal(jrnl_reader_open_mended(&r, fx->bad, &hj, what,
+	                                         sizeof(what)), JRNL_EHEADER);
+	assert_non_null(strstr(what, "no one flipped bit"));
+	jrnl_describe(msg, sizeof(msg), JRNL_EHEADER, fx->bad);
+	assert_null(strstr(msg, "salvage"));
+	/* Torn at its creation: nothing after a header cut short. */
+	spill(fx->bad, fx->bytes, (size_t)hdr - 3);
+	assert_int_equal(jrnl_reader_open(&r, fx->bad, NULL), JRNL_ETORN);
+	free(copy);
+}
+
 int
 main(void)
 {
@@ -525,6 +607,9 @@ main(void)
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        damage_any_single_bit_flip_is_refused, fixture_setup,
+	        fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        damage_any_header_bit_is_said_and_mended, fixture_setup,
 	        fixture_teardown),
 	};
 
