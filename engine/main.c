@@ -170,6 +170,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case OPT_SCENARIO:
 			o.scenario = optarg;
+			o.scenario_given = 1;
 			break;
 		case OPT_SEED:
 			errno = 0;
@@ -183,6 +184,7 @@ main(int argc, char **argv)
 				    (long long)INT64_MAX);
 				return 2;
 			}
+			o.seed_given = 1;
 			break;
 		case OPT_SPEED:
 			if (parse_speed(optarg, &o.speed) != 0) {

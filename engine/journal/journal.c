@@ -83,6 +83,8 @@ struct jrnl {
 	size_t cap;
 	uint64_t off;     /* file offset where buf[0] goes */
 	uint64_t records; /* records in the file and in the buffer */
+	int cut_pending;  /* a torn tail past off, cut before the first write
+	                   * (jrnl_open_append_lazy) */
 };
 
 struct jrnl_reader {
@@ -263,11 +265,15 @@ jrnl_fail(struct jrnl *j, int rc)
  * write that does not fit the budget puts down the part that fits, as a
  * full file system does, and then fails.
  */
+static int jrnl_cut_pending(struct jrnl *j);
+
 static int
 jrnl_write(struct jrnl *j, const void *data, size_t len, uint64_t off)
 {
 	int rc;
 
+	if ((rc = jrnl_cut_pending(j)) != 0)
+		return rc;
 	if (j->fault_left >= 0 && (uint64_t)j->fault_left < len) {
 		size_t part = (size_t)j->fault_left;
 
@@ -281,6 +287,22 @@ jrnl_write(struct jrnl *j, const void *data, size_t len, uint64_t off)
 	if (j->fault_left >= 0)
 		j->fault_left -= (int64_t)len;
 	return jrnl_pwrite_all(j->fd, data, len, off);
+}
+
+static int jrnl_fsync_retry(int fd, int data_only);
+
+/* The torn tail an open left for later, cut before anything is written
+ * over it (a shorter write would leave its end behind). */
+static int
+jrnl_cut_pending(struct jrnl *j)
+{
+	if (!j->cut_pending)
+		return 0;
+	if (ftruncate(j->fd, (off_t)j->off) != 0 ||
+	    jrnl_fsync_retry(j->fd, 0) != 0)
+		return JRNL_EIO;
+	j->cut_pending = 0;
+	return 0;
 }
 
 /* Reads up to len bytes at off; *got is short only at the end of the file. */
@@ -1221,9 +1243,9 @@ jrnl_count_damage(struct jrnl_reader *r, const struct jrnl_span *first,
  * is not written at all: what is there was synced, and the operator decides
  * (tranched journal check, salvage).
  */
-int
-jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
-                 struct jrnl_open_report *rep)
+static int
+jrnl_open_append_how(struct jrnl **out, const char *path, char **header_json,
+                     struct jrnl_open_report *rep, int lazy)
 {
 	struct jrnl_open_report local;
 	struct jrnl_reader *r = NULL;
@@ -1274,8 +1296,8 @@ jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
 	}
 	if ((uint64_t)st.st_size > good) {
 		rep->cut_bytes = (uint64_t)st.st_size - good;
-		if (ftruncate(fd, (off_t)good) != 0 ||
-		    jrnl_fsync_retry(fd, 0) != 0) {
+		if (!lazy && (ftruncate(fd, (off_t)good) != 0 ||
+		    jrnl_fsync_retry(fd, 0) != 0)) {
 			rc = JRNL_EIO;
 			goto fail;
 		}
@@ -1283,6 +1305,7 @@ jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
 	rep->good_bytes = good;
 	if ((rc = jrnl_new(out, fd, good, rep->records)) != 0)
 		goto fail;
+	(*out)->cut_pending = lazy && rep->cut_bytes > 0;
 	return 0;
 
 fail:
@@ -1292,6 +1315,20 @@ fail:
 		*header_json = NULL;
 	}
 	return rc;
+}
+
+int
+jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
+                 struct jrnl_open_report *rep)
+{
+	return jrnl_open_append_how(out, path, header_json, rep, 0);
+}
+
+int
+jrnl_open_append_lazy(struct jrnl **out, const char *path,
+                      char **header_json, struct jrnl_open_report *rep)
+{
+	return jrnl_open_append_how(out, path, header_json, rep, 1);
 }
 
 /* Fills a record's frame for len bytes of payload at data. */

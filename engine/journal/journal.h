@@ -128,6 +128,13 @@ int jrnl_create(struct jrnl **out, const char *path, const char *header_json);
  * *header_json (may be NULL) receives a malloc'd copy of the header. */
 int jrnl_open_append(struct jrnl **out, const char *path, char **header_json,
                      struct jrnl_open_report *rep);
+/* The same, but a torn tail is cut only just before the first record is
+ * written, so that an open the caller then refuses to go on with (a
+ * recovery that diverges, another model) leaves the file exactly as it
+ * was; rep->cut_bytes says what will be cut.  A reader of the file meets
+ * the torn tail at rep->good_bytes until then. */
+int jrnl_open_append_lazy(struct jrnl **out, const char *path,
+                          char **header_json, struct jrnl_open_report *rep);
 
 int jrnl_append(struct jrnl *j, int kind, int64_t t, const void *data,
                 size_t len);

@@ -307,6 +307,8 @@ struct server {
 	int ntokens;
 	int readonly;          /* tranched replay: nothing may change */
 	struct replayed *rp;   /* tranched replay: what it has replayed */
+	uint64_t jtorn_at;     /* recovery: a torn tail begins here, cut
+	                        * once the session goes on; 0 none */
 	int recovering;        /* re-applying journaled commands */
 	struct recover *rec;   /* server-recover.c's state while recovering */
 	uint64_t seed;

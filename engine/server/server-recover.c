@@ -224,7 +224,10 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 
 	snprintf(s->jpath, sizeof s->jpath, "%s", s->opts->journal);
 	memset(&rep, 0, sizeof rep);
-	if ((rv = jrnl_open_append(&s->j, s->jpath, &hj, &rep)) != 0) {
+	/* Lazily: a start refused below (another model, a divergence)
+	 * leaves even a torn tail where it was (an independent review found
+	 * it cut by a refused start). */
+	if ((rv = jrnl_open_append_lazy(&s->j, s->jpath, &hj, &rep)) != 0) {
 		/* Synced records may follow the damage: nothing is cut, the
 		 * operator salvages them into a new journal. */
 		if (rv == JRNL_EDAMAGED)
@@ -244,10 +247,11 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 			jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
 	}
+	s->jtorn_at = rep.cut_bytes > 0 ? rep.good_bytes : 0;
 	if (rep.cut_bytes > 0)
 		fprintf(stderr, "tranched: journal %s: torn tail of %llu bytes "
-		    "at offset %llu cut (an unfinished last write; %llu good "
-		    "records kept)\n", s->jpath,
+		    "at offset %llu (an unfinished last write; %llu good "
+		    "records kept), cut when the session goes on\n", s->jpath,
 		    (unsigned long long)rep.cut_bytes,
 		    (unsigned long long)rep.good_bytes,
 		    (unsigned long long)rep.records);
@@ -454,7 +458,10 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		}
 		ipc_event_free(&ev);
 	}
-	if (rv < 0) {
+	/* The torn tail the open found ends the records, uncut until the
+	 * session goes on. */
+	if (rv < 0 && !(s->jtorn_at > 0 && rec.offset == s->jtorn_at &&
+	    (rv == JRNL_ETORN || rv == JRNL_ECORRUPT))) {
 		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
 		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
 		return -1;
@@ -594,7 +601,10 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 		if (s->rec->diverged)
 			return 0;
 	}
-	if (rv < 0) {
+	/* The torn tail the open found ends the records, uncut until the
+	 * session goes on. */
+	if (rv < 0 && !(s->jtorn_at > 0 && rec.offset == s->jtorn_at &&
+	    (rv == JRNL_ETORN || rv == JRNL_ECORRUPT))) {
 		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
 		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
 		return -1;

@@ -1070,6 +1070,7 @@ server_run(const struct server_opts *o)
 {
 	struct server *s;
 	char err[2048], defurl[512];
+	struct stat jst;
 	int rv, status = 1, recover;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
@@ -1088,10 +1089,35 @@ server_run(const struct server_opts *o)
 	/* An existing journal is a session to continue: its header says the
 	 * scenario and the seed, whatever the command line says. */
 	recover = o->journal != NULL && access(o->journal, F_OK) == 0;
+	if (o->journal != NULL && !recover && lstat(o->journal, &jst) == 0 &&
+	    S_ISLNK(jst.st_mode)) {
+		/* A dangling link: creating through it would fail "exists". */
+		fprintf(stderr, "tranched: journal %s: a symbolic link to a file "
+		    "that does not exist: not started\n", o->journal);
+		goto out;
+	}
 	if (recover) {
 		if (server_recover_open(s, err, sizeof err) != 0) {
 			fprintf(stderr, "tranched: %s\n", err);
 			goto out;
+		}
+		/* What the command line asked of the session is not what
+		 * continues: say so rather than drop it without a word (an
+		 * operator tightening a limit on restart would believe it
+		 * held; found by an independent review). */
+		if (o->scenario_given || o->seed_given || o->nsets > 0) {
+			fprintf(stderr, "tranched: journal %s continues its session "
+			    "(scenario %s, seed %llu, from its header): not "
+			    "applied:", o->journal, s->sc.name,
+			    (unsigned long long)s->seed);
+			if (o->scenario_given)
+				fprintf(stderr, " --scenario %s", o->scenario);
+			if (o->seed_given)
+				fprintf(stderr, " --seed %llu",
+				    (unsigned long long)o->seed);
+			for (int i = 0; i < o->nsets; i++)
+				fprintf(stderr, " --set %s", o->sets[i]);
+			fprintf(stderr, "\n");
 		}
 		/* The warm-up's events were never journaled: say nothing. */
 		s->recovering = 1;

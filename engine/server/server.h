@@ -15,6 +15,9 @@
 struct server_opts {
 	const char *scenario;   /* name or file */
 	uint64_t seed;
+	int scenario_given;     /* --scenario and --seed were on the command */
+	int seed_given;         /* line (a continued session says it ignores
+	                         * them) */
 	double speed;           /* simulated seconds per wall second; 0 = max */
 	const char *journal;    /* file; NULL = a new one under the state dir */
 	const char *listen[SERVER_MAX_LISTEN];

@@ -4,7 +4,7 @@
 # Its decisions carry the model's digest (what decides: weights, features,
 # news rule; not the record); a restart whose engine would load another
 # model is refused before it re-simulates anything, naming both digests
-# and what to do, and the journal is left as it was; `tranched model`
+# and what to do, and the journal is left as it was, a torn tail too; `tranched model`
 # finds the file that has the session's digest; the same weights under
 # another name and record continue it.
 set -u
@@ -60,6 +60,10 @@ digest=$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | head -1 |
 	fail "the journal's learned decisions carry no model digest"
 [ "$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | sort -u |
 	wc -l)" -eq 1 ] || fail "the decisions name more than one model"
+# A torn tail, as a kill -9 inside a write leaves one: a refused start
+# leaves it too (until 2026-12-07 it was cut before the refusal: an
+# independent review).
+printf '\377\124\152\376\020\000' >> "$tmp/j.trj"
 sum=$(cksum < "$tmp/j.trj")
 # The engine said which model it loaded, with the digest the decisions
 # carry: how an operator finds the session's model file.
@@ -135,6 +139,11 @@ TRANCHE_MODEL=$tmp/same.json timeout 120 "$TRANCHED" --journal "$tmp/j.trj" \
 	fail "recovery with the same weights refused: $(head -3 "$tmp/d.err")"
 grep -q "continuing the session" "$tmp/d.err" ||
 	fail "recovery said nothing: $(head -3 "$tmp/d.err")"
+grep -q "torn tail of 6 bytes" "$tmp/d.err" ||
+	fail "the continued session did not find the torn tail: $(head -3 \
+	"$tmp/d.err")"
+"$TRANCHED" journal check "$tmp/j.trj" > "$tmp/check" ||
+	fail "the continued journal: $(cat "$tmp/check")"
 [ "$(grep -ao '"model_digest":"[0-9a-f]*"' "$tmp/j.trj" | sort -u |
 	wc -l)" -eq 1 ] || fail "the continued session names another model"
 echo "PASS recover-model"
