@@ -21,6 +21,7 @@
  * answered journal_unavailable and not run (server-journal.c), and if its
  * own record then fails to sync, its ok becomes journal_unavailable too.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -330,6 +331,47 @@ cmd_looks_like_hello(const void *buf, size_t len)
 static const char *const hello_mem[] = { "v", "role", "client", "token",
     NULL };
 
+
+/*
+ * The events URL for sess: its own listener's twin, at the address the
+ * peer reached for a tcp:// or tls+tcp:// one (a listener on 0.0.0.0 or
+ * a name is no address to dial back).  An engine listening on ipc:// and
+ * tcp:// told a tcp:// peer the ipc:// twin (found by an independent probe
+ * on 2026-12-07).  The first listener's when NNG does not say.
+ */
+static const char *
+cmd_events_url(struct server *s, const struct session *sess)
+{
+	static char url[600];
+	nng_pipe p = NNG_PIPE_INITIALIZER;
+	nng_listener l;
+	nng_sockaddr sa;
+	char *lurl = NULL, ip[INET6_ADDRSTRLEN];
+	const char *scheme;
+
+	p.id = sess->pipe;
+	l = nng_pipe_listener(p);
+	if (nng_listener_id(l) <= 0 ||
+	    nng_listener_get_string(l, NNG_OPT_URL, &lurl) != 0)
+		return s->events_url;
+	scheme = strncmp(lurl, "tls+tcp://", 10) == 0 ? "tls+tcp" :
+	    strncmp(lurl, "tcp://", 6) == 0 ? "tcp" : NULL;
+	if (scheme != NULL && nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &sa) == 0 &&
+	    sa.s_family == NNG_AF_INET && inet_ntop(AF_INET,
+	    &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
+		snprintf(url, sizeof url, "%s://%s:%u", scheme, ip,
+		    (unsigned)ntohs(sa.s_in.sa_port) + 1);
+	else if (scheme != NULL && nng_pipe_get_addr(p, NNG_OPT_LOCADDR,
+	    &sa) == 0 && sa.s_family == NNG_AF_INET6 && inet_ntop(AF_INET6,
+	    sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
+		snprintf(url, sizeof url, "%s://[%s]:%u", scheme, ip,
+		    (unsigned)ntohs(sa.s_in6.sa_port) + 1);
+	else if (ipc_events_url(lurl, url, sizeof url) != 0)
+		snprintf(url, sizeof url, "%s", s->events_url);
+	nng_strfree(lurl);
+	return url;
+}
+
 static cJSON *
 cmd_hello(struct server *s, const cJSON *req, const char *id,
           struct session *sess)
@@ -414,7 +456,7 @@ cmd_hello(struct server *s, const cJSON *req, const char *id,
 	cJSON_AddNumberToObject(r, "tick", server_tick(s));
 	cJSON_AddStringToObject(r, "sym", server_sym(s));
 	cJSON_AddItemToObject(r, "syms", server_syms_json(s));
-	cJSON_AddStringToObject(r, "events", s->events_url);
+	cJSON_AddStringToObject(r, "events", cmd_events_url(s, sess));
 	cJSON_AddStringToObject(r, "role", sess->role);
 	/* Whom the audit names for this session: a console knows its own
 	 * commands' audit records by it and the id (another person may send

@@ -1234,6 +1234,12 @@ a_host_dialling_again_keeps_nobody_else_out(void **state)
 	    hello_ms);
 	assert_true(r != NULL && itest_ok(r));
 	assert_true(hello_ms <= 3000);
+	/* The hello names the events URL of the listener the peer came in
+	 * on, not the first (ipc://) one (an independent probe). */
+	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port + 1);
+	if (strcmp(itest_str(r, "events"), url) != 0)
+		fail_msg("the tcp:// hello names events \"%s\", not %s",
+		    itest_str(r, "events"), url);
 	cJSON_Delete(r);
 	remote_ok = heartbeat_within(remote, 3000);
 	fprintf(stderr, "sessions: the remote trader's first heartbeat %s "
