@@ -68,10 +68,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -641,46 +643,122 @@ events_tcp_silent_or_wrong_peer_gets_nothing(void **state)
  * others (a flood from a peer holding a token).  A client attaching
  * meanwhile gets its events.
  */
+/* Read one SP frame of fd (pair1: a 64-bit length, a 32-bit header, the
+ * body) into buf (its body, NUL-ended, cut to cap), within ms: 1, 0 when
+ * the engine closed the connection, -1 on timeout. */
+static int
+raw_frame(int fd, char *buf, size_t cap, int ms)
+{
+	unsigned char head[8];
+	uint64_t len = 0;
+	size_t got = 0;
+
+	for (long long t0 = itest_now_ms(); got < 8; ) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (itest_now_ms() - t0 > ms)
+			return -1;
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if ((k = read(fd, head + got, 8 - got)) <= 0)
+			return 0;
+		got += (size_t)k;
+	}
+	for (int i = 0; i < 8; i++)
+		len = len << 8 | head[i];
+	buf[0] = '\0';
+	for (uint64_t i = 0; i < len; ) {
+		char c[4096];
+		ssize_t k = read(fd, c, len - i < sizeof c ? (size_t)(len - i) :
+		    sizeof c);
+
+		if (k <= 0)
+			return 0;
+		/* The body after pair1's 4-byte header. */
+		for (ssize_t j = 0; j < k; j++)
+			if (i + (uint64_t)j >= 4 && i + (uint64_t)j - 4 < cap - 1) {
+				buf[i + (uint64_t)j - 4] = c[j];
+				buf[i + (uint64_t)j - 3] = '\0';
+			}
+		i += (uint64_t)k;
+	}
+	return 1;
+}
+
+/* Send body as one SP pair1 frame on fd: 0 or -1. */
+static int
+raw_send_frame(int fd, const char *body)
+{
+	size_t blen = strlen(body), len = blen + 4;
+	unsigned char head[12] = { 0 };
+
+	for (int i = 0; i < 8; i++)
+		head[i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	return write(fd, head, sizeof head) == (ssize_t)sizeof head &&
+	    write(fd, body, blen) == (ssize_t)blen ? 0 : -1;
+}
+
+/*
+ * An admitted peer that goes on talking is closed: tranche's clients say
+ * one hello a connection, and what an admitted peer sends is dropped
+ * unread, but it took its share of each pass's bound from the hellos of
+ * others (a flood from a peer holding a token).  A client attaching
+ * meanwhile gets its events.  The peer is a plain TCP socket speaking SP,
+ * so that what sees the close is the kernel: an NNG peer closed while an
+ * event of the engine arrives can wedge its own reaper and never hear of
+ * it (the CI failure of 2026-12-07, 2 runs in 12 under load, with the
+ * engine before that day's changes and after alike).
+ */
 static void
 events_admitted_peer_that_talks_is_closed(void **state)
 {
-	char first[1024];
-	nng_msg *m;
-	int got, beats, sent = 0;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x11, 0, 0 }, peer[8];
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	char first[1024], buf[256];
+	int fd, got, beats, sent = 0, rv = 1, closed = 0;
 	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"t1\","
 	    "\"v\":3,\"token\":\"" TRADER_TOKEN "\"}";
 
 	(void)state;
 	net_start(0, "--speed=300", "--set=market.mkt_rate=2");
 	net_wait_up();
-	net_raw_pair();
-	net_dial_raw(n.raw);
-	assert_int_equal(nng_msg_alloc(&m, 0), 0);
-	nng_msg_append(m, hello, sizeof hello - 1);
-	assert_int_equal(nng_sendmsg(n.raw, m, 0), 0);
+	sa.sin_port = htons((uint16_t)atoi(strrchr(n.evurl, ':') + 1));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(write(fd, sp, sizeof sp), (ssize_t)sizeof sp);
+	assert_int_equal(read(fd, peer, sizeof peer), (ssize_t)sizeof peer);
+	assert_int_equal(raw_send_frame(fd, hello), 0);
 	/* Admitted: the hello's answer, then events. */
-	got = net_raw_count(n.raw, 3000, first, sizeof first, 0);
+	first[0] = '\0';
+	got = 0;
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 3000 &&
+	    got < 2 && (rv = raw_frame(fd, buf, sizeof buf, 3000)) == 1; got++)
+		if (got == 0)
+			snprintf(first, sizeof first, "%s", buf);
 	if (strstr(first, "\"ok\":true") == NULL || got < 2)
 		fail_msg("the hello: %d message(s), first %s", got, first);
 	/* Then it talks: a few hundred messages, as fast as they go. */
-	nng_socket_set_ms(n.raw, NNG_OPT_SENDTIMEO, 200);
-	for (int i = 0; i < 400 &&
-	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) == 0; i++) {
+	for (int i = 0; i < 400; i++) {
 		char junk[64];
 
 		snprintf(junk, sizeof junk, "{\"cmd\":\"hello\",\"n\":%d}", i);
-		if (nng_send(n.raw, junk, strlen(junk), 0) == 0)
-			sent++;
+		if (raw_send_frame(fd, junk) != 0)
+			break;
+		sent++;
 	}
-	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 10000 &&
-	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) < 1;)
-		usleep(50000);
+	/* Closed by the engine within 10 s: the events it sends meanwhile
+	 * are read and dropped. */
+	for (long long t0 = itest_now_ms(); !closed &&
+	    itest_now_ms() - t0 < 10000;)
+		closed = raw_frame(fd, buf, sizeof buf, 10000) == 0;
+	close(fd);
 	fprintf(stderr, "events: an admitted peer sent %d messages after its "
-	    "hello; closed: %s\n", sent,
-	    __atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) ? "yes" : "no");
-	assert_true(__atomic_load_n(&raw_removed, __ATOMIC_SEQ_CST) >= 1);
-	ipc_nng_close(n.raw, 2000);
-	n.raw_open = 0;
+	    "hello; closed: %s\n", sent, closed ? "yes" : "no");
+	assert_true(closed);
 	/* Another client is served as before. */
 	assert_int_equal(net_client(&n.c, VIEWER_TOKEN, "itest-viewer"), 0);
 	got = net_client_events(n.c, 20000, &beats, 1);
