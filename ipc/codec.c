@@ -445,6 +445,23 @@ codec_find_control(const char *s)
 	return -1;
 }
 
+/* An exponent at s[*i] if there is one ([eE], a sign, digits), *i moved
+ * past it: 0 when it has no digit. */
+static int
+codec_exponent(const char *s, size_t len, size_t *i)
+{
+	size_t d = 0;
+
+	if (*i >= len || (s[*i] != 'e' && s[*i] != 'E'))
+		return 1;
+	(*i)++;
+	if (*i < len && (s[*i] == '+' || s[*i] == '-'))
+		(*i)++;
+	for (; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++)
+		d++;
+	return d > 0;
+}
+
 /* JSON number syntax (RFC 8259, section 6): 1 or 0. */
 static int
 codec_number_syntax(const char *s, size_t len)
@@ -466,16 +483,7 @@ codec_number_syntax(const char *s, size_t len)
 		if (d == 0)
 			return 0;
 	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (d = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			d++;
-		if (d == 0)
-			return 0;
-	}
-	return i == len;
+	return codec_exponent(s, len, &i) && i == len;
 }
 
 int
@@ -1253,16 +1261,7 @@ codec_lenient_number(const char *s, size_t len)
 			digits++;
 	if (digits == 0 || points > 1)
 		return 0;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			digits++;
-		if (digits == 0)
-			return 0;
-	}
-	return i == len;
+	return codec_exponent(s, len, &i) && i == len;
 }
 
 /*

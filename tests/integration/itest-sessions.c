@@ -1039,16 +1039,16 @@ tokenless_flood_from_many_addresses_is_bounded(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
-/* Wait up to 5 s for a heartbeat: the events socket is connected. */
+/* Whether client c receives a heartbeat within ms. */
 static int
-wait_heartbeat(struct itest_engine *e)
+heartbeat_within(struct ipc_client *c, int ms)
 {
 	struct ipc_event ev;
 
-	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < 5000;) {
+	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < ms;) {
 		int hit;
 
-		if (ipc_client_wait_event(e->c, &ev, 200) != 1)
+		if (ipc_client_wait_event(c, &ev, 200) != 1)
 			continue;
 		hit = strcmp(ev.topic, TOPIC_HEARTBEAT) == 0;
 		ipc_event_free(&ev);
@@ -1056,6 +1056,13 @@ wait_heartbeat(struct itest_engine *e)
 			return 1;
 	}
 	return 0;
+}
+
+/* Wait up to 5 s for a heartbeat: the events socket is connected. */
+static int
+wait_heartbeat(struct itest_engine *e)
+{
+	return heartbeat_within(e->c, 5000);
 }
 
 /* Wait up to 5 s for an audit event with cmd and code. */
@@ -1155,25 +1162,6 @@ hog_run(void *arg)
 		if (pf[i].fd >= 0)
 			close(pf[i].fd);
 	return NULL;
-}
-
-/* Whether client c receives a heartbeat within ms. */
-static int
-heartbeat_within(struct ipc_client *c, int ms)
-{
-	struct ipc_event ev;
-
-	for (long long t0 = itest_now_ms(); itest_now_ms() - t0 < ms;) {
-		int hit;
-
-		if (ipc_client_wait_event(c, &ev, 200) != 1)
-			continue;
-		hit = strcmp(ev.topic, TOPIC_HEARTBEAT) == 0;
-		ipc_event_free(&ev);
-		if (hit)
-			return 1;
-	}
-	return 0;
 }
 
 /*
