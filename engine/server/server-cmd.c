@@ -784,6 +784,10 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(req, "origin");
 	const char *kind = NULL, *sess = NULL, *ref = NULL;
+	/* A value quoted back is cut on a character and escaped (ipc_show):
+	 * a "%.40s" cut a name in the middle of one, and the reply was not
+	 * UTF-8. */
+	char shown[80];
 	int fix;
 
 	if (o == NULL)
@@ -818,29 +822,33 @@ cmd_origin(const struct server *s, const cJSON *req, const char *id,
 	if (kind == NULL || (strcmp(kind, "fix") != 0 &&
 	    strcmp(kind, "ctl") != 0 && strcmp(kind, "console") != 0)) {
 		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.kind\" "
-		    "\"%.16s\": must be fix, ctl or console", kind ? kind : "");
+		    "\"%s\": must be fix, ctl or console", ipc_show(shown,
+		    20, kind ? kind : "", kind ? strlen(kind) : 0));
 		return -1;
 	}
 	fix = strcmp(kind, "fix") == 0;
 	if (fix && (sess == NULL || sess[0] == '\0' ||
 	    strlen(sess) >= sizeof ps->origin.session)) {
 		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.session\" "
-		    "\"%.40s\": a FIX origin needs its session's name (1 to %zu "
-		    "characters)", sess ? sess : "", sizeof ps->origin.session - 1);
+		    "\"%s\": a FIX origin needs its session's name (1 to %zu "
+		    "characters)", ipc_show(shown, 44, sess ? sess : "", sess ?
+		    strlen(sess) : 0), sizeof ps->origin.session - 1);
 		return -1;
 	}
 	if (fix && (ref == NULL || ref[0] == '\0' ||
 	    strlen(ref) >= sizeof ps->origin.clordid)) {
 		*err = ipc_reply_error(id, ERR_FIELD, "field \"origin.clordid\" "
-		    "\"%.70s\": a FIX origin needs the order's ClOrdID (1 to %zu "
-		    "characters)", ref ? ref : "", sizeof ps->origin.clordid - 1);
+		    "\"%s\": a FIX origin needs the order's ClOrdID (1 to %zu "
+		    "characters)", ipc_show(shown, 74, ref ? ref : "", ref ?
+		    strlen(ref) : 0), sizeof ps->origin.clordid - 1);
 		return -1;
 	}
 	if (fix && !who->gateway && !s->recovering &&
 	    server_fix_has_session(s, sess)) {
 		*err = ipc_reply_error(id, ERR_ROLE, "field \"origin.session\" "
-		    "\"%.40s\": a session of this engine's FIX gateway; only the "
-		    "gateway submits its orders", sess);
+		    "\"%s\": a session of this engine's FIX gateway; only the "
+		    "gateway submits its orders", ipc_show(shown, 44, sess,
+		    strlen(sess)));
 		return -1;
 	}
 	if (!fix && (sess != NULL || ref != NULL)) {

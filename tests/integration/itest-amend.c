@@ -167,6 +167,10 @@ refused(struct itest_engine *e, const char *json, const char *code,
 	    strstr(itest_errmsg(r), want) == NULL)
 		fail_msg("%s: refused %s \"%s\", expected %s with \"%s\"", json,
 		    itest_err(r), itest_errmsg(r), code, want);
+	/* What it quotes back is cut on a character: the reply is UTF-8. */
+	if (!ipc_utf8_valid(itest_errmsg(r), strlen(itest_errmsg(r))))
+		fail_msg("%s: the refusal is not UTF-8: %s", json,
+		    itest_errmsg(r));
 	cJSON_Delete(r);
 }
 
@@ -267,6 +271,19 @@ amend_refusals_change_nothing(void **state)
 	    "\"buy\",\"qty\":100,\"duration_s\":60,\"reason\":\"t\",\"origin\":"
 	    "{\"kind\":\"fix\",\"session\":\"oms\"}}", "field",
 	    "\"origin.clordid\"");
+	/* A name too long, quoted back cut on a character: a "%.40s" cut
+	 * the 20th of these in two, shown as "\xc3". */
+	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"id\":\"b12\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":100,\"duration_s\":60,"
+	    "\"reason\":\"t\",\"origin\":{\"kind\":\"fix\",\"clordid\":\"c1\","
+	    "\"session\":\"x\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	    "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	    "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+	    "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}}");
+	if (itest_ok(r) || strstr(itest_errmsg(r), "\"origin.session\" "
+	    "\"x\xc3\xa9") == NULL || strstr(itest_errmsg(r), "\\x") != NULL)
+		fail_msg("a long session name: %s", itest_errmsg(r));
+	cJSON_Delete(r);
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
 	snprintf(after, sizeof after, "%.0f %.0f %s %.0f", num(block_of(r,
 	    "1"), "qty"), num(block_of(r, "1"), "limit_px"),
