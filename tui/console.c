@@ -949,6 +949,18 @@ tui_mouse(struct tui *t)
 	}
 }
 
+void
+tui_input_invalid(struct tui *t)
+{
+	if (t->prompt.stage == PROMPT_VALUE || t->prompt.stage == PROMPT_REASON) {
+		prompt_input_invalid(&t->prompt);
+		t->msg_dirty = 1;
+		return;
+	}
+	tui_message(t, MSG_ERR, "a character that is not UTF-8 was typed or "
+	    "pasted: it and what came after it were dropped");
+}
+
 unsigned
 tui_key(struct tui *t, int key)
 {

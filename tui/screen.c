@@ -28,6 +28,7 @@
  * that are waiting per wakeup.  stdscr itself is never drawn on except for
  * the too-small message, so wget_wch() never refreshes it over the panels.
  */
+#include <errno.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -483,7 +484,14 @@ screen_too_small(struct tui *t)
 	 * needed, whichever layout was asked for. */
 	snprintf(need, sizeof need, "tranche needs %dx%d (the smallest "
 	    "layout, built-in)", TUI_MIN_COLS, TUI_MIN_ROWS);
+	if ((int)strlen(need) > t->cols)
+		snprintf(need, sizeof need, "needs %dx%d", TUI_MIN_COLS,
+		    TUI_MIN_ROWS);
+	/* Shorter where it would be cut: at 20 columns "this terminal is
+	 * 20x5" lost its height (found by an independent probe). */
 	snprintf(have, sizeof have, "this terminal is %dx%d", t->cols, t->rows);
+	if ((int)strlen(have) > t->cols)
+		snprintf(have, sizeof have, "this is %dx%d", t->cols, t->rows);
 	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, need, t->cols);
 	if (y + 1 < t->rows)
 		mvwaddnstr(stdscr, y + 1, 0, have, t->cols);
@@ -638,7 +646,22 @@ screen_on_tty(uv_poll_t *h, int status, int events)
 		tui_quit(t, 1);
 		return;
 	}
-	while (!t->quitting && (rc = wget_wch(stdscr, &wch)) != ERR) {
+	for (;;) {
+		if (t->quitting)
+			break;
+		errno = 0;
+		if ((rc = wget_wch(stdscr, &wch)) == ERR) {
+			/* Bytes that are not UTF-8: ncurses drops them and
+			 * the rest of what it had read, so a paste of "5\xa0000"
+			 * reached a prompt as "5" (found by an independent probe).
+			 * A prompt being typed into is cleared and says so. */
+			if (errno == EILSEQ) {
+				got++;
+				tui_input_invalid(t);
+				continue;
+			}
+			break;
+		}
 		got++;
 		/* resizeterm() queues a KEY_RESIZE; the resize itself came
 		 * through SIGWINCH.  As a key it was "any other key" to an open

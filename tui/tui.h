@@ -878,6 +878,11 @@ struct prompt {
 
 void prompt_begin(struct prompt *p, const char *action, const char *block,
                   int want_value);
+/* Input that was not UTF-8 reached the prompt: ncurses drops it and what
+ * followed it in the same read, so what is typed so far is not what was
+ * typed ("5\xa0000" read as "5").  A value or reason being typed is
+ * cleared, with a note saying why; nothing is sent from it. */
+void prompt_input_invalid(struct prompt *p);
 /* Open an action with its values already typed (the : command line): on
  * to the reason when they parse (0), else the value stage's note says why:
  * -1 for a value that does not read, PROMPT_EXTRA for a word the action
@@ -1040,6 +1045,8 @@ void tui_message(struct tui *t, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Route one key; returns TUI_* bits. */
 unsigned tui_key(struct tui *t, int key);
+/* The terminal gave bytes that are not UTF-8 (wget_wch: EILSEQ). */
+void tui_input_invalid(struct tui *t);
 void tui_quit(struct tui *t, int code);
 /* Once per frame: the engine lost (live, heartbeats stopped) or back.
  * Lost, an open prompt that would send is closed, saying it was not sent,

@@ -7,7 +7,9 @@
 #   - on a screen too small for the box, y sends nothing and says why; the
 #     same request goes once the screen is large enough again;
 #   - an error the message line replaced at once is counted on the line
-#     ("M: 1 unseen error") and M shows it whole in the log.
+#     ("M: 1 unseen error") and M shows it whole in the log;
+#   - a paste with a byte that is not UTF-8 clears the value being typed
+#     and says so, rather than keep what ncurses left of it.
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -81,6 +83,21 @@ wait_for_line "ERR" "resume refused: block 1"
 wait_gone_re "M: 1 unseen error"
 tmux_ send-keys Escape
 wait_gone_re "MESSAGES - newest first"
+
+# A paste with a byte that is not UTF-8 ("5 000" with a Latin-1 no-break
+# space): ncurses drops the byte and what followed it, so the prompt read
+# "5" (found by an independent probe).  The value is cleared and the
+# prompt says why; typed again, it is what was typed.
+tmux_ send-keys t
+wait_for "participation cap"
+tmux_ send-keys -l "$(printf '5\xa0000')"
+wait_for "not UTF-8"
+tmux_ send-keys -l 7
+tmux_ send-keys Enter
+wait_for "to 7%"
+screen | grep -qF "to 57%" && fail "the paste's 5 was kept"
+tmux_ send-keys Escape
+wait_for "throttle cancelled: nothing sent"
 
 tmux_ send-keys q
 console_exited_cleanly

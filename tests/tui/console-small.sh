@@ -4,7 +4,8 @@
 # (compact at 90x26, the built-in one at 70x20) and says so; the 60x16 the
 # man page promises shows panels; at 80x24 the compact layout's status bar
 # keeps HALTED, then DISCONNECTED and STALE, whatever else it cuts; grown
-# back, the trader layout returns.  --ascii draws no line-drawing character.
+# back, the trader layout returns.  Smaller than 60x16 it says both sizes
+# whole, even at 20 columns.  --ascii draws no line-drawing character.
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
@@ -36,6 +37,11 @@ wait_for_line "ASK" "."
 # One column and row short of the console's minimum: the size message.
 tmux_ resize-window -x 59 -y 15
 wait_for "tranche needs 60x16"
+wait_for "this terminal is 59x15"
+# At 20 columns the sizes stay whole (the second line said "20x").
+tmux_ resize-window -x 20 -y 5
+wait_for "needs 60x16"
+wait_for "this is 20x5"
 # The minimum the man page promises: panels, not a size message.
 tmux_ resize-window -x 60 -y 16
 wait_gone_re "tranche needs"
