@@ -62,6 +62,7 @@ struct fix_session {
 	enum sstate state;
 	int hb;
 	int64_t last_recv, last_sent, logout_at;
+	int64_t refused_told; /* when a refused Logon was last logged */
 	int logout_sent;
 	int test_req;
 	int resend_requested;
@@ -1439,7 +1440,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
                                      const char *raw, size_t len, const char **why)
 {
 	struct fix_parsed *p = malloc(sizeof *p);
-	struct fix_session *s = NULL;
+	struct fix_session *s = NULL, *named = NULL;
 	if (!p) {
 		*why = "out of memory";
 		return NULL;
@@ -1459,6 +1460,7 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 		*why = "Logon names no configured session (BeginString, SenderCompID, TargetCompID)";
 		goto out;
 	}
+	named = s;
 	if (s->conn) {
 		*why = "session is already logged on";
 		s = NULL;
@@ -1535,6 +1537,17 @@ struct fix_session *fix_engine_logon(struct fix_engine *e, void *conn, int64_t n
 	if (e->app.on_logon)
 		e->app.on_logon(e->app.ud, s);
 out:
+	/* A session's own counterparty refused: the connection closes
+	 * without a Logout (QuickFIX's acceptance definitions expect a bare
+	 * disconnect), so the reason is said where the operator looks, once
+	 * a second at most (found by an independent probe: it was said
+	 * nowhere). */
+	if (!s && named != NULL && *why != NULL &&
+	    now - named->refused_told >= 1000000000LL) {
+		named->refused_told = now;
+		fprintf(stderr, "tranched: FIX session %s: Logon refused: %s; "
+		    "the connection is closed\n", named->cfg.name, *why);
+	}
 	free(p);
 	return s;
 }
