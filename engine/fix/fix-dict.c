@@ -269,6 +269,7 @@ struct fix_dict {
 	const struct xnode *components;
 	struct nametag *byname;
 	int nbyname;
+	int builtin; /* fix_dict_builtin's: it names D, F, G, H, 8, 9, j only */
 };
 
 struct nametag {
@@ -816,7 +817,41 @@ int fix_dict_builtin(struct fix_dict **out, const char *version, char *err, size
 	memcpy(text + pre + 1, v + 7, rest);
 	int rc = dict_from_text(out, text, pre + 1 + rest - 1, "built-in dictionary", err, errcap);
 	free(text);
-	return rc;
+	if (rc != 0)
+		return rc;
+	(*out)->builtin = 1;
+	/* FIX.4.2 requires HandlInst(21) in D and G (FIX42.xml); the text is
+	 * shared with FIX.4.4, which does not (found by an independent probe:
+	 * a 4.2 D without it became a block). */
+	if (minor[0] == '2')
+		for (int i = 0; i < (*out)->nmsg; i++) {
+			struct dmsg *dm = &(*out)->msg[i];
+
+			if (strcmp(dm->type, "D") != 0 && strcmp(dm->type, "G") != 0)
+				continue;
+			for (int k = 0; k < dm->set.n; k++)
+				if (dm->set.m[k].tag == 21)
+					dm->set.m[k].required = 1;
+		}
+	return 0;
+}
+
+/* Whether mt is an application message type of the FIX version (FIX42.xml
+ * and FIX44.xml's msgcat 'app'): one the built-in dictionary does not name
+ * is a message this engine does not take (BusinessMessageReject 380=3),
+ * not an invalid MsgType (Reject 373=11). */
+static int std_app_type(const char *version, const char *mt)
+{
+	static const char *const one = "6789BCDEFGHJKLMNPQRSTVWXYZabcdefghijklm";
+	static const char *const one44 = "opqrstuvwxyz";
+	int v44 = strcmp(version, "FIX.4.4") == 0;
+
+	if (mt[0] != '\0' && mt[1] == '\0')
+		return strchr(one, mt[0]) != NULL ||
+		    (v44 && strchr(one44, mt[0]) != NULL);
+	/* FIX.4.4: AA to BH. */
+	return v44 && mt[2] == '\0' && ((mt[0] == 'A' && mt[1] >= 'A' &&
+	    mt[1] <= 'Z') || (mt[0] == 'B' && mt[1] >= 'A' && mt[1] <= 'H'));
 }
 
 /* ---- validation ---- */
@@ -1056,6 +1091,12 @@ int fix_dict_validate(const struct fix_dict *d, const struct fix_msg *m, struct 
 		goto out;
 	}
 	const struct dmsg *dm = msg_find(d, mt);
+	if (!dm && d->builtin && std_app_type(d->version, mt)) {
+		/* Its header is whole: the application answers it with a
+		 * BusinessMessageReject. */
+		rc = 0;
+		goto out;
+	}
 	if (!dm) {
 		r->reason = FIX_REJ_INVALID_MSGTYPE;
 		r->has_ref = 0;
