@@ -8,7 +8,8 @@
 set -u
 TRANCHED=$1
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 echo '{"sessions":[{"name":"oms","version":"FIX.4.4","sender":"T","target":"O"}]}' >s.json
 touch afile
@@ -72,6 +73,7 @@ for _ in $(seq 50); do
 done
 kill $pid
 wait $pid 2>/dev/null
+pid=
 [ "$got" = 0 ] || { echo "FAIL: a refused Logon got \"$got\" bytes back"; exit 1; }
 grep -qF "tranched: FIX session oms: Logon refused: Logon SendingTime is more than 120 s from ours; the connection is closed" err ||
 	{ echo "FAIL: the refused Logon is not said: $(cat err)"; exit 1; }
