@@ -485,6 +485,9 @@ screen_too_small(struct tui *t)
 	snprintf(need, sizeof need, "tranche needs %dx%d (the smallest "
 	    "layout, built-in)", TUI_MIN_COLS, TUI_MIN_ROWS);
 	if ((int)strlen(need) > t->cols)
+		snprintf(need, sizeof need, "tranche needs %dx%d", TUI_MIN_COLS,
+		    TUI_MIN_ROWS);
+	if ((int)strlen(need) > t->cols)
 		snprintf(need, sizeof need, "needs %dx%d", TUI_MIN_COLS,
 		    TUI_MIN_ROWS);
 	/* Shorter where it would be cut: at 20 columns "this terminal is
