@@ -952,8 +952,7 @@ tui_mouse(struct tui *t)
 void
 tui_input_invalid(struct tui *t)
 {
-	if (t->prompt.stage == PROMPT_VALUE || t->prompt.stage == PROMPT_REASON) {
-		prompt_input_invalid(&t->prompt);
+	if (prompt_input_invalid(&t->prompt)) {
 		t->msg_dirty = 1;
 		return;
 	}

@@ -552,16 +552,17 @@ prompt_note(struct prompt *p, int rv, const char *fmt, ...)
 	return rv;
 }
 
-void
+int
 prompt_input_invalid(struct prompt *p)
 {
 	if (p->stage != PROMPT_VALUE && p->stage != PROMPT_REASON)
-		return;
+		return 0;
 	p->len = 0;
 	p->buf[0] = '\0';
 	prompt_note(p, 0, "a character that is not UTF-8 was typed or "
 	    "pasted, and the terminal library dropped what came after it: "
 	    "the text is cleared, type it again");
+	return 1;
 }
 
 /* The quantity word w (NULL: none given) into p->qty: 0, or -1 with

@@ -649,9 +649,7 @@ screen_on_tty(uv_poll_t *h, int status, int events)
 		tui_quit(t, 1);
 		return;
 	}
-	for (;;) {
-		if (t->quitting)
-			break;
+	while (!t->quitting) {
 		errno = 0;
 		if ((rc = wget_wch(stdscr, &wch)) == ERR) {
 			/* Bytes that are not UTF-8: ncurses drops them and

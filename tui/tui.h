@@ -881,8 +881,9 @@ void prompt_begin(struct prompt *p, const char *action, const char *block,
 /* Input that was not UTF-8 reached the prompt: ncurses drops it and what
  * followed it in the same read, so what is typed so far is not what was
  * typed ("5\xa0000" read as "5").  A value or reason being typed is
- * cleared, with a note saying why; nothing is sent from it. */
-void prompt_input_invalid(struct prompt *p);
+ * cleared, with a note saying why (1); nothing is sent from it.  0 when
+ * no value or reason is being typed. */
+int prompt_input_invalid(struct prompt *p);
 /* Open an action with its values already typed (the : command line): on
  * to the reason when they parse (0), else the value stage's note says why:
  * -1 for a value that does not read, PROMPT_EXTRA for a word the action

@@ -289,22 +289,6 @@ jrnl_write(struct jrnl *j, const void *data, size_t len, uint64_t off)
 	return jrnl_pwrite_all(j->fd, data, len, off);
 }
 
-static int jrnl_fsync_retry(int fd, int data_only);
-
-/* The torn tail an open left for later, cut before anything is written
- * over it (a shorter write would leave its end behind). */
-static int
-jrnl_cut_pending(struct jrnl *j)
-{
-	if (!j->cut_pending)
-		return 0;
-	if (ftruncate(j->fd, (off_t)j->off) != 0 ||
-	    jrnl_fsync_retry(j->fd, 0) != 0)
-		return JRNL_EIO;
-	j->cut_pending = 0;
-	return 0;
-}
-
 /* Reads up to len bytes at off; *got is short only at the end of the file. */
 static int
 jrnl_pread_full(int fd, void *data, size_t len, uint64_t off, size_t *got)
@@ -339,6 +323,20 @@ jrnl_fsync_retry(int fd, int data_only)
 }
 
 /* Makes the directory entry of a new file durable. */
+/* The torn tail an open left for later, cut before anything is written
+ * over it (a shorter write would leave its end behind). */
+static int
+jrnl_cut_pending(struct jrnl *j)
+{
+	if (!j->cut_pending)
+		return 0;
+	if (ftruncate(j->fd, (off_t)j->off) != 0 ||
+	    jrnl_fsync_retry(j->fd, 0) != 0)
+		return JRNL_EIO;
+	j->cut_pending = 0;
+	return 0;
+}
+
 static int
 jrnl_sync_dir(const char *path)
 {
@@ -484,8 +482,11 @@ jrnl_header_fix(int fd, char **json_out, uint64_t *data_off, int *version,
 		len = first - JRNL_FILE_HDR;
 		found = 1;
 	}
-	if (len > JRNL_MAX_RECORD)
+	if (len > JRNL_MAX_RECORD) {
+		snprintf(what, whatlen, "%" PRIu64 " bytes lie before the first "
+		    "record, more than a header can be", len);
 		return JRNL_EHEADER;
+	}
 	if ((json = malloc((size_t)len + 1)) == NULL)
 		return JRNL_ENOMEM;
 	if (jrnl_pread_full(fd, json, (size_t)len, JRNL_FILE_HDR, &got) != 0 ||
@@ -588,7 +589,7 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
                  int *version)
 {
 	uint8_t h[JRNL_FILE_HDR];
-	uint32_t hlen;
+	uint32_t hlen, ver;
 	size_t got;
 	char *json;
 	struct stat st;
@@ -604,11 +605,11 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
 		    JRNL_EHEADER : JRNL_EMAGIC;
 	if (got < 12)
 		return JRNL_ETORN;
-	if (jrnl_get_le32(h + 8) != JRNL_FORMAT_VERSION &&
-	    jrnl_get_le32(h + 8) != JRNL_FORMAT_V1)
-		return jrnl_get_le32(h + 8) >= 256 ||
-		    jrnl_get_le32(h + 8) == 0 ? JRNL_EHEADER : JRNL_EVERSION;
-	*version = (int)jrnl_get_le32(h + 8);
+	ver = jrnl_get_le32(h + 8);
+	/* 0, or past 255: no build wrote it, a flipped bit did. */
+	if (ver != JRNL_FORMAT_VERSION && ver != JRNL_FORMAT_V1)
+		return ver >= 256 || ver == 0 ? JRNL_EHEADER : JRNL_EVERSION;
+	*version = (int)ver;
 	if (got < JRNL_FILE_HDR)
 		return JRNL_ETORN;
 	if (fstat(fd, &st) != 0)
@@ -644,23 +645,15 @@ jrnl_header_read(int fd, char **header_json, uint64_t *data_off,
 
 /* Reading. */
 
+/* A reader of fd whose records begin at data_off. */
 static int
-jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
-                 char **header_json)
+jrnl_reader_new(struct jrnl_reader **out, int fd, int owns_fd,
+                uint64_t data_off, int version)
 {
-	struct jrnl_reader *r;
-	uint64_t data_off;
-	int rc, version;
+	struct jrnl_reader *r = calloc(1, sizeof(*r));
 
-	if ((rc = jrnl_header_read(fd, header_json, &data_off, &version)) != 0)
-		return rc;
-	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->buf = malloc(JRNL_RBUF)) == NULL) {
 		free(r);
-		if (header_json != NULL) {
-			free(*header_json);
-			*header_json = NULL;
-		}
 		return JRNL_ENOMEM;
 	}
 	r->fd = fd;
@@ -673,11 +666,27 @@ jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
 	return 0;
 }
 
+static int
+jrnl_reader_init(struct jrnl_reader **out, int fd, int owns_fd,
+                 char **header_json)
+{
+	uint64_t data_off;
+	int rc, version;
+
+	if ((rc = jrnl_header_read(fd, header_json, &data_off, &version)) != 0)
+		return rc;
+	if ((rc = jrnl_reader_new(out, fd, owns_fd, data_off, version)) != 0 &&
+	    header_json != NULL) {
+		free(*header_json);
+		*header_json = NULL;
+	}
+	return rc;
+}
+
 int
 jrnl_reader_open_mended(struct jrnl_reader **out, const char *path,
                         char **header_json, char *what, size_t whatlen)
 {
-	struct jrnl_reader *r;
 	uint64_t data_off;
 	char *json = NULL;
 	int rc, fd, version;
@@ -689,23 +698,12 @@ jrnl_reader_open_mended(struct jrnl_reader **out, const char *path,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return JRNL_EIO;
 	if ((rc = jrnl_header_fix(fd, &json, &data_off, &version, what,
-	    whatlen)) != 0) {
+	    whatlen)) != 0 ||
+	    (rc = jrnl_reader_new(out, fd, 1, data_off, version)) != 0) {
+		free(json);
 		close(fd);
 		return rc;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->buf = malloc(JRNL_RBUF)) == NULL) {
-		free(r);
-		free(json);
-		close(fd);
-		return JRNL_ENOMEM;
-	}
-	r->fd = fd;
-	r->owns_fd = 1;
-	r->cap = JRNL_RBUF;
-	r->buf_off = r->data_off = data_off;
-	r->version = version;
-	*out = r;
 	if (header_json != NULL)
 		*header_json = json;
 	else

@@ -346,8 +346,9 @@ cmd_events_url(struct server *s, const struct session *sess)
 	nng_pipe p = NNG_PIPE_INITIALIZER;
 	nng_listener l;
 	nng_sockaddr sa;
-	char *lurl = NULL, ip[INET6_ADDRSTRLEN];
+	char *lurl = NULL, ip[INET6_ADDRSTRLEN + 2] = "", ctl[600];
 	const char *scheme;
+	unsigned port = 0;
 
 	p.id = sess->pipe;
 	l = nng_pipe_listener(p);
@@ -356,17 +357,24 @@ cmd_events_url(struct server *s, const struct session *sess)
 		return s->events_url;
 	scheme = strncmp(lurl, "tls+tcp://", 10) == 0 ? "tls+tcp" :
 	    strncmp(lurl, "tcp://", 6) == 0 ? "tcp" : NULL;
-	if (scheme != NULL && nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &sa) == 0 &&
-	    sa.s_family == NNG_AF_INET && inet_ntop(AF_INET,
-	    &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
-		snprintf(url, sizeof url, "%s://%s:%u", scheme, ip,
-		    (unsigned)ntohs(sa.s_in.sa_port) + 1);
-	else if (scheme != NULL && nng_pipe_get_addr(p, NNG_OPT_LOCADDR,
-	    &sa) == 0 && sa.s_family == NNG_AF_INET6 && inet_ntop(AF_INET6,
-	    sa.s_in6.sa_addr, ip, sizeof ip) != NULL)
-		snprintf(url, sizeof url, "%s://[%s]:%u", scheme, ip,
-		    (unsigned)ntohs(sa.s_in6.sa_port) + 1);
-	else if (ipc_events_url(lurl, url, sizeof url) != 0)
+	if (scheme != NULL && nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &sa) == 0) {
+		if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET,
+		    &sa.s_in.sa_addr, ip, sizeof ip) != NULL)
+			port = ntohs(sa.s_in.sa_port);
+		else if (sa.s_family == NNG_AF_INET6 && inet_ntop(AF_INET6,
+		    sa.s_in6.sa_addr, ip + 1, sizeof ip - 2) != NULL) {
+			ip[0] = '[';
+			strcat(ip, "]");
+			port = ntohs(sa.s_in6.sa_port);
+		}
+	}
+	/* The control URL the peer reached, and its events twin by the one
+	 * rule (ipc_events_url). */
+	if (port > 0)
+		snprintf(ctl, sizeof ctl, "%s://%s:%u", scheme, ip, port);
+	else
+		snprintf(ctl, sizeof ctl, "%s", lurl);
+	if (ipc_events_url(ctl, url, sizeof url) != 0)
 		snprintf(url, sizeof url, "%s", s->events_url);
 	nng_strfree(lurl);
 	return url;

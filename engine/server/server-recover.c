@@ -140,6 +140,15 @@ rec_fill_of(const cJSON *o, struct rec_fill *f)
 		f->qty = (int64_t)v;
 }
 
+/* Whether the reader's error rv at rec is the torn tail the open found:
+ * the end of the records, uncut until the session goes on. */
+static int
+rec_torn_end(const struct server *s, int rv, const struct jrnl_rec *rec)
+{
+	return s->jtorn_at > 0 && rec->offset == s->jtorn_at &&
+	    (rv == JRNL_ETORN || rv == JRNL_ECORRUPT);
+}
+
 int
 server_recover_event(struct server *s, const char *topic,
                      const cJSON *payload)
@@ -458,10 +467,7 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 		}
 		ipc_event_free(&ev);
 	}
-	/* The torn tail the open found ends the records, uncut until the
-	 * session goes on. */
-	if (rv < 0 && !(s->jtorn_at > 0 && rec.offset == s->jtorn_at &&
-	    (rv == JRNL_ETORN || rv == JRNL_ECORRUPT))) {
+	if (rv < 0 && !rec_torn_end(s, rv, &rec)) {
 		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
 		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
 		return -1;
@@ -601,10 +607,7 @@ rec_commands(struct server *s, struct jrnl_reader *rd, uint64_t *napplied,
 		if (s->rec->diverged)
 			return 0;
 	}
-	/* The torn tail the open found ends the records, uncut until the
-	 * session goes on. */
-	if (rv < 0 && !(s->jtorn_at > 0 && rec.offset == s->jtorn_at &&
-	    (rv == JRNL_ETORN || rv == JRNL_ECORRUPT))) {
+	if (rv < 0 && !rec_torn_end(s, rv, &rec)) {
 		snprintf(err, errlen, "journal %s: record at offset %llu: %s",
 		    s->jpath, (unsigned long long)rec.offset, jrnl_strerror(rv));
 		return -1;

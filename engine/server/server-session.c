@@ -520,22 +520,14 @@ server_refusal_key(const char *addr, char *key, size_t keylen)
 int
 server_pipe_key(nng_pipe p, char *key, size_t keylen)
 {
-	nng_sockaddr sa;
-	char ip[INET6_ADDRSTRLEN] = "?", addr[80];
-	const char *ok = ip;
+	struct peer pr;
 
-	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+	/* Who is behind it, as a hello's session is told (server_peer);
+	 * an address NNG cannot give ("tcp ?") is not counted, as before. */
+	server_peer(NULL, p, &pr);
+	if (pr.kind != PEER_REMOTE || strcmp(pr.addr, "tcp ?") == 0)
 		return 0;
-	if (sa.s_family == NNG_AF_INET)
-		ok = inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof ip);
-	else if (sa.s_family == NNG_AF_INET6)
-		ok = inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof ip);
-	else
-		return 0;
-	if (ok == NULL)
-		snprintf(ip, sizeof ip, "?");
-	snprintf(addr, sizeof addr, "tcp %s", ip);
-	server_refusal_key(addr, key, keylen);
+	server_refusal_key(pr.addr, key, keylen);
 	return 1;
 }
 
