@@ -854,6 +854,34 @@ static int std_app_type(const char *version, const char *mt)
 	    mt[1] <= 'Z') || (mt[0] == 'B' && mt[1] >= 'A' && mt[1] <= 'H'));
 }
 
+/* Whether tag is a field the FIX version defines (FIX42.xml's 1 to 446
+ * and FIX44.xml's 1 to 956, each without the numbers it leaves out): one
+ * the built-in dictionary does not name is a tag not defined for this
+ * message (373=2), as a full dictionary answers it, not an invalid tag
+ * number (373=0). */
+int fix_std_tag(const char *version, int tag)
+{
+	static const short gaps42[][2] = {{101, 101}, {220, 222}, {224, 230},
+	    {232, 261}};
+	static const short gaps44[][2] = {{20, 20}, {24, 24}, {46, 47},
+	    {51, 51}, {76, 76}, {86, 86}, {92, 92}, {101, 101}, {105, 105},
+	    {109, 109}, {125, 125}, {166, 166}, {173, 187}, {204, 205},
+	    {219, 219}, {261, 261}, {314, 314}, {319, 319}, {370, 370},
+	    {439, 440}, {449, 450}, {465, 465}, {653, 653}, {685, 685},
+	    {809, 809}, {831, 831}};
+	int v44 = strcmp(version, "FIX.4.4") == 0;
+	const short (*g)[2] = v44 ? gaps44 : gaps42;
+	size_t ng = v44 ? sizeof gaps44 / sizeof gaps44[0] :
+	    sizeof gaps42 / sizeof gaps42[0];
+
+	if (tag < 1 || tag > (v44 ? 956 : 446))
+		return 0;
+	for (size_t i = 0; i < ng; i++)
+		if (tag >= g[i][0] && tag <= g[i][1])
+			return 0;
+	return 1;
+}
+
 /* ---- validation ---- */
 
 static const struct dmsg *msg_find(const struct fix_dict *d, const char *type)
@@ -1143,7 +1171,8 @@ int fix_dict_validate(const struct fix_dict *d, const struct fix_msg *m, struct 
 		else if (f && !enum_ok(f, m->f[i].val, m->f[i].len))
 			reason = FIX_REJ_BAD_VALUE;
 		else if (!f)
-			reason = FIX_REJ_INVALID_TAG;
+			reason = d->builtin && fix_std_tag(d->version, tag) ?
+			    FIX_REJ_TAG_NOT_IN_MSG : FIX_REJ_INVALID_TAG;
 		else if (fc[i].problem >= 0)
 			reason = fc[i].problem;
 		if (reason < 0)

@@ -84,6 +84,8 @@ void fix_dict_free(struct fix_dict *d);
 const char *fix_dict_version(const struct fix_dict *d);
 /* 1 when msgtype is a message of the dictionary. */
 int fix_dict_has_msg(const struct fix_dict *d, const char *msgtype);
+/* Whether tag is a field FIX.4.2 or FIX.4.4 (version) defines. */
+int fix_std_tag(const char *version, int tag);
 /* Session-level reject reasons (SessionRejectReason, 373). */
 enum {
 	FIX_REJ_INVALID_TAG = 0,

@@ -6,7 +6,10 @@
  *   name.
  * builtin_validates_the_engines_messages: a good NewOrderSingle passes;
  *   a missing ClOrdID, a bad Side, a malformed OrderQty are refused with
- *   the reason and tag the FIX session rules give.
+ *   the reason and tag the FIX session rules give; a standard tag it
+ *   does not name is not defined for the message (373=2).
+ * std_tags_are_the_specs: the tags it counts as standard are the
+ *   QuickFIX dictionaries' (skipped without ../shared/fix/spec).
  * quickfix_xml_gives_the_suites_rejects: with ../shared/fix/spec/FIX44.xml
  *   (skipped when absent), each of the validation definitions' cases
  *   (14a-14i, 2q) gives the SessionRejectReason and RefTagID QuickFIX
@@ -93,6 +96,19 @@ static void builtin_validates_the_engines_messages(void **state)
 	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=1|54=1|55=IBM|60=<NOW>|", -1, -9999);
 	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|55=IBM|", FIX_REJ_TAG_NOT_IN_MSG, 55);
 	expect(d, "8=FIX.4.4|35=0|34=2|49=TW|52=<NOW>|56=ISLD|9999=x|", FIX_REJ_INVALID_TAG, 9999);
+	/* A tag FIX.4.4 defines that the built-in dictionary does not name
+	 * (RawDataLength 95, 956 the last) is not defined for this message,
+	 * as a full dictionary answers (it was an invalid tag number: found
+	 * by an independent probe); one it leaves out (101) or beyond its
+	 * last is an invalid tag number. */
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=2|44=10.5|54=1|55=IBM|60=<NOW>|95=3|",
+	       FIX_REJ_TAG_NOT_IN_MSG, 95);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=2|44=10.5|54=1|55=IBM|60=<NOW>|956=x|",
+	       FIX_REJ_TAG_NOT_IN_MSG, 956);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=2|44=10.5|54=1|55=IBM|60=<NOW>|101=x|",
+	       FIX_REJ_INVALID_TAG, 101);
+	expect(d, "8=FIX.4.4|35=D|34=2|49=TW|52=<NOW>|56=ISLD|11=A1|38=100|40=2|44=10.5|54=1|55=IBM|60=<NOW>|957=x|",
+	       FIX_REJ_INVALID_TAG, 957);
 	fix_dict_free(d);
 	/* FIX.4.2: HandlInst(21) is required in D and G (FIX42.xml; a 4.2 D
 	 * without it became a block), and AE is not one of its types. */
@@ -103,6 +119,53 @@ static void builtin_validates_the_engines_messages(void **state)
 	expect(d, "8=FIX.4.2|35=AE|34=2|49=TW|52=<NOW>|56=ISLD|", FIX_REJ_INVALID_MSGTYPE, -9999);
 	expect(d, "8=FIX.4.2|35=E|34=2|49=TW|52=<NOW>|56=ISLD|", -1, -9999);
 	fix_dict_free(d);
+}
+
+/* The tags the built-in dictionary counts as FIX.4.2's and FIX.4.4's
+ * are those the QuickFIX dictionaries define, number for number (skipped
+ * when ../shared/fix/spec is absent). */
+static void std_tags_are_the_specs(void **state)
+{
+	static const char *const ver[2] = {"FIX.4.2", "FIX.4.4"};
+	static const char *const file[2] = {"FIX42.xml", "FIX44.xml"};
+
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		char path[512], *text;
+		static char defined[2000];
+		FILE *f;
+		long len;
+
+		snprintf(path, sizeof path, "%s/../shared/fix/spec/%s",
+		    TRANCHE_SOURCE_DIR, file[v]);
+		if ((f = fopen(path, "rb")) == NULL)
+			skip();
+		assert_int_equal(fseek(f, 0, SEEK_END), 0);
+		len = ftell(f);
+		assert_true(len > 0);
+		rewind(f);
+		text = malloc((size_t)len + 1);
+		assert_non_null(text);
+		assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+		text[len] = '\0';
+		fclose(f);
+		memset(defined, 0, sizeof defined);
+		int n = 0;
+		for (const char *q = text; (q = strstr(q, "<field number='")) != NULL;) {
+			int tag = atoi(q + strlen("<field number='"));
+			assert_true(tag > 0 && tag < (int)sizeof defined);
+			defined[tag] = 1;
+			n++;
+			q++;
+		}
+		free(text);
+		assert_true(n > 400);
+		for (int tag = 0; tag < (int)sizeof defined; tag++)
+			if (fix_std_tag(ver[v], tag) != defined[tag])
+				fail_msg("%s tag %d: fix_std_tag %d, %s %s", ver[v],
+				    tag, fix_std_tag(ver[v], tag), file[v],
+				    defined[tag] ? "defines it" : "does not");
+	}
 }
 
 /* check() with every '~' of text turned into a NUL once parsed (the
@@ -251,6 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(builtin_loads_for_42_and_44_only),
 		cmocka_unit_test(builtin_validates_the_engines_messages),
+		cmocka_unit_test(std_tags_are_the_specs),
 		cmocka_unit_test(nul_only_in_raw_data),
 		cmocka_unit_test(data_with_soh_validates),
 		cmocka_unit_test(quickfix_xml_gives_the_suites_rejects),
