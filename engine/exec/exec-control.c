@@ -398,13 +398,20 @@ exec_kill(struct exec *x, char *err, size_t errlen)
 		p->dirty = 1;
 		n++;
 	}
-	if (n == 0) {
-		snprintf(err, errlen, "nothing to halt: every block is finished or "
-		    "halted");
+	if (n == 0 && x->killed) {
+		snprintf(err, errlen, "the kill switch is already on: every "
+		    "block is finished or halted");
 		return -1;
 	}
-	exec_alert(x, NULL, "crit", "kill", "kill switch: %d block(s) halted, "
-	    "every working child cancelled", n);
+	x->killed = 1;
+	if (n == 0)
+		exec_alert(x, NULL, "crit", "kill", "kill switch on: no block "
+		    "was working; nothing new is accepted until a supervisor "
+		    "releases it");
+	else
+		exec_alert(x, NULL, "crit", "kill", "kill switch: %d block(s) "
+		    "halted, every working child cancelled; nothing new is "
+		    "accepted until a supervisor releases it", n);
 	return 0;
 }
 
@@ -413,6 +420,11 @@ exec_release(struct exec *x, char *err, size_t errlen)
 {
 	int n = 0;
 
+	if (!x->killed) {
+		snprintf(err, errlen, "nothing is halted: the kill switch is "
+		    "off");
+		return -1;
+	}
 	for (size_t i = 0; i < x->nparents; i++) {
 		struct parent *p = x->parents[i];
 
@@ -430,13 +442,16 @@ exec_release(struct exec *x, char *err, size_t errlen)
 		if (p->m->now >= p->spec.end)
 			exec_end_of_window(x, p, "halted by the kill switch");
 	}
-	if (n == 0) {
-		snprintf(err, errlen, "nothing is halted");
-		return -1;
-	}
+	x->killed = 0;
 	exec_alert(x, NULL, "warn", "release", "kill switch released: %d "
 	    "block(s) back as they were", n);
 	return 0;
+}
+
+int
+exec_killed(const struct exec *x)
+{
+	return x->killed;
 }
 
 /* The journal cannot be written (on), or can again (off): every unfinished

@@ -133,6 +133,7 @@ struct exec {
 	 * ones, and how the one a trader is ending now ends. */
 	struct exec_rfq_rec *rfq;
 	unsigned rfq_seq;
+	int killed;  /* the kill switch: on from kill to release */
 	const char *rfq_end, *rfq_why;
 	/* The desk's share of each symbol's volume (percent; 100: none) over
 	 * the last desk_pov_s seconds (exec_set_desk_pov). */

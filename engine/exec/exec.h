@@ -495,9 +495,14 @@ int exec_throttle_preview(struct exec *x, uint32_t id, double pct,
                           struct exec_preview *out, char *err, size_t errlen);
 
 /* The kill switch: every unfinished block HALTED, everything working
- * cancelled, nothing new until release puts each back as it was. */
+ * cancelled, nothing new until release puts each back as it was.  It is a
+ * latch, on from kill to release whatever happens to the blocks between
+ * (cancelling every halted one does not end it), and kill turns it on
+ * with nothing working too. */
 int exec_kill(struct exec *x, char *err, size_t errlen);
 int exec_release(struct exec *x, char *err, size_t errlen);
+/* 1 while the kill switch is on. */
+int exec_killed(const struct exec *x);
 
 /*
  * The journal halt (the engine cannot record what it does): on, every

@@ -167,16 +167,6 @@ cmd_str(const cJSON *req, const char *id, const char *name, const char **out,
 	return 0;
 }
 
-/* 1 when the kill switch is on: some block is HALTED. */
-static int
-cmd_halted(struct server *s)
-{
-	for (size_t i = 0; i < exec_count(s->x); i++)
-		if (exec_get(s->x, i)->state == PARENT_HALTED)
-			return 1;
-	return 0;
-}
-
 /* An exec error as a reply: no such block, or not in this state. */
 static cJSON *
 cmd_exec_error(const char *id, const char *err)
@@ -657,7 +647,7 @@ cmd_pause_resume(struct server *s, const cJSON *req, const char *id, int pause)
 	if ((e = cmd_members(s, req, id, pause ? CMD_PAUSE : CMD_RESUME,
 	    mem)) != NULL || cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
-	if (!pause && cmd_halted(s))
+	if (!pause && exec_killed(s->x))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "a supervisor must release it");
 	if ((pause ? exec_pause : exec_resume)(s->x, block, err, sizeof err) != 0)
@@ -974,7 +964,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 
 	if ((e = cmd_members(s, req, id, CMD_SUBMIT, mem)) != NULL)
 		return e;
-	if (cmd_halted(s))
+	if (exec_killed(s->x))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "release it before submitting");
 	memset(&ps, 0, sizeof ps);
@@ -1253,7 +1243,7 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			    "\"c17\")") : cmd_bad_field(id, req, "child",
 			    "must be a child id such as \"c17\"");
 		rv = exec_cancel_child_id(s->x, block, n, err, sizeof err);
-	} else if (cmd_halted(s)) {
+	} else if (exec_killed(s->x)) {
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "override %.20s refused until release", action);
 	} else if (strcmp(action, "style") == 0) {
@@ -1718,7 +1708,7 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if ((e = cmd_clordid_bad(id, "clordid", ref, p, "has a ClOrdID")) !=
 	    NULL)
 		return e;
-	if (cmd_halted(s))
+	if (exec_killed(s->x))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "amend refused until release");
 	if (exec_amend(s->x, block, &a, &field, err, sizeof err) != 0)

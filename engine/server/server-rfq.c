@@ -72,16 +72,6 @@ rfq_shown(const cJSON *req, const char *name, char *buf, size_t n)
 	return buf;
 }
 
-/* 1 when the kill switch is on: some block is HALTED. */
-static int
-rfq_halted(struct server *s)
-{
-	for (size_t i = 0; i < exec_count(s->x); i++)
-		if (exec_get(s->x, i)->state == PARENT_HALTED)
-			return 1;
-	return 0;
-}
-
 cJSON *
 cmd_rfq(struct server *s, const cJSON *req, const char *id,
         struct session *sess)
@@ -128,7 +118,7 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 		    ipc_reply_error(id, ERR_FIELD, "field \"deadline_s\" %s: must "
 		    "be from 1 to 600 seconds", rfq_shown(req, "deadline_s", buf,
 		    sizeof buf));
-	if (rfq_halted(s))
+	if (exec_killed(s->x))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "rfq refused until release");
 	ipc_get_str(req, "reason", &reason);
@@ -162,7 +152,7 @@ cmd_rfq_accept(struct server *s, const cJSON *req, const char *id,
 	if (rfq_name(req, id, "rfq", 1, &rfq, &e) != 0 ||
 	    rfq_name(req, id, "dealer", 1, &dealer, &e) != 0)
 		return e;
-	if (rfq_halted(s))
+	if (exec_killed(s->x))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "rfq_accept refused until release");
 	ipc_get_str(req, "reason", &reason);

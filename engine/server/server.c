@@ -246,11 +246,12 @@ server_state(struct server *s)
 		return s->rp->state;
 	if (s->jhalted)
 		return "JOURNAL-HALTED";
+	/* The kill switch is on until a supervisor releases it, whether or
+	 * not any block is left to halt. */
+	if (exec_killed(s->x))
+		return "HALTED";
 	if (exec_all_done(s->x) && exec_count(s->x) > 0)
 		return "DONE";
-	for (size_t i = 0; i < exec_count(s->x); i++)
-		if (exec_get(s->x, i)->state == PARENT_HALTED)
-			return "HALTED";
 	for (size_t i = 0; i < exec_count(s->x); i++) {
 		int st = exec_get(s->x, i)->state;
 

@@ -16,7 +16,10 @@
  * commands_refuse_what_they_would_ignore: members a command does not
  *   take, a child id past 2^63, a stray fix_clordid, a hello name past 63
  *   bytes and limits on a finished block are refused naming them, and a
- *   refusal is not remembered under its id.
+ *   refusal is not remembered under its id;
+ * commands_kill_switch_holds_past_a_cancel: the kill switch stays on when
+ *   a trader cancels every halted block, across a crash, until a
+ *   supervisor's release, and goes on with nothing working.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -725,6 +728,74 @@ commands_submit_params_survive_a_kill(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The kill switch is a latch: a trader who cancels every halted block
+ * may not then submit, resume or amend (the switch was "some block is
+ * HALTED", so cancelling ended it: found by an independent probe); it
+ * stays on across a crash and goes off only with a supervisor's release;
+ * with nothing working it still goes on. */
+static void
+commands_kill_switch_holds_past_a_cancel(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *trader, *sup;
+	char dir[256], jarg[320], cmd[300];
+	static const char submit[] = "{\"cmd\":\"submit\",\"sym\":\"QDI\","
+	    "\"side\":\"sell\",\"qty\":20000,\"duration_s\":3600,"
+	    "\"algo\":\"twap-aggressive\",\"reason\":\"t\"}";
+	cJSON *r;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/tranche-latch-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
+	    (char *)NULL), 0);
+	sup = client_as(&e, "supervisor");
+	trader = client_as(&e, "trader");
+	ok_del(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}"));
+	ok_del(cmd_on(trader, "{\"cmd\":\"cancel\",\"block\":1,"
+	    "\"reason\":\"r\"}"));
+	expect_err(cmd_on(trader, submit), ERR_HALTED, "kill switch", NULL);
+	expect_err(cmd_on(trader, "{\"cmd\":\"resume\",\"reason\":\"r\"}"),
+	    ERR_HALTED, "supervisor must release", NULL);
+	r = cmd_on(trader, "{\"cmd\":\"status\"}");
+	assert_string_equal(itest_str(r, "state"), "HALTED");
+	cJSON_Delete(r);
+	expect_err(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}"),
+	    ERR_STATE, "already on", NULL);
+	ipc_client_close(trader);
+	ipc_client_close(sup);
+	/* A crash: the switch is on after recovery. */
+	itest_kill9(&e);
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
+	    (char *)NULL), 0);
+	sup = client_as(&e, "supervisor");
+	trader = client_as(&e, "trader");
+	expect_err(cmd_on(trader, submit), ERR_HALTED, "kill switch", NULL);
+	r = cmd_on(sup, "{\"cmd\":\"release\",\"reason\":\"r\"}");
+	expect_ok(r);
+	assert_string_equal(itest_str(r, "state"), "DONE");
+	cJSON_Delete(r);
+	expect_err(cmd_on(sup, "{\"cmd\":\"release\",\"reason\":\"r\"}"),
+	    ERR_STATE, "the kill switch is off", NULL);
+	r = cmd_on(trader, submit);
+	expect_ok(r);
+	cJSON_Delete(r);
+	/* Nothing working: on all the same, before any order arrives. */
+	ok_del(cmd_on(trader, "{\"cmd\":\"cancel\",\"block\":2,"
+	    "\"reason\":\"r\"}"));
+	r = cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}");
+	expect_ok(r);
+	cJSON_Delete(r);
+	expect_err(cmd_on(trader, submit), ERR_HALTED, "kill switch", NULL);
+	ipc_client_close(trader);
+	ipc_client_close(sup);
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -734,6 +805,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(commands_id_runs_once_across_a_reconnect),
 		cmocka_unit_test(commands_refuse_what_they_would_ignore),
 		cmocka_unit_test(commands_submit_params_survive_a_kill),
+		cmocka_unit_test(commands_kill_switch_holds_past_a_cancel),
 	};
 
 	if (argc < 2) {

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test-exec-control.c -- what a trader or supervisor can do to a
  * working block, run in-process against the simulated market: the kill
- * switch halts and cancels and release puts things back; an aggression cap
+ * switch halts and cancels and release puts things back, and stays on
+ * from kill to release whatever happens to the blocks; an aggression cap
  * of passive never crosses, not even at the end of the window, and says so;
  * a forced aggressive style crosses while it lasts; the maximum child
  * bounds every child, the end-of-window clean-up's too; a block paused at
@@ -149,12 +150,54 @@ kill_halts_everything_and_release_restores(void **state)
 	assert_int_equal(p->filled, filled);
 	/* Killing twice says why it cannot. */
 	assert_int_equal(exec_kill(x, err, sizeof err), -1);
-	assert_non_null(strstr(err, "nothing to halt"));
+	assert_non_null(strstr(err, "already on"));
+	assert_true(exec_killed(x));
 	assert_int_equal(exec_release(x, err, sizeof err), 0);
+	assert_false(exec_killed(x));
 	assert_int_equal(p->state, PARENT_WORKING);
 	exec_tick(x, OPEN + 3 * 3600 * NS + NS);
 	assert_int_equal(p->filled, 500000);
 	assert_int_equal(exec_release(x, err, sizeof err), -1);
+	assert_non_null(strstr(err, "the kill switch is off"));
+	exec_free(x);
+	market_free(m);
+}
+
+/* The kill switch is a latch: cancelling every halted block does not end
+ * it (a trader's cancel did, and with it every refusal the switch makes:
+ * found by an independent probe), and it goes on with nothing working. */
+static void
+kill_switch_stays_on_until_release(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct parent *p;
+
+	(void)state;
+	session(&m, &x, &s);
+	exec_tick(x, OPEN + 600 * NS);
+	p = exec_get(x, 0);
+	assert_int_equal(exec_kill(x, err, sizeof err), 0);
+	assert_int_equal(exec_cancel(x, p->id, err, sizeof err), 0);
+	assert_int_equal(p->state, PARENT_CANCELLED);
+	assert_true(exec_killed(x));
+	/* Nothing left to halt, and on already. */
+	assert_int_equal(exec_kill(x, err, sizeof err), -1);
+	assert_non_null(strstr(err, "already on"));
+	assert_true(exec_killed(x));
+	/* The release ends it with no block to put back. */
+	assert_int_equal(exec_release(x, err, sizeof err), 0);
+	assert_false(exec_killed(x));
+	/* Nothing working: kill turns it on all the same, and says so. */
+	int before = s.nalerts;
+	assert_int_equal(exec_kill(x, err, sizeof err), 0);
+	assert_true(exec_killed(x));
+	assert_true(s.nalerts > before && s.nalerts <= 64);
+	assert_non_null(strstr(s.alert[s.nalerts - 1].text,
+	    "kill switch on: no block was working"));
+	assert_int_equal(exec_release(x, err, sizeof err), 0);
 	exec_free(x);
 	market_free(m);
 }
@@ -615,6 +658,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kill_halts_everything_and_release_restores),
+		cmocka_unit_test(kill_switch_stays_on_until_release),
 		cmocka_unit_test(passive_cap_never_crosses),
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
