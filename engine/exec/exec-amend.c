@@ -72,9 +72,13 @@ exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
 	}
 	if (a->qty != 0) {
 		p->spec.qty = a->qty;
-		/* What is working may not exceed the new rest; the next
-		 * decision posts again what the schedule wants. */
-		if (p->working > p->spec.qty - p->filled)
+		/* What is working, on the book or at a dark pool or dealer,
+		 * may not exceed the new rest; the next decision posts again
+		 * what the schedule wants.  (The dark and dealer children
+		 * were left, and a cut block filled a live request whole:
+		 * 64,800 shares on a block of 5,000, found by an adversarial
+		 * review.) */
+		if (p->working + p->venue_working > p->spec.qty - p->filled)
 			exec_cancel_all(x, p, "quantity amended");
 		if (p->filled >= p->spec.qty) {
 			exec_cancel_all(x, p, "quantity amended to what is filled");

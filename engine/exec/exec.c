@@ -94,6 +94,14 @@ exec_on_fill(void *arg, const struct market_fill *f)
 		if (f->passive && f->left == 0)
 			exec_child_event(x, p, c, "filled", NULL);
 	}
+	/* Never meant to happen: what is sent and held never exceeds what
+	 * is left.  Were it to, the supervisor hears of it, once a block. */
+	if (p->filled > p->spec.qty && !p->overfill_told) {
+		p->overfill_told = 1;
+		exec_alert(x, p, "crit", "overfill", "block %u filled past its "
+		    "quantity: %lld of %lld shares", p->id, (long long)p->filled,
+		    (long long)p->spec.qty);
+	}
 	if (p->filled >= p->spec.qty && p->state == PARENT_WORKING) {
 		exec_finish(x, p, PARENT_DONE);
 		exec_alert(x, p, "info", "done", "block %u complete: %lld shares",

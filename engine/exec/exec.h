@@ -342,6 +342,7 @@ struct parent {
 	                        * away and back does not fire it again */
 	int halted_from;       /* the state a kill switch interrupted */
 	int halt_end_told;     /* its window ended while halted: alerted */
+	int overfill_told;     /* filled past its quantity: alerted */
 	int jhalted_from;      /* the state a journal halt interrupted */
 	/* What schedulers may read: others' volume since the start as of
 	 * mkt_t, and the AC trajectory's kappa (per ns) fixed at the start. */

@@ -7,7 +7,9 @@
  * its deadline with nothing filled; every bad input is refused with the
  * field and the value named and changes nothing (no child, no shares held,
  * no record); an accepted quote fills once, at its price, and the request
- * cannot be decided again; a rejected one ends with nothing filled.
+ * cannot be decided again; a rejected one ends with nothing filled; a
+ * block cut below what its request holds withdraws it, and never fills
+ * past its new quantity.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -332,6 +334,55 @@ a_rejected_request_ends_unfilled(void **state)
 	fix_close(&f);
 }
 
+/* A block cut below what its request and dark order hold withdraws
+ * them: the quote can no longer be taken, and the block never fills past
+ * its new quantity (a live request was filled whole after the cut, 64,800
+ * shares on a block of 5,000, and a dark order went on resting after the
+ * block was DONE: found by an adversarial review). */
+static void
+an_amended_quantity_withdraws_what_would_overfill(void **state)
+{
+	struct fix f;
+	char id[32], err[300], dealer[16];
+	const char *field;
+	int64_t dl;
+	cJSON *o = NULL;
+	struct exec_amend a = { .limit_px = -1 };
+
+	(void)state;
+	fix_open(&f);
+	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 60, "size",
+	    id, sizeof id, &dl, err, sizeof err), 0);
+	for (int64_t t = exec_now(f.x) + NS; t < dl; t += NS) {
+		exec_tick(f.x, t);
+		cJSON_Delete(o);
+		o = rfq_of(f.x, id);
+		if (dealer_with(o, "quoted", dealer, sizeof dealer) != NULL)
+			break;
+	}
+	assert_non_null(dealer_with(o, "quoted", dealer, sizeof dealer));
+	cJSON_Delete(o);
+	assert_true(f.p->venue_working >= 20000);
+	/* What rests on the book fits the new rest; the request does not. */
+	a.qty = f.p->filled + f.p->working + 1000;
+	if (exec_amend(f.x, f.id, &a, &field, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(f.p->venue_working, 0);
+	assert_int_equal(live_rfq_children(f.p), 0);
+	assert_true(exec_rfq_accept(f.x, id, dealer, NULL, err, sizeof err) !=
+	    0);
+	assert_int_equal(f.r.rfq_fills, 0);
+	for (int64_t t = exec_now(f.x) + NS; t < f.p->spec.end + 60 * NS;
+	    t += 10 * NS) {
+		exec_tick(f.x, t);
+		assert_true(f.p->filled + f.p->working + f.p->venue_working <=
+		    f.p->spec.qty);
+	}
+	assert_int_equal(f.p->filled, f.p->spec.qty);
+	assert_int_equal(f.p->venue_working, 0);
+	fix_close(&f);
+}
+
 int
 main(void)
 {
@@ -340,6 +391,7 @@ main(void)
 		cmocka_unit_test(bad_requests_name_the_value_and_change_nothing),
 		cmocka_unit_test(an_accepted_quote_fills_once_at_its_price),
 		cmocka_unit_test(a_rejected_request_ends_unfilled),
+		cmocka_unit_test(an_amended_quantity_withdraws_what_would_overfill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
