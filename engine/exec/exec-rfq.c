@@ -521,6 +521,14 @@ exec_rfq_accept(struct exec *x, const char *rfq, const char *dealer,
 		    "declined" : "pending");
 		return EXEC_EFIELD;
 	}
+	/* A dealer a supervisor turned off is sent nothing, an acceptance
+	 * included (it was taken and filled: an adversarial review). */
+	if (!venue_dealer_enabled(p->m, d)) {
+		snprintf(err, errlen, "field \"dealer\" \"%s\": turned off by a "
+		    "supervisor; its quote on %s cannot be taken until it is on "
+		    "again", dealer, id);
+		return EXEC_EFIELD;
+	}
 	mid = market_mid(p->m);
 	if (!exec_px_ok(p, now.q[k].px)) {
 		snprintf(err, errlen, "rfq %s: %s's quote %.2f is through the "

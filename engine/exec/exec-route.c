@@ -760,9 +760,11 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 	struct exec_mkt *mk = exec_mkt_of(x, p->m);
 	struct exec_rfq_pend *pd = NULL;
 
+	/* A dealer a supervisor turned off since it quoted is sent nothing,
+	 * an acceptance included. */
 	for (int i = 0; i < r->nquotes; i++)
-		if (best < 0 || (double)dir * (double)(r->q[i].px -
-		    r->q[best].px) < 0)
+		if (venue_dealer_enabled(p->m, r->q[i].dealer) && (best < 0 ||
+		    (double)dir * (double)(r->q[i].px - r->q[best].px) < 0))
 			best = i;
 	/* What came back is the dealer model's record of this request,
 	 * whatever is accepted. */
@@ -787,6 +789,9 @@ exec_route_choose(struct exec *x, struct parent *p, struct child *c,
 	if (p->state != PARENT_WORKING)
 		snprintf(why, sizeof why, "rfq: block %s, no quote accepted",
 		    exec_state_name(p->state));
+	else if (best < 0 && r->nquotes > 0)
+		snprintf(why, sizeof why, "rfq: %d dealer(s) quoted, each turned "
+		    "off by a supervisor since; no quote accepted", r->nquotes);
 	else if (best < 0)
 		snprintf(why, sizeof why, "rfq: no dealer quoted by the deadline "
 		    "(%d asked)", __builtin_popcount(r->asked));

@@ -9,7 +9,8 @@
  * no record); an accepted quote fills once, at its price, and the request
  * cannot be decided again; a rejected one ends with nothing filled; a
  * block cut below what its request holds withdraws it, and never fills
- * past its new quantity.
+ * past its new quantity; a dealer turned off after it quoted is taken
+ * neither by the trader nor by the router.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -383,6 +384,79 @@ an_amended_quantity_withdraws_what_would_overfill(void **state)
 	fix_close(&f);
 }
 
+/* A dealer a supervisor turns off after it quoted: its quote cannot be
+ * taken, by a trader or by the router, until it is on again (a trader's
+ * acceptance was taken and filled: found by an adversarial review). */
+static void
+a_dealer_turned_off_is_not_taken(void **state)
+{
+	struct fix f;
+	char id[32], err[300], dealer[16];
+	int64_t dl;
+	cJSON *o = NULL;
+
+	(void)state;
+	fix_open(&f);
+	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 60, "size",
+	    id, sizeof id, &dl, err, sizeof err), 0);
+	for (int64_t t = exec_now(f.x) + NS; t < dl; t += NS) {
+		exec_tick(f.x, t);
+		cJSON_Delete(o);
+		o = rfq_of(f.x, id);
+		if (dealer_with(o, "quoted", dealer, sizeof dealer) != NULL)
+			break;
+	}
+	assert_non_null(dealer_with(o, "quoted", dealer, sizeof dealer));
+	cJSON_Delete(o);
+	assert_int_equal(exec_venue_enable(f.x, NULL, dealer, 0, NULL, err,
+	    sizeof err), 0);
+	assert_int_equal(exec_rfq_accept(f.x, id, dealer, NULL, err,
+	    sizeof err), EXEC_EFIELD);
+	assert_non_null(strstr(err, "turned off"));
+	assert_non_null(strstr(err, dealer));
+	assert_int_equal(f.r.rfq_fills, 0);
+	/* On again: taken. */
+	assert_int_equal(exec_venue_enable(f.x, NULL, dealer, 1, NULL, err,
+	    sizeof err), 0);
+	assert_int_equal(exec_rfq_accept(f.x, id, dealer, NULL, err,
+	    sizeof err), 0);
+	assert_int_equal(f.r.rfq_fills, 1);
+	fix_close(&f);
+}
+
+/* The router's own request: at the deadline it takes the best quote of a
+ * dealer that is on, never one turned off since it quoted. */
+static void
+the_router_skips_a_dealer_turned_off(void **state)
+{
+	struct fix f;
+	char err[300];
+	int64_t t, end;
+
+	(void)state;
+	fix_open(&f);
+	/* Every dealer off once the router asked: whatever they quote is
+	 * never taken. */
+	f.p->spec.rfq_trigger = 1;
+	end = exec_now(f.x) + 1800 * NS;
+	for (t = exec_now(f.x) + NS; t < end && live_rfq_children(f.p) == 0;
+	    t += NS)
+		exec_tick(f.x, t);
+	assert_true(live_rfq_children(f.p) > 0);
+	for (int d = 0; d < 8; d++) {
+		char name[8];
+
+		snprintf(name, sizeof name, "D%d", d + 1);
+		(void)exec_venue_enable(f.x, NULL, name, 0, NULL, err,
+		    sizeof err);
+	}
+	for (int64_t u = t + 300 * NS; t < u; t += NS)
+		exec_tick(f.x, t);
+	assert_int_equal(f.r.rfq_fills, 0);
+	assert_int_equal(f.p->venue_filled[VENUE_RFQ], 0);
+	fix_close(&f);
+}
+
 int
 main(void)
 {
@@ -392,6 +466,8 @@ main(void)
 		cmocka_unit_test(an_accepted_quote_fills_once_at_its_price),
 		cmocka_unit_test(a_rejected_request_ends_unfilled),
 		cmocka_unit_test(an_amended_quantity_withdraws_what_would_overfill),
+		cmocka_unit_test(a_dealer_turned_off_is_not_taken),
+		cmocka_unit_test(the_router_skips_a_dealer_turned_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
