@@ -710,7 +710,8 @@ store_held_words(const cJSON *o, char *buf, size_t n)
 	store_get_text(h, "by", by, sizeof by);
 	snprintf(buf, n, "[%s: %s of %s sent]",
 	    strcmp(by, "max_child") == 0 ? "max child" :
-	    strcmp(by, "desk") == 0 ? "desk" : "cap",
+	    strcmp(by, "desk") == 0 ? "desk" : strcmp(by, "window") == 0 ?
+	    "window" : "cap",
 	    text_qty(q1, sizeof q1, qty), text_qty(q2, sizeof q2, due));
 	return buf;
 }

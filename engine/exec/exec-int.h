@@ -232,14 +232,16 @@ void exec_news_free(struct exec *x);
  * every grid time up to t. */
 void exec_watch_to(struct exec *x, int64_t t);
 
-/* exec-risk.c.  exec_pov_room: the shares the block's participation cap
- * and the desk's limit on its symbol still allow (INT64_MAX when neither
- * binds); exec_desk_holds: 1 when room (what exec_pov_room gave) is
- * the desk's, less than the block's own cap leaves; exec_room_why names
- * the one that binds (buf), for a decision that holds.  exec_desk_sample: a decision of a block on market mk
- * samples its volume for the desk's limit. */
+/* exec-risk.c.  exec_pov_room: the shares the block's participation cap,
+ * the desk's limit on its symbol and the block's window limit still allow
+ * (INT64_MAX when none binds); exec_room_why names the one that binds
+ * (buf), for a decision that holds.  exec_desk_sample: a decision of a
+ * block on market mk samples its volume for the desk's limit. */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);
-int exec_desk_holds(const struct parent *p, int64_t room);
+/* Which limit room (what exec_pov_room gave) is: the block's own cap
+ * (or none), the desk's limit on the symbol, or the block's window. */
+enum { EXEC_ROOM_CAP, EXEC_ROOM_DESK, EXEC_ROOM_WINDOW };
+int exec_room_by(const struct parent *p, int64_t room);
 const char *exec_room_why(const struct exec *x, const struct parent *p,
                           int64_t room, char *buf, size_t n);
 void exec_desk_sample(struct exec *x, const struct market *m, int64_t t);

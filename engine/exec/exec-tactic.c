@@ -476,7 +476,10 @@ exec_cap(const struct parent *p, int64_t want, int64_t room, int64_t left,
 	cut->due = want;
 	if (want > room) {
 		want = room;
-		cut->by = exec_desk_holds(p, room) ? "desk" : "participation";
+		int by = exec_room_by(p, room);
+
+		cut->by = by == EXEC_ROOM_DESK ? "desk" : by == EXEC_ROOM_WINDOW ?
+		    "window" : "participation";
 	}
 	if (p->max_child > 0 && want > p->max_child) {
 		want = p->max_child;
@@ -504,7 +507,8 @@ exec_cut_note(struct exec *x, const struct exec_cut *cut, int64_t qty,
 	snprintf(buf, n, "; %lld of the %lld due: %s holds the rest",
 	    (long long)qty, (long long)cut->due, strcmp(cut->by,
 	    "participation") == 0 ? "the participation cap" : strcmp(cut->by,
-	    "desk") == 0 ? "the desk's limit on the symbol" :
+	    "desk") == 0 ? "the desk's limit on the symbol" : strcmp(cut->by,
+	    "window") == 0 ? "the block's window limit (win_pov)" :
 	    "the maximum child");
 	if (x->e.emit == NULL || (x->dec_extra == NULL &&
 	    (x->dec_extra = cJSON_CreateObject()) == NULL))

@@ -180,7 +180,7 @@ exec_watch_sample(struct exec *x, int64_t t)
 		if (p->cap_person && p->spec.max_pov < 100) {
 			int64_t room = exec_pov_room(x, p);
 
-			if (!exec_desk_holds(p, room) &&
+			if (exec_room_by(p, room) == EXEC_ROOM_CAP &&
 			    room < b.sched - b.filled) {
 				b.cap_binds = 1;
 				b.cap_pct = p->spec.max_pov;
