@@ -1076,8 +1076,11 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		} else if (strcmp(k, "warmup_s") == 0) {
 			if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
 			    it->valuedouble > 3600) {
-				snprintf(err, errlen, "warmup_s: must be a number in "
-				    "[0, 3600]");
+				char *v = cJSON_PrintUnformatted(it);
+
+				snprintf(err, errlen, "warmup_s %.60s: must be a "
+				    "number in [0, 3600]", v != NULL ? v : "?");
+				cJSON_free(v);
 				return -1;
 			}
 			sc->warmup = (int64_t)(it->valuedouble * 1e9);
@@ -1566,6 +1569,10 @@ scenario_syms(const struct scenario *sc, char *buf, size_t n)
 	}
 }
 
+/* A replay's files refused by the loader, which said why on stderr: not
+ * one of the book's errors (it read as "the order was invalid"). */
+#define SCENARIO_EREPLAY (-1000)
+
 static int
 scenario_market_start(const struct scenario *sc, int i, uint64_t seed,
                       int sim_only, struct market **out)
@@ -1584,7 +1591,7 @@ scenario_market_start(const struct scenario *sc, int i, uint64_t seed,
 		    sc->replay.orderbook, sc->markets[i].sym, sc->markets[i].tick,
 		    err, sizeof err) != 0) {
 			fprintf(stderr, "tranched: %s\n", err);
-			return BOOK_EINVAL;
+			return SCENARIO_EREPLAY;
 		}
 		return 0;
 	}
@@ -1621,7 +1628,9 @@ scenario_exec_new(const struct scenario *sc, uint64_t seed, int sim_only,
 		if ((rv = scenario_market_start(sc, i, seed, sim_only,
 		    &m[i])) != 0) {
 			snprintf(err, errlen, "%s: market %s cannot start: %s",
-			    sc->name, sc->markets[i].sym, book_strerror(rv));
+			    sc->name, sc->markets[i].sym, rv == SCENARIO_EREPLAY ?
+			    "its recorded files were refused (the reason is "
+			    "above)" : book_strerror(rv));
 			goto fail;
 		}
 		/* A simulated market has a dark pool and dealers beside it;

@@ -484,10 +484,19 @@ server_audit_words(struct server *s, const char *cmd, const cJSON *req,
 	} else if (strcmp(cmd, CMD_ACK) == 0) {
 		const cJSON *all = cJSON_GetObjectItemCaseSensitive(req, "all");
 
+		const cJSON *al = cJSON_GetObjectItemCaseSensitive(req, "alert");
+		char shown[48];
+
+		/* The alert as it was sent: "0272" is what the person typed,
+		 * and a refused 99999999999999999999 is not 1e20 rounded. */
 		if (cJSON_IsTrue(all))
 			aw_put(out, n, &off, "ack all alerts");
-		else if (aw_num(req, "alert", &v) == 0)
-			aw_put(out, n, &off, "ack alert %.0f", v);
+		else if (cJSON_IsString(al))
+			aw_put(out, n, &off, "ack alert %s", ipc_show(shown,
+			    sizeof shown, al->valuestring,
+			    strlen(al->valuestring)));
+		else if (cJSON_IsNumber(al))
+			aw_put(out, n, &off, "ack alert %.17g", al->valuedouble);
 		else
 			aw_put(out, n, &off, "ack");
 	} else if (strcmp(cmd, CMD_KILL) == 0) {

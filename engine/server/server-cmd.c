@@ -302,6 +302,10 @@ cmd_hello_refused(struct session *sess, cJSON *e)
 	snprintf(sess->role, sizeof sess->role, "%s",
 	    server_role_name(ROLE_VIEWER));
 	snprintf(sess->user, sizeof sess->user, "%s", sess->peer_user);
+	/* Nor the name the last hello gave: the refused one is recorded as
+	 * a new connection's, not as the terminal's before (found by an
+	 * adversarial review). */
+	snprintf(sess->client, sizeof sess->client, "anonymous");
 	server_session_principal(sess);
 	return e;
 }

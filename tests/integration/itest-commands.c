@@ -19,7 +19,10 @@
  *   refusal is not remembered under its id;
  * commands_kill_switch_holds_past_a_cancel: the kill switch stays on when
  *   a trader cancels every halted block, across a crash, until a
- *   supervisor's release, and goes on with nothing working.
+ *   supervisor's release, and goes on with nothing working;
+ * commands_refused_hello_is_nobodys: what a connection asks after a
+ *   refused hello is recorded as "anonymous", and an ack is audited with
+ *   the alert as sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,6 +182,22 @@ journal_has(const char *path, const char *needle)
 	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
 	while (!found && jrnl_next(r, &rec) == 1)
 		found = memmem(rec.data, rec.len, needle, strlen(needle)) != NULL;
+	jrnl_reader_close(r);
+	return found;
+}
+
+/* 1 when one record of the journal holds both needles. */
+static int
+journal_has_both(const char *path, const char *a, const char *b)
+{
+	struct jrnl_reader *r;
+	struct jrnl_rec rec;
+	int found = 0;
+
+	assert_int_equal(jrnl_reader_open(&r, path, NULL), 0);
+	while (!found && jrnl_next(r, &rec) == 1)
+		found = memmem(rec.data, rec.len, a, strlen(a)) != NULL &&
+		    memmem(rec.data, rec.len, b, strlen(b)) != NULL;
 	jrnl_reader_close(r);
 	return found;
 }
@@ -796,6 +815,45 @@ commands_kill_switch_holds_past_a_cancel(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A refused hello leaves the connection as a new one is, its client name
+ * too: what it asks next is recorded as "anonymous", not as the person
+ * whose hello came before (a failed login read as the supervisor's
+ * terminal trying for more: found by an adversarial review).  And an ack
+ * is audited with the alert as it was sent. */
+static void
+commands_refused_hello_is_nobodys(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *sup;
+	char dir[256], jarg[320], cmd[300], path[300];
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/tranche-hello-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
+	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
+	    (char *)NULL), 0);
+	sup = client_as(&e, "supervisor");
+	expect_err(cmd_on(sup, "{\"cmd\":\"ack\",\"alert\":\"0099999\"}"),
+	    ERR_NOT_FOUND, "0099999", NULL);
+	expect_err(cmd_on(sup, "{\"cmd\":\"hello\",\"role\":\"trader\","
+	    "\"v\":3,\"client\":\"mallory\",\"token\":\"not-a-token\"}"),
+	    ERR_AUTH, "\"token\"", NULL);
+	expect_err(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":"
+	    "\"after-the-refused-hello\"}"), ERR_ROLE, "viewer", NULL);
+	ipc_client_close(sup);
+	assert_int_equal(itest_stop(&e), 0);
+	snprintf(path, sizeof path, "%s/j.trj", dir);
+	assert_true(journal_has_both(path, "after-the-refused-hello",
+	    "\"client\":\"anonymous\""));
+	assert_false(journal_has_both(path, "after-the-refused-hello",
+	    "\"client\":\"it-supervisor\""));
+	assert_true(journal_has(path, "ack alert 0099999"));
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -806,6 +864,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(commands_refuse_what_they_would_ignore),
 		cmocka_unit_test(commands_submit_params_survive_a_kill),
 		cmocka_unit_test(commands_kill_switch_holds_past_a_cancel),
+		cmocka_unit_test(commands_refused_hello_is_nobodys),
 	};
 
 	if (argc < 2) {

@@ -153,6 +153,12 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		  "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000,"
 		  "\"algo\":\"twap\"}]}",
 		  "warmup_s 300: the warm-up would start before midnight" },
+		/* Out of range: the value named (it was not: found by an
+		 * adversarial review). */
+		{ "{\"name\":\"d\",\"warmup_s\":-5,\"market\":{\"sym\":"
+		  "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000,"
+		  "\"algo\":\"twap\"}]}",
+		  "warmup_s -5: must be a number in [0, 3600]" },
 	};
 	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
 	struct scenario sc;
