@@ -800,12 +800,44 @@ store_sev_parse(const char *sev)
 	return SEV_INFO;
 }
 
+/* Make room in a full alerts ring without letting go of a CRIT nobody
+ * acknowledged: the oldest alert that is not one goes instead (every
+ * unacknowledged CRIT stays on screen until A or :ack all, however many
+ * routine alerts follow it; with nothing else to let go of, the oldest
+ * goes). */
+static void
+store_alerts_make_room(struct store_ring *r)
+{
+	size_t j;
+
+	if (r->count < r->cap)
+		return;
+	for (j = 0; j < r->count; j++) {
+		const struct store_alert *a = (const struct store_alert *)
+		    ((const char *)r->items + ((r->head + j) % r->cap) * r->size);
+
+		if (!(a->sev == SEV_CRIT && !a->acked))
+			break;
+	}
+	if (j == 0 || j == r->count)
+		return;
+	/* Move the j protected ones one place newer, over the one that
+	 * goes; the push then takes the oldest slot. */
+	for (size_t k = j; k > 0; k--)
+		memcpy((char *)r->items + ((r->head + k) % r->cap) * r->size,
+		    (char *)r->items + ((r->head + k - 1) % r->cap) * r->size,
+		    r->size);
+}
+
 static void
 store_apply_alert(struct store *s, const cJSON *o, int64_t t)
 {
-	struct store_alert *a = store_ring_push(&s->alerts);
+	struct store_alert *a;
 	const char *sev;
 	int64_t tt;
+
+	store_alerts_make_room(&s->alerts);
+	a = store_ring_push(&s->alerts);
 
 	a->t = t;
 	if (store_get_i64(o, "t", &tt))

@@ -570,7 +570,7 @@ cmd_snapshot_text(struct server *s)
 	cJSON_AddItemToObject(r, "books", server_books_json(s));
 	cJSON_AddItemToObject(r, "blocks", server_blocks_json(s));
 	cJSON_AddItemToObject(r, "decisions", server_ring_json(&s->decisions));
-	cJSON_AddItemToObject(r, "alerts", server_ring_json(&s->alerts));
+	cJSON_AddItemToObject(r, "alerts", server_alerts_json(s));
 	cJSON_AddItemToObject(r, "audit", server_ring_json(&s->audits));
 	cJSON_AddItemToObject(r, "refusals", server_ring_json(&s->refusals));
 	cJSON_AddItemToObject(r, "news", server_ring_json(&s->news));
@@ -1492,14 +1492,21 @@ server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t)
 		if (!cJSON_IsString(q))
 			continue;
 		snprintf(pat, sizeof pat, "\"seq\":%s,", q->valuestring);
-		for (int i = 0; i < s->alerts.count; i++) {
-			int k = (s->alerts.head - s->alerts.count + i +
-			    RING_SIZE) % RING_SIZE;
+		for (int w = 0; w < 2; w++) {
+			struct ring *ring = w == 0 ? &s->crits : &s->alerts;
+			int i;
 
-			if (strstr(s->alerts.items[k], pat) != NULL) {
-				cmd_ack_mark(&s->alerts, k, user, t, &got);
-				break;
+			for (i = 0; i < ring->count; i++) {
+				int k = (ring->head - ring->count + i +
+				    RING_SIZE) % RING_SIZE;
+
+				if (strstr(ring->items[k], pat) != NULL) {
+					cmd_ack_mark(ring, k, user, t, &got);
+					break;
+				}
 			}
+			if (i < ring->count)
+				break;
 		}
 	}
 }
@@ -1541,18 +1548,24 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		r = ipc_reply_ok(id);
 		acked = cJSON_AddArrayToObject(r, "acked");
 		already = cJSON_AddArrayToObject(r, "already");
-		for (int i = 0; i < s->alerts.count; i++) {
-			int k = (s->alerts.head - s->alerts.count + i +
-			    RING_SIZE) % RING_SIZE;
+		for (int w = 0; w < 2; w++) {
+			struct ring *ring = w == 0 ? &s->crits : &s->alerts;
 
-			if ((was = cmd_ack_mark(&s->alerts, k, user, now,
-			    &got)) < 0)
-				continue;
-			snprintf(pat, sizeof pat, "%lld", (long long)got);
-			cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
-			if (was)
-				cJSON_AddItemToArray(already,
+			for (int i = 0; i < ring->count; i++) {
+				int k = (ring->head - ring->count + i +
+				    RING_SIZE) % RING_SIZE;
+
+				if ((was = cmd_ack_mark(ring, k, user, now,
+				    &got)) < 0)
+					continue;
+				snprintf(pat, sizeof pat, "%lld",
+				    (long long)got);
+				cJSON_AddItemToArray(acked,
 				    cJSON_CreateString(pat));
+				if (was)
+					cJSON_AddItemToArray(already,
+					    cJSON_CreateString(pat));
+			}
 		}
 		return r;
 	}
@@ -1560,12 +1573,13 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_FIELD, "field \"alert\": required "
 		    "(the seq of an alert event), or \"all\": true");
 	snprintf(pat, sizeof pat, "\"seq\":%lld,", (long long)seq);
-	for (int i = 0; i < s->alerts.count; i++) {
-		int k = (s->alerts.head - s->alerts.count + i + RING_SIZE) %
-		    RING_SIZE;
+	for (int i = 0; i < s->crits.count + s->alerts.count; i++) {
+		struct ring *ring = i < s->crits.count ? &s->crits : &s->alerts;
+		int j = i < s->crits.count ? i : i - s->crits.count;
+		int k = (ring->head - ring->count + j + RING_SIZE) % RING_SIZE;
 
-		if (strstr(s->alerts.items[k], pat) == NULL ||
-		    (was = cmd_ack_mark(&s->alerts, k, user, now, &got)) < 0 ||
+		if (strstr(ring->items[k], pat) == NULL ||
+		    (was = cmd_ack_mark(ring, k, user, now, &got)) < 0 ||
 		    got != seq)
 			continue;
 		r = ipc_reply_ok(id);
@@ -1581,8 +1595,8 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		char v[80];
 
 		return ipc_reply_error(id, ERR_NOT_FOUND, "field \"alert\" %s: no "
-		    "such alert among the last %d", cmd_field_text(req, "alert",
-		    v, sizeof v), RING_SIZE);
+		    "such alert among the last %d and the unacknowledged CRITs",
+		    cmd_field_text(req, "alert", v, sizeof v), RING_SIZE);
 	}
 }
 

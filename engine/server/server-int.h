@@ -253,6 +253,9 @@ struct server {
 	int need_sync;
 
 	struct ring decisions, alerts, audits; /* for snapshots */
+	/* Unacknowledged CRIT alerts the alerts ring let go of: kept until
+	 * acknowledged (server_alert_push). */
+	struct ring crits;
 	struct ring refusals;  /* audit records of refusals, apart */
 	struct ring news;      /* the last news items, for snapshots */
 	struct idem_cache idem;
@@ -448,6 +451,12 @@ cJSON *server_blocks_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
 
 void server_ring_push(struct ring *r, const char *json);
+/* An alert event's payload into the alerts ring; an unacknowledged CRIT
+ * it lets go of is kept in crits, so that a busy session's routine alerts
+ * never push a stress alert out of the snapshot and out of ack's reach.
+ * server_alerts_json: both, oldest first, for a snapshot. */
+void server_alert_push(struct server *s, const char *json);
+cJSON *server_alerts_json(const struct server *s);
 
 /* server-cmd.c: mark the alerts an accepted ack's audit event names
  * acknowledged (recovery and replay, from the journal). */

@@ -437,10 +437,12 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			if (strcmp(ev.topic, TOPIC_DECISION) == 0 &&
 			    (r->digest[0] == '\0' || r->dealer_digest[0] == '\0'))
 				rec_digest_of(ev.json, r, rec.offset);
-			server_ring_push(strcmp(ev.topic, TOPIC_ALERT) == 0 ?
-			    &s->alerts : strcmp(ev.topic, TOPIC_AUDIT) != 0 ?
-			    &s->decisions : cJSON_HasObjectItem(ev.json, "peer") ?
-			    &s->refusals : &s->audits, json);
+			if (strcmp(ev.topic, TOPIC_ALERT) == 0)
+				server_alert_push(s, json);
+			else
+				server_ring_push(strcmp(ev.topic, TOPIC_AUDIT) !=
+				    0 ? &s->decisions : cJSON_HasObjectItem(ev.json,
+				    "peer") ? &s->refusals : &s->audits, json);
 			if (strcmp(ev.topic, TOPIC_AUDIT) == 0)
 				server_ack_from_audit(s, ev.json, ev.t);
 		}

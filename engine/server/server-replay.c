@@ -261,7 +261,7 @@ rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 	} else if (strcmp(ev.topic, TOPIC_DECISION) == 0)
 		server_ring_push(&s->decisions, json);
 	else if (strcmp(ev.topic, TOPIC_ALERT) == 0)
-		server_ring_push(&s->alerts, json);
+		server_alert_push(s, json);
 	else if (strcmp(ev.topic, TOPIC_NEWS) == 0)
 		server_ring_push(&s->news, json);
 	else if (strcmp(ev.topic, TOPIC_AUDIT) == 0) {
@@ -351,6 +351,7 @@ rp_free(struct server *s)
 	for (int i = 0; i < RING_SIZE; i++) {
 		free(s->decisions.items[i]);
 		free(s->alerts.items[i]);
+		free(s->crits.items[i]);
 		free(s->news.items[i]);
 		free(s->audits.items[i]);
 		free(s->refusals.items[i]);

@@ -348,6 +348,41 @@ store_news_is_the_newest_item(void **state)
 	store_free(&s);
 }
 
+/* An unacknowledged CRIT stays however many routine alerts follow it
+ * (the console's 256 let it go after 256 of them); once acknowledged it
+ * goes in turn. */
+static void
+store_keeps_an_unacked_crit(void **state)
+{
+	struct store s;
+	char json[200];
+	uint64_t seq = 1;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_ALERT, seq++, T0, "{\"sev\":\"crit\",\"code\":"
+	    "\"spread\",\"text\":\"QDI spread 32.0 ticks\"}", 1000);
+	for (int i = 0; i < 600; i++) {
+		snprintf(json, sizeof json, "{\"sev\":\"warn\",\"code\":"
+		    "\"unfilled\",\"text\":\"block %d\"}", i);
+		push_at(&s, TOPIC_ALERT, seq++, T0 + (i + 1) * SEC, json, 1000);
+	}
+	assert_int_equal(store_alerts_crit_unacked(&s), 1);
+	assert_int_equal(store_nalerts(&s), STORE_ALERTS);
+	/* The oldest kept is the CRIT; the newest the last warning. */
+	assert_string_equal(store_alert(&s, STORE_ALERTS - 1)->text,
+	    "QDI spread 32.0 ticks");
+	assert_string_equal(store_alert(&s, 0)->text, "block 599");
+	assert_string_equal(store_alert(&s, 1)->text, "block 598");
+	assert_int_equal(store_alert_ack(&s, 1), 0);
+	assert_int_equal(store_alerts_crit_unacked(&s), 0);
+	push_at(&s, TOPIC_ALERT, seq++, T0 + 700 * SEC, "{\"sev\":\"warn\","
+	    "\"code\":\"unfilled\",\"text\":\"after\"}", 1000);
+	assert_string_not_equal(store_alert(&s, STORE_ALERTS - 1)->text,
+	    "QDI spread 32.0 ticks");
+	store_free(&s);
+}
+
 static void
 store_events_build_the_state(void **state)
 {
@@ -2364,6 +2399,7 @@ main(void)
 {
 	const struct CMUnitTest store_tests[] = {
 		cmocka_unit_test(store_events_build_the_state),
+		cmocka_unit_test(store_keeps_an_unacked_crit),
 		cmocka_unit_test(text_fit_drops_format_characters),
 		cmocka_unit_test(store_keeps_a_book_per_symbol),
 		cmocka_unit_test(store_lists_keep_the_newest_first),
