@@ -454,6 +454,12 @@ exec_killed(const struct exec *x)
 	return x->killed;
 }
 
+void
+exec_kill_forget(struct exec *x)
+{
+	x->killed = 0;
+}
+
 /* The journal cannot be written (on), or can again (off): every unfinished
  * block stops deciding and sending, keeping its working children, and comes
  * back to the state the halt interrupted. */

@@ -504,6 +504,9 @@ int exec_kill(struct exec *x, char *err, size_t errlen);
 int exec_release(struct exec *x, char *err, size_t errlen);
 /* 1 while the kill switch is on. */
 int exec_killed(const struct exec *x);
+/* The switch off with nothing released and nothing said: recovery of a
+ * journal written before the switch was a latch (server_kill_holds). */
+void exec_kill_forget(struct exec *x);
 
 /*
  * The journal halt (the engine cannot record what it does): on, every

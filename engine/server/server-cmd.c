@@ -651,7 +651,7 @@ cmd_pause_resume(struct server *s, const cJSON *req, const char *id, int pause)
 	if ((e = cmd_members(s, req, id, pause ? CMD_PAUSE : CMD_RESUME,
 	    mem)) != NULL || cmd_block(req, id, 0, &block, &e) != 0)
 		return e;
-	if (!pause && exec_killed(s->x))
+	if (!pause && server_kill_holds(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "a supervisor must release it");
 	if ((pause ? exec_pause : exec_resume)(s->x, block, err, sizeof err) != 0)
@@ -968,7 +968,7 @@ cmd_submit(struct server *s, const cJSON *req, const char *id,
 
 	if ((e = cmd_members(s, req, id, CMD_SUBMIT, mem)) != NULL)
 		return e;
-	if (exec_killed(s->x))
+	if (server_kill_holds(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "release it before submitting");
 	memset(&ps, 0, sizeof ps);
@@ -1247,7 +1247,7 @@ cmd_override(struct server *s, const cJSON *req, const char *id,
 			    "\"c17\")") : cmd_bad_field(id, req, "child",
 			    "must be a child id such as \"c17\"");
 		rv = exec_cancel_child_id(s->x, block, n, err, sizeof err);
-	} else if (exec_killed(s->x)) {
+	} else if (server_kill_holds(s)) {
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "override %.20s refused until release", action);
 	} else if (strcmp(action, "style") == 0) {
@@ -1726,7 +1726,7 @@ cmd_amend(struct server *s, const cJSON *req, const char *id,
 	if ((e = cmd_clordid_bad(id, "clordid", ref, p, "has a ClOrdID")) !=
 	    NULL)
 		return e;
-	if (exec_killed(s->x))
+	if (server_kill_holds(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "amend refused until release");
 	if (exec_amend(s->x, block, &a, &field, err, sizeof err) != 0)

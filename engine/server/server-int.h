@@ -449,6 +449,10 @@ cJSON *server_book_first_json(struct server *s);
 cJSON *server_books_json(struct server *s);
 cJSON *server_blocks_json(struct server *s);
 cJSON *server_ring_json(const struct ring *r);
+/* 1 when the kill switch refuses a command (exec_killed; while a journal
+ * is re-applied, only while some block is HALTED, as engines before the
+ * latch had it, and the switch goes off where such an engine's did). */
+int server_kill_holds(struct server *s);
 
 void server_ring_push(struct ring *r, const char *json);
 /* An alert event's payload into the alerts ring; an unacknowledged CRIT

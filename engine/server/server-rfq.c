@@ -118,7 +118,7 @@ cmd_rfq(struct server *s, const cJSON *req, const char *id,
 		    ipc_reply_error(id, ERR_FIELD, "field \"deadline_s\" %s: must "
 		    "be from 1 to 600 seconds", rfq_shown(req, "deadline_s", buf,
 		    sizeof buf));
-	if (exec_killed(s->x))
+	if (server_kill_holds(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "rfq refused until release");
 	ipc_get_str(req, "reason", &reason);
@@ -152,7 +152,7 @@ cmd_rfq_accept(struct server *s, const cJSON *req, const char *id,
 	if (rfq_name(req, id, "rfq", 1, &rfq, &e) != 0 ||
 	    rfq_name(req, id, "dealer", 1, &dealer, &e) != 0)
 		return e;
-	if (exec_killed(s->x))
+	if (server_kill_holds(s))
 		return ipc_reply_error(id, ERR_HALTED, "the kill switch is on: "
 		    "rfq_accept refused until release");
 	ipc_get_str(req, "reason", &reason);

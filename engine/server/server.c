@@ -272,6 +272,25 @@ server_flush(struct server *s)
 	s->nout = 0;
 }
 
+int
+server_kill_holds(struct server *s)
+{
+	if (!exec_killed(s->x))
+		return 0;
+	if (!s->recovering)
+		return 1;
+	/* Re-applying a journal: an engine before the latch took a command
+	 * once no block was HALTED any more, its switch off from then on.
+	 * What it accepted is re-applied as it was, and the switch goes off
+	 * there as it did then (a journal of this engine holds no such
+	 * command: the latch refused it). */
+	for (size_t i = 0; i < exec_count(s->x); i++)
+		if (exec_get(s->x, i)->state == PARENT_HALTED)
+			return 1;
+	exec_kill_forget(s->x);
+	return 0;
+}
+
 const char *
 server_state(struct server *s)
 {
