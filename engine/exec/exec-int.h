@@ -238,6 +238,9 @@ void exec_watch_to(struct exec *x, int64_t t);
  * (buf), for a decision that holds.  exec_desk_sample: a decision of a
  * block on market mk samples its volume for the desk's limit. */
 int64_t exec_pov_room(const struct exec *x, const struct parent *p);
+/* Shares the block's window limit (win_pov) alone still allows, INT64_MAX
+ * without one: the end-of-window clean-up is held to it. */
+int64_t exec_win_room(const struct parent *p);
 /* Which limit room (what exec_pov_room gave) is: the block's own cap
  * (or none), the desk's limit on the symbol, or the block's window. */
 enum { EXEC_ROOM_CAP, EXEC_ROOM_DESK, EXEC_ROOM_WINDOW };

@@ -40,9 +40,14 @@ exec_block_room(const struct parent *p)
 }
 
 /* The block's window limit (win_pov over win_s): what printed and what
- * was ours since the oldest of its samples inside the window, what is
- * working counted as ours and printed.  0, or -1 when it has no such
- * limit or no sample inside the window yet. */
+ * was ours since the window began, what is working counted as ours and
+ * printed.  The window begins at the newest of the block's samples (one a
+ * decision) at least win_s old, or at the oldest while none is that old,
+ * as the desk's does: from the oldest sample inside it, a win_s shorter
+ * than the decisions' interval held only the decision's own sample, read
+ * no volume and never let the block trade, and at the window's end none
+ * was inside it and the clean-up swept unchecked (found by a review).
+ * 0, or -1 when the block has no such limit or no sample yet. */
 static int
 exec_win_window(const struct parent *p, int64_t *all, int64_t *ours)
 {
@@ -55,13 +60,11 @@ exec_win_window(const struct parent *p, int64_t *all, int64_t *ours)
 	for (unsigned i = 0; i < have; i++) {
 		unsigned k = (p->nwin - 1 - i) % 256;
 
-		if (p->win_t[k] < p->m->now - win)
-			break;
 		vol0 = p->win_vol[k];
 		our0 = p->win_our[k];
+		if (p->win_t[k] <= p->m->now - win)
+			break;
 	}
-	if (vol0 < 0)
-		return -1;
 	*ours = p->m->our_volume - our0 + p->working;
 	*all = p->m->volume - vol0 + p->working;
 	return 0;
@@ -73,7 +76,7 @@ exec_win_window(const struct parent *p, int64_t *all, int64_t *ours)
  * refused whole, and a block behind asked for more each time (150,000
  * shares at 25% over 300 s filled 1,600 in three hours: found by an
  * adversarial review). */
-static int64_t
+int64_t
 exec_win_room(const struct parent *p)
 {
 	double rate = p->spec.win_pov / 100.0;

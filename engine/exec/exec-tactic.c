@@ -415,11 +415,26 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 
 			if (p->spec.limit_px != 0 && !exec_px_ok(p, px))
 				px = p->spec.limit_px;
+			const char *by = "maximum child";
+			int64_t wroom = exec_win_room(p);
+
 			if (p->max_child > 0 && qty > p->max_child) {
 				qty = exec_round_lot(p->max_child, p->spec.lot,
 				    remaining);
 				if (qty <= 0 || qty > p->max_child)
 					qty = p->max_child;
+			}
+			/* The block's window limit binds the sweep too: what
+			 * it allows crosses, the rest is left (the sweep went
+			 * through it unchecked: found by a review). */
+			if (qty > wroom) {
+				qty = wroom;
+				by = "the block's window limit, win_pov";
+				snprintf(capped, sizeof capped, ": the block's "
+				    "window limit (win_pov %.1f%%) holds the rest",
+				    p->spec.win_pov);
+				if (qty <= 0)
+					break;
 			}
 			if (qty == remaining)
 				exec_decision(x, p, "cleanup", qty, px, STYLE_CROSS,
@@ -429,8 +444,8 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 			else
 				exec_decision(x, p, "cleanup", qty, px, STYLE_CROSS,
 				    p->spec.qty, "end of window: crossing %lld of the "
-				    "%lld shares left (maximum child), at most %.2f",
-				    (long long)qty, (long long)remaining,
+				    "%lld shares left (%s), at most %.2f",
+				    (long long)qty, (long long)remaining, by,
 				    px * p->m->tick);
 			filled = exec_send(x, p, px, qty, STYLE_CROSS, "cleanup");
 			remaining -= filled;
@@ -439,7 +454,7 @@ exec_end_of_window(struct exec *x, struct parent *p, const char *stopped)
 		    p->state == PARENT_WORKING &&
 		    exec_touches(x, p, &far, &near) == 0);
 	}
-	if (children >= EXEC_CLEANUP_CHILDREN)
+	if (children >= EXEC_CLEANUP_CHILDREN && capped[0] == '\0')
 		snprintf(capped, sizeof capped, ": the sweep stops after %d "
 		    "children of the maximum child (%lld shares)",
 		    EXEC_CLEANUP_CHILDREN, (long long)p->max_child);

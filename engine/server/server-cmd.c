@@ -1509,6 +1509,7 @@ server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t)
 				break;
 		}
 	}
+	server_crits_drop_acked(s);
 }
 
 /*
@@ -1567,6 +1568,7 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 					    cJSON_CreateString(pat));
 			}
 		}
+		server_crits_drop_acked(s);
 		return r;
 	}
 	if (rv == 1)
@@ -1589,6 +1591,7 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		already = cJSON_AddArrayToObject(r, "already");
 		if (was)
 			cJSON_AddItemToArray(already, cJSON_CreateString(pat));
+		server_crits_drop_acked(s);
 		return r;
 	}
 	{

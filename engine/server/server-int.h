@@ -456,10 +456,13 @@ int server_kill_holds(struct server *s);
 
 void server_ring_push(struct ring *r, const char *json);
 /* An alert event's payload into the alerts ring; an unacknowledged CRIT
- * it lets go of is kept in crits, so that a busy session's routine alerts
- * never push a stress alert out of the snapshot and out of ack's reach.
+ * it lets go of is kept in crits (the newest 200 of them), so that a busy
+ * session's routine alerts never push a stress alert out of the snapshot
+ * and out of ack's reach.
  * server_alerts_json: both, oldest first, for a snapshot. */
 void server_alert_push(struct server *s, const char *json);
+/* Acknowledged CRITs leave crits (an ack calls it). */
+void server_crits_drop_acked(struct server *s);
 cJSON *server_alerts_json(const struct server *s);
 
 /* server-cmd.c: mark the alerts an accepted ack's audit event names

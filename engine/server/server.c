@@ -127,6 +127,31 @@ server_alert_push(struct server *s, const char *json)
 	server_ring_push(r, json);
 }
 
+void
+server_crits_drop_acked(struct server *s)
+{
+	struct ring *r = &s->crits;
+	char *keep[RING_SIZE];
+	int n = 0;
+
+	for (int i = 0; i < r->count; i++) {
+		int k = (r->head - r->count + i + RING_SIZE) % RING_SIZE;
+
+		if (strstr(r->items[k], "\"acked\":true") != NULL)
+			free(r->items[k]);
+		else
+			keep[n++] = r->items[k];
+		r->items[k] = NULL;
+	}
+	for (int i = 0; i < RING_SIZE; i++)
+		free(r->items[i]);
+	memset(r, 0, sizeof *r);
+	for (int i = 0; i < n; i++)
+		r->items[i] = keep[i];
+	r->count = n;
+	r->head = n % RING_SIZE;
+}
+
 cJSON *
 server_alerts_json(const struct server *s)
 {

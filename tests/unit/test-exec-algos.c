@@ -590,14 +590,41 @@ window_participation_refuses_with_the_values(void **state)
 	struct parent out;
 	struct rec r;
 
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct exec_emit em = { rec_emit, &r };
+	char err[256];
+	const struct parent *p;
+
 	(void)state;
 	spec_init(&ps, "twap-aggressive", 400000);
 	ps.win_pov = 5;
 	ps.win_s = 300;
-	run(&ps, &r, 2, &out);
-	assert_true(r.risk_alerts > 0);
-	assert_non_null(strstr(r.last_alert, "participation"));
-	assert_non_null(strstr(r.last_alert, "limit 5.0%"));
+	memset(&r, 0, sizeof r);
+	r.qty = ps.qty;
+	r.side = ps.side;
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&m, &sp, 2, OPEN - 300 * NS), 0);
+	assert_int_equal(exec_new(&x, m, &em), 0);
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 1800 * NS);
+	p = exec_get(x, 0);
+	/* A child past it (a trader's, say) is refused naming the values. */
+	assert_int_equal(exec_risk_check(x, p, m->last_px, 50000, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "participation"));
+	assert_non_null(strstr(err, "limit 5.0%"));
+	/* The tactic's children, the clean-up's too, are sized within it:
+	 * none is refused, and what it leaves is said. */
+	exec_tick(x, ps.end + NS);
+	assert_int_equal(r.risk_alerts, 0);
+	assert_true(r.held > 0);
+	assert_true(p->filled > 0 && p->filled < ps.qty);
+	assert_non_null(strstr(r.unfilled_text, "window limit"));
+	(void)out;
+	exec_free(x);
+	market_free(m);
 }
 
 /* A block held to its window limit sizes its children within it, as
@@ -625,6 +652,19 @@ window_participation_sizes_the_children(void **state)
 	 * and then (a fill between the sizing and the check). */
 	assert_true(out.refused <= 3);
 	assert_true(r.held > 0);
+	/* A window shorter than the decisions' interval: it reaches back to
+	 * the decision before (it read only the decision's own sample, no
+	 * volume, never traded and swept all 20,000 at the end unchecked:
+	 * found by a review). */
+	spec_init(&ps, "twap", 20000);
+	ps.win_pov = 25;
+	ps.win_s = 30;
+	run(&ps, &r, 1, &out);
+	if (r.posts + r.crosses < 20 || out.filled < 15000)
+		fail_msg("%d children, %lld of 20,000 filled", r.posts +
+		    r.crosses, (long long)out.filled);
+	assert_true(r.cleanups <= 1);
+	assert_int_equal(r.risk_alerts, 0);
 }
 
 /* A simulated market from seed and an exec on it whose desk holds each
