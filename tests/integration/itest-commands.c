@@ -719,20 +719,49 @@ commands_refuse_what_they_would_ignore(void **state)
 /* A block's params are the engine's once it said yes: killed with SIGKILL
  * and started again on its journal, the engine recovers them with the
  * block. */
+/* A journal in a directory of its own, kept across a crash and a
+ * restart: its directory, the engine's --journal argument and the file. */
+struct jdir {
+	char dir[256], jarg[320], path[300];
+};
+
+static void
+jdir_make(struct jdir *j, const char *name)
+{
+	snprintf(j->dir, sizeof j->dir, "%s/tranche-%s-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name);
+	assert_non_null(mkdtemp(j->dir));
+	snprintf(j->jarg, sizeof j->jarg, "--journal=%s/j.trj", j->dir);
+	snprintf(j->path, sizeof j->path, "%s/j.trj", j->dir);
+}
+
+/* Start (or start again) an engine at 60x on j's journal. */
+static void
+jdir_start(struct itest_engine *e, const struct jdir *j)
+{
+	assert_int_equal(itest_start(e, tranched, "--speed=60", j->jarg,
+	    (char *)NULL), 0);
+}
+
+static void
+jdir_remove(const struct jdir *j)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", j->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 commands_submit_params_survive_a_kill(void **state)
 {
 	struct itest_engine e;
-	char dir[256], jarg[320], cmd[300];
+	struct jdir j;
 	cJSON *r;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-params-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_make(&j, "params");
+	jdir_start(&e, &j);
 	r = itest_cmd(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":"
 	    "\"sell\",\"qty\":20000,\"duration_s\":3600,\"algo\":"
 	    "\"twap-band\",\"params\":{\"catchup\":6,\"catchup_max\":0.5},"
@@ -741,13 +770,11 @@ commands_submit_params_survive_a_kill(void **state)
 	assert_string_equal(itest_str(r, "block"), "2");
 	cJSON_Delete(r);
 	itest_kill9(&e);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_start(&e, &j);
 	assert_string_equal(block_field(&e, "2", "catchup"), "6");
 	assert_string_equal(block_field(&e, "2", "catchup_max"), "0.5");
 	assert_int_equal(itest_stop(&e), 0);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	jdir_remove(&j);
 }
 
 /* The kill switch is a latch: a trader who cancels every halted block
@@ -760,19 +787,15 @@ commands_kill_switch_holds_past_a_cancel(void **state)
 {
 	struct itest_engine e;
 	struct ipc_client *trader, *sup;
-	char dir[256], jarg[320], cmd[300];
+	struct jdir j;
 	static const char submit[] = "{\"cmd\":\"submit\",\"sym\":\"QDI\","
 	    "\"side\":\"sell\",\"qty\":20000,\"duration_s\":3600,"
 	    "\"algo\":\"twap-aggressive\",\"reason\":\"t\"}";
 	cJSON *r;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-latch-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_make(&j, "latch");
+	jdir_start(&e, &j);
 	sup = client_as(&e, "supervisor");
 	trader = client_as(&e, "trader");
 	ok_del(cmd_on(sup, "{\"cmd\":\"kill\",\"reason\":\"r\"}"));
@@ -790,8 +813,7 @@ commands_kill_switch_holds_past_a_cancel(void **state)
 	ipc_client_close(sup);
 	/* A crash: the switch is on after recovery. */
 	itest_kill9(&e);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_start(&e, &j);
 	sup = client_as(&e, "supervisor");
 	trader = client_as(&e, "trader");
 	expect_err(cmd_on(trader, submit), ERR_HALTED, "kill switch", NULL);
@@ -814,8 +836,7 @@ commands_kill_switch_holds_past_a_cancel(void **state)
 	ipc_client_close(trader);
 	ipc_client_close(sup);
 	assert_int_equal(itest_stop(&e), 0);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	jdir_remove(&j);
 }
 
 /* A refused hello leaves the connection as a new one is, its client name
@@ -828,15 +849,11 @@ commands_refused_hello_is_nobodys(void **state)
 {
 	struct itest_engine e;
 	struct ipc_client *sup;
-	char dir[256], jarg[320], cmd[300], path[300];
+	struct jdir j;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-hello-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_make(&j, "hello");
+	jdir_start(&e, &j);
 	sup = client_as(&e, "supervisor");
 	expect_err(cmd_on(sup, "{\"cmd\":\"ack\",\"alert\":\"0099999\"}"),
 	    ERR_NOT_FOUND, "0099999", NULL);
@@ -847,14 +864,12 @@ commands_refused_hello_is_nobodys(void **state)
 	    "\"after-the-refused-hello\"}"), ERR_ROLE, "viewer", NULL);
 	ipc_client_close(sup);
 	assert_int_equal(itest_stop(&e), 0);
-	snprintf(path, sizeof path, "%s/j.trj", dir);
-	assert_true(journal_has_both(path, "after-the-refused-hello",
+	assert_true(journal_has_both(j.path, "after-the-refused-hello",
 	    "\"client\":\"anonymous\""));
-	assert_false(journal_has_both(path, "after-the-refused-hello",
+	assert_false(journal_has_both(j.path, "after-the-refused-hello",
 	    "\"client\":\"it-supervisor\""));
-	assert_true(journal_has(path, "ack alert 0099999"));
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_true(journal_has(j.path, "ack alert 0099999"));
+	jdir_remove(&j);
 }
 
 /* The seq of the first unacknowledged CRIT alert with code in the
@@ -889,17 +904,14 @@ static void
 commands_unacked_crit_outlives_the_ring(void **state)
 {
 	struct itest_engine e;
-	char dir[256], jarg[320], cmd[300], buf[200];
+	struct jdir j;
+	char buf[200];
 	int64_t seq;
 	int n = 0;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/tranche-crit-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(jarg, sizeof jarg, "--journal=%s/j.trj", dir);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_make(&j, "crit");
+	jdir_start(&e, &j);
 	ok_del(itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"r\"}"));
 	ok_del(itest_cmd(&e, "{\"cmd\":\"release\",\"reason\":\"r\"}"));
 	seq = snapshot_crit(&e, "kill", &n);
@@ -928,8 +940,7 @@ commands_unacked_crit_outlives_the_ring(void **state)
 	if (n <= 200)
 		fail_msg("only %d alerts: the ring was not pushed past", n);
 	itest_kill9(&e);
-	assert_int_equal(itest_start(&e, tranched, "--speed=60", jarg,
-	    (char *)NULL), 0);
+	jdir_start(&e, &j);
 	assert_int_equal(snapshot_crit(&e, "kill", &n), seq);
 	snprintf(buf, sizeof buf, "{\"cmd\":\"ack\",\"alert\":%lld}",
 	    (long long)seq);
@@ -938,8 +949,7 @@ commands_unacked_crit_outlives_the_ring(void **state)
 	assert_int_equal(snapshot_crit(&e, "kill", &n), 0);
 	assert_int_equal(n, 200);
 	assert_int_equal(itest_stop(&e), 0);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	jdir_remove(&j);
 }
 
 int

@@ -335,6 +335,25 @@ a_rejected_request_ends_unfilled(void **state)
 	fix_close(&f);
 }
 
+/* Tick until some dealer has quoted on request id (its deadline dl);
+ * that dealer's name in dealer. */
+static void
+wait_quoted(struct fix *f, const char *id, int64_t dl, char *dealer,
+            size_t n)
+{
+	cJSON *o = NULL;
+
+	for (int64_t t = exec_now(f->x) + NS; t < dl; t += NS) {
+		exec_tick(f->x, t);
+		cJSON_Delete(o);
+		o = rfq_of(f->x, id);
+		if (dealer_with(o, "quoted", dealer, n) != NULL)
+			break;
+	}
+	assert_non_null(dealer_with(o, "quoted", dealer, n));
+	cJSON_Delete(o);
+}
+
 /* A block cut below what its request and dark order hold withdraws
  * them: the quote can no longer be taken, and the block never fills past
  * its new quantity (a live request was filled whole after the cut, 64,800
@@ -347,22 +366,13 @@ an_amended_quantity_withdraws_what_would_overfill(void **state)
 	char id[32], err[300], dealer[16];
 	const char *field;
 	int64_t dl;
-	cJSON *o = NULL;
 	struct exec_amend a = { .limit_px = -1 };
 
 	(void)state;
 	fix_open(&f);
 	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 60, "size",
 	    id, sizeof id, &dl, err, sizeof err), 0);
-	for (int64_t t = exec_now(f.x) + NS; t < dl; t += NS) {
-		exec_tick(f.x, t);
-		cJSON_Delete(o);
-		o = rfq_of(f.x, id);
-		if (dealer_with(o, "quoted", dealer, sizeof dealer) != NULL)
-			break;
-	}
-	assert_non_null(dealer_with(o, "quoted", dealer, sizeof dealer));
-	cJSON_Delete(o);
+	wait_quoted(&f, id, dl, dealer, sizeof dealer);
 	assert_true(f.p->venue_working >= 20000);
 	/* What rests on the book fits the new rest; the request does not. */
 	a.qty = f.p->filled + f.p->working + 1000;
@@ -393,21 +403,12 @@ a_dealer_turned_off_is_not_taken(void **state)
 	struct fix f;
 	char id[32], err[300], dealer[16];
 	int64_t dl;
-	cJSON *o = NULL;
 
 	(void)state;
 	fix_open(&f);
 	assert_int_equal(exec_rfq_send(f.x, f.id, 20000, "all", 60, "size",
 	    id, sizeof id, &dl, err, sizeof err), 0);
-	for (int64_t t = exec_now(f.x) + NS; t < dl; t += NS) {
-		exec_tick(f.x, t);
-		cJSON_Delete(o);
-		o = rfq_of(f.x, id);
-		if (dealer_with(o, "quoted", dealer, sizeof dealer) != NULL)
-			break;
-	}
-	assert_non_null(dealer_with(o, "quoted", dealer, sizeof dealer));
-	cJSON_Delete(o);
+	wait_quoted(&f, id, dl, dealer, sizeof dealer);
 	assert_int_equal(exec_venue_enable(f.x, NULL, dealer, 0, NULL, err,
 	    sizeof err), 0);
 	assert_int_equal(exec_rfq_accept(f.x, id, dealer, NULL, err,
