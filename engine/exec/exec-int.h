@@ -84,6 +84,10 @@ struct exec_mkt {
 	 * child then, and how many blocks wanted some (exec_desk_room). */
 	int64_t desk_t, desk_room0;
 	int desk_n;
+	/* When the room holds fewer lots than blocks want one (desk_k of
+	 * them), they go round: desk_turn counts the lots handed out so. */
+	int desk_k;
+	uint64_t desk_turn;
 };
 
 /* The mid of every market is sampled on this grid of simulated time

@@ -232,29 +232,56 @@ exec_desk_room(const struct exec *x, const struct parent *p)
 {
 	int64_t room = exec_desk_total(x, p->m), part, lot;
 	struct exec_mkt *mk = exec_mkt_of(x, p->m);
+	int rank = -1, n = 0;
 
 	if (room == INT64_MAX || room <= 0 || mk == NULL)
 		return room;
+	lot = p->spec.lot > 0 ? p->spec.lot : 1;
 	/* The room and the blocks wanting some as the first asker at this
-	 * instant found them: a cache, so const in what it decides. */
+	 * instant found them: a cache, so const in what it decides.  The
+	 * lots a scarce room gave at the instant before move the turn on. */
 	if (mk->desk_t != p->m->now || mk->desk_n == 0) {
-		int n = 0;
-
 		for (size_t i = 0; i < x->nparents; i++) {
 			const struct parent *q = x->parents[i];
 
 			if (q->m == p->m && exec_desk_wants(q))
 				n++;
 		}
+		mk->desk_turn += (uint64_t)mk->desk_k;
 		mk->desk_t = p->m->now;
 		mk->desk_room0 = room;
 		mk->desk_n = n > 0 ? n : 1;
+		mk->desk_k = mk->desk_room0 / lot < mk->desk_n ?
+		    (int)(mk->desk_room0 / lot) : 0;
 	}
 	part = mk->desk_room0 / mk->desk_n;
-	lot = p->spec.lot > 0 ? p->spec.lot : 1;
-	if (part < lot)
-		part = lot;
-	return part < room ? part : room;
+	if (part >= lot)
+		return part < room ? part : room;
+	/* Fewer lots than blocks wanting one: a lot each to desk_k of them,
+	 * in turn, instant after instant.  Given to whoever decided first,
+	 * the same block took it every time, and three equal TWAPs at 5%
+	 * filled 5,300, 9,100 and 13,500 (found by a review). */
+	if (mk->desk_k > 0 && exec_desk_wants(p)) {
+		n = 0;
+		for (size_t i = 0; i < x->nparents; i++) {
+			const struct parent *q = x->parents[i];
+
+			if (q == p)
+				rank = n;
+			if (q->m == p->m && exec_desk_wants(q))
+				n++;
+		}
+		/* The set that wanted some at the instant's first ask; one
+		 * that changed since gets a lot, as before. */
+		if (rank >= 0 && n == mk->desk_n) {
+			uint64_t pos = ((uint64_t)rank + (uint64_t)n -
+			    mk->desk_turn % (uint64_t)n) % (uint64_t)n;
+
+			if (pos >= (uint64_t)mk->desk_k)
+				return 0;
+		}
+	}
+	return lot < room ? lot : room;
 }
 
 int64_t
