@@ -1260,6 +1260,24 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 			if (cJSON_IsString(q))
 				store_alert_ack(s, strtoull(q->valuestring,
 				    NULL, 10));
+	/* "ack all" says through which seq: an alert this console kept that
+	 * the engine no longer holds is acknowledged by it as well. */
+	if (strcmp(cmd, CMD_ACK) == 0 && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(o, "ok"))) {
+		int64_t through;
+
+		if (store_get_i64(o, "through", &through) && through > 0)
+			for (size_t i = 0; i < s->alerts.count; i++) {
+				struct store_alert *a = (struct store_alert *)
+				    store_ring_at(&s->alerts, i);
+
+				if (a->seq != 0 && a->seq <= (uint64_t)through &&
+				    !a->acked) {
+					a->acked = 1;
+					s->dirty |= DIRTY_ALERTS;
+				}
+			}
+	}
 	if (cJSON_HasObjectItem(o, "peer"))
 		store_refused_seen_add(s, s->cur_seq);
 	store_late_saw(s, o);
@@ -1544,7 +1562,13 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 		store_apply_audit(s, o, t);
 	else if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
 		store_apply_heartbeat(s, o);
-	else if (strcmp(topic, TOPIC_TRADE) == 0)
+	else if (strcmp(topic, TOPIC_STATUS) == 0) {
+		/* The engine's state as it changes (kill, release, done), not
+		 * only at the next heartbeat: a replayed 60x session showed
+		 * LIVE for 50 s after a kill (found by a review). */
+		store_get_text(o, "state", s->state, sizeof s->state);
+		s->dirty |= DIRTY_STATUS;
+	} else if (strcmp(topic, TOPIC_TRADE) == 0)
 		store_apply_trade(s, o);
 	else if (strcmp(topic, TOPIC_FILL) == 0)
 		store_apply_fill(s, o);

@@ -1569,6 +1569,12 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 			}
 		}
 		server_crits_drop_acked(s);
+		/* Everything up to here, the alerts the engine no longer
+		 * holds too: a console that kept more unacknowledged CRITs
+		 * than the engine's bound clears them by this (they stayed
+		 * counted there, and no ack could reach them: found by a
+		 * review). */
+		ipc_add_i64_str(r, "through", (int64_t)s->seq);
 		return r;
 	}
 	if (rv == 1)
@@ -2062,6 +2068,11 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(reply, "acked")))
 		cJSON_AddItemToObject(o, "acked", cJSON_Duplicate(
 		    cJSON_GetObjectItemCaseSensitive(reply, "acked"), 1));
+	if (err == NULL && strcmp(cmd, CMD_ACK) == 0 &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(reply, "through")))
+		cJSON_AddStringToObject(o, "through",
+		    cJSON_GetObjectItemCaseSensitive(reply,
+		    "through")->valuestring);
 	server_publish(s, TOPIC_AUDIT, o);
 	cJSON_Delete(o);
 }

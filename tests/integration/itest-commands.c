@@ -945,6 +945,14 @@ commands_unacked_crit_outlives_the_ring(void **state)
 	snprintf(buf, sizeof buf, "{\"cmd\":\"ack\",\"alert\":%lld}",
 	    (long long)seq);
 	ok_del(itest_cmd(&e, buf));
+	{
+		/* "ack all" says through which seq, for the consoles. */
+		cJSON *r = itest_cmd(&e, "{\"cmd\":\"ack\",\"all\":true}");
+
+		expect_ok(r);
+		assert_true(atoll(itest_str(r, "through")) > seq);
+		cJSON_Delete(r);
+	}
 	/* Acknowledged, it leaves: the snapshot is the last 200 again. */
 	assert_int_equal(snapshot_crit(&e, "kill", &n), 0);
 	assert_int_equal(n, 200);
