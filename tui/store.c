@@ -1255,17 +1255,16 @@ store_apply_audit(struct store *s, const cJSON *o, int64_t t)
 	 * names: the count is of what nobody has acknowledged. */
 	store_get_text(o, "cmd", cmd, sizeof cmd);
 	if (strcmp(cmd, CMD_ACK) == 0 && cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(o, "ok")) && cJSON_IsArray(acked))
+	    cJSON_GetObjectItemCaseSensitive(o, "ok"))) {
+		int64_t through;
+
 		cJSON_ArrayForEach(q, acked)
 			if (cJSON_IsString(q))
 				store_alert_ack(s, strtoull(q->valuestring,
 				    NULL, 10));
-	/* "ack all" says through which seq: an alert this console kept that
-	 * the engine no longer holds is acknowledged by it as well. */
-	if (strcmp(cmd, CMD_ACK) == 0 && cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(o, "ok"))) {
-		int64_t through;
-
+		/* "ack all" says through which seq: an alert this console
+		 * kept that the engine no longer holds is acknowledged by it
+		 * as well. */
 		if (store_get_i64(o, "through", &through) && through > 0)
 			for (size_t i = 0; i < s->alerts.count; i++) {
 				struct store_alert *a = (struct store_alert *)

@@ -227,6 +227,26 @@ exec_desk_wants(const struct parent *q)
  * one nothing all hour); a block that has not started or is held by its
  * own cap takes no part.  What a block leaves of its part is there for the
  * others at their next decision. */
+/* How many blocks on p's market could use desk room now, and p's rank
+ * among them (-1 when p is not one). */
+static int
+exec_desk_wanting(const struct exec *x, const struct parent *p, int *rank)
+{
+	int n = 0;
+
+	*rank = -1;
+	for (size_t i = 0; i < x->nparents; i++) {
+		const struct parent *q = x->parents[i];
+
+		if (q->m != p->m || !exec_desk_wants(q))
+			continue;
+		if (q == p)
+			*rank = n;
+		n++;
+	}
+	return n;
+}
+
 static int64_t
 exec_desk_room(const struct exec *x, const struct parent *p)
 {
@@ -241,12 +261,7 @@ exec_desk_room(const struct exec *x, const struct parent *p)
 	 * instant found them: a cache, so const in what it decides.  The
 	 * lots a scarce room gave at the instant before move the turn on. */
 	if (mk->desk_t != p->m->now || mk->desk_n == 0) {
-		for (size_t i = 0; i < x->nparents; i++) {
-			const struct parent *q = x->parents[i];
-
-			if (q->m == p->m && exec_desk_wants(q))
-				n++;
-		}
+		n = exec_desk_wanting(x, p, &rank);
 		mk->desk_turn += (uint64_t)mk->desk_k;
 		mk->desk_t = p->m->now;
 		mk->desk_room0 = room;
@@ -261,16 +276,8 @@ exec_desk_room(const struct exec *x, const struct parent *p)
 	 * in turn, instant after instant.  Given to whoever decided first,
 	 * the same block took it every time, and three equal TWAPs at 5%
 	 * filled 5,300, 9,100 and 13,500 (found by a review). */
-	if (mk->desk_k > 0 && exec_desk_wants(p)) {
-		n = 0;
-		for (size_t i = 0; i < x->nparents; i++) {
-			const struct parent *q = x->parents[i];
-
-			if (q == p)
-				rank = n;
-			if (q->m == p->m && exec_desk_wants(q))
-				n++;
-		}
+	if (mk->desk_k > 0) {
+		n = exec_desk_wanting(x, p, &rank);
 		/* The set that wanted some at the instant's first ask; one
 		 * that changed since gets a lot, as before. */
 		if (rank >= 0 && n == mk->desk_n) {

@@ -1468,6 +1468,25 @@ cmd_ack_mark(struct ring *ring, int k, const char *user, int64_t t,
 	return was;
 }
 
+/* The alerts the engine holds, oldest first: the kept CRITs, then the
+ * last RING_SIZE.  The ring of the i-th of cmd_alerts_n(s) and its slot
+ * in *k. */
+static int
+cmd_alerts_n(const struct server *s)
+{
+	return s->crits.count + s->alerts.count;
+}
+
+static struct ring *
+cmd_alert_at(struct server *s, int i, int *k)
+{
+	struct ring *ring = i < s->crits.count ? &s->crits : &s->alerts;
+	int j = i < s->crits.count ? i : i - s->crits.count;
+
+	*k = (ring->head - ring->count + j + RING_SIZE) % RING_SIZE;
+	return ring;
+}
+
 /*
  * Recovery and replay rebuild the alerts' acknowledgements from the ack
  * audit events in the journal (an alert's event always comes before the
@@ -1492,21 +1511,14 @@ server_ack_from_audit(struct server *s, const cJSON *audit, int64_t t)
 		if (!cJSON_IsString(q))
 			continue;
 		snprintf(pat, sizeof pat, "\"seq\":%s,", q->valuestring);
-		for (int w = 0; w < 2; w++) {
-			struct ring *ring = w == 0 ? &s->crits : &s->alerts;
-			int i;
+		for (int i = 0; i < cmd_alerts_n(s); i++) {
+			int k;
+			struct ring *ring = cmd_alert_at(s, i, &k);
 
-			for (i = 0; i < ring->count; i++) {
-				int k = (ring->head - ring->count + i +
-				    RING_SIZE) % RING_SIZE;
-
-				if (strstr(ring->items[k], pat) != NULL) {
-					cmd_ack_mark(ring, k, user, t, &got);
-					break;
-				}
-			}
-			if (i < ring->count)
+			if (strstr(ring->items[k], pat) != NULL) {
+				cmd_ack_mark(ring, k, user, t, &got);
 				break;
+			}
 		}
 	}
 	server_crits_drop_acked(s);
@@ -1549,24 +1561,17 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		r = ipc_reply_ok(id);
 		acked = cJSON_AddArrayToObject(r, "acked");
 		already = cJSON_AddArrayToObject(r, "already");
-		for (int w = 0; w < 2; w++) {
-			struct ring *ring = w == 0 ? &s->crits : &s->alerts;
+		for (int i = 0; i < cmd_alerts_n(s); i++) {
+			int k;
+			struct ring *ring = cmd_alert_at(s, i, &k);
 
-			for (int i = 0; i < ring->count; i++) {
-				int k = (ring->head - ring->count + i +
-				    RING_SIZE) % RING_SIZE;
-
-				if ((was = cmd_ack_mark(ring, k, user, now,
-				    &got)) < 0)
-					continue;
-				snprintf(pat, sizeof pat, "%lld",
-				    (long long)got);
-				cJSON_AddItemToArray(acked,
+			if ((was = cmd_ack_mark(ring, k, user, now, &got)) < 0)
+				continue;
+			snprintf(pat, sizeof pat, "%lld", (long long)got);
+			cJSON_AddItemToArray(acked, cJSON_CreateString(pat));
+			if (was)
+				cJSON_AddItemToArray(already,
 				    cJSON_CreateString(pat));
-				if (was)
-					cJSON_AddItemToArray(already,
-					    cJSON_CreateString(pat));
-			}
 		}
 		server_crits_drop_acked(s);
 		/* Everything up to here, the alerts the engine no longer
@@ -1581,10 +1586,9 @@ cmd_ack(struct server *s, const cJSON *req, const char *id,
 		return ipc_reply_error(id, ERR_FIELD, "field \"alert\": required "
 		    "(the seq of an alert event), or \"all\": true");
 	snprintf(pat, sizeof pat, "\"seq\":%lld,", (long long)seq);
-	for (int i = 0; i < s->crits.count + s->alerts.count; i++) {
-		struct ring *ring = i < s->crits.count ? &s->crits : &s->alerts;
-		int j = i < s->crits.count ? i : i - s->crits.count;
-		int k = (ring->head - ring->count + j + RING_SIZE) % RING_SIZE;
+	for (int i = 0; i < cmd_alerts_n(s); i++) {
+		int k;
+		struct ring *ring = cmd_alert_at(s, i, &k);
 
 		if (strstr(ring->items[k], pat) == NULL ||
 		    (was = cmd_ack_mark(ring, k, user, now, &got)) < 0 ||

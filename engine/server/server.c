@@ -134,6 +134,7 @@ server_crits_drop_acked(struct server *s)
 	char *keep[RING_SIZE];
 	int n = 0;
 
+	/* Oldest first into keep; every slot outside count is NULL. */
 	for (int i = 0; i < r->count; i++) {
 		int k = (r->head - r->count + i + RING_SIZE) % RING_SIZE;
 
@@ -143,11 +144,7 @@ server_crits_drop_acked(struct server *s)
 			keep[n++] = r->items[k];
 		r->items[k] = NULL;
 	}
-	for (int i = 0; i < RING_SIZE; i++)
-		free(r->items[i]);
-	memset(r, 0, sizeof *r);
-	for (int i = 0; i < n; i++)
-		r->items[i] = keep[i];
+	memcpy(r->items, keep, (size_t)n * sizeof keep[0]);
 	r->count = n;
 	r->head = n % RING_SIZE;
 }
