@@ -827,9 +827,6 @@ tui_command_block(struct tui *t, const char *word, char **rest)
 			return -1;
 		}
 		panel_blotter_take(&t->view, k);
-		t->panels[PANEL_BLOCK].dirty = 1;
-		t->panels[PANEL_BLOTTER].dirty = 1;
-		t->panels[PANEL_CHART].dirty = 1;
 		p += n;
 		while (*p == ' ')
 			p++;
@@ -1070,9 +1067,6 @@ tui_key(struct tui *t, int key)
 
 			panel_blotter_take(&t->view, ((k >= 0 ? k :
 			    t->view.sel_block) + 1) % t->store.nblocks);
-			t->panels[PANEL_BLOCK].dirty = 1;
-			t->panels[PANEL_BLOTTER].dirty = 1;
-			t->panels[PANEL_CHART].dirty = 1;
 		}
 		return TUI_HANDLED | TUI_REDRAW;
 	case '\t':
@@ -1099,10 +1093,6 @@ tui_key(struct tui *t, int key)
 	if (p->ops != NULL && p->ops->key != NULL && p->win != NULL &&
 	    (bits = p->ops->key(p, &t->view, key)) != 0) {
 		p->dirty = 1;
-		if (t->view.focus == PANEL_BLOTTER) {
-			t->panels[PANEL_BLOCK].dirty = 1;
-			t->panels[PANEL_CHART].dirty = 1;
-		}
 		return bits;
 	}
 	if (!(key & TUI_FN) && key >= 0x20 && key < 0x7f) {

@@ -71,6 +71,7 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	WINDOW *w = p->win;
 	char title[64], qty[32], avg[32], is[32], id[48];
 	int iw = p->w - 2, rows = p->h - 3, i, first = 0, multi = s->nbooks > 1;
+	int idw = 10, aw = 6;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
 	snprintf(title, sizeof title, "BLOTTER %d%s", s->nblocks,
@@ -82,10 +83,19 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 	 * line, as the title is on the top one, so no block row gives way. */
 	if (s->nblocks > 1)
 		blotter_totals(w, p->h - 1, iw - 2, v);
-	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-10s %-4s %10s %5s %-9s "
-	    "%-6s %9s %7s", multi ? "BLOCK SYM" : "BLOCK", "SIDE", "QTY", "DONE",
-	    "STATE", "ALGO",
-	    "AVG", "IS bps");
+	/* Ids, symbols and algorithms whole: cut to one width, twap-passive
+	 * and twap-patient both read "twap-p". */
+	for (i = 0; i < s->nblocks; i++) {
+		int li = (int)strlen(s->blocks[i].id) + (multi ? 1 +
+		    (int)strlen(s->blocks[i].sym) : 0);
+		int la = (int)strlen(s->blocks[i].algo);
+
+		idw = li > idw ? li : idw;
+		aw = la > aw ? la : aw;
+	}
+	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-*s %-4s %10s %5s %-9s "
+	    "%-*s %9s %7s", idw, multi ? "BLOCK SYM" : "BLOCK", "SIDE", "QTY",
+	    "DONE", "STATE", aw, "ALGO", "AVG", "IS bps");
 	if (s->nblocks == 0) {
 		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
 		    "no parent orders", v->utf8);
@@ -110,14 +120,14 @@ blotter_draw(struct panel *p, const struct tui_view *v)
 		else
 			snprintf(is, sizeof is, "-");
 		panel_printf(w, 2 + i - first, 1, iw, a, v->utf8,
-		    "%c %-10.10s %-4s %10s %4.0f%% %-9.9s %-6.6s %9s %7s",
-		    sel ? '>' : ' ', id, strcmp(b->side, "buy") == 0 ? "BUY" :
+		    "%c %-*s %-4s %10s %4.0f%% %-9.9s %-*s %9s %7s",
+		    sel ? '>' : ' ', idw, id, strcmp(b->side, "buy") == 0 ? "BUY" :
 		    strcmp(b->side, "sell") == 0 ? "SELL" : b->side, qty,
 		    text_done_pct((double)b->filled, (double)b->qty),
 		    /* The state column is nine wide: the halt in a word
 		     * that fits (the block panel spells it out). */
 		    strcmp(b->state, "JOURNAL-HALTED") == 0 ? "J-HALTED" :
-		    b->state, b->algo, avg, is);
+		    b->state, aw, b->algo, avg, is);
 	}
 }
 
@@ -162,9 +172,8 @@ static unsigned
 blotter_key(struct panel *p, struct tui_view *v, int key)
 {
 	int k = panel_sel_key(key, panel_blotter_find(v->store,
-	    v->sel_block_id), v->sel_block, v->store->nblocks);
+	    v->sel_block_id), v->sel_block, v->store->nblocks, p->h - 3);
 
-	(void)p;
 	if (k < 0)
 		return 0;
 	panel_blotter_take(v, k);

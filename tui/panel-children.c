@@ -99,6 +99,7 @@ children_draw(struct panel *p, const struct tui_view *v)
 	char title[96], px[32], qty[32], ahead[32], age[32];
 	int iw = p->w - 2, rows = p->h - 3, n = panel_children_count(s);
 	int first = 0, sel = v->sel_child < n ? v->sel_child : n - 1;
+	int bw = 4, cw = 10;
 	attr_t h = view_attr(v, ROLE_HEADER);
 
 	int total = 0;
@@ -108,22 +109,31 @@ children_draw(struct panel *p, const struct tui_view *v)
 		    s->books[i].ours_total : s->books[i].nours;
 	/* More working than the console keeps: said, not hidden. */
 	if (total > n && v->sel_child_gone)
-		snprintf(title, sizeof title, "CHILD ORDERS %d of %d  %.12s gone: "
+		snprintf(title, sizeof title, "CHILD ORDERS %d of %d  %.20s gone: "
 		    "arrows to choose", n, total, v->sel_child_id);
 	else if (total > n)
 		snprintf(title, sizeof title, "CHILD ORDERS %d of %d (the first "
 		    "%d a symbol shown)", n, total, STORE_OURS);
 	else if (v->sel_child_gone && n > 0)
-		snprintf(title, sizeof title, "CHILD ORDERS %d  %.12s gone: "
+		snprintf(title, sizeof title, "CHILD ORDERS %d  %.20s gone: "
 		    "arrows to choose", n, v->sel_child_id);
 	else
 		snprintf(title, sizeof title, "CHILD ORDERS %d", n);
 	panel_frame(p, v, title, v->focus == PANEL_CHILDREN);
 	if (iw < 30 || rows < 1)
 		return;
-	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-4s %-10s %-4s %-4s %8s "
-	    "%7s %7s %7s %s", "BLK", "CHILD", "VEN", "SIDE", "PRICE", "QTY",
-	    "AHEAD", "AGE", "M");
+	/* Ids whole, however long (a market's child ids run to 20
+	 * characters): two children cut to one width looked alike. */
+	for (int i = 0; i < n; i++) {
+		const struct store_our *u = panel_children_at(s, i);
+		int lb = (int)strlen(u->block), lc = (int)strlen(u->id);
+
+		bw = lb > bw ? lb : bw;
+		cw = lc > cw ? lc : cw;
+	}
+	panel_printf(w, 1, 1, iw, h, v->utf8, "  %-*s %-*s %-4s %-4s %8s "
+	    "%7s %7s %7s %s", bw, "BLK", cw, "CHILD", "VEN", "SIDE", "PRICE",
+	    "QTY", "AHEAD", "AGE", "M");
 	if (n == 0) {
 		panel_put(w, 2, 2, iw - 2, view_attr(v, ROLE_DIM),
 		    "no working child orders", v->utf8);
@@ -145,8 +155,9 @@ children_draw(struct panel *p, const struct tui_view *v)
 		else
 			snprintf(age, sizeof age, "?");
 		panel_printf(w, 2 + i - first, 1, iw, a, v->utf8,
-		    "%c %-4.4s %-10.10s %-4.4s %-4s %8s %7s %7s %7s %s",
-		    i == sel ? '>' : ' ', u->block[0] ? u->block : "?", u->id,
+		    "%c %-*s %-*s %-4.4s %-4s %8s %7s %7s %7s %s",
+		    i == sel ? '>' : ' ', bw, u->block[0] ? u->block : "?", cw,
+		    u->id,
 		    u->venue[0] ? u->venue : "?", u->buy ? "BUY" : "SELL", px,
 		    qty, ahead, age, u->manual ? "M" : "");
 	}
@@ -157,9 +168,8 @@ children_key(struct panel *p, struct tui_view *v, int key)
 {
 	int k = panel_sel_key(key, panel_children_find(v->store,
 	    v->sel_child_block, v->sel_child_id), v->sel_child,
-	    panel_children_count(v->store));
+	    panel_children_count(v->store), p->h - 3);
 
-	(void)p;
 	if (k < 0)
 		return 0;
 	children_take(v, k);

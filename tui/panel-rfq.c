@@ -222,9 +222,9 @@ static unsigned
 rfq_key(struct panel *p, struct tui_view *v, int key)
 {
 	int k = panel_sel_key(key, panel_rfq_find(v->store, v->sel_rfq_id,
-	    v->sel_rfq_dealer), v->sel_rfq, store_rfq_rows(v->store));
+	    v->sel_rfq_dealer), v->sel_rfq, store_rfq_rows(v->store),
+	    p->h - 3);
 
-	(void)p;
 	if (k < 0)
 		return 0;
 	rfq_take(v, k);

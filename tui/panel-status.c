@@ -182,7 +182,7 @@ status_draw(struct panel *p, const struct tui_view *v)
 		    "RESYNC");
 	status_add(seg, &n, STATUS_PRIO_DETAIL, base, v, "seq %llu",
 	    (unsigned long long)s->last_seq);
-	if (s->speed > 0 && !v->replay)
+	if (s->speed >= 0 && !v->replay)
 		status_add(seg, &n, STATUS_PRIO_DETAIL, base, v, "speed %s",
 		    text_speed(sp, sizeof sp, s->speed));
 	/* An engine that could not keep its speed (stopped, starved of CPU,

@@ -87,11 +87,12 @@ panel_sel_follow(int k, int n, int *sel, int *gone, int named, int chosen)
 	return -1;
 }
 
-/* The row an arrow (j/k, Home, End) moves the selection to, from its
- * item wherever it is now; from an item gone, Down is the row in its
- * place and Up the one above.  -1 for another key or no rows. */
+/* The row a key (j/k and the arrows, PgUp/PgDn by a page of `page` rows,
+ * Home/g and End/G) moves the selection to, from its item wherever it is
+ * now; from an item gone, Down is the row in its place and Up the one
+ * above.  -1 for another key or no rows. */
 int
-panel_sel_key(int key, int k, int sel, int n)
+panel_sel_key(int key, int k, int sel, int n, int page)
 {
 	int gone = k < 0;
 
@@ -111,9 +112,17 @@ panel_sel_key(int key, int k, int sel, int n)
 		if (gone)
 			return k < n ? k : n - 1;
 		return k < n - 1 ? k + 1 : k;
+	case TK(KEY_PPAGE):
+		page = page > 1 ? page - 1 : 1;
+		return k > page ? k - page : 0;
+	case TK(KEY_NPAGE):
+		page = page > 1 ? page - 1 : 1;
+		return k < n - 1 - page ? k + page : n - 1;
 	case TK(KEY_HOME):
+	case 'g':
 		return 0;
 	case TK(KEY_END):
+	case 'G':
 		return n - 1;
 	}
 	return -1;

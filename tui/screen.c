@@ -534,6 +534,11 @@ screen_frame(struct tui *t)
 	else if (t->view.sel_block >= t->store.nblocks)
 		t->view.sel_block = 0;
 	dirty = store_take_dirty(&t->store);
+	if (strcmp(t->drawn_block_id, t->view.sel_block_id) != 0) {
+		snprintf(t->drawn_block_id, sizeof t->drawn_block_id, "%s",
+		    t->view.sel_block_id);
+		dirty = DIRTY_ALL;
+	}
 	/* The throttle prompt says the block's cap as it is now: a block
 	 * event (another console's throttle) redraws it. */
 	if ((dirty & DIRTY_BLOCK) && strcmp(t->prompt.action, CMD_THROTTLE) ==

@@ -157,6 +157,7 @@ store_init(struct store *s)
 		abort();
 	store_set_tick(s, 0.01);
 	s->tick_known = 0;
+	s->speed = -1;
 	s->shown_age_s = -1;
 	s->resync = RESYNC_NONE;
 	s->conn = CONN_CONNECTING;
@@ -256,6 +257,18 @@ static int
 store_get_num(const cJSON *o, const char *name, double *dst)
 {
 	return ipc_get_num(o, name, dst) == 0;
+}
+
+/* The engine's speed: a number, or "max" (kept as 0; -1 is not known). */
+static void
+store_get_speed(const cJSON *o, double *dst)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "speed");
+
+	if (cJSON_IsString(f) && strcmp(f->valuestring, "max") == 0)
+		*dst = 0;
+	else
+		store_get_num(o, "speed", dst);
 }
 
 /* ---------------------------------------------------------------- topics */
@@ -1413,7 +1426,7 @@ store_audit_merge(struct store *s, const cJSON *audit, const cJSON *refusals)
 static void
 store_apply_heartbeat(struct store *s, const cJSON *o)
 {
-	store_get_num(o, "speed", &s->speed);
+	store_get_speed(o, &s->speed);
 	store_get_text(o, "state", s->state, sizeof s->state);
 	store_get_i64(o, "subs", &s->subs);
 	store_get_num(o, "util", &s->util);
@@ -1566,6 +1579,7 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 		 * only at the next heartbeat: a replayed 60x session showed
 		 * LIVE for 50 s after a kill (found by a review). */
 		store_get_text(o, "state", s->state, sizeof s->state);
+		store_get_speed(o, &s->speed);
 		s->dirty |= DIRTY_STATUS;
 	} else if (strcmp(topic, TOPIC_TRADE) == 0)
 		store_apply_trade(s, o);
@@ -1747,23 +1761,33 @@ store_push_drain(struct store *s, const struct ipc_raw *r, size_t n,
 
 static int store_session_seen(struct store *s, const cJSON *o);
 
+void
+store_alive(struct store *s, int64_t now_ms)
+{
+	if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
+		s->resync = RESYNC_WANTED;
+	s->hb_seen = 1;
+	s->hb_wall_ms = now_ms;
+	if (s->conn != CONN_CONNECTED) {
+		s->conn = CONN_CONNECTED;
+		s->dirty |= DIRTY_STATUS;
+	}
+}
+
 static void
 store_take(struct store *s, struct ipc_event *ev, int64_t now_ms)
 {
 	int beat = strcmp(ev->topic, TOPIC_HEARTBEAT) == 0;
 
-	/* Liveness does not wait for a snapshot; nor does a new session. */
-	if (beat && !s->replay) {
-		if (!s->engine_replay)
+	s->ev_wall_ms = now_ms;
+	/* Liveness does not wait for a snapshot; nor does a new session.
+	 * A replay engine publishes only the journal's events, whose
+	 * heartbeats were one a wall second of the recording (one in a whole
+	 * session recorded at max): every event of its says it is there. */
+	if ((beat || s->engine_replay) && !s->replay) {
+		if (beat && !s->engine_replay)
 			store_session_seen(s, ev->json);
-		if (s->conn == CONN_DISCONNECTED && s->resync == RESYNC_NONE)
-			s->resync = RESYNC_WANTED;
-		s->hb_seen = 1;
-		s->hb_wall_ms = now_ms;
-		if (s->conn != CONN_CONNECTED) {
-			s->conn = CONN_CONNECTED;
-			s->dirty |= DIRTY_STATUS;
-		}
+		store_alive(s, now_ms);
 	}
 	if (s->resync == RESYNC_REQUESTED) {
 		if (s->nbacklog == STORE_BACKLOG) {
@@ -1879,7 +1903,8 @@ store_session_reset(struct store *s)
 	s->last_trade_buy = 0;
 	s->last_trade_sym[0] = '\0';
 	s->engine[0] = s->sym[0] = s->role[0] = s->state[0] = '\0';
-	s->speed = s->util = s->lost_ms = 0;
+	s->util = s->lost_ms = 0;
+	s->speed = -1;
 	s->subs = 0;
 	s->t = 0;
 	s->gaps = s->stale = s->events = s->bad_events = 0;
@@ -1946,7 +1971,7 @@ store_apply_status(struct store *s, const cJSON *reply)
 	 * cap as it was, and the throttle prompt reads each block's cap from
 	 * its events (prompt_cap_words). */
 	store_get_text(reply, "state", s->state, sizeof s->state);
-	store_get_num(reply, "speed", &s->speed);
+	store_get_speed(reply, &s->speed);
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
 	s->dirty |= DIRTY_STATUS;
 }

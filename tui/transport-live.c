@@ -73,7 +73,8 @@ struct live {
 	struct live_req *head, *tail, *inflight;
 	int hello_ok, hello_pending, snap_pending, closing;
 	int hello_fails;   /* hellos unanswered in a row with heartbeats up */
-	int64_t hello_at, snap_at, redial_at;
+	int64_t hello_at, snap_at, redial_at, status_at;
+	int status_pending; /* a replay engine's status asked, not answered */
 	int64_t lost_redial_ms; /* the next events redial's wait, backing off */
 	int64_t started_at;
 	struct ipc_raw raw[LIVE_BATCH]; /* one batch of a drain */
@@ -89,6 +90,11 @@ static cJSON *live_cmd(const char *cmd);
 static void
 live_req_free(struct live_req *r)
 {
+	struct live *lv = r->t != NULL ? r->t->tp_state : NULL;
+
+	/* However it ended (answered, failed, cancelled, dropped). */
+	if (lv != NULL && r->kind == LIVE_STATUS)
+		lv->status_pending = 0;
 	if (r->req != NULL)
 		cJSON_Delete(r->req);
 	if (r->reply != NULL)
@@ -465,8 +471,11 @@ live_after(uv_work_t *w, int status)
 		break;
 	case LIVE_STATUS:
 		if (r->rv == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		    r->reply, "ok")))
+		    r->reply, "ok"))) {
 			store_apply_status(&t->store, r->reply);
+			if (t->store.engine_replay)
+				store_alive(&t->store, tui_now_ms());
+		}
 		break;
 	default:
 		if (live_unknown(t, r))
@@ -572,8 +581,12 @@ live_tick(struct tui *t, int64_t now)
 	 * hello again when it does. */
 	if (t->store.conn == CONN_DISCONNECTED)
 		lv->hello_ok = 0;
-	if (!lv->hello_ok && !lv->hello_pending && up &&
-	    now - lv->hello_at >= LIVE_RETRY_MS)
+	/* Its heartbeats, or any event: a replay engine publishes only the
+	 * journal's, with no heartbeat for minutes in a session recorded at
+	 * speed (its first hello, before it was started, went unanswered). */
+	if (!lv->hello_ok && !lv->hello_pending && (up ||
+	    (t->store.ev_wall_ms > 0 && now - t->store.ev_wall_ms <
+	    STORE_STALE_MS)) && now - lv->hello_at >= LIVE_RETRY_MS)
 		live_hello(t);
 	/* An events dialer with nothing connected for a while is started
 	 * afresh (a TLS handshake NNG 1.5.2 never finishes) ... */
@@ -605,6 +618,19 @@ live_tick(struct tui *t, int64_t now)
 	}
 	if (up)
 		lv->lost_redial_ms = LIVE_LOST_REDIAL_MS;
+	/* A replay engine quiet for a second (a slow stretch of the journal,
+	 * or its end, served as it stands): its status answer says it is
+	 * there, where a live engine's heartbeat would.  Its events socket was
+	 * dialled afresh every 3 s for want of heartbeats, losing what came
+	 * in between (found by a review: RESYNC to the end, TAPE 3050 of
+	 * 3174). */
+	if (t->store.engine_replay && lv->hello_ok && !lv->status_pending &&
+	    now - t->store.hb_wall_ms >= 1000 && now - lv->status_at >= 1000) {
+		lv->status_at = now;
+		lv->status_pending = 1;
+		live_queue(t, LIVE_STATUS, CMD_STATUS, live_cmd(CMD_STATUS),
+		    LIVE_HELLO_MS);
+	}
 	/* The first snapshot is tried before any heartbeat; later ones wait
 	 * for the engine to be there. */
 	if (store_resync_wanted(&t->store) && !lv->snap_pending &&

@@ -294,7 +294,7 @@ struct store {
 	 * id after another: not a new engine, so only the hello's counts. */
 	int engine_replay;
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
-	double speed;
+	double speed; /* 0 is max, -1 not known yet */
 	int64_t subs;
 	double util;
 	/* heartbeat's lost_ms: wall ms the engine's simulated clock gave up
@@ -357,6 +357,7 @@ struct store {
 	int replay;
 	int hb_seen;
 	int64_t hb_wall_ms;
+	int64_t ev_wall_ms; /* wall ms of the last event of any topic */
 	int conn; /* enum store_conn */
 	int64_t shown_age_s;
 
@@ -409,6 +410,9 @@ int store_apply_hello(struct store *s, const cJSON *reply);
 /* A status reply: engine state, speed and symbols (blocks come from the
  * snapshot and events, in sequence). */
 void store_apply_status(struct store *s, const cJSON *reply);
+/* The engine is there (a heartbeat; a replay engine's event or status
+ * answer): CONNECTED, and a snapshot wanted after a disconnection. */
+void store_alive(struct store *s, int64_t now_ms);
 /* Rebuild from a snapshot reply, then apply held events newer than it.
  * 0, or -1 when the reply is not a snapshot (the store is unchanged). */
 int store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms);
@@ -664,7 +668,7 @@ void panel_blotter_take(struct tui_view *v, int k);
 /* The shared rules of those selections (panel.c). */
 int panel_sel_follow(int k, int n, int *sel, int *gone, int named,
     int chosen);
-int panel_sel_key(int key, int k, int sel, int n);
+int panel_sel_key(int key, int k, int sel, int n, int page);
 /* Every panel's selection follows its item (before each frame). */
 void view_selection_follow(struct tui_view *v);
 /* A new session: no selection of the old one's stands. */
@@ -1019,6 +1023,10 @@ struct tui {
 	int est_inflight; /* estimates asked and not yet answered (in order) */
 	int rows, cols, too_small;
 	int full_redraw, msg_dirty, help_visible, help_dirty, resize_pending;
+	/* The block the last frame showed: every panel that follows the
+	 * selection (book, venues, chart...) is drawn again when it changes,
+	 * whichever key, click or vanished block changed it. */
+	char drawn_block_id[32];
 	long frames;
 	int empty_reads;
 

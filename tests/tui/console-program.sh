@@ -3,18 +3,17 @@
 # blocks: the blotter ends in a totals row (every block's filled shares
 # against their quantity, the shortfall in dollars, and in basis points
 # weighted by filled notional), and the decisions list names the block of
-# each decision.
+# each decision.  Played back paused, b shows the next block's book and
+# chart at once (they waited for the next book event, so a paused replay
+# kept the other symbol's ladder up).
 TRANCHED=$1 TRANCHE=$2
 . "$(dirname "$0")/lib.sh"
 need tmux
 need jq
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
 
-start_engine --speed 60
-sym=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.syms[0]')
-"$TRANCHE" ctl --connect "$URL" submit sym="$sym" side=buy qty=20000 \
-	duration_s=1800 algo=twap --reason "second block of the program" \
-	>/dev/null || fail "submit refused"
+# The program scenario: two symbols, sell 300,000 QDI and buy 400,000 XYZ.
+start_engine --scenario program --speed 60
 console --connect "$URL"
 wait_for "BLOTTER 2"
 # The quantities add up to the engine's.
@@ -28,8 +27,8 @@ wait_for_line "TIME" "BLOCK"
 id=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].id')
 wait_for_re "│[0-9]{2}:[0-9]{2}:[0-9]{2} $id +[a-z]+ "
 # Both blocks' rows are in the blotter above the totals.
-wait_for_line "SELL" "500,000"
-wait_for_line "BUY" "20,000"
+wait_for_line "SELL" "300,000"
+wait_for_line "BUY" "400,000"
 # A block named on the command line is the one acted on (":cancel 2"
 # cancelled the selected block 1), and words a command does not take are
 # refused, naming them.  Escape leaves each prompt unsent.
@@ -62,4 +61,43 @@ wait_for ":ack takes \"all\" or nothing"
 		jq -c '[.blocks[].state]')"
 tmux_ send-keys q
 console_exited_cleanly
+tmux_ kill-server 2>/dev/null
+stop_engine
+
+console replay "$TMP/j.trj" --speed 1
+wait_for_line "REPLAY" "PLAYING"
+wait_for "QDI  [1/2]"
+wait_for "BOOK QDI"
+wait_for_line "ASK" "."
+tmux_ send-keys Space
+wait_for_line "REPLAY" "PAUSED"
+tmux_ send-keys b
+wait_for "BOOK XYZ"
+wait_for "CHART XYZ"
+tmux_ send-keys b
+wait_for "BOOK QDI"
+tmux_ send-keys q
+console_exited_cleanly
+
+# The same journal served by `tranched replay` at 10x, where its heartbeats
+# (one a simulated minute, recorded at 60x) come 6 s apart: a console
+# attached stays CONNECTED, to the end, and loses nothing (it dialled its
+# events again every 3 s for want of heartbeats, losing events each time,
+# and sat in RESYNC to the end).
+"$TRANCHED" replay "$TMP/j.trj" --speed 10 --listen "$URL" \
+	>"$TMP/replay.log" 2>&1 &
+RP_PID=$!
+wait_until 20 "$TRANCHE" ctl --connect "$URL" --timeout 500 status
+console --connect "$URL"
+wait_for "engine replay, QDI"
+wait_until 60 sh -c "'$TRANCHE' ctl --connect '$URL' status --json |
+	jq -e .ended >/dev/null"
+sleep 5
+screen | tail -1 | grep -q "CONNECTED.*gaps 0 " ||
+	fail "replay engine: not CONNECTED with no gaps: $(screen | tail -1)"
+screen | grep -q "RESYNC" && fail "replay engine: RESYNC"
+tmux_ send-keys q
+console_exited_cleanly
+kill "$RP_PID" 2>/dev/null
+wait "$RP_PID" 2>/dev/null
 echo "PASS console-program"

@@ -455,10 +455,19 @@ store_events_build_the_state(void **state)
 	push_at(&s, TOPIC_STATUS, 7, T0 + 7 * SEC,
 	    "{\"state\":\"HALTED\",\"speed\":\"60\"}", 1000);
 	assert_string_equal(s.state, "HALTED");
+	assert_true(s.speed == 60);
 	push_at(&s, TOPIC_HEARTBEAT, 8, T0 + 8 * SEC,
 	    "{\"speed\":60,\"state\":\"LIVE\",\"subs\":2,\"util\":0.1,"
 	    "\"name\":\"desk-1\"}", 1000);
 	assert_string_equal(s.state, "LIVE");
+	/* The engine's "max" is a speed too: the bar kept the last number
+	 * (found by a review). */
+	push_at(&s, TOPIC_HEARTBEAT, 9, T0 + 9 * SEC,
+	    "{\"speed\":\"max\",\"state\":\"LIVE\"}", 1000);
+	assert_true(s.speed == 0);
+	push_at(&s, TOPIC_STATUS, 10, T0 + 10 * SEC,
+	    "{\"state\":\"LIVE\",\"speed\":\"4\"}", 1000);
+	assert_true(s.speed == 4);
 	store_free(&s);
 }
 
@@ -2409,6 +2418,90 @@ render_block_selection_follows_the_block(void **state)
 	store_free(&s);
 }
 
+/* Lists show their ids whole (children of a market whose ids run to 11
+ * characters looked alike, cut to 10; twap-passive and twap-patient both
+ * read "twap-p"), and g/G and PgUp/PgDn move the selection as the man page
+ * says (they did nothing in the blotter, found by a review). */
+static void
+render_lists_show_whole_ids_and_page(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	char ev[256];
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	for (int i = 1; i <= 12; i++) {
+		snprintf(ev, sizeof ev, "{\"id\":\"%d\",\"sym\":\"QDI\","
+		    "\"side\":\"sell\",\"qty\":100,\"state\":\"WORKING\","
+		    "\"algo\":\"%s\"}", 1000000 + i,
+		    i % 2 ? "twap-passive" : "twap-patient");
+		push_at(&s, TOPIC_BLOCK, (uint64_t)i, T0 + SEC, ev, 1000);
+	}
+	push_at(&s, TOPIC_BOOK, 13, T0 + 2 * SEC, "{\"sym\":\"QDI\","
+	    "\"bids\":[],\"asks\":[],\"ours\":[{\"id\":\"c1000000220\","
+	    "\"block\":\"1000001\",\"side\":\"sell\",\"px\":10002,"
+	    "\"qty\":1,\"ahead\":0},{\"id\":\"c1000000222\",\"block\":"
+	    "\"1000002\",\"side\":\"sell\",\"px\":10002,\"qty\":1,"
+	    "\"ahead\":0}]}", 1000);
+	view_selection_follow(&v);
+	p = render(&panel_blotter_ops, &v, 8, 90);
+	assert_true(find_row2(&p, "1000001", "twap-passive") > 0);
+	assert_true(find_row2(&p, "1000002", "twap-patient") > 0);
+	delwin(p.win);
+	p = render(&panel_children_ops, &v, 8, 90);
+	assert_true(find_row2(&p, "1000001", "c1000000220 ") > 0);
+	assert_true(find_row2(&p, "1000002", "c1000000222 ") > 0);
+	delwin(p.win);
+
+	/* 12 blocks in a panel of 5 rows (8 - 3): a page is 4. */
+	memset(&p, 0, sizeof p);
+	p.h = 8;
+	assert_true(panel_blotter_ops.key(&p, &v, 'G') != 0);
+	assert_string_equal(v.sel_block_id, "1000012");
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_PPAGE)) != 0);
+	assert_string_equal(v.sel_block_id, "1000008");
+	assert_true(panel_blotter_ops.key(&p, &v, 'g') != 0);
+	assert_string_equal(v.sel_block_id, "1000001");
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_NPAGE)) != 0);
+	assert_string_equal(v.sel_block_id, "1000005");
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_NPAGE)) != 0);
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_NPAGE)) != 0);
+	assert_string_equal(v.sel_block_id, "1000012");
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_PPAGE)) != 0);
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_PPAGE)) != 0);
+	assert_true(panel_blotter_ops.key(&p, &v, TK(KEY_PPAGE)) != 0);
+	assert_string_equal(v.sel_block_id, "1000001");
+	/* The children take the same keys. */
+	assert_true(panel_children_ops.key(&p, &v, 'G') != 0);
+	assert_string_equal(v.sel_child_id, "c1000000222");
+	store_free(&s);
+}
+
+/* The bar says "speed max" when the engine runs at max. */
+static void
+render_status_says_speed_max(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	p = render(&panel_status_ops, &v, 1, 160);
+	assert_int_equal(find_row(&p, "speed"), -1); /* not known yet */
+	delwin(p.win);
+	push_at(&s, TOPIC_HEARTBEAT, 1, T0, "{\"speed\":\"max\","
+	    "\"state\":\"LIVE\"}", 1000);
+	p = render(&panel_status_ops, &v, 1, 160);
+	assert_int_equal(find_row(&p, "speed max"), 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
 int
 main(void)
 {
@@ -2456,6 +2549,8 @@ main(void)
 		cmocka_unit_test(render_alert_marked_is_the_one_drawn),
 		cmocka_unit_test(render_child_selection_follows_the_child),
 		cmocka_unit_test(render_block_selection_follows_the_block),
+		cmocka_unit_test(render_lists_show_whole_ids_and_page),
+		cmocka_unit_test(render_status_says_speed_max),
 		cmocka_unit_test(text_done_pct_never_rounds_up_to_complete),
 		cmocka_unit_test(text_prefix_hard_cuts_at_the_column),
 	};
