@@ -211,6 +211,22 @@ exec_news_parse_time(const char *s)
 	return t + frac;
 }
 
+/* At most 40 bytes of s for a message, each byte that is not printable
+ * ASCII as \xNN. */
+static void
+exec_news_bytes(char *dst, size_t n, const char *s)
+{
+	size_t j = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p &&
+	    j + 8 < n && j < 40; p++)
+		j += (size_t)snprintf(dst + j, n - j, *p >= 0x20 && *p < 0x7f &&
+		    *p != '"' && *p != '\\' ? "%c" : "\\x%02x", *p);
+	dst[j] = '\0';
+	if (*s != '\0' && strlen(s) > 40 && j + 4 < n)
+		strcat(dst, "...");
+}
+
 /* One line's item; 0, or -1 with err naming the field and the value. */
 static int
 exec_news_line(const struct exec *x, const char *line, size_t len,
@@ -270,14 +286,26 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 				    "be a string of 1..%zu bytes", vs,
 				    sizeof n->headline - 1);
 			else {
-				/* Stripped of control characters here: the
-				 * headline reaches screens. */
-				size_t j = 0;
-
-				for (const char *p = it->valuestring; *p; p++)
-					if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-						n->headline[j++] = *p;
-				n->headline[j] = '\0';
+				/* UTF-8, stripped of control characters (C0,
+				 * DEL and C1) here: the headline reaches
+				 * screens and every protocol client (C1 and
+				 * bytes that are not UTF-8 were published as
+				 * they came, found by a review). */
+				strcpy(n->headline, it->valuestring);
+				if (json_text_clean(n->headline) != 0) {
+					bad = 1;
+					exec_news_bytes(shown, sizeof shown,
+					    it->valuestring);
+					snprintf(err, errlen, "field \"headline\" "
+					    "\"%s\": not valid UTF-8", shown);
+				} else if (n->headline[0] == '\0') {
+					bad = 1;
+					exec_news_bytes(shown, sizeof shown,
+					    it->valuestring);
+					snprintf(err, errlen, "field \"headline\" "
+					    "\"%s\": nothing but control "
+					    "characters", shown);
+				}
 			}
 			have |= 4;
 		} else if (strcmp(k, "sentiment") == 0) {
@@ -285,7 +313,9 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 			    it->valuedouble <= 1);
 			if (bad)
 				snprintf(err, errlen, "field \"sentiment\" %s: must "
-				    "be a number in [-1, 1]", vs);
+				    "be a number in [-1, 1]", cJSON_IsNumber(it) &&
+				    !isfinite(it->valuedouble) ? "(a number "
+				    "beyond a double's range)" : vs);
 			else
 				n->sentiment = it->valuedouble;
 			have |= 8;
@@ -346,6 +376,16 @@ exec_news_getline(FILE *f, char *buf, size_t cap)
 	return (long)n;
 }
 
+static int
+exec_news_cmp(const void *a, const void *b)
+{
+	const struct exec_news *p = a, *q = b;
+
+	if (p->t != q->t)
+		return p->t < q->t ? -1 : 1;
+	return (p->src > q->src) - (p->src < q->src);
+}
+
 int
 exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 {
@@ -402,14 +442,22 @@ exec_news_load(struct exec *x, const char *path, char *err, size_t errlen)
 		n++;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "news %s: read error", path);
+		/* errno says why (a directory: EISDIR). */
+		snprintf(err, errlen, "news %s: %s", path, strerror(errno));
 		goto out;
 	}
+	/* In time order first, ties as the file gives them: each add is then
+	 * an append (200,000 lines in reverse order took minutes). */
 	for (size_t i = 0; i < n; i++)
+		v[i].src = (int)i; /* the line's place, until sorted */
+	qsort(v, n, sizeof *v, exec_news_cmp);
+	for (size_t i = 0; i < n; i++) {
+		v[i].src = EXEC_NEWS_FILE;
 		if (exec_news_add(x, &v[i], why, sizeof why) != 0) {
 			snprintf(err, errlen, "news %s: %s", path, why);
 			goto out;
 		}
+	}
 	rv = 0;
 out:
 	fclose(f);

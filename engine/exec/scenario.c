@@ -362,8 +362,19 @@ scenario_clock_text(char *buf, size_t n, int64_t t)
 {
 	long long s = (long long)(t / 1000000000LL);
 	long long ms = (long long)(t / 1000000 % 1000);
+	long long ns = (long long)(t % 1000000000LL);
 
-	if (ms != 0)
+	/* Nanoseconds whole when they are there: a news item at
+	 * 09:45:00.0005 was journaled as 09:45:00, and a recovered session
+	 * published it half a millisecond early (found by a review). */
+	if (ns % 1000000 != 0) {
+		int k;
+
+		snprintf(buf, n, "%02lld:%02lld:%02lld.%09lld", s / 3600,
+		    s / 60 % 60, s % 60, ns);
+		for (k = (int)strlen(buf); k > 0 && buf[k - 1] == '0'; k--)
+			buf[k - 1] = '\0';
+	} else if (ms != 0)
 		snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld", s / 3600,
 		    s / 60 % 60, s % 60, ms);
 	else

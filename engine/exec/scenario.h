@@ -142,8 +142,9 @@ const char *scenario_data_dir(void);
 
 /* "HH:MM:SS" -> ns since midnight; -1 if malformed. */
 int64_t scenario_parse_clock(const char *s);
-/* ns since midnight as "HH:MM:SS", or "HH:MM:SS.fff" when it has
- * milliseconds, into buf; returns buf. */
+/* ns since midnight as "HH:MM:SS", "HH:MM:SS.fff" when it has
+ * milliseconds, or with up to 9 digits when it has less; into buf;
+ * returns buf. */
 char *scenario_clock_text(char *buf, size_t n, int64_t t);
 
 #endif

@@ -111,3 +111,40 @@ json_parse_strict(const char *text, size_t len, size_t *at_out, char *err,
 	}
 	return o;
 }
+
+int
+json_text_clean(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
+
+	for (unsigned char *p = r; *p != '\0';) {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 :
+		    *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 :
+		    0;
+		uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ?
+		    *p & 0x0fu : *p & 0x07u;
+
+		if (n == 0)
+			return -1;
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1; /* the NUL at the end included */
+			c = (c << 6) | (p[i] & 0x3fu);
+		}
+		if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return -1;
+		p += n;
+	}
+	for (; *r != '\0'; r++) {
+		if (*r < 0x20 || *r == 0x7f)
+			continue;
+		if (*r == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
+			r++;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return 0;
+}

@@ -27,4 +27,10 @@
 cJSON *json_parse_strict(const char *text, size_t len, size_t *at,
                          char *err, size_t errlen);
 
+/* A file's free text (a news headline) made fit for a screen: -1 when s
+ * is not valid UTF-8 (overlong forms, surrogates, past U+10FFFF, cut
+ * short), s unchanged; else 0, with its control characters (C0, DEL, C1)
+ * removed in place. */
+int json_text_clean(char *s);
+
 #endif

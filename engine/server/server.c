@@ -1025,9 +1025,26 @@ server_news_attach(struct server *s, int recover, char *err, size_t errlen)
 	char why[512];
 	int i = 0;
 
-	if (!recover)
-		return s->opts->news != NULL ? exec_news_load(s->x, s->opts->news,
-		    err, errlen) : 0;
+	if (!recover) {
+		size_t late = 0;
+		char clk[32];
+
+		if (s->opts->news == NULL)
+			return 0;
+		if (exec_news_load(s->x, s->opts->news, err, errlen) != 0)
+			return -1;
+		/* Kept (a vendor's file holds the whole day), never published:
+		 * said, not dropped without a word (found by a review). */
+		for (size_t k = 0; k < exec_news_count(s->x); k++)
+			late += exec_news_at(s->x, k)->src == EXEC_NEWS_FILE &&
+			    exec_news_at(s->x, k)->t > s->sc.close;
+		if (late > 0)
+			fprintf(stderr, "tranched: news %s: %zu item%s after "
+			    "the close (%s) will not be published\n",
+			    s->opts->news, late, late == 1 ? "" : "s",
+			    scenario_clock_text(clk, sizeof clk, s->sc.close));
+		return 0;
+	}
 	cJSON_ArrayForEach(it, s->hdr_news) {
 		if (exec_news_add_json(s->x, it, why, sizeof why) != 0) {
 			snprintf(err, errlen, "journal %s: header news.%d: %s",
@@ -1087,6 +1104,16 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_AddStringToObject(h, "session", s->session);
 	hj = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
+	/* Said as what it is, before the journal call's "invalid argument":
+	 * a news file of 200,000 items makes a header past a record's size. */
+	if (hj != NULL && strlen(hj) > JRNL_MAX_RECORD) {
+		snprintf(err, errlen, "journal %s: its header would be %zu bytes, "
+		    "more than a record's %u (the --news file's %zu items are "
+		    "kept in it: attach fewer)", s->jpath, strlen(hj),
+		    JRNL_MAX_RECORD, exec_news_count(s->x));
+		cJSON_free(hj);
+		return -1;
+	}
 	rv = jrnl_create(&s->j, s->jpath, hj);
 	cJSON_free(hj);
 	if (rv != 0) {
@@ -1183,7 +1210,8 @@ server_run(const struct server_opts *o)
 		 * continues: say so rather than drop it without a word (an
 		 * operator tightening a limit on restart would believe it
 		 * held; found by an independent review). */
-		if (o->scenario_given || o->seed_given || o->nsets > 0) {
+		if (o->scenario_given || o->seed_given || o->nsets > 0 ||
+		    o->news != NULL) {
 			fprintf(stderr, "tranched: journal %s continues its session "
 			    "(scenario %s, seed %llu, from its header): not "
 			    "applied:", o->journal, s->sc.name,
@@ -1195,6 +1223,11 @@ server_run(const struct server_opts *o)
 				    (unsigned long long)o->seed);
 			for (int i = 0; i < o->nsets; i++)
 				fprintf(stderr, " --set %s", o->sets[i]);
+			/* The header's items are the session's (found by a
+			 * review: a --news on a restart was dropped without a
+			 * word). */
+			if (o->news != NULL)
+				fprintf(stderr, " --news %s", o->news);
 			fprintf(stderr, "\n");
 		}
 		/* The warm-up's events were never journaled: say nothing. */

@@ -87,6 +87,33 @@ file_items_load_in_time_order(void **state)
 	assert_true(age == 0 && s == 0.25);
 	scenario_exec_free(x);
 	scenario_free(&sc);
+
+	/* C1 controls (as UTF-8) and C0 go from a headline, other text
+	 * stays; a time finer than a millisecond is kept whole in the item's
+	 * JSON, the journal header's copy (it was rounded to 09:45:00, and a
+	 * recovered session published the item early: found by a review). */
+	x = calm_exec(&sc, NULL);
+	assert_int_equal(exec_news_load(x, write_file(
+	    "{\"t\":\"09:45:00.0005\",\"symbol\":\"QDI\",\"headline\":"
+	    "\"c1 \xc2\x9b" "31m \\u001bRED \xc3\xa9\",\"sentiment\":0}\n"),
+	    err, sizeof err), 0);
+	assert_string_equal(exec_news_at(x, 0)->headline, "c1 31m RED \xc3\xa9");
+	{
+		cJSON *o = exec_news_json(exec_news_at(x, 0));
+		struct exec_news back;
+
+		assert_string_equal(cJSON_GetObjectItem(o, "t")->valuestring,
+		    "09:45:00.0005");
+		scenario_exec_free(x);
+		scenario_free(&sc);
+		x = calm_exec(&sc, NULL);
+		assert_int_equal(exec_news_add_json(x, o, err, sizeof err), 0);
+		back = *exec_news_at(x, 0);
+		assert_true(back.t == 35100LL * NS + 500000LL);
+		cJSON_Delete(o);
+	}
+	scenario_exec_free(x);
+	scenario_free(&sc);
 }
 
 /* Ten e-acutes: 20 bytes of UTF-8. */
@@ -137,6 +164,21 @@ bad_line_is_named_and_changes_nothing(void **state)
 		  "\"sentiment\":0}", { "line 2", "\"t\"", "+9:+9:+9" } },
 		{ "{\"t\":\" 9: 9: 9\",\"symbol\":\"QDI\",\"headline\":\"x\","
 		  "\"sentiment\":0}", { "line 2", "\"t\"", " 9: 9: 9" } },
+		/* Found by a review on 2026-12-07: bytes that are not UTF-8
+		 * were published as they came; a headline of nothing but
+		 * controls was refused as ""; 1e400 was named null. */
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":"
+		  "\"bad \xff\xfe utf\",\"sentiment\":0}",
+		  { "line 2", "not valid UTF-8", "bad \\xff\\xfe utf" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":"
+		  "\"\xed\xa0\x80\",\"sentiment\":0}",
+		  { "line 2", "not valid UTF-8", "\\xed\\xa0\\x80" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":"
+		  "\"\\u001b\xc2\x9b\",\"sentiment\":0}",
+		  { "line 2", "nothing but control", "\\x1b\\xc2\\x9b" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":\"x\","
+		  "\"sentiment\":1e400}", { "line 2", "\"sentiment\"",
+		  "beyond a double" } },
 	};
 	struct scenario sc;
 	struct exec *x = calm_exec(&sc, NULL);
@@ -158,6 +200,10 @@ bad_line_is_named_and_changes_nothing(void **state)
 	assert_int_equal(exec_news_load(x, "/nonexistent/news.jsonl", err,
 	    sizeof err), -1);
 	assert_non_null(strstr(err, "/nonexistent/news.jsonl"));
+	/* A directory says so ("read error" before). */
+	assert_int_equal(exec_news_load(x, "/tmp", err, sizeof err), -1);
+	assert_non_null(strstr(err, "/tmp: Is a directory"));
+	assert_int_equal(exec_news_count(x), 0);
 	scenario_exec_free(x);
 	scenario_free(&sc);
 }
