@@ -523,9 +523,34 @@ jcli_check(const char *path, int json)
 		uint64_t seed;
 
 		if (server_journal_session(h, path, &sc, &seed, hdr_err,
-		    sizeof hdr_err) == 0)
+		    sizeof hdr_err) == 0) {
+			/* Its news too, as recovery adds them (a sentiment
+			 * of 5 was "clean" here and refused by the engine:
+			 * found by a review). */
+			const cJSON *it, *news = cJSON_GetObjectItemCaseSensitive(h,
+			    "news");
+			struct exec *x = NULL;
+			char why[512];
+			int i = 0;
+
+			if (news != NULL && scenario_exec_new(&sc, seed, 1, NULL,
+			    &x, why, sizeof why) == 0) {
+				cJSON_ArrayForEach(it, news) {
+					if (exec_news_add_json(x, it, why,
+					    sizeof why) != 0) {
+						snprintf(hdr_err, sizeof hdr_err,
+						    "journal %.160s: header news.%d: %.300s",
+						    path, i, why);
+						hdr_ok = 0;
+						break;
+					}
+					i++;
+				}
+			}
+			if (x != NULL)
+				scenario_exec_free(x);
 			scenario_free(&sc);
-		else
+		} else
 			hdr_ok = 0;
 	}
 	cJSON_Delete(h);

@@ -1199,11 +1199,13 @@ fail:
 /*
  * After the first bad record: resynchronises to count the good records and
  * the damaged spans that follow, for the report of a refused open.  A torn
- * tail after the damage is not counted as damage.
+ * tail after the damage is not counted as damage.  at_end: the first span
+ * already ran to the end of the file (reading on found it again, and the
+ * report said 2 spans and twice the bytes: found by a review).
  */
 static int
 jrnl_count_damage(struct jrnl_reader *r, const struct jrnl_span *first,
-                  struct jrnl_open_report *rep)
+                  struct jrnl_open_report *rep, int at_end)
 {
 	struct jrnl_span span;
 	struct jrnl_rec rec;
@@ -1213,7 +1215,7 @@ jrnl_count_damage(struct jrnl_reader *r, const struct jrnl_span *first,
 	rep->records_before = rep->records;
 	rep->damaged_spans = 1;
 	rep->damaged_bytes = first->bytes;
-	for (;;) {
+	while (!at_end) {
 		while ((rc = jrnl_next(r, &rec)) == 1)
 			rep->records_after++;
 		if (rc == 0)
@@ -1278,7 +1280,7 @@ jrnl_open_append_how(struct jrnl **out, const char *path, char **header_json,
 	if (rc == JRNL_ETORN || rc == JRNL_ECORRUPT) {
 		if ((rc = jrnl_resync(r, &span)) >= 0 &&
 		    (rc == 1 || span.error != JRNL_ETORN)) {
-			rc = jrnl_count_damage(r, &span, rep);
+			rc = jrnl_count_damage(r, &span, rep, rc == 0);
 			if (rc == 0)
 				rc = JRNL_EDAMAGED;
 		} else if (rc == 0) {

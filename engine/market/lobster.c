@@ -1328,6 +1328,13 @@ lob_advance(struct market *m, int64_t t)
 	const struct lobster_msg *g = r->d.msgs;
 
 	while (r->next < r->d.n && g[r->next].t <= t) {
+		/* Each message's trades and fills at its own time, not at the
+		 * step before it: a step is the caller's (the daemon's wall
+		 * clock at --speed), and the TCA differed with --speed (found
+		 * by a review: a fill of 39313.63 stamped 39313.00 at max and
+		 * 39313.14 or 39313.32 at 60x). */
+		if (g[r->next].t > m->now)
+			m->now = g[r->next].t;
 		lob_apply(r, &g[r->next]);
 		lob_resync(r, r->next);
 		r->next++;

@@ -242,7 +242,7 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		if (rv == JRNL_EDAMAGED)
 			snprintf(err, errlen, "journal %s: damaged at offset %llu "
 			    "(%llu bytes, %llu good records before it, %llu "
-			    "after it; %llu damaged spans, %llu bytes in all): "
+			    "after it; %llu damaged span%s, %llu bytes in all): "
 			    "not started, nothing cut; see `tranched journal "
 			    "check %s` and `tranched journal salvage %s NEW`",
 			    s->jpath, (unsigned long long)rep.damage.offset,
@@ -250,6 +250,7 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 			    (unsigned long long)rep.records_before,
 			    (unsigned long long)rep.records_after,
 			    (unsigned long long)rep.damaged_spans,
+			    rep.damaged_spans == 1 ? "" : "s",
 			    (unsigned long long)rep.damaged_bytes, s->jpath,
 			    s->jpath);
 		else

@@ -579,6 +579,41 @@ journal_corrupt_record_is_refused(void **state)
 	free(off);
 }
 
+/* Damage in the last record, running to the end of the file, is one span
+ * of that record's bytes (the refusal said 2 spans and twice the bytes:
+ * found by a review on 2026-12-07). */
+static void
+journal_damage_at_the_end_is_one_span(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_MAX + 256];
+	const uint64_t n = 5;
+	struct jrnl_open_report rep;
+	struct jrnl *j = NULL;
+	uint64_t *off;
+	uint8_t *bytes;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", path_in(fx, "end.jrnl"));
+	off = make_journal(path, "{\"x\":1}", n);
+	bytes = slurp(path, &len);
+	bytes[len - 2] ^= 1; /* in the last record's payload */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(jrnl_open_append(&j, path, NULL, &rep), JRNL_EDAMAGED);
+	assert_null(j);
+	assert_int_equal(rep.damaged_spans, 1);
+	assert_int_equal(rep.damage.offset, off[n - 1]);
+	assert_int_equal(rep.damaged_bytes, len - off[n - 1]);
+	assert_int_equal(rep.records_before, n - 1);
+	assert_int_equal(rep.records_after, 0);
+	free(bytes);
+	free(off);
+}
+
 /* Neither reading nor opening for append accepts the file, and opening for
  * append leaves it exactly as it was. */
 static void
@@ -1084,6 +1119,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(journal_torn_tail_is_cut,
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_corrupt_record_is_refused,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(journal_damage_at_the_end_is_one_span,
 	                                    fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(journal_rejects_not_a_journal,
 	                                    fixture_setup, fixture_teardown),

@@ -404,8 +404,10 @@ static const char r_ob[] =
 
 struct fills {
 	struct market_fill f[8];
+	int64_t at[8]; /* the market's clock at each fill */
 	int n;
 	int64_t printed;
+	const struct market *m;
 };
 
 static void
@@ -413,8 +415,10 @@ on_fill(void *arg, const struct market_fill *f)
 {
 	struct fills *fl = arg;
 
-	if (fl->n < 8)
+	if (fl->n < 8) {
+		fl->at[fl->n] = fl->m != NULL ? fl->m->now : -1;
 		fl->f[fl->n++] = *f;
+	}
 }
 
 static void
@@ -440,6 +444,7 @@ replay_new(struct fills *fl)
 	assert_int_equal(market_lobster_new(&m, mp, op, "TEST", 0.01, err,
 	                                    sizeof err), 0);
 	memset(fl, 0, sizeof *fl);
+	fl->m = m;
 	m->cbs.fill = on_fill;
 	m->cbs.trade = on_trade;
 	m->cbs.arg = fl;
@@ -508,9 +513,13 @@ replay_passive_buy_waits_for_queue_ahead(void **state)
 	assert_int_equal(market_advance(m, 34203000000000LL), 0);
 	assert_int_equal(fl.n, 0);
 	assert_int_equal(book_queue_ahead(m->book, id), 0);
-	/* Order 3 joined behind us: its execution reaches us first. */
-	assert_int_equal(market_advance(m, 34204000000000LL), 0);
+	/* Order 3 joined behind us: its execution reaches us first, at the
+	 * execution's own time whatever step the caller takes (it was
+	 * stamped at the step before it, so the TCA moved with --speed). */
+	assert_int_equal(market_advance(m, 34204700000000LL), 0);
 	assert_int_equal(fl.n, 1);
+	assert_true(fl.at[0] == 34204000000000LL);
+	assert_true(m->now == 34204700000000LL);
 	assert_int_equal(fl.f[0].id, id);
 	assert_int_equal(fl.f[0].qty, 50);
 	assert_int_equal(fl.f[0].px, 10000);
