@@ -244,7 +244,10 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 				    strcmp(what, CMD_RFQ) == 0 ? " sent: the RFQ panel "
 				    "shows the quotes" : " rejected");
 		} else if (ipc_get_str(reply, "state", &state) == 0)
-			tui_message(t, MSG_OK, "%s: ok, state %s", what, state);
+			/* The engine's state, which a pause of one block of
+			 * several leaves LIVE: said as the engine's (it read
+			 * as the block's, found by a review). */
+			tui_message(t, MSG_OK, "%s: ok, engine %s", what, state);
 		else if (ipc_get_num(reply, "max_pov", &pov) == 0) {
 			double mc = 0;
 			const char *ag = NULL;
@@ -710,8 +713,15 @@ tui_layout_next(struct tui *t, const char *name)
 	}
 	if (name != NULL) {
 		if ((idx = layout_find(&t->layouts, name)) < 0) {
-			tui_message(t, MSG_ERR, "layout %s: no such layout",
-			    prompt_quote(q, sizeof q, name));
+			const char *why = layout_error_of(&t->layouts, name);
+
+			if (why != NULL)
+				tui_message(t, MSG_ERR, "layout %s cannot be "
+				    "used: %s", prompt_quote(q, sizeof q, name),
+				    why);
+			else
+				tui_message(t, MSG_ERR, "layout %s: no such "
+				    "layout", prompt_quote(q, sizeof q, name));
 			return;
 		}
 	} else
@@ -1128,8 +1138,17 @@ tui_run(const struct tui_options *opt)
 		int idx = layout_find(&t->layouts, want);
 
 		if (idx < 0 && opt->layout != NULL) {
-			fprintf(stderr, "tranche: no layout named '%s'\n",
+			/* A file of that name that could not be used says
+			 * why (it read as if there were no such file). */
+			const char *why = layout_error_of(&t->layouts,
 			    opt->layout);
+
+			if (why != NULL)
+				fprintf(stderr, "tranche: layout '%s' cannot be "
+				    "used: %s\n", opt->layout, why);
+			else
+				fprintf(stderr, "tranche: no layout named "
+				    "'%s'\n", opt->layout);
 			store_free(&t->store);
 			free(t);
 			return 2;
@@ -1167,7 +1186,16 @@ tui_run(const struct tui_options *opt)
 		    t->tp->name);
 		t->exit_code = 1;
 	}
-	if (t->layouts.nerrors > 0)
+	/* Each in the messages (M), the first on the line with how many more
+	 * (only the first was ever said). */
+	for (int i = t->layouts.nerrors < LAYOUT_ERRORS ?
+	    t->layouts.nerrors : LAYOUT_ERRORS; i-- > 1;)
+		tui_message(t, MSG_ERR, "bad layout %s", t->layouts.errors[i]);
+	if (t->layouts.nerrors > 1)
+		tui_message(t, MSG_ERR, "bad layout %s (and %d more: M lists "
+		    "them); using %s", t->layouts.errors[0],
+		    t->layouts.nerrors - 1, t->view.layout);
+	else if (t->layouts.nerrors > 0)
 		tui_message(t, MSG_ERR, "bad layout %s; using %s",
 		    t->layouts.errors[0], t->view.layout);
 	screen_start(t);

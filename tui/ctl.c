@@ -63,7 +63,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ CMD_SUBMIT, CTL_NEEDS_REASON | CTL_TAKES_FIELDS,
 	  "sym=S side=buy|sell qty=N duration_s=N [algo=A] [limit_px=N] "
 	  "[max_pov=P] [urgency=U] [at_end=cross|leave] [venues=lit,dark,rfq] "
-	  "[dealers=all|random:K|top:K] [dark_cond=true|false] "
+	  "[dealers=all|random:K|top:K|learned:K] [dark_cond=true|false] "
 	  "[origin.kind=K origin.session=S "
 	  "origin.clordid=ID] --reason TEXT",
 	  "a new parent order (origin: ctl unless given)" },
@@ -147,14 +147,17 @@ static void
 ctl_usage(FILE *f)
 {
 	const struct ctl_cmd *c;
-	char left[160];
 
 	fprintf(f, "usage: tranche ctl [--connect URL] [--tls-ca FILE] "
 	    "[--timeout MS] COMMAND [ARGS] [--json]\n\nSends one command to a running engine and "
 	    "prints its answer.\n\ncommands:\n");
+	/* Whole: submit's arguments ran past a 160-byte buffer, and the help
+	 * lost dark_cond, origin.* and --reason (found by a review). */
 	for (c = ctl_cmds; c->name != NULL; c++) {
-		snprintf(left, sizeof left, "%s %s", c->name, c->args);
-		fprintf(f, "  %-40s %s\n", left, c->help);
+		int w = (int)(strlen(c->name) + 1 + strlen(c->args));
+
+		fprintf(f, "  %s %s%*s %s\n", c->name, c->args, w < 40 ? 40 - w :
+		    0, "", c->help);
 	}
 	fprintf(f, "\noptions:\n");
 	options_usage(f, ctl_opts);

@@ -210,19 +210,49 @@ layout_err(struct layout_ctx *c, const cJSON *at, const char *fmt, ...)
 	return -1;
 }
 
+/* A value as the file gives it, for a refusal: "0", "\"80\"", at most 40
+ * bytes. */
+static const char *
+layout_got(const cJSON *it, char *buf, size_t n)
+{
+	char *v = it != NULL ? cJSON_PrintUnformatted(it) : NULL;
+
+	snprintf(buf, n, "%.40s%s", v != NULL ? v : "nothing",
+	    v != NULL && strlen(v) > 40 ? "..." : "");
+	cJSON_free(v);
+	return buf;
+}
+
+/* "book, tape, ..., rfq": every panel a layout may place, from the table
+ * (the refusals' own list had left out venues and rfq). */
+static const char *
+layout_panel_list(char *buf, size_t n)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < PANEL_COUNT; i++)
+		if (i != PANEL_TITLE && i != PANEL_STATUS && k < n)
+			k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "",
+			    layout_names[i]);
+	return buf;
+}
+
 /* "width"/"height": a percentage 1..100; "cols"/"rows": 1..500. */
 static int
 layout_size(struct layout_ctx *c, const cJSON *o, const char *pctname,
             const char *absname, int *pct, int *abs_)
 {
 	const cJSON *it;
+	char got[48];
 
 	*pct = *abs_ = 0;
 	if ((it = cJSON_GetObjectItemCaseSensitive(o, pctname)) != NULL) {
 		if (!cJSON_IsNumber(it) || it->valuedouble < 1 ||
 		    it->valuedouble > 100 || it->valuedouble != (int)it->valuedouble)
-			return layout_err(c, it, "\"%s\" must be a whole percentage "
-			    "from 1 to 100", pctname);
+			return layout_err(c, it, "\"%s\" %s: must be a whole "
+			    "percentage from 1 to 100", pctname,
+			    layout_got(it, got, sizeof got));
 		*pct = it->valueint;
 	}
 	if ((it = cJSON_GetObjectItemCaseSensitive(o, absname)) != NULL) {
@@ -231,8 +261,9 @@ layout_size(struct layout_ctx *c, const cJSON *o, const char *pctname,
 			    pctname, absname);
 		if (!cJSON_IsNumber(it) || it->valuedouble < 1 ||
 		    it->valuedouble > 500 || it->valuedouble != (int)it->valuedouble)
-			return layout_err(c, it, "\"%s\" must be a whole number "
-			    "from 1 to 500", absname);
+			return layout_err(c, it, "\"%s\" %s: must be a whole "
+			    "number from 1 to 500", absname,
+			    layout_got(it, got, sizeof got));
 		*abs_ = it->valueint;
 	}
 	return 0;
@@ -262,6 +293,7 @@ layout_parse_column(struct layout_ctx *c, struct layout *l,
 	static const char *const cellkeys[] = { "panel", "height", "rows",
 		NULL };
 	const cJSON *panels, *it, *name;
+	char list[160], got[48];
 	int id, i;
 
 	if (layout_keys_known(c, o, colkeys) != 0 ||
@@ -288,12 +320,13 @@ layout_parse_column(struct layout_ctx *c, struct layout *l,
 		name = cJSON_GetObjectItemCaseSensitive(it, "panel");
 		if (!cJSON_IsString(name))
 			return layout_err(c, it->child ? it->child : panels,
-			    "a panel needs \"panel\": one of book, tape, chart, "
-			    "blotter, block, decisions, alerts, audit, children");
+			    "a panel needs \"panel\"%s%s: one of %s", name ? " " :
+			    "", name ? layout_got(name, got, sizeof got) : "",
+			    layout_panel_list(list, sizeof list));
 		if ((id = layout_panel_id(name->valuestring)) < 0)
-			return layout_err(c, name, "unknown panel \"%.40s\" (book, "
-			    "tape, chart, blotter, block, decisions, alerts, audit, "
-			    "children)", name->valuestring);
+			return layout_err(c, name, "unknown panel \"%.40s\" (%s)",
+			    name->valuestring, layout_panel_list(list,
+			    sizeof list));
 		for (i = 0; i < l->n; i++) {
 			int j;
 
@@ -322,8 +355,9 @@ layout_parse(struct layout *l, const char *path, const char *text, char *err,
 	const cJSON *cols, *it;
 	cJSON *root;
 	const char *ep;
+	char got[48];
 	size_t cap = 0;
-	int rc = -1, line, pctsum = 0;
+	int rc = -1, line, pctsum = 0, tall = 0;
 
 	memset(l, 0, sizeof *l);
 	err[0] = '\0';
@@ -336,8 +370,15 @@ layout_parse(struct layout *l, const char *path, const char *text, char *err,
 		line = 1;
 		for (p = text; ep != NULL && p < ep && *p != '\0'; p++)
 			line += *p == '\n';
-		snprintf(err, errlen, "%s:%d: not valid JSON near '%.20s'", path,
-		    line, ep && *ep ? ep : "(end of file)");
+		/* From the first byte that is not space (a trailing comma's
+		 * error pointed at a newline, and the message said near ''). */
+		while (ep != NULL && (*ep == ' ' || *ep == '\t' || *ep == '\n' ||
+		    *ep == '\r'))
+			line += *ep++ == '\n';
+		snprintf(err, errlen, "%s:%d: not valid JSON near '%.*s'", path,
+		    line, ep && *ep ? (int)strcspn(ep, "\r\n") < 20 ?
+		    (int)strcspn(ep, "\r\n") : 20 : 13, ep && *ep ? ep :
+		    "(end of file)");
 		return -1;
 	}
 	layout_scan_keys(&c.ll, text);
@@ -353,23 +394,32 @@ layout_parse(struct layout *l, const char *path, const char *text, char *err,
 	    strlen(it->valuestring) >= sizeof l->name ||
 	    strspn(it->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
 	    strlen(it->valuestring)) {
-		layout_err(&c, it, "\"name\" must be a short name: a-z, 0-9, - "
-		    "and _");
+		layout_err(&c, it, "\"name\" %s: must be a short name: a-z, "
+		    "0-9, - and _", layout_got(it, got, sizeof got));
 		goto out;
 	}
 	snprintf(l->name, sizeof l->name, "%s", it->valuestring);
 	l->min_cols = TUI_MIN_COLS;
 	l->min_rows = TUI_MIN_ROWS;
 	if ((it = cJSON_GetObjectItemCaseSensitive(root, "min_cols")) != NULL) {
-		if (!cJSON_IsNumber(it) || it->valueint < 40 || it->valueint > 500) {
-			layout_err(&c, it, "\"min_cols\" must be 40 to 500");
+		/* Never below the console's own 60x16 (40x10 was taken,
+		 * and such a layout drawn where tranche(1) says it needs
+		 * 60x16: found by a review). */
+		if (!cJSON_IsNumber(it) || it->valuedouble < TUI_MIN_COLS ||
+		    it->valuedouble > 500 || it->valuedouble != it->valueint) {
+			layout_err(&c, it, "\"min_cols\" %s: must be a whole "
+			    "number from %d to 500", layout_got(it, got,
+			    sizeof got), TUI_MIN_COLS);
 			goto out;
 		}
 		l->min_cols = it->valueint;
 	}
 	if ((it = cJSON_GetObjectItemCaseSensitive(root, "min_rows")) != NULL) {
-		if (!cJSON_IsNumber(it) || it->valueint < 10 || it->valueint > 300) {
-			layout_err(&c, it, "\"min_rows\" must be 10 to 300");
+		if (!cJSON_IsNumber(it) || it->valuedouble < TUI_MIN_ROWS ||
+		    it->valuedouble > 300 || it->valuedouble != it->valueint) {
+			layout_err(&c, it, "\"min_rows\" %s: must be a whole "
+			    "number from %d to 300", layout_got(it, got,
+			    sizeof got), TUI_MIN_ROWS);
 			goto out;
 		}
 		l->min_rows = it->valueint;
@@ -390,8 +440,18 @@ layout_parse(struct layout *l, const char *path, const char *text, char *err,
 		if (layout_parse_column(&c, l, &l->cols[l->n], it) != 0)
 			goto out;
 		pctsum += l->cols[l->n].pct;
+		if (l->cols[l->n].n > tall)
+			tall = l->cols[l->n].n;
 		l->n++;
 	}
+	/* What its columns and panels take, at the least (layout_place: 20
+	 * columns a column, 3 rows a panel and 3 for the bars): its minimum
+	 * says so, and so do the messages (a layout of four columns at 70
+	 * columns was refused as if it needed 60). */
+	if (l->min_cols < 20 * l->n)
+		l->min_cols = 20 * l->n;
+	if (l->min_rows < 3 + 3 * tall)
+		l->min_rows = 3 + 3 * tall;
 	if (pctsum > 100) {
 		layout_err(&c, cols, "the column widths add up to %d%%, over 100%%",
 		    pctsum);
@@ -406,8 +466,8 @@ layout_parse(struct layout *l, const char *path, const char *text, char *err,
 			for (j = 0; j < l->cols[i].n; j++)
 				found |= l->cols[i].cells[j].panel == id;
 		if (!found) {
-			layout_err(&c, it, "\"focus\" must name a panel of this "
-			    "layout");
+			layout_err(&c, it, "\"focus\" %s: must name a panel of "
+			    "this layout", layout_got(it, got, sizeof got));
 			goto out;
 		}
 		l->focus = id;
@@ -452,6 +512,16 @@ layout_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Every file that cannot be used is counted; the first few are kept. */
+static void
+layout_set_error(struct layout_set *set, const char *err)
+{
+	if (set->nerrors < LAYOUT_ERRORS)
+		snprintf(set->errors[set->nerrors], sizeof set->errors[0], "%s",
+		    err);
+	set->nerrors++;
+}
+
 static void
 layout_load_dir(struct layout_set *set, const char *dir)
 {
@@ -480,9 +550,7 @@ layout_load_dir(struct layout_set *set, const char *dir)
 		text = layout_read_file(path, err, sizeof err);
 		if (text == NULL || layout_parse(&l, path, text, err,
 		    sizeof err) != 0) {
-			if (set->nerrors < 4)
-				snprintf(set->errors[set->nerrors++],
-				    sizeof set->errors[0], "%s", err);
+			layout_set_error(set, err);
 			free(text);
 			continue;
 		}
@@ -491,6 +559,12 @@ layout_load_dir(struct layout_set *set, const char *dir)
 			set->items[at] = l;
 		else if (set->n < LAYOUT_MAX)
 			set->items[set->n++] = l;
+		else {
+			/* Said, not dropped without a word. */
+			snprintf(err, sizeof err, "%.300s: more than %d layouts: "
+			    "not loaded", path, LAYOUT_MAX);
+			layout_set_error(set, err);
+		}
 	}
 }
 
@@ -522,6 +596,18 @@ layout_load_all(struct layout_set *set, const char *sysdir)
 			set->items[at] = tmp;
 			j++;
 		}
+}
+
+const char *
+layout_error_of(const struct layout_set *set, const char *name)
+{
+	char want[80];
+
+	snprintf(want, sizeof want, "/%.60s.json:", name);
+	for (int i = 0; i < set->nerrors && i < LAYOUT_ERRORS; i++)
+		if (strstr(set->errors[i], want) != NULL)
+			return set->errors[i];
+	return NULL;
 }
 
 int

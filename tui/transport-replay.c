@@ -61,6 +61,11 @@ struct replay {
 	uint8_t *next_data;
 	uint32_t next_len, next_cap;
 	uint64_t played, bad, offset;
+	/* The last record the opening scan read: a journal still being
+	 * written is played as it was then (reading on, the bar said
+	 * 158/147 events and g refused a time on the screen). */
+	uint64_t scan_last;
+	int scanned, grown;
 	uint64_t bad_time; /* records with a time not of the day, skipped */
 	uint64_t skipped_at, skipped_bytes, spans; /* first span, all bytes */
 	char line[256];
@@ -116,6 +121,13 @@ replay_fetch(struct tui *t, struct replay *rp)
 			if (rc == 0)
 				break;
 			continue;
+		}
+		if (rp->scanned && rec.offset > rp->scan_last) {
+			if (!rp->grown++)
+				tui_message(t, MSG_INFO, "the journal has grown "
+				    "since it was opened: played as it was then "
+				    "(open it again for the rest)");
+			break;
 		}
 		if (rec.kind != JRNL_EVENT)
 			continue;
@@ -849,6 +861,8 @@ replay_scan(struct tui *t, struct replay *rp, const char *path)
 				continue;
 			break;
 		}
+		rp->scan_last = rec.offset;
+		rp->scanned = 1;
 		if (rec.kind == JRNL_NOTE && rp->total > 0)
 			replay_scan_note(rp, &rec, recent, rp->total);
 		if (rec.kind != JRNL_EVENT || !TRANCHE_TIME_OK(rec.t))

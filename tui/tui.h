@@ -786,8 +786,9 @@ struct layout {
 struct layout_set {
 	struct layout items[LAYOUT_MAX];
 	int n;
-	char errors[4][400]; /* "FILE:LINE: what is wrong" */
-	int nerrors;
+#define LAYOUT_ERRORS 8
+	char errors[LAYOUT_ERRORS][400]; /* "FILE:LINE: what is wrong" */
+	int nerrors; /* every file that could not be used; the first 8 kept */
 };
 
 /* Parse one layout file's text; 0, or -1 with "FILE:LINE: what" in err. */
@@ -800,6 +801,8 @@ int layout_parse(struct layout *l, const char *path, const char *text,
 void layout_load_all(struct layout_set *set, const char *sysdir);
 /* Index of the named layout, or -1. */
 int layout_find(const struct layout_set *set, const char *name);
+/* Why the file NAME.json (of those kept) could not be used, or NULL. */
+const char *layout_error_of(const struct layout_set *set, const char *name);
 /* Place a layout on the screen; -1 when the screen is smaller than its
  * minimum. */
 int layout_place(const struct layout *l, int rows, int cols,

@@ -131,7 +131,7 @@ tmux_ send-keys -l "tmux: kill"
 tmux_ send-keys Enter
 wait_for "y sends"
 tmux_ send-keys y
-wait_for "kill: ok, state HALTED"
+wait_for "kill: ok, engine HALTED"
 wait_for "│ HALTED │"
 [ "$(block_state)" = HALTED ] || fail "engine says $(block_state), not HALTED"
 tmux_ send-keys :

@@ -132,6 +132,68 @@ layout_bad_json_names_its_line(void **state)
 	    -1);
 	assert_non_null(strstr(err, "a.json:1:"));
 	assert_non_null(strstr(err, "a layout is a JSON object"));
+	/* A trailing comma (cJSON stops at the end) and text cut short: never
+	 * "near ''" (the pointer was on a newline). */
+	assert_int_equal(layout_parse(&l, "t.json", "{\"name\":\"t\",\n}\n",
+	    err, sizeof err), -1);
+	assert_null(strstr(err, "near ''"));
+	assert_non_null(strstr(err, "not valid JSON near '(end of file)'"));
+	assert_int_equal(layout_parse(&l, "t.json", "{\"name\":\n\n  x\n}",
+	    err, sizeof err), -1);
+	assert_non_null(strstr(err, "t.json:3: not valid JSON near 'x'"));
+}
+
+/* Refusals name the value given; a minimum below the console's 60x16 or
+ * not whole is refused; and a layout's minimum is at least what its
+ * columns and panels take (found by a review on 2026-12-07). */
+static void
+layout_values_are_named_and_minimums_hold(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\"name\":\"a\",\"min_cols\":40,\"columns\":[{\"panels\":"
+		  "[{\"panel\":\"book\"}]}]}", "\"min_cols\" 40: must be a whole "
+		  "number from 60 to 500" },
+		{ "{\"name\":\"a\",\"min_cols\":60.9,\"columns\":[{\"panels\":"
+		  "[{\"panel\":\"book\"}]}]}", "\"min_cols\" 60.9: must" },
+		{ "{\"name\":\"a\",\"min_rows\":\"20\",\"columns\":[{\"panels\":"
+		  "[{\"panel\":\"book\"}]}]}", "\"min_rows\" \"20\": must" },
+		{ "{\"name\":\"B8\",\"columns\":[{\"panels\":[{\"panel\":"
+		  "\"book\"}]}]}", "\"name\" \"B8\": must" },
+		{ "{\"name\":\"a\",\"columns\":[{\"panels\":[{\"panel\":"
+		  "\"book\",\"rows\":-5}]}]}", "\"rows\" -5: must" },
+		{ "{\"name\":\"a\",\"focus\":\"tape\",\"columns\":[{\"panels\":"
+		  "[{\"panel\":\"book\"}]}]}", "\"focus\" \"tape\": must" },
+		{ "{\"name\":\"a\",\"columns\":[{\"panels\":[{\"panel\":7}]}]}",
+		  "a panel needs \"panel\" 7: one of book," },
+	};
+	struct layout l;
+	char err[400];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(layout_parse(&l, "v.json", bad[i].text, err,
+		    sizeof err), -1);
+		if (strstr(err, bad[i].want) == NULL)
+			fail_msg("%s: got %s", bad[i].want, err);
+	}
+	/* Four columns need 80 columns, six panels in one 21 rows. */
+	assert_int_equal(layout_parse(&l, "w.json", "{\"name\":\"w\","
+	    "\"columns\":[{\"cols\":20,\"panels\":[{\"panel\":\"book\"}]},"
+	    "{\"cols\":20,\"panels\":[{\"panel\":\"tape\"}]},{\"cols\":20,"
+	    "\"panels\":[{\"panel\":\"chart\"}]},{\"panels\":[{\"panel\":"
+	    "\"block\"},{\"panel\":\"decisions\"},{\"panel\":\"alerts\"},"
+	    "{\"panel\":\"audit\"},{\"panel\":\"blotter\"},{\"panel\":"
+	    "\"children\"}]}]}", err, sizeof err), 0);
+	assert_int_equal(l.min_cols, 80);
+	assert_int_equal(l.min_rows, 21);
+	{
+		struct tui_rect out[PANEL_COUNT + 1];
+
+		assert_int_equal(layout_place(&l, 21, 79, out), -1);
+		assert_int_equal(layout_place(&l, 21, 80, out), 0);
+	}
 }
 
 static void
@@ -198,6 +260,19 @@ layout_user_dir_overrides_the_system_one(void **state)
 	assert_int_equal(set.nerrors, 1);
 	assert_non_null(strstr(set.errors[0], "broken.json:3: "));
 	assert_non_null(strstr(set.errors[0], "unknown panel \"nope\""));
+	/* The list names every panel a layout may place (venues and rfq were
+	 * left out), and --layout broken says why it cannot be used. */
+	assert_non_null(strstr(set.errors[0], "children, venues, rfq)"));
+	assert_ptr_equal(layout_error_of(&set, "broken"), set.errors[0]);
+	assert_null(layout_error_of(&set, "desk"));
+	/* A second bad file is counted too (only the first was said). */
+	snprintf(path, sizeof path, "%s/zero.json", user);
+	write_file(path, "{\"name\":\"zero\",\"columns\":[{\"width\":0,"
+	    "\"panels\":[{\"panel\":\"book\"}]}]}");
+	layout_load_all(&set, sys);
+	assert_int_equal(set.nerrors, 2);
+	assert_non_null(strstr(set.errors[1], "\"width\" 0: must be"));
+	assert_non_null(strstr(layout_error_of(&set, "zero"), "zero.json:1:"));
 
 	/* Without XDG_CONFIG_HOME: $HOME/.config/tranche/layouts. */
 	unsetenv("XDG_CONFIG_HOME");
@@ -218,6 +293,7 @@ main(void)
 		cmocka_unit_test(layout_good_file_parses_and_places),
 		cmocka_unit_test(layout_unknown_panel_names_its_line),
 		cmocka_unit_test(layout_bad_json_names_its_line),
+		cmocka_unit_test(layout_values_are_named_and_minimums_hold),
 		cmocka_unit_test(layout_user_dir_overrides_the_system_one),
 	};
 

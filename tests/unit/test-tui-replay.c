@@ -170,6 +170,41 @@ replay_waits_for_simulated_time(void **state)
 	replay_free(t);
 }
 
+/* A journal still being written is played as it was when opened: reading
+ * on, the bar said 158/147 events and g refused a time already on the
+ * screen (found by a review on 2026-12-07). */
+static void
+replay_plays_the_journal_as_opened(void **state)
+{
+	struct tui *t;
+	struct jrnl *j;
+	char *buf;
+	size_t len;
+	cJSON *p;
+
+	(void)state;
+	journal_write(journal_path, 5, 0);
+	t = replay_new(journal_path, 100);
+	/* The engine writes on. */
+	assert_int_equal(jrnl_open_append(&j, journal_path, NULL, NULL), 0);
+	for (int i = 7; i <= 12; i++) {
+		p = cJSON_Parse("{\"action\":\"post\",\"qty\":1,\"reason\":"
+		    "\"later\"}");
+		buf = ipc_event_format(TOPIC_DECISION, (uint64_t)i, T0 + i * SEC,
+		    p, &len);
+		assert_int_equal(jrnl_append(j, JRNL_EVENT, T0 + i * SEC, buf,
+		    len), 0);
+		free(buf);
+		cJSON_Delete(p);
+	}
+	jrnl_close(j);
+	replay_run(t, 5000, "END");
+	assert_non_null(strstr(t->view.transport, "6/6 events"));
+	assert_int_equal(store_ndecisions(&t->store), 5);
+	assert_string_equal(t->store.blocks[0].state, "DONE");
+	replay_free(t);
+}
+
 static void
 replay_skips_damage_and_says_where(void **state)
 {
@@ -429,6 +464,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_waits_for_simulated_time),
+		cmocka_unit_test(replay_plays_the_journal_as_opened),
 		cmocka_unit_test(replay_skips_damage_and_says_where),
 		cmocka_unit_test(replay_skips_a_time_not_of_the_day),
 		cmocka_unit_test(replay_refuses_another_protocol),
