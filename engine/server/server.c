@@ -597,6 +597,14 @@ server_busy_end(struct server *s)
 	s->busy_ns += uv_hrtime() - s->busy_t0;
 }
 
+/* The end of the whole MAX_SPEED_CHUNK_NS of the day that t is in (the
+ * next one's when t is on a boundary). */
+static int64_t
+server_chunk_end(int64_t t)
+{
+	return (t / MAX_SPEED_CHUNK_NS + 1) * MAX_SPEED_CHUNK_NS;
+}
+
 static void
 server_on_clock(uv_timer_t *h)
 {
@@ -632,11 +640,19 @@ server_on_clock(uv_timer_t *h)
 		int64_t target = s->t + (s->owed_ns < MAX_SPEED_CHUNK_NS ?
 		    s->owed_ns : MAX_SPEED_CHUNK_NS);
 
+		/* Never past a whole chunk of the day: the pieces at max are
+		 * the day's, whatever came before, and --exit-when-done ends
+		 * on one (below). */
+		if (target > server_chunk_end(s->t))
+			target = server_chunk_end(s->t);
 		if (target > s->sc.close)
 			target = s->sc.close;
 		exec_tick(s->x, target);
 		s->owed_ns -= target - s->t;
 		s->t = target;
+		/* Not on past the piece the blocks were done in. */
+		if (s->opts->exit_when_done && exec_all_done(s->x))
+			break;
 	}
 	/* At --speed max a pass is one piece; nothing is owed past it. */
 	if (s->speed <= 0 || s->t >= s->sc.close)
@@ -645,6 +661,16 @@ server_on_clock(uv_timer_t *h)
 		server_flush(s);
 	server_busy_end(s);
 	if (s->opts->exit_when_done && exec_all_done(s->x)) {
+		/* The session ends at the end of its chunk, as it does at
+		 * max: at 60x it ended where the wall clock had taken it, and
+		 * an alert due in between was raised at max only (found by a
+		 * review). */
+		if (s->t < s->sc.close && s->t % MAX_SPEED_CHUNK_NS != 0) {
+			int64_t end = server_chunk_end(s->t);
+
+			s->t = end < s->sc.close ? end : s->sc.close;
+			exec_tick(s->x, s->t);
+		}
 		exec_emit_dirty(s->x);
 		server_publish_book(s);
 		server_status_check(s);

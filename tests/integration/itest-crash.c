@@ -280,24 +280,21 @@ crash_twenty_kills_equal_an_uninterrupted_run(void **state)
 			    "crashed %s/%s %lld x %lld at %lld", i, fa[i].block,
 			    fa[i].child, fa[i].px, fa[i].qty, fa[i].t, fb[i].block,
 			    fb[i].child, fb[i].px, fb[i].qty, fb[i].t);
-	/* And every other event but the paced ones (journal_events), up to
-	 * the last moments, where when each run stopped is its pace's: A
-	 * runs on to the close in its last pass, B stops when done. */
+	/* And every other event but the paced ones (journal_events), to the
+	 * last: both runs end --exit-when-done at the end of the day's
+	 * 5-s chunk the block finished in, A at max and B at 500x (B
+	 * stopped where its wall clock had taken it, and an alert due in
+	 * between was raised at max only: found by a review). */
 	{
 		char **ea, **eb;
 		size_t xa = journal_events(a.journal, &ea), xb = journal_events(
 		    jpath, &eb), i;
-		long long end = xa && xb ? atoll(ea[xa - 1]) : 0;
 
-		if (xb && atoll(eb[xb - 1]) < end)
-			end = atoll(eb[xb - 1]);
-		for (i = 0; i < xa && i < xb && atoll(ea[i]) < end &&
-		    atoll(eb[i]) < end; i++)
+		for (i = 0; i < xa && i < xb; i++)
 			if (strcmp(ea[i], eb[i]) != 0)
 				fail_msg("event %zu differs:\n uninterrupted %.400s"
 				    "\n crashed %.400s", i + 1, ea[i], eb[i]);
-		if ((i < xa && atoll(ea[i]) < end) || (i < xb &&
-		    atoll(eb[i]) < end))
+		if (i < xa || i < xb)
 			fail_msg("event %zu: uninterrupted %.400s, crashed %.400s",
 			    i + 1, i < xa ? ea[i] : "(none)", i < xb ? eb[i] :
 			    "(none)");
