@@ -631,9 +631,12 @@ tui_action_rfq(struct tui *t, int accept)
 	k = panel_rfq_find(&t->store, t->view.sel_rfq_id,
 	    t->view.sel_rfq_dealer);
 	if (k >= 0 && !t->panels[PANEL_RFQ].sel_shown) {
-		tui_message(t, MSG_ERR, "%s: the selected row is not on the RFQ "
-		    "panel's screen; nothing sent (a taller panel shows it)",
-		    what);
+		/* Not drawn in the last frame: scrolled off, or chosen a key
+		 * ago and not yet drawn (the advice was only ever "a taller
+		 * panel", found by a review). */
+		tui_message(t, MSG_ERR, "%s: the selected row was not on the "
+		    "RFQ panel's screen when the key came; nothing sent (look at "
+		    "the row, then press again)", what);
 		return;
 	}
 	if (k >= 0)
