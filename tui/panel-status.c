@@ -160,6 +160,11 @@ status_draw(struct panel *p, const struct tui_view *v)
 			    status_attr(v, ROLE_CRIT), v, "CRIT %zu unacked",
 			    ncrit);
 	}
+	/* Attached to `tranched replay`: a recorded session, and whether it
+	 * has played to its end (its state stays the journal's last). */
+	if (s->engine_replay && !v->replay)
+		status_add(seg, &n, STATUS_PRIO_STATE, base | A_BOLD, v, "%s",
+		    s->replay_ended ? "RECORDED, ENDED" : "RECORDED");
 	status_add(seg, &n, STATUS_PRIO_CLOCK, base | A_BOLD, v, "t %s",
 	    text_clock(clock, sizeof clock, s->t));
 	if (!v->replay) {

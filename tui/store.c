@@ -1952,6 +1952,7 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	reset = store_session_seen(s, reply);
 	s->engine_replay = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
 	    "replay"));
+	s->replay_ended = 0;
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);
 	store_get_text(reply, "engine", s->engine, sizeof s->engine);
@@ -1972,6 +1973,9 @@ store_apply_status(struct store *s, const cJSON *reply)
 	 * its events (prompt_cap_words). */
 	store_get_text(reply, "state", s->state, sizeof s->state);
 	store_get_speed(reply, &s->speed);
+	/* A replay engine's: played to the end of its journal. */
+	s->replay_ended = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+	    "ended"));
 	store_apply_syms(s, cJSON_GetObjectItemCaseSensitive(reply, "syms"));
 	s->dirty |= DIRTY_STATUS;
 }

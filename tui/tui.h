@@ -293,6 +293,7 @@ struct store {
 	 * continued by engines before its header kept a session name one
 	 * id after another: not a new engine, so only the hello's counts. */
 	int engine_replay;
+	int replay_ended; /* its status said "ended": the journal played out */
 	char state[16]; /* engine: LIVE|PAUSED|HALTED|JOURNAL-HALTED|DONE */
 	double speed; /* 0 is max, -1 not known yet */
 	int64_t subs;

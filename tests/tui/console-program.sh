@@ -79,12 +79,15 @@ wait_for "BOOK QDI"
 tmux_ send-keys q
 console_exited_cleanly
 
-# The same journal served by `tranched replay` at 10x, where its heartbeats
-# (one a simulated minute, recorded at 60x) come 6 s apart: a console
-# attached stays CONNECTED, to the end, and loses nothing (it dialled its
-# events again every 3 s for want of heartbeats, losing events each time,
-# and sat in RESYNC to the end).
-"$TRANCHED" replay "$TMP/j.trj" --speed 10 --listen "$URL" \
+# A program recorded at max (one heartbeat in the whole journal), served by
+# `tranched replay` at 120x: a console attached stays CONNECTED, to the end
+# and past it, and loses nothing (it dialled its events again every 3 s for
+# want of heartbeats, losing events each time, and sat in RESYNC to the end).
+"$TRANCHED" --scenario program --speed max --exit-when-done \
+	--set orders.0.end=09:45:00 --set orders.1.end=09:45:00 \
+	--journal "$TMP/max.trj" --listen "ipc://$TMP/max" >/dev/null 2>&1 ||
+	fail "the program at max did not run"
+"$TRANCHED" replay "$TMP/max.trj" --speed 120 --listen "$URL" \
 	>"$TMP/replay.log" 2>&1 &
 RP_PID=$!
 wait_until 20 "$TRANCHE" ctl --connect "$URL" --timeout 500 status
@@ -96,6 +99,7 @@ sleep 5
 screen | tail -1 | grep -q "CONNECTED.*gaps 0 " ||
 	fail "replay engine: not CONNECTED with no gaps: $(screen | tail -1)"
 screen | grep -q "RESYNC" && fail "replay engine: RESYNC"
+wait_for "RECORDED, ENDED"
 tmux_ send-keys q
 console_exited_cleanly
 kill "$RP_PID" 2>/dev/null
