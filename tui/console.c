@@ -1191,8 +1191,7 @@ tui_run(const struct tui_options *opt)
 	}
 	/* Each in the messages (M), the first on the line with how many more
 	 * (only the first was ever said). */
-	for (int i = t->layouts.nerrors < LAYOUT_ERRORS ?
-	    t->layouts.nerrors : LAYOUT_ERRORS; i-- > 1;)
+	for (int i = t->layouts.nerrors < 8 ? t->layouts.nerrors : 8; i-- > 1;)
 		tui_message(t, MSG_ERR, "bad layout %s", t->layouts.errors[i]);
 	if (t->layouts.nerrors > 1)
 		tui_message(t, MSG_ERR, "bad layout %s (and %d more: M lists "

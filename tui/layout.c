@@ -528,20 +528,28 @@ layout_load_dir(struct layout_set *set, const char *dir)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char *names[64], path[1024], err[400], *text;
-	size_t n = 0, i, len;
+	size_t n = 0, i, len, more = 0;
 	struct layout l;
 	int at;
 
 	if (d == NULL)
 		return;
-	while ((e = readdir(d)) != NULL && n < 64) {
+	while ((e = readdir(d)) != NULL) {
 		len = strlen(e->d_name);
 		if (len > 5 && e->d_name[0] != '.' &&
-		    strcmp(e->d_name + len - 5, ".json") == 0)
-			if ((names[n++] = strdup(e->d_name)) == NULL)
+		    strcmp(e->d_name + len - 5, ".json") == 0) {
+			if (n == 64)
+				more++;
+			else if ((names[n++] = strdup(e->d_name)) == NULL)
 				abort();
+		}
 	}
 	closedir(d);
+	if (more > 0) {
+		snprintf(err, sizeof err, "%.300s: %zu more .json files than the "
+		    "64 a directory is read for: not loaded", dir, more);
+		layout_set_error(set, err);
+	}
 	qsort(names, n, sizeof names[0], layout_cmp);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -1426,7 +1426,11 @@ store_audit_merge(struct store *s, const cJSON *audit, const cJSON *refusals)
 static void
 store_apply_heartbeat(struct store *s, const cJSON *o)
 {
-	store_get_speed(o, &s->speed);
+	/* A replay engine's heartbeats are the journal's: the speed it was
+	 * recorded at, not the one it plays at (its status answer says that;
+	 * the bar showed one and then the other). */
+	if (!s->engine_replay)
+		store_get_speed(o, &s->speed);
 	store_get_text(o, "state", s->state, sizeof s->state);
 	store_get_i64(o, "subs", &s->subs);
 	store_get_num(o, "util", &s->util);
@@ -1579,7 +1583,8 @@ store_apply(struct store *s, const char *topic, const cJSON *o, int64_t t)
 		 * only at the next heartbeat: a replayed 60x session showed
 		 * LIVE for 50 s after a kill (found by a review). */
 		store_get_text(o, "state", s->state, sizeof s->state);
-		store_get_speed(o, &s->speed);
+		if (!s->engine_replay)
+			store_get_speed(o, &s->speed);
 		s->dirty |= DIRTY_STATUS;
 	} else if (strcmp(topic, TOPIC_TRADE) == 0)
 		store_apply_trade(s, o);
@@ -1949,9 +1954,19 @@ store_apply_hello(struct store *s, const cJSON *reply)
 	double tick;
 	int reset;
 
+	int was = s->engine_replay, known = s->engine[0] != '\0';
+
 	reset = store_session_seen(s, reply);
 	s->engine_replay = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
 	    "replay"));
+	/* A live engine where a replay was, or the other way round, is
+	 * another picture whatever the sessions say (a replay of an old
+	 * journal names none). */
+	if (!reset && known && was != s->engine_replay) {
+		store_session_reset(s);
+		s->session_new = 1;
+		reset = 1;
+	}
 	s->replay_ended = 0;
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);

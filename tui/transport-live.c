@@ -75,6 +75,7 @@ struct live {
 	int hello_fails;   /* hellos unanswered in a row with heartbeats up */
 	int64_t hello_at, snap_at, redial_at, status_at;
 	int status_pending; /* a replay engine's status asked, not answered */
+	unsigned long ev_conns; /* events connections made, when last looked */
 	int64_t lost_redial_ms; /* the next events redial's wait, backing off */
 	int64_t started_at;
 	struct ipc_raw raw[LIVE_BATCH]; /* one batch of a drain */
@@ -581,6 +582,18 @@ live_tick(struct tui *t, int64_t now)
 	 * hello again when it does. */
 	if (t->store.conn == CONN_DISCONNECTED)
 		lv->hello_ok = 0;
+	/* So may a replay engine, faster than DISCONNECTED: its events count
+	 * as heartbeats and say no session, and a live engine started on its
+	 * address within 3 s kept the replay's picture while commands went
+	 * to the new engine's blocks (found by a review).  A new events
+	 * connection is a new hello. */
+	{
+		unsigned long h = ipc_client_events_hellos(lv->client);
+
+		if (h != lv->ev_conns && t->store.engine_replay && lv->hello_ok)
+			lv->hello_ok = 0;
+		lv->ev_conns = h;
+	}
 	/* Its heartbeats, or any event: a replay engine publishes only the
 	 * journal's, with no heartbeat for minutes in a session recorded at
 	 * speed (its first hello, before it was started, went unanswered). */

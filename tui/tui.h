@@ -787,9 +787,9 @@ struct layout {
 struct layout_set {
 	struct layout items[LAYOUT_MAX];
 	int n;
-#define LAYOUT_ERRORS 8
+#define LAYOUT_ERRORS 130 /* two directories' 64 files, and one more each */
 	char errors[LAYOUT_ERRORS][400]; /* "FILE:LINE: what is wrong" */
-	int nerrors; /* every file that could not be used; the first 8 kept */
+	int nerrors; /* every file that could not be used */
 };
 
 /* Parse one layout file's text; 0, or -1 with "FILE:LINE: what" in err. */

@@ -44,12 +44,13 @@ static int
 exec_news_check(const struct exec *x, const struct exec_news *n, char *err,
                 size_t errlen)
 {
-	char syms[128];
+	char syms[128], shown[100];
 
 	if (exec_news_sym(x, n->sym) < 0) {
 		exec_syms(x, syms, sizeof syms);
-		snprintf(err, errlen, "field \"symbol\" \"%.32s\": not traded here "
-		    "(%s)", n->sym, syms);
+		snprintf(err, errlen, "field \"symbol\" \"%s\": not traded here "
+		    "(%s)", json_text_show(shown, sizeof shown, n->sym, 32),
+		    syms);
 		return -1;
 	}
 	if (!(n->sentiment >= -1 && n->sentiment <= 1)) {
@@ -211,22 +212,6 @@ exec_news_parse_time(const char *s)
 	return t + frac;
 }
 
-/* At most 40 bytes of s for a message, each byte that is not printable
- * ASCII as \xNN. */
-static void
-exec_news_bytes(char *dst, size_t n, const char *s)
-{
-	size_t j = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p &&
-	    j + 8 < n && j < 40; p++)
-		j += (size_t)snprintf(dst + j, n - j, *p >= 0x20 && *p < 0x7f &&
-		    *p != '"' && *p != '\\' ? "%c" : "\\x%02x", *p);
-	dst[j] = '\0';
-	if (*s != '\0' && strlen(s) > 40 && j + 4 < n)
-		strcat(dst, "...");
-}
-
 /* One line's item; 0, or -1 with err naming the field and the value. */
 static int
 exec_news_line(const struct exec *x, const char *line, size_t len,
@@ -245,21 +230,13 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 	}
 	cJSON_ArrayForEach(it, o) {
 		const char *k = it->string;
-		char *v = cJSON_PrintUnformatted(it), shown[48];
-		const char *vs = v != NULL ? v : "?";
-		int bad = 0;
-
+		char *v = cJSON_PrintUnformatted(it), shown[200];
 		/* At most 40 bytes of the value in a refusal, never half a
-		 * UTF-8 character. */
-		if (v != NULL && strlen(v) > 40) {
-			size_t cut = 40;
-
-			while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
-				cut--;
-			memcpy(shown, v, cut);
-			memcpy(shown + cut, "...", 4);
-			vs = shown;
-		}
+		 * UTF-8 character, its controls (C1 too: cJSON writes them
+		 * raw) and bytes that are not UTF-8 as \xNN. */
+		const char *vs = v != NULL ? json_text_show(shown, sizeof shown,
+		    v, 40) : "?";
+		int bad = 0;
 
 		if (strcmp(k, "t") == 0) {
 			bad = !cJSON_IsString(it) ||
@@ -294,17 +271,16 @@ exec_news_line(const struct exec *x, const char *line, size_t len,
 				strcpy(n->headline, it->valuestring);
 				if (json_text_clean(n->headline) != 0) {
 					bad = 1;
-					exec_news_bytes(shown, sizeof shown,
-					    it->valuestring);
 					snprintf(err, errlen, "field \"headline\" "
-					    "\"%s\": not valid UTF-8", shown);
+					    "\"%s\": not valid UTF-8",
+					    json_text_show(shown, sizeof shown,
+					    it->valuestring, 40));
 				} else if (n->headline[0] == '\0') {
 					bad = 1;
-					exec_news_bytes(shown, sizeof shown,
-					    it->valuestring);
 					snprintf(err, errlen, "field \"headline\" "
 					    "\"%s\": nothing but control "
-					    "characters", shown);
+					    "characters", json_text_show(shown,
+					    sizeof shown, it->valuestring, 40));
 				}
 			}
 			have |= 4;

@@ -112,39 +112,71 @@ json_parse_strict(const char *text, size_t len, size_t *at_out, char *err,
 	return o;
 }
 
+/* The length of the UTF-8 character at p (NUL-terminated) and its code
+ * point, or 0 when the bytes there are not one. */
+static size_t
+json_utf8(const unsigned char *p, uint32_t *cp)
+{
+	size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 :
+	    *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+	uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu :
+	    *p & 0x07u;
+
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0; /* the NUL at the end included */
+		c = (c << 6) | (p[i] & 0x3fu);
+	}
+	if (n == 0 || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
 int
 json_text_clean(char *s)
 {
 	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
+	uint32_t c;
+	size_t n;
 
-	for (unsigned char *p = r; *p != '\0';) {
-		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 :
-		    *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 :
-		    0;
-		uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ?
-		    *p & 0x0fu : *p & 0x07u;
-
-		if (n == 0)
+	for (const unsigned char *p = r; *p != '\0'; p += n)
+		if ((n = json_utf8(p, &c)) == 0)
 			return -1;
-		for (size_t i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -1; /* the NUL at the end included */
-			c = (c << 6) | (p[i] & 0x3fu);
-		}
-		if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return -1;
-		p += n;
-	}
-	for (; *r != '\0'; r++) {
-		if (*r < 0x20 || *r == 0x7f)
+	for (; *r != '\0'; r += n) {
+		n = json_utf8(r, &c);
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
 			continue;
-		if (*r == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
-			r++;
-			continue;
-		}
-		*w++ = *r;
+		memmove(w, r, n);
+		w += n;
 	}
 	*w = '\0';
 	return 0;
+}
+
+char *
+json_text_show(char *dst, size_t n, const char *src, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t j = 0, k;
+	uint32_t c;
+
+	while (*p != '\0' && (size_t)(p - (const unsigned char *)src) < max &&
+	    j + 8 < n) {
+		k = json_utf8(p, &c);
+		if (k == 0 || c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+			k = k == 0 ? 1 : k;
+			for (size_t i = 0; i < k; i++)
+				j += (size_t)snprintf(dst + j, n - j, "\\x%02x", p[i]);
+		} else {
+			memcpy(dst + j, p, k);
+			j += k;
+		}
+		p += k;
+	}
+	dst[j] = '\0';
+	if (*p != '\0' && j + 4 <= n)
+		memcpy(dst + j, "...", 4);
+	return dst;
 }

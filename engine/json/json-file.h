@@ -32,5 +32,10 @@ cJSON *json_parse_strict(const char *text, size_t len, size_t *at,
  * short), s unchanged; else 0, with its control characters (C0, DEL, C1)
  * removed in place. */
 int json_text_clean(char *s);
+/* src for a message, into dst (n bytes): at most max bytes of it, valid
+ * UTF-8 as it is, each control character (C0, DEL, C1) and each byte that
+ * is not UTF-8 as \xNN, and "..." whenever anything was left out.
+ * Returns dst. */
+char *json_text_show(char *dst, size_t n, const char *src, size_t max);
 
 #endif

@@ -421,6 +421,13 @@ server_replay(const struct server_replay_opts *o)
 		}
 	}
 	if (h != NULL) {
+		const char *sess = NULL;
+
+		/* The recorded session's id, as its engine said it: a console
+		 * told the replay's hello "" took the next engine on this
+		 * address for the same picture (found by a review). */
+		if (ipc_get_str(h, "session", &sess) == 0)
+			snprintf(s->session, sizeof s->session, "%.16s", sess);
 		ipc_get_str(h, "sym", &sym);
 		ipc_get_num(h, "tick", &r->tick);
 		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(h, "syms")))

@@ -80,14 +80,14 @@ tmux_ send-keys q
 console_exited_cleanly
 
 # A program recorded at max (one heartbeat in the whole journal), served by
-# `tranched replay` at 120x: a console attached stays CONNECTED, to the end
+# `tranched replay` at 60x: a console attached stays CONNECTED, to the end
 # and past it, and loses nothing (it dialled its events again every 3 s for
 # want of heartbeats, losing events each time, and sat in RESYNC to the end).
 "$TRANCHED" --scenario program --speed max --exit-when-done \
-	--set orders.0.end=09:45:00 --set orders.1.end=09:45:00 \
+	--set orders.0.end=09:40:00 --set orders.1.end=09:40:00 \
 	--journal "$TMP/max.trj" --listen "ipc://$TMP/max" >/dev/null 2>&1 ||
 	fail "the program at max did not run"
-"$TRANCHED" replay "$TMP/max.trj" --speed 120 --listen "$URL" \
+"$TRANCHED" replay "$TMP/max.trj" --speed 60 --listen "$URL" \
 	>"$TMP/replay.log" 2>&1 &
 RP_PID=$!
 wait_until 20 "$TRANCHE" ctl --connect "$URL" --timeout 500 status
@@ -100,8 +100,18 @@ screen | tail -1 | grep -q "CONNECTED.*gaps 0 " ||
 	fail "replay engine: not CONNECTED with no gaps: $(screen | tail -1)"
 screen | grep -q "RESYNC" && fail "replay engine: RESYNC"
 wait_for "RECORDED, ENDED"
-tmux_ send-keys q
-console_exited_cleanly
+# A live engine on the replay's address at once: a new session, its own
+# block, not the recorded ones (the replay's hello named no session, and
+# the console kept the program while commands went to the new engine).
 kill "$RP_PID" 2>/dev/null
 wait "$RP_PID" 2>/dev/null
+"$TRANCHED" --listen "$URL" --journal "$TMP/live2.trj" --speed 10 \
+	>"$TMP/engine2.log" 2>&1 &
+ENGINE_PID=$!
+wait_for "a new engine session"
+wait_for "SELL 500,000 QDI"
+wait_gone_re "RECORDED|XYZ"
+tmux_ send-keys q
+console_exited_cleanly
+stop_engine
 echo "PASS console-program"

@@ -120,6 +120,8 @@ file_items_load_in_time_order(void **state)
 #define E10 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
 	"\xc3\xa9\xc3\xa9"
 
+#define X01 "\\x01"
+
 static void
 bad_line_is_named_and_changes_nothing(void **state)
 {
@@ -179,6 +181,17 @@ bad_line_is_named_and_changes_nothing(void **state)
 		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":\"x\","
 		  "\"sentiment\":1e400}", { "line 2", "\"sentiment\"",
 		  "beyond a double" } },
+		/* Controls in other fields are shown escaped too (a C1 CSI
+		 * in a symbol reached the terminal raw), and a value cut
+		 * says so (15 controls were shown as 10, no "..."). */
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"Q\\u009bDI\",\"headline\":"
+		  "\"x\",\"sentiment\":0}", { "line 2", "\"symbol\"",
+		  "\"Q\\xc2\\x9bDI\": not traded" } },
+		{ "{\"t\":\"10:31:00\",\"symbol\":\"QDI\",\"headline\":"
+		  "\"\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001"
+		  "\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\",\"sentiment\":"
+		  "0}", { "line 2", "nothing but control", "\"" X01 X01 X01 X01 X01
+		  X01 X01 X01 X01 X01 X01 X01 X01 X01 X01 "\": nothing" } },
 	};
 	struct scenario sc;
 	struct exec *x = calm_exec(&sc, NULL);

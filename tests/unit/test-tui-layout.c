@@ -273,6 +273,20 @@ layout_user_dir_overrides_the_system_one(void **state)
 	assert_int_equal(set.nerrors, 2);
 	assert_non_null(strstr(set.errors[1], "\"width\" 0: must be"));
 	assert_non_null(strstr(layout_error_of(&set, "zero"), "zero.json:1:"));
+	/* Every one of them says why, the tenth too (only the first eight
+	 * were kept, found by a review). */
+	for (i = 1; i <= 10; i++) {
+		snprintf(path, sizeof path, "%s/z%02d.json", user, i);
+		write_file(path, "{\"name\":\"z\",\"columns\":[{\"width\":0,"
+		    "\"panels\":[{\"panel\":\"book\"}]}]}");
+	}
+	layout_load_all(&set, sys);
+	assert_int_equal(set.nerrors, 12);
+	assert_non_null(layout_error_of(&set, "z10"));
+	for (i = 1; i <= 10; i++) {
+		snprintf(path, sizeof path, "%s/z%02d.json", user, i);
+		unlink(path);
+	}
 
 	/* Without XDG_CONFIG_HOME: $HOME/.config/tranche/layouts. */
 	unsetenv("XDG_CONFIG_HOME");

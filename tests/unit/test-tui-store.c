@@ -2499,6 +2499,13 @@ render_status_says_speed_max(void **state)
 	p = render(&panel_status_ops, &v, 1, 160);
 	assert_int_equal(find_row(&p, "speed max"), 0);
 	delwin(p.win);
+	/* A replay engine's heartbeats are the journal's: the speed shown is
+	 * the one its status answer gives (it flipped between the two). */
+	s.engine_replay = 1;
+	s.speed = 20;
+	push_at(&s, TOPIC_HEARTBEAT, 2, T0 + SEC, "{\"speed\":\"max\","
+	    "\"state\":\"LIVE\"}", 2000);
+	assert_true(s.speed == 20);
 	store_free(&s);
 }
 
