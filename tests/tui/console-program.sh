@@ -89,7 +89,7 @@ console_exited_cleanly
 	fail "the program at max did not run"
 "$TRANCHED" replay "$TMP/max.trj" --speed 60 --listen "$URL" \
 	>"$TMP/replay.log" 2>&1 &
-RP_PID=$!
+ENGINE_PID=$! # the replay: cleanup stops it if a check fails
 wait_until 20 "$TRANCHE" ctl --connect "$URL" --timeout 500 status
 console --connect "$URL"
 wait_for "engine replay, QDI"
@@ -103,8 +103,8 @@ wait_for "RECORDED, ENDED"
 # A live engine on the replay's address at once: a new session, its own
 # block, not the recorded ones (the replay's hello named no session, and
 # the console kept the program while commands went to the new engine).
-kill "$RP_PID" 2>/dev/null
-wait "$RP_PID" 2>/dev/null
+kill "$ENGINE_PID" 2>/dev/null
+wait "$ENGINE_PID" 2>/dev/null
 "$TRANCHED" --listen "$URL" --journal "$TMP/live2.trj" --speed 10 \
 	>"$TMP/engine2.log" 2>&1 &
 ENGINE_PID=$!
