@@ -583,7 +583,7 @@ live_tick(struct tui *t, int64_t now)
 	if (t->store.conn == CONN_DISCONNECTED)
 		lv->hello_ok = 0;
 	/* So may a replay engine, faster than DISCONNECTED: its events count
-	 * as heartbeats and say no session, and a live engine started on its
+	 * as heartbeats and carry no session, and a live engine started on its
 	 * address within 3 s kept the replay's picture while commands went
 	 * to the new engine's blocks (found by a review).  A new events
 	 * connection is a new hello. */

@@ -1134,9 +1134,8 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	 * a news file of 200,000 items makes a header past a record's size. */
 	if (hj != NULL && strlen(hj) > JRNL_MAX_RECORD) {
 		snprintf(err, errlen, "journal %s: its header would be %zu bytes, "
-		    "more than a record's %u (the --news file's %zu items are "
-		    "kept in it: attach fewer)", s->jpath, strlen(hj),
-		    JRNL_MAX_RECORD, exec_news_count(s->x));
+		    "more than a record's %u (it keeps every item of the --news "
+		    "file: attach fewer)", s->jpath, strlen(hj), JRNL_MAX_RECORD);
 		cJSON_free(hj);
 		return -1;
 	}
