@@ -591,6 +591,8 @@ recovery_names_a_bad_header_seed(void **state)
 		{ "", "header seed missing: must be a whole number" },
 		{ "!", "header has no scenario: not a session journal" },
 		{ "?", "market.tick" },
+		/* News the engine refuses: check called it clean. */
+		{ "N", "header news.0: field \"sentiment\" 5" },
 	};
 	char dir[256], path[300], err[300], hdr[256], before[300], after[300];
 
@@ -605,6 +607,11 @@ recovery_names_a_bad_header_seed(void **state)
 		else if (strcmp(bad[i].seed, "?") == 0)
 			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
 			    "\"market\":{\"tick\":-0.01}},\"seed\":1}");
+		else if (strcmp(bad[i].seed, "N") == 0)
+			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
+			    "\"market\":{\"tick\":0.01}},\"seed\":1,\"news\":"
+			    "[{\"t\":\"10:30:00\",\"symbol\":\"QDI\",\"headline\":"
+			    "\"x\",\"sentiment\":5}]}");
 		else
 			snprintf(hdr, sizeof hdr, "{\"protocol\":3,\"scenario\":{"
 			    "\"market\":{\"tick\":0.01}}%s}", bad[i].seed);
