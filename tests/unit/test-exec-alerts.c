@@ -21,7 +21,9 @@
  * exec_alerts_throttle_binds: a person throttles the block to 12% at 10:00:
  *   the behind alert says so and that the cap set at 10:00 binds, never
  *   suggests raising the cap as if nobody had decided, never turns CRIT
- *   by lasting, and clears when the block ends EXPIRED.
+ *   by lasting, and clears when the block ends EXPIRED;
+ * exec_alerts_overfill_told_once: fills forced past the block's quantity
+ *   raise one CRIT "overfill" alert naming the shares, however many follow.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -383,6 +385,70 @@ exec_alerts_thresholds_from_the_scenario(void **state)
 	scenario_free(&sc);
 }
 
+/*
+ * The overfill tripwire: a fill past the block's quantity (never meant to
+ * happen; forced here through the market's own fill callback) raises one
+ * CRIT "overfill" alert naming the shares, once a block however many
+ * fills follow, and the block ends DONE.
+ */
+static void
+exec_alerts_overfill_told_once(void **state)
+{
+	struct scenario sc;
+	struct rec r;
+	struct market *m;
+	struct parent *p;
+	const struct child *c = NULL;
+	int told = 0;
+	char want[128];
+	uint64_t id;
+	int64_t px;
+
+	(void)state;
+	start(&sc, &r);
+	exec_tick(r.x, HM(10, 0));
+	p = exec_get(r.x, 0);
+	for (size_t i = 0; i < p->nchildren && c == NULL; i++)
+		if (p->children[i].live && p->children[i].venue == 0)
+			c = &p->children[i];
+	if (c == NULL)
+		for (int64_t t = HM(10, 0); c == NULL && t < HM(11, 0);
+		    t += NS) {
+			exec_tick(r.x, t);
+			p = exec_get(r.x, 0);
+			for (size_t i = 0; i < p->nchildren; i++)
+				if (p->children[i].live &&
+				    p->children[i].venue == 0)
+					c = &p->children[i];
+		}
+	assert_non_null(c);
+	id = c->id;
+	px = c->px;
+	m = exec_market(r.x);
+	for (int k = 0; k < 3; k++) {
+		struct market_fill f = { .id = id, .side = p->spec.side,
+		    .px = px, .qty = k == 0 ? p->spec.qty - p->filled + 100 :
+		    50, .left = 0, .passive = 1, .venue = 0 };
+
+		m->cbs.fill(m->cbs.arg, &f);
+	}
+	p = exec_get(r.x, 0);
+	assert_int_equal(p->filled, p->spec.qty + 200);
+	assert_int_equal(p->state, PARENT_DONE);
+	snprintf(want, sizeof want, "filled past its quantity: %lld of %lld "
+	    "shares", (long long)(p->spec.qty + 100), (long long)p->spec.qty);
+	for (int i = 0; i < r.n; i++)
+		if (strstr(r.a[i], "\"code\":\"overfill\"") != NULL) {
+			told++;
+			assert_non_null(strstr(r.a[i], "\"sev\":\"crit\""));
+			assert_non_null(strstr(r.a[i], want));
+		}
+	assert_int_equal(told, 1);
+	scenario_exec_free(r.x);
+	rec_free(&r);
+	scenario_free(&sc);
+}
+
 int
 main(void)
 {
@@ -393,6 +459,7 @@ main(void)
 		cmocka_unit_test(exec_alerts_kill_switch_says_nothing_new),
 		cmocka_unit_test(exec_alerts_throttle_binds),
 		cmocka_unit_test(exec_alerts_our_own_crosses_are_not_the_market),
+		cmocka_unit_test(exec_alerts_overfill_told_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
