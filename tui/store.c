@@ -2012,6 +2012,14 @@ store_apply_snapshot(struct store *s, const cJSON *reply, int64_t now_ms)
 	if (store_get_num(reply, "tick", &tick))
 		store_set_tick(s, tick);
 	store_get_text(reply, "state", s->state, sizeof s->state);
+	/* The session's prints up to seq (an engine before 2026-12-07 sends
+	 * none: the count is then the prints this console has seen). */
+	{
+		int64_t prints;
+
+		if (store_get_i64(reply, "prints", &prints) == 1 && prints >= 0)
+			s->trades = prints;
+	}
 
 	/* Every symbol's book ("books"), or the one an older engine sends
 	 * ("book"); the chart's samples stay. */

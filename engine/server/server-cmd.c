@@ -560,6 +560,8 @@ cmd_snapshot_text(struct server *s)
 	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "seq", (double)s->seq);
 	ipc_add_i64_str(r, "t", server_now(s));
+	/* The session's prints up to seq: the tape's count. */
+	cJSON_AddNumberToObject(r, "prints", (double)s->prints);
 	cJSON_AddNumberToObject(r, "tick", server_tick(s));
 	cJSON_AddStringToObject(r, "sym", server_sym(s));
 	cJSON_AddStringToObject(r, "state", server_state(s));

@@ -245,6 +245,9 @@ struct server {
 	uint64_t busy_ns, busy_t0, beat_t0;
 
 	uint64_t seq;
+	uint64_t prints;      /* trade events of the session (snapshot's
+	                       * "prints": a console attaching late counts
+	                       * the tape from there) */
 	uint64_t jcmds;       /* command records in the journal (the next
 	                       * one's "n" is jcmds + 1) */
 	uint64_t book_changes[SCENARIO_MAX_MARKETS]; /* per symbol */

@@ -258,7 +258,9 @@ rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 
 		if (ipc_get_str(ev.json, "state", &st) == 0)
 			snprintf(r->state, sizeof r->state, "%s", st);
-	} else if (strcmp(ev.topic, TOPIC_DECISION) == 0)
+	} else if (strcmp(ev.topic, TOPIC_TRADE) == 0)
+		s->prints++;
+	else if (strcmp(ev.topic, TOPIC_DECISION) == 0)
 		server_ring_push(&s->decisions, json);
 	else if (strcmp(ev.topic, TOPIC_ALERT) == 0)
 		server_alert_push(s, json);

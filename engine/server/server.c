@@ -191,6 +191,10 @@ server_publish(struct server *s, const char *topic, cJSON *payload)
 	 * rebuilds its reports (server-fix.c). */
 	if (s->fix != NULL && !(s->jhalted && strcmp(topic, TOPIC_FILL) == 0))
 		server_fix_event(s, topic, payload);
+	/* Every print of the session, re-simulated ones too: recovery
+	 * rebuilds the count. */
+	if (strcmp(topic, TOPIC_TRADE) == 0)
+		s->prints++;
 	if (s->recovering && server_recover_event(s, topic, payload))
 		return;
 	/* A fill that cannot be journaled is never published (none is made
@@ -1305,6 +1309,9 @@ server_run(const struct server_opts *o)
 	 * the alert detector learns the market's usual levels meanwhile. */
 	s->t = s->sc.open;
 	exec_tick(s->x, s->t - 1);
+	/* The session's prints are those from the open, as it journals
+	 * them; the warm-up's are nobody's. */
+	s->prints = 0;
 	if (server_fix_init(s, err, sizeof err) != 0) {
 		fprintf(stderr, "tranched: %s\n", err);
 		goto out;

@@ -34,6 +34,9 @@
  *   "dark", refused live naming venues and the value, recovers from an
  *   older engine's journal that accepted it in a submit or in the
  *   header's scenario, the block on lit,dark.
+ * snapshot_prints_are_the_sessions: the snapshot's "prints" counts the
+ *   journal's trade events up to its seq, live, after recovery (from a
+ *   SIGKILL too), and from `tranched replay` played to the end.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -1331,6 +1334,113 @@ older_journal_with_a_scenario_order_without_lit_recovers(void **state)
 	older_journal_recovers(1, 0);
 }
 
+/* The trade events of the journal at path with seq <= most. */
+static uint64_t
+journal_prints(const char *path, uint64_t most)
+{
+	struct jrnl_reader *rd;
+	struct jrnl_rec rec;
+	struct ipc_event ev;
+	char err[128];
+	uint64_t n = 0;
+
+	assert_int_equal(jrnl_reader_open(&rd, path, NULL), 0);
+	while (jrnl_next(rd, &rec) == 1) {
+		if (rec.kind != JRNL_EVENT || rec.len < 6 ||
+		    memcmp(rec.data, TOPIC_TRADE, sizeof TOPIC_TRADE) != 0)
+			continue;
+		assert_int_equal(ipc_event_parse(rec.data, rec.len, &ev, err,
+		    sizeof err), 0);
+		n += ev.seq <= most;
+		ipc_event_free(&ev);
+	}
+	jrnl_reader_close(rd);
+	return n;
+}
+
+/* The snapshot's seq and prints. */
+static void
+snapshot_prints(struct itest_engine *e, uint64_t *seq, uint64_t *prints)
+{
+	cJSON *r = itest_cmd(e, "{\"cmd\":\"snapshot\"}");
+	const cJSON *a, *b;
+
+	assert_true(itest_ok(r));
+	a = cJSON_GetObjectItemCaseSensitive(r, "seq");
+	b = cJSON_GetObjectItemCaseSensitive(r, "prints");
+	assert_true(cJSON_IsNumber(a) && cJSON_IsNumber(b));
+	*seq = (uint64_t)a->valuedouble;
+	*prints = (uint64_t)b->valuedouble;
+	cJSON_Delete(r);
+}
+
+/*
+ * The snapshot's "prints" is the session's count of trade events up to its
+ * seq, as the journal holds them: live, after the recoveries (from a
+ * SIGKILL too) that re-simulate them, and from `tranched replay` of the journal (a
+ * console attaching late counted only the prints it had seen).
+ */
+static void
+snapshot_prints_are_the_sessions(void **state)
+{
+	struct itest_engine e, rp;
+	char dir[200], jpath[300], jarg[320], url[320];
+	uint64_t seq, prints, seq2, prints2;
+	long long t0;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(jpath, sizeof jpath, "%s/p.trj", dir);
+	snprintf(jarg, sizeof jarg, "--journal=%s", jpath);
+	assert_int_equal(itest_start(&e, tranched, jarg, "--seed=4",
+	    "--speed=60", (char *)NULL), 0);
+	usleep(600000);
+	snapshot_prints(&e, &seq, &prints);
+	assert_true(prints > 10);
+	assert_int_equal(itest_stop(&e), 0);
+	assert_int_equal(journal_prints(jpath, seq), prints);
+
+	/* Recovered, after a SIGKILL too: the prints re-simulated (and those
+	 * the kill took before they were written) are counted again. */
+	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
+	usleep(300000);
+	itest_kill9(&e);
+	assert_int_equal(itest_start(&e, tranched, jarg, (char *)NULL), 0);
+	snapshot_prints(&e, &seq2, &prints2);
+	assert_true(seq2 >= seq && prints2 >= prints);
+	assert_int_equal(itest_stop(&e), 0);
+	assert_int_equal(journal_prints(jpath, seq2), prints2);
+
+	/* Played back to its end: every print of the journal. */
+	memset(&rp, 0, sizeof rp);
+	snprintf(rp.dir, sizeof rp.dir, "%s/rp", dir);
+	assert_int_equal(mkdir(rp.dir, 0700), 0);
+	snprintf(url, sizeof url, "ipc://%s/ctl", rp.dir);
+	{
+		char *argv[] = { (char *)tranched, "replay", jpath, "--speed",
+		    "max", "--listen", url, NULL };
+
+		rp.pid = itest_spawn(tranched, argv);
+		assert_true(rp.pid > 0);
+	}
+	assert_int_equal(ipc_client_open(&rp.c, url, NULL, "itest"), 0);
+	for (t0 = itest_now_ms();; usleep(50000)) {
+		cJSON *r = itest_cmd(&rp, "{\"cmd\":\"status\"}");
+		int ended = r != NULL && cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(r, "ended"));
+
+		cJSON_Delete(r);
+		if (ended)
+			break;
+		assert_true(itest_now_ms() - t0 < 20000);
+	}
+	snapshot_prints(&rp, &seq, &prints);
+	assert_int_equal(prints, journal_prints(jpath, UINT64_MAX));
+	assert_true(prints >= prints2);
+	assert_int_equal(itest_stop(&rp), 0);
+	remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1338,6 +1448,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(
 		    journal_damage_refuses_restart_and_salvage_keeps_the_kill),
 		cmocka_unit_test(journal_lock_names_the_holder),
+		cmocka_unit_test(snapshot_prints_are_the_sessions),
 		cmocka_unit_test(tca_refuses_impossible_fills),
 		cmocka_unit_test(tca_refuses_other_protocols),
 		cmocka_unit_test(recovery_names_a_bad_header_seed),

@@ -788,6 +788,45 @@ store_backlog_full_keeps_the_newest_in_order(void **state)
 	store_free(&s);
 }
 
+/* The tape's count is the session's: a console attaching late starts from
+ * the snapshot's "prints" (it counted only what it had seen, so two
+ * consoles on one engine showed different TAPE counts), and counts the
+ * prints after the snapshot's seq on top, once each. */
+static void
+store_snapshot_prints_count_the_tape(void **state)
+{
+	static const char tr[] = "{\"px\":10001,\"qty\":100,\"aggr\":"
+	    "\"buy\",\"sym\":\"QDI\"}";
+	struct store s;
+	cJSON *snap;
+
+	(void)state;
+	store_init(&s);
+	push_at(&s, TOPIC_TRADE, 1, T0 + 1 * SEC, tr, 1000);
+	push_at(&s, TOPIC_TRADE, 2, T0 + 2 * SEC, tr, 1000);
+	assert_int_equal(s.trades, 2);
+	store_resync_begin(&s);
+	/* Held: 3 is inside the snapshot, 4 comes after it. */
+	push_at(&s, TOPIC_TRADE, 3, T0 + 3 * SEC, tr, 1000);
+	push_at(&s, TOPIC_TRADE, 4, T0 + 4 * SEC, tr, 1000);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":3,\"prints\":1000,"
+	    "\"t\":\"34203000000000\"}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 2000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.trades, 1001);
+	push_at(&s, TOPIC_TRADE, 5, T0 + 5 * SEC, tr, 2000);
+	push_at(&s, TOPIC_TRADE, 4, T0 + 4 * SEC, tr, 2000); /* stale */
+	assert_int_equal(s.trades, 1002);
+	/* An engine that sends no count: what this console saw stands. */
+	store_resync_begin(&s);
+	snap = cJSON_Parse("{\"ok\":true,\"seq\":5,\"t\":"
+	    "\"34205000000000\"}");
+	assert_int_equal(store_apply_snapshot(&s, snap, 3000), 0);
+	cJSON_Delete(snap);
+	assert_int_equal(s.trades, 1002);
+	store_free(&s);
+}
+
 static void
 store_snapshot_rebuilds_the_store(void **state)
 {
@@ -2521,6 +2560,7 @@ main(void)
 		cmocka_unit_test(store_decision_shows_a_disagreeing_shadow),
 		cmocka_unit_test(store_gap_is_counted_and_wants_a_resync),
 		cmocka_unit_test(store_snapshot_rebuilds_the_store),
+		cmocka_unit_test(store_snapshot_prints_count_the_tape),
 		cmocka_unit_test(
 		    store_drain_conflates_books_and_blocks_and_counts_every_seq),
 		cmocka_unit_test(
