@@ -21,10 +21,16 @@
  * The cache is a chained hash table (IDEM_BUCKETS) over a list in the
  * order of storing.  It is bounded twice: an answer is forgotten
  * IDEM_WINDOW_S seconds after it was given (wall time; a restart's
- * recovery restores the journaled ones with the restart's time), and when
- * the answers held pass IDEM_MAX_BYTES the oldest are forgotten first.
- * Both are documented in tranche-protocol(7): the window is how long a
- * client may retry with a guarantee.
+ * recovery restores the journaled ones with the restart's time), and by
+ * bytes, the oldest first, at three levels: a principal's own answers past
+ * IDEM_PRINCIPAL_BYTES, an identity's (the uid or token, whatever client
+ * names it hellos with) past IDEM_IDENTITY_BYTES, and everyone's past
+ * IDEM_MAX_BYTES.  With one bound shared by all, another user's burst of
+ * 13,000 throttles pushed a trader's submit out within 21 s, and the
+ * trader's retry made a second block (found by a review); now a burst
+ * only forgets its sender's own answers unless several identities burst
+ * at once.  All of it is documented in tranche-protocol(7): the window is
+ * how long a client may retry with a guarantee.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +39,27 @@
 #include "engine/server/server-int.h"
 
 #define IDEM_BUCKETS 4096u  /* a power of two */
+#define IDEM_OWNER_BUCKETS 256u /* a power of two */
 /* What an entry costs besides its key and answer, for the byte bound. */
 #define IDEM_OVERHEAD 64u
+
+/* Who holds answers, at a level: IDEM_PRINCIPAL or IDEM_IDENTITY. */
+enum { IDEM_PRINCIPAL, IDEM_IDENTITY, IDEM_LEVELS };
+
+struct idem_owner {
+	struct idem_owner *chain;         /* same bucket */
+	struct idem_entry *oldest, *newest;
+	size_t bytes, count;
+	int level;
+	char name[];
+};
 
 struct idem_entry {
 	struct idem_entry *chain;         /* same bucket */
 	struct idem_entry *newer, *older; /* storing order */
+	/* The same, among its principal's and its identity's answers. */
+	struct idem_owner *own[IDEM_LEVELS];
+	struct idem_entry *onewer[IDEM_LEVELS], *oolder[IDEM_LEVELS];
 	uint64_t hash;                    /* of principal and id */
 	uint64_t body;                    /* of the request */
 	uint64_t at_ms;
@@ -109,7 +130,61 @@ idem_cost(const struct idem_entry *e)
 	return strlen(e->key) + e->len + e->durable_len + IDEM_OVERHEAD;
 }
 
-/* Unlink and free one entry (from its chain and from the order). */
+/* How long the name of an owner at level is within principal: the whole
+ * principal, or its identity (up to the first '/': "uid:1000",
+ * "token:alice"). */
+static size_t
+idem_owner_len(const char *principal, int level)
+{
+	const char *slash = level == IDEM_IDENTITY ? strchr(principal, '/') :
+	    NULL;
+
+	return slash != NULL ? (size_t)(slash - principal) : strlen(principal);
+}
+
+/* The owner at level of principal, or NULL; made when make is set. */
+static struct idem_owner *
+idem_owner(struct idem_cache *c, const char *principal, int level, int make)
+{
+	size_t n = idem_owner_len(principal, level);
+	uint64_t h = idem_fnv(1469598103934665603ULL + (uint64_t)level,
+	    principal, n);
+	struct idem_owner **b, *o;
+
+	if (c->owners == NULL && (!make ||
+	    (c->owners = calloc(IDEM_OWNER_BUCKETS, sizeof *c->owners)) == NULL))
+		return NULL;
+	b = &c->owners[h & (IDEM_OWNER_BUCKETS - 1)];
+	for (o = *b; o != NULL; o = o->chain)
+		if (o->level == level && strncmp(o->name, principal, n) == 0 &&
+		    o->name[n] == '\0')
+			return o;
+	if (!make || (o = calloc(1, sizeof *o + n + 1)) == NULL)
+		return NULL;
+	memcpy(o->name, principal, n);
+	o->name[n] = '\0';
+	o->level = level;
+	o->chain = *b;
+	*b = o;
+	return o;
+}
+
+/* Unlink and free an owner that holds nothing. */
+static void
+idem_owner_free(struct idem_cache *c, struct idem_owner *o)
+{
+	for (size_t i = 0; i < IDEM_OWNER_BUCKETS; i++)
+		for (struct idem_owner **pp = &c->owners[i]; *pp != NULL;
+		    pp = &(*pp)->chain)
+			if (*pp == o) {
+				*pp = o->chain;
+				free(o);
+				return;
+			}
+}
+
+/* Unlink and free one entry (from its chain, the order and its owners'
+ * orders). */
 static void
 idem_drop(struct idem_cache *c, struct idem_entry *e)
 {
@@ -127,6 +202,23 @@ idem_drop(struct idem_cache *c, struct idem_entry *e)
 		e->older->newer = e->newer;
 	else
 		c->oldest = e->newer;
+	for (int l = 0; l < IDEM_LEVELS; l++) {
+		struct idem_owner *o = e->own[l];
+
+		if (o == NULL)
+			continue;
+		if (e->onewer[l] != NULL)
+			e->onewer[l]->oolder[l] = e->oolder[l];
+		else
+			o->newest = e->oolder[l];
+		if (e->oolder[l] != NULL)
+			e->oolder[l]->onewer[l] = e->onewer[l];
+		else
+			o->oldest = e->onewer[l];
+		o->bytes -= idem_cost(e);
+		if (--o->count == 0)
+			idem_owner_free(c, o);
+	}
 	c->bytes -= idem_cost(e);
 	c->count--;
 	free(e->key);
@@ -135,13 +227,24 @@ idem_drop(struct idem_cache *c, struct idem_entry *e)
 	free(e);
 }
 
-/* Forget what is past the window, then what is over the byte bound. */
+/* Forget what is past the window, then, for room more bytes of
+ * principal's (NULL: none), what is over a byte bound: the principal's
+ * own oldest, its identity's, then everyone's. */
 static void
-idem_trim(struct idem_cache *c, uint64_t now, size_t room)
+idem_trim(struct idem_cache *c, uint64_t now, const char *principal,
+          size_t room)
 {
+	static const size_t cap[IDEM_LEVELS] = { IDEM_PRINCIPAL_BYTES,
+	    IDEM_IDENTITY_BYTES };
+	struct idem_owner *o;
+
 	while (c->oldest != NULL && now - c->oldest->at_ms >
 	    (uint64_t)IDEM_WINDOW_S * 1000u)
 		idem_drop(c, c->oldest);
+	for (int l = 0; principal != NULL && l < IDEM_LEVELS; l++)
+		while ((o = idem_owner(c, principal, l, 0)) != NULL &&
+		    o->bytes + room > cap[l])
+			idem_drop(c, o->oldest);
 	while (c->oldest != NULL && c->bytes + room > IDEM_MAX_BYTES)
 		idem_drop(c, c->oldest);
 }
@@ -156,7 +259,7 @@ server_idem_find(struct server *s, const char *principal, const char *id,
 	if (c->buckets == NULL || principal == NULL || principal[0] == '\0' ||
 	    id == NULL)
 		return 0;
-	idem_trim(c, server_now_ms(), 0);
+	idem_trim(c, server_now_ms(), NULL, 0);
 	h = idem_key_hash(principal, id);
 	for (struct idem_entry *e = c->buckets[h & (IDEM_BUCKETS - 1)];
 	    e != NULL; e = e->chain)
@@ -197,6 +300,9 @@ server_idem_durable_later(struct server *s, const char *principal,
 	e->durable_len = len;
 	e->resumes = s->jresumes;
 	c->bytes += len;
+	for (int l = 0; l < IDEM_LEVELS; l++)
+		if (e->own[l] != NULL)
+			e->own[l]->bytes += len;
 }
 
 void
@@ -234,7 +340,33 @@ server_idem_store(struct server *s, const char *principal, const char *id,
 	e->body = body;
 	e->hash = idem_key_hash(principal, id);
 	e->at_ms = server_now_ms();
-	idem_trim(c, e->at_ms, idem_cost(e));
+	idem_trim(c, e->at_ms, principal, idem_cost(e));
+	for (int l = 0; l < IDEM_LEVELS; l++) {
+		struct idem_owner *o = idem_owner(c, principal, l, 1);
+
+		if (o == NULL) { /* out of memory: not remembered */
+			while (--l >= 0)
+				if (e->own[l]->count == 0)
+					idem_owner_free(c, e->own[l]);
+			free(e->key);
+			free(e->reply);
+			free(e);
+			return;
+		}
+		e->own[l] = o;
+	}
+	for (int l = 0; l < IDEM_LEVELS; l++) {
+		struct idem_owner *o = e->own[l];
+
+		e->oolder[l] = o->newest;
+		if (o->newest != NULL)
+			o->newest->onewer[l] = e;
+		else
+			o->oldest = e;
+		o->newest = e;
+		o->bytes += idem_cost(e);
+		o->count++;
+	}
 	e->chain = c->buckets[e->hash & (IDEM_BUCKETS - 1)];
 	c->buckets[e->hash & (IDEM_BUCKETS - 1)] = e;
 	e->older = c->newest;
@@ -255,5 +387,6 @@ server_idem_free(struct server *s)
 	while (c->oldest != NULL)
 		idem_drop(c, c->oldest);
 	free(c->buckets);
+	free(c->owners);
 	memset(c, 0, sizeof *c);
 }

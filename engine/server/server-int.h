@@ -104,8 +104,10 @@ struct refusal_peer {
 
 /* server-idem.c: remembered answers, keyed by principal and id. */
 struct idem_entry;
+struct idem_owner;
 struct idem_cache {
 	struct idem_entry **buckets;
+	struct idem_owner **owners; /* principals and identities */
 	struct idem_entry *oldest, *newest;
 	size_t bytes, count;
 };
@@ -567,11 +569,15 @@ void server_idem_restore(struct server *s, const cJSON *record);
 
 /*
  * server-idem.c: at most once per principal and id.  An answer is kept
- * for IDEM_WINDOW_S seconds, or until IDEM_MAX_BYTES of answers are kept
- * and it is the oldest.  Only commands that change something are kept.
+ * for IDEM_WINDOW_S seconds, or until it is the oldest of its principal's
+ * past IDEM_PRINCIPAL_BYTES, of its identity's (the uid or token) past
+ * IDEM_IDENTITY_BYTES, or of everyone's past IDEM_MAX_BYTES.  Only
+ * commands that change something are kept.
  */
 #define IDEM_WINDOW_S 600
-#define IDEM_MAX_BYTES (4u << 20)
+#define IDEM_PRINCIPAL_BYTES (1u << 20)
+#define IDEM_IDENTITY_BYTES (4u << 20)
+#define IDEM_MAX_BYTES (16u << 20)
 /* A request's body, hashed (its canonical JSON text). */
 uint64_t server_idem_body(const cJSON *req);
 /* 0 none, 1 *reply and *len (the first answer), or -1: the principal used

@@ -8,6 +8,10 @@
  *   request's body is -1 (id_reused), and storing it keeps the first;
  * idem_bounded_in_bytes: storing far more than IDEM_MAX_BYTES keeps the
  *   cache under it, forgetting the oldest first and keeping the newest.
+ * idem_a_burst_forgets_only_its_senders: a principal's burst keeps another
+ *   principal's answer (same uid, another client name), an identity's
+ *   burst under many client names another identity's; only many
+ *   identities at once reach everyone's bound.
  * idem_not_durable_until_resumed: a "not durable" answer gives way to the
  *   command's own once a journal_resume has written it.
  */
@@ -100,6 +104,66 @@ idem_bounded_in_bytes(void **state)
 }
 
 /*
+ * One principal's burst forgets only its own answers (a review: another
+ * user's 13,000 throttles pushed a trader's submit out of the one shared
+ * bound within 21 s, and the trader's retry made a second block).  The
+ * same identity under many client names is bounded as one; only several
+ * identities bursting at once reach everyone's bound.
+ */
+static void
+idem_a_burst_forgets_only_its_senders(void **state)
+{
+	struct server *s = calloc(1, sizeof *s);
+	char id[32], who[64], *big = malloc(4096);
+	const char *rep;
+	size_t len;
+	int n = 2 * (int)(IDEM_MAX_BYTES / 4096);
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(big);
+	memset(big, 'x', 4096);
+	server_idem_store(s, "uid:1/trader/victim", "V1", 5, "{\"block\":2}", 11);
+	server_idem_store(s, "token:bob/trader/oms", "B1", 6, "{\"block\":3}", 11);
+	/* The same uid, another client name: its own bound. */
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "f%d", i);
+		server_idem_store(s, "uid:1/trader/flood", id, (uint64_t)i, big,
+		    4096);
+	}
+	assert_int_equal(server_idem_find(s, "uid:1/trader/victim", "V1", 5,
+	    &rep, &len), 1);
+	assert_memory_equal(rep, "{\"block\":2}", 11);
+	assert_true(s->idem.bytes <= IDEM_PRINCIPAL_BYTES + 4096);
+	/* One identity under many client names is bounded as one: bob's
+	 * answer under another token stays. */
+	for (int i = 0; i < n; i++) {
+		snprintf(who, sizeof who, "token:eve/trader/c%d", i % 64);
+		snprintf(id, sizeof id, "e%d", i);
+		server_idem_store(s, who, id, (uint64_t)i, big, 4096);
+	}
+	assert_int_equal(server_idem_find(s, "token:bob/trader/oms", "B1", 6,
+	    &rep, &len), 1);
+	assert_true(s->idem.bytes <= IDEM_IDENTITY_BYTES +
+	    IDEM_PRINCIPAL_BYTES + 8192);
+	/* Many identities at once reach everyone's bound, the oldest first,
+	 * and it holds. */
+	for (int i = 0; i < 2 * n; i++) {
+		snprintf(who, sizeof who, "token:t%d/trader/x", i % 16);
+		snprintf(id, sizeof id, "m%d", i);
+		server_idem_store(s, who, id, (uint64_t)i, big, 4096);
+		assert_true(s->idem.bytes <= IDEM_MAX_BYTES);
+	}
+	assert_int_equal(server_idem_find(s, "uid:1/trader/victim", "V1", 5,
+	    &rep, &len), 0);
+	server_idem_free(s);
+	assert_int_equal(s->idem.count, 0);
+	assert_int_equal(s->idem.bytes, 0);
+	free(big);
+	free(s);
+}
+
+/*
  * A command carried out whose record the disk refused is remembered with
  * its "not durable" answer; once a journal_resume has written it, the
  * same id gets the command's own answer (found by a probe: the stale
@@ -151,6 +215,7 @@ main(void)
 		cmocka_unit_test(idem_keys_are_per_principal),
 		cmocka_unit_test(idem_reused_id_with_another_body),
 		cmocka_unit_test(idem_bounded_in_bytes),
+		cmocka_unit_test(idem_a_burst_forgets_only_its_senders),
 		cmocka_unit_test(idem_not_durable_until_resumed),
 	};
 
