@@ -150,8 +150,9 @@ static const struct field order_fields[] = {
 	OP(catchup_max, F_DOUBLE, 0, EXEC_CATCHUP_MAX),
 	{ "inside", F_BOOL, offsetof(struct parent_spec, inside), 0, 0, 0 },
 	OP(urgency, F_DOUBLE, 0, 100),
-	{ "profile", F_PROFILE, 0, 0, 1e6, 0 },
-	{ "profile_csv", F_CSV, 0, 0, 1e6, 0 },
+	/* Weights are relative: a day's volumes in shares fit. */
+	{ "profile", F_PROFILE, 0, 0, SCENARIO_PROFILE_MAX, 0 },
+	{ "profile_csv", F_CSV, 0, 0, SCENARIO_PROFILE_MAX, 0 },
 	OP(pov, F_DOUBLE, 0.01, 99),
 	OP(pov_floor, F_DOUBLE, 0, 100),
 	OP(pov_cap, F_DOUBLE, 0, 100),
@@ -260,14 +261,17 @@ static _Thread_local const char *scenario_dir_of;
 
 /* A VWAP profile from a CSV file: one weight per line, the last
  * comma-separated column counts, lines that are not numbers (a header)
- * are skipped. */
+ * are skipped.  A number out of [0, SCENARIO_PROFILE_MAX] is refused
+ * naming its line: it was skipped when negative or not finite, and taken
+ * above 1e6 while the journal's header, which carries the weights, was
+ * refused on recovery (found by a review). */
 static int
 scenario_profile_csv(struct parent_spec *ps, const char *file,
                      const char *where, char *err, size_t errlen)
 {
 	char path[1024], line[512];
 	FILE *f;
-	int n = 0;
+	int n = 0, ln = 0;
 
 	if (file[0] != '/' && scenario_dir_of != NULL)
 		snprintf(path, sizeof path, "%s/%s", scenario_dir_of, file);
@@ -279,11 +283,20 @@ scenario_profile_csv(struct parent_spec *ps, const char *file,
 		return -1;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
-		char *c = strrchr(line, ','), *end;
-		double v = strtod(c ? c + 1 : line, &end);
+		char *c = strrchr(line, ','), *end, *w = c ? c + 1 : line;
+		double v = strtod(w, &end);
 
-		if (end == (c ? c + 1 : line) || !isfinite(v) || v < 0)
+		ln++;
+		if (end == w)
 			continue;
+		if (!(v >= 0 && v <= SCENARIO_PROFILE_MAX)) {
+			w[strcspn(w, "\r\n")] = '\0';
+			snprintf(err, errlen, "%s.profile_csv %.200s: line %d: "
+			    "weight %.40s: must be a number in [0, %g]", where, path,
+			    ln, w, SCENARIO_PROFILE_MAX);
+			fclose(f);
+			return -1;
+		}
 		if (n == 64) {
 			snprintf(err, errlen, "%s.profile_csv %.200s: more than 64 "
 			    "buckets", where, path);

@@ -16,6 +16,8 @@
 #include "engine/watch/watch.h"
 
 #define SCENARIO_MAX_ORDERS 16
+/* A VWAP profile's weights are relative; a day's volumes in shares fit. */
+#define SCENARIO_PROFILE_MAX 1e12
 /* The desk's default bounds on one block ("limits"). */
 #define SCENARIO_BLOCK_SHARES 5000000LL
 #define SCENARIO_BLOCK_NOTIONAL 500e6

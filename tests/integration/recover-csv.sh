@@ -4,7 +4,10 @@
 # "profile_csv") is continued from its journal alone: the journal's header
 # holds the weights, so recovery neither looks for the file (it once looked
 # beside a temporary copy of the header's scenario, in /tmp, and refused to
-# start) nor sees it edited or gone.
+# start) nor sees it edited or gone.  The weights are a day's volumes in
+# shares, above the 1e6 that recovery once held the header's profile to
+# while the CSV took them (found by a review: such a session could not be
+# continued).  A weight out of range is refused naming its line.
 set -u
 TRANCHED=$1
 tmp=$(mktemp -d)
@@ -24,7 +27,7 @@ export XDG_CONFIG_HOME=$tmp/cfg XDG_STATE_HOME=$tmp/state
 unset TRANCHE_TOKENS TRANCHE_TOKEN TRANCHE_TOKENS_FILE
 
 mkdir "$tmp/sc"
-printf 'weight\n1\n3\n2\n' > "$tmp/sc/prof.csv"
+printf 'weight\n2500000\n1800000\n3100000\n' > "$tmp/sc/prof.csv"
 cat > "$tmp/sc/csv.json" <<'JSON'
 {"name":"csv","open":"09:30:00","close":"16:00:00",
  "market":{"sym":"QDI","tick":0.01,"px0":10000},
@@ -57,4 +60,18 @@ grep -q "continuing the session" "$tmp/b.err" ||
 	fail "recovery said nothing: $(head -3 "$tmp/b.err")"
 grep -q '"profile":\[' "$tmp/j.trj" ||
 	fail "the journal's header does not hold the profile's weights"
+
+# A negative or not-finite weight was skipped without a word, one above
+# the range taken: each is refused, naming the file's line and the value,
+# and no journal is made.
+for w in -5 nan 2e12; do
+	printf 'weight\n1\n%s\n' "$w" > "$tmp/sc/prof.csv"
+	rm -f "$tmp/bad.trj"
+	"$TRANCHED" --scenario "$tmp/sc/csv.json" --journal "$tmp/bad.trj" \
+		--speed max --exit-when-done --listen "ipc://$tmp/e" \
+		2> "$tmp/c.err" && fail "weight $w was taken"
+	grep -q "prof.csv: line 3: weight $w: must be a number in \[0, 1e+12\]" \
+		"$tmp/c.err" || fail "weight $w: $(head -3 "$tmp/c.err")"
+	[ ! -e "$tmp/bad.trj" ] || fail "weight $w left a journal"
+done
 echo "PASS recover-csv"
