@@ -69,6 +69,10 @@ struct learned_state {
 	int hard;
 	double hard_jump;
 	int q_action;
+	/* The baseline's urgency at the last decision (base_t): what a
+	 * shadow's choices are offsets of, as the live policy's are. */
+	double base_urg;
+	int64_t base_t;
 };
 
 /* What a shadow model keeps of one block (parent.shadow_state). */
@@ -111,6 +115,7 @@ learned_state_new(void)
 		s->act_t = -1;
 		s->cached_t = -1;
 		s->in_force = POLICY_BASE_ACTION;
+		s->base_t = -1;
 	}
 	return s;
 }
@@ -561,6 +566,8 @@ learned_decide(struct exec *x, struct parent *p, int64_t t,
 	}
 	if (algo_ais_pass_ops.decide(x, p, t, act) != 0)
 		return -1;
+	s->base_urg = act->urgency;
+	s->base_t = t;
 	if (mdl == NULL) {
 		/* exec_submit refuses a learned block without a model; this is
 		 * only reached by a caller that cleared it afterwards. */
@@ -653,12 +660,14 @@ static cJSON *learned_shadow_json(const struct parent *p);
 
 static void
 learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
-               int64_t t, double live_mult, int live_style, cJSON **extra)
+               int64_t t, double live_mult, int live_style,
+               const struct exec_plan *before, cJSON **extra)
 {
 	struct learned_shadow_state *s = p->shadow_state;
 	struct exec_signals sig;
-	double shares, u, l, du, base, to;
-	int64_t left, lump, T = p->spec.end - t;
+	double shares, u, l, du, base, now, to;
+	struct exec_plan after;
+	int64_t left, lump, live_lump, T = p->spec.end - t;
 	int a, style, agree, ac_curve, news;
 	int64_t at;
 	double jump;
@@ -674,6 +683,12 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 		snprintf(s->model, sizeof s->model, "%s", mdl->name);
 		p->shadow_state = s;
 	}
+	/* The shadow sees the block as the live algorithm found it: its
+	 * features and what is left count from the plan before any re-plan
+	 * at t (the live lump counted as done left the shadow's news lump a
+	 * tenth of the live one's). */
+	after = p->plan;
+	p->plan = *before;
 	learned_choose(x, p, t, mdl, &s->ls, 0, &sig);
 	a = s->ls.c.action;
 	u = policy_urgency(a);
@@ -689,10 +704,27 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 		s->news_fired = at;
 		lump = left > 0 ? (int64_t)llround(mdl->news.take * (double)left) :
 		    0;
-		l = 1;
+		style = STYLE_CROSS; /* as the live rule takes it */
 	}
-	base = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
+	p->plan = after;
+	/* The shadow's urgencies are offsets of the plan the live algorithm
+	 * made at t (now), or, beside a live policy, of that policy's
+	 * baseline at t: offsets of the live policy's own re-plan counted its
+	 * offset twice, and the same choice a disagreement (found by a
+	 * review).  It is compared with where the live one put the plan, with
+	 * the lump it took at t if it re-planned then (before: the plan it
+	 * found). */
+	now = (p->plan.on && !p->plan.own ? p->plan.kappa : p->ac_kappa) *
 	    (double)T;
+	base = now;
+	if (p->algo == &algo_learned_ops && p->algo_state != NULL) {
+		const struct learned_state *ls = p->algo_state;
+
+		if (ls->base_t == t)
+			base = ls->base_urg;
+	}
+	live_lump = p->plan.on && p->plan.t0 == t && !(before->on &&
+	    before->t0 == t) ? p->plan.lump : 0;
 	/* An "ac" urgency is AC's own plus its offset, whatever the plan in
 	 * force; it agrees only with a schedule that is an AC curve (AC's,
 	 * TWAP's -- kappa 0 --, ais-*'s, or a plan re-made on one) at the
@@ -701,14 +733,14 @@ learned_shadow(struct exec *x, struct parent *p, const struct model *mdl,
 	 * stored divided by the time left. */
 	to = (policy_anchor(a) ? p->ac_kappa * (double)T : base) + u;
 	du = T > 0 ? exec_ac_frac(to / (double)T, p->spec.interval, T) -
-	    exec_ac_frac(base / (double)T, p->spec.interval, T) : 0;
-	shares = (double)lump + (double)(left - lump) * du;
+	    exec_ac_frac(now / (double)T, p->spec.interval, T) : 0;
+	shares = (double)(lump - live_lump) + (double)(left - lump) * du;
 	ac_curve = (p->plan.on && !p->plan.own) || p->algo == &algo_ac_ops ||
 	    p->algo == &algo_twap_ops || p->algo == &algo_ais_aggr_ops ||
 	    p->algo == &algo_ais_pass_ops;
-	agree = fabs(to - base) <= 1e-9 * fmax(1, fabs(base)) &&
-	    (!policy_anchor(a) || ac_curve) && l == 0 && style == live_style &&
-	    live_mult == 1;
+	agree = fabs(to - now) <= 1e-9 * fmax(1, fabs(now)) &&
+	    (!policy_anchor(a) || ac_curve) && lump == live_lump &&
+	    style == live_style && live_mult == 1;
 	if (a != POLICY_BASE_ACTION)
 		s->ls.act_t = t;
 	s->n++;

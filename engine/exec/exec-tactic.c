@@ -717,6 +717,12 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	int live_style = !forced || p->force_style == AGGR_NEUTRAL ? -1 :
 	    p->force_style == AGGR_PASSIVE ? STYLE_PASSIVE : STYLE_CROSS;
 
+	/* The plan before a policy re-plans: a shadow chooses from it, as
+	 * the live policy did (it added its offset to the live re-plan's
+	 * urgency, and counted the same choice a disagreement: found by a
+	 * review). */
+	struct exec_plan before = p->plan;
+
 	if (p->algo->decide != NULL && !forced) {
 		struct algo_action act = { .mult = 1, .style = -1 };
 
@@ -730,7 +736,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 			if (act.style >= STYLE_PASSIVE && act.style <= STYLE_CROSS) {
 				if (x->shadow_ops != NULL)
 					x->shadow_ops->shadow(x, p, x->shadow, t, mult,
-					    act.style, &x->dec_extra);
+					    act.style, &before, &x->dec_extra);
 				exec_decide_policy(x, p, t, far, near, mult, act.style);
 				return;
 			}
@@ -739,7 +745,7 @@ exec_decide(struct exec *x, struct parent *p, int64_t t)
 	}
 	if (x->shadow_ops != NULL)
 		x->shadow_ops->shadow(x, p, x->shadow, t, mult, live_style,
-		    &x->dec_extra);
+		    &before, &x->dec_extra);
 	/* Where a passive child goes: the near touch, or with inside one
 	 * tick off the far touch when the spread leaves room. */
 	post = near;

@@ -109,6 +109,8 @@ struct algo_action {
 	int64_t lump, lump_ns;
 };
 
+struct exec_plan;
+
 struct algo_ops {
 	const char *name;
 	/* Shares that should be done by time t (0 .. qty, non-decreasing). */
@@ -154,12 +156,13 @@ struct algo_ops {
 	/* Optional: watch block p with model mdl as a shadow (tranched
 	 * --shadow): choose as if trading at a decision where the live
 	 * algorithm chose multiplier live_mult and style live_style (-1: the
-	 * tactic's own, else an enum child_style), never trade, and add a
+	 * tactic's own, else an enum child_style) and re-planned from before
+	 * to p->plan (the same when it did not), never trade, and add a
 	 * "shadow" object to *extra (created if NULL).  shadow_json: the
 	 * block's running totals, kept in p->shadow_state. */
 	void (*shadow)(struct exec *x, struct parent *p, const struct model *mdl,
 	               int64_t t, double live_mult, int live_style,
-	               cJSON **extra);
+	               const struct exec_plan *before, cJSON **extra);
 	cJSON *(*shadow_json)(const struct parent *p);
 };
 

@@ -4,7 +4,8 @@
  * refused at submit (and a switch to learned refused) when no model can be
  * loaded, naming the file; a shadow model never changes what is traded,
  * agrees with a classical schedule when it would choose "x1 tactic", and
- * counts every decision it would take otherwise, with the shares; the
+ * counts every decision it would take otherwise, with the shares (and the
+ * model trading the block, watching it, agrees at every one); the
  * untrained policy is ais-pass fill for fill; a re-plan action moves the
  * schedule as specified; the "ac" urgency keeps AC's schedule; a policy
  * woken by news decides within a second of it and says what it changed and
@@ -36,6 +37,7 @@ struct seen {
 	char woken_reason[512];  /* the first event-driven decision's reason */
 	int64_t head_book, head_no_book;  /* the policy's decisions by head */
 	char policy_choice[32];           /* the last one's choice */
+	int64_t policy_offsets;           /* decisions off the baseline */
 	char shadow_head[16];             /* the last shadow decision's head */
 };
 
@@ -60,6 +62,7 @@ seen_emit(void *arg, const char *topic, cJSON *o)
 			s->head_book++;
 		snprintf(s->policy_choice, sizeof s->policy_choice, "%s",
 		    cJSON_GetObjectItem(sh, "choice")->valuestring);
+		s->policy_offsets += strcmp(s->policy_choice, "base") != 0;
 	}
 	if (strcmp(topic, "fill") == 0) {
 		s->fills++;
@@ -235,6 +238,52 @@ shadow_watches_and_never_trades(void **state)
 	cJSON_Delete(sh);
 	model_free(&base);
 	model_free(&other);
+}
+
+/*
+ * The shipped model watching a block that the same model trades agrees at
+ * every decision: its urgency offsets start from the live policy's
+ * baseline and it sees the plan the live policy found (it added its offset
+ * to the live re-plan's, so the same choice read as a disagreement on 29%
+ * of a news-soft session's decisions: found by a review).
+ */
+static void
+shadow_of_the_trading_model_agrees(void **state)
+{
+	struct model m;
+	struct sim_params sp;
+	struct market *mk;
+	struct exec *x;
+	struct parent_spec ps = spec("learned");
+	struct seen s;
+	struct exec_emit em = { seen_emit, &s };
+	char err[256];
+	cJSON *b, *sh;
+
+	(void)state;
+	assert_int_equal(model_load(&m, model_default_path(), err, sizeof err),
+	    0);
+	memset(&s, 0, sizeof s);
+	sim_params_default(&sp);
+	assert_int_equal(market_sim_new(&mk, &sp, 21, OPEN - 300 * NS), 0);
+	market_advance(mk, OPEN - 1);
+	assert_int_equal(exec_new(&x, mk, &em), 0);
+	exec_set_model(x, &m);
+	exec_set_shadow(x, &m);
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, ps.end + NS);
+	b = exec_block_json(x, exec_get(x, 0));
+	sh = cJSON_GetObjectItem(b, "shadow");
+	assert_non_null(sh);
+	assert_true(s.policy_offsets >= 20);
+	assert_true(s.shadow_events >= 50);
+	assert_int_equal(s.shadow_disagree, 0);
+	assert_int_equal(num(sh, "disagreements"), 0);
+	assert_true(num(sh, "mean_abs_shares") == 0);
+	cJSON_Delete(b);
+	exec_free(x);
+	market_free(mk);
+	model_free(&m);
 }
 
 
@@ -1031,6 +1080,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(learned_block_needs_a_model),
 		cmocka_unit_test(shadow_watches_and_never_trades),
+		cmocka_unit_test(shadow_of_the_trading_model_agrees),
 		cmocka_unit_test(untrained_policy_is_ais_pass_fill_for_fill),
 		cmocka_unit_test(replan_action_moves_the_target),
 		cmocka_unit_test(ac_anchor_keeps_acs_schedule),
