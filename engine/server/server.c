@@ -1112,8 +1112,24 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 		}
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-		snprintf(s->jpath, sizeof s->jpath, "%s/%s-%s-%ld.trj", dir,
-		    s->sc.name, stamp, (long)getpid());
+		/* The scenario's name is anyone's text: in a file name it is
+		 * letters, digits, '-', '_' and '.' not first, the rest '_'
+		 * ("../../x" made the journal outside the directory: found by
+		 * a review). */
+		{
+			char stem[65];
+			size_t k = 0;
+
+			for (const char *c = s->sc.name; *c != '\0' &&
+			    k < sizeof stem - 1; c++, k++)
+				stem[k] = (*c >= 'a' && *c <= 'z') ||
+				    (*c >= 'A' && *c <= 'Z') ||
+				    (*c >= '0' && *c <= '9') || *c == '-' ||
+				    *c == '_' || (*c == '.' && k > 0) ? *c : '_';
+			stem[k] = '\0';
+			snprintf(s->jpath, sizeof s->jpath, "%s/%s-%s-%ld.trj",
+			    dir, k > 0 ? stem : "session", stamp, (long)getpid());
+		}
 	}
 	h = cJSON_CreateObject();
 	cJSON_AddNumberToObject(h, "format", JRNL_FORMAT_VERSION);
