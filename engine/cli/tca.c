@@ -51,6 +51,7 @@
  * damaged span is skipped with jrnl_resync() and reported on stderr: the
  * records after it are as good as the ones before.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,6 @@
 #include "engine/tca/tca.h"
 #include "ipc/protocol.h"
 
-#define TCA_MAX_BLOCKS 64
 #define TCA_MAX_SYMS 16
 /* The largest fill believed: a trillion shares, a price of 10^15 ticks. */
 #define TCA_MAX_FILL_QTY 1e12
@@ -110,8 +110,13 @@ struct tc_series {
 };
 
 struct tc {
-	struct tc_block b[TCA_MAX_BLOCKS];
+	/* Every block of the journal (64 at most until a review found the
+	 * 65th and later dropped without a word, the session's totals
+	 * wrong). */
+	struct tc_block *b;
 	int nb;
+	size_t capb;
+	int oom;
 	struct tc_child *c;
 	size_t nc, capc;
 	struct tc_series ser[TCA_MAX_SYMS];
@@ -253,8 +258,11 @@ tc_block(struct tc *tc, const char *id)
 	for (int i = 0; i < tc->nb; i++)
 		if (strcmp(tc->b[i].id, id) == 0)
 			return &tc->b[i];
-	if (tc->nb == TCA_MAX_BLOCKS)
+	if (tc->nb == INT_MAX || tc_grow((void **)&tc->b, &tc->capb,
+	    (size_t)tc->nb, sizeof *tc->b) != 0) {
+		tc->oom = 1;
 		return NULL;
+	}
 	struct tc_block *b = &tc->b[tc->nb++];
 
 	memset(b, 0, sizeof *b);
@@ -556,6 +564,7 @@ tc_free(struct tc *tc)
 		free(tc->b[i].fill_child);
 		free(tc->b[i].fill_venue);
 	}
+	free(tc->b);
 	free(tc->c);
 	for (int i = 0; i < tc->nser; i++) {
 		free(tc->ser[i].mid_t);
@@ -774,6 +783,8 @@ backtest_tca_main(int argc, char **argv)
 			rv = o != NULL ? tc_event(tc, (const char *)rec.data, o,
 			    rec.t, msg, sizeof msg) : 0;
 			cJSON_Delete(o);
+			if (tc->oom)
+				rv = -1;
 			if (rv != 0) {
 				if (rv == -1)
 					fprintf(stderr, "tranched tca: out of memory\n");
@@ -824,8 +835,14 @@ backtest_tca_main(int argc, char **argv)
 		    "markout_5m_bps,sym\n");
 	/* Rows in the blocks' order, not the journal's: which block the
 	 * journal first names depends on how the markets' steps fell. */
-	int ord[TCA_MAX_BLOCKS];
+	int *ord = malloc(((size_t)tc->nb + 1) * sizeof *ord);
 
+	if (ord == NULL) {
+		fprintf(stderr, "tranched tca: out of memory\n");
+		tc_free(tc);
+		free(tc);
+		return 1;
+	}
 	for (int i = 0; i < tc->nb; i++)
 		ord[i] = i;
 	tc_order = tc;
@@ -1019,6 +1036,7 @@ backtest_tca_main(int argc, char **argv)
 		    tc->nser, tc->nser == 1 ? "" : "s", sess_value > 0 ?
 		    (double)(sess_usd / sess_value * 1e4L) : 0.0,
 		    (double)sess_usd);
+	free(ord);
 	tc_free(tc);
 	free(tc);
 	return 0;

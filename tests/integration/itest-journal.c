@@ -15,6 +15,7 @@
  *   journals (written with the journal API) whose fill or header cannot be
  *   right are refused with exit 1, naming the offset and field or the
  *   version, while the same journal with a sane fill is analysed.
+ * tca_reports_every_block: 70 blocks, 70 rows and the session's line.
  * tca_and_replay_skip_a_damaged_span: a fill in the middle is damaged;
  *   tca reports the fills after it too and names the span, and `tranched
  *   replay` plays to the last event and names the span.
@@ -526,6 +527,55 @@ static void
 craft_session(const char *path)
 {
 	craft(path, HDR, 3, "10001", "100", 0);
+}
+
+/*
+ * tca reports every block of a journal: 70 here, each with a child and a
+ * fill (it kept the first 64 and dropped the rest without a word, the
+ * session's totals wrong: found by a review).
+ */
+static void
+tca_reports_every_block(void **state)
+{
+	char dir[256], path[300], out[300], buf[512];
+	struct jrnl *j;
+	uint64_t seq = 1;
+	char *txt;
+	size_t len;
+	int rows = 0;
+
+	(void)state;
+	make_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/many.trj", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	assert_int_equal(jrnl_create(&j, path, HDR), 0);
+	append_event(j, "book", seq++, T0, "{\"sym\":\"QDI\",\"bids\":[[9999,"
+	    "100]],\"asks\":[[10001,100]]}");
+	for (int b = 1; b <= 70; b++) {
+		snprintf(buf, sizeof buf, "{\"id\":\"%d\",\"sym\":\"QDI\","
+		    "\"side\":\"buy\",\"qty\":100,\"start\":\"34200000000000\","
+		    "\"end\":\"34260000000000\",\"arrival_px\":10000,\"algo\":"
+		    "\"twap\",\"state\":\"WORKING\"}", b);
+		append_event(j, "block", seq++, T0, buf);
+		snprintf(buf, sizeof buf, "{\"id\":\"c%d\",\"block\":\"%d\","
+		    "\"px\":10001,\"qty\":100,\"mid\":10000,\"half_spread\":1,"
+		    "\"style\":\"take\"}", b, b);
+		append_event(j, "child", seq++, T0, buf);
+		snprintf(buf, sizeof buf, "{\"block\":\"%d\",\"child\":\"c%d\","
+		    "\"sym\":\"QDI\",\"px\":10001,\"qty\":100,\"liq\":"
+		    "\"aggressive\"}", b, b);
+		append_event(j, "fill", seq++, T0 + SEC, buf);
+	}
+	jrnl_close(j);
+	assert_int_equal(run("'%s' tca %s --csv >%s", tranched, path, out), 0);
+	txt = slurp(out, &len);
+	for (char *p = txt; (p = strchr(p, '\n')) != NULL; p++)
+		rows++;
+	free(txt);
+	assert_int_equal(rows, 71); /* the header and 70 blocks */
+	assert_int_equal(run("'%s' tca %s >%s", tranched, path, out), 0);
+	assert_file_has(out, "session  70 blocks");
+	remove_dir(dir);
 }
 
 static void
@@ -1450,6 +1500,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(journal_lock_names_the_holder),
 		cmocka_unit_test(snapshot_prints_are_the_sessions),
 		cmocka_unit_test(tca_refuses_impossible_fills),
+		cmocka_unit_test(tca_reports_every_block),
 		cmocka_unit_test(tca_refuses_other_protocols),
 		cmocka_unit_test(recovery_names_a_bad_header_seed),
 		cmocka_unit_test(tca_and_replay_skip_a_damaged_span),
