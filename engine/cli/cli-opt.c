@@ -6,6 +6,7 @@
  * a terminal.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,22 @@ cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
 	if (ipc_number_text(v, &d) != 0 || !(d >= lo && d <= hi)) {
 		fprintf(stderr, "%s: --%s %s: must be a number in [%g, %g]\n", prog,
 		    opt, v, lo, hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int
+cli_opt_whole(const char *prog, const char *opt, const char *v, double lo,
+              double hi, double *out)
+{
+	double d;
+
+	if (ipc_number_text(v, &d) != 0 || !(d >= lo && d <= hi) ||
+	    d != floor(d)) {
+		fprintf(stderr, "%s: --%s %s: must be a whole number in [%g, %g]\n",
+		    prog, opt, v, lo, hi);
 		return -1;
 	}
 	*out = d;

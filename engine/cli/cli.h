@@ -43,6 +43,9 @@ extern const struct cli_cmd cli_dealer_table_cmd;
  * option and the value. */
 int cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
                 double hi, double *out);
+/* The same for a count: a whole number (1.5 sessions was taken as 1). */
+int cli_opt_whole(const char *prog, const char *opt, const char *v,
+                  double lo, double hi, double *out);
 int cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
 /* Split s in place at commas into at most max words (out[]); their
  * number, or -1, s untouched, when there are more than max or one is

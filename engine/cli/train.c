@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/cli/cli.h"
@@ -37,6 +38,9 @@
 /* A number option of this command (cli_opt_num). */
 #define lt_num(opt, v, lo, hi, out) \
 	cli_opt_num("tranched train", opt, v, lo, hi, out)
+/* A count: a whole number. */
+#define lt_whole(opt, v, lo, hi, out) \
+	cli_opt_whole("tranched train", opt, v, lo, hi, out)
 
 #define LEARNED_TEST_SEEDS 1000000ULL   /* 1 .. 999,999: test only */
 #define LEARNED_TRAIN_SEED 10000000ULL
@@ -511,22 +515,22 @@ learned_train_main(int argc, char **argv)
 			scarg = optarg;
 			break;
 		case O_EP:
-			bad = lt_num("episodes", optarg, 1, 1e9, &episodes);
+			bad = lt_whole("episodes", optarg, 1, 1e9, &episodes);
 			break;
 		case O_OUT:
 			out = optarg;
 			break;
 		case O_JOBS:
-			bad = lt_num("jobs", optarg, 1, 64, &jobs);
+			bad = lt_whole("jobs", optarg, 1, 64, &jobs);
 			break;
 		case O_SEED:
-			bad = lt_num("seed", optarg, 0, 1e15, &seed);
+			bad = lt_whole("seed", optarg, 0, 1e15, &seed);
 			break;
 		case O_PAIRS:
-			bad = lt_num("pairs", optarg, 1, 256, &pairs);
+			bad = lt_whole("pairs", optarg, 1, 256, &pairs);
 			break;
 		case O_PER:
-			bad = lt_num("per", optarg, 1, 1000, &per);
+			bad = lt_whole("per", optarg, 1, 1000, &per);
 			break;
 		case O_SIGMA:
 			bad = lt_num("sigma", optarg, 1e-6, 10, &sigma);
@@ -542,13 +546,13 @@ learned_train_main(int argc, char **argv)
 			bad = lt_num("prior", optarg, 1e-6, 100, &prior);
 			break;
 		case O_VAL:
-			bad = lt_num("val-episodes", optarg, 1, 100000, &val);
+			bad = lt_whole("val-episodes", optarg, 1, 100000, &val);
 			break;
 		case O_RVAL:
-			bad = lt_num("rule-val-episodes", optarg, 1, 100000, &rval);
+			bad = lt_whole("rule-val-episodes", optarg, 1, 100000, &rval);
 			break;
 		case O_VEVERY:
-			bad = lt_num("validate-every", optarg, 1, 100000, &vevery);
+			bad = lt_whole("validate-every", optarg, 1, 100000, &vevery);
 			break;
 		case O_CURVE:
 			curve = optarg;
@@ -583,10 +587,10 @@ learned_train_main(int argc, char **argv)
 			}
 			break;
 		case O_PEPOCHS:
-			bad = lt_num("ppo-epochs", optarg, 1, 100, &pepochs);
+			bad = lt_whole("ppo-epochs", optarg, 1, 100, &pepochs);
 			break;
 		case O_MB:
-			bad = lt_num("minibatch", optarg, 1, 1e6, &mbsz);
+			bad = lt_whole("minibatch", optarg, 1, 1e6, &mbsz);
 			break;
 		case O_CLIP:
 			bad = lt_num("clip", optarg, 1e-6, 10, &clip);
@@ -607,10 +611,10 @@ learned_train_main(int argc, char **argv)
 			bad = lt_num("max-grad", optarg, 0, 1e6, &maxg);
 			break;
 		case O_ITERS:
-			bad = lt_num("iterations", optarg, 1, 100, &iters);
+			bad = lt_whole("iterations", optarg, 1, 100, &iters);
 			break;
 		case O_POINTS:
-			bad = lt_num("points", optarg, 1, 100, &points);
+			bad = lt_whole("points", optarg, 1, 100, &points);
 			break;
 		case O_HOLD:
 			bad = lt_num("hold", optarg, 1e-3, 1, &hold);
@@ -772,6 +776,26 @@ learned_train_main(int argc, char **argv)
 	snprintf(cpath, sizeof cpath, "%s", curve != NULL ? curve : out);
 	if (curve == NULL)
 		snprintf(cpath, sizeof cpath, "%s.csv", out);
+	/* --out is written at the end: one that cannot be is refused now,
+	 * not after the training (found by a review: 15 minutes of
+	 * scripts/train, then "Is a directory"). */
+	{
+		struct stat st;
+		int existed = stat(out, &st) == 0;
+		FILE *of = NULL;
+
+		if ((existed && !S_ISREG(st.st_mode)) ||
+		    (of = fopen(out, "a")) == NULL) {
+			fprintf(stderr, "tranched train: --out %s: %s\n", out,
+			    existed && !S_ISREG(st.st_mode) ?
+			    "not a regular file" : strerror(errno));
+			model_free(&mdl);
+			goto out;
+		}
+		fclose(of);
+		if (!existed)
+			unlink(out);
+	}
 	if (states != NULL && (sf = fopen(states, "w")) == NULL) {
 		fprintf(stderr, "tranched train: --states %s: %s\n", states,
 		    strerror(errno));

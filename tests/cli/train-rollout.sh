@@ -5,8 +5,9 @@
 # points depend on seed, iteration and session only, and runs are filed by
 # index, and the rule leaves both alone); the
 # model is linear, leaves its baseline somewhere (the fit moved it), and
-# records the trainer's settings; bad rollout options are refused naming
-# the option and the value, and write nothing; --states writes every
+# records the trainer's settings; bad rollout options (fractional counts,
+# an --out that cannot be written, refused before training) are refused
+# naming the option and the value, and write nothing; --states writes every
 # labelled state; --no-book-head carries another model's network in as
 # the head for markets with no book, leaving the trained head as it was;
 # --news-rule tunes the news confirmation and records every setting;
@@ -204,6 +205,27 @@ bad "--no-book-head model $tmp/none.json" --method rollout --no-book-head "$tmp/
 bad "--no-book-head model $tmp/h-short.json" --method rollout --no-book-head "$tmp/h-short.json"
 bad "--no-book-head $tmp/h-swap.json: the no-book head must read" --method rollout \
 	--no-book-head "$tmp/h-swap.json"
+# Counts are whole numbers (1.5 was taken as 1; found by a review).
+bad '--jobs 1.5: must be a whole number' --method rollout --jobs 1.5
+bad '--iterations 1.7: must be a whole number' --method rollout --iterations 1.7
+bad '--points 2.5: must be a whole number' --method rollout --points 2.5
+bad '--episodes 1.5: must be a whole number' --method rollout --episodes 1.5
+# An --out that cannot be written is refused before training, not after
+# it (found by a review), and leaves no curve.
+mkdir "$tmp/adir"
+start=$(date +%s%N)
+if "$T" train --method rollout --scenarios calm --episodes 8 --out "$tmp/adir" 2> "$tmp/err"; then
+	fail "--out a directory accepted"
+fi
+grep -qF -- "--out $tmp/adir: not a regular file" "$tmp/err" || fail "--out dir: $(cat "$tmp/err")"
+[ ! -e "$tmp/adir.csv" ] || fail "--out dir: wrote a curve"
+if "$T" train --method rollout --scenarios calm --episodes 8 --out "$tmp/no/such/m.json" 2> "$tmp/err"; then
+	fail "--out in no directory accepted"
+fi
+grep -qF -- "--out $tmp/no/such/m.json: No such file or directory" "$tmp/err" ||
+	fail "--out no dir: $(cat "$tmp/err")"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] ||
+	fail "--out refused only after training"
 if "$T" train --method rollout --scenarios program --episodes 2 --out "$tmp/bad.json" 2> "$tmp/err"; then
 	fail "rollout on a session of several blocks accepted"
 fi
