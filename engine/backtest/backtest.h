@@ -87,11 +87,14 @@ double backtest_leak_bps(const double *a, const double *b, size_t n,
                          int h, int *used);
 
 /* Summary statistics of n values: mean, sample sd, 95% interval of the
- * mean (normal approximation, 1.96 standard errors). */
+ * mean (Student's t with n - 1 degrees of freedom; NAN for one value). */
 struct bt_stats {
 	int n;
 	double mean, sd, lo, hi;
 };
 void backtest_stats(const double *v, int n, struct bt_stats *s);
+/* The 97.5% point of Student's t with df degrees of freedom (NAN below 1):
+ * backtest_stats' 95% interval is mean +- it x sd / sqrt(n). */
+double backtest_t975(int df);
 
 #endif

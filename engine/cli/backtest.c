@@ -54,6 +54,17 @@ bt_first_time(uint64_t *seen, int *n, const char *msg)
 	return 1;
 }
 
+/* A JSON number with four decimals, or null where there is none (an
+ * interval of one session). */
+static void
+bt_jnum(char *dst, size_t n, double v)
+{
+	if (isfinite(v))
+		snprintf(dst, n, "%.4f", v);
+	else
+		snprintf(dst, n, "null");
+}
+
 static void
 bt_usage(FILE *f)
 {
@@ -185,12 +196,16 @@ backtest_main(int argc, char **argv)
 			errno = 0;
 			{
 				long long v = strtoll(optarg, &end, 10);
+				/* A session's seed is the daemon's: up to 2^63 - 1
+				 * (the base was held to 1e8, so the daemon's larger
+				 * seeds could not be backtested: found by a review). */
+				long long hi = c == O_SEEDS ? 100000000LL : INT64_MAX;
 
-				if (errno != 0 || *end != '\0' || v < (c == O_SEEDS) ||
-				    v > 100000000LL) {
+				if (errno != 0 || *end != '\0' || optarg[0] == '\0' ||
+				    v < (c == O_SEEDS) || v > hi) {
 					fprintf(stderr, "tranched backtest: --%s %s: must be a "
-					    "whole number %s\n", c == O_SEEDS ? "seeds" :
-					    "seed-base", optarg, c == O_SEEDS ? ">= 1" : ">= 0");
+					    "whole number from %d to %lld\n", c == O_SEEDS ?
+					    "seeds" : "seed-base", optarg, c == O_SEEDS, hi);
 					return 2;
 				}
 				*(c == O_SEEDS ? &nseeds : &base) = v;
@@ -203,14 +218,20 @@ backtest_main(int argc, char **argv)
 			}
 			sets[nsets++] = optarg;
 			break;
-		case O_JOBS:
-			jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || jobs < 1 || jobs > 256) {
+		case O_JOBS: {
+			/* Range-checked before it is an int: 4294967298 was 2. */
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			jobs = errno == 0 && v >= 1 && v <= 256 ? (int)v : 0;
+			if (*end != '\0' || optarg[0] == '\0' || jobs < 1) {
 				fprintf(stderr, "tranched backtest: --jobs %s: must be "
 				    "1..256\n", optarg);
 				return 2;
 			}
 			break;
+		}
 		case O_JSON:
 			json = 1;
 			break;
@@ -263,6 +284,12 @@ backtest_main(int argc, char **argv)
 	}
 	if (nsc == 0 || nalgo == 0 || nseeds == 0 || optind < argc) {
 		bt_usage(stderr);
+		return 2;
+	}
+	if (base > INT64_MAX - (nseeds - 1)) {
+		fprintf(stderr, "tranched backtest: --seed-base %lld with --seeds "
+		    "%lld: the last seed would pass %lld\n", base, nseeds,
+		    (long long)INT64_MAX);
 		return 2;
 	}
 	/* The learned policy's model is read once here: a file it cannot use
@@ -465,12 +492,15 @@ backtest_main(int argc, char **argv)
 
 			if (!r->ok)
 				continue;
-			/* A label with a venue set has commas: quoted. */
+			char qn[160];
+
+			/* A label with a venue set has commas: quoted; a
+			 * scenario's name when it has one. */
 			fprintf(f, "%s,\"%s\",%lld,%.2f,%.4f,%.6f,%.4f,%.0f,%lld,%.2f,"
 			    "%.2f,%.2f,%.0f,%lld,%lld,%lld,%.2f,%.2f,%d,%.4f,%.4f,%d,"
 			    "%.4f,%.4f\n",
-			    sc[r->sc].name, vlabel[r->algo], base + r->seed_ix,
-			    r->r.is_usd, r->r.is_bps, r->r.completion,
+			    cli_csv_field(qn, sizeof qn, sc[r->sc].name),
+			    vlabel[r->algo], base + r->seed_ix, r->r.is_usd, r->r.is_bps, r->r.completion,
 			    r->r.participation, r->r.first_slice,
 			    (long long)r->r.refused, r->r.venue_pct[VENUE_LIT],
 			    r->r.venue_pct[VENUE_DARK], r->r.venue_pct[VENUE_RFQ],
@@ -568,18 +598,29 @@ backtest_main(int argc, char **argv)
 			leak = n ? leak / n : 0;
 			pred = n ? pred / n : 0;
 			if (json) {
-				printf("{\"scenario\":\"%s\",\"algo\":\"%s\",\"n\":%d,"
+				/* Strings escaped (a name with a quote made the line
+				 * not JSON), and an interval of one session null. */
+				char *jn = cli_json_string(sc[i].name);
+				char *ja = cli_json_string(vlabel[a]);
+				char l1[40], h1[40], l2[40], h2[40];
+
+				bt_jnum(l1, sizeof l1, s.lo);
+				bt_jnum(h1, sizeof h1, s.hi);
+				bt_jnum(l2, sizeof l2, ds.lo);
+				bt_jnum(h2, sizeof h2, ds.hi);
+				printf("{\"scenario\":%s,\"algo\":%s,\"n\":%d,"
 				    "\"is_bps_mean\":%.4f,\"is_bps_sd\":%.4f,"
-				    "\"ci95_lo\":%.4f,\"ci95_hi\":%.4f,"
+				    "\"ci95_lo\":%s,\"ci95_hi\":%s,"
 				    "\"is_usd_mean\":%.2f,\"is_usd_sd\":%.2f,"
 				    "\"completion\":%.4f,\"participation\":%.4f,"
-				    "\"diff_bps_mean\":%.4f,\"diff_ci95_lo\":%.4f,"
-				    "\"diff_ci95_hi\":%.4f,\"seed_base\":%lld,"
+				    "\"diff_bps_mean\":%.4f,\"diff_ci95_lo\":%s,"
+				    "\"diff_ci95_hi\":%s,\"seed_base\":%lld,"
 				    "\"lit_pct\":%.2f,\"dark_pct\":%.2f,\"rfq_pct\":%.2f,"
 				    "\"leak_shares\":%.0f,\"pred_trigs\":%.2f,"
 				    "\"rfq_asked\":%.0f,\"rfq_won\":%.0f",
-				    sc[i].name, vlabel[a], n, s.mean, s.sd, s.lo, s.hi,
-				    sd_usd.mean, sd_usd.sd, comp, pov, ds.mean, ds.lo, ds.hi,
+				    jn != NULL ? jn : "null", ja != NULL ? ja : "null", n,
+				    s.mean, s.sd, l1, h1,
+				    sd_usd.mean, sd_usd.sd, comp, pov, ds.mean, l2, h2,
 				    base, vp[VENUE_LIT], vp[VENUE_DARK], vp[VENUE_RFQ], leak,
 				    pred, asked, won);
 				static const char *const xn[6] = { "dark_fill_rate",
@@ -588,20 +629,30 @@ backtest_main(int argc, char **argv)
 
 				/* Each as mean, its 95% interval and the sessions it
 				 * exists in; null when in none. */
+				cJSON_free(jn);
+				cJSON_free(ja);
 				for (int q = 0; q < 6; q++)
-					if (xs[q].n > 0)
-						printf(",\"%s\":%.4f,\"%s_lo\":%.4f,\"%s_hi\":"
-						    "%.4f,\"%s_n\":%d", xn[q], xs[q].mean, xn[q],
-						    xs[q].lo, xn[q], xs[q].hi, xn[q], xs[q].n);
-					else
+					if (xs[q].n > 0) {
+						bt_jnum(l1, sizeof l1, xs[q].lo);
+						bt_jnum(h1, sizeof h1, xs[q].hi);
+						printf(",\"%s\":%.4f,\"%s_lo\":%s,\"%s_hi\":"
+						    "%s,\"%s_n\":%d", xn[q], xs[q].mean, xn[q],
+						    l1, xn[q], h1, xn[q], xs[q].n);
+					} else
 						printf(",\"%s\":null,\"%s_n\":0", xn[q], xn[q]);
 				printf("}\n");
 			} else {
 				char ci[32], dci[40];
 
-				snprintf(ci, sizeof ci, "[%.2f, %.2f]", s.lo, s.hi);
+				/* One session has no interval. */
+				if (isnan(s.lo))
+					snprintf(ci, sizeof ci, "-");
+				else
+					snprintf(ci, sizeof ci, "[%.2f, %.2f]", s.lo, s.hi);
 				if (a == 0)
 					snprintf(dci, sizeof dci, "-");
+				else if (isnan(ds.lo))
+					snprintf(dci, sizeof dci, "%+.2f", ds.mean);
 				else
 					snprintf(dci, sizeof dci, "%+.2f [%+.2f, %+.2f]",
 					    ds.mean, ds.lo, ds.hi);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "engine/cli/cli.h"
 #include "engine/model/nn.h"
 #include "ipc/codec.h"
@@ -104,4 +106,34 @@ cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden)
 		hidden[(*nhidden)++] = (int)v;
 	}
 	return 0;
+}
+
+const char *
+cli_csv_field(char *dst, size_t n, const char *s)
+{
+	size_t j = 0;
+
+	if (s[strcspn(s, ",\"\r\n")] == '\0')
+		return s;
+	if (n < 3)
+		return "";
+	dst[j++] = '"';
+	for (; *s != '\0' && j + 3 < n; s++) {
+		if (*s == '"')
+			dst[j++] = '"';
+		dst[j++] = *s;
+	}
+	dst[j++] = '"';
+	dst[j] = '\0';
+	return dst;
+}
+
+char *
+cli_json_string(const char *s)
+{
+	cJSON *v = cJSON_CreateString(s);
+	char *txt = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(v);
+	return txt;
 }

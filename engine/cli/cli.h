@@ -47,6 +47,11 @@ int cli_opt_num(const char *prog, const char *opt, const char *v, double lo,
 int cli_opt_whole(const char *prog, const char *opt, const char *v,
                   double lo, double hi, double *out);
 int cli_opt_hidden(const char *prog, char *arg, int *hidden, int *nhidden);
+/* A CSV field: s itself, or s quoted into dst (n bytes) when it holds a
+ * comma, a quote or a line break ("a,b" made a row of one more field). */
+const char *cli_csv_field(char *dst, size_t n, const char *s);
+/* s as a JSON string, quotes included (cJSON_free it), or NULL. */
+char *cli_json_string(const char *s);
 /* Split s in place at commas into at most max words (out[]); their
  * number, or -1, s untouched, when there are more than max or one is
  * empty (a comma at either end, or two together). */

@@ -902,16 +902,22 @@ backtest_tca_main(int argc, char **argv)
 		sess_value += (long double)b->arrival * tk * (long double)b->qty;
 		sess_n++;
 		if (csv) {
+			/* Text from the journal quoted where it must be (a
+			 * symbol "X,Y" made a row of one more field). */
+			char q1[40], q2[56], q3[40], q4[40];
+
 			printf("%s,%s,%s,%lld,%lld,%s,%.4f,%.4f,%.3f,%.2f,%.2f,%.2f,"
 			    "%.2f,%.2f,%.4f,%.3f,%.4f,%.3f,%.3f,%.2f,%.3f,%.3f,%s\n",
-			    b->id,
-			    b->algo, b->side == BOOK_BID ? "buy" : "sell",
-			    (long long)b->qty, (long long)r.filled, b->state,
+			    cli_csv_field(q1, sizeof q1, b->id),
+			    cli_csv_field(q2, sizeof q2, b->algo),
+			    b->side == BOOK_BID ? "buy" : "sell",
+			    (long long)b->qty, (long long)r.filled,
+			    cli_csv_field(q3, sizeof q3, b->state),
 			    b->arrival * tk, r.avg_px * tk, r.is_bps, r.is_usd,
 			    r.spread_usd, r.temp_usd, r.timing_usd, r.opp_usd,
 			    r.vwap * tk, r.vs_vwap_bps, r.twap_mid * tk, r.vs_twap_bps,
 			    r.participation, r.passive_share, r.markout1_bps,
-			    r.markout5_bps, se->sym);
+			    r.markout5_bps, cli_csv_field(q4, sizeof q4, se->sym));
 		} else if (json) {
 			cJSON *o = cJSON_CreateObject(), *ch = cJSON_CreateArray();
 
