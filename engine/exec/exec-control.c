@@ -169,7 +169,10 @@ exec_limit(struct exec *x, uint32_t id, const struct exec_limits *l, char *err,
 	for (size_t i = 0; i < x->nparents; i++) {
 		struct parent *p = x->parents[i];
 
-		if (id != 0 && p->id != id)
+		/* A block that has ended keeps the terms it traded under (a
+		 * throttle of every block rewrote a cancelled one's cap:
+		 * found by a review), as at_end already did. */
+		if ((id != 0 && p->id != id) || EXEC_STATE_FINAL(p->state))
 			continue;
 		if (l->pct > 0) {
 			p->spec.max_pov = l->pct;

@@ -5,7 +5,8 @@
  * from kill to release whatever happens to the blocks; an aggression cap
  * of passive never crosses, not even at the end of the window, and says so;
  * a forced aggressive style crosses while it lasts; the maximum child
- * bounds every child, the end-of-window clean-up's too; a block paused at
+ * bounds every child, the end-of-window clean-up's too; a throttle of
+ * every block leaves the ended ones alone; a block paused at
  * its end never sweeps; a switch of algorithm takes the new schedule; the
  * alerts say what happened with the numbers; a manual child passes the
  * risk checks or is refused naming the limit; a new limit price cancels
@@ -328,6 +329,41 @@ block_payload_decomposes_the_shortfall(void **state)
 		assert_true(num(o, "mkt_vol") == vol);
 	}
 	cJSON_Delete(o);
+	exec_free(x);
+	market_free(m);
+}
+
+/*
+ * A throttle of every block leaves the blocks that have ended alone: a
+ * cancelled block kept its cap and largest child as it traded (they were
+ * rewritten: found by a review), while a working one takes them.
+ */
+static void
+throttle_of_every_block_leaves_ended_ones(void **state)
+{
+	struct market *m;
+	struct exec *x;
+	struct seen s;
+	char err[256];
+	struct exec_limits l = { .pct = 33, .max_child = 77, .aggression = -1 };
+	struct parent_spec ps;
+	struct parent *a, *b;
+
+	(void)state;
+	session(&m, &x, &s);
+	ps = exec_get(x, 0)->spec;
+	ps.qty = 20000;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_tick(x, OPEN + 120 * NS);
+	assert_int_equal(exec_cancel(x, 1, err, sizeof err), 0);
+	assert_int_equal(exec_limit(x, 0, &l, err, sizeof err), 0);
+	a = exec_find(x, 1);
+	b = exec_find(x, 2);
+	assert_int_equal(a->state, PARENT_CANCELLED);
+	assert_true(a->spec.max_pov == 100);
+	assert_int_equal(a->max_child, 0);
+	assert_true(b->spec.max_pov == 33);
+	assert_int_equal(b->max_child, 77);
 	exec_free(x);
 	market_free(m);
 }
@@ -662,6 +698,7 @@ main(void)
 		cmocka_unit_test(passive_cap_never_crosses),
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
+		cmocka_unit_test(throttle_of_every_block_leaves_ended_ones),
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
 		cmocka_unit_test(switch_to_ac_takes_the_ac_schedule),
