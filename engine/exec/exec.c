@@ -380,6 +380,24 @@ exec_submit(struct exec *x, const struct parent_spec *s, uint32_t *id,
 		    (long long)s->qty);
 		return -1;
 	}
+	/* Cash is kept in ticks x shares, 64 bits: a block worth more than
+	 * EXEC_MAX_VALUE at the market's price now is refused, with room
+	 * for the price to move 90-fold (a $1e6 price in millionths and a
+	 * billion shares, each within its own range, overflowed the
+	 * accounts: found by a review). */
+	{
+		double px = market_mid(m);
+
+		if (!(px > 0))
+			px = (double)m->last_px;
+		if (px > 0 && px * (double)s->qty > EXEC_MAX_VALUE) {
+			snprintf(err, errlen, "qty %lld: at %.0f ticks the block is "
+			    "worth %.3g ticks x shares, more than the %.0e its "
+			    "accounts hold", (long long)s->qty, px,
+			    px * (double)s->qty, EXEC_MAX_VALUE);
+			return -1;
+		}
+	}
 	if (s->side != BOOK_BID && s->side != BOOK_ASK) {
 		snprintf(err, errlen, "side %d: must be buy or sell", s->side);
 		return -1;

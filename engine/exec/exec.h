@@ -111,6 +111,10 @@ struct algo_action {
 
 struct exec_plan;
 
+/* The most a block may be worth at submit, ticks x shares (cash is 64-bit
+ * ticks x shares: 9.2e18 leaves the price room to move 90-fold). */
+#define EXEC_MAX_VALUE 1e17
+
 struct algo_ops {
 	const char *name;
 	/* Shares that should be done by time t (0 .. qty, non-decreasing). */

@@ -6,7 +6,8 @@
  * of passive never crosses, not even at the end of the window, and says so;
  * a forced aggressive style crosses while it lasts; the maximum child
  * bounds every child, the end-of-window clean-up's too; a throttle of
- * every block leaves the ended ones alone; a block paused at
+ * every block leaves the ended ones alone; a block worth more than its
+ * accounts hold is refused; a block paused at
  * its end never sweeps; a switch of algorithm takes the new schedule; the
  * alerts say what happened with the numbers; a manual child passes the
  * risk checks or is refused naming the limit; a new limit price cancels
@@ -368,6 +369,47 @@ throttle_of_every_block_leaves_ended_ones(void **state)
 	market_free(m);
 }
 
+/*
+ * A block worth more than its 64-bit accounts can hold at the market's
+ * price is refused at submit, naming qty and the price: a $1e6 price in
+ * millionths and a billion shares, each within its range, overflowed the
+ * cash (found by a review).  One at the bound is taken.
+ */
+static void
+block_worth_past_the_accounts_is_refused(void **state)
+{
+	struct sim_params sp;
+	struct market *m;
+	struct exec *x;
+	struct parent_spec ps = { 0 };
+	char err[256];
+
+	(void)state;
+	sim_params_default(&sp);
+	sp.px0 = 1000000000000LL;
+	sp.mm_size = 100000000;
+	assert_int_equal(market_sim_new(&m, &sp, 11, OPEN - 300 * NS), 0);
+	market_advance(m, OPEN - 1);
+	assert_int_equal(exec_new(&x, m, NULL), 0);
+	strcpy(ps.sym, "QDI");
+	strcpy(ps.algo, "twap");
+	ps.side = BOOK_ASK;
+	ps.qty = 1000000000;
+	ps.start = OPEN;
+	ps.end = OPEN + 600 * NS;
+	ps.interval = 60 * NS;
+	ps.lot = 100;
+	ps.max_pov = 100;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "qty 1000000000: at "));
+	assert_non_null(strstr(err, "accounts hold"));
+	assert_int_equal(exec_count(x), 0);
+	ps.qty = 50000;
+	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	exec_free(x);
+	market_free(m);
+}
+
 static void
 max_child_bounds_every_child(void **state)
 {
@@ -699,6 +741,7 @@ main(void)
 		cmocka_unit_test(forced_aggressive_crosses_while_it_lasts),
 		cmocka_unit_test(max_child_bounds_every_child),
 		cmocka_unit_test(throttle_of_every_block_leaves_ended_ones),
+		cmocka_unit_test(block_worth_past_the_accounts_is_refused),
 		cmocka_unit_test(block_payload_decomposes_the_shortfall),
 		cmocka_unit_test(paused_block_at_its_end_never_sweeps),
 		cmocka_unit_test(switch_to_ac_takes_the_ac_schedule),
