@@ -394,6 +394,7 @@ backtest_stats(const double *v, int n, struct bt_stats *s)
 
 	memset(s, 0, sizeof *s);
 	s->n = n;
+	s->lo = s->hi = NAN;
 	if (n <= 0)
 		return;
 	for (int i = 0; i < n; i++)
