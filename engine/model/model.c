@@ -576,11 +576,15 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0 ||
 	    !cJSON_IsNumber(ver) || ver->valuedouble != (double)ver->valueint ||
 	    ver->valueint < MODEL_VERSION_MIN || ver->valueint > MODEL_VERSION) {
-		snprintf(err, errlen, "format \"%s\" version %g: this engine reads "
-		    "%s version %d to %d (re-train: scripts/train)",
+		/* The version as the file wrote it ("5" read as nan). */
+		char *v = ver != NULL ? cJSON_PrintUnformatted(ver) : NULL;
+
+		snprintf(err, errlen, "format \"%.60s\" version %.40s: this engine "
+		    "reads %s version %d to %d (re-train: scripts/train)",
 		    cJSON_IsString(fmt) ? fmt->valuestring : "?",
-		    cJSON_IsNumber(ver) ? ver->valuedouble : NAN, MODEL_FORMAT,
+		    v != NULL ? v : "(missing)", MODEL_FORMAT,
 		    MODEL_VERSION_MIN, MODEL_VERSION);
+		cJSON_free(v);
 		return -1;
 	}
 	if (!cJSON_IsArray(feats) || cJSON_GetArraySize(feats) < 1 ||
@@ -600,6 +604,15 @@ model_from_json(struct model *m, const cJSON *o, char *err, size_t errlen)
 			    n->valuestring : "?");
 			return -1;
 		}
+		/* Each once: a name twice fed one input where the network was
+		 * trained on another (found by a review). */
+		for (int k = 0; k < m->nfeat; k++)
+			if (m->feat[k] == id) {
+				snprintf(err, errlen, "feature \"%s\" is named twice "
+				    "(features %d and %d): refusing the model", n->valuestring,
+				    k, m->nfeat);
+				return -1;
+			}
 		m->feat[m->nfeat++] = id;
 	}
 	if (model_check_list(acts, "urgency", urgs, POLICY_NURG, err, errlen) != 0 ||

@@ -312,9 +312,19 @@ nn_from_json(struct nn *n, const cJSON *o, int nin_want, int nout_want,
 		return -1;
 	}
 	cJSON_ArrayForEach(it, w) {
-		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-			snprintf(err, errlen, "\"weights\"[%zu]: not a finite number",
-			    k);
+		/* Finite is not enough: weights of 1.7e308 overflowed every
+		 * score, and the policy fell back to its baseline without a
+		 * word (found by a review). */
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
+		    fabs(it->valuedouble) > NN_WEIGHT_MAX) {
+			char *v = cJSON_IsNumber(it) && isfinite(it->valuedouble) ?
+			    cJSON_PrintUnformatted(it) : NULL;
+
+			snprintf(err, errlen, "\"weights\"[%zu] %s: must be a "
+			    "number within +-%g", k, v != NULL ? v :
+			    cJSON_IsNumber(it) ? "(not finite)" : "(not a number)",
+			    NN_WEIGHT_MAX);
+			cJSON_free(v);
 			nn_free(n);
 			return -1;
 		}

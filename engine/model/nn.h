@@ -22,6 +22,9 @@
 
 #define NN_MAX_LAYERS 4
 #define NN_MAX_WIDTH 64
+/* The largest weight a file may hold: the shipped policy's largest is
+ * 1000; scores past a double's range decide nothing. */
+#define NN_WEIGHT_MAX 1e6
 
 enum nn_act { NN_LINEAR, NN_TANH, NN_RELU };
 

@@ -165,6 +165,8 @@ nn_init_is_seeded(void **state)
 	nn_free(&b);
 }
 
+static cJSON *reparsed(const struct model *m);
+
 static void
 model_file_round_trips_and_refuses_unknown_features(void **state)
 {
@@ -263,6 +265,29 @@ model_file_round_trips_and_refuses_unknown_features(void **state)
 	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
 	assert_non_null(strstr(err, "arch.layers"));
 	assert_non_null(strstr(err, "not a layer size"));
+	cJSON_Delete(o);
+	/* Found by a review on 2026-12-07: weights that are finite but
+	 * overflow every score (the policy then kept its baseline without a
+	 * word), a feature named twice, and a version written as a string
+	 * (said as nan). */
+	o = reparsed(&m);
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(o, "weights"), 3,
+	    cJSON_CreateNumber(1.7e308));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "\"weights\"[3] 1.7e+308: must be a "
+	    "number within +-1e+06"));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInArray(cJSON_GetObjectItem(o, "features"), 1,
+	    cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItem(o,
+	    "features"), 0), 1));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is named twice (features 0 and 1)"));
+	cJSON_Delete(o);
+	o = model_to_json(&m);
+	cJSON_ReplaceItemInObject(o, "version", cJSON_CreateString("5"));
+	assert_int_equal(model_from_json(&back, o, err, sizeof err), -1);
+	assert_non_null(strstr(err, "version \"5\": this engine reads"));
 	cJSON_Delete(o);
 	/* The file is read as another reader would: a key twice, or text
 	 * after the model, is refused naming it. */
