@@ -377,6 +377,8 @@ learned_driver_words(char *buf, size_t n, int id, const struct parent *p,
 	}
 }
 
+static const char *learned_live_style_name(int style);
+
 /* The note and the detail of a published decision: what the choice
  * changed in the plan, why, and the network's view of every action. */
 static void
@@ -401,11 +403,14 @@ learned_explain(const struct model *mdl, uint64_t digest,
 	 * front when the policy keeps to it; a re-plan of the policy's own
 	 * says what it changed instead.  Pieces are appended so that a long
 	 * one cuts the reason short rather than overflowing it. */
+	/* The placement the decision takes: the news confirmation's cross
+	 * where it fired, the tactic where a market keeps it (the
+	 * Q-function's was named: found by a review). */
 	if (c->action != POLICY_BASE_ACTION)
 		snprintf(act->note, sizeof act->note, "%sre-plan: urgency %.1f -> "
 		    "%.1f, +%lld now, %s", woken ? "woken: " : "", from_urg,
-		    act->urgency, (long long)act->lump, policy_style_name(
-		    policy_style(c->action)));
+		    act->urgency, (long long)act->lump,
+		    learned_live_style_name(act->style));
 	n = strlen(act->note);
 	snprintf(act->note + n, sizeof act->note - n, "%s", c->action ==
 	    POLICY_BASE_ACTION ? "; policy keeps the baseline: " : ": ");

@@ -554,8 +554,12 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 	double tick = p->m->tick;
 	struct exec_cut cap;
 	char cut[128];
+	/* A person's cap of passive turns a policy's cross into a post, and
+	 * the decision says so (it said "crossing" and posted: found by a
+	 * review). */
+	int capped = style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE;
 
-	if (style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE)
+	if (capped)
 		style = STYLE_PASSIVE;
 	if (style == STYLE_INSIDE) {
 		int64_t in = p->spec.side == BOOK_BID ? far - 1 : far + 1;
@@ -619,11 +623,13 @@ exec_decide_policy(struct exec *x, struct parent *p, int64_t t, int64_t far,
 		    "through the limit %.2f", post * tick, p->spec.limit_px * tick);
 		return;
 	}
-	exec_decision(x, p, "post", qty, post, style, sched, "%s %lld %s %.2f "
-	    "(schedule %lld by the next decision)%s", p->spec.side == BOOK_BID ?
-	    "bid" : "offer", (long long)qty, style == STYLE_INSIDE ?
-	    "inside the spread at" : "at the touch", post * tick,
-	    (long long)next, exec_cut_note(x, &cap, qty, cut, sizeof cut));
+	exec_decision(x, p, "post", qty, post, style, sched, "%s%s %lld %s %.2f "
+	    "(schedule %lld by the next decision)%s", capped ? "aggression is "
+	    "capped at passive, so not crossing: " : "",
+	    p->spec.side == BOOK_BID ? "bid" : "offer", (long long)qty,
+	    style == STYLE_INSIDE ? "inside the spread at" : "at the touch",
+	    post * tick, (long long)next, exec_cut_note(x, &cap, qty, cut,
+	    sizeof cut));
 	exec_send(x, p, post, qty, style, "policy");
 }
 

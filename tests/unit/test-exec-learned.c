@@ -804,6 +804,7 @@ struct news_case {
 	int hard;         /* the rule after hard news: AC's curve, passive */
 	int early;        /* late > 0: submitted at the open all the same */
 	double priced;    /* the news rule's priced_sigma (0: 20) */
+	int passive_cap;  /* a person caps the block's aggression at passive */
 };
 
 static void
@@ -867,6 +868,9 @@ run_news_case(int kind, int good, int rule, const struct news_case *nc,
 		ps.max_pov = nc->max_pov;
 	assert_int_equal(exec_submit(x, &ps, &id, err, sizeof err), 0);
 	snprintf(c->only, sizeof c->only, "%u", id);
+	if (nc->passive_cap)
+		assert_int_equal(exec_limit(x, id, &(struct exec_limits){
+		    .aggression = AGGR_PASSIVE }, err, sizeof err), 0);
 	if (nc->switch_back) {
 		int64_t t = it.at;
 
@@ -930,6 +934,14 @@ news_confirmation_takes_the_remainder_once(void **state)
 	    .item_off = 300000000, .side = BOOK_BID }, &c, &b, &f2);
 	assert_int_equal(c.n, 1);
 	assert_non_null(strstr(c.reason, "news confirmed (news +"));
+	/* Under a person's cap of passive the lump is posted, and the
+	 * decision says why it does not cross (it said "crossing" and
+	 * posted: found by a review). */
+	run_news_case(SIM_NEWS_SOFT, 0, 1, &(struct news_case){
+	    .side = BOOK_ASK, .passive_cap = 1 }, &c, &b, &f2);
+	assert_int_equal(c.n, 1);
+	assert_non_null(strstr(c.reason, "aggression is capped at passive, so "
+	    "not crossing: offer "));
 }
 
 /* A person who switches the block away from learned and back, right after
