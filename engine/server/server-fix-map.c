@@ -83,6 +83,32 @@ server_fix_val(const struct fix_msg *m, int tag, char *buf, size_t n)
 	return ipc_show(buf, n, raw, strlen(raw));
 }
 
+int
+server_fix_id_ok(const struct fix_msg *m, int tag, const char *v, char *text,
+                 size_t n)
+{
+	size_t len = strlen(v), k;
+	uint32_t cp;
+	char buf[96];
+	const char *name = tag == 41 ? "OrigClOrdID" : "ClOrdID";
+
+	if (!ipc_utf8_valid(v, len)) {
+		snprintf(text, n, "%s(%d) \"%s\": not valid UTF-8", name, tag,
+		    server_fix_val(m, tag, buf, sizeof buf));
+		return -1;
+	}
+	for (size_t i = 0; i < len; i += k) {
+		k = ipc_utf8_char(v + i, len - i, &cp);
+		if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			snprintf(text, n, "%s(%d) \"%s\": a control character "
+			    "(U+%04X) is not allowed in an id", name, tag,
+			    server_fix_val(m, tag, buf, sizeof buf), (unsigned)cp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Price(44) as a whole number of ticks of tick, read from its text: a
  * value with more decimals than the tick has is refused however close it
@@ -156,6 +182,10 @@ server_fix_order_req(const struct fix_msg *m, const char *session,
 		    rv == -2 ? "longer than 63 characters" : "required");
 		return NULL;
 	}
+	/* Named as the counterparty sent it, not as the engine's command id
+	 * it becomes ("field \"id\" \"fix-oms-3-...\"": found by a review). */
+	if (server_fix_id_ok(m, 11, clordid, text, n) != 0)
+		return NULL;
 	if (fix_get_str(m, 55, sym, sizeof sym) != 0 || sym[0] == '\0' ||
 	    strlen(sym) > 15) {
 		*rej = 1;

@@ -1026,6 +1026,10 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : dup ? 6 : 99, text);
 		return;
 	}
+	if (server_fix_id_ok(m, 11, clordid, text, sizeof text) != 0) {
+		sfix_cancel_reject(f, fs, m, o, to, v42 ? 2 : 99, text);
+		return;
+	}
 	if (o->final) {
 		snprintf(text, sizeof text, "OrigClOrdID(41) \"%s\": block %u is "
 		    "already finished (OrdStatus %c)", orig, o->block, o->final);

@@ -383,6 +383,10 @@ int server_fix_px_ticks(const struct fix_msg *m, double tick,
                         int64_t *ticks);
 const char *server_fix_val(const struct fix_msg *m, int tag, char *buf,
                            size_t n);
+/* v, the value of tag 11 or 41, as the engine takes an id: UTF-8 with no
+ * control character.  0, or -1 with text naming the tag and the value. */
+int server_fix_id_ok(const struct fix_msg *m, int tag, const char *v,
+                     char *text, size_t n);
 /* A UTC timestamp's time of day as simulated ns since midnight: 0, or -1
  * when v is not YYYYMMDD-HH:MM:SS[.sss]. */
 int server_fix_time(const char *v, int64_t *ns);

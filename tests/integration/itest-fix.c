@@ -528,6 +528,20 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	expect(&c, &h, "8", "8", msg, sizeof msg);
 	assert_int_equal(fvi(msg, 103), 1);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "\"ZZZ\""));
+	/* A ClOrdID with a control character or bytes that are not UTF-8
+	 * is named as sent, not as the engine's command id it would become
+	 * (found by a review: 'field "id" "fix-oms-3-Z..."'). */
+	fc_send(&c, "D", "11=Z\x7f" "2|55=QDI|54=1|38=100|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "ClOrdID(11) \"Z"));
+	assert_non_null(strstr(v, "a control character (U+007F)"));
+	assert_null(strstr(v, "fix-"));
+	fc_send(&c, "D", "11=Z\xff" "1|55=QDI|54=1|38=100|40=1|60=20261203-"
+	    "09:30:00|");
+	expect(&c, &h, "8", "8", msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "ClOrdID(11) \"Z"));
+	assert_non_null(strstr(v, "not valid UTF-8"));
 	/* Over the desk's limit on a block: 103=3, naming OrderQty and the
 	 * limit. */
 	fc_send(&c, "D", "11=X7|55=QDI|54=1|38=6000000|40=1|60=20261203-"
@@ -652,6 +666,12 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	assert_int_equal(fvi(msg, 434), 1);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "OrigClOrdID(41) "
 	    "\"NOPE\""));
+	/* A cancel whose own ClOrdID has a control character: named as
+	 * sent, and the order goes on. */
+	fc_send(&c, "F", "41=X2|11=Q\x7f" "1|55=QDI|54=1|60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "ClOrdID(11) \"Q"));
+	assert_non_null(strstr(v, "a control character (U+007F)"));
 	fc_send(&c, "F", "41=X2|11=C1|55=QDI|54=1|60=20261203-09:30:00|");
 	for (;;) {
 		expect(&c, &h, "8", NULL, msg, sizeof msg);
