@@ -427,7 +427,13 @@ ctl_add_field(cJSON *req, const char *arg)
 		return ctl_add_field(obj, arg + (dot - key) + 1);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(req, key);
-	if (ipc_number_text(eq + 1, &d) == 0 &&
+	/* A number in JSON's own spelling goes as typed, so that a refusal
+	 * quotes what the person wrote (1e300 came back as 1e+300: found by
+	 * a review); "+5" or "05" as the number they mean. */
+	if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0 &&
+	    ipc_decimal(eq + 1, strlen(eq + 1), &d) == 0)
+		cJSON_AddRawToObject(req, key, eq + 1);
+	else if (ipc_number_text(eq + 1, &d) == 0 &&
 	    strcmp(key, "start") != 0 && strcmp(key, "end") != 0)
 		cJSON_AddNumberToObject(req, key, d);
 	else if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "false") == 0)

@@ -85,6 +85,13 @@ expect 1 'field "side" "up"' "$TRANCHE" ctl --connect "$URL" estimate \
 	sym=QDI side=up qty=10
 expect 1 'field "sym" "XYZ"' "$TRANCHE" ctl --connect "$URL" estimate \
 	sym=XYZ side=buy qty=10
+# A number goes as it was typed, so the refusal quotes it so (1e300 came
+# back as 1e+300, 99999999999999999999 as 1e+20: found by a review).
+expect 1 'field "qty" 1e300:' "$TRANCHE" ctl --connect "$URL" submit \
+	sym=QDI side=buy qty=1e300 duration_s=600 --reason x
+expect 1 'field "qty" 99999999999999999999:' "$TRANCHE" ctl --connect "$URL" \
+	submit sym=QDI side=buy qty=99999999999999999999 duration_s=600 \
+	--reason x
 
 # The live console, attached, quits by itself after 50 frames.
 console --connect "$URL" --frames 50
