@@ -159,6 +159,26 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		  "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000,"
 		  "\"algo\":\"twap\"}]}",
 		  "warmup_s -5: must be a number in [0, 3600]" },
+		/* A string, a choice or a number past a double's range
+		 * named too (found by a review, 2026-12-07). */
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"algo\":123}]}",
+		  "orders.0.algo 123: must be a string of 1..15 characters" },
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"sym\":\"\"}]}",
+		  "orders.0.sym \"\": must be a string" },
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"aggression\":\"wild\"}]}",
+		  "orders.0.aggression \"wild\": must be \"passive\"" },
+		{ "{\"name\":\"d\",\"warmup_s\":1e400,\"market\":{\"sym\":"
+		  "\"QDI\"},\"orders\":[{\"side\":\"sell\",\"qty\":1000}]}",
+		  "warmup_s (beyond a double's range): must be a number" },
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"interval_s\":1e400}]}",
+		  "orders.0.interval_s (beyond a double's range): must be" },
+		{ "{\"name\":[1],\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000}]}",
+		  "name [1]: must be a string" },
 	};
 	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
 	struct scenario sc;
@@ -194,6 +214,27 @@ scenario_file_is_read_as_other_readers_would(void **state)
 	}
 	unlink(path);
 	rmdir(dir);
+	/* --set holds only its path to 255 bytes: a profile of 60 weights
+	 * is a long value (it was refused as not path.key=value). */
+	{
+		char set[600], longpath[400];
+		const char *sets[1] = { set };
+		int k = snprintf(set, sizeof set, "orders.0.profile=[1");
+
+		for (int i = 1; i < 60; i++)
+			k += snprintf(set + k, sizeof set - (size_t)k, ",1.25");
+		snprintf(set + k, sizeof set - (size_t)k, "]");
+		use_builtin_scenarios();
+		assert_int_equal(scenario_load(&sc, "calm", sets, 1, err,
+		    sizeof err), 0);
+		scenario_free(&sc);
+		memset(longpath, 'a', 300);
+		snprintf(longpath + 300, sizeof longpath - 300, "=1");
+		sets[0] = longpath;
+		assert_int_equal(scenario_load(&sc, "calm", sets, 1, err,
+		    sizeof err), -1);
+		assert_non_null(strstr(err, "the path is longer than 255 bytes"));
+	}
 }
 
 int
