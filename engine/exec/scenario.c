@@ -1108,6 +1108,18 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		}
 	}
 
+	/* An order's window starts at the open by default, wherever "open"
+	 * stands in the object (after "orders" it was not read yet, and the
+	 * order began at 09:30: found by a review).  A bad one is refused
+	 * below. */
+	{
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(root, "open");
+		int64_t t = cJSON_IsString(op) ?
+		    scenario_parse_clock(op->valuestring) : -1;
+
+		if (t >= 0)
+			sc->open = t;
+	}
 	cJSON_ArrayForEach(it, root) {
 		const char *k = it->string;
 

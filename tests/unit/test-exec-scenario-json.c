@@ -181,6 +181,7 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		  "name [1]: must be a string" },
 	};
 	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
+	char dir2[] = "/tmp/tranche-scord-XXXXXX";
 	struct scenario sc;
 	FILE *f;
 
@@ -234,6 +235,31 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		assert_int_equal(scenario_load(&sc, "calm", sets, 1, err,
 		    sizeof err), -1);
 		assert_non_null(strstr(err, "the path is longer than 255 bytes"));
+	}
+	/* The order of keys means nothing: "open" after "orders" still
+	 * starts the order's window (it was refused, the window from
+	 * 09:30). */
+	{
+		static const char *const texts[2] = {
+			"{\"name\":\"o\",\"orders\":[{\"qty\":1000,\"end\":"
+			"\"12:00:00\"}],\"open\":\"10:00:00\"}",
+			"{\"name\":\"o\",\"open\":\"10:00:00\",\"orders\":[{"
+			"\"qty\":1000,\"end\":\"12:00:00\"}]}",
+		};
+
+		assert_non_null(mkdtemp(dir2));
+		snprintf(path, sizeof path, "%s/o.json", dir2);
+		for (int i = 0; i < 2; i++) {
+			assert_non_null(f = fopen(path, "w"));
+			fputs(texts[i], f);
+			fclose(f);
+			assert_int_equal(scenario_load(&sc, path, NULL, 0, err,
+			    sizeof err), 0);
+			assert_int_equal(sc.orders[0].start, 36000LL * 1000000000LL);
+			scenario_free(&sc);
+		}
+		unlink(path);
+		rmdir(dir2);
 	}
 }
 
