@@ -639,7 +639,10 @@ server_on_clock(uv_timer_t *h)
 		}
 	}
 	s->wall_last = now;
+	/* Not a piece more once the blocks are done: a journal continued
+	 * after its session ended gained one (found by a review). */
 	for (uint64_t t0 = uv_hrtime(); s->owed_ns > 0 && s->t < s->sc.close &&
+	    !(s->opts->exit_when_done && exec_all_done(s->x)) &&
 	    uv_hrtime() - t0 < CATCHUP_MS * 1000000ULL;) {
 		int64_t target = s->t + (s->owed_ns < MAX_SPEED_CHUNK_NS ?
 		    s->owed_ns : MAX_SPEED_CHUNK_NS);
