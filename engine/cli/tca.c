@@ -896,6 +896,9 @@ backtest_tca_main(int argc, char **argv)
 					in.end_mid = in.mid[k];
 		if (in.end_mid <= 0)
 			in.end_mid = b->arrival;
+		for (size_t k = 0; k < b->nfills; k++)
+			if (b->fill_venue[k] != VENUE_LIT)
+				in.off_tape += b->fills[k].qty;
 		if (tca_analyse(&in, &r) != 0)
 			continue;
 		sess_usd += r.is_usd;

@@ -146,7 +146,8 @@ tca_analyse(const struct tca_input *in, struct tca_report *r)
 			vol += in->tr_qty[i];
 		}
 	r->vwap = vol > 0 ? (double)(pv / vol) : 0;
-	r->participation = vol > 0 ? (double)(100.0L * r->filled / vol) : 0;
+	r->participation = vol + in->off_tape > 0 ? (double)(100.0L * r->filled /
+	    (vol + in->off_tape)) : 0;
 	/* Time-weighted mid over the window. */
 	tprev = in->start;
 	for (size_t i = 0; i < in->nmid; i++) {

@@ -64,6 +64,11 @@ struct tca_input {
 	 * depends on when the engine happened to stop, and a report of one
 	 * seed must not. */
 	int64_t markout_until;
+	/* Our shares filled off the lit tape (dark pool, dealers): the
+	 * window's volume counts them beside the prints, as a backtest's
+	 * participation does (found by a review: 27.6% here against 21.6%
+	 * there for one session). */
+	int64_t off_tape;
 };
 
 struct tca_report {

@@ -62,6 +62,17 @@ sell_parts_add_up_to_the_shortfall(void **state)
 	/* VWAP of all prints in the window; participation 700 of 1800. */
 	assert_true(fabs(r.vwap - (9990.0 * 700 + 9994.0 * 1100) / 1800) < 1e-9);
 	assert_true(fabs(r.participation - 70000.0 / 1800) < 1e-9);
+	/* Of which 300 in the dark pool, not on the tape: the window's
+	 * volume counts them beside the prints (700 of 1800 + 300; the
+	 * tape alone made it 700 of 1800, and could pass 100%). */
+	in.off_tape = 300;
+	{
+		struct tca_report r2;
+
+		assert_int_equal(tca_analyse(&in, &r2), 0);
+		assert_true(fabs(r2.participation - 70000.0 / 2100) < 1e-9);
+		in.off_tape = 0;
+	}
 	/* Markout at +5 min, s (mid - px) / px: the first fill sees the mid
 	 * 9988 at 6 min, the second 9980 at 7 min; a sell gains when the mid
 	 * falls after it. */
