@@ -46,6 +46,10 @@ exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
 		snprintf(err, errlen, "must be > 0");
 		return -1;
 	}
+	if (a->qty > 0 && exec_value_check(p->m, a->qty, err, errlen) != 0) {
+		*field = "qty";
+		return -1;
+	}
 	if (a->limit_px < -1) {
 		*field = "limit_px";
 		snprintf(err, errlen, "must be >= 0 (0 clears it)");

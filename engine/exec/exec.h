@@ -111,8 +111,9 @@ struct algo_action {
 
 struct exec_plan;
 
-/* The most a block may be worth at submit, ticks x shares (cash is 64-bit
- * ticks x shares: 9.2e18 leaves the price room to move 90-fold). */
+/* The most a block may be worth at submit or amend, ticks x shares (cash
+ * is 64-bit ticks x shares: 9.2e18 leaves the price room to move
+ * 90-fold). */
 #define EXEC_MAX_VALUE 1e17
 
 struct algo_ops {
@@ -419,6 +420,10 @@ int exec_resume(struct exec *x, uint32_t id, char *err, size_t errlen);
 int exec_throttle(struct exec *x, uint32_t id, double pct, char *err,
                   size_t errlen);
 int exec_cancel(struct exec *x, uint32_t id, char *err, size_t errlen);
+/* 0 when qty shares at m's price now are worth at most EXEC_MAX_VALUE,
+ * else -1 with err saying the price and the worth. */
+int exec_value_check(const struct market *m, int64_t qty, char *err,
+                     size_t errlen);
 
 /* Throttle in full: fields left at their "unchanged" value stay as they
  * are.  pct <= 0, max_child <= 0 and aggression < 0 mean unchanged.  A new

@@ -406,6 +406,18 @@ block_worth_past_the_accounts_is_refused(void **state)
 	assert_int_equal(exec_count(x), 0);
 	ps.qty = 50000;
 	assert_int_equal(exec_submit(x, &ps, NULL, err, sizeof err), 0);
+	/* Nor can an amend raise it there (it could: found by a review). */
+	{
+		const char *field = NULL;
+		struct exec_amend am = { .qty = 10000000, .limit_px = -1 };
+
+		assert_int_equal(exec_amend(x, 1, &am, &field, err, sizeof err),
+		    -1);
+		assert_non_null(field);
+		assert_string_equal(field, "qty");
+		assert_non_null(strstr(err, "accounts hold"));
+		assert_int_equal(exec_get(x, 0)->spec.qty, 50000);
+	}
 	exec_free(x);
 	market_free(m);
 }
