@@ -345,7 +345,10 @@ learned_ppo_meta(cJSON *tr, const struct ppo_opts *po, double prior)
 	cJSON_AddNumberToObject(tr, "entropy", po->entropy);
 	cJSON_AddNumberToObject(tr, "vf_lr", po->vf_lr);
 	cJSON_AddNumberToObject(tr, "max_grad", po->max_grad);
-	cJSON_AddNumberToObject(tr, "prior", prior);
+	/* "prior" is the common record's, below: written here too it made
+	 * every PPO model a file with a key twice, which the loader refuses
+	 * (found by a review). */
+	(void)prior;
 }
 
 static void

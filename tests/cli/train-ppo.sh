@@ -3,8 +3,8 @@
 # sessions: a tiny run with one worker and the same run with two write the
 # same model and the same learning curve (the sampling streams depend on
 # seed, iteration and episode only, and episodes are filed by index); the
-# model records PPO's settings; bad PPO options are refused naming the
-# option and the value, and write nothing.
+# model records PPO's settings and the engine loads it; bad PPO options are
+# refused naming the option and the value, and write nothing.
 set -eu
 T=$1
 tmp=$(mktemp -d)
@@ -28,6 +28,12 @@ jq -e '.meta.training.method | startswith("PPO")' "$tmp/a.json" > /dev/null ||
 	fail "the model does not say it was trained by PPO"
 jq -e '.meta.training.gae_lambda == 0.95 and .meta.training.iterations == 2' \
 	"$tmp/a.json" > /dev/null || fail "the model's record: $(jq -c .meta.training "$tmp/a.json")"
+# The model it wrote is one the engine loads (its record named "prior"
+# twice, and every PPO model was refused: found by a review).
+"$T" model "$tmp/a.json" > "$tmp/model.out" 2>&1 ||
+	fail "the engine refuses the model PPO wrote: $(cat "$tmp/model.out")"
+TRANCHE_MODEL=$tmp/a.json "$T" backtest --scenario calm --algo learned --seeds 1 \
+	--quiet > /dev/null 2>&1 || fail "a backtest refuses the model PPO wrote"
 
 bad() {
 	local want=$1
