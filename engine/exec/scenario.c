@@ -273,6 +273,22 @@ scenario_show(const cJSON *it, char *buf, size_t n)
 	return buf;
 }
 
+/* 1 when s is valid UTF-8 with no control character (C0, DEL, C1). */
+static int
+scenario_text_ok(const char *s)
+{
+	size_t n = strlen(s);
+	char *c = malloc(n + 1);
+	int ok;
+
+	if (c == NULL)
+		return 0;
+	memcpy(c, s, n + 1);
+	ok = json_text_clean(c) == 0 && strlen(c) == n;
+	free(c);
+	return ok;
+}
+
 /* The directory of the scenario being decoded, for relative CSV paths. */
 static _Thread_local const char *scenario_dir_of;
 
@@ -488,13 +504,19 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 				*(int64_t *)dst = (int64_t)it->valuedouble;
 			break;
 		case F_STRING:
+			/* Text that reaches refusals and consoles: no control
+			 * character, valid UTF-8 (a symbol with an escape
+			 * sequence put it on the operator's terminal: found by
+			 * a review). */
 			if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
-			    strlen(it->valuestring) >= f->size) {
+			    strlen(it->valuestring) >= f->size ||
+			    !scenario_text_ok(it->valuestring)) {
 				char v[96];
 
 				snprintf(err, errlen, "%s.%s %s: must be a string of "
-				    "1..%zu characters", where, f->key, scenario_show(it,
-				    v, sizeof v), f->size - 1);
+				    "1..%zu characters, none of them a control",
+				    where, f->key, scenario_show(it, v, sizeof v),
+				    f->size - 1);
 				return -1;
 			}
 			strcpy(dst, it->valuestring);

@@ -179,6 +179,13 @@ scenario_file_is_read_as_other_readers_would(void **state)
 		{ "{\"name\":[1],\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
 		  "\"side\":\"sell\",\"qty\":1000}]}",
 		  "name [1]: must be a string" },
+		/* A control character in a symbol or an algorithm is refused
+		 * and shown escaped (an ESC sequence reached the operator's
+		 * terminal: found by a review). */
+		{ "{\"name\":\"d\",\"market\":{\"sym\":\"QDI\"},\"orders\":[{"
+		  "\"side\":\"sell\",\"qty\":1000,\"sym\":\"A\\u001b[2JB\"}]}",
+		  "orders.0.sym \"A\\u001b[2JB\": must be a string of 1..15 "
+		  "characters, none of them a control" },
 	};
 	char dir[] = "/tmp/tranche-scdup-XXXXXX", path[256], err[512];
 	char dir2[] = "/tmp/tranche-scord-XXXXXX";
