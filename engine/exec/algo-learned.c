@@ -410,7 +410,8 @@ learned_explain(const struct model *mdl, uint64_t digest,
 		snprintf(act->note, sizeof act->note, "%sre-plan: urgency %.1f -> "
 		    "%.1f, +%lld now, %s", woken ? "woken: " : "", from_urg,
 		    act->urgency, (long long)act->lump,
-		    learned_live_style_name(act->style));
+		    act->style == STYLE_CROSS && p->aggr_cap == AGGR_PASSIVE ?
+		    "passive (the cap)" : learned_live_style_name(act->style));
 	n = strlen(act->note);
 	snprintf(act->note + n, sizeof act->note - n, "%s", c->action ==
 	    POLICY_BASE_ACTION ? "; policy keeps the baseline: " : ": ");
@@ -499,16 +500,29 @@ learned_news_explain(const struct model *mdl, const struct parent *p,
 	cJSON *o;
 
 	learned_driver_words(item, sizeof item, FEAT_NEWS_SENT, p, sig, t);
+	/* A person's cap of passive posts it instead (the reason said
+	 * "crossing" and then "not crossing": found by a review). */
 	snprintf(head, sizeof head, "news confirmed (%s), 30 s move %+.1f "
-	    "sigma: +%lld now (%.0f%% of what is left), crossing; ", item,
-	    sig->move30, (long long)act->lump, 100 * mdl->news.take);
-	/* In front of the note, which is cut short if it must be. */
+	    "sigma: +%lld now (%.0f%% of what is left), %s; ", item,
+	    sig->move30, (long long)act->lump, 100 * mdl->news.take,
+	    p->aggr_cap == AGGR_PASSIVE ? "posted, not crossed: aggression is "
+	    "capped at passive" : "crossing");
+	/* In front of the note, which is cut short at a word, with "...",
+	 * if it must be (it was cut mid-number: "p=0.;"). */
 	hl = strlen(head);
 	nl = strlen(act->note);
 	if (hl > sizeof act->note - 1)
 		hl = sizeof act->note - 1;
-	if (nl > sizeof act->note - 1 - hl)
+	if (nl > sizeof act->note - 1 - hl) {
 		nl = sizeof act->note - 1 - hl;
+		while (nl > 3 && act->note[nl - 3] != ' ')
+			nl--;
+		if (nl > 3) {
+			nl -= 3;
+			memcpy(act->note + nl, "...", 3);
+			nl += 3;
+		}
+	}
 	memmove(act->note + hl, act->note, nl);
 	memcpy(act->note, head, hl);
 	act->note[hl + nl] = '\0';

@@ -115,7 +115,7 @@ struct exec {
 	struct impact_model *own_impact;
 	int impact_tried;
 	char impact_err[300];
-	char dec_note[200];
+	char dec_note[320];
 	char dec_plan[200];  /* what the decision's re-plan changed */
 	cJSON *dec_extra;
 	/* The alert detector (exec-watch.c); NULL: none. */

@@ -95,7 +95,7 @@ struct model;
 struct algo_action {
 	double mult;
 	int style;
-	char note[200];
+	char note[320];
 	cJSON *detail;
 	/* A re-plan of the remainder before the tactic works this decision
 	 * (exec_replan, struct exec_plan): with replan 1, urgency is the AC

@@ -942,6 +942,9 @@ news_confirmation_takes_the_remainder_once(void **state)
 	assert_int_equal(c.n, 1);
 	assert_non_null(strstr(c.reason, "aggression is capped at passive, so "
 	    "not crossing: offer "));
+	assert_non_null(strstr(c.reason, "of what is left), posted, not "
+	    "crossed: aggression is capped at passive; "));
+	assert_null(strstr(c.reason, "crossing;"));
 }
 
 /* A person who switches the block away from learned and back, right after
