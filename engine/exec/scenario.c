@@ -1134,13 +1134,18 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 	 * stands in the object (after "orders" it was not read yet, and the
 	 * order began at 09:30: found by a review).  A bad one is refused
 	 * below. */
-	{
-		const cJSON *op = cJSON_GetObjectItemCaseSensitive(root, "open");
+	/* And it ends three hours later, or at the close if that comes
+	 * first (an open of 13:30 made a default window past the close, and
+	 * the refusal named a window the file never wrote: found by a
+	 * review). */
+	for (int k = 0; k < 2; k++) {
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(root, k == 0 ?
+		    "open" : "close");
 		int64_t t = cJSON_IsString(op) ?
 		    scenario_parse_clock(op->valuestring) : -1;
 
 		if (t >= 0)
-			sc->open = t;
+			*(k == 0 ? &sc->open : &sc->close) = t;
 	}
 	cJSON_ArrayForEach(it, root) {
 		const char *k = it->string;
@@ -1262,6 +1267,8 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 				strcpy(ps->algo, "twap");
 				ps->start = sc->open;
 				ps->end = sc->open + 3LL * 3600 * 1000000000LL;
+				if (ps->end > sc->close && sc->close > sc->open)
+					ps->end = sc->close;
 				snprintf(where, sizeof where, "orders.%d", sc->norders);
 				/* "side":"either": the session's seed picks buy or
 				 * sell (scenario_order()). */

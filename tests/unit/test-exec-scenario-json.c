@@ -253,6 +253,15 @@ scenario_file_is_read_as_other_readers_would(void **state)
 			"{\"name\":\"o\",\"open\":\"10:00:00\",\"orders\":[{"
 			"\"qty\":1000,\"end\":\"12:00:00\"}]}",
 		};
+		/* An open less than three hours before the close: an order
+		 * with no window ends at the close, wherever "close" stands
+		 * (it was refused, naming a window past it). */
+		static const char *const late[2] = {
+			"{\"name\":\"o\",\"open\":\"13:30:00\",\"orders\":[{"
+			"\"qty\":1000}]}",
+			"{\"name\":\"o\",\"orders\":[{\"qty\":1000}],\"close\":"
+			"\"15:00:00\",\"open\":\"13:30:00\"}",
+		};
 
 		assert_non_null(mkdtemp(dir2));
 		snprintf(path, sizeof path, "%s/o.json", dir2);
@@ -263,6 +272,16 @@ scenario_file_is_read_as_other_readers_would(void **state)
 			assert_int_equal(scenario_load(&sc, path, NULL, 0, err,
 			    sizeof err), 0);
 			assert_int_equal(sc.orders[0].start, 36000LL * 1000000000LL);
+			scenario_free(&sc);
+		}
+		for (int i = 0; i < 2; i++) {
+			assert_non_null(f = fopen(path, "w"));
+			fputs(late[i], f);
+			fclose(f);
+			if (scenario_load(&sc, path, NULL, 0, err, sizeof err) != 0)
+				fail_msg("late open %d: %s", i, err);
+			assert_int_equal(sc.orders[0].end, (i == 0 ? 16LL : 15LL) *
+			    3600 * 1000000000LL);
 			scenario_free(&sc);
 		}
 		unlink(path);
