@@ -406,10 +406,8 @@ backtest_stats(const double *v, int n, struct bt_stats *s)
 	/* Student's t with n - 1 degrees of freedom (1.96 at every n made
 	 * three sessions' interval 45% too narrow, and one session's of no
 	 * width: found by a review); one session has none (NAN). */
-	if (n < 2) {
-		s->lo = s->hi = NAN;
+	if (n < 2)
 		return;
-	}
 	s->lo = s->mean - backtest_t975(n - 1) * s->sd / sqrt((double)n);
 	s->hi = s->mean + backtest_t975(n - 1) * s->sd / sqrt((double)n);
 }

@@ -327,7 +327,7 @@ learned_rollout(void *arg, const struct model *m, int it, int ep,
 
 /* What a PPO model's record says of its training. */
 static void
-learned_ppo_meta(cJSON *tr, const struct ppo_opts *po, double prior)
+learned_ppo_meta(cJSON *tr, const struct ppo_opts *po)
 {
 	cJSON_AddStringToObject(tr, "method", "PPO: clipped surrogate, entropy "
 	    "bonus, GAE(lambda) with a separate value network, normalised "
@@ -345,10 +345,9 @@ learned_ppo_meta(cJSON *tr, const struct ppo_opts *po, double prior)
 	cJSON_AddNumberToObject(tr, "entropy", po->entropy);
 	cJSON_AddNumberToObject(tr, "vf_lr", po->vf_lr);
 	cJSON_AddNumberToObject(tr, "max_grad", po->max_grad);
-	/* "prior" is the common record's, below: written here too it made
-	 * every PPO model a file with a key twice, which the loader refuses
-	 * (found by a review). */
-	(void)prior;
+	/* Not "prior": the common record writes it, and written here too
+	 * every PPO model had a key twice, which the loader refuses (found by
+	 * a review). */
 }
 
 static void
@@ -874,7 +873,7 @@ learned_train_main(int argc, char **argv)
 	cJSON_AddStringToObject(mdl.meta, "impact_model", lt.impact != NULL ?
 	    impact_default_path() : "none (impact_est was 0)");
 	if (ppo)
-		learned_ppo_meta(tr, &po, prior);
+		learned_ppo_meta(tr, &po);
 	else if (rollout) {
 		cJSON_AddStringToObject(tr, "method", "rollout policy iteration: "
 		    "paired counterfactual runs of the same session from each "

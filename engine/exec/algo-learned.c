@@ -401,11 +401,11 @@ learned_explain(const struct model *mdl, uint64_t digest,
 			snprintf(why[k], sizeof why[k], "-");
 	/* The baseline's own note (ais-pass: its urgency and why) stays in
 	 * front when the policy keeps to it; a re-plan of the policy's own
-	 * says what it changed instead.  Pieces are appended so that a long
-	 * one cuts the reason short rather than overflowing it. */
-	/* The placement the decision takes: the news confirmation's cross
-	 * where it fired, the tactic where a market keeps it (the
-	 * Q-function's was named: found by a review). */
+	 * says what it changed instead, with the placement the decision takes
+	 * (the news confirmation's cross, the tactic where a market keeps it,
+	 * passive under a person's cap; the Q-function's was named: found by
+	 * a review).  Pieces are appended so that a long one cuts the reason
+	 * short rather than overflowing it. */
 	if (c->action != POLICY_BASE_ACTION)
 		snprintf(act->note, sizeof act->note, "%sre-plan: urgency %.1f -> "
 		    "%.1f, +%lld now, %s", woken ? "woken: " : "", from_urg,

@@ -273,22 +273,6 @@ scenario_show(const cJSON *it, char *buf, size_t n)
 	return buf;
 }
 
-/* 1 when s is valid UTF-8 with no control character (C0, DEL, C1). */
-static int
-scenario_text_ok(const char *s)
-{
-	size_t n = strlen(s);
-	char *c = malloc(n + 1);
-	int ok;
-
-	if (c == NULL)
-		return 0;
-	memcpy(c, s, n + 1);
-	ok = json_text_clean(c) == 0 && strlen(c) == n;
-	free(c);
-	return ok;
-}
-
 /* The directory of the scenario being decoded, for relative CSV paths. */
 static _Thread_local const char *scenario_dir_of;
 
@@ -510,7 +494,7 @@ scenario_decode(const cJSON *obj, const struct field *fields, void *base,
 			 * a review). */
 			if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
 			    strlen(it->valuestring) >= f->size ||
-			    !scenario_text_ok(it->valuestring)) {
+			    !json_text_ok(it->valuestring)) {
 				char v[96];
 
 				snprintf(err, errlen, "%s.%s %s: must be a string of "
@@ -1130,14 +1114,11 @@ scenario_top(struct scenario *sc, const cJSON *root, char *err, size_t errlen)
 		}
 	}
 
-	/* An order's window starts at the open by default, wherever "open"
-	 * stands in the object (after "orders" it was not read yet, and the
-	 * order began at 09:30: found by a review).  A bad one is refused
+	/* An order's default window starts at the open and ends three hours
+	 * later or at the close, wherever "open" and "close" stand in the
+	 * object (after "orders" they were not read yet: found by a review;
+	 * and the default end passed an early close).  A bad one is refused
 	 * below. */
-	/* And it ends three hours later, or at the close if that comes
-	 * first (an open of 13:30 made a default window past the close, and
-	 * the refusal named a window the file never wrote: found by a
-	 * review). */
 	for (int k = 0; k < 2; k++) {
 		const cJSON *op = cJSON_GetObjectItemCaseSensitive(root, k == 0 ?
 		    "open" : "close");

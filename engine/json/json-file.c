@@ -155,6 +155,20 @@ json_text_clean(char *s)
 	return 0;
 }
 
+int
+json_text_ok(const char *s)
+{
+	uint32_t c;
+	size_t n;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	    p += n)
+		if ((n = json_utf8(p, &c)) == 0 || c < 0x20 ||
+		    (c >= 0x7f && c <= 0x9f))
+			return 0;
+	return 1;
+}
+
 char *
 json_text_show(char *dst, size_t n, const char *src, size_t max)
 {

@@ -32,6 +32,8 @@ cJSON *json_parse_strict(const char *text, size_t len, size_t *at,
  * short), s unchanged; else 0, with its control characters (C0, DEL, C1)
  * removed in place. */
 int json_text_clean(char *s);
+/* 1 when s is valid UTF-8 with no control character (C0, DEL, C1). */
+int json_text_ok(const char *s);
 /* src for a message, into dst (n bytes): at most max bytes of it, valid
  * UTF-8 as it is, each control character (C0, DEL, C1) and each byte that
  * is not UTF-8 as \xNN, and "..." whenever anything was left out.

@@ -88,12 +88,40 @@ takes_what_is_fine(void **state)
 	cJSON_Delete(o);
 }
 
+/* Text as a person's screen gets it: json_text_ok takes UTF-8 with no
+ * control character, json_text_clean drops the controls and refuses what
+ * is not UTF-8, json_text_show escapes both and says when it cut. */
+static void
+text_ok_clean_and_show(void **state)
+{
+	char s[64], shown[64];
+
+	(void)state;
+	assert_int_equal(json_text_ok("QDI caf\xc3\xa9 \xe6\x97\xa5"), 1);
+	assert_int_equal(json_text_ok(""), 1);
+	assert_int_equal(json_text_ok("A\x1b[2J"), 0);     /* ESC */
+	assert_int_equal(json_text_ok("A\x7f"), 0);        /* DEL */
+	assert_int_equal(json_text_ok("A\xc2\x85"), 0);    /* C1 NEL */
+	assert_int_equal(json_text_ok("A\xff"), 0);        /* not UTF-8 */
+	assert_int_equal(json_text_ok("\xc0\xaf"), 0);     /* overlong */
+	strcpy(s, "a\x1b" "b\xc2\x85" "c");
+	assert_int_equal(json_text_clean(s), 0);
+	assert_string_equal(s, "abc");
+	strcpy(s, "a\xff");
+	assert_int_equal(json_text_clean(s), -1);
+	assert_string_equal(json_text_show(shown, sizeof shown, "A\x1b" "B\xff",
+	    40), "A\\x1bB\\xff");
+	assert_string_equal(json_text_show(shown, sizeof shown, "abcdef", 3),
+	    "abc...");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refuses_what_readers_would_read_differently),
 		cmocka_unit_test(takes_what_is_fine),
+		cmocka_unit_test(text_ok_clean_and_show),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
