@@ -4,12 +4,14 @@
  * Asks sit above the spread line, best ask nearest it; bids below, best bid
  * nearest it, the way a desk ladder reads.  Every row says its side in
  * words (ASK / BID) as well as in colour, so nothing is lost in monochrome.
- * Columns: side, price in dollars (ticks x tick), size, cumulative size
+ * Columns: side, price in dollars (ticks x tick, as wide as the widest
+ * price shown), size, cumulative size
  * from the touch out, our own working quantity at that price (from the
  * book's "ours") with the shares queued ahead of it, the order count, and a
  * size bar scaled to the largest level shown.  Columns the width cannot
  * hold are dropped from the right (bar first, then the order count, then
- * ahead, then ours).
+ * ahead, then ours).  A quantity too long for its column is shown in
+ * thousands, millions or billions (1.000000B), never cut.
  *
  * The panel shows as many levels a side as its height allows, up to ten,
  * keeping the spread line in the middle.  When the engine trades several
@@ -39,25 +41,37 @@ book_ours_at(const struct store_book *b, int buy, int64_t px, int64_t *ahead)
 
 struct book_cols {
 	int side, px, size, cum, ours, ahead, ord, bar; /* x; -1 dropped */
-	int barw;
+	int pxw, barw;
 };
 
+/* Columns left to right with a space between each, the price as wide as
+ * the widest price shown (at least 9: a tick of 1e-6 makes 50.035777, and
+ * a size of 1,000,000 must not run into it), each dropped when the width
+ * cannot hold it. */
 static void
-book_columns(int inner, struct book_cols *c)
+book_columns(int inner, int pxw, struct book_cols *c)
 {
-	/* side(4) px(9) size(9) cum(9) ours(8) ahead(7) ord(5) bar(rest) */
+	int x;
+
+	/* side(3) px(pxw) size(9) cum(9) ours(8) ahead(7) ord(5) bar(rest) */
 	c->side = 1;
 	c->px = 5;
-	c->size = 14;
-	c->cum = inner >= 31 ? 23 : -1;
-	c->ours = inner >= 39 ? 32 : -1;
-	c->ahead = inner >= 46 ? 40 : -1;
-	c->ord = inner >= 51 ? 47 : -1;
+	c->pxw = pxw;
+	c->size = c->px + pxw + 1;
+	x = c->size + 10;
+	c->cum = x + 8 <= inner ? x : -1;
+	x += 10;
+	c->ours = c->cum >= 0 && x + 7 <= inner ? x : -1;
+	x += 9;
+	c->ahead = c->ours >= 0 && x + 6 <= inner ? x : -1;
+	x += 8;
+	c->ord = c->ahead >= 0 && x + 4 <= inner ? x : -1;
+	x += 6;
 	c->bar = -1;
 	c->barw = 0;
-	if (c->ord >= 0 && inner - 52 >= 3) {
-		c->bar = 53;
-		c->barw = inner - 52;
+	if (c->ord >= 0 && inner - x + 1 >= 3) {
+		c->bar = x;
+		c->barw = inner - x + 1;
 	}
 }
 
@@ -73,13 +87,13 @@ book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
 	int64_t mine, ahead;
 
 	text_px(px, sizeof px, (double)lv->px, s->tick, s->px_decimals);
-	text_qty(qty, sizeof qty, lv->qty);
+	text_qty_fit(qty, sizeof qty, lv->qty, 9);
 	snprintf(ord, sizeof ord, "%lld", (long long)lv->orders);
 	panel_put(w, y, c->side, 3, a | A_BOLD, buy ? "BID" : "ASK", v->utf8);
-	panel_printf(w, y, c->px, 9, a, v->utf8, "%9s", px);
+	panel_printf(w, y, c->px, c->pxw, a, v->utf8, "%*s", c->pxw, px);
 	panel_printf(w, y, c->size, 9, a, v->utf8, "%9s", qty);
 	if (c->cum >= 0) {
-		text_qty(qty, sizeof qty, cum);
+		text_qty_fit(qty, sizeof qty, cum, 9);
 		panel_printf(w, y, c->cum, 9, view_attr(v, ROLE_DIM), v->utf8,
 		    "%9s", qty);
 	}
@@ -89,12 +103,12 @@ book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
 	if (c->ours >= 0) {
 		mine = book_ours_at(b, buy, lv->px, &ahead);
 		if (mine > 0) {
-			text_qty(qty, sizeof qty, mine);
+			text_qty_fit(qty, sizeof qty, mine, 7);
 			snprintf(ours, sizeof ours, "*%s", qty);
 			panel_printf(w, y, c->ours, 8, view_attr(v, ROLE_OURS),
 			    v->utf8, "%8s", ours);
 			if (c->ahead >= 0 && ahead >= 0) {
-				text_qty(qty, sizeof qty, ahead);
+				text_qty_fit(qty, sizeof qty, ahead, 7);
 				panel_printf(w, y, c->ahead, 7, view_attr(v,
 				    ROLE_OURS), v->utf8, "%7s", qty);
 			}
@@ -103,6 +117,18 @@ book_row(struct panel *p, const struct tui_view *v, const struct book_cols *c,
 	if (c->bar >= 0 && maxq > 0)
 		panel_bar(w, y, c->bar, c->barw, (double)lv->qty / (double)maxq,
 		    a, v->utf8);
+}
+
+/* The width of a price as the ladder prints it, or w if that is wider. */
+static int
+book_pxw(const struct store *s, int64_t px, int w)
+{
+	char buf[32];
+	int n;
+
+	text_px(buf, sizeof buf, (double)px, s->tick, s->px_decimals);
+	n = (int)strlen(buf);
+	return n > w ? n : w;
 }
 
 static void
@@ -114,17 +140,25 @@ book_draw(struct panel *p, const struct tui_view *v)
 	struct book_cols c;
 	WINDOW *w = p->win;
 	char title[64], bid[32], ask[32], sp[32], last[32], line[160];
-	int inner = p->w - 2, rows = p->h - 2, n, mid, i, y;
+	int inner = p->w - 2, rows = p->h - 2, n, mid, i, y, pxw = 9;
 	int64_t maxq = 0, cum;
 
 	snprintf(title, sizeof title, "BOOK %s", b->sym[0] ? b->sym : s->sym);
 	panel_frame(p, v, title, v->focus == PANEL_BOOK);
 	if (inner < 20 || rows < 4)
 		return;
-	book_columns(inner, &c);
+	/* Rows 2..rows: n asks, the spread line, n bids. */
+	n = (rows - 2) / 2;
+	if (n > STORE_LEVELS)
+		n = STORE_LEVELS;
+	for (i = 0; i < b->nasks && i < n; i++)
+		pxw = book_pxw(s, b->asks[i].px, pxw);
+	for (i = 0; i < b->nbids && i < n; i++)
+		pxw = book_pxw(s, b->bids[i].px, pxw);
+	book_columns(inner, pxw, &c);
 	panel_put(w, 1, c.side, 4, view_attr(v, ROLE_HEADER), "SIDE", v->utf8);
-	panel_printf(w, 1, c.px, 9, view_attr(v, ROLE_HEADER), v->utf8,
-	    "%9s", "PRICE");
+	panel_printf(w, 1, c.px, c.pxw, view_attr(v, ROLE_HEADER), v->utf8,
+	    "%*s", c.pxw, "PRICE");
 	panel_printf(w, 1, c.size, 9, view_attr(v, ROLE_HEADER), v->utf8,
 	    "%9s", "SIZE");
 	if (c.cum >= 0)
@@ -146,10 +180,6 @@ book_draw(struct panel *p, const struct tui_view *v)
 		    "waiting for the book...", v->utf8);
 		return;
 	}
-	/* Rows 2..rows: n asks, the spread line, n bids. */
-	n = (rows - 2) / 2;
-	if (n > STORE_LEVELS)
-		n = STORE_LEVELS;
 	mid = 2 + n + ((rows - 1) - (2 * n + 1)) / 2;
 	for (i = 0; i < b->nasks && i < n; i++)
 		if (b->asks[i].qty > maxq)

@@ -89,6 +89,33 @@ text_qty(char *buf, size_t n, int64_t v)
 	return buf;
 }
 
+/* A quantity in at most cols characters: text_qty's digits when they
+ * fit, else thousands, millions, billions or trillions with the most
+ * decimals that fit (1,000,000,000 in 9 is "1.000000B"; 1,234,567 in 5,
+ * "1.23M"), so a column never shows a cut number. */
+char *
+text_qty_fit(char *buf, size_t n, int64_t v, int cols)
+{
+	static const char suffix[] = "KMBT";
+	double a = v < 0 ? -(double)v : (double)v, scale = 1e3;
+	int i, d;
+
+	text_qty(buf, n, v);
+	if (cols <= 0 || strlen(buf) <= (size_t)cols)
+		return buf;
+	for (i = 0; i < 4; i++, scale *= 1e3) {
+		if (a / scale >= 999.5 && i < 3)
+			continue;
+		for (d = 6; d >= 0; d--) {
+			snprintf(buf, n, "%s%.*f%c", v < 0 ? "-" : "", d,
+			    a / scale, suffix[i]);
+			if (strlen(buf) <= (size_t)cols)
+				return buf;
+		}
+	}
+	return buf;
+}
+
 int
 text_decimals(double tick)
 {

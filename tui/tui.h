@@ -490,6 +490,7 @@ const char *store_sev_name(int sev);
 
 /* Formatting shared by panels and `tranche ctl`; each returns buf. */
 char *text_qty(char *buf, size_t n, int64_t v);       /* 100,000 */
+char *text_qty_fit(char *buf, size_t n, int64_t v, int cols); /* 1.23M */
 char *text_px(char *buf, size_t n, double ticks, double tick, int decimals);
 char *text_clock(char *buf, size_t n, int64_t t_ns);  /* HH:MM:SS */
 /* The percent of qty filled, in whole percent, rounded down unless all of

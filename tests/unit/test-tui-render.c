@@ -884,6 +884,42 @@ render_help_lists_every_key_and_the_man_page_too(void **state)
  * its title; the blotter and the tape name the symbol of each row; the
  * chart plots the selected symbol's mid only.
  */
+/* A tick of 1e-6 makes prices of 9 characters and more, and a market
+ * with no book to rest in shows a trillion shares a level: the ladder's
+ * price column grows to its widest price and a quantity too long for its
+ * column is said in units, so no number runs into the next or is cut
+ * ("50.0357771,000,00~" before). */
+static void
+render_book_wide_prices_and_sizes_stay_apart(void **state)
+{
+	struct store s;
+	struct tui_view v;
+	struct panel p;
+	cJSON *hello;
+	int y;
+
+	(void)state;
+	store_init(&s);
+	view_init(&v, &s);
+	hello = cJSON_Parse("{\"ok\":true,\"engine\":\"e\",\"v\":1,"
+	    "\"tick\":0.000001,\"sym\":\"ACW\",\"role\":\"trader\"}");
+	store_apply_hello(&s, hello);
+	cJSON_Delete(hello);
+	push(&s, TOPIC_BOOK, 1, T0, "{\"sym\":\"ACW\",\"bids\":"
+	    "[[50035777,1000000,1]],\"asks\":[[50035778,999999999,1],"
+	    "[1234567890,1000000000000,1]],\"last\":50035777,"
+	    "\"ours\":[]}");
+	p = render(&panel_book_ops, &v, 12, 60);
+	y = find_row2(&p, "SIDE", "PRICE");
+	assert_true(y == 1);
+	assert_true(find_row(&p, "BID   50.035777 1,000,000 1,000,000") > 1);
+	assert_true(find_row(&p, "ASK 1234.567890 1.000000T 1.001000T") > 1);
+	assert_true(find_row(&p, "ASK   50.035778 1.000000B 1.000000B") > 1);
+	assert_int_equal(count_char(&p, '~'), 0);
+	delwin(p.win);
+	store_free(&s);
+}
+
 static void
 render_two_symbols_follow_the_selection(void **state)
 {
@@ -964,6 +1000,7 @@ main(void)
 		cmocka_unit_test(render_help_lists_every_key_and_the_man_page_too),
 		cmocka_unit_test(render_messages_newest_first_whole),
 		cmocka_unit_test(render_search_scrolled_back_stays_put),
+		cmocka_unit_test(render_book_wide_prices_and_sizes_stay_apart),
 	};
 
 	return cmocka_run_group_tests(tests, render_setup, render_teardown);
