@@ -222,6 +222,42 @@ server_journal_session(const struct cJSON *h, const char *path,
 	return 0;
 }
 
+/*
+ * The market the journal's session ran on is the one this engine would run
+ * it on.  Before 2026-12-07 the daemon ran a scenario of source "ac" on the
+ * agent simulator, and its header named no market: re-simulated on the
+ * Almgren-Chriss market such a session diverges at its first fill, and the
+ * refusal said only that.  0, or -1 with err saying which market each is.
+ */
+static int
+rec_market_check(const cJSON *h, const char *path, const struct scenario *sc,
+                 char *err, size_t errlen)
+{
+	const char *want = sc->source[0] != '\0' ? sc->source : "sim";
+	const char *had = NULL;
+
+	if (ipc_get_str(h, "market", &had) != 0) {
+		if (strcmp(want, "ac") != 0)
+			return 0; /* every other source ran as it runs now */
+		snprintf(err, errlen, "journal %s: scenario %s is of source ac, "
+		    "and its header names no market: it was written by an "
+		    "engine before 2026-12-07, which ran such a scenario on the "
+		    "agent simulator; this engine runs it on the Almgren-Chriss "
+		    "market, so the session cannot be re-simulated and is not "
+		    "continued (`tranched journal check` and `tranched tca` "
+		    "still read it)", path, sc->name);
+		return -1;
+	}
+	if (strcmp(had, want) != 0) {
+		snprintf(err, errlen, "journal %s: header market \"%.32s\": the "
+		    "session ran on that market, and this engine runs scenario "
+		    "%s (source %s) on \"%s\": not continued", path, had,
+		    sc->name, want, want);
+		return -1;
+	}
+	return 0;
+}
+
 int
 server_recover_open(struct server *s, char *err, size_t errlen)
 {
@@ -270,6 +306,7 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	if (server_journal_session(h, s->jpath, &s->sc, &s->seed, err,
+	    errlen) != 0 || rec_market_check(h, s->jpath, &s->sc, err,
 	    errlen) != 0)
 		goto out;
 	/* The items of the session's --news file, as it read them: the

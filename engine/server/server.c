@@ -1144,6 +1144,10 @@ server_open_journal(struct server *s, char *err, size_t errlen)
 	cJSON_AddNumberToObject(h, "speed", s->speed);
 	cJSON_AddNumberToObject(h, "tick", s->m->tick);
 	cJSON_AddStringToObject(h, "sym", s->m->sym);
+	/* The market this engine runs the scenario on (its source): recovery
+	 * refuses a journal written on another (server-recover.c). */
+	cJSON_AddStringToObject(h, "market", s->sc.source[0] != '\0' ?
+	    s->sc.source : "sim");
 	if (s->opts->shadow != NULL)
 		cJSON_AddStringToObject(h, "shadow", s->opts->shadow);
 	if (s->opts->news != NULL)

@@ -52,6 +52,52 @@ timeout 120 "$TRANCHED" --journal "$tmp/k.trj" --speed max --exit-when-done \
 "$TRANCHED" tca "$tmp/k.trj" --json > "$tmp/k.json" || fail "tca of the recovered"
 cmp -s "$tmp/a.json" "$tmp/k.json" || fail "the recovered session's TCA differs"
 
+# A journal of the engine before the change (its header names no market,
+# and its session ran on the agent simulator) is refused saying why, not as
+# a divergence at its first fill; a header naming another market likewise.
+# Both made from k.trj by rewriting its header (CRC-32C over the header).
+rehead() {
+	python3 - "$tmp/k.trj" "$1" "$2" <<'PY'
+import json, struct, sys
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    return c ^ 0xFFFFFFFF
+raw = open(sys.argv[1], "rb").read()
+hlen = struct.unpack("<I", raw[12:16])[0]
+h = json.loads(raw[20:20 + hlen])
+assert h["market"] == "ac", h.get("market")
+if sys.argv[3] == "-":
+    del h["market"]
+else:
+    h["market"] = sys.argv[3]
+nh = json.dumps(h, separators=(",", ":")).encode()
+out = raw[:12] + struct.pack("<II", len(nh), crc32c(nh)) + nh + raw[20 + hlen:]
+open(sys.argv[2], "wb").write(out)
+PY
+}
+rehead "$tmp/old.trj" - || fail "rewriting the header"
+cp "$tmp/old.trj" "$tmp/old.bak"
+if "$TRANCHED" --journal "$tmp/old.trj" --speed max --exit-when-done \
+	--listen "ipc://$tmp/o" 2> "$tmp/o.err"; then
+	fail "a journal of the agent simulator's ac-world continued"
+fi
+grep -q "names no market: it was written by an engine before 2026-12-07" \
+	"$tmp/o.err" || fail "old journal: $(cat "$tmp/o.err")"
+cmp -s "$tmp/old.trj" "$tmp/old.bak" || fail "the refused journal changed"
+"$TRANCHED" journal check "$tmp/old.trj" > /dev/null ||
+	fail "journal check refused the old journal"
+rehead "$tmp/sim.trj" sim || fail "rewriting the header"
+if "$TRANCHED" --journal "$tmp/sim.trj" --speed max --exit-when-done \
+	--listen "ipc://$tmp/o" 2> "$tmp/o.err"; then
+	fail "a journal of market sim continued on the AC market"
+fi
+grep -q 'header market "sim": the session ran on that market' "$tmp/o.err" ||
+	fail "market sim: $(cat "$tmp/o.err")"
+
 if "$TRANCHED" --scenario ac-world --seed 1 --set orders.0.venues=lit,rfq \
 	--speed max --exit-when-done --journal "$tmp/v.trj" \
 	--listen "ipc://$tmp/v" 2> "$tmp/v.err"; then
