@@ -3,7 +3,7 @@
 The same table and expansion as the engine's backtest_t975
 (engine/backtest/backtest.c): 1.96 at every n made an interval on 2 seeds
 6.5 times too narrow (found by a review, 2026-12-07).  Imported by
-evaluate-report, adapt-table, venue-table and compare-train.
+evaluate-report, adapt-table, venue-table, compare-train and q-compare.
 """
 import math
 
