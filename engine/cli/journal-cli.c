@@ -114,6 +114,13 @@ struct jcli_walk {
 	 * them; salvage leaves them out): how many, and the first. */
 	uint64_t ev_bad, ev_bad_at;
 	char ev_bad_why[160];
+	/* Events whose seq is not past the last kept one's: the engine
+	 * publishes (and journals) each seq once, in order, so such a record
+	 * is another session's or one written twice (recovery refuses it;
+	 * salvage leaves it out).  How many, and the first: its offset, its
+	 * seq and the seq before it. */
+	uint64_t ev_seq, ev_order, ev_order_at, ev_order_seq, ev_order_after;
+	int have_seq;
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
@@ -343,6 +350,17 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 					continue;
 				}
 				ipc_event_free(&ev);
+				if (w->have_seq && ev.seq <= w->ev_seq) {
+					w->damaged = 1;
+					if (w->ev_order++ == 0) {
+						w->ev_order_at = rec.offset;
+						w->ev_order_seq = ev.seq;
+						w->ev_order_after = w->ev_seq;
+					}
+					continue;
+				}
+				w->ev_seq = ev.seq;
+				w->have_seq = 1;
 			}
 			if (rec.kind == JRNL_COMMAND &&
 			    (rc = jcli_number(w, &rec)) <= 0) {
@@ -616,6 +634,11 @@ jcli_check(const char *path, int json)
 		cJSON_AddItemToObject(o, "commands", jcli_bad_json(&w));
 		cJSON_AddItemToObject(o, "times", jcli_badtime_json(&w));
 		cJSON_AddNumberToObject(o, "events_unreadable", (double)w.ev_bad);
+		cJSON_AddNumberToObject(o, "events_out_of_order",
+		    (double)w.ev_order);
+		if (w.ev_order > 0)
+			cJSON_AddNumberToObject(o, "events_out_of_order_at",
+			    (double)w.ev_order_at);
 		cJSON_AddNumberToObject(o, "times_not_listed",
 		    (double)w.badt_more);
 		txt = cJSON_PrintUnformatted(o);
@@ -655,6 +678,14 @@ jcli_check(const char *path, int json)
 			    "(%s)%s (salvage leaves such records out)\n",
 			    w.ev_bad_at, w.ev_bad_why, w.ev_bad > 1 ?
 			    ", and more after it" : "");
+		if (w.ev_order > 0)
+			printf("event record at offset %" PRIu64 " has seq %"
+			    PRIu64 " after %" PRIu64 ": the engine publishes each "
+			    "seq once, in order, so it is another session's "
+			    "record or one written twice (%" PRIu64 " such "
+			    "record%s; salvage leaves them out)\n",
+			    w.ev_order_at, w.ev_order_seq, w.ev_order_after,
+			    w.ev_order, w.ev_order == 1 ? "" : "s");
 		if (!hdr_ok && hdr_err[0] == '\0')
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
@@ -664,13 +695,14 @@ jcli_check(const char *path, int json)
 			printf("%s: damaged: %s%" PRIu64 " bytes in %zu spans, %zu "
 			    "command records out of place, %zu records with a "
 			    "time not of the day, %" PRIu64 " event records that "
-			    "are not events, %" PRIu64 " good "
-			    "records; an engine will not start on it: `tranched "
-			    "journal salvage %s NEW` copies the good records\n",
+			    "are not events, %" PRIu64 " out of order, %" PRIu64
+			    " good records; an engine will not start on it: "
+			    "`tranched journal salvage %s NEW` copies the good "
+			    "records\n",
 			    path, mended[0] != '\0' ? "its header (mended as "
 			    "read), " : "", w.damaged_bytes, w.nspans + w.dropped -
 			    (size_t)w.torn, w.nbad + w.bad_more, w.nbadt +
-			    w.badt_more, w.ev_bad, w.records, path);
+			    w.badt_more, w.ev_bad, w.ev_order, w.records, path);
 		else if (!hdr_ok)
 			printf("%s: refused: an engine here will not continue "
 			    "it, for its header's session (above); tranched "
@@ -743,8 +775,9 @@ jcli_salvage_note(const char *path, const struct jcli_walk *w)
 
 	cJSON_AddStringToObject(s, "from", path);
 	cJSON_AddNumberToObject(s, "records", (double)(w->records -
-	    w->cmds_left_out - w->badt_left - w->ev_bad));
+	    w->cmds_left_out - w->badt_left - w->ev_bad - w->ev_order));
 	cJSON_AddNumberToObject(s, "events_unreadable", (double)w->ev_bad);
+	cJSON_AddNumberToObject(s, "events_out_of_order", (double)w->ev_order);
 	cJSON_AddNumberToObject(s, "skipped_bytes",
 	    (double)(w->damaged_bytes + w->torn_bytes));
 	for (size_t i = 0; i < w->nspans; i++) {
@@ -831,12 +864,17 @@ jcli_salvage(const char *path, const char *outpath)
 		jcli_badtime_line(stdout, &w.badt[i]);
 	printf("%s: %" PRIu64 " records written from %s; %" PRIu64 " bytes of "
 	    "damage and %" PRIu64 " of torn tail skipped", outpath,
-	    w.records - w.cmds_left_out - w.badt_left - w.ev_bad, path,
-	    w.damaged_bytes, w.torn_bytes);
+	    w.records - w.cmds_left_out - w.badt_left - w.ev_bad - w.ev_order,
+	    path, w.damaged_bytes, w.torn_bytes);
 	if (w.ev_bad > 0)
 		printf("; %" PRIu64 " event records that are not events left out "
 		    "(the first at offset %" PRIu64 ": %s)", w.ev_bad,
 		    w.ev_bad_at, w.ev_bad_why);
+	if (w.ev_order > 0)
+		printf("; %" PRIu64 " event records out of order left out (the "
+		    "first at offset %" PRIu64 ": seq %" PRIu64 " after %" PRIu64
+		    ")", w.ev_order, w.ev_order_at, w.ev_order_seq,
+		    w.ev_order_after);
 	if (w.nbadt + w.badt_more > 0)
 		printf("; of the records with a time not of the day, %" PRIu64
 		    " notes left out, the rest kept at the latest good time "

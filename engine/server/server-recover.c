@@ -77,6 +77,9 @@ struct recover {
 	struct rec_fill *fills[NKEYS];
 	size_t nfills[NKEYS], capfills[NKEYS];
 	int diverged;
+	/* The last event's seq in pass 1, once there is one. */
+	uint64_t seq_last;
+	int have_seq;
 	char why[1024];
 	/* The model the journal's first learned decision names (its
 	 * policy.model_digest; "" none), and where that decision is. */
@@ -461,6 +464,27 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    s->jpath, (unsigned long long)rec.offset, perr);
 			return -1;
 		}
+		/* The engine publishes each seq once, in order: a record
+		 * whose seq is not past the one before it is another
+		 * session's, or one written twice, and counted with the rest
+		 * it would stand for an event the re-simulation then never
+		 * publishes (found by an adversarial review: a foreign record
+		 * spliced in was continued, and tca's figures moved). */
+		if (r->have_seq && ev.seq <= r->seq_last) {
+			snprintf(err, errlen, "journal %s: event at offset %llu "
+			    "has seq %llu after %llu: the engine publishes each "
+			    "seq once, in order, so it is another session's "
+			    "record or one written twice: not started; see "
+			    "`tranched journal check %s` and `tranched journal "
+			    "salvage %s NEW`", s->jpath,
+			    (unsigned long long)rec.offset,
+			    (unsigned long long)ev.seq,
+			    (unsigned long long)r->seq_last, s->jpath, s->jpath);
+			ipc_event_free(&ev);
+			return -1;
+		}
+		r->have_seq = 1;
+		r->seq_last = ev.seq;
 		if (ev.seq > s->seq)
 			s->seq = ev.seq;
 		key = rec_key(s, ev.json);

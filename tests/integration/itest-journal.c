@@ -1059,6 +1059,22 @@ replay_and_tca_say_what_a_pieced_journal_hides(void **state)
 	    "--speed=max >/dev/null 2>%s", tranched, path, dir, err), 0);
 	assert_file_has(err, "has seq 3 after");
 	assert_file_has(err, "1 events had a seq not above the one before");
+	/* tca skips a record out of seq order (another session's, or one
+	 * written twice) and says so... */
+	assert_int_equal(run("'%s' tca %s >/dev/null 2>%s", tranched, path, err),
+	    0);
+	assert_file_has(err, "has seq 3 after 7: another session's record or "
+	    "one written twice, skipped");
+	/* ...and a fill in order that names a block no block event
+	 * introduced is left out, saying which. */
+	snprintf(path, sizeof path, "%s/orphan.trj", dir);
+	craft_session(path);
+	assert_int_equal(jrnl_open_append(&j, path, NULL, NULL), 0);
+	append_event(j, "fill", 8, T0 + 30 * SEC, "{\"block\":\"7\",\"child\":"
+	    "\"c9\",\"sym\":\"QDI\",\"px\":10001,\"qty\":300,\"liq\":"
+	    "\"aggressive\"}");
+	assert_int_equal(jrnl_sync(j), 0);
+	jrnl_close(j);
 	assert_int_equal(run("'%s' tca %s >/dev/null 2>%s", tranched, path, err),
 	    0);
 	assert_file_has(err, "1 fills (300 shares) name block \"7\", which no "
