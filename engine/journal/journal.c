@@ -1552,6 +1552,39 @@ jrnl_describe(char *buf, size_t len, int err, const char *path)
 			         "continued", path, what[0] ? ": " : "", what);
 		break;
 	}
+	case JRNL_ETORN: {
+		/* On open, ETORN is a file that ends inside its own file
+		 * header: a creation cut short, not a tail the engine cuts
+		 * (found by an adversarial review: it read as the torn tail
+		 * an engine cuts on start, with no offset). */
+		uint8_t h[JRNL_FILE_HDR];
+		struct stat st;
+		uint64_t need = JRNL_FILE_HDR;
+
+		got = 0;
+		st.st_size = -1;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (fstat(fd, &st) != 0)
+				st.st_size = -1;
+			if (jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
+				got = 0;
+			close(fd);
+		}
+		if (got == sizeof(h))
+			need += jrnl_get_le32(h + 12);
+		if (st.st_size >= 0 && (uint64_t)st.st_size < need)
+			snprintf(buf, len, "journal %s: ends at byte %lld, "
+			         "inside its file header (%llu bytes%s): its "
+			         "creation was cut before the header was whole, "
+			         "so it holds no session to continue or read; "
+			         "nothing cut", path, (long long)st.st_size,
+			         (unsigned long long)need, got == sizeof(h) ? "" :
+			         " at least");
+		else
+			snprintf(buf, len, "journal %s: %s", path,
+			         jrnl_strerror(err));
+		break;
+	}
 	default:
 		snprintf(buf, len, "journal %s: %s", path, jrnl_strerror(err));
 		break;

@@ -722,6 +722,25 @@ journal_rejects_not_a_journal(void **state)
 	assert_refused(bad, JRNL_ETORN);
 	spill(bad, bytes, FILE_HDR + 4);
 	assert_refused(bad, JRNL_ETORN);
+	{
+		char msg[PATH_MAX + 512], want[96];
+
+		/* Said as a creation cut short, where the file ends and how
+		 * long its header is, not as the torn tail an engine cuts. */
+		jrnl_describe(msg, sizeof(msg), JRNL_ETORN, bad);
+		snprintf(want, sizeof(want), "ends at byte %d, inside its file "
+		         "header (%zu bytes)", FILE_HDR + 4,
+		         strlen("{\"engine\":\"0.1.0\"}") +
+		         FILE_HDR);
+		if (strstr(msg, want) == NULL || strstr(msg, "nothing cut") ==
+		    NULL || strstr(msg, "torn tail") != NULL)
+			fail_msg("\"%s\" lacks \"%s\"", msg, want);
+		spill(bad, bytes, 10);
+		jrnl_describe(msg, sizeof(msg), JRNL_ETORN, bad);
+		if (strstr(msg, "ends at byte 10, inside its file header (20 "
+		    "bytes at least)") == NULL)
+			fail_msg("\"%s\"", msg);
+	}
 
 	assert_int_equal(jrnl_reader_open(&r, path_in(fx, "absent.jrnl"), NULL),
 	                 JRNL_EIO);
