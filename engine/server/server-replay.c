@@ -319,7 +319,8 @@ rp_answer(struct server *s)
 		if (out != NULL)
 			nng_msg_append(msg, out, len);
 		free(out);
-		if (nng_sendmsg(s->rep, msg, 0) != 0)
+		/* Never waited for, as the engine's (server.c). */
+		if (nng_sendmsg(s->rep, msg, NNG_FLAG_NONBLOCK) != 0)
 			nng_msg_free(msg);
 	}
 	s->rep_drained_ms = uv_hrtime() / 1000000ULL;

@@ -150,6 +150,11 @@ short_req(const char *url, const char *json)
 
 /* ---- the SP protocol over a plain TCP socket ---------------------- */
 
+/* The receive buffer of the connections sp_connect_as() opens (0: the
+ * kernel's, which on loopback grows to 32 MB and hides a peer that does
+ * not read). */
+static int sp_rcvbuf;
+
 /* A connection to 127.0.0.1:port from source address src (0: any),
  * speaking SP protocol proto (0x30 REQ, 0x11 PAIR1). */
 static int
@@ -166,6 +171,9 @@ sp_connect_as(int port, uint32_t src, unsigned char proto)
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	me.sin_addr.s_addr = htonl(src);
+	if (fd >= 0 && sp_rcvbuf > 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sp_rcvbuf,
+		    sizeof sp_rcvbuf);
 	if (fd >= 0 && src != 0 &&
 	    bind(fd, (struct sockaddr *)&me, sizeof me) != 0) {
 		close(fd);
@@ -531,6 +539,75 @@ half_sent_requests_do_not_lock_out_a_kill(void **state)
 	assert_true(in_ms >= 0);
 	/* And every one that waited has been closed. */
 	assert_int_equal(still_open_at_15s(fds, n, t0), 0);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
+/* A peer that asks and never reads its answers: 4,000 snapshots from one
+ * tcp:// trader connection, none read.  Answers that cannot go at once are
+ * dropped, never waited for: the clock goes on, a local client's status is
+ * answered at once, and a supervisor's kill is carried out.  The blocking
+ * send held the loop for as long as the peer held the connection (found by
+ * an adversarial review: 30 s frozen, the kill never done). */
+static void
+a_peer_that_never_reads_its_answers_stalls_nothing(void **state)
+{
+	struct itest_engine e;
+	int port, fd, sent = 0;
+	long long t0, worst = 0, sim0 = 0, sim1 = 0;
+	char hello[256], *body = NULL;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(start_tcp(&e, &port, NULL), 0);
+	/* A window of 4 KB: what the engine sends waits in its own send
+	 * buffer (4 MB at most), not in ours. */
+	sp_rcvbuf = 4096;
+	fd = sp_connect(port);
+	sp_rcvbuf = 0;
+	assert_true(fd >= 0);
+	snprintf(hello, sizeof hello, "{\"cmd\":\"hello\",\"id\":\"nr-0\","
+	    "\"client\":\"never-reads\",\"role\":\"trader\",\"token\":\""
+	    TRADER_TOKEN "\",\"v\":" PROTO_V "}");
+	assert_int_equal(sp_send(fd, 1, hello), 0);
+	assert_int_equal(sp_recv(fd, &body, 5000), 0);
+	free(body);
+	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+	sim0 = atoll(itest_str(r, "t"));
+	cJSON_Delete(r);
+	for (uint32_t i = 2; i < 4002; i++) {
+		char req[64];
+
+		snprintf(req, sizeof req, "{\"cmd\":\"snapshot\",\"id\":"
+		    "\"nr-%u\"}", i);
+		if (sp_send(fd, i, req) == 0)
+			sent++;
+	}
+	/* Three seconds of a local client's status while they wait. */
+	for (t0 = itest_now_ms(); itest_now_ms() - t0 < 3000;) {
+		long long a = itest_now_ms(), took;
+
+		r = itest_cmd(&e, "{\"cmd\":\"status\"}");
+		took = itest_now_ms() - a;
+		if (took > worst)
+			worst = took;
+		assert_true(itest_ok(r));
+		sim1 = atoll(itest_str(r, "t"));
+		cJSON_Delete(r);
+		usleep(100 * 1000);
+	}
+	r = itest_cmd(&e, "{\"cmd\":\"kill\",\"reason\":\"a peer that "
+	    "never reads\"}");
+	fprintf(stderr, "sessions: %d snapshots asked and not read: status at "
+	    "worst %lld ms, simulated clock +%.1f s in 3 s at 60x, kill %s\n",
+	    sent, worst, (double)(sim1 - sim0) / 1e9, itest_ok(r) ? "done" :
+	    itest_err(r));
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_true(sent >= 4000);
+	assert_true(worst < 1000);
+	/* 60x for 3 s is 180 s: at least half of it. */
+	assert_true(sim1 - sim0 >= 90LL * 1000000000LL);
+	close(fd);
 	assert_int_equal(itest_stop(&e), 0);
 }
 
@@ -1296,6 +1373,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(unauthenticated_peer_reads_no_cached_reply),
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
 		cmocka_unit_test(snapshots_keep_rss_bounded),
+		cmocka_unit_test(a_peer_that_never_reads_its_answers_stalls_nothing),
 		cmocka_unit_test(unauthenticated_connection_closed_after_budget),
 		cmocka_unit_test(
 		    budget_spenders_that_go_on_do_not_wedge_the_engine),
