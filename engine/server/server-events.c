@@ -62,17 +62,20 @@ struct evpipe {
 	int said;         /* messages after its hello, dropped unread */
 	char key[64];     /* a tcp:// peer's address (server_pipe_key), counted
 	                   * in nwaiting while it waits; "" ipc://, not */
+	int evict;        /* EVP_CLOSING to make room for an ipc:// peer:
+	                   * evchan_sweep() closes it */
 };
 
 struct evchan {
 	nng_socket sock;
 	int fd;
 	pthread_mutex_t mu;
-	struct evpipe pipes[EVENTS_PIPES_MAX];
+	struct evpipe pipes[EVENTS_TABLE];
 	int npipes, nwaiting;
 	const struct token *tokens;
 	const int *ntokens;
 	uint64_t refused;   /* hellos refused, for the log line */
+	uint64_t evicted;   /* tcp:// pipes closed for an ipc:// one */
 	uint64_t drained;   /* ms: when a pass last found nothing waiting */
 	uint64_t hush;      /* ms: since when nothing is read, so that the
 	                     * peers to close stop in a full queue; 0: not */
@@ -108,6 +111,36 @@ evchan_unwait(struct evchan *ev, struct evpipe *e)
 		ev->nwaiting--;
 }
 
+/* Called with ev->mu held: the oldest tcp:// pipe not closing already
+ * (one not admitted first, then the longest admitted) is marked to close
+ * at the next evchan_sweep(), on the loop's thread: a token holder's
+ * connections, 256 of them admitted and never read, kept a local
+ * supervisor's console from its events (found by an adversarial review,
+ * 2026-12-07; the control socket already let a local peer in so). */
+static void
+evchan_evict_remote(struct evchan *ev)
+{
+	struct evpipe *old = NULL;
+
+	for (int i = 0; i < ev->npipes; i++) {
+		struct evpipe *e = &ev->pipes[i];
+		int ea, oa;
+
+		if (e->key[0] == '\0' || e->state == EVP_CLOSING)
+			continue;
+		ea = e->state == EVP_ADMITTED;
+		oa = old != NULL && old->state == EVP_ADMITTED;
+		if (old == NULL || ea < oa || (ea == oa && e->since < old->since))
+			old = e;
+	}
+	if (old == NULL)
+		return;
+	evchan_unwait(ev, old);
+	old->state = EVP_CLOSING;
+	old->evict = 1;
+	ev->evicted++;
+}
+
 /*
  * On an NNG thread: a pipe came or went.  A pipe is entered before NNG
  * starts it (NNG_PIPE_EV_ADD_PRE): after, its hello could be read before
@@ -120,8 +153,11 @@ evchan_unwait(struct evchan *ev, struct evpipe *e)
  * out the peers of every other; ipc:// peers, this machine's users, are
  * not counted, as on the control socket (until 2026-12-07 they were, and
  * 150 silent connections from one host kept a local console's events
- * out for as long as they went on).  Any pipe is closed when the table
- * is full.
+ * out for as long as they went on).  A tcp:// pipe is closed when 256
+ * are open; an ipc:// one then takes one of EVENTS_LOCAL_SPARE slots
+ * beyond them and the oldest tcp:// pipe is closed to make room
+ * (evchan_evict_remote()), so that nothing remote keeps this machine's
+ * supervisor from the events; only a table full of those is closed.
  */
 static void
 evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
@@ -140,16 +176,21 @@ evchan_pipe_event(nng_pipe p, nng_pipe_ev what, void *arg)
 			for (int i = 0; i < ev->npipes; i++)
 				mine += ev->pipes[i].state == EVP_WAITING &&
 				    strcmp(ev->pipes[i].key, key) == 0;
-		if (ev->npipes == EVENTS_PIPES_MAX || (key[0] != '\0' &&
-		    (ev->nwaiting == EVENTS_WAITING_MAX ||
-		    mine >= WAITING_PER_PEER)))
+		if (key[0] != '\0' ? ev->npipes >= EVENTS_PIPES_MAX ||
+		    ev->nwaiting == EVENTS_WAITING_MAX ||
+		    mine >= WAITING_PER_PEER : ev->npipes == EVENTS_TABLE)
 			full = 1;
 		else {
+			/* An ipc:// peer past the 256: the oldest tcp:// one
+			 * that is not yet closing makes room. */
+			if (key[0] == '\0' && ev->npipes >= EVENTS_PIPES_MAX)
+				evchan_evict_remote(ev);
 			e = &ev->pipes[ev->npipes++];
 			e->pipe = p;
 			e->state = EVP_WAITING;
 			e->since = e->heard = evchan_now_ms();
 			e->said = 0;
+			e->evict = 0;
 			snprintf(e->key, sizeof e->key, "%s", key);
 			if (key[0] != '\0')
 				ev->nwaiting++;
@@ -423,7 +464,7 @@ evchan_hushed(struct evchan *ev)
 void
 evchan_sweep(struct evchan *ev)
 {
-	nng_pipe gone[EVENTS_PIPES_MAX];
+	nng_pipe gone[EVENTS_TABLE];
 	uint64_t now = evchan_now_ms();
 	int n = 0, loud = 0;
 
@@ -434,6 +475,11 @@ evchan_sweep(struct evchan *ev)
 		    EVENTS_HELLO_MS) || (e->state == EVP_REFUSED &&
 		    now - e->since >= EVENTS_REFUSED_MS);
 
+		if (e->evict) {
+			e->evict = 0;
+			gone[n++] = e->pipe;
+			continue;
+		}
 		if (!due)
 			continue;
 		if (ev->drained < e->heard + IPC_PIPE_QUIET_MS &&
@@ -461,7 +507,7 @@ evchan_sweep(struct evchan *ev)
 int
 evchan_send(struct evchan *ev, nng_msg *msg)
 {
-	nng_pipe to[EVENTS_PIPES_MAX];
+	nng_pipe to[EVENTS_TABLE];
 	int n = 0;
 
 	pthread_mutex_lock(&ev->mu);

@@ -748,6 +748,10 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
  * queue: NNG_OPT_SENDBUF of the socket (0: 1024).  0, or -1 with err.
  */
 #define EVENTS_PIPES_MAX 256    /* connections at once */
+#define EVENTS_LOCAL_SPARE 16   /* beyond them, slots only an ipc:// peer
+                                 * takes, each closing the oldest tcp://
+                                 * one to bring the table back to 256 */
+#define EVENTS_TABLE (EVENTS_PIPES_MAX + EVENTS_LOCAL_SPARE)
 #define EVENTS_WAITING_MAX 64   /* of them not yet past hello */
 #define EVENTS_HELLO_MS 2000    /* a connection must say hello by then */
 #define EVENTS_REFUSED_MS 1000  /* a refused one hears why, then goes:

@@ -89,6 +89,8 @@
 
 #define TRADER_TOKEN "events-trader-token"
 #define VIEWER_TOKEN "events-viewer-token"
+/* The engine's events connections at once (EVENTS_PIPES_MAX). */
+#define EV_HOG 256
 
 static const char *tranched, *stallproxy;
 
@@ -763,6 +765,81 @@ events_admitted_peer_that_talks_is_closed(void **state)
 	assert_int_equal(net_client(&n.c, VIEWER_TOKEN, "itest-viewer"), 0);
 	got = net_client_events(n.c, 20000, &beats, 1);
 	assert_true(got > 10 && beats >= 1);
+}
+
+/*
+ * 256 tcp:// connections of a viewer token, each admitted and never read,
+ * fill the events table; a local (ipc://) console attaching then still
+ * gets its events, the oldest tcp:// connection closed to make room.  It
+ * got none for as long as the 256 stayed (found by an adversarial review,
+ * 2026-12-07), where the control socket already let a local peer in.
+ */
+static void
+events_a_full_table_of_remote_peers_lets_a_local_one_in(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x11, 0, 0 }, peer[8];
+	static const char hello[] = "{\"cmd\":\"hello\",\"id\":\"h\","
+	    "\"v\":3,\"token\":\"" VIEWER_TOKEN "\"}";
+	struct ipc_client_cfg cfg = { .name = "itest-local" };
+	static int fds[EV_HOG];
+	char local[96], listen[128], buf[256], err[256];
+	int nfd = 0, got, beats, shut = 0;
+
+	(void)state;
+	snprintf(local, sizeof local, "ipc:///tmp/tranche-itest-local-%d",
+	    (int)getpid());
+	snprintf(listen, sizeof listen, "--listen=%s", local);
+	net_start(0, "--speed=60", listen);
+	net_wait_up();
+	sa.sin_port = htons((uint16_t)atoi(strrchr(n.evurl, ':') + 1));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* One at a time, each admitted (its hello answered) before the next:
+	 * at most 8 may wait from one address. */
+	for (int i = 0; i < EV_HOG; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+		    write(fd, sp, sizeof sp) != (ssize_t)sizeof sp ||
+		    read(fd, peer, sizeof peer) != (ssize_t)sizeof peer ||
+		    raw_send_frame(fd, hello) != 0 ||
+		    raw_frame(fd, buf, sizeof buf, 5000) != 1 ||
+		    strstr(buf, "\"ok\":true") == NULL) {
+			close(fd);
+			break;
+		}
+		fds[nfd++] = fd;
+	}
+	fprintf(stderr, "events: %d tcp:// connections of a viewer token "
+	    "admitted\n", nfd);
+	assert_int_equal(nfd, EV_HOG);
+	cfg.ctl_url = local;
+	if (ipc_client_open_cfg(&n.c, &cfg, err, sizeof err) != 0)
+		fail_msg("the local client: %s", err);
+	got = net_client_events(n.c, 10000, &beats, 1);
+	/* The one closed to make room: the oldest. */
+	for (int i = 0; i < nfd; i++) {
+		struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+		char b[4096];
+
+		/* Drain what came; 0 from read is the close. */
+		while (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLIN |
+		    POLLHUP))) {
+			ssize_t k = read(fds[i], b, sizeof b);
+
+			if (k <= 0) {
+				shut += k == 0;
+				break;
+			}
+		}
+	}
+	fprintf(stderr, "events: the local client got %d events (%d "
+	    "heartbeats); %d of the tcp:// ones closed\n", got, beats, shut);
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	assert_true(got >= 10 && beats >= 1);
+	assert_true(shut >= 1);
 }
 
 /* A raw pair1 connection to the events port that says a hello with a
@@ -1513,6 +1590,9 @@ main(int argc, char **argv)
 		    net_teardown),
 		cmocka_unit_test_teardown(
 		    events_admitted_peer_that_talks_is_closed, net_teardown),
+		cmocka_unit_test_teardown(
+		    events_a_full_table_of_remote_peers_lets_a_local_one_in,
+		    net_teardown),
 		cmocka_unit_test_teardown(events_tcp_token_client_recovers_gap,
 		    net_teardown),
 		cmocka_unit_test_teardown(events_tls_tokenless_sub_gets_nothing,
