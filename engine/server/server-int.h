@@ -88,7 +88,14 @@ struct session {
 	char principal[192];
 	uint64_t born;     /* order of creation: the oldest untrusted goes first */
 	int gateway;       /* 1: the FIX gateway's own session (server-fix.c) */
+	/* Accepted hellos journaled in the interval that began at
+	 * hello_t0 (ms), and those answered but not journaled since the last
+	 * one that was (HELLO_JOURNALED a session in HELLO_INTERVAL_MS). */
+	uint64_t hello_t0, hello_hidden;
+	int hello_shown;
 };
+#define HELLO_JOURNALED 4
+#define HELLO_INTERVAL_MS 10000
 
 /* server-session.c: the refusals of one peer address, aggregated. */
 #define REFUSAL_CODES 8
@@ -747,6 +754,9 @@ void server_audit_words(struct server *s, const char *cmd, const cJSON *req,
  * tokens/ntokens are read at each hello (the caller's, kept alive).
  * queue: NNG_OPT_SENDBUF of the socket (0: 1024).  0, or -1 with err.
  */
+/* Answers waiting in the control socket's own queue before NNG moves
+ * each to its connection's (64 deep). */
+#define REP_SENDBUF 256
 #define EVENTS_PIPES_MAX 256    /* connections at once */
 #define EVENTS_LOCAL_SPARE 16   /* beyond them, slots only an ipc:// peer
                                  * takes, each closing the oldest tcp://

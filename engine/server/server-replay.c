@@ -462,10 +462,12 @@ server_replay(const struct server_replay_opts *o)
 		fprintf(stderr, "tranched replay: %s\n", err);
 		goto out;
 	}
-	if ((rv = nng_rep0_open(&s->rep)) != 0) {
+	/* Raw, as the engine's (server_open_sockets()). */
+	if ((rv = nng_rep0_open_raw(&s->rep)) != 0) {
 		fprintf(stderr, "tranched replay: nng: %s\n", nng_strerror(rv));
 		goto out;
 	}
+	nng_socket_set_int(s->rep, NNG_OPT_SENDBUF, REP_SENDBUF);
 	nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, 4 * TRANCHE_MAX_MSG);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_ADD_PRE, rp_pipe_event, s);
 	nng_pipe_notify(s->rep, NNG_PIPE_EV_REM_POST, rp_pipe_event, s);

@@ -863,14 +863,14 @@ server_on_rep(uv_poll_t *h, int status, int events)
 			nng_msg_append(msg, reply, len);
 			free(reply);
 		}
-		/* Never waited for: NNG sends one answer a connection at a
-		 * time, and one to a peer that does not read its answers
-		 * would hold the loop -- the clock, every other client, a
+		/* Never waited for (the raw socket, server_open_sockets()):
+		 * a blocking send to a peer that does not read its answers
+		 * held the loop -- the clock, every other client, a
 		 * supervisor's kill -- for as long as that peer liked (2,000
 		 * snapshots asked and none read froze the engine: found by an
-		 * adversarial review).  An answer that cannot go at once, its
-		 * peer not having read the one before, is dropped: a client
-		 * that does not read its answers gets none. */
+		 * adversarial review).  The answer keeps its request's header
+		 * (the route back); past its connection's 64 queued answers it
+		 * is dropped. */
 		if (nng_sendmsg(s->rep, msg, NNG_FLAG_NONBLOCK) != 0)
 			nng_msg_free(msg);
 	}
@@ -986,10 +986,18 @@ server_open_sockets(struct server *s, char *err, size_t errlen)
 	if (server_tls_config(&tls, s->urls, s->nurls, s->opts->tls_cert,
 	    s->opts->tls_key, err, errlen) != 0)
 		return -1;
-	if ((rv = nng_rep0_open(&s->rep)) != 0) {
+	/* Raw: each answer carries its request's route in its header and
+	 * goes on its connection's own queue (64 deep), never waited for;
+	 * past that it is dropped.  The cooked socket sends one answer a
+	 * connection at a time, so a peer that did not read its answers
+	 * held a blocking send, and with NNG_FLAG_NONBLOCK an answer to a
+	 * client that asked again before NNG had marked the last one sent
+	 * was lost (server_on_rep()). */
+	if ((rv = nng_rep0_open_raw(&s->rep)) != 0) {
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
 		goto out;
 	}
+	nng_socket_set_int(s->rep, NNG_OPT_SENDBUF, REP_SENDBUF);
 	/* What a slow peer may lag by before it loses events (and finds a
 	 * gap) is NNG's per-pipe queue (server-events.c); --event-queue
 	 * sizes the queue in front of it, shared by all peers. */

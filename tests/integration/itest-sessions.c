@@ -542,6 +542,96 @@ half_sent_requests_do_not_lock_out_a_kill(void **state)
 	assert_int_equal(itest_stop(&e), 0);
 }
 
+/* The journal's size, 0 when it cannot be read. */
+static long long
+journal_bytes(const struct itest_engine *e)
+{
+	struct stat st;
+
+	return stat(e->journal, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* How many times the journal holds text t. */
+static int
+journal_count(const struct itest_engine *e, const char *t)
+{
+	char cmd[700];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof cmd, "grep -aoF '%s' '%s' | wc -l", t, e->journal);
+	if ((f = popen(cmd, "r")) != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		pclose(f);
+	}
+	return n;
+}
+
+/* Whether the journal holds text t. */
+static int
+journal_has(const struct itest_engine *e, const char *t)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof cmd, "grep -qaF '%s' '%s'", t, e->journal);
+	return system(cmd) == 0;
+}
+
+/* A trader's request padded with a 200 KB member, refused again and
+ * again, and hellos that name a new client each time: the journal keeps
+ * what came in at most about a kilobyte a refusal, and a session's hellos
+ * at most 4 in 10 s, counting the rest.  Each refusal was journaled
+ * whole and synced (24 MB/s from one trader token), and so was every
+ * hello (found by an adversarial review, 2026-12-07). */
+static void
+refusals_and_hellos_do_not_fill_the_journal(void **state)
+{
+	struct itest_engine e;
+	struct ipc_client *t;
+	static char big[200 * 1024 + 256];
+	char pad[200 * 1024 + 1];
+	long long j0, j1, j2;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(itest_start(&e, tranched, "--speed=1", NULL), 0);
+	t = client_as(&e, "trader", "padder");
+	memset(pad, 'A', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	j0 = journal_bytes(&e);
+	for (int i = 0; i < 50; i++) {
+		snprintf(big, sizeof big, "{\"cmd\":\"pause\",\"id\":\"pad-%d\","
+		    "\"block\":\"1\",\"reason\":\"x\",\"zz\":\"%s\"}", i, pad);
+		r = cmd_on(t, big);
+		assert_false(itest_ok(r));
+		cJSON_Delete(r);
+	}
+	j1 = journal_bytes(&e);
+	assert_true(journal_has(&e, "bytes, not journaled)"));
+	for (int i = 0; i < 500; i++) {
+		char h[200];
+
+		snprintf(h, sizeof h, "{\"cmd\":\"hello\",\"id\":\"h-%d\","
+		    "\"v\":" PROTO_V ",\"role\":\"trader\",\"client\":\"c%d\"}",
+		    i, i);
+		r = cmd_on(t, h);
+		assert_true(itest_ok(r));
+		cJSON_Delete(r);
+	}
+	j2 = journal_bytes(&e);
+	fprintf(stderr, "sessions: 50 refusals padded with 200 KB: journal "
+	    "+%lld bytes; 500 hellos: +%lld bytes, %d of them journaled\n",
+	    j1 - j0, j2 - j1, journal_count(&e, "\"cmd\":\"hello\",\"id\":\"h-"));
+	assert_true(j1 - j0 < 50 * 2048);
+	/* The first HELLO_JOURNALED of the interval (the session's own
+	 * first hello, "padder", was one of them). */
+	assert_true(journal_count(&e, "\"cmd\":\"hello\",\"id\":\"h-") <= 3);
+	assert_true(j2 - j1 < 32 * 1024);
+	ipc_client_close(t);
+	assert_int_equal(itest_stop(&e), 0);
+}
+
 /* A peer that asks and never reads its answers: 4,000 snapshots from one
  * tcp:// trader connection, none read.  Answers that cannot go at once are
  * dropped, never waited for: the clock goes on, a local client's status is
@@ -1374,6 +1464,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(reused_id_with_another_body_is_refused),
 		cmocka_unit_test(snapshots_keep_rss_bounded),
 		cmocka_unit_test(a_peer_that_never_reads_its_answers_stalls_nothing),
+		cmocka_unit_test(refusals_and_hellos_do_not_fill_the_journal),
 		cmocka_unit_test(unauthenticated_connection_closed_after_budget),
 		cmocka_unit_test(
 		    budget_spenders_that_go_on_do_not_wedge_the_engine),
