@@ -1106,7 +1106,32 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 			}
 			cJSON_AddNumberToObject(req, "qty", qty);
 		}
-		if (fix_get_str(m, 40, ot, sizeof ot) == 0 && strcmp(ot, "1") == 0)
+		/* What a NewOrderSingle refuses, a replace refuses too: an
+		 * OrdType not 1 or 2, a price on a market order (it was made a
+		 * market order, its price dropped without a word), a
+		 * TimeInForce not 0 or 6 (it was Replaced and worked as a day
+		 * order): found by an adversarial review. */
+		if ((rv = fix_get_str(m, 40, ot, sizeof ot)) != -1 &&
+		    (rv != 0 || (strcmp(ot, "1") != 0 && strcmp(ot, "2") != 0))) {
+			snprintf(text, sizeof text, "OrdType(40) \"%s\": must be 1 "
+			    "(market) or 2 (limit)", server_fix_val(m, 40, buf,
+			    sizeof buf));
+			goto refuse;
+		}
+		if (strcmp(ot, "1") == 0 && fix_get_num(m, 44, &px) != -1) {
+			snprintf(text, sizeof text, "Price(44) %s: a market order "
+			    "(OrdType 1) has no price", server_fix_val(m, 44, buf,
+			    sizeof buf));
+			goto refuse;
+		}
+		if ((rv = fix_get_str(m, 59, ts, sizeof ts)) != -1 &&
+		    (rv != 0 || (strcmp(ts, "0") != 0 && strcmp(ts, "6") != 0))) {
+			snprintf(text, sizeof text, "TimeInForce(59) \"%s\": must "
+			    "be 0 (day) or 6 (good till date, with ExpireTime)",
+			    server_fix_val(m, 59, buf, sizeof buf));
+			goto refuse;
+		}
+		if (strcmp(ot, "1") == 0)
 			cJSON_AddNumberToObject(req, "limit_px", 0);
 		else if (strcmp(ot, "2") == 0 && fix_get_num(m, 44, &px) == -1) {
 			/* A limit order without its price is not the market

@@ -577,6 +577,26 @@ fix_orders_become_blocks_and_hear_every_fill(void **state)
 	expect(&c, &h, "9", NULL, msg, sizeof msg);
 	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "Price(44) \"\": a "
 	    "limit order (OrdType 2) needs a price"));
+	/* What a D refuses, a G refuses too, naming the tag (found by an
+	 * adversarial review, 2026-12-07: a price on a market replace was
+	 * dropped, the order made a market one; an IOC was Replaced and
+	 * worked as a day order). */
+	fc_send(&c, "G", "41=X1|11=GX1|55=QDI|54=1|38=3000|40=1|44=99.10|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "Price(44) 99.10: a "
+	    "market order (OrdType 1) has no price"));
+	fc_send(&c, "G", "41=X1|11=GX2|55=QDI|54=1|38=3000|40=2|44=99.10|59=3|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "9", NULL, msg, sizeof msg);
+	assert_non_null(strstr(fv(msg, 58, v, sizeof v), "TimeInForce(59) "
+	    "\"3\": must be 0 (day) or 6"));
+	/* An OrdType the dictionary does not know is the session's to
+	 * refuse, naming the tag. */
+	fc_send(&c, "G", "41=X1|11=GX3|55=QDI|54=1|38=3000|40=3|44=99.10|"
+	    "60=20261203-09:30:00|");
+	expect(&c, &h, "3", NULL, msg, sizeof msg);
+	assert_int_equal(fvi(msg, 371), 40);
 
 	/* Some fills, then a person pauses the block. */
 	while (h.sum < 300)
