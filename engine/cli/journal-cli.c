@@ -114,13 +114,13 @@ struct jcli_walk {
 	 * them; salvage leaves them out): how many, and the first. */
 	uint64_t ev_bad, ev_bad_at;
 	char ev_bad_why[160];
-	/* Events whose seq is not past the last kept one's: the engine
-	 * publishes (and journals) each seq once, in order, so such a record
-	 * is another session's or one written twice (recovery refuses it;
-	 * salvage leaves it out).  How many, and the first: its offset, its
-	 * seq and the seq before it. */
-	uint64_t ev_seq, ev_order, ev_order_at, ev_order_seq, ev_order_after;
-	int have_seq;
+	/* Events out of the order the engine published them in: outside
+	 * one longest rising run of seqs, so another session's record or one
+	 * written twice (recovery refuses them; salvage leaves them out).
+	 * How many; the first is in seqo. */
+	uint64_t ev_order;
+	const struct seq_outliers *seqo; /* which they are (server_journal_
+	                                  * seq_outliers()), or NULL */
 	struct jcli_span *spans;
 	size_t nspans, dropped; /* spans past JCLI_MAX_SPANS are counted only */
 	uint64_t records, damaged_bytes, torn_bytes;
@@ -350,17 +350,12 @@ jcli_walk(struct jrnl_reader *rd, struct jcli_walk *w,
 					continue;
 				}
 				ipc_event_free(&ev);
-				if (w->have_seq && ev.seq <= w->ev_seq) {
+				if (w->seqo != NULL &&
+				    server_seq_outlier(w->seqo, rec.offset)) {
 					w->damaged = 1;
-					if (w->ev_order++ == 0) {
-						w->ev_order_at = rec.offset;
-						w->ev_order_seq = ev.seq;
-						w->ev_order_after = w->ev_seq;
-					}
+					w->ev_order++;
 					continue;
 				}
-				w->ev_seq = ev.seq;
-				w->have_seq = 1;
 			}
 			if (rec.kind == JRNL_COMMAND &&
 			    (rc = jcli_number(w, &rec)) <= 0) {
@@ -510,6 +505,8 @@ jcli_kind(const struct jrnl_span *s)
 static int
 jcli_check(const char *path, int json)
 {
+	struct seq_outliers so = { 0 };
+	char hdr_err2[256];
 	struct jcli_walk w;
 	struct jrnl_reader *rd;
 	struct stat st;
@@ -584,10 +581,16 @@ jcli_check(const char *path, int json)
 		fprintf(stderr, "tranched journal check: out of memory\n");
 		return 2;
 	}
+	/* Which events are out of order, from a pass of its own: the walk
+	 * below cannot tell a record that jumps ahead from those after it. */
+	if (server_journal_seq_outliers(path, &so, hdr_err2, sizeof hdr_err2)
+	    == 0)
+		w.seqo = &so;
 	rc = jcli_walk(rd, &w, NULL, NULL);
 	jrnl_reader_close(rd);
 	if (rc != 0) {
 		jcli_open_error("check", path, rc);
+		server_seq_outliers_free(&so);
 		free(w.spans);
 		free(w.seen);
 		return 2;
@@ -638,7 +641,7 @@ jcli_check(const char *path, int json)
 		    (double)w.ev_order);
 		if (w.ev_order > 0)
 			cJSON_AddNumberToObject(o, "events_out_of_order_at",
-			    (double)w.ev_order_at);
+			    (double)w.seqo->first_off);
 		cJSON_AddNumberToObject(o, "times_not_listed",
 		    (double)w.badt_more);
 		txt = cJSON_PrintUnformatted(o);
@@ -684,8 +687,9 @@ jcli_check(const char *path, int json)
 			    "seq once, in order, so it is another session's "
 			    "record or one written twice (%" PRIu64 " such "
 			    "record%s; salvage leaves them out)\n",
-			    w.ev_order_at, w.ev_order_seq, w.ev_order_after,
-			    w.ev_order, w.ev_order == 1 ? "" : "s");
+			    w.seqo->first_off, w.seqo->first_seq,
+			    w.seqo->first_after, w.ev_order, w.ev_order == 1 ?
+			    "" : "s");
 		if (!hdr_ok && hdr_err[0] == '\0')
 			printf("%s: damaged: its header, whose checksum holds, is "
 			    "not a JSON object; nothing reads its %" PRIu64 " "
@@ -723,6 +727,7 @@ jcli_check(const char *path, int json)
 			    "salvage %s NEW` converts it\n", path, fmt,
 			    JRNL_FORMAT_VERSION, path);
 	}
+	server_seq_outliers_free(&so);
 	free(w.spans);
 	free(w.seen);
 	return status;
@@ -803,9 +808,10 @@ static int
 jcli_salvage(const char *path, const char *outpath)
 {
 	struct jcli_copy c = { NULL, 0 };
+	struct seq_outliers so = { 0 };
 	struct jrnl_reader *rd;
 	struct jcli_walk w;
-	char *hj = NULL, *note = NULL, mended[256];
+	char *hj = NULL, *note = NULL, mended[256], serr[256];
 	int rc;
 
 	memset(&w, 0, sizeof w);
@@ -832,6 +838,8 @@ jcli_salvage(const char *path, const char *outpath)
 		free(hj);
 		return 2;
 	}
+	if (server_journal_seq_outliers(path, &so, serr, sizeof serr) == 0)
+		w.seqo = &so;
 	rc = jcli_walk(rd, &w, jcli_copy_rec, &c);
 	jrnl_reader_close(rd);
 	if (rc == 0 && (note = jcli_salvage_note(path, &w)) == NULL)
@@ -848,6 +856,7 @@ jcli_salvage(const char *path, const char *outpath)
 		unlink(outpath);
 		fprintf(stderr, "tranched journal salvage: %s removed\n",
 		    outpath);
+		server_seq_outliers_free(&so);
 		free(w.spans);
 		free(w.seen);
 		return 2;
@@ -873,8 +882,8 @@ jcli_salvage(const char *path, const char *outpath)
 	if (w.ev_order > 0)
 		printf("; %" PRIu64 " event records out of order left out (the "
 		    "first at offset %" PRIu64 ": seq %" PRIu64 " after %" PRIu64
-		    ")", w.ev_order, w.ev_order_at, w.ev_order_seq,
-		    w.ev_order_after);
+		    ")", w.ev_order, w.seqo->first_off, w.seqo->first_seq,
+		    w.seqo->first_after);
 	if (w.nbadt + w.badt_more > 0)
 		printf("; of the records with a time not of the day, %" PRIu64
 		    " notes left out, the rest kept at the latest good time "
@@ -885,6 +894,7 @@ jcli_salvage(const char *path, const char *outpath)
 		    "numbered again in the order they stand", w.cmds_left_out,
 		    w.cmds_missing);
 	printf("\n");
+	server_seq_outliers_free(&so);
 	free(w.spans);
 	free(w.seen);
 	return 0;

@@ -682,8 +682,8 @@ backtest_tca_main(int argc, char **argv)
 	char *hdr = NULL, msg[1024];
 	struct tc *tc;
 	long double sess_usd = 0, sess_value = 0;
-	int sess_n = 0, leakage = 0, have_leak = 0, have_seq = 0;
-	double seq_last = 0;
+	int sess_n = 0, leakage = 0, have_leak = 0;
+	struct seq_outliers so = { 0 };
 	struct bt_result lk;
 	int64_t sim_qty = 0;
 
@@ -703,8 +703,8 @@ backtest_tca_main(int argc, char **argv)
 			    "the same at any speed and after a recovery; a markout looks\n"
 			    "no later than the block's end.\n"
 			    "A damaged span is skipped and named on stderr, and so is an\n"
-			    "event whose seq is not past the one before (another\n"
-			    "session's record, or one written twice); a journal of\n"
+			    "event out of the order the engine published them in\n"
+			    "(another session's record, or one written twice); a journal of\n"
 			    "another protocol version, or with a fill whose quantity or\n"
 			    "price cannot be, is refused naming the record (exit 1).\n\n"
 			    "  --json   one JSON object per block, children included\n"
@@ -752,6 +752,11 @@ backtest_tca_main(int argc, char **argv)
 	have_leak = leakage;
 	if ((tc = calloc(1, sizeof *tc)) == NULL)
 		return 1;
+	/* Events out of the order the engine published them in, decided
+	 * over the whole journal (server-seqorder.c): skipped below. */
+	if (server_journal_seq_outliers(path, &so, msg, sizeof msg) != 0)
+		fprintf(stderr, "tranched tca: %s (events' order not checked)\n",
+		    msg);
 	tc->tick = 0.01;
 	{
 		/* The tick is in the header's scenario, when the writer put it. */
@@ -789,22 +794,18 @@ backtest_tca_main(int argc, char **argv)
 			 * session's record or one written twice, skipped and
 			 * said (a foreign mid moved a report's shortfall by 26
 			 * bps without a word: found by an adversarial review). */
-			sq = cJSON_GetObjectItemCaseSensitive(o, "seq");
-			if (cJSON_IsNumber(sq)) {
-				if (have_seq && sq->valuedouble <= seq_last) {
-					fprintf(stderr, "tranched tca: %s: %s event at "
-					    "offset %llu has seq %.0f after %.0f: "
-					    "another session's record or one written "
-					    "twice, skipped (`tranched journal "
-					    "check` lists them)\n", path,
-					    (const char *)rec.data,
-					    (unsigned long long)rec.offset,
-					    sq->valuedouble, seq_last);
-					cJSON_Delete(o);
-					continue;
-				}
-				have_seq = 1;
-				seq_last = sq->valuedouble;
+			if (server_seq_outlier(&so, rec.offset)) {
+				sq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+				fprintf(stderr, "tranched tca: %s: %s event at offset "
+				    "%llu (seq %.0f) is out of the order the engine "
+				    "published its events in: another session's "
+				    "record or one written twice, skipped "
+				    "(`tranched journal check` lists them)\n", path,
+				    (const char *)rec.data,
+				    (unsigned long long)rec.offset,
+				    cJSON_IsNumber(sq) ? sq->valuedouble : -1.0);
+				cJSON_Delete(o);
+				continue;
 			}
 			rv = o != NULL ? tc_event(tc, (const char *)rec.data, o,
 			    rec.t, msg, sizeof msg) : 0;
@@ -820,6 +821,7 @@ backtest_tca_main(int argc, char **argv)
 					    (const char *)rec.data,
 					    (unsigned long long)rec.offset, msg);
 				jrnl_reader_close(rd);
+				server_seq_outliers_free(&so);
 				tc_free(tc);
 				free(tc);
 				return 1;
@@ -849,6 +851,7 @@ backtest_tca_main(int argc, char **argv)
 			break;
 	}
 	jrnl_reader_close(rd);
+	server_seq_outliers_free(&so);
 	if (have_leak && tca_leak_same(path, tc, &lk, sim_qty) != 0) {
 		tc_free(tc);
 		free(tc);

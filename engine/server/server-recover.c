@@ -77,9 +77,6 @@ struct recover {
 	struct rec_fill *fills[NKEYS];
 	size_t nfills[NKEYS], capfills[NKEYS];
 	int diverged;
-	/* The last event's seq in pass 1, once there is one. */
-	uint64_t seq_last;
-	int have_seq;
 	char why[1024];
 	/* The model the journal's first learned decision names (its
 	 * policy.model_digest; "" none), and where that decision is. */
@@ -187,6 +184,52 @@ server_recover_event(struct server *s, const char *topic,
 	return 1;
 }
 
+/*
+ * The market the journal's session ran on is the one this engine would run
+ * it on.  Before 2026-12-07 the daemon ran a scenario of source "ac" on the
+ * agent simulator, and its header named no market: re-simulated on the
+ * Almgren-Chriss market such a session diverges at its first fill, and the
+ * refusal said only that.  0, or -1 with err saying which market each is.
+ */
+static int
+rec_market_check(const cJSON *h, const char *path, const struct scenario *sc,
+                 char *err, size_t errlen)
+{
+	const char *want = sc->source[0] != '\0' ? sc->source : "sim";
+	const cJSON *mk = cJSON_GetObjectItemCaseSensitive(h, "market");
+	const char *had = NULL;
+
+	if (mk != NULL && !cJSON_IsString(mk)) {
+		char *v = cJSON_PrintUnformatted(mk);
+
+		snprintf(err, errlen, "journal %s: header market %.40s: must be "
+		    "a string naming the market its session ran on", path,
+		    v != NULL ? v : "?");
+		cJSON_free(v);
+		return -1;
+	}
+	if (ipc_get_str(h, "market", &had) != 0) {
+		if (strcmp(want, "ac") != 0)
+			return 0; /* every other source ran as it runs now */
+		snprintf(err, errlen, "journal %s: scenario %s is of source ac, "
+		    "and its header names no market: it was written by an "
+		    "engine before 2026-12-07, which ran such a scenario on the "
+		    "agent simulator; this engine runs it on the Almgren-Chriss "
+		    "market, so the session cannot be re-simulated and is not "
+		    "continued (`tranched journal check` and `tranched tca` "
+		    "still read it)", path, sc->name);
+		return -1;
+	}
+	if (strcmp(had, want) != 0) {
+		snprintf(err, errlen, "journal %s: header market \"%.32s\": the "
+		    "session ran on that market, and this engine runs scenario "
+		    "%s (source %s) on \"%s\": not continued", path, had,
+		    sc->name, want, want);
+		return -1;
+	}
+	return 0;
+}
+
 /* The session a journal's header records, as recovery takes it: the
  * header's scenario (never the file: an edited scenario cannot change a
  * session; its name places relative CSV paths as the session found them)
@@ -221,43 +264,14 @@ server_journal_session(const struct cJSON *h, const char *path,
 	if (scenario_load_json(scn, sc, name, where, err, errlen) != 0)
 		return -1;
 	snprintf(scn->name, sizeof scn->name, "%s", name);
+	/* The market too, so that check and tca --leakage refuse what
+	 * recovery refuses (found by a review: check called clean an
+	 * ac-world journal of the engine before 2026-12-07). */
+	if (rec_market_check(h, path, scn, err, errlen) != 0) {
+		scenario_free(scn);
+		return -1;
+	}
 	*seed = (uint64_t)sd;
-	return 0;
-}
-
-/*
- * The market the journal's session ran on is the one this engine would run
- * it on.  Before 2026-12-07 the daemon ran a scenario of source "ac" on the
- * agent simulator, and its header named no market: re-simulated on the
- * Almgren-Chriss market such a session diverges at its first fill, and the
- * refusal said only that.  0, or -1 with err saying which market each is.
- */
-static int
-rec_market_check(const cJSON *h, const char *path, const struct scenario *sc,
-                 char *err, size_t errlen)
-{
-	const char *want = sc->source[0] != '\0' ? sc->source : "sim";
-	const char *had = NULL;
-
-	if (ipc_get_str(h, "market", &had) != 0) {
-		if (strcmp(want, "ac") != 0)
-			return 0; /* every other source ran as it runs now */
-		snprintf(err, errlen, "journal %s: scenario %s is of source ac, "
-		    "and its header names no market: it was written by an "
-		    "engine before 2026-12-07, which ran such a scenario on the "
-		    "agent simulator; this engine runs it on the Almgren-Chriss "
-		    "market, so the session cannot be re-simulated and is not "
-		    "continued (`tranched journal check` and `tranched tca` "
-		    "still read it)", path, sc->name);
-		return -1;
-	}
-	if (strcmp(had, want) != 0) {
-		snprintf(err, errlen, "journal %s: header market \"%.32s\": the "
-		    "session ran on that market, and this engine runs scenario "
-		    "%s (source %s) on \"%s\": not continued", path, had,
-		    sc->name, want, want);
-		return -1;
-	}
 	return 0;
 }
 
@@ -309,7 +323,6 @@ server_recover_open(struct server *s, char *err, size_t errlen)
 		goto out;
 	}
 	if (server_journal_session(h, s->jpath, &s->sc, &s->seed, err,
-	    errlen) != 0 || rec_market_check(h, s->jpath, &s->sc, err,
 	    errlen) != 0)
 		goto out;
 	/* The items of the session's --news file, as it read them: the
@@ -464,27 +477,6 @@ rec_scan(struct server *s, struct jrnl_reader *rd, struct recover *r,
 			    s->jpath, (unsigned long long)rec.offset, perr);
 			return -1;
 		}
-		/* The engine publishes each seq once, in order: a record
-		 * whose seq is not past the one before it is another
-		 * session's, or one written twice, and counted with the rest
-		 * it would stand for an event the re-simulation then never
-		 * publishes (found by an adversarial review: a foreign record
-		 * spliced in was continued, and tca's figures moved). */
-		if (r->have_seq && ev.seq <= r->seq_last) {
-			snprintf(err, errlen, "journal %s: event at offset %llu "
-			    "has seq %llu after %llu: the engine publishes each "
-			    "seq once, in order, so it is another session's "
-			    "record or one written twice: not started; see "
-			    "`tranched journal check %s` and `tranched journal "
-			    "salvage %s NEW`", s->jpath,
-			    (unsigned long long)rec.offset,
-			    (unsigned long long)ev.seq,
-			    (unsigned long long)r->seq_last, s->jpath, s->jpath);
-			ipc_event_free(&ev);
-			return -1;
-		}
-		r->have_seq = 1;
-		r->seq_last = ev.seq;
 		if (ev.seq > s->seq)
 			s->seq = ev.seq;
 		key = rec_key(s, ev.json);
@@ -695,6 +687,34 @@ server_recover_run(struct server *s, char *err, size_t errlen)
 	if ((rv = jrnl_reader_open(&rd, s->jpath, NULL)) != 0) {
 		jrnl_describe(err, errlen, rv, s->jpath);
 		return -1;
+	}
+	/* The engine publishes each seq once, in order: an event out of
+	 * that order is another session's record or one written twice, and
+	 * counted with the rest it would stand for an event the
+	 * re-simulation never publishes (found by an adversarial review: a
+	 * foreign record spliced in was continued, and tca's figures
+	 * moved).  Which records are out of order is decided over the whole
+	 * journal (server-seqorder.c). */
+	{
+		struct seq_outliers so;
+
+		if (server_journal_seq_outliers(s->jpath, &so, err, errlen) != 0)
+			goto out;
+		if (so.n > 0) {
+			snprintf(err, errlen, "journal %s: event at offset %llu "
+			    "has seq %llu after %llu (%zu event record%s out of "
+			    "the order the engine published them in): another "
+			    "session's record or one written twice: not "
+			    "started; see `tranched journal check %s` and "
+			    "`tranched journal salvage %s NEW`", s->jpath,
+			    (unsigned long long)so.first_off,
+			    (unsigned long long)so.first_seq,
+			    (unsigned long long)so.first_after, so.n,
+			    so.n == 1 ? "" : "s", s->jpath, s->jpath);
+			server_seq_outliers_free(&so);
+			goto out;
+		}
+		server_seq_outliers_free(&so);
 	}
 	if (rec_scan(s, rd, &r, &t_last, &records, err, errlen) != 0 ||
 	    rec_model_check(s, &r, err, errlen) != 0)

@@ -75,4 +75,20 @@ int server_journal_session(const struct cJSON *h, const char *path,
                            struct scenario *sc, uint64_t *seed, char *err,
                            size_t errlen);
 
+/* The event records of a journal out of the order the engine published
+ * them in: those outside one longest strictly rising run of seqs
+ * (server-seqorder.c), by offset, sorted; the first of them in the file,
+ * its seq and the seq of the kept event before it.  0 (o filled, n 0 when
+ * there are none), or -1 with err (out of memory, or the file cannot be
+ * opened).  server_seq_outlier(): whether the record at off is one. */
+struct seq_outliers {
+	uint64_t *off;
+	size_t n;
+	uint64_t first_off, first_seq, first_after;
+};
+int server_journal_seq_outliers(const char *path, struct seq_outliers *o,
+                                char *err, size_t errlen);
+int server_seq_outlier(const struct seq_outliers *o, uint64_t off);
+void server_seq_outliers_free(struct seq_outliers *o);
+
 #endif

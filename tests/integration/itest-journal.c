@@ -1063,8 +1063,9 @@ replay_and_tca_say_what_a_pieced_journal_hides(void **state)
 	 * written twice) and says so... */
 	assert_int_equal(run("'%s' tca %s >/dev/null 2>%s", tranched, path, err),
 	    0);
-	assert_file_has(err, "has seq 3 after 7: another session's record or "
-	    "one written twice, skipped");
+	assert_file_has(err, "(seq 3) is out of the order the engine "
+	    "published its events in: another session's record or one "
+	    "written twice, skipped");
 	/* ...and a fill in order that names a block no block event
 	 * introduced is left out, saying which. */
 	snprintf(path, sizeof path, "%s/orphan.trj", dir);
