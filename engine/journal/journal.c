@@ -1552,6 +1552,34 @@ jrnl_describe(char *buf, size_t len, int err, const char *path)
 			         "continued", path, what[0] ? ": " : "", what);
 		break;
 	}
+	case JRNL_EMAGIC: {
+		/* A file shorter than the magic whose bytes begin it (none, for
+		 * an empty file: a crash between creating and the first write)
+		 * is a creation cut short, said as ETORN's below. */
+		uint8_t h[JRNL_MAGIC_LEN];
+		struct stat st;
+
+		got = 0;
+		st.st_size = -1;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (fstat(fd, &st) != 0)
+				st.st_size = -1;
+			if (jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
+				got = 0;
+			close(fd);
+		}
+		if (st.st_size >= 0 && st.st_size < JRNL_MAGIC_LEN &&
+		    got == (size_t)st.st_size && memcmp(h, JRNL_MAGIC, got) == 0)
+			snprintf(buf, len, "journal %s: ends at byte %lld, "
+			         "inside its file header (%d bytes at least): its "
+			         "creation was cut before the header was whole, so "
+			         "it holds no session to continue or read; nothing "
+			         "cut", path, (long long)st.st_size, JRNL_FILE_HDR);
+		else
+			snprintf(buf, len, "journal %s: %s", path,
+			         jrnl_strerror(err));
+		break;
+	}
 	case JRNL_ETORN: {
 		/* On open, ETORN is a file that ends inside its own file
 		 * header: a creation cut short, not a tail the engine cuts

@@ -740,6 +740,24 @@ journal_rejects_not_a_journal(void **state)
 		if (strstr(msg, "ends at byte 10, inside its file header (20 "
 		    "bytes at least)") == NULL)
 			fail_msg("\"%s\"", msg);
+		/* Shorter than the magic, its start or nothing at all (a
+		 * crash between creating the file and writing it): refused as
+		 * not a journal, said as a creation cut short. */
+		for (size_t k = 0; k < 8; k++) {
+			char w2[64];
+
+			spill(bad, bytes, k);
+			assert_refused(bad, JRNL_EMAGIC);
+			jrnl_describe(msg, sizeof(msg), JRNL_EMAGIC, bad);
+			snprintf(w2, sizeof w2, "ends at byte %zu, inside its file "
+			    "header", k);
+			if (strstr(msg, w2) == NULL)
+				fail_msg("%zu bytes: \"%s\"", k, msg);
+		}
+		spill(bad, "TRNX", 4);
+		jrnl_describe(msg, sizeof(msg), JRNL_EMAGIC, bad);
+		if (strstr(msg, "bad magic") == NULL)
+			fail_msg("\"%s\"", msg);
 	}
 
 	assert_int_equal(jrnl_reader_open(&r, path_in(fx, "absent.jrnl"), NULL),
