@@ -619,15 +619,44 @@ refusals_and_hellos_do_not_fill_the_journal(void **state)
 		assert_true(itest_ok(r));
 		cJSON_Delete(r);
 	}
+	/* A change of role is journaled whatever came before it. */
+	r = cmd_on(t, "{\"cmd\":\"hello\",\"id\":\"h-super\",\"v\":"
+	    PROTO_V ",\"role\":\"supervisor\",\"client\":\"c-super\"}");
+	assert_true(itest_ok(r));
+	cJSON_Delete(r);
+	assert_true(journal_has(&e, "\"id\":\"h-super\""));
 	j2 = journal_bytes(&e);
+	/* An unknown command whose name is 200 KB: its audit event, which
+	 * the snapshot's refusals keep, is cut too (each made snapshots of
+	 * megabytes, past what a client takes). */
+	for (int i = 0; i < 20; i++) {
+		snprintf(big, sizeof big, "{\"cmd\":\"%s\",\"id\":\"u-%d\"}",
+		    pad, i);
+		r = cmd_on(t, big);
+		assert_false(itest_ok(r));
+		cJSON_Delete(r);
+	}
+	{
+		cJSON *snap = cmd_on(t, "{\"cmd\":\"snapshot\",\"id\":\"sn\"}");
+		char *txt = cJSON_PrintUnformatted(snap);
+
+		fprintf(stderr, "sessions: 20 unknown commands named with 200 KB: "
+		    "journal +%lld bytes, snapshot %zu bytes\n",
+		    journal_bytes(&e) - j2, txt ? strlen(txt) : 0);
+		assert_true(itest_ok(snap));
+		assert_true(txt != NULL && strlen(txt) < 64 * 1024);
+		cJSON_free(txt);
+		cJSON_Delete(snap);
+	}
+	assert_true(journal_bytes(&e) - j2 < 20 * 2048);
 	fprintf(stderr, "sessions: 50 refusals padded with 200 KB: journal "
 	    "+%lld bytes; 500 hellos: +%lld bytes, %d of them journaled\n",
 	    j1 - j0, j2 - j1, journal_count(&e, "\"cmd\":\"hello\",\"id\":\"h-"));
 	assert_true(j1 - j0 < 50 * 2048);
-	/* The first HELLO_JOURNALED of the interval (the session's own
-	 * first hello, "padder", was one of them). */
-	assert_true(journal_count(&e, "\"cmd\":\"hello\",\"id\":\"h-") <= 3);
-	assert_true(j2 - j1 < 32 * 1024);
+	/* The first HELLO_JOURNALED (4) that changed only the client name,
+	 * and the change of role. */
+	assert_true(journal_count(&e, "\"cmd\":\"hello\",\"id\":\"h-") <= 5);
+	assert_true(j2 - j1 < 32 * 1024 + 2048);
 	ipc_client_close(t);
 	assert_int_equal(itest_stop(&e), 0);
 }
