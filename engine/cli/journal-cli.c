@@ -506,7 +506,7 @@ static int
 jcli_check(const char *path, int json)
 {
 	struct seq_outliers so = { 0 };
-	char hdr_err2[256];
+	char serr[256];
 	struct jcli_walk w;
 	struct jrnl_reader *rd;
 	struct stat st;
@@ -583,7 +583,7 @@ jcli_check(const char *path, int json)
 	}
 	/* Which events are out of order, from a pass of its own: the walk
 	 * below cannot tell a record that jumps ahead from those after it. */
-	if (server_journal_seq_outliers(path, &so, hdr_err2, sizeof hdr_err2)
+	if (server_journal_seq_outliers(path, &so, serr, sizeof serr)
 	    == 0)
 		w.seqo = &so;
 	rc = jcli_walk(rd, &w, NULL, NULL);

@@ -1483,6 +1483,48 @@ jrnl_lock_holder(const char *path)
 	return best;
 }
 
+/*
+ * A file that ends inside its own file header, its bytes so far the
+ * header's start (none at all, for an empty file: a crash between creating
+ * it and the first write): a creation cut short, not a tail the engine
+ * cuts nor another kind of file (found by adversarial reviews: it was said
+ * as "torn tail" or "bad magic", with no offset).  1 with buf said so,
+ * else 0.
+ */
+static int
+jrnl_describe_cut(char *buf, size_t len, const char *path)
+{
+	uint8_t h[JRNL_FILE_HDR];
+	struct stat st;
+	uint64_t need = JRNL_FILE_HDR;
+	size_t got = 0;
+	int fd;
+
+	st.st_size = -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (fstat(fd, &st) != 0)
+			st.st_size = -1;
+		if (jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
+			got = 0;
+		close(fd);
+	}
+	if (st.st_size < 0 || got != ((uint64_t)st.st_size < sizeof(h) ?
+	    (size_t)st.st_size : sizeof(h)) ||
+	    memcmp(h, JRNL_MAGIC, got < JRNL_MAGIC_LEN ? got :
+	    JRNL_MAGIC_LEN) != 0)
+		return 0;
+	if (got == sizeof(h))
+		need += jrnl_get_le32(h + 12);
+	if ((uint64_t)st.st_size >= need)
+		return 0;
+	snprintf(buf, len, "journal %s: ends at byte %lld, inside its file "
+	         "header (%llu bytes%s): its creation was cut before the header "
+	         "was whole, so it holds no session to continue or read; "
+	         "nothing cut", path, (long long)st.st_size,
+	         (unsigned long long)need, got == sizeof(h) ? "" : " at least");
+	return 1;
+}
+
 const char *
 jrnl_describe(char *buf, size_t len, int err, const char *path)
 {
@@ -1552,67 +1594,12 @@ jrnl_describe(char *buf, size_t len, int err, const char *path)
 			         "continued", path, what[0] ? ": " : "", what);
 		break;
 	}
-	case JRNL_EMAGIC: {
-		/* A file shorter than the magic whose bytes begin it (none, for
-		 * an empty file: a crash between creating and the first write)
-		 * is a creation cut short, said as ETORN's below. */
-		uint8_t h[JRNL_MAGIC_LEN];
-		struct stat st;
-
-		got = 0;
-		st.st_size = -1;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			if (fstat(fd, &st) != 0)
-				st.st_size = -1;
-			if (jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
-				got = 0;
-			close(fd);
-		}
-		if (st.st_size >= 0 && st.st_size < JRNL_MAGIC_LEN &&
-		    got == (size_t)st.st_size && memcmp(h, JRNL_MAGIC, got) == 0)
-			snprintf(buf, len, "journal %s: ends at byte %lld, "
-			         "inside its file header (%d bytes at least): its "
-			         "creation was cut before the header was whole, so "
-			         "it holds no session to continue or read; nothing "
-			         "cut", path, (long long)st.st_size, JRNL_FILE_HDR);
-		else
+	case JRNL_EMAGIC:
+	case JRNL_ETORN:
+		if (!jrnl_describe_cut(buf, len, path))
 			snprintf(buf, len, "journal %s: %s", path,
 			         jrnl_strerror(err));
 		break;
-	}
-	case JRNL_ETORN: {
-		/* On open, ETORN is a file that ends inside its own file
-		 * header: a creation cut short, not a tail the engine cuts
-		 * (found by an adversarial review: it read as the torn tail
-		 * an engine cuts on start, with no offset). */
-		uint8_t h[JRNL_FILE_HDR];
-		struct stat st;
-		uint64_t need = JRNL_FILE_HDR;
-
-		got = 0;
-		st.st_size = -1;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			if (fstat(fd, &st) != 0)
-				st.st_size = -1;
-			if (jrnl_pread_full(fd, h, sizeof(h), 0, &got) != 0)
-				got = 0;
-			close(fd);
-		}
-		if (got == sizeof(h))
-			need += jrnl_get_le32(h + 12);
-		if (st.st_size >= 0 && (uint64_t)st.st_size < need)
-			snprintf(buf, len, "journal %s: ends at byte %lld, "
-			         "inside its file header (%llu bytes%s): its "
-			         "creation was cut before the header was whole, "
-			         "so it holds no session to continue or read; "
-			         "nothing cut", path, (long long)st.st_size,
-			         (unsigned long long)need, got == sizeof(h) ? "" :
-			         " at least");
-		else
-			snprintf(buf, len, "journal %s: %s", path,
-			         jrnl_strerror(err));
-		break;
-	}
 	default:
 		snprintf(buf, len, "journal %s: %s", path, jrnl_strerror(err));
 		break;
