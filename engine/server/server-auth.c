@@ -18,11 +18,17 @@
  *   the environment, $TRANCHE_TOKENS: "ROLE=TOKEN,ROLE:NAME=TOKEN".
  *
  * NAME is the person the token stands for: the audit records of what a
- * peer with that token did name them.  A token without one (files written
- * before names existed stay valid) is named after its role and its number
- * among all tokens, "trader#2"; a name that is not 1 to 32 letters, digits
- * or ". _ - @" is refused with its place and value, since it goes into
- * every record and onto every supervisor's screen.
+ * peer with that token did name them, and its remembered command ids are
+ * filed under it.  A token without one (files written before names existed
+ * stay valid) is named after its role alone, "trader#1", and a role may
+ * have one such token: a second stops the engine from starting, naming
+ * both places.  (They were numbered by their place among all tokens, so a
+ * line added above one gave its remembered ids, and its name in the
+ * journal, to another token after a restart: a resent submit was made
+ * twice and another trader was answered with its block.  Found by an
+ * adversarial review on 2026-12-07.)  A name that is not 1 to 32 letters,
+ * digits or ". _ - @" is refused with its place and value, since it goes
+ * into every record and onto every supervisor's screen.
  *
  * A token may be listed once: twice (under one role or two, in the file,
  * the environment or both) stops the engine from starting, naming both
@@ -129,14 +135,24 @@ tokens_add(struct server *s, const char *role, const char *tok,
 		snprintf(err, errlen, "%s: more than %d tokens", where, TOKENS_MAX);
 		return -1;
 	}
+	for (int i = 0; name == NULL && i < s->ntokens; i++)
+		if (s->tokens[i].rank == rank && s->tokens[i].unnamed) {
+			snprintf(err, errlen, "%s: a second %s token with no name "
+			    "(the first: %s): give each a name (ROLE TOKEN NAME, "
+			    "or ROLE:NAME=TOKEN), so that their remembered ids and "
+			    "the audit records tell them apart", where,
+			    server_role_name(rank), s->tokens[i].where);
+			return -1;
+		}
 	s->tokens[s->ntokens].rank = rank;
+	s->tokens[s->ntokens].unnamed = name == NULL;
+	/* '#' is in no NAME: an unnamed token is never taken for a person. */
 	if (name != NULL)
 		snprintf(s->tokens[s->ntokens].name,
 		    sizeof s->tokens[0].name, "%s", name);
 	else
 		snprintf(s->tokens[s->ntokens].name,
-		    sizeof s->tokens[0].name, "%s#%d", server_role_name(rank),
-		    s->ntokens + 1);
+		    sizeof s->tokens[0].name, "%s#1", server_role_name(rank));
 	snprintf(s->tokens[s->ntokens].where, sizeof s->tokens[0].where, "%s",
 	    where);
 	snprintf(s->tokens[s->ntokens].token, sizeof s->tokens[0].token, "%s",
@@ -150,10 +166,11 @@ tokens_file(struct server *s, char *err, size_t errlen)
 {
 	const char *path = getenv("TRANCHE_TOKENS_FILE");
 	const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char buf[1024], line[512], where[1100];
+	char buf[1024], where[1100], *line = NULL;
+	size_t cap = 0;
 	struct stat st;
 	FILE *f;
-	int n = 0;
+	int n = 0, rc = 0;
 
 	if (path == NULL || path[0] == '\0') {
 		if (cfg != NULL && cfg[0] == '/')
@@ -176,40 +193,57 @@ tokens_file(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
+	/* Whole lines, however long: a comment of 600 bytes read 511 at a
+	 * time went on as a line of its own, and the token it named in its
+	 * text was granted (found by an adversarial review on 2026-12-07). */
+	while (rc == 0 && getline(&line, &cap, f) != -1) {
 		char role[32], tok[256], name[64], extra[2];
 		int k;
 
 		n++;
 		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
 			continue;
-		k = sscanf(line, "%31s %255s %63s %1s", role, tok, name, extra);
 		snprintf(where, sizeof where, "tokens file %s:%d", path, n);
+		/* Each word whole (a token is at most 127 characters, a name
+		 * 32): a longer word is refused, never cut and read on. */
+		if (strlen(line) > 1024)
+			k = -1;
+		else
+			k = sscanf(line, "%31s %255s %63s %1s", role, tok, name,
+			    extra);
 		if (k != 2 && k != 3) {
 			snprintf(err, errlen, "%s: expected \"ROLE TOKEN\" or \"ROLE "
 			    "TOKEN NAME\"", where);
-			fclose(f);
-			return -1;
-		}
-		if (tokens_add(s, role, tok, k == 3 ? name : NULL, where, err,
-		    errlen) != 0) {
-			fclose(f);
-			return -1;
-		}
+			rc = -1;
+		} else if (tokens_add(s, role, tok, k == 3 ? name : NULL, where,
+		    err, errlen) != 0)
+			rc = -1;
 	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 static int
 tokens_env(struct server *s, char *err, size_t errlen)
 {
 	const char *env = getenv("TRANCHE_TOKENS");
-	char copy[4096], *item, *save = NULL;
+	char *copy, *item, *save = NULL;
+	int rc = 0;
 
 	if (env == NULL || env[0] == '\0')
 		return 0;
-	snprintf(copy, sizeof copy, "%s", env);
+	/* All of it: a copy cut at 4 KB left a prefix of the last token
+	 * standing for it (ten characters granted supervisor; found by an
+	 * adversarial review on 2026-12-07). */
+	if ((copy = strdup(env)) == NULL) {
+		snprintf(err, errlen, "TRANCHE_TOKENS: %s", strerror(errno));
+		return -1;
+	}
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '='), *colon;
@@ -217,17 +251,21 @@ tokens_env(struct server *s, char *err, size_t errlen)
 		if (eq == NULL) {
 			snprintf(err, errlen, "TRANCHE_TOKENS: \"%.32s...\": expected "
 			    "ROLE=TOKEN or ROLE:NAME=TOKEN", item);
-			return -1;
+			rc = -1;
+			break;
 		}
 		*eq = '\0';
 		/* ROLE:NAME -- a role has no colon, so this is new syntax only. */
 		if ((colon = strchr(item, ':')) != NULL)
 			*colon = '\0';
 		if (tokens_add(s, item, eq + 1, colon != NULL ? colon + 1 : NULL,
-		    "TRANCHE_TOKENS", err, errlen) != 0)
-			return -1;
+		    "TRANCHE_TOKENS", err, errlen) != 0) {
+			rc = -1;
+			break;
+		}
 	}
-	return 0;
+	free(copy);
+	return rc;
 }
 
 int

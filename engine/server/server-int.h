@@ -131,7 +131,8 @@ struct jpend {
 #define TOKENS_MAX 64
 struct token {
 	int rank;
-	char name[40];     /* the person: NAME, or "ROLE#N" when none */
+	char name[40];     /* the person: NAME, or "ROLE#1" when none */
+	int unnamed;       /* no NAME given: one such token a role */
 	char token[128];
 	char where[160];   /* "tokens file PATH:LINE" or "TRANCHE_TOKENS" */
 };

@@ -147,7 +147,7 @@ expect() {
 }
 expect j.smith supervisor true "throttle block 1 12% (was 100%)"
 expect "$me" trader true "throttle block 1 max child 2,000 (was none) aggression neutral (was aggressive)"
-expect "trader#2" trader true "style block 1 passive for 600 s (was none)"
+expect "trader#1" trader true "style block 1 passive for 600 s (was none)"
 expect "$me" trader true "algo block 1 twap -> vwap"
 expect "$me" trader true "limit block 1 99.80 (was none)"
 expect "$me" supervisor true "throttle block 1 at end leave (was cross)"

@@ -44,6 +44,7 @@
 #include "engine/journal/journal.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
+#include "tests/integration/itest-filter.h"
 #include "tests/integration/itest.h"
 
 static const char *tranched;
@@ -839,11 +840,10 @@ main(int argc, char **argv)
 	};
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: itest-crash TRANCHED [TEST-PATTERN]\n");
+		fprintf(stderr, "usage: itest-crash TRANCHED [[-]TEST-PATTERN]\n");
 		return 2;
 	}
 	tranched = argv[1];
-	if (argc > 2 && argv[2][0] != '\0')
-		cmocka_set_test_filter(argv[2]);
+	itest_filter(argc > 2 ? argv[2] : NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

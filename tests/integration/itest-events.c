@@ -85,6 +85,7 @@
 #include "ipc/nngclose.h"
 #include "ipc/protocol.h"
 #include "ipc/tls.h"
+#include "tests/integration/itest-filter.h"
 #include "tests/integration/itest.h"
 
 #define TRADER_TOKEN "events-trader-token"
@@ -1616,10 +1617,7 @@ main(int argc, char **argv)
 	}
 	tranched = argv[1];
 	stallproxy = argc > 2 ? argv[2] : NULL;
-	if (argc > 3 && argv[3][0] == '-')
-		cmocka_set_skip_filter(argv[3] + 1);
-	else if (argc > 3)
-		cmocka_set_test_filter(argv[3]);
+	itest_filter(argc > 3 ? argv[3] : NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

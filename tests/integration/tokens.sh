@@ -66,16 +66,50 @@ TRANCHE_TOKENS="viewer=dup-token-77,viewer=dup-token-77" timeout 10 "$TRANCHED" 
 	fail "started with a token twice in TRANCHE_TOKENS"
 grep -q "already listed" "$tmp/err" || fail "duplicate not named: $(cat "$tmp/err")"
 
+# Two tokens of one role with no name: refused, naming both places (an
+# unnamed token was named by its place among all tokens, so a line added
+# above it gave its remembered ids to another token after a restart).
+printf 'trader trader-token-1\nviewer view-token-1\ntrader trader-token-2\n' > "$tokens"
+chmod 600 "$tokens"
+timeout 10 "$TRANCHED" --listen "ipc://$tmp/b5" --journal "$tmp/b5.trj" 2> "$tmp/err" &&
+	fail "started with two unnamed trader tokens"
+grep -q "tokens:3: a second trader token with no name (the first: tokens file $tokens:1)" \
+	"$tmp/err" || fail "two unnamed tokens not named: $(cat "$tmp/err")"
+printf 'trader trader-token-1\n' > "$tokens"
+TRANCHE_TOKENS="trader=trader-token-2" timeout 10 "$TRANCHED" --listen "ipc://$tmp/b6" \
+	--journal "$tmp/b6.trj" 2> "$tmp/err" &&
+	fail "started with an unnamed trader token in the file and another in the environment"
+grep -q "TRANCHE_TOKENS: a second trader token with no name" "$tmp/err" ||
+	fail "two unnamed tokens not named: $(cat "$tmp/err")"
+rm "$tokens"
+
 # tcp:// with no token anywhere: refused.
 timeout 10 "$TRANCHED" --listen "$url" --journal "$tmp/c.trj" 2> "$tmp/err" &&
 	fail "tcp:// listener started without tokens"
 grep -q "needs tokens" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"
 
-# Tokens from the environment; a tcp:// engine.
+# Tokens from the environment and a file; a tcp:// engine.  The file has a
+# comment longer than 511 bytes with a token in its text (it was read 511
+# bytes at a time, and the rest granted as a line of its own); the
+# environment is longer than 4 KB, the supervisor's token across its
+# 4,096th byte (it was cut there, and the token's first ten characters
+# granted supervisor).
+{
+	printf '#%0510d supervisor revoked-super-9 carol\n' 0
+	printf 'viewer view-token-5\n'
+} > "$tokens"
+chmod 600 "$tokens"
+envtok=trader=trader-token-1,
+for i in $(seq 10 40); do
+	envtok+="trader:t$i=filler-token-$i-$(printf '%0100d' 0),"
+done
+envtok+=$(printf 'viewer:v6=view-token-6-%0*d,' $((4074 - ${#envtok} - 24)) 0)
+[ ${#envtok} -eq 4074 ] || fail "test: TRANCHE_TOKENS is ${#envtok} bytes before the supervisor's"
+envtok+="supervisor=BOSS012345-super-token-1"
 ok=0
 for try in $(seq 0 9); do
 	rm -f "$tmp/d.trj"
-	TRANCHE_TOKENS="trader=trader-token-1,supervisor=super-token-1" \
+	TRANCHE_TOKENS=$envtok \
 		"$TRANCHED" --listen "$url" --journal "$tmp/d.trj" --speed 10 \
 		2> "$tmp/engine.err" &
 	pid=$!
@@ -102,9 +136,18 @@ grep -q "token" "$tmp/out" || fail "refusal does not say token: $(cat "$tmp/out"
 	--timeout 2000 kill --reason test > "$tmp/out" 2>&1 &&
 	fail "a trader token was granted supervisor"
 grep -q "grants trader at most" "$tmp/out" || fail "no reason: $(cat "$tmp/out")"
-"$TRANCHE" ctl --connect "$url" --token super-token-1 --role supervisor \
+for t in revoked-super-9 BOSS012345; do
+	"$TRANCHE" ctl --connect "$url" --token $t --role supervisor \
+		--timeout 2000 status > "$tmp/out" 2>&1 && fail "token $t was granted"
+done
+"$TRANCHE" ctl --connect "$url" --token view-token-5 --role viewer \
+	--timeout 2000 status > "$tmp/out" 2>&1 ||
+	fail "the file's token after a long comment refused: $(cat "$tmp/out")"
+"$TRANCHE" ctl --connect "$url" --token BOSS012345-super-token-1 --role supervisor \
 	--timeout 2000 kill --reason "token test" > "$tmp/out" 2>&1 ||
 	fail "supervisor token refused: $(cat "$tmp/out")"
+
+rm "$tokens"
 
 # A replay of that journal over tcp:// is read under the same rule: a
 # recorded session holds the same orders and fills.  No token, or a wrong
