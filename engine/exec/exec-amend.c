@@ -63,11 +63,7 @@ exec_amend(struct exec *x, uint32_t id, const struct exec_amend *a,
 	}
 	if (a->limit_px >= 0) {
 		p->spec.limit_px = a->limit_px;
-		for (size_t i = 0; i < p->nchildren; i++)
-			if (p->children[i].live && !exec_px_ok(p,
-			    p->children[i].px))
-				exec_cancel_child(x, p, &p->children[i], "through "
-				    "the amended limit");
+		exec_limit_changed(x, p, "through the amended limit");
 	}
 	if (a->end != 0) {
 		p->spec.end = a->end;

@@ -228,10 +228,7 @@ exec_set_limit_px(struct exec *x, uint32_t id, int64_t px, char *err,
 	}
 	p->spec.limit_px = px;
 	/* Children now through the limit must go. */
-	for (size_t i = 0; i < p->nchildren; i++)
-		if (p->children[i].live && !exec_px_ok(p, p->children[i].px))
-			exec_cancel_child(x, p, &p->children[i], "through the new "
-			    "limit");
+	exec_limit_changed(x, p, "through the new limit");
 	p->dirty = 1;
 	return 0;
 }

@@ -256,6 +256,9 @@ void exec_desk_sample(struct exec *x, const struct market *m, int64_t t);
 struct exec_mkt *exec_mkt_of(const struct exec *x, const struct market *m);
 void exec_pov_restart(struct parent *p);
 int exec_px_ok(const struct parent *p, int64_t px);
+/* p's limit was changed: a lit child now through it is cancelled (why),
+ * a dark order or indication rests on under the new limit. */
+void exec_limit_changed(struct exec *x, struct parent *p, const char *why);
 
 /* exec-event.c.  Each does nothing without an emit callback. */
 const char *exec_side_name(int side);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "engine/exec/exec-int.h"
+#include "engine/market/venue.h"
 
 /* Shares the block's own participation cap still allows (INT64_MAX when
  * uncapped): our share of all volume printed since the cap was set or the
@@ -430,6 +431,25 @@ exec_px_ok(const struct parent *p, int64_t px)
 		return 1;
 	return p->spec.side == BOOK_BID ? px <= p->spec.limit_px :
 	    px >= p->spec.limit_px;
+}
+
+void
+exec_limit_changed(struct exec *x, struct parent *p, const char *why)
+{
+	for (size_t i = 0; i < p->nchildren; i++) {
+		struct child *c = &p->children[i];
+
+		if (!c->live)
+			continue;
+		/* The pool holds the limit: a dark order never trades
+		 * through it, and rests while the mid is beyond it. */
+		if (c->venue == VENUE_DARK) {
+			if (venue_dark_limit(p->m, c->id, p->spec.limit_px) == 0)
+				continue;
+		} else if (exec_px_ok(p, c->px))
+			continue;
+		exec_cancel_child(x, p, c, why);
+	}
 }
 
 int

@@ -258,6 +258,15 @@ route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
 	struct child *c;
 	int rv;
 
+	/* A dark order is pegged to the mid and limited at the block's
+	 * limit (the pool never crosses it through it): checked at the
+	 * price it may trade at, the mid or the limit.  (It was checked at
+	 * the mid when sent and then crossed at any later mid: 17,200 shares
+	 * of a sell limited at 99.50 sold down to 98.50 after a headline;
+	 * and a mid through the limit refused every re-send with a risk
+	 * alert a minute.  Found by an adversarial review on 2026-12-07.) */
+	if (venue == VENUE_DARK && !exec_px_ok(p, px))
+		px = p->spec.limit_px;
 	if (exec_risk_check(x, p, px, qty, err, sizeof err) != 0) {
 		p->refused++;
 		if (p->last_refusal_alert == 0 ||
@@ -280,8 +289,8 @@ route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
 		c->half_spread = (double)(ap - bp) / 2.0;
 	p->sent_t[p->nsent++ % 64] = p->m->now;
 	rv = venue == VENUE_DARK ? venue_dark_submit(p->m, p->spec.side, qty, min,
-	    &id, &filled) : venue_rfq_request(p->m, p->spec.side, qty, dealers,
-	    &id);
+	    p->spec.limit_px, &id, &filled) : venue_rfq_request(p->m,
+	    p->spec.side, qty, dealers, &id);
 	c = &p->children[p->nchildren - 1];
 	if (rv != 0) {
 		exec_child_event(x, p, c, "rejected", venue == VENUE_DARK ?
@@ -327,7 +336,8 @@ route_send_cond(struct exec *x, struct parent *p, int64_t qty, int64_t min)
 	c->cond = 1;
 	c->min_qty = min;
 	c->mid = market_mid(p->m);
-	if (venue_cond_submit(p->m, p->spec.side, qty, min, &id) != 0) {
+	if (venue_cond_submit(p->m, p->spec.side, qty, min, p->spec.limit_px,
+	    &id) != 0) {
 		exec_child_event(x, p, c, "rejected", "refused by the dark pool");
 		return;
 	}

@@ -89,6 +89,7 @@ struct venue_cond {
 	uint64_t id;
 	int side;
 	int64_t qty, min;
+	int64_t limit; /* ticks, 0: none (venue_dark_submit()) */
 	int64_t next;  /* not invited before this time (after a failure) */
 };
 
@@ -96,6 +97,7 @@ struct venue_ours {
 	uint64_t id;
 	int side;
 	int64_t left, min;
+	int64_t limit; /* ticks, 0: none (venue_dark_submit()) */
 };
 
 /* Market orders a venue agent sends to the lit book, chunk shares every
@@ -511,10 +513,22 @@ venue_predator_note(struct market *m, struct venues *v, int side, int64_t q)
 	    p->pred_dur_s * p->pred_size), (int64_t)p->pred_size, p->pred_dur_s);
 }
 
+/* 1 when an order of ours on side, limited at limit (0: none), may trade
+ * at the mid mid2/2: both of its prices (a mid between two ticks trades
+ * half at each) within the limit. */
+static int
+venue_limit_ok(int64_t mid2, int side, int64_t limit)
+{
+	if (limit == 0)
+		return 1;
+	return side == BOOK_BID ? (mid2 + 1) / 2 <= limit : mid2 / 2 >= limit;
+}
+
 /*
  * Cross our order o with contra order c as far as both allow: at least
- * o->min shares (or all that is left of o), at the lit mid.  A mid
- * between two ticks needs an even quantity: half at each tick.
+ * o->min shares (or all that is left of o), at the lit mid, never through
+ * o's limit.  A mid between two ticks needs an even quantity: half at
+ * each tick.
  */
 static int64_t
 venue_cross(struct market *m, struct venues *v, struct venue_ours *o,
@@ -522,7 +536,8 @@ venue_cross(struct market *m, struct venues *v, struct venue_ours *o,
 {
 	int64_t mid2 = venue_mid2(m), q, need;
 
-	if (mid2 == 0 || c->side == o->side)
+	if (mid2 == 0 || c->side == o->side ||
+	    !venue_limit_ok(mid2, o->side, o->limit))
 		return 0;
 	q = c->qty < o->left ? c->qty : o->left;
 	need = o->min < o->left ? o->min : o->left;
@@ -788,7 +803,11 @@ venue_cond_invite(struct market *m, struct venues *v, int64_t t)
 		struct venue_ours *o;
 		int64_t got = 0;
 
+		/* Not invited while the mid is through its limit: the firm
+		 * order could not trade (and a firm-up refused is a failure
+		 * counted against the requester). */
 		if (c->qty <= 0 || t < c->next || venue_mid2(m) == 0 ||
+		    !venue_limit_ok(venue_mid2(m), c->side, c->limit) ||
 		    !venue_cond_matchable(v, c, t))
 			continue;
 		iv = (struct venue_invite){ .id = c->id, .side = c->side,
@@ -817,7 +836,7 @@ venue_cond_invite(struct market *m, struct venues *v, int64_t t)
 		c->qty = 0;
 		o = &v->ours[v->nours++];
 		*o = (struct venue_ours){ .id = iv.id, .side = iv.side, .left = got,
-		    .min = c->min };
+		    .min = c->min, .limit = c->limit };
 		for (int k = 0; k < v->ncontra && o->left > 0; k++)
 			venue_cross(m, v, o, &v->contra[k], 1);
 	}
@@ -848,6 +867,13 @@ venue_run(struct market *m, int64_t t)
 		for (int k = 0; k < kf; k++)
 			venue_contra_arrive(m, v, side, 0);
 	}
+	/* An order of ours with a limit may have met contra liquidity that
+	 * came while the mid was through it: crossed now if the mid came
+	 * back (without a limit, whatever could cross did on arrival). */
+	for (int i = 0; i < v->nours; i++)
+		for (int k = 0; v->ours[i].limit != 0 && v->ours[i].left > 0 &&
+		    k < v->ncontra; k++)
+			venue_cross(m, v, &v->ours[i], &v->contra[k], 1);
 	venue_cond_invite(m, v, t);
 	venue_compact(v, t);
 	venue_rfq_step(m, v, t);
@@ -858,7 +884,7 @@ venue_run(struct market *m, int64_t t)
 
 int
 venue_dark_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
-                  uint64_t *id, int64_t *filled)
+                  int64_t limit, uint64_t *id, int64_t *filled)
 {
 	struct venues *v = m->venues;
 	struct venue_ours *o;
@@ -868,7 +894,8 @@ venue_dark_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
 		*filled = 0;
 	if (v == NULL)
 		return VENUE_ENONE;
-	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0)
+	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0 ||
+	    limit < 0)
 		return BOOK_EINVAL;
 	if (v->off & VENUE_BIT(VENUE_DARK))
 		return VENUE_EOFF;
@@ -878,7 +905,7 @@ venue_dark_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
 	*id = m->next_our_id++;
 	o = &v->ours[v->nours++];
 	*o = (struct venue_ours){ .id = *id, .side = side, .left = qty,
-	    .min = min_qty > 0 ? min_qty : 1 };
+	    .min = min_qty > 0 ? min_qty : 1, .limit = limit };
 	/* Nothing in the book changed, but our orders did: what a desk's
 	 * view of them is conflated on. */
 	m->changes++;
@@ -912,13 +939,14 @@ venue_dark_cancel(struct market *m, uint64_t id, int64_t *qty)
 
 int
 venue_cond_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
-                  uint64_t *id)
+                  int64_t limit, uint64_t *id)
 {
 	struct venues *v = m->venues;
 
 	if (v == NULL)
 		return VENUE_ENONE;
-	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0)
+	if ((side != BOOK_BID && side != BOOK_ASK) || qty <= 0 || min_qty < 0 ||
+	    limit < 0)
 		return BOOK_EINVAL;
 	if (v->off & VENUE_BIT(VENUE_DARK))
 		return VENUE_EOFF;
@@ -928,8 +956,29 @@ venue_cond_submit(struct market *m, int side, int64_t qty, int64_t min_qty,
 		return BOOK_ENOMEM;
 	*id = m->next_our_id++;
 	v->cond[v->ncond++] = (struct venue_cond){ .id = *id, .side = side,
-	    .qty = qty, .min = min_qty > 0 ? min_qty : 1 };
+	    .qty = qty, .min = min_qty > 0 ? min_qty : 1, .limit = limit };
 	m->changes++;
+	return 0;
+}
+
+int
+venue_dark_limit(struct market *m, uint64_t id, int64_t limit)
+{
+	struct venues *v = m->venues;
+	struct venue_cond *c;
+
+	if (v == NULL)
+		return VENUE_ENONE;
+	if (limit < 0)
+		return BOOK_EINVAL;
+	for (int i = 0; i < v->nours; i++)
+		if (v->ours[i].id == id && v->ours[i].left > 0) {
+			v->ours[i].limit = limit;
+			return 0;
+		}
+	if ((c = venue_cond_find(v, id)) == NULL || c->qty <= 0)
+		return BOOK_ENOENT;
+	c->limit = limit;
 	return 0;
 }
 

@@ -117,27 +117,34 @@ int venue_set_parse(const char *s, unsigned *set, char *err, size_t errlen);
 void venue_set_format(unsigned set, char *buf, size_t n);
 
 /*
- * A dark order of ours: side, qty and the least quantity of any one
- * execution (min_qty; what is left below it may fill whole).  It crosses
- * resting contra liquidity at once, at the lit mid (a mid between two
- * ticks is two fills of half the quantity, one each side, so the cash is
- * exactly the mid), and rests for what arrives later.  Nothing is shown
- * anywhere.  *filled (may be NULL) receives what crossed at once.
+ * A dark order of ours: side, qty, the least quantity of any one
+ * execution (min_qty; what is left below it may fill whole) and a limit
+ * in ticks (0: none).  It crosses resting contra liquidity at once, at
+ * the lit mid (a mid between two ticks is two fills of half the
+ * quantity, one each side, so the cash is exactly the mid), and rests for
+ * what arrives later, and for the mid to come back within its limit: it
+ * never trades while the mid (either of its two ticks) is through it.
+ * Nothing is shown anywhere.  *filled (may be NULL) receives what crossed
+ * at once.
  */
 int venue_dark_submit(struct market *m, int side, int64_t qty,
-                      int64_t min_qty, uint64_t *id, int64_t *filled);
+                      int64_t min_qty, int64_t limit, uint64_t *id,
+                      int64_t *filled);
 int venue_dark_cancel(struct market *m, uint64_t id, int64_t *qty);
+/* A new limit (0: none) for a resting dark order or indication of ours. */
+int venue_dark_limit(struct market *m, uint64_t id, int64_t limit);
 
 /*
  * A conditional dark order of ours: an indication of side and qty that
  * rests without commitment, never trades and shows nothing.  When contra
  * liquidity that could match it is in the pool (one contra order of at
  * least min(min_qty, qty) on the other side, at a second of the venues'
- * grid), the pool invites the requester to firm up through the firm
- * callback (struct market_cbs).  The answer is the quantity firmed: that
- * much, never more than the indication, becomes a normal midpoint dark
- * order with the same id and min_qty (its fills reported like any dark
- * fill, passive), and the indication is gone.  An answer below
+ * grid) and the mid is within its limit (0: none), the pool invites the
+ * requester to firm up through the firm callback (struct market_cbs).
+ * The answer is the quantity firmed: that much, never more than the
+ * indication, becomes a normal midpoint dark order with the same id,
+ * min_qty and limit (its fills reported like any dark fill, passive), and
+ * the indication is gone.  An answer below
  * min(min_qty, qty) is a failure to firm up: the indication stays, is not
  * invited again for cond_delay_s, and counts against the requester's
  * firm-up rate, which lowers its priority (venue_params).
@@ -150,7 +157,7 @@ struct venue_invite {
 	int64_t t;
 };
 int venue_cond_submit(struct market *m, int side, int64_t qty,
-                      int64_t min_qty, uint64_t *id);
+                      int64_t min_qty, int64_t limit, uint64_t *id);
 /* Withdraw an indication; *qty (may be NULL) receives its size. */
 int venue_cond_cancel(struct market *m, uint64_t id, int64_t *qty);
 /* Firmed of invited, 1 before any invitation; 1 for a market without

@@ -100,7 +100,7 @@ run_hour(uint64_t seed, const struct venue_params *vp, int ours, double *mid,
 	m->cbs.arg = r;
 	assert_int_equal(market_advance(m, OPEN), 0);
 	if (ours)
-		assert_int_equal(venue_dark_submit(m, BOOK_BID, 1000, 100, &id,
+		assert_int_equal(venue_dark_submit(m, BOOK_BID, 1000, 100, 0, &id,
 		    &f), 0);
 	*nev = 0;
 	for (int k = 0; k < SECS; k++) {

@@ -31,6 +31,7 @@
 struct seen {
 	struct market *m;
 	int64_t fills, shares, bad_px, below_min, min;
+	int64_t dark_lo, dark_hi;  /* the lowest and highest dark fill price */
 	long double cash2, mid2; /* 2 x px x qty, and (bid + ask) x qty */
 	int64_t rfqs, quotes, late, early, called_late;
 	int64_t qpx[64], qt[64];
@@ -54,6 +55,10 @@ seen_fill(void *arg, const struct market_fill *f)
 	assert_int_equal(book_best(s->m->book, BOOK_ASK, &ap, &q), 0);
 	s->fills++;
 	s->shares += f->qty;
+	if (s->dark_lo == 0 || f->px < s->dark_lo)
+		s->dark_lo = f->px;
+	if (f->px > s->dark_hi)
+		s->dark_hi = f->px;
 	s->cash2 += 2.0L * (long double)f->px * f->qty;
 	s->mid2 += (long double)(bp + ap) * f->qty;
 	/* At the mid, or half a tick either side of a mid between ticks. */
@@ -172,7 +177,7 @@ dark_crosses_at_the_mid_above_the_minimum_and_shows_nothing(void **state)
 		if (live)
 			venue_dark_cancel(m, id, &left);
 		assert_int_equal(venue_dark_submit(m, k % 2 ? BOOK_BID : BOOK_ASK,
-		    20000, min, &id, &filled), 0);
+		    20000, min, 0, &id, &filled), 0);
 		live = 1;
 		/* Nothing in the lit book moved for it. */
 		assert_int_equal(book_order_count(m->book), n0);
@@ -190,6 +195,58 @@ dark_crosses_at_the_mid_above_the_minimum_and_shows_nothing(void **state)
 	market_free(m);
 }
 
+/*
+ * A dark order with a limit never trades through it, at either tick of a
+ * mid between two: it rests while the mid is beyond it.  A new limit is
+ * taken at once (none: it trades at whatever mid), and an unknown order
+ * or a negative limit is refused.  (The pool crossed at any mid, and a
+ * block's dark child sold through the block's limit: found by an
+ * adversarial review on 2026-12-07.)
+ */
+static void
+dark_never_trades_through_its_limit(void **state)
+{
+	(void)state;
+	for (int side = BOOK_BID; side <= BOOK_ASK; side++) {
+		struct venue_params vp;
+		struct seen s;
+		struct market *m;
+		uint64_t id = 0;
+		int64_t filled = 0, limit, fills;
+
+		venue_params_default(&vp);
+		vp.pred_rate = 0;
+		vp.dark_share = 0.4;
+		m = open_market(11 + (uint64_t)side, &vp, &s);
+		assert_int_equal(market_advance(m, OPEN), 0);
+		/* Three ticks on the far side of the mid: the mid wanders
+		 * through it and back in an hour. */
+		limit = side == BOOK_BID ? (int64_t)floor(market_mid(m)) - 3 :
+		    (int64_t)ceil(market_mid(m)) + 3;
+		assert_int_equal(venue_dark_submit(m, side, 400000, 100, limit,
+		    &id, &filled), 0);
+		assert_int_equal(market_advance(m, OPEN + 3600 * NS), 0);
+		print_message("dark %s limited at %lld: %lld fills, %lld..%lld\n",
+		    side == BOOK_BID ? "buy" : "sell", (long long)limit,
+		    (long long)s.fills, (long long)s.dark_lo,
+		    (long long)s.dark_hi);
+		if (side == BOOK_BID)
+			assert_true(s.dark_hi <= limit);
+		else
+			assert_true(s.dark_lo == 0 || s.dark_lo >= limit);
+		assert_int_equal(s.bad_px, 0);
+		/* No limit now: it trades at the mid again, at once. */
+		fills = s.fills;
+		assert_int_equal(venue_dark_limit(m, id, -1), BOOK_EINVAL);
+		assert_int_equal(venue_dark_limit(m, id + 99, 0), BOOK_ENOENT);
+		assert_int_equal(venue_dark_limit(m, id, 0), 0);
+		assert_int_equal(market_advance(m, OPEN + 5400 * NS), 0);
+		assert_true(s.fills > fills);
+		assert_int_equal(s.bad_px, 0);
+		market_free(m);
+	}
+}
+
 /* An invalid dark order is refused and changes nothing; a market without
  * venues says so. */
 static void
@@ -205,13 +262,15 @@ dark_refuses_bad_orders(void **state)
 	m = open_market(3, &vp, NULL);
 	bare = open_market(3, NULL, NULL);
 	assert_int_equal(market_advance(m, OPEN), 0);
-	assert_int_equal(venue_dark_submit(m, BOOK_BID, 0, 100, &id, &f),
+	assert_int_equal(venue_dark_submit(m, BOOK_BID, 0, 100, 0, &id, &f),
 	    BOOK_EINVAL);
-	assert_int_equal(venue_dark_submit(m, 7, 100, 100, &id, &f), BOOK_EINVAL);
-	assert_int_equal(venue_dark_submit(m, BOOK_BID, 100, -1, &id, &f),
+	assert_int_equal(venue_dark_submit(m, 7, 100, 100, 0, &id, &f), BOOK_EINVAL);
+	assert_int_equal(venue_dark_submit(m, BOOK_BID, 100, -1, 0, &id, &f),
+	    BOOK_EINVAL);
+	assert_int_equal(venue_dark_submit(m, BOOK_BID, 100, 100, -1, &id, &f),
 	    BOOK_EINVAL);
 	assert_int_equal(venue_dark_cancel(m, 12345, &f), BOOK_ENOENT);
-	assert_int_equal(venue_dark_submit(bare, BOOK_BID, 100, 100, &id, &f),
+	assert_int_equal(venue_dark_submit(bare, BOOK_BID, 100, 100, 0, &id, &f),
 	    VENUE_ENONE);
 	assert_int_equal(venue_rfq_request(bare, BOOK_BID, 100, 1, &id),
 	    VENUE_ENONE);
@@ -382,8 +441,8 @@ small_dark_fills_wake_the_predator(void **state)
 	b = open_market(31, &vp, &s2);
 	assert_int_equal(market_advance(a, OPEN), 0);
 	assert_int_equal(market_advance(b, OPEN), 0);
-	assert_int_equal(venue_dark_submit(a, BOOK_BID, 200000, 100, &id, &f), 0);
-	assert_int_equal(venue_dark_submit(b, BOOK_BID, 200000, 2000, &id, &f), 0);
+	assert_int_equal(venue_dark_submit(a, BOOK_BID, 200000, 100, 0, &id, &f), 0);
+	assert_int_equal(venue_dark_submit(b, BOOK_BID, 200000, 2000, 0, &id, &f), 0);
 	assert_int_equal(market_advance(a, OPEN + 3600 * NS), 0);
 	assert_int_equal(market_advance(b, OPEN + 3600 * NS), 0);
 	venue_stats_get(a, &st_small);
@@ -468,7 +527,7 @@ firmer_run(uint64_t seed, const struct venue_params *vp, struct firmer *r,
 		 * still rests (one that firmed up is gone: ENOENT). */
 		if (live)
 			venue_cond_cancel(m, id, &q);
-		assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, &id), 0);
+		assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, 0, &id), 0);
 		live = 1;
 		assert_int_equal(market_advance(m, OPEN + (int64_t)(k + 1) * 60 *
 		    NS), 0);
@@ -592,15 +651,15 @@ a_failed_firm_up_lowers_the_rate_and_the_priority(void **state)
 	m->cbs.arg = &r[0];
 	assert_true(venue_cond_rate(m) == 1.0);
 	assert_int_equal(market_advance(m, OPEN), 0);
-	assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, &id), 0);
+	assert_int_equal(venue_cond_submit(m, BOOK_BID, 5000, 200, 0, &id), 0);
 	for (int k = 1; k < 3600 && r[0].invites == 0; k++)
 		assert_int_equal(market_advance(m, OPEN + k * NS), 0);
 	assert_int_equal(r[0].invites, 1);
 	assert_true(venue_cond_rate(m) == 0.0);
 	/* Bad indications are refused and change nothing. */
-	assert_int_equal(venue_cond_submit(m, BOOK_BID, 0, 200, &id),
+	assert_int_equal(venue_cond_submit(m, BOOK_BID, 0, 200, 0, &id),
 	    BOOK_EINVAL);
-	assert_int_equal(venue_cond_submit(m, 9, 100, 200, &id), BOOK_EINVAL);
+	assert_int_equal(venue_cond_submit(m, 9, 100, 200, 0, &id), BOOK_EINVAL);
 	assert_int_equal(venue_cond_cancel(m, 424242, NULL), BOOK_ENOENT);
 	market_free(m);
 	free(r);
@@ -656,6 +715,7 @@ main(void)
 		cmocka_unit_test(
 		    dark_crosses_at_the_mid_above_the_minimum_and_shows_nothing),
 		cmocka_unit_test(dark_refuses_bad_orders),
+		cmocka_unit_test(dark_never_trades_through_its_limit),
 		cmocka_unit_test(dealers_are_deterministic_under_the_seed),
 		cmocka_unit_test(quotes_arrive_within_the_deadline),
 		cmocka_unit_test(a_request_nobody_quotes_is_answered_at_its_deadline),
