@@ -505,6 +505,22 @@ ewma(double *base, double v, double alpha)
 	*base += alpha * (v - *base);
 }
 
+/*
+ * 1 while the condition cd that a baseline is the yardstick of stands, for
+ * at most one baseline's length: the level is the market's as it is, not
+ * the stress it is there to tell.  (The spread's learnt a squeeze's 80
+ * ticks, 20 times its level, and a second blowout 35 minutes later, 20
+ * ticks, was never alerted: found by an adversarial review on
+ * 2026-12-07.)  Past a baseline's length what still stands is the
+ * market's new level, and is learnt.
+ */
+static int
+watch_base_holds(const struct cond *cd, int64_t t, double baseline_s)
+{
+	return cd->level > 0 && (double)(t - cd->since) <
+	    baseline_s * (double)WATCH_NS_PER_SEC;
+}
+
 /* The horizons a move is looked for over, seconds. */
 static const int watch_hz[WATCH_NHZ] = { 5, 10, 20, 30, 60, 120, 300 };
 
@@ -763,11 +779,16 @@ watch_sample(struct watch *w, int si, int64_t t, const struct watch_sample *x)
 	{
 		double a = fmax(1.0 / (double)s->n, WATCH_STEP_S / c->baseline_s);
 
-		ewma(&s->spr_l, spr, a);
-		ewma(&s->bt_l, (double)x->bid_top, a);
-		ewma(&s->at_l, (double)x->ask_top, a);
-		ewma(&s->b5_l, (double)x->bid5, a);
-		ewma(&s->a5_l, (double)x->ask5, a);
+		if (!watch_base_holds(&s->spread, t, c->baseline_s))
+			ewma(&s->spr_l, spr, a);
+		if (!watch_base_holds(&s->depth_b, t, c->baseline_s)) {
+			ewma(&s->bt_l, (double)x->bid_top, a);
+			ewma(&s->b5_l, (double)x->bid5, a);
+		}
+		if (!watch_base_holds(&s->depth_a, t, c->baseline_s)) {
+			ewma(&s->at_l, (double)x->ask_top, a);
+			ewma(&s->a5_l, (double)x->ask5, a);
+		}
 		ewma(&s->vol_l, (double)(x->buy + x->sell) / WATCH_STEP_S, a);
 	}
 	if (c->news > 0)
