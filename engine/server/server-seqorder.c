@@ -102,6 +102,12 @@ server_journal_seq_outliers(const char *path, struct seq_outliers *o,
 			else
 				hi = mid;
 		}
+		/* A seq met again (a record written twice): the first
+		 * stays, the later is the one out of order.  (Replacing the
+		 * run's end by its equal blamed the original: found by a
+		 * review on 2026-12-07.) */
+		if (lo < len && ev[tails[lo]].seq == ev[i].seq)
+			continue;
 		prev[i] = lo > 0 ? tails[lo - 1] : (size_t)-1;
 		tails[lo] = i;
 		if (lo == len)

@@ -49,6 +49,7 @@ print("ahead: the foreign record at offset", m)
 open("ahead.off", "w").write(str(m))
 o, L = [(o, L) for o, L in r if a[o + 8] == 1][-1]   # kind 1: an event
 open("twice.trj", "wb").write(a + a[o:o + 25 + L])
+open("twice.off", "w").write(str(len(a)))
 PY
 
 for j in middle twice ahead; do
@@ -59,6 +60,10 @@ for j in middle twice ahead; do
 		"$j.check" || fail "$j: $(cat "$j.check")"
 	[ "$j" != ahead ] || grep -q "at offset $(cat ahead.off) has seq" "$j.check" ||
 		fail "ahead: check blamed another record: $(cat "$j.check")"
+	# A record written twice: the copy is blamed, not the original
+	# (found by a review on 2026-12-07: the original was named).
+	[ "$j" != twice ] || grep -q "at offset $(cat twice.off) has seq" "$j.check" ||
+		fail "twice: check blamed the original: $(cat "$j.check")"
 	"$TRANCHED" journal check --json "$j.trj" | grep -q '"events_out_of_order":1' ||
 		fail "$j: check --json"
 
