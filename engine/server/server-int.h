@@ -321,6 +321,15 @@ struct server {
 
 	struct token tokens[TOKENS_MAX];
 	int ntokens;
+	/* First hellos of new sessions journaled per token (index 1..) or
+	 * local peer (0) in the interval that began at t0 (ms), and those
+	 * answered but not journaled since the last one that was
+	 * (HELLO_JOURNALED a token in HELLO_INTERVAL_MS). */
+	struct {
+		uint64_t t0, hidden;
+		int shown;
+	} hello_first[TOKENS_MAX + 1];
+	uint64_t hello_carry;  /* those, for the first hello being journaled */
 	int readonly;          /* tranched replay: nothing may change */
 	struct replayed *rp;   /* tranched replay: what it has replayed */
 	uint64_t jtorn_at;     /* recovery: a torn tail begins here, cut
