@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "engine/server/server-int.h"
 #include "ipc/codec.h"
@@ -168,6 +169,7 @@ tokens_file(struct server *s, char *err, size_t errlen)
 	const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	char buf[1024], where[1100], *line = NULL;
 	size_t cap = 0;
+	ssize_t got;
 	struct stat st;
 	FILE *f;
 	int n = 0, rc = 0;
@@ -196,21 +198,27 @@ tokens_file(struct server *s, char *err, size_t errlen)
 	/* Whole lines, however long: a comment of 600 bytes read 511 at a
 	 * time went on as a line of its own, and the token it named in its
 	 * text was granted (found by an adversarial review on 2026-12-07). */
-	while (rc == 0 && getline(&line, &cap, f) != -1) {
+	while (rc == 0 && (got = getline(&line, &cap, f)) != -1) {
 		char role[32], tok[256], name[64], extra[2];
 		int k;
 
 		n++;
+		snprintf(where, sizeof where, "tokens file %s:%d", path, n);
+		/* A NUL ended the line for what reads it after: the token's
+		 * first characters were granted (found by a review on
+		 * 2026-12-07). */
+		if (memchr(line, '\0', (size_t)got) != NULL) {
+			snprintf(err, errlen, "%s: a NUL byte in the line", where);
+			rc = -1;
+			break;
+		}
 		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
 			continue;
-		snprintf(where, sizeof where, "tokens file %s:%d", path, n);
-		/* Each word whole (a token is at most 127 characters, a name
-		 * 32): a longer word is refused, never cut and read on. */
-		if (strlen(line) > 1024)
-			k = -1;
-		else
-			k = sscanf(line, "%31s %255s %63s %1s", role, tok, name,
-			    extra);
+		/* A word longer than its field is cut, and what follows read
+		 * as the next word: a role is then not a role, a token is
+		 * then over 127 characters, a name over 32 -- each refused
+		 * below, never a shorter secret granted. */
+		k = sscanf(line, "%31s %255s %63s %1s", role, tok, name, extra);
 		if (k != 2 && k != 3) {
 			snprintf(err, errlen, "%s: expected \"ROLE TOKEN\" or \"ROLE "
 			    "TOKEN NAME\"", where);

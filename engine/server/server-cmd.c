@@ -2358,13 +2358,14 @@ server_idem_restore(struct server *s, const cJSON *record)
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(record, "req");
 	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(record, "rep");
 	const char *principal = NULL, *id = NULL;
-	char *txt;
+	char *txt, now[256];
 
 	/* Records without a principal (refusals, reads, older journals) were
 	 * never remembered. */
 	if (ipc_get_str(record, "principal", &principal) != 0 ||
 	    ipc_get_str(req, "id", &id) != 0 || rep == NULL)
 		return;
+	principal = server_idem_principal_now(principal, now, sizeof now);
 	if ((txt = cJSON_PrintUnformatted(rep)) != NULL)
 		server_idem_store(s, principal, id, server_idem_body(req), txt,
 		    strlen(txt));

@@ -32,6 +32,7 @@
  * at once.  All of it is documented in tranche-protocol(7): the window is
  * how long a client may retry with a guarantee.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -393,4 +394,30 @@ server_idem_free(struct server *s)
 	free(c->buckets);
 	free(c->owners);
 	memset(c, 0, sizeof *c);
+}
+
+/*
+ * A journaled principal as this engine names it.  An engine before
+ * 2026-12-07 named a token without a name by its place among all tokens,
+ * "token:trader#2/..."; one token with no name a role is allowed now, named
+ * "trader#1" wherever it is (server-auth.c), so an older journal's
+ * "ROLE#N" is that token (a NAME never holds '#').  Without this a resend
+ * to an upgraded engine of what the older one had done was done again
+ * (found by a review on 2026-12-07).  p itself when it needs no change.
+ */
+const char *
+server_idem_principal_now(const char *p, char *buf, size_t n)
+{
+	const char *hash, *slash;
+	size_t k;
+
+	if (strncmp(p, "token:", 6) != 0 || (hash = strchr(p + 6, '#')) == NULL ||
+	    (slash = strchr(hash, '/')) == NULL || slash == hash + 1 ||
+	    strspn(hash + 1, "0123456789") != (size_t)(slash - hash - 1) ||
+	    (slash == hash + 2 && hash[1] == '1'))
+		return p;
+	k = (size_t)(hash - p);
+	if (snprintf(buf, n, "%.*s#1%s", (int)k, p, slash) >= (int)n)
+		return p;
+	return buf;
 }

@@ -605,6 +605,10 @@ uint64_t server_idem_body(const cJSON *req);
  * this id for another body. */
 int server_idem_find(struct server *s, const char *principal, const char *id,
                      uint64_t body, const char **reply, size_t *len);
+/* A journaled principal as this engine names it: an older engine's
+ * "token:ROLE#N/..." (an unnamed token by its place) is "token:ROLE#1/...";
+ * p itself when it needs no change, else buf. */
+const char *server_idem_principal_now(const char *p, char *buf, size_t n);
 void server_idem_store(struct server *s, const char *principal,
                        const char *id, uint64_t body, const char *reply,
                        size_t len);

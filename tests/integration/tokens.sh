@@ -75,6 +75,17 @@ timeout 10 "$TRANCHED" --listen "ipc://$tmp/b5" --journal "$tmp/b5.trj" 2> "$tmp
 	fail "started with two unnamed trader tokens"
 grep -q "tokens:3: a second trader token with no name (the first: tokens file $tokens:1)" \
 	"$tmp/err" || fail "two unnamed tokens not named: $(cat "$tmp/err")"
+# A NUL byte in a line is refused, naming the line (the token's first
+# characters were granted); a long line is read whole, however long.
+printf 'viewer view-token-1\nsupervisor abcdefgh\0-rest-of-it\n' > "$tokens"
+timeout 10 "$TRANCHED" --listen "ipc://$tmp/b7" --journal "$tmp/b7.trj" 2> "$tmp/err" &&
+	fail "started with a NUL byte in a token"
+grep -q "tokens:2: a NUL byte in the line" "$tmp/err" ||
+	fail "the NUL not named: $(cat "$tmp/err")"
+printf 'trader trader-token-1%2000s\n' "" > "$tokens"
+timeout 3 "$TRANCHED" --listen "ipc://$tmp/b8" --journal "$tmp/b8.trj" 2> "$tmp/err"
+grep -q "listening on" "$tmp/err" ||
+	fail "a line of 2,000 spaces after its token refused: $(cat "$tmp/err")"
 printf 'trader trader-token-1\n' > "$tokens"
 TRANCHE_TOKENS="trader=trader-token-2" timeout 10 "$TRANCHED" --listen "ipc://$tmp/b6" \
 	--journal "$tmp/b6.trj" 2> "$tmp/err" &&

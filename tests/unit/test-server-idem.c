@@ -14,6 +14,9 @@
  *   identities at once reach everyone's bound.
  * idem_not_durable_until_resumed: a "not durable" answer gives way to the
  *   command's own once a journal_resume has written it.
+ * idem_older_unnamed_token_principals_map: an older engine's name for a
+ *   token without a name, its place among all tokens ("trader#2"), is read
+ *   from a journal as this engine's ("trader#1"); nothing else changes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,6 +211,28 @@ idem_not_durable_until_resumed(void **state)
 	free(s);
 }
 
+static void
+idem_older_unnamed_token_principals_map(void **state)
+{
+	static const char *const same[] = {
+		"token:trader#1/trader/desk", "token:alice/trader/desk",
+		"uid:1000/trader/desk", "token:trader#/trader/desk",
+		"token:trader#2x/trader/desk", "token:trader#2", "",
+	};
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(server_idem_principal_now(
+	    "token:trader#2/trader/desk", buf, sizeof buf),
+	    "token:trader#1/trader/desk");
+	assert_string_equal(server_idem_principal_now(
+	    "token:supervisor#12/trader/ops", buf, sizeof buf),
+	    "token:supervisor#1/trader/ops");
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+		assert_ptr_equal(server_idem_principal_now(same[i], buf,
+		    sizeof buf), same[i]);
+}
+
 int
 main(void)
 {
@@ -217,6 +242,7 @@ main(void)
 		cmocka_unit_test(idem_bounded_in_bytes),
 		cmocka_unit_test(idem_a_burst_forgets_only_its_senders),
 		cmocka_unit_test(idem_not_durable_until_resumed),
+		cmocka_unit_test(idem_older_unnamed_token_principals_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
