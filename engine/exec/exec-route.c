@@ -638,6 +638,18 @@ route_pend_finish(struct exec *x, const struct market *m, int64_t t)
 	}
 }
 
+/* 1 when the mid is within p's limit: a request for quotes then may be
+ * answered within it.  (With the mid beyond it, dealers' quotes are too,
+ * and each request was refused with a risk alert every rfq_every_s: 12
+ * in a session, found by a review on 2026-12-07.) */
+static int
+route_mid_ok(const struct parent *p)
+{
+	double mid = market_mid(p->m);
+
+	return exec_px_ok(p, mid > 0 ? (int64_t)llround(mid) : p->m->last_px);
+}
+
 void
 exec_route_post(struct exec *x, struct parent *p, int64_t t)
 {
@@ -649,7 +661,7 @@ exec_route_post(struct exec *x, struct parent *p, int64_t t)
 	    !venue_present(p->m))
 		return;
 	if ((p->spec.venues & VENUE_BIT(VENUE_RFQ)) &&
-	    venue_enabled(p->m, VENUE_RFQ) &&
+	    venue_enabled(p->m, VENUE_RFQ) && route_mid_ok(p) &&
 	    route_live(p, VENUE_RFQ) == NULL && (p->rfqs == 0 || t -
 	    p->last_rfq >= (int64_t)(route_or(p->spec.rfq_every_s,
 	    ROUTE_RFQ_EVERY_S) * 1e9))) {

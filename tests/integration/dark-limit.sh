@@ -47,4 +47,9 @@ run r2 2 lit,dark,rfq
 bad=$(jq -sc '[.[] | select(has("venue") and .px != null and .qty != null and
 	.px < 9950)]' "$tmp/r2.json")
 [ "$bad" = "[]" ] || fail "lit,dark,rfq: filled through the limit 99.50: $bad"
+# Nor is a request for quotes sent while the mid is beyond the limit, to be
+# refused with a risk alert every rfq_every_s (12 in a session).
+refused=$(jq -sc '[.[] | select(.code == "risk" and
+	(.text | test("child refused")))] | length' "$tmp/r2.json")
+[ "$refused" = 0 ] || fail "lit,dark,rfq: $refused risk alerts for venue children"
 echo "PASS dark-limit ($dark dark fills)"
