@@ -35,6 +35,7 @@
 
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
+#include "ipc/utf8.h"
 
 char *
 ipc_event_format(const char *topic, uint64_t seq, int64_t t, cJSON *payload,
@@ -308,42 +309,6 @@ ipc_json_depth(const char *buf, size_t len)
 
 /* ------------------------------------------------------------------ text */
 
-/* The length of the valid UTF-8 character at p (left bytes) and its code
- * point in *cp, or 0 when the bytes there are not one. */
-static size_t
-codec_utf8(const unsigned char *p, size_t left, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (left == 0)
-		return 0;
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* C0, DEL and C1: the characters a terminal may act on. */
 static int
 codec_is_control(uint32_t c)
@@ -354,7 +319,7 @@ codec_is_control(uint32_t c)
 size_t
 ipc_utf8_char(const char *s, size_t len, uint32_t *cp)
 {
-	return codec_utf8((const unsigned char *)s, len, cp);
+	return tranche_utf8((const unsigned char *)s, len, cp);
 }
 
 int
@@ -365,7 +330,7 @@ ipc_utf8_valid(const char *s, size_t len)
 	uint32_t cp;
 
 	for (i = 0; i < len; i += k)
-		if ((k = codec_utf8(p + i, len - i, &cp)) == 0)
+		if ((k = tranche_utf8(p + i, len - i, &cp)) == 0)
 			return 0;
 	return 1;
 }
@@ -403,7 +368,7 @@ ipc_show(char *dst, size_t n, const char *src, size_t len)
 	if (n == 0)
 		return dst;
 	for (i = 0; i < len; i += k) {
-		k = codec_utf8(p + i, len - i, &cp);
+		k = tranche_utf8(p + i, len - i, &cp);
 		if (k == 0) {
 			pl = (size_t)snprintf(piece, sizeof piece, "\\x%02x", p[i]);
 			k = 1;
@@ -611,7 +576,7 @@ strict_next(const unsigned char **pp, const unsigned char *end)
 	if (p >= end)
 		return -1;
 	if (*p != '\\' || end - p < 2) {
-		k = codec_utf8(p, (size_t)(end - p), &cp);
+		k = tranche_utf8(p, (size_t)(end - p), &cp);
 		*pp = p + (k ? k : 1);
 		return k ? (int32_t)cp : *p;
 	}
@@ -831,7 +796,7 @@ strict_string(struct strict *st, int is_key, const unsigned char **s,
 			q += 6;
 			continue;
 		}
-		if ((k = codec_utf8(q, (size_t)(end - q), &cp)) == 0) {
+		if ((k = tranche_utf8(q, (size_t)(end - q), &cp)) == 0) {
 			snprintf(why, sizeof why, "not valid UTF-8 (byte 0x%02x at "
 			    "byte %zu of the string)", *q, (size_t)(q - b));
 			return strict_str_fail(st, is_key, b, ERR_FIELD, why);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/json/json-file.h"
+#include "ipc/utf8.h"
 
 /* The first key of o (an object, at path) given twice, anywhere below it;
  * 0, or -1 with err. */
@@ -113,25 +114,12 @@ json_parse_strict(const char *text, size_t len, size_t *at_out, char *err,
 }
 
 /* The length of the UTF-8 character at p (NUL-terminated) and its code
- * point, or 0 when the bytes there are not one. */
+ * point, or 0 when the bytes there are not one (ipc/utf8.h: the wire's
+ * decoder; the NUL at the end ends any sequence). */
 static size_t
 json_utf8(const unsigned char *p, uint32_t *cp)
 {
-	size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 :
-	    *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
-	uint32_t c = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu :
-	    *p & 0x07u;
-
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0; /* the NUL at the end included */
-		c = (c << 6) | (p[i] & 0x3fu);
-	}
-	if (n == 0 || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
+	return tranche_utf8(p, SIZE_MAX, cp);
 }
 
 int
