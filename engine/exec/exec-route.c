@@ -246,13 +246,23 @@ exec_route_pre(struct exec *x, struct parent *p, int64_t t)
 		    "the remainder");
 }
 
+/* The mid in whole ticks (the last trade's price with a side empty): the
+ * price a venue child is checked at. */
+static int64_t
+route_mid_px(const struct parent *p)
+{
+	double mid = market_mid(p->m);
+
+	return mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+}
+
 static int64_t
 route_send(struct exec *x, struct parent *p, int venue, int64_t qty,
            int64_t min, unsigned dealers, const char *why)
 {
 	char err[200];
 	double mid = market_mid(p->m);
-	int64_t px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px, filled = 0;
+	int64_t px = route_mid_px(p), filled = 0;
 	int64_t bp, ap, q;
 	uint64_t id;
 	struct child *c;
@@ -352,7 +362,7 @@ exec_route_firm(struct exec *x, struct parent *p, struct child *c,
 {
 	char err[200];
 	double mid = market_mid(p->m);
-	int64_t px = mid > 0 ? (int64_t)llround(mid) : p->m->last_px;
+	int64_t px = route_mid_px(p);
 	int64_t unworked = p->spec.qty - p->filled - p->working -
 	    p->venue_working, q = iv->qty < unworked ? iv->qty : unworked;
 	int64_t room = exec_pov_room(x, p), bp, ap, bq;
@@ -645,9 +655,7 @@ route_pend_finish(struct exec *x, const struct market *m, int64_t t)
 static int
 route_mid_ok(const struct parent *p)
 {
-	double mid = market_mid(p->m);
-
-	return exec_px_ok(p, mid > 0 ? (int64_t)llround(mid) : p->m->last_px);
+	return exec_px_ok(p, route_mid_px(p));
 }
 
 void

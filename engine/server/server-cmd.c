@@ -2230,10 +2230,10 @@ cmd_journal(struct server *s, const cJSON *req, const char *rawreq,
 	cJSON_AddStringToObject(o, "user", sess->user);
 	/* A hello says how many of the session's hellos before it were
 	 * answered and not journaled (server_command_session). */
-	if (sess->hello_hidden > 0 && cmd_is(req, CMD_HELLO)) {
+	if (sess->hello.hidden > 0 && cmd_is(req, CMD_HELLO)) {
 		cJSON_AddNumberToObject(o, "hellos_not_journaled",
-		    (double)sess->hello_hidden);
-		sess->hello_hidden = 0;
+		    (double)sess->hello.hidden);
+		sess->hello.hidden = 0;
 	}
 	/* And a session's first hello how many first hellos of its token's
 	 * (or of local peers') before it were not. */
@@ -2350,6 +2350,23 @@ server_command_apply(struct server *s, const cJSON *req,
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")))
 		server_fix_command(s, sess, ce->name, req, reply);
 	return reply;
+}
+
+/* 1 when a hello may be journaled under budget b at now (ms), counted as
+ * shown; else 0, counted as hidden, for the next one journaled to say. */
+static int
+hello_budget_take(struct hello_budget *b, uint64_t now)
+{
+	if (now - b->t0 > HELLO_INTERVAL_MS) {
+		b->t0 = now;
+		b->shown = 0;
+	}
+	if (b->shown >= HELLO_JOURNALED) {
+		b->hidden++;
+		return 0;
+	}
+	b->shown++;
+	return 1;
 }
 
 void
@@ -2566,7 +2583,7 @@ answer:
 		 * journal of its own. */
 		uint64_t now = server_now_ms();
 		int first = !was_authed && sess->token >= 0 &&
-		    sess->token <= TOKENS_MAX;
+		    sess->token <= TOKENS_MAX, journal;
 
 		/* The first hello of a session and any that changes its role
 		 * or principal; one that changes only the client name, at most
@@ -2578,26 +2595,18 @@ answer:
 		 * token connecting anew for each hello grew the journal 0.8
 		 * MB/s, each record synced (left open by a review on
 		 * 2026-12-07). */
-		if (hello_same == 2 && now - sess->hello_t0 > HELLO_INTERVAL_MS) {
-			sess->hello_t0 = now;
-			sess->hello_shown = 0;
-		}
-		if (hello_same == 2)
-			hello_same = sess->hello_shown >= HELLO_JOURNALED;
-		if (first && now - s->hello_first[sess->token].t0 >
-		    HELLO_INTERVAL_MS) {
-			s->hello_first[sess->token].t0 = now;
-			s->hello_first[sess->token].shown = 0;
-		}
-		if (first && s->hello_first[sess->token].shown >= HELLO_JOURNALED) {
-			s->hello_first[sess->token].hidden++;
-			hello_same = 1;
-		} else if (hello_same)
-			sess->hello_hidden++;
-		if (!s->jhalted && !s->readonly && !hello_same) {
-			sess->hello_shown++;
+		if (hello_same == 1) {
+			sess->hello.hidden++;
+			journal = 0;
+		} else if (first)
+			journal = hello_budget_take(&s->hello_first[sess->token],
+			    now);
+		else if (hello_same == 2)
+			journal = hello_budget_take(&sess->hello, now);
+		else
+			journal = 1;
+		if (!s->jhalted && !s->readonly && journal) {
 			if (first) {
-				s->hello_first[sess->token].shown++;
 				s->hello_carry = s->hello_first[sess->token].hidden;
 				s->hello_first[sess->token].hidden = 0;
 			}

@@ -65,6 +65,16 @@ struct peer {
 #define REP_FIRST_MS 10000
 #define REP_CONDEMNED_MAX 256
 
+/* Hellos journaled in the interval that began at t0 (ms), and those
+ * answered but not journaled since the last one that was: at most
+ * HELLO_JOURNALED in HELLO_INTERVAL_MS (server-cmd.c hello_budget_take()). */
+struct hello_budget {
+	uint64_t t0, hidden;
+	int shown;
+};
+#define HELLO_JOURNALED 4
+#define HELLO_INTERVAL_MS 10000
+
 struct session {
 	uint32_t pipe;
 	int used;
@@ -88,14 +98,9 @@ struct session {
 	char principal[192];
 	uint64_t born;     /* order of creation: the oldest untrusted goes first */
 	int gateway;       /* 1: the FIX gateway's own session (server-fix.c) */
-	/* Accepted hellos journaled in the interval that began at
-	 * hello_t0 (ms), and those answered but not journaled since the last
-	 * one that was (HELLO_JOURNALED a session in HELLO_INTERVAL_MS). */
-	uint64_t hello_t0, hello_hidden;
-	int hello_shown;
+	/* Its hellos that changed only the client name (server-cmd.c). */
+	struct hello_budget hello;
 };
-#define HELLO_JOURNALED 4
-#define HELLO_INTERVAL_MS 10000
 
 /* server-session.c: the refusals of one peer address, aggregated. */
 #define REFUSAL_CODES 8
@@ -321,15 +326,10 @@ struct server {
 
 	struct token tokens[TOKENS_MAX];
 	int ntokens;
-	/* First hellos of new sessions journaled per token (index 1..) or
-	 * local peer (0) in the interval that began at t0 (ms), and those
-	 * answered but not journaled since the last one that was
-	 * (HELLO_JOURNALED a token in HELLO_INTERVAL_MS). */
-	struct {
-		uint64_t t0, hidden;
-		int shown;
-	} hello_first[TOKENS_MAX + 1];
-	uint64_t hello_carry;  /* those, for the first hello being journaled */
+	/* First hellos of new sessions per token (index 1..) or local peer
+	 * (0). */
+	struct hello_budget hello_first[TOKENS_MAX + 1];
+	uint64_t hello_carry;  /* their hidden, for the first hello journaled */
 	int readonly;          /* tranched replay: nothing may change */
 	struct replayed *rp;   /* tranched replay: what it has replayed */
 	uint64_t jtorn_at;     /* recovery: a torn tail begins here, cut
