@@ -1051,13 +1051,14 @@ fix_status_flood_is_logged_out(void **state)
 	struct fc c = { .out = 1, .in = 1 }, c2 = { .out = 1, .in = 1 };
 	char msg[8192], body[64], v[256];
 	int answered = 0, rv, logout = 0;
-	long long want;
+	long long want, t0, took = -1;
 	cJSON *st;
 
 	rig_make(&r);
 	assert_int_equal(itest_start(&e, tranched, "--scenario=calm",
 	    "--speed=1", r.a_listen, r.a_sessions, r.a_store, (char *)NULL), 0);
 	fc_logon(&c, r.port);
+	t0 = itest_now_ms();
 	for (int i = 0; i < 2000; i++) {
 		snprintf(body, sizeof body, "11=F%d|55=QDI|54=1|", i);
 		fc_send(&c, "H", body);
@@ -1067,17 +1068,22 @@ fix_status_flood_is_logged_out(void **state)
 			answered++;
 		if (strstr(msg, "|35=5|") != NULL) {
 			logout = 1;
+			took = itest_now_ms() - t0;
 			fv(msg, 58, v, sizeof v);
 		}
 	}
-	fprintf(stderr, "fix status flood: %d of 2000 answered, logout: %s\n",
-	    answered, logout ? v : "none");
+	fprintf(stderr, "fix status flood: %d of 2000 answered, logout after "
+	    "%lld ms: %s\n", answered, took, logout ? v : "none");
 	assert_true(logout);
 	assert_non_null(strstr(v, "more than 100 messages a second over 10 s"));
 	/* The Logon took one of the bucket's 1,000, and it refills at 100 a
 	 * second while the requests are read (a second or more under the
-	 * sanitizers). */
-	assert_true(answered >= 990 && answered <= 1500);
+	 * sanitizers, more on a loaded machine): what the time taken
+	 * allows, and no more. */
+	assert_true(answered >= 990);
+	if (answered > 1000 + 100 * (took + 999) / 1000 + 10)
+		fail_msg("%d answered in %lld ms: more than the rate allows",
+		    answered, took);
 	close(c.fd);
 	st = itest_cmd(&e, "{\"cmd\":\"status\"}");
 	assert_true(itest_ok(st));

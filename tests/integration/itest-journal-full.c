@@ -293,8 +293,9 @@ run_until_halted(struct itest_engine *e, const char *journal,
 	if (!refused)
 		fail_msg("the engine never refused a throttle in 20 s (%zu fills "
 		    "published, %d throttles ok)", sn->nfills, sn->nthr);
-	/* The alert and the halted blocks follow within a pass or two. */
-	for (t0 = itest_now_ms(); itest_now_ms() - t0 < 3000 &&
+	/* The alert and the halted blocks follow within a pass or two, and a
+	 * heartbeat a second later (10 s: room for a loaded machine). */
+	for (t0 = itest_now_ms(); itest_now_ms() - t0 < 10000 &&
 	    (sn->crit == 0 || sn->halted_blocks == 0 || sn->beat_halted == 0);)
 		drain(e, sn);
 }

@@ -83,7 +83,17 @@ timeout 10 "$TRANCHED" --listen "ipc://$tmp/b7" --journal "$tmp/b7.trj" 2> "$tmp
 grep -q "tokens:2: a NUL byte in the line" "$tmp/err" ||
 	fail "the NUL not named: $(cat "$tmp/err")"
 printf 'trader trader-token-1%2000s\n' "" > "$tokens"
-timeout 3 "$TRANCHED" --listen "ipc://$tmp/b8" --journal "$tmp/b8.trj" 2> "$tmp/err"
+# Until it says it listens (20 s at most: a sanitizer build on a loaded
+# machine took more than the 3 s once allowed) or stops.
+"$TRANCHED" --listen "ipc://$tmp/b8" --journal "$tmp/b8.trj" 2> "$tmp/err" &
+b8=$!
+for _ in $(seq 200); do
+	grep -q "listening on" "$tmp/err" && break
+	kill -0 "$b8" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$b8" 2>/dev/null
+wait "$b8" 2>/dev/null
 grep -q "listening on" "$tmp/err" ||
 	fail "a line of 2,000 spaces after its token refused: $(cat "$tmp/err")"
 printf 'trader trader-token-1\n' > "$tokens"
@@ -166,16 +176,25 @@ rm "$tokens"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 pid=
-rurl=tcp://127.0.0.1:$((port + 2))
-TRANCHE_TOKENS="viewer=view-token-1" \
-	"$TRANCHED" replay "$tmp/d.trj" --listen "$rurl" --speed max \
-	2> "$tmp/replay.err" &
-pid=$!
 ok=0
-for _ in $(seq 100); do
-	"$TRANCHE" ctl --connect "$rurl" --token view-token-1 --role viewer \
-		--timeout 500 snapshot >/dev/null 2>&1 && { ok=1; break; }
-	sleep 0.1
+for try in 0 1 2 3 4 5 6 7 8 9; do
+	rurl=tcp://127.0.0.1:$((port + 2 + try * 4))
+	TRANCHE_TOKENS="viewer=view-token-1" \
+		"$TRANCHED" replay "$tmp/d.trj" --listen "$rurl" --speed max \
+		2> "$tmp/replay.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		"$TRANCHE" ctl --connect "$rurl" --token view-token-1 --role viewer \
+			--timeout 500 snapshot >/dev/null 2>&1 && { ok=1; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $ok = 1 ] && break
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	# Its port taken by a test beside this one: the next.
+	grep -q "in use" "$tmp/replay.err" || break
 done
 [ $ok = 1 ] || fail "replay: the viewer token was refused: $(cat "$tmp/replay.err")"
 for cmd in status snapshot; do

@@ -74,10 +74,12 @@ block=$("$TRANCHE" ctl --connect "$URL" status --json | jq -r '.blocks[0].id')
 # 240 simulated seconds are 4 s at 60x: long enough for a loaded machine's
 # console to draw it (30 s, half a second, was missed once in CI).
 wait_for "Forced passive"
-# Then wait well past its end.
-sleep 7
+# Then it goes, once a heartbeat past its end is drawn (a sleep of 7 s and
+# one look left a loaded machine 3 s), and nothing of it stays.
+wait_gone_re "Forced passive" 30
+sleep 1
 screen | grep -qF "? left" && fail "an expired override shows '? left'"
-screen | grep -qF "Forced passive" && fail "an expired override is shown"
+screen | grep -qF "Forced passive" && fail "an expired override came back"
 tmux_ send-keys q
 console_exited_cleanly
 echo "PASS console-fixes"
