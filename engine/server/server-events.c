@@ -528,6 +528,17 @@ evchan_send(struct evchan *ev, nng_msg *msg)
 	return n;
 }
 
+void
+evchan_send_batch(struct evchan *ev, struct ipc_batch *b)
+{
+	nng_msg *msg;
+
+	if (ev == NULL || evchan_peers(ev) == 0)
+		b->len = 0;
+	else if (ipc_batch_take(b, &msg) == 0 && msg != NULL)
+		evchan_send(ev, msg);
+}
+
 int
 evchan_peers(struct evchan *ev)
 {

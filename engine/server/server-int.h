@@ -19,6 +19,7 @@
 #include "engine/exec/scenario.h"
 #include "engine/journal/journal.h"
 #include "engine/server/server.h"
+#include "ipc/batch.h"
 
 #define RING_SIZE 200
 
@@ -268,6 +269,8 @@ struct server {
 	uint64_t book_changes[SCENARIO_MAX_MARKETS]; /* per symbol */
 	struct outmsg *out;
 	size_t nout, capout;
+	struct ipc_batch batch; /* server_send_batched()'s, kept for its
+	                         * room */
 	int need_sync;
 
 	struct ring decisions, alerts, audits; /* for snapshots */
@@ -815,6 +818,10 @@ int evchan_hushed(struct evchan *ev);
  * peers it went to. */
 int evchan_send(struct evchan *ev, nng_msg *msg);
 int evchan_peers(struct evchan *ev);
+/* Send what b holds (ipc/batch.h) to every admitted peer as one message,
+ * never blocking, and empty it; with no peer nothing is copied.  ev may be
+ * NULL (recovery: nobody to tell yet). */
+void evchan_send_batch(struct evchan *ev, struct ipc_batch *b);
 uint64_t evchan_refused(const struct evchan *ev);
 /* 0, or NNG_ETIMEDOUT when NNG would not close the socket (then the
  * channel is abandoned, not freed). */

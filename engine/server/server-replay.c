@@ -182,29 +182,20 @@ rp_time_ok(struct server *s, const struct jrnl_rec *rec)
  * live engine sends a pass's events (ipc/protocol.h): one message an event
  * lost every other event of a burst (hard news: a hundred at one instant)
  * to a subscriber that was reading them.  At most this many bytes a
- * message, and a batch waits at most RP_BATCH_S of wall time (the live
+ * message (IPC_BATCH_BYTES), and a batch waits at most RP_BATCH_S of
+ * wall time (the live
  * engine's loop pass) when events keep coming faster than their pace. */
-#define RP_BATCH_BYTES (64 * 1024)
 #define RP_BATCH_S 0.01
-
-static void
-rp_flush(struct server *s, nng_msg **batch)
-{
-	if (*batch != NULL)
-		evchan_send(s->ev, *batch);
-	*batch = NULL;
-}
 
 /* Remember what the read commands will need, then add the bytes as they
  * were to the batch. */
 static void
-rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
+rp_event(struct server *s, const struct jrnl_rec *rec, struct ipc_batch *batch)
 {
 	struct replayed *r = s->rp;
 	const char *json;
 	struct ipc_event ev;
 	char err[256];
-	nng_msg *msg;
 
 	if (ipc_event_parse(rec->data, rec->len, &ev, err, sizeof err) != 0)
 		return;
@@ -274,15 +265,9 @@ rp_event(struct server *s, const struct jrnl_rec *rec, nng_msg **batch)
 		server_ack_from_audit(s, ev.json, ev.t);
 	}
 	ipc_event_free(&ev);
-	if (*batch != NULL && nng_msg_len(*batch) + 1 + rec->len > RP_BATCH_BYTES)
-		rp_flush(s, batch);
-	if (*batch == NULL) {
-		if (nng_msg_alloc(&msg, 0) != 0)
-			return; /* subscribers will see the gap */
-		*batch = msg;
-	} else if (nng_msg_append(*batch, "\n", 1) != 0)
-		return;
-	nng_msg_append(*batch, rec->data, rec->len);
+	if (ipc_batch_full(batch, rec->len))
+		evchan_send_batch(s->ev, batch);
+	(void)ipc_batch_add(batch, rec->data, rec->len); /* or a gap */
 }
 
 /* Every waiting request, through the engine's own dispatcher. */
@@ -487,17 +472,16 @@ server_replay(const struct server_replay_opts *o)
 	else
 		fprintf(stderr, "tranched replay: %s at speed max, listening on "
 		    "%s (events %s), read-only\n", s->jpath, url, s->events_url);
-	nng_msg *batch = NULL;
-
+	struct ipc_batch batch = { 0 };
 	double batch_t0 = 0;
 
 	while (!rp_stop) {
 		double now = rp_now(), due;
 
-		if (batch == NULL)
+		if (batch.len == 0)
 			batch_t0 = now;
 		else if (now - batch_t0 >= RP_BATCH_S)
-			rp_flush(s, &batch);
+			evchan_send_batch(s->ev, &batch);
 		rp_answer(s);
 		evchan_read(s->ev, s->seq);
 		evchan_sweep(s->ev);
@@ -566,11 +550,12 @@ server_replay(const struct server_replay_opts *o)
 			due = now + 0.05;
 		if (due - now > 0.005)
 			due = now + 0.005;
-		rp_flush(s, &batch);
+		evchan_send_batch(s->ev, &batch);
 		struct timespec ts = { 0, (long)((due - now) * 1e9) };
 		nanosleep(&ts, NULL);
 	}
-	rp_flush(s, &batch);
+	evchan_send_batch(s->ev, &batch);
+	ipc_batch_free(&batch);
 	/* Let the last messages leave before the sockets go. */
 	struct timespec ts = { 0, 100000000 };
 	nanosleep(&ts, NULL);

@@ -59,7 +59,6 @@
 
 #define CLOCK_MS 10
 #define PUBLISH_MS 50
-#define PUBLISH_BATCH_BYTES (64 * 1024) /* events a message, at most */
 #define MAX_SPEED_CHUNK_NS (5LL * 1000000000LL)
 /* A clock pass works at most CATCHUP_MS of wall time, in pieces of at
  * most MAX_SPEED_CHUNK_NS of simulated time, and reads the sockets before
@@ -247,34 +246,25 @@ server_exec_emit(void *arg, const char *topic, cJSON *payload)
 
 /*
  * Send a pass's events as few messages as possible: events joined by '\n',
- * up to PUBLISH_BATCH_BYTES a message (ipc/protocol.h).  Every NNG message
+ * up to IPC_BATCH_BYTES a message (ipc/batch.h).  Every NNG message
  * costs a subscriber several thread hand-offs inside NNG -- about 10% of a
  * core at 10,000 a second before it has read a byte -- and one per pass
  * costs almost nothing.  A lone event larger than the limit goes alone.
  */
 static void
-server_send_batched(struct evchan *ev, const struct outmsg *out, size_t n)
+server_send_batched(struct server *s)
 {
-	nng_msg *msg = NULL;
-
-	/* Before the sockets open (recovery) there is nobody to tell. */
-	if (ev == NULL)
+	/* Before the sockets open (recovery), or with no subscriber, there
+	 * is nobody to tell. */
+	if (s->ev == NULL || evchan_peers(s->ev) == 0)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (msg != NULL && nng_msg_len(msg) + 1 + out[i].len >
-		    PUBLISH_BATCH_BYTES) {
-			evchan_send(ev, msg);
-			msg = NULL;
-		}
-		if (msg == NULL) {
-			if (nng_msg_alloc(&msg, 0) != 0)
-				return; /* subscribers will see the gap */
-		} else if (nng_msg_append(msg, "\n", 1) != 0)
-			continue;
-		nng_msg_append(msg, out[i].buf, out[i].len);
+	for (size_t i = 0; i < s->nout; i++) {
+		if (ipc_batch_full(&s->batch, s->out[i].len))
+			evchan_send_batch(s->ev, &s->batch);
+		/* Out of memory it is left out: subscribers see the gap. */
+		(void)ipc_batch_add(&s->batch, s->out[i].buf, s->out[i].len);
 	}
-	if (msg != NULL)
-		evchan_send(ev, msg);
+	evchan_send_batch(s->ev, &s->batch);
 }
 
 /*
@@ -292,7 +282,7 @@ server_flush(struct server *s)
 	/* Execution reports only of what the journal holds. */
 	if (s->fix != NULL && !s->jhalted)
 		server_fix_flush(s);
-	server_send_batched(s->ev, s->out, s->nout);
+	server_send_batched(s);
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
 	s->nout = 0;
@@ -1236,6 +1226,7 @@ server_close(struct server *s)
 	for (size_t i = 0; i < s->nout; i++)
 		free(s->out[i].buf);
 	free(s->out);
+	ipc_batch_free(&s->batch);
 }
 
 int

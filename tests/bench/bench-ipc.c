@@ -63,6 +63,7 @@
 #include <nng/protocol/pair1/pair.h>
 #include <pthread.h>
 
+#include "ipc/batch.h"
 #include "ipc/client.h"
 #include "ipc/codec.h"
 #include "ipc/nngclose.h"
@@ -74,8 +75,7 @@ extern char **environ;
 #define MAX_SUBS 256
 #define MAX_LIST 8
 
-#define BATCH_BYTES (64 * 1024) /* as engine/server/server.c's */
-#define SENT_BYTES 128          /* room for batch_send()'s "sent" record */
+#define SENT_BYTES 128 /* room for batch_send()'s "sent" record */
 
 struct bopts {
 	double duration;        /* seconds per run */
@@ -383,27 +383,27 @@ pub_send(nng_socket pub, const char *topic, uint64_t seq, long long t,
 }
 
 /*
- * Send a pass's message as server_send_batched() does; *msg is then NULL.
- * Its last record, which the engine's have not, is a "sent" event (seq 0,
- * "t" now) from which the subscribers time the message itself.
+ * Send a pass's events as server_send_batched() does, through the same
+ * ipc/batch.h; b is then empty.  Its last record, which the engine's have
+ * not, is a "sent" event (seq 0, "t" now) from which the subscribers time
+ * the message itself.
  */
 static int
-batch_send(nng_socket pub, nng_msg **msg)
+batch_send(nng_socket pub, struct ipc_batch *b)
 {
 	cJSON *e = cJSON_CreateObject();
 	size_t len;
 	char *buf = ipc_event_format("sent", 0, bench_now_ns(), e, &len);
-	int rv;
+	nng_msg *msg;
 
 	if (buf != NULL) {
-		nng_msg_append(*msg, "\n", 1);
-		nng_msg_append(*msg, buf, len);
+		(void)ipc_batch_add(b, buf, len);
 		free(buf);
 	}
 	cJSON_Delete(e);
-	rv = pub_sendmsg(pub, *msg);
-	*msg = NULL;
-	return rv;
+	if (ipc_batch_take(b, &msg) != 0 || msg == NULL)
+		return -1;
+	return pub_sendmsg(pub, msg);
 }
 
 /*
@@ -421,7 +421,7 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 	cJSON *payload;
 	char *pad;
 	double *lag = NULL, *cost = NULL;
-	nng_msg *bmsg = NULL;
+	struct ipc_batch bb = { 0 };
 	long long maxn, start, next, interval, end, i = 0;
 	long long pass = batch_ms * 1000000LL, deadline, bevents = 0;
 	int total = nsubs + nstopped, rv, nw = 0, ret = -1;
@@ -489,13 +489,13 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 		char *buf;
 
 		if (rate > 0)
-			sleep_until(pass > 0 && bmsg != NULL && deadline < next ?
+			sleep_until(pass > 0 && bb.len > 0 && deadline < next ?
 			    deadline : next);
 		t0 = bench_now_ns();
 		if (pass > 0 && t0 >= deadline) {
 			/* The end of a pass: what it made goes out. */
-			if (bmsg != NULL) {
-				if (batch_send(pub, &bmsg) != 0)
+			if (bb.len > 0) {
+				if (batch_send(pub, &bb) != 0)
 					res->dropped_sends += bevents;
 				cost[res->msgs++] = (double)(bench_now_ns() - t0);
 				bevents = 0;
@@ -518,19 +518,14 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 			if (buf == NULL)
 				res->dropped_sends++;
 			else {
-				if (bmsg != NULL && nng_msg_len(bmsg) + 1 + len >
-				    BATCH_BYTES - SENT_BYTES) {
-					if (batch_send(pub, &bmsg) != 0)
+				if (ipc_batch_full(&bb, len + SENT_BYTES)) {
+					if (batch_send(pub, &bb) != 0)
 						res->dropped_sends += bevents;
 					cost[res->msgs++] =
 					    (double)(bench_now_ns() - t0);
 					bevents = 0;
 				}
-				if (bmsg == NULL && nng_msg_alloc(&bmsg, 0) != 0)
-					res->dropped_sends++;
-				else if ((nng_msg_len(bmsg) > 0 &&
-				    nng_msg_append(bmsg, "\n", 1) != 0) ||
-				    nng_msg_append(bmsg, buf, len) != 0)
+				if (ipc_batch_add(&bb, buf, len) != 0)
 					res->dropped_sends++;
 				else
 					bevents++;
@@ -541,10 +536,10 @@ pub_run(const struct bopts *o, int nsubs, int nstopped, long long rate,
 		next += interval;
 		i++;
 	}
-	if (bmsg != NULL) {
+	if (bb.len > 0) {
 		long long t0 = bench_now_ns();
 
-		if (batch_send(pub, &bmsg) != 0)
+		if (batch_send(pub, &bb) != 0)
 			res->dropped_sends += bevents;
 		cost[res->msgs++] = (double)(bench_now_ns() - t0);
 	}
@@ -583,6 +578,7 @@ out:
 	}
 	res->nsub = nsubs;
 	ipc_nng_close(pub, 3000);
+	ipc_batch_free(&bb);
 	free(lag);
 	free(cost);
 	return ret;

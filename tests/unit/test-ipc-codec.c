@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "ipc/batch.h"
 #include "ipc/codec.h"
 #include "ipc/protocol.h"
 
@@ -118,6 +119,81 @@ batch_splits_events_and_reads_their_heads(void **state)
 	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), 1);
 	assert_string_equal(r.topic, "alert");
 	assert_int_equal(ipc_batch_next(msg, 32, &off, &r, err, sizeof err), 0);
+}
+
+/* Events joined by ipc/batch.h as the engine publishes a pass: each
+ * message at most IPC_BATCH_BYTES (a lone larger event alone), every event
+ * found again in order by ipc_batch_next(), the batch's room reused. */
+static void
+batch_joins_events_up_to_the_limit(void **state)
+{
+	struct ipc_batch b = { 0 };
+	cJSON *p = cJSON_CreateObject();
+	char err[128], big[100000];
+	nng_msg *msgs[64], *m;
+	size_t nmsg = 0, len, room, small = 0;
+	uint64_t want = 1;
+	int n = 2000;
+
+	(void)state;
+	assert_int_equal(ipc_batch_take(&b, &m), 0);
+	assert_null(m);
+	cJSON_AddStringToObject(p, "text", "a pass's event, a few hundred bytes "
+	    "long, as a book or a fill is, ............................."
+	    "...............................................................");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	for (int i = 1; i <= n + 1; i++) {
+		char *e;
+
+		/* Event 1000 is larger than a message. */
+		if (i == 1000) {
+			cJSON *q = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(q, "text", big);
+			e = ipc_event_format("big", (uint64_t)i, i, q, &len);
+			cJSON_Delete(q);
+		} else {
+			e = ipc_event_format("book", (uint64_t)i, i, p, &len);
+			small = len > small ? len : small;
+		}
+		assert_non_null(e);
+		if (ipc_batch_full(&b, len)) {
+			assert_true(nmsg < 64);
+			assert_int_equal(ipc_batch_take(&b, &msgs[nmsg]), 0);
+			assert_non_null(msgs[nmsg]);
+			nmsg++;
+			assert_int_equal(b.len, 0);
+		}
+		assert_int_equal(ipc_batch_add(&b, e, len), 0);
+		free(e);
+	}
+	room = b.cap;
+	assert_int_equal(ipc_batch_take(&b, &msgs[nmsg]), 0);
+	nmsg++;
+	assert_int_equal(b.cap, room); /* emptied, its room kept */
+	for (size_t k = 0; k < nmsg; k++) {
+		const char *body = nng_msg_body(msgs[k]);
+		size_t off = 0, mlen = nng_msg_len(msgs[k]), got = 0;
+		struct ipc_raw r;
+
+		while (ipc_batch_next(body, mlen, &off, &r, err, sizeof err) == 1) {
+			assert_int_equal(r.seq, want);
+			want++;
+			got++;
+		}
+		if (mlen > IPC_BATCH_BYTES)
+			assert_int_equal(got, 1); /* the lone larger one */
+		else if (k + 1 < nmsg && nng_msg_len(msgs[k + 1])
+		    <= IPC_BATCH_BYTES)
+			/* Full: the next event would not have fitted. */
+			assert_true(mlen + 1 + small > IPC_BATCH_BYTES);
+		nng_msg_free(msgs[k]);
+	}
+	assert_int_equal(want, (uint64_t)n + 2);
+	assert_true(nmsg >= 5);
+	ipc_batch_free(&b);
+	cJSON_Delete(p);
 }
 
 /* A member is found only at the top level and only as a key. */
@@ -262,6 +338,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(event_roundtrips_with_seq_and_time),
 		cmocka_unit_test(event_parse_refuses_damage),
+		cmocka_unit_test(batch_joins_events_up_to_the_limit),
 		cmocka_unit_test(command_parse_names_the_problem),
 		cmocka_unit_test(json_depth_counts_outside_strings),
 		cmocka_unit_test(strip_controls_removes_c0_c1_and_del),
