@@ -85,6 +85,7 @@ struct ipc_client {
 	pthread_mutex_t mu;   /* guards hellos (NNG's threads), refusal,
 	                         the dialers' ids and their past counts */
 	unsigned long hellos; /* events hellos sent */
+	unsigned long ctl_conns; /* command connections made */
 	int admitted;         /* the engine's last answer: 1 ok, -1 refused */
 	char refusal[512];    /* what it said when it refused */
 	char ctl_url[512];
@@ -172,6 +173,20 @@ client_events_pipe(nng_pipe p, nng_pipe_ev what, void *arg)
 	(void)nng_send(c->sub, c->hello, strlen(c->hello), NNG_FLAG_NONBLOCK);
 	pthread_mutex_lock(&c->mu);
 	c->hellos++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* On an NNG thread: the command socket connected (ipc_client_conns). */
+static void
+client_ctl_pipe(nng_pipe p, nng_pipe_ev what, void *arg)
+{
+	struct ipc_client *c = arg;
+
+	(void)p;
+	if (what != NNG_PIPE_EV_ADD_POST)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->ctl_conns++;
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -275,6 +290,7 @@ ipc_client_open_cfg(struct ipc_client **out, const struct ipc_client_cfg *cfg,
 	/* Room for the hello whatever the connection is doing. */
 	nng_socket_set_int(c->sub, NNG_OPT_SENDBUF, 4);
 	nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, client_events_pipe, c);
+	nng_pipe_notify(c->req, NNG_PIPE_EV_ADD_POST, client_ctl_pipe, c);
 	if ((rv = client_dial(c->req, c->ctl_url, tls, &c->req_dialer, err,
 	    errlen)) != 0 || (rv = client_dial(c->sub, c->ev_url, tls,
 	    &c->sub_dialer, err, errlen)) != 0) {
@@ -662,6 +678,17 @@ ipc_client_events_hellos(struct ipc_client *c)
 
 	pthread_mutex_lock(&c->mu);
 	n = c->hellos;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+unsigned long
+ipc_client_command_conns(struct ipc_client *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->ctl_conns;
 	pthread_mutex_unlock(&c->mu);
 	return n;
 }

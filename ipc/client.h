@@ -62,6 +62,11 @@ int ipc_client_problem(struct ipc_client *c, char *buf, size_t n);
 int ipc_client_events_state(struct ipc_client *c, char *why, size_t n);
 /* How many events hellos the client has sent (one a connection). */
 unsigned long ipc_client_events_hellos(struct ipc_client *c);
+/* How many command connections the client has made.  The engine knows a
+ * client's hello per connection: one made since the last hello's answer
+ * (an engine restarted on its journal, which a console may not even see
+ * as lost) holds a session that has not said hello. */
+unsigned long ipc_client_command_conns(struct ipc_client *c);
 
 /* Start the events dialer afresh (a hung TLS handshake, see client.c);
  * 0 or an NNG error. */

@@ -276,7 +276,17 @@ tui_reply(struct tui *t, const char *what, int rv, const cJSON *reply)
 		ipc_get_str(err, "code", &code);
 		ipc_get_str(err, "message", &text);
 	}
-	tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text, code);
+	/* Carried out, its own record the write that failed: in force, not
+	 * refused, and said first, before the engine's long sentence runs
+	 * past the edge (it read "refused" for a throttle in force: found
+	 * by an adversarial review). */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "carried_out")))
+		tui_message(t, MSG_ERR, "%s: DONE, NOT DURABLE: in force; it "
+		    "stands if a supervisor resumes the journal (%s)", what,
+		    text);
+	else
+		tui_message(t, MSG_ERR, "%s refused: %s (%s)", what, text,
+		    code);
 }
 
 /*
@@ -297,6 +307,11 @@ tui_late_say(struct tui *t)
 			    "console had stopped waiting for it", la.what,
 			    la.a.done[0] ? " (" : "", la.a.done,
 			    la.a.done[0] ? ")" : "");
+		else if (la.a.carried)
+			tui_message(t, MSG_ERR, "late answer to %s: DONE, NOT "
+			    "DURABLE: in force; it stands if a supervisor resumes "
+			    "the journal (%s); the console had stopped waiting "
+			    "for it", la.what, la.a.result);
 		else
 			tui_message(t, MSG_ERR, "late answer to %s: refused: %s "
 			    "(%s); the console had stopped waiting for it", la.what,

@@ -1,7 +1,9 @@
 /*
  * tui/panel-audit.c -- the audit log: every intervention the engine
  * journaled (who, in which role, what, accepted or refused, and the reason
- * they typed), newest first.  Refusals say REFUSED in words; a refusal
+ * they typed), newest first.  Refusals say REFUSED in words, and a
+ * command carried out whose own record the journal could not write says
+ * NOT DURABLE (it is in force; the record before it says so); a refusal
  * of nobody known says the peer and the engine's reason, and its repeats
  * are folded into it with a count (tui/store.c).  A record
  * reads as a sentence:
@@ -88,7 +90,8 @@ audit_draw(struct panel *p, const struct tui_view *v)
 		    "%s ", text_clock(clock, sizeof clock, a->t));
 		if (!a->stranger && a->user[0] != '\0' && a->what[0] != '\0') {
 			snprintf(head, sizeof head, "%s%s (%s) ", a->ok ? "" :
-			    "REFUSED ", a->user, a->role[0] ? a->role : "?");
+			    a->carried ? "NOT DURABLE " : "REFUSED ", a->user,
+			    a->role[0] ? a->role : "?");
 			snprintf(body, sizeof body, "%s%s", audit_counts(n,
 			    sizeof n, a), a->what);
 			/* An em dash where the terminal can show one. */
@@ -97,7 +100,8 @@ audit_draw(struct panel *p, const struct tui_view *v)
 				    "\xe2\x80\x94" : "-", a->text);
 		} else {
 			snprintf(head, sizeof head, "%s %s %s%s%s ", a->cmd, a->ok ?
-			    "ok" : "REFUSED", a->client[0] ? a->client : "?",
+			    "ok" : a->carried ? "NOT DURABLE" : "REFUSED",
+			    a->client[0] ? a->client : "?",
 			    a->role[0] ? "/" : "", a->role);
 			snprintf(body, sizeof body, "%s%s", audit_counts(n,
 			    sizeof n, a), a->text);

@@ -906,6 +906,8 @@ store_audit_read(struct store_audit *a, const cJSON *o, int64_t t,
 	a->t = t;
 	a->seq = seq;
 	a->ok = cJSON_IsTrue(ok);
+	a->carried = !a->ok && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+	    "carried_out"));
 	memcpy(a->cmd, cmd, sizeof a->cmd);
 	store_get_text(o, "client", a->client, sizeof a->client);
 	store_get_text(o, "role", a->role, sizeof a->role);
@@ -1214,6 +1216,8 @@ store_late_saw(struct store *s, const cJSON *o)
 	memset(a, 0, sizeof *a);
 	memcpy(a->id, id, sizeof a->id);
 	a->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+	a->carried = !a->ok && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+	    "carried_out"));
 	store_get_text(o, "code", a->code, sizeof a->code);
 	store_get_text(o, "result", a->result, sizeof a->result);
 	store_get_text(o, "what", a->done, sizeof a->done);

@@ -76,6 +76,8 @@ struct live {
 	int64_t hello_at, snap_at, redial_at, status_at;
 	int status_pending; /* a replay engine's status asked, not answered */
 	unsigned long ev_conns; /* events connections made, when last looked */
+	unsigned long hello_conns; /* command connections made, as of the
+	                            * last hello answered */
 	int64_t lost_redial_ms; /* the next events redial's wait, backing off */
 	int64_t started_at;
 	struct ipc_raw raw[LIVE_BATCH]; /* one batch of a drain */
@@ -359,6 +361,7 @@ live_hello_done(struct tui *t, struct live_req *r)
 	}
 	lv->hello_fails = 0;
 	lv->hello_ok = 1;
+	lv->hello_conns = ipc_client_command_conns(lv->client);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
 		t->view.refused = 0;
 		if (store_apply_hello(&t->store, r->reply)) {
@@ -554,7 +557,9 @@ live_hello(struct tui *t)
 	live_queue(t, LIVE_HELLO, CMD_HELLO, live_hello_req(t), LIVE_HELLO_MS);
 }
 
-/* A hello at the head of the queue, before anything queued. */
+/* A hello at the head of the queue, before anything queued, and sent
+ * now when nothing is on its way (from a tick or an events drain, nothing
+ * else would start it: a hello queued there waited for the next request). */
 static void
 live_hello_first(struct tui *t)
 {
@@ -563,6 +568,7 @@ live_hello_first(struct tui *t)
 	live_push_front(lv, live_req_new(t, LIVE_HELLO, CMD_HELLO,
 	    live_hello_req(t), LIVE_HELLO_MS));
 	lv->hello_pending = 1;
+	live_submit(t);
 }
 
 static void
@@ -594,6 +600,18 @@ live_tick(struct tui *t, int64_t now)
 			lv->hello_ok = 0;
 		lv->ev_conns = h;
 	}
+	/* And an engine restarted on its journal within seconds is the same
+	 * session, never seen as lost, but it knows nothing of this
+	 * console's hello: its command connection is new.  Said again, ahead
+	 * of any command queued, which would otherwise be refused as a
+	 * viewer's (and, when that answer came after the console stopped
+	 * waiting, never told: found by an adversarial review).  hello_ok
+	 * stands meanwhile, so that a command already on its way and refused
+	 * so is sent again (live_unknown). */
+	if (lv->hello_ok && !lv->hello_pending && now - lv->hello_at >=
+	    LIVE_RETRY_MS && ipc_client_command_conns(lv->client) !=
+	    lv->hello_conns)
+		live_hello_first(t);
 	/* Its heartbeats, or any event: a replay engine publishes only the
 	 * journal's, with no heartbeat for minutes in a session recorded at
 	 * speed (its first hello, before it was started, went unanswered). */

@@ -263,7 +263,9 @@ transport_replay_words(char *out, size_t n, const char *topic,
 		    w, b,
 		    replay_str(c, sizeof c, o, "role"),
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) ?
-		    "done" : "refused", replay_str(e, sizeof e, o, "reason"));
+		    "done" : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "carried_out")) ? "done, not durable" : "refused",
+		    replay_str(e, sizeof e, o, "reason"));
 	} else if (strcmp(topic, TOPIC_TRADE) == 0) {
 		ipc_get_num(o, "qty", &q);
 		replay_fmt(out, n, "market print %s %.0f @ %s (%s aggressed)",

@@ -211,6 +211,7 @@ struct store_audit {
 	int64_t t;
 	uint64_t seq; /* the audit event's; 0 unknown */
 	int ok;
+	int carried; /* not ok, but carried out: its record was not durable */
 	char client[48], role[16], cmd[24], text[240];
 	/* The person and the command in words ("throttle block 1 12% (was
 	 * 100%)"); empty from an engine that did not say them. */
@@ -264,6 +265,7 @@ struct store_late {
 struct store_answer {
 	char id[96];
 	int ok;
+	int carried; /* not ok, but carried out: its record was not durable */
 	char code[32], result[160];
 	char done[160]; /* the engine's words ("pause block 5 (was WORKING)") */
 };

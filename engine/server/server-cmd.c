@@ -2061,6 +2061,10 @@ cmd_audit(struct server *s, const struct session *sess, const char *cmd,
 	cJSON_AddBoolToObject(o, "ok", err == NULL);
 	if (code != NULL)
 		cJSON_AddStringToObject(o, "code", code);
+	/* Carried out, its own record the write that failed: not a
+	 * refusal (server_jrnl_unsynced). */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "carried_out")))
+		cJSON_AddTrueToObject(o, "carried_out");
 	cJSON_AddStringToObject(o, "result", msg);
 	/* The request's id, as its client sent it: a client that stopped
 	 * waiting for the answer (a console's timeout while the engine was

@@ -216,6 +216,7 @@ server_jrnl_unsynced(struct server *s, const char *id, const cJSON *reply)
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const char *msg = NULL;
 	char why[300];
+	cJSON *r;
 
 	server_jrnl_halt(s);
 	server_jrnl_error_text(s, why, sizeof why);
@@ -223,11 +224,17 @@ server_jrnl_unsynced(struct server *s, const char *id, const cJSON *reply)
 		return ipc_reply_error(id, ERR_JOURNAL, "%s: the engine is "
 		    "JOURNAL-HALTED (the command was refused anyway: %.200s)",
 		    why, msg);
-	return ipc_reply_error(id, ERR_JOURNAL, "%s recording this command: "
+	r = ipc_reply_error(id, ERR_JOURNAL, "%s recording this command: "
 	    "it was carried out but is not durable; the engine is "
 	    "JOURNAL-HALTED; the command stands if a supervisor resumes the "
 	    "journal; if the engine stops instead, a restart has it only if "
 	    "its record reached the disk", why);
+	/* Said in a member too, so that a client tells it from a refusal
+	 * without reading the words (a console showed "refused" for a
+	 * throttle in force: found by an adversarial review). */
+	cJSON_AddBoolToObject(cJSON_GetObjectItemCaseSensitive(r, "error"),
+	    "carried_out", 1);
+	return r;
 }
 
 cJSON *

@@ -127,6 +127,12 @@ throttle(struct itest_engine *e, struct seen *sn)
 	snprintf(sn->refusal, sizeof sn->refusal, "%s", msg);
 	/* 1: not carried out; 2: carried out, its record not durable. */
 	sn->refused[k] = strstr(msg, "was not carried out") != NULL ? 1 : 2;
+	/* Which the error says in a member too, for clients that do not
+	 * read its words. */
+	if ((sn->refused[k] == 2) != cJSON_IsTrue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(r, "error"), "carried_out")))
+		fail_msg("\"carried_out\" does not agree with the words: %s",
+		    cJSON_PrintUnformatted(r));
 	if (sn->refused[k] == 2) {
 		sn->carried = pct;
 		sn->carried_k = k;

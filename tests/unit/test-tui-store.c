@@ -1597,6 +1597,45 @@ store_late_answers_come_by_their_id(void **state)
 	assert_string_equal(la.what, "throttle block 5");
 	assert_string_equal(la.a.done, "throttle block 5 12% (was 100%)");
 	assert_int_equal(store_late_take(&s, &la), 0);
+
+	/* Carried out, its own record the write that failed: two records,
+	 * done, then not durable, which is no refusal (found by an
+	 * adversarial review: the audit log said REFUSED for a throttle in
+	 * force). */
+	store_late_watch(&s, "tranche-1-a-10", "throttle block 5");
+	push_at(&s, TOPIC_AUDIT, 10, T0 + 4 * SEC,
+	    "{\"cmd\":\"throttle\",\"ok\":true,\"user\":\"bo\",\"role\":"
+	    "\"trader\",\"what\":\"throttle block 5 33% (was 12%)\",\"result\":"
+	    "\"ok\",\"id\":\"tranche-1-a-10\"}", 1000);
+	push_at(&s, TOPIC_AUDIT, 11, T0 + 4 * SEC,
+	    "{\"cmd\":\"throttle\",\"ok\":false,\"user\":\"bo\",\"role\":"
+	    "\"trader\",\"what\":\"throttle block 5 33% (was 12%)\",\"code\":"
+	    "\"journal_unavailable\",\"carried_out\":true,\"result\":\"journal "
+	    "write failed: ... it was carried out but is not durable\",\"id\":"
+	    "\"tranche-1-a-10\"}", 1000);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_true(la.a.ok);
+	assert_int_equal(store_late_take(&s, &la), 1);
+	assert_false(la.a.ok);
+	assert_true(la.a.carried);
+	{
+		const struct store_audit *a = store_ring_get(&s.audit, 0);
+
+		assert_non_null(a);
+		assert_int_equal(a->seq, 11);
+		assert_false(a->ok);
+		assert_true(a->carried);
+		assert_false(a->stranger);
+		a = store_ring_get(&s.audit, 1);
+		assert_true(a->ok && !a->carried);
+	}
+	/* A refusal says nothing of it. */
+	push_at(&s, TOPIC_AUDIT, 12, T0 + 5 * SEC,
+	    "{\"cmd\":\"throttle\",\"ok\":false,\"user\":\"bo\",\"role\":"
+	    "\"trader\",\"code\":\"journal_unavailable\",\"result\":\"journal "
+	    "write failed\",\"id\":\"tranche-1-a-11\"}", 1000);
+	assert_false(((const struct store_audit *)store_ring_get(&s.audit,
+	    0))->carried);
 	store_free(&s);
 }
 
