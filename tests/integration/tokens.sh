@@ -38,6 +38,15 @@ timeout 10 "$TRANCHED" --listen "ipc://$tmp/a" --journal "$tmp/a.trj" 2> "$tmp/e
 	fail "started with a world-readable tokens file"
 grep -q "tokens file $tokens has mode 0644" "$tmp/err" ||
 	fail "mode not named: $(cat "$tmp/err")"
+# Nor may its group read it, or anyone write it (a check of the others'
+# bits alone passed every test: found by mutation testing).
+for mode in 640 620 602; do
+	chmod "$mode" "$tokens"
+	timeout 10 "$TRANCHED" --listen "ipc://$tmp/a" --journal "$tmp/a.trj" \
+		2> "$tmp/err" && fail "started with a tokens file of mode $mode"
+	grep -q "tokens file $tokens has mode 0$mode" "$tmp/err" ||
+		fail "mode $mode not named: $(cat "$tmp/err")"
+done
 
 # A malformed line is named by line number.
 chmod 600 "$tokens"

@@ -320,6 +320,17 @@ no_child_goes_through_the_limit(void **state)
 		assert_true(out.filled <= ps.qty);
 		assert_true(out.filled == 0 || (double)out.cash /
 		    (double)out.filled >= 10001);
+		/* And a buy limited at the market: none priced above it (a
+		 * buy's check was off by a tick and no test saw it: found by
+		 * mutation testing). */
+		spec_init(&ps, algo_all[i]->name, 200000);
+		ps.side = BOOK_BID;
+		ps.limit_px = 10000;
+		run(&ps, &r, 5, &out);
+		assert_int_equal(r.through_limit, 0);
+		assert_true(out.filled <= ps.qty);
+		assert_true(out.filled == 0 || (double)out.cash /
+		    (double)out.filled <= 10000);
 	}
 }
 
@@ -615,6 +626,32 @@ window_participation_refuses_with_the_values(void **state)
 	    sizeof err), -1);
 	assert_non_null(strstr(err, "participation"));
 	assert_non_null(strstr(err, "limit 5.0%"));
+	/* At its edge: the smallest child past 5% is refused, the largest
+	 * within it taken (a check 5 points loose passed every test: found
+	 * by mutation testing). */
+	{
+		long long ours, all, q;
+		double wours, wall;
+		int64_t over, within;
+		const char *at = strstr(err, " s (");
+
+		assert_non_null(at);
+		assert_int_equal(sscanf(at, " s (%lld of %lld shares, this "
+		    "child %lld", &ours, &all, &q), 3);
+		wours = (double)(ours - q);
+		wall = (double)(all - q);
+		/* 100 (wours + k) / (wall + k) <= 5 for k <= within. */
+		within = (int64_t)floor((0.05 * wall - wours) / 0.95);
+		over = within < 0 ? 1 : within + 1;
+		assert_true(100.0 * (wours + (double)over) / (wall +
+		    (double)over) < 5.0 + 1.0);
+		assert_int_equal(exec_risk_check(x, p, m->last_px, over, err,
+		    sizeof err), -1);
+		assert_non_null(strstr(err, "participation"));
+		if (within >= 1)
+			assert_int_equal(exec_risk_check(x, p, m->last_px,
+			    within, err, sizeof err), 0);
+	}
 	/* The tactic's children, the clean-up's too, are sized within it:
 	 * none is refused, and what it leaves is said. */
 	exec_tick(x, ps.end + NS);

@@ -671,6 +671,25 @@ manual_child_checked_against_risk_limits(void **state)
 	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid + 5, 1000, 0, err,
 	    sizeof err), 0);
 	assert_int_equal(s.children, before + 1);
+	/* The collar's edges: 5.5% from the mid refused either way, 4.5%
+	 * above it (a sell's passive price) taken; a collar 60% wider passed
+	 * every test (found by mutation testing). */
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)ceil(mid * 1.055),
+	    100, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "collar"));
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)floor(mid * 0.945),
+	    100, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "collar"));
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)floor(mid * 1.045),
+	    100, 0, err, sizeof err), 0);
+	/* The block's maximum child, to the share: one over refused naming
+	 * it, the maximum itself taken (one share over passed every test). */
+	exec_get(x, 0)->max_child = 500;
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid + 5, 501, 0, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "qty 501: over the maximum child of 500"));
+	assert_int_equal(exec_manual_child(x, 1, (int64_t)mid + 5, 500, 0, err,
+	    sizeof err), 0);
 	exec_free(x);
 	market_free(m);
 }
