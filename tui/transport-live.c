@@ -361,7 +361,9 @@ live_hello_done(struct tui *t, struct live_req *r)
 	}
 	lv->hello_fails = 0;
 	lv->hello_ok = 1;
-	lv->hello_conns = ipc_client_command_conns(lv->client);
+	/* (No client in the unit tests, which drive the queue alone.) */
+	lv->hello_conns = lv->client != NULL ?
+	    ipc_client_command_conns(lv->client) : 0;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->reply, "ok"))) {
 		t->view.refused = 0;
 		if (store_apply_hello(&t->store, r->reply)) {
