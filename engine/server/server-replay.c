@@ -183,8 +183,8 @@ rp_time_ok(struct server *s, const struct jrnl_rec *rec)
  * lost every other event of a burst (hard news: a hundred at one instant)
  * to a subscriber that was reading them.  At most this many bytes a
  * message (IPC_BATCH_BYTES), and a batch waits at most RP_BATCH_S of
- * wall time (the live
- * engine's loop pass) when events keep coming faster than their pace. */
+ * wall time (the live engine's loop pass) when events keep coming faster
+ * than their pace. */
 #define RP_BATCH_S 0.01
 
 /* Remember what the read commands will need, then add the bytes as they
