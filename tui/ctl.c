@@ -162,7 +162,8 @@ ctl_usage(FILE *f)
 	fprintf(f, "\noptions:\n");
 	options_usage(f, ctl_opts);
 	fprintf(f, "\nexit status: 0 the engine answered ok; 1 it refused or "
-	    "did not answer;\n2 the command line was wrong.\n");
+	    "did not answer;\n2 the command line was wrong; 3 it was done but "
+	    "is not durable (JOURNAL-HALTED).\n");
 }
 
 /*
@@ -376,6 +377,15 @@ ctl_refused(const char *cmd, const cJSON *reply)
 	if (cJSON_IsObject(err)) {
 		ctl_str(err, "code", code, sizeof code);
 		ctl_str(err, "message", msg, sizeof msg);
+	}
+	/* Carried out, its own journal record the write that failed: in
+	 * force, not refused; a script must tell the two apart (it read
+	 * "refused", exit 1: found by a review). */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "carried_out"))) {
+		fprintf(stderr, "tranche ctl: %s done, NOT DURABLE: in force; it "
+		    "stands if a supervisor resumes the journal: %s (%s)\n", cmd,
+		    msg, code);
+		return 3;
 	}
 	fprintf(stderr, "tranche ctl: %s refused: %s (%s)\n", cmd, msg, code);
 	return 1;

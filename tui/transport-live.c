@@ -392,6 +392,9 @@ live_hello_done(struct tui *t, struct live_req *r)
 	 * earlier hello earned: the status bar shows none. */
 	t->view.refused = 1;
 	t->store.role[0] = '\0';
+	/* Redrawn now: a re-hello refused after a restart left "role
+	 * trader" on the bar until a full redraw (found by a review). */
+	t->store.dirty |= DIRTY_STATUS;
 	tui_message(t, MSG_ERR, "login refused: %s (%s)%s", m, code,
 	    strcmp(code, ERR_ROLE) == 0 ? "; start tranche with the --role "
 	    "the token grants" : strcmp(code, ERR_AUTH) == 0 ? "; check "

@@ -2571,6 +2571,14 @@ answer:
 				 * written it (server_idem_durable_later). */
 				if (done && remember)
 					durable = cJSON_PrintUnformatted(reply);
+				/* A FIX order carried out is the gateway's to
+				 * report, from its own answer: the reports wait
+				 * for the resume (server_flush), as every report
+				 * does while halted.  It was told Rejected and
+				 * then traded unannounced (found by a review). */
+				if (done && s->fix != NULL)
+					server_fix_command(s, sess, ce->name, req,
+					    reply);
 				cJSON_Delete(reply);
 				reply = r2;
 				cmd_audit(s, sess, ce->name, reason, reply);

@@ -762,6 +762,15 @@ sfix_run(struct server_fix *f, struct fix_session *fs, cJSON *req)
 	return reply;
 }
 
+/* 1 when a reply that is not ok was carried out all the same: its own
+ * journal record was the write that failed (server_jrnl_unsynced). */
+static int
+sfix_carried_out(const cJSON *reply)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(reply, "error"), "carried_out"));
+}
+
 /* The error message of a refused reply. */
 static const char *
 sfix_errmsg(const cJSON *reply, const char **code)
@@ -934,7 +943,10 @@ sfix_on_order(struct server_fix *f, struct fix_session *fs,
 	}
 	reply = sfix_run(f, fs, req);
 	cJSON_Delete(req);
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+	/* Carried out, its record the write that failed: no refusal; its
+	 * New report goes out once the journal is resumed (server-cmd.c). */
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) &&
+	    !sfix_carried_out(reply)) {
 		msg = sfix_errmsg(reply, &code);
 		rej = strstr(msg, "\"sym\"") != NULL ? 1 :
 		    strcmp(code, ERR_HALTED) == 0 || strcmp(code, ERR_RISK) == 0 ?
@@ -1171,7 +1183,11 @@ sfix_on_change(struct server_fix *f, struct fix_session *fs,
 	cJSON_AddStringToObject(req, "reason", text);
 	reply = sfix_run(f, fs, req);
 	cJSON_Delete(req);
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+	/* Carried out but not durable: its report goes out once the
+	 * journal is resumed, never a reject (a cancel carried out was
+	 * rejected, then reported Canceled: found by a review). */
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) &&
+	    !sfix_carried_out(reply)) {
 		msg = sfix_errmsg(reply, &code);
 		sfix_refused(text, sizeof text, m, msg);
 		sfix_cancel_reject(f, fs, m, o, to, strcmp(code, ERR_STATE) == 0 ?

@@ -27,35 +27,90 @@
 static const char *tranched, *shim;
 static char counts[512];
 
-/* The syncs the engine has made so far. */
+/* The syncs the engine has made so far, and the largest size of a file
+ * it synced (its journal's, the largest file it syncs). */
 static long
-syncs(void)
+syncs(long long *largest)
 {
-	struct stat st;
+	FILE *f = fopen(counts, "r");
+	long long v;
+	long n = 0;
 
-	return stat(counts, &st) == 0 ? (long)st.st_size : 0;
+	*largest = 0;
+	if (f == NULL)
+		return 0;
+	while (fscanf(f, "%lld", &v) == 1) {
+		n++;
+		if (v > *largest)
+			*largest = v;
+	}
+	fclose(f);
+	return n;
 }
 
-static void
-expect_synced(struct itest_engine *e, const char *json)
+/* The offset just past the last place needle is in the file at path, or
+ * -1. */
+static long long
+last_end(const char *path, const char *needle)
 {
-	long before = syncs(), after;
+	FILE *f = fopen(path, "rb");
+	size_t n = strlen(needle), k = 0;
+	long long at = -1, off = 0;
+	int c;
+
+	if (f == NULL)
+		return -1;
+	/* The needle has no repeated prefix ("id":"sync-N"): a plain
+	 * scan finds every place. */
+	while ((c = getc(f)) != EOF) {
+		off++;
+		if (c == needle[k]) {
+			if (++k == n) {
+				at = off;
+				k = 0;
+			}
+		} else
+			k = c == needle[0] ? 1 : 0;
+	}
+	fclose(f);
+	return at;
+}
+
+/* The command (with "id":"ID" in it) is answered ok, and by then its
+ * record in the journal was synced: the largest size synced reaches past
+ * it.  Each sync takes 150 ms more here, so one made just after the
+ * answer is not counted before the answer arrives. */
+static void
+expect_synced(struct itest_engine *e, const char *id, const char *json)
+{
+	long long before_size, size, end;
+	long before = syncs(&before_size), after;
+	char needle[64];
 	cJSON *r = itest_cmd(e, json);
 
 	if (r == NULL || !itest_ok(r))
 		fail_msg("%s: %s", json, r ? itest_err(r) : "no answer");
-	after = syncs();
-	fprintf(stderr, "sync: %s: %ld syncs before its answer\n", json,
-	    after - before);
-	if (after <= before)
-		fail_msg("%s was answered with no sync since it was sent", json);
+	after = syncs(&size);
+	snprintf(needle, sizeof needle, "\"id\":\"%s\"", id);
+	end = last_end(e->journal, needle);
+	fprintf(stderr, "sync: %s: %ld syncs before its answer; its record "
+	    "ends at %lld, %lld bytes synced\n", json, after - before, end,
+	    size);
+	if (end < 0)
+		fail_msg("%s: its record is not in the journal", json);
+	if (after <= before || size < end)
+		fail_msg("%s was answered before its record (to byte %lld) was "
+		    "synced (%lld bytes)", json, end, size);
 	cJSON_Delete(r);
 }
 
 /*
  * With the block paused (no fills, which are synced as well) and the
  * engine's own syncs of its start behind it: every change a supervisor
- * makes is answered only after a sync, a new block's acknowledgement too.
+ * makes is answered only once its own record is synced, a new block's
+ * acknowledgement too.  (A first version counted any sync, and passed an
+ * engine that synced only what came before the command: found by a
+ * review.)
  */
 static void
 changes_are_synced_before_they_are_answered(void **state)
@@ -63,7 +118,8 @@ changes_are_synced_before_they_are_answered(void **state)
 	struct itest_engine e;
 	const char *asan = getenv("ASAN_OPTIONS");
 	char aopt[512];
-	long was;
+	long long was;
+	long n;
 	cJSON *r;
 
 	(void)state;
@@ -75,31 +131,37 @@ changes_are_synced_before_they_are_answered(void **state)
 	    asan ? asan : "", asan && asan[0] ? ":" : "");
 	setenv("ASAN_OPTIONS", aopt, 1);
 	setenv("SYNCSHIM_OUT", counts, 1);
+	setenv("SYNCSHIM_DELAY_MS", "150", 1);
 	setenv("LD_PRELOAD", shim, 1);
 	assert_int_equal(itest_start(&e, tranched, "--speed=60", NULL), 0);
 	unsetenv("LD_PRELOAD");
 	unsetenv("SYNCSHIM_OUT");
+	unsetenv("SYNCSHIM_DELAY_MS");
 	if (asan != NULL)
 		setenv("ASAN_OPTIONS", asan, 1);
 	else
 		unsetenv("ASAN_OPTIONS");
 	/* The shim is there: the engine synced its journal's start. */
-	if (syncs() == 0)
+	if (syncs(&was) == 0)
 		fail_msg("no sync counted: is %s preloaded?", shim);
-	expect_synced(&e, "{\"cmd\":\"pause\",\"reason\":\"sync test\"}");
+	expect_synced(&e, "s1", "{\"cmd\":\"pause\",\"id\":\"s1\",\"reason\":"
+	    "\"sync test\"}");
 	/* Until the fills of children that were working are done. */
 	do {
-		was = syncs();
+		n = syncs(&was);
 		usleep(500 * 1000);
-	} while (syncs() != was);
-	expect_synced(&e, "{\"cmd\":\"throttle\",\"pct\":20,\"reason\":"
+	} while (syncs(&was) != n);
+	expect_synced(&e, "s2", "{\"cmd\":\"throttle\",\"id\":\"s2\",\"pct\":"
+	    "20,\"reason\":\"sync test\"}");
+	expect_synced(&e, "s3", "{\"cmd\":\"speed\",\"id\":\"s3\",\"speed\":10,"
+	    "\"reason\":\"sync test\"}");
+	expect_synced(&e, "s4", "{\"cmd\":\"kill\",\"id\":\"s4\",\"reason\":"
 	    "\"sync test\"}");
-	expect_synced(&e, "{\"cmd\":\"speed\",\"speed\":10,\"reason\":"
+	expect_synced(&e, "s5", "{\"cmd\":\"release\",\"id\":\"s5\",\"reason\":"
 	    "\"sync test\"}");
-	expect_synced(&e, "{\"cmd\":\"kill\",\"reason\":\"sync test\"}");
-	expect_synced(&e, "{\"cmd\":\"release\",\"reason\":\"sync test\"}");
-	expect_synced(&e, "{\"cmd\":\"submit\",\"sym\":\"QDI\",\"side\":\"buy\","
-	    "\"qty\":1000,\"duration_s\":600,\"reason\":\"sync test\"}");
+	expect_synced(&e, "s6", "{\"cmd\":\"submit\",\"id\":\"s6\",\"sym\":"
+	    "\"QDI\",\"side\":\"buy\",\"qty\":1000,\"duration_s\":600,"
+	    "\"reason\":\"sync test\"}");
 	/* A read changes nothing and needs none. */
 	r = itest_cmd(&e, "{\"cmd\":\"status\"}");
 	assert_true(itest_ok(r));
