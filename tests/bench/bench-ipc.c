@@ -48,6 +48,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -292,9 +293,24 @@ collect_worker(struct worker *w, struct subres *r)
 	ssize_t n, got = 0;
 	int st;
 
-	while (got < (ssize_t)sizeof buf - 1 &&
-	    (n = read(w->fd, buf + got, sizeof buf - 1 - (size_t)got)) > 0)
+	/* At most 60 s: a subscriber exits after a second of silence, and
+	 * one that does not (its NNG wedged) is killed and said, not waited
+	 * for (ctest's 120 s ran out once in CI, with nothing said). */
+	for (long long t0 = bench_now_ns(); got < (ssize_t)sizeof buf - 1;) {
+		struct pollfd pf = { .fd = w->fd, .events = POLLIN };
+		long long left = 60000 - (bench_now_ns() - t0) / 1000000;
+
+		if (left <= 0 || poll(&pf, 1, (int)left) == 0) {
+			fprintf(stderr, "bench ipc: subscriber %d said nothing "
+			    "in 60 s: killed\n", (int)w->pid);
+			kill(w->pid, SIGKILL);
+			break;
+		}
+		if ((n = read(w->fd, buf + got, sizeof buf - 1 -
+		    (size_t)got)) <= 0)
+			break;
 		got += n;
+	}
 	buf[got > 0 ? got : 0] = '\0';
 	close(w->fd);
 	waitpid(w->pid, &st, 0);
@@ -821,8 +837,17 @@ command_bench(const struct bopts *o)
 out:
 	ipc_client_close(c);
 	if (pid > 0) {
+		/* The engine stops within seconds (its NNG closes are bounded);
+		 * one that does not is killed, and said. */
 		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
+		for (int k = 0; k < 200 && waitpid(pid, NULL, WNOHANG) == 0; k++)
+			sleep_ms(50);
+		if (waitpid(pid, NULL, WNOHANG) == 0) {
+			fprintf(stderr, "bench ipc: the engine did not stop within "
+			    "10 s of SIGTERM: killed (its log: %s)\n", logp);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
 	}
 	free(rt[0]);
 	free(rt[1]);
