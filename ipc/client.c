@@ -176,7 +176,8 @@ client_events_pipe(nng_pipe p, nng_pipe_ev what, void *arg)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* On an NNG thread: the command socket connected (ipc_client_conns). */
+/* On an NNG thread: the command socket connected
+ * (ipc_client_command_conns). */
 static void
 client_ctl_pipe(nng_pipe p, nng_pipe_ev what, void *arg)
 {
